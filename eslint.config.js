@@ -1,0 +1,47 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+// Every directory outside the pure core: src/core must not import any of them (STYLE.md §1).
+const OUTER_DIRS = ['data', 'strategy', 'backtest', 'exchange', 'sim', 'bot', 'store', 'web', 'cli'];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'test-results/**', '**/*.bundle.js', 'src/web/public/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-empty': ['error', { allowEmptyCatch: false }],
+    },
+  },
+  {
+    // The pure core: no I/O, no clock, no randomness, no outer layers.
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', 'fs', 'path', 'os', 'http', 'https', 'net', 'child_process', 'crypto'], message: 'src/core is pure: no Node I/O modules.' },
+            { group: ['ccxt', 'pino', 'better-sqlite3', 'playwright-core'], message: 'src/core is pure: no exchange, log or storage libraries.' },
+            { group: OUTER_DIRS.map((d) => `**/${d}/**`), message: 'src/core must not depend on outer layers.' },
+          ],
+        },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'Time is an input in the core.' },
+        { object: 'Math', property: 'random', message: 'No randomness in the core.' },
+        { object: 'performance', property: 'now', message: 'Time is an input in the core.' },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Time is an input in the core: no new Date().' },
+      ],
+      'no-restricted-globals': ['error', 'process', 'console', 'setTimeout', 'setInterval', 'fetch', 'require'],
+    },
+  },
+);

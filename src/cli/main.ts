@@ -1,0 +1,25 @@
+import { Command, CommanderError } from 'commander';
+import { registerConfigCommands } from './commands/config.ts';
+
+/** Builds the `ladder` command tree. Each command module registers its own subcommands. */
+export function buildProgram(): Command {
+  const program = new Command('ladder')
+    .description('Scaled take-profit trading bot for crypto perpetual futures')
+    .exitOverride()
+    .showHelpAfterError();
+  registerConfigCommands(program);
+  return program;
+}
+
+/** Runs the CLI and returns the process exit code (0 ok, non-zero on any error). */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    process.stderr.write(`ladder: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
