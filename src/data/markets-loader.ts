@@ -1,0 +1,36 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { type MarketRules, parseMarketsFile } from '../core/market/index.ts';
+import { type Result, err } from '../core/result.ts';
+
+/** The shipped excerpt of Binance USDⓈ-M exchangeInfo (ten symbols; see data/markets/README.md). */
+export const DEFAULT_MARKETS_PATH = fileURLToPath(new URL('../../data/markets/binance-usdm-excerpt.json', import.meta.url));
+
+/**
+ * Reads a `--markets` file: a Binance exchangeInfo JSON or ccxt markets JSON (SPEC "Data formats").
+ * Every error names the file.
+ */
+export async function loadMarketsFile(path: string): Promise<Result<Map<string, MarketRules>, string[]>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return err([`${path}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${e instanceof Error ? e.message : String(e)})`}`]);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return err([`${path}: invalid JSON (${e instanceof Error ? e.message : String(e)})`]);
+  }
+  const r = parseMarketsFile(json);
+  return r.ok ? r : err(r.error.map((msg) => `${path}: ${msg}`));
+}
+
+/** The shipped markets excerpt. Throws if it is missing or broken: that is a packaging bug, not a user error. */
+export async function defaultMarkets(): Promise<Map<string, MarketRules>> {
+  const r = await loadMarketsFile(DEFAULT_MARKETS_PATH);
+  if (!r.ok) throw new Error(`shipped markets excerpt is unusable: ${r.error.join('; ')}`);
+  return r.value;
+}
