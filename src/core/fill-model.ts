@@ -1,0 +1,72 @@
+import type { Command, DomainEvent, StepResult } from './model/commands.ts';
+import type { Position } from './model/position.ts';
+import { type Side, asSteps } from './units.ts';
+import { applyFill, onSegment, qtyOf } from './scaled-tp/exit-manager.ts';
+
+/**
+ * Fills at the price the path reached, the backtest's and paper mode's exchange (SPEC "Fill prices",
+ * "Fees"): market orders (entry, market TPs, stops, signal/end closes) pay the taker fee and slippage
+ * against the trader; resting limit TPs fill at their price (or better, at a gap's open) with the
+ * maker fee and no slippage. fee = price × quantity × pct / 100, unrounded.
+ */
+export interface FillModel {
+  readonly takerPct: number;
+  readonly makerPct: number;
+  readonly slippagePct: number;
+}
+
+/** A market order's price after slippage against the trader: buys pay more, sells get less. */
+export const slipped = (price: number, buy: boolean, slippagePct: number): number =>
+  slippagePct === 0 ? price : buy ? price * (1 + slippagePct / 100) : price * (1 - slippagePct / 100);
+
+export const feeOf = (price: number, qty: number, pct: number): number => (price * qty * pct) / 100;
+
+/** Entry at `price` (next candle's open): filled price and taker fee. */
+export function entryFill(side: Side, price: number, qty: number, fm: FillModel): { price: number; fee: number } {
+  const fill = slipped(price, side === 'long', fm.slippagePct);
+  return { price: fill, fee: feeOf(fill, qty, fm.takerPct) };
+}
+
+/**
+ * Walks one straight price segment with immediate fills: every level and stop the segment reaches is
+ * filled where it was reached, then the rest of the segment (from the last fill point) is walked again
+ * with the stop the fills moved, until nothing more happens. Same core calls as the live bot.
+ */
+export function advanceSegment(p: Position, from: number, to: number, timeMs: number, fm: FillModel): StepResult {
+  let position = p;
+  let start = from;
+  const commands: Command[] = [];
+  const events: DomainEvent[] = [];
+  const exitIsBuy = p.side === 'short';
+  for (let guard = 0; guard <= p.levels.length + 2; guard++) {
+    const r = onSegment(position, start, to, timeMs);
+    if (r.commands.length === 0 && r.events.length === 0) break;
+    commands.push(...r.commands);
+    events.push(...r.events);
+    position = r.position;
+    let lastPrice = start;
+    const fill = (clientOrderId: string, qtySteps: number, at: number, maker: boolean) => {
+      const price = maker ? at : slipped(at, exitIsBuy, fm.slippagePct);
+      const fee = feeOf(price, qtyOf(qtySteps, position.plan), maker ? fm.makerPct : fm.takerPct);
+      const applied = applyFill(position, { clientOrderId, tradeId: `${clientOrderId}#${timeMs}`, orderId: null, timeMs, qtySteps: asSteps(qtySteps), price, fee });
+      if (!applied.ok) throw new Error(`instant fill rejected: ${applied.error.message}`);
+      position = applied.value.position;
+      commands.push(...applied.value.commands);
+      events.push(...applied.value.events);
+      lastPrice = at;
+    };
+    for (const c of r.commands) {
+      if (c.kind === 'placeExit' && c.orderType === 'market') fill(c.clientOrderId, c.qtySteps, c.triggerPrice, false);
+      else if (c.kind === 'closeRemainder') fill(c.clientOrderId, position.remainingSteps, c.triggerPrice, false);
+    }
+    for (const e of r.events) {
+      if (e.type !== 'tp.hit' || position.plan.execution !== 'limit' || position.status !== 'open') continue;
+      const i = e.level - 1;
+      const st = position.levels[i]!;
+      if (st.status === 'sent') fill(`${position.id}-${e.reason}`, st.orderSteps - st.filledSteps, e.price, true);
+    }
+    if (position.status !== 'open') break;
+    start = lastPrice;
+  }
+  return { position, commands, events };
+}

@@ -1,0 +1,88 @@
+import type { Side, Steps, Ticks } from '../units.ts';
+import type { LadderPlan, LevelReason, StopRule } from './plan.ts';
+
+/** Why (part of) a position was closed. `tp1`…`tpN` scaled levels, `tp` single take-profit. */
+export type ExitReason = LevelReason | 'stop' | 'signal' | 'end';
+
+/** Lifecycle of one level's exit order (STYLE §7; transitions in level-status.ts). */
+export type LevelStatus = 'pending' | 'sent' | 'filled' | 'skipped' | 'canceled';
+
+export interface LevelState {
+  readonly status: LevelStatus;
+  /** Steps filled so far for this level (partial fills add up, R3.5). */
+  readonly filledSteps: Steps;
+  /** Quantity of the order sent for this level, steps (0 until sent). */
+  readonly orderSteps: Steps;
+  /** The price already reached this level once (the reach is reported once). */
+  readonly reached: boolean;
+}
+
+/** One executed exit (R4.1): a fill, or the sum of the fills of one order. */
+export interface PartialExit {
+  readonly reason: ExitReason;
+  /** 1-based level for TP exits, null for stop/signal/end. */
+  readonly level: number | null;
+  readonly timeMs: number;
+  readonly price: number;
+  readonly qtySteps: Steps;
+  readonly fee: number;
+  /** Gross PnL minus this exit's fee and its pro-rata share of the entry fee (SPEC "Fees"). */
+  readonly pnl: number;
+  readonly clientOrderId: string;
+  readonly orderId: string | null;
+}
+
+/** A real stop move (SPEC: the initial stop is not a move; refused moves are not recorded). */
+export interface StopMove {
+  readonly timeMs: number;
+  readonly fromTicks: Ticks;
+  readonly toTicks: Ticks;
+  readonly fromPrice: number;
+  readonly toPrice: number;
+  readonly rule: StopRule;
+  /** The level whose fill moved the stop. */
+  readonly level: number;
+}
+
+/**
+ * An open or closed position under the ladder (R4.1). Immutable: every transition returns a new value.
+ * Size conservation (R4.2): originalSteps = remainingSteps + Σ partialExits.qtySteps, exactly.
+ */
+export interface Position {
+  readonly id: string;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly entryPrice: number;
+  readonly entryTimeMs: number;
+  readonly entryFee: number;
+  /** Part of the entry fee already charged to exits (pro rata; the last exit takes the rest). */
+  readonly entryFeeBooked: number;
+  readonly originalSteps: Steps;
+  readonly remainingSteps: Steps;
+  readonly plan: LadderPlan;
+  /** Index i is plan.levels[i]. */
+  readonly levels: readonly LevelState[];
+  readonly partialExits: readonly PartialExit[];
+  /** Levels (1-based) that have filled, in fill order (R4.1 `tp_levels_hit`). */
+  readonly tpLevelsHit: readonly number[];
+  readonly stopTicks: Ticks;
+  /** Sequence of the protective stop order on the exchange: its client id is `<id>-sl<stopSeq>`. */
+  readonly stopSeq: number;
+  readonly stopMoves: readonly StopMove[];
+  /** A remainder close requested (stop reached, opposite signal, end of data); null when none. */
+  readonly closing: { readonly reason: 'stop' | 'signal' | 'end'; readonly clientOrderId: string } | null;
+  readonly status: 'open' | 'closed';
+  /** Trade ids already applied: applying the same fill twice changes nothing (STYLE §7). */
+  readonly appliedTradeIds: readonly string[];
+  /**
+   * Trigger prices for drivers' hot loops (doubles, compared with `>=`/`<=`): the nearest target that
+   * can still be reached and the stop. ±Infinity when there is none, so a comparison is simply false.
+   */
+  readonly nextTargetPrice: number;
+  readonly stopPrice: number;
+}
+
+/** Client order ids come from data, never from a counter or a random source (R1.4, STYLE §3). */
+export const exitClientId = (positionId: string, reason: LevelReason): string => `${positionId}-${reason}`;
+export const stopClientId = (positionId: string, seq: number): string => `${positionId}-sl${seq}`;
+export const closeClientId = (positionId: string): string => `${positionId}-close`;

@@ -1,0 +1,434 @@
+import { parseDec, scaledToNumber } from '../decimal.ts';
+import type { ApplyError, Command, DomainEvent, FillInput, OrderEndInput, StepResult } from '../model/commands.ts';
+import type { LadderPlan, PlannedLevel } from '../model/plan.ts';
+import {
+  type ExitReason,
+  type LevelState,
+  type PartialExit,
+  type Position,
+  closeClientId,
+  exitClientId,
+  stopClientId,
+} from '../model/position.ts';
+import { type Result, err, ok } from '../result.ts';
+import { type Steps, asSteps, sideSign } from '../units.ts';
+import { type LevelInput, nextLevelStatus } from './level-status.ts';
+import { isFavourable } from './price-math.ts';
+
+const NONE: readonly never[] = Object.freeze([]);
+const unchanged = (position: Position): StepResult => ({ position, commands: NONE, events: NONE });
+
+export interface OpenInput {
+  /** Short and data-derived (client ids `<id>-tp<k>` must fit Binance's 36 characters). */
+  readonly id: string;
+  readonly symbol: string;
+  readonly timeMs: number;
+  /** Entry fee in quote currency (taker fee of the entry fill). */
+  readonly entryFee: number;
+  readonly plan: LadderPlan;
+}
+
+/** A new position under its plan: the initial stop, and in limit mode every level's resting order. */
+export function openPosition(i: OpenInput): StepResult {
+  const { plan } = i;
+  const limitMode = plan.execution === 'limit';
+  const levels: LevelState[] = plan.levels.map((l) => ({
+    status: l.skipped !== null ? 'skipped' : limitMode ? 'sent' : 'pending',
+    filledSteps: asSteps(0),
+    orderSteps: l.skipped === null && limitMode ? l.qtySteps : asSteps(0),
+    reached: false,
+  }));
+  const base: Position = {
+    id: i.id,
+    symbol: i.symbol,
+    side: plan.side,
+    entryPrice: plan.entryPrice,
+    entryTimeMs: i.timeMs,
+    entryFee: i.entryFee,
+    entryFeeBooked: 0,
+    originalSteps: plan.originalSteps,
+    remainingSteps: plan.originalSteps,
+    plan,
+    levels,
+    partialExits: [],
+    tpLevelsHit: [],
+    stopTicks: plan.initialStopTicks,
+    stopSeq: 0,
+    stopMoves: [],
+    closing: null,
+    status: 'open',
+    appliedTradeIds: [],
+    nextTargetPrice: 0,
+    stopPrice: 0,
+  };
+  const position = withTriggers(base);
+  const commands: Command[] = [
+    { kind: 'placeStop', clientOrderId: stopClientId(i.id, 0), stopTicks: plan.initialStopTicks, stopPrice: plan.initialStopPrice },
+  ];
+  const events: DomainEvent[] = [{ type: 'plan.made', positionId: i.id, symbol: i.symbol, timeMs: i.timeMs, plan }];
+  if (limitMode) {
+    plan.levels.forEach((l) => {
+      if (l.skipped !== null) return;
+      commands.push(exitCommand(position, l, l.qtySteps, l.targetPrice));
+      events.push(requested(position, l, l.qtySteps, i.timeMs));
+    });
+  }
+  return { position, commands, events };
+}
+
+/** Point price update (live ticks): a segment of length zero. */
+export const onPrice = (p: Position, price: number, timeMs: number): StepResult => onSegment(p, price, price, timeMs);
+
+/**
+ * The price moved in a straight line from `from` to `to` (R1.1–R1.3, R6.1, SPEC "Exit semantics").
+ * Touch counts. A level or stop already passed at `from` (a gap) is reached at `from`; one crossed inside
+ * the segment at its own price. Every level reached is reported lowest first. When a level is reached,
+ * the stop is not checked in this call: the driver applies the fills (the stop may move) and calls again
+ * for the rest of the segment, from the fill point.
+ */
+export function onSegment(p: Position, from: number, to: number, timeMs: number): StepResult {
+  if (p.status !== 'open' || p.closing !== null) return unchanged(p);
+  const long = p.side === 'long';
+  const stopAt = (x: number) => (long ? x <= p.stopPrice : x >= p.stopPrice);
+  if (stopAt(from)) return reachStop(p, from, timeMs);
+  const best = long ? Math.max(from, to) : Math.min(from, to);
+  const reachedAt = (x: number, t: number) => (long ? x >= t : x <= t);
+  if (!reachedAt(best, p.nextTargetPrice)) return stopAt(to) ? reachStop(p, p.stopPrice, timeMs) : unchanged(p);
+
+  const levels = p.levels.slice();
+  const commands: Command[] = [];
+  const events: DomainEvent[] = [];
+  let uncommitted = uncommittedSteps(p);
+  for (let i = 0; i < levels.length; i++) {
+    const st = levels[i]!;
+    const pl = p.plan.levels[i]!;
+    const resting = st.status === 'sent' && p.plan.execution === 'limit' && !st.reached;
+    if (st.status !== 'pending' && !resting) continue;
+    if (!reachedAt(best, pl.targetPrice)) break; // targets ascend: later ones are farther
+    const price = reachedAt(from, pl.targetPrice) ? from : pl.targetPrice;
+    events.push({ type: 'tp.hit', positionId: p.id, symbol: p.symbol, timeMs, level: pl.level, reason: pl.reason, price, profitPct: pl.profitPct });
+    if (resting) {
+      levels[i] = { ...st, reached: true };
+      continue;
+    }
+    const qty = sendSteps(p, levels, i, uncommitted);
+    if (qty === 0) continue;
+    uncommitted -= qty;
+    levels[i] = { ...st, status: must(nextLevelStatus(st.status, 'send')), orderSteps: asSteps(qty), reached: true };
+    commands.push(exitCommand(p, pl, asSteps(qty), price));
+    events.push(requested(p, pl, asSteps(qty), timeMs));
+  }
+  return { position: withTriggers({ ...p, levels }), commands, events };
+}
+
+/** Close the remainder for an opposite signal or the end of data; resting exits are cancelled first. */
+export function requestClose(p: Position, reason: 'signal' | 'end', price: number, timeMs: number): StepResult {
+  if (p.status !== 'open' || p.closing !== null) return unchanged(p);
+  const clientOrderId = closeClientId(p.id);
+  const resting = restingExitIds(p);
+  const commands: Command[] = resting.length ? [{ kind: 'cancelOrders', clientOrderIds: resting }] : [];
+  commands.push({ kind: 'closeRemainder', reason, qtySteps: p.remainingSteps, clientOrderId, triggerPrice: price });
+  const events: DomainEvent[] = [
+    { type: 'order.requested', positionId: p.id, symbol: p.symbol, timeMs, clientOrderId, reason, qtySteps: p.remainingSteps, orderType: 'market' },
+  ];
+  return { position: withTriggers({ ...p, closing: { reason, clientOrderId } }), commands, events };
+}
+
+/**
+ * Book a fill read back from the exchange (R3.5): by what actually filled, partial fills included.
+ * The same trade applied twice changes nothing. After a level completes, the stop climbs the ladder
+ * (R1.5), only ever in the position's favour; a fill that closes the position moves nothing and
+ * cancels what still rests.
+ */
+export function applyFill(p: Position, f: FillInput): Result<StepResult, ApplyError> {
+  if (p.appliedTradeIds.includes(f.tradeId)) return ok(unchanged(p));
+  const target = classify(p, f.clientOrderId);
+  if (target === null) return err({ code: 'unknown_order', message: `${f.clientOrderId} is not an order of position ${p.id}` });
+  if (f.qtySteps <= 0) return err({ code: 'overfill', message: `fill ${f.tradeId} has no quantity` });
+  if (f.qtySteps > p.remainingSteps) {
+    return err({ code: 'overfill', message: `fill ${f.tradeId} of ${f.qtySteps} steps exceeds the remaining ${p.remainingSteps}` });
+  }
+  let levels = p.levels;
+  let completedLevel: PlannedLevel | null = null;
+  let firstFillOfLevel = false;
+  let reason: ExitReason;
+  let level: number | null = null;
+  if (typeof target === 'number') {
+    const st = p.levels[target]!;
+    const pl = p.plan.levels[target]!;
+    const canFill = nextLevelStatus(st.status, 'fill');
+    if (!canFill.ok) return err({ code: 'invalid_transition', message: `${f.clientOrderId}: ${canFill.error}` });
+    const filled = st.filledSteps + f.qtySteps;
+    if (filled > st.orderSteps) {
+      return err({ code: 'overfill', message: `${f.clientOrderId}: ${filled} steps filled on an order of ${st.orderSteps}` });
+    }
+    const input: LevelInput = filled === st.orderSteps ? 'fill' : 'partialFill';
+    const next = nextLevelStatus(st.status, input);
+    if (!next.ok) return err({ code: 'invalid_transition', message: `${f.clientOrderId}: ${next.error}` });
+    levels = replaceAt(p.levels, target, { ...st, status: next.value, filledSteps: asSteps(filled), reached: true });
+    if (next.value === 'filled' && st.status !== 'filled') completedLevel = pl;
+    firstFillOfLevel = st.filledSteps === 0;
+    reason = pl.reason;
+    level = pl.level;
+  } else {
+    reason = target;
+  }
+
+  const remaining = asSteps(p.remainingSteps - f.qtySteps);
+  const closed = remaining === 0;
+  const qty = qtyOf(f.qtySteps, p.plan);
+  const gross = (f.price - p.entryPrice) * qty * sideSign(p.side);
+  const entryShare = closed ? p.entryFee - p.entryFeeBooked : (p.entryFee * f.qtySteps) / p.originalSteps;
+  const pnl = gross - f.fee - entryShare;
+  const partialExits = mergeExit(p.partialExits, {
+    reason,
+    level,
+    timeMs: f.timeMs,
+    price: f.price,
+    qtySteps: f.qtySteps,
+    fee: f.fee,
+    pnl,
+    clientOrderId: f.clientOrderId,
+    orderId: f.orderId,
+  });
+  let next: Position = {
+    ...p,
+    levels,
+    remainingSteps: remaining,
+    partialExits,
+    entryFeeBooked: p.entryFeeBooked + entryShare,
+    tpLevelsHit: level !== null && firstFillOfLevel && !p.tpLevelsHit.includes(level) ? [...p.tpLevelsHit, level] : p.tpLevelsHit,
+    appliedTradeIds: [...p.appliedTradeIds, f.tradeId],
+  };
+  const commands: Command[] = [];
+  const events: DomainEvent[] = [
+    {
+      type: 'fill.applied',
+      positionId: p.id,
+      symbol: p.symbol,
+      timeMs: f.timeMs,
+      clientOrderId: f.clientOrderId,
+      orderId: f.orderId,
+      reason,
+      level,
+      price: f.price,
+      qtySteps: f.qtySteps,
+      fee: f.fee,
+      pnl,
+      remainingSteps: remaining,
+    },
+  ];
+  if (closed) {
+    next = { ...next, status: 'closed', closing: null };
+    const leftovers = restingExitIds(next);
+    if (reason !== 'stop') leftovers.unshift(stopClientId(p.id, p.stopSeq));
+    if (leftovers.length) commands.push({ kind: 'cancelOrders', clientOrderIds: leftovers });
+    events.push({ type: 'position.closed', positionId: p.id, symbol: p.symbol, timeMs: f.timeMs, reason, pnl: totalPnl(next), avgExitPrice: averageExitPrice(next) });
+  } else if (completedLevel !== null) {
+    next = climbStop(next, completedLevel, f.timeMs, commands, events);
+  }
+  return ok({ position: withTriggers(next), commands, events });
+}
+
+/**
+ * An order ended without filling fully. A level that never filled returns to pending when rejected or
+ * expired (it never executed, it may be sent again) and stays canceled when canceled; a level that
+ * filled in part is done by what filled (F15) and the stop climbs as for a fill.
+ */
+export function applyOrderEnd(p: Position, e: OrderEndInput): Result<StepResult, ApplyError> {
+  const target = classify(p, e.clientOrderId);
+  if (target === null) return err({ code: 'unknown_order', message: `${e.clientOrderId} is not an order of position ${p.id}` });
+  if (typeof target !== 'number') {
+    // A close that did not fill may be requested again; a stop order's end is the driver's alarm.
+    if (p.closing?.clientOrderId === e.clientOrderId && p.status === 'open') return ok(unchanged(withTriggers({ ...p, closing: null })));
+    return ok(unchanged(p));
+  }
+  const st = p.levels[target]!;
+  if (st.status === 'filled' || st.status === 'skipped') return ok(unchanged(p));
+  const input: LevelInput = st.filledSteps > 0 ? 'endPartial' : e.status === 'canceled' ? 'cancel' : 'reject';
+  const to = nextLevelStatus(st.status, input);
+  if (!to.ok) return err({ code: 'invalid_transition', message: `${e.clientOrderId}: ${to.error}` });
+  const back = to.value === 'pending';
+  let next: Position = {
+    ...p,
+    levels: replaceAt(p.levels, target, { ...st, status: to.value, orderSteps: back ? asSteps(0) : st.orderSteps, reached: back ? false : st.reached }),
+  };
+  const commands: Command[] = [];
+  const events: DomainEvent[] = [];
+  if (to.value === 'filled' && p.status === 'open') next = climbStop(next, p.plan.levels[target]!, e.timeMs, commands, events);
+  return ok({ position: withTriggers(next), commands, events });
+}
+
+/** Move the stop to where the completed level says, if that is in the position's favour (R1.5). */
+function climbStop(p: Position, pl: PlannedLevel, timeMs: number, commands: Command[], events: DomainEvent[]): Position {
+  const to = pl.stopAfter;
+  if (to === null || !isFavourable(to.ticks, p.stopTicks, p.side)) return p;
+  const fromPrice = stopPriceOf(p);
+  const seq = p.stopSeq + 1;
+  commands.push({
+    kind: 'moveStop',
+    clientOrderId: stopClientId(p.id, seq),
+    replacesClientOrderId: stopClientId(p.id, p.stopSeq),
+    fromTicks: p.stopTicks,
+    toTicks: to.ticks,
+    stopPrice: to.price,
+    rule: to.rule,
+  });
+  events.push({ type: 'stop.moved', positionId: p.id, symbol: p.symbol, timeMs, fromPrice, toPrice: to.price, rule: to.rule, level: pl.level });
+  return {
+    ...p,
+    stopTicks: to.ticks,
+    stopSeq: seq,
+    stopMoves: [...p.stopMoves, { timeMs, fromTicks: p.stopTicks, toTicks: to.ticks, fromPrice, toPrice: to.price, rule: to.rule, level: pl.level }],
+  };
+}
+
+function reachStop(p: Position, price: number, timeMs: number): StepResult {
+  const clientOrderId = stopClientId(p.id, p.stopSeq);
+  return {
+    position: withTriggers({ ...p, closing: { reason: 'stop', clientOrderId } }),
+    commands: [{ kind: 'closeRemainder', reason: 'stop', qtySteps: p.remainingSteps, clientOrderId, triggerPrice: price }],
+    events: [{ type: 'stop.reached', positionId: p.id, symbol: p.symbol, timeMs, price }],
+  };
+}
+
+/**
+ * Quantity to send for level i now. The plan's quantity, capped by what no in-flight order claims yet;
+ * the last level still to come, or a level whose leftover would be below a later level's minimum,
+ * takes everything (R3.2: never leave dust). Equal to the plan when earlier levels filled as planned.
+ */
+function sendSteps(p: Position, levels: readonly LevelState[], i: number, uncommitted: number): number {
+  const pl = p.plan.levels[i]!;
+  let laterMin = 0;
+  let laterExists = false;
+  for (let j = i + 1; j < levels.length; j++) {
+    if (levels[j]!.status !== 'pending') continue;
+    laterExists = true;
+    laterMin = Math.max(laterMin, p.plan.levels[j]!.minSteps);
+  }
+  const qty = Math.min(pl.qtySteps, uncommitted);
+  if (!laterExists || pl.closesRemainder) return uncommitted;
+  const left = uncommitted - qty;
+  return left > 0 && left < laterMin ? uncommitted : qty;
+}
+
+/** Remaining steps not yet claimed by an exit order in flight or resting. */
+function uncommittedSteps(p: Position): number {
+  let inFlight = 0;
+  for (const st of p.levels) if (st.status === 'sent') inFlight += st.orderSteps - st.filledSteps;
+  return Math.max(0, p.remainingSteps - inFlight);
+}
+
+/** Which order of this position a client id names: a level index, or the stop / the close. */
+function classify(p: Position, clientOrderId: string): number | 'stop' | 'signal' | 'end' | null {
+  const prefix = `${p.id}-`;
+  if (!clientOrderId.startsWith(prefix)) return null;
+  const i = p.plan.levels.findIndex((l) => exitClientId(p.id, l.reason) === clientOrderId);
+  if (i >= 0) return i;
+  if (/^sl\d+$/.test(clientOrderId.slice(prefix.length))) return 'stop';
+  if (clientOrderId === closeClientId(p.id)) return p.closing?.reason === 'end' ? 'end' : 'signal';
+  return null;
+}
+
+function exitCommand(p: Position, pl: PlannedLevel, qtySteps: Steps, triggerPrice: number): Command {
+  return {
+    kind: 'placeExit',
+    level: pl.level,
+    reason: pl.reason,
+    orderType: p.plan.execution,
+    qtySteps,
+    clientOrderId: exitClientId(p.id, pl.reason),
+    limitTicks: pl.targetTicks,
+    limitPrice: pl.targetPrice,
+    triggerPrice,
+  };
+}
+
+function requested(p: Position, pl: PlannedLevel, qtySteps: Steps, timeMs: number): DomainEvent {
+  return {
+    type: 'order.requested',
+    positionId: p.id,
+    symbol: p.symbol,
+    timeMs,
+    clientOrderId: exitClientId(p.id, pl.reason),
+    reason: pl.reason,
+    qtySteps,
+    orderType: p.plan.execution,
+  };
+}
+
+function restingExitIds(p: Position): string[] {
+  const ids: string[] = [];
+  p.levels.forEach((st, i) => {
+    if (st.status === 'sent' && p.plan.execution === 'limit') ids.push(exitClientId(p.id, p.plan.levels[i]!.reason));
+  });
+  return ids;
+}
+
+/** Fills of the same order are one exit: summed quantity, fee and PnL, volume-weighted price. */
+function mergeExit(exits: readonly PartialExit[], e: PartialExit): PartialExit[] {
+  const i = exits.findIndex((x) => x.clientOrderId === e.clientOrderId);
+  if (i < 0) return [...exits, e];
+  const a = exits[i]!;
+  const qty = a.qtySteps + e.qtySteps;
+  const merged: PartialExit = {
+    ...a,
+    price: (a.price * a.qtySteps + e.price * e.qtySteps) / qty,
+    qtySteps: asSteps(qty),
+    fee: a.fee + e.fee,
+    pnl: a.pnl + e.pnl,
+    orderId: a.orderId ?? e.orderId,
+  };
+  return replaceAt(exits, i, merged) as PartialExit[];
+}
+
+/** Recomputes the hot-loop trigger prices from the state (never stored independently of it). */
+export function withTriggers(p: Position): Position {
+  const long = p.side === 'long';
+  const none = long ? Infinity : -Infinity;
+  const active = p.status === 'open' && p.closing === null;
+  let nextTargetPrice = none;
+  if (active) {
+    for (let i = 0; i < p.levels.length; i++) {
+      const st = p.levels[i]!;
+      const eligible = st.status === 'pending' || (st.status === 'sent' && p.plan.execution === 'limit' && !st.reached);
+      if (eligible) {
+        nextTargetPrice = p.plan.levels[i]!.targetPrice;
+        break;
+      }
+    }
+  }
+  const stopPrice = active ? stopPriceOf(p) : -none;
+  return nextTargetPrice === p.nextTargetPrice && stopPrice === p.stopPrice ? p : { ...p, nextTargetPrice, stopPrice };
+}
+
+const stopPriceOf = (p: Position): number =>
+  p.stopTicks === p.plan.initialStopTicks ? p.plan.initialStopPrice : scaledToNumber(p.stopTicks, parseDec(p.plan.tickSize));
+
+/** Base-asset quantity of `steps` (a double; sizes themselves stay exact in steps). */
+export const qtyOf = (steps: number, plan: Pick<LadderPlan, 'stepSize'>): number => scaledToNumber(steps, parseDec(plan.stepSize));
+
+/** Realised PnL of all exits so far (R4.3). */
+export const totalPnl = (p: Position): number => p.partialExits.reduce((s, e) => s + e.pnl, 0);
+
+/** Volume-weighted average exit price (R4.3); NaN before the first exit. */
+export function averageExitPrice(p: Position): number {
+  let q = 0;
+  let v = 0;
+  for (const e of p.partialExits) {
+    q += e.qtySteps;
+    v += e.price * e.qtySteps;
+  }
+  return q === 0 ? NaN : v / q;
+}
+
+function replaceAt<T>(xs: readonly T[], i: number, x: T): readonly T[] {
+  const out = xs.slice();
+  out[i] = x;
+  return out;
+}
+
+function must<T>(r: Result<T, string>): T {
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
+}

@@ -1,0 +1,189 @@
+import { type Dec, decOf, formatScaled } from '../decimal.ts';
+import { type MarketRules, ticksToPrice } from '../market/market-rules.ts';
+import type { LadderPlan, PlannedLevel, SkipReason, StopRule } from '../model/plan.ts';
+import { type Result, assertNever, err, ok } from '../result.ts';
+import { type Side, type Steps, type Ticks, asSteps } from '../units.ts';
+import { notionalMinSteps, shareOfSteps, stopTicksAt, targetTicks } from './price-math.ts';
+import { type ExitSettings, type LevelSpec, moveStopRule } from './settings.ts';
+
+export interface PlanInput {
+  readonly side: Side;
+  /** Entry fill price as the exchange reports it (text or number); exact decimal. */
+  readonly entryPrice: string | number;
+  readonly quantitySteps: Steps;
+  readonly market: MarketRules;
+  readonly settings: ExitSettings;
+  /** Per-signal stop distance, %; default `settings.stopLossPct`. */
+  readonly stopLossPct?: number;
+}
+
+export type PlanError =
+  | { readonly code: 'no_quantity'; readonly message: string }
+  | { readonly code: 'target_not_positive'; readonly message: string }
+  | { readonly code: 'stop_not_positive'; readonly message: string };
+
+/**
+ * Plans the exits of a position once, at entry (R3.4): target, quantity and stop-after of every
+ * level, with skips for the minimum (R3.1), the remainder rule (R3.2) and the fallback (R3.3).
+ */
+export function planLadder(i: PlanInput): Result<LadderPlan, PlanError> {
+  const { side, market: m, settings: s } = i;
+  const q = i.quantitySteps;
+  if (q <= 0) return err({ code: 'no_quantity', message: 'position quantity is zero steps' });
+  const entry = decOf(i.entryPrice);
+  const stopPct = i.stopLossPct ?? s.stopLossPct;
+  const initialStop = stopTicksAt(entry, -stopPct, side, m);
+  if (initialStop <= 0) return err({ code: 'stop_not_positive', message: `a stop ${stopPct}% from the entry ${String(i.entryPrice)} is not a positive price` });
+  const breakeven = stopTicksAt(entry, s.breakevenOffsetPct, side, m);
+  const base = {
+    side,
+    entryPrice: Number(i.entryPrice),
+    originalSteps: q,
+    initialStopTicks: initialStop,
+    initialStopPrice: ticksToPrice(initialStop, m),
+    breakevenTicks: breakeven,
+    execution: s.execution,
+    tickSize: formatScaled(1, m.tickSize),
+    stepSize: formatScaled(1, m.stepSize),
+  };
+  const single = (reason: 'disabled' | 'too_small_to_split') =>
+    singlePlan(base, reason, entry, s.takeProfitPct, m);
+  if (!s.scaled) return single('disabled');
+
+  const targets: Ticks[] = [];
+  for (const l of s.levels) {
+    const t = targetTicks(entry, l.profitPct, side, m);
+    if (t <= 0) return err({ code: 'target_not_positive', message: `level at ${l.profitPct}% gives a target at or below zero` });
+    targets.push(t);
+  }
+  const mins = targets.map((t) => minExitSteps(t, m, s));
+  const levels = splitQuantity(q, s.levels, mins);
+  // "Too small to split" (R3.3): the minimums leave at most one exit. A ladder configured with one
+  // level never asked for a split, so it keeps its own target.
+  const exits = levels.filter((l) => l.skipped === null).length;
+  if (exits <= 1 && s.levels.length > 1) {
+    if (s.fallbackToSingle) return single('too_small_to_split');
+    // No fallback: everything closes at the last level (R3.3).
+    levels.forEach((l, k) => {
+      const last = k === levels.length - 1;
+      levels[k] = { ...l, qtySteps: asSteps(last ? q : 0), carriedInSteps: asSteps(last ? q : 0), closesRemainder: last, skipped: last ? null : 'too_small_to_split' };
+    });
+  }
+  const planned: PlannedLevel[] = s.levels.map((spec, k) => {
+    const t = targets[k]!;
+    const split = levels[k]!;
+    return {
+      level: k + 1,
+      reason: `tp${k + 1}`,
+      profitPct: spec.profitPct,
+      closePct: spec.closePct,
+      targetTicks: t,
+      targetPrice: ticksToPrice(t, m),
+      minSteps: asSteps(mins[k]!),
+      ...split,
+      stopAfter: stopAfterLevel(s.levels, k, targets, breakeven, entry, side, m),
+    };
+  });
+  return ok({ ...base, mode: 'scaled', singleReason: null, levels: planned });
+}
+
+function singlePlan(
+  base: Omit<LadderPlan, 'mode' | 'singleReason' | 'levels'>,
+  reason: 'disabled' | 'too_small_to_split',
+  entry: Dec,
+  takeProfitPct: number,
+  m: MarketRules,
+): Result<LadderPlan, PlanError> {
+  const t = targetTicks(entry, takeProfitPct, base.side, m);
+  if (t <= 0) return err({ code: 'target_not_positive', message: `take_profit_pct ${takeProfitPct}% gives a target at or below zero` });
+  const level: PlannedLevel = {
+    level: 1,
+    reason: 'tp',
+    profitPct: takeProfitPct,
+    closePct: 100,
+    targetTicks: t,
+    targetPrice: ticksToPrice(t, m),
+    minSteps: asSteps(0),
+    qtySteps: base.originalSteps,
+    carriedInSteps: asSteps(0),
+    closesRemainder: true,
+    skipped: null,
+    stopAfter: null,
+  };
+  return ok({ ...base, mode: 'single', singleReason: reason, levels: [level] });
+}
+
+/**
+ * The effective minimum of an exit at `priceTicks`, in steps (R3): the exchange's minQty for the order
+ * type, its MIN_NOTIONAL only where it binds reduce-only orders, and the user's minimum notional.
+ */
+export function minExitSteps(priceTicks: Ticks, m: MarketRules, s: Pick<ExitSettings, 'execution' | 'minOrderNotional'>): number {
+  const exchangeNotional = m.minNotionalAppliesToReduceOnly ? m.minNotional : 0;
+  return Math.max(
+    1,
+    m.minQtySteps[s.execution],
+    notionalMinSteps(exchangeNotional, priceTicks, m),
+    notionalMinSteps(s.minOrderNotional, priceTicks, m),
+  );
+}
+
+type Split = Pick<PlannedLevel, 'qtySteps' | 'carriedInSteps' | 'closesRemainder' | 'skipped'>;
+
+/**
+ * SPEC "Splitting": level k gets floor(Q × close_pct_k / 100) steps plus what skipped levels rolled in;
+ * the last level takes whatever remains. A level below its minimum is skipped and rolls its quantity on
+ * (R3.1). A level that would leave a remainder below the minimum of any later level closes it all (R3.2).
+ */
+export function splitQuantity(q: number, specs: readonly LevelSpec[], mins: readonly number[]): Split[] {
+  const n = specs.length;
+  // laterMin[k] = the largest minimum among levels after k: a remainder must be closable by any of them.
+  const laterMin = new Array<number>(n).fill(0);
+  for (let k = n - 2; k >= 0; k--) laterMin[k] = Math.max(laterMin[k + 1]!, mins[k + 1]!);
+  const out: Split[] = [];
+  let remaining = q;
+  let carry = 0;
+  for (let k = 0; k < n; k++) {
+    const skip = (why: SkipReason, carried: number): Split => ({ qtySteps: asSteps(0), carriedInSteps: asSteps(carried), closesRemainder: false, skipped: why });
+    if (remaining === 0) {
+      out.push(skip('nothing_left', 0));
+      continue;
+    }
+    const last = k === n - 1;
+    let qty = last ? remaining : Math.min(shareOfSteps(q, specs[k]!.closePct) + carry, remaining);
+    if (!last && qty < mins[k]!) {
+      out.push(skip('below_minimum', carry));
+      carry = qty;
+      continue;
+    }
+    const left = remaining - qty;
+    const closesRemainder = last || left === 0 || left < laterMin[k]!;
+    if (closesRemainder) qty = remaining;
+    out.push({ qtySteps: asSteps(qty), carriedInSteps: asSteps(carry), closesRemainder, skipped: null });
+    remaining -= qty;
+    carry = 0;
+  }
+  return out;
+}
+
+/** The stop after level index k fills (R1.5, `move_stop_to`): exact ticks, or null when it stays. */
+function stopAfterLevel(
+  specs: readonly LevelSpec[],
+  k: number,
+  targets: readonly Ticks[],
+  breakeven: Ticks,
+  entry: Dec,
+  side: Side,
+  m: MarketRules,
+): PlannedLevel['stopAfter'] {
+  const rule = moveStopRule(specs, k);
+  const at = (ticks: Ticks, r: StopRule) => ({ ticks, price: ticksToPrice(ticks, m), rule: r });
+  if (rule === 'none') return null;
+  if (rule === 'breakeven') return at(breakeven, 'breakeven');
+  if (rule === 'previous_tp') {
+    // The configured target of level k−1, even if that level was skipped (SPEC "Skipped levels").
+    if (k === 0) throw new Error('previous_tp on level 1 must be rejected by config validation');
+    return at(targets[k - 1]!, 'previous_tp');
+  }
+  if (typeof rule === 'object') return at(stopTicksAt(entry, rule.profitPct, side, m), 'profit_pct');
+  return assertNever(rule);
+}

@@ -1,0 +1,23 @@
+import type { LevelStatus } from '../model/position.ts';
+import { type Result, err, ok } from '../result.ts';
+
+/** What can happen to a level's exit order. */
+export type LevelInput = 'send' | 'fill' | 'partialFill' | 'reject' | 'cancel' | 'endPartial';
+
+/**
+ * The level state machine as a table (STYLE §7). A rejected order returns the level to pending (it never
+ * executed); an order that ends after a partial fill leaves the level filled by what filled (R3.5);
+ * a late fill after a cancel does happen and is booked. Anything not listed is a typed error.
+ */
+const NEXT: Record<LevelStatus, Partial<Record<LevelInput, LevelStatus>>> = {
+  pending: { send: 'sent' },
+  sent: { fill: 'filled', partialFill: 'sent', reject: 'pending', cancel: 'canceled', endPartial: 'filled' },
+  canceled: { fill: 'filled', partialFill: 'filled' },
+  filled: { fill: 'filled', partialFill: 'filled', endPartial: 'filled', cancel: 'filled' },
+  skipped: {},
+};
+
+export function nextLevelStatus(from: LevelStatus, input: LevelInput): Result<LevelStatus, string> {
+  const to = NEXT[from][input];
+  return to === undefined ? err(`level ${from} cannot take ${input}`) : ok(to);
+}

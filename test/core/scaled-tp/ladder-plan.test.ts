@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { type PlanInput, planLadder, splitQuantity } from '../../../src/core/scaled-tp/ladder-plan.ts';
+import type { ExitSettings } from '../../../src/core/scaled-tp/settings.ts';
+import { asSteps } from '../../../src/core/units.ts';
+import { BTC, SOL, marketRules } from '../../support/market.ts';
+import { DEFAULT_SETTINGS } from '../../support/settings.ts';
+
+
+const plan = (o: Partial<PlanInput> & { settings?: Partial<ExitSettings> }) => {
+  const r = planLadder({
+    side: 'long',
+    entryPrice: '60000',
+    quantitySteps: asSteps(10),
+    market: BTC,
+    ...o,
+    settings: { ...DEFAULT_SETTINGS, ...o.settings },
+  });
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+};
+const qtys = (p: ReturnType<typeof plan>) => p.levels.map((l) => l.qtySteps);
+
+describe('planLadder', () => {
+  it('splits the default ladder 30/30/40 on BTCUSDT with targets and the stop ladder', () => {
+    const p = plan({});
+    expect(p.mode).toBe('scaled');
+    expect(p.levels.map((l) => l.targetPrice)).toEqual([60600, 61200, 62100]);
+    expect(qtys(p)).toEqual([3, 3, 4]);
+    expect(p.initialStopPrice).toBe(58800);
+    expect(p.levels.map((l) => l.stopAfter && [l.stopAfter.price, l.stopAfter.rule])).toEqual([
+      [60000, 'breakeven'],
+      [60600, 'previous_tp'],
+      [61200, 'previous_tp'],
+    ]);
+  });
+
+  it('rounds targets away from the entry and stops in the position favour, long and short', () => {
+    const m = marketRules({ tick: '0.01', step: '0.001' });
+    const settings = { levels: [{ profitPct: 1, closePct: 100 }], breakevenOffsetPct: 0.1 };
+    const long = plan({ entryPrice: '100.03', market: m, settings });
+    expect(long.levels[0]!.targetPrice).toBe(101.04); // 101.0303 → up
+    expect(long.initialStopPrice).toBe(98.03); // 98.0294 → up (tighter)
+    expect(long.breakevenTicks).toBe(10014); // 100.13003 → up
+    const short = plan({ side: 'short', entryPrice: '100.03', market: m, settings });
+    expect(short.levels[0]!.targetPrice).toBe(99.02); // 99.0297 → down
+    expect(short.initialStopPrice).toBe(102.03); // 102.0306 → down (tighter)
+    expect(short.breakevenTicks).toBe(9992); // 99.92997 → down
+  });
+
+  it('never rounds a target onto the entry, however small the profit', () => {
+    const p = plan({ entryPrice: '60000.0', settings: { levels: [{ profitPct: 0.0001, closePct: 100 }] } });
+    expect(p.levels[0]!.targetPrice).toBe(60000.1);
+  });
+
+  it('on a coarse step symbol (SOLUSDT, 1 contract) gives each level whole contracts', () => {
+    const p = plan({ entryPrice: '150', market: SOL, quantitySteps: asSteps(5) });
+    expect(qtys(p)).toEqual([1, 1, 3]);
+  });
+
+  it('skips a level below the minimum and rolls its quantity into the next (R3.1)', () => {
+    // 200 USDT minimum at ~151.5 → 2 contracts; level 1 gets floor(5 × 30%) = 1 < 2.
+    const p = plan({ entryPrice: '150', market: SOL, quantitySteps: asSteps(5), settings: { minOrderNotional: 200 } });
+    expect(p.levels.map((l) => l.skipped)).toEqual(['below_minimum', null, null]);
+    expect(qtys(p)).toEqual([0, 2, 3]);
+    expect(p.levels[1]!.carriedInSteps).toBe(1);
+  });
+
+  it('closes the whole remainder at a level that would otherwise leave dust (R3.2)', () => {
+    const m = marketRules({ tick: '0.1', step: '1', minQtySteps: 2 });
+    const settings = { levels: [{ profitPct: 1, closePct: 50 }, { profitPct: 2, closePct: 40 }, { profitPct: 3, closePct: 10 }] };
+    const p = plan({ market: m, entryPrice: '100', quantitySteps: asSteps(10), settings });
+    expect(qtys(p)).toEqual([5, 5, 0]);
+    expect(p.levels[1]!.closesRemainder).toBe(true);
+    expect(p.levels[2]!.skipped).toBe('nothing_left');
+  });
+
+  it('falls back to the single take-profit when the position is too small to split (R3.3)', () => {
+    const p = plan({ entryPrice: '150', market: SOL, quantitySteps: asSteps(3) });
+    expect(p.mode).toBe('single');
+    expect(p.singleReason).toBe('too_small_to_split');
+    expect(p.levels).toHaveLength(1);
+    expect(p.levels[0]!.reason).toBe('tp');
+    expect(p.levels[0]!.targetPrice).toBe(154.5);
+    expect(p.levels[0]!.stopAfter).toBeNull();
+  });
+
+  it('without the fallback, closes the whole position at the last level (R3.3)', () => {
+    const p = plan({ entryPrice: '150', market: SOL, quantitySteps: asSteps(3), settings: { fallbackToSingle: false } });
+    expect(p.mode).toBe('scaled');
+    expect(qtys(p)).toEqual([0, 0, 3]);
+    expect(p.levels.map((l) => l.skipped)).toEqual(['too_small_to_split', 'too_small_to_split', null]);
+  });
+
+  it('uses the single take-profit when scaled TP is disabled', () => {
+    const p = plan({ settings: { scaled: false } });
+    expect(p.mode).toBe('single');
+    expect(p.singleReason).toBe('disabled');
+    expect(p.levels[0]!.targetPrice).toBe(61800);
+  });
+
+  it('ignores MIN_NOTIONAL for reduce-only exits on Binance USDⓈ-M, but applies it where it binds', () => {
+    // 0.010 BTC: 30% = 0.003 BTC ≈ 182 USDT at TP1; with a 500 USDT exchange minimum that would be skipped.
+    expect(qtys(plan({}))).toEqual([3, 3, 4]);
+    const binding = marketRules({ tick: '0.1', step: '0.001', minNotional: 500, notionalBindsReduceOnly: true });
+    expect(plan({ market: binding }).mode).toBe('single');
+  });
+
+  it('applies move_stop_to overrides: none, profit_pct and breakeven plus offset', () => {
+    const p = plan({
+      settings: {
+        breakevenOffsetPct: 0.1,
+        levels: [
+          { profitPct: 1, closePct: 30, moveStopTo: 'none' },
+          { profitPct: 2, closePct: 30, moveStopTo: { profitPct: 0.5 } },
+          { profitPct: 3.5, closePct: 40, moveStopTo: 'breakeven' },
+        ],
+      },
+    });
+    expect(p.levels.map((l) => l.stopAfter && [l.stopAfter.price, l.stopAfter.rule])).toEqual([null, [60300, 'profit_pct'], [60060, 'breakeven']]);
+  });
+
+  it('previous_tp means the configured target of a skipped level too', () => {
+    const p = plan({ entryPrice: '150', market: SOL, quantitySteps: asSteps(5), settings: { minOrderNotional: 200 } });
+    expect(p.levels[1]!.stopAfter!.price).toBe(151.5);
+  });
+
+  it('reports a short target at or below zero as an error', () => {
+    const r = planLadder({
+      side: 'short',
+      entryPrice: '1',
+      quantitySteps: asSteps(1),
+      market: BTC,
+      settings: { ...DEFAULT_SETTINGS, levels: [{ profitPct: 100, closePct: 100 }] },
+    });
+    expect(r.ok).toBe(false);
+  });
+});
+
+describe('splitQuantity', () => {
+  it('gives the last level whatever remains after flooring', () => {
+    const specs = [{ profitPct: 1, closePct: 33.333333333 }, { profitPct: 2, closePct: 33.333333333 }, { profitPct: 3, closePct: 33.333333334 }];
+    expect(splitQuantity(10, specs, [1, 1, 1]).map((s) => s.qtySteps)).toEqual([3, 3, 4]);
+  });
+});
+
+describe('a one-level ladder', () => {
+  it('keeps its own target: it never asked for a split, so it is not "too small to split"', () => {
+    const p = plan({ settings: { levels: [{ profitPct: 1.5, closePct: 100 }] } });
+    expect(p.mode).toBe('scaled');
+    expect(p.levels[0]!.reason).toBe('tp1');
+    expect(p.levels[0]!.targetPrice).toBe(60900);
+  });
+});
