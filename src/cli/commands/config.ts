@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import { configJsonSchema, summarizeConfig } from '../../core/config/index.ts';
+import { readConfig } from '../read-config.ts';
+
+/** `ladder config validate [FILE]` and `ladder config schema` (SPEC R2, "Modes and CLI"). */
+export function registerConfigCommands(program: Command): void {
+  const config = program.command('config').description('check config.json, print its JSON Schema');
+
+  config
+    .command('validate')
+    .description('check a config file; print every problem with its path, exit 1 if there is any')
+    .argument('[file]', 'config file', 'config.json')
+    .action(async (file: string) => {
+      const r = await readConfig(file);
+      if (!r.ok) {
+        process.exitCode = 1;
+        return;
+      }
+      process.stdout.write(`ok: ${file}\n${summarizeConfig(r.value)}\n`);
+    });
+
+  config
+    .command('schema')
+    .description('print the JSON Schema of config.json (draft 2020-12), generated from the validator')
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    });
+}

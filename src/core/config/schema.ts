@@ -1,0 +1,242 @@
+import { z } from 'zod';
+import {
+  DEFAULT_BREAKEVEN_OFFSET_PCT,
+  DEFAULT_EMA_FAST,
+  DEFAULT_EMA_SLOW,
+  DEFAULT_LEVELS,
+  DEFAULT_LEVERAGE,
+  DEFAULT_STOP_LOSS_PCT,
+  defaultMoveStopTo,
+} from './defaults.ts';
+import { crossFieldIssues } from './rules.ts';
+
+/*
+ * The single source of the config keys, their defaults and their descriptions (SPEC "Config keys").
+ * The same descriptions appear in the generated JSON Schema and, word for word, in
+ * docs/configuration.md (a test checks both). Every object is strict: an unknown key is an error.
+ * Rules that involve several keys live in rules.ts and run on the raw file too, so a file with
+ * structural errors still gets every cross-field problem reported (see parse.ts).
+ */
+
+/** Binance kline intervals (ccxt timeframes). */
+export const TIMEFRAMES = ['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1M'] as const;
+export const STRATEGY_NAMES = ['ema_cross', 'signals'] as const;
+export const POSITION_SIZE_MODES = ['quote', 'base', 'risk_pct'] as const;
+export const MAX_LEVELS = 20;
+
+/** ccxt unified futures symbol: BASE/QUOTE:SETTLE, with an optional delivery date suffix. */
+const SYMBOL = /^[A-Z0-9]+\/[A-Z0-9]+:[A-Z0-9]+(-[0-9]{6})?$/;
+
+const exchangeSchema = z.strictObject({
+  id: z
+    .string()
+    .min(1)
+    .default('binanceusdm')
+    .describe('ccxt exchange id; Ladder is built and tested for "binanceusdm" (Binance USDⓈ-M perpetual futures).'),
+  testnet: z.boolean().default(false).describe("Trade on the exchange's testnet instead of the real market."),
+});
+
+const emaCrossSchema = z.strictObject({
+  name: z
+    .literal('ema_cross')
+    .describe('"ema_cross": go long when the fast EMA of the closes crosses above the slow one, short when it crosses below.'),
+  fast: z.number().int().positive().default(DEFAULT_EMA_FAST).describe('Fast EMA period in candles; must be less than slow.'),
+  slow: z.number().int().positive().default(DEFAULT_EMA_SLOW).describe('Slow EMA period in candles.'),
+  atr_stop_mult: z
+    .number()
+    .positive()
+    .optional()
+    .describe('Optional: put the initial stop atr_stop_mult × ATR(atr_period) from the entry instead of stop_loss_pct.'),
+  atr_period: z.number().int().positive().default(14).describe('ATR period in candles, used with atr_stop_mult.'),
+});
+
+const signalsSchema = z.strictObject({
+  name: z.literal('signals').describe('"signals": enter on the rows of a CSV file (time,symbol,side[,stop_loss_pct]).'),
+  file: z.string().min(1).describe('Path of the signals CSV file, relative to the working directory.'),
+});
+
+const strategySchema = z.discriminatedUnion('name', [emaCrossSchema, signalsSchema]);
+
+const positionSizeSchema = z.discriminatedUnion('mode', [
+  z.strictObject({
+    mode: z.literal('quote').describe('"quote": value is the notional of each position in the quote currency (USDT).'),
+    value: z.number().positive().describe('Notional per position in USDT (> 0).'),
+  }),
+  z.strictObject({
+    mode: z.literal('base').describe('"base": value is the quantity of each position in the base asset (e.g. BTC).'),
+    value: z.number().positive().describe('Quantity per position in the base asset (> 0).'),
+  }),
+  z.strictObject({
+    mode: z.literal('risk_pct').describe('"risk_pct": value is the % of equity lost if the initial stop is hit.'),
+    value: z.number().positive().max(100).describe('Equity % risked per position (> 0 and ≤ 100).'),
+  }),
+]);
+
+const MOVE_STOP_TO_NAMES = ['breakeven', 'previous_tp', 'none'] as const;
+
+const moveStopToSchema = z.union(
+  [
+    z.enum(MOVE_STOP_TO_NAMES),
+    z.strictObject({
+      profit_pct: z
+        .number()
+        .describe("Stop price as a % distance from the entry (negative: still at a loss); must be less than the level's own profit_pct."),
+    }),
+  ],
+  { error: 'must be "breakeven", "previous_tp", "none" or { "profit_pct": number }' },
+);
+
+const levelSchema = z.strictObject({
+  profit_pct: z
+    .number()
+    .positive()
+    .describe("Distance of this level's target from the entry in % (> 0, greater than the previous level's)."),
+  close_pct: z
+    .number()
+    .positive()
+    .max(100)
+    .describe('Share of the original position closed at this level, in % (> 0 and ≤ 100; all levels sum to 100).'),
+  move_stop_to: moveStopToSchema
+    .optional()
+    .describe(
+      'Where the stop moves when this level fills: "breakeven", "previous_tp", "none" or { "profit_pct": x }. ' +
+        'Default: "breakeven" for the first level, "previous_tp" for the others.',
+    ),
+});
+
+const levelsSchema = z
+  .array(levelSchema)
+  .min(1)
+  .max(MAX_LEVELS)
+  .default(() => structuredClone(DEFAULT_LEVELS) as LevelInput[])
+  // The default stop move depends on the level's index, so it is written out here once (R1.5).
+  .transform((levels) =>
+    levels.map((l, i): LevelOutput => ({ ...l, move_stop_to: l.move_stop_to ?? defaultMoveStopTo(i) })),
+  );
+
+const feesSchema = z.strictObject({
+  taker_pct: z.number().min(0).default(0.05).describe('Taker fee in % of notional: entries, market exits, stops.'),
+  maker_pct: z.number().min(0).default(0.02).describe('Maker fee in % of notional: resting limit exits.'),
+});
+
+const backtestSchema = z.strictObject({
+  starting_balance: z.number().positive().default(10_000).describe('Starting equity of a backtest, in the quote currency.'),
+  intrabar: z
+    .enum(['pessimistic', 'ohlc'])
+    .default('pessimistic')
+    .describe(
+      'Price path inside a candle: "pessimistic" (long: open→low→high→close, short: open→high→low→close) ' +
+        'or "ohlc" (open→low→high→close on up candles, open→high→low→close on down candles).',
+    ),
+});
+
+const storeSchema = z.strictObject({
+  path: z.string().min(1).default('ladder.db').describe('SQLite file that keeps positions, ladder state, orders and fills.'),
+});
+
+const dashboardSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1').describe('Address the dashboard listens on; keep 127.0.0.1 unless you mean to expose it.'),
+  port: z.number().int().min(0).max(65_535).default(8080).describe('TCP port of the dashboard (1–65535, or 0 for any free port).'),
+});
+
+/** The whole config.json without the cross-field rules; its shape is what the JSON Schema shows. */
+export const configShapeSchema = z.strictObject({
+  $schema: z.string().optional().describe("Path or URL of this file's JSON Schema, for editors; ignored by Ladder."),
+  exchange: exchangeSchema
+    .default(() => exchangeSchema.parse({}))
+    .describe('Exchange to trade on. No secrets here: API keys come from LADDER_API_KEY and LADDER_API_SECRET in the environment or .env.'),
+  symbols: z
+    .array(z.string().regex(SYMBOL, { error: 'must be a ccxt unified futures symbol like "BTC/USDT:USDT"' }))
+    .min(1)
+    .default(() => ['BTC/USDT:USDT'])
+    .describe('Markets to trade, as ccxt unified symbols (e.g. "BTC/USDT:USDT" for the BTCUSDT perpetual), without duplicates.'),
+  timeframe: z.enum(TIMEFRAMES).default('1h').describe('Candle timeframe the strategy runs on.'),
+  strategy: strategySchema
+    .default(() => strategySchema.parse({ name: 'ema_cross' }))
+    .describe('Where entries come from: an EMA crossover ("ema_cross") or a CSV file of signals ("signals").'),
+  leverage: z
+    .number()
+    .int()
+    .min(1)
+    .max(125)
+    .default(DEFAULT_LEVERAGE)
+    .describe('Leverage set on every symbol, an integer from 1 to 125; stop_loss_pct must stay inside its liquidation distance.'),
+  max_open_positions: z
+    .number()
+    .int()
+    .positive()
+    .default(3)
+    .describe('Most positions open at once across all symbols; entry signals beyond it are ignored.'),
+  position_size: positionSizeSchema
+    .default(() => ({ mode: 'quote' as const, value: 100 }))
+    .describe("Size of each new position; the quantity is rounded down to the symbol's step size."),
+  stop_loss_pct: z
+    .number()
+    .positive()
+    .default(DEFAULT_STOP_LOSS_PCT)
+    .describe('Initial stop distance from the entry in % (> 0 and below the liquidation distance at the configured leverage).'),
+  take_profit_pct: z
+    .number()
+    .positive()
+    .default(3)
+    .describe('Single take-profit distance from the entry in %: used when scaled TP is off, and as the fallback of R3.3.'),
+  enable_scaled_take_profit: z
+    .boolean()
+    .default(false)
+    .describe('true: close each position in steps at scaled_tp_levels; false: close it whole at take_profit_pct.'),
+  scaled_tp_levels: levelsSchema.describe(
+    'The take-profit ladder: 1 to 20 levels, profit_pct strictly ascending, close_pct summing to exactly 100.',
+  ),
+  scaled_tp_min_order_size: z
+    .number()
+    .min(0)
+    .default(0)
+    .describe("Smallest exit the ladder sends, as notional in the quote currency at the level's target; 0: only the exchange's minimums apply."),
+  scaled_tp_fallback_to_single: z
+    .boolean()
+    .default(true)
+    .describe('When no partial exit can meet the minimum: true manages the position with the single take-profit, false closes it whole at the last level.'),
+  scaled_tp_execution: z
+    .enum(['market', 'limit'])
+    .default('market')
+    .describe('"market": a reduce-only market order when a target is touched; "limit": reduce-only limit orders resting at every target from the entry.'),
+  breakeven_offset_pct: z
+    .number()
+    .min(0)
+    .default(DEFAULT_BREAKEVEN_OFFSET_PCT)
+    .describe(
+      "Distance in % past the entry, in the position's favour, where a breakeven stop goes (e.g. to cover fees); " +
+        'less than the profit_pct of every level that moves the stop to breakeven.',
+    ),
+  fees: feesSchema.default(() => feesSchema.parse({})).describe('Trading fees in % of notional, used by backtests and paper fills; 0 is allowed.'),
+  slippage_pct: z.number().min(0).default(0).describe('Slippage in % applied against the trader on simulated market fills.'),
+  backtest: backtestSchema.default(() => backtestSchema.parse({})).describe('Backtest settings.'),
+  store: storeSchema.default(() => storeSchema.parse({})).describe('Where the bot keeps its state.'),
+  dashboard: dashboardSchema.default(() => dashboardSchema.parse({})).describe('The web dashboard.'),
+});
+
+/**
+ * The zod schema of config.json: shape, defaults and every cross-field rule. Parsing with it
+ * directly works, but reports cross-field problems only when the shape is right; use
+ * `parseConfigValue` / `parseConfigText` to get every problem at once.
+ */
+export const configSchema = configShapeSchema
+  .superRefine((cfg, ctx) => {
+    for (const issue of crossFieldIssues(cfg)) ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message });
+  })
+  .meta({
+    title: 'Ladder configuration',
+    description: 'config.json of Ladder, a scaled take-profit bot for crypto perpetual futures. Every key is optional and has a default.',
+  });
+
+type LevelInput = z.input<typeof levelSchema>;
+type LevelOutput = Omit<z.output<typeof levelSchema>, 'move_stop_to'> & { move_stop_to: MoveStopTo };
+
+/** The parsed config: snake_case keys as in the file, every default filled in. */
+export type LadderConfig = Omit<z.output<typeof configShapeSchema>, '$schema'>;
+/** One take-profit level; `move_stop_to` is always written out (R1.5 defaults applied). */
+export type LevelConfig = LevelOutput;
+/** Where the stop goes when a level fills (R1.5). */
+export type MoveStopTo = z.output<typeof moveStopToSchema>;
+export type StrategyConfig = z.output<typeof strategySchema>;
+export type PositionSizeConfig = z.output<typeof positionSizeSchema>;
