@@ -6,7 +6,7 @@ import { BTC, SOL, marketRules } from '../../support/market.ts';
 import { DEFAULT_SETTINGS } from '../../support/settings.ts';
 
 
-const plan = (o: Partial<PlanInput> & { settings?: Partial<ExitSettings> }) => {
+const plan = (o: Partial<Omit<PlanInput, 'settings'>> & { settings?: Partial<ExitSettings> }) => {
   const r = planLadder({
     side: 'long',
     entryPrice: '60000',

@@ -1,0 +1,27 @@
+/** The pure core's public surface: ladder math, the scaled-TP manager, the stop ladder, fill model. */
+export * from './result.ts';
+export * from './units.ts';
+export * from './market/index.ts';
+export type { ExitSettings, LevelSpec, MoveStopTo, ExitExecution } from './scaled-tp/settings.ts';
+export type { LadderPlan, PlannedLevel, SkipReason, StopRule, LevelReason } from './model/plan.ts';
+export { activeLevels } from './model/plan.ts';
+export type { Position, PartialExit, StopMove, LevelState, LevelStatus, ExitReason } from './model/position.ts';
+export { exitClientId, stopClientId, closeClientId } from './model/position.ts';
+export type { Command, DomainEvent, StepResult, FillInput, OrderEndInput, ApplyError } from './model/commands.ts';
+export { planLadder, minExitSteps, splitQuantity, type PlanInput, type PlanError } from './scaled-tp/ladder-plan.ts';
+export { targetTicks, stopTicksAt } from './scaled-tp/price-math.ts';
+export {
+  openPosition,
+  onPrice,
+  onSegment,
+  applyFill,
+  applyOrderEnd,
+  requestClose,
+  totalPnl,
+  averageExitPrice,
+  qtyOf,
+  type OpenInput,
+} from './scaled-tp/exit-manager.ts';
+export { tpStatus, type TPStatus, type LevelStatusView } from './scaled-tp/tp-status.ts';
+export { ScaledTakeProfitManager } from './scaled-tp/manager.ts';
+export { advanceSegment, entryFill, feeOf, slipped, type FillModel } from './fill-model.ts';
