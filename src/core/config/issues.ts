@@ -47,7 +47,7 @@ function fromZodIssue(issue: ZodIssue, input: unknown, path: PathSegment[]): Raw
     case 'invalid_value':
       return [{ path, message: oneOf(issue.values, value) }];
     case 'unrecognized_keys':
-      return issue.keys.map((key) => ({ path: [...path, key], message: unknownKeyMessage(path, key), atKey: true }));
+      return issue.keys.map((key) => ({ path: [...path, key], message: unknownKeyMessage(path, value, key), atKey: true }));
     case 'invalid_union': {
       if ('options' in issue && issue.options !== undefined) return [{ path, message: oneOf(issue.options, value) }];
       // The branch that got past the top-level type check is the one the author meant.
@@ -101,9 +101,9 @@ function oneOf(values: readonly unknown[], value: unknown): string {
   return values.length === 1 ? `must be ${list}` : `must be one of ${list}`;
 }
 
-function unknownKeyMessage(objectPath: readonly PathSegment[], key: string): string {
+function unknownKeyMessage(objectPath: readonly PathSegment[], object: unknown, key: string): string {
   if (isSecretKey(key)) return SECRET_KEY_MESSAGE;
-  const known = knownKeysAt(objectPath).filter((k) => k !== '$schema');
+  const known = knownKeysAt(objectPath, object).filter((k) => k !== '$schema' && k !== key);
   const guess = closestKey(key, known);
   if (guess !== undefined) return `unknown key (did you mean "${guess}"?)`;
   if (known.length > 0 && known.length <= 6) return `unknown key (allowed: ${known.join(', ')})`;

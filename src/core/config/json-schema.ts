@@ -4,6 +4,7 @@ import { configSchema } from './schema.ts';
 
 /** The parts of a JSON Schema node this module walks. */
 interface SchemaNode {
+  readonly const?: unknown;
   readonly properties?: Readonly<Record<string, SchemaNode>>;
   readonly items?: SchemaNode;
   readonly oneOf?: readonly SchemaNode[];
@@ -23,8 +24,11 @@ export function configJsonSchema(): Record<string, unknown> {
   return structuredClone(cached);
 }
 
-/** The keys an object at `path` may have (union variants merged), or `[]` if nothing is known. */
-export function knownKeysAt(path: readonly PathSegment[]): string[] {
+/**
+ * The keys an object at `path` may have, or `[]` if nothing is known. Of a union's variants, only
+ * those whose constant keys (the discriminator) match `value`, the object itself, count.
+ */
+export function knownKeysAt(path: readonly PathSegment[], value?: unknown): string[] {
   let nodes: SchemaNode[] = [configJsonSchema() as SchemaNode];
   for (const seg of path) {
     nodes = nodes.flatMap(variants).flatMap((n) => {
@@ -32,7 +36,16 @@ export function knownKeysAt(path: readonly PathSegment[]): string[] {
       return next === undefined ? [] : [next];
     });
   }
-  return [...new Set(nodes.flatMap(variants).flatMap((n) => Object.keys(n.properties ?? {})))];
+  const objects = nodes.flatMap(variants).filter((n) => n.properties !== undefined);
+  const matching = objects.filter((n) => matches(n, value));
+  return [...new Set((matching.length > 0 ? matching : objects).flatMap((n) => Object.keys(n.properties ?? {})))];
 }
 
 const variants = (n: SchemaNode): SchemaNode[] => [n, ...(n.oneOf ?? []).flatMap(variants), ...(n.anyOf ?? []).flatMap(variants)];
+
+function matches(n: SchemaNode, value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  return Object.entries(n.properties ?? {}).every(
+    ([k, p]) => p.const === undefined || (value as Record<string, unknown>)[k] === p.const,
+  );
+}

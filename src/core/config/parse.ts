@@ -23,8 +23,8 @@ export function parseConfigValue(value: unknown, _source: string): Result<Ladder
  * Issues come in file order.
  */
 export function parseConfigText(text: string, _source: string): Result<LadderConfig, ConfigIssue[]> {
-  // A byte-order mark is an editor artefact, not an error; a space keeps every offset in place.
-  const body = text.startsWith('\uFEFF') ? ` ${text.slice(1)}` : text;
+  // A byte-order mark is an editor artefact, not an error; editors do not count it as a column.
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   let value: unknown;
   try {
     value = JSON.parse(body);

@@ -69,6 +69,8 @@ function ladderIssues(raw: Record<string, unknown>): RuleIssue[] {
   const levels = levelsRaw.map((l: unknown) => (isRecord(l) ? l : {}));
   const at = (k: number, ...rest: PathSegment[]): PathSegment[] => ['scaled_tp_levels', k, ...rest];
   const profits = levels.map((l) => numberOr(l, 'profit_pct', undefined));
+  // A target the schema rejects (≤ 0) would only echo that problem in the rules below.
+  const targets = profits.map((p) => (p !== undefined && p > 0 ? p : undefined));
   const issues: RuleIssue[] = [];
 
   // R2.5: each target beyond the one before it. Comparing neighbours is enough for a strict order.
@@ -91,7 +93,7 @@ function ladderIssues(raw: Record<string, unknown>): RuleIssue[] {
 
   levels.forEach((l, k) => {
     const move = l.move_stop_to;
-    const own = profits[k];
+    const own = targets[k];
     if (move === 'previous_tp' && k === 0) {
       issues.push({ path: at(0, 'move_stop_to'), message: '"previous_tp" is not allowed on level 0: there is no previous target' });
     }
@@ -110,7 +112,7 @@ function ladderIssues(raw: Record<string, unknown>): RuleIssue[] {
   const offset = numberOr(raw, 'breakeven_offset_pct', DEFAULT_BREAKEVEN_OFFSET_PCT);
   if (offset !== undefined) {
     const k = levels.findIndex((l, i) => {
-      const own = profits[i];
+      const own = targets[i];
       return (l.move_stop_to ?? defaultMoveStopTo(i)) === 'breakeven' && own !== undefined && !(offset < own);
     });
     if (k >= 0) {

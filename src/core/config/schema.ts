@@ -179,7 +179,7 @@ export const configShapeSchema = z.strictObject({
     .number()
     .positive()
     .default(3)
-    .describe('Single take-profit distance from the entry in %: used when scaled TP is off, and as the fallback of R3.3.'),
+    .describe('Single take-profit distance from the entry in %: used when scaled TP is off, and as the fallback for a position too small to split.'),
   enable_scaled_take_profit: z
     .boolean()
     .default(false)
