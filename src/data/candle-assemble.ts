@@ -1,0 +1,105 @@
+/**
+ * Parsed files → one CandleSeries: files in time order (no overlaps), the timeframe (given, or the
+ * most common step between candles), every step checked against it, and the gaps listed.
+ */
+import { findGaps, type CandleSeries } from './candle-series.ts';
+import type { CandleChunk } from './candle-csv.ts';
+import { CandleFileError } from './candle-file-error.ts';
+import { isoOf } from './parse-time.ts';
+import { formatTimeframe } from './timeframe.ts';
+
+export interface AssembleOptions {
+  /** The timeframe in ms; inferred from the most common step between candles when absent. */
+  readonly timeframeMs?: number;
+  /** Used when there is a single candle to infer from (e.g. the `1h` of `BTCUSDT-1h-2024-01.csv`). */
+  readonly timeframeHintMs?: number;
+  readonly symbol?: string;
+  readonly source: string;
+}
+
+/** The most common positive step between consecutive open times (the smaller one on a tie). */
+export function inferTimeframeMs(time: Float64Array): number | undefined {
+  const counts = new Map<number, number>();
+  for (let i = 1; i < time.length; i++) {
+    const d = (time[i] as number) - (time[i - 1] as number);
+    counts.set(d, (counts.get(d) ?? 0) + 1);
+  }
+  let best: number | undefined;
+  let bestCount = 0;
+  for (const [d, count] of counts) {
+    if (count > bestCount || (count === bestCount && best !== undefined && d < best)) {
+      best = d;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+function concatChunks(chunks: readonly CandleChunk[]): CandleChunk {
+  if (chunks.length === 1) return chunks[0] as CandleChunk;
+  const total = chunks.reduce((s, c) => s + c.length, 0);
+  const cols = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
+  const buf = new Float64Array(total * 6);
+  const out = Object.fromEntries(cols.map((k, j) => [k, buf.subarray(j * total, (j + 1) * total)])) as Record<(typeof cols)[number], Float64Array>;
+  const lines = new Uint32Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    for (const k of cols) out[k].set(c[k], at);
+    lines.set(c.lines, at);
+    at += c.length;
+  }
+  return { file: chunks.map((c) => c.file).join(','), length: total, ...out, lines };
+}
+
+/** Joins the chunks of one symbol into a series; throws a CandleFileError naming file and line. */
+export function assembleSeries(input: readonly CandleChunk[], opts: AssembleOptions): CandleSeries {
+  const chunks = [...input].sort((a, b) => (a.time[0] as number) - (b.time[0] as number));
+  // Which file each row came from, for messages: chunk k holds rows [starts[k], starts[k+1]).
+  const starts: number[] = [];
+  let total = 0;
+  for (let k = 0; k < chunks.length; k++) {
+    const c = chunks[k] as CandleChunk;
+    const prev = chunks[k - 1];
+    if (prev !== undefined && (c.time[0] as number) <= (prev.time[prev.length - 1] as number)) {
+      throw new CandleFileError(c.file, c.lines[0], 'time', `${isoOf(c.time[0] as number)} overlaps ${prev.file} (which runs to ${isoOf(prev.time[prev.length - 1] as number)}, line ${prev.lines[prev.length - 1]})`);
+    }
+    starts.push(total);
+    total += c.length;
+  }
+  const all = concatChunks(chunks);
+  const where = (i: number): { file: string; line: number } => {
+    let k = starts.length - 1;
+    while ((starts[k] as number) > i) k--;
+    return { file: (chunks[k] as CandleChunk).file, line: all.lines[i] as number };
+  };
+
+  const inferred = inferTimeframeMs(all.time) ?? opts.timeframeHintMs;
+  const tf = opts.timeframeMs ?? inferred;
+  if (tf === undefined) {
+    throw new CandleFileError(all.file, undefined, 'time', 'a single candle: cannot infer the timeframe (give it, e.g. --timeframe 1h)');
+  }
+  if (!(tf > 0) || !Number.isInteger(tf)) throw new Error(`timeframe must be a positive whole number of ms, got ${tf}`);
+  for (let i = 1; i < all.length; i++) {
+    const d = (all.time[i] as number) - (all.time[i - 1] as number);
+    if (d < tf || d % tf !== 0) {
+      const at = where(i);
+      const before = where(i - 1);
+      const prevAt = before.file === at.file ? `line ${before.line}` : `${before.file}:${before.line}`;
+      const why = d < tf ? `less than the ${formatTimeframe(tf)} timeframe` : `not a whole number of ${formatTimeframe(tf)} candles`;
+      throw new CandleFileError(at.file, at.line, 'time', `${isoOf(all.time[i] as number)} is ${formatTimeframe(d)} after ${prevAt}, ${why}`);
+    }
+  }
+  return {
+    ...(opts.symbol !== undefined ? { symbol: opts.symbol } : {}),
+    timeframeMs: tf,
+    length: all.length,
+    time: all.time,
+    open: all.open,
+    high: all.high,
+    low: all.low,
+    close: all.close,
+    volume: all.volume,
+    gaps: findGaps(all.time, tf),
+    source: opts.source,
+  };
+}

@@ -1,0 +1,343 @@
+/**
+ * The byte-level candle CSV parser. One pass over the buffer, numbers read straight from the bytes
+ * (see parse-number.ts), one Float64Array per column, no string per line or per field.
+ *
+ * Layouts:
+ * - Binance klines, 12 columns, with or without a header line: `open_time, open, high, low, close,
+ *   volume, close_time, quote_volume, trades, taker_buy_base, taker_buy_quote, ignore`.
+ * - Any CSV whose header names `time, open, high, low, close, volume` (in any order; `timestamp`,
+ *   `date`, `open_time` also name the time). Other columns are skipped.
+ * Times are epoch s/ms/µs (told apart per row by magnitude) or ISO-8601; see parse-time.ts.
+ */
+import { CandleFileError, type CandleField } from './candle-file-error.ts';
+import { bytesText, fieldEnd, parseDecimalField, scanField, withFinalNewline } from './parse-number.ts';
+import { epochToMs, isoOf, parseTimeField, timeFieldEnd } from './parse-time.ts';
+
+/** Parsed rows of one file, before timeframe and gap checks (candle-assemble.ts). */
+export interface CandleChunk {
+  readonly file: string;
+  readonly length: number;
+  readonly time: Float64Array;
+  readonly open: Float64Array;
+  readonly high: Float64Array;
+  readonly low: Float64Array;
+  readonly close: Float64Array;
+  readonly volume: Float64Array;
+  /** 1-based line of each row, for messages about a row found bad later. */
+  readonly lines: Uint32Array;
+}
+
+const SKIP = 0;
+const TIME = 1;
+const OPEN = 2;
+const HIGH = 3;
+const LOW = 4;
+const CLOSE = 5;
+const VOLUME = 6;
+const ROLE_FIELD: CandleField[] = ['columns', 'time', 'open', 'high', 'low', 'close', 'volume'];
+
+const BINANCE_ROLES = [TIME, OPEN, HIGH, LOW, CLOSE, VOLUME, SKIP, SKIP, SKIP, SKIP, SKIP, SKIP];
+
+const HEADER_NAMES: Record<string, number> = {
+  time: TIME,
+  timestamp: TIME,
+  date: TIME,
+  datetime: TIME,
+  open_time: TIME,
+  opentime: TIME,
+  open: OPEN,
+  high: HIGH,
+  low: LOW,
+  close: CLOSE,
+  volume: VOLUME,
+};
+
+const LF = 10;
+const CR = 13;
+const COMMA = 44;
+
+/** Column roles from a header line; throws naming the missing or repeated column. */
+function rolesFromHeader(file: string, header: string): number[] {
+  const names = header.split(',').map((n) => n.trim().replace(/^"(.*)"$/, '$1').toLowerCase());
+  const roles = names.map((n) => HEADER_NAMES[n] ?? SKIP);
+  for (let role = TIME; role <= VOLUME; role++) {
+    const count = roles.filter((r) => r === role).length;
+    const field = ROLE_FIELD[role] as string;
+    if (count === 0) throw new CandleFileError(file, 1, 'header', `no ${field} column (header ${JSON.stringify(header)}; expected time,open,high,low,close,volume or Binance's kline columns)`);
+    if (count > 1) throw new CandleFileError(file, 1, 'header', `more than one ${field} column (header ${JSON.stringify(header)})`);
+  }
+  return roles;
+}
+
+function countColumns(b: Uint8Array, p: number, end: number): number {
+  let n = 1;
+  for (; p < end; p++) {
+    const c = b[p];
+    if (c === LF || c === CR) break;
+    if (c === COMMA) n++;
+  }
+  return n;
+}
+
+function fieldError(file: string, line: number, role: number, b: Uint8Array, start: number): CandleFileError {
+  const stop = scanField(b, start);
+  const text = bytesText(b, start, Math.min(stop, start + 60));
+  const what = stop === start ? 'empty' : role === TIME ? `not a time ("${text}")` : `not a number ("${text}")`;
+  return new CandleFileError(file, line, ROLE_FIELD[role], what);
+}
+
+function checkRow(file: string, line: number, o: number, h: number, l: number, c: number, v: number): void {
+  if (!(l > 0)) throw new CandleFileError(file, line, 'low', `not positive (${l})`);
+  if (h < l) throw new CandleFileError(file, line, 'high', `high < low (${h} < ${l})`);
+  if (o < l || o > h) throw new CandleFileError(file, line, 'open', `open outside [low, high] (${o} not in [${l}, ${h}])`);
+  if (c < l || c > h) throw new CandleFileError(file, line, 'close', `close outside [low, high] (${c} not in [${l}, ${h}])`);
+  if (!(v >= 0)) throw new CandleFileError(file, line, 'volume', `negative (${v})`);
+}
+
+/** Everything a row parser needs; one per file. Columns live in `buf`, `capacity` apart. */
+interface RowContext {
+  readonly b: Uint8Array;
+  readonly file: string;
+  readonly roleOf: Uint8Array;
+  readonly ncols: number;
+  /** Index of the last column that is read; the ones after it are only counted. */
+  readonly lastRead: number;
+  readonly buf: Float64Array;
+  readonly capacity: number;
+  readonly lines: Uint32Array;
+  /** The buffer as 32-bit words (for binanceRow's tail) and `b`'s offset in it. */
+  readonly words: Int32Array;
+  readonly offset: number;
+}
+
+/**
+ * Fast path for one row of Binance's 12-column layout starting at `p`: stores the row as row `n`
+ * and returns the index after its line feed, or -1 for anything unusual (a bad number, a wrong
+ * column count, a row out of order, a candle with high < low…). The general path then re-reads
+ * the row and names the problem; this one never throws, so it stays small and fast.
+ */
+function binanceRow(x: RowContext, p: number, n: number, prevT: number): number {
+  const { b, buf, capacity } = x;
+  // Open time: Binance writes a plain integer (ms, or µs since 2025).
+  const start = p;
+  let e = 0;
+  let d = (b[p] as number) - 48;
+  while (d >= 0 && d <= 9) {
+    e = e * 10 + d;
+    d = (b[++p] as number) - 48;
+  }
+  const t = epochToMs(e);
+  if (d !== COMMA - 48 || p === start || !(t > prevT)) return -1;
+  const o = parseDecimalField(b, p + 1);
+  p = fieldEnd;
+  if (b[p] !== COMMA) return -1;
+  const h = parseDecimalField(b, p + 1);
+  p = fieldEnd;
+  if (b[p] !== COMMA) return -1;
+  const l = parseDecimalField(b, p + 1);
+  p = fieldEnd;
+  if (b[p] !== COMMA) return -1;
+  const c = parseDecimalField(b, p + 1);
+  p = fieldEnd;
+  if (b[p] !== COMMA) return -1;
+  const v = parseDecimalField(b, p + 1);
+  p = fieldEnd;
+  if (b[p] !== COMMA) return -1;
+  // NaN fails every comparison, so this also rejects unparsable numbers.
+  if (!(l > 0 && h >= l && o >= l && o <= h && c >= l && c <= h && v >= 0)) return -1;
+  // The six columns we skip: exactly five more commas before the line feed. Counted a 32-bit word
+  // at a time (SWAR), since these bytes are half the file and we read none of them.
+  p++;
+  const { words, offset } = x;
+  let commas = 0;
+  while (((offset + p) & 3) !== 0) {
+    const ch = b[p] as number;
+    if (ch === LF || ch === CR) break;
+    if (ch === COMMA) commas++;
+    p++;
+  }
+  if (((offset + p) & 3) === 0) {
+    let wi = (offset + p) >> 2;
+    const nw = words.length;
+    while (wi < nw) {
+      const w = words[wi] as number;
+      const lf = w ^ 0x0a0a0a0a;
+      if ((((lf - 0x01010101) | 0) & ~lf & 0x80808080) !== 0) break; // a line feed in this word
+      const cm = w ^ 0x2c2c2c2c;
+      // 0x80 in every byte that is a comma, exactly (no borrow between bytes), then popcount.
+      const z = ~((((cm & 0x7f7f7f7f) + 0x7f7f7f7f) | 0) | cm | 0x7f7f7f7f);
+      commas += Math.imul(z >>> 7, 0x01010101) >>> 24;
+      wi++;
+    }
+    p = (wi << 2) - offset;
+    for (;;) {
+      const ch = b[p] as number;
+      if (ch === LF || ch === CR) break;
+      if (ch === COMMA) commas++;
+      p++;
+    }
+  }
+  if (commas !== 5) return -1;
+  if (b[p] === CR) p++;
+  if (b[p] !== LF) return -1;
+  buf[n] = t;
+  buf[capacity + n] = o;
+  buf[2 * capacity + n] = h;
+  buf[3 * capacity + n] = l;
+  buf[4 * capacity + n] = c;
+  buf[5 * capacity + n] = v;
+  return p + 1;
+}
+
+/**
+ * The general path, for any column layout: reads the row at `p` as row `n`, or throws a
+ * CandleFileError naming the line, the field and the problem. Returns the index after the row.
+ */
+function generalRow(x: RowContext, p: number, n: number, prevT: number, line: number): number {
+  const { b, file, roleOf, ncols, lastRead, buf, capacity } = x;
+  let t = NaN;
+  let o = NaN;
+  let h = NaN;
+  let l = NaN;
+  let c = NaN;
+  let v = NaN;
+  let col = 0;
+  for (;;) {
+    const role = roleOf[col] as number;
+    let q: number;
+    if (role === SKIP) q = scanField(b, p);
+    else if (role === TIME) {
+      t = parseTimeField(b, p);
+      q = timeFieldEnd;
+      if (t !== t) throw fieldError(file, line, role, b, p);
+    } else {
+      const val = parseDecimalField(b, p);
+      q = fieldEnd;
+      if (val !== val) throw fieldError(file, line, role, b, p);
+      if (role === OPEN) o = val;
+      else if (role === HIGH) h = val;
+      else if (role === LOW) l = val;
+      else if (role === CLOSE) c = val;
+      else v = val;
+    }
+    col++;
+    p = q;
+    if (b[q] !== COMMA) break;
+    p++;
+    if (col > lastRead) {
+      // The rest of the line is only counted: 1 + its commas columns.
+      let commas = 0;
+      for (;;) {
+        const ch = b[p] as number;
+        if (ch === COMMA) commas++;
+        else if (ch === LF || ch === CR) break;
+        p++;
+      }
+      col += commas + 1;
+      break;
+    }
+  }
+  if (col !== ncols) throw new CandleFileError(file, line, 'columns', `${col} columns, expected ${ncols}`);
+  if (b[p] === CR) p++;
+  if (b[p] !== LF) throw new CandleFileError(file, line, 'columns', 'stray carriage return');
+  checkRow(file, line, o, h, l, c, v);
+  if (t <= prevT) {
+    const prevLine = x.lines[n - 1] as number;
+    const problem = t === prevT ? `duplicate timestamp ${isoOf(t)}, also on line ${prevLine}` : `${isoOf(t)} is earlier than line ${prevLine} (${isoOf(prevT)}): rows must be in time order`;
+    throw new CandleFileError(file, line, 'time', problem);
+  }
+  buf[n] = t;
+  buf[capacity + n] = o;
+  buf[2 * capacity + n] = h;
+  buf[3 * capacity + n] = l;
+  buf[4 * capacity + n] = c;
+  buf[5 * capacity + n] = v;
+  return p + 1;
+}
+
+/** The column roles of the file and where its rows start (after the header line, if any). */
+function readLayout(b: Uint8Array, file: string): { roles: number[]; p: number; line: number } {
+  const end = b.length;
+  let p = 0;
+  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) p = 3; // UTF-8 BOM
+  let line = 1;
+  while (p < end && (b[p] === LF || b[p] === CR)) {
+    if (b[p] === LF) line++;
+    p++;
+  }
+  if (p >= end) throw new CandleFileError(file, undefined, 'file', 'empty file: no candles');
+  const first = b[p] as number;
+  if (first >= 48 && first <= 57) {
+    const n = countColumns(b, p, end);
+    if (n !== 12) {
+      throw new CandleFileError(file, line, 'columns', `${n} columns and no header line: expected Binance's 12-column kline layout, or a header naming time,open,high,low,close,volume`);
+    }
+    return { roles: BINANCE_ROLES, p, line };
+  }
+  const stop = scanLine(b, p, end);
+  const roles = rolesFromHeader(file, new TextDecoder().decode(b.subarray(p, stop)));
+  return { roles, p: skipNewline(b, stop, end), line: line + 1 };
+}
+
+/**
+ * Parses one candle CSV held in `input`. `file` names it in errors. Rows must be in strictly
+ * increasing time order; the first offending row is reported with the line it collides with.
+ */
+export function parseCandleCsv(input: Uint8Array, file: string): CandleChunk {
+  const b = withFinalNewline(input); // the sentinel every field loop relies on
+  const end = b.length;
+  const layout = readLayout(b, file);
+  let { p, line } = layout;
+  const roleOf = Uint8Array.from(layout.roles);
+  const binance = layout.roles.length === 12 && layout.roles.every((r, i) => r === BINANCE_ROLES[i]);
+  let lastRead = roleOf.length - 1;
+  while (roleOf[lastRead] === SKIP) lastRead--;
+
+  let capacity = 1;
+  for (let q = b.indexOf(LF, p); q !== -1; q = b.indexOf(LF, q + 1)) capacity++;
+  const buf = new Float64Array(capacity * 6);
+  const lines = new Uint32Array(capacity);
+  const x: RowContext = {
+    b,
+    file,
+    roleOf,
+    ncols: roleOf.length,
+    lastRead,
+    buf,
+    capacity,
+    lines,
+    words: new Int32Array(b.buffer, 0, (b.byteOffset + b.length) >> 2),
+    offset: b.byteOffset,
+  };
+  let n = 0;
+  let prevT = -Infinity;
+  while (p < end) {
+    const c0 = b[p];
+    if (c0 === LF || (c0 === CR && b[p + 1] === LF)) {
+      p += c0 === LF ? 1 : 2; // a blank line
+      line++;
+      continue;
+    }
+    let q = binance ? binanceRow(x, p, n, prevT) : -1;
+    if (q < 0) q = generalRow(x, p, n, prevT, line);
+    p = q;
+    prevT = buf[n] as number;
+    lines[n] = line;
+    n++;
+    line++;
+  }
+  if (n === 0) throw new CandleFileError(file, undefined, 'file', 'empty file: no candles after the header');
+  const col = (k: number): Float64Array => buf.subarray(k * capacity, k * capacity + n);
+  return { file, length: n, time: col(0), open: col(1), high: col(2), low: col(3), close: col(4), volume: col(5), lines: lines.subarray(0, n) };
+}
+
+function scanLine(b: Uint8Array, p: number, end: number): number {
+  while (p < end && b[p] !== LF && b[p] !== CR) p++;
+  return p;
+}
+
+function skipNewline(b: Uint8Array, p: number, end: number): number {
+  if (p < end && b[p] === CR) p++;
+  if (p < end && b[p] === LF) p++;
+  return p;
+}

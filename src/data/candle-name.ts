@@ -1,0 +1,24 @@
+/**
+ * What a candle file's name says: `BTCUSDT-1h.csv`, `BTCUSDT-1h-2024-01.zip` (Binance's archive
+ * names) → symbol `BTCUSDT`, timeframe `1h`.
+ */
+import { basename } from 'node:path';
+import { isTimeframeName, TIMEFRAMES } from './timeframe.ts';
+
+/** File endings the loader reads. */
+export const CANDLE_FILE_RE = /\.(?:csv|csv\.gz|zip)$/i;
+
+const NAME_RE = /^([A-Za-z0-9]{2,})[-_](\d+[mhdwM])(?:[-_.]|$)/;
+
+export interface NameInfo {
+  readonly symbol?: string;
+  readonly timeframeMs?: number;
+}
+
+/** Symbol and timeframe from a `SYMBOL-<interval>[...]` file name; empty if it is not one. */
+export function infoFromFileName(path: string): NameInfo {
+  const m = NAME_RE.exec(basename(path));
+  if (!m) return {};
+  const tf = m[2] as string;
+  return { symbol: (m[1] as string).toUpperCase(), ...(isTimeframeName(tf) ? { timeframeMs: TIMEFRAMES[tf] } : {}) };
+}

@@ -1,0 +1,89 @@
+/**
+ * Columnar candles: one Float64Array per field, no object per candle, so a year of 1m candles is a
+ * handful of contiguous arrays that the backtest loop can walk without allocating.
+ */
+
+/** Missing candles between two present ones. Candles are never invented to fill it. */
+export interface Gap {
+  /** Index of the last candle before the gap. */
+  readonly afterIndex: number;
+  /** Open time (ms UTC) of the first missing candle = `time[afterIndex] + timeframeMs`. */
+  readonly fromMs: number;
+  /** Open time (ms UTC) of the next present candle = `time[afterIndex + 1]` (exclusive end). */
+  readonly toMs: number;
+  /** Number of missing candles = `(toMs − fromMs) / timeframeMs`. */
+  readonly missing: number;
+}
+
+export interface CandleSeries {
+  /** Exchange id (`BTCUSDT`), from the options or the file name; undefined if neither says. */
+  readonly symbol?: string;
+  readonly timeframeMs: number;
+  readonly length: number;
+  /** Open time, ms since the epoch, UTC; strictly increasing, on the timeframe's grid. */
+  readonly time: Float64Array;
+  readonly open: Float64Array;
+  readonly high: Float64Array;
+  readonly low: Float64Array;
+  readonly close: Float64Array;
+  /** Base-asset volume. */
+  readonly volume: Float64Array;
+  readonly gaps: readonly Gap[];
+  /** Where the candles came from (the path or paths given), for messages. */
+  readonly source: string;
+}
+
+/** Close time of candle i in ms: when it is complete and a signal on it becomes known. */
+export const closeTimeMs = (s: CandleSeries, i: number): number => (s.time[i] as number) + s.timeframeMs;
+
+/** Index of the first candle whose open time is ≥ `timeMs` (`s.length` if none): binary search. */
+export function lowerBoundTime(time: Float64Array, timeMs: number, from = 0, to = time.length): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((time[mid] as number) < timeMs) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The candles with open time in `[fromMs, toMs)` (for `--from/--to`), as views over the same
+ * arrays (no copy). Omit a bound with `-Infinity`/`Infinity`. Gaps inside the range are kept,
+ * re-indexed; a gap at the edge of the range is dropped (nothing is missing *inside* it).
+ */
+export function sliceByTime(s: CandleSeries, fromMs: number, toMs: number): CandleSeries {
+  const a = lowerBoundTime(s.time, fromMs);
+  const b = Math.max(a, lowerBoundTime(s.time, toMs));
+  const gaps = s.gaps
+    .filter((g) => g.afterIndex >= a && g.afterIndex + 1 < b)
+    .map((g) => ({ ...g, afterIndex: g.afterIndex - a }));
+  return {
+    ...(s.symbol !== undefined ? { symbol: s.symbol } : {}),
+    timeframeMs: s.timeframeMs,
+    length: b - a,
+    time: s.time.subarray(a, b),
+    open: s.open.subarray(a, b),
+    high: s.high.subarray(a, b),
+    low: s.low.subarray(a, b),
+    close: s.close.subarray(a, b),
+    volume: s.volume.subarray(a, b),
+    gaps,
+    source: s.source,
+  };
+}
+
+/** Finds the gaps of a strictly increasing, grid-aligned time column. */
+export function findGaps(time: Float64Array, timeframeMs: number): Gap[] {
+  const gaps: Gap[] = [];
+  for (let i = 1; i < time.length; i++) {
+    const prev = time[i - 1] as number;
+    const t = time[i] as number;
+    if (t - prev > timeframeMs) {
+      const fromMs = prev + timeframeMs;
+      gaps.push({ afterIndex: i - 1, fromMs, toMs: t, missing: Math.round((t - fromMs) / timeframeMs) });
+    }
+  }
+  return gaps;
+}

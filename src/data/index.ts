@@ -1,0 +1,11 @@
+export { type CandleSeries, type Gap, closeTimeMs, findGaps, lowerBoundTime, sliceByTime } from './candle-series.ts';
+export { CandleFileError, type CandleField } from './candle-file-error.ts';
+export { parseCandleCsv, type CandleChunk } from './candle-csv.ts';
+export { assembleSeries, inferTimeframeMs, type AssembleOptions } from './candle-assemble.ts';
+export { loadCandles, parseCandleFile, type LoadCandlesOptions } from './load-candles.ts';
+export { DEFAULT_CANDLE_CACHE_DIR } from './candle-cache.ts';
+export { infoFromFileName, CANDLE_FILE_RE } from './candle-name.ts';
+export { resample, bucketStartMs } from './resample.ts';
+export { parseTimeframe, formatTimeframe, isTimeframeName, TIMEFRAMES, type TimeframeName } from './timeframe.ts';
+export { parseDecimal } from './parse-number.ts';
+export { parseTimeText, epochToMs } from './parse-time.ts';

@@ -1,0 +1,126 @@
+/**
+ * Loading candles from disk: `.csv`, `.csv.gz`, Binance's monthly `.zip` (one CSV inside), a
+ * directory of those, or a list of files — all one symbol, joined in time order. With `cacheDir`,
+ * the parsed columns are cached (candle-cache.ts) and a second load skips parsing.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { unzipSync } from 'fflate';
+import { assembleSeries } from './candle-assemble.ts';
+import { cacheKey, readCandleCache, writeCandleCache, type SourceStamp } from './candle-cache.ts';
+import { parseCandleCsv, type CandleChunk } from './candle-csv.ts';
+import { CandleFileError } from './candle-file-error.ts';
+import { CANDLE_FILE_RE, infoFromFileName } from './candle-name.ts';
+import type { CandleSeries } from './candle-series.ts';
+
+const gunzipAsync = promisify(gunzip);
+
+export interface LoadCandlesOptions {
+  /** Exchange symbol (`BTCUSDT`); default: from the file names (`BTCUSDT-1h.csv`). */
+  readonly symbol?: string;
+  /** Timeframe in ms (see parseTimeframe); default: the most common step between candles. */
+  readonly timeframeMs?: number;
+  /** Directory of the binary cache (e.g. DEFAULT_CANDLE_CACHE_DIR); no caching when absent. */
+  readonly cacheDir?: string;
+}
+
+/** The candle files a path stands for: itself, or a directory's candle files sorted by name. */
+async function listFiles(path: string): Promise<string[]> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch (e) {
+    throw new CandleFileError(path, undefined, 'file', `cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  if (!st.isDirectory()) return [path];
+  const names = (await readdir(path)).filter((n) => CANDLE_FILE_RE.test(n)).sort();
+  if (names.length === 0) throw new CandleFileError(path, undefined, 'file', 'directory holds no .csv, .csv.gz or .zip candle files');
+  return names.map((n) => join(path, n));
+}
+
+/** Parses one file into chunks (a zip may hold several CSVs). */
+export async function parseCandleFile(path: string): Promise<CandleChunk[]> {
+  const raw = await readFile(path);
+  if (/\.gz$/i.test(path)) {
+    let bytes: Buffer;
+    try {
+      bytes = await gunzipAsync(raw);
+    } catch (e) {
+      throw new CandleFileError(path, undefined, 'file', `not a gzip file (${(e as Error).message})`);
+    }
+    return [parseCandleCsv(bytes, path)];
+  }
+  if (/\.zip$/i.test(path)) {
+    let entries;
+    try {
+      entries = unzipSync(raw, { filter: (f) => /\.csv$/i.test(f.name) && !f.name.startsWith('__MACOSX/') });
+    } catch (e) {
+      throw new CandleFileError(path, undefined, 'file', `not a zip file (${(e as Error).message})`);
+    }
+    const names = Object.keys(entries).sort();
+    if (names.length === 0) throw new CandleFileError(path, undefined, 'file', 'zip archive holds no .csv file');
+    return names.map((n) => parseCandleCsv(entries[n] as Uint8Array, `${path}:${n}`));
+  }
+  return [parseCandleCsv(raw, path)];
+}
+
+/** The one value every defined entry agrees on, or undefined; `conflict` if they differ. */
+function agreed<T>(values: readonly (T | undefined)[]): T | undefined | 'conflict' {
+  const set = new Set(values.filter((v) => v !== undefined));
+  if (set.size > 1) return 'conflict';
+  return set.values().next().value;
+}
+
+/**
+ * Loads the candles of one symbol from a file, a directory, or several files (joined in time
+ * order; overlapping files are an error). Throws CandleFileError with `file:line: field: problem`.
+ */
+export async function loadCandles(input: string | readonly string[], opts: LoadCandlesOptions = {}): Promise<CandleSeries> {
+  const inputs = typeof input === 'string' ? [input] : [...input];
+  if (inputs.length === 0) throw new Error('loadCandles: no candle file given');
+  const files = (await Promise.all(inputs.map(listFiles))).flat();
+  const source = inputs.join(',');
+
+  const nameInfo = files.map(infoFromFileName);
+  let symbol = opts.symbol;
+  if (symbol === undefined) {
+    const s = agreed(nameInfo.map((i) => i.symbol));
+    if (s === 'conflict') throw new CandleFileError(source, undefined, 'file', `files are named for different symbols (${[...new Set(nameInfo.map((i) => i.symbol))].join(', ')}); load one symbol at a time or give the symbol`);
+    symbol = s;
+  }
+  const hint = agreed(nameInfo.map((i) => i.timeframeMs));
+  const timeframeHintMs = hint === 'conflict' ? undefined : hint;
+
+  let key: string | undefined;
+  if (opts.cacheDir !== undefined) {
+    const stamps: SourceStamp[] = await Promise.all(
+      files.map(async (f) => {
+        const st = await stat(f);
+        return { path: resolve(f), size: st.size, mtimeMs: st.mtimeMs };
+      }),
+    );
+    key = cacheKey(stamps, { timeframeMs: opts.timeframeMs ?? null, timeframeHintMs: timeframeHintMs ?? null });
+    const cached = await readCandleCache(opts.cacheDir, key);
+    if (cached !== undefined) return withIdentity(cached, symbol, source);
+  }
+
+  const chunks = (await Promise.all(files.map(parseCandleFile))).flat();
+  const series = assembleSeries(chunks, {
+    source,
+    ...(symbol !== undefined ? { symbol } : {}),
+    ...(opts.timeframeMs !== undefined ? { timeframeMs: opts.timeframeMs } : {}),
+    ...(timeframeHintMs !== undefined ? { timeframeHintMs } : {}),
+  });
+  if (opts.cacheDir !== undefined && key !== undefined) {
+    // A cache that cannot be written (read-only disk, full disk) only costs the next load a parse.
+    await writeCandleCache(opts.cacheDir, key, series).catch(() => undefined);
+  }
+  return series;
+}
+
+function withIdentity(s: CandleSeries, symbol: string | undefined, source: string): CandleSeries {
+  const { symbol: _old, ...rest } = s;
+  return { ...rest, ...(symbol !== undefined ? { symbol } : {}), source };
+}
