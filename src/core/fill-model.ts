@@ -1,7 +1,7 @@
 import type { Command, DomainEvent, StepResult } from './model/commands.ts';
 import type { Position } from './model/position.ts';
 import { type Side, asSteps } from './units.ts';
-import { applyFill, onSegment, qtyOf } from './scaled-tp/exit-manager.ts';
+import { applyFill, onSegment, qtyOf, requestClose } from './scaled-tp/exit-manager.ts';
 
 /**
  * Fills at the price the path reached, the backtest's and paper mode's exchange (SPEC "Fill prices",
@@ -69,4 +69,16 @@ export function advanceSegment(p: Position, from: number, to: number, timeMs: nu
     start = lastPrice;
   }
   return { position, commands, events };
+}
+
+/** Closes the remainder at once with a market order at `price` (opposite signal, end of data). */
+export function closeRemainderNow(p: Position, reason: 'signal' | 'end', price: number, timeMs: number, fm: FillModel): StepResult {
+  const r = requestClose(p, reason, price, timeMs);
+  const close = r.commands.find((c) => c.kind === 'closeRemainder');
+  if (!close || close.kind !== 'closeRemainder') return r;
+  const fill = slipped(price, p.side === 'short', fm.slippagePct);
+  const fee = feeOf(fill, qtyOf(close.qtySteps, p.plan), fm.takerPct);
+  const applied = applyFill(r.position, { clientOrderId: close.clientOrderId, tradeId: `${close.clientOrderId}#${timeMs}`, orderId: null, timeMs, qtySteps: close.qtySteps, price: fill, fee });
+  if (!applied.ok) throw new Error(`instant close rejected: ${applied.error.message}`);
+  return { position: applied.value.position, commands: [...r.commands, ...applied.value.commands], events: [...r.events, ...applied.value.events] };
 }

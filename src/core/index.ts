@@ -24,4 +24,6 @@ export {
 } from './scaled-tp/exit-manager.ts';
 export { tpStatus, type TPStatus, type LevelStatusView } from './scaled-tp/tp-status.ts';
 export { ScaledTakeProfitManager } from './scaled-tp/manager.ts';
-export { advanceSegment, entryFill, feeOf, slipped, type FillModel } from './fill-model.ts';
+export { advanceSegment, closeRemainderNow, entryFill, feeOf, slipped, type FillModel } from './fill-model.ts';
+export { exitSettingsFromConfig, fillModelFromConfig } from './scaled-tp/from-config.ts';
+export * from './analytics/index.ts';

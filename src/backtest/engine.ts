@@ -1,0 +1,210 @@
+import { type RunSummary, summarizeRun } from '../core/analytics/run-summary.ts';
+import { type LevelStats, levelStats } from '../core/analytics/level-stats.ts';
+import { type FillModel, advanceSegment, closeRemainderNow, feeOf, slipped } from '../core/fill-model.ts';
+import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
+import type { StepResult } from '../core/model/commands.ts';
+import type { Position } from '../core/model/position.ts';
+import { openPosition } from '../core/scaled-tp/exit-manager.ts';
+import { planLadder } from '../core/scaled-tp/ladder-plan.ts';
+import type { ExitSettings } from '../core/scaled-tp/settings.ts';
+import type { Side } from '../core/units.ts';
+import type { CandleSeries } from '../data/candle-series.ts';
+import { lowerBoundTime } from '../data/candle-series.ts';
+import { type IntrabarModel, intrabarPath } from './intrabar-path.ts';
+import { type PositionSize, entrySteps } from './position-size.ts';
+
+/** An entry decided before candle i opens; the engine enters at that open (SPEC R5). */
+export interface EntrySignal {
+  readonly side: Side;
+  /** When the signal became known, ms (a candle strategy: the close of its candle). */
+  readonly timeMs: number;
+  /** Overrides `stop_loss_pct` for this entry (ATR stops, signal files). */
+  readonly stopLossPct?: number;
+}
+
+export interface SymbolInput {
+  /** Exchange id, e.g. BTCUSDT. */
+  readonly symbol: string;
+  readonly candles: CandleSeries;
+  /** Finer candles (e.g. 15m under 1h) that replace each candle's modelled path (`--detail`). */
+  readonly detail?: CandleSeries;
+  readonly market: MarketRules;
+  /** The entry signal at the open of candle i, or null. Must only use candles before i. */
+  readonly entryAt: (i: number) => EntrySignal | null;
+}
+
+export interface BacktestOptions {
+  readonly settings: ExitSettings;
+  readonly fills: FillModel;
+  readonly intrabar: IntrabarModel;
+  readonly startingBalance: number;
+  readonly leverage: number;
+  readonly maxOpenPositions: number;
+  readonly positionSize: PositionSize;
+}
+
+export type SkipWhy = 'max_open_positions' | 'below_min_qty' | 'below_min_notional' | 'insufficient_margin' | 'plan_error';
+
+/** A signal that did not become a trade, and why. */
+export interface SkippedSignal {
+  readonly symbol: string;
+  readonly timeMs: number;
+  readonly side: Side;
+  readonly why: SkipWhy;
+  readonly detail: string;
+}
+
+export interface BacktestRun {
+  /** Closed trades in the order they closed. */
+  readonly trades: readonly Position[];
+  /** Signal time of each trade's entry, by position id. */
+  readonly signalTimeMs: ReadonlyMap<string, number>;
+  readonly equityTimeMs: Float64Array;
+  /** Equity at each candle close: balance + realised PnL + open positions marked at the close. */
+  readonly equity: Float64Array;
+  readonly skipped: readonly SkippedSignal[];
+  readonly summary: RunSummary;
+  readonly levels: readonly LevelStats[];
+}
+
+interface SymbolState {
+  readonly input: SymbolInput;
+  pos: Position | null;
+  margin: number;
+  count: number;
+  /** Next candle index to process. */
+  i: number;
+}
+
+/**
+ * Drives the core ladder candle by candle over one or more symbols with one equity curve. The exit
+ * logic is the core's (advanceSegment → onSegment/applyFill); this file only models the exchange:
+ * entries at the open, the intrabar path, fees, sizing and margin.
+ */
+export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions): BacktestRun {
+  const states: SymbolState[] = symbols.map((input) => ({ input, pos: null, margin: 0, count: 0, i: 0 }));
+  const total = symbols.reduce((n, s) => n + s.candles.length, 0);
+  const equityTimeMs = new Float64Array(total);
+  const equity = new Float64Array(total);
+  const trades: Position[] = [];
+  const skipped: SkippedSignal[] = [];
+  const signalTimeMs = new Map<string, number>();
+  const path = new Float64Array(4);
+  let realized = 0;
+  let open = 0;
+  let usedMargin = 0;
+  let points = 0;
+
+  const book = (st: SymbolState, r: StepResult) => {
+    for (const e of r.events) if (e.type === 'fill.applied') realized += e.pnl;
+    st.pos = r.position;
+    if (r.position.status === 'closed') {
+      trades.push(r.position);
+      st.pos = null;
+      usedMargin -= st.margin;
+      st.margin = 0;
+      open--;
+    }
+  };
+
+  const walk = (st: SymbolState, c: CandleSeries, j: number) => {
+    const pos = st.pos!;
+    intrabarPath(path, c.open[j]!, c.high[j]!, c.low[j]!, c.close[j]!, pos.side, o.intrabar);
+    const t = c.time[j]!;
+    for (let k = 0; k < 3 && st.pos !== null; k++) {
+      const a = path[k]!;
+      const b = path[k + 1]!;
+      const p = st.pos;
+      const hi = a > b ? a : b;
+      const lo = a > b ? b : a;
+      const touched = p.side === 'long' ? hi >= p.nextTargetPrice || lo <= p.stopPrice : lo <= p.nextTargetPrice || hi >= p.stopPrice;
+      if (touched) book(st, advanceSegment(p, a, b, t, o.fills));
+    }
+  };
+
+  const enter = (st: SymbolState, i: number, sig: EntrySignal) => {
+    const { candles: c, market: m, symbol } = st.input;
+    const skip = (why: SkipWhy, detail: string) => skipped.push({ symbol, timeMs: sig.timeMs, side: sig.side, why, detail });
+    if (open >= o.maxOpenPositions) return skip('max_open_positions', `${open} positions open`);
+    const price = slipped(c.open[i]!, sig.side === 'long', o.fills.slippagePct);
+    const stopPct = sig.stopLossPct ?? o.settings.stopLossPct;
+    const balance = o.startingBalance + realized;
+    const steps = entrySteps(o.positionSize, price, balance, stopPct, m);
+    if (steps < m.minQtySteps.market || steps === 0) return skip('below_min_qty', `size rounds to ${steps} steps`);
+    const qty = stepsToQty(steps, m);
+    const notional = price * qty;
+    if (notional < m.minNotional) return skip('below_min_notional', `${notional.toFixed(2)} < ${m.minNotional}`);
+    const margin = notional / o.leverage;
+    if (margin > balance - usedMargin) return skip('insufficient_margin', `needs ${margin.toFixed(2)}, free ${(balance - usedMargin).toFixed(2)}`);
+    const plan = planLadder({ side: sig.side, entryPrice: price, quantitySteps: steps, market: m, settings: o.settings, stopLossPct: stopPct });
+    if (!plan.ok) return skip('plan_error', plan.error.message);
+    const id = `${symbol}-${++st.count}`;
+    const r = openPosition({ id, symbol, timeMs: c.time[i]!, entryFee: feeOf(price, qty, o.fills.takerPct), plan: plan.value });
+    signalTimeMs.set(id, sig.timeMs);
+    st.pos = r.position;
+    st.margin = margin;
+    usedMargin += margin;
+    open++;
+  };
+
+  const candle = (st: SymbolState, i: number) => {
+    const { candles: c, detail } = st.input;
+    const sig = st.input.entryAt(i);
+    if (sig !== null) {
+      if (st.pos !== null && st.pos.side !== sig.side) book(st, closeRemainderNow(st.pos, 'signal', c.open[i]!, c.time[i]!, o.fills));
+      if (st.pos === null) enter(st, i, sig);
+    }
+    if (st.pos === null) return;
+    if (detail) {
+      const from = lowerBoundTime(detail.time, c.time[i]!);
+      const to = lowerBoundTime(detail.time, c.time[i]! + c.timeframeMs, from);
+      if (to > from) {
+        for (let j = from; j < to && st.pos !== null; j++) walk(st, detail, j);
+        return;
+      }
+    }
+    walk(st, c, i);
+  };
+
+  const markToMarket = (): number => {
+    let e = o.startingBalance + realized;
+    for (const st of states) {
+      const p = st.pos;
+      if (p === null) continue;
+      const c = st.input.candles;
+      const close = c.close[Math.max(0, st.i - 1)]!;
+      e += (p.side === 'long' ? close - p.entryPrice : p.entryPrice - close) * stepsToQty(p.remainingSteps, st.input.market) - (p.entryFee - p.entryFeeBooked);
+    }
+    return e;
+  };
+
+  // Merge the symbols' candles by open time; candles of the same time run in symbol order.
+  for (;;) {
+    let t = Infinity;
+    for (const st of states) if (st.i < st.input.candles.length) t = Math.min(t, st.input.candles.time[st.i]!);
+    if (t === Infinity) break;
+    for (const st of states) {
+      if (st.i < st.input.candles.length && st.input.candles.time[st.i] === t) candle(st, st.i++);
+    }
+    equityTimeMs[points] = t;
+    equity[points++] = markToMarket();
+  }
+  // End of data: what is still open closes at the last candle's close, at that candle's time.
+  for (const st of states) {
+    if (st.pos === null) continue;
+    const c = st.input.candles;
+    const last = c.length - 1;
+    book(st, closeRemainderNow(st.pos, 'end', c.close[last]!, c.time[last]!, o.fills));
+  }
+  if (points > 0) equity[points - 1] = markToMarket();
+  const curve = equity.subarray(0, points);
+  return {
+    trades,
+    signalTimeMs,
+    equityTimeMs: equityTimeMs.subarray(0, points),
+    equity: curve,
+    skipped,
+    summary: summarizeRun(trades, o.startingBalance, curve),
+    levels: levelStats(trades),
+  };
+}

@@ -1,0 +1,16 @@
+import { type MarketRules, qtyToSteps } from '../core/market/market-rules.ts';
+import type { Steps } from '../core/units.ts';
+
+export type PositionSize = { readonly mode: 'quote' | 'base' | 'risk_pct'; readonly value: number };
+
+/**
+ * Entry quantity in whole steps, rounded down (SPEC "Config keys" `position_size`): a quote notional,
+ * a base quantity, or the equity % lost if the initial stop is hit.
+ */
+export function entrySteps(size: PositionSize, price: number, equity: number, stopLossPct: number, m: MarketRules): Steps {
+  const qty =
+    size.mode === 'quote' ? size.value / price : size.mode === 'base' ? size.value : (equity * size.value) / 100 / ((price * stopLossPct) / 100);
+  if (!(qty > 0) || !Number.isFinite(qty)) return qtyToSteps(0, m);
+  // Through the shortest decimal text of the double, so 0.3 stays 0.3 and never becomes 0.29999…
+  return qtyToSteps(qty, m, 'down');
+}

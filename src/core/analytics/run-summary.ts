@@ -1,0 +1,50 @@
+import type { Position } from '../model/position.ts';
+import { totalPnl } from '../scaled-tp/exit-manager.ts';
+
+/** The headline numbers of a run (SPEC "Result JSON" `summary`). Ratios are fractions, drawdown in %. */
+export interface RunSummary {
+  readonly trades: number;
+  /** Winning trades (PnL > 0) / trades; 0 when there are no trades. */
+  readonly win_rate: number;
+  /** Gross profit / gross loss; null when there is no losing trade (infinite or undefined). */
+  readonly profit_factor: number | null;
+  readonly total_pnl: number;
+  /** Largest peak-to-trough fall of the equity curve, % of the peak. */
+  readonly max_drawdown_pct: number;
+  readonly final_equity: number;
+}
+
+export function summarizeRun(trades: readonly Position[], startingBalance: number, equity: ArrayLike<number>): RunSummary {
+  let wins = 0;
+  let grossProfit = 0;
+  let grossLoss = 0;
+  let total = 0;
+  for (const t of trades) {
+    const pnl = totalPnl(t);
+    total += pnl;
+    if (pnl > 0) {
+      wins++;
+      grossProfit += pnl;
+    } else grossLoss -= pnl;
+  }
+  return {
+    trades: trades.length,
+    win_rate: trades.length ? wins / trades.length : 0,
+    profit_factor: grossLoss > 0 ? grossProfit / grossLoss : null,
+    total_pnl: total,
+    max_drawdown_pct: maxDrawdownPct(equity),
+    final_equity: startingBalance + total,
+  };
+}
+
+/** Largest fall from a running peak, in % of that peak (0 for a curve that never falls). */
+export function maxDrawdownPct(equity: ArrayLike<number>): number {
+  let peak = -Infinity;
+  let worst = 0;
+  for (let i = 0; i < equity.length; i++) {
+    const e = equity[i]!;
+    if (e > peak) peak = e;
+    else if (peak > 0) worst = Math.max(worst, ((peak - e) * 100) / peak);
+  }
+  return worst;
+}
