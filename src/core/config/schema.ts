@@ -230,7 +230,11 @@ export const configSchema = configShapeSchema
   });
 
 type LevelInput = z.input<typeof levelSchema>;
-type LevelOutput = Omit<z.output<typeof levelSchema>, 'move_stop_to'> & { move_stop_to: MoveStopTo };
+interface LevelOutput {
+  profit_pct: number;
+  close_pct: number;
+  move_stop_to: MoveStopTo;
+}
 
 /** The parsed config: snake_case keys as in the file, every default filled in. */
 export type LadderConfig = Omit<z.output<typeof configShapeSchema>, '$schema'>;

@@ -60,6 +60,12 @@ describe('defaults', () => {
     expect(cfg.scaled_tp_levels.map((l) => l.move_stop_to)).toEqual(['breakeven', 'none']);
   });
 
+  it('configSchema alone also applies the cross-field rules to a well-formed file', () => {
+    const r = configSchema.safeParse({ scaled_tp_levels: [{ profit_pct: 2, close_pct: 50 }, { profit_pct: 1, close_pct: 50 }] });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['scaled_tp_levels.1.profit_pct', 'must be greater than level 0 (2)']]);
+  });
+
   it('configSchema alone parses {} to the same defaults', () => {
     const { $schema: _, ...cfg } = configSchema.parse({});
     expect(cfg).toEqual(parsed({}));
