@@ -43,7 +43,7 @@ describe('ladder config validate', () => {
     const r = await ladder(['config', 'validate']);
     expect(r).toEqual({
       code: 0,
-      stdout: 'ok: config.json\nbinanceusdm BTC/USDT:USDT 1h, ema_cross 12/26, 1x, 100 USDT per position, stop 2 %, scaled TP off (single TP 3 %)\n',
+      stdout: 'ok: config.json\nbinanceusdm BTC/USDT:USDT 1h, ema_cross 12/26, 1x, 1000 USDT per position, stop 2 %, scaled TP off (single TP 3 %)\n',
       stderr: '',
     });
   });

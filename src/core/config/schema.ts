@@ -168,7 +168,9 @@ export const configShapeSchema = z.strictObject({
     .default(3)
     .describe('Most positions open at once across all symbols; entry signals beyond it are ignored.'),
   position_size: positionSizeSchema
-    .default(() => ({ mode: 'quote' as const, value: 100 }))
+    // 1000 USDT, not 100: on Binance USDⓈ-M, 100 USDT of BTC rounds down to 0.001 BTC, below BTCUSDT's 100 USDT
+    // MIN_NOTIONAL for entries, so every BTC entry of the default config would be refused.
+    .default(() => ({ mode: 'quote' as const, value: 1000 }))
     .describe("Size of each new position; the quantity is rounded down to the symbol's step size."),
   stop_loss_pct: z
     .number()

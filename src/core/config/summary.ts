@@ -3,7 +3,7 @@ import type { LadderConfig, PositionSizeConfig, StrategyConfig } from './schema.
 
 /**
  * One line that says what a config will do, e.g. `binanceusdm BTC/USDT:USDT 1h, ema_cross 12/26,
- * 1x, 100 USDT per position, stop 2 %, scaled TP on: 30 % at 1 %, 30 % at 2 %, 40 % at 3.5 %`.
+ * 1x, 1000 USDT per position, stop 2 %, scaled TP on: 30 % at 1 %, 30 % at 2 %, 40 % at 3.5 %`.
  */
 export function summarizeConfig(c: LadderConfig): string {
   const exchange = c.exchange.testnet ? `${c.exchange.id} (testnet)` : c.exchange.id;

@@ -11,7 +11,7 @@ describe('defaults', () => {
       strategy: { name: 'ema_cross', fast: 12, slow: 26, atr_period: 14 },
       leverage: 1,
       max_open_positions: 3,
-      position_size: { mode: 'quote', value: 100 },
+      position_size: { mode: 'quote', value: 1000 },
       stop_loss_pct: 2,
       take_profit_pct: 3,
       enable_scaled_take_profit: false,

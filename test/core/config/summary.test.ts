@@ -5,7 +5,7 @@ import { parsed } from './helpers.ts';
 describe('summarizeConfig', () => {
   it('says what the default config does', () => {
     expect(summarizeConfig(parsed({}))).toBe(
-      'binanceusdm BTC/USDT:USDT 1h, ema_cross 12/26, 1x, 100 USDT per position, stop 2 %, scaled TP off (single TP 3 %)',
+      'binanceusdm BTC/USDT:USDT 1h, ema_cross 12/26, 1x, 1000 USDT per position, stop 2 %, scaled TP off (single TP 3 %)',
     );
   });
 
