@@ -1,0 +1,205 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { zipSync } from 'fflate';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CandleFileError } from '../../src/data/candle-file-error.ts';
+import { loadCandles } from '../../src/data/load-candles.ts';
+import { FIXTURES, KLINES } from './paths.ts';
+
+const H = 3_600_000;
+const tmp = mkdtempSync(join(tmpdir(), 'ladder-candles-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let dirCount = 0;
+const freshDir = (): string => {
+  const d = join(tmp, `d${dirCount++}`);
+  mkdirSync(d);
+  return d;
+};
+
+describe('the real Binance 1h and 15m files', () => {
+  it('BTCUSDT-1h: 37,895 candles from 2022-01-01 00:00 to 2026-04-28 23:00 UTC, one gap: 2023-03-24 13:00', async () => {
+    const s = await loadCandles(join(KLINES, 'BTCUSDT-1h.csv'));
+    expect(s.symbol).toBe('BTCUSDT');
+    expect(s.timeframeMs).toBe(H);
+    expect(s.length).toBe(37_895);
+    expect(s.time[0]).toBe(Date.UTC(2022, 0, 1));
+    expect(s.time[s.length - 1]).toBe(Date.UTC(2026, 3, 28, 23));
+    expect(s.gaps).toHaveLength(1);
+    const g = s.gaps[0]!;
+    expect(g).toEqual({ afterIndex: g.afterIndex, fromMs: Date.UTC(2023, 2, 24, 13), toMs: Date.UTC(2023, 2, 24, 14), missing: 1 });
+    expect(s.time[g.afterIndex]).toBe(Date.UTC(2023, 2, 24, 12));
+    expect(s.time[g.afterIndex + 1]).toBe(Date.UTC(2023, 2, 24, 14));
+  });
+
+  it('every 1h file has 37,895 candles and misses exactly the 2023-03-24 13:00 candle', async () => {
+    const files = readdirSync(KLINES).filter((f) => f.endsWith('-1h.csv'));
+    expect(files).toHaveLength(10);
+    for (const f of files) {
+      const s = await loadCandles(join(KLINES, f));
+      expect(s.length, f).toBe(37_895);
+      expect(s.gaps.map((g) => [g.fromMs, g.missing]), f).toEqual([[Date.UTC(2023, 2, 24, 13), 1]]);
+    }
+  });
+
+  it('the 15m files: 46,560 candles from 2024-12-30 00:00 to 2026-04-28 23:45, no gaps', async () => {
+    for (const sym of ['BTCUSDT', 'ETHUSDT', 'SOLUSDT']) {
+      const s = await loadCandles(join(KLINES, `${sym}-15m.csv`));
+      expect(s.symbol).toBe(sym);
+      expect(s.timeframeMs).toBe(15 * 60_000);
+      expect(s.length).toBe(46_560);
+      expect(s.time[0]).toBe(Date.UTC(2024, 11, 30));
+      expect(s.time[s.length - 1]).toBe(Date.UTC(2026, 3, 28, 23, 45));
+      expect(s.gaps).toEqual([]);
+    }
+  });
+});
+
+describe('compressed files, directories and several files', () => {
+  const csv = readFileSync(join(FIXTURES, 'BTCUSDT-1h.csv'));
+
+  it('reads a .csv.gz', async () => {
+    const path = join(freshDir(), 'BTCUSDT-1h.csv.gz');
+    writeFileSync(path, gzipSync(csv));
+    const s = await loadCandles(path);
+    expect(s.symbol).toBe('BTCUSDT');
+    expect(s.length).toBe(5);
+    expect(s.close[4]).toBe(46711.05);
+  });
+
+  it("reads Binance's monthly .zip (one CSV inside), errors named archive:entry:line", async () => {
+    const dir = freshDir();
+    const path = join(dir, 'BTCUSDT-1h-2022-01.zip');
+    writeFileSync(path, zipSync({ 'BTCUSDT-1h-2022-01.csv': new Uint8Array(csv) }));
+    const s = await loadCandles(path);
+    expect(s.symbol).toBe('BTCUSDT');
+    expect(s.length).toBe(5);
+
+    const bad = join(dir, 'BTCUSDT-1h-2022-02.zip');
+    writeFileSync(bad, zipSync({ 'BTCUSDT-1h-2022-02.csv': readFileSync(join(FIXTURES, 'bad', 'high-not-a-number.csv')) }));
+    await expect(loadCandles(bad)).rejects.toThrow(`${bad}:BTCUSDT-1h-2022-02.csv:3: high: not a number ("abc")`);
+  });
+
+  it('joins a directory of monthly files in time order and reports the gap between them', async () => {
+    const dir = freshDir();
+    const lines = csv.toString('latin1').trimEnd().split('\n');
+    // Files named so that name order is not time order; the 03:00 candle is missing.
+    writeFileSync(join(dir, 'BTCUSDT-1h-b.csv'), `${lines.slice(0, 2).join('\n')}\n`);
+    writeFileSync(join(dir, 'BTCUSDT-1h-a.csv.gz'), gzipSync(`${lines[4]}\n`));
+    writeFileSync(join(dir, 'BTCUSDT-1h-c.zip'), zipSync({ 'x.csv': Buffer.from(`${lines[2]}\n`) }));
+    writeFileSync(join(dir, 'notes.txt'), 'not candles');
+    const s = await loadCandles(dir);
+    expect(s.symbol).toBe('BTCUSDT');
+    expect(Array.from(s.time)).toEqual([0, 1, 2, 4].map((h) => Date.UTC(2022, 0, 1, h)));
+    expect(s.gaps).toEqual([{ afterIndex: 2, fromMs: Date.UTC(2022, 0, 1, 3), toMs: Date.UTC(2022, 0, 1, 4), missing: 1 }]);
+  });
+
+  it('joins a list of files, and refuses overlapping ones naming both', async () => {
+    const dir = freshDir();
+    const lines = csv.toString('latin1').trimEnd().split('\n');
+    const a = join(dir, 'BTCUSDT-1h-1.csv');
+    const b = join(dir, 'BTCUSDT-1h-2.csv');
+    writeFileSync(a, `${lines.slice(0, 3).join('\n')}\n`);
+    writeFileSync(b, `${lines.slice(2).join('\n')}\n`);
+    await expect(loadCandles([a, b])).rejects.toThrow(`${b}:1: time: 2022-01-01T02:00:00.000Z overlaps ${a} (which runs to 2022-01-01T02:00:00.000Z, line 3)`);
+    writeFileSync(b, `${lines.slice(3).join('\n')}\n`);
+    expect((await loadCandles([b, a])).length).toBe(5);
+  });
+
+  it('refuses files named for different symbols unless a symbol is given', async () => {
+    const dir = freshDir();
+    copyFileSync(join(FIXTURES, 'BTCUSDT-1h.csv'), join(dir, 'BTCUSDT-1h.csv'));
+    copyFileSync(join(FIXTURES, 'BTCUSDT-1h-2025-01-us.csv'), join(dir, 'ETHUSDT-1h-2025-01.csv'));
+    await expect(loadCandles(dir)).rejects.toThrow(/files are named for different symbols \(BTCUSDT, ETHUSDT\)/);
+    expect((await loadCandles(dir, { symbol: 'XUSDT' })).symbol).toBe('XUSDT');
+  });
+
+  it('a directory without candle files is an error', async () => {
+    await expect(loadCandles(freshDir())).rejects.toBeInstanceOf(CandleFileError);
+  });
+});
+
+describe('timeframe', () => {
+  it('uses a given timeframe: 1h data read as 30m has gaps; read as 2h is an error', async () => {
+    const path = join(FIXTURES, 'BTCUSDT-1h.csv');
+    const s = await loadCandles(path, { timeframeMs: H / 2 });
+    expect(s.gaps).toHaveLength(4);
+    expect(s.gaps[0]).toEqual({ afterIndex: 0, fromMs: Date.UTC(2022, 0, 1, 0, 30), toMs: Date.UTC(2022, 0, 1, 1), missing: 1 });
+    await expect(loadCandles(path, { timeframeMs: 2 * H })).rejects.toThrow(`${path}:2: time: 2022-01-01T01:00:00.000Z is 1h after line 1, less than the 2h timeframe`);
+  });
+
+  it('takes the timeframe of a one-candle file from its name, else asks for it', async () => {
+    const dir = freshDir();
+    const row = readFileSync(join(FIXTURES, 'BTCUSDT-1h.csv'), 'latin1').split('\n')[0]!;
+    writeFileSync(join(dir, 'BTCUSDT-4h-2022-01.csv'), `${row}\n`);
+    writeFileSync(join(dir, 'one.csv'), `${row}\n`);
+    expect((await loadCandles(join(dir, 'BTCUSDT-4h-2022-01.csv'))).timeframeMs).toBe(4 * H);
+    await expect(loadCandles(join(dir, 'one.csv'))).rejects.toThrow(/a single candle: cannot infer the timeframe/);
+    expect((await loadCandles(join(dir, 'one.csv'), { timeframeMs: H })).length).toBe(1);
+  });
+});
+
+describe('binary cache', () => {
+  it('writes a cache on the first load and reads it back on the second, same values', async () => {
+    const cacheDir = freshDir();
+    const src = join(KLINES, 'ETHUSDT-1h.csv');
+    const first = await loadCandles(src, { cacheDir });
+    const files = readdirSync(cacheDir);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^[0-9a-f]{32}\.bin$/);
+    const second = await loadCandles(src, { cacheDir });
+    expect(second.length).toBe(first.length);
+    expect(second.symbol).toBe('ETHUSDT');
+    expect(second.timeframeMs).toBe(first.timeframeMs);
+    expect(second.gaps).toEqual(first.gaps);
+    expect(second.source).toBe(src);
+    const bytes = (a: Float64Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    for (const k of ['time', 'open', 'high', 'low', 'close', 'volume'] as const) expect(bytes(second[k]).equals(bytes(first[k])), k).toBe(true);
+    // The columns are views over the cache file's bytes, not copies.
+    expect(second.open.buffer).toBe(second.close.buffer);
+  });
+
+  it('really reads the cache (a patched cache value shows up) and a changed source invalidates it', async () => {
+    const dir = freshDir();
+    const cacheDir = join(dir, 'cache');
+    const src = join(dir, 'BTCUSDT-1h.csv');
+    copyFileSync(join(FIXTURES, 'BTCUSDT-1h.csv'), src);
+    const first = await loadCandles(src, { cacheDir });
+    const cacheFile = join(cacheDir, readdirSync(cacheDir)[0]!);
+    // Patch the last volume value in the cache file: a load from the cache must return it.
+    const bytes = readFileSync(cacheFile);
+    bytes.writeDoubleLE(12345, bytes.length - 8);
+    writeFileSync(cacheFile, bytes);
+    expect((await loadCandles(src, { cacheDir })).volume[4]).toBe(12345);
+
+    // A changed source (new size and mtime) is a different key: parsed again, right values.
+    const text = readFileSync(src, 'latin1').trimEnd().split('\n').slice(0, 4).join('\n');
+    writeFileSync(src, `${text}\n`);
+    const later = new Date(statSync(src).mtimeMs + 5000);
+    utimesSync(src, later, later);
+    const reloaded = await loadCandles(src, { cacheDir });
+    expect(reloaded.length).toBe(4);
+    expect(reloaded.volume[3]).toBe(first.volume[3]);
+    expect(readdirSync(cacheDir).filter((f) => f.endsWith('.bin'))).toHaveLength(2);
+  });
+
+  it('treats a truncated or foreign cache file as a miss', async () => {
+    const dir = freshDir();
+    const cacheDir = join(dir, 'cache');
+    const src = join(FIXTURES, 'BTCUSDT-1h.csv');
+    await loadCandles(src, { cacheDir });
+    const cacheFile = join(cacheDir, readdirSync(cacheDir)[0]!);
+    writeFileSync(cacheFile, readFileSync(cacheFile).subarray(0, 100));
+    expect((await loadCandles(src, { cacheDir })).close[4]).toBe(46711.05);
+    writeFileSync(cacheFile, 'garbage');
+    expect((await loadCandles(src, { cacheDir })).length).toBe(5);
+  });
+
+  it('keys the cache by the timeframe option too', async () => {
+    const cacheDir = freshDir();
+    const src = join(FIXTURES, 'BTCUSDT-1h.csv');
+    expect((await loadCandles(src, { cacheDir })).gaps).toHaveLength(0);
+    expect((await loadCandles(src, { cacheDir, timeframeMs: H / 2 })).gaps).toHaveLength(4);
+  });
+});
