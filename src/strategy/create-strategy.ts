@@ -1,0 +1,30 @@
+import { isAbsolute, resolve } from 'node:path';
+import { EmaCrossStrategy, type EmaCrossParams } from './ema-cross.ts';
+import { SignalsStrategy } from './signals-strategy.ts';
+import type { Strategy } from './strategy.ts';
+
+/** The `strategy` key of config.json (SPEC "Config keys"). */
+export type StrategyConfig = ({ readonly name: 'ema_cross' } & EmaCrossParams) | { readonly name: 'signals'; readonly file: string };
+
+export interface CreateStrategyOptions {
+  /** Directory a relative signal-file path is resolved against (the config file's); default: the working directory. */
+  readonly baseDir?: string;
+}
+
+/** A fresh strategy for one series (each keeps per-series state; `onCandle` on another series resets it). */
+export function createStrategy(config: StrategyConfig, opts: CreateStrategyOptions = {}): Strategy {
+  switch (config.name) {
+    case 'ema_cross': {
+      const { name: _name, ...params } = config;
+      return new EmaCrossStrategy(params);
+    }
+    case 'signals': {
+      const path = isAbsolute(config.file) || opts.baseDir === undefined ? config.file : resolve(opts.baseDir, config.file);
+      return SignalsStrategy.fromFile(path);
+    }
+    default: {
+      const unknown: never = config;
+      throw new Error(`unknown strategy ${JSON.stringify((unknown as { name?: unknown }).name)} (expected ema_cross or signals)`);
+    }
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * `ema_cross`: long when the fast EMA of the closes crosses above the slow one, short when it
+ * crosses below. With `atr_stop_mult`, each signal carries a stop `atr_stop_mult × ATR / close`
+ * (in %) from the ATR of its candle. Indicators come from trading-signals; the true range is
+ * computed here and smoothed with its WSMA (what its ATR class does) so no object is made per
+ * candle.
+ */
+import { EMA, WSMA } from 'trading-signals';
+import type { CandleSeries } from '../data/candle-series.ts';
+import type { Signal, Strategy } from './strategy.ts';
+
+export interface EmaCrossParams {
+  /** Fast EMA period, in candles. */
+  readonly fast: number;
+  /** Slow EMA period, in candles; greater than `fast`. */
+  readonly slow: number;
+  /** Stop distance as a multiple of the ATR; no per-signal stop when absent. */
+  readonly atr_stop_mult?: number;
+  /** ATR period, in candles (default 14). */
+  readonly atr_period?: number;
+}
+
+export const DEFAULT_ATR_PERIOD = 14;
+const REASON_UP = 'ema_cross up';
+const REASON_DOWN = 'ema_cross down';
+
+function checkPeriod(name: string, n: number): void {
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`ema_cross: ${name} must be a whole number of candles ≥ 1, got ${n}`);
+}
+
+export class EmaCrossStrategy implements Strategy {
+  readonly name = 'ema_cross';
+  readonly warmup: number;
+  readonly params: Readonly<EmaCrossParams>;
+  readonly #atrPeriod: number;
+  #series: CandleSeries | undefined;
+  /** Next candle index to feed. */
+  #next = 0;
+  #fast!: EMA;
+  #slow!: EMA;
+  #atr: WSMA | undefined;
+  #atrValue = NaN;
+  /** fast − slow at the previous candle (NaN before both EMAs are stable). */
+  #prevDiff = NaN;
+
+  constructor(params: EmaCrossParams) {
+    checkPeriod('fast', params.fast);
+    checkPeriod('slow', params.slow);
+    if (params.fast >= params.slow) throw new Error(`ema_cross: fast (${params.fast}) must be less than slow (${params.slow})`);
+    const mult = params.atr_stop_mult;
+    if (mult !== undefined && !(mult > 0 && Number.isFinite(mult))) throw new Error(`ema_cross: atr_stop_mult must be a positive number, got ${mult}`);
+    this.#atrPeriod = params.atr_period ?? DEFAULT_ATR_PERIOD;
+    checkPeriod('atr_period', this.#atrPeriod);
+    this.params = { ...params };
+    // The slow EMA is stable after `slow` closes (index slow − 1); a cross needs the candle before too.
+    this.warmup = Math.max(params.slow, mult !== undefined ? this.#atrPeriod : 0);
+    this.#reset(undefined);
+  }
+
+  #reset(series: CandleSeries | undefined): void {
+    this.#series = series;
+    this.#next = 0;
+    this.#fast = new EMA(this.params.fast);
+    this.#slow = new EMA(this.params.slow);
+    this.#atr = this.params.atr_stop_mult !== undefined ? new WSMA(this.#atrPeriod) : undefined;
+    this.#atrValue = NaN;
+    this.#prevDiff = NaN;
+  }
+
+  onCandle(series: CandleSeries, i: number): Signal | null {
+    if (series !== this.#series || i < this.#next) this.#reset(series);
+    let side: 0 | 1 | -1 = 0;
+    while (this.#next <= i) side = this.#feed(series, this.#next++);
+    if (side === 0) return null;
+    const signal: { timeMs: number; side: 'long' | 'short'; reason: string; stopLossPct?: number } = {
+      timeMs: (series.time[i] as number) + series.timeframeMs,
+      side: side > 0 ? 'long' : 'short',
+      reason: side > 0 ? REASON_UP : REASON_DOWN,
+    };
+    const mult = this.params.atr_stop_mult;
+    if (mult !== undefined) signal.stopLossPct = ((mult * this.#atrValue) / (series.close[i] as number)) * 100;
+    return signal;
+  }
+
+  /** Feeds candle j to the indicators; +1 for a cross up on it, −1 down, 0 none. */
+  #feed(s: CandleSeries, j: number): 0 | 1 | -1 {
+    const close = s.close[j] as number;
+    const diff = this.#fast.update(close, false) - this.#slow.update(close, false);
+    if (this.#atr !== undefined) {
+      const high = s.high[j] as number;
+      const low = s.low[j] as number;
+      const prevClose = j > 0 ? (s.close[j - 1] as number) : NaN;
+      const tr = j > 0 ? Math.max(high - low, Math.abs(high - prevClose), Math.abs(low - prevClose)) : high - low;
+      this.#atrValue = this.#atr.update(tr, false) ?? NaN;
+    }
+    const prev = this.#prevDiff;
+    this.#prevDiff = j >= this.params.slow - 1 ? diff : NaN;
+    if (j < this.warmup) return 0;
+    if (prev <= 0 && diff > 0) return 1;
+    if (prev >= 0 && diff < 0) return -1;
+    return 0;
+  }
+}

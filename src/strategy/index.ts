@@ -1,0 +1,15 @@
+export { type Signal, type Strategy, entryAtOf } from './strategy.ts';
+export { EmaCrossStrategy, DEFAULT_ATR_PERIOD, type EmaCrossParams } from './ema-cross.ts';
+export {
+  type FileSignal,
+  type SignalField,
+  type SignalPlacement,
+  type SignalPlan,
+  SignalFileError,
+  loadSignalsFile,
+  mapSignalsToCandles,
+  parseSignalsCsv,
+  toExchangeSymbol,
+} from './signals-file.ts';
+export { SignalsStrategy } from './signals-strategy.ts';
+export { createStrategy, type CreateStrategyOptions, type StrategyConfig } from './create-strategy.ts';

@@ -1,0 +1,150 @@
+/**
+ * Signal files: entries decided anywhere else, backtested here. CSV with a header line:
+ * `time,symbol,side[,stop_loss_pct]` — time ISO-8601 or epoch ms (epoch s and µs are told apart
+ * by magnitude, as for candles), symbol as the exchange id `BTCUSDT` or the ccxt symbol
+ * `BTC/USDT:USDT`, side `long` or `short`, stop_loss_pct optional (%, overrides the config's).
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Side } from '../core/units.ts';
+import { lowerBoundTime, type CandleSeries } from '../data/candle-series.ts';
+import { parseDecimal } from '../data/parse-number.ts';
+import { parseTimeText } from '../data/parse-time.ts';
+import type { Signal } from './strategy.ts';
+
+export interface FileSignal extends Signal {
+  /** Exchange id (`BTCUSDT`), whichever way the file wrote it. */
+  readonly symbol: string;
+  /** 1-based line in the file. */
+  readonly line: number;
+}
+
+export type SignalField = 'time' | 'symbol' | 'side' | 'stop_loss_pct' | 'header' | 'columns' | 'file';
+
+/** A bad signal file: the message is `file:line: field: problem`, for the CLI to print. */
+export class SignalFileError extends Error {
+  override readonly name = 'SignalFileError';
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    readonly field: SignalField | undefined,
+    problem: string,
+  ) {
+    super(`${file}${line !== undefined ? `:${line}` : ''}: ${field !== undefined ? `${field}: ` : ''}${problem}`);
+  }
+}
+
+const COLUMNS = ['time', 'symbol', 'side', 'stop_loss_pct'] as const;
+type Column = (typeof COLUMNS)[number];
+
+/**
+ * `BTC/USDT:USDT` (ccxt, perpetual), `BTC/USDT` or `btcusdt` → `BTCUSDT`; undefined if it is
+ * not a symbol at all.
+ */
+export function toExchangeSymbol(text: string): string | undefined {
+  const m = /^([A-Za-z0-9]+)\/([A-Za-z0-9]+)(?::[A-Za-z0-9]+)?$/.exec(text);
+  const id = m ? `${m[1]}${m[2]}` : text;
+  return /^[A-Za-z0-9]+$/.test(id) ? id.toUpperCase() : undefined;
+}
+
+const unquote = (s: string): string => s.trim().replace(/^"(.*)"$/, '$1').trim();
+
+/** Parses a signal file's text; throws SignalFileError on the first bad line. Sorted by time (stable). */
+export function parseSignalsCsv(text: string, file: string): FileSignal[] {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const headerIndex = lines.findIndex((l) => l.trim() !== '');
+  if (headerIndex < 0) throw new SignalFileError(file, undefined, 'file', 'empty file: expected a header line time,symbol,side[,stop_loss_pct]');
+  const headerLine = lines[headerIndex] as string;
+  const names = headerLine.split(',').map((n) => unquote(n).toLowerCase());
+  if (names[0] !== undefined && Number.isFinite(parseTimeText(names[0]))) {
+    throw new SignalFileError(file, headerIndex + 1, 'header', `a header line is required (time,symbol,side[,stop_loss_pct]), found data: ${JSON.stringify(headerLine)}`);
+  }
+  const at = new Map<Column, number>();
+  names.forEach((n, k) => {
+    if (!(COLUMNS as readonly string[]).includes(n)) throw new SignalFileError(file, headerIndex + 1, 'header', `unknown column ${JSON.stringify(n)} (expected time,symbol,side[,stop_loss_pct])`);
+    if (at.has(n as Column)) throw new SignalFileError(file, headerIndex + 1, 'header', `column ${n} appears twice`);
+    at.set(n as Column, k);
+  });
+  for (const required of ['time', 'symbol', 'side'] as const) {
+    if (!at.has(required)) throw new SignalFileError(file, headerIndex + 1, 'header', `no ${required} column (expected time,symbol,side[,stop_loss_pct])`);
+  }
+  const reasonFile = basename(file);
+  const out: FileSignal[] = [];
+  for (let k = headerIndex + 1; k < lines.length; k++) {
+    const raw = lines[k] as string;
+    if (raw.trim() === '') continue;
+    const line = k + 1;
+    const cells = raw.split(',').map(unquote);
+    if (cells.length !== names.length) throw new SignalFileError(file, line, 'columns', `${cells.length} columns, expected ${names.length}`);
+    const cell = (c: Column): string => cells[at.get(c) as number] as string;
+
+    const timeText = cell('time');
+    const timeMs = parseTimeText(timeText);
+    if (!Number.isFinite(timeMs)) throw new SignalFileError(file, line, 'time', `not a time (${JSON.stringify(timeText)}; expected ISO-8601 or epoch ms)`);
+    const symbol = toExchangeSymbol(cell('symbol'));
+    if (symbol === undefined) throw new SignalFileError(file, line, 'symbol', `not a symbol (${JSON.stringify(cell('symbol'))}; expected BTCUSDT or BTC/USDT:USDT)`);
+    const sideText = cell('side').toLowerCase();
+    if (sideText !== 'long' && sideText !== 'short') throw new SignalFileError(file, line, 'side', `unknown side ${JSON.stringify(cell('side'))} (expected long or short)`);
+    const side: Side = sideText;
+    let stopLossPct: number | undefined;
+    if (at.has('stop_loss_pct') && cell('stop_loss_pct') !== '') {
+      const v = parseDecimal(cell('stop_loss_pct'));
+      if (!(v > 0 && v < 100)) throw new SignalFileError(file, line, 'stop_loss_pct', `must be a number above 0 and below 100, got ${JSON.stringify(cell('stop_loss_pct'))}`);
+      stopLossPct = v;
+    }
+    out.push({ timeMs, symbol, side, ...(stopLossPct !== undefined ? { stopLossPct } : {}), reason: `${reasonFile}:${line}`, line });
+  }
+  return out.sort((a, b) => a.timeMs - b.timeMs);
+}
+
+/** Reads and parses a signal file (see parseSignalsCsv). */
+export function loadSignalsFile(path: string): FileSignal[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new SignalFileError(path, undefined, 'file', `cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  return parseSignalsCsv(text, path);
+}
+
+export interface SignalPlacement {
+  readonly signal: FileSignal;
+  /** The candle at whose open the signal is entered: the first whose open time ≥ the signal's time. */
+  readonly entryIndex: number;
+}
+
+export interface SignalPlan {
+  /** In time order; several may share an entry candle. */
+  readonly placed: readonly SignalPlacement[];
+  /** Older than one candle before the first candle: stale for this data, never entered. */
+  readonly beforeStart: readonly FileSignal[];
+  /** After the last candle's open: no candle left to enter at. */
+  readonly afterEnd: readonly FileSignal[];
+}
+
+/**
+ * The signals of the series' symbol (all of them if the series has no symbol and the file names
+ * only one), each mapped to its entry candle: the first whose open time ≥ the signal's time.
+ * A signal inside a gap enters at the first candle after it.
+ */
+export function mapSignalsToCandles(signals: readonly FileSignal[], series: CandleSeries): SignalPlan {
+  let mine: readonly FileSignal[];
+  if (series.symbol !== undefined) mine = signals.filter((s) => s.symbol === series.symbol);
+  else {
+    const symbols = [...new Set(signals.map((s) => s.symbol))];
+    if (symbols.length > 1) throw new Error(`the candles of ${series.source} have no symbol and the signal file names several (${symbols.join(', ')}): give the symbol`);
+    mine = signals;
+  }
+  const placed: SignalPlacement[] = [];
+  const beforeStart: FileSignal[] = [];
+  const afterEnd: FileSignal[] = [];
+  const first = series.length > 0 ? (series.time[0] as number) : Infinity;
+  for (const signal of mine) {
+    const entryIndex = lowerBoundTime(series.time, signal.timeMs);
+    if (entryIndex >= series.length) afterEnd.push(signal);
+    else if (signal.timeMs <= first - series.timeframeMs) beforeStart.push(signal);
+    else placed.push({ signal, entryIndex });
+  }
+  return { placed, beforeStart, afterEnd };
+}

@@ -1,0 +1,59 @@
+/**
+ * `signals`: entries from a signal file (signals-file.ts). A signal is returned on the candle
+ * before its entry candle (entered at the next open, like any strategy's), or by `beforeFirst`
+ * when its entry candle is candle 0. When several signals share an entry candle, the last one
+ * (by time, then line) is the one entered: it is the newest information at that open.
+ *
+ * It reads no prices. To know that a signal falls before candle i + 1 opens, it reads that
+ * candle's open time, which is known at the moment of entry (this matters only across a gap).
+ */
+import type { CandleSeries } from '../data/candle-series.ts';
+import { loadSignalsFile, mapSignalsToCandles, type FileSignal, type SignalPlan } from './signals-file.ts';
+import type { Signal, Strategy } from './strategy.ts';
+
+export class SignalsStrategy implements Strategy {
+  readonly name = 'signals';
+  readonly warmup = 0;
+  readonly signals: readonly FileSignal[];
+  #series: CandleSeries | undefined;
+  /** Signal to return on candle i (entry at i + 1). */
+  #onCandle = new Map<number, FileSignal>();
+  #beforeFirst: FileSignal | null = null;
+  #plan: SignalPlan | undefined;
+
+  constructor(signals: readonly FileSignal[]) {
+    this.signals = signals;
+  }
+
+  static fromFile(path: string): SignalsStrategy {
+    return new SignalsStrategy(loadSignalsFile(path));
+  }
+
+  /** The placement of this strategy's signals on `series` (also: which were stale or too late). */
+  plan(series: CandleSeries): SignalPlan {
+    this.#prepare(series);
+    return this.#plan as SignalPlan;
+  }
+
+  #prepare(series: CandleSeries): void {
+    if (series === this.#series) return;
+    this.#series = series;
+    this.#plan = mapSignalsToCandles(this.signals, series);
+    this.#onCandle = new Map();
+    this.#beforeFirst = null;
+    for (const { signal, entryIndex } of this.#plan.placed) {
+      if (entryIndex === 0) this.#beforeFirst = signal;
+      else this.#onCandle.set(entryIndex - 1, signal);
+    }
+  }
+
+  onCandle(series: CandleSeries, i: number): Signal | null {
+    this.#prepare(series);
+    return this.#onCandle.get(i) ?? null;
+  }
+
+  beforeFirst(series: CandleSeries): Signal | null {
+    this.#prepare(series);
+    return this.#beforeFirst;
+  }
+}

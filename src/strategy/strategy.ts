@@ -1,0 +1,41 @@
+/**
+ * Strategies: closed candles in, entry signals out. A signal returned for candle i is entered at
+ * the open of candle i + 1 (SPEC R5), so a strategy may only read candles 0…i when asked about i.
+ */
+import type { Side } from '../core/units.ts';
+import type { CandleSeries } from '../data/candle-series.ts';
+
+export interface Signal {
+  /** When the signal became known, ms UTC: for a candle strategy the close of candle i (`time[i] + timeframeMs`). */
+  readonly timeMs: number;
+  readonly side: Side;
+  /** Stop distance from the entry for this trade, in % (overrides `stop_loss_pct`); e.g. an ATR stop. */
+  readonly stopLossPct?: number;
+  /** Why, for logs and results: `ema_cross up`, `signals.csv:12`. */
+  readonly reason: string;
+}
+
+export interface Strategy {
+  readonly name: string;
+  /** Index of the first candle on which a signal can appear; earlier candles only warm indicators up. */
+  readonly warmup: number;
+  /**
+   * Called once per closed candle i, in order, reading only indices ≤ i. Returns the signal known
+   * at the close of candle i, or null (without allocating). A call out of order, or on another
+   * series, is still answered correctly: the strategy replays its state from candle 0.
+   */
+  onCandle(series: CandleSeries, i: number): Signal | null;
+  /**
+   * A signal already known when candle 0 opens, entered at that open. Only strategies fed from
+   * outside the candles (a signal file) have one; a candle strategy needs a closed candle first.
+   */
+  beforeFirst?(series: CandleSeries): Signal | null;
+}
+
+/**
+ * The signal to enter at the open of candle i (the backtest's question): `beforeFirst` for
+ * candle 0, else the strategy's answer for the close of candle i − 1. Call with i = 0, 1, 2, ….
+ */
+export function entryAtOf(strategy: Strategy, series: CandleSeries): (i: number) => Signal | null {
+  return (i) => (i === 0 ? (strategy.beforeFirst?.(series) ?? null) : strategy.onCandle(series, i - 1));
+}

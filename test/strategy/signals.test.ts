@@ -1,0 +1,157 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadCandles } from '../../src/data/load-candles.ts';
+import { createStrategy } from '../../src/strategy/create-strategy.ts';
+import { EmaCrossStrategy } from '../../src/strategy/ema-cross.ts';
+import { loadSignalsFile, mapSignalsToCandles, parseSignalsCsv, SignalFileError, toExchangeSymbol, type FileSignal } from '../../src/strategy/signals-file.ts';
+import { SignalsStrategy } from '../../src/strategy/signals-strategy.ts';
+import { entryAtOf } from '../../src/strategy/strategy.ts';
+import { FIXTURES } from '../data/paths.ts';
+import { closesSeries, H, seriesOf, T0 } from './make-series.ts';
+
+const SIGNALS_DIR = fileURLToPath(new URL('../fixtures/signals/', import.meta.url));
+const SIGNALS = join(SIGNALS_DIR, 'signals.csv');
+const D = Date.UTC(2022, 0, 1);
+const tmp = mkdtempSync(join(tmpdir(), 'ladder-signals-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('signal files', () => {
+  it('loads time,symbol,side[,stop_loss_pct], sorted by time, symbols as exchange ids', () => {
+    const s = loadSignalsFile(SIGNALS);
+    expect(s).toEqual([
+      { timeMs: D + H, symbol: 'BTCUSDT', side: 'short', reason: 'signals.csv:4', line: 4 },
+      { timeMs: D + 2.5 * H, symbol: 'BTCUSDT', side: 'long', stopLossPct: 1.5, reason: 'signals.csv:2', line: 2 },
+      { timeMs: D + 3 * H, symbol: 'ETHUSDT', side: 'short', reason: 'signals.csv:3', line: 3 },
+    ]);
+  });
+
+  it('turns ccxt symbols into exchange ids', () => {
+    expect(toExchangeSymbol('BTC/USDT:USDT')).toBe('BTCUSDT');
+    expect(toExchangeSymbol('ETH/USDC')).toBe('ETHUSDC');
+    expect(toExchangeSymbol('btcusdt')).toBe('BTCUSDT');
+    expect(toExchangeSymbol('BTC-USDT')).toBeUndefined();
+  });
+
+  it('accepts columns in any order, CRLF, quotes and blank lines; keeps file order for equal times', () => {
+    const s = parseSignalsCsv('side,time,symbol\r\n"long",2024-01-01T00:00:00Z,BTCUSDT\r\n\r\nshort,1704067200000,BTCUSDT\r\n', 'x.csv');
+    expect(s.map((x) => [x.side, x.timeMs, x.line])).toEqual([
+      ['long', T0, 2],
+      ['short', T0, 4],
+    ]);
+  });
+
+  const bad: [string, string][] = [
+    ['', 's.csv: file: empty file: expected a header line time,symbol,side[,stop_loss_pct]'],
+    ['2024-01-01T00:00:00Z,BTCUSDT,long\n', 's.csv:1: header: a header line is required (time,symbol,side[,stop_loss_pct]), found data: "2024-01-01T00:00:00Z,BTCUSDT,long"'],
+    ['time,symbol,side,stop\n', 's.csv:1: header: unknown column "stop" (expected time,symbol,side[,stop_loss_pct])'],
+    ['time,symbol\n', 's.csv:1: header: no side column (expected time,symbol,side[,stop_loss_pct])'],
+    ['time,symbol,side\n2024-01-01,BTCUSDT,buy\n', 's.csv:2: side: unknown side "buy" (expected long or short)'],
+    ['time,symbol,side\n2024-01-01,BTCUSDT,long\nyesterday,BTCUSDT,long\n', 's.csv:3: time: not a time ("yesterday"; expected ISO-8601 or epoch ms)'],
+    ['time,symbol,side\n2024-13-01,BTCUSDT,long\n', 's.csv:2: time: not a time ("2024-13-01"; expected ISO-8601 or epoch ms)'],
+    ['time,symbol,side,stop_loss_pct\n2024-01-01,BTCUSDT,long,-1\n', 's.csv:2: stop_loss_pct: must be a number above 0 and below 100, got "-1"'],
+    ['time,symbol,side,stop_loss_pct\n2024-01-01,BTCUSDT,long,two\n', 's.csv:2: stop_loss_pct: must be a number above 0 and below 100, got "two"'],
+    ['time,symbol,side\n2024-01-01,BTC-USDT,long\n', 's.csv:2: symbol: not a symbol ("BTC-USDT"; expected BTCUSDT or BTC/USDT:USDT)'],
+    ['time,symbol,side\n2024-01-01,BTCUSDT\n', 's.csv:2: columns: 2 columns, expected 3'],
+  ];
+  for (const [text, message] of bad) {
+    it(`rejects: ${message}`, () => {
+      const e = (() => {
+        try {
+          parseSignalsCsv(text, 's.csv');
+        } catch (err) {
+          return err;
+        }
+        return undefined;
+      })();
+      expect(e).toBeInstanceOf(SignalFileError);
+      expect((e as Error).message).toBe(message);
+    });
+  }
+
+  it('a missing file is a SignalFileError', () => {
+    expect(() => loadSignalsFile(join(tmp, 'none.csv'))).toThrow(/none\.csv: file: cannot read \(ENOENT\)/);
+  });
+});
+
+const sig = (timeMs: number, side: 'long' | 'short' = 'long', symbol = 'BTCUSDT', line = 2): FileSignal => ({ timeMs, side, symbol, line, reason: `s.csv:${line}` });
+
+describe('mapping signals to candles', () => {
+  // Hourly candles at 0,1,2 then a gap, then 5,6.
+  const s = seriesOf(
+    [0, 1, 2, 5, 6].map(() => ({ open: 1, high: 1, low: 1, close: 1 })),
+    [0, 1, 2, 5, 6].map((h) => T0 + h * H),
+  );
+
+  it('enters at the open of the first candle whose open time ≥ the signal time (a gap: the candle after it)', () => {
+    const plan = mapSignalsToCandles([sig(T0 + H), sig(T0 + 1.2 * H), sig(T0 + 3.5 * H), sig(T0 + 5 * H)], s);
+    expect(plan.placed.map((p) => p.entryIndex)).toEqual([1, 2, 3, 3]);
+  });
+
+  it('drops signals older than one candle before the data (stale) and after the last open', () => {
+    const plan = mapSignalsToCandles([sig(T0 - 2 * H), sig(T0 - H), sig(T0 - 0.5 * H), sig(T0), sig(T0 + 6 * H + 1)], s);
+    expect(plan.beforeStart.map((x) => x.timeMs)).toEqual([T0 - 2 * H, T0 - H]);
+    expect(plan.placed.map((p) => [p.signal.timeMs, p.entryIndex])).toEqual([
+      [T0 - 0.5 * H, 0],
+      [T0, 0],
+    ]);
+    expect(plan.afterEnd.map((x) => x.timeMs)).toEqual([T0 + 6 * H + 1]);
+  });
+
+  it("keeps only the series' symbol, or all if the series has none and the file names one", () => {
+    const signals = [sig(T0 + H), sig(T0 + H, 'short', 'ETHUSDT')];
+    expect(mapSignalsToCandles(signals, s).placed).toHaveLength(1);
+    const anon = seriesOf([{ open: 1, high: 1, low: 1, close: 1 }, { open: 1, high: 1, low: 1, close: 1 }], undefined, null);
+    expect(() => mapSignalsToCandles(signals, anon)).toThrow(/no symbol and the signal file names several \(BTCUSDT, ETHUSDT\)/);
+    expect(mapSignalsToCandles([sig(T0 + H)], anon).placed).toHaveLength(1);
+  });
+});
+
+describe('the signals strategy', () => {
+  it('returns each signal on the candle before its entry candle, and the last of several', async () => {
+    const candles = await loadCandles(join(FIXTURES, 'BTCUSDT-1h.csv'));
+    const st = SignalsStrategy.fromFile(SIGNALS);
+    expect(st.warmup).toBe(0);
+    const got = Array.from({ length: candles.length }, (_, i) => st.onCandle(candles, i));
+    // BTCUSDT short at 01:00 → entry candle 1, returned on candle 0; long at 02:30 → entry 3, on candle 2.
+    expect(got.map((x) => x && [x.side, x.reason])).toEqual([['short', 'signals.csv:4'], null, ['long', 'signals.csv:2'], null, null]);
+    expect(got[2]!.stopLossPct).toBe(1.5);
+    expect(st.beforeFirst(candles)).toBeNull();
+
+    const two = new SignalsStrategy([sig(D + 1.5 * H, 'long', 'BTCUSDT', 2), sig(D + 2 * H, 'short', 'BTCUSDT', 3)]);
+    expect(two.onCandle(candles, 1)?.side).toBe('short');
+  });
+
+  it('a signal for candle 0 comes from beforeFirst; entryAtOf asks the right question per candle', () => {
+    const s = closesSeries([1, 1, 1]);
+    const st = new SignalsStrategy([sig(T0 - 0.5 * H, 'short'), sig(T0 + 2 * H, 'long')]);
+    const entryAt = entryAtOf(st, s);
+    expect([0, 1, 2].map((i) => entryAt(i)?.side ?? null)).toEqual(['short', null, 'long']);
+    const ema = new EmaCrossStrategy({ fast: 1, slow: 2 });
+    expect(entryAtOf(ema, s)(0)).toBeNull();
+  });
+});
+
+describe('createStrategy', () => {
+  it('builds ema_cross from its config', () => {
+    const st = createStrategy({ name: 'ema_cross', fast: 12, slow: 26, atr_stop_mult: 2 });
+    expect(st).toBeInstanceOf(EmaCrossStrategy);
+    expect(st.name).toBe('ema_cross');
+    expect((st as EmaCrossStrategy).params).toEqual({ fast: 12, slow: 26, atr_stop_mult: 2 });
+  });
+
+  it('builds signals from a file, relative to baseDir when given', () => {
+    const st = createStrategy({ name: 'signals', file: 'signals.csv' }, { baseDir: SIGNALS_DIR });
+    expect(st).toBeInstanceOf(SignalsStrategy);
+    expect((st as SignalsStrategy).signals).toHaveLength(3);
+    const abs = join(tmp, 'abs.csv');
+    writeFileSync(abs, 'time,symbol,side\n2024-01-01,BTCUSDT,long\n');
+    expect((createStrategy({ name: 'signals', file: abs }, { baseDir: '/elsewhere' }) as SignalsStrategy).signals).toHaveLength(1);
+  });
+
+  it('refuses an unknown strategy name', () => {
+    expect(() => createStrategy({ name: 'rsi' } as never)).toThrow(/unknown strategy "rsi"/);
+  });
+});
