@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerBacktestCommand } from './commands/backtest.ts';
 import { registerConfigCommands } from './commands/config.ts';
 
 /** Builds the `ladder` command tree. Each command module registers its own subcommands. */
@@ -8,6 +9,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
   registerConfigCommands(program);
+  registerBacktestCommand(program);
   return program;
 }
 

@@ -1,0 +1,118 @@
+import { dirname } from 'node:path';
+import type { BacktestOptions, SymbolInput } from '../backtest/engine.ts';
+import type { LadderConfig } from '../core/config/index.ts';
+import { type Markets, findMarket } from '../core/market/markets-file.ts';
+import { exitSettingsFromConfig, fillModelFromConfig } from '../core/scaled-tp/from-config.ts';
+import { type CandleSeries, sliceByTime } from '../data/candle-series.ts';
+import { DEFAULT_CANDLE_CACHE_DIR } from '../data/candle-cache.ts';
+import { loadCandles } from '../data/load-candles.ts';
+import { defaultMarkets, loadMarketsFile } from '../data/markets-loader.ts';
+import { createStrategy } from '../strategy/create-strategy.ts';
+import { SignalsStrategy } from '../strategy/signals-strategy.ts';
+import { type Strategy, entryAtOf } from '../strategy/strategy.ts';
+import { CliError, parseTimeOption, splitList } from './cli-error.ts';
+import { readConfig } from './read-config.ts';
+
+export interface BacktestArgs {
+  readonly config: string;
+  readonly data: string;
+  readonly markets?: string;
+  readonly symbol?: string;
+  readonly signals?: string;
+  readonly detail?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly cache?: boolean;
+}
+
+export interface LoadedBacktest {
+  readonly config: LadderConfig;
+  readonly symbols: SymbolInput[];
+  readonly options: BacktestOptions;
+  readonly strategyName: string;
+  readonly notes: string[];
+}
+
+/** Reads and checks everything a backtest needs; every problem is a CliError naming file and field. */
+export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktest> {
+  const cfg = await readConfig(a.config);
+  if (!cfg.ok) throw new CliError(`${a.config}: invalid config (${cfg.error.length} problem${cfg.error.length === 1 ? '' : 's'} above)`);
+  const config = cfg.value;
+  const markets = await loadMarkets(a.markets);
+  const files = splitList(a.data);
+  if (files.length === 0) throw new CliError('--data: give at least one candle file');
+  if (a.symbol && files.length > 1) throw new CliError('--symbol: only with a single --data file (each file is named for its symbol)');
+  const from = a.from ? parseTimeOption('--from', a.from) : -Infinity;
+  const to = a.to ? parseTimeOption('--to', a.to) : Infinity;
+  if (from >= to) throw new CliError(`--from ${a.from} is not before --to ${a.to}`);
+  const cacheDir = a.cache === false ? undefined : DEFAULT_CANDLE_CACHE_DIR;
+  const load = (file: string, symbol?: string) => loadCandles(file, { ...(symbol ? { symbol } : {}), ...(cacheDir ? { cacheDir } : {}) });
+  const notes: string[] = [];
+
+  const detailBySymbol = new Map<string, CandleSeries>();
+  for (const file of splitList(a.detail)) {
+    const d = await load(file, files.length === 1 ? a.symbol : undefined);
+    if (!d.symbol) throw new CliError(`${file}: cannot tell its symbol from the name; name it like BTCUSDT-15m.csv or use --symbol`);
+    detailBySymbol.set(d.symbol, sliceByTime(d, from, to));
+  }
+
+  const strategyConfig = a.signals ? { name: 'signals' as const, file: a.signals } : config.strategy;
+  const baseDir = a.signals ? undefined : dirname(a.config);
+  const symbols: SymbolInput[] = [];
+  for (const file of files) {
+    const full = await load(file, a.symbol);
+    if (!full.symbol) throw new CliError(`${file}: cannot tell its symbol from the name; name it like BTCUSDT-1h.csv or use --symbol`);
+    const market = findMarket(markets.map, full.symbol);
+    if (!market) throw new CliError(`${file}: symbol ${full.symbol} is not in the markets file ${markets.source}`);
+    const candles = sliceByTime(full, from, to);
+    if (candles.length === 0) throw new CliError(`${file}: no candles between --from and --to`);
+    if (full.gaps.length) notes.push(`${file}: ${full.gaps.reduce((n, g) => n + g.missing, 0)} missing candles in ${full.gaps.length} gaps (not filled)`);
+    const detail = detailBySymbol.get(market.id);
+    if (detail && detail.timeframeMs >= candles.timeframeMs) throw new CliError(`--detail for ${market.id}: its timeframe must be finer than the candles'`);
+    const strategy: Strategy = createStrategy(strategyConfig, baseDir ? { baseDir } : {});
+    symbols.push({ symbol: market.id, candles: { ...candles, symbol: market.id }, market, entryAt: entryAtOf(strategy, candles), ...(detail ? { detail } : {}) });
+    if (strategy instanceof SignalsStrategy) {
+      checkSignalSymbols(strategy, markets.map);
+      const plan = strategy.plan(candles);
+      if (plan.beforeStart.length) notes.push(`${market.id}: ${plan.beforeStart.length} signals before the first candle were ignored`);
+      if (plan.afterEnd.length) notes.push(`${market.id}: ${plan.afterEnd.length} signals after the last candle were ignored`);
+    }
+  }
+  if (strategyConfig.name === 'signals') {
+    const s = createStrategy(strategyConfig, baseDir ? { baseDir } : {}) as SignalsStrategy;
+    const without = [...new Set(s.signals.map((x) => x.symbol))].filter((n) => !symbols.some((x) => x.symbol === n));
+    if (without.length) notes.push(`signals for ${without.join(', ')} were ignored: no --data file for them`);
+  }
+  for (const s of detailBySymbol.keys()) if (!symbols.some((x) => x.symbol === s)) throw new CliError(`--detail: no --data file for ${s}`);
+
+  return {
+    config,
+    symbols,
+    strategyName: strategyConfig.name,
+    notes,
+    options: {
+      settings: exitSettingsFromConfig(config),
+      fills: fillModelFromConfig(config),
+      intrabar: config.backtest.intrabar,
+      startingBalance: config.backtest.starting_balance,
+      leverage: config.leverage,
+      maxOpenPositions: config.max_open_positions,
+      positionSize: config.position_size,
+    },
+  };
+}
+
+async function loadMarkets(file: string | undefined): Promise<{ map: Markets; source: string }> {
+  if (!file) return { map: await defaultMarkets(), source: 'data/markets/binance-usdm-excerpt.json (shipped; use --markets for other symbols)' };
+  const r = await loadMarketsFile(file);
+  if (!r.ok) throw new CliError(r.error.join('\n'));
+  return { map: r.value, source: file };
+}
+
+/** A signal for a symbol the exchange does not list is an error (a typo, or the wrong markets file). */
+function checkSignalSymbols(s: SignalsStrategy, markets: Markets): void {
+  for (const name of new Set(s.signals.map((x) => x.symbol))) {
+    const first = s.signals.find((x) => x.symbol === name)!;
+    if (!findMarket(markets, name)) throw new CliError(`${first.reason}: symbol: ${name} is not a symbol of the markets file`);
+  }
+}

@@ -1,0 +1,70 @@
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { runBacktest } from '../../backtest/engine.ts';
+import { resultJson } from '../../backtest/result-json.ts';
+import { renderReportHtml, reportData } from '../../web/report-html.ts';
+import { loadBacktestInputs } from '../backtest-inputs.ts';
+import { CliError } from '../cli-error.ts';
+import { printLevels, printSummary } from '../print-tables.ts';
+
+export function registerBacktestCommand(program: Command): void {
+  program
+    .command('backtest')
+    .description('Backtest the config on candle files: every partial exit simulated exactly')
+    .option('--config <file>', 'config.json to use', 'config.json')
+    .requiredOption('--data <files>', 'candle file(s), comma-separated: Binance kline CSV (.csv, .csv.gz, .zip) or time,open,high,low,close,volume')
+    .option('--markets <file>', 'Binance exchangeInfo JSON or ccxt markets JSON (default: the shipped excerpt)')
+    .option('--symbol <symbol>', 'symbol of a single --data file whose name does not say (e.g. BTCUSDT)')
+    .option('--signals <file>', 'CSV time,symbol,side[,stop_loss_pct]: use these entries instead of the config strategy')
+    .option('--detail <files>', 'finer candles (e.g. 15m under 1h) that replace the modelled intrabar path')
+    .option('--from <time>', 'first candle open time (ISO-8601 UTC)')
+    .option('--to <time>', 'end (exclusive) of candle open times (ISO-8601 UTC)')
+    .option('--json', 'print the Result JSON on stdout and nothing else')
+    .option('--report <file.html>', 'write a self-contained HTML report')
+    .option('--no-cache', 'do not read or write the binary candle cache (.cache/candles)')
+    .action(async (o: BacktestCliOptions) => {
+      const t0 = performance.now();
+      const input = await loadBacktestInputs(o);
+      const run = runBacktest(input.symbols, input.options);
+      const seconds = (performance.now() - t0) / 1000;
+      for (const n of input.notes) process.stderr.write(`note: ${n}\n`);
+      if (o.report) {
+        if (!o.report.endsWith('.html')) throw new CliError(`--report: ${o.report} should end in .html`);
+        const names = input.symbols.map((s) => s.symbol).join(', ');
+        const mode = input.options.settings.scaled ? 'scaled take-profit' : 'single take-profit';
+        const html = await renderReportHtml(
+          reportData([{ name: mode, run }], input.symbols, `Ladder backtest — ${names}`, `${input.strategyName}, ${mode}, ${o.config}; generated ${new Date().toISOString()}`),
+        );
+        await writeFile(o.report, html);
+        process.stderr.write(`report: ${o.report}\n`);
+      }
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(resultJson(run))}\n`);
+        return;
+      }
+      const candles = input.symbols.reduce((n, s) => n + s.candles.length, 0);
+      process.stdout.write(`Backtest ${input.symbols.map((s) => s.symbol).join(', ')}: ${candles} candles, ${input.strategyName}, ${input.options.settings.scaled ? 'scaled TP' : 'single TP'} (${seconds.toFixed(2)} s)\n\n`);
+      printSummary([{ name: input.options.settings.scaled ? 'scaled' : 'single', summary: run.summary }]);
+      process.stdout.write('\n');
+      printLevels(run.levels);
+      if (run.skipped.length) {
+        const by = new Map<string, number>();
+        for (const s of run.skipped) by.set(s.why, (by.get(s.why) ?? 0) + 1);
+        process.stdout.write(`\nSignals not taken: ${[...by].map(([k, v]) => `${v} ${k}`).join(', ')}\n`);
+      }
+    });
+}
+
+interface BacktestCliOptions {
+  config: string;
+  data: string;
+  markets?: string;
+  symbol?: string;
+  signals?: string;
+  detail?: string;
+  from?: string;
+  to?: string;
+  json?: boolean;
+  report?: string;
+  cache: boolean;
+}

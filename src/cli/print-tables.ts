@@ -1,0 +1,34 @@
+import type { LevelStats } from '../core/analytics/level-stats.ts';
+import type { RunSummary } from '../core/analytics/run-summary.ts';
+
+/** A plain text table, right-aligned numbers, for the terminal. */
+export function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';
+}
+
+const num = (x: number | null, d = 2) => (x === null ? '∞' : x.toFixed(d));
+const pct = (r: number) => `${(r * 100).toFixed(1)} %`;
+
+/** Runs side by side: one column per run. */
+export function printSummary(runs: readonly { name: string; summary: RunSummary }[], out: (s: string) => void = (s) => process.stdout.write(s)): void {
+  const row = (label: string, f: (s: RunSummary) => string) => [label, ...runs.map((r) => f(r.summary))];
+  out(
+    table(
+      ['', ...runs.map((r) => r.name)],
+      [
+        row('trades', (s) => String(s.trades)),
+        row('win rate', (s) => pct(s.win_rate)),
+        row('profit factor', (s) => num(s.profit_factor)),
+        row('total PnL', (s) => num(s.total_pnl)),
+        row('max drawdown', (s) => `${num(s.max_drawdown_pct)} %`),
+        row('final equity', (s) => num(s.final_equity)),
+      ],
+    ),
+  );
+}
+
+export function printLevels(levels: readonly LevelStats[], out: (s: string) => void = (s) => process.stdout.write(s)): void {
+  out(table(['level', 'eligible', 'hits', 'hit rate', 'avg PnL'], levels.map((l) => [l.reason, String(l.eligible), String(l.hits), pct(l.hit_rate), num(l.avg_pnl, 4)])));
+}

@@ -1,0 +1,94 @@
+import {
+  CandlestickSeries,
+  ColorType,
+  type IChartApi,
+  LineSeries,
+  LineStyle,
+  LineType,
+  type SeriesMarker,
+  type Time,
+  type UTCTimestamp,
+  createChart,
+  createSeriesMarkers,
+} from 'lightweight-charts';
+import type { CandleColumns, TradeView } from './view-model.ts';
+
+const sec = (ms: number) => Math.floor(ms / 1000) as UTCTimestamp;
+
+export interface TradeChartOptions {
+  readonly timeframeMs: number;
+  readonly priceDecimals: number;
+}
+
+/**
+ * Candles with every entry and partial exit marked, the stop ladder drawn as steps (R8.5), and the
+ * take-profit targets of open trades. Used by the backtest report and the dashboard.
+ */
+export function createTradeChart(container: HTMLElement, candles: CandleColumns, trades: readonly TradeView[], o: TradeChartOptions): IChartApi {
+  const chart = createChart(container, {
+    autoSize: true,
+    layout: { background: { type: ColorType.Solid, color: '#ffffff' }, textColor: '#1f2933' },
+    grid: { vertLines: { color: '#eef1f4' }, horzLines: { color: '#eef1f4' } },
+    timeScale: { timeVisible: true, secondsVisible: false },
+    localization: { priceFormatter: (p: number) => p.toFixed(o.priceDecimals) },
+  });
+  const series = chart.addSeries(CandlestickSeries, {
+    upColor: '#26a69a',
+    downColor: '#ef5350',
+    borderVisible: false,
+    wickUpColor: '#26a69a',
+    wickDownColor: '#ef5350',
+  });
+  series.setData(candles.t.map((t, i) => ({ time: sec(t), open: candles.o[i]!, high: candles.h[i]!, low: candles.l[i]!, close: candles.c[i]! })));
+
+  // Markers sit on the candle that contains them (an exit found on detail data lies inside one).
+  const bar = (ms: number) => sec(ms - (((ms - (candles.t[0] ?? 0)) % o.timeframeMs) + o.timeframeMs) % o.timeframeMs);
+  const markers: SeriesMarker<Time>[] = [];
+  for (const t of trades) {
+    const long = t.side === 'long';
+    markers.push({ time: bar(t.entryTimeMs), position: long ? 'belowBar' : 'aboveBar', color: '#2962ff', shape: long ? 'arrowUp' : 'arrowDown', text: long ? 'L' : 'S' });
+    for (const e of t.exits) {
+      const tp = e.level !== null;
+      markers.push({
+        time: bar(e.timeMs),
+        position: long ? 'aboveBar' : 'belowBar',
+        color: tp ? '#00897b' : e.reason === 'stop' ? '#d32f2f' : '#6d4c41',
+        shape: 'circle',
+        text: e.reason,
+      });
+    }
+  }
+  markers.sort((a, b) => (a.time as number) - (b.time as number));
+  createSeriesMarkers(series, markers);
+
+  // The stop ladder: one stepped line, broken between trades by whitespace points.
+  const stop = chart.addSeries(LineSeries, { color: '#d32f2f', lineWidth: 2, lineType: LineType.WithSteps, lastValueVisible: false, priceLineVisible: false });
+  const points: { time: UTCTimestamp; value?: number }[] = [];
+  const push = (time: UTCTimestamp, value?: number) => {
+    const last = points.at(-1);
+    if (last && last.time >= time) {
+      if (value !== undefined && last.time === time) last.value = value;
+      return;
+    }
+    points.push(value === undefined ? { time } : { time, value });
+  };
+  const lastTime = candles.t.at(-1) ?? 0;
+  for (const t of [...trades].sort((a, b) => a.entryTimeMs - b.entryTimeMs)) {
+    push(bar(t.entryTimeMs), t.initialStop);
+    for (const m of t.stopMoves) push(bar(m.timeMs), m.to);
+    const end = t.open ? lastTime : (t.exits.at(-1)?.timeMs ?? t.entryTimeMs);
+    push(bar(end), t.stopMoves.at(-1)?.to ?? t.initialStop);
+    push((bar(end) + Math.max(1, o.timeframeMs / 2000)) as UTCTimestamp);
+  }
+  stop.setData(points as never);
+
+  // Open trades: their remaining targets as dashed price lines.
+  for (const t of trades.filter((x) => x.open)) {
+    for (const target of t.targets) {
+      if (target.skipped || t.exits.some((e) => e.level === target.level)) continue;
+      series.createPriceLine({ price: target.price, color: '#00897b', lineStyle: LineStyle.Dashed, lineWidth: 1, axisLabelVisible: true, title: `TP${target.level}` });
+    }
+  }
+  chart.timeScale().fitContent();
+  return chart;
+}
