@@ -80,6 +80,18 @@ describe('candle CSV layouts', () => {
     });
     expect(mismatches).toBe(0);
   });
+
+  it('gives the same columns for CRLF line ends and for a buffer at any byte offset', () => {
+    const lf = readFileSync(join(KLINES, 'ETHUSDT-1h.csv'));
+    const ref = parseCandleCsv(lf, 'ETHUSDT-1h.csv');
+    const crlf = Buffer.from(lf.toString('latin1').replace(/\n/g, '\r\n'), 'latin1');
+    const variants = [crlf, ...[1, 2, 3].map((off) => new Uint8Array(Buffer.concat([Buffer.alloc(off), lf]).buffer, off, lf.length))];
+    for (const v of variants) {
+      const c = parseCandleCsv(v, 'ETHUSDT-1h.csv');
+      expect(c.length).toBe(ref.length);
+      for (const k of ['time', 'open', 'high', 'low', 'close', 'volume'] as const) expect(Buffer.from(c[k].buffer, c[k].byteOffset, c[k].byteLength).equals(Buffer.from(ref[k].buffer, ref[k].byteOffset, ref[k].byteLength))).toBe(true);
+    }
+  });
 });
 
 /** Each bad fixture and the exact message it must produce (file:line: field: problem). */
