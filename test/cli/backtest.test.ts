@@ -1,0 +1,165 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Ajv from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { parseDec } from '../../src/core/decimal.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const KLINES = resolve(ROOT, '../shared/data/binance-spot-klines');
+const MARKETS = resolve(ROOT, '../shared/data/binance-usdm-exchange-info.json');
+const tmp = mkdtempSync(join(tmpdir(), 'ladder-bt-cli-'));
+
+function ladder(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile('node', ['bin/ladder.js', ...args], { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) =>
+      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const file = (name: string, text: string) => {
+  const p = join(tmp, name);
+  writeFileSync(p, text);
+  return p;
+};
+const row = (t: number, o: number, h: number, l: number, c: number) => `${t},${o},${h},${l},${c},1,${t + 3599999},1,1,1,1,0`;
+const H = 3_600_000;
+const T = Date.UTC(2024, 0, 1);
+
+/** The SPEC's Result JSON as a JSON Schema (checked with ajv, draft-07). */
+const RESULT_SCHEMA = {
+  type: 'object',
+  required: ['summary', 'trades', 'levels'],
+  additionalProperties: false,
+  properties: {
+    summary: {
+      type: 'object',
+      required: ['trades', 'win_rate', 'profit_factor', 'total_pnl', 'max_drawdown_pct', 'final_equity'],
+      additionalProperties: false,
+      properties: {
+        trades: { type: 'integer', minimum: 0 },
+        win_rate: { type: 'number', minimum: 0, maximum: 1 },
+        profit_factor: { type: ['number', 'null'], minimum: 0 },
+        total_pnl: { type: 'number' },
+        max_drawdown_pct: { type: 'number', minimum: 0, maximum: 100 },
+        final_equity: { type: 'number' },
+      },
+    },
+    trades: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'symbol', 'side', 'entry_time', 'entry_price', 'original_quantity', 'avg_exit_price', 'pnl', 'exits', 'stop_moves'],
+        properties: {
+          id: { type: 'string' },
+          symbol: { type: 'string' },
+          side: { enum: ['long', 'short'] },
+          entry_time: { type: 'string', pattern: '^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z$' },
+          entry_price: { type: 'number', exclusiveMinimum: 0 },
+          original_quantity: { type: 'number', exclusiveMinimum: 0 },
+          avg_exit_price: { type: 'number', exclusiveMinimum: 0 },
+          pnl: { type: 'number' },
+          exits: {
+            type: 'array',
+            minItems: 1,
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['time', 'price', 'quantity', 'reason', 'level', 'fee', 'pnl'],
+              properties: {
+                time: { type: 'string', pattern: 'Z$' },
+                price: { type: 'number', exclusiveMinimum: 0 },
+                quantity: { type: 'number', exclusiveMinimum: 0 },
+                reason: { type: 'string', pattern: '^(tp\\d+|tp|stop|signal|end)$' },
+                level: { type: ['integer', 'null'], minimum: 1 },
+                fee: { type: 'number', minimum: 0 },
+                pnl: { type: 'number' },
+              },
+            },
+          },
+          stop_moves: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['time', 'from', 'to', 'reason'],
+              properties: { time: { type: 'string' }, from: { type: 'number' }, to: { type: 'number' }, reason: { type: 'string' } },
+            },
+          },
+        },
+      },
+    },
+    levels: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['level', 'hits', 'hit_rate', 'avg_pnl'],
+        properties: { level: { type: 'integer', minimum: 1 }, hits: { type: 'integer', minimum: 0 }, hit_rate: { type: 'number', minimum: 0, maximum: 1 }, avg_pnl: { type: 'number' } },
+      },
+    },
+  },
+};
+
+/** Exact decimal sum in units of 1e-12: quantities are multiples of the step size. */
+const exact = (x: number) => {
+  const d = parseDec(String(x));
+  return d.int * 10n ** BigInt(12 - d.scale);
+};
+
+describe('ladder backtest (real process)', () => {
+  it('prints Result JSON on the real BTCUSDT 1h file that matches the schema, with exits summing exactly to the quantity', async () => {
+    const r = await ladder(['backtest', '--config', 'examples/scaled.config.json', '--data', `${KLINES}/BTCUSDT-1h.csv`, '--markets', MARKETS, '--json']);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    const validate = new Ajv({ allErrors: true }).compile(RESULT_SCHEMA);
+    expect(validate(json), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    expect(json.trades.length).toBeGreaterThan(100);
+    for (const t of json.trades) {
+      expect(t.exits.reduce((s: bigint, e: { quantity: number }) => s + exact(e.quantity), 0n)).toBe(exact(t.original_quantity));
+    }
+    expect(json.levels.map((l: { level: number }) => l.level)).toEqual([1, 2, 3]);
+  });
+
+  it('prints the shipped config (single TP) as JSON too, stdout holding nothing but the JSON', async () => {
+    const r = await ladder(['backtest', '--config', 'config.json', '--data', `${KLINES}/BTCUSDT-1h.csv`, '--markets', MARKETS, '--json', '--from', '2024-01-01', '--to', '2024-03-01']);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.summary.trades).toBeGreaterThan(0);
+    expect(json.trades.every((t: { exits: { reason: string }[] }) => t.exits.every((e) => ['tp', 'stop', 'signal', 'end'].includes(e.reason)))).toBe(true);
+  });
+
+  it('prints a readable summary table without --json', async () => {
+    const r = await ladder(['backtest', '--config', 'examples/scaled.config.json', '--data', 'data/candles/BTCUSDT-1h.csv']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/win rate/);
+    expect(r.stdout).toMatch(/tp3/);
+  });
+
+  const bad: Array<[string, () => string[], RegExp]> = [
+    ['a missing data file', () => ['--data', join(tmp, 'NOPEUSDT-1h.csv')], /NOPEUSDT-1h\.csv.*cannot read \(ENOENT\)/],
+    ['a corrupt row (file:line and field)', () => ['--data', file('BTCUSDT-1h.csv', [row(T, 1, 2, 0.5, 1.5), '1704070800000,1.5,abc,1,1.2,1,1,1,1,1,1,0'].join('\n'))], /BTCUSDT-1h\.csv:2: high: /],
+    ['unsorted timestamps', () => ['--data', file('ETHUSDT-1h.csv', [row(T + H, 1, 2, 0.5, 1.5), row(T, 1, 2, 0.5, 1.5)].join('\n'))], /ETHUSDT-1h\.csv:2: .*(order|sorted|before)/i],
+    ['duplicate timestamps', () => ['--data', file('SOLUSDT-1h.csv', [row(T, 1, 2, 0.5, 1.5), row(T, 1, 2, 0.5, 1.5)].join('\n'))], /SOLUSDT-1h\.csv:2: .*duplicate/i],
+    ['an empty file', () => ['--data', file('XRPUSDT-1h.csv', '')], /XRPUSDT-1h\.csv.*empty/i],
+    ['a symbol missing from the markets file', () => ['--data', file('FOOUSDT-1h.csv', row(T, 1, 2, 0.5, 1.5)), '--markets', MARKETS], /FOOUSDT is not in the markets file/],
+    [
+      'a signals file naming an unknown symbol',
+      () => ['--data', 'data/candles/BTCUSDT-1h.csv', '--signals', file('signals.csv', 'time,symbol,side\n2026-03-01T00:00:00Z,BTCUSDT,long\n2026-03-02T00:00:00Z,NOPEUSDT,short\n')],
+      /signals\.csv:3: symbol: NOPEUSDT is not a symbol of the markets file/,
+    ],
+    ['a bad --from date', () => ['--data', 'data/candles/BTCUSDT-1h.csv', '--from', 'yesterday'], /--from: not a date/],
+    ['an invalid config', () => ['--data', 'data/candles/BTCUSDT-1h.csv', '--config', file('bad.json', '{"leverage": 500}')], /leverage/],
+  ];
+  for (const [name, args, message] of bad) {
+    it(`refuses ${name}: a clear error on stderr, non-zero exit, nothing on stdout`, async () => {
+      const r = await ladder(['backtest', '--json', ...args()]);
+      expect(r.code).not.toBe(0);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(message);
+    });
+  }
+});
