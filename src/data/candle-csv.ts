@@ -9,7 +9,8 @@
  *   `date`, `open_time` also name the time). Other columns are skipped.
  * Times are epoch s/ms/µs (told apart per row by magnitude) or ISO-8601; see parse-time.ts.
  */
-import { CandleFileError, type CandleField } from './candle-file-error.ts';
+import { CandleFileError } from './candle-file-error.ts';
+import { BINANCE_ROLES, CLOSE, COMMA, CR, HIGH, LF, LOW, OPEN, readLayout, ROLE_FIELD, SKIP, TIME } from './candle-layout.ts';
 import { bytesText, fieldEnd, parseDecimalField, scanField, withFinalNewline } from './parse-number.ts';
 import { epochToMs, isoOf, parseTimeField, timeFieldEnd } from './parse-time.ts';
 
@@ -25,58 +26,6 @@ export interface CandleChunk {
   readonly volume: Float64Array;
   /** 1-based line of each row, for messages about a row found bad later. */
   readonly lines: Uint32Array;
-}
-
-const SKIP = 0;
-const TIME = 1;
-const OPEN = 2;
-const HIGH = 3;
-const LOW = 4;
-const CLOSE = 5;
-const VOLUME = 6;
-const ROLE_FIELD: CandleField[] = ['columns', 'time', 'open', 'high', 'low', 'close', 'volume'];
-
-const BINANCE_ROLES = [TIME, OPEN, HIGH, LOW, CLOSE, VOLUME, SKIP, SKIP, SKIP, SKIP, SKIP, SKIP];
-
-const HEADER_NAMES: Record<string, number> = {
-  time: TIME,
-  timestamp: TIME,
-  date: TIME,
-  datetime: TIME,
-  open_time: TIME,
-  opentime: TIME,
-  open: OPEN,
-  high: HIGH,
-  low: LOW,
-  close: CLOSE,
-  volume: VOLUME,
-};
-
-const LF = 10;
-const CR = 13;
-const COMMA = 44;
-
-/** Column roles from a header line; throws naming the missing or repeated column. */
-function rolesFromHeader(file: string, header: string): number[] {
-  const names = header.split(',').map((n) => n.trim().replace(/^"(.*)"$/, '$1').toLowerCase());
-  const roles = names.map((n) => HEADER_NAMES[n] ?? SKIP);
-  for (let role = TIME; role <= VOLUME; role++) {
-    const count = roles.filter((r) => r === role).length;
-    const field = ROLE_FIELD[role] as string;
-    if (count === 0) throw new CandleFileError(file, 1, 'header', `no ${field} column (header ${JSON.stringify(header)}; expected time,open,high,low,close,volume or Binance's kline columns)`);
-    if (count > 1) throw new CandleFileError(file, 1, 'header', `more than one ${field} column (header ${JSON.stringify(header)})`);
-  }
-  return roles;
-}
-
-function countColumns(b: Uint8Array, p: number, end: number): number {
-  let n = 1;
-  for (; p < end; p++) {
-    const c = b[p];
-    if (c === LF || c === CR) break;
-    if (c === COMMA) n++;
-  }
-  return n;
 }
 
 function fieldError(file: string, line: number, role: number, b: Uint8Array, start: number): CandleFileError {
@@ -255,30 +204,6 @@ function generalRow(x: RowContext, p: number, n: number, prevT: number, line: nu
   return p + 1;
 }
 
-/** The column roles of the file and where its rows start (after the header line, if any). */
-function readLayout(b: Uint8Array, file: string): { roles: number[]; p: number; line: number } {
-  const end = b.length;
-  let p = 0;
-  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) p = 3; // UTF-8 BOM
-  let line = 1;
-  while (p < end && (b[p] === LF || b[p] === CR)) {
-    if (b[p] === LF) line++;
-    p++;
-  }
-  if (p >= end) throw new CandleFileError(file, undefined, 'file', 'empty file: no candles');
-  const first = b[p] as number;
-  if (first >= 48 && first <= 57) {
-    const n = countColumns(b, p, end);
-    if (n !== 12) {
-      throw new CandleFileError(file, line, 'columns', `${n} columns and no header line: expected Binance's 12-column kline layout, or a header naming time,open,high,low,close,volume`);
-    }
-    return { roles: BINANCE_ROLES, p, line };
-  }
-  const stop = scanLine(b, p, end);
-  const roles = rolesFromHeader(file, new TextDecoder().decode(b.subarray(p, stop)));
-  return { roles, p: skipNewline(b, stop, end), line: line + 1 };
-}
-
 /**
  * Parses one candle CSV held in `input`. `file` names it in errors. Rows must be in strictly
  * increasing time order; the first offending row is reported with the line it collides with.
@@ -329,15 +254,4 @@ export function parseCandleCsv(input: Uint8Array, file: string): CandleChunk {
   if (n === 0) throw new CandleFileError(file, undefined, 'file', 'empty file: no candles after the header');
   const col = (k: number): Float64Array => buf.subarray(k * capacity, k * capacity + n);
   return { file, length: n, time: col(0), open: col(1), high: col(2), low: col(3), close: col(4), volume: col(5), lines: lines.subarray(0, n) };
-}
-
-function scanLine(b: Uint8Array, p: number, end: number): number {
-  while (p < end && b[p] !== LF && b[p] !== CR) p++;
-  return p;
-}
-
-function skipNewline(b: Uint8Array, p: number, end: number): number {
-  if (p < end && b[p] === CR) p++;
-  if (p < end && b[p] === LF) p++;
-  return p;
 }

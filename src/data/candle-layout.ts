@@ -1,0 +1,92 @@
+/**
+ * The column layout of a candle CSV: Binance's 12 kline columns (no header, or its header), or
+ * the columns a header line names. Roles say which column feeds which field.
+ */
+import { CandleFileError, type CandleField } from './candle-file-error.ts';
+
+export const SKIP = 0;
+export const TIME = 1;
+export const OPEN = 2;
+export const HIGH = 3;
+export const LOW = 4;
+export const CLOSE = 5;
+export const VOLUME = 6;
+export const ROLE_FIELD: CandleField[] = ['columns', 'time', 'open', 'high', 'low', 'close', 'volume'];
+
+export const BINANCE_ROLES = [TIME, OPEN, HIGH, LOW, CLOSE, VOLUME, SKIP, SKIP, SKIP, SKIP, SKIP, SKIP];
+
+const HEADER_NAMES: Record<string, number> = {
+  time: TIME,
+  timestamp: TIME,
+  date: TIME,
+  datetime: TIME,
+  open_time: TIME,
+  opentime: TIME,
+  open: OPEN,
+  high: HIGH,
+  low: LOW,
+  close: CLOSE,
+  volume: VOLUME,
+};
+
+export const LF = 10;
+export const CR = 13;
+export const COMMA = 44;
+
+/** Column roles from a header line; throws naming the missing or repeated column. */
+function rolesFromHeader(file: string, header: string, line: number): number[] {
+  const names = header.split(',').map((n) => n.trim().replace(/^"(.*)"$/, '$1').toLowerCase());
+  const roles = names.map((n) => HEADER_NAMES[n] ?? SKIP);
+  for (let role = TIME; role <= VOLUME; role++) {
+    const count = roles.filter((r) => r === role).length;
+    const field = ROLE_FIELD[role] as string;
+    if (count === 0) throw new CandleFileError(file, line, 'header', `no ${field} column (header ${JSON.stringify(header)}; expected time,open,high,low,close,volume or Binance's kline columns)`);
+    if (count > 1) throw new CandleFileError(file, line, 'header', `more than one ${field} column (header ${JSON.stringify(header)})`);
+  }
+  return roles;
+}
+
+export function countColumns(b: Uint8Array, p: number, end: number): number {
+  let n = 1;
+  for (; p < end; p++) {
+    const c = b[p];
+    if (c === LF || c === CR) break;
+    if (c === COMMA) n++;
+  }
+  return n;
+}
+
+/** The column roles of the file and where its rows start (after the header line, if any). */
+export function readLayout(b: Uint8Array, file: string): { roles: number[]; p: number; line: number } {
+  const end = b.length;
+  let p = 0;
+  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) p = 3; // UTF-8 BOM
+  let line = 1;
+  while (p < end && (b[p] === LF || b[p] === CR)) {
+    if (b[p] === LF) line++;
+    p++;
+  }
+  if (p >= end) throw new CandleFileError(file, undefined, 'file', 'empty file: no candles');
+  const first = b[p] as number;
+  if (first >= 48 && first <= 57) {
+    const n = countColumns(b, p, end);
+    if (n !== 12) {
+      throw new CandleFileError(file, line, 'columns', `${n} columns and no header line: expected Binance's 12-column kline layout, or a header naming time,open,high,low,close,volume`);
+    }
+    return { roles: BINANCE_ROLES, p, line };
+  }
+  const stop = scanLine(b, p, end);
+  const roles = rolesFromHeader(file, new TextDecoder().decode(b.subarray(p, stop)), line);
+  return { roles, p: skipNewline(b, stop, end), line: line + 1 };
+}
+
+function scanLine(b: Uint8Array, p: number, end: number): number {
+  while (p < end && b[p] !== LF && b[p] !== CR) p++;
+  return p;
+}
+
+function skipNewline(b: Uint8Array, p: number, end: number): number {
+  if (p < end && b[p] === CR) p++;
+  if (p < end && b[p] === LF) p++;
+  return p;
+}
