@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerBacktestCommand } from './commands/backtest.ts';
 import { registerConfigCommands } from './commands/config.ts';
+import { registerSimCommand } from './commands/sim.ts';
 
 /** Builds the `ladder` command tree. Each command module registers its own subcommands. */
 export function buildProgram(): Command {
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerConfigCommands(program);
   registerBacktestCommand(program);
+  registerSimCommand(program);
   return program;
 }
 

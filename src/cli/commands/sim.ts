@@ -1,0 +1,88 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { DEFAULT_API_KEY, DEFAULT_API_SECRET, startSimulator } from '../../sim/index.ts';
+
+interface SimCliOptions {
+  port: string;
+  host: string;
+  markets?: string;
+  data?: string;
+  speed: string;
+  seed: string;
+  faults?: string;
+  balance: string;
+  apiKey: string;
+  apiSecret: string;
+  takerFeePct: string;
+  makerFeePct: string;
+  slippagePct: string;
+  start?: string;
+  verbose?: boolean;
+}
+
+function num(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n)) throw new Error(`--${name}: not a number: ${JSON.stringify(text)}`);
+  return n;
+}
+
+/**
+ * `ladder sim`: a Binance USDⓈ-M compatible exchange (REST + websocket on one port) that ccxt's
+ * binanceusdm talks to; serves until SIGINT/SIGTERM, then closes cleanly (exit 0). See docs/simulator.md.
+ */
+export function registerSimCommand(program: Command): void {
+  program
+    .command('sim')
+    .description('run the Binance USDⓈ-M compatible exchange simulator until Ctrl-C (docs/simulator.md)')
+    .option('--port <n>', 'TCP port (0 = any free port)', '18080')
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option('--markets <file>', 'Binance exchangeInfo JSON or ccxt markets JSON (default: ../shared/data snapshot, else data/markets excerpt)')
+    .option('--data <files>', 'kline files to replay, comma-separated, one symbol each (BTCUSDT-1h.csv); default: seeded random walk')
+    .option('--speed <x>', 'candles per second of wall time (0 = frozen; move prices with POST /_sim/step)', '1')
+    .option('--seed <n>', 'seed of the random walk, the faults and the listen keys', '1')
+    .option('--faults <file>', 'fault injection file (JSON, see docs/simulator.md)')
+    .option('--balance <usdt>', 'starting USDT wallet balance', '10000')
+    .option('--api-key <key>', 'the API key the simulator accepts', DEFAULT_API_KEY)
+    .option('--api-secret <secret>', 'the HMAC secret the simulator verifies signatures with', DEFAULT_API_SECRET)
+    .option('--taker-fee-pct <pct>', 'taker fee, percent of notional', '0.05')
+    .option('--maker-fee-pct <pct>', 'maker fee, percent of notional', '0.02')
+    .option('--slippage-pct <pct>', 'slippage of market fills against the trader, percent', '0')
+    .option('--start <time>', 'open time of the first replayed candle (ISO-8601 UTC); default: after 500 candles of history')
+    .option('--verbose', 'print one line per request')
+    .action(async (o: SimCliOptions) => {
+      const startMs = o.start === undefined ? undefined : Date.parse(o.start);
+      if (startMs !== undefined && Number.isNaN(startMs)) throw new Error(`--start: not a time: ${JSON.stringify(o.start)}`);
+      const sim = await startSimulator({
+        port: num('port', o.port),
+        host: o.host,
+        marketsFile: o.markets,
+        dataFiles: o.data ? o.data.split(',').map((f) => path.resolve(f.trim())) : undefined,
+        speed: num('speed', o.speed),
+        seed: num('seed', o.seed),
+        faultsFile: o.faults,
+        balance: num('balance', o.balance),
+        apiKey: o.apiKey,
+        apiSecret: o.apiSecret,
+        takerFeePct: num('taker-fee-pct', o.takerFeePct),
+        makerFeePct: num('maker-fee-pct', o.makerFeePct),
+        slippagePct: num('slippage-pct', o.slippagePct),
+        startMs,
+        log: o.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
+      });
+      process.stdout.write(
+        `ladder sim listening on ${sim.url} (websocket ${sim.wsUrl}), markets ${sim.marketsSource}\n` +
+          `api key ${sim.apiKey}; admin ${sim.url}/_sim/state; Ctrl-C to stop\n`,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      await sim.close();
+      process.stdout.write('ladder sim stopped\n');
+    });
+}

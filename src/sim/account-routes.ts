@@ -1,0 +1,104 @@
+import { bracketsFor, maxLeverage, maxNotionalAt } from './account.ts';
+import { simError, simErrorWithMessage } from './errors.ts';
+import { intParam } from './market-routes.ts';
+import { required } from './order-params.ts';
+import type { Route } from './routes.ts';
+import { accountJson, activeSymbols, balanceJson, positionRiskJson } from './wire.ts';
+
+const SUCCESS = { code: 200, msg: 'success' };
+
+function bracketJson(symbol: string): Record<string, unknown> {
+  return { symbol, notionalCoef: 1.0, brackets: bracketsFor(symbol) };
+}
+
+/** Account, positions (one-way mode only), leverage, margin type and the user-data listenKey. */
+export const ACCOUNT_ROUTES: Route[] = [
+  { method: 'GET', path: '/fapi/v2/account', security: 'SIGNED', weight: 5, handler: (ctx) => accountJson(ctx.engine) },
+  { method: 'GET', path: '/fapi/v3/account', security: 'SIGNED', weight: 5, handler: (ctx) => accountJson(ctx.engine) },
+  { method: 'GET', path: '/fapi/v2/balance', security: 'SIGNED', weight: 5, handler: (ctx) => balanceJson(ctx.engine) },
+  { method: 'GET', path: '/fapi/v3/balance', security: 'SIGNED', weight: 5, handler: (ctx) => balanceJson(ctx.engine) },
+  ...(['v2', 'v3'] as const).map(
+    (v): Route => ({
+      method: 'GET', path: `/fapi/${v}/positionRisk`, security: 'SIGNED', weight: 5,
+      handler: (ctx, p) => {
+        const symbols = p['symbol'] !== undefined ? [ctx.engine.rulesOf(p['symbol']).symbol] : activeSymbols(ctx.engine);
+        return symbols.map((s) => positionRiskJson(ctx.engine, ctx.engine.rulesOf(s), v === 'v2'));
+      },
+    }),
+  ),
+  {
+    method: 'GET', path: '/fapi/v1/leverageBracket', security: 'SIGNED', weight: 1,
+    handler: (ctx, p) => {
+      if (p['symbol'] !== undefined) return [bracketJson(ctx.engine.rulesOf(p['symbol']).symbol)];
+      return [...ctx.engine.rules.values()].filter((r) => r.status === 'TRADING').map((r) => bracketJson(r.symbol));
+    },
+  },
+  {
+    method: 'POST', path: '/fapi/v1/leverage', security: 'SIGNED', weight: 1,
+    handler: (ctx, p) => {
+      const r = ctx.engine.rulesOf(required(p, 'symbol'));
+      const lev = intParam(p, 'leverage');
+      if (lev === undefined) throw simError('-1102', 'leverage');
+      if (lev < 1 || lev > maxLeverage(r.symbol)) throw simError('-4028', lev);
+      ctx.engine.account.setLeverage(r.symbol, lev);
+      return { leverage: lev, maxNotionalValue: String(maxNotionalAt(r.symbol, lev)), symbol: r.symbol };
+    },
+  },
+  {
+    method: 'POST', path: '/fapi/v1/marginType', security: 'SIGNED', weight: 1,
+    handler: (ctx, p) => {
+      const r = ctx.engine.rulesOf(required(p, 'symbol'));
+      const t = required(p, 'marginType').toUpperCase();
+      if (t !== 'ISOLATED' && t !== 'CROSSED') throw simError('-1130', 'marginType');
+      if (ctx.engine.account.marginType(r.symbol) === t) throw simError('-4046');
+      if (ctx.engine.account.position(r.symbol).amtSteps !== 0) throw simError('-4048');
+      if (ctx.engine.openOrders(r.symbol).length > 0) throw simError('-4047');
+      ctx.engine.account.setMarginType(r.symbol, t);
+      return SUCCESS;
+    },
+  },
+  {
+    method: 'GET', path: '/fapi/v1/symbolConfig', security: 'SIGNED', weight: 5,
+    handler: (ctx, p) => {
+      const symbols = p['symbol'] !== undefined ? [ctx.engine.rulesOf(p['symbol']).symbol] : activeSymbols(ctx.engine);
+      return symbols.map((s) => {
+        const lev = ctx.engine.account.leverage(s);
+        return { symbol: s, marginType: ctx.engine.account.marginType(s), isAutoAddMargin: 'false', leverage: lev, maxNotionalValue: String(maxNotionalAt(s, lev)) };
+      });
+    },
+  },
+  { method: 'GET', path: '/fapi/v1/positionSide/dual', security: 'SIGNED', weight: 30, handler: () => ({ dualSidePosition: false }) },
+  {
+    method: 'POST', path: '/fapi/v1/positionSide/dual', security: 'SIGNED', weight: 1,
+    handler: (_ctx, p) => {
+      const dual = required(p, 'dualSidePosition').toLowerCase();
+      if (dual === 'false') throw simError('-4059');
+      throw simErrorWithMessage('-1000', 'The simulator supports one-way mode only (dualSidePosition=false).');
+    },
+  },
+  { method: 'GET', path: '/fapi/v1/multiAssetsMargin', security: 'SIGNED', weight: 30, handler: () => ({ multiAssetsMargin: false }) },
+  {
+    method: 'GET', path: '/fapi/v1/commissionRate', security: 'SIGNED', weight: 20,
+    handler: (ctx, p) => ({
+      symbol: ctx.engine.rulesOf(required(p, 'symbol')).symbol,
+      makerCommissionRate: (ctx.fees.makerFeePct / 100).toFixed(6),
+      takerCommissionRate: (ctx.fees.takerFeePct / 100).toFixed(6),
+    }),
+  },
+  { method: 'POST', path: '/fapi/v1/listenKey', security: 'USER_STREAM', weight: 1, handler: (ctx) => ({ listenKey: ctx.listenKeys.create() }) },
+  {
+    method: 'PUT', path: '/fapi/v1/listenKey', security: 'USER_STREAM', weight: 1,
+    handler: (ctx) => {
+      const key = ctx.listenKeys.current();
+      if (!key) throw simError('-1125');
+      return { listenKey: key };
+    },
+  },
+  {
+    method: 'DELETE', path: '/fapi/v1/listenKey', security: 'USER_STREAM', weight: 1,
+    handler: (ctx) => {
+      ctx.listenKeys.close();
+      return {};
+    },
+  },
+];

@@ -1,0 +1,160 @@
+import type { Engine } from './engine.ts';
+import type { FaultRule, Faults } from './faults.ts';
+import { exactUnits, nearestTicks, priceText, qtyText } from './markets.ts';
+import type { PriceFeed } from './price-feed.ts';
+import type { RateLimitConfig, RateLimiter } from './rate-limit.ts';
+import { algoJson, orderJson } from './wire.ts';
+import type { StreamHub } from './ws-streams.ts';
+
+/** One handled HTTP request, as the simulator saw it (admin routes are not logged). */
+export interface RequestLogEntry {
+  readonly wallMs: number;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  /** Binance error code when rejected. */
+  readonly code?: number;
+  /** Fault kinds applied to this request. */
+  readonly faults?: readonly string[];
+  /** Client order id of an order request (`newClientOrderId` / `clientAlgoId` / `origClientOrderId`). */
+  readonly clientOrderId?: string;
+}
+
+export interface AdminDeps {
+  readonly engine: Engine;
+  readonly feed: PriceFeed;
+  readonly faults: Faults;
+  readonly limiter: RateLimiter;
+  readonly streams: StreamHub;
+  readonly requests: RequestLogEntry[];
+  wallNowMs(): number;
+}
+
+/**
+ * The simulator's own controls and its true state, for tests and the demo (never on Binance):
+ * reachable in-process as `sim.admin` and over HTTP under `/_sim/` without a signature.
+ */
+export class SimAdmin {
+  constructor(private readonly d: AdminDeps) {}
+
+  /** Positions, open and past orders, every fill with its client order id, balances, prices, clock. */
+  state(): Record<string, unknown> {
+    const { engine, feed } = this.d;
+    const prices: Record<string, string> = {};
+    for (const s of new Set([...feed.replayedSymbols, ...engine.account.positions.keys()])) prices[s] = priceText(feed.price(s), engine.rulesOf(s));
+    return {
+      timeMs: feed.nowMs,
+      wallTimeMs: this.d.wallNowMs(),
+      speed: feed.currentSpeed,
+      balance: { asset: engine.account.asset, wallet: engine.account.wallet, available: engine.availableBalance() },
+      positions: [...engine.account.positions.values()].map((p) => {
+        const r = engine.rulesOf(p.symbol);
+        return { symbol: p.symbol, positionAmt: qtyText(p.amtSteps, r), entryPrice: p.entryPrice, leverage: p.leverage, marginType: p.marginType, unrealizedPnl: engine.account.unrealized(r, feed.price(p.symbol)) };
+      }),
+      openOrders: engine.openOrders().map((o) => orderJson(o, engine.rulesOf(o.symbol), true)),
+      openAlgoOrders: engine.openAlgos().map((a) => algoJson(a, engine.rulesOf(a.symbol), engine)),
+      orders: [...engine.orders.values()].map((o) => orderJson(o, engine.rulesOf(o.symbol), true)),
+      algoOrders: [...engine.algos.values()].map((a) => algoJson(a, engine.rulesOf(a.symbol), engine)),
+      fills: engine.fills.map((f) => {
+        const r = engine.rulesOf(f.symbol);
+        return {
+          tradeId: f.tradeId, orderId: f.orderId, clientOrderId: f.clientOrderId, algoId: f.algoId, symbol: f.symbol, side: f.side,
+          price: priceText(f.priceTicks, r), qty: qtyText(f.qtySteps, r), commission: f.commission, realizedPnl: f.realizedPnl,
+          maker: f.maker, reduceOnly: f.reduceOnly, time: f.time, positionAfter: qtyText(f.positionAfterSteps, r),
+        };
+      }),
+      prices,
+      websockets: this.d.streams.counts(),
+    };
+  }
+
+  /** Advances the clock: `points` path points, or to the close of `candles` candles (default 1 point). */
+  step(opts: { points?: number; candles?: number } = {}): { timeMs: number } {
+    if (opts.candles !== undefined) this.d.feed.stepCandles(opts.candles);
+    else for (let i = 0; i < (opts.points ?? 1); i++) if (!this.d.feed.step()) break;
+    return { timeMs: this.d.feed.nowMs };
+  }
+
+  /**
+   * Moves `symbol` to `price` now. A walk (default) fires every order in between at its own price;
+   * `gap: true` jumps, so crossed orders fill at the new price.
+   */
+  setPrice(symbol: string, price: string | number, gap = false): { symbol: string; price: string; timeMs: number } {
+    const r = this.d.engine.rulesOf(symbol);
+    const ticks = exactUnits(String(price), r.tickSize) ?? nearestTicks(Number(price), r);
+    this.d.engine.walkPrice(symbol, ticks, this.d.feed.nowMs, gap);
+    return { symbol, price: priceText(ticks, r), timeMs: this.d.feed.nowMs };
+  }
+
+  faults(): { clockSkewMs: number; rules: unknown[] } {
+    return { clockSkewMs: this.d.faults.clockSkewMs, rules: this.d.faults.list() };
+  }
+
+  /** Adds rules (a rule or an array), or replaces everything with a fault file `{ seed, clockSkewMs, rules }`. */
+  setFaults(body: unknown): { clockSkewMs: number; rules: unknown[] } {
+    if (body && typeof body === 'object' && !Array.isArray(body) && !('kind' in body)) this.d.faults.load(body);
+    else this.d.faults.add(body as FaultRule | FaultRule[]);
+    return this.faults();
+  }
+
+  clearFaults(): void {
+    this.d.faults.clear();
+  }
+
+  setClockSkew(ms: number): void {
+    this.d.faults.clockSkewMs = ms;
+  }
+
+  disconnectWs(target: 'user' | 'market' | 'all' = 'all'): { closed: number } {
+    return { closed: this.d.streams.disconnect(target) };
+  }
+
+  setSpeed(speed: number): void {
+    this.d.feed.setSpeed(speed);
+  }
+
+  setLimits(c: Partial<RateLimitConfig> & { reset?: boolean }): RateLimitConfig {
+    const { reset, ...limits } = c;
+    this.d.limiter.configure(limits);
+    if (reset) this.d.limiter.reset();
+    return this.d.limiter.limits;
+  }
+
+  requests(): readonly RequestLogEntry[] {
+    return this.d.requests;
+  }
+
+  /** HTTP front of the same operations: `/_sim/<name>`; returns [status, body]. */
+  handle(method: string, name: string, body: Record<string, unknown>): [number, unknown] {
+    const key = `${method} ${name}`;
+    switch (key) {
+      case 'GET state':
+        return [200, this.state()];
+      case 'GET requests':
+        return [200, this.requests()];
+      case 'POST step':
+        return [200, this.step(body as { points?: number; candles?: number })];
+      case 'POST price':
+        return [200, this.setPrice(String(body['symbol']), body['price'] as string | number, body['gap'] === true)];
+      case 'GET faults':
+        return [200, this.faults()];
+      case 'POST faults':
+        return [200, this.setFaults(body)];
+      case 'DELETE faults':
+        this.clearFaults();
+        return [200, this.faults()];
+      case 'POST clock':
+        this.setClockSkew(Number(body['skewMs'] ?? 0));
+        return [200, { skewMs: this.d.faults.clockSkewMs }];
+      case 'POST ws/disconnect':
+        return [200, this.disconnectWs((body['target'] as 'user' | 'market' | 'all' | undefined) ?? 'all')];
+      case 'POST speed':
+        this.setSpeed(Number(body['speed'] ?? 0));
+        return [200, { speed: this.d.feed.currentSpeed }];
+      case 'POST limits':
+        return [200, this.setLimits(body as Partial<RateLimitConfig>)];
+      default:
+        return [404, { error: `unknown admin route ${method} /_sim/${name}` }];
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { type Rng, createRng } from './random.ts';
+
+const common = {
+  /** Optional name, shown by `GET /_sim/faults`. */
+  id: z.string().optional(),
+  /** HTTP method to match (any when absent). */
+  method: z.string().toUpperCase().optional(),
+  /** Path to match: exact (`/fapi/v1/order`) or a prefix ending in `*` (`/fapi/*`); any when absent. */
+  path: z.string().optional(),
+  /** Chance that a matching request gets the fault, drawn from the seeded generator (default 1). */
+  probability: z.number().min(0).max(1).optional(),
+  /** How many times the fault fires, then it is spent (default: no limit). */
+  count: z.number().int().positive().optional(),
+  /** Let this many matching requests (or messages) through first (default 0). */
+  after: z.number().int().nonnegative().optional(),
+};
+
+export const FaultRuleSchema = z.discriminatedUnion('kind', [
+  /** Delay before the request is handled: `ms` plus a seeded jitter in [0, `jitterMs`]. */
+  z.object({ ...common, kind: z.literal('latency'), ms: z.number().nonnegative(), jitterMs: z.number().nonnegative().optional() }),
+  /** Answer with a 5xx; `processed: true` executes the request first (its outcome is then unknown to the client). */
+  z.object({ ...common, kind: z.literal('error5xx'), status: z.number().int().min(500).max(599).optional(), processed: z.boolean().optional() }),
+  /** Drop the connection without handling the request: `reset` closes it, `hang` never answers. */
+  z.object({ ...common, kind: z.literal('drop'), mode: z.enum(['reset', 'hang']).optional() }),
+  /** Handle the request (the order is created), then lose the response: `reset` or `hang`. */
+  z.object({ ...common, kind: z.literal('lostResponse'), mode: z.enum(['reset', 'hang']).optional() }),
+  /** Answer 429 with `Retry-After: retryAfterSec`; requests sent before that time get 418 and a ban. */
+  z.object({ ...common, kind: z.literal('rateLimit'), retryAfterSec: z.number().int().positive().optional() }),
+  /** Close websocket connections of `target` when they are about to send a message. */
+  z.object({ ...common, kind: z.literal('wsDisconnect'), target: z.enum(['user', 'market', 'all']).optional() }),
+]);
+
+export const FaultFileSchema = z.object({
+  /** Seed of the fault generator (default: the simulator's `--seed`). */
+  seed: z.number().int().optional(),
+  /** Server wall clock offset in ms (positive: the server is ahead of the client). */
+  clockSkewMs: z.number().int().optional(),
+  rules: z.array(FaultRuleSchema).default([]),
+});
+
+export type FaultRule = z.infer<typeof FaultRuleSchema>;
+export type FaultFile = z.input<typeof FaultFileSchema>;
+
+interface RuleState {
+  readonly rule: FaultRule;
+  seen: number;
+  fired: number;
+}
+
+/** Injected faults, all drawn from one seeded generator so a run replays the same way. */
+export class Faults {
+  private rules: RuleState[] = [];
+  private rng: Rng;
+  clockSkewMs = 0;
+
+  constructor(private seed: number) {
+    this.rng = createRng(seed);
+  }
+
+  /** Replaces every rule (and the skew and seed, when given) by the file's. */
+  load(doc: unknown): void {
+    const f = FaultFileSchema.parse(doc);
+    if (f.seed !== undefined) this.seed = f.seed;
+    this.rng = createRng(this.seed);
+    this.clockSkewMs = f.clockSkewMs ?? 0;
+    this.rules = f.rules.map((rule) => ({ rule, seen: 0, fired: 0 }));
+  }
+
+  loadFile(file: string): void {
+    this.load(JSON.parse(readFileSync(file, 'utf8')));
+  }
+
+  add(rules: unknown): FaultRule[] {
+    const parsed = z.array(FaultRuleSchema).parse(Array.isArray(rules) ? rules : [rules]);
+    this.rules.push(...parsed.map((rule) => ({ rule, seen: 0, fired: 0 })));
+    return parsed;
+  }
+
+  clear(): void {
+    this.rules = [];
+    this.clockSkewMs = 0;
+  }
+
+  list(): Array<FaultRule & { seen: number; fired: number }> {
+    return this.rules.map((s) => ({ ...s.rule, seen: s.seen, fired: s.fired }));
+  }
+
+  /** Faults that fire for this HTTP request (rules are consumed in file order). */
+  forRequest(method: string, path: string): FaultRule[] {
+    return this.fire((r) => r.kind !== 'wsDisconnect' && matches(r, method, path));
+  }
+
+  /** True when a `wsDisconnect` rule fires for a message about to go to a `target` connection. */
+  wsDisconnect(target: 'user' | 'market'): boolean {
+    return this.fire((r) => r.kind === 'wsDisconnect' && (r.target ?? 'all') !== (target === 'user' ? 'market' : 'user')).length > 0;
+  }
+
+  /** A seeded number in [0, 1) (latency jitter). */
+  random(): number {
+    return this.rng.next();
+  }
+
+  private fire(match: (r: FaultRule) => boolean): FaultRule[] {
+    const out: FaultRule[] = [];
+    for (const s of this.rules) {
+      if (!match(s.rule)) continue;
+      s.seen++;
+      if (s.seen <= (s.rule.after ?? 0)) continue;
+      if (s.rule.count !== undefined && s.fired >= s.rule.count) continue;
+      if (s.rule.probability !== undefined && s.rule.probability < 1 && this.rng.next() >= s.rule.probability) continue;
+      s.fired++;
+      out.push(s.rule);
+    }
+    return out;
+  }
+}
+
+function matches(r: FaultRule, method: string, path: string): boolean {
+  if (r.method !== undefined && r.method !== method) return false;
+  if (r.path === undefined) return true;
+  return r.path.endsWith('*') ? path.startsWith(r.path.slice(0, -1)) : path === r.path;
+}

@@ -1,0 +1,156 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { RequestLogEntry, SimAdmin } from './admin.ts';
+import { type Credentials, authenticate } from './auth.ts';
+import { SimError } from './errors.ts';
+import type { FaultRule, Faults } from './faults.ts';
+import type { RateLimiter } from './rate-limit.ts';
+import type { RestContext, Route } from './routes.ts';
+
+export interface PipelineDeps {
+  readonly routes: readonly Route[];
+  readonly ctx: RestContext;
+  readonly creds: Credentials;
+  readonly faults: Faults;
+  readonly limiter: RateLimiter;
+  readonly admin: SimAdmin;
+  readonly requests: RequestLogEntry[];
+  readonly log?: (line: string) => void;
+}
+
+const MAX_LOG = 5000;
+
+/**
+ * The REST request pipeline: faults (latency, drop, 5xx, forced 429) → rate limits → route →
+ * auth → handler → faults after processing (lost response, 5xx with the work done) → JSON answer.
+ */
+export class HttpPipeline {
+  private readonly table = new Map<string, Route>();
+  /** Connections held open by `hang` faults, destroyed on close. */
+  readonly hanging = new Set<Socket>();
+
+  constructor(private readonly d: PipelineDeps) {
+    for (const r of d.routes) this.table.set(`${r.method} ${r.path}`, r);
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const rawBody = await readBody(req);
+    if (url.pathname.startsWith('/_sim/')) return this.admin(method, url.pathname.slice(6), rawBody, res);
+    const path = url.pathname;
+    const rawQuery = url.search.startsWith('?') ? url.search.slice(1) : '';
+    const params: Record<string, string> = { ...Object.fromEntries(new URLSearchParams(rawBody)), ...Object.fromEntries(url.searchParams) };
+    const applied = this.d.faults.forRequest(method, path);
+    const entry = { wallMs: Date.now(), method, path, faults: applied.map((f) => f.kind), clientOrderId: params['newClientOrderId'] ?? params['clientAlgoId'] ?? params['origClientOrderId'] };
+    const record = (status: number, code?: number): void => {
+      this.d.requests.push({ ...entry, status, ...(code !== undefined ? { code } : {}) });
+      if (this.d.requests.length > MAX_LOG) this.d.requests.splice(0, this.d.requests.length - MAX_LOG);
+      this.d.log?.(`${method} ${path} ${status}${code !== undefined ? ` ${code}` : ''}${applied.length ? ` faults=${entry.faults.join(',')}` : ''}`);
+    };
+    const of = <K extends FaultRule['kind']>(k: K): Extract<FaultRule, { kind: K }> | undefined => applied.find((f): f is Extract<FaultRule, { kind: K }> => f.kind === k);
+
+    for (const f of applied) if (f.kind === 'latency') await sleep(f.ms + (f.jitterMs ?? 0) * this.d.faults.random());
+    const drop = of('drop');
+    if (drop) return this.lose(req, res, drop.mode ?? 'reset', record);
+    const e5 = of('error5xx');
+    if (e5 && !e5.processed) return this.send5xx(res, e5.status ?? 503, record);
+    const ip = req.socket.remoteAddress ?? '127.0.0.1';
+    const forced = of('rateLimit');
+    const route = this.table.get(`${method} ${path}`);
+    const weight = route ? (typeof route.weight === 'function' ? route.weight(params) : route.weight) : 1;
+    const decision = forced ? this.d.limiter.force(forced.retryAfterSec ?? 1, ip) : this.d.limiter.check(weight, route?.order ?? false, ip);
+    if (!decision.ok) {
+      record(decision.status, decision.code);
+      return sendJson(res, decision.status, { code: decision.code, msg: decision.msg }, decision.headers);
+    }
+    if (!route) {
+      record(404);
+      return sendJson(res, 404, { code: -1000, msg: `The simulator does not implement ${method} ${path}.` }, decision.headers);
+    }
+    let body: unknown;
+    try {
+      authenticate({ apiKey: header(req, 'x-mbx-apikey'), rawQuery, rawBody, params, clientIp: ip }, route.security, this.d.creds, this.d.ctx.wallNowMs());
+      body = route.handler(this.d.ctx, params);
+    } catch (e) {
+      if (!(e instanceof SimError)) throw e;
+      record(e.httpStatus, e.code);
+      if (of('lostResponse')) return this.lose(req, res, of('lostResponse')?.mode ?? 'reset', () => undefined);
+      return sendJson(res, e.httpStatus, e.body(), decision.headers);
+    }
+    const lost = of('lostResponse');
+    if (lost) return this.lose(req, res, lost.mode ?? 'reset', record);
+    if (e5) return this.send5xx(res, e5.status ?? 503, record);
+    record(200);
+    if (route.raw) return sendText(res, 200, String(body), decision.headers);
+    return sendJson(res, 200, body, decision.headers);
+  }
+
+  /** Closes every connection a `hang` fault kept open. */
+  destroyHanging(): void {
+    for (const s of this.hanging) s.destroy();
+    this.hanging.clear();
+  }
+
+  private admin(method: string, name: string, rawBody: string, res: ServerResponse): void {
+    let body: Record<string, unknown> = {};
+    try {
+      body = rawBody ? (JSON.parse(rawBody) as Record<string, unknown>) : {};
+      const [status, out] = this.d.admin.handle(method, name, body);
+      sendJson(res, status, out ?? {}, {});
+    } catch (e) {
+      sendJson(res, 400, { error: e instanceof Error ? e.message : String(e) }, {});
+    }
+  }
+
+  /** The client never gets an answer: the socket is reset, or held open until the client gives up. */
+  private lose(req: IncomingMessage, res: ServerResponse, mode: 'reset' | 'hang', record: (s: number) => void): void {
+    record(0);
+    const socket = req.socket;
+    if (mode === 'reset') {
+      socket.destroy();
+      return;
+    }
+    this.hanging.add(socket);
+    socket.on('close', () => this.hanging.delete(socket));
+    res.on('close', () => this.hanging.delete(socket));
+  }
+
+  private send5xx(res: ServerResponse, status: number, record: (s: number, c?: number) => void): void {
+    if (status === 500 || status === 503) {
+      const body = status === 500
+        ? { code: -1001, msg: 'Internal error; unable to process your request. Please try again.' }
+        : { code: -1008, msg: 'Server is currently overloaded with other requests. Please try again in a few minutes.' };
+      record(status, body.code);
+      return sendJson(res, status, body, {});
+    }
+    record(status);
+    return sendText(res, status, status === 502 ? 'Bad Gateway' : status === 504 ? 'Gateway Timeout' : 'Server Error', {}, 'text/plain');
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
+  sendText(res, status, JSON.stringify(body), headers);
+}
+
+function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string>, type = 'application/json'): void {
+  if (res.writableEnded || res.destroyed) return;
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
