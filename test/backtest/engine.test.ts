@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { type BacktestOptions, type EntrySignal, type SymbolInput, runBacktest } from '../../src/backtest/engine.ts';
+import { entrySteps } from '../../src/backtest/position-size.ts';
+import type { Side } from '../../src/core/units.ts';
+import { HOUR, series } from '../support/candles.ts';
+import { BTC, SOL } from '../support/market.ts';
+import { DEFAULT_SETTINGS } from '../support/settings.ts';
+
+const flat = (n: number, p: number) => Array.from({ length: n }, () => [p, p * 1.001, p * 0.999, p] as const);
+const at = (signals: Record<number, Side>, times: Float64Array) => (i: number): EntrySignal | null => (signals[i] ? { side: signals[i]!, timeMs: times[i]! } : null);
+const options = (o: Partial<BacktestOptions> = {}): BacktestOptions => ({
+  settings: DEFAULT_SETTINGS,
+  fills: { takerPct: 0, makerPct: 0, slippagePct: 0 },
+  intrabar: 'pessimistic',
+  startingBalance: 10_000,
+  leverage: 10,
+  maxOpenPositions: 5,
+  positionSize: { mode: 'quote', value: 1000 },
+  ...o,
+});
+function input(symbol: string, rows: ReadonlyArray<readonly [number, number, number, number]>, signals: Record<number, Side>, startMs?: number): SymbolInput {
+  const candles = series(rows, HOUR, startMs, symbol);
+  return { symbol, candles, market: symbol === 'SOLUSDT' ? SOL : BTC, entryAt: at(signals, candles.time) };
+}
+
+describe('backtest engine', () => {
+  it('runs several symbols on one equity curve over the union of their times', () => {
+    const t0 = Date.UTC(2024, 0, 1);
+    const btc = input('BTCUSDT', flat(10, 60000), { 1: 'long' }, t0);
+    const sol = input('SOLUSDT', flat(10, 150), { 2: 'short' }, t0 + 5 * HOUR);
+    const r = runBacktest([btc, sol], options());
+    expect(r.trades.map((t) => t.symbol).sort()).toEqual(['BTCUSDT', 'SOLUSDT']);
+    expect(r.equity.length).toBe(15);
+    expect([...r.equityTimeMs]).toEqual(Array.from({ length: 15 }, (_, i) => t0 + i * HOUR));
+  });
+
+  it('refuses entries beyond max_open_positions, and says so', () => {
+    const btc = input('BTCUSDT', flat(6, 60000), { 1: 'long' });
+    const sol = input('SOLUSDT', flat(6, 150), { 2: 'long' });
+    const r = runBacktest([btc, sol], options({ maxOpenPositions: 1 }));
+    expect(r.trades.map((t) => t.symbol)).toEqual(['BTCUSDT']);
+    expect(r.skipped.map((s) => [s.symbol, s.why])).toEqual([['SOLUSDT', 'max_open_positions']]);
+  });
+
+  it('refuses an entry whose margin at the leverage exceeds the free equity', () => {
+    const r = runBacktest([input('BTCUSDT', flat(4, 60000), { 1: 'long' })], options({ leverage: 1, positionSize: { mode: 'quote', value: 20_000 } }));
+    expect(r.trades).toEqual([]);
+    expect(r.skipped[0]!.why).toBe('insufficient_margin');
+  });
+
+  it('refuses an entry below the exchange minimum notional (MIN_NOTIONAL binds entries)', () => {
+    const r = runBacktest([input('BTCUSDT', flat(4, 60000), { 1: 'long' })], options({ positionSize: { mode: 'quote', value: 100 } }));
+    expect(r.skipped[0]!.why).toBe('below_min_notional');
+  });
+
+  it('sizes positions by quote notional, base quantity and equity at risk, rounded down to the step', () => {
+    expect(entrySteps({ mode: 'quote', value: 1000 }, 60000, 10_000, 2, BTC)).toBe(16); // 0.01666 → 0.016
+    expect(entrySteps({ mode: 'base', value: 0.0509 }, 60000, 10_000, 2, BTC)).toBe(50);
+    // 1 % of 10,000 at risk with a 2 % stop: 100 / (60000 × 0.02) = 0.08333 BTC → 0.083
+    expect(entrySteps({ mode: 'risk_pct', value: 1 }, 60000, 10_000, 2, BTC)).toBe(83);
+    expect(entrySteps({ mode: 'quote', value: 1000 }, 150, 10_000, 2, SOL)).toBe(6);
+  });
+
+  it('marks open positions to market in the equity curve and books realised PnL when they close', () => {
+    const rows = [[60000, 60000, 60000, 60000], [60000, 60100, 59950, 60300], [60300, 60400, 60250, 60300]] as const;
+    const r = runBacktest([input('BTCUSDT', rows, { 1: 'long' })], options({ positionSize: { mode: 'base', value: 0.01 } }));
+    expect(r.equity[1]).toBeCloseTo(10_000 + 300 * 0.01, 9);
+    expect(r.summary.final_equity).toBeCloseTo(10_003, 9);
+    expect(r.equity.at(-1)).toBeCloseTo(10_003, 9);
+  });
+});
