@@ -41,6 +41,11 @@ export interface BacktestOptions {
   readonly leverage: number;
   readonly maxOpenPositions: number;
   readonly positionSize: PositionSize;
+  /**
+   * Equity that `risk_pct` sizing uses: the running balance (default), or the starting balance, so
+   * that runs comparing exit policies size every entry alike (`compare`).
+   */
+  readonly sizingBalance?: 'running' | 'starting';
 }
 
 export type SkipWhy = 'max_open_positions' | 'below_min_qty' | 'below_min_notional' | 'insufficient_margin' | 'plan_error';
@@ -129,7 +134,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     const price = slipped(c.open[i]!, sig.side === 'long', o.fills.slippagePct);
     const stopPct = sig.stopLossPct ?? o.settings.stopLossPct;
     const balance = o.startingBalance + realized;
-    const steps = entrySteps(o.positionSize, price, balance, stopPct, m);
+    const steps = entrySteps(o.positionSize, price, o.sizingBalance === 'starting' ? o.startingBalance : balance, stopPct, m);
     if (steps < m.minQtySteps.market || steps === 0) return skip('below_min_qty', `size rounds to ${steps} steps`);
     const qty = stepsToQty(steps, m);
     const notional = price * qty;

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerBacktestCommand } from './commands/backtest.ts';
+import { registerCompareCommand } from './commands/compare.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerSimCommand } from './commands/sim.ts';
 
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerConfigCommands(program);
   registerBacktestCommand(program);
+  registerCompareCommand(program);
   registerSimCommand(program);
   return program;
 }

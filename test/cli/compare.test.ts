@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const KLINES = resolve(ROOT, '../shared/data/binance-spot-klines');
+const MARKETS = resolve(ROOT, '../shared/data/binance-usdm-exchange-info.json');
+
+function ladder(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile('node', ['bin/ladder.js', ...args], { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) =>
+      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+interface Run {
+  name: string;
+  summary: { trades: number };
+  levels: { level: number }[];
+  trades: { entry_time: string; symbol: string; side: string; original_quantity: number; exits: { reason: string }[] }[];
+}
+
+describe('ladder compare (real process, real ETHUSDT 1h)', () => {
+  it('runs scaled and single TP on the same entries and says so, computed', async () => {
+    const r = await ladder(['compare', '--config', 'config.json', '--data', `${KLINES}/ETHUSDT-1h.csv`, '--markets', MARKETS, '--json']);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as { runs: Run[]; same_entries: boolean };
+    expect(json.same_entries).toBe(true);
+    expect(json.runs.map((x) => x.name)).toEqual(['scaled', 'single']);
+    const [scaled, single] = json.runs as [Run, Run];
+    expect(scaled.trades.length).toBeGreaterThan(100);
+    expect(scaled.trades.map((t) => t.entry_time)).toEqual(single.trades.map((t) => t.entry_time));
+    expect(scaled.trades.map((t) => t.original_quantity)).toEqual(single.trades.map((t) => t.original_quantity));
+    expect(scaled.levels.map((l) => l.level)).toEqual([1, 2, 3]);
+    expect(single.levels.map((l) => l.level)).toEqual([1]);
+    expect(scaled.trades.some((t) => t.exits.some((e) => e.reason === 'tp2'))).toBe(true);
+    expect(single.trades.every((t) => t.exits.every((e) => !/^tp\d/.test(e.reason)))).toBe(true);
+  });
+
+  it('compares several ladders at once with the single TP, each ladder validated like the config', async () => {
+    const args = ['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--ladders', 'examples/ladders/front-loaded.json', 'examples/ladders/runner-heavy.json', '--json'];
+    const r = await ladder(args);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as { runs: Run[]; same_entries: boolean };
+    expect(json.runs.map((x) => x.name)).toEqual(['front-loaded 50/30/20', 'runner-heavy 20/20/60', 'single']);
+    expect(json.same_entries).toBe(true);
+
+    const bad = join(mkdtempSync(join(tmpdir(), 'ladder-cmp-')), 'bad.json');
+    writeFileSync(bad, JSON.stringify({ scaled_tp_levels: [{ profit_pct: 2, close_pct: 50 }, { profit_pct: 1, close_pct: 49 }] }));
+    const e = await ladder(['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--ladders', bad, '--json']);
+    expect(e.code).not.toBe(0);
+    expect(e.stdout).toBe('');
+    expect(e.stderr).toMatch(/scaled_tp_levels\[1\]\.profit_pct: must be greater than level 0/);
+    expect(e.stderr).toMatch(/close_pct/);
+  });
+
+  it('prints the runs side by side as tables without --json', async () => {
+    const r = await ladder(['compare', '--data', 'data/candles/BTCUSDT-1h.csv']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/same entries: yes/);
+    expect(r.stdout).toMatch(/scaled\s+single/);
+    expect(r.stdout).toMatch(/average R/);
+  });
+});

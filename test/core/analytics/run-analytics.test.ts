@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeRun, initialRisk, maxDrawdownPct, rMultiple } from '../../../src/core/analytics/index.ts';
+import { walk, open } from '../../support/ladder.ts';
+import { BTC } from '../../support/market.ts';
+import { DEFAULT_SETTINGS } from '../../support/settings.ts';
+
+const trade = (path: number[], id: string) => walk(open({ entry: '60000', qty: 10, market: BTC, settings: DEFAULT_SETTINGS, id }).position, path).position;
+
+describe('run analytics', () => {
+  const full = trade([60000, 62200], 'a'); // tp1, tp2, tp3
+  const tp1ThenBreakeven = trade([60000, 60700, 59900], 'b'); // tp1, stop at breakeven
+  const stopped = trade([60000, 58000], 'c'); // stop at 58800
+  const all = [full, tp1ThenBreakeven, stopped];
+
+  it('measures PnL in R: risk = |entry − initial stop| × quantity', () => {
+    expect(initialRisk(stopped)).toBeCloseTo(1200 * 0.01, 9);
+    expect(rMultiple(stopped)).toBeCloseTo(-1, 9);
+    expect(rMultiple(full)).toBeCloseTo((600 * 0.003 + 1200 * 0.003 + 2100 * 0.004) / 12, 9);
+  });
+
+  it('gives hit rates per level, and given the previous level', () => {
+    const a = analyzeRun(all, 10_000, [10_000]);
+    expect(a.levels.map((l) => [l.reason, l.hits, l.hit_rate, l.hit_rate_given_previous])).toEqual([
+      ['tp1', 2, 2 / 3, null],
+      ['tp2', 1, 1 / 3, 1 / 2],
+      ['tp3', 1, 1 / 3, 1],
+    ]);
+    expect(a.levels[0]!.avg_r).toBeCloseTo(600 / 1200, 9);
+  });
+
+  it('counts how the last part of each trade closed, expectancy and average R', () => {
+    const a = analyzeRun(all, 10_000, [10_000]);
+    expect(a.remainder_closed_by).toEqual({ last_tp: 1, stop: 2, signal: 0, end: 0 });
+    expect(a.expectancy).toBeCloseTo(a.summary.total_pnl / 3, 9);
+    expect(a.summary.win_rate).toBeCloseTo(2 / 3, 9);
+  });
+
+  it('measures the deepest fall from a running peak', () => {
+    expect(maxDrawdownPct([100, 120, 90, 130, 117])).toBeCloseTo(25, 9);
+    expect(maxDrawdownPct([100, 101, 102])).toBe(0);
+  });
+});
