@@ -90,13 +90,34 @@ export function formatScaled(n: bigint | number, unit: Dec): string {
   return neg && text !== '0' ? `-${text}` : text;
 }
 
-/** The double nearest to `n × unit`, correctly rounded (an integer divided by a power of ten). */
+/** Exact powers of ten as doubles (literals parse exactly up to 1e22). */
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+/**
+ * The double nearest to `n × int / 10^scale`, correctly rounded: an exact integer product divided
+ * once by an exact power of ten. Plain numbers, no BigInt: this is on the fill path.
+ */
+export function scaledIntToNumber(n: number, int: number, scale: number): number {
+  const v = n * int;
+  if (Number.isSafeInteger(v) && scale <= 22) return scale === 0 ? v : v / POW10[scale]!;
+  return Number(formatScaled(n, { int: BigInt(int), scale }));
+}
+
+/** The double nearest to `n × unit`, correctly rounded. */
 export function scaledToNumber(n: number, unit: Dec): number {
-  const v = BigInt(n) * unit.int;
-  if (unit.scale === 0) return Number(v);
-  // Number(v) is exact below 2^53; dividing two exact doubles rounds once, correctly.
-  if (v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER) && unit.scale <= 22) {
-    return Number(v) / 10 ** unit.scale;
-  }
+  const int = Number(unit.int);
+  if (Number.isSafeInteger(int)) return scaledIntToNumber(n, int, unit.scale);
   return Number(formatScaled(n, unit));
+}
+
+/**
+ * floor (or ceil) of the exact rational that the double `x` estimates to within a few ulps, or null
+ * when `x` lies too close to an integer to tell (the caller then computes exactly). The cheap path
+ * for directed rounding: right whenever it answers, because no integer lies between `x` and the
+ * exact value.
+ */
+export function directedRound(x: number, up: boolean): number | null {
+  const r = Math.round(x);
+  if (!Number.isFinite(x) || Math.abs(x - r) <= Math.abs(x) * 1e-12 + 1e-9) return null;
+  return up ? Math.ceil(x) : Math.floor(x);
 }

@@ -54,6 +54,9 @@ export interface LadderPlan {
   /** Exact decimal texts of the symbol's tick and step, so the plan can be stored as JSON. */
   readonly tickSize: string;
   readonly stepSize: string;
+  /** The same as `int / 10^scale` numbers, for cheap exact conversions on the fill path. */
+  readonly tickUnit: { readonly int: number; readonly scale: number };
+  readonly stepUnit: { readonly int: number; readonly scale: number };
   readonly levels: readonly PlannedLevel[];
 }
 

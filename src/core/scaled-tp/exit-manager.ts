@@ -1,4 +1,4 @@
-import { parseDec, scaledToNumber } from '../decimal.ts';
+import { scaledIntToNumber } from '../decimal.ts';
 import type { ApplyError, Command, DomainEvent, FillInput, OrderEndInput, StepResult } from '../model/commands.ts';
 import type { LadderPlan, PlannedLevel } from '../model/plan.ts';
 import {
@@ -403,10 +403,10 @@ export function withTriggers(p: Position): Position {
 }
 
 const stopPriceOf = (p: Position): number =>
-  p.stopTicks === p.plan.initialStopTicks ? p.plan.initialStopPrice : scaledToNumber(p.stopTicks, parseDec(p.plan.tickSize));
+  p.stopTicks === p.plan.initialStopTicks ? p.plan.initialStopPrice : scaledIntToNumber(p.stopTicks, p.plan.tickUnit.int, p.plan.tickUnit.scale);
 
 /** Base-asset quantity of `steps` (a double; sizes themselves stay exact in steps). */
-export const qtyOf = (steps: number, plan: Pick<LadderPlan, 'stepSize'>): number => scaledToNumber(steps, parseDec(plan.stepSize));
+export const qtyOf = (steps: number, plan: Pick<LadderPlan, 'stepUnit'>): number => scaledIntToNumber(steps, plan.stepUnit.int, plan.stepUnit.scale);
 
 /** Realised PnL of all exits so far (R4.3). */
 export const totalPnl = (p: Position): number => p.partialExits.reduce((s, e) => s + e.pnl, 0);

@@ -1,4 +1,4 @@
-import { type Dec, decOf, formatScaled } from '../decimal.ts';
+import { formatScaled } from '../decimal.ts';
 import { type MarketRules, ticksToPrice } from '../market/market-rules.ts';
 import type { LadderPlan, PlannedLevel, SkipReason, StopRule } from '../model/plan.ts';
 import { type Result, assertNever, err, ok } from '../result.ts';
@@ -30,7 +30,7 @@ export function planLadder(i: PlanInput): Result<LadderPlan, PlanError> {
   const { side, market: m, settings: s } = i;
   const q = i.quantitySteps;
   if (q <= 0) return err({ code: 'no_quantity', message: 'position quantity is zero steps' });
-  const entry = decOf(i.entryPrice);
+  const entry = i.entryPrice;
   const stopPct = i.stopLossPct ?? s.stopLossPct;
   const initialStop = stopTicksAt(entry, -stopPct, side, m);
   if (initialStop <= 0) return err({ code: 'stop_not_positive', message: `a stop ${stopPct}% from the entry ${String(i.entryPrice)} is not a positive price` });
@@ -45,6 +45,8 @@ export function planLadder(i: PlanInput): Result<LadderPlan, PlanError> {
     execution: s.execution,
     tickSize: formatScaled(1, m.tickSize),
     stepSize: formatScaled(1, m.stepSize),
+    tickUnit: { int: Number(m.tickSize.int), scale: m.tickSize.scale },
+    stepUnit: { int: Number(m.stepSize.int), scale: m.stepSize.scale },
   };
   const single = (reason: 'disabled' | 'too_small_to_split') =>
     singlePlan(base, reason, entry, s.takeProfitPct, m);
@@ -90,7 +92,7 @@ export function planLadder(i: PlanInput): Result<LadderPlan, PlanError> {
 function singlePlan(
   base: Omit<LadderPlan, 'mode' | 'singleReason' | 'levels'>,
   reason: 'disabled' | 'too_small_to_split',
-  entry: Dec,
+  entry: string | number,
   takeProfitPct: number,
   m: MarketRules,
 ): Result<LadderPlan, PlanError> {
@@ -171,7 +173,7 @@ function stopAfterLevel(
   k: number,
   targets: readonly Ticks[],
   breakeven: Ticks,
-  entry: Dec,
+  entry: string | number,
   side: Side,
   m: MarketRules,
 ): PlannedLevel['stopAfter'] {

@@ -151,3 +151,15 @@ describe('a one-level ladder', () => {
     expect(p.levels[0]!.targetPrice).toBe(60900);
   });
 });
+
+describe('exact rounding on the fast path', () => {
+  it('agrees with exact rationals on round numbers, where the float estimate must defer', () => {
+    // 60000 × 1.01 = 60600 exactly: the float estimate sits on a whole tick and the exact path decides.
+    const p = plan({ entryPrice: 60000 });
+    expect(p.levels.map((l) => l.targetTicks)).toEqual([606000, 612000, 621000]);
+    // 0.1 + 0.2 style inputs: 100.3 × 1.1 % = 101.4033 → ceil to 101.41 on a 0.01 tick.
+    const m = marketRules({ tick: '0.01', step: '0.001' });
+    const q = plan({ entryPrice: 0.1 + 100.2, market: m, settings: { levels: [{ profitPct: 1.1, closePct: 50 }, { profitPct: 2, closePct: 50 }] } });
+    expect(q.levels[0]!.targetPrice).toBe(101.41);
+  });
+});
