@@ -1,0 +1,65 @@
+import type Database from 'better-sqlite3';
+import { type Position, averageExitPrice, qtyOf, totalPnl } from '../core/index.ts';
+import type { PositionRows } from './positions.ts';
+import type { HistoryQuery, TradeRecord } from './records.ts';
+
+/**
+ * Trade history (R4.5, R8.4): each entry with all its exits grouped. Built from the stored Positions
+ * (the exact doubles, the core's own R4.3 arithmetic), filtered by the indexed columns.
+ */
+export function historyRows(db: Database.Database, positions: PositionRows) {
+  const select = db.prepare(
+    `SELECT p.id, p.json, pl.json AS plan_json, p.closed_at_ms FROM positions p JOIN plans pl ON pl.position_id = p.id
+     WHERE (@symbol IS NULL OR p.symbol = @symbol)
+       AND (@fromMs IS NULL OR p.entry_time_ms >= @fromMs)
+       AND (@toMs IS NULL OR p.entry_time_ms < @toMs)
+       AND (@includeOpen = 1 OR p.status = 'closed')
+     ORDER BY p.entry_time_ms, p.id`,
+  );
+  return (q: HistoryQuery = {}): TradeRecord[] => {
+    const rows = select.all({
+      symbol: q.symbol ?? null,
+      fromMs: q.fromMs ?? null,
+      toMs: q.toMs ?? null,
+      includeOpen: q.includeOpen ? 1 : 0,
+    }) as { id: string; json: string; plan_json: string; closed_at_ms: number | null }[];
+    return rows.map((r) => tradeOf(positions.toPosition(r), r.closed_at_ms));
+  };
+}
+
+/** The dashboard's view of one position as a trade. */
+export function tradeOf(p: Position, closedAtMs: number | null): TradeRecord {
+  return {
+    positionId: p.id,
+    symbol: p.symbol,
+    side: p.side,
+    status: p.status,
+    planMode: p.plan.mode,
+    entryTimeMs: p.entryTimeMs,
+    entryPrice: p.entryPrice,
+    entryFee: p.entryFee,
+    originalSteps: p.originalSteps,
+    remainingSteps: p.remainingSteps,
+    originalQty: qtyOf(p.originalSteps, p.plan),
+    remainingQty: qtyOf(p.remainingSteps, p.plan),
+    tickSize: p.plan.tickSize,
+    stepSize: p.plan.stepSize,
+    exits: p.partialExits.map((e) => ({
+      reason: e.reason,
+      level: e.level,
+      timeMs: e.timeMs,
+      price: e.price,
+      qtySteps: e.qtySteps,
+      qty: qtyOf(e.qtySteps, p.plan),
+      fee: e.fee,
+      pnl: e.pnl,
+      clientOrderId: e.clientOrderId,
+      orderId: e.orderId,
+    })),
+    levelsHit: p.tpLevelsHit,
+    avgExitPrice: p.partialExits.length === 0 ? null : averageExitPrice(p),
+    pnl: totalPnl(p),
+    closedAtMs,
+    stopMoves: p.stopMoves,
+  };
+}

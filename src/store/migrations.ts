@@ -1,0 +1,210 @@
+import type Database from 'better-sqlite3';
+import { StoreError } from './store-error.ts';
+
+/**
+ * The schema, as an ordered list of migrations. Version N is the N-th entry; the database's version is
+ * SQLite's `user_version` (in the file header, so it commits atomically with the migration's tables).
+ * Never edit a released migration: append a new one.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'positions, plans, exits, stop moves, orders, fills, events',
+    sql: `
+      CREATE TABLE schema_migrations (
+        version INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        applied_at_ms INTEGER NOT NULL
+      ) STRICT;
+
+      -- One row per position. json: the whole Position except its plan (exact restore, json-codec.ts);
+      -- the other columns are copies for queries. version: bumped by every change (optimistic checks).
+      CREATE TABLE positions (
+        id TEXT PRIMARY KEY,
+        symbol TEXT NOT NULL,
+        side TEXT NOT NULL CHECK (side IN ('long', 'short')),
+        status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+        entry_price REAL NOT NULL,
+        entry_time_ms INTEGER NOT NULL,
+        entry_fee REAL NOT NULL,
+        original_steps INTEGER NOT NULL CHECK (original_steps > 0),
+        remaining_steps INTEGER NOT NULL CHECK (remaining_steps BETWEEN 0 AND original_steps),
+        stop_ticks INTEGER NOT NULL,
+        stop_seq INTEGER NOT NULL CHECK (stop_seq >= 0),
+        closing_reason TEXT CHECK (closing_reason IN ('stop', 'signal', 'end')),
+        realized_pnl REAL NOT NULL,
+        closed_at_ms INTEGER,
+        json TEXT NOT NULL,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        created_at_ms INTEGER NOT NULL,
+        updated_at_ms INTEGER NOT NULL,
+        CHECK ((status = 'closed') = (remaining_steps = 0))
+      ) STRICT;
+      -- One-way mode: at most one open position per symbol.
+      CREATE UNIQUE INDEX positions_open_symbol ON positions(symbol) WHERE status = 'open';
+      CREATE INDEX positions_entry_time ON positions(entry_time_ms);
+
+      -- The exit plan, computed once at entry (R3.4); never changes.
+      CREATE TABLE plans (
+        position_id TEXT PRIMARY KEY REFERENCES positions(id),
+        mode TEXT NOT NULL CHECK (mode IN ('scaled', 'single')),
+        json TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL
+      ) STRICT;
+
+      -- Projections of Position.partialExits / stopMoves, rewritten with the position in one transaction:
+      -- for SQL (analytics, an operator's sqlite3 shell). Restores and history read the JSON.
+      CREATE TABLE exits (
+        position_id TEXT NOT NULL REFERENCES positions(id),
+        seq INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        level INTEGER,
+        time_ms INTEGER NOT NULL,
+        price REAL NOT NULL,
+        qty_steps INTEGER NOT NULL CHECK (qty_steps > 0),
+        fee REAL NOT NULL,
+        pnl REAL NOT NULL,
+        client_order_id TEXT NOT NULL,
+        order_id TEXT,
+        PRIMARY KEY (position_id, seq)
+      ) STRICT;
+
+      CREATE TABLE stop_moves (
+        position_id TEXT NOT NULL REFERENCES positions(id),
+        seq INTEGER NOT NULL,
+        time_ms INTEGER NOT NULL,
+        level INTEGER NOT NULL,
+        rule TEXT NOT NULL,
+        from_ticks INTEGER NOT NULL,
+        to_ticks INTEGER NOT NULL,
+        from_price REAL NOT NULL,
+        to_price REAL NOT NULL,
+        PRIMARY KEY (position_id, seq)
+      ) STRICT;
+
+      -- Every order the bot sends: written as an intent before it is sent, then its outcome.
+      -- position_id has no foreign key: an entry's intent is written before its position exists.
+      CREATE TABLE orders (
+        client_order_id TEXT PRIMARY KEY,
+        attempt INTEGER NOT NULL CHECK (attempt >= 1),
+        position_id TEXT NOT NULL,
+        symbol TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('entry', 'stop', 'exit', 'close')),
+        level INTEGER,
+        side TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+        type TEXT NOT NULL CHECK (type IN ('market', 'limit', 'stop_market')),
+        qty_steps INTEGER CHECK (qty_steps > 0),
+        price_ticks INTEGER,
+        price REAL,
+        stop_ticks INTEGER,
+        stop_price REAL,
+        reduce_only INTEGER NOT NULL CHECK (reduce_only IN (0, 1)),
+        close_position INTEGER NOT NULL CHECK (close_position IN (0, 1)),
+        replaces_client_order_id TEXT,
+        status TEXT NOT NULL
+          CHECK (status IN ('intent', 'sent', 'unknown', 'open', 'filled', 'canceled', 'rejected', 'expired')),
+        exchange_order_id TEXT,
+        exchange_filled_steps INTEGER CHECK (exchange_filled_steps >= 0),
+        error_code TEXT,
+        error_message TEXT,
+        created_at_ms INTEGER NOT NULL,
+        sent_at_ms INTEGER,
+        updated_at_ms INTEGER NOT NULL,
+        CHECK ((qty_steps IS NULL) = (close_position = 1)),
+        CHECK (NOT (reduce_only = 1 AND close_position = 1)),
+        -- F12: everything but an entry only ever reduces the position.
+        CHECK ((kind = 'entry') = (reduce_only = 0 AND close_position = 0))
+      ) STRICT;
+      CREATE INDEX orders_status ON orders(status);
+      CREATE INDEX orders_position ON orders(position_id);
+
+      -- Append-only audit of every order status change.
+      CREATE TABLE order_log (
+        id INTEGER PRIMARY KEY,
+        client_order_id TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        time_ms INTEGER NOT NULL,
+        exchange_order_id TEXT,
+        exchange_filled_steps INTEGER,
+        error_code TEXT,
+        error_message TEXT
+      ) STRICT;
+      CREATE INDEX order_log_order ON order_log(client_order_id, id);
+
+      -- Every execution read back from the exchange (R3.5). Trade ids are unique per symbol on Binance,
+      -- hence the key. The key makes booking a fill twice impossible (invariant 8, F1).
+      CREATE TABLE fills (
+        symbol TEXT NOT NULL,
+        trade_id TEXT NOT NULL,
+        position_id TEXT NOT NULL REFERENCES positions(id) DEFERRABLE INITIALLY DEFERRED,
+        role TEXT NOT NULL CHECK (role IN ('entry', 'exit')),
+        client_order_id TEXT NOT NULL,
+        order_id TEXT,
+        time_ms INTEGER NOT NULL,
+        qty_steps INTEGER NOT NULL CHECK (qty_steps > 0),
+        price REAL NOT NULL,
+        fee REAL NOT NULL,
+        booked_at_ms INTEGER NOT NULL,
+        PRIMARY KEY (symbol, trade_id)
+      ) STRICT;
+      CREATE INDEX fills_position ON fills(position_id);
+      CREATE INDEX fills_order ON fills(client_order_id);
+      CREATE INDEX fills_symbol_time ON fills(symbol, time_ms);
+
+      -- Append-only log of the core's DomainEvents (R7), for the dashboard and post-mortems.
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        position_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        time_ms INTEGER NOT NULL,
+        json TEXT NOT NULL,
+        recorded_at_ms INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX events_position ON events(position_id, id);
+    `,
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS.length;
+
+export const schemaVersion = (db: Database.Database): number => db.pragma('user_version', { simple: true }) as number;
+
+/**
+ * Brings the schema to LATEST_VERSION, each migration in its own IMMEDIATE transaction (a second process
+ * opening the same file waits, then finds the work done). A file from a newer Ladder is refused.
+ */
+export function migrate(db: Database.Database, nowMs: number, migrations: readonly Migration[] = MIGRATIONS): number {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration ${i} has version ${m.version}, expected ${i + 1}`);
+  });
+  const latest = migrations.length;
+  refuseNewer(schemaVersion(db), latest);
+  for (const m of migrations) {
+    db.transaction(() => {
+      const current = schemaVersion(db);
+      refuseNewer(current, latest);
+      if (current >= m.version) return;
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)').run(m.version, m.name, nowMs);
+      // PRAGMA takes no bound parameters; the version is an integer from this file.
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+  }
+  return schemaVersion(db);
+}
+
+function refuseNewer(current: number, latest: number): void {
+  if (current > latest) {
+    throw new StoreError(
+      'newer_schema',
+      `database schema version ${current} is newer than this Ladder understands (${latest}): upgrade Ladder, or use another --db file`,
+    );
+  }
+}

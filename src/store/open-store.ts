@@ -1,0 +1,129 @@
+import type { DomainEvent, FillInput, Position, Result } from '../core/index.ts';
+import { type EventQuery, eventRows } from './events.ts';
+import { fillRows } from './fills.ts';
+import { historyRows } from './history.ts';
+import type { OrderStatus } from './order-status.ts';
+import { orderRows } from './orders.ts';
+import { positionRows } from './positions.ts';
+import type {
+  HistoryQuery,
+  IntentRefused,
+  OrderIntent,
+  OrderRecord,
+  OrderUpdate,
+  OrderUpdateRefused,
+  StoredEvent,
+  StoredFill,
+  TradeRecord,
+} from './records.ts';
+import { type ConnectionOptions, openDatabase } from './connection.ts';
+import { StoreError } from './store-error.ts';
+
+export interface StoreOptions extends ConnectionOptions {
+  /** The store's clock for bookkeeping times (`updated_at_ms`, `booked_at_ms`); Date.now by default. */
+  readonly now?: () => number;
+}
+
+export interface BookFillOptions {
+  /** The fill is the position's entry (it opened the position), not an exit applied to it. */
+  readonly entry?: boolean;
+  /** Events to record in the same transaction, only if the fill is booked. */
+  readonly events?: readonly DomainEvent[];
+  readonly expectVersion?: number;
+}
+
+/** The bot's durable state (issue 7 part 3). Synchronous like better-sqlite3; every write is one transaction. */
+export interface Store {
+  readonly path: string;
+  /** Inserts or updates; returns the stored version (unchanged when nothing changed). */
+  savePosition(p: Position, opts?: { readonly expectVersion?: number }): number;
+  getPosition(id: string): Position | null;
+  positionVersion(id: string): number | null;
+  /** Open positions with their full ladder state, oldest entry first. */
+  openPositions(): Position[];
+  /** The open position of a symbol (one at most). */
+  positionBySymbol(symbol: string): Position | null;
+
+  /** Write before sending. Refused while an order with this client id is live or filled. */
+  recordIntent(o: OrderIntent): Result<OrderRecord, IntentRefused>;
+  markSent(clientOrderId: string, timeMs?: number): Result<OrderRecord, OrderUpdateRefused>;
+  markOrderStatus(clientOrderId: string, status: OrderStatus, update?: OrderUpdate): Result<OrderRecord, OrderUpdateRefused>;
+  getOrder(clientOrderId: string): OrderRecord | null;
+  /** Intents, sent and unknown orders: their fate must be looked up by client id before anything is re-sent (R6.3). */
+  ordersInDoubt(): OrderRecord[];
+  /** Orders the exchange acknowledged and that have not ended. */
+  openOrders(positionId?: string): OrderRecord[];
+  ordersOf(positionId: string): OrderRecord[];
+
+  /**
+   * Books a fill and saves the position it produced, in one transaction. False, and nothing written,
+   * when the fill's (symbol, trade id) is already booked. An exit fill must be applied to `positionAfter`.
+   */
+  bookFill(fill: FillInput, positionAfter: Position, opts?: BookFillOptions): boolean;
+  hasFill(symbol: string, tradeId: string): boolean;
+  fillsOf(positionId: string): StoredFill[];
+  /** Time of the newest booked fill of a symbol: where a restart's fill fetch starts. */
+  latestFillTimeMs(symbol: string): number | null;
+
+  recordEvents(events: readonly DomainEvent[]): void;
+  events(q?: EventQuery): StoredEvent[];
+  tradeHistory(q?: HistoryQuery): TradeRecord[];
+
+  /** Runs fn in one IMMEDIATE transaction (nested calls become savepoints); a throw rolls it all back. */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+}
+
+/** Opens (creating if needed) and migrates the store at `path`: WAL, synchronous FULL, foreign keys. */
+export function openStore(path: string, opts: StoreOptions = {}): Store {
+  const now = opts.now ?? Date.now;
+  const db = openDatabase(path, now(), opts);
+  const positions = positionRows(db, now);
+  const orders = orderRows(db, now);
+  const fills = fillRows(db, now);
+  const events = eventRows(db, now);
+  const history = historyRows(db, positions);
+  /** Every write takes the write lock up front (BEGIN IMMEDIATE): no lock upgrade can fail half-way. */
+  const tx = <F extends (...a: never[]) => unknown>(fn: F): F => {
+    const t = db.transaction(fn);
+    return ((...a: Parameters<F>) => t.immediate(...a)) as F;
+  };
+
+  const bookFill = tx((fill: FillInput, p: Position, o: BookFillOptions = {}): boolean => {
+    const role = o.entry ? 'entry' : 'exit';
+    if (role === 'exit' && !p.appliedTradeIds.includes(fill.tradeId)) {
+      throw new StoreError('fill_mismatch', `fill ${fill.tradeId} is not applied to position ${p.id}: book the position it produced`);
+    }
+    if (!fills.insert(fill, p, role)) return false;
+    positions.save(p, o.expectVersion);
+    if (o.events) events.record(o.events);
+    return true;
+  });
+
+  return {
+    path,
+    savePosition: tx((p: Position, o?: { readonly expectVersion?: number }) => positions.save(p, o?.expectVersion)),
+    getPosition: positions.get,
+    positionVersion: positions.version,
+    openPositions: positions.open,
+    positionBySymbol: positions.openBySymbol,
+    recordIntent: tx(orders.recordIntent),
+    markSent: tx((id: string, timeMs?: number) => orders.markStatus(id, 'sent', timeMs === undefined ? {} : { timeMs })),
+    markOrderStatus: tx(orders.markStatus),
+    getOrder: orders.get,
+    ordersInDoubt: orders.inDoubt,
+    openOrders: orders.open,
+    ordersOf: orders.ofPosition,
+    bookFill,
+    hasFill: fills.has,
+    fillsOf: fills.ofPosition,
+    latestFillTimeMs: fills.latestTimeMs,
+    recordEvents: tx(events.record),
+    events: events.list,
+    tradeHistory: history,
+    transaction: <T>(fn: () => T): T => tx(fn)(),
+    close: () => {
+      if (db.open) db.close();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * Broken invariants and unusable databases: these throw (STYLE §8). Outcomes the bot must handle
+ * (a duplicate intent, an out-of-order order status) are returned as values instead.
+ */
+export type StoreErrorCode =
+  /** The file was written by a newer Ladder: its schema version is above the newest migration known here. */
+  | 'newer_schema'
+  /** SQLite refused WAL mode (e.g. a network file system): the durability guarantees would not hold. */
+  | 'wal_unavailable'
+  /** A save with `expectVersion` found another version stored (a stale in-memory position). */
+  | 'stale_version'
+  /** A save would change what never changes (symbol, side, entry, plan) or drop booked trades. */
+  | 'conflicting_position'
+  /** original = remaining + Σ exits does not hold (R4.2). */
+  | 'size_not_conserved'
+  /** A second open position for a symbol (one-way mode: one position per symbol). */
+  | 'duplicate_open_position'
+  /** A fill booked with a position that is not its own, or that has not applied it. */
+  | 'fill_mismatch'
+  /** An intent whose fields contradict each other (quantity, reduce-only, prices). */
+  | 'invalid_intent'
+  /** A stored row that cannot be read back (hand-edited or corrupted). */
+  | 'corrupt_row';
+
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
