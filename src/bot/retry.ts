@@ -1,0 +1,37 @@
+import { ExchangeError, isRetryable } from '../exchange/errors.ts';
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  readonly attempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Waits (injected so tests and the simulator's clock need not sleep for real). */
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Called before retrying after -1021 (resync the exchange clock). */
+  readonly onClockSkew?: () => Promise<void>;
+  readonly onRetry?: (e: ExchangeError, attempt: number, delayMs: number) => void;
+}
+
+export const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 250, maxDelayMs: 10_000, sleep: realSleep };
+
+/**
+ * R6.4: retry transient failures with exponential backoff, honour Retry-After on 429/418, resync the
+ * clock on -1021; never retry a definitive rejection, a margin error (R6.5), or an unknown outcome —
+ * that one is the caller's to resolve by client order id before anything is sent again (R6.3).
+ */
+export async function withRetry<T>(fn: () => Promise<T>, p: RetryPolicy = DEFAULT_RETRY): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!(e instanceof ExchangeError) || !isRetryable(e) || attempt >= p.attempts) throw e;
+      const backoff = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** (attempt - 1));
+      const delay = e.code === 'rateLimited' && e.retryAfterMs !== null ? Math.max(e.retryAfterMs, backoff) : backoff;
+      p.onRetry?.(e, attempt, delay);
+      if (e.code === 'clockSkew') await p.onClockSkew?.();
+      await p.sleep(delay);
+    }
+  }
+}

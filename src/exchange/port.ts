@@ -1,0 +1,103 @@
+import type { MarketRules } from '../core/market/market-rules.ts';
+import type { Side, Steps, Ticks } from '../core/units.ts';
+
+/**
+ * The one interface the bot trades through (ccxt vocabulary at the edge, STYLE §5). Quantities are
+ * steps and prices ticks of the symbol; adapters convert to the exchange's strings exactly.
+ */
+export type OrderSide = 'buy' | 'sell';
+export type OrderType = 'market' | 'limit' | 'stop_market';
+export type OrderStatus = 'open' | 'filled' | 'canceled' | 'rejected' | 'expired';
+
+export interface OrderRequest {
+  /** Exchange id, e.g. BTCUSDT. */
+  readonly symbol: string;
+  readonly side: OrderSide;
+  readonly type: OrderType;
+  /** Omitted for a `closePosition` stop (it closes whatever is open). */
+  readonly amountSteps?: Steps;
+  /** Limit price. */
+  readonly priceTicks?: Ticks;
+  /** Trigger price of a stop. */
+  readonly stopPriceTicks?: Ticks;
+  readonly reduceOnly: boolean;
+  readonly closePosition?: boolean;
+  /** Deterministic (`<position>-tp1`): the key that makes a retry safe (R1.4, R6.3). */
+  readonly clientOrderId: string;
+}
+
+export interface OrderState {
+  readonly clientOrderId: string;
+  readonly orderId: string;
+  readonly symbol: string;
+  readonly side: OrderSide;
+  readonly type: OrderType;
+  readonly status: OrderStatus;
+  /** Ordered quantity; 0 for a closePosition stop. */
+  readonly amountSteps: Steps;
+  readonly filledSteps: Steps;
+  /** Average fill price; null before any fill. */
+  readonly averagePrice: number | null;
+  readonly reduceOnly: boolean;
+  readonly closePosition: boolean;
+  readonly stopPriceTicks: Ticks | null;
+  readonly timeMs: number;
+}
+
+/** One execution (a Binance user trade), the unit the core books (R3.5). */
+export interface Trade {
+  readonly tradeId: string;
+  readonly orderId: string;
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  readonly side: OrderSide;
+  readonly qtySteps: Steps;
+  readonly price: number;
+  /** Fee in the quote currency. */
+  readonly fee: number;
+  readonly timeMs: number;
+}
+
+export interface PositionInfo {
+  readonly symbol: string;
+  /** null when flat. */
+  readonly side: Side | null;
+  readonly qtySteps: Steps;
+  readonly entryPrice: number;
+}
+
+export interface Balance {
+  readonly total: number;
+  readonly free: number;
+}
+
+export interface ClosedCandle {
+  readonly symbol: string;
+  readonly openTimeMs: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+}
+
+export interface ExchangePort {
+  readonly name: string;
+  markets(): Promise<ReadonlyMap<string, MarketRules>>;
+  setLeverage(symbol: string, leverage: number): Promise<void>;
+  balance(): Promise<Balance>;
+  position(symbol: string): Promise<PositionInfo>;
+  createOrder(r: OrderRequest): Promise<OrderState>;
+  /** null when the exchange knows no order with this client id (Binance -2013). */
+  fetchOrder(symbol: string, clientOrderId: string, kind: 'order' | 'stop'): Promise<OrderState | null>;
+  /** null when there is nothing to cancel (already gone: filled, cancelled, or never placed). */
+  cancelOrder(symbol: string, clientOrderId: string, kind: 'order' | 'stop'): Promise<OrderState | null>;
+  openOrders(symbol: string): Promise<OrderState[]>;
+  /** Executions of this account on `symbol` since `sinceMs`, oldest first, with client order ids. */
+  trades(symbol: string, sinceMs: number): Promise<Trade[]>;
+  /** Closed candles of the timeframe, most recent last (for warm-up and polling). */
+  candles(symbol: string, timeframe: string, limit: number): Promise<ClosedCandle[]>;
+  /** Last (mark) price. */
+  price(symbol: string): Promise<number>;
+  close(): Promise<void>;
+}
