@@ -1,0 +1,58 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ccxtForSimulator } from '../../src/sim/index.ts';
+import { BTC, BTC_1H, REPO } from './harness.ts';
+
+/** Starts `ladder sim` and resolves with its URL once it prints the listening line. */
+function startCli(args: string[]): { child: ChildProcess; url: Promise<string>; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [path.join(REPO, 'bin/ladder.js'), 'sim', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const url = new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += String(d);
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`ladder sim exited (${code}) before listening: ${out}`)));
+  });
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, url, exit };
+}
+
+describe('ladder sim (CLI)', () => {
+  let child: ChildProcess | undefined;
+  afterEach(() => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it('serves a replayed kline file to a plain ccxt client until SIGINT, then exits 0', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ladder-sim-'));
+    const faults = path.join(dir, 'faults.json');
+    writeFileSync(faults, JSON.stringify({ seed: 3, rules: [{ kind: 'latency', ms: 10, path: '/fapi/v1/time' }] }));
+    const run = startCli(['--port', '0', '--data', BTC_1H, '--speed', '0', '--faults', faults, '--api-key', 'k1', '--api-secret', 's1']);
+    child = run.child;
+    const url = await run.url;
+    const ex = ccxtForSimulator(url, { apiKey: 'k1', secret: 's1' });
+    try {
+      await ex.loadMarkets();
+      const [candle] = await ex.fetchOHLCV(BTC, '1h', undefined, 1);
+      expect(candle![0]).toBe(Date.UTC(2022, 0, 21, 20)); // the 501st candle of the file: 500 of history first
+      const order = await ex.createOrder(BTC, 'market', 'buy', 0.003);
+      expect(order.status).toBe('closed');
+    } finally {
+      await ex.close();
+    }
+    child.kill('SIGINT');
+    expect(await run.exit).toBe(0);
+  });
+
+  it('refuses a bad option with a non-zero exit code', async () => {
+    const run = startCli(['--port', '0', '--speed', 'fast']);
+    child = run.child;
+    run.url.catch(() => undefined);
+    expect(await run.exit).not.toBe(0);
+  });
+});

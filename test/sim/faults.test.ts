@@ -1,0 +1,114 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { BTC, type Harness, harness, waitFor } from './harness.ts';
+
+type LogEntry = { path: string; status: number; faults?: string[]; clientOrderId?: string };
+
+describe('fault injection, seen through ccxt', () => {
+  let h: Harness;
+  afterEach(async () => h.close());
+
+  async function ready(opts: Parameters<typeof harness>[0] = {}): Promise<void> {
+    h = await harness(opts);
+    await h.ex.loadMarkets();
+    await h.admin.setPrice('BTCUSDT', '60000');
+  }
+
+  it('answers 429 with Retry-After when the request weight per minute is used up', async () => {
+    await ready({ rateLimits: { weightPerMinute: 5 } });
+    let error: unknown;
+    for (let i = 0; i < 12 && !error; i++) await h.ex.fetchTime().catch((e: unknown) => (error = e));
+    expect(String(error)).toMatch(/429[\s\S]*-1003/);
+    const retryAfter = Number((h.ex.last_response_headers ?? {})['Retry-After']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+  });
+
+  it('answers 418 (banned) when the client ignores Retry-After, and serves again after the ban', async () => {
+    await ready({ rateLimits: { banSec: 1 } });
+    await h.admin.faults({ kind: 'rateLimit', path: '/fapi/v1/time', retryAfterSec: 5, count: 1 });
+    await expect(h.ex.fetchTime()).rejects.toThrow(/429/);
+    expect((h.ex.last_response_headers ?? {})['Retry-After']).toBe('5');
+    await expect(h.ex.fetchTime()).rejects.toThrow(/418/);
+    expect(Number((h.ex.last_response_headers ?? {})['Retry-After'])).toBeGreaterThanOrEqual(1);
+    await new Promise((r) => setTimeout(r, 1100));
+    await expect(h.ex.fetchTime()).resolves.toBeGreaterThan(0);
+  });
+
+  it('"accepted but response lost": the client sees a network error, exactly one order exists and fetchOrder by client id finds it (R6.3)', async () => {
+    await ready();
+    await h.admin.faults({ kind: 'lostResponse', method: 'POST', path: '/fapi/v1/order', count: 1 });
+    await expect(h.ex.createOrder(BTC, 'market', 'buy', 0.002, undefined, { clientOrderId: 'lost-entry' })).rejects.toThrow(/NetworkError|fetch failed|closed/i);
+    const found = await h.ex.fetchOrder(undefined as unknown as string, BTC, { clientOrderId: 'lost-entry' });
+    expect(found).toMatchObject({ clientOrderId: 'lost-entry', status: 'closed', filled: 0.002 });
+    const s = await h.admin.state();
+    expect(s.orders.filter((o) => o['clientOrderId'] === 'lost-entry')).toHaveLength(1);
+    expect(s.fills.filter((f) => f.clientOrderId === 'lost-entry')).toHaveLength(1);
+  });
+
+  it('"accepted but response lost" on a resting order: the client times out, and a blind retry gets -4116 (F4)', async () => {
+    await ready();
+    const impatient = h.client({ timeout: 500 });
+    await impatient.loadMarkets();
+    await h.admin.faults({ kind: 'lostResponse', mode: 'hang', method: 'POST', path: '/fapi/v1/order', count: 1 });
+    await expect(impatient.createOrder(BTC, 'limit', 'buy', 0.002, 59000, { clientOrderId: 'lost-limit' })).rejects.toThrow(/timed out/i);
+    await expect(impatient.createOrder(BTC, 'limit', 'buy', 0.002, 59000, { clientOrderId: 'lost-limit' })).rejects.toThrow(/-4116/);
+    const found = await impatient.fetchOrder(undefined as unknown as string, BTC, { clientOrderId: 'lost-limit' });
+    expect(found.status).toBe('open');
+    expect((await h.admin.state()).orders.filter((o) => o['clientOrderId'] === 'lost-limit')).toHaveLength(1);
+  });
+
+  it('drops a connection before handling: no order is created', async () => {
+    await ready();
+    await h.admin.faults({ kind: 'drop', method: 'POST', path: '/fapi/v1/order', count: 1 });
+    await expect(h.ex.createOrder(BTC, 'market', 'buy', 0.002, undefined, { clientOrderId: 'dropped' })).rejects.toThrow();
+    expect((await h.admin.state()).orders).toHaveLength(0);
+  });
+
+  it('answers 5xx without handling, or after handling when `processed` (outcome unknown to the client)', async () => {
+    await ready();
+    await h.admin.faults([
+      { kind: 'error5xx', status: 503, method: 'POST', path: '/fapi/v1/order', count: 1 },
+      { kind: 'error5xx', status: 502, processed: true, method: 'POST', path: '/fapi/v1/order', after: 1, count: 1 },
+    ]);
+    await expect(h.ex.createOrder(BTC, 'market', 'buy', 0.002, undefined, { clientOrderId: 'e503' })).rejects.toThrow(/-1008|503/);
+    await expect(h.ex.createOrder(BTC, 'market', 'buy', 0.002, undefined, { clientOrderId: 'e502' })).rejects.toThrow(/502|Bad Gateway/);
+    const ids = (await h.admin.state()).orders.map((o) => o['clientOrderId']);
+    expect(ids).toEqual(['e502']);
+  });
+
+  it('adds latency to matching requests', async () => {
+    await ready();
+    await h.admin.faults({ kind: 'latency', ms: 300, path: '/fapi/v1/ticker/*', count: 1 });
+    const t0 = Date.now();
+    await h.ex.fetchTicker(BTC);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+  });
+
+  it('draws probabilistic faults from the seed: the same seed and requests give the same faults', async () => {
+    const pattern = async (seed: number): Promise<boolean[]> => {
+      await ready({ faults: { seed, rules: [{ kind: 'latency', ms: 1, path: '/fapi/v1/time', probability: 0.5 }] } });
+      for (let i = 0; i < 16; i++) await h.ex.fetchTime();
+      const log = await h.admin.call<LogEntry[]>('GET', 'requests');
+      await h.close();
+      return log.filter((r) => r.path === '/fapi/v1/time').map((r) => (r.faults ?? []).length > 0);
+    };
+    const a = await pattern(11);
+    const b = await pattern(11);
+    expect(b).toEqual(a);
+    expect(a.some(Boolean) && !a.every(Boolean)).toBe(true);
+    h = await harness(); // for afterEach
+  });
+
+  it('drops websocket connections after a number of messages (wsDisconnect)', async () => {
+    await ready();
+    await h.admin.faults({ kind: 'wsDisconnect', target: 'market', after: 2, count: 1 });
+    const ticks: number[] = [];
+    const watching = (async () => {
+      for (;;) ticks.push((await h.ex.watchTicker(BTC)).last ?? 0);
+    })().catch((e: unknown) => e);
+    await waitFor(async () => (await h.admin.state()).websockets.market === 1);
+    for (const p of ['60001', '60002', '60003', '60004']) await h.admin.setPrice('BTCUSDT', p);
+    expect(String(await watching)).toMatch(/closed|1006/);
+    expect(ticks).toEqual([60001, 60002]);
+  });
+});

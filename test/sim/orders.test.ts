@@ -1,0 +1,173 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BTC, type Harness, btcPosition, harness } from './harness.ts';
+
+/** ccxt's amount for a `closePosition` stop: none (ccxt then sends no quantity). */
+const CLOSE_ALL = undefined as unknown as number;
+
+/** ccxt's `fetchOrder(id, symbol, params)` with a client order id only. */
+const byClientId = (h: Harness, clientOrderId: string, trigger = false) =>
+  h.ex.fetchOrder(undefined as unknown as string, BTC, { clientOrderId, ...(trigger ? { trigger: true } : {}) });
+
+describe('orders through ccxt', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await harness();
+    await h.ex.loadMarkets();
+    await h.admin.setPrice('BTCUSDT', '60000');
+  });
+  afterEach(async () => h.close());
+
+  it('sets leverage and opens a position with a market order at the current price, taker fee', async () => {
+    const lev = await h.ex.setLeverage(10, BTC);
+    expect(lev).toMatchObject({ leverage: 10, symbol: 'BTCUSDT' });
+    const o = await h.ex.createOrder(BTC, 'market', 'buy', 0.003, undefined, { clientOrderId: 'p1-entry' });
+    expect(o).toMatchObject({ status: 'closed', filled: 0.003, average: 60000, clientOrderId: 'p1-entry' });
+    const [pos] = await h.ex.fetchPositions([BTC]);
+    expect(pos).toMatchObject({ symbol: BTC, side: 'long', contracts: 0.003, entryPrice: 60000 });
+    const s = await h.admin.state();
+    expect(s.fills).toHaveLength(1);
+    expect(s.fills[0]!.commission).toBeCloseTo(60000 * 0.003 * 0.0005, 10);
+  });
+
+  it('rejects leverage above the first bracket (-4028)', async () => {
+    const raw = h.ex as unknown as { fapiPrivatePostLeverage(p: Record<string, string>): Promise<unknown> };
+    await expect(raw.fapiPrivatePostLeverage({ symbol: 'BTCUSDT', leverage: '126' })).rejects.toThrow(/-4028/);
+  });
+
+  it('places a closePosition stop on the algo endpoint; touching it closes the whole position at the stop price', async () => {
+    await h.ex.createOrder(BTC, 'market', 'buy', 0.005, undefined, { clientOrderId: 'p2-entry' });
+    const stop = await h.ex.createOrder(BTC, 'market', 'sell', CLOSE_ALL, undefined, { stopLossPrice: 59000, closePosition: true, clientOrderId: 'p2-sl' });
+    expect(stop).toMatchObject({ status: 'open', triggerPrice: 59000, clientOrderId: 'p2-sl' });
+    await h.admin.setPrice('BTCUSDT', '58500'); // the walk down passes 59000: the stop fills there
+    expect(await btcPosition(h.admin)).toBe('0');
+    const fills = (await h.admin.state()).fills;
+    expect(fills.at(-1)).toMatchObject({ clientOrderId: 'p2-sl', side: 'SELL', price: '59000', qty: '0.005' });
+    expect(fills.at(-1)!.realizedPnl).toBeCloseTo(-5, 8);
+    const after = await byClientId(h, 'p2-sl', true);
+    expect(after.status).toBe('closed');
+  });
+
+  it('fills a stop jumped by a gap at the gap price, not at the stop', async () => {
+    await h.ex.createOrder(BTC, 'market', 'buy', 0.002);
+    await h.ex.createOrder(BTC, 'market', 'sell', CLOSE_ALL, undefined, { stopLossPrice: 59000, closePosition: true });
+    await h.admin.setPrice('BTCUSDT', '58000', true);
+    expect((await h.admin.state()).fills.at(-1)).toMatchObject({ price: '58000', qty: '0.002' });
+  });
+
+  it('finds orders by client order id: matching-engine orders and algo orders', async () => {
+    await h.ex.createOrder(BTC, 'market', 'buy', 0.004, undefined, { clientOrderId: 'p3-entry' });
+    await h.ex.createOrder(BTC, 'limit', 'sell', 0.002, 62000, { clientOrderId: 'p3-tp1', reduceOnly: true });
+    await h.ex.createOrder(BTC, 'market', 'sell', CLOSE_ALL, undefined, { stopLossPrice: 58000, closePosition: true, clientOrderId: 'p3-sl' });
+    expect(await byClientId(h, 'p3-entry')).toMatchObject({ status: 'closed', filled: 0.004, clientOrderId: 'p3-entry' });
+    expect(await byClientId(h, 'p3-tp1')).toMatchObject({ status: 'open', price: 62000, reduceOnly: true });
+    expect(await byClientId(h, 'p3-sl', true)).toMatchObject({ status: 'open', triggerPrice: 58000 });
+    const open = await h.ex.fetchOpenOrders(BTC);
+    expect(open.map((o) => o.clientOrderId)).toEqual(['p3-tp1']);
+    const openStops = await h.ex.fetchOpenOrders(BTC, undefined, undefined, { trigger: true });
+    expect(openStops.map((o) => o.clientOrderId)).toEqual(['p3-sl']);
+  });
+
+  it('rests a limit order and fills it at its own price when touched, maker fee', async () => {
+    await h.ex.createOrder(BTC, 'limit', 'buy', 0.002, 59500, { clientOrderId: 'p4-entry' });
+    await h.admin.setPrice('BTCUSDT', '59000');
+    const o = await byClientId(h, 'p4-entry');
+    expect(o).toMatchObject({ status: 'closed', average: 59500 });
+    const fill = (await h.admin.state()).fills[0]!;
+    expect(fill.maker).toBe(true);
+    expect(fill.commission).toBeCloseTo(59500 * 0.002 * 0.0002, 10);
+  });
+
+  it('rejects a reduce-only order that would flip the position (-2022), and one with no position', async () => {
+    await h.ex.createOrder(BTC, 'market', 'buy', 0.002);
+    await expect(h.ex.createOrder(BTC, 'market', 'sell', 0.003, undefined, { reduceOnly: true })).rejects.toThrow(/-2022/);
+    await expect(h.ex.createOrder(BTC, 'market', 'buy', 0.001, undefined, { reduceOnly: true })).rejects.toThrow(/-2022/);
+    expect(await btcPosition(h.admin)).toBe('0.002');
+  });
+
+  it('rejects a duplicate client order id among open orders (-4116), allows it again once the first is closed', async () => {
+    await h.ex.createOrder(BTC, 'limit', 'buy', 0.002, 58000, { clientOrderId: 'dup-1' });
+    await expect(h.ex.createOrder(BTC, 'limit', 'buy', 0.002, 57000, { clientOrderId: 'dup-1' })).rejects.toThrow(/-4116/);
+    await h.ex.cancelOrder(undefined as unknown as string, BTC, { clientOrderId: 'dup-1' });
+    const again = await h.ex.createOrder(BTC, 'limit', 'buy', 0.002, 57000, { clientOrderId: 'dup-1' });
+    expect(again.status).toBe('open');
+  });
+
+  it('rejects an entry below MIN_NOTIONAL (-4164) but accepts a reduce-only exit below it (SPEC R3, F17)', async () => {
+    // BTCUSDT: minQty 0.001, MIN_NOTIONAL 100; 0.001 × 60000 = 60 USDT
+    await expect(h.ex.createOrder(BTC, 'market', 'buy', 0.001)).rejects.toThrow(/-4164/);
+    await h.ex.createOrder(BTC, 'market', 'buy', 0.002, undefined, { clientOrderId: 'p5-entry' });
+    const exit = await h.ex.createOrder(BTC, 'market', 'sell', 0.001, undefined, { reduceOnly: true, clientOrderId: 'p5-tp1' });
+    expect(exit).toMatchObject({ status: 'closed', filled: 0.001 });
+    expect(await btcPosition(h.admin)).toBe('0.001');
+  });
+
+  it('counts resting reduce-only orders against the position (-4118, F6); closePosition stops do not count', async () => {
+    await h.ex.createOrder(BTC, 'market', 'buy', 0.003);
+    await h.ex.createOrder(BTC, 'market', 'sell', CLOSE_ALL, undefined, { stopLossPrice: 58000, closePosition: true });
+    await h.ex.createOrder(BTC, 'limit', 'sell', 0.002, 62000, { reduceOnly: true, clientOrderId: 'p6-tp1' });
+    await h.ex.createOrder(BTC, 'limit', 'sell', 0.001, 63000, { reduceOnly: true, clientOrderId: 'p6-tp2' });
+    await expect(h.ex.createOrder(BTC, 'market', 'sell', 0.001, undefined, { reduceOnly: true })).rejects.toThrow(/-4118/);
+    await h.ex.cancelOrder(undefined as unknown as string, BTC, { clientOrderId: 'p6-tp2' });
+    const manual = await h.ex.createOrder(BTC, 'market', 'sell', 0.001, undefined, { reduceOnly: true });
+    expect(manual.status).toBe('closed');
+  });
+
+  it('clamps a resting reduce-only order to the position at fill time, never flipping it (F19)', async () => {
+    await h.ex.createOrder(BTC, 'market', 'buy', 0.003);
+    await h.ex.createOrder(BTC, 'limit', 'sell', 0.003, 61000, { reduceOnly: true, clientOrderId: 'p7-tp' });
+    await h.ex.createOrder(BTC, 'market', 'sell', 0.002); // not reduce-only: the position shrinks to 0.001
+    await h.admin.setPrice('BTCUSDT', '61500');
+    expect(await btcPosition(h.admin)).toBe('0');
+    const tp = await byClientId(h, 'p7-tp');
+    expect(tp).toMatchObject({ status: 'expired', filled: 0.001 });
+  });
+
+  it('answers -4120 for STOP_MARKET on the classic order endpoint (F10): stops go to the algo endpoint', async () => {
+    await h.ex.createOrder(BTC, 'market', 'buy', 0.002);
+    const raw = h.ex as unknown as { fapiPrivatePostOrder(p: Record<string, string>): Promise<unknown> };
+    await expect(raw.fapiPrivatePostOrder({ symbol: 'BTCUSDT', side: 'SELL', type: 'STOP_MARKET', quantity: '0.002', stopPrice: '58000' })).rejects.toThrow(/-4120/);
+  });
+
+  it('rejects a stop that would trigger at once (-2021)', async () => {
+    await h.ex.createOrder(BTC, 'market', 'buy', 0.002);
+    await expect(h.ex.createOrder(BTC, 'market', 'sell', CLOSE_ALL, undefined, { stopLossPrice: 60500, closePosition: true })).rejects.toThrow(/-2021/);
+  });
+
+  it('expires closePosition stops when the position is closed (GTE_GTC)', async () => {
+    await h.ex.createOrder(BTC, 'market', 'buy', 0.002);
+    await h.ex.createOrder(BTC, 'market', 'sell', CLOSE_ALL, undefined, { stopLossPrice: 58000, closePosition: true, clientOrderId: 'p8-sl' });
+    await h.ex.createOrder(BTC, 'market', 'sell', 0.002, undefined, { reduceOnly: true });
+    expect(await byClientId(h, 'p8-sl', true)).toMatchObject({ status: 'expired' });
+  });
+
+  it('answers unknown orders with -2013 on fetch and -2011 on cancel', async () => {
+    await expect(byClientId(h, 'nope')).rejects.toThrow(/-2013/);
+    await expect(h.ex.cancelOrder('123', BTC)).rejects.toThrow(/-2011/);
+  });
+
+  it('rejects an order the margin cannot carry (-2019)', async () => {
+    // 10000 USDT at 20× carries 200000 USDT of notional; 4 BTC at 60000 is 240000
+    await expect(h.ex.createOrder(BTC, 'market', 'buy', 4)).rejects.toThrow(/-2019/);
+  });
+
+  it('applies PRICE_FILTER, precision and PERCENT_PRICE like Binance', async () => {
+    const raw = h.ex as unknown as { fapiPrivatePostOrder(p: Record<string, string>): Promise<unknown> };
+    const limit = (price: string, quantity = '0.002') => raw.fapiPrivatePostOrder({ symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity, price });
+    await expect(limit('59000.123')).rejects.toThrow(/-1111/);
+    await expect(limit('59000.05')).rejects.toThrow(/-4014/);
+    await expect(limit('59000.1', '0.0025')).rejects.toThrow(/-1111/);
+    await expect(limit('64000')).rejects.toThrow(/-4016/);
+    await expect(limit('56000')).rejects.toThrow(/-4024/);
+  });
+
+  it('books realised PnL and fees into the wallet', async () => {
+    await h.ex.createOrder(BTC, 'market', 'buy', 0.01);
+    await h.admin.setPrice('BTCUSDT', '61000');
+    await h.ex.createOrder(BTC, 'market', 'sell', 0.01, undefined, { reduceOnly: true });
+    const s = await h.admin.state();
+    const fees = 60000 * 0.01 * 0.0005 + 61000 * 0.01 * 0.0005;
+    expect(s.balance.wallet).toBeCloseTo(10000 + 10 - fees, 8);
+    const trades = await h.ex.fetchMyTrades(BTC);
+    expect(trades.map((t) => t.info['realizedPnl'])).toEqual(['0.00000000', '10.00000000']);
+  });
+});
