@@ -210,7 +210,11 @@ export function recover(store: Store, d: Driver, timeMs: number): void {
   }
   for (const o of store.ordersInDoubt()) {
     const p = store.getPosition(o.positionId);
-    if (o.kind === 'entry') store.markOrderStatus(o.clientOrderId, p === null ? 'canceled' : 'filled', p === null ? { error: { code: 'not_found', message: 'never reached the exchange' }, timeMs } : { timeMs });
+    if (o.kind === 'exit' || o.kind === 'close') {
+      // Its position is closed (open ones were handled above): all of it filled, or nothing more can.
+      const all = o.qtySteps !== null && o.bookedSteps >= o.qtySteps;
+      store.markOrderStatus(o.clientOrderId, all ? 'filled' : 'canceled', { timeMs });
+    } else if (o.kind === 'entry') store.markOrderStatus(o.clientOrderId, p === null ? 'canceled' : 'filled', p === null ? { error: { code: 'not_found', message: 'never reached the exchange' }, timeMs } : { timeMs });
     else if (o.kind === 'stop') {
       store.markOrderStatus(o.clientOrderId, 'open', { timeMs });
       if (o.replacesClientOrderId !== null) store.markOrderStatus(o.replacesClientOrderId, 'canceled', { timeMs });

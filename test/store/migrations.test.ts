@@ -1,0 +1,104 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/connection.ts';
+import { type Migration, MIGRATIONS, LATEST_VERSION, StoreError, openStore } from '../../src/store/index.ts';
+import { migrate, schemaVersion } from '../../src/store/migrations.ts';
+import { useTempDir } from './temp-dir.ts';
+import { newPosition } from './store-fixtures.ts';
+
+const tempDir = useTempDir();
+
+const tables = (db: Database.Database) =>
+  (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+
+describe('migrations', () => {
+  it('numbers the migrations 1, 2, … in order', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+    expect(LATEST_VERSION).toBe(MIGRATIONS.length);
+  });
+
+  it('creates every table on an empty file (and its directory) and records the version', () => {
+    const path = join(tempDir(), 'nested', 'dir', 'ladder.db');
+    openStore(path).close();
+    const db = new Database(path);
+    expect(schemaVersion(db)).toBe(LATEST_VERSION);
+    expect(tables(db)).toEqual(['events', 'exits', 'fills', 'order_log', 'orders', 'plans', 'positions', 'schema_migrations', 'stop_moves']);
+    expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
+    db.close();
+  });
+
+  it('reopening applies nothing twice and keeps the data', () => {
+    const path = join(tempDir(), 'ladder.db');
+    const p = newPosition();
+    const a = openStore(path);
+    a.savePosition(p);
+    a.close();
+    const b = openStore(path);
+    expect(b.getPosition(p.id)).toEqual(p);
+    b.close();
+    const db = new Database(path);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: LATEST_VERSION });
+    db.close();
+  });
+
+  it('refuses a database written by a newer Ladder, saying what to do', () => {
+    const path = join(tempDir(), 'ladder.db');
+    openStore(path).close();
+    const db = new Database(path);
+    db.pragma(`user_version = ${LATEST_VERSION + 1}`);
+    db.close();
+    expect(() => openStore(path)).toThrow(StoreError);
+    expect(() => openStore(path)).toThrow(`database schema version ${LATEST_VERSION + 1} is newer than this Ladder understands (${LATEST_VERSION}): upgrade Ladder, or use another --db file`);
+  });
+
+  it('applies each migration in a transaction: a failing one leaves the previous version intact', () => {
+    const db = new Database(join(tempDir(), 'm.db'));
+    const list: Migration[] = [
+      { version: 1, name: 'one', sql: 'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at_ms INTEGER); CREATE TABLE a (x INTEGER);' },
+      { version: 2, name: 'two', sql: 'CREATE TABLE b (x INTEGER); CREATE TABLE a (x INTEGER);' }, // fails: a exists
+    ];
+    expect(() => migrate(db, 0, list)).toThrow(/already exists/);
+    expect(schemaVersion(db)).toBe(1);
+    expect(tables(db)).toEqual(['a', 'schema_migrations']); // no half-made b
+    expect(migrate(db, 0, list.slice(0, 1))).toBe(1);
+    db.close();
+  });
+
+  it('refuses a migration list that is not numbered in order', () => {
+    const db = new Database(':memory:');
+    expect(() => migrate(db, 0, [{ version: 2, name: 'x', sql: '' }])).toThrow('migration 0 has version 2, expected 1');
+    db.close();
+  });
+
+  it('runs in WAL mode with synchronous FULL (NORMAL on request), foreign keys on and a busy timeout', () => {
+    const dir = tempDir();
+    const db = openDatabase(join(dir, 'ladder.db'), 0);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    db.prepare('CREATE TABLE t (x INTEGER)').run();
+    expect(existsSync(join(dir, 'ladder.db-wal'))).toBe(true);
+    db.close();
+    const normal = openDatabase(join(dir, 'n.db'), 0, { synchronous: 'normal', busyTimeoutMs: 250 });
+    expect(normal.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+    expect(normal.pragma('busy_timeout', { simple: true })).toBe(250);
+    normal.close();
+  });
+
+  it('waits the busy timeout for another writer before reporting the lock', () => {
+    const path = join(tempDir(), 'ladder.db');
+    const store = openStore(path, { busyTimeoutMs: 600 });
+    const other = new Database(path, { timeout: 50 });
+    other.prepare('BEGIN IMMEDIATE').run();
+    const t0 = Date.now();
+    expect(() => store.savePosition(newPosition())).toThrow(/database is locked/);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(500);
+    other.prepare('ROLLBACK').run();
+    other.close();
+    expect(store.savePosition(newPosition())).toBe(1);
+    store.close();
+  });
+});
