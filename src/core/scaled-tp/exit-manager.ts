@@ -326,7 +326,8 @@ function classify(p: Position, clientOrderId: string): number | 'stop' | 'signal
   const i = p.plan.levels.findIndex((l) => exitClientId(p.id, l.reason) === clientOrderId);
   if (i >= 0) return i;
   if (/^sl\d+$/.test(clientOrderId.slice(prefix.length))) return 'stop';
-  if (clientOrderId === closeClientId(p.id)) return p.closing?.reason === 'end' ? 'end' : 'signal';
+  // A market close sent because an exchange stop did not fire is still the stop's exit.
+  if (clientOrderId === closeClientId(p.id)) return p.closing?.reason ?? 'signal';
   return null;
 }
 

@@ -1,0 +1,201 @@
+import type { Exchange, Order, Trade as CcxtTrade } from 'ccxt';
+import { fromCcxtMarket } from '../../core/market/ccxt-market.ts';
+import { type MarketRules, formatPrice, formatQty, qtyToSteps } from '../../core/market/market-rules.ts';
+import { asSteps } from '../../core/units.ts';
+import { priceToTicks } from '../../core/market/market-rules.ts';
+import type { Balance, ClosedCandle, ExchangePort, OrderRequest, OrderState, OrderStatus, OrderType, PositionInfo, Trade } from '../port.ts';
+import { toExchangeError } from './errors.ts';
+
+/**
+ * The exchange port over a ccxt `binanceusdm` (REST; the bot polls). Every ccxt error leaves here
+ * as an ExchangeError (one closed set); every ccxt structure is turned into domain types with the
+ * symbol's market rules. Conditional orders (the protective stop) go to Binance's Algo Order
+ * endpoints: ccxt 4.5.84 routes `trigger: true` requests there.
+ */
+export class CcxtExchange implements ExchangePort {
+  readonly name: string;
+  private rules = new Map<string, MarketRules>();
+  private unified = new Map<string, string>();
+  /** orderId → clientOrderId, learnt from every order seen (trades carry only the order id). */
+  private clientIds = new Map<string, string>();
+
+  constructor(private readonly ex: Exchange) {
+    this.name = ex.id;
+  }
+
+  async markets(): Promise<ReadonlyMap<string, MarketRules>> {
+    const markets = await this.call(() => this.ex.loadMarkets(), false);
+    for (const m of Object.values(markets)) {
+      if (!m || !m.linear || !m.swap) continue;
+      const r = fromCcxtMarket(m);
+      if (!r.ok) continue;
+      this.rules.set(r.value.id, r.value);
+      this.unified.set(r.value.id, m.symbol);
+    }
+    return this.rules;
+  }
+
+  async setLeverage(symbol: string, leverage: number): Promise<void> {
+    await this.call(() => this.ex.setLeverage(leverage, this.sym(symbol)), true);
+  }
+
+  async balance(): Promise<Balance> {
+    const b = await this.call(() => this.ex.fetchBalance(), false);
+    const usdt = (b as unknown as Record<string, { total?: number; free?: number }>)['USDT'] ?? {};
+    return { total: Number(usdt.total ?? 0), free: Number(usdt.free ?? 0) };
+  }
+
+  async position(symbol: string): Promise<PositionInfo> {
+    const m = this.market(symbol);
+    const ps = await this.call(() => this.ex.fetchPositions([this.sym(symbol)]), false);
+    const p = ps.find((x) => x.symbol === this.sym(symbol) && Number(x.contracts ?? 0) !== 0);
+    if (!p) return { symbol, side: null, qtySteps: asSteps(0), entryPrice: 0 };
+    return { symbol, side: p.side === 'short' ? 'short' : 'long', qtySteps: qtyToSteps(String(Math.abs(Number(p.contracts))), m), entryPrice: Number(p.entryPrice ?? 0) };
+  }
+
+  async createOrder(r: OrderRequest): Promise<OrderState> {
+    const m = this.market(r.symbol);
+    const params: Record<string, unknown> = { clientOrderId: r.clientOrderId };
+    if (r.reduceOnly && !r.closePosition) params['reduceOnly'] = true;
+    let type: string = r.type;
+    let amount: number | undefined = r.amountSteps === undefined ? undefined : Number(formatQty(r.amountSteps, m));
+    let price: number | undefined = r.priceTicks === undefined ? undefined : Number(formatPrice(r.priceTicks, m));
+    if (r.type === 'limit') params['timeInForce'] = 'GTC';
+    if (r.type === 'stop_market') {
+      type = 'STOP_MARKET';
+      params['stopPrice'] = Number(formatPrice(r.stopPriceTicks!, m));
+      params['workingType'] = 'MARK_PRICE';
+      if (r.closePosition) {
+        params['closePosition'] = true;
+        amount = undefined;
+      }
+      price = undefined;
+    }
+    const o = await this.call(() => this.ex.createOrder(this.sym(r.symbol), type, r.side, amount as number, price, params), true);
+    return this.state(o, m, r.type === 'stop_market' ? 'stop_market' : undefined);
+  }
+
+  async fetchOrder(symbol: string, clientOrderId: string, kind: 'order' | 'stop'): Promise<OrderState | null> {
+    const m = this.market(symbol);
+    try {
+      const o = await this.call(() => this.ex.fetchOrder(undefined as unknown as string, this.sym(symbol), { clientOrderId, ...(kind === 'stop' ? { trigger: true } : {}) }), false);
+      return this.state(o, m, kind === 'stop' ? 'stop_market' : undefined);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'notFound') return null;
+      throw e;
+    }
+  }
+
+  async cancelOrder(symbol: string, clientOrderId: string, kind: 'order' | 'stop'): Promise<OrderState | null> {
+    const m = this.market(symbol);
+    try {
+      const o = await this.call(() => this.ex.cancelOrder(undefined as unknown as string, this.sym(symbol), { clientOrderId, ...(kind === 'stop' ? { trigger: true } : {}) }), true);
+      const s = this.state(o, m, kind === 'stop' ? 'stop_market' : undefined);
+      // Binance answers an algo cancel with a bare acknowledgement: the call succeeding is the news.
+      return s.status === 'open' ? { ...s, status: 'canceled' } : s;
+    } catch (e) {
+      if ((e as { code?: string }).code === 'notFound') return null;
+      throw e;
+    }
+  }
+
+  async openOrders(symbol: string): Promise<OrderState[]> {
+    const m = this.market(symbol);
+    const plain = await this.call(() => this.ex.fetchOpenOrders(this.sym(symbol)), false);
+    const stops = await this.call(() => this.ex.fetchOpenOrders(this.sym(symbol), undefined, undefined, { trigger: true }), false);
+    return [...plain.map((o) => this.state(o, m)), ...stops.map((o) => this.state(o, m, 'stop_market'))];
+  }
+
+  async trades(symbol: string, sinceMs: number): Promise<Trade[]> {
+    const m = this.market(symbol);
+    const ts: CcxtTrade[] = await this.call(() => this.ex.fetchMyTrades(this.sym(symbol), sinceMs), false);
+    const out: Trade[] = [];
+    for (const t of ts) {
+      const orderId = String(t.order ?? '');
+      let clientOrderId = this.clientIds.get(orderId);
+      if (clientOrderId === undefined && orderId) {
+        const o = await this.call(() => this.ex.fetchOrder(orderId, this.sym(symbol)), false);
+        clientOrderId = o.clientOrderId ?? '';
+        this.clientIds.set(orderId, clientOrderId);
+      }
+      out.push({
+        tradeId: String(t.id),
+        orderId,
+        clientOrderId: clientOrderId ?? '',
+        symbol,
+        side: t.side === 'sell' ? 'sell' : 'buy',
+        qtySteps: qtyToSteps(String(t.amount), m),
+        price: Number(t.price),
+        fee: Number(t.fee?.cost ?? 0),
+        timeMs: Number(t.timestamp ?? 0),
+      });
+    }
+    return out.sort((a, b) => a.timeMs - b.timeMs || Number(a.tradeId) - Number(b.tradeId));
+  }
+
+  async candles(symbol: string, timeframe: string, limit: number): Promise<ClosedCandle[]> {
+    const rows = await this.call(() => this.ex.fetchOHLCV(this.sym(symbol), timeframe, undefined, limit + 1), false);
+    // The last row is the candle still forming: only closed candles leave here.
+    return rows.slice(0, -1).map((r) => ({ symbol, openTimeMs: Number(r[0]), open: Number(r[1]), high: Number(r[2]), low: Number(r[3]), close: Number(r[4]), volume: Number(r[5]) }));
+  }
+
+  async price(symbol: string): Promise<number> {
+    const t = await this.call(() => this.ex.fetchTicker(this.sym(symbol)), false);
+    return Number(t.last ?? t.close);
+  }
+
+  async close(): Promise<void> {
+    const closable = this.ex as unknown as { close?: () => Promise<void> };
+    await closable.close?.();
+  }
+
+  private market(symbol: string): MarketRules {
+    const m = this.rules.get(symbol);
+    if (!m) throw new Error(`unknown symbol ${symbol}: call markets() first`);
+    return m;
+  }
+
+  private sym(symbol: string): string {
+    return this.unified.get(symbol) ?? symbol;
+  }
+
+  private state(o: Order, m: MarketRules, forcedType?: OrderType): OrderState {
+    const info = (o.info ?? {}) as Record<string, unknown>;
+    const clientOrderId = o.clientOrderId ?? '';
+    const orderId = String(o.id ?? '');
+    if (orderId && clientOrderId) this.clientIds.set(orderId, clientOrderId);
+    const actual = info['actualOrderId'];
+    if (typeof actual === 'string' && actual) this.clientIds.set(actual, clientOrderId);
+    const type: OrderType = forcedType ?? (o.type === 'limit' ? 'limit' : o.type === 'market' ? 'market' : 'stop_market');
+    const status: OrderStatus =
+      o.status === 'closed' ? 'filled' : o.status === 'canceled' ? 'canceled' : o.status === 'rejected' ? 'rejected' : o.status === 'expired' ? 'expired' : 'open';
+    const closePosition = info['closePosition'] === true || info['closePosition'] === 'true';
+    const stop = o.triggerPrice ?? (info['stopPrice'] !== undefined ? Number(info['stopPrice']) : undefined);
+    return {
+      clientOrderId,
+      orderId,
+      symbol: m.id,
+      side: o.side === 'sell' ? 'sell' : 'buy',
+      type,
+      status,
+      amountSteps: qtyToSteps(String(o.amount ?? 0), m),
+      filledSteps: qtyToSteps(String(o.filled ?? 0), m),
+      averagePrice: o.average ?? (o.filled ? (o.price ?? null) : null),
+      reduceOnly: o.reduceOnly === true || closePosition,
+      closePosition,
+      stopPriceTicks: stop ? priceToTicks(String(stop), m, 'down') : null,
+      timeMs: Number(o.timestamp ?? 0),
+    };
+  }
+
+  /** Runs one ccxt call and maps its failure (Retry-After read from the response headers). */
+  private async call<T>(fn: () => Promise<T>, stateChanging: boolean): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      const headers = (this.ex.last_response_headers ?? {}) as Record<string, string>;
+      throw toExchangeError(e, stateChanging, headers['retry-after'] ?? headers['Retry-After'] ?? null);
+    }
+  }
+}
+
