@@ -143,7 +143,7 @@ export function fillOrder(store: Store, d: Driver, p: Position, clientOrderId: s
     position = execute(store, d, next.position, next.commands, f.timeMs);
   }
   store.markOrderStatus(clientOrderId, 'filled', { exchangeOrderId: `x-${clientOrderId}-${order.attempt}`, exchangeFilledSteps: asSteps(qtySteps), timeMs });
-  return store.getPosition(p.id) ?? position;
+  return position;
 }
 
 /** Entry: intent, "send", the entry fill booked with the opened position, then the protective stop. */
