@@ -1,0 +1,303 @@
+import { entrySteps } from '../backtest/position-size.ts';
+import type { LadderConfig } from '../core/config/index.ts';
+import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
+import type { Command, DomainEvent, FillInput, StepResult } from '../core/model/commands.ts';
+import type { Position } from '../core/model/position.ts';
+import { applyFill, applyOrderEnd, onPrice, openPosition, requestClose } from '../core/scaled-tp/exit-manager.ts';
+import { planLadder } from '../core/scaled-tp/ladder-plan.ts';
+import type { ExitSettings } from '../core/scaled-tp/settings.ts';
+import { asSteps, type Side } from '../core/units.ts';
+import type { ExchangePort, Trade } from '../exchange/port.ts';
+import type { Store } from '../store/index.ts';
+import type { Signal, Strategy } from '../strategy/strategy.ts';
+import { LiveCandles } from './live-candles.ts';
+import type { Logger } from './logger.ts';
+import type { OrderRouter } from './order-router.ts';
+import { logDomainEvent } from './log-events.ts';
+
+export interface TraderDeps {
+  readonly ex: ExchangePort;
+  readonly store: Store;
+  readonly router: OrderRouter;
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly config: LadderConfig;
+  readonly settings: ExitSettings;
+  readonly market: MarketRules;
+  readonly strategy: Strategy;
+  readonly timeframe: string;
+  readonly timeframeMs: number;
+  /** Positions open across all symbols (max_open_positions). */
+  readonly openPositions: () => number;
+  /** Called with every domain event after it is stored (the dashboard's live feed). */
+  readonly onEvent?: (e: DomainEvent) => void;
+}
+
+/** Entry orders carry the position id; exits carry `<position id>-…` (R1.4). */
+export const entryClientId = (positionId: string): string => `${positionId}-entry`;
+/** Data-derived position id: the symbol and the signal's time (a restart derives the same id). */
+export const positionIdOf = (symbol: string, signalTimeMs: number): string => `${symbol}-${Math.floor(signalTimeMs / 1000).toString(36)}`;
+
+/**
+ * One symbol under the bot: closed candles → strategy → entry; the position's ladder driven by the
+ * core on every price; exchange fills read back and booked (R3.5); the core's commands turned into
+ * orders. Every state change is stored before the next order is sent.
+ */
+export class SymbolTrader {
+  readonly candles: LiveCandles;
+  position: Position | null = null;
+  /** Set when the position cannot be managed safely (margin alarm, inconsistent exchange). */
+  halted: string | null = null;
+
+  constructor(private readonly d: TraderDeps) {
+    this.candles = new LiveCandles(d.market.id, d.timeframeMs);
+  }
+
+  get symbol(): string {
+    return this.d.market.id;
+  }
+
+  /** Restores the stored position and warms the strategy up on recent closed candles. */
+  async init(history = 500): Promise<void> {
+    this.position = this.d.store.positionBySymbol(this.symbol);
+    this.candles.append(await this.d.ex.candles(this.symbol, this.d.timeframe, history));
+  }
+
+  /** One polling step: new closed candles (signals), then the open position's fills and price. */
+  async step(): Promise<void> {
+    const added = this.candles.append(await this.d.ex.candles(this.symbol, this.d.timeframe, 5));
+    for (const i of added) {
+      const sig = this.d.strategy.onCandle(this.candles.series(), i);
+      if (sig) await this.onSignal(sig);
+    }
+    if (this.position) await this.syncFills();
+    if (this.position && this.position.status === 'open') {
+      const price = await this.d.ex.price(this.symbol);
+      await this.apply(onPrice(this.position, price, this.d.now()));
+    }
+  }
+
+  /** An entry signal: ignore the side already held; close the other side first (SPEC "Data formats"). */
+  async onSignal(sig: Signal): Promise<void> {
+    this.d.log.info({ symbol: this.symbol, side: sig.side, reason: sig.reason, signalTime: new Date(sig.timeMs).toISOString() }, 'signal');
+    const p = this.position;
+    if (p && p.side === sig.side) return;
+    if (p) {
+      await this.apply(requestClose(p, 'signal', await this.d.ex.price(this.symbol), this.d.now()));
+      await this.syncFills();
+      if (this.position) {
+        this.d.log.warn({ symbol: this.symbol }, 'entry.skipped_previous_still_open');
+        return;
+      }
+    }
+    await this.enter(sig);
+  }
+
+  private async enter(sig: Signal): Promise<void> {
+    const { ex, market: m, config: c } = this.d;
+    if (this.halted) return;
+    if (this.d.openPositions() >= c.max_open_positions) {
+      this.d.log.info({ symbol: this.symbol }, 'entry.skipped_max_open_positions');
+      return;
+    }
+    const id = positionIdOf(this.symbol, sig.timeMs);
+    if (this.d.store.getPosition(id)) return; // this signal was already entered (restart)
+    const price = await ex.price(this.symbol);
+    const stopPct = sig.stopLossPct ?? this.d.settings.stopLossPct;
+    const balance = await ex.balance();
+    const steps = entrySteps(c.position_size, price, balance.total, stopPct, m);
+    if (steps < m.minQtySteps.market || stepsToQty(steps, m) * price < m.minNotional) {
+      this.d.log.warn({ symbol: this.symbol, steps, price }, 'entry.skipped_below_minimum');
+      return;
+    }
+    const side = sig.side === 'long' ? 'buy' : 'sell';
+    const sent = await this.d.router.send(
+      { clientOrderId: entryClientId(id), positionId: id, symbol: this.symbol, kind: 'entry', level: null, side, type: 'market', qtySteps: steps, priceTicks: null, price: null, stopTicks: null, stopPrice: null, reduceOnly: false, closePosition: false, replacesClientOrderId: null },
+      m,
+    );
+    if (!sent.ok) {
+      if (sent.error.code === 'insufficientMargin') this.alarm(`entry refused for lack of margin (${sent.error.message})`);
+      return;
+    }
+    await this.openFromEntry(id, sig.side, stopPct, sent.order.timeMs);
+  }
+
+  /**
+   * Builds the position from the entry order's fills read back from the exchange (R3.5), plans the
+   * ladder once (R3.4) and places the protective stop right away (F9). Also used by reconciliation.
+   */
+  async openFromEntry(id: string, side: Side, stopPct: number, sinceMs: number): Promise<void> {
+    const trades = (await this.d.ex.trades(this.symbol, sinceMs - 60_000)).filter((t) => t.clientOrderId === entryClientId(id));
+    const qty = trades.reduce((s, t) => s + t.qtySteps, 0);
+    if (qty === 0) {
+      this.d.log.warn({ symbol: this.symbol, clientOrderId: entryClientId(id) }, 'entry.no_fill');
+      return;
+    }
+    const avg = trades.reduce((s, t) => s + t.price * t.qtySteps, 0) / qty;
+    const plan = planLadder({ side, entryPrice: avg, quantitySteps: asSteps(qty), market: this.d.market, settings: this.d.settings, stopLossPct: stopPct });
+    if (!plan.ok) {
+      this.alarm(`cannot plan the exits: ${plan.error.message}`);
+      return;
+    }
+    const fee = trades.reduce((s, t) => s + t.fee, 0);
+    const r = openPosition({ id, symbol: this.symbol, timeMs: trades[0]!.timeMs, entryFee: fee, plan: plan.value });
+    const last = trades.at(-1)!;
+    const entryFill: FillInput = { clientOrderId: entryClientId(id), tradeId: last.tradeId, orderId: last.orderId, timeMs: last.timeMs, qtySteps: asSteps(qty), price: avg, fee };
+    this.d.store.bookFill(entryFill, r.position, { entry: true, events: r.events });
+    this.d.log.info({ symbol: this.symbol, positionId: id, side, price: avg, qty: stepsToQty(asSteps(qty), this.d.market), plan: summarizePlan(r.position) }, 'position.opened');
+    this.position = r.position;
+    for (const e of r.events) this.emit(e);
+    await this.execute(r.commands);
+  }
+
+  /** Saves a core transition, logs its events, then sends what it asks for. */
+  async apply(r: StepResult): Promise<void> {
+    if (r.position === this.position && r.commands.length === 0) return;
+    this.d.store.transaction(() => {
+      this.d.store.savePosition(r.position);
+      this.d.store.recordEvents(r.events);
+    });
+    this.position = r.position;
+    for (const e of r.events) this.emit(e);
+    await this.execute(r.commands);
+  }
+
+  /** Turns the core's commands into exchange orders (STYLE §6). */
+  async execute(commands: readonly Command[]): Promise<void> {
+    for (const c of commands) {
+      const p = this.position;
+      if (!p) return;
+      const exitSide = p.side === 'long' ? 'sell' : 'buy';
+      const m = this.d.market;
+      const base = { positionId: p.id, symbol: this.symbol, side: exitSide, priceTicks: null, price: null, stopTicks: null, stopPrice: null, replacesClientOrderId: null } as const;
+      switch (c.kind) {
+        case 'placeStop':
+        case 'moveStop': {
+          // Binance keeps one closePosition stop per direction (-4130), so a stop ladder move cannot
+          // place a second one before cancelling the first. Stops alternate: even sequence numbers
+          // are closePosition, odd ones reduce-only for the remaining quantity (F13), so the new stop
+          // always rests before the old one is cancelled (F8: never unprotected).
+          const closeAll = stopSeqOf(c.clientOrderId) % 2 === 0;
+          const r = await this.d.router.send(
+            {
+              ...base,
+              clientOrderId: c.clientOrderId,
+              kind: 'stop',
+              level: null,
+              type: 'stop_market',
+              qtySteps: closeAll ? null : p.remainingSteps,
+              stopTicks: c.kind === 'placeStop' ? c.stopTicks : c.toTicks,
+              stopPrice: c.stopPrice,
+              reduceOnly: !closeAll,
+              closePosition: closeAll,
+              replacesClientOrderId: c.kind === 'moveStop' ? c.replacesClientOrderId : null,
+            },
+            m,
+          );
+          if (!r.ok) {
+            // F24: a stop already crossed cannot be placed; close at once instead, reduce-only.
+            this.d.log.error({ symbol: this.symbol, clientOrderId: c.clientOrderId, stopPrice: c.stopPrice, code: r.error.code, msg: r.error.message }, 'stop.place_failed');
+            if (c.kind === 'moveStop') {
+              this.d.log.warn({ symbol: this.symbol, keep: c.replacesClientOrderId }, 'stop.kept_previous');
+              break;
+            }
+            await this.apply(requestClose(p, 'signal', await this.d.ex.price(this.symbol), this.d.now()));
+            break;
+          }
+          if (c.kind === 'moveStop') await this.d.router.cancel(this.symbol, c.replacesClientOrderId, 'stop');
+          break;
+        }
+        case 'placeExit': {
+          const r = await this.d.router.send(
+            { ...base, clientOrderId: c.clientOrderId, kind: 'exit', level: c.level, type: c.orderType, qtySteps: c.qtySteps, priceTicks: c.orderType === 'limit' ? c.limitTicks : null, price: c.orderType === 'limit' ? c.limitPrice : null, reduceOnly: true, closePosition: false },
+            m,
+          );
+          if (!r.ok) await this.orderFailed(c.clientOrderId, r.error.code, r.error.message);
+          else if (c.orderType === 'market') await this.syncFills();
+          break;
+        }
+        case 'closeRemainder': {
+          if (c.reason === 'stop') break; // the exchange's stop order closes it; its fill is read back
+          const r = await this.d.router.send({ ...base, clientOrderId: c.clientOrderId, kind: 'close', level: null, type: 'market', qtySteps: c.qtySteps, reduceOnly: true, closePosition: false }, m);
+          if (!r.ok) await this.orderFailed(c.clientOrderId, r.error.code, r.error.message);
+          else await this.syncFills();
+          break;
+        }
+        case 'cancelOrders':
+          for (const id of c.clientOrderIds) await this.d.router.cancel(this.symbol, id, /-sl\d+$/.test(id) ? 'stop' : 'order');
+          break;
+        default: {
+          const never: never = c;
+          throw new Error(`unhandled command ${JSON.stringify(never)}`);
+        }
+      }
+    }
+  }
+
+  /**
+   * Reads the account's executions back from the exchange and books every one of this position that
+   * is not booked yet (R3.5): market exits, resting limits, the exchange stop, fills made while the
+   * bot was down (R6.2). The same trade is never booked twice (trade id).
+   */
+  async syncFills(): Promise<void> {
+    const p = this.position;
+    if (!p) return;
+    // Knowing the current stop lets the adapter map a triggered stop's order to its client id.
+    await this.d.router.lookup(this.symbol, `${p.id}-sl${p.stopSeq}`, 'stop').catch(() => null);
+    const since = (this.d.store.latestFillTimeMs(this.symbol) ?? p.entryTimeMs) - 60_000;
+    const trades = await this.d.ex.trades(this.symbol, Math.max(since, p.entryTimeMs - 60_000));
+    for (const t of trades) await this.book(t);
+  }
+
+  private async book(t: Trade): Promise<void> {
+    const p = this.position;
+    if (!p || !t.clientOrderId.startsWith(`${p.id}-`) || t.clientOrderId === entryClientId(p.id)) return;
+    if (this.d.store.hasFill(this.symbol, t.tradeId)) return;
+    const fill: FillInput = { clientOrderId: t.clientOrderId, tradeId: t.tradeId, orderId: t.orderId, timeMs: t.timeMs, qtySteps: t.qtySteps, price: t.price, fee: t.fee };
+    const r = applyFill(p, fill);
+    if (!r.ok) {
+      this.alarm(`fill ${t.tradeId} of ${t.clientOrderId} does not fit the position: ${r.error.message}`);
+      return;
+    }
+    if (!this.d.store.bookFill(fill, r.value.position, { events: r.value.events })) return;
+    const order = this.d.store.getOrder(t.clientOrderId);
+    const done = order !== null && (order.qtySteps === null ? r.value.position.status === 'closed' : order.bookedSteps >= order.qtySteps);
+    if (order && done && order.status !== 'filled') this.d.store.markOrderStatus(t.clientOrderId, 'filled', { timeMs: this.d.now() });
+    this.position = r.value.position;
+    for (const e of r.value.events) this.emit(e);
+    await this.execute(r.value.commands);
+    if (this.position?.status === 'closed') this.position = null; // reset_tracking (R4.4)
+  }
+
+  private async orderFailed(clientOrderId: string, code: string, message: string): Promise<void> {
+    const p = this.position;
+    if (!p) return;
+    if (code === 'insufficientMargin') this.alarm(`${clientOrderId}: ${message}`);
+    if (code === 'reduceOnlyRejected') {
+      // F5: the exit may already have happened on the exchange: read the fills before anything else.
+      await this.syncFills();
+      if (!this.position) return;
+    }
+    const r = applyOrderEnd(this.position!, { clientOrderId, status: 'rejected', timeMs: this.d.now() });
+    if (r.ok) await this.apply(r.value);
+  }
+
+  /** R6.5: a clear alert and no retry storm; the position keeps its exchange stop. */
+  private alarm(why: string): void {
+    this.halted = why;
+    this.d.log.error({ symbol: this.symbol, why }, 'alert');
+  }
+
+  private emit(e: DomainEvent): void {
+    logDomainEvent(this.d.log, e, this.d.market);
+    this.d.onEvent?.(e);
+  }
+}
+
+/** The sequence number of a stop's client id (`…-sl3` → 3). */
+export const stopSeqOf = (clientOrderId: string): number => Number(/-sl(\d+)$/.exec(clientOrderId)?.[1] ?? 0);
+
+function summarizePlan(p: Position): string {
+  return p.plan.levels.map((l) => `${l.reason}@${l.targetPrice}×${l.qtySteps}${l.skipped ? `(${l.skipped})` : ''}`).join(' ');
+}
+

@@ -1,0 +1,77 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TradingBot } from '../../src/bot/trading-bot.ts';
+import { silentLogger } from '../../src/bot/logger.ts';
+import type { SymbolTrader } from '../../src/bot/symbol-trader.ts';
+import { type LadderConfig, parseConfigValue } from '../../src/core/config/index.ts';
+import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
+import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
+import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/sim/simulator.ts';
+import { type Store, openStore } from '../../src/store/index.ts';
+
+export interface Harness {
+  sim: Simulator;
+  ex: CcxtExchange;
+  store: Store;
+  bot: TradingBot;
+  dbPath: string;
+  slept: number[];
+  trader(symbol: string): SymbolTrader;
+  /** The simulator's true state (positions, open orders, every fill with its client id). */
+  state(): SimState;
+  close(): Promise<void>;
+}
+
+export interface SimState {
+  positions: { symbol: string; positionAmt: string }[];
+  openOrders: { clientOrderId: string; symbol: string; type: string; reduceOnly: boolean; origQty: string }[];
+  openAlgoOrders: { clientAlgoId: string; symbol: string; triggerPrice: string; closePosition: boolean }[];
+  fills: { clientOrderId: string; symbol: string; side: string; qty: string; price: string }[];
+}
+
+export function testConfig(over: Record<string, unknown> = {}): LadderConfig {
+  const r = parseConfigValue(
+    {
+      symbols: ['BTC/USDT:USDT'],
+      leverage: 5,
+      enable_scaled_take_profit: true,
+      position_size: { mode: 'base', value: 0.01 },
+      stop_loss_pct: 2,
+      ...over,
+    },
+    'test',
+  );
+  if (!r.ok) throw new Error(JSON.stringify(r.error));
+  return r.value;
+}
+
+/** Simulator (real HTTP through ccxt) + real SQLite file + the bot, wired for a test. */
+export async function startHarness(config: LadderConfig, simOpts: SimulatorOptions = {}, dbPath?: string): Promise<Harness> {
+  const sim = await startSimulator({ seed: 7, ...simOpts });
+  const ex = new CcxtExchange(ccxtForSimulator(sim.url, { apiKey: sim.apiKey, secret: sim.apiSecret }));
+  const path = dbPath ?? join(mkdtempSync(join(tmpdir(), 'ladder-bot-')), 'ladder.db');
+  const store = openStore(path);
+  const slept: number[] = [];
+  const bot = new TradingBot({ config, exchange: ex, store, log: silentLogger(), retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: async (ms) => void slept.push(ms) } });
+  return {
+    sim,
+    ex,
+    store,
+    bot,
+    dbPath: path,
+    slept,
+    trader: (symbol) => {
+      const t = bot.traders.find((x) => x.symbol === symbol);
+      if (!t) throw new Error(`no trader for ${symbol}`);
+      return t;
+    },
+    state: () => sim.admin.state() as unknown as SimState,
+    close: async () => {
+      bot.stop();
+      await ex.close();
+      store.close();
+      await sim.close();
+    },
+  };
+}
