@@ -47,13 +47,16 @@ export function testConfig(over: Record<string, unknown> = {}): LadderConfig {
 }
 
 /** Simulator (real HTTP through ccxt) + real SQLite file + the bot, wired for a test. */
-export async function startHarness(config: LadderConfig, simOpts: SimulatorOptions = {}, dbPath?: string): Promise<Harness> {
+export async function startHarness(config: LadderConfig, simOpts: SimulatorOptions = {}, dbPath?: string, realSleep = false): Promise<Harness> {
   const sim = await startSimulator({ seed: 7, ...simOpts });
   const ex = new CcxtExchange(ccxtForSimulator(sim.url, { apiKey: sim.apiKey, secret: sim.apiSecret }));
   const path = dbPath ?? join(mkdtempSync(join(tmpdir(), 'ladder-bot-')), 'ladder.db');
   const store = openStore(path);
   const slept: number[] = [];
-  const bot = new TradingBot({ config, exchange: ex, store, log: silentLogger(), retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: async (ms) => void slept.push(ms) } });
+  const bot = new TradingBot({ config, exchange: ex, store, log: silentLogger(), retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: async (ms) => {
+    slept.push(ms);
+    if (realSleep) await new Promise((r) => setTimeout(r, ms));
+  } } });
   return {
     sim,
     ex,
