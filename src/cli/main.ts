@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerBacktestCommand } from './commands/backtest.ts';
 import { registerCompareCommand } from './commands/compare.ts';
 import { registerConfigCommands } from './commands/config.ts';
+import { registerLiveCommand } from './commands/live.ts';
 import { registerDataCommands } from './commands/data.ts';
 import { registerSimCommand } from './commands/sim.ts';
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerConfigCommands(program);
   registerBacktestCommand(program);
   registerCompareCommand(program);
+  registerLiveCommand(program);
   registerSimCommand(program);
   registerDataCommands(program);
   return program;

@@ -1,5 +1,4 @@
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { BacktestRun, SymbolInput } from '../backtest/engine.ts';
 import { averageExitPrice, qtyOf, totalPnl } from '../core/scaled-tp/exit-manager.ts';
 import { formatScaled } from '../core/decimal.ts';
@@ -63,6 +62,7 @@ export function reportData(runs: readonly NamedRun[], symbols: readonly SymbolIn
 
 /** One self-contained HTML file (styles, chart library, code and data inline): opens offline. */
 export async function renderReportHtml(data: ReportData): Promise<string> {
+  const { build } = await import('esbuild');
   const bundle = await build({ entryPoints: [CLIENT_ENTRY], bundle: true, format: 'iife', minify: true, write: false, platform: 'browser', target: 'es2020', logLevel: 'silent' });
   const js = bundle.outputFiles[0]!.text.replace(/<\/script/gi, '<\\/script');
   const json = JSON.stringify(data).replace(/</g, '\\u003c');

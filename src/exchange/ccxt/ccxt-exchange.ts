@@ -145,8 +145,10 @@ export class CcxtExchange implements ExchangePort {
   }
 
   async close(): Promise<void> {
-    const closable = this.ex as unknown as { close?: () => Promise<void> };
+    const closable = this.ex as unknown as { close?: () => Promise<void>; httpAgent?: { destroy?: () => void } };
     await closable.close?.();
+    // Keep-alive sockets would hold the process open after the bot stops.
+    closable.httpAgent?.destroy?.();
   }
 
   private market(symbol: string): MarketRules {

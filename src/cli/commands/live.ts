@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { CliError } from '../cli-error.ts';
+import { readConfig } from '../read-config.ts';
+import { readCredentials } from '../secrets.ts';
+
+interface LiveOptions {
+  config: string;
+  db?: string;
+  exchangeUrl?: string;
+  confirmLive?: boolean;
+  pollMs: string;
+}
+
+export function registerLiveCommand(program: Command): void {
+  program
+    .command('live')
+    .description('Trade for real: reduce-only scaled exits, exchange stops, restart-safe state (needs API keys and --confirm-live)')
+    .option('--config <file>', 'config.json to use', 'config.json')
+    .option('--db <file>', 'SQLite store (default: store.path of the config)')
+    .option('--exchange-url <url>', 'a Binance-compatible server instead of Binance (e.g. the simulator: http://127.0.0.1:18080)')
+    .option('--confirm-live', 'required: you mean to place real orders with real money')
+    .option('--poll-ms <ms>', 'polling interval', '1000')
+    .action(async (o: LiveOptions) => {
+      const creds = readCredentials();
+      if (!creds) throw new CliError('live trading needs API keys: set LADDER_API_KEY and LADDER_API_SECRET in the environment or in .env (never in config.json)');
+      if (!o.confirmLive) throw new CliError('live trading places real orders: add --confirm-live to confirm (try `ladder paper` or the simulator first)');
+      const cfg = await readConfig(o.config);
+      if (!cfg.ok) throw new CliError(`${o.config}: invalid config`);
+      // Loaded on use: ccxt alone takes about a second to import, which other commands should not pay.
+      const [{ createLogger }, { connectExchange }, { runBot, untilSignal }] = await Promise.all([import('../../bot/logger.ts'), import('../../exchange/connect.ts'), import('../run-bot.ts')]);
+      const log = createLogger();
+      const exchange = connectExchange(cfg.value, creds, o.exchangeUrl);
+      log.info({ mode: 'live', exchange: o.exchangeUrl ?? cfg.value.exchange.id, testnet: cfg.value.exchange.testnet, symbols: cfg.value.symbols }, 'ladder.start');
+      await runBot({ config: cfg.value, configPath: o.config, exchange, dbPath: o.db ?? cfg.value.store.path, pollMs: Number(o.pollMs), log, until: untilSignal() });
+    });
+}

@@ -1,0 +1,49 @@
+import { dirname } from 'node:path';
+import type { Logger } from '../bot/logger.ts';
+import { TradingBot } from '../bot/trading-bot.ts';
+import type { LadderConfig } from '../core/config/index.ts';
+import type { DomainEvent } from '../core/model/commands.ts';
+import type { ExchangePort } from '../exchange/port.ts';
+import { openStore } from '../store/index.ts';
+
+export interface RunBotOptions {
+  readonly config: LadderConfig;
+  readonly configPath: string;
+  readonly exchange: ExchangePort;
+  readonly dbPath: string;
+  readonly pollMs: number;
+  readonly log: Logger;
+  readonly onEvent?: (e: DomainEvent) => void;
+  /** Resolves when the bot should stop (Ctrl-C, or the caller's own end). */
+  readonly until: Promise<void>;
+}
+
+/** Opens the store, starts the bot (reconciling first), runs it until asked to stop, closes cleanly. */
+export async function runBot(o: RunBotOptions): Promise<void> {
+  const store = openStore(o.dbPath);
+  const bot = new TradingBot({ config: o.config, exchange: o.exchange, store, log: o.log, baseDir: dirname(o.configPath), ...(o.onEvent ? { onEvent: o.onEvent } : {}) });
+  try {
+    await bot.start();
+    const running = bot.run(o.pollMs);
+    await Promise.race([o.until, running]);
+    bot.stop();
+    await running;
+  } finally {
+    await o.exchange.close().catch(() => undefined);
+    store.close();
+    o.log.info({ db: o.dbPath }, 'bot.stopped');
+  }
+}
+
+/** A promise that resolves on the first SIGINT or SIGTERM (and stays installed for one signal). */
+export function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}

@@ -1,0 +1,22 @@
+import { existsSync } from 'node:fs';
+import type { Credentials } from '../exchange/connect.ts';
+import { CliError } from './cli-error.ts';
+
+/**
+ * API keys come only from the environment (LADDER_API_KEY, LADDER_API_SECRET) or a `.env` file in the
+ * working directory, never from config.json, and are never printed or logged.
+ */
+export function readCredentials(envFile = '.env'): Credentials | null {
+  if (existsSync(envFile)) {
+    try {
+      process.loadEnvFile(envFile);
+    } catch (e) {
+      throw new CliError(`${envFile}: cannot read it (${(e as Error).message.split('\n')[0]})`);
+    }
+  }
+  const apiKey = process.env['LADDER_API_KEY'];
+  const secret = process.env['LADDER_API_SECRET'];
+  if (!apiKey && !secret) return null;
+  if (!apiKey || !secret) throw new CliError(`set both LADDER_API_KEY and LADDER_API_SECRET (only ${apiKey ? 'the key' : 'the secret'} is set)`);
+  return { apiKey, secret };
+}

@@ -1,0 +1,27 @@
+import ccxt, { type Exchange } from 'ccxt';
+import type { LadderConfig } from '../core/config/index.ts';
+import { ccxtForSimulator } from '../sim/ccxt-client.ts';
+import { CcxtExchange } from './ccxt/ccxt-exchange.ts';
+
+export interface Credentials {
+  readonly apiKey: string;
+  readonly secret: string;
+}
+
+/**
+ * The exchange of a config: Binance USDⓈ-M through ccxt (`exchange.testnet` → Binance's demo
+ * trading endpoints), or any Binance-compatible server at `exchangeUrl` (the simulator).
+ */
+export function connectExchange(config: LadderConfig, creds: Credentials | null, exchangeUrl?: string): CcxtExchange {
+  if (exchangeUrl) return new CcxtExchange(ccxtForSimulator(exchangeUrl, creds ? { apiKey: creds.apiKey, secret: creds.secret } : {}));
+  const Ctor = (ccxt.pro as unknown as Record<string, new (o: object) => Exchange>)[config.exchange.id];
+  if (!Ctor) throw new Error(`exchange.id: ${config.exchange.id} is not a ccxt exchange`);
+  const ex = new Ctor({
+    ...(creds ? { apiKey: creds.apiKey, secret: creds.secret } : {}),
+    enableRateLimit: true,
+    options: { fetchCurrencies: false, defaultType: 'swap', fetchMarkets: { types: ['linear'] } },
+  });
+  ex.has['fetchCurrencies'] = false;
+  if (config.exchange.testnet) (ex as unknown as { enableDemoTrading(on: boolean): void }).enableDemoTrading(true);
+  return new CcxtExchange(ex);
+}
