@@ -60,7 +60,8 @@ export const ACCOUNT_ROUTES: Route[] = [
   {
     method: 'GET', path: '/fapi/v1/symbolConfig', security: 'SIGNED', weight: 5,
     handler: (ctx, p) => {
-      const symbols = p['symbol'] !== undefined ? [ctx.engine.rulesOf(p['symbol']).symbol] : activeSymbols(ctx.engine);
+      const all = [...ctx.engine.rules.values()].filter((r) => r.status === 'TRADING').map((r) => r.symbol);
+      const symbols = p['symbol'] !== undefined ? [ctx.engine.rulesOf(p['symbol']).symbol] : all;
       return symbols.map((s) => {
         const lev = ctx.engine.account.leverage(s);
         return { symbol: s, marginType: ctx.engine.account.marginType(s), isAutoAddMargin: 'false', leverage: lev, maxNotionalValue: String(maxNotionalAt(s, lev)) };

@@ -41,7 +41,7 @@ export class SimAdmin {
   state(): Record<string, unknown> {
     const { engine, feed } = this.d;
     const prices: Record<string, string> = {};
-    for (const s of new Set([...feed.replayedSymbols, ...engine.account.positions.keys()])) prices[s] = priceText(feed.price(s), engine.rulesOf(s));
+    for (const s of feed.activeSymbols) prices[s] = priceText(feed.price(s), engine.rulesOf(s));
     return {
       timeMs: feed.nowMs,
       wallTimeMs: this.d.wallNowMs(),

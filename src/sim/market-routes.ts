@@ -34,11 +34,10 @@ const klinesWeight = (p: Params): number => {
   return limit < 100 ? 1 : limit < 500 ? 2 : limit <= 1000 ? 5 : 10;
 };
 
-/** Symbols a symbol-less ticker request lists: the ones with a tape (replayed or already used). */
+/** Symbols a symbol-less ticker request lists: the ones with a tape (replayed or already used); Binance lists all. */
 function symbolsOf(ctx: RestContext, p: Params): SymbolRules[] {
   if (p['symbol'] !== undefined) return [ctx.engine.rulesOf(p['symbol'])];
-  const names = new Set([...ctx.feed.replayedSymbols, ...ctx.engine.account.positions.keys()]);
-  return [...names].map((s) => ctx.engine.rulesOf(s));
+  return ctx.feed.activeSymbols.map((s) => ctx.engine.rulesOf(s));
 }
 
 const one = <T>(ctx: RestContext, p: Params, f: (r: SymbolRules) => T): T | T[] =>

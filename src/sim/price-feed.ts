@@ -90,6 +90,11 @@ export class PriceFeed {
     return this.speed;
   }
 
+  /** Symbols with a tape: replayed, or already used (random walk). */
+  get activeSymbols(): string[] {
+    return [...this.tapes.keys()];
+  }
+
   /** Symbols replayed from files. */
   get replayedSymbols(): string[] {
     return [...this.fileSymbols];

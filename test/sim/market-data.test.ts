@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BTC, BTC_1H, type Harness, harness } from './harness.ts';
+import path from 'node:path';
+import { BTC, BTC_1H, type Harness, REPO, harness } from './harness.ts';
 
 /** First rows of the real BTCUSDT-1h file, as Binance published them. */
 function fileRows(n: number): string[][] {
@@ -73,6 +74,19 @@ describe('market data through ccxt', () => {
     const mark = await h.ex.fetchMarkPrice(BTC);
     expect(ticker.last).toBe(61234.5);
     expect(mark.markPrice).toBe(61234.5);
+  });
+
+  it("replays the repository's own excerpt (three symbols in lockstep) with its market rules", async () => {
+    const shipped = (f: string): string => path.join(REPO, f);
+    h = await harness({
+      marketsFile: shipped('data/markets/binance-usdm-excerpt.json'),
+      dataFiles: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'].map((s) => shipped(`data/candles/${s}-1h.csv`)),
+    });
+    await h.ex.loadMarkets();
+    expect(Object.keys(h.ex.markets ?? {})).toHaveLength(10);
+    await h.admin.call('POST', 'step', { candles: 2 });
+    const last = await Promise.all(['BTC', 'ETH', 'SOL'].map(async (b) => (await h.ex.fetchOHLCV(`${b}/USDT:USDT`, '1h', undefined, 1))[0]![0]));
+    expect(new Set(last).size).toBe(1); // the same candle time on every symbol
   });
 
   it('gives the same random-walk prices for the same seed', async () => {
