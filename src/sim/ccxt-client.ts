@@ -36,21 +36,21 @@ export function ccxtForSimulator(url: string, opts: SimClientOptions = {}): SimE
     },
   });
   ex.has['fetchCurrencies'] = false;
-  const api = ex.urls['api'] as Record<string, unknown>;
-  for (const [k, v] of Object.entries(api)) {
-    if (typeof v === 'string') api[k] = v.replace(/^https?:\/\/[^/]+/, base);
-  }
-  const ws = api['ws'] as Record<string, unknown>;
-  for (const [k, v] of Object.entries(ws)) {
-    if (typeof v === 'string') ws[k] = v.replace(/^wss?:\/\/[^/]+/, wsBase);
-    else if (v && typeof v === 'object') {
-      for (const [k2, v2] of Object.entries(v as Record<string, unknown>)) {
-        if (typeof v2 === 'string') (v as Record<string, unknown>)[k2] = v2.replace(/^wss?:\/\/[^/]+/, wsBase);
-      }
-    }
-  }
-  ws['future'] = `${wsBase}/ws`;
+  // Every endpoint ccxt knows, live and sandbox/demo alike, goes to the simulator.
+  const urls = ex.urls as Record<string, unknown>;
+  for (const key of ['api', 'test', 'demo']) rewriteHosts(urls[key], base, wsBase);
+  (urls['api'] as { ws: Record<string, unknown> }).ws['future'] = `${wsBase}/ws`;
   // ccxt refuses plain ws:// without an http agent (it treats it as a proxy setup).
   ex.httpAgent = new Agent({ keepAlive: true });
   return ex;
+}
+
+/** Replaces the scheme and host of every URL string in a (nested) ccxt `urls` section, in place. */
+function rewriteHosts(section: unknown, base: string, wsBase: string): void {
+  if (!section || typeof section !== 'object') return;
+  const obj = section as Record<string, unknown>;
+  for (const [k, v] of Object.entries(obj)) {
+    if (typeof v === 'string') obj[k] = v.replace(/^https?:\/\/[^/]+/, base).replace(/^wss?:\/\/[^/]+/, wsBase);
+    else rewriteHosts(v, base, wsBase);
+  }
 }

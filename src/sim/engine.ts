@@ -1,6 +1,7 @@
 import type { Account } from './account.ts';
 import { simError } from './errors.ts';
 import { type SymbolRules, priceNum, qtyNum } from './markets.ts';
+import { addedMargin, checkReduceOnly } from './order-checks.ts';
 import type { NewAlgoInput, NewOrderInput } from './order-params.ts';
 import {
   type AlgoOrderType, type EngineOrderType, type SimAlgoOrder, type SimFill, type SimOrder, type TimeInForce,
@@ -117,7 +118,7 @@ export class Engine implements PriceWalker {
     const clientOrderId = i.clientOrderId ?? `sim-${this.nextOrderId}`;
     if (this.openOrders(i.symbol).some((o) => o.clientOrderId === clientOrderId)) throw simError('-4116');
     const mark = this.mark(i.symbol);
-    if (i.reduceOnly) this.checkReduceOnly(i.symbol, i.side, i.qtySteps);
+    if (i.reduceOnly) checkReduceOnly(this.openOrders(i.symbol), this.account.position(i.symbol).amtSteps, i.side, i.qtySteps);
     else this.checkMargin(r, i.side, i.qtySteps, i.type === 'LIMIT' ? i.priceTicks : mark);
     if (i.type === 'LIMIT' && i.timeInForce === 'GTX' && limitTouched(i, mark)) throw simError('-5022');
     return this.place({ ...i, origType: i.type, stopPriceTicks: 0, closePosition: false, clientOrderId });
@@ -306,24 +307,10 @@ export class Engine implements PriceWalker {
     this.emit({ kind: 'algo', algo: a, timeMs: a.updateTime });
   }
 
-  /**
-   * Binance's reduce-only rules: it must not increase or flip the position (-2022), and resting
-   * reduce-only orders on the same side count against the position (-4118, FAILURES F6).
-   */
-  private checkReduceOnly(symbol: string, side: 'BUY' | 'SELL', qtySteps: number): void {
-    const closable = reducible(side, this.account.position(symbol).amtSteps);
-    if (closable === 0 || qtySteps > closable) throw simError('-2022');
-    let resting = 0;
-    for (const o of this.openOrders(symbol)) if (o.reduceOnly && !o.closePosition && o.side === side) resting += o.qtySteps - o.executedSteps;
-    if (resting + qtySteps > closable) throw simError('-4118');
-  }
-
-  /** Initial margin of the exposure the order adds must fit the available balance (-2019). */
+  /** -2019 when the margin the order adds exceeds the available balance. */
   private checkMargin(r: SymbolRules, side: 'BUY' | 'SELL', qtySteps: number, priceTicks: number): void {
     const pos = this.account.position(r.symbol).amtSteps;
-    const added = Math.max(0, Math.abs(pos + sideSign(side) * qtySteps) - Math.abs(pos));
-    const required = (qtyNum(added, r) * priceNum(priceTicks, r)) / this.account.leverage(r.symbol);
-    if (required > this.availableBalance()) throw simError('-2019');
+    if (addedMargin(r, pos, side, qtySteps, priceTicks, this.account.leverage(r.symbol)) > this.availableBalance()) throw simError('-2019');
   }
 
   private emit(e: EngineEvent): void {
