@@ -104,7 +104,7 @@ describe('crash test: SIGKILL at random points of the order flow', () => {
     const s = sim.admin.state() as unknown as SimState;
     const ours = s.fills.filter((f) => f.clientOrderId.startsWith('BTCUSDT-'));
     expect(problems).toEqual([]);
-    expect(ours.length).toBeGreaterThan(KILLS / 2); // the bot really traded through the kills
+    expect(ours.length).toBeGreaterThan(10); // the bot really traded through the kills
   }, 900_000);
 });
 
