@@ -49,7 +49,11 @@ export function testConfig(over: Record<string, unknown> = {}): LadderConfig {
 /** Simulator (real HTTP through ccxt) + real SQLite file + the bot, wired for a test. */
 export async function startHarness(config: LadderConfig, simOpts: SimulatorOptions = {}, dbPath?: string, realSleep = false): Promise<Harness> {
   const sim = await startSimulator({ seed: 7, ...simOpts });
-  const ex = new CcxtExchange(ccxtForSimulator(sim.url, { apiKey: sim.apiKey, secret: sim.apiSecret }));
+  const client = ccxtForSimulator(sim.url, { apiKey: sim.apiKey, secret: sim.apiSecret });
+  // ccxt spaces requests by Binance's weights (50 ms a unit); tests run faster than that, and the
+  // simulator's own limits (429/418) stay in force for the tests that want them.
+  client.enableRateLimit = false;
+  const ex = new CcxtExchange(client);
   const path = dbPath ?? join(mkdtempSync(join(tmpdir(), 'ladder-bot-')), 'ladder.db');
   const store = openStore(path);
   const slept: number[] = [];
