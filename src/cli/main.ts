@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerBacktestCommand } from './commands/backtest.ts';
 import { registerCompareCommand } from './commands/compare.ts';
 import { registerConfigCommands } from './commands/config.ts';
+import { registerDemoCommand } from './commands/demo.ts';
 import { registerLiveCommand } from './commands/live.ts';
 import { registerDataCommands } from './commands/data.ts';
 import { registerSimCommand } from './commands/sim.ts';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerBacktestCommand(program);
   registerCompareCommand(program);
   registerLiveCommand(program);
+  registerDemoCommand(program);
   registerSimCommand(program);
   registerDataCommands(program);
   return program;
