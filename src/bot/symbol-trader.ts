@@ -217,7 +217,11 @@ export class SymbolTrader {
           break;
         }
         case 'closeRemainder': {
-          if (c.reason === 'stop') break; // the exchange's stop order closes it; its fill is read back
+          if (c.reason === 'stop') {
+            // The exchange's stop order closes it: read its fill back now rather than next round.
+            await this.syncFills();
+            break;
+          }
           const r = await this.d.router.send({ ...base, clientOrderId: c.clientOrderId, kind: 'close', level: null, type: 'market', qtySteps: c.qtySteps, reduceOnly: true, closePosition: false }, m);
           if (!r.ok) await this.orderFailed(c.clientOrderId, r.error.code, r.error.message);
           else await this.syncFills();

@@ -4,6 +4,7 @@ import { registerCompareCommand } from './commands/compare.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerLiveCommand } from './commands/live.ts';
+import { registerPaperCommand } from './commands/paper.ts';
 import { registerDataCommands } from './commands/data.ts';
 import { registerSimCommand } from './commands/sim.ts';
 
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerConfigCommands(program);
   registerBacktestCommand(program);
   registerCompareCommand(program);
+  registerPaperCommand(program);
   registerLiveCommand(program);
   registerDemoCommand(program);
   registerSimCommand(program);

@@ -63,3 +63,30 @@ describe('ladder live', () => {
     }
   }, 30_000);
 });
+
+describe('ladder paper', () => {
+  let sim: Simulator;
+  const dir = mkdtempSync(join(tmpdir(), 'ladder-paper-cli-'));
+  beforeAll(async () => {
+    sim = await startSimulator({ dataFiles: [join(ROOT, 'data/candles/ETHUSDT-1h.csv')], speed: 40, warmupCandles: 60 });
+  });
+  afterAll(async () => sim?.close());
+
+  it('trades on public market data without keys, keeps its paper account in a file beside the store, stops on Ctrl-C', async () => {
+    const db = join(dir, 'paper.db');
+    const cfg = join(dir, 'paper.config.json');
+    const { readFileSync, writeFileSync, existsSync } = await import('node:fs');
+    const c = JSON.parse(readFileSync(join(ROOT, 'examples/scaled.config.json'), 'utf8'));
+    writeFileSync(cfg, JSON.stringify({ ...c, $schema: undefined, symbols: ['ETH/USDT:USDT'] }));
+    const r = await run(['paper', '--config', cfg, '--exchange-url', sim.url, '--db', db, '--poll-ms', '50'], {}, 8000);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/"mode":"paper"/);
+    expect(existsSync(`${db}.paper.json`)).toBe(true);
+    const store = openStore(db);
+    try {
+      expect(store.tradeHistory({ includeOpen: true }).length).toBeGreaterThan(0);
+    } finally {
+      store.close();
+    }
+  }, 30_000);
+});

@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { CliError } from '../cli-error.ts';
+import { readConfig } from '../read-config.ts';
+
+interface PaperCliOptions {
+  config: string;
+  db?: string;
+  exchangeUrl?: string;
+  balance: string;
+  pollMs: string;
+}
+
+/**
+ * `ladder paper`: the bot on live public prices with simulated fills (the backtest's fee and slippage
+ * model). No keys. The paper account is kept beside the store (`<db>.paper.json`) so a restart resumes.
+ */
+export function registerPaperCommand(program: Command): void {
+  program
+    .command('paper')
+    .description('paper trading: live public prices, simulated fills, no keys')
+    .option('--config <file>', 'config.json to use', 'config.json')
+    .option('--db <file>', 'SQLite store (default: store.path of the config)')
+    .option('--exchange-url <url>', 'take market data from a Binance-compatible server (e.g. the simulator) instead of Binance')
+    .option('--balance <usdt>', 'starting paper balance (a new paper account only)', '10000')
+    .option('--poll-ms <ms>', 'polling interval', '1000')
+    .action(async (o: PaperCliOptions) => {
+      const cfg = await readConfig(o.config);
+      if (!cfg.ok) throw new CliError(`${o.config}: invalid config`);
+      const balance = Number(o.balance);
+      if (!(balance > 0)) throw new CliError(`--balance: must be a positive amount, got ${o.balance}`);
+      const [{ createLogger }, { connectExchange }, { PaperExchange }, { fillModelFromConfig }, { runBot, untilSignal }] = await Promise.all([
+        import('../../bot/logger.ts'),
+        import('../../exchange/connect.ts'),
+        import('../../exchange/paper/paper-exchange.ts'),
+        import('../../core/scaled-tp/from-config.ts'),
+        import('../run-bot.ts'),
+      ]);
+      const log = createLogger();
+      const dbPath = o.db ?? cfg.value.store.path;
+      const exchange = new PaperExchange({ source: connectExchange(cfg.value, null, o.exchangeUrl), fills: fillModelFromConfig(cfg.value), balance, statePath: `${dbPath}.paper.json`, now: Date.now });
+      log.info({ mode: 'paper', marketData: o.exchangeUrl ?? cfg.value.exchange.id, symbols: cfg.value.symbols, db: dbPath }, 'ladder.start');
+      await runBot({ config: cfg.value, configPath: o.config, exchange, dbPath, pollMs: Number(o.pollMs), log, until: untilSignal() });
+    });
+}
+
