@@ -170,6 +170,26 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX events_position ON events(position_id, id);
     `,
   },
+  {
+    version: 2,
+    name: 'candles',
+    sql: `
+      -- Closed candles the bot saw, per symbol and timeframe: the dashboard's charts, and the candles the
+      -- single-TP outcome of a closed trade is recomputed from (R8.5). A closed candle never changes, so a
+      -- second write of the same open time replaces it with the same values.
+      CREATE TABLE candles (
+        symbol TEXT NOT NULL,
+        timeframe_ms INTEGER NOT NULL CHECK (timeframe_ms > 0),
+        open_time_ms INTEGER NOT NULL,
+        open REAL NOT NULL,
+        high REAL NOT NULL,
+        low REAL NOT NULL,
+        close REAL NOT NULL,
+        volume REAL NOT NULL,
+        PRIMARY KEY (symbol, timeframe_ms, open_time_ms)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

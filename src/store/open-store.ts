@@ -1,4 +1,5 @@
 import type { DomainEvent, FillInput, Position, Result } from '../core/index.ts';
+import { candleRows } from './candles.ts';
 import { type EventQuery, eventRows } from './events.ts';
 import { fillRows } from './fills.ts';
 import { historyRows } from './history.ts';
@@ -6,12 +7,15 @@ import type { OrderStatus } from './order-status.ts';
 import { orderRows } from './orders.ts';
 import { positionRows } from './positions.ts';
 import type {
+  CandleQuery,
+  CandleSeriesInfo,
   HistoryQuery,
   IntentRefused,
   OrderIntent,
   OrderRecord,
   OrderUpdate,
   OrderUpdateRefused,
+  StoredCandle,
   StoredEvent,
   StoredFill,
   TradeRecord,
@@ -69,6 +73,13 @@ export interface Store {
   events(q?: EventQuery): StoredEvent[];
   tradeHistory(q?: HistoryQuery): TradeRecord[];
 
+  /** Stores closed candles (one transaction; a candle already stored is replaced). Returns how many. */
+  saveCandles(symbol: string, timeframeMs: number, candles: readonly StoredCandle[]): number;
+  /** Stored candles of a symbol and timeframe, oldest first (with `limit`: the latest of the window). */
+  candles(symbol: string, timeframeMs: number, q?: CandleQuery): StoredCandle[];
+  /** Which symbols and timeframes have stored candles, and their time span. */
+  candleSeries(): CandleSeriesInfo[];
+
   /** Runs fn in one IMMEDIATE transaction (nested calls become savepoints); a throw rolls it all back. */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -83,6 +94,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
   const fills = fillRows(db, now);
   const events = eventRows(db, now);
   const history = historyRows(db, positions);
+  const candles = candleRows(db);
   /** Every write takes the write lock up front (BEGIN IMMEDIATE): no lock upgrade can fail half-way. */
   const tx = <F extends (...a: never[]) => unknown>(fn: F): F => {
     const t = db.transaction(fn);
@@ -121,6 +133,9 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     recordEvents: tx(events.record),
     events: events.list,
     tradeHistory: history,
+    saveCandles: tx(candles.save),
+    candles: candles.list,
+    candleSeries: candles.series,
     transaction: <T>(fn: () => T): T => tx(fn)(),
     close: () => {
       if (db.open) db.close();

@@ -145,3 +145,30 @@ export interface HistoryQuery {
   /** Include positions still open (default: closed trades only). */
   readonly includeOpen?: boolean;
 }
+
+/** A closed candle as stored (times ms UTC; prices and volume as the exchange reported them). */
+export interface StoredCandle {
+  readonly openTimeMs: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+}
+
+/** The candles stored for one symbol and timeframe. */
+export interface CandleSeriesInfo {
+  readonly symbol: string;
+  readonly timeframeMs: number;
+  readonly count: number;
+  readonly firstOpenMs: number;
+  readonly lastOpenMs: number;
+}
+
+export interface CandleQuery {
+  /** Open time window, ms: fromMs ≤ open < toMs. */
+  readonly fromMs?: number;
+  readonly toMs?: number;
+  /** At most this many: the latest ones of the window (still returned oldest first). */
+  readonly limit?: number;
+}
