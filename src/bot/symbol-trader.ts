@@ -60,12 +60,16 @@ export class SymbolTrader {
   /** Restores the stored position and warms the strategy up on recent closed candles. */
   async init(history = 500): Promise<void> {
     this.position = this.d.store.positionBySymbol(this.symbol);
-    this.candles.append(await this.d.ex.candles(this.symbol, this.d.timeframe, history));
+    const warmup = await this.d.ex.candles(this.symbol, this.d.timeframe, history);
+    this.candles.append(warmup);
+    this.d.store.saveCandles(this.symbol, this.d.timeframeMs, warmup); // the dashboard's charts and single-TP replay
   }
 
   /** One polling step: new closed candles (signals), then the open position's fills and price. */
   async step(): Promise<void> {
-    const added = this.candles.append(await this.d.ex.candles(this.symbol, this.d.timeframe, 5));
+    const latest = await this.d.ex.candles(this.symbol, this.d.timeframe, 5);
+    const added = this.candles.append(latest);
+    if (added.length) this.d.store.saveCandles(this.symbol, this.d.timeframeMs, latest.slice(latest.length - added.length)); // the newest, in order
     for (const i of added) {
       const sig = this.d.strategy.onCandle(this.candles.series(), i);
       if (sig) await this.onSignal(sig);
