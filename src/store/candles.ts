@@ -21,12 +21,11 @@ export function candleRows(db: Database.Database) {
     `INSERT INTO candles (symbol, timeframe_ms, open_time_ms, open, high, low, close, volume) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (symbol, timeframe_ms, open_time_ms) DO UPDATE SET open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close, volume = excluded.volume`,
   );
-  // The latest `limit` of the window, newest first; reversed below.
-  const select = db.prepare(
-    `SELECT open_time_ms, open, high, low, close, volume FROM candles
-     WHERE symbol = @symbol AND timeframe_ms = @tf AND open_time_ms >= @fromMs AND open_time_ms < @toMs
-     ORDER BY open_time_ms DESC LIMIT @limit`,
-  );
+  const window = `SELECT open_time_ms, open, high, low, close, volume FROM candles
+     WHERE symbol = @symbol AND timeframe_ms = @tf AND open_time_ms >= @fromMs AND open_time_ms < @toMs`;
+  const oldest = db.prepare(`${window} ORDER BY open_time_ms LIMIT @limit`);
+  // The newest `limit` of the window, newest first; reversed below.
+  const newest = db.prepare(`${window} ORDER BY open_time_ms DESC LIMIT @limit`);
   const series = db.prepare(
     `SELECT symbol, timeframe_ms, COUNT(*) AS n, MIN(open_time_ms) AS first_ms, MAX(open_time_ms) AS last_ms FROM candles GROUP BY symbol, timeframe_ms ORDER BY symbol, timeframe_ms`,
   );
@@ -36,14 +35,15 @@ export function candleRows(db: Database.Database) {
       return candles.length;
     },
     list(symbol: string, timeframeMs: number, q: CandleQuery = {}): StoredCandle[] {
-      const rows = select.all({
+      const params = {
         symbol,
         tf: timeframeMs,
         fromMs: q.fromMs ?? Number.MIN_SAFE_INTEGER,
         toMs: q.toMs ?? Number.MAX_SAFE_INTEGER,
         limit: q.limit ?? -1,
-      }) as CandleRow[];
-      return rows.reverse().map(toCandle);
+      };
+      if (q.newest) return (newest.all(params) as CandleRow[]).reverse().map(toCandle);
+      return (oldest.all(params) as CandleRow[]).map(toCandle);
     },
     series(): CandleSeriesInfo[] {
       const rows = series.all() as { symbol: string; timeframe_ms: number; n: number; first_ms: number; last_ms: number }[];

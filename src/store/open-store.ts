@@ -75,7 +75,7 @@ export interface Store {
 
   /** Stores closed candles (one transaction; a candle already stored is replaced). Returns how many. */
   saveCandles(symbol: string, timeframeMs: number, candles: readonly StoredCandle[]): number;
-  /** Stored candles of a symbol and timeframe, oldest first (with `limit`: the latest of the window). */
+  /** Stored candles of a symbol and timeframe, oldest first (`limit`: the oldest of the window, or the newest with `newest`). */
   candles(symbol: string, timeframeMs: number, q?: CandleQuery): StoredCandle[];
   /** Which symbols and timeframes have stored candles, and their time span. */
   candleSeries(): CandleSeriesInfo[];

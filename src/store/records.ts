@@ -169,6 +169,7 @@ export interface CandleQuery {
   /** Open time window, ms: fromMs ≤ open < toMs. */
   readonly fromMs?: number;
   readonly toMs?: number;
-  /** At most this many: the latest ones of the window (still returned oldest first). */
+  /** At most this many: the oldest of the window, or with `newest` the newest (always returned oldest first). */
   readonly limit?: number;
+  readonly newest?: boolean;
 }

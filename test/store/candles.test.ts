@@ -18,10 +18,11 @@ describe('stored candles (migration 2)', () => {
     s.close();
   });
 
-  it('with a limit returns the latest candles of the window, still oldest first', () => {
+  it('with a limit returns the oldest candles of the window, or the newest with `newest`, always oldest first', () => {
     const s = openStore(join(tempDir(), 'ladder.db'));
     s.saveCandles('BTCUSDT', H, [0, 1, 2, 3, 4].map((i) => candle(i)));
-    expect(s.candles('BTCUSDT', H, { limit: 2 }).map((c) => c.openTimeMs)).toEqual([T0 + 3 * H, T0 + 4 * H]);
+    expect(s.candles('BTCUSDT', H, { fromMs: T0 + H, limit: 2 }).map((c) => c.openTimeMs)).toEqual([T0 + H, T0 + 2 * H]);
+    expect(s.candles('BTCUSDT', H, { limit: 2, newest: true }).map((c) => c.openTimeMs)).toEqual([T0 + 3 * H, T0 + 4 * H]);
     s.close();
   });
 
