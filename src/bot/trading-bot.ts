@@ -35,6 +35,8 @@ export class TradingBot {
   private readonly router: OrderRouter;
   private readonly now: () => number;
   private stopping = false;
+  /** An update arrived while a step was running: step again without sleeping. */
+  private pending = false;
   private wake: (() => void) | null = null;
 
   constructor(private readonly o: BotOptions) {
@@ -84,9 +86,33 @@ export class TradingBot {
   }
 
   async run(pollMs: number): Promise<void> {
+    // Order updates pushed by the exchange wake the loop at once (a stop that fired, a resting TP
+    // filled); polling stays the source of truth, so a dropped stream only costs latency.
+    const streams = new AbortController();
+    const watching = this.o.exchange.watchOrders?.(
+      (symbol, clientOrderId) => {
+        this.o.log.debug({ symbol, clientOrderId }, 'stream.order_update');
+        this.pending = true;
+        this.wake?.();
+      },
+      streams.signal,
+      (e) => this.o.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'stream.reconnecting'),
+    );
+    try {
+      await this.loop(pollMs);
+    } finally {
+      streams.abort();
+      await this.o.exchange.close().catch(() => undefined);
+      await watching?.catch(() => undefined);
+    }
+  }
+
+  private async loop(pollMs: number): Promise<void> {
     while (!this.stopping) {
+      this.pending = false;
       await this.step();
       if (this.stopping) break;
+      if (this.pending) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pollMs);
         this.wake = () => {
@@ -94,6 +120,7 @@ export class TradingBot {
           resolve();
         };
       });
+      this.wake = null;
     }
   }
 

@@ -99,5 +99,11 @@ export interface ExchangePort {
   candles(symbol: string, timeframe: string, limit: number): Promise<ClosedCandle[]>;
   /** Last (mark) price. */
   price(symbol: string): Promise<number>;
+  /**
+   * Optional push channel: calls `onUpdate` for every order update of the account (Binance's user
+   * data stream) until `signal` aborts, reconnecting by itself after a drop. Polling stays the source
+   * of truth; updates only make the bot look sooner.
+   */
+  watchOrders?(onUpdate: (symbol: string, clientOrderId: string) => void, signal: AbortSignal, onError?: (e: unknown) => void): Promise<void>;
   close(): Promise<void>;
 }

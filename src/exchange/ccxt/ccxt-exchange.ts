@@ -144,6 +144,28 @@ export class CcxtExchange implements ExchangePort {
     return Number(t.last ?? t.close);
   }
 
+  async watchOrders(onUpdate: (symbol: string, clientOrderId: string) => void, signal: AbortSignal, onError?: (e: unknown) => void): Promise<void> {
+    const pro = this.ex as unknown as { watchOrders?: () => Promise<Order[]> };
+    if (typeof pro.watchOrders !== 'function') return;
+    const byUnified = new Map([...this.unified].map(([id, u]) => [u, id]));
+    let backoffMs = 250;
+    while (!signal.aborted) {
+      try {
+        // One watch loop per stream: ccxt resolves it on the next message; after a drop the next call reconnects.
+        const orders = await pro.watchOrders.call(this.ex);
+        backoffMs = 250;
+        for (const o of orders) {
+          if (o.symbol && o.clientOrderId) onUpdate(byUnified.get(o.symbol) ?? o.symbol, o.clientOrderId);
+        }
+      } catch (e) {
+        if (signal.aborted) return;
+        onError?.(e);
+        await new Promise((r) => setTimeout(r, backoffMs));
+        backoffMs = Math.min(5000, backoffMs * 2);
+      }
+    }
+  }
+
   async close(): Promise<void> {
     const closable = this.ex as unknown as { close?: () => Promise<void>; httpAgent?: { destroy?: () => void } };
     await closable.close?.();
