@@ -27,22 +27,27 @@ export interface RouterDeps {
 export class OrderRouter {
   constructor(private readonly d: RouterDeps) {}
 
-  async send(intent: Omit<OrderIntent, 'createdAtMs'>, m: MarketRules): Promise<SendResult> {
+  /**
+   * `settleLater`: leave the order in doubt in the store even once the exchange answered, until the
+   * caller has booked what it did (an entry becomes a position): a kill in between is then resolved
+   * by reconciliation instead of leaving a filled entry nobody knows about.
+   */
+  async send(intent: Omit<OrderIntent, 'createdAtMs'>, m: MarketRules, opts: { settleLater?: boolean } = {}): Promise<SendResult> {
     const { store, log } = this.d;
     const req = toRequest(intent);
     const kind = intent.type === 'stop_market' ? 'stop' : 'order';
     const written = store.recordIntent({ ...intent, createdAtMs: this.d.now() });
     if (!written.ok) {
       // The same client id is still live here: find out what the exchange has before sending.
-      const found = await this.lookup(intent.symbol, intent.clientOrderId, kind);
-      if (found) return { ok: true, order: this.record(found) };
+      const found = await this.lookup(intent.symbol, intent.clientOrderId, kind, opts.settleLater);
+      if (found) return { ok: true, order: found };
     }
     for (let attempt = 1; attempt <= 3; attempt++) {
       store.markSent(intent.clientOrderId, this.d.now());
       log.info({ symbol: intent.symbol, clientOrderId: intent.clientOrderId, kind: intent.kind, level: intent.level, side: intent.side, type: intent.type, qty: intent.qtySteps === null ? null : intent.qtySteps, price: intent.price, stopPrice: intent.stopPrice, attempt, market: m.id }, 'order.sent');
       try {
         const order = await withRetry(() => this.d.ex.createOrder(req), this.d.retry);
-        return { ok: true, order: this.record(order) };
+        return { ok: true, order: opts.settleLater ? order : this.record(order) };
       } catch (e) {
         const err = asExchangeError(e);
         if (err.code !== 'unknownOutcome' && err.code !== 'duplicate') {
@@ -52,10 +57,10 @@ export class OrderRouter {
         }
         store.markOrderStatus(intent.clientOrderId, 'unknown', { error: { code: err.code, message: err.message }, timeMs: this.d.now() });
         log.warn({ symbol: intent.symbol, clientOrderId: intent.clientOrderId, code: err.code }, 'order.outcome_unknown');
-        const found = await this.lookup(intent.symbol, intent.clientOrderId, kind);
+        const found = await this.lookup(intent.symbol, intent.clientOrderId, kind, opts.settleLater);
         if (found) {
           log.info({ symbol: intent.symbol, clientOrderId: intent.clientOrderId, orderId: found.orderId, status: found.status }, 'order.found_by_client_id');
-          return { ok: true, order: this.record(found) };
+          return { ok: true, order: found };
         }
         // Not on the exchange: the request never arrived. Sending it again is safe.
       }
@@ -76,12 +81,18 @@ export class OrderRouter {
   }
 
   /** The exchange's view of one order (retrying transient failures), recorded in the store. */
-  async lookup(symbol: string, clientOrderId: string, kind: 'order' | 'stop'): Promise<OrderState | null> {
+  async lookup(symbol: string, clientOrderId: string, kind: 'order' | 'stop', dontRecord = false): Promise<OrderState | null> {
     const o = await withRetry(() => this.d.ex.fetchOrder(symbol, clientOrderId, kind), this.d.retry);
-    return o ? this.record(o) : null;
+    return o && !dontRecord ? this.record(o) : o;
+  }
+
+  /** Records what the exchange says of an order (after a `settleLater` send was booked). */
+  settle(o: OrderState): void {
+    this.record(o);
   }
 
   private record(o: OrderState): OrderState {
+    // (statuses only move forward; the store refuses anything else as a value)
     const existing: OrderRecord | null = this.d.store.getOrder(o.clientOrderId);
     if (existing) {
       const status = o.status === 'open' ? 'open' : o.status;

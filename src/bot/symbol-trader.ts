@@ -118,12 +118,14 @@ export class SymbolTrader {
     const sent = await this.d.router.send(
       { clientOrderId: entryClientId(id), positionId: id, symbol: this.symbol, kind: 'entry', level: null, side, type: 'market', qtySteps: steps, priceTicks: null, price: null, stopTicks: null, stopPrice: null, reduceOnly: false, closePosition: false, replacesClientOrderId: null },
       m,
+      { settleLater: true },
     );
     if (!sent.ok) {
       if (sent.error.code === 'insufficientMargin') this.alarm(`entry refused for lack of margin (${sent.error.message})`);
       return;
     }
     await this.openFromEntry(id, sig.side, stopPct, sent.order.timeMs);
+    this.d.router.settle(sent.order);
   }
 
   /**

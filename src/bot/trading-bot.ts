@@ -138,7 +138,8 @@ export class TradingBot {
   async reconcile(t: SymbolTrader): Promise<void> {
     const { store, log } = this.o;
     for (const o of store.ordersInDoubt().filter((x) => x.symbol === t.symbol)) {
-      const found = await this.router.lookup(t.symbol, o.clientOrderId, o.type === 'stop_market' ? 'stop' : 'order');
+      // An entry is settled in the store only once it is a position (see OrderRouter.send).
+      const found = await this.router.lookup(t.symbol, o.clientOrderId, o.type === 'stop_market' ? 'stop' : 'order', o.kind === 'entry');
       log.info({ symbol: t.symbol, clientOrderId: o.clientOrderId, found: found?.status ?? null }, 'reconcile.in_doubt');
       if (!found) {
         store.markOrderStatus(o.clientOrderId, 'canceled', { error: { code: 'not_found', message: 'never reached the exchange' } });
@@ -150,8 +151,11 @@ export class TradingBot {
         continue;
       }
       if (o.kind === 'entry' && !t.position && found.filledSteps > 0 && !store.getPosition(o.positionId)) {
+        // An entry filled while we were down (or just before a kill): it becomes the position, with its stop (F9).
+        log.warn({ symbol: t.symbol, clientOrderId: o.clientOrderId, filled: found.filledSteps }, 'reconcile.entry_filled_while_down');
         await t.openFromEntry(o.positionId, o.side === 'buy' ? 'long' : 'short', this.o.config.stop_loss_pct, found.timeMs || this.now());
       }
+      if (o.kind === 'entry') this.router.settle(found);
     }
     if (t.position) await t.syncFills();
     const p = t.position;

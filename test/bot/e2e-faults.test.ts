@@ -69,3 +69,38 @@ describe('bot ↔ simulator under faults', () => {
     expect(t.position!.tpLevelsHit).toEqual([1]);
   });
 });
+
+describe('bot ↔ simulator: restart after a crash between the entry fill and its booking (F9)', () => {
+  it('reconciliation turns the filled entry into a position and puts its stop on the exchange', async () => {
+    const { TradingBot } = await import('../../src/bot/trading-bot.ts');
+    const { silentLogger } = await import('../../src/bot/logger.ts');
+    const { OrderRouter } = await import('../../src/bot/order-router.ts');
+    const { openStore } = await import('../../src/store/index.ts');
+    h = await startHarness(testConfig());
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    const m = (await h.ex.markets()).get('BTCUSDT')!;
+    // What the bot does first on a signal: the entry intent is written, the order sent and filled…
+    const router = new OrderRouter({ ex: h.ex, store: h.store, log: silentLogger(), retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1, sleep: async () => {} }, now: Date.now });
+    const id = 'BTCUSDT-crash1';
+    const sent = await router.send(
+      { clientOrderId: `${id}-entry`, positionId: id, symbol: 'BTCUSDT', kind: 'entry', level: null, side: 'sell', type: 'market', qtySteps: 10 as never, priceTicks: null, price: null, stopTicks: null, stopPrice: null, reduceOnly: false, closePosition: false, replacesClientOrderId: null },
+      m,
+      { settleLater: true },
+    );
+    expect(sent.ok).toBe(true);
+    // …and the process dies before the position is booked: no position, no stop.
+    expect(h.state().openAlgoOrders).toEqual([]);
+    h.store.close();
+    const store = openStore(h.dbPath);
+    const bot = new TradingBot({ config: testConfig(), exchange: h.ex, store, log: silentLogger() });
+    await bot.start();
+    const t = bot.traders[0]!;
+    expect(t.position?.id).toBe(id);
+    expect(t.position?.side).toBe('short');
+    expect(h.state().openAlgoOrders.map((a) => [a.clientAlgoId, a.triggerPrice])).toEqual([[`${id}-sl0`, '61200']]);
+    expect(store.ordersInDoubt()).toEqual([]);
+    store.close();
+    h.store = openStore(h.dbPath); // for the harness' own close
+  });
+});
