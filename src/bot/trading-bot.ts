@@ -172,11 +172,16 @@ export class TradingBot {
         }
       }
     }
-    const mine = new Set(p ? [`${p.id}-`] : []);
+    // Our orders that protect or exit nothing any more: those of positions that no longer exist (F12),
+    // and a replaced stop of the open position left by a kill between "place new" and "cancel old" (F11).
+    const current = t.position;
     for (const o of await this.o.exchange.openOrders(t.symbol)) {
-      const ours = o.clientOrderId.startsWith(`${t.symbol}-`);
-      if (!ours || [...mine].some((prefix) => o.clientOrderId.startsWith(prefix)) || o.clientOrderId === (p ? entryClientId(p.id) : '')) continue;
-      log.warn({ symbol: t.symbol, clientOrderId: o.clientOrderId }, 'reconcile.orphan_cancelled');
+      if (!o.clientOrderId.startsWith(`${t.symbol}-`)) continue; // not ours: never touched
+      const ofPosition = current !== null && o.clientOrderId.startsWith(`${current.id}-`);
+      const staleStop = ofPosition && /-sl\d+$/.test(o.clientOrderId) && o.clientOrderId !== `${current.id}-sl${current.stopSeq}`;
+      if (ofPosition && !staleStop) continue;
+      if (current && o.clientOrderId === entryClientId(current.id)) continue;
+      log.warn({ symbol: t.symbol, clientOrderId: o.clientOrderId }, staleStop ? 'reconcile.stale_stop_cancelled' : 'reconcile.orphan_cancelled');
       await this.router.cancel(t.symbol, o.clientOrderId, o.type === 'stop_market' ? 'stop' : 'order');
     }
   }

@@ -123,6 +123,12 @@ function check(s: SimState, db: string, k: number): string[] {
   // 9. an open position always has a protective stop on the exchange.
   const open = s.positions.filter((p) => Number(p.positionAmt) !== 0);
   for (const p of open) if (!s.openAlgoOrders.some((a) => a.symbol === p.symbol)) out.push(`${at}: ${p.symbol} position ${p.positionAmt} without a stop`);
+  // F11/F12: at most one stop per symbol, and none once flat.
+  for (const symbol of new Set(s.openAlgoOrders.map((a) => a.symbol))) {
+    const stops = s.openAlgoOrders.filter((a) => a.symbol === symbol).length;
+    const holding = open.some((p) => p.symbol === symbol);
+    if (stops > (holding ? 1 : 0)) out.push(`${at}: ${symbol} has ${stops} resting stops while ${holding ? 'open' : 'flat'}`);
+  }
   // 10. no fill lost: every execution of our orders is booked; sizes are conserved exactly.
   const store = openStore(db);
   try {

@@ -104,3 +104,27 @@ describe('bot ↔ simulator: restart after a crash between the entry fill and it
     h.store = openStore(h.dbPath); // for the harness' own close
   });
 });
+
+describe('bot ↔ simulator: restart after a crash in the middle of a stop move (F11)', () => {
+  it('cancels the replaced stop the crash left behind: one stop per position', async () => {
+    const { TradingBot } = await import('../../src/bot/trading-bot.ts');
+    const { silentLogger } = await import('../../src/bot/logger.ts');
+    const { openStore } = await import('../../src/store/index.ts');
+    h = await startHarness(testConfig());
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    const t = h.trader('BTCUSDT');
+    await t.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' });
+    const id = t.position!.id;
+    // A second stop placed for a move whose old stop was never cancelled (the kill came in between):
+    await h.ex.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'stop_market', stopPriceTicks: 590000 as never, amountSteps: 10 as never, reduceOnly: true, clientOrderId: `${id}-sl7` });
+    expect(h.state().openAlgoOrders).toHaveLength(2);
+    h.store.close();
+    const store = openStore(h.dbPath);
+    const bot = new TradingBot({ config: testConfig(), exchange: h.ex, store, log: silentLogger() });
+    await bot.start();
+    expect(h.state().openAlgoOrders.map((a) => a.clientAlgoId)).toEqual([`${id}-sl0`]);
+    store.close();
+    h.store = openStore(h.dbPath);
+  });
+});
