@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerBacktestCommand } from './commands/backtest.ts';
 import { registerCompareCommand } from './commands/compare.ts';
 import { registerConfigCommands } from './commands/config.ts';
+import { registerDashboardCommand } from './commands/dashboard.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerLiveCommand } from './commands/live.ts';
 import { registerPaperCommand } from './commands/paper.ts';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerPaperCommand(program);
   registerLiveCommand(program);
   registerDemoCommand(program);
+  registerDashboardCommand(program);
   registerSimCommand(program);
   registerDataCommands(program);
   return program;

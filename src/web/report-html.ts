@@ -1,33 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import type { BacktestRun, SymbolInput } from '../backtest/engine.ts';
-import { averageExitPrice, qtyOf, totalPnl } from '../core/scaled-tp/exit-manager.ts';
 import { formatScaled } from '../core/decimal.ts';
-import type { Position } from '../core/model/position.ts';
 import type { ReportData } from './components/report-model.ts';
 import { BASE_CSS } from './components/styles.ts';
-import type { TradeView } from './components/view-model.ts';
+import { tradeView } from './trade-view.ts';
 
 const CLIENT_ENTRY = fileURLToPath(new URL('./client/report.ts', import.meta.url));
-
-/** A closed or open position as the page components draw it. */
-export function tradeView(p: Position): TradeView {
-  const avg = averageExitPrice(p);
-  return {
-    id: p.id,
-    symbol: p.symbol,
-    side: p.side,
-    entryTimeMs: p.entryTimeMs,
-    entryPrice: p.entryPrice,
-    originalQuantity: qtyOf(p.originalSteps, p.plan),
-    avgExitPrice: Number.isNaN(avg) ? null : avg,
-    pnl: totalPnl(p),
-    initialStop: p.plan.initialStopPrice,
-    targets: p.plan.levels.map((l) => ({ level: l.level, price: l.targetPrice, skipped: l.skipped !== null })),
-    exits: p.partialExits.map((e) => ({ timeMs: e.timeMs, price: e.price, quantity: qtyOf(e.qtySteps, p.plan), reason: e.reason, level: e.level, fee: e.fee, pnl: e.pnl })),
-    stopMoves: p.stopMoves.map((m) => ({ timeMs: m.timeMs, from: m.fromPrice, to: m.toPrice, reason: m.rule })),
-    ...(p.status === 'open' ? { open: true } : {}),
-  };
-}
 
 export interface NamedRun {
   readonly name: string;

@@ -1,15 +1,18 @@
 import { ColorType, type IChartApi, LineSeries, type UTCTimestamp, createChart } from 'lightweight-charts';
+import { localTimeOptions } from './trade-chart.ts';
 import type { EquityCurve } from './view-model.ts';
 
 const COLORS = ['#2962ff', '#ff6d00', '#00897b', '#8e24aa', '#6d4c41'];
 
 /** One or more equity curves on one chart (a run, or scaled vs single on the same entries). */
-export function createEquityChart(container: HTMLElement, curves: readonly EquityCurve[]): IChartApi {
+export function createEquityChart(container: HTMLElement, curves: readonly EquityCurve[], o: { readonly localTime?: boolean } = {}): IChartApi {
+  const local = o.localTime ? localTimeOptions() : null;
   const chart = createChart(container, {
     autoSize: true,
     layout: { background: { type: ColorType.Solid, color: '#ffffff' }, textColor: '#1f2933' },
     grid: { vertLines: { color: '#eef1f4' }, horzLines: { color: '#eef1f4' } },
-    timeScale: { timeVisible: true, secondsVisible: false },
+    timeScale: { timeVisible: true, secondsVisible: false, ...(local ? { tickMarkFormatter: local.tickMarkFormatter } : {}) },
+    ...(local ? { localization: local.localization } : {}),
   });
   curves.forEach((c, k) => {
     const s = chart.addSeries(LineSeries, { color: COLORS[k % COLORS.length]!, lineWidth: 2, title: c.name, priceLineVisible: false });

@@ -7,7 +7,7 @@ export function renderLevelTable(rows: readonly LevelRow[]): HTMLTableElement {
   const body = rows.map((r) =>
     el(
       'tr',
-      { 'data-level': r.reason },
+      { 'data-level': r.reason, 'data-eligible': String(r.eligible), 'data-hits': String(r.hits), 'data-hit-rate': String(r.hit_rate) },
       el('td', {}, r.reason.toUpperCase()),
       el('td', { class: 'num' }, String(r.eligible)),
       el('td', { class: 'num' }, String(r.hits)),

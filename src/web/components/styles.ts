@@ -15,3 +15,30 @@ details.trade table{margin:4px 0 4px 16px;width:calc(100% - 16px)}.moves{margin:
 .sym{font-weight:600}select{font:inherit;padding:4px}.footer{font-size:11px;color:#7b8794;text-align:center;padding:8px}
 @media (max-width:600px){main{padding:8px}.chart{height:300px}details.trade summary{gap:6px;font-size:12px}}
 `;
+
+/** The dashboard's own pieces: tabs, connection pill, position cards with the ladder progress bar. */
+export const DASHBOARD_CSS = `
+header.dash{display:flex;flex-wrap:wrap;align-items:center;gap:8px 16px}header.dash h1{flex:1 1 auto}
+.conn{font-size:12px;font-weight:600;padding:3px 10px;border-radius:12px;background:#52606d;color:#fff;white-space:nowrap}
+.conn.live{background:#00897b}.conn.reconnecting{background:#f0a202;color:#102a43}.conn.down{background:#c62828}
+.tz{font-size:11px;opacity:.8}
+nav.tabs{display:flex;gap:4px;padding:0 16px;background:#102a43;overflow-x:auto}
+nav.tabs button{font:inherit;color:#d9e2ec;background:none;border:0;border-bottom:3px solid transparent;padding:8px 12px;cursor:pointer}
+nav.tabs button[aria-selected=true]{color:#fff;border-bottom-color:#2bb0ed;font-weight:600}
+.positions{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,420px),1fr));gap:12px}
+article.position{background:#fff;border-radius:8px;padding:12px;box-shadow:0 1px 2px rgba(0,0,0,.08);min-width:0}
+article.position .head{display:flex;flex-wrap:wrap;align-items:center;gap:6px 10px;margin-bottom:8px}
+article.position .head .sym{font-size:16px}.muted{color:#7b8794;font-size:12px}
+.kv{display:grid;grid-template-columns:repeat(auto-fill,minmax(130px,1fr));gap:6px 12px;margin:8px 0}
+.kv div>span{display:block;font-size:11px;color:#52606d;text-transform:uppercase}.kv div b{font-variant-numeric:tabular-nums}
+.ladder{display:flex;gap:3px;margin:8px 0}.ladder .level{flex:1 1 0;min-width:0;border-radius:4px;background:#e4e7eb;padding:4px 6px;font-size:12px;position:relative;overflow:hidden}
+.ladder .level .bar{position:absolute;left:0;top:0;bottom:0;background:#b2dfdb;z-index:0}.ladder .level>*:not(.bar){position:relative;z-index:1}
+.ladder .level.hit{background:#26a69a;color:#fff}.ladder .level.next{outline:2px solid #2bb0ed}.ladder .level.skipped{background:#f5f7fa;color:#9aa5b1;text-decoration:line-through}
+.ladder .level .name{font-weight:700}.ladder .level .check{font-weight:700;margin-left:4px}.ladder .level .px{display:block;font-variant-numeric:tabular-nums;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.filters{display:flex;flex-wrap:wrap;gap:8px;align-items:end;margin-bottom:8px}.filters label{font-size:12px;color:#52606d;display:flex;flex-direction:column}
+.filters input,.filters select,.filters button{font:inherit;padding:4px}
+.scroll{overflow-x:auto}.two{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,320px),1fr));gap:12px}
+.level-pnl{font-size:12px;color:#52606d}.badge{font-size:11px;padding:1px 6px;border-radius:4px;background:#2bb0ed;color:#fff}
+.empty{color:#7b8794}table.levels th:not(:first-child),table.compare th:nth-child(n+4){text-align:right}
+@media (max-width:600px){nav.tabs{padding:0 4px}article.position{padding:8px}.kv{grid-template-columns:repeat(2,minmax(0,1fr))}}
+`;

@@ -2,6 +2,7 @@ import {
   CandlestickSeries,
   ColorType,
   type IChartApi,
+  type ISeriesApi,
   LineSeries,
   LineStyle,
   LineType,
@@ -18,21 +19,48 @@ const sec = (ms: number) => Math.floor(ms / 1000) as UTCTimestamp;
 export interface TradeChartOptions {
   readonly timeframeMs: number;
   readonly priceDecimals: number;
+  /** Axis and crosshair times in the viewer's time zone (the dashboard); UTC by default (the report). */
+  readonly localTime?: boolean;
+}
+
+/** A drawn trade chart: the report only removes it; the dashboard also moves its last candle live. */
+export interface TradeChart {
+  readonly api: IChartApi;
+  /** Adds a candle, or replaces the last one when it has the same open time (a forming candle). */
+  updateCandle(c: { readonly t: number; readonly o: number; readonly h: number; readonly l: number; readonly c: number }): void;
+  remove(): void;
+}
+
+/** lightweight-charts draws UTC; these show the viewer's local time instead. */
+export function localTimeOptions() {
+  const at = (t: Time) => new Date((t as number) * 1000);
+  const fmt = (o: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat(undefined, o);
+  const full = fmt({ year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  const day = fmt({ month: 'short', day: 'numeric' });
+  const month = fmt({ month: 'short', year: 'numeric' });
+  const year = fmt({ year: 'numeric' });
+  const clock = fmt({ hour: '2-digit', minute: '2-digit' });
+  return {
+    localization: { timeFormatter: (t: Time) => full.format(at(t)) },
+    // TickMarkType: 0 year, 1 month, 2 day of month, 3 time, 4 time with seconds.
+    tickMarkFormatter: (t: Time, type: number) => (type === 0 ? year : type === 1 ? month : type === 2 ? day : clock).format(at(t)),
+  };
 }
 
 /**
  * Candles with every entry and partial exit marked, the stop ladder drawn as steps (R8.5), and the
  * take-profit targets of open trades. Used by the backtest report and the dashboard.
  */
-export function createTradeChart(container: HTMLElement, candles: CandleColumns, trades: readonly TradeView[], o: TradeChartOptions): IChartApi {
+export function createTradeChart(container: HTMLElement, candles: CandleColumns, trades: readonly TradeView[], o: TradeChartOptions): TradeChart {
+  const local = o.localTime ? localTimeOptions() : null;
   const chart = createChart(container, {
     autoSize: true,
     layout: { background: { type: ColorType.Solid, color: '#ffffff' }, textColor: '#1f2933' },
     grid: { vertLines: { color: '#eef1f4' }, horzLines: { color: '#eef1f4' } },
-    timeScale: { timeVisible: true, secondsVisible: false },
-    localization: { priceFormatter: (p: number) => p.toFixed(o.priceDecimals) },
+    timeScale: { timeVisible: true, secondsVisible: false, ...(local ? { tickMarkFormatter: local.tickMarkFormatter } : {}) },
+    localization: { priceFormatter: (p: number) => p.toFixed(o.priceDecimals), ...(local ? local.localization : {}) },
   });
-  const series = chart.addSeries(CandlestickSeries, {
+  const series: ISeriesApi<'Candlestick'> = chart.addSeries(CandlestickSeries, {
     upColor: '#26a69a',
     downColor: '#ef5350',
     borderVisible: false,
@@ -82,13 +110,18 @@ export function createTradeChart(container: HTMLElement, candles: CandleColumns,
   }
   stop.setData(points as never);
 
-  // Open trades: their remaining targets as dashed price lines.
+  // Open trades: the entry and the remaining targets as price lines.
   for (const t of trades.filter((x) => x.open)) {
+    series.createPriceLine({ price: t.entryPrice, color: '#2962ff', lineStyle: LineStyle.Dotted, lineWidth: 1, axisLabelVisible: true, title: 'entry' });
     for (const target of t.targets) {
       if (target.skipped || t.exits.some((e) => e.level === target.level)) continue;
       series.createPriceLine({ price: target.price, color: '#00897b', lineStyle: LineStyle.Dashed, lineWidth: 1, axisLabelVisible: true, title: `TP${target.level}` });
     }
   }
   chart.timeScale().fitContent();
-  return chart;
+  return {
+    api: chart,
+    updateCandle: (c) => series.update({ time: sec(c.t), open: c.o, high: c.h, low: c.l, close: c.c }),
+    remove: () => chart.remove(),
+  };
 }

@@ -1,4 +1,4 @@
-import { el, fmtNum, fmtTimeUtc, pnlCell } from './format.ts';
+import { el, fmtDuration, fmtNum, fmtTimeUtc, pnlCell } from './format.ts';
 import type { TradeView } from './view-model.ts';
 
 export interface TradeTableOptions {
@@ -27,8 +27,10 @@ export function renderTradeTable(trades: readonly TradeView[], o: TradeTableOpti
       el('span', { class: 'num' }, `entry ${fmtNum(t.entryPrice, pd)}`),
       el('span', { class: 'num' }, `qty ${fmtNum(t.originalQuantity, qd)}`),
       el('span', { class: 'num' }, `avg exit ${fmtNum(t.avgExitPrice, pd)}`),
-      el('span', { class: 'num' }, `${t.exits.length} exits`),
+      el('span', { class: 'num' }, `${t.exits.length} ${t.exits.length === 1 ? 'exit' : 'exits'}`),
+      el('span', { class: 'num duration' }, t.open ? 'open' : fmtDuration((t.exits.at(-1)?.timeMs ?? t.entryTimeMs) - t.entryTimeMs)),
       el('span', { class: `num total ${t.pnl > 0 ? 'pos' : t.pnl < 0 ? 'neg' : ''}` }, `PnL ${fmtNum(t.pnl)}`),
+      el('span', { class: 'level-pnl' }, profitPerLevel(t)),
     );
     const head = el('tr', {}, ...['Time', 'Reason', 'Level', 'Price', 'Quantity', 'Fee', 'PnL'].map((h) => el('th', {}, h)));
     const rows = t.exits.map((e) =>
@@ -50,4 +52,11 @@ export function renderTradeTable(trades: readonly TradeView[], o: TradeTableOpti
     root.append(el('details', { class: 'trade' }, summary, el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows)), moves));
   }
   return root;
+}
+
+/** PnL per exit reason in ladder order, e.g. `TP1 +1.80 · TP2 +3.60 · STOP −0.20` (R8.4 "profit per level"). */
+export function profitPerLevel(t: TradeView): string {
+  const by = new Map<string, number>();
+  for (const e of t.exits) by.set(e.reason, (by.get(e.reason) ?? 0) + e.pnl);
+  return [...by.entries()].map(([r, pnl]) => `${r.toUpperCase()} ${pnl > 0 ? '+' : pnl < 0 ? '−' : ''}${fmtNum(Math.abs(pnl))}`).join(' · ');
 }

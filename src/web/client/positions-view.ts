@@ -1,0 +1,158 @@
+import type { CandlesResponse, PositionCardView, PositionsResponse, StreamMessages, SymbolInfo } from '../components/dashboard-model.ts';
+import { el } from '../components/format.ts';
+import { renderPositionCard } from '../components/position-card.ts';
+import { type TradeChart, createTradeChart } from '../components/trade-chart.ts';
+import { getJson } from './api.ts';
+import { fmtLocal } from './time.ts';
+
+interface Bar {
+  t: number;
+  o: number;
+  h: number;
+  l: number;
+  c: number;
+}
+
+/** A symbol's candles as the charts show them: the stored closed ones, then one forming from the live prices. */
+class SymbolCandles {
+  readonly closed: Bar[] = [];
+  forming: Bar | null = null;
+  constructor(readonly timeframeMs: number) {}
+
+  addClosed(b: Bar): void {
+    const last = this.closed.at(-1);
+    if (last && b.t < last.t) return;
+    if (last && b.t === last.t) this.closed[this.closed.length - 1] = b;
+    else this.closed.push(b);
+    if (this.forming && this.forming.t <= b.t) this.forming = null;
+  }
+
+  /** A live price: it belongs to the candle after the last closed one (whatever the clocks say). */
+  addPrice(price: number): Bar | null {
+    const last = this.closed.at(-1);
+    if (!last) return null;
+    const t = last.t + this.timeframeMs;
+    if (!this.forming || this.forming.t !== t) this.forming = { t, o: last.c, h: Math.max(last.c, price), l: Math.min(last.c, price), c: price };
+    else this.forming = { t, o: this.forming.o, h: Math.max(this.forming.h, price), l: Math.min(this.forming.l, price), c: price };
+    return this.forming;
+  }
+
+  columns() {
+    const all = this.forming ? [...this.closed, this.forming] : this.closed;
+    return { t: all.map((b) => b.t), o: all.map((b) => b.o), h: all.map((b) => b.h), l: all.map((b) => b.l), c: all.map((b) => b.c) };
+  }
+}
+
+interface CardState {
+  readonly article: HTMLElement;
+  body: HTMLElement;
+  readonly chartBox: HTMLElement;
+  chart: TradeChart | null;
+  /** Exits and stop moves drawn on the chart: a change redraws it. */
+  drawnKey: string;
+  view: PositionCardView;
+}
+
+const tradeKey = (p: PositionCardView) => `${p.trade.exits.length}/${p.trade.stopMoves.length}`;
+
+/** The Positions tab (R8.1–R8.3): a card per open position, its ladder, and a live candle chart. */
+export class PositionsView {
+  readonly root = el('section', { id: 'positions-tab', class: 'tab' });
+  private readonly list = el('div', { class: 'positions' });
+  private readonly empty = el('p', { class: 'empty' }, 'No open position.');
+  private readonly cards = new Map<string, CardState>();
+  private readonly candles = new Map<string, SymbolCandles | Promise<SymbolCandles | null>>();
+  private symbols = new Map<string, SymbolInfo>();
+
+  constructor() {
+    this.root.append(el('h2', {}, 'Open positions'), this.empty, this.list);
+  }
+
+  private fmt(symbol: string) {
+    const s = this.symbols.get(symbol);
+    return { priceDecimals: s?.priceDecimals ?? 2, qtyDecimals: s?.qtyDecimals ?? 3, fmtTime: fmtLocal };
+  }
+
+  update(r: PositionsResponse): void {
+    this.symbols = new Map(r.symbols.map((s) => [s.symbol, s]));
+    const seen = new Set<string>();
+    for (const p of r.positions) {
+      seen.add(p.id);
+      let c = this.cards.get(p.id);
+      const body = renderPositionCard(p, this.fmt(p.symbol));
+      if (!c) {
+        const chartBox = el('div', { class: 'chart small' });
+        const article = el('article', { class: 'position', 'data-position-id': p.id, 'data-symbol': p.symbol }, body, chartBox);
+        c = { article, body, chartBox, chart: null, drawnKey: '', view: p };
+        this.cards.set(p.id, c);
+        this.list.append(article);
+      } else {
+        c.body.replaceWith(body);
+        c.body = body;
+        c.view = p;
+      }
+      if (c.drawnKey !== tradeKey(p)) void this.drawChart(c);
+    }
+    for (const [id, c] of this.cards) {
+      if (seen.has(id)) continue;
+      c.chart?.remove();
+      c.article.remove();
+      this.cards.delete(id);
+    }
+    this.empty.hidden = this.cards.size > 0;
+  }
+
+  onCandle(m: StreamMessages['candle']): void {
+    const sc = this.candles.get(m.symbol);
+    if (!(sc instanceof SymbolCandles)) return;
+    const bar = { t: m.t, o: m.o, h: m.h, l: m.l, c: m.c };
+    sc.addClosed(bar);
+    for (const c of this.cards.values()) if (c.view.symbol === m.symbol) c.chart?.updateCandle(bar);
+  }
+
+  onPrices(m: StreamMessages['prices']): void {
+    for (const p of m.prices) {
+      const sc = this.candles.get(p.symbol);
+      if (!(sc instanceof SymbolCandles)) continue;
+      const bar = sc.addPrice(p.price);
+      if (!bar) continue;
+      for (const c of this.cards.values()) if (c.view.symbol === p.symbol) c.chart?.updateCandle(bar);
+    }
+  }
+
+  private async candlesOf(symbol: string): Promise<SymbolCandles | null> {
+    const known = this.candles.get(symbol);
+    if (known) return known;
+    const load = getJson<CandlesResponse>('/api/candles', { symbol, limit: 300 }).then((r) => {
+      if (r.timeframeMs === null) {
+        this.candles.delete(symbol);
+        return null;
+      }
+      const sc = new SymbolCandles(r.timeframeMs);
+      r.candles.t.forEach((t, i) => sc.addClosed({ t, o: r.candles.o[i]!, h: r.candles.h[i]!, l: r.candles.l[i]!, c: r.candles.c[i]! }));
+      this.candles.set(symbol, sc);
+      return sc;
+    });
+    this.candles.set(symbol, load);
+    return load;
+  }
+
+  private async drawChart(c: CardState): Promise<void> {
+    const key = tradeKey(c.view);
+    c.drawnKey = key;
+    const sc = await this.candlesOf(c.view.symbol).catch(() => null);
+    if (!this.cards.has(c.view.id) || c.drawnKey !== key) return;
+    if (!sc || sc.closed.length === 0) {
+      c.chartBox.replaceChildren(el('p', { class: 'empty' }, 'No stored candles for this symbol yet.'));
+      return;
+    }
+    c.chart?.remove();
+    c.chartBox.replaceChildren();
+    const cols = sc.columns();
+    c.chart = createTradeChart(c.chartBox, cols, [c.view.trade], { timeframeMs: sc.timeframeMs, priceDecimals: this.fmt(c.view.symbol).priceDecimals, localTime: true });
+    // The recent candles, the entry's among them, rather than the whole stored history.
+    const entryIndex = cols.t.findIndex((t) => t + sc.timeframeMs > c.view.entryTimeMs);
+    const from = Math.max(0, Math.min(cols.t.length - 60, entryIndex < 0 ? cols.t.length : entryIndex - 20));
+    c.chart.api.timeScale().setVisibleLogicalRange({ from, to: cols.t.length + 2 });
+  }
+}

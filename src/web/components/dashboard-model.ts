@@ -1,0 +1,140 @@
+import type { SummaryView } from './summary-cards.ts';
+import type { CandleColumns, EquityCurve, LevelRow, TradeView } from './view-model.ts';
+
+/**
+ * The dashboard's JSON API (src/web/server) as the page (src/web/client) reads it. Times are ms UTC
+ * (the page shows them in the viewer's time zone); prices and quantities are numbers, shown with the
+ * decimals of the symbol's tick and step.
+ */
+export interface SymbolInfo {
+  readonly symbol: string;
+  /** Exact texts from the plans of its positions; null when no position of it is stored yet. */
+  readonly tickSize: string | null;
+  readonly stepSize: string | null;
+  readonly priceDecimals: number;
+  readonly qtyDecimals: number;
+  /** Timeframe of its stored candles; null when none are stored. */
+  readonly timeframeMs: number | null;
+  readonly lastPrice: number | null;
+  readonly lastPriceTimeMs: number | null;
+  /** Where the last price came from: the bot's live feed, or the last stored candle's close. */
+  readonly priceSource: 'feed' | 'candle' | null;
+}
+
+export interface LevelCardView {
+  readonly level: number;
+  readonly reason: string;
+  readonly targetPrice: number;
+  readonly closePct: number;
+  readonly plannedQty: number;
+  readonly filledQty: number;
+  readonly status: string;
+  readonly skipped: string | null;
+  readonly hit: boolean;
+  readonly hitTimeMs: number | null;
+  readonly fillPrice: number | null;
+}
+
+/** One open position's card (R8.1–R8.3), from the core's `tpStatus` at the last known price. */
+export interface PositionCardView {
+  readonly id: string;
+  readonly symbol: string;
+  readonly side: 'long' | 'short';
+  readonly mode: 'scaled' | 'single';
+  /** From the config the dashboard runs with (the store does not keep it); null when unknown. */
+  readonly leverage: number | null;
+  readonly entryPrice: number;
+  readonly entryTimeMs: number;
+  readonly originalQty: number;
+  readonly remainingQty: number;
+  readonly levels: readonly LevelCardView[];
+  readonly stopPrice: number;
+  readonly previousStopPrice: number | null;
+  readonly nextTarget: { readonly level: number; readonly price: number; readonly distancePct: number | null } | null;
+  readonly markPrice: number | null;
+  readonly markTimeMs: number | null;
+  readonly unrealizedPnl: number | null;
+  readonly realizedPnl: number;
+  readonly avgExitPrice: number | null;
+  /** The position as the shared trade chart draws it (entry, exits, targets, stop ladder). */
+  readonly trade: TradeView;
+}
+
+export type FeedState = 'live' | 'down' | 'standalone';
+
+export interface FeedView {
+  /** `live`: the bot beside the dashboard reached the exchange recently; `down`: it has not; `standalone`: no bot in this process. */
+  readonly state: FeedState;
+  readonly lastOkMs: number | null;
+  readonly lastError: string | null;
+}
+
+export interface PositionsResponse {
+  readonly positions: readonly PositionCardView[];
+  readonly symbols: readonly SymbolInfo[];
+  readonly feed: FeedView;
+  /** Id of the newest stored event the snapshot includes. */
+  readonly lastEventId: number;
+  readonly serverTimeMs: number;
+}
+
+export interface HistoryResponse {
+  readonly trades: readonly TradeView[];
+  readonly symbols: readonly SymbolInfo[];
+}
+
+export interface RunView {
+  readonly summary: SummaryView;
+  readonly levels: readonly LevelRow[];
+  readonly expectancy: number;
+  readonly avg_r: number;
+}
+
+export interface ComparedTrade {
+  readonly id: string;
+  readonly symbol: string;
+  readonly side: 'long' | 'short';
+  readonly entryTimeMs: number;
+  readonly scaledPnl: number;
+  readonly singlePnl: number;
+  /** How the single take-profit closed: `tp`, `stop`, `signal`, or `end` (stored candles ran out). */
+  readonly singleReason: string;
+}
+
+export interface AnalyticsResponse {
+  readonly startingBalance: number;
+  /** The bot's closed trades (R8.5), through `analyzeRun`, the code `ladder compare` uses. */
+  readonly scaled: RunView;
+  /** Scaled vs single take-profit on the same entries: the closed trades with stored candles. */
+  readonly comparison: {
+    readonly entries: number;
+    /** Trades left out: no stored candle after their entry. */
+    readonly withoutCandles: readonly string[];
+    /** Single-TP outcomes still open when the stored candles ended, closed at the last close (`end`). */
+    readonly closedAtEnd: number;
+    readonly takeProfitPct: number;
+    readonly scaled: RunView;
+    readonly single: RunView;
+    readonly trades: readonly ComparedTrade[];
+  };
+  /** Realised equity (starting balance + PnL of every exit, in time order): scaled, then single. */
+  readonly equity: readonly EquityCurve[];
+}
+
+export interface CandlesResponse {
+  readonly symbol: string;
+  readonly timeframeMs: number | null;
+  readonly candles: CandleColumns;
+}
+
+/** Server-sent events on `/api/stream` (the `event:` name, then its JSON `data:`). */
+export interface StreamMessages {
+  readonly positions: PositionsResponse;
+  /** A stored domain event (a fill, a stop move, a plan, a close). */
+  readonly event: { readonly id: number; readonly type: string; readonly symbol: string; readonly positionId: string; readonly timeMs: number };
+  /** Prices from the bot's feed, throttled. */
+  readonly prices: { readonly prices: readonly { readonly symbol: string; readonly price: number; readonly timeMs: number }[] };
+  /** A closed candle the bot stored. */
+  readonly candle: { readonly symbol: string; readonly timeframeMs: number; readonly t: number; readonly o: number; readonly h: number; readonly l: number; readonly c: number };
+  readonly feed: FeedView;
+}

@@ -1,0 +1,82 @@
+import { type Position, type RunAnalytics, analyzeRun, totalPnl } from '../../core/index.ts';
+import type { HistoryQuery, Store } from '../../store/index.ts';
+import type { AnalyticsResponse, ComparedTrade, RunView } from '../components/dashboard-model.ts';
+import type { EquityCurve } from '../components/view-model.ts';
+import type { MarketBook } from './market-book.ts';
+import { type SingleTpOptions, singleTpOutcome } from './single-tp.ts';
+
+export interface AnalyticsOptions {
+  readonly startingBalance: number;
+  readonly single: SingleTpOptions;
+}
+
+/** Candles read per query while a single-TP replay walks forward. */
+const BATCH = 500;
+
+/**
+ * Realised equity: the starting balance, then + each exit's PnL at its time (exits of all trades in time
+ * order). The first point is the first entry, at the starting balance.
+ */
+export function realisedEquity(name: string, trades: readonly Position[], startingBalance: number): EquityCurve {
+  const exits = trades.flatMap((t) => t.partialExits.map((e) => ({ t: e.timeMs, pnl: e.pnl }))).sort((a, b) => a.t - b.t);
+  const first = Math.min(...trades.map((t) => t.entryTimeMs));
+  const t: number[] = Number.isFinite(first) ? [first] : [];
+  const v: number[] = Number.isFinite(first) ? [startingBalance] : [];
+  let e = startingBalance;
+  for (const x of exits) {
+    e += x.pnl;
+    t.push(x.t);
+    v.push(e);
+  }
+  return { name, t, v };
+}
+
+const runView = (a: RunAnalytics): RunView => ({ summary: a.summary, levels: a.levels, expectancy: a.expectancy, avg_r: a.avg_r });
+
+/**
+ * The Analytics tab (R8.5) over the store's closed trades: per level hits, hit rate and average PnL,
+ * win rate, profit factor, max drawdown — `analyzeRun`, the code `ladder compare` reports with — and the
+ * same entries replayed with the single take-profit on the stored candles.
+ */
+export function analyticsView(store: Store, book: MarketBook, q: HistoryQuery, o: AnalyticsOptions): AnalyticsResponse {
+  const closed = store
+    .tradeHistory({ ...q, includeOpen: false })
+    .map((r) => store.getPosition(r.positionId))
+    .filter((p): p is Position => p !== null);
+  const scaledCurve = realisedEquity('scaled (this bot)', closed, o.startingBalance);
+  const scaled = analyzeRun(closed, o.startingBalance, scaledCurve.v);
+
+  const same: Position[] = [];
+  const singles: Position[] = [];
+  const withoutCandles: string[] = [];
+  const trades: ComparedTrade[] = [];
+  let closedAtEnd = 0;
+  for (const t of closed) {
+    const tf = book.timeframeOf(t.symbol);
+    const r = tf === null ? null : singleTpOutcome(t, tf, (after) => store.candles(t.symbol, tf, { fromMs: after + 1, limit: BATCH }), o.single);
+    if (r === null || !r.ok) {
+      withoutCandles.push(t.id);
+      continue;
+    }
+    same.push(t);
+    singles.push(r.position);
+    if (r.closedAtEnd) closedAtEnd++;
+    trades.push({ id: t.id, symbol: t.symbol, side: t.side, entryTimeMs: t.entryTimeMs, scaledPnl: totalPnl(t), singlePnl: totalPnl(r.position), singleReason: r.position.partialExits.at(-1)?.reason ?? 'end' });
+  }
+  const sameCurve = realisedEquity('scaled', same, o.startingBalance);
+  const singleCurve = realisedEquity(`single TP ${o.single.settings.takeProfitPct} %`, singles, o.startingBalance);
+  return {
+    startingBalance: o.startingBalance,
+    scaled: runView(scaled),
+    comparison: {
+      entries: same.length,
+      withoutCandles,
+      closedAtEnd,
+      takeProfitPct: o.single.settings.takeProfitPct,
+      scaled: runView(analyzeRun(same, o.startingBalance, sameCurve.v)),
+      single: runView(analyzeRun(singles, o.startingBalance, singleCurve.v)),
+      trades: trades.reverse(),
+    },
+    equity: [sameCurve, singleCurve],
+  };
+}

@@ -1,0 +1,65 @@
+import { type Position, qtyOf, tpStatus } from '../../core/index.ts';
+import type { HistoryQuery, Store } from '../../store/index.ts';
+import type { CandlesResponse, HistoryResponse, PositionCardView } from '../components/dashboard-model.ts';
+import { tradeView } from '../trade-view.ts';
+import type { LastPrice, MarketBook } from './market-book.ts';
+
+/** A position's card: the core's `tpStatus` at the last known price, sizes in base units (R8.1–R8.3). */
+export function positionCard(p: Position, last: LastPrice | null, leverage: number | null): PositionCardView {
+  const s = tpStatus(p, last?.price);
+  return {
+    id: p.id,
+    symbol: p.symbol,
+    side: p.side,
+    mode: p.plan.mode,
+    leverage,
+    entryPrice: p.entryPrice,
+    entryTimeMs: p.entryTimeMs,
+    originalQty: qtyOf(p.originalSteps, p.plan),
+    remainingQty: qtyOf(p.remainingSteps, p.plan),
+    levels: s.levels.map((l) => ({
+      level: l.level,
+      reason: l.reason,
+      targetPrice: l.targetPrice,
+      closePct: l.closePct,
+      plannedQty: qtyOf(l.plannedSteps, p.plan),
+      filledQty: qtyOf(l.filledSteps, p.plan),
+      status: l.status,
+      skipped: l.skipped,
+      hit: l.hit,
+      hitTimeMs: l.hitTimeMs,
+      fillPrice: l.fillPrice,
+    })),
+    stopPrice: s.stopPrice,
+    previousStopPrice: s.previousStopPrice,
+    nextTarget: s.nextTarget,
+    markPrice: last?.price ?? null,
+    markTimeMs: last?.timeMs ?? null,
+    unrealizedPnl: s.unrealizedPnl,
+    realizedPnl: s.realizedPnl,
+    avgExitPrice: s.avgExitPrice,
+    trade: tradeView(p),
+  };
+}
+
+/** Trades grouped by entry (R4.5, R8.4), newest entry first, open ones included. */
+export function historyView(store: Store, book: MarketBook, q: HistoryQuery): HistoryResponse {
+  const trades = store
+    .tradeHistory({ ...q, includeOpen: true })
+    .map((r) => store.getPosition(r.positionId))
+    .filter((p): p is Position => p !== null)
+    .map(tradeView)
+    .reverse();
+  return { trades, symbols: book.all() };
+}
+
+/** Stored candles of a symbol as columns (its finest stored timeframe). */
+export function candlesView(store: Store, book: MarketBook, symbol: string, q: { fromMs?: number; toMs?: number; limit: number }): CandlesResponse {
+  const tf = book.timeframeOf(symbol);
+  const rows = tf === null ? [] : store.candles(symbol, tf, { ...q, newest: true });
+  return {
+    symbol,
+    timeframeMs: tf,
+    candles: { t: rows.map((c) => c.openTimeMs), o: rows.map((c) => c.open), h: rows.map((c) => c.high), l: rows.map((c) => c.low), c: rows.map((c) => c.close) },
+  };
+}
