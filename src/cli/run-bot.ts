@@ -5,6 +5,7 @@ import type { LadderConfig } from '../core/config/index.ts';
 import type { DomainEvent } from '../core/model/commands.ts';
 import type { ExchangePort } from '../exchange/port.ts';
 import { openStore } from '../store/index.ts';
+import type { Dashboard, DashboardOptions } from '../web/server/dashboard-server.ts';
 
 export interface RunBotOptions {
   readonly config: LadderConfig;
@@ -16,13 +17,29 @@ export interface RunBotOptions {
   readonly onEvent?: (e: DomainEvent) => void;
   /** Resolves when the bot should stop (Ctrl-C, or the caller's own end). */
   readonly until: Promise<void>;
+  /** Starts the web dashboard beside the bot (fed its prices and events); `onStarted` gets its URL. */
+  readonly dashboard?: Omit<DashboardOptions, 'dbPath' | 'mode' | 'config'> & { readonly onStarted?: (d: Dashboard) => void };
 }
 
 /** Opens the store, starts the bot (reconciling first), runs it until asked to stop, closes cleanly. */
 export async function runBot(o: RunBotOptions): Promise<void> {
   const store = openStore(o.dbPath);
-  const bot = new TradingBot({ config: o.config, exchange: o.exchange, store, log: o.log, baseDir: dirname(o.configPath), ...(o.onEvent ? { onEvent: o.onEvent } : {}) });
+  let dash: Dashboard | null = null;
   try {
+    let exchange = o.exchange;
+    let onEvent = o.onEvent;
+    if (o.dashboard) {
+      const [{ startDashboard }, { tapExchange }] = await Promise.all([import('../web/server/dashboard-server.ts'), import('../web/bot-feed.ts')]);
+      const d = await startDashboard({ ...o.dashboard, dbPath: o.dbPath, mode: 'bot', config: o.config });
+      dash = d;
+      o.dashboard.onStarted?.(d);
+      exchange = tapExchange(o.exchange, d.feed);
+      onEvent = (e) => {
+        o.onEvent?.(e);
+        d.feed.notify();
+      };
+    }
+    const bot = new TradingBot({ config: o.config, exchange, store, log: o.log, baseDir: dirname(o.configPath), ...(onEvent ? { onEvent } : {}) });
     await bot.start();
     const running = bot.run(o.pollMs);
     await Promise.race([o.until, running]);
@@ -30,6 +47,7 @@ export async function runBot(o: RunBotOptions): Promise<void> {
     await running;
   } finally {
     await o.exchange.close().catch(() => undefined);
+    await dash?.close();
     store.close();
     o.log.info({ db: o.dbPath }, 'bot.stopped');
   }

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { CliError } from '../cli-error.ts';
 import { demoLine } from '../demo-printer.ts';
 import { readConfig } from '../read-config.ts';
+import { parsePort } from './dashboard.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DEMO_DATA = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'].map((s) => join(ROOT, 'data/candles', `${s}-1h.csv`));
@@ -16,6 +17,8 @@ interface DemoOptions {
   speed: string;
   db?: string;
   duration?: string;
+  port: string;
+  dashboard: boolean;
 }
 
 /**
@@ -30,9 +33,12 @@ export function registerDemoCommand(program: Command): void {
     .option('--speed <x>', 'replayed candles per second', '6')
     .option('--db <file>', 'SQLite store (default: a fresh file in the temp directory)')
     .option('--duration <s>', 'stop after this many seconds (default: run until Ctrl-C)')
+    .option('--port <port>', 'dashboard port on 127.0.0.1 (any free port if taken; 0 = any)', '8080')
+    .option('--no-dashboard', 'do not start the web dashboard')
     .action(async (o: DemoOptions) => {
       const cfg = await readConfig(o.config);
       if (!cfg.ok) throw new CliError(`${o.config}: invalid config`);
+      const port = parsePort(o.port);
       const speed = Number(o.speed);
       if (!(speed > 0)) throw new CliError(`--speed: must be a positive number of candles per second, got ${o.speed}`);
       const [{ startSimulator }, { ccxtForSimulator }, { CcxtExchange }, { createLogger }, { runBot, untilSignal }] = await Promise.all([
@@ -61,6 +67,9 @@ export function registerDemoCommand(program: Command): void {
           pollMs: 50,
           log,
           until: stop,
+          ...(o.dashboard
+            ? { dashboard: { host: '127.0.0.1', port, anyPortIfTaken: true, onStarted: (d: { url: string }) => out(`Dashboard: ${d.url} (open it in a browser)\n`) } }
+            : {}),
           onEvent: (e) => {
             const line = demoLine(e);
             if (line) out(line);

@@ -9,6 +9,7 @@ interface LiveOptions {
   exchangeUrl?: string;
   confirmLive?: boolean;
   pollMs: string;
+  dashboard: boolean;
 }
 
 export function registerLiveCommand(program: Command): void {
@@ -20,6 +21,7 @@ export function registerLiveCommand(program: Command): void {
     .option('--exchange-url <url>', 'a Binance-compatible server instead of Binance (e.g. the simulator: http://127.0.0.1:18080)')
     .option('--confirm-live', 'required: you mean to place real orders with real money')
     .option('--poll-ms <ms>', 'polling interval', '1000')
+    .option('--no-dashboard', 'do not start the web dashboard (dashboard.host/port of the config)')
     .action(async (o: LiveOptions) => {
       const creds = readCredentials();
       if (!creds) throw new CliError('live trading needs API keys: set LADDER_API_KEY and LADDER_API_SECRET in the environment or in .env (never in config.json)');
@@ -31,6 +33,8 @@ export function registerLiveCommand(program: Command): void {
       const log = createLogger();
       const exchange = connectExchange(cfg.value, creds, o.exchangeUrl);
       log.info({ mode: 'live', exchange: o.exchangeUrl ?? cfg.value.exchange.id, testnet: cfg.value.exchange.testnet, symbols: cfg.value.symbols }, 'ladder.start');
-      await runBot({ config: cfg.value, configPath: o.config, exchange, dbPath: o.db ?? cfg.value.store.path, pollMs: Number(o.pollMs), log, until: untilSignal() });
+      await runBot({ config: cfg.value, configPath: o.config, exchange, dbPath: o.db ?? cfg.value.store.path, pollMs: Number(o.pollMs), log, until: untilSignal(),
+        ...(o.dashboard ? { dashboard: { host: cfg.value.dashboard.host, port: cfg.value.dashboard.port, anyPortIfTaken: true, onStarted: (d: { url: string }) => log.info({ url: d.url }, 'dashboard.started') } } : {}),
+      });
     });
 }

@@ -8,6 +8,7 @@ interface PaperCliOptions {
   exchangeUrl?: string;
   balance: string;
   pollMs: string;
+  dashboard: boolean;
 }
 
 /**
@@ -23,6 +24,7 @@ export function registerPaperCommand(program: Command): void {
     .option('--exchange-url <url>', 'take market data from a Binance-compatible server (e.g. the simulator) instead of Binance')
     .option('--balance <usdt>', 'starting paper balance (a new paper account only)', '10000')
     .option('--poll-ms <ms>', 'polling interval', '1000')
+    .option('--no-dashboard', 'do not start the web dashboard (dashboard.host/port of the config)')
     .action(async (o: PaperCliOptions) => {
       const cfg = await readConfig(o.config);
       if (!cfg.ok) throw new CliError(`${o.config}: invalid config`);
@@ -39,7 +41,9 @@ export function registerPaperCommand(program: Command): void {
       const dbPath = o.db ?? cfg.value.store.path;
       const exchange = new PaperExchange({ source: connectExchange(cfg.value, null, o.exchangeUrl), fills: fillModelFromConfig(cfg.value), balance, statePath: `${dbPath}.paper.json`, now: Date.now });
       log.info({ mode: 'paper', marketData: o.exchangeUrl ?? cfg.value.exchange.id, symbols: cfg.value.symbols, db: dbPath }, 'ladder.start');
-      await runBot({ config: cfg.value, configPath: o.config, exchange, dbPath, pollMs: Number(o.pollMs), log, until: untilSignal() });
+      await runBot({ config: cfg.value, configPath: o.config, exchange, dbPath, pollMs: Number(o.pollMs), log, until: untilSignal(),
+        ...(o.dashboard ? { dashboard: { host: cfg.value.dashboard.host, port: cfg.value.dashboard.port, anyPortIfTaken: true, onStarted: (d: { url: string }) => log.info({ url: d.url }, 'dashboard.started') } } : {}),
+      });
     });
 }
 
