@@ -1,0 +1,59 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Position, applyFill, asSteps, onPrice, openPosition, planLadder } from '../../src/core/index.ts';
+import { type StoredCandle, openStore } from '../../src/store/index.ts';
+import { BTC } from '../support/market.ts';
+import { DEFAULT_SETTINGS } from '../support/settings.ts';
+
+export const HOUR = 3_600_000;
+export const T0 = Date.UTC(2025, 2, 3, 10);
+
+/** Books a position's step and its fills the way the bot does (fills read back at the price the core asked for). */
+function drive(store: ReturnType<typeof openStore>, p0: Position, prices: readonly { price: number; timeMs: number }[]): Position {
+  let p = p0;
+  for (const { price, timeMs } of prices) {
+    const r = onPrice(p, price, timeMs);
+    store.transaction(() => {
+      store.savePosition(r.position);
+      store.recordEvents(r.events);
+    });
+    p = r.position;
+    for (const c of r.commands) {
+      if (c.kind !== 'placeExit' && c.kind !== 'closeRemainder') continue;
+      const qty = c.kind === 'placeExit' ? c.qtySteps : p.remainingSteps;
+      const a = applyFill(p, { clientOrderId: c.clientOrderId, tradeId: `${c.clientOrderId}#1`, orderId: null, timeMs, qtySteps: qty, price: c.triggerPrice, fee: 0.01 });
+      if (!a.ok) throw new Error(a.error.message);
+      store.bookFill({ clientOrderId: c.clientOrderId, tradeId: `${c.clientOrderId}#1`, orderId: null, timeMs, qtySteps: qty, price: c.triggerPrice, fee: 0.01 }, a.value.position, { events: a.value.events });
+      p = a.value.position;
+    }
+  }
+  return p;
+}
+
+function open(store: ReturnType<typeof openStore>, id: string, entry: number, timeMs: number): Position {
+  const plan = planLadder({ side: 'long', entryPrice: entry, quantitySteps: asSteps(10), market: BTC, settings: DEFAULT_SETTINGS });
+  if (!plan.ok) throw new Error(plan.error.message);
+  const r = openPosition({ id, symbol: 'BTCUSDT', timeMs, entryFee: 0.02, plan: plan.value });
+  store.bookFill({ clientOrderId: `${id}-entry`, tradeId: `${id}-e`, orderId: null, timeMs, qtySteps: asSteps(10), price: entry, fee: 0.02 }, r.position, { entry: true, events: r.events });
+  return r.position;
+}
+
+/**
+ * A store as the bot leaves it: closed trades (full ladder; TP1 then the stop at breakeven; straight to
+ * the stop), one open position after TP1, and hourly candles around them.
+ */
+export function storeWithTrades(): { dbPath: string; ids: { ladder: string; tp1Stop: string; stopped: string; open: string } } {
+  const dbPath = join(mkdtempSync(join(tmpdir(), 'ladder-web-')), 'ladder.db');
+  const store = openStore(dbPath);
+  const at = (h: number) => T0 + h * HOUR;
+  drive(store, open(store, 'BTCUSDT-a', 60000, at(0)), [{ price: 60700, timeMs: at(1) }, { price: 61300, timeMs: at(2) }, { price: 62200, timeMs: at(3) }]);
+  drive(store, open(store, 'BTCUSDT-b', 60000, at(5)), [{ price: 60700, timeMs: at(6) }, { price: 59900, timeMs: at(7) }]);
+  drive(store, open(store, 'BTCUSDT-c', 60000, at(9)), [{ price: 58700, timeMs: at(10) }]);
+  drive(store, open(store, 'BTCUSDT-d', 60000, at(12)), [{ price: 60700, timeMs: at(13) }]);
+  const candles: StoredCandle[] = [];
+  for (let h = -20; h <= 14; h++) candles.push({ openTimeMs: at(h), open: 60000, high: 60100, low: 59950, close: 60050, volume: 1 });
+  store.saveCandles('BTCUSDT', HOUR, candles);
+  store.close();
+  return { dbPath, ids: { ladder: 'BTCUSDT-a', tp1Stop: 'BTCUSDT-b', stopped: 'BTCUSDT-c', open: 'BTCUSDT-d' } };
+}
