@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import type { Command } from 'commander';
 import type { BacktestOptions, SymbolInput } from '../backtest/engine.ts';
 import type { LadderConfig } from '../core/config/index.ts';
 import { type Markets, findMarket } from '../core/market/markets-file.ts';
@@ -12,6 +13,20 @@ import { SignalsStrategy } from '../strategy/signals-strategy.ts';
 import { type Strategy, entryAtOf } from '../strategy/strategy.ts';
 import { CliError, parseTimeOption, splitList } from './cli-error.ts';
 import { readConfig } from './read-config.ts';
+
+/** The options `backtest` and `compare` share: the data, the markets and the entries. */
+export function withBacktestInputOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'config.json to use', 'config.json')
+    .requiredOption('--data <files>', 'candle file(s), comma-separated: Binance kline CSV (.csv, .csv.gz, .zip) or time,open,high,low,close,volume')
+    .option('--markets <file>', 'Binance exchangeInfo JSON or ccxt markets JSON (default: the shipped excerpt)')
+    .option('--symbol <symbol>', 'symbol of a single --data file whose name does not say (e.g. BTCUSDT)')
+    .option('--signals <file>', 'CSV time,symbol,side[,stop_loss_pct]: use these entries instead of the config strategy')
+    .option('--detail <files>', 'finer candles (e.g. 15m under 1h) that replace the modelled intrabar path')
+    .option('--from <time>', 'first candle open time (ISO-8601 UTC)')
+    .option('--to <time>', 'end (exclusive) of candle open times (ISO-8601 UTC)')
+    .option('--no-cache', 'do not read or write the binary candle cache (.cache/candles)');
+}
 
 export interface BacktestArgs {
   readonly config: string;

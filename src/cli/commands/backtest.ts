@@ -3,25 +3,14 @@ import type { Command } from 'commander';
 import { runBacktest } from '../../backtest/engine.ts';
 import { resultJson } from '../../backtest/result-json.ts';
 import { renderReportHtml, reportData } from '../../web/report-html.ts';
-import { loadBacktestInputs } from '../backtest-inputs.ts';
+import { loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
 import { CliError } from '../cli-error.ts';
 import { printLevels, printSummary } from '../print-tables.ts';
 
 export function registerBacktestCommand(program: Command): void {
-  program
-    .command('backtest')
-    .description('Backtest the config on candle files: every partial exit simulated exactly')
-    .option('--config <file>', 'config.json to use', 'config.json')
-    .requiredOption('--data <files>', 'candle file(s), comma-separated: Binance kline CSV (.csv, .csv.gz, .zip) or time,open,high,low,close,volume')
-    .option('--markets <file>', 'Binance exchangeInfo JSON or ccxt markets JSON (default: the shipped excerpt)')
-    .option('--symbol <symbol>', 'symbol of a single --data file whose name does not say (e.g. BTCUSDT)')
-    .option('--signals <file>', 'CSV time,symbol,side[,stop_loss_pct]: use these entries instead of the config strategy')
-    .option('--detail <files>', 'finer candles (e.g. 15m under 1h) that replace the modelled intrabar path')
-    .option('--from <time>', 'first candle open time (ISO-8601 UTC)')
-    .option('--to <time>', 'end (exclusive) of candle open times (ISO-8601 UTC)')
+  withBacktestInputOptions(program.command('backtest').description('Backtest the config on candle files: every partial exit simulated exactly'))
     .option('--json', 'print the Result JSON on stdout and nothing else')
     .option('--report <file.html>', 'write a self-contained HTML report')
-    .option('--no-cache', 'do not read or write the binary candle cache (.cache/candles)')
     .action(async (o: BacktestCliOptions) => {
       const t0 = performance.now();
       const input = await loadBacktestInputs(o);

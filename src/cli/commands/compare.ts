@@ -6,26 +6,15 @@ import { levelsJson, tradeJson } from '../../backtest/result-json.ts';
 import { type LadderConfig, formatConfigIssues, parseConfigValue } from '../../core/config/index.ts';
 import { exitSettingsFromConfig } from '../../core/scaled-tp/from-config.ts';
 import { renderReportHtml, reportData } from '../../web/report-html.ts';
-import { loadBacktestInputs } from '../backtest-inputs.ts';
+import { loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
 import { CliError } from '../cli-error.ts';
 import { printLevels, printSummary, table } from '../print-tables.ts';
 
 export function registerCompareCommand(program: Command): void {
-  program
-    .command('compare')
-    .description('Scaled vs single take-profit (or several ladders) on the same data and the same entries, side by side')
-    .option('--config <file>', 'config.json to use', 'config.json')
-    .requiredOption('--data <files>', 'candle file(s), comma-separated')
-    .option('--markets <file>', 'Binance exchangeInfo JSON or ccxt markets JSON (default: the shipped excerpt)')
-    .option('--symbol <symbol>', 'symbol of a single --data file whose name does not say')
-    .option('--signals <file>', 'CSV time,symbol,side[,stop_loss_pct] instead of the config strategy')
-    .option('--detail <files>', 'finer candles that replace the modelled intrabar path')
-    .option('--from <time>', 'first candle open time (ISO-8601 UTC)')
-    .option('--to <time>', 'end (exclusive) of candle open times')
+  withBacktestInputOptions(program.command('compare').description('Scaled vs single take-profit (or several ladders) on the same data and the same entries, side by side'))
     .option('--ladders <files...>', 'ladder files ({ "name"?, "scaled_tp_levels", other exit keys }) to compare with each other and the single TP')
     .option('--json', 'print { runs: [{ name, summary, levels, trades }], same_entries } and nothing else')
     .option('--report <file.html>', 'write an HTML report with every equity curve on one chart')
-    .option('--no-cache', 'do not use the binary candle cache')
     .action(async (o: CompareCliOptions) => {
       const input = await loadBacktestInputs(o);
       const policies = await exitPolicies(input.config, o.ladders ?? []);
