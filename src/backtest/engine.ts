@@ -79,6 +79,9 @@ interface SymbolState {
   count: number;
   /** Next candle index to process. */
   i: number;
+  /** `stepsToQty(qtySteps)`, kept for the mark to market of every candle: it changes only on a fill. */
+  qtySteps: number;
+  qty: number;
 }
 
 /**
@@ -87,7 +90,7 @@ interface SymbolState {
  * entries at the open, the intrabar path, fees, sizing and margin.
  */
 export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions): BacktestRun {
-  const states: SymbolState[] = symbols.map((input) => ({ input, pos: null, margin: 0, count: 0, i: 0 }));
+  const states: SymbolState[] = symbols.map((input) => ({ input, pos: null, margin: 0, count: 0, i: 0, qtySteps: -1, qty: 0 }));
   const total = symbols.reduce((n, s) => n + s.candles.length, 0);
   const equityTimeMs = new Float64Array(total);
   const equity = new Float64Array(total);
@@ -127,22 +130,26 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     }
   };
 
+  // Defined once, not per entry: under tsx (esbuild keepNames) every closure made costs a defineProperty.
+  const skip = (st: SymbolState, sig: EntrySignal, why: SkipWhy, detail: string) => {
+    skipped.push({ symbol: st.input.symbol, timeMs: sig.timeMs, side: sig.side, why, detail });
+  };
+
   const enter = (st: SymbolState, i: number, sig: EntrySignal) => {
     const { candles: c, market: m, symbol } = st.input;
-    const skip = (why: SkipWhy, detail: string) => skipped.push({ symbol, timeMs: sig.timeMs, side: sig.side, why, detail });
-    if (open >= o.maxOpenPositions) return skip('max_open_positions', `${open} positions open`);
+    if (open >= o.maxOpenPositions) return skip(st, sig, 'max_open_positions', `${open} positions open`);
     const price = slipped(c.open[i]!, sig.side === 'long', o.fills.slippagePct);
     const stopPct = sig.stopLossPct ?? o.settings.stopLossPct;
     const balance = o.startingBalance + realized;
     const steps = entrySteps(o.positionSize, price, o.sizingBalance === 'starting' ? o.startingBalance : balance, stopPct, m);
-    if (steps < m.minQtySteps.market || steps === 0) return skip('below_min_qty', `size rounds to ${steps} steps`);
+    if (steps < m.minQtySteps.market || steps === 0) return skip(st, sig, 'below_min_qty', `size rounds to ${steps} steps`);
     const qty = stepsToQty(steps, m);
     const notional = price * qty;
-    if (notional < m.minNotional) return skip('below_min_notional', `${notional.toFixed(2)} < ${m.minNotional}`);
+    if (notional < m.minNotional) return skip(st, sig, 'below_min_notional', `${notional.toFixed(2)} < ${m.minNotional}`);
     const margin = notional / o.leverage;
-    if (margin > balance - usedMargin) return skip('insufficient_margin', `needs ${margin.toFixed(2)}, free ${(balance - usedMargin).toFixed(2)}`);
+    if (margin > balance - usedMargin) return skip(st, sig, 'insufficient_margin', `needs ${margin.toFixed(2)}, free ${(balance - usedMargin).toFixed(2)}`);
     const plan = planLadder({ side: sig.side, entryPrice: price, quantitySteps: steps, market: m, settings: o.settings, stopLossPct: stopPct });
-    if (!plan.ok) return skip('plan_error', plan.error.message);
+    if (!plan.ok) return skip(st, sig, 'plan_error', plan.error.message);
     const id = `${symbol}-${++st.count}`;
     const r = openPosition({ id, symbol, timeMs: c.time[i]!, entryFee: feeOf(price, qty, o.fills.takerPct), plan: plan.value });
     signalTimeMs.set(id, sig.timeMs);
@@ -178,7 +185,11 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
       if (p === null) continue;
       const c = st.input.candles;
       const close = c.close[Math.max(0, st.i - 1)]!;
-      e += (p.side === 'long' ? close - p.entryPrice : p.entryPrice - close) * stepsToQty(p.remainingSteps, st.input.market) - (p.entryFee - p.entryFeeBooked);
+      if (p.remainingSteps !== st.qtySteps) {
+        st.qtySteps = p.remainingSteps;
+        st.qty = stepsToQty(p.remainingSteps, st.input.market);
+      }
+      e += (p.side === 'long' ? close - p.entryPrice : p.entryPrice - close) * st.qty - (p.entryFee - p.entryFeeBooked);
     }
     return e;
   };
