@@ -33,42 +33,51 @@ export function entryFill(side: Side, price: number, qty: number, fm: FillModel)
  * with the stop the fills moved, until nothing more happens. Same core calls as the live bot.
  */
 export function advanceSegment(p: Position, from: number, to: number, timeMs: number, fm: FillModel): StepResult {
-  let position = p;
+  const w: Walk = { position: p, commands: [], events: [], lastPrice: from, timeMs, fm, exitIsBuy: p.side === 'short' };
   let start = from;
-  const commands: Command[] = [];
-  const events: DomainEvent[] = [];
-  const exitIsBuy = p.side === 'short';
   for (let guard = 0; guard <= p.levels.length + 2; guard++) {
-    const r = onSegment(position, start, to, timeMs);
+    const r = onSegment(w.position, start, to, timeMs);
     if (r.commands.length === 0 && r.events.length === 0) break;
-    commands.push(...r.commands);
-    events.push(...r.events);
-    position = r.position;
-    let lastPrice = start;
-    const fill = (clientOrderId: string, qtySteps: number, at: number, maker: boolean) => {
-      const price = maker ? at : slipped(at, exitIsBuy, fm.slippagePct);
-      const fee = feeOf(price, qtyOf(qtySteps, position.plan), maker ? fm.makerPct : fm.takerPct);
-      const applied = applyFill(position, { clientOrderId, tradeId: `${clientOrderId}#${timeMs}`, orderId: null, timeMs, qtySteps: asSteps(qtySteps), price, fee });
-      if (!applied.ok) throw new Error(`instant fill rejected: ${applied.error.message}`);
-      position = applied.value.position;
-      commands.push(...applied.value.commands);
-      events.push(...applied.value.events);
-      lastPrice = at;
-    };
+    w.commands.push(...r.commands);
+    w.events.push(...r.events);
+    w.position = r.position;
+    w.lastPrice = start;
     for (const c of r.commands) {
-      if (c.kind === 'placeExit' && c.orderType === 'market') fill(c.clientOrderId, c.qtySteps, c.triggerPrice, false);
-      else if (c.kind === 'closeRemainder') fill(c.clientOrderId, position.remainingSteps, c.triggerPrice, false);
+      if (c.kind === 'placeExit' && c.orderType === 'market') fillNow(w, c.clientOrderId, c.qtySteps, c.triggerPrice, false);
+      else if (c.kind === 'closeRemainder') fillNow(w, c.clientOrderId, w.position.remainingSteps, c.triggerPrice, false);
     }
     for (const e of r.events) {
-      if (e.type !== 'tp.hit' || position.plan.execution !== 'limit' || position.status !== 'open') continue;
-      const i = e.level - 1;
-      const st = position.levels[i]!;
-      if (st.status === 'sent') fill(`${position.id}-${e.reason}`, st.orderSteps - st.filledSteps, e.price, true);
+      if (e.type !== 'tp.hit' || w.position.plan.execution !== 'limit' || w.position.status !== 'open') continue;
+      const st = w.position.levels[e.level - 1]!;
+      if (st.status === 'sent') fillNow(w, `${w.position.id}-${e.reason}`, st.orderSteps - st.filledSteps, e.price, true);
     }
-    if (position.status !== 'open') break;
-    start = lastPrice;
+    if (w.position.status !== 'open') break;
+    start = w.lastPrice;
   }
-  return { position, commands, events };
+  return { position: w.position, commands: w.commands, events: w.events };
+}
+
+/** The state of one advanceSegment walk (a plain object: no closure per call on the backtest's path). */
+interface Walk {
+  position: Position;
+  readonly commands: Command[];
+  readonly events: DomainEvent[];
+  lastPrice: number;
+  readonly timeMs: number;
+  readonly fm: FillModel;
+  readonly exitIsBuy: boolean;
+}
+
+/** Fills an order of the walk at `at` (slippage on market orders, maker fee for resting limits) and books it. */
+function fillNow(w: Walk, clientOrderId: string, qtySteps: number, at: number, maker: boolean): void {
+  const price = maker ? at : slipped(at, w.exitIsBuy, w.fm.slippagePct);
+  const fee = feeOf(price, qtyOf(qtySteps, w.position.plan), maker ? w.fm.makerPct : w.fm.takerPct);
+  const applied = applyFill(w.position, { clientOrderId, tradeId: `${clientOrderId}#${w.timeMs}`, orderId: null, timeMs: w.timeMs, qtySteps: asSteps(qtySteps), price, fee });
+  if (!applied.ok) throw new Error(`instant fill rejected: ${applied.error.message}`);
+  w.position = applied.value.position;
+  w.commands.push(...applied.value.commands);
+  w.events.push(...applied.value.events);
+  w.lastPrice = at;
 }
 
 /** Closes the remainder at once with a market order at `price` (opposite signal, end of data). */

@@ -61,7 +61,7 @@ export function openPosition(i: OpenInput): StepResult {
     nextTargetPrice: 0,
     stopPrice: 0,
   };
-  const position = withTriggers(base);
+  const position = settle(base);
   const commands: Command[] = [
     { kind: 'placeStop', clientOrderId: stopClientId(i.id, 0), stopTicks: plan.initialStopTicks, stopPrice: plan.initialStopPrice },
   ];
@@ -89,11 +89,9 @@ export const onPrice = (p: Position, price: number, timeMs: number): StepResult 
 export function onSegment(p: Position, from: number, to: number, timeMs: number): StepResult {
   if (p.status !== 'open' || p.closing !== null) return unchanged(p);
   const long = p.side === 'long';
-  const stopAt = (x: number) => (long ? x <= p.stopPrice : x >= p.stopPrice);
-  if (stopAt(from)) return reachStop(p, from, timeMs);
+  if (stopTouched(long, from, p.stopPrice)) return reachStop(p, from, timeMs);
   const best = long ? Math.max(from, to) : Math.min(from, to);
-  const reachedAt = (x: number, t: number) => (long ? x >= t : x <= t);
-  if (!reachedAt(best, p.nextTargetPrice)) return stopAt(to) ? reachStop(p, p.stopPrice, timeMs) : unchanged(p);
+  if (!targetReached(long, best, p.nextTargetPrice)) return stopTouched(long, to, p.stopPrice) ? reachStop(p, p.stopPrice, timeMs) : unchanged(p);
 
   const levels = p.levels.slice();
   const commands: Command[] = [];
@@ -104,8 +102,8 @@ export function onSegment(p: Position, from: number, to: number, timeMs: number)
     const pl = p.plan.levels[i]!;
     const resting = st.status === 'sent' && p.plan.execution === 'limit' && !st.reached;
     if (st.status !== 'pending' && !resting) continue;
-    if (!reachedAt(best, pl.targetPrice)) break; // targets ascend: later ones are farther
-    const price = reachedAt(from, pl.targetPrice) ? from : pl.targetPrice;
+    if (!targetReached(long, best, pl.targetPrice)) break; // targets ascend: later ones are farther
+    const price = targetReached(long, from, pl.targetPrice) ? from : pl.targetPrice;
     events.push({ type: 'tp.hit', positionId: p.id, symbol: p.symbol, timeMs, level: pl.level, reason: pl.reason, price, profitPct: pl.profitPct });
     if (resting) {
       levels[i] = { ...st, reached: true };
@@ -118,8 +116,14 @@ export function onSegment(p: Position, from: number, to: number, timeMs: number)
     commands.push(exitCommand(p, pl, asSteps(qty), price));
     events.push(requested(p, pl, asSteps(qty), timeMs));
   }
-  return { position: withTriggers({ ...p, levels }), commands, events };
+  return { position: settle({ ...p, levels }), commands, events };
 }
+
+// Plain functions, not closures: the backtest calls onSegment on every crossing.
+/** Touch counts: a long stop is hit at or below it, a short stop at or above. */
+const stopTouched = (long: boolean, x: number, stop: number): boolean => (long ? x <= stop : x >= stop);
+/** Touch counts: a long target is reached at or above it, a short target at or below. */
+const targetReached = (long: boolean, x: number, target: number): boolean => (long ? x >= target : x <= target);
 
 /** Close the remainder for an opposite signal or the end of data; resting exits are cancelled first. */
 export function requestClose(p: Position, reason: 'signal' | 'end', price: number, timeMs: number): StepResult {
@@ -131,7 +135,7 @@ export function requestClose(p: Position, reason: 'signal' | 'end', price: numbe
   const events: DomainEvent[] = [
     { type: 'order.requested', positionId: p.id, symbol: p.symbol, timeMs, clientOrderId, reason, qtySteps: p.remainingSteps, orderType: 'market' },
   ];
-  return { position: withTriggers({ ...p, closing: { reason, clientOrderId } }), commands, events };
+  return { position: settle({ ...p, closing: { reason, clientOrderId } }), commands, events };
 }
 
 /**
@@ -191,7 +195,7 @@ export function applyFill(p: Position, f: FillInput): Result<StepResult, ApplyEr
     clientOrderId: f.clientOrderId,
     orderId: f.orderId,
   });
-  let next: Position = {
+  const next: Mutable<Position> = {
     ...p,
     levels,
     remainingSteps: remaining,
@@ -219,15 +223,16 @@ export function applyFill(p: Position, f: FillInput): Result<StepResult, ApplyEr
     },
   ];
   if (closed) {
-    next = { ...next, status: 'closed', closing: null };
+    next.status = 'closed';
+    next.closing = null;
     const leftovers = restingExitIds(next);
     if (reason !== 'stop') leftovers.unshift(stopClientId(p.id, p.stopSeq));
     if (leftovers.length) commands.push({ kind: 'cancelOrders', clientOrderIds: leftovers });
     events.push({ type: 'position.closed', positionId: p.id, symbol: p.symbol, timeMs: f.timeMs, reason, pnl: totalPnl(next), avgExitPrice: averageExitPrice(next) });
   } else if (completedLevel !== null) {
-    next = climbStop(next, completedLevel, f.timeMs, commands, events);
+    climbStop(next, completedLevel, f.timeMs, commands, events);
   }
-  return ok({ position: withTriggers(next), commands, events });
+  return ok({ position: settle(next), commands, events });
 }
 
 /**
@@ -240,7 +245,7 @@ export function applyOrderEnd(p: Position, e: OrderEndInput): Result<StepResult,
   if (target === null) return err({ code: 'unknown_order', message: `${e.clientOrderId} is not an order of position ${p.id}` });
   if (typeof target !== 'number') {
     // A close that did not fill may be requested again; a stop order's end is the driver's alarm.
-    if (p.closing?.clientOrderId === e.clientOrderId && p.status === 'open') return ok(unchanged(withTriggers({ ...p, closing: null })));
+    if (p.closing?.clientOrderId === e.clientOrderId && p.status === 'open') return ok(unchanged(settle({ ...p, closing: null })));
     return ok(unchanged(p));
   }
   const st = p.levels[target]!;
@@ -249,20 +254,20 @@ export function applyOrderEnd(p: Position, e: OrderEndInput): Result<StepResult,
   const to = nextLevelStatus(st.status, input);
   if (!to.ok) return err({ code: 'invalid_transition', message: `${e.clientOrderId}: ${to.error}` });
   const back = to.value === 'pending';
-  let next: Position = {
+  const next: Mutable<Position> = {
     ...p,
     levels: replaceAt(p.levels, target, { ...st, status: to.value, orderSteps: back ? asSteps(0) : st.orderSteps, reached: back ? false : st.reached }),
   };
   const commands: Command[] = [];
   const events: DomainEvent[] = [];
-  if (to.value === 'filled' && p.status === 'open') next = climbStop(next, p.plan.levels[target]!, e.timeMs, commands, events);
-  return ok({ position: withTriggers(next), commands, events });
+  if (to.value === 'filled' && p.status === 'open') climbStop(next, p.plan.levels[target]!, e.timeMs, commands, events);
+  return ok({ position: settle(next), commands, events });
 }
 
-/** Move the stop to where the completed level says, if that is in the position's favour (R1.5). */
-function climbStop(p: Position, pl: PlannedLevel, timeMs: number, commands: Command[], events: DomainEvent[]): Position {
+/** Move the stop of a position being built to where the completed level says, if that is in its favour (R1.5). */
+function climbStop(p: Mutable<Position>, pl: PlannedLevel, timeMs: number, commands: Command[], events: DomainEvent[]): void {
   const to = pl.stopAfter;
-  if (to === null || !isFavourable(to.ticks, p.stopTicks, p.side)) return p;
+  if (to === null || !isFavourable(to.ticks, p.stopTicks, p.side)) return;
   const fromPrice = stopPriceOf(p);
   const seq = p.stopSeq + 1;
   commands.push({
@@ -275,18 +280,15 @@ function climbStop(p: Position, pl: PlannedLevel, timeMs: number, commands: Comm
     rule: to.rule,
   });
   events.push({ type: 'stop.moved', positionId: p.id, symbol: p.symbol, timeMs, fromPrice, toPrice: to.price, rule: to.rule, level: pl.level });
-  return {
-    ...p,
-    stopTicks: to.ticks,
-    stopSeq: seq,
-    stopMoves: [...p.stopMoves, { timeMs, fromTicks: p.stopTicks, toTicks: to.ticks, fromPrice, toPrice: to.price, rule: to.rule, level: pl.level }],
-  };
+  p.stopMoves = [...p.stopMoves, { timeMs, fromTicks: p.stopTicks, toTicks: to.ticks, fromPrice, toPrice: to.price, rule: to.rule, level: pl.level }];
+  p.stopTicks = to.ticks;
+  p.stopSeq = seq;
 }
 
 function reachStop(p: Position, price: number, timeMs: number): StepResult {
   const clientOrderId = stopClientId(p.id, p.stopSeq);
   return {
-    position: withTriggers({ ...p, closing: { reason: 'stop', clientOrderId } }),
+    position: settle({ ...p, closing: { reason: 'stop', clientOrderId } }),
     commands: [{ kind: 'closeRemainder', reason: 'stop', qtySteps: p.remainingSteps, clientOrderId, triggerPrice: price }],
     events: [{ type: 'stop.reached', positionId: p.id, symbol: p.symbol, timeMs, price }],
   };
@@ -323,9 +325,9 @@ function uncommittedSteps(p: Position): number {
 function classify(p: Position, clientOrderId: string): number | 'stop' | 'signal' | 'end' | null {
   const prefix = `${p.id}-`;
   if (!clientOrderId.startsWith(prefix)) return null;
-  const i = p.plan.levels.findIndex((l) => exitClientId(p.id, l.reason) === clientOrderId);
-  if (i >= 0) return i;
-  if (/^sl\d+$/.test(clientOrderId.slice(prefix.length))) return 'stop';
+  const suffix = clientOrderId.slice(prefix.length);
+  for (let i = 0; i < p.plan.levels.length; i++) if (p.plan.levels[i]!.reason === suffix) return i;
+  if (/^sl\d+$/.test(suffix)) return 'stop';
   // A market close sent because an exchange stop did not fire is still the stop's exit.
   if (clientOrderId === closeClientId(p.id)) return p.closing?.reason ?? 'signal';
   return null;
@@ -383,8 +385,14 @@ function mergeExit(exits: readonly PartialExit[], e: PartialExit): PartialExit[]
   return replaceAt(exits, i, merged) as PartialExit[];
 }
 
-/** Recomputes the hot-loop trigger prices from the state (never stored independently of it). */
-export function withTriggers(p: Position): Position {
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * Sets the hot-loop trigger prices of a position this module has just built (never one already
+ * handed out: positions are immutable once returned). They are derived from the state, never stored
+ * independently of it. Done in place so that a transition copies the position once.
+ */
+function settle(p: Position): Position {
   const long = p.side === 'long';
   const none = long ? Infinity : -Infinity;
   const active = p.status === 'open' && p.closing === null;
@@ -399,8 +407,10 @@ export function withTriggers(p: Position): Position {
       }
     }
   }
-  const stopPrice = active ? stopPriceOf(p) : -none;
-  return nextTargetPrice === p.nextTargetPrice && stopPrice === p.stopPrice ? p : { ...p, nextTargetPrice, stopPrice };
+  const m = p as Mutable<Position>;
+  m.nextTargetPrice = nextTargetPrice;
+  m.stopPrice = active ? stopPriceOf(p) : -none;
+  return p;
 }
 
 const stopPriceOf = (p: Position): number =>
