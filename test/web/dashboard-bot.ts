@@ -20,7 +20,7 @@ export interface DashboardRig {
 export async function startRig(config: LadderConfig, symbol: string, price: number, dash: Partial<DashboardOptions> = {}): Promise<DashboardRig> {
   const h = await startHarness(config);
   h.sim.admin.setPrice(symbol, price, true);
-  const d = await startDashboard({ dbPath: h.dbPath, config, mode: 'bot', port: 0, pollMs: 100, priceThrottleMs: 100, ...dash });
+  const d = await startDashboard({ dbPath: h.dbPath, config, mode: 'bot', port: 0, token: '', pollMs: 100, priceThrottleMs: 100, ...dash });
   const bot = new TradingBot({
     config,
     exchange: tapExchange(h.ex, d.feed),

@@ -68,7 +68,7 @@ export function registerDemoCommand(program: Command): void {
           log,
           until: stop,
           ...(o.dashboard
-            ? { dashboard: { host: '127.0.0.1', port, anyPortIfTaken: true, onStarted: (d: { url: string }) => out(`Dashboard: ${d.url} (open it in a browser)\n`) } }
+            ? { dashboard: { host: '127.0.0.1', port, anyPortIfTaken: true, onStarted: (d: { url: string; tokenRequired: boolean }) => out(`Dashboard: ${d.url}${d.tokenRequired ? ' (add ?token=<LADDER_DASHBOARD_TOKEN>)' : ' (open it in a browser)'}\n`) } }
             : {}),
           onEvent: (e) => {
             const line = demoLine(e);
