@@ -53,6 +53,9 @@ interface CardState {
   view: PositionCardView;
 }
 
+/** Candles shown before a position's entry. */
+const BEFORE_ENTRY = 60;
+
 const tradeKey = (p: PositionCardView) => `${p.trade.exits.length}/${p.trade.stopMoves.length}`;
 
 /** The Positions tab (R8.1–R8.3): a card per open position, its ladder, and a live candle chart. */
@@ -98,6 +101,8 @@ export class PositionsView {
       c.chart?.remove();
       c.article.remove();
       this.cards.delete(id);
+      // The next position of this symbol loads its own window of candles.
+      if (![...this.cards.values()].some((x) => x.view.symbol === c.view.symbol)) this.candles.delete(c.view.symbol);
     }
     this.empty.hidden = this.cards.size > 0;
   }
@@ -120,10 +125,13 @@ export class PositionsView {
     }
   }
 
-  private async candlesOf(symbol: string): Promise<SymbolCandles | null> {
+  /** The symbol's candles from a while before its position's entry (at least the last 60), loaded once. */
+  private async candlesOf(symbol: string, entryTimeMs: number): Promise<SymbolCandles | null> {
     const known = this.candles.get(symbol);
     if (known) return known;
-    const load = getJson<CandlesResponse>('/api/candles', { symbol, limit: 300 }).then((r) => {
+    const tf = this.symbols.get(symbol)?.timeframeMs ?? null;
+    const from = tf === null ? undefined : entryTimeMs - BEFORE_ENTRY * tf;
+    const load = getJson<CandlesResponse>('/api/candles', { symbol, from, limit: 2000 }).then((r) => {
       if (r.timeframeMs === null) {
         this.candles.delete(symbol);
         return null;
@@ -140,7 +148,7 @@ export class PositionsView {
   private async drawChart(c: CardState): Promise<void> {
     const key = tradeKey(c.view);
     c.drawnKey = key;
-    const sc = await this.candlesOf(c.view.symbol).catch(() => null);
+    const sc = await this.candlesOf(c.view.symbol, c.view.entryTimeMs).catch(() => null);
     if (!this.cards.has(c.view.id) || c.drawnKey !== key) return;
     if (!sc || sc.closed.length === 0) {
       c.chartBox.replaceChildren(el('p', { class: 'empty' }, 'No stored candles for this symbol yet.'));
@@ -148,11 +156,6 @@ export class PositionsView {
     }
     c.chart?.remove();
     c.chartBox.replaceChildren();
-    const cols = sc.columns();
-    c.chart = createTradeChart(c.chartBox, cols, [c.view.trade], { timeframeMs: sc.timeframeMs, priceDecimals: this.fmt(c.view.symbol).priceDecimals, localTime: true });
-    // The recent candles, the entry's among them, rather than the whole stored history.
-    const entryIndex = cols.t.findIndex((t) => t + sc.timeframeMs > c.view.entryTimeMs);
-    const from = Math.max(0, Math.min(cols.t.length - 60, entryIndex < 0 ? cols.t.length : entryIndex - 20));
-    c.chart.api.timeScale().setVisibleLogicalRange({ from, to: cols.t.length + 2 });
+    c.chart = createTradeChart(c.chartBox, sc.columns(), [c.view.trade], { timeframeMs: sc.timeframeMs, priceDecimals: this.fmt(c.view.symbol).priceDecimals, localTime: true });
   }
 }

@@ -1,5 +1,5 @@
 import { ColorType, type IChartApi, LineSeries, type UTCTimestamp, createChart } from 'lightweight-charts';
-import { localTimeOptions } from './trade-chart.ts';
+import { fitWhenSized, localTimeOptions } from './trade-chart.ts';
 import type { EquityCurve } from './view-model.ts';
 
 const COLORS = ['#2962ff', '#ff6d00', '#00897b', '#8e24aa', '#6d4c41'];
@@ -25,5 +25,6 @@ export function createEquityChart(container: HTMLElement, curves: readonly Equit
     s.setData(data);
   });
   chart.timeScale().fitContent();
+  fitWhenSized(container, chart);
   return chart;
 }

@@ -31,6 +31,20 @@ export interface TradeChart {
   remove(): void;
 }
 
+/**
+ * A chart made in a hidden container (a tab not shown) has no width to fit its content to: fit it once
+ * the container gets one.
+ */
+export function fitWhenSized(container: HTMLElement, chart: IChartApi): void {
+  if (container.clientWidth > 0) return;
+  const ro = new ResizeObserver(() => {
+    if (container.clientWidth === 0) return;
+    ro.disconnect();
+    requestAnimationFrame(() => chart.timeScale().fitContent());
+  });
+  ro.observe(container);
+}
+
 /** lightweight-charts draws UTC; these show the viewer's local time instead. */
 export function localTimeOptions() {
   const at = (t: Time) => new Date((t as number) * 1000);
@@ -119,6 +133,7 @@ export function createTradeChart(container: HTMLElement, candles: CandleColumns,
     }
   }
   chart.timeScale().fitContent();
+  fitWhenSized(container, chart);
   return {
     api: chart,
     updateCandle: (c) => series.update({ time: sec(c.t), open: c.o, high: c.h, low: c.l, close: c.c }),
