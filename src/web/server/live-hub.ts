@@ -119,10 +119,6 @@ export class LiveHub implements DashboardFeed {
     this.clients.clear();
   }
 
-  get clientCount(): number {
-    return this.clients.size;
-  }
-
   // ---- internals ----
 
   private latestEventId(): number {
