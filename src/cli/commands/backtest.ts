@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { runBacktest } from '../../backtest/engine.ts';
 import { resultJson } from '../../backtest/result-json.ts';
 import { renderReportHtml, reportData } from '../../web/report-html.ts';
-import { loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
+import { type BacktestArgs, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
 import { CliError } from '../cli-error.ts';
 import { printLevels, printSummary } from '../print-tables.ts';
 
@@ -44,16 +44,7 @@ export function registerBacktestCommand(program: Command): void {
     });
 }
 
-interface BacktestCliOptions {
-  config: string;
-  data: string;
-  markets?: string;
-  symbol?: string;
-  signals?: string;
-  detail?: string;
-  from?: string;
-  to?: string;
+interface BacktestCliOptions extends BacktestArgs {
   json?: boolean;
   report?: string;
-  cache: boolean;
 }

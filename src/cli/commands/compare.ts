@@ -6,7 +6,7 @@ import { levelsJson, tradeJson } from '../../backtest/result-json.ts';
 import { type LadderConfig, formatConfigIssues, parseConfigValue } from '../../core/config/index.ts';
 import { exitSettingsFromConfig } from '../../core/scaled-tp/from-config.ts';
 import { renderReportHtml, reportData } from '../../web/report-html.ts';
-import { loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
+import { type BacktestArgs, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
 import { CliError } from '../cli-error.ts';
 import { printLevels, printSummary, table } from '../print-tables.ts';
 
@@ -78,17 +78,8 @@ async function exitPolicies(config: LadderConfig, files: readonly string[]): Pro
   return [...ladders, single];
 }
 
-interface CompareCliOptions {
-  config: string;
-  data: string;
-  markets?: string;
-  symbol?: string;
-  signals?: string;
-  detail?: string;
-  from?: string;
-  to?: string;
+interface CompareCliOptions extends BacktestArgs {
   ladders?: string[];
   json?: boolean;
   report?: string;
-  cache: boolean;
 }
