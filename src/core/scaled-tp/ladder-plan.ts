@@ -48,9 +48,8 @@ export function planLadder(i: PlanInput): Result<LadderPlan, PlanError> {
     tickUnit: { int: Number(m.tickSize.int), scale: m.tickSize.scale },
     stepUnit: { int: Number(m.stepSize.int), scale: m.stepSize.scale },
   };
-  const single = (reason: 'disabled' | 'too_small_to_split') =>
-    singlePlan(base, reason, entry, s.takeProfitPct, m);
-  if (!s.scaled) return single('disabled');
+  // Loops and plain calls, no closures: the backtest plans every entry.
+  if (!s.scaled) return singlePlan(base, 'disabled', entry, s.takeProfitPct, m);
 
   const targets: Ticks[] = [];
   for (const l of s.levels) {
@@ -58,23 +57,27 @@ export function planLadder(i: PlanInput): Result<LadderPlan, PlanError> {
     if (t <= 0) return err({ code: 'target_not_positive', message: `level at ${l.profitPct}% gives a target at or below zero` });
     targets.push(t);
   }
-  const mins = targets.map((t) => minExitSteps(t, m, s));
+  const mins: number[] = [];
+  for (const t of targets) mins.push(minExitSteps(t, m, s));
   const levels = splitQuantity(q, s.levels, mins);
   // "Too small to split" (R3.3): the minimums leave at most one exit. A ladder configured with one
   // level never asked for a split, so it keeps its own target.
-  const exits = levels.filter((l) => l.skipped === null).length;
+  let exits = 0;
+  for (const l of levels) if (l.skipped === null) exits++;
   if (exits <= 1 && s.levels.length > 1) {
-    if (s.fallbackToSingle) return single('too_small_to_split');
+    if (s.fallbackToSingle) return singlePlan(base, 'too_small_to_split', entry, s.takeProfitPct, m);
     // No fallback: everything closes at the last level (R3.3).
-    levels.forEach((l, k) => {
+    for (let k = 0; k < levels.length; k++) {
       const last = k === levels.length - 1;
-      levels[k] = { ...l, qtySteps: asSteps(last ? q : 0), carriedInSteps: asSteps(last ? q : 0), closesRemainder: last, skipped: last ? null : 'too_small_to_split' };
-    });
+      levels[k] = { ...levels[k]!, qtySteps: asSteps(last ? q : 0), carriedInSteps: asSteps(last ? q : 0), closesRemainder: last, skipped: last ? null : 'too_small_to_split' };
+    }
   }
-  const planned: PlannedLevel[] = s.levels.map((spec, k) => {
+  const planned: PlannedLevel[] = [];
+  for (let k = 0; k < s.levels.length; k++) {
+    const spec = s.levels[k]!;
     const t = targets[k]!;
     const split = levels[k]!;
-    return {
+    planned.push({
       level: k + 1,
       reason: `tp${k + 1}`,
       profitPct: spec.profitPct,
@@ -84,8 +87,8 @@ export function planLadder(i: PlanInput): Result<LadderPlan, PlanError> {
       minSteps: asSteps(mins[k]!),
       ...split,
       stopAfter: stopAfterLevel(s.levels, k, targets, breakeven, entry, side, m),
-    };
-  });
+    });
+  }
   return ok({ ...base, mode: 'scaled', singleReason: null, levels: planned });
 }
 
@@ -131,6 +134,9 @@ export function minExitSteps(priceTicks: Ticks, m: MarketRules, s: Pick<ExitSett
 
 type Split = Pick<PlannedLevel, 'qtySteps' | 'carriedInSteps' | 'closesRemainder' | 'skipped'>;
 
+/** A level that will not fire, and what was carried into it. */
+const skip = (why: SkipReason, carried: number): Split => ({ qtySteps: asSteps(0), carriedInSteps: asSteps(carried), closesRemainder: false, skipped: why });
+
 /**
  * SPEC "Splitting": level k gets floor(Q × close_pct_k / 100) steps plus what skipped levels rolled in;
  * the last level takes whatever remains. A level below its minimum is skipped and rolls its quantity on
@@ -145,7 +151,6 @@ export function splitQuantity(q: number, specs: readonly LevelSpec[], mins: read
   let remaining = q;
   let carry = 0;
   for (let k = 0; k < n; k++) {
-    const skip = (why: SkipReason, carried: number): Split => ({ qtySteps: asSteps(0), carriedInSteps: asSteps(carried), closesRemainder: false, skipped: why });
     if (remaining === 0) {
       out.push(skip('nothing_left', 0));
       continue;
@@ -167,6 +172,8 @@ export function splitQuantity(q: number, specs: readonly LevelSpec[], mins: read
   return out;
 }
 
+const stopAt = (ticks: Ticks, rule: StopRule, m: MarketRules) => ({ ticks, price: ticksToPrice(ticks, m), rule });
+
 /** The stop after level index k fills (R1.5, `move_stop_to`): exact ticks, or null when it stays. */
 function stopAfterLevel(
   specs: readonly LevelSpec[],
@@ -178,14 +185,13 @@ function stopAfterLevel(
   m: MarketRules,
 ): PlannedLevel['stopAfter'] {
   const rule = moveStopRule(specs, k);
-  const at = (ticks: Ticks, r: StopRule) => ({ ticks, price: ticksToPrice(ticks, m), rule: r });
   if (rule === 'none') return null;
-  if (rule === 'breakeven') return at(breakeven, 'breakeven');
+  if (rule === 'breakeven') return stopAt(breakeven, 'breakeven', m);
   if (rule === 'previous_tp') {
     // The configured target of level k−1, even if that level was skipped (SPEC "Skipped levels").
     if (k === 0) throw new Error('previous_tp on level 1 must be rejected by config validation');
-    return at(targets[k - 1]!, 'previous_tp');
+    return stopAt(targets[k - 1]!, 'previous_tp', m);
   }
-  if (typeof rule === 'object') return at(stopTicksAt(entry, rule.profitPct, side, m), 'profit_pct');
+  if (typeof rule === 'object') return stopAt(stopTicksAt(entry, rule.profitPct, side, m), 'profit_pct', m);
   return assertNever(rule);
 }
