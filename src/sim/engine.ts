@@ -4,7 +4,7 @@ import { type SymbolRules, priceNum, qtyNum } from './markets.ts';
 import { addedMargin, checkReduceOnly } from './order-checks.ts';
 import type { NewAlgoInput, NewOrderInput } from './order-params.ts';
 import {
-  type AlgoOrderType, type EngineOrderType, type SimAlgoOrder, type SimFill, type SimOrder, type TimeInForce,
+  type AlgoOrderType, type SimAlgoOrder, type SimFill, type SimOrder,
   algoTriggered, isOpenAlgo, isOpenOrder, limitTouched, reducible, sideSign,
 } from './orders.ts';
 import type { PriceFeed, PriceWalker } from './price-feed.ts';
@@ -24,20 +24,9 @@ export type EngineEvent =
   | { readonly kind: 'account'; readonly symbol: string; readonly timeMs: number };
 
 /** What the engine needs to place an order in the matching engine (from the API or from a trigger). */
-interface EnginePlacement {
-  readonly symbol: string;
-  readonly side: 'BUY' | 'SELL';
-  readonly type: EngineOrderType;
-  readonly origType: EngineOrderType | AlgoOrderType;
-  readonly timeInForce: TimeInForce;
-  readonly qtySteps: number;
-  readonly priceTicks: number;
-  readonly stopPriceTicks: number;
-  readonly reduceOnly: boolean;
-  readonly closePosition: boolean;
-  readonly clientOrderId: string;
+type EnginePlacement = Pick<SimOrder, 'symbol' | 'side' | 'type' | 'origType' | 'timeInForce' | 'qtySteps' | 'priceTicks' | 'stopPriceTicks' | 'reduceOnly' | 'closePosition' | 'clientOrderId'> & {
   readonly algoId?: number;
-}
+};
 
 /**
  * The matching engine and account: orders rest and fill when the price touches them (infinite

@@ -23,7 +23,9 @@ export interface NewAlgoInput {
   readonly symbol: string;
   readonly side: Side;
   readonly orderType: AlgoOrderType;
+  /** 0 when `closePosition`. */
   readonly qtySteps: number;
+  /** Limit price after the trigger (STOP, TAKE_PROFIT); 0 for the market types. */
   readonly priceTicks: number;
   readonly triggerPriceTicks: number;
   readonly timeInForce: TimeInForce;

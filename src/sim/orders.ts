@@ -2,6 +2,8 @@
  * The simulator's order, algo order, fill and position records. Prices are integer ticks and
  * quantities integer steps of the symbol (STYLE §4); money (fees, PnL, balances) is a plain number.
  */
+import type { NewAlgoInput } from './order-params.ts';
+
 export type Side = 'BUY' | 'SELL';
 /** Order types of the matching engine (`/fapi/v1/order`). */
 export type EngineOrderType = 'LIMIT' | 'MARKET';
@@ -40,22 +42,10 @@ export interface SimOrder {
   updateTime: number;
 }
 
-export interface SimAlgoOrder {
+/** A conditional order waiting in the Algo Service: the validated request, with its id and status. */
+export interface SimAlgoOrder extends Omit<NewAlgoInput, 'clientAlgoId'> {
   readonly algoId: number;
   readonly clientAlgoId: string;
-  readonly symbol: string;
-  readonly side: Side;
-  readonly orderType: AlgoOrderType;
-  /** 0 when `closePosition`. */
-  readonly qtySteps: number;
-  /** Limit price after the trigger (STOP, TAKE_PROFIT); 0 for the market types. */
-  readonly priceTicks: number;
-  readonly triggerPriceTicks: number;
-  readonly timeInForce: TimeInForce;
-  readonly workingType: WorkingType;
-  readonly closePosition: boolean;
-  readonly reduceOnly: boolean;
-  readonly priceProtect: boolean;
   readonly createTime: number;
   algoStatus: AlgoStatus;
   updateTime: number;
