@@ -11,7 +11,7 @@ import type { Side } from '../core/units.ts';
 import type { CandleSeries } from '../data/candle-series.ts';
 import { lowerBoundTime } from '../data/candle-series.ts';
 import { type IntrabarModel, intrabarPath } from './intrabar-path.ts';
-import { type PositionSize, entrySteps } from './position-size.ts';
+import { type PositionSize, entryBelowMinimum, entrySteps } from './position-size.ts';
 
 /** An entry decided before candle i opens; the engine enters at that open (SPEC R5). */
 export interface EntrySignal {
@@ -142,10 +142,10 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     const stopPct = sig.stopLossPct ?? o.settings.stopLossPct;
     const balance = o.startingBalance + realized;
     const steps = entrySteps(o.positionSize, price, o.sizingBalance === 'starting' ? o.startingBalance : balance, stopPct, m);
-    if (steps < m.minQtySteps.market || steps === 0) return skip(st, sig, 'below_min_qty', `size rounds to ${steps} steps`);
+    const refused = entryBelowMinimum(steps, price, m);
+    if (refused) return skip(st, sig, refused.why, refused.detail);
     const qty = stepsToQty(steps, m);
     const notional = price * qty;
-    if (notional < m.minNotional) return skip(st, sig, 'below_min_notional', `${notional.toFixed(2)} < ${m.minNotional}`);
     const margin = notional / o.leverage;
     if (margin > balance - usedMargin) return skip(st, sig, 'insufficient_margin', `needs ${margin.toFixed(2)}, free ${(balance - usedMargin).toFixed(2)}`);
     const plan = planLadder({ side: sig.side, entryPrice: price, quantitySteps: steps, market: m, settings: o.settings, stopLossPct: stopPct });

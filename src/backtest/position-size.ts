@@ -1,4 +1,4 @@
-import { type MarketRules, qtyToSteps } from '../core/market/market-rules.ts';
+import { type MarketRules, qtyToSteps, stepsToQty } from '../core/market/market-rules.ts';
 import type { Steps } from '../core/units.ts';
 
 export type PositionSize = { readonly mode: 'quote' | 'base' | 'risk_pct'; readonly value: number };
@@ -13,4 +13,16 @@ export function entrySteps(size: PositionSize, price: number, equity: number, st
   if (!(qty > 0) || !Number.isFinite(qty)) return qtyToSteps(0, m);
   // Through the shortest decimal text of the double, so 0.3 stays 0.3 and never becomes 0.29999…
   return qtyToSteps(qty, m, 'down');
+}
+
+/**
+ * Why an entry of `steps` at `price` would be refused by the exchange's own minimums, or null: it must
+ * meet MARKET_LOT_SIZE minQty and, unlike a reduce-only exit, MIN_NOTIONAL (SPEC R3). Shared by the
+ * backtest and the bot, so both refuse the same entries.
+ */
+export function entryBelowMinimum(steps: Steps, price: number, m: MarketRules): { why: 'below_min_qty' | 'below_min_notional'; detail: string } | null {
+  if (steps === 0 || steps < m.minQtySteps.market) return { why: 'below_min_qty', detail: `size rounds to ${steps} steps` };
+  const notional = price * stepsToQty(steps, m);
+  if (notional < m.minNotional) return { why: 'below_min_notional', detail: `${notional.toFixed(2)} < ${m.minNotional}` };
+  return null;
 }

@@ -1,4 +1,4 @@
-import { entrySteps } from '../backtest/position-size.ts';
+import { entryBelowMinimum, entrySteps } from '../backtest/position-size.ts';
 import type { LadderConfig } from '../core/config/index.ts';
 import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
 import type { Command, DomainEvent, FillInput, StepResult } from '../core/model/commands.ts';
@@ -110,8 +110,9 @@ export class SymbolTrader {
     const stopPct = sig.stopLossPct ?? this.d.settings.stopLossPct;
     const balance = await ex.balance();
     const steps = entrySteps(c.position_size, price, balance.total, stopPct, m);
-    if (steps < m.minQtySteps.market || stepsToQty(steps, m) * price < m.minNotional) {
-      this.d.log.warn({ symbol: this.symbol, steps, price }, 'entry.skipped_below_minimum');
+    const refused = entryBelowMinimum(steps, price, m);
+    if (refused) {
+      this.d.log.warn({ symbol: this.symbol, steps, price, why: refused.why, detail: refused.detail }, 'entry.skipped_below_minimum');
       return;
     }
     const side = sig.side === 'long' ? 'buy' : 'sell';
