@@ -8,7 +8,7 @@ export { activeLevels } from './model/plan.ts';
 export type { Position, PartialExit, StopMove, LevelState, LevelStatus, ExitReason } from './model/position.ts';
 export { exitClientId, stopClientId, closeClientId } from './model/position.ts';
 export type { Command, DomainEvent, StepResult, FillInput, OrderEndInput, ApplyError } from './model/commands.ts';
-export { planLadder, minExitSteps, splitQuantity, type PlanInput, type PlanError } from './scaled-tp/ladder-plan.ts';
+export { planLadder, LadderPlanner, type PlanRequest, minExitSteps, splitQuantity, type PlanInput, type PlanError } from './scaled-tp/ladder-plan.ts';
 export { targetTicks, stopTicksAt } from './scaled-tp/price-math.ts';
 export {
   openPosition,
