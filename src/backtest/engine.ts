@@ -5,7 +5,7 @@ import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
 import type { StepResult } from '../core/model/commands.ts';
 import type { Position } from '../core/model/position.ts';
 import { openPosition } from '../core/scaled-tp/exit-manager.ts';
-import { planLadder } from '../core/scaled-tp/ladder-plan.ts';
+import { LadderPlanner } from '../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import type { Side } from '../core/units.ts';
 import type { CandleSeries } from '../data/candle-series.ts';
@@ -74,6 +74,7 @@ export interface BacktestRun {
 
 interface SymbolState {
   readonly input: SymbolInput;
+  readonly planner: LadderPlanner;
   pos: Position | null;
   margin: number;
   count: number;
@@ -90,9 +91,11 @@ interface SymbolState {
  * entries at the open, the intrabar path, fees, sizing and margin.
  */
 export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions): BacktestRun {
-  const states: SymbolState[] = symbols.map((input) => ({ input, pos: null, margin: 0, count: 0, i: 0, qtySteps: -1, qty: 0 }));
+  const states: SymbolState[] = symbols.map((input) => ({ input, planner: new LadderPlanner(input.market, o.settings), pos: null, margin: 0, count: 0, i: 0, qtySteps: -1, qty: 0 }));
   const total = symbols.reduce((n, s) => n + s.candles.length, 0);
-  const equityTimeMs = new Float64Array(total);
+  // One symbol: the curve's times are its candles' own (one point per candle), so they are not copied.
+  const sharedTimes = symbols.length === 1 ? symbols[0]!.candles.time : null;
+  const equityTimeMs = sharedTimes ?? new Float64Array(total);
   const equity = new Float64Array(total);
   const trades: Position[] = [];
   const skipped: SkippedSignal[] = [];
@@ -148,7 +151,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     const notional = price * qty;
     const margin = notional / o.leverage;
     if (margin > balance - usedMargin) return skip(st, sig, 'insufficient_margin', `needs ${margin.toFixed(2)}, free ${(balance - usedMargin).toFixed(2)}`);
-    const plan = planLadder({ side: sig.side, entryPrice: price, quantitySteps: steps, market: m, settings: o.settings, stopLossPct: stopPct });
+    const plan = st.planner.plan({ side: sig.side, entryPrice: price, quantitySteps: steps, stopLossPct: stopPct });
     if (!plan.ok) return skip(st, sig, 'plan_error', plan.error.message);
     const id = `${symbol}-${++st.count}`;
     const r = openPosition({ id, symbol, timeMs: c.time[i]!, entryFee: feeOf(price, qty, o.fills.takerPct), plan: plan.value });
@@ -202,7 +205,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     for (const st of states) {
       if (st.i < st.input.candles.length && st.input.candles.time[st.i] === t) candle(st, st.i++);
     }
-    equityTimeMs[points] = t;
+    if (sharedTimes === null) equityTimeMs[points] = t;
     equity[points++] = markToMarket();
   }
   // End of data: what is still open closes at the last candle's close, at that candle's time.

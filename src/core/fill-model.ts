@@ -72,7 +72,8 @@ interface Walk {
 function fillNow(w: Walk, clientOrderId: string, qtySteps: number, at: number, maker: boolean): void {
   const price = maker ? at : slipped(at, w.exitIsBuy, w.fm.slippagePct);
   const fee = feeOf(price, qtyOf(qtySteps, w.position.plan), maker ? w.fm.makerPct : w.fm.takerPct);
-  const applied = applyFill(w.position, { clientOrderId, tradeId: `${clientOrderId}#${w.timeMs}`, orderId: null, timeMs: w.timeMs, qtySteps: asSteps(qtySteps), price, fee });
+  // An instant fill fills its order whole, once: the order's id names its only trade (no new string per fill).
+  const applied = applyFill(w.position, { clientOrderId, tradeId: clientOrderId, orderId: null, timeMs: w.timeMs, qtySteps: asSteps(qtySteps), price, fee });
   if (!applied.ok) throw new Error(`instant fill rejected: ${applied.error.message}`);
   w.position = applied.value.position;
   w.commands.push(...applied.value.commands);
@@ -87,7 +88,7 @@ export function closeRemainderNow(p: Position, reason: 'signal' | 'end', price: 
   if (!close || close.kind !== 'closeRemainder') return r;
   const fill = slipped(price, p.side === 'short', fm.slippagePct);
   const fee = feeOf(fill, qtyOf(close.qtySteps, p.plan), fm.takerPct);
-  const applied = applyFill(r.position, { clientOrderId: close.clientOrderId, tradeId: `${close.clientOrderId}#${timeMs}`, orderId: null, timeMs, qtySteps: close.qtySteps, price: fill, fee });
+  const applied = applyFill(r.position, { clientOrderId: close.clientOrderId, tradeId: close.clientOrderId, orderId: null, timeMs, qtySteps: close.qtySteps, price: fill, fee });
   if (!applied.ok) throw new Error(`instant close rejected: ${applied.error.message}`);
   return { position: applied.value.position, commands: [...r.commands, ...applied.value.commands], events: [...r.events, ...applied.value.events] };
 }

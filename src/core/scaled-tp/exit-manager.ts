@@ -16,6 +16,10 @@ import { type LevelInput, nextLevelStatus } from './level-status.ts';
 import { isFavourable } from './price-math.ts';
 
 const NONE: readonly never[] = Object.freeze([]);
+// Shared by every new position: level states are never changed in place (a transition makes a new
+// one), and a backtest keeps thousands of closed trades whose unreached levels are all alike.
+const PENDING: LevelState = { status: 'pending', filledSteps: asSteps(0), orderSteps: asSteps(0), reached: false };
+const SKIPPED: LevelState = { status: 'skipped', filledSteps: asSteps(0), orderSteps: asSteps(0), reached: false };
 const unchanged = (position: Position): StepResult => ({ position, commands: NONE, events: NONE });
 
 export interface OpenInput {
@@ -32,12 +36,9 @@ export interface OpenInput {
 export function openPosition(i: OpenInput): StepResult {
   const { plan } = i;
   const limitMode = plan.execution === 'limit';
-  const levels: LevelState[] = plan.levels.map((l) => ({
-    status: l.skipped !== null ? 'skipped' : limitMode ? 'sent' : 'pending',
-    filledSteps: asSteps(0),
-    orderSteps: l.skipped === null && limitMode ? l.qtySteps : asSteps(0),
-    reached: false,
-  }));
+  const levels: LevelState[] = plan.levels.map((l) =>
+    l.skipped !== null ? SKIPPED : limitMode ? { status: 'sent', filledSteps: asSteps(0), orderSteps: l.qtySteps, reached: false } : PENDING,
+  );
   const base: Position = {
     id: i.id,
     symbol: i.symbol,
@@ -201,8 +202,8 @@ export function applyFill(p: Position, f: FillInput): Result<StepResult, ApplyEr
     remainingSteps: remaining,
     partialExits,
     entryFeeBooked: p.entryFeeBooked + entryShare,
-    tpLevelsHit: level !== null && firstFillOfLevel && !p.tpLevelsHit.includes(level) ? [...p.tpLevelsHit, level] : p.tpLevelsHit,
-    appliedTradeIds: [...p.appliedTradeIds, f.tradeId],
+    tpLevelsHit: level !== null && firstFillOfLevel && !p.tpLevelsHit.includes(level) ? appended(p.tpLevelsHit, level) : p.tpLevelsHit,
+    appliedTradeIds: appended(p.appliedTradeIds, f.tradeId),
   };
   const commands: Command[] = [];
   const events: DomainEvent[] = [
@@ -280,7 +281,7 @@ function climbStop(p: Mutable<Position>, pl: PlannedLevel, timeMs: number, comma
     rule: to.rule,
   });
   events.push({ type: 'stop.moved', positionId: p.id, symbol: p.symbol, timeMs, fromPrice, toPrice: to.price, rule: to.rule, level: pl.level });
-  p.stopMoves = [...p.stopMoves, { timeMs, fromTicks: p.stopTicks, toTicks: to.ticks, fromPrice, toPrice: to.price, rule: to.rule, level: pl.level }];
+  p.stopMoves = appended(p.stopMoves, { timeMs, fromTicks: p.stopTicks, toTicks: to.ticks, fromPrice, toPrice: to.price, rule: to.rule, level: pl.level });
   p.stopTicks = to.ticks;
   p.stopSeq = seq;
 }
@@ -371,7 +372,7 @@ function restingExitIds(p: Position): string[] {
 /** Fills of the same order are one exit: summed quantity, fee and PnL, volume-weighted price. */
 function mergeExit(exits: readonly PartialExit[], e: PartialExit): PartialExit[] {
   const i = exits.findIndex((x) => x.clientOrderId === e.clientOrderId);
-  if (i < 0) return [...exits, e];
+  if (i < 0) return appended(exits, e);
   const a = exits[i]!;
   const qty = a.qtySteps + e.qtySteps;
   const merged: PartialExit = {
@@ -431,6 +432,17 @@ export function averageExitPrice(p: Position): number {
     v += e.price * e.qtySteps;
   }
   return q === 0 ? NaN : v / q;
+}
+
+/**
+ * `[...xs, x]` without spare room: a spread or a push leaves capacity for ~16 more elements, and a
+ * closed position keeps four such arrays for good (a backtest keeps every closed position).
+ */
+function appended<T>(xs: readonly T[], x: T): T[] {
+  const out = new Array<T>(xs.length + 1);
+  for (let i = 0; i < xs.length; i++) out[i] = xs[i]!;
+  out[xs.length] = x;
+  return out;
 }
 
 function replaceAt<T>(xs: readonly T[], i: number, x: T): readonly T[] {
