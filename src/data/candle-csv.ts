@@ -205,6 +205,25 @@ function generalRow(x: RowContext, p: number, n: number, prevT: number, line: nu
 }
 
 /**
+ * Line feeds in `b` from `p` on: an upper bound of the rows, to size the columns once. Counted a
+ * 32-bit word at a time (as binanceRow's tail) instead of one `indexOf` call per line.
+ */
+function countLineFeeds(b: Uint8Array, p: number): number {
+  let n = 0;
+  const end = b.length;
+  while (p < end && ((b.byteOffset + p) & 3) !== 0) if (b[p++] === LF) n++;
+  const words = new Int32Array(b.buffer, b.byteOffset + p, (end - p) >> 2);
+  for (let i = 0; i < words.length; i++) {
+    const lf = (words[i] as number) ^ 0x0a0a0a0a;
+    // 0x80 in every byte of the word that is a line feed, exactly; then a popcount of those bytes.
+    const z = ~((((lf & 0x7f7f7f7f) + 0x7f7f7f7f) | 0) | lf | 0x7f7f7f7f);
+    n += Math.imul(z >>> 7, 0x01010101) >>> 24;
+  }
+  for (p += words.length << 2; p < end; p++) if (b[p] === LF) n++;
+  return n;
+}
+
+/**
  * Parses one candle CSV held in `input`. `file` names it in errors. Rows must be in strictly
  * increasing time order; the first offending row is reported with the line it collides with.
  */
@@ -218,8 +237,7 @@ export function parseCandleCsv(input: Uint8Array, file: string): CandleChunk {
   let lastRead = roleOf.length - 1;
   while (roleOf[lastRead] === SKIP) lastRead--;
 
-  let capacity = 1;
-  for (let q = b.indexOf(LF, p); q !== -1; q = b.indexOf(LF, q + 1)) capacity++;
+  const capacity = countLineFeeds(b, p) + 1;
   const buf = new Float64Array(capacity * 6);
   const lines = new Uint32Array(capacity);
   const x: RowContext = {

@@ -3,7 +3,7 @@
  * directory of those, or a list of files — all one symbol, joined in time order. With `cacheDir`,
  * the parsed columns are cached (candle-cache.ts) and a second load skips parsing.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
@@ -40,9 +40,31 @@ async function listFiles(path: string): Promise<string[]> {
   return names.map((n) => join(path, n));
 }
 
+/**
+ * The whole file in one read of its stated size (fs/promises `readFile` reads in 512 KiB rounds
+ * through the thread pool: 36 ms against 15 ms for the 13 shared kline files), looping only if the
+ * read comes back short.
+ */
+async function readWholeFile(path: string): Promise<Buffer> {
+  const h = await open(path, 'r');
+  try {
+    const { size } = await h.stat();
+    const buf = Buffer.allocUnsafe(size);
+    let at = 0;
+    while (at < size) {
+      const { bytesRead } = await h.read(buf, at, size - at, at);
+      if (bytesRead === 0) break;
+      at += bytesRead;
+    }
+    return at === size ? buf : buf.subarray(0, at);
+  } finally {
+    await h.close();
+  }
+}
+
 /** Parses one file into chunks (a zip may hold several CSVs). */
 export async function parseCandleFile(path: string): Promise<CandleChunk[]> {
-  const raw = await readFile(path);
+  const raw = await readWholeFile(path);
   if (/\.gz$/i.test(path)) {
     let bytes: Buffer;
     try {
