@@ -1,4 +1,4 @@
-import { type Dec, add, ceilRatio, decOf, directedRound, div, floorRatio, intRatio, mul, ratioOf } from '../decimal.ts';
+import { type Dec, add, ceilRatio, decOf, directedRound, div, floorRatio, intRatio, mul, ratioOf, scaledIntToNumber } from '../decimal.ts';
 import type { MarketRules } from '../market/market-rules.ts';
 import { type Side, type Ticks, asTicks } from '../units.ts';
 
@@ -13,10 +13,29 @@ import { type Side, type Ticks, asTicks } from '../units.ts';
 function scaledEntryTicks(entry: string | number, signedPct: number, m: MarketRules, up: boolean): Ticks {
   const fast = directedRound((Number(entry) * (100 + signedPct)) / 100 / tickNumber(m), up);
   if (fast !== null) return asTicks(fast);
+  if (signedPct === 0 && typeof entry === 'number') {
+    const onTick = ticksOfPriceOnTick(entry, m);
+    if (onTick !== null) return asTicks(onTick);
+  }
   const e: Dec = decOf(entry);
   const factor = div(add(intRatio(100), ratioOf(decOf(signedPct))), intRatio(100));
   const r = div(mul(ratioOf(e), factor), ratioOf(m.tickSize));
   return asTicks(Number(up ? ceilRatio(r) : floorRatio(r)));
+}
+
+/**
+ * `price / tick` when `price` (a double) stands for a whole number of ticks, else null: the breakeven
+ * stop (offset 0) of an entry on the tick, which the float estimate can never decide. The double
+ * nearest r ticks equal to `price` proves it: `price`'s shortest text (what the exact path parses)
+ * has no more digits than r × tick, so at most scale + 1 decimals, and the two lie within an ulp of
+ * `price`, below 10^-(scale+1) here; two multiples of 10^-(scale+1) that close are equal.
+ */
+function ticksOfPriceOnTick(price: number, m: MarketRules): number | null {
+  const int = Number(m.tickSize.int);
+  const scale = m.tickSize.scale;
+  if (!Number.isSafeInteger(int) || !(Math.abs(price) * 2 ** -52 < 10 ** -(scale + 1))) return null;
+  const r = Math.round(price / tickNumber(m));
+  return scaledIntToNumber(r, int, scale) === price ? r : null;
 }
 
 const tickNumber = (m: MarketRules) => Number(m.tickSize.int) / 10 ** m.tickSize.scale;
