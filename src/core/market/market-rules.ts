@@ -1,4 +1,4 @@
-import { type Dec, ceilRatio, div, floorRatio, formatScaled, parseDec, ratioOf, scaledToNumber } from '../decimal.ts';
+import { type Dec, ceilRatio, directedRound, div, floorRatio, formatScaled, parseDec, ratioOf, scaledToNumber } from '../decimal.ts';
 import { type Steps, type Ticks, asSteps, asTicks } from '../units.ts';
 
 /**
@@ -49,6 +49,11 @@ export type Rounding = 'down' | 'up';
 
 /** A decimal quantity ("0.0126" or 0.0126) in whole steps, rounded in the stated direction. */
 export function qtyToSteps(qty: string | number, m: MarketRules, rounding: Rounding = 'down'): Steps {
+  if (typeof qty === 'number') {
+    // The float estimate, when it is clearly off a whole step (else the exact path below decides).
+    const fast = directedRound(qty / (Number(m.stepSize.int) / 10 ** m.stepSize.scale), rounding === 'up');
+    if (fast !== null) return asSteps(fast);
+  }
   const r = div(ratioOf(parseDec(String(qty))), ratioOf(m.stepSize));
   return asSteps(Number(rounding === 'down' ? floorRatio(r) : ceilRatio(r)));
 }

@@ -48,6 +48,16 @@ describe('price and quantity conversions on all 347 real symbols', () => {
       { numRuns },
     ));
 
+  it('a quantity given as a number rounds as its own shortest text does (the float shortcut never differs)', () =>
+    fc.assert(
+      fc.property(
+        arbMarket,
+        fc.oneof(fc.double({ min: 0, max: 1e7, noNaN: true }), arbCount.map((n) => n / 1000), fc.integer({ min: 0, max: 10 ** 9 }).map((n) => n * 0.001)),
+        (m, q) => qtyToSteps(q, m) === qtyToSteps(String(q), m) && qtyToSteps(q, m, 'up') === qtyToSteps(String(q), m, 'up'),
+      ),
+      { numRuns },
+    ));
+
   it('a price or quantity passed as a number (≤ 15 digits) converts back to the same ticks and steps', () =>
     fc.assert(
       fc.property(arbMarket, fc.integer({ min: 0, max: 10 ** 15 - 1 }), (m, n) => {
