@@ -62,8 +62,6 @@ export interface SkippedSignal {
 export interface BacktestRun {
   /** Closed trades in the order they closed. */
   readonly trades: readonly Position[];
-  /** Signal time of each trade's entry, by position id. */
-  readonly signalTimeMs: ReadonlyMap<string, number>;
   readonly equityTimeMs: Float64Array;
   /** Equity at each candle close: balance + realised PnL + open positions marked at the close. */
   readonly equity: Float64Array;
@@ -99,7 +97,6 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
   const equity = new Float64Array(total);
   const trades: Position[] = [];
   const skipped: SkippedSignal[] = [];
-  const signalTimeMs = new Map<string, number>();
   const path = new Float64Array(4);
   let realized = 0;
   let open = 0;
@@ -155,7 +152,6 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     if (!plan.ok) return skip(st, sig, 'plan_error', plan.error.message);
     const id = `${symbol}-${++st.count}`;
     const r = openPosition({ id, symbol, timeMs: c.time[i]!, entryFee: feeOf(price, qty, o.fills.takerPct), plan: plan.value });
-    signalTimeMs.set(id, sig.timeMs);
     st.pos = r.position;
     st.margin = margin;
     usedMargin += margin;
@@ -219,7 +215,6 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
   const curve = equity.subarray(0, points);
   return {
     trades,
-    signalTimeMs,
     equityTimeMs: equityTimeMs.subarray(0, points),
     equity: curve,
     skipped,

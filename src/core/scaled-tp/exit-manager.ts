@@ -322,9 +322,9 @@ function uncommittedSteps(p: Position): number {
 
 /** Which order of this position a client id names: a level index, or the stop / the close. */
 function classify(p: Position, clientOrderId: string): number | 'stop' | 'signal' | 'end' | null {
-  const prefix = `${p.id}-`;
-  if (!clientOrderId.startsWith(prefix)) return null;
-  const suffix = clientOrderId.slice(prefix.length);
+  const n = p.id.length;
+  if (clientOrderId.charCodeAt(n) !== 45 /* - */ || !clientOrderId.startsWith(p.id)) return null;
+  const suffix = clientOrderId.slice(n + 1);
   for (let i = 0; i < p.plan.levels.length; i++) if (p.plan.levels[i]!.reason === suffix) return i;
   if (/^sl\d+$/.test(suffix)) return 'stop';
   // A market close sent because an exchange stop did not fire is still the stop's exit.
@@ -369,7 +369,8 @@ function restingExitIds(p: Position): string[] {
 
 /** Fills of the same order are one exit: summed quantity, fee and PnL, volume-weighted price. */
 function mergeExit(exits: readonly PartialExit[], e: PartialExit): PartialExit[] {
-  const i = exits.findIndex((x) => x.clientOrderId === e.clientOrderId);
+  let i = -1;
+  for (let k = 0; k < exits.length && i < 0; k++) if (exits[k]!.clientOrderId === e.clientOrderId) i = k;
   if (i < 0) return appended(exits, e);
   const a = exits[i]!;
   const qty = a.qtySteps + e.qtySteps;
