@@ -9,9 +9,10 @@
  * result, so a changed source is simply a miss; the header repeats the key as a check.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CandleSeries, Gap } from './candle-series.ts';
+import { readWholeFile } from './read-whole-file.ts';
 
 /** Bump when the parser's output for the same bytes changes: old caches become misses. */
 const CACHE_VERSION = 1;
@@ -46,13 +47,17 @@ export function cacheKey(sources: readonly SourceStamp[], options: object): stri
 
 export const cacheFilePath = (cacheDir: string, key: string): string => join(cacheDir, `${key}.bin`);
 
-/** The cached series for `key`, or undefined on any miss (absent, other version, truncated). */
+/**
+ * The cached series for `key`, or undefined on a miss (absent, other version, truncated). A cache
+ * file that exists but cannot be read is an error, not a miss: the message names it.
+ */
 export async function readCandleCache(cacheDir: string, key: string): Promise<CandleSeries | undefined> {
   let buf: Buffer;
   try {
-    buf = await readFile(cacheFilePath(cacheDir, key));
-  } catch {
-    return undefined;
+    buf = await readWholeFile(cacheFilePath(cacheDir, key));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
   }
   if (buf.length < 12 || buf.toString('latin1', 0, 8) !== MAGIC) return undefined;
   const headerLength = buf.readUInt32LE(8);
@@ -67,7 +72,7 @@ export async function readCandleCache(cacheDir: string, key: string): Promise<Ca
   const dataStart = align8(12 + headerLength);
   const n = header.length;
   if (buf.length !== dataStart + n * 8 * COLUMNS.length) return undefined;
-  // readFile gives a buffer of its own, so its offset is 0; copy only if some platform differs.
+  // readWholeFile gives a buffer of its own, so its offset is 0; copy only if some platform differs.
   const bytes = (buf.byteOffset + dataStart) % 8 === 0 ? buf : Buffer.from(buf);
   const col = (j: number): Float64Array => new Float64Array(bytes.buffer, bytes.byteOffset + dataStart + j * n * 8, n);
   return {
