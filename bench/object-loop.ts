@@ -8,7 +8,7 @@
  * stops and quantities are identical by construction; run.ts checks that the exits are too.
  */
 import type { BacktestOptions } from '../src/backtest/engine.ts';
-import { entrySteps } from '../src/backtest/position-size.ts';
+import { entrySteps } from '../src/core/position-size.ts';
 import { feeOf, slipped } from '../src/core/fill-model.ts';
 import { type MarketRules, stepsToQty } from '../src/core/market/market-rules.ts';
 import type { LadderPlan } from '../src/core/model/plan.ts';

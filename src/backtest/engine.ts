@@ -11,7 +11,7 @@ import type { Side } from '../core/units.ts';
 import type { CandleSeries } from '../data/candle-series.ts';
 import { lowerBoundTime } from '../data/candle-series.ts';
 import { type IntrabarModel, intrabarPath } from './intrabar-path.ts';
-import { type PositionSize, entryBelowMinimum, entrySteps } from './position-size.ts';
+import { type PositionSize, entryBelowMinimum, entrySteps } from '../core/position-size.ts';
 
 /** An entry decided before candle i opens; the engine enters at that open (SPEC R5). */
 export interface EntrySignal {

@@ -1,4 +1,4 @@
-import { entryBelowMinimum, entrySteps } from '../backtest/position-size.ts';
+import { entryBelowMinimum, entrySteps, maxEntrySteps } from '../core/position-size.ts';
 import type { LadderConfig } from '../core/config/index.ts';
 import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
 import type { Command, DomainEvent, FillInput, StepResult } from '../core/model/commands.ts';
@@ -115,6 +115,7 @@ export class SymbolTrader {
       this.d.log.warn({ symbol: this.symbol, steps, price, why: refused.why, detail: refused.detail }, 'entry.skipped_below_minimum');
       return;
     }
+    if (steps === maxEntrySteps(m)) this.d.log.warn({ symbol: this.symbol, steps, price }, 'entry.capped_at_max_qty');
     const side = sig.side === 'long' ? 'buy' : 'sell';
     const sent = await this.d.router.send(
       { clientOrderId: entryClientId(id), positionId: id, symbol: this.symbol, kind: 'entry', level: null, side, type: 'market', qtySteps: steps, priceTicks: null, price: null, stopTicks: null, stopPrice: null, reduceOnly: false, closePosition: false, replacesClientOrderId: null },

@@ -25,5 +25,6 @@ export {
 export { tpStatus, type TPStatus, type LevelStatusView } from './scaled-tp/tp-status.ts';
 export { ScaledTakeProfitManager } from './scaled-tp/manager.ts';
 export { advanceSegment, closeRemainderNow, entryFill, feeOf, slipped, type FillModel } from './fill-model.ts';
+export { entrySteps, entryBelowMinimum, maxEntrySteps, type PositionSize } from './position-size.ts';
 export { exitSettingsFromConfig, fillModelFromConfig } from './scaled-tp/from-config.ts';
 export * from './analytics/index.ts';

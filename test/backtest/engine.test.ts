@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type BacktestOptions, type EntrySignal, type SymbolInput, runBacktest } from '../../src/backtest/engine.ts';
-import { entrySteps } from '../../src/backtest/position-size.ts';
+import { entrySteps } from '../../src/core/position-size.ts';
 import type { Side } from '../../src/core/units.ts';
 import { HOUR, series } from '../support/candles.ts';
 import { BTC, SOL } from '../support/market.ts';

@@ -1,18 +1,26 @@
-import { type MarketRules, qtyToSteps, stepsToQty } from '../core/market/market-rules.ts';
-import type { Steps } from '../core/units.ts';
+import { type MarketRules, qtyToSteps, stepsToQty } from './market/market-rules.ts';
+import { type Steps, asSteps } from './units.ts';
 
 export type PositionSize = { readonly mode: 'quote' | 'base' | 'risk_pct'; readonly value: number };
 
 /**
+ * The largest position one order may open and close: the exchange's maximum quantity for market and
+ * for limit orders (MARKET_LOT_SIZE is usually the lower one, e.g. 120 BTC against 1000 on BTCUSDT).
+ * An entry is capped there, so every exit of the ladder, the whole remainder included, fits in one
+ * reduce-only order and is never refused for its size.
+ */
+export const maxEntrySteps = (m: MarketRules): Steps => asSteps(Math.min(m.maxQtySteps.market, m.maxQtySteps.limit));
+
+/**
  * Entry quantity in whole steps, rounded down (SPEC "Config keys" `position_size`): a quote notional,
- * a base quantity, or the equity % lost if the initial stop is hit.
+ * a base quantity, or the equity % lost if the initial stop is hit; at most `maxEntrySteps`.
  */
 export function entrySteps(size: PositionSize, price: number, equity: number, stopLossPct: number, m: MarketRules): Steps {
   const qty =
     size.mode === 'quote' ? size.value / price : size.mode === 'base' ? size.value : (equity * size.value) / 100 / ((price * stopLossPct) / 100);
   if (!(qty > 0) || !Number.isFinite(qty)) return qtyToSteps(0, m);
   // Through the shortest decimal text of the double, so 0.3 stays 0.3 and never becomes 0.29999…
-  return qtyToSteps(qty, m, 'down');
+  return asSteps(Math.min(qtyToSteps(qty, m, 'down'), maxEntrySteps(m)));
 }
 
 /**
