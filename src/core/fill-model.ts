@@ -38,8 +38,8 @@ export function advanceSegment(p: Position, from: number, to: number, timeMs: nu
   for (let guard = 0; guard <= p.levels.length + 2; guard++) {
     const r = onSegment(w.position, start, to, timeMs);
     if (r.commands.length === 0 && r.events.length === 0) break;
-    w.commands.push(...r.commands);
-    w.events.push(...r.events);
+    pushAll(w.commands, r.commands);
+    pushAll(w.events, r.events);
     w.position = r.position;
     w.lastPrice = start;
     for (const c of r.commands) {
@@ -76,8 +76,8 @@ function fillNow(w: Walk, clientOrderId: string, qtySteps: number, at: number, m
   const applied = applyFill(w.position, { clientOrderId, tradeId: clientOrderId, orderId: null, timeMs: w.timeMs, qtySteps: asSteps(qtySteps), price, fee });
   if (!applied.ok) throw new Error(`instant fill rejected: ${applied.error.message}`);
   w.position = applied.value.position;
-  w.commands.push(...applied.value.commands);
-  w.events.push(...applied.value.events);
+  pushAll(w.commands, applied.value.commands);
+  pushAll(w.events, applied.value.events);
   w.lastPrice = at;
 }
 
@@ -90,5 +90,14 @@ export function closeRemainderNow(p: Position, reason: 'signal' | 'end', price: 
   const fee = feeOf(fill, qtyOf(close.qtySteps, p.plan), fm.takerPct);
   const applied = applyFill(r.position, { clientOrderId: close.clientOrderId, tradeId: close.clientOrderId, orderId: null, timeMs, qtySteps: close.qtySteps, price: fill, fee });
   if (!applied.ok) throw new Error(`instant close rejected: ${applied.error.message}`);
-  return { position: applied.value.position, commands: [...r.commands, ...applied.value.commands], events: [...r.events, ...applied.value.events] };
+  const commands = r.commands.slice();
+  pushAll(commands, applied.value.commands);
+  const events = r.events.slice();
+  pushAll(events, applied.value.events);
+  return { position: applied.value.position, commands, events };
+}
+
+/** `dst.push(...src)` without the spread's iterator (the backtest appends on every fill). */
+function pushAll<T>(dst: T[], src: readonly T[]): void {
+  for (let i = 0; i < src.length; i++) dst.push(src[i]!);
 }

@@ -18,8 +18,8 @@ import { isFavourable } from './price-math.ts';
 const NONE: readonly never[] = Object.freeze([]);
 // Shared by every new position: level states are never changed in place (a transition makes a new
 // one), and a backtest keeps thousands of closed trades whose unreached levels are all alike.
-const PENDING: LevelState = { status: 'pending', filledSteps: asSteps(0), orderSteps: asSteps(0), reached: false };
-const SKIPPED: LevelState = { status: 'skipped', filledSteps: asSteps(0), orderSteps: asSteps(0), reached: false };
+const PENDING = levelState('pending', asSteps(0), asSteps(0), false);
+const SKIPPED = levelState('skipped', asSteps(0), asSteps(0), false);
 const unchanged = (position: Position): StepResult => ({ position, commands: NONE, events: NONE });
 
 export interface OpenInput {
@@ -37,7 +37,7 @@ export function openPosition(i: OpenInput): StepResult {
   const { plan } = i;
   const limitMode = plan.execution === 'limit';
   const levels: LevelState[] = plan.levels.map((l) =>
-    l.skipped !== null ? SKIPPED : limitMode ? { status: 'sent', filledSteps: asSteps(0), orderSteps: l.qtySteps, reached: false } : PENDING,
+    l.skipped !== null ? SKIPPED : limitMode ? levelState('sent', asSteps(0), l.qtySteps, false) : PENDING,
   );
   const base: Position = {
     id: i.id,
@@ -107,13 +107,13 @@ export function onSegment(p: Position, from: number, to: number, timeMs: number)
     const price = targetReached(long, from, pl.targetPrice) ? from : pl.targetPrice;
     events.push({ type: 'tp.hit', positionId: p.id, symbol: p.symbol, timeMs, level: pl.level, reason: pl.reason, price, profitPct: pl.profitPct });
     if (resting) {
-      levels[i] = { ...st, reached: true };
+      levels[i] = levelState(st.status, st.filledSteps, st.orderSteps, true);
       continue;
     }
     const qty = sendSteps(p, levels, i, uncommitted);
     if (qty === 0) continue;
     uncommitted -= qty;
-    levels[i] = { ...st, status: must(nextLevelStatus(st.status, 'send')), orderSteps: asSteps(qty), reached: true };
+    levels[i] = levelState(must(nextLevelStatus(st.status, 'send')), st.filledSteps, asSteps(qty), true);
     commands.push(exitCommand(p, pl, asSteps(qty), price));
     events.push(requested(p, pl, asSteps(qty), timeMs));
   }
@@ -172,7 +172,7 @@ export function applyFill(p: Position, f: FillInput): Result<StepResult, ApplyEr
     const input: LevelInput = filled === st.orderSteps ? 'fill' : 'partialFill';
     const next = nextLevelStatus(st.status, input);
     if (!next.ok) return err({ code: 'invalid_transition', message: `${f.clientOrderId}: ${next.error}` });
-    levels = replaceAt(p.levels, target, { ...st, status: next.value, filledSteps: asSteps(filled), reached: true });
+    levels = replaceAt(p.levels, target, levelState(next.value, asSteps(filled), st.orderSteps, true));
     if (next.value === 'filled' && st.status !== 'filled') completedLevel = pl;
     firstFillOfLevel = st.filledSteps === 0;
     reason = pl.reason;
@@ -256,7 +256,7 @@ export function applyOrderEnd(p: Position, e: OrderEndInput): Result<StepResult,
   if (!to.ok) return err({ code: 'invalid_transition', message: `${e.clientOrderId}: ${to.error}` });
   const back = to.value === 'pending';
   const next = clonePosition(p);
-  next.levels = replaceAt(p.levels, target, { ...st, status: to.value, orderSteps: back ? asSteps(0) : st.orderSteps, reached: back ? false : st.reached });
+  next.levels = replaceAt(p.levels, target, levelState(to.value, st.filledSteps, back ? asSteps(0) : st.orderSteps, back ? false : st.reached));
   const commands: Command[] = [];
   const events: DomainEvent[] = [];
   if (to.value === 'filled' && p.status === 'open') climbStop(next, p.plan.levels[target]!, e.timeMs, commands, events);
@@ -416,6 +416,11 @@ function clonePosition(p: Position): Mutable<Position> {
     nextTargetPrice: p.nextTargetPrice,
     stopPrice: p.stopPrice,
   };
+}
+
+/** A level state as one literal (one hidden class; a spread copy and overrides cost more). */
+function levelState(status: LevelState['status'], filledSteps: Steps, orderSteps: Steps, reached: boolean): LevelState {
+  return { status, filledSteps, orderSteps, reached };
 }
 
 function withClosing(p: Position, closing: Position['closing']): Mutable<Position> {
