@@ -40,6 +40,8 @@ export class Engine implements PriceWalker {
   private readonly openIds = new Set<number>();
   private readonly openAlgoIds = new Set<number>();
   private readonly listeners: Array<(e: EngineEvent) => void> = [];
+  /** The `partialFill` fault of the request being handled (see withFillRatio). */
+  private fillRatio: number | undefined = undefined;
   private nextOrderId = 8_100_000_001;
   private nextAlgoId = 3_000_000_001;
   private nextTradeId = 600_000_001;
@@ -233,10 +235,30 @@ export class Engine implements PriceWalker {
     if (p.algoId !== undefined) this.algos.get(p.algoId)!.actualOrderId = o.orderId;
     this.emit({ kind: 'order', order: o, execType: 'NEW', timeMs: now });
     const mark = this.mark(o.symbol);
-    if (o.type === 'MARKET') this.fill(o, o.qtySteps, this.slipped(o, mark), false);
-    else if (limitTouched(o, mark)) this.fill(o, o.qtySteps, mark, false);
+    if (o.type === 'MARKET') this.fillAtOnce(o, this.slipped(o, mark));
+    else if (limitTouched(o, mark)) this.fillAtOnce(o, mark);
     else if (o.timeInForce === 'IOC' || o.timeInForce === 'FOK') this.finish(o, 'EXPIRED');
     return o;
+  }
+
+  /**
+   * Runs `f` (one request's handler) with the `partialFill` fault's ratio applied to the orders it
+   * fills at once; the handler is synchronous, so no other request sees it.
+   */
+  withFillRatio<T>(ratio: number | undefined, f: () => T): T {
+    this.fillRatio = ratio;
+    try {
+      return f();
+    } finally {
+      this.fillRatio = undefined;
+    }
+  }
+
+  /** An order that fills on arrival: whole, or under a `partialFill` fault only in part, the rest expiring. */
+  private fillAtOnce(o: SimOrder, ticks: number): void {
+    if (this.fillRatio === undefined || o.qtySteps < 2) return this.fill(o, o.qtySteps, ticks, false);
+    this.fill(o, Math.max(1, Math.floor(o.qtySteps * this.fillRatio)), ticks, false);
+    if (o.status === 'PARTIALLY_FILLED') this.finish(o, 'EXPIRED');
   }
 
   private slipped(o: SimOrder, mark: number): number {

@@ -28,6 +28,12 @@ export const FaultRuleSchema = z.discriminatedUnion('kind', [
   z.object({ ...common, kind: z.literal('lostResponse'), mode: z.enum(['reset', 'hang']).optional() }),
   /** Answer 429 with `Retry-After: retryAfterSec`; requests sent before that time get 418 and a ban. */
   z.object({ ...common, kind: z.literal('rateLimit'), retryAfterSec: z.number().int().positive().optional() }),
+  /**
+   * Thin liquidity: an order placed by the matching request that fills at once (a MARKET order, or a
+   * LIMIT order already touched) fills only `ratio` of its quantity (rounded down to the step, at
+   * least one step) and the rest expires, as a Binance market order does when the book runs out.
+   */
+  z.object({ ...common, kind: z.literal('partialFill'), ratio: z.number().gt(0).lt(1) }),
   /** Close websocket connections of `target` when they are about to send a message. */
   z.object({ ...common, kind: z.literal('wsDisconnect'), target: z.enum(['user', 'market', 'all']).optional() }),
 ]);

@@ -71,7 +71,7 @@ export class HttpPipeline {
     let body: unknown;
     try {
       authenticate({ apiKey: header(req, 'x-mbx-apikey'), rawQuery, rawBody, params, clientIp: ip }, route.security, this.d.creds, this.d.ctx.wallNowMs());
-      body = route.handler(this.d.ctx, params);
+      body = this.d.ctx.engine.withFillRatio(of('partialFill')?.ratio, () => route.handler(this.d.ctx, params));
     } catch (e) {
       if (!(e instanceof SimError)) throw e;
       record(e.httpStatus, e.code);

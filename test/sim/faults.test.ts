@@ -57,6 +57,18 @@ describe('fault injection, seen through ccxt', () => {
     expect((await h.admin.state()).orders.filter((o) => o['clientOrderId'] === 'lost-limit')).toHaveLength(1);
   });
 
+  it('partialFill: a market order fills only its share and the rest expires, as when the book runs out', async () => {
+    await ready();
+    await h.admin.faults({ kind: 'partialFill', ratio: 0.4, method: 'POST', path: '/fapi/v1/order', count: 1 });
+    const o = await h.ex.createOrder(BTC, 'market', 'buy', 0.01, undefined, { clientOrderId: 'thin-1' });
+    expect(o).toMatchObject({ status: 'expired', filled: 0.004, amount: 0.01 });
+    const next = await h.ex.createOrder(BTC, 'market', 'buy', 0.01, undefined, { clientOrderId: 'thin-2' });
+    expect(next).toMatchObject({ status: 'closed', filled: 0.01 });
+    const s = await h.admin.state();
+    expect(s.fills.filter((f) => f.clientOrderId === 'thin-1').map((f) => f.qty)).toEqual(['0.004']);
+    expect(s.positions.find((x) => x.symbol === 'BTCUSDT')!.positionAmt).toBe('0.014');
+  });
+
   it('drops a connection before handling: no order is created', async () => {
     await ready();
     await h.admin.faults({ kind: 'drop', method: 'POST', path: '/fapi/v1/order', count: 1 });
