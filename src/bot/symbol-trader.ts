@@ -2,7 +2,7 @@ import { entryBelowMinimum, entrySteps, maxEntrySteps } from '../core/position-s
 import type { LadderConfig } from '../core/config/index.ts';
 import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
 import type { Command, DomainEvent, FillInput, StepResult } from '../core/model/commands.ts';
-import type { Position } from '../core/model/position.ts';
+import { type Position, exitClientId } from '../core/model/position.ts';
 import { applyFill, applyOrderEnd, onPrice, openPosition, requestClose } from '../core/scaled-tp/exit-manager.ts';
 import { planLadder } from '../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
@@ -221,7 +221,10 @@ export class SymbolTrader {
             m,
           );
           if (!r.ok) await this.orderFailed(c.clientOrderId, r.error.code, r.error.message);
-          else if (c.orderType === 'market') await this.syncFills();
+          else if (c.orderType === 'market') {
+            await this.syncFills();
+            await this.settleEndedExits(false);
+          }
           break;
         }
         case 'closeRemainder': {
@@ -279,6 +282,32 @@ export class SymbolTrader {
     for (const e of r.value.events) this.emit(e);
     await this.execute(r.value.commands);
     if (this.position?.status === 'closed') this.position = null; // reset_tracking (R4.4)
+  }
+
+  /**
+   * Exit orders that ended on the exchange without filling whole: a market TP that expired when the
+   * book ran out, a resting TP cancelled by hand (F15). What filled is booked first; then the core
+   * ends the level (done at what filled, so the stop climbs; back to pending if nothing filled).
+   * The store's record decides (the router has just written it); with `lookUp`, exits the store
+   * still has open are asked about on the exchange first (restart, resting limits).
+   */
+  async settleEndedExits(lookUp: boolean): Promise<void> {
+    const p = this.position;
+    if (!p || p.status !== 'open') return;
+    for (let i = 0; i < p.levels.length; i++) {
+      if (p.levels[i]!.status !== 'sent') continue;
+      const id = exitClientId(p.id, p.plan.levels[i]!.reason);
+      if (lookUp && this.d.store.getOrder(id)?.status === 'open') await this.d.router.lookup(this.symbol, id, 'order');
+      const status = this.d.store.getOrder(id)?.status;
+      if (status !== 'expired' && status !== 'canceled') continue;
+      await this.syncFills();
+      const cur = this.position;
+      if (!cur || cur.status !== 'open' || cur.levels[i]!.status !== 'sent') continue;
+      this.d.log.warn({ symbol: this.symbol, clientOrderId: id, status, filled: cur.levels[i]!.filledSteps, ordered: cur.levels[i]!.orderSteps }, 'exit.ended_unfilled');
+      const r = applyOrderEnd(cur, { clientOrderId: id, status, timeMs: this.d.now() });
+      if (!r.ok) this.alarm(`${id} ended ${status} but does not fit the position: ${r.error.message}`);
+      else await this.apply(r.value);
+    }
   }
 
   private async orderFailed(clientOrderId: string, code: string, message: string): Promise<void> {

@@ -158,6 +158,7 @@ export class TradingBot {
       if (o.kind === 'entry') this.router.settle(found);
     }
     if (t.position) await t.syncFills();
+    await t.settleEndedExits(true);
     const p = t.position;
     if (p) {
       const stopId = `${p.id}-sl${p.stopSeq}`;

@@ -36,6 +36,43 @@ describe('bot ↔ simulator under faults', () => {
     expect(s.openAlgoOrders.map((a) => a.triggerPrice)).toEqual(['60000']);
   });
 
+  it('a TP that fills only in part and expires (thin liquidity) is booked by what filled; the rest of the ladder takes the remainder (F14, F15, F18)', async () => {
+    const t = await openLong();
+    const id = t.position!.id;
+    h!.sim.admin.setFaults({ rules: [{ kind: 'partialFill', ratio: 0.5, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
+    h!.sim.admin.setPrice('BTCUSDT', 60700);
+    await h!.bot.step();
+    let s = h!.state();
+    // 3 steps asked, 1 filled, 2 expired: the bot books 1, the level is done, the stop climbs.
+    expect(s.fills.filter((f) => f.clientOrderId === `${id}-tp1`).map((f) => f.qty)).toEqual(['0.001']);
+    expect(t.position!.remainingSteps).toBe(9);
+    expect(t.position!.tpLevelsHit).toEqual([1]);
+    expect(h!.store.getOrder(`${id}-tp1`)!.status).not.toBe('open');
+    expect(s.positions.find((x) => x.symbol === 'BTCUSDT')!.positionAmt).toBe('0.009');
+    expect(s.openAlgoOrders.map((a) => a.triggerPrice)).toEqual(['60000']);
+
+    h!.sim.admin.setPrice('BTCUSDT', 61300);
+    await h!.bot.step();
+    h!.sim.admin.setPrice('BTCUSDT', 62200);
+    await h!.bot.step();
+    s = h!.state();
+    expect(t.position).toBeNull();
+    expect(s.fills.filter((f) => f.clientOrderId.startsWith(`${id}-tp`)).map((f) => [f.clientOrderId.slice(-3), f.qty])).toEqual([
+      ['tp1', '0.001'],
+      ['tp2', '0.003'],
+      ['tp3', '0.006'],
+    ]);
+    expect(s.positions.filter((x) => Number(x.positionAmt) !== 0)).toEqual([]);
+    expect(s.openOrders).toEqual([]);
+    expect(s.openAlgoOrders).toEqual([]);
+    const [trade] = h!.store.tradeHistory();
+    expect(trade!.exits.map((e) => [e.reason, e.qtySteps])).toEqual([
+      ['tp1', 1],
+      ['tp2', 3],
+      ['tp3', 6],
+    ]);
+  });
+
   it('honours Retry-After on a 429 and then succeeds', async () => {
     const t = await openLong({}, true);
     h!.sim.admin.setFaults({ rules: [{ kind: 'rateLimit', method: 'POST', path: '/fapi/v1/order', retryAfterSec: 1, count: 1 }] });
