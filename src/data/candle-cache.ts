@@ -12,7 +12,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CandleSeries, Gap } from './candle-series.ts';
-import { readWholeFile } from './read-whole-file.ts';
+import { readFileSync } from 'node:fs';
+import { CandleFileError } from './candle-file-error.ts';
 
 /** Bump when the parser's output for the same bytes changes: old caches become misses. */
 const CACHE_VERSION = 1;
@@ -54,10 +55,13 @@ export const cacheFilePath = (cacheDir: string, key: string): string => join(cac
 export async function readCandleCache(cacheDir: string, key: string): Promise<CandleSeries | undefined> {
   let buf: Buffer;
   try {
-    buf = await readWholeFile(cacheFilePath(cacheDir, key));
+    // One synchronous read: the file is a few MB of columns, and the four thread-pool round trips of
+    // an async open/stat/read/close cost more than the read itself (13 files: 8.4 → 6.4 ms).
+    buf = readFileSync(cacheFilePath(cacheDir, key));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new CandleFileError(cacheFilePath(cacheDir, key), undefined, 'file', `the candle cache file cannot be read (${code ?? String(e)}); delete it or the cache directory`);
   }
   if (buf.length < 12 || buf.toString('latin1', 0, 8) !== MAGIC) return undefined;
   const headerLength = buf.readUInt32LE(8);
@@ -72,7 +76,7 @@ export async function readCandleCache(cacheDir: string, key: string): Promise<Ca
   const dataStart = align8(12 + headerLength);
   const n = header.length;
   if (buf.length !== dataStart + n * 8 * COLUMNS.length) return undefined;
-  // readWholeFile gives a buffer of its own, so its offset is 0; copy only if some platform differs.
+  // A file this large gets a buffer of its own (offset 0); a small one may sit in the pool: then copy.
   const bytes = (buf.byteOffset + dataStart) % 8 === 0 ? buf : Buffer.from(buf);
   const col = (j: number): Float64Array => new Float64Array(bytes.buffer, bytes.byteOffset + dataStart + j * n * 8, n);
   return {

@@ -3,6 +3,7 @@
  * directory of those, or a list of files — all one symbol, joined in time order. With `cacheDir`,
  * the parsed columns are cached (candle-cache.ts) and a second load skips parsing.
  */
+import type { Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -27,18 +28,29 @@ export interface LoadCandlesOptions {
   readonly cacheDir?: string;
 }
 
-/** The candle files a path stands for: itself, or a directory's candle files sorted by name. */
-async function listFiles(path: string): Promise<string[]> {
-  let st;
+/** A candle file and its size and time stamp (the cache key is made of them). */
+interface Listed {
+  readonly path: string;
+  readonly stamp: SourceStamp;
+}
+
+async function statOf(path: string): Promise<Stats> {
   try {
-    st = await stat(path);
+    return await stat(path);
   } catch (e) {
     throw new CandleFileError(path, undefined, 'file', `cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  if (!st.isDirectory()) return [path];
+}
+
+const listed = (path: string, st: Stats): Listed => ({ path, stamp: { path: resolve(path), size: st.size, mtimeMs: st.mtimeMs } });
+
+/** The candle files a path stands for: itself, or a directory's candle files sorted by name. */
+async function listFiles(path: string): Promise<Listed[]> {
+  const st = await statOf(path);
+  if (!st.isDirectory()) return [listed(path, st)];
   const names = (await readdir(path)).filter((n) => CANDLE_FILE_RE.test(n)).sort();
   if (names.length === 0) throw new CandleFileError(path, undefined, 'file', 'directory holds no .csv, .csv.gz or .zip candle files');
-  return names.map((n) => join(path, n));
+  return Promise.all(names.map(async (n) => listed(join(path, n), await statOf(join(path, n)))));
 }
 
 /** Parses one file into chunks (a zip may hold several CSVs). */
@@ -84,7 +96,7 @@ export async function loadCandles(input: string | readonly string[], opts: LoadC
   const files = (await Promise.all(inputs.map(listFiles))).flat();
   const source = inputs.join(',');
 
-  const nameInfo = files.map(infoFromFileName);
+  const nameInfo = files.map((f) => infoFromFileName(f.path));
   let symbol = opts.symbol;
   if (symbol === undefined) {
     const s = agreed(nameInfo.map((i) => i.symbol));
@@ -96,18 +108,12 @@ export async function loadCandles(input: string | readonly string[], opts: LoadC
 
   let key: string | undefined;
   if (opts.cacheDir !== undefined) {
-    const stamps: SourceStamp[] = await Promise.all(
-      files.map(async (f) => {
-        const st = await stat(f);
-        return { path: resolve(f), size: st.size, mtimeMs: st.mtimeMs };
-      }),
-    );
-    key = cacheKey(stamps, { timeframeMs: opts.timeframeMs ?? null, timeframeHintMs: timeframeHintMs ?? null });
+    key = cacheKey(files.map((f) => f.stamp), { timeframeMs: opts.timeframeMs ?? null, timeframeHintMs: timeframeHintMs ?? null });
     const cached = await readCandleCache(opts.cacheDir, key);
     if (cached !== undefined) return withIdentity(cached, symbol, source);
   }
 
-  const chunks = (await Promise.all(files.map(parseCandleFile))).flat();
+  const chunks = (await Promise.all(files.map((f) => parseCandleFile(f.path)))).flat();
   const series = assembleSeries(chunks, {
     source,
     ...(symbol !== undefined ? { symbol } : {}),

@@ -196,6 +196,17 @@ describe('binary cache', () => {
     expect((await loadCandles(src, { cacheDir })).length).toBe(5);
   });
 
+  it('a cache file that is there but cannot be read is an error naming it, not a silent miss', async () => {
+    const dir = freshDir();
+    const cacheDir = join(dir, 'cache');
+    const src = join(FIXTURES, 'BTCUSDT-1h.csv');
+    await loadCandles(src, { cacheDir });
+    const cacheFile = join(cacheDir, readdirSync(cacheDir)[0]!);
+    rmSync(cacheFile);
+    mkdirSync(cacheFile); // reading it now fails with EISDIR
+    await expect(loadCandles(src, { cacheDir })).rejects.toThrow(new RegExp(`${cacheFile.replace(/[.]/g, '\\.')}.*cannot be read \\(EISDIR\\)`));
+  });
+
   it('keys the cache by the timeframe option too', async () => {
     const cacheDir = freshDir();
     const src = join(FIXTURES, 'BTCUSDT-1h.csv');
