@@ -3,7 +3,7 @@
  * directory of those, or a list of files — all one symbol, joined in time order. With `cacheDir`,
  * the parsed columns are cached (candle-cache.ts) and a second load skips parsing.
  */
-import type { Stats } from 'node:fs';
+import { type Stats, readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,7 +14,6 @@ import { cacheKey, readCandleCache, writeCandleCache, type SourceStamp } from '.
 import { parseCandleCsv, type CandleChunk } from './candle-csv.ts';
 import { CandleFileError } from './candle-file-error.ts';
 import { CANDLE_FILE_RE, infoFromFileName } from './candle-name.ts';
-import { readWholeFile } from './read-whole-file.ts';
 import type { CandleSeries } from './candle-series.ts';
 
 const gunzipAsync = promisify(gunzip);
@@ -55,7 +54,9 @@ async function listFiles(path: string): Promise<Listed[]> {
 
 /** Parses one file into chunks (a zip may hold several CSVs). */
 export async function parseCandleFile(path: string): Promise<CandleChunk[]> {
-  const raw = await readWholeFile(path);
+  // Synchronous: the parse that follows blocks as long anyway, and the thread-pool round trips of an
+  // async read cost more than the read (fs/promises readFile: 36 ms against 15 ms for 13 kline files).
+  const raw = readFileSync(path);
   if (/\.gz$/i.test(path)) {
     let bytes: Buffer;
     try {
