@@ -36,6 +36,9 @@ export interface TraderDeps {
 /** Entry orders carry the position id; exits carry `<position id>-…` (R1.4). */
 export const entryClientId = (positionId: string): string => `${positionId}-entry`;
 /** Data-derived position id: the symbol and the signal's time (a restart derives the same id). */
+/** Market closes of one remainder tried before the bot gives up and alerts (thin liquidity). */
+const MAX_CLOSE_ATTEMPTS = 5;
+
 export const positionIdOf = (symbol: string, signalTimeMs: number): string => `${symbol}-${Math.floor(signalTimeMs / 1000).toString(36)}`;
 
 /**
@@ -235,7 +238,10 @@ export class SymbolTrader {
           }
           const r = await this.d.router.send({ ...base, clientOrderId: c.clientOrderId, kind: 'close', level: null, type: 'market', qtySteps: c.qtySteps, reduceOnly: true, closePosition: false }, m);
           if (!r.ok) await this.orderFailed(c.clientOrderId, r.error.code, r.error.message);
-          else await this.syncFills();
+          else {
+            await this.syncFills();
+            await this.resendEndedClose(c.clientOrderId, c.reason);
+          }
           break;
         }
         case 'cancelOrders':
@@ -308,6 +314,25 @@ export class SymbolTrader {
       if (!r.ok) this.alarm(`${id} ended ${status} but does not fit the position: ${r.error.message}`);
       else await this.apply(r.value);
     }
+  }
+
+  /**
+   * A remainder close that ended on the exchange before filling whole (thin liquidity): what filled
+   * is booked; the core ends that close and it goes out again for the rest under the next close id,
+   * up to MAX_CLOSE_ATTEMPTS times, then an alert (the exchange stop still protects what is left).
+   */
+  private async resendEndedClose(clientOrderId: string, reason: 'signal' | 'end'): Promise<void> {
+    const status = this.d.store.getOrder(clientOrderId)?.status;
+    const p = this.position;
+    if ((status !== 'expired' && status !== 'canceled') || !p || p.status !== 'open' || p.closing?.clientOrderId !== clientOrderId) return;
+    const ended = applyOrderEnd(p, { clientOrderId, status, timeMs: this.d.now() });
+    if (!ended.ok) return this.alarm(`${clientOrderId} ended ${status} but does not fit the position: ${ended.error.message}`);
+    await this.apply(ended.value);
+    const cur = this.position;
+    if (!cur || cur.status !== 'open') return;
+    if (cur.closeSeq >= MAX_CLOSE_ATTEMPTS) return this.alarm(`${clientOrderId}: the close of ${cur.id} did not fill after ${cur.closeSeq} attempts`);
+    this.d.log.warn({ symbol: this.symbol, clientOrderId, status, remaining: cur.remainingSteps, attempt: cur.closeSeq + 1 }, 'close.resent');
+    await this.apply(requestClose(cur, reason, await this.d.ex.price(this.symbol), this.d.now()));
   }
 
   private async orderFailed(clientOrderId: string, code: string, message: string): Promise<void> {

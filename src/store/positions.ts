@@ -69,7 +69,8 @@ export function positionRows(db: Database.Database, now: () => number) {
     if (typeof state !== 'object' || state === null || state.id !== r.id || !Array.isArray(state.partialExits) || !isConserved(state)) {
       throw new StoreError('corrupt_row', `position ${r.id}: the stored state cannot be read back`);
     }
-    return { ...state, plan };
+    // Rows written before closeSeq existed have none: no close was ever re-sent for them.
+    return { ...state, closeSeq: state.closeSeq ?? 0, plan };
   };
 
   function writeProjections(p: Position): void {

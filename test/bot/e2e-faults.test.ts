@@ -73,6 +73,25 @@ describe('bot ↔ simulator under faults', () => {
     ]);
   });
 
+  it('an opposite-signal close that fills only in part is sent again for the rest, then the new side opens', async () => {
+    const t = await openLong();
+    const id = t.position!.id;
+    h!.sim.admin.setFaults({ rules: [{ kind: 'partialFill', ratio: 0.5, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
+    h!.sim.admin.setPrice('BTCUSDT', 60100);
+    await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
+    const s = h!.state();
+    // 10 steps asked, 5 filled and 5 expired; the rest went out again as a new close order.
+    expect(s.fills.filter((f) => f.clientOrderId.startsWith(`${id}-close`)).map((f) => [f.clientOrderId.slice(id.length), f.qty])).toEqual([
+      ['-close', '0.005'],
+      ['-close1', '0.005'],
+    ]);
+    const [closed] = h!.store.tradeHistory().filter((x) => x.positionId === id);
+    expect(closed!.status).toBe('closed');
+    expect(closed!.exits.reduce((a, e) => a + e.qtySteps, 0)).toBe(10);
+    expect(t.position!.side).toBe('short');
+    expect(s.positions.find((x) => x.symbol === 'BTCUSDT')!.positionAmt).toBe('-0.01');
+  });
+
   it('honours Retry-After on a 429 and then succeeds', async () => {
     const t = await openLong({}, true);
     h!.sim.admin.setFaults({ rules: [{ kind: 'rateLimit', method: 'POST', path: '/fapi/v1/order', retryAfterSec: 1, count: 1 }] });

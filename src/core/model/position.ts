@@ -71,6 +71,11 @@ export interface Position {
   readonly stopMoves: readonly StopMove[];
   /** A remainder close requested (stop reached, opposite signal, end of data); null when none. */
   readonly closing: { readonly reason: 'stop' | 'signal' | 'end'; readonly clientOrderId: string } | null;
+  /**
+   * Market closes of the remainder sent so far that ended unfilled or in part (thin liquidity): the
+   * next one goes out as `<id>-close<closeSeq>` (`<id>-close` first), so it is never taken for the old one.
+   */
+  readonly closeSeq: number;
   readonly status: 'open' | 'closed';
   /** Trade ids already applied: applying the same fill twice changes nothing (STYLE §7). */
   readonly appliedTradeIds: readonly string[];
@@ -85,4 +90,4 @@ export interface Position {
 /** Client order ids come from data, never from a counter or a random source (R1.4, STYLE §3). */
 export const exitClientId = (positionId: string, reason: LevelReason): string => `${positionId}-${reason}`;
 export const stopClientId = (positionId: string, seq: number): string => `${positionId}-sl${seq}`;
-export const closeClientId = (positionId: string): string => `${positionId}-close`;
+export const closeClientId = (positionId: string, seq = 0): string => (seq === 0 ? `${positionId}-close` : `${positionId}-close${seq}`);

@@ -57,6 +57,7 @@ export function openPosition(i: OpenInput): StepResult {
     stopSeq: 0,
     stopMoves: NONE,
     closing: null,
+    closeSeq: 0,
     status: 'open',
     appliedTradeIds: NONE,
     nextTargetPrice: 0,
@@ -131,7 +132,7 @@ const targetReached = (long: boolean, x: number, target: number): boolean => (lo
 /** Close the remainder for an opposite signal or the end of data; resting exits are cancelled first. */
 export function requestClose(p: Position, reason: 'signal' | 'end', price: number, timeMs: number): StepResult {
   if (p.status !== 'open' || p.closing !== null) return unchanged(p);
-  const clientOrderId = closeClientId(p.id);
+  const clientOrderId = closeClientId(p.id, p.closeSeq);
   const resting = restingExitIds(p);
   const commands: Command[] = resting.length ? [{ kind: 'cancelOrders', clientOrderIds: resting }] : [];
   commands.push({ kind: 'closeRemainder', reason, qtySteps: p.remainingSteps, clientOrderId, triggerPrice: price });
@@ -245,8 +246,13 @@ export function applyOrderEnd(p: Position, e: OrderEndInput): Result<StepResult,
   const target = classify(p, e.clientOrderId);
   if (target === null) return err({ code: 'unknown_order', message: `${e.clientOrderId} is not an order of position ${p.id}` });
   if (typeof target !== 'number') {
-    // A close that did not fill may be requested again; a stop order's end is the driver's alarm.
-    if (p.closing?.clientOrderId === e.clientOrderId && p.status === 'open') return ok(unchanged(settle(withClosing(p, null))));
+    // A close that did not fill (or only in part) may be requested again, under the next close id; a
+    // stop order's end is the driver's alarm.
+    if (p.closing?.clientOrderId === e.clientOrderId && p.status === 'open') {
+      const next = withClosing(p, null);
+      if (e.clientOrderId === closeClientId(p.id, p.closeSeq)) next.closeSeq = p.closeSeq + 1;
+      return ok(unchanged(settle(next)));
+    }
     return ok(unchanged(p));
   }
   const st = p.levels[target]!;
@@ -328,7 +334,7 @@ function classify(p: Position, clientOrderId: string): number | 'stop' | 'signal
   for (let i = 0; i < p.plan.levels.length; i++) if (p.plan.levels[i]!.reason === suffix) return i;
   if (/^sl\d+$/.test(suffix)) return 'stop';
   // A market close sent because an exchange stop did not fire is still the stop's exit.
-  if (clientOrderId === closeClientId(p.id)) return p.closing?.reason ?? 'signal';
+  if (/^close\d*$/.test(suffix)) return p.closing?.reason ?? 'signal';
   return null;
 }
 
@@ -411,6 +417,7 @@ function clonePosition(p: Position): Mutable<Position> {
     stopSeq: p.stopSeq,
     stopMoves: p.stopMoves,
     closing: p.closing,
+    closeSeq: p.closeSeq,
     status: p.status,
     appliedTradeIds: p.appliedTradeIds,
     nextTargetPrice: p.nextTargetPrice,

@@ -161,6 +161,31 @@ describe('exit manager: fills from an exchange', () => {
     expect(done.position.partialExits[0]!.reason).toBe('signal');
     expect(done.commands).toEqual([{ kind: 'cancelOrders', clientOrderIds: ['p1-sl0'] }]);
   });
+
+  it('a close that ends filled in part is ended, and the rest goes out under the next close id', () => {
+    const r = requestClose(btcLong().position, 'signal', 60100, 5);
+    const half = must(applyFill(r.position, { clientOrderId: 'p1-close', tradeId: 'c1', orderId: null, timeMs: 6, qtySteps: asSteps(4), price: 60100, fee: 0 }));
+    expect(half.position.closing).toEqual({ reason: 'signal', clientOrderId: 'p1-close' });
+    const ended = must(applyOrderEnd(half.position, { clientOrderId: 'p1-close', status: 'expired', timeMs: 7 }));
+    expect(ended.position.closing).toBeNull();
+    expect(ended.position.closeSeq).toBe(1);
+    const again = requestClose(ended.position, 'signal', 60050, 8);
+    expect(again.commands).toEqual([{ kind: 'closeRemainder', reason: 'signal', qtySteps: 6, clientOrderId: 'p1-close1', triggerPrice: 60050 }]);
+    // A late fill of the first close is still that close's: booked as the signal exit, not refused.
+    const late = must(applyFill(again.position, { clientOrderId: 'p1-close', tradeId: 'c1b', orderId: null, timeMs: 8, qtySteps: asSteps(1), price: 60090, fee: 0 }));
+    expect(late.position.remainingSteps).toBe(5);
+    const done = must(applyFill(late.position, { clientOrderId: 'p1-close1', tradeId: 'c2', orderId: null, timeMs: 9, qtySteps: asSteps(5), price: 60050, fee: 0 }));
+    expect(done.position.status).toBe('closed');
+    expect(done.position.partialExits.map((e) => [e.clientOrderId, e.reason, e.qtySteps])).toEqual([
+      ['p1-close', 'signal', 5],
+      ['p1-close1', 'signal', 5],
+    ]);
+  });
+
+  it('the end of a stop order does not advance the close id', () => {
+    const ended = must(applyOrderEnd(btcLong().position, { clientOrderId: 'p1-sl0', status: 'expired', timeMs: 3 }));
+    expect(ended.position.closeSeq).toBe(0);
+  });
 });
 
 describe('exit manager: resting limit exits (scaled_tp_execution "limit")', () => {
