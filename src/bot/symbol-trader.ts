@@ -291,11 +291,11 @@ export class SymbolTrader {
   }
 
   /**
-   * Exit orders that ended on the exchange without filling whole: a market TP that expired when the
-   * book ran out, a resting TP cancelled by hand (F15). What filled is booked first; then the core
-   * ends the level (done at what filled, so the stop climbs; back to pending if nothing filled).
-   * The store's record decides (the router has just written it); with `lookUp`, exits the store
-   * still has open are asked about on the exchange first (restart, resting limits).
+   * Exit orders (and a remainder close) that ended on the exchange without filling whole: a market
+   * TP that expired when the book ran out, a resting TP cancelled by hand (F15). What filled is
+   * booked first; then the core ends the level (done at what filled, so the stop climbs; back to
+   * pending if nothing filled). The store's record decides (the router has just written it); with
+   * `lookUp`, orders the store still has open are asked about on the exchange first (restart).
    */
   async settleEndedExits(lookUp: boolean): Promise<void> {
     const p = this.position;
@@ -313,6 +313,13 @@ export class SymbolTrader {
       const r = applyOrderEnd(cur, { clientOrderId: id, status, timeMs: this.d.now() });
       if (!r.ok) this.alarm(`${id} ended ${status} but does not fit the position: ${r.error.message}`);
       else await this.apply(r.value);
+    }
+    // The same for a remainder close (a restart after it expired in part: it is sent again).
+    const c = this.position?.closing;
+    if (c && c.reason !== 'stop') {
+      if (lookUp && this.d.store.getOrder(c.clientOrderId)?.status === 'open') await this.d.router.lookup(this.symbol, c.clientOrderId, 'order');
+      await this.syncFills();
+      await this.resendEndedClose(c.clientOrderId, c.reason);
     }
   }
 
