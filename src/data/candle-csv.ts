@@ -112,10 +112,7 @@ function binanceRow(x: RowContext, p: number, n: number, prevT: number): number 
       const w = words[wi] as number;
       const lf = w ^ 0x0a0a0a0a;
       if ((((lf - 0x01010101) | 0) & ~lf & 0x80808080) !== 0) break; // a line feed in this word
-      const cm = w ^ 0x2c2c2c2c;
-      // 0x80 in every byte that is a comma, exactly (no borrow between bytes), then popcount.
-      const z = ~((((cm & 0x7f7f7f7f) + 0x7f7f7f7f) | 0) | cm | 0x7f7f7f7f);
-      commas += Math.imul(z >>> 7, 0x01010101) >>> 24;
+      commas += countBytes(w, 0x2c2c2c2c);
       wi++;
     }
     p = (wi << 2) - offset;
@@ -205,6 +202,16 @@ function generalRow(x: RowContext, p: number, n: number, prevT: number, line: nu
 }
 
 /**
+ * How many of the four bytes of `w` equal the byte repeated in `pattern` (0x2c2c2c2c: commas): 0x80
+ * in every byte of `w ^ pattern` that is zero, exactly (no borrow between bytes), then a popcount.
+ */
+function countBytes(w: number, pattern: number): number {
+  const x = w ^ pattern;
+  const z = ~((((x & 0x7f7f7f7f) + 0x7f7f7f7f) | 0) | x | 0x7f7f7f7f);
+  return Math.imul(z >>> 7, 0x01010101) >>> 24;
+}
+
+/**
  * Line feeds in `b` from `p` on: an upper bound of the rows, to size the columns once. Counted a
  * 32-bit word at a time (as binanceRow's tail) instead of one `indexOf` call per line.
  */
@@ -214,10 +221,7 @@ function countLineFeeds(b: Uint8Array, p: number): number {
   while (p < end && ((b.byteOffset + p) & 3) !== 0) if (b[p++] === LF) n++;
   const words = new Int32Array(b.buffer, b.byteOffset + p, (end - p) >> 2);
   for (let i = 0; i < words.length; i++) {
-    const lf = (words[i] as number) ^ 0x0a0a0a0a;
-    // 0x80 in every byte of the word that is a line feed, exactly; then a popcount of those bytes.
-    const z = ~((((lf & 0x7f7f7f7f) + 0x7f7f7f7f) | 0) | lf | 0x7f7f7f7f);
-    n += Math.imul(z >>> 7, 0x01010101) >>> 24;
+    n += countBytes(words[i] as number, 0x0a0a0a0a);
   }
   for (p += words.length << 2; p < end; p++) if (b[p] === LF) n++;
   return n;
