@@ -92,6 +92,21 @@ describe('bot ↔ simulator under faults', () => {
     expect(s.positions.find((x) => x.symbol === 'BTCUSDT')!.positionAmt).toBe('-0.01');
   });
 
+  it('an entry that fills only in part becomes a position of what filled, its ladder planned on that (F18)', async () => {
+    h = await startHarness(testConfig(), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    h.sim.admin.setFaults({ rules: [{ kind: 'partialFill', ratio: 0.5, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
+    const t = h.trader('BTCUSDT');
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    const p = t.position!;
+    expect([p.originalSteps, p.remainingSteps]).toEqual([5, 5]);
+    expect(p.plan.levels.map((l) => l.qtySteps).reduce((a, b) => a + b, 0)).toBe(5);
+    const s = h.state();
+    expect(s.positions.find((x) => x.symbol === 'BTCUSDT')!.positionAmt).toBe('0.005');
+    expect(s.openAlgoOrders.map((a) => [a.clientAlgoId, a.closePosition])).toEqual([[`${p.id}-sl0`, true]]);
+  });
+
   it('honours Retry-After on a 429 and then succeeds', async () => {
     const t = await openLong({}, true);
     h!.sim.admin.setFaults({ rules: [{ kind: 'rateLimit', method: 'POST', path: '/fapi/v1/order', retryAfterSec: 1, count: 1 }] });
