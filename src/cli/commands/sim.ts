@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_API_KEY, DEFAULT_API_SECRET, startSimulator } from '../../sim/index.ts';
+import { DEFAULT_API_KEY, DEFAULT_API_SECRET, startSimulator } from '../../sim/simulator.ts';
 
 interface SimCliOptions {
   port: string;
