@@ -3,7 +3,7 @@
  * directory of those, or a list of files — all one symbol, joined in time order. With `cacheDir`,
  * the parsed columns are cached (candle-cache.ts) and a second load skips parsing.
  */
-import { type Stats, readFileSync } from 'node:fs';
+import { type Stats, closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -52,10 +52,42 @@ async function listFiles(path: string): Promise<Listed[]> {
   return Promise.all(names.map(async (n) => listed(join(path, n), await statOf(join(path, n)))));
 }
 
+/** Largest scratch buffer kept between loads; a larger file gets a buffer of its own. */
+const SCRATCH_MAX = 32 * 1024 * 1024;
+let scratch = Buffer.alloc(0);
+
+/**
+ * The file's bytes, in the shared scratch buffer (valid until the next call) unless the file is
+ * larger than SCRATCH_MAX: a directory of monthly files, or the same files loaded again, then
+ * allocates nothing per file (the 13 shared kline files: 75 MB less garbage per load).
+ */
+function readIntoScratch(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > SCRATCH_MAX) return readFileSync(fd);
+    if (scratch.length < size) scratch = Buffer.allocUnsafeSlow(Math.min(SCRATCH_MAX, Math.max(size, scratch.length * 2)));
+    let at = 0;
+    while (at < size) {
+      const n = readSync(fd, scratch, at, size - at, at);
+      if (n === 0) break;
+      at += n;
+    }
+    return scratch.subarray(0, at);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Parses one file into chunks (a zip may hold several CSVs). */
 export async function parseCandleFile(path: string): Promise<CandleChunk[]> {
   // Synchronous: the parse that follows blocks as long anyway, and the thread-pool round trips of an
   // async read cost more than the read (fs/promises readFile: 36 ms against 15 ms for 13 kline files).
+  if (!/\.(gz|zip)$/i.test(path)) {
+    // A plain CSV is read into one reused scratch buffer and parsed before anything else runs (no
+    // await in between), so the file's bytes are not a new allocation on every load.
+    return [parseCandleCsv(readIntoScratch(path), path)];
+  }
   const raw = readFileSync(path);
   if (/\.gz$/i.test(path)) {
     let bytes: Buffer;

@@ -140,6 +140,20 @@ describe('timeframe', () => {
   });
 });
 
+describe('loading several files in turn', () => {
+  it('a series keeps its own values after other files are loaded (the read buffer is reused)', async () => {
+    const eth = await loadCandles(join(KLINES, 'ETHUSDT-1h.csv'));
+    const snapshot = Float64Array.from(eth.close);
+    const [btc, sol] = await Promise.all([loadCandles(join(KLINES, 'BTCUSDT-1h.csv')), loadCandles(join(KLINES, 'SOLUSDT-15m.csv'))]);
+    expect(Buffer.from(eth.close.buffer, eth.close.byteOffset, eth.close.byteLength).equals(Buffer.from(snapshot.buffer))).toBe(true);
+    expect(btc.close[0]).not.toBe(eth.close[0]);
+    expect(sol.timeframeMs).toBe(15 * 60_000);
+    // Loaded alone, each gives the same values as loaded beside the others.
+    const again = await loadCandles(join(KLINES, 'BTCUSDT-1h.csv'));
+    expect(Buffer.from(again.close.buffer, again.close.byteOffset, again.close.byteLength).equals(Buffer.from(btc.close.buffer, btc.close.byteOffset, btc.close.byteLength))).toBe(true);
+  });
+});
+
 describe('binary cache', () => {
   it('writes a cache on the first load and reads it back on the second, same values', async () => {
     const cacheDir = freshDir();
