@@ -16,6 +16,8 @@ export interface EngineOptions {
   readonly makerFeePct?: number;
   /** Slippage of market fills in percent, against the trader (default 0). */
   readonly slippagePct?: number;
+  /** The `partialFill` fault for an algo order being triggered (see Faults.forTrigger). */
+  readonly triggerFillRatio?: () => number | undefined;
 }
 
 export type EngineEvent =
@@ -219,12 +221,12 @@ export class Engine implements PriceWalker {
     }
     const market = a.orderType.endsWith('_MARKET');
     this.setAlgoStatus(a, 'TRIGGERED');
-    this.place({
+    this.withFillRatio(this.opts.triggerFillRatio?.(), () => this.place({
       symbol: a.symbol, side: a.side, type: market ? 'MARKET' : 'LIMIT', origType: a.orderType,
       timeInForce: market ? 'GTC' : a.timeInForce === 'GTE_GTC' ? 'GTC' : a.timeInForce, qtySteps: qty,
       priceTicks: a.priceTicks, stopPriceTicks: a.triggerPriceTicks, reduceOnly: a.reduceOnly || a.closePosition,
       closePosition: a.closePosition, clientOrderId: a.clientAlgoId, algoId: a.algoId,
-    });
+    }));
   }
 
   private place(p: EnginePlacement): SimOrder {
@@ -246,11 +248,12 @@ export class Engine implements PriceWalker {
    * fills at once; the handler is synchronous, so no other request sees it.
    */
   withFillRatio<T>(ratio: number | undefined, f: () => T): T {
+    const outer = this.fillRatio;
     this.fillRatio = ratio;
     try {
       return f();
     } finally {
-      this.fillRatio = undefined;
+      this.fillRatio = outer;
     }
   }
 

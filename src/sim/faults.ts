@@ -32,8 +32,10 @@ export const FaultRuleSchema = z.discriminatedUnion('kind', [
    * Thin liquidity: an order placed by the matching request that fills at once (a MARKET order, or a
    * LIMIT order already touched) fills only `ratio` of its quantity (rounded down to the step, at
    * least one step) and the rest expires, as a Binance market order does when the book runs out.
+   * `on: "trigger"`: the same for the order a triggered algo (stop) order places; `method` and
+   * `path` do not apply then.
    */
-  z.object({ ...common, kind: z.literal('partialFill'), ratio: z.number().gt(0).lt(1) }),
+  z.object({ ...common, kind: z.literal('partialFill'), ratio: z.number().gt(0).lt(1), on: z.enum(['request', 'trigger']).optional() }),
   /** Close websocket connections of `target` when they are about to send a message. */
   z.object({ ...common, kind: z.literal('wsDisconnect'), target: z.enum(['user', 'market', 'all']).optional() }),
 ]);
@@ -95,7 +97,13 @@ export class Faults {
 
   /** Faults that fire for this HTTP request (rules are consumed in file order). */
   forRequest(method: string, path: string): FaultRule[] {
-    return this.fire((r) => r.kind !== 'wsDisconnect' && matches(r, method, path));
+    return this.fire((r) => r.kind !== 'wsDisconnect' && !isTriggerRule(r) && matches(r, method, path));
+  }
+
+  /** The fill ratio of a `partialFill` rule with `on: "trigger"` that fires for an algo order being triggered. */
+  forTrigger(): number | undefined {
+    const [r] = this.fire(isTriggerRule);
+    return r?.kind === 'partialFill' ? r.ratio : undefined;
   }
 
   /** True when a `wsDisconnect` rule fires for a message about to go to a `target` connection. */
@@ -122,6 +130,8 @@ export class Faults {
     return out;
   }
 }
+
+const isTriggerRule = (r: FaultRule): boolean => r.kind === 'partialFill' && r.on === 'trigger';
 
 function matches(r: FaultRule, method: string, path: string): boolean {
   if (r.method !== undefined && r.method !== method) return false;

@@ -74,9 +74,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     intervalMs: opts.intervalMs, startMs: opts.startMs, warmupCandles: opts.warmupCandles,
   });
   const fees = { takerFeePct: opts.takerFeePct ?? 0.05, makerFeePct: opts.makerFeePct ?? 0.02 };
-  const engine = new Engine(markets.rules, feed, new Account(opts.balance ?? 10_000), { ...fees, slippagePct: opts.slippagePct ?? 0 });
-  feed.attach(engine);
   const faults = new Faults(seed);
+  const engine = new Engine(markets.rules, feed, new Account(opts.balance ?? 10_000), {
+    ...fees,
+    slippagePct: opts.slippagePct ?? 0,
+    triggerFillRatio: () => faults.forTrigger(),
+  });
+  feed.attach(engine);
   if (opts.faultsFile) faults.loadFile(opts.faultsFile);
   if (opts.faults) faults.load(opts.faults);
   const limiter = new RateLimiter(opts.rateLimits ?? {}, () => Date.now());

@@ -69,6 +69,21 @@ describe('fault injection, seen through ccxt', () => {
     expect(s.positions.find((x) => x.symbol === 'BTCUSDT')!.positionAmt).toBe('0.014');
   });
 
+  it('partialFill on: "trigger": a triggered stop fills only its share; the rest of the position stays, with no stop', async () => {
+    await ready();
+    await h.ex.createOrder(BTC, 'market', 'buy', 0.01, undefined, { clientOrderId: 'pt-entry' });
+    await h.ex.createOrder(BTC, 'market', 'sell', undefined as unknown as number, undefined, { stopLossPrice: 59000, closePosition: true, clientOrderId: 'pt-sl' });
+    await h.admin.faults({ kind: 'partialFill', on: 'trigger', ratio: 0.3, count: 1 });
+    await h.admin.setPrice('BTCUSDT', '58500');
+    const s = await h.admin.state();
+    expect(s.fills.filter((f) => f.clientOrderId === 'pt-sl').map((f) => f.qty)).toEqual(['0.003']);
+    expect(s.positions.find((x) => x.symbol === 'BTCUSDT')!.positionAmt).toBe('0.007');
+    expect(s.openAlgoOrders).toEqual([]);
+    // A request-side partialFill rule does not touch triggers, and a trigger rule does not touch requests.
+    const o = await h.ex.createOrder(BTC, 'market', 'sell', 0.007, undefined, { reduceOnly: true, clientOrderId: 'pt-close' });
+    expect(o).toMatchObject({ status: 'closed', filled: 0.007 });
+  });
+
   it('drops a connection before handling: no order is created', async () => {
     await ready();
     await h.admin.faults({ kind: 'drop', method: 'POST', path: '/fapi/v1/order', count: 1 });
