@@ -36,6 +36,9 @@ export interface TraderDeps {
 /** Entry orders carry the position id; exits carry `<position id>-…` (R1.4). */
 export const entryClientId = (positionId: string): string => `${positionId}-entry`;
 /** Data-derived position id: the symbol and the signal's time (a restart derives the same id). */
+/** Is this client id one of a position's stop orders (`<id>-sl<n>`)? */
+const isStopClientId = (clientOrderId: string): boolean => /-sl\d+$/.test(clientOrderId);
+
 /** Market closes of one remainder tried before the bot gives up and alerts (thin liquidity). */
 const MAX_CLOSE_ATTEMPTS = 5;
 
@@ -77,7 +80,10 @@ export class SymbolTrader {
       const sig = this.d.strategy.onCandle(this.candles.series(), i);
       if (sig) await this.onSignal(sig);
     }
-    if (this.position) await this.syncFills();
+    if (this.position) {
+      await this.syncFills();
+      await this.closeAfterPartialStop();
+    }
     if (this.position && this.position.status === 'open') {
       const price = await this.d.ex.price(this.symbol);
       await this.apply(onPrice(this.position, price, this.d.now()));
@@ -231,9 +237,10 @@ export class SymbolTrader {
           break;
         }
         case 'closeRemainder': {
-          if (c.reason === 'stop') {
+          if (c.reason === 'stop' && isStopClientId(c.clientOrderId)) {
             // The exchange's stop order closes it: read its fill back now rather than next round.
             await this.syncFills();
+            await this.closeAfterPartialStop();
             break;
           }
           const r = await this.d.router.send({ ...base, clientOrderId: c.clientOrderId, kind: 'close', level: null, type: 'market', qtySteps: c.qtySteps, reduceOnly: true, closePosition: false }, m);
@@ -245,7 +252,7 @@ export class SymbolTrader {
           break;
         }
         case 'cancelOrders':
-          for (const id of c.clientOrderIds) await this.d.router.cancel(this.symbol, id, /-sl\d+$/.test(id) ? 'stop' : 'order');
+          for (const id of c.clientOrderIds) await this.d.router.cancel(this.symbol, id, isStopClientId(id) ? 'stop' : 'order');
           break;
         default: {
           const never: never = c;
@@ -316,7 +323,7 @@ export class SymbolTrader {
     }
     // The same for a remainder close (a restart after it expired in part: it is sent again).
     const c = this.position?.closing;
-    if (c && c.reason !== 'stop') {
+    if (c && !isStopClientId(c.clientOrderId)) {
       if (lookUp && this.d.store.getOrder(c.clientOrderId)?.status === 'open') await this.d.router.lookup(this.symbol, c.clientOrderId, 'order');
       await this.syncFills();
       await this.resendEndedClose(c.clientOrderId, c.reason);
@@ -328,7 +335,7 @@ export class SymbolTrader {
    * is booked; the core ends that close and it goes out again for the rest under the next close id,
    * up to MAX_CLOSE_ATTEMPTS times, then an alert (the exchange stop still protects what is left).
    */
-  private async resendEndedClose(clientOrderId: string, reason: 'signal' | 'end'): Promise<void> {
+  private async resendEndedClose(clientOrderId: string, reason: 'signal' | 'end' | 'stop'): Promise<void> {
     const status = this.d.store.getOrder(clientOrderId)?.status;
     const p = this.position;
     if ((status !== 'expired' && status !== 'canceled') || !p || p.status !== 'open' || p.closing?.clientOrderId !== clientOrderId) return;
@@ -340,6 +347,27 @@ export class SymbolTrader {
     if (cur.closeSeq >= MAX_CLOSE_ATTEMPTS) return this.alarm(`${clientOrderId}: the close of ${cur.id} did not fill after ${cur.closeSeq} attempts`);
     this.d.log.warn({ symbol: this.symbol, clientOrderId, status, remaining: cur.remainingSteps, attempt: cur.closeSeq + 1 }, 'close.resent');
     await this.apply(requestClose(cur, reason, await this.d.ex.price(this.symbol), this.d.now()));
+  }
+
+  /**
+   * The exchange stop fired but did not close everything: its order filled in part and expired (thin
+   * liquidity, price protection). What is left has no stop any more, so it is closed at market now,
+   * as a stop exit (F8, invariant 9). A stop still working is left alone; if the exchange is in fact
+   * already flat (its fill not yet visible), the reduce-only close is refused and the fills are read
+   * back instead (F5).
+   */
+  private async closeAfterPartialStop(): Promise<void> {
+    const p = this.position;
+    const c = p?.closing;
+    if (!p || p.status !== 'open' || !c || c.reason !== 'stop' || !isStopClientId(c.clientOrderId)) return;
+    const o = await this.d.router.lookup(this.symbol, c.clientOrderId, 'stop');
+    if (o?.status === 'open') return;
+    const ended = applyOrderEnd(p, { clientOrderId: c.clientOrderId, status: 'expired', timeMs: this.d.now() });
+    if (!ended.ok) return this.alarm(`${c.clientOrderId} ended but does not fit the position: ${ended.error.message}`);
+    this.d.log.error({ symbol: this.symbol, clientOrderId: c.clientOrderId, remaining: p.remainingSteps, status: o?.status ?? null }, 'stop.left_remainder');
+    await this.apply(ended.value);
+    if (!this.position || this.position.status !== 'open') return;
+    await this.apply(requestClose(this.position, 'stop', await this.d.ex.price(this.symbol), this.d.now()));
   }
 
   private async orderFailed(clientOrderId: string, code: string, message: string): Promise<void> {

@@ -107,6 +107,25 @@ describe('bot ↔ simulator under faults', () => {
     expect(s.openAlgoOrders.map((a) => [a.clientAlgoId, a.closePosition])).toEqual([[`${p.id}-sl0`, true]]);
   });
 
+  it('an exchange stop that fills only in part: the rest is closed at market at once, never left unprotected (F8, invariant 9)', async () => {
+    const t = await openLong();
+    const id = t.position!.id;
+    h!.sim.admin.setFaults({ rules: [{ kind: 'partialFill', on: 'trigger', ratio: 0.5 }] });
+    h!.sim.admin.setPrice('BTCUSDT', 58700);
+    await h!.bot.step();
+    const s = h!.state();
+    expect(t.position).toBeNull();
+    expect(s.positions.filter((x) => Number(x.positionAmt) !== 0)).toEqual([]);
+    expect(s.openOrders).toEqual([]);
+    expect(s.openAlgoOrders).toEqual([]);
+    const [trade] = h!.store.tradeHistory().filter((x) => x.positionId === id);
+    expect(trade!.status).toBe('closed');
+    expect(trade!.exits.map((e) => [e.reason, e.qtySteps])).toEqual([
+      ['stop', 5],
+      ['stop', 5],
+    ]);
+  });
+
   it('honours Retry-After on a 429 and then succeeds', async () => {
     const t = await openLong({}, true);
     h!.sim.admin.setFaults({ rules: [{ kind: 'rateLimit', method: 'POST', path: '/fapi/v1/order', retryAfterSec: 1, count: 1 }] });

@@ -129,8 +129,11 @@ const stopTouched = (long: boolean, x: number, stop: number): boolean => (long ?
 /** Touch counts: a long target is reached at or above it, a short target at or below. */
 const targetReached = (long: boolean, x: number, target: number): boolean => (long ? x >= target : x <= target);
 
-/** Close the remainder for an opposite signal or the end of data; resting exits are cancelled first. */
-export function requestClose(p: Position, reason: 'signal' | 'end', price: number, timeMs: number): StepResult {
+/**
+ * Close the remainder with a market order: an opposite signal, the end of data, or (`stop`) what an
+ * exchange stop left when it filled only in part. Resting exits are cancelled first.
+ */
+export function requestClose(p: Position, reason: 'signal' | 'end' | 'stop', price: number, timeMs: number): StepResult {
   if (p.status !== 'open' || p.closing !== null) return unchanged(p);
   const clientOrderId = closeClientId(p.id, p.closeSeq);
   const resting = restingExitIds(p);

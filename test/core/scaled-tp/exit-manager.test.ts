@@ -182,6 +182,22 @@ describe('exit manager: fills from an exchange', () => {
     ]);
   });
 
+  it('what a stop left when it filled in part is closed at market as a stop exit', () => {
+    const reached = onPrice(btcLong().position, 58700, 3);
+    expect(reached.position.closing).toEqual({ reason: 'stop', clientOrderId: 'p1-sl0' });
+    const part = must(applyFill(reached.position, { clientOrderId: 'p1-sl0', tradeId: 's1', orderId: null, timeMs: 3, qtySteps: asSteps(4), price: 58800, fee: 0 }));
+    const ended = must(applyOrderEnd(part.position, { clientOrderId: 'p1-sl0', status: 'expired', timeMs: 4 }));
+    expect([ended.position.closing, ended.position.closeSeq]).toEqual([null, 0]);
+    const close = requestClose(ended.position, 'stop', 58650, 4);
+    expect(close.commands).toEqual([{ kind: 'closeRemainder', reason: 'stop', qtySteps: 6, clientOrderId: 'p1-close', triggerPrice: 58650 }]);
+    const done = must(applyFill(close.position, { clientOrderId: 'p1-close', tradeId: 'c1', orderId: null, timeMs: 5, qtySteps: asSteps(6), price: 58650, fee: 0 }));
+    expect(done.position.status).toBe('closed');
+    expect(done.position.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([
+      ['stop', 4],
+      ['stop', 6],
+    ]);
+  });
+
   it('the end of a stop order does not advance the close id', () => {
     const ended = must(applyOrderEnd(btcLong().position, { clientOrderId: 'p1-sl0', status: 'expired', timeMs: 3 }));
     expect(ended.position.closeSeq).toBe(0);
