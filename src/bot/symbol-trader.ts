@@ -39,6 +39,9 @@ export const entryClientId = (positionId: string): string => `${positionId}-entr
 /** Is this client id one of a position's stop orders (`<id>-sl<n>`)? */
 const isStopClientId = (clientOrderId: string): boolean => /-sl\d+$/.test(clientOrderId);
 
+/** How often the resting limit exits of a position are looked up on the exchange. */
+const RESTING_CHECK_MS = 60_000;
+
 /** Market closes of one remainder tried before the bot gives up and alerts (thin liquidity). */
 const MAX_CLOSE_ATTEMPTS = 5;
 
@@ -54,6 +57,8 @@ export class SymbolTrader {
   position: Position | null = null;
   /** Set when the position cannot be managed safely (margin alarm, inconsistent exchange). */
   halted: string | null = null;
+  /** When the resting limit exits were last looked up (see step). */
+  private restingCheckedAtMs = -Infinity;
 
   constructor(private readonly d: TraderDeps) {
     this.candles = new LiveCandles(d.market.id, d.timeframeMs);
@@ -83,6 +88,12 @@ export class SymbolTrader {
     if (this.position) {
       await this.syncFills();
       await this.closeAfterPartialStop();
+    }
+    // Resting limit exits can end on the exchange with no fill to show it (a cancel by hand, F15):
+    // they are looked up now and then, not on every step.
+    if (this.position?.plan.execution === 'limit' && this.d.now() - this.restingCheckedAtMs >= RESTING_CHECK_MS) {
+      this.restingCheckedAtMs = this.d.now();
+      await this.settleEndedExits(true);
     }
     if (this.position && this.position.status === 'open') {
       const price = await this.d.ex.price(this.symbol);

@@ -126,6 +126,27 @@ describe('bot ↔ simulator under faults', () => {
     ]);
   });
 
+  it('a resting limit TP cancelled by hand on the exchange is noticed while running: that level never fires, the others do (F15)', async () => {
+    h = await startHarness(testConfig({ scaled_tp_execution: 'limit' }), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    const t = h.trader('BTCUSDT');
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    const id = t.position!.id;
+    expect(h.state().openOrders.map((o) => o['clientOrderId'])).toEqual([`${id}-tp1`, `${id}-tp2`, `${id}-tp3`]);
+    await h.ex.cancelOrder('BTCUSDT', `${id}-tp1`, 'order'); // by hand, not through the bot
+    await h.bot.step();
+    expect(t.position!.levels.map((l) => l.status)).toEqual(['canceled', 'sent', 'sent']);
+    expect(t.position!.stopMoves).toEqual([]);
+    h.sim.admin.setPrice('BTCUSDT', 61300);
+    await h.bot.step();
+    const p = t.position!;
+    expect(p.tpLevelsHit).toEqual([2]);
+    expect(p.remainingSteps).toBe(7);
+    // TP2's own rule (previous_tp) moves the stop to TP1's target even though TP1 never fired.
+    expect(h.state().openAlgoOrders.map((a) => a.triggerPrice)).toEqual(['60600']);
+  });
+
   it('honours Retry-After on a 429 and then succeeds', async () => {
     const t = await openLong({}, true);
     h!.sim.admin.setFaults({ rules: [{ kind: 'rateLimit', method: 'POST', path: '/fapi/v1/order', retryAfterSec: 1, count: 1 }] });
