@@ -2,7 +2,7 @@ import { entryBelowMinimum, entrySteps, maxEntrySteps } from '../core/position-s
 import type { LadderConfig } from '../core/config/index.ts';
 import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
 import type { Command, DomainEvent, FillInput, StepResult } from '../core/model/commands.ts';
-import { type Position, exitClientId } from '../core/model/position.ts';
+import { type Position, exitClientId, stopClientId } from '../core/model/position.ts';
 import { applyFill, applyOrderEnd, onPrice, openPosition, requestClose } from '../core/scaled-tp/exit-manager.ts';
 import { planLadder } from '../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
@@ -363,20 +363,27 @@ export class SymbolTrader {
   /**
    * The exchange stop fired but did not close everything: its order filled in part and expired (thin
    * liquidity, price protection). What is left has no stop any more, so it is closed at market now,
-   * as a stop exit (F8, invariant 9). A stop still working is left alone; if the exchange is in fact
-   * already flat (its fill not yet visible), the reduce-only close is refused and the fills are read
-   * back instead (F5).
+   * as a stop exit (F8, invariant 9). Seen either way: the position is closing on that stop, or the
+   * current stop already has a fill booked (it fired before the bot saw the price cross it, or
+   * before a restart). A stop still working is left alone; if the exchange is in fact already flat
+   * (its fill not yet visible), the reduce-only close is refused and the fills are read back (F5).
    */
-  private async closeAfterPartialStop(): Promise<void> {
+  async closeAfterPartialStop(): Promise<void> {
     const p = this.position;
-    const c = p?.closing;
-    if (!p || p.status !== 'open' || !c || c.reason !== 'stop' || !isStopClientId(c.clientOrderId)) return;
-    const o = await this.d.router.lookup(this.symbol, c.clientOrderId, 'stop');
+    if (!p || p.status !== 'open') return;
+    const current = stopClientId(p.id, p.stopSeq);
+    const closingOnStop = p.closing?.reason === 'stop' && isStopClientId(p.closing.clientOrderId);
+    if (p.closing !== null && !closingOnStop) return; // a market close is already out
+    const stopId = closingOnStop ? p.closing!.clientOrderId : current;
+    if (!closingOnStop && !p.partialExits.some((e) => e.clientOrderId === stopId)) return;
+    const o = await this.d.router.lookup(this.symbol, stopId, 'stop');
     if (o?.status === 'open') return;
-    const ended = applyOrderEnd(p, { clientOrderId: c.clientOrderId, status: 'expired', timeMs: this.d.now() });
-    if (!ended.ok) return this.alarm(`${c.clientOrderId} ended but does not fit the position: ${ended.error.message}`);
-    this.d.log.error({ symbol: this.symbol, clientOrderId: c.clientOrderId, remaining: p.remainingSteps, status: o?.status ?? null }, 'stop.left_remainder');
-    await this.apply(ended.value);
+    this.d.log.error({ symbol: this.symbol, clientOrderId: stopId, remaining: p.remainingSteps, status: o?.status ?? null }, 'stop.left_remainder');
+    if (closingOnStop) {
+      const ended = applyOrderEnd(p, { clientOrderId: stopId, status: 'expired', timeMs: this.d.now() });
+      if (!ended.ok) return this.alarm(`${stopId} ended but does not fit the position: ${ended.error.message}`);
+      await this.apply(ended.value);
+    }
     if (!this.position || this.position.status !== 'open') return;
     await this.apply(requestClose(this.position, 'stop', await this.d.ex.price(this.symbol), this.d.now()));
   }

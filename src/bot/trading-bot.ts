@@ -159,6 +159,8 @@ export class TradingBot {
     }
     if (t.position) await t.syncFills();
     await t.settleEndedExits(true);
+    // A stop that fired in part while the bot was down leaves a remainder with no stop: closed now.
+    await t.closeAfterPartialStop();
     const p = t.position;
     if (p) {
       const stopId = `${p.id}-sl${p.stopSeq}`;

@@ -147,6 +147,24 @@ describe('bot ↔ simulator under faults', () => {
     expect(h.state().openAlgoOrders.map((a) => a.triggerPrice)).toEqual(['60600']);
   });
 
+  it('a stop that filled in part while the price came back up is still noticed: the rest is closed at market', async () => {
+    const t = await openLong();
+    const id = t.position!.id;
+    h!.sim.admin.setFaults({ rules: [{ kind: 'partialFill', on: 'trigger', ratio: 0.5 }] });
+    h!.sim.admin.setPrice('BTCUSDT', 58700); // the exchange stop fires, fills 5 of 10
+    h!.sim.admin.setPrice('BTCUSDT', 60000); // and the price is back above it before the bot looks
+    await h!.bot.step();
+    const s = h!.state();
+    expect(t.position).toBeNull();
+    expect(s.positions.filter((x) => Number(x.positionAmt) !== 0)).toEqual([]);
+    expect(s.openAlgoOrders).toEqual([]);
+    const [trade] = h!.store.tradeHistory().filter((x) => x.positionId === id);
+    expect(trade!.exits.map((e) => [e.reason, e.qtySteps, e.clientOrderId.slice(id.length)])).toEqual([
+      ['stop', 5, '-sl0'],
+      ['stop', 5, '-close'],
+    ]);
+  });
+
   it('honours Retry-After on a 429 and then succeeds', async () => {
     const t = await openLong({}, true);
     h!.sim.admin.setFaults({ rules: [{ kind: 'rateLimit', method: 'POST', path: '/fapi/v1/order', retryAfterSec: 1, count: 1 }] });
