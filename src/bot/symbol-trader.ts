@@ -36,6 +36,17 @@ export interface TraderDeps {
 /** Entry orders carry the position id; exits carry `<position id>-…` (R1.4). */
 export const entryClientId = (positionId: string): string => `${positionId}-entry`;
 /** Data-derived position id: the symbol and the signal's time (a restart derives the same id). */
+/** The largest of these trade ids when all are decimal numbers (Binance's), else undefined. */
+function newestTradeId(ids: readonly string[]): string | undefined {
+  let best: bigint | undefined;
+  for (const id of ids) {
+    if (!/^\d+$/.test(id)) return undefined;
+    const n = BigInt(id);
+    if (best === undefined || n > best) best = n;
+  }
+  return best === undefined ? undefined : String(best);
+}
+
 /** Is this client id one of a position's stop orders (`<id>-sl<n>`)? */
 const isStopClientId = (clientOrderId: string): boolean => /-sl\d+$/.test(clientOrderId);
 
@@ -284,7 +295,10 @@ export class SymbolTrader {
     // Knowing the current stop lets the adapter map a triggered stop's order to its client id.
     await this.d.router.lookup(this.symbol, `${p.id}-sl${p.stopSeq}`, 'stop').catch(() => null);
     const since = (this.d.store.latestFillTimeMs(this.symbol) ?? p.entryTimeMs) - 60_000;
-    const trades = await this.d.ex.trades(this.symbol, Math.max(since, p.entryTimeMs - 60_000));
+    // From the position's newest booked trade on, by id where the exchange numbers its trades: a
+    // time range would miss an exit more than 7 days after the last fill (Binance's window).
+    const fromId = newestTradeId(this.d.store.fillsOf(p.id).map((f) => f.tradeId));
+    const trades = await this.d.ex.trades(this.symbol, Math.max(since, p.entryTimeMs - 60_000), fromId);
     for (const t of trades) await this.book(t);
   }
 

@@ -93,8 +93,13 @@ export interface ExchangePort {
   /** null when there is nothing to cancel (already gone: filled, cancelled, or never placed). */
   cancelOrder(symbol: string, clientOrderId: string, kind: 'order' | 'stop'): Promise<OrderState | null>;
   openOrders(symbol: string): Promise<OrderState[]>;
-  /** Executions of this account on `symbol` since `sinceMs`, oldest first, with client order ids. */
-  trades(symbol: string, sinceMs: number): Promise<Trade[]>;
+  /**
+   * Executions of this account on `symbol` since `sinceMs`, oldest first, with client order ids.
+   * With `fromTradeId` (an exchange trade id), the executions from that trade on instead, however old
+   * the trade: Binance answers a time range of at most 7 days, so a position whose last fill is older
+   * than that must be read from its last trade id, or its exit is never seen.
+   */
+  trades(symbol: string, sinceMs: number, fromTradeId?: string): Promise<Trade[]>;
   /** Closed candles of the timeframe, most recent last (for warm-up and polling). */
   candles(symbol: string, timeframe: string, limit: number): Promise<ClosedCandle[]>;
   /** Last (mark) price. */

@@ -165,6 +165,29 @@ describe('bot ↔ simulator under faults', () => {
     ]);
   });
 
+  it('an exit more than 7 days after the last fill is still read back (Binance answers trades by time in 7-day windows)', async () => {
+    // A wide stop and a far target, so that nothing fills during the 8 quiet days.
+    h = await startHarness(testConfig({ leverage: 2, stop_loss_pct: 15, enable_scaled_take_profit: false, take_profit_pct: 40 }), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    const t = h.trader('BTCUSDT');
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    const id = t.position!.id;
+    const entryTime = t.position!.entryTimeMs;
+    const { timeMs } = h.sim.admin.step({ candles: 8 * 24 }); // 8 days of hourly candles
+    expect(timeMs - entryTime).toBeGreaterThan(7 * 86_400_000);
+    expect(h.state().fills.filter((f) => f.clientOrderId.startsWith(`${id}-sl`))).toEqual([]);
+    h.sim.admin.setPrice('BTCUSDT', 40000, true); // through the stop (51000)
+    await h!.bot.step();
+    const s = h!.state();
+    expect(s.positions.filter((x) => Number(x.positionAmt) !== 0)).toEqual([]);
+    expect(t.position).toBeNull();
+    const [trade] = h!.store.tradeHistory().filter((x) => x.positionId === id);
+    expect(trade!.status).toBe('closed');
+    expect(trade!.exits.reduce((a, e) => a + e.qtySteps, 0)).toBe(10);
+    expect(trade!.exits.at(-1)!.timeMs - entryTime).toBeGreaterThan(7 * 86_400_000);
+  });
+
   it('honours Retry-After on a 429 and then succeeds', async () => {
     const t = await openLong({}, true);
     h!.sim.admin.setFaults({ rules: [{ kind: 'rateLimit', method: 'POST', path: '/fapi/v1/order', retryAfterSec: 1, count: 1 }] });

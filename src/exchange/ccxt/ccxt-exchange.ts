@@ -6,6 +6,9 @@ import { priceToTicks } from '../../core/market/market-rules.ts';
 import type { Balance, ClosedCandle, ExchangePort, OrderRequest, OrderState, OrderStatus, OrderType, PositionInfo, Trade } from '../port.ts';
 import { toExchangeError } from './errors.ts';
 
+/** Binance's largest page of account trades. */
+const TRADES_PAGE = 1000;
+
 /**
  * The exchange port over a ccxt `binanceusdm` (REST; the bot polls). Every ccxt error leaves here
  * as an ExchangeError (one closed set); every ccxt structure is turned into domain types with the
@@ -106,9 +109,9 @@ export class CcxtExchange implements ExchangePort {
     return [...plain.map((o) => this.state(o, m)), ...stops.map((o) => this.state(o, m, 'stop_market'))];
   }
 
-  async trades(symbol: string, sinceMs: number): Promise<Trade[]> {
+  async trades(symbol: string, sinceMs: number, fromTradeId?: string): Promise<Trade[]> {
     const m = this.market(symbol);
-    const ts: CcxtTrade[] = await this.call(() => this.ex.fetchMyTrades(this.sym(symbol), sinceMs), false);
+    const ts = fromTradeId !== undefined && /^\d+$/.test(fromTradeId) ? await this.tradesFromId(symbol, Number(fromTradeId)) : await this.call(() => this.ex.fetchMyTrades(this.sym(symbol), sinceMs), false);
     const out: Trade[] = [];
     for (const t of ts) {
       const orderId = String(t.order ?? '');
@@ -131,6 +134,17 @@ export class CcxtExchange implements ExchangePort {
       });
     }
     return out.sort((a, b) => a.timeMs - b.timeMs || Number(a.tradeId) - Number(b.tradeId));
+  }
+
+  /** userTrades by `fromId`, a page of 1000 at a time: no 7-day window applies (ccxt sets one with `since`). */
+  private async tradesFromId(symbol: string, fromId: number): Promise<CcxtTrade[]> {
+    const out: CcxtTrade[] = [];
+    for (let from = fromId; ; ) {
+      const page: CcxtTrade[] = await this.call(() => this.ex.fetchMyTrades(this.sym(symbol), undefined, TRADES_PAGE, { fromId: from }), false);
+      out.push(...page);
+      if (page.length < TRADES_PAGE) return out;
+      from = Number(page.at(-1)!.id) + 1;
+    }
   }
 
   async candles(symbol: string, timeframe: string, limit: number): Promise<ClosedCandle[]> {
