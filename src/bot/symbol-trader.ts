@@ -35,7 +35,7 @@ export interface TraderDeps {
 
 /** Entry orders carry the position id; exits carry `<position id>-…` (R1.4). */
 export const entryClientId = (positionId: string): string => `${positionId}-entry`;
-/** Data-derived position id: the symbol and the signal's time (a restart derives the same id). */
+
 /** The largest of these trade ids when all are decimal numbers (Binance's), else undefined. */
 function newestTradeId(ids: readonly string[]): string | undefined {
   let best: bigint | undefined;
@@ -56,6 +56,7 @@ const RESTING_CHECK_MS = 60_000;
 /** Market closes of one remainder tried before the bot gives up and alerts (thin liquidity). */
 const MAX_CLOSE_ATTEMPTS = 5;
 
+/** Data-derived position id: the symbol and the signal's time (a restart derives the same id). */
 export const positionIdOf = (symbol: string, signalTimeMs: number): string => `${symbol}-${Math.floor(signalTimeMs / 1000).toString(36)}`;
 
 /**
