@@ -72,7 +72,11 @@ export function timeJobs<J extends SyncJobs>(jobs: J, warmups: number, runs: num
   return Object.fromEntries(names.map((n) => [n, { timing: timingOf(ms.get(n)!), last: last.get(n) }])) as { [K in keyof J]: Timed<ReturnType<J[K]>> };
 }
 
-/** timeJobs for asynchronous jobs (file loading). */
+/**
+ * timeJobs for asynchronous jobs (file loading). Deliberately a copy of timeJobs' loop, not a shared
+ * helper: a version passing each result through a shared bookkeeping object kept one 10M-candle
+ * result alive into the next run (peak RSS 1.38 → 2.15 GB, measured).
+ */
 export async function timeAsyncJobs<J extends AsyncJobs>(jobs: J, warmups: number, runs: number): Promise<{ [K in keyof J]: Timed<Awaited<ReturnType<J[K]>>> }> {
   const names = Object.keys(jobs);
   if (names.length === 0 || runs < 1) throw new Error('timeAsyncJobs: nothing to time');
