@@ -2,7 +2,7 @@ import { entryBelowMinimum, entrySteps, maxEntrySteps } from '../core/position-s
 import type { LadderConfig } from '../core/config/index.ts';
 import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
 import type { Command, DomainEvent, FillInput, StepResult } from '../core/model/commands.ts';
-import { type Position, exitClientId, stopClientId } from '../core/model/position.ts';
+import { type Position, exitClientId, isStopClientId, stopClientId } from '../core/model/position.ts';
 import { applyFill, applyOrderEnd, onPrice, openPosition, requestClose } from '../core/scaled-tp/exit-manager.ts';
 import { planLadder } from '../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
@@ -46,9 +46,6 @@ function newestTradeId(ids: readonly string[]): string | undefined {
   }
   return best === undefined ? undefined : String(best);
 }
-
-/** Is this client id one of a position's stop orders (`<id>-sl<n>`)? */
-const isStopClientId = (clientOrderId: string): boolean => /-sl\d+$/.test(clientOrderId);
 
 /** How often the resting limit exits of a position are looked up on the exchange. */
 const RESTING_CHECK_MS = 60_000;
@@ -294,7 +291,7 @@ export class SymbolTrader {
     const p = this.position;
     if (!p) return;
     // Knowing the current stop lets the adapter map a triggered stop's order to its client id.
-    await this.d.router.lookup(this.symbol, `${p.id}-sl${p.stopSeq}`, 'stop').catch(() => null);
+    await this.d.router.lookup(this.symbol, stopClientId(p.id, p.stopSeq), 'stop').catch(() => null);
     const since = (this.d.store.latestFillTimeMs(this.symbol) ?? p.entryTimeMs) - 60_000;
     // From the position's newest booked trade on, by id where the exchange numbers its trades: a
     // time range would miss an exit more than 7 days after the last fill (Binance's window).

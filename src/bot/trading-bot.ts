@@ -1,6 +1,7 @@
 import type { LadderConfig } from '../core/config/index.ts';
 import type { MarketRules } from '../core/market/market-rules.ts';
 import type { DomainEvent } from '../core/model/commands.ts';
+import { isStopClientId, stopClientId } from '../core/model/position.ts';
 import { applyOrderEnd } from '../core/scaled-tp/exit-manager.ts';
 import { exitSettingsFromConfig } from '../core/scaled-tp/from-config.ts';
 import { parseTimeframe } from '../data/timeframe.ts';
@@ -163,7 +164,7 @@ export class TradingBot {
     await t.closeAfterPartialStop();
     const p = t.position;
     if (p) {
-      const stopId = `${p.id}-sl${p.stopSeq}`;
+      const stopId = stopClientId(p.id, p.stopSeq);
       const stop = await this.router.lookup(t.symbol, stopId, 'stop');
       if (!stop || stop.status !== 'open') {
         const exPos = await this.o.exchange.position(t.symbol);
@@ -181,7 +182,7 @@ export class TradingBot {
     for (const o of await this.o.exchange.openOrders(t.symbol)) {
       if (!o.clientOrderId.startsWith(`${t.symbol}-`)) continue; // not ours: never touched
       const ofPosition = current !== null && o.clientOrderId.startsWith(`${current.id}-`);
-      const staleStop = ofPosition && /-sl\d+$/.test(o.clientOrderId) && o.clientOrderId !== `${current.id}-sl${current.stopSeq}`;
+      const staleStop = ofPosition && isStopClientId(o.clientOrderId) && o.clientOrderId !== stopClientId(current.id, current.stopSeq);
       if (ofPosition && !staleStop) continue;
       if (current && o.clientOrderId === entryClientId(current.id)) continue;
       log.warn({ symbol: t.symbol, clientOrderId: o.clientOrderId }, staleStop ? 'reconcile.stale_stop_cancelled' : 'reconcile.orphan_cancelled');

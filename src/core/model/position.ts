@@ -90,4 +90,6 @@ export interface Position {
 /** Client order ids come from data, never from a counter or a random source (R1.4, STYLE §3). */
 export const exitClientId = (positionId: string, reason: LevelReason): string => `${positionId}-${reason}`;
 export const stopClientId = (positionId: string, seq: number): string => `${positionId}-sl${seq}`;
+/** Is this the client id of one of a position's stop orders (`<id>-sl<n>`)? */
+export const isStopClientId = (clientOrderId: string): boolean => /-sl\d+$/.test(clientOrderId);
 export const closeClientId = (positionId: string, seq = 0): string => (seq === 0 ? `${positionId}-close` : `${positionId}-close${seq}`);
