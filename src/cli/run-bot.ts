@@ -29,7 +29,7 @@ export async function runBot(o: RunBotOptions): Promise<void> {
     let exchange = o.exchange;
     let onEvent = o.onEvent;
     if (o.dashboard) {
-      const [{ startDashboard }, { tapExchange }] = await Promise.all([import('../web/server/dashboard-server.ts'), import('../web/bot-feed.ts')]);
+      const [{ startDashboard }, { tapExchange }] = await Promise.all([import('../web/server/dashboard-server.ts'), import('./exchange-tap.ts')]);
       const d = await startDashboard({ ...o.dashboard, dbPath: o.dbPath, mode: 'bot', config: o.config });
       dash = d;
       o.dashboard.onStarted?.(d);

@@ -1,7 +1,7 @@
 import { silentLogger } from '../../src/bot/logger.ts';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
 import type { LadderConfig } from '../../src/core/config/index.ts';
-import { tapExchange } from '../../src/web/bot-feed.ts';
+import { tapExchange } from '../../src/cli/exchange-tap.ts';
 import { type Dashboard, type DashboardOptions, startDashboard } from '../../src/web/server/dashboard-server.ts';
 import { type Harness, startHarness } from '../support/bot-harness.ts';
 

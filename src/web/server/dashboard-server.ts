@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { LadderConfig } from '../../core/config/index.ts';
 import { exitSettingsFromConfig, fillModelFromConfig } from '../../core/index.ts';
 import { type HistoryQuery, type Store, openStore } from '../../store/index.ts';
-import type { DashboardFeed } from '../bot-feed.ts';
+import type { DashboardFeed } from '../dashboard-feed.ts';
 import { TOKEN_ENV, type AccessPolicy, accessPolicy, authorize } from './access.ts';
 import { type AnalyticsOptions, analyticsView } from './analytics.ts';
 import { LiveHub } from './live-hub.ts';

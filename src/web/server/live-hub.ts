@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { DomainEvent, Position } from '../../core/index.ts';
 import type { Store } from '../../store/index.ts';
-import type { DashboardFeed } from '../bot-feed.ts';
+import type { DashboardFeed } from '../dashboard-feed.ts';
 import type { FeedView, PositionsResponse, StreamMessages } from '../components/dashboard-model.ts';
 import type { MarketBook } from './market-book.ts';
 import { positionCard } from './views.ts';
