@@ -1,6 +1,6 @@
 import ccxt, { type Exchange } from 'ccxt';
 import type { LadderConfig } from '../core/config/index.ts';
-import { ccxtForSimulator } from '../sim/ccxt-client.ts';
+import { ccxtForUrl } from './ccxt-for-url.ts';
 import { CcxtExchange } from './ccxt/ccxt-exchange.ts';
 
 export interface Credentials {
@@ -13,7 +13,7 @@ export interface Credentials {
  * trading endpoints), or any Binance-compatible server at `exchangeUrl` (the simulator).
  */
 export function connectExchange(config: LadderConfig, creds: Credentials | null, exchangeUrl?: string): CcxtExchange {
-  if (exchangeUrl) return new CcxtExchange(ccxtForSimulator(exchangeUrl, creds ? { apiKey: creds.apiKey, secret: creds.secret } : {}));
+  if (exchangeUrl) return new CcxtExchange(ccxtForUrl(exchangeUrl, creds ? { apiKey: creds.apiKey, secret: creds.secret } : {}));
   const Ctor = (ccxt.pro as unknown as Record<string, new (o: object) => Exchange>)[config.exchange.id];
   if (!Ctor) throw new Error(`exchange.id: ${config.exchange.id} is not a ccxt exchange`);
   const ex = new Ctor({
