@@ -1,6 +1,7 @@
 import { type RunSummary, summarizeRun } from '../core/analytics/run-summary.ts';
 import { type LevelStats, levelStats } from '../core/analytics/level-stats.ts';
-import { type FillModel, advanceSegment, closeRemainderNow, feeOf, slipped } from '../core/fill-model.ts';
+import { type IntrabarModel, walkCandle } from '../core/candle-path.ts';
+import { type FillModel, closeRemainderNow, feeOf, slipped } from '../core/fill-model.ts';
 import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
 import type { StepResult } from '../core/model/commands.ts';
 import type { Position } from '../core/model/position.ts';
@@ -10,7 +11,6 @@ import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import type { Side } from '../core/units.ts';
 import type { CandleSeries } from '../data/candle-series.ts';
 import { lowerBoundTime } from '../data/candle-series.ts';
-import { type IntrabarModel, intrabarPath } from './intrabar-path.ts';
 import { type PositionSize, entryBelowMinimum, entrySteps } from '../core/position-size.ts';
 
 /** An entry decided before candle i opens; the engine enters at that open (SPEC R5). */
@@ -81,6 +81,8 @@ interface SymbolState {
   /** `stepsToQty(qtySteps)`, kept for the mark to market of every candle: it changes only on a fill. */
   qtySteps: number;
   qty: number;
+  /** `book` for this symbol, made once (not a closure per candle). */
+  onStep: (r: StepResult) => void;
 }
 
 /**
@@ -89,7 +91,10 @@ interface SymbolState {
  * entries at the open, the intrabar path, fees, sizing and margin.
  */
 export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions): BacktestRun {
-  const states: SymbolState[] = symbols.map((input) => ({ input, planner: new LadderPlanner(input.market, o.settings), pos: null, margin: 0, count: 0, i: 0, qtySteps: -1, qty: 0 }));
+  const states: SymbolState[] = symbols.map((input) => {
+    const st: SymbolState = { input, planner: new LadderPlanner(input.market, o.settings), pos: null, margin: 0, count: 0, i: 0, qtySteps: -1, qty: 0, onStep: (r) => book(st, r) };
+    return st;
+  });
   const total = symbols.reduce((n, s) => n + s.candles.length, 0);
   // One symbol: the curve's times are its candles' own (one point per candle), so they are not copied.
   const sharedTimes = symbols.length === 1 ? symbols[0]!.candles.time : null;
@@ -115,19 +120,9 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     }
   };
 
+  // The core's candle walk; `onStep` books each step into `st` (st.pos becomes null when it closes).
   const walk = (st: SymbolState, c: CandleSeries, j: number) => {
-    const pos = st.pos!;
-    intrabarPath(path, c.open[j]!, c.high[j]!, c.low[j]!, c.close[j]!, pos.side, o.intrabar);
-    const t = c.time[j]!;
-    for (let k = 0; k < 3 && st.pos !== null; k++) {
-      const a = path[k]!;
-      const b = path[k + 1]!;
-      const p = st.pos;
-      const hi = a > b ? a : b;
-      const lo = a > b ? b : a;
-      const touched = p.side === 'long' ? hi >= p.nextTargetPrice || lo <= p.stopPrice : lo <= p.nextTargetPrice || hi >= p.stopPrice;
-      if (touched) book(st, advanceSegment(p, a, b, t, o.fills));
-    }
+    walkCandle(st.pos!, path, c.open[j]!, c.high[j]!, c.low[j]!, c.close[j]!, c.time[j]!, o.intrabar, o.fills, st.onStep);
   };
 
   // Defined once, not per entry: under tsx (esbuild keepNames) every closure made costs a defineProperty.

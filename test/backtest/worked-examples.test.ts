@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type BacktestOptions, type EntrySignal, runBacktest } from '../../src/backtest/engine.ts';
-import type { IntrabarModel } from '../../src/backtest/intrabar-path.ts';
+import type { IntrabarModel } from '../../src/core/candle-path.ts';
 import { resultJson } from '../../src/backtest/result-json.ts';
 import type { FillModel } from '../../src/core/fill-model.ts';
 import type { MarketRules } from '../../src/core/market/market-rules.ts';

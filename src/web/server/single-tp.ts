@@ -1,6 +1,6 @@
-import { type IntrabarModel, intrabarPath } from '../../backtest/intrabar-path.ts';
+import { type IntrabarModel, walkCandle } from '../../core/candle-path.ts';
 import { parseDec } from '../../core/decimal.ts';
-import { type ExitSettings, type FillModel, type MarketRules, type Position, advanceSegment, asSteps, closeRemainderNow, openPosition, planLadder } from '../../core/index.ts';
+import { type ExitSettings, type FillModel, type MarketRules, type Position, asSteps, closeRemainderNow, openPosition, planLadder } from '../../core/index.ts';
 import type { StoredCandle } from '../../store/index.ts';
 
 export interface SingleTpOptions {
@@ -43,8 +43,7 @@ function rulesOfPlan(p: Position): MarketRules {
 /**
  * The single take-profit outcome of a trade the bot made (R8.5 "scaled vs single on the same entries"):
  * the same entry (price, quantity, fee, initial stop) planned with `scaled: false`, then walked over the
- * stored candles with the backtest's path model — `intrabarPath` for each candle and the core's
- * `advanceSegment` on each of its three segments, the two calls `runBacktest` makes. The entry candle's
+ * stored candles with the core's `walkCandle`, the candle walk `runBacktest` makes. The entry candle's
  * path starts at the entry price. A trade the bot closed on an opposite signal closes there too, if
  * the single TP is still open then (same signals, only the exit differs, as in `ladder compare`).
  *
@@ -85,8 +84,7 @@ export function singleTpOutcome(
       if (c.openTimeMs >= signalAtMs) break;
       lastCandle = c;
       const from = c.openTimeMs <= trade.entryTimeMs ? trade.entryPrice : c.open;
-      intrabarPath(path, from, c.high, c.low, c.close, p.side, o.intrabar);
-      for (let k = 0; k < 3 && p.status === 'open'; k++) p = advanceSegment(p, path[k]!, path[k + 1]!, c.openTimeMs, o.fills).position;
+      p = walkCandle(p, path, from, c.high, c.low, c.close, c.openTimeMs, o.intrabar, o.fills);
       if (p.status !== 'open') break;
     }
     const tail = batch.at(-1)!;

@@ -1,0 +1,55 @@
+import { type FillModel, advanceSegment } from './fill-model.ts';
+import type { StepResult } from './model/commands.ts';
+import type { Position } from './model/position.ts';
+import type { Side } from './units.ts';
+
+export type IntrabarModel = 'pessimistic' | 'ohlc';
+
+/**
+ * Writes the four points of a candle's price path into `out` (SPEC R5 "Candle semantics").
+ * Pessimistic: a long sees its low before its high (open→low→high→close), a short its high first.
+ * `ohlc`: up candles open→low→high→close, down candles open→high→low→close; a candle with
+ * close = open uses the pessimistic order. No allocation: the caller owns `out`.
+ */
+export function intrabarPath(out: Float64Array, o: number, h: number, l: number, c: number, side: Side, model: IntrabarModel): void {
+  const lowFirst = model === 'ohlc' && c !== o ? c > o : side === 'long';
+  out[0] = o;
+  out[1] = lowFirst ? l : h;
+  out[2] = lowFirst ? h : l;
+  out[3] = c;
+}
+
+/**
+ * One candle over an open position: its path (`intrabarPath`, into the caller's `path`), then the core's
+ * `advanceSegment` on each of the three segments that reaches the next target or the stop, until the
+ * position closes. Each step result goes to `onStep` (the caller books fills and PnL). `o` is where
+ * the walk starts: the candle's open, or the entry price in the entry candle. Returns the position
+ * after the candle. The one candle walk of the backtest and of the dashboard's single take-profit.
+ */
+export function walkCandle(
+  p: Position,
+  path: Float64Array,
+  o: number,
+  h: number,
+  l: number,
+  c: number,
+  timeMs: number,
+  model: IntrabarModel,
+  fm: FillModel,
+  onStep?: (r: StepResult) => void,
+): Position {
+  intrabarPath(path, o, h, l, c, p.side, model);
+  for (let k = 0; k < 3 && p.status === 'open'; k++) {
+    const a = path[k]!;
+    const b = path[k + 1]!;
+    const hi = a > b ? a : b;
+    const lo = a > b ? b : a;
+    // Only a segment that reaches a trigger price can change anything: skip the call otherwise (hot loop).
+    const touched = p.side === 'long' ? hi >= p.nextTargetPrice || lo <= p.stopPrice : lo <= p.nextTargetPrice || hi >= p.stopPrice;
+    if (!touched) continue;
+    const r = advanceSegment(p, a, b, timeMs, fm);
+    onStep?.(r);
+    p = r.position;
+  }
+  return p;
+}
