@@ -5,6 +5,32 @@ import globals from 'globals';
 // Every directory outside the pure core: src/core must not import any of them (STYLE.md §1).
 const OUTER_DIRS = ['data', 'strategy', 'backtest', 'exchange', 'sim', 'bot', 'store', 'web', 'cli'];
 
+/**
+ * Fences between outer layers (issue 12, item 7): what each directory of src must not import, and why.
+ * Type-only and dynamic imports count too: a type is how a dependency starts.
+ */
+const FENCES = [
+  { dir: 'web', banned: ['exchange', 'bot', 'sim'], why: 'the dashboard cannot trade: src/web reads the store only' },
+  { dir: 'bot', banned: ['backtest', 'sim'], why: 'the bot trades through the exchange port, never the backtest or the simulator' },
+  { dir: 'backtest', banned: ['bot', 'exchange', 'store'], why: 'the backtest is pure candles in, results out: no bot, exchange or store' },
+  { dir: 'exchange', banned: ['sim'], why: 'the exchange adapters must not depend on the simulator (it is the other way round)' },
+];
+
+/** One config block per fence: static, re-exported and dynamic imports of a banned directory are errors. */
+function fenceBlock({ dir, banned, why }) {
+  const alt = banned.join('|');
+  return {
+    files: [`src/${dir}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: banned.map((d) => `**/${d}/**`), message: `src/${dir} must not import src/{${banned.join(',')}}: ${why}.` }] }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: `ImportExpression[source.value=/(^|\\/)(${alt})\\//]`, message: `src/${dir} must not import src/{${banned.join(',')}}: ${why}.` },
+      ],
+    },
+  };
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'test-results/**', '**/*.bundle.js', 'src/web/public/**'] },
   js.configs.recommended,
@@ -44,4 +70,5 @@ export default tseslint.config(
       'no-restricted-globals': ['error', 'process', 'console', 'setTimeout', 'setInterval', 'fetch', 'require'],
     },
   },
+  ...FENCES.map(fenceBlock),
 );
