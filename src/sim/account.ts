@@ -1,5 +1,5 @@
-import { type SymbolRules, priceNum, qtyNum } from './markets.ts';
-import type { SimPosition } from './orders.ts';
+import { Ledger } from '../exchange/matching/ledger.ts';
+import { type SymbolRules, qtyNum } from './markets.ts';
 
 /** One notional bracket (Binance `leverageBracket` shape). */
 export interface Bracket {
@@ -55,90 +55,11 @@ export function maintRate(symbol: string, notional: number): number {
   return b?.maintMarginRatio ?? 0.5;
 }
 
-export interface TradeResult {
-  readonly realizedPnl: number;
-  readonly positionAfterSteps: number;
-}
-
-/** The futures wallet in one asset (USDT) and the one-way positions. Default leverage 20× cross, as Binance. */
-export class Account {
-  readonly positions = new Map<string, SimPosition>();
-  private readonly leverages = new Map<string, number>();
-  private readonly marginTypes = new Map<string, 'CROSSED' | 'ISOLATED'>();
-
-  constructor(
-    public wallet: number,
-    readonly asset = 'USDT',
-  ) {}
-
-  position(symbol: string): SimPosition {
-    let p = this.positions.get(symbol);
-    if (!p) {
-      p = { symbol, amtSteps: 0, entryPrice: 0, leverage: this.leverage(symbol), marginType: this.marginType(symbol), updateTime: 0 };
-      this.positions.set(symbol, p);
-    }
-    return p;
-  }
-
-  leverage(symbol: string): number {
-    return this.leverages.get(symbol) ?? 20;
-  }
-
-  setLeverage(symbol: string, leverage: number): void {
-    this.leverages.set(symbol, leverage);
-    const p = this.positions.get(symbol);
-    if (p) p.leverage = leverage;
-  }
-
-  marginType(symbol: string): 'CROSSED' | 'ISOLATED' {
-    return this.marginTypes.get(symbol) ?? 'CROSSED';
-  }
-
-  setMarginType(symbol: string, t: 'CROSSED' | 'ISOLATED'): void {
-    this.marginTypes.set(symbol, t);
-    const p = this.positions.get(symbol);
-    if (p) p.marginType = t;
-  }
-
-  /**
-   * Applies a fill to the position: same direction averages the entry, opposite direction realises
-   * PnL on the closed part (and a flip opens the rest at the fill price). Fee and PnL go to the wallet.
-   */
-  trade(r: SymbolRules, signedSteps: number, priceTicks: number, fee: number, timeMs: number): TradeResult {
-    const p = this.position(r.symbol);
-    const price = priceNum(priceTicks, r);
-    const before = p.amtSteps;
-    const after = before + signedSteps;
-    let realized = 0;
-    if (before === 0 || Math.sign(before) === Math.sign(signedSteps)) {
-      const oldQty = qtyNum(Math.abs(before), r);
-      const addQty = qtyNum(Math.abs(signedSteps), r);
-      p.entryPrice = (oldQty * p.entryPrice + addQty * price) / (oldQty + addQty);
-    } else {
-      const closedSteps = Math.min(Math.abs(before), Math.abs(signedSteps));
-      realized = (price - p.entryPrice) * qtyNum(closedSteps, r) * Math.sign(before);
-      if (after === 0) p.entryPrice = 0;
-      else if (Math.sign(after) !== Math.sign(before)) p.entryPrice = price;
-    }
-    p.amtSteps = after;
-    p.updateTime = timeMs;
-    this.wallet += realized - fee;
-    return { realizedPnl: realized, positionAfterSteps: after };
-  }
-
-  unrealized(r: SymbolRules, markTicks: number): number {
-    const p = this.positions.get(r.symbol);
-    if (!p || p.amtSteps === 0) return 0;
-    return (priceNum(markTicks, r) - p.entryPrice) * qtyNum(p.amtSteps, r);
-  }
-
-  /** Initial margin of the position at the mark price. */
-  positionMargin(r: SymbolRules, markTicks: number): number {
-    const p = this.positions.get(r.symbol);
-    if (!p || p.amtSteps === 0) return 0;
-    return (Math.abs(qtyNum(p.amtSteps, r)) * priceNum(markTicks, r)) / p.leverage;
-  }
-
+/**
+ * The simulator's account: the matching engine's ledger (wallet, positions, leverage) plus what only
+ * the simulator reports, the liquidation price from its bracket table.
+ */
+export class Account extends Ledger {
   /** A rough liquidation price (isolated formula on the position alone); 0 when flat. */
   liquidationPrice(r: SymbolRules): number {
     const p = this.positions.get(r.symbol);

@@ -1,40 +1,18 @@
 import { parseDec } from '../core/decimal.ts';
 import { simError } from './errors.ts';
 import { type SymbolRules, decimalsOf, exactUnits, priceNum, qtyNum } from './markets.ts';
-import type { AlgoOrderType, EngineOrderType, Side, TimeInForce, WorkingType } from './orders.ts';
+import type { AlgoInput, OrderInput } from '../exchange/matching/orders.ts';
+import type { Side, TimeInForce } from './orders.ts';
 
 export type Params = Readonly<Record<string, string>>;
 
 /** A validated `POST /fapi/v1/order`. */
-export interface NewOrderInput {
-  readonly symbol: string;
-  readonly side: Side;
-  readonly type: EngineOrderType;
-  readonly timeInForce: TimeInForce;
-  readonly qtySteps: number;
-  readonly priceTicks: number;
-  readonly reduceOnly: boolean;
-  readonly clientOrderId?: string;
+export interface NewOrderInput extends OrderInput {
   readonly respType: 'ACK' | 'RESULT';
 }
 
 /** A validated `POST /fapi/v1/algoOrder` (algoType CONDITIONAL). */
-export interface NewAlgoInput {
-  readonly symbol: string;
-  readonly side: Side;
-  readonly orderType: AlgoOrderType;
-  /** 0 when `closePosition`. */
-  readonly qtySteps: number;
-  /** Limit price after the trigger (STOP, TAKE_PROFIT); 0 for the market types. */
-  readonly priceTicks: number;
-  readonly triggerPriceTicks: number;
-  readonly timeInForce: TimeInForce;
-  readonly workingType: WorkingType;
-  readonly closePosition: boolean;
-  readonly reduceOnly: boolean;
-  readonly priceProtect: boolean;
-  readonly clientAlgoId?: string;
-}
+export type NewAlgoInput = AlgoInput;
 
 const CLIENT_ID = /^[.A-Z:/a-z0-9_-]{1,36}$/;
 const CONDITIONAL = new Set(['STOP', 'STOP_MARKET', 'TAKE_PROFIT', 'TAKE_PROFIT_MARKET', 'TRAILING_STOP_MARKET']);
