@@ -53,8 +53,12 @@ export interface Trade {
   readonly side: OrderSide;
   readonly qtySteps: Steps;
   readonly price: number;
-  /** Fee in the quote currency. */
+  /** Fee in the quote currency (converted at the asset's price when charged in another one, e.g. BNB). */
   readonly fee: number;
+  /** The currency the fee was charged in (BNB with the discount on), when the exchange says. */
+  readonly feeAsset?: string;
+  /** The fee as charged, in `feeAsset`. */
+  readonly feeAmount?: number;
   readonly timeMs: number;
 }
 
@@ -85,7 +89,8 @@ export interface ExchangePort {
   readonly name: string;
   markets(): Promise<ReadonlyMap<string, MarketRules>>;
   setLeverage(symbol: string, leverage: number): Promise<void>;
-  balance(): Promise<Balance>;
+  /** Wallet balance of `asset`: the market's settle asset (USDT for BTC/USDT:USDT, USDC for …/USDC:USDC); default USDT. */
+  balance(asset?: string): Promise<Balance>;
   position(symbol: string): Promise<PositionInfo>;
   createOrder(r: OrderRequest): Promise<OrderState>;
   /** null when the exchange knows no order with this client id (Binance -2013). */
