@@ -20,8 +20,15 @@ const common = {
 export const FaultRuleSchema = z.discriminatedUnion('kind', [
   /** Delay before the request is handled: `ms` plus a seeded jitter in [0, `jitterMs`]. */
   z.object({ ...common, kind: z.literal('latency'), ms: z.number().nonnegative(), jitterMs: z.number().nonnegative().optional() }),
-  /** Answer with a 5xx; `processed: true` executes the request first (its outcome is then unknown to the client). */
-  z.object({ ...common, kind: z.literal('error5xx'), status: z.number().int().min(500).max(599).optional(), processed: z.boolean().optional() }),
+  /**
+   * Answer with a 5xx; `processed: true` executes the request first (its outcome is then unknown to the
+   * client). The body is Binance's for the status (500 → -1001, 503 → -1008, else plain text) unless
+   * `code` (and `msg`) choose one: `{ status: 503, code: -1007 }`.
+   */
+  z.object({
+    ...common, kind: z.literal('error5xx'), status: z.number().int().min(500).max(599).optional(), processed: z.boolean().optional(),
+    code: z.number().int().optional(), msg: z.string().optional(),
+  }),
   /** Drop the connection without handling the request: `reset` closes it, `hang` never answers. */
   z.object({ ...common, kind: z.literal('drop'), mode: z.enum(['reset', 'hang']).optional() }),
   /** Handle the request (the order is created), then lose the response: `reset` or `hang`. */

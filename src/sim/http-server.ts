@@ -54,7 +54,7 @@ export class HttpPipeline {
     const drop = of('drop');
     if (drop) return this.lose(req, res, drop.mode ?? 'reset', record);
     const e5 = of('error5xx');
-    if (e5 && !e5.processed) return this.send5xx(res, e5.status ?? 503, record);
+    if (e5 && !e5.processed) return this.send5xx(res, e5, record);
     const ip = req.socket.remoteAddress ?? '127.0.0.1';
     const forced = of('rateLimit');
     const route = this.table.get(`${method} ${path}`);
@@ -80,7 +80,7 @@ export class HttpPipeline {
     }
     const lost = of('lostResponse');
     if (lost) return this.lose(req, res, lost.mode ?? 'reset', record);
-    if (e5) return this.send5xx(res, e5.status ?? 503, record);
+    if (e5) return this.send5xx(res, e5, record);
     record(200);
     if (route.raw) return sendText(res, 200, String(body), decision.headers);
     return sendJson(res, 200, body, decision.headers);
@@ -116,11 +116,17 @@ export class HttpPipeline {
     res.on('close', () => this.hanging.delete(socket));
   }
 
-  private send5xx(res: ServerResponse, status: number, record: (s: number, c?: number) => void): void {
+  private send5xx(res: ServerResponse, f: Extract<FaultRule, { kind: 'error5xx' }>, record: (s: number, c?: number) => void): void {
+    const status = f.status ?? 503;
+    if (f.code !== undefined) {
+      const body = { code: f.code, msg: f.msg ?? BINANCE_5XX_MSG[f.code] ?? 'Internal error.' };
+      record(status, body.code);
+      return sendJson(res, status, body, {});
+    }
     if (status === 500 || status === 503) {
       const body = status === 500
-        ? { code: -1001, msg: 'Internal error; unable to process your request. Please try again.' }
-        : { code: -1008, msg: 'Server is currently overloaded with other requests. Please try again in a few minutes.' };
+        ? { code: -1001, msg: BINANCE_5XX_MSG[-1001]! }
+        : { code: -1008, msg: BINANCE_5XX_MSG[-1008]! };
       record(status, body.code);
       return sendJson(res, status, body, {});
     }
@@ -128,6 +134,15 @@ export class HttpPipeline {
     return sendText(res, status, status === 502 ? 'Bad Gateway' : status === 504 ? 'Gateway Timeout' : 'Server Error', {}, 'text/plain');
   }
 }
+
+/** Binance's messages for the codes it sends with a 5xx ("execution status unknown" family). */
+const BINANCE_5XX_MSG: Record<number, string> = {
+  [-1000]: 'An unknown error occured while processing the request.',
+  [-1001]: 'Internal error; unable to process your request. Please try again.',
+  [-1006]: 'An unexpected response was received from the message bus. Execution status unknown.',
+  [-1007]: 'Timeout waiting for response from backend server. Send status unknown; execution status unknown.',
+  [-1008]: 'Server is currently overloaded with other requests. Please try again in a few minutes.',
+};
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
