@@ -4,10 +4,21 @@ import { type MarketRules, formatPrice, formatQty, qtyToSteps } from '../../core
 import { asSteps } from '../../core/units.ts';
 import { priceToTicks } from '../../core/market/market-rules.ts';
 import type { Balance, ClosedCandle, ExchangePort, OrderRequest, OrderState, OrderStatus, OrderType, PositionInfo, Trade } from '../port.ts';
+import { apiOrigin, sharedBudget } from './budgets.ts';
 import { toExchangeError } from './errors.ts';
+import { FeeConverter } from './fees.ts';
+import { tapExchange } from './http-tap.ts';
+import type { WeightBudget } from './weight-budget.ts';
 
 /** Binance's largest page of account trades. */
 const TRADES_PAGE = 1000;
+
+export interface CcxtExchangeOptions {
+  /** The rate-limit budget to spend from; default: the process's budget for the exchange's API origin. */
+  readonly budget?: WeightBudget;
+  /** How long a price used to convert a fee (BNB → quote) is reused (default 60 s). */
+  readonly feePriceTtlMs?: number;
+}
 
 /**
  * The exchange port over a ccxt `binanceusdm` (REST; the bot polls). Every ccxt error leaves here
@@ -21,31 +32,59 @@ export class CcxtExchange implements ExchangePort {
   private unified = new Map<string, string>();
   /** orderId → clientOrderId, learnt from every order seen (trades carry only the order id). */
   private clientIds = new Map<string, string>();
+  /** Exchange id → settle asset (USDT, USDC) of each linear market. */
+  private settles = new Map<string, string>();
+  /** A loadMarkets() failed: ccxt keeps its rejected promise, so the next load must be a reload (L2). */
+  private marketsFailed = false;
+  private readonly fees: FeeConverter;
+  /**
+   * The rate-limit budget every REST request of this client waits at (shared per API origin). The bot
+   * slows its polling by it: `budget.suggestedPollMs(pollMs)`, `budget.pressure()` (0 … 1),
+   * `budget.nextCallDelayMs()`.
+   */
+  readonly budget: WeightBudget;
 
-  constructor(private readonly ex: Exchange) {
+  constructor(
+    private readonly ex: Exchange,
+    o: CcxtExchangeOptions = {},
+  ) {
     this.name = ex.id;
+    this.budget = o.budget ?? sharedBudget(apiOrigin(ex.urls, ex.id));
+    tapExchange(ex, this.budget);
+    this.fees = new FeeConverter((base, quote) => this.marketPrice(base, quote), o.feePriceTtlMs);
   }
 
   async markets(): Promise<ReadonlyMap<string, MarketRules>> {
-    const markets = await this.call(() => this.ex.loadMarkets(), false);
+    const reload = this.marketsFailed;
+    const markets = await this.call(() => this.ex.loadMarkets(reload), false).catch((e: unknown) => {
+      this.marketsFailed = true;
+      throw e;
+    });
+    this.marketsFailed = false;
     for (const m of Object.values(markets)) {
       if (!m || !m.linear || !m.swap) continue;
       const r = fromCcxtMarket(m);
       if (!r.ok) continue;
       this.rules.set(r.value.id, r.value);
       this.unified.set(r.value.id, m.symbol);
+      if (m.settle) this.settles.set(r.value.id, m.settle);
     }
     return this.rules;
+  }
+
+  /** The asset `symbol` settles in (USDT, USDC): the one to pass to `balance`. Its quote when unknown. */
+  settleAsset(symbol: string): string {
+    return this.settles.get(symbol) ?? this.market(symbol).quote;
   }
 
   async setLeverage(symbol: string, leverage: number): Promise<void> {
     await this.call(() => this.ex.setLeverage(leverage, this.sym(symbol)), true);
   }
 
-  async balance(): Promise<Balance> {
+  async balance(asset = 'USDT'): Promise<Balance> {
     const b = await this.call(() => this.ex.fetchBalance(), false);
-    const usdt = (b as unknown as Record<string, { total?: number; free?: number }>)['USDT'] ?? {};
-    return { total: Number(usdt.total ?? 0), free: Number(usdt.free ?? 0) };
+    const a = (b as unknown as Record<string, { total?: number; free?: number } | undefined>)[asset] ?? {};
+    return { total: Number(a.total ?? 0), free: Number(a.free ?? 0) };
   }
 
   async position(symbol: string): Promise<PositionInfo> {
@@ -129,7 +168,7 @@ export class CcxtExchange implements ExchangePort {
         side: t.side === 'sell' ? 'sell' : 'buy',
         qtySteps: qtyToSteps(String(t.amount), m),
         price: Number(t.price),
-        fee: Number(t.fee?.cost ?? 0),
+        ...(await this.fees.toQuote(Number(t.fee?.cost ?? 0), t.fee?.currency, m.quote)),
         timeMs: Number(t.timestamp ?? 0),
       });
     }
@@ -156,6 +195,15 @@ export class CcxtExchange implements ExchangePort {
   async price(symbol: string): Promise<number> {
     const t = await this.call(() => this.ex.fetchTicker(this.sym(symbol)), false);
     return Number(t.last ?? t.close);
+  }
+
+  /** Last price of the linear market `base/quote:quote`; null when there is no such market (fee conversion). */
+  private async marketPrice(base: string, quote: string): Promise<number | null> {
+    const symbol = `${base}/${quote}:${quote}`;
+    if (!this.ex.markets?.[symbol]) return null;
+    const t = await this.call(() => this.ex.fetchTicker(symbol), false);
+    const p = Number(t.last ?? t.close);
+    return Number.isFinite(p) ? p : null;
   }
 
   async watchOrders(onUpdate: (symbol: string, clientOrderId: string) => void, signal: AbortSignal, onError?: (e: unknown) => void): Promise<void> {
@@ -226,13 +274,15 @@ export class CcxtExchange implements ExchangePort {
     };
   }
 
-  /** Runs one ccxt call and maps its failure (Retry-After read from the response headers). */
+  /**
+   * Runs one ccxt call and maps its failure through the outcomes table (`errors.ts`). Each REST
+   * request inside it has already waited at the budget's gate (`http-tap.ts`).
+   */
   private async call<T>(fn: () => Promise<T>, stateChanging: boolean): Promise<T> {
     try {
       return await fn();
     } catch (e) {
-      const headers = (this.ex.last_response_headers ?? {}) as Record<string, string>;
-      throw toExchangeError(e, stateChanging, headers['retry-after'] ?? headers['Retry-After'] ?? null);
+      throw toExchangeError(e, { stateChanging });
     }
   }
 }

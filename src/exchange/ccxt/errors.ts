@@ -2,54 +2,146 @@ import ccxt from 'ccxt';
 import { ExchangeError, type ExchangeErrorCode } from '../errors.ts';
 
 /**
- * The only file that knows ccxt's error classes: maps them, and Binance's own codes inside their
- * messages, onto the bot's closed set (STYLE §8). `stateChanging`: the request creates or cancels
- * something, so a timeout or a dropped connection leaves its outcome unknown (R6.3, F4).
+ * The one table from ccxt/Binance failures to the bot's closed set (STYLE §8, issue 12 item 1,
+ * FAILURES.md L1). The only file that knows ccxt's error classes.
+ *
+ * ccxt 4.5.84 loses facts we need: a Binance error with a `code` is raised as `binanceusdm {body}`
+ * with no HTTP status, and its class depends on the URL (`-1001` is OperationFailed on
+ * fapi.binance.com, ExchangeError elsewhere; `-1008` is OperationFailed, RateLimitExceeded or plain
+ * ExchangeError). So the decision is made on the HTTP status and the Binance code first, read from the
+ * facts the response tap (`http-tap.ts`) attaches to the error, and on the ccxt class only when there
+ * are none (no response at all: timeouts, resets).
  */
-const BY_BINANCE_CODE: Record<number, ExchangeErrorCode> = {
-  [-1003]: 'rateLimited', // too many requests
-  [-1015]: 'rateLimited', // too many new orders
-  [-1021]: 'clockSkew', // timestamp outside recvWindow
-  [-1022]: 'auth', // bad signature
-  [-2014]: 'auth', // bad API key format
-  [-2015]: 'auth', // invalid key, IP or permissions
-  [-2018]: 'insufficientMargin', // balance insufficient
-  [-2019]: 'insufficientMargin', // margin insufficient
-  [-2027]: 'insufficientMargin', // exceeded max position at current leverage
-  [-2028]: 'insufficientMargin', // leverage too high for the margin
-  [-2022]: 'reduceOnlyRejected', // ReduceOnly order is rejected (F5)
-  [-4118]: 'reduceOnlyRejected', // ReduceOnly order failed: budget of resting reduce-only orders (F6)
-  [-4116]: 'duplicate', // ClientOrderId is duplicated
-  [-2013]: 'notFound', // order does not exist
-  [-2011]: 'notFound', // unknown order sent (cancel)
+
+/** What the response said, attached to a ccxt error by the tap (absent when no response arrived). */
+export interface HttpFacts {
+  readonly status: number;
+  /** Raw response body text. */
+  readonly body: string;
+  /** Response headers as ccxt gives them (`Retry-After`, `X-Mbx-Used-Weight-1m`). */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+const FACTS = Symbol.for('ladder.httpFacts');
+
+export function attachHttpFacts(e: unknown, facts: HttpFacts): void {
+  if (e && typeof e === 'object' && !(FACTS in e)) Object.defineProperty(e, FACTS, { value: facts, enumerable: false });
+}
+
+export function httpFactsOf(e: unknown): HttpFacts | undefined {
+  return e && typeof e === 'object' ? ((e as Record<symbol, HttpFacts | undefined>)[FACTS] ?? undefined) : undefined;
+}
+
+/**
+ * Binance codes whose request may have been executed ("execution status unknown"): an order call
+ * that got one must be looked up by client id before anything is sent again (R6.3, L1).
+ */
+const UNKNOWN_OUTCOME_CODES: ReadonlySet<number> = new Set([
+  -1000, // UNKNOWN: an unknown error occurred while processing the request
+  -1001, // DISCONNECTED: internal error; unable to process your request
+  -1006, // UNEXPECTED_RESP: unexpected response from the message bus, execution status unknown
+  -1007, // TIMEOUT: timeout waiting for the backend, send and execution status unknown
+  -1008, // SERVER_BUSY: overloaded (sent with 503; Binance may still have taken the order)
+]);
+
+/** Definitive answers: the request was judged and not executed (or, for notFound, nothing is there). */
+const BY_BINANCE_CODE: Readonly<Record<number, ExchangeErrorCode>> = {
+  [-1003]: 'rateLimited', // TOO_MANY_REQUESTS (request weight)
+  [-1015]: 'rateLimited', // TOO_MANY_ORDERS
+  [-1021]: 'clockSkew', // INVALID_TIMESTAMP: outside recvWindow
+  [-1022]: 'auth', // INVALID_SIGNATURE
+  [-2014]: 'auth', // BAD_API_KEY_FMT
+  [-2015]: 'auth', // REJECTED_MBX_KEY: invalid key, IP or permissions
+  [-2010]: 'rejected', // NEW_ORDER_REJECTED
+  [-2021]: 'rejected', // ORDER_WOULD_IMMEDIATELY_TRIGGER
+  [-4130]: 'rejected', // a closePosition stop in this direction already exists
+  [-4164]: 'rejected', // MIN_NOTIONAL (not reduce-only)
+  [-2018]: 'insufficientMargin', // BALANCE_NOT_SUFFICIENT
+  [-2019]: 'insufficientMargin', // MARGIN_NOT_SUFFICIEN
+  [-2027]: 'insufficientMargin', // MAX_LEVERAGE_RATIO: over the maximum position at this leverage
+  [-2028]: 'insufficientMargin', // MIN_LEVERAGE_RATIO: leverage too small for the margin
+  [-2022]: 'reduceOnlyRejected', // REDUCE_ONLY_REJECT (F5)
+  [-4118]: 'reduceOnlyRejected', // REDUCE_ONLY_MARGIN_CHECK_FAILED: reduce-only budget used up (F6)
+  [-4116]: 'duplicate', // DUPLICATED_CLIENT_ORDER_ID
+  [-2013]: 'notFound', // NO_SUCH_ORDER
+  [-2011]: 'notFound', // CANCEL_REJECTED: unknown order sent
 };
 
-/** Binance: "-1007 Timeout waiting for response from backend server. Send status unknown". */
-const UNKNOWN_OUTCOME_CODES = new Set([-1007, -1006]);
+/** ccxt classes, by name (the package's typings do not export them as values we can test with `instanceof` cleanly). */
+const C = ccxt as unknown as Record<string, abstract new (...a: never[]) => Error>;
+const isA = (e: unknown, name: string): boolean => typeof C[name] === 'function' && e instanceof C[name]!;
 
-export function binanceCodeOf(message: string): number | null {
-  const m = /"code"\s*:\s*(-?\d+)/.exec(message);
+/** Binance's `{"code":-2019,...}` inside a body or a ccxt message. */
+export function binanceCodeOf(text: string): number | null {
+  const m = /"code"\s*:\s*"?(-?\d+)/.exec(text);
   return m ? Number(m[1]) : null;
 }
 
-export function toExchangeError(e: unknown, stateChanging: boolean, retryAfterHeader?: string | null): ExchangeError {
+/**
+ * The HTTP status in the two message shapes ccxt builds from a status: binance's handleErrors
+ * (`binanceusdm 429 Too Many Requests …`) and handleHttpStatusCode (`binanceusdm GET <url> 503 …`).
+ * Anchored, so a number inside a Binance `msg` is never read as a status.
+ */
+export function statusInMessage(message: string): number | null {
+  const m = /^\S+ (?:(?:GET|POST|PUT|DELETE|PATCH) \S+ )?([1-5]\d\d) /.exec(message);
+  return m ? Number(m[1]) : null;
+}
+
+function header(headers: Readonly<Record<string, string>> | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return key === undefined ? undefined : headers[key];
+}
+
+/** `Retry-After` (whole seconds on Binance) in ms; null when absent or unreadable. */
+export function retryAfterMsOf(headers: Readonly<Record<string, string>> | undefined): number | null {
+  const v = header(headers, 'retry-after');
+  const s = v === undefined ? NaN : Number(v);
+  return Number.isFinite(s) && s >= 0 ? s * 1000 : null;
+}
+
+export interface CallContext {
+  /** The request creates or cancels something (an order, a stop, a leverage change). */
+  readonly stateChanging: boolean;
+}
+
+/**
+ * Maps any failure of a ccxt call. Precedence: 429/418 → rateLimited; any 5xx → unknownOutcome
+ * (write) / transient (read), whatever the body says; the "status unknown" codes → the same; the
+ * definitive codes table; a 4xx without a known code → rejected (auth for 401/407); with no response
+ * at all, ccxt's class: network errors and timeouts → unknownOutcome / transient.
+ */
+export function toExchangeError(e: unknown, ctx: CallContext): ExchangeError {
   if (e instanceof ExchangeError) return e;
   const message = e instanceof Error ? e.message : String(e);
-  const code = binanceCodeOf(message);
-  const retryAfterMs = retryAfterHeader != null && Number.isFinite(Number(retryAfterHeader)) ? Number(retryAfterHeader) * 1000 : null;
-  const make = (c: ExchangeErrorCode) => new ExchangeError(c, message, code, c === 'rateLimited' ? retryAfterMs : null);
-  if (code !== null && UNKNOWN_OUTCOME_CODES.has(code)) return make(stateChanging ? 'unknownOutcome' : 'transient');
-  if (code !== null && BY_BINANCE_CODE[code]) return make(BY_BINANCE_CODE[code]!);
-  const E = ccxt as unknown as Record<string, new (...a: never[]) => Error>;
-  const is = (name: string) => typeof E[name] === 'function' && e instanceof E[name]!;
-  if (is('RateLimitExceeded') || is('DDoSProtection')) return make('rateLimited');
-  if (is('InvalidNonce')) return make('clockSkew');
-  if (is('AuthenticationError')) return make('auth');
-  if (is('InsufficientFunds')) return make('insufficientMargin');
-  if (is('OrderNotFound')) return make('notFound');
-  if (is('DuplicateOrderId')) return make('duplicate');
-  // Timeouts, resets, 5xx: a state-changing request may have been executed.
-  if (is('NetworkError') || is('ExchangeNotAvailable') || is('RequestTimeout')) return make(stateChanging ? 'unknownOutcome' : 'transient');
-  if (is('BadResponse') || is('NullResponse')) return make(stateChanging ? 'unknownOutcome' : 'transient');
-  return make('rejected');
+  const facts = httpFactsOf(e);
+  const status = facts?.status ?? statusInMessage(message);
+  const code = (facts ? binanceCodeOf(facts.body) : null) ?? binanceCodeOf(message);
+  const unknown: ExchangeErrorCode = ctx.stateChanging ? 'unknownOutcome' : 'transient';
+  const make = (c: ExchangeErrorCode): ExchangeError =>
+    new ExchangeError(c, message, code, c === 'rateLimited' ? retryAfterMsOf(facts?.headers) : null);
+
+  if (status === 429 || status === 418) return make('rateLimited');
+  if (status !== null && status >= 500) return make(unknown);
+  if (code !== null && UNKNOWN_OUTCOME_CODES.has(code)) return make(unknown);
+  if (code !== null && BY_BINANCE_CODE[code] !== undefined) return make(BY_BINANCE_CODE[code]);
+  if (status === 401 || status === 407) return make('auth');
+  if (status === 408) return make(unknown);
+  if (status !== null && status >= 400) return make('rejected');
+  return make(byClass(e, unknown));
+}
+
+/** No status and no code: only ccxt's class says what happened. */
+function byClass(e: unknown, unknown: ExchangeErrorCode): ExchangeErrorCode {
+  if (isA(e, 'RateLimitExceeded') || isA(e, 'DDoSProtection')) return 'rateLimited';
+  if (isA(e, 'InvalidNonce')) return 'clockSkew';
+  // Timeouts, resets, refused connections, unparseable answers: the request may have been executed.
+  if (isA(e, 'OperationFailed')) return unknown;
+  if (isA(e, 'AuthenticationError')) return 'auth';
+  if (isA(e, 'InsufficientFunds')) return 'insufficientMargin';
+  if (isA(e, 'OrderNotFound')) return 'notFound';
+  if (isA(e, 'DuplicateOrderId')) return 'duplicate';
+  if (isA(e, 'BaseError')) return 'rejected';
+  // Not from ccxt at all (a transport error it did not wrap): we cannot tell whether it was sent.
+  return unknown;
 }

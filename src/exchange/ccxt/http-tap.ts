@@ -1,0 +1,74 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Exchange } from 'ccxt';
+import { type HttpFacts, attachHttpFacts, retryAfterMsOf } from './errors.ts';
+import type { WeightBudget } from './weight-budget.ts';
+
+/**
+ * Hooks into one ccxt instance's REST path, below every unified method (so ccxt's own inner calls,
+ * exchangeInfo and the order look-ups inside `trades`, are covered too):
+ * - `fetch2` (before signing, so a long wait cannot stale the timestamp): waits at the budget's gate
+ *   with the endpoint's weight (ccxt's cost table for Binance is the request weight);
+ * - `handleErrors` (sees every response, success or not): records status, body and headers of *this*
+ *   request. ccxt's `last_response_headers` is shared by concurrent calls, so the facts travel in an
+ *   AsyncLocalStorage scope opened per request, and are attached to the error the request raises
+ *   (`errors.ts` maps by them) and fed to the budget (used-weight headers, 429/418 Retry-After).
+ */
+
+interface RequestScope {
+  facts?: HttpFacts;
+}
+
+type Fetch2 = (path: string, api?: unknown, method?: string, params?: Record<string, unknown>, headers?: unknown, body?: unknown, config?: Record<string, unknown>) => Promise<unknown>;
+type HandleErrors = (status: number, reason: string, url: string, method: string, headers: Record<string, string>, body: string, response: unknown, ...rest: unknown[]) => unknown;
+
+interface Tappable {
+  fetch2: Fetch2;
+  handleErrors: HandleErrors;
+  calculateRateLimiterCost(api: unknown, method: string, path: string, params: Record<string, unknown>, config: Record<string, unknown>): number;
+  [TAPPED]?: WeightBudget;
+}
+
+const TAPPED = Symbol.for('ladder.httpTap');
+const scope = new AsyncLocalStorage<RequestScope>();
+
+/** Binance endpoints that count against the ORDERS limits. */
+const ORDER_PATHS = new Set(['order', 'batchOrders', 'algoOrder']);
+
+/** Installs the gate and the response tap on `ex` (once; a second call with another budget throws). */
+export function tapExchange(ex: Exchange, budget: WeightBudget): void {
+  const t = ex as unknown as Tappable;
+  if (t[TAPPED]) {
+    if (t[TAPPED] !== budget) throw new Error(`${ex.id}: this ccxt instance already spends from another rate-limit budget`);
+    return;
+  }
+  t[TAPPED] = budget;
+  const fetch2 = t.fetch2;
+  const handleErrors = t.handleErrors;
+
+  t.fetch2 = async function (this: Tappable, path, api = 'public', method = 'GET', params = {}, headers, body, config = {}) {
+    const weight = Number(this.calculateRateLimiterCost(api, method, path, params, config)) || 1;
+    await budget.acquire({ weight, order: method === 'POST' && ORDER_PATHS.has(path) });
+    const s: RequestScope = {};
+    const sentAtMs = budget.nowMs();
+    try {
+      return await scope.run(s, () => fetch2.call(this, path, api, method, params, headers, body, config));
+    } catch (e) {
+      if (s.facts) {
+        attachHttpFacts(e, s.facts);
+        if (s.facts.status === 429 || s.facts.status === 418) budget.penalize(retryAfterMsOf(s.facts.headers));
+      }
+      throw e;
+    } finally {
+      if (s.facts) budget.observe({ headers: s.facts.headers, sentAtMs });
+    }
+  };
+
+  t.handleErrors = function (this: Tappable, status, reason, url, method, headers, body, response, ...rest) {
+    const s = scope.getStore();
+    if (s) s.facts = { status, body: typeof body === 'string' ? body : String(body ?? ''), headers: headers ?? {} };
+    if (status === 200 && /\/exchangeInfo(\?|$)/.test(url) && response && typeof response === 'object') {
+      budget.setLimitsFromExchangeInfo((response as Record<string, unknown>)['rateLimits']);
+    }
+    return handleErrors.call(this, status, reason, url, method, headers, body, response, ...rest);
+  };
+}
