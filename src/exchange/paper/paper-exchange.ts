@@ -1,9 +1,13 @@
-import { type FillModel, feeOf, slipped } from '../../core/fill-model.ts';
-import { type MarketRules, stepsToQty, ticksToPrice } from '../../core/market/market-rules.ts';
+import type { FillModel } from '../../core/fill-model.ts';
+import { type MarketRules, priceToTicks } from '../../core/market/market-rules.ts';
 import { asSteps } from '../../core/units.ts';
-import { ExchangeError } from '../errors.ts';
+import { Ledger } from '../matching/ledger.ts';
+import { MatchingEngine, type PriceView } from '../matching/matching-engine.ts';
+import { type MatchRules, priceOf } from '../matching/rules.ts';
 import type { Balance, ClosedCandle, ExchangePort, OrderRequest, OrderState, PositionInfo, Trade } from '../port.ts';
-import { type PaperOrder, type PaperState, loadPaperState, savePaperState } from './paper-state.ts';
+import { migratePaperV1 } from './paper-migrate.ts';
+import { algoInputOf, algoOrderState, bookOrderState, exchangeErrorOf, matchRulesOf, orderInputOf, requestRejection, tradeOf } from './paper-orders.ts';
+import { type PaperStateV1, loadPaperState, savePaperState } from './paper-state.ts';
 
 export interface PaperOptions {
   /** Where prices, candles and market rules come from (public data: no keys needed). */
@@ -14,102 +18,142 @@ export interface PaperOptions {
   /** JSON file holding the paper account; null keeps it in memory. */
   readonly statePath: string | null;
   readonly now: () => number;
+  /** Thin liquidity: the share of an order filling on arrival (or of a triggered stop) that fills, the rest expiring; undefined: whole. */
+  readonly fillRatio?: () => number | undefined;
+}
+
+/** The last price paper mode read per symbol (ticks) and the time of the call being served. */
+class PolledPrices implements PriceView {
+  readonly ticks = new Map<string, number>();
+  nowMs = 0;
+
+  price(symbol: string): number {
+    const p = this.ticks.get(symbol);
+    if (p === undefined) throw new Error(`no price read for ${symbol} yet`);
+    return p;
+  }
 }
 
 /**
- * PAPER mode: live market data, simulated fills (SPEC "Modes and CLI"). Market orders fill at the
- * current price with slippage against the trader and the taker fee; resting reduce-only limits fill
- * at their price (maker fee) once the price reaches them; stops trigger when touched and fill at the
- * market. Reduce-only never increases or flips a position, checked again at fill time (F19). Resting
- * orders are matched whenever the bot reads a price. The account is saved after every change.
+ * PAPER mode: live market data, simulated fills (SPEC "Modes and CLI") by the same matching engine
+ * as the simulator (src/exchange/matching), so paper answers as Binance (and the simulator) would:
+ * -2021 for a stop already crossed, -4130 for a second closePosition stop, -2022/-4118 for reduce-only
+ * that would increase, flip or overrun the position, MIN_NOTIONAL only on non-reduce-only orders.
+ * Resting orders are matched at each price the bot reads (a jump: limits fill at their price, stops
+ * at the price read). The account is saved after every change.
  */
 export class PaperExchange implements ExchangePort {
   readonly name = 'paper';
   private rules = new Map<string, MarketRules>();
-  private s: PaperState;
+  private readonly matchRules = new Map<string, MatchRules>();
+  private readonly prices = new PolledPrices();
+  private readonly engine: MatchingEngine;
+  /** A version 1 file waits for the market rules (its migration needs the step sizes). */
+  private pendingV1: PaperStateV1 | null = null;
 
   constructor(private readonly o: PaperOptions) {
-    this.s = loadPaperState(o.statePath, o.balance);
+    this.engine = new MatchingEngine(this.matchRules, this.prices, new Ledger(o.balance), {
+      takerFeePct: o.fills.takerPct, makerFeePct: o.fills.makerPct, slippagePct: o.fills.slippagePct, triggerFillRatio: o.fillRatio,
+    });
+    const saved = loadPaperState(o.statePath);
+    if (saved?.version === 2) {
+      this.engine.restore(saved.snapshot);
+      for (const [s, t] of Object.entries(saved.marks)) this.prices.ticks.set(s, t);
+    } else if (saved?.version === 1) this.pendingV1 = saved;
   }
 
   async markets(): Promise<ReadonlyMap<string, MarketRules>> {
     this.rules = new Map(await this.o.source.markets());
+    for (const m of this.rules.values()) this.matchRules.set(m.id, matchRulesOf(m));
+    if (this.pendingV1) {
+      this.engine.restore(migratePaperV1(this.pendingV1, this.matchRules));
+      this.pendingV1 = null;
+      this.save();
+    }
     return this.rules;
   }
 
   async setLeverage(symbol: string, leverage: number): Promise<void> {
-    this.s.leverage[symbol] = leverage;
+    this.engine.account.setLeverage(symbol, leverage);
     this.save();
   }
 
+  /** total = wallet + unrealised PnL (Binance's margin balance); free = what new orders may use. */
   async balance(): Promise<Balance> {
-    let margin = 0;
-    for (const [symbol, p] of Object.entries(this.s.positions)) {
-      const m = this.rules.get(symbol);
-      if (m && p.steps !== 0) margin += (Math.abs(stepsToQty(asSteps(Math.abs(p.steps)), m)) * p.entryPrice) / (this.s.leverage[symbol] ?? 1);
+    this.clock();
+    let unrealized = 0;
+    for (const p of this.engine.account.positions.values()) {
+      if (p.amtSteps !== 0) unrealized += this.engine.account.unrealized(this.engine.rulesOf(p.symbol), this.prices.price(p.symbol));
     }
-    return { total: this.s.wallet, free: this.s.wallet - margin };
+    return { total: this.engine.account.wallet + unrealized, free: this.engine.availableBalance() };
   }
 
   async position(symbol: string): Promise<PositionInfo> {
-    const p = this.s.positions[symbol];
-    if (!p || p.steps === 0) return { symbol, side: null, qtySteps: asSteps(0), entryPrice: 0 };
-    return { symbol, side: p.steps > 0 ? 'long' : 'short', qtySteps: asSteps(Math.abs(p.steps)), entryPrice: p.entryPrice };
+    const p = this.engine.account.positions.get(symbol);
+    if (!p || p.amtSteps === 0) return { symbol, side: null, qtySteps: asSteps(0), entryPrice: 0 };
+    return { symbol, side: p.amtSteps > 0 ? 'long' : 'short', qtySteps: asSteps(Math.abs(p.amtSteps)), entryPrice: p.entryPrice };
   }
 
   async createOrder(r: OrderRequest): Promise<OrderState> {
     const m = this.market(r.symbol);
-    if (this.s.orders.some((o) => o.state.clientOrderId === r.clientOrderId && o.state.status === 'open')) {
-      throw new ExchangeError('duplicate', `${r.clientOrderId}: an open order has this client id`, -4116);
+    await this.observe(r.symbol);
+    const refused = requestRejection(r, m, this.prices.price(r.symbol));
+    if (refused) throw refused;
+    const mr = this.matchRules.get(r.symbol)!;
+    if (r.type === 'stop_market') {
+      const a = this.engine.submitAlgo(algoInputOf(r));
+      if (!a.ok) throw exchangeErrorOf(a.error);
+      this.save();
+      return algoOrderState(a.value, undefined, mr);
     }
-    const price = await this.o.source.price(r.symbol);
-    if (r.reduceOnly && !r.closePosition) this.checkReduceOnly(r, r.amountSteps ?? 0);
-    if (r.type === 'stop_market' && this.touched(r, price, m)) throw new ExchangeError('rejected', 'Order would immediately trigger.', -2021);
-    if (r.type === 'market' && !r.reduceOnly) this.checkMargin(r, price, m);
-    const order: PaperOrder = {
-      request: r,
-      state: {
-        clientOrderId: r.clientOrderId,
-        orderId: String(this.s.nextOrderId++),
-        symbol: r.symbol,
-        side: r.side,
-        type: r.type,
-        status: 'open',
-        amountSteps: asSteps(r.amountSteps ?? 0),
-        filledSteps: asSteps(0),
-        averagePrice: null,
-        reduceOnly: r.reduceOnly || r.closePosition === true,
-        closePosition: r.closePosition === true,
-        stopPriceTicks: r.stopPriceTicks ?? null,
-        timeMs: this.o.now(),
-      },
-    };
-    this.s.orders.push(order);
-    if (r.type === 'market') this.fill(order, slipped(price, r.side === 'buy', this.o.fills.slippagePct), false);
-    else this.matchOrder(order, price);
+    const placed = this.engine.withFillRatio(this.o.fillRatio?.(), () => this.engine.submitOrder(orderInputOf(r)));
+    if (!placed.ok) throw exchangeErrorOf(placed.error);
     this.save();
-    return { ...order.state };
+    return bookOrderState(placed.value, mr);
   }
 
   async fetchOrder(symbol: string, clientOrderId: string, kind: 'order' | 'stop'): Promise<OrderState | null> {
-    const o = this.latest(symbol, clientOrderId, kind);
-    return o ? { ...o.state } : null;
+    const mr = this.matchRules.get(symbol);
+    if (!mr) return null;
+    if (kind === 'order') {
+      const o = this.engine.findOrder(symbol, undefined, clientOrderId);
+      return o ? bookOrderState(o, mr) : null;
+    }
+    const a = this.findStop(symbol, clientOrderId);
+    return a ? algoOrderState(a, this.actualOf(a.actualOrderId), mr) : null;
   }
 
   async cancelOrder(symbol: string, clientOrderId: string, kind: 'order' | 'stop'): Promise<OrderState | null> {
-    const o = this.latest(symbol, clientOrderId, kind);
-    if (!o || o.state.status !== 'open') return null;
-    o.state = { ...o.state, status: 'canceled' };
+    const mr = this.matchRules.get(symbol);
+    if (!mr) return null;
+    this.clock();
+    if (kind === 'order') {
+      const c = this.engine.cancelBookOrder(this.engine.findOrder(symbol, undefined, clientOrderId));
+      if (!c.ok) return null;
+      this.save();
+      return bookOrderState(c.value, mr);
+    }
+    const c = this.engine.cancelAlgoOrder(this.findStop(symbol, clientOrderId));
+    if (!c.ok) return null;
     this.save();
-    return { ...o.state };
+    return algoOrderState(c.value, this.actualOf(c.value.actualOrderId), mr);
   }
 
   async openOrders(symbol: string): Promise<OrderState[]> {
-    return this.s.orders.filter((o) => o.state.symbol === symbol && o.state.status === 'open').map((o) => ({ ...o.state }));
+    const mr = this.matchRules.get(symbol);
+    if (!mr) return [];
+    const plain = this.engine.openOrders(symbol).map((o) => bookOrderState(o, mr));
+    const stops = this.engine.openAlgos(symbol).map((a) => algoOrderState(a, this.actualOf(a.actualOrderId), mr));
+    return [...plain, ...stops];
   }
 
-  async trades(symbol: string, sinceMs: number): Promise<Trade[]> {
-    return this.s.trades.filter((t) => t.symbol === symbol && t.timeMs >= sinceMs);
+  async trades(symbol: string, sinceMs: number, fromTradeId?: string): Promise<Trade[]> {
+    const mr = this.matchRules.get(symbol);
+    if (!mr) return [];
+    const from = fromTradeId !== undefined && /^\d+$/.test(fromTradeId) ? Number(fromTradeId) : null;
+    return this.engine.fills
+      .filter((f) => f.symbol === symbol && (from === null ? f.time >= sinceMs : f.tradeId >= from))
+      .map((f) => tradeOf(f, mr));
   }
 
   candles(symbol: string, timeframe: string, limit: number): Promise<ClosedCandle[]> {
@@ -118,11 +162,8 @@ export class PaperExchange implements ExchangePort {
 
   /** The live price; resting limits and stops it reaches fill now. */
   async price(symbol: string): Promise<number> {
-    const p = await this.o.source.price(symbol);
-    let changed = false;
-    for (const o of this.s.orders) if (o.state.symbol === symbol && o.state.status === 'open') changed = this.matchOrder(o, p) || changed;
-    if (changed) this.save();
-    return p;
+    await this.observe(symbol);
+    return priceOf(this.prices.price(symbol), this.matchRules.get(symbol)!);
   }
 
   async close(): Promise<void> {
@@ -130,77 +171,39 @@ export class PaperExchange implements ExchangePort {
     await this.o.source.close();
   }
 
-  private matchOrder(o: PaperOrder, price: number): boolean {
-    const m = this.market(o.state.symbol);
-    const r = o.request;
-    if (r.type === 'limit') {
-      const limit = ticksToPrice(r.priceTicks!, m);
-      const reached = r.side === 'sell' ? price >= limit : price <= limit;
-      if (!reached) return false;
-      this.fill(o, limit, true);
-      return true;
-    }
-    if (r.type === 'stop_market' && this.touched(r, price, m)) {
-      this.fill(o, slipped(price, r.side === 'buy', this.o.fills.slippagePct), false);
-      return true;
-    }
-    return false;
+  /** Reads the symbol's live price and matches the resting orders it reaches; saves when anything happened. */
+  private async observe(symbol: string): Promise<void> {
+    const m = this.market(symbol);
+    const price = await this.o.source.price(symbol);
+    this.clock();
+    this.prices.ticks.set(symbol, priceToTicks(price, m, 'down'));
+    const before = this.engine.fills.length;
+    const open = this.engine.openOrders(symbol).length + this.engine.openAlgos(symbol).length;
+    this.engine.match(symbol);
+    if (this.engine.fills.length !== before || this.engine.openOrders(symbol).length + this.engine.openAlgos(symbol).length !== open) this.save();
   }
 
-  private touched(r: OrderRequest, price: number, m: MarketRules): boolean {
-    const stop = ticksToPrice(r.stopPriceTicks!, m);
-    return r.side === 'sell' ? price <= stop : price >= stop;
+  /** The engine reads the time of the call it serves (it has no clock of its own) and a price for every position. */
+  private clock(): void {
+    this.prices.nowMs = this.o.now();
+    this.markPositions();
   }
 
-  /** Fills what is left of the order at `price`, clamped so reduce-only never flips (F19). */
-  private fill(o: PaperOrder, price: number, maker: boolean): void {
-    const m = this.market(o.state.symbol);
-    const pos = this.s.positions[o.state.symbol] ?? { steps: 0, entryPrice: 0 };
-    const dir = o.state.side === 'buy' ? 1 : -1;
-    let qty = o.state.closePosition ? Math.abs(pos.steps) : o.state.amountSteps - o.state.filledSteps;
-    if (o.state.reduceOnly) qty = Math.min(qty, pos.steps * dir < 0 ? Math.abs(pos.steps) : 0);
-    if (qty <= 0) {
-      o.state = { ...o.state, status: o.state.closePosition ? 'expired' : 'canceled' };
-      return;
+  /** A position whose symbol has not been polled since a restart is valued at its entry until it is. */
+  private markPositions(): void {
+    for (const p of this.engine.account.positions.values()) {
+      const mr = this.matchRules.get(p.symbol);
+      if (p.amtSteps !== 0 && mr && !this.prices.ticks.has(p.symbol)) this.prices.ticks.set(p.symbol, priceToTicks(p.entryPrice, this.market(p.symbol), 'down'));
     }
-    const q = stepsToQty(asSteps(qty), m);
-    const fee = feeOf(price, q, maker ? this.o.fills.makerPct : this.o.fills.takerPct);
-    // Realised PnL of the part that reduces the position; the rest opens or adds.
-    const reducing = pos.steps * dir < 0 ? Math.min(qty, Math.abs(pos.steps)) : 0;
-    const realized = reducing ? (price - pos.entryPrice) * stepsToQty(asSteps(reducing), m) * (pos.steps > 0 ? 1 : -1) : 0;
-    const after = pos.steps + dir * qty;
-    const entryPrice = after === 0 ? 0 : Math.sign(after) !== Math.sign(pos.steps) || pos.steps === 0 ? price : reducing ? pos.entryPrice : (pos.entryPrice * Math.abs(pos.steps) + price * qty) / Math.abs(after);
-    this.s.positions[o.state.symbol] = { steps: after, entryPrice };
-    this.s.wallet += realized - fee;
-    const filled = o.state.filledSteps + qty;
-    o.state = { ...o.state, filledSteps: asSteps(filled), averagePrice: price, status: o.state.closePosition || filled >= o.state.amountSteps ? 'filled' : 'open' };
-    this.s.trades.push({ tradeId: String(this.s.nextTradeId++), orderId: o.state.orderId, clientOrderId: o.state.clientOrderId, symbol: o.state.symbol, side: o.state.side, qtySteps: asSteps(qty), price, fee, timeMs: this.o.now() });
-    // Flat: closePosition stops expire, as on Binance.
-    if (after === 0) for (const x of this.s.orders) if (x.state.symbol === o.state.symbol && x.state.status === 'open' && x.state.closePosition && x !== o) x.state = { ...x.state, status: 'expired' };
   }
 
-  private checkReduceOnly(r: OrderRequest, qty: number): void {
-    const pos = this.s.positions[r.symbol]?.steps ?? 0;
-    const closable = r.side === 'sell' ? Math.max(0, pos) : Math.max(0, -pos);
-    if (closable === 0 || qty > closable) throw new ExchangeError('reduceOnlyRejected', 'ReduceOnly Order is rejected.', -2022);
+  private findStop(symbol: string, clientOrderId: string) {
+    const a = this.engine.findAlgo(undefined, clientOrderId);
+    return a && a.symbol === symbol ? a : undefined;
   }
 
-  private checkMargin(r: OrderRequest, price: number, m: MarketRules): void {
-    const need = (stepsToQty(asSteps(r.amountSteps ?? 0), m) * price) / (this.s.leverage[r.symbol] ?? 1);
-    let used = 0;
-    for (const [symbol, p] of Object.entries(this.s.positions)) {
-      const mm = this.rules.get(symbol);
-      if (mm && p.steps !== 0) used += (stepsToQty(asSteps(Math.abs(p.steps)), mm) * p.entryPrice) / (this.s.leverage[symbol] ?? 1);
-    }
-    if (need > this.s.wallet - used) throw new ExchangeError('insufficientMargin', 'Margin is insufficient.', -2019);
-  }
-
-  private latest(symbol: string, clientOrderId: string, kind: 'order' | 'stop'): PaperOrder | undefined {
-    for (let i = this.s.orders.length - 1; i >= 0; i--) {
-      const o = this.s.orders[i]!;
-      if (o.state.symbol === symbol && o.state.clientOrderId === clientOrderId && (o.state.type === 'stop_market') === (kind === 'stop')) return o;
-    }
-    return undefined;
+  private actualOf(orderId: number | undefined) {
+    return orderId === undefined ? undefined : this.engine.orders.get(orderId);
   }
 
   private market(symbol: string): MarketRules {
@@ -210,6 +213,6 @@ export class PaperExchange implements ExchangePort {
   }
 
   private save(): void {
-    savePaperState(this.o.statePath, this.s);
+    savePaperState(this.o.statePath, { version: 2, snapshot: this.engine.snapshot(), marks: Object.fromEntries(this.prices.ticks) });
   }
 }

@@ -1,8 +1,21 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { MatchingSnapshot } from '../matching/matching-engine.ts';
 import type { OrderRequest, OrderState, Trade } from '../port.ts';
 
-/** What the paper exchange knows, saved as one JSON file after every change (so a restart resumes). */
-export interface PaperState {
+/**
+ * The paper account on disk, one JSON file written after every change (so a restart resumes).
+ * Version 2 holds the matching engine's records and the last price seen per symbol; version 1 files
+ * (paper mode's own fill code, before the shared engine) are still read and migrated (paper-migrate.ts).
+ */
+export interface PaperStateV2 {
+  readonly version: 2;
+  readonly snapshot: MatchingSnapshot;
+  /** Last price seen per symbol, in ticks (margin of other symbols' positions until they are polled). */
+  readonly marks: Readonly<Record<string, number>>;
+}
+
+/** The version 1 file, as paper mode wrote it before the shared matching engine. */
+export interface PaperStateV1 {
   version: 1;
   wallet: number;
   nextOrderId: number;
@@ -10,33 +23,29 @@ export interface PaperState {
   /** Signed position in steps per symbol (+ long, − short) and its average entry price. */
   positions: Record<string, { steps: number; entryPrice: number }>;
   leverage: Record<string, number>;
-  orders: PaperOrder[];
+  orders: Array<{ readonly request: OrderRequest; state: OrderState }>;
   trades: Trade[];
 }
 
-export interface PaperOrder {
-  readonly request: OrderRequest;
-  state: OrderState;
-}
+export type LoadedPaperState = PaperStateV2 | PaperStateV1 | null;
 
-export const emptyPaperState = (wallet: number): PaperState => ({ version: 1, wallet, nextOrderId: 1, nextTradeId: 1, positions: {}, leverage: {}, orders: [], trades: [] });
-
-export function loadPaperState(path: string | null, wallet: number): PaperState {
-  if (!path) return emptyPaperState(wallet);
+/** The saved state, or null when there is none yet (a new account). */
+export function loadPaperState(path: string | null): LoadedPaperState {
+  if (!path) return null;
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return emptyPaperState(wallet);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }
-  const s = JSON.parse(text) as PaperState;
-  if (s.version !== 1) throw new Error(`${path}: unknown paper state version ${String(s.version)}`);
-  return s;
+  const s = JSON.parse(text) as { version?: unknown };
+  if (s.version !== 1 && s.version !== 2) throw new Error(`${path}: unknown paper state version ${String(s.version)}`);
+  return s as PaperStateV1 | PaperStateV2;
 }
 
 /** Write-then-rename: a kill mid-write leaves the previous complete file. */
-export function savePaperState(path: string | null, s: PaperState): void {
+export function savePaperState(path: string | null, s: PaperStateV2): void {
   if (!path) return;
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, JSON.stringify(s));
