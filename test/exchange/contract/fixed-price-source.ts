@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { marketsFromExchangeInfo } from '../../../src/core/market/index.ts';
+import type { MarketRules } from '../../../src/core/market/market-rules.ts';
+import type { Balance, ClosedCandle, ExchangePort, OrderState, PositionInfo, Trade } from '../../../src/exchange/port.ts';
+import { DEFAULT_MARKETS_FILES } from '../../../src/sim/markets.ts';
+import { existsSync } from 'node:fs';
+
+/**
+ * An in-process public-data source for paper mode: the simulator's exchange information (the same
+ * rules the simulator enforces) and one settable price per symbol. No account: paper keeps its own.
+ */
+export class FixedPriceSource implements ExchangePort {
+  readonly name = 'fixed';
+  private readonly prices = new Map<string, number>();
+  private readonly rules: ReadonlyMap<string, MarketRules>;
+
+  constructor(prices: Record<string, number>) {
+    for (const [s, p] of Object.entries(prices)) this.prices.set(s, p);
+    const file = DEFAULT_MARKETS_FILES.find((f) => existsSync(f))!;
+    const r = marketsFromExchangeInfo(JSON.parse(readFileSync(file, 'utf8')));
+    if (!r.ok) throw new Error(r.error.join('\n'));
+    this.rules = r.value;
+  }
+
+  setPrice(symbol: string, price: number): void {
+    this.prices.set(symbol, price);
+  }
+
+  async markets(): Promise<ReadonlyMap<string, MarketRules>> {
+    return this.rules;
+  }
+
+  async price(symbol: string): Promise<number> {
+    const p = this.prices.get(symbol);
+    if (p === undefined) throw new Error(`no price for ${symbol}`);
+    return p;
+  }
+
+  async candles(): Promise<ClosedCandle[]> {
+    return [];
+  }
+
+  async close(): Promise<void> {}
+
+  // A public source has no account.
+  setLeverage(): Promise<void> { return noAccount(); }
+  balance(): Promise<Balance> { return noAccount(); }
+  position(): Promise<PositionInfo> { return noAccount(); }
+  createOrder(): Promise<OrderState> { return noAccount(); }
+  fetchOrder(): Promise<OrderState | null> { return noAccount(); }
+  cancelOrder(): Promise<OrderState | null> { return noAccount(); }
+  openOrders(): Promise<OrderState[]> { return noAccount(); }
+  trades(): Promise<Trade[]> { return noAccount(); }
+}
+
+const noAccount = (): Promise<never> => Promise.reject(new Error('a public price source has no account'));
