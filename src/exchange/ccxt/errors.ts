@@ -100,6 +100,16 @@ export function retryAfterMsOf(headers: Readonly<Record<string, string>> | undef
   return Number.isFinite(s) && s >= 0 ? s * 1000 : null;
 }
 
+/**
+ * ccxt raises nothing for an error status missing from its `httpExceptions` (505, 524 from a CDN,
+ * 599 …) when the body carries no Binance code: it returns the body as if it were the answer. The tap
+ * raises this instead, in ccxt's own message shape, so the table sees the status.
+ */
+export function unlistedStatusError(id: string, method: string, url: string, status: number, reason: string, body: string): Error {
+  const Cls = status >= 500 ? C['ExchangeNotAvailable']! : C['ExchangeError']!;
+  return new (Cls as unknown as new (m: string) => Error)(`${id} ${method} ${url} ${status} ${reason} ${body}`);
+}
+
 export interface CallContext {
   /** The request creates or cancels something (an order, a stop, a leverage change). */
   readonly stateChanging: boolean;

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Exchange } from 'ccxt';
-import { type HttpFacts, attachHttpFacts, retryAfterMsOf } from './errors.ts';
+import { type HttpFacts, attachHttpFacts, retryAfterMsOf, unlistedStatusError } from './errors.ts';
 import type { WeightBudget } from './weight-budget.ts';
 
 /**
@@ -11,7 +11,8 @@ import type { WeightBudget } from './weight-budget.ts';
  * - `handleErrors` (sees every response, success or not): records status, body and headers of *this*
  *   request. ccxt's `last_response_headers` is shared by concurrent calls, so the facts travel in an
  *   AsyncLocalStorage scope opened per request, and are attached to the error the request raises
- *   (`errors.ts` maps by them) and fed to the budget (used-weight headers, 429/418 Retry-After).
+ *   (`errors.ts` maps by them) and fed to the budget (used-weight headers, 429/418 Retry-After). An
+ *   error status ccxt would let through as an answer (one missing from its `httpExceptions`) is raised.
  */
 
 interface RequestScope {
@@ -25,6 +26,7 @@ interface Tappable {
   fetch2: Fetch2;
   handleErrors: HandleErrors;
   calculateRateLimiterCost(api: unknown, method: string, path: string, params: Record<string, unknown>, config: Record<string, unknown>): number;
+  httpExceptions: Record<string, unknown>;
   [TAPPED]?: WeightBudget;
 }
 
@@ -69,6 +71,10 @@ export function tapExchange(ex: Exchange, budget: WeightBudget): void {
     if (status === 200 && /\/exchangeInfo(\?|$)/.test(url) && response && typeof response === 'object') {
       budget.setLimitsFromExchangeInfo((response as Record<string, unknown>)['rateLimits']);
     }
-    return handleErrors.call(this, status, reason, url, method, headers, body, response, ...rest);
+    const handled = handleErrors.call(this, status, reason, url, method, headers, body, response, ...rest);
+    if (handled === undefined && status >= 400 && !(String(status) in this.httpExceptions)) {
+      throw unlistedStatusError(ex.id, method, url, status, reason, typeof body === 'string' ? body : '');
+    }
+    return handled;
   };
 }
