@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { isIP } from 'node:net';
 
 /** The environment variable that holds the dashboard's access token. */
@@ -39,29 +39,29 @@ export function tokenMatches(given: string | null, expected: string): boolean {
 }
 
 /** The token a request carries: `Authorization: Bearer …`, `X-Ladder-Token: …`, or `?token=…`. */
-export function requestToken(req: IncomingMessage, url: URL): string | null {
-  const auth = req.headers.authorization;
+export function requestToken(headers: IncomingHttpHeaders, query: URLSearchParams): string | null {
+  const auth = headers.authorization;
   if (auth && /^Bearer\s+/i.test(auth)) return auth.replace(/^Bearer\s+/i, '').trim();
-  const header = req.headers['x-ladder-token'];
+  const header = headers['x-ladder-token'];
   if (typeof header === 'string') return header;
-  return url.searchParams.get('token');
+  return query.get('token');
 }
 
 /**
  * A loopback-only dashboard still checks the Host header: a web page the user visits cannot then read it
  * through a DNS name rebound to 127.0.0.1.
  */
-export function hostHeaderAllowed(req: IncomingMessage, policy: AccessPolicy): boolean {
+export function hostHeaderAllowed(headers: IncomingHttpHeaders, policy: AccessPolicy): boolean {
   if (policy.kind === 'token') return true;
-  const host = req.headers.host;
+  const host = headers.host;
   if (!host) return false;
   const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
   return isLoopbackHost(name);
 }
 
 /** Whether the request may be answered (token where one is set, Host header on loopback). */
-export function authorize(req: IncomingMessage, url: URL, policy: AccessPolicy): { ok: true } | { ok: false; status: 401 | 403; message: string } {
-  if (!hostHeaderAllowed(req, policy)) return { ok: false, status: 403, message: 'Host header is not a loopback name' };
-  if (policy.token !== null && !tokenMatches(requestToken(req, url), policy.token)) return { ok: false, status: 401, message: 'missing or wrong dashboard token' };
+export function authorize(headers: IncomingHttpHeaders, query: URLSearchParams, policy: AccessPolicy): { ok: true } | { ok: false; status: 401 | 403; message: string } {
+  if (!hostHeaderAllowed(headers, policy)) return { ok: false, status: 403, message: 'Host header is not a loopback name' };
+  if (policy.token !== null && !tokenMatches(requestToken(headers, query), policy.token)) return { ok: false, status: 401, message: 'missing or wrong dashboard token' };
   return { ok: true };
 }

@@ -1,16 +1,24 @@
 import { existsSync } from 'node:fs';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { LadderConfig } from '../../core/config/index.ts';
 import { exitSettingsFromConfig, fillModelFromConfig } from '../../core/index.ts';
-import { type HistoryQuery, type Store, openStore } from '../../store/index.ts';
+import { type Store, openStore } from '../../store/index.ts';
 import type { DashboardFeed } from '../dashboard-feed.ts';
 import { TOKEN_ENV, type AccessPolicy, accessPolicy, authorize } from './access.ts';
-import { type AnalyticsOptions, analyticsView } from './analytics.ts';
+import type { AnalyticsOptions } from './analytics.ts';
+import { HttpError, errorBody, toHttpError } from './http-error.ts';
 import { LiveHub } from './live-hub.ts';
 import { MarketBook } from './market-book.ts';
-import { CONTENT_SECURITY_POLICY, buildClientBundle, pageHtml } from './page.ts';
-import { candlesView, historyView } from './views.ts';
+import { CONTENT_SECURITY_POLICY, buildClientBundle } from './page.ts';
+import { queryOf } from './params.ts';
+import { requestOrigin } from './request-origin.ts';
+import { METHODS, ROUTES, type TestRoute, registerRoutes, sendJson } from './routes.ts';
+
+export { HttpError, type ErrorCode } from './http-error.ts';
+export { parseTimeParam } from './params.ts';
+export { METHODS, ROUTES, type RoutePath } from './routes.ts';
 
 export interface DashboardOptions {
   /** The bot's SQLite store; the dashboard opens its own connection and only reads. */
@@ -31,7 +39,10 @@ export interface DashboardOptions {
   readonly priceThrottleMs?: number;
   readonly feedStaleMs?: number;
   readonly now?: () => number;
+  /** Every internal error (a 500, a failed stream write, a failed store poll): the caller logs it. */
   readonly onError?: (where: string, e: unknown) => void;
+  /** Tests only: extra GET routes (behind the same access checks), to throw from inside a handler. */
+  readonly testRoutes?: Readonly<Record<string, TestRoute>>;
 }
 
 export interface Dashboard {
@@ -46,57 +57,29 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
-export type ErrorCode = 'bad_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'method_not_allowed' | 'internal';
+const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
+  ['Content-Security-Policy', CONTENT_SECURITY_POLICY],
+  ['X-Content-Type-Options', 'nosniff'],
+  ['Referrer-Policy', 'no-referrer'],
+  ['X-Frame-Options', 'DENY'],
+];
 
-/** Thrown by a handler for a request it refuses; becomes `{ error: { code, message } }`. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+const secure = (res: ServerResponse) => {
+  for (const [k, v] of SECURITY_HEADERS) res.setHeader(k, v);
+};
 
-interface Ctx {
-  readonly url: URL;
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-}
-
-/** Every route, all of them reads: the dashboard can neither place nor cancel an order. */
-export const ROUTES = ['/', '/app.js', '/api/health', '/api/positions', '/api/symbols', '/api/history', '/api/analytics', '/api/candles', '/api/events', '/api/stream'] as const;
-export type RoutePath = (typeof ROUTES)[number];
-/** The only methods answered; anything else is 405. */
-export const METHODS = ['GET', 'HEAD'] as const;
-
-/** A time query parameter: epoch ms, or an ISO date/time. */
-export function parseTimeParam(name: string, v: string | null): number | undefined {
-  if (v === null || v === '') return undefined;
-  const ms = /^-?\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (!Number.isFinite(ms)) throw new HttpError(400, 'bad_request', `${name}: not a time (epoch ms or ISO 8601): ${v}`);
-  return ms;
-}
-
-function parseIntParam(name: string, v: string | null, dflt: number, max: number): number {
-  if (v === null || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new HttpError(400, 'bad_request', `${name}: not a non-negative integer: ${v}`);
-  return Math.min(n, max);
-}
-
-function historyQuery(url: URL): HistoryQuery {
-  const symbol = url.searchParams.get('symbol');
-  const fromMs = parseTimeParam('from', url.searchParams.get('from'));
-  const toMs = parseTimeParam('to', url.searchParams.get('to'));
-  return { ...(symbol ? { symbol } : {}), ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) };
-}
+/** The path of a raw request URL, cut for messages (a URL can be 16 KB long). */
+const pathOf = (rawUrl: string | undefined) => (rawUrl ?? '/').split('?')[0]!.slice(0, 200);
 
 /**
  * Starts the dashboard: a read-only JSON API over the store, the page, and a server-sent event stream
  * (`/api/stream`) that pushes every stored fill, stop move and plan, closed candles, and the bot's prices
  * (throttled). Refuses a non-loopback bind without a token.
+ *
+ * It runs inside the bot's process, so nothing a request does may escape (R6.6, issue 12 fault 6):
+ * routing and URL parsing are fastify's (a malformed URL is a 400, never a throw), every hook and
+ * handler error goes to one error handler that answers JSON (4xx, or 500 and `onError`), and
+ * whatever a request schedules runs under `requestOrigin` so the process guard can tell it apart.
  */
 export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const host = o.host ?? '127.0.0.1';
@@ -105,7 +88,14 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const policy: AccessPolicy = access.policy;
   if (!existsSync(o.dbPath)) throw new Error(`${o.dbPath}: no such store (start the bot first, or pass --db)`);
   const now = o.now ?? Date.now;
-  const onError = o.onError ?? (() => undefined);
+  // The caller's reporter must not be a way to throw either.
+  const onError = (where: string, e: unknown) => {
+    try {
+      o.onError?.(where, e);
+    } catch {
+      // nowhere left to report it
+    }
+  };
   const store: Store = openStore(o.dbPath);
   const book = new MarketBook(store);
   const hub = new LiveHub({
@@ -126,78 +116,53 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const bundle = buildClientBundle();
   bundle.catch((e: unknown) => onError('bundle', e));
 
-  const json = (c: Ctx, body: unknown, status = 200) => {
-    c.res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
-    c.res.end(JSON.stringify(body));
-  };
-  const handlers: Record<RoutePath, (c: Ctx) => void | Promise<void>> = {
-    '/': (c) => {
-      c.res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-      c.res.end(pageHtml(policy.token));
-    },
-    '/app.js': async (c) => {
-      const js = await bundle;
-      c.res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-store' });
-      c.res.end(js);
-    },
-    '/api/health': (c) => json(c, { ok: true, mode: o.mode, feed: hub.feed(), db: o.dbPath, serverTimeMs: now() }),
-    '/api/positions': (c) => json(c, hub.positions()),
-    '/api/symbols': (c) => json(c, { symbols: book.all() }),
-    '/api/history': (c) => json(c, historyView(store, book, historyQuery(c.url))),
-    '/api/analytics': (c) => json(c, analyticsView(store, book, historyQuery(c.url), analytics)),
-    '/api/candles': (c) => {
-      const symbol = c.url.searchParams.get('symbol');
-      if (!symbol) throw new HttpError(400, 'bad_request', 'symbol: required');
-      const fromMs = parseTimeParam('from', c.url.searchParams.get('from'));
-      const toMs = parseTimeParam('to', c.url.searchParams.get('to'));
-      json(c, candlesView(store, book, symbol, { ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}), limit: parseIntParam('limit', c.url.searchParams.get('limit'), 500, 5000) }));
-    },
-    '/api/events': (c) => {
-      const after = parseIntParam('after', c.url.searchParams.get('after'), 0, Number.MAX_SAFE_INTEGER);
-      const limit = parseIntParam('limit', c.url.searchParams.get('limit'), 200, 1000);
-      const positionId = c.url.searchParams.get('position');
-      json(c, { events: store.events({ afterId: after, limit, ...(positionId ? { positionId } : {}) }) });
-    },
-    '/api/stream': (c) => {
-      if (c.req.method === 'HEAD') {
-        c.res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store' });
-        c.res.end();
-        return;
-      }
-      hub.attach(c.res);
-    },
+  const answerError = (e: unknown, reply: FastifyReply) => {
+    const he = toHttpError(e);
+    if (he.status >= 500) onError('request', e);
+    if (he.status === 405) reply.header('Allow', METHODS.join(', '));
+    return sendJson(reply, errorBody(he), he.status);
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'no-referrer');
-    res.setHeader('X-Frame-Options', 'DENY');
-    const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
-    const c: Ctx = { url, req, res };
-    try {
-      const auth = authorize(req, url, policy);
-      if (!auth.ok) throw new HttpError(auth.status, auth.status === 401 ? 'unauthorized' : 'forbidden', auth.message);
-      const route = (ROUTES as readonly string[]).includes(url.pathname) ? (url.pathname as RoutePath) : null;
-      if (route === null) throw new HttpError(404, 'not_found', `no route ${url.pathname}`);
-      if (!(METHODS as readonly string[]).includes(req.method ?? '')) {
-        res.setHeader('Allow', METHODS.join(', '));
-        throw new HttpError(405, 'method_not_allowed', `${req.method ?? '?'} ${url.pathname}: the dashboard is read-only (GET only)`);
-      }
-      await handlers[route](c);
-    } catch (e) {
-      const he = e instanceof HttpError ? e : new HttpError(500, 'internal', e instanceof Error ? e.message : String(e));
-      if (he.status === 500) onError('request', e);
-      if (res.headersSent) {
-        res.end();
-        return;
-      }
-      json(c, { error: { code: he.code, message: he.message } }, he.status);
-    }
-  };
+  let server: Server | null = null;
+  const app = Fastify({
+    logger: false,
+    // Our own node:http server, so that every request (and what it schedules) runs under requestOrigin.
+    serverFactory: (handler) => {
+      server = createServer((req, res) => requestOrigin.run('dashboard', () => handler(req, res)));
+      return server;
+    },
+    // Errors found while routing (a malformed %-escape): fastify's default answer, in our JSON shape.
+    frameworkErrors: (e, _req, reply) => {
+      secure(reply.raw);
+      answerError(e, reply);
+    },
+  });
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    secure(reply.raw);
+    const auth = authorize(req.headers, queryOf(req.url), policy);
+    if (!auth.ok) throw new HttpError(auth.status, auth.status === 401 ? 'unauthorized' : 'forbidden', auth.message);
+    if ((METHODS as readonly string[]).includes(req.method)) return;
+    // Refused before any body is read: the dashboard is read-only.
+    const path = pathOf(req.url);
+    if (!(ROUTES as readonly string[]).includes(path)) throw new HttpError(404, 'not_found', `no route ${path}`);
+    throw new HttpError(405, 'method_not_allowed', `${req.method} ${path}: the dashboard is read-only (GET only)`);
+  });
+  app.setErrorHandler((e, _req, reply) => answerError(e, reply));
+  app.setNotFoundHandler((req, reply) => answerError(new HttpError(404, 'not_found', `no route ${pathOf(req.url)}`), reply));
+  registerRoutes(app, { mode: o.mode, dbPath: o.dbPath, token: policy.token, bundle, store, book, hub, analytics, now, onError }, o.testRoutes);
+  await app.ready();
 
-  const server = createServer((req, res) => void handle(req, res));
-  const port = await listen(server, host, o.port ?? 8080, o.anyPortIfTaken ?? false);
+  const srv = server as Server | null;
+  if (srv === null) throw new Error('fastify did not create the server');
+  let port: number;
+  try {
+    port = await listen(srv, host, o.port ?? 8080, o.anyPortIfTaken ?? false);
+  } catch (e) {
+    hub.close();
+    await app.close();
+    store.close();
+    throw e;
+  }
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${shownHost}:${port}/`,
@@ -208,9 +173,10 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     close: async () => {
       hub.close();
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
+        srv.close(() => resolve());
+        srv.closeAllConnections();
       });
+      await app.close();
       store.close();
     },
   };

@@ -52,23 +52,29 @@ export class LiveHub implements DashboardFeed {
     for (const p of this.open) o.book.learn(p);
     for (const s of o.book.candleSymbols) this.candleSent.set(s, this.latestCandleOpen(s));
     this.lastFeedState = this.feed().state;
-    this.timers.push(setInterval(() => this.tail(), o.pollMs), setInterval(() => this.heartbeat(), HEARTBEAT_MS), setInterval(() => this.checkFeed(), 1000));
+    this.timers.push(
+      setInterval(() => this.tail(), o.pollMs),
+      setInterval(() => this.guard('heartbeat', () => this.heartbeat()), HEARTBEAT_MS),
+      setInterval(() => this.guard('feed', () => this.checkFeed()), 1000),
+    );
     for (const t of this.timers) t.unref();
   }
 
-  // ---- DashboardFeed (the bot side) ----
+  // ---- DashboardFeed (the bot side): called from the trading loop, so none of them may throw ----
 
   pushPrice(symbol: string, price: number, timeMs: number): void {
-    this.o.book.setFeedPrice(symbol, price, timeMs);
-    this.pendingPrices.add(symbol);
-    if (this.flushTimer) return;
-    const wait = Math.max(0, this.lastFlushMs + this.o.priceThrottleMs - this.o.now());
-    this.flushTimer = setTimeout(() => this.flushPrices(), wait);
+    this.guard('price', () => {
+      this.o.book.setFeedPrice(symbol, price, timeMs);
+      this.pendingPrices.add(symbol);
+      if (this.flushTimer) return;
+      const wait = Math.max(0, this.lastFlushMs + this.o.priceThrottleMs - this.o.now());
+      this.flushTimer = setTimeout(() => this.guard('prices', () => this.flushPrices()), wait);
+    });
   }
 
   feedOk(timeMs: number): void {
     this.lastOkMs = timeMs;
-    this.checkFeed();
+    this.guard('feed', () => this.checkFeed());
   }
 
   feedError(message: string, timeMs: number): void {
@@ -105,17 +111,23 @@ export class LiveHub implements DashboardFeed {
 
   /** Registers a page's event stream: the retry delay, then a full snapshot; updates follow. */
   attach(res: ServerResponse): void {
-    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
-    res.write('retry: 1500\n\n');
-    this.clients.add(res);
+    const snapshot = this.positions(); // before the 200: a throw here can still be answered as a 500
+    // A page that goes away mid-write must not become an unhandled 'error' event (it would end the process).
+    res.on('error', (e) => {
+      this.clients.delete(res);
+      this.o.onError('stream', e);
+    });
     res.on('close', () => this.clients.delete(res));
-    this.send(res, 'positions', this.positions());
+    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    this.clients.add(res);
+    this.write(res, 'retry: 1500\n\n');
+    this.send(res, 'positions', snapshot);
   }
 
   close(): void {
     for (const t of this.timers) clearInterval(t);
     if (this.flushTimer) clearTimeout(this.flushTimer);
-    for (const c of this.clients) c.end();
+    for (const c of this.clients) this.guard('stream', () => c.end());
     this.clients.clear();
   }
 
@@ -188,17 +200,37 @@ export class LiveHub implements DashboardFeed {
   }
 
   private heartbeat(): void {
-    for (const c of this.clients) c.write(': ping\n\n');
+    for (const c of this.clients) this.write(c, ': ping\n\n');
   }
 
   private broadcast<K extends keyof StreamMessages>(name: K, data: StreamMessages[K]): void {
     if (this.clients.size === 0) return;
     const frame = `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
-    for (const c of this.clients) c.write(frame);
+    for (const c of this.clients) this.write(c, frame);
   }
 
   private send<K extends keyof StreamMessages>(res: ServerResponse, name: K, data: StreamMessages[K]): void {
-    res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+    this.write(res, `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
+  /** One stream write; a client whose write throws is dropped, the others still get theirs. */
+  private write(res: ServerResponse, frame: string): void {
+    try {
+      if (!res.destroyed && !res.writableEnded) res.write(frame);
+    } catch (e) {
+      this.clients.delete(res);
+      this.o.onError('stream', e);
+      res.destroy();
+    }
+  }
+
+  /** Runs `f`, reporting instead of throwing: timers and the bot's feed calls must never throw. */
+  private guard(where: string, f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.o.onError(where, e);
+    }
   }
 }
 

@@ -1,0 +1,35 @@
+import type { HistoryQuery } from '../../store/index.ts';
+import { HttpError } from './http-error.ts';
+
+/**
+ * The query of a raw request URL. URLSearchParams never throws: a malformed escape stays as typed,
+ * unlike `new URL`, which throws on `//` (issue 12, fault 6).
+ */
+export function queryOf(rawUrl: string | undefined): URLSearchParams {
+  const url = rawUrl ?? '/';
+  const q = url.indexOf('?');
+  return new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+}
+
+/** A time query parameter: epoch ms, or an ISO date/time. */
+export function parseTimeParam(name: string, v: string | null): number | undefined {
+  if (v === null || v === '') return undefined;
+  const ms = /^-?\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (!Number.isFinite(ms)) throw new HttpError(400, 'bad_request', `${name}: not a time (epoch ms or ISO 8601): ${v}`);
+  return ms;
+}
+
+/** A count query parameter, capped at `max`. */
+export function parseIntParam(name: string, v: string | null, dflt: number, max: number): number {
+  if (v === null || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new HttpError(400, 'bad_request', `${name}: not a non-negative integer: ${v}`);
+  return Math.min(n, max);
+}
+
+export function historyQuery(q: URLSearchParams): HistoryQuery {
+  const symbol = q.get('symbol');
+  const fromMs = parseTimeParam('from', q.get('from'));
+  const toMs = parseTimeParam('to', q.get('to'));
+  return { ...(symbol ? { symbol } : {}), ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) };
+}
