@@ -1,4 +1,4 @@
-import { Ledger } from '../exchange/matching/ledger.ts';
+import { Ledger } from '../exchange/matching/index.ts';
 import { type SymbolRules, qtyNum } from './markets.ts';
 
 /** One notional bracket (Binance `leverageBracket` shape). */

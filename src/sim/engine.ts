@@ -1,6 +1,5 @@
 import type { Result } from '../core/result.ts';
-import { MatchingEngine, type MatchEvent, type MatchingOptions } from '../exchange/matching/matching-engine.ts';
-import type { Rejection } from '../exchange/matching/rejections.ts';
+import { type MatchEvent, MatchingEngine, type MatchingOptions, type Rejection } from '../exchange/matching/index.ts';
 import type { Account } from './account.ts';
 import { simError } from './errors.ts';
 import type { SymbolRules } from './markets.ts';

@@ -1,7 +1,7 @@
 import { parseDec } from '../core/decimal.ts';
 import { simError } from './errors.ts';
 import { type SymbolRules, decimalsOf, exactUnits, priceNum, qtyNum } from './markets.ts';
-import type { AlgoInput, OrderInput } from '../exchange/matching/orders.ts';
+import type { AlgoInput, OrderInput } from '../exchange/matching/index.ts';
 import type { Side, TimeInForce } from './orders.ts';
 
 export type Params = Readonly<Record<string, string>>;

@@ -2,5 +2,5 @@
 export type {
   AlgoOrderType, AlgoStatus, EngineOrderType, OrderStatus, Side, TimeInForce, WorkingType,
   AlgoOrder as SimAlgoOrder, BookOrder as SimOrder, Execution as SimFill, LedgerPosition as SimPosition,
-} from '../exchange/matching/orders.ts';
-export { algoTriggered, isOpenAlgo, isOpenOrder, limitTouched, reducible, sideSign } from '../exchange/matching/orders.ts';
+} from '../exchange/matching/index.ts';
+export { algoTriggered, isOpenAlgo, isOpenOrder, limitTouched, reducible, sideSign } from '../exchange/matching/index.ts';

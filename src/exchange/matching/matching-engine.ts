@@ -1,47 +1,13 @@
 import { type Result, err, ok } from '../../core/result.ts';
 import { addedMargin, reduceOnlyRejection } from './checks.ts';
-import type { Ledger, LedgerSnapshot } from './ledger.ts';
+import type { MatchEvent, MatchingOptions, MatchingSnapshot, PriceView } from './engine-types.ts';
+import type { Ledger } from './ledger.ts';
 import {
   type AlgoInput, type AlgoOrder, type AlgoOrderType, type BookOrder, type Execution, type OrderInput,
   algoTriggered, isOpenAlgo, isOpenOrder, limitTouched, reducible, sideSign,
 } from './orders.ts';
 import { type Rejection, rejection } from './rejections.ts';
 import { type MatchRules, priceOf, qtyOf } from './rules.ts';
-
-/**
- * Where the engine reads the market: the current price of a symbol in ticks and the current time.
- * The simulator's price feed is one; paper mode's last polled prices are another. The engine has no
- * clock and does no I/O of its own: what it does depends only on these inputs and the calls made.
- */
-export interface PriceView {
-  price(symbol: string): number;
-  readonly nowMs: number;
-}
-
-export interface MatchingOptions {
-  /** Taker fee in percent of notional (Binance default 0.05). */
-  readonly takerFeePct?: number;
-  /** Maker fee in percent of notional (Binance default 0.02). */
-  readonly makerFeePct?: number;
-  /** Slippage of market fills in percent, against the trader (default 0). */
-  readonly slippagePct?: number;
-  /** Share of a triggered stop's order that fills (thin liquidity), asked at each trigger; undefined = whole. */
-  readonly triggerFillRatio?: () => number | undefined;
-}
-
-export type MatchEvent =
-  | { readonly kind: 'order'; readonly order: BookOrder; readonly execType: 'NEW' | 'TRADE' | 'CANCELED' | 'EXPIRED'; readonly fill?: Execution; readonly timeMs: number }
-  | { readonly kind: 'algo'; readonly algo: AlgoOrder; readonly timeMs: number }
-  | { readonly kind: 'account'; readonly symbol: string; readonly timeMs: number };
-
-/** Everything the engine holds, as plain records (paper mode saves it as JSON). */
-export interface MatchingSnapshot {
-  readonly orders: readonly BookOrder[];
-  readonly algos: readonly AlgoOrder[];
-  readonly fills: readonly Execution[];
-  readonly ledger: LedgerSnapshot;
-  readonly nextIds: { readonly order: number; readonly algo: number; readonly trade: number };
-}
 
 /** What the engine needs to place an order in the book (from a request or from a trigger). */
 type Placement = Pick<BookOrder, 'symbol' | 'side' | 'type' | 'origType' | 'timeInForce' | 'qtySteps' | 'priceTicks' | 'stopPriceTicks' | 'reduceOnly' | 'closePosition' | 'clientOrderId'> & {

@@ -1,9 +1,7 @@
 import type { FillModel } from '../../core/fill-model.ts';
 import { type MarketRules, priceToTicks } from '../../core/market/market-rules.ts';
 import { asSteps } from '../../core/units.ts';
-import { Ledger } from '../matching/ledger.ts';
-import { MatchingEngine, type PriceView } from '../matching/matching-engine.ts';
-import { type MatchRules, priceOf } from '../matching/rules.ts';
+import { Ledger, type MatchRules, MatchingEngine, type PriceView, priceOf } from '../matching/index.ts';
 import type { Balance, ClosedCandle, ExchangePort, OrderRequest, OrderState, PositionInfo, Trade } from '../port.ts';
 import { migratePaperV1 } from './paper-migrate.ts';
 import { algoInputOf, algoOrderState, bookOrderState, exchangeErrorOf, matchRulesOf, orderInputOf, requestRejection, tradeOf } from './paper-orders.ts';

@@ -1,6 +1,7 @@
-import type { MatchingSnapshot } from '../matching/matching-engine.ts';
-import type { AlgoOrder, AlgoStatus, BookOrder, Execution, LedgerPosition, OrderStatus as BookStatus } from '../matching/orders.ts';
-import { type MatchRules, priceOf, qtyOf } from '../matching/rules.ts';
+import {
+  type AlgoOrder, type AlgoStatus, type BookOrder, type Execution, type LedgerPosition, type MatchRules, type MatchingSnapshot,
+  type OrderStatus as BookStatus, priceOf, qtyOf,
+} from '../matching/index.ts';
 import type { OrderStatus } from '../port.ts';
 import type { PaperStateV1 } from './paper-state.ts';
 

@@ -1,8 +1,10 @@
 import type { MarketRules } from '../../core/market/market-rules.ts';
 import { asSteps, asTicks } from '../../core/units.ts';
 import { ExchangeError, type ExchangeErrorCode } from '../errors.ts';
-import type { AlgoInput, AlgoOrder, AlgoStatus, BookOrder, Execution, OrderInput, OrderStatus as BookStatus } from '../matching/orders.ts';
-import { type MatchRules, priceOf, qtyOf } from '../matching/rules.ts';
+import {
+  type AlgoInput, type AlgoOrder, type AlgoStatus, type BookOrder, type Execution, type MatchRules, type OrderInput,
+  type OrderStatus as BookStatus, priceOf, qtyOf,
+} from '../matching/index.ts';
 import type { OrderRequest, OrderState, OrderStatus, Trade } from '../port.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import type { MatchingSnapshot } from '../matching/matching-engine.ts';
+import type { MatchingSnapshot } from '../matching/index.ts';
 import type { OrderRequest, OrderState, Trade } from '../port.ts';
 
 /**
