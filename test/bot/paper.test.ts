@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
 import { type Simulator, startSimulator } from '../../src/sim/simulator.ts';
 import { type Store, openStore } from '../../src/store/index.ts';
 import { testConfig } from '../support/bot-harness.ts';
+import { FixedPriceSource } from '../exchange/contract/fixed-price-source.ts';
 
 /** PAPER mode: public prices (here the simulator's market data, no keys), fills simulated locally. */
 let sim: Simulator | null = null;
@@ -71,5 +72,34 @@ describe('paper mode', () => {
     sim.admin.setPrice('BTCUSDT', 59300);
     await second.bot.step();
     expect(second.trader.position!.tpLevelsHit).toEqual([1]);
+  });
+
+  it('reads a version 1 paper account (before the shared matching engine) and trades on from it', async () => {
+    const path = join(dir, 'v1.paper.json');
+    const entry = { clientOrderId: 'p-entry', orderId: '1', symbol: 'BTCUSDT', side: 'buy', type: 'market', status: 'filled', amountSteps: 10, filledSteps: 10, averagePrice: 60000, reduceOnly: false, closePosition: false, stopPriceTicks: null, timeMs: T };
+    const stop = { ...entry, clientOrderId: 'p-sl0', orderId: '2', side: 'sell', type: 'stop_market', status: 'open', amountSteps: 0, filledSteps: 0, averagePrice: null, reduceOnly: true, closePosition: true, stopPriceTicks: 590000 };
+    writeFileSync(path, JSON.stringify({
+      version: 1, wallet: 9999.7, nextOrderId: 3, nextTradeId: 2, positions: { BTCUSDT: { steps: 10, entryPrice: 60000 } }, leverage: { BTCUSDT: 5 },
+      orders: [
+        { request: { symbol: 'BTCUSDT', side: 'buy', type: 'market', amountSteps: 10, reduceOnly: false, clientOrderId: 'p-entry' }, state: entry },
+        { request: { symbol: 'BTCUSDT', side: 'sell', type: 'stop_market', stopPriceTicks: 590000, reduceOnly: true, closePosition: true, clientOrderId: 'p-sl0' }, state: stop },
+      ],
+      trades: [{ tradeId: '1', orderId: '1', clientOrderId: 'p-entry', symbol: 'BTCUSDT', side: 'buy', qtySteps: 10, price: 60000, fee: 0.3, timeMs: T }],
+    }));
+    const source = new FixedPriceSource({ BTCUSDT: 60_000 });
+    const ex = new PaperExchange({ source, fills: { takerPct: 0.05, makerPct: 0.02, slippagePct: 0 }, balance: 10_000, statePath: path, now: () => T + 60_000 });
+    await ex.markets();
+    expect(await ex.position('BTCUSDT')).toEqual({ symbol: 'BTCUSDT', side: 'long', qtySteps: 10, entryPrice: 60000 });
+    expect((await ex.balance()).total).toBeCloseTo(9999.7, 9);
+    expect(await ex.fetchOrder('BTCUSDT', 'p-entry', 'order')).toMatchObject({ status: 'filled', filledSteps: 10, averagePrice: 60000 });
+    expect((await ex.openOrders('BTCUSDT')).map((o) => [o.clientOrderId, o.type, o.closePosition])).toEqual([['p-sl0', 'stop_market', true]]);
+    source.setPrice('BTCUSDT', 58_900);
+    await ex.price('BTCUSDT');
+    expect(await ex.position('BTCUSDT')).toMatchObject({ side: null });
+    const trades = await ex.trades('BTCUSDT', 0, '1');
+    expect(trades.map((t) => [t.tradeId === '1', t.clientOrderId, t.qtySteps, t.price])).toEqual([[true, 'p-entry', 10, 60000], [false, 'p-sl0', 10, 58900]]);
+    expect(Number(trades[1]!.tradeId)).toBeGreaterThan(1);
+    expect(JSON.parse(readFileSync(path, 'utf8')).version).toBe(2);
+    await ex.close();
   });
 });
