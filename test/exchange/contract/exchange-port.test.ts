@@ -53,3 +53,29 @@ async function paperOnFixedPrices(): Promise<PortUnderTest> {
 }
 
 describePortContract('paper mode on a fixed-price source', paperOnFixedPrices);
+
+/** Paper mode as the CLI runs it: public data (no keys) from the simulator through the ccxt adapter. */
+async function paperOnSimulatorPrices(): Promise<PortUnderTest> {
+  const sim = await startSimulator({ seed: 12 });
+  sim.admin.setPrice('BTCUSDT', 60_000, true);
+  const client = ccxtForSimulator(sim.url);
+  client.enableRateLimit = false;
+  let ratio: number | undefined;
+  const port = new PaperExchange({
+    source: new CcxtExchange(client), fills: { takerPct: 0.05, makerPct: 0.02, slippagePct: 0 }, balance: 10_000, statePath: null,
+    now: Date.now, fillRatio: () => ratio,
+  });
+  return {
+    port,
+    movePrice: async (p) => void sim.admin.setPrice('BTCUSDT', p, true),
+    setFillRatio: async (r) => {
+      ratio = r;
+    },
+    close: async () => {
+      await port.close();
+      await sim.close();
+    },
+  };
+}
+
+describePortContract('paper mode on the simulator\'s public prices', paperOnSimulatorPrices);
