@@ -6,7 +6,18 @@ import type { OrderIntent, OrderRecord, Store } from '../store/index.ts';
 import type { Logger } from './logger.ts';
 import { type RetryPolicy, withRetry } from './retry.ts';
 
-export type SendResult = { readonly ok: true; readonly order: OrderState } | { readonly ok: false; readonly error: ExchangeError };
+/**
+ * What became of an order request, as one of three outcomes (never an exception):
+ * - done: the exchange has the order (its state as the exchange reported it);
+ * - rejected: a definitive refusal (never retried; the caller acts on its code);
+ * - unknown: the request may or may not have been executed (timeout, dropped connection, any 5xx)
+ *   and looking it up by client id did not settle it. The store keeps it in doubt; the trader's
+ *   cycle looks it up again (with backoff) before anything is sent again under that level (R6.3).
+ */
+export type SendResult =
+  | { readonly ok: true; readonly order: OrderState }
+  | { readonly ok: false; readonly inDoubt: false; readonly error: ExchangeError }
+  | { readonly ok: false; readonly inDoubt: true; readonly error: ExchangeError };
 
 export type OrderKindOf = OrderIntent['kind'];
 
@@ -18,11 +29,14 @@ export interface RouterDeps {
   readonly now: () => number;
 }
 
+/** A look-up's answer: the order, none (the exchange does not know the id), or the look-up itself failed. */
+export type LookupResult = { readonly ok: true; readonly order: OrderState | null } | { readonly ok: false; readonly error: ExchangeError };
+
 /**
  * Sends orders the safe way (R1.4, R6.3, R6.4): the intent is written before the request; transient
- * failures are retried; an unknown outcome (timeout after sending, dropped connection) is resolved by
- * looking the order up by its client id before anything is sent again, so a level never executes
- * twice (F4); a definitive rejection is recorded and returned, never retried.
+ * failures are retried with backoff; an unknown outcome is looked up by client id and, when that does
+ * not settle it, left in doubt for the trader's next cycle: a request is never sent a second time
+ * from here, so a level never executes twice (F4, L1). A definitive rejection is recorded and returned.
  */
 export class OrderRouter {
   constructor(private readonly d: RouterDeps) {}
@@ -34,56 +48,65 @@ export class OrderRouter {
    */
   async send(intent: Omit<OrderIntent, 'createdAtMs'>, m: MarketRules, opts: { settleLater?: boolean } = {}): Promise<SendResult> {
     const { store, log } = this.d;
-    const req = toRequest(intent);
     const kind = intent.type === 'stop_market' ? 'stop' : 'order';
     const written = store.recordIntent({ ...intent, createdAtMs: this.d.now() });
     if (!written.ok) {
-      // The same client id is still live here: find out what the exchange has before sending.
+      // The same client id is still live here: what the exchange has decides, nothing is sent.
       const found = await this.lookup(intent.symbol, intent.clientOrderId, kind, opts.settleLater);
-      if (found) return { ok: true, order: found };
+      if (found.ok && found.order) return { ok: true, order: found.order };
+      return { ok: false, inDoubt: true, error: new ExchangeErrorClass('unknownOutcome', `${intent.clientOrderId} is ${written.error.existing.status} in the store and not settled on the exchange`) };
     }
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      store.markSent(intent.clientOrderId, this.d.now());
-      log.info({ symbol: intent.symbol, clientOrderId: intent.clientOrderId, kind: intent.kind, level: intent.level, side: intent.side, type: intent.type, qty: intent.qtySteps === null ? null : intent.qtySteps, price: intent.price, stopPrice: intent.stopPrice, attempt, market: m.id }, 'order.sent');
-      try {
-        const order = await withRetry(() => this.d.ex.createOrder(req), this.d.retry);
-        return { ok: true, order: opts.settleLater ? order : this.record(order) };
-      } catch (e) {
-        const err = asExchangeError(e);
-        if (err.code !== 'unknownOutcome' && err.code !== 'duplicate') {
-          store.markOrderStatus(intent.clientOrderId, 'rejected', { error: { code: String(err.exchangeCode ?? err.code), message: err.message }, timeMs: this.d.now() });
-          log.warn({ symbol: intent.symbol, clientOrderId: intent.clientOrderId, code: err.code, exchangeCode: err.exchangeCode, msg: err.message }, 'order.rejected');
-          return { ok: false, error: err };
-        }
-        store.markOrderStatus(intent.clientOrderId, 'unknown', { error: { code: err.code, message: err.message }, timeMs: this.d.now() });
-        log.warn({ symbol: intent.symbol, clientOrderId: intent.clientOrderId, code: err.code }, 'order.outcome_unknown');
-        const found = await this.lookup(intent.symbol, intent.clientOrderId, kind, opts.settleLater);
-        if (found) {
-          log.info({ symbol: intent.symbol, clientOrderId: intent.clientOrderId, orderId: found.orderId, status: found.status }, 'order.found_by_client_id');
-          return { ok: true, order: found };
-        }
-        // Not on the exchange: the request never arrived. Sending it again is safe.
+    store.markSent(intent.clientOrderId, this.d.now());
+    log.info({ symbol: intent.symbol, clientOrderId: intent.clientOrderId, kind: intent.kind, level: intent.level, side: intent.side, type: intent.type, qty: intent.qtySteps, price: intent.price, stopPrice: intent.stopPrice, market: m.id }, 'order.sent');
+    try {
+      const order = await withRetry(() => this.d.ex.createOrder(toRequest(intent)), this.d.retry);
+      return { ok: true, order: opts.settleLater ? order : this.record(order) };
+    } catch (e) {
+      const err = asExchangeError(e);
+      if (err.code !== 'unknownOutcome' && err.code !== 'duplicate' && err.code !== 'transient') {
+        store.markOrderStatus(intent.clientOrderId, 'rejected', { error: { code: String(err.exchangeCode ?? err.code), message: err.message }, timeMs: this.d.now() });
+        log.warn({ symbol: intent.symbol, clientOrderId: intent.clientOrderId, code: err.code, exchangeCode: err.exchangeCode, msg: err.message }, 'order.rejected');
+        return { ok: false, inDoubt: false, error: err };
       }
+      // Transient retries exhausted: the last try may have arrived too, so it is in doubt as well.
+      store.markOrderStatus(intent.clientOrderId, 'unknown', { error: { code: err.code, message: err.message }, timeMs: this.d.now() });
+      log.warn({ symbol: intent.symbol, clientOrderId: intent.clientOrderId, code: err.code, exchangeCode: err.exchangeCode, msg: err.message }, 'order.outcome_unknown');
+      const found = await this.lookup(intent.symbol, intent.clientOrderId, kind, opts.settleLater);
+      if (found.ok && found.order) {
+        log.info({ symbol: intent.symbol, clientOrderId: intent.clientOrderId, orderId: found.order.orderId, status: found.order.status }, 'order.found_by_client_id');
+        return { ok: true, order: found.order };
+      }
+      return { ok: false, inDoubt: true, error: err };
     }
-    const err = new ExchangeErrorClass('unknownOutcome', `${intent.clientOrderId}: no answer after 3 attempts and not found by client id`);
-    return { ok: false, error: err };
   }
 
-  /** Cancels by client id; an order already gone is not an error. */
-  async cancel(symbol: string, clientOrderId: string, kind: 'order' | 'stop'): Promise<OrderState | null> {
-    const r = await withRetry(() => this.d.ex.cancelOrder(symbol, clientOrderId, kind), this.d.retry);
-    const existing = this.d.store.getOrder(clientOrderId);
-    if (existing && !['filled', 'canceled', 'rejected', 'expired'].includes(existing.status)) {
-      this.d.store.markOrderStatus(clientOrderId, r?.status === 'filled' ? 'filled' : 'canceled', { timeMs: this.d.now() });
+  /** Cancels by client id; an order already gone is not an error. Failures are returned, not thrown. */
+  async cancel(symbol: string, clientOrderId: string, kind: 'order' | 'stop'): Promise<LookupResult> {
+    try {
+      const r = await withRetry(() => this.d.ex.cancelOrder(symbol, clientOrderId, kind), this.d.retry);
+      const existing = this.d.store.getOrder(clientOrderId);
+      if (existing && !['filled', 'canceled', 'rejected', 'expired'].includes(existing.status)) {
+        this.d.store.markOrderStatus(clientOrderId, r?.status === 'filled' ? 'filled' : 'canceled', { timeMs: this.d.now() });
+      }
+      this.d.log.info({ symbol, clientOrderId, found: r !== null }, 'order.canceled');
+      return { ok: true, order: r };
+    } catch (e) {
+      const error = asExchangeError(e);
+      this.d.log.warn({ symbol, clientOrderId, code: error.code, exchangeCode: error.exchangeCode, msg: error.message }, 'order.cancel_failed');
+      return { ok: false, error };
     }
-    this.d.log.info({ symbol, clientOrderId, found: r !== null }, 'order.canceled');
-    return r;
   }
 
-  /** The exchange's view of one order (retrying transient failures), recorded in the store. */
-  async lookup(symbol: string, clientOrderId: string, kind: 'order' | 'stop', dontRecord = false): Promise<OrderState | null> {
-    const o = await withRetry(() => this.d.ex.fetchOrder(symbol, clientOrderId, kind), this.d.retry);
-    return o && !dontRecord ? this.record(o) : o;
+  /** The exchange's view of one order (retrying transient failures), recorded in the store. Never throws. */
+  async lookup(symbol: string, clientOrderId: string, kind: 'order' | 'stop', dontRecord = false): Promise<LookupResult> {
+    try {
+      const o = await withRetry(() => this.d.ex.fetchOrder(symbol, clientOrderId, kind), this.d.retry);
+      return { ok: true, order: o && !dontRecord ? this.record(o) : o };
+    } catch (e) {
+      const error = asExchangeError(e);
+      this.d.log.warn({ symbol, clientOrderId, code: error.code, exchangeCode: error.exchangeCode, msg: error.message }, 'order.lookup_failed');
+      return { ok: false, error };
+    }
   }
 
   /** Records what the exchange says of an order (after a `settleLater` send was booked). */
@@ -94,10 +117,7 @@ export class OrderRouter {
   private record(o: OrderState): OrderState {
     // (statuses only move forward; the store refuses anything else as a value)
     const existing: OrderRecord | null = this.d.store.getOrder(o.clientOrderId);
-    if (existing) {
-      const status = o.status === 'open' ? 'open' : o.status;
-      this.d.store.markOrderStatus(o.clientOrderId, status, { exchangeOrderId: o.orderId, exchangeFilledSteps: o.filledSteps, timeMs: this.d.now() });
-    }
+    if (existing) this.d.store.markOrderStatus(o.clientOrderId, o.status, { exchangeOrderId: o.orderId, exchangeFilledSteps: o.filledSteps, timeMs: this.d.now() });
     return o;
   }
 }
@@ -116,9 +136,10 @@ function toRequest(i: Omit<OrderIntent, 'createdAtMs'>): OrderRequest {
   };
 }
 
-function asExchangeError(e: unknown): ExchangeError {
+/** Anything that is not an adapter error is a bug or an unknown failure: never a definitive rejection. */
+export function asExchangeError(e: unknown): ExchangeError {
   if (e instanceof ExchangeErrorClass) return e;
-  return new ExchangeErrorClass('rejected', e instanceof Error ? e.message : String(e));
+  return new ExchangeErrorClass('unknownOutcome', e instanceof Error ? e.message : String(e));
 }
 
 /** Price double of ticks for the intent's display fields. */

@@ -2,14 +2,15 @@ import { entryBelowMinimum, entrySteps, maxEntrySteps } from '../core/position-s
 import type { LadderConfig } from '../core/config/index.ts';
 import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
 import type { Command, DomainEvent, FillInput, StepResult } from '../core/model/commands.ts';
-import { type Position, exitClientId, isStopClientId, stopClientId } from '../core/model/position.ts';
-import { applyFill, applyOrderEnd, onPrice, openPosition, requestClose } from '../core/scaled-tp/exit-manager.ts';
+import { type Position, entryClientId, exitClientId, isStopClientId, parseClientId, stopClientId } from '../core/model/position.ts';
+import { applyExternalExit, applyFill, applyOrderEnd, onPrice, openPosition, requestClose } from '../core/scaled-tp/exit-manager.ts';
 import { planLadder } from '../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import { asSteps, type Side } from '../core/units.ts';
-import type { ExchangePort, Trade } from '../exchange/port.ts';
-import type { Store } from '../store/index.ts';
+import type { ExchangePort, OrderState, Trade } from '../exchange/port.ts';
+import type { OrderRecord, Store } from '../store/index.ts';
 import type { Signal, Strategy } from '../strategy/strategy.ts';
+import { CommandExecutor } from './command-executor.ts';
 import { LiveCandles } from './live-candles.ts';
 import type { Logger } from './logger.ts';
 import type { OrderRouter } from './order-router.ts';
@@ -33,44 +34,72 @@ export interface TraderDeps {
   readonly onEvent?: (e: DomainEvent) => void;
 }
 
-/** Entry orders carry the position id; exits carry `<position id>-…` (R1.4). */
-export const entryClientId = (positionId: string): string => `${positionId}-entry`;
-
-/** The largest of these trade ids when all are decimal numbers (Binance's), else undefined. */
-function newestTradeId(ids: readonly string[]): string | undefined {
-  let best: bigint | undefined;
-  for (const id of ids) {
-    if (!/^\d+$/.test(id)) return undefined;
-    const n = BigInt(id);
-    if (best === undefined || n > best) best = n;
-  }
-  return best === undefined ? undefined : String(best);
-}
-
-/** How often the resting limit exits of a position are looked up on the exchange. */
-const RESTING_CHECK_MS = 60_000;
-
-/** Market closes of one remainder tried before the bot gives up and alerts (thin liquidity). */
-const MAX_CLOSE_ATTEMPTS = 5;
+export { entryClientId };
 
 /** Data-derived position id: the symbol and the signal's time (a restart derives the same id). */
 export const positionIdOf = (symbol: string, signalTimeMs: number): string => `${symbol}-${Math.floor(signalTimeMs / 1000).toString(36)}`;
 
+/** Our open orders, stops and exits alike, are read at least this often (protection, hand cancels, orphans). */
+const ORDERS_CHECK_MS = 15_000;
+/** A shortfall of the exchange's position with no trade to show for it is believed after this long (R6.6). */
+const OUTSIDE_CONFIRM_MS = 1_500;
+/** A look-up that says "no such order" is believed only when a second one, this much later, says it too (R6.3). */
+const NOT_FOUND_CONFIRM_MS = 1_000;
+/** Back-off of look-ups that fail (the exchange is down): first delay and cap. */
+const LOOKUP_BACKOFF_MS = [500, 30_000] as const;
+/** After the exchange refused a reduce-only exit (-2022/-4118): no exit goes out before a re-read, nor this soon. */
+const RESYNC_HOLD_MS = 2_000;
+/** A stop that could not be placed is tried again at most this often (no rejection storm). */
+const STOP_RETRY_MS = 5_000;
+/** Market closes of one remainder tried before the bot gives up and alerts (thin liquidity). */
+const MAX_CLOSE_ATTEMPTS = 5;
+/** Cycles run back to back in one step while they keep sending something (fills are read back at once). */
+const MAX_CYCLES = 6;
+/** Commands executed in one cycle at most: a runaway loop ends in an alert, not a storm. */
+const MAX_COMMANDS = 40;
+
+interface Doubt {
+  nextAtMs: number;
+  delayMs: number;
+  notFoundSinceMs: number | null;
+}
+
 /**
- * One symbol under the bot: closed candles → strategy → entry; the position's ladder driven by the
- * core on every price; exchange fills read back and booked (R3.5); the core's commands turned into
- * orders. Every state change is stored before the next order is sent.
+ * One symbol under the bot. Each cycle converges to the exchange's truth: read it (position, new
+ * trades, orders in doubt, our open orders), apply it to the core, store the result, then send the
+ * commands through the executor. Outcomes of sends are values applied by the same loop: no nested
+ * execution, no recursion. Reconciliation at start is simply the first cycle; a position changed
+ * outside the bot (closed or reduced by hand, liquidated) is taken as the exchange says (R6.6).
  */
 export class SymbolTrader {
   readonly candles: LiveCandles;
   position: Position | null = null;
-  /** Set when the position cannot be managed safely (margin alarm, inconsistent exchange). */
+  /** Set when no new position may be opened (margin alarm, inconsistent exchange); stops stay managed. */
   halted: string | null = null;
-  /** When the resting limit exits were last looked up (see step). */
-  private restingCheckedAtMs = -Infinity;
+  private readonly executor: CommandExecutor;
+  private queue: Command[] = [];
+  private readonly doubts = new Map<string, Doubt>();
+  private ordersCheckedAtMs = -Infinity;
+  /** Read everything next cycle (a send, a stream update, a refusal). */
+  private dirty = true;
+  /** Since when the exchange's position has been smaller than ours with no trade to explain it. */
+  private shortfallSinceMs: number | null = null;
+  /** The exchange just refused a reduce-only exit: a shortfall is believed at once, exits wait. */
+  private refusedReduceOnly = false;
+  private holdExitsUntilMs = 0;
+  private stopRetryAtMs = 0;
+  private readonly alerted = new Set<string>();
 
   constructor(private readonly d: TraderDeps) {
     this.candles = new LiveCandles(d.market.id, d.timeframeMs);
+    this.executor = new CommandExecutor({
+      router: d.router,
+      market: d.market,
+      log: d.log,
+      now: d.now,
+      current: () => this.position,
+      price: () => d.ex.price(this.symbol),
+    });
   }
 
   get symbol(): string {
@@ -85,29 +114,33 @@ export class SymbolTrader {
     this.d.store.saveCandles(this.symbol, this.d.timeframeMs, warmup); // the dashboard's charts and single-TP replay
   }
 
-  /** One polling step: new closed candles (signals), then the open position's fills and price. */
+  /** Something changed on the exchange (a pushed order update): read everything next cycle. */
+  touch(): void {
+    this.dirty = true;
+  }
+
+  /**
+   * One polling step: new closed candles (signals, entries), then cycles that converge the position
+   * to the exchange. A failing candle read does not stop the position's management.
+   */
   async step(): Promise<void> {
-    const latest = await this.d.ex.candles(this.symbol, this.d.timeframe, 5);
-    const added = this.candles.append(latest);
-    if (added.length) this.d.store.saveCandles(this.symbol, this.d.timeframeMs, latest.slice(latest.length - added.length)); // the newest, in order
-    for (const i of added) {
-      const sig = this.d.strategy.onCandle(this.candles.series(), i);
-      if (sig) await this.onSignal(sig);
+    try {
+      const latest = await this.d.ex.candles(this.symbol, this.d.timeframe, 5);
+      const added = this.candles.append(latest);
+      if (added.length) this.d.store.saveCandles(this.symbol, this.d.timeframeMs, latest.slice(latest.length - added.length)); // the newest, in order
+      for (const i of added) {
+        const sig = this.d.strategy.onCandle(this.candles.series(), i);
+        if (sig) await this.onSignal(sig);
+      }
+    } catch (e) {
+      this.d.log.error({ symbol: this.symbol, err: errInfo(e) }, 'signals.failed');
     }
-    if (this.position) {
-      await this.syncFills();
-      await this.closeAfterPartialStop();
-    }
-    // Resting limit exits can end on the exchange with no fill to show it (a cancel by hand, F15):
-    // they are looked up now and then, not on every step.
-    if (this.position?.plan.execution === 'limit' && this.d.now() - this.restingCheckedAtMs >= RESTING_CHECK_MS) {
-      this.restingCheckedAtMs = this.d.now();
-      await this.settleEndedExits(true);
-    }
-    if (this.position && this.position.status === 'open') {
-      const price = await this.d.ex.price(this.symbol);
-      await this.apply(onPrice(this.position, price, this.d.now()));
-    }
+    await this.converge();
+  }
+
+  /** Cycles back to back while they act (at most MAX_CYCLES): what was sent is read back at once. */
+  async converge(): Promise<void> {
+    for (let i = 0; i < MAX_CYCLES; i++) if (!(await this.cycle())) return;
   }
 
   /** An entry signal: ignore the side already held; close the other side first (SPEC "Data formats"). */
@@ -116,10 +149,10 @@ export class SymbolTrader {
     const p = this.position;
     if (p && p.side === sig.side) return;
     if (p) {
-      await this.apply(requestClose(p, 'signal', await this.d.ex.price(this.symbol), this.d.now()));
-      await this.syncFills();
+      if (p.status === 'open') this.transition(requestClose(p, 'signal', await this.d.ex.price(this.symbol), this.d.now()));
+      await this.converge();
       if (this.position) {
-        this.d.log.warn({ symbol: this.symbol }, 'entry.skipped_previous_still_open');
+        this.d.log.warn({ symbol: this.symbol, positionId: this.position.id }, 'entry.skipped_previous_still_open');
         return;
       }
     }
@@ -128,16 +161,24 @@ export class SymbolTrader {
 
   private async enter(sig: Signal): Promise<void> {
     const { ex, market: m, config: c } = this.d;
-    if (this.halted) return;
+    if (this.halted) {
+      this.d.log.warn({ symbol: this.symbol, why: this.halted }, 'entry.skipped_halted');
+      return;
+    }
     if (this.d.openPositions() >= c.max_open_positions) {
       this.d.log.info({ symbol: this.symbol }, 'entry.skipped_max_open_positions');
       return;
     }
+    if (this.entryInDoubt()) {
+      this.d.log.warn({ symbol: this.symbol }, 'entry.skipped_entry_in_doubt');
+      return;
+    }
     const id = positionIdOf(this.symbol, sig.timeMs);
-    if (this.d.store.getPosition(id)) return; // this signal was already entered (restart)
+    if (this.d.store.getPosition(id) || this.d.store.getOrder(entryClientId(id))) return; // this signal was already entered (restart)
     const price = await ex.price(this.symbol);
     const stopPct = sig.stopLossPct ?? this.d.settings.stopLossPct;
-    const balance = await ex.balance();
+    // The margin asset is the market's settle asset (its quote on linear perpetuals: USDT, USDC).
+    const balance = await ex.balance(m.quote);
     const steps = entrySteps(c.position_size, price, balance.total, stopPct, m);
     const refused = entryBelowMinimum(steps, price, m);
     if (refused) {
@@ -147,33 +188,50 @@ export class SymbolTrader {
     if (steps === maxEntrySteps(m)) this.d.log.warn({ symbol: this.symbol, steps, price }, 'entry.capped_at_max_qty');
     const side = sig.side === 'long' ? 'buy' : 'sell';
     const sent = await this.d.router.send(
-      { clientOrderId: entryClientId(id), positionId: id, symbol: this.symbol, kind: 'entry', level: null, side, type: 'market', qtySteps: steps, priceTicks: null, price: null, stopTicks: null, stopPrice: null, reduceOnly: false, closePosition: false, replacesClientOrderId: null },
+      { clientOrderId: entryClientId(id), positionId: id, symbol: this.symbol, kind: 'entry', level: null, side, type: 'market', qtySteps: steps, priceTicks: null, price: null, stopTicks: null, stopPrice: null, reduceOnly: false, closePosition: false, replacesClientOrderId: null, stopLossPct: stopPct },
       m,
       { settleLater: true },
     );
     if (!sent.ok) {
-      if (sent.error.code === 'insufficientMargin') this.alarm(`entry refused for lack of margin (${sent.error.message})`);
+      // In doubt: the next cycle looks it up and, if it filled, builds the position with its stop.
+      if (sent.inDoubt) this.d.log.warn({ symbol: this.symbol, clientOrderId: entryClientId(id) }, 'entry.in_doubt');
+      else if (sent.error.code === 'insufficientMargin') this.halt(`entry refused for lack of margin (${sent.error.message})`);
       return;
     }
-    await this.openFromEntry(id, sig.side, stopPct, sent.order.timeMs);
-    this.d.router.settle(sent.order);
+    await this.settleEntry(id, sig.side, stopPct, sent.order);
+  }
+
+  /** Books a filled entry as the position (R3.5) and settles its order; leaves it in doubt when its fills are not visible yet. */
+  private async settleEntry(id: string, side: Side, stopPct: number, o: OrderState): Promise<void> {
+    if (o.filledSteps > 0) {
+      try {
+        await this.openFromEntry(id, side, stopPct, o.timeMs || this.d.now());
+      } catch (e) {
+        // One failed trades read must not lose the entry (fault 2): it stays in doubt, the next cycle books it.
+        this.d.log.error({ symbol: this.symbol, clientOrderId: entryClientId(id), err: errInfo(e) }, 'entry.booking_failed');
+        return;
+      }
+      if (!this.d.store.getPosition(id)) return; // fills not visible yet: stays in doubt
+    }
+    if (o.filledSteps === 0 && o.status === 'open') return;
+    this.d.router.settle(o);
   }
 
   /**
    * Builds the position from the entry order's fills read back from the exchange (R3.5), plans the
-   * ladder once (R3.4) and places the protective stop right away (F9). Also used by reconciliation.
+   * ladder once (R3.4) and queues the protective stop (F9), sent in the same cycle.
    */
-  async openFromEntry(id: string, side: Side, stopPct: number, sinceMs: number): Promise<void> {
+  private async openFromEntry(id: string, side: Side, stopPct: number, sinceMs: number): Promise<void> {
     const trades = (await this.d.ex.trades(this.symbol, sinceMs - 60_000)).filter((t) => t.clientOrderId === entryClientId(id));
     const qty = trades.reduce((s, t) => s + t.qtySteps, 0);
     if (qty === 0) {
-      this.d.log.warn({ symbol: this.symbol, clientOrderId: entryClientId(id) }, 'entry.no_fill');
+      this.d.log.warn({ symbol: this.symbol, clientOrderId: entryClientId(id) }, 'entry.no_fill_yet');
       return;
     }
     const avg = trades.reduce((s, t) => s + t.price * t.qtySteps, 0) / qty;
     const plan = planLadder({ side, entryPrice: avg, quantitySteps: asSteps(qty), market: this.d.market, settings: this.d.settings, stopLossPct: stopPct });
     if (!plan.ok) {
-      this.alarm(`cannot plan the exits: ${plan.error.message}`);
+      this.halt(`cannot plan the exits: ${plan.error.message}`);
       return;
     }
     const fee = trades.reduce((s, t) => s + t.fee, 0);
@@ -181,242 +239,411 @@ export class SymbolTrader {
     const last = trades.at(-1)!;
     const entryFill: FillInput = { clientOrderId: entryClientId(id), tradeId: last.tradeId, orderId: last.orderId, timeMs: last.timeMs, qtySteps: asSteps(qty), price: avg, fee };
     this.d.store.bookFill(entryFill, r.position, { entry: true, events: r.events });
-    this.d.log.info({ symbol: this.symbol, positionId: id, side, price: avg, qty: stepsToQty(asSteps(qty), this.d.market), plan: summarizePlan(r.position) }, 'position.opened');
+    this.d.log.info({ symbol: this.symbol, positionId: id, side, price: avg, qty: stepsToQty(asSteps(qty), this.d.market), stopLossPct: stopPct, plan: summarizePlan(r.position) }, 'position.opened');
     this.position = r.position;
+    this.dirty = true;
     for (const e of r.events) this.emit(e);
-    await this.execute(r.commands);
-  }
-
-  /** Saves a core transition, logs its events, then sends what it asks for. */
-  async apply(r: StepResult): Promise<void> {
-    if (r.position === this.position && r.commands.length === 0) return;
-    this.d.store.transaction(() => {
-      this.d.store.savePosition(r.position);
-      this.d.store.recordEvents(r.events);
-    });
-    this.position = r.position;
-    for (const e of r.events) this.emit(e);
-    await this.execute(r.commands);
-  }
-
-  /** Turns the core's commands into exchange orders (STYLE §6). */
-  async execute(commands: readonly Command[]): Promise<void> {
-    for (const c of commands) {
-      const p = this.position;
-      if (!p) return;
-      const exitSide = p.side === 'long' ? 'sell' : 'buy';
-      const m = this.d.market;
-      const base = { positionId: p.id, symbol: this.symbol, side: exitSide, priceTicks: null, price: null, stopTicks: null, stopPrice: null, replacesClientOrderId: null } as const;
-      switch (c.kind) {
-        case 'placeStop':
-        case 'moveStop': {
-          // Binance keeps one closePosition stop per direction (-4130), so a stop ladder move cannot
-          // place a second one before cancelling the first. Stops alternate: even sequence numbers
-          // are closePosition, odd ones reduce-only for the remaining quantity (F13), so the new stop
-          // always rests before the old one is cancelled (F8: never unprotected).
-          const closeAll = stopSeqOf(c.clientOrderId) % 2 === 0;
-          const r = await this.d.router.send(
-            {
-              ...base,
-              clientOrderId: c.clientOrderId,
-              kind: 'stop',
-              level: null,
-              type: 'stop_market',
-              qtySteps: closeAll ? null : p.remainingSteps,
-              stopTicks: c.kind === 'placeStop' ? c.stopTicks : c.toTicks,
-              stopPrice: c.stopPrice,
-              reduceOnly: !closeAll,
-              closePosition: closeAll,
-              replacesClientOrderId: c.kind === 'moveStop' ? c.replacesClientOrderId : null,
-            },
-            m,
-          );
-          if (!r.ok) {
-            // F24: a stop already crossed cannot be placed; close at once instead, reduce-only.
-            this.d.log.error({ symbol: this.symbol, clientOrderId: c.clientOrderId, stopPrice: c.stopPrice, code: r.error.code, msg: r.error.message }, 'stop.place_failed');
-            if (c.kind === 'moveStop') {
-              this.d.log.warn({ symbol: this.symbol, keep: c.replacesClientOrderId }, 'stop.kept_previous');
-              break;
-            }
-            await this.apply(requestClose(p, 'signal', await this.d.ex.price(this.symbol), this.d.now()));
-            break;
-          }
-          if (c.kind === 'moveStop') await this.d.router.cancel(this.symbol, c.replacesClientOrderId, 'stop');
-          break;
-        }
-        case 'placeExit': {
-          const r = await this.d.router.send(
-            { ...base, clientOrderId: c.clientOrderId, kind: 'exit', level: c.level, type: c.orderType, qtySteps: c.qtySteps, priceTicks: c.orderType === 'limit' ? c.limitTicks : null, price: c.orderType === 'limit' ? c.limitPrice : null, reduceOnly: true, closePosition: false },
-            m,
-          );
-          if (!r.ok) await this.orderFailed(c.clientOrderId, r.error.code, r.error.message);
-          else if (c.orderType === 'market') {
-            await this.syncFills();
-            await this.settleEndedExits(false);
-          }
-          break;
-        }
-        case 'closeRemainder': {
-          if (c.reason === 'stop' && isStopClientId(c.clientOrderId)) {
-            // The exchange's stop order closes it: read its fill back now rather than next round.
-            await this.syncFills();
-            await this.closeAfterPartialStop();
-            break;
-          }
-          const r = await this.d.router.send({ ...base, clientOrderId: c.clientOrderId, kind: 'close', level: null, type: 'market', qtySteps: c.qtySteps, reduceOnly: true, closePosition: false }, m);
-          if (!r.ok) await this.orderFailed(c.clientOrderId, r.error.code, r.error.message);
-          else {
-            await this.syncFills();
-            await this.resendEndedClose(c.clientOrderId, c.reason);
-          }
-          break;
-        }
-        case 'cancelOrders':
-          for (const id of c.clientOrderIds) await this.d.router.cancel(this.symbol, id, isStopClientId(id) ? 'stop' : 'order');
-          break;
-        default: {
-          const never: never = c;
-          throw new Error(`unhandled command ${JSON.stringify(never)}`);
-        }
-      }
-    }
+    this.queue.push(...r.commands);
+    await this.flush();
   }
 
   /**
-   * Reads the account's executions back from the exchange and books every one of this position that
-   * is not booked yet (R3.5): market exits, resting limits, the exchange stop, fills made while the
-   * bot was down (R6.2). The same trade is never booked twice (trade id).
+   * One converging cycle. Returns whether it acted (sent something or learnt something), so that the
+   * caller runs another one at once to read the outcome back.
    */
-  async syncFills(): Promise<void> {
+  private async cycle(): Promise<boolean> {
+    let acted = false;
+    if (this.position) acted = (await this.syncPosition()) || acted;
+    acted = (await this.resolveDoubts()) || acted;
+    if (this.position) acted = (await this.settleEndedOrders()) || acted;
+    acted = (await this.checkOrders()) || acted;
     const p = this.position;
-    if (!p) return;
-    // Knowing the current stop lets the adapter map a triggered stop's order to its client id.
-    await this.d.router.lookup(this.symbol, stopClientId(p.id, p.stopSeq), 'stop').catch(() => null);
+    if (p && p.status === 'open' && this.d.now() >= this.holdExitsUntilMs) {
+      this.transition(onPrice(p, await this.d.ex.price(this.symbol), this.d.now()));
+    }
+    return (await this.flush()) || acted;
+  }
+
+  /**
+   * The exchange's position, then the trades since our newest booked one (in that order: a fill
+   * between the two reads shows as a trade the position does not yet reflect, never as a shortfall).
+   * Our fills are booked; a shortfall the exchange shows is taken as a change made outside the bot.
+   */
+  private async syncPosition(): Promise<boolean> {
+    const p = this.position!;
+    const exPos = await this.d.ex.position(this.symbol);
+    const exSteps = exPos.side === p.side ? exPos.qtySteps : 0;
+    const inFlight = this.ordersInFlight(p);
+    if (exSteps === p.remainingSteps && !inFlight && !this.dirty) {
+      this.shortfallSinceMs = null;
+      return false;
+    }
+    const before = this.position;
+    const foreign = await this.bookTrades();
+    const cur = this.position;
+    if (!cur || cur.status !== 'open') return true;
+    if (exSteps > cur.remainingSteps) this.alertOnce(`position.larger_on_exchange:${cur.id}`, { exchange: exSteps, ours: cur.remainingSteps, side: exPos.side }, 'position.larger_on_exchange');
+    if (exSteps < cur.remainingSteps && !this.ordersInFlight(cur)) await this.adoptShortfall(cur, exSteps, foreign);
+    else this.shortfallSinceMs = null;
+    return this.position !== before;
+  }
+
+  /** Books our new fills; returns the trades of others (by hand, liquidation) that reduce this position. */
+  private async bookTrades(): Promise<Trade[]> {
+    const p = this.position!;
     const since = (this.d.store.latestFillTimeMs(this.symbol) ?? p.entryTimeMs) - 60_000;
     // From the position's newest booked trade on, by id where the exchange numbers its trades: a
     // time range would miss an exit more than 7 days after the last fill (Binance's window).
     const fromId = newestTradeId(this.d.store.fillsOf(p.id).map((f) => f.tradeId));
     const trades = await this.d.ex.trades(this.symbol, Math.max(since, p.entryTimeMs - 60_000), fromId);
-    for (const t of trades) await this.book(t);
+    const foreign: Trade[] = [];
+    for (const t of trades) {
+      const cur = this.position;
+      if (!cur || cur.status !== 'open') break;
+      const id = parseClientId(t.clientOrderId);
+      if (id?.positionId === cur.id && id.kind !== 'entry') this.book(t);
+      else if (id === null && t.timeMs >= cur.entryTimeMs && t.side === (cur.side === 'long' ? 'sell' : 'buy') && !this.d.store.hasFill(this.symbol, t.tradeId)) foreign.push(t);
+    }
+    return foreign;
   }
 
-  private async book(t: Trade): Promise<void> {
-    const p = this.position;
-    if (!p || !t.clientOrderId.startsWith(`${p.id}-`) || t.clientOrderId === entryClientId(p.id)) return;
+  private book(t: Trade): void {
+    const p = this.position!;
     if (this.d.store.hasFill(this.symbol, t.tradeId)) return;
     const fill: FillInput = { clientOrderId: t.clientOrderId, tradeId: t.tradeId, orderId: t.orderId, timeMs: t.timeMs, qtySteps: t.qtySteps, price: t.price, fee: t.fee };
     const r = applyFill(p, fill);
     if (!r.ok) {
-      this.alarm(`fill ${t.tradeId} of ${t.clientOrderId} does not fit the position: ${r.error.message}`);
+      this.halt(`fill ${t.tradeId} of ${t.clientOrderId} does not fit the position: ${r.error.message}`);
       return;
     }
     if (!this.d.store.bookFill(fill, r.value.position, { events: r.value.events })) return;
     const order = this.d.store.getOrder(t.clientOrderId);
     const done = order !== null && (order.qtySteps === null ? r.value.position.status === 'closed' : order.bookedSteps >= order.qtySteps);
     if (order && done && order.status !== 'filled') this.d.store.markOrderStatus(t.clientOrderId, 'filled', { timeMs: this.d.now() });
-    this.position = r.value.position;
-    for (const e of r.value.events) this.emit(e);
-    await this.execute(r.value.commands);
-    if (this.position?.status === 'closed') this.position = null; // reset_tracking (R4.4)
+    this.adopt(r.value);
   }
 
   /**
-   * Exit orders (and a remainder close) that ended on the exchange without filling whole: a market
-   * TP that expired when the book ran out, a resting TP cancelled by hand (F15). What filled is
-   * booked first; then the core ends the level (done at what filled, so the stop climbs; back to
-   * pending if nothing filled). The store's record decides (the router has just written it); with
-   * `lookUp`, orders the store still has open are asked about on the exchange first (restart).
+   * The exchange holds less than we do and none of our orders is in flight: the difference left
+   * outside the bot. Trades of others explain it at their prices (a close by hand, a liquidation's
+   * `autoclose-…` order); what no trade explains is believed once seen for OUTSIDE_CONFIRM_MS (or at
+   * once after a reduce-only refusal) and booked at the current price.
    */
-  async settleEndedExits(lookUp: boolean): Promise<void> {
+  private async adoptShortfall(p: Position, exSteps: number, foreign: readonly Trade[]): Promise<void> {
+    let missing = p.remainingSteps - exSteps;
+    for (const t of foreign) {
+      const cur = this.position;
+      if (!cur || cur.status !== 'open' || missing <= 0) break;
+      const qty = Math.min(t.qtySteps, missing);
+      const reason = /^(autoclose|adl_autoclose)/.test(t.clientOrderId) ? 'liquidation' : 'manual';
+      this.external(cur, { reason, tradeId: t.tradeId, orderId: t.orderId, clientOrderId: t.clientOrderId, timeMs: t.timeMs, qtySteps: asSteps(qty), price: t.price, fee: t.fee });
+      missing -= qty;
+    }
+    const cur = this.position;
+    if (missing <= 0 || !cur || cur.status !== 'open') {
+      this.shortfallSinceMs = null;
+      return;
+    }
+    const now = this.d.now();
+    this.shortfallSinceMs ??= now;
+    if (!this.refusedReduceOnly && now - this.shortfallSinceMs < OUTSIDE_CONFIRM_MS) return;
+    const price = await this.d.ex.price(this.symbol); // no trade to show the price: the market's now
+    this.external(cur, { reason: 'manual', tradeId: `ext-${cur.id}-${cur.partialExits.length}`, orderId: null, clientOrderId: '', timeMs: now, qtySteps: asSteps(missing), price, fee: 0 });
+    this.shortfallSinceMs = null;
+  }
+
+  private external(p: Position, e: Parameters<typeof applyExternalExit>[1]): void {
+    const r = applyExternalExit(p, e);
+    if (!r.ok) {
+      this.halt(`outside change of ${e.qtySteps} steps does not fit ${p.id}: ${r.error.message}`);
+      return;
+    }
+    this.d.log.warn({ symbol: this.symbol, positionId: p.id, reason: e.reason, qty: stepsToQty(e.qtySteps, this.d.market), price: e.price, clientOrderId: e.clientOrderId || null, tradeId: e.tradeId }, 'position.changed_outside');
+    const fill: FillInput = { clientOrderId: e.clientOrderId || `${p.id}-${e.reason}`, tradeId: e.tradeId, orderId: e.orderId, timeMs: e.timeMs, qtySteps: e.qtySteps, price: e.price, fee: e.fee };
+    if (!this.d.store.bookFill(fill, r.value.position, { events: r.value.events })) return;
+    this.refusedReduceOnly = false;
+    this.adopt(r.value);
+  }
+
+  /** Our orders of this position whose outcome is not known yet: a shortfall may still be theirs. */
+  private ordersInFlight(p: Position): boolean {
+    return this.d.store.ordersOf(p.id).some((o) => isInDoubt(o) || (o.status === 'open' && o.type === 'market'));
+  }
+
+  private entryInDoubt(): boolean {
+    return this.d.store.ordersInDoubt().some((o) => o.symbol === this.symbol && o.kind === 'entry');
+  }
+
+  /**
+   * Orders written but never settled (a timeout, a dropped connection, a 5xx, a kill): looked up by
+   * client id, with back-off while the look-ups fail (F3). An entry that filled becomes the position;
+   * an order the exchange does not know, twice NOT_FOUND_CONFIRM_MS apart and with no fill booked,
+   * never arrived: its level may go out again.
+   */
+  private async resolveDoubts(): Promise<boolean> {
+    let acted = false;
+    const now = this.d.now();
+    for (const o of this.d.store.ordersInDoubt()) {
+      if (o.symbol !== this.symbol) continue;
+      const doubt = this.doubts.get(o.clientOrderId) ?? { nextAtMs: 0, delayMs: LOOKUP_BACKOFF_MS[0], notFoundSinceMs: null };
+      this.doubts.set(o.clientOrderId, doubt);
+      if (now < doubt.nextAtMs) continue;
+      const r = await this.d.router.lookup(this.symbol, o.clientOrderId, o.type === 'stop_market' ? 'stop' : 'order', o.kind === 'entry');
+      if (!r.ok) {
+        doubt.nextAtMs = now + doubt.delayMs;
+        doubt.delayMs = Math.min(LOOKUP_BACKOFF_MS[1], doubt.delayMs * 2);
+        continue;
+      }
+      this.d.log.info({ symbol: this.symbol, clientOrderId: o.clientOrderId, found: r.order?.status ?? null }, 'order.in_doubt_looked_up');
+      if (r.order) {
+        this.doubts.delete(o.clientOrderId);
+        acted = true;
+        if (o.kind === 'entry') await this.resolveEntry(o, r.order);
+        continue;
+      }
+      if (doubt.notFoundSinceMs === null) {
+        doubt.notFoundSinceMs = now;
+        doubt.nextAtMs = now + NOT_FOUND_CONFIRM_MS;
+        continue;
+      }
+      if (now - doubt.notFoundSinceMs < NOT_FOUND_CONFIRM_MS) continue;
+      this.doubts.delete(o.clientOrderId);
+      this.neverArrived(o);
+      acted = true;
+    }
+    return acted;
+  }
+
+  private async resolveEntry(o: OrderRecord, found: OrderState): Promise<void> {
+    if (this.d.store.getPosition(o.positionId) || this.position) {
+      this.d.router.settle(found);
+      return;
+    }
+    if (found.filledSteps > 0) this.d.log.warn({ symbol: this.symbol, clientOrderId: o.clientOrderId, filled: found.filledSteps }, 'reconcile.entry_filled_unbooked');
+    // Rebuilt with the stop the signal asked for (stored with the intent), not today's config.
+    await this.settleEntry(o.positionId, o.side === 'buy' ? 'long' : 'short', o.stopLossPct ?? this.d.config.stop_loss_pct, found);
+  }
+
+  private neverArrived(o: OrderRecord): void {
+    this.d.store.markOrderStatus(o.clientOrderId, 'canceled', { error: { code: 'not_found', message: 'the exchange does not know this order: it never arrived' }, timeMs: this.d.now() });
+    this.d.log.warn({ symbol: this.symbol, clientOrderId: o.clientOrderId, kind: o.kind }, 'order.never_arrived');
+    this.dirty = true;
     const p = this.position;
-    if (!p || p.status !== 'open') return;
+    if (!p || o.positionId !== p.id || o.kind === 'entry' || o.kind === 'stop' || o.bookedSteps > 0) return;
+    const r = applyOrderEnd(p, { clientOrderId: o.clientOrderId, status: 'rejected', timeMs: this.d.now() });
+    if (r.ok) this.transition(r.value);
+  }
+
+  /**
+   * Exit orders that ended on the exchange without filling whole (a market TP expired when the book
+   * ran out, a resting TP cancelled by hand: F15), a remainder close that did (sent again), and an
+   * exchange stop that fired only in part (the rest closed at market: F8). Market orders still
+   * open in the store are asked about; what filled was booked by syncPosition.
+   */
+  private async settleEndedOrders(): Promise<boolean> {
+    const p = this.position!;
+    if (p.status !== 'open') return false;
+    let acted = false;
     for (let i = 0; i < p.levels.length; i++) {
       if (p.levels[i]!.status !== 'sent') continue;
       const id = exitClientId(p.id, p.plan.levels[i]!.reason);
-      if (lookUp && this.d.store.getOrder(id)?.status === 'open') await this.d.router.lookup(this.symbol, id, 'order');
-      const status = this.d.store.getOrder(id)?.status;
-      if (status !== 'expired' && status !== 'canceled') continue;
-      await this.syncFills();
+      const status = await this.freshStatus(id, 'order', p.plan.execution === 'market');
+      if (status !== 'expired' && status !== 'canceled' && status !== 'rejected') continue;
       const cur = this.position;
       if (!cur || cur.status !== 'open' || cur.levels[i]!.status !== 'sent') continue;
       this.d.log.warn({ symbol: this.symbol, clientOrderId: id, status, filled: cur.levels[i]!.filledSteps, ordered: cur.levels[i]!.orderSteps }, 'exit.ended_unfilled');
-      const r = applyOrderEnd(cur, { clientOrderId: id, status, timeMs: this.d.now() });
-      if (!r.ok) this.alarm(`${id} ended ${status} but does not fit the position: ${r.error.message}`);
-      else await this.apply(r.value);
+      const r = applyOrderEnd(cur, { clientOrderId: id, status: status === 'rejected' ? 'rejected' : status, timeMs: this.d.now() });
+      if (!r.ok) this.halt(`${id} ended ${status} but does not fit the position: ${r.error.message}`);
+      else this.transition(r.value);
+      acted = true;
     }
-    // The same for a remainder close (a restart after it expired in part: it is sent again).
     const c = this.position?.closing;
-    if (c && !isStopClientId(c.clientOrderId)) {
-      if (lookUp && this.d.store.getOrder(c.clientOrderId)?.status === 'open') await this.d.router.lookup(this.symbol, c.clientOrderId, 'order');
-      await this.syncFills();
-      await this.resendEndedClose(c.clientOrderId, c.reason);
-    }
+    if (c && !isStopClientId(c.clientOrderId)) acted = (await this.resendEndedClose(c.clientOrderId, c.reason)) || acted;
+    acted = (await this.closeAfterPartialStop()) || acted;
+    return acted;
+  }
+
+  /** The store's status of an order; an order the store has open is asked about first when `ask`. */
+  private async freshStatus(clientOrderId: string, kind: 'order' | 'stop', ask: boolean): Promise<string | null> {
+    const rec = this.d.store.getOrder(clientOrderId);
+    if (rec?.status === 'open' && ask) await this.d.router.lookup(this.symbol, clientOrderId, kind);
+    return this.d.store.getOrder(clientOrderId)?.status ?? null;
   }
 
   /**
-   * A remainder close that ended on the exchange before filling whole (thin liquidity): what filled
-   * is booked; the core ends that close and it goes out again for the rest under the next close id,
-   * up to MAX_CLOSE_ATTEMPTS times, then an alert (the exchange stop still protects what is left).
+   * A remainder close that ended on the exchange before filling whole (thin liquidity): the core ends
+   * that close and it goes out again for the rest under the next close id, up to MAX_CLOSE_ATTEMPTS
+   * times, then an alert (the exchange stop still protects what is left).
    */
-  private async resendEndedClose(clientOrderId: string, reason: 'signal' | 'end' | 'stop'): Promise<void> {
-    const status = this.d.store.getOrder(clientOrderId)?.status;
+  private async resendEndedClose(clientOrderId: string, reason: 'signal' | 'end' | 'stop'): Promise<boolean> {
+    const status = await this.freshStatus(clientOrderId, 'order', true);
     const p = this.position;
-    if ((status !== 'expired' && status !== 'canceled') || !p || p.status !== 'open' || p.closing?.clientOrderId !== clientOrderId) return;
+    if ((status !== 'expired' && status !== 'canceled') || !p || p.status !== 'open' || p.closing?.clientOrderId !== clientOrderId) return false;
     const ended = applyOrderEnd(p, { clientOrderId, status, timeMs: this.d.now() });
-    if (!ended.ok) return this.alarm(`${clientOrderId} ended ${status} but does not fit the position: ${ended.error.message}`);
-    await this.apply(ended.value);
+    if (!ended.ok) {
+      this.halt(`${clientOrderId} ended ${status} but does not fit the position: ${ended.error.message}`);
+      return false;
+    }
+    this.transition(ended.value);
     const cur = this.position;
-    if (!cur || cur.status !== 'open') return;
-    if (cur.closeSeq >= MAX_CLOSE_ATTEMPTS) return this.alarm(`${clientOrderId}: the close of ${cur.id} did not fill after ${cur.closeSeq} attempts`);
+    if (!cur || cur.status !== 'open') return true;
+    if (cur.closeSeq >= MAX_CLOSE_ATTEMPTS) {
+      this.alertOnce(`close:${cur.id}`, { positionId: cur.id, attempts: cur.closeSeq }, 'close.gave_up');
+      return true;
+    }
     this.d.log.warn({ symbol: this.symbol, clientOrderId, status, remaining: cur.remainingSteps, attempt: cur.closeSeq + 1 }, 'close.resent');
-    await this.apply(requestClose(cur, reason, await this.d.ex.price(this.symbol), this.d.now()));
+    this.transition(requestClose(cur, reason, await this.d.ex.price(this.symbol), this.d.now()));
+    return true;
   }
 
   /**
    * The exchange stop fired but did not close everything: its order filled in part and expired (thin
    * liquidity, price protection). What is left has no stop any more, so it is closed at market now,
    * as a stop exit (F8, invariant 9). Seen either way: the position is closing on that stop, or the
-   * current stop already has a fill booked (it fired before the bot saw the price cross it, or
-   * before a restart). A stop still working is left alone; if the exchange is in fact already flat
-   * (its fill not yet visible), the reduce-only close is refused and the fills are read back (F5).
+   * current stop already has a fill booked (it fired before the bot saw the price cross it).
    */
-  async closeAfterPartialStop(): Promise<void> {
+  private async closeAfterPartialStop(): Promise<boolean> {
     const p = this.position;
-    if (!p || p.status !== 'open') return;
-    const current = stopClientId(p.id, p.stopSeq);
+    if (!p || p.status !== 'open') return false;
     const closingOnStop = p.closing?.reason === 'stop' && isStopClientId(p.closing.clientOrderId);
-    if (p.closing !== null && !closingOnStop) return; // a market close is already out
-    const stopId = closingOnStop ? p.closing!.clientOrderId : current;
-    if (!closingOnStop && !p.partialExits.some((e) => e.clientOrderId === stopId)) return;
-    const o = await this.d.router.lookup(this.symbol, stopId, 'stop');
-    if (o?.status === 'open') return;
-    this.d.log.error({ symbol: this.symbol, clientOrderId: stopId, remaining: p.remainingSteps, status: o?.status ?? null }, 'stop.left_remainder');
+    if (p.closing !== null && !closingOnStop) return false; // a market close is already out
+    const stopId = closingOnStop ? p.closing!.clientOrderId : stopClientId(p.id, p.stopSeq);
+    if (!closingOnStop && !p.partialExits.some((e) => e.clientOrderId === stopId)) return false;
+    const r = await this.d.router.lookup(this.symbol, stopId, 'stop');
+    if (!r.ok || r.order?.status === 'open') return false;
+    this.d.log.error({ symbol: this.symbol, clientOrderId: stopId, remaining: p.remainingSteps, status: r.order?.status ?? null }, 'stop.left_remainder');
     if (closingOnStop) {
       const ended = applyOrderEnd(p, { clientOrderId: stopId, status: 'expired', timeMs: this.d.now() });
-      if (!ended.ok) return this.alarm(`${stopId} ended but does not fit the position: ${ended.error.message}`);
-      await this.apply(ended.value);
+      if (!ended.ok) {
+        this.halt(`${stopId} ended but does not fit the position: ${ended.error.message}`);
+        return false;
+      }
+      this.transition(ended.value);
     }
-    if (!this.position || this.position.status !== 'open') return;
-    await this.apply(requestClose(this.position, 'stop', await this.d.ex.price(this.symbol), this.d.now()));
+    const cur = this.position;
+    if (!cur || cur.status !== 'open') return true;
+    this.transition(requestClose(cur, 'stop', await this.d.ex.price(this.symbol), this.d.now()));
+    return true;
   }
 
-  private async orderFailed(clientOrderId: string, code: string, message: string): Promise<void> {
-    const p = this.position;
-    if (!p) return;
-    if (code === 'insufficientMargin') this.alarm(`${clientOrderId}: ${message}`);
-    if (code === 'reduceOnlyRejected') {
-      // F5: the exit may already have happened on the exchange: read the fills before anything else.
-      await this.syncFills();
-      if (!this.position) return;
+  /**
+   * Our open orders on the exchange, read when something changed and at least every ORDERS_CHECK_MS:
+   * the open position has its current stop (placed again if it is gone: F9, invariant 9); a replaced
+   * stop left by a kill is cancelled once the current one rests (F11); orders of positions that no
+   * longer exist are cancelled (F12). Orders that are not ours are never touched.
+   */
+  private async checkOrders(): Promise<boolean> {
+    const now = this.d.now();
+    if (!this.dirty && now - this.ordersCheckedAtMs < ORDERS_CHECK_MS) return false;
+    if (this.queue.length) return false;
+    const open = await this.d.ex.openOrders(this.symbol);
+    this.ordersCheckedAtMs = now;
+    this.dirty = false;
+    const p = this.position?.status === 'open' ? this.position : null;
+    const inDoubt = new Set(this.d.store.ordersInDoubt().map((o) => o.clientOrderId));
+    const stopId = p ? stopClientId(p.id, p.stopSeq) : null;
+    const currentRests = open.some((o) => o.clientOrderId === stopId);
+    for (const o of open) {
+      const id = parseClientId(o.clientOrderId);
+      if (!id || !o.clientOrderId.startsWith(`${this.symbol}-`) || inDoubt.has(o.clientOrderId)) continue; // not ours, or not settled
+      if (id.kind === 'entry') continue;
+      const ofPosition = p !== null && id.positionId === p.id;
+      const staleStop = ofPosition && id.kind === 'stop' && o.clientOrderId !== stopId && currentRests;
+      const deadExit = ofPosition && id.kind === 'exit' && !p.levels.some((l, i) => l.status === 'sent' && exitClientId(p.id, p.plan.levels[i]!.reason) === o.clientOrderId);
+      if (ofPosition && !staleStop && !deadExit) continue;
+      if (ofPosition && id.kind === 'stop' && !currentRests) continue; // the only protection there is: kept
+      this.d.log.warn({ symbol: this.symbol, clientOrderId: o.clientOrderId }, staleStop ? 'reconcile.stale_stop_cancelled' : 'reconcile.orphan_cancelled');
+      await this.d.router.cancel(this.symbol, o.clientOrderId, o.type === 'stop_market' ? 'stop' : 'order');
     }
-    const r = applyOrderEnd(this.position!, { clientOrderId, status: 'rejected', timeMs: this.d.now() });
-    if (r.ok) await this.apply(r.value);
+    if (!p) return false;
+    // Resting exits the store has open but the exchange no longer lists (filled, or cancelled by hand:
+    // F15): their end is recorded now and applied by the next cycle.
+    const listed = new Set(open.map((o) => o.clientOrderId));
+    let learnt = false;
+    for (let i = 0; i < p.levels.length; i++) {
+      const id = exitClientId(p.id, p.plan.levels[i]!.reason);
+      if (p.levels[i]!.status === 'sent' && !listed.has(id) && this.d.store.getOrder(id)?.status === 'open') {
+        await this.d.router.lookup(this.symbol, id, 'order');
+        learnt = true;
+      }
+    }
+    if (currentRests || p.closing?.clientOrderId === stopId || inDoubt.has(stopId!)) return learnt;
+    await this.restoreStop(p, stopId!);
+    return true;
   }
 
-  /** R6.5: a clear alert and no retry storm; the position keeps its exchange stop. */
-  private alarm(why: string): void {
+  /** The current stop is not resting on the exchange: find out why, then place it again if the position still needs it. */
+  private async restoreStop(p: Position, stopId: string): Promise<void> {
+    const r = await this.d.router.lookup(this.symbol, stopId, 'stop');
+    if (!r.ok) return;
+    if (r.order?.status === 'open') return; // the list lagged
+    if (r.order && r.order.filledSteps > 0) {
+      this.dirty = true; // it fired: its fills are read next cycle, and what is left is closed
+      return;
+    }
+    if (this.d.now() < this.stopRetryAtMs) return;
+    this.stopRetryAtMs = this.d.now() + STOP_RETRY_MS;
+    this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: stopId, found: r.order?.status ?? null }, 'reconcile.stop_missing');
+    this.queue.push({ kind: 'placeStop', clientOrderId: stopId, stopTicks: p.stopTicks, stopPrice: p.stopMoves.at(-1)?.toPrice ?? p.plan.initialStopPrice });
+  }
+
+  /** Saves a core transition with its events, then queues what it asks for (sent by flush, after the save). */
+  private transition(r: StepResult): void {
+    if (r.position === this.position && r.commands.length === 0 && r.events.length === 0) return;
+    this.d.store.transaction(() => {
+      this.d.store.savePosition(r.position);
+      this.d.store.recordEvents(r.events);
+    });
+    this.adopt(r);
+  }
+
+  /** The new state (already stored) becomes ours; its events go out, its commands are queued. */
+  private adopt(r: StepResult): void {
+    this.position = r.position;
+    for (const e of r.events) this.emit(e);
+    this.queue.push(...r.commands);
+  }
+
+  /** Sends the queued commands in order; their outcomes are applied here and may queue more (bounded). */
+  private async flush(): Promise<boolean> {
+    let n = 0;
+    while (this.queue.length) {
+      if (++n > MAX_COMMANDS) {
+        this.alertOnce(`runaway:${this.position?.id ?? ''}`, { dropped: this.queue.length }, 'commands.runaway');
+        this.queue = [];
+        break;
+      }
+      const c = this.queue.shift()!;
+      const f = await this.executor.run(c);
+      if (f.resync) {
+        this.dirty = true;
+        if (c.kind !== 'closeRemainder' || !isStopClientId(c.clientOrderId)) {
+          this.refusedReduceOnly = true;
+          this.holdExitsUntilMs = this.d.now() + RESYNC_HOLD_MS;
+        }
+      }
+      if (f.alert && f.halt) this.halt(f.alert);
+      else if (f.alert) this.alertOnce(f.alert, {}, 'alert');
+      if (f.transition) this.transition(f.transition);
+    }
+    if (this.position?.status === 'closed') {
+      this.position = null; // reset_tracking (R4.4)
+      this.dirty = true; // sweep what may still rest
+    }
+    return n > 0;
+  }
+
+  /** R6.5: a clear alert, no retry storm, no new entries; the position keeps its exchange stop. */
+  private halt(why: string): void {
+    if (this.halted !== why) this.d.log.error({ symbol: this.symbol, why }, 'alert');
     this.halted = why;
-    this.d.log.error({ symbol: this.symbol, why }, 'alert');
+  }
+
+  /** Logs an alert once per key (a condition that persists must not flood the log). */
+  private alertOnce(key: string, fields: Record<string, unknown>, msg: string): void {
+    if (this.alerted.has(key)) return;
+    this.alerted.add(key);
+    this.d.log.error({ symbol: this.symbol, ...fields, why: key }, msg);
   }
 
   private emit(e: DomainEvent): void {
@@ -425,10 +652,23 @@ export class SymbolTrader {
   }
 }
 
-/** The sequence number of a stop's client id (`…-sl3` → 3). */
-export const stopSeqOf = (clientOrderId: string): number => Number(/-sl(\d+)$/.exec(clientOrderId)?.[1] ?? 0);
+const isInDoubt = (o: OrderRecord): boolean => o.status === 'intent' || o.status === 'sent' || o.status === 'unknown';
+
+/** The largest of these trade ids when all are decimal numbers (Binance's), else undefined. */
+function newestTradeId(ids: readonly string[]): string | undefined {
+  let best: bigint | undefined;
+  for (const id of ids) {
+    if (!/^\d+$/.test(id)) continue; // a change booked from the exchange's state has no trade id of its own
+    const n = BigInt(id);
+    if (best === undefined || n > best) best = n;
+  }
+  return best === undefined ? undefined : String(best);
+}
+
+export function errInfo(e: unknown): Record<string, unknown> {
+  return e instanceof Error ? { message: e.message, code: (e as { code?: string }).code, exchangeCode: (e as { exchangeCode?: number }).exchangeCode } : { message: String(e) };
+}
 
 function summarizePlan(p: Position): string {
   return p.plan.levels.map((l) => `${l.reason}@${l.targetPrice}×${l.qtySteps}${l.skipped ? `(${l.skipped})` : ''}`).join(' ');
 }
-

@@ -1,17 +1,20 @@
 import type { LadderConfig } from '../core/config/index.ts';
 import type { MarketRules } from '../core/market/market-rules.ts';
 import type { DomainEvent } from '../core/model/commands.ts';
-import { isStopClientId, stopClientId } from '../core/model/position.ts';
-import { applyOrderEnd } from '../core/scaled-tp/exit-manager.ts';
 import { exitSettingsFromConfig } from '../core/scaled-tp/from-config.ts';
 import { parseTimeframe } from '../data/timeframe.ts';
+import { ExchangeError, isRetryable } from '../exchange/errors.ts';
 import type { ExchangePort } from '../exchange/port.ts';
 import type { Store } from '../store/index.ts';
 import { createStrategy } from '../strategy/create-strategy.ts';
 import type { Logger } from './logger.ts';
 import { OrderRouter } from './order-router.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
-import { SymbolTrader, entryClientId } from './symbol-trader.ts';
+import { SymbolTrader, errInfo } from './symbol-trader.ts';
+
+/** Start-up calls tried before giving up (about a minute of waiting in all with the default policy). */
+const STARTUP_ATTEMPTS = 8;
+const STARTUP_MAX_DELAY_MS = 15_000;
 
 export interface BotOptions {
   readonly config: LadderConfig;
@@ -45,14 +48,19 @@ export class TradingBot {
     this.router = new OrderRouter({ ex: o.exchange, store: o.store, log: o.log, retry: o.retry ?? DEFAULT_RETRY, now: this.now });
   }
 
+  /**
+   * Loads the markets, sets leverage and builds one trader per symbol, retrying transient failures
+   * with backoff (one 5xx at start must not end the bot, L2); then every trader's first cycle
+   * reconciles what the store remembers with what the exchange holds (R6.2).
+   */
   async start(): Promise<void> {
     const { config: c, exchange: ex, log } = this.o;
-    const markets = await ex.markets();
+    const markets = await this.startupCall('markets', () => ex.markets());
     const settings = exitSettingsFromConfig(c);
     for (const symbol of c.symbols) {
       const m = findBySymbol(markets, symbol);
       if (!m) throw new Error(`symbols: ${symbol} is not a market of ${ex.name}`);
-      await ex.setLeverage(m.id, c.leverage);
+      await this.startupCall(`setLeverage ${m.id}`, () => ex.setLeverage(m.id, c.leverage));
       const trader = new SymbolTrader({
         ex,
         store: this.o.store,
@@ -68,11 +76,34 @@ export class TradingBot {
         openPositions: () => this.traders.filter((t) => t.position !== null).length,
         ...(this.o.onEvent ? { onEvent: this.o.onEvent } : {}),
       });
-      await trader.init();
+      await this.startupCall(`candles ${m.id}`, () => trader.init());
       this.traders.push(trader);
     }
-    for (const t of this.traders) await this.reconcile(t);
+    for (const t of this.traders) {
+      try {
+        await t.converge();
+      } catch (e) {
+        // The loop converges on its next round; a failing read at start is not fatal.
+        log.error({ symbol: t.symbol, err: errInfo(e) }, 'reconcile.failed');
+      }
+    }
     log.info({ symbols: this.traders.map((t) => t.symbol), open: this.traders.filter((t) => t.position).map((t) => t.position!.id) }, 'bot.started');
+  }
+
+  /** A start-up call retried on transient failures (5xx, timeouts, 429) with growing waits, up to STARTUP_ATTEMPTS. */
+  private async startupCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const retry = this.o.retry ?? DEFAULT_RETRY;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        const transient = e instanceof ExchangeError && (isRetryable(e) || e.code === 'unknownOutcome');
+        if (!transient || attempt >= STARTUP_ATTEMPTS) throw e;
+        const delay = Math.min(STARTUP_MAX_DELAY_MS, retry.baseDelayMs * 2 ** attempt, Math.max(retry.maxDelayMs, e.retryAfterMs ?? 0));
+        this.o.log.warn({ what, attempt, delayMs: delay, err: errInfo(e) }, 'startup.retry');
+        await retry.sleep(Math.max(delay, e.retryAfterMs ?? 0));
+      }
+    }
   }
 
   /** One polling round over every symbol; a failure on one symbol is logged and the others go on. */
@@ -81,7 +112,7 @@ export class TradingBot {
       try {
         await t.step();
       } catch (e) {
-        this.o.log.error({ symbol: t.symbol, err: e instanceof Error ? { message: e.message, code: (e as { code?: string }).code } : String(e) }, 'step.failed');
+        this.o.log.error({ symbol: t.symbol, err: errInfo(e) }, 'step.failed');
       }
     }
   }
@@ -93,6 +124,7 @@ export class TradingBot {
     const watching = this.o.exchange.watchOrders?.(
       (symbol, clientOrderId) => {
         this.o.log.debug({ symbol, clientOrderId }, 'stream.order_update');
+        this.traders.find((t) => t.symbol === symbol)?.touch();
         this.pending = true;
         this.wake?.();
       },
@@ -128,66 +160,6 @@ export class TradingBot {
   stop(): void {
     this.stopping = true;
     this.wake?.();
-  }
-
-  /**
-   * R6.2 at start: orders written but never confirmed are looked up by client id (R6.3); an entry that
-   * filled while the bot was down becomes a position; fills made while down are booked; an open
-   * position without a live stop on the exchange gets one (F9); our own orders left resting for a
-   * position that no longer exists are cancelled (F12).
-   */
-  async reconcile(t: SymbolTrader): Promise<void> {
-    const { store, log } = this.o;
-    for (const o of store.ordersInDoubt().filter((x) => x.symbol === t.symbol)) {
-      // An entry is settled in the store only once it is a position (see OrderRouter.send).
-      const found = await this.router.lookup(t.symbol, o.clientOrderId, o.type === 'stop_market' ? 'stop' : 'order', o.kind === 'entry');
-      log.info({ symbol: t.symbol, clientOrderId: o.clientOrderId, found: found?.status ?? null }, 'reconcile.in_doubt');
-      if (!found) {
-        store.markOrderStatus(o.clientOrderId, 'canceled', { error: { code: 'not_found', message: 'never reached the exchange' } });
-        const p = t.position;
-        if (p && o.kind === 'exit') {
-          const r = applyOrderEnd(p, { clientOrderId: o.clientOrderId, status: 'rejected', timeMs: this.now() });
-          if (r.ok) await t.apply(r.value);
-        }
-        continue;
-      }
-      if (o.kind === 'entry' && !t.position && found.filledSteps > 0 && !store.getPosition(o.positionId)) {
-        // An entry filled while we were down (or just before a kill): it becomes the position, with its stop (F9).
-        log.warn({ symbol: t.symbol, clientOrderId: o.clientOrderId, filled: found.filledSteps }, 'reconcile.entry_filled_while_down');
-        await t.openFromEntry(o.positionId, o.side === 'buy' ? 'long' : 'short', this.o.config.stop_loss_pct, found.timeMs || this.now());
-      }
-      if (o.kind === 'entry') this.router.settle(found);
-    }
-    if (t.position) await t.syncFills();
-    await t.settleEndedExits(true);
-    // A stop that fired in part while the bot was down leaves a remainder with no stop: closed now.
-    await t.closeAfterPartialStop();
-    const p = t.position;
-    if (p) {
-      const stopId = stopClientId(p.id, p.stopSeq);
-      const stop = await this.router.lookup(t.symbol, stopId, 'stop');
-      if (!stop || stop.status !== 'open') {
-        const exPos = await this.o.exchange.position(t.symbol);
-        if (exPos.side === null) {
-          log.error({ symbol: t.symbol, positionId: p.id }, 'reconcile.exchange_flat_but_position_open');
-        } else {
-          log.warn({ symbol: t.symbol, positionId: p.id, stopId }, 'reconcile.stop_missing');
-          await t.execute([{ kind: 'placeStop', clientOrderId: stopId, stopTicks: p.stopTicks, stopPrice: p.stopMoves.at(-1)?.toPrice ?? p.plan.initialStopPrice }]);
-        }
-      }
-    }
-    // Our orders that protect or exit nothing any more: those of positions that no longer exist (F12),
-    // and a replaced stop of the open position left by a kill between "place new" and "cancel old" (F11).
-    const current = t.position;
-    for (const o of await this.o.exchange.openOrders(t.symbol)) {
-      if (!o.clientOrderId.startsWith(`${t.symbol}-`)) continue; // not ours: never touched
-      const ofPosition = current !== null && o.clientOrderId.startsWith(`${current.id}-`);
-      const staleStop = ofPosition && isStopClientId(o.clientOrderId) && o.clientOrderId !== stopClientId(current.id, current.stopSeq);
-      if (ofPosition && !staleStop) continue;
-      if (current && o.clientOrderId === entryClientId(current.id)) continue;
-      log.warn({ symbol: t.symbol, clientOrderId: o.clientOrderId }, staleStop ? 'reconcile.stale_stop_cancelled' : 'reconcile.orphan_cancelled');
-      await this.router.cancel(t.symbol, o.clientOrderId, o.type === 'stop_market' ? 'stop' : 'order');
-    }
   }
 }
 

@@ -190,6 +190,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    name: 'entry stop of the signal',
+    sql: `
+      -- The stop distance an entry was sent with (a signal's own stop_loss_pct, else the config's): an
+      -- entry that filled while the bot was down is rebuilt with it, not with today's config.
+      ALTER TABLE orders ADD COLUMN stop_loss_pct REAL;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -32,6 +32,8 @@ export interface OrderIntent {
   /** A stop-ladder move: the stop this one replaces (cancelled once this one is open, R1.5). */
   readonly replacesClientOrderId: string | null;
   readonly createdAtMs: number;
+  /** An entry's stop distance in % (the signal's own, else the config's); null for other orders. */
+  readonly stopLossPct?: number | null;
 }
 
 export interface OrderError {

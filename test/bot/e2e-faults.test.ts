@@ -135,6 +135,7 @@ describe('bot ↔ simulator under faults', () => {
     const id = t.position!.id;
     expect(h.state().openOrders.map((o) => o['clientOrderId'])).toEqual([`${id}-tp1`, `${id}-tp2`, `${id}-tp3`]);
     await h.ex.cancelOrder('BTCUSDT', `${id}-tp1`, 'order'); // by hand, not through the bot
+    t.touch(); // what the user stream's ORDER_TRADE_UPDATE does (without it: within the periodic orders check)
     await h.bot.step();
     expect(t.position!.levels.map((l) => l.status)).toEqual(['canceled', 'sent', 'sent']);
     expect(t.position!.stopMoves).toEqual([]);

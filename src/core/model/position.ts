@@ -1,8 +1,15 @@
 import type { Side, Steps, Ticks } from '../units.ts';
 import type { LadderPlan, LevelReason, StopRule } from './plan.ts';
 
-/** Why (part of) a position was closed. `tp1`…`tpN` scaled levels, `tp` single take-profit. */
-export type ExitReason = LevelReason | 'stop' | 'signal' | 'end';
+/**
+ * Why (part of) a position was closed. `tp1`…`tpN` scaled levels, `tp` single take-profit;
+ * `manual` and `liquidation`: the exchange's position shrank outside the bot (a close by hand, an
+ * auto-deleverage; a liquidation order), taken as the exchange says (R6.6).
+ */
+export type ExitReason = LevelReason | 'stop' | 'signal' | 'end' | ExternalReason;
+
+/** A change of the position made outside the bot. */
+export type ExternalReason = 'manual' | 'liquidation';
 
 /** Lifecycle of one level's exit order (STYLE §7; transitions in level-status.ts). */
 export type LevelStatus = 'pending' | 'sent' | 'filled' | 'skipped' | 'canceled';
@@ -93,3 +100,35 @@ export const stopClientId = (positionId: string, seq: number): string => `${posi
 /** Is this the client id of one of a position's stop orders (`<id>-sl<n>`)? */
 export const isStopClientId = (clientOrderId: string): boolean => /-sl\d+$/.test(clientOrderId);
 export const closeClientId = (positionId: string, seq = 0): string => (seq === 0 ? `${positionId}-close` : `${positionId}-close${seq}`);
+/** An entry order carries the id its position will have. */
+export const entryClientId = (positionId: string): string => `${positionId}-entry`;
+
+/** What a client order id of ours names (the one parser of client ids: R1.4). */
+export type ClientIdKind = 'entry' | 'stop' | 'exit' | 'close';
+export interface ParsedClientId {
+  readonly positionId: string;
+  readonly kind: ClientIdKind;
+  /** The level reason of an exit (`tp1`, `tp`), the stop's or close's suffix otherwise. */
+  readonly suffix: string;
+  /** Stop or close sequence number (0 for `-close`); 0 for entries and exits. */
+  readonly seq: number;
+}
+
+const CLIENT_ID = /^(.+)-(entry|sl(\d+)|close(\d*)|(tp\d*))$/;
+
+/** Parses one of our client ids; null for anything else (an order placed by hand, a liquidation). */
+export function parseClientId(clientOrderId: string): ParsedClientId | null {
+  const m = CLIENT_ID.exec(clientOrderId);
+  if (!m) return null;
+  const [, positionId, suffix, sl, close, tp] = m;
+  if (suffix === 'entry') return { positionId: positionId!, kind: 'entry', suffix: suffix, seq: 0 };
+  if (sl !== undefined) return { positionId: positionId!, kind: 'stop', suffix: suffix!, seq: Number(sl) };
+  if (close !== undefined) return { positionId: positionId!, kind: 'close', suffix: suffix!, seq: close === '' ? 0 : Number(close) };
+  return { positionId: positionId!, kind: 'exit', suffix: tp!, seq: 0 };
+}
+
+/** The stop sequence number of a stop client id (`…-sl3` → 3); 0 for anything else. */
+export const stopSeqOf = (clientOrderId: string): number => {
+  const p = parseClientId(clientOrderId);
+  return p?.kind === 'stop' ? p.seq : 0;
+};

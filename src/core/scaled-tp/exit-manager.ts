@@ -3,11 +3,13 @@ import type { ApplyError, Command, DomainEvent, FillInput, OrderEndInput, StepRe
 import type { LadderPlan, PlannedLevel } from '../model/plan.ts';
 import {
   type ExitReason,
+  type ExternalReason,
   type LevelState,
   type PartialExit,
   type Position,
   closeClientId,
   exitClientId,
+  isStopClientId,
   stopClientId,
 } from '../model/position.ts';
 import { type Result, err, ok } from '../result.ts';
@@ -236,6 +238,81 @@ export function applyFill(p: Position, f: FillInput): Result<StepResult, ApplyEr
     events.push({ type: 'position.closed', positionId: p.id, symbol: p.symbol, timeMs: f.timeMs, reason, pnl: totalPnl(next), avgExitPrice: averageExitPrice(next) });
   } else if (completedLevel !== null) {
     climbStop(next, completedLevel, f.timeMs, commands, events);
+  }
+  return ok({ position: settle(next), commands, events });
+}
+
+/** The position shrank on the exchange outside the bot (R6.6): by hand, auto-deleverage, liquidation. */
+export interface ExternalExitInput {
+  readonly reason: ExternalReason;
+  /** Unique per change (the exchange's trade id, or one derived from the exchange's state). */
+  readonly tradeId: string;
+  readonly orderId: string | null;
+  /** The foreign order's client id when the exchange gave one, else ''. */
+  readonly clientOrderId: string;
+  readonly timeMs: number;
+  readonly qtySteps: Steps;
+  readonly price: number;
+  /** Fee in quote currency (0 when the exchange did not show the trade). */
+  readonly fee: number;
+}
+
+/**
+ * Takes a change made outside the bot as the exchange says (R6.6): the quantity leaves the position
+ * as an exit of its own reason (size conservation holds), the ladder goes on with what is left:
+ * resting limit exits are cancelled and their levels go back to pending (they claimed quantity that
+ * is gone), pending levels take at most what remains when they fire. A change that leaves nothing
+ * ends the position and cancels everything still resting, the stop included.
+ */
+export function applyExternalExit(p: Position, e: ExternalExitInput): Result<StepResult, ApplyError> {
+  if (p.appliedTradeIds.includes(e.tradeId)) return ok(unchanged(p));
+  if (p.status !== 'open') return err({ code: 'invalid_transition', message: `${p.id} is closed` });
+  if (e.qtySteps <= 0 || e.qtySteps > p.remainingSteps) {
+    return err({ code: 'overfill', message: `an outside change of ${e.qtySteps} steps does not fit the remaining ${p.remainingSteps}` });
+  }
+  const remaining = asSteps(p.remainingSteps - e.qtySteps);
+  const closed = remaining === 0;
+  const gross = (e.price - p.entryPrice) * qtyOf(e.qtySteps, p.plan) * sideSign(p.side);
+  const entryShare = closed ? p.entryFee - p.entryFeeBooked : (p.entryFee * e.qtySteps) / p.originalSteps;
+  const pnl = gross - e.fee - entryShare;
+  const clientOrderId = e.clientOrderId || `${p.id}-${e.reason}`;
+  const next = clonePosition(p);
+  next.remainingSteps = remaining;
+  next.entryFeeBooked = p.entryFeeBooked + entryShare;
+  next.partialExits = mergeExit(p.partialExits, { reason: e.reason, level: null, timeMs: e.timeMs, price: e.price, qtySteps: e.qtySteps, fee: e.fee, pnl, clientOrderId, orderId: e.orderId });
+  next.appliedTradeIds = appended(p.appliedTradeIds, e.tradeId);
+  const commands: Command[] = [];
+  const events: DomainEvent[] = [
+    {
+      type: 'fill.applied',
+      positionId: p.id,
+      symbol: p.symbol,
+      timeMs: e.timeMs,
+      clientOrderId,
+      orderId: e.orderId,
+      reason: e.reason,
+      level: null,
+      price: e.price,
+      qtySteps: e.qtySteps,
+      fee: e.fee,
+      pnl,
+      remainingSteps: remaining,
+    },
+  ];
+  const resting = restingExitIds(p);
+  if (closed) {
+    next.status = 'closed';
+    const leftovers = [stopClientId(p.id, p.stopSeq), ...resting];
+    if (p.closing !== null && !isStopClientId(p.closing.clientOrderId)) leftovers.push(p.closing.clientOrderId);
+    next.closing = null;
+    commands.push({ kind: 'cancelOrders', clientOrderIds: leftovers });
+    events.push({ type: 'position.closed', positionId: p.id, symbol: p.symbol, timeMs: e.timeMs, reason: e.reason, pnl: totalPnl(next), avgExitPrice: averageExitPrice(next) });
+  } else if (resting.length) {
+    // Resting limit exits: cancelled, their levels pending again (filled parts stay booked as done).
+    next.levels = p.levels.map((st) =>
+      st.status === 'sent' && p.plan.execution === 'limit' ? (st.filledSteps > 0 ? levelState('filled', st.filledSteps, st.orderSteps, true) : PENDING) : st,
+    );
+    commands.push({ kind: 'cancelOrders', clientOrderIds: resting });
   }
   return ok({ position: settle(next), commands, events });
 }

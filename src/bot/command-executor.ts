@@ -1,0 +1,130 @@
+import type { MarketRules } from '../core/market/market-rules.ts';
+import type { Command, StepResult } from '../core/model/commands.ts';
+import { type Position, isStopClientId, stopSeqOf } from '../core/model/position.ts';
+import { applyOrderEnd, requestClose } from '../core/scaled-tp/exit-manager.ts';
+import type { Logger } from './logger.ts';
+import type { OrderRouter, SendResult } from './order-router.ts';
+
+export interface ExecutorDeps {
+  readonly router: OrderRouter;
+  readonly market: MarketRules;
+  readonly log: Logger;
+  readonly now: () => number;
+  /** The position as it is now (a follow-up is computed on the newest state, never on a stale copy). */
+  readonly current: () => Position | null;
+  readonly price: () => Promise<number>;
+}
+
+/** What the trader must do after one command: a core transition to apply, and whether to re-read the exchange. */
+export interface Followup {
+  readonly transition: StepResult | null;
+  /** The exchange contradicted what we hold (-2022/-4118): re-read it before any exit goes out again (F5). */
+  readonly resync: boolean;
+  /** A definitive refusal the trader should alert on once (a stop that cannot be placed or moved). */
+  readonly alert: string | null;
+  /** Stop opening positions (R6.5: margin): the position itself keeps its stop. */
+  readonly halt?: boolean;
+}
+
+const NOTHING: Followup = { transition: null, resync: false, alert: null };
+
+/** Binance: "Order would immediately trigger" — a stop price the market has already crossed (F24). */
+const WOULD_TRIGGER = -2021;
+
+/**
+ * Turns one core command into exchange requests (STYLE §6) and says what follows from the answer.
+ * It never calls back into the trader: outcomes come back as values, the trader applies them, and
+ * fills are read back by the trader's next cycle (no nested execute, no recursion).
+ */
+export class CommandExecutor {
+  constructor(private readonly d: ExecutorDeps) {}
+
+  async run(c: Command): Promise<Followup> {
+    const p = this.d.current();
+    if (!p) return NOTHING;
+    switch (c.kind) {
+      case 'placeStop':
+      case 'moveStop':
+        return this.stop(p, c);
+      case 'placeExit': {
+        const r = await this.d.router.send(
+          { ...this.base(p), clientOrderId: c.clientOrderId, kind: 'exit', level: c.level, type: c.orderType, qtySteps: c.qtySteps, priceTicks: c.orderType === 'limit' ? c.limitTicks : null, price: c.orderType === 'limit' ? c.limitPrice : null, reduceOnly: true, closePosition: false },
+          this.d.market,
+        );
+        return this.refused(r, c.clientOrderId);
+      }
+      case 'closeRemainder': {
+        // The exchange's stop order closes it: the trader's next cycle reads its fill back.
+        if (c.reason === 'stop' && isStopClientId(c.clientOrderId)) return { ...NOTHING, resync: true };
+        const r = await this.d.router.send({ ...this.base(p), clientOrderId: c.clientOrderId, kind: 'close', level: null, type: 'market', qtySteps: c.qtySteps, reduceOnly: true, closePosition: false }, this.d.market);
+        return this.refused(r, c.clientOrderId);
+      }
+      case 'cancelOrders':
+        // A cancel that fails leaves an order the trader's orphan sweep finds again.
+        for (const id of c.clientOrderIds) await this.d.router.cancel(p.symbol, id, isStopClientId(id) ? 'stop' : 'order');
+        return NOTHING;
+      default: {
+        const never: never = c;
+        throw new Error(`unhandled command ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private async stop(p: Position, c: Extract<Command, { kind: 'placeStop' | 'moveStop' }>): Promise<Followup> {
+    // Binance keeps one closePosition stop per direction (-4130), so a stop ladder move cannot place
+    // a second one before cancelling the first. Stops alternate: even sequence numbers are
+    // closePosition, odd ones reduce-only for the remaining quantity (F13), so the new stop always
+    // rests before the old one is cancelled (F8: never unprotected).
+    const closeAll = stopSeqOf(c.clientOrderId) % 2 === 0;
+    const stopTicks = c.kind === 'placeStop' ? c.stopTicks : c.toTicks;
+    const r = await this.d.router.send(
+      {
+        ...this.base(p),
+        clientOrderId: c.clientOrderId,
+        kind: 'stop',
+        level: null,
+        type: 'stop_market',
+        qtySteps: closeAll ? null : p.remainingSteps,
+        stopTicks,
+        stopPrice: c.stopPrice,
+        reduceOnly: !closeAll,
+        closePosition: closeAll,
+        replacesClientOrderId: c.kind === 'moveStop' ? c.replacesClientOrderId : null,
+      },
+      this.d.market,
+    );
+    if (r.ok) {
+      if (c.kind === 'moveStop') await this.d.router.cancel(p.symbol, c.replacesClientOrderId, 'stop');
+      return NOTHING;
+    }
+    // In doubt: the trader looks it up next cycle; the previous stop (if any) still rests meanwhile.
+    if (r.inDoubt) return NOTHING;
+    this.d.log.error({ symbol: p.symbol, clientOrderId: c.clientOrderId, stopPrice: c.stopPrice, code: r.error.code, exchangeCode: r.error.exchangeCode, msg: r.error.message }, 'stop.place_failed');
+    const crossed = r.error.exchangeCode === WOULD_TRIGGER;
+    if (c.kind === 'moveStop' && !crossed) {
+      this.d.log.warn({ symbol: p.symbol, keep: c.replacesClientOrderId }, 'stop.kept_previous');
+      return { ...NOTHING, alert: `${c.clientOrderId}: the stop could not move to ${c.stopPrice} (${r.error.message}); the previous stop stays` };
+    }
+    // F24: a stop the price has already crossed, or no stop at all: close at once, reduce-only.
+    const cur = this.d.current();
+    if (!cur || cur.status !== 'open') return NOTHING;
+    return { transition: requestClose(cur, 'stop', await this.d.price(), this.d.now()), resync: false, alert: crossed ? null : `${c.clientOrderId}: no protective stop could be placed (${r.error.message}); closing` };
+  }
+
+  /** An exit or close the exchange refused: the core takes it back; -2022/-4118 also asks for a re-read (F5). */
+  private refused(r: SendResult, clientOrderId: string): Followup {
+    if (r.ok || r.inDoubt) return NOTHING;
+    const cur = this.d.current();
+    if (!cur) return NOTHING;
+    const ended = applyOrderEnd(cur, { clientOrderId, status: 'rejected', timeMs: this.d.now() });
+    const transition = ended.ok ? ended.value : null;
+    const code = r.error.code;
+    if (code === 'reduceOnlyRejected') return { transition, resync: true, alert: null };
+    if (code === 'insufficientMargin') return { transition, resync: false, alert: `${clientOrderId}: ${r.error.message}`, halt: true };
+    return { transition, resync: true, alert: code === 'rateLimited' ? null : `${clientOrderId} refused: ${r.error.message}` };
+  }
+
+  private base(p: Position) {
+    return { positionId: p.id, symbol: p.symbol, side: p.side === 'long' ? 'sell' : 'buy', priceTicks: null, price: null, stopTicks: null, stopPrice: null, replacesClientOrderId: null } as const;
+  }
+}
