@@ -6,6 +6,7 @@ import type { DomainEvent } from '../core/model/commands.ts';
 import type { ExchangePort } from '../exchange/port.ts';
 import { openStore } from '../store/index.ts';
 import type { Dashboard, DashboardOptions } from '../web/server/dashboard-server.ts';
+import { guardProcess } from './process-guard.ts';
 
 export interface RunBotOptions {
   readonly config: LadderConfig;
@@ -21,8 +22,12 @@ export interface RunBotOptions {
   readonly dashboard?: Omit<DashboardOptions, 'dbPath' | 'mode' | 'config'> & { readonly onStarted?: (d: Dashboard) => void };
 }
 
-/** Opens the store, starts the bot (reconciling first), runs it until asked to stop, closes cleanly. */
+/**
+ * Opens the store, starts the bot (reconciling first), runs it until asked to stop, closes cleanly.
+ * While it runs, stray rejections and web-caused exceptions are logged and survived (process-guard.ts).
+ */
 export async function runBot(o: RunBotOptions): Promise<void> {
+  const unguard = guardProcess(o.log);
   const store = openStore(o.dbPath);
   let dash: Dashboard | null = null;
   try {
@@ -30,7 +35,8 @@ export async function runBot(o: RunBotOptions): Promise<void> {
     let onEvent = o.onEvent;
     if (o.dashboard) {
       const [{ startDashboard }, { tapExchange }] = await Promise.all([import('../web/server/dashboard-server.ts'), import('./exchange-tap.ts')]);
-      const d = await startDashboard({ ...o.dashboard, dbPath: o.dbPath, mode: 'bot', config: o.config });
+      const onError = (where: string, e: unknown) => o.log.error({ where, err: e instanceof Error ? e : { message: String(e) } }, 'dashboard.error');
+      const d = await startDashboard({ onError, ...o.dashboard, dbPath: o.dbPath, mode: 'bot', config: o.config });
       dash = d;
       o.dashboard.onStarted?.(d);
       exchange = tapExchange(o.exchange, d.feed);
@@ -50,6 +56,7 @@ export async function runBot(o: RunBotOptions): Promise<void> {
     await dash?.close();
     store.close();
     o.log.info({ db: o.dbPath }, 'bot.stopped');
+    unguard();
   }
 }
 
