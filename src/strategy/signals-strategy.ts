@@ -49,7 +49,15 @@ export class SignalsStrategy implements Strategy {
 
   onCandle(series: CandleSeries, i: number): Signal | null {
     this.#prepare(series);
-    return this.#onCandle.get(i) ?? null;
+    const placed = this.#onCandle.get(i);
+    if (placed || i !== series.length - 1) return placed ?? null;
+    // The live edge: candle i is the newest closed one and the next (the entry candle) has not
+    // opened yet, so a signal due by its open is not placed on any candle. It is entered at that
+    // open, the one that comes next: the newest such signal, as for placed ones.
+    const nextOpen = (series.time[i] as number) + series.timeframeMs;
+    let due: FileSignal | null = null;
+    for (const s of this.#plan!.afterEnd) if (s.timeMs <= nextOpen && (due === null || s.timeMs >= due.timeMs)) due = s;
+    return due;
   }
 
   beforeFirst(series: CandleSeries): Signal | null {

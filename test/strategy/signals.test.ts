@@ -8,6 +8,7 @@ import { createStrategy } from '../../src/strategy/create-strategy.ts';
 import { EmaCrossStrategy } from '../../src/strategy/ema-cross.ts';
 import { loadSignalsFile, mapSignalsToCandles, parseSignalsCsv, SignalFileError, toExchangeSymbol, type FileSignal } from '../../src/strategy/signals-file.ts';
 import { SignalsStrategy } from '../../src/strategy/signals-strategy.ts';
+import { LiveCandles } from '../../src/bot/live-candles.ts';
 import { entryAtOf } from '../../src/strategy/strategy.ts';
 import { FIXTURES } from '../data/paths.ts';
 import { closesSeries, H, seriesOf, T0 } from './make-series.ts';
@@ -131,6 +132,30 @@ describe('the signals strategy', () => {
     expect([0, 1, 2].map((i) => entryAt(i)?.side ?? null)).toEqual(['short', null, 'long']);
     const ema = new EmaCrossStrategy({ fast: 1, slow: 2 });
     expect(entryAtOf(ema, s)(0)).toBeNull();
+  });
+});
+
+describe('signals live (fault 9: one candle per poll)', () => {
+  it('fires each signal on the newest closed candle before its entry open, as the backtest enters it', () => {
+    const bars = Array.from({ length: 8 }, () => ({ open: 100, high: 101, low: 99, close: 100 }));
+    const full = seriesOf(bars);
+    const signals: FileSignal[] = [
+      { timeMs: T0 + 2 * H + 60_000, symbol: 'BTCUSDT', side: 'long', reason: 'a', line: 2 }, // entry at candle 3
+      { timeMs: T0 + 5 * H, symbol: 'BTCUSDT', side: 'short', reason: 'b', line: 3 }, // entry at candle 5
+      { timeMs: T0 + 5 * H + 1, symbol: 'ETHUSDT', side: 'short', reason: 'c', line: 4 }, // another symbol
+    ];
+    const backtest = entryAtOf(new SignalsStrategy(signals), full);
+    const expected = bars.map((_, i) => backtest(i)?.reason ?? null);
+    expect(expected).toEqual([null, null, null, 'a', null, 'b', null, null]);
+    // Live: the series grows one closed candle at a time; the answer for candle i is entered at i + 1.
+    const live = new LiveCandles('BTCUSDT', H);
+    const strategy = new SignalsStrategy(signals);
+    const entered: (string | null)[] = [null];
+    for (let i = 0; i < bars.length - 1; i++) {
+      live.append([{ symbol: 'BTCUSDT', openTimeMs: T0 + i * H, ...bars[i]!, volume: 0 }]);
+      entered.push(strategy.onCandle(live.series(), i)?.reason ?? null);
+    }
+    expect(entered).toEqual(expected);
   });
 });
 
