@@ -59,7 +59,7 @@ export class HttpPipeline {
     const forced = of('rateLimit');
     const route = this.table.get(`${method} ${path}`);
     const weight = route ? (typeof route.weight === 'function' ? route.weight(params) : route.weight) : 1;
-    const decision = forced ? this.d.limiter.force(forced.retryAfterSec ?? 1, ip) : this.d.limiter.check(weight, route?.order ?? false, ip);
+    const decision = forced ? this.d.limiter.force(forced.retryAfterSec ?? 1, ip, req.socket) : this.d.limiter.check(weight, route?.order ?? false, ip, req.socket);
     if (!decision.ok) {
       record(decision.status, decision.code);
       return sendJson(res, decision.status, { code: decision.code, msg: decision.msg }, decision.headers);

@@ -6,9 +6,15 @@ export interface RateLimitConfig {
   readonly ordersPer10s: number;
   /** How long an IP that keeps sending after a 429 is banned (Binance: 2 minutes to 3 days). */
   readonly banSec: number;
+  /**
+   * A request arriving this soon after a 429, on another connection than the ones that got it, may
+   * have been sent before the client could read the 429: it gets 429 again, not a ban (Binance bans
+   * clients that keep sending *after* receiving 429s). Default 100 ms, about one round trip.
+   */
+  readonly inFlightGraceMs: number;
 }
 
-export const DEFAULT_RATE_LIMITS: RateLimitConfig = { weightPerMinute: 2400, ordersPerMinute: 1200, ordersPer10s: 300, banSec: 120 };
+export const DEFAULT_RATE_LIMITS: RateLimitConfig = { weightPerMinute: 2400, ordersPerMinute: 1200, ordersPer10s: 300, banSec: 120, inFlightGraceMs: 100 };
 
 export type RateDecision =
   | { readonly ok: true; readonly headers: Record<string, string> }
@@ -27,6 +33,9 @@ export class RateLimiter {
   private tenSec = -1;
   private orders10s = 0;
   private limitedUntil = 0;
+  private limitedAt = 0;
+  /** Connections that were answered 429 in the current limited period: the client has seen it there. */
+  private told = new WeakSet<object>();
   private bannedUntil = 0;
 
   constructor(
@@ -51,10 +60,13 @@ export class RateLimiter {
     this.limitedUntil = this.bannedUntil = 0;
   }
 
-  /** Counts a request of `weight` (and one order when `order`) and says whether it may proceed. */
-  check(weight: number, order: boolean, ip: string): RateDecision {
+  /**
+   * Counts a request of `weight` (and one order when `order`) and says whether it may proceed.
+   * `conn` identifies the request's connection (its socket), to tell in-flight requests from ignored 429s.
+   */
+  check(weight: number, order: boolean, ip: string, conn?: object): RateDecision {
     const now = this.wallMs();
-    const ban = this.banCheck(now, ip);
+    const ban = this.banCheck(now, ip, conn);
     if (ban) return ban;
     this.roll(now);
     this.weight += weight;
@@ -69,25 +81,31 @@ export class RateLimiter {
     }
     const nextMinute = (Math.floor(now / 60_000) + 1) * 60_000;
     if (this.weight > this.config.weightPerMinute) {
-      return this.limited(now, nextMinute, -1003, `Too many requests; current limit of IP(${ip}) request weight per minute is ${this.config.weightPerMinute}. Please use WebSocket Streams for live updates to avoid polling the API.`, headers);
+      return this.limited(now, nextMinute, -1003, `Too many requests; current limit of IP(${ip}) request weight per minute is ${this.config.weightPerMinute}. Please use WebSocket Streams for live updates to avoid polling the API.`, headers, conn);
     }
     if (order && this.orders10s > this.config.ordersPer10s) {
-      return this.limited(now, (Math.floor(now / 10_000) + 1) * 10_000, -1015, `Too many new orders; current limit is ${this.config.ordersPer10s} orders per 10 SECOND.`, headers);
+      return this.limited(now, (Math.floor(now / 10_000) + 1) * 10_000, -1015, `Too many new orders; current limit is ${this.config.ordersPer10s} orders per 10 SECOND.`, headers, conn);
     }
     if (order && this.orders1m > this.config.ordersPerMinute) {
-      return this.limited(now, nextMinute, -1015, `Too many new orders; current limit is ${this.config.ordersPerMinute} orders per MINUTE.`, headers);
+      return this.limited(now, nextMinute, -1015, `Too many new orders; current limit is ${this.config.ordersPerMinute} orders per MINUTE.`, headers, conn);
     }
     return { ok: true, headers };
   }
 
   /** A forced 429 (the `rateLimit` fault): the client must wait `retryAfterSec` or be banned. */
-  force(retryAfterSec: number, ip: string): RateDecision {
+  force(retryAfterSec: number, ip: string, conn?: object): RateDecision {
     const now = this.wallMs();
-    return this.banCheck(now, ip) ?? this.limited(now, now + retryAfterSec * 1000, -1003, `Too many requests; current limit of IP(${ip}) request weight per minute is ${this.config.weightPerMinute}. Please use WebSocket Streams for live updates to avoid polling the API.`, {});
+    return this.banCheck(now, ip, conn) ?? this.limited(now, now + retryAfterSec * 1000, -1003, `Too many requests; current limit of IP(${ip}) request weight per minute is ${this.config.weightPerMinute}. Please use WebSocket Streams for live updates to avoid polling the API.`, {}, conn);
   }
 
-  private banCheck(now: number, ip: string): RateDecision | undefined {
+  private banCheck(now: number, ip: string, conn: object | undefined): RateDecision | undefined {
     if (this.bannedUntil <= now && this.limitedUntil > now) {
+      if (conn !== undefined && !this.told.has(conn) && now - this.limitedAt <= this.config.inFlightGraceMs) {
+        // Already on its way when the 429 went out: another 429, not a ban.
+        this.told.add(conn);
+        const retry = String(Math.max(1, Math.ceil((this.limitedUntil - now) / 1000)));
+        return { ok: false, status: 429, code: -1003, msg: `Too many requests; current limit of IP(${ip}) is exceeded.`, headers: { 'Retry-After': retry } };
+      }
       this.bannedUntil = now + this.config.banSec * 1000;
       this.limitedUntil = 0;
     }
@@ -100,8 +118,11 @@ export class RateLimiter {
     };
   }
 
-  private limited(now: number, until: number, code: number, msg: string, headers: Record<string, string>): RateDecision {
+  private limited(now: number, until: number, code: number, msg: string, headers: Record<string, string>, conn: object | undefined): RateDecision {
     this.limitedUntil = until;
+    this.limitedAt = now;
+    this.told = new WeakSet();
+    if (conn !== undefined) this.told.add(conn);
     return { ok: false, status: 429, code, msg, headers: { ...headers, 'Retry-After': String(Math.max(1, Math.ceil((until - now) / 1000))) } };
   }
 
