@@ -92,8 +92,8 @@ export class WeightBudget {
   private readonly orders10s = new Window(TEN_S_MS);
   private readonly orders1m = new Window(MINUTE_MS);
   private blockedUntilMs = 0;
-  /** Earliest time the next request may leave while spacing (soft zone). */
-  private nextSlotMs = 0;
+  /** When the last request left (spacing in the soft zone counts from it). */
+  private lastLeftMs = -Infinity;
 
   constructor(o: BudgetOptions = {}) {
     this.limitsValue = { ...BINANCE_USDM_LIMITS, ...o.limits };
@@ -220,7 +220,13 @@ export class WeightBudget {
       if (this.orders10s.used + 1 > l.ordersPer10s * this.hardShare) return this.orders10s.msToEnd(now) + this.marginMs;
       if (this.orders1m.used + 1 > l.ordersPerMinute * this.hardShare) return this.orders1m.msToEnd(now) + this.marginMs;
     }
-    if (this.weight.used > l.weightPerMinute * this.softShare) return this.nextSlotMs - now;
+    if (this.weight.used > l.weightPerMinute * this.softShare) {
+      // Soft zone: what is left of this minute's weight is spread evenly over the rest of the minute
+      // (one slot more than requests, so the last one does not land on the rollover).
+      const requestsLeft = (hardWeight - this.weight.used) / Math.max(1, cost.weight);
+      const spacingMs = this.weight.msToEnd(now) / (requestsLeft + 1);
+      return this.lastLeftMs + spacingMs - now;
+    }
     return 0;
   }
 
@@ -231,9 +237,6 @@ export class WeightBudget {
       this.orders10s.used++;
       this.orders1m.used++;
     }
-    const l = this.limitsValue;
-    const left = l.weightPerMinute * this.hardShare - this.weight.used;
-    // Soft zone: what is left of this minute's weight is spread evenly over the rest of the minute.
-    this.nextSlotMs = this.weight.used > l.weightPerMinute * this.softShare && left > 0 ? now + (this.weight.msToEnd(now) * Math.max(1, cost.weight)) / left : 0;
+    this.lastLeftMs = now;
   }
 }

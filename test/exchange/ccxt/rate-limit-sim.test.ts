@@ -1,0 +1,96 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RequestLogEntry } from '../../../src/sim/admin.ts';
+import { type SimAdapter, failure, marketOrder, simAdapter } from './sim-adapter.ts';
+
+/**
+ * Rate limits as a budget, through ccxt on the simulator (issue 12 item 3, fault 5): the simulator
+ * answers 429 with Retry-After and bans (418) any request that arrives before that time; the adapter,
+ * hammered by concurrent reads and orders, must never be banned.
+ */
+describe('ccxt adapter rate-limit budget on the simulator', () => {
+  let a: SimAdapter;
+  afterEach(async () => a?.close());
+
+  /** `workers` loops at once, each making `rounds` calls of a read/order mix through the adapter. */
+  async function hammer(workers: number, rounds: number, prefix: string): Promise<unknown[]> {
+    const errors: unknown[] = [];
+    const calls: Array<(w: number, i: number) => Promise<unknown>> = [
+      () => a.ex.price('BTCUSDT'),
+      () => a.ex.position('BTCUSDT'),
+      (w, i) => a.ex.createOrder(marketOrder(`${prefix}-${w}-${i}`, i % 2 ? 'sell' : 'buy', 2)),
+      () => a.ex.openOrders('BTCUSDT'),
+      () => a.ex.trades('BTCUSDT', 0),
+    ];
+    await Promise.all(
+      Array.from({ length: workers }, async (_, w) => {
+        for (let i = 0; i < rounds; i++) await calls[(w + i) % calls.length]!(w, i).catch((e: unknown) => errors.push(e));
+      }),
+    );
+    return errors;
+  }
+
+  const statuses = (log: readonly RequestLogEntry[]): number[] => log.map((r) => r.status);
+
+  it('after a 429, no request of the process leaves before Retry-After, reads included: no 418', async () => {
+    a = await simAdapter({ rateLimits: { banSec: 30 } });
+    await a.ex.markets();
+    a.sim.admin.setPrice('BTCUSDT', '60000');
+    a.sim.admin.setFaults({ kind: 'rateLimit', method: 'GET', path: '/fapi/v1/ticker/24hr', retryAfterSec: 1, after: 2, count: 1 });
+    const errors = await hammer(6, 12, 'h');
+    const log = a.requests();
+    expect(statuses(log)).not.toContain(418);
+    const [first, ...inFlight] = log.filter((r) => r.status === 429);
+    const at = first!.wallMs;
+    // Requests already on their way when the 429 went out get 429 too (the simulator's in-flight
+    // grace); every request sent after it waited out Retry-After.
+    for (const r of inFlight) expect(r.wallMs - at).toBeLessThanOrEqual(100);
+    const after = log.filter((r) => r.wallMs > at && r.status !== 429);
+    expect(after.length).toBeGreaterThan(20);
+    for (const r of after) expect(r.wallMs - at).toBeGreaterThanOrEqual(1000);
+    // The calls that got a 429 failed as rateLimited with its Retry-After; nothing else failed.
+    expect(errors).toHaveLength(1 + inFlight.length);
+    for (const e of errors) expect(e).toMatchObject({ code: 'rateLimited', retryAfterMs: 1000 });
+  });
+
+  it('a 429 on an order holds back the reads too', async () => {
+    a = await simAdapter({ rateLimits: { banSec: 30 } });
+    await a.ex.markets();
+    a.sim.admin.setPrice('BTCUSDT', '60000');
+    a.sim.admin.setFaults({ kind: 'rateLimit', method: 'POST', path: '/fapi/v1/order', retryAfterSec: 2, count: 1 });
+    const e = await failure(a.ex.createOrder(marketOrder('o-429')));
+    expect(e).toMatchObject({ code: 'rateLimited', retryAfterMs: 2000 });
+    const t0 = Date.now();
+    await a.ex.price('BTCUSDT');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1900);
+    expect(statuses(a.requests())).not.toContain(418);
+  });
+
+  it('orders are kept under the 10-second order limit: concurrent orders wait for the next window, never a 429', async () => {
+    a = await simAdapter({ rateLimits: { ordersPer10s: 5 } }, { limits: { ordersPer10s: 5 } });
+    await a.ex.markets();
+    a.sim.admin.setPrice('BTCUSDT', '60000');
+    const t0 = Date.now();
+    const placed = await Promise.all(Array.from({ length: 6 }, (_, i) => a.ex.createOrder(marketOrder(`w-${i}`, i % 2 ? 'sell' : 'buy', 2))));
+    expect(placed.map((o) => o.status)).toEqual(Array(6).fill('filled'));
+    const orders = a.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order');
+    expect(statuses(orders).every((s) => s === 200)).toBe(true);
+    // 4 of 6 (95 % of 5) in the first window, the rest after it rolled over.
+    const windows = new Set(orders.map((r) => Math.floor(r.wallMs / 10_000)));
+    expect(windows.size).toBe(2);
+    expect(Date.now() - t0).toBeLessThan(12_500);
+  }, 20_000);
+
+  it('reads the used weight from the response headers: another client on the same IP is counted, and polling is told to slow down', async () => {
+    a = await simAdapter();
+    await a.ex.markets();
+    a.sim.admin.setPrice('BTCUSDT', '60000');
+    await a.ex.price('BTCUSDT');
+    expect(a.budget.pressure()).toBeLessThan(0.05);
+    // Someone else on this IP: 50 all-symbol tickers at weight 40 each (the simulator counts per IP).
+    for (let i = 0; i < 50; i++) await fetch(`${a.sim.url}/fapi/v1/ticker/24hr`);
+    await a.ex.price('BTCUSDT');
+    expect(a.budget.pressure()).toBeGreaterThan(2000 / 2400);
+    expect(a.budget.suggestedPollMs(1000)).toBeGreaterThan(1000);
+    expect(a.budget.nextCallDelayMs()).toBeGreaterThan(0);
+  });
+});
