@@ -89,6 +89,8 @@ export class SymbolTrader {
   private holdExitsUntilMs = 0;
   private stopRetryAtMs = 0;
   private readonly alerted = new Set<string>();
+  /** The tail of the work queued on this symbol (see exclusive). */
+  private running: Promise<void> = Promise.resolve();
 
   constructor(private readonly d: TraderDeps) {
     this.candles = new LiveCandles(d.market.id, d.timeframeMs);
@@ -123,34 +125,58 @@ export class SymbolTrader {
    * One polling step: new closed candles (signals, entries), then cycles that converge the position
    * to the exchange. A failing candle read does not stop the position's management.
    */
-  async step(): Promise<void> {
+  step(): Promise<void> {
+    return this.exclusive(() => this.stepNow());
+  }
+
+  /** Cycles until the position agrees with the exchange (at most MAX_CYCLES); start-up reconciliation is this. */
+  converge(): Promise<void> {
+    return this.exclusive(() => this.convergeNow());
+  }
+
+  /** An entry signal from outside the poll (a webhook, a test): runs between steps, never inside one. */
+  onSignal(sig: Signal): Promise<void> {
+    return this.exclusive(() => this.signal(sig));
+  }
+
+  /** Runs `fn` after everything already running on this symbol: one cycle at a time, whoever calls. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.running.then(fn, fn);
+    this.running = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async stepNow(): Promise<void> {
     try {
       const latest = await this.d.ex.candles(this.symbol, this.d.timeframe, 5);
       const added = this.candles.append(latest);
       if (added.length) this.d.store.saveCandles(this.symbol, this.d.timeframeMs, latest.slice(latest.length - added.length)); // the newest, in order
       for (const i of added) {
         const sig = this.d.strategy.onCandle(this.candles.series(), i);
-        if (sig) await this.onSignal(sig);
+        if (sig) await this.signal(sig);
       }
     } catch (e) {
       this.d.log.error({ symbol: this.symbol, err: errInfo(e) }, 'signals.failed');
     }
-    await this.converge();
+    await this.convergeNow();
   }
 
   /** Cycles back to back while they act (at most MAX_CYCLES): what was sent is read back at once. */
-  async converge(): Promise<void> {
+  private async convergeNow(): Promise<void> {
     for (let i = 0; i < MAX_CYCLES; i++) if (!(await this.cycle())) return;
   }
 
   /** An entry signal: ignore the side already held; close the other side first (SPEC "Data formats"). */
-  async onSignal(sig: Signal): Promise<void> {
+  private async signal(sig: Signal): Promise<void> {
     this.d.log.info({ symbol: this.symbol, side: sig.side, reason: sig.reason, signalTime: new Date(sig.timeMs).toISOString() }, 'signal');
     const p = this.position;
     if (p && p.side === sig.side) return;
     if (p) {
       if (p.status === 'open') this.transition(requestClose(p, 'signal', await this.d.ex.price(this.symbol), this.d.now()));
-      await this.converge();
+      await this.convergeNow();
       if (this.position) {
         this.d.log.warn({ symbol: this.symbol, positionId: this.position.id }, 'entry.skipped_previous_still_open');
         return;

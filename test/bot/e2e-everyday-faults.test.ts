@@ -1,0 +1,239 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { TradingBot } from '../../src/bot/trading-bot.ts';
+import { silentLogger } from '../../src/bot/logger.ts';
+import { openStore } from '../../src/store/index.ts';
+import { type Harness, startHarness, testConfig } from '../support/bot-harness.ts';
+
+/**
+ * The exchange's everyday faults (issue [bot], FAILURES F3, F5, L1, L2), each through ccxt on the
+ * simulator and each asserted from the exchange's side: one fill per client id and level, a stop on
+ * every open position, the store's quantity equal to the exchange's.
+ */
+let h: Harness | null = null;
+afterEach(async () => {
+  await h?.close();
+  h = null;
+});
+const T = Date.UTC(2026, 0, 1);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function openLong(config = testConfig()) {
+  h = await startHarness(config, { seed: 3 });
+  h.sim.admin.setPrice('BTCUSDT', 60000, true);
+  await h.bot.start();
+  const t = h.trader('BTCUSDT');
+  await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+  expect(t.position).not.toBeNull();
+  return t;
+}
+
+/** Steps the bot (real time passing) until `done`, at most `ms`. */
+async function stepUntil(done: () => boolean, ms = 8_000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    await h!.bot.step();
+    if (done()) return true;
+    await sleep(150);
+  }
+  return done();
+}
+
+/** Exchange vs store, from the exchange's side. */
+function exchangeSteps(): number {
+  const p = h!.state().positions.find((x) => x.symbol === 'BTCUSDT');
+  return p ? Math.round(Math.abs(Number(p.positionAmt)) * 1000) : 0;
+}
+const storeSteps = () => h!.store.openPositions().reduce((a, p) => a + p.remainingSteps, 0);
+const ordersOf = (clientOrderId: string) => new Set(h!.state().fills.filter((f) => f.clientOrderId === clientOrderId).map((f) => String((f as unknown as { orderId: number }).orderId)));
+
+describe('a take-profit whose answer is a 5xx after the exchange executed it (L1): executed once', () => {
+  for (const [status, code] of [
+    [500, -1001],
+    [503, -1008],
+    [502, null],
+    [504, null],
+  ] as const) {
+    it(`${status}${code === null ? '' : ` {"code":${code}}`} on the TP1 request: one order, booked once, no repeated alert`, async () => {
+      const t = await openLong();
+      const id = t.position!.id;
+      h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status, ...(code === null ? {} : { code }), processed: true, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
+      h!.sim.admin.setPrice('BTCUSDT', 60700);
+      for (let i = 0; i < 4; i++) await h!.bot.step();
+      expect(ordersOf(`${id}-tp1`).size).toBe(1);
+      const posts = h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order' && r.clientOrderId === `${id}-tp1`);
+      expect(posts).toHaveLength(1);
+      expect(t.position!.tpLevelsHit).toEqual([1]);
+      expect(t.position!.remainingSteps).toBe(7);
+      expect(storeSteps()).toBe(exchangeSteps());
+      expect(t.halted).toBeNull();
+      expect(h!.state().openAlgoOrders.map((a) => a.triggerPrice)).toEqual(['60000']); // breakeven
+    });
+  }
+
+  it('a 500 after execution whose look-ups fail as well: nothing re-sent while in doubt, booked once when the exchange answers again', async () => {
+    const t = await openLong();
+    const id = t.position!.id;
+    h!.sim.admin.setFaults({
+      rules: [
+        { kind: 'error5xx', status: 500, processed: true, method: 'POST', path: '/fapi/v1/order', count: 1 },
+        { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/order', count: 12 },
+      ],
+    });
+    h!.sim.admin.setPrice('BTCUSDT', 60700);
+    await h!.bot.step();
+    await h!.bot.step();
+    expect(h!.store.getOrder(`${id}-tp1`)!.status).toBe('unknown');
+    h!.sim.admin.setFaults({ rules: [] });
+    expect(await stepUntil(() => h!.store.getOrder(`${id}-tp1`)!.status === 'filled')).toBe(true);
+    expect(ordersOf(`${id}-tp1`).size).toBe(1);
+    expect(t.position!.remainingSteps).toBe(7);
+    expect(storeSteps()).toBe(exchangeSteps());
+  });
+});
+
+describe('an entry whose trades read fails after it filled (fault 2)', () => {
+  it('is booked by the next cycle and protected by its stop; the store holds what the exchange holds', async () => {
+    h = await startHarness(testConfig(), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    const t = h.trader('BTCUSDT');
+    // More 503s than the read's own retries: the booking right after the entry fails.
+    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/userTrades', count: 7 }] });
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test', stopLossPct: 3 });
+    expect(exchangeSteps()).toBe(10);
+    expect(await stepUntil(() => t.position !== null)).toBe(true);
+    const id = t.position!.id;
+    // Rebuilt with the signal's own stop (3 %), not the config's (2 %).
+    expect(h.state().openAlgoOrders.map((a) => [a.clientAlgoId, a.triggerPrice])).toEqual([[`${id}-sl0`, '58200']]);
+    expect(storeSteps()).toBe(exchangeSteps());
+    expect(h.store.ordersInDoubt()).toEqual([]);
+  });
+
+  it('after a restart too: an entry left in doubt by a dead process is rebuilt with the stop its signal asked for', async () => {
+    h = await startHarness(testConfig(), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/userTrades', count: 50 }] });
+    await h.trader('BTCUSDT').onSignal({ side: 'short', timeMs: T, reason: 'test', stopLossPct: 1.5 });
+    expect(h.trader('BTCUSDT').position).toBeNull();
+    h.sim.admin.setFaults({ rules: [] });
+    h.store.close();
+    const store = openStore(h.dbPath);
+    h.store = store;
+    const bot = new TradingBot({ config: testConfig({ stop_loss_pct: 4 }), exchange: h.ex, store, log: silentLogger() });
+    await bot.start();
+    const p = bot.traders[0]!.position!;
+    expect(p.side).toBe('short');
+    expect(h.state().openAlgoOrders.map((a) => [a.clientAlgoId, a.triggerPrice])).toEqual([[`${p.id}-sl0`, '60900']]);
+    expect(store.openPositions()[0]!.remainingSteps).toBe(exchangeSteps());
+  });
+});
+
+describe('a position changed outside the bot (F5, R6.6)', () => {
+  it('closed by hand: taken as the exchange says (a manual exit at its price), orphans cancelled, no -2022 storm, the symbol trades again', async () => {
+    const t = await openLong();
+    const id = t.position!.id;
+    await h!.ex.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'market', amountSteps: 10 as never, reduceOnly: true, clientOrderId: 'web_hand_close' });
+    h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1's price: nothing of ours may be sent for it
+    await h!.bot.step();
+    await h!.bot.step();
+    expect(t.position).toBeNull();
+    const [trade] = h!.store.tradeHistory().filter((x) => x.positionId === id);
+    expect(trade!.status).toBe('closed');
+    expect(trade!.exits.map((e) => [e.reason, e.qtySteps, e.clientOrderId])).toEqual([['manual', 10, 'web_hand_close']]);
+    expect(h!.state().openAlgoOrders).toEqual([]);
+    expect(h!.state().openOrders).toEqual([]);
+    expect(h!.sim.admin.requests().filter((r) => r.code === -2022)).toHaveLength(0);
+    // Not locked: the next signal opens a new position with its stop.
+    await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
+    expect(t.position?.side).toBe('short');
+    expect(storeSteps()).toBe(exchangeSteps());
+    expect(h!.state().openAlgoOrders).toHaveLength(1);
+  });
+
+  it('reduced by hand: the ladder goes on with what is left and closes exactly what the exchange holds', async () => {
+    const t = await openLong();
+    const id = t.position!.id;
+    await h!.ex.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'market', amountSteps: 4 as never, reduceOnly: true, clientOrderId: 'web_hand_reduce' });
+    await h!.bot.step();
+    expect(t.position!.remainingSteps).toBe(6);
+    expect(storeSteps()).toBe(exchangeSteps());
+    for (const price of [60700, 61300, 62200]) {
+      h!.sim.admin.setPrice('BTCUSDT', price);
+      await h!.bot.step();
+    }
+    expect(t.position).toBeNull();
+    expect(exchangeSteps()).toBe(0);
+    const [trade] = h!.store.tradeHistory().filter((x) => x.positionId === id);
+    expect(trade!.exits[0]).toMatchObject({ reason: 'manual', qtySteps: 4 });
+    expect(trade!.exits.reduce((a, e) => a + e.qtySteps, 0)).toBe(10);
+    expect(h!.sim.admin.requests().filter((r) => r.code === -2022)).toHaveLength(0);
+    expect(h!.state().openAlgoOrders).toEqual([]);
+  });
+
+  it('closed by hand while the bot was down: adopted at restart, the symbol free again', async () => {
+    const t = await openLong();
+    const id = t.position!.id;
+    h!.store.close();
+    await h!.ex.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'market', amountSteps: 10 as never, reduceOnly: true, clientOrderId: 'app_close_1' });
+    const store = openStore(h!.dbPath);
+    h!.store = store;
+    const bot = new TradingBot({ config: testConfig(), exchange: h!.ex, store, log: silentLogger() });
+    await bot.start();
+    expect(bot.traders[0]!.position).toBeNull();
+    expect(store.tradeHistory().find((x) => x.positionId === id)!.exits.map((e) => e.reason)).toEqual(['manual']);
+    expect(h!.state().openAlgoOrders).toEqual([]);
+  });
+
+  it('flat on the exchange with no trade to show for it (the bot refused with -2022): ended within seconds, not retried', async () => {
+    const t = await openLong();
+    const id = t.position!.id;
+    // The position vanishes without a trade the bot can read (as when the account is flattened elsewhere).
+    h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/userTrades', count: 3 }] });
+    await h!.ex.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'market', amountSteps: 10 as never, reduceOnly: true, clientOrderId: 'x_close' });
+    h!.sim.admin.setFaults({ rules: [] });
+    h!.sim.admin.setPrice('BTCUSDT', 60700);
+    expect(await stepUntil(() => t.position === null)).toBe(true);
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)!.status).toBe('closed');
+    expect(h!.sim.admin.requests().filter((r) => r.code === -2022).length).toBeLessThanOrEqual(1);
+    expect(h!.state().openAlgoOrders).toEqual([]);
+  });
+});
+
+describe('a level whose request and look-ups fail (F3): sent again once the exchange answers', () => {
+  it('a dropped TP request whose look-ups 503 is resolved after the faults clear: one fill, the level done', async () => {
+    const t = await openLong();
+    const id = t.position!.id;
+    h!.sim.admin.setFaults({
+      rules: [
+        { kind: 'drop', mode: 'reset', method: 'POST', path: '/fapi/v1/order', count: 1 },
+        { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/order', count: 20 },
+      ],
+    });
+    h!.sim.admin.setPrice('BTCUSDT', 60700);
+    await h!.bot.step();
+    expect(h!.store.getOrder(`${id}-tp1`)!.status).toBe('unknown');
+    expect(h!.state().fills.filter((f) => f.clientOrderId === `${id}-tp1`)).toEqual([]);
+    h!.sim.admin.setFaults({ rules: [] });
+    expect(await stepUntil(() => t.position!.tpLevelsHit.includes(1))).toBe(true);
+    expect(ordersOf(`${id}-tp1`).size).toBe(1);
+    expect(storeSteps()).toBe(exchangeSteps());
+    expect(h!.state().openAlgoOrders.map((a) => a.triggerPrice)).toEqual(['60000']);
+  });
+});
+
+describe('start-up (fault 8, L2)', () => {
+  it('one 503 -1008 on exchangeInfo and on the leverage call: retried, the bot starts', async () => {
+    h = await startHarness(testConfig(), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    h.sim.admin.setFaults({
+      rules: [
+        { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/exchangeInfo', count: 1 },
+        { kind: 'error5xx', status: 503, method: 'POST', path: '/fapi/v1/leverage', count: 1 },
+      ],
+    });
+    await h.bot.start();
+    expect(h.bot.traders.map((t) => t.symbol)).toEqual(['BTCUSDT']);
+    expect(h.sim.admin.requests().filter((r) => r.status === 503)).toHaveLength(2);
+  });
+});
