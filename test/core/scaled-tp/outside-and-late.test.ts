@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { applyExternalExit, applyFill, applyOrderEnd, onPrice } from '../../../src/core/scaled-tp/exit-manager.ts';
+import { nextLevelStatus } from '../../../src/core/scaled-tp/level-status.ts';
+import { parseClientId } from '../../../src/core/model/position.ts';
+import { asSteps } from '../../../src/core/units.ts';
+import { open } from '../../support/ladder.ts';
+import { BTC } from '../../support/market.ts';
+import { DEFAULT_SETTINGS as S } from '../../support/settings.ts';
+
+const must = <T>(r: { ok: true; value: T } | { ok: false; error: { message: string } }): T => {
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+};
+const conserved = (p: { originalSteps: number; remainingSteps: number; partialExits: readonly { qtySteps: number }[] }) =>
+  p.originalSteps === p.remainingSteps + p.partialExits.reduce((a, e) => a + e.qtySteps, 0);
+
+describe('late fills after a cancel or an expiry (the level table rows canceled → filled, filled → filled)', () => {
+  it('a resting TP cancelled, then a fill of it arrives: booked, the level done, the stop climbs', () => {
+    const o = open({ entry: '60000', qty: 10, market: BTC, settings: { ...S, execution: 'limit' } });
+    const canceled = must(applyOrderEnd(o.position, { clientOrderId: 'p1-tp1', status: 'canceled', timeMs: 2 }));
+    expect(canceled.position.levels[0]!.status).toBe('canceled');
+    const late = must(applyFill(canceled.position, { clientOrderId: 'p1-tp1', tradeId: 't1', orderId: '9', timeMs: 3, qtySteps: asSteps(3), price: 60600, fee: 0 }));
+    expect(late.position.levels[0]!.status).toBe('filled');
+    expect(late.position.remainingSteps).toBe(7);
+    expect(late.position.tpLevelsHit).toEqual([1]);
+    expect(late.commands.map((c) => c.kind)).toEqual(['moveStop']);
+    expect(conserved(late.position)).toBe(true);
+  });
+
+  it('a market TP that expired in part (level done at what filled), then a late fill of the same order: booked once, never twice', () => {
+    const sent = onPrice(open({ entry: '60000', qty: 10, market: BTC, settings: S }).position, 60700, 1);
+    const part = must(applyFill(sent.position, { clientOrderId: 'p1-tp1', tradeId: 'a', orderId: '9', timeMs: 2, qtySteps: asSteps(1), price: 60600, fee: 0 }));
+    const ended = must(applyOrderEnd(part.position, { clientOrderId: 'p1-tp1', status: 'expired', timeMs: 3 }));
+    expect(ended.position.levels[0]!.status).toBe('filled');
+    const late = must(applyFill(ended.position, { clientOrderId: 'p1-tp1', tradeId: 'b', orderId: '9', timeMs: 4, qtySteps: asSteps(1), price: 60600, fee: 0 }));
+    expect(late.position.remainingSteps).toBe(8);
+    expect(must(applyFill(late.position, { clientOrderId: 'p1-tp1', tradeId: 'b', orderId: '9', timeMs: 4, qtySteps: asSteps(1), price: 60600, fee: 0 })).position).toBe(late.position);
+    expect(conserved(late.position)).toBe(true);
+  });
+
+  it('the table itself: canceled and filled take late fills; skipped takes nothing', () => {
+    expect(nextLevelStatus('canceled', 'fill')).toEqual({ ok: true, value: 'filled' });
+    expect(nextLevelStatus('canceled', 'partialFill')).toEqual({ ok: true, value: 'filled' });
+    expect(nextLevelStatus('filled', 'fill')).toEqual({ ok: true, value: 'filled' });
+    expect(nextLevelStatus('skipped', 'fill').ok).toBe(false);
+  });
+});
+
+describe('a change made outside the bot (R6.6)', () => {
+  it('a reduction by hand is an exit of its own reason; pending levels take at most what is left', () => {
+    const o = open({ entry: '60000', qty: 10, market: BTC, settings: S });
+    const r = must(applyExternalExit(o.position, { reason: 'manual', tradeId: 'x1', orderId: '5', clientOrderId: 'web_1', timeMs: 2, qtySteps: asSteps(8), price: 60300, fee: 0.1 }));
+    expect(r.position.remainingSteps).toBe(2);
+    expect(r.position.partialExits).toEqual([expect.objectContaining({ reason: 'manual', level: null, qtySteps: 8, clientOrderId: 'web_1' })]);
+    expect(r.commands).toEqual([]);
+    expect(conserved(r.position)).toBe(true);
+    // TP1 (3 planned) now sends the 2 that are left: never more than the position.
+    const tp = onPrice(r.position, 60700, 3);
+    expect(tp.commands).toEqual([expect.objectContaining({ kind: 'placeExit', clientOrderId: 'p1-tp1', qtySteps: 2 })]);
+  });
+
+  it('a close by hand ends the position and cancels the stop (and resting exits): nothing rests once flat (F12)', () => {
+    const o = open({ entry: '60000', qty: 10, market: BTC, settings: { ...S, execution: 'limit' } });
+    const r = must(applyExternalExit(o.position, { reason: 'liquidation', tradeId: 'l1', orderId: null, clientOrderId: 'autoclose-1', timeMs: 2, qtySteps: asSteps(10), price: 48000, fee: 0 }));
+    expect(r.position.status).toBe('closed');
+    expect(r.commands).toEqual([{ kind: 'cancelOrders', clientOrderIds: ['p1-sl0', 'p1-tp1', 'p1-tp2', 'p1-tp3'] }]);
+    expect(r.events.map((e) => e.type)).toEqual(['fill.applied', 'position.closed']);
+    expect(r.position.partialExits[0]!.pnl).toBeLessThan(0);
+  });
+
+  it('a reduction in limit mode cancels the resting exits (they claimed what is gone) and puts them back to pending', () => {
+    const o = open({ entry: '60000', qty: 10, market: BTC, settings: { ...S, execution: 'limit' } });
+    const r = must(applyExternalExit(o.position, { reason: 'manual', tradeId: 'x', orderId: null, clientOrderId: '', timeMs: 2, qtySteps: asSteps(5), price: 60000, fee: 0 }));
+    expect(r.position.levels.map((l) => l.status)).toEqual(['pending', 'pending', 'pending']);
+    expect(r.commands).toEqual([{ kind: 'cancelOrders', clientOrderIds: ['p1-tp1', 'p1-tp2', 'p1-tp3'] }]);
+    expect(r.position.partialExits[0]!.clientOrderId).toBe('p1-manual');
+  });
+
+  it('the same change twice changes nothing; more than the position holds is refused', () => {
+    const o = open({ entry: '60000', qty: 10, market: BTC, settings: S });
+    const e = { reason: 'manual' as const, tradeId: 'x1', orderId: null, clientOrderId: '', timeMs: 2, qtySteps: asSteps(3), price: 60000, fee: 0 };
+    const r = must(applyExternalExit(o.position, e));
+    expect(must(applyExternalExit(r.position, e)).position).toBe(r.position);
+    expect(applyExternalExit(r.position, { ...e, tradeId: 'x2', qtySteps: asSteps(8) }).ok).toBe(false);
+  });
+});
+
+describe('parseClientId: the one parser of our client ids', () => {
+  it.each([
+    ['BTCUSDT-abc-entry', { positionId: 'BTCUSDT-abc', kind: 'entry', suffix: 'entry', seq: 0 }],
+    ['BTCUSDT-abc-sl12', { positionId: 'BTCUSDT-abc', kind: 'stop', suffix: 'sl12', seq: 12 }],
+    ['BTCUSDT-abc-close', { positionId: 'BTCUSDT-abc', kind: 'close', suffix: 'close', seq: 0 }],
+    ['BTCUSDT-abc-close3', { positionId: 'BTCUSDT-abc', kind: 'close', suffix: 'close3', seq: 3 }],
+    ['BTCUSDT-abc-tp2', { positionId: 'BTCUSDT-abc', kind: 'exit', suffix: 'tp2', seq: 0 }],
+    ['BTCUSDT-abc-tp', { positionId: 'BTCUSDT-abc', kind: 'exit', suffix: 'tp', seq: 0 }],
+  ])('%s', (id, parsed) => expect(parseClientId(id)).toEqual(parsed));
+
+  it.each(['web_123', 'autoclose-1700000000', 'adl_autoclose', '', 'BTCUSDT-abc-slx', '-tp1'])('%s is not ours', (id) => expect(parseClientId(id)).toBeNull());
+});
