@@ -16,6 +16,15 @@ export interface RateLimitConfig {
 
 export const DEFAULT_RATE_LIMITS: RateLimitConfig = { weightPerMinute: 2400, ordersPerMinute: 1200, ordersPer10s: 300, banSec: 120, inFlightGraceMs: 100 };
 
+/** The limits as exchangeInfo states them (`rateLimits`), so a client can budget for what is enforced. */
+export function exchangeInfoRateLimits(c: RateLimitConfig): Array<Record<string, unknown>> {
+  return [
+    { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: c.weightPerMinute },
+    { rateLimitType: 'ORDERS', interval: 'MINUTE', intervalNum: 1, limit: c.ordersPerMinute },
+    { rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: c.ordersPer10s },
+  ];
+}
+
 export type RateDecision =
   | { readonly ok: true; readonly headers: Record<string, string> }
   | { readonly ok: false; readonly status: 429 | 418; readonly code: number; readonly msg: string; readonly headers: Record<string, string> };

@@ -11,7 +11,7 @@ import { ListenKeys } from './listen-keys.ts';
 import { MARKET_ROUTES } from './market-routes.ts';
 import { loadMarkets } from './markets.ts';
 import { PriceFeed } from './price-feed.ts';
-import { type RateLimitConfig, RateLimiter } from './rate-limit.ts';
+import { type RateLimitConfig, RateLimiter, exchangeInfoRateLimits } from './rate-limit.ts';
 import type { RestContext } from './routes.ts';
 import { TRADE_ROUTES } from './trade-routes.ts';
 import { StreamHub } from './ws-streams.ts';
@@ -88,10 +88,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const streams = new StreamHub({ engine, feed, listenKeys, faults });
   const requests: RequestLogEntry[] = [];
   const wallNowMs = (): number => Date.now() + faults.clockSkewMs;
-  const infoTemplate = JSON.stringify({ ...markets.info, serverTime: 0 });
+  // rateLimits: the limits this simulator enforces (configurable), not the snapshot's.
+  const infoTemplate = JSON.stringify({ ...markets.info, rateLimits: '@rateLimits', serverTime: 0 });
   const ctx: RestContext = {
     engine, feed, listenKeys, fees, wallNowMs,
-    exchangeInfoText: () => infoTemplate.replace('"serverTime":0', `"serverTime":${wallNowMs()}`),
+    exchangeInfoText: () =>
+      infoTemplate.replace('"serverTime":0', `"serverTime":${wallNowMs()}`).replace('"@rateLimits"', JSON.stringify(exchangeInfoRateLimits(limiter.limits))),
   };
   const admin = new SimAdmin({ engine, feed, faults, limiter, streams, requests, wallNowMs });
   const creds = { apiKey: opts.apiKey ?? DEFAULT_API_KEY, apiSecret: opts.apiSecret ?? DEFAULT_API_SECRET };

@@ -80,6 +80,12 @@ describe('ccxt adapter rate-limit budget on the simulator', () => {
     expect(Date.now() - t0).toBeLessThan(12_500);
   }, 20_000);
 
+  it('takes its limits from exchangeInfo (the simulator states the limits it enforces)', async () => {
+    a = await simAdapter({ rateLimits: { weightPerMinute: 1_000_000, ordersPer10s: 50, ordersPerMinute: 500 } });
+    await a.ex.markets();
+    expect(a.budget.limits).toEqual({ weightPerMinute: 1_000_000, ordersPer10s: 50, ordersPerMinute: 500 });
+  });
+
   it('reads the used weight from the response headers: another client on the same IP is counted, and polling is told to slow down', async () => {
     a = await simAdapter();
     await a.ex.markets();
