@@ -1,17 +1,19 @@
 /**
  * The closed set of exchange failures the bot acts on (STYLE §8). Adapters map every third-party
  * error onto one of these in a single file (`ccxt/errors.ts`).
- * - transient: timeout before sending, 5xx, connection refused/reset before the request left: retry
- * - rateLimited: 429/418 or -1003: wait `retryAfterMs`, then retry
+ * - transient: a read that failed without a definitive answer (timeout, reset, any 5xx, -1000/-1001/
+ *   -1006/-1007/-1008): retry
+ * - rateLimited: 429/418, -1003 or -1015: wait `retryAfterMs` (Retry-After), then retry
  * - clockSkew: -1021: resync the time, then retry
- * - unknownOutcome: the request may have reached the exchange (timeout after send): look the order
- *   up by client id before sending anything again (R6.3)
- * - insufficientMargin: -2019 and friends: never retry in a loop; alert (R6.5)
+ * - unknownOutcome: the same failures on a state-changing call (create/cancel): the request may have
+ *   been executed, whatever class the client library gave it: look the order up by client id before
+ *   sending anything again (R6.3, FAILURES.md L1)
+ * - insufficientMargin: -2018 / -2019 / -2027 / -2028: never retry in a loop; alert (R6.5)
  * - reduceOnlyRejected: -2022 / -4118: the position is not what we think: re-sync, do not retry (F5, F6)
  * - duplicate: -4116: an order with this client id is already open: look it up
  * - notFound: -2013 / -2011: no such order
- * - rejected: any other definitive refusal (bad parameters, filters): never retried
- * - auth: -1022 / -2015: keys, signature or permissions
+ * - rejected: any other definitive refusal (-2010, -2021, -4130, -4164, filters, a 4xx without a code): never retried
+ * - auth: -1022 / -2014 / -2015: keys, signature or permissions
  */
 export type ExchangeErrorCode =
   | 'transient'
