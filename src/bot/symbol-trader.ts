@@ -427,7 +427,9 @@ export class SymbolTrader {
         if (o.kind === 'entry') await this.resolveEntry(o, r.order);
         continue;
       }
-      if (doubt.notFoundSinceMs === null) {
+      // A stop the exchange does not know is placed again at once: a second stop costs nothing (the
+      // extra one is cancelled), a position without one can cost everything (invariant 9).
+      if (doubt.notFoundSinceMs === null && o.kind !== 'stop') {
         doubt.notFoundSinceMs = now;
         doubt.nextAtMs = now + NOT_FOUND_CONFIRM_MS;
         continue;

@@ -21,6 +21,7 @@ const KEY = 'crash-key';
 const SECRET = 'crash-secret';
 const SPEED = 20;
 const THIN_KILLS = Number(process.env['LADDER_CRASH_THIN_KILLS'] ?? 30);
+const FAULT_KILLS = Number(process.env['LADDER_CRASH_FAULT_KILLS'] ?? 30);
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -86,6 +87,26 @@ const THIN: FaultFile = {
   ],
 };
 
+/**
+ * The exchange's everyday faults on top of the kills (issue [bot]): answers lost after execution,
+ * 5xx after execution (-1001 / -1008), failing look-ups, trade reads and position reads, dropped
+ * requests, thin liquidity. The same checks hold after every restart.
+ */
+const FAULTY: FaultFile = {
+  rules: [
+    { kind: 'error5xx', status: 500, processed: true, method: 'POST', path: '/fapi/v1/order', probability: 0.08 },
+    { kind: 'error5xx', status: 503, processed: true, method: 'POST', path: '/fapi/v1/algoOrder', probability: 0.05 },
+    { kind: 'lostResponse', mode: 'reset', method: 'POST', path: '/fapi/v1/order', probability: 0.05 },
+    { kind: 'drop', mode: 'reset', method: 'POST', path: '/fapi/v1/order', probability: 0.03 },
+    { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/order', probability: 0.15 },
+    { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/userTrades', probability: 0.15 },
+    { kind: 'error5xx', status: 502, method: 'GET', path: '/fapi/v3/positionRisk', probability: 0.1 },
+    { kind: 'error5xx', status: 502, method: 'GET', path: '/fapi/v2/positionRisk', probability: 0.1 },
+    { kind: 'error5xx', status: 504, method: 'GET', path: '/fapi/v1/openOrders', probability: 0.1 },
+    { kind: 'partialFill', ratio: 0.5, method: 'POST', path: '/fapi/v1/order', probability: 0.2 },
+  ],
+};
+
 describe('crash test: SIGKILL at random points of the order flow', () => {
   let sim: Simulator | undefined;
   afterEach(async () => {
@@ -128,6 +149,8 @@ describe('crash test: SIGKILL at random points of the order flow', () => {
   it(`survives ${KILLS} kills with no level filled twice, a stop whenever a position is open, every fill booked`, () => run(KILLS), 900_000);
 
   it(`survives ${THIN_KILLS} kills under thin liquidity (orders and stops filling in part), with the same checks`, () => run(THIN_KILLS, THIN), 900_000);
+
+  it(`survives ${FAULT_KILLS} kills with the exchange's everyday faults mixed in (5xx after execution, lost answers, failing reads), with the same checks`, () => run(FAULT_KILLS, FAULTY), 900_000);
 });
 
 function check(s: SimState, db: string, k: number): string[] {
