@@ -434,7 +434,7 @@ export class SymbolTrader {
         doubt.nextAtMs = now + NOT_FOUND_CONFIRM_MS;
         continue;
       }
-      if (now - doubt.notFoundSinceMs < NOT_FOUND_CONFIRM_MS) continue;
+      if (doubt.notFoundSinceMs !== null && now - doubt.notFoundSinceMs < NOT_FOUND_CONFIRM_MS) continue;
       this.doubts.delete(o.clientOrderId);
       this.neverArrived(o);
       acted = true;

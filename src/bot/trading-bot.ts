@@ -146,8 +146,11 @@ export class TradingBot {
       await this.step();
       if (this.stopping) break;
       if (this.pending) continue;
+      // Slower as the rate limits run out, and never before a 429's Retry-After (no 418, R6.4).
+      const waitMs = this.o.exchange.pollDelayMs?.(pollMs) ?? pollMs;
+      if (waitMs > pollMs) this.o.log.warn({ pollMs, waitMs }, 'poll.slowed_for_rate_limit');
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pollMs);
+        const timer = setTimeout(resolve, waitMs);
         this.wake = () => {
           clearTimeout(timer);
           resolve();

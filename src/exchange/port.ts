@@ -115,5 +115,10 @@ export interface ExchangePort {
    * of truth; updates only make the bot look sooner.
    */
   watchOrders?(onUpdate: (symbol: string, clientOrderId: string) => void, signal: AbortSignal, onError?: (e: unknown) => void): Promise<void>;
+  /**
+   * Optional: how long the bot should wait before its next polling round, given its own interval:
+   * longer as the exchange's rate limits run out or while a 429 is in force (R6.4). Absent: `basePollMs`.
+   */
+  pollDelayMs?(basePollMs: number): number;
   close(): Promise<void>;
 }

@@ -237,3 +237,27 @@ describe('start-up (fault 8, L2)', () => {
     expect(h.sim.admin.requests().filter((r) => r.status === 503)).toHaveLength(2);
   });
 });
+
+describe('rate limits (fault 5): a 429 never becomes a 418', () => {
+  it('a 429 on a polling read: every call waits for Retry-After, polling slows, the ladder goes on', async () => {
+    const t = await openLong();
+    const id = t.position!.id;
+    h!.sim.admin.setFaults({ rules: [{ kind: 'rateLimit', method: 'GET', path: '/fapi/v1/ticker/*', retryAfterSec: 1, count: 1 }] });
+    const running = h!.bot.run(20); // polling every 20 ms: the limit, not the poll, sets the pace
+    await sleep(400);
+    h!.sim.admin.setPrice('BTCUSDT', 60700);
+    const end = Date.now() + 8_000;
+    while (Date.now() < end && !t.position?.tpLevelsHit.includes(1)) await sleep(50);
+    h!.bot.stop();
+    await running;
+    const reqs = h!.sim.admin.requests();
+    expect(reqs.filter((r) => r.status === 429)).toHaveLength(1);
+    expect(reqs.filter((r) => r.status === 418)).toEqual([]);
+    const limitedAt = reqs.find((r) => r.status === 429)!;
+    const after = reqs.filter((r) => r.wallMs > limitedAt.wallMs);
+    expect(after.length).toBeGreaterThan(0);
+    expect(Math.min(...after.map((r) => r.wallMs)) - limitedAt.wallMs).toBeGreaterThanOrEqual(990);
+    expect(t.position!.tpLevelsHit).toEqual([1]);
+    expect(ordersOf(`${id}-tp1`).size).toBe(1);
+  });
+});

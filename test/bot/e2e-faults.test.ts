@@ -216,9 +216,10 @@ describe('bot ↔ simulator under faults', () => {
 
   it('a 5xx on a price read is retried and the ladder goes on', async () => {
     const t = await openLong();
-    h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', method: 'GET', path: '/fapi/v1/ticker/price', status: 503, count: 2 }] });
+    h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', method: 'GET', path: '/fapi/v1/ticker/*', status: 503, count: 2 }] });
     h!.sim.admin.setPrice('BTCUSDT', 60700);
     await h!.bot.step();
+    expect(h!.sim.admin.requests().filter((r) => r.status === 503 && r.path.startsWith('/fapi/v1/ticker/')).length).toBeGreaterThan(0);
     expect(t.position!.tpLevelsHit).toEqual([1]);
   });
 });

@@ -228,6 +228,10 @@ export class CcxtExchange implements ExchangePort {
     }
   }
 
+  pollDelayMs(basePollMs: number): number {
+    return this.budget.suggestedPollMs(basePollMs);
+  }
+
   async close(): Promise<void> {
     const closable = this.ex as unknown as { close?: () => Promise<void>; httpAgent?: { destroy?: () => void } };
     await closable.close?.();
