@@ -9,6 +9,7 @@ import type { Store } from '../store/index.ts';
 import { createStrategy } from '../strategy/create-strategy.ts';
 import type { Logger } from './logger.ts';
 import { OrderRouter } from './order-router.ts';
+import { withRetriedReads } from './retrying-reads.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
 import { SymbolTrader, errInfo } from './symbol-trader.ts';
 
@@ -37,6 +38,8 @@ export interface BotOptions {
 export class TradingBot {
   readonly traders: SymbolTrader[] = [];
   private readonly router: OrderRouter;
+  /** The port as the traders see it: reads retried on transient failures. */
+  private readonly reads: ExchangePort;
   private readonly now: () => number;
   private stopping = false;
   /** An update arrived while a step was running: step again without sleeping. */
@@ -46,6 +49,7 @@ export class TradingBot {
   constructor(private readonly o: BotOptions) {
     this.now = o.now ?? Date.now;
     this.router = new OrderRouter({ ex: o.exchange, store: o.store, log: o.log, retry: o.retry ?? DEFAULT_RETRY, now: this.now });
+    this.reads = withRetriedReads(o.exchange, o.retry ?? DEFAULT_RETRY);
   }
 
   /**
@@ -62,7 +66,7 @@ export class TradingBot {
       if (!m) throw new Error(`symbols: ${symbol} is not a market of ${ex.name}`);
       await this.startupCall(`setLeverage ${m.id}`, () => ex.setLeverage(m.id, c.leverage));
       const trader = new SymbolTrader({
-        ex,
+        ex: this.reads,
         store: this.o.store,
         router: this.router,
         log: log.child({ symbol: m.id }),
