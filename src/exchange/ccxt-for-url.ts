@@ -12,6 +12,13 @@ export interface UrlClientOptions {
   readonly options?: Record<string, unknown>;
 }
 
+/**
+ * ccxt's user stream starts a positions (and balance) snapshot request on subscription, as a future
+ * nobody awaits: a drop during it is an unhandled rejection (fault 7). The bot reads positions and
+ * balances by REST itself, so the snapshots are off.
+ */
+export const NO_WS_SNAPSHOTS = { watchPositions: { fetchPositionsSnapshot: false, awaitPositionsSnapshot: false }, watchBalance: { fetchBalanceSnapshot: false, awaitBalanceSnapshot: false } } as const;
+
 export type UrlExchange = InstanceType<typeof ccxt.pro.binanceusdm>;
 
 /**
@@ -33,6 +40,7 @@ export function ccxtForUrl(url: string, opts: UrlClientOptions = {}): UrlExchang
       fetchMarkets: { types: ['linear'] },
       defaultType: 'swap',
       warnOnFetchOpenOrdersWithoutSymbol: false,
+      ...NO_WS_SNAPSHOTS,
       ...opts.options,
     },
   });

@@ -1,6 +1,6 @@
 import ccxt, { type Exchange } from 'ccxt';
 import type { LadderConfig } from '../core/config/index.ts';
-import { ccxtForUrl } from './ccxt-for-url.ts';
+import { NO_WS_SNAPSHOTS, ccxtForUrl } from './ccxt-for-url.ts';
 import { CcxtExchange } from './ccxt/ccxt-exchange.ts';
 
 export interface Credentials {
@@ -19,7 +19,7 @@ export function connectExchange(config: LadderConfig, creds: Credentials | null,
   const ex = new Ctor({
     ...(creds ? { apiKey: creds.apiKey, secret: creds.secret } : {}),
     enableRateLimit: true,
-    options: { fetchCurrencies: false, defaultType: 'swap', fetchMarkets: { types: ['linear'] } },
+    options: { fetchCurrencies: false, defaultType: 'swap', fetchMarkets: { types: ['linear'] }, ...NO_WS_SNAPSHOTS },
   });
   ex.has['fetchCurrencies'] = false;
   if (config.exchange.testnet) (ex as unknown as { enableDemoTrading(on: boolean): void }).enableDemoTrading(true);
