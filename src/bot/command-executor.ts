@@ -1,6 +1,6 @@
 import type { MarketRules } from '../core/market/market-rules.ts';
 import type { Command, StepResult } from '../core/model/commands.ts';
-import { type Position, isStopClientId, stopSeqOf } from '../core/model/position.ts';
+import { type Position, isStopClientId } from '../core/model/position.ts';
 import { applyOrderEnd, requestClose } from '../core/scaled-tp/exit-manager.ts';
 import type { Logger } from './logger.ts';
 import type { OrderRouter, SendResult } from './order-router.ts';
@@ -24,9 +24,12 @@ export interface Followup {
   readonly alert: string | null;
   /** Stop opening positions (R6.5: margin): the position itself keeps its stop. */
   readonly halt?: boolean;
+  /** Read our open orders again next cycle (nothing was refused). */
+  readonly recheck?: boolean;
 }
 
 const NOTHING: Followup = { transition: null, resync: false, alert: null };
+const RECHECK: Followup = { ...NOTHING, recheck: true };
 
 /** Binance: "Order would immediately trigger" — a stop price the market has already crossed (F24). */
 const WOULD_TRIGGER = -2021;
@@ -71,12 +74,9 @@ export class CommandExecutor {
   }
 
   private async stop(p: Position, c: Extract<Command, { kind: 'placeStop' | 'moveStop' }>): Promise<Followup> {
-    // Binance keeps one closePosition stop per direction (-4130), so a stop ladder move cannot place
-    // a second one before cancelling the first. Stops alternate: even sequence numbers are
-    // closePosition, odd ones reduce-only for the remaining quantity (F13), so the new stop always
-    // rests before the old one is cancelled (F8: never unprotected).
-    const closeAll = stopSeqOf(c.clientOrderId) % 2 === 0;
-    const stopTicks = c.kind === 'placeStop' ? c.stopTicks : c.toTicks;
+    // A protective stop for what is held: the adapter picks the venue's form (Binance: closePosition
+    // when that slot is free, else reduce-only for this quantity; never a second closePosition, -4130).
+    // The new stop rests before the old one is cancelled (F8: never unprotected).
     const r = await this.d.router.send(
       {
         ...this.base(p),
@@ -84,18 +84,19 @@ export class CommandExecutor {
         kind: 'stop',
         level: null,
         type: 'stop_market',
-        qtySteps: closeAll ? null : p.remainingSteps,
-        stopTicks,
+        qtySteps: p.remainingSteps,
+        stopTicks: c.kind === 'placeStop' ? c.stopTicks : c.toTicks,
         stopPrice: c.stopPrice,
-        reduceOnly: !closeAll,
-        closePosition: closeAll,
+        reduceOnly: true,
+        closePosition: false,
         replacesClientOrderId: c.kind === 'moveStop' ? c.replacesClientOrderId : null,
       },
       this.d.market,
     );
     if (r.ok) {
       if (c.kind === 'moveStop') await this.d.router.cancel(p.symbol, c.replacesClientOrderId, 'stop');
-      return NOTHING;
+      // A stop placed again (restart, cancelled by hand): whatever older stop still rests goes next cycle (F11).
+      return c.kind === 'placeStop' ? RECHECK : NOTHING;
     }
     // In doubt: the trader looks it up next cycle; the previous stop (if any) still rests meanwhile.
     if (r.inDoubt) return NOTHING;

@@ -132,6 +132,8 @@ function toRequest(i: Omit<OrderIntent, 'createdAtMs'>): OrderRequest {
     ...(i.stopTicks !== null ? { stopPriceTicks: i.stopTicks } : {}),
     reduceOnly: i.reduceOnly,
     ...(i.closePosition ? { closePosition: true } : {}),
+    // Every stop of ours protects the whole position: the adapter picks the venue's form for it.
+    ...(i.kind === 'stop' ? { protective: true } : {}),
     clientOrderId: i.clientOrderId,
   };
 }

@@ -643,6 +643,7 @@ export class SymbolTrader {
       }
       const c = this.queue.shift()!;
       const f = await this.executor.run(c);
+      if (f.recheck) this.dirty = true;
       if (f.resync) {
         this.dirty = true;
         if (c.kind !== 'closeRemainder' || !isStopClientId(c.clientOrderId)) {

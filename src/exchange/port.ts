@@ -22,6 +22,12 @@ export interface OrderRequest {
   readonly stopPriceTicks?: Ticks;
   readonly reduceOnly: boolean;
   readonly closePosition?: boolean;
+  /**
+   * A stop protecting the whole position (reduce-only, `amountSteps` = what is held now). The adapter
+   * sends it in the venue's best form: Binance's closePosition stop where one per direction is free
+   * (-4130 otherwise), else a reduce-only stop of `amountSteps`. Venue quirks stay in the adapter.
+   */
+  readonly protective?: boolean;
   /** Deterministic (`<position>-tp1`): the key that makes a retry safe (R1.4, R6.3). */
   readonly clientOrderId: string;
 }

@@ -5,6 +5,7 @@ import { asSteps } from '../../core/units.ts';
 import { priceToTicks } from '../../core/market/market-rules.ts';
 import type { Balance, ClosedCandle, ExchangePort, OrderRequest, OrderState, OrderStatus, OrderType, PositionInfo, Trade } from '../port.ts';
 import { apiOrigin, sharedBudget } from './budgets.ts';
+import { ExchangeError } from '../errors.ts';
 import { toExchangeError } from './errors.ts';
 import { FeeConverter } from './fees.ts';
 import { tapExchange } from './http-tap.ts';
@@ -12,6 +13,8 @@ import type { WeightBudget } from './weight-budget.ts';
 
 /** Binance's largest page of account trades. */
 const TRADES_PAGE = 1000;
+/** Binance: "An open stop or take profit order with GTE and closePosition in the direction is existing." */
+const CLOSE_POSITION_TAKEN = -4130;
 
 export interface CcxtExchangeOptions {
   /** The rate-limit budget to spend from; default: the process's budget for the exchange's API origin. */
@@ -32,6 +35,8 @@ export class CcxtExchange implements ExchangePort {
   private unified = new Map<string, string>();
   /** orderId → clientOrderId, learnt from every order seen (trades carry only the order id). */
   private clientIds = new Map<string, string>();
+  /** `symbol:side` → client id of our closePosition stop there (Binance allows one: -4130). */
+  private closePositionStops = new Map<string, string>();
   /** Exchange id → settle asset (USDT, USDC) of each linear market. */
   private settles = new Map<string, string>();
   /** A loadMarkets() failed: ccxt keeps its rejected promise, so the next load must be a reload (L2). */
@@ -96,6 +101,32 @@ export class CcxtExchange implements ExchangePort {
   }
 
   async createOrder(r: OrderRequest): Promise<OrderState> {
+    if (r.type === 'stop_market' && r.protective && r.amountSteps !== undefined) return this.protectiveStop(r);
+    return this.place(r);
+  }
+
+  /**
+   * Binance keeps one closePosition stop per symbol and direction (-4130 for a second), and a stop
+   * ladder move places the new stop before it cancels the old one (never unprotected, F8). So the
+   * protective stop is a closePosition stop when that slot is free (it follows the position's size
+   * by itself, F13) and a reduce-only stop of the position's size when it is not.
+   */
+  private async protectiveStop(r: OrderRequest): Promise<OrderState> {
+    const key = `${r.symbol}:${r.side}`;
+    const holder = this.closePositionStops.get(key);
+    if (holder === undefined || holder === r.clientOrderId) {
+      try {
+        const o = await this.place({ ...r, reduceOnly: false, closePosition: true });
+        this.closePositionStops.set(key, r.clientOrderId);
+        return o;
+      } catch (e) {
+        if (!(e instanceof ExchangeError && e.exchangeCode === CLOSE_POSITION_TAKEN)) throw e;
+      }
+    }
+    return this.place({ ...r, reduceOnly: true, closePosition: false });
+  }
+
+  private async place(r: OrderRequest): Promise<OrderState> {
     const m = this.market(r.symbol);
     const params: Record<string, unknown> = { clientOrderId: r.clientOrderId };
     if (r.reduceOnly && !r.closePosition) params['reduceOnly'] = true;
@@ -132,6 +163,7 @@ export class CcxtExchange implements ExchangePort {
     const m = this.market(symbol);
     try {
       const o = await this.call(() => this.ex.cancelOrder(undefined as unknown as string, this.sym(symbol), { clientOrderId, ...(kind === 'stop' ? { trigger: true } : {}) }), true);
+      for (const [key, id] of this.closePositionStops) if (id === clientOrderId) this.closePositionStops.delete(key);
       const s = this.state(o, m, kind === 'stop' ? 'stop_market' : undefined);
       // Binance answers an algo cancel with a bare acknowledgement: the call succeeding is the news.
       return s.status === 'open' ? { ...s, status: 'canceled' } : s;
