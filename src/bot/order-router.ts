@@ -1,5 +1,4 @@
 import type { MarketRules } from '../core/market/market-rules.ts';
-import { ticksToPrice } from '../core/market/market-rules.ts';
 import { type ExchangeError, ExchangeError as ExchangeErrorClass } from '../exchange/errors.ts';
 import type { ExchangePort, OrderRequest, OrderState } from '../exchange/port.ts';
 import type { OrderIntent, OrderRecord, Store } from '../store/index.ts';
@@ -18,8 +17,6 @@ export type SendResult =
   | { readonly ok: true; readonly order: OrderState }
   | { readonly ok: false; readonly inDoubt: false; readonly error: ExchangeError }
   | { readonly ok: false; readonly inDoubt: true; readonly error: ExchangeError };
-
-export type OrderKindOf = OrderIntent['kind'];
 
 export interface RouterDeps {
   readonly ex: ExchangePort;
@@ -143,6 +140,3 @@ export function asExchangeError(e: unknown): ExchangeError {
   if (e instanceof ExchangeErrorClass) return e;
   return new ExchangeErrorClass('unknownOutcome', e instanceof Error ? e.message : String(e));
 }
-
-/** Price double of ticks for the intent's display fields. */
-export const priceOf = (ticks: number, m: MarketRules): number => ticksToPrice(ticks as never, m);

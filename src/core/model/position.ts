@@ -126,9 +126,3 @@ export function parseClientId(clientOrderId: string): ParsedClientId | null {
   if (close !== undefined) return { positionId: positionId!, kind: 'close', suffix: suffix!, seq: close === '' ? 0 : Number(close) };
   return { positionId: positionId!, kind: 'exit', suffix: tp!, seq: 0 };
 }
-
-/** The stop sequence number of a stop client id (`…-sl3` → 3); 0 for anything else. */
-export const stopSeqOf = (clientOrderId: string): number => {
-  const p = parseClientId(clientOrderId);
-  return p?.kind === 'stop' ? p.seq : 0;
-};
