@@ -98,16 +98,25 @@ export class PaperExchange implements ExchangePort {
     const refused = requestRejection(r, m, this.prices.price(r.symbol));
     if (refused) throw refused;
     const mr = this.matchRules.get(r.symbol)!;
-    if (r.type === 'stop_market') {
-      const a = this.engine.submitAlgo(algoInputOf(r));
-      if (!a.ok) throw exchangeErrorOf(a.error);
-      this.save();
-      return algoOrderState(a.value, undefined, mr);
-    }
+    if (r.type === 'stop_market') return this.placeStop(r, mr);
     const placed = this.engine.withFillRatio(this.o.fillRatio?.(), () => this.engine.submitOrder(orderInputOf(r)));
     if (!placed.ok) throw exchangeErrorOf(placed.error);
     this.save();
     return bookOrderState(placed.value, mr);
+  }
+
+  /**
+   * A stop goes to the Algo Service. A protective stop takes Binance's closePosition form (it follows
+   * the position's size by itself) while that slot is free; Binance keeps one per direction (-4130),
+   * so during a stop move it rests as a reduce-only stop of what is held, as the ccxt adapter sends it.
+   */
+  private placeStop(r: OrderRequest, mr: MatchRules): OrderState {
+    const protective = r.protective === true && r.amountSteps !== undefined;
+    let a = this.engine.submitAlgo(algoInputOf(protective ? { ...r, reduceOnly: false, closePosition: true } : r));
+    if (protective && !a.ok && a.error.code === '-4130') a = this.engine.submitAlgo(algoInputOf({ ...r, reduceOnly: true, closePosition: false }));
+    if (!a.ok) throw exchangeErrorOf(a.error);
+    this.save();
+    return algoOrderState(a.value, undefined, mr);
   }
 
   async fetchOrder(symbol: string, clientOrderId: string, kind: 'order' | 'stop'): Promise<OrderState | null> {
@@ -162,6 +171,11 @@ export class PaperExchange implements ExchangePort {
   async price(symbol: string): Promise<number> {
     await this.observe(symbol);
     return priceOf(this.prices.price(symbol), this.matchRules.get(symbol)!);
+  }
+
+  /** Paper polls its source's public endpoints: the source's rate-limit budget paces the bot. */
+  pollDelayMs(basePollMs: number): number {
+    return this.o.source.pollDelayMs?.(basePollMs) ?? basePollMs;
   }
 
   async close(): Promise<void> {

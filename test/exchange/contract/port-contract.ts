@@ -25,6 +25,8 @@ const limit = (side: 'buy' | 'sell', steps: number, price: number, clientOrderId
   ({ symbol: S, side, type: 'limit', amountSteps: qty(steps), priceTicks: px(price), reduceOnly, clientOrderId });
 const stopClose = (side: 'buy' | 'sell', stop: number, clientOrderId: string): OrderRequest =>
   ({ symbol: S, side, type: 'stop_market', stopPriceTicks: px(stop), reduceOnly: true, closePosition: true, clientOrderId });
+const protective = (side: 'buy' | 'sell', steps: number, stop: number, clientOrderId: string): OrderRequest =>
+  ({ symbol: S, side, type: 'stop_market', amountSteps: qty(steps), stopPriceTicks: px(stop), reduceOnly: true, protective: true, clientOrderId });
 const stopReduce = (side: 'buy' | 'sell', steps: number, stop: number, clientOrderId: string): OrderRequest =>
   ({ symbol: S, side, type: 'stop_market', amountSteps: qty(steps), stopPriceTicks: px(stop), reduceOnly: true, clientOrderId });
 
@@ -150,6 +152,18 @@ export function describePortContract(name: string, makePort: () => Promise<PortU
       await moveTo(59_400);
       expect(await ex.position(S)).toMatchObject({ side: 'long', qtySteps: 6 });
       expect(await ex.fetchOrder(S, 'p1-sl1', 'stop')).toMatchObject({ status: 'filled', filledSteps: 4 });
+    });
+
+    it('a protective stop is a closePosition stop while that slot is free, else reduce-only for what is held (a stop move, -4130)', async () => {
+      await enterLong();
+      const first = await ex.createOrder(protective('sell', 10, 59_000, 'p1-sl0'));
+      expect(brief(first)).toMatchObject({ clientOrderId: 'p1-sl0', type: 'stop_market', status: 'open', closePosition: true, reduceOnly: true });
+      const moved = await ex.createOrder(protective('sell', 10, 59_500, 'p1-sl1'));
+      expect(brief(moved)).toMatchObject({ clientOrderId: 'p1-sl1', status: 'open', closePosition: false, reduceOnly: true, amountSteps: 10 });
+      await ex.cancelOrder(S, 'p1-sl0', 'stop');
+      await moveTo(59_400);
+      expect(await ex.position(S)).toMatchObject({ side: null, qtySteps: 0 });
+      expect(await ex.fetchOrder(S, 'p1-sl1', 'stop')).toMatchObject({ status: 'filled', filledSteps: 10 });
     });
 
     it('a closePosition stop expires when the position is closed by other means', async () => {
