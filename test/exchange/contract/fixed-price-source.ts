@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { marketsFromExchangeInfo } from '../../../src/core/market/index.ts';
 import type { MarketRules } from '../../../src/core/market/market-rules.ts';
 import type { Balance, ClosedCandle, ExchangePort, OrderState, PositionInfo, Trade } from '../../../src/exchange/port.ts';
 import { DEFAULT_MARKETS_FILES } from '../../../src/sim/markets.ts';
-import { existsSync } from 'node:fs';
 
 /**
  * An in-process public-data source for paper mode: the simulator's exchange information (the same
@@ -36,8 +35,11 @@ export class FixedPriceSource implements ExchangePort {
     return p;
   }
 
-  async candles(): Promise<ClosedCandle[]> {
-    return [];
+  /** Flat hourly candles at the current price, the last one closed an hour ago. */
+  async candles(symbol: string, _timeframe: string, limit: number): Promise<ClosedCandle[]> {
+    const p = await this.price(symbol);
+    const last = Math.floor(Date.UTC(2026, 0, 1) / HOUR) * HOUR;
+    return Array.from({ length: limit }, (_, i) => ({ symbol, openTimeMs: last - (limit - 1 - i) * HOUR, open: p, high: p, low: p, close: p, volume: 1 }));
   }
 
   async close(): Promise<void> {}
@@ -53,4 +55,5 @@ export class FixedPriceSource implements ExchangePort {
   trades(): Promise<Trade[]> { return noAccount(); }
 }
 
+const HOUR = 3_600_000;
 const noAccount = (): Promise<never> => Promise.reject(new Error('a public price source has no account'));

@@ -87,6 +87,17 @@ export function describePortContract(name: string, makePort: () => Promise<PortU
       expect(m.minNotional).toBe(100);
     });
 
+    it('candles: closed candles of the timeframe, oldest first, one interval apart', async () => {
+      const c = await ex.candles(S, '1h', 5);
+      expect(c).toHaveLength(5);
+      for (const [i, k] of c.entries()) {
+        expect(k.symbol).toBe(S);
+        expect(k.low).toBeLessThanOrEqual(Math.min(k.open, k.close));
+        expect(k.high).toBeGreaterThanOrEqual(Math.max(k.open, k.close));
+        if (i > 0) expect(k.openTimeMs - c[i - 1]!.openTimeMs).toBe(3_600_000);
+      }
+    });
+
     it('balance: the starting wallet, all free; fees and margin come out of free after an entry', async () => {
       expect(await ex.balance()).toEqual({ total: 10_000, free: 10_000 });
       await enterLong();
@@ -251,7 +262,7 @@ export function describePortContract(name: string, makePort: () => Promise<PortU
       expect(await ex.openOrders(S)).toEqual([]);
     });
 
-    it('trades from a trade id: that trade and every later one, oldest first', async () => {
+    it('trades: from a trade id, that trade and every later one, oldest first; since a time, none before it', async () => {
       await enterLong();
       await ex.createOrder(market('sell', 2, 'p1-tp1', true));
       await ex.createOrder(market('sell', 3, 'p1-tp2', true));
@@ -259,6 +270,7 @@ export function describePortContract(name: string, makePort: () => Promise<PortU
       expect(all.map((x) => x.clientOrderId)).toEqual(['entry', 'p1-tp1', 'p1-tp2']);
       const from = await ex.trades(S, sinceMs, all[1]!.tradeId);
       expect(from.map((x) => [x.clientOrderId, x.tradeId])).toEqual([['p1-tp1', all[1]!.tradeId], ['p1-tp2', all[2]!.tradeId]]);
+      expect(await ex.trades(S, Math.max(...all.map((x) => x.timeMs)) + 1)).toEqual([]);
     });
 
     it('partial fill: an order meeting thin liquidity fills in part and the rest expires', async () => {
