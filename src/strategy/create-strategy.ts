@@ -4,7 +4,10 @@ import { SignalsStrategy } from './signals-strategy.ts';
 import type { Strategy } from './strategy.ts';
 
 /** The `strategy` key of config.json (SPEC "Config keys"). */
-export type StrategyConfig = ({ readonly name: 'ema_cross' } & EmaCrossParams) | { readonly name: 'signals'; readonly file: string };
+export type StrategyConfig =
+  | ({ readonly name: 'ema_cross' } & EmaCrossParams)
+  | { readonly name: 'signals'; readonly file: string }
+  | { readonly name: 'module'; readonly path: string; readonly params?: Readonly<Record<string, unknown>> };
 
 export interface CreateStrategyOptions {
   /** Directory a relative signal-file path is resolved against (the config file's); default: the working directory. */
@@ -22,6 +25,8 @@ export function createStrategy(config: StrategyConfig, opts: CreateStrategyOptio
       const path = isAbsolute(config.file) || opts.baseDir === undefined ? config.file : resolve(opts.baseDir, config.file);
       return SignalsStrategy.fromFile(path);
     }
+    case 'module':
+      throw new Error(`strategy module ${config.path}: a module loads asynchronously; use loadStrategy`);
     default: {
       const unknown: never = config;
       throw new Error(`unknown strategy ${JSON.stringify((unknown as { name?: unknown }).name)} (expected ema_cross or signals)`);

@@ -55,7 +55,14 @@ const signalsSchema = z.strictObject({
   file: z.string().min(1).describe('Path of the signals CSV file, relative to the working directory.'),
 });
 
-const strategySchema = z.discriminatedUnion('name', [emaCrossSchema, signalsSchema]);
+// A user's strategy file; its params are checked by the zod schema the file exports, when it is loaded (src/strategy/module-loader.ts).
+const moduleSchema = z.strictObject({
+  name: z.literal('module').describe('"module": your own strategy, a TypeScript or JavaScript file that exports params (a zod schema) and create(params) (docs/strategies.md).'),
+  path: z.string().min(1).describe("Path of the strategy file (.ts, .mts, .js, .mjs), relative to the config file's directory."),
+  params: z.record(z.string(), z.unknown()).default({}).describe("Parameters for the module, checked by the zod schema it exports when it is loaded."),
+});
+
+const strategySchema = z.discriminatedUnion('name', [emaCrossSchema, signalsSchema, moduleSchema]);
 
 const positionSizeSchema = z.discriminatedUnion('mode', [
   z.strictObject({
@@ -153,7 +160,7 @@ export const configShapeSchema = z.strictObject({
   timeframe: z.enum(TIMEFRAMES).default('1h').describe('Candle timeframe the strategy runs on.'),
   strategy: strategySchema
     .default(() => strategySchema.parse({ name: 'ema_cross' }))
-    .describe('Where entries come from: an EMA crossover ("ema_cross") or a CSV file of signals ("signals").'),
+    .describe('Where entries come from: an EMA crossover ("ema_cross"), a CSV file of signals ("signals") or your own strategy file ("module").'),
   leverage: z
     .number()
     .int()

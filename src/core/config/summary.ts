@@ -26,6 +26,8 @@ function strategyText(s: StrategyConfig): string {
       return `ema_cross ${s.fast}/${s.slow}`;
     case 'signals':
       return `signals from ${s.file}`;
+    case 'module':
+      return `module ${s.path}`;
     default:
       return assertNever(s);
   }

@@ -78,11 +78,17 @@ describe('strategy', () => {
   });
 
   it('names the known strategies when the name is unknown', () => {
-    expect(problems({ strategy: { name: 'rsi' } })).toEqual(['strategy.name: must be one of "ema_cross", "signals"']);
+    expect(problems({ strategy: { name: 'rsi' } })).toEqual(['strategy.name: must be one of "ema_cross", "signals", "module"']);
   });
 
   it('requires a name', () => {
-    expect(problems({ strategy: { fast: 3 } })).toEqual(['strategy.name: is required: one of "ema_cross", "signals"']);
+    expect(problems({ strategy: { fast: 3 } })).toEqual(['strategy.name: is required: one of "ema_cross", "signals", "module"']);
+  });
+
+  it('takes a module strategy: a path, params default {} (checked when the module loads)', () => {
+    expect(problems({ strategy: { name: 'module' } })).toEqual(['strategy.path: is required']);
+    expect(problems({ strategy: { name: 'module', path: 'x.ts', params: 3 } }).length).toBe(1);
+    expect(problems({ strategy: { name: 'module', path: 'x.ts', params: { period: 14 } } })).toEqual([]);
   });
 
   it('requires a non-empty signals file', () => {
