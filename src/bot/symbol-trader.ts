@@ -32,6 +32,8 @@ export interface TraderDeps {
   readonly openPositions: () => number;
   /** Called with every domain event after it is stored (the dashboard's live feed). */
   readonly onEvent?: (e: DomainEvent) => void;
+  /** Adopt a position opened outside the bot on this symbol: plan its ladder, place its stop ([entries] 3). */
+  readonly manageManual?: boolean;
 }
 
 export { entryClientId };
@@ -274,6 +276,43 @@ export class SymbolTrader {
   }
 
   /**
+   * A position on the exchange that no entry of ours made (opened by hand in the exchange's app):
+   * adopted as it is, its ladder planned on its real size and entry price with the configured stop,
+   * its protective stop placed in this cycle. Never while one of our entries is unsettled (that
+   * position is ours). The adoption is stored before any order, so a restart finds it and adopts
+   * nothing twice.
+   */
+  private async adoptManual(): Promise<boolean> {
+    if (this.entryInDoubt()) return false;
+    const ex = await this.d.ex.position(this.symbol);
+    if (ex.side === null || ex.qtySteps <= 0 || !(ex.entryPrice > 0)) return false;
+    const id = `${this.symbol}-m${Math.floor(this.d.now() / 1000).toString(36)}`;
+    if (this.d.store.getPosition(id)) return false;
+    const stopPct = this.d.settings.stopLossPct;
+    const plan = planLadder({ side: ex.side, entryPrice: ex.entryPrice, quantitySteps: ex.qtySteps, market: this.d.market, settings: this.d.settings, stopLossPct: stopPct });
+    if (!plan.ok) {
+      this.alertOnce(`adopt:${this.symbol}:${ex.qtySteps}`, { side: ex.side, qtySteps: ex.qtySteps, why: plan.error.message }, 'adopt.cannot_plan');
+      return false;
+    }
+    // Times are the exchange's (its clock may not be ours: a replay, a skew): the newest trade that
+    // built the position, found in the last 7 days of the account's trades; else the newest candle's close.
+    const exchangeNow = Number.isFinite(this.candles.lastOpenMs) ? this.candles.lastOpenMs + 2 * this.d.timeframeMs : this.d.now();
+    const opening = (await this.d.ex.trades(this.symbol, exchangeNow - 7 * 86_400_000 + 60_000)).filter((t) => t.side === (ex.side === 'long' ? 'buy' : 'sell')).at(-1);
+    const timeMs = opening?.timeMs ?? exchangeNow - this.d.timeframeMs;
+    const r = openPosition({ id, symbol: this.symbol, timeMs, entryFee: 0, plan: plan.value });
+    // The entry is the exchange's position itself, booked under its newest opening trade (so later
+    // trades are read from there on); the fee is not ours to know.
+    const entryFill: FillInput = { clientOrderId: entryClientId(id), tradeId: opening?.tradeId ?? `adopt-${id}`, orderId: opening?.orderId ?? null, timeMs, qtySteps: ex.qtySteps, price: ex.entryPrice, fee: 0 };
+    this.d.store.bookFill(entryFill, r.position, { entry: true, events: r.events });
+    this.d.log.warn({ symbol: this.symbol, positionId: id, side: ex.side, price: ex.entryPrice, qty: stepsToQty(ex.qtySteps, this.d.market), stopLossPct: stopPct, plan: summarizePlan(r.position) }, 'position.adopted');
+    this.position = r.position;
+    this.dirty = true;
+    for (const e of r.events) this.emit(e);
+    this.queue.push(...r.commands);
+    return true;
+  }
+
+  /**
    * One converging cycle. Returns whether it acted (sent something or learnt something), so that the
    * caller runs another one at once to read the outcome back.
    */
@@ -281,6 +320,7 @@ export class SymbolTrader {
     let acted = false;
     if (this.position) acted = (await this.syncPosition()) || acted;
     acted = (await this.resolveDoubts()) || acted;
+    if (!this.position && this.d.manageManual) acted = (await this.adoptManual()) || acted;
     if (this.position) acted = (await this.settleEndedOrders()) || acted;
     acted = (await this.checkOrders()) || acted;
     const p = this.position;

@@ -28,6 +28,8 @@ export interface BotOptions {
   /** Directory a relative signals file is resolved against. */
   readonly baseDir?: string;
   readonly onEvent?: (e: DomainEvent) => void;
+  /** Symbols (exchange ids or ccxt symbols) whose positions opened by hand are adopted; `true`: all. */
+  readonly manage?: readonly string[] | true;
 }
 
 /**
@@ -79,6 +81,7 @@ export class TradingBot {
         timeframeMs: parseTimeframe(c.timeframe),
         openPositions: () => this.traders.filter((t) => t.position !== null).length,
         ...(this.o.onEvent ? { onEvent: this.o.onEvent } : {}),
+        manageManual: this.o.manage === true || (this.o.manage ?? []).some((x) => x === m.id || x === m.symbol),
       });
       await this.startupCall(`candles ${m.id}`, () => trader.init());
       this.traders.push(trader);

@@ -16,6 +16,8 @@ export interface RunBotOptions {
   readonly pollMs: number;
   readonly log: Logger;
   readonly onEvent?: (e: DomainEvent) => void;
+  /** Positions opened by hand to adopt: on these symbols, or on all (`true`). */
+  readonly manage?: readonly string[] | true;
   /** Resolves when the bot should stop (Ctrl-C, or the caller's own end). */
   readonly until: Promise<void>;
   /** Starts the web dashboard beside the bot (fed its prices and events); `onStarted` gets its URL. */
@@ -45,7 +47,7 @@ export async function runBot(o: RunBotOptions): Promise<void> {
         d.feed.notify();
       };
     }
-    const bot = new TradingBot({ config: o.config, exchange, store, log: o.log, baseDir: dirname(o.configPath), ...(onEvent ? { onEvent } : {}) });
+    const bot = new TradingBot({ config: o.config, exchange, store, log: o.log, baseDir: dirname(o.configPath), ...(onEvent ? { onEvent } : {}), ...(o.manage ? { manage: o.manage } : {}) });
     await bot.start();
     const running = bot.run(o.pollMs);
     await Promise.race([o.until, running]);
