@@ -15,8 +15,11 @@ import type { CandleSeries, Gap } from './candle-series.ts';
 import { readFileSync } from 'node:fs';
 import { CandleFileError } from './candle-file-error.ts';
 
-/** Bump when the parser's output for the same bytes changes: old caches become misses. */
-const CACHE_VERSION = 1;
+/**
+ * Bump when the parser's output for the same bytes changes: old caches become misses.
+ * 2: non-finite values (a high of 1e400) are refused, so a version-1 cache may hold Infinity.
+ */
+const CACHE_VERSION = 2;
 const MAGIC = 'LADDERC1';
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const COLUMNS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
@@ -73,8 +76,10 @@ export async function readCandleCache(cacheDir: string, key: string): Promise<Ca
     return undefined;
   }
   if (header.key !== key || header.littleEndian !== LITTLE_ENDIAN) return undefined;
-  const dataStart = align8(12 + headerLength);
+  // The parser never writes an empty series; a header saying so is damaged: parse the source again.
   const n = header.length;
+  if (!Number.isSafeInteger(n) || n < 1 || !Number.isSafeInteger(header.timeframeMs) || header.timeframeMs < 1) return undefined;
+  const dataStart = align8(12 + headerLength);
   if (buf.length !== dataStart + n * 8 * COLUMNS.length) return undefined;
   // A file this large gets a buffer of its own (offset 0); a small one may sit in the pool: then copy.
   const bytes = (buf.byteOffset + dataStart) % 8 === 0 ? buf : Buffer.from(buf);

@@ -28,13 +28,21 @@ export interface CandleChunk {
   readonly lines: Uint32Array;
 }
 
-function fieldError(file: string, line: number, role: number, b: Uint8Array, start: number): CandleFileError {
-  const stop = scanField(b, start);
-  const text = bytesText(b, start, Math.min(stop, start + 60));
-  const what = stop === start ? 'empty' : role === TIME ? `not a time ("${text}")` : `not a number ("${text}")`;
-  return new CandleFileError(file, line, ROLE_FIELD[role], what);
+/** The field's text for a message, cut at 60 characters (a 400-digit number stays readable). */
+function fieldText(b: Uint8Array, start: number, stop: number): string {
+  return stop - start > 60 ? `${bytesText(b, start, start + 60)}…` : bytesText(b, start, stop);
 }
 
+/** The error for a field that did not parse to a finite value (`val`: what it parsed to). */
+function fieldError(file: string, line: number, role: number, b: Uint8Array, start: number, val = NaN): CandleFileError {
+  const stop = scanField(b, start);
+  const text = fieldText(b, start, stop);
+  // 1e400 or 400 digits parse to ±Infinity: a valid decimal, but no price or volume can be that.
+  const kind = role === TIME ? 'a time' : val === val ? 'a finite number' : 'a number';
+  return new CandleFileError(file, line, ROLE_FIELD[role], stop === start ? 'empty' : `not ${kind} ("${text}")`);
+}
+
+/** Every field is already finite here (generalRow checks each as it is read). */
 function checkRow(file: string, line: number, o: number, h: number, l: number, c: number, v: number): void {
   if (!(l > 0)) throw new CandleFileError(file, line, 'low', `not positive (${l})`);
   if (h < l) throw new CandleFileError(file, line, 'high', `high < low (${h} < ${l})`);
@@ -92,8 +100,9 @@ function binanceRow(x: RowContext, p: number, n: number, prevT: number): number 
   const v = parseDecimalField(b, p + 1);
   p = fieldEnd;
   if (b[p] !== COMMA) return -1;
-  // NaN fails every comparison, so this also rejects unparsable numbers.
-  if (!(l > 0 && h >= l && o >= l && o <= h && c >= l && c <= h && v >= 0)) return -1;
+  // NaN fails every comparison, so this also rejects unparsable numbers; with 0 < low ≤ open,
+  // close ≤ high, a finite high makes every price finite (1e400 parses to Infinity).
+  if (!(l > 0 && h >= l && o >= l && o <= h && c >= l && c <= h && v >= 0 && h < Infinity && v < Infinity)) return -1;
   // The six columns we skip: exactly five more commas before the line feed. Counted a 32-bit word
   // at a time (SWAR), since these bytes are half the file and we read none of them.
   p++;
@@ -155,11 +164,11 @@ function generalRow(x: RowContext, p: number, n: number, prevT: number, line: nu
     else if (role === TIME) {
       t = parseTimeField(b, p);
       q = timeFieldEnd;
-      if (t !== t) throw fieldError(file, line, role, b, p);
+      if (!Number.isFinite(t)) throw fieldError(file, line, role, b, p);
     } else {
       const val = parseDecimalField(b, p);
       q = fieldEnd;
-      if (val !== val) throw fieldError(file, line, role, b, p);
+      if (!Number.isFinite(val)) throw fieldError(file, line, role, b, p, val);
       if (role === OPEN) o = val;
       else if (role === HIGH) h = val;
       else if (role === LOW) l = val;
@@ -219,6 +228,8 @@ function countLineFeeds(b: Uint8Array, p: number): number {
   let n = 0;
   const end = b.length;
   while (p < end && ((b.byteOffset + p) & 3) !== 0) if (b[p++] === LF) n++;
+  // At the end already (a header-only file), p may be unaligned: an Int32Array there would throw.
+  if (p >= end) return n;
   const words = new Int32Array(b.buffer, b.byteOffset + p, (end - p) >> 2);
   for (let i = 0; i < words.length; i++) {
     n += countBytes(words[i] as number, 0x0a0a0a0a);
