@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { Logger } from '../bot/logger.ts';
 import { TradingBot } from '../bot/trading-bot.ts';
@@ -31,8 +32,14 @@ export interface RunBotOptions {
 export async function runBot(o: RunBotOptions): Promise<void> {
   const unguard = guardProcess(o.log);
   const store = openStore(o.dbPath);
+  // One bot per store: a second one refuses here, naming the first; a killed one's lock is taken over.
+  const me = { pid: process.pid, host: hostname(), command: `ladder ${process.argv[2] ?? 'bot'}`, startedAtMs: Date.now() };
+  let locked = false;
   let dash: Dashboard | null = null;
   try {
+    const { tookOverFrom } = store.acquireRunLock(me);
+    locked = true;
+    if (tookOverFrom) o.log.warn({ pid: tookOverFrom.pid, command: tookOverFrom.command, since: new Date(tookOverFrom.startedAtMs).toISOString() }, 'store.lock_taken_over');
     let exchange = o.exchange;
     let onEvent = o.onEvent;
     if (o.dashboard) {
@@ -56,6 +63,7 @@ export async function runBot(o: RunBotOptions): Promise<void> {
   } finally {
     await o.exchange.close().catch(() => undefined);
     await dash?.close();
+    if (locked) store.releaseRunLock(me);
     store.close();
     o.log.info({ db: o.dbPath }, 'bot.stopped');
     unguard();

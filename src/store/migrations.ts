@@ -199,6 +199,21 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE orders ADD COLUMN stop_loss_pct REAL;
     `,
   },
+  {
+    version: 4,
+    name: 'run lock',
+    sql: `
+      -- The one process trading on this store ([entries] 4): a second bot refuses to start; a lock
+      -- whose process is gone (killed) is taken over.
+      CREATE TABLE run_lock (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        command TEXT NOT NULL,
+        started_at_ms INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -22,10 +22,13 @@ import type {
 } from './records.ts';
 import { type ConnectionOptions, openDatabase } from './connection.ts';
 import { StoreError } from './store-error.ts';
+import { type IsAlive, type RunLockHolder, pidAlive, runLockRows } from './run-lock.ts';
 
 export interface StoreOptions extends ConnectionOptions {
   /** The store's clock for bookkeeping times (`updated_at_ms`, `booked_at_ms`); Date.now by default. */
   readonly now?: () => number;
+  /** Whether a pid of this host is alive (the run lock); `process.kill(pid, 0)` by default. */
+  readonly isAlive?: IsAlive;
 }
 
 export interface BookFillOptions {
@@ -82,6 +85,10 @@ export interface Store {
 
   /** Runs fn in one IMMEDIATE transaction (nested calls become savepoints); a throw rolls it all back. */
   transaction<T>(fn: () => T): T;
+  /** Takes the one-bot-per-store lock for this process, or throws `store_in_use` naming the holder. */
+  acquireRunLock(me: RunLockHolder): { tookOverFrom: RunLockHolder | null };
+  releaseRunLock(me: Pick<RunLockHolder, 'pid' | 'host'>): void;
+  runLockHolder(): RunLockHolder | null;
   close(): void;
 }
 
@@ -95,6 +102,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
   const events = eventRows(db, now);
   const history = historyRows(db, positions);
   const candles = candleRows(db);
+  const runLock = runLockRows(db, opts.isAlive ?? pidAlive);
   /** Every write takes the write lock up front (BEGIN IMMEDIATE): no lock upgrade can fail half-way. */
   const tx = <F extends (...a: never[]) => unknown>(fn: F): F => {
     const t = db.transaction(fn);
@@ -137,6 +145,9 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     candles: candles.list,
     candleSeries: candles.series,
     transaction: <T>(fn: () => T): T => tx(fn)(),
+    acquireRunLock: runLock.acquire,
+    releaseRunLock: runLock.release,
+    runLockHolder: runLock.holder,
     close: () => {
       if (db.open) db.close();
     },

@@ -20,7 +20,9 @@ export type StoreErrorCode =
   /** An intent whose fields contradict each other (quantity, reduce-only, prices). */
   | 'invalid_intent'
   /** A stored row that cannot be read back (hand-edited or corrupted). */
-  | 'corrupt_row';
+  | 'corrupt_row'
+  /** Another running bot holds this store's run lock ([entries] 4). */
+  | 'store_in_use';
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';
