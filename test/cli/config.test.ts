@@ -84,6 +84,17 @@ describe('ladder config validate', () => {
     expect(errorLines(r)).toEqual([`${path}:4:21: scaled_tp_levels[0].profit_pct: must be greater than 0`]);
   });
 
+  it('rejects an exchange other than binanceusdm and a position size of 1e308, naming each path', async () => {
+    const path = file('{\n  "exchange": { "id": "kraken" },\n  "position_size": { "mode": "quote", "value": 1e308 }\n}\n');
+    const r = await ladder(['config', 'validate', path]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(errorLines(r)).toEqual([
+      `${path}:2:23: exchange.id: only "binanceusdm" is supported for now (got "kraken")`,
+      `${path}:3:48: position_size.value: must be at most 1e9`,
+    ]);
+  });
+
   it('rejects an unknown key', async () => {
     const path = file({ leverage: 2, stop_los_pct: 1 });
     const r = await ladder(['config', 'validate', path]);
@@ -124,7 +135,7 @@ describe('ladder config validate', () => {
     expect(errorLines(r)).toEqual([
       `${path}:3:20: stop_loss_pct: 3 is at or beyond the liquidation distance at 50x leverage (1.5 % = 100/50 − 0.5 % maintenance margin): the stop could never fire`,
       `${path}:4:3: colour: unknown key`,
-      `${path}:5:25: strategy.name: must be one of "ema_cross", "signals"`,
+      `${path}:5:25: strategy.name: must be one of "ema_cross", "signals", "module"`,
       `${path}:6:23: scaled_tp_levels: close_pct values must sum to 100, got 99`,
       `${path}:7:57: scaled_tp_levels[0].move_stop_to: "previous_tp" is not allowed on level 0: there is no previous target`,
       `${path}:8:21: scaled_tp_levels[1].profit_pct: must be greater than level 0 (2)`,

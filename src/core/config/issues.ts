@@ -31,7 +31,17 @@ export function isSecretKey(key: string): boolean {
 
 /** Turns zod's issues into messages that say what to write, with the offending key in the path. */
 export function fromZodIssues(issues: readonly ZodIssue[], input: unknown, prefix: readonly PathSegment[] = []): RawIssue[] {
-  return issues.flatMap((issue) => fromZodIssue(issue, input, [...prefix, ...(issue.path as PathSegment[])]));
+  return withoutSafeIntegerBounds(issues).flatMap((issue) => fromZodIssue(issue, input, [...prefix, ...(issue.path as PathSegment[])]));
+}
+
+/** ±(2^53 − 1): the range zod's `.int()` adds to every integer key. */
+const isSafeIntegerBound = (i: ZodIssue): boolean =>
+  (i.code === 'too_big' && Number(i.maximum) === Number.MAX_SAFE_INTEGER) || (i.code === 'too_small' && Number(i.minimum) === Number.MIN_SAFE_INTEGER);
+
+/** `.int()`'s own range, when the key's bound on the same side says it too (1e308 → "at most 1000" only). */
+function withoutSafeIntegerBounds(issues: readonly ZodIssue[]): readonly ZodIssue[] {
+  const samePath = (a: ZodIssue, b: ZodIssue): boolean => a.path.length === b.path.length && a.path.every((s, k) => s === b.path[k]);
+  return issues.filter((i) => !isSafeIntegerBound(i) || !issues.some((o) => o !== i && o.code === i.code && samePath(o, i)));
 }
 
 function fromZodIssue(issue: ZodIssue, input: unknown, path: PathSegment[]): RawIssue[] {
@@ -91,8 +101,15 @@ function boundMessage(origin: string, bound: number | bigint, inclusive: boolean
     return side === 'min' ? `must have at least ${levels}` : `must have at most ${levels}`;
   }
   if (origin === 'string') return side === 'min' && n === 1 ? 'must not be empty' : `must have ${side === 'min' ? 'at least' : 'at most'} ${n} characters`;
-  if (side === 'min') return inclusive ? `must be at least ${n}` : `must be greater than ${n}`;
-  return inclusive ? `must be at most ${n}` : `must be less than ${n}`;
+  const shown = showBound(n);
+  if (side === 'min') return inclusive ? `must be at least ${shown}` : `must be greater than ${shown}`;
+  return inclusive ? `must be at most ${shown}` : `must be less than ${shown}`;
+}
+
+/** A bound as a reader counts it: 1e9 rather than 1000000000. */
+function showBound(n: number): string {
+  const exp = n.toExponential(); // "1e+9", "2.5e+3"
+  return Math.abs(n) >= 1e6 && /^-?1e\+\d+$/.test(exp) ? exp.replace('e+', 'e') : String(n);
 }
 
 function oneOf(values: readonly unknown[], value: unknown): string {

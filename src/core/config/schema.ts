@@ -8,6 +8,16 @@ import {
   DEFAULT_STOP_LOSS_PCT,
   defaultMoveStopTo,
 } from './defaults.ts';
+import {
+  MAX_ATR_MULT,
+  MAX_BALANCE,
+  MAX_COST_PCT,
+  MAX_OPEN_POSITIONS,
+  MAX_PERIOD,
+  MAX_POSITION_VALUE,
+  MAX_PRICE_PCT,
+  SUPPORTED_EXCHANGE_IDS,
+} from './bounds.ts';
 import { crossFieldIssues } from './rules.ts';
 
 /*
@@ -30,7 +40,11 @@ const SYMBOL = /^[A-Z0-9]+\/[A-Z0-9]+:[A-Z0-9]+(-[0-9]{6})?$/;
 const exchangeSchema = z.strictObject({
   id: z
     .string()
-    .min(1)
+    // A refinement, not an enum: issues.ts words enum problems as "must be one of", and this one says why.
+    .refine((id) => (SUPPORTED_EXCHANGE_IDS as readonly string[]).includes(id), {
+      error: (iss) => `only ${SUPPORTED_EXCHANGE_IDS.map((id) => `"${id}"`).join(', ')} is supported for now (got ${JSON.stringify(iss.input)})`,
+    })
+    .meta({ enum: [...SUPPORTED_EXCHANGE_IDS] }) // editors offer and check the same ids
     .default('binanceusdm')
     .describe('ccxt exchange id; Ladder is built and tested for "binanceusdm" (Binance USDⓈ-M perpetual futures).'),
   testnet: z.boolean().default(false).describe("Trade on the exchange's testnet instead of the real market."),
@@ -40,14 +54,15 @@ const emaCrossSchema = z.strictObject({
   name: z
     .literal('ema_cross')
     .describe('"ema_cross": go long when the fast EMA of the closes crosses above the slow one, short when it crosses below.'),
-  fast: z.number().int().positive().default(DEFAULT_EMA_FAST).describe('Fast EMA period in candles; must be less than slow.'),
-  slow: z.number().int().positive().default(DEFAULT_EMA_SLOW).describe('Slow EMA period in candles.'),
+  fast: z.number().int().positive().max(MAX_PERIOD).default(DEFAULT_EMA_FAST).describe('Fast EMA period in candles; must be less than slow.'),
+  slow: z.number().int().positive().max(MAX_PERIOD).default(DEFAULT_EMA_SLOW).describe('Slow EMA period in candles.'),
   atr_stop_mult: z
     .number()
     .positive()
+    .max(MAX_ATR_MULT)
     .optional()
     .describe('Optional: put the initial stop atr_stop_mult × ATR(atr_period) from the entry instead of stop_loss_pct.'),
-  atr_period: z.number().int().positive().default(14).describe('ATR period in candles, used with atr_stop_mult.'),
+  atr_period: z.number().int().positive().max(MAX_PERIOD).default(14).describe('ATR period in candles, used with atr_stop_mult.'),
 });
 
 const signalsSchema = z.strictObject({
@@ -67,11 +82,11 @@ const strategySchema = z.discriminatedUnion('name', [emaCrossSchema, signalsSche
 const positionSizeSchema = z.discriminatedUnion('mode', [
   z.strictObject({
     mode: z.literal('quote').describe('"quote": value is the notional of each position in the quote currency (USDT).'),
-    value: z.number().positive().describe('Notional per position in USDT (> 0).'),
+    value: z.number().positive().max(MAX_POSITION_VALUE).describe('Notional per position in USDT (> 0).'),
   }),
   z.strictObject({
     mode: z.literal('base').describe('"base": value is the quantity of each position in the base asset (e.g. BTC).'),
-    value: z.number().positive().describe('Quantity per position in the base asset (> 0).'),
+    value: z.number().positive().max(MAX_POSITION_VALUE).describe('Quantity per position in the base asset (> 0).'),
   }),
   z.strictObject({
     mode: z.literal('risk_pct').describe('"risk_pct": value is the % of equity lost if the initial stop is hit.'),
@@ -87,6 +102,8 @@ const moveStopToSchema = z.union(
     z.strictObject({
       profit_pct: z
         .number()
+        // At -100 % a long's stop would sit at a price of 0; the upper side is checked against the level (rules.ts).
+        .gt(-100)
         .describe("Stop price as a % distance from the entry (negative: still at a loss); must be less than the level's own profit_pct."),
     }),
   ],
@@ -97,6 +114,7 @@ const levelSchema = z.strictObject({
   profit_pct: z
     .number()
     .positive()
+    .max(MAX_PRICE_PCT)
     .describe("Distance of this level's target from the entry in % (> 0, greater than the previous level's)."),
   close_pct: z
     .number()
@@ -122,12 +140,12 @@ const levelsSchema = z
   );
 
 const feesSchema = z.strictObject({
-  taker_pct: z.number().min(0).default(0.05).describe('Taker fee in % of notional: entries, market exits, stops.'),
-  maker_pct: z.number().min(0).default(0.02).describe('Maker fee in % of notional: resting limit exits.'),
+  taker_pct: z.number().min(0).max(MAX_COST_PCT).default(0.05).describe('Taker fee in % of notional: entries, market exits, stops.'),
+  maker_pct: z.number().min(0).max(MAX_COST_PCT).default(0.02).describe('Maker fee in % of notional: resting limit exits.'),
 });
 
 const backtestSchema = z.strictObject({
-  starting_balance: z.number().positive().default(10_000).describe('Starting equity of a backtest, in the quote currency.'),
+  starting_balance: z.number().positive().max(MAX_BALANCE).default(10_000).describe('Starting equity of a backtest, in the quote currency.'),
   intrabar: z
     .enum(['pessimistic', 'ohlc'])
     .default('pessimistic')
@@ -172,6 +190,7 @@ export const configShapeSchema = z.strictObject({
     .number()
     .int()
     .positive()
+    .max(MAX_OPEN_POSITIONS)
     .default(3)
     .describe('Most positions open at once across all symbols; entry signals beyond it are ignored.'),
   position_size: positionSizeSchema
@@ -187,6 +206,7 @@ export const configShapeSchema = z.strictObject({
   take_profit_pct: z
     .number()
     .positive()
+    .max(MAX_PRICE_PCT)
     .default(3)
     .describe('Single take-profit distance from the entry in %: used when scaled TP is off, and as the fallback for a position too small to split.'),
   enable_scaled_take_profit: z
@@ -199,6 +219,7 @@ export const configShapeSchema = z.strictObject({
   scaled_tp_min_order_size: z
     .number()
     .min(0)
+    .max(MAX_POSITION_VALUE)
     .default(0)
     .describe("Smallest exit the ladder sends, as notional in the quote currency at the level's target; 0: only the exchange's minimums apply."),
   scaled_tp_fallback_to_single: z
@@ -212,13 +233,14 @@ export const configShapeSchema = z.strictObject({
   breakeven_offset_pct: z
     .number()
     .min(0)
+    .max(MAX_PRICE_PCT)
     .default(DEFAULT_BREAKEVEN_OFFSET_PCT)
     .describe(
       "Distance in % past the entry, in the position's favour, where a breakeven stop goes (e.g. to cover fees); " +
         'less than the profit_pct of every level that moves the stop to breakeven.',
     ),
   fees: feesSchema.default(() => feesSchema.parse({})).describe('Trading fees in % of notional, used by backtests and paper fills; 0 is allowed.'),
-  slippage_pct: z.number().min(0).default(0).describe('Slippage in % applied against the trader on simulated market fills.'),
+  slippage_pct: z.number().min(0).max(MAX_COST_PCT).default(0).describe('Slippage in % applied against the trader on simulated market fills.'),
   backtest: backtestSchema.default(() => backtestSchema.parse({})).describe('Backtest settings.'),
   store: storeSchema.default(() => storeSchema.parse({})).describe('Where the bot keeps its state.'),
   dashboard: dashboardSchema.default(() => dashboardSchema.parse({})).describe('The web dashboard.'),
