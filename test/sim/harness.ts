@@ -58,6 +58,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** ccxt 4.5.84's binanceusdm defaults: a positions snapshot by REST when the user stream starts, no balance snapshot. */
+const CCXT_WS_SNAPSHOT_DEFAULTS = {
+  watchPositions: { fetchPositionsSnapshot: true, awaitPositionsSnapshot: true },
+  watchBalance: { fetchBalanceSnapshot: false, awaitBalanceSnapshot: true },
+};
+
 /** A simulator on an ephemeral port (prices frozen unless a test moves them) and a ccxt client on it. */
 export async function harness(opts: SimulatorOptions = {}): Promise<Harness> {
   const sim = await startSimulator({ seed: 42, ...opts });
@@ -67,7 +73,8 @@ export async function harness(opts: SimulatorOptions = {}): Promise<Harness> {
     clients.push(ex);
     return ex;
   };
-  const ex = client();
+  // The simulator serves stock ccxt: its own defaults for the user stream's snapshots (the bot turns them off).
+  const ex = client({ options: CCXT_WS_SNAPSHOT_DEFAULTS });
   return {
     sim, ex, admin: new AdminClient(sim.url), client,
     close: async () => {
