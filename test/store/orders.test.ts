@@ -39,6 +39,7 @@ describe('orders', () => {
         error: null,
         sentAtMs: null,
         updatedAtMs: 1000,
+        stopLossPct: null, // entries only
       });
       expect(value(s.markSent(i.clientOrderId, 1001)).sentAtMs).toBe(1001);
       value(s.markOrderStatus(i.clientOrderId, 'open', { exchangeOrderId: '8886', timeMs: 1002 }));
