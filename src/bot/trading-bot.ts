@@ -6,7 +6,7 @@ import { parseTimeframe } from '../data/timeframe.ts';
 import { ExchangeError, isRetryable } from '../exchange/errors.ts';
 import type { ExchangePort } from '../exchange/port.ts';
 import type { Store } from '../store/index.ts';
-import { createStrategy } from '../strategy/create-strategy.ts';
+import { loadStrategy } from '../strategy/create-strategy.ts';
 import type { Logger } from './logger.ts';
 import { OrderRouter } from './order-router.ts';
 import { withRetriedReads } from './retrying-reads.ts';
@@ -76,7 +76,7 @@ export class TradingBot {
         config: c,
         settings,
         market: m,
-        strategy: createStrategy(c.strategy, this.o.baseDir ? { baseDir: this.o.baseDir } : {}),
+        strategy: await loadStrategy(c.strategy, this.o.baseDir ? { baseDir: this.o.baseDir } : {}),
         timeframe: c.timeframe,
         timeframeMs: parseTimeframe(c.timeframe),
         openPositions: () => this.traders.filter((t) => t.position !== null).length,

@@ -8,7 +8,8 @@ import { type CandleSeries, sliceByTime } from '../data/candle-series.ts';
 import { DEFAULT_CANDLE_CACHE_DIR } from '../data/candle-cache.ts';
 import { loadCandles } from '../data/load-candles.ts';
 import { defaultMarkets, loadMarketsFile } from '../data/markets-loader.ts';
-import { createStrategy } from '../strategy/create-strategy.ts';
+import { createStrategy, loadStrategy } from '../strategy/create-strategy.ts';
+import { StrategyModuleError } from '../strategy/module-error.ts';
 import { SignalsStrategy } from '../strategy/signals-strategy.ts';
 import { type Strategy, entryAtOf } from '../strategy/strategy.ts';
 import { CliError, parseTimeOption, splitList } from './cli-error.ts';
@@ -73,6 +74,14 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
 
   const strategyConfig = a.signals ? { name: 'signals' as const, file: a.signals } : config.strategy;
   const baseDir = a.signals ? undefined : dirname(a.config);
+  // A fresh strategy per symbol; the first is made before any candle file is read, so a broken
+  // strategy module fails at once (a module is imported once: import() caches it).
+  const newStrategy = () =>
+    loadStrategy(strategyConfig, baseDir ? { baseDir } : {}).catch((e: unknown) => {
+      throw e instanceof StrategyModuleError ? new CliError(`${a.config}: strategy: ${e.message}`) : e;
+    });
+  let spare: Strategy | null = await newStrategy();
+  const strategyName = spare.name;
   const symbols: SymbolInput[] = [];
   for (const file of files) {
     const full = await load(file, a.symbol);
@@ -84,7 +93,8 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
     if (full.gaps.length) notes.push(`${file}: ${full.gaps.reduce((n, g) => n + g.missing, 0)} missing candles in ${full.gaps.length} gaps (not filled)`);
     const detail = detailBySymbol.get(market.id);
     if (detail && detail.timeframeMs >= candles.timeframeMs) throw new CliError(`--detail for ${market.id}: its timeframe must be finer than the candles'`);
-    const strategy: Strategy = createStrategy(strategyConfig, baseDir ? { baseDir } : {});
+    const strategy: Strategy = spare ?? (await newStrategy());
+    spare = null;
     symbols.push({ symbol: market.id, candles: { ...candles, symbol: market.id }, market, entryAt: entryAtOf(strategy, candles), ...(detail ? { detail } : {}) });
     if (strategy instanceof SignalsStrategy) {
       checkSignalSymbols(strategy, markets.map);
@@ -103,7 +113,7 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
   return {
     config,
     symbols,
-    strategyName: strategyConfig.name,
+    strategyName,
     notes,
     options: {
       settings: exitSettingsFromConfig(config),

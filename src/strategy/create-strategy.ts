@@ -1,6 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import { EmaCrossStrategy, type EmaCrossParams } from './ema-cross.ts';
 import { SignalsStrategy } from './signals-strategy.ts';
+import { loadStrategyModule } from './module-loader.ts';
+import { ModuleStrategy } from './module-strategy.ts';
 import type { Strategy } from './strategy.ts';
 
 /** The `strategy` key of config.json (SPEC "Config keys"). */
@@ -10,11 +12,14 @@ export type StrategyConfig =
   | { readonly name: 'module'; readonly path: string; readonly params?: Readonly<Record<string, unknown>> };
 
 export interface CreateStrategyOptions {
-  /** Directory a relative signal-file path is resolved against (the config file's); default: the working directory. */
+  /** Directory a relative signal-file or module path is resolved against (the config file's); default: the working directory. */
   readonly baseDir?: string;
 }
 
-/** A fresh strategy for one series (each keeps per-series state; `onCandle` on another series resets it). */
+/**
+ * A fresh strategy for one series (each keeps per-series state; `onCandle` on another series resets it).
+ * Built-in strategies only: a module loads asynchronously (loadStrategy).
+ */
 export function createStrategy(config: StrategyConfig, opts: CreateStrategyOptions = {}): Strategy {
   switch (config.name) {
     case 'ema_cross': {
@@ -26,10 +31,19 @@ export function createStrategy(config: StrategyConfig, opts: CreateStrategyOptio
       return SignalsStrategy.fromFile(path);
     }
     case 'module':
-      throw new Error(`strategy module ${config.path}: a module loads asynchronously; use loadStrategy`);
+      throw new Error(`strategy module ${config.path}: a module loads asynchronously: use loadStrategy`);
     default: {
       const unknown: never = config;
       throw new Error(`unknown strategy ${JSON.stringify((unknown as { name?: unknown }).name)} (expected ema_cross or signals)`);
     }
   }
+}
+
+/**
+ * A fresh strategy for one series, any kind: a module is imported (once per process: import()
+ * caches it) and checked, and throws StrategyModuleError naming its file if anything is wrong.
+ */
+export async function loadStrategy(config: StrategyConfig, opts: CreateStrategyOptions = {}): Promise<Strategy> {
+  if (config.name !== 'module') return createStrategy(config, opts);
+  return new ModuleStrategy(await loadStrategyModule(config, opts.baseDir));
 }

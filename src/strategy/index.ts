@@ -12,4 +12,8 @@ export {
   toExchangeSymbol,
 } from './signals-file.ts';
 export { SignalsStrategy } from './signals-strategy.ts';
-export { createStrategy, type CreateStrategyOptions, type StrategyConfig } from './create-strategy.ts';
+export { createStrategy, loadStrategy, type CreateStrategyOptions, type StrategyConfig } from './create-strategy.ts';
+export { loadStrategyModule, type ModuleConfig } from './module-loader.ts';
+export { ModuleStrategy, type LoadedModule } from './module-strategy.ts';
+export { StrategyModuleError } from './module-error.ts';
+export type { CandleStrategy, EntrySignal, StrategyModule } from './api.ts';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { configJsonSchema, summarizeConfig } from '../../core/config/index.ts';
+import { checkStrategyLoads } from '../check-strategy.ts';
 import { readConfig } from '../read-config.ts';
 
 /** `ladder config validate [FILE]` and `ladder config schema` (SPEC R2, "Modes and CLI"). */
@@ -16,6 +17,7 @@ export function registerConfigCommands(program: Command): void {
         process.exitCode = 1;
         return;
       }
+      await checkStrategyLoads(r.value, file); // a module strategy: its file, exports and params
       process.stdout.write(`ok: ${file}\n${summarizeConfig(r.value)}\n`);
     });
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.ts';
+import { checkStrategyLoads } from '../check-strategy.ts';
 import { readConfig } from '../read-config.ts';
 import { readCredentials } from '../secrets.ts';
 
@@ -30,6 +31,7 @@ export function registerLiveCommand(program: Command): void {
       if (!o.confirmLive) throw new CliError('live trading places real orders: add --confirm-live to confirm (try `ladder paper` or the simulator first)');
       const cfg = await readConfig(o.config);
       if (!cfg.ok) throw new CliError(`${o.config}: invalid config`);
+      await checkStrategyLoads(cfg.value, o.config);
       // Loaded on use: ccxt alone takes about a second to import, which other commands should not pay.
       const [{ createLogger }, { connectExchange }, { runBot, untilSignal }] = await Promise.all([import('../../bot/logger.ts'), import('../../exchange/connect.ts'), import('../run-bot.ts')]);
       const log = createLogger();

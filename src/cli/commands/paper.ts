@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.ts';
+import { checkStrategyLoads } from '../check-strategy.ts';
 import { readConfig } from '../read-config.ts';
 
 interface PaperCliOptions {
@@ -30,6 +31,7 @@ export function registerPaperCommand(program: Command): void {
     .action(async (o: PaperCliOptions) => {
       const cfg = await readConfig(o.config);
       if (!cfg.ok) throw new CliError(`${o.config}: invalid config`);
+      await checkStrategyLoads(cfg.value, o.config);
       const balance = Number(o.balance);
       if (!(balance > 0)) throw new CliError(`--balance: must be a positive amount, got ${o.balance}`);
       const [{ createLogger }, { connectExchange }, { PaperExchange }, { fillModelFromConfig }, { runBot, untilSignal }] = await Promise.all([

@@ -1,0 +1,123 @@
+/**
+ * A user's strategy module as a Ladder {@link Strategy}. The module's CandleStrategy is written the
+ * simple way (every candle once, in order, from 0); this wrapper keeps that promise whatever the
+ * caller does: a call out of order or on other candles starts a fresh instance and replays, and
+ * each call sees only candles 0…i (a prefix view), so the module cannot look ahead.
+ */
+import type { CandleSeries } from '../data/candle-series.ts';
+import type { CandleStrategy } from './api.ts';
+import { StrategyModuleError, lineIn, messageOf } from './module-error.ts';
+import type { Signal, Strategy } from './strategy.ts';
+
+/** A loaded, checked module (module-loader.ts): how to make a fresh instance. */
+export interface LoadedModule {
+  /** The path as the config wrote it, for messages. */
+  readonly file: string;
+  readonly absPath: string;
+  readonly name: string;
+  /** A fresh instance with the config's parsed params; throws StrategyModuleError. */
+  readonly make: () => CandleStrategy;
+}
+
+export class ModuleStrategy implements Strategy {
+  readonly name: string;
+  readonly warmup: number;
+  #inst: CandleStrategy;
+  #series: CandleSeries | undefined;
+  /** Next candle index to feed. */
+  #next = 0;
+  /** The answer for candle #next − 1 (asked again, it is not replayed). */
+  #last: Signal | null = null;
+
+  constructor(readonly module: LoadedModule) {
+    this.name = module.name;
+    this.#inst = module.make();
+    const w = this.#inst.warmup ?? 0;
+    if (!Number.isSafeInteger(w) || w < 0) throw new StrategyModuleError(module.file, undefined, `warmup must be a whole number ≥ 0, got ${String(w)}`);
+    this.warmup = w;
+  }
+
+  onCandle(series: CandleSeries, i: number): Signal | null {
+    if (!this.#continues(series) || i < this.#next - 1) this.#reset();
+    this.#series = series;
+    if (i === this.#next - 1) return this.#last;
+    // Catching up (a replay, or the live bot's first call after its history): only candle i's
+    // answer is wanted; a throw on an older candle was reported when it was asked, or never matters.
+    while (this.#next < i) {
+      try {
+        this.#inst.onCandle(prefix(series, this.#next), this.#next);
+      } catch {
+        // ignored on purpose: see above
+      }
+      this.#next++;
+    }
+    // Candle i is consumed even if it throws: the next candle goes on from here, not from a replay.
+    this.#next = i + 1;
+    this.#last = null;
+    let out: unknown;
+    try {
+      out = this.#inst.onCandle(prefix(series, i), i);
+    } catch (e) {
+      throw this.#error(`onCandle threw on candle ${i} (${when(series, i)}${series.symbol ? ` ${series.symbol}` : ''}): ${messageOf(e)}`, lineIn(e, this.module.absPath), e);
+    }
+    this.#last = this.#signal(out, series, i);
+    return this.#last;
+  }
+
+  /** Same candles as before, only more of them: the live bot's growing view over the same arrays. */
+  #continues(s: CandleSeries): boolean {
+    const p = this.#series;
+    if (p === undefined) return false;
+    if (s === p) return true;
+    return s.length >= p.length && s.time.buffer === p.time.buffer && s.time.byteOffset === p.time.byteOffset && s.close.buffer === p.close.buffer && s.close.byteOffset === p.close.byteOffset;
+  }
+
+  #reset(): void {
+    if (this.#series !== undefined) this.#inst = this.module.make();
+    this.#next = 0;
+    this.#last = null;
+  }
+
+  /** The module's answer as a Signal, checked: a wrong shape is an error naming the file. */
+  #signal(out: unknown, s: CandleSeries, i: number): Signal | null {
+    if (out === null || out === undefined) return null;
+    const o = out as { side?: unknown; stopLossPct?: unknown; reason?: unknown };
+    const bad = (what: string) => this.#error(`onCandle returned ${what} on candle ${i} (${when(s, i)}); expected null or { side: "long" | "short", stopLossPct?, reason? }`);
+    if (typeof out !== 'object') throw bad(JSON.stringify(out));
+    if (o.side !== 'long' && o.side !== 'short') throw bad(`side ${JSON.stringify(o.side)}`);
+    const sl = o.stopLossPct;
+    if (sl !== undefined && !(typeof sl === 'number' && sl > 0 && sl < 100)) throw bad(`stopLossPct ${String(sl)} (must be a number above 0 and below 100)`);
+    if (o.reason !== undefined && typeof o.reason !== 'string') throw bad(`a reason that is not a string`);
+    return {
+      timeMs: (s.time[i] as number) + s.timeframeMs,
+      side: o.side,
+      reason: o.reason ?? this.name,
+      ...(sl !== undefined ? { stopLossPct: sl } : {}),
+    };
+  }
+
+  #error(problem: string, line?: number, cause?: unknown): StrategyModuleError {
+    return new StrategyModuleError(this.module.file, line, problem, cause !== undefined ? { cause } : undefined);
+  }
+}
+
+const when = (s: CandleSeries, i: number): string => new Date(s.time[i] as number).toISOString();
+
+/** Candles 0…i of `s` as views over its arrays (no copy); `s` itself when i is its last candle. */
+function prefix(s: CandleSeries, i: number): CandleSeries {
+  const n = i + 1;
+  if (n === s.length) return s;
+  return {
+    ...(s.symbol !== undefined ? { symbol: s.symbol } : {}),
+    timeframeMs: s.timeframeMs,
+    length: n,
+    time: s.time.subarray(0, n),
+    open: s.open.subarray(0, n),
+    high: s.high.subarray(0, n),
+    low: s.low.subarray(0, n),
+    close: s.close.subarray(0, n),
+    volume: s.volume.subarray(0, n),
+    gaps: s.gaps.length === 0 ? s.gaps : s.gaps.filter((g) => g.afterIndex + 1 < n),
+    source: s.source,
+  };
+}

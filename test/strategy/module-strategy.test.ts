@@ -1,0 +1,128 @@
+import fc from 'fast-check';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LiveCandles } from '../../src/bot/live-candles.ts';
+import type { CandleSeries } from '../../src/data/candle-series.ts';
+import type { CandleStrategy } from '../../src/strategy/api.ts';
+import { loadStrategyModule } from '../../src/strategy/module-loader.ts';
+import { type LoadedModule, ModuleStrategy } from '../../src/strategy/module-strategy.ts';
+import type { Strategy } from '../../src/strategy/strategy.ts';
+import { type Bar, H, T0, seriesOf } from './make-series.ts';
+
+/** The wrapper keeps a module's promise (every candle once, in order, only candles 0…i visible). */
+const EXAMPLES = resolve(import.meta.dirname, '../../examples/strategies');
+const numRuns = Number(process.env.FC_NUM_RUNS ?? 100);
+
+const arbBar: fc.Arbitrary<Bar> = fc
+  .tuple(fc.double({ min: 10, max: 1000, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 0.2, noNaN: true }))
+  .map(([mid, a, b, spread]) => {
+    const low = mid * (1 - spread);
+    const high = mid * (1 + spread);
+    return { open: low + a * (high - low), close: low + b * (high - low), high, low };
+  });
+
+const examples = await Promise.all([
+  loadStrategyModule({ path: 'rsi-reversion.ts', params: { period: 3, oversold: 40, overbought: 60 } }, EXAMPLES),
+  loadStrategyModule({ path: 'donchian-breakout.ts', params: { period: 4, atr_period: 3 } }, EXAMPLES),
+]);
+
+const answers = (st: Strategy, s: CandleSeries, order: readonly number[]) => order.map((i) => JSON.stringify(st.onCandle(s, i)));
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** A module that records what it was shown, to check the wrapper's promises. */
+function recorder(log: string[]): LoadedModule {
+  let made = 0;
+  return {
+    file: 'rec.ts',
+    absPath: '/x/rec.ts',
+    name: 'rec',
+    make: (): CandleStrategy => {
+      const id = made++;
+      let expect = 0;
+      return {
+        onCandle(c, i) {
+          log.push(`${id}:${i}/${c.length}`);
+          if (i !== expect++) throw new Error(`fed ${i}, expected ${expect - 1}`);
+          return i % 3 === 2 ? { side: 'long' } : null;
+        },
+      };
+    },
+  };
+}
+
+describe('strategy modules: the wrapper', () => {
+  it('shows candles 0…i only, each once and in order, to one instance while asked in order', () => {
+    const log: string[] = [];
+    const st = new ModuleStrategy(recorder(log));
+    const s = seriesOf(range(5).map(() => ({ open: 1, high: 1, low: 1, close: 1 })));
+    expect(answers(st, s, [0, 1, 2, 2, 3, 4]).map((x) => x !== 'null')).toEqual([false, false, true, true, false, false]);
+    expect(log).toEqual(['0:0/1', '0:1/2', '0:2/3', '0:3/4', '0:4/5']);
+  });
+
+  it('out of order or on other candles: a fresh instance replays from candle 0', () => {
+    const log: string[] = [];
+    const st = new ModuleStrategy(recorder(log));
+    const s = seriesOf(range(4).map(() => ({ open: 1, high: 1, low: 1, close: 1 })));
+    st.onCandle(s, 3);
+    st.onCandle(s, 1);
+    st.onCandle(seriesOf(range(3).map(() => ({ open: 2, high: 2, low: 2, close: 2 }))), 2);
+    expect(log).toEqual(['0:0/1', '0:1/2', '0:2/3', '0:3/4', '1:0/1', '1:1/2', '2:0/1', '2:1/2', '2:2/3']);
+  });
+
+  it("the live bot's growing view over the same arrays continues without a replay", () => {
+    const log: string[] = [];
+    const st = new ModuleStrategy(recorder(log));
+    const live = new LiveCandles('BTCUSDT', H);
+    const candle = (k: number) => ({ symbol: 'BTCUSDT', openTimeMs: T0 + k * H, open: 1, high: 1, low: 1, close: 1, volume: 0 });
+    live.append(range(3).map(candle));
+    st.onCandle(live.series(), 2);
+    for (const k of [3, 4]) for (const i of live.append([candle(k)])) st.onCandle(live.series(), i);
+    expect(log).toEqual(['0:0/1', '0:1/2', '0:2/3', '0:3/4', '0:4/5']);
+  });
+
+  for (const m of examples) {
+    it(`${m.name}: no look-ahead: changing any candle after i never changes the answers up to i`, () =>
+      fc.assert(
+        fc.property(fc.array(arbBar, { minLength: 2, maxLength: 60 }), fc.nat(), fc.array(arbBar, { minLength: 60, maxLength: 60 }), (bars, cut, other) => {
+          const i = cut % bars.length;
+          const changed = [...bars.slice(0, i + 1), ...other.slice(0, bars.length - i - 1)];
+          const a = answers(new ModuleStrategy(m), seriesOf(bars), range(bars.length));
+          const b = answers(new ModuleStrategy(m), seriesOf(changed), range(bars.length));
+          return a.slice(0, i + 1).every((x, k) => x === b[k]);
+        }),
+        { numRuns },
+      ));
+
+    it(`${m.name}: answers asked in any order equal the in-order answers`, () =>
+      fc.assert(
+        fc.property(fc.array(arbBar, { minLength: 2, maxLength: 40 }), fc.array(fc.nat(), { minLength: 1, maxLength: 20 }), (bars, asks) => {
+          const s = seriesOf(bars);
+          const inOrder = answers(new ModuleStrategy(m), s, range(bars.length));
+          const st = new ModuleStrategy(m);
+          return asks.every((k) => JSON.stringify(st.onCandle(s, k % bars.length)) === inOrder[k % bars.length]);
+        }),
+        { numRuns },
+      ));
+  }
+
+  it('the examples signal on real candles (and the Donchian entries carry an ATR stop)', async () => {
+    const { loadCandles } = await import('../../src/data/load-candles.ts');
+    const s = await loadCandles(resolve(import.meta.dirname, '../../data/candles/ETHUSDT-1h.csv'));
+    const [rsi, dc] = await Promise.all([
+      loadStrategyModule({ path: 'rsi-reversion.ts' }, EXAMPLES),
+      loadStrategyModule({ path: 'donchian-breakout.ts' }, EXAMPLES),
+    ]);
+    const signals = (m: LoadedModule) => {
+      const st = new ModuleStrategy(m);
+      return range(s.length)
+        .map((i) => st.onCandle(s, i))
+        .filter((x) => x !== null);
+    };
+    const r = signals(rsi);
+    const d = signals(dc);
+    expect(r.length).toBeGreaterThan(10);
+    expect(new Set(r.map((x) => x.side))).toEqual(new Set(['long', 'short']));
+    expect(d.length).toBeGreaterThan(10);
+    expect(d.every((x) => x.stopLossPct !== undefined && x.stopLossPct > 0 && x.stopLossPct < 20)).toBe(true);
+  });
+});
