@@ -286,6 +286,11 @@ export class SymbolTrader {
     if (this.entryInDoubt()) return false;
     const ex = await this.d.ex.position(this.symbol);
     if (ex.side === null || ex.qtySteps <= 0 || !(ex.entryPrice > 0)) return false;
+    if (ex.qtySteps > maxEntrySteps(this.d.market)) {
+      // Its exits could not go out as one reduce-only order each (MARKET_LOT_SIZE maxQty): not adopted.
+      this.alertOnce(`adopt-too-large:${this.symbol}:${ex.qtySteps}`, { qtySteps: ex.qtySteps, maxSteps: maxEntrySteps(this.d.market) }, 'adopt.too_large');
+      return false;
+    }
     const id = `${this.symbol}-m${Math.floor(this.d.now() / 1000).toString(36)}`;
     if (this.d.store.getPosition(id)) return false;
     const stopPct = this.d.settings.stopLossPct;
