@@ -1,5 +1,6 @@
 import type { Command, DomainEvent, StepResult } from './model/commands.ts';
 import type { Position } from './model/position.ts';
+import { decOfNumber, formatScaled } from './decimal.ts';
 import { type Side, asSteps } from './units.ts';
 import { applyFill, onSegment, qtyOf, requestClose } from './scaled-tp/exit-manager.ts';
 
@@ -15,9 +16,21 @@ export interface FillModel {
   readonly slippagePct: number;
 }
 
-/** A market order's price after slippage against the trader: buys pay more, sells get less. */
+/**
+ * A market order's price after slippage against the trader: buys pay more, sells get less. The
+ * exact decimal price × (100 ± pct) / 100, then the double nearest it (114 sold at 0.5 % is 113.43,
+ * not 113.42999999999999 as in binary floating point, so its breakeven is on the tick).
+ */
 export const slipped = (price: number, buy: boolean, slippagePct: number): number =>
-  slippagePct === 0 ? price : buy ? price * (1 + slippagePct / 100) : price * (1 - slippagePct / 100);
+  slippagePct === 0 ? price : Number(slippedText(price, buy, slippagePct));
+
+/** The exact decimal text of `slipped`: what a plan derives its targets and stops from. */
+export function slippedText(price: number, buy: boolean, slippagePct: number): string {
+  const p = decOfNumber(price);
+  const s = decOfNumber(slippagePct);
+  const hundred = 100n * 10n ** BigInt(s.scale);
+  return formatScaled(p.int * (buy ? hundred + s.int : hundred - s.int), { int: 1n, scale: p.scale + s.scale + 2 });
+}
 
 export const feeOf = (price: number, qty: number, pct: number): number => (price * qty * pct) / 100;
 
