@@ -1,7 +1,7 @@
 import { type RunSummary, summarizeRun } from '../core/analytics/run-summary.ts';
 import { type LevelStats, levelStats } from '../core/analytics/level-stats.ts';
 import { type IntrabarModel, walkCandle } from '../core/candle-path.ts';
-import { type FillModel, closeRemainderNow, feeOf, slipped } from '../core/fill-model.ts';
+import { type FillModel, closeRemainderNow, feeOf, slippedText } from '../core/fill-model.ts';
 import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
 import type { StepResult } from '../core/model/commands.ts';
 import type { Position } from '../core/model/position.ts';
@@ -10,7 +10,7 @@ import { LadderPlanner } from '../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import type { Side } from '../core/units.ts';
 import type { CandleSeries } from '../data/candle-series.ts';
-import { lowerBoundTime } from '../data/candle-series.ts';
+import { closeTimeMs, lowerBoundTime } from '../data/candle-series.ts';
 import { type PositionSize, entryBelowMinimum, entrySteps } from '../core/position-size.ts';
 
 /** An entry decided before candle i opens; the engine enters at that open (SPEC R5). */
@@ -78,6 +78,12 @@ interface SymbolState {
   count: number;
   /** Next candle index to process. */
   i: number;
+  /** The candle index being processed at the current open time, or -1 (no candle at this time). */
+  at: number;
+  /** The entry signal read at the current open (phase 1), acted on in phase 2. */
+  sig: EntrySignal | null;
+  /** The data ended and the remainder was closed (`end`): the symbol takes no more part. */
+  ended: boolean;
   /** `stepsToQty(qtySteps)`, kept for the mark to market of every candle: it changes only on a fill. */
   qtySteps: number;
   qty: number;
@@ -85,14 +91,37 @@ interface SymbolState {
   onStep: (r: StepResult) => void;
 }
 
+/** Symbols in one fixed order that is not the order of `--data` (SPEC "Several symbols on one balance"). */
+const bySymbol = (a: SymbolInput, b: SymbolInput): number => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : (a.candles.time[0] ?? 0) - (b.candles.time[0] ?? 0));
+
 /**
  * Drives the core ladder candle by candle over one or more symbols with one equity curve. The exit
  * logic is the core's (advanceSegment → onSegment/applyFill); this file only models the exchange:
  * entries at the open, the intrabar path, fees, sizing and margin.
+ *
+ * Several symbols share one balance without look-ahead (SPEC "Several symbols on one balance"): at
+ * each open time, (1) every symbol with a candle there reads its signal and an opposite signal
+ * closes its position at that open; (2) entries are decided on the state at that open (equity,
+ * open positions, margin), competing for slots and margin in symbol-id order (A before B), never
+ * in `--data` order; (3) only then is every symbol's candle path walked. A symbol whose data ends
+ * closes its remainder at its own last close (`end`), freeing its slot and margin from that time.
  */
 export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions): BacktestRun {
-  const states: SymbolState[] = symbols.map((input) => {
-    const st: SymbolState = { input, planner: new LadderPlanner(input.market, o.settings), pos: null, margin: 0, count: 0, i: 0, qtySteps: -1, qty: 0, onStep: (r) => book(st, r) };
+  const states: SymbolState[] = [...symbols].sort(bySymbol).map((input) => {
+    const st: SymbolState = {
+      input,
+      planner: new LadderPlanner(input.market, o.settings),
+      pos: null,
+      margin: 0,
+      count: 0,
+      i: 0,
+      at: -1,
+      sig: null,
+      ended: input.candles.length === 0,
+      qtySteps: -1,
+      qty: 0,
+      onStep: (r) => book(st, r),
+    };
     return st;
   });
   const total = symbols.reduce((n, s) => n + s.candles.length, 0);
@@ -103,6 +132,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
   const trades: Position[] = [];
   const skipped: SkippedSignal[] = [];
   const path = new Float64Array(4);
+  const slip = o.fills.slippagePct;
   let realized = 0;
   let open = 0;
   let usedMargin = 0;
@@ -133,7 +163,10 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
   const enter = (st: SymbolState, i: number, sig: EntrySignal) => {
     const { candles: c, market: m, symbol } = st.input;
     if (open >= o.maxOpenPositions) return skip(st, sig, 'max_open_positions', `${open} positions open`);
-    const price = slipped(c.open[i]!, sig.side === 'long', o.fills.slippagePct);
+    // With slippage the fill is an exact decimal: the plan gets its text, so every target and stop
+    // is rounded once from the exact value (SPEC "Entry fill and slippage").
+    const exact = slip === 0 ? null : slippedText(c.open[i]!, sig.side === 'long', slip);
+    const price = exact === null ? c.open[i]! : Number(exact);
     const stopPct = sig.stopLossPct ?? o.settings.stopLossPct;
     const balance = o.startingBalance + realized;
     const steps = entrySteps(o.positionSize, price, o.sizingBalance === 'starting' ? o.startingBalance : balance, stopPct, m);
@@ -143,7 +176,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     const notional = price * qty;
     const margin = notional / o.leverage;
     if (margin > balance - usedMargin) return skip(st, sig, 'insufficient_margin', `needs ${margin.toFixed(2)}, free ${(balance - usedMargin).toFixed(2)}`);
-    const plan = st.planner.plan({ side: sig.side, entryPrice: price, quantitySteps: steps, stopLossPct: stopPct });
+    const plan = st.planner.plan({ side: sig.side, entryPrice: exact ?? price, quantitySteps: steps, stopLossPct: stopPct });
     if (!plan.ok) return skip(st, sig, 'plan_error', plan.error.message);
     const id = `${symbol}-${++st.count}`;
     const r = openPosition({ id, symbol, timeMs: c.time[i]!, entryFee: feeOf(price, qty, o.fills.takerPct), plan: plan.value });
@@ -153,14 +186,9 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     open++;
   };
 
-  const candle = (st: SymbolState, i: number) => {
+  /** Walks candle i of a symbol (its detail candles when given) with its open position. */
+  const walkAt = (st: SymbolState, i: number) => {
     const { candles: c, detail } = st.input;
-    const sig = st.input.entryAt(i);
-    if (sig !== null) {
-      if (st.pos !== null && st.pos.side !== sig.side) book(st, closeRemainderNow(st.pos, 'signal', c.open[i]!, c.time[i]!, o.fills));
-      if (st.pos === null) enter(st, i, sig);
-    }
-    if (st.pos === null) return;
     if (detail) {
       const from = lowerBoundTime(detail.time, c.time[i]!);
       const to = lowerBoundTime(detail.time, c.time[i]! + c.timeframeMs, from);
@@ -170,6 +198,15 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
       }
     }
     walk(st, c, i);
+  };
+
+  /** End of a symbol's data: the remainder closes at its last close, at that candle's close time (SPEC "Times"). */
+  const end = (st: SymbolState) => {
+    st.ended = true;
+    if (st.pos === null) return;
+    const c = st.input.candles;
+    const last = c.length - 1;
+    book(st, closeRemainderNow(st.pos, 'end', c.close[last]!, closeTimeMs(c, last), o.fills));
   };
 
   const markToMarket = (): number => {
@@ -188,24 +225,33 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     return e;
   };
 
-  // Merge the symbols' candles by open time; candles of the same time run in symbol order.
+  // Merge the symbols' candles by open time.
   for (;;) {
     let t = Infinity;
     for (const st of states) if (st.i < st.input.candles.length) t = Math.min(t, st.input.candles.time[st.i]!);
     if (t === Infinity) break;
+    // Symbols whose data ended by this open leave first: their slots and margin are free at it.
+    for (const st of states) if (!st.ended && st.i === st.input.candles.length && closeTimeMs(st.input.candles, st.i - 1) <= t) end(st);
+    // 1. Signals at this open; an opposite signal closes at the open, before any entry is decided.
     for (const st of states) {
-      if (st.i < st.input.candles.length && st.input.candles.time[st.i] === t) candle(st, st.i++);
+      const c = st.input.candles;
+      st.at = st.i < c.length && c.time[st.i] === t ? st.i++ : -1;
+      if (st.at < 0) continue;
+      const sig = (st.sig = st.input.entryAt(st.at));
+      if (sig !== null && st.pos !== null && st.pos.side !== sig.side) book(st, closeRemainderNow(st.pos, 'signal', c.open[st.at]!, t, o.fills));
     }
+    // 2. Entries, in symbol order, on the state at this open.
+    for (const st of states) {
+      if (st.at >= 0 && st.sig !== null && st.pos === null) enter(st, st.at, st.sig);
+      st.sig = null;
+    }
+    // 3. Only now the candles' paths.
+    for (const st of states) if (st.at >= 0 && st.pos !== null) walkAt(st, st.at);
     if (sharedTimes === null) equityTimeMs[points] = t;
     equity[points++] = markToMarket();
   }
-  // End of data: what is still open closes at the last candle's close, at that candle's time.
-  for (const st of states) {
-    if (st.pos === null) continue;
-    const c = st.input.candles;
-    const last = c.length - 1;
-    book(st, closeRemainderNow(st.pos, 'end', c.close[last]!, c.time[last]!, o.fills));
-  }
+  // What is still open closes at its own last close (in symbol order).
+  for (const st of states) if (!st.ended) end(st);
   if (points > 0) equity[points - 1] = markToMarket();
   const curve = equity.subarray(0, points);
   return {

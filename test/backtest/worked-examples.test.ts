@@ -217,7 +217,8 @@ describe('backtest worked examples (hand-computed exits)', () => {
       [60650, 60900, 60400, 60800], // nothing; data ends: remainder closes at 60800
     ]);
     expect(exits).toEqual(['tp1@60600x0.003', 'end@60800x0.007']);
-    expect(json.trades[0]!.exits[1]!.time).toBe(new Date(T0 + 2 * HOUR).toISOString());
+    // SPEC "Times": an `end` exit is at the last candle's close (02:00 + 1h), not at its open.
+    expect(json.trades[0]!.exits[1]!.time).toBe(new Date(T0 + 3 * HOUR).toISOString());
   });
 
   it('a 15m detail path replaces the modelled 1h path and changes the result', () => {
