@@ -44,7 +44,8 @@ export interface StopMoveJson {
 }
 
 export interface LevelJson {
-  readonly level: number;
+  /** The ladder level (1…N), or `"tp"` for the single take-profit's row: it is no ladder level. */
+  readonly level: number | string;
   readonly hits: number;
   readonly hit_rate: number;
   readonly avg_pnl: number;
@@ -77,12 +78,12 @@ export function tradeJson(p: Position): TradeJson {
 
 /**
  * The per-level table of a run: the scaled levels when the run planned any (trades that fell back to
- * the single take-profit count in the summary only), else the single take-profit as level 1.
+ * the single take-profit count in the summary only), else the single take-profit's row, named `tp`.
  */
 export function levelsJson(levels: readonly LevelStats[]): LevelJson[] {
   const scaled = levels.filter((l) => l.reason !== 'tp');
   const rows = scaled.length ? scaled : levels;
-  return rows.map((l) => ({ level: l.level, hits: l.hits, hit_rate: l.hit_rate, avg_pnl: l.avg_pnl }));
+  return rows.map((l) => ({ level: l.level ?? l.reason, hits: l.hits, hit_rate: l.hit_rate, avg_pnl: l.avg_pnl }));
 }
 
 export function resultJson(run: BacktestRun): ResultJson {

@@ -11,7 +11,7 @@ export function demoLine(e: DomainEvent): string | null {
       return `${head}${p.side === 'long' ? 'LONG ' : 'SHORT'} at ${p.entryPrice}  stop ${p.initialStopPrice}  ladder ${levels}${p.mode === 'single' ? ` (single TP: ${p.singleReason})` : ''}`;
     }
     case 'fill.applied':
-      return `${head}${e.level !== null ? `✓ ${e.reason.toUpperCase()} filled` : `■ ${e.reason}`} at ${e.price}  pnl ${e.pnl.toFixed(2)}`;
+      return `${head}${e.reason.startsWith('tp') ? `✓ ${e.reason.toUpperCase()} filled` : `■ ${e.reason}`} at ${e.price}  pnl ${e.pnl.toFixed(2)}`;
     case 'stop.moved':
       return `${head}↑ stop ${e.fromPrice} → ${e.toPrice} (${e.rule})`;
     case 'position.closed':

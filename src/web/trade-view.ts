@@ -15,7 +15,7 @@ export function tradeView(p: Position): TradeView {
     avgExitPrice: Number.isNaN(avg) ? null : avg,
     pnl: totalPnl(p),
     initialStop: p.plan.initialStopPrice,
-    targets: p.plan.levels.map((l) => ({ level: l.level, price: l.targetPrice, skipped: l.skipped !== null })),
+    targets: p.plan.levels.map((l) => ({ level: l.level, reason: l.reason, price: l.targetPrice, skipped: l.skipped !== null })),
     exits: p.partialExits.map((e) => ({ timeMs: e.timeMs, price: e.price, quantity: qtyOf(e.qtySteps, p.plan), reason: e.reason, level: e.level, fee: e.fee, pnl: e.pnl })),
     stopMoves: p.stopMoves.map((m) => ({ timeMs: m.timeMs, from: m.fromPrice, to: m.toPrice, reason: m.rule })),
     ...(p.status === 'open' ? { open: true } : {}),

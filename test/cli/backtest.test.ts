@@ -98,7 +98,7 @@ const RESULT_SCHEMA = {
         type: 'object',
         additionalProperties: false,
         required: ['level', 'hits', 'hit_rate', 'avg_pnl'],
-        properties: { level: { type: 'integer', minimum: 1 }, hits: { type: 'integer', minimum: 0 }, hit_rate: { type: 'number', minimum: 0, maximum: 1 }, avg_pnl: { type: 'number' } },
+        properties: { level: { anyOf: [{ type: 'integer', minimum: 1 }, { const: 'tp' }] }, hits: { type: 'integer', minimum: 0 }, hit_rate: { type: 'number', minimum: 0, maximum: 1 }, avg_pnl: { type: 'number' } },
       },
     },
   },
@@ -130,6 +130,10 @@ describe('ladder backtest (real process)', () => {
     const json = JSON.parse(r.stdout);
     expect(json.summary.trades).toBeGreaterThan(0);
     expect(json.trades.every((t: { exits: { reason: string }[] }) => t.exits.every((e) => ['tp', 'stop', 'signal', 'end'].includes(e.reason)))).toBe(true);
+    // A single take-profit is not ladder level 1: no exit has a level, the one level row is named tp.
+    expect(new Ajv().compile(RESULT_SCHEMA)(json)).toBe(true);
+    expect(json.trades.every((t: { exits: { level: number | null }[] }) => t.exits.every((e) => e.level === null))).toBe(true);
+    expect(json.levels.map((l: { level: unknown }) => l.level)).toEqual(['tp']);
   });
 
   it('prints a readable summary table without --json', async () => {

@@ -19,8 +19,8 @@ function ladder(args: string[]): Promise<{ code: number; stdout: string; stderr:
 interface Run {
   name: string;
   summary: { trades: number };
-  levels: { level: number }[];
-  trades: { entry_time: string; symbol: string; side: string; original_quantity: number; exits: { reason: string }[] }[];
+  levels: { level: number | string }[];
+  trades: { entry_time: string; symbol: string; side: string; original_quantity: number; exits: { reason: string; level: number | null }[] }[];
 }
 
 describe('ladder compare (real process, real ETHUSDT 1h)', () => {
@@ -35,7 +35,9 @@ describe('ladder compare (real process, real ETHUSDT 1h)', () => {
     expect(scaled.trades.map((t) => t.entry_time)).toEqual(single.trades.map((t) => t.entry_time));
     expect(scaled.trades.map((t) => t.original_quantity)).toEqual(single.trades.map((t) => t.original_quantity));
     expect(scaled.levels.map((l) => l.level)).toEqual([1, 2, 3]);
-    expect(single.levels.map((l) => l.level)).toEqual([1]);
+    // A single take-profit is not ladder level 1: its row is named tp, its exits have no level.
+    expect(single.levels.map((l) => l.level)).toEqual(['tp']);
+    expect(single.trades.flatMap((t) => t.exits).filter((e) => e.reason === 'tp').every((e) => e.level === null)).toBe(true);
     expect(scaled.trades.some((t) => t.exits.some((e) => e.reason === 'tp2'))).toBe(true);
     expect(single.trades.every((t) => t.exits.every((e) => !/^tp\d/.test(e.reason)))).toBe(true);
   });

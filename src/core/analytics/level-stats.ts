@@ -2,8 +2,9 @@ import type { Position } from '../model/position.ts';
 
 /** Per-level analytics (SPEC "Result JSON" `levels`, R8.5). Hit rates are fractions. */
 export interface LevelStats {
-  readonly level: number;
-  /** `tp1`…`tpN`, or `tp` for the single take-profit. */
+  /** The ladder level (1-based); null for the single take-profit, which is no ladder level. */
+  readonly level: number | null;
+  /** `tp1`…`tpN`, or `tp` for the single take-profit: what the row is keyed and named on. */
   readonly reason: string;
   /** Trades whose plan had this level active (not skipped for size): the denominator of hit_rate. */
   readonly eligible: number;
@@ -13,28 +14,34 @@ export interface LevelStats {
   readonly avg_pnl: number;
 }
 
+/** A take-profit exit: a ladder level (`tp1`…`tpN`) or the single take-profit (`tp`). */
+export const isTakeProfitReason = (reason: string): boolean => reason.startsWith('tp');
+
 /**
- * Hits, hit rate and average PnL per level. Trades of a scaled run are grouped by configured level;
- * trades managed by the single take-profit (scaled off, or the fallback of R3.3) form the `tp` row.
+ * Hits, hit rate and average PnL per level, keyed on the exit reason. Trades of a scaled run are
+ * grouped by configured level; trades managed by the single take-profit (scaled off, or the
+ * fallback of R3.3) form the `tp` row, whose level is null.
  */
 export function levelStats(trades: readonly Position[]): LevelStats[] {
-  const rows = new Map<string, { level: number; eligible: number; hits: number; pnl: number }>();
-  const row = (reason: string, level: number) => {
+  const rows = new Map<string, { level: number | null; eligible: number; hits: number; pnl: number }>();
+  const row = (reason: string, level: number | null) => {
     let r = rows.get(reason);
     if (!r) rows.set(reason, (r = { level, eligible: 0, hits: 0, pnl: 0 }));
     return r;
   };
+  const levelOf = (reason: string, level: number) => (reason === 'tp' ? null : level);
   for (const t of trades) {
-    for (const l of t.plan.levels) if (l.skipped === null) row(l.reason, l.level).eligible++;
+    for (const l of t.plan.levels) if (l.skipped === null) row(l.reason, levelOf(l.reason, l.level)).eligible++;
     for (const e of t.partialExits) {
-      if (e.level === null) continue;
+      if (!isTakeProfitReason(e.reason)) continue;
       const r = row(e.reason, e.level);
       r.hits++;
       r.pnl += e.pnl;
     }
   }
+  // Ladder levels in order, the single take-profit last.
   return [...rows.entries()]
-    .sort(([a, x], [b, y]) => (a === 'tp') !== (b === 'tp') ? (a === 'tp' ? 1 : -1) : x.level - y.level)
+    .sort(([, x], [, y]) => (x.level ?? Infinity) - (y.level ?? Infinity))
     .map(([reason, r]) => ({
       level: r.level,
       reason,

@@ -1,6 +1,6 @@
 import type { Position } from '../model/position.ts';
 import { qtyOf, totalPnl } from '../scaled-tp/exit-manager.ts';
-import { levelStats } from './level-stats.ts';
+import { isTakeProfitReason, levelStats } from './level-stats.ts';
 import { type RunSummary, summarizeRun } from './run-summary.ts';
 
 /** Initial risk of a trade in quote currency: |entry − initial stop| × original quantity. */
@@ -15,7 +15,8 @@ export const rMultiple = (t: Position): number => {
 };
 
 export interface LevelAnalytics {
-  readonly level: number;
+  /** Null for the single take-profit (`tp`): rows are keyed on `reason`. */
+  readonly level: number | null;
   readonly reason: string;
   readonly eligible: number;
   readonly hits: number;
@@ -46,7 +47,7 @@ export function analyzeRun(trades: readonly Position[], startingBalance: number,
     rSum += rMultiple(t);
     const last = t.partialExits.at(-1);
     if (!last) continue;
-    if (last.level !== null) closedBy.last_tp++;
+    if (isTakeProfitReason(last.reason)) closedBy.last_tp++;
     else closedBy[last.reason as 'stop' | 'signal' | 'end']++;
   }
   const base = levelStats(trades);

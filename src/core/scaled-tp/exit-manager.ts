@@ -182,7 +182,8 @@ export function applyFill(p: Position, f: FillInput): Result<StepResult, ApplyEr
     if (next.value === 'filled' && st.status !== 'filled') completedLevel = pl;
     firstFillOfLevel = st.filledSteps === 0;
     reason = pl.reason;
-    level = pl.level;
+    // A single take-profit is not ladder level 1 (SPEC "Result JSON"): its exits carry no level.
+    level = pl.reason === 'tp' ? null : pl.level;
   } else {
     reason = target;
   }

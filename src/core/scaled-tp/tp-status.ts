@@ -40,7 +40,8 @@ export interface TPStatus {
 export function tpStatus(p: Position, markPrice?: number): TPStatus {
   const levels = p.plan.levels.map((pl, i): LevelStatusView => {
     const st = p.levels[i]!;
-    const exit = p.partialExits.find((e) => e.level === pl.level);
+    // Keyed on the reason: the single take-profit's exits carry no level (it is not ladder level 1).
+    const exit = p.partialExits.find((e) => e.reason === pl.reason);
     return {
       level: pl.level,
       reason: pl.reason,
@@ -50,7 +51,7 @@ export function tpStatus(p: Position, markPrice?: number): TPStatus {
       filledSteps: st.filledSteps,
       status: st.status,
       skipped: pl.skipped,
-      hit: p.tpLevelsHit.includes(pl.level),
+      hit: pl.reason === 'tp' ? exit !== undefined : p.tpLevelsHit.includes(pl.level),
       hitTimeMs: exit?.timeMs ?? null,
       fillPrice: exit?.price ?? null,
     };

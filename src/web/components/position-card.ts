@@ -41,6 +41,8 @@ export function renderPositionCard(p: PositionCardView, f: CardFormat): HTMLElem
   const filledLevels = p.levels.filter((l) => l.hit).length;
   const active = p.levels.filter((l) => !l.skipped).length;
   const next = p.nextTarget;
+  // Named by its level's reason: the single take-profit is `TP`, not ladder level 1.
+  const nextName = (p.levels.find((l) => l.level === next?.level)?.reason ?? `tp${next?.level}`).toUpperCase();
   return el(
     'div',
     { class: 'card-body' },
@@ -61,7 +63,7 @@ export function renderPositionCard(p: PositionCardView, f: CardFormat): HTMLElem
       kv('Stop', p.previousStopPrice === null ? px(p.stopPrice) : `${px(p.stopPrice)} (was ${px(p.previousStopPrice)})`, 'stop'),
       kv(
         'Next target',
-        next ? `TP${next.level} ${px(next.price)}${next.distancePct === null ? '' : ` · ${signed(next.distancePct)} %`}` : '–',
+        next ? `${nextName} ${px(next.price)}${next.distancePct === null ? '' : ` · ${signed(next.distancePct)} %`}` : '–',
         'next',
       ),
       kv('Price', p.markPrice === null ? '–' : px(p.markPrice), 'mark'),

@@ -90,7 +90,7 @@ export function createTradeChart(container: HTMLElement, candles: CandleColumns,
     const long = t.side === 'long';
     markers.push({ time: bar(t.entryTimeMs), position: long ? 'belowBar' : 'aboveBar', color: '#2962ff', shape: long ? 'arrowUp' : 'arrowDown', text: long ? 'L' : 'S' });
     for (const e of t.exits) {
-      const tp = e.level !== null;
+      const tp = e.reason.startsWith('tp'); // the single take-profit (`tp`) has no level
       markers.push({
         time: bar(e.timeMs),
         position: long ? 'aboveBar' : 'belowBar',
@@ -128,8 +128,8 @@ export function createTradeChart(container: HTMLElement, candles: CandleColumns,
   for (const t of trades.filter((x) => x.open)) {
     series.createPriceLine({ price: t.entryPrice, color: '#2962ff', lineStyle: LineStyle.Dotted, lineWidth: 1, axisLabelVisible: true, title: 'entry' });
     for (const target of t.targets) {
-      if (target.skipped || t.exits.some((e) => e.level === target.level)) continue;
-      series.createPriceLine({ price: target.price, color: '#00897b', lineStyle: LineStyle.Dashed, lineWidth: 1, axisLabelVisible: true, title: `TP${target.level}` });
+      if (target.skipped || t.exits.some((e) => e.reason === target.reason)) continue;
+      series.createPriceLine({ price: target.price, color: '#00897b', lineStyle: LineStyle.Dashed, lineWidth: 1, axisLabelVisible: true, title: target.reason.toUpperCase() });
     }
   }
   chart.timeScale().fitContent();

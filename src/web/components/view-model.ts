@@ -30,7 +30,8 @@ export interface TradeView {
   readonly avgExitPrice: number | null;
   readonly pnl: number;
   readonly initialStop: number;
-  readonly targets: readonly { readonly level: number; readonly price: number; readonly skipped: boolean }[];
+  /** `reason`: `tp1`…`tpN`, or `tp` for the single take-profit (no ladder level). */
+  readonly targets: readonly { readonly level: number; readonly reason: string; readonly price: number; readonly skipped: boolean }[];
   readonly exits: readonly ExitView[];
   readonly stopMoves: readonly { readonly timeMs: number; readonly from: number; readonly to: number; readonly reason: string }[];
   /** Still open (dashboard): no close time yet. */
@@ -38,7 +39,8 @@ export interface TradeView {
 }
 
 export interface LevelRow {
-  readonly level: number;
+  /** Null for the single take-profit's row (`tp`): rows are keyed and named on `reason`. */
+  readonly level: number | null;
   readonly reason: string;
   readonly eligible: number;
   readonly hits: number;
