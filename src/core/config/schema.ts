@@ -164,6 +164,24 @@ const dashboardSchema = z.strictObject({
   port: z.number().int().min(0).max(65_535).default(8080).describe('TCP port of the dashboard (1–65535, or 0 for any free port).'),
 });
 
+// The signal webhook ([entries] 2, docs/webhook.md). Its secret is never here: LADDER_WEBHOOK_SECRET (environment or .env).
+const webhookSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1').describe('Address the signal webhook listens on (ladder live|paper --webhook); keep 127.0.0.1 behind a reverse proxy or tunnel.'),
+  port: z.number().int().min(0).max(65_535).default(8081).describe('TCP port of the signal webhook (1–65535, or 0 for any free port).'),
+  path: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._~\/-]*$/, { error: 'must be a URL path starting with "/" (letters, digits, . _ ~ / -)' })
+    .max(200)
+    .default('/webhook')
+    .describe('URL path that accepts signals (POST).'),
+  max_lag_s: z.number().int().positive().max(86_400).default(60).describe('A signal whose time is more than this many seconds old when it arrives is refused, and so is one still waiting this long after it arrived (the bot was down).'),
+  allow_ips: z
+    .array(z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address like "52.89.214.238"' }))
+    .default(() => [])
+    .describe("Addresses a signal may come from (e.g. TradingView's published webhook addresses); empty: any address."),
+  rate_limit_per_min: z.number().int().positive().max(10_000).default(60).describe('Requests accepted per minute from one address; more are refused (429).'),
+});
+
 /** The whole config.json without the cross-field rules; its shape is what the JSON Schema shows. */
 export const configShapeSchema = z.strictObject({
   $schema: z.string().optional().describe("Path or URL of this file's JSON Schema, for editors; ignored by Ladder."),
@@ -244,6 +262,7 @@ export const configShapeSchema = z.strictObject({
   backtest: backtestSchema.default(() => backtestSchema.parse({})).describe('Backtest settings.'),
   store: storeSchema.default(() => storeSchema.parse({})).describe('Where the bot keeps its state.'),
   dashboard: dashboardSchema.default(() => dashboardSchema.parse({})).describe('The web dashboard.'),
+  webhook: webhookSchema.default(() => webhookSchema.parse({})).describe('The signal webhook (TradingView alerts and anything that can POST JSON); off unless --webhook is given.'),
 });
 
 /**

@@ -29,6 +29,7 @@ describe('defaults', () => {
       backtest: { starting_balance: 10000, intrabar: 'pessimistic' },
       store: { path: 'ladder.db' },
       dashboard: { host: '127.0.0.1', port: 8080 },
+      webhook: { host: '127.0.0.1', port: 8081, path: '/webhook', max_lag_s: 60, allow_ips: [], rate_limit_per_min: 60 },
     });
   });
 
