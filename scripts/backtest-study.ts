@@ -24,7 +24,8 @@ interface Summary {
 interface Run {
   name: string;
   summary: Summary;
-  levels: { level: number; hits: number; hit_rate: number; avg_pnl: number }[];
+  /** `level` is 1…N, or "tp" for the single take-profit's row (not ladder level 1). */
+  levels: { level: number | string; hits: number; hit_rate: number; avg_pnl: number }[];
   trades: { symbol: string; entry_time: string; pnl: number; exits: { fee: number; reason: string }[] }[];
 }
 
@@ -41,7 +42,7 @@ const f2 = (x: number) => x.toFixed(2);
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 const out: string[] = [];
 const totals = new Map<string, { pnl: number; trades: number; wins: number; fees: number; gp: number; gl: number; dd: number[] }>();
-const levelTotals = new Map<string, Map<number, { hits: number; eligible: number; pnl: number }>>();
+const levelTotals = new Map<string, Map<number | string, { hits: number; eligible: number; pnl: number }>>();
 let allSame = true;
 /** PnL per calendar year of entry, per run. */
 const byYear = new Map<string, Map<string, number>>();
@@ -104,7 +105,9 @@ for (const [name, t] of totals) {
 }
 head.push('', '### Per-level hit rates, all symbols', '', '| run | level | hits | hit rate | avg PnL per hit |', '|---|---:|---:|---:|---:|');
 for (const [name, lt] of levelTotals) {
-  for (const [level, a] of [...lt].sort((x, y) => x[0] - y[0])) head.push(`| ${name} | ${level} | ${a.hits} | ${a.eligible ? pct(a.hits / a.eligible) : '–'} | ${a.hits ? f2(a.pnl / a.hits) : '–'} |`);
+  // Ladder levels in order, the single take-profit's `tp` row last.
+  const rank = (l: number | string) => (typeof l === 'number' ? l : Infinity);
+  for (const [level, a] of [...lt].sort((x, y) => rank(x[0]) - rank(y[0]))) head.push(`| ${name} | ${level} | ${a.hits} | ${a.eligible ? pct(a.hits / a.eligible) : '–'} | ${a.hits ? f2(a.pnl / a.hits) : '–'} |`);
 }
 const years = [...new Set([...byYear.values()].flatMap((m) => [...m.keys()]))].sort();
 head.push('', '### Total PnL by year of entry, all symbols', '', `| run | ${years.join(' | ')} |`, `|---|${years.map(() => '---:').join('|')}|`);
