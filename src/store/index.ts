@@ -7,3 +7,4 @@ export { LATEST_VERSION, MIGRATIONS, type Migration } from './migrations.ts';
 export { isConserved } from './positions.ts';
 export type { EventQuery } from './events.ts';
 export type * from './records.ts';
+export type { RecordSignalResult, SignalInput, SignalQuery, SignalRecord, SignalSide, SignalSource, SignalStatus } from './signals.ts';

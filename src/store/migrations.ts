@@ -214,6 +214,29 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 5,
+    name: 'signals',
+    sql: `
+      -- Entry and close signals received from outside (the webhook, [entries] 2). The id is the sender's:
+      -- its primary key makes a resend a duplicate. Stored before the sender gets its answer; the trading
+      -- loop acts on 'pending' rows and marks them. payload: the body as received, without the secret.
+      CREATE TABLE signals (
+        id TEXT PRIMARY KEY,
+        source TEXT NOT NULL CHECK (source IN ('webhook')),
+        symbol TEXT NOT NULL,
+        side TEXT NOT NULL CHECK (side IN ('long', 'short', 'close')),
+        stop_loss_pct REAL,
+        signal_time_ms INTEGER NOT NULL,
+        received_at_ms INTEGER NOT NULL,
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'acted', 'refused')),
+        detail TEXT,
+        updated_at_ms INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX signals_status ON signals(status, received_at_ms);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

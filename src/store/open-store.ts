@@ -23,6 +23,7 @@ import type {
 import { type ConnectionOptions, openDatabase } from './connection.ts';
 import { StoreError } from './store-error.ts';
 import { type IsAlive, type RunLockHolder, pidAlive, runLockRows } from './run-lock.ts';
+import { type RecordSignalResult, type SignalInput, type SignalQuery, type SignalRecord, type SignalStatus, signalRows } from './signals.ts';
 
 export interface StoreOptions extends ConnectionOptions {
   /** The store's clock for bookkeeping times (`updated_at_ms`, `booked_at_ms`); Date.now by default. */
@@ -89,6 +90,16 @@ export interface Store {
   acquireRunLock(me: RunLockHolder): { tookOverFrom: RunLockHolder | null };
   releaseRunLock(me: Pick<RunLockHolder, 'pid' | 'host'>): void;
   runLockHolder(): RunLockHolder | null;
+
+  /** Stores a received signal (committed on return), or reports the one already stored under its id. */
+  recordSignal(s: SignalInput): RecordSignalResult;
+  getSignal(id: string): SignalRecord | null;
+  /** Signals not acted on yet, oldest first; of one symbol when given. */
+  pendingSignals(symbol?: string): SignalRecord[];
+  /** Ends a pending signal (`acted` or `refused`, with what happened); an ended one is left unchanged. */
+  markSignal(id: string, status: Exclude<SignalStatus, 'pending'>, detail: string): SignalRecord | null;
+  /** Received signals, newest first (the dashboard). */
+  signals(q?: SignalQuery): SignalRecord[];
   close(): void;
 }
 
@@ -103,6 +114,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
   const history = historyRows(db, positions);
   const candles = candleRows(db);
   const runLock = runLockRows(db, opts.isAlive ?? pidAlive);
+  const signals = signalRows(db, now);
   /** Every write takes the write lock up front (BEGIN IMMEDIATE): no lock upgrade can fail half-way. */
   const tx = <F extends (...a: never[]) => unknown>(fn: F): F => {
     const t = db.transaction(fn);
@@ -148,6 +160,11 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     acquireRunLock: runLock.acquire,
     releaseRunLock: runLock.release,
     runLockHolder: runLock.holder,
+    recordSignal: tx(signals.record),
+    getSignal: signals.get,
+    pendingSignals: signals.pending,
+    markSignal: tx(signals.mark),
+    signals: signals.list,
     close: () => {
       if (db.open) db.close();
     },
