@@ -1,0 +1,57 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
+
+/** The environment variable (or .env entry) that holds the webhook's secret; never config.json. */
+export const WEBHOOK_SECRET_ENV = 'LADDER_WEBHOOK_SECRET';
+/** A shorter secret is refused at start: it travels in every alert and guards real orders. */
+export const MIN_SECRET_LENGTH = 16;
+
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/** Constant time: both sides are hashed to equal-length digests first, so neither length nor content leaks by timing. */
+export function secretMatches(given: unknown, expected: string): boolean {
+  if (typeof given !== 'string') return false;
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** `::ffff:1.2.3.4` (an IPv4 peer on a dual-stack socket) is `1.2.3.4`; IPv6 compared lower case. */
+export function normalizeIp(ip: string): string {
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (v4) return v4[1]!;
+  return isIP(ip) === 6 ? ip.toLowerCase() : ip;
+}
+
+/** An empty allowlist admits every address; otherwise only the listed ones (the socket's peer address). */
+export function ipAllowed(ip: string, allow: readonly string[]): boolean {
+  if (allow.length === 0) return true;
+  const me = normalizeIp(ip);
+  return allow.some((a) => normalizeIp(a) === me);
+}
+
+/** Addresses tracked at most; beyond it the quietest are forgotten (a flood of spoofed sources cannot grow memory). */
+const MAX_TRACKED = 10_000;
+
+/**
+ * A token bucket per address: `perMin` requests in any minute, refilled continuously. Every request
+ * counts, refused ones too, so guessing the secret costs as much as sending signals.
+ */
+export class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; atMs: number }>();
+  constructor(private readonly perMin: number) {}
+
+  /** Takes one token for `ip` at `nowMs`: 0 if allowed, else the seconds until the next token. */
+  take(ip: string, nowMs: number): number {
+    const refillPerMs = this.perMin / 60_000;
+    const b = this.buckets.get(ip) ?? { tokens: this.perMin, atMs: nowMs };
+    b.tokens = Math.min(this.perMin, b.tokens + Math.max(0, nowMs - b.atMs) * refillPerMs);
+    b.atMs = nowMs;
+    this.buckets.delete(ip); // re-inserted last: the map's order is least recently seen first
+    this.buckets.set(ip, b);
+    if (this.buckets.size > MAX_TRACKED) this.buckets.delete(this.buckets.keys().next().value!);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - b.tokens) / refillPerMs / 1000));
+  }
+}

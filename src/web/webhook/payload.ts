@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { liquidationDistancePct } from '../../core/config/index.ts';
+import type { SignalSide } from '../../store/index.ts';
+import { Refusal } from './refusal.ts';
+
+/** A signal as the webhook accepted it, ready to store. */
+export interface WebhookSignal {
+  readonly id: string;
+  /** The configured ccxt unified symbol it names. */
+  readonly symbol: string;
+  readonly side: SignalSide;
+  readonly stopLossPct: number | null;
+  /** The sender's time if given, else the arrival; ms UTC. */
+  readonly timeMs: number;
+}
+
+export interface PayloadRules {
+  /** config.symbols (ccxt unified). */
+  readonly symbols: readonly string[];
+  readonly leverage: number;
+  readonly maxLagMs: number;
+}
+
+// TradingView sends numbers as text when the template quotes a placeholder: both are accepted.
+const numeric = z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
+
+/** The body's fields; extra fields are allowed (kept in the stored payload) and ignored. */
+const bodySchema = z.object({
+  id: z
+    .string()
+    .trim()
+    .min(1)
+    .max(128)
+    .regex(/^[^\p{Cc}]+$/u, { error: 'must not contain control characters' }),
+  symbol: z.string().trim().min(1).max(64),
+  // {{strategy.market_position}} says "flat" when a strategy closes: the same as "close".
+  side: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['long', 'short', 'close', 'flat'], { error: 'must be "long", "short" or "close" ("flat" means close)' })),
+  stop_loss_pct: numeric.pipe(z.number().positive()).optional(),
+  time: z.union([z.number(), z.string().trim().min(1)]).optional(),
+});
+
+/** `BTC/USDT:USDT` as given, or the exchange's name of it: `BTCUSDT`, TradingView's `BTCUSDT.P`, `BINANCE:BTCUSDT.P`. */
+export function resolveSymbol(given: string, symbols: readonly string[]): string | null {
+  if (symbols.includes(given)) return given;
+  if (given.includes('/')) return null;
+  const bare = given.replace(/^[A-Za-z0-9_]+:/, '').replace(/\.P$/i, '').toUpperCase();
+  return symbols.find((s) => compactSymbol(s) === bare) ?? null;
+}
+
+/** `BTC/USDT:USDT` → `BTCUSDT` (Binance's id of a linear perpetual); a delivery `…-250328` → `…_250328`. */
+export function compactSymbol(unified: string): string {
+  const [pair = '', settle = ''] = unified.split(':');
+  const [base = '', quote = ''] = pair.split('/');
+  const date = settle.split('-')[1];
+  return `${base}${quote}${date ? `_${date}` : ''}`;
+}
+
+/** ISO 8601 text or epoch milliseconds (number or digits). */
+function parseTime(t: number | string): number | null {
+  if (typeof t === 'number') return Number.isSafeInteger(t) ? t : null;
+  if (/^\d+$/.test(t)) return Number.isSafeInteger(Number(t)) ? Number(t) : null;
+  const ms = Date.parse(t);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+const issuesText = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+
+/**
+ * The body (already authenticated) as a signal, or a Refusal saying why not: malformed fields (400),
+ * a symbol not in config.symbols (400), a stop at or past liquidation (400), a time too old (409
+ * stale) or too far ahead of our clock (400).
+ */
+export function parseSignal(body: Record<string, unknown>, rules: PayloadRules, receivedAtMs: number): WebhookSignal {
+  const r = bodySchema.safeParse(body);
+  if (!r.success) throw new Refusal('bad_signal', issuesText(r.error));
+  const b = r.data;
+  const symbol = resolveSymbol(b.symbol, rules.symbols);
+  if (!symbol) throw new Refusal('unknown_symbol', `symbol: ${JSON.stringify(b.symbol)} is not one of the configured symbols (${rules.symbols.join(', ')})`);
+  const liq = liquidationDistancePct(rules.leverage);
+  if (b.stop_loss_pct !== undefined && b.stop_loss_pct >= liq) {
+    throw new Refusal('bad_signal', `stop_loss_pct: ${b.stop_loss_pct} is at or beyond the liquidation distance at ${rules.leverage}x leverage (${liq.toFixed(2)} %)`);
+  }
+  const timeMs = b.time === undefined ? receivedAtMs : parseTime(b.time);
+  if (timeMs === null) throw new Refusal('bad_signal', 'time: must be ISO 8601 (2026-01-01T12:00:00Z) or epoch milliseconds');
+  const lagMs = receivedAtMs - timeMs;
+  if (lagMs > rules.maxLagMs) throw new Refusal('stale', `time: the signal is ${Math.round(lagMs / 1000)} s old, more than max_lag_s (${rules.maxLagMs / 1000})`);
+  if (-lagMs > rules.maxLagMs) throw new Refusal('bad_signal', `time: the signal is ${Math.round(-lagMs / 1000)} s in the future: check the sender's clock`);
+  const side: SignalSide = b.side === 'flat' ? 'close' : b.side;
+  return { id: b.id, symbol, side, stopLossPct: b.stop_loss_pct ?? null, timeMs };
+}
