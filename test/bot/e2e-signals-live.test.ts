@@ -1,0 +1,52 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Harness, startHarness, testConfig } from '../support/bot-harness.ts';
+
+/** Fault 9: the `signals` strategy fires live, one new closed candle per poll, on the simulator through ccxt. */
+let h: Harness | null = null;
+afterEach(async () => {
+  await h?.close();
+  h = null;
+});
+const H = 3_600_000;
+
+describe('the signals strategy live', () => {
+  it('enters each signal at the open after it, as the backtest would; a signal for another symbol or already past is not entered', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ladder-signals-live-'));
+    const file = join(dir, 'signals.csv');
+    // The simulator's clock: its replay time, not ours.
+    h = await startHarness(testConfig({ strategy: { name: 'signals', file: 'placeholder.csv' } }), { seed: 3 });
+    const now = h.sim.admin.setPrice('BTCUSDT', 60000, true).timeMs;
+    const open = Math.floor(now / H) * H; // the candle forming now
+    writeFileSync(
+      file,
+      [
+        'time,symbol,side,stop_loss_pct',
+        `${new Date(open - 5 * H).toISOString()},BTCUSDT,short,`, // long past: never entered
+        `${new Date(open + H + 60_000).toISOString()},BTCUSDT,long,3`, // entered at the open of candle +2
+        `${new Date(open + H + 120_000).toISOString()},ETHUSDT,short,`, // another symbol
+      ].join('\n'),
+    );
+    await h.close();
+    h = await startHarness(testConfig({ strategy: { name: 'signals', file } }), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    const t = h.trader('BTCUSDT');
+    // Candles close one at a time; the entry must come on the poll that sees candle +1 closed, not before.
+    const seen: [number, boolean][] = [];
+    for (let k = 0; k < 5 && !t.position; k++) {
+      h.sim.admin.step({ candles: 1 });
+      await h.bot.step();
+      seen.push([(t.candles.lastOpenMs - open) / H, t.position !== null]);
+    }
+    expect(seen.at(-1)).toEqual([1, true]);
+    expect(seen.slice(0, -1).every(([, entered]) => !entered)).toBe(true);
+    expect(t.position?.side).toBe('long');
+    expect(t.position!.entryTimeMs).toBeGreaterThanOrEqual(open + 2 * H); // at the open after the signal
+    expect(h.state().openAlgoOrders).toHaveLength(1);
+    // Its own stop distance (3 %), not the config's 2 %.
+    expect(t.position!.plan.initialStopPrice).toBeCloseTo(t.position!.entryPrice * 0.97, -1);
+  });
+});
