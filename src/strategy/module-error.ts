@@ -31,7 +31,8 @@ const stripAnsi = (s: string): string => s.replace(/\u001b\[[0-9;]*m/g, '');
 export function lineIn(e: unknown, absPath: string): number | undefined {
   const text = e instanceof Error ? stripAnsi(`${e.stack ?? ''}\n${e.message}`) : '';
   const names = [pathToFileURL(absPath).href, absPath, relative(process.cwd(), absPath)].map(escape);
-  const re = new RegExp(`(?:^|[\\s(\\[])(?:${names.join('|')}):(\\d+)`, 'm');
+  // tsx's tsImport names the file with a query (`x.ts?tsx-namespace=…:12:5`).
+  const re = new RegExp(`(?:^|[\\s(\\[])(?:${names.join('|')})(?:\\?[^\\s:)]*)?:(\\d+)`, 'm');
   const m = re.exec(text);
   return m ? Number(m[1]) : undefined;
 }

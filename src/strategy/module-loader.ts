@@ -3,7 +3,7 @@
  * the file exists and imports, exports `params` (a zod schema) and `create`, the config's params
  * pass the schema, and `create` makes an instance with `onCandle`. Every failure is a
  * StrategyModuleError naming the file (and the line where the runtime knows it).
- * TypeScript files load through tsx: registered by bin/ladder.js, else imported with tsImport.
+ * TypeScript files load through tsx (a dependency), JavaScript files with import().
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname, isAbsolute, resolve } from 'node:path';
@@ -64,16 +64,27 @@ function exportsOf(ns: Record<string, unknown>): Record<string, unknown> {
   return ns;
 }
 
-async function importFile(absPath: string): Promise<Record<string, unknown>> {
-  const url = pathToFileURL(absPath).href;
-  try {
-    return (await import(url)) as Record<string, unknown>;
-  } catch (e) {
-    // Plain Node without tsx's loader cannot read .ts: import it through tsx instead.
-    if ((e as { code?: unknown }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw e;
-    const { tsImport } = await import('tsx/esm/api');
-    return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
+/** Imported modules by path: each file is evaluated once per process (as import() would). */
+const imported = new Map<string, Promise<Record<string, unknown>>>();
+
+/**
+ * TypeScript goes through tsx's tsImport, which reads ESM syntax wherever the file lives (a plain
+ * import() treats a .ts outside a "type": "module" package as CommonJS and fails); JavaScript
+ * through import().
+ */
+function importFile(absPath: string): Promise<Record<string, unknown>> {
+  let p = imported.get(absPath);
+  if (!p) {
+    const url = pathToFileURL(absPath).href;
+    // Stack traces through tsx's source maps, so an error names the TypeScript line (the CLI's tsx has them on already).
+    process.setSourceMapsEnabled(true);
+    p = /\.[cm]?tsx?$/.test(absPath)
+      ? import('tsx/esm/api').then(({ tsImport }) => tsImport(url, import.meta.url) as Promise<Record<string, unknown>>)
+      : (import(url) as Promise<Record<string, unknown>>);
+    imported.set(absPath, p);
+    p.catch(() => imported.delete(absPath)); // a fixed file can be tried again
   }
+  return p;
 }
 
 const issueText = (i: ZodLikeIssue): string => `strategy.params${i.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('')}: ${i.message}`;

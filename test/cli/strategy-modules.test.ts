@@ -1,0 +1,86 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/** Strategy modules from the command line: the examples' documented commands, and every failure. */
+const ROOT = resolve(import.meta.dirname, '../..');
+const MODULES = join(ROOT, 'test/strategy/modules');
+const tmp = mkdtempSync(join(tmpdir(), 'ladder-modules-cli-'));
+const H = 3_600_000;
+
+function ladder(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile('node', ['bin/ladder.js', ...args], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** A config in the temp directory whose strategy is `strategy`; returns its path. */
+function config(name: string, strategy: Record<string, unknown>): string {
+  const p = join(tmp, name);
+  writeFileSync(p, JSON.stringify({ symbols: ['BTC/USDT:USDT'], strategy }));
+  return p;
+}
+
+/** The backtest commands docs/strategies.md gives for the examples, run as written. */
+const documented = readFileSync(join(ROOT, 'docs/strategies.md'), 'utf8')
+  .split('\n')
+  .filter((l) => l.startsWith('node bin/ladder.js backtest --config examples/strategies/'));
+
+describe('strategy modules on the command line', () => {
+  it('docs/strategies.md gives a backtest command for each example', () => {
+    expect(documented.map((l) => /examples\/strategies\/([\w-]+)\.config\.json/.exec(l)?.[1]).sort()).toEqual(['donchian-breakout', 'rsi-reversion']);
+  });
+
+  for (const command of documented) {
+    it(`runs: ${command}`, async () => {
+      const r = await ladder(command.replace(/^node bin\/ladder\.js /, '').split(/\s+/));
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^Backtest \w+: 2016 candles, (rsi_reversion|donchian_breakout), scaled TP/);
+      expect(Number(/trades\s+(\d+)/.exec(r.stdout)?.[1])).toBeGreaterThan(10);
+    }, 60_000);
+  }
+
+  it('config validate loads the module; compare runs it', async () => {
+    const v = await ladder(['config', 'validate', 'examples/strategies/rsi-reversion.config.json']);
+    expect(v.code).toBe(0);
+    expect(v.stdout).toContain('module ./rsi-reversion.ts');
+    const c = await ladder(['compare', '--config', 'examples/strategies/donchian-breakout.config.json', '--data', 'data/candles/ETHUSDT-1h.csv', '--json']);
+    expect(c.code).toBe(0);
+    expect((JSON.parse(c.stdout) as { runs: unknown[] }).runs).toHaveLength(2);
+  }, 60_000);
+
+  const broken: [string, Record<string, unknown>, RegExp][] = [
+    ['missing file', { name: 'module', path: './nowhere.ts' }, /strategy: \.\/nowhere\.ts: strategy module not found \(looked for .*nowhere\.ts/],
+    ['syntax error', { name: 'module', path: './syntax-error.ts' }, /strategy: \.\/syntax-error\.ts:3: cannot load the strategy module: .*Expected/],
+    ['no create export', { name: 'module', path: join(MODULES, 'no-create.ts') }, /no-create\.ts: does not export `create`/],
+    ['bad params', { name: 'module', path: join(ROOT, 'examples/strategies/rsi-reversion.ts'), params: { period: 'x' } }, /rsi-reversion\.ts: bad params: strategy\.params\.period: /],
+    ['create throws', { name: 'module', path: join(MODULES, 'throws-in-create.ts') }, /throws-in-create\.ts:6: create\(\) threw: RangeError: no can do/],
+  ];
+  writeFileSync(join(tmp, 'syntax-error.ts'), 'export const params = 1;\nexport function create() {\n  return { onCandle() { return null ;; const = 3 } };\n}\n');
+
+  for (const [what, strategy, message] of broken) {
+    it(`${what}: config validate and backtest exit 1 naming the file`, async () => {
+      const cfg = config(`${what.replace(/ /g, '-')}.json`, strategy);
+      const v = await ladder(['config', 'validate', cfg]);
+      expect(v.code).toBe(1);
+      expect(v.stderr).toMatch(message);
+      const b = await ladder(['backtest', '--config', cfg, '--data', 'data/candles/BTCUSDT-1h.csv']);
+      expect(b.code).toBe(1);
+      expect(b.stderr).toMatch(message);
+      expect(b.stdout).toBe('');
+    }, 60_000);
+  }
+
+  it('a module that throws on a candle stops the backtest with the file, line and candle', async () => {
+    const first = Number(readFileSync(join(ROOT, 'data/candles/BTCUSDT-1h.csv'), 'utf8').split(',')[0]);
+    const cfg = config('throws.json', { name: 'module', path: join(MODULES, 'throws-on-candle.ts'), params: { throw_at_ms: first + 30 * H } });
+    const b = await ladder(['backtest', '--config', cfg, '--data', 'data/candles/BTCUSDT-1h.csv']);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toBe(`ladder: ${join(MODULES, 'throws-on-candle.ts')}:11: onCandle threw on candle 30 (${new Date(first + 30 * H).toISOString()} BTCUSDT): boom at candle 30\n`);
+  }, 60_000);
+});
