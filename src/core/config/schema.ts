@@ -170,7 +170,7 @@ const webhookSchema = z.strictObject({
   port: z.number().int().min(0).max(65_535).default(8081).describe('TCP port of the signal webhook (1–65535, or 0 for any free port).'),
   path: z
     .string()
-    .regex(/^\/[A-Za-z0-9._~\/-]*$/, { error: 'must be a URL path starting with "/" (letters, digits, . _ ~ / -)' })
+    .regex(/^\/[A-Za-z0-9._~/-]*$/, { error: 'must be a URL path starting with "/" (letters, digits, . _ ~ / -)' })
     .max(200)
     .default('/webhook')
     .describe('URL path that accepts signals (POST).'),
