@@ -110,6 +110,11 @@ export class SymbolTrader {
     return this.d.market.id;
   }
 
+  /** The ccxt unified symbol (`BTC/USDT:USDT`), as config.symbols names it. */
+  get unifiedSymbol(): string {
+    return this.d.market.symbol;
+  }
+
   /** Restores the stored position and warms the strategy up on recent closed candles. */
   async init(history = 500): Promise<void> {
     this.position = this.d.store.positionBySymbol(this.symbol);
@@ -139,6 +144,21 @@ export class SymbolTrader {
   /** An entry signal from outside the poll (a webhook, a test): runs between steps, never inside one. */
   onSignal(sig: Signal): Promise<void> {
     return this.exclusive(() => this.signal(sig));
+  }
+
+  /**
+   * Closes the open position at market, as an opposite signal would (a webhook's `close`): between
+   * steps, like onSignal. False when there is no open position. A close already under way is not sent twice.
+   */
+  closePosition(reason: string): Promise<boolean> {
+    return this.exclusive(async () => {
+      const p = this.position;
+      if (!p || p.status !== 'open') return false;
+      this.d.log.info({ symbol: this.symbol, positionId: p.id, reason }, 'close.requested');
+      this.transition(requestClose(p, 'signal', await this.d.ex.price(this.symbol), this.d.now()));
+      await this.convergeNow();
+      return true;
+    });
   }
 
   /** Runs `fn` after everything already running on this symbol: one cycle at a time, whoever calls. */

@@ -11,6 +11,7 @@ import type { Logger } from './logger.ts';
 import { OrderRouter } from './order-router.ts';
 import { withRetriedReads } from './retrying-reads.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
+import { actOnStoredSignals } from './stored-signals.ts';
 import { SymbolTrader, errInfo } from './symbol-trader.ts';
 
 /** Start-up calls tried before giving up (about a minute of waiting in all with the default policy). */
@@ -115,6 +116,8 @@ export class TradingBot {
 
   /** One polling round over every symbol; a failure on one symbol is logged and the others go on. */
   async step(): Promise<void> {
+    // Signals the webhook stored since the last step; never throws (a failure is logged, the signal waits).
+    await actOnStoredSignals({ store: this.o.store, traders: this.traders, log: this.o.log, now: this.now, maxWaitMs: this.o.config.webhook.max_lag_s * 1000 });
     for (const t of this.traders) {
       try {
         await t.step();

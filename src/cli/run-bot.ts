@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { Logger } from '../bot/logger.ts';
@@ -7,6 +8,8 @@ import type { DomainEvent } from '../core/model/commands.ts';
 import type { ExchangePort } from '../exchange/port.ts';
 import { openStore } from '../store/index.ts';
 import type { Dashboard, DashboardOptions } from '../web/server/dashboard-server.ts';
+import type { Webhook } from '../web/webhook/index.ts';
+import { CliError } from './cli-error.ts';
 import { guardProcess } from './process-guard.ts';
 
 export interface RunBotOptions {
@@ -23,6 +26,8 @@ export interface RunBotOptions {
   readonly until: Promise<void>;
   /** Starts the web dashboard beside the bot (fed its prices and events); `onStarted` gets its URL. */
   readonly dashboard?: Omit<DashboardOptions, 'dbPath' | 'mode' | 'config'> & { readonly onStarted?: (d: Dashboard) => void };
+  /** Starts the signal webhook (config.webhook) beside the bot: it stores signals, the loop acts on them. */
+  readonly webhook?: boolean;
 }
 
 /**
@@ -36,6 +41,7 @@ export async function runBot(o: RunBotOptions): Promise<void> {
   const me = { pid: process.pid, host: hostname(), command: `ladder ${process.argv[2] ?? 'bot'}`, startedAtMs: Date.now() };
   let locked = false;
   let dash: Dashboard | null = null;
+  let hook: Webhook | null = null;
   try {
     const { tookOverFrom } = store.acquireRunLock(me);
     locked = true;
@@ -54,6 +60,16 @@ export async function runBot(o: RunBotOptions): Promise<void> {
         d.feed.notify();
       };
     }
+    if (o.webhook) {
+      // Before the bot starts: a missing secret or a taken port stops here, before any order; signals
+      // arriving during the start-up reconciliation wait in the store for the first step.
+      const { startWebhook, WEBHOOK_SECRET_ENV } = await import('../web/webhook/index.ts');
+      const secret = webhookSecret(WEBHOOK_SECRET_ENV);
+      hook = await startWebhook({ config: o.config, store, secret, log: o.log }).catch((e: unknown) => {
+        throw new CliError(`webhook: ${e instanceof Error ? e.message : String(e)}`);
+      });
+      o.log.info({ url: hook.url, allowIps: o.config.webhook.allow_ips.length ? o.config.webhook.allow_ips : 'any' }, 'webhook.started');
+    }
     const bot = new TradingBot({ config: o.config, exchange, store, log: o.log, baseDir: dirname(o.configPath), ...(onEvent ? { onEvent } : {}), ...(o.manage ? { manage: o.manage } : {}) });
     await bot.start();
     const running = bot.run(o.pollMs);
@@ -62,6 +78,7 @@ export async function runBot(o: RunBotOptions): Promise<void> {
     await running;
   } finally {
     await o.exchange.close().catch(() => undefined);
+    await hook?.close();
     await dash?.close();
     if (locked) store.releaseRunLock(me);
     store.close();
@@ -81,4 +98,16 @@ export function untilSignal(): Promise<void> {
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
   });
+}
+
+/** The webhook's secret: the environment, else `.env` in the working directory (never config.json, never logged). */
+function webhookSecret(name: string, envFile = '.env'): string | undefined {
+  if (process.env[name] === undefined && existsSync(envFile)) {
+    try {
+      process.loadEnvFile(envFile);
+    } catch (e) {
+      throw new CliError(`${envFile}: cannot read it (${(e as Error).message.split('\n')[0]})`);
+    }
+  }
+  return process.env[name];
 }

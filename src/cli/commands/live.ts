@@ -12,6 +12,7 @@ interface LiveOptions {
   pollMs: string;
   dashboard: boolean;
   manage?: string[] | true;
+  webhook?: boolean;
 }
 
 export function registerLiveCommand(program: Command): void {
@@ -25,6 +26,7 @@ export function registerLiveCommand(program: Command): void {
     .option('--poll-ms <ms>', 'polling interval', '1000')
     .option('--no-dashboard', 'do not start the web dashboard (dashboard.host/port of the config)')
     .option('--manage [symbols...]', 'adopt positions opened by hand on these symbols (all configured symbols when none is named): ladder, stop and TPs')
+    .option('--webhook', 'accept entry and close signals (TradingView alerts) on config.webhook; secret in LADDER_WEBHOOK_SECRET (docs/webhook.md)')
     .action(async (o: LiveOptions) => {
       const creds = readCredentials();
       if (!creds) throw new CliError('live trading needs API keys: set LADDER_API_KEY and LADDER_API_SECRET in the environment or in .env (never in config.json)');
@@ -37,7 +39,7 @@ export function registerLiveCommand(program: Command): void {
       const log = createLogger();
       const exchange = connectExchange(cfg.value, creds, o.exchangeUrl);
       log.info({ mode: 'live', exchange: o.exchangeUrl ?? cfg.value.exchange.id, testnet: cfg.value.exchange.testnet, symbols: cfg.value.symbols }, 'ladder.start');
-      await runBot({ config: cfg.value, configPath: o.config, exchange, dbPath: o.db ?? cfg.value.store.path, pollMs: Number(o.pollMs), log, ...(o.manage ? { manage: o.manage } : {}), until: untilSignal(),
+      await runBot({ config: cfg.value, configPath: o.config, exchange, dbPath: o.db ?? cfg.value.store.path, pollMs: Number(o.pollMs), log, ...(o.manage ? { manage: o.manage } : {}), ...(o.webhook ? { webhook: true } : {}), until: untilSignal(),
         ...(o.dashboard ? { dashboard: { host: cfg.value.dashboard.host, port: cfg.value.dashboard.port, anyPortIfTaken: true, onStarted: (d: { url: string }) => log.info({ url: d.url }, 'dashboard.started') } } : {}),
       });
     });

@@ -11,6 +11,7 @@ interface PaperCliOptions {
   pollMs: string;
   dashboard: boolean;
   manage?: string[] | true;
+  webhook?: boolean;
 }
 
 /**
@@ -28,6 +29,7 @@ export function registerPaperCommand(program: Command): void {
     .option('--poll-ms <ms>', 'polling interval', '1000')
     .option('--no-dashboard', 'do not start the web dashboard (dashboard.host/port of the config)')
     .option('--manage [symbols...]', 'adopt positions opened by hand on these symbols (all configured symbols when none is named): ladder, stop and TPs')
+    .option('--webhook', 'accept entry and close signals (TradingView alerts) on config.webhook; secret in LADDER_WEBHOOK_SECRET (docs/webhook.md)')
     .action(async (o: PaperCliOptions) => {
       const cfg = await readConfig(o.config);
       if (!cfg.ok) throw new CliError(`${o.config}: invalid config`);
@@ -45,7 +47,7 @@ export function registerPaperCommand(program: Command): void {
       const dbPath = o.db ?? cfg.value.store.path;
       const exchange = new PaperExchange({ source: connectExchange(cfg.value, null, o.exchangeUrl), fills: fillModelFromConfig(cfg.value), balance, statePath: `${dbPath}.paper.json`, now: Date.now });
       log.info({ mode: 'paper', marketData: o.exchangeUrl ?? cfg.value.exchange.id, symbols: cfg.value.symbols, db: dbPath }, 'ladder.start');
-      await runBot({ config: cfg.value, configPath: o.config, exchange, dbPath, pollMs: Number(o.pollMs), log, ...(o.manage ? { manage: o.manage } : {}), until: untilSignal(),
+      await runBot({ config: cfg.value, configPath: o.config, exchange, dbPath, pollMs: Number(o.pollMs), log, ...(o.manage ? { manage: o.manage } : {}), ...(o.webhook ? { webhook: true } : {}), until: untilSignal(),
         ...(o.dashboard ? { dashboard: { host: cfg.value.dashboard.host, port: cfg.value.dashboard.port, anyPortIfTaken: true, onStarted: (d: { url: string }) => log.info({ url: d.url }, 'dashboard.started') } } : {}),
       });
     });

@@ -1,0 +1,68 @@
+import type { Side } from '../core/units.ts';
+import type { SignalRecord, Store } from '../store/index.ts';
+import type { Logger } from './logger.ts';
+import { type SymbolTrader, entryClientId, errInfo, positionIdOf } from './symbol-trader.ts';
+
+export interface StoredSignalsDeps {
+  readonly store: Store;
+  readonly traders: readonly SymbolTrader[];
+  readonly log: Logger;
+  readonly now: () => number;
+  /** A signal still pending this long after it arrived (the bot was down) is refused: config.webhook.max_lag_s. */
+  readonly maxWaitMs: number;
+}
+
+/**
+ * Acts on the signals the webhook stored ([entries] 2), oldest first; the loop calls it at the start
+ * of every step. An entry goes through `onSignal`, the path of strategy signals (max open positions,
+ * sizing, minimums, the ladder plan, the stop); `close` closes the open position at market.
+ *
+ * Each signal is marked only after acting returned. A kill in between acts on it again after the
+ * restart, and that changes nothing: the position id derives from the signal's time
+ * (positionIdOf), so a second entry finds the first one's order; a second close finds the position
+ * closing or gone. A throw leaves the signal pending for the next step, until it is too old.
+ */
+export async function actOnStoredSignals(d: StoredSignalsDeps): Promise<void> {
+  let pending: SignalRecord[];
+  try {
+    pending = d.store.pendingSignals();
+  } catch (e) {
+    d.log.error({ err: errInfo(e) }, 'signals.read_failed');
+    return;
+  }
+  for (const s of pending) {
+    try {
+      await actOn(d, s);
+    } catch (e) {
+      d.log.error({ id: s.id, symbol: s.symbol, side: s.side, err: errInfo(e) }, 'signal.act_failed');
+    }
+  }
+}
+
+async function actOn(d: StoredSignalsDeps, s: SignalRecord): Promise<void> {
+  const t = d.traders.find((x) => x.unifiedSymbol === s.symbol);
+  if (!t) return mark(d, s, 'refused', `${s.symbol} is not traded by this bot (config.symbols changed?)`);
+  const waitedMs = d.now() - s.receivedAtMs;
+  if (waitedMs > d.maxWaitMs) return mark(d, s, 'refused', `still pending ${Math.round(waitedMs / 1000)} s after it arrived (the bot was down): more than max_lag_s`);
+  const reason = `webhook:${s.id}`;
+  if (s.side === 'close') {
+    const closing = await t.closePosition(reason);
+    return mark(d, s, 'acted', closing ? 'closing the open position' : 'no open position to close');
+  }
+  await t.onSignal({ side: s.side, timeMs: s.timeMs, reason, ...(s.stopLossPct !== null ? { stopLossPct: s.stopLossPct } : {}) });
+  mark(d, s, 'acted', entryOutcome(d.store, t, s.side, s.timeMs));
+}
+
+/** What onSignal did, for the dashboard (it logs the why itself). */
+function entryOutcome(store: Store, t: SymbolTrader, side: Side, timeMs: number): string {
+  const id = positionIdOf(t.symbol, timeMs);
+  if (t.position?.id === id) return `entered ${id}`;
+  if (store.getOrder(entryClientId(id))) return `entry ${entryClientId(id)} sent, not booked yet`;
+  if (t.position?.side === side) return `a ${side} position is already open: ignored`;
+  return 'not entered (max open positions, halted, an entry in doubt or below the minimum size: see the log)';
+}
+
+function mark(d: StoredSignalsDeps, s: SignalRecord, status: 'acted' | 'refused', detail: string): void {
+  d.store.markSignal(s.id, status, detail);
+  d.log.info({ id: s.id, symbol: s.symbol, side: s.side, status, detail }, status === 'acted' ? 'signal.acted' : 'signal.refused');
+}

@@ -1,0 +1,201 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/bot/logger.ts';
+import { type Simulator, startSimulator } from '../../src/sim/simulator.ts';
+import { openStore } from '../../src/store/index.ts';
+import { type Webhook, startWebhook } from '../../src/web/webhook/webhook-server.ts';
+import { type Harness, type SimState, startHarness, testConfig } from '../support/bot-harness.ts';
+
+/**
+ * [entries] 2 end to end, over real HTTP: alerts POSTed to the webhook, the bot on the simulator
+ * (ccxt, a real SQLite file) acting on what the webhook stored. Every check of what traded reads
+ * the simulator's own state.
+ */
+const SECRET = 'e2e-webhook-secret-0123';
+const ROOT = resolve(import.meta.dirname, '../..');
+
+let h: Harness | null = null;
+let hook: Webhook | null = null;
+let sim: Simulator | null = null;
+const children: ChildProcess[] = [];
+afterEach(async () => {
+  await hook?.close();
+  hook = null;
+  await h?.close();
+  h = null;
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  children.length = 0;
+  await sim?.close();
+  sim = null;
+});
+
+async function setUp(over: Record<string, unknown> = {}) {
+  const config = testConfig({ webhook: { port: 0 }, ...over });
+  h = await startHarness(config);
+  h.sim.admin.setPrice('BTCUSDT', 60000, true);
+  await h.bot.start();
+  hook = await startWebhook({ config, store: h.store, secret: SECRET, log: silentLogger() });
+  return h;
+}
+
+async function send(url: string, body: unknown): Promise<{ status: number; code: string | undefined }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const json = (await res.json()) as { error?: { code: string } };
+  return { status: res.status, code: json.error?.code };
+}
+
+const alert = (over: Record<string, unknown> = {}) => ({ secret: SECRET, id: 'tv-1', symbol: 'BTCUSDT', side: 'long', time: new Date().toISOString(), ...over });
+const entries = (s: SimState) => s.fills.filter((f) => f.clientOrderId.endsWith('-entry'));
+const amount = (s: SimState) => Number(s.positions.find((p) => p.symbol === 'BTCUSDT')?.positionAmt ?? 0);
+
+describe('signal webhook → bot on the simulator', () => {
+  it('a valid alert opens a position with its ladder and its stop on the exchange', async () => {
+    await setUp();
+    expect(await send(hook!.url, alert({ stop_loss_pct: 1.5 }))).toEqual({ status: 200, code: undefined });
+    expect(entries(h!.state())).toEqual([]); // the webhook only stores: the loop acts
+    await h!.bot.step();
+    const p = h!.trader('BTCUSDT').position!;
+    expect([p.side, p.originalSteps, p.plan.levels.map((l) => [l.reason, l.qtySteps])]).toEqual(['long', 10, [['tp1', 3], ['tp2', 3], ['tp3', 4]]]);
+    const s = h!.state();
+    expect(amount(s)).toBe(0.01);
+    // The alert's own stop (1.5 %), not the config's 2 %: 60000 × 0.985.
+    expect(s.openAlgoOrders.map((a) => [a.clientAlgoId, a.triggerPrice])).toEqual([[`${p.id}-sl0`, '59100']]);
+    expect(h!.store.getSignal('tv-1')).toMatchObject({ status: 'acted', detail: `entered ${p.id}`, source: 'webhook' });
+    // The ladder runs as for any entry.
+    h!.sim.admin.setPrice('BTCUSDT', 60700);
+    await h!.bot.step();
+    expect(h!.state().fills.filter((f) => f.clientOrderId === `${p.id}-tp1`).map((f) => f.qty)).toEqual(['0.003']);
+  });
+
+  it('the same alert sent three times opens one position', async () => {
+    await setUp();
+    const a = alert();
+    const answers = [];
+    for (let i = 0; i < 3; i++) {
+      answers.push(await send(hook!.url, a));
+      await h!.bot.step();
+    }
+    expect(answers).toEqual([
+      { status: 200, code: undefined },
+      { status: 409, code: 'duplicate' },
+      { status: 409, code: 'duplicate' },
+    ]);
+    expect(entries(h!.state())).toHaveLength(1);
+    expect(amount(h!.state())).toBe(0.01);
+  });
+
+  it('a wrong secret, a stale alert, a malformed body and an oversized body each get their status and trade nothing', async () => {
+    await setUp();
+    const answers = [
+      await send(hook!.url, alert({ secret: 'wrong-secret-wrong-secret' })),
+      await send(hook!.url, alert({ id: 'stale', time: new Date(Date.now() - 5 * 60_000).toISOString() })),
+      await send(hook!.url, '{"secret":"e2e-webhook-secret-0123","id":'),
+      await send(hook!.url, alert({ id: 'big', note: 'x'.repeat(8000) })),
+    ];
+    expect(answers).toEqual([
+      { status: 401, code: 'secret' },
+      { status: 409, code: 'stale' },
+      { status: 400, code: 'malformed' },
+      { status: 413, code: 'too_large' },
+    ]);
+    await h!.bot.step();
+    expect(h!.trader('BTCUSDT').position).toBeNull();
+    expect(h!.state().fills).toEqual([]);
+    expect(h!.store.signals()).toEqual([]);
+  });
+
+  it('a close alert closes the open position at market and ends its stop', async () => {
+    await setUp();
+    await send(hook!.url, alert());
+    await h!.bot.step();
+    const id = h!.trader('BTCUSDT').position!.id;
+    expect((await send(hook!.url, alert({ id: 'tv-close', side: 'flat' }))).status).toBe(200);
+    await h!.bot.step();
+    await h!.bot.step();
+    expect(h!.trader('BTCUSDT').position).toBeNull();
+    const s = h!.state();
+    expect(amount(s)).toBe(0);
+    expect(s.openAlgoOrders).toEqual([]);
+    expect(h!.store.tradeHistory().find((t) => t.positionId === id)?.exits.map((e) => e.reason)).toEqual(['signal']);
+    expect(h!.store.getSignal('tv-close')).toMatchObject({ status: 'acted', detail: 'closing the open position' });
+  });
+
+  it('a signal left pending longer than max_lag_s (the bot was down) is refused, not traded', async () => {
+    await setUp({ webhook: { port: 0, max_lag_s: 1 } });
+    expect((await send(hook!.url, alert())).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1500));
+    await h!.bot.step();
+    expect(h!.state().fills).toEqual([]);
+    expect(h!.store.getSignal('tv-1')).toMatchObject({ status: 'refused' });
+  });
+});
+
+/** `ladder live --webhook` as a child process on the simulator; resolves its webhook URL once the bot runs. */
+function liveBot(url: string, dir: string, pollMs: number) {
+  const child = spawn('node', ['bin/ladder.js', 'live', '--config', join(dir, 'config.json'), '--confirm-live', '--no-dashboard', '--webhook', '--exchange-url', url, '--db', join(dir, 'ladder.db'), '--poll-ms', String(pollMs)], {
+    cwd: ROOT,
+    env: { ...process.env, LADDER_API_KEY: 'hook-key', LADDER_API_SECRET: 'hook-secret', LADDER_WEBHOOK_SECRET: SECRET, LADDER_LOG_LEVEL: 'info' },
+  });
+  children.push(child);
+  let out = '';
+  child.stderr!.on('data', (d) => (out += d));
+  const waitFor = async (what: string, ms = 60_000) => {
+    const end = Date.now() + ms;
+    while (!out.includes(what)) {
+      if (Date.now() > end || child.exitCode !== null) throw new Error(`no ${what}:\n${out.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const webhookUrl = async () => {
+    await waitFor('"msg":"webhook.started"');
+    const line = out.split('\n').find((l) => l.includes('"msg":"webhook.started"'))!;
+    return (JSON.parse(line) as { url: string }).url;
+  };
+  const exited = new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r())));
+  return { child, waitFor, webhookUrl, exited, output: () => out };
+}
+
+describe('ladder live --webhook, killed right after accepting an alert', () => {
+  it('trades the alert exactly once after the restart', async () => {
+    sim = await startSimulator({ apiKey: 'hook-key', apiSecret: 'hook-secret', seed: 9, speed: 0 });
+    sim.admin.setPrice('BTCUSDT', 60000, true);
+    const dir = mkdtempSync(join(tmpdir(), 'ladder-webhook-cli-'));
+    const base = JSON.parse(readFileSync(join(ROOT, 'examples/scaled.config.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...base, $schema: undefined, webhook: { port: 0 } }));
+
+    // A long poll: the loop sleeps while the alert is accepted, so the kill lands before it acts.
+    const first = liveBot(sim.url, dir, 600_000);
+    const url = await first.webhookUrl();
+    await first.waitFor('"msg":"bot.started"');
+    await new Promise((r) => setTimeout(r, 500)); // past the first step's read of pending signals
+    const a = alert({ id: 'kill-1' });
+    expect((await send(url, a)).status).toBe(200);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const state = () => sim!.admin.state() as unknown as SimState;
+    expect(entries(state())).toEqual([]);
+    const db = openStore(join(dir, 'ladder.db'));
+    expect(db.getSignal('kill-1')?.status).toBe('pending');
+    db.close();
+
+    const second = liveBot(sim.url, dir, 200);
+    const url2 = await second.webhookUrl();
+    await second.waitFor('"msg":"position.opened"');
+    await second.waitFor('"msg":"signal.acted"');
+    expect((await send(url2, a)).code).toBe('duplicate'); // the sender's retry after the restart
+    await new Promise((r) => setTimeout(r, 1000)); // a few more loop rounds
+    const s = state();
+    expect(entries(s)).toHaveLength(1);
+    expect(s.openAlgoOrders).toHaveLength(1); // its stop
+    expect(Number(s.positions.find((p) => p.symbol === 'BTCUSDT')?.positionAmt)).toBeGreaterThan(0);
+    second.child.kill('SIGINT');
+    await second.exited;
+    const after = openStore(join(dir, 'ladder.db'));
+    expect(after.getSignal('kill-1')).toMatchObject({ status: 'acted' });
+    expect(after.openPositions()).toHaveLength(1);
+    after.close();
+  }, 120_000);
+});
