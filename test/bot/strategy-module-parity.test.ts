@@ -1,0 +1,169 @@
+import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/bot/logger.ts';
+import { TradingBot } from '../../src/bot/trading-bot.ts';
+import { runBacktest } from '../../src/backtest/engine.ts';
+import type { LadderConfig } from '../../src/core/config/index.ts';
+import { exitSettingsFromConfig, fillModelFromConfig } from '../../src/core/scaled-tp/from-config.ts';
+import { loadCandles } from '../../src/data/load-candles.ts';
+import { defaultMarkets } from '../../src/data/markets-loader.ts';
+import { loadStrategy } from '../../src/strategy/create-strategy.ts';
+import { entryAtOf } from '../../src/strategy/strategy.ts';
+import { type Harness, startHarness, testConfig } from '../support/bot-harness.ts';
+
+/**
+ * A strategy module runs unchanged in the bot and the backtest (test/bot/parity.test.ts's method:
+ * the simulator replays a shipped kline file through ccxt, the bot steps at every candle open and
+ * after every fill, and the backtest runs on the same file): the same trades. And a module that
+ * throws on one candle, live: logged, no entry on that candle, the open position still managed.
+ */
+const ROOT = resolve(import.meta.dirname, '../..');
+const FILE = join(ROOT, 'data/candles/BTCUSDT-1h.csv');
+const DONCHIAN = join(ROOT, 'examples/strategies/donchian-breakout.ts');
+const THROWS = join(ROOT, 'test/strategy/modules/throws-on-candle.ts');
+const CANDLES = Number(process.env['LADDER_PARITY_CANDLES'] ?? 1000);
+const WARMUP = 100;
+const HOUR = 3_600_000;
+const TICK = 0.1;
+
+interface TradeRow {
+  entry: string;
+  side: string;
+  entryPrice: number;
+  qty: number;
+  exits: { reason: string; price: number; time: string }[];
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function moduleConfig(path: string, params: Record<string, unknown>): LadderConfig {
+  return testConfig({
+    strategy: { name: 'module', path, params },
+    scaled_tp_execution: 'limit',
+    position_size: { mode: 'quote', value: 1000 },
+    backtest: { starting_balance: 10000, intrabar: 'ohlc' },
+  });
+}
+
+/** Replays `candles` on the simulator, stepping `bot` as parity.test.ts does; returns the bot's trades and the start. */
+async function runLive(h: Harness, bot: TradingBot, candles: number): Promise<{ live: TradeRow[]; startMs: number }> {
+  await bot.start();
+  const fills = () => (h.sim.admin.state() as { fills: unknown[] }).fills.length;
+  let seen = fills();
+  const startMs = h.sim.admin.step({ points: 0 }).timeMs;
+  for (let k = 0; k < (candles - WARMUP) * 4; k++) {
+    const { timeMs } = h.sim.admin.step({ points: 1 });
+    if (timeMs % HOUR === 0 || fills() !== seen) await bot.step();
+    seen = fills();
+  }
+  const live = h.store.tradeHistory().map((x) => ({
+    entry: iso(x.entryTimeMs),
+    side: x.side,
+    entryPrice: x.entryPrice,
+    qty: x.originalSteps,
+    exits: x.exits.map((e) => ({ reason: e.reason, price: e.price, time: iso(e.timeMs) })),
+  }));
+  return { live, startMs };
+}
+
+/** The backtest's trades on the same file and module, from the bot's start to its last entry. */
+async function runBack(config: LadderConfig, startMs: number, lastEntry: string): Promise<TradeRow[]> {
+  const candles = await loadCandles(FILE);
+  const market = (await defaultMarkets()).get('BTCUSDT')!;
+  const strategy = await loadStrategy(config.strategy);
+  const run = runBacktest([{ symbol: 'BTCUSDT', candles, market, entryAt: entryAtOf(strategy, candles) }], {
+    settings: exitSettingsFromConfig(config),
+    fills: fillModelFromConfig(config),
+    intrabar: 'ohlc',
+    startingBalance: 10_000,
+    leverage: config.leverage,
+    maxOpenPositions: config.max_open_positions,
+    positionSize: config.position_size,
+  });
+  return run.trades
+    .filter((x) => x.entryTimeMs > startMs && x.partialExits.every((e) => e.reason !== 'end') && iso(x.entryTimeMs) <= lastEntry)
+    .map((x) => ({
+      entry: iso(x.entryTimeMs),
+      side: x.side,
+      entryPrice: x.entryPrice,
+      qty: x.originalSteps,
+      exits: x.partialExits.map((e) => ({ reason: e.reason, price: e.price, time: iso(e.timeMs) })),
+    }));
+}
+
+function expectSameTrades(live: readonly TradeRow[], backtest: readonly TradeRow[]): void {
+  expect(live.map((x) => `${x.entry} ${x.side} ${x.qty}`)).toEqual(backtest.map((x) => `${x.entry} ${x.side} ${x.qty}`));
+  live.forEach((a, i) => {
+    const b = backtest[i]!;
+    expect(Math.abs(a.entryPrice - b.entryPrice), `${a.entry} entry`).toBeLessThanOrEqual(TICK + 1e-9);
+    expect(a.exits.map((e) => e.reason), `${a.entry} exits`).toEqual(b.exits.map((e) => e.reason));
+    a.exits.forEach((e, k) => expect(Math.abs(e.price - b.exits[k]!.price), `${a.entry} ${e.reason}`).toBeLessThanOrEqual(TICK + 1e-9));
+  });
+}
+
+describe('strategy module: bot on the simulator vs the backtest', () => {
+  let h: Harness | null = null;
+  afterEach(async () => {
+    await h?.close();
+    h = null;
+  });
+
+  it(`donchian-breakout.ts (ATR stops) makes the same trades on ${CANDLES} real 1h candles`, async () => {
+    const config = moduleConfig(DONCHIAN, { period: 20, atr_period: 14, atr_mult: 2 });
+    h = await startHarness(config, { dataFiles: [FILE], speed: 0, warmupCandles: WARMUP, rateLimits: { weightPerMinute: 1_000_000 } });
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) });
+    const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log: createLogger('info', sink), retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined } });
+    const { live, startMs } = await runLive(h, bot, CANDLES);
+    const backtest = await runBack(config, startMs, live.at(-1)?.entry ?? '');
+    if (process.env['LADDER_PARITY_DEBUG']) console.log(JSON.stringify({ live, backtest }, null, 1));
+    // A failed step leaves the bot half-updated (here: a closed position not yet reset, so the next
+    // same-side signal was ignored): none may happen.
+    expect(lines.filter((l) => l.includes('"msg":"step.failed"'))).toEqual([]);
+    expect(live.length).toBeGreaterThan(CANDLES / 60);
+    expectSameTrades(live, backtest);
+  }, 600_000);
+
+  it('a module that throws on one candle: logged naming the file, no entry on it, the open position managed on', async () => {
+    const candles = await loadCandles(FILE);
+    const every = 24;
+    // Find, in the backtest without the throw, a reversal signal on candle k while a trade is open.
+    const clean = moduleConfig(THROWS, { every });
+    const trades = await runBack(clean, (candles.time[WARMUP] as number) + HOUR, '9999');
+    const k = [...Array(candles.length).keys()].find((i) => {
+      const at = iso((candles.time[i] as number) + HOUR);
+      return i > WARMUP + every && i < 300 && i % every === 0 && trades.some((t) => t.entry < at && t.exits.at(-1)!.time === at && t.exits.at(-1)!.reason === 'signal');
+    });
+    expect(k, 'a reversal while a trade is open').toBeDefined();
+    const throwAt = candles.time[k!] as number;
+    const entryAt = iso(throwAt + HOUR);
+    const reversed = trades.find((t) => t.entry < entryAt && t.exits.at(-1)!.time === entryAt)!;
+    expect(reversed.exits.at(-1)!.reason).toBe('signal');
+
+    const config = moduleConfig(THROWS, { every, throw_at_ms: throwAt });
+    h = await startHarness(config, { dataFiles: [FILE], speed: 0, warmupCandles: WARMUP, rateLimits: { weightPerMinute: 1_000_000 } });
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) });
+    const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log: createLogger('info', sink), retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined } });
+    const { live } = await runLive(h, bot, k! + 2 * every + 10);
+
+    const failed = lines.map((l) => JSON.parse(l) as { msg: string; err?: { message?: string } }).filter((l) => l.msg === 'signals.failed');
+    expect(failed).toHaveLength(1);
+    const message = failed[0]!.err?.message ?? '';
+    expect(message).toMatch(/throws-on-candle\.ts:\d+: onCandle threw/);
+    expect(message).toContain(`on candle ${k} (${iso(throwAt)} BTCUSDT): boom at candle ${k}`);
+    // No entry at the open after the throw; the trade that would have been reversed there is not,
+    // it goes on with its own exits (TP levels, stop) after that moment, under the bot's management.
+    expect(live.map((t) => t.entry)).not.toContain(entryAt);
+    const kept = live.find((t) => t.entry === reversed.entry)!;
+    expect(kept.exits.at(-1)!.time > entryAt).toBe(true);
+    expect(kept.exits.every((e) => e.time !== entryAt || e.reason !== 'signal')).toBe(true);
+    // The bot trades on afterwards; before the throw it made the backtest's trades.
+    expect(live.some((t) => t.entry > entryAt)).toBe(true);
+    expectSameTrades(
+      live.filter((t) => t.entry < reversed.entry),
+      trades.filter((t) => t.entry < reversed.entry),
+    );
+  }, 600_000);
+});
