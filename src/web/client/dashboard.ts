@@ -4,6 +4,7 @@ import { type StreamState, LiveStream, getJson } from './api.ts';
 import { AnalyticsView } from './analytics-view.ts';
 import { HistoryView } from './history-view.ts';
 import { PositionsView } from './positions-view.ts';
+import { SignalsView } from './signals-view.ts';
 import { timeZoneName } from './time.ts';
 
 type Tab = 'positions' | 'history' | 'analytics';
@@ -16,6 +17,8 @@ function main(): void {
   app.append(el('header', { class: 'dash' }, el('h1', {}, 'Ladder'), el('span', { class: 'tz' }, `times: ${timeZoneName()}`), conn));
   const positions = new PositionsView();
   const history = new HistoryView();
+  const signals = new SignalsView(); // received webhook signals, listed under the trade history
+  history.root.append(signals.root);
   const analytics = new AnalyticsView();
   const views: Record<Tab, { root: HTMLElement }> = { positions, history, analytics };
   const buttons = TABS.map((t) => el('button', { type: 'button', role: 'tab', id: `tab-${t}`, 'aria-controls': `${t}-tab`, 'data-tab': t }, t[0]!.toUpperCase() + t.slice(1)));
@@ -30,6 +33,7 @@ function main(): void {
   const refresh = (t: Tab) => {
     if (t === 'positions') return;
     stale[t] = false;
+    if (t === 'history') void signals.load();
     void (t === 'history' ? history.load() : analytics.load());
   };
   const show = (t: Tab) => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LadderConfig, parseConfigValue } from '../../../src/core/config/index.ts';
 import { type Store, openStore } from '../../../src/store/index.ts';
+import { requestOrigin } from '../../../src/web/server/request-origin.ts';
 import { type Webhook, startWebhook } from '../../../src/web/webhook/webhook-server.ts';
 
 /** The webhook alone over real HTTP: what it answers, what it stores, what it logs. No bot here. */
@@ -146,6 +147,17 @@ describe('the signal webhook', () => {
     const log = { info: () => {}, warn: () => {}, error: () => {} };
     await expect(startWebhook({ config: config(), store, secret: undefined, log, port: 0 })).rejects.toThrow(/LADDER_WEBHOOK_SECRET/);
     await expect(startWebhook({ config: config(), store, secret: 'short', log, port: 0 })).rejects.toThrow(/at least 16 characters/);
+  });
+
+  it("runs its work under requestOrigin 'webhook', so the process guard survives what a request throws", async () => {
+    store = openStore(join(mkdtempSync(join(tmpdir(), 'ladder-webhook-')), 'ladder.db'));
+    const origins: (string | undefined)[] = [];
+    const real = store;
+    const spy = { ...real, recordSignal: (x: Parameters<Store['recordSignal']>[0]) => (origins.push(requestOrigin.getStore()), real.recordSignal(x)) };
+    const log = { info: () => {}, warn: () => {}, error: () => {} };
+    hook = await startWebhook({ config: config(), store: spy, secret: SECRET, log, now: () => NOW, port: 0 });
+    expect((await post(alert())).status).toBe(200);
+    expect(origins).toEqual(['webhook']);
   });
 
   it('a store that throws is a 500 with a fixed message, logged; the server answers on', async () => {
