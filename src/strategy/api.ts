@@ -31,7 +31,7 @@ export interface CandleStrategy {
   readonly warmup?: number;
   /**
    * Candle `i` has just closed. `candles` holds candles 0…i only (columnar: `candles.close[i]`), so
-   * nothing later can be read. Return an entry signal, or null for none. Throwing is reported with
+   * nothing later can be read; it is valid during this call (keep values, not the object). Return an entry signal, or null for none. Throwing is reported with
    * the file and line: a backtest stops; the live bot logs it, skips this candle and goes on.
    */
   onCandle(candles: CandleSeries, i: number): EntrySignal | null;

@@ -28,6 +28,8 @@ export class ModuleStrategy implements Strategy {
   #next = 0;
   /** The answer for candle #next − 1 (asked again, it is not replayed). */
   #last: Signal | null = null;
+  /** What the module sees: candles 0…i only. */
+  readonly #view = new PrefixView();
 
   constructor(readonly module: LoadedModule) {
     this.name = module.name;
@@ -45,7 +47,7 @@ export class ModuleStrategy implements Strategy {
     // answer is wanted; a throw on an older candle was reported when it was asked, or never matters.
     while (this.#next < i) {
       try {
-        this.#inst.onCandle(prefix(series, this.#next), this.#next);
+        this.#inst.onCandle(this.#view.at(series, this.#next), this.#next);
       } catch {
         // ignored on purpose: see above
       }
@@ -56,7 +58,7 @@ export class ModuleStrategy implements Strategy {
     this.#last = null;
     let out: unknown;
     try {
-      out = this.#inst.onCandle(prefix(series, i), i);
+      out = this.#inst.onCandle(this.#view.at(series, i), i);
     } catch (e) {
       throw this.#error(`onCandle threw on candle ${i} (${when(series, i)}${series.symbol ? ` ${series.symbol}` : ''}): ${messageOf(e)}`, lineIn(e, this.module.absPath), e);
     }
@@ -103,21 +105,63 @@ export class ModuleStrategy implements Strategy {
 
 const when = (s: CandleSeries, i: number): string => new Date(s.time[i] as number).toISOString();
 
-/** Candles 0…i of `s` as views over its arrays (no copy); `s` itself when i is its last candle. */
-function prefix(s: CandleSeries, i: number): CandleSeries {
-  const n = i + 1;
-  if (n === s.length) return s;
-  return {
-    ...(s.symbol !== undefined ? { symbol: s.symbol } : {}),
-    timeframeMs: s.timeframeMs,
-    length: n,
-    time: s.time.subarray(0, n),
-    open: s.open.subarray(0, n),
-    high: s.high.subarray(0, n),
-    low: s.low.subarray(0, n),
-    close: s.close.subarray(0, n),
-    volume: s.volume.subarray(0, n),
-    gaps: s.gaps.length === 0 ? s.gaps : s.gaps.filter((g) => g.afterIndex + 1 < n),
-    source: s.source,
-  };
+/**
+ * Candles 0…i of a series, as views over its arrays (no copy). One object per strategy, moved on
+ * each candle; a column's view is made when first read on that candle (most strategies read one
+ * or two columns, and making all six every candle was most of a backtest's time).
+ */
+class PrefixView implements CandleSeries {
+  #s!: CandleSeries;
+  #n = 0;
+  #time: Float64Array | null = null;
+  #open: Float64Array | null = null;
+  #high: Float64Array | null = null;
+  #low: Float64Array | null = null;
+  #close: Float64Array | null = null;
+  #volume: Float64Array | null = null;
+  #gaps: CandleSeries['gaps'] | null = null;
+
+  /** Shows candles 0…i of `s`. */
+  at(s: CandleSeries, i: number): this {
+    this.#s = s;
+    this.#n = i + 1;
+    this.#time = this.#open = this.#high = this.#low = this.#close = this.#volume = null;
+    this.#gaps = null;
+    return this;
+  }
+
+  get symbol(): string | undefined {
+    return this.#s.symbol;
+  }
+  get timeframeMs(): number {
+    return this.#s.timeframeMs;
+  }
+  get source(): string {
+    return this.#s.source;
+  }
+  get length(): number {
+    return this.#n;
+  }
+  get time(): Float64Array {
+    return (this.#time ??= this.#s.time.subarray(0, this.#n));
+  }
+  get open(): Float64Array {
+    return (this.#open ??= this.#s.open.subarray(0, this.#n));
+  }
+  get high(): Float64Array {
+    return (this.#high ??= this.#s.high.subarray(0, this.#n));
+  }
+  get low(): Float64Array {
+    return (this.#low ??= this.#s.low.subarray(0, this.#n));
+  }
+  get close(): Float64Array {
+    return (this.#close ??= this.#s.close.subarray(0, this.#n));
+  }
+  get volume(): Float64Array {
+    return (this.#volume ??= this.#s.volume.subarray(0, this.#n));
+  }
+  get gaps(): CandleSeries['gaps'] {
+    const all = this.#s.gaps;
+    return (this.#gaps ??= all.length === 0 ? all : all.filter((g) => g.afterIndex + 1 < this.#n));
+  }
 }
