@@ -54,6 +54,16 @@ describe('strategy modules on the command line', () => {
     expect((JSON.parse(c.stdout) as { runs: unknown[] }).runs).toHaveLength(2);
   }, 60_000);
 
+  it('the bot runs the same module: demo (simulator + bot through ccxt) trades with its ATR stops', async () => {
+    const r = await ladder(['demo', '--config', 'examples/strategies/donchian-breakout.config.json', '--speed', '60', '--duration', '6', '--no-dashboard']);
+    expect(r.code).toBe(0);
+    const entries = r.stdout.split('\n').filter((l) => /ETHUSDT (LONG|SHORT)\s+at/.test(l));
+    expect(entries.length).toBeGreaterThan(2);
+    // The module's stop (2 ATR), not the config's 2 %: entry and stop are further apart than 2 %.
+    const far = entries.map((l) => /at ([\d.]+)\s+stop ([\d.]+)/.exec(l)!).map(([, e, s]) => Math.abs(Number(e) / Number(s) - 1) * 100);
+    expect(far.some((pct) => Math.abs(pct - 2) > 0.1)).toBe(true);
+  }, 60_000);
+
   const broken: [string, Record<string, unknown>, RegExp][] = [
     ['missing file', { name: 'module', path: './nowhere.ts' }, /strategy: \.\/nowhere\.ts: strategy module not found \(looked for .*nowhere\.ts/],
     ['syntax error', { name: 'module', path: './syntax-error.ts' }, /strategy: \.\/syntax-error\.ts:3: cannot load the strategy module: .*Expected/],

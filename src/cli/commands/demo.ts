@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { checkStrategyLoads } from '../check-strategy.ts';
 import { CliError } from '../cli-error.ts';
 import { demoLine } from '../demo-printer.ts';
 import { readConfig } from '../read-config.ts';
@@ -38,6 +39,7 @@ export function registerDemoCommand(program: Command): void {
     .action(async (o: DemoOptions) => {
       const cfg = await readConfig(o.config);
       if (!cfg.ok) throw new CliError(`${o.config}: invalid config`);
+      await checkStrategyLoads(cfg.value, o.config);
       const port = parsePort(o.port);
       const speed = Number(o.speed);
       if (!(speed > 0)) throw new CliError(`--speed: must be a positive number of candles per second, got ${o.speed}`);
