@@ -134,11 +134,12 @@ describe('signal webhook → bot on the simulator', () => {
 });
 
 /** `ladder live --webhook` as a child process on the simulator; resolves its webhook URL once the bot runs. */
-function liveBot(url: string, dir: string, pollMs: number) {
-  const child = spawn('node', ['bin/ladder.js', 'live', '--config', join(dir, 'config.json'), '--confirm-live', '--no-dashboard', '--webhook', '--exchange-url', url, '--db', join(dir, 'ladder.db'), '--poll-ms', String(pollMs)], {
-    cwd: ROOT,
-    env: { ...process.env, LADDER_API_KEY: 'hook-key', LADDER_API_SECRET: 'hook-secret', LADDER_WEBHOOK_SECRET: SECRET, LADDER_LOG_LEVEL: 'info' },
-  });
+function liveBot(url: string, dir: string, pollMs: number, mode: 'live' | 'paper' = 'live', secret: string | null = SECRET) {
+  const args = [...(mode === 'live' ? ['live', '--confirm-live'] : ['paper']), '--config', join(dir, 'config.json'), '--no-dashboard', '--webhook', '--exchange-url', url, '--db', join(dir, 'ladder.db'), '--poll-ms', String(pollMs)];
+  const env: NodeJS.ProcessEnv = { ...process.env, LADDER_API_KEY: 'hook-key', LADDER_API_SECRET: 'hook-secret', LADDER_LOG_LEVEL: 'info' };
+  if (secret === null) delete env['LADDER_WEBHOOK_SECRET'];
+  else env['LADDER_WEBHOOK_SECRET'] = secret;
+  const child = spawn('node', ['bin/ladder.js', ...args], { cwd: ROOT, env });
   children.push(child);
   let out = '';
   child.stderr!.on('data', (d) => (out += d));
@@ -158,16 +159,49 @@ function liveBot(url: string, dir: string, pollMs: number) {
   return { child, waitFor, webhookUrl, exited, output: () => out };
 }
 
+/** A simulator and a directory with a config (the scaled example, webhook on any free port). */
+async function cliSetUp(): Promise<string> {
+  sim = await startSimulator({ apiKey: 'hook-key', apiSecret: 'hook-secret', seed: 9, speed: 0 });
+  sim.admin.setPrice('BTCUSDT', 60000, true);
+  const dir = mkdtempSync(join(tmpdir(), 'ladder-webhook-cli-'));
+  const base = JSON.parse(readFileSync(join(ROOT, 'examples/scaled.config.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...base, $schema: undefined, webhook: { port: 0 } }));
+  return dir;
+}
+
+describe('ladder live|paper --webhook', () => {
+  it('refuses to start without LADDER_WEBHOOK_SECRET, before any order, saying where it goes', async () => {
+    const dir = await cliSetUp();
+    const bot = liveBot(sim!.url, dir, 200, 'paper', null);
+    await bot.exited;
+    expect(bot.child.exitCode).toBe(1);
+    expect(bot.output()).toContain('webhook: the webhook needs a secret of at least 16 characters in LADDER_WEBHOOK_SECRET (environment or .env; never in config.json)');
+    expect(bot.output()).not.toContain('bot.started');
+  }, 60_000);
+
+  it('paper: an accepted alert opens a paper position with its ladder', async () => {
+    const dir = await cliSetUp();
+    const bot = liveBot(sim!.url, dir, 200, 'paper');
+    const url = await bot.webhookUrl();
+    expect((await send(url, alert({ id: 'paper-1', symbol: 'BTC/USDT:USDT' }))).status).toBe(200);
+    await bot.waitFor('"msg":"position.opened"');
+    await bot.waitFor('"msg":"signal.acted"');
+    bot.child.kill('SIGINT');
+    await bot.exited;
+    const db = openStore(join(dir, 'ladder.db'));
+    expect(db.openPositions().map((p) => [p.side, p.plan.levels.length])).toEqual([['long', 3]]);
+    expect(db.getSignal('paper-1')?.detail).toMatch(/^entered BTCUSDT-/);
+    db.close();
+    expect(entries(sim!.admin.state() as unknown as SimState)).toEqual([]); // paper: nothing on the exchange
+  }, 60_000);
+});
+
 describe('ladder live --webhook, killed right after accepting an alert', () => {
   it('trades the alert exactly once after the restart', async () => {
-    sim = await startSimulator({ apiKey: 'hook-key', apiSecret: 'hook-secret', seed: 9, speed: 0 });
-    sim.admin.setPrice('BTCUSDT', 60000, true);
-    const dir = mkdtempSync(join(tmpdir(), 'ladder-webhook-cli-'));
-    const base = JSON.parse(readFileSync(join(ROOT, 'examples/scaled.config.json'), 'utf8')) as Record<string, unknown>;
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...base, $schema: undefined, webhook: { port: 0 } }));
+    const dir = await cliSetUp();
 
     // A long poll: the loop sleeps while the alert is accepted, so the kill lands before it acts.
-    const first = liveBot(sim.url, dir, 600_000);
+    const first = liveBot(sim!.url, dir, 600_000);
     const url = await first.webhookUrl();
     await first.waitFor('"msg":"bot.started"');
     await new Promise((r) => setTimeout(r, 500)); // past the first step's read of pending signals
@@ -181,7 +215,7 @@ describe('ladder live --webhook, killed right after accepting an alert', () => {
     expect(db.getSignal('kill-1')?.status).toBe('pending');
     db.close();
 
-    const second = liveBot(sim.url, dir, 200);
+    const second = liveBot(sim!.url, dir, 200);
     const url2 = await second.webhookUrl();
     await second.waitFor('"msg":"position.opened"');
     await second.waitFor('"msg":"signal.acted"');
