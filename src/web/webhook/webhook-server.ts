@@ -77,9 +77,10 @@ export async function startWebhook(o: WebhookOptions): Promise<Webhook> {
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT_BYTES,
-    requestTimeout: REQUEST_TIMEOUT_MS,
     serverFactory: (handler) => {
-      server = createServer((req, res) => requestOrigin.run('webhook', () => handler(req, res)));
+      // Our own server (fastify sets no timeouts on it): a request must be complete within REQUEST_TIMEOUT_MS, checked every second.
+      const timeouts = { requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 };
+      server = createServer(timeouts, (req, res) => requestOrigin.run('webhook', () => handler(req, res)));
       return server;
     },
     frameworkErrors: (e, req, reply) => void refuse(e, req, reply),

@@ -1,5 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -140,6 +141,22 @@ describe('the signal webhook', () => {
     expect([r.status, r.json.error?.code]).toEqual([429, 'rate_limited']);
     expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(store!.signals().map((s) => s.id).sort()).toEqual(['a', 'b']);
+  });
+
+  it('cuts off a sender that does not finish its request within 3 s (a slow body cannot hold a socket)', async () => {
+    await start();
+    const url = new URL(hook!.url);
+    const t0 = Date.now();
+    const answer = await new Promise<string>((resolve, reject) => {
+      const sock = connect(Number(url.port), url.hostname, () => sock.write(`POST ${url.pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"secret":`));
+      let got = '';
+      sock.on('data', (d) => (got += d));
+      sock.on('close', () => resolve(got));
+      sock.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(Date.now() - t0).toBeLessThan(6000);
+    expect(store!.signals()).toEqual([]);
   });
 
   it('refuses to start without a secret of 16 characters or more, wherever it binds', async () => {
