@@ -73,9 +73,9 @@ interface OpenPosition {
 
 /**
  * One symbol, market exits (`scaled_tp_execution: market`), ema_cross without an ATR stop: the
- * benchmark's configuration. Anything else is refused rather than approximated.
+ * benchmark's configuration. `timeframeMs` is the candles' (the `end` exit's time is the last close). Anything else is refused rather than approximated.
  */
-export function objectLoop(candles: readonly CandleObject[], m: MarketRules, o: BacktestOptions, params: EmaCrossParams): ObjectLoopResult {
+export function objectLoop(candles: readonly CandleObject[], m: MarketRules, o: BacktestOptions, params: EmaCrossParams, timeframeMs: number): ObjectLoopResult {
   if (o.settings.execution !== 'market') throw new Error('objectLoop: only market exits');
   if (params.atr_stop_mult !== undefined) throw new Error('objectLoop: ema_cross without atr_stop_mult only');
   const { fills, settings } = o;
@@ -237,7 +237,8 @@ export function objectLoop(candles: readonly CandleObject[], m: MarketRules, o: 
   const last = candles[candles.length - 1];
   const open: OpenPosition | null = pos;
   if (open !== null && last !== undefined) {
-    closeAll(open, 'end', last.close, last.time);
+    // At the last candle's close time (SPEC "Times": an `end` exit closes at the last candle's close).
+    closeAll(open, 'end', last.close, last.time + timeframeMs);
     equity[candles.length - 1] = o.startingBalance + realized;
   }
   return { trades, realizedPnl: realized, equity, skipped };

@@ -65,8 +65,8 @@ async function main(): Promise<void> {
 
   const objects = candleObjects(series);
   const realObjects = candleObjects(real);
-  for (let r = 0; r < 3; r++) objectLoop(realObjects, market, setup.scaled, setup.strategy);
-  const { loop } = timeJobs({ loop: () => objectLoop(objects, market, setup.scaled, setup.strategy) }, 0, LOOP_RUNS, true);
+  for (let r = 0; r < 3; r++) objectLoop(realObjects, market, setup.scaled, setup.strategy, real.timeframeMs);
+  const { loop } = timeJobs({ loop: () => objectLoop(objects, market, setup.scaled, setup.strategy, series.timeframeMs) }, 0, LOOP_RUNS, true);
   const match = matchTrades(engine.records, loop.last.trades);
 
   const out: TenMillionResult = {

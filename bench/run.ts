@@ -19,8 +19,9 @@ import { CHILD_10M, SYMBOLS_1H, klineFile } from './paths.ts';
 import { type Row, met, table } from './report.ts';
 import type { TenMillionResult } from './run-10m.ts';
 import { loadSetup, marketOf, symbolInput } from './setup.ts';
+import { TightLog, tightLadder, tightLoop, tightRecords } from './tight-loop.ts';
 import { ratePerS, timeAsyncJobs, timeJobs } from './timing.ts';
-import { type TradeMatch, type TradeRecord, combineMatches, matchTrades, recordsOfPositions } from './trade-records.ts';
+import { type TradeMatch, type TradeRecord, combineMatches, countKinds, matchTrades, recordsOfPositions } from './trade-records.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -120,11 +121,14 @@ log(`backtests on ${series.length} real 1h series, ${realCandles.toLocaleString(
 
 const objects = series.map((s) => ({ ...s, objects: candleObjects(s.candles), market: marketOf(setup, s.symbol) }));
 const frames = series.map((s) => ({ ...s, frame: grademarkFrame(s.candles), market: marketOf(setup, s.symbol) }));
+// The tight loop writes into one reused workspace per symbol (its arrays are allocated once, in the warm-ups).
+const tightLogs = series.map(() => new TightLog());
 const rules = (market: (typeof frames)[number]['market']) => ({ strategy: setup.strategy, stopLossPct: setup.config.stop_loss_pct, takeProfitPct: setup.config.take_profit_pct, market });
-const { engine, loop, single, gm } = timeJobs(
+const { engine, loop, tight, single, gm } = timeJobs(
   {
     engine: () => series.map((s) => runBacktest([symbolInput(setup, s.candles, s.symbol)], setup.scaled)),
-    loop: () => objects.map((s) => objectLoop(s.objects, s.market, setup.scaled, setup.strategy)),
+    loop: () => objects.map((s) => objectLoop(s.objects, s.market, setup.scaled, setup.strategy, s.candles.timeframeMs)),
+    tight: () => objects.map((s, k) => tightLoop(s.candles, s.market, tightLadder(s.market, setup.scaled), setup.scaled, setup.strategy, tightLogs[k]!)),
     single: () => series.map((s) => runBacktest([symbolInput(setup, s.candles, s.symbol, true)], setup.single)),
     gm: () => frames.map((s) => runGrademark(s.frame, rules(s.market))),
   },
@@ -132,6 +136,13 @@ const { engine, loop, single, gm } = timeJobs(
   RUNS,
 );
 const loopMatch = combineMatches(engine.last.map((r, k) => matchTrades(recordsOfPositions(r.trades), loop.last[k]!.trades)));
+// The tight loop against the engine: every exit (reason, time, price, steps), and the equity curve bit for bit.
+const tightMatch = combineMatches(engine.last.map((r, k) => matchTrades(recordsOfPositions(r.trades), tightRecords(tight.last[k]!))));
+const tightKinds = Object.fromEntries(Object.entries(countKinds(tightMatch.list)).map(([k, v]) => [k === 'only_other' ? 'only_tight_loop' : k, v]));
+const tightEquityMatch = engine.last.every((r, k) => {
+  const e = tight.last[k]!.equity;
+  return r.equity.length === tight.last[k]!.candles && r.equity.every((x, i) => Object.is(x, e[i]));
+});
 const gmMatches: TradeMatch[] = [];
 const causes = { exit_on_entry_bar: 0, no_entry_on_exit_bar: 0, knock_on: 0, other: 0 };
 series.forEach((s, k) => {
@@ -146,15 +157,17 @@ const gmMatch = combineMatches(gmMatches);
 
 const backtestRate = ratePerS(realCandles, engine.timing);
 const loopRate = ratePerS(realCandles, loop.timing);
+const tightRate = ratePerS(realCandles, tight.timing);
 const singleRate = ratePerS(realCandles, single.timing);
 const gmRate = ratePerS(realCandles, gm.timing);
-log(`engine ${mps(backtestRate)}, object loop ${mps(loopRate)}, engine single TP ${mps(singleRate)}, grademark ${mps(gmRate)}`);
+log(`engine ${mps(backtestRate)}, tight loop ${mps(tightRate)}, object loop ${mps(loopRate)}, engine single TP ${mps(singleRate)}, grademark ${mps(gmRate)}`);
 
 // ---- Report ----
 const rows: Row[] = [
   { figure: 'csv_lines_per_s', value: csvRate, unit: '/s', baseline: 'csv_naive_lines_per_s', baselineValue: naiveRate, minRatio: 4 },
   { figure: 'cache_load_lines_per_s', value: cacheRate, unit: '/s', baseline: 'csv_lines_per_s', baselineValue: csvRate, minRatio: 10 },
   { figure: 'backtest_candles_per_s', value: backtestRate, unit: '/s', minValue: 50e6 },
+  { figure: 'backtest_candles_per_s', value: backtestRate, unit: '/s', baseline: 'tight_loop_candles_per_s', baselineValue: tightRate, minRatio: 0.5 },
   { figure: 'backtest_candles_per_s', value: backtestRate, unit: '/s', baseline: 'object_loop_candles_per_s', baselineValue: loopRate },
   { figure: 'backtest_candles_per_s', value: backtestRate, unit: '/s', baseline: 'grademark_candles_per_s', baselineValue: gmRate, minRatio: 80 },
   { figure: 'backtest_single_candles_per_s', value: singleRate, unit: '/s', baseline: 'grademark_candles_per_s', baselineValue: gmRate },
@@ -171,6 +184,7 @@ const lines = [
   '',
   table(rows),
   '',
+  `tight_loop_trades_match: ${tightMatch.match} (${tightMatch.ladderTrades} trades in the engine, ${tightMatch.otherTrades} in the tight loop; ${tightMatch.mismatches} mismatches${tightMatch.mismatches ? `: ${JSON.stringify(tightKinds)}` : ''}); equity curves bit-identical: ${tightEquityMatch}`,
   `object_loop_trades_match: ${loopMatch.match} (${loopMatch.ladderTrades} trades; ${loopMatch.mismatches} mismatches); 10M series: ${big.objectLoop.tradesMatch} (${big.engine.trades} trades; ${big.objectLoop.mismatches} mismatches)`,
   `grademark_trades_match: ${gmMatch.match} (${gmMatch.mismatches} mismatches; ${gmMatch.ladderTrades} trades in the engine, ${gmMatch.otherTrades} in grademark)`,
   ...(first === null
@@ -192,6 +206,8 @@ if (args.json) {
     cache_vs_csv: round(cacheRate / csvRate, 3),
     backtest_candles_per_s: round(backtestRate),
     object_loop_candles_per_s: round(loopRate),
+    tight_loop_candles_per_s: round(tightRate),
+    backtest_vs_tight_loop: round(backtestRate / tightRate, 3),
     backtest_vs_object_loop: round(backtestRate / loopRate, 3),
     grademark_candles_per_s: round(gmRate),
     backtest_vs_grademark: round(backtestRate / gmRate, 3),
@@ -205,14 +221,20 @@ if (args.json) {
     grademark_trade_mismatches: gmMatch.mismatches,
     grademark_mismatch_causes: causes,
     grademark_first_mismatch: first,
+    tight_loop_trades_match: tightMatch.match,
+    tight_loop_trade_mismatches: tightMatch.mismatches,
+    tight_loop_mismatch_kinds: tightKinds,
+    tight_loop_first_mismatch: tightMatch.first,
+    tight_loop_equity_match: tightEquityMatch,
     object_loop_trades_match: loopMatch.match && big.objectLoop.tradesMatch,
     object_loop_trade_mismatches: loopMatch.mismatches + big.objectLoop.mismatches,
     targets_met: {
       backtest_candles_per_s_50m: met(rows[2]!),
-      backtest_vs_grademark_80x: met(rows[4]!),
+      backtest_vs_tight_loop_0_5x: met(rows[3]!),
+      backtest_vs_grademark_80x: met(rows[5]!),
       csv_vs_naive_4x: met(rows[0]!),
       cache_vs_csv_10x: met(rows[1]!),
-      peak_rss_under_1536_mb: met(rows[7]!),
+      peak_rss_under_1536_mb: met(rows[8]!),
     },
     meta: {
       date: new Date(started).toISOString(),
@@ -239,6 +261,7 @@ if (args.json) {
         cache_load: round(cache.timing.medianMs),
         backtest: round(engine.timing.medianMs),
         object_loop: round(loop.timing.medianMs),
+        tight_loop: round(tight.timing.medianMs),
         backtest_single: round(single.timing.medianMs),
         grademark: round(gm.timing.medianMs),
         backtest_10m: round(big.engine.medianMs),

@@ -103,3 +103,35 @@ export function combineMatches(ms: readonly TradeMatch[]): TradeMatch {
     list: ms.flatMap((m) => m.list),
   };
 }
+
+/** What made two engines disagree on one entry, by its first difference (see `mismatchKind`). */
+export type MismatchKind = 'only_engine' | 'only_other' | 'side' | 'entry_price' | 'exit_count' | 'exit_reason' | 'exit_time' | 'exit_price' | 'exit_qty';
+
+/** The first field in which the two trades of a mismatch differ (entry, then exit by exit). */
+export function mismatchKind(m: TradeMismatch): MismatchKind {
+  const a = m.ladder;
+  const b = m.other;
+  if (b === null) return 'only_engine';
+  if (a === null) return 'only_other';
+  if (a.side !== b.side) return 'side';
+  if (a.entryPrice !== b.entryPrice) return 'entry_price';
+  for (let k = 0; k < Math.min(a.exits.length, b.exits.length); k++) {
+    const x = a.exits[k]!;
+    const y = b.exits[k]!;
+    if (x.reason !== y.reason) return 'exit_reason';
+    if (x.timeMs !== y.timeMs) return 'exit_time';
+    if (x.price !== y.price) return 'exit_price';
+    if (x.qtySteps !== undefined && y.qtySteps !== undefined && x.qtySteps !== y.qtySteps) return 'exit_qty';
+  }
+  return 'exit_count';
+}
+
+/** Mismatches counted by kind (only the kinds that occur). */
+export function countKinds(list: readonly TradeMismatch[]): Partial<Record<MismatchKind, number>> {
+  const out: Partial<Record<MismatchKind, number>> = {};
+  for (const m of list) {
+    const k = mismatchKind(m);
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
+}
