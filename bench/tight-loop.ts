@@ -12,7 +12,7 @@
  * an opposite signal closing at the open and the end of data closing at the last close.
  *
  * Exactness: every price is an exact number of ticks. An entry price P (a double) is read as the
- * decimal n / 10^d it prints as; a target is ceil or floor of n × (100 ± pct) × 10^pp × 10^ts /
+ * decimal n / 10^d it prints as (checked: d ≤ 10, and 10^-d above 4 ulps of P); a target is ceil or floor of n × (100 ± pct) × 10^pp × 10^ts /
  * (10^d × 100 × 10^pp × tickInt), done in doubles while every operand stays below 2^53 (checked, with
  * the quotient corrected by its remainder), else by the core's exact BigInt functions (never on the
  * ten real files). It shares no code with the engine's hot path; `run.ts` checks its trades against the
@@ -35,6 +35,8 @@ export const R_SIGNAL = 61;
 export const R_END = 62;
 const MAX_LEVELS = 16;
 const TWO53 = 2 ** 53;
+/** 4 ulps relative: 10^-d must exceed 4 ulps of the price for n / 10^d to be its only short decimal. */
+const ULP4 = 2 ** -50;
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
 /** The columnar output of a run, and the workspace of the next: arrays grow, never shrink. */
@@ -325,14 +327,21 @@ export function tightLoop(c: CandleSeries, m: MarketRules, L: TightLadder, o: Ba
     const notional = price * qty;
     if (notional < L.minNotional || notional / leverage > balance) return void skipped++;
     // The entry as a decimal n / 10^d.
+    // (A symbol's prices mostly share their decimals: the previous entry's count is tried first.)
     exactEntry = false;
-    for (let d = 0; d <= 10; d++) {
-      const v = Math.round(price * POW10[d]!);
-      if (v / POW10[d]! === price) {
-        pInt = v;
-        pD = d;
-        exactEntry = v < TWO53;
-        break;
+    const v0 = Math.round(price * POW10[pD]!);
+    if (v0 / POW10[pD]! === price) {
+      pInt = v0;
+      exactEntry = v0 < TWO53 && price * ULP4 < 1 / POW10[pD]!;
+    } else {
+      for (let d = 0; d <= 10; d++) {
+        const v = Math.round(price * POW10[d]!);
+        if (v / POW10[d]! === price) {
+          pInt = v;
+          pD = d;
+          exactEntry = v < TWO53 && price * ULP4 < 1 / POW10[d]!;
+          break;
+        }
       }
     }
     long = isLong;
@@ -505,21 +514,42 @@ export function tightLoop(c: CandleSeries, m: MarketRules, L: TightLadder, o: Ba
   let prevDiff = NaN;
   let signal = 0;
 
+  // Hot copies of the position's state for the candle loop (registers, not the closures' context):
+  // refreshed after every call that can change it (an entry, a signal close, a walked candle).
+  let hPos = false;
+  let hLong = true;
+  let hNext = 0;
+  let hStop = 0;
+  let hEntry = 0;
+  /** ± the remaining quantity (− for a short: (close − entry) × −q is (entry − close) × q exactly). */
+  let hQ = 0;
+  /** start + realised, and the entry fee not yet booked: equity = hBase + ((close − entry) × hQ − hFee). */
+  let hBase = start;
+  let hFee = 0;
+
   for (let i = 0; i < n; i++) {
     if (signal !== 0) {
       const sl = signal > 0;
-      if (inPos && long !== sl) fill(R_SIGNAL, remaining, open[i]!, time[i]!);
+      if (hPos && hLong !== sl) fill(R_SIGNAL, remaining, open[i]!, time[i]!);
       if (!inPos) enter(sl, i);
+      hPos = inPos;
+      hLong = long;
+      hNext = nextTarget;
+      hStop = stopPrice;
+      hEntry = entry;
+      hQ = long ? remQty : -remQty;
+      hBase = start + realized;
+      hFee = entryFee - booked;
     }
     const cl = close[i]!;
-    if (inPos) {
+    if (hPos) {
       const h = high[i]!;
       const l = low[i]!;
       // Nothing inside the candle's range: no segment can reach a trigger (the engine's per-segment check).
-      if (long ? h >= nextTarget || l <= stopPrice : l <= nextTarget || h >= stopPrice) {
+      if (hLong ? h >= hNext || l <= hStop : l <= hNext || h >= hStop) {
         const o = open[i]!;
         const t = time[i]!;
-        const lowFirst = !pessimistic && cl !== o ? cl > o : long;
+        const lowFirst = !pessimistic && cl !== o ? cl > o : hLong;
         const p1 = lowFirst ? l : h;
         const p2 = lowFirst ? h : l;
         let a = o;
@@ -530,6 +560,12 @@ export function tightLoop(c: CandleSeries, m: MarketRules, L: TightLadder, o: Ba
           if (long ? hi >= nextTarget || lo <= stopPrice : lo <= nextTarget || hi >= stopPrice) segment(a, b, t);
           a = b;
         }
+        hPos = inPos;
+        hNext = nextTarget;
+        hStop = stopPrice;
+        hQ = long ? remQty : -remQty;
+        hBase = start + realized;
+        hFee = entryFee - booked;
       }
     }
     // The EMAs on this close (trading-signals' recurrence); a cross enters at the next open.
@@ -539,7 +575,7 @@ export function tightLoop(c: CandleSeries, m: MarketRules, L: TightLadder, o: Ba
     const prev = prevDiff;
     prevDiff = i >= stable ? diff : NaN;
     signal = i < warmup ? 0 : prev <= 0 && diff > 0 ? 1 : prev >= 0 && diff < 0 ? -1 : 0;
-    equity[i] = inPos ? start + realized + ((long ? cl - entry : entry - cl) * remQty - (entryFee - booked)) : start + realized;
+    equity[i] = hPos ? hBase + ((cl - hEntry) * hQ - hFee) : hBase;
   }
   if (inPos && n > 0) {
     fill(R_END, remaining, close[n - 1]!, time[n - 1]! + c.timeframeMs);
