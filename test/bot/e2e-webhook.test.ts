@@ -54,7 +54,9 @@ const amount = (s: SimState) => Number(s.positions.find((p) => p.symbol === 'BTC
 describe('signal webhook → bot on the simulator', () => {
   it('a valid alert opens a position with its ladder and its stop on the exchange', async () => {
     await setUp();
+    const t0 = Date.now();
     expect(await send(hook!.url, alert({ stop_loss_pct: 1.5 }))).toEqual({ status: 200, code: undefined });
+    expect(Date.now() - t0).toBeLessThan(3000); // TradingView gives up after 3 s
     expect(entries(h!.state())).toEqual([]); // the webhook only stores: the loop acts
     await h!.bot.step();
     const p = h!.trader('BTCUSDT').position!;
