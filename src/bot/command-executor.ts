@@ -74,6 +74,12 @@ export class CommandExecutor {
   }
 
   private async stop(p: Position, c: Extract<Command, { kind: 'placeStop' | 'moveStop' }>): Promise<Followup> {
+    if (p.status !== 'open' || p.remainingSteps === 0) {
+      // A later fill of the same cycle closed the position (TP2 then TP3 in one read): nothing to
+      // protect any more; the stop a move would have replaced goes.
+      if (c.kind === 'moveStop') await this.d.router.cancel(p.symbol, c.replacesClientOrderId, 'stop');
+      return RECHECK;
+    }
     // A protective stop for what is held: the adapter picks the venue's form (Binance: closePosition
     // when that slot is free, else reduce-only for this quantity; never a second closePosition, -4130).
     // The new stop rests before the old one is cancelled (F8: never unprotected).

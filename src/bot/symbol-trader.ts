@@ -177,7 +177,15 @@ export class SymbolTrader {
       const added = this.candles.append(latest);
       if (added.length) this.d.store.saveCandles(this.symbol, this.d.timeframeMs, latest.slice(latest.length - added.length)); // the newest, in order
       for (const i of added) {
-        const sig = this.d.strategy.onCandle(this.candles.series(), i);
+        let sig: Signal | null;
+        try {
+          sig = this.d.strategy.onCandle(this.candles.series(), i);
+        } catch (e) {
+          // The strategy's own failure: no entry on this candle, the next candles and every position go on.
+          this.alertOnce(`strategy:${errInfo(e)['message']}`, { candleTime: new Date(this.candles.series().time[i]!).toISOString(), err: errInfo(e) }, 'strategy.failed');
+          this.d.log.error({ symbol: this.symbol, candleTime: new Date(this.candles.series().time[i]!).toISOString(), err: errInfo(e) }, 'signals.failed');
+          continue;
+        }
         if (sig) await this.signal(sig);
       }
     } catch (e) {
@@ -194,6 +202,7 @@ export class SymbolTrader {
   /** An entry signal: ignore the side already held; close the other side first (SPEC "Data formats"). */
   private async signal(sig: Signal): Promise<void> {
     this.d.log.info({ symbol: this.symbol, side: sig.side, reason: sig.reason, signalTime: new Date(sig.timeMs).toISOString() }, 'signal');
+    if (this.position?.status === 'closed') this.position = null; // reset_tracking (R4.4)
     const p = this.position;
     if (p && p.side === sig.side) return;
     if (p) {
@@ -707,7 +716,15 @@ export class SymbolTrader {
         break;
       }
       const c = this.queue.shift()!;
-      const f = await this.executor.run(c);
+      let f: Awaited<ReturnType<CommandExecutor['run']>>;
+      try {
+        f = await this.executor.run(c);
+      } catch (e) {
+        // A bug or a store refusal on one command must not strand the rest: logged, re-read next cycle.
+        this.d.log.error({ symbol: this.symbol, command: c.kind, clientOrderId: 'clientOrderId' in c ? c.clientOrderId : null, err: errInfo(e) }, 'command.failed');
+        this.dirty = true;
+        continue;
+      }
       if (f.recheck) this.dirty = true;
       if (f.resync) {
         this.dirty = true;

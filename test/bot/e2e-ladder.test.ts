@@ -28,6 +28,28 @@ async function moveAndStep(symbol: string, price: number, gap = false) {
 }
 
 describe('bot ↔ simulator: the scaled ladder end to end', () => {
+  it('TP2 and TP3 filling in one step (the price jumps past both): the queued stop move is dropped, the position ends clean and the same side can enter again', async () => {
+    await setUp();
+    const t = h!.trader('BTCUSDT');
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    const id = t.position!.id;
+    await moveAndStep('BTCUSDT', 60700);
+    expect(t.position!.tpLevelsHit).toEqual([1]);
+    await moveAndStep('BTCUSDT', 62300, true); // past TP2 (61200) and TP3 (62100) at once
+    expect(t.position).toBeNull();
+    const s = h!.state();
+    expect(s.openAlgoOrders).toEqual([]);
+    expect(s.openOrders).toEqual([]);
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)!.exits.map((e) => [e.reason, e.qtySteps])).toEqual([
+      ['tp1', 3],
+      ['tp2', 3],
+      ['tp3', 4],
+    ]);
+    await t.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'test' });
+    expect(t.position?.side).toBe('long');
+    expect(h!.state().openAlgoOrders).toHaveLength(1);
+  });
+
   it('runs a long ladder to completion: entry, exchange stop, three reduce-only TPs, the stop climbing on the exchange', async () => {
     await setUp();
     const t = h!.trader('BTCUSDT');
