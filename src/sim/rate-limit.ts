@@ -9,12 +9,13 @@ export interface RateLimitConfig {
   /**
    * A request arriving this soon after a 429, on another connection than the ones that got it, may
    * have been sent before the client could read the 429: it gets 429 again, not a ban (Binance bans
-   * clients that keep sending *after* receiving 429s). Default 100 ms, about one round trip.
+   * clients that keep sending *after* receiving 429s). Default 1000 ms: a round trip is ~1 ms here,
+   * but a loaded 2-core test machine can hold a request already handed to the socket that long.
    */
   readonly inFlightGraceMs: number;
 }
 
-export const DEFAULT_RATE_LIMITS: RateLimitConfig = { weightPerMinute: 2400, ordersPerMinute: 1200, ordersPer10s: 300, banSec: 120, inFlightGraceMs: 100 };
+export const DEFAULT_RATE_LIMITS: RateLimitConfig = { weightPerMinute: 2400, ordersPerMinute: 1200, ordersPer10s: 300, banSec: 120, inFlightGraceMs: 1000 };
 
 /** The limits as exchangeInfo states them (`rateLimits`), so a client can budget for what is enforced. */
 export function exchangeInfoRateLimits(c: RateLimitConfig): Array<Record<string, unknown>> {
