@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { LadderConfig } from '../../core/config/index.ts';
 import { exitSettingsFromConfig, fillModelFromConfig } from '../../core/index.ts';
@@ -15,6 +14,7 @@ import { CONTENT_SECURITY_POLICY, buildClientBundle } from './page.ts';
 import { queryOf } from './params.ts';
 import { requestOrigin } from './request-origin.ts';
 import { METHODS, ROUTES, type TestRoute, registerRoutes, sendJson } from './routes.ts';
+import { listenOn } from './listen.ts';
 
 export { HttpError, type ErrorCode } from './http-error.ts';
 export { parseTimeParam } from './params.ts';
@@ -183,20 +183,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
 }
 
 async function listen(server: Server, host: string, port: number, anyIfTaken: boolean): Promise<number> {
-  const attempt = (p: number) =>
-    new Promise<number>((resolve, reject) => {
-      const fail = (e: Error) => {
-        server.off('listening', ok);
-        reject(e);
-      };
-      const ok = () => {
-        server.off('error', fail);
-        resolve((server.address() as AddressInfo).port);
-      };
-      server.once('error', fail);
-      server.once('listening', ok);
-      server.listen(p, host);
-    });
+  const attempt = (p: number) => listenOn(server, host, p);
   try {
     return await attempt(port);
   } catch (e) {

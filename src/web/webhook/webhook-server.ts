@@ -1,5 +1,4 @@
 import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { LadderConfig } from '../../core/config/index.ts';
 import type { Store } from '../../store/index.ts';
@@ -7,6 +6,7 @@ import { requestOrigin } from '../server/request-origin.ts';
 import { MIN_SECRET_LENGTH, RateLimiter, WEBHOOK_SECRET_ENV, ipAllowed, normalizeIp, secretMatches } from './guard.ts';
 import { parseSignal } from './payload.ts';
 import { Refusal, toRefusal } from './refusal.ts';
+import { listenOn } from '../server/listen.ts';
 
 /** Largest body accepted; a signal is a few hundred bytes. */
 export const BODY_LIMIT_BYTES = 4096;
@@ -118,7 +118,7 @@ export async function startWebhook(o: WebhookOptions): Promise<Webhook> {
   if (srv === null) throw new Error('fastify did not create the server');
   let port: number;
   try {
-    port = await listen(srv, cfg.host, o.port ?? cfg.port);
+    port = await listenOn(srv, cfg.host, o.port ?? cfg.port);
   } catch (e) {
     await app.close();
     throw e;
@@ -150,18 +150,3 @@ function parseJsonObject(raw: unknown): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-function listen(server: Server, host: string, port: number): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const fail = (e: Error) => {
-      server.off('listening', ok);
-      reject(e);
-    };
-    const ok = () => {
-      server.off('error', fail);
-      resolve((server.address() as AddressInfo).port);
-    };
-    server.once('error', fail);
-    server.once('listening', ok);
-    server.listen(port, host);
-  });
-}
