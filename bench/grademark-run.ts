@@ -100,16 +100,20 @@ export function recordsOfGrademark(trades: readonly ITrade[]): TradeRecord[] {
  *   asks for no entry on such a bar, the engine enters at the next open.
  * - `knock_on`: a trade only one engine made, because the other still held a position opened by an
  *   earlier difference when the signal came.
+ * - `end_of_data_time`: both closed the same trade at the end of the data at the same price; the engine
+ *   dates that exit at the last candle's close (SPEC "Times"), grademark at that candle's open time.
  * - `other`: none of these (a real disagreement in the rules).
  */
-export type MismatchCause = 'exit_on_entry_bar' | 'no_entry_on_exit_bar' | 'knock_on' | 'other';
+export type MismatchCause = 'exit_on_entry_bar' | 'no_entry_on_exit_bar' | 'knock_on' | 'end_of_data_time' | 'other';
 
 export function mismatchCause(m: TradeMismatch, ladder: readonly TradeRecord[], grademark: readonly TradeRecord[], time: Float64Array): MismatchCause {
   const { ladder: x, other: y } = m;
   if (x !== null && y !== null) {
     const ex = x.exits[x.exits.length - 1]!;
     const ey = y.exits[y.exits.length - 1]!;
-    return ex.timeMs === x.entryTimeMs && ey.timeMs > ex.timeMs ? 'exit_on_entry_bar' : 'other';
+    if (ex.timeMs === x.entryTimeMs && ey.timeMs > ex.timeMs) return 'exit_on_entry_bar';
+    const endTime = x.exits.length === 1 && ex.reason === 'end' && ey.reason === 'end' && ex.price === ey.price;
+    return endTime && ex.timeMs > ey.timeMs && time[time.length - 1] === ey.timeMs ? 'end_of_data_time' : 'other';
   }
   const t = (x ?? y)!;
   const signalBar = time[lowerBoundTime(time, t.entryTimeMs) - 1];
@@ -123,7 +127,7 @@ export function mismatchCause(m: TradeMismatch, ladder: readonly TradeRecord[], 
 
 /** Counts of each cause over a list of mismatches. */
 export function mismatchCauses(ms: readonly TradeMismatch[], ladder: readonly TradeRecord[], grademark: readonly TradeRecord[], time: Float64Array): Record<MismatchCause, number> {
-  const out: Record<MismatchCause, number> = { exit_on_entry_bar: 0, no_entry_on_exit_bar: 0, knock_on: 0, other: 0 };
+  const out: Record<MismatchCause, number> = { exit_on_entry_bar: 0, no_entry_on_exit_bar: 0, knock_on: 0, end_of_data_time: 0, other: 0 };
   for (const m of ms) out[mismatchCause(m, ladder, grademark, time)]++;
   return out;
 }

@@ -144,7 +144,7 @@ const tightEquityMatch = engine.last.every((r, k) => {
   return r.equity.length === tight.last[k]!.candles && r.equity.every((x, i) => Object.is(x, e[i]));
 });
 const gmMatches: TradeMatch[] = [];
-const causes = { exit_on_entry_bar: 0, no_entry_on_exit_bar: 0, knock_on: 0, other: 0 };
+const causes = { exit_on_entry_bar: 0, no_entry_on_exit_bar: 0, knock_on: 0, end_of_data_time: 0, other: 0 };
 series.forEach((s, k) => {
   const ours: TradeRecord[] = recordsOfPositions(single.last[k]!.trades);
   const theirs = recordsOfGrademark(gm.last[k]!);
