@@ -204,6 +204,10 @@ export const configShapeSchema = z.strictObject({
     .max(125)
     .default(DEFAULT_LEVERAGE)
     .describe('Leverage set on every symbol, an integer from 1 to 125; stop_loss_pct must stay inside its liquidation distance.'),
+  margin_mode: z
+    .enum(['isolated', 'cross'])
+    .default('isolated')
+    .describe('Margin mode set on every symbol at start (paper and live): "isolated" (the liquidation check assumes it) or "cross".'),
   max_open_positions: z
     .number()
     .int()

@@ -10,6 +10,7 @@ describe('defaults', () => {
       timeframe: '1h',
       strategy: { name: 'ema_cross', fast: 12, slow: 26, atr_period: 14 },
       leverage: 1,
+      margin_mode: 'isolated',
       max_open_positions: 3,
       position_size: { mode: 'quote', value: 1000 },
       stop_loss_pct: 2,
