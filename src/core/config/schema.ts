@@ -182,6 +182,50 @@ const webhookSchema = z.strictObject({
   rate_limit_per_min: z.number().int().positive().max(10_000).default(60).describe('Requests accepted per minute from one address; more are refused (429).'),
 });
 
+/** A risk-limit cool-down in minutes: 30 days (a bound against typos, like bounds.ts). */
+const MAX_COOLDOWN_MINUTES = 43_200;
+
+// Risk limits ([operate] 3): checked by the bot before every entry (src/core/risk/limits.ts); each one absent = no limit.
+const riskLimitsSchema = z
+  .strictObject({
+    daily_loss_limit: z
+      .number()
+      .positive()
+      .max(MAX_BALANCE)
+      .optional()
+      .describe('No new entry once the realised loss of the current UTC day reaches this much, in the quote currency (> 0).'),
+    max_drawdown_pct: z
+      .number()
+      .positive()
+      .max(100)
+      .optional()
+      .describe('No new entry while equity is this % or more below its highest value seen by the bot (> 0 and ≤ 100).'),
+    max_total_notional: z
+      .number()
+      .positive()
+      .max(MAX_BALANCE)
+      .optional()
+      .describe("No new entry that would bring the open positions' total notional, the new entry's included, above this, in the quote currency (> 0)."),
+    max_consecutive_losses: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_OPEN_POSITIONS)
+      .optional()
+      .describe('After this many losing trades in a row, no new entry for cooldown_minutes (without cooldown_minutes: until the next UTC day).'),
+    cooldown_minutes: z
+      .number()
+      .positive()
+      .max(MAX_COOLDOWN_MINUTES)
+      .optional()
+      .describe('Length of the pause after max_consecutive_losses losing trades in a row, in minutes (> 0; needs max_consecutive_losses).'),
+  })
+  // A pause with nothing to start it is a forgotten key, not a harmless one.
+  .refine((r) => r.cooldown_minutes === undefined || r.max_consecutive_losses !== undefined, {
+    path: ['cooldown_minutes'],
+    error: 'needs max_consecutive_losses (the losing streak that starts the pause)',
+  });
+
 /** The whole config.json without the cross-field rules; its shape is what the JSON Schema shows. */
 export const configShapeSchema = z.strictObject({
   $schema: z.string().optional().describe("Path or URL of this file's JSON Schema, for editors; ignored by Ladder."),
@@ -267,6 +311,9 @@ export const configShapeSchema = z.strictObject({
   store: storeSchema.default(() => storeSchema.parse({})).describe('Where the bot keeps its state.'),
   dashboard: dashboardSchema.default(() => dashboardSchema.parse({})).describe('The web dashboard.'),
   webhook: webhookSchema.default(() => webhookSchema.parse({})).describe('The signal webhook (TradingView alerts and anything that can POST JSON); off unless --webhook is given.'),
+  risk_limits: riskLimitsSchema
+    .default(() => ({}))
+    .describe('Limits that stop new entries (open positions keep their ladder and stop); each one is off unless set.'),
 });
 
 /**
@@ -298,3 +345,4 @@ export type LevelConfig = LevelOutput;
 export type MoveStopTo = z.output<typeof moveStopToSchema>;
 export type StrategyConfig = z.output<typeof strategySchema>;
 export type PositionSizeConfig = z.output<typeof positionSizeSchema>;
+export type RiskLimitsConfig = z.output<typeof riskLimitsSchema>;

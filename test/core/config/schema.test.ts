@@ -31,6 +31,7 @@ describe('defaults', () => {
       store: { path: 'ladder.db' },
       dashboard: { host: '127.0.0.1', port: 8080 },
       webhook: { host: '127.0.0.1', port: 8081, path: '/webhook', max_lag_s: 60, allow_ips: [], rate_limit_per_min: 60 },
+      risk_limits: {},
     });
   });
 
@@ -223,5 +224,26 @@ describe('unknown and secret keys', () => {
     const lines = problems({ api_key: 'sk-live-1234567890', exchange: { secret: 'hunter2-hunter2' } });
     expect(lines).toHaveLength(2);
     expect(lines.join('\n')).not.toMatch(/sk-live|hunter2/);
+  });
+});
+
+describe('risk_limits', () => {
+  it('is off by default and keeps the limits that are set', () => {
+    expect(parsed({}).risk_limits).toEqual({});
+    const all = { daily_loss_limit: 200, max_drawdown_pct: 15, max_total_notional: 5000, max_consecutive_losses: 3, cooldown_minutes: 240 };
+    expect(parsed({ risk_limits: all }).risk_limits).toEqual(all);
+  });
+
+  it('rejects zero, negative, fractional counts and values out of range', () => {
+    expect(problems({ risk_limits: { daily_loss_limit: 0 } })).toHaveLength(1);
+    expect(problems({ risk_limits: { max_drawdown_pct: -5 } })).toHaveLength(1);
+    expect(problems({ risk_limits: { max_drawdown_pct: 101 } })).toHaveLength(1);
+    expect(problems({ risk_limits: { max_total_notional: 1e13 } })).toHaveLength(1);
+    expect(problems({ risk_limits: { max_consecutive_losses: 2.5 } })).toHaveLength(1);
+    expect(problems({ risk_limits: { daily_loss_limit: '100' } })).toHaveLength(1);
+  });
+
+  it('wants max_consecutive_losses with cooldown_minutes', () => {
+    expect(problems({ risk_limits: { cooldown_minutes: 60 } })).toEqual(['risk_limits.cooldown_minutes: needs max_consecutive_losses (the losing streak that starts the pause)']);
   });
 });
