@@ -1,7 +1,8 @@
 import { bracketsFor, maxLeverage, maxNotionalAt } from './account.ts';
-import { simError, simErrorWithMessage } from './errors.ts';
+import { simError } from './errors.ts';
 import { intParam } from './market-routes.ts';
 import { required } from './order-params.ts';
+import { MODE_ROUTES } from './mode-routes.ts';
 import type { Route } from './routes.ts';
 import { accountJson, activeSymbols, balanceJson, positionRiskJson } from './wire.ts';
 
@@ -11,7 +12,7 @@ function bracketJson(symbol: string): Record<string, unknown> {
   return { symbol, notionalCoef: 1.0, brackets: bracketsFor(symbol) };
 }
 
-/** Account, positions (one-way mode only), leverage, margin type and the user-data listenKey. */
+/** Account, positions (one-way mode only), leverage, margin type, the account modes and the user-data listenKey. */
 export const ACCOUNT_ROUTES: Route[] = [
   { method: 'GET', path: '/fapi/v2/account', security: 'SIGNED', weight: 5, handler: (ctx) => accountJson(ctx.engine) },
   { method: 'GET', path: '/fapi/v3/account', security: 'SIGNED', weight: 5, handler: (ctx) => accountJson(ctx.engine) },
@@ -50,6 +51,7 @@ export const ACCOUNT_ROUTES: Route[] = [
       const r = ctx.engine.rulesOf(required(p, 'symbol'));
       const t = required(p, 'marginType').toUpperCase();
       if (t !== 'ISOLATED' && t !== 'CROSSED') throw simError('-1130', 'marginType');
+      if (t === 'ISOLATED' && ctx.engine.account.modes.multiAssetsMargin) throw simError('-4168');
       if (ctx.engine.account.marginType(r.symbol) === t) throw simError('-4046');
       if (ctx.engine.account.position(r.symbol).amtSteps !== 0) throw simError('-4048');
       if (ctx.engine.openOrders(r.symbol).length > 0) throw simError('-4047');
@@ -68,16 +70,7 @@ export const ACCOUNT_ROUTES: Route[] = [
       });
     },
   },
-  { method: 'GET', path: '/fapi/v1/positionSide/dual', security: 'SIGNED', weight: 30, handler: () => ({ dualSidePosition: false }) },
-  {
-    method: 'POST', path: '/fapi/v1/positionSide/dual', security: 'SIGNED', weight: 1,
-    handler: (_ctx, p) => {
-      const dual = required(p, 'dualSidePosition').toLowerCase();
-      if (dual === 'false') throw simError('-4059');
-      throw simErrorWithMessage('-1000', 'The simulator supports one-way mode only (dualSidePosition=false).');
-    },
-  },
-  { method: 'GET', path: '/fapi/v1/multiAssetsMargin', security: 'SIGNED', weight: 30, handler: () => ({ multiAssetsMargin: false }) },
+  ...MODE_ROUTES,
   {
     method: 'GET', path: '/fapi/v1/commissionRate', security: 'SIGNED', weight: 20,
     handler: (ctx, p) => ({

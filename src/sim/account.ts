@@ -56,10 +56,22 @@ export function maintRate(symbol: string, notional: number): number {
 }
 
 /**
+ * The account-wide modes, as Binance keeps them (one per account, not per symbol): the position mode
+ * (hedge = `dualSidePosition`) and the Multi-Assets margin mode. The simulator trades one-way only, but
+ * it lets a client switch hedge mode on, as Binance does, so a bot's refusal to run in it can be tested.
+ */
+export class AccountModes {
+  dualSidePosition = false;
+  multiAssetsMargin = false;
+}
+
+/**
  * The simulator's account: the matching engine's ledger (wallet, positions, leverage) plus what only
  * the simulator reports, the liquidation price from its bracket table.
  */
 export class Account extends Ledger {
+  readonly modes = new AccountModes();
+
   /** A rough liquidation price (isolated formula on the position alone); 0 when flat. */
   liquidationPrice(r: SymbolRules): number {
     const p = this.positions.get(r.symbol);

@@ -120,6 +120,13 @@ export class SimAdmin {
     return this.d.limiter.limits;
   }
 
+  /** The account's modes and each symbol's leverage and margin type: what a bot sets at start. */
+  accountConfig(): { dualSidePosition: boolean; multiAssetsMargin: boolean; symbols: Record<string, { leverage: number; marginType: string }> } {
+    const a = this.d.engine.account;
+    const symbols = Object.fromEntries([...this.d.engine.rules.keys()].map((s) => [s, { leverage: a.leverage(s), marginType: a.marginType(s) }]));
+    return { ...a.modes, symbols };
+  }
+
   requests(): readonly RequestLogEntry[] {
     return this.d.requests;
   }
@@ -130,6 +137,8 @@ export class SimAdmin {
     switch (key) {
       case 'GET state':
         return [200, this.state()];
+      case 'GET account':
+        return [200, this.accountConfig()];
       case 'GET requests':
         return [200, this.requests()];
       case 'POST step':

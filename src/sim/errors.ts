@@ -48,11 +48,16 @@ export const BINANCE_ERRORS = {
   '-4048': { status: 400, msg: 'Margin type cannot be changed if there exists position.' },
   '-4059': { status: 400, msg: 'No need to change position side.' },
   '-4061': { status: 400, msg: "Order's position side does not match user's setting." },
+  '-4067': { status: 400, msg: 'Position side cannot be changed if there exists open orders.' },
+  '-4068': { status: 400, msg: 'Position side cannot be changed if there exists position.' },
   '-4116': { status: 400, msg: 'ClientOrderId is duplicated.' },
   '-4118': { status: 400, msg: 'ReduceOnly Order Failed. Please check your existing position and open orders' },
   '-4120': { status: 400, msg: 'Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.' },
   '-4130': { status: 400, msg: 'An open stop or take profit order with GTE and closePosition in the direction is existing.' },
   '-4164': { status: 400, msg: "Order's notional must be no smaller than %s (unless you choose reduce only)." },
+  '-4167': { status: 400, msg: 'Unable to adjust to Multi-Assets mode with symbols of USDⓈ-M Futures under isolated-margin mode.' },
+  '-4168': { status: 400, msg: 'Unable to adjust to isolated-margin mode under the Multi-Assets mode.' },
+  '-4171': { status: 400, msg: "Adjusted Multi-Assets mode is same as user's setting." },
   '-5022': { status: 400, msg: 'Due to the order could not be executed as maker, the Post Only order will be rejected.' },
 } as const;
 
