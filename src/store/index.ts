@@ -8,3 +8,4 @@ export { isConserved } from './positions.ts';
 export type { EventQuery } from './events.ts';
 export type * from './records.ts';
 export type { RecordSignalResult, SignalInput, SignalQuery, SignalRecord, SignalSide, SignalSource, SignalStatus } from './signals.ts';
+export type { EquityPeak, RiskLimitHit } from './risk-state.ts';

@@ -237,6 +237,29 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX signals_status ON signals(status, received_at_ms);
     `,
   },
+  {
+    version: 6,
+    name: 'risk state',
+    sql: `
+      -- Risk limits ([operate] 3). The highest equity the bot has seen, per settle asset: the drawdown
+      -- limit is measured from it, so it must outlive a restart.
+      CREATE TABLE risk_equity_peaks (
+        asset TEXT PRIMARY KEY,
+        equity_peak REAL NOT NULL,
+        peak_at_ms INTEGER NOT NULL
+      ) STRICT;
+      -- The limit that refuses entries now, if any (one row at most): logged once when it starts,
+      -- shown on the dashboard, cleared by the first entry the limits allow again.
+      CREATE TABLE risk_limit_hit (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        limit_name TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        since_ms INTEGER NOT NULL,
+        until_ms INTEGER,
+        updated_at_ms INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -24,6 +24,7 @@ import { type ConnectionOptions, openDatabase } from './connection.ts';
 import { StoreError } from './store-error.ts';
 import { type IsAlive, type RunLockHolder, pidAlive, runLockRows } from './run-lock.ts';
 import { type RecordSignalResult, type SignalInput, type SignalQuery, type SignalRecord, type SignalStatus, signalRows } from './signals.ts';
+import { type EquityPeak, type RiskLimitHit, riskStateRows } from './risk-state.ts';
 
 export interface StoreOptions extends ConnectionOptions {
   /** The store's clock for bookkeeping times (`updated_at_ms`, `booked_at_ms`); Date.now by default. */
@@ -100,6 +101,18 @@ export interface Store {
   markSignal(id: string, status: Exclude<SignalStatus, 'pending'>, detail: string): SignalRecord | null;
   /** Received signals, newest first (the dashboard). */
   signals(q?: SignalQuery): SignalRecord[];
+
+  /** The highest equity seen in a settle asset (risk limits, [operate] 3); null before the first reading. */
+  equityPeak(asset: string): EquityPeak | null;
+  equityPeaks(): EquityPeak[];
+  /** Raises the asset's equity peak to `equity` if higher; returns the peak after. */
+  raiseEquityPeak(asset: string, equity: number, atMs: number): number;
+  /** The risk limit refusing entries now, kept across restarts; null when entries are allowed. */
+  riskLimitHit(): RiskLimitHit | null;
+  /** Records the limit refusing entries; true when it is a new hit (none before, or another limit). */
+  setRiskLimitHit(h: { readonly limit: string; readonly detail: string; readonly untilMs: number | null }, atMs: number): boolean;
+  /** Entries are allowed again; true when a limit was refusing them. */
+  clearRiskLimitHit(): boolean;
   close(): void;
 }
 
@@ -115,6 +128,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
   const candles = candleRows(db);
   const runLock = runLockRows(db, opts.isAlive ?? pidAlive);
   const signals = signalRows(db, now);
+  const risk = riskStateRows(db, now);
   /** Every write takes the write lock up front (BEGIN IMMEDIATE): no lock upgrade can fail half-way. */
   const tx = <F extends (...a: never[]) => unknown>(fn: F): F => {
     const t = db.transaction(fn);
@@ -165,6 +179,12 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     pendingSignals: signals.pending,
     markSignal: tx(signals.mark),
     signals: signals.list,
+    equityPeak: risk.equityPeak,
+    equityPeaks: risk.equityPeaks,
+    raiseEquityPeak: tx(risk.raiseEquityPeak),
+    riskLimitHit: risk.riskLimitHit,
+    setRiskLimitHit: tx(risk.setRiskLimitHit),
+    clearRiskLimitHit: tx(risk.clearRiskLimitHit),
     close: () => {
       if (db.open) db.close();
     },
