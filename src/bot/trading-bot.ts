@@ -7,6 +7,7 @@ import { ExchangeError, isRetryable } from '../exchange/errors.ts';
 import type { ExchangePort } from '../exchange/port.ts';
 import type { Store } from '../store/index.ts';
 import { loadStrategy } from '../strategy/create-strategy.ts';
+import { applyMarginMode, checkAccountModes, checkTrading } from './account-checks.ts';
 import type { Logger } from './logger.ts';
 import { OrderRouter } from './order-router.ts';
 import { withRetriedReads } from './retrying-reads.ts';
@@ -64,9 +65,14 @@ export class TradingBot {
     const { config: c, exchange: ex, log } = this.o;
     const markets = await this.startupCall('markets', () => ex.markets());
     const settings = exitSettingsFromConfig(c);
+    // Account checks before anything is changed: hedge or Multi-Assets mode refuses to start ([operate] 1).
+    const call = <T>(what: string, fn: () => Promise<T>): Promise<T> => this.startupCall(what, fn);
+    await checkAccountModes(ex, call);
     for (const symbol of c.symbols) {
       const m = findBySymbol(markets, symbol);
       if (!m) throw new Error(`symbols: ${symbol} is not a market of ${ex.name}`);
+      checkTrading(m, ex.name);
+      await applyMarginMode(ex, m.id, c.margin_mode, call, log);
       await this.startupCall(`setLeverage ${m.id}`, () => ex.setLeverage(m.id, c.leverage));
       const trader = new SymbolTrader({
         ex: this.reads,

@@ -91,6 +91,19 @@ export interface ClosedCandle {
   readonly volume: number;
 }
 
+export type MarginMode = 'isolated' | 'cross';
+
+/** The account-wide settings the bot depends on (Binance keeps them per account, not per symbol). */
+export interface AccountModes {
+  /** Hedge mode (Binance `dualSidePosition`): the bot trades one-way positions only. */
+  readonly hedgeMode: boolean;
+  /** Multi-Assets margin mode: cross margin over several assets, which the bot does not account for. */
+  readonly multiAssets: boolean;
+}
+
+/** What a margin mode change did: `blocked` when a position or an order on the symbol forbids it. */
+export type MarginModeChange = 'changed' | 'unchanged' | 'blocked';
+
 export interface ExchangePort {
   readonly name: string;
   markets(): Promise<ReadonlyMap<string, MarketRules>>;
@@ -126,5 +139,9 @@ export interface ExchangePort {
    * longer as the exchange's rate limits run out or while a 429 is in force (R6.4). Absent: `basePollMs`.
    */
   pollDelayMs?(basePollMs: number): number;
+  /** Optional: the account-wide modes, checked at start (absent: nothing to check). */
+  accountModes?(): Promise<AccountModes>;
+  /** Optional: sets the margin mode of `symbol` (absent: the venue has a single mode). */
+  setMarginMode?(symbol: string, mode: MarginMode): Promise<MarginModeChange>;
   close(): Promise<void>;
 }

@@ -3,7 +3,7 @@ import { fromCcxtMarket } from '../../core/market/ccxt-market.ts';
 import { type MarketRules, formatPrice, formatQty, qtyToSteps } from '../../core/market/market-rules.ts';
 import { asSteps } from '../../core/units.ts';
 import { priceToTicks } from '../../core/market/market-rules.ts';
-import type { Balance, ClosedCandle, ExchangePort, OrderRequest, OrderState, OrderStatus, OrderType, PositionInfo, Trade } from '../port.ts';
+import type { AccountModes, Balance, ClosedCandle, ExchangePort, MarginMode, MarginModeChange, OrderRequest, OrderState, OrderStatus, OrderType, PositionInfo, Trade } from '../port.ts';
 import { apiOrigin, sharedBudget } from './budgets.ts';
 import { ExchangeError } from '../errors.ts';
 import { toExchangeError } from './errors.ts';
@@ -13,6 +13,10 @@ import type { WeightBudget } from './weight-budget.ts';
 
 /** Binance's largest page of account trades. */
 const TRADES_PAGE = 1000;
+/** Binance: "No need to change margin type." (ccxt's binanceusdm throws it by default). */
+const MARGIN_TYPE_SET = -4046;
+/** Binance: the margin type cannot change while an order (-4047) or a position (-4048) is open. */
+const MARGIN_TYPE_BLOCKED: ReadonlySet<number> = new Set([-4047, -4048]);
 /** Binance: "An open stop or take profit order with GTE and closePosition in the direction is existing." */
 const CLOSE_POSITION_TAKEN = -4130;
 
@@ -84,6 +88,25 @@ export class CcxtExchange implements ExchangePort {
 
   async setLeverage(symbol: string, leverage: number): Promise<void> {
     await this.call(() => this.ex.setLeverage(leverage, this.sym(symbol)), true);
+  }
+
+  async setMarginMode(symbol: string, mode: MarginMode): Promise<MarginModeChange> {
+    try {
+      await this.call(() => this.ex.setMarginMode(mode, this.sym(symbol)), true);
+      return 'changed';
+    } catch (e) {
+      if (e instanceof ExchangeError && e.exchangeCode === MARGIN_TYPE_SET) return 'unchanged';
+      if (e instanceof ExchangeError && e.exchangeCode !== null && MARGIN_TYPE_BLOCKED.has(e.exchangeCode)) return 'blocked';
+      throw e;
+    }
+  }
+
+  async accountModes(): Promise<AccountModes> {
+    const mode = await this.call(() => this.ex.fetchPositionMode(), false);
+    // ccxt has no unified call for it: the implicit endpoint method (GET /fapi/v1/multiAssetsMargin).
+    const raw = this.ex as unknown as { fapiPrivateGetMultiAssetsMargin(): Promise<{ multiAssetsMargin?: boolean | string }> };
+    const multi = await this.call(() => raw.fapiPrivateGetMultiAssetsMargin(), false);
+    return { hedgeMode: mode.hedged === true, multiAssets: multi.multiAssetsMargin === true || multi.multiAssetsMargin === 'true' };
   }
 
   async balance(asset = 'USDT'): Promise<Balance> {

@@ -2,7 +2,7 @@ import type { FillModel } from '../../core/fill-model.ts';
 import { type MarketRules, priceToTicks } from '../../core/market/market-rules.ts';
 import { asSteps } from '../../core/units.ts';
 import { Ledger, type MatchRules, MatchingEngine, type PriceView, priceOf } from '../matching/index.ts';
-import type { Balance, ClosedCandle, ExchangePort, OrderRequest, OrderState, PositionInfo, Trade } from '../port.ts';
+import type { AccountModes, Balance, ClosedCandle, ExchangePort, MarginModeChange, OrderRequest, OrderState, PositionInfo, Trade } from '../port.ts';
 import { migratePaperV1 } from './paper-migrate.ts';
 import { algoInputOf, algoOrderState, bookOrderState, exchangeErrorOf, matchRulesOf, orderInputOf, requestRejection, tradeOf } from './paper-orders.ts';
 import { type PaperStateV1, loadPaperState, savePaperState } from './paper-state.ts';
@@ -74,6 +74,16 @@ export class PaperExchange implements ExchangePort {
   async setLeverage(symbol: string, leverage: number): Promise<void> {
     this.engine.account.setLeverage(symbol, leverage);
     this.save();
+  }
+
+  /** The paper account is one-way and single-asset: nothing to refuse. */
+  async accountModes(): Promise<AccountModes> {
+    return { hedgeMode: false, multiAssets: false };
+  }
+
+  /** Paper margin is per position (isolated in effect) whatever the config says: nothing to change. */
+  async setMarginMode(): Promise<MarginModeChange> {
+    return 'unchanged';
   }
 
   /** total = wallet + unrealised PnL (Binance's margin balance); free = what new orders may use. */

@@ -1,0 +1,56 @@
+import type { MarketRules } from '../core/market/market-rules.ts';
+import type { ExchangePort, MarginMode } from '../exchange/port.ts';
+import type { Logger } from './logger.ts';
+
+/** Refused at start: the account or a market is not one the bot can trade safely. The message says how to fix it. */
+export class AccountCheckError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AccountCheckError';
+  }
+}
+
+/** Runs a start-up call with the bot's transient-failure retries. */
+export type StartupCall = <T>(what: string, fn: () => Promise<T>) => Promise<T>;
+
+/**
+ * The account-wide modes: one-way positions only (the bot's orders carry no positionSide, and its
+ * ladder and stops assume one position per symbol), and single-asset margin (its liquidation check
+ * assumes the position's own margin). Both are refused rather than changed: switching them touches
+ * every position of the account, which is the owner's decision.
+ */
+export async function checkAccountModes(ex: ExchangePort, call: StartupCall): Promise<void> {
+  if (!ex.accountModes) return;
+  const modes = await call('accountModes', () => ex.accountModes!());
+  if (modes.hedgeMode) {
+    throw new AccountCheckError(
+      `${ex.name}: the account is in hedge mode (dualSidePosition); Ladder trades one-way positions only. ` +
+        'Switch it to one-way mode with no position or order open (Binance Futures: Preferences > Position Mode > One-way Mode), then start again.',
+    );
+  }
+  if (modes.multiAssets) {
+    throw new AccountCheckError(
+      `${ex.name}: the account is in Multi-Assets margin mode; Ladder assumes single-asset margin (its liquidation check and sizing use one settle asset). ` +
+        'Switch it to Single-Asset Mode (Binance Futures: Preferences > Asset Mode > Single-Asset Mode), then start again.',
+    );
+  }
+}
+
+/** The market must be trading: a settling or delisted one accepts no entry (Binance -1121, -4140). */
+export function checkTrading(m: MarketRules, exchange: string): void {
+  if (m.status !== undefined && m.status !== 'TRADING') {
+    throw new AccountCheckError(`symbols: ${m.symbol} is not trading on ${exchange} (status ${m.status}); remove it from symbols or wait until it trades again`);
+  }
+}
+
+/**
+ * Sets the configured margin mode on one symbol. Binance refuses the change while a position or an
+ * order is open there: the bot then keeps the current mode and says so (the open position still
+ * needs its ladder and stop; refusing to start would leave it unmanaged).
+ */
+export async function applyMarginMode(ex: ExchangePort, symbol: string, mode: MarginMode, call: StartupCall, log: Logger): Promise<void> {
+  if (!ex.setMarginMode) return;
+  const r = await call(`setMarginMode ${symbol}`, () => ex.setMarginMode!(symbol, mode));
+  if (r === 'blocked') log.warn({ symbol, marginMode: mode, why: 'a position or an order is open there: the current mode stays until the symbol is flat and the bot restarts' }, 'account.margin_mode_kept');
+  else if (r === 'changed') log.info({ symbol, marginMode: mode }, 'account.margin_mode_set');
+}

@@ -1,0 +1,93 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { TradingBot } from '../../src/bot/trading-bot.ts';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/bot/logger.ts';
+import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
+import { type Harness, startHarness, testConfig } from '../support/bot-harness.ts';
+
+/** [operate] 1: the account checks of `TradingBot.start`, against the simulator over ccxt. */
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+/** A second ccxt client on the simulator: the account owner changing settings by hand. */
+function owner(hh: Harness) {
+  const c = ccxtForSimulator(hh.sim.url, { apiKey: hh.sim.apiKey, secret: hh.sim.apiSecret });
+  c.enableRateLimit = false;
+  return c;
+}
+
+type LogEntry = Record<string, unknown> & { msg: string };
+
+/** A logger whose lines are kept, parsed (pino writes synchronously to a plain stream). */
+function memoryLogger() {
+  const entries: LogEntry[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n')) if (line) entries.push(JSON.parse(line) as LogEntry);
+      done();
+    },
+  });
+  return { log: createLogger('info', sink), entries };
+}
+
+const symbolConfig = (hh: Harness, s: string) => hh.sim.admin.accountConfig().symbols[s];
+
+describe('account checks at start', () => {
+  it('refuses hedge mode, saying how to switch to one-way; nothing is changed on the account', async () => {
+    h = await startHarness(testConfig());
+    const c = owner(h);
+    await c.setPositionMode(true);
+    await c.close();
+    await expect(h.bot.start()).rejects.toThrow(/hedge mode \(dualSidePosition\); Ladder trades one-way positions only\. Switch it to one-way mode .*Position Mode > One-way Mode/);
+    expect(symbolConfig(h, 'BTCUSDT')).toEqual({ leverage: 20, marginType: 'CROSSED' });
+    expect(h.bot.traders).toHaveLength(0);
+  });
+
+  it('refuses Multi-Assets mode, saying how to switch to single-asset', async () => {
+    h = await startHarness(testConfig());
+    const c = owner(h);
+    await (c as unknown as { fapiPrivatePostMultiAssetsMargin(p: Record<string, string>): Promise<unknown> }).fapiPrivatePostMultiAssetsMargin({ multiAssetsMargin: 'true' });
+    await c.close();
+    await expect(h.bot.start()).rejects.toThrow(/Multi-Assets margin mode.*Single-Asset Mode/);
+    expect(symbolConfig(h, 'BTCUSDT')!.marginType).toBe('CROSSED');
+  });
+
+  it('sets the configured margin mode and leverage on every symbol; a restart finds them set (-4046 is no error)', async () => {
+    const config = testConfig({ symbols: ['BTC/USDT:USDT', 'ETH/USDT:USDT'], leverage: 7 });
+    h = await startHarness(config);
+    await h.bot.start();
+    expect(symbolConfig(h, 'BTCUSDT')).toEqual({ leverage: 7, marginType: 'ISOLATED' });
+    expect(symbolConfig(h, 'ETHUSDT')).toEqual({ leverage: 7, marginType: 'ISOLATED' });
+    const again = new TradingBot({ config, exchange: h.ex, store: h.store, log: memoryLogger().log });
+    await again.start();
+    expect(h.sim.admin.requests().filter((r) => r.path === '/fapi/v1/marginType').map((r) => r.code ?? r.status)).toEqual([200, 200, -4046, -4046]);
+  });
+
+  it('margin_mode "cross" is set as CROSSED', async () => {
+    h = await startHarness(testConfig({ margin_mode: 'cross' }));
+    const c = owner(h);
+    await c.loadMarkets();
+    await c.setMarginMode('isolated', 'BTC/USDT:USDT');
+    await c.close();
+    await h.bot.start();
+    expect(symbolConfig(h, 'BTCUSDT')!.marginType).toBe('CROSSED');
+  });
+
+  it('a position already open keeps its margin mode: warned, and the bot starts to manage it', async () => {
+    h = await startHarness(testConfig());
+    h.sim.admin.setPrice('BTCUSDT', 60000);
+    const c = owner(h);
+    await c.loadMarkets();
+    await c.createOrder('BTC/USDT:USDT', 'market', 'buy', 0.01, undefined, { clientOrderId: 'by-hand' });
+    await c.close();
+    const { log, entries } = memoryLogger();
+    const bot = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log });
+    await bot.start();
+    expect(symbolConfig(h, 'BTCUSDT')!.marginType).toBe('CROSSED');
+    expect(entries.find((e) => e.msg === 'account.margin_mode_kept')).toMatchObject({ symbol: 'BTCUSDT', marginMode: 'isolated' });
+    expect(bot.traders).toHaveLength(1);
+  });
+});
