@@ -15,6 +15,7 @@ import { LiveCandles } from './live-candles.ts';
 import type { Logger } from './logger.ts';
 import type { OrderRouter } from './order-router.ts';
 import { logDomainEvent } from './log-events.ts';
+import { entryAllowedByRiskLimits } from './risk-gate.ts';
 
 export interface TraderDeps {
   readonly ex: ExchangePort;
@@ -226,6 +227,7 @@ export class SymbolTrader {
       this.d.log.info({ symbol: this.symbol }, 'entry.skipped_max_open_positions');
       return;
     }
+    if (!(await entryAllowedByRiskLimits(this.d, sig))) return; // risk limits ([operate] 3): logged and stored by the gate
     if (this.entryInDoubt()) {
       this.d.log.warn({ symbol: this.symbol }, 'entry.skipped_entry_in_doubt');
       return;

@@ -50,7 +50,8 @@ function dailyLoss(f: RiskFacts): RiskVerdict | null {
   const limit = f.limits.daily_loss_limit;
   if (limit === undefined) return null;
   const dayStart = utcDayStartMs(f.nowMs);
-  const pnl = f.closedTrades.filter((t) => t.closedAtMs >= dayStart && t.closedAtMs <= f.nowMs).reduce((s, t) => s + t.pnl, 0);
+  // No upper bound: a trade stamped a moment ahead by the exchange's clock (skew) is still today's.
+  const pnl = f.closedTrades.filter((t) => t.closedAtMs >= dayStart).reduce((s, t) => s + t.pnl, 0);
   if (-pnl < limit) return null;
   return { ok: false, limit: 'daily_loss_limit', detail: `realised PnL since ${iso(dayStart)} is ${money(pnl)}, the daily loss limit is ${limit}`, untilMs: dayStart + DAY_MS };
 }
@@ -63,7 +64,7 @@ function dailyLoss(f: RiskFacts): RiskVerdict | null {
 function losingStreak(f: RiskFacts): RiskVerdict | null {
   const n = f.limits.max_consecutive_losses;
   if (n === undefined) return null;
-  const closed = f.closedTrades.filter((t) => t.closedAtMs <= f.nowMs).sort((a, b) => a.closedAtMs - b.closedAtMs);
+  const closed = [...f.closedTrades].sort((a, b) => a.closedAtMs - b.closedAtMs);
   let streak = 0;
   while (streak < closed.length && closed[closed.length - 1 - streak]!.pnl < 0) streak++;
   if (streak < n) return null;

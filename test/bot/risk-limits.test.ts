@@ -1,0 +1,134 @@
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/bot/logger.ts';
+import { TradingBot } from '../../src/bot/trading-bot.ts';
+import { utcDayStartMs } from '../../src/core/risk/limits.ts';
+import { openStore } from '../../src/store/index.ts';
+import { type Harness, startHarness, testConfig } from '../support/bot-harness.ts';
+
+/**
+ * Risk limits on the simulator ([operate] 3, "Done when"): losing trades hit daily_loss_limit, the
+ * next signal sends no entry, a restart over the same store still refuses, the next UTC day allows.
+ */
+let h: Harness | null = null;
+afterEach(async () => {
+  await h?.close();
+  h = null;
+});
+const DAY = 86_400_000;
+const T = Date.UTC(2026, 0, 1);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The bot's clock on the simulator's market time (a replay that starts 2024-01-01, where fills are
+ * stamped), moving with the wall clock; `shiftMs` moves it to another day.
+ */
+function simClock(shiftMs = 0): () => number {
+  const simStart = (h!.sim.admin.state() as unknown as { timeMs: number }).timeMs;
+  const wallStart = Date.now();
+  return () => simStart + shiftMs + (Date.now() - wallStart);
+}
+
+/** A logger that keeps its lines (the JSON objects) for the assertions. */
+function capture() {
+  const lines: { msg: string; [k: string]: unknown }[] = [];
+  const out = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const l of chunk.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l) as { msg: string });
+      cb();
+    },
+  });
+  return { log: createLogger('debug', out), lines };
+}
+
+const entryPosts = () => h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order' && String(r.clientOrderId ?? '').endsWith('-entry'));
+
+async function newBot(config: ReturnType<typeof testConfig>, log: ReturnType<typeof capture>['log'], now: () => number) {
+  const bot = new TradingBot({ config, exchange: h!.ex, store: h!.store, log, now });
+  await bot.start();
+  return bot;
+}
+
+/** A long at 60000 stopped out at 2 %: 0.01 BTC loses about 12 USDT plus fees. */
+async function losingTrade(bot: TradingBot, n: number): Promise<void> {
+  const t = bot.traders[0]!;
+  h!.sim.admin.setPrice('BTCUSDT', 60000, true);
+  await t.onSignal({ side: 'long', timeMs: T + n * 3_600_000, reason: 'test' });
+  expect(t.position).not.toBeNull();
+  h!.sim.admin.setPrice('BTCUSDT', 58700);
+  const end = Date.now() + 8000;
+  while (t.position !== null && Date.now() < end) {
+    await bot.step();
+    if (t.position?.status === 'closed') t.position = null;
+    await sleep(100);
+  }
+  expect(h!.store.openPositions()).toEqual([]);
+}
+
+describe('risk limits on the simulator', () => {
+  it('a daily loss limit hit stops new entries, logged once, and survives a restart; the next UTC day allows again', async () => {
+    const config = testConfig({ risk_limits: { daily_loss_limit: 20 } });
+    h = await startHarness(config, { seed: 3 });
+    const first = capture();
+    const bot = await newBot(config, first.log, simClock());
+    await losingTrade(bot, 1);
+    await losingTrade(bot, 2);
+    const trades = h.store.tradeHistory();
+    expect(trades).toHaveLength(2);
+    expect(trades.reduce((s, t) => s + t.pnl, 0)).toBeLessThan(-20);
+    const posts = entryPosts().length;
+    expect(posts).toBe(2);
+
+    // Two more signals: no entry order reaches the exchange; one risk.limit_hit line for both.
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await bot.traders[0]!.onSignal({ side: 'long', timeMs: T + 3 * 3_600_000, reason: 'test' });
+    await bot.traders[0]!.onSignal({ side: 'short', timeMs: T + 4 * 3_600_000, reason: 'test' });
+    expect(entryPosts()).toHaveLength(posts);
+    expect(bot.traders[0]!.position).toBeNull();
+    const hits = first.lines.filter((l) => l.msg === 'risk.limit_hit');
+    expect(hits).toHaveLength(1);
+    expect(hits[0]).toMatchObject({ limit: 'daily_loss_limit', symbol: 'BTCUSDT' });
+    expect(h.store.riskLimitHit()).toMatchObject({ limit: 'daily_loss_limit' });
+    bot.stop();
+
+    // Restart over the same store file, on the same UTC day as the losses.
+    const lastClose = Math.max(...trades.map((t) => t.closedAtMs!));
+    const endOfDay = utcDayStartMs(lastClose) + DAY - 1;
+    h.store.close();
+    h.store = openStore(h.dbPath);
+    const second = capture();
+    const clock = simClock();
+    const again = await newBot(config, second.log, () => Math.min(clock(), endOfDay));
+    await again.traders[0]!.onSignal({ side: 'long', timeMs: T + 5 * 3_600_000, reason: 'test' });
+    expect(entryPosts()).toHaveLength(posts);
+    expect(again.traders[0]!.position).toBeNull();
+    // The hit was stored before the restart: not logged again as new.
+    expect(second.lines.filter((l) => l.msg === 'risk.limit_hit')).toHaveLength(0);
+    expect(second.lines.filter((l) => l.msg === 'entry.skipped_risk_limit')).toHaveLength(1);
+    again.stop();
+
+    // The next UTC day: the day's realised loss is 0 again, the entry goes out.
+    const third = capture();
+    const tomorrow = await newBot(config, third.log, simClock(DAY));
+    await tomorrow.traders[0]!.onSignal({ side: 'long', timeMs: T + 6 * 3_600_000, reason: 'test' });
+    expect(entryPosts()).toHaveLength(posts + 1);
+    expect(tomorrow.traders[0]!.position).not.toBeNull();
+    expect(third.lines.some((l) => l.msg === 'risk.limit_cleared')).toBe(true);
+    expect(h.store.riskLimitHit()).toBeNull();
+    tomorrow.stop();
+  }, 60_000);
+
+  it('max_total_notional counts the new entry: 0.01 BTC at 60000 (600) above a 500 limit sends nothing', async () => {
+    const config = testConfig({ risk_limits: { max_total_notional: 500, max_drawdown_pct: 50 } });
+    h = await startHarness(config, { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    const c = capture();
+    const bot = await newBot(config, c.log, simClock());
+    await bot.traders[0]!.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    expect(entryPosts()).toHaveLength(0);
+    expect(c.lines.find((l) => l.msg === 'risk.limit_hit')).toMatchObject({ limit: 'max_total_notional' });
+    // The equity peak was kept for the drawdown limit.
+    expect(h.store.equityPeak('USDT')?.peak).toBeGreaterThan(0);
+    bot.stop();
+  }, 30_000);
+});
