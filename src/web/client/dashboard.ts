@@ -4,6 +4,7 @@ import { type StreamState, LiveStream, getJson } from './api.ts';
 import { AnalyticsView } from './analytics-view.ts';
 import { HistoryView } from './history-view.ts';
 import { PositionsView } from './positions-view.ts';
+import { RiskLine } from './risk-line.ts';
 import { SignalsView } from './signals-view.ts';
 import { timeZoneName } from './time.ts';
 
@@ -16,6 +17,8 @@ function main(): void {
   const conn = el('span', { class: 'conn', id: 'conn', role: 'status', 'aria-live': 'polite' }, 'connecting…');
   app.append(el('header', { class: 'dash' }, el('h1', {}, 'Ladder'), el('span', { class: 'tz' }, `times: ${timeZoneName()}`), conn));
   const positions = new PositionsView();
+  const risk = new RiskLine(); // the risk limit stopping entries, under the Positions heading
+  positions.root.firstElementChild?.after(risk.root);
   const history = new HistoryView();
   const signals = new SignalsView(); // received webhook signals, listed under the trade history
   history.root.append(signals.root);
@@ -71,6 +74,7 @@ function main(): void {
   let lastEventId = -1;
   let changeTimer: number | null = null;
   const changed = () => {
+    void risk.load();
     stale.history = true;
     stale.analytics = true;
     if (changeTimer !== null) return;
@@ -113,6 +117,7 @@ function main(): void {
   );
   // A first snapshot without waiting for the stream (it also comes on the stream's first message).
   getJson<PositionsResponse>('/api/positions').then(onPositions, () => undefined);
+  void risk.load();
   const initial = location.hash.slice(1) as Tab;
   show(TABS.includes(initial) ? initial : 'positions');
 }

@@ -6,11 +6,12 @@ import type { LiveHub } from './live-hub.ts';
 import type { MarketBook } from './market-book.ts';
 import { pageHtml } from './page.ts';
 import { historyQuery, parseIntParam, parseTimeParam, queryOf } from './params.ts';
+import { riskView } from './risk-view.ts';
 import { signalsView } from './signals-view.ts';
 import { candlesView, historyView } from './views.ts';
 
 /** Every route, all of them reads: the dashboard can neither place nor cancel an order. */
-export const ROUTES = ['/', '/app.js', '/api/health', '/api/positions', '/api/symbols', '/api/history', '/api/analytics', '/api/candles', '/api/events', '/api/signals', '/api/stream'] as const;
+export const ROUTES = ['/', '/app.js', '/api/health', '/api/positions', '/api/symbols', '/api/history', '/api/analytics', '/api/candles', '/api/events', '/api/signals', '/api/risk', '/api/stream'] as const;
 export type RoutePath = (typeof ROUTES)[number];
 /** The only methods answered; anything else is 405. */
 export const METHODS = ['GET', 'HEAD'] as const;
@@ -82,6 +83,8 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps, testRoutes: R
     },
     // Signals received by the webhook, with their source and status ([entries] 2).
     '/api/signals': (q, _req, reply) => sendJson(reply, signalsView(d.store, parseIntParam('limit', q.get('limit'), 100, 1000))),
+    // The risk limit stopping entries, equity peaks, today's realised PnL ([operate] 3): the store only.
+    '/api/risk': (_q, _req, reply) => sendJson(reply, riskView(d.store, d.now())),
     '/api/stream': (_q, req, reply) => stream(d, req, reply),
   };
   for (const path of ROUTES) {

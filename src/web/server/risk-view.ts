@@ -1,0 +1,31 @@
+import { utcDayStartMs } from '../../core/risk/limits.ts';
+import type { EquityPeak, Store } from '../../store/index.ts';
+
+/** The risk limits as the dashboard shows them ([operate] 3), from the store only. */
+export interface RiskResponse {
+  /** The limit refusing entries, as the bot stored it; `active` false once its end time has passed. */
+  readonly hit: {
+    readonly limit: string;
+    readonly detail: string;
+    readonly sinceMs: number;
+    readonly untilMs: number | null;
+    readonly active: boolean;
+  } | null;
+  readonly equityPeaks: readonly EquityPeak[];
+  /** Realised PnL of the trades closed since 00:00 UTC (what daily_loss_limit counts). */
+  readonly today: { readonly fromMs: number; readonly realisedPnl: number; readonly trades: number };
+  readonly serverTimeMs: number;
+}
+
+export function riskView(store: Store, nowMs: number): RiskResponse {
+  const h = store.riskLimitHit();
+  const fromMs = utcDayStartMs(nowMs);
+  const closed = store.tradeHistory().filter((t) => t.closedAtMs !== null && t.closedAtMs >= fromMs);
+  return {
+    // The bot clears a hit at its next allowed entry; until then a hit whose time is up shows as ended.
+    hit: h ? { limit: h.limit, detail: h.detail, sinceMs: h.sinceMs, untilMs: h.untilMs, active: h.untilMs === null || nowMs < h.untilMs } : null,
+    equityPeaks: store.equityPeaks(),
+    today: { fromMs, realisedPnl: closed.reduce((s, t) => s + t.pnl, 0), trades: closed.length },
+    serverTimeMs: nowMs,
+  };
+}

@@ -1,0 +1,50 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../../src/store/index.ts';
+import { type Dashboard, startDashboard } from '../../../src/web/server/dashboard-server.ts';
+import { testConfig } from '../../support/bot-harness.ts';
+import { launchChromium } from '../../support/browser.ts';
+import { blockNetwork } from '../offline.ts';
+import { waitForText } from '../page-wait.ts';
+
+/** GET /api/risk ([operate] 3): the limit hit the bot stored, read-only from the store. */
+let dash: Dashboard | null = null;
+afterEach(async () => {
+  await dash?.close();
+  dash = null;
+});
+
+describe('GET /api/risk', () => {
+  it('shows the stored limit hit and the equity peak; nothing hit on a fresh store', async () => {
+    const dbPath = join(mkdtempSync(join(tmpdir(), 'ladder-risk-api-')), 'ladder.db');
+    openStore(dbPath).close();
+    dash = await startDashboard({ dbPath, port: 0, mode: 'standalone', config: testConfig() });
+    const empty = (await (await fetch(`${dash.url}api/risk`)).json()) as Record<string, unknown>;
+    expect(empty).toMatchObject({ hit: null, equityPeaks: [], today: { realisedPnl: 0, trades: 0 } });
+
+    const store = openStore(dbPath);
+    const until = Date.now() + 3_600_000;
+    store.setRiskLimitHit({ limit: 'daily_loss_limit', detail: 'realised PnL since … is -25, the daily loss limit is 20', untilMs: until }, Date.now());
+    store.raiseEquityPeak('USDT', 10_000, Date.now());
+    store.close();
+    const res = await fetch(`${dash.url}api/risk`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { hit: Record<string, unknown>; equityPeaks: { asset: string; peak: number }[] };
+    expect(body.hit).toMatchObject({ limit: 'daily_loss_limit', untilMs: until, active: true });
+    expect(body.equityPeaks.map((p) => [p.asset, p.peak])).toEqual([['USDT', 10_000]]);
+    expect((await fetch(`${dash.url}api/risk`, { method: 'POST' })).status).toBe(405);
+
+    // The line on the Positions tab, in headless Chromium.
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await blockNetwork(page, dash.url.replace(/\/$/, ''));
+      await page.goto(dash.url);
+      await waitForText(page.locator('#positions-tab #risk'), 'Risk limit hit: daily_loss_limit', { contains: true });
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+});
