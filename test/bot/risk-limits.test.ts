@@ -131,4 +131,24 @@ describe('risk limits on the simulator', () => {
     expect(h.store.equityPeak('USDT')?.peak).toBeGreaterThan(0);
     bot.stop();
   }, 30_000);
+
+  it('max_drawdown_pct is measured from the stored peak: 10000 is 16.67 % below a 12000 seen before, refused before and after a restart', async () => {
+    const config = testConfig({ risk_limits: { max_drawdown_pct: 15 } });
+    h = await startHarness(config, { seed: 3, balance: 10_000 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    h.store.raiseEquityPeak('USDT', 12_000, T); // an earlier run saw 12000
+    const c = capture();
+    const bot = await newBot(config, c.log, simClock());
+    await bot.traders[0]!.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    expect(entryPosts()).toHaveLength(0);
+    expect(c.lines.find((l) => l.msg === 'risk.limit_hit')).toMatchObject({ limit: 'max_drawdown_pct', detail: 'equity 10000 is 16.67 % below its peak 12000, the limit is 15 %', until: null });
+    bot.stop();
+    h.store.close();
+    h.store = openStore(h.dbPath);
+    const again = await newBot(config, capture().log, simClock());
+    await again.traders[0]!.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'test' });
+    expect(entryPosts()).toHaveLength(0);
+    expect(h.store.equityPeak('USDT')?.peak).toBe(12_000);
+    again.stop();
+  }, 30_000);
 });
