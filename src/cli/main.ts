@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerBacktestCommand } from './commands/backtest.ts';
+import { registerCloseCommand } from './commands/close.ts';
 import { registerCompareCommand } from './commands/compare.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerDashboardCommand } from './commands/dashboard.ts';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerCompareCommand(program);
   registerPaperCommand(program);
   registerLiveCommand(program);
+  registerCloseCommand(program);
   registerDemoCommand(program);
   registerDashboardCommand(program);
   registerSimCommand(program);

@@ -1,0 +1,136 @@
+import type { Command } from 'commander';
+import { type MarketRules, formatQty } from '../../core/market/market-rules.ts';
+import { ExchangeError } from '../../exchange/errors.ts';
+import type { ExchangePort, OrderState } from '../../exchange/port.ts';
+import { CliError } from '../cli-error.ts';
+import { readConfig } from '../read-config.ts';
+import { readCredentials } from '../secrets.ts';
+
+interface CloseOptions {
+  all?: boolean;
+  symbol?: string;
+  config: string;
+  exchangeUrl?: string;
+  confirmLive?: boolean;
+}
+
+/** Tries to flatten one symbol (a close order that met a moving position is retried on a fresh read). */
+const CLOSE_ATTEMPTS = 5;
+/** What a refused close order may be retried after (on a fresh read of the position). */
+const RETRY_CLOSE: ReadonlySet<string> = new Set(['reduceOnlyRejected', 'unknownOutcome', 'duplicate', 'transient', 'rateLimited']);
+const RETRY_WAIT_MS = 300;
+/** How long a close order may take to show as a flat position (Binance may answer a market order NEW). */
+const FLAT_WAIT_MS = 10_000;
+
+/**
+ * The kill switch ([operate] 4): closes the open positions with reduce-only market orders, then cancels
+ * our resting orders. The exchange is the truth: no store is opened, so it runs beside a live bot,
+ * which sees an exit it did not send (a `ladderclose-…` id never matches its own `<SYMBOL>-<id>-…`),
+ * books it as `manual`, ends the ladder and cancels its own orphans.
+ */
+export function registerCloseCommand(program: Command): void {
+  program
+    .command('close')
+    .description('Kill switch: close every open position with reduce-only market orders, then cancel our orders (safe while the bot runs; needs API keys and --confirm-live)')
+    .option('--all', 'every symbol of the config')
+    .option('--symbol <symbol>', 'one symbol only (BTCUSDT or BTC/USDT:USDT)')
+    .option('--config <file>', 'config.json to use', 'config.json')
+    .option('--exchange-url <url>', 'a Binance-compatible server instead of Binance (e.g. the simulator: http://127.0.0.1:18080)')
+    .option('--confirm-live', 'required: you mean to send real orders')
+    .action(async (o: CloseOptions) => {
+      if (Boolean(o.all) === Boolean(o.symbol)) throw new CliError('close: give either --all (every symbol of the config) or --symbol S');
+      const creds = readCredentials();
+      if (!creds) throw new CliError('close needs API keys: set LADDER_API_KEY and LADDER_API_SECRET in the environment or in .env (never in config.json)');
+      if (!o.confirmLive) throw new CliError('close sends real market orders: add --confirm-live to confirm');
+      const cfg = await readConfig(o.config);
+      if (!cfg.ok) throw new CliError(`${o.config}: invalid config`);
+      const { connectExchange } = await import('../../exchange/connect.ts');
+      const ex = connectExchange(cfg.value, creds, o.exchangeUrl);
+      try {
+        const markets = await ex.markets();
+        const wanted = o.symbol ? [o.symbol] : cfg.value.symbols;
+        const targets = wanted.map((s) => {
+          const m = [...markets.values()].find((x) => x.id === s || x.symbol === s);
+          if (!m) throw new CliError(`${s} is not a market of ${ex.name}`);
+          return m;
+        });
+        let failed = 0;
+        for (const m of targets) {
+          try {
+            await closeSymbol(ex, m, say);
+          } catch (e) {
+            failed++;
+            process.stderr.write(`ladder: ${m.id}: ${e instanceof Error ? e.message : String(e)}\n`);
+          }
+        }
+        if (failed > 0) process.exitCode = 1;
+      } finally {
+        await ex.close().catch(() => undefined);
+      }
+    });
+}
+
+const say = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+/** Deterministic per position size: a retry of the same close reuses it; never `<SYMBOL>-…`, the bot's own form. */
+export const closeClientId = (symbol: string, qtySteps: number): string => `ladderclose-${symbol}-${qtySteps}`;
+
+/** Flattens `m`, then cancels our orders there. Throws (orders kept) if the position does not go flat. */
+export async function closeSymbol(ex: ExchangePort, m: MarketRules, print: (line: string) => void): Promise<void> {
+  let closed = false;
+  for (let attempt = 1; attempt <= CLOSE_ATTEMPTS; attempt++) {
+    const p = await ex.position(m.id);
+    if (p.side === null || p.qtySteps === 0) break;
+    // Resting reduce-only TPs hold the position's reduce-only budget (Binance -4118): they go first.
+    // The stop stays until the position is flat, so it is never unprotected.
+    await cancelOurs(ex, m, print, (o) => o.type !== 'stop_market' && o.reduceOnly);
+    const clientOrderId = closeClientId(m.id, p.qtySteps);
+    try {
+      const o = await ex.createOrder({ symbol: m.id, side: p.side === 'long' ? 'sell' : 'buy', type: 'market', amountSteps: p.qtySteps, reduceOnly: true, clientOrderId });
+      print(`${m.id}: closing ${p.side} ${formatQty(p.qtySteps, m)} with a reduce-only market order ${clientOrderId}${o.averagePrice ? ` (filled at ${o.averagePrice})` : ''}`);
+      closed = true;
+    } catch (e) {
+      // The position moved meanwhile (a stop or TP filled: -2022; the bot put a TP back: -4118), or the answer was lost: read it again.
+      if (!(e instanceof ExchangeError) || !RETRY_CLOSE.has(e.code)) throw e;
+      print(`${m.id}: close order ${clientOrderId} not confirmed (${e.code}); reading the position again`);
+      await sleep(RETRY_WAIT_MS);
+      continue;
+    }
+    if (await waitFlat(ex, m.id)) break;
+  }
+  const after = await ex.position(m.id);
+  if (after.side !== null && after.qtySteps !== 0) throw new Error(`still ${after.side} ${formatQty(after.qtySteps, m)} after ${CLOSE_ATTEMPTS} attempts; its orders are kept (the stop protects it): run close again`);
+  if (!closed) print(`${m.id}: no open position`);
+  await cancelOurs(ex, m, print);
+}
+
+/** Cancels the resting orders of ours on `m` (client id `<SYMBOL>-…`) that `which` selects, stops on the algo endpoint too. */
+async function cancelOurs(ex: ExchangePort, m: MarketRules, print: (line: string) => void, which?: (o: OrderState) => boolean): Promise<void> {
+  const ours = (await ex.openOrders(m.id)).filter((o) => o.clientOrderId.startsWith(`${m.id}-`) && (which?.(o) ?? true));
+  if (ours.length === 0) {
+    if (!which) print(`${m.id}: no order of ours open`);
+    return;
+  }
+  for (const o of ours) {
+    // null: already gone (the bot cancelled its orphan first).
+    const r = await ex.cancelOrder(m.id, o.clientOrderId, kindOf(o));
+    print(`${m.id}: ${r ? 'cancelled' : 'already gone:'} ${o.type} ${o.clientOrderId}`);
+  }
+}
+
+const kindOf = (o: OrderState): 'order' | 'stop' => (o.type === 'stop_market' ? 'stop' : 'order');
+
+/** Polls the position until it is flat, up to FLAT_WAIT_MS. */
+async function waitFlat(ex: ExchangePort, symbol: string): Promise<boolean> {
+  const end = Date.now() + FLAT_WAIT_MS;
+  for (;;) {
+    const p = await ex.position(symbol);
+    if (p.side === null || p.qtySteps === 0) return true;
+    if (Date.now() > end) return false;
+    await sleep(250);
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

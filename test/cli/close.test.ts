@@ -1,0 +1,110 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
+import { type Simulator, startSimulator } from '../../src/sim/simulator.ts';
+import { openStore } from '../../src/store/index.ts';
+
+/** [operate] 4: `ladder close` against the simulator, beside a real `ladder live` child process. */
+const ROOT = resolve(import.meta.dirname, '../..');
+const KEYS = { LADDER_API_KEY: 'close-key', LADDER_API_SECRET: 'close-secret' };
+let sim: Simulator | undefined;
+const children: ChildProcess[] = [];
+afterEach(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  children.length = 0;
+  await sim?.close();
+  sim = undefined;
+});
+
+function ladder(args: string[]) {
+  const child = spawn('node', ['bin/ladder.js', ...args], { cwd: ROOT, env: { ...process.env, ...KEYS } });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, exited, stdout: () => out, stderr: () => err };
+}
+
+async function until(what: string, cond: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+type State = {
+  positions: { symbol: string; positionAmt: string }[];
+  openOrders: { clientOrderId: string }[];
+  openAlgoOrders: { clientAlgoId: string }[];
+};
+const state = () => sim!.admin.state() as unknown as State;
+const flat = () => state().positions.every((p) => Number(p.positionAmt) === 0);
+
+describe('ladder close', () => {
+  it('refuses without --all or --symbol, and without --confirm-live', async () => {
+    const none = ladder(['close', '--confirm-live']);
+    expect(await none.exited).toBe(1);
+    expect(none.stderr()).toContain('give either --all');
+    const unconfirmed = ladder(['close', '--all']);
+    expect(await unconfirmed.exited).toBe(1);
+    expect(unconfirmed.stderr()).toContain('add --confirm-live');
+  }, 30_000);
+
+  it('flattens two positions while `ladder live` runs: no orphan order, each exit booked once as manual; run twice: no second order', async () => {
+    sim = await startSimulator({ apiKey: KEYS.LADDER_API_KEY, apiSecret: KEYS.LADDER_API_SECRET, seed: 11, speed: 0 });
+    sim.admin.setPrice('BTCUSDT', 60000);
+    sim.admin.setPrice('ETHUSDT', 3000);
+    // Two positions opened by hand, adopted by the bot (--manage): each gets its stop on the algo endpoint.
+    const hand = ccxtForSimulator(sim.url, { apiKey: KEYS.LADDER_API_KEY, secret: KEYS.LADDER_API_SECRET });
+    await hand.loadMarkets();
+    await hand.createOrder('BTC/USDT:USDT', 'market', 'buy', 0.01, undefined, { clientOrderId: 'hand-btc' });
+    await hand.createOrder('ETH/USDT:USDT', 'market', 'sell', 0.2, undefined, { clientOrderId: 'hand-eth' });
+    await hand.close();
+
+    const dir = mkdtempSync(join(tmpdir(), 'ladder-close-'));
+    const config = join(dir, 'config.json');
+    const db = join(dir, 'ladder.db');
+    writeFileSync(config, JSON.stringify({ symbols: ['BTC/USDT:USDT', 'ETH/USDT:USDT'], leverage: 5, enable_scaled_take_profit: true, scaled_tp_execution: 'limit', stop_loss_pct: 2 }));
+    const bot = ladder(['live', '--config', config, '--db', db, '--confirm-live', '--no-dashboard', '--manage', '--exchange-url', sim.url, '--poll-ms', '200']);
+    await until('both positions adopted with their stops and TPs', () => bot.stderr().split('"msg":"position.adopted"').length === 3 && state().openAlgoOrders.length === 2 && state().openOrders.length >= 2);
+
+    const first = ladder(['close', '--all', '--config', config, '--exchange-url', sim.url, '--confirm-live']);
+    expect(await first.exited).toBe(0);
+    expect(first.stdout()).toContain('BTCUSDT: closing long 0.01 with a reduce-only market order ladderclose-BTCUSDT-');
+    expect(first.stdout()).toContain('ETHUSDT: closing short 0.2 with a reduce-only market order ladderclose-ETHUSDT-');
+    expect(flat()).toBe(true);
+    // The bot sees exits it did not send: books them, ends both ladders, and nothing of ours is left resting.
+    await until('the bot booked both exits', () => bot.stderr().split('"msg":"position.changed_outside"').length === 3);
+    await until('no order left', () => state().openOrders.length === 0 && state().openAlgoOrders.length === 0, 10_000);
+
+    const before = sim.admin.requests().length;
+    const second = ladder(['close', '--all', '--config', config, '--exchange-url', sim.url, '--confirm-live']);
+    expect(await second.exited).toBe(0);
+    expect(second.stdout()).toBe('BTCUSDT: no open position\nBTCUSDT: no order of ours open\nETHUSDT: no open position\nETHUSDT: no order of ours open\n');
+    // No order sent by anyone (the bot's own late cancels of its orphans, already gone, may still arrive: -2011).
+    const posted = sim.admin.requests().slice(before).filter((r) => r.method === 'POST' && r.path !== '/fapi/v1/listenKey');
+    expect(posted).toEqual([]);
+    const closeOrders = sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order' && r.clientOrderId?.startsWith('ladderclose-'));
+    expect(closeOrders.map((r) => r.clientOrderId).sort()).toEqual(['ladderclose-BTCUSDT-10', 'ladderclose-ETHUSDT-200']);
+
+    expect(state().openOrders.length + state().openAlgoOrders.length).toBe(0);
+    bot.child.kill('SIGINT');
+    expect(await bot.exited).toBe(0);
+    const store = openStore(db);
+    try {
+      const trades = store.tradeHistory();
+      expect(trades.map((t) => [t.symbol, t.status, t.exits.map((e) => [e.reason, e.clientOrderId])]).sort()).toEqual([
+        ['BTCUSDT', 'closed', [['manual', 'ladderclose-BTCUSDT-10']]],
+        ['ETHUSDT', 'closed', [['manual', 'ladderclose-ETHUSDT-200']]],
+      ]);
+    } finally {
+      store.close();
+    }
+  }, 120_000);
+});
