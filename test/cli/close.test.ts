@@ -6,6 +6,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
 import { type Simulator, startSimulator } from '../../src/sim/simulator.ts';
 import { openStore } from '../../src/store/index.ts';
+import { closeSymbol } from '../../src/cli/commands/close.ts';
+import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
+import { priceToTicks } from '../../src/core/market/market-rules.ts';
+import type { Steps } from '../../src/core/units.ts';
 
 /** [operate] 4: `ladder close` against the simulator, beside a real `ladder live` child process. */
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -107,4 +111,34 @@ describe('ladder close', () => {
       store.close();
     }
   }, 120_000);
+
+  it('closeSymbol: cancels our stop on the algo endpoint and our limit orders, keeps orders that are not ours', async () => {
+    sim = await startSimulator({ seed: 12, speed: 0 });
+    sim.admin.setPrice('BTCUSDT', 60000);
+    const ex = new CcxtExchange(ccxtForSimulator(sim.url, { apiKey: sim.apiKey, secret: sim.apiSecret }));
+    try {
+      const m = (await ex.markets()).get('BTCUSDT')!;
+      const ticks = (price: number) => priceToTicks(price, m, 'down');
+      await ex.createOrder({ symbol: 'BTCUSDT', side: 'buy', type: 'market', amountSteps: 20 as Steps, reduceOnly: false, clientOrderId: 'BTCUSDT-p1-entry' });
+      await ex.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'stop_market', amountSteps: 20 as Steps, stopPriceTicks: ticks(58000), reduceOnly: true, clientOrderId: 'BTCUSDT-p1-sl0' });
+      await ex.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'limit', amountSteps: 10 as Steps, priceTicks: ticks(61000), reduceOnly: true, clientOrderId: 'BTCUSDT-p1-tp1' });
+      await ex.createOrder({ symbol: 'BTCUSDT', side: 'buy', type: 'limit', amountSteps: 10 as Steps, priceTicks: ticks(59000), reduceOnly: false, clientOrderId: 'someone-else' });
+      const lines: string[] = [];
+      await closeSymbol(ex, m, (l) => lines.push(l));
+      expect(lines).toEqual([
+        'BTCUSDT: cancelled limit BTCUSDT-p1-tp1',
+        'BTCUSDT: closing long 0.02 with a reduce-only market order ladderclose-BTCUSDT-20 (filled at 60000)',
+        'BTCUSDT: cancelled stop_market BTCUSDT-p1-sl0',
+      ]);
+      const st = state();
+      expect(st.positions.every((p) => Number(p.positionAmt) === 0)).toBe(true);
+      expect(st.openAlgoOrders).toEqual([]);
+      expect(st.openOrders.map((o) => o.clientOrderId)).toEqual(['someone-else']);
+      lines.length = 0;
+      await closeSymbol(ex, m, (l) => lines.push(l));
+      expect(lines).toEqual(['BTCUSDT: no open position', 'BTCUSDT: no order of ours open']);
+    } finally {
+      await ex.close();
+    }
+  });
 });
