@@ -1,3 +1,7 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
 import { Writable } from 'node:stream';
@@ -90,4 +94,21 @@ describe('account checks at start', () => {
     expect(entries.find((e) => e.msg === 'account.margin_mode_kept')).toMatchObject({ symbol: 'BTCUSDT', marginMode: 'isolated' });
     expect(bot.traders).toHaveLength(1);
   });
+
+  it('`ladder live` in hedge mode exits 1 with the message, before any order', async () => {
+    h = await startHarness(testConfig());
+    const c = owner(h);
+    await c.setPositionMode(true);
+    await c.close();
+    const child = spawn('node', ['bin/ladder.js', 'live', '--config', 'examples/scaled.config.json', '--confirm-live', '--no-dashboard', '--exchange-url', h.sim.url, '--db', join(mkdtempSync(join(tmpdir(), 'ladder-hedge-')), 'ladder.db')], {
+      cwd: resolve(import.meta.dirname, '../..'),
+      env: { ...process.env, LADDER_API_KEY: h.sim.apiKey, LADDER_API_SECRET: h.sim.apiSecret },
+    });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const code = await new Promise<number | null>((r) => child.once('exit', (x) => r(x)));
+    expect(code).toBe(1);
+    expect(err).toContain('ladder: binanceusdm: the account is in hedge mode (dualSidePosition); Ladder trades one-way positions only.');
+    expect(h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path !== '/fapi/v1/positionSide/dual')).toEqual([]);
+  }, 60_000);
 });
