@@ -104,7 +104,8 @@ export class CcxtExchange implements ExchangePort {
   async accountModes(): Promise<AccountModes> {
     // Both weigh 30 on Binance and are read once per start. ccxt's own pacing (50 ms a unit) would hold
     // the next request 1.5 s after each (3 s more at every start), so they are sent at cost 1 through
-    // ccxt's request(); the shared weight budget (http-tap) still counts their real weight.
+    // ccxt's request(); the shared weight budget (http-tap) learns their real weight from Binance's
+    // used-weight header on the answer.
     const raw = this.ex as unknown as { request(path: string, api: string, method: string, params: object, headers?: undefined, body?: undefined, config?: object): Promise<Record<string, unknown>> };
     const get = (path: string) => this.call(() => raw.request(path, 'fapiPrivate', 'GET', {}, undefined, undefined, { cost: 1 }), false);
     const dual = await get('positionSide/dual');
