@@ -60,14 +60,24 @@ const TEN_S_MS = 10_000;
 class Window {
   private index = -1;
   used = 0;
+  /** Requests sent just before this window ends: they may arrive in the next one, so they count there too. */
+  private carry = 0;
   constructor(readonly lengthMs: number) {}
 
   roll(nowMs: number): void {
     const i = Math.floor(nowMs / this.lengthMs);
     if (i !== this.index) {
+      this.used = i === this.index + 1 ? this.carry : 0;
+      this.carry = 0;
       this.index = i;
-      this.used = 0;
     }
+  }
+
+  /** Counts `n` for a request leaving at `nowMs`; within `edgeMs` of the end, for the next window as well. */
+  add(n: number, nowMs: number, edgeMs: number): void {
+    this.roll(nowMs);
+    this.used += n;
+    if (this.msToEnd(nowMs) <= edgeMs) this.carry += n;
   }
 
   /** The exchange's count for a request sent at `sentAtMs`: only raises ours, and only for this window. */
@@ -232,10 +242,12 @@ export class WeightBudget {
 
   private reserve(cost: RequestCost): void {
     const now = this.clock.nowMs();
-    this.weight.used += cost.weight;
+    // The exchange counts a request when it arrives: one sent within the rollover margin of a
+    // window's end may land in the next window (a 429 there on a loaded machine), so it counts in both.
+    this.weight.add(cost.weight, now, this.marginMs);
     if (cost.order) {
-      this.orders10s.used++;
-      this.orders1m.used++;
+      this.orders10s.add(1, now, this.marginMs);
+      this.orders1m.add(1, now, this.marginMs);
     }
     this.lastLeftMs = now;
   }

@@ -21,6 +21,22 @@ const order = { weight: 1, order: true };
 const MIN = 60_000;
 
 describe('WeightBudget', () => {
+  it('orders sent within the rollover margin of a window end count in the next window too (they may arrive there)', async () => {
+    const c = fakeClock(9_500); // 0.5 s before a 10-s window ends
+    const b = new WeightBudget({ clock: c, limits: { ordersPer10s: 5 } });
+    for (let i = 0; i < 4; i++) await b.acquire(order); // 4 = 95 % of 5, rounded down
+    expect(c.slept).toEqual([]);
+    await b.acquire(order); // waits for the next window, and then past it: the 4 may land in it
+    expect(c.nowMs()).toBeGreaterThanOrEqual(20_000);
+    // Sent mid-window, nothing carries over.
+    const c2 = fakeClock(3_000);
+    const b2 = new WeightBudget({ clock: c2, limits: { ordersPer10s: 5 } });
+    for (let i = 0; i < 4; i++) await b2.acquire(order);
+    await b2.acquire(order);
+    expect(c2.nowMs()).toBeGreaterThanOrEqual(10_000);
+    expect(c2.nowMs()).toBeLessThan(20_000);
+  });
+
   it('lets requests through at once while far from every limit', async () => {
     const c = fakeClock();
     const b = new WeightBudget({ clock: c });
