@@ -3,7 +3,7 @@ import type { LadderConfig } from '../core/config/index.ts';
 import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
 import type { Command, DomainEvent, FillInput, StepResult } from '../core/model/commands.ts';
 import { type Position, entryClientId, exitClientId, isStopClientId, parseClientId, stopClientId } from '../core/model/position.ts';
-import { applyExternalExit, applyFill, applyOrderEnd, onPrice, openPosition, requestClose } from '../core/scaled-tp/exit-manager.ts';
+import { applyExternalExit, applyFill, applyOrderEnd, onPrice, openPosition, replaceStop, requestClose } from '../core/scaled-tp/exit-manager.ts';
 import { planLadder } from '../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import { asSteps, type Side } from '../core/units.ts';
@@ -682,7 +682,13 @@ export class SymbolTrader {
     if (!r.ok) return;
     if (r.order?.status === 'open') return; // the list lagged
     if (r.order && r.order.filledSteps > 0) {
-      this.dirty = true; // it fired: its fills are read next cycle, and what is left is closed
+      // It fired and what it left is still open (its fills are booked by now): its id is spent, so the
+      // remainder gets a new stop under the next sequence number while it is closed at market.
+      this.dirty = true;
+      if (this.d.now() < this.stopRetryAtMs) return;
+      this.stopRetryAtMs = this.d.now() + STOP_RETRY_MS;
+      this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: stopId, remaining: p.remainingSteps }, 'reconcile.stop_replaced');
+      this.transition(replaceStop(p));
       return;
     }
     if (this.d.now() < this.stopRetryAtMs) return;

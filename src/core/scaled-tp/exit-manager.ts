@@ -319,6 +319,19 @@ export function applyExternalExit(p: Position, e: ExternalExitInput): Result<Ste
 }
 
 /**
+ * The protective stop order is gone for good while the position stays open (it fired and filled only
+ * in part, so its client id is spent): a new stop at the same price under the next sequence number,
+ * so that the position is never left without one (invariant 9).
+ */
+export function replaceStop(p: Position): StepResult {
+  if (p.status !== 'open') return unchanged(p);
+  const next = clonePosition(p);
+  next.stopSeq = p.stopSeq + 1;
+  const commands: Command[] = [{ kind: 'placeStop', clientOrderId: stopClientId(p.id, next.stopSeq), stopTicks: p.stopTicks, stopPrice: stopPriceOf(p) }];
+  return { position: settle(next), commands, events: NONE };
+}
+
+/**
  * An order ended without filling fully. A level that never filled returns to pending when rejected or
  * expired (it never executed, it may be sent again) and stays canceled when canceled; a level that
  * filled in part is done by what filled (F15) and the stop climbs as for a fill.
