@@ -97,3 +97,16 @@ describe('parseClientId: the one parser of our client ids', () => {
 
   it.each(['web_123', 'autoclose-1700000000', 'adl_autoclose', '', 'BTCUSDT-abc-slx', '-tp1'])('%s is not ours', (id) => expect(parseClientId(id)).toBeNull());
 });
+
+describe('replaceStop: a spent stop order is replaced, never reused', () => {
+  it('the same stop price under the next sequence number; nothing for a closed position', async () => {
+    const { replaceStop } = await import('../../../src/core/scaled-tp/exit-manager.ts');
+    const o = open({ entry: '60000', qty: 10, market: BTC, settings: S });
+    const r = replaceStop(o.position);
+    expect(r.position.stopSeq).toBe(1);
+    expect(r.position.stopTicks).toBe(o.position.stopTicks);
+    expect(r.commands).toEqual([{ kind: 'placeStop', clientOrderId: 'p1-sl1', stopTicks: o.position.stopTicks, stopPrice: 58800 }]);
+    const closed = must(applyExternalExit(o.position, { reason: 'manual', tradeId: 'x', orderId: null, clientOrderId: '', timeMs: 2, qtySteps: asSteps(10), price: 60000, fee: 0 }));
+    expect(replaceStop(closed.position).commands).toEqual([]);
+  });
+});
