@@ -1,17 +1,7 @@
-import type { SignalSide, SignalSource, SignalStatus, Store } from '../../store/index.ts';
+import type { SignalRecord, Store } from '../../store/index.ts';
 
-/** One received signal as the dashboard shows it ([entries] 2): where it came from and what became of it. */
-export interface SignalView {
-  readonly id: string;
-  readonly source: SignalSource;
-  readonly symbol: string;
-  readonly side: SignalSide;
-  readonly stopLossPct: number | null;
-  readonly timeMs: number;
-  readonly receivedAtMs: number;
-  readonly status: SignalStatus;
-  readonly detail: string | null;
-}
+/** One received signal as the dashboard shows it ([entries] 2): the stored record without its payload. */
+export type SignalView = Omit<SignalRecord, 'payload' | 'updatedAtMs'>;
 
 export interface SignalsResponse {
   readonly signals: readonly SignalView[];
