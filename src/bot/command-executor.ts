@@ -100,9 +100,11 @@ export class CommandExecutor {
       this.d.market,
     );
     if (r.ok) {
-      if (c.kind === 'moveStop') await this.d.router.cancel(p.symbol, c.replacesClientOrderId, 'stop');
-      // A stop placed again (restart, cancelled by hand): whatever older stop still rests goes next cycle (F11).
-      return c.kind === 'placeStop' ? RECHECK : NOTHING;
+      // A stop placed again (restart, cancelled by hand), or an old one whose cancel failed or went
+      // unanswered: whatever older stop still rests is cancelled by the next cycle's orders check (F11).
+      if (c.kind === 'placeStop') return RECHECK;
+      const cancelled = await this.d.router.cancel(p.symbol, c.replacesClientOrderId, 'stop');
+      return cancelled.ok ? NOTHING : RECHECK;
     }
     // In doubt: the trader looks it up next cycle; the previous stop (if any) still rests meanwhile.
     if (r.inDoubt) return NOTHING;

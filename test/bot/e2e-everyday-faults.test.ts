@@ -263,3 +263,15 @@ describe('rate limits (fault 5): a 429 never becomes a 418', () => {
     expect(ordersOf(`${id}-tp1`).size).toBe(1);
   });
 });
+
+describe('a stop move whose cancel of the old stop gets a 5xx (outcome unknown)', () => {
+  it('the old stop is cancelled by the next orders check: one stop per position', async () => {
+    const t = await openLong();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'DELETE', path: '/fapi/v1/algoOrder', count: 1 }] });
+    h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1: the stop moves to breakeven
+    await h!.bot.step();
+    expect(h!.sim.admin.requests().filter((r) => r.method === 'DELETE' && r.status === 503)).toHaveLength(1);
+    await h!.bot.step();
+    expect(h!.state().openAlgoOrders.map((a) => [a.clientAlgoId, a.triggerPrice])).toEqual([[`${t.position!.id}-sl1`, '60000']]);
+  });
+});
