@@ -260,6 +260,46 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 7,
+    name: 'notification outbox',
+    sql: `
+      -- Notifications ([operate] 5). A message is written in the same transaction as the state change
+      -- that causes it, so a crash neither loses nor repeats it; the sender delivers rows in id order.
+      -- key: the cause's identity (e.g. '<position>:exit:<seq>'): writing the same cause twice is ignored,
+      -- and it is the stable id a webhook receiver dedupes on.
+      CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL UNIQUE,
+        type TEXT NOT NULL,
+        symbol TEXT,
+        time_ms INTEGER NOT NULL,
+        payload TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL
+      ) STRICT;
+      -- One cursor per channel ('telegram', 'webhook'): every row with id <= delivered_id is done (sent or
+      -- given up). attempts / next_attempt_ms: the retry state of the next row. A channel configured later
+      -- starts at the newest row, not at the history.
+      CREATE TABLE outbox_channels (
+        channel TEXT PRIMARY KEY,
+        delivered_id INTEGER NOT NULL CHECK (delivered_id >= 0),
+        attempts INTEGER NOT NULL CHECK (attempts >= 0),
+        next_attempt_ms INTEGER NOT NULL,
+        last_error TEXT,
+        updated_at_ms INTEGER NOT NULL
+      ) STRICT;
+      -- The outcome of each row per channel, written with the cursor's advance.
+      CREATE TABLE outbox_deliveries (
+        outbox_id INTEGER NOT NULL REFERENCES outbox(id),
+        channel TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('sent', 'failed')),
+        attempts INTEGER NOT NULL CHECK (attempts >= 1),
+        at_ms INTEGER NOT NULL,
+        error TEXT,
+        PRIMARY KEY (outbox_id, channel)
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;
