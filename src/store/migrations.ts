@@ -300,6 +300,35 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 8,
+    name: 'runs',
+    sql: `
+      -- Each time a bot ran on this store ([views] 17): what it ran with (the validated config with its
+      -- defaults, so the dashboard shows the run's leverage, ladder and sizing, never a config file's),
+      -- when it started and ended, and its feed: 'running', 'data_ended' (the replayed data ran out: the
+      -- demo), 'stopped' (it ended cleanly), 'failed' (it ended on an error, in detail). A bot killed
+      -- outright stays 'running' with an old heartbeat_at_ms: readers call it stopped once that is stale.
+      -- account: the last balance read ({ asset, total, free, atMs }), for the dashboard's account summary.
+      CREATE TABLE runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        mode TEXT NOT NULL CHECK (mode IN ('paper', 'live', 'demo')),
+        command TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        started_at_ms INTEGER NOT NULL,
+        heartbeat_at_ms INTEGER NOT NULL,
+        ended_at_ms INTEGER,
+        feed_state TEXT NOT NULL CHECK (feed_state IN ('running', 'data_ended', 'stopped', 'failed')),
+        feed_state_at_ms INTEGER NOT NULL,
+        detail TEXT,
+        config TEXT NOT NULL,
+        account TEXT,
+        CHECK (ended_at_ms IS NULL OR feed_state <> 'running')
+      ) STRICT;
+      CREATE INDEX runs_started ON runs(started_at_ms);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;
