@@ -10,6 +10,8 @@ export interface RetryPolicy {
   /** Called before retrying after -1021 (resync the exchange clock). */
   readonly onClockSkew?: () => Promise<void>;
   readonly onRetry?: (e: ExchangeError, attempt: number, delayMs: number) => void;
+  /** Which failures are retried (default `isRetryable`); a caller that knows its call is safe to repeat (a cancel) widens it. */
+  readonly retryable?: (e: ExchangeError) => boolean;
 }
 
 export const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -26,7 +28,7 @@ export async function withRetry<T>(fn: () => Promise<T>, p: RetryPolicy = DEFAUL
     try {
       return await fn();
     } catch (e) {
-      if (!(e instanceof ExchangeError) || !isRetryable(e) || attempt >= p.attempts) throw e;
+      if (!(e instanceof ExchangeError) || !(p.retryable ?? isRetryable)(e) || attempt >= p.attempts) throw e;
       const backoff = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** (attempt - 1));
       const delay = e.code === 'rateLimited' && e.retryAfterMs !== null ? Math.max(e.retryAfterMs, backoff) : backoff;
       p.onRetry?.(e, attempt, delay);

@@ -141,4 +141,92 @@ describe('ladder close', () => {
       await ex.close();
     }
   });
+  /**
+   * Each answer of the kill switch's own calls, against the simulator's faults: a 5xx after the close was
+   * executed, a 5xx before it, a failing position read, a failing cancel. The position ends flat, the
+   * close executes once, the stop is gone, and the lines say what happened.
+   */
+  describe('closeSymbol under faults', () => {
+    async function openLongWithStop() {
+      sim = await startSimulator({ seed: 13, speed: 0 });
+      sim.admin.setPrice('BTCUSDT', 60000);
+      const ex = new CcxtExchange(ccxtForSimulator(sim.url, { apiKey: sim.apiKey, secret: sim.apiSecret }));
+      const m = (await ex.markets()).get('BTCUSDT')!;
+      await ex.createOrder({ symbol: 'BTCUSDT', side: 'buy', type: 'market', amountSteps: 20 as Steps, reduceOnly: false, clientOrderId: 'BTCUSDT-p1-entry' });
+      await ex.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'stop_market', amountSteps: 20 as Steps, stopPriceTicks: priceToTicks(58000, m, 'down'), reduceOnly: true, clientOrderId: 'BTCUSDT-p1-sl0' });
+      return { ex, m };
+    }
+    const closeRequests = () => sim!.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order' && r.clientOrderId === 'ladderclose-BTCUSDT-20');
+
+    it('a 5xx after the close executed: found by its client id, reported as closed, never sent twice', async () => {
+      const { ex, m } = await openLongWithStop();
+      try {
+        sim!.admin.setFaults({ kind: 'error5xx', status: 502, processed: true, method: 'POST', path: '/fapi/v1/order', count: 1 });
+        const lines: string[] = [];
+        await closeSymbol(ex, m, (l) => lines.push(l));
+        expect(lines).toEqual([
+          'BTCUSDT: closing long 0.02 with a reduce-only market order ladderclose-BTCUSDT-20 (its answer was lost: found by its client id, filled at 60000)',
+          'BTCUSDT: cancelled stop_market BTCUSDT-p1-sl0',
+        ]);
+        expect(closeRequests()).toHaveLength(1);
+        expect(flat()).toBe(true);
+        expect(state().openAlgoOrders).toEqual([]);
+      } finally {
+        await ex.close();
+      }
+    });
+
+    it('a 503 before the close arrived: not found by its client id, read again, sent once more, flat', async () => {
+      const { ex, m } = await openLongWithStop();
+      try {
+        sim!.admin.setFaults({ kind: 'error5xx', status: 503, method: 'POST', path: '/fapi/v1/order', count: 1 });
+        const lines: string[] = [];
+        await closeSymbol(ex, m, (l) => lines.push(l));
+        expect(lines).toEqual([
+          'BTCUSDT: close order ladderclose-BTCUSDT-20 not confirmed (unknownOutcome); reading the position again',
+          'BTCUSDT: closing long 0.02 with a reduce-only market order ladderclose-BTCUSDT-20 (filled at 60000)',
+          'BTCUSDT: cancelled stop_market BTCUSDT-p1-sl0',
+        ]);
+        expect(closeRequests().map((r) => r.status)).toEqual([503, 200]);
+        expect(flat()).toBe(true);
+      } finally {
+        await ex.close();
+      }
+    });
+
+    it('a failing position read and a failing stop cancel are retried: flat, stop gone, exit clean', async () => {
+      const { ex, m } = await openLongWithStop();
+      try {
+        sim!.admin.setFaults([
+          { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/*', count: 2 },
+          { kind: 'error5xx', status: 502, processed: true, method: 'DELETE', path: '/fapi/v1/algoOrder', count: 1 },
+        ]);
+        const lines: string[] = [];
+        await closeSymbol(ex, m, (l) => lines.push(l));
+        expect(lines.at(-1)).toMatch(/^BTCUSDT: (cancelled|already gone:) stop_market BTCUSDT-p1-sl0$/);
+        expect(lines).toContain('BTCUSDT: closing long 0.02 with a reduce-only market order ladderclose-BTCUSDT-20 (filled at 60000)');
+        expect(sim!.admin.requests().filter((r) => r.status === 503 && r.method === 'GET')).toHaveLength(2);
+        expect(closeRequests()).toHaveLength(1);
+        expect(flat()).toBe(true);
+        expect(state().openAlgoOrders).toEqual([]);
+      } finally {
+        await ex.close();
+      }
+    });
+
+    it('a 500 whose body carries an error code (-1111) is still an unknown outcome: looked up, not found, sent again once', async () => {
+      const { ex, m } = await openLongWithStop();
+      try {
+        sim!.admin.setFaults({ kind: 'error5xx', status: 500, code: -1111, msg: 'Precision is over the maximum defined for this asset.', method: 'POST', path: '/fapi/v1/order', count: 1 });
+        const lines: string[] = [];
+        await closeSymbol(ex, m, (l) => lines.push(l));
+        expect(lines[0]).toBe('BTCUSDT: close order ladderclose-BTCUSDT-20 not confirmed (unknownOutcome); reading the position again');
+        expect(closeRequests().map((r) => r.status)).toEqual([500, 200]);
+        expect(sim!.admin.requests().filter((r) => r.method === 'GET' && r.path === '/fapi/v1/order' && r.clientOrderId === 'ladderclose-BTCUSDT-20')).toHaveLength(1);
+        expect(flat()).toBe(true);
+      } finally {
+        await ex.close();
+      }
+    });
+  });
 });

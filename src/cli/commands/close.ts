@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { type MarketRules, formatQty } from '../../core/market/market-rules.ts';
 import { ExchangeError } from '../../exchange/errors.ts';
 import type { ExchangePort, OrderState } from '../../exchange/port.ts';
+import { DEFAULT_RETRY, type RetryPolicy, withRetry } from '../../bot/retry.ts';
+import { withRetriedReads } from '../../bot/retrying-reads.ts';
 import { CliError } from '../cli-error.ts';
 import { readConfig } from '../read-config.ts';
 import { readCredentials } from '../secrets.ts';
@@ -18,6 +20,8 @@ interface CloseOptions {
 const CLOSE_ATTEMPTS = 5;
 /** What a refused close order may be retried after (on a fresh read of the position). */
 const RETRY_CLOSE: ReadonlySet<string> = new Set(['reduceOnlyRejected', 'unknownOutcome', 'duplicate', 'transient', 'rateLimited']);
+/** A cancel that failed for these reasons is tried again (a cancel is safe to repeat: gone is gone). */
+const RETRY_CANCEL: ReadonlySet<string> = new Set(['unknownOutcome', 'transient', 'rateLimited']);
 const RETRY_WAIT_MS = 300;
 /** How long a close order may take to show as a flat position (Binance may answer a market order NEW). */
 const FLAT_WAIT_MS = 10_000;
@@ -78,7 +82,9 @@ const say = (line: string): void => {
 export const closeClientId = (symbol: string, qtySteps: number): string => `ladderclose-${symbol}-${qtySteps}`;
 
 /** Flattens `m`, then cancels our orders there. Throws (orders kept) if the position does not go flat. */
-export async function closeSymbol(ex: ExchangePort, m: MarketRules, print: (line: string) => void): Promise<void> {
+export async function closeSymbol(port: ExchangePort, m: MarketRules, print: (line: string) => void): Promise<void> {
+  // A failed read (5xx, timeout, 429) is retried with backoff: one 503 must not abort the kill switch.
+  const ex = withRetriedReads(port, DEFAULT_RETRY);
   let closed = false;
   for (let attempt = 1; attempt <= CLOSE_ATTEMPTS; attempt++) {
     const p = await ex.position(m.id);
@@ -92,8 +98,18 @@ export async function closeSymbol(ex: ExchangePort, m: MarketRules, print: (line
       print(`${m.id}: closing ${p.side} ${formatQty(p.qtySteps, m)} with a reduce-only market order ${clientOrderId}${o.averagePrice ? ` (filled at ${o.averagePrice})` : ''}`);
       closed = true;
     } catch (e) {
-      // The position moved meanwhile (a stop or TP filled: -2022; the bot put a TP back: -4118), or the answer was lost: read it again.
+      // The position moved meanwhile (a stop or TP filled: -2022; the bot put a TP back: -4118), or the answer was lost.
       if (!(e instanceof ExchangeError) || !RETRY_CLOSE.has(e.code)) throw e;
+      // An order whose outcome is unknown (5xx, timeout) may have executed: it is looked up by its client id
+      // before the position is read again (R6.4). Reduce-only keeps a re-send from ever over-closing, but a
+      // close that did execute must be reported as such, not as "no open position".
+      const found = e.code === 'unknownOutcome' ? await lookUp(ex, m.id, clientOrderId) : null;
+      if (found !== null) {
+        print(`${m.id}: closing ${p.side} ${formatQty(p.qtySteps, m)} with a reduce-only market order ${clientOrderId} (its answer was lost: found by its client id, ${found.status}${found.averagePrice ? ` at ${found.averagePrice}` : ''})`);
+        closed = true;
+        if (await waitFlat(ex, m.id)) break;
+        continue;
+      }
       print(`${m.id}: close order ${clientOrderId} not confirmed (${e.code}); reading the position again`);
       await sleep(RETRY_WAIT_MS);
       continue;
@@ -114,11 +130,20 @@ async function cancelOurs(ex: ExchangePort, m: MarketRules, print: (line: string
     return;
   }
   for (const o of ours) {
-    // null: already gone (the bot cancelled its orphan first).
-    const r = await ex.cancelOrder(m.id, o.clientOrderId, kindOf(o));
+    // null: already gone (the bot cancelled its orphan first). A cancel whose answer was lost is sent again:
+    // the second answer says whether it is gone.
+    const r = await withRetry(() => ex.cancelOrder(m.id, o.clientOrderId, kindOf(o)), retryOn(RETRY_CANCEL));
     print(`${m.id}: ${r ? 'cancelled' : 'already gone:'} ${o.type} ${o.clientOrderId}`);
   }
 }
+
+/** The close order by its client id; null when the exchange does not know it (it never arrived). Failed look-ups are retried. */
+async function lookUp(ex: ExchangePort, symbol: string, clientOrderId: string): Promise<OrderState | null> {
+  const o = await withRetry(() => ex.fetchOrder(symbol, clientOrderId, 'order'), retryOn(RETRY_CANCEL));
+  return o !== null && (o.filledSteps > 0 || o.status === 'open') ? o : null;
+}
+
+const retryOn = (codes: ReadonlySet<string>): RetryPolicy => ({ ...DEFAULT_RETRY, retryable: (e) => codes.has(e.code) });
 
 const kindOf = (o: OrderState): 'order' | 'stop' => (o.type === 'stop_market' ? 'stop' : 'order');
 
