@@ -25,6 +25,7 @@ import { StoreError } from './store-error.ts';
 import { type IsAlive, type RunLockHolder, pidAlive, runLockRows } from './run-lock.ts';
 import { type RecordSignalResult, type SignalInput, type SignalQuery, type SignalRecord, type SignalStatus, signalRows } from './signals.ts';
 import { type EquityPeak, type RiskLimitHit, riskStateRows } from './risk-state.ts';
+import { type RunAccount, type RunRecord, type RunStart, runRows } from './runs.ts';
 
 export interface StoreOptions extends ConnectionOptions {
   /** The store's clock for bookkeeping times (`updated_at_ms`, `booked_at_ms`); Date.now by default. */
@@ -113,6 +114,20 @@ export interface Store {
   setRiskLimitHit(h: { readonly limit: string; readonly detail: string; readonly untilMs: number | null }, atMs: number): boolean;
   /** Entries are allowed again; true when a limit was refusing them. */
   clearRiskLimitHit(): boolean;
+
+  /** Records a bot run at its start with the config it runs with ([views] 17); returns the run's id. */
+  startRun(r: RunStart): number;
+  /** The run is alive at `atMs` (with the balance it last read). */
+  runHeartbeat(id: number, atMs: number, account?: RunAccount): void;
+  /** The run's replayed data ran out (the demo); it may run on. */
+  runDataEnded(id: number, atMs: number, detail: string): void;
+  /** The run ended, cleanly or on an error; only the first end counts. */
+  endRun(id: number, atMs: number, state: 'stopped' | 'failed', detail?: string): void;
+  getRun(id: number): RunRecord | null;
+  /** The newest run, or null when no bot ever ran on this store. */
+  latestRun(): RunRecord | null;
+  /** Runs, newest first. */
+  runs(limit?: number): RunRecord[];
   close(): void;
 }
 
@@ -129,6 +144,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
   const runLock = runLockRows(db, opts.isAlive ?? pidAlive);
   const signals = signalRows(db, now);
   const risk = riskStateRows(db, now);
+  const runs = runRows(db);
   /** Every write takes the write lock up front (BEGIN IMMEDIATE): no lock upgrade can fail half-way. */
   const tx = <F extends (...a: never[]) => unknown>(fn: F): F => {
     const t = db.transaction(fn);
@@ -185,6 +201,13 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     riskLimitHit: risk.riskLimitHit,
     setRiskLimitHit: tx(risk.setRiskLimitHit),
     clearRiskLimitHit: tx(risk.clearRiskLimitHit),
+    startRun: tx(runs.start),
+    runHeartbeat: tx(runs.heartbeat),
+    runDataEnded: tx(runs.dataEnded),
+    endRun: tx(runs.end),
+    getRun: runs.get,
+    latestRun: runs.latest,
+    runs: runs.list,
     close: () => {
       if (db.open) db.close();
     },
