@@ -68,6 +68,11 @@ export class SimAdmin {
     };
   }
 
+  /** Whether the replayed data ran out (the clock stopped for good), and the simulator's time: cheap to poll (the demo). */
+  replay(): { ended: boolean; timeMs: number } {
+    return { ended: this.d.feed.replayEnded, timeMs: this.d.feed.nowMs };
+  }
+
   /** Advances the clock: `points` path points, or to the close of `candles` candles (default 1 point). */
   step(opts: { points?: number; candles?: number } = {}): { timeMs: number } {
     if (opts.candles !== undefined) this.d.feed.stepCandles(opts.candles);

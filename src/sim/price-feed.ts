@@ -49,6 +49,8 @@ export class PriceFeed {
   private timer: NodeJS.Timeout | undefined;
   private speed: number;
   private readonly originMs: number;
+  /** Every replayed file has ended (set by the first step that found nothing left to play). */
+  private ended = false;
 
   constructor(private readonly opts: FeedOptions) {
     const series = opts.series ?? [];
@@ -141,7 +143,14 @@ export class PriceFeed {
     for (const [symbol, tape] of this.tapes) moved = this.playPoint(symbol, tape) || moved;
     const randomTapes = this.tapes.size > this.fileSymbols.size;
     const allEnded = [...this.fileSymbols].every((s) => this.tapes.get(s)!.source.endedAt(this.candleOpen));
-    return moved || randomTapes || !allEnded;
+    const more = moved || randomTapes || !allEnded;
+    if (!more) this.ended = true;
+    return more;
+  }
+
+  /** The replay ran out: every data file has ended and no random walk runs, so prices will not move by themselves again. */
+  get replayEnded(): boolean {
+    return this.ended;
   }
 
   /** Advances to the close of the current candle, then `n − 1` more whole candles. */
