@@ -9,4 +9,5 @@ export type { EventQuery } from './events.ts';
 export type * from './records.ts';
 export type { RecordSignalResult, SignalInput, SignalQuery, SignalRecord, SignalSide, SignalSource, SignalStatus } from './signals.ts';
 export type { EquityPeak, RiskLimitHit } from './risk-state.ts';
+export type { Outbox, OutboxChannelState, OutboxDelivery, OutboxDeliveryStatus, OutboxInput, OutboxMessage } from './outbox.ts';
 export { type RunAccount, type RunFeedState, type RunMode, type RunRecord, type RunStart, type RunState, RUN_MODES, runState } from './runs.ts';

@@ -25,6 +25,7 @@ import { StoreError } from './store-error.ts';
 import { type IsAlive, type RunLockHolder, pidAlive, runLockRows } from './run-lock.ts';
 import { type RecordSignalResult, type SignalInput, type SignalQuery, type SignalRecord, type SignalStatus, signalRows } from './signals.ts';
 import { type EquityPeak, type RiskLimitHit, riskStateRows } from './risk-state.ts';
+import { type Outbox, outboxRows } from './outbox.ts';
 import { type RunAccount, type RunRecord, type RunStart, runRows } from './runs.ts';
 
 export interface StoreOptions extends ConnectionOptions {
@@ -114,6 +115,8 @@ export interface Store {
   setRiskLimitHit(h: { readonly limit: string; readonly detail: string; readonly untilMs: number | null }, atMs: number): boolean;
   /** Entries are allowed again; true when a limit was refusing them. */
   clearRiskLimitHit(): boolean;
+  /** The notification outbox ([operate] 5): add messages inside the transaction of the change that causes them. */
+  readonly outbox: Outbox;
 
   /** Records a bot run at its start with the config it runs with ([views] 17); returns the run's id. */
   startRun(r: RunStart): number;
@@ -201,6 +204,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     riskLimitHit: risk.riskLimitHit,
     setRiskLimitHit: tx(risk.setRiskLimitHit),
     clearRiskLimitHit: tx(risk.clearRiskLimitHit),
+    outbox: outboxRows(db, now, tx),
     startRun: tx(runs.start),
     runHeartbeat: tx(runs.heartbeat),
     runDataEnded: tx(runs.dataEnded),
