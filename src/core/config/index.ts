@@ -15,4 +15,4 @@ export { CLOSE_PCT_SUM_TOLERANCE } from './rules.ts';
 export { type ConfigIssue, formatConfigIssues } from './issues.ts';
 export { parseConfigText, parseConfigValue } from './parse.ts';
 export { configJsonSchema } from './json-schema.ts';
-export { summarizeConfig } from './summary.ts';
+export { type RunFacts, settleAssetsOf, startSummary, summarizeConfig } from './summary.ts';
