@@ -45,6 +45,8 @@ export class CcxtExchange implements ExchangePort {
   private settles = new Map<string, string>();
   /** A loadMarkets() failed: ccxt keeps its rejected promise, so the next load must be a reload (L2). */
   private marketsFailed = false;
+  /** This machine's clock minus the server's (ms), as last measured after a -1021. */
+  clockOffsetMs = 0;
   private readonly fees: FeeConverter;
   /**
    * The rate-limit budget every REST request of this client waits at (shared per API origin). The bot
@@ -345,8 +347,22 @@ export class CcxtExchange implements ExchangePort {
     try {
       return await fn();
     } catch (e) {
-      throw toExchangeError(e, { stateChanging });
+      const err = toExchangeError(e, { stateChanging });
+      // -1021: our timestamps are outside the server's recvWindow (this machine's clock drifted). The
+      // request was refused, not executed; re-read the server's time so that the caller's retry is
+      // signed with a corrected timestamp (R6.4), instead of failing the same way every time.
+      if (err.code === 'clockSkew') await this.resyncClock();
+      throw err;
     }
+  }
+
+  /**
+   * Measures the offset of this machine's clock from the server's; ccxt then signs with server time.
+   * Its own failure is dropped on purpose: the caller still gets the -1021 (clockSkew) it is handling,
+   * and its retry comes back here, so nothing is hidden.
+   */
+  private async resyncClock(): Promise<void> {
+    this.clockOffsetMs = await this.ex.loadTimeDifference().catch(() => this.clockOffsetMs);
   }
 }
 
