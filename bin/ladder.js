@@ -1,9 +1,37 @@
 #!/usr/bin/env node
-// Entry point of the `ladder` command: registers the TypeScript loader, then runs the CLI.
-import { register } from 'tsx/esm/api';
+// Entry point of the `ladder` command. Runs the precompiled CLI (dist/ladder.js, built by `npm ci`
+// through scripts/build-cli.ts) while every source file it was built from is unchanged; otherwise
+// (no build, or src/ edited since) the TypeScript sources through tsx, so stale code never runs.
+import { readFileSync, statSync } from 'node:fs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const root = new URL('../', import.meta.url);
+
+/** True when dist/ladder.inputs.json lists the bundle's sources with their current mtime and size. */
+function bundleIsFresh() {
+  let manifest;
+  try {
+    manifest = JSON.parse(readFileSync(new URL('dist/ladder.inputs.json', root), 'utf8'));
+    statSync(new URL('dist/ladder.js', root));
+  } catch {
+    return false; // not built (or half-written): the sources are always right
+  }
+  if (manifest?.format !== 1 || typeof manifest.inputs !== 'object') return false;
+  for (const [rel, [mtimeMs, size]] of Object.entries(manifest.inputs)) {
+    const st = statSync(new URL(rel, root), { throwIfNoEntry: false });
+    if (st === undefined || st.mtimeMs !== mtimeMs || st.size !== size) return false;
+  }
+  return true;
+}
+
+let main;
+if (process.env.LADDER_FROM_SOURCE !== '1' && bundleIsFresh()) {
+  process.setSourceMapsEnabled(true); // stack traces name src/…ts lines, as under tsx
+  ({ main } = await import('../dist/ladder.js'));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../src/cli/main.ts'));
+}
 const argv = process.argv.slice(2);
 const code = await main(argv);
 process.exitCode = code;
