@@ -1,0 +1,92 @@
+import type { Logger } from '../bot/logger.ts';
+import type { LadderConfig } from '../core/config/index.ts';
+import type { ExchangePort } from '../exchange/port.ts';
+import type { RunMode, Store } from '../store/index.ts';
+
+/** How often a running bot says it is alive; a reader calls it not responding after STALE_AFTER_MS. */
+export const HEARTBEAT_MS = 5_000;
+export const STALE_AFTER_MS = 3 * HEARTBEAT_MS;
+/** The balance is read every this many heartbeats (one fetchBalance, weight 5 on Binance, every 15 s). */
+const BALANCE_EVERY = 3;
+
+export interface RunRecorder {
+  readonly id: number;
+  /** The replayed data ran out (the demo): recorded once, the bot runs on. */
+  dataEnded(detail: string): void;
+  /** The run ended: stops the heartbeat and records how. */
+  end(state: 'stopped' | 'failed', detail?: string): void;
+}
+
+export interface RecordRunOptions {
+  readonly store: Store;
+  readonly mode: RunMode;
+  readonly command: string;
+  readonly pid: number;
+  readonly host: string;
+  readonly config: LadderConfig;
+  /** The balance of the settle asset is read through it for the dashboard's account summary. */
+  readonly exchange: ExchangePort;
+  readonly log: Logger;
+  readonly now?: () => number;
+  readonly heartbeatMs?: number;
+}
+
+/** The settle asset of a ccxt unified symbol (`BTC/USDT:USDT` → USDT); USDT when it does not say. */
+export const settleAssetOf = (symbol: string): string => symbol.split(':')[1] ?? 'USDT';
+
+/**
+ * Records a bot run in the store ([views] 17): the config it runs with at the start, a heartbeat (and
+ * the settle asset's balance) while it runs, how it ended. A bot killed outright writes no end: its
+ * heartbeat goes stale and readers call it not responding. A failed write or balance read is logged,
+ * never thrown: the record must not stop the trading (R6.6).
+ */
+export function recordRun(o: RecordRunOptions): RunRecorder {
+  const now = o.now ?? Date.now;
+  const id = o.store.startRun({ mode: o.mode, command: o.command, pid: o.pid, host: o.host, startedAtMs: now(), config: o.config });
+  const asset = settleAssetOf(o.config.symbols[0] ?? '');
+  let beats = 0;
+  let reading = false;
+  let ended = false;
+  const write = (what: string, f: () => void) => {
+    try {
+      f();
+    } catch (e) {
+      o.log.warn({ run: id, what, err: e instanceof Error ? e.message : String(e) }, 'run.record_failed');
+    }
+  };
+  const beat = () => {
+    write('heartbeat', () => o.store.runHeartbeat(id, now()));
+    if (beats++ % BALANCE_EVERY !== 0 || reading) return;
+    reading = true;
+    o.exchange
+      .balance(asset)
+      .then(
+        (b) => {
+          if (!ended) write('balance', () => o.store.runHeartbeat(id, now(), { asset, total: b.total, free: b.free, atMs: now() }));
+        },
+        (e: unknown) => {
+          if (!ended) o.log.warn({ run: id, asset, err: e instanceof Error ? e.message : String(e) }, 'run.balance_failed');
+        },
+      )
+      .finally(() => {
+        reading = false;
+      });
+  };
+  beat();
+  const timer = setInterval(beat, o.heartbeatMs ?? HEARTBEAT_MS);
+  timer.unref();
+  return {
+    id,
+    dataEnded: (detail) => {
+      if (ended) return;
+      write('data_ended', () => o.store.runDataEnded(id, now(), detail));
+      o.log.info({ run: id, detail }, 'run.data_ended');
+    },
+    end: (state, detail) => {
+      if (ended) return;
+      ended = true;
+      clearInterval(timer);
+      write('end', () => o.store.endRun(id, now(), state, detail));
+    },
+  };
+}
