@@ -6,11 +6,12 @@ import { TradingBot } from '../bot/trading-bot.ts';
 import type { LadderConfig } from '../core/config/index.ts';
 import type { DomainEvent } from '../core/model/commands.ts';
 import type { ExchangePort } from '../exchange/port.ts';
-import { openStore } from '../store/index.ts';
+import { type RunMode, openStore } from '../store/index.ts';
 import type { Dashboard, DashboardOptions } from '../web/server/dashboard-server.ts';
 import type { Webhook } from '../web/webhook/index.ts';
 import { CliError } from './cli-error.ts';
 import { guardProcess } from './process-guard.ts';
+import { type RunRecorder, recordRun } from './run-record.ts';
 
 export interface RunBotOptions {
   readonly config: LadderConfig;
@@ -28,6 +29,10 @@ export interface RunBotOptions {
   readonly dashboard?: Omit<DashboardOptions, 'dbPath' | 'mode' | 'config'> & { readonly onStarted?: (d: Dashboard) => void };
   /** Starts the signal webhook (config.webhook) beside the bot: it stores signals, the loop acts on them. */
   readonly webhook?: boolean;
+  /** What runs, for the store's run record (default: `paper` on the paper exchange, else `live`). */
+  readonly mode?: RunMode;
+  /** Resolves with a sentence when the replayed data ran out (the demo): the run's feed is recorded as ended. */
+  readonly dataEnded?: Promise<string>;
 }
 
 /**
@@ -42,10 +47,16 @@ export async function runBot(o: RunBotOptions): Promise<void> {
   let locked = false;
   let dash: Dashboard | null = null;
   let hook: Webhook | null = null;
+  let run: RunRecorder | null = null;
+  let failure: unknown = null;
   try {
     const { tookOverFrom } = store.acquireRunLock(me);
     locked = true;
     if (tookOverFrom) o.log.warn({ pid: tookOverFrom.pid, command: tookOverFrom.command, since: new Date(tookOverFrom.startedAtMs).toISOString() }, 'store.lock_taken_over');
+    // What this run trades with, its heartbeat and its end, for the dashboard ([views] 17).
+    const recorder = recordRun({ store, mode: o.mode ?? (o.exchange.name === 'paper' ? 'paper' : 'live'), command: me.command, pid: me.pid, host: me.host, config: o.config, exchange: o.exchange, log: o.log });
+    run = recorder;
+    void o.dataEnded?.then((detail) => recorder.dataEnded(detail));
     let exchange = o.exchange;
     let onEvent = o.onEvent;
     if (o.dashboard) {
@@ -76,7 +87,11 @@ export async function runBot(o: RunBotOptions): Promise<void> {
     await Promise.race([o.until, running]);
     bot.stop();
     await running;
+  } catch (e) {
+    failure = e;
+    throw e;
   } finally {
+    run?.end(failure === null ? 'stopped' : 'failed', failure === null ? undefined : failure instanceof Error ? failure.message : String(failure));
     await o.exchange.close().catch(() => undefined);
     await hook?.close();
     await dash?.close();
