@@ -226,6 +226,53 @@ const riskLimitsSchema = z
     error: 'needs max_consecutive_losses (the losing streak that starts the pause)',
   });
 
+/** What a notification channel can be sent ([operate] 5, docs/notifications.md). */
+export const NOTIFY_EVENTS = ['entry', 'tp', 'stop', 'exit', 'risk', 'alert'] as const;
+
+const notifyEventsSchema = z
+  .array(z.enum(NOTIFY_EVENTS))
+  .min(1)
+  .refine((a) => new Set(a).size === a.length, { error: 'lists an event twice' })
+  .default(() => [...NOTIFY_EVENTS]);
+
+// Notifications ([operate] 5, docs/notifications.md). No secret here: the bot token is LADDER_TELEGRAM_BOT_TOKEN and the
+// webhook's signing secret LADDER_NOTIFY_WEBHOOK_SECRET (environment or .env).
+const telegramSchema = z.strictObject({
+  chat_id: z
+    .union([z.number().int(), z.string().regex(/^(-?[1-9][0-9]{0,19}|@[A-Za-z][A-Za-z0-9_]{4,31})$/, { error: 'must be a numeric chat id like "-1001234567890" or a channel name like "@my_channel"' })])
+    .transform((v) => String(v))
+    .describe('The one Telegram chat that gets the messages and whose /status, /profit and /levels are answered: a numeric id ("123456789", "-1001234567890") or "@channel_name".'),
+  events: notifyEventsSchema.describe('What this chat is sent: any of "entry", "tp", "stop", "exit", "risk", "alert" (default: all).'),
+  min_interval_ms: z.number().int().min(1000).max(3_600_000).default(1000).describe('Least time between two messages to the chat, in ms (at least 1000: Telegram allows about one message a second per chat).'),
+  api_root: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL like "https://api.telegram.org"' })
+    .default('https://api.telegram.org')
+    .describe('Bot API server (a self-hosted one, or a local test server); the token is added by Ladder, never written here.'),
+  commands: z.boolean().default(true).describe('Answer the read-only commands /status, /profit and /levels from the configured chat (long polling).'),
+});
+
+const notifyWebhookSchema = z.strictObject({
+  url: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL like "https://example.com/ladder"' })
+    .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), { error: 'must not carry a user or password: the signing secret comes from LADDER_NOTIFY_WEBHOOK_SECRET' })
+    .describe('Where every notification is POSTed as JSON, with a stable "id" a receiver can dedupe on.'),
+  events: notifyEventsSchema.describe('What the webhook is sent: any of "entry", "tp", "stop", "exit", "risk", "alert" (default: all).'),
+  min_interval_ms: z.number().int().min(0).max(3_600_000).default(0).describe('Least time between two POSTs, in ms (0: no pacing).'),
+  timeout_ms: z.number().int().min(100).max(120_000).default(10_000).describe('A POST not answered within this many ms is tried again later.'),
+});
+
+const notifySchema = z.strictObject({
+  telegram: telegramSchema.optional().describe('Telegram messages through a bot (grammY); off unless set.'),
+  webhook: notifyWebhookSchema.optional().describe('A generic JSON webhook; off unless set.'),
+  exchange_unreachable_after_s: z
+    .number()
+    .int()
+    .positive()
+    .max(86_400)
+    .default(300)
+    .describe('Alert when the exchange has not answered for this many seconds (and again when it answers).'),
+});
+
 /** The whole config.json without the cross-field rules; its shape is what the JSON Schema shows. */
 export const configShapeSchema = z.strictObject({
   $schema: z.string().optional().describe("Path or URL of this file's JSON Schema, for editors; ignored by Ladder."),
@@ -314,6 +361,9 @@ export const configShapeSchema = z.strictObject({
   risk_limits: riskLimitsSchema
     .default(() => ({}))
     .describe('Limits that stop new entries (open positions keep their ladder and stop); each one is off unless set.'),
+  notify: notifySchema
+    .default(() => notifySchema.parse({}))
+    .describe('Notifications of entries, take-profits, stop moves, exits, risk limits and alerts, by Telegram and/or a JSON webhook; off unless a channel is set.'),
 });
 
 /**
@@ -346,3 +396,5 @@ export type MoveStopTo = z.output<typeof moveStopToSchema>;
 export type StrategyConfig = z.output<typeof strategySchema>;
 export type PositionSizeConfig = z.output<typeof positionSizeSchema>;
 export type RiskLimitsConfig = z.output<typeof riskLimitsSchema>;
+export type NotifyConfig = z.output<typeof notifySchema>;
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];

@@ -30,14 +30,14 @@ describe('the shipped config.json (R2.3)', () => {
     expect(raw.$schema).toBe('./config.schema.json');
   });
 
-  it('writes out every key of the schema (atr_stop_mult and the risk limits aside: they have no default)', () => {
+  it('writes out every key of the schema (atr_stop_mult, the risk limits and the notification channels aside: they have no default)', () => {
     const schema = configJsonSchema() as Node;
     const missing = (node: Node, value: unknown, path: string): string[] => {
       const obj = (value ?? {}) as Record<string, unknown>;
       const variant = node.oneOf?.find((v) => Object.entries(v.properties ?? {}).every(([k, p]) => !('const' in p) || (p as { const: unknown }).const === obj[k]));
       const props = (variant ?? node).properties ?? {};
       return Object.entries(props).flatMap(([k, p]) => {
-        if (k === 'atr_stop_mult' || path === 'risk_limits.') return []; // no default: absent = off
+        if (k === 'atr_stop_mult' || path === 'risk_limits.' || (path === 'notify.' && (k === 'telegram' || k === 'webhook'))) return []; // no default: absent = off
         if (!(k in obj)) return [`${path}${k}`];
         return missing(p, obj[k], `${path}${k}.`);
       });
