@@ -60,6 +60,19 @@ export function registerDemoCommand(program: Command): void {
       out(`the bot trades them with a scaled take-profit ladder, exactly as it would on Binance. Store: ${dbPath}`);
       out(`Simulator: ${sim.url} (try: curl ${sim.url}/_sim/state). Ctrl-C to stop.\n`);
       const stop = o.duration ? Promise.race([untilSignal(), new Promise<void>((r) => setTimeout(r, Number(o.duration) * 1000))]) : untilSignal();
+      // The replay runs out after 12 weeks of candles: the run's feed is recorded as ended (the dashboard says so).
+      let replayTimer: NodeJS.Timeout | undefined;
+      const dataEnded = new Promise<string>((resolve) => {
+        replayTimer = setInterval(() => {
+          const r = sim.admin.replay();
+          if (!r.ended) return;
+          clearInterval(replayTimer);
+          const detail = `the demo's data ended at ${new Date(r.timeMs).toISOString()}: prices no longer move`;
+          out(`\n${detail}. Ctrl-C to stop.`);
+          resolve(detail);
+        }, 250);
+        replayTimer.unref();
+      });
       try {
         await runBot({
           config: cfg.value,
@@ -69,6 +82,8 @@ export function registerDemoCommand(program: Command): void {
           pollMs: 50,
           log,
           until: stop,
+          mode: 'demo',
+          dataEnded,
           ...(o.dashboard
             ? { dashboard: { host: '127.0.0.1', port, anyPortIfTaken: true, onStarted: (d: { url: string; tokenRequired: boolean }) => out(`Dashboard: ${d.url}${d.tokenRequired ? ' (add ?token=<LADDER_DASHBOARD_TOKEN>)' : ' (open it in a browser)'}\n`) } }
             : {}),
@@ -78,6 +93,7 @@ export function registerDemoCommand(program: Command): void {
           },
         });
       } finally {
+        clearInterval(replayTimer);
         await sim.close();
         out('\ndemo stopped: simulator closed, store closed.');
       }
