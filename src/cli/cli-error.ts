@@ -1,3 +1,5 @@
+import { parseTimeText } from '../data/parse-time.ts';
+
 /** A user-facing error: printed as `ladder: <message>` on stderr, exit code 1, nothing on stdout. */
 export class CliError extends Error {
   constructor(message: string) {
@@ -6,10 +8,17 @@ export class CliError extends Error {
   }
 }
 
-/** `2024-01-31`, `2024-01-31T12:00Z` or epoch ms → ms UTC; a clear error naming the option otherwise. */
+/** ISO-8601 calendar date, optionally with a time (minutes at least) and a zone. */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+/**
+ * `--from`/`--to`: ISO-8601 only (`2024-01-31`, `2024-01-31T12:00Z`, `2024-01-31T14:00+02:00`) → ms UTC.
+ * A date or a time without a zone is UTC, never the machine's local time; anything else (`01/31/2024`,
+ * `yesterday`, an epoch number) is an error naming the option ([views] 17).
+ */
 export function parseTimeOption(name: string, text: string): number {
-  const ms = /^\d{10,16}$/.test(text) ? Number(text) : Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) || text.length <= 10 ? text : `${text}Z`);
-  if (!Number.isFinite(ms)) throw new CliError(`${name}: not a date (${JSON.stringify(text)}; expected ISO-8601 like 2024-01-31 or 2024-01-31T12:00Z)`);
+  const ms = ISO_8601.test(text) ? parseTimeText(text) : NaN;
+  if (!Number.isFinite(ms)) throw new CliError(`${name}: not a date in ISO-8601 (${JSON.stringify(text)}; expected 2024-01-31, 2024-01-31T12:00Z or 2024-01-31T14:00+02:00; without a zone it is UTC)`);
   return ms;
 }
 
