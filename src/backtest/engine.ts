@@ -1,6 +1,6 @@
 import { type RunSummary, summarizeRun } from '../core/analytics/run-summary.ts';
 import { type LevelStats, levelStats } from '../core/analytics/level-stats.ts';
-import { type IntrabarModel, walkCandle } from '../core/candle-path.ts';
+import { type IntrabarModel, triggerHigh, triggerLow, walkCandle } from '../core/candle-path.ts';
 import { type FillModel, closeRemainderNow, feeOf, slippedText } from '../core/fill-model.ts';
 import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
 import type { StepResult } from '../core/model/commands.ts';
@@ -91,6 +91,15 @@ interface SymbolState {
   onStep: (r: StepResult) => void;
 }
 
+/**
+ * Do all four prices of a candle lie strictly inside the trigger band (lo, hi)? Then no segment of its
+ * path reaches a trigger (touch counts, hence strictly). Open and close are checked too, not assumed
+ * inside [low, high]: if in doubt, walk.
+ */
+function insideBand(lo: number, hi: number, o: number, h: number, l: number, c: number): boolean {
+  return l > lo && h < hi && o > lo && o < hi && c > lo && c < hi;
+}
+
 /** Symbols in one fixed order that is not the order of `--data` (SPEC "Several symbols on one balance"). */
 const bySymbol = (a: SymbolInput, b: SymbolInput): number => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : (a.candles.time[0] ?? 0) - (b.candles.time[0] ?? 0));
 
@@ -151,8 +160,15 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
   };
 
   // The core's candle walk; `onStep` books each step into `st` (st.pos becomes null when it closes).
+  // A candle whose prices all lie strictly inside the position's trigger band changes nothing: skipped.
   const walk = (st: SymbolState, c: CandleSeries, j: number) => {
-    walkCandle(st.pos!, path, c.open[j]!, c.high[j]!, c.low[j]!, c.close[j]!, c.time[j]!, o.intrabar, o.fills, st.onStep);
+    const p = st.pos!;
+    const op = c.open[j]!;
+    const h = c.high[j]!;
+    const l = c.low[j]!;
+    const cl = c.close[j]!;
+    if (insideBand(triggerLow(p), triggerHigh(p), op, h, l, cl)) return;
+    walkCandle(p, path, op, h, l, cl, c.time[j]!, o.intrabar, o.fills, st.onStep);
   };
 
   // Defined once, not per entry: under tsx (esbuild keepNames) every closure made costs a defineProperty.
@@ -211,6 +227,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
 
   const markToMarket = (): number => {
     let e = o.startingBalance + realized;
+    if (open === 0) return e;
     for (const st of states) {
       const p = st.pos;
       if (p === null) continue;
@@ -225,8 +242,11 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     return e;
   };
 
+  if (states.length === 1) {
+    points = runOneSymbol(states[0]!);
+  }
   // Merge the symbols' candles by open time.
-  for (;;) {
+  while (states.length > 1) {
     let t = Infinity;
     for (const st of states) if (st.i < st.input.candles.length) t = Math.min(t, st.input.candles.time[st.i]!);
     if (t === Infinity) break;
@@ -250,6 +270,56 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     if (sharedTimes === null) equityTimeMs[points] = t;
     equity[points++] = markToMarket();
   }
+  /**
+   * One symbol: the merge loop's three phases per candle without the merging (its open times are its
+   * own), on hot copies of the position's trigger band and mark-to-market terms, refreshed only after
+   * something happened. A candle inside the band costs a few comparisons and the equity point.
+   */
+  function runOneSymbol(st: SymbolState): number {
+    const { candles: c, detail, entryAt } = st.input;
+    const { open: O, high: H, low: L, close: C, time: T } = c;
+    const n = c.length;
+    let pos: Position | null = null;
+    let lo = 0;
+    let hi = 0;
+    let long = true;
+    let entry = 0;
+    let qty = 0;
+    let feeLeft = 0;
+    let base = o.startingBalance + realized;
+    for (let i = 0; i < n; i++) {
+      const sig = entryAt(i);
+      let changed = false;
+      if (sig !== null) {
+        // An opposite signal closes at the open, then the entry (SPEC R5), as in the merge loop.
+        if (st.pos !== null && st.pos.side !== sig.side) book(st, closeRemainderNow(st.pos, 'signal', O[i]!, T[i]!, o.fills));
+        if (st.pos === null) enter(st, i, sig);
+        changed = true;
+      }
+      if (st.pos !== null && (detail !== undefined || changed || !insideBand(lo, hi, O[i]!, H[i]!, L[i]!, C[i]!))) {
+        walkAt(st, i);
+        changed = true;
+      }
+      if (changed) {
+        pos = st.pos;
+        base = o.startingBalance + realized;
+        if (pos !== null) {
+          lo = triggerLow(pos);
+          hi = triggerHigh(pos);
+          long = pos.side === 'long';
+          entry = pos.entryPrice;
+          qty = stepsToQty(pos.remainingSteps, st.input.market);
+          feeLeft = pos.entryFee - pos.entryFeeBooked;
+        }
+      }
+      // markToMarket's arithmetic, in the same order (the curve is bit-identical).
+      const cl = C[i]!;
+      equity[i] = pos === null ? base : base + ((long ? cl - entry : entry - cl) * qty - feeLeft);
+    }
+    st.i = n;
+    return n;
+  }
+
   // What is still open closes at its own last close (in symbol order).
   for (const st of states) if (!st.ended) end(st);
   if (points > 0) equity[points - 1] = markToMarket();

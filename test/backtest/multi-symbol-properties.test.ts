@@ -86,4 +86,28 @@ describe('several symbols on one balance (properties)', () => {
       { numRuns: runs },
     );
   });
+
+  it('one symbol alone (the one-symbol loop) gives what the merge loop gives it beside a symbol without candles', () => {
+    fc.assert(
+      fc.property(symbolArb('AAAUSDT'), optionsArb, fc.constantFrom<'market' | 'limit'>('market', 'limit'), fc.constantFrom<'pessimistic' | 'ohlc'>('pessimistic', 'ohlc'), (a, o, execution, intrabar) => {
+        const opts: BacktestOptions = {
+          settings: { ...DEFAULT_SETTINGS, execution },
+          fills: { takerPct: o.takerPct, makerPct: 0.02, slippagePct: o.slippagePct },
+          intrabar,
+          startingBalance: 10_000,
+          leverage: 5,
+          maxOpenPositions: o.maxOpenPositions,
+          positionSize: o.risk ? { mode: 'risk_pct', value: 10 } : { mode: 'quote', value: 3000 },
+        };
+        const alone = runBacktest([input(a as Sym)], opts);
+        const empty: SymbolInput = { ...input({ id: 'ZZZUSDT', start: 0, moves: [], signals: {} }), symbol: 'ZZZUSDT' };
+        const merged = runBacktest([input(a as Sym), empty], opts);
+        expect(JSON.stringify(resultJson(alone))).toBe(JSON.stringify(resultJson(merged)));
+        expect(alone.equity.length).toBe(merged.equity.length);
+        alone.equity.forEach((x, i) => expect(Object.is(x, merged.equity[i])).toBe(true));
+        expect([...alone.equityTimeMs]).toEqual([...merged.equityTimeMs]);
+      }),
+      { numRuns: runs },
+    );
+  });
 });
