@@ -1,11 +1,7 @@
 import type { Logger } from '../bot/logger.ts';
 import type { LadderConfig } from '../core/config/index.ts';
 import type { ExchangePort } from '../exchange/port.ts';
-import type { RunMode, Store } from '../store/index.ts';
-
-/** How often a running bot says it is alive; a reader calls it not responding after STALE_AFTER_MS. */
-export const HEARTBEAT_MS = 5_000;
-export const STALE_AFTER_MS = 3 * HEARTBEAT_MS;
+import { RUN_HEARTBEAT_MS, type RunMode, type Store } from '../store/index.ts';
 /** The balance is read every this many heartbeats (one fetchBalance, weight 5 on Binance, every 15 s). */
 const BALANCE_EVERY = 3;
 
@@ -73,7 +69,7 @@ export function recordRun(o: RecordRunOptions): RunRecorder {
       });
   };
   beat();
-  const timer = setInterval(beat, o.heartbeatMs ?? HEARTBEAT_MS);
+  const timer = setInterval(beat, o.heartbeatMs ?? RUN_HEARTBEAT_MS);
   timer.unref();
   return {
     id,

@@ -10,4 +10,4 @@ export type * from './records.ts';
 export type { RecordSignalResult, SignalInput, SignalQuery, SignalRecord, SignalSide, SignalSource, SignalStatus } from './signals.ts';
 export type { EquityPeak, RiskLimitHit } from './risk-state.ts';
 export type { Outbox, OutboxChannelState, OutboxDelivery, OutboxDeliveryStatus, OutboxInput, OutboxMessage } from './outbox.ts';
-export { type RunAccount, type RunFeedState, type RunMode, type RunRecord, type RunStart, type RunState, RUN_MODES, runState } from './runs.ts';
+export { type RunAccount, type RunFeedState, type RunMode, type RunRecord, type RunStart, type RunState, RUN_HEARTBEAT_MS, RUN_MODES, RUN_STALE_MS, runState } from './runs.ts';

@@ -134,6 +134,10 @@ export function runRows(db: Database.Database) {
   };
 }
 
+/** How often a running bot writes its heartbeat; readers call a silent run not responding after RUN_STALE_MS. */
+export const RUN_HEARTBEAT_MS = 5_000;
+export const RUN_STALE_MS = 3 * RUN_HEARTBEAT_MS;
+
 /** A run's state as a reader sees it: a `running` run whose process is gone or silent is `not_responding`. */
 export type RunState = RunFeedState | 'not_responding';
 
