@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { type Position, averageExitPrice, qtyOf, totalPnl } from '../core/index.ts';
+import { formatScaled, parseDec } from '../core/decimal.ts';
 import type { PositionRows } from './positions.ts';
 import type { HistoryQuery, TradeRecord } from './records.ts';
 
@@ -62,4 +63,55 @@ export function tradeOf(p: Position, closedAtMs: number | null): TradeRecord {
     closedAtMs,
     stopMoves: p.stopMoves,
   };
+}
+
+/** Columns of the trades CSV: the entry's, then the exit's (one row per exit). */
+export const TRADES_CSV_COLUMNS = [
+  'trade_id',
+  'symbol',
+  'side',
+  'status',
+  'entry_time',
+  'entry_price',
+  'original_qty',
+  'entry_fee',
+  'trade_pnl',
+  'avg_exit_price',
+  'exit_seq',
+  'exit_time',
+  'exit_reason',
+  'exit_level',
+  'exit_price',
+  'exit_qty',
+  'exit_fee',
+  'exit_pnl',
+  'exit_client_order_id',
+  'exit_order_id',
+] as const;
+
+/** A CSV field: quoted when it holds a comma, a quote or a line break (RFC 4180). */
+const csvField = (v: string | number | null): string => {
+  const s = v === null ? '' : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Trades as CSV ([views] 17): one row per exit, with its entry's columns (a trade with no exit yet has
+ * no row), in the order given (the store's: entry time, then id), exits in their order. Times are
+ * ISO-8601 UTC; quantities exact from steps and the step size; prices, fees and PnL as stored. The
+ * dashboard's download and `ladder history --csv` both write this.
+ */
+export function tradesCsv(trades: readonly TradeRecord[]): string {
+  const lines = [TRADES_CSV_COLUMNS.join(',')];
+  for (const t of trades) {
+    const step = parseDec(t.stepSize);
+    const entry = [t.positionId, t.symbol, t.side, t.status, iso(t.entryTimeMs), t.entryPrice, formatScaled(t.originalSteps, step), t.entryFee, t.pnl, t.avgExitPrice];
+    t.exits.forEach((e, seq) => {
+      const exit = [seq, iso(e.timeMs), e.reason, e.level, e.price, formatScaled(e.qtySteps, step), e.fee, e.pnl, e.clientOrderId, e.orderId];
+      lines.push([...entry, ...exit].map(csvField).join(','));
+    });
+  }
+  return `${lines.join('\n')}\n`;
 }
