@@ -1,0 +1,60 @@
+import { rMultiple } from '../core/analytics/run-analytics.ts';
+import type { BacktestRun } from '../backtest/engine.ts';
+import { mean, sharpeRatio, sortinoRatio } from './stats/moments.ts';
+
+const DAY_MS = 86_400_000;
+/** Crypto trades every day of the year. */
+export const DAYS_PER_YEAR = 365;
+
+/** What one candidate did in one window. Ratios annualised from daily returns (√365). */
+export interface WindowMetrics {
+  readonly trades: number;
+  readonly total_pnl: number;
+  /** Gross profit / gross loss; null when nothing was lost. */
+  readonly profit_factor: number | null;
+  readonly sharpe: number;
+  readonly sortino: number;
+  /** Compound annual growth / max drawdown (fractions); null without a drawdown. */
+  readonly calmar: number | null;
+  /** Average trade in multiples of its initial risk. */
+  readonly expectancy_r: number;
+  readonly max_drawdown_pct: number;
+  readonly win_rate: number;
+  /** Number of daily returns. */
+  readonly days: number;
+}
+
+/** Daily returns of an equity curve: the last equity of each UTC day over the previous day's (the first day over the start). */
+export function dailyReturns(times: ArrayLike<number>, equity: ArrayLike<number>, start: number): { dayMs: number[]; returns: number[]; equity: number[] } {
+  const dayMs: number[] = [];
+  const closes: number[] = [];
+  for (let i = 0; i < equity.length; i++) {
+    const d = Math.floor(times[i]! / DAY_MS) * DAY_MS;
+    if (dayMs.length && dayMs[dayMs.length - 1] === d) closes[closes.length - 1] = equity[i]!;
+    else {
+      dayMs.push(d);
+      closes.push(equity[i]!);
+    }
+  }
+  const returns = closes.map((e, k) => e / (k === 0 ? start : closes[k - 1]!) - 1);
+  return { dayMs, returns, equity: closes };
+}
+
+export function windowMetrics(run: BacktestRun, startingBalance: number, returns: readonly number[]): WindowMetrics {
+  const s = run.summary;
+  const years = returns.length / DAYS_PER_YEAR;
+  const growth = s.final_equity / startingBalance;
+  const cagr = years > 0 && growth > 0 ? growth ** (1 / years) - 1 : -1;
+  return {
+    trades: s.trades,
+    total_pnl: s.total_pnl,
+    profit_factor: s.profit_factor,
+    sharpe: sharpeRatio(returns) * Math.sqrt(DAYS_PER_YEAR),
+    sortino: sortinoRatio(returns) * Math.sqrt(DAYS_PER_YEAR),
+    calmar: s.max_drawdown_pct > 0 ? cagr / (s.max_drawdown_pct / 100) : null,
+    expectancy_r: run.trades.length ? mean(run.trades.map(rMultiple)) : 0,
+    max_drawdown_pct: s.max_drawdown_pct,
+    win_rate: s.win_rate,
+    days: returns.length,
+  };
+}

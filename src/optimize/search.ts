@@ -1,0 +1,112 @@
+import type { LadderConfig } from '../core/config/index.ts';
+import { createRng, deriveSeed } from '../sim/random.ts';
+import { type Candidate, ladderCandidate } from './candidate.ts';
+import type { SpaceGrid } from './space-grid.ts';
+import { tpeRank } from './tpe.ts';
+
+export const METHODS = ['grid', 'random', 'tpe'] as const;
+export type Method = (typeof METHODS)[number];
+
+/** Largest grid run in full; beyond it the space must be sampled (random or tpe). */
+export const MAX_GRID = 200_000;
+/** Candidates proposed together by the model-based search; a batch is proposed only when the previous one is scored. */
+export const TPE_BATCH = 8;
+
+/** A candidate the search proposed, and on whose behalf (see `Search`). */
+export interface Proposed {
+  readonly candidate: Candidate;
+  /** `prior`: chosen without looking at any result (grid, random, the TPE's start); a number: the study whose scores chose it. */
+  readonly origin: 'prior' | number;
+  readonly vector: readonly number[];
+}
+
+/**
+ * Proposes the candidates of a study, deterministically from the seed: grid (every valid ladder),
+ * random (distinct ladders drawn uniformly from the grid), or TPE in batches of TPE_BATCH.
+ *
+ * With walk-forward folds the TPE keeps one model per study (0: the full data, k + 1: fold k's
+ * training window) and the proposals of a batch take turns between them. Fold k may only choose
+ * among candidates that were chosen without results (`prior`) or by its own model, which saw only
+ * its training window: a candidate found by looking at later data cannot leak into its choice.
+ * Invalid ladders (refused by the config rules) are skipped and counted by reason.
+ */
+export class Search {
+  readonly invalid = new Map<string, number>();
+  readonly proposed: Proposed[] = [];
+  private readonly seen = new Set<number>();
+  private batch = 0;
+  private done = false;
+
+  constructor(
+    private readonly grid: SpaceGrid,
+    private readonly config: LadderConfig,
+    private readonly method: Method,
+    private readonly trials: number,
+    private readonly seed: number,
+    private readonly studies: number,
+  ) {
+    if (method === 'grid' && grid.size > MAX_GRID) {
+      throw new RangeError(`--method grid: the space has ${grid.size} ladders (more than ${MAX_GRID}): use --method random or tpe with --trials, or narrow the space`);
+    }
+  }
+
+  /** Valid ladders proposed so far. */
+  get count(): number {
+    return this.proposed.length;
+  }
+
+  /** The next candidates to evaluate, given the scores (by key, per study) of all proposed so far; null when the search is over. */
+  next(scoreOf: (key: string, study: number) => number | undefined): Proposed[] | null {
+    if (this.done) return null;
+    const out: Proposed[] = [];
+    if (this.method === 'grid') {
+      for (let i = 0; i < this.grid.size; i++) this.consider(i, 'prior', out);
+      this.done = true;
+    } else if (this.method === 'random' || this.proposed.length < this.startup()) {
+      const want = this.method === 'random' ? this.trials : Math.min(this.trials, this.startup());
+      const rng = createRng(deriveSeed(this.seed, `random-${this.batch}`));
+      let tries = 0;
+      while (this.proposed.length + out.length < want && this.seen.size < this.grid.size && tries++ < 50 * this.trials + 1000) {
+        this.consider(Math.floor(rng.next() * this.grid.size), 'prior', out);
+      }
+      if (this.method === 'random') this.done = true;
+    } else {
+      for (let j = 0; j < TPE_BATCH && this.proposed.length + out.length < this.trials && this.seen.size < this.grid.size; j++) {
+        const study = (this.batch * TPE_BATCH + j) % this.studies;
+        const rng = createRng(deriveSeed(this.seed, `tpe-${this.batch}-${j}`));
+        const obs = this.proposed
+          .filter((p) => p.origin === 'prior' || p.origin === study)
+          .map((p) => ({ vector: p.vector, score: scoreOf(p.candidate.key, study) ?? -Infinity }));
+        let taken = false;
+        for (const v of tpeRank(this.grid, obs, rng)) if ((taken = this.consider(this.grid.indexOf(v), study, out))) break;
+        for (let tries = 0; !taken && tries < 1000 && this.seen.size < this.grid.size; tries++) taken = this.consider(Math.floor(rng.next() * this.grid.size), study, out);
+      }
+    }
+    this.batch++;
+    if (this.proposed.length + out.length >= this.trials && this.method !== 'grid') this.done = true;
+    if (out.length === 0) {
+      this.done = true;
+      return null;
+    }
+    this.proposed.push(...out);
+    return out;
+  }
+
+  private startup(): number {
+    return Math.max(TPE_BATCH, Math.min(20, Math.round(this.trials / 5)));
+  }
+
+  /** Adds ladder `index` to `out` unless seen or invalid; true when added. */
+  private consider(index: number, origin: Proposed['origin'], out: Proposed[]): boolean {
+    if (this.seen.has(index)) return false;
+    this.seen.add(index);
+    const vector = this.grid.vectorAt(index);
+    const c = ladderCandidate(this.config, this.grid.paramsOf(vector));
+    if (!c.ok) {
+      this.invalid.set(c.error.why, (this.invalid.get(c.error.why) ?? 0) + 1);
+      return false;
+    }
+    out.push({ candidate: c.value, origin, vector });
+    return true;
+  }
+}

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { formatPath, type PathSegment } from '../core/config/path.ts';
+import { MAX_LEVELS } from '../core/config/schema.ts';
+import { type Result, err, ok } from '../core/result.ts';
+
+/*
+ * The search space of `ladder optimize` (space.json): which ladders to try. One zod schema is the
+ * source of the checks and of the committed JSON Schema (space.schema.json, `npm run schema`).
+ * Rules across levels (ascending targets, the breakeven offset, liquidation) are not checked here:
+ * every candidate is checked as a config (src/core/config/rules.ts) and an invalid one is skipped.
+ */
+
+/** Most values one range may expand to: a typo in a step should not make a billion candidates. */
+export const MAX_RANGE_VALUES = 1000;
+
+const range = z
+  .strictObject({
+    min: z.number().describe('Smallest value (included).'),
+    max: z.number().describe('Largest value (included when it is min + a whole number of steps).'),
+    step: z.number().positive().describe('Distance between two values (> 0).'),
+  })
+  .refine((r) => r.max >= r.min, { path: ['max'], error: 'must be at least min' })
+  .refine((r) => (r.max - r.min) / r.step < MAX_RANGE_VALUES, { path: ['step'], error: `gives more than ${MAX_RANGE_VALUES} values between min and max` });
+
+const numberSpec = z.union([
+  z.number().describe('One fixed value.'),
+  z.strictObject({ values: z.array(z.number()).min(1).max(MAX_RANGE_VALUES).describe('The values to try.') }),
+  range,
+], { error: 'must be a number, { "values": [...] } or { "min", "max", "step" }' });
+
+const positiveSpec = numberSpec.describe('A number, { "values": [...] } or { "min", "max", "step" }.');
+
+const moveStopChoice = z.union(
+  [z.enum(['breakeven', 'previous_tp', 'none']), z.strictObject({ profit_pct: z.number().gt(-100).describe('Stop at this % from the entry.') })],
+  { error: 'must be "breakeven", "previous_tp", "none" or { "profit_pct": number }' },
+);
+
+export const spaceSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe("Path or URL of this file's JSON Schema, for editors; ignored by Ladder."),
+    levels: z
+      .array(z.number().int().min(1).max(MAX_LEVELS))
+      .min(1)
+      .describe(`How many take-profit levels a ladder has: every count listed is tried (1 to ${MAX_LEVELS}).`),
+    profit_pct: z
+      .array(positiveSpec)
+      .min(1)
+      .max(MAX_LEVELS)
+      .describe("Each level's target distance from the entry in %, one entry per level (index 0 = level 1); as many entries as the largest count in levels."),
+    close_pct: z
+      .strictObject({
+        step: z.number().positive().max(100).describe('Every share is a multiple of this, in % (must divide 100: 5, 10, 12.5, 25, …).'),
+        min: z.number().positive().max(100).optional().describe('Smallest share of one level, in % (default: step).'),
+      })
+      .describe('How the position is split across the levels: every split into multiples of step, each at least min, summing to exactly 100.'),
+    move_stop_to: z
+      .array(z.array(moveStopChoice).min(1))
+      .max(MAX_LEVELS)
+      .optional()
+      .describe('Where the stop moves when each level fills: a list of choices per level (index 0 = level 1). Default: "breakeven" for level 1, "previous_tp" after.'),
+    breakeven_offset_pct: positiveSpec.optional().describe('breakeven_offset_pct values to try (default: the config\'s).'),
+    stop_loss_pct: positiveSpec.optional().describe("stop_loss_pct values to try (default: the config's)."),
+    scaled_tp_execution: z
+      .array(z.enum(['market', 'limit']))
+      .min(1)
+      .optional()
+      .describe('scaled_tp_execution values to try (default: the config\'s).'),
+  })
+  .superRefine((s, ctx) => {
+    const most = Math.max(...s.levels);
+    if (s.profit_pct.length < most) ctx.addIssue({ code: 'custom', path: ['profit_pct'], message: `needs ${most} entries (levels goes up to ${most}), got ${s.profit_pct.length}` });
+    if (s.move_stop_to && s.move_stop_to.length < most) ctx.addIssue({ code: 'custom', path: ['move_stop_to'], message: `needs ${most} entries (levels goes up to ${most}), got ${s.move_stop_to.length}` });
+    const units = 100 / s.close_pct.step;
+    if (Math.abs(units - Math.round(units)) > 1e-9) ctx.addIssue({ code: 'custom', path: ['close_pct', 'step'], message: `must divide 100 (got ${s.close_pct.step})` });
+    const min = s.close_pct.min ?? s.close_pct.step;
+    for (const n of s.levels) {
+      if (n * min > 100 + 1e-9) ctx.addIssue({ code: 'custom', path: ['close_pct', 'min'], message: `${min} × ${n} levels is more than 100: no split for ${n} levels` });
+    }
+  })
+  .meta({ title: 'Ladder optimizer search space', description: 'space.json of `ladder optimize`: the ladders to try.' });
+
+export type SearchSpace = z.output<typeof spaceSchema>;
+export type NumberSpec = z.output<typeof numberSpec>;
+export type MoveStopChoice = z.output<typeof moveStopChoice>;
+
+/** One problem in a space file, its path in `a.b[1]` notation. */
+export interface SpaceIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Parses a space file's text; every problem with its path (`profit_pct[1].step: …`). */
+export function parseSpaceText(text: string): Result<SearchSpace, SpaceIssue[]> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
+  } catch (e) {
+    return err([{ path: '', message: `malformed JSON: ${(e as Error).message}` }]);
+  }
+  const r = spaceSchema.safeParse(value);
+  if (r.success) return ok(r.data);
+  return err(r.error.issues.map((i) => ({ path: formatPath(i.path as PathSegment[]), message: i.message })));
+}
+
+let cached: Record<string, unknown> | undefined;
+
+/** JSON Schema (draft 2020-12) of space.json, for editors; committed as space.schema.json. */
+export function spaceJsonSchema(): Record<string, unknown> {
+  cached ??= z.toJSONSchema(spaceSchema, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>;
+  return structuredClone(cached);
+}
+
+/** The values a number spec stands for, ascending, without float noise (0.1 + 0.2 → 0.3). */
+export function specValues(s: NumberSpec): number[] {
+  if (typeof s === 'number') return [s];
+  if ('values' in s) return [...new Set(s.values)].sort((a, b) => a - b);
+  const n = Math.floor((s.max - s.min) / s.step + 1e-9);
+  const out: number[] = [];
+  for (let i = 0; i <= n; i++) out.push(Number((s.min + i * s.step).toPrecision(12)));
+  return out;
+}

@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseConfigValue } from '../../src/core/config/index.ts';
+import { ladderCandidate, ladderKey } from '../../src/optimize/candidate.ts';
+import { parseSpaceText, specValues } from '../../src/optimize/space.ts';
+import { SpaceGrid, compositions, unrankComposition } from '../../src/optimize/space-grid.ts';
+
+const config = (() => {
+  const r = parseConfigValue({}, 'default');
+  if (!r.ok) throw new Error('default config');
+  return r.value;
+})();
+const space = (o: object) => {
+  const r = parseSpaceText(JSON.stringify(o));
+  if (!r.ok) throw new Error(JSON.stringify(r.error));
+  return r.value;
+};
+
+describe('space.json', () => {
+  it('the shipped example parses', () => {
+    const r = parseSpaceText(readFileSync(new URL('../../examples/ladder-space.json', import.meta.url), 'utf8'));
+    expect(r.ok).toBe(true);
+  });
+
+  it('names the field of every problem', () => {
+    const r = parseSpaceText(JSON.stringify({ levels: [3], profit_pct: [{ min: 1, max: 0, step: 0.5 }, 2], close_pct: { step: 30 }, colour: 'red' }));
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const lines = r.error.map((i) => `${i.path}: ${i.message}`);
+    expect(lines).toContain('profit_pct[0].max: must be at least min');
+    expect(lines).toContainEqual(expect.stringMatching(/^profit_pct: needs 3 entries/));
+    expect(lines).toContain('close_pct.step: must divide 100 (got 30)');
+    expect(lines).toContainEqual(expect.stringMatching(/colour/));
+  });
+
+  it('reports malformed JSON', () => {
+    const r = parseSpaceText('{ "levels": [2,');
+    expect(!r.ok && r.error[0]!.message).toMatch(/^malformed JSON/);
+  });
+
+  it('expands ranges without float noise', () => {
+    expect(specValues({ min: 0.1, max: 0.5, step: 0.1 })).toEqual([0.1, 0.2, 0.3, 0.4, 0.5]);
+    expect(specValues({ values: [3, 1, 3] })).toEqual([1, 3]);
+    expect(specValues(2)).toEqual([2]);
+  });
+});
+
+describe('the grid of a space', () => {
+  it('splits sum to exactly 100: 10 % steps, at least 20 %, 3 levels → C(6, 2) = 15 splits', () => {
+    expect(compositions(3, 10 - 3 * 2)).toBe(15);
+    const g = new SpaceGrid(space({ levels: [3], profit_pct: [1, 2, 3], close_pct: { step: 10, min: 20 } }), config);
+    expect(g.splitCount(3)).toBe(15);
+    expect(g.size).toBe(15);
+    const seen = new Set<string>();
+    for (let i = 0; i < g.size; i++) {
+      const p = g.paramsAt(i);
+      expect(p.levels.reduce((a, l) => a + l.close_pct, 0)).toBe(100);
+      for (const l of p.levels) expect(l.close_pct).toBeGreaterThanOrEqual(20);
+      seen.add(p.levels.map((l) => l.close_pct).join('/'));
+    }
+    expect(seen.size).toBe(15);
+  });
+
+  it('unranks compositions in lexicographic order', () => {
+    expect([0, 1, 2, 3, 4, 5].map((r) => unrankComposition(r, 3, 2).join(''))).toEqual(['002', '011', '020', '101', '110', '200']);
+  });
+
+  it('every index round-trips through its vector, and the size is the sum over level counts', () => {
+    const g = new SpaceGrid(
+      space({ levels: [1, 2], profit_pct: [{ values: [1, 2] }, { values: [2, 3, 4] }], close_pct: { step: 25 }, move_stop_to: [['breakeven', 'none'], ['previous_tp']], stop_loss_pct: { values: [1, 2] } }),
+      config,
+    );
+    // 1 level: 2 targets × 1 split × 2 moves × 2 stops = 8; 2 levels: 2·3 targets × 3 splits × 2 moves × 2 stops = 72.
+    expect(g.size).toBe(80);
+    for (let i = 0; i < g.size; i++) expect(g.indexOf(g.vectorAt(i))).toBe(i);
+  });
+
+  it('a candidate that breaks a config rule is refused with the reason, and equal ladders have equal keys', () => {
+    const g = new SpaceGrid(space({ levels: [2], profit_pct: [{ values: [1, 3] }, { values: [2] }], close_pct: { step: 50 } }), config);
+    const results = [0, 1].map((i) => ladderCandidate(config, g.paramsAt(i)));
+    const refused = results.filter((r) => !r.ok);
+    expect(refused).toHaveLength(1);
+    expect(!refused[0]!.ok && refused[0]!.error.why).toBe('scaled_tp_levels[k].profit_pct: must be greater than level 0');
+    const ok = results.find((r) => r.ok)!;
+    expect(ok.ok && ok.value.key).toBe(ladderKey(g.paramsAt(0)));
+    expect(ok.ok && ok.value.settings.levels.map((l) => l.profitPct)).toEqual([1, 2]);
+  });
+});
