@@ -1,0 +1,139 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { TRADES_CSV_COLUMNS } from '../../src/store/index.ts';
+import { HOUR, T0, storeWithTrades } from '../web/store-fixture.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+function ladder(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((done) =>
+    execFile('node', ['bin/ladder.js', ...args], { cwd: ROOT }, (e, out, err) => done({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err })),
+  );
+}
+
+/** Minimal RFC 4180 reader (quoted fields with "" inside), enough to read our own output back. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += c;
+  }
+  return rows;
+}
+
+/** The store's own exits table, joined to its positions: what the CSV must equal, row for row. */
+function storeExits(dbPath: string, where = '1 = 1', params: unknown[] = []) {
+  const db = new Database(dbPath, { readonly: true });
+  const rows = db
+    .prepare(
+      `SELECT p.id, p.symbol, p.side, p.status, p.entry_time_ms, p.entry_price, p.entry_fee, e.seq, e.time_ms, e.reason, e.level, e.price, e.qty_steps, e.fee, e.pnl, e.client_order_id, e.order_id
+       FROM exits e JOIN positions p ON p.id = e.position_id WHERE ${where} ORDER BY p.entry_time_ms, p.id, e.seq`,
+    )
+    .all(...params) as Record<string, string | number | null>[];
+  db.close();
+  return rows;
+}
+
+/** A CSV row back in the exits table's terms (quantity in steps of BTCUSDT's 0.001). */
+function asStoreRow(r: Record<string, string>) {
+  return {
+    id: r['trade_id'],
+    symbol: r['symbol'],
+    side: r['side'],
+    status: r['status'],
+    entry_time_ms: Date.parse(r['entry_time']!),
+    entry_price: Number(r['entry_price']),
+    entry_fee: Number(r['entry_fee']),
+    seq: Number(r['exit_seq']),
+    time_ms: Date.parse(r['exit_time']!),
+    reason: r['exit_reason'],
+    level: r['exit_level'] === '' ? null : Number(r['exit_level']),
+    price: Number(r['exit_price']),
+    qty_steps: Math.round(Number(r['exit_qty']) * 1000),
+    fee: Number(r['exit_fee']),
+    pnl: Number(r['exit_pnl']),
+    client_order_id: r['exit_client_order_id'],
+    order_id: r['exit_order_id'] === '' ? null : r['exit_order_id'],
+  };
+}
+
+const records = (csv: string) => {
+  const [head, ...rows] = parseCsv(csv);
+  expect(head).toEqual([...TRADES_CSV_COLUMNS]);
+  return rows.map((r) => Object.fromEntries(head!.map((h, i) => [h, r[i]!])));
+};
+
+describe('ladder history (the CLI side of [views] 17)', () => {
+  const { dbPath, ids } = storeWithTrades();
+
+  it('--csv: one row per exit with its entry, equal to the store’s exits table, open trades included', async () => {
+    const r = await ladder(['history', '--db', dbPath, '--csv']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const rows = records(r.out);
+    const want = storeExits(dbPath);
+    expect(want.length).toBeGreaterThanOrEqual(7); // 3 TPs + TP1 and stop + stop + the open one's TP1
+    expect(rows.map(asStoreRow)).toEqual(want);
+    expect(new Set(rows.map((x) => x['trade_id']))).toEqual(new Set(Object.values(ids)));
+    expect(rows.find((x) => x['trade_id'] === ids.open)?.['status']).toBe('open');
+    expect(rows[0]!['entry_time']).toBe(new Date(T0).toISOString());
+  });
+
+  it('--symbol (either spelling), --from and --to filter on the entry time: from ≤ entry < to', async () => {
+    const from = new Date(T0 + 5 * HOUR).toISOString();
+    const to = new Date(T0 + 12 * HOUR).toISOString().replace('.000Z', '+00:00');
+    const r = await ladder(['history', '--db', dbPath, '--csv', '--symbol', 'BTC/USDT:USDT', '--from', from, '--to', to]);
+    expect(r.code).toBe(0);
+    expect(records(r.out).map(asStoreRow)).toEqual(storeExits(dbPath, 'p.entry_time_ms >= ? AND p.entry_time_ms < ?', [T0 + 5 * HOUR, T0 + 12 * HOUR]));
+    expect(new Set(records(r.out).map((x) => x['trade_id']))).toEqual(new Set([ids.tp1Stop, ids.stopped]));
+    const none = await ladder(['history', '--db', dbPath, '--symbol', 'ETHUSDT']);
+    expect(none.out).toBe('No trades in this store for these filters.\n');
+  });
+
+  it('prints a table of trades grouped by entry, UTC times, without --csv', async () => {
+    const r = await ladder(['history', '--db', dbPath]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^entry \(UTC\) +symbol +side +status/);
+    expect(r.out).toContain('2025-03-03T10:00Z  BTCUSDT');
+    expect(r.out).toMatch(/tp1 tp2 tp3/);
+    expect(r.out).toMatch(/4 trades \(3 closed\), realised PnL -?\d+\.\d{4}/);
+  });
+
+  it('a date that is not ISO-8601 is an error naming the flag, exit 1, nothing on stdout; so is a missing store', async () => {
+    for (const [args, msg] of [
+      [['history', '--db', dbPath, '--from', '03/03/2025'], 'ladder: --from: not a date in ISO-8601 ("03/03/2025"'],
+      [['history', '--db', dbPath, '--to', 'yesterday'], 'ladder: --to: not a date in ISO-8601 ("yesterday"'],
+      [['history', '--db', dbPath, '--from', '1741000000000'], 'ladder: --from: not a date in ISO-8601'],
+      [['history', '--db', dbPath, '--from', '2025-03-04', '--to', '2025-03-03'], 'ladder: --from 2025-03-04 is not before --to 2025-03-03'],
+      [['history', '--db', `${dbPath}.missing`], `ladder: --db: ${dbPath}.missing: no such store`],
+      // Every other command taking --from/--to parses them the same way.
+      [['backtest', '--data', 'data/candles/BTCUSDT-1h.csv', '--from', '01/31/2024'], 'ladder: --from: not a date in ISO-8601 ("01/31/2024"'],
+      [['compare', '--data', 'data/candles/BTCUSDT-1h.csv', '--to', 'Jan 31 2024'], 'ladder: --to: not a date in ISO-8601 ("Jan 31 2024"'],
+    ] as const) {
+      const r = await ladder([...args]);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.err).toContain(msg);
+      expect(r.out).toBe('');
+    }
+  });
+});
