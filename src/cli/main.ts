@@ -5,6 +5,7 @@ import { registerCompareCommand } from './commands/compare.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerDashboardCommand } from './commands/dashboard.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerHistoryCommand } from './commands/history.ts';
 import { registerLiveCommand } from './commands/live.ts';
 import { registerPaperCommand } from './commands/paper.ts';
 import { registerDataCommands } from './commands/data.ts';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerCloseCommand(program);
   registerDemoCommand(program);
   registerDashboardCommand(program);
+  registerHistoryCommand(program);
   registerSimCommand(program);
   registerDataCommands(program);
   return program;
