@@ -1,4 +1,4 @@
-import type { MarketRules } from '../core/market/market-rules.ts';
+import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
 import { type ExchangeError, ExchangeError as ExchangeErrorClass } from '../exchange/errors.ts';
 import type { ExchangePort, OrderRequest, OrderState } from '../exchange/port.ts';
 import type { OrderIntent, OrderRecord, Store } from '../store/index.ts';
@@ -54,7 +54,7 @@ export class OrderRouter {
       return { ok: false, inDoubt: true, error: new ExchangeErrorClass('unknownOutcome', `${intent.clientOrderId} is ${written.error.existing.status} in the store and not settled on the exchange`) };
     }
     store.markSent(intent.clientOrderId, this.d.now());
-    log.info({ symbol: intent.symbol, clientOrderId: intent.clientOrderId, kind: intent.kind, level: intent.level, side: intent.side, type: intent.type, qty: intent.qtySteps, price: intent.price, stopPrice: intent.stopPrice, market: m.id }, 'order.sent');
+    log.info({ symbol: intent.symbol, clientOrderId: intent.clientOrderId, kind: intent.kind, tpLevel: intent.level, side: intent.side, type: intent.type, qty: intent.qtySteps === null ? null : stepsToQty(intent.qtySteps, m), price: intent.price, stopPrice: intent.stopPrice }, 'order.sent');
     try {
       const order = await withRetry(() => this.d.ex.createOrder(toRequest(intent)), this.d.retry);
       return { ok: true, order: opts.settleLater ? order : this.record(order) };

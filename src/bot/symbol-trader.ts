@@ -241,10 +241,10 @@ export class SymbolTrader {
     const steps = entrySteps(c.position_size, price, balance.total, stopPct, m);
     const refused = entryBelowMinimum(steps, price, m);
     if (refused) {
-      this.d.log.warn({ symbol: this.symbol, steps, price, why: refused.why, detail: refused.detail }, 'entry.skipped_below_minimum');
+      this.d.log.warn({ symbol: this.symbol, qty: stepsToQty(steps, m), price, why: refused.why, detail: refused.detail }, 'entry.skipped_below_minimum');
       return;
     }
-    if (steps === maxEntrySteps(m)) this.d.log.warn({ symbol: this.symbol, steps, price }, 'entry.capped_at_max_qty');
+    if (steps === maxEntrySteps(m)) this.d.log.warn({ symbol: this.symbol, qty: stepsToQty(steps, m), price }, 'entry.capped_at_max_qty');
     const side = sig.side === 'long' ? 'buy' : 'sell';
     const sent = await this.d.router.send(
       { clientOrderId: entryClientId(id), positionId: id, symbol: this.symbol, kind: 'entry', level: null, side, type: 'market', qtySteps: steps, priceTicks: null, price: null, stopTicks: null, stopPrice: null, reduceOnly: false, closePosition: false, replacesClientOrderId: null, stopLossPct: stopPct },
@@ -298,7 +298,7 @@ export class SymbolTrader {
     const last = trades.at(-1)!;
     const entryFill: FillInput = { clientOrderId: entryClientId(id), tradeId: last.tradeId, orderId: last.orderId, timeMs: last.timeMs, qtySteps: asSteps(qty), price: avg, fee };
     this.d.store.bookFill(entryFill, r.position, { entry: true, events: r.events });
-    this.d.log.info({ symbol: this.symbol, positionId: id, side, price: avg, qty: stepsToQty(asSteps(qty), this.d.market), stopLossPct: stopPct, plan: summarizePlan(r.position) }, 'position.opened');
+    this.d.log.info({ symbol: this.symbol, positionId: id, side, price: avg, qty: stepsToQty(asSteps(qty), this.d.market), stopLossPct: stopPct, plan: summarizePlan(r.position, this.d.market) }, 'position.opened');
     this.position = r.position;
     this.dirty = true;
     for (const e of r.events) this.emit(e);
@@ -319,7 +319,7 @@ export class SymbolTrader {
     if (ex.side === null || ex.qtySteps <= 0 || !(ex.entryPrice > 0)) return false;
     if (ex.qtySteps > maxEntrySteps(this.d.market)) {
       // Its exits could not go out as one reduce-only order each (MARKET_LOT_SIZE maxQty): not adopted.
-      this.alertOnce(`adopt-too-large:${this.symbol}:${ex.qtySteps}`, { qtySteps: ex.qtySteps, maxSteps: maxEntrySteps(this.d.market) }, 'adopt.too_large');
+      this.alertOnce(`adopt-too-large:${this.symbol}:${ex.qtySteps}`, { qty: stepsToQty(ex.qtySteps, this.d.market), maxQty: stepsToQty(maxEntrySteps(this.d.market), this.d.market) }, 'adopt.too_large');
       return false;
     }
     const id = `${this.symbol}-m${Math.floor(this.d.now() / 1000).toString(36)}`;
@@ -327,7 +327,7 @@ export class SymbolTrader {
     const stopPct = this.d.settings.stopLossPct;
     const plan = planLadder({ side: ex.side, entryPrice: ex.entryPrice, quantitySteps: ex.qtySteps, market: this.d.market, settings: this.d.settings, stopLossPct: stopPct });
     if (!plan.ok) {
-      this.alertOnce(`adopt:${this.symbol}:${ex.qtySteps}`, { side: ex.side, qtySteps: ex.qtySteps, why: plan.error.message }, 'adopt.cannot_plan');
+      this.alertOnce(`adopt:${this.symbol}:${ex.qtySteps}`, { side: ex.side, qty: stepsToQty(ex.qtySteps, this.d.market), why: plan.error.message }, 'adopt.cannot_plan');
       return false;
     }
     // Times are the exchange's (its clock may not be ours: a replay, a skew): the newest trade that
@@ -340,7 +340,7 @@ export class SymbolTrader {
     // trades are read from there on); the fee is not ours to know.
     const entryFill: FillInput = { clientOrderId: entryClientId(id), tradeId: opening?.tradeId ?? `adopt-${id}`, orderId: opening?.orderId ?? null, timeMs, qtySteps: ex.qtySteps, price: ex.entryPrice, fee: 0 };
     this.d.store.bookFill(entryFill, r.position, { entry: true, events: r.events });
-    this.d.log.warn({ symbol: this.symbol, positionId: id, side: ex.side, price: ex.entryPrice, qty: stepsToQty(ex.qtySteps, this.d.market), stopLossPct: stopPct, plan: summarizePlan(r.position) }, 'position.adopted');
+    this.d.log.warn({ symbol: this.symbol, positionId: id, side: ex.side, price: ex.entryPrice, qty: stepsToQty(ex.qtySteps, this.d.market), stopLossPct: stopPct, plan: summarizePlan(r.position, this.d.market) }, 'position.adopted');
     this.position = r.position;
     this.dirty = true;
     for (const e of r.events) this.emit(e);
@@ -384,7 +384,7 @@ export class SymbolTrader {
     const foreign = await this.bookTrades();
     const cur = this.position;
     if (!cur || cur.status !== 'open') return true;
-    if (exSteps > cur.remainingSteps) this.alertOnce(`position.larger_on_exchange:${cur.id}`, { exchange: exSteps, ours: cur.remainingSteps, side: exPos.side }, 'position.larger_on_exchange');
+    if (exSteps > cur.remainingSteps) this.alertOnce(`position.larger_on_exchange:${cur.id}`, { exchangeQty: stepsToQty(asSteps(exSteps), this.d.market), ourQty: stepsToQty(cur.remainingSteps, this.d.market), side: exPos.side }, 'position.larger_on_exchange');
     if (exSteps < cur.remainingSteps && !this.ordersInFlight(cur)) await this.adoptShortfall(cur, exSteps, foreign);
     else this.shortfallSinceMs = null;
     return this.position !== before;
@@ -523,7 +523,7 @@ export class SymbolTrader {
       this.d.router.settle(found);
       return;
     }
-    if (found.filledSteps > 0) this.d.log.warn({ symbol: this.symbol, clientOrderId: o.clientOrderId, filled: found.filledSteps }, 'reconcile.entry_filled_unbooked');
+    if (found.filledSteps > 0) this.d.log.warn({ symbol: this.symbol, clientOrderId: o.clientOrderId, filled: stepsToQty(found.filledSteps, this.d.market) }, 'reconcile.entry_filled_unbooked');
     // Rebuilt with the stop the signal asked for (stored with the intent), not today's config.
     await this.settleEntry(o.positionId, o.side === 'buy' ? 'long' : 'short', o.stopLossPct ?? this.d.config.stop_loss_pct, found);
   }
@@ -555,7 +555,7 @@ export class SymbolTrader {
       if (status !== 'expired' && status !== 'canceled' && status !== 'rejected') continue;
       const cur = this.position;
       if (!cur || cur.status !== 'open' || cur.levels[i]!.status !== 'sent') continue;
-      this.d.log.warn({ symbol: this.symbol, clientOrderId: id, status, filled: cur.levels[i]!.filledSteps, ordered: cur.levels[i]!.orderSteps }, 'exit.ended_unfilled');
+      this.d.log.warn({ symbol: this.symbol, clientOrderId: id, status, filled: stepsToQty(cur.levels[i]!.filledSteps, this.d.market), ordered: stepsToQty(cur.levels[i]!.orderSteps, this.d.market) }, 'exit.ended_unfilled');
       const r = applyOrderEnd(cur, { clientOrderId: id, status: status === 'rejected' ? 'rejected' : status, timeMs: this.d.now() });
       if (!r.ok) this.halt(`${id} ended ${status} but does not fit the position: ${r.error.message}`);
       else this.transition(r.value);
@@ -595,7 +595,7 @@ export class SymbolTrader {
       this.alertOnce(`close:${cur.id}`, { positionId: cur.id, attempts: cur.closeSeq }, 'close.gave_up');
       return true;
     }
-    this.d.log.warn({ symbol: this.symbol, clientOrderId, status, remaining: cur.remainingSteps, attempt: cur.closeSeq + 1 }, 'close.resent');
+    this.d.log.warn({ symbol: this.symbol, clientOrderId, status, remaining: stepsToQty(cur.remainingSteps, this.d.market), attempt: cur.closeSeq + 1 }, 'close.resent');
     this.transition(requestClose(cur, reason, await this.d.ex.price(this.symbol), this.d.now()));
     return true;
   }
@@ -615,7 +615,7 @@ export class SymbolTrader {
     if (!closingOnStop && !p.partialExits.some((e) => e.clientOrderId === stopId)) return false;
     const r = await this.d.router.lookup(this.symbol, stopId, 'stop');
     if (!r.ok || r.order?.status === 'open') return false;
-    this.d.log.error({ symbol: this.symbol, clientOrderId: stopId, remaining: p.remainingSteps, status: r.order?.status ?? null }, 'stop.left_remainder');
+    this.d.log.error({ symbol: this.symbol, clientOrderId: stopId, remaining: stepsToQty(p.remainingSteps, this.d.market), status: r.order?.status ?? null }, 'stop.left_remainder');
     if (closingOnStop) {
       const ended = applyOrderEnd(p, { clientOrderId: stopId, status: 'expired', timeMs: this.d.now() });
       if (!ended.ok) {
@@ -687,7 +687,7 @@ export class SymbolTrader {
       this.dirty = true;
       if (this.d.now() < this.stopRetryAtMs) return;
       this.stopRetryAtMs = this.d.now() + STOP_RETRY_MS;
-      this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: stopId, remaining: p.remainingSteps }, 'reconcile.stop_replaced');
+      this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: stopId, remaining: stepsToQty(p.remainingSteps, this.d.market) }, 'reconcile.stop_replaced');
       this.transition(replaceStop(p));
       return;
     }
@@ -766,7 +766,7 @@ export class SymbolTrader {
   }
 
   private emit(e: DomainEvent): void {
-    logDomainEvent(this.d.log, e, this.d.market);
+    logDomainEvent(this.d.log, e, this.d.market, this.position);
     this.d.onEvent?.(e);
   }
 }
@@ -788,6 +788,7 @@ export function errInfo(e: unknown): Record<string, unknown> {
   return e instanceof Error ? { message: e.message, code: (e as { code?: string }).code, exchangeCode: (e as { exchangeCode?: number }).exchangeCode } : { message: String(e) };
 }
 
-function summarizePlan(p: Position): string {
-  return p.plan.levels.map((l) => `${l.reason}@${l.targetPrice}×${l.qtySteps}${l.skipped ? `(${l.skipped})` : ''}`).join(' ');
+/** `tp1@65650×0.005 tp2@…`: each level's target and quantity in the base asset. */
+function summarizePlan(p: Position, m: MarketRules): string {
+  return p.plan.levels.map((l) => `${l.reason}@${l.targetPrice}×${stepsToQty(l.qtySteps, m)}${l.skipped ? `(${l.skipped})` : ''}`).join(' ');
 }

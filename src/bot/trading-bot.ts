@@ -78,7 +78,7 @@ export class TradingBot {
         ex: this.reads,
         store: this.o.store,
         router: this.router,
-        log: log.child({ symbol: m.id }),
+        log, // every line of a trader names its symbol itself: a child binding would write `symbol` twice
         now: this.now,
         config: c,
         settings,
