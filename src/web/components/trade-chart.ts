@@ -21,11 +21,15 @@ export interface TradeChartOptions {
   readonly priceDecimals: number;
   /** Axis and crosshair times in the viewer's time zone (the dashboard); UTC by default (the report). */
   readonly localTime?: boolean;
+  /** Draw the entry and remaining targets of open trades as price lines (default true); false: the caller draws its own. */
+  readonly openTradeLines?: boolean;
 }
 
 /** A drawn trade chart: the report only removes it; the dashboard also moves its last candle live. */
 export interface TradeChart {
   readonly api: IChartApi;
+  /** The candle series, for price lines the caller draws itself (the dashboard's labelled stop and targets). */
+  readonly candles: ISeriesApi<'Candlestick'>;
   /** Adds a candle, or replaces the last one when it has the same open time (a forming candle). */
   updateCandle(c: { readonly t: number; readonly o: number; readonly h: number; readonly l: number; readonly c: number }): void;
   remove(): void;
@@ -125,7 +129,7 @@ export function createTradeChart(container: HTMLElement, candles: CandleColumns,
   stop.setData(points as never);
 
   // Open trades: the entry and the remaining targets as price lines.
-  for (const t of trades.filter((x) => x.open)) {
+  for (const t of o.openTradeLines === false ? [] : trades.filter((x) => x.open)) {
     series.createPriceLine({ price: t.entryPrice, color: '#2962ff', lineStyle: LineStyle.Dotted, lineWidth: 1, axisLabelVisible: true, title: 'entry' });
     for (const target of t.targets) {
       if (target.skipped || t.exits.some((e) => e.reason === target.reason)) continue;
@@ -136,6 +140,7 @@ export function createTradeChart(container: HTMLElement, candles: CandleColumns,
   fitWhenSized(container, chart);
   return {
     api: chart,
+    candles: series,
     updateCandle: (c) => series.update({ time: sec(c.t), open: c.o, high: c.h, low: c.l, close: c.c }),
     remove: () => chart.remove(),
   };
