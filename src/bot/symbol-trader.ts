@@ -35,7 +35,12 @@ export interface TraderDeps {
   readonly onEvent?: (e: DomainEvent) => void;
   /** Adopt a position opened outside the bot on this symbol: plan its ladder, place its stop ([entries] 3). */
   readonly manageManual?: boolean;
+  /** Told every alert once it is logged (notifications, [operate] 5); must not throw. */
+  readonly onAlert?: (kind: TraderAlertKind, message: string) => void;
 }
+
+/** What an alert of a trader is about: entries stopped for lack of margin or another reason, the strategy failed, anything else. */
+export type TraderAlertKind = 'insufficient_margin' | 'halted' | 'strategy_error' | 'other';
 
 export { entryClientId };
 
@@ -254,7 +259,7 @@ export class SymbolTrader {
     if (!sent.ok) {
       // In doubt: the next cycle looks it up and, if it filled, builds the position with its stop.
       if (sent.inDoubt) this.d.log.warn({ symbol: this.symbol, clientOrderId: entryClientId(id) }, 'entry.in_doubt');
-      else if (sent.error.code === 'insufficientMargin') this.halt(`entry refused for lack of margin (${sent.error.message})`);
+      else if (sent.error.code === 'insufficientMargin') this.halt(`entry refused for lack of margin (${sent.error.message})`, 'insufficient_margin');
       return;
     }
     await this.settleEntry(id, sig.side, stopPct, sent.order);
@@ -741,7 +746,7 @@ export class SymbolTrader {
           this.holdExitsUntilMs = this.d.now() + RESYNC_HOLD_MS;
         }
       }
-      if (f.alert && f.halt) this.halt(f.alert);
+      if (f.alert && f.halt) this.halt(f.alert, 'insufficient_margin'); // the executor halts on insufficientMargin only
       else if (f.alert) this.alertOnce(f.alert, {}, 'alert');
       if (f.transition) this.transition(f.transition);
     }
@@ -753,8 +758,11 @@ export class SymbolTrader {
   }
 
   /** R6.5: a clear alert, no retry storm, no new entries; the position keeps its exchange stop. */
-  private halt(why: string): void {
-    if (this.halted !== why) this.d.log.error({ symbol: this.symbol, why }, 'alert');
+  private halt(why: string, kind: TraderAlertKind = 'halted'): void {
+    if (this.halted !== why) {
+      this.d.log.error({ symbol: this.symbol, why }, 'alert');
+      this.d.onAlert?.(kind, why);
+    }
     this.halted = why;
   }
 
@@ -763,6 +771,7 @@ export class SymbolTrader {
     if (this.alerted.has(key)) return;
     this.alerted.add(key);
     this.d.log.error({ symbol: this.symbol, ...fields, why: key }, msg);
+    this.d.onAlert?.(msg === 'strategy.failed' ? 'strategy_error' : 'other', `${msg}: ${key}`);
   }
 
   private emit(e: DomainEvent): void {

@@ -13,7 +13,7 @@ import { OrderRouter } from './order-router.ts';
 import { withRetriedReads } from './retrying-reads.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
 import { actOnStoredSignals } from './stored-signals.ts';
-import { SymbolTrader, errInfo } from './symbol-trader.ts';
+import { SymbolTrader, type TraderAlertKind, errInfo } from './symbol-trader.ts';
 
 /** Start-up calls tried before giving up (about a minute of waiting in all with the default policy). */
 const STARTUP_ATTEMPTS = 8;
@@ -32,6 +32,8 @@ export interface BotOptions {
   readonly onEvent?: (e: DomainEvent) => void;
   /** Symbols (exchange ids or ccxt symbols) whose positions opened by hand are adopted; `true`: all. */
   readonly manage?: readonly string[] | true;
+  /** Told every alert of a trader (notifications, [operate] 5); must not throw. */
+  readonly onAlert?: (symbol: string, kind: TraderAlertKind, message: string) => void;
 }
 
 /**
@@ -89,6 +91,7 @@ export class TradingBot {
         openPositions: () => this.traders.filter((t) => t.position !== null).length,
         ...(this.o.onEvent ? { onEvent: this.o.onEvent } : {}),
         manageManual: this.o.manage === true || (this.o.manage ?? []).some((x) => x === m.id || x === m.symbol),
+        ...(this.o.onAlert ? { onAlert: (kind: TraderAlertKind, message: string) => this.o.onAlert!(m.id, kind, message) } : {}),
       });
       await this.startupCall(`candles ${m.id}`, () => trader.init());
       this.traders.push(trader);
