@@ -41,8 +41,17 @@ export interface PositionCardView {
   readonly symbol: string;
   readonly side: 'long' | 'short';
   readonly mode: 'scaled' | 'single';
-  /** From the config the dashboard runs with (the store does not keep it); null when unknown. */
+  /** From the config of the run the position was opened under (the store's runs); null when unknown. */
   readonly leverage: number | null;
+  /**
+   * Estimated liquidation price at that leverage on isolated margin (the distance the config check
+   * uses: 100/leverage − the maintenance margin %); null without a leverage.
+   */
+  readonly liquidationPrice: number | null;
+  /** Initial margin of the remaining size: entry × remaining / leverage. */
+  readonly marginUsed: number | null;
+  /** Unrealised PnL over that margin, in % (Binance's ROE). */
+  readonly returnOnMarginPct: number | null;
   readonly entryPrice: number;
   readonly entryTimeMs: number;
   readonly originalQty: number;
@@ -60,13 +69,85 @@ export interface PositionCardView {
   readonly trade: TradeView;
 }
 
-export type FeedState = 'live' | 'down' | 'standalone';
+export type FeedState = 'live' | 'down' | 'standalone' | 'ended';
+
+/** Why the feed ended: the replayed data ran out (the demo), the bot stopped or failed, or it went silent. */
+export interface FeedEnd {
+  readonly reason: 'data_ended' | 'stopped' | 'failed' | 'not_responding';
+  /** When: the data's end was seen, the bot ended, or its last heartbeat. */
+  readonly atMs: number;
+  readonly detail: string | null;
+}
 
 export interface FeedView {
-  /** `live`: the bot beside the dashboard reached the exchange recently; `down`: it has not; `standalone`: no bot in this process. */
+  /**
+   * `live`: the bot beside the dashboard reached the exchange recently; `down`: it has not; `standalone`:
+   * no bot in this process (the store is read); `ended`: the store's latest run says its feed ended.
+   */
   readonly state: FeedState;
   readonly lastOkMs: number | null;
   readonly lastError: string | null;
+  readonly ended: FeedEnd | null;
+}
+
+/** What the store's latest run traded with ([views] 17): the parts of its stored config the dashboard shows. */
+export interface RunConfigView {
+  /** One line, as `ladder config validate` prints it. */
+  readonly summary: string;
+  readonly exchange: string;
+  readonly symbols: readonly string[];
+  readonly timeframe: string;
+  readonly strategy: string;
+  readonly leverage: number;
+  readonly marginMode: string;
+  readonly maxOpenPositions: number;
+  readonly positionSize: { readonly mode: string; readonly value: number };
+  readonly stopLossPct: number;
+  readonly takeProfitPct: number;
+  readonly scaled: boolean;
+  readonly execution: string;
+  readonly breakevenOffsetPct: number;
+  readonly levels: readonly { readonly level: number; readonly profitPct: number; readonly closePct: number; readonly moveStopTo: string }[];
+  /** The risk limits set (absent ones are off). */
+  readonly riskLimits: Readonly<Record<string, number>>;
+}
+
+export interface RunResponse {
+  /** `run`: the store's latest run; `fallback`: the store has no run, the config given to the dashboard; `none`: neither. */
+  readonly source: 'run' | 'fallback' | 'none';
+  readonly run: {
+    readonly id: number;
+    readonly mode: 'paper' | 'live' | 'demo';
+    readonly command: string;
+    readonly startedAtMs: number;
+    readonly heartbeatAtMs: number;
+    readonly endedAtMs: number | null;
+    readonly state: 'running' | 'data_ended' | 'stopped' | 'failed' | 'not_responding';
+    readonly detail: string | null;
+  } | null;
+  /** Null when the stored config does not validate any more (or there is none). */
+  readonly config: RunConfigView | null;
+  readonly serverTimeMs: number;
+}
+
+/** The account summary over the positions ([views] 17): the bot's last balance read and the store. */
+export interface AccountResponse {
+  /** Settle asset of the balance (USDT); null before the bot read one. */
+  readonly asset: string | null;
+  /** The last balance the bot read (every 15 s while it runs): total = equity, free = available. */
+  readonly balance: { readonly total: number; readonly free: number; readonly atMs: number } | null;
+  /** Equity less the open positions' unrealised PnL now: the wallet balance. */
+  readonly walletBalance: number | null;
+  readonly unrealizedPnl: number;
+  /** Σ initial margin of the open positions (entry × remaining / leverage); null when a leverage is unknown. */
+  readonly marginUsed: number | null;
+  readonly openPositions: number;
+  /** Realised PnL of the trades closed since 00:00 UTC (what daily_loss_limit counts). */
+  readonly today: { readonly fromMs: number; readonly realisedPnl: number; readonly trades: number };
+  /** The limit refusing entries, if any, and the limits set in the run's config. */
+  readonly riskHit: { readonly limit: string; readonly detail: string; readonly sinceMs: number; readonly untilMs: number | null; readonly active: boolean } | null;
+  readonly riskLimits: Readonly<Record<string, number>>;
+  readonly serverTimeMs: number;
 }
 
 export interface PositionsResponse {
@@ -79,8 +160,18 @@ export interface PositionsResponse {
 }
 
 export interface HistoryResponse {
+  /** One page of trades, newest entry first. */
   readonly trades: readonly TradeView[];
   readonly symbols: readonly SymbolInfo[];
+  /** Trades matching the filters, over all pages. */
+  readonly total: number;
+  readonly closed: number;
+  /** Σ PnL of every matching trade's exits (realised), over all pages. */
+  readonly realisedPnl: number;
+  /** 1-based; past the last page gives the last page. */
+  readonly page: number;
+  readonly pageSize: number;
+  readonly pages: number;
 }
 
 export interface RunView {

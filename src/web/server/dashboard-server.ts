@@ -3,12 +3,14 @@ import { type Server, type ServerResponse, createServer } from 'node:http';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { LadderConfig } from '../../core/config/index.ts';
 import { exitSettingsFromConfig, fillModelFromConfig } from '../../core/index.ts';
+import { parseConfigValue } from '../../core/config/index.ts';
 import { type Store, openStore } from '../../store/index.ts';
 import type { DashboardFeed } from '../dashboard-feed.ts';
 import { TOKEN_ENV, type AccessPolicy, accessPolicy, authorize } from './access.ts';
 import type { AnalyticsOptions } from './analytics.ts';
 import { HttpError, errorBody, toHttpError } from './http-error.ts';
 import { LiveHub } from './live-hub.ts';
+import { RunBook } from './run-book.ts';
 import { MarketBook } from './market-book.ts';
 import { CONTENT_SECURITY_POLICY, buildClientBundle } from './page.ts';
 import { queryOf } from './params.ts';
@@ -31,8 +33,11 @@ export interface DashboardOptions {
   readonly anyPortIfTaken?: boolean;
   /** Default: the LADDER_DASHBOARD_TOKEN environment variable. */
   readonly token?: string;
-  /** Leverage, starting balance and the single take-profit settings for the analytics; defaults otherwise. */
-  readonly config: LadderConfig;
+  /**
+   * Only for a store with no recorded run (older stores, tests): leverage, starting balance and the
+   * single take-profit of the analytics. Otherwise all of it comes from the store's latest run.
+   */
+  readonly config?: LadderConfig;
   /** `bot`: a bot in this process feeds prices (see `feed`); `standalone`: only the store. */
   readonly mode: 'bot' | 'standalone';
   readonly pollMs?: number;
@@ -98,20 +103,24 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   };
   const store: Store = openStore(o.dbPath);
   const book = new MarketBook(store);
+  const runs = new RunBook({ store, fallback: o.config ?? null, now, onError });
   const hub = new LiveHub({
     store,
     book,
     mode: o.mode,
-    leverage: o.config.leverage,
+    runs,
     pollMs: o.pollMs ?? (o.mode === 'bot' ? 250 : 500),
     priceThrottleMs: o.priceThrottleMs ?? 500,
     feedStaleMs: o.feedStaleMs ?? 10_000,
     now,
     onError,
   });
-  const analytics: AnalyticsOptions = {
-    startingBalance: o.config.backtest.starting_balance,
-    single: { settings: exitSettingsFromConfig(o.config), fills: fillModelFromConfig(o.config), intrabar: o.config.backtest.intrabar },
+  const defaults = parseConfigValue({}, 'defaults');
+  if (!defaults.ok) throw new Error('the default config does not validate');
+  // The analytics of the config the store ran with; the defaults when it has none (or it no longer parses).
+  const analytics = (): AnalyticsOptions => {
+    const c = runs.config().config ?? defaults.value;
+    return { startingBalance: c.backtest.starting_balance, single: { settings: exitSettingsFromConfig(c), fills: fillModelFromConfig(c), intrabar: c.backtest.intrabar } };
   };
   const bundle = buildClientBundle();
   bundle.catch((e: unknown) => onError('bundle', e));
@@ -149,7 +158,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   });
   app.setErrorHandler((e, _req, reply) => answerError(e, reply));
   app.setNotFoundHandler((req, reply) => answerError(new HttpError(404, 'not_found', `no route ${pathOf(req.url)}`), reply));
-  registerRoutes(app, { mode: o.mode, dbPath: o.dbPath, token: policy.token, bundle, store, book, hub, analytics, now, onError }, o.testRoutes);
+  registerRoutes(app, { mode: o.mode, dbPath: o.dbPath, token: policy.token, bundle, store, book, hub, runs, analytics, now, onError }, o.testRoutes);
   await app.ready();
 
   const srv = server as Server | null;

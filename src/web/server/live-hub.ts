@@ -4,6 +4,7 @@ import type { Store } from '../../store/index.ts';
 import type { DashboardFeed } from '../dashboard-feed.ts';
 import type { FeedView, PositionsResponse, StreamMessages } from '../components/dashboard-model.ts';
 import type { MarketBook } from './market-book.ts';
+import type { RunBook } from './run-book.ts';
 import { positionCard } from './views.ts';
 
 export interface HubOptions {
@@ -11,7 +12,8 @@ export interface HubOptions {
   readonly book: MarketBook;
   /** `bot`: a bot in this process feeds prices; `standalone`: prices are the stored candles' closes. */
   readonly mode: 'bot' | 'standalone';
-  readonly leverage: number | null;
+  /** The store's runs: each position's leverage, and whether the feed ended (data ran out, bot stopped). */
+  readonly runs: RunBook;
   /** How often the store is read for new events and candles, ms. */
   readonly pollMs: number;
   /** At most one price push per this many ms. */
@@ -55,7 +57,14 @@ export class LiveHub implements DashboardFeed {
     this.timers.push(
       setInterval(() => this.tail(), o.pollMs),
       setInterval(() => this.guard('heartbeat', () => this.heartbeat()), HEARTBEAT_MS),
-      setInterval(() => this.guard('feed', () => this.checkFeed()), 1000),
+      setInterval(
+        () =>
+          this.guard('feed', () => {
+            this.o.runs.refresh(); // the run's heartbeat and end, once a second
+            this.checkFeed();
+          }),
+        1000,
+      ),
     );
     for (const t of this.timers) t.unref();
   }
@@ -94,14 +103,17 @@ export class LiveHub implements DashboardFeed {
 
   feed(): FeedView {
     const error = this.lastError && (this.lastOkMs === null || this.lastError.timeMs > this.lastOkMs) ? this.lastError.message : null;
-    if (this.o.mode === 'standalone') return { state: 'standalone', lastOkMs: null, lastError: null };
+    // The store's latest run says so: its data ran out, or the bot stopped (or went silent).
+    const ended = this.o.runs.ended();
+    if (ended) return { state: 'ended', lastOkMs: this.lastOkMs, lastError: error, ended };
+    if (this.o.mode === 'standalone') return { state: 'standalone', lastOkMs: null, lastError: null, ended: null };
     const fresh = this.lastOkMs !== null && this.o.now() - this.lastOkMs <= this.o.feedStaleMs;
-    return { state: fresh ? 'live' : 'down', lastOkMs: this.lastOkMs, lastError: error };
+    return { state: fresh ? 'live' : 'down', lastOkMs: this.lastOkMs, lastError: error, ended: null };
   }
 
   positions(): PositionsResponse {
     return {
-      positions: this.open.map((p) => positionCard(p, this.o.book.lastPrice(p.symbol), this.o.leverage)),
+      positions: this.open.map((p) => positionCard(p, this.o.book.lastPrice(p.symbol), this.o.runs.leverageAt(p.entryTimeMs))),
       symbols: this.o.book.all(),
       feed: this.feed(),
       lastEventId: this.cursor,

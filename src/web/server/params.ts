@@ -1,3 +1,4 @@
+import { parseTimeText } from '../../data/parse-time.ts';
 import type { HistoryQuery } from '../../store/index.ts';
 import { HttpError } from './http-error.ts';
 
@@ -11,10 +12,10 @@ export function queryOf(rawUrl: string | undefined): URLSearchParams {
   return new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
 }
 
-/** A time query parameter: epoch ms, or an ISO date/time. */
+/** A time query parameter: epoch ms, or an ISO-8601 date/time (no zone = UTC; never a local-time guess). */
 export function parseTimeParam(name: string, v: string | null): number | undefined {
   if (v === null || v === '') return undefined;
-  const ms = /^-?\d+$/.test(v) ? Number(v) : Date.parse(v);
+  const ms = /^-?\d+$/.test(v) ? Number(v) : /^\d{4}-\d{2}-\d{2}/.test(v) ? parseTimeText(v) : NaN;
   if (!Number.isFinite(ms)) throw new HttpError(400, 'bad_request', `${name}: not a time (epoch ms or ISO 8601): ${v}`);
   return ms;
 }
@@ -32,4 +33,9 @@ export function historyQuery(q: URLSearchParams): HistoryQuery {
   const fromMs = parseTimeParam('from', q.get('from'));
   const toMs = parseTimeParam('to', q.get('to'));
   return { ...(symbol ? { symbol } : {}), ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) };
+}
+
+/** History's page (1-based) and page size (at most 500). */
+export function pagingQuery(q: URLSearchParams, defaultPageSize: number): { page: number; pageSize: number } {
+  return { page: Math.max(1, parseIntParam('page', q.get('page'), 1, Number.MAX_SAFE_INTEGER)), pageSize: Math.max(1, parseIntParam('pageSize', q.get('pageSize'), defaultPageSize, 500)) };
 }

@@ -1,17 +1,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Store } from '../../store/index.ts';
+import { type Store, tradesCsv } from '../../store/index.ts';
+import { accountView } from './account-view.ts';
 import { type AnalyticsOptions, analyticsView } from './analytics.ts';
 import { HttpError, errorBody, toHttpError } from './http-error.ts';
 import type { LiveHub } from './live-hub.ts';
 import type { MarketBook } from './market-book.ts';
 import { pageHtml } from './page.ts';
-import { historyQuery, parseIntParam, parseTimeParam, queryOf } from './params.ts';
+import { historyQuery, pagingQuery, parseIntParam, parseTimeParam, queryOf } from './params.ts';
 import { riskView } from './risk-view.ts';
+import type { RunBook } from './run-book.ts';
 import { signalsView } from './signals-view.ts';
-import { candlesView, historyView } from './views.ts';
+import { HISTORY_PAGE_SIZE, candlesView, historyView } from './views.ts';
 
 /** Every route, all of them reads: the dashboard can neither place nor cancel an order. */
-export const ROUTES = ['/', '/app.js', '/api/health', '/api/positions', '/api/symbols', '/api/history', '/api/analytics', '/api/candles', '/api/events', '/api/signals', '/api/risk', '/api/stream'] as const;
+export const ROUTES = ['/', '/app.js', '/api/health', '/api/positions', '/api/symbols', '/api/history', '/api/history.csv', '/api/run', '/api/account', '/api/analytics', '/api/candles', '/api/events', '/api/signals', '/api/risk', '/api/stream'] as const;
 export type RoutePath = (typeof ROUTES)[number];
 /** The only methods answered; anything else is 405. */
 export const METHODS = ['GET', 'HEAD'] as const;
@@ -27,7 +29,9 @@ export interface RouteDeps {
   readonly store: Store;
   readonly book: MarketBook;
   readonly hub: LiveHub;
-  readonly analytics: AnalyticsOptions;
+  readonly runs: RunBook;
+  /** The analytics settings of the config the store ran with (it can change when a new run starts). */
+  readonly analytics: () => AnalyticsOptions;
   readonly now: () => number;
   readonly onError: (where: string, e: unknown) => void;
 }
@@ -65,8 +69,18 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps, testRoutes: R
     '/api/health': (_q, _req, reply) => sendJson(reply, { ok: true, mode: d.mode, feed: d.hub.feed(), db: d.dbPath, serverTimeMs: d.now() }),
     '/api/positions': (_q, _req, reply) => sendJson(reply, d.hub.positions()),
     '/api/symbols': (_q, _req, reply) => sendJson(reply, { symbols: d.book.all() }),
-    '/api/history': (q, _req, reply) => sendJson(reply, historyView(d.store, d.book, historyQuery(q))),
-    '/api/analytics': (q, _req, reply) => sendJson(reply, analyticsView(d.store, d.book, historyQuery(q), d.analytics)),
+    '/api/history': (q, _req, reply) => sendJson(reply, historyView(d.store, d.book, historyQuery(q), pagingQuery(q, HISTORY_PAGE_SIZE))),
+    // The same filters as History, every page: one row per exit with its entry ([views] 17).
+    '/api/history.csv': (q, _req, reply) =>
+      reply
+        .header('Content-Type', 'text/csv; charset=utf-8')
+        .header('Content-Disposition', 'attachment; filename="ladder-trades.csv"')
+        .header('Cache-Control', 'no-store')
+        .send(tradesCsv(d.store.tradeHistory({ ...historyQuery(q), includeOpen: true }))),
+    // What the store ran with: the latest run, its config (leverage, ladder, sizing) and state.
+    '/api/run': (_q, _req, reply) => sendJson(reply, d.runs.view()),
+    '/api/account': (_q, _req, reply) => sendJson(reply, accountView(d.store, d.runs, d.hub.positions(), d.now())),
+    '/api/analytics': (q, _req, reply) => sendJson(reply, analyticsView(d.store, d.book, historyQuery(q), d.analytics())),
     '/api/candles': (q, _req, reply) => {
       const symbol = q.get('symbol');
       if (!symbol) throw new HttpError(400, 'bad_request', 'symbol: required');

@@ -1,3 +1,4 @@
+import { liquidationDistancePct } from '../../core/config/index.ts';
 import { type Position, qtyOf, tpStatus } from '../../core/index.ts';
 import type { HistoryQuery, Store } from '../../store/index.ts';
 import type { CandlesResponse, HistoryResponse, PositionCardView } from '../components/dashboard-model.ts';
@@ -7,16 +8,22 @@ import type { LastPrice, MarketBook } from './market-book.ts';
 /** A position's card: the core's `tpStatus` at the last known price, sizes in base units (R8.1–R8.3). */
 export function positionCard(p: Position, last: LastPrice | null, leverage: number | null): PositionCardView {
   const s = tpStatus(p, last?.price);
+  const remainingQty = qtyOf(p.remainingSteps, p.plan);
+  const margin = leverage === null ? null : (p.entryPrice * remainingQty) / leverage;
+  const liqPct = leverage === null ? null : liquidationDistancePct(leverage);
   return {
     id: p.id,
     symbol: p.symbol,
     side: p.side,
     mode: p.plan.mode,
     leverage,
+    liquidationPrice: liqPct === null ? null : p.entryPrice * (p.side === 'long' ? 1 - liqPct / 100 : 1 + liqPct / 100),
+    marginUsed: margin,
+    returnOnMarginPct: margin !== null && margin > 0 && s.unrealizedPnl !== null ? (s.unrealizedPnl / margin) * 100 : null,
     entryPrice: p.entryPrice,
     entryTimeMs: p.entryTimeMs,
     originalQty: qtyOf(p.originalSteps, p.plan),
-    remainingQty: qtyOf(p.remainingSteps, p.plan),
+    remainingQty,
     levels: s.levels.map((l) => ({
       level: l.level,
       reason: l.reason,
@@ -42,15 +49,33 @@ export function positionCard(p: Position, last: LastPrice | null, leverage: numb
   };
 }
 
-/** Trades grouped by entry (R4.5, R8.4), newest entry first, open ones included. */
-export function historyView(store: Store, book: MarketBook, q: HistoryQuery): HistoryResponse {
-  const trades = store
-    .tradeHistory({ ...q, includeOpen: true })
+/** Trades per page of History, unless asked otherwise. */
+export const HISTORY_PAGE_SIZE = 50;
+
+/**
+ * Trades grouped by entry (R4.5, R8.4), newest entry first, open ones included, one page of them: the
+ * totals cover every matching trade, only the page's positions are read in full.
+ */
+export function historyView(store: Store, book: MarketBook, q: HistoryQuery, paging: { page: number; pageSize: number } = { page: 1, pageSize: HISTORY_PAGE_SIZE }): HistoryResponse {
+  const all = store.tradeHistory({ ...q, includeOpen: true }).reverse();
+  const pageSize = Math.max(1, paging.pageSize);
+  const pages = Math.max(1, Math.ceil(all.length / pageSize));
+  const page = Math.min(Math.max(1, paging.page), pages);
+  const trades = all
+    .slice((page - 1) * pageSize, page * pageSize)
     .map((r) => store.getPosition(r.positionId))
     .filter((p): p is Position => p !== null)
-    .map(tradeView)
-    .reverse();
-  return { trades, symbols: book.all() };
+    .map(tradeView);
+  return {
+    trades,
+    symbols: book.all(),
+    total: all.length,
+    closed: all.filter((t) => t.status === 'closed').length,
+    realisedPnl: all.reduce((s, t) => s + t.pnl, 0),
+    page,
+    pageSize,
+    pages,
+  };
 }
 
 /** Stored candles of a symbol as columns (its finest stored timeframe). */
