@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { type LadderConfig, parseConfigValue } from '../../core/config/index.ts';
+import type { LadderConfig } from '../../core/config/index.ts';
 import { CliError } from '../cli-error.ts';
 import { readConfig } from '../read-config.ts';
 
@@ -18,17 +18,12 @@ export function parsePort(text: string): number {
   return n;
 }
 
-/** The config the dashboard reads leverage, starting balance and the single TP from: --config, else ./config.json, else the defaults. */
-async function dashboardConfig(file: string | undefined): Promise<{ config: LadderConfig; source: string }> {
-  const path = file ?? (existsSync('config.json') ? 'config.json' : null);
-  if (path === null) {
-    const d = parseConfigValue({}, 'defaults');
-    if (!d.ok) throw new CliError('the default config does not validate');
-    return { config: d.value, source: 'the defaults' };
-  }
-  const r = await readConfig(path);
-  if (!r.ok) throw new CliError(`${path}: invalid config`);
-  return { config: r.value, source: path };
+/** `--config`, only for a store with no recorded run; never ./config.json: the store says what it ran with. */
+async function fallbackConfig(file: string | undefined): Promise<LadderConfig | undefined> {
+  if (file === undefined) return undefined;
+  const r = await readConfig(file);
+  if (!r.ok) throw new CliError(`${file}: invalid config`);
+  return r.value;
 }
 
 /**
@@ -39,13 +34,13 @@ export function registerDashboardCommand(program: Command): void {
   program
     .command('dashboard')
     .description('web dashboard over a store: open positions with their ladders, trade history, analytics (read-only)')
-    .option('--db <file>', 'SQLite store to show (default: store.path of the config)')
-    .option('--port <port>', 'TCP port (default: dashboard.port of the config, 8080; 0 = any free port)')
+    .option('--db <file>', 'SQLite store to show (default: store.path of --config, else ladder.db)')
+    .option('--port <port>', 'TCP port (default: dashboard.port of --config, else 8080; 0 = any free port)')
     .option('--host <address>', 'address to listen on (default 127.0.0.1; anything else needs LADDER_DASHBOARD_TOKEN)')
-    .option('--config <file>', 'config for leverage, starting balance and the single take-profit of the analytics (default: ./config.json if present)')
+    .option('--config <file>', 'only for a store in which no run is recorded: its leverage, starting balance and single take-profit (the store’s own run config wins)')
     .action(async (o: DashboardCliOptions) => {
-      const { config, source } = await dashboardConfig(o.config);
-      const dbPath = o.db ?? config.store.path;
+      const config = await fallbackConfig(o.config);
+      const dbPath = o.db ?? config?.store.path ?? 'ladder.db';
       if (!existsSync(dbPath)) throw new CliError(`${dbPath}: no such store (pass --db FILE, the file the bot writes)`);
       const { startDashboard } = await import('../../web/server/dashboard-server.ts');
       const { untilSignal } = await import('../run-bot.ts');
@@ -53,9 +48,9 @@ export function registerDashboardCommand(program: Command): void {
       try {
         dash = await startDashboard({
           dbPath,
-          host: o.host ?? config.dashboard.host,
-          port: o.port === undefined ? config.dashboard.port : parsePort(o.port),
-          config,
+          host: o.host ?? config?.dashboard.host ?? '127.0.0.1',
+          port: o.port === undefined ? (config?.dashboard.port ?? 8080) : parsePort(o.port),
+          ...(config ? { config } : {}),
           mode: 'standalone',
           onError: (where, e) => process.stderr.write(`dashboard ${where}: ${e instanceof Error ? e.message : String(e)}\n`),
         });
@@ -63,7 +58,7 @@ export function registerDashboardCommand(program: Command): void {
         throw new CliError(e instanceof Error ? e.message : String(e));
       }
       process.stdout.write(`Ladder dashboard: ${dash.url}${dash.tokenRequired ? ' (add ?token=<LADDER_DASHBOARD_TOKEN>)' : ''}\n`);
-      process.stdout.write(`Store: ${dbPath} (read-only). Config: ${source}. Ctrl-C to stop.\n`);
+      process.stdout.write(`Store: ${dbPath} (read-only). Config: the store's latest run${config ? ` (${o.config} if it has none)` : ''}. Ctrl-C to stop.\n`);
       await untilSignal();
       await dash.close();
     });
