@@ -5,6 +5,7 @@ import { type Result, assertNever, err, ok } from '../result.ts';
 import { type Side, type Steps, type Ticks, asSteps } from '../units.ts';
 import { notionalMinSteps, shareOfSteps, stopTicksAt, targetTicks } from './price-math.ts';
 import { type ExitSettings, type LevelSpec, moveStopRule } from './settings.ts';
+import { EntryTicks, type PctFactor, pctFactor, shareOf } from './entry-ticks.ts';
 
 export interface PlanInput {
   readonly side: Side;
@@ -28,6 +29,13 @@ export type PlanRequest = Omit<PlanInput, 'market' | 'settings'>;
 /** The plan fields that depend only on the market: shared by every plan a planner makes. */
 type MarketPart = Pick<LadderPlan, 'tickSize' | 'stepSize' | 'tickUnit' | 'stepUnit'>;
 
+/** The exact factors of a percentage x for a long (+x) and a short (−x) price level (see entry-ticks.ts). */
+interface SidedFactor {
+  readonly long: PctFactor | null;
+  readonly short: PctFactor | null;
+}
+const sided = (x: number): SidedFactor => ({ long: pctFactor(x), short: pctFactor(-x) });
+
 /**
  * Plans the exits of a position once, at entry (R3.4): target, quantity and stop-after of every
  * level, with skips for the minimum (R3.1), the remainder rule (R3.2) and the fallback (R3.3).
@@ -42,6 +50,16 @@ export const planLadder = (i: PlanInput): Result<LadderPlan, PlanError> => new L
 export class LadderPlanner {
   private readonly unit: MarketPart;
   private readonly reasons: readonly LevelReason[];
+  /** The integer path for targets and stops, and the factors of every percentage of the settings. */
+  private readonly ticks: EntryTicks;
+  private readonly targetF: readonly SidedFactor[];
+  private readonly takeProfitF: SidedFactor;
+  private readonly breakevenF: SidedFactor;
+  private readonly stopRuleF: readonly (SidedFactor | null)[];
+  private readonly closeF: readonly (PctFactor | null)[];
+  /** The initial stop's factor for the last stop distance seen (settings' or a signal's). */
+  private stopPct = NaN;
+  private stopF: SidedFactor = { long: null, short: null };
 
   constructor(
     readonly market: MarketRules,
@@ -55,6 +73,41 @@ export class LadderPlanner {
       stepUnit: { int: Number(m.stepSize.int), scale: m.stepSize.scale },
     };
     this.reasons = settings.levels.map((_, k): LevelReason => `tp${k + 1}`);
+    this.ticks = new EntryTicks(this.unit.tickUnit);
+    this.targetF = settings.levels.map((l) => sided(l.profitPct));
+    this.takeProfitF = sided(settings.takeProfitPct);
+    this.breakevenF = sided(settings.breakevenOffsetPct);
+    this.stopRuleF = settings.levels.map((_, k) => {
+      const rule = moveStopRule(settings.levels, k);
+      return typeof rule === 'object' ? sided(rule.profitPct) : null;
+    });
+    this.closeF = settings.levels.map((l) => pctFactor(l.closePct));
+  }
+
+  /**
+   * The price level `pct` % from the entry in ticks, rounded as `round` does (`targetTicks`: away from
+   * the entry; `stopTicksAt`: in the position's favour; both up for longs, down for shorts): by the
+   * integer path when it can decide, else by that exact function.
+   */
+  /** The stop after level index k fills (R1.5, `move_stop_to`): exact ticks, or null when it stays. */
+  private stopAfterLevel(k: number, targets: readonly Ticks[], breakeven: Ticks, entry: string | number, side: Side): PlannedLevel['stopAfter'] {
+    const m = this.market;
+    const rule = moveStopRule(this.settings.levels, k);
+    if (rule === 'none') return null;
+    if (rule === 'breakeven') return stopAt(breakeven, 'breakeven', m);
+    if (rule === 'previous_tp') {
+      // The configured target of level k−1, even if that level was skipped (SPEC "Skipped levels").
+      if (k === 0) throw new Error('previous_tp on level 1 must be rejected by config validation');
+      return stopAt(targets[k - 1]!, 'previous_tp', m);
+    }
+    if (typeof rule === 'object') return stopAt(this.at(entry, rule.profitPct, this.stopRuleF[k]!, side, stopTicksAt), 'profit_pct', m);
+    return assertNever(rule);
+  }
+
+  private at(entry: string | number, pct: number, f: SidedFactor | null, side: Side, round: typeof targetTicks): Ticks {
+    const long = side === 'long';
+    const t = f === null ? NaN : this.ticks.ticks(long ? f.long : f.short, long);
+    return t === t ? (t as Ticks) : round(entry, pct, side, this.market);
   }
 
   plan(i: PlanRequest): Result<LadderPlan, PlanError> {
@@ -64,9 +117,14 @@ export class LadderPlanner {
     if (q <= 0) return err({ code: 'no_quantity', message: 'position quantity is zero steps' });
     const entry = i.entryPrice;
     const stopPct = i.stopLossPct ?? s.stopLossPct;
-    const initialStop = stopTicksAt(entry, -stopPct, side, m);
+    this.ticks.read(entry);
+    if (!Object.is(stopPct, this.stopPct)) {
+      this.stopPct = stopPct;
+      this.stopF = sided(-stopPct);
+    }
+    const initialStop = this.at(entry, -stopPct, this.stopF, side, stopTicksAt);
     if (initialStop <= 0) return err({ code: 'stop_not_positive', message: `a stop ${stopPct}% from the entry ${String(i.entryPrice)} is not a positive price` });
-    const breakeven = stopTicksAt(entry, s.breakevenOffsetPct, side, m);
+    const breakeven = this.at(entry, s.breakevenOffsetPct, this.breakevenF, side, stopTicksAt);
     const base: PlanBase = {
       side,
       entryPrice: Number(i.entryPrice),
@@ -78,23 +136,24 @@ export class LadderPlanner {
       unit,
     };
     // Loops and plain calls, no closures: the backtest plans every entry.
-    if (!s.scaled) return singlePlan(base, 'disabled', entry, s.takeProfitPct, m);
+    if (!s.scaled) return singlePlan(base, 'disabled', this.at(entry, s.takeProfitPct, this.takeProfitF, side, targetTicks), s.takeProfitPct, m);
 
     const targets: Ticks[] = [];
-    for (const l of s.levels) {
-      const t = targetTicks(entry, l.profitPct, side, m);
+    for (let k = 0; k < s.levels.length; k++) {
+      const l = s.levels[k]!;
+      const t = this.at(entry, l.profitPct, this.targetF[k]!, side, targetTicks);
       if (t <= 0) return err({ code: 'target_not_positive', message: `level at ${l.profitPct}% gives a target at or below zero` });
       targets.push(t);
     }
     const mins: number[] = [];
     for (const t of targets) mins.push(minExitSteps(t, m, s));
-    const levels = splitQuantity(q, s.levels, mins);
+    const levels = splitQuantity(q, s.levels, mins, this.closeF);
     // "Too small to split" (R3.3): the minimums leave at most one exit. A ladder configured with one
     // level never asked for a split, so it keeps its own target.
     let exits = 0;
     for (const l of levels) if (l.skipped === null) exits++;
     if (exits <= 1 && s.levels.length > 1) {
-      if (s.fallbackToSingle) return singlePlan(base, 'too_small_to_split', entry, s.takeProfitPct, m);
+      if (s.fallbackToSingle) return singlePlan(base, 'too_small_to_split', this.at(entry, s.takeProfitPct, this.takeProfitF, side, targetTicks), s.takeProfitPct, m);
       // No fallback: everything closes at the last level (R3.3).
       for (let k = 0; k < levels.length; k++) {
         const last = k === levels.length - 1;
@@ -119,7 +178,7 @@ export class LadderPlanner {
         carriedInSteps: split.carriedInSteps,
         closesRemainder: split.closesRemainder,
         skipped: split.skipped,
-        stopAfter: stopAfterLevel(s.levels, k, targets, breakeven, entry, side, m),
+        stopAfter: this.stopAfterLevel(k, targets, breakeven, entry, side),
       };
     }
     return ok(planOf(base, 'scaled', null, planned));
@@ -154,14 +213,8 @@ function planOf(b: PlanBase, mode: LadderPlan['mode'], singleReason: LadderPlan[
   };
 }
 
-function singlePlan(
-  base: PlanBase,
-  reason: 'disabled' | 'too_small_to_split',
-  entry: string | number,
-  takeProfitPct: number,
-  m: MarketRules,
-): Result<LadderPlan, PlanError> {
-  const t = targetTicks(entry, takeProfitPct, base.side, m);
+/** The single take-profit plan; `t`: its target, `targetTicks(entry, takeProfitPct)`. */
+function singlePlan(base: PlanBase, reason: 'disabled' | 'too_small_to_split', t: Ticks, takeProfitPct: number, m: MarketRules): Result<LadderPlan, PlanError> {
   if (t <= 0) return err({ code: 'target_not_positive', message: `take_profit_pct ${takeProfitPct}% gives a target at or below zero` });
   const level: PlannedLevel = {
     level: 1,
@@ -204,7 +257,7 @@ const skip = (why: SkipReason, carried: number): Split => ({ qtySteps: asSteps(0
  * the last level takes whatever remains. A level below its minimum is skipped and rolls its quantity on
  * (R3.1). A level that would leave a remainder below the minimum of any later level closes it all (R3.2).
  */
-export function splitQuantity(q: number, specs: readonly LevelSpec[], mins: readonly number[]): Split[] {
+export function splitQuantity(q: number, specs: readonly LevelSpec[], mins: readonly number[], closeFactors?: readonly (PctFactor | null)[]): Split[] {
   const n = specs.length;
   // laterMin[k] = the largest minimum among levels after k: a remainder must be closable by any of them.
   const laterMin = new Array<number>(n).fill(0);
@@ -218,7 +271,7 @@ export function splitQuantity(q: number, specs: readonly LevelSpec[], mins: read
       continue;
     }
     const last = k === n - 1;
-    let qty = last ? remaining : Math.min(shareOfSteps(q, specs[k]!.closePct) + carry, remaining);
+    let qty = last ? remaining : Math.min(share(q, specs[k]!.closePct, closeFactors?.[k] ?? null) + carry, remaining);
     if (!last && qty < mins[k]!) {
       out.push(skip('below_minimum', carry));
       carry = qty;
@@ -234,26 +287,11 @@ export function splitQuantity(q: number, specs: readonly LevelSpec[], mins: read
   return out;
 }
 
+/** floor(q × closePct / 100): by the integer path (`closeF` = pctFactor(closePct)) when it decides, else exactly. */
+function share(q: number, closePct: number, closeF: PctFactor | null): number {
+  const fast = shareOf(q, closeF);
+  return fast === fast ? fast : shareOfSteps(q, closePct);
+}
+
 const stopAt = (ticks: Ticks, rule: StopRule, m: MarketRules) => ({ ticks, price: ticksToPrice(ticks, m), rule });
 
-/** The stop after level index k fills (R1.5, `move_stop_to`): exact ticks, or null when it stays. */
-function stopAfterLevel(
-  specs: readonly LevelSpec[],
-  k: number,
-  targets: readonly Ticks[],
-  breakeven: Ticks,
-  entry: string | number,
-  side: Side,
-  m: MarketRules,
-): PlannedLevel['stopAfter'] {
-  const rule = moveStopRule(specs, k);
-  if (rule === 'none') return null;
-  if (rule === 'breakeven') return stopAt(breakeven, 'breakeven', m);
-  if (rule === 'previous_tp') {
-    // The configured target of level k−1, even if that level was skipped (SPEC "Skipped levels").
-    if (k === 0) throw new Error('previous_tp on level 1 must be rejected by config validation');
-    return stopAt(targets[k - 1]!, 'previous_tp', m);
-  }
-  if (typeof rule === 'object') return stopAt(stopTicksAt(entry, rule.profitPct, side, m), 'profit_pct', m);
-  return assertNever(rule);
-}
