@@ -10,6 +10,8 @@ import { registerLiveCommand } from './commands/live.ts';
 import { registerPaperCommand } from './commands/paper.ts';
 import { registerDataCommands } from './commands/data.ts';
 import { registerSimCommand } from './commands/sim.ts';
+import { registerOptimizeCommand } from './commands/optimize.ts';
+import { registerWorkerCommand } from './commands/worker.ts';
 
 /** Builds the `ladder` command tree. Each command module registers its own subcommands. */
 export function buildProgram(): Command {
@@ -20,6 +22,7 @@ export function buildProgram(): Command {
   registerConfigCommands(program);
   registerBacktestCommand(program);
   registerCompareCommand(program);
+  registerOptimizeCommand(program);
   registerPaperCommand(program);
   registerLiveCommand(program);
   registerCloseCommand(program);
@@ -27,6 +30,7 @@ export function buildProgram(): Command {
   registerDashboardCommand(program);
   registerHistoryCommand(program);
   registerSimCommand(program);
+  registerWorkerCommand(program);
   registerDataCommands(program);
   return program;
 }
