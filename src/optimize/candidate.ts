@@ -62,3 +62,22 @@ export function referenceCandidates(config: LadderConfig): Candidate[] {
     { key: 'config', kind: 'config', params: own, settings: exitSettingsFromConfig({ ...config, enable_scaled_take_profit: true }) },
   ];
 }
+
+/** What travels to a worker (a thread or another machine): the candidate's parameters, never candles. */
+export interface EvalTask {
+  readonly key: string;
+  readonly kind: CandidateKind;
+  readonly params: LadderParams | null;
+}
+
+export const taskOf = (c: Candidate): EvalTask => ({ key: c.key, kind: c.kind, params: c.params });
+
+/** The exit settings of a task, rebuilt and re-checked from the study's config on the worker's side. */
+export function settingsOf(config: LadderConfig, t: EvalTask): ExitSettings {
+  if (t.kind !== 'ladder') return referenceCandidates(config).find((c) => c.kind === t.kind)!.settings;
+  if (t.params === null) throw new Error(`task ${t.key}: a ladder without parameters`);
+  const c = ladderCandidate(config, t.params);
+  if (!c.ok) throw new Error(`task ${t.key}: not a valid ladder for this config (${c.error.why})`);
+  if (c.value.key !== t.key) throw new Error(`task ${t.key}: its parameters give another key (${c.value.key})`);
+  return c.value.settings;
+}

@@ -1,0 +1,227 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import type { Command } from 'commander';
+import { sha256File } from '../../data/download/checksum.ts';
+import { type StudyReport, analyzeStudy } from '../../optimize/analysis.ts';
+import type { CandidateResult } from '../../optimize/evaluate.ts';
+import { type FoldSpec, studyWindows } from '../../optimize/folds.ts';
+import { OBJECTIVES, type ObjectiveName } from '../../optimize/objectives.ts';
+import { type Evaluator, inlineEvaluator, threadPool } from '../../optimize/pool.ts';
+import { printStudy } from '../../optimize/print-study.ts';
+import { stderrProgress } from '../../optimize/progress.ts';
+import { queueCoordinator } from '../../optimize/queue.ts';
+import { METHODS, type Method, Search } from '../../optimize/search.ts';
+import { SpaceGrid } from '../../optimize/space-grid.ts';
+import { parseSpaceText, spaceJsonSchema } from '../../optimize/space.ts';
+import { type InputFile, type StudySpec, runStudy } from '../../optimize/study.ts';
+import { prepareDataset } from '../../optimize/dataset.ts';
+import { renderOptimizeReport } from '../../web/optimize-report.ts';
+import { openOptimizeRuns } from '../../store/optimize-runs.ts';
+import { type BacktestArgs, type LoadedBacktest, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
+import { CliError, splitList } from '../cli-error.ts';
+
+interface OptimizeCliOptions extends BacktestArgs {
+  space?: string;
+  method: string;
+  trials: string;
+  objective: string;
+  minTrades: string;
+  folds?: string;
+  trainMonths?: string;
+  testMonths?: string;
+  anchored?: boolean;
+  seed: string;
+  workers?: string;
+  queue?: string;
+  resume?: string;
+  db: string;
+  report?: string;
+  json?: boolean;
+  top: string;
+  spaceSchema?: boolean;
+}
+
+const int = (flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`${flag}: must be a whole number from ${min} to ${max} (got ${JSON.stringify(text)})`);
+  return n;
+};
+
+export function registerOptimizeCommand(program: Command): void {
+  const cmd = withBacktestInputOptions(program.command('optimize').description('Search ladders for these entries, validated out of sample (walk-forward, deflated Sharpe, PBO)'))
+    .option('--space <file>', 'search space JSON (see examples/ladder-space.json and space.schema.json)')
+    .option('--method <name>', `search method: ${METHODS.join(', ')}`, 'random')
+    .option('--trials <n>', 'ladders to evaluate (random, tpe)', '200')
+    .option('--objective <name>', `what to maximise: ${OBJECTIVES.join(', ')}`, 'sharpe')
+    .option('--min-trades <n>', 'fewer trades than this in a window disqualifies a ladder there', '30')
+    .option('--folds <k>', 'walk-forward folds')
+    .option('--train-months <m>', 'training window of each fold, months')
+    .option('--test-months <t>', 'test window of each fold, months')
+    .option('--anchored', 'training windows all start at the first month (default: rolling)')
+    .option('--seed <s>', 'seed of the random and TPE searches', '1')
+    .option('--workers <n>', `worker threads (default: ${availableParallelism()}, all cores; 0: this thread)`)
+    .option('--queue <url>', 'put the work on a Redis queue (redis://[:password@]host:port, rediss:// for TLS) for `ladder worker`s')
+    .option('--resume <id>', 'resume a run stored in --db: evaluates only the ladders it has no result for')
+    .option('--db <file>', "the optimizer's results database", 'ladder-optimize.db')
+    .option('--report <file.html>', 'write a self-contained HTML report')
+    .option('--json', 'print the whole study as JSON on stdout and nothing else')
+    .option('--top <n>', 'ladders shown in the ranked table', '10')
+    .option('--space-schema', 'print the JSON Schema of space.json and exit');
+  cmd.options.find((x) => x.long === '--data')!.makeOptionMandatory(false);
+  cmd.action(async (o: OptimizeCliOptions) => {
+    if (o.spaceSchema) {
+      process.stdout.write(`${JSON.stringify(spaceJsonSchema(), null, 2)}\n`);
+      return;
+    }
+    if (o.report && !o.report.endsWith('.html')) throw new CliError(`--report: ${o.report} should end in .html`);
+    const workers = o.workers === undefined ? availableParallelism() : int('--workers', o.workers, 0, 1024);
+    const store = openOptimizeRuns(o.db);
+    try {
+      const { runId, spec, input } = o.resume ? await resumeSpec(store, o.resume) : await newSpec(o, store);
+      process.stderr.write(`run ${runId} (results in ${o.db}; resume with: ladder optimize --resume ${runId} --db ${o.db})\n`);
+      for (const n of input.notes) process.stderr.write(`note: ${n}\n`);
+      const dataset = prepareDataset(input.symbols, input.options);
+      const data = { dataset, config: spec.config, windows: spec.windows };
+      const evaluator: Evaluator = o.queue ? await queueCoordinator(o.queue, runId, spec) : workers === 0 ? inlineEvaluator(data) : threadPool(data, workers);
+      const progress = stderrProgress(`${spec.method}`);
+      const t0 = performance.now();
+      let outcome;
+      try {
+        outcome = await runStudy(spec, evaluator, {
+          stored: () => new Map(store.results(runId).map((r) => [r.key, r.result as CandidateResult])),
+          save: (key, seq, origin, result) => void store.saveResult(runId, { key, seq, origin, result }, Date.now()),
+        }, progress);
+      } finally {
+        progress.end();
+        await evaluator.close();
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      process.stderr.write(`${outcome.evaluatedNow} evaluated now, ${outcome.fromStore} from ${o.db}, in ${seconds.toFixed(1)} s\n`);
+      const report = analyzeStudy(runId, spec, outcome);
+      if (o.report) {
+        await writeFile(o.report, renderOptimizeReport(report, `Ladder optimize — ${input.symbols.map((s) => s.symbol).join(', ')}`));
+        process.stderr.write(`report: ${o.report}\n`);
+      }
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(report)}\n`);
+        return;
+      }
+      process.stdout.write(`Optimize ${input.symbols.map((s) => s.symbol).join(', ')}: ${spec.method}, ${report.ladders_evaluated} ladders, objective ${spec.objective}, seed ${spec.seed}\n`);
+      printStudy(report, int('--top', o.top, 1), (s) => process.stdout.write(s));
+    } finally {
+      store.close();
+    }
+  });
+}
+
+async function hashed(path: string): Promise<InputFile> {
+  try {
+    return { path, sha256: await sha256File(path) };
+  } catch (e) {
+    throw new CliError(`${path}: cannot read (${(e as Error).message})`);
+  }
+}
+
+async function newSpec(o: OptimizeCliOptions, store: ReturnType<typeof openOptimizeRuns>): Promise<{ runId: string; spec: StudySpec; input: LoadedBacktest }> {
+  if (!o.data) throw new CliError("--data: required (candle file(s), comma-separated), unless --resume is given");
+  if (!o.space) throw new CliError('--space: required (a search space JSON, see examples/ladder-space.json), unless --resume is given');
+  if (!(METHODS as readonly string[]).includes(o.method)) throw new CliError(`--method: must be one of ${METHODS.join(', ')} (got ${JSON.stringify(o.method)})`);
+  if (!(OBJECTIVES as readonly string[]).includes(o.objective)) throw new CliError(`--objective: must be one of ${OBJECTIVES.join(', ')} (got ${JSON.stringify(o.objective)})`);
+  const trials = int('--trials', o.trials, 1, 1_000_000);
+  const seed = int('--seed', o.seed, 0, 2 ** 32 - 1);
+  const minTrades = int('--min-trades', o.minTrades, 0);
+  let folds: FoldSpec | null = null;
+  if (o.folds !== undefined || o.trainMonths !== undefined || o.testMonths !== undefined || o.anchored) {
+    if (o.folds === undefined || o.trainMonths === undefined || o.testMonths === undefined) throw new CliError('--folds, --train-months and --test-months go together');
+    folds = { folds: int('--folds', o.folds, 1, 100), trainMonths: int('--train-months', o.trainMonths, 1, 600), testMonths: int('--test-months', o.testMonths, 1, 600), anchored: o.anchored === true };
+  }
+  let text: string;
+  try {
+    text = await readFile(o.space, 'utf8');
+  } catch (e) {
+    throw new CliError(`--space: cannot read ${o.space} (${(e as Error).message})`);
+  }
+  const space = parseSpaceText(text);
+  if (!space.ok) throw new CliError(space.error.map((i) => `${o.space}: ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n'));
+  const input = await loadBacktestInputs(o);
+  if (o.queue && input.config.strategy.name === 'module') throw new CliError('--queue: a strategy module cannot travel to other machines yet; use ema_cross or --signals');
+  const signalsFile = o.signals ?? (input.config.strategy.name === 'signals' ? input.config.strategy.file : undefined);
+  const windows = studyWindows(Math.min(...input.symbols.map((s) => s.candles.time[0]!)), Math.max(...input.symbols.map((s) => s.candles.time[s.candles.length - 1]! + s.candles.timeframeMs)), folds);
+  if (!windows.ok) throw new CliError(windows.error);
+  const spec: StudySpec = {
+    version: 1,
+    method: o.method as Method,
+    trials,
+    seed,
+    objective: o.objective as ObjectiveName,
+    minTrades,
+    folds,
+    space: space.value,
+    config: input.config,
+    inputs: {
+      config: (await hashed(o.config)).path,
+      data: await Promise.all(splitList(o.data).map(hashed)),
+      markets: o.markets ? await hashed(o.markets) : null,
+      signals: signalsFile ? await hashed(signalsFile) : null,
+      detail: await Promise.all(splitList(o.detail).map(hashed)),
+      ...(o.symbol ? { symbol: o.symbol } : {}),
+      ...(o.from ? { from: o.from } : {}),
+      ...(o.to ? { to: o.to } : {}),
+    },
+    windows: windows.value,
+  };
+  try {
+    // Checked now, not at the first candidate: a space whose grid is too large is a usage error.
+    new Search(new SpaceGrid(spec.space, spec.config), spec.config, spec.method, trials, seed, 1);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  const runId = randomBytes(4).toString('hex');
+  store.createRun(runId, spec, Date.now());
+  return { runId, spec, input };
+}
+
+/** The stored spec of a run, its input files re-read and checked unchanged. */
+async function resumeSpec(store: ReturnType<typeof openOptimizeRuns>, runId: string): Promise<{ runId: string; spec: StudySpec; input: LoadedBacktest }> {
+  const run = store.getRun(runId);
+  if (!run) throw new CliError(`--resume: no run ${runId} in ${store.path}${store.runIds().length ? ` (runs: ${store.runIds().join(', ')})` : ''}`);
+  const spec = run.spec as StudySpec;
+  const i = spec.inputs;
+  for (const f of [...i.data, ...i.detail, ...(i.markets ? [i.markets] : []), ...(i.signals ? [i.signals] : [])]) {
+    const now = await hashed(f.path);
+    if (now.sha256 !== f.sha256) throw new CliError(`--resume: ${f.path} changed since run ${runId} started (sha256 ${now.sha256.slice(0, 12)}…, was ${f.sha256.slice(0, 12)}…)`);
+  }
+  const input = await loadStudyInputs(spec, (p) => p);
+  return { runId, spec, input };
+}
+
+/**
+ * Loads a study's inputs the way `backtest` does, with the study's own config (not today's file);
+ * `where` maps each stored path to the file to read (a worker's data directory).
+ */
+export async function loadStudyInputs(spec: StudySpec, where: (path: string) => string): Promise<LoadedBacktest> {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = await mkdtemp(join(tmpdir(), 'ladder-study-'));
+  try {
+    const config = join(dir, 'config.json');
+    await writeFile(config, JSON.stringify(spec.config));
+    const i = spec.inputs;
+    return await loadBacktestInputs({
+      config,
+      data: i.data.map((f) => where(f.path)).join(','),
+      ...(i.markets ? { markets: where(i.markets.path) } : {}),
+      ...(i.signals ? { signals: where(i.signals.path) } : {}),
+      ...(i.detail.length ? { detail: i.detail.map((f) => where(f.path)).join(',') } : {}),
+      ...(i.symbol ? { symbol: i.symbol } : {}),
+      ...(i.from ? { from: i.from } : {}),
+      ...(i.to ? { to: i.to } : {}),
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export type { StudyReport };

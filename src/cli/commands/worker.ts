@@ -1,0 +1,110 @@
+import { basename, join } from 'node:path';
+import { type Job, Worker } from 'bullmq';
+import type { Command } from 'commander';
+import { sha256File } from '../../data/download/checksum.ts';
+import { settingsOf } from '../../optimize/candidate.ts';
+import { prepareDataset } from '../../optimize/dataset.ts';
+import { type CandidateResult, evaluateCandidate } from '../../optimize/evaluate.ts';
+import { type JobData, QUEUE_NAME, connectOrFail, studyKey } from '../../optimize/queue.ts';
+import { describeRedis, redisOptions } from '../../optimize/redis-url.ts';
+import type { StudyData } from '../../optimize/pool.ts';
+import type { StudySpec } from '../../optimize/study.ts';
+import { CliError } from '../cli-error.ts';
+import { loadStudyInputs } from './optimize.ts';
+
+interface WorkerCliOptions {
+  queue: string;
+  dataDir: string;
+  concurrency: string;
+  lockMs: string;
+}
+
+/** A refusal: this machine's copy of an input file is not the coordinator's. */
+class DataMismatch extends Error {}
+
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description("Take `ladder optimize --queue` jobs from Redis and evaluate them on this machine's copy of the data")
+    .requiredOption('--queue <url>', 'redis://[:password@]host:port (rediss:// for TLS), the coordinator\'s --queue')
+    .requiredOption('--data-dir <dir>', 'directory holding the same candle, markets and signals files as the coordinator (by file name)')
+    .option('--concurrency <n>', 'jobs at once (one core each; run one worker process per core instead for CPU-bound work)', '1')
+    .option('--lock-ms <ms>', 'job lock: a job of a worker that stops answering for this long is given to another worker', '30000')
+    .action(async (o: WorkerCliOptions) => {
+      let connection;
+      try {
+        connection = redisOptions(o.queue, '--queue');
+      } catch (e) {
+        throw new CliError((e as Error).message);
+      }
+      const lockMs = Number(o.lockMs);
+      if (!Number.isInteger(lockMs) || lockMs < 500) throw new CliError(`--lock-ms: must be a whole number of ms ≥ 500 (got ${JSON.stringify(o.lockMs)})`);
+      const concurrency = Number(o.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1) throw new CliError(`--concurrency: must be a whole number ≥ 1 (got ${JSON.stringify(o.concurrency)})`);
+      const studies = new Map<string, Promise<StudyData>>();
+      const checked = new Map<string, string>(); // file name → local sha256
+      let refused: string | null = null;
+
+      const studyOf = async (job: Job<JobData>, client: { get(k: string): Promise<string | null> }): Promise<StudyData> => {
+        for (const f of job.data.files) {
+          const local = join(o.dataDir, basename(f.name));
+          let sha = checked.get(local);
+          if (sha === undefined) {
+            try {
+              sha = await sha256File(local);
+            } catch {
+              throw new DataMismatch(`${local}: missing on this worker (the job needs ${f.name}, sha256 ${f.sha256.slice(0, 12)}…)`);
+            }
+            checked.set(local, sha);
+          }
+          if (sha !== f.sha256) throw new DataMismatch(`${local}: differs from the coordinator's ${f.name} (sha256 here ${sha.slice(0, 12)}…, job ${f.sha256.slice(0, 12)}…): refusing the job`);
+        }
+        let s = studies.get(job.data.runId);
+        if (!s) {
+          s = (async () => {
+            const text = await client.get(studyKey(job.data.runId));
+            if (text === null) throw new Error(`run ${job.data.runId}: its spec is not in Redis (expired, or another Redis database)`);
+            const spec = JSON.parse(text) as StudySpec;
+            const input = await loadStudyInputs(spec, (p) => join(o.dataDir, basename(p)));
+            return { dataset: prepareDataset(input.symbols, input.options), config: spec.config, windows: spec.windows };
+          })();
+          studies.set(job.data.runId, s);
+          s.catch(() => studies.delete(job.data.runId));
+        }
+        return s;
+      };
+
+      const worker = new Worker<JobData, CandidateResult>(
+        QUEUE_NAME,
+        async (job) => {
+          const client = await worker.client;
+          let study: StudyData;
+          try {
+            study = await studyOf(job, client);
+          } catch (e) {
+            if (e instanceof DataMismatch) refused = e.message;
+            throw e;
+          }
+          return evaluateCandidate(study.dataset, settingsOf(study.config, job.data.task), study.windows);
+        },
+        { connection, concurrency, lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 5, autorun: false },
+      );
+      await connectOrFail([worker], o.queue, '--queue');
+      process.stderr.write(`worker: taking jobs from ${describeRedis(o.queue)} (data in ${o.dataDir})\n`);
+      let count = 0;
+      worker.on('completed', () => void count++);
+      await new Promise<void>((resolve, reject) => {
+        const stop = () => void worker.close().then(resolve, reject);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        worker.on('failed', (job, e) => {
+          if (refused !== null) {
+            // This machine cannot take the run's jobs: stop, so the job's next attempt goes to another worker.
+            void worker.close().then(() => reject(new CliError(refused!)), reject);
+          } else process.stderr.write(`worker: job ${job?.id ?? '?'} failed: ${e.message}\n`);
+        });
+        worker.run().catch(reject);
+      });
+      process.stderr.write(`worker: stopped after ${count} jobs\n`);
+    });
+}

@@ -1,0 +1,225 @@
+import type { CandidateResult, StudyWindow } from './evaluate.ts';
+import type { WindowMetrics } from './metrics.ts';
+import { DAYS_PER_YEAR } from './metrics.ts';
+import { score } from './objectives.ts';
+import { deflatedSharpe } from './stats/deflated-sharpe.ts';
+import { sharpeRatio, skewKurt } from './stats/moments.ts';
+import { type PboResult, probabilityOfOverfitting } from './stats/pbo.ts';
+import type { Evaluated, StudyOutcome, StudySpec } from './study.ts';
+import type { LadderParams } from './space-grid.ts';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+/** A DSR at or above this is the paper's 95 % confidence that the Sharpe ratio is not luck. */
+export const DSR_CONFIDENCE = 0.95;
+
+export interface RankedCandidate {
+  readonly rank: number;
+  readonly key: string;
+  readonly kind: string;
+  readonly params: LadderParams | null;
+  /** Objective on the full data; null when disqualified (too few trades). */
+  readonly score: number | null;
+  readonly metrics: WindowMetrics;
+}
+
+export interface FoldReport {
+  readonly fold: number;
+  readonly train: { readonly from: string; readonly to: string };
+  readonly test: { readonly from: string; readonly to: string };
+  /** The best ladder of the training window (null: every ladder disqualified there). */
+  readonly best: { readonly key: string; readonly params: LadderParams | null } | null;
+  readonly in_sample: WindowMetrics | null;
+  readonly out_of_sample: WindowMetrics | null;
+  readonly in_sample_score: number | null;
+  readonly out_of_sample_score: number | null;
+  readonly single_out_of_sample: WindowMetrics;
+  readonly config_out_of_sample: WindowMetrics;
+  readonly single_out_of_sample_score: number | null;
+}
+
+export interface OosCurve {
+  readonly name: string;
+  readonly dayMs: readonly number[];
+  readonly equity: readonly number[];
+  readonly total_pnl: number;
+}
+
+export interface StudyReport {
+  readonly run_id: string;
+  readonly method: string;
+  readonly objective: string;
+  readonly min_trades: number;
+  readonly seed: number;
+  readonly ladders_evaluated: number;
+  readonly invalid: Record<string, number>;
+  readonly windows: readonly { readonly role: string; readonly fold: number | null; readonly from: string; readonly to: string }[];
+  readonly ranking: readonly RankedCandidate[];
+  readonly references: { readonly single: RankedCandidate; readonly config: RankedCandidate };
+  readonly folds: readonly FoldReport[];
+  readonly out_of_sample: readonly OosCurve[];
+  readonly deflated_sharpe: {
+    readonly key: string;
+    readonly sharpe_annualised: number;
+    readonly dsr: number;
+    /** The expected best Sharpe of this many trials by luck alone, annualised. */
+    readonly expected_max_sharpe_annualised: number;
+    readonly trials: number;
+    readonly observations: number;
+    readonly skew: number;
+    readonly kurtosis: number;
+  } | null;
+  readonly pbo: (Omit<PboResult, 'logits'> & { readonly logits: readonly number[] }) | null;
+  readonly verdict: readonly string[];
+}
+
+const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+/** Everything the CLI prints, `--json` holds and the report shows, from a study's results. */
+export function analyzeStudy(runId: string, spec: StudySpec, outcome: StudyOutcome): StudyReport {
+  const sc = (r: CandidateResult, w: number) => score(r.windows[w]!.metrics, spec.objective, spec.minTrades);
+  const ladders = outcome.evaluated.filter((e) => e.candidate.kind === 'ladder');
+  const ranked = (list: readonly Evaluated[]): RankedCandidate[] =>
+    [...list]
+      .sort((a, b) => sc(b.result, 0) - sc(a.result, 0) || a.seq - b.seq)
+      .map((e, k) => ({ rank: k + 1, key: e.candidate.key, kind: e.candidate.kind, params: e.candidate.params, score: finite(sc(e.result, 0)), metrics: e.result.windows[0]!.metrics }));
+  const ranking = ranked(ladders);
+  const ref = (kind: string) => {
+    const e = outcome.evaluated.find((x) => x.candidate.kind === kind)!;
+    return { rank: 0, key: e.candidate.key, kind, params: e.candidate.params, score: finite(sc(e.result, 0)), metrics: e.result.windows[0]!.metrics };
+  };
+  const single = outcome.evaluated.find((x) => x.candidate.kind === 'single')!;
+  const own = outcome.evaluated.find((x) => x.candidate.kind === 'config')!;
+
+  const folds: FoldReport[] = [];
+  const K = spec.folds?.folds ?? 0;
+  for (let k = 0; k < K; k++) {
+    const tr = 1 + 2 * k;
+    const te = 2 + 2 * k;
+    // Fold k chooses only among ladders chosen without results or by its own model (search.ts).
+    const eligible = ladders.filter((e) => e.origin === 'prior' || e.origin === String(k + 1));
+    let best: Evaluated | null = null;
+    for (const e of eligible) if (sc(e.result, tr) > -Infinity && (best === null || sc(e.result, tr) > sc(best.result, tr))) best = e;
+    const w = spec.windows;
+    folds.push({
+      fold: k,
+      train: { from: iso(w[tr]!.fromMs), to: iso(w[tr]!.toMs) },
+      test: { from: iso(w[te]!.fromMs), to: iso(w[te]!.toMs) },
+      best: best ? { key: best.candidate.key, params: best.candidate.params } : null,
+      in_sample: best ? best.result.windows[tr]!.metrics : null,
+      out_of_sample: best ? best.result.windows[te]!.metrics : null,
+      in_sample_score: best ? finite(sc(best.result, tr)) : null,
+      out_of_sample_score: best ? finite(sc(best.result, te)) : null,
+      single_out_of_sample: single.result.windows[te]!.metrics,
+      config_out_of_sample: own.result.windows[te]!.metrics,
+      single_out_of_sample_score: finite(sc(single.result, te)),
+    });
+  }
+
+  const start = spec.config.backtest.starting_balance;
+  const curve = (name: string, pick: (k: number) => CandidateResult | null): OosCurve => {
+    const dayMs: number[] = [];
+    const equity: number[] = [];
+    let e = start;
+    for (let k = 0; k < K; k++) {
+      const r = pick(k);
+      const d = r?.windows[2 + 2 * k]!.daily;
+      // A fold without a qualified ladder stays flat (no trades taken).
+      const days = d ?? single.result.windows[2 + 2 * k]!.daily!;
+      days.returns.forEach((x, i) => {
+        e *= d ? 1 + x : 1;
+        dayMs.push(days.firstDayMs + i * 86_400_000);
+        equity.push(e);
+      });
+    }
+    return { name, dayMs, equity, total_pnl: e - start };
+  };
+  const bestOf = (k: number) => {
+    const key = folds[k]!.best?.key;
+    return key ? (ladders.find((e) => e.candidate.key === key)?.result ?? null) : null;
+  };
+  const oos = K > 0 ? [curve('walk-forward winner', bestOf), curve('single TP', () => single.result), curve("config's ladder", () => own.result)] : [];
+
+  // Deflated Sharpe of the full-data winner, against the number of ladders tried (daily, per-period units).
+  let dsr: StudyReport['deflated_sharpe'] = null;
+  const winner = ranking[0] && ranking[0].score !== null ? ladders.find((e) => e.candidate.key === ranking[0]!.key)! : null;
+  if (winner) {
+    const daily = (e: Evaluated) => e.result.windows[0]!.daily!.returns;
+    const srs = ladders.map((e) => sharpeRatio(daily(e)));
+    const m = srs.reduce((a, b) => a + b, 0) / srs.length;
+    const variance = srs.length > 1 ? srs.reduce((a, b) => a + (b - m) ** 2, 0) / (srs.length - 1) : 0;
+    const r = daily(winner);
+    const sr = sharpeRatio(r);
+    const { skew, kurt } = skewKurt(r);
+    const d = deflatedSharpe({ sharpe: sr, observations: r.length, skew, kurt, trials: ladders.length, sharpeVariance: variance });
+    dsr = {
+      key: winner.candidate.key,
+      sharpe_annualised: sr * Math.sqrt(DAYS_PER_YEAR),
+      dsr: d.dsr,
+      expected_max_sharpe_annualised: d.benchmark * Math.sqrt(DAYS_PER_YEAR),
+      trials: ladders.length,
+      observations: r.length,
+      skew,
+      kurtosis: kurt,
+    };
+  }
+
+  let pbo: StudyReport['pbo'] = null;
+  if (ladders.length >= 2) {
+    const days = ladders[0]!.result.windows[0]!.daily!.returns.length;
+    let blocks = 16;
+    while (blocks > 2 && days / blocks < 10) blocks -= 2;
+    if (days / blocks >= 2) pbo = probabilityOfOverfitting(ladders.map((e) => e.result.windows[0]!.daily!.returns), blocks);
+  }
+
+  const report: Omit<StudyReport, 'verdict'> = {
+    run_id: runId,
+    method: spec.method,
+    objective: spec.objective,
+    min_trades: spec.minTrades,
+    seed: spec.seed,
+    ladders_evaluated: ladders.length,
+    invalid: Object.fromEntries(outcome.invalid),
+    windows: spec.windows.map((w: StudyWindow) => ({ role: w.role, fold: w.fold, from: iso(w.fromMs), to: iso(w.toMs) })),
+    ranking,
+    references: { single: ref('single'), config: ref('config') },
+    folds,
+    out_of_sample: oos,
+    deflated_sharpe: dsr,
+    pbo,
+  };
+  return { ...report, verdict: verdict(report) };
+}
+
+const money = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+
+/** The findings in plain words, the doubtful ones first. */
+export function verdict(r: Omit<StudyReport, 'verdict'>): string[] {
+  const out: string[] = [];
+  if (r.folds.length === 0) out.push('No walk-forward folds were run: the ranking is in-sample only and says nothing about the future (use --folds).');
+  else {
+    const [winner, single, own] = r.out_of_sample as [OosCurve, OosCurve, OosCurve];
+    const won = r.folds.filter((f) => f.out_of_sample_score !== null && f.single_out_of_sample_score !== null && f.out_of_sample_score > f.single_out_of_sample_score).length;
+    const beat = winner.total_pnl > single.total_pnl;
+    out.push(
+      `Out of sample (${r.folds.length} test windows), the ladders chosen on each training window made ${money(winner.total_pnl)} against ${money(single.total_pnl)} for the single take-profit and ${money(own.total_pnl)} for the config's ladder; ` +
+        `they beat the single take-profit's ${r.objective} in ${won} of ${r.folds.length} folds.`,
+    );
+    out.push(beat ? 'The optimized ladder did better than the single take-profit out of sample.' : 'The optimized ladder did NOT survive out of sample: it did no better than the single take-profit on data it was not chosen on.');
+  }
+  if (r.deflated_sharpe) {
+    const d = r.deflated_sharpe;
+    out.push(
+      d.dsr >= DSR_CONFIDENCE
+        ? `Deflated Sharpe ratio of the in-sample winner: ${d.dsr.toFixed(3)} (≥ ${DSR_CONFIDENCE}): its Sharpe ratio of ${d.sharpe_annualised.toFixed(2)} is unlikely to be luck after ${d.trials} trials.`
+        : `Deflated Sharpe ratio of the in-sample winner: ${d.dsr.toFixed(3)} (< ${DSR_CONFIDENCE}): its Sharpe ratio of ${d.sharpe_annualised.toFixed(2)} is not significant once ${d.trials} trials are accounted for (the best of that many by luck alone: about ${d.expected_max_sharpe_annualised.toFixed(2)}).`,
+    );
+  } else out.push('No ladder had enough trades to be ranked: no deflated Sharpe ratio.');
+  if (r.pbo) {
+    out.push(
+      r.pbo.pbo > 0.5
+        ? `Probability of backtest overfitting: ${r.pbo.pbo.toFixed(2)}: in most of the ${r.pbo.splits} CSCV splits the best in-sample ladder ranked at or below the median on the other half — the ranking is overfit.`
+        : `Probability of backtest overfitting: ${r.pbo.pbo.toFixed(2)} over ${r.pbo.splits} CSCV splits: the best in-sample ladder usually stays above the median on the other half.`,
+    );
+  }
+  return out;
+}

@@ -1,0 +1,105 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { LadderConfig } from '../core/config/index.ts';
+import { type EvalTask, settingsOf } from './candidate.ts';
+import type { Dataset } from './dataset.ts';
+import { type CandidateResult, type StudyWindow, evaluateCandidate } from './evaluate.ts';
+
+/** Where candidates are evaluated: threads on this machine, this thread, or a Redis queue (queue.ts). */
+export interface Evaluator {
+  /** Evaluates every task; `onResult` is called as each finishes (in any order). Rejects on the first error. */
+  run(tasks: readonly EvalTask[], onResult: (key: string, result: CandidateResult) => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StudyData {
+  readonly dataset: Dataset;
+  readonly config: LadderConfig;
+  readonly windows: readonly StudyWindow[];
+}
+
+/** Evaluates in this thread (one worker, tests, the queue worker). */
+export function inlineEvaluator(s: StudyData): Evaluator {
+  return {
+    run: async (tasks, onResult) => {
+      for (const t of tasks) {
+        onResult(t.key, evaluateCandidate(s.dataset, settingsOf(s.config, t), s.windows));
+        await new Promise<void>((r) => setImmediate(r)); // let a progress line or a signal through
+      }
+    },
+    close: async () => {},
+  };
+}
+
+/**
+ * The worker script in a thread: tsx is registered first, so the TypeScript sources load there as
+ * they do in the main thread (from the bundled CLI too: the entry's URL is the source file's).
+ */
+function workerBootstrap(): string {
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const entry = new URL('./pool-worker.ts', import.meta.url).href;
+  return `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); }).catch((e) => { throw e; });`;
+}
+
+/** A pool of `size` worker threads, each holding its own copy of the dataset, one task at a time each. */
+export function threadPool(s: StudyData, size: number): Evaluator {
+  const code = workerBootstrap();
+  const workers = Array.from({ length: size }, () => new Worker(code, { eval: true, workerData: s }));
+  const idle: Worker[] = [];
+  let closed = false;
+  /** The batch being run, if any. */
+  let job: { tasks: readonly EvalTask[]; next: number; busy: number; onResult: (key: string, r: CandidateResult) => void; resolve: () => void; reject: (e: Error) => void } | null = null;
+  let broken: Error | null = null;
+
+  const fail = (e: Error) => {
+    broken ??= e;
+    const j = job;
+    job = null;
+    j?.reject(e);
+  };
+  const dispatch = () => {
+    const j = job;
+    if (j === null) return;
+    while (idle.length > 0 && j.next < j.tasks.length) {
+      j.busy++;
+      idle.pop()!.postMessage(j.tasks[j.next++]);
+    }
+    if (j.next === j.tasks.length && j.busy === 0) {
+      job = null;
+      j.resolve();
+    }
+  };
+  for (const w of workers) {
+    w.on('message', (m: { ready?: true; key?: string; result?: CandidateResult; error?: string }) => {
+      idle.push(w);
+      if (!m.ready && job !== null) {
+        job.busy--;
+        if (m.error !== undefined) return fail(new Error(`evaluating ${m.key}: ${m.error}`));
+        try {
+          job.onResult(m.key!, m.result!);
+        } catch (e) {
+          return fail(e as Error);
+        }
+      }
+      dispatch();
+    });
+    w.on('error', (e) => fail(e));
+    w.on('exit', (code) => {
+      if (!closed) fail(new Error(`a worker thread exited (code ${code})`));
+    });
+  }
+  return {
+    run: (tasks, onResult) =>
+      new Promise<void>((resolve, reject) => {
+        if (broken) return reject(broken);
+        if (job !== null) return reject(new Error('the pool is already running a batch'));
+        job = { tasks, next: 0, busy: 0, onResult, resolve, reject };
+        dispatch();
+      }),
+    close: async () => {
+      closed = true;
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
