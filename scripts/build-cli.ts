@@ -11,7 +11,7 @@
  *   bin/ladder.js runs the bundle only while every one of them is unchanged, else the sources
  *   through tsx: an edit under src/ is never hidden behind a stale bundle.
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
@@ -49,9 +49,16 @@ function ownImportMetaUrl(root: string, outDir: string): Plugin {
   };
 }
 
+function writeAtomic(file: string, contents: string | Uint8Array): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, contents);
+  renameSync(tmp, file);
+}
+
 /** Builds the bundle and its inputs list under `root`; returns the repo-relative input paths. */
 export async function buildCli(root: string): Promise<string[]> {
   const outfile = path.join(root, BUNDLE);
+  const startMs = Date.now();
   const result = await build({
     absWorkingDir: root,
     entryPoints: [path.join(root, 'src/cli/main.ts')],
@@ -63,16 +70,22 @@ export async function buildCli(root: string): Promise<string[]> {
     packages: 'external',
     sourcemap: true,
     metafile: true,
+    write: false,
     logLevel: 'warning',
     plugins: [ownImportMetaUrl(root, path.dirname(outfile))],
   });
+  // Map, bundle, then the inputs list, each by rename: a `ladder` starting meanwhile reads
+  // a whole old or a whole new bundle, and the list never vouches for a bundle older than itself.
+  mkdirSync(path.dirname(outfile), { recursive: true });
+  for (const f of [...result.outputFiles].sort((a, b) => Number(b.path.endsWith('.map')) - Number(a.path.endsWith('.map')))) writeAtomic(f.path, f.contents);
   const inputs: Record<string, readonly [number, number]> = {};
   for (const rel of Object.keys(result.metafile.inputs).sort()) {
     const st = statSync(path.join(root, rel));
-    inputs[rel] = [st.mtimeMs, st.size];
+    // Saved while esbuild was reading: which version is in the bundle is unknown, so none matches.
+    inputs[rel] = st.mtimeMs >= startMs ? [-1, -1] : [st.mtimeMs, st.size];
   }
   const manifest: BundleInputs = { format: 1, inputs };
-  writeFileSync(path.join(root, INPUTS), `${JSON.stringify(manifest, null, 1)}\n`);
+  writeAtomic(path.join(root, INPUTS), `${JSON.stringify(manifest, null, 1)}\n`);
   return Object.keys(inputs);
 }
 
