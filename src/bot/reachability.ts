@@ -1,0 +1,64 @@
+import { ExchangeError } from '../exchange/errors.ts';
+import type { ExchangePort } from '../exchange/port.ts';
+
+export interface ReachabilityOptions {
+  /** No answer for this long is "unreachable", ms. */
+  readonly afterMs: number;
+  readonly now?: () => number;
+  /** Once per outage, when it has lasted `afterMs`: since when, and the last error. */
+  readonly onDown: (sinceMs: number, error: string) => void;
+  /** The first answer after an outage that was reported, with how long it lasted. */
+  readonly onUp: (downForMs: number) => void;
+}
+
+/** A call that got no answer at all: a timeout, a reset, a 5xx (a refusal, a 429 or a 4xx is an answer). */
+const unanswered = (e: unknown): boolean => !(e instanceof ExchangeError) || e.code === 'transient' || e.code === 'unknownOutcome';
+
+/**
+ * The exchange port, watched for an outage ([operate] 5, "exchange unreachable for N minutes"): from
+ * the first call that got no answer, and while no call is answered, `onDown` is told once `afterMs`
+ * have passed; the next answered call tells `onUp`. Calls and their results pass through unchanged;
+ * the callbacks must not throw.
+ */
+export function watchReachability(ex: ExchangePort, o: ReachabilityOptions): ExchangePort {
+  const now = o.now ?? Date.now;
+  let failingSinceMs: number | null = null;
+  let reported = false;
+  const answered = () => {
+    if (reported) o.onUp(now() - failingSinceMs!);
+    failingSinceMs = null;
+    reported = false;
+  };
+  const failed = (e: unknown) => {
+    const t = now();
+    failingSinceMs ??= t;
+    if (!reported && t - failingSinceMs >= o.afterMs) {
+      reported = true;
+      o.onDown(failingSinceMs, e instanceof Error ? e.message : String(e));
+    }
+  };
+  return new Proxy(ex, {
+    get(target, prop, receiver) {
+      const v: unknown = Reflect.get(target, prop, receiver);
+      if (typeof v !== 'function') return v;
+      const fn = v as (...a: unknown[]) => unknown;
+      // watchOrders runs for the bot's lifetime and close() is ours: neither says anything about reachability.
+      if (prop === 'watchOrders' || prop === 'close' || prop === 'pollDelayMs') return fn.bind(target);
+      return (...args: unknown[]) => {
+        const r = fn.apply(target, args);
+        if (!(r instanceof Promise)) return r;
+        return r.then(
+          (value: unknown) => {
+            answered();
+            return value;
+          },
+          (e: unknown) => {
+            if (unanswered(e)) failed(e);
+            else answered();
+            throw e;
+          },
+        );
+      };
+    },
+  });
+}

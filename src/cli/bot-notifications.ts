@@ -1,0 +1,47 @@
+import type { Logger } from '../bot/logger.ts';
+import { watchReachability } from '../bot/reachability.ts';
+import type { BotOptions } from '../bot/trading-bot.ts';
+import type { LadderConfig } from '../core/config/index.ts';
+import type { ExchangePort } from '../exchange/port.ts';
+import { startNotifier } from '../notify/index.ts';
+import type { Store } from '../store/index.ts';
+import { CliError } from './cli-error.ts';
+
+export interface BotNotifications {
+  /** The store the bot is given: its state changes write their notifications in their transaction. */
+  readonly store: Store;
+  /** The port the bot is given: watched for an outage (exchange unreachable / reachable again). */
+  readonly exchange: ExchangePort;
+  readonly onAlert?: BotOptions['onAlert'];
+  stop(): Promise<void>;
+}
+
+/**
+ * `notify` of config.json for `ladder live` and `paper` ([operate] 5, docs/notifications.md): the
+ * senders start before the bot writes anything. No channel configured: the store and port as they are.
+ * A channel without its secret stops here, before any order.
+ */
+export function startBotNotifications(o: { readonly config: LadderConfig; readonly store: Store; readonly exchange: ExchangePort; readonly log: Logger; readonly now?: () => number }): BotNotifications {
+  const now = o.now ?? Date.now;
+  let n;
+  try {
+    n = startNotifier({ config: o.config.notify, store: o.store, log: o.log, now });
+  } catch (e) {
+    throw new CliError(`notify: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (!n) return { store: o.store, exchange: o.exchange, stop: async () => undefined };
+  const notifier = n;
+  const afterS = o.config.notify.exchange_unreachable_after_s;
+  const exchange = watchReachability(o.exchange, {
+    afterMs: afterS * 1000,
+    now,
+    onDown: (sinceMs, error) => notifier.alert({ kind: 'exchange_unreachable', symbol: null, message: `no answer from ${o.exchange.name} since ${new Date(sinceMs).toISOString()} (${Math.round((now() - sinceMs) / 1000)} s; last error: ${error})`, timeMs: now() }),
+    onUp: (downForMs) => notifier.alert({ kind: 'exchange_reachable', symbol: null, message: `${o.exchange.name} answers again after ${Math.round(downForMs / 1000)} s without an answer`, timeMs: now() }),
+  });
+  return {
+    store: notifier.store,
+    exchange,
+    onAlert: (symbol, kind, message) => notifier.alert({ kind, symbol, message, timeMs: now() }),
+    stop: () => notifier.stop(),
+  };
+}

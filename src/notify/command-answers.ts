@@ -1,0 +1,65 @@
+import { levelStats } from '../core/analytics/level-stats.ts';
+import type { Position } from '../core/model/position.ts';
+import { qtyOf } from '../core/scaled-tp/exit-manager.ts';
+import type { Store } from '../store/index.ts';
+
+/** The answers of the read-only Telegram commands, from the store only (nothing here can trade). */
+export type CommandName = 'status' | 'profit' | 'levels';
+export const COMMANDS: readonly CommandName[] = ['status', 'profit', 'levels'];
+
+const money = (x: number): string => (x >= 0 ? `+${x.toFixed(2)}` : x.toFixed(2));
+const DAY_MS = 86_400_000;
+
+export function commandAnswer(name: CommandName, store: Store, nowMs: number): string {
+  switch (name) {
+    case 'status':
+      return statusText(store.openPositions());
+    case 'profit':
+      return profitText(store, nowMs);
+    case 'levels':
+      return levelsText(store);
+  }
+}
+
+const LEVEL_MARK = { filled: '✓', skipped: '–', sent: '…', pending: '·', canceled: '×' } as const;
+
+/** /status: each open position with its ladder (level by level), stop and realised part. */
+export function statusText(open: readonly Position[]): string {
+  if (!open.length) return 'No open position.';
+  const blocks = open.map((p) => {
+    const q = (s: number) => qtyOf(s, p.plan);
+    const realised = p.partialExits.reduce((a, e) => a + e.pnl, 0);
+    const levels = p.plan.levels.map((l, i) => `${l.reason.toUpperCase()} ${LEVEL_MARK[p.levels[i]!.status]} ${l.targetPrice} × ${q(l.qtySteps)}`);
+    return [
+      `${p.symbol} ${p.side} ${q(p.remainingSteps)} of ${q(p.originalSteps)} from ${p.entryPrice}`,
+      `  stop ${p.stopMoves.at(-1)?.toPrice ?? p.plan.initialStopPrice}${Number.isFinite(p.nextTargetPrice) ? ` · next target ${p.nextTargetPrice}` : ''}${p.partialExits.length ? ` · realised ${money(realised)}` : ''}`,
+      `  ${levels.join(' | ')}`,
+    ].join('\n');
+  });
+  return [`${open.length} open position${open.length === 1 ? '' : 's'} (✓ hit, … sent, · waiting, – skipped)`, ...blocks].join('\n');
+}
+
+/** /profit: realised PnL of closed trades (all and today UTC) and the realised part of open ones. */
+export function profitText(store: Store, nowMs: number): string {
+  const trades = store.tradeHistory({ includeOpen: true });
+  const closed = trades.filter((t) => t.closedAtMs !== null);
+  if (!trades.length) return 'No trade yet.';
+  const total = closed.reduce((a, t) => a + t.pnl, 0);
+  const dayStart = Math.floor(nowMs / DAY_MS) * DAY_MS;
+  const today = closed.filter((t) => t.closedAtMs! >= dayStart);
+  const won = closed.filter((t) => t.pnl > 0).length;
+  const openPart = trades.filter((t) => t.closedAtMs === null).reduce((a, t) => a + t.pnl, 0);
+  return [
+    `Realised PnL ${money(total)} over ${closed.length} closed trade${closed.length === 1 ? '' : 's'}${closed.length ? ` (${won} won, ${((won / closed.length) * 100).toFixed(1)} %)` : ''}`,
+    `Today (UTC) ${money(today.reduce((a, t) => a + t.pnl, 0))} over ${today.length}`,
+    `Open positions: ${trades.length - closed.length}, realised so far ${money(openPart)}`,
+  ].join('\n');
+}
+
+/** /levels: hits, hit rate and average PnL per level over the closed trades (level-stats.ts). */
+export function levelsText(store: Store): string {
+  const closed = store.tradeHistory().flatMap((t) => store.getPosition(t.positionId) ?? []);
+  if (!closed.length) return 'No closed trade yet.';
+  const rows = levelStats(closed).map((s) => `${s.reason.toUpperCase()}: ${s.hits}/${s.eligible} hit (${(s.hit_rate * 100).toFixed(1)} %), avg ${money(s.avg_pnl)}`);
+  return [`Levels over ${closed.length} closed trade${closed.length === 1 ? '' : 's'}`, ...rows].join('\n');
+}

@@ -1,0 +1,73 @@
+import { Bot } from 'grammy';
+import type { Logger } from 'pino';
+import type { Store } from '../store/index.ts';
+import type { Pace } from './channel.ts';
+import { COMMANDS, commandAnswer } from './command-answers.ts';
+import { redact } from './redact.ts';
+import { telegramText } from './render.ts';
+import { TELEGRAM_TIMEOUT_S, type TelegramConfig } from './telegram-channel.ts';
+
+export interface TelegramCommandsOptions {
+  readonly token: string;
+  readonly config: TelegramConfig;
+  readonly store: Store;
+  readonly log: Logger;
+  /** The chat's pacing, shared with the notifications. */
+  readonly pace: Pace;
+  readonly secrets: readonly string[];
+  readonly now?: () => number;
+  /** getUpdates long-poll timeout, s (Telegram's maximum wait for an update). */
+  readonly pollTimeoutS?: number;
+}
+
+export interface TelegramCommands {
+  stop(): Promise<void>;
+}
+
+/** Is this the configured chat: its numeric id, or its @name for a channel or public group. */
+export function isConfiguredChat(chat: { readonly id: number; readonly username?: string } | undefined, chatId: string): boolean {
+  if (!chat) return false;
+  if (chatId.startsWith('@')) return chat.username?.toLowerCase() === chatId.slice(1).toLowerCase();
+  return String(chat.id) === chatId;
+}
+
+/** How long stop() waits for the polling to end (a Bot API server that does not answer must not hold the shutdown). */
+const STOP_WAIT_MS = 3_000;
+
+/**
+ * Read-only commands over grammY long polling: /status (open positions with their ladder), /profit
+ * (realised PnL), /levels (per-level hit statistics), answered from the store. An update from any
+ * other chat is dropped unanswered (and logged without its text). Nothing here can place, move or
+ * cancel an order. Polling failures are logged; they never reach the trading loop.
+ */
+export function startTelegramCommands(o: TelegramCommandsOptions): TelegramCommands {
+  const now = o.now ?? Date.now;
+  const pollTimeoutS = o.pollTimeoutS ?? 30;
+  const bot = new Bot(o.token, { client: { apiRoot: o.config.api_root.replace(/\/+$/, ''), timeoutSeconds: pollTimeoutS + TELEGRAM_TIMEOUT_S } });
+  const errText = (e: unknown) => redact(e instanceof Error ? e.message : String(e), o.secrets);
+
+  bot.use(async (ctx, next) => {
+    if (isConfiguredChat(ctx.chat, o.config.chat_id)) return next();
+    o.log.warn({ chatId: ctx.chat?.id ?? null, updateId: ctx.update.update_id }, 'telegram.ignored_chat');
+  });
+  for (const name of COMMANDS) {
+    bot.command(name, async (ctx) => {
+      const text = telegramText(redact(commandAnswer(name, o.store, now()), o.secrets));
+      await o.pace.turn();
+      await ctx.reply(text, { link_preview_options: { is_disabled: true } });
+      o.log.info({ command: name }, 'telegram.command_answered');
+    });
+  }
+  bot.catch((e) => o.log.error({ err: { message: errText(e.error) } }, 'telegram.command_failed'));
+
+  const polling = bot
+    .start({ timeout: pollTimeoutS, allowed_updates: ['message'], onStart: () => o.log.info({}, 'telegram.polling') })
+    .catch((e: unknown) => o.log.error({ err: { message: errText(e) } }, 'telegram.polling_stopped'));
+
+  return {
+    async stop(): Promise<void> {
+      await bot.stop().catch((e: unknown) => o.log.warn({ err: { message: errText(e) } }, 'telegram.stop_failed'));
+      await Promise.race([polling, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
+    },
+  };
+}
