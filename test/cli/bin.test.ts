@@ -23,9 +23,9 @@ interface Run {
 
 function run(nodeArgs: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const e = { ...process.env, NO_COLOR: '1', ...env };
-    delete e['LADDER_FROM_SOURCE'];
-    if (env['LADDER_FROM_SOURCE']) e['LADDER_FROM_SOURCE'] = env['LADDER_FROM_SOURCE'];
+    // Only this test chooses the bundle or the sources: an outer LADDER_FROM_SOURCE is dropped.
+    const { LADDER_FROM_SOURCE: _outer, ...outer } = process.env;
+    const e: NodeJS.ProcessEnv = { ...outer, NO_COLOR: '1', ...env };
     execFile(process.execPath, nodeArgs, { cwd: root, env: e, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
       resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
     });
