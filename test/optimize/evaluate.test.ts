@@ -1,0 +1,57 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runBacktest } from '../../src/backtest/engine.ts';
+import { loadBacktestInputs } from '../../src/cli/backtest-inputs.ts';
+import { referenceCandidates } from '../../src/optimize/candidate.ts';
+import { prepareDataset, windowInputs } from '../../src/optimize/dataset.ts';
+import { evaluateCandidate } from '../../src/optimize/evaluate.ts';
+import { studyWindows } from '../../src/optimize/folds.ts';
+import { dailyReturns } from '../../src/optimize/metrics.ts';
+
+const KLINES = fileURLToPath(new URL('../../../shared/data/binance-spot-klines/', import.meta.url));
+const MARKETS = fileURLToPath(new URL('../../../shared/data/binance-usdm-exchange-info.json', import.meta.url));
+const CONFIG = fileURLToPath(new URL('../../examples/scaled.config.json', import.meta.url));
+
+const input = await loadBacktestInputs({ config: CONFIG, data: `${KLINES}BTCUSDT-1h.csv,${KLINES}ETHUSDT-1h.csv`, markets: MARKETS, from: '2023-01-01', to: '2024-01-01' });
+
+describe('evaluating a candidate on signals read once', () => {
+  const ds = prepareDataset(input.symbols, input.options);
+
+  it('replays the same trades as runBacktest with the strategy itself (both references, full window)', () => {
+    for (const ref of referenceCandidates(input.config)) {
+      const o = { ...input.options, settings: ref.settings, sizingBalance: 'starting' as const };
+      const direct = runBacktest(input.symbols, o);
+      const replay = runBacktest(windowInputs(ds, -Infinity, Infinity), o);
+      expect(replay.trades.length).toBeGreaterThan(100);
+      expect(replay.trades).toEqual(direct.trades);
+      expect([...replay.equity]).toEqual([...direct.equity]);
+      const r = evaluateCandidate(ds, ref.settings, [{ role: 'full', fold: null, fromMs: -Infinity, toMs: Infinity }]);
+      expect(r.windows[0]!.metrics.total_pnl).toBe(direct.summary.total_pnl);
+      expect(r.windows[0]!.metrics.trades).toBe(direct.trades.length);
+    }
+  });
+
+  it('a window sees only its own candles and keeps its daily returns (test) or not (train)', () => {
+    const w = studyWindows(Date.UTC(2023, 0, 1), Date.UTC(2024, 0, 1), { folds: 2, trainMonths: 6, testMonths: 3, anchored: false });
+    expect(w.ok).toBe(true);
+    if (!w.ok) return;
+    expect(w.value.map((x) => `${x.role}${x.fold ?? ''} ${new Date(x.fromMs).toISOString().slice(0, 7)}`)).toEqual(['full 2023-01', 'train0 2023-01', 'test0 2023-07', 'train1 2023-04', 'test1 2023-10']);
+    const r = evaluateCandidate(ds, referenceCandidates(input.config)[1]!.settings, w.value);
+    expect(r.windows[1]!.daily).toBeUndefined();
+    expect(r.windows[2]!.daily!.returns).toHaveLength(92); // July–September
+    expect(r.windows[2]!.daily!.firstDayMs).toBe(Date.UTC(2023, 6, 1));
+  });
+
+  it('daily returns: the last equity of each UTC day over the day before (by hand)', () => {
+    const H = 3_600_000;
+    const D = 24 * H;
+    const d = dailyReturns([0, H, D, D + H, 2 * D], [100, 110, 121, 99, 99], 100);
+    expect(d.equity).toEqual([110, 99, 99]);
+    expect(d.returns.map((x) => Number(x.toFixed(12)))).toEqual([0.1, -0.1, 0]);
+  });
+
+  it('folds that need more data than there is are refused, naming the flags', () => {
+    const w = studyWindows(Date.UTC(2023, 0, 1), Date.UTC(2024, 0, 1), { folds: 4, trainMonths: 12, testMonths: 6, anchored: true });
+    expect(!w.ok && w.error).toMatch(/^--folds 4 --train-months 12 --test-months 6 needs 36 months/);
+  });
+});
