@@ -108,7 +108,7 @@ export class CommandExecutor {
     }
     // In doubt: the trader looks it up next cycle; the previous stop (if any) still rests meanwhile.
     if (r.inDoubt) return NOTHING;
-    this.d.log.error({ symbol: p.symbol, clientOrderId: c.clientOrderId, stopPrice: c.stopPrice, code: r.error.code, exchangeCode: r.error.exchangeCode, msg: r.error.message }, 'stop.place_failed');
+    this.d.log.error({ symbol: p.symbol, clientOrderId: c.clientOrderId, stopPrice: c.stopPrice, code: r.error.code, exchangeCode: r.error.exchangeCode, message: r.error.message }, 'stop.place_failed');
     const crossed = r.error.exchangeCode === WOULD_TRIGGER;
     if (c.kind === 'moveStop' && !crossed) {
       this.d.log.warn({ symbol: p.symbol, keep: c.replacesClientOrderId }, 'stop.kept_previous');

@@ -62,12 +62,12 @@ export class OrderRouter {
       const err = asExchangeError(e);
       if (err.code !== 'unknownOutcome' && err.code !== 'duplicate' && err.code !== 'transient') {
         store.markOrderStatus(intent.clientOrderId, 'rejected', { error: { code: String(err.exchangeCode ?? err.code), message: err.message }, timeMs: this.d.now() });
-        log.warn({ symbol: intent.symbol, clientOrderId: intent.clientOrderId, code: err.code, exchangeCode: err.exchangeCode, msg: err.message }, 'order.rejected');
+        log.warn({ symbol: intent.symbol, clientOrderId: intent.clientOrderId, code: err.code, exchangeCode: err.exchangeCode, message: err.message }, 'order.rejected');
         return { ok: false, inDoubt: false, error: err };
       }
       // Transient retries exhausted: the last try may have arrived too, so it is in doubt as well.
       store.markOrderStatus(intent.clientOrderId, 'unknown', { error: { code: err.code, message: err.message }, timeMs: this.d.now() });
-      log.warn({ symbol: intent.symbol, clientOrderId: intent.clientOrderId, code: err.code, exchangeCode: err.exchangeCode, msg: err.message }, 'order.outcome_unknown');
+      log.warn({ symbol: intent.symbol, clientOrderId: intent.clientOrderId, code: err.code, exchangeCode: err.exchangeCode, message: err.message }, 'order.outcome_unknown');
       const found = await this.lookup(intent.symbol, intent.clientOrderId, kind, opts.settleLater);
       if (found.ok && found.order) {
         log.info({ symbol: intent.symbol, clientOrderId: intent.clientOrderId, orderId: found.order.orderId, status: found.order.status }, 'order.found_by_client_id');
@@ -89,7 +89,7 @@ export class OrderRouter {
       return { ok: true, order: r };
     } catch (e) {
       const error = asExchangeError(e);
-      this.d.log.warn({ symbol, clientOrderId, code: error.code, exchangeCode: error.exchangeCode, msg: error.message }, 'order.cancel_failed');
+      this.d.log.warn({ symbol, clientOrderId, code: error.code, exchangeCode: error.exchangeCode, message: error.message }, 'order.cancel_failed');
       return { ok: false, error };
     }
   }
@@ -101,7 +101,7 @@ export class OrderRouter {
       return { ok: true, order: o && !dontRecord ? this.record(o) : o };
     } catch (e) {
       const error = asExchangeError(e);
-      this.d.log.warn({ symbol, clientOrderId, code: error.code, exchangeCode: error.exchangeCode, msg: error.message }, 'order.lookup_failed');
+      this.d.log.warn({ symbol, clientOrderId, code: error.code, exchangeCode: error.exchangeCode, message: error.message }, 'order.lookup_failed');
       return { ok: false, error };
     }
   }

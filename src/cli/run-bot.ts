@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { Logger } from '../bot/logger.ts';
 import { TradingBot } from '../bot/trading-bot.ts';
-import type { LadderConfig } from '../core/config/index.ts';
+import { type LadderConfig, type RunFacts, settleAssetsOf, startSummary } from '../core/config/index.ts';
 import type { DomainEvent } from '../core/model/commands.ts';
 import type { ExchangePort } from '../exchange/port.ts';
 import { type RunMode, openStore } from '../store/index.ts';
@@ -33,6 +33,8 @@ export interface RunBotOptions {
   readonly mode?: RunMode;
   /** Resolves with a sentence when the replayed data ran out (the demo): the run's feed is recorded as ended. */
   readonly dataEnded?: Promise<string>;
+  /** Prints the start summary (startSummary) once the dashboard and the webhook are up, before the bot starts. */
+  readonly summary?: Pick<RunFacts, 'exchangeUrl' | 'logFile'> & { readonly print: (line: string) => void };
 }
 
 /**
@@ -54,7 +56,8 @@ export async function runBot(o: RunBotOptions): Promise<void> {
     locked = true;
     if (tookOverFrom) o.log.warn({ pid: tookOverFrom.pid, command: tookOverFrom.command, since: new Date(tookOverFrom.startedAtMs).toISOString() }, 'store.lock_taken_over');
     // What this run trades with, its heartbeat and its end, for the dashboard ([views] 17).
-    const recorder = recordRun({ store, mode: o.mode ?? (o.exchange.name === 'paper' ? 'paper' : 'live'), command: me.command, pid: me.pid, host: me.host, config: o.config, exchange: o.exchange, log: o.log });
+    const mode = o.mode ?? (o.exchange.name === 'paper' ? 'paper' : 'live');
+    const recorder = recordRun({ store, mode, command: me.command, pid: me.pid, host: me.host, config: o.config, exchange: o.exchange, log: o.log });
     run = recorder;
     void o.dataEnded?.then((detail) => recorder.dataEnded(detail));
     let exchange = o.exchange;
@@ -81,6 +84,12 @@ export async function runBot(o: RunBotOptions): Promise<void> {
       });
       o.log.info({ url: hook.url, allowIps: o.config.webhook.allow_ips.length ? o.config.webhook.allow_ips : 'any' }, 'webhook.started');
     }
+    if (o.summary) {
+      const { print, ...facts } = o.summary;
+      const balances = await startBalances(o.exchange, o.config, o.log);
+      for (const line of startSummary(o.config, { ...facts, mode, balances, storePath: o.dbPath, dashboardUrl: dash?.url ?? null, webhookUrl: hook?.url ?? null })) print(line);
+      print('');
+    }
     const bot = new TradingBot({ config: o.config, exchange, store, log: o.log, baseDir: dirname(o.configPath), ...(onEvent ? { onEvent } : {}), ...(o.manage ? { manage: o.manage } : {}) });
     await bot.start();
     const running = bot.run(o.pollMs);
@@ -100,6 +109,22 @@ export async function runBot(o: RunBotOptions): Promise<void> {
     o.log.info({ db: o.dbPath }, 'bot.stopped');
     unguard();
   }
+}
+
+/**
+ * The wallet balance of each settle asset of the symbols, for the start summary. One that cannot be
+ * read is left out and logged (the bot's own start retries and reports what is really wrong).
+ */
+async function startBalances(ex: ExchangePort, config: LadderConfig, log: Logger): Promise<RunFacts['balances']> {
+  const out: { asset: string; total: number }[] = [];
+  for (const asset of settleAssetsOf(config.symbols)) {
+    try {
+      out.push({ asset, total: (await ex.balance(asset)).total });
+    } catch (e) {
+      log.warn({ asset, err: { message: e instanceof Error ? e.message : String(e) } }, 'account.balance_unknown');
+    }
+  }
+  return out;
 }
 
 /** A promise that resolves on the first SIGINT or SIGTERM (and stays installed for one signal). */
