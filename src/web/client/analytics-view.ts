@@ -4,24 +4,32 @@ import { el, fmtNum, pnlCell } from '../components/format.ts';
 import { renderLevelTable } from '../components/level-table.ts';
 import { renderSummaryCards } from '../components/summary-cards.ts';
 import { getJson } from './api.ts';
-import { FilterBar } from './filters.ts';
+import { FilterBar, type UrlFilters, filterValue } from './filters.ts';
 import { fmtLocal } from './time.ts';
 
 /** The Analytics tab (R8.5): per level, scaled vs single on the same entries, equity, the headline numbers. */
 export class AnalyticsView {
   readonly root = el('section', { id: 'analytics-tab', class: 'tab' });
-  private readonly filters = new FilterBar(() => void this.load());
+  private readonly filters: FilterBar;
   private readonly body = el('div');
   private chart: { remove(): void } | null = null;
   private loads = 0;
+  private state: UrlFilters = { symbol: '', from: '', to: '', page: 1 };
 
-  constructor() {
+  /** `navigate`: the user changed the filters; the shell writes the URL (shared with History) and calls `show`. */
+  constructor(private readonly navigate: (f: UrlFilters) => void) {
+    this.filters = new FilterBar(() => this.navigate(this.filters.raw()));
     this.root.append(el('h2', {}, 'Analytics of closed trades'), this.filters.root, this.body);
+  }
+
+  show(f: UrlFilters): void {
+    this.state = f;
+    this.filters.set(f);
   }
 
   async load(): Promise<void> {
     const n = ++this.loads;
-    const f = this.filters.value();
+    const f = filterValue(this.state);
     let a: AnalyticsResponse;
     try {
       a = await getJson<AnalyticsResponse>('/api/analytics', { symbol: f.symbol, from: f.from, to: f.to });

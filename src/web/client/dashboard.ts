@@ -2,27 +2,36 @@ import type { FeedView, PositionsResponse, StreamMessages } from '../components/
 import { el } from '../components/format.ts';
 import { type StreamState, LiveStream, getJson } from './api.ts';
 import { AnalyticsView } from './analytics-view.ts';
+import { type UrlFilters, readUrlFilters, writeUrlFilters } from './filters.ts';
 import { HistoryView } from './history-view.ts';
 import { PositionsView } from './positions-view.ts';
-import { RiskLine } from './risk-line.ts';
+import { AccountSummary } from './risk-line.ts';
+import { RunPanel, endedText } from './run-panel.ts';
 import { SignalsView } from './signals-view.ts';
 import { timeZoneName } from './time.ts';
 
 type Tab = 'positions' | 'history' | 'analytics';
 const TABS: readonly Tab[] = ['positions', 'history', 'analytics'];
+/** The account summary is read again at most this often while prices move. */
+const ACCOUNT_EVERY_MS = 2000;
 
 /** The dashboard page: three tabs over the server's API, kept current by its event stream. */
 function main(): void {
   const app = document.getElementById('app')!;
   const conn = el('span', { class: 'conn', id: 'conn', role: 'status', 'aria-live': 'polite' }, 'connecting…');
-  app.append(el('header', { class: 'dash' }, el('h1', {}, 'Ladder'), el('span', { class: 'tz' }, `times: ${timeZoneName()}`), conn));
+  const run = new RunPanel();
+  app.append(el('header', { class: 'dash' }, el('h1', {}, 'Ladder'), run.line, el('span', { class: 'tz', id: 'tz' }, `times: ${timeZoneName()}`), conn));
   const positions = new PositionsView();
-  const risk = new RiskLine(); // the risk limit stopping entries, under the Positions heading
-  positions.root.firstElementChild?.after(risk.root);
-  const history = new HistoryView();
+  const account = new AccountSummary(); // equity, margin, PnL and the risk limits, above the cards
+  positions.root.prepend(run.root, account.root);
+  const navigate = (f: UrlFilters) => {
+    writeUrlFilters(f);
+    applyUrl();
+  };
+  const history = new HistoryView(navigate);
   const signals = new SignalsView(); // received webhook signals, listed under the trade history
   history.root.append(signals.root);
-  const analytics = new AnalyticsView();
+  const analytics = new AnalyticsView(navigate);
   const views: Record<Tab, { root: HTMLElement }> = { positions, history, analytics };
   const buttons = TABS.map((t) => el('button', { type: 'button', role: 'tab', id: `tab-${t}`, 'aria-controls': `${t}-tab`, 'data-tab': t }, t[0]!.toUpperCase() + t.slice(1)));
   app.append(el('nav', { class: 'tabs', role: 'tablist' }, ...buttons));
@@ -46,6 +55,17 @@ function main(): void {
     if (t !== 'positions' && stale[t]) refresh(t);
     if (location.hash !== `#${t}`) replaceHash(t);
   };
+  // The filters and History's page live in the query string: a change is a new history entry, and
+  // back/forward (popstate) shows what that entry says.
+  function applyUrl(): void {
+    const f = readUrlFilters();
+    history.show(f);
+    analytics.show(f);
+    stale.history = true;
+    stale.analytics = true;
+    if (current !== 'positions') refresh(current);
+  }
+  window.addEventListener('popstate', applyUrl);
   for (const b of buttons) b.addEventListener('click', () => show(b.dataset.tab as Tab));
   window.addEventListener('hashchange', () => {
     const t = location.hash.slice(1) as Tab;
@@ -60,21 +80,36 @@ function main(): void {
         ? streamState === 'connecting'
           ? ['reconnecting', 'connecting…', 'opening the live stream']
           : ['reconnecting', 'reconnecting…', 'the connection to the dashboard server dropped; retrying']
-        : feed?.state === 'down'
-          ? ['down', 'feed down', `the bot has not reached the exchange recently${feed.lastError ? `: ${feed.lastError}` : ''}`]
-          : feed?.state === 'standalone'
-            ? ['live', 'live · stored prices', 'standalone dashboard: updates come from the store; prices are the last stored candle closes']
-            : ['live', 'live', 'live: updates are pushed as they happen'];
+        : feed?.state === 'ended' && feed.ended
+          ? ['ended', endedText(feed.ended).short, endedText(feed.ended).long]
+          : feed?.state === 'down'
+            ? ['down', 'feed down', `the bot has not reached the exchange recently${feed.lastError ? `: ${feed.lastError}` : ''}`]
+            : feed?.state === 'standalone'
+              ? ['live', 'live · stored prices', 'standalone dashboard: updates come from the store; prices are the last stored candle closes']
+              : ['live', 'live', 'live: updates are pushed as they happen'];
     conn.className = `conn ${cls}`;
     conn.textContent = text;
     conn.title = title;
     document.body.dataset.conn = cls;
   };
 
+  let lastAccountMs = -Infinity;
+  let accountTimer: number | null = null;
+  /** The account summary after a change, at most every ACCOUNT_EVERY_MS. */
+  const loadAccount = () => {
+    if (accountTimer !== null) return;
+    const wait = Math.max(0, lastAccountMs + ACCOUNT_EVERY_MS - Date.now());
+    accountTimer = window.setTimeout(() => {
+      accountTimer = null;
+      lastAccountMs = Date.now();
+      void account.load();
+    }, wait);
+  };
+
   let lastEventId = -1;
   let changeTimer: number | null = null;
   const changed = () => {
-    void risk.load();
+    loadAccount();
     stale.history = true;
     stale.analytics = true;
     if (changeTimer !== null) return;
@@ -87,9 +122,12 @@ function main(): void {
   const onPositions = (r: PositionsResponse) => {
     if (r.serverTimeMs < snapshotMs) return; // an older snapshot arriving late
     snapshotMs = r.serverTimeMs;
+    const before = feed?.state;
     feed = r.feed;
+    if (before !== feed.state) void run.load();
     paint();
     positions.update(r);
+    loadAccount(); // prices moved: unrealised PnL and margin
     if (r.lastEventId !== lastEventId) {
       if (lastEventId !== -1) changed();
       lastEventId = r.lastEventId;
@@ -107,6 +145,7 @@ function main(): void {
       candle: (d) => positions.onCandle(d as StreamMessages['candle']),
       feed: (d) => {
         feed = d as FeedView;
+        void run.load();
         paint();
       },
     },
@@ -117,7 +156,16 @@ function main(): void {
   );
   // A first snapshot without waiting for the stream (it also comes on the stream's first message).
   getJson<PositionsResponse>('/api/positions').then(onPositions, () => undefined);
-  void risk.load();
+  void run.load();
+  void account.load();
+  // A bot in another process writes its heartbeat and balance: read them now and then.
+  window.setInterval(() => {
+    void run.load();
+    loadAccount();
+  }, 15_000);
+  const f = readUrlFilters();
+  history.show(f);
+  analytics.show(f);
   const initial = location.hash.slice(1) as Tab;
   show(TABS.includes(initial) ? initial : 'positions');
 }

@@ -9,6 +9,46 @@ export interface FilterValue {
   readonly to?: number;
 }
 
+/** The filters as the URL keeps them: `?symbol=BTCUSDT&from=2025-03-01&to=2025-03-31&page=2` (days in the viewer's zone). */
+export interface UrlFilters {
+  readonly symbol: string;
+  readonly from: string;
+  readonly to: string;
+  readonly page: number;
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The filters in the page's query string (anything malformed is left out). */
+export function readUrlFilters(): UrlFilters {
+  const q = new URLSearchParams(location.search);
+  const day = (k: string) => (DAY.test(q.get(k) ?? '') ? q.get(k)! : '');
+  const page = Number(q.get('page'));
+  return { symbol: q.get('symbol') ?? '', from: day('from'), to: day('to'), page: Number.isInteger(page) && page > 1 ? page : 1 };
+}
+
+/**
+ * Writes the filters into the query string (the token and the tab's hash kept): a new history entry,
+ * so back and forward walk through what the user looked at.
+ */
+export function writeUrlFilters(f: UrlFilters): void {
+  const q = new URLSearchParams(location.search);
+  for (const [k, v] of [['symbol', f.symbol], ['from', f.from], ['to', f.to], ['page', f.page > 1 ? String(f.page) : '']] as const) {
+    if (v) q.set(k, v);
+    else q.delete(k);
+  }
+  const search = q.toString();
+  const url = `${location.pathname}${search ? `?${search}` : ''}${location.hash}`;
+  if (url !== `${location.pathname}${location.search}${location.hash}`) window.history.pushState(null, '', url);
+}
+
+/** The filter window as the API takes it (ms of local midnights). */
+export function filterValue(f: UrlFilters): FilterValue {
+  const from = localDateMs(f.from);
+  const to = localDateMs(f.to, true);
+  return { ...(f.symbol ? { symbol: f.symbol } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+}
+
 /** Symbol and date filter (entry time, in the viewer's time zone) shared by History and Analytics. */
 export class FilterBar {
   readonly root: HTMLElement;
@@ -17,7 +57,7 @@ export class FilterBar {
   private readonly to = el('input', { type: 'date', name: 'to' });
 
   constructor(onChange: () => void) {
-    const clear = el('button', { type: 'button' }, 'Clear');
+    const clear = el('button', { type: 'button', class: 'clear' }, 'Clear');
     clear.addEventListener('click', () => {
       this.symbol.value = '';
       this.from.value = '';
@@ -40,9 +80,20 @@ export class FilterBar {
     for (const s of symbols) if (!have.has(s.symbol)) this.symbol.append(el('option', { value: s.symbol }, s.symbol));
   }
 
+  /** Shows the given filters (from the URL); a symbol not listed yet gets its option. */
+  set(f: Pick<UrlFilters, 'symbol' | 'from' | 'to'>): void {
+    if (f.symbol && ![...this.symbol.options].some((o) => o.value === f.symbol)) this.symbol.append(el('option', { value: f.symbol }, f.symbol));
+    this.symbol.value = f.symbol;
+    this.from.value = f.from;
+    this.to.value = f.to;
+  }
+
+  /** What the inputs say, as the URL keeps it (page 1: a new filter starts at the first page). */
+  raw(): UrlFilters {
+    return { symbol: this.symbol.value, from: DAY.test(this.from.value) ? this.from.value : '', to: DAY.test(this.to.value) ? this.to.value : '', page: 1 };
+  }
+
   value(): FilterValue {
-    const from = localDateMs(this.from.value);
-    const to = localDateMs(this.to.value, true);
-    return { ...(this.symbol.value ? { symbol: this.symbol.value } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+    return filterValue(this.raw());
   }
 }

@@ -2,6 +2,8 @@ import type { CandlesResponse, PositionCardView, PositionsResponse, StreamMessag
 import { el } from '../components/format.ts';
 import { renderPositionCard } from '../components/position-card.ts';
 import { type TradeChart, createTradeChart } from '../components/trade-chart.ts';
+import { fmtNum } from '../components/format.ts';
+import { LineStyle } from 'lightweight-charts';
 import { getJson } from './api.ts';
 import { fmtLocal } from './time.ts';
 
@@ -19,12 +21,19 @@ class SymbolCandles {
   forming: Bar | null = null;
   constructor(readonly timeframeMs: number) {}
 
-  addClosed(b: Bar): void {
+  /**
+   * Adds a closed candle. Returns it when the charts should draw it, null when they must not: a candle
+   * older than their newest bar (the stream can repeat one the page already loaded, or close one while
+   * a newer forming bar is drawn) — lightweight-charts throws "Cannot update oldest data" on those.
+   */
+  addClosed(b: Bar): Bar | null {
     const last = this.closed.at(-1);
-    if (last && b.t < last.t) return;
+    if (last && b.t < last.t) return null;
+    const newest = this.forming ?? last;
     if (last && b.t === last.t) this.closed[this.closed.length - 1] = b;
     else this.closed.push(b);
     if (this.forming && this.forming.t <= b.t) this.forming = null;
+    return newest && b.t < newest.t ? null : b;
   }
 
   /** A live price: it belongs to the candle after the last closed one (whatever the clocks say). */
@@ -110,8 +119,8 @@ export class PositionsView {
   onCandle(m: StreamMessages['candle']): void {
     const sc = this.candles.get(m.symbol);
     if (!(sc instanceof SymbolCandles)) return;
-    const bar = { t: m.t, o: m.o, h: m.h, l: m.l, c: m.c };
-    sc.addClosed(bar);
+    const bar = sc.addClosed({ t: m.t, o: m.o, h: m.h, l: m.l, c: m.c });
+    if (!bar) return;
     for (const c of this.cards.values()) if (c.view.symbol === m.symbol) c.chart?.updateCandle(bar);
   }
 
@@ -156,6 +165,22 @@ export class PositionsView {
     }
     c.chart?.remove();
     c.chartBox.replaceChildren();
-    c.chart = createTradeChart(c.chartBox, sc.columns(), [c.view.trade], { timeframeMs: sc.timeframeMs, priceDecimals: this.fmt(c.view.symbol).priceDecimals, localTime: true });
+    c.chart = createTradeChart(c.chartBox, sc.columns(), [c.view.trade], { timeframeMs: sc.timeframeMs, priceDecimals: this.fmt(c.view.symbol).priceDecimals, localTime: true, openTradeLines: false });
+    drawPositionLines(c.chart, c.view, this.fmt(c.view.symbol).priceDecimals);
   }
+}
+
+/**
+ * The open position's levels as labelled price lines ([views] 17): the stop solid red with its price on
+ * the axis (the one line whose price matters at a glance); the entry and the remaining targets labelled
+ * inside the chart only, so their labels do not pile up over the price axis.
+ */
+function drawPositionLines(chart: TradeChart, p: PositionCardView, decimals: number): void {
+  const s = chart.candles;
+  s.createPriceLine({ price: p.entryPrice, color: '#2962ff', lineStyle: LineStyle.Dotted, lineWidth: 1, axisLabelVisible: false, title: `entry ${fmtNum(p.entryPrice, decimals)}` });
+  for (const l of p.levels) {
+    if (l.hit || l.skipped) continue;
+    s.createPriceLine({ price: l.targetPrice, color: '#00897b', lineStyle: LineStyle.Dashed, lineWidth: 1, axisLabelVisible: false, title: `${l.reason.toUpperCase()} ${fmtNum(l.targetPrice, decimals)}` });
+  }
+  s.createPriceLine({ price: p.stopPrice, color: '#d32f2f', lineStyle: LineStyle.Solid, lineWidth: 2, axisLabelVisible: true, title: `stop ${fmtNum(p.stopPrice, decimals)}` });
 }

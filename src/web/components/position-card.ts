@@ -70,6 +70,9 @@ export function renderPositionCard(p: PositionCardView, f: CardFormat): HTMLElem
       kv('Unrealised PnL', el('span', { class: pnlClass(p.unrealizedPnl) }, p.unrealizedPnl === null ? '–' : signed(p.unrealizedPnl)), 'upnl'),
       kv('Realised PnL', el('span', { class: pnlClass(p.realizedPnl) }, signed(p.realizedPnl)), 'rpnl'),
       kv('Avg exit', p.avgExitPrice === null ? '–' : px(p.avgExitPrice), 'avg'),
+      kv('Liq. price (est.)', px(p.liquidationPrice), 'liq'),
+      kv('Margin', fmtNum(p.marginUsed), 'margin'),
+      kv('Return on margin', el('span', { class: pnlClass(p.returnOnMarginPct) }, p.returnOnMarginPct === null ? '–' : `${signed(p.returnOnMarginPct)} %`), 'rom'),
       ...(p.originalQty > 0 ? [kv('Closed', fmtPct(1 - p.remainingQty / p.originalQty, 0), 'closed')] : []),
     ),
   );

@@ -20,7 +20,8 @@ details.trade table{margin:4px 0 4px 16px;width:calc(100% - 16px)}.moves{margin:
 export const DASHBOARD_CSS = `
 header.dash{display:flex;flex-wrap:wrap;align-items:center;gap:8px 16px}header.dash h1{flex:1 1 auto}
 .conn{font-size:12px;font-weight:600;padding:3px 10px;border-radius:12px;background:#52606d;color:#fff;white-space:nowrap}
-.conn.live{background:#00897b}.conn.reconnecting{background:#f0a202;color:#102a43}.conn.down{background:#c62828}
+.conn.live{background:#00897b}.conn.reconnecting{background:#f0a202;color:#102a43}.conn.down{background:#c62828}.conn.ended{background:#7b8794}
+.run-line{font-size:12px;opacity:.9}.run .kv div b{font-weight:600;overflow-wrap:anywhere}
 .tz{font-size:11px;opacity:.8}
 nav.tabs{display:flex;gap:4px;padding:0 16px;background:#102a43;overflow-x:auto}
 nav.tabs button{font:inherit;color:#d9e2ec;background:none;border:0;border-bottom:3px solid transparent;padding:8px 12px;cursor:pointer}
@@ -40,5 +41,9 @@ article.position .head .sym{font-size:16px}.muted{color:#7b8794;font-size:12px}
 .scroll{overflow-x:auto}.two{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,320px),1fr));gap:12px}
 .level-pnl{font-size:12px;color:#52606d}.badge{font-size:11px;padding:1px 6px;border-radius:4px;background:#2bb0ed;color:#fff}
 .empty{color:#7b8794}table.levels th:not(:first-child),table.compare th:nth-child(n+4){text-align:right}
+.history-bar{display:flex;flex-wrap:wrap;align-items:center;justify-content:space-between;gap:8px}
+a.button{display:inline-block;padding:4px 10px;border-radius:4px;background:#2962ff;color:#fff;text-decoration:none;font-size:13px}
+.pager{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin-top:8px}.pager button{font:inherit;padding:4px 8px}.pager .page{font-size:13px;color:#52606d}
+.risk.hit{color:#c62828;font-weight:600}
 @media (max-width:600px){nav.tabs{padding:0 4px}article.position{padding:8px}.kv{grid-template-columns:repeat(2,minmax(0,1fr))}}
 `;
