@@ -9,6 +9,7 @@ import type { ExchangePort } from '../exchange/port.ts';
 import { type RunMode, openStore } from '../store/index.ts';
 import type { Dashboard, DashboardOptions } from '../web/server/dashboard-server.ts';
 import type { Webhook } from '../web/webhook/index.ts';
+import { type BotNotifications, startBotNotifications } from './bot-notifications.ts';
 import { CliError } from './cli-error.ts';
 import { guardProcess } from './process-guard.ts';
 import { type RunRecorder, recordRun } from './run-record.ts';
@@ -49,6 +50,7 @@ export async function runBot(o: RunBotOptions): Promise<void> {
   let locked = false;
   let dash: Dashboard | null = null;
   let hook: Webhook | null = null;
+  let notify: BotNotifications | null = null;
   let run: RunRecorder | null = null;
   let failure: unknown = null;
   try {
@@ -90,7 +92,10 @@ export async function runBot(o: RunBotOptions): Promise<void> {
       for (const line of startSummary(o.config, { ...facts, mode, balances, storePath: o.dbPath, dashboardUrl: dash?.url ?? null, webhookUrl: hook?.url ?? null })) print(line);
       print('');
     }
-    const bot = new TradingBot({ config: o.config, exchange, store, log: o.log, baseDir: dirname(o.configPath), ...(onEvent ? { onEvent } : {}), ...(o.manage ? { manage: o.manage } : {}) });
+    // Notifications ([operate] 5): the bot's store writes them with its state, its port is watched for an outage.
+    notify = startBotNotifications({ config: o.config, store, exchange, log: o.log });
+    const n = notify;
+    const bot = new TradingBot({ config: o.config, exchange: n.exchange, store: n.store, log: o.log, baseDir: dirname(o.configPath), ...(onEvent ? { onEvent } : {}), ...(o.manage ? { manage: o.manage } : {}), ...(n.onAlert ? { onAlert: n.onAlert } : {}) });
     await bot.start();
     const running = bot.run(o.pollMs);
     await Promise.race([o.until, running]);
@@ -102,6 +107,7 @@ export async function runBot(o: RunBotOptions): Promise<void> {
   } finally {
     run?.end(failure === null ? 'stopped' : 'failed', failure === null ? undefined : failure instanceof Error ? failure.message : String(failure));
     await o.exchange.close().catch(() => undefined);
+    await notify?.stop();
     await hook?.close();
     await dash?.close();
     if (locked) store.releaseRunLock(me);
