@@ -2,6 +2,7 @@ import {
   CandlestickSeries,
   ColorType,
   type IChartApi,
+  type IPriceLine,
   type ISeriesApi,
   LineSeries,
   LineStyle,
@@ -12,6 +13,7 @@ import {
   createChart,
   createSeriesMarkers,
 } from 'lightweight-charts';
+import { type DrawnMarker, type MarkerGroup, candleIndexOf, markerGroups, thinMarkers } from './trade-markers.ts';
 import type { CandleColumns, TradeView } from './view-model.ts';
 
 const sec = (ms: number) => Math.floor(ms / 1000) as UTCTimestamp;
@@ -23,6 +25,10 @@ export interface TradeChartOptions {
   readonly localTime?: boolean;
   /** Draw the entry and remaining targets of open trades as price lines (default true); false: the caller draws its own. */
   readonly openTradeLines?: boolean;
+  /** A marker was hovered (the drawn marker) or left (null), with the pointer's place in the chart: for a tooltip. */
+  readonly onHover?: (m: DrawnMarker | null, point: { readonly x: number; readonly y: number } | null) => void;
+  /** A trade's marker was clicked. */
+  readonly onSelect?: (tradeId: string) => void;
 }
 
 /** A drawn trade chart: the report only removes it; the dashboard also moves its last candle live. */
@@ -33,6 +39,13 @@ export interface TradeChart {
   /** Adds a candle, or replaces the last one when it has the same open time (a forming candle). */
   updateCandle(c: { readonly t: number; readonly o: number; readonly h: number; readonly l: number; readonly c: number }): void;
   remove(): void;
+  /** Every entry and exit group on its candle (before thinning). */
+  readonly groups: readonly MarkerGroup[];
+  /** The markers drawn at the current zoom, and what the chart library was given for them. */
+  drawn(): readonly DrawnMarker[];
+  markers(): readonly SeriesMarker<Time>[];
+  /** Draws this trade's entry, targets and stop steps as labelled lines and scrolls to it; null clears. */
+  select(tradeId: string | null): void;
 }
 
 /**
@@ -65,9 +78,13 @@ export function localTimeOptions() {
   };
 }
 
+/** A chart may show four years of hourly candles at once: let the bars get thinner than a pixel. */
+export const MIN_BAR_SPACING = 0.001;
+
 /**
- * Candles with every entry and partial exit marked, the stop ladder drawn as steps (R8.5), and the
- * take-profit targets of open trades. Used by the backtest report and the dashboard.
+ * Candles with every entry and exit marked on the candle that contains it (a trade's exits on one
+ * candle are one marker; close markers merge at low zoom), the stop ladder drawn as steps (R8.5), and
+ * the take-profit targets of open trades. Used by the backtest report and the dashboard.
  */
 export function createTradeChart(container: HTMLElement, candles: CandleColumns, trades: readonly TradeView[], o: TradeChartOptions): TradeChart {
   const local = o.localTime ? localTimeOptions() : null;
@@ -75,7 +92,7 @@ export function createTradeChart(container: HTMLElement, candles: CandleColumns,
     autoSize: true,
     layout: { background: { type: ColorType.Solid, color: '#ffffff' }, textColor: '#1f2933' },
     grid: { vertLines: { color: '#eef1f4' }, horzLines: { color: '#eef1f4' } },
-    timeScale: { timeVisible: true, secondsVisible: false, ...(local ? { tickMarkFormatter: local.tickMarkFormatter } : {}) },
+    timeScale: { timeVisible: true, secondsVisible: false, minBarSpacing: MIN_BAR_SPACING, ...(local ? { tickMarkFormatter: local.tickMarkFormatter } : {}) },
     localization: { priceFormatter: (p: number) => p.toFixed(o.priceDecimals), ...(local ? local.localization : {}) },
   });
   const series: ISeriesApi<'Candlestick'> = chart.addSeries(CandlestickSeries, {
@@ -86,47 +103,74 @@ export function createTradeChart(container: HTMLElement, candles: CandleColumns,
     wickDownColor: '#ef5350',
   });
   series.setData(candles.t.map((t, i) => ({ time: sec(t), open: candles.o[i]!, high: candles.h[i]!, low: candles.l[i]!, close: candles.c[i]! })));
+  const at = (i: number) => sec(candles.t[i] ?? 0);
 
-  // Markers sit on the candle that contains them (an exit found on detail data lies inside one).
-  const bar = (ms: number) => sec(ms - (((ms - (candles.t[0] ?? 0)) % o.timeframeMs) + o.timeframeMs) % o.timeframeMs);
-  const markers: SeriesMarker<Time>[] = [];
-  for (const t of trades) {
-    const long = t.side === 'long';
-    markers.push({ time: bar(t.entryTimeMs), position: long ? 'belowBar' : 'aboveBar', color: '#2962ff', shape: long ? 'arrowUp' : 'arrowDown', text: long ? 'L' : 'S' });
-    for (const e of t.exits) {
-      const tp = e.reason.startsWith('tp'); // the single take-profit (`tp`) has no level
-      markers.push({
-        time: bar(e.timeMs),
-        position: long ? 'aboveBar' : 'belowBar',
-        color: tp ? '#00897b' : e.reason === 'stop' ? '#d32f2f' : '#6d4c41',
-        shape: 'circle',
-        text: e.reason,
-      });
-    }
-  }
-  markers.sort((a, b) => (a.time as number) - (b.time as number));
-  createSeriesMarkers(series, markers);
-
-  // The stop ladder: one stepped line, broken between trades by whitespace points.
+  // The stop ladder: one stepped line, broken between trades by a whitespace point on the next
+  // candle. Only candle times are used: a point between candles would add a slot to the time scale.
   const stop = chart.addSeries(LineSeries, { color: '#d32f2f', lineWidth: 2, lineType: LineType.WithSteps, lastValueVisible: false, priceLineVisible: false });
   const points: { time: UTCTimestamp; value?: number }[] = [];
   const push = (time: UTCTimestamp, value?: number) => {
     const last = points.at(-1);
-    if (last && last.time >= time) {
-      if (value !== undefined && last.time === time) last.value = value;
+    if (last && last.time > time) return;
+    if (last && last.time === time) {
+      if (value !== undefined) last.value = value;
       return;
     }
     points.push(value === undefined ? { time } : { time, value });
   };
-  const lastTime = candles.t.at(-1) ?? 0;
-  for (const t of [...trades].sort((a, b) => a.entryTimeMs - b.entryTimeMs)) {
-    push(bar(t.entryTimeMs), t.initialStop);
-    for (const m of t.stopMoves) push(bar(m.timeMs), m.to);
-    const end = t.open ? lastTime : (t.exits.at(-1)?.timeMs ?? t.entryTimeMs);
-    push(bar(end), t.stopMoves.at(-1)?.to ?? t.initialStop);
-    push((bar(end) + Math.max(1, o.timeframeMs / 2000)) as UTCTimestamp);
-  }
+  const byEntry = [...trades].sort((a, b) => a.entryTimeMs - b.entryTimeMs);
+  byEntry.forEach((t, k) => {
+    push(at(candleIndexOf(candles.t, t.entryTimeMs)), t.initialStop);
+    for (const m of t.stopMoves) push(at(candleIndexOf(candles.t, m.timeMs)), m.to);
+    if (t.open) {
+      push(at(candles.t.length - 1), t.stopMoves.at(-1)?.to ?? t.initialStop);
+      return;
+    }
+    const end = candleIndexOf(candles.t, t.exits.at(-1)?.timeMs ?? t.entryTimeMs);
+    push(at(end), t.stopMoves.at(-1)?.to ?? t.initialStop);
+    const next = byEntry[k + 1];
+    if (end + 1 < candles.t.length && (!next || candleIndexOf(candles.t, next.entryTimeMs) > end + 1)) push(at(end + 1));
+  });
   stop.setData(points as never);
+
+  // Markers last, once every series is in: the plugin caches candle indexes when markers are set, and
+  // a series added later that changes the time scale would leave them pointing at other candles.
+  const groups = markerGroups(candles.t, trades);
+  const plugin = createSeriesMarkers(series, [], { zOrder: 'top' } as never);
+  let drawn: DrawnMarker[] = [];
+  let spacing = -1;
+  const redraw = () => {
+    const range = chart.timeScale().getVisibleLogicalRange();
+    const width = chart.timeScale().width();
+    const s = range && width > 0 ? width / Math.max(1e-9, range.to - range.from) : 6;
+    if (Math.abs(s - spacing) <= spacing * 0.01) return;
+    spacing = s;
+    drawn = thinMarkers(groups, s);
+    plugin.setMarkers(
+      drawn.map((d): SeriesMarker<Time> => ({ time: at(d.index), position: d.lane, color: d.color, shape: d.shape, text: d.text, id: d.id, ...(d.members.length > 1 ? { size: 0.6 } : {}) })),
+    );
+  };
+  chart.timeScale().subscribeVisibleLogicalRangeChange(redraw);
+  const byId = new Map<string, DrawnMarker>();
+  const find = (id: unknown) => {
+    if (typeof id !== 'string') return null;
+    if (byId.size !== drawn.length || !byId.has(id)) {
+      byId.clear();
+      for (const d of drawn) byId.set(d.id, d);
+    }
+    return byId.get(id) ?? null;
+  };
+  chart.subscribeCrosshairMove((p) => o.onHover?.(find(p.hoveredObjectId), p.point ? { x: p.point.x, y: p.point.y } : null));
+  chart.subscribeClick((p) => {
+    const d = find(p.hoveredObjectId);
+    if (!d) return;
+    if (d.members.length === 1) o.onSelect?.(d.members[0]!.tradeId);
+    else {
+      // A merged marker: zoom to the candles it covers.
+      const last = d.members.at(-1)!.index;
+      chart.timeScale().setVisibleLogicalRange({ from: d.index - 10, to: Math.max(last, d.index + 40) + 10 });
+    }
+  });
 
   // Open trades: the entry and the remaining targets as price lines.
   for (const t of o.openTradeLines === false ? [] : trades.filter((x) => x.open)) {
@@ -136,12 +180,36 @@ export function createTradeChart(container: HTMLElement, candles: CandleColumns,
       series.createPriceLine({ price: target.price, color: '#00897b', lineStyle: LineStyle.Dashed, lineWidth: 1, axisLabelVisible: true, title: target.reason.toUpperCase() });
     }
   }
+
+  let selectedLines: IPriceLine[] = [];
+  const select = (tradeId: string | null) => {
+    for (const l of selectedLines) series.removePriceLine(l);
+    selectedLines = [];
+    const t = tradeId === null ? undefined : trades.find((x) => x.id === tradeId);
+    if (!t) return;
+    const line = (price: number, color: string, style: LineStyle, title: string) =>
+      selectedLines.push(series.createPriceLine({ price, color, lineStyle: style, lineWidth: 1, axisLabelVisible: true, title }));
+    line(t.entryPrice, '#2962ff', LineStyle.Dotted, 'entry');
+    for (const x of t.targets) line(x.price, x.skipped ? '#9aa5b1' : '#00897b', LineStyle.Dashed, x.skipped ? `${x.reason.toUpperCase()} skipped` : x.reason.toUpperCase());
+    line(t.initialStop, '#d32f2f', LineStyle.Solid, 'SL');
+    t.stopMoves.forEach((m, k) => line(m.to, '#d32f2f', LineStyle.Dashed, `SL${k + 1} ${m.reason === 'breakeven' ? 'BE' : m.reason.replace('_', ' ')}`));
+    const from = candleIndexOf(candles.t, t.entryTimeMs);
+    const to = t.open ? candles.t.length - 1 : candleIndexOf(candles.t, t.exits.at(-1)?.timeMs ?? t.entryTimeMs);
+    const pad = Math.max(12, Math.round((to - from) * 0.6));
+    chart.timeScale().setVisibleLogicalRange({ from: from - pad, to: to + pad });
+  };
+
   chart.timeScale().fitContent();
   fitWhenSized(container, chart);
+  redraw();
   return {
     api: chart,
     candles: series,
     updateCandle: (c) => series.update({ time: sec(c.t), open: c.o, high: c.h, low: c.l, close: c.c }),
     remove: () => chart.remove(),
+    groups,
+    drawn: () => drawn,
+    markers: () => plugin.markers(),
+    select,
   };
 }
