@@ -1,17 +1,17 @@
 import { ColorType, type IChartApi, LineSeries, type UTCTimestamp, createChart } from 'lightweight-charts';
-import { fitWhenSized, localTimeOptions } from './trade-chart.ts';
+import { MIN_BAR_SPACING, fitWhenSized, localTimeOptions } from './trade-chart.ts';
 import type { EquityCurve } from './view-model.ts';
 
 const COLORS = ['#2962ff', '#ff6d00', '#00897b', '#8e24aa', '#6d4c41'];
 
-/** One or more equity curves on one chart (a run, or scaled vs single on the same entries). */
+/** One or more equity curves on one chart (a run, or scaled vs single on the same entries), the whole period fitted. */
 export function createEquityChart(container: HTMLElement, curves: readonly EquityCurve[], o: { readonly localTime?: boolean } = {}): IChartApi {
   const local = o.localTime ? localTimeOptions() : null;
   const chart = createChart(container, {
     autoSize: true,
     layout: { background: { type: ColorType.Solid, color: '#ffffff' }, textColor: '#1f2933' },
     grid: { vertLines: { color: '#eef1f4' }, horzLines: { color: '#eef1f4' } },
-    timeScale: { timeVisible: true, secondsVisible: false, ...(local ? { tickMarkFormatter: local.tickMarkFormatter } : {}) },
+    timeScale: { timeVisible: true, secondsVisible: false, minBarSpacing: MIN_BAR_SPACING, ...(local ? { tickMarkFormatter: local.tickMarkFormatter } : {}) },
     ...(local ? { localization: local.localization } : {}),
   });
   curves.forEach((c, k) => {
