@@ -5,6 +5,8 @@ export interface TradeTableOptions {
   readonly priceDecimals: (symbol: string) => number;
   readonly qtyDecimals: (symbol: string) => number;
   readonly fmtTime?: (ms: number) => string;
+  /** A trade's row was opened (the report shows it on the chart). */
+  readonly onSelect?: (t: TradeView) => void;
 }
 
 /**
@@ -49,7 +51,9 @@ export function renderTradeTable(trades: readonly TradeView[], o: TradeTableOpti
     const moves = t.stopMoves.length
       ? el('p', { class: 'moves' }, `Stop ${fmtNum(t.initialStop, pd)}` + t.stopMoves.map((m) => ` → ${fmtNum(m.to, pd)} (${m.reason})`).join(''))
       : el('p', { class: 'moves' }, `Stop ${fmtNum(t.initialStop, pd)}, never moved`);
-    root.append(el('details', { class: 'trade' }, summary, el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows)), moves));
+    const details = el('details', { class: 'trade' }, summary, el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows)), moves);
+    if (o.onSelect) details.addEventListener('toggle', () => details.open && o.onSelect?.(t));
+    root.append(details);
   }
   return root;
 }
