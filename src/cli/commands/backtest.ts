@@ -4,6 +4,7 @@ import { runBacktest } from '../../backtest/engine.ts';
 import { resultJson } from '../../backtest/result-json.ts';
 import { renderReportHtml, reportData } from '../../web/report-html.ts';
 import { type BacktestArgs, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
+import { reportSource } from '../report-source.ts';
 import { CliError } from '../cli-error.ts';
 import { printLevels, printSummary } from '../print-tables.ts';
 
@@ -22,7 +23,7 @@ export function registerBacktestCommand(program: Command): void {
         const names = input.symbols.map((s) => s.symbol).join(', ');
         const mode = input.options.settings.scaled ? 'scaled take-profit' : 'single take-profit';
         const html = await renderReportHtml(
-          reportData([{ name: mode, run }], input.symbols, `Ladder backtest — ${names}`, `${input.strategyName}, ${mode}, ${o.config}; generated ${new Date().toISOString()}`),
+          reportData([{ name: mode, run }], input.symbols, { ...reportSource(input, o), title: `Ladder backtest — ${names}`, subtitle: `${input.strategyName}, ${mode}` }),
         );
         await writeFile(o.report, html);
         process.stderr.write(`report: ${o.report}\n`);

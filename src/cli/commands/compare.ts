@@ -7,6 +7,7 @@ import { type LadderConfig, formatConfigIssues, parseConfigValue } from '../../c
 import { exitSettingsFromConfig } from '../../core/scaled-tp/from-config.ts';
 import { renderReportHtml, reportData } from '../../web/report-html.ts';
 import { type BacktestArgs, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
+import { reportSource } from '../report-source.ts';
 import { CliError } from '../cli-error.ts';
 import { printLevels, printSummary, table } from '../print-tables.ts';
 
@@ -24,7 +25,13 @@ export function registerCompareCommand(program: Command): void {
       if (o.report) {
         const names = input.symbols.map((s) => s.symbol).join(', ');
         const html = await renderReportHtml(
-          reportData(cmp.runs, input.symbols, `Ladder compare — ${names}`, `${policies.map((p) => p.name).join(' vs ')}; same entries: ${cmp.sameEntries}; ${o.config}; generated ${new Date().toISOString()}`),
+          reportData(cmp.runs, input.symbols, {
+            ...reportSource(input, o),
+            title: `Ladder compare — ${names}`,
+            subtitle: `${policies.map((p) => p.name).join(' vs ')}; same entries: ${cmp.sameEntries ? 'yes' : 'no'}`,
+            ladderFiles: o.ladders ?? [],
+            sameEntries: cmp.sameEntries,
+          }),
         );
         await writeFile(o.report, html);
         process.stderr.write(`report: ${o.report}\n`);
