@@ -26,7 +26,7 @@ function setup(): { raw: Store; store: Store; woken: number[] } {
   return { raw, store: w.store, woken };
 }
 
-const rows = (s: Store) => s.outbox.messages().map((m) => ({ key: m.key, type: m.type, ...(m.payload as Notice) }));
+const rows = (s: Store) => s.outbox.messages().map((m) => ({ key: m.key, ...(m.payload as Notice) }));
 
 describe('notifications written with the state change that causes them ([operate] 5)', () => {
   it('an entry with its plan, then a TP fill with its PnL and the stop move it caused, then the exit summary', async () => {

@@ -1,0 +1,100 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/bot/logger.ts';
+import { parseConfigValue } from '../../src/core/config/index.ts';
+import { requestClose } from '../../src/core/index.ts';
+import { isConfiguredChat } from '../../src/notify/telegram-commands.ts';
+import { type Notifier, startNotifier } from '../../src/notify/index.ts';
+import { type Store, openStore } from '../../src/store/index.ts';
+import { entryIntent, fill, hitLevel, mustApply, newPosition } from '../store/store-fixtures.ts';
+import { type TelegramServer, startTelegramServer } from './support/telegram-server.ts';
+
+const TOKEN = '555000111:AAFakeTokenForTheLocalBotApiServer01';
+const CHAT = 987654321;
+const STRANGER = 111222333;
+
+let tg: TelegramServer | null = null;
+let notifier: Notifier | null = null;
+let store: Store | null = null;
+afterEach(async () => {
+  await notifier?.stop();
+  await tg?.close();
+  store?.close();
+  tg = null;
+  notifier = null;
+  store = null;
+});
+
+/** A store with one closed trade (TP1 hit, then closed on a signal) and one open position with TP1 hit. */
+function storeWithTrades(): Store {
+  const s = openStore(join(mkdtempSync(join(tmpdir(), 'ladder-cmd-')), 'ladder.db'));
+  const a = newPosition({ id: 'BTCUSDT-a', timeMs: 1_000 });
+  s.recordIntent(entryIntent(a));
+  s.bookFill(fill('BTCUSDT-a-entry', 'a0', 100, 60000, { timeMs: 1_000 }), a, { entry: true });
+  const a1 = hitLevel(a, 1, { tradeId: 'a1', timeMs: 2_000 });
+  s.savePosition(a1.reached.position);
+  s.bookFill(a1.fill, a1.filled.position);
+  const closing = requestClose(a1.filled.position, 'signal', 61000, 3_000);
+  s.savePosition(closing.position);
+  const closeFill = fill('BTCUSDT-a-close', 'a2', 70, 61000, { timeMs: 3_000 });
+  s.bookFill(closeFill, mustApply(closing.position, closeFill).position);
+
+  const b = newPosition({ id: 'BTCUSDT-b', timeMs: 10_000 });
+  s.recordIntent(entryIntent(b));
+  s.bookFill(fill('BTCUSDT-b-entry', 'b0', 100, 60000, { timeMs: 10_000 }), b, { entry: true });
+  const b1 = hitLevel(b, 1, { tradeId: 'b1', timeMs: 11_000 });
+  s.savePosition(b1.reached.position);
+  s.bookFill(b1.fill, b1.filled.position);
+  return s;
+}
+
+async function start(chatId: string | number = CHAT): Promise<{ tg: TelegramServer; store: Store }> {
+  tg = await startTelegramServer(TOKEN);
+  store = storeWithTrades();
+  const cfg = parseConfigValue({ notify: { telegram: { chat_id: chatId, api_root: tg.url } } }, 'test');
+  if (!cfg.ok) throw new Error(JSON.stringify(cfg.error));
+  notifier = startNotifier({ config: cfg.value.notify, store, log: silentLogger(), env: { LADDER_TELEGRAM_BOT_TOKEN: TOKEN }, pollTimeoutS: 1 });
+  return { tg, store };
+}
+
+describe('read-only Telegram commands over grammY long polling ([operate] 5)', () => {
+  it('/status answers the configured chat with the open position and its ladder; another chat gets nothing', async () => {
+    const { tg } = await start();
+    // The stranger writes first: updates are handled in order, so when the configured chat's answer
+    // arrives, the stranger's command has been handled (and must have been dropped).
+    tg.pushMessage(STRANGER, '/status');
+    tg.pushMessage(CHAT, '/status');
+    const [answer] = await tg.waitForSent(1);
+    expect(answer!.chatId).toBe(String(CHAT));
+    expect(answer!.text).toContain('1 open position');
+    expect(answer!.text).toContain('BTCUSDT long 0.07 of 0.1 from 60000');
+    expect(answer!.text).toMatch(/TP1 ✓ 60600 × 0\.03 \| TP2 · 61200 × 0\.03 \| TP3 · 62100 × 0\.04/);
+    expect(answer!.text).toContain('stop 60000'); // breakeven after TP1
+    tg.pushMessage(STRANGER, '/profit');
+    tg.pushMessage(CHAT, '/levels');
+    await tg.waitForSent(2);
+    expect(tg.sent.filter((s) => s.chatId === String(STRANGER))).toEqual([]);
+    expect(tg.sent).toHaveLength(2);
+  });
+
+  it('/profit and /levels answer from the store', async () => {
+    const { tg } = await start();
+    tg.pushMessage(CHAT, '/profit');
+    const [profit] = await tg.waitForSent(1);
+    // Trade a: 0.03 at 60600 (+18) and 0.07 at 61000 (+70), no fees; trade b: 0.03 at 60600 (+18) realised so far.
+    expect(profit!.text).toBe(['Realised PnL +88.00 over 1 closed trade (1 won, 100.0 %)', 'Today (UTC) +0.00 over 0', 'Open positions: 1, realised so far +18.00'].join('\n'));
+    tg.pushMessage(CHAT, '/levels');
+    const [, levels] = await tg.waitForSent(2);
+    expect(levels!.text).toBe(['Levels over 1 closed trade', 'TP1: 1/1 hit (100.0 %), avg +18.00', 'TP2: 0/1 hit (0.0 %), avg +0.00', 'TP3: 0/1 hit (0.0 %), avg +0.00'].join('\n'));
+  });
+
+  it('knows the configured chat by its id or by its @name', () => {
+    expect(isConfiguredChat({ id: CHAT }, String(CHAT))).toBe(true);
+    expect(isConfiguredChat({ id: STRANGER }, String(CHAT))).toBe(false);
+    expect(isConfiguredChat({ id: -100123, username: 'Ladder_Alerts' }, '@ladder_alerts')).toBe(true);
+    expect(isConfiguredChat({ id: -100123 }, '@ladder_alerts')).toBe(false);
+    expect(isConfiguredChat(undefined, String(CHAT))).toBe(false);
+  });
+});
