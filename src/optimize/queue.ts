@@ -4,7 +4,7 @@ import { type ConnectionOptions, type Job, Queue, QueueEvents } from 'bullmq';
 import type { EvalTask } from './candidate.ts';
 import type { CandidateResult } from './evaluate.ts';
 import type { Evaluator } from './pool.ts';
-import { describeRedis, redisOptions } from './redis-url.ts';
+import { describeRedis, pingRedis, redisOptions } from './redis-url.ts';
 import type { StudySpec } from './study.ts';
 
 export const QUEUE_NAME = 'ladder-optimize';
@@ -28,6 +28,15 @@ export function studyFiles(spec: StudySpec): JobData['files'] {
 export const jobId = (runId: string, key: string) => `${runId}-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
 
 const ATTEMPTS = 5;
+
+/** One clear error when Redis cannot be reached or refuses the password (before any BullMQ client exists). */
+export async function reachable(connection: ConnectionOptions, url: string, flag = '--queue'): Promise<void> {
+  try {
+    await pingRedis(connection as Parameters<typeof pingRedis>[0]);
+  } catch (e) {
+    throw new Error(`${flag}: cannot reach Redis at ${describeRedis(url)} (${(e as Error).message})`);
+  }
+}
 
 /** Connects, or fails within `ms` with a message naming the URL (without its password). */
 export async function connectOrFail<T extends { waitUntilReady(): Promise<unknown>; close(): Promise<void>; on(e: 'error', f: (e: Error) => void): unknown }>(
@@ -66,9 +75,9 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
   } catch (e) {
     throw new Error((e as Error).message);
   }
-  const failFast = { ...connection, retryStrategy: (times: number) => (times > 3 ? null : 200) } as ConnectionOptions;
-  const queue = new Queue<JobData, CandidateResult>(QUEUE_NAME, { connection: failFast });
-  const events = new QueueEvents(QUEUE_NAME, { connection: failFast });
+  await reachable(connection, url);
+  const queue = new Queue<JobData, CandidateResult>(QUEUE_NAME, { connection });
+  const events = new QueueEvents(QUEUE_NAME, { connection });
   await connectOrFail([queue, events], url, '--queue');
   const client = await queue.client;
   await client.set(studyKey(runId), JSON.stringify(spec));

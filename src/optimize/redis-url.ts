@@ -36,3 +36,39 @@ export function describeRedis(url: string): string {
     return '(invalid URL)';
   }
 }
+
+/**
+ * One PING (after AUTH when the URL has a password) over a plain or TLS socket, before BullMQ's
+ * clients are made: they retry forever and report a dead address as a stream of errors, where the
+ * user needs one line. Resolves, or rejects with what went wrong (refused, timeout, auth).
+ */
+export async function pingRedis(o: ConnectionOptions & { host?: string; port?: number; username?: string; password?: string; tls?: object }, ms = 5000): Promise<void> {
+  const { connect } = await import('node:net');
+  const tls = await import('node:tls');
+  const resp = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+  const commands = [...(o.password ? [o.username ? resp('AUTH', o.username, o.password) : resp('AUTH', o.password)] : []), resp('PING')];
+  await new Promise<void>((resolve, reject) => {
+    const socket = o.tls ? tls.connect({ host: o.host, port: o.port, ...o.tls }) : connect({ host: o.host ?? '127.0.0.1', port: o.port ?? 6379 });
+    const timer = setTimeout(() => finish(new Error(`no answer within ${ms} ms`)), ms);
+    let buf = '';
+    let answers = 0;
+    const finish = (e: Error | null) => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (e) reject(e);
+      else resolve();
+    };
+    socket.once(o.tls ? 'secureConnect' : 'connect', () => socket.write(commands.join('')));
+    socket.on('error', (e) => finish(e));
+    socket.on('data', (d: Buffer) => {
+      buf += d.toString('utf8');
+      let nl: number;
+      while ((nl = buf.indexOf('\r\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 2);
+        if (line.startsWith('-')) return finish(new Error(line.slice(1)));
+        if (++answers === commands.length) return finish(null);
+      }
+    });
+  });
+}

@@ -5,7 +5,7 @@ import { sha256File } from '../../data/download/checksum.ts';
 import { settingsOf } from '../../optimize/candidate.ts';
 import { prepareDataset } from '../../optimize/dataset.ts';
 import { type CandidateResult, evaluateCandidate } from '../../optimize/evaluate.ts';
-import { type JobData, QUEUE_NAME, connectOrFail, studyKey } from '../../optimize/queue.ts';
+import { type JobData, QUEUE_NAME, connectOrFail, reachable, studyKey } from '../../optimize/queue.ts';
 import { describeRedis, redisOptions } from '../../optimize/redis-url.ts';
 import type { StudyData } from '../../optimize/pool.ts';
 import type { StudySpec } from '../../optimize/study.ts';
@@ -41,6 +41,11 @@ export function registerWorkerCommand(program: Command): void {
       if (!Number.isInteger(lockMs) || lockMs < 500) throw new CliError(`--lock-ms: must be a whole number of ms ≥ 500 (got ${JSON.stringify(o.lockMs)})`);
       const concurrency = Number(o.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new CliError(`--concurrency: must be a whole number ≥ 1 (got ${JSON.stringify(o.concurrency)})`);
+      try {
+        await reachable(connection, o.queue);
+      } catch (e) {
+        throw new CliError((e as Error).message);
+      }
       const studies = new Map<string, Promise<StudyData>>();
       const checked = new Map<string, string>(); // file name → local sha256
       let refused: string | null = null;

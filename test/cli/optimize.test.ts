@@ -1,0 +1,118 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const KLINES = resolve(ROOT, '../shared/data/binance-spot-klines');
+const MARKETS = resolve(ROOT, '../shared/data/binance-usdm-exchange-info.json');
+const tmp = mkdtempSync(join(tmpdir(), 'ladder-opt-cli-'));
+
+function ladder(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile('node', ['bin/ladder.js', ...args], { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) =>
+      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+const file = (name: string, text: string) => {
+  const p = join(tmp, name);
+  writeFileSync(p, text);
+  return p;
+};
+const SPACE = file('space.json', JSON.stringify({ levels: [2, 3], profit_pct: [{ min: 0.5, max: 2, step: 0.5 }, { min: 1, max: 4, step: 1 }, { values: [3, 5] }], close_pct: { step: 25 }, stop_loss_pct: { values: [1.5, 2, 3] } }));
+const base = ['optimize', '--config', 'examples/scaled.config.json', '--data', `${KLINES}/BTCUSDT-1h.csv`, '--markets', MARKETS, '--from', '2023-01-01', '--to', '2024-01-01', '--space', SPACE, '--trials', '16', '--folds', '2', '--train-months', '6', '--test-months', '3', '--min-trades', '5', '--seed', '3'];
+const rows = (db: string) => {
+  const d = new Database(db, { readonly: true });
+  try {
+    return d.prepare('SELECT key, COUNT(*) AS n FROM optimize_results GROUP BY key').all() as { key: string; n: number }[];
+  } finally {
+    d.close();
+  }
+};
+
+describe('ladder optimize', () => {
+  it('--json has the ranked ladders, the folds in and out of sample, the deflated Sharpe, PBO and the verdict', async () => {
+    const r = await ladder([...base, '--db', join(tmp, 'json.db'), '--workers', '2', '--json', '--report', join(tmp, 'r.html')]);
+    expect(r.stderr).toMatch(/ETA/);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.ranking).toHaveLength(16);
+    expect(j.references.single.kind).toBe('single');
+    expect(j.folds).toHaveLength(2);
+    expect(j.folds[0]).toHaveProperty('in_sample_score');
+    expect(j.folds[0]).toHaveProperty('out_of_sample');
+    expect(j.deflated_sharpe.trials).toBe(16);
+    expect(typeof j.pbo.pbo).toBe('number');
+    expect(j.verdict.length).toBeGreaterThan(1);
+    expect(existsSync(join(tmp, 'r.html'))).toBe(true);
+  });
+
+  it('a run killed with SIGKILL and resumed with --resume ends with the results of an unbroken run, no candidate stored twice', async () => {
+    const unbroken = await ladder([...base, '--db', join(tmp, 'whole.db'), '--workers', '1', '--json']);
+    expect(unbroken.code).toBe(0);
+    const db = join(tmp, 'killed.db');
+    const child: ChildProcess = spawn('node', ['bin/ladder.js', ...base, '--db', db, '--workers', '1', '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    let runId = '';
+    await new Promise<void>((done) => {
+      child.stderr!.on('data', (b: Buffer) => {
+        err += b.toString();
+        runId ||= /run ([0-9a-f]{8})/.exec(err)?.[1] ?? '';
+        // Kill once a few results are stored (the progress line counts them).
+        const counts = [...err.matchAll(/ (\d+)\/18 /g)].map((m) => Number(m[1]));
+        if (child.exitCode === null && child.signalCode === null && (counts.at(-1) ?? 0) >= 6) {
+          child.kill('SIGKILL');
+          done();
+        }
+      });
+      child.on('exit', () => done());
+    });
+    if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
+    expect(child.signalCode).toBe('SIGKILL');
+    const before = rows(db).length;
+    expect(before).toBeGreaterThanOrEqual(6);
+    expect(before).toBeLessThan(18);
+    const resumed = await ladder(['optimize', '--resume', runId, '--db', db, '--workers', '1', '--json']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toContain(`${18 - before} evaluated now, ${before} from`);
+    const stored = rows(db);
+    expect(stored).toHaveLength(18);
+    expect(stored.every((x) => x.n === 1)).toBe(true);
+    const a = JSON.parse(unbroken.stdout);
+    const b = JSON.parse(resumed.stdout);
+    for (const k of ['ranking', 'references', 'folds', 'out_of_sample', 'deflated_sharpe', 'pbo', 'verdict']) expect(b[k]).toEqual(a[k]);
+  });
+
+  it('a bad space file: one clear error per problem naming the field, exit 1, no stack trace', async () => {
+    const bad = file('bad.json', JSON.stringify({ levels: [2], profit_pct: [{ min: 2, max: 1, step: 1 }], close_pct: { step: 30 } }));
+    const r = await ladder([...base.slice(0, base.indexOf('--space')), '--space', bad, '--db', join(tmp, 'bad.db')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`${bad}: profit_pct[0].max: must be at least min`);
+    expect(r.stderr).toContain(`${bad}: close_pct.step: must divide 100 (got 30)`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a Redis that cannot be reached: one clear error naming --queue and the address (no password), exit 1', async () => {
+    const r = await ladder([...base, '--db', join(tmp, 'q.db'), '--queue', 'redis://:s3cret@127.0.0.1:1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ladder: --queue: cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1/);
+    expect(r.stderr).not.toContain('s3cret');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('bad flags name the flag', async () => {
+    expect((await ladder([...base, '--method', 'annealing', '--db', join(tmp, 'f.db')])).stderr).toMatch(/--method: must be one of grid, random, tpe/);
+    expect((await ladder([...base, '--objective', 'luck', '--db', join(tmp, 'f.db')])).stderr).toMatch(/--objective: must be one of/);
+    expect((await ladder(['optimize', '--resume', 'nope', '--db', join(tmp, 'f.db')])).stderr).toMatch(/--resume: no run nope/);
+  });
+
+  it('--space-schema prints the committed space.schema.json', async () => {
+    const r = await ladder(['optimize', '--space-schema']);
+    const { readFileSync } = await import('node:fs');
+    expect(r.stdout).toBe(readFileSync(join(ROOT, 'space.schema.json'), 'utf8'));
+  });
+});
