@@ -38,9 +38,12 @@ export interface OpenInput {
 export function openPosition(i: OpenInput): StepResult {
   const { plan } = i;
   const limitMode = plan.execution === 'limit';
-  const levels: LevelState[] = plan.levels.map((l) =>
-    l.skipped !== null ? SKIPPED : limitMode ? levelState('sent', asSteps(0), l.qtySteps, false) : PENDING,
-  );
+  // Loops, not map/forEach with closures: the backtest opens a position on every entry.
+  const levels = new Array<LevelState>(plan.levels.length);
+  for (let k = 0; k < levels.length; k++) {
+    const l = plan.levels[k]!;
+    levels[k] = l.skipped !== null ? SKIPPED : limitMode ? levelState('sent', asSteps(0), l.qtySteps, false) : PENDING;
+  }
   const base: Position = {
     id: i.id,
     symbol: i.symbol,
@@ -71,11 +74,11 @@ export function openPosition(i: OpenInput): StepResult {
   ];
   const events: DomainEvent[] = [{ type: 'plan.made', positionId: i.id, symbol: i.symbol, timeMs: i.timeMs, plan }];
   if (limitMode) {
-    plan.levels.forEach((l) => {
-      if (l.skipped !== null) return;
+    for (const l of plan.levels) {
+      if (l.skipped !== null) continue;
       commands.push(exitCommand(position, l, l.qtySteps, l.targetPrice));
       events.push(requested(position, l, l.qtySteps, i.timeMs));
-    });
+    }
   }
   return { position, commands, events };
 }
@@ -176,7 +179,7 @@ export function applyFill(p: Position, f: FillInput): Result<StepResult, ApplyEr
       return err({ code: 'overfill', message: `${f.clientOrderId}: ${filled} steps filled on an order of ${st.orderSteps}` });
     }
     const input: LevelInput = filled === st.orderSteps ? 'fill' : 'partialFill';
-    const next = nextLevelStatus(st.status, input);
+    const next = input === 'fill' ? canFill : nextLevelStatus(st.status, input);
     if (!next.ok) return err({ code: 'invalid_transition', message: `${f.clientOrderId}: ${next.error}` });
     levels = replaceAt(p.levels, target, levelState(next.value, asSteps(filled), st.orderSteps, true));
     if (next.value === 'filled' && st.status !== 'filled') completedLevel = pl;
@@ -420,15 +423,24 @@ function uncommittedSteps(p: Position): number {
   return Math.max(0, p.remainingSteps - inFlight);
 }
 
+// Sticky: matched from lastIndex (just after `<id>-`) to the end, so the suffix is never cut out.
+const STOP_SUFFIX = /sl\d+$/y;
+const CLOSE_SUFFIX = /close\d*$/y;
+
 /** Which order of this position a client id names: a level index, or the stop / the close. */
 function classify(p: Position, clientOrderId: string): number | 'stop' | 'signal' | 'end' | null {
   const n = p.id.length;
   if (clientOrderId.charCodeAt(n) !== 45 /* - */ || !clientOrderId.startsWith(p.id)) return null;
-  const suffix = clientOrderId.slice(n + 1);
-  for (let i = 0; i < p.plan.levels.length; i++) if (p.plan.levels[i]!.reason === suffix) return i;
-  if (/^sl\d+$/.test(suffix)) return 'stop';
+  const suffixLength = clientOrderId.length - n - 1;
+  for (let i = 0; i < p.plan.levels.length; i++) {
+    const reason = p.plan.levels[i]!.reason;
+    if (reason.length === suffixLength && clientOrderId.endsWith(reason)) return i;
+  }
+  STOP_SUFFIX.lastIndex = n + 1;
+  if (STOP_SUFFIX.test(clientOrderId)) return 'stop';
   // A market close sent because an exchange stop did not fire is still the stop's exit.
-  if (/^close\d*$/.test(suffix)) return p.closing?.reason ?? 'signal';
+  CLOSE_SUFFIX.lastIndex = n + 1;
+  if (CLOSE_SUFFIX.test(clientOrderId)) return p.closing?.reason ?? 'signal';
   return null;
 }
 
@@ -461,9 +473,8 @@ function requested(p: Position, pl: PlannedLevel, qtySteps: Steps, timeMs: numbe
 
 function restingExitIds(p: Position): string[] {
   const ids: string[] = [];
-  p.levels.forEach((st, i) => {
-    if (st.status === 'sent' && p.plan.execution === 'limit') ids.push(exitClientId(p.id, p.plan.levels[i]!.reason));
-  });
+  if (p.plan.execution !== 'limit') return ids;
+  for (let i = 0; i < p.levels.length; i++) if (p.levels[i]!.status === 'sent') ids.push(exitClientId(p.id, p.plan.levels[i]!.reason));
   return ids;
 }
 
@@ -563,7 +574,11 @@ const stopPriceOf = (p: Position): number =>
 export const qtyOf = (steps: number, plan: Pick<LadderPlan, 'stepUnit'>): number => scaledIntToNumber(steps, plan.stepUnit.int, plan.stepUnit.scale);
 
 /** Realised PnL of all exits so far (R4.3). */
-export const totalPnl = (p: Position): number => p.partialExits.reduce((s, e) => s + e.pnl, 0);
+export function totalPnl(p: Position): number {
+  let s = 0;
+  for (const e of p.partialExits) s += e.pnl;
+  return s;
+}
 
 /** Volume-weighted average exit price (R4.3); NaN before the first exit. */
 export function averageExitPrice(p: Position): number {

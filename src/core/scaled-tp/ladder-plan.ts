@@ -138,15 +138,17 @@ export class LadderPlanner {
     // Loops and plain calls, no closures: the backtest plans every entry.
     if (!s.scaled) return singlePlan(base, 'disabled', this.at(entry, s.takeProfitPct, this.takeProfitF, side, targetTicks), s.takeProfitPct, m);
 
-    const targets: Ticks[] = [];
-    for (let k = 0; k < s.levels.length; k++) {
+    // Arrays sized up front (a pushed-to array allocates room for 17).
+    const n = s.levels.length;
+    const targets = new Array<Ticks>(n);
+    const mins = new Array<number>(n);
+    for (let k = 0; k < n; k++) {
       const l = s.levels[k]!;
       const t = this.at(entry, l.profitPct, this.targetF[k]!, side, targetTicks);
       if (t <= 0) return err({ code: 'target_not_positive', message: `level at ${l.profitPct}% gives a target at or below zero` });
-      targets.push(t);
+      targets[k] = t;
+      mins[k] = minExitSteps(t, m, s);
     }
-    const mins: number[] = [];
-    for (const t of targets) mins.push(minExitSteps(t, m, s));
     const levels = splitQuantity(q, s.levels, mins, this.closeF);
     // "Too small to split" (R3.3): the minimums leave at most one exit. A ladder configured with one
     // level never asked for a split, so it keeps its own target.
@@ -262,25 +264,25 @@ export function splitQuantity(q: number, specs: readonly LevelSpec[], mins: read
   // laterMin[k] = the largest minimum among levels after k: a remainder must be closable by any of them.
   const laterMin = new Array<number>(n).fill(0);
   for (let k = n - 2; k >= 0; k--) laterMin[k] = Math.max(laterMin[k + 1]!, mins[k + 1]!);
-  const out: Split[] = [];
+  const out = new Array<Split>(n);
   let remaining = q;
   let carry = 0;
   for (let k = 0; k < n; k++) {
     if (remaining === 0) {
-      out.push(skip('nothing_left', 0));
+      out[k] = skip('nothing_left', 0);
       continue;
     }
     const last = k === n - 1;
     let qty = last ? remaining : Math.min(share(q, specs[k]!.closePct, closeFactors?.[k] ?? null) + carry, remaining);
     if (!last && qty < mins[k]!) {
-      out.push(skip('below_minimum', carry));
+      out[k] = skip('below_minimum', carry);
       carry = qty;
       continue;
     }
     const left = remaining - qty;
     const closesRemainder = last || left === 0 || left < laterMin[k]!;
     if (closesRemainder) qty = remaining;
-    out.push({ qtySteps: asSteps(qty), carriedInSteps: asSteps(carry), closesRemainder, skipped: null });
+    out[k] = { qtySteps: asSteps(qty), carriedInSteps: asSteps(carry), closesRemainder, skipped: null };
     remaining -= qty;
     carry = 0;
   }
