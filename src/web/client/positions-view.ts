@@ -3,7 +3,7 @@ import { el } from '../components/format.ts';
 import { renderPositionCard } from '../components/position-card.ts';
 import { type TradeChart, createTradeChart } from '../components/trade-chart.ts';
 import { fmtNum } from '../components/format.ts';
-import { LineStyle } from 'lightweight-charts';
+import { type AutoscaleInfo, LineStyle } from 'lightweight-charts';
 import { getJson } from './api.ts';
 import { fmtLocal } from './time.ts';
 
@@ -57,6 +57,8 @@ interface CardState {
   body: HTMLElement;
   readonly chartBox: HTMLElement;
   chart: TradeChart | null;
+  /** Puts the line tags back on their lines (after the chart changed). */
+  placeTags: () => void;
   /** Exits and stop moves drawn on the chart: a change redraws it. */
   drawnKey: string;
   view: PositionCardView;
@@ -95,7 +97,7 @@ export class PositionsView {
       if (!c) {
         const chartBox = el('div', { class: 'chart small' });
         const article = el('article', { class: 'position', 'data-position-id': p.id, 'data-symbol': p.symbol }, body, chartBox);
-        c = { article, body, chartBox, chart: null, drawnKey: '', view: p };
+        c = { article, body, chartBox, chart: null, placeTags: () => undefined, drawnKey: '', view: p };
         this.cards.set(p.id, c);
         this.list.append(article);
       } else {
@@ -121,7 +123,7 @@ export class PositionsView {
     if (!(sc instanceof SymbolCandles)) return;
     const bar = sc.addClosed({ t: m.t, o: m.o, h: m.h, l: m.l, c: m.c });
     if (!bar) return;
-    for (const c of this.cards.values()) if (c.view.symbol === m.symbol) c.chart?.updateCandle(bar);
+    for (const c of this.cards.values()) if (c.view.symbol === m.symbol) this.drawBar(c, bar);
   }
 
   onPrices(m: StreamMessages['prices']): void {
@@ -130,8 +132,14 @@ export class PositionsView {
       if (!(sc instanceof SymbolCandles)) continue;
       const bar = sc.addPrice(p.price);
       if (!bar) continue;
-      for (const c of this.cards.values()) if (c.view.symbol === p.symbol) c.chart?.updateCandle(bar);
+      for (const c of this.cards.values()) if (c.view.symbol === p.symbol) this.drawBar(c, bar);
     }
+  }
+
+  private drawBar(c: CardState, bar: Bar): void {
+    if (!c.chart) return;
+    c.chart.updateCandle(bar);
+    c.placeTags();
   }
 
   /** The symbol's candles from a while before its position's entry (at least the last 60), loaded once. */
@@ -166,21 +174,64 @@ export class PositionsView {
     c.chart?.remove();
     c.chartBox.replaceChildren();
     c.chart = createTradeChart(c.chartBox, sc.columns(), [c.view.trade], { timeframeMs: sc.timeframeMs, priceDecimals: this.fmt(c.view.symbol).priceDecimals, localTime: true, openTradeLines: false });
-    drawPositionLines(c.chart, c.view, this.fmt(c.view.symbol).priceDecimals);
+    c.placeTags = drawPositionLines(c.chart, c.view, this.fmt(c.view.symbol).priceDecimals, c.chartBox);
   }
 }
 
 /**
  * The open position's levels as labelled price lines ([views] 17): the stop solid red with its price on
- * the axis (the one line whose price matters at a glance); the entry and the remaining targets labelled
- * inside the chart only, so their labels do not pile up over the price axis.
+ * the axis (the one line whose price matters at a glance); the entry and the remaining targets as plain
+ * lines whose labels sit at the chart's left edge (HTML tags kept on their lines), so that nothing but
+ * the stop and the last price covers the price axis. Returns the function that puts the tags back on
+ * their lines (after a candle update).
  */
-function drawPositionLines(chart: TradeChart, p: PositionCardView, decimals: number): void {
+function drawPositionLines(chart: TradeChart, p: PositionCardView, decimals: number, box: HTMLElement): () => void {
   const s = chart.candles;
-  s.createPriceLine({ price: p.entryPrice, color: '#2962ff', lineStyle: LineStyle.Dotted, lineWidth: 1, axisLabelVisible: false, title: `entry ${fmtNum(p.entryPrice, decimals)}` });
+  const tagged: { price: number; text: string; cls: string }[] = [{ price: p.entryPrice, text: `entry ${fmtNum(p.entryPrice, decimals)}`, cls: 'entry' }];
+  s.createPriceLine({ price: p.entryPrice, color: '#2962ff', lineStyle: LineStyle.Dotted, lineWidth: 1, axisLabelVisible: false, title: '' });
   for (const l of p.levels) {
     if (l.hit || l.skipped) continue;
-    s.createPriceLine({ price: l.targetPrice, color: '#00897b', lineStyle: LineStyle.Dashed, lineWidth: 1, axisLabelVisible: false, title: `${l.reason.toUpperCase()} ${fmtNum(l.targetPrice, decimals)}` });
+    s.createPriceLine({ price: l.targetPrice, color: '#00897b', lineStyle: LineStyle.Dashed, lineWidth: 1, axisLabelVisible: false, title: '' });
+    tagged.push({ price: l.targetPrice, text: `${l.reason.toUpperCase()} ${fmtNum(l.targetPrice, decimals)}`, cls: 'tp' });
   }
-  s.createPriceLine({ price: p.stopPrice, color: '#d32f2f', lineStyle: LineStyle.Solid, lineWidth: 2, axisLabelVisible: true, title: `stop ${fmtNum(p.stopPrice, decimals)}` });
+  s.createPriceLine({ price: p.stopPrice, color: '#d32f2f', lineStyle: LineStyle.Solid, lineWidth: 2, axisLabelVisible: true, title: 'stop' });
+  tagged.push({ price: p.stopPrice, text: `stop ${fmtNum(p.stopPrice, decimals)}`, cls: 'stop' });
+  // Price lines do not widen the price scale by themselves: keep the entry, the stop and the next target in view.
+  const keep = [p.entryPrice, p.stopPrice, ...(p.nextTarget ? [p.nextTarget.price] : [])];
+  s.applyOptions({
+    autoscaleInfoProvider: (base: () => AutoscaleInfo | null) => {
+      const r = base();
+      if (!r?.priceRange) return r;
+      return { ...r, priceRange: { minValue: Math.min(r.priceRange.minValue, ...keep), maxValue: Math.max(r.priceRange.maxValue, ...keep) } };
+    },
+  });
+  // Lines at one price (the stop at breakeven is the entry) share one tag.
+  const merged = new Map<number, { price: number; text: string; cls: string }>();
+  for (const t of tagged) {
+    const m = merged.get(t.price);
+    merged.set(t.price, m ? { price: t.price, text: `${t.text} · ${m.text}`, cls: t.cls } : t);
+  }
+  const tags = [...merged.values()].map((t) => ({ ...t, node: el('span', { class: `line-tag ${t.cls}`, 'data-price': String(t.price) }, t.text) }));
+  box.querySelector('.line-tags')?.remove();
+  box.append(el('div', { class: 'line-tags', 'aria-hidden': 'true' }, ...tags.map((t) => t.node)));
+  const place = () => {
+    for (const t of tags) {
+      const y = s.priceToCoordinate(t.price);
+      t.node.hidden = y === null;
+      if (y !== null) t.node.style.top = `${Math.round(y)}px`;
+    }
+  };
+  let queued = false;
+  const schedule = () => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      place();
+    });
+  };
+  chart.api.timeScale().subscribeVisibleLogicalRangeChange(schedule);
+  chart.api.timeScale().subscribeSizeChange(schedule);
+  schedule();
+  return schedule;
 }

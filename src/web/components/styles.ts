@@ -41,6 +41,10 @@ article.position .head .sym{font-size:16px}.muted{color:#7b8794;font-size:12px}
 .scroll{overflow-x:auto}.two{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,320px),1fr));gap:12px}
 .level-pnl{font-size:12px;color:#52606d}.badge{font-size:11px;padding:1px 6px;border-radius:4px;background:#2bb0ed;color:#fff}
 .empty{color:#7b8794}table.levels th:not(:first-child),table.compare th:nth-child(n+4){text-align:right}
+[hidden]{display:none!important}
+article.position .chart{position:relative}.line-tags{position:absolute;left:0;top:0;z-index:3;pointer-events:none}
+.line-tag{position:absolute;left:4px;transform:translateY(-50%);font-size:11px;line-height:14px;padding:0 4px;border-radius:3px;background:rgba(255,255,255,.85);white-space:nowrap}
+.line-tag.tp{color:#00695c;border:1px solid #00897b}.line-tag.entry{color:#1e40af;border:1px solid #2962ff}.line-tag.stop{color:#fff;background:#d32f2f}
 .history-bar{display:flex;flex-wrap:wrap;align-items:center;justify-content:space-between;gap:8px}
 a.button{display:inline-block;padding:4px 10px;border-radius:4px;background:#2962ff;color:#fff;text-decoration:none;font-size:13px}
 .pager{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin-top:8px}.pager button{font:inherit;padding:4px 8px}.pager .page{font-size:13px;color:#52606d}

@@ -20,7 +20,7 @@ export function pageHtml(token: string | null): string {
   const q = token === null ? '' : `?token=${encodeURIComponent(token)}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="no-referrer"><link rel="icon" href="data:,">
 <title>Ladder dashboard</title><style>${BASE_CSS}${DASHBOARD_CSS}</style></head>
 <body><div id="app"></div>
 <script src="app.js${escapeHtml(q)}"></script>
