@@ -1,7 +1,7 @@
 # Ladder in a container: `ladder live` by default (docs/deployment.md, "Running it in a container").
 # Not built in this repository's CI: no container tool exists there. Build and run:
 #   docker build -t ladder .
-#   docker run -d --name ladder --restart unless-stopped --env-file .env \
+#   docker run -d --name ladder --hostname ladder --restart unless-stopped --stop-timeout 30 --env-file .env \
 #     -v ladder-store:/var/lib/ladder -v "$PWD/deploy:/etc/ladder:ro" -p 127.0.0.1:8080:8080 \
 #     ladder live --confirm-live --config /etc/ladder/config.json --db /var/lib/ladder/ladder.db
 # Keys come from the environment (--env-file), never from the image: .dockerignore keeps .env out.
