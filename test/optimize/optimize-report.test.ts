@@ -1,0 +1,57 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { loadBacktestInputs } from '../../src/cli/backtest-inputs.ts';
+import { analyzeStudy } from '../../src/optimize/analysis.ts';
+import { prepareDataset } from '../../src/optimize/dataset.ts';
+import { studyWindows } from '../../src/optimize/folds.ts';
+import { inlineEvaluator } from '../../src/optimize/pool.ts';
+import { parseSpaceText } from '../../src/optimize/space.ts';
+import { type StudySpec, runStudy } from '../../src/optimize/study.ts';
+import { renderOptimizeReport } from '../../src/web/optimize-report.ts';
+import { launchChromium } from '../support/browser.ts';
+
+const KLINES = fileURLToPath(new URL('../../../shared/data/binance-spot-klines/', import.meta.url));
+const MARKETS = fileURLToPath(new URL('../../../shared/data/binance-usdm-exchange-info.json', import.meta.url));
+const CONFIG = fileURLToPath(new URL('../../examples/scaled.config.json', import.meta.url));
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('the optimizer report in Chromium', () => {
+  it('is self-contained (no request leaves the page) and shows the ranking, the folds, the curves, DSR, PBO and a heatmap of any two parameters', async () => {
+    const input = await loadBacktestInputs({ config: CONFIG, data: `${KLINES}BTCUSDT-1h.csv`, markets: MARKETS, from: '2023-01-01', to: '2024-01-01' });
+    const space = parseSpaceText(JSON.stringify({ levels: [2], profit_pct: [{ values: [0.5, 1, 1.5] }, { values: [2, 3] }], close_pct: { step: 25 }, stop_loss_pct: { values: [1.5, 2] } }));
+    const windows = studyWindows(Date.UTC(2023, 0, 1), Date.UTC(2024, 0, 1), { folds: 2, trainMonths: 6, testMonths: 3, anchored: false });
+    if (!space.ok || !windows.ok) throw new Error('setup');
+    const spec: StudySpec = { version: 1, method: 'grid', trials: 0, seed: 1, objective: 'total_pnl', minTrades: 5, folds: { folds: 2, trainMonths: 6, testMonths: 3, anchored: false }, space: space.value, config: input.config, inputs: { config: CONFIG, data: [], markets: null, signals: null, detail: [] }, windows: windows.value };
+    const data = { dataset: prepareDataset(input.symbols, input.options), config: input.config, windows: windows.value };
+    const out = await runStudy(spec, inlineEvaluator(data), { stored: () => new Map(), save: () => {} }, { update: () => {} });
+    const report = analyzeStudy('r1', spec, out);
+    const html = renderOptimizeReport(report, 'Ladder optimize — BTCUSDT <test>');
+    const page = await browser.newPage();
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.setContent(html);
+    expect(errors).toEqual([]);
+    expect(requests.filter((u) => !u.startsWith('data:') && u !== 'about:blank')).toEqual([]);
+    expect(await page.title()).toBe('Ladder optimize — BTCUSDT <test>');
+    expect(await page.locator('#ranking tbody tr').count()).toBe(report.ranking.length + 2);
+    expect(await page.locator('#folds tbody tr').count()).toBe(2);
+    expect(await page.locator('svg.oos polyline').count()).toBe(3);
+    expect(await page.locator('#dsr').textContent()).toBe(report.deflated_sharpe!.dsr.toFixed(3));
+    // Heatmap: 12 ladders = 3 × 2 targets × 2 stops (× 3 splits of 25 %): choose profit_pct[0] against stop_loss_pct.
+    await page.selectOption('#hx', 'profit_pct[0]');
+    await page.selectOption('#hy', 'stop_loss_pct');
+    expect(await page.locator('#heat tr').count()).toBe(3); // header + 2 stops
+    expect(await page.locator('#heat tr').first().locator('th').count()).toBe(4); // corner + 3 targets
+    await page.close();
+  });
+});
