@@ -13,6 +13,7 @@ const FENCES = [
   { dir: 'web', banned: ['exchange', 'bot', 'sim'], why: 'the dashboard cannot trade: src/web reads the store only' },
   { dir: 'bot', banned: ['backtest', 'sim'], why: 'the bot trades through the exchange port, never the backtest or the simulator' },
   { dir: 'backtest', banned: ['bot', 'exchange', 'store'], why: 'the backtest is pure candles in, results out: no bot, exchange or store' },
+  { dir: 'optimize', banned: ['bot', 'exchange', 'store', 'web'], why: 'the optimizer is candles in, scores out: it never trades, and the CLI wires its database and report' },
   { dir: 'exchange', banned: ['sim'], why: 'the exchange adapters must not depend on the simulator (it is the other way round)' },
 ];
 
