@@ -6,21 +6,23 @@ import { readFileSync, statSync } from 'node:fs';
 
 const root = new URL('../', import.meta.url);
 
-/** True when dist/ladder.inputs.json lists the bundle's sources with their current mtime and size. */
+/**
+ * True when dist/ladder.inputs.json (written by the build) lists the bundle's sources with their
+ * current mtime and size, and every file of the bundle is there.
+ */
 function bundleIsFresh() {
   let manifest;
   try {
     manifest = JSON.parse(readFileSync(new URL('dist/ladder.inputs.json', root), 'utf8'));
-    statSync(new URL('dist/ladder.js', root));
   } catch {
-    return false; // not built (or half-written): the sources are always right
+    return false; // not built: the sources are always right
   }
-  if (manifest?.format !== 1 || typeof manifest.inputs !== 'object') return false;
+  if (manifest?.format !== 2 || typeof manifest.inputs !== 'object' || !Array.isArray(manifest.outputs)) return false;
   for (const [rel, [mtimeMs, size]] of Object.entries(manifest.inputs)) {
     const st = statSync(new URL(rel, root), { throwIfNoEntry: false });
     if (st === undefined || st.mtimeMs !== mtimeMs || st.size !== size) return false;
   }
-  return true;
+  return manifest.outputs.every((rel) => statSync(new URL(rel, root), { throwIfNoEntry: false }) !== undefined);
 }
 
 let main;

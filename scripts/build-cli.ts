@@ -1,35 +1,42 @@
 /**
- * Bundles the CLI (src/cli/main.ts) into dist/ladder.js with esbuild, so `ladder` starts without
- * compiling TypeScript at each call (issue 14: importing the module graph takes 0.6–0.75 s under tsx,
- * 0.12–0.15 s bundled). Run by `npm ci` / `npm install` (the `prepare` script) and by `npm run build`.
+ * Bundles the CLI (src/cli/main.ts) into dist/ with esbuild, so `ladder` starts without compiling
+ * TypeScript or running tsx's loader at each call. Run by `npm ci` / `npm install` (the `prepare`
+ * script) and by `npm run build`.
  *
  *   node --import tsx scripts/build-cli.ts [--root DIR]
  *
  * Writes, under <root>/dist/:
- * - ladder.js + ladder.js.map: the bundle (node, ESM, npm packages external, source maps to src/);
- * - ladder.inputs.json: every source file in the bundle with its mtime and size at build time.
- *   bin/ladder.js runs the bundle only while every one of them is unchanged, else the sources
- *   through tsx: an edit under src/ is never hidden behind a stale bundle.
+ * - ladder.js, the entry, and chunk-<hash>.js files (each with a source map into src/): node, ESM,
+ *   npm packages external. Code splitting keeps every `await import()` of the sources lazy: in one
+ *   file, the packages of every command (ccxt, fastify, …) would load at each start;
+ * - ladder.inputs.json: every source file in the bundle with its mtime and size at build time, and
+ *   the output files. bin/ladder.js runs the bundle only while every source is unchanged and every
+ *   output is there, else the sources through tsx: an edit under src/ is never hidden behind a stale
+ *   bundle.
  */
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 
 /** What bin/ladder.js reads; bump `format` when the shape changes (an unknown format means "rebuild"). */
 export interface BundleInputs {
-  readonly format: 1;
-  /** Repo-relative path → [mtimeMs, size] at build time. */
+  readonly format: 2;
+  /** Repo-relative source path → [mtimeMs, size] at build time. */
   readonly inputs: Record<string, readonly [number, number]>;
+  /** Repo-relative paths of the bundle's JavaScript files (entry and chunks). */
+  readonly outputs: readonly string[];
 }
 
+export const OUT_DIR = 'dist';
 export const BUNDLE = 'dist/ladder.js';
 export const INPUTS = 'dist/ladder.inputs.json';
 
 /**
- * A bundled module's `import.meta.url` would be the bundle's URL, so `new URL('../client/x.ts',
+ * A bundled module's `import.meta.url` would be its output file's URL, so `new URL('../client/x.ts',
  * import.meta.url)` would point into dist/. Each source file gets its own URL back, computed from
- * the bundle's location (dist/ and src/ keep their places wherever the checkout lives).
+ * the output's location (every output file is directly in dist/, and dist/ and src/ keep their
+ * places wherever the checkout lives).
  */
 function ownImportMetaUrl(root: string, outDir: string): Plugin {
   return {
@@ -55,15 +62,26 @@ function writeAtomic(file: string, contents: string | Uint8Array): void {
   renameSync(tmp, file);
 }
 
+function previousOutputs(root: string): string[] {
+  try {
+    const m = JSON.parse(readFileSync(path.join(root, INPUTS), 'utf8')) as Partial<BundleInputs>;
+    return Array.isArray(m.outputs) ? m.outputs : [];
+  } catch {
+    return []; // no earlier build, or an unreadable list: nothing of it to keep
+  }
+}
+
 /** Builds the bundle and its inputs list under `root`; returns the repo-relative input paths. */
 export async function buildCli(root: string): Promise<string[]> {
-  const outfile = path.join(root, BUNDLE);
+  const outDir = path.join(root, OUT_DIR);
   const startMs = Date.now();
   const result = await build({
     absWorkingDir: root,
-    entryPoints: [path.join(root, 'src/cli/main.ts')],
-    outfile,
+    entryPoints: { ladder: path.join(root, 'src/cli/main.ts') },
+    outdir: outDir,
+    chunkNames: 'chunk-[hash]',
     bundle: true,
+    splitting: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
@@ -72,20 +90,33 @@ export async function buildCli(root: string): Promise<string[]> {
     metafile: true,
     write: false,
     logLevel: 'warning',
-    plugins: [ownImportMetaUrl(root, path.dirname(outfile))],
+    plugins: [ownImportMetaUrl(root, outDir)],
   });
-  // Map, bundle, then the inputs list, each by rename: a `ladder` starting meanwhile reads
-  // a whole old or a whole new bundle, and the list never vouches for a bundle older than itself.
-  mkdirSync(path.dirname(outfile), { recursive: true });
-  for (const f of [...result.outputFiles].sort((a, b) => Number(b.path.endsWith('.map')) - Number(a.path.endsWith('.map')))) writeAtomic(f.path, f.contents);
+  // Maps, chunks, the entry, then the list, each by rename: a `ladder` starting meanwhile reads a
+  // whole old or a whole new entry whose chunks are all there, and the list never vouches for an
+  // entry older than itself.
+  mkdirSync(outDir, { recursive: true });
+  const entry = path.join(root, BUNDLE);
+  const rank = (p: string) => (p.endsWith('.map') ? 0 : p === entry ? 2 : 1);
+  for (const f of [...result.outputFiles].sort((a, b) => rank(a.path) - rank(b.path))) writeAtomic(f.path, f.contents);
+
   const inputs: Record<string, readonly [number, number]> = {};
   for (const rel of Object.keys(result.metafile.inputs).sort()) {
     const st = statSync(path.join(root, rel));
     // Saved while esbuild was reading: which version is in the bundle is unknown, so none matches.
     inputs[rel] = st.mtimeMs >= startMs ? [-1, -1] : [st.mtimeMs, st.size];
   }
-  const manifest: BundleInputs = { format: 1, inputs };
+  const outputs = result.outputFiles.map((f) => path.relative(root, f.path).split(path.sep).join('/')).filter((p) => p.endsWith('.js')).sort();
+  const kept = new Set([...outputs, ...previousOutputs(root)]);
+  const manifest: BundleInputs = { format: 2, inputs, outputs };
   writeAtomic(path.join(root, INPUTS), `${JSON.stringify(manifest, null, 1)}\n`);
+
+  // Chunks of older builds go; the previous build's stay, for a `ladder` still running it that has
+  // a lazy import left to do.
+  for (const name of readdirSync(outDir)) {
+    const js = `${OUT_DIR}/${name.replace(/\.map$/, '')}`;
+    if (/^chunk-[A-Z0-9]+\.js(\.map)?$/.test(name) && !kept.has(js)) rmSync(path.join(outDir, name), { force: true });
+  }
   return Object.keys(inputs);
 }
 
