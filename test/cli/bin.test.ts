@@ -55,12 +55,17 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('the precompiled CLI', () => {
-  it('writes the bundle, its source map and the list of its sources', () => {
-    for (const f of ['ladder.js', 'ladder.js.map', 'ladder.inputs.json']) expect(existsSync(join(root, 'dist', f))).toBe(true);
-    const inputs = JSON.parse(readFileSync(join(root, 'dist', 'ladder.inputs.json'), 'utf8')) as { format: number; inputs: Record<string, [number, number]> };
-    expect(inputs.format).toBe(1);
+  it('writes the entry, its lazily loaded chunks with source maps, and the list of its sources and outputs', () => {
+    const inputs = JSON.parse(readFileSync(join(root, 'dist', 'ladder.inputs.json'), 'utf8')) as { format: number; inputs: Record<string, [number, number]>; outputs: string[] };
+    expect(inputs.format).toBe(2);
     expect(Object.keys(inputs.inputs)).toContain('src/cli/main.ts');
     expect(Object.keys(inputs.inputs).every((p) => p.startsWith('src/'))).toBe(true); // npm packages stay external
+    expect(inputs.outputs).toContain('dist/ladder.js');
+    expect(inputs.outputs.some((p) => /^dist\/chunk-\w+\.js$/.test(p))).toBe(true); // the commands' await import()s stay lazy
+    for (const f of inputs.outputs) {
+      expect(existsSync(join(root, f))).toBe(true);
+      expect(existsSync(join(root, `${f}.map`))).toBe(true);
+    }
   });
 
   it('backtests exactly as the sources do, with the default markets file and a TypeScript strategy module', async () => {
@@ -111,7 +116,7 @@ describe('bin/ladder.js', () => {
     expect(again.stderr).toContain(MARK);
   }, 60_000);
 
-  it('runs the sources when a source of the bundle is gone or the list is missing, and when LADDER_FROM_SOURCE=1', async () => {
+  it('runs the sources when a source or a chunk of the bundle is gone or the list is missing, and when LADDER_FROM_SOURCE=1', async () => {
     expect((await build()).code).toBe(0);
     markBundle();
     expect((await ladder(VALIDATE)).stderr).toContain(MARK);
@@ -119,11 +124,20 @@ describe('bin/ladder.js', () => {
 
     const listed = join(root, 'dist', 'ladder.inputs.json');
     const saved = readFileSync(listed, 'utf8');
-    const inputs = JSON.parse(saved) as { inputs: Record<string, [number, number]> };
+    const inputs = JSON.parse(saved) as { inputs: Record<string, [number, number]>; outputs: string[] };
     writeFileSync(listed, JSON.stringify({ ...inputs, inputs: { ...inputs.inputs, 'src/cli/gone.ts': [1, 1] } }));
     const gone = await ladder(VALIDATE);
     expect(gone.code).toBe(0);
     expect(gone.stderr).not.toContain(MARK);
+
+    const chunk = inputs.outputs.find((p) => p !== 'dist/ladder.js')!;
+    const chunkText = readFileSync(join(root, chunk));
+    writeFileSync(listed, saved);
+    rmSync(join(root, chunk));
+    const noChunk = await ladder(VALIDATE);
+    expect(noChunk.code).toBe(0);
+    expect(noChunk.stderr).not.toContain(MARK);
+    writeFileSync(join(root, chunk), chunkText);
 
     rmSync(listed);
     const none = await ladder(VALIDATE);
