@@ -26,7 +26,8 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
-export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+/** `answerDelayMs`: the answer comes this long after the message was taken (a wider window for a kill between a send and its mark). */
+export async function startWebhookReceiver(o: { readonly answerDelayMs?: number } = {}): Promise<WebhookReceiver> {
   const received: Received[] = [];
   const unique: Received[] = [];
   const seen = new Set<string>();
@@ -50,9 +51,11 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         seen.add(r.id);
         unique.push(r);
       }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"ok":true}');
       for (const w of [...waiters]) w();
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"ok":true}');
+      }, o.answerDelayMs ?? 0);
     });
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
