@@ -11,8 +11,13 @@ export interface ReachabilityOptions {
   readonly onUp: (downForMs: number) => void;
 }
 
-/** A call that got no answer at all: a timeout, a reset, a 5xx (a refusal, a 429 or a 4xx is an answer). */
-const unanswered = (e: unknown): boolean => !(e instanceof ExchangeError) || e.code === 'transient' || e.code === 'unknownOutcome';
+/**
+ * What a failed call says about reachability: no answer at all (a timeout, a reset, a 5xx: the
+ * adapter's `transient` / `unknownOutcome`), an answer (a refusal, a 429, a 4xx), or nothing (an
+ * error of ours, not the exchange's).
+ */
+const failureKind = (e: unknown): 'unanswered' | 'answered' | 'ours' =>
+  !(e instanceof ExchangeError) ? 'ours' : e.code === 'transient' || e.code === 'unknownOutcome' ? 'unanswered' : 'answered';
 
 /**
  * The exchange port, watched for an outage ([operate] 5, "exchange unreachable for N minutes"): from
@@ -53,8 +58,9 @@ export function watchReachability(ex: ExchangePort, o: ReachabilityOptions): Exc
             return value;
           },
           (e: unknown) => {
-            if (unanswered(e)) failed(e);
-            else answered();
+            const kind = failureKind(e);
+            if (kind === 'unanswered') failed(e);
+            else if (kind === 'answered') answered();
             throw e;
           },
         );

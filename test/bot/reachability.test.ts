@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { watchReachability } from '../../src/bot/reachability.ts';
+import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
+import { ExchangeError } from '../../src/exchange/errors.ts';
+import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
+import { type Simulator, startSimulator } from '../../src/sim/simulator.ts';
+
+const MIN = 60_000;
+
+describe('exchange reachability ([operate] 5: "exchange unreachable for N minutes")', () => {
+  let sim: Simulator | undefined;
+  let ex: CcxtExchange | undefined;
+  afterEach(async () => {
+    await ex?.close();
+    await sim?.close();
+  });
+
+  async function setup() {
+    sim = await startSimulator({ seed: 3 });
+    const client = ccxtForSimulator(sim.url, { apiKey: sim.apiKey, secret: sim.apiSecret });
+    client.enableRateLimit = false;
+    ex = new CcxtExchange(client);
+    await ex.markets();
+    let t = Date.UTC(2026, 0, 1);
+    const events: string[] = [];
+    const port = watchReachability(ex, {
+      afterMs: 5 * MIN,
+      now: () => t,
+      onDown: (since, error) => events.push(`down since +${(since - Date.UTC(2026, 0, 1)) / MIN} min: ${error.slice(0, 40)}`),
+      onUp: (downFor) => events.push(`up after ${downFor / MIN} min`),
+    });
+    return { sim, port, events, advance: (ms: number) => (t += ms) };
+  }
+
+  it('tells once when no call has been answered for the set time, and once when one is answered again', async () => {
+    const { sim, port, events, advance } = await setup();
+    expect(await port.price('BTCUSDT')).toBeGreaterThan(0);
+    sim.admin.setFaults({ kind: 'error5xx', status: 503 }); // every request: no answer worth the name
+    await expect(port.price('BTCUSDT')).rejects.toBeInstanceOf(ExchangeError);
+    advance(4 * MIN);
+    await expect(port.position('BTCUSDT')).rejects.toThrow();
+    expect(events).toEqual([]); // 4 minutes: not yet
+    advance(MIN);
+    await expect(port.price('BTCUSDT')).rejects.toThrow();
+    advance(3 * MIN);
+    await expect(port.price('BTCUSDT')).rejects.toThrow();
+    expect(events).toHaveLength(1); // once per outage, not per failed call
+    expect(events[0]).toMatch(/^down since \+0 min: /);
+    sim.admin.clearFaults();
+    advance(MIN);
+    expect(await port.price('BTCUSDT')).toBeGreaterThan(0);
+    expect(await port.price('BTCUSDT')).toBeGreaterThan(0);
+    expect(events).toEqual([events[0], 'up after 9 min']);
+  });
+
+  it('an answer, even "no such order", ends the outage clock: two short outages say nothing', async () => {
+    const { sim, port, events, advance } = await setup();
+    sim.admin.setFaults({ kind: 'error5xx', status: 502 });
+    await expect(port.price('BTCUSDT')).rejects.toThrow();
+    advance(4 * MIN);
+    sim.admin.clearFaults();
+    // "No such order" (-2013) is the exchange answering.
+    expect(await port.fetchOrder('BTCUSDT', 'BTCUSDT-none-tp1', 'order')).toBeNull();
+    sim.admin.setFaults({ kind: 'error5xx', status: 502 });
+    advance(2 * MIN);
+    await expect(port.price('BTCUSDT')).rejects.toThrow();
+    advance(4 * MIN); // 6 minutes since the first failure, but only 4 since the last answer
+    await expect(port.price('BTCUSDT')).rejects.toThrow();
+    expect(events).toEqual([]);
+  });
+});
