@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 // Every directory outside the pure core: src/core must not import any of them (STYLE.md §1).
-const OUTER_DIRS = ['data', 'strategy', 'backtest', 'exchange', 'sim', 'bot', 'store', 'web', 'cli'];
+const OUTER_DIRS = ['data', 'strategy', 'backtest', 'exchange', 'sim', 'bot', 'store', 'web', 'cli', 'notify'];
 
 /**
  * Fences between outer layers (issue 12, item 7): what each directory of src must not import, and why.
@@ -15,6 +15,7 @@ const FENCES = [
   { dir: 'backtest', banned: ['bot', 'exchange', 'store'], why: 'the backtest is pure candles in, results out: no bot, exchange or store' },
   { dir: 'optimize', banned: ['bot', 'exchange', 'store', 'web'], why: 'the optimizer is candles in, scores out: it never trades, and the CLI wires its database and report' },
   { dir: 'exchange', banned: ['sim'], why: 'the exchange adapters must not depend on the simulator (it is the other way round)' },
+  { dir: 'notify', banned: ['exchange', 'sim', 'backtest', 'bot', 'web'], why: 'notifications read the store and tell: they never trade, reach the exchange or drive the bot' },
 ];
 
 /** One config block per fence: static, re-exported and dynamic imports of a banned directory are errors. */

@@ -16,6 +16,9 @@ const FORBIDDEN: readonly (readonly [string, string])[] = [
   ['backtest', 'exchange'],
   ['backtest', 'store'],
   ['exchange', 'sim'],
+  ['notify', 'exchange'],
+  ['notify', 'sim'],
+  ['notify', 'bot'],
 ];
 
 /** The ways one module can reach another; each must be caught. */
