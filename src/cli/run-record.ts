@@ -1,5 +1,5 @@
 import type { Logger } from '../bot/logger.ts';
-import type { LadderConfig } from '../core/config/index.ts';
+import { type LadderConfig, settleAssetsOf } from '../core/config/index.ts';
 import type { ExchangePort } from '../exchange/port.ts';
 import { RUN_HEARTBEAT_MS, type RunMode, type Store } from '../store/index.ts';
 /** The balance is read every this many heartbeats (one fetchBalance, weight 5 on Binance, every 15 s). */
@@ -27,9 +27,6 @@ export interface RecordRunOptions {
   readonly heartbeatMs?: number;
 }
 
-/** The settle asset of a ccxt unified symbol (`BTC/USDT:USDT` → USDT); USDT when it does not say. */
-export const settleAssetOf = (symbol: string): string => symbol.split(':')[1] ?? 'USDT';
-
 /**
  * Records a bot run in the store ([views] 17): the config it runs with at the start, a heartbeat (and
  * the settle asset's balance) while it runs, how it ended. A bot killed outright writes no end: its
@@ -39,7 +36,8 @@ export const settleAssetOf = (symbol: string): string => symbol.split(':')[1] ??
 export function recordRun(o: RecordRunOptions): RunRecorder {
   const now = o.now ?? Date.now;
   const id = o.store.startRun({ mode: o.mode, command: o.command, pid: o.pid, host: o.host, startedAtMs: now(), config: o.config });
-  const asset = settleAssetOf(o.config.symbols[0] ?? '');
+  // The first symbol's settle asset (symbols settling in several assets: the first one's balance only).
+  const asset = settleAssetsOf(o.config.symbols)[0] ?? 'USDT';
   let beats = 0;
   let reading = false;
   let ended = false;
