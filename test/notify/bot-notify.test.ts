@@ -1,0 +1,110 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/bot/logger.ts';
+import { TradingBot } from '../../src/bot/trading-bot.ts';
+import { type BotNotifications, startBotNotifications } from '../../src/cli/bot-notifications.ts';
+import { type Harness, startHarness, testConfig } from '../support/bot-harness.ts';
+import { type WebhookReceiver, startWebhookReceiver } from './support/webhook-receiver.ts';
+
+/**
+ * The bot's own notifications through the real wiring of `ladder live` (startBotNotifications): the
+ * trading bot on the simulator, its store and port from the notifier, a webhook receiver on loopback.
+ */
+let h: Harness | null = null;
+let hook: WebhookReceiver | null = null;
+let n: BotNotifications | null = null;
+afterEach(async () => {
+  await n?.stop();
+  await h?.close();
+  await hook?.close();
+  h = null;
+  hook = null;
+  n = null;
+});
+const T = Date.UTC(2026, 0, 1);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function botWithNotify(over: Record<string, unknown>, simOpts: Record<string, unknown> = {}): Promise<TradingBot> {
+  hook = await startWebhookReceiver();
+  const config = testConfig({ ...over, notify: { webhook: { url: hook.url } } });
+  h = await startHarness(config, { seed: 3, ...simOpts });
+  n = startBotNotifications({ config, store: h.store, exchange: h.ex, log: silentLogger() });
+  const now = (() => {
+    const simStart = (h.sim.admin.state() as unknown as { timeMs: number }).timeMs;
+    const wallStart = Date.now();
+    return () => simStart + (Date.now() - wallStart);
+  })();
+  const bot = new TradingBot({ config, exchange: n.exchange, store: n.store, log: silentLogger(), now, ...(n.onAlert ? { onAlert: n.onAlert } : {}) });
+  await bot.start();
+  return bot;
+}
+
+/** Steps the bot until `done` (at most 8 s). */
+async function stepUntil(bot: TradingBot, done: () => boolean): Promise<void> {
+  const end = Date.now() + 8000;
+  while (!done() && Date.now() < end) {
+    await bot.step();
+    await sleep(50);
+  }
+}
+
+const kinds = () => hook!.unique.map((r) => `${r.body['type']}${(r.body['data'] as { kind?: string }).kind ? `:${(r.body['data'] as { kind: string }).kind}` : ''}`);
+
+describe('the bot notifies what it does ([operate] 5)', () => {
+  it('a stopped-out trade (entry, exit), then a daily loss limit hit, each told once', async () => {
+    const bot = await botWithNotify({ risk_limits: { daily_loss_limit: 5 } });
+    const t = bot.traders[0]!;
+    h!.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await t.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'test' });
+    h!.sim.admin.setPrice('BTCUSDT', 58700); // through the 2 % stop
+    await stepUntil(bot, () => h!.store.openPositions().length === 0);
+    await t.onSignal({ side: 'long', timeMs: T + 2 * 3_600_000, reason: 'test' }); // refused: the day lost more than 5
+    await t.onSignal({ side: 'long', timeMs: T + 3 * 3_600_000, reason: 'test' }); // refused again: not told again
+    await hook!.waitForUnique(3);
+    await sleep(300);
+    expect(kinds()).toEqual(['entry', 'exit', 'risk']);
+    const exit = hook!.unique[1]!.body['data'] as { reason: string; pnl: number; levelsHit: number[] };
+    expect(exit.reason).toBe('stop');
+    expect(exit.pnl).toBeLessThan(-5);
+    expect(exit.levelsHit).toEqual([]);
+    expect(hook!.unique[2]!.body['data']).toMatchObject({ type: 'risk', limit: 'daily_loss_limit' });
+  });
+
+  it('a position closed by hand is told as a change outside Ladder, then its exit', async () => {
+    const bot = await botWithNotify({});
+    const t = bot.traders[0]!;
+    h!.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await t.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'test' });
+    expect(t.position).not.toBeNull();
+    await h!.ex.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'market', amountSteps: 10 as never, reduceOnly: true, clientOrderId: 'web_close_1' });
+    await stepUntil(bot, () => h!.store.openPositions().length === 0);
+    await hook!.waitForUnique(3);
+    expect(kinds()).toEqual(['entry', 'alert:reconciled', 'exit']);
+    expect((hook!.unique[1]!.body['text'] as string)).toMatch(/^⚠️ BTCUSDT: position changed outside Ladder: 0\.01 of the long position closed outside Ladder/);
+    expect(hook!.unique[2]!.body['data']).toMatchObject({ reason: 'manual' });
+  });
+
+  it('an entry refused for lack of margin is an insufficient-margin alert, once', async () => {
+    const bot = await botWithNotify({ position_size: { mode: 'base', value: 1 } }, { balance: 100 }); // 1 BTC on 100 USDT at 5x
+    const t = bot.traders[0]!;
+    h!.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await t.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'test' });
+    await t.onSignal({ side: 'short', timeMs: T + 2 * 3_600_000, reason: 'test' }); // halted: no second order, no second alert
+    await hook!.waitForUnique(1);
+    await sleep(300);
+    expect(kinds()).toEqual(['alert:insufficient_margin']);
+    expect(hook!.unique[0]!.body['text']).toMatch(/^⚠️ BTCUSDT: insufficient margin: entry refused for lack of margin/);
+  });
+
+  it('a strategy that throws is a strategy-error alert, once for the same error', async () => {
+    const bot = await botWithNotify({ strategy: { name: 'module', path: join(import.meta.dirname, 'support/throwing-strategy.mjs') } });
+    h!.sim.admin.step({ candles: 1 });
+    await bot.step();
+    h!.sim.admin.step({ candles: 1 });
+    await bot.step();
+    await hook!.waitForUnique(1);
+    await sleep(300);
+    expect(kinds()).toEqual(['alert:strategy_error']);
+    expect(hook!.unique[0]!.body['text']).toContain('indicator blew up: division by zero');
+  });
+});
