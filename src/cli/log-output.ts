@@ -1,3 +1,4 @@
+import { openSync } from 'node:fs';
 import pino, { type DestinationStream, type Level, type StreamEntry } from 'pino';
 import type { Command } from 'commander';
 import { type Logger, loggerOptions } from '../bot/logger.ts';
@@ -72,10 +73,13 @@ function prettyStream(print: (line: string) => void): DestinationStream {
 }
 
 function fileStream(path: string): DestinationStream {
+  let fd: number;
   try {
-    // Synchronous: a line is on disk before the next order goes out, and a crash loses nothing.
-    return pino.destination({ dest: path, sync: true, append: true, mkdir: true });
+    // Opened here, not by sonic-boom (it retries a path it cannot open forever); the directory must exist.
+    fd = openSync(path, 'a');
   } catch (e) {
     throw new CliError(`--log-file: cannot open ${path} (${e instanceof Error ? e.message : String(e)})`);
   }
+  // Synchronous: a line is on disk before the next order goes out, and a crash loses nothing.
+  return pino.destination({ fd, sync: true });
 }

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.ts';
 import { checkStrategyLoads } from '../check-strategy.ts';
+import { type LogFlags, addLogOptions, createRunLogger, resolveLogFormat } from '../log-output.ts';
 import { readConfig } from '../read-config.ts';
 import { readCredentials } from '../secrets.ts';
 
-interface LiveOptions {
+interface LiveOptions extends LogFlags {
   config: string;
   db?: string;
   exchangeUrl?: string;
@@ -16,7 +17,7 @@ interface LiveOptions {
 }
 
 export function registerLiveCommand(program: Command): void {
-  program
+  const live = program
     .command('live')
     .description('Trade for real: reduce-only scaled exits, exchange stops, restart-safe state (needs API keys and --confirm-live)')
     .option('--config <file>', 'config.json to use', 'config.json')
@@ -26,8 +27,8 @@ export function registerLiveCommand(program: Command): void {
     .option('--poll-ms <ms>', 'polling interval', '1000')
     .option('--no-dashboard', 'do not start the web dashboard (dashboard.host/port of the config)')
     .option('--manage [symbols...]', 'adopt positions opened by hand on these symbols (all configured symbols when none is named): ladder, stop and TPs')
-    .option('--webhook', 'accept entry and close signals (TradingView alerts) on config.webhook; secret in LADDER_WEBHOOK_SECRET (docs/webhook.md)')
-    .action(async (o: LiveOptions) => {
+    .option('--webhook', 'accept entry and close signals (TradingView alerts) on config.webhook; secret in LADDER_WEBHOOK_SECRET (docs/webhook.md)');
+  addLogOptions(live).action(async (o: LiveOptions) => {
       const creds = readCredentials();
       if (!creds) throw new CliError('live trading needs API keys: set LADDER_API_KEY and LADDER_API_SECRET in the environment or in .env (never in config.json)');
       if (!o.confirmLive) throw new CliError('live trading places real orders: add --confirm-live to confirm (try `ladder paper` or the simulator first)');
@@ -35,11 +36,14 @@ export function registerLiveCommand(program: Command): void {
       if (!cfg.ok) throw new CliError(`${o.config}: invalid config`);
       await checkStrategyLoads(cfg.value, o.config);
       // Loaded on use: ccxt alone takes about a second to import, which other commands should not pay.
-      const [{ createLogger }, { connectExchange }, { runBot, untilSignal }] = await Promise.all([import('../../bot/logger.ts'), import('../../exchange/connect.ts'), import('../run-bot.ts')]);
-      const log = createLogger();
+      const format = resolveLogFormat(o.logFormat, process.stdout.isTTY === true);
+      const [{ connectExchange }, { runBot, untilSignal }] = await Promise.all([import('../../exchange/connect.ts'), import('../run-bot.ts')]);
+      const print = (s: string) => process.stdout.write(`${s}\n`);
+      const log = createRunLogger({ format, file: o.logFile ?? null, level: process.env['LADDER_LOG_LEVEL'] ?? 'info', print, jsonIsTTY: process.stderr.isTTY === true });
       const exchange = connectExchange(cfg.value, creds, o.exchangeUrl);
       log.info({ mode: 'live', exchange: o.exchangeUrl ?? cfg.value.exchange.id, testnet: cfg.value.exchange.testnet, symbols: cfg.value.symbols }, 'ladder.start');
       await runBot({ config: cfg.value, configPath: o.config, exchange, dbPath: o.db ?? cfg.value.store.path, pollMs: Number(o.pollMs), log, ...(o.manage ? { manage: o.manage } : {}), ...(o.webhook ? { webhook: true } : {}), until: untilSignal(),
+        summary: { exchangeUrl: o.exchangeUrl ?? null, logFile: o.logFile ?? null, print },
         ...(o.dashboard ? { dashboard: { host: cfg.value.dashboard.host, port: cfg.value.dashboard.port, anyPortIfTaken: true, onStarted: (d: { url: string }) => log.info({ url: d.url }, 'dashboard.started') } } : {}),
       });
     });

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.ts';
 import { checkStrategyLoads } from '../check-strategy.ts';
+import { type LogFlags, addLogOptions, createRunLogger, resolveLogFormat } from '../log-output.ts';
 import { readConfig } from '../read-config.ts';
 
-interface PaperCliOptions {
+interface PaperCliOptions extends LogFlags {
   config: string;
   db?: string;
   exchangeUrl?: string;
@@ -19,7 +20,7 @@ interface PaperCliOptions {
  * model). No keys. The paper account is kept beside the store (`<db>.paper.json`) so a restart resumes.
  */
 export function registerPaperCommand(program: Command): void {
-  program
+  const paper = program
     .command('paper')
     .description('paper trading: live public prices, simulated fills, no keys')
     .option('--config <file>', 'config.json to use', 'config.json')
@@ -29,25 +30,27 @@ export function registerPaperCommand(program: Command): void {
     .option('--poll-ms <ms>', 'polling interval', '1000')
     .option('--no-dashboard', 'do not start the web dashboard (dashboard.host/port of the config)')
     .option('--manage [symbols...]', 'adopt positions opened by hand on these symbols (all configured symbols when none is named): ladder, stop and TPs')
-    .option('--webhook', 'accept entry and close signals (TradingView alerts) on config.webhook; secret in LADDER_WEBHOOK_SECRET (docs/webhook.md)')
-    .action(async (o: PaperCliOptions) => {
+    .option('--webhook', 'accept entry and close signals (TradingView alerts) on config.webhook; secret in LADDER_WEBHOOK_SECRET (docs/webhook.md)');
+  addLogOptions(paper).action(async (o: PaperCliOptions) => {
       const cfg = await readConfig(o.config);
       if (!cfg.ok) throw new CliError(`${o.config}: invalid config`);
       await checkStrategyLoads(cfg.value, o.config);
       const balance = Number(o.balance);
       if (!(balance > 0)) throw new CliError(`--balance: must be a positive amount, got ${o.balance}`);
-      const [{ createLogger }, { connectExchange }, { PaperExchange }, { fillModelFromConfig }, { runBot, untilSignal }] = await Promise.all([
-        import('../../bot/logger.ts'),
+      const format = resolveLogFormat(o.logFormat, process.stdout.isTTY === true);
+      const [{ connectExchange }, { PaperExchange }, { fillModelFromConfig }, { runBot, untilSignal }] = await Promise.all([
         import('../../exchange/connect.ts'),
         import('../../exchange/paper/paper-exchange.ts'),
         import('../../core/scaled-tp/from-config.ts'),
         import('../run-bot.ts'),
       ]);
-      const log = createLogger();
+      const print = (s: string) => process.stdout.write(`${s}\n`);
+      const log = createRunLogger({ format, file: o.logFile ?? null, level: process.env['LADDER_LOG_LEVEL'] ?? 'info', print, jsonIsTTY: process.stderr.isTTY === true });
       const dbPath = o.db ?? cfg.value.store.path;
       const exchange = new PaperExchange({ source: connectExchange(cfg.value, null, o.exchangeUrl), fills: fillModelFromConfig(cfg.value), balance, statePath: `${dbPath}.paper.json`, now: Date.now });
       log.info({ mode: 'paper', marketData: o.exchangeUrl ?? cfg.value.exchange.id, symbols: cfg.value.symbols, db: dbPath }, 'ladder.start');
       await runBot({ config: cfg.value, configPath: o.config, exchange, dbPath, pollMs: Number(o.pollMs), log, ...(o.manage ? { manage: o.manage } : {}), ...(o.webhook ? { webhook: true } : {}), until: untilSignal(),
+        summary: { exchangeUrl: o.exchangeUrl ?? null, logFile: o.logFile ?? null, print },
         ...(o.dashboard ? { dashboard: { host: cfg.value.dashboard.host, port: cfg.value.dashboard.port, anyPortIfTaken: true, onStarted: (d: { url: string }) => log.info({ url: d.url }, 'dashboard.started') } } : {}),
       });
     });
