@@ -46,13 +46,13 @@ export function entryFill(side: Side, price: number, qty: number, fm: FillModel)
  * with the stop the fills moved, until nothing more happens. Same core calls as the live bot.
  */
 export function advanceSegment(p: Position, from: number, to: number, timeMs: number, fm: FillModel): StepResult {
-  const w: Walk = { position: p, commands: [], events: [], lastPrice: from, timeMs, fm, exitIsBuy: p.side === 'short' };
+  const w: Walk = { position: p, commands: NONE, events: NONE, lastPrice: from, timeMs, fm, exitIsBuy: p.side === 'short' };
   let start = from;
   for (let guard = 0; guard <= p.levels.length + 2; guard++) {
     const r = onSegment(w.position, start, to, timeMs);
     if (r.commands.length === 0 && r.events.length === 0) break;
-    pushAll(w.commands, r.commands);
-    pushAll(w.events, r.events);
+    w.commands = joined(w.commands, r.commands);
+    w.events = joined(w.events, r.events);
     w.position = r.position;
     w.lastPrice = start;
     for (const c of r.commands) {
@@ -73,8 +73,8 @@ export function advanceSegment(p: Position, from: number, to: number, timeMs: nu
 /** The state of one advanceSegment walk (a plain object: no closure per call on the backtest's path). */
 interface Walk {
   position: Position;
-  readonly commands: Command[];
-  readonly events: DomainEvent[];
+  commands: readonly Command[];
+  events: readonly DomainEvent[];
   lastPrice: number;
   readonly timeMs: number;
   readonly fm: FillModel;
@@ -89,8 +89,8 @@ function fillNow(w: Walk, clientOrderId: string, qtySteps: number, at: number, m
   const applied = applyFill(w.position, { clientOrderId, tradeId: clientOrderId, orderId: null, timeMs: w.timeMs, qtySteps: asSteps(qtySteps), price, fee });
   if (!applied.ok) throw new Error(`instant fill rejected: ${applied.error.message}`);
   w.position = applied.value.position;
-  pushAll(w.commands, applied.value.commands);
-  pushAll(w.events, applied.value.events);
+  w.commands = joined(w.commands, applied.value.commands);
+  w.events = joined(w.events, applied.value.events);
   w.lastPrice = at;
 }
 
@@ -103,14 +103,15 @@ export function closeRemainderNow(p: Position, reason: 'signal' | 'end', price: 
   const fee = feeOf(fill, qtyOf(close.qtySteps, p.plan), fm.takerPct);
   const applied = applyFill(r.position, { clientOrderId: close.clientOrderId, tradeId: close.clientOrderId, orderId: null, timeMs, qtySteps: close.qtySteps, price: fill, fee });
   if (!applied.ok) throw new Error(`instant close rejected: ${applied.error.message}`);
-  const commands = r.commands.slice();
-  pushAll(commands, applied.value.commands);
-  const events = r.events.slice();
-  pushAll(events, applied.value.events);
-  return { position: applied.value.position, commands, events };
+  return { position: applied.value.position, commands: joined(r.commands, applied.value.commands), events: joined(r.events, applied.value.events) };
 }
 
-/** `dst.push(...src)` without the spread's iterator (the backtest appends on every fill). */
-function pushAll<T>(dst: T[], src: readonly T[]): void {
-  for (let i = 0; i < src.length; i++) dst.push(src[i]!);
+const NONE: readonly never[] = Object.freeze([]);
+
+/**
+ * `a` then `b` as one array, made at its size (concat), or one of them when the other is empty: a step's
+ * outputs are never changed after they are returned, so they can be handed on as they are.
+ */
+function joined<T>(a: readonly T[], b: readonly T[]): readonly T[] {
+  return b.length === 0 ? a : a.length === 0 ? b : a.concat(b);
 }

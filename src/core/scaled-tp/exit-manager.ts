@@ -7,6 +7,7 @@ import {
   type LevelState,
   type PartialExit,
   type Position,
+  type StopMove,
   closeClientId,
   exitClientId,
   isStopClientId,
@@ -76,8 +77,9 @@ export function openPosition(i: OpenInput): StepResult {
   if (limitMode) {
     for (const l of plan.levels) {
       if (l.skipped !== null) continue;
-      commands.push(exitCommand(position, l, l.qtySteps, l.targetPrice));
-      events.push(requested(position, l, l.qtySteps, i.timeMs));
+      const id = exitClientId(i.id, l.reason);
+      commands.push(exitCommand(position, l, l.qtySteps, l.targetPrice, id));
+      events.push(requested(position, l, l.qtySteps, i.timeMs, id));
     }
   }
   return { position, commands, events };
@@ -101,8 +103,9 @@ export function onSegment(p: Position, from: number, to: number, timeMs: number)
   if (!targetReached(long, best, p.nextTargetPrice)) return stopTouched(long, to, p.stopPrice) ? reachStop(p, p.stopPrice, timeMs) : unchanged(p);
 
   const levels = p.levels.slice();
-  const commands: Command[] = [];
-  const events: DomainEvent[] = [];
+  // Made on first use with their first entries (an empty array's first push reserves room for 17).
+  let commands: Command[] | null = null;
+  let events: DomainEvent[] | null = null;
   let uncommitted = uncommittedSteps(p);
   for (let i = 0; i < levels.length; i++) {
     const st = levels[i]!;
@@ -111,21 +114,26 @@ export function onSegment(p: Position, from: number, to: number, timeMs: number)
     if (st.status !== 'pending' && !resting) continue;
     if (!targetReached(long, best, pl.targetPrice)) break; // targets ascend: later ones are farther
     const price = targetReached(long, from, pl.targetPrice) ? from : pl.targetPrice;
-    events.push({ type: 'tp.hit', positionId: p.id, symbol: p.symbol, timeMs, level: pl.level, reason: pl.reason, price, profitPct: pl.profitPct });
+    const hit: DomainEvent = { type: 'tp.hit', positionId: p.id, symbol: p.symbol, timeMs, level: pl.level, reason: pl.reason, price, profitPct: pl.profitPct };
     if (resting) {
       levels[i] = levelState(st.status, st.filledSteps, st.orderSteps, true);
+      events = added(events, hit);
       continue;
     }
     const qty = sendSteps(p, levels, i, uncommitted);
-    if (qty === 0) continue;
+    if (qty === 0) {
+      events = added(events, hit);
+      continue;
+    }
     uncommitted -= qty;
     levels[i] = levelState(must(nextLevelStatus(st.status, 'send')), st.filledSteps, asSteps(qty), true);
-    commands.push(exitCommand(p, pl, asSteps(qty), price));
-    events.push(requested(p, pl, asSteps(qty), timeMs));
+    const id = exitClientId(p.id, pl.reason);
+    commands = added(commands, exitCommand(p, pl, asSteps(qty), price, id));
+    events = added2(events, hit, requested(p, pl, asSteps(qty), timeMs, id));
   }
   const next = clonePosition(p);
   next.levels = levels;
-  return { position: settle(next), commands, events };
+  return { position: settle(next), commands: commands ?? NONE, events: events ?? NONE };
 }
 
 // Plain functions, not closures: the backtest calls onSegment on every crossing.
@@ -215,33 +223,35 @@ export function applyFill(p: Position, f: FillInput): Result<StepResult, ApplyEr
   next.entryFeeBooked = p.entryFeeBooked + entryShare;
   if (level !== null && firstFillOfLevel && !p.tpLevelsHit.includes(level)) next.tpLevelsHit = appended(p.tpLevelsHit, level);
   next.appliedTradeIds = appended(p.appliedTradeIds, f.tradeId);
-  const commands: Command[] = [];
-  const events: DomainEvent[] = [
-    {
-      type: 'fill.applied',
-      positionId: p.id,
-      symbol: p.symbol,
-      timeMs: f.timeMs,
-      clientOrderId: f.clientOrderId,
-      orderId: f.orderId,
-      reason,
-      level,
-      price: f.price,
-      qtySteps: f.qtySteps,
-      fee: f.fee,
-      pnl,
-      remainingSteps: remaining,
-    },
-  ];
+  const applied: DomainEvent = {
+    type: 'fill.applied',
+    positionId: p.id,
+    symbol: p.symbol,
+    timeMs: f.timeMs,
+    clientOrderId: f.clientOrderId,
+    orderId: f.orderId,
+    reason,
+    level,
+    price: f.price,
+    qtySteps: f.qtySteps,
+    fee: f.fee,
+    pnl,
+    remainingSteps: remaining,
+  };
+  // The outputs as arrays of their final size (at most one command and two events).
+  let commands: readonly Command[] = NONE;
+  let events: readonly DomainEvent[];
   if (closed) {
     next.status = 'closed';
     next.closing = null;
-    const leftovers = restingExitIds(next);
-    if (reason !== 'stop') leftovers.unshift(stopClientId(p.id, p.stopSeq));
-    if (leftovers.length) commands.push({ kind: 'cancelOrders', clientOrderIds: leftovers });
-    events.push({ type: 'position.closed', positionId: p.id, symbol: p.symbol, timeMs: f.timeMs, reason, pnl: totalPnl(next), avgExitPrice: averageExitPrice(next) });
-  } else if (completedLevel !== null) {
-    climbStop(next, completedLevel, f.timeMs, commands, events);
+    const resting = restingExitIds(next);
+    const leftovers = reason === 'stop' ? resting : prepended(stopClientId(p.id, p.stopSeq), resting);
+    if (leftovers.length) commands = [{ kind: 'cancelOrders', clientOrderIds: leftovers }];
+    events = [applied, { type: 'position.closed', positionId: p.id, symbol: p.symbol, timeMs: f.timeMs, reason, pnl: totalPnl(next), avgExitPrice: averageExitPrice(next) }];
+  } else {
+    const move = completedLevel === null ? null : climbStop(next, completedLevel, f.timeMs);
+    if (move !== null) commands = [moveStopCommand(next, move)];
+    events = move === null ? [applied] : [applied, stopMovedEvent(next, move)];
   }
   return ok({ position: settle(next), commands, events });
 }
@@ -360,32 +370,50 @@ export function applyOrderEnd(p: Position, e: OrderEndInput): Result<StepResult,
   const back = to.value === 'pending';
   const next = clonePosition(p);
   next.levels = replaceAt(p.levels, target, levelState(to.value, st.filledSteps, back ? asSteps(0) : st.orderSteps, back ? false : st.reached));
-  const commands: Command[] = [];
-  const events: DomainEvent[] = [];
-  if (to.value === 'filled' && p.status === 'open') climbStop(next, p.plan.levels[target]!, e.timeMs, commands, events);
+  const move = to.value === 'filled' && p.status === 'open' ? climbStop(next, p.plan.levels[target]!, e.timeMs) : null;
+  const commands: Command[] = move === null ? [] : [moveStopCommand(next, move)];
+  const events: DomainEvent[] = move === null ? [] : [stopMovedEvent(next, move)];
   return ok({ position: settle(next), commands, events });
 }
 
-/** Move the stop of a position being built to where the completed level says, if that is in its favour (R1.5). */
-function climbStop(p: Mutable<Position>, pl: PlannedLevel, timeMs: number, commands: Command[], events: DomainEvent[]): void {
+/**
+ * Move the stop of a position being built to where the completed level says, if that is in its favour
+ * (R1.5): the move is recorded on the position (stopMoves, stopTicks, stopSeq) and returned, for the
+ * `moveStop` command and the `stop.moved` event (moveStopCommand, stopMovedEvent); null when it stays.
+ */
+function climbStop(p: Mutable<Position>, pl: PlannedLevel, timeMs: number): StopMove | null {
   const to = pl.stopAfter;
-  if (to === null || !isFavourable(to.ticks, p.stopTicks, p.side)) return;
-  const fromPrice = stopPriceOf(p);
-  const seq = p.stopSeq + 1;
-  commands.push({
-    kind: 'moveStop',
-    clientOrderId: stopClientId(p.id, seq),
-    replacesClientOrderId: stopClientId(p.id, p.stopSeq),
-    fromTicks: p.stopTicks,
-    toTicks: to.ticks,
-    stopPrice: to.price,
-    rule: to.rule,
-  });
-  events.push({ type: 'stop.moved', positionId: p.id, symbol: p.symbol, timeMs, fromPrice, toPrice: to.price, rule: to.rule, level: pl.level });
-  p.stopMoves = appended(p.stopMoves, { timeMs, fromTicks: p.stopTicks, toTicks: to.ticks, fromPrice, toPrice: to.price, rule: to.rule, level: pl.level });
+  if (to === null || !isFavourable(to.ticks, p.stopTicks, p.side)) return null;
+  const move: StopMove = { timeMs, fromTicks: p.stopTicks, toTicks: to.ticks, fromPrice: stopPriceOf(p), toPrice: to.price, rule: to.rule, level: pl.level };
+  p.stopMoves = appended(p.stopMoves, move);
   p.stopTicks = to.ticks;
-  p.stopSeq = seq;
+  p.stopSeq = p.stopSeq + 1;
+  return move;
 }
+
+/** The command of a stop move `climbStop` just made on `p`: place the new stop, replacing the previous one. */
+function moveStopCommand(p: Position, m: StopMove): Command {
+  return {
+    kind: 'moveStop',
+    clientOrderId: stopClientId(p.id, p.stopSeq),
+    replacesClientOrderId: stopClientId(p.id, p.stopSeq - 1),
+    fromTicks: m.fromTicks,
+    toTicks: m.toTicks,
+    stopPrice: m.toPrice,
+    rule: m.rule,
+  };
+}
+
+const stopMovedEvent = (p: Position, m: StopMove): DomainEvent => ({
+  type: 'stop.moved',
+  positionId: p.id,
+  symbol: p.symbol,
+  timeMs: m.timeMs,
+  fromPrice: m.fromPrice,
+  toPrice: m.toPrice,
+  rule: m.rule,
+  level: m.level,
+});
 
 function reachStop(p: Position, price: number, timeMs: number): StepResult {
   const clientOrderId = stopClientId(p.id, p.stopSeq);
@@ -444,27 +472,28 @@ function classify(p: Position, clientOrderId: string): number | 'stop' | 'signal
   return null;
 }
 
-function exitCommand(p: Position, pl: PlannedLevel, qtySteps: Steps, triggerPrice: number): Command {
+/** `clientOrderId`: exitClientId(p.id, pl.reason), made once by the caller for the command and its event. */
+function exitCommand(p: Position, pl: PlannedLevel, qtySteps: Steps, triggerPrice: number, clientOrderId: string): Command {
   return {
     kind: 'placeExit',
     level: pl.level,
     reason: pl.reason,
     orderType: p.plan.execution,
     qtySteps,
-    clientOrderId: exitClientId(p.id, pl.reason),
+    clientOrderId,
     limitTicks: pl.targetTicks,
     limitPrice: pl.targetPrice,
     triggerPrice,
   };
 }
 
-function requested(p: Position, pl: PlannedLevel, qtySteps: Steps, timeMs: number): DomainEvent {
+function requested(p: Position, pl: PlannedLevel, qtySteps: Steps, timeMs: number, clientOrderId: string): DomainEvent {
   return {
     type: 'order.requested',
     positionId: p.id,
     symbol: p.symbol,
     timeMs,
-    clientOrderId: exitClientId(p.id, pl.reason),
+    clientOrderId,
     reason: pl.reason,
     qtySteps,
     orderType: p.plan.execution,
@@ -589,6 +618,27 @@ export function averageExitPrice(p: Position): number {
     v += e.price * e.qtySteps;
   }
   return q === 0 ? NaN : v / q;
+}
+
+/** `[x, ...xs]` at its size. */
+function prepended<T>(x: T, xs: readonly T[]): T[] {
+  const out = new Array<T>(xs.length + 1);
+  out[0] = x;
+  for (let i = 0; i < xs.length; i++) out[i + 1] = xs[i]!;
+  return out;
+}
+
+/** Adds to an output array made on first use (`[x]`, not `[]` and a push that reserves room for 17). */
+function added<T>(xs: T[] | null, x: T): T[] {
+  if (xs === null) return [x];
+  xs.push(x);
+  return xs;
+}
+
+function added2<T>(xs: T[] | null, a: T, b: T): T[] {
+  if (xs === null) return [a, b];
+  xs.push(a, b);
+  return xs;
 }
 
 /**

@@ -57,6 +57,9 @@ export class LadderPlanner {
   private readonly breakevenF: SidedFactor;
   private readonly stopRuleF: readonly (SidedFactor | null)[];
   private readonly closeF: readonly (PctFactor | null)[];
+  /** Scratch: each level's target and exit minimum while a plan is made. */
+  private readonly targets: Ticks[];
+  private readonly mins: number[];
   /** The initial stop's factor for the last stop distance seen (settings' or a signal's). */
   private stopPct = NaN;
   private stopF: SidedFactor = { long: null, short: null };
@@ -82,6 +85,8 @@ export class LadderPlanner {
       return typeof rule === 'object' ? sided(rule.profitPct) : null;
     });
     this.closeF = settings.levels.map((l) => pctFactor(l.closePct));
+    this.targets = settings.levels.map(() => 0 as Ticks);
+    this.mins = settings.levels.map(() => 0);
   }
 
   /**
@@ -138,10 +143,10 @@ export class LadderPlanner {
     // Loops and plain calls, no closures: the backtest plans every entry.
     if (!s.scaled) return singlePlan(base, 'disabled', this.at(entry, s.takeProfitPct, this.takeProfitF, side, targetTicks), s.takeProfitPct, m);
 
-    // Arrays sized up front (a pushed-to array allocates room for 17).
+    // The planner's scratch arrays: read only during this call (nothing returned holds them).
     const n = s.levels.length;
-    const targets = new Array<Ticks>(n);
-    const mins = new Array<number>(n);
+    const targets = this.targets;
+    const mins = this.mins;
     for (let k = 0; k < n; k++) {
       const l = s.levels[k]!;
       const t = this.at(entry, l.profitPct, this.targetF[k]!, side, targetTicks);
