@@ -10,6 +10,7 @@ import { testConfig } from '../support/bot-harness.ts';
 import { launchChromium } from '../support/browser.ts';
 import { type DashboardRig, startRig } from './dashboard-bot.ts';
 import { blockNetwork } from './offline.ts';
+import { watchPage } from './page-guard.ts';
 import { waitForCount, waitForText } from './page-wait.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -28,6 +29,7 @@ describe('dashboard beside the bot, in headless Chromium, offline', () => {
   let browser: Browser;
   let page: Page;
   let blocked: string[];
+  let errors: string[];
   let origin: string;
 
   const trader = () => rig.bot.traders[0]!;
@@ -47,6 +49,7 @@ describe('dashboard beside the bot, in headless Chromium, offline', () => {
     origin = rig.dash.url.replace(/\/$/, '');
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    errors = watchPage(page).errors;
     blocked = await blockNetwork(page, origin);
     mkdirSync(SHOTS, { recursive: true });
     await page.goto(rig.dash.url);
@@ -183,6 +186,7 @@ describe('dashboard beside the bot, in headless Chromium, offline', () => {
     await trader().onSignal({ side: 'short', timeMs: T + 3 * HOUR, reason: 'test' });
     await rig.bot.step();
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const phoneErrors = watchPage(phone).errors;
     const phoneBlocked = await blockNetwork(phone, origin);
     await phone.goto(rig.dash.url);
     await phone.waitForSelector('article.position', WAIT);
@@ -193,11 +197,13 @@ describe('dashboard beside the bot, in headless Chromium, offline', () => {
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await phone.screenshot({ path: join(SHOTS, 'dashboard-phone-history.png') });
     expect(phoneBlocked).toEqual([]);
+    expect(phoneErrors).toEqual([]);
     await phone.close();
   });
 
-  it('loaded nothing from the network: every request went to its own loopback server', () => {
+  it('loaded nothing from the network: every request went to its own loopback server; no page or console error', () => {
     expect(blocked).toEqual([]);
+    expect(errors).toEqual([]); // before the server goes away below (the browser then logs the refused reconnects)
   });
 
   it('shows "reconnecting" when the dashboard server goes away', async () => {
