@@ -1,0 +1,73 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/bot/logger.ts';
+import { recordRun } from '../../src/cli/run-record.ts';
+import { runBot } from '../../src/cli/run-bot.ts';
+import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
+import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
+import { type Simulator, startSimulator } from '../../src/sim/simulator.ts';
+import { openStore } from '../../src/store/index.ts';
+import { testConfig } from '../support/bot-harness.ts';
+
+let sim: Simulator | undefined;
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+async function simExchange(balance = 12_345): Promise<CcxtExchange> {
+  sim = await startSimulator({ seed: 3, balance });
+  const client = ccxtForSimulator(sim.url, { apiKey: sim.apiKey, secret: sim.apiSecret });
+  client.enableRateLimit = false;
+  return new CcxtExchange(client);
+}
+
+const until = async (what: string, cond: () => boolean, timeoutMs = 10_000) => {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('the run record of a bot ([views] 17)', () => {
+  it('records the config at start, heartbeats with the balance read from the exchange, data ended, then the end', async () => {
+    const ex = await simExchange();
+    const store = openStore(join(mkdtempSync(join(tmpdir(), 'ladder-run-')), 'ladder.db'));
+    const config = testConfig({ leverage: 4 });
+    const run = recordRun({ store, mode: 'paper', command: 'ladder paper', pid: process.pid, host: 'h', config, exchange: ex, log: silentLogger(), heartbeatMs: 30 });
+    expect(store.latestRun()).toMatchObject({ id: run.id, mode: 'paper', feedState: 'running', endedAtMs: null });
+    expect((store.latestRun()!.config as { leverage: number }).leverage).toBe(4);
+    // The balance the simulator holds, read over HTTP through ccxt.
+    await until('a balance in the heartbeat', () => store.getRun(run.id)?.account !== null);
+    expect(store.getRun(run.id)!.account).toMatchObject({ asset: 'USDT', total: 12_345, free: 12_345 });
+    const beat = store.getRun(run.id)!.heartbeatAtMs;
+    await until('a later heartbeat', () => store.getRun(run.id)!.heartbeatAtMs > beat);
+    run.dataEnded('the replay ran out');
+    run.end('stopped');
+    const ended = store.getRun(run.id)!;
+    expect(ended).toMatchObject({ feedState: 'data_ended', detail: 'the replay ran out' });
+    expect(ended.endedAtMs).not.toBeNull();
+    // No heartbeat after the end.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(store.getRun(run.id)!.heartbeatAtMs).toBe(ended.heartbeatAtMs);
+    await ex.close();
+    store.close();
+  });
+
+  it('runBot records a run that fails to start as failed, with the error', async () => {
+    const ex = await simExchange();
+    const dbPath = join(mkdtempSync(join(tmpdir(), 'ladder-run-')), 'ladder.db');
+    // A symbol the simulator does not list: the bot refuses at start, after the lock and the run record.
+    const config = testConfig({ symbols: ['NOPE/USDT:USDT'] });
+    await expect(runBot({ config, configPath: join(tmpdir(), 'config.json'), exchange: ex, dbPath, pollMs: 50, log: silentLogger(), until: new Promise(() => undefined), mode: 'live' })).rejects.toThrow(/NOPE/);
+    const store = openStore(dbPath);
+    const r = store.latestRun()!;
+    expect(r).toMatchObject({ mode: 'live', feedState: 'failed' });
+    expect(r.detail).toMatch(/NOPE/);
+    expect(r.endedAtMs).not.toBeNull();
+    store.close();
+  });
+});
