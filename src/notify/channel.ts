@@ -12,7 +12,8 @@ export interface Channel {
   readonly events: readonly NotifyEvent[];
   /** Its pacing, shared with anything else that talks to the same receiver (Telegram's command answers). */
   readonly pace: Pace;
-  send(m: OutboxMessage): Promise<SendOutcome>;
+  /** `signal` aborts the attempt (shutdown): it then counts as failed and is tried again after the restart. */
+  send(m: OutboxMessage, signal?: AbortSignal): Promise<SendOutcome>;
 }
 
 /**

@@ -25,6 +25,8 @@ export const DEFAULT_BACKOFF_MS = [1_000, 300_000] as const;
  */
 export class OutboxSender {
   private stopped = false;
+  /** Aborts the attempt in flight when stopping: a shutdown does not wait for a slow receiver. */
+  private readonly abort = new AbortController();
   private wakeUp: (() => void) | null = null;
   private running: Promise<void> | null = null;
   private readonly now: () => number;
@@ -53,6 +55,7 @@ export class OutboxSender {
   /** Stops after the attempt in flight (if any) has ended and been recorded. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.abort.abort();
     this.wake();
     await this.running;
   }
@@ -88,8 +91,9 @@ export class OutboxSender {
       return 0;
     }
     await ch.pace.turn();
+    if (this.stopped) return 0;
     const attempts = state.attempts + 1;
-    const r = await ch.send(m);
+    const r = await ch.send(m, this.abort.signal);
     if (r.ok) {
       outbox.done(ch.name, m.id, { status: 'sent', attempts });
       log.info({ channel: ch.name, id: m.key, type: m.type, attempts }, 'notify.sent');

@@ -37,10 +37,11 @@ export function telegramChannel(api: Api, c: TelegramConfig, secrets: readonly s
     name: 'telegram',
     events: c.events,
     pace,
-    async send(m: OutboxMessage): Promise<SendOutcome> {
+    async send(m: OutboxMessage, signal?: AbortSignal): Promise<SendOutcome> {
       const text = telegramText(redact(noticeText(m.payload as Notice), secrets));
       try {
-        await api.sendMessage(c.chat_id, text, { link_preview_options: { is_disabled: true } });
+        // grammY types its signal as the abort-controller package's; Node's is the same at run time.
+        await api.sendMessage(c.chat_id, text, { link_preview_options: { is_disabled: true } }, signal as Parameters<Api['sendMessage']>[3]);
         return { ok: true };
       } catch (e) {
         const f = telegramFailure(e, secrets);

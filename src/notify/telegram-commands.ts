@@ -61,7 +61,7 @@ export function startTelegramCommands(o: TelegramCommandsOptions): TelegramComma
   bot.catch((e) => o.log.error({ err: { message: errText(e.error) } }, 'telegram.command_failed'));
 
   const polling = bot
-    .start({ timeout: pollTimeoutS, allowed_updates: ['message'], onStart: () => o.log.info({}, 'telegram.polling') })
+    .start({ timeout: pollTimeoutS, allowed_updates: ['message', 'channel_post'], onStart: () => o.log.info({}, 'telegram.polling') })
     .catch((e: unknown) => o.log.error({ err: { message: errText(e) } }, 'telegram.polling_stopped'));
 
   return {

@@ -32,13 +32,13 @@ export function webhookChannel(c: NotifyWebhookConfig, secret: string | undefine
     name: 'webhook',
     events: c.events,
     pace,
-    async send(m: OutboxMessage): Promise<SendOutcome> {
+    async send(m: OutboxMessage, signal?: AbortSignal): Promise<SendOutcome> {
       const body = redact(webhookBody(m), secrets);
       const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'ladder-notify', 'x-ladder-id': m.key };
       if (secret) headers[SIGNATURE_HEADER] = signBody(body, secret);
       let res: Response;
       try {
-        res = await fetch(c.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(c.timeout_ms), redirect: 'error' });
+        res = await fetch(c.url, { method: 'POST', headers, body, signal: signal ? AbortSignal.any([AbortSignal.timeout(c.timeout_ms), signal]) : AbortSignal.timeout(c.timeout_ms), redirect: 'error' });
       } catch (e) {
         const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : '';
         return { ok: false, retry: true, retryAfterMs: null, error: redact(`${e instanceof Error ? e.message : String(e)}${cause}`, secrets) };

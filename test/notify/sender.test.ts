@@ -178,6 +178,17 @@ describe('the outbox senders ([operate] 5)', () => {
     expect(rig!.logs.some((l) => l.includes('"msg":"notify.retry"') && l.includes('"channel":"webhook"'))).toBe(true);
   });
 
+  it('stopping does not wait for a receiver that never answers: the attempt is cut and the row stays for the next start', async () => {
+    const { notifier, hook, store } = await start({ webhook: { timeout_ms: 60_000 } }, false, true);
+    hook.hang(true);
+    alert(notifier, 1);
+    await new Promise((r) => setTimeout(r, 300)); // the POST is in flight, unanswered
+    const stopped = await Promise.race([notifier.stop().then(() => 'stopped'), new Promise((r) => setTimeout(() => r('still waiting'), 10_000))]);
+    expect(stopped).toBe('stopped'); // not the 60 s timeout
+    expect(store.outbox.pending('webhook').map((m) => m.payload)).toMatchObject([{ message: 'alert number 1' }]);
+    expect(store.outbox.channel('webhook')).toMatchObject({ deliveredId: 0, attempts: 1 });
+  });
+
   it('passes over the types a channel does not take', async () => {
     const { notifier, hook, store } = await start({ webhook: { events: ['exit', 'risk'] } }, false, true);
     alert(notifier, 1);
