@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,14 +10,18 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const KEY = 'LADDERTESTKEY9f3a7c1e5b';
 const SECRET = 'LADDERTESTSECRETd8e2b6a4f0c9';
 
+/** Runs the CLI; with `untilMs`, Ctrl-C that long after the bot started (a loaded machine may take seconds to get there). */
 function run(args: string[], env: Record<string, string>, untilMs?: number): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((done) => {
     const child: ChildProcess = spawn('node', ['bin/ladder.js', ...args], { cwd: ROOT, env: { ...process.env, LADDER_API_KEY: '', LADDER_API_SECRET: '', ...env } });
     let out = '';
     let err = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (err += d));
-    if (untilMs) setTimeout(() => child.kill('SIGINT'), untilMs);
+    let timer: NodeJS.Timeout | undefined;
+    const started = () => {
+      if (untilMs && !timer && /bot.started|bot started/.test(out + err)) timer = setTimeout(() => child.kill('SIGINT'), untilMs);
+    };
+    child.stdout!.on('data', (d) => ((out += d), started()));
+    child.stderr!.on('data', (d) => ((err += d), started()));
     child.on('exit', (code) => done({ code, out, err }));
   });
 }
@@ -46,8 +50,12 @@ describe('ladder live', () => {
     const db = join(dir, 'live.db');
     const r = await run(['live', '--config', 'examples/scaled.config.json', '--confirm-live', '--exchange-url', sim.url, '--db', db, '--poll-ms', '50'], { LADDER_API_KEY: KEY, LADDER_API_SECRET: SECRET, LADDER_LOG_LEVEL: 'debug' }, 8000);
     expect(r.code).toBe(0);
+    // Not a terminal: JSON lines on stderr, the start summary still on stdout.
     expect(r.err).toMatch(/"msg":"bot.started"/);
     expect(r.err).toMatch(/"msg":"bot.stopped"/);
+    expect(r.out).toMatch(/^Ladder live\n {2}mode {7}live: real orders with real money\n/);
+    expect(r.out).toContain('TP1  +1 %     close 30 %   then stop → breakeven (the entry)');
+    expect(r.out).not.toContain('{"level"');
     for (const secret of [KEY, SECRET]) {
       expect(r.err).not.toContain(secret);
       expect(r.out).not.toContain(secret);
@@ -61,7 +69,66 @@ describe('ladder live', () => {
     } finally {
       store.close();
     }
-  }, 30_000);
+  }, 60_000);
+});
+
+/** Runs `cmd` on a pseudo-terminal (util-linux `script`), as a person starting it in a terminal would; stdout and stderr both land there. */
+function onTerminal(cmd: string, env: Record<string, string>, ctrlCAfterStartMs: number): Promise<{ code: number | null; screen: string }> {
+  return new Promise((done) => {
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let screen = '';
+    let timer: NodeJS.Timeout | undefined;
+    const read = (d: Buffer) => {
+      screen += d;
+      // Ctrl-C typed on the terminal: the terminal sends SIGINT to the command, as for a person.
+      if (!timer && screen.includes('bot started')) timer = setTimeout(() => child.stdin.write('\x03'), ctrlCAfterStartMs);
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
+    child.on('exit', (code) => done({ code, screen: screen.replace(/\r\n/g, '\n') }));
+  });
+}
+
+describe('ladder live on a terminal', () => {
+  let sim: Simulator;
+  const dir = mkdtempSync(join(tmpdir(), 'ladder-live-tty-'));
+  beforeAll(async () => {
+    sim = await startSimulator({ dataFiles: [join(ROOT, 'data/candles/BTCUSDT-1h.csv')], speed: 40, apiKey: KEY, apiSecret: SECRET, warmupCandles: 60 });
+  });
+  afterAll(async () => sim?.close());
+
+  it('prints the start summary, then readable lines (no JSON on the terminal), with every event as JSON in --log-file', async () => {
+    const db = join(dir, 'live.db');
+    const logFile = join(dir, 'live.log');
+    const r = await onTerminal(`node bin/ladder.js live --config examples/scaled.config.json --confirm-live --exchange-url ${sim.url} --db ${db} --poll-ms 50 --no-dashboard --log-file ${logFile}`, { LADDER_API_KEY: KEY, LADDER_API_SECRET: SECRET }, 6000);
+    expect(r.code, r.screen).toBe(0);
+    const lines = r.screen.split('\n');
+    const top = lines.indexOf('Ladder live');
+    expect(top, r.screen).toBeGreaterThanOrEqual(0);
+    expect(lines.slice(top, top + 20)).toEqual(
+      expect.arrayContaining([
+        '  mode       live: real orders with real money',
+        `  exchange   binanceusdm API at ${sim.url}`,
+        '  account    10000.00 USDT wallet balance',
+        '  exit       scaled take-profit, 3 levels, a reduce-only market order when a target is touched:',
+        "             TP2  +2 %     close 30 %   then stop → TP1's target",
+        "  stop       initial 2 % from the entry; ladder: after TP1 breakeven (the entry), after TP2 TP1's target",
+        '  sizing     1000 USDT per position, leverage 1x, isolated margin, at most 3 open positions',
+        '  limits     none (risk_limits not set)',
+        '  dashboard  off',
+        `  log file   ${logFile} (JSON lines)`,
+      ]),
+    );
+    expect(r.screen).toMatch(/\n\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {12}bot started on BTCUSDT; open positions: none\n/);
+    expect(r.screen).toMatch(/bot stopped, store .*live\.db closed/);
+    expect(r.screen).not.toContain('{"level"');
+    for (const secret of [KEY, SECRET]) expect(r.screen).not.toContain(secret);
+    const json = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
+    expect(json.map((l) => l.msg)).toEqual(expect.arrayContaining(['ladder.start', 'bot.started', 'bot.stopped']));
+    // Each entry and fill the terminal showed is a JSON line in the file.
+    const shown = lines.filter((l) => / {2}(LONG|SHORT) \d|[✓■] /.test(l)).length;
+    expect(json.filter((l) => l.msg === 'plan.made' || l.msg === 'fill.applied').length).toBe(shown);
+  }, 60_000);
 });
 
 describe('ladder paper', () => {
@@ -88,5 +155,5 @@ describe('ladder paper', () => {
     } finally {
       store.close();
     }
-  }, 30_000);
+  }, 60_000);
 });
