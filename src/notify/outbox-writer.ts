@@ -5,6 +5,9 @@ import { entryClientId } from '../core/model/position.ts';
 import type { Store } from '../store/index.ts';
 import { type AlertKind, type EventContext, noticesOf, outboxEntry } from './notice.ts';
 
+/** The event types a notice is made of (notice.ts); the others are only logged. */
+const TOLD: ReadonlySet<DomainEvent['type']> = new Set(['plan.made', 'fill.applied', 'stop.moved', 'position.closed']);
+
 export interface BotAlert {
   readonly kind: AlertKind;
   readonly symbol: string | null;
@@ -30,7 +33,7 @@ export interface OutboxWriter {
  */
 export function withOutbox(store: Store, o: { readonly log: Logger; readonly onAdded?: () => void }): OutboxWriter {
   const add = (events: readonly DomainEvent[], ctx: () => EventContext): void => {
-    if (!events.length) return;
+    if (!events.some((e) => TOLD.has(e.type))) return; // most transitions (a level reached, an order requested): no read, no write
     let rows;
     try {
       rows = noticesOf(events, ctx());
