@@ -1,20 +1,65 @@
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { type Position, levelStats, totalPnl } from '../../src/core/index.ts';
+import { openStore } from '../../src/store/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
+function demo(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((done) =>
+    execFile('node', ['bin/ladder.js', 'demo', ...args], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LADDER_API_KEY: '', LADDER_API_SECRET: '' } }, (e, out, err) =>
+      done({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err }),
+    ),
+  );
+}
+
 describe('ladder demo (what npm start runs)', () => {
-  it('opens positions, fills levels and climbs the stop within seconds, offline and without keys, then stops cleanly', async () => {
-    const r = await new Promise<{ code: number; out: string; err: string }>((done) =>
-      execFile('node', ['bin/ladder.js', 'demo', '--duration', '15'], { cwd: ROOT, env: { ...process.env, LADDER_API_KEY: '', LADDER_API_SECRET: '' } }, (e, out, err) =>
-        done({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err }),
-      ),
-    );
-    expect(r.code).toBe(0);
-    expect(r.out).toMatch(/(LONG|SHORT) +at .* ladder TP1/);
-    expect(r.out).toMatch(/✓ TP1 filled/);
-    expect(r.out).toMatch(/↑ stop .* → .* \(breakeven\)/);
-    expect(r.out).toMatch(/demo stopped: simulator closed, store closed/);
-  }, 60_000);
+  it('opens positions, fills levels with their slippage and climbs the stop, offline and without keys, then stops cleanly with its summary', async () => {
+    const r = await demo(['--duration', '25', '--speed', '12']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^Ladder demo\n {2}mode {7}demo: the bot trades on the offline simulator/m);
+    expect(r.out).toMatch(/(LONG|SHORT) [\d.]+ at [\d.]+ {2}stop [\d.]+ {2}ladder TP1 [\d.]+ \([\d.]+\)/);
+    expect(r.out).toMatch(/✓ TP1 filled [\d.]+ at [\d.]+, (\d+\.\d\d % \([\d.]+\) (worse|better) than the target [\d.]+|at the target) {2}pnl [+-]\d/);
+    expect(r.out).toMatch(/[↑↓] stop .* → .* \(breakeven\)/);
+    expect(r.out).toMatch(/demo stopped: simulator closed, store closed\.\n\nSummary of this run/);
+  }, 90_000);
+
+  it('ends by itself when its data runs out (no dashboard): its last lines are the summary, with the store’s numbers', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'ladder-demo-end-')), 'demo.db');
+    const r = await demo(['--no-dashboard', '--speed', '200', '--db', db]);
+    expect(r.code, r.err).toBe(0);
+    const lines = r.out.trimEnd().split('\n');
+    const start = lines.findIndex((l) => l.startsWith('Summary of this run'));
+    expect(lines[start - 2], r.out.slice(-3000)).toMatch(/^demo stopped \(the demo's data ended at \d{4}-\d\d-\d\dT[\d:.]+Z: prices no longer move\): simulator closed, store closed\.$/);
+    const summary = lines.slice(start);
+
+    const store = openStore(db);
+    try {
+      const closed = store.tradeHistory().map((t) => store.getPosition(t.positionId)).filter((p): p is Position => p !== null);
+      const open = store.tradeHistory({ includeOpen: true }).length - closed.length;
+      const pnls = closed.map(totalPnl);
+      const wins = pnls.filter((x) => x > 0).length;
+      const total = pnls.reduce((a, b) => a + b, 0);
+      expect(closed.length).toBeGreaterThan(20);
+      const money = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+      expect(summary[0]).toBe(`Summary of this run (store ${db}):`);
+      expect(summary[1]).toBe(`  trades      ${closed.length} closed${open ? `, ${open} still open (not counted)` : ''}`);
+      expect(summary[2]).toBe(`  win rate    ${((wins / closed.length) * 100).toFixed(1)} % (${wins} of ${closed.length} with a profit)`);
+      expect(summary[3]).toMatch(new RegExp(`^ {2}total PnL {3}${money(total).replace('+', '\\+')} USDT after fees \\(profit factor [\\d.]+, max drawdown [\\d.]+ %\\)$`));
+      // Each ladder level's hits, counted on the stored exits.
+      const levels = levelStats(closed);
+      expect(levels.map((l) => l.reason)).toEqual(['tp1', 'tp2', 'tp3']);
+      expect(summary.slice(4)).toEqual(
+        levels.map((l) => {
+          const hits = closed.filter((p) => p.partialExits.some((e) => e.reason === l.reason)).length;
+          return `  ${l.reason.toUpperCase().padEnd(11)} hit ${hits} of ${l.eligible} (${((hits / l.eligible) * 100).toFixed(1)} %), avg PnL ${money(l.avg_pnl)} USDT`;
+        }),
+      );
+    } finally {
+      store.close();
+    }
+  }, 120_000);
 });
