@@ -47,13 +47,11 @@ async function countStream(page: Page): Promise<void> {
   await page.addInitScript(() => {
     const counts: Record<string, number> = {};
     (window as unknown as { streamCounts: Record<string, number> }).streamCounts = counts;
-    const Real = window.EventSource;
-    window.EventSource = class extends Real {
-      override addEventListener(name: string, fn: EventListenerOrEventListenerObject, o?: boolean | AddEventListenerOptions): void {
-        super.addEventListener(name, () => (counts[name] = (counts[name] ?? 0) + 1));
-        super.addEventListener(name, fn, o);
-      }
-    } as typeof EventSource;
+    const add = EventSource.prototype.addEventListener as (this: EventSource, name: string, fn: EventListener) => void;
+    EventSource.prototype.addEventListener = function (this: EventSource, name: string, fn: EventListener) {
+      add.call(this, name, () => (counts[name] = (counts[name] ?? 0) + 1));
+      add.call(this, name, fn);
+    } as typeof EventSource.prototype.addEventListener;
   });
 }
 
