@@ -11,18 +11,17 @@ const root = new URL('../', import.meta.url);
  * current mtime and size, and every file of the bundle is there.
  */
 function bundleIsFresh() {
-  let manifest;
   try {
-    manifest = JSON.parse(readFileSync(new URL('dist/ladder.inputs.json', root), 'utf8'));
+    const manifest = JSON.parse(readFileSync(new URL('dist/ladder.inputs.json', root), 'utf8'));
+    if (manifest?.format !== 2 || !Array.isArray(manifest.outputs)) return false;
+    for (const [rel, [mtimeMs, size]] of Object.entries(manifest.inputs)) {
+      const st = statSync(new URL(rel, root), { throwIfNoEntry: false });
+      if (st === undefined || st.mtimeMs !== mtimeMs || st.size !== size) return false;
+    }
+    return manifest.outputs.every((rel) => statSync(new URL(rel, root), { throwIfNoEntry: false }) !== undefined);
   } catch {
-    return false; // not built: the sources are always right
+    return false; // not built, or a list of another shape: the sources are always right
   }
-  if (manifest?.format !== 2 || typeof manifest.inputs !== 'object' || !Array.isArray(manifest.outputs)) return false;
-  for (const [rel, [mtimeMs, size]] of Object.entries(manifest.inputs)) {
-    const st = statSync(new URL(rel, root), { throwIfNoEntry: false });
-    if (st === undefined || st.mtimeMs !== mtimeMs || st.size !== size) return false;
-  }
-  return manifest.outputs.every((rel) => statSync(new URL(rel, root), { throwIfNoEntry: false }) !== undefined);
 }
 
 let main;
