@@ -116,7 +116,7 @@ describe('bin/ladder.js', () => {
     expect(again.stderr).toContain(MARK);
   }, 60_000);
 
-  it('runs the sources when a source or a chunk of the bundle is gone or the list is missing, and when LADDER_FROM_SOURCE=1', async () => {
+  it('runs the sources when a source or a chunk of the bundle is gone or the list is missing or malformed, and when LADDER_FROM_SOURCE=1', async () => {
     expect((await build()).code).toBe(0);
     markBundle();
     expect((await ladder(VALIDATE)).stderr).toContain(MARK);
@@ -138,6 +138,11 @@ describe('bin/ladder.js', () => {
     expect(noChunk.code).toBe(0);
     expect(noChunk.stderr).not.toContain(MARK);
     writeFileSync(join(root, chunk), chunkText);
+
+    writeFileSync(listed, JSON.stringify({ format: 2, inputs: { 'src/cli/main.ts': 5 }, outputs: [] })); // not the build's shape
+    const odd = await ladder(VALIDATE);
+    expect(odd.code).toBe(0);
+    expect(odd.stderr).not.toContain(MARK);
 
     rmSync(listed);
     const none = await ladder(VALIDATE);
