@@ -1,13 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MarketRules, type Position, applyFill, asSteps, onPrice, openPosition, planLadder } from '../../src/core/index.ts';
 import { type StoredCandle, type Store, openStore, tradesCsv } from '../../src/store/index.ts';
-import type { AccountResponse, HistoryResponse, RunResponse } from '../../src/web/components/dashboard-model.ts';
+import type { AccountResponse, FeedView, HistoryResponse, RunResponse } from '../../src/web/components/dashboard-model.ts';
 import { type Dashboard, startDashboard } from '../../src/web/server/dashboard-server.ts';
 import { testConfig } from '../support/bot-harness.ts';
 import { launchChromium } from '../support/browser.ts';
@@ -224,5 +224,32 @@ describe('dashboard over a finished store (standalone, no config file), in headl
       expect(await page.locator('#history-tab details.trade summary span').nth(2).textContent()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} \S+$/);
       await page.close();
     }
+  });
+});
+
+describe('the feed state from the store’s latest run (standalone dashboard, API)', () => {
+  /** A store whose only run is still `running` as written by a process `pid`, last heard from at `heartbeatAtMs`. */
+  async function feedOf(pid: number, heartbeatAtMs: number) {
+    const dbPath = join(mkdtempSync(join(tmpdir(), 'ladder-feed-')), 'ladder.db');
+    const store = openStore(dbPath);
+    store.startRun({ mode: 'paper', command: 'ladder paper', pid, host: hostname(), startedAtMs: heartbeatAtMs, config: testConfig() });
+    store.close();
+    const d = await startDashboard({ dbPath, mode: 'standalone', port: 0, token: '' });
+    try {
+      return ((await (await fetch(`${d.url}api/health`)).json()) as { feed: FeedView }).feed;
+    } finally {
+      await d.close();
+    }
+  }
+
+  it('a running bot heard from lately: standalone (live from the store); silent for over 15 s: not responding; its process gone: stopped', async () => {
+    expect((await feedOf(process.pid, Date.now())).state).toBe('standalone');
+    const silent = await feedOf(process.pid, Date.now() - 60_000);
+    expect(silent).toMatchObject({ state: 'ended', ended: { reason: 'not_responding' } });
+    const child = spawn(process.execPath, ['-e', '0']);
+    await new Promise((r) => child.once('exit', r));
+    const dead = await feedOf(child.pid!, Date.now());
+    expect(dead).toMatchObject({ state: 'ended', ended: { reason: 'stopped' } });
+    expect(dead.ended?.detail).toContain('gone without recording its end');
   });
 });

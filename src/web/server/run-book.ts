@@ -90,6 +90,8 @@ export class RunBook {
       case 'failed':
         return { reason: state, atMs: r.endedAtMs ?? r.feedStateAtMs, detail: r.detail };
       case 'not_responding':
+        // Its process gone on this host: it stopped without saying so (killed, crashed). Else it may only be hung.
+        if (r.host === this.here.host && !this.here.isAlive(r.pid)) return { reason: 'stopped', atMs: r.heartbeatAtMs, detail: `${r.command} (pid ${r.pid}) is gone without recording its end (killed or crashed); last heartbeat then` };
         return { reason: 'not_responding', atMs: r.heartbeatAtMs, detail: `no heartbeat from ${r.command} (pid ${r.pid} on ${r.host}) since then` };
       default:
         return assertNever(state);
