@@ -40,6 +40,14 @@ export class Pace {
     return mine;
   }
 
+  /**
+   * The send that took the last turn has ended: the next turn is `minIntervalMs` from now. Counting
+   * from the answer, not the request, keeps the gap as the receiver sees it (requests travel unevenly).
+   */
+  finished(): void {
+    this.nextMs = Math.max(this.nextMs, this.now() + this.minIntervalMs);
+  }
+
   /** The receiver asked for a pause (429 retry_after): nothing goes before `untilMs`. */
   holdUntil(untilMs: number): void {
     this.nextMs = Math.max(this.nextMs, untilMs);

@@ -94,6 +94,7 @@ export class OutboxSender {
     if (this.stopped) return 0;
     const attempts = state.attempts + 1;
     const r = await ch.send(m, this.abort.signal);
+    ch.pace.finished();
     if (r.ok) {
       outbox.done(ch.name, m.id, { status: 'sent', attempts });
       log.info({ channel: ch.name, id: m.key, type: m.type, attempts }, 'notify.sent');

@@ -54,7 +54,11 @@ export function startTelegramCommands(o: TelegramCommandsOptions): TelegramComma
     bot.command(name, async (ctx) => {
       const text = telegramText(redact(commandAnswer(name, o.store, now()), o.secrets));
       await o.pace.turn();
-      await ctx.reply(text, { link_preview_options: { is_disabled: true } });
+      try {
+        await ctx.reply(text, { link_preview_options: { is_disabled: true } });
+      } finally {
+        o.pace.finished();
+      }
       o.log.info({ command: name }, 'telegram.command_answered');
     });
   }
