@@ -13,7 +13,7 @@ import {
   createChart,
   createSeriesMarkers,
 } from 'lightweight-charts';
-import { type DrawnMarker, type MarkerGroup, candleIndexOf, markerGroups, thinMarkers } from './trade-markers.ts';
+import { type DrawnMarker, type MarkerGroup, candleIndexOf, isCluster, markerGroups, thinMarkers } from './trade-markers.ts';
 import type { CandleColumns, TradeView } from './view-model.ts';
 
 const sec = (ms: number) => Math.floor(ms / 1000) as UTCTimestamp;
@@ -92,7 +92,7 @@ export function createTradeChart(container: HTMLElement, candles: CandleColumns,
     autoSize: true,
     layout: { background: { type: ColorType.Solid, color: '#ffffff' }, textColor: '#1f2933' },
     grid: { vertLines: { color: '#eef1f4' }, horzLines: { color: '#eef1f4' } },
-    timeScale: { timeVisible: true, secondsVisible: false, minBarSpacing: MIN_BAR_SPACING, ...(local ? { tickMarkFormatter: local.tickMarkFormatter } : {}) },
+    timeScale: { timeVisible: true, secondsVisible: false, minBarSpacing: MIN_BAR_SPACING, enableConflation: true, ...(local ? { tickMarkFormatter: local.tickMarkFormatter } : {}) },
     localization: { priceFormatter: (p: number) => p.toFixed(o.priceDecimals), ...(local ? local.localization : {}) },
   });
   const series: ISeriesApi<'Candlestick'> = chart.addSeries(CandlestickSeries, {
@@ -102,7 +102,8 @@ export function createTradeChart(container: HTMLElement, candles: CandleColumns,
     wickUpColor: '#26a69a',
     wickDownColor: '#ef5350',
   });
-  series.setData(candles.t.map((t, i) => ({ time: sec(t), open: candles.o[i]!, high: candles.h[i]!, low: candles.l[i]!, close: candles.c[i]! })));
+  const bars = candles.t.map((t, i) => ({ time: sec(t), open: candles.o[i]!, high: candles.h[i]!, low: candles.l[i]!, close: candles.c[i]! }));
+  series.setData(bars);
   const at = (i: number) => sec(candles.t[i] ?? 0);
 
   // The stop ladder: one stepped line, broken between trades by a whitespace point on the next
@@ -136,7 +137,12 @@ export function createTradeChart(container: HTMLElement, candles: CandleColumns,
   // Markers last, once every series is in: the plugin caches candle indexes when markers are set, and
   // a series added later that changes the time scale would leave them pointing at other candles.
   const groups = markerGroups(candles.t, trades);
-  const plugin = createSeriesMarkers(series, [], { zOrder: 'top' } as never);
+  // They ride on an invisible copy of the candles added last: the pointer finds the topmost series
+  // first, and the stop line's vertical steps run through the very candles the markers sit on.
+  const clear = 'rgba(0,0,0,0)';
+  const carrier = chart.addSeries(CandlestickSeries, { upColor: clear, downColor: clear, borderVisible: false, wickVisible: false, lastValueVisible: false, priceLineVisible: false });
+  carrier.setData(bars);
+  const plugin = createSeriesMarkers(carrier, []);
   let drawn: DrawnMarker[] = [];
   let spacing = -1;
   const redraw = () => {
@@ -147,7 +153,7 @@ export function createTradeChart(container: HTMLElement, candles: CandleColumns,
     spacing = s;
     drawn = thinMarkers(groups, s);
     plugin.setMarkers(
-      drawn.map((d): SeriesMarker<Time> => ({ time: at(d.index), position: d.lane, color: d.color, shape: d.shape, text: d.text, id: d.id, ...(d.members.length > 1 ? { size: 0.6 } : {}) })),
+      drawn.map((d): SeriesMarker<Time> => ({ time: at(d.index), position: d.lane, color: d.color, shape: d.shape, text: d.text, id: d.id, ...(isCluster(d) ? { size: 0.6 } : {}) })),
     );
   };
   chart.timeScale().subscribeVisibleLogicalRangeChange(redraw);
@@ -164,7 +170,7 @@ export function createTradeChart(container: HTMLElement, candles: CandleColumns,
   chart.subscribeClick((p) => {
     const d = find(p.hoveredObjectId);
     if (!d) return;
-    if (d.members.length === 1) o.onSelect?.(d.members[0]!.tradeId);
+    if (!isCluster(d)) o.onSelect?.(d.members[0]!.tradeId);
     else {
       // A merged marker: zoom to the candles it covers.
       const last = d.members.at(-1)!.index;
@@ -205,7 +211,11 @@ export function createTradeChart(container: HTMLElement, candles: CandleColumns,
   return {
     api: chart,
     candles: series,
-    updateCandle: (c) => series.update({ time: sec(c.t), open: c.o, high: c.h, low: c.l, close: c.c }),
+    updateCandle: (c) => {
+      const bar = { time: sec(c.t), open: c.o, high: c.h, low: c.l, close: c.c };
+      series.update(bar);
+      carrier.update(bar);
+    },
     remove: () => chart.remove(),
     groups,
     drawn: () => drawn,

@@ -93,44 +93,44 @@ export const MIN_GAP_PX = 16;
 export const LABEL_PX = 40;
 
 /**
- * The markers to draw at `barSpacingPx` pixels per candle. With room for each candle (spacing ≥
- * MIN_GAP_PX) every group is drawn on its own candle (markers on one candle stack); otherwise groups
- * within MIN_GAP_PX of a cluster's first one merge into a grey square counting them, drawn at that
- * first candle. A label is shown only where it has LABEL_PX of room from its neighbours.
+ * The markers to draw at `barSpacingPx` pixels per candle. Groups on one candle and lane are one
+ * marker (an exit and the next trade's entry at the same open; the chart library neither spaces nor
+ * hit-tests stacked markers well), labelled with all their labels. With room for each candle (spacing
+ * ≥ MIN_GAP_PX) every candle's marker is drawn on it; otherwise markers within MIN_GAP_PX of a cluster's
+ * first one merge into a grey square counting them, drawn at that first candle. A label is shown only
+ * where it has LABEL_PX of room from its neighbours.
  */
 export function thinMarkers(groups: readonly MarkerGroup[], barSpacingPx: number): DrawnMarker[] {
   const out: DrawnMarker[] = [];
+  const span = barSpacingPx >= MIN_GAP_PX ? 1 : MIN_GAP_PX / barSpacingPx; // candles one marker covers
   for (const lane of ['aboveBar', 'belowBar'] as const) {
     const inLane = groups.filter((g) => g.lane === lane);
     const drawn: DrawnMarker[] = [];
-    if (barSpacingPx >= MIN_GAP_PX) {
-      for (const g of inLane) drawn.push(single(g, ''));
-    } else {
-      let i = 0;
-      while (i < inLane.length) {
-        const first = inLane[i]!;
-        let j = i + 1;
-        while (j < inLane.length && (inLane[j]!.index - first.index) * barSpacingPx < MIN_GAP_PX) j++;
-        const members = inLane.slice(i, j);
-        drawn.push(
-          members.length === 1
-            ? single(first, '')
-            : { id: `cluster:${first.id}`, index: first.index, lane, color: MARKER_COLORS.cluster, shape: 'square', text: String(members.length), members },
-        );
-        i = j;
-      }
+    let i = 0;
+    while (i < inLane.length) {
+      const first = inLane[i]!;
+      let j = i + 1;
+      while (j < inLane.length && inLane[j]!.index - first.index < span) j++;
+      const members = inLane.slice(i, j);
+      drawn.push(members.every((m) => m.index === first.index) ? stack(members) : { id: `cluster:${first.id}`, index: first.index, lane, color: MARKER_COLORS.cluster, shape: 'square', text: String(members.length), members });
+      i = j;
     }
-    // Labels where they fit: the gap to each neighbour on the lane (0 on the same candle: stacked, room enough).
+    // Labels where they fit: the gap to each neighbour on the lane.
     drawn.forEach((d, k) => {
-      if (d.members.length !== 1) return;
-      const prev = drawn[k - 1];
-      const next = drawn[k + 1];
-      const room = (o: DrawnMarker | undefined) => o === undefined || o.index === d.index || Math.abs(o.index - d.index) * barSpacingPx >= LABEL_PX;
-      drawn[k] = { ...d, text: room(prev) && room(next) ? d.members[0]!.label : '' };
+      if (d.shape === 'square') return;
+      const room = (o: DrawnMarker | undefined) => o === undefined || Math.abs(o.index - d.index) * barSpacingPx >= LABEL_PX;
+      if (!room(drawn[k - 1]) || !room(drawn[k + 1])) drawn[k] = { ...d, text: '' };
     });
     out.push(...drawn);
   }
   return out.sort((a, b) => a.index - b.index);
 }
 
-const single = (g: MarkerGroup, text: string): DrawnMarker => ({ id: g.id, index: g.index, lane: g.lane, color: g.color, shape: g.shape, text, members: [g] });
+/** Groups on one candle as one marker: the first one's look, every label. */
+function stack(members: readonly MarkerGroup[]): DrawnMarker {
+  const g = members[0]!;
+  return { id: members.length === 1 ? g.id : `stack:${g.id}`, index: g.index, lane: g.lane, color: g.color, shape: g.shape, text: members.map((m) => m.label).join(' '), members };
+}
+
+/** A marker of several candles (merged at low zoom), not one candle's. */
+export const isCluster = (d: DrawnMarker): boolean => d.members.some((m) => m.index !== d.index);
