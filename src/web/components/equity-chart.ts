@@ -11,7 +11,7 @@ export function createEquityChart(container: HTMLElement, curves: readonly Equit
     autoSize: true,
     layout: { background: { type: ColorType.Solid, color: '#ffffff' }, textColor: '#1f2933' },
     grid: { vertLines: { color: '#eef1f4' }, horzLines: { color: '#eef1f4' } },
-    timeScale: { timeVisible: true, secondsVisible: false, minBarSpacing: MIN_BAR_SPACING, ...(local ? { tickMarkFormatter: local.tickMarkFormatter } : {}) },
+    timeScale: { timeVisible: true, secondsVisible: false, minBarSpacing: MIN_BAR_SPACING, enableConflation: true, ...(local ? { tickMarkFormatter: local.tickMarkFormatter } : {}) },
     ...(local ? { localization: local.localization } : {}),
   });
   curves.forEach((c, k) => {
