@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
 import type { BacktestRun, SymbolInput } from '../backtest/engine.ts';
 import { formatScaled } from '../core/decimal.ts';
+import { encodeBase85 } from './components/base85.ts';
 import { exactScale } from './components/column-codec.ts';
 import { ColumnWriter, writeCandles, writeEquity, writeTrades } from './components/report-columns.ts';
 import type { ReportData, ReportRun, ReportSymbol } from './components/report-model.ts';
@@ -119,15 +120,15 @@ function scaleOf(what: string, columns: readonly ArrayLike<number>[]): number {
 
 /**
  * One self-contained HTML file (styles, chart library, code and data inline): opens offline. Each blob
- * is raw-deflated and base64'd into its own script element; the page inflates it with the browser's
- * DecompressionStream when it is first shown.
+ * is raw-deflated and written in base85 into its own script element; the page inflates it with the
+ * browser's DecompressionStream when it is first shown.
  */
 export async function renderReportHtml(doc: ReportDocument): Promise<string> {
   const { build } = await import('esbuild');
   const bundle = await build({ entryPoints: [CLIENT_ENTRY], bundle: true, format: 'iife', minify: true, write: false, platform: 'browser', target: 'es2020', logLevel: 'silent' });
   const js = bundle.outputFiles[0]!.text.replace(/<\/script/gi, '<\\/script');
   const json = JSON.stringify(doc.data).replace(/</g, '\\u003c');
-  const blobs = [...doc.blobs].map(([id, bytes]) => `<script id="${id}" type="application/octet-stream">${Buffer.from(deflateRawSync(bytes, { level: 9 })).toString('base64')}</script>`);
+  const blobs = [...doc.blobs].map(([id, bytes]) => `<script id="${id}" type="application/octet-stream">${encodeBase85(deflateRawSync(bytes, { level: 9 }))}</script>`);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(doc.data.title)}</title><style>${BASE_CSS}${REPORT_CSS}</style></head>
@@ -147,7 +148,7 @@ header code{font-size:11px}.toolbar{display:flex;flex-wrap:wrap;gap:6px 10px;ali
 .range button[aria-pressed=true]{background:#102a43;color:#fff;border-color:#102a43}.shown{font-size:12px;color:#52606d}
 .chart-wrap{position:relative}.tip{position:absolute;z-index:5;pointer-events:none;background:#fff;border:1px solid #bcccdc;border-radius:6px;padding:6px 8px;font-size:12px;box-shadow:0 2px 6px rgba(0,0,0,.15);max-width:min(320px,90%)}
 .tip table{width:auto}.tip td,.tip th{padding:1px 4px;border:0}.selected-trade{font-size:12px;color:#52606d;margin:6px 0 0}
-details.trade.selected>summary{background:#e3f2fd}.pager{display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin:8px 0}
+details.trade.selected>summary{background:#e3f2fd}details.trade table{display:block;overflow-x:auto;width:auto;max-width:calc(100% - 16px)}.pager{display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin:8px 0}
 `;
 
 const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);

@@ -1,3 +1,4 @@
+import { decodeBase85 } from '../components/base85.ts';
 import { createEquityChart } from '../components/equity-chart.ts';
 import { el, fmtNum, fmtTimeUtc } from '../components/format.ts';
 import { renderLevelTable } from '../components/level-table.ts';
@@ -6,20 +7,18 @@ import { ColumnReader, readCandles, readEquity, readTrades } from '../components
 import type { BlobRef, ReportData, ReportSymbol } from '../components/report-model.ts';
 import { renderSummaryCards } from '../components/summary-cards.ts';
 import { type TradeChart, createTradeChart } from '../components/trade-chart.ts';
-import type { DrawnMarker } from '../components/trade-markers.ts';
+import { type DrawnMarker, isCluster } from '../components/trade-markers.ts';
 import { renderTradeTable } from '../components/trade-table.ts';
 import type { CandleColumns, TradeView } from '../components/view-model.ts';
 
 /** Trades listed per page: a run of thousands stays a short page. */
 const PAGE_SIZE = 50;
 
-/** A blob of the page: base64 of raw deflate, inflated by the browser (no library, offline). */
+/** A blob of the page: base85 of raw deflate, inflated by the browser (no library, offline). */
 async function inflate(id: string): Promise<Uint8Array> {
   const text = document.getElementById(id)?.textContent;
   if (!text) throw new Error(`report: data block ${id} is missing`);
-  const bin = atob(text.trim());
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  const bytes = decodeBase85(text.trim());
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
@@ -45,6 +44,10 @@ async function main(): Promise<void> {
       const list = readTrades(await columns(run.trades), run.codes, data.symbols);
       return list.sort((a, b) => a.entryTimeMs - b.entryTimeMs);
     });
+
+  // Inflate what the first view needs at once, side by side with the page being built.
+  void candlesOf(data.symbols[0]!);
+  void tradesOf(0);
 
   const root = document.getElementById('app')!;
   root.append(renderHeader(data));
@@ -183,18 +186,18 @@ function showTip(tip: HTMLElement, box: HTMLElement, m: DrawnMarker | null, p: {
     return;
   }
   const pd = s.priceDecimals;
-  if (m.members.length > 1) {
+  if (isCluster(m)) {
     const entries = m.members.filter((g) => g.kind === 'entry').length;
     const span = `${fmtTimeUtc(times[m.members[0]!.index] ?? 0)} → ${fmtTimeUtc(times[m.members.at(-1)!.index] ?? 0)}`;
     tip.replaceChildren(el('b', {}, `${m.members.length} markers`), ` (${entries} entries, ${m.members.length - entries} exit groups), ${span}`, el('br'), 'Click or zoom in to see them apart.');
   } else {
-    const g = m.members[0]!;
-    const rows = g.exits.map((e) => el('tr', {}, el('td', {}, e.reason.toUpperCase()), el('td', {}, fmtTimeUtc(e.timeMs)), el('td', { class: 'num' }, fmtNum(e.price, pd)), el('td', { class: 'num' }, fmtNum(e.quantity, s.qtyDecimals)), el('td', { class: `num ${e.pnl >= 0 ? 'pos' : 'neg'}` }, fmtNum(e.pnl))));
-    tip.replaceChildren(
-      el('b', {}, `${g.tradeId} ${g.kind === 'entry' ? 'entry' : g.exits.length > 1 ? `${g.exits.length} exits` : 'exit'}`),
-      ...(rows.length ? [el('table', {}, el('tbody', {}, ...rows))] : []),
-      el('div', { class: 'muted' }, 'Click to draw its targets and stops.'),
-    );
+    const parts = m.members.flatMap((g) => {
+      const rows = g.exits.map((e) =>
+        el('tr', {}, el('td', {}, e.reason.toUpperCase()), el('td', {}, fmtTimeUtc(e.timeMs)), el('td', { class: 'num' }, fmtNum(e.price, pd)), el('td', { class: 'num' }, fmtNum(e.quantity, s.qtyDecimals)), el('td', { class: `num ${e.pnl >= 0 ? 'pos' : 'neg'}` }, fmtNum(e.pnl))),
+      );
+      return [el('b', {}, `${g.tradeId} ${g.kind === 'entry' ? 'entry' : g.exits.length > 1 ? `${g.exits.length} exits` : 'exit'}`), ...(rows.length ? [el('table', {}, el('tbody', {}, ...rows))] : [el('br')])];
+    });
+    tip.replaceChildren(...parts, el('div', { class: 'muted' }, 'Click to draw its targets and stops.'));
   }
   tip.hidden = false;
   const w = tip.offsetWidth;

@@ -135,9 +135,9 @@ export const FEE_DECIMALS = 4;
 export const PNL_DECIMALS = 6;
 
 /** Per trade, then per target, stop move and exit (`n…` say how many of each a trade has). */
-const TRADE_COLUMNS = ['sym', 'side', 'open', 'entryT', 'entryP', 'qty', 'stop0', 'nT', 'tCode', 'tOff', 'tSkip', 'nM', 'mDt', 'mTo', 'mRule', 'nX', 'xDt', 'xCode', 'xP', 'xQ'] as const;
-/** Columns that change little from one trade to the next (the rest are already relative). */
-const DELTA_COLUMNS = new Set<string>(['sym', 'entryT', 'entryP', 'qty', 'stop0']);
+const TRADE_COLUMNS = ['sym', 'side', 'open', 'entryT', 'entryP', 'qty', 'stop0', 'nT', 'tCode', 'tOff', 'tSkip', 'nM', 'mDt', 'mRef', 'mTo', 'mRule', 'nX', 'xDt', 'xCode', 'xP', 'xQ', 'xFee', 'xPnl'] as const;
+/** Columns stored as differences from the previous trade's value (the rest are residuals already). */
+const DELTA_COLUMNS = new Set<string>(['sym', 'entryT', 'entryP']);
 
 export interface SymbolScales {
   readonly symbol: string;
@@ -155,6 +155,32 @@ function exitReference(t: TradeView, e: { readonly reason: string; readonly time
   return t.targets.find((x) => x.reason === e.reason)?.price ?? t.entryPrice;
 }
 
+/**
+ * Predicts an integer from a base by the ratio seen the last time for the same key: a stop or target
+ * offset scales with the entry price, a quantity with its inverse. Only the residual is stored, so a
+ * prediction never changes a value, it only makes the residual small.
+ */
+class Ratios {
+  private readonly last = new Map<string, number>();
+  predict(key: string, base: number): number {
+    const r = this.last.get(key);
+    return r === undefined ? 0 : Math.round(base * r);
+  }
+  learn(key: string, base: number, actual: number): void {
+    if (base !== 0 && Number.isFinite(base)) this.last.set(key, actual / base);
+  }
+}
+
+/** Fee and PnL of an exit as the fill model books them, from rates the writer measured: the residual is then ~0. */
+const feeGuess = (price: number, qty: number, rate: number) => price * qty * rate;
+const pnlGuess = (t: { side: 'long' | 'short'; entryPrice: number }, price: number, qty: number, fee: number, entryRate: number) =>
+  (price - t.entryPrice) * qty * (t.side === 'long' ? 1 : -1) - fee - t.entryPrice * qty * entryRate;
+
+const median = (xs: number[]) => {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  return s.length ? s[s.length >> 1]! : 0;
+};
+
 /** Trades in symbol order then entry time (returned: the order they are stored in). */
 export function writeTrades(w: ColumnWriter, trades: readonly TradeView[], symbols: readonly SymbolScales[]): { codes: TradeCodes; order: TradeView[] } {
   const symIndex = new Map(symbols.map((s, k) => [s.symbol, k]));
@@ -169,53 +195,89 @@ export function writeTrades(w: ColumnWriter, trades: readonly TradeView[], symbo
   const ruleCodes = new Codes<string>();
   const targetOf = new Map<number, readonly [number, string]>();
   const exitOf = new Map<number, readonly [string, number | null]>();
+  const exitCode = (e: TradeView['exits'][number]) => {
+    const code = exitCodes.of(`${e.reason} ${e.level}`);
+    exitOf.set(code, [e.reason, e.level]);
+    return code;
+  };
+  // The fill model's rates, measured: the exit fee per code, the entry fee's share per exit.
+  const feeRateSamples = new Map<number, number[]>();
+  const entryRateSamples: number[] = [];
+  for (const t of order) {
+    for (const e of t.exits) {
+      const code = exitCode(e);
+      feeRateSamples.set(code, [...(feeRateSamples.get(code) ?? []), e.fee / (e.price * e.quantity)]);
+      entryRateSamples.push(-(e.pnl - pnlGuess(t, e.price, e.quantity, e.fee, 0)) / (t.entryPrice * e.quantity));
+    }
+  }
+  const feeRates = exitCodes.list.map((_, k) => median(feeRateSamples.get(k) ?? []));
+  const entryFeeRate = median(entryRateSamples);
 
   const cols: Record<string, number[]> = {};
   const col = (name: string) => (cols[name] ??= []);
-  // Target offsets move with the entry price: each is stored against the same target of the previous trade.
-  const lastTargetOff = new Map<number, number>();
+  const ratios = new Ratios();
   for (const t of order) {
-    const s = symbols[sym(t)]!;
+    const k = sym(t);
+    const s = symbols[k]!;
     const P = intAt(s.priceScale);
     const Q = intAt(s.qtyScale);
     const entry = P(t.entryPrice);
-    col('sym').push(sym(t));
+    const qty = Q(t.originalQuantity);
+    const long = t.side === 'long'; // stops and targets lie on opposite sides for a short
+    col('sym').push(k);
     col('side').push(t.side === 'long' ? 0 : 1);
     col('open').push(t.open ? 1 : 0);
     col('entryT').push(t.entryTimeMs);
     col('entryP').push(entry);
-    col('qty').push(Q(t.originalQuantity));
-    col('stop0').push(P(t.initialStop) - entry);
+    col('qty').push(qty - ratios.predict(`${k}:qty`, 1 / entry));
+    ratios.learn(`${k}:qty`, 1 / entry, qty);
+    const stopOff = P(t.initialStop) - entry;
+    col('stop0').push(stopOff - ratios.predict(`${k}:${long}:stop`, entry));
+    ratios.learn(`${k}:${long}:stop`, entry, stopOff);
     col('nT').push(t.targets.length);
+    const targetInts: number[] = [];
     for (const x of t.targets) {
       const code = targetCodes.of(`${x.level} ${x.reason}`);
       targetOf.set(code, [x.level, x.reason]);
       const off = P(x.price) - entry;
+      targetInts.push(entry + off);
       col('tCode').push(code);
-      col('tOff').push(off - (lastTargetOff.get(code) ?? 0));
+      col('tOff').push(off - ratios.predict(`${k}:${long}:t${code}`, entry));
       col('tSkip').push(x.skipped ? 1 : 0);
-      lastTargetOff.set(code, off);
+      ratios.learn(`${k}:${long}:t${code}`, entry, off);
     }
     col('nM').push(t.stopMoves.length);
     let stop = t.initialStop;
     for (const m of t.stopMoves) {
       if (m.from !== stop) throw new Error(`trade ${t.id}: stop move from ${m.from}, but the stop was ${stop}`);
+      // Stored against the nearest of the entry and the targets (breakeven, a previous target).
+      const refs = [entry, ...targetInts];
+      const to = P(m.to);
+      let ref = 0;
+      for (let r = 1; r < refs.length; r++) if (Math.abs(to - refs[r]!) < Math.abs(to - refs[ref]!)) ref = r;
       col('mDt').push(m.timeMs - t.entryTimeMs);
-      col('mTo').push(P(m.to) - P(stop));
+      col('mRef').push(ref);
+      col('mTo').push(to - refs[ref]!);
       col('mRule').push(ruleCodes.of(m.reason));
       stop = m.to;
     }
     col('nX').push(t.exits.length);
-    for (const e of t.exits) {
-      const code = exitCodes.of(`${e.reason} ${e.level}`);
-      exitOf.set(code, [e.reason, e.level]);
+    let left = qty;
+    t.exits.forEach((e, j) => {
+      const code = exitCode(e);
+      const q = Q(e.quantity);
+      // The last exit of a closed trade takes what is left; the others a share like last time's.
+      const qGuess = j === t.exits.length - 1 && !t.open ? left : ratios.predict(`${k}:x${code}`, qty);
+      ratios.learn(`${k}:x${code}`, qty, q);
+      left -= q;
+      const fee = feeGuess(e.price, e.quantity, feeRates[code]!);
       col('xDt').push(e.timeMs - t.entryTimeMs);
       col('xCode').push(code);
       col('xP').push(P(e.price) - P(exitReference(t, e)));
-      col('xQ').push(Q(e.quantity));
-      col('xFee').push(e.fee);
-      col('xPnl').push(e.pnl);
-    }
+      col('xQ').push(q - qGuess);
+      col('xFee').push(intAt(FEE_DECIMALS)(e.fee) - intAt(FEE_DECIMALS)(fee));
+      col('xPnl').push(intAt(PNL_DECIMALS)(e.pnl) - intAt(PNL_DECIMALS)(pnlGuess(t, e.price, e.quantity, fee, entryFeeRate)));
+    });
   }
   const seq = order.map((t) => {
     const m = /^(.*)-(\d+)$/.exec(t.id);
@@ -224,12 +286,12 @@ export function writeTrades(w: ColumnWriter, trades: readonly TradeView[], symbo
   if (seq.every((x) => x !== null)) w.add('seq', seq as number[]);
   else w.addText('id', order.map((t) => t.id));
   for (const name of TRADE_COLUMNS) w.add(name, cols[name] ?? [], { delta: DELTA_COLUMNS.has(name) });
-  w.add('xFee', cols.xFee ?? [], { roundTo: FEE_DECIMALS, delta: false });
-  w.add('xPnl', cols.xPnl ?? [], { roundTo: PNL_DECIMALS, delta: false });
   const codes: TradeCodes = {
     targets: targetCodes.list.map((_, k) => targetOf.get(k)!),
     exits: exitCodes.list.map((_, k) => exitOf.get(k)!),
     rules: ruleCodes.list,
+    feeRates,
+    entryFeeRate,
   };
   return { codes, order };
 }
@@ -244,57 +306,74 @@ export function readTrades(r: ColumnReader, codes: TradeCodes, symbols: readonly
       return c[i++]!;
     };
   };
-  const [sym, side, open, entryT, entryP, qty, stop0, nT, tCode, tOff, tSkip, nM, mDt, mTo, mRule, nX, xDt, xCode, xP, xQ, xFee, xPnl] = [...TRADE_COLUMNS, 'xFee', 'xPnl'].map(at) as (() => number)[];
+  const [sym, side, open, entryT, entryP, qtyR, stop0, nT, tCode, tOff, tSkip, nM, mDt, mRef, mTo, mRule, nX, xDt, xCode, xP, xQ, xFee, xPnl] = TRADE_COLUMNS.map(at) as (() => number)[];
   const n = r.n('sym').length;
   const ids = r.has('seq') ? null : r.s('id');
   const seq = r.has('seq') ? r.n('seq') : null;
-  const lastTargetOff = new Map<number, number>();
+  const ratios = new Ratios();
   const out: TradeView[] = [];
   for (let i = 0; i < n; i++) {
-    const s = symbols[sym!()]!;
+    const k = sym!();
+    const s = symbols[k]!;
+    const P = intAt(s.priceScale);
     const V = valueAt(s.priceScale);
     const QV = valueAt(s.qtyScale);
-    const sideCode = side!();
+    const long = side!() === 0;
     const isOpen = open!() === 1;
     const entryTimeMs = entryT!();
     const entry = entryP!();
-    const originalQuantity = QV(qty!());
-    const initialStop = V(entry + stop0!());
+    const qty = qtyR!() + ratios.predict(`${k}:qty`, 1 / entry);
+    ratios.learn(`${k}:qty`, 1 / entry, qty);
+    const stopOff = stop0!() + ratios.predict(`${k}:${long}:stop`, entry);
+    ratios.learn(`${k}:${long}:stop`, entry, stopOff);
     const targets: TradeView['targets'][number][] = [];
-    for (let k = nT!(); k > 0; k--) {
+    const targetInts: number[] = [];
+    for (let j = nT!(); j > 0; j--) {
       const code = tCode!();
-      const off = (lastTargetOff.get(code) ?? 0) + tOff!();
-      lastTargetOff.set(code, off);
+      const off = tOff!() + ratios.predict(`${k}:${long}:t${code}`, entry);
+      ratios.learn(`${k}:${long}:t${code}`, entry, off);
       const [level, reason] = codes.targets[code]!;
+      targetInts.push(entry + off);
       targets.push({ level, reason, price: V(entry + off), skipped: tSkip!() === 1 });
     }
     const stopMoves: TradeView['stopMoves'][number][] = [];
-    let stop = initialStop;
-    for (let k = nM!(); k > 0; k--) {
+    let stop = V(entry + stopOff);
+    const initialStop = stop;
+    for (let j = nM!(); j > 0; j--) {
       const timeMs = entryTimeMs + mDt!();
-      const to = V(Math.round(stop * 10 ** s.priceScale) + mTo!());
+      const ref = mRef!();
+      const to = V((ref === 0 ? entry : targetInts[ref - 1]!) + mTo!());
       stopMoves.push({ timeMs, from: stop, to, reason: codes.rules[mRule!()]! });
       stop = to;
     }
-    const partial: TradeView = { id: '', symbol: s.symbol, side: sideCode === 0 ? 'long' : 'short', entryTimeMs, entryPrice: V(entry), originalQuantity, avgExitPrice: null, pnl: 0, initialStop, targets, exits: [], stopMoves };
+    const head = { symbol: s.symbol, side: long ? ('long' as const) : ('short' as const), entryTimeMs, entryPrice: V(entry), originalQuantity: QV(qty), initialStop, targets, stopMoves };
+    const ref: TradeView = { ...head, id: '', avgExitPrice: null, pnl: 0, exits: [] };
     const exits: TradeView['exits'][number][] = [];
     let pnl = 0;
     let qSum = 0;
     let pq = 0;
-    for (let k = nX!(); k > 0; k--) {
+    let left = qty;
+    const count = nX!();
+    for (let j = 0; j < count; j++) {
       const timeMs = entryTimeMs + xDt!();
-      const [reason, level] = codes.exits[xCode!()]!;
-      const ref = Math.round(exitReference(partial, { reason, timeMs }) * 10 ** s.priceScale);
-      const price = V(ref + xP!());
-      const quantity = QV(xQ!());
-      const e = { timeMs, price, quantity, reason, level, fee: xFee!(), pnl: xPnl!() };
-      exits.push(e);
-      pnl += e.pnl;
+      const code = xCode!();
+      const [reason, level] = codes.exits[code]!;
+      const price = V(P(exitReference(ref, { reason, timeMs })) + xP!());
+      const qGuess = j === count - 1 && !isOpen ? left : ratios.predict(`${k}:x${code}`, qty);
+      const q = xQ!() + qGuess;
+      ratios.learn(`${k}:x${code}`, qty, q);
+      left -= q;
+      const quantity = QV(q);
+      const feeG = feeGuess(price, quantity, codes.feeRates[code]!);
+      const fee = valueAt(FEE_DECIMALS)(xFee!() + intAt(FEE_DECIMALS)(feeG));
+      const exitPnl = valueAt(PNL_DECIMALS)(xPnl!() + intAt(PNL_DECIMALS)(pnlGuess(head, price, quantity, feeG, codes.entryFeeRate)));
+      exits.push({ timeMs, price, quantity, reason, level, fee, pnl: exitPnl });
+      pnl += exitPnl;
       qSum += quantity;
       pq += price * quantity;
     }
     out.push({
-      ...partial,
+      ...head,
       id: seq ? `${s.symbol}-${seq[i]}` : ids![i]!,
       avgExitPrice: qSum > 0 ? pq / qSum : null,
       pnl,

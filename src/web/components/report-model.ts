@@ -52,6 +52,10 @@ export interface TradeCodes {
   readonly exits: readonly (readonly [string, number | null])[];
   /** Stop move rule code → rule (`breakeven`, `previous_tp`, …). */
   readonly rules: readonly string[];
+  /** Exit code → fee ÷ (price × quantity) as measured: fees are stored as the difference from it. */
+  readonly feeRates: readonly number[];
+  /** The entry fee's share of an exit ÷ (entry price × quantity), as measured (PnL is stored against it). */
+  readonly entryFeeRate: number;
 }
 
 export interface ReportRun {
