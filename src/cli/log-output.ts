@@ -32,6 +32,8 @@ export interface RunLoggerOptions {
   readonly file: string | null;
   /** Level of the JSON lines (LADDER_LOG_LEVEL); the readable lines are always from info up. */
   readonly level: string;
+  /** Level of the file's JSON lines (default: `level`). */
+  readonly fileLevel?: string;
   /** Where readable lines go (stdout). */
   readonly print: (line: string) => void;
   /** Where JSON lines go on the terminal (stderr, fd 2). */
@@ -46,15 +48,20 @@ export interface RunLoggerOptions {
  * output is captured); `json` writes JSON lines to stderr. `file` gets the JSON lines in both.
  */
 export function createRunLogger(o: RunLoggerOptions): Logger {
-  if (!(o.level in pino.levels.values) && o.level !== 'silent') throw new CliError(`LADDER_LOG_LEVEL: must be one of ${Object.keys(pino.levels.values).join(', ')} or silent, got "${o.level}"`);
-  const jsonLevel = o.level as Level;
+  const jsonLevel = checkedLevel(o.level);
+  const fileLevel = checkedLevel(o.fileLevel ?? o.level);
   const streams: StreamEntry[] = [];
   if (o.format === 'pretty') streams.push({ level: 'info', stream: prettyStream(o.print) });
   if (o.format === 'json' || !o.jsonIsTTY) streams.push({ level: jsonLevel, stream: pino.destination({ fd: o.jsonFd ?? 2, sync: true }) });
-  if (o.file) streams.push({ level: jsonLevel, stream: fileStream(o.file) });
+  if (o.file) streams.push({ level: fileLevel, stream: fileStream(o.file) });
   const lowest = streams.reduce((min, s) => Math.min(min, levelValue(s.level)), Infinity);
   const level = Number.isFinite(lowest) ? pino.levels.labels[lowest]! : 'silent';
   return pino(loggerOptions(level), pino.multistream(streams));
+}
+
+function checkedLevel(level: string): Level {
+  if (!(level in pino.levels.values) && level !== 'silent') throw new CliError(`LADDER_LOG_LEVEL: must be one of ${Object.keys(pino.levels.values).join(', ')} or silent, got "${level}"`);
+  return level as Level;
 }
 
 const levelValue = (l: Level | string | undefined): number => (l === undefined ? 30 : (pino.levels.values[l] ?? Infinity));

@@ -46,7 +46,8 @@ export function registerDemoCommand(program: Command): void {
       const port = parsePort(o.port);
       const speed = Number(o.speed);
       if (!(speed > 0)) throw new CliError(`--speed: must be a positive number of candles per second, got ${o.speed}`);
-      // The demo is for a person: readable lines unless asked for JSON; JSON warnings still go to stderr when it is captured.
+      // The demo is for a person: readable lines unless asked for JSON; JSON warnings still go to stderr when it is
+      // captured, and a --log-file gets every event.
       const format = resolveLogFormat(o.logFormat ?? 'pretty', true);
       const [{ startSimulator }, { ccxtForSimulator }, { CcxtExchange }, { runBot, untilSignal }, { openStore }, { runSummaryLines, storeRunSummary }] = await Promise.all([
         import('../../sim/simulator.ts'),
@@ -57,7 +58,7 @@ export function registerDemoCommand(program: Command): void {
         import('../run-summary-printer.ts'),
       ]);
       const out = (s: string) => process.stdout.write(`${s}\n`);
-      const log = createRunLogger({ format, file: o.logFile ?? null, level: process.env['LADDER_LOG_LEVEL'] ?? 'warn', print: out, jsonIsTTY: process.stderr.isTTY === true });
+      const log = createRunLogger({ format, file: o.logFile ?? null, level: process.env['LADDER_LOG_LEVEL'] ?? 'warn', fileLevel: process.env['LADDER_LOG_LEVEL'] ?? 'info', print: out, jsonIsTTY: process.stderr.isTTY === true });
       const sim = await startSimulator({ port: 0, dataFiles: DEMO_DATA, marketsFile: DEMO_MARKETS, speed, warmupCandles: 100, seed: 1, rateLimits: { weightPerMinute: 1_000_000, ordersPerMinute: 1_000_000, ordersPer10s: 1_000_000 } });
       const client = ccxtForSimulator(sim.url, { apiKey: sim.apiKey, secret: sim.apiSecret });
       client.enableRateLimit = false; // our own simulator in this process: no need to pace requests
