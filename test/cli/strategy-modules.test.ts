@@ -57,7 +57,7 @@ describe('strategy modules on the command line', () => {
   it('the bot runs the same module: demo (simulator + bot through ccxt) trades with its ATR stops', async () => {
     const r = await ladder(['demo', '--config', 'examples/strategies/donchian-breakout.config.json', '--speed', '60', '--duration', '6', '--no-dashboard']);
     expect(r.code).toBe(0);
-    const entries = r.stdout.split('\n').filter((l) => /ETHUSDT (LONG|SHORT)\s+at/.test(l));
+    const entries = r.stdout.split('\n').filter((l) => /ETHUSDT\s+(LONG|SHORT) [\d.]+ at/.test(l));
     expect(entries.length).toBeGreaterThan(2);
     // The module's stop (2 ATR), not the config's 2 %: entry and stop are further apart than 2 %.
     const far = entries.map((l) => /at ([\d.]+)\s+stop ([\d.]+)/.exec(l)!).map(([, e, s]) => Math.abs(Number(e) / Number(s) - 1) * 100);
