@@ -5,16 +5,8 @@ import type { Side } from './units.ts';
 
 export type IntrabarModel = 'pessimistic' | 'ohlc';
 
-/**
- * The trigger band of a position: the open interval (low, high) of prices at which nothing can happen
- * to it (STYLE §2). Below `triggerLow` or above `triggerHigh` (touch counts: at them too) the stop or the
- * next target, resting limit exits included, can be reached. A price path that stays strictly inside
- * the band changes nothing, so a driver may skip it without calling the core. A position that cannot
- * change on a price (closed, or a close requested) has the band (−∞, +∞). Plain numbers, no allocation.
- */
-export const triggerLow = (p: Position): number => (p.side === 'long' ? p.stopPrice : p.nextTargetPrice);
-/** The upper end of the trigger band (see `triggerLow`). */
-export const triggerHigh = (p: Position): number => (p.side === 'long' ? p.nextTargetPrice : p.stopPrice);
+// The trigger band lives with the trigger prices it reads (exit-manager.ts settles them).
+export { triggerHigh, triggerLow } from './scaled-tp/exit-manager.ts';
 
 /**
  * Writes the four points of a candle's price path into `out` (SPEC R5 "Candle semantics").

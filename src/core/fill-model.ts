@@ -2,7 +2,7 @@ import type { Command, DomainEvent, StepResult } from './model/commands.ts';
 import type { Position } from './model/position.ts';
 import { decOfNumber, formatScaled } from './decimal.ts';
 import { type Side, asSteps } from './units.ts';
-import { applyFill, onSegment, qtyOf, requestClose } from './scaled-tp/exit-manager.ts';
+import { applyFill, onSegment, qtyOf, requestClose, triggerHigh, triggerLow } from './scaled-tp/exit-manager.ts';
 
 /**
  * Fills at the price the path reached, the backtest's and paper mode's exchange (SPEC "Fill prices",
@@ -66,6 +66,10 @@ export function advanceSegment(p: Position, from: number, to: number, timeMs: nu
     }
     if (w.position.status !== 'open') break;
     start = w.lastPrice;
+    // The rest of the segment strictly inside the new trigger band cannot change anything: no call.
+    const lo = triggerLow(w.position);
+    const hi = triggerHigh(w.position);
+    if (start > lo && start < hi && to > lo && to < hi) break;
   }
   return { position: w.position, commands: w.commands, events: w.events };
 }

@@ -596,6 +596,17 @@ function settle(p: Position): Position {
   return p;
 }
 
+/**
+ * The trigger band of a position: the open interval (low, high) of prices at which nothing can happen
+ * to it (STYLE §2). Below `triggerLow` or above `triggerHigh` (touch counts: at them too) the stop or the
+ * next target, resting limit exits included, can be reached. A price path that stays strictly inside
+ * the band changes nothing, so a driver may skip it without calling the core. A position that cannot
+ * change on a price (closed, or a close requested) has the band (−∞, +∞). Plain numbers, no allocation.
+ */
+export const triggerLow = (p: Position): number => (p.side === 'long' ? p.stopPrice : p.nextTargetPrice);
+/** The upper end of the trigger band (see `triggerLow`). */
+export const triggerHigh = (p: Position): number => (p.side === 'long' ? p.nextTargetPrice : p.stopPrice);
+
 const stopPriceOf = (p: Position): number =>
   p.stopTicks === p.plan.initialStopTicks ? p.plan.initialStopPrice : scaledIntToNumber(p.stopTicks, p.plan.tickUnit.int, p.plan.tickUnit.scale);
 
