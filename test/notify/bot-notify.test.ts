@@ -24,9 +24,9 @@ afterEach(async () => {
 const T = Date.UTC(2026, 0, 1);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function botWithNotify(over: Record<string, unknown>, simOpts: Record<string, unknown> = {}): Promise<TradingBot> {
+async function botWithNotify(over: Record<string, unknown>, simOpts: Record<string, unknown> = {}, notify: Record<string, unknown> = {}): Promise<TradingBot> {
   hook = await startWebhookReceiver();
-  const config = testConfig({ ...over, notify: { webhook: { url: hook.url } } });
+  const config = testConfig({ ...over, notify: { webhook: { url: hook.url }, ...notify } });
   h = await startHarness(config, { seed: 3, ...simOpts });
   n = startBotNotifications({ config, store: h.store, exchange: h.ex, log: silentLogger() });
   const now = (() => {
@@ -34,7 +34,8 @@ async function botWithNotify(over: Record<string, unknown>, simOpts: Record<stri
     const wallStart = Date.now();
     return () => simStart + (Date.now() - wallStart);
   })();
-  const bot = new TradingBot({ config, exchange: n.exchange, store: n.store, log: silentLogger(), now, ...(n.onAlert ? { onAlert: n.onAlert } : {}) });
+  const retry = { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined };
+  const bot = new TradingBot({ config, exchange: n.exchange, store: n.store, log: silentLogger(), now, retry, ...(n.onAlert ? { onAlert: n.onAlert } : {}) });
   await bot.start();
   return bot;
 }
@@ -106,5 +107,21 @@ describe('the bot notifies what it does ([operate] 5)', () => {
     await sleep(300);
     expect(kinds()).toEqual(['alert:strategy_error']);
     expect(hook!.unique[0]!.body['text']).toContain('indicator blew up: division by zero');
+  });
+
+  it('an exchange that does not answer for exchange_unreachable_after_s is an alert, and so is its first answer after', async () => {
+    const bot = await botWithNotify({}, {}, { exchange_unreachable_after_s: 1 });
+    h!.sim.admin.setFaults({ kind: 'error5xx', status: 503 });
+    const end = Date.now() + 2500;
+    while (Date.now() < end) {
+      await bot.step(); // every read fails; the bot logs and goes on
+      await sleep(100);
+    }
+    h!.sim.admin.clearFaults();
+    await bot.step();
+    await hook!.waitForUnique(2);
+    expect(kinds()).toEqual(['alert:exchange_unreachable', 'alert:exchange_reachable']);
+    expect(hook!.unique[0]!.body['text']).toMatch(/^⚠️ exchange unreachable: no answer from binanceusdm since .+ \(\d+ s; last error: /);
+    expect(hook!.unique[1]!.body['symbol']).toBeNull();
   });
 });
