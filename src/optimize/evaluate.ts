@@ -1,7 +1,8 @@
-import { runBacktest } from '../backtest/engine.ts';
+import { type BacktestOptions, type BacktestRun, runBacktest } from '../backtest/engine.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import { type Dataset, windowInputs } from './dataset.ts';
 import { type WindowMetrics, dailyReturns, windowMetrics } from './metrics.ts';
+import { Replayer } from './replay/replayer.ts';
 
 /** A time window a candidate is run on: the whole data, or a walk-forward fold's training or test part. */
 export interface StudyWindow {
@@ -21,23 +22,47 @@ export interface WindowOutcome {
 /** What one candidate did on every window of the study, in the order of the windows. */
 export interface CandidateResult {
   readonly windows: readonly WindowOutcome[];
+  /** Windows evaluated by a full `runBacktest` rather than the replay (absent in results stored before the replay). */
+  readonly fullRuns?: number;
 }
 
 /**
- * Runs one exit policy on every window: the engine's own `runBacktest` over the window's candles,
- * with the signals read once (see dataset.ts). Entries are sized from the starting balance, as in
- * `compare`, so no candidate's luck changes another's position sizes.
+ * How candidates are evaluated: `replay` (the default) replays each taken entry's position through
+ * the core and rebuilds the engine's run from them (src/optimize/replay, identical results);
+ * `full` runs `runBacktest` over every window, for a cross-check.
  */
-export function evaluateCandidate(ds: Dataset, settings: ExitSettings, windows: readonly StudyWindow[]): CandidateResult {
-  return {
-    windows: windows.map((w): WindowOutcome => {
-      const inputs = windowInputs(ds, w.fromMs, w.toMs);
-      const run = runBacktest(inputs, { ...ds.options, settings, sizingBalance: 'starting' });
-      const d = dailyReturns(run.equityTimeMs, run.equity, ds.options.startingBalance);
-      const metrics = windowMetrics(run, ds.options.startingBalance, d.returns);
-      return w.role === 'train' ? { metrics } : { metrics, daily: { firstDayMs: d.dayMs[0] ?? w.fromMs, returns: d.returns } };
-    }),
-  };
+export const ENGINES = ['replay', 'full'] as const;
+export type Engine = (typeof ENGINES)[number];
+
+/** The options of every run of a study: entries are sized from the starting balance, as in `compare`, so no candidate's luck changes another's sizes. */
+const runOptions = (ds: Dataset): Omit<BacktestOptions, 'settings'> => ({ ...ds.options, sizingBalance: 'starting' });
+
+/** One replayer per dataset (per worker thread or process), kept for the whole study. */
+const replayers = new WeakMap<Dataset, Replayer>();
+
+/**
+ * Runs one exit policy on every window, with the signals read once (see dataset.ts): by the replay
+ * (`runBacktest`'s result, built from each taken entry's own position) or by `runBacktest` itself
+ * over the window's candles; a window the replay cannot follow is run in full (counted in `fullRuns`).
+ */
+export function evaluateCandidate(ds: Dataset, settings: ExitSettings, windows: readonly StudyWindow[], engine: Engine = 'replay'): CandidateResult {
+  let replayer: Replayer | null = null;
+  if (engine === 'replay') {
+    replayer = replayers.get(ds) ?? null;
+    if (replayer === null) replayers.set(ds, (replayer = new Replayer(ds, runOptions(ds))));
+  }
+  let fullRuns = 0;
+  const outcomes = windows.map((w): WindowOutcome => {
+    let run: BacktestRun | null = replayer ? replayer.run(settings, w.fromMs, w.toMs) : null;
+    if (run === null) {
+      fullRuns++;
+      run = runBacktest(windowInputs(ds, w.fromMs, w.toMs), { ...runOptions(ds), settings });
+    }
+    const d = dailyReturns(run.equityTimeMs, run.equity, ds.options.startingBalance);
+    const metrics = windowMetrics(run, ds.options.startingBalance, d.returns);
+    return w.role === 'train' ? { metrics } : { metrics, daily: { firstDayMs: d.dayMs[0] ?? w.fromMs, returns: d.returns } };
+  });
+  return { windows: outcomes, fullRuns };
 }
 
 /** Candles a candidate replays over all windows (the throughput unit: candidates × candles per second). */

@@ -1,0 +1,47 @@
+import type { BacktestOptions, BacktestRun } from '../../backtest/engine.ts';
+import { LadderPlanner } from '../../core/scaled-tp/ladder-plan.ts';
+import type { ExitSettings } from '../../core/scaled-tp/settings.ts';
+import type { Dataset } from '../dataset.ts';
+import { EntryCache } from './entry-cache.ts';
+import { runWindow } from './run-window.ts';
+import { type ReplayOptions, SymbolReplay } from './symbol-replay.ts';
+import { type SymbolPrep, type WindowIndex, indexWindow, prepareSymbol } from './window-index.ts';
+
+/**
+ * The per-entry replay of one dataset, kept by a worker for the whole study: the symbols' bands,
+ * signal indices and entry sizes, and each window's time line, are built once; each candidate then
+ * replays only its positions (symbol-replay.ts) in the engine's shared order (run-window.ts).
+ */
+export class Replayer {
+  private readonly preps: readonly SymbolPrep[];
+  private readonly caches: ReadonlyMap<SymbolPrep, EntryCache>;
+  private readonly windows = new Map<string, WindowIndex>();
+  private readonly replays: SymbolReplay[] = [];
+  private readonly path = new Float64Array(4);
+  private planners: { settings: ExitSettings; list: Map<SymbolPrep, LadderPlanner> } | null = null;
+  private readonly options: Omit<BacktestOptions, 'settings'>;
+
+  /** `options`: the run's backtest options without the exit settings (`sizingBalance` included). */
+  constructor(ds: Dataset, options: Omit<BacktestOptions, 'settings'>) {
+    this.options = options;
+    this.preps = ds.symbols.map(prepareSymbol);
+    this.caches = new Map(this.preps.map((p) => [p, new EntryCache(p.sym.candles.open, p.sym.market, options)]));
+  }
+
+  /** What `runBacktest(windowInputs(ds, fromMs, toMs), { ...options, settings })` returns, or null when only the engine can say. */
+  run(settings: ExitSettings, fromMs: number, toMs: number): BacktestRun | null {
+    const id = `${fromMs},${toMs}`;
+    let ix = this.windows.get(id);
+    if (ix === undefined) this.windows.set(id, (ix = indexWindow(this.preps, fromMs, toMs)));
+    if (this.planners?.settings !== settings) this.planners = { settings, list: new Map(this.preps.map((p) => [p, new LadderPlanner(p.sym.market, settings)])) };
+    const o: ReplayOptions = { ...this.options, settings };
+    const used: SymbolReplay[] = [];
+    for (let q = 0; q < ix.symbols.length; q++) {
+      const ws = ix.symbols[q]!;
+      const r = (this.replays[q] ??= new SymbolReplay());
+      r.start(ws, this.planners.list.get(ws.prep)!, this.caches.get(ws.prep)!, o, this.path);
+      used.push(r);
+    }
+    return runWindow(ix, used, this.options.startingBalance);
+  }
+}

@@ -1,0 +1,75 @@
+import type { BacktestRun, SkippedSignal } from '../../backtest/engine.ts';
+import { levelStats } from '../../core/analytics/level-stats.ts';
+import { summarizeRun } from '../../core/analytics/run-summary.ts';
+import type { Position } from '../../core/model/position.ts';
+import type { SharedState, SymbolReplay } from './symbol-replay.ts';
+import { EV_CLOSE, EV_PNL } from './trace.ts';
+import type { WindowIndex } from './window-index.ts';
+
+/**
+ * The engine's shared loop over the symbols' replays (`runBacktest` on the window's candles): steps
+ * taken in the order of (time-line point, phase, symbol rank), the running realised PnL and used
+ * margin summed in that order (so every double is the engine's), each entry decided on that state
+ * (slots, margin, sizing), and the equity at each point as S + realised plus each open position's
+ * mark in symbol order. `replays[q]` must have been started on `ix.symbols[q]`.
+ * Returns null when a replay cannot stand for the engine (a position left open by an `end` close).
+ */
+export function runWindow(ix: WindowIndex, replays: readonly SymbolReplay[], startingBalance: number): BacktestRun | null {
+  const M = ix.times.length;
+  const S = startingBalance;
+  const equity = new Float64Array(M);
+  const trades: Position[] = [];
+  const skipped: SkippedSignal[] = [];
+  const n = replays.length;
+  const tradeAt = new Int32Array(n);
+  const st: SharedState = { open: 0, realized: 0, used: 0 };
+  let k = 0;
+  for (;;) {
+    // The next step: the smallest key, the lowest rank on a tie (replays are in rank order).
+    let best = -1;
+    let bestKey = Infinity;
+    for (let q = 0; q < n; q++) {
+      const h = replays[q]!.headKey();
+      if (h < bestKey) {
+        bestKey = h;
+        best = q;
+      }
+    }
+    if (best < 0) break;
+    // Every point before this step's is complete: its equity starts as S + realised.
+    const pt = Math.floor(bestKey / 4);
+    while (k < pt && k < M) equity[k++] = S + st.realized;
+    const r = replays[best]!;
+    if (r.headIsAttempt()) {
+      const refused = r.attempt(st);
+      if (refused !== null) skipped.push(refused);
+      continue;
+    }
+    const t = r.trace;
+    const e = r.cursor++;
+    if (t.kinds[e] === EV_PNL) st.realized += t.values[e]!;
+    else if (t.kinds[e] === EV_CLOSE) {
+      trades.push(t.trades[tradeAt[best]!++]!);
+      st.used -= t.values[e]!;
+      st.open--;
+    } else throw new Error(`replay: unknown event kind ${t.kinds[e]}`);
+  }
+  while (k < M) equity[k++] = S + st.realized;
+  for (const r of replays) if (r.trace.unclosed) return null;
+  // Marks, symbol after symbol: the engine's order of additions.
+  for (let q = 0; q < n; q++) {
+    const t = replays[q]!.trace;
+    const closeAt = ix.symbols[q]!.closeAt;
+    for (let g = 0; g < t.segFrom.length; g++) {
+      const entry = t.segEntry[g]!;
+      const qty = t.segQty[g]!;
+      const feeLeft = t.segFeeLeft[g]!;
+      const to = Math.min(t.segTo[g]!, M);
+      if (t.segLong[g]) for (let p = t.segFrom[g]!; p < to; p++) equity[p] = equity[p]! + ((closeAt[p]! - entry) * qty - feeLeft);
+      else for (let p = t.segFrom[g]!; p < to; p++) equity[p] = equity[p]! + ((entry - closeAt[p]!) * qty - feeLeft);
+    }
+  }
+  // After its loop the engine closes what is still open (`end`) and marks the last point again: flat.
+  if (M > 0) equity[M - 1] = S + st.realized;
+  return { trades, equityTimeMs: ix.times, equity, skipped, summary: summarizeRun(trades, S, equity), levels: levelStats(trades) };
+}

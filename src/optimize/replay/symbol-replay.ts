@@ -1,0 +1,254 @@
+import type { BacktestOptions, EntrySignal, SkipWhy, SkippedSignal } from '../../backtest/engine.ts';
+import { triggerHigh, triggerLow, walkCandle } from '../../core/candle-path.ts';
+import { closeRemainderNow } from '../../core/fill-model.ts';
+import { stepsToQty } from '../../core/market/market-rules.ts';
+import type { StepResult } from '../../core/model/commands.ts';
+import type { Position } from '../../core/model/position.ts';
+import { openPosition } from '../../core/scaled-tp/exit-manager.ts';
+import type { LadderPlanner } from '../../core/scaled-tp/ladder-plan.ts';
+import { lowerBoundTime } from '../../data/candle-series.ts';
+import type { EntryCache } from './entry-cache.ts';
+import { EV_CLOSE, EV_PNL, Trace, key } from './trace.ts';
+import type { WindowSymbol } from './window-index.ts';
+
+export type ReplayOptions = Pick<BacktestOptions, 'settings' | 'fills' | 'intrabar' | 'startingBalance' | 'leverage' | 'maxOpenPositions' | 'positionSize' | 'sizingBalance'>;
+
+/** The shared state the engine decides an entry on (SPEC "Several symbols on one balance"). */
+export interface SharedState {
+  /** Positions open on all symbols. */
+  open: number;
+  /** Realised PnL of all symbols so far. */
+  realized: number;
+  /** Margin of the open positions. */
+  used: number;
+}
+
+/** An entry the shared state refused: why, in the engine's words. */
+export interface Refusal {
+  readonly why: SkipWhy;
+  readonly detail: string;
+}
+
+/**
+ * One symbol of one window, replayed for one exit policy through the core, position by position.
+ * Its next step is either the next event of the position in flight (a fill, the close) or the next
+ * entry attempt (a signal while flat). The window's loop (run-window.ts) takes the steps of all
+ * symbols in the engine's order and decides each entry on the shared state at that moment; an entry
+ * taken is replayed at once to its end — last target, stop, an opposite signal at an open (which
+ * closes there and is the next attempt), or the end of the window's data — walking only the candles
+ * that leave the position's trigger band, since nothing that happens on other symbols can change an
+ * open position. Same-side signals while in a position are ignored, as in the engine.
+ */
+export class SymbolReplay {
+  readonly trace = new Trace();
+  /** Next unread event of `trace`. */
+  cursor = 0;
+  private ws!: WindowSymbol;
+  private planner!: LadderPlanner;
+  private cache!: EntryCache;
+  private o!: ReplayOptions;
+  private path!: Float64Array;
+  /** Index into the symbol's signals (`prep.signalAt`) of the pending entry attempt. */
+  private s = 0;
+  /** Candle index (full series) of the pending entry attempt, or −1 when the symbol is done. */
+  private attemptAt = -1;
+  private count = 0;
+  // The position being replayed.
+  private pos: Position | null = null;
+  private margin = 0;
+  private lo = 0;
+  private hi = 0;
+  /** Sort key of whatever the core books now. */
+  private now = 0;
+  /** The core booked a step since this was last cleared. */
+  private stepped = false;
+  private readonly onStep = (r: StepResult): void => this.book(r);
+
+  start(ws: WindowSymbol, planner: LadderPlanner, cache: EntryCache, o: ReplayOptions, path: Float64Array): void {
+    this.ws = ws;
+    this.planner = planner;
+    this.cache = cache;
+    this.o = o;
+    this.path = path;
+    this.trace.reset();
+    this.cursor = 0;
+    this.count = 0;
+    this.pos = null;
+    this.s = ws.sigFrom;
+    this.attemptAt = this.s < ws.sigTo ? ws.prep.signalAt[this.s]! : -1;
+  }
+
+  /** Sort key (point × 4 + phase) of this symbol's next step; Infinity when it has none left. */
+  headKey(): number {
+    if (this.cursor < this.trace.keys.length) return this.trace.keys[this.cursor]!;
+    return this.attemptAt < 0 ? Infinity : key(this.ws.point[this.attemptAt - this.ws.a]!, 2);
+  }
+
+  /** Is the next step an entry attempt (else an event of `trace` at `cursor`)? */
+  headIsAttempt(): boolean {
+    return this.cursor >= this.trace.keys.length;
+  }
+
+  /**
+   * The engine's `enter` at the pending signal, on the shared state: the slot, the size, the
+   * exchange's minimums, the margin, the plan. A refused entry returns why; a taken one updates
+   * `st` and is replayed to its end. Either way the next attempt is set.
+   */
+  attempt(st: SharedState): SkippedSignal | null {
+    const { ws } = this;
+    const i = this.attemptAt;
+    const sig = ws.prep.sym.signals[i]!;
+    const refusal = this.enter(i, sig, st);
+    if (refusal !== null) {
+      this.s++;
+      this.attemptAt = this.s < ws.sigTo ? ws.prep.signalAt[this.s]! : -1;
+      return { symbol: ws.prep.sym.symbol, timeMs: sig.timeMs, side: sig.side, why: refusal.why, detail: refusal.detail };
+    }
+    st.used += this.margin;
+    st.open++;
+    this.replayPosition(i);
+    return null;
+  }
+
+  private enter(i: number, sig: EntrySignal, st: SharedState): Refusal | null {
+    const o = this.o;
+    if (st.open >= o.maxOpenPositions) return { why: 'max_open_positions', detail: `${st.open} positions open` };
+    const stopPct = sig.stopLossPct ?? o.settings.stopLossPct;
+    const balance = o.startingBalance + st.realized;
+    const e = this.cache.get(i, sig, stopPct, o.sizingBalance === 'starting' ? o.startingBalance : balance);
+    if (e.refused) return e.refused;
+    if (e.margin > balance - st.used) return { why: 'insufficient_margin', detail: `needs ${e.margin.toFixed(2)}, free ${(balance - st.used).toFixed(2)}` };
+    const plan = this.planner.plan({ side: sig.side, entryPrice: e.exact ?? e.price, quantitySteps: e.steps, stopLossPct: stopPct });
+    if (!plan.ok) return { why: 'plan_error', detail: plan.error.message };
+    const { sym } = this.ws.prep;
+    const r = openPosition({ id: `${sym.symbol}-${++this.count}`, symbol: sym.symbol, timeMs: sym.candles.time[i]!, entryFee: e.fee, plan: plan.value });
+    this.pos = r.position;
+    this.margin = e.margin;
+    this.changed(this.ws.point[i - this.ws.a]!);
+    return null;
+  }
+
+  /**
+   * The position opened at candle i, to its end. Afterwards the next attempt is the first signal the
+   * symbol sees flat: the opposite signal that closed it, or the first signal after a close by a
+   * target or the stop (every signal before it, while the position was open, was on its side).
+   */
+  private replayPosition(i: number): void {
+    const { ws } = this;
+    const { a, b, point } = ws;
+    const { signalAt, sym } = ws.prep;
+    const c = sym.candles;
+    let next = i;
+    for (this.s++; this.s < ws.sigTo; this.s++) {
+      const j = signalAt[this.s]!;
+      this.walkRange(next, j);
+      if (this.pos === null) break;
+      next = j;
+      const sig = sym.signals[j]!;
+      if (this.pos.side !== sig.side) {
+        this.now = key(point[j - a]!, 1);
+        this.book(closeRemainderNow(this.pos, 'signal', c.open[j]!, c.time[j]!, this.o.fills));
+        this.changed(point[j - a]!);
+        if (this.pos === null) break;
+      }
+    }
+    if (this.s < ws.sigTo) {
+      this.attemptAt = signalAt[this.s]!;
+      return;
+    }
+    this.attemptAt = -1;
+    if (this.pos !== null) this.walkRange(next, b);
+    if (this.pos !== null) {
+      this.now = key(ws.endPoint, 0);
+      this.book(closeRemainderNow(this.pos, 'end', c.close[b - 1]!, c.time[b - 1]! + c.timeframeMs, this.o.fills));
+      this.changed(ws.endPoint);
+      if (this.pos !== null) this.trace.unclosed = true;
+    }
+  }
+
+  /** The engine's `book`: every fill's PnL, and the close with its trade and freed margin. */
+  private book(r: StepResult): void {
+    this.stepped = true;
+    for (const e of r.events) if (e.type === 'fill.applied') this.trace.event(this.now, EV_PNL, e.pnl);
+    this.pos = r.position;
+    if (r.position.status === 'closed') {
+      this.trace.trades.push(r.position);
+      this.trace.event(this.now, EV_CLOSE, this.margin);
+      this.pos = null;
+    }
+  }
+
+  /** The position changed at time-line point k: its mark from k on (the state after k's walk). */
+  private changed(k: number): void {
+    const tr = this.trace;
+    const n = tr.segFrom.length;
+    if (n > 0 && tr.segTo[n - 1] === Infinity) {
+      if (tr.segFrom[n - 1] === k) tr.popSegment();
+      else tr.segTo[n - 1] = k;
+    }
+    const p = this.pos;
+    if (p === null) return;
+    tr.pushSegment(k, p.entryPrice, stepsToQty(p.remainingSteps, this.ws.prep.sym.market), p.entryFee - p.entryFeeBooked, p.side === 'long');
+    this.lo = triggerLow(p);
+    this.hi = triggerHigh(p);
+  }
+
+  /** Walks candles [from, to) while the position is open (the engine's `walkAt` on each). */
+  private walkRange(from: number, to: number): void {
+    const { ws } = this;
+    const { a, point } = ws;
+    const { lowMin, highMax, detail, sym } = ws.prep;
+    const { open: O, high: H, low: L, close: C, time: T } = sym.candles;
+    const { intrabar, fills } = this.o;
+    if (detail !== null) {
+      for (let j = from; j < to && this.pos !== null; j++) {
+        this.now = key(point[j - a]!, 3);
+        if (this.walkDetail(j)) this.changed(point[j - a]!);
+      }
+      return;
+    }
+    let j = from;
+    while (this.pos !== null) {
+      // The hot loop: a candle strictly inside the trigger band changes nothing (the engine skips it too).
+      const lo = this.lo;
+      const hi = this.hi;
+      while (j < to && lowMin[j]! > lo && highMax[j]! < hi) j++;
+      if (j >= to) return;
+      this.now = key(point[j - a]!, 3);
+      this.stepped = false;
+      walkCandle(this.pos, this.path, O[j]!, H[j]!, L[j]!, C[j]!, T[j]!, intrabar, fills, this.onStep);
+      if (this.stepped) this.changed(point[j - a]!);
+      j++;
+    }
+  }
+
+  /** Candle j's detail candles in the window (or candle j itself when it has none), each skipped inside the band. True when the position changed. */
+  private walkDetail(j: number): boolean {
+    const { ws } = this;
+    const d = ws.prep.detail!;
+    const c = ws.prep.sym.candles;
+    const dc = d.candles;
+    const from = lowerBoundTime(dc.time, c.time[j]!, ws.dA, ws.dB);
+    const to = lowerBoundTime(dc.time, c.time[j]! + c.timeframeMs, from, ws.dB);
+    if (to <= from) return this.walkOne(c.open, c.high, c.low, c.close, c.time, ws.prep.lowMin, ws.prep.highMax, j);
+    let any = false;
+    for (let q = from; q < to && this.pos !== null; q++) {
+      if (this.walkOne(dc.open, dc.high, dc.low, dc.close, dc.time, d.lowMin, d.highMax, q)) {
+        any = true;
+        if (this.pos !== null) {
+          this.lo = triggerLow(this.pos);
+          this.hi = triggerHigh(this.pos);
+        }
+      }
+    }
+    return any;
+  }
+
+  /** The engine's `walk` on candle q of one series: nothing happens to a candle strictly inside the band. */
+  private walkOne(O: Float64Array, H: Float64Array, L: Float64Array, C: Float64Array, T: Float64Array, mn: Float64Array, mx: Float64Array, q: number): boolean {
+    if (mn[q]! > this.lo && mx[q]! < this.hi) return false;
+    this.stepped = false;
+    walkCandle(this.pos!, this.path, O[q]!, H[q]!, L[q]!, C[q]!, T[q]!, this.o.intrabar, this.o.fills, this.onStep);
+    return this.stepped;
+  }
+}

@@ -1,0 +1,148 @@
+import { closeTimeMs, lowerBoundTime } from '../../data/candle-series.ts';
+import type { CandleSeries } from '../../data/candle-series.ts';
+import type { PreparedSymbol } from '../dataset.ts';
+
+/**
+ * What the replay keeps of one symbol for every candidate and window (built once per worker): the
+ * widest and narrowest price of each candle, so that "does this candle stay strictly inside the
+ * trigger band?" is two comparisons, and the indices of the candles that open with a signal.
+ */
+export interface SymbolPrep {
+  readonly sym: PreparedSymbol;
+  /** min(low, open, close) of each candle: the engine's band test reads all four prices (if in doubt, walk). */
+  readonly lowMin: Float64Array;
+  /** max(high, open, close) of each candle. */
+  readonly highMax: Float64Array;
+  /** Candle indices (full series) whose open carries an entry signal, ascending. */
+  readonly signalAt: Int32Array;
+  readonly detail: DetailPrep | null;
+}
+
+export interface DetailPrep {
+  readonly candles: CandleSeries;
+  readonly lowMin: Float64Array;
+  readonly highMax: Float64Array;
+}
+
+function bands(c: CandleSeries): { lowMin: Float64Array; highMax: Float64Array } {
+  const n = c.length;
+  const lowMin = new Float64Array(n);
+  const highMax = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    // l > lo && o > lo && c > lo ⇔ min(l, o, c) > lo (a NaN gives NaN: false, walk, as in the engine).
+    lowMin[i] = Math.min(c.low[i]!, c.open[i]!, c.close[i]!);
+    highMax[i] = Math.max(c.high[i]!, c.open[i]!, c.close[i]!);
+  }
+  return { lowMin, highMax };
+}
+
+export function prepareSymbol(sym: PreparedSymbol): SymbolPrep {
+  const at: number[] = [];
+  for (let i = 0; i < sym.signals.length; i++) if (sym.signals[i] != null) at.push(i);
+  return {
+    sym,
+    ...bands(sym.candles),
+    signalAt: Int32Array.from(at),
+    detail: sym.detail ? { candles: sym.detail, ...bands(sym.detail) } : null,
+  };
+}
+
+/** One symbol inside a window: its candles [a, b) of the full series and where each sits on the window's time line. */
+export interface WindowSymbol {
+  readonly prep: SymbolPrep;
+  /** Position in the engine's symbol order (symbol id, then first open time). */
+  readonly rank: number;
+  readonly a: number;
+  readonly b: number;
+  /** point[i − a]: the index on the window's merged time line of candle i's open. */
+  readonly point: Int32Array;
+  /** Where the engine closes this symbol's remainder (`end`): the first open time at or after its last close, or `points` (after the loop). */
+  readonly endPoint: number;
+  /** Signals inside the window: `prep.signalAt[sigFrom…sigTo)`. */
+  readonly sigFrom: number;
+  readonly sigTo: number;
+  /** The window's detail candles [dA, dB) of the full detail series. */
+  readonly dA: number;
+  readonly dB: number;
+  /** closeAt[k]: this symbol's latest close at or before time-line point k (what the engine marks an open position at). */
+  readonly closeAt: Float64Array;
+}
+
+/** A window's merged time line (the engine's open times over all symbols) and its symbols in engine order. */
+export interface WindowIndex {
+  readonly symbols: readonly WindowSymbol[];
+  readonly times: Float64Array;
+  readonly candles: number;
+}
+
+const bySymbol = (x: { symbol: string; first: number }, y: { symbol: string; first: number }): number =>
+  x.symbol < y.symbol ? -1 : x.symbol > y.symbol ? 1 : x.first - y.first;
+
+/**
+ * The candidate-independent part of a window [fromMs, toMs), as `windowInputs` + `runBacktest` see it:
+ * the symbols with candles there, sorted as the engine sorts them, and the union of their open times.
+ */
+export function indexWindow(preps: readonly SymbolPrep[], fromMs: number, toMs: number): WindowIndex {
+  const parts = preps
+    .map((prep) => {
+      const t = prep.sym.candles.time;
+      const a = lowerBoundTime(t, fromMs);
+      const b = Math.max(a, lowerBoundTime(t, toMs));
+      return { prep, a, b, symbol: prep.sym.symbol, first: b > a ? t[a]! : 0 };
+    })
+    .filter((p) => p.b > p.a)
+    .sort(bySymbol);
+  // The union of open times, ascending (each symbol's times are strictly increasing).
+  const all: number[] = [];
+  let candles = 0;
+  for (const p of parts) {
+    candles += p.b - p.a;
+    const t = p.prep.sym.candles.time;
+    for (let i = p.a; i < p.b; i++) all.push(t[i]!);
+  }
+  const sorted = Float64Array.from(all).sort();
+  let m = 0;
+  for (let i = 0; i < sorted.length; i++) if (m === 0 || sorted[i] !== sorted[m - 1]) sorted[m++] = sorted[i]!;
+  const times = sorted.slice(0, m);
+  const symbols = parts.map((p, rank): WindowSymbol => {
+    const c = p.prep.sym.candles;
+    const point = new Int32Array(p.b - p.a);
+    let k = 0;
+    for (let i = p.a; i < p.b; i++) {
+      while (times[k]! < c.time[i]!) k++;
+      point[i - p.a] = k;
+    }
+    const closeAt = new Float64Array(m).fill(NaN);
+    for (let i = p.a; i < p.b; i++) {
+      const to = i + 1 < p.b ? point[i + 1 - p.a]! : m;
+      closeAt.fill(c.close[i]!, point[i - p.a]!, to);
+    }
+    const d = p.prep.sym.detail;
+    const sa = p.prep.signalAt;
+    return {
+      prep: p.prep,
+      rank,
+      a: p.a,
+      b: p.b,
+      point,
+      endPoint: lowerBoundTime(times, closeTimeMs(c, p.b - 1)),
+      sigFrom: lowerBound(sa, p.a),
+      sigTo: lowerBound(sa, p.b),
+      dA: d ? lowerBoundTime(d.time, fromMs) : 0,
+      dB: d ? Math.max(lowerBoundTime(d.time, fromMs), lowerBoundTime(d.time, toMs)) : 0,
+      closeAt,
+    };
+  });
+  return { symbols, times, candles };
+}
+
+function lowerBound(a: Int32Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

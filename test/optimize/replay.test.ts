@@ -1,0 +1,136 @@
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type BacktestOptions, type BacktestRun, runBacktest } from '../../src/backtest/engine.ts';
+import { resultJson } from '../../src/backtest/result-json.ts';
+import { loadBacktestInputs } from '../../src/cli/backtest-inputs.ts';
+import type { ExitSettings } from '../../src/core/scaled-tp/settings.ts';
+import { sliceByTime } from '../../src/data/candle-series.ts';
+import { ladderCandidate, referenceCandidates } from '../../src/optimize/candidate.ts';
+import { type Dataset, prepareDataset, windowInputs } from '../../src/optimize/dataset.ts';
+import { evaluateCandidate } from '../../src/optimize/evaluate.ts';
+import { studyWindows } from '../../src/optimize/folds.ts';
+import { Replayer } from '../../src/optimize/replay/replayer.ts';
+import { SpaceGrid } from '../../src/optimize/space-grid.ts';
+import { parseSpaceText } from '../../src/optimize/space.ts';
+
+const KLINES = fileURLToPath(new URL('../../../shared/data/binance-spot-klines/', import.meta.url));
+const MARKETS = fileURLToPath(new URL('../../../shared/data/binance-usdm-exchange-info.json', import.meta.url));
+const CONFIG = fileURLToPath(new URL('../../examples/scaled.config.json', import.meta.url));
+const D = (s: string) => Date.parse(`${s}T00:00:00Z`);
+
+// Two real datasets. A: three 1h symbols over two years, SOLUSDT cut to start and end inside the others'
+// range (symbols that join late and whose data ends first: the engine's `end` at its own last close).
+// B: two 1h symbols with BTCUSDT's 15m candles as its intrabar path (--detail), around the 15m files' start.
+const a = await loadBacktestInputs({ config: CONFIG, data: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'].map((s) => `${KLINES}${s}-1h.csv`).join(','), markets: MARKETS, from: '2022-01-01', to: '2024-01-01' });
+const cut = a.symbols.map((s) => (s.symbol === 'SOLUSDT' ? { ...s, candles: sliceByTime(s.candles, D('2022-07-15') + 5 * 3_600_000, D('2023-10-02')) } : s));
+const b = await loadBacktestInputs({ config: CONFIG, data: `${KLINES}BTCUSDT-1h.csv,${KLINES}ETHUSDT-1h.csv`, markets: MARKETS, detail: `${KLINES}BTCUSDT-15m.csv`, from: '2024-11-01', to: '2025-05-01' });
+const datasets: Dataset[] = [prepareDataset(cut, a.options), prepareDataset(b.symbols, b.options)];
+expect(datasets[1]!.symbols.find((s) => s.symbol === 'BTCUSDT')!.detail!.length).toBeGreaterThan(10_000);
+
+// Ladders of 1 to 3 levels: every move_stop_to rule, market and limit exits, stops 1–4 %.
+const space = parseSpaceText(
+  JSON.stringify({
+    levels: [1, 2, 3],
+    profit_pct: [{ min: 0.5, max: 2, step: 0.5 }, { min: 1, max: 4, step: 1 }, { values: [3, 5, 8] }],
+    close_pct: { step: 10, min: 10 },
+    move_stop_to: [['breakeven', 'none', { profit_pct: 0.3 }], ['previous_tp', 'breakeven', 'none'], ['previous_tp', 'breakeven']],
+    breakeven_offset_pct: { values: [0, 0.1] },
+    stop_loss_pct: { min: 1, max: 4, step: 0.5 },
+    scaled_tp_execution: ['market', 'limit'],
+  }),
+);
+if (!space.ok) throw new Error(JSON.stringify(space.error));
+const grid = new SpaceGrid(space.value, a.config);
+const refs = referenceCandidates(a.config);
+
+/** A candidate's exit settings: a ladder from the grid (an invalid one falls back to a reference). */
+function settingsAt(index: number): ExitSettings {
+  const c = ladderCandidate(a.config, grid.paramsAt(index % grid.size));
+  return c.ok ? c.value.settings : refs[index % 2]!.settings;
+}
+
+/** The run's options, varied where the engine couples the symbols: slots, margin, sizing, slippage, path. */
+const optionsArb = fc.record({
+  maxOpenPositions: fc.constantFrom(1, 2, 10),
+  startingBalance: fc.constantFrom(1_500, 3_000, 10_000),
+  leverage: fc.constantFrom(1, 3),
+  positionSize: fc.constantFrom({ mode: 'quote' as const, value: 1000 }, { mode: 'base' as const, value: 0.05 }, { mode: 'risk_pct' as const, value: 1 }),
+  sizingBalance: fc.constantFrom('starting' as const, 'running' as const),
+  slippagePct: fc.constantFrom(0, 0.05),
+  intrabar: fc.constantFrom('pessimistic' as const, 'ohlc' as const),
+});
+
+/** Any window [from, to) on the hour grid, or the whole data. */
+const windowArb = fc.oneof(
+  { weight: 1, arbitrary: fc.constant<[number, number]>([-Infinity, Infinity]) },
+  { weight: 4, arbitrary: fc.tuple(fc.integer({ min: 0, max: 24 * 700 }), fc.integer({ min: 24, max: 24 * 400 })).map(([s, n]): [number, number] => [s, s + n]) },
+);
+
+function identical(full: BacktestRun, replay: BacktestRun): void {
+  expect(JSON.stringify(resultJson(replay))).toBe(JSON.stringify(resultJson(full)));
+  expect(replay.skipped).toEqual(full.skipped);
+  expect(replay.equity.length).toBe(full.equity.length);
+  expect([...replay.equityTimeMs]).toEqual([...full.equityTimeMs]);
+  // Bit for bit (Object.is tells −0 from 0 and compares NaN).
+  for (let i = 0; i < full.equity.length; i++) if (!Object.is(replay.equity[i], full.equity[i])) expect([i, replay.equity[i]]).toEqual([i, full.equity[i]]);
+}
+
+describe('the per-entry replay', () => {
+  it('gives runBacktest’s run byte for byte: trades, skipped signals, equity curve, Result JSON (random ladders, options, windows)', () => {
+    let trades = 0;
+    let skips = 0;
+    fc.assert(
+      fc.property(fc.nat({ max: 1 }), fc.nat(), optionsArb, windowArb, (which, index, v, [from, to]) => {
+        const ds = datasets[which]!;
+        const t0 = ds.symbols[0]!.candles.time[0]!;
+        const fromMs = from === -Infinity ? from : t0 + from * 3_600_000;
+        const toMs = to === Infinity ? to : t0 + to * 3_600_000;
+        const { slippagePct, ...rest } = v;
+        const options: Omit<BacktestOptions, 'settings'> = { ...ds.options, ...rest, fills: { ...ds.options.fills, slippagePct } };
+        const settings = settingsAt(index);
+        const full = runBacktest(windowInputs(ds, fromMs, toMs), { ...options, settings });
+        const replay = new Replayer(ds, options).run(settings, fromMs, toMs);
+        expect(replay).not.toBeNull();
+        identical(full, replay!);
+        trades += full.trades.length;
+        skips += full.skipped.length;
+      }),
+      { numRuns: 100, seed: 20260430 },
+    );
+    // The property saw real work: many trades, and entries refused by the shared balance.
+    expect(trades).toBeGreaterThan(5_000);
+    expect(skips).toBeGreaterThan(100);
+  });
+
+  it('one replayer over many candidates and windows stays exact (its caches carry nothing from one candidate to the next)', () => {
+    const ds = datasets[0]!;
+    const options = { ...ds.options, sizingBalance: 'starting' as const, maxOpenPositions: 2, startingBalance: 2_500 };
+    const r = new Replayer(ds, options);
+    const w = studyWindows(D('2022-01-01'), D('2024-01-01'), { folds: 3, trainMonths: 9, testMonths: 4, anchored: false });
+    if (!w.ok) throw new Error(w.error);
+    for (const index of [3, 1_000, 77_777, 123_456]) {
+      const settings = settingsAt(index);
+      for (const win of w.value) identical(runBacktest(windowInputs(ds, win.fromMs, win.toMs), { ...options, settings }), r.run(settings, win.fromMs, win.toMs)!);
+    }
+  });
+
+  it('the optimizer’s results are the same by replay and by full runs, on walk-forward folds (a test window ends with an `end` at its last close)', () => {
+    for (const ds of datasets) {
+      const first = ds.symbols[0]!.candles.time[0]!;
+      const last = Math.max(...ds.symbols.map((s) => s.candles.time[s.candles.length - 1]! + s.candles.timeframeMs));
+      const w = studyWindows(first, last, { folds: 2, trainMonths: 2, testMonths: 1, anchored: true });
+      if (!w.ok) throw new Error(w.error);
+      for (const index of [11, 5_000, 99_999]) {
+        const settings = settingsAt(index);
+        const replay = evaluateCandidate(ds, settings, w.value, 'replay');
+        const full = evaluateCandidate(ds, settings, w.value, 'full');
+        expect(replay.fullRuns).toBe(0);
+        expect(full.fullRuns).toBe(w.value.length);
+        expect(JSON.stringify(replay.windows)).toBe(JSON.stringify(full.windows));
+        const ends = runBacktest(windowInputs(ds, w.value[2]!.fromMs, w.value[2]!.toMs), { ...ds.options, settings, sizingBalance: 'starting' }).trades.flatMap((t) => t.partialExits.filter((e) => e.reason === 'end'));
+        for (const e of ends) expect(e.timeMs).toBeLessThanOrEqual(w.value[2]!.toMs);
+      }
+    }
+  });
+});
