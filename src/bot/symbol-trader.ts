@@ -14,6 +14,7 @@ import { CommandExecutor } from './command-executor.ts';
 import { LiveCandles } from './live-candles.ts';
 import type { Logger } from './logger.ts';
 import type { OrderRouter } from './order-router.ts';
+import { alertText } from './alert-text.ts';
 import { logDomainEvent } from './log-events.ts';
 import { entryAllowedByRiskLimits } from './risk-gate.ts';
 
@@ -771,7 +772,7 @@ export class SymbolTrader {
     if (this.alerted.has(key)) return;
     this.alerted.add(key);
     this.d.log.error({ symbol: this.symbol, ...fields, why: key }, msg);
-    this.d.onAlert?.(msg === 'strategy.failed' ? 'strategy_error' : 'other', `${msg}: ${key}`);
+    this.d.onAlert?.(msg === 'strategy.failed' ? 'strategy_error' : 'other', alertText(msg, key));
   }
 
   private emit(e: DomainEvent): void {

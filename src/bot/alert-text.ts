@@ -1,0 +1,26 @@
+/**
+ * The words of a trader's once-only alert for a person (notifications, [operate] 5): its log event
+ * name and its key (what makes it once-only) as a sentence. An event without its own words is said
+ * as it is logged.
+ */
+export function alertText(event: string, key: string): string {
+  const after = (prefix: string) => (key.startsWith(prefix) ? key.slice(prefix.length) : key);
+  switch (event) {
+    case 'strategy.failed':
+      return `the strategy threw on a candle: ${after('strategy:')} (no entry on that candle; open positions are managed as before)`;
+    case 'close.gave_up':
+      return `the rest of ${after('close:')} could not be closed at market after several attempts (thin liquidity?); its exchange stop still protects it`;
+    case 'commands.runaway':
+      return `too many orders in one cycle for ${after('runaway:')}: the rest were dropped and the position is read again`;
+    case 'position.larger_on_exchange':
+      return `the exchange holds more than Ladder's position ${after('position.larger_on_exchange:')}: the extra is not managed by the ladder`;
+    case 'adopt.too_large':
+      return 'a position opened outside Ladder is larger than one order may close: not adopted';
+    case 'adopt.cannot_plan':
+      return 'a position opened outside Ladder could not be given a ladder: not adopted';
+    case 'alert':
+      return key;
+    default:
+      return `${event}: ${key}`;
+  }
+}
