@@ -106,7 +106,7 @@ describe('the bot notifies what it does ([operate] 5)', () => {
     await hook!.waitForUnique(1);
     await sleep(300);
     expect(kinds()).toEqual(['alert:strategy_error']);
-    expect(hook!.unique[0]!.body['text']).toMatch(/^⚠️ BTCUSDT: strategy error: the strategy threw on a candle: indicator blew up: division by zero \(no entry on that candle/);
+    expect(hook!.unique[0]!.body['text']).toMatch(/^⚠️ BTCUSDT: strategy error: the strategy threw on a candle: .*throwing-strategy\.mjs:\d+: onCandle threw on candle \d+ .*: indicator blew up: division by zero \(no entry on that candle/);
   });
 
   it('an exchange that does not answer for exchange_unreachable_after_s is an alert, and so is its first answer after', async () => {
