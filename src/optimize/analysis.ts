@@ -1,4 +1,4 @@
-import type { CandidateResult, StudyWindow } from './evaluate.ts';
+import type { CandidateResult, Engine, StudyWindow } from './evaluate.ts';
 import type { WindowMetrics } from './metrics.ts';
 import { DAYS_PER_YEAR } from './metrics.ts';
 import { score } from './objectives.ts';
@@ -70,6 +70,12 @@ export interface StudyReport {
   } | null;
   readonly pbo: (Omit<PboResult, 'logits'> & { readonly logits: readonly number[] }) | null;
   readonly verdict: readonly string[];
+  /**
+   * How the results were computed: `replay` (each taken entry's position replayed through the core,
+   * the engine's run rebuilt from them) or `full` (`runBacktest` on every window); windows counts
+   * every (candidate, window) evaluated, `windows_run_in_full` those that went through `runBacktest`.
+   */
+  readonly evaluation: { readonly engine: Engine; readonly windows: number; readonly windows_run_in_full: number };
 }
 
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -186,8 +192,18 @@ export function analyzeStudy(runId: string, spec: StudySpec, outcome: StudyOutco
     out_of_sample: oos,
     deflated_sharpe: dsr,
     pbo,
+    evaluation: evaluationOf(spec, outcome),
   };
   return { ...report, verdict: verdict(report) };
+}
+
+/** Which engine computed the study's results, from the results themselves (a resumed run may mix). */
+function evaluationOf(spec: StudySpec, outcome: StudyOutcome): StudyReport['evaluation'] {
+  const engine = spec.engine ?? 'replay';
+  const per = spec.windows.length;
+  let full = 0;
+  for (const e of outcome.evaluated) full += e.result.fullRuns ?? (engine === 'full' ? per : 0);
+  return { engine, windows: outcome.evaluated.length * per, windows_run_in_full: full };
 }
 
 const money = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;

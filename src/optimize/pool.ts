@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { LadderConfig } from '../core/config/index.ts';
 import { type EvalTask, settingsOf } from './candidate.ts';
 import type { Dataset } from './dataset.ts';
-import { type CandidateResult, type StudyWindow, evaluateCandidate } from './evaluate.ts';
+import { type CandidateResult, type Engine, type StudyWindow, evaluateCandidate } from './evaluate.ts';
 
 /** Where candidates are evaluated: threads on this machine, this thread, or a Redis queue (queue.ts). */
 export interface Evaluator {
@@ -17,6 +17,7 @@ export interface StudyData {
   readonly dataset: Dataset;
   readonly config: LadderConfig;
   readonly windows: readonly StudyWindow[];
+  readonly engine?: Engine;
 }
 
 /** Evaluates in this thread (one worker, tests, the queue worker). */
@@ -24,7 +25,7 @@ export function inlineEvaluator(s: StudyData): Evaluator {
   return {
     run: async (tasks, onResult) => {
       for (const t of tasks) {
-        onResult(t.key, evaluateCandidate(s.dataset, settingsOf(s.config, t), s.windows));
+        onResult(t.key, evaluateCandidate(s.dataset, settingsOf(s.config, t), s.windows, s.engine));
         await new Promise<void>((r) => setImmediate(r)); // let a progress line or a signal through
       }
     },

@@ -1,6 +1,6 @@
 import type { LadderConfig } from '../core/config/index.ts';
 import { type Candidate, referenceCandidates, taskOf } from './candidate.ts';
-import type { CandidateResult, StudyWindow } from './evaluate.ts';
+import type { CandidateResult, Engine, StudyWindow } from './evaluate.ts';
 import type { FoldSpec } from './folds.ts';
 import { type ObjectiveName, score } from './objectives.ts';
 import type { Evaluator } from './pool.ts';
@@ -39,6 +39,8 @@ export interface StudySpec {
   readonly config: LadderConfig;
   readonly inputs: StudyInputs;
   readonly windows: readonly StudyWindow[];
+  /** How candidates are evaluated (absent: `replay`); the results are the same either way. */
+  readonly engine?: Engine;
 }
 
 /** A candidate with its result: the references (`single`, `config`) and every ladder evaluated. */

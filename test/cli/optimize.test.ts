@@ -104,9 +104,27 @@ describe('ladder optimize', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('--engine full (runBacktest on every window) gives the results of the default replay; --json and stderr say which engine ran', async () => {
+    const [replay, full] = await Promise.all([
+      ladder([...base, '--db', join(tmp, 'engine-replay.db'), '--workers', '1', '--json']),
+      ladder([...base, '--db', join(tmp, 'engine-full.db'), '--workers', '1', '--json', '--engine', 'full']),
+    ]);
+    expect([replay.code, full.code]).toEqual([0, 0]);
+    expect(replay.stderr).toMatch(/random \(replay\) \[/);
+    expect(replay.stderr).toMatch(/replayed 90 of 90 candidate windows, 0 run in full/);
+    expect(full.stderr).toMatch(/random \(full runBacktest\) \[/);
+    const [r, f] = [JSON.parse(replay.stdout), JSON.parse(full.stdout)];
+    expect(r.evaluation).toEqual({ engine: 'replay', windows: 90, windows_run_in_full: 0 });
+    expect(f.evaluation).toEqual({ engine: 'full', windows: 90, windows_run_in_full: 90 });
+    const same = (j: Record<string, unknown>) => JSON.stringify({ ...j, run_id: null, evaluation: null });
+    expect(same(r)).toBe(same(f));
+    expect(r.ranking[0].metrics.trades).toBeGreaterThan(5);
+  });
+
   it('bad flags name the flag', async () => {
     expect((await ladder([...base, '--method', 'annealing', '--db', join(tmp, 'f.db')])).stderr).toMatch(/--method: must be one of grid, random, tpe/);
     expect((await ladder([...base, '--objective', 'luck', '--db', join(tmp, 'f.db')])).stderr).toMatch(/--objective: must be one of/);
+    expect((await ladder([...base, '--engine', 'fast', '--db', join(tmp, 'f.db')])).stderr).toMatch(/--engine: must be one of replay, full \(got "fast"\)/);
     expect((await ladder(['optimize', '--resume', 'nope', '--db', join(tmp, 'f.db')])).stderr).toMatch(/--resume: no run nope/);
   });
 

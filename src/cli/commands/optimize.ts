@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { sha256File } from '../../data/download/checksum.ts';
 import { type StudyReport, analyzeStudy } from '../../optimize/analysis.ts';
-import type { CandidateResult } from '../../optimize/evaluate.ts';
+import { type CandidateResult, ENGINES, type Engine } from '../../optimize/evaluate.ts';
 import { type FoldSpec, studyWindows } from '../../optimize/folds.ts';
 import { OBJECTIVES, type ObjectiveName } from '../../optimize/objectives.ts';
 import { type Evaluator, inlineEvaluator, threadPool } from '../../optimize/pool.ts';
@@ -33,6 +33,7 @@ interface OptimizeCliOptions extends BacktestArgs {
   anchored?: boolean;
   seed: string;
   workers?: string;
+  engine: string;
   queue?: string;
   resume?: string;
   db: string;
@@ -61,6 +62,7 @@ export function registerOptimizeCommand(program: Command): void {
     .option('--anchored', 'training windows all start at the first month (default: rolling)')
     .option('--seed <s>', 'seed of the random and TPE searches', '1')
     .option('--workers <n>', `worker threads (default: ${availableParallelism()}, all cores; 0: this thread)`)
+    .option('--engine <name>', `how candidates are evaluated: replay (each entry's position replayed through the core; the default) or full (runBacktest on every window, a cross-check: same results, slower)`, 'replay')
     .option('--queue <url>', 'put the work on a Redis queue (redis://[:password@]host:port, rediss:// for TLS) for `ladder worker`s')
     .option('--resume <id>', 'resume a run stored in --db: evaluates only the ladders it has no result for')
     .option('--db <file>', "the optimizer's results database", 'ladder-optimize.db')
@@ -82,9 +84,10 @@ export function registerOptimizeCommand(program: Command): void {
       process.stderr.write(`run ${runId} (results in ${o.db}; resume with: ladder optimize --resume ${runId} --db ${o.db})\n`);
       for (const n of input.notes) process.stderr.write(`note: ${n}\n`);
       const dataset = prepareDataset(input.symbols, input.options);
-      const data = { dataset, config: spec.config, windows: spec.windows };
+      const engine: Engine = spec.engine ?? 'replay';
+      const data = { dataset, config: spec.config, windows: spec.windows, engine };
       const evaluator: Evaluator = o.queue ? await queueCoordinator(o.queue, runId, spec) : workers === 0 ? inlineEvaluator(data) : threadPool(data, workers);
-      const progress = stderrProgress(`${spec.method}`);
+      const progress = stderrProgress(`${spec.method} (${engine === 'replay' ? 'replay' : 'full runBacktest'})`);
       const t0 = performance.now();
       let outcome;
       try {
@@ -97,8 +100,12 @@ export function registerOptimizeCommand(program: Command): void {
         await evaluator.close();
       }
       const seconds = (performance.now() - t0) / 1000;
-      process.stderr.write(`${outcome.evaluatedNow} evaluated now, ${outcome.fromStore} from ${o.db}, in ${seconds.toFixed(1)} s\n`);
       const report = analyzeStudy(runId, spec, outcome);
+      const ev = report.evaluation;
+      process.stderr.write(
+        `${outcome.evaluatedNow} evaluated now, ${outcome.fromStore} from ${o.db}, in ${seconds.toFixed(1)} s; ` +
+          `${ev.engine === 'replay' ? `replayed ${ev.windows - ev.windows_run_in_full} of ${ev.windows} candidate windows, ${ev.windows_run_in_full} run in full` : `all ${ev.windows} candidate windows run in full (--engine full)`}\n`,
+      );
       if (o.report) {
         await writeFile(o.report, renderOptimizeReport(report, `Ladder optimize — ${input.symbols.map((s) => s.symbol).join(', ')}`));
         process.stderr.write(`report: ${o.report}\n`);
@@ -127,6 +134,7 @@ async function newSpec(o: OptimizeCliOptions, store: ReturnType<typeof openOptim
   if (!o.data) throw new CliError("--data: required (candle file(s), comma-separated), unless --resume is given");
   if (!o.space) throw new CliError('--space: required (a search space JSON, see examples/ladder-space.json), unless --resume is given');
   if (!(METHODS as readonly string[]).includes(o.method)) throw new CliError(`--method: must be one of ${METHODS.join(', ')} (got ${JSON.stringify(o.method)})`);
+  if (!(ENGINES as readonly string[]).includes(o.engine)) throw new CliError(`--engine: must be one of ${ENGINES.join(', ')} (got ${JSON.stringify(o.engine)})`);
   if (!(OBJECTIVES as readonly string[]).includes(o.objective)) throw new CliError(`--objective: must be one of ${OBJECTIVES.join(', ')} (got ${JSON.stringify(o.objective)})`);
   const trials = int('--trials', o.trials, 1, 1_000_000);
   const seed = int('--seed', o.seed, 0, 2 ** 32 - 1);
@@ -170,6 +178,7 @@ async function newSpec(o: OptimizeCliOptions, store: ReturnType<typeof openOptim
       ...(o.to ? { to: o.to } : {}),
     },
     windows: windows.value,
+    ...(o.engine === 'full' ? { engine: 'full' as const } : {}),
   };
   try {
     // Checked now, not at the first candidate: a space whose grid is too large is a usage error.

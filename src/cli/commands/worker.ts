@@ -71,7 +71,7 @@ export function registerWorkerCommand(program: Command): void {
             if (text === null) throw new Error(`run ${job.data.runId}: its spec is not in Redis (expired, or another Redis database)`);
             const spec = JSON.parse(text) as StudySpec;
             const input = await loadStudyInputs(spec, (p) => join(o.dataDir, basename(p)));
-            return { dataset: prepareDataset(input.symbols, input.options), config: spec.config, windows: spec.windows };
+            return { dataset: prepareDataset(input.symbols, input.options), config: spec.config, windows: spec.windows, ...(spec.engine ? { engine: spec.engine } : {}) };
           })();
           studies.set(job.data.runId, s);
           s.catch(() => studies.delete(job.data.runId));
@@ -90,7 +90,7 @@ export function registerWorkerCommand(program: Command): void {
             if (e instanceof DataMismatch) refused = e.message;
             throw e;
           }
-          return evaluateCandidate(study.dataset, settingsOf(study.config, job.data.task), study.windows);
+          return evaluateCandidate(study.dataset, settingsOf(study.config, job.data.task), study.windows, study.engine);
         },
         { connection, concurrency, lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 5, autorun: false },
       );
