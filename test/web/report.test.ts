@@ -23,6 +23,7 @@ const HOUR = 3_600_000;
 /** What the page exposes for tests (src/web/client/report.ts). */
 interface ReportHook {
   chart(): TradeChart;
+  symbol(): string;
   candles(): CandleColumns;
   trades(): TradeView[];
   equityChart(): IChartApi;
@@ -154,7 +155,7 @@ describe('backtest and compare --report in headless Chromium', () => {
       const pick = [...Array.from({ length: 8 }, (_, k) => exits[Math.floor((k * exits.length) / 8)]!), ...exits.slice(-4)];
       // The marker drawn for the group (an exit and the next entry on one candle are one marker).
       const drawnId = (g: (typeof exits)[number]) => c.drawn().find((d) => d.members.includes(g))?.id;
-      return pick.map((g) => ({ id: drawnId(g), index: g.index, lane: g.lane }));
+      return pick.map((g) => ({ id: drawnId(g) ?? `no marker for ${g.id}`, index: g.index, lane: g.lane }));
     });
     const box = (await page.locator('#price-chart').boundingBox())!;
     const missed: string[] = [];
@@ -178,6 +179,8 @@ describe('backtest and compare --report in headless Chromium', () => {
         found = await page.evaluate(() => (window as unknown as Hooked).__hovered);
       }
       if (found !== s.id) missed.push(`${s.id}: found ${String(found)}`);
+      // and its tooltip lists the trade's exits on that candle
+      else if (!((await page.locator('#marker-tip').isVisible()) && (await page.locator('#marker-tip').textContent())?.includes(s.id.replace(/^stack:/, '').split(':')[0]!))) missed.push(`${s.id}: no tooltip`);
     }
     expect(missed).toEqual([]);
     expect(errors).toEqual([]);
@@ -196,6 +199,16 @@ describe('backtest and compare --report in headless Chromium', () => {
     expect(ranges.price.to).toBeGreaterThanOrEqual(ranges.candles - 1.5);
     expect(ranges.equity.from).toBeLessThanOrEqual(0.5);
     expect(ranges.equity.to).toBeGreaterThanOrEqual(ranges.candles - 1.5);
+    // Four years on 1,200 px: markers closer than 16 px merge, so what is drawn stays apart.
+    const gaps = await page.evaluate(() => {
+      const c = hook().chart();
+      const x = (i: number) => c.api.timeScale().logicalToCoordinate(i as never) ?? NaN;
+      const lanes = ['aboveBar', 'belowBar'].map((lane) => c.drawn().filter((d) => d.lane === lane).map((d) => x(d.index)));
+      return { count: c.drawn().length, groups: c.groups.length, minGap: Math.min(...lanes.flatMap((xs) => xs.slice(1).map((v, k) => v - xs[k]!))) };
+    });
+    expect(gaps.groups).toBeGreaterThan(3000);
+    expect(gaps.count).toBeLessThan(200);
+    expect(gaps.minGap).toBeGreaterThanOrEqual(15);
     const period = csvPeriod(btcData);
     const shown = page.locator('#chart-section .shown');
     expect(await shown.textContent()).toContain(`${utc(period.fromMs)} → ${utc(period.toMs - HOUR)} UTC`);
@@ -287,6 +300,14 @@ describe('backtest and compare --report in headless Chromium', () => {
     expect(await page.evaluate(() => hook().equityChart().panes()[0]?.getSeries().length)).toBe(4);
     expect(await page.locator('table.levels').count()).toBe(4);
     expect(await page.locator('#report-facts').textContent()).toContain('examples/ladders/runner-heavy.json');
+    // A trade of the other symbol picked in the list: the chart shows that symbol, drawn on the trade.
+    await page.locator('#trade-symbol').selectOption('SOLUSDT');
+    const sol = page.locator('details.trade summary').first();
+    const solId = (await sol.getAttribute('data-trade-id'))!;
+    expect(solId).toMatch(/^SOLUSDT-/);
+    await sol.click();
+    await page.waitForFunction((id) => document.getElementById('selected-trade')?.textContent?.startsWith(id), solId);
+    expect(await page.evaluate(() => [hook().symbol(), hook().chart().candles.priceLines().length > 3])).toEqual(['SOLUSDT', true]);
     await page.locator('#run-picker').selectOption({ label: 'single' });
     await page.waitForFunction(() => document.querySelector('#trades h2')?.textContent?.startsWith('Trades of single'));
     const reasons = await page.evaluate(() => [...new Set(hook().trades().flatMap((t) => t.exits.map((e) => e.reason)))]);
