@@ -109,7 +109,7 @@ export async function startWebhook(o: WebhookOptions): Promise<Webhook> {
     const s = parseSignal(payload, rules, receivedAtMs);
     const r = o.store.recordSignal({ ...s, source: 'webhook', receivedAtMs, payload });
     if (!r.stored) throw new Refusal('duplicate', `signal ${s.id} was already received (${r.duplicate.status}): nothing more is done`);
-    o.log.info({ id: s.id, symbol: s.symbol, side: s.side, stopLossPct: s.stopLossPct, time: new Date(s.timeMs).toISOString(), ip: req.ip }, 'webhook.accepted');
+    o.log.info({ id: s.id, symbol: s.symbol, side: s.side, stopLossPct: s.stopLossPct, signalTime: new Date(s.timeMs).toISOString(), ip: req.ip }, 'webhook.accepted');
     return answer(reply, 200, { ok: true, id: s.id, status: 'pending', symbol: s.symbol, side: s.side });
   });
   await app.ready();
