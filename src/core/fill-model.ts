@@ -46,56 +46,57 @@ export function entryFill(side: Side, price: number, qty: number, fm: FillModel)
  * with the stop the fills moved, until nothing more happens. Same core calls as the live bot.
  */
 export function advanceSegment(p: Position, from: number, to: number, timeMs: number, fm: FillModel): StepResult {
-  const w: Walk = { position: p, commands: NONE, events: NONE, lastPrice: from, timeMs, fm, exitIsBuy: p.side === 'short' };
+  // Plain locals, no state object: this runs on every candle segment that reaches a trigger.
+  const exitIsBuy = p.side === 'short';
+  let position = p;
+  let commands: readonly Command[] = NONE;
+  let events: readonly DomainEvent[] = NONE;
   let start = from;
   for (let guard = 0; guard <= p.levels.length + 2; guard++) {
-    const r = onSegment(w.position, start, to, timeMs);
+    const r = onSegment(position, start, to, timeMs);
     if (r.commands.length === 0 && r.events.length === 0) break;
-    w.commands = joined(w.commands, r.commands);
-    w.events = joined(w.events, r.events);
-    w.position = r.position;
-    w.lastPrice = start;
+    commands = joined(commands, r.commands);
+    events = joined(events, r.events);
+    position = r.position;
+    let last = start;
     for (const c of r.commands) {
-      if (c.kind === 'placeExit' && c.orderType === 'market') fillNow(w, c.clientOrderId, c.qtySteps, c.triggerPrice, false);
-      else if (c.kind === 'closeRemainder') fillNow(w, c.clientOrderId, w.position.remainingSteps, c.triggerPrice, false);
+      const market = c.kind === 'placeExit' && c.orderType === 'market';
+      if (!market && c.kind !== 'closeRemainder') continue;
+      const qty = c.kind === 'placeExit' ? c.qtySteps : position.remainingSteps;
+      const f = fillNow(position, c.clientOrderId, qty, c.triggerPrice, false, timeMs, fm, exitIsBuy);
+      position = f.position;
+      commands = joined(commands, f.commands);
+      events = joined(events, f.events);
+      last = c.triggerPrice;
     }
     for (const e of r.events) {
-      if (e.type !== 'tp.hit' || w.position.plan.execution !== 'limit' || w.position.status !== 'open') continue;
-      const st = w.position.levels[e.level - 1]!;
-      if (st.status === 'sent') fillNow(w, `${w.position.id}-${e.reason}`, st.orderSteps - st.filledSteps, e.price, true);
+      if (e.type !== 'tp.hit' || position.plan.execution !== 'limit' || position.status !== 'open') continue;
+      const st = position.levels[e.level - 1]!;
+      if (st.status !== 'sent') continue;
+      const f = fillNow(position, `${position.id}-${e.reason}`, st.orderSteps - st.filledSteps, e.price, true, timeMs, fm, exitIsBuy);
+      position = f.position;
+      commands = joined(commands, f.commands);
+      events = joined(events, f.events);
+      last = e.price;
     }
-    if (w.position.status !== 'open') break;
-    start = w.lastPrice;
+    if (position.status !== 'open') break;
+    start = last;
     // The rest of the segment strictly inside the new trigger band cannot change anything: no call.
-    const lo = triggerLow(w.position);
-    const hi = triggerHigh(w.position);
+    const lo = triggerLow(position);
+    const hi = triggerHigh(position);
     if (start > lo && start < hi && to > lo && to < hi) break;
   }
-  return { position: w.position, commands: w.commands, events: w.events };
+  return { position, commands, events };
 }
 
-/** The state of one advanceSegment walk (a plain object: no closure per call on the backtest's path). */
-interface Walk {
-  position: Position;
-  commands: readonly Command[];
-  events: readonly DomainEvent[];
-  lastPrice: number;
-  readonly timeMs: number;
-  readonly fm: FillModel;
-  readonly exitIsBuy: boolean;
-}
-
-/** Fills an order of the walk at `at` (slippage on market orders, maker fee for resting limits) and books it. */
-function fillNow(w: Walk, clientOrderId: string, qtySteps: number, at: number, maker: boolean): void {
-  const price = maker ? at : slipped(at, w.exitIsBuy, w.fm.slippagePct);
-  const fee = feeOf(price, qtyOf(qtySteps, w.position.plan), maker ? w.fm.makerPct : w.fm.takerPct);
+/** Fills an order at `at` (slippage on market orders, maker fee for resting limits) and books it. */
+function fillNow(p: Position, clientOrderId: string, qtySteps: number, at: number, maker: boolean, timeMs: number, fm: FillModel, exitIsBuy: boolean): StepResult {
+  const price = maker ? at : slipped(at, exitIsBuy, fm.slippagePct);
+  const fee = feeOf(price, qtyOf(qtySteps, p.plan), maker ? fm.makerPct : fm.takerPct);
   // An instant fill fills its order whole, once: the order's id names its only trade (no new string per fill).
-  const applied = applyFill(w.position, { clientOrderId, tradeId: clientOrderId, orderId: null, timeMs: w.timeMs, qtySteps: asSteps(qtySteps), price, fee });
+  const applied = applyFill(p, { clientOrderId, tradeId: clientOrderId, orderId: null, timeMs, qtySteps: asSteps(qtySteps), price, fee });
   if (!applied.ok) throw new Error(`instant fill rejected: ${applied.error.message}`);
-  w.position = applied.value.position;
-  w.commands = joined(w.commands, applied.value.commands);
-  w.events = joined(w.events, applied.value.events);
-  w.lastPrice = at;
+  return applied.value;
 }
 
 /** Closes the remainder at once with a market order at `price` (opposite signal, end of data). */
