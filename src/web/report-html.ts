@@ -107,12 +107,12 @@ export function reportData(runs: readonly NamedRun[], symbols: readonly SymbolIn
 const pricesOf = (trades: readonly TradeView[]): number[] =>
   trades.flatMap((t) => [t.entryPrice, t.initialStop, ...t.targets.map((x) => x.price), ...t.exits.map((e) => e.price), ...t.stopMoves.flatMap((m) => [m.from, m.to])]);
 
-/** The exact decimal scale of every value (at least 0); a value no scale up to 12 holds is a bug here, not a rounding. */
+/** The exact decimal scale of every value (at least 0); a value no scale up to 15 holds stops the report rather than be rounded. */
 function scaleOf(what: string, columns: readonly ArrayLike<number>[]): number {
   let scale = 0;
   for (const c of columns) {
     const s = exactScale(c);
-    if (s === null) throw new Error(`report: ${what} have no exact decimal form of 12 places or fewer`);
+    if (s === null) throw new Error(`report: ${what} have no exact decimal form of 15 places or fewer`);
     scale = Math.max(scale, s);
   }
   return scale;

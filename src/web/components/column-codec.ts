@@ -4,7 +4,7 @@
  * exits become a few bytes per value before compression. Runs in Node (writing the report) and in the
  * page (reading it); no Buffer, no DOM.
  *
- * A column is exact unless it says `roundedTo`: the smallest scale in −6…12 at which every value
+ * A column is exact unless it says `roundedTo`: the smallest scale in −6…15 at which every value
  * round-trips to the same double is used, else the raw doubles (`f64`). Money columns (fee, PnL,
  * equity) are rounded to a stated number of decimals.
  */
@@ -35,7 +35,7 @@ export interface EncodeOptions {
 }
 
 const MIN_SCALE = -6;
-const MAX_SCALE = 12;
+const MAX_SCALE = 15;
 /** Integers are delta-coded in doubles: keep them where a difference is still exact. */
 const MAX_INT = 2 ** 51;
 
