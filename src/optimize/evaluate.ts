@@ -1,7 +1,7 @@
-import { type BacktestOptions, type BacktestRun, runBacktest } from '../backtest/engine.ts';
+import { type BacktestOptions, runBacktest } from '../backtest/engine.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import { type Dataset, windowInputs } from './dataset.ts';
-import { type WindowMetrics, dailyReturns, windowMetrics } from './metrics.ts';
+import { type RunFigures, type WindowMetrics, dailyReturns, figuresOfRun, windowMetrics } from './metrics.ts';
 import { Replayer } from './replay/replayer.ts';
 
 /** A time window a candidate is run on: the whole data, or a walk-forward fold's training or test part. */
@@ -53,10 +53,10 @@ export function evaluateCandidate(ds: Dataset, settings: ExitSettings, windows: 
   }
   let fullRuns = 0;
   const outcomes = windows.map((w): WindowOutcome => {
-    let run: BacktestRun | null = replayer ? replayer.run(settings, w.fromMs, w.toMs) : null;
+    let run: RunFigures | null = replayer ? replayer.figures(settings, w.fromMs, w.toMs) : null;
     if (run === null) {
       fullRuns++;
-      run = runBacktest(windowInputs(ds, w.fromMs, w.toMs), { ...runOptions(ds), settings });
+      run = figuresOfRun(runBacktest(windowInputs(ds, w.fromMs, w.toMs), { ...runOptions(ds), settings }));
     }
     const d = dailyReturns(run.equityTimeMs, run.equity, ds.options.startingBalance);
     const metrics = windowMetrics(run, ds.options.startingBalance, d.returns);

@@ -1,4 +1,5 @@
 import { rMultiple } from '../core/analytics/run-analytics.ts';
+import type { RunSummary } from '../core/analytics/run-summary.ts';
 import type { BacktestRun } from '../backtest/engine.ts';
 import { mean, sharpeRatio, sortinoRatio } from './stats/moments.ts';
 
@@ -40,7 +41,21 @@ export function dailyReturns(times: ArrayLike<number>, equity: ArrayLike<number>
   return { dayMs, returns, equity: closes };
 }
 
-export function windowMetrics(run: BacktestRun, startingBalance: number, returns: readonly number[]): WindowMetrics {
+/**
+ * What the metrics read of a run: its summary, each trade's R multiple in the order trades closed,
+ * and the equity curve. A `BacktestRun` has it (`figuresOfRun`); the replay makes it without keeping
+ * the trades (src/optimize/replay).
+ */
+export interface RunFigures {
+  readonly summary: RunSummary;
+  readonly rMultiples: ArrayLike<number>;
+  readonly equityTimeMs: ArrayLike<number>;
+  readonly equity: ArrayLike<number>;
+}
+
+export const figuresOfRun = (run: BacktestRun): RunFigures => ({ summary: run.summary, rMultiples: run.trades.map(rMultiple), equityTimeMs: run.equityTimeMs, equity: run.equity });
+
+export function windowMetrics(run: RunFigures, startingBalance: number, returns: readonly number[]): WindowMetrics {
   const s = run.summary;
   const years = returns.length / DAYS_PER_YEAR;
   const growth = s.final_equity / startingBalance;
@@ -52,7 +67,7 @@ export function windowMetrics(run: BacktestRun, startingBalance: number, returns
     sharpe: sharpeRatio(returns) * Math.sqrt(DAYS_PER_YEAR),
     sortino: sortinoRatio(returns) * Math.sqrt(DAYS_PER_YEAR),
     calmar: s.max_drawdown_pct > 0 ? cagr / (s.max_drawdown_pct / 100) : null,
-    expectancy_r: run.trades.length ? mean(run.trades.map(rMultiple)) : 0,
+    expectancy_r: run.rMultiples.length ? mean(run.rMultiples) : 0,
     max_drawdown_pct: s.max_drawdown_pct,
     win_rate: s.win_rate,
     days: returns.length,

@@ -9,6 +9,7 @@ import { sliceByTime } from '../../src/data/candle-series.ts';
 import { ladderCandidate, referenceCandidates } from '../../src/optimize/candidate.ts';
 import { type Dataset, prepareDataset, windowInputs } from '../../src/optimize/dataset.ts';
 import { evaluateCandidate } from '../../src/optimize/evaluate.ts';
+import { figuresOfRun } from '../../src/optimize/metrics.ts';
 import { studyWindows } from '../../src/optimize/folds.ts';
 import { Replayer } from '../../src/optimize/replay/replayer.ts';
 import { SpaceGrid } from '../../src/optimize/space-grid.ts';
@@ -113,6 +114,27 @@ describe('the per-entry replay', () => {
       const settings = settingsAt(index);
       for (const win of w.value) identical(runBacktest(windowInputs(ds, win.fromMs, win.toMs), { ...options, settings }), r.run(settings, win.fromMs, win.toMs)!);
     }
+  });
+
+  it('the figures without trades (what the optimizer scores) are those of the run with them: summary, R multiples, equity', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 1 }), fc.nat(), optionsArb, windowArb, (which, index, v, [from, to]) => {
+        const ds = datasets[which]!;
+        const t0 = ds.symbols[0]!.candles.time[0]!;
+        const fromMs = from === -Infinity ? from : t0 + from * 3_600_000;
+        const toMs = to === Infinity ? to : t0 + to * 3_600_000;
+        const { slippagePct, ...rest } = v;
+        const options: Omit<BacktestOptions, 'settings'> = { ...ds.options, ...rest, fills: { ...ds.options.fills, slippagePct } };
+        const settings = settingsAt(index);
+        const full = figuresOfRun(runBacktest(windowInputs(ds, fromMs, toMs), { ...options, settings }));
+        const fig = new Replayer(ds, options).figures(settings, fromMs, toMs)!;
+        expect(fig.summary).toEqual(full.summary);
+        expect(Object.keys(fig.summary)).toEqual(Object.keys(full.summary));
+        expect([...fig.rMultiples]).toEqual([...full.rMultiples]);
+        expect(Buffer.from(new Float64Array(fig.equity).buffer).equals(Buffer.from(new Float64Array(full.equity).buffer))).toBe(true);
+      }),
+      { numRuns: 40, seed: 7 },
+    );
   });
 
   it('the optimizer’s results are the same by replay and by full runs, on walk-forward folds (a test window ends with an `end` at its last close)', () => {

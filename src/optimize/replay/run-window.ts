@@ -1,27 +1,38 @@
 import type { BacktestRun, SkippedSignal } from '../../backtest/engine.ts';
 import { levelStats } from '../../core/analytics/level-stats.ts';
-import { summarizeRun } from '../../core/analytics/run-summary.ts';
+import { type RunSummary, maxDrawdownPct, summarizeRun } from '../../core/analytics/run-summary.ts';
 import type { Position } from '../../core/model/position.ts';
+import type { RunFigures } from '../metrics.ts';
 import type { SharedState, SymbolReplay } from './symbol-replay.ts';
 import { EV_CLOSE, EV_PNL } from './trace.ts';
 import type { WindowIndex } from './window-index.ts';
+
+/** What the shared loop produced: the equity curve, and the trades (kept) or their PnL and R multiples. */
+interface Loop {
+  readonly equity: Float64Array;
+  readonly trades: Position[];
+  readonly skipped: SkippedSignal[];
+  readonly pnls: number[];
+  readonly rs: number[];
+}
 
 /**
  * The engine's shared loop over the symbols' replays (`runBacktest` on the window's candles): steps
  * taken in the order of (time-line point, phase, symbol rank), the running realised PnL and used
  * margin summed in that order (so every double is the engine's), each entry decided on that state
  * (slots, margin, sizing), and the equity at each point as S + realised plus each open position's
- * mark in symbol order. `replays[q]` must have been started on `ix.symbols[q]`.
- * Returns null when a replay cannot stand for the engine (a position left open by an `end` close).
+ * mark in symbol order. `replays[q]` must have been started on `ix.symbols[q]`, all with the same
+ * `keep`. Null when a replay cannot stand for the engine (a position left open by an `end` close).
  */
-export function runWindow(ix: WindowIndex, replays: readonly SymbolReplay[], startingBalance: number): BacktestRun | null {
+function sharedLoop(ix: WindowIndex, replays: readonly SymbolReplay[], startingBalance: number): Loop | null {
   const M = ix.times.length;
   const S = startingBalance;
   const equity = new Float64Array(M);
-  const trades: Position[] = [];
-  const skipped: SkippedSignal[] = [];
+  const out: Loop = { equity, trades: [], skipped: [], pnls: [], rs: [] };
   const n = replays.length;
-  const tradeAt = new Int32Array(n);
+  const closed = new Int32Array(n);
+  const heads = new Float64Array(n);
+  for (let q = 0; q < n; q++) heads[q] = replays[q]!.headKey();
   const st: SharedState = { open: 0, realized: 0, used: 0 };
   let k = 0;
   for (;;) {
@@ -29,9 +40,8 @@ export function runWindow(ix: WindowIndex, replays: readonly SymbolReplay[], sta
     let best = -1;
     let bestKey = Infinity;
     for (let q = 0; q < n; q++) {
-      const h = replays[q]!.headKey();
-      if (h < bestKey) {
-        bestKey = h;
+      if (heads[q]! < bestKey) {
+        bestKey = heads[q]!;
         best = q;
       }
     }
@@ -42,17 +52,23 @@ export function runWindow(ix: WindowIndex, replays: readonly SymbolReplay[], sta
     const r = replays[best]!;
     if (r.headIsAttempt()) {
       const refused = r.attempt(st);
-      if (refused !== null) skipped.push(refused);
-      continue;
+      if (refused !== null && typeof refused === 'object') out.skipped.push(refused);
+    } else {
+      const t = r.trace;
+      const e = r.cursor++;
+      if (t.kinds[e] === EV_PNL) st.realized += t.values[e]!;
+      else if (t.kinds[e] === EV_CLOSE) {
+        const c = closed[best]!++;
+        if (t.trades.length > c) out.trades.push(t.trades[c]!);
+        else {
+          out.pnls.push(t.pnls[c]!);
+          out.rs.push(t.rs[c]!);
+        }
+        st.used -= t.values[e]!;
+        st.open--;
+      } else throw new Error(`replay: unknown event kind ${t.kinds[e]}`);
     }
-    const t = r.trace;
-    const e = r.cursor++;
-    if (t.kinds[e] === EV_PNL) st.realized += t.values[e]!;
-    else if (t.kinds[e] === EV_CLOSE) {
-      trades.push(t.trades[tradeAt[best]!++]!);
-      st.used -= t.values[e]!;
-      st.open--;
-    } else throw new Error(`replay: unknown event kind ${t.kinds[e]}`);
+    heads[best] = r.headKey();
   }
   while (k < M) equity[k++] = S + st.realized;
   for (const r of replays) if (r.trace.unclosed) return null;
@@ -71,5 +87,46 @@ export function runWindow(ix: WindowIndex, replays: readonly SymbolReplay[], sta
   }
   // After its loop the engine closes what is still open (`end`) and marks the last point again: flat.
   if (M > 0) equity[M - 1] = S + st.realized;
-  return { trades, equityTimeMs: ix.times, equity, skipped, summary: summarizeRun(trades, S, equity), levels: levelStats(trades) };
+  return out;
+}
+
+/** The run `runBacktest` returns for the window (replays started with trades kept). */
+export function runWindow(ix: WindowIndex, replays: readonly SymbolReplay[], startingBalance: number): BacktestRun | null {
+  const l = sharedLoop(ix, replays, startingBalance);
+  if (l === null) return null;
+  const { trades, equity, skipped } = l;
+  return { trades, equityTimeMs: ix.times, equity, skipped, summary: summarizeRun(trades, startingBalance, equity), levels: levelStats(trades) };
+}
+
+/** The optimizer's figures of the window's run, without keeping its trades (replays started with `keep` false). */
+export function windowFigures(ix: WindowIndex, replays: readonly SymbolReplay[], startingBalance: number): RunFigures | null {
+  const l = sharedLoop(ix, replays, startingBalance);
+  if (l === null) return null;
+  return { summary: summaryOfPnls(l.pnls, startingBalance, l.equity), rMultiples: l.rs, equityTimeMs: ix.times, equity: l.equity };
+}
+
+/**
+ * `summarizeRun` over the trades' PnL (`totalPnl`, in closing order) instead of the trades: the same
+ * sums in the same order, so the same doubles (test/optimize/replay.test.ts holds it to summarizeRun).
+ */
+export function summaryOfPnls(pnls: readonly number[], startingBalance: number, equity: ArrayLike<number>): RunSummary {
+  let wins = 0;
+  let grossProfit = 0;
+  let grossLoss = 0;
+  let total = 0;
+  for (const pnl of pnls) {
+    total += pnl;
+    if (pnl > 0) {
+      wins++;
+      grossProfit += pnl;
+    } else grossLoss -= pnl;
+  }
+  return {
+    trades: pnls.length,
+    win_rate: pnls.length ? wins / pnls.length : 0,
+    profit_factor: grossLoss > 0 ? grossProfit / grossLoss : null,
+    total_pnl: total,
+    max_drawdown_pct: maxDrawdownPct(equity),
+    final_equity: startingBalance + total,
+  };
 }

@@ -1,15 +1,16 @@
 import type { BacktestOptions, EntrySignal, SkipWhy, SkippedSignal } from '../../backtest/engine.ts';
+import { rMultiple } from '../../core/analytics/run-analytics.ts';
 import { triggerHigh, triggerLow, walkCandle } from '../../core/candle-path.ts';
 import { closeRemainderNow } from '../../core/fill-model.ts';
 import { stepsToQty } from '../../core/market/market-rules.ts';
 import type { StepResult } from '../../core/model/commands.ts';
 import type { Position } from '../../core/model/position.ts';
-import { openPosition } from '../../core/scaled-tp/exit-manager.ts';
+import { openPosition, totalPnl } from '../../core/scaled-tp/exit-manager.ts';
 import type { LadderPlanner } from '../../core/scaled-tp/ladder-plan.ts';
 import { lowerBoundTime } from '../../data/candle-series.ts';
 import type { EntryCache } from './entry-cache.ts';
 import { EV_CLOSE, EV_PNL, Trace, key } from './trace.ts';
-import type { WindowSymbol } from './window-index.ts';
+import { BLOCK, BLOCK_SHIFT, type WindowSymbol } from './window-index.ts';
 
 export type ReplayOptions = Pick<BacktestOptions, 'settings' | 'fills' | 'intrabar' | 'startingBalance' | 'leverage' | 'maxOpenPositions' | 'positionSize' | 'sizingBalance'>;
 
@@ -21,12 +22,6 @@ export interface SharedState {
   realized: number;
   /** Margin of the open positions. */
   used: number;
-}
-
-/** An entry the shared state refused: why, in the engine's words. */
-export interface Refusal {
-  readonly why: SkipWhy;
-  readonly detail: string;
 }
 
 /**
@@ -62,9 +57,14 @@ export class SymbolReplay {
   private now = 0;
   /** The core booked a step since this was last cleared. */
   private stepped = false;
+  /** Keep each closed trade (a `BacktestRun`), or only its PnL and R multiple (the optimizer's figures). */
+  private keep = true;
+  /** The engine's words for the last refused entry (kept trades only: the optimizer needs no text). */
+  private skipDetail = '';
   private readonly onStep = (r: StepResult): void => this.book(r);
 
-  start(ws: WindowSymbol, planner: LadderPlanner, cache: EntryCache, o: ReplayOptions, path: Float64Array): void {
+  start(ws: WindowSymbol, planner: LadderPlanner, cache: EntryCache, o: ReplayOptions, path: Float64Array, keep: boolean): void {
+    this.keep = keep;
     this.ws = ws;
     this.planner = planner;
     this.cache = cache;
@@ -91,18 +91,19 @@ export class SymbolReplay {
 
   /**
    * The engine's `enter` at the pending signal, on the shared state: the slot, the size, the
-   * exchange's minimums, the margin, the plan. A refused entry returns why; a taken one updates
-   * `st` and is replayed to its end. Either way the next attempt is set.
+   * exchange's minimums, the margin, the plan. A refused entry returns why (with the engine's
+   * words when trades are kept); a taken one updates `st` and is replayed to its end. Either way
+   * the next attempt is set.
    */
-  attempt(st: SharedState): SkippedSignal | null {
+  attempt(st: SharedState): SkippedSignal | SkipWhy | null {
     const { ws } = this;
     const i = this.attemptAt;
     const sig = ws.prep.sym.signals[i]!;
-    const refusal = this.enter(i, sig, st);
-    if (refusal !== null) {
+    const why = this.enter(i, sig, st);
+    if (why !== null) {
       this.s++;
       this.attemptAt = this.s < ws.sigTo ? ws.prep.signalAt[this.s]! : -1;
-      return { symbol: ws.prep.sym.symbol, timeMs: sig.timeMs, side: sig.side, why: refusal.why, detail: refusal.detail };
+      return this.keep ? { symbol: ws.prep.sym.symbol, timeMs: sig.timeMs, side: sig.side, why, detail: this.skipDetail } : why;
     }
     st.used += this.margin;
     st.open++;
@@ -110,16 +111,29 @@ export class SymbolReplay {
     return null;
   }
 
-  private enter(i: number, sig: EntrySignal, st: SharedState): Refusal | null {
+  private enter(i: number, sig: EntrySignal, st: SharedState): SkipWhy | null {
     const o = this.o;
-    if (st.open >= o.maxOpenPositions) return { why: 'max_open_positions', detail: `${st.open} positions open` };
+    const keep = this.keep;
+    if (st.open >= o.maxOpenPositions) {
+      if (keep) this.skipDetail = `${st.open} positions open`;
+      return 'max_open_positions';
+    }
     const stopPct = sig.stopLossPct ?? o.settings.stopLossPct;
     const balance = o.startingBalance + st.realized;
     const e = this.cache.get(i, sig, stopPct, o.sizingBalance === 'starting' ? o.startingBalance : balance);
-    if (e.refused) return e.refused;
-    if (e.margin > balance - st.used) return { why: 'insufficient_margin', detail: `needs ${e.margin.toFixed(2)}, free ${(balance - st.used).toFixed(2)}` };
+    if (e.refused) {
+      this.skipDetail = e.refused.detail;
+      return e.refused.why;
+    }
+    if (e.margin > balance - st.used) {
+      if (keep) this.skipDetail = `needs ${e.margin.toFixed(2)}, free ${(balance - st.used).toFixed(2)}`;
+      return 'insufficient_margin';
+    }
     const plan = this.planner.plan({ side: sig.side, entryPrice: e.exact ?? e.price, quantitySteps: e.steps, stopLossPct: stopPct });
-    if (!plan.ok) return { why: 'plan_error', detail: plan.error.message };
+    if (!plan.ok) {
+      this.skipDetail = plan.error.message;
+      return 'plan_error';
+    }
     const { sym } = this.ws.prep;
     const r = openPosition({ id: `${sym.symbol}-${++this.count}`, symbol: sym.symbol, timeMs: sym.candles.time[i]!, entryFee: e.fee, plan: plan.value });
     this.pos = r.position;
@@ -172,7 +186,12 @@ export class SymbolReplay {
     for (const e of r.events) if (e.type === 'fill.applied') this.trace.event(this.now, EV_PNL, e.pnl);
     this.pos = r.position;
     if (r.position.status === 'closed') {
-      this.trace.trades.push(r.position);
+      if (this.keep) this.trace.trades.push(r.position);
+      else {
+        // The figures the optimizer needs, by the core's own functions; the position itself can go.
+        this.trace.pnls.push(totalPnl(r.position));
+        this.trace.rs.push(rMultiple(r.position));
+      }
       this.trace.event(this.now, EV_CLOSE, this.margin);
       this.pos = null;
     }
@@ -197,7 +216,7 @@ export class SymbolReplay {
   private walkRange(from: number, to: number): void {
     const { ws } = this;
     const { a, point } = ws;
-    const { lowMin, highMax, detail, sym } = ws.prep;
+    const { lowMin, highMax, blockLow, blockHigh, detail, sym } = ws.prep;
     const { open: O, high: H, low: L, close: C, time: T } = sym.candles;
     const { intrabar, fills } = this.o;
     if (detail !== null) {
@@ -212,7 +231,12 @@ export class SymbolReplay {
       // The hot loop: a candle strictly inside the trigger band changes nothing (the engine skips it too).
       const lo = this.lo;
       const hi = this.hi;
-      while (j < to && lowMin[j]! > lo && highMax[j]! < hi) j++;
+      // A whole block inside the band is skipped at once; else its candles one by one.
+      while (j < to) {
+        if ((j & (BLOCK - 1)) === 0 && j + BLOCK <= to && blockLow[j >> BLOCK_SHIFT]! > lo && blockHigh[j >> BLOCK_SHIFT]! < hi) j += BLOCK;
+        else if (lowMin[j]! > lo && highMax[j]! < hi) j++;
+        else break;
+      }
       if (j >= to) return;
       this.now = key(point[j - a]!, 3);
       this.stepped = false;

@@ -18,8 +18,11 @@ export class Trace {
   readonly kinds: number[] = [];
   /** PnL (EV_PNL) or the margin freed (EV_CLOSE). */
   readonly values: number[] = [];
-  /** Closed trades, in the order of their EV_CLOSE events. */
+  /** Closed trades, in the order of their EV_CLOSE events (when trades are kept). */
   readonly trades: Position[] = [];
+  /** Else each closed trade's PnL (`totalPnl`) and R multiple (`rMultiple`), in that order. */
+  readonly pnls: number[] = [];
+  readonly rs: number[] = [];
   /**
    * Mark-to-market segments: from point `segFrom` to `segTo` (exclusive) the open position is marked as
    * (close − entry) × qty − feeLeft (short: entry − close), with the state it has after that point's walk.
@@ -38,6 +41,8 @@ export class Trace {
     this.kinds.length = 0;
     this.values.length = 0;
     this.trades.length = 0;
+    this.pnls.length = 0;
+    this.rs.length = 0;
     this.segFrom.length = 0;
     this.segTo.length = 0;
     this.segEntry.length = 0;

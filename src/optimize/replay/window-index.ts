@@ -13,6 +13,9 @@ export interface SymbolPrep {
   readonly lowMin: Float64Array;
   /** max(high, open, close) of each candle. */
   readonly highMax: Float64Array;
+  /** The lowest `lowMin` and highest `highMax` of each block of BLOCK candles (block b: candles b·BLOCK …), to skip a block at once. */
+  readonly blockLow: Float64Array;
+  readonly blockHigh: Float64Array;
   /** Candle indices (full series) whose open carries an entry signal, ascending. */
   readonly signalAt: Int32Array;
   readonly detail: DetailPrep | null;
@@ -22,6 +25,28 @@ export interface DetailPrep {
   readonly candles: CandleSeries;
   readonly lowMin: Float64Array;
   readonly highMax: Float64Array;
+}
+
+/** Candles per block of `blockLow`/`blockHigh` (a power of two: block of candle j is j >> BLOCK_SHIFT). */
+export const BLOCK_SHIFT = 4;
+export const BLOCK = 1 << BLOCK_SHIFT;
+
+function blocks(lowMin: Float64Array, highMax: Float64Array): { blockLow: Float64Array; blockHigh: Float64Array } {
+  const n = Math.ceil(lowMin.length / BLOCK);
+  const blockLow = new Float64Array(n);
+  const blockHigh = new Float64Array(n);
+  for (let b = 0; b < n; b++) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let j = b * BLOCK; j < Math.min(lowMin.length, (b + 1) * BLOCK); j++) {
+      // A NaN anywhere in the block makes the block's test false: its candles are tested one by one.
+      lo = Number.isNaN(lowMin[j]!) ? NaN : Math.min(lo, lowMin[j]!);
+      hi = Number.isNaN(highMax[j]!) ? NaN : Math.max(hi, highMax[j]!);
+    }
+    blockLow[b] = lo;
+    blockHigh[b] = hi;
+  }
+  return { blockLow, blockHigh };
 }
 
 function bands(c: CandleSeries): { lowMin: Float64Array; highMax: Float64Array } {
@@ -39,9 +64,11 @@ function bands(c: CandleSeries): { lowMin: Float64Array; highMax: Float64Array }
 export function prepareSymbol(sym: PreparedSymbol): SymbolPrep {
   const at: number[] = [];
   for (let i = 0; i < sym.signals.length; i++) if (sym.signals[i] != null) at.push(i);
+  const b = bands(sym.candles);
   return {
     sym,
-    ...bands(sym.candles),
+    ...b,
+    ...blocks(b.lowMin, b.highMax),
     signalAt: Int32Array.from(at),
     detail: sym.detail ? { candles: sym.detail, ...bands(sym.detail) } : null,
   };
