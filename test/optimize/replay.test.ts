@@ -130,7 +130,7 @@ describe('the per-entry replay', () => {
         const fig = new Replayer(ds, options).figures(settings, fromMs, toMs)!;
         expect(fig.summary).toEqual(full.summary);
         expect(Object.keys(fig.summary)).toEqual(Object.keys(full.summary));
-        expect([...fig.rMultiples]).toEqual([...full.rMultiples]);
+        expect(Array.from(fig.rMultiples)).toEqual(Array.from(full.rMultiples));
         expect(Buffer.from(new Float64Array(fig.equity).buffer).equals(Buffer.from(new Float64Array(full.equity).buffer))).toBe(true);
       }),
       { numRuns: 40, seed: 7 },
