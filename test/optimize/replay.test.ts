@@ -62,10 +62,11 @@ const optionsArb = fc.record({
   intrabar: fc.constantFrom('pessimistic' as const, 'ohlc' as const),
 });
 
-/** Any window [from, to) on the hour grid, or the whole data. */
+/** Any window [from, to) in quarter hours from the first candle (an end may cut a 1h candle's 15m detail), or the whole data. */
+const QUARTER_MS = 900_000;
 const windowArb = fc.oneof(
   { weight: 1, arbitrary: fc.constant<[number, number]>([-Infinity, Infinity]) },
-  { weight: 4, arbitrary: fc.tuple(fc.integer({ min: 0, max: 24 * 700 }), fc.integer({ min: 24, max: 24 * 400 })).map(([s, n]): [number, number] => [s, s + n]) },
+  { weight: 4, arbitrary: fc.tuple(fc.integer({ min: 0, max: 96 * 700 }), fc.integer({ min: 96, max: 96 * 400 })).map(([s, n]): [number, number] => [s, s + n]) },
 );
 
 function identical(full: BacktestRun, replay: BacktestRun): void {
@@ -85,8 +86,8 @@ describe('the per-entry replay', () => {
       fc.property(fc.nat({ max: 1 }), fc.nat(), optionsArb, windowArb, (which, index, v, [from, to]) => {
         const ds = datasets[which]!;
         const t0 = ds.symbols[0]!.candles.time[0]!;
-        const fromMs = from === -Infinity ? from : t0 + from * 3_600_000;
-        const toMs = to === Infinity ? to : t0 + to * 3_600_000;
+        const fromMs = from === -Infinity ? from : t0 + from * QUARTER_MS;
+        const toMs = to === Infinity ? to : t0 + to * QUARTER_MS;
         const { slippagePct, ...rest } = v;
         const options: Omit<BacktestOptions, 'settings'> = { ...ds.options, ...rest, fills: { ...ds.options.fills, slippagePct } };
         const settings = settingsAt(index);
@@ -121,8 +122,8 @@ describe('the per-entry replay', () => {
       fc.property(fc.nat({ max: 1 }), fc.nat(), optionsArb, windowArb, (which, index, v, [from, to]) => {
         const ds = datasets[which]!;
         const t0 = ds.symbols[0]!.candles.time[0]!;
-        const fromMs = from === -Infinity ? from : t0 + from * 3_600_000;
-        const toMs = to === Infinity ? to : t0 + to * 3_600_000;
+        const fromMs = from === -Infinity ? from : t0 + from * QUARTER_MS;
+        const toMs = to === Infinity ? to : t0 + to * QUARTER_MS;
         const { slippagePct, ...rest } = v;
         const options: Omit<BacktestOptions, 'settings'> = { ...ds.options, ...rest, fills: { ...ds.options.fills, slippagePct } };
         const settings = settingsAt(index);
@@ -135,6 +136,55 @@ describe('the per-entry replay', () => {
       }),
       { numRuns: 40, seed: 7 },
     );
+  });
+
+  it('a candidate’s positions kept from one window and read back in the next give each window’s own figures (any windows, in any order)', () => {
+    let recalled = 0;
+    fc.assert(
+      fc.property(fc.nat({ max: 1 }), fc.nat(), optionsArb, fc.array(windowArb, { minLength: 2, maxLength: 5 }), (which, index, v, wins) => {
+        const ds = datasets[which]!;
+        const t0 = ds.symbols[0]!.candles.time[0]!;
+        const { slippagePct, ...rest } = v;
+        const options: Omit<BacktestOptions, 'settings'> = { ...ds.options, ...rest, fills: { ...ds.options.fills, slippagePct } };
+        const settings = settingsAt(index);
+        const r = new Replayer(ds, options);
+        for (const [from, to] of [[-Infinity, Infinity] as [number, number], ...wins]) {
+          const fromMs = from === -Infinity ? from : t0 + from * QUARTER_MS;
+          const toMs = to === Infinity ? to : t0 + to * QUARTER_MS;
+          const full = figuresOfRun(runBacktest(windowInputs(ds, fromMs, toMs), { ...options, settings }));
+          const fig = r.figures(settings, fromMs, toMs)!;
+          expect(fig.summary).toEqual(full.summary);
+          expect(Array.from(fig.rMultiples)).toEqual(Array.from(full.rMultiples));
+          expect(Buffer.from(new Float64Array(fig.equity).buffer).equals(Buffer.from(new Float64Array(full.equity).buffer))).toBe(true);
+        }
+        recalled += r.recalled;
+      }),
+      { numRuns: 30, seed: 11 },
+    );
+    expect(recalled).toBeGreaterThan(10_000);
+  });
+
+  it('a window whose end cuts a candle’s 15m detail replays the position that closes inside that candle instead of reading it back', () => {
+    const ds = datasets[1]!;
+    const options = { ...ds.options, sizingBalance: 'starting' as const };
+    let checked = 0;
+    for (let index = 0; index < 50 && checked < 3; index++) {
+      const settings = settingsAt(index * 7_919);
+      const all = runBacktest(windowInputs(ds, -Infinity, Infinity), { ...options, settings });
+      // A BTCUSDT position whose last exit is on a later 15m candle of its hour: cut the window just before it.
+      const t = all.trades.find((p) => p.symbol === 'BTCUSDT' && p.partialExits.at(-1)!.timeMs % 3_600_000 !== 0 && p.partialExits.at(-1)!.reason !== 'end');
+      if (!t) continue;
+      const to = t.partialExits.at(-1)!.timeMs;
+      const r = new Replayer(ds, options);
+      r.figures(settings, -Infinity, Infinity);
+      const fig = r.figures(settings, -Infinity, to)!;
+      const full = figuresOfRun(runBacktest(windowInputs(ds, -Infinity, to), { ...options, settings }));
+      expect(fig.summary).toEqual(full.summary);
+      expect(Array.from(fig.rMultiples)).toEqual(Array.from(full.rMultiples));
+      expect(Buffer.from(new Float64Array(fig.equity).buffer).equals(Buffer.from(new Float64Array(full.equity).buffer))).toBe(true);
+      checked++;
+    }
+    expect(checked).toBe(3);
   });
 
   it('the optimizer’s results are the same by replay and by full runs, on walk-forward folds (a test window ends with an `end` at its last close)', () => {

@@ -4,6 +4,7 @@ import type { ExitSettings } from '../../core/scaled-tp/settings.ts';
 import type { Dataset } from '../dataset.ts';
 import { EntryCache } from './entry-cache.ts';
 import type { RunFigures } from '../metrics.ts';
+import { PositionMemo } from './position-memo.ts';
 import { runWindow, windowFigures } from './run-window.ts';
 import { type ReplayOptions, SymbolReplay } from './symbol-replay.ts';
 import { type SymbolPrep, type WindowIndex, indexWindow, prepareSymbol } from './window-index.ts';
@@ -20,6 +21,8 @@ export class Replayer {
   private readonly replays: SymbolReplay[] = [];
   private readonly path = new Float64Array(4);
   private planners: { settings: ExitSettings; list: Map<SymbolPrep, LadderPlanner> } | null = null;
+  /** Per symbol, the current candidate's positions kept across windows (figures only); none when sizes follow the running balance. */
+  private readonly memos: ReadonlyMap<SymbolPrep, PositionMemo> | null;
   private readonly options: Omit<BacktestOptions, 'settings'>;
 
   /** `options`: the run's backtest options without the exit settings (`sizingBalance` included). */
@@ -27,6 +30,15 @@ export class Replayer {
     this.options = options;
     this.preps = ds.symbols.map(prepareSymbol);
     this.caches = new Map(this.preps.map((p) => [p, new EntryCache(p.sym.candles.open, p.sym.market, options)]));
+    const varies = options.positionSize.mode === 'risk_pct' && options.sizingBalance !== 'starting';
+    this.memos = varies ? null : new Map(this.preps.map((p) => [p, new PositionMemo(p.sym.candles.length)]));
+  }
+
+  /** Positions read back from an earlier window instead of replayed, so far. */
+  get recalled(): number {
+    let n = 0;
+    for (const m of this.memos?.values() ?? []) n += m.hits;
+    return n;
   }
 
   /** What `runBacktest(windowInputs(ds, fromMs, toMs), { ...options, settings })` returns, or null when only the engine can say. */
@@ -48,11 +60,14 @@ export class Replayer {
     const id = `${fromMs},${toMs}`;
     let ix = this.windows.get(id);
     if (ix === undefined) this.windows.set(id, (ix = indexWindow(this.preps, fromMs, toMs)));
-    if (this.planners?.settings !== settings) this.planners = { settings, list: new Map(this.preps.map((p) => [p, new LadderPlanner(p.sym.market, settings)])) };
+    if (this.planners?.settings !== settings) {
+      this.planners = { settings, list: new Map(this.preps.map((p) => [p, new LadderPlanner(p.sym.market, settings)])) };
+      for (const m of this.memos?.values() ?? []) m.reset();
+    }
     const o: ReplayOptions = { ...this.options, settings };
     for (let q = 0; q < ix.symbols.length; q++) {
       const ws = ix.symbols[q]!;
-      (this.replays[q] ??= new SymbolReplay()).start(ws, this.planners.list.get(ws.prep)!, this.caches.get(ws.prep)!, o, this.path, keep);
+      (this.replays[q] ??= new SymbolReplay()).start(ws, this.planners.list.get(ws.prep)!, this.caches.get(ws.prep)!, o, this.path, keep, this.memos?.get(ws.prep) ?? null);
     }
     return ix;
   }

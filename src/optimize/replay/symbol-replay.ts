@@ -9,6 +9,7 @@ import { openPosition, totalPnl } from '../../core/scaled-tp/exit-manager.ts';
 import type { LadderPlanner } from '../../core/scaled-tp/ladder-plan.ts';
 import { lowerBoundTime } from '../../data/candle-series.ts';
 import type { EntryCache } from './entry-cache.ts';
+import type { PositionMemo } from './position-memo.ts';
 import { EV_CLOSE, EV_PNL, Trace, key } from './trace.ts';
 import { BLOCK, BLOCK_SHIFT, type WindowSymbol } from './window-index.ts';
 
@@ -53,8 +54,11 @@ export class SymbolReplay {
   private margin = 0;
   private lo = 0;
   private hi = 0;
-  /** Sort key of whatever the core books now. */
+  /** Sort key of whatever the core books now, and the same by candle index (candle × 4 + phase; −1 at an `end`). */
   private now = 0;
+  private nowIdx = 0;
+  /** Positions kept from earlier windows of this candidate (figures only), or null. */
+  private memo: PositionMemo | null = null;
   /** The core booked a step since this was last cleared. */
   private stepped = false;
   /** Keep each closed trade (a `BacktestRun`), or only its PnL and R multiple (the optimizer's figures). */
@@ -63,8 +67,9 @@ export class SymbolReplay {
   private skipDetail = '';
   private readonly onStep = (r: StepResult): void => this.book(r);
 
-  start(ws: WindowSymbol, planner: LadderPlanner, cache: EntryCache, o: ReplayOptions, path: Float64Array, keep: boolean): void {
+  start(ws: WindowSymbol, planner: LadderPlanner, cache: EntryCache, o: ReplayOptions, path: Float64Array, keep: boolean, memo: PositionMemo | null): void {
     this.keep = keep;
+    this.memo = keep ? null : memo;
     this.ws = ws;
     this.planner = planner;
     this.cache = cache;
@@ -107,7 +112,7 @@ export class SymbolReplay {
     }
     st.used += this.margin;
     st.open++;
-    this.replayPosition(i);
+    if (this.pos !== null) this.replayPosition(i);
     return null;
   }
 
@@ -129,6 +134,15 @@ export class SymbolReplay {
       if (keep) this.skipDetail = `needs ${e.margin.toFixed(2)}, free ${(balance - st.used).toFixed(2)}`;
       return 'insufficient_margin';
     }
+    const memo = this.memo;
+    if (memo !== null) {
+      const rec = memo.find(i, this.ws.wholeTo);
+      if (rec >= 0) {
+        this.margin = e.margin;
+        this.recall(memo, rec);
+        return null;
+      }
+    }
     const plan = this.planner.plan({ side: sig.side, entryPrice: e.exact ?? e.price, quantitySteps: e.steps, stopLossPct: stopPct });
     if (!plan.ok) {
       this.skipDetail = plan.error.message;
@@ -138,8 +152,27 @@ export class SymbolReplay {
     const r = openPosition({ id: `${sym.symbol}-${++this.count}`, symbol: sym.symbol, timeMs: sym.candles.time[i]!, entryFee: e.fee, plan: plan.value });
     this.pos = r.position;
     this.margin = e.margin;
-    this.changed(this.ws.point[i - this.ws.a]!);
+    memo?.begin(i);
+    this.changed(i, this.ws.point[i - this.ws.a]!);
     return null;
+  }
+
+  /** A position kept from an earlier window: its events and marks on this window's time line, and the next attempt. */
+  private recall(memo: PositionMemo, rec: number): void {
+    const { ws, trace } = this;
+    const { a, point } = ws;
+    for (let e = memo.evFrom[rec]!, to = memo.evEnd(rec); e < to; e++) {
+      const k = memo.evKey[e]!;
+      trace.event(point[(k >> 2) - a]! * 4 + (k & 3), memo.evKind[e]!, memo.evValue[e]!);
+    }
+    for (let g = memo.segFrom[rec]!, to = memo.segEnd(rec); g < to; g++) {
+      trace.pushSegment(point[memo.sFrom[g]! - a]!, memo.sEntry[g]!, memo.sQty[g]!, memo.sFeeLeft[g]!, memo.sLong[g]!);
+      trace.segTo[trace.segTo.length - 1] = point[memo.sTo[g]! - a]!;
+    }
+    trace.pnls.push(memo.pnl[rec]!);
+    trace.rs.push(memo.r[rec]!);
+    this.s = memo.sAfter[rec]!;
+    this.attemptAt = this.s < ws.sigTo ? ws.prep.signalAt[this.s]! : -1;
   }
 
   /**
@@ -161,29 +194,50 @@ export class SymbolReplay {
       const sig = sym.signals[j]!;
       if (this.pos.side !== sig.side) {
         this.now = key(point[j - a]!, 1);
+        this.nowIdx = j * 4 + 1;
         this.book(closeRemainderNow(this.pos, 'signal', c.open[j]!, c.time[j]!, this.o.fills));
-        this.changed(point[j - a]!);
+        this.changed(j, point[j - a]!);
         if (this.pos === null) break;
       }
     }
     if (this.s < ws.sigTo) {
       this.attemptAt = signalAt[this.s]!;
+      this.keepClosed();
       return;
     }
     this.attemptAt = -1;
     if (this.pos !== null) this.walkRange(next, b);
     if (this.pos !== null) {
       this.now = key(ws.endPoint, 0);
+      this.nowIdx = -1;
       this.book(closeRemainderNow(this.pos, 'end', c.close[b - 1]!, c.time[b - 1]! + c.timeframeMs, this.o.fills));
-      this.changed(ws.endPoint);
+      this.changed(-1, ws.endPoint);
       if (this.pos !== null) this.trace.unclosed = true;
+      this.memo?.discard();
+      return;
     }
+    this.keepClosed();
+  }
+
+  /** The position closed by a target, the stop or a signal inside the window: the memo keeps it for the next windows. */
+  private keepClosed(): void {
+    const memo = this.memo;
+    if (memo === null || !memo.recording) return;
+    const tr = this.trace;
+    const closeIdx = this.nowIdx >> 2;
+    if (closeIdx >= this.ws.wholeTo) return memo.discard();
+    memo.commit(closeIdx, this.s, tr.pnls[tr.pnls.length - 1]!, tr.rs[tr.rs.length - 1]!);
   }
 
   /** The engine's `book`: every fill's PnL, and the close with its trade and freed margin. */
   private book(r: StepResult): void {
     this.stepped = true;
-    for (const e of r.events) if (e.type === 'fill.applied') this.trace.event(this.now, EV_PNL, e.pnl);
+    const memo = this.memo !== null && this.memo.recording ? this.memo : null;
+    for (const e of r.events) {
+      if (e.type !== 'fill.applied') continue;
+      this.trace.event(this.now, EV_PNL, e.pnl);
+      memo?.event(this.nowIdx, EV_PNL, e.pnl);
+    }
     this.pos = r.position;
     if (r.position.status === 'closed') {
       if (this.keep) this.trace.trades.push(r.position);
@@ -193,21 +247,33 @@ export class SymbolReplay {
         this.trace.rs.push(rMultiple(r.position));
       }
       this.trace.event(this.now, EV_CLOSE, this.margin);
+      memo?.event(this.nowIdx, EV_CLOSE, this.margin);
       this.pos = null;
     }
   }
 
-  /** The position changed at time-line point k: its mark from k on (the state after k's walk). */
-  private changed(k: number): void {
+  /**
+   * The position changed at candle j, time-line point k (j −1: the window's end): its mark from k on
+   * (the state after k's walk). The memo, when recording, keeps the same segments by candle index.
+   */
+  private changed(j: number, k: number): void {
     const tr = this.trace;
+    const memo = this.memo !== null && this.memo.recording ? this.memo : null;
     const n = tr.segFrom.length;
     if (n > 0 && tr.segTo[n - 1] === Infinity) {
-      if (tr.segFrom[n - 1] === k) tr.popSegment();
-      else tr.segTo[n - 1] = k;
+      if (tr.segFrom[n - 1] === k) {
+        tr.popSegment();
+        memo?.popSegment();
+      } else {
+        tr.segTo[n - 1] = k;
+        memo?.endSegment(j);
+      }
     }
     const p = this.pos;
     if (p === null) return;
-    tr.pushSegment(k, p.entryPrice, stepsToQty(p.remainingSteps, this.ws.prep.sym.market), p.entryFee - p.entryFeeBooked, p.side === 'long');
+    const qty = stepsToQty(p.remainingSteps, this.ws.prep.sym.market);
+    tr.pushSegment(k, p.entryPrice, qty, p.entryFee - p.entryFeeBooked, p.side === 'long');
+    memo?.pushSegment(j, p.entryPrice, qty, p.entryFee - p.entryFeeBooked, p.side === 'long');
     this.lo = triggerLow(p);
     this.hi = triggerHigh(p);
   }
@@ -222,7 +288,8 @@ export class SymbolReplay {
     if (detail !== null) {
       for (let j = from; j < to && this.pos !== null; j++) {
         this.now = key(point[j - a]!, 3);
-        if (this.walkDetail(j)) this.changed(point[j - a]!);
+        this.nowIdx = j * 4 + 3;
+        if (this.walkDetail(j)) this.changed(j, point[j - a]!);
       }
       return;
     }
@@ -239,9 +306,10 @@ export class SymbolReplay {
       }
       if (j >= to) return;
       this.now = key(point[j - a]!, 3);
+      this.nowIdx = j * 4 + 3;
       this.stepped = false;
       walkCandle(this.pos, this.path, O[j]!, H[j]!, L[j]!, C[j]!, T[j]!, intrabar, fills, this.onStep);
-      if (this.stepped) this.changed(point[j - a]!);
+      if (this.stepped) this.changed(j, point[j - a]!);
       j++;
     }
   }

@@ -91,6 +91,11 @@ export interface WindowSymbol {
   /** The window's detail candles [dA, dB) of the full detail series. */
   readonly dA: number;
   readonly dB: number;
+  /**
+   * Candles [a, wholeTo) are walked in this window as in any other (`b`, unless the window's end cuts
+   * the detail candles of the last one): a position closed before wholeTo is the same in every window.
+   */
+  readonly wholeTo: number;
   /** closeAt[k]: this symbol's latest close at or before time-line point k (what the engine marks an open position at). */
   readonly closeAt: Float64Array;
 }
@@ -157,6 +162,7 @@ export function indexWindow(preps: readonly SymbolPrep[], fromMs: number, toMs: 
       sigTo: lowerBound(sa, p.b),
       dA: d ? lowerBoundTime(d.time, fromMs) : 0,
       dB: d ? Math.max(lowerBoundTime(d.time, fromMs), lowerBoundTime(d.time, toMs)) : 0,
+      wholeTo: d && closeTimeMs(c, p.b - 1) > toMs ? p.b - 1 : p.b,
       closeAt,
     };
   });

@@ -1,0 +1,133 @@
+/**
+ * What one candidate's positions did on one symbol, kept across the windows of a study. A position
+ * opened at candle i evolves the same way in every window that holds it to its close: its exits read
+ * only its own candles and signals, and nothing on another symbol can change an open position. So
+ * once replayed (in the full window, which comes first) it is not replayed again in a fold's windows:
+ * its events and mark segments are read back, keyed by candle index, and put on the window's time
+ * line. A position that a window's end closed (`end`) is not kept: that close is the window's.
+ *
+ * Only for the optimizer's figures (no trade objects) with entries sized independently of the running
+ * balance; flat number arrays, so thousands of kept positions are a few arrays for the collector.
+ */
+export class PositionMemo {
+  /** Candidate generation: `stamp[i] === gen` when `at[i]` is a record of the current candidate. */
+  private gen = 1;
+  private readonly stamp: Int32Array;
+  private readonly at: Int32Array;
+  // Records.
+  readonly closeIdx: number[] = [];
+  /** Index into the symbol's signals of the next entry attempt after the close. */
+  readonly sAfter: number[] = [];
+  readonly evFrom: number[] = [];
+  readonly segFrom: number[] = [];
+  readonly pnl: number[] = [];
+  readonly r: number[] = [];
+  // Events: candle index × 4 + phase, kind, value.
+  readonly evKey: number[] = [];
+  readonly evKind: number[] = [];
+  readonly evValue: number[] = [];
+  // Segments by candle index [from, to).
+  readonly sFrom: number[] = [];
+  readonly sTo: number[] = [];
+  readonly sEntry: number[] = [];
+  readonly sQty: number[] = [];
+  readonly sFeeLeft: number[] = [];
+  readonly sLong: boolean[] = [];
+  /** Positions read back instead of replayed, since this memo was made (for tests and the bench). */
+  hits = 0;
+  /** The record being written (between `begin` and `commit`/`discard`), or −1. */
+  private open = -1;
+  private openAt = -1;
+
+  constructor(candles: number) {
+    this.stamp = new Int32Array(candles);
+    this.at = new Int32Array(candles);
+  }
+
+  /** A new candidate: nothing kept applies any more. */
+  reset(): void {
+    this.gen++;
+    for (const a of [this.closeIdx, this.sAfter, this.evFrom, this.segFrom, this.pnl, this.r, this.evKey, this.evKind, this.evValue, this.sFrom, this.sTo, this.sEntry, this.sQty, this.sFeeLeft, this.sLong]) a.length = 0;
+    this.open = -1;
+  }
+
+  /** The record of the position opened at candle i, if it closed before candle `b` (the window's end), else −1. */
+  find(i: number, b: number): number {
+    if (this.stamp[i] !== this.gen) return -1;
+    const rec = this.at[i]!;
+    if (this.closeIdx[rec]! >= b) return -1;
+    this.hits++;
+    return rec;
+  }
+
+  /** Records from here on belong to the position opened at candle i. */
+  begin(i: number): void {
+    this.open = this.closeIdx.length;
+    this.openAt = i;
+    this.evFrom.push(this.evKey.length);
+    this.segFrom.push(this.sFrom.length);
+  }
+
+  get recording(): boolean {
+    return this.open >= 0;
+  }
+
+  event(keyIdx: number, kind: number, value: number): void {
+    this.evKey.push(keyIdx);
+    this.evKind.push(kind);
+    this.evValue.push(value);
+  }
+
+  /** Mirrors the trace's segment changes (see SymbolReplay.changed). */
+  endSegment(toIdx: number): void {
+    this.sTo[this.sTo.length - 1] = toIdx;
+  }
+
+  popSegment(): void {
+    this.sFrom.pop();
+    this.sTo.pop();
+    this.sEntry.pop();
+    this.sQty.pop();
+    this.sFeeLeft.pop();
+    this.sLong.pop();
+  }
+
+  pushSegment(fromIdx: number, entry: number, qty: number, feeLeft: number, long: boolean): void {
+    this.sFrom.push(fromIdx);
+    this.sTo.push(Infinity);
+    this.sEntry.push(entry);
+    this.sQty.push(qty);
+    this.sFeeLeft.push(feeLeft);
+    this.sLong.push(long);
+  }
+
+  /** The position closed at candle `closeIdx` (a target, the stop or a signal): keep it. */
+  commit(closeIdx: number, sAfter: number, pnl: number, r: number): void {
+    this.closeIdx.push(closeIdx);
+    this.sAfter.push(sAfter);
+    this.pnl.push(pnl);
+    this.r.push(r);
+    this.stamp[this.openAt] = this.gen;
+    this.at[this.openAt] = this.open;
+    this.open = -1;
+  }
+
+  /** The window's end closed it: forget what was written for it. */
+  discard(): void {
+    if (this.open < 0) return;
+    const ev = this.evFrom.pop()!;
+    const seg = this.segFrom.pop()!;
+    for (const a of [this.evKey, this.evKind, this.evValue]) a.length = ev;
+    for (const a of [this.sFrom, this.sTo, this.sEntry, this.sQty, this.sFeeLeft, this.sLong]) a.length = seg;
+    this.open = -1;
+  }
+
+  /** Events of record `rec`: [evFrom[rec], evEnd(rec)). */
+  evEnd(rec: number): number {
+    return rec + 1 < this.evFrom.length ? this.evFrom[rec + 1]! : this.evKey.length;
+  }
+
+  segEnd(rec: number): number {
+    return rec + 1 < this.segFrom.length ? this.segFrom[rec + 1]! : this.sFrom.length;
+  }
+}
