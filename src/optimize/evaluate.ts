@@ -52,8 +52,8 @@ export function evaluateCandidate(ds: Dataset, settings: ExitSettings, windows: 
     if (replayer === null) replayers.set(ds, (replayer = new Replayer(ds, runOptions(ds))));
   }
   let fullRuns = 0;
-  const outcomes = windows.map((w): WindowOutcome => {
-    let run: RunFigures | null = replayer ? replayer.figures(settings, w.fromMs, w.toMs) : null;
+  const outcomes = windows.map((w, k): WindowOutcome => {
+    let run: RunFigures | null = replayer ? replayer.figures(settings, w.fromMs, w.toMs, k < windows.length - 1) : null;
     if (run === null) {
       fullRuns++;
       run = figuresOfRun(runBacktest(windowInputs(ds, w.fromMs, w.toMs), { ...runOptions(ds), settings }));

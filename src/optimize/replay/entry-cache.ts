@@ -41,7 +41,8 @@ export class EntryCache {
     if (this.varies) return this.compute(i, sig, stopPct, sizingEquity);
     const k = this.o.positionSize.mode === 'risk_pct' ? stopPct : 0;
     let list = this.byStop.get(k);
-    if (list === undefined) this.byStop.set(k, (list = []));
+    // Dense from the start: a sparse array written at index 30,000 falls back to a dictionary.
+    if (list === undefined) this.byStop.set(k, (list = new Array<EntryInfo | undefined>(this.open.length).fill(undefined)));
     return (list[i] ??= this.compute(i, sig, stopPct, sizingEquity));
   }
 

@@ -43,20 +43,22 @@ export class Replayer {
 
   /** What `runBacktest(windowInputs(ds, fromMs, toMs), { ...options, settings })` returns, or null when only the engine can say. */
   run(settings: ExitSettings, fromMs: number, toMs: number): BacktestRun | null {
-    const ix = this.start(settings, fromMs, toMs, true);
+    const ix = this.start(settings, fromMs, toMs, true, false);
     return runWindow(ix, this.replays.slice(0, ix.symbols.length), this.options.startingBalance);
   }
 
   /**
    * `figuresOfRun` of that run, without keeping its trades (each trade's PnL and R multiple are read
    * when it closes): what the optimizer scores, at a fraction of the garbage collector's work.
+   * Positions kept by earlier windows of the same settings are read back; `remember`: keep this
+   * window's for the windows that follow (false for a candidate's last window).
    */
-  figures(settings: ExitSettings, fromMs: number, toMs: number): RunFigures | null {
-    const ix = this.start(settings, fromMs, toMs, false);
+  figures(settings: ExitSettings, fromMs: number, toMs: number, remember = true): RunFigures | null {
+    const ix = this.start(settings, fromMs, toMs, false, remember);
     return windowFigures(ix, this.replays.slice(0, ix.symbols.length), this.options.startingBalance);
   }
 
-  private start(settings: ExitSettings, fromMs: number, toMs: number, keep: boolean): WindowIndex {
+  private start(settings: ExitSettings, fromMs: number, toMs: number, keep: boolean, remember: boolean): WindowIndex {
     const id = `${fromMs},${toMs}`;
     let ix = this.windows.get(id);
     if (ix === undefined) this.windows.set(id, (ix = indexWindow(this.preps, fromMs, toMs)));
@@ -67,7 +69,7 @@ export class Replayer {
     const o: ReplayOptions = { ...this.options, settings };
     for (let q = 0; q < ix.symbols.length; q++) {
       const ws = ix.symbols[q]!;
-      (this.replays[q] ??= new SymbolReplay()).start(ws, this.planners.list.get(ws.prep)!, this.caches.get(ws.prep)!, o, this.path, keep, this.memos?.get(ws.prep) ?? null);
+      (this.replays[q] ??= new SymbolReplay()).start(ws, this.planners.list.get(ws.prep)!, this.caches.get(ws.prep)!, o, this.path, keep, this.memos?.get(ws.prep) ?? null, remember);
     }
     return ix;
   }

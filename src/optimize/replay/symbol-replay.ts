@@ -48,6 +48,8 @@ export class SymbolReplay {
   private s = 0;
   /** Candle index (full series) of the pending entry attempt, or −1 when the symbol is done. */
   private attemptAt = -1;
+  /** Its sort key (Infinity when none). */
+  private attemptKey = Infinity;
   private count = 0;
   // The position being replayed.
   private pos: Position | null = null;
@@ -59,6 +61,8 @@ export class SymbolReplay {
   private nowIdx = 0;
   /** Positions kept from earlier windows of this candidate (figures only), or null. */
   private memo: PositionMemo | null = null;
+  /** Keep this window's positions in the memo (more windows of this candidate follow). */
+  private remember = false;
   /** The core booked a step since this was last cleared. */
   private stepped = false;
   /** Keep each closed trade (a `BacktestRun`), or only its PnL and R multiple (the optimizer's figures). */
@@ -67,9 +71,10 @@ export class SymbolReplay {
   private skipDetail = '';
   private readonly onStep = (r: StepResult): void => this.book(r);
 
-  start(ws: WindowSymbol, planner: LadderPlanner, cache: EntryCache, o: ReplayOptions, path: Float64Array, keep: boolean, memo: PositionMemo | null): void {
+  start(ws: WindowSymbol, planner: LadderPlanner, cache: EntryCache, o: ReplayOptions, path: Float64Array, keep: boolean, memo: PositionMemo | null, remember: boolean): void {
     this.keep = keep;
     this.memo = keep ? null : memo;
+    this.remember = remember;
     this.ws = ws;
     this.planner = planner;
     this.cache = cache;
@@ -80,13 +85,17 @@ export class SymbolReplay {
     this.count = 0;
     this.pos = null;
     this.s = ws.sigFrom;
-    this.attemptAt = this.s < ws.sigTo ? ws.prep.signalAt[this.s]! : -1;
+    this.setAttempt(this.s < ws.sigTo ? ws.prep.signalAt[this.s]! : -1);
   }
 
   /** Sort key (point × 4 + phase) of this symbol's next step; Infinity when it has none left. */
   headKey(): number {
-    if (this.cursor < this.trace.keys.length) return this.trace.keys[this.cursor]!;
-    return this.attemptAt < 0 ? Infinity : key(this.ws.point[this.attemptAt - this.ws.a]!, 2);
+    return this.cursor < this.trace.keys.length ? this.trace.keys[this.cursor]! : this.attemptKey;
+  }
+
+  private setAttempt(i: number): void {
+    this.attemptAt = i;
+    this.attemptKey = i < 0 ? Infinity : key(this.ws.point[i - this.ws.a]!, 2);
   }
 
   /** Is the next step an entry attempt (else an event of `trace` at `cursor`)? */
@@ -107,7 +116,7 @@ export class SymbolReplay {
     const why = this.enter(i, sig, st);
     if (why !== null) {
       this.s++;
-      this.attemptAt = this.s < ws.sigTo ? ws.prep.signalAt[this.s]! : -1;
+      this.setAttempt(this.s < ws.sigTo ? ws.prep.signalAt[this.s]! : -1);
       return this.keep ? { symbol: ws.prep.sym.symbol, timeMs: sig.timeMs, side: sig.side, why, detail: this.skipDetail } : why;
     }
     st.used += this.margin;
@@ -149,12 +158,18 @@ export class SymbolReplay {
       return 'plan_error';
     }
     const { sym } = this.ws.prep;
-    const r = openPosition({ id: `${sym.symbol}-${++this.count}`, symbol: sym.symbol, timeMs: sym.candles.time[i]!, entryFee: e.fee, plan: plan.value });
+    const r = openPosition({ id: this.idOf(++this.count), symbol: sym.symbol, timeMs: sym.candles.time[i]!, entryFee: e.fee, plan: plan.value });
     this.pos = r.position;
     this.margin = e.margin;
-    memo?.begin(i);
+    if (this.remember) memo?.begin(i);
     this.changed(i, this.ws.point[i - this.ws.a]!);
     return null;
+  }
+
+  /** The engine's position id, `SYMBOL-n`: made once per symbol and n, then shared by every candidate. */
+  private idOf(n: number): string {
+    const ids = this.ws.prep.ids;
+    return (ids[n] ??= `${this.ws.prep.sym.symbol}-${n}`);
   }
 
   /** A position kept from an earlier window: its events and marks on this window's time line, and the next attempt. */
@@ -172,7 +187,7 @@ export class SymbolReplay {
     trace.pnls.push(memo.pnl[rec]!);
     trace.rs.push(memo.r[rec]!);
     this.s = memo.sAfter[rec]!;
-    this.attemptAt = this.s < ws.sigTo ? ws.prep.signalAt[this.s]! : -1;
+    this.setAttempt(this.s < ws.sigTo ? ws.prep.signalAt[this.s]! : -1);
   }
 
   /**
@@ -201,11 +216,11 @@ export class SymbolReplay {
       }
     }
     if (this.s < ws.sigTo) {
-      this.attemptAt = signalAt[this.s]!;
+      this.setAttempt(signalAt[this.s]!);
       this.keepClosed();
       return;
     }
-    this.attemptAt = -1;
+    this.setAttempt(-1);
     if (this.pos !== null) this.walkRange(next, b);
     if (this.pos !== null) {
       this.now = key(ws.endPoint, 0);

@@ -19,6 +19,8 @@ export interface SymbolPrep {
   /** Candle indices (full series) whose open carries an entry signal, ascending. */
   readonly signalAt: Int32Array;
   readonly detail: DetailPrep | null;
+  /** Position ids `SYMBOL-n` by n, made as needed (every candidate's n-th position has the same id). */
+  readonly ids: string[];
 }
 
 export interface DetailPrep {
@@ -71,6 +73,7 @@ export function prepareSymbol(sym: PreparedSymbol): SymbolPrep {
     ...blocks(b.lowMin, b.highMax),
     signalAt: Int32Array.from(at),
     detail: sym.detail ? { candles: sym.detail, ...bands(sym.detail) } : null,
+    ids: [''],
   };
 }
 
