@@ -1,11 +1,10 @@
 import { type RunSummary, summarizeRun } from '../core/analytics/run-summary.ts';
 import { type LevelStats, levelStats } from '../core/analytics/level-stats.ts';
-import { type IntrabarModel, triggerHigh, triggerLow, walkCandle } from '../core/candle-path.ts';
-import { type FillModel, closeRemainderNow, feeOf, slippedText } from '../core/fill-model.ts';
+import { type IntrabarModel, triggerHigh, triggerLow, walkCandleOf } from '../core/candle-path.ts';
+import { type FillModel, type FillTally, closeRemainderOf, feeOf, slippedText } from '../core/fill-model.ts';
 import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
-import type { StepResult } from '../core/model/commands.ts';
 import type { Position } from '../core/model/position.ts';
-import { openPosition } from '../core/scaled-tp/exit-manager.ts';
+import { type LadderState, openLadder } from '../core/scaled-tp/ladder-rules.ts';
 import { LadderPlanner } from '../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import type { Side } from '../core/units.ts';
@@ -73,7 +72,8 @@ export interface BacktestRun {
 interface SymbolState {
   readonly input: SymbolInput;
   readonly planner: LadderPlanner;
-  pos: Position | null;
+  /** The open trade's ladder, changed in place by the core's rules; it becomes the trade's record when it closes. */
+  pos: LadderState | null;
   margin: number;
   count: number;
   /** Next candle index to process. */
@@ -87,8 +87,6 @@ interface SymbolState {
   /** `stepsToQty(qtySteps)`, kept for the mark to market of every candle: it changes only on a fill. */
   qtySteps: number;
   qty: number;
-  /** `book` for this symbol, made once (not a closure per candle). */
-  onStep: (r: StepResult) => void;
 }
 
 /**
@@ -105,7 +103,7 @@ const bySymbol = (a: SymbolInput, b: SymbolInput): number => (a.symbol < b.symbo
 
 /**
  * Drives the core ladder candle by candle over one or more symbols with one equity curve. The exit
- * logic is the core's (advanceSegment → onSegment/applyFill); this file only models the exchange:
+ * logic is the core's (its ladder rules, run in place on one state per trade); this file only models the exchange:
  * entries at the open, the intrabar path, fees, sizing and margin.
  *
  * Several symbols share one balance without look-ahead (SPEC "Several symbols on one balance"): at
@@ -129,7 +127,6 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
       ended: input.candles.length === 0,
       qtySteps: -1,
       qty: 0,
-      onStep: (r) => book(st, r),
     };
     return st;
   });
@@ -142,24 +139,24 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
   const skipped: SkippedSignal[] = [];
   const path = new Float64Array(4);
   const slip = o.fills.slippagePct;
-  let realized = 0;
+  // Realised PnL: the core's instant fills add each fill's PnL here, in fill order.
+  const tally: FillTally = { realized: 0 };
   let open = 0;
   let usedMargin = 0;
   let points = 0;
 
-  const book = (st: SymbolState, r: StepResult) => {
-    for (const e of r.events) if (e.type === 'fill.applied') realized += e.pnl;
-    st.pos = r.position;
-    if (r.position.status === 'closed') {
-      trades.push(r.position);
-      st.pos = null;
-      usedMargin -= st.margin;
-      st.margin = 0;
-      open--;
-    }
+  /** After the core changed `st.pos`: a closed ladder is the trade's record, its slot and margin freed. */
+  const book = (st: SymbolState) => {
+    const p = st.pos!;
+    if (p.status !== 'closed') return;
+    trades.push(p);
+    st.pos = null;
+    usedMargin -= st.margin;
+    st.margin = 0;
+    open--;
   };
 
-  // The core's candle walk; `onStep` books each step into `st` (st.pos becomes null when it closes).
+  // The core's candle walk on the ladder in place (st.pos becomes null when it closes).
   // A candle whose prices all lie strictly inside the position's trigger band changes nothing: skipped.
   const walk = (st: SymbolState, c: CandleSeries, j: number) => {
     const p = st.pos!;
@@ -168,7 +165,14 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     const l = c.low[j]!;
     const cl = c.close[j]!;
     if (insideBand(triggerLow(p), triggerHigh(p), op, h, l, cl)) return;
-    walkCandle(p, path, op, h, l, cl, c.time[j]!, o.intrabar, o.fills, st.onStep);
+    walkCandleOf(p, path, op, h, l, cl, c.time[j]!, o.intrabar, o.fills, tally);
+    book(st);
+  };
+
+  /** An opposite signal or the end of data: the remainder closes at `price` now. */
+  const closeNow = (st: SymbolState, reason: 'signal' | 'end', price: number, timeMs: number) => {
+    closeRemainderOf(st.pos!, reason, price, timeMs, o.fills, null, tally);
+    book(st);
   };
 
   // Defined once, not per entry: under tsx (esbuild keepNames) every closure made costs a defineProperty.
@@ -184,7 +188,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     const exact = slip === 0 ? null : slippedText(c.open[i]!, sig.side === 'long', slip);
     const price = exact === null ? c.open[i]! : Number(exact);
     const stopPct = sig.stopLossPct ?? o.settings.stopLossPct;
-    const balance = o.startingBalance + realized;
+    const balance = o.startingBalance + tally.realized;
     const steps = entrySteps(o.positionSize, price, o.sizingBalance === 'starting' ? o.startingBalance : balance, stopPct, m);
     const refused = entryBelowMinimum(steps, price, m);
     if (refused) return skip(st, sig, refused.why, refused.detail);
@@ -195,8 +199,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     const plan = st.planner.plan({ side: sig.side, entryPrice: exact ?? price, quantitySteps: steps, stopLossPct: stopPct });
     if (!plan.ok) return skip(st, sig, 'plan_error', plan.error.message);
     const id = `${symbol}-${++st.count}`;
-    const r = openPosition({ id, symbol, timeMs: c.time[i]!, entryFee: feeOf(price, qty, o.fills.takerPct), plan: plan.value });
-    st.pos = r.position;
+    st.pos = openLadder({ id, symbol, timeMs: c.time[i]!, entryFee: feeOf(price, qty, o.fills.takerPct), plan: plan.value }, null);
     st.margin = margin;
     usedMargin += margin;
     open++;
@@ -222,11 +225,11 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     if (st.pos === null) return;
     const c = st.input.candles;
     const last = c.length - 1;
-    book(st, closeRemainderNow(st.pos, 'end', c.close[last]!, closeTimeMs(c, last), o.fills));
+    closeNow(st, 'end', c.close[last]!, closeTimeMs(c, last));
   };
 
   const markToMarket = (): number => {
-    let e = o.startingBalance + realized;
+    let e = o.startingBalance + tally.realized;
     if (open === 0) return e;
     for (const st of states) {
       const p = st.pos;
@@ -258,7 +261,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
       st.at = st.i < c.length && c.time[st.i] === t ? st.i++ : -1;
       if (st.at < 0) continue;
       const sig = (st.sig = st.input.entryAt(st.at));
-      if (sig !== null && st.pos !== null && st.pos.side !== sig.side) book(st, closeRemainderNow(st.pos, 'signal', c.open[st.at]!, t, o.fills));
+      if (sig !== null && st.pos !== null && st.pos.side !== sig.side) closeNow(st, 'signal', c.open[st.at]!, t);
     }
     // 2. Entries, in symbol order, on the state at this open.
     for (const st of states) {
@@ -286,13 +289,13 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     let entry = 0;
     let qty = 0;
     let feeLeft = 0;
-    let base = o.startingBalance + realized;
+    let base = o.startingBalance + tally.realized;
     for (let i = 0; i < n; i++) {
       const sig = entryAt(i);
       let changed = false;
       if (sig !== null) {
         // An opposite signal closes at the open, then the entry (SPEC R5), as in the merge loop.
-        if (st.pos !== null && st.pos.side !== sig.side) book(st, closeRemainderNow(st.pos, 'signal', O[i]!, T[i]!, o.fills));
+        if (st.pos !== null && st.pos.side !== sig.side) closeNow(st, 'signal', O[i]!, T[i]!);
         if (st.pos === null) enter(st, i, sig);
         changed = true;
       }
@@ -302,7 +305,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
       }
       if (changed) {
         pos = st.pos;
-        base = o.startingBalance + realized;
+        base = o.startingBalance + tally.realized;
         if (pos !== null) {
           lo = triggerLow(pos);
           hi = triggerHigh(pos);

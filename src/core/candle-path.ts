@@ -1,12 +1,13 @@
-import { type FillModel, advanceSegment } from './fill-model.ts';
+import { type FillModel, type FillTally, advanceSegment, advanceSegmentOf } from './fill-model.ts';
 import type { StepResult } from './model/commands.ts';
 import type { Position } from './model/position.ts';
+import type { LadderState } from './scaled-tp/ladder-rules.ts';
 import type { Side } from './units.ts';
 
 export type IntrabarModel = 'pessimistic' | 'ohlc';
 
 // The trigger band lives with the trigger prices it reads (exit-manager.ts settles them).
-export { triggerHigh, triggerLow } from './scaled-tp/exit-manager.ts';
+export { triggerHigh, triggerLow } from './scaled-tp/ladder-rules.ts';
 
 /**
  * Writes the four points of a candle's price path into `out` (SPEC R5 "Candle semantics").
@@ -55,4 +56,32 @@ export function walkCandle(
     p = r.position;
   }
   return p;
+}
+
+/**
+ * `walkCandle` on a mutable ladder state, in place, with no outputs (the backtest's path): the same
+ * segments, skipped or walked by `advanceSegmentOf` alike. Fill PnLs go to `tally` in fill order.
+ * Nothing is allocated unless an exit happens.
+ */
+export function walkCandleOf(
+  s: LadderState,
+  path: Float64Array,
+  o: number,
+  h: number,
+  l: number,
+  c: number,
+  timeMs: number,
+  model: IntrabarModel,
+  fm: FillModel,
+  tally: FillTally,
+): void {
+  intrabarPath(path, o, h, l, c, s.side, model);
+  for (let k = 0; k < 3 && s.status === 'open'; k++) {
+    const a = path[k]!;
+    const b = path[k + 1]!;
+    const hi = a > b ? a : b;
+    const lo = a > b ? b : a;
+    const touched = s.side === 'long' ? hi >= s.nextTargetPrice || lo <= s.stopPrice : lo <= s.nextTargetPrice || hi >= s.stopPrice;
+    if (touched) advanceSegmentOf(s, a, b, timeMs, fm, null, tally);
+  }
 }

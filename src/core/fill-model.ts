@@ -1,8 +1,25 @@
-import type { Command, DomainEvent, StepResult } from './model/commands.ts';
-import type { Position } from './model/position.ts';
+import type { StepResult } from './model/commands.ts';
+import { type Position, exitClientId } from './model/position.ts';
 import { decOfNumber, formatScaled } from './decimal.ts';
 import { type Side, asSteps } from './units.ts';
-import { applyFill, onSegment, qtyOf, requestClose, triggerHigh, triggerLow } from './scaled-tp/exit-manager.ts';
+import {
+  type LadderState,
+  type Out,
+  MAX_REACH_LEVELS,
+  NONE,
+  REACHED_NOTHING,
+  STOP_AT_FROM,
+  STOP_AT_STOP,
+  bookFill,
+  clonePosition,
+  levelReached,
+  qtyOf,
+  reachPrice,
+  reachSegment,
+  requestCloseOf,
+  triggerHigh,
+  triggerLow,
+} from './scaled-tp/ladder-rules.ts';
 
 /**
  * Fills at the price the path reached, the backtest's and paper mode's exchange (SPEC "Fill prices",
@@ -40,89 +57,100 @@ export function entryFill(side: Side, price: number, qty: number, fm: FillModel)
   return { price: fill, fee: feeOf(fill, qty, fm.takerPct) };
 }
 
+/** Where instant fills add their PnL, one fill at a time in fill order (a driver's running realised PnL). */
+export interface FillTally {
+  realized: number;
+}
+
 /**
  * Walks one straight price segment with immediate fills: every level and stop the segment reaches is
  * filled where it was reached, then the rest of the segment (from the last fill point) is walked again
- * with the stop the fills moved, until nothing more happens. Same core calls as the live bot.
+ * with the stop the fills moved, until nothing more happens. The ladder's own rules (reachSegment,
+ * bookFill) on the state `s`, in place: with `out` null nothing is allocated unless an exit happens.
+ * Returns whether anything happened.
  */
-export function advanceSegment(p: Position, from: number, to: number, timeMs: number, fm: FillModel): StepResult {
-  // Plain locals, no state object: this runs on every candle segment that reaches a trigger.
-  const exitIsBuy = p.side === 'short';
-  let position = p;
-  let commands: readonly Command[] = NONE;
-  let events: readonly DomainEvent[] = NONE;
+export function advanceSegmentOf(s: LadderState, from: number, to: number, timeMs: number, fm: FillModel, out: Out | null, tally: FillTally | null): boolean {
+  if (s.status !== 'open' || s.closing !== null) return false;
+  const exitIsBuy = s.side === 'short';
+  const n = s.levels.length;
+  if (n > MAX_REACH_LEVELS) throw new Error(`a ladder of ${n} levels: at most ${MAX_REACH_LEVELS}`);
   let start = from;
-  for (let guard = 0; guard <= p.levels.length + 2; guard++) {
-    const r = onSegment(position, start, to, timeMs);
-    if (r.commands.length === 0 && r.events.length === 0) break;
-    commands = joined(commands, r.commands);
-    events = joined(events, r.events);
-    position = r.position;
+  let changed = false;
+  for (let guard = 0; guard <= n + 2; guard++) {
+    const stop = s.stopPrice;
+    const r = reachSegment(s, start, to, timeMs, out);
+    if (r === REACHED_NOTHING) break;
+    changed = true;
     let last = start;
-    for (const c of r.commands) {
-      const market = c.kind === 'placeExit' && c.orderType === 'market';
-      if (!market && c.kind !== 'closeRemainder') continue;
-      const qty = c.kind === 'placeExit' ? c.qtySteps : position.remainingSteps;
-      const f = fillNow(position, c.clientOrderId, qty, c.triggerPrice, false, timeMs, fm, exitIsBuy);
-      position = f.position;
-      commands = joined(commands, f.commands);
-      events = joined(events, f.events);
-      last = c.triggerPrice;
+    if ((r & (STOP_AT_FROM | STOP_AT_STOP)) !== 0) {
+      last = (r & STOP_AT_FROM) !== 0 ? start : stop;
+      fillNow(s, 'stop', s.closing!.clientOrderId, s.remainingSteps, last, false, timeMs, fm, exitIsBuy, out, tally);
+    } else {
+      const maker = s.plan.execution === 'limit';
+      for (let i = 0; i < n && s.status === 'open'; i++) {
+        if (!levelReached(r, i)) continue;
+        const st = s.levels[i]!;
+        last = reachPrice(s, i, start);
+        fillNow(s, i, exitClientId(s.id, s.plan.levels[i]!.reason), st.orderSteps - st.filledSteps, last, maker, timeMs, fm, exitIsBuy, out, tally);
+      }
     }
-    for (const e of r.events) {
-      if (e.type !== 'tp.hit' || position.plan.execution !== 'limit' || position.status !== 'open') continue;
-      const st = position.levels[e.level - 1]!;
-      if (st.status !== 'sent') continue;
-      const f = fillNow(position, `${position.id}-${e.reason}`, st.orderSteps - st.filledSteps, e.price, true, timeMs, fm, exitIsBuy);
-      position = f.position;
-      commands = joined(commands, f.commands);
-      events = joined(events, f.events);
-      last = e.price;
-    }
-    if (position.status !== 'open') break;
+    if (s.status !== 'open') break;
     start = last;
     // The rest of the segment strictly inside the new trigger band cannot change anything: no call.
-    const lo = triggerLow(position);
-    const hi = triggerHigh(position);
+    const lo = triggerLow(s);
+    const hi = triggerHigh(s);
     if (start > lo && start < hi && to > lo && to < hi) break;
   }
-  return { position, commands, events };
+  return changed;
+}
+
+/** `advanceSegmentOf` on a copy of `p`: the new position, the orders the walk sent and filled, its events. */
+export function advanceSegment(p: Position, from: number, to: number, timeMs: number, fm: FillModel): StepResult {
+  const s = clonePosition(p);
+  const out: Out = { commands: [], events: [] };
+  if (!advanceSegmentOf(s, from, to, timeMs, fm, out, null)) return { position: p, commands: NONE, events: NONE };
+  return { position: s, commands: out.commands.length ? out.commands : NONE, events: out.events.length ? out.events : NONE };
 }
 
 /** Fills an order at `at` (slippage on market orders, maker fee for resting limits) and books it. */
-function fillNow(p: Position, clientOrderId: string, qtySteps: number, at: number, maker: boolean, timeMs: number, fm: FillModel, exitIsBuy: boolean): StepResult {
+function fillNow(
+  s: LadderState,
+  target: number | 'stop' | 'signal' | 'end',
+  clientOrderId: string,
+  qtySteps: number,
+  at: number,
+  maker: boolean,
+  timeMs: number,
+  fm: FillModel,
+  exitIsBuy: boolean,
+  out: Out | null,
+  tally: FillTally | null,
+): void {
   const price = maker ? at : slipped(at, exitIsBuy, fm.slippagePct);
-  const fee = feeOf(price, qtyOf(qtySteps, p.plan), maker ? fm.makerPct : fm.takerPct);
+  const fee = feeOf(price, qtyOf(qtySteps, s.plan), maker ? fm.makerPct : fm.takerPct);
   // An instant fill fills its order whole, once: the order's id names its only trade (no new string per fill).
-  const applied = applyFill(p, { clientOrderId, tradeId: clientOrderId, orderId: null, timeMs, qtySteps: asSteps(qtySteps), price, fee });
-  if (!applied.ok) throw new Error(`instant fill rejected: ${applied.error.message}`);
-  return applied.value;
+  const pnl = bookFill(s, target, clientOrderId, clientOrderId, null, timeMs, asSteps(qtySteps), price, fee, out);
+  if (tally !== null) tally.realized += pnl;
 }
 
-/** Closes the remainder at once with a market order at `price` (opposite signal, end of data). */
+/** Closes the remainder of `s` at once with a market order at `price` (opposite signal, end of data), in place. */
+export function closeRemainderOf(s: LadderState, reason: 'signal' | 'end', price: number, timeMs: number, fm: FillModel, out: Out | null, tally: FillTally | null): boolean {
+  if (s.status !== 'open' || s.closing !== null) return false;
+  const qtySteps = s.remainingSteps;
+  requestCloseOf(s, reason, price, timeMs, out);
+  const fill = slipped(price, s.side === 'short', fm.slippagePct);
+  const fee = feeOf(fill, qtyOf(qtySteps, s.plan), fm.takerPct);
+  const id = s.closing!.clientOrderId;
+  const pnl = bookFill(s, reason, id, id, null, timeMs, qtySteps, fill, fee, out);
+  if (tally !== null) tally.realized += pnl;
+  return true;
+}
+
+/** `closeRemainderOf` on a copy of `p` (opposite signal, end of data). */
 export function closeRemainderNow(p: Position, reason: 'signal' | 'end', price: number, timeMs: number, fm: FillModel): StepResult {
-  const r = requestClose(p, reason, price, timeMs);
-  const close = r.commands.find((c) => c.kind === 'closeRemainder');
-  if (!close || close.kind !== 'closeRemainder') return r;
-  const fill = slipped(price, p.side === 'short', fm.slippagePct);
-  const fee = feeOf(fill, qtyOf(close.qtySteps, p.plan), fm.takerPct);
-  const applied = applyFill(r.position, { clientOrderId: close.clientOrderId, tradeId: close.clientOrderId, orderId: null, timeMs, qtySteps: close.qtySteps, price: fill, fee });
-  if (!applied.ok) throw new Error(`instant close rejected: ${applied.error.message}`);
-  return { position: applied.value.position, commands: joined(r.commands, applied.value.commands), events: joined(r.events, applied.value.events) };
+  const s = clonePosition(p);
+  const out: Out = { commands: [], events: [] };
+  if (!closeRemainderOf(s, reason, price, timeMs, fm, out, null)) return { position: p, commands: NONE, events: NONE };
+  return { position: s, commands: out.commands, events: out.events };
 }
 
-const NONE: readonly never[] = Object.freeze([]);
-
-/**
- * `a` then `b` as one array made at its size, or one of them when the other is empty: a step's outputs
- * are never changed after they are returned, so they can be handed on as they are. A loop, not
- * `concat` (its spreadable checks cost more than the copy here).
- */
-function joined<T>(a: readonly T[], b: readonly T[]): readonly T[] {
-  if (b.length === 0) return a;
-  if (a.length === 0) return b;
-  const out = new Array<T>(a.length + b.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i]!;
-  for (let i = 0; i < b.length; i++) out[a.length + i] = b[i]!;
-  return out;
-}
