@@ -29,7 +29,7 @@ export class Replayer {
   constructor(ds: Dataset, options: Omit<BacktestOptions, 'settings'>) {
     this.options = options;
     this.preps = ds.symbols.map(prepareSymbol);
-    this.caches = new Map(this.preps.map((p) => [p, new EntryCache(p.sym.candles.open, p.sym.market, options)]));
+    this.caches = new Map(this.preps.map((p) => [p, new EntryCache(p.sym.candles.open, p.signalAt, p.sym.market, options)]));
     const varies = options.positionSize.mode === 'risk_pct' && options.sizingBalance !== 'starting';
     this.memos = varies ? null : new Map(this.preps.map((p) => [p, new PositionMemo(p.sym.candles.length)]));
   }

@@ -1,11 +1,10 @@
-import type { BacktestOptions, EntrySignal, SkipWhy, SkippedSignal } from '../../backtest/engine.ts';
+import type { BacktestOptions, SkipWhy, SkippedSignal } from '../../backtest/engine.ts';
 import { rMultiple } from '../../core/analytics/run-analytics.ts';
-import { triggerHigh, triggerLow, walkCandle } from '../../core/candle-path.ts';
-import { closeRemainderNow } from '../../core/fill-model.ts';
+import { triggerHigh, triggerLow, walkCandleOf } from '../../core/candle-path.ts';
+import { type FillTally, closeRemainderOf } from '../../core/fill-model.ts';
 import { stepsToQty } from '../../core/market/market-rules.ts';
-import type { StepResult } from '../../core/model/commands.ts';
-import type { Position } from '../../core/model/position.ts';
-import { openPosition, totalPnl } from '../../core/scaled-tp/exit-manager.ts';
+import { totalPnl } from '../../core/scaled-tp/exit-manager.ts';
+import { type LadderState, openLadder } from '../../core/scaled-tp/ladder-rules.ts';
 import type { LadderPlanner } from '../../core/scaled-tp/ladder-plan.ts';
 import { lowerBoundTime } from '../../data/candle-series.ts';
 import type { EntryCache } from './entry-cache.ts';
@@ -52,7 +51,8 @@ export class SymbolReplay {
   private attemptKey = Infinity;
   private count = 0;
   // The position being replayed.
-  private pos: Position | null = null;
+  /** The open trade's ladder, changed in place by the core's rules (as in the engine). */
+  private pos: LadderState | null = null;
   private margin = 0;
   private lo = 0;
   private hi = 0;
@@ -63,13 +63,25 @@ export class SymbolReplay {
   private memo: PositionMemo | null = null;
   /** Keep this window's positions in the memo (more windows of this candidate follow). */
   private remember = false;
-  /** The core booked a step since this was last cleared. */
-  private stepped = false;
   /** Keep each closed trade (a `BacktestRun`), or only its PnL and R multiple (the optimizer's figures). */
   private keep = true;
   /** The engine's words for the last refused entry (kept trades only: the optimizer needs no text). */
   private skipDetail = '';
-  private readonly onStep = (r: StepResult): void => this.book(r);
+  /** Fills booked since this was last cleared. */
+  private fills = 0;
+  /**
+   * Where the core's instant fills add their PnL (`tally.realized += pnl`, in fill order): a tally whose
+   * `realized` reads 0 hands over each fill's PnL itself, which the window's loop adds to the shared
+   * realised PnL in the engine's order of all symbols' fills.
+   */
+  private readonly tally: FillTally = ((self: SymbolReplay): FillTally => ({
+    get realized(): number {
+      return 0;
+    },
+    set realized(pnl: number) {
+      self.fill(pnl);
+    },
+  }))(this);
 
   start(ws: WindowSymbol, planner: LadderPlanner, cache: EntryCache, o: ReplayOptions, path: Float64Array, keep: boolean, memo: PositionMemo | null, remember: boolean): void {
     this.keep = keep;
@@ -112,9 +124,9 @@ export class SymbolReplay {
   attempt(st: SharedState): SkippedSignal | SkipWhy | null {
     const { ws } = this;
     const i = this.attemptAt;
-    const sig = ws.prep.sym.signals[i]!;
-    const why = this.enter(i, sig, st);
+    const why = this.enter(i, st);
     if (why !== null) {
+      const sig = ws.prep.sym.signals[i]!;
       this.s++;
       this.setAttempt(this.s < ws.sigTo ? ws.prep.signalAt[this.s]! : -1);
       return this.keep ? { symbol: ws.prep.sym.symbol, timeMs: sig.timeMs, side: sig.side, why, detail: this.skipDetail } : why;
@@ -125,16 +137,21 @@ export class SymbolReplay {
     return null;
   }
 
-  private enter(i: number, sig: EntrySignal, st: SharedState): SkipWhy | null {
+  private enter(i: number, st: SharedState): SkipWhy | null {
     const o = this.o;
     const keep = this.keep;
     if (st.open >= o.maxOpenPositions) {
       if (keep) this.skipDetail = `${st.open} positions open`;
       return 'max_open_positions';
     }
-    const stopPct = sig.stopLossPct ?? o.settings.stopLossPct;
+    const { prep } = this.ws;
+    const s = this.s;
+    const long = prep.signalLong[s] === 1;
+    const own = prep.signalStop[s]!;
+    const stopPct = Number.isNaN(own) ? o.settings.stopLossPct : own;
     const balance = o.startingBalance + st.realized;
-    const e = this.cache.get(i, sig, stopPct, o.sizingBalance === 'starting' ? o.startingBalance : balance);
+    const e = this.cache;
+    e.get(s, long, stopPct, o.sizingBalance === 'starting' ? o.startingBalance : balance);
     if (e.refused) {
       this.skipDetail = e.refused.detail;
       return e.refused.why;
@@ -152,14 +169,13 @@ export class SymbolReplay {
         return null;
       }
     }
-    const plan = this.planner.plan({ side: sig.side, entryPrice: e.exact ?? e.price, quantitySteps: e.steps, stopLossPct: stopPct });
+    const plan = this.planner.plan({ side: long ? 'long' : 'short', entryPrice: e.exact ?? e.price, quantitySteps: e.steps, stopLossPct: stopPct });
     if (!plan.ok) {
       this.skipDetail = plan.error.message;
       return 'plan_error';
     }
     const { sym } = this.ws.prep;
-    const r = openPosition({ id: this.idOf(++this.count), symbol: sym.symbol, timeMs: sym.candles.time[i]!, entryFee: e.fee, plan: plan.value });
-    this.pos = r.position;
+    this.pos = openLadder({ id: this.idOf(++this.count), symbol: sym.symbol, timeMs: sym.candles.time[i]!, entryFee: e.fee, plan: plan.value }, null);
     this.margin = e.margin;
     if (this.remember) memo?.begin(i);
     this.changed(i, this.ws.point[i - this.ws.a]!);
@@ -206,11 +222,11 @@ export class SymbolReplay {
       this.walkRange(next, j);
       if (this.pos === null) break;
       next = j;
-      const sig = sym.signals[j]!;
-      if (this.pos.side !== sig.side) {
+      if ((this.pos.side === 'long') !== (ws.prep.signalLong[this.s] === 1)) {
         this.now = key(point[j - a]!, 1);
         this.nowIdx = j * 4 + 1;
-        this.book(closeRemainderNow(this.pos, 'signal', c.open[j]!, c.time[j]!, this.o.fills));
+        closeRemainderOf(this.pos, 'signal', c.open[j]!, c.time[j]!, this.o.fills, null, this.tally);
+        this.book();
         this.changed(j, point[j - a]!);
         if (this.pos === null) break;
       }
@@ -225,7 +241,8 @@ export class SymbolReplay {
     if (this.pos !== null) {
       this.now = key(ws.endPoint, 0);
       this.nowIdx = -1;
-      this.book(closeRemainderNow(this.pos, 'end', c.close[b - 1]!, c.time[b - 1]! + c.timeframeMs, this.o.fills));
+      closeRemainderOf(this.pos, 'end', c.close[b - 1]!, c.time[b - 1]! + c.timeframeMs, this.o.fills, null, this.tally);
+      this.book();
       this.changed(-1, ws.endPoint);
       if (this.pos !== null) this.trace.unclosed = true;
       this.memo?.discard();
@@ -244,27 +261,26 @@ export class SymbolReplay {
     memo.commit(closeIdx, this.s, tr.pnls[tr.pnls.length - 1]!, tr.rs[tr.rs.length - 1]!);
   }
 
-  /** The engine's `book`: every fill's PnL, and the close with its trade and freed margin. */
-  private book(r: StepResult): void {
-    this.stepped = true;
-    const memo = this.memo !== null && this.memo.recording ? this.memo : null;
-    for (const e of r.events) {
-      if (e.type !== 'fill.applied') continue;
-      this.trace.event(this.now, EV_PNL, e.pnl);
-      memo?.event(this.nowIdx, EV_PNL, e.pnl);
+  /** One fill's PnL (from the tally), at the current sort key. */
+  private fill(pnl: number): void {
+    this.fills++;
+    this.trace.event(this.now, EV_PNL, pnl);
+    if (this.memo !== null && this.memo.recording) this.memo.event(this.nowIdx, EV_PNL, pnl);
+  }
+
+  /** The engine's `book` after the core changed the ladder: a closed one is a trade, its margin freed. */
+  private book(): void {
+    const p = this.pos!;
+    if (p.status !== 'closed') return;
+    if (this.keep) this.trace.trades.push(p);
+    else {
+      // The figures the optimizer needs, by the core's own functions; the ladder itself can go.
+      this.trace.pnls.push(totalPnl(p));
+      this.trace.rs.push(rMultiple(p));
     }
-    this.pos = r.position;
-    if (r.position.status === 'closed') {
-      if (this.keep) this.trace.trades.push(r.position);
-      else {
-        // The figures the optimizer needs, by the core's own functions; the position itself can go.
-        this.trace.pnls.push(totalPnl(r.position));
-        this.trace.rs.push(rMultiple(r.position));
-      }
-      this.trace.event(this.now, EV_CLOSE, this.margin);
-      memo?.event(this.nowIdx, EV_CLOSE, this.margin);
-      this.pos = null;
-    }
+    this.trace.event(this.now, EV_CLOSE, this.margin);
+    if (this.memo !== null && this.memo.recording) this.memo.event(this.nowIdx, EV_CLOSE, this.margin);
+    this.pos = null;
   }
 
   /**
@@ -322,9 +338,11 @@ export class SymbolReplay {
       if (j >= to) return;
       this.now = key(point[j - a]!, 3);
       this.nowIdx = j * 4 + 3;
-      this.stepped = false;
-      walkCandle(this.pos, this.path, O[j]!, H[j]!, L[j]!, C[j]!, T[j]!, intrabar, fills, this.onStep);
-      if (this.stepped) this.changed(j, point[j - a]!);
+      this.fills = 0;
+      walkCandleOf(this.pos, this.path, O[j]!, H[j]!, L[j]!, C[j]!, T[j]!, intrabar, fills, this.tally);
+      this.book();
+      if (this.fills > 0) this.changed(j, point[j - a]!);
+      else this.band();
       j++;
     }
   }
@@ -339,23 +357,24 @@ export class SymbolReplay {
     const to = lowerBoundTime(dc.time, c.time[j]! + c.timeframeMs, from, ws.dB);
     if (to <= from) return this.walkOne(c.open, c.high, c.low, c.close, c.time, ws.prep.lowMin, ws.prep.highMax, j);
     let any = false;
-    for (let q = from; q < to && this.pos !== null; q++) {
-      if (this.walkOne(dc.open, dc.high, dc.low, dc.close, dc.time, d.lowMin, d.highMax, q)) {
-        any = true;
-        if (this.pos !== null) {
-          this.lo = triggerLow(this.pos);
-          this.hi = triggerHigh(this.pos);
-        }
-      }
-    }
+    for (let q = from; q < to && this.pos !== null; q++) if (this.walkOne(dc.open, dc.high, dc.low, dc.close, dc.time, d.lowMin, d.highMax, q)) any = true;
     return any;
   }
 
   /** The engine's `walk` on candle q of one series: nothing happens to a candle strictly inside the band. */
   private walkOne(O: Float64Array, H: Float64Array, L: Float64Array, C: Float64Array, T: Float64Array, mn: Float64Array, mx: Float64Array, q: number): boolean {
     if (mn[q]! > this.lo && mx[q]! < this.hi) return false;
-    this.stepped = false;
-    walkCandle(this.pos!, this.path, O[q]!, H[q]!, L[q]!, C[q]!, T[q]!, this.o.intrabar, this.o.fills, this.onStep);
-    return this.stepped;
+    this.fills = 0;
+    walkCandleOf(this.pos!, this.path, O[q]!, H[q]!, L[q]!, C[q]!, T[q]!, this.o.intrabar, this.o.fills, this.tally);
+    this.book();
+    this.band();
+    return this.fills > 0;
+  }
+
+  /** The trigger band of the ladder as it is now. */
+  private band(): void {
+    if (this.pos === null) return;
+    this.lo = triggerLow(this.pos);
+    this.hi = triggerHigh(this.pos);
   }
 }

@@ -16,8 +16,12 @@ export interface SymbolPrep {
   /** The lowest `lowMin` and highest `highMax` of each block of BLOCK candles (block b: candles b·BLOCK …), to skip a block at once. */
   readonly blockLow: Float64Array;
   readonly blockHigh: Float64Array;
-  /** Candle indices (full series) whose open carries an entry signal, ascending. */
+  /** Candle indices (full series) whose open carries an entry signal, ascending: signal ordinal s is at candle signalAt[s]. */
   readonly signalAt: Int32Array;
+  /** Signal s is long (1) or short (0). */
+  readonly signalLong: Uint8Array;
+  /** Signal s's own stop distance, % (NaN: the settings' `stop_loss_pct`). */
+  readonly signalStop: Float64Array;
   readonly detail: DetailPrep | null;
   /** Position ids `SYMBOL-n` by n, made as needed (every candidate's n-th position has the same id). */
   readonly ids: string[];
@@ -66,12 +70,16 @@ function bands(c: CandleSeries): { lowMin: Float64Array; highMax: Float64Array }
 export function prepareSymbol(sym: PreparedSymbol): SymbolPrep {
   const at: number[] = [];
   for (let i = 0; i < sym.signals.length; i++) if (sym.signals[i] != null) at.push(i);
+  const signalLong = Uint8Array.from(at, (i) => (sym.signals[i]!.side === 'long' ? 1 : 0));
+  const signalStop = Float64Array.from(at, (i) => sym.signals[i]!.stopLossPct ?? NaN);
   const b = bands(sym.candles);
   return {
     sym,
     ...b,
     ...blocks(b.lowMin, b.highMax),
     signalAt: Int32Array.from(at),
+    signalLong,
+    signalStop,
     detail: sym.detail ? { candles: sym.detail, ...bands(sym.detail) } : null,
     ids: [''],
   };
