@@ -161,7 +161,7 @@ export class SymbolReplay {
       return 'insufficient_margin';
     }
     const memo = this.memo;
-    if (memo !== null) {
+    if (memo !== null && memo.closeIdx.length > 0) {
       const rec = memo.find(i, this.ws.wholeTo);
       if (rec >= 0) {
         this.margin = e.margin;
