@@ -11,7 +11,7 @@
  * - `queue_vs_embedded`: the same ladders through a real `redis-server` (free loopback port) to two
  *   `ladder worker` processes on this machine, against the embedded pool, in turns.
  *
- * Progress on stderr; with --json the last stdout line is one JSON object. Never asserts a speed.
+ * Progress on stderr; with --json stdout is one JSON line (the summary on stderr). Never asserts a speed.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -223,7 +223,8 @@ const lines = [
   `optimize_ladder_candles_per_s     ${mps(sweepRate)}`,
   `queue_vs_embedded                 ${Number.isNaN(queueRatio) ? 'not measured' : `${queueRatio.toFixed(3)}× (target ≥ 0.85×: ${queueRatio >= 0.85 ? 'met' : 'not met'})`}`,
 ];
-process.stdout.write(`${lines.join('\n')}\n`);
+// With --json, stdout is the one JSON line (the summary goes to stderr).
+(args.json ? process.stderr : process.stdout).write(`${lines.join('\n')}\n`);
 if (args.json) {
   const json = {
     optimize_ladder_candles_per_s: round(sweepRate),
