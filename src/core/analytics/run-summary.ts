@@ -15,12 +15,16 @@ export interface RunSummary {
 }
 
 export function summarizeRun(trades: readonly Position[], startingBalance: number, equity: ArrayLike<number>): RunSummary {
+  return summarizePnls(trades.map(totalPnl), startingBalance, equity);
+}
+
+/** `summarizeRun` from the trades' PnLs alone (in trade order: the sums are the same doubles). */
+export function summarizePnls(pnls: readonly number[], startingBalance: number, equity: ArrayLike<number>): RunSummary {
   let wins = 0;
   let grossProfit = 0;
   let grossLoss = 0;
   let total = 0;
-  for (const t of trades) {
-    const pnl = totalPnl(t);
+  for (const pnl of pnls) {
     total += pnl;
     if (pnl > 0) {
       wins++;
@@ -28,8 +32,8 @@ export function summarizeRun(trades: readonly Position[], startingBalance: numbe
     } else grossLoss -= pnl;
   }
   return {
-    trades: trades.length,
-    win_rate: trades.length ? wins / trades.length : 0,
+    trades: pnls.length,
+    win_rate: pnls.length ? wins / pnls.length : 0,
     profit_factor: grossLoss > 0 ? grossProfit / grossLoss : null,
     total_pnl: total,
     max_drawdown_pct: maxDrawdownPct(equity),

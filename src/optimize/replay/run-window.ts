@@ -1,6 +1,6 @@
 import type { BacktestRun, SkippedSignal } from '../../backtest/engine.ts';
 import { levelStats } from '../../core/analytics/level-stats.ts';
-import { type RunSummary, maxDrawdownPct, summarizeRun } from '../../core/analytics/run-summary.ts';
+import { summarizePnls, summarizeRun } from '../../core/analytics/run-summary.ts';
 import type { Position } from '../../core/model/position.ts';
 import type { RunFigures } from '../metrics.ts';
 import type { SharedState, SymbolReplay } from './symbol-replay.ts';
@@ -102,31 +102,6 @@ export function runWindow(ix: WindowIndex, replays: readonly SymbolReplay[], sta
 export function windowFigures(ix: WindowIndex, replays: readonly SymbolReplay[], startingBalance: number): RunFigures | null {
   const l = sharedLoop(ix, replays, startingBalance);
   if (l === null) return null;
-  return { summary: summaryOfPnls(l.pnls, startingBalance, l.equity), rMultiples: l.rs, equityTimeMs: ix.times, equity: l.equity };
+  return { summary: summarizePnls(l.pnls, startingBalance, l.equity), rMultiples: l.rs, equityTimeMs: ix.times, equity: l.equity };
 }
 
-/**
- * `summarizeRun` over the trades' PnL (`totalPnl`, in closing order) instead of the trades: the same
- * sums in the same order, so the same doubles (test/optimize/replay.test.ts holds it to summarizeRun).
- */
-export function summaryOfPnls(pnls: readonly number[], startingBalance: number, equity: ArrayLike<number>): RunSummary {
-  let wins = 0;
-  let grossProfit = 0;
-  let grossLoss = 0;
-  let total = 0;
-  for (const pnl of pnls) {
-    total += pnl;
-    if (pnl > 0) {
-      wins++;
-      grossProfit += pnl;
-    } else grossLoss -= pnl;
-  }
-  return {
-    trades: pnls.length,
-    win_rate: pnls.length ? wins / pnls.length : 0,
-    profit_factor: grossLoss > 0 ? grossProfit / grossLoss : null,
-    total_pnl: total,
-    max_drawdown_pct: maxDrawdownPct(equity),
-    final_equity: startingBalance + total,
-  };
-}
