@@ -20,7 +20,7 @@ import { median } from './timing.ts';
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const LADDERS = ['default', 'front-loaded', 'runner-heavy'].map((n) => join(ROOT, `examples/ladders/${n}.json`));
-const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
+const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } } });
 const RUNS = Number(args.runs);
 
 const dir = await mkdtemp(join(tmpdir(), 'ladder-bench-report-'));
@@ -38,6 +38,9 @@ const reports: { name: string; file: string; argv: string[] }[] = [
 ];
 
 const browser = await launchChromium();
+const results: { name: string; bytes: number; drawn_ms: number; page_ms: number }[] = [];
+// With --json, the lines go to stderr and stdout gets one JSON line (bench/run.ts reads it).
+const say = (line: string) => (args.json ? process.stderr : process.stdout).write(line);
 try {
   for (const r of reports) {
     await run(process.execPath, [join(ROOT, 'bin/ladder.js'), ...r.argv, '--report', r.file], { cwd: ROOT, maxBuffer: 1 << 24 });
@@ -54,9 +57,18 @@ try {
       loadMs.push(t.load);
       pageMs.push(t.own);
     }
-    process.stdout.write(`${r.name}: ${(bytes / 1e6).toFixed(2)} MB, navigation → drawn median ${median(loadMs).toFixed(0)} ms (page's own work ${median(pageMs).toFixed(0)} ms), runs ${loadMs.map((x) => x.toFixed(0)).join(' ')}\n`);
+    results.push({ name: r.name, bytes, drawn_ms: median(loadMs), page_ms: median(pageMs) });
+    say(`${r.name}: ${(bytes / 1e6).toFixed(2)} MB, navigation → drawn median ${median(loadMs).toFixed(0)} ms (page's own work ${median(pageMs).toFixed(0)} ms), runs ${loadMs.map((x) => x.toFixed(0)).join(' ')}\n`);
   }
-  process.stdout.write(`machine: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);
+  say(`machine: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);
+  if (args.json) {
+    const [btc, cmp] = results;
+    process.stdout.write(`${JSON.stringify({
+      report_btc_bytes: btc!.bytes, report_btc_drawn_ms: btc!.drawn_ms,
+      report_compare_10_bytes: cmp!.bytes, report_compare_10_drawn_ms: cmp!.drawn_ms,
+      reports: results, meta: { runs: RUNS, loadavg: loadavg() },
+    })}\n`);
+  }
 } finally {
   await browser.close();
   await rm(dir, { recursive: true, force: true });

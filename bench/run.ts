@@ -16,6 +16,7 @@ import { loadFromCache, loadNaive, loadWithParser } from './csv-load.ts';
 import { grademarkFrame, mismatchCauses, recordsOfGrademark, runGrademark } from './grademark-run.ts';
 import { candleObjects, objectLoop } from './object-loop.ts';
 import { CHILD_10M, SYMBOLS_1H, klineFile } from './paths.ts';
+import { fileURLToPath } from 'node:url';
 import { type Row, met, table } from './report.ts';
 import type { TenMillionResult } from './run-10m.ts';
 import { loadSetup, marketOf, symbolInput } from './setup.ts';
@@ -47,24 +48,22 @@ const csvFiles = quick ? [klineFile('BTCUSDT', '1h')] : [...SYMBOLS_1H.map((s) =
 const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 const mps = (x: number) => `${(x / 1e6).toFixed(2)} M/s`;
 
-/** The 10M-candle run in a child process (its own peak RSS); resolves with its JSON line. */
-function runChild(): Promise<TenMillionResult> {
+/** A bench script in a child process (its own heap and peak RSS); resolves with the JSON of its last stdout line. */
+function runChild<T>(script: string, argv: readonly string[], extraExecArgv: readonly string[] = []): Promise<T> {
   return new Promise((resolve, reject) => {
-    const execArgv = process.execArgv.includes('--expose-gc') ? process.execArgv : [...process.execArgv, '--expose-gc'];
-    const child = spawn(process.execPath, [...execArgv, CHILD_10M, '--candles', String(SERIES_CANDLES), '--runs', String(RUNS_10M), '--loop-runs', String(LOOP_RUNS_10M)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const execArgv = [...process.execArgv, ...extraExecArgv.filter((a) => !process.execArgv.includes(a))];
+    const child = spawn(process.execPath, [...execArgv, script, ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (d: string) => (out += d));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`bench/run-10m.ts exited with ${code}`));
+      if (code !== 0) return reject(new Error(`${script} exited with ${code}`));
       const last = out.trim().split('\n').pop() ?? '';
       try {
-        resolve(JSON.parse(last) as TenMillionResult);
+        resolve(JSON.parse(last) as T);
       } catch (e) {
-        reject(new Error(`bench/run-10m.ts printed no JSON line (${(e as Error).message})`));
+        reject(new Error(`${script} printed no JSON line (${(e as Error).message})`));
       }
     });
   });
@@ -82,7 +81,7 @@ const setup = await loadSetup();
 
 // ---- 10M-candle series (child process first: nothing else runs beside it) ----
 log(`${SERIES_CANDLES.toLocaleString('en')}-candle series in a child process (engine ${RUNS_10M} timed runs, object loop ${LOOP_RUNS_10M})…`);
-const big = await runChild();
+const big = await runChild<TenMillionResult>(CHILD_10M, ['--candles', String(SERIES_CANDLES), '--runs', String(RUNS_10M), '--loop-runs', String(LOOP_RUNS_10M)], ['--expose-gc']);
 const backtest10m = big.candles / (big.engine.medianMs / 1000);
 const objectLoop10m = big.candles / (big.objectLoop.medianMs / 1000);
 log(`10M: engine ${mps(backtest10m)}, object loop ${mps(objectLoop10m)}, peak RSS ${big.peakRssMb.toFixed(0)} MB`);
@@ -163,6 +162,15 @@ const gmRate = ratePerS(realCandles, gm.timing);
 log(`engine ${mps(backtestRate)}, tight loop ${mps(tightRate)}, object loop ${mps(loopRate)}, engine single TP ${mps(singleRate)}, grademark ${mps(gmRate)}`);
 
 // ---- Report ----
+// ---- The optimizer's sweep and the HTML report, each in its own child process, after the rest ----
+interface SweepJson { optimize_ladder_candles_per_s: number; optimize_sweep_s: number; optimize_per_core_vs_backtest: number; queue_vs_embedded: number | null; targets_met: Record<string, boolean | null>; meta: unknown }
+interface ReportJson { report_btc_bytes: number; report_btc_drawn_ms: number; report_compare_10_bytes: number; report_compare_10_drawn_ms: number; meta: unknown }
+const benchScript = (name: string) => fileURLToPath(new URL(`./${name}`, import.meta.url));
+log(`optimizer sweep (bench/optimize-sweep.ts${quick ? ' --quick' : ''})…`);
+const sweep = await runChild<SweepJson>(benchScript('optimize-sweep.ts'), ['--json', ...(quick ? ['--quick'] : [])]);
+log('HTML report size and time to draw in headless Chromium (bench/report-render.ts)…');
+const report = await runChild<ReportJson>(benchScript('report-render.ts'), ['--json', '--runs', quick ? '2' : '5']);
+
 const rows: Row[] = [
   { figure: 'csv_lines_per_s', value: csvRate, unit: '/s', baseline: 'csv_naive_lines_per_s', baselineValue: naiveRate, minRatio: 4 },
   { figure: 'cache_load_lines_per_s', value: cacheRate, unit: '/s', baseline: 'csv_lines_per_s', baselineValue: csvRate, minRatio: 10 },
@@ -173,6 +181,12 @@ const rows: Row[] = [
   { figure: 'backtest_single_candles_per_s', value: singleRate, unit: '/s', baseline: 'grademark_candles_per_s', baselineValue: gmRate },
   { figure: 'backtest_10m_candles_per_s', value: backtest10m, unit: '/s', baseline: 'object_loop_10m_candles_per_s', baselineValue: objectLoop10m },
   { figure: 'peak_rss_mb', value: big.peakRssMb, unit: ' MB', maxValue: 1024 },
+  { figure: 'optimize_ladder_candles_per_s', value: sweep.optimize_ladder_candles_per_s, unit: '/s' },
+  // The 10-s target is for 1,000 ladders; --quick sweeps 100.
+  quick ? { figure: 'optimize_sweep_s (100 ladders)', value: sweep.optimize_sweep_s, unit: ' s' } : { figure: 'optimize_sweep_s', value: sweep.optimize_sweep_s, unit: ' s', maxValue: 10 },
+  { figure: 'optimize_per_core_vs_backtest', value: sweep.optimize_per_core_vs_backtest, unit: '', minValue: 2 },
+  { figure: 'report_compare_10_mb', value: report.report_compare_10_bytes / 2 ** 20, unit: ' MB', maxValue: 3 },
+  { figure: 'report_drawn_ms (slowest)', value: Math.max(report.report_btc_drawn_ms, report.report_compare_10_drawn_ms), unit: ' ms', maxValue: 2000 },
 ];
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 const describe = (r: TradeRecord | null) => (r === null ? 'no trade' : `${r.side} @ ${r.entryPrice}, exit ${r.exits.map((e) => `${e.reason} ${e.price} ${iso(e.timeMs)}`).join(', ')}`);
@@ -228,7 +242,18 @@ if (args.json) {
     tight_loop_equity_match: tightEquityMatch,
     object_loop_trades_match: loopMatch.match && big.objectLoop.tradesMatch,
     object_loop_trade_mismatches: loopMatch.mismatches + big.objectLoop.mismatches,
+    optimize_ladder_candles_per_s: sweep.optimize_ladder_candles_per_s,
+    optimize_sweep_s: sweep.optimize_sweep_s,
+    optimize_per_core_vs_backtest: sweep.optimize_per_core_vs_backtest,
+    queue_vs_embedded: sweep.queue_vs_embedded,
+    report_btc_bytes: report.report_btc_bytes,
+    report_btc_drawn_ms: report.report_btc_drawn_ms,
+    report_compare_10_bytes: report.report_compare_10_bytes,
+    report_compare_10_drawn_ms: report.report_compare_10_drawn_ms,
     targets_met: {
+      ...sweep.targets_met,
+      report_compare_10_under_3_mb: report.report_compare_10_bytes < 3 * 2 ** 20,
+      report_drawn_under_2_s: Math.max(report.report_btc_drawn_ms, report.report_compare_10_drawn_ms) < 2000,
       backtest_candles_per_s_50m: met(rows[2]!),
       backtest_vs_tight_loop_0_5x: met(rows[3]!),
       backtest_vs_grademark_80x: met(rows[5]!),
@@ -271,6 +296,8 @@ if (args.json) {
       total_s: round((Date.now() - started) / 1000, 3),
       /** 1-minute load average before and after: other processes on the machine skew every figure. */
       load_average: [round(loadBefore, 3), round(loadavg()[0] ?? NaN, 3)],
+      optimize_sweep: sweep.meta,
+      report_render: report.meta,
     },
   };
   process.stdout.write(`${JSON.stringify(json)}\n`);
