@@ -1,43 +1,52 @@
 import { Command, CommanderError } from 'commander';
-import { registerBacktestCommand } from './commands/backtest.ts';
-import { registerCloseCommand } from './commands/close.ts';
-import { registerCompareCommand } from './commands/compare.ts';
-import { registerConfigCommands } from './commands/config.ts';
-import { registerDashboardCommand } from './commands/dashboard.ts';
-import { registerDemoCommand } from './commands/demo.ts';
-import { registerHistoryCommand } from './commands/history.ts';
-import { registerLiveCommand } from './commands/live.ts';
-import { registerPaperCommand } from './commands/paper.ts';
-import { registerDataCommands } from './commands/data.ts';
-import { registerSimCommand } from './commands/sim.ts';
-import { registerOptimizeCommand } from './commands/optimize.ts';
-import { registerWorkerCommand } from './commands/worker.ts';
 
-/** Builds the `ladder` command tree. Each command module registers its own subcommands. */
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Each top-level command and the module that registers it, in help order. Loaded on demand: a call
+ * that names a command loads only that command's module, so `ladder config validate` does not pay
+ * for the imports of backtest, optimize or the bot (issue 14, docs/benchmarks.md "CLI start-up").
+ */
+const COMMANDS: readonly (readonly [name: string, load: () => Promise<Register>])[] = [
+  ['config', async () => (await import('./commands/config.ts')).registerConfigCommands],
+  ['backtest', async () => (await import('./commands/backtest.ts')).registerBacktestCommand],
+  ['compare', async () => (await import('./commands/compare.ts')).registerCompareCommand],
+  ['optimize', async () => (await import('./commands/optimize.ts')).registerOptimizeCommand],
+  ['paper', async () => (await import('./commands/paper.ts')).registerPaperCommand],
+  ['live', async () => (await import('./commands/live.ts')).registerLiveCommand],
+  ['close', async () => (await import('./commands/close.ts')).registerCloseCommand],
+  ['demo', async () => (await import('./commands/demo.ts')).registerDemoCommand],
+  ['dashboard', async () => (await import('./commands/dashboard.ts')).registerDashboardCommand],
+  ['history', async () => (await import('./commands/history.ts')).registerHistoryCommand],
+  ['sim', async () => (await import('./commands/sim.ts')).registerSimCommand],
+  ['worker', async () => (await import('./commands/worker.ts')).registerWorkerCommand],
+  ['data', async () => (await import('./commands/data.ts')).registerDataCommands],
+];
+
+/**
+ * Builds the `ladder` command tree: every command, or only `only` (the command a call names; its
+ * help, options and errors do not depend on the others). Each command module registers its own
+ * subcommands.
+ */
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command('ladder')
     .description('Scaled take-profit trading bot for crypto perpetual futures')
     .exitOverride()
     .showHelpAfterError();
-  registerConfigCommands(program);
-  registerBacktestCommand(program);
-  registerCompareCommand(program);
-  registerOptimizeCommand(program);
-  registerPaperCommand(program);
-  registerLiveCommand(program);
-  registerCloseCommand(program);
-  registerDemoCommand(program);
-  registerDashboardCommand(program);
-  registerHistoryCommand(program);
-  registerSimCommand(program);
-  registerWorkerCommand(program);
-  registerDataCommands(program);
+  const chosen = COMMANDS.filter(([name]) => only === undefined || name === only);
+  const registers = await Promise.all(chosen.map(([, load]) => load()));
+  chosen.forEach(([name], i) => {
+    registers[i]!(program);
+    // The table names what the module registers: a mismatch would hide the command from calls naming it.
+    if (!program.commands.some((c) => c.name() === name)) throw new Error(`ladder: the module listed for '${name}' registered no such command`);
+  });
   return program;
 }
 
 /** Runs the CLI and returns the process exit code (0 ok, non-zero on any error). */
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  const named = COMMANDS.some(([name]) => name === argv[0]) ? argv[0] : undefined;
+  const program = await buildProgram(named); // `help`, `--help`, an unknown command: all of them
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
