@@ -1,10 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { runBacktest } from '../../backtest/engine.ts';
-import { resultJson } from '../../backtest/result-json.ts';
-import { renderReportHtml, reportData } from '../../web/report-html.ts';
 import { type BacktestArgs, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
-import { reportSource } from '../report-source.ts';
 import { CliError } from '../cli-error.ts';
 import { printLevels, printSummary } from '../print-tables.ts';
 
@@ -14,6 +10,8 @@ export function registerBacktestCommand(program: Command): void {
     .option('--report <file.html>', 'write a self-contained HTML report')
     .action(async (o: BacktestCliOptions) => {
       const t0 = performance.now();
+      // Imported on use, not when the command is registered (`--help`, other commands: issue 14).
+      const [{ runBacktest }, { resultJson }] = await Promise.all([import('../../backtest/engine.ts'), import('../../backtest/result-json.ts')]);
       const input = await loadBacktestInputs(o);
       const run = runBacktest(input.symbols, input.options);
       const seconds = (performance.now() - t0) / 1000;
@@ -22,6 +20,7 @@ export function registerBacktestCommand(program: Command): void {
         if (!o.report.endsWith('.html')) throw new CliError(`--report: ${o.report} should end in .html`);
         const names = input.symbols.map((s) => s.symbol).join(', ');
         const mode = input.options.settings.scaled ? 'scaled take-profit' : 'single take-profit';
+        const [{ renderReportHtml, reportData }, { reportSource }] = await Promise.all([import('../../web/report-html.ts'), import('../report-source.ts')]);
         const html = await renderReportHtml(
           reportData([{ name: mode, run }], input.symbols, { ...reportSource(input, o), title: `Ladder backtest — ${names}`, subtitle: `${input.strategyName}, ${mode}` }),
         );

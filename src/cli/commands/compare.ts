@@ -1,13 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { type ExitPolicy, compareExits } from '../../backtest/compare.ts';
-import { levelsJson, tradeJson } from '../../backtest/result-json.ts';
+import type { ExitPolicy } from '../../backtest/compare.ts';
 import { type LadderConfig, formatConfigIssues, parseConfigValue } from '../../core/config/index.ts';
 import { exitSettingsFromConfig } from '../../core/scaled-tp/from-config.ts';
-import { renderReportHtml, reportData } from '../../web/report-html.ts';
 import { type BacktestArgs, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
-import { reportSource } from '../report-source.ts';
 import { CliError } from '../cli-error.ts';
 import { printLevels, printSummary, table } from '../print-tables.ts';
 
@@ -17,6 +14,8 @@ export function registerCompareCommand(program: Command): void {
     .option('--json', 'print { runs: [{ name, summary, levels, trades }], same_entries } and nothing else')
     .option('--report <file.html>', 'write an HTML report with every equity curve on one chart')
     .action(async (o: CompareCliOptions) => {
+      // Imported on use, not when the command is registered (`--help`, other commands: issue 14).
+      const [{ compareExits }, { levelsJson, tradeJson }] = await Promise.all([import('../../backtest/compare.ts'), import('../../backtest/result-json.ts')]);
       const input = await loadBacktestInputs(o);
       const policies = await exitPolicies(input.config, o.ladders ?? []);
       const cmp = compareExits(input.symbols, input.options, policies);
@@ -24,6 +23,7 @@ export function registerCompareCommand(program: Command): void {
       if (!cmp.sameEntries) process.stderr.write(`warning: the runs did not enter the same trades (${cmp.firstDifference})\n`);
       if (o.report) {
         const names = input.symbols.map((s) => s.symbol).join(', ');
+        const [{ renderReportHtml, reportData }, { reportSource }] = await Promise.all([import('../../web/report-html.ts'), import('../report-source.ts')]);
         const html = await renderReportHtml(
           reportData(cmp.runs, input.symbols, {
             ...reportSource(input, o),
