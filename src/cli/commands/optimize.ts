@@ -10,14 +10,12 @@ import { OBJECTIVES, type ObjectiveName } from '../../optimize/objectives.ts';
 import { type Evaluator, inlineEvaluator, threadPool } from '../../optimize/pool.ts';
 import { printStudy } from '../../optimize/print-study.ts';
 import { stderrProgress } from '../../optimize/progress.ts';
-import { queueCoordinator } from '../../optimize/queue.ts';
 import { METHODS, type Method, Search } from '../../optimize/search.ts';
 import { SpaceGrid } from '../../optimize/space-grid.ts';
 import { parseSpaceText, spaceJsonSchema } from '../../optimize/space.ts';
 import { type InputFile, type StudySpec, runStudy } from '../../optimize/study.ts';
 import { prepareDataset } from '../../optimize/dataset.ts';
-import { renderOptimizeReport } from '../../web/optimize-report.ts';
-import { openOptimizeRuns } from '../../store/optimize-runs.ts';
+import type { openOptimizeRuns } from '../../store/optimize-runs.ts';
 import { type BacktestArgs, type LoadedBacktest, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
 import { CliError, splitList } from '../cli-error.ts';
 
@@ -78,7 +76,8 @@ export function registerOptimizeCommand(program: Command): void {
     }
     if (o.report && !o.report.endsWith('.html')) throw new CliError(`--report: ${o.report} should end in .html`);
     const workers = o.workers === undefined ? availableParallelism() : int('--workers', o.workers, 0, 1024);
-    const store = openOptimizeRuns(o.db);
+    // Imported on use, not when the command is registered: better-sqlite3, and bullmq (≈ 0.17 s) for --queue only (issue 14).
+    const store = (await import('../../store/optimize-runs.ts')).openOptimizeRuns(o.db);
     try {
       const { runId, spec, input } = o.resume ? await resumeSpec(store, o.resume) : await newSpec(o, store);
       process.stderr.write(`run ${runId} (results in ${o.db}; resume with: ladder optimize --resume ${runId} --db ${o.db})\n`);
@@ -86,7 +85,7 @@ export function registerOptimizeCommand(program: Command): void {
       const dataset = prepareDataset(input.symbols, input.options);
       const engine: Engine = spec.engine ?? 'replay';
       const data = { dataset, config: spec.config, windows: spec.windows, engine };
-      const evaluator: Evaluator = o.queue ? await queueCoordinator(o.queue, runId, spec) : workers === 0 ? inlineEvaluator(data) : threadPool(data, workers);
+      const evaluator: Evaluator = o.queue ? await (await import('../../optimize/queue.ts')).queueCoordinator(o.queue, runId, spec) : workers === 0 ? inlineEvaluator(data) : threadPool(data, workers);
       const progress = stderrProgress(`${spec.method} (${engine === 'replay' ? 'replay' : 'full runBacktest'})`);
       const t0 = performance.now();
       let outcome;
@@ -107,6 +106,7 @@ export function registerOptimizeCommand(program: Command): void {
           `${ev.engine === 'replay' ? `replayed ${ev.windows - ev.windows_run_in_full} of ${ev.windows} candidate windows, ${ev.windows_run_in_full} run in full` : `all ${ev.windows} candidate windows run in full (--engine full)`}\n`,
       );
       if (o.report) {
+        const { renderOptimizeReport } = await import('../../web/optimize-report.ts');
         await writeFile(o.report, renderOptimizeReport(report, `Ladder optimize — ${input.symbols.map((s) => s.symbol).join(', ')}`));
         process.stderr.write(`report: ${o.report}\n`);
       }
