@@ -1,10 +1,10 @@
-import { formatScaled } from '../decimal.ts';
+import { formatScaled, scaledIntToNumber } from '../decimal.ts';
 import { type MarketRules, ticksToPrice } from '../market/market-rules.ts';
-import type { LadderPlan, LevelReason, PlannedLevel, SkipReason, StopRule } from '../model/plan.ts';
+import type { LadderPlan, LevelReason, PlannedLevel, SkipReason } from '../model/plan.ts';
 import { type Result, assertNever, err, ok } from '../result.ts';
 import { type Side, type Steps, type Ticks, asSteps } from '../units.ts';
 import { notionalMinSteps, shareOfSteps, stopTicksAt, targetTicks } from './price-math.ts';
-import { type ExitSettings, type LevelSpec, moveStopRule } from './settings.ts';
+import { type ExitSettings, type LevelSpec, type MoveStopTo, moveStopRule } from './settings.ts';
 import { EntryTicks, type PctFactor, pctFactor, shareOf } from './entry-ticks.ts';
 
 export interface PlanInput {
@@ -44,12 +44,14 @@ export const planLadder = (i: PlanInput): Result<LadderPlan, PlanError> => new L
 
 /**
  * `planLadder` for one market and one set of exit settings, with what depends on them alone worked
- * out once (unit texts, level reasons): the backtest plans every entry of a symbol with one planner,
- * and its plans share those parts instead of carrying copies.
+ * out once (unit texts, level reasons, stop rules, exit minimums that do not depend on the price,
+ * the factors of every percentage): the backtest plans every entry of a symbol with one planner, so a
+ * plan allocates only its own objects, and its plans share those parts instead of carrying copies.
  */
 export class LadderPlanner {
   private readonly unit: MarketPart;
   private readonly reasons: readonly LevelReason[];
+  private readonly stopRules: readonly MoveStopTo[];
   /** The integer path for targets and stops, and the factors of every percentage of the settings. */
   private readonly ticks: EntryTicks;
   private readonly targetF: readonly SidedFactor[];
@@ -57,9 +59,19 @@ export class LadderPlanner {
   private readonly breakevenF: SidedFactor;
   private readonly stopRuleF: readonly (SidedFactor | null)[];
   private readonly closeF: readonly (PctFactor | null)[];
-  /** Scratch: each level's target and exit minimum while a plan is made. */
+  /** max(1, minQty): every level's exit minimum when no notional minimum applies (then it is price-free). */
+  private readonly fixedMin: number;
+  private readonly minIsFixed: boolean;
+  /** Ticks to a price by the plain path (`tickUnit.int` a safe integer), else `ticksToPrice`. */
+  private readonly plainTick: boolean;
+  /** Scratch, read only during one `plan` call (nothing returned holds them): each level's target, minimum and split. */
   private readonly targets: Ticks[];
   private readonly mins: number[];
+  private readonly laterMin: number[];
+  private readonly qty: number[];
+  private readonly carried: number[];
+  private readonly closes: boolean[];
+  private readonly skips: (SkipReason | null)[];
   /** The initial stop's factor for the last stop distance seen (settings' or a signal's). */
   private stopPct = NaN;
   private stopF: SidedFactor = { long: null, short: null };
@@ -75,18 +87,49 @@ export class LadderPlanner {
       tickUnit: { int: Number(m.tickSize.int), scale: m.tickSize.scale },
       stepUnit: { int: Number(m.stepSize.int), scale: m.stepSize.scale },
     };
+    const n = settings.levels.length;
     this.reasons = settings.levels.map((_, k): LevelReason => `tp${k + 1}`);
+    this.stopRules = settings.levels.map((_, k) => moveStopRule(settings.levels, k));
     this.ticks = new EntryTicks(this.unit.tickUnit);
     this.targetF = settings.levels.map((l) => sided(l.profitPct));
     this.takeProfitF = sided(settings.takeProfitPct);
     this.breakevenF = sided(settings.breakevenOffsetPct);
-    this.stopRuleF = settings.levels.map((_, k) => {
-      const rule = moveStopRule(settings.levels, k);
-      return typeof rule === 'object' ? sided(rule.profitPct) : null;
-    });
+    this.stopRuleF = this.stopRules.map((rule) => (typeof rule === 'object' ? sided(rule.profitPct) : null));
     this.closeF = settings.levels.map((l) => pctFactor(l.closePct));
-    this.targets = settings.levels.map(() => 0 as Ticks);
-    this.mins = settings.levels.map(() => 0);
+    // minExitSteps's notional terms are 0 when their minimums are (notionalMinSteps of 0 is 0).
+    this.fixedMin = Math.max(1, m.minQtySteps[settings.execution]);
+    this.minIsFixed = !(m.minNotionalAppliesToReduceOnly && m.minNotional > 0) && !(settings.minOrderNotional > 0);
+    this.plainTick = Number.isSafeInteger(this.unit.tickUnit.int);
+    this.targets = new Array<Ticks>(n).fill(0 as Ticks);
+    this.mins = new Array<number>(n).fill(0);
+    this.laterMin = new Array<number>(n).fill(0);
+    this.qty = new Array<number>(n).fill(0);
+    this.carried = new Array<number>(n).fill(0);
+    this.closes = new Array<boolean>(n).fill(false);
+    this.skips = new Array<SkipReason | null>(n).fill(null);
+  }
+
+  private price(t: Ticks): number {
+    const u = this.unit.tickUnit;
+    return this.plainTick ? scaledIntToNumber(t, u.int, u.scale) : ticksToPrice(t, this.market);
+  }
+
+  /** The stop after level index k fills (R1.5, `move_stop_to`): exact ticks, or null when it stays. */
+  private stopAfterLevel(k: number, breakeven: Ticks, entry: string | number, side: Side): PlannedLevel['stopAfter'] {
+    const rule = this.stopRules[k]!;
+    if (rule === 'none') return null;
+    if (rule === 'breakeven') return { ticks: breakeven, price: this.price(breakeven), rule: 'breakeven' };
+    if (rule === 'previous_tp') {
+      // The configured target of level k−1, even if that level was skipped (SPEC "Skipped levels").
+      if (k === 0) throw new Error('previous_tp on level 1 must be rejected by config validation');
+      const t = this.targets[k - 1]!;
+      return { ticks: t, price: this.price(t), rule: 'previous_tp' };
+    }
+    if (typeof rule === 'object') {
+      const t = this.at(entry, rule.profitPct, this.stopRuleF[k]!, side, stopTicksAt);
+      return { ticks: t, price: this.price(t), rule: 'profit_pct' };
+    }
+    return assertNever(rule);
   }
 
   /**
@@ -94,21 +137,6 @@ export class LadderPlanner {
    * the entry; `stopTicksAt`: in the position's favour; both up for longs, down for shorts): by the
    * integer path when it can decide, else by that exact function.
    */
-  /** The stop after level index k fills (R1.5, `move_stop_to`): exact ticks, or null when it stays. */
-  private stopAfterLevel(k: number, targets: readonly Ticks[], breakeven: Ticks, entry: string | number, side: Side): PlannedLevel['stopAfter'] {
-    const m = this.market;
-    const rule = moveStopRule(this.settings.levels, k);
-    if (rule === 'none') return null;
-    if (rule === 'breakeven') return stopAt(breakeven, 'breakeven', m);
-    if (rule === 'previous_tp') {
-      // The configured target of level k−1, even if that level was skipped (SPEC "Skipped levels").
-      if (k === 0) throw new Error('previous_tp on level 1 must be rejected by config validation');
-      return stopAt(targets[k - 1]!, 'previous_tp', m);
-    }
-    if (typeof rule === 'object') return stopAt(this.at(entry, rule.profitPct, this.stopRuleF[k]!, side, stopTicksAt), 'profit_pct', m);
-    return assertNever(rule);
-  }
-
   private at(entry: string | number, pct: number, f: SidedFactor | null, side: Side, round: typeof targetTicks): Ticks {
     const long = side === 'long';
     const t = f === null ? NaN : this.ticks.ticks(long ? f.long : f.short, long);
@@ -117,7 +145,7 @@ export class LadderPlanner {
 
   plan(i: PlanRequest): Result<LadderPlan, PlanError> {
     const { side } = i;
-    const { market: m, settings: s, unit } = this;
+    const { market: m, settings: s } = this;
     const q = i.quantitySteps;
     if (q <= 0) return err({ code: 'no_quantity', message: 'position quantity is zero steps' });
     const entry = i.entryPrice;
@@ -130,114 +158,150 @@ export class LadderPlanner {
     const initialStop = this.at(entry, -stopPct, this.stopF, side, stopTicksAt);
     if (initialStop <= 0) return err({ code: 'stop_not_positive', message: `a stop ${stopPct}% from the entry ${String(i.entryPrice)} is not a positive price` });
     const breakeven = this.at(entry, s.breakevenOffsetPct, this.breakevenF, side, stopTicksAt);
-    const base: PlanBase = {
-      side,
-      entryPrice: Number(i.entryPrice),
-      originalSteps: q,
-      initialStopTicks: initialStop,
-      initialStopPrice: ticksToPrice(initialStop, m),
-      breakevenTicks: breakeven,
-      execution: s.execution,
-      unit,
-    };
+    const head: PlanHead = { side, entryPrice: Number(i.entryPrice), q, initialStop, breakeven };
     // Loops and plain calls, no closures: the backtest plans every entry.
-    if (!s.scaled) return singlePlan(base, 'disabled', this.at(entry, s.takeProfitPct, this.takeProfitF, side, targetTicks), s.takeProfitPct, m);
+    if (!s.scaled) return this.single(head, 'disabled', this.at(entry, s.takeProfitPct, this.takeProfitF, side, targetTicks));
 
-    // The planner's scratch arrays: read only during this call (nothing returned holds them).
     const n = s.levels.length;
-    const targets = this.targets;
-    const mins = this.mins;
+    const { targets, mins } = this;
     for (let k = 0; k < n; k++) {
-      const l = s.levels[k]!;
-      const t = this.at(entry, l.profitPct, this.targetF[k]!, side, targetTicks);
-      if (t <= 0) return err({ code: 'target_not_positive', message: `level at ${l.profitPct}% gives a target at or below zero` });
+      const t = this.at(entry, s.levels[k]!.profitPct, this.targetF[k]!, side, targetTicks);
+      if (t <= 0) return err({ code: 'target_not_positive', message: `level at ${s.levels[k]!.profitPct}% gives a target at or below zero` });
       targets[k] = t;
-      mins[k] = minExitSteps(t, m, s);
+      mins[k] = this.minIsFixed ? this.fixedMin : minExitSteps(t, m, s);
     }
-    const levels = splitQuantity(q, s.levels, mins, this.closeF);
+    const exits = this.split(q);
     // "Too small to split" (R3.3): the minimums leave at most one exit. A ladder configured with one
     // level never asked for a split, so it keeps its own target.
-    let exits = 0;
-    for (const l of levels) if (l.skipped === null) exits++;
-    if (exits <= 1 && s.levels.length > 1) {
-      if (s.fallbackToSingle) return singlePlan(base, 'too_small_to_split', this.at(entry, s.takeProfitPct, this.takeProfitF, side, targetTicks), s.takeProfitPct, m);
+    if (exits <= 1 && n > 1) {
+      if (s.fallbackToSingle) return this.single(head, 'too_small_to_split', this.at(entry, s.takeProfitPct, this.takeProfitF, side, targetTicks));
       // No fallback: everything closes at the last level (R3.3).
-      for (let k = 0; k < levels.length; k++) {
-        const last = k === levels.length - 1;
-        levels[k] = { ...levels[k]!, qtySteps: asSteps(last ? q : 0), carriedInSteps: asSteps(last ? q : 0), closesRemainder: last, skipped: last ? null : 'too_small_to_split' };
+      for (let k = 0; k < n; k++) {
+        const last = k === n - 1;
+        this.qty[k] = last ? q : 0;
+        this.carried[k] = last ? q : 0;
+        this.closes[k] = last;
+        this.skips[k] = last ? null : 'too_small_to_split';
       }
     }
     // Sized up front: a pushed-to array keeps spare capacity, and every closed trade of a backtest keeps its plan.
-    const planned = new Array<PlannedLevel>(s.levels.length);
-    for (let k = 0; k < s.levels.length; k++) {
+    const planned = new Array<PlannedLevel>(n);
+    for (let k = 0; k < n; k++) {
       const spec = s.levels[k]!;
       const t = targets[k]!;
-      const split = levels[k]!;
       planned[k] = {
         level: k + 1,
         reason: this.reasons[k]!,
         profitPct: spec.profitPct,
         closePct: spec.closePct,
         targetTicks: t,
-        targetPrice: ticksToPrice(t, m),
+        targetPrice: this.price(t),
         minSteps: asSteps(mins[k]!),
-        qtySteps: split.qtySteps,
-        carriedInSteps: split.carriedInSteps,
-        closesRemainder: split.closesRemainder,
-        skipped: split.skipped,
-        stopAfter: this.stopAfterLevel(k, targets, breakeven, entry, side),
+        qtySteps: asSteps(this.qty[k]!),
+        carriedInSteps: asSteps(this.carried[k]!),
+        closesRemainder: this.closes[k]!,
+        skipped: this.skips[k]!,
+        stopAfter: this.stopAfterLevel(k, breakeven, entry, side),
       };
     }
-    return ok(planOf(base, 'scaled', null, planned));
+    return ok(this.planOf(head, 'scaled', null, planned));
+  }
+
+  /** `splitQuantity` into the planner's scratch (no object per level); returns the number of exits. */
+  private split(q: number): number {
+    const specs = this.settings.levels;
+    const { mins, laterMin, qty: qtyOut, carried, closes, skips } = this;
+    const n = specs.length;
+    laterMin[n - 1] = 0;
+    for (let k = n - 2; k >= 0; k--) laterMin[k] = Math.max(laterMin[k + 1]!, mins[k + 1]!);
+    let remaining = q;
+    let carry = 0;
+    let exits = 0;
+    for (let k = 0; k < n; k++) {
+      if (remaining === 0) {
+        qtyOut[k] = 0;
+        carried[k] = 0;
+        closes[k] = false;
+        skips[k] = 'nothing_left';
+        continue;
+      }
+      const last = k === n - 1;
+      let qty = last ? remaining : Math.min(share(q, specs[k]!.closePct, this.closeF[k] ?? null) + carry, remaining);
+      if (!last && qty < mins[k]!) {
+        qtyOut[k] = 0;
+        carried[k] = carry;
+        closes[k] = false;
+        skips[k] = 'below_minimum';
+        carry = qty;
+        continue;
+      }
+      const left = remaining - qty;
+      const closesRemainder = last || left === 0 || left < laterMin[k]!;
+      if (closesRemainder) qty = remaining;
+      qtyOut[k] = qty;
+      carried[k] = carry;
+      closes[k] = closesRemainder;
+      skips[k] = null;
+      exits++;
+      remaining -= qty;
+      carry = 0;
+    }
+    return exits;
+  }
+
+  /** The single take-profit plan; `t`: its target, `targetTicks(entry, takeProfitPct)`. */
+  private single(h: PlanHead, reason: 'disabled' | 'too_small_to_split', t: Ticks): Result<LadderPlan, PlanError> {
+    const tp = this.settings.takeProfitPct;
+    if (t <= 0) return err({ code: 'target_not_positive', message: `take_profit_pct ${tp}% gives a target at or below zero` });
+    const level: PlannedLevel = {
+      level: 1,
+      reason: 'tp',
+      profitPct: tp,
+      closePct: 100,
+      targetTicks: t,
+      targetPrice: this.price(t),
+      minSteps: asSteps(0),
+      qtySteps: asSteps(h.q),
+      carriedInSteps: asSteps(0),
+      closesRemainder: true,
+      skipped: null,
+      stopAfter: null,
+    };
+    return ok(this.planOf(h, 'single', reason, [level]));
+  }
+
+  /**
+   * One object literal with every field in one order: a spread of a base plus three more fields made
+   * V8 give nearly every plan a hidden class of its own (measured: 3 maps per backtest trade).
+   */
+  private planOf(h: PlanHead, mode: LadderPlan['mode'], singleReason: LadderPlan['singleReason'], levels: readonly PlannedLevel[]): LadderPlan {
+    const u = this.unit;
+    return {
+      side: h.side,
+      entryPrice: h.entryPrice,
+      originalSteps: asSteps(h.q),
+      initialStopTicks: h.initialStop,
+      initialStopPrice: this.price(h.initialStop),
+      breakevenTicks: h.breakeven,
+      execution: this.settings.execution,
+      tickSize: u.tickSize,
+      stepSize: u.stepSize,
+      tickUnit: u.tickUnit,
+      stepUnit: u.stepUnit,
+      mode,
+      singleReason,
+      levels,
+    };
   }
 }
 
-/** The fields of a plan worked out before its levels. */
-interface PlanBase extends Pick<LadderPlan, 'side' | 'entryPrice' | 'originalSteps' | 'initialStopTicks' | 'initialStopPrice' | 'breakevenTicks' | 'execution'> {
-  readonly unit: MarketPart;
-}
-
-/**
- * One object literal with every field in one order: a spread of `base` plus three more fields made
- * V8 give nearly every plan a hidden class of its own (measured: 3 maps per backtest trade).
- */
-function planOf(b: PlanBase, mode: LadderPlan['mode'], singleReason: LadderPlan['singleReason'], levels: readonly PlannedLevel[]): LadderPlan {
-  return {
-    side: b.side,
-    entryPrice: b.entryPrice,
-    originalSteps: b.originalSteps,
-    initialStopTicks: b.initialStopTicks,
-    initialStopPrice: b.initialStopPrice,
-    breakevenTicks: b.breakevenTicks,
-    execution: b.execution,
-    tickSize: b.unit.tickSize,
-    stepSize: b.unit.stepSize,
-    tickUnit: b.unit.tickUnit,
-    stepUnit: b.unit.stepUnit,
-    mode,
-    singleReason,
-    levels,
-  };
-}
-
-/** The single take-profit plan; `t`: its target, `targetTicks(entry, takeProfitPct)`. */
-function singlePlan(base: PlanBase, reason: 'disabled' | 'too_small_to_split', t: Ticks, takeProfitPct: number, m: MarketRules): Result<LadderPlan, PlanError> {
-  if (t <= 0) return err({ code: 'target_not_positive', message: `take_profit_pct ${takeProfitPct}% gives a target at or below zero` });
-  const level: PlannedLevel = {
-    level: 1,
-    reason: 'tp',
-    profitPct: takeProfitPct,
-    closePct: 100,
-    targetTicks: t,
-    targetPrice: ticksToPrice(t, m),
-    minSteps: asSteps(0),
-    qtySteps: base.originalSteps,
-    carriedInSteps: asSteps(0),
-    closesRemainder: true,
-    skipped: null,
-    stopAfter: null,
-  };
-  return ok(planOf(base, 'single', reason, [level]));
+/** What a plan knows before its levels (a scratch of one `plan` call). */
+interface PlanHead {
+  readonly side: Side;
+  readonly entryPrice: number;
+  readonly q: number;
+  readonly initialStop: Ticks;
+  readonly breakeven: Ticks;
 }
 
 /**
@@ -299,6 +363,4 @@ function share(q: number, closePct: number, closeF: PctFactor | null): number {
   const fast = shareOf(q, closeF);
   return fast === fast ? fast : shareOfSteps(q, closePct);
 }
-
-const stopAt = (ticks: Ticks, rule: StopRule, m: MarketRules) => ({ ticks, price: ticksToPrice(ticks, m), rule });
 

@@ -1,0 +1,75 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ticksToPrice } from '../../../src/core/market/market-rules.ts';
+import { LadderPlanner, minExitSteps, planLadder, splitQuantity } from '../../../src/core/scaled-tp/ladder-plan.ts';
+import type { ExitSettings, MoveStopTo } from '../../../src/core/scaled-tp/settings.ts';
+import { type Side, asSteps } from '../../../src/core/units.ts';
+import { marketRules } from '../../support/market.ts';
+
+const numRuns = Number(process.env.FC_NUM_RUNS ?? 1000);
+
+// The planner works out per market and settings what does not depend on the entry (stop rules, a
+// price-free exit minimum, scratch for the split): its plans must be the ones the exported helpers
+// give level by level, and one planner reused over many entries must plan as a fresh one does.
+const arbSettings = fc.record({
+  scaled: fc.boolean(),
+  closes: fc.constantFrom([30, 30, 40], [33.3, 33.3, 33.4], [10, 20, 70], [50, 50]),
+  rules: fc.array(fc.constantFrom<MoveStopTo>('breakeven', 'previous_tp', 'none', { profitPct: 0.5 }), { minLength: 3, maxLength: 3 }),
+  minOrderNotional: fc.constantFrom(0, 0, 20, 150),
+  fallbackToSingle: fc.boolean(),
+  execution: fc.constantFrom<'market' | 'limit'>('market', 'limit'),
+  breakevenOffsetPct: fc.constantFrom(0, 0.1),
+});
+const arbMarket = fc.record({
+  minQtySteps: fc.integer({ min: 1, max: 40 }),
+  minNotional: fc.constantFrom(0, 5, 100),
+  notionalBindsReduceOnly: fc.boolean(),
+  tick: fc.constantFrom('0.1', '0.01', '0.00001'),
+});
+const arbEntry = fc.record({
+  side: fc.constantFrom<Side>('long', 'short'),
+  price: fc.integer({ min: 1, max: 9_000_000 }).map((v) => v / 100),
+  qty: fc.integer({ min: 1, max: 2_000 }),
+});
+
+describe('the planner with its per-settings parts worked out once', () => {
+  it('plans every level as minExitSteps and splitQuantity say, and a reused planner as a fresh one', () =>
+    fc.assert(
+      fc.property(arbSettings, arbMarket, fc.array(arbEntry, { minLength: 1, maxLength: 12 }), (o, mk, entries) => {
+        const market = marketRules({ tick: mk.tick, step: '0.001', minQtySteps: mk.minQtySteps, minNotional: mk.minNotional, notionalBindsReduceOnly: mk.notionalBindsReduceOnly });
+        const levels = o.closes.map((closePct, k) => {
+          const rule = k === 0 && o.rules[k] === 'previous_tp' ? 'breakeven' : o.rules[k]!;
+          return { profitPct: [1, 2, 3.5][k]!, closePct, moveStopTo: rule };
+        });
+        const settings: ExitSettings = { ...o, levels, stopLossPct: 2, takeProfitPct: 3 };
+        const planner = new LadderPlanner(market, settings);
+        for (const e of entries) {
+          const req = { side: e.side, entryPrice: e.price, quantitySteps: asSteps(e.qty) };
+          const reused = planner.plan(req);
+          const fresh = planLadder({ ...req, market, settings });
+          expect(reused).toEqual(fresh);
+          if (!reused.ok || reused.value.mode !== 'scaled') continue;
+          const p = reused.value;
+          const mins = p.levels.map((l) => minExitSteps(l.targetTicks, market, settings));
+          expect(p.levels.map((l) => l.minSteps)).toEqual(mins);
+          const split = splitQuantity(e.qty, levels, mins);
+          const exits = split.filter((s) => s.skipped === null).length;
+          const expected =
+            exits <= 1 && levels.length > 1
+              ? split.map((_, k) => {
+                  const last = k === levels.length - 1;
+                  return { qtySteps: last ? e.qty : 0, carriedInSteps: last ? e.qty : 0, closesRemainder: last, skipped: last ? null : 'too_small_to_split' };
+                })
+              : split;
+          expect(p.levels.map((l) => ({ qtySteps: l.qtySteps, carriedInSteps: l.carriedInSteps, closesRemainder: l.closesRemainder, skipped: l.skipped }))).toEqual(expected);
+          for (const [k, l] of p.levels.entries()) {
+            expect(l.targetPrice).toBe(ticksToPrice(l.targetTicks, market));
+            if (l.stopAfter !== null) expect(l.stopAfter.price).toBe(ticksToPrice(l.stopAfter.ticks, market));
+            if (l.stopAfter?.rule === 'previous_tp') expect(l.stopAfter.ticks).toBe(p.levels[k - 1]!.targetTicks);
+            if (l.stopAfter?.rule === 'breakeven') expect(l.stopAfter.ticks).toBe(p.breakevenTicks);
+          }
+        }
+      }),
+      { numRuns: Math.ceil(numRuns / 4) },
+    ));
+});
