@@ -32,7 +32,9 @@ function startDemo(): Promise<Demo> {
   const dbPath = join(mkdtempSync(join(tmpdir(), 'ladder-embedded-')), 'demo.db');
   const child = spawn('node', ['--import', PRELOAD, 'bin/ladder.js', 'demo', '--port', '0', '--speed', '6', '--duration', '120', '--db', dbPath], {
     cwd: ROOT,
-    env: { ...process.env, LADDER_API_KEY: '', LADDER_API_SECRET: '', LADDER_LOG_LEVEL: 'warn' },
+    // From the sources, not the CLI bundle: the preloaded fixture marks work with the sources' requestOrigin,
+    // which must be the very instance the process guard reads (the bundle holds its own copy).
+    env: { ...process.env, LADDER_API_KEY: '', LADDER_API_SECRET: '', LADDER_LOG_LEVEL: 'warn', LADDER_FROM_SOURCE: '1' },
   });
   let out = '';
   let err = '';
