@@ -1,13 +1,16 @@
 import { type FillModel, type FillTally, advanceSegment, advanceSegmentOf } from './fill-model.ts';
 import type { StepResult } from './model/commands.ts';
 import type { Position } from './model/position.ts';
-import type { LadderState } from './scaled-tp/ladder-rules.ts';
+import { type LadderState, triggerHigh, triggerLow } from './scaled-tp/ladder-rules.ts';
 import type { Side } from './units.ts';
 
 export type IntrabarModel = 'pessimistic' | 'ohlc';
 
 // The trigger band lives with the trigger prices it reads (exit-manager.ts settles them).
 export { triggerHigh, triggerLow } from './scaled-tp/ladder-rules.ts';
+
+/** The segment a→b reaches an edge of the position's trigger band (touch counts): only then can anything happen. */
+const reachesTrigger = (p: Position, a: number, b: number): boolean => (a < b ? a : b) <= triggerLow(p) || (a > b ? a : b) >= triggerHigh(p);
 
 /**
  * Writes the four points of a candle's price path into `out` (SPEC R5 "Candle semantics").
@@ -46,11 +49,8 @@ export function walkCandle(
   for (let k = 0; k < 3 && p.status === 'open'; k++) {
     const a = path[k]!;
     const b = path[k + 1]!;
-    const hi = a > b ? a : b;
-    const lo = a > b ? b : a;
     // Only a segment that reaches a trigger price can change anything: skip the call otherwise (hot loop).
-    const touched = p.side === 'long' ? hi >= p.nextTargetPrice || lo <= p.stopPrice : lo <= p.nextTargetPrice || hi >= p.stopPrice;
-    if (!touched) continue;
+    if (!reachesTrigger(p, a, b)) continue;
     const r = advanceSegment(p, a, b, timeMs, fm);
     onStep?.(r);
     p = r.position;
@@ -79,9 +79,6 @@ export function walkCandleOf(
   for (let k = 0; k < 3 && s.status === 'open'; k++) {
     const a = path[k]!;
     const b = path[k + 1]!;
-    const hi = a > b ? a : b;
-    const lo = a > b ? b : a;
-    const touched = s.side === 'long' ? hi >= s.nextTargetPrice || lo <= s.stopPrice : lo <= s.nextTargetPrice || hi >= s.stopPrice;
-    if (touched) advanceSegmentOf(s, a, b, timeMs, fm, null, tally);
+    if (reachesTrigger(s, a, b)) advanceSegmentOf(s, a, b, timeMs, fm, null, tally);
   }
 }
