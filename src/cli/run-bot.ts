@@ -133,16 +133,25 @@ async function startBalances(ex: ExchangePort, config: LadderConfig, log: Logger
   return out;
 }
 
-/** A promise that resolves on the first SIGINT or SIGTERM (and stays installed for one signal). */
-export function untilSignal(): Promise<void> {
+/**
+ * A promise that resolves on the first SIGINT or SIGTERM. The handlers stay for the life of the
+ * process: a second Ctrl-C (or a supervisor's repeated SIGTERM) while the bot finishes its step and
+ * closes the store is answered with a line, never with the default action of dying half-way through
+ * the shutdown. Ctrl-\ (SIGQUIT) or SIGKILL still ends a shutdown that hangs.
+ */
+export function untilSignal(write: (line: string) => void = (line) => process.stderr.write(line)): Promise<void> {
   return new Promise((resolve) => {
-    const done = () => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        write(`ladder: ${signal} received, already stopping (finishing the current step; Ctrl-\\ forces it)\n`);
+        return;
+      }
+      stopping = true;
       resolve();
     };
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
 }
 

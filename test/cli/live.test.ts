@@ -22,7 +22,7 @@ function run(args: string[], env: Record<string, string>, untilMs?: number): Pro
     };
     child.stdout!.on('data', (d) => ((out += d), started()));
     child.stderr!.on('data', (d) => ((err += d), started()));
-    child.on('exit', (code) => done({ code, out, err }));
+    child.on('close', (code) => done({ code, out, err })); // 'close': the output is all read
   });
 }
 
@@ -80,12 +80,18 @@ function onTerminal(cmd: string, env: Record<string, string>, ctrlCAfterStartMs:
     let timer: NodeJS.Timeout | undefined;
     const read = (d: Buffer) => {
       screen += d;
-      // Ctrl-C typed on the terminal: the terminal sends SIGINT to the command, as for a person.
-      if (!timer && screen.includes('bot started')) timer = setTimeout(() => child.stdin.write('\x03'), ctrlCAfterStartMs);
+      // Ctrl-C typed twice on the terminal, as an impatient person does: the terminal sends SIGINT to the
+      // command each time; the second one, during the shutdown, must not kill it half-way (exit 130).
+      if (!timer && screen.includes('bot started'))
+        timer = setTimeout(() => {
+          child.stdin.write('\x03');
+          setTimeout(() => child.stdin.write('\x03'), 30);
+        }, ctrlCAfterStartMs);
     };
     child.stdout.on('data', read);
     child.stderr.on('data', read);
-    child.on('exit', (code) => done({ code, screen: screen.replace(/\r\n/g, '\n') }));
+    // 'close', not 'exit': the last lines may still be in the pipe when the process has exited.
+    child.on('close', (code) => done({ code, screen: screen.replace(/\r\n/g, '\n') }));
   });
 }
 

@@ -16,7 +16,7 @@ function run(args: string[], env: Record<string, string>): Promise<{ code: numbe
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => done({ code, out, err }));
+    child.on('close', (code) => done({ code, out, err })); // 'close': the output is all read
   });
 }
 

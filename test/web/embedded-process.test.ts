@@ -39,7 +39,7 @@ function startDemo(): Promise<Demo> {
   let out = '';
   let err = '';
   child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code))); // 'close': stderr is all read by then
   const logs = () => err.split('\n').flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as LogLine] : []));
   return new Promise((done, fail) => {
     const timer = setTimeout(() => fail(new Error(`no dashboard URL in 30 s:\n${out}\n${err}`)), 30_000);
