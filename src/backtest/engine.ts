@@ -1,16 +1,18 @@
-import { type RunSummary, summarizeRun } from '../core/analytics/run-summary.ts';
-import { type LevelStats, levelStats } from '../core/analytics/level-stats.ts';
+import { type RunSummary, summarizePnls } from '../core/analytics/run-summary.ts';
+import { type LevelStats, LevelTally } from '../core/analytics/level-stats.ts';
 import { type IntrabarModel, triggerHigh, triggerLow, walkCandleOf } from '../core/candle-path.ts';
 import { type FillModel, type FillTally, closeRemainderOf, feeOf, slippedText } from '../core/fill-model.ts';
 import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
 import type { Position } from '../core/model/position.ts';
-import { type LadderState, openLadder } from '../core/scaled-tp/ladder-rules.ts';
+import { type LadderState, openLadder, totalPnl } from '../core/scaled-tp/ladder-rules.ts';
 import { LadderPlanner } from '../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import type { Side } from '../core/units.ts';
 import type { CandleSeries } from '../data/candle-series.ts';
 import { closeTimeMs, lowerBoundTime } from '../data/candle-series.ts';
 import { type PositionSize, entryBelowMinimum, entrySteps } from '../core/position-size.ts';
+import { ClosedTrade } from './closed-trade.ts';
+import { ExitLog } from './exit-log.ts';
 
 /** An entry decided before candle i opens; the engine enters at that open (SPEC R5). */
 export interface EntrySignal {
@@ -72,8 +74,11 @@ export interface BacktestRun {
 interface SymbolState {
   readonly input: SymbolInput;
   readonly planner: LadderPlanner;
-  /** The open trade's ladder, changed in place by the core's rules; it becomes the trade's record when it closes. */
+  /** The open trade's ladder, changed in place by the core's rules; its fields become the trade's record when it closes. */
   pos: LadderState | null;
+  /** What the open trade's plan was made from (the record plans it again when read: closed-trade.ts). */
+  plannedEntry: string | number;
+  stopLossPct: number;
   margin: number;
   count: number;
   /** Next candle index to process. */
@@ -119,6 +124,8 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
       input,
       planner: new LadderPlanner(input.market, o.settings),
       pos: null,
+      plannedEntry: 0,
+      stopLossPct: 0,
       margin: 0,
       count: 0,
       i: 0,
@@ -136,6 +143,11 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
   const equityTimeMs = sharedTimes ?? new Float64Array(total);
   const equity = new Float64Array(total);
   const trades: Position[] = [];
+  // What the summary and the level rows need is taken from each trade as it closes, while its plan and
+  // exits are at hand: the closed records keep neither as objects (closed-trade.ts).
+  const levelTally = new LevelTally();
+  const pnls: number[] = [];
+  const exitLog = new ExitLog();
   const skipped: SkippedSignal[] = [];
   const path = new Float64Array(4);
   const slip = o.fills.slippagePct;
@@ -145,11 +157,13 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
   let usedMargin = 0;
   let points = 0;
 
-  /** After the core changed `st.pos`: a closed ladder is the trade's record, its slot and margin freed. */
+  /** After the core changed `st.pos`: a closed ladder becomes the trade's record, its slot and margin freed. */
   const book = (st: SymbolState) => {
     const p = st.pos!;
     if (p.status !== 'closed') return;
-    trades.push(p);
+    levelTally.add(p);
+    pnls.push(totalPnl(p));
+    trades.push(new ClosedTrade(p, st.planner, st.plannedEntry, st.stopLossPct, exitLog));
     st.pos = null;
     usedMargin -= st.margin;
     st.margin = 0;
@@ -200,6 +214,8 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     if (!plan.ok) return skip(st, sig, 'plan_error', plan.error.message);
     const id = `${symbol}-${++st.count}`;
     st.pos = openLadder({ id, symbol, timeMs: c.time[i]!, entryFee: feeOf(price, qty, o.fills.takerPct), plan: plan.value }, null);
+    st.plannedEntry = exact ?? price;
+    st.stopLossPct = stopPct;
     st.margin = margin;
     usedMargin += margin;
     open++;
@@ -332,7 +348,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     equityTimeMs: equityTimeMs.subarray(0, points),
     equity: curve,
     skipped,
-    summary: summarizeRun(trades, o.startingBalance, curve),
-    levels: levelStats(trades),
+    summary: summarizePnls(pnls, o.startingBalance, curve),
+    levels: levelTally.stats(),
   };
 }

@@ -23,31 +23,45 @@ export const isTakeProfitReason = (reason: string): boolean => reason.startsWith
  * fallback of R3.3) form the `tp` row, whose level is null.
  */
 export function levelStats(trades: readonly Position[]): LevelStats[] {
-  const rows = new Map<string, { level: number | null; eligible: number; hits: number; pnl: number }>();
-  const row = (reason: string, level: number | null) => {
-    let r = rows.get(reason);
-    if (!r) rows.set(reason, (r = { level, eligible: 0, hits: 0, pnl: 0 }));
+  const tally = new LevelTally();
+  for (const t of trades) tally.add(t);
+  return tally.stats();
+}
+
+/**
+ * `levelStats` one closed trade at a time: a driver adds each trade when it closes, while its plan is
+ * at hand (the backtest's closed records plan again only when read: src/backtest/closed-trade.ts).
+ */
+export class LevelTally {
+  private readonly rows = new Map<string, { level: number | null; eligible: number; hits: number; pnl: number }>();
+
+  private row(reason: string, level: number | null) {
+    let r = this.rows.get(reason);
+    if (!r) this.rows.set(reason, (r = { level, eligible: 0, hits: 0, pnl: 0 }));
     return r;
-  };
-  const levelOf = (reason: string, level: number) => (reason === 'tp' ? null : level);
-  for (const t of trades) {
-    for (const l of t.plan.levels) if (l.skipped === null) row(l.reason, levelOf(l.reason, l.level)).eligible++;
+  }
+
+  add(t: Position): void {
+    for (const l of t.plan.levels) if (l.skipped === null) this.row(l.reason, l.reason === 'tp' ? null : l.level).eligible++;
     for (const e of t.partialExits) {
       if (!isTakeProfitReason(e.reason)) continue;
-      const r = row(e.reason, e.level);
+      const r = this.row(e.reason, e.level);
       r.hits++;
       r.pnl += e.pnl;
     }
   }
-  // Ladder levels in order, the single take-profit last.
-  return [...rows.entries()]
-    .sort(([, x], [, y]) => (x.level ?? Infinity) - (y.level ?? Infinity))
-    .map(([reason, r]) => ({
-      level: r.level,
-      reason,
-      eligible: r.eligible,
-      hits: r.hits,
-      hit_rate: r.eligible ? r.hits / r.eligible : 0,
-      avg_pnl: r.hits ? r.pnl / r.hits : 0,
-    }));
+
+  /** The rows: ladder levels in order, the single take-profit last. */
+  stats(): LevelStats[] {
+    return [...this.rows.entries()]
+      .sort(([, x], [, y]) => (x.level ?? Infinity) - (y.level ?? Infinity))
+      .map(([reason, r]) => ({
+        level: r.level,
+        reason,
+        eligible: r.eligible,
+        hits: r.hits,
+        hit_rate: r.eligible ? r.hits / r.eligible : 0,
+        avg_pnl: r.hits ? r.pnl / r.hits : 0,
+      }));
+  }
 }
