@@ -65,8 +65,8 @@ export class ClosedTrade implements Position {
     this.stopMoves = s.stopMoves;
     this.closing = s.closing;
     this.closeSeq = s.closeSeq;
-    this.#tpLevelsHit = sameItems(s.tpLevelsHit, levelsOfExits(s.partialExits)) ? null : s.tpLevelsHit;
-    this.#appliedTradeIds = sameItems(s.appliedTradeIds, idsOfExits(s.partialExits)) ? null : s.appliedTradeIds;
+    this.#tpLevelsHit = levelsAreOfExits(s.tpLevelsHit, s.partialExits) ? null : s.tpLevelsHit;
+    this.#appliedTradeIds = idsAreOfExits(s.appliedTradeIds, s.partialExits) ? null : s.appliedTradeIds;
     // The entry price itself unless slippage made it an exact decimal text (no second copy of the double).
     this.#plannedEntry = plannedEntry === s.entryPrice ? null : plannedEntry;
     this.#stopLossPct = stopLossPct;
@@ -123,8 +123,23 @@ function idsOfExits(exits: readonly PartialExit[]): readonly string[] {
   return exits.length === 0 ? NONE : exits.map((e) => e.clientOrderId);
 }
 
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** Is `levels` what `levelsOfExits(exits)` gives? Without building it (every closed trade asks). */
+function levelsAreOfExits(levels: readonly number[], exits: readonly PartialExit[]): boolean {
+  let n = 0;
+  for (let i = 0; i < exits.length; i++) {
+    const level = exits[i]!.level;
+    if (level === null) continue;
+    let seen = false;
+    for (let j = 0; j < i && !seen; j++) seen = exits[j]!.level === level;
+    if (seen) continue;
+    if (levels[n++] !== level) return false;
+  }
+  return n === levels.length;
+}
+
+/** Is `ids` what `idsOfExits(exits)` gives? */
+function idsAreOfExits(ids: readonly string[], exits: readonly PartialExit[]): boolean {
+  if (ids.length !== exits.length) return false;
+  for (let i = 0; i < ids.length; i++) if (ids[i] !== exits[i]!.clientOrderId) return false;
   return true;
 }

@@ -32,7 +32,7 @@ export class ExitLog {
     for (const e of exits) {
       const i = this.n++;
       const k = i & MASK;
-      const c = k === 0 ? this.addChunk() : this.chunks[i >>> SHIFT]!;
+      const c = k === 0 ? this.addChunk() : this.chunks[i >>> SHIFT]!.timeMs.length === k ? this.growFirst() : this.chunks[i >>> SHIFT]!;
       c.timeMs[k] = e.timeMs;
       c.price[k] = e.price;
       c.qtySteps[k] = e.qtySteps;
@@ -79,25 +79,48 @@ export class ExitLog {
     return k;
   }
 
+  /** A new chunk; the first one starts small (a run of a few hundred trades) and grows to CHUNK rows. */
   private addChunk(): Chunk {
-    const c: Chunk = {
-      timeMs: new Float64Array(CHUNK),
-      price: new Float64Array(CHUNK),
-      qtySteps: new Float64Array(CHUNK),
-      fee: new Float64Array(CHUNK),
-      pnl: new Float64Array(CHUNK),
-      level: new Int32Array(CHUNK),
-      reason: new Uint8Array(CHUNK),
-    };
+    const c = chunkOf(this.chunks.length === 0 ? FIRST : CHUNK, null);
     this.chunks.push(c);
+    return c;
+  }
+
+  private growFirst(): Chunk {
+    const c = chunkOf(this.chunks[0]!.timeMs.length * 2, this.chunks[0]!);
+    this.chunks[0] = c;
     return c;
   }
 }
 
 const SHIFT = 14;
-/** Rows per chunk: 16,384 (720 KB), a few hundred trades' exits at most wasted at the end. */
+/** Rows per chunk: 16,384 (720 KB); only the first chunk grows to it (from FIRST rows), by copying. */
 const CHUNK = 1 << SHIFT;
 const MASK = CHUNK - 1;
+const FIRST = 512;
+
+/** A chunk of `size` rows, holding `from`'s rows first. */
+function chunkOf(size: number, from: Chunk | null): Chunk {
+  const c: Chunk = {
+    timeMs: new Float64Array(size),
+    price: new Float64Array(size),
+    qtySteps: new Float64Array(size),
+    fee: new Float64Array(size),
+    pnl: new Float64Array(size),
+    level: new Int32Array(size),
+    reason: new Uint8Array(size),
+  };
+  if (from !== null) {
+    c.timeMs.set(from.timeMs);
+    c.price.set(from.price);
+    c.qtySteps.set(from.qtySteps);
+    c.fee.set(from.fee);
+    c.pnl.set(from.pnl);
+    c.level.set(from.level);
+    c.reason.set(from.reason);
+  }
+  return c;
+}
 
 interface Chunk {
   readonly timeMs: Float64Array;
