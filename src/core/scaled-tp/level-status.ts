@@ -17,7 +17,11 @@ const NEXT: Record<LevelStatus, Partial<Record<LevelInput, LevelStatus>>> = {
   skipped: {},
 };
 
+/** The table's answers as results, made once: every fill of every backtest trade asks (frozen, shared). */
+const ANSWER = Object.fromEntries(
+  Object.entries(NEXT).map(([from, row]) => [from, Object.fromEntries(Object.entries(row).map(([input, to]) => [input, Object.freeze(ok(to))]))]),
+) as Record<LevelStatus, Partial<Record<LevelInput, Result<LevelStatus, string>>>>;
+
 export function nextLevelStatus(from: LevelStatus, input: LevelInput): Result<LevelStatus, string> {
-  const to = NEXT[from][input];
-  return to === undefined ? err(`level ${from} cannot take ${input}`) : ok(to);
+  return ANSWER[from][input] ?? err(`level ${from} cannot take ${input}`);
 }
