@@ -329,6 +329,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX runs_started ON runs(started_at_ms);
     `,
   },
+  {
+    version: 9,
+    name: 'positions by close time',
+    sql: `
+      -- The dashboard's /api/account (today's realised PnL) reads the trades closed since 00:00 UTC every
+      -- poll: this index makes that read cost today's trades, not the whole history.
+      CREATE INDEX positions_closed_at ON positions(closed_at_ms) WHERE status = 'closed';
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;
