@@ -3,6 +3,7 @@ import { candleRows } from './candles.ts';
 import { type EventQuery, eventRows } from './events.ts';
 import { fillRows } from './fills.ts';
 import { historyRows } from './history.ts';
+import { type RealisedPnl, realisedPnlRows } from './realised-pnl.ts';
 import type { OrderStatus } from './order-status.ts';
 import { orderRows } from './orders.ts';
 import { positionRows } from './positions.ts';
@@ -79,6 +80,8 @@ export interface Store {
   recordEvents(events: readonly DomainEvent[]): void;
   events(q?: EventQuery): StoredEvent[];
   tradeHistory(q?: HistoryQuery): TradeRecord[];
+  /** Realised PnL and count of the trades closed at or after `fromMs` (reads only those, by index). */
+  realisedPnlSince(fromMs: number): RealisedPnl;
 
   /** Stores closed candles (one transaction; a candle already stored is replaced). Returns how many. */
   saveCandles(symbol: string, timeframeMs: number, candles: readonly StoredCandle[]): number;
@@ -186,6 +189,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     recordEvents: tx(events.record),
     events: events.list,
     tradeHistory: history,
+    realisedPnlSince: realisedPnlRows(db),
     saveCandles: tx(candles.save),
     candles: candles.list,
     candleSeries: candles.series,

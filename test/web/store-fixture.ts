@@ -10,7 +10,7 @@ export const HOUR = 3_600_000;
 export const T0 = Date.UTC(2025, 2, 3, 10);
 
 /** Books a position's step and its fills the way the bot does (fills read back at the price the core asked for). */
-function drive(store: ReturnType<typeof openStore>, p0: Position, prices: readonly { price: number; timeMs: number }[]): Position {
+export function drive(store: ReturnType<typeof openStore>, p0: Position, prices: readonly { price: number; timeMs: number }[]): Position {
   let p = p0;
   for (const { price, timeMs } of prices) {
     const r = onPrice(p, price, timeMs);
@@ -31,7 +31,7 @@ function drive(store: ReturnType<typeof openStore>, p0: Position, prices: readon
   return p;
 }
 
-function open(store: ReturnType<typeof openStore>, id: string, entry: number, timeMs: number): Position {
+export function open(store: ReturnType<typeof openStore>, id: string, entry: number, timeMs: number): Position {
   const plan = planLadder({ side: 'long', entryPrice: entry, quantitySteps: asSteps(10), market: BTC, settings: DEFAULT_SETTINGS });
   if (!plan.ok) throw new Error(plan.error.message);
   const r = openPosition({ id, symbol: 'BTCUSDT', timeMs, entryFee: 0.02, plan: plan.value });
