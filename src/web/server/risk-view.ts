@@ -20,12 +20,13 @@ export interface RiskResponse {
 export function riskView(store: Store, nowMs: number): RiskResponse {
   const h = store.riskLimitHit();
   const fromMs = utcDayStartMs(nowMs);
-  const closed = store.tradeHistory().filter((t) => t.closedAtMs !== null && t.closedAtMs >= fromMs);
+  // Every /api/account and /api/risk poll: the trades closed today only, by index (not the history).
+  const today = store.realisedPnlSince(fromMs);
   return {
     // The bot clears a hit at its next allowed entry; until then a hit whose time is up shows as ended.
     hit: h ? { limit: h.limit, detail: h.detail, sinceMs: h.sinceMs, untilMs: h.untilMs, active: h.untilMs === null || nowMs < h.untilMs } : null,
     equityPeaks: store.equityPeaks(),
-    today: { fromMs, realisedPnl: closed.reduce((s, t) => s + t.pnl, 0), trades: closed.length },
+    today: { fromMs, realisedPnl: today.realisedPnl, trades: today.trades },
     serverTimeMs: nowMs,
   };
 }
