@@ -3,7 +3,7 @@ import { parsed, problems } from '../core/config/helpers.ts';
 
 describe('notify in config.json ([operate] 5)', () => {
   it('is off by default: no channel, the unreachable alert after 300 s', () => {
-    expect(parsed({}).notify).toEqual({ exchange_unreachable_after_s: 300 });
+    expect(parsed({}).notify).toEqual({ exchange_unreachable_after_s: 300, outbox_retention_days: 30 });
   });
 
   it('fills the channel defaults and keeps a numeric chat id as text', () => {
@@ -23,6 +23,7 @@ describe('notify in config.json ([operate] 5)', () => {
     expect(problems({ notify: { webhook: { url: 'ftp://example.com' } } })).toEqual(['notify.webhook.url: must be an http(s) URL like "https://example.com/ladder"']);
     expect(problems({ notify: { webhook: { url: 'https://user:pw@example.com/x' } } })).toEqual(['notify.webhook.url: must not carry a user or password: the signing secret comes from LADDER_NOTIFY_WEBHOOK_SECRET']);
     expect(problems({ notify: { exchange_unreachable_after_s: 0 } })[0]).toMatch(/^notify\.exchange_unreachable_after_s: /);
+    expect(problems({ notify: { outbox_retention_days: 0 } })[0]).toMatch(/^notify\.outbox_retention_days: /);
   });
 
   it('has no place for a secret: a token key is an unknown key', () => {

@@ -271,6 +271,13 @@ const notifySchema = z.strictObject({
     .max(86_400)
     .default(300)
     .describe('Alert when the exchange has not answered for this many seconds (and again when it answers).'),
+  outbox_retention_days: z
+    .number()
+    .int()
+    .min(1)
+    .max(3650)
+    .default(30)
+    .describe('Delivered notifications older than this many days are deleted from the store (at start, then daily); undelivered ones are kept.'),
 });
 
 /** The whole config.json without the cross-field rules; its shape is what the JSON Schema shows. */
