@@ -209,7 +209,7 @@ describe('the outbox senders ([operate] 5)', () => {
     );
     expect(() => startNotifier({ config: cfg.value.notify, store, log: createLogger('silent'), env: { LADDER_TELEGRAM_BOT_TOKEN: 'not-a-token' } })).toThrow(/does not look like a Telegram bot token/);
     // No channel: no notifier, nothing written to the outbox.
-    expect(startNotifier({ config: { exchange_unreachable_after_s: 300 }, store, log: createLogger('silent'), env: {} })).toBeNull();
+    expect(startNotifier({ config: { exchange_unreachable_after_s: 300, outbox_retention_days: 30 }, store, log: createLogger('silent'), env: {} })).toBeNull();
     store.close();
   });
 });
