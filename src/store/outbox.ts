@@ -66,6 +66,13 @@ export interface Outbox {
   messages(q?: { readonly afterId?: number; readonly limit?: number }): OutboxMessage[];
   getByKey(key: string): OutboxMessage | null;
   deliveries(channel: string, q?: { readonly afterId?: number; readonly limit?: number }): OutboxDelivery[];
+  /**
+   * Deletes the rows written before `beforeMs` that every one of `channels` is done with (its cursor is
+   * past them), with their delivery records, in one transaction; returns how many rows went. A row some
+   * channel has still to deliver stays, whatever its age; no channel named: nothing goes. Ids are never
+   * reused (AUTOINCREMENT), so the cursors stay right.
+   */
+  prune(q: { readonly channels: readonly string[]; readonly beforeMs: number }): number;
 }
 
 interface MessageRow {
@@ -114,6 +121,9 @@ export function outboxRows(db: Database.Database, now: () => number, tx: Tx): Ou
   const advance = db.prepare('UPDATE outbox_channels SET delivered_id = ?, attempts = 0, next_attempt_ms = 0, last_error = NULL, updated_at_ms = ? WHERE channel = ? AND delivered_id < ?');
   const fail = db.prepare('UPDATE outbox_channels SET attempts = attempts + 1, next_attempt_ms = ?, last_error = ?, updated_at_ms = ? WHERE channel = ?');
   const deliveriesAfter = db.prepare<[string, number, number]>('SELECT * FROM outbox_deliveries WHERE channel = ? AND outbox_id > ? ORDER BY outbox_id LIMIT ?');
+  // By the id range (the primary key) first: the rows left below the cursors are the retention window's.
+  const pruneDeliveries = db.prepare<[number, number]>('DELETE FROM outbox_deliveries WHERE outbox_id IN (SELECT id FROM outbox WHERE id <= ? AND created_at_ms < ?)');
+  const pruneRows = db.prepare<[number, number]>('DELETE FROM outbox WHERE id <= ? AND created_at_ms < ?');
 
   const channel = (name: string): OutboxChannelState | null => {
     const r = getChannel.get(name) as ChannelRow | undefined;
@@ -154,5 +164,13 @@ export function outboxRows(db: Database.Database, now: () => number, tx: Tx): Ou
       return r ? toMessage(r) : null;
     },
     deliveries: (name: string, q = {}): OutboxDelivery[] => (deliveriesAfter.all(name, q.afterId ?? 0, q.limit ?? 1000) as DeliveryRow[]).map(toDelivery),
+    prune: tx((q: { readonly channels: readonly string[]; readonly beforeMs: number }): number => {
+      if (q.channels.length === 0) return 0;
+      // A channel never opened has delivered nothing.
+      const doneId = Math.min(...q.channels.map((name) => channel(name)?.deliveredId ?? 0));
+      if (doneId <= 0) return 0;
+      pruneDeliveries.run(doneId, q.beforeMs);
+      return pruneRows.run(doneId, q.beforeMs).changes;
+    }),
   };
 }
