@@ -11,7 +11,9 @@ import { SYMBOLS_1H, klineFile } from './paths.ts';
 import { loadSetup, symbolInput } from './setup.ts';
 import { median } from './timing.ts';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '30' }, single: { type: 'boolean', default: false } } });
+// --keep: each pass keeps its ten runs until it ends, as the bench's engine job and a CLI run do (the
+// records then outlive young-generation collections); without it each run is garbage at once.
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '30' }, single: { type: 'boolean', default: false }, keep: { type: 'boolean', default: false } } });
 const setup = await loadSetup();
 const series = [];
 for (const s of SYMBOLS_1H) series.push({ symbol: s, candles: await loadCandles(klineFile(s, '1h')) });
@@ -22,8 +24,14 @@ let trades = 0;
 for (let r = 0; r < Number(values.runs); r++) {
   const t0 = performance.now();
   trades = 0;
-  for (const s of series) trades += runBacktest([symbolInput(setup, s.candles, s.symbol, values.single)], opts).trades.length;
+  const kept: unknown[] = [];
+  for (const s of series) {
+    const run = runBacktest([symbolInput(setup, s.candles, s.symbol, values.single)], opts);
+    trades += run.trades.length;
+    if (values.keep) kept.push(run);
+  }
   ms.push(performance.now() - t0);
+  kept.length = 0;
 }
 const m = median(ms);
 process.stdout.write(`${candles} candles, ${trades} trades: median ${m.toFixed(1)} ms per pass, ${(candles / m / 1000).toFixed(2)} M candles/s\n`);

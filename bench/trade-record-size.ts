@@ -3,7 +3,8 @@
  * ten real 1h files, keeps every trade, then drops one field of every trade at a time (the plan, the
  * exits, …) and reads the heap after a full GC each time. Bytes per trade; measures, asserts nothing.
  * Parts shared between fields (an exit's client id is also its trade id) count where the last
- * reference goes. Usage: node --expose-gc --import tsx bench/trade-record-size.ts
+ * reference goes. The backtest's closed trades are views of a columnar log (src/backtest/trade-log.ts)
+ * with no fields of their own: for them only the total means something (heap and typed-array buffers). Usage: node --expose-gc --import tsx bench/trade-record-size.ts
  */
 import { runBacktest } from '../src/backtest/engine.ts';
 import type { Position } from '../src/core/model/position.ts';
@@ -16,13 +17,16 @@ if (gc === undefined) throw new Error('run with node --expose-gc');
 const setup = await loadSetup();
 const trades: Array<Record<string, unknown>> = [];
 for (const s of SYMBOLS_1H) {
-  const run = runBacktest([symbolInput(setup, await loadCandles(klineFile(s, '1h')), s)], setup.scaled);
+  const candles = await loadCandles(klineFile(s, '1h'));
+  const run = runBacktest([symbolInput(setup, candles, s)], setup.scaled);
   for (const t of run.trades) trades.push(t as Position as unknown as Record<string, unknown>);
 }
+// The heap and the typed arrays' buffers (a run's trade log keeps its columns there, off the heap).
 const heap = () => {
   gc();
   gc();
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
 };
 const n = trades.length;
 const all = heap();

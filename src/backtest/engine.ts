@@ -12,7 +12,7 @@ import type { CandleSeries } from '../data/candle-series.ts';
 import { closeTimeMs, lowerBoundTime } from '../data/candle-series.ts';
 import { type PositionSize, entryBelowMinimum, entrySteps } from '../core/position-size.ts';
 import { ClosedTrade } from './closed-trade.ts';
-import { ExitLog } from './exit-log.ts';
+import { TradeLog } from './trade-log.ts';
 
 /** An entry decided before candle i opens; the engine enters at that open (SPEC R5). */
 export interface EntrySignal {
@@ -144,10 +144,10 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
   const equity = new Float64Array(total);
   const trades: Position[] = [];
   // What the summary and the level rows need is taken from each trade as it closes, while its plan and
-  // exits are at hand: the closed records keep neither as objects (closed-trade.ts).
+  // exits are at hand: the closed records are views of a columnar log (trade-log.ts).
   const levelTally = new LevelTally();
   const pnls: number[] = [];
-  const exitLog = new ExitLog();
+  const tradeLog = new TradeLog();
   const skipped: SkippedSignal[] = [];
   const path = new Float64Array(4);
   const slip = o.fills.slippagePct;
@@ -163,7 +163,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     if (p.status !== 'closed') return;
     levelTally.add(p);
     pnls.push(totalPnl(p));
-    trades.push(new ClosedTrade(p, st.planner, st.plannedEntry, st.stopLossPct, exitLog));
+    trades.push(new ClosedTrade(tradeLog, tradeLog.append(p, st.planner, st.plannedEntry, st.stopLossPct)));
     st.pos = null;
     usedMargin -= st.margin;
     st.margin = 0;

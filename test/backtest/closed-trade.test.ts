@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ClosedTrade } from '../../src/backtest/closed-trade.ts';
-import { ExitLog } from '../../src/backtest/exit-log.ts';
+import { TradeLog } from '../../src/backtest/trade-log.ts';
 import { walkCandleOf } from '../../src/core/candle-path.ts';
 import { type FillModel, closeRemainderOf } from '../../src/core/fill-model.ts';
 import type { Position } from '../../src/core/model/position.ts';
@@ -19,28 +19,33 @@ import { marketRules } from '../support/market.ts';
  * and on states the bot's path makes (fills in parts, trade ids of their own, order ids, a second
  * close order), whose client and trade ids are not the ones a trade's id gives.
  */
-const KEYS: readonly (keyof Position)[] = [
-  'id', 'symbol', 'side', 'entryPrice', 'entryTimeMs', 'entryFee', 'entryFeeBooked', 'originalSteps', 'remainingSteps', 'plan', 'levels',
-  'partialExits', 'tpLevelsHit', 'stopTicks', 'stopSeq', 'stopMoves', 'closing', 'closeSeq', 'status', 'appliedTradeIds', 'nextTargetPrice', 'stopPrice',
-];
-const fieldsOf = (p: Position) => Object.fromEntries(KEYS.map((k) => [k, p[k]]));
-
 const market = marketRules({ id: 'TESTUSDT', tick: '0.1', step: '0.001', minQtySteps: 2 });
 const fm: FillModel = { takerPct: 0.05, makerPct: 0.02, slippagePct: 0 };
-const settingsOf = (scaled: boolean, stopLossPct: number): ExitSettings => ({
-  scaled,
-  levels: [
-    { profitPct: 1, closePct: 30 },
-    { profitPct: 2, closePct: 30, moveStopTo: 'previous_tp' },
-    { profitPct: 3.5, closePct: 40 },
-  ],
-  minOrderNotional: 0,
-  fallbackToSingle: true,
-  execution: 'market',
-  breakevenOffsetPct: 0.1,
-  stopLossPct,
-  takeProfitPct: 3,
-});
+function planOf() {
+  const plan = new LadderPlanner(market, settingsOf(true, 2)).plan({ side: 'long', entryPrice: 100, quantitySteps: asSteps(100), stopLossPct: 2 });
+  if (!plan.ok) throw new Error(plan.error.message);
+  return plan.value;
+}
+function settingsOf(scaled: boolean, stopLossPct: number): ExitSettings {
+  return {
+    scaled,
+    levels: [
+      { profitPct: 1, closePct: 30 },
+      { profitPct: 2, closePct: 30, moveStopTo: 'previous_tp' },
+      { profitPct: 3.5, closePct: 40 },
+    ],
+    minOrderNotional: 0,
+    fallbackToSingle: true,
+    execution: 'market',
+    breakevenOffsetPct: 0.1,
+    stopLossPct,
+    takeProfitPct: 3,
+  };
+}
+
+/** The fields of `p` by the names of a plain state's own fields (every field a `Position` has, whatever is added later). */
+const KEYS = Object.keys(openLadder({ id: 'K-1', symbol: 'K', timeMs: 0, entryFee: 0, plan: planOf() }, null)) as (keyof Position)[];
+const fieldsOf = (p: Position) => Object.fromEntries(KEYS.map((k) => [k, p[k]]));
 
 describe('ClosedTrade', () => {
   it('reads back every field of the closed ladder state, on the backtest path (random ladders and candles)', () => {
@@ -75,9 +80,12 @@ describe('ClosedTrade', () => {
             walkCandleOf(s, path, open, Math.max(open, close) + entry * (up / 10_000), Math.min(open, close) - entry * (down / 10_000), close, (t += 3_600_000), 'pessimistic', fm, tally);
           }
           if (s.status === 'open') closeRemainderOf(s, 'end', at(0), t + 1, fm, null, tally);
-          const log = new ExitLog();
-          log.append('OTHER-1', [{ reason: 'stop', level: null, timeMs: 1, price: 1, qtySteps: asSteps(1), fee: 0, pnl: 0, clientOrderId: 'OTHER-1-close', orderId: null }]);
-          const closed = new ClosedTrade(s, planner, planned, c.stopLossPct, log);
+          // Another trade first: the record must read its own rows, not the log's first ones.
+          const log = new TradeLog();
+          const other = openLadder({ id: 'TESTUSDT-6', symbol: 'TESTUSDT', timeMs: 0, entryFee: 0.1, plan: plan.value }, null);
+          closeRemainderOf(other, 'signal', entry, 10, fm, null, { realized: 0 });
+          log.append(other, planner, planned, c.stopLossPct);
+          const closed = new ClosedTrade(log, log.append(s, planner, planned, c.stopLossPct));
           expect(fieldsOf(closed)).toEqual(fieldsOf(s));
           expect(closed.plan).toEqual(s.plan);
         },
@@ -110,7 +118,8 @@ describe('ClosedTrade', () => {
     fill('TESTUSDT-3-close1', 'T3', 70, 100.4);
     expect(p.status).toBe('closed');
     expect(p.appliedTradeIds).toEqual(['T1', 'T2', 'T3']);
-    const closed = new ClosedTrade(p as LadderState, planner, 100, 2, new ExitLog());
+    const log = new TradeLog();
+    const closed = new ClosedTrade(log, log.append(p as LadderState, planner, 100, 2));
     expect(fieldsOf(closed)).toEqual(fieldsOf(p));
     expect(closed.partialExits.map((e) => [e.clientOrderId, e.orderId])).toEqual([
       ['TESTUSDT-3-tp1', 'o-T1'],
@@ -123,19 +132,32 @@ describe('ClosedTrade', () => {
     const plan = planner.plan({ side: 'short', entryPrice: 100, quantitySteps: asSteps(100), stopLossPct: 2 });
     if (!plan.ok) throw new Error(plan.error.message);
     const s = openLadder({ id: 'TESTUSDT-1', symbol: 'TESTUSDT', timeMs: 0, entryFee: 0.1, plan: plan.value }, null);
-    expect(() => new ClosedTrade(s, planner, 100, 2, new ExitLog())).toThrow(/only a closed ladder/);
+    expect(() => new TradeLog().append(s, planner, 100, 2)).toThrow(/only a closed ladder/);
   });
 
-  it('stores rows past one chunk of the exit log and reads each back', () => {
-    const log = new ExitLog();
-    const rows = 40_000;
-    for (let i = 0; i < rows; i++) {
-      const id = `X-${i}`;
-      log.append(id, [{ reason: i % 3 === 0 ? 'tp2' : 'stop', level: i % 3 === 0 ? 2 : null, timeMs: i * 1000, price: 100 + i / 7, qtySteps: asSteps(i + 1), fee: i / 3, pnl: -i / 9, clientOrderId: i % 3 === 0 ? `${id}-tp2` : `${id}-close`, orderId: null }]);
+  it('reads every trade back past the first chunks of its columns (40,000 trades, ids of its own among them)', () => {
+    const planner = new LadderPlanner(market, settingsOf(true, 2));
+    const plan = planner.plan({ side: 'long', entryPrice: 100, quantitySteps: asSteps(100), stopLossPct: 2 });
+    if (!plan.ok) throw new Error(plan.error.message);
+    const log = new TradeLog();
+    const states: LadderState[] = [];
+    for (let i = 1; i <= 40_000; i++) {
+      const id = i % 7 === 0 ? `TESTUSDT-0${i}` : i % 11 === 0 ? `OTHER-${i}` : `TESTUSDT-${i}`;
+      const s = openLadder({ id, symbol: 'TESTUSDT', timeMs: i * 1000, entryFee: i / 100, plan: plan.value }, null);
+      closeRemainderOf(s, i % 2 ? 'signal' : 'end', 100 + i / 1000, i * 1000 + 500, fm, null, { realized: 0 });
+      expect(log.append(s, planner, 100, 2)).toBe(i - 1);
+      states.push(s);
     }
-    expect(log.length).toBe(rows);
-    for (const i of [0, 1, 16_383, 16_384, 16_385, 32_768, rows - 1]) {
-      expect(log.read(`X-${i}`, i, 1)).toEqual([{ reason: i % 3 === 0 ? 'tp2' : 'stop', level: i % 3 === 0 ? 2 : null, timeMs: i * 1000, price: 100 + i / 7, qtySteps: i + 1, fee: i / 3, pnl: -i / 9, clientOrderId: i % 3 === 0 ? `X-${i}-tp2` : `X-${i}-close`, orderId: null }]);
-    }
+    for (const i of [1, 2, 511, 512, 513, 16_384, 16_385, 16_386, 32_769, 40_000]) expect(fieldsOf(new ClosedTrade(log, i - 1)), `trade ${i}`).toEqual(fieldsOf(states[i - 1]!));
+  });
+
+  it('shows its fields to JSON.stringify, as a plain position would', () => {
+    const planner = new LadderPlanner(market, settingsOf(true, 2));
+    const plan = planner.plan({ side: 'short', entryPrice: 100, quantitySteps: asSteps(100), stopLossPct: 2 });
+    if (!plan.ok) throw new Error(plan.error.message);
+    const s = openLadder({ id: 'TESTUSDT-1', symbol: 'TESTUSDT', timeMs: 0, entryFee: 0.1, plan: plan.value }, null);
+    closeRemainderOf(s, 'end', 99, 10, fm, null, { realized: 0 });
+    const log = new TradeLog();
+    expect(JSON.parse(JSON.stringify(new ClosedTrade(log, log.append(s, planner, 100, 2))))).toEqual(JSON.parse(JSON.stringify(s)));
   });
 });

@@ -250,6 +250,11 @@ describe('backtest and compare --report in headless Chromium', () => {
     const pick = found;
     await page.locator(`summary[data-trade-id="${pick.id}"]`).click();
     await page.waitForFunction((id) => document.getElementById('selected-trade')?.textContent?.startsWith(id), pick.id);
+    // The chart scrolls on its next frame: wait for it (on a loaded machine the frame comes late), then read.
+    await page.waitForFunction(() => {
+      const r = hook().chart().api.timeScale().getVisibleLogicalRange();
+      return r !== null && r.to - r.from < 400;
+    });
     const drawn = await page.evaluate(() => {
       const R = hook();
       const chart = R.chart();
