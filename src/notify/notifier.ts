@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { NotifyConfig } from '../core/config/schema.ts';
 import type { Store } from '../store/index.ts';
+import { type OutboxPruner, startOutboxPruner } from './outbox-pruner.ts';
 import { type BotAlert, withOutbox } from './outbox-writer.ts';
 import { secretValues } from './redact.ts';
 import { OutboxSender } from './sender.ts';
@@ -23,6 +24,8 @@ export interface NotifierOptions {
   readonly backoffMs?: readonly [number, number];
   /** Telegram long-poll timeout, s. */
   readonly pollTimeoutS?: number;
+  /** Time between two prunes of the outbox while running, ms (a day by default). */
+  readonly pruneEveryMs?: number;
 }
 
 export interface Notifier {
@@ -31,6 +34,8 @@ export interface Notifier {
   /** An alert of the bot (insufficient margin, exchange unreachable, a strategy error …). Never throws. */
   alert(a: BotAlert): void;
   readonly senders: readonly OutboxSender[];
+  /** Deletes delivered messages older than notify.outbox_retention_days: at start, then daily. */
+  readonly pruner: OutboxPruner;
   /** Stops the senders (after the attempt in flight) and the command polling. */
   stop(): Promise<void>;
 }
@@ -83,13 +88,16 @@ export function startNotifier(o: NotifierOptions): Notifier | null {
   if (c.webhook) senders.push(new OutboxSender({ ...base, channel: webhookChannel(c.webhook, webhookSecret, secrets) }));
   // Cursors open before the bot writes anything: the first run's messages are not taken for history.
   for (const s of senders) s.start();
+  const pruner = startOutboxPruner({ outbox: o.store.outbox, channels: senders.map((s) => s.name), retentionDays: c.outbox_retention_days, log, ...(o.now ? { now: o.now } : {}), ...(o.pruneEveryMs ? { everyMs: o.pruneEveryMs } : {}) });
   const writer = withOutbox(o.store, { log, onAdded: () => senders.forEach((s) => s.wake()) });
   log.info({ channels: senders.map((s) => s.name), telegramCommands: commands !== null }, 'notify.started');
   return {
     store: writer.store,
     alert: writer.alert,
     senders,
+    pruner,
     async stop(): Promise<void> {
+      pruner.stop();
       await Promise.all([...senders.map((s) => s.stop()), commands?.stop()]);
     },
   };
