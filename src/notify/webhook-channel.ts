@@ -36,12 +36,23 @@ export function webhookChannel(c: NotifyWebhookConfig, secret: string | undefine
       const body = redact(webhookBody(m), secrets);
       const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'ladder-notify', 'x-ladder-id': m.key };
       if (secret) headers[SIGNATURE_HEADER] = signBody(body, secret);
+      // A timer of our own, not AbortSignal.timeout inside AbortSignal.any: Node may collect that timeout
+      // signal before it fires (nodejs/node#57736), and a receiver that never answers then holds the
+      // channel forever (seen: test/notify/sender.test.ts, the hanging webhook, under GC pressure).
+      const cut = new AbortController();
+      const timer = setTimeout(() => cut.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), c.timeout_ms);
+      const onStop = () => cut.abort(signal?.reason);
+      signal?.addEventListener('abort', onStop, { once: true });
+      if (signal?.aborted) onStop();
       let res: Response;
       try {
-        res = await fetch(c.url, { method: 'POST', headers, body, signal: signal ? AbortSignal.any([AbortSignal.timeout(c.timeout_ms), signal]) : AbortSignal.timeout(c.timeout_ms), redirect: 'error' });
+        res = await fetch(c.url, { method: 'POST', headers, body, signal: cut.signal, redirect: 'error' });
       } catch (e) {
         const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : '';
         return { ok: false, retry: true, retryAfterMs: null, error: redact(`${e instanceof Error ? e.message : String(e)}${cause}`, secrets) };
+      } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onStop);
       }
       await res.body?.cancel().catch(() => undefined); // the answer's body is not read
       if (res.ok || res.status === 409) return { ok: true };
