@@ -1,40 +1,34 @@
-type Numbers = Float64Array | Int32Array | Uint8Array;
-
-const SHIFT = 14;
-/** Rows per chunk: 16,384. Only the first chunk is smaller at first (FIRST rows) and grows to it by copying. */
+const SHIFT = 12;
+/** Rows per chunk: 4,096. Only the first chunk is smaller at first (FIRST rows) and grows to it by copying. */
 const CHUNK = 1 << SHIFT;
 const MASK = CHUNK - 1;
-const FIRST = 512;
+const FIRST = 256;
 
 /**
- * One column of numbers of an append-only table (the backtest's trade log): rows in chunks, so it
- * grows without copying what it holds (beyond its first 16,384 rows) and without garbage, and a
- * short run does not zero a large array.
+ * An append-only table of rows of `stride` numbers (the backtest's trade log), in chunks of one
+ * Float64Array each: it grows without copying what it holds (beyond its first chunk) and without
+ * garbage, a short run does not zero a large array, and writing a row is one chunk lookup and
+ * `stride` stores. Integers up to 2^53 and small codes are held exactly as doubles.
  */
-export class Column<A extends Numbers> {
-  private readonly chunks: A[] = [];
+export class Rows {
+  private readonly chunks: Float64Array[] = [];
+  /** Where the row of the last `at` starts in the chunk it returned. */
+  off = 0;
 
-  constructor(private readonly make: (rows: number) => A) {}
+  constructor(readonly stride: number) {}
 
-  /** Sets row i: an existing row, or the next one (rows are appended in order). */
-  set(i: number, v: number): void {
+  /** The chunk holding row i (an existing row, or the next one: rows are appended in order); the row starts at `off`. */
+  at(i: number): Float64Array {
     const c = i >>> SHIFT;
     const k = i & MASK;
     let a = this.chunks[c];
-    if (a === undefined) this.chunks.push((a = this.make(c === 0 ? FIRST : CHUNK)));
-    else if (k >= a.length) {
-      const b = this.make(a.length * 2);
+    if (a === undefined) this.chunks.push((a = new Float64Array((c === 0 ? FIRST : CHUNK) * this.stride)));
+    else if (k * this.stride >= a.length) {
+      const b = new Float64Array(a.length * 2);
       b.set(a);
       this.chunks[c] = a = b;
     }
-    a[k] = v;
-  }
-
-  get(i: number): number {
-    return this.chunks[i >>> SHIFT]![i & MASK]!;
+    this.off = k * this.stride;
+    return a;
   }
 }
-
-export const f64 = (): Column<Float64Array> => new Column((n) => new Float64Array(n));
-export const i32 = (): Column<Int32Array> => new Column((n) => new Int32Array(n));
-export const u8 = (): Column<Uint8Array> => new Column((n) => new Uint8Array(n));

@@ -3,7 +3,7 @@ import { type ExitReason, type LevelState, type LevelStatus, type PartialExit, t
 import type { LadderPlanner } from '../core/scaled-tp/ladder-plan.ts';
 import { type LadderState, NONE, levelState } from '../core/scaled-tp/ladder-rules.ts';
 import type { Side, Steps, Ticks } from '../core/units.ts';
-import { f64, i32, u8 } from './columns.ts';
+import { Rows } from './columns.ts';
 
 /**
  * A backtest's closed trades, one column per field (issue 14 part 3): a closed ladder state is
@@ -22,60 +22,24 @@ export class TradeLog {
   private readonly symbols: string[] = [];
   private readonly planners: LadderPlanner[] = [];
   private readonly plannerIndex = new Map<LadderPlanner, number>();
-  // Per trade.
-  private readonly sym = i32();
-  /** n of the id `<symbol>-<n>`, or 0 when the id is another (then in `ids`). */
-  private readonly num = i32();
-  private readonly short = u8();
-  private readonly entryPrice = f64();
-  private readonly entryTimeMs = f64();
-  private readonly entryFee = f64();
-  private readonly entryFeeBooked = f64();
-  private readonly originalSteps = f64();
-  private readonly stopTicks = f64();
-  private readonly stopSeq = i32();
-  private readonly closeSeq = i32();
-  private readonly stopLossPct = f64();
-  /** The entry price the plan was made from, when it is not `entryPrice` itself (else NaN; a text: in `entryTexts`). */
-  private readonly plannedEntry = f64();
-  private readonly levelFrom = i32();
-  private readonly levelCount = i32();
-  private readonly exitFrom = i32();
-  private readonly exitCount = i32();
-  private readonly moveFrom = i32();
-  private readonly moveCount = i32();
+  /** A row per trade, its fields at the T_ offsets. */
+  private readonly trades = new Rows(T_STRIDE);
   private readonly ids = new Map<number, string>();
   private readonly entryTexts = new Map<number, string>();
   private readonly tpLevelsHit = new Map<number, readonly number[]>();
   private readonly appliedTradeIds = new Map<number, readonly string[]>();
-  // Per level of each trade.
+  /** A row per level of each trade: status code, filled steps, order steps, reached (1/0). */
   private nl = 0;
-  private readonly lStatus = u8();
-  private readonly lFilled = f64();
-  private readonly lOrder = f64();
-  private readonly lReached = u8();
-  // Per exit.
+  private readonly levelRows = new Rows(4);
+  /** A row per exit: time, price, steps, fee, PnL, level (0: none), reason code. */
   private ne = 0;
-  private readonly eTime = f64();
-  private readonly ePrice = f64();
-  private readonly eQty = f64();
-  private readonly eFee = f64();
-  private readonly ePnl = f64();
-  /** The 1-based level, or 0 for none. */
-  private readonly eLevel = i32();
-  private readonly eReason = u8();
+  private readonly exitRows = new Rows(7);
   private readonly reasons: ExitReason[] = [];
   private readonly exitIds = new Map<number, string>();
   private readonly orderIds = new Map<number, string>();
-  // Per stop move.
+  /** A row per stop move: time, from ticks, to ticks, from price, to price, level, rule code. */
   private nm = 0;
-  private readonly mTime = f64();
-  private readonly mFromTicks = f64();
-  private readonly mToTicks = f64();
-  private readonly mFromPrice = f64();
-  private readonly mToPrice = f64();
-  private readonly mLevel = i32();
-  private readonly mRule = u8();
+  private readonly moveRows = new Rows(7);
 
   /** Trades so far. */
   get length(): number {
@@ -89,56 +53,62 @@ export class TradeLog {
     if (s.remainingSteps !== 0 || s.closing !== null || s.nextTargetPrice !== none || s.stopPrice !== -none) throw new Error(`${s.id}: a closed ladder holds nothing and has no order or trigger left`);
     const t = this.n++;
     const sym = this.symbolOf(planner, s.symbol);
-    this.sym.set(t, sym);
     const num = numberOfId(s.id, this.symbols[sym]!);
-    this.num.set(t, num);
     if (num === 0) this.ids.set(t, s.id);
-    this.short.set(t, s.side === 'short' ? 1 : 0);
-    this.entryPrice.set(t, s.entryPrice);
-    this.entryTimeMs.set(t, s.entryTimeMs);
-    this.entryFee.set(t, s.entryFee);
-    this.entryFeeBooked.set(t, s.entryFeeBooked);
-    this.originalSteps.set(t, s.originalSteps);
-    this.stopTicks.set(t, s.stopTicks);
-    this.stopSeq.set(t, s.stopSeq);
-    this.closeSeq.set(t, s.closeSeq);
-    this.stopLossPct.set(t, stopLossPct);
-    this.plannedEntry.set(t, typeof plannedEntry === 'number' && plannedEntry !== s.entryPrice ? plannedEntry : NaN);
     if (typeof plannedEntry === 'string') this.entryTexts.set(t, plannedEntry);
-    this.levelFrom.set(t, this.nl);
-    this.levelCount.set(t, s.levels.length);
+    const r = this.trades.at(t);
+    const o = this.trades.off;
+    r[o + T_SYM] = sym;
+    r[o + T_NUM] = num;
+    r[o + T_SHORT] = s.side === 'short' ? 1 : 0;
+    r[o + T_ENTRY_PRICE] = s.entryPrice;
+    r[o + T_ENTRY_TIME] = s.entryTimeMs;
+    r[o + T_ENTRY_FEE] = s.entryFee;
+    r[o + T_ENTRY_FEE_BOOKED] = s.entryFeeBooked;
+    r[o + T_ORIGINAL_STEPS] = s.originalSteps;
+    r[o + T_STOP_TICKS] = s.stopTicks;
+    r[o + T_STOP_SEQ] = s.stopSeq;
+    r[o + T_CLOSE_SEQ] = s.closeSeq;
+    r[o + T_STOP_LOSS_PCT] = stopLossPct;
+    r[o + T_PLANNED_ENTRY] = typeof plannedEntry === 'number' && plannedEntry !== s.entryPrice ? plannedEntry : NaN;
+    r[o + T_LEVEL_FROM] = this.nl;
+    r[o + T_LEVEL_COUNT] = s.levels.length;
+    r[o + T_EXIT_FROM] = this.ne;
+    r[o + T_EXIT_COUNT] = s.partialExits.length;
+    r[o + T_MOVE_FROM] = this.nm;
+    r[o + T_MOVE_COUNT] = s.stopMoves.length;
     for (const l of s.levels) {
-      const k = this.nl++;
-      this.lStatus.set(k, STATUSES.indexOf(l.status));
-      this.lFilled.set(k, l.filledSteps);
-      this.lOrder.set(k, l.orderSteps);
-      this.lReached.set(k, l.reached ? 1 : 0);
+      const a = this.levelRows.at(this.nl++);
+      const k = this.levelRows.off;
+      a[k] = STATUSES.indexOf(l.status);
+      a[k + 1] = l.filledSteps;
+      a[k + 2] = l.orderSteps;
+      a[k + 3] = l.reached ? 1 : 0;
     }
-    this.exitFrom.set(t, this.ne);
-    this.exitCount.set(t, s.partialExits.length);
     for (const e of s.partialExits) {
-      const k = this.ne++;
-      this.eTime.set(k, e.timeMs);
-      this.ePrice.set(k, e.price);
-      this.eQty.set(k, e.qtySteps);
-      this.eFee.set(k, e.fee);
-      this.ePnl.set(k, e.pnl);
-      this.eLevel.set(k, e.level ?? 0);
-      this.eReason.set(k, this.reasonIndex(e.reason));
-      if (!isDerivedClientId(e.clientOrderId, s.id, e.reason)) this.exitIds.set(k, e.clientOrderId);
-      if (e.orderId !== null) this.orderIds.set(k, e.orderId);
+      const i = this.ne++;
+      const a = this.exitRows.at(i);
+      const k = this.exitRows.off;
+      a[k] = e.timeMs;
+      a[k + 1] = e.price;
+      a[k + 2] = e.qtySteps;
+      a[k + 3] = e.fee;
+      a[k + 4] = e.pnl;
+      a[k + 5] = e.level ?? 0;
+      a[k + 6] = this.reasonIndex(e.reason);
+      if (!isDerivedClientId(e.clientOrderId, s.id, e.reason)) this.exitIds.set(i, e.clientOrderId);
+      if (e.orderId !== null) this.orderIds.set(i, e.orderId);
     }
-    this.moveFrom.set(t, this.nm);
-    this.moveCount.set(t, s.stopMoves.length);
     for (const m of s.stopMoves) {
-      const k = this.nm++;
-      this.mTime.set(k, m.timeMs);
-      this.mFromTicks.set(k, m.fromTicks);
-      this.mToTicks.set(k, m.toTicks);
-      this.mFromPrice.set(k, m.fromPrice);
-      this.mToPrice.set(k, m.toPrice);
-      this.mLevel.set(k, m.level);
-      this.mRule.set(k, RULES.indexOf(m.rule));
+      const a = this.moveRows.at(this.nm++);
+      const k = this.moveRows.off;
+      a[k] = m.timeMs;
+      a[k + 1] = m.fromTicks;
+      a[k + 2] = m.toTicks;
+      a[k + 3] = m.fromPrice;
+      a[k + 4] = m.toPrice;
+      a[k + 5] = m.level;
+      a[k + 6] = RULES.indexOf(m.rule);
     }
     if (!levelsAreOfExits(s.tpLevelsHit, s.partialExits)) this.tpLevelsHit.set(t, s.tpLevelsHit);
     if (!idsAreOfExits(s.appliedTradeIds, s.partialExits)) this.appliedTradeIds.set(t, s.appliedTradeIds);
@@ -147,111 +117,113 @@ export class TradeLog {
 
   // ---- Reading trade t back ----
 
+  /** Field `f` (a T_ offset) of trade t. */
+  private field(t: number, f: number): number {
+    const r = this.trades.at(t);
+    return r[this.trades.off + f]!;
+  }
+
   symbol(t: number): string {
-    return this.symbols[this.sym.get(t)]!;
+    return this.symbols[this.field(t, T_SYM)]!;
   }
 
   id(t: number): string {
-    const num = this.num.get(t);
+    const num = this.field(t, T_NUM);
     return num === 0 ? this.ids.get(t)! : `${this.symbol(t)}-${num}`;
   }
 
   side(t: number): Side {
-    return this.short.get(t) === 1 ? 'short' : 'long';
+    return this.field(t, T_SHORT) === 1 ? 'short' : 'long';
   }
 
   entryPriceOf(t: number): number {
-    return this.entryPrice.get(t);
+    return this.field(t, T_ENTRY_PRICE);
   }
 
   entryTimeMsOf(t: number): number {
-    return this.entryTimeMs.get(t);
+    return this.field(t, T_ENTRY_TIME);
   }
 
   entryFeeOf(t: number): number {
-    return this.entryFee.get(t);
+    return this.field(t, T_ENTRY_FEE);
   }
 
   entryFeeBookedOf(t: number): number {
-    return this.entryFeeBooked.get(t);
+    return this.field(t, T_ENTRY_FEE_BOOKED);
   }
 
   originalStepsOf(t: number): Steps {
-    return this.originalSteps.get(t) as Steps;
+    return this.field(t, T_ORIGINAL_STEPS) as Steps;
   }
 
   stopTicksOf(t: number): Ticks {
-    return this.stopTicks.get(t) as Ticks;
+    return this.field(t, T_STOP_TICKS) as Ticks;
   }
 
   stopSeqOf(t: number): number {
-    return this.stopSeq.get(t);
+    return this.field(t, T_STOP_SEQ);
   }
 
   closeSeqOf(t: number): number {
-    return this.closeSeq.get(t);
+    return this.field(t, T_CLOSE_SEQ);
   }
 
   /** The plan, made again by the symbol's planner from the request the trade's entry made. */
   plan(t: number): LadderPlan {
-    const planned = this.plannedEntry.get(t);
-    const entryPrice = this.entryTexts.get(t) ?? (Number.isNaN(planned) ? this.entryPrice.get(t) : planned);
-    const r = this.planners[this.sym.get(t)]!.plan({ side: this.side(t), entryPrice, quantitySteps: this.originalStepsOf(t), stopLossPct: this.stopLossPct.get(t) });
+    const planned = this.field(t, T_PLANNED_ENTRY);
+    const entryPrice = this.entryTexts.get(t) ?? (Number.isNaN(planned) ? this.entryPriceOf(t) : planned);
+    const r = this.planners[this.field(t, T_SYM)]!.plan({ side: this.side(t), entryPrice, quantitySteps: this.originalStepsOf(t), stopLossPct: this.field(t, T_STOP_LOSS_PCT) });
     if (!r.ok) throw new Error(`${this.id(t)}: its plan cannot be made again (${r.error.message})`);
     return r.value;
   }
 
   levels(t: number): LevelState[] {
-    const from = this.levelFrom.get(t);
-    const out = new Array<LevelState>(this.levelCount.get(t));
+    const from = this.field(t, T_LEVEL_FROM);
+    const out = new Array<LevelState>(this.field(t, T_LEVEL_COUNT));
     for (let j = 0; j < out.length; j++) {
-      const k = from + j;
-      out[j] = levelState(STATUSES[this.lStatus.get(k)]!, this.lFilled.get(k) as Steps, this.lOrder.get(k) as Steps, this.lReached.get(k) === 1);
+      const a = this.levelRows.at(from + j);
+      const k = this.levelRows.off;
+      out[j] = levelState(STATUSES[a[k]!]!, a[k + 1]! as Steps, a[k + 2]! as Steps, a[k + 3] === 1);
     }
     return out;
   }
 
   exits(t: number): readonly PartialExit[] {
-    const count = this.exitCount.get(t);
+    const count = this.field(t, T_EXIT_COUNT);
     if (count === 0) return NONE;
-    const from = this.exitFrom.get(t);
+    const from = this.field(t, T_EXIT_FROM);
     const id = this.id(t);
     const out = new Array<PartialExit>(count);
     for (let j = 0; j < count; j++) {
-      const k = from + j;
-      const reason = this.reasons[this.eReason.get(k)]!;
-      const level = this.eLevel.get(k);
+      const i = from + j;
+      const a = this.exitRows.at(i);
+      const k = this.exitRows.off;
+      const reason = this.reasons[a[k + 6]!]!;
+      const level = a[k + 5]!;
       out[j] = {
         reason,
         level: level === 0 ? null : level,
-        timeMs: this.eTime.get(k),
-        price: this.ePrice.get(k),
-        qtySteps: this.eQty.get(k) as Steps,
-        fee: this.eFee.get(k),
-        pnl: this.ePnl.get(k),
-        clientOrderId: this.exitIds.get(k) ?? derivedClientId(id, reason),
-        orderId: this.orderIds.get(k) ?? null,
+        timeMs: a[k]!,
+        price: a[k + 1]!,
+        qtySteps: a[k + 2]! as Steps,
+        fee: a[k + 3]!,
+        pnl: a[k + 4]!,
+        clientOrderId: this.exitIds.get(i) ?? derivedClientId(id, reason),
+        orderId: this.orderIds.get(i) ?? null,
       };
     }
     return out;
   }
 
   stopMoves(t: number): readonly StopMove[] {
-    const count = this.moveCount.get(t);
+    const count = this.field(t, T_MOVE_COUNT);
     if (count === 0) return NONE;
-    const from = this.moveFrom.get(t);
+    const from = this.field(t, T_MOVE_FROM);
     const out = new Array<StopMove>(count);
     for (let j = 0; j < count; j++) {
-      const k = from + j;
-      out[j] = {
-        timeMs: this.mTime.get(k),
-        fromTicks: this.mFromTicks.get(k) as Ticks,
-        toTicks: this.mToTicks.get(k) as Ticks,
-        fromPrice: this.mFromPrice.get(k),
-        toPrice: this.mToPrice.get(k),
-        rule: RULES[this.mRule.get(k)]!,
-        level: this.mLevel.get(k),
-      };
+      const a = this.moveRows.at(from + j);
+      const k = this.moveRows.off;
+      out[j] = { timeMs: a[k]!, fromTicks: a[k + 1]! as Ticks, toTicks: a[k + 2]! as Ticks, fromPrice: a[k + 3]!, toPrice: a[k + 4]!, rule: RULES[a[k + 6]!]!, level: a[k + 5]! };
     }
     return out;
   }
@@ -287,10 +259,16 @@ export class TradeLog {
   }
 }
 
+// A trade's row: the symbol's index, n of its id `<symbol>-<n>` (0: another id, in `ids`), short (1/0),
+// its scalars, the entry price its plan was made from when not the entry price itself (else NaN; an
+// exact text: in `entryTexts`), and where its levels, exits and stop moves start and how many.
+const [T_SYM, T_NUM, T_SHORT, T_ENTRY_PRICE, T_ENTRY_TIME, T_ENTRY_FEE, T_ENTRY_FEE_BOOKED, T_ORIGINAL_STEPS, T_STOP_TICKS, T_STOP_SEQ, T_CLOSE_SEQ, T_STOP_LOSS_PCT, T_PLANNED_ENTRY, T_LEVEL_FROM, T_LEVEL_COUNT, T_EXIT_FROM, T_EXIT_COUNT, T_MOVE_FROM, T_MOVE_COUNT, T_STRIDE] = [
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
+] as const;
 const STATUSES: readonly LevelStatus[] = ['pending', 'sent', 'filled', 'skipped', 'canceled'];
 const RULES: readonly StopRule[] = ['breakeven', 'previous_tp', 'profit_pct'];
 
-/** n when `id` is `<symbol>-<n>` (n from 1, below 2^31, no leading zero), else 0. */
+/** n when `id` is `<symbol>-<n>` (n from 1, at most 10 digits, no leading zero), else 0. */
 function numberOfId(id: string, symbol: string): number {
   const from = symbol.length + 1;
   if (id.length <= from || id.length > from + 10 || !id.startsWith(symbol) || id.charCodeAt(symbol.length) !== 45 /* - */ || id.charCodeAt(from) === 48 /* 0 */) return 0;
@@ -300,7 +278,7 @@ function numberOfId(id: string, symbol: string): number {
     if (d < 0 || d > 9) return 0;
     n = n * 10 + d;
   }
-  return n <= 0x7fffffff ? n : 0;
+  return n;
 }
 
 /** The client id an exit of this reason has when its order was the first of its kind: `<id>-tpN` / `<id>-tp`, else `<id>-close`. */
