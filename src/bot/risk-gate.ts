@@ -2,7 +2,7 @@ import type { LadderConfig } from '../core/config/index.ts';
 import { qtyOf } from '../core/index.ts';
 import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
 import { entrySteps } from '../core/position-size.ts';
-import { checkRiskLimits } from '../core/risk/limits.ts';
+import { checkRiskLimits, utcDayStartMs } from '../core/risk/limits.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import type { ExchangePort } from '../exchange/port.ts';
 import type { Store } from '../store/index.ts';
@@ -43,7 +43,8 @@ export async function entryAllowedByRiskLimits(d: RiskGateDeps, sig: Signal): Pr
     entryNotional = price * stepsToQty(entrySteps(d.config.position_size, price, equity, stopPct, m), m);
   }
   const nowMs = d.now();
-  const closedTrades = d.store.tradeHistory().flatMap((t) => (t.closedAtMs === null ? [] : [{ closedAtMs: t.closedAtMs, pnl: t.pnl }]));
+  // Today's trades and the current losing streak only, by index: not the whole history at every entry.
+  const closedTrades = d.store.riskClosedTrades(utcDayStartMs(nowMs));
   // An open position counts at its entry price × what is still open.
   const openNotional = d.store.openPositions().reduce((s, p) => s + p.entryPrice * qtyOf(p.remainingSteps, p.plan), 0);
   const v = checkRiskLimits({ limits, closedTrades, equity, equityPeak: peak, openNotional, entryNotional, nowMs });

@@ -3,7 +3,7 @@ import { candleRows } from './candles.ts';
 import { type EventQuery, eventRows } from './events.ts';
 import { fillRows } from './fills.ts';
 import { historyRows } from './history.ts';
-import { type RealisedPnl, realisedPnlRows } from './realised-pnl.ts';
+import { type ClosedPnl, type RealisedPnl, realisedPnlRows, riskPnlRows } from './realised-pnl.ts';
 import type { OrderStatus } from './order-status.ts';
 import { orderRows } from './orders.ts';
 import { positionRows } from './positions.ts';
@@ -82,6 +82,8 @@ export interface Store {
   tradeHistory(q?: HistoryQuery): TradeRecord[];
   /** Realised PnL and count of the trades closed at or after `fromMs` (reads only those, by index). */
   realisedPnlSince(fromMs: number): RealisedPnl;
+  /** The closed trades the risk limits decide on (since `fromMs` or the last trade that was not a loss): see realised-pnl.ts. */
+  riskClosedTrades(fromMs: number): ClosedPnl[];
 
   /** Stores closed candles (one transaction; a candle already stored is replaced). Returns how many. */
   saveCandles(symbol: string, timeframeMs: number, candles: readonly StoredCandle[]): number;
@@ -190,6 +192,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     events: events.list,
     tradeHistory: history,
     realisedPnlSince: realisedPnlRows(db),
+    riskClosedTrades: riskPnlRows(db),
     saveCandles: tx(candles.save),
     candles: candles.list,
     candleSeries: candles.series,
