@@ -33,6 +33,7 @@ interface OptimizeCliOptions extends BacktestArgs {
   workers?: string;
   engine: string;
   queue?: string;
+  queueTimeout: string;
   resume?: string;
   db: string;
   report?: string;
@@ -62,6 +63,7 @@ export function registerOptimizeCommand(program: Command): void {
     .option('--workers <n>', `worker threads (default: ${availableParallelism()}, all cores; 0: this thread)`)
     .option('--engine <name>', `how candidates are evaluated: replay (each entry's position replayed through the core; the default) or full (runBacktest on every window, a cross-check: same results, slower)`, 'replay')
     .option('--queue <url>', 'put the work on a Redis queue (redis://[:password@]host:port, rediss:// for TLS) for `ladder worker`s')
+    .option('--queue-timeout <s>', 'with --queue: how long Redis may stay unreachable before the run stops (exit 1; --resume continues it)', '60')
     .option('--resume <id>', 'resume a run stored in --db: evaluates only the ladders it has no result for')
     .option('--db <file>', "the optimizer's results database", 'ladder-optimize.db')
     .option('--report <file.html>', 'write a self-contained HTML report')
@@ -76,6 +78,7 @@ export function registerOptimizeCommand(program: Command): void {
     }
     if (o.report && !o.report.endsWith('.html')) throw new CliError(`--report: ${o.report} should end in .html`);
     const workers = o.workers === undefined ? availableParallelism() : int('--workers', o.workers, 0, 1024);
+    const downLimitMs = int('--queue-timeout', o.queueTimeout, 1, 86_400) * 1000;
     // Imported on use, not when the command is registered: better-sqlite3, and bullmq (≈ 0.17 s) for --queue only (issue 14).
     const store = (await import('../../store/optimize-runs.ts')).openOptimizeRuns(o.db);
     try {
@@ -85,7 +88,7 @@ export function registerOptimizeCommand(program: Command): void {
       const dataset = prepareDataset(input.symbols, input.options);
       const engine: Engine = spec.engine ?? 'replay';
       const data = { dataset, config: spec.config, windows: spec.windows, engine };
-      const evaluator: Evaluator = o.queue ? await (await import('../../optimize/queue.ts')).queueCoordinator(o.queue, runId, spec) : workers === 0 ? inlineEvaluator(data) : threadPool(data, workers);
+      const evaluator: Evaluator = o.queue ? await (await import('../../optimize/queue.ts')).queueCoordinator(o.queue, runId, spec, { downLimitMs, db: o.db }) : workers === 0 ? inlineEvaluator(data) : threadPool(data, workers);
       const progress = stderrProgress(`${spec.method} (${engine === 'replay' ? 'replay' : 'full runBacktest'})`);
       const t0 = performance.now();
       let outcome;
