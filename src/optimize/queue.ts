@@ -5,6 +5,7 @@ import type { EvalTask } from './candidate.ts';
 import type { CandidateResult } from './evaluate.ts';
 import type { Evaluator } from './pool.ts';
 import { describeRedis, pingRedis, redisOptions } from './redis-url.ts';
+import { watchRedis } from './redis-watch.ts';
 import type { StudySpec } from './study.ts';
 
 export const QUEUE_NAME = 'ladder-optimize';
@@ -62,13 +63,40 @@ export async function connectOrFail<T extends { waitUntilReady(): Promise<unknow
   }
 }
 
+/** What the coordinator says when Redis goes away, and how long it waits for it. */
+export interface QueueRunOptions {
+  /** How long Redis may stay unreachable before the run stops, ms (`--queue-timeout`). */
+  readonly downLimitMs: number;
+  /** The run's results database (`--db`), named in the messages with the command that resumes the run. */
+  readonly db?: string;
+  /** How often the run's pending jobs are checked to be still in Redis, ms. */
+  readonly checkEveryMs?: number;
+}
+
+/** An argument as a POSIX shell reads it back (the resume command is meant to be pasted). */
+const shellArg = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/** The part of an ioredis pipeline the check uses (BullMQ's client type declares fewer commands). */
+interface ExistsPipeline {
+  exists(key: string): ExistsPipeline;
+  exec(): Promise<[Error | null, unknown][] | null>;
+}
+
+const say = (line: string) => void process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}${line}\n`);
+
 /**
  * The coordinator's side of the queue: it puts the run's spec in Redis once, each candidate as one
  * job, and takes the results back from the completed jobs (events, and the job itself for one that
  * had finished before: a resumed coordinator). A job that failed all its attempts ends the run
  * with the worker's message.
+ *
+ * Redis may go away mid-run: the coordinator says so once, waits up to `downLimitMs` for it (then
+ * fails with the command that resumes the run: every result received is already stored), and says
+ * when it is back. A Redis restarted without persistence has lost the jobs and the spec: every
+ * `checkEveryMs` (and at each reconnection) the run's pending jobs are looked up, and the missing
+ * ones are added again under the same ids, so a job that still exists is never doubled.
  */
-export async function queueCoordinator(url: string, runId: string, spec: StudySpec): Promise<Evaluator> {
+export async function queueCoordinator(url: string, runId: string, spec: StudySpec, o: QueueRunOptions = { downLimitMs: 60_000 }): Promise<Evaluator> {
   let connection: ConnectionOptions;
   try {
     connection = redisOptions(url, '--queue');
@@ -80,56 +108,119 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
   const events = new QueueEvents(QUEUE_NAME, { connection });
   await connectOrFail([queue, events], url, '--queue');
   const client = await queue.client;
-  await client.set(studyKey(runId), JSON.stringify(spec));
-  await (client as unknown as { expire(k: string, s: number): Promise<number> }).expire(studyKey(runId), 30 * 86_400);
+  const putSpec = () => client.set(studyKey(runId), JSON.stringify(spec), { EX: 30 * 86_400 });
+  await putSpec();
   const files = studyFiles(spec);
+  const where = describeRedis(url);
+  const db = o.db ?? 'ladder-optimize.db';
+  const resume = `ladder optimize --resume ${runId} --db ${shellArg(db)} --queue ${shellArg(where)}`;
+  const jobOpts = { attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: 7 * 86_400 }, removeOnFail: { age: 7 * 86_400 } };
+  const add = (tasks: readonly EvalTask[]) => queue.addBulk(tasks.map((task) => ({ name: 'candidate', data: { runId, task, files }, opts: { ...jobOpts, jobId: jobId(runId, task.key) } })));
+
+  /** The batch being run: its unfinished jobs, and how to hand it a result or an error. */
+  let current: { pending: Map<string, EvalTask>; done(id: string, value: unknown): void; end(e: Error | null): void } | null = null;
+  /** Set once Redis stayed away too long: every later batch fails with it too. */
+  let broken: Error | null = null;
+  let checking = false;
+  let reconnected = false;
+
+  const watch = watchRedis([client, await events.client], {
+    lost: () =>
+      say(`warning: lost the connection to Redis at ${where}; waiting up to ${o.downLimitMs / 1000} s for it (--queue-timeout). Results so far are stored in ${db}; to continue later: ${resume}`),
+    back: (ms) => {
+      say(`Redis at ${where} is back after ${(ms / 1000).toFixed(0)} s; the run goes on`);
+      reconnected = true;
+      void check();
+    },
+    tooLong: (ms) => {
+      broken = new Error(`--queue: Redis at ${where} unreachable for ${(ms / 1000).toFixed(0)} s (--queue-timeout ${o.downLimitMs / 1000}); the results received so far are stored in ${db}; continue with: ${resume}`);
+      current?.end(broken);
+    },
+  }, o.downLimitMs);
+
+  /** The run's pending jobs still in Redis? Adds back the missing ones (and the spec); after a reconnection, also takes the results of jobs that finished unseen. */
+  const check = async () => {
+    const run = current;
+    if (run === null || checking || !watch.up) return;
+    checking = true;
+    try {
+      const ids = [...run.pending.keys()];
+      const p = (client.pipeline() as unknown as ExistsPipeline).exists(studyKey(runId));
+      for (const id of ids) p.exists(queue.toKey(id));
+      const answers = (await p.exec()) ?? [];
+      const failed = answers.find(([e]) => e !== null);
+      if (failed) throw failed[0]!;
+      if (answers[0]![1] === 0) await putSpec();
+      const missing = ids.filter((id, i) => answers[i + 1]![1] === 0 && run.pending.has(id));
+      if (missing.length > 0) {
+        say(`warning: ${missing.length} of this run's jobs are no longer in Redis at ${where} (restarted without persistence?); queued them again`);
+        await add(missing.map((id) => run.pending.get(id)!));
+      }
+      if (reconnected) {
+        reconnected = false;
+        await collect(ids.filter((id) => !missing.includes(id) && run.pending.has(id)));
+      }
+    } catch (e) {
+      // A connection that dropped during the check is the watch's to report; anything else ends the run.
+      if (watch.up) run.end(e as Error);
+    } finally {
+      checking = false;
+    }
+  };
+  /** Hands the current batch the stored results of those jobs that have finished. */
+  const collect = async (ids: readonly string[]) => {
+    const jobs: (Job<JobData, CandidateResult> | undefined)[] = await Promise.all(ids.map((id) => queue.getJob(id)));
+    for (const j of jobs) if (j?.finishedOn && j.returnvalue !== undefined && j.returnvalue !== null && !j.failedReason) current?.done(j.id!, j.returnvalue);
+  };
+  const timer = setInterval(() => void check(), o.checkEveryMs ?? 3000);
+
   return {
     run: (tasks, onResult) =>
       new Promise<void>((resolve, reject) => {
-        const byJob = new Map(tasks.map((t) => [jobId(runId, t.key), t.key]));
-        const pending = new Set(byJob.keys());
+        if (broken) return reject(broken);
+        const pending = new Map(tasks.map((t) => [jobId(runId, t.key), t]));
         let finished = false;
-        const done = (key: string, id: string, value: unknown) => {
-          if (!pending.delete(id) || finished) return;
+        const done = (id: string, value: unknown) => {
+          const task = pending.get(id);
+          if (task === undefined || finished) return;
+          pending.delete(id);
           try {
-            onResult(key, (typeof value === 'string' ? JSON.parse(value) : value) as CandidateResult);
+            onResult(task.key, (typeof value === 'string' ? JSON.parse(value) : value) as CandidateResult);
           } catch (e) {
             return end(e as Error);
           }
           if (pending.size === 0) end(null);
         };
-        const onCompleted = ({ jobId: id, returnvalue }: { jobId: string; returnvalue: unknown }) => {
-          const key = byJob.get(id);
-          if (key !== undefined) done(key, id, returnvalue);
-        };
+        const onCompleted = ({ jobId: id, returnvalue }: { jobId: string; returnvalue: unknown }) => done(id, returnvalue);
         const onFailed = async ({ jobId: id, failedReason }: { jobId: string; failedReason: string }) => {
-          if (!byJob.has(id) || finished) return;
+          if (!pending.has(id) || finished) return;
           const job = await queue.getJob(id);
-          if (job && job.attemptsMade >= ATTEMPTS) end(new Error(`--queue: candidate ${byJob.get(id)} failed ${job.attemptsMade} times; last: ${failedReason}`));
-          else process.stderr.write(`warning: a worker failed a job (${failedReason}); it will be retried\n`);
+          if (job && job.attemptsMade >= ATTEMPTS) end(new Error(`--queue: candidate ${pending.get(id)!.key} failed ${job.attemptsMade} times; last: ${failedReason}`));
+          else say(`warning: a worker failed a job (${failedReason}); it will be retried`);
         };
         const end = (e: Error | null) => {
           if (finished) return;
           finished = true;
+          current = null;
           events.off('completed', onCompleted);
           events.off('failed', onFailed);
           if (e) reject(e);
           else resolve();
         };
+        current = { pending, done, end };
         events.on('completed', onCompleted);
         events.on('failed', onFailed);
         if (tasks.length === 0) return end(null);
-        const opts = { attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: 7 * 86_400 }, removeOnFail: { age: 7 * 86_400 } };
-        queue
-          .addBulk(tasks.map((task) => ({ name: 'candidate', data: { runId, task, files }, opts: { ...opts, jobId: jobId(runId, task.key) } })))
+        add(tasks)
           // A job that had finished before this coordinator listened (a resumed run): its stored return value.
-          .then((jobs: Job<JobData, CandidateResult>[]) => Promise.all(jobs.map((j) => queue.getJob(j.id!))))
-          .then((jobs) => {
-            for (const j of jobs) if (j?.finishedOn && j.returnvalue !== undefined && j.returnvalue !== null && !j.failedReason) done(j.data.task.key, j.id!, j.returnvalue);
-          })
+          .then((jobs) => collect(jobs.map((j) => j.id!)))
           .catch((e: unknown) => end(e as Error));
       }),
     close: async () => {
+      clearInterval(timer);
+      watch.stop();
+      // A dead Redis cannot answer QUIT: drop the connections instead of waiting for it.
+      if (!watch.up) client.disconnect();
       await events.close();
       await queue.close();
     },

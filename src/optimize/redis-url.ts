@@ -23,6 +23,9 @@ export function redisOptions(url: string, flag: string): ConnectionOptions {
     ...(u.protocol === 'rediss:' ? { tls: { servername: u.hostname } } : {}),
     // BullMQ's blocking commands must not time out (its documented requirement for workers).
     maxRetriesPerRequest: null,
+    // Reconnect every ≤ 2 s for as long as it takes: BullMQ's default backs off to 20 s, so a worker
+    // would sit idle that long after Redis is back.
+    retryStrategy: (times: number) => Math.min(250 * times, 2000),
   };
 }
 
