@@ -27,7 +27,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--lock-ms <ms>', 'job lock: a job of a worker that stops answering for this long is given to another worker', '30000')
     .action(async (o: WorkerCliOptions) => {
       // Imported on use, not when the command is registered: bullmq alone takes ≈ 0.17 s (issue 14).
-      const [{ Worker }, { sha256File }, { settingsOf }, { prepareDataset }, { evaluateCandidate }, { QUEUE_NAME, connectOrFail, reachable, studyKey }, { describeRedis, redisOptions }, { loadStudyInputs }] =
+      const [{ Worker, isNotConnectionError }, { sha256File }, { settingsOf }, { prepareDataset }, { evaluateCandidate }, { QUEUE_NAME, connectOrFail, reachable, studyKey }, { describeRedis, redisOptions }, { loadStudyInputs }, { watchRedis }] =
         await Promise.all([
           import('bullmq'),
           import('../../data/download/checksum.ts'),
@@ -37,6 +37,7 @@ export function registerWorkerCommand(program: Command): void {
           import('../../optimize/queue.ts'),
           import('../../optimize/redis-url.ts'),
           import('./optimize.ts'),
+          import('../../optimize/redis-watch.ts'),
         ]);
       let connection;
       try {
@@ -102,11 +103,36 @@ export function registerWorkerCommand(program: Command): void {
         { connection, concurrency, lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 5, autorun: false },
       );
       await connectOrFail([worker], o.queue, '--queue');
-      process.stderr.write(`worker: taking jobs from ${describeRedis(o.queue)} (data in ${o.dataDir})\n`);
+      const where = describeRedis(o.queue);
+      process.stderr.write(`worker: taking jobs from ${where} (data in ${o.dataDir})\n`);
+      // A worker on another machine outlives a Redis restart: it says so once, BullMQ reconnects, and it takes jobs again.
+      const client = await worker.client;
+      const watch = watchRedis([client], {
+        lost: () => process.stderr.write(`worker: lost the connection to Redis at ${where}; reconnecting every 2 s until it is back (Ctrl-C stops this worker)\n`),
+        back: (ms) => process.stderr.write(`worker: Redis at ${where} is back after ${(ms / 1000).toFixed(0)} s; taking jobs again\n`),
+      });
+      // Connection and socket errors are the watch's to report; anything else is said, in words for the
+      // ones a restart causes: the job in hand lost its lock or its key (the coordinator queues it again).
+      const gone = new Set<string>();
+      worker.on('error', (e: Error & { syscall?: string }) => {
+        if (!isNotConnectionError(e) || e.syscall !== undefined) return;
+        const lost = /^(?:Missing (?:key|lock) for job|could not renew lock for job) (\S+?)\.?(?: |$)/.exec(e.message);
+        if (lost === null) process.stderr.write(`worker: ${e.message}\n`);
+        else if (!gone.has(lost[1]!)) {
+          gone.add(lost[1]!);
+          process.stderr.write(`worker: job ${lost[1]} lost its lock in Redis (a restart, or a lock that expired: the job goes to a worker again); its result here is dropped\n`);
+        }
+      });
       let count = 0;
       worker.on('completed', () => void count++);
       await new Promise<void>((resolve, reject) => {
-        const stop = () => void worker.close().then(resolve, reject);
+        const stop = () => {
+          watch.stop();
+          // A dead Redis cannot take the job in hand back nor answer QUIT: drop the connections instead of waiting.
+          const force = !watch.up;
+          if (force) client.disconnect();
+          void worker.close(force).then(resolve, reject);
+        };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
         worker.on('failed', (job, e) => {
