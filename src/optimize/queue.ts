@@ -192,11 +192,17 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
           if (pending.size === 0) end(null);
         };
         const onCompleted = ({ jobId: id, returnvalue }: { jobId: string; returnvalue: unknown }) => done(id, returnvalue);
-        const onFailed = async ({ jobId: id, failedReason }: { jobId: string; failedReason: string }) => {
+        const onFailed = ({ jobId: id, failedReason }: { jobId: string; failedReason: string }) => {
           if (!pending.has(id) || finished) return;
-          const job = await queue.getJob(id);
-          if (job && job.attemptsMade >= ATTEMPTS) end(new Error(`--queue: candidate ${pending.get(id)!.key} failed ${job.attemptsMade} times; last: ${failedReason}`));
-          else say(`warning: a worker failed a job (${failedReason}); it will be retried`);
+          queue.getJob(id).then(
+            (job) => {
+              if (finished) return;
+              if (job && job.attemptsMade >= ATTEMPTS) end(new Error(`--queue: candidate ${pending.get(id)?.key ?? id} failed ${job.attemptsMade} times; last: ${failedReason}`));
+              else say(`warning: a worker failed a job (${failedReason}); it will be retried`);
+            },
+            // Not an unhandled rejection: a lookup cut by the connection closing ends the run with its reason.
+            (e: unknown) => end(e as Error),
+          );
         };
         const end = (e: Error | null) => {
           if (finished) return;
