@@ -1,75 +1,30 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pingRedis } from '../../src/optimize/redis-url.ts';
+import { KLINES, MARKETS, type RedisServer, queueDataDir, runLadder as ladder, spawnLadder, startRedis, until } from '../support/queue-run.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const KLINES = resolve(ROOT, '../shared/data/binance-spot-klines');
-const MARKETS = resolve(ROOT, '../shared/data/binance-usdm-exchange-info.json');
 const tmp = mkdtempSync(join(tmpdir(), 'ladder-opt-queue-'));
 const children: ChildProcess[] = [];
-
-function ladder(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile('node', ['bin/ladder.js', ...args], { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) =>
-      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
-function start(args: string[]): { child: ChildProcess; stderr: () => string; exit: Promise<number | null> } {
-  const child = spawn('node', ['bin/ladder.js', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let err = '';
-  child.stderr!.on('data', (b: Buffer) => {
-    err += b.toString();
-    if (process.env.DEBUG_QUEUE_TEST) process.stdout.write(`[${args[0]}] ${b.toString()}`);
-  });
-  child.stdout!.on('data', () => {});
-  return { child, stderr: () => err, exit: new Promise((r) => child.once('exit', (code) => r(code))) };
-}
-const freePort = () =>
-  new Promise<number>((done) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => done(port));
-    });
-  });
-const until = async (what: string, f: () => boolean | Promise<boolean>, ms = 60_000) => {
-  const t0 = Date.now();
-  while (!(await f())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
+const start = (args: string[]) => spawnLadder(args, children);
+/** A worker's data directory: the same files as the coordinator's, by name. */
+const dataDir = (name: string, btc?: string) => queueDataDir(tmp, name, btc);
 
 const SPACE = join(tmp, 'space.json');
 let url = '';
-let redis: ChildProcess;
+let redis: RedisServer | undefined;
 beforeAll(async () => {
-  const { writeFileSync } = await import('node:fs');
   writeFileSync(SPACE, JSON.stringify({ levels: [2, 3], profit_pct: [{ min: 0.5, max: 2, step: 0.5 }, { min: 1, max: 4, step: 1 }, { values: [3, 5] }], close_pct: { step: 25 }, stop_loss_pct: { values: [1.5, 2, 3] } }));
-  const port = await freePort();
-  redis = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  url = `redis://127.0.0.1:${port}`;
-  await until('redis-server', () => pingRedis({ host: '127.0.0.1', port }).then(() => true, () => false), 10_000);
+  redis = await startRedis();
+  url = redis.url;
 });
-afterAll(() => {
+afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  redis?.kill('SIGKILL');
+  await redis?.kill();
 });
 
-/** A worker's data directory: the same files as the coordinator's, by name. */
-function dataDir(name: string, btc = join(KLINES, 'BTCUSDT-1h.csv')): string {
-  const d = join(tmp, name);
-  mkdirSync(d);
-  symlinkSync(btc, join(d, 'BTCUSDT-1h.csv'));
-  symlinkSync(MARKETS, join(d, 'binance-usdm-exchange-info.json'));
-  return d;
-}
 const args = (db: string) => ['optimize', '--config', 'examples/scaled.config.json', '--data', `${KLINES}/BTCUSDT-1h.csv`, '--markets', MARKETS, '--from', '2023-01-01', '--to', '2024-01-01', '--space', SPACE, '--trials', '16', '--folds', '2', '--train-months', '6', '--test-months', '3', '--min-trades', '5', '--seed', '9', '--db', db, '--json'];
 
 describe('ladder optimize --queue with ladder worker processes', () => {
