@@ -41,11 +41,6 @@ export class TradeLog {
   private nm = 0;
   private readonly moveRows = new Rows(7);
 
-  /** Trades so far. */
-  get length(): number {
-    return this.n;
-  }
-
   /** Writes a closed ladder state; `plannedEntry` and `stopLossPct` are what its plan was made from. Returns its row. */
   append(s: LadderState, planner: LadderPlanner, plannedEntry: string | number, stopLossPct: number): number {
     if (s.status !== 'closed') throw new Error(`${s.id}: only a closed ladder is a closed trade`);

@@ -3,7 +3,8 @@ import { candleRows } from './candles.ts';
 import { type EventQuery, eventRows } from './events.ts';
 import { fillRows } from './fills.ts';
 import { historyRows } from './history.ts';
-import { type ClosedPnl, type RealisedPnl, realisedPnlRows, riskPnlRows } from './realised-pnl.ts';
+import type { ClosedTradePnl } from '../core/risk/limits.ts';
+import { type RealisedPnl, realisedPnlRows, riskPnlRows } from './realised-pnl.ts';
 import type { OrderStatus } from './order-status.ts';
 import { orderRows } from './orders.ts';
 import { positionRows } from './positions.ts';
@@ -83,7 +84,7 @@ export interface Store {
   /** Realised PnL and count of the trades closed at or after `fromMs` (reads only those, by index). */
   realisedPnlSince(fromMs: number): RealisedPnl;
   /** The closed trades the risk limits decide on (since `fromMs` or the last trade that was not a loss): see realised-pnl.ts. */
-  riskClosedTrades(fromMs: number): ClosedPnl[];
+  riskClosedTrades(fromMs: number): ClosedTradePnl[];
 
   /** Stores closed candles (one transaction; a candle already stored is replaced). Returns how many. */
   saveCandles(symbol: string, timeframeMs: number, candles: readonly StoredCandle[]): number;

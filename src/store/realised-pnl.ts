@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { ClosedTradePnl } from '../core/risk/limits.ts';
 
 /** Realised PnL of the trades closed in a window (quote currency, after fees) and how many they are. */
 export interface RealisedPnl {
@@ -26,12 +27,6 @@ export function realisedPnlRows(db: Database.Database): (fromMs: number) => Real
   };
 }
 
-/** One closed trade's close time and realised PnL, as the risk limits read them (src/core/risk/limits.ts). */
-export interface ClosedPnl {
-  readonly closedAtMs: number;
-  readonly pnl: number;
-}
-
 /**
  * What the risk limits need of the history before an entry, without reading all of it (issue 16
  * follow-up: every entry of a bot with a long history read every trade, ~0.5 s for 10,000):
@@ -39,7 +34,7 @@ export interface ClosedPnl {
  * in the history's order (entry time, id). A losing streak is what follows that trade, today's
  * loss what follows `fromMs`, so `checkRiskLimits` decides on these exactly as on the whole history.
  */
-export function riskPnlRows(db: Database.Database): (fromMs: number) => ClosedPnl[] {
+export function riskPnlRows(db: Database.Database): (fromMs: number) => ClosedTradePnl[] {
   // The newest close of a trade that was not a loss (realized_pnl is NOT NULL: never NaN), by the index, newest first.
   const lastNotLoss = db.prepare("SELECT closed_at_ms AS t FROM positions WHERE status = 'closed' AND realized_pnl >= 0 ORDER BY closed_at_ms DESC LIMIT 1");
   const since = db.prepare<[number]>("SELECT closed_at_ms AS closedAtMs, realized_pnl AS pnl FROM positions WHERE status = 'closed' AND closed_at_ms >= ? ORDER BY entry_time_ms, id");
@@ -47,7 +42,7 @@ export function riskPnlRows(db: Database.Database): (fromMs: number) => ClosedPn
   return (fromMs) => {
     const last = lastNotLoss.get() as { t: number } | undefined;
     // Never a trade that was not a loss: the streak is the whole history.
-    if (last === undefined) return all.all() as ClosedPnl[];
-    return since.all(Math.min(fromMs, last.t)) as ClosedPnl[];
+    if (last === undefined) return all.all() as ClosedTradePnl[];
+    return since.all(Math.min(fromMs, last.t)) as ClosedTradePnl[];
   };
 }
