@@ -57,6 +57,17 @@ describe('ladder config validate', () => {
     );
   });
 
+  it('takes the file as --config too, as every other command does, and refuses two different files', async () => {
+    const path = file({ exchange: { id: 'kraken' } });
+    const r = await ladder(['config', 'validate', '--config', path]);
+    expect(r.code).toBe(1);
+    expect(errorLines(r)).toEqual([`${path}:3:11: exchange.id: only "binanceusdm" is supported for now (got "kraken")`]);
+    expect((await ladder(['config', 'validate', '--config', 'config.json'])).stdout).toMatch(/^ok: config\.json\n/);
+    const both = await ladder(['config', 'validate', 'config.json', '--config', path]);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain(`two files given (config.json and --config ${path}): give one`);
+  });
+
   it('rejects descending levels, naming the level and its line', async () => {
     const path = file(`{
   "scaled_tp_levels": [

@@ -1,16 +1,21 @@
 import type { Command } from 'commander';
 import { configJsonSchema, summarizeConfig } from '../../core/config/index.ts';
+import { CliError } from '../cli-error.ts';
 import { readConfig } from '../read-config.ts';
 
-/** `ladder config validate [FILE]` and `ladder config schema` (SPEC R2, "Modes and CLI"). */
+/** `ladder config validate [FILE | --config FILE]` and `ladder config schema` (SPEC R2, "Modes and CLI"). */
 export function registerConfigCommands(program: Command): void {
   const config = program.command('config').description('check config.json, print its JSON Schema');
 
   config
     .command('validate')
     .description('check a config file; print every problem with its path, exit 1 if there is any')
-    .argument('[file]', 'config file', 'config.json')
-    .action(async (file: string) => {
+    .argument('[file]', 'config file (default: config.json)')
+    // Every other command names its config with --config: the same words work here.
+    .option('--config <file>', 'the same as [file]')
+    .action(async (arg: string | undefined, o: { config?: string }) => {
+      if (arg !== undefined && o.config !== undefined && arg !== o.config) throw new CliError(`config validate: two files given (${arg} and --config ${o.config}): give one`);
+      const file = arg ?? o.config ?? 'config.json';
       const r = await readConfig(file);
       if (!r.ok) {
         process.exitCode = 1;
