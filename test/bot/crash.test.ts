@@ -134,7 +134,16 @@ describe('crash test: SIGKILL at random points of the order flow', () => {
       bot = startBot(sim.url, db);
       await bot.started;
       await quiet(bot.output, 700);
-      const found = check(sim.admin.state() as unknown as SimState, db, k);
+      let found = check(sim.admin.state() as unknown as SimState, db, k);
+      if (found.length) {
+        // 700 ms of quiet is not always "done": the bot may wait without a log line, e.g. the stop
+        // retry back-off (STOP_RETRY_MS, 5 s, symbol-trader.ts). A loaded CI run once saw a position
+        // "without a stop" here (not reproduced in 4 runs here, debug output not captured); what
+        // still holds after that back-off and a new quiet spell is a problem.
+        await sleep(6_000);
+        await quiet(bot.output, 700);
+        found = check(sim.admin.state() as unknown as SimState, db, k);
+      }
       if (found.length && process.env['LADDER_CRASH_DEBUG']) console.log(found, bot.output().split('\n').filter((l) => !l.includes('"msg":"order.sent"')).slice(-25).join('\n'));
       problems.push(...found);
     }
