@@ -31,4 +31,13 @@ export class Rows {
     this.off = k * this.stride;
     return a;
   }
+
+  /** The chunk holding row i, which must exist (reading never grows the table); the row starts at `off`. */
+  row(i: number): Float64Array {
+    const a = this.chunks[i >>> SHIFT];
+    const o = (i & MASK) * this.stride;
+    if (a === undefined || o >= a.length) throw new RangeError(`row ${i}: not written`);
+    this.off = o;
+    return a;
+  }
 }

@@ -114,7 +114,7 @@ export class TradeLog {
 
   /** Field `f` (a T_ offset) of trade t. */
   private field(t: number, f: number): number {
-    const r = this.trades.at(t);
+    const r = this.trades.row(t);
     return r[this.trades.off + f]!;
   }
 
@@ -176,7 +176,7 @@ export class TradeLog {
     const from = this.field(t, T_LEVEL_FROM);
     const out = new Array<LevelState>(this.field(t, T_LEVEL_COUNT));
     for (let j = 0; j < out.length; j++) {
-      const a = this.levelRows.at(from + j);
+      const a = this.levelRows.row(from + j);
       const k = this.levelRows.off;
       out[j] = levelState(STATUSES[a[k]!]!, a[k + 1]! as Steps, a[k + 2]! as Steps, a[k + 3] === 1);
     }
@@ -191,7 +191,7 @@ export class TradeLog {
     const out = new Array<PartialExit>(count);
     for (let j = 0; j < count; j++) {
       const i = from + j;
-      const a = this.exitRows.at(i);
+      const a = this.exitRows.row(i);
       const k = this.exitRows.off;
       const reason = this.reasons[a[k + 6]!]!;
       const level = a[k + 5]!;
@@ -216,7 +216,7 @@ export class TradeLog {
     const from = this.field(t, T_MOVE_FROM);
     const out = new Array<StopMove>(count);
     for (let j = 0; j < count; j++) {
-      const a = this.moveRows.at(from + j);
+      const a = this.moveRows.row(from + j);
       const k = this.moveRows.off;
       out[j] = { timeMs: a[k]!, fromTicks: a[k + 1]! as Ticks, toTicks: a[k + 2]! as Ticks, fromPrice: a[k + 3]!, toPrice: a[k + 4]!, rule: RULES[a[k + 6]!]!, level: a[k + 5]! };
     }

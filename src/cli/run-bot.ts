@@ -139,12 +139,12 @@ async function startBalances(ex: ExchangePort, config: LadderConfig, log: Logger
  * closes the store is answered with a line, never with the default action of dying half-way through
  * the shutdown. Ctrl-\ (SIGQUIT) or SIGKILL still ends a shutdown that hangs.
  */
-export function untilSignal(write: (line: string) => void = (line) => process.stderr.write(line)): Promise<void> {
+export function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {
       if (stopping) {
-        write(`ladder: ${signal} received, already stopping (finishing the current step; Ctrl-\\ forces it)\n`);
+        process.stderr.write(`ladder: ${signal} received, already stopping (finishing the current step; Ctrl-\\ forces it)\n`);
         return;
       }
       stopping = true;
