@@ -72,10 +72,15 @@ describe('ladder live', () => {
   }, 60_000);
 });
 
-/** Runs `cmd` on a pseudo-terminal (util-linux `script`), as a person starting it in a terminal would; stdout and stderr both land there. */
+/**
+ * Runs `cmd` on a pseudo-terminal (util-linux `script`), as a person starting it in a terminal would; stdout
+ * and stderr both land there. `script` runs `$SHELL -c cmd`: pinned to /bin/sh (dash on Debian, CI's shell),
+ * which does not exec a lone command but waits for it, and dies of the terminal's SIGINT itself (exit 130
+ * whatever the bot does), hence the `exec`: the bot is the terminal's foreground process, as in a real shell.
+ */
 function onTerminal(cmd: string, env: Record<string, string>, ctrlCAfterStartMs: number): Promise<{ code: number | null; screen: string }> {
   return new Promise((done) => {
-    const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qec', `exec ${cmd}`, '/dev/null'], { cwd: ROOT, env: { ...process.env, SHELL: '/bin/sh', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let screen = '';
     let timer: NodeJS.Timeout | undefined;
     const read = (d: Buffer) => {
