@@ -4,6 +4,7 @@ import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
 import type { Command, DomainEvent, FillInput, StepResult } from '../core/model/commands.ts';
 import { type Position, entryClientId, exitClientId, isStopClientId, parseClientId, stopClientId } from '../core/model/position.ts';
 import { applyExternalExit, applyFill, applyOrderEnd, onPrice, openPosition, replaceStop, requestClose } from '../core/scaled-tp/exit-manager.ts';
+import { exitCommand } from '../core/scaled-tp/ladder-rules.ts';
 import { planLadder } from '../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import { asSteps, type Side } from '../core/units.ts';
@@ -364,6 +365,7 @@ export class SymbolTrader {
     acted = (await this.resolveDoubts()) || acted;
     if (!this.position && this.d.manageManual) acted = (await this.adoptManual()) || acted;
     if (this.position) acted = (await this.settleEndedOrders()) || acted;
+    acted = (await this.resendUnsent()) || acted;
     acted = (await this.checkOrders()) || acted;
     const p = this.position;
     if (p && p.status === 'open' && this.d.now() >= this.holdExitsUntilMs) {
@@ -571,6 +573,35 @@ export class SymbolTrader {
     if (c && !isStopClientId(c.clientOrderId)) acted = (await this.resendEndedClose(c.clientOrderId, c.reason)) || acted;
     acted = (await this.closeAfterPartialStop()) || acted;
     return acted;
+  }
+
+  /**
+   * Orders the stored position asked for that never reached the router: a kill between saving a
+   * transition and sending its commands (the router writes its intent before any request, so an order
+   * the store has no record of was never sent). Left alone, a level would stay 'sent' for good and a
+   * requested close would block every later close, the stop's own included (a partly filled stop's
+   * remainder stayed open with no stop: the crash test under thin liquidity). Asked for again under the
+   * same client id. The stop is checkOrders' (restoreStop), the entry resolveDoubts'.
+   */
+  private async resendUnsent(): Promise<boolean> {
+    const p = this.position;
+    if (!p || p.status !== 'open') return false;
+    const queued = new Set(this.queue.flatMap((c) => (c.kind === 'cancelOrders' ? [] : [c.clientOrderId])));
+    const unsent = (id: string) => !queued.has(id) && this.d.store.getOrder(id) === null;
+    const resend: Extract<Command, { kind: 'placeExit' | 'closeRemainder' }>[] = [];
+    for (let i = 0; i < p.levels.length; i++) {
+      const st = p.levels[i]!;
+      const pl = p.plan.levels[i]!;
+      const id = exitClientId(p.id, pl.reason);
+      if (st.status === 'sent' && unsent(id)) resend.push(exitCommand(p, pl, asSteps(st.orderSteps - st.filledSteps), pl.targetPrice, id));
+    }
+    const c = p.closing;
+    if (c !== null && !isStopClientId(c.clientOrderId) && unsent(c.clientOrderId)) {
+      resend.push({ kind: 'closeRemainder', reason: c.reason, qtySteps: p.remainingSteps, clientOrderId: c.clientOrderId, triggerPrice: await this.d.ex.price(this.symbol) });
+    }
+    for (const r of resend) this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: r.clientOrderId, command: r.kind, qty: stepsToQty(r.qtySteps, this.d.market) }, 'reconcile.unsent_order');
+    this.queue.push(...resend);
+    return resend.length > 0;
   }
 
   /** The store's status of an order; an order the store has open is asked about first when `ask`. */

@@ -282,3 +282,59 @@ describe('bot ↔ simulator: restart after a crash in the middle of a stop move 
     h.store = openStore(h.dbPath);
   });
 });
+
+describe('bot ↔ simulator: restart after a crash between a saved transition and its order', () => {
+  /**
+   * What a kill leaves when it lands after the core's transition is stored but before the router has
+   * written the order's intent: the store says the order was asked for, the exchange has never seen it.
+   */
+  async function crashAfterSaving(change: (t: Harness['bot']['traders'][number]) => Parameters<Harness['store']['savePosition']>[0]) {
+    const { TradingBot } = await import('../../src/bot/trading-bot.ts');
+    const { silentLogger } = await import('../../src/bot/logger.ts');
+    const { openStore } = await import('../../src/store/index.ts');
+    const t = await openLong();
+    const id = t.position!.id;
+    h!.bot.stop();
+    h!.store.savePosition(change(t));
+    h!.store.close();
+    const store = openStore(h!.dbPath);
+    const { createLogger } = await import('../../src/bot/logger.ts');
+    const bot = new TradingBot({ config: testConfig(), exchange: h!.ex, store, log: process.env['DBG'] ? createLogger('debug') : silentLogger() });
+    await bot.start();
+    return { id, bot, store, done: () => (store.close(), (h!.store = openStore(h!.dbPath))) };
+  }
+
+  it('a requested close that was never sent is sent on restart: the position is closed, not stuck closing with nothing out', async () => {
+    const { requestClose } = await import('../../src/core/scaled-tp/exit-manager.ts');
+    const { id, bot, store, done } = await crashAfterSaving((t) => requestClose(t.position!, 'signal', 60000, Date.now()).position);
+    expect(bot.traders[0]!.position).toBeNull();
+    const s = h!.state();
+    expect(s.positions.filter((x) => Number(x.positionAmt) !== 0)).toEqual([]);
+    expect(s.openAlgoOrders).toEqual([]);
+    expect(s.fills.filter((f) => f.clientOrderId === `${id}-close`).map((f) => f.qty)).toEqual(['0.01']);
+    const [trade] = store.tradeHistory().filter((x) => x.positionId === id);
+    expect(trade!.exits.map((e) => [e.reason, e.qtySteps, e.clientOrderId.slice(id.length)])).toEqual([['signal', 10, '-close']]);
+    done();
+  });
+
+  it('a take-profit whose order was never sent is sent on restart, once, and the stop climbs after it', async () => {
+    const { onPrice } = await import('../../src/core/scaled-tp/exit-manager.ts');
+    h = null;
+    const { id, bot, store, done } = await crashAfterSaving((t) => {
+      h!.sim.admin.setPrice('BTCUSDT', 60650); // TP1 (+1 %: 60600) reached while the bot runs
+      const r = onPrice(t.position!, 60650, Date.now());
+      expect(r.commands.map((c) => c.kind)).toEqual(['placeExit']);
+      return r.position;
+    });
+    await bot.step();
+    const p = bot.traders[0]!.position!;
+    expect(p.tpLevelsHit).toEqual([1]);
+    expect(p.remainingSteps).toBe(7);
+    const s = h!.state();
+    expect(s.fills.filter((f) => f.clientOrderId === `${id}-tp1`).map((f) => f.qty)).toEqual(['0.003']);
+    expect(s.positions.find((x) => x.symbol === 'BTCUSDT')!.positionAmt).toBe('0.007');
+    expect(s.openAlgoOrders.map((a) => [a.clientAlgoId, a.triggerPrice])).toEqual([[`${id}-sl1`, '60000']]);
+    expect(store.fillsOf(id).filter((f) => f.clientOrderId === `${id}-tp1`)).toHaveLength(1);
+    done();
+  });
+});

@@ -348,7 +348,7 @@ function uncommittedSteps(p: Position): number {
 }
 
 /** `clientOrderId`: exitClientId(p.id, pl.reason), made once by the caller for the command and its event. */
-export function exitCommand(p: Position, pl: PlannedLevel, qtySteps: Steps, triggerPrice: number, clientOrderId: string): Command {
+export function exitCommand(p: Position, pl: PlannedLevel, qtySteps: Steps, triggerPrice: number, clientOrderId: string): Extract<Command, { kind: 'placeExit' }> {
   return {
     kind: 'placeExit',
     level: pl.level,
