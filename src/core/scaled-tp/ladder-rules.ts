@@ -385,7 +385,9 @@ export function restingExitIds(p: Position): string[] {
 /** Fills of the same order are one exit: summed quantity, fee and PnL, volume-weighted price. */
 export function mergeExit(exits: readonly PartialExit[], e: PartialExit): PartialExit[] {
   let i = -1;
-  for (let k = 0; k < exits.length && i < 0; k++) if (exits[k]!.clientOrderId === e.clientOrderId) i = k;
+  // The reason first: one order's fills share it, and comparing two client ids made apart (equal
+  // lengths, e.g. tp1 and tp2) flattens both strings, a cost the backtest paid on every fill.
+  for (let k = 0; k < exits.length && i < 0; k++) if (exits[k]!.reason === e.reason && exits[k]!.clientOrderId === e.clientOrderId) i = k;
   if (i < 0) return appended(exits, e);
   const a = exits[i]!;
   const qty = a.qtySteps + e.qtySteps;
