@@ -288,7 +288,7 @@ describe('bot ↔ simulator: restart after a crash between a saved transition an
    * What a kill leaves when it lands after the core's transition is stored but before the router has
    * written the order's intent: the store says the order was asked for, the exchange has never seen it.
    */
-  async function crashAfterSaving(change: (t: Harness['bot']['traders'][number]) => Parameters<Harness['store']['savePosition']>[0]) {
+  async function crashAfterSaving(change: (t: Harness['bot']['traders'][number]) => Parameters<Harness['store']['savePosition']>[0], whileDown?: (id: string) => Promise<void>) {
     const { TradingBot } = await import('../../src/bot/trading-bot.ts');
     const { silentLogger } = await import('../../src/bot/logger.ts');
     const { openStore } = await import('../../src/store/index.ts');
@@ -297,6 +297,7 @@ describe('bot ↔ simulator: restart after a crash between a saved transition an
     h!.bot.stop();
     h!.store.savePosition(change(t));
     h!.store.close();
+    await whileDown?.(id);
     const store = openStore(h!.dbPath);
     const { createLogger } = await import('../../src/bot/logger.ts');
     const bot = new TradingBot({ config: testConfig(), exchange: h!.ex, store, log: process.env['DBG'] ? createLogger('debug') : silentLogger() });
@@ -314,6 +315,26 @@ describe('bot ↔ simulator: restart after a crash between a saved transition an
     expect(s.fills.filter((f) => f.clientOrderId === `${id}-close`).map((f) => f.qty)).toEqual(['0.01']);
     const [trade] = store.tradeHistory().filter((x) => x.positionId === id);
     expect(trade!.exits.map((e) => [e.reason, e.qtySteps, e.clientOrderId.slice(id.length)])).toEqual([['signal', 10, '-close']]);
+    done();
+  });
+
+  it('a stop reached while the exchange has no such stop (its placement never sent, the old one cancelled by hand) is closed at market on restart, not waited on for good', async () => {
+    const { onPrice, replaceStop } = await import('../../src/core/scaled-tp/exit-manager.ts');
+    const { id, bot, store, done } = await crashAfterSaving((t) => {
+      // The stop replaced under the next id (sl1, never sent), then its price reached: the core waits on sl1.
+      const r = onPrice(replaceStop(t.position!).position, 58700, Date.now());
+      expect(r.position.closing).toEqual({ reason: 'stop', clientOrderId: `${t.position!.id}-sl1` });
+      return r.position;
+    }, async (id) => {
+      await h!.ex.cancelOrder('BTCUSDT', `${id}-sl0`, 'stop'); // the old stop gone too (by hand): nothing protects it
+      h!.sim.admin.setPrice('BTCUSDT', 58700);
+    });
+    expect(bot.traders[0]!.position).toBeNull();
+    const s = h!.state();
+    expect(s.positions.filter((x) => Number(x.positionAmt) !== 0)).toEqual([]);
+    expect(s.openAlgoOrders).toEqual([]);
+    const [trade] = store.tradeHistory().filter((x) => x.positionId === id);
+    expect(trade!.exits.map((e) => [e.reason, e.qtySteps, e.clientOrderId.slice(id.length)])).toEqual([['stop', 10, '-close']]);
     done();
   });
 
