@@ -299,8 +299,7 @@ describe('bot ↔ simulator: restart after a crash between a saved transition an
     h!.store.close();
     await whileDown?.(id);
     const store = openStore(h!.dbPath);
-    const { createLogger } = await import('../../src/bot/logger.ts');
-    const bot = new TradingBot({ config: testConfig(), exchange: h!.ex, store, log: process.env['DBG'] ? createLogger('debug') : silentLogger() });
+    const bot = new TradingBot({ config: testConfig(), exchange: h!.ex, store, log: silentLogger() });
     await bot.start();
     return { id, bot, store, done: () => (store.close(), (h!.store = openStore(h!.dbPath))) };
   }
