@@ -1,4 +1,3 @@
-import { isTakeProfitReason } from '../analytics/level-stats.ts';
 import { scaledIntToNumber } from '../decimal.ts';
 import type { Command, DomainEvent } from '../model/commands.ts';
 import type { LadderPlan, PlannedLevel } from '../model/plan.ts';
@@ -386,16 +385,7 @@ export function restingExitIds(p: Position): string[] {
 /** Fills of the same order are one exit: summed quantity, fee and PnL, volume-weighted price. */
 export function mergeExit(exits: readonly PartialExit[], e: PartialExit): PartialExit[] {
   let i = -1;
-  for (let k = 0; k < exits.length && i < 0; k++) {
-    const x = exits[k]!;
-    // A take-profit's client id ends in its reason (tpN, tp), so exits of different reasons where one
-    // is a take-profit are different orders: no need to compare the ids, which flattens both strings
-    // when they were made apart with equal lengths (tp1, tp2), a cost the backtest paid on every fill.
-    // Stop, signal and end exits may share a client id whatever their reasons (a close's reason is the
-    // position's when it fills): those are compared.
-    if (x.reason !== e.reason && (isTakeProfitReason(x.reason) || isTakeProfitReason(e.reason))) continue;
-    if (x.clientOrderId === e.clientOrderId) i = k;
-  }
+  for (let k = 0; k < exits.length && i < 0; k++) if (exits[k]!.clientOrderId === e.clientOrderId) i = k;
   if (i < 0) return appended(exits, e);
   const a = exits[i]!;
   const qty = a.qtySteps + e.qtySteps;

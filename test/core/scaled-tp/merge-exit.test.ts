@@ -22,7 +22,7 @@ function byClientId(exits: readonly PartialExit[], e: PartialExit): number {
 }
 
 describe('mergeExit', () => {
-  it('merges the fills of one order and keeps different orders apart (a take-profit reason skips the id comparison)', () => {
+  it('merges the fills of one order and keeps different orders apart', () => {
     const tp1 = exit('tp1', 'P-7-tp1', 3);
     const tp2 = exit('tp2', 'P-7-tp2', 3);
     expect(mergeExit([tp1], tp2)).toEqual([tp1, tp2]);
