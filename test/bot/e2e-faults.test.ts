@@ -337,6 +337,45 @@ describe('bot ↔ simulator: restart after a crash between a saved transition an
     done();
   });
 
+  it('the close sent again on restart answered by a 5xx after it executed: found by its client id, booked once, flat', async () => {
+    const { requestClose } = await import('../../src/core/scaled-tp/exit-manager.ts');
+    const { id, bot, store, done } = await crashAfterSaving(
+      (t) => requestClose(t.position!, 'signal', 60000, Date.now()).position,
+      async () => {
+        h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 500, processed: true, method: 'POST', path: '/fapi/v1/order' }] });
+      },
+    );
+    expect(bot.traders[0]!.position).toBeNull();
+    const s = h!.state();
+    expect(s.positions.filter((x) => Number(x.positionAmt) !== 0)).toEqual([]);
+    expect(s.fills.filter((f) => f.clientOrderId === `${id}-close`).map((f) => f.qty)).toEqual(['0.01']);
+    const [trade] = store.tradeHistory().filter((x) => x.positionId === id);
+    expect(trade!.exits.map((e) => [e.reason, e.qtySteps, e.clientOrderId.slice(id.length)])).toEqual([['signal', 10, '-close']]);
+    expect(store.ordersInDoubt()).toEqual([]);
+    done();
+  });
+
+  it('a close never sent, while the position was closed by hand meanwhile: the outside close is booked first and the close is not sent (no second sell)', async () => {
+    const { requestClose } = await import('../../src/core/scaled-tp/exit-manager.ts');
+    const { id, bot, store, done } = await crashAfterSaving(
+      (t) => requestClose(t.position!, 'signal', 60000, Date.now()).position,
+      async () => {
+        await h!.ex.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'market', amountSteps: 10 as never, reduceOnly: true, clientOrderId: 'by-hand-1' });
+      },
+    );
+    for (let i = 0; i < 5 && bot.traders[0]!.position !== null; i++) await bot.step();
+    expect(bot.traders[0]!.position).toBeNull();
+    const s = h!.state();
+    expect(s.positions.filter((x) => Number(x.positionAmt) !== 0)).toEqual([]);
+    expect(s.fills.filter((f) => f.clientOrderId === `${id}-close`)).toEqual([]);
+    expect(s.openAlgoOrders).toEqual([]);
+    const [trade] = store.tradeHistory().filter((x) => x.positionId === id);
+    expect(trade!.status).toBe('closed');
+    expect(trade!.exits.map((e) => [e.reason, e.qtySteps, e.clientOrderId])).toEqual([['manual', 10, 'by-hand-1']]);
+    expect(store.getOrder(`${id}-close`)).toBeNull();
+    done();
+  });
+
   it('a take-profit whose order was never sent is sent on restart, once, and the stop climbs after it', async () => {
     const { onPrice } = await import('../../src/core/scaled-tp/exit-manager.ts');
     h = null;
