@@ -4,7 +4,7 @@ import { type IntrabarModel, triggerHigh, triggerLow, walkCandleOf } from '../co
 import { type FillModel, type FillTally, closeRemainderOf, feeOf, slippedText } from '../core/fill-model.ts';
 import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
 import type { Position } from '../core/model/position.ts';
-import { type LadderState, openLadder, totalPnl } from '../core/scaled-tp/ladder-rules.ts';
+import { type LadderState, openLadder } from '../core/scaled-tp/ladder-rules.ts';
 import { LadderPlanner } from '../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import type { Side } from '../core/units.ts';
@@ -12,6 +12,7 @@ import type { CandleSeries } from '../data/candle-series.ts';
 import { closeTimeMs, lowerBoundTime } from '../data/candle-series.ts';
 import { type PositionSize, entryBelowMinimum, entrySteps } from '../core/position-size.ts';
 import { ClosedTrade } from './closed-trade.ts';
+import { OpenTradeRows } from './open-trade-rows.ts';
 import { TradeLog } from './trade-log.ts';
 
 /** An entry decided before candle i opens; the engine enters at that open (SPEC R5). */
@@ -76,6 +77,8 @@ interface SymbolState {
   readonly planner: LadderPlanner;
   /** The open trade's ladder, changed in place by the core's rules; its fields become the trade's record when it closes. */
   pos: LadderState | null;
+  /** The open trade's exits, stop moves, levels hit and trade ids: the core's rules write them here (the ledger). */
+  readonly rows: OpenTradeRows;
   /** What the open trade's plan was made from (the record plans it again when read: closed-trade.ts). */
   plannedEntry: string | number;
   stopLossPct: number;
@@ -124,6 +127,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
       input,
       planner: new LadderPlanner(input.market, o.settings),
       pos: null,
+      rows: new OpenTradeRows(),
       plannedEntry: 0,
       stopLossPct: 0,
       margin: 0,
@@ -161,9 +165,12 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
   const book = (st: SymbolState) => {
     const p = st.pos!;
     if (p.status !== 'closed') return;
-    levelTally.add(p);
-    pnls.push(totalPnl(p));
-    trades.push(new ClosedTrade(tradeLog, tradeLog.append(p, st.planner, st.plannedEntry, st.stopLossPct)));
+    const rows = st.rows;
+    levelTally.addPlan(p.plan);
+    for (let x = 0; x < rows.ne; x++) levelTally.addExit(rows.reasons[x]!, rows.exit(x, 5) || null, rows.exit(x, 4));
+    pnls.push(rows.totalPnl());
+    trades.push(new ClosedTrade(tradeLog, tradeLog.append(p, st.planner, st.plannedEntry, st.stopLossPct, rows)));
+    rows.clear();
     st.pos = null;
     usedMargin -= st.margin;
     st.margin = 0;
@@ -179,13 +186,13 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     const l = c.low[j]!;
     const cl = c.close[j]!;
     if (insideBand(triggerLow(p), triggerHigh(p), op, h, l, cl)) return;
-    walkCandleOf(p, path, op, h, l, cl, c.time[j]!, o.intrabar, o.fills, tally);
+    walkCandleOf(p, path, op, h, l, cl, c.time[j]!, o.intrabar, o.fills, tally, st.rows);
     book(st);
   };
 
   /** An opposite signal or the end of data: the remainder closes at `price` now. */
   const closeNow = (st: SymbolState, reason: 'signal' | 'end', price: number, timeMs: number) => {
-    closeRemainderOf(st.pos!, reason, price, timeMs, o.fills, null, tally);
+    closeRemainderOf(st.pos!, reason, price, timeMs, o.fills, null, tally, st.rows);
     book(st);
   };
 

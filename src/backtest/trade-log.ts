@@ -1,9 +1,10 @@
 import type { LadderPlan, LevelReason, StopRule } from '../core/model/plan.ts';
-import { type ExitReason, type LevelState, type LevelStatus, type PartialExit, type StopMove, closeClientId, exitClientId } from '../core/model/position.ts';
+import { type ExitReason, type LevelState, type LevelStatus, type PartialExit, type StopMove, closeClientId, exitClientId, stopClientId } from '../core/model/position.ts';
 import type { LadderPlanner } from '../core/scaled-tp/ladder-plan.ts';
 import { type LadderState, NONE, levelState } from '../core/scaled-tp/ladder-rules.ts';
 import type { Side, Steps, Ticks } from '../core/units.ts';
 import { Rows } from './columns.ts';
+import { OpenTradeRows } from './open-trade-rows.ts';
 
 /**
  * A backtest's closed trades, one column per field (issue 14 part 3): a closed ladder state is
@@ -41,8 +42,12 @@ export class TradeLog {
   private nm = 0;
   private readonly moveRows = new Rows(7);
 
-  /** Writes a closed ladder state; `plannedEntry` and `stopLossPct` are what its plan was made from. Returns its row. */
-  append(s: LadderState, planner: LadderPlanner, plannedEntry: string | number, stopLossPct: number): number {
+  /**
+   * Writes a closed ladder state whose exits, stop moves, levels hit and trade ids are in `rows` (the
+   * backtest's ledger), or on the state itself when no rows are given. `plannedEntry` and
+   * `stopLossPct` are what its plan was made from. Returns its row.
+   */
+  append(s: LadderState, planner: LadderPlanner, plannedEntry: string | number, stopLossPct: number, rows: OpenTradeRows = OpenTradeRows.of(s)): number {
     if (s.status !== 'closed') throw new Error(`${s.id}: only a closed ladder is a closed trade`);
     const none = s.side === 'long' ? Infinity : -Infinity;
     if (s.remainingSteps !== 0 || s.closing !== null || s.nextTargetPrice !== none || s.stopPrice !== -none) throw new Error(`${s.id}: a closed ladder holds nothing and has no order or trigger left`);
@@ -69,9 +74,9 @@ export class TradeLog {
     r[o + T_LEVEL_FROM] = this.nl;
     r[o + T_LEVEL_COUNT] = s.levels.length;
     r[o + T_EXIT_FROM] = this.ne;
-    r[o + T_EXIT_COUNT] = s.partialExits.length;
+    r[o + T_EXIT_COUNT] = rows.ne;
     r[o + T_MOVE_FROM] = this.nm;
-    r[o + T_MOVE_COUNT] = s.stopMoves.length;
+    r[o + T_MOVE_COUNT] = rows.nm;
     for (const l of s.levels) {
       const a = this.levelRows.at(this.nl++);
       const k = this.levelRows.off;
@@ -80,33 +85,26 @@ export class TradeLog {
       a[k + 2] = l.orderSteps;
       a[k + 3] = l.reached ? 1 : 0;
     }
-    for (const e of s.partialExits) {
+    for (let x = 0; x < rows.ne; x++) {
       const i = this.ne++;
       const a = this.exitRows.at(i);
       const k = this.exitRows.off;
-      a[k] = e.timeMs;
-      a[k + 1] = e.price;
-      a[k + 2] = e.qtySteps;
-      a[k + 3] = e.fee;
-      a[k + 4] = e.pnl;
-      a[k + 5] = e.level ?? 0;
-      a[k + 6] = this.reasonIndex(e.reason);
-      if (!isDerivedClientId(e.clientOrderId, s.id, e.reason)) this.exitIds.set(i, e.clientOrderId);
-      if (e.orderId !== null) this.orderIds.set(i, e.orderId);
+      const reason = rows.reasons[x]!;
+      rows.copyExit(x, a, k);
+      a[k + 6] = this.reasonIndex(reason);
+      const clientOrderId = rows.clientIds[x]!;
+      if (!isDerivedClientId(clientOrderId, s.id, reason, s.stopSeq)) this.exitIds.set(i, clientOrderId);
+      const orderId = rows.orderIds[x]!;
+      if (orderId !== null) this.orderIds.set(i, orderId);
     }
-    for (const m of s.stopMoves) {
+    for (let x = 0; x < rows.nm; x++) {
       const a = this.moveRows.at(this.nm++);
       const k = this.moveRows.off;
-      a[k] = m.timeMs;
-      a[k + 1] = m.fromTicks;
-      a[k + 2] = m.toTicks;
-      a[k + 3] = m.fromPrice;
-      a[k + 4] = m.toPrice;
-      a[k + 5] = m.level;
-      a[k + 6] = RULES.indexOf(m.rule);
+      rows.copyMove(x, a, k);
+      a[k + 6] = RULES.indexOf(rows.rules[x]!);
     }
-    if (!levelsAreOfExits(s.tpLevelsHit, s.partialExits)) this.tpLevelsHit.set(t, s.tpLevelsHit);
-    if (!idsAreOfExits(s.appliedTradeIds, s.partialExits)) this.appliedTradeIds.set(t, s.appliedTradeIds);
+    if (!levelsAreOfExits(rows)) this.tpLevelsHit.set(t, rows.levelsHit.slice(0, rows.nh));
+    if (!idsAreOfExits(rows)) this.appliedTradeIds.set(t, rows.tradeIds.slice(0, rows.nt));
     return t;
   }
 
@@ -188,6 +186,7 @@ export class TradeLog {
     if (count === 0) return NONE;
     const from = this.field(t, T_EXIT_FROM);
     const id = this.id(t);
+    const stopSeq = this.stopSeqOf(t);
     const out = new Array<PartialExit>(count);
     for (let j = 0; j < count; j++) {
       const i = from + j;
@@ -203,7 +202,7 @@ export class TradeLog {
         qtySteps: a[k + 2]! as Steps,
         fee: a[k + 3]!,
         pnl: a[k + 4]!,
-        clientOrderId: this.exitIds.get(i) ?? derivedClientId(id, reason),
+        clientOrderId: this.exitIds.get(i) ?? derivedClientId(id, reason, stopSeq),
         orderId: this.orderIds.get(i) ?? null,
       };
     }
@@ -276,15 +275,22 @@ function numberOfId(id: string, symbol: string): number {
   return n;
 }
 
-/** The client id an exit of this reason has when its order was the first of its kind: `<id>-tpN` / `<id>-tp`, else `<id>-close`. */
-function derivedClientId(tradeId: string, reason: ExitReason): string {
-  return reason.startsWith('tp') ? exitClientId(tradeId, reason as LevelReason) : closeClientId(tradeId);
+/**
+ * The client id an exit of this reason has in the common case: `<id>-tpN` / `<id>-tp` for a level, the
+ * last stop order's `<id>-sl<stopSeq>` for the stop (a stop that fills closes the trade), else the
+ * first close order's `<id>-close`.
+ */
+function derivedClientId(tradeId: string, reason: ExitReason, stopSeq: number): string {
+  return reason.startsWith('tp') ? exitClientId(tradeId, reason as LevelReason) : reason === 'stop' ? stopClientId(tradeId, stopSeq) : closeClientId(tradeId);
 }
 
 /** Is `id` the one `derivedClientId` gives? Compared in place: the common case builds no string. */
-function isDerivedClientId(id: string, tradeId: string, reason: ExitReason): boolean {
+function isDerivedClientId(id: string, tradeId: string, reason: ExitReason, stopSeq: number): boolean {
+  const n = tradeId.length;
+  if (id.length <= n + 1 || id.charCodeAt(n) !== 45 /* - */ || !id.startsWith(tradeId)) return false;
+  if (reason === 'stop') return id.length === n + 3 + String(stopSeq).length && id.startsWith('sl', n + 1) && id.endsWith(String(stopSeq));
   const suffix = reason.startsWith('tp') ? reason : 'close';
-  return id.length === tradeId.length + 1 + suffix.length && id.startsWith(tradeId) && id.charCodeAt(tradeId.length) === 45 /* - */ && id.endsWith(suffix);
+  return id.length === n + 1 + suffix.length && id.endsWith(suffix);
 }
 
 function levelsOfExits(exits: readonly PartialExit[]): readonly number[] {
@@ -293,23 +299,23 @@ function levelsOfExits(exits: readonly PartialExit[]): readonly number[] {
   return out ?? NONE;
 }
 
-/** Is `levels` what `levelsOfExits(exits)` gives? Without building it (every closed trade asks). */
-function levelsAreOfExits(levels: readonly number[], exits: readonly PartialExit[]): boolean {
+/** Are the levels hit what `levelsOfExits` gives of the exits (each level's first exit, in order)? Without building it (every closed trade asks). */
+function levelsAreOfExits(rows: OpenTradeRows): boolean {
   let n = 0;
-  for (let i = 0; i < exits.length; i++) {
-    const level = exits[i]!.level;
-    if (level === null) continue;
+  for (let i = 0; i < rows.ne; i++) {
+    const level = rows.exit(i, 5);
+    if (level === 0) continue;
     let seen = false;
-    for (let j = 0; j < i && !seen; j++) seen = exits[j]!.level === level;
+    for (let j = 0; j < i && !seen; j++) seen = rows.exit(j, 5) === level;
     if (seen) continue;
-    if (levels[n++] !== level) return false;
+    if (n >= rows.nh || rows.levelsHit[n++] !== level) return false;
   }
-  return n === levels.length;
+  return n === rows.nh;
 }
 
-/** Are `ids` the exits' client ids, in order? */
-function idsAreOfExits(ids: readonly string[], exits: readonly PartialExit[]): boolean {
-  if (ids.length !== exits.length) return false;
-  for (let i = 0; i < ids.length; i++) if (ids[i] !== exits[i]!.clientOrderId) return false;
+/** Are the trade ids the exits' client ids, in order? */
+function idsAreOfExits(rows: OpenTradeRows): boolean {
+  if (rows.nt !== rows.ne) return false;
+  for (let i = 0; i < rows.nt; i++) if (rows.tradeIds[i] !== rows.clientIds[i]) return false;
   return true;
 }

@@ -1,7 +1,7 @@
 import { type FillModel, type FillTally, advanceSegment, advanceSegmentOf } from './fill-model.ts';
 import type { StepResult } from './model/commands.ts';
 import type { Position } from './model/position.ts';
-import { type LadderState, triggerHigh, triggerLow } from './scaled-tp/ladder-rules.ts';
+import { type LadderState, type Ledger, POSITION_LEDGER, triggerHigh, triggerLow } from './scaled-tp/ladder-rules.ts';
 import type { Side } from './units.ts';
 
 export type IntrabarModel = 'pessimistic' | 'ohlc';
@@ -60,8 +60,8 @@ export function walkCandle(
 
 /**
  * `walkCandle` on a mutable ladder state, in place, with no outputs (the backtest's path): the same
- * segments, skipped or walked by `advanceSegmentOf` alike. Fill PnLs go to `tally` in fill order.
- * Nothing is allocated unless an exit happens.
+ * segments, skipped or walked by `advanceSegmentOf` alike. Fill PnLs go to `tally` in fill order, the
+ * exits and stop moves to `ledger`. Nothing is allocated unless an exit happens.
  */
 export function walkCandleOf(
   s: LadderState,
@@ -74,11 +74,12 @@ export function walkCandleOf(
   model: IntrabarModel,
   fm: FillModel,
   tally: FillTally,
+  ledger: Ledger = POSITION_LEDGER,
 ): void {
   intrabarPath(path, o, h, l, c, s.side, model);
   for (let k = 0; k < 3 && s.status === 'open'; k++) {
     const a = path[k]!;
     const b = path[k + 1]!;
-    if (reachesTrigger(s, a, b)) advanceSegmentOf(s, a, b, timeMs, fm, null, tally);
+    if (reachesTrigger(s, a, b)) advanceSegmentOf(s, a, b, timeMs, fm, null, tally, ledger);
   }
 }

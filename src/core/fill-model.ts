@@ -4,9 +4,11 @@ import { decOfNumber, formatScaled } from './decimal.ts';
 import { type Side, asSteps } from './units.ts';
 import {
   type LadderState,
+  type Ledger,
   type Out,
   MAX_REACH_LEVELS,
   NONE,
+  POSITION_LEDGER,
   REACHED_NOTHING,
   STOP_AT_FROM,
   STOP_AT_STOP,
@@ -66,10 +68,11 @@ export interface FillTally {
  * Walks one straight price segment with immediate fills: every level and stop the segment reaches is
  * filled where it was reached, then the rest of the segment (from the last fill point) is walked again
  * with the stop the fills moved, until nothing more happens. The ladder's own rules (reachSegment,
- * bookFill) on the state `s`, in place: with `out` null nothing is allocated unless an exit happens.
- * Returns whether anything happened.
+ * bookFill) on the state `s`, in place, its fills recorded by `ledger`: with `out` null and a ledger
+ * that writes columns, nothing is allocated but the level states an exit changes. Returns whether
+ * anything happened.
  */
-export function advanceSegmentOf(s: LadderState, from: number, to: number, timeMs: number, fm: FillModel, out: Out | null, tally: FillTally | null): boolean {
+export function advanceSegmentOf(s: LadderState, from: number, to: number, timeMs: number, fm: FillModel, out: Out | null, tally: FillTally | null, ledger: Ledger = POSITION_LEDGER): boolean {
   if (s.status !== 'open' || s.closing !== null) return false;
   const exitIsBuy = s.side === 'short';
   const n = s.levels.length;
@@ -84,14 +87,14 @@ export function advanceSegmentOf(s: LadderState, from: number, to: number, timeM
     let last = start;
     if ((r & (STOP_AT_FROM | STOP_AT_STOP)) !== 0) {
       last = (r & STOP_AT_FROM) !== 0 ? start : stop;
-      fillNow(s, 'stop', s.closing!.clientOrderId, s.remainingSteps, last, false, timeMs, fm, exitIsBuy, out, tally);
+      fillNow(s, 'stop', s.closing!.clientOrderId, s.remainingSteps, last, false, timeMs, fm, exitIsBuy, out, tally, ledger);
     } else {
       const maker = s.plan.execution === 'limit';
       for (let i = 0; i < n && s.status === 'open'; i++) {
         if (!levelReached(r, i)) continue;
         const st = s.levels[i]!;
         last = reachPrice(s, i, start);
-        fillNow(s, i, exitClientId(s.id, s.plan.levels[i]!.reason), st.orderSteps - st.filledSteps, last, maker, timeMs, fm, exitIsBuy, out, tally);
+        fillNow(s, i, exitClientId(s.id, s.plan.levels[i]!.reason), st.orderSteps - st.filledSteps, last, maker, timeMs, fm, exitIsBuy, out, tally, ledger);
       }
     }
     if (s.status !== 'open') break;
@@ -125,23 +128,33 @@ function fillNow(
   exitIsBuy: boolean,
   out: Out | null,
   tally: FillTally | null,
+  ledger: Ledger,
 ): void {
   const price = maker ? at : slipped(at, exitIsBuy, fm.slippagePct);
   const fee = feeOf(price, qtyOf(qtySteps, s.plan), maker ? fm.makerPct : fm.takerPct);
   // An instant fill fills its order whole, once: the order's id names its only trade (no new string per fill).
-  const pnl = bookFill(s, target, clientOrderId, clientOrderId, null, timeMs, asSteps(qtySteps), price, fee, out);
+  const pnl = bookFill(s, target, clientOrderId, clientOrderId, null, timeMs, asSteps(qtySteps), price, fee, out, ledger);
   if (tally !== null) tally.realized += pnl;
 }
 
-/** Closes the remainder of `s` at once with a market order at `price` (opposite signal, end of data), in place. */
-export function closeRemainderOf(s: LadderState, reason: 'signal' | 'end', price: number, timeMs: number, fm: FillModel, out: Out | null, tally: FillTally | null): boolean {
+/** Closes the remainder of `s` at once with a market order at `price` (opposite signal, end of data), in place, recorded by `ledger`. */
+export function closeRemainderOf(
+  s: LadderState,
+  reason: 'signal' | 'end',
+  price: number,
+  timeMs: number,
+  fm: FillModel,
+  out: Out | null,
+  tally: FillTally | null,
+  ledger: Ledger = POSITION_LEDGER,
+): boolean {
   if (s.status !== 'open' || s.closing !== null) return false;
   const qtySteps = s.remainingSteps;
   requestCloseOf(s, reason, price, timeMs, out);
   const fill = slipped(price, s.side === 'short', fm.slippagePct);
   const fee = feeOf(fill, qtyOf(qtySteps, s.plan), fm.takerPct);
   const id = s.closing!.clientOrderId;
-  const pnl = bookFill(s, reason, id, id, null, timeMs, qtySteps, fill, fee, out);
+  const pnl = bookFill(s, reason, id, id, null, timeMs, qtySteps, fill, fee, out, ledger);
   if (tally !== null) tally.realized += pnl;
   return true;
 }

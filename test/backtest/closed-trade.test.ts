@@ -1,13 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ClosedTrade } from '../../src/backtest/closed-trade.ts';
+import { OpenTradeRows } from '../../src/backtest/open-trade-rows.ts';
 import { TradeLog } from '../../src/backtest/trade-log.ts';
 import { walkCandleOf } from '../../src/core/candle-path.ts';
 import { type FillModel, closeRemainderOf } from '../../src/core/fill-model.ts';
 import type { Position } from '../../src/core/model/position.ts';
 import { applyFill, onSegment, openPosition, requestClose } from '../../src/core/scaled-tp/exit-manager.ts';
 import { LadderPlanner } from '../../src/core/scaled-tp/ladder-plan.ts';
-import { type LadderState, clonePosition, openLadder } from '../../src/core/scaled-tp/ladder-rules.ts';
+import { type LadderState, clonePosition, openLadder, totalPnl } from '../../src/core/scaled-tp/ladder-rules.ts';
 import type { ExitSettings } from '../../src/core/scaled-tp/settings.ts';
 import { type Side, asSteps } from '../../src/core/units.ts';
 import { marketRules } from '../support/market.ts';
@@ -68,18 +69,29 @@ describe('ClosedTrade', () => {
           const planned = c.asText ? `${entry.toFixed(1)}00000000000000003` : entry;
           const plan = planner.plan({ side: c.side, entryPrice: planned, quantitySteps: asSteps(c.steps), stopLossPct: c.stopLossPct });
           if (!plan.ok) return;
+          // The same trade twice: recorded on the position itself (the reference), and as the engine
+          // records it, in a ledger of rows with the state's own arrays left empty.
           const s = openLadder({ id: 'TESTUSDT-7', symbol: 'TESTUSDT', timeMs: 1000, entryFee: 0.25, plan: plan.value }, null);
+          const lean = openLadder({ id: 'TESTUSDT-7', symbol: 'TESTUSDT', timeMs: 1000, entryFee: 0.25, plan: plan.value }, null);
+          const rows = new OpenTradeRows();
           const path = new Float64Array(4);
           const tally = { realized: 0 };
+          const leanTally = { realized: 0 };
           const at = (x: number) => entry * (1 + x / 10_000);
           let t = 3_600_000;
           for (const [o, up, down, cl] of c.moves) {
             if (s.status !== 'open') break;
             const open = at(o);
             const close = at(cl);
-            walkCandleOf(s, path, open, Math.max(open, close) + entry * (up / 10_000), Math.min(open, close) - entry * (down / 10_000), close, (t += 3_600_000), 'pessimistic', fm, tally);
+            const [high, low] = [Math.max(open, close) + entry * (up / 10_000), Math.min(open, close) - entry * (down / 10_000)];
+            walkCandleOf(s, path, open, high, low, close, (t += 3_600_000), 'pessimistic', fm, tally);
+            walkCandleOf(lean, path, open, high, low, close, t, 'pessimistic', fm, leanTally, rows);
           }
           if (s.status === 'open') closeRemainderOf(s, 'end', at(0), t + 1, fm, null, tally);
+          if (lean.status === 'open') closeRemainderOf(lean, 'end', at(0), t + 1, fm, null, leanTally, rows);
+          expect(lean.partialExits).toEqual([]);
+          expect(leanTally.realized).toBe(tally.realized);
+          expect(rows.totalPnl()).toBe(totalPnl(s));
           // Another trade first: the record must read its own rows, not the log's first ones.
           const log = new TradeLog();
           const other = openLadder({ id: 'TESTUSDT-6', symbol: 'TESTUSDT', timeMs: 0, entryFee: 0.1, plan: plan.value }, null);
@@ -88,6 +100,8 @@ describe('ClosedTrade', () => {
           const closed = new ClosedTrade(log, log.append(s, planner, planned, c.stopLossPct));
           expect(fieldsOf(closed)).toEqual(fieldsOf(s));
           expect(closed.plan).toEqual(s.plan);
+          const fromRows = new ClosedTrade(log, log.append(lean, planner, planned, c.stopLossPct, rows));
+          expect(fieldsOf(fromRows)).toEqual(fieldsOf(s));
         },
       ),
       { numRuns: Number(process.env.FC_NUM_RUNS ?? 300) },

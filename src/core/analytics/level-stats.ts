@@ -1,3 +1,4 @@
+import type { LadderPlan } from '../model/plan.ts';
 import type { Position } from '../model/position.ts';
 
 /** Per-level analytics (SPEC "Result JSON" `levels`, R8.5). Hit rates are fractions. */
@@ -42,13 +43,21 @@ export class LevelTally {
   }
 
   add(t: Position): void {
-    for (const l of t.plan.levels) if (l.skipped === null) this.row(l.reason, l.reason === 'tp' ? null : l.level).eligible++;
-    for (const e of t.partialExits) {
-      if (!isTakeProfitReason(e.reason)) continue;
-      const r = this.row(e.reason, e.level);
-      r.hits++;
-      r.pnl += e.pnl;
-    }
+    this.addPlan(t.plan);
+    for (const e of t.partialExits) this.addExit(e.reason, e.level, e.pnl);
+  }
+
+  /** A trade's plan: each level it had active (not skipped for size) is eligible once. */
+  addPlan(plan: LadderPlan): void {
+    for (const l of plan.levels) if (l.skipped === null) this.row(l.reason, l.reason === 'tp' ? null : l.level).eligible++;
+  }
+
+  /** One exit of the trade whose plan was added: a take-profit exit is a hit of its level. */
+  addExit(reason: string, level: number | null, pnl: number): void {
+    if (!isTakeProfitReason(reason)) return;
+    const r = this.row(reason, level);
+    r.hits++;
+    r.pnl += pnl;
   }
 
   /** The rows: ladder levels in order, the single take-profit last. */

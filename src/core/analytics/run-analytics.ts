@@ -9,9 +9,12 @@ export function initialRisk(t: Position): number {
 }
 
 /** PnL in multiples of the initial risk (R); 0 when the risk is 0. */
-export const rMultiple = (t: Position): number => {
+export const rMultiple = (t: Position): number => rMultipleOf(totalPnl(t), t);
+
+/** `pnl` in multiples of the initial risk of `t` (R); 0 when the risk is 0: for a driver that summed the PnL itself. */
+export const rMultipleOf = (pnl: number, t: Position): number => {
   const risk = initialRisk(t);
-  return risk > 0 ? totalPnl(t) / risk : 0;
+  return risk > 0 ? pnl / risk : 0;
 };
 
 export interface LevelAnalytics {

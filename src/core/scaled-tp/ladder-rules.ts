@@ -1,6 +1,6 @@
 import { scaledIntToNumber } from '../decimal.ts';
 import type { Command, DomainEvent } from '../model/commands.ts';
-import type { LadderPlan, PlannedLevel } from '../model/plan.ts';
+import type { LadderPlan, PlannedLevel, StopRule } from '../model/plan.ts';
 import {
   type ExitReason,
   type LevelState,
@@ -12,7 +12,7 @@ import {
   stopClientId,
 } from '../model/position.ts';
 import type { Result } from '../result.ts';
-import { type Steps, asSteps, sideSign } from '../units.ts';
+import { type Steps, type Ticks, asSteps, sideSign } from '../units.ts';
 import { nextLevelStatus } from './level-status.ts';
 import { isFavourable } from './price-math.ts';
 
@@ -31,6 +31,60 @@ export interface Out {
   readonly commands: Command[];
   readonly events: DomainEvent[];
 }
+
+/**
+ * Where the rules write what a position keeps beside its state (R4.1): each fill as (part of) an exit,
+ * its trade id as applied, a level's first fill as a level hit, each real stop move. `POSITION_LEDGER`
+ * keeps them on the state itself, as the immutable arrays of a `Position` (the bot, the immutable API,
+ * a replay that keeps its trades). A backtest's ledger writes them to its own columns and leaves the
+ * state's arrays empty, so that a fill allocates nothing (src/backtest/open-trade-rows.ts); one that
+ * takes each fill's PnL from its `FillTally` and keeps no record uses `NO_RECORD`. The rules are the
+ * same whichever ledger records them: a ledger only keeps, it decides nothing.
+ */
+export interface Ledger {
+  /**
+   * A fill of the order `clientOrderId` (R3.5), booked by the rules: fills of one order are one exit
+   * (summed quantity, fee and PnL, volume-weighted price: `mergeExit`), `tradeId` is applied, and
+   * `level` is hit when `firstOfLevel` (each level once, in the order of their first fills).
+   */
+  fill(
+    s: LadderState,
+    reason: ExitReason,
+    level: number | null,
+    timeMs: number,
+    price: number,
+    qtySteps: Steps,
+    fee: number,
+    pnl: number,
+    clientOrderId: string,
+    orderId: string | null,
+    tradeId: string,
+    firstOfLevel: boolean,
+  ): void;
+  /** A real stop move (SPEC "Stop moves"), already made on the state's stop. */
+  stopMove(s: LadderState, timeMs: number, fromTicks: Ticks, toTicks: Ticks, fromPrice: number, toPrice: number, rule: StopRule, level: number): void;
+}
+
+/** The ledger of a `Position`: its exits, applied trade ids, levels hit and stop moves as its own arrays. */
+export const POSITION_LEDGER: Ledger = {
+  fill(s, reason, level, timeMs, price, qtySteps, fee, pnl, clientOrderId, orderId, tradeId, firstOfLevel) {
+    s.partialExits = mergeExit(s.partialExits, { reason, level, timeMs, price, qtySteps, fee, pnl, clientOrderId, orderId });
+    if (level !== null && firstOfLevel && !s.tpLevelsHit.includes(level)) s.tpLevelsHit = appended(s.tpLevelsHit, level);
+    s.appliedTradeIds = appended(s.appliedTradeIds, tradeId);
+  },
+  stopMove(s, timeMs, fromTicks, toTicks, fromPrice, toPrice, rule, level) {
+    s.stopMoves = appended(s.stopMoves, { timeMs, fromTicks, toTicks, fromPrice, toPrice, rule, level });
+  },
+};
+
+/**
+ * Keeps nothing: for a driver of instant fills that takes each fill's PnL from its tally and needs no
+ * record of the trade (the optimizer's figures). Its states' exits stay empty, so `totalPnl` of them is 0.
+ */
+export const NO_RECORD: Ledger = {
+  fill() {},
+  stopMove() {},
+};
 
 export const NONE: readonly never[] = Object.freeze([]);
 // Shared by every new position: level states are never changed in place (a transition makes a new
@@ -208,10 +262,11 @@ export function requestCloseOf(s: LadderState, reason: 'signal' | 'end' | 'stop'
 
 /**
  * Books a fill (R3.5) on the order `target` names (a level index, or the stop / the close by its
- * reason): by what actually filled, partial fills included. After a level completes, the stop climbs
- * the ladder (R1.5), only ever in the position's favour; a fill that closes the position moves nothing
- * and cancels what still rests. Returns the fill's PnL. The caller checked the fill (applyFill's
- * checks: a known order, a new trade id, a quantity that fits, a level that can take it).
+ * reason): by what actually filled, partial fills included, recorded by `ledger`. After a level
+ * completes, the stop climbs the ladder (R1.5), only ever in the position's favour; a fill that closes
+ * the position moves nothing and cancels what still rests. Returns the fill's PnL. The caller checked
+ * the fill (applyFill's checks: a known order, a new trade id, a quantity that fits, a level that can
+ * take it). With an `out`, the ledger must be `POSITION_LEDGER` (the events read the position's exits).
  */
 export function bookFill(
   s: LadderState,
@@ -224,7 +279,9 @@ export function bookFill(
   price: number,
   fee: number,
   out: Out | null,
+  ledger: Ledger = POSITION_LEDGER,
 ): number {
+  if (out !== null && ledger !== POSITION_LEDGER) throw new Error(`${s.id}: a fill with an out is recorded on the position (POSITION_LEDGER)`);
   let completedLevel: PlannedLevel | null = null;
   let firstFillOfLevel = false;
   let reason: ExitReason;
@@ -252,10 +309,8 @@ export function bookFill(
   const entryShare = closed ? s.entryFee - s.entryFeeBooked : (s.entryFee * qtySteps) / s.originalSteps;
   const pnl = gross - fee - entryShare;
   s.remainingSteps = remaining;
-  s.partialExits = mergeExit(s.partialExits, { reason, level, timeMs, price, qtySteps, fee, pnl, clientOrderId, orderId });
   s.entryFeeBooked = s.entryFeeBooked + entryShare;
-  if (level !== null && firstFillOfLevel && !s.tpLevelsHit.includes(level)) s.tpLevelsHit = appended(s.tpLevelsHit, level);
-  s.appliedTradeIds = appended(s.appliedTradeIds, tradeId);
+  ledger.fill(s, reason, level, timeMs, price, qtySteps, fee, pnl, clientOrderId, orderId, tradeId, firstFillOfLevel);
   const applied: DomainEvent | null =
     out === null
       ? null
@@ -269,31 +324,38 @@ export function bookFill(
       if (leftovers.length) out.commands.push({ kind: 'cancelOrders', clientOrderIds: leftovers });
       out.events.push(applied!, { type: 'position.closed', positionId: s.id, symbol: s.symbol, timeMs, reason, pnl: totalPnl(s), avgExitPrice: averageExitPrice(s) });
     }
-  } else {
-    const move = completedLevel === null ? null : climbStop(s, completedLevel, timeMs);
-    if (out !== null) {
-      if (move !== null) out.commands.push(moveStopCommand(s, move));
-      out.events.push(applied!);
-      if (move !== null) out.events.push(stopMovedEvent(s, move));
-    }
-  }
+  } else if (completedLevel !== null) {
+    if (raiseStop(s, completedLevel, timeMs, ledger) && out !== null) {
+      const move = s.stopMoves[s.stopMoves.length - 1]!;
+      out.commands.push(moveStopCommand(s, move));
+      out.events.push(applied!, stopMovedEvent(s, move));
+    } else if (out !== null) out.events.push(applied!);
+  } else if (out !== null) out.events.push(applied!);
   settle(s);
   return pnl;
 }
 
 /**
  * Move the stop of a position being built to where the completed level says, if that is in its favour
- * (R1.5): the move is recorded on the position (stopMoves, stopTicks, stopSeq) and returned, for the
- * `moveStop` command and the `stop.moved` event (moveStopCommand, stopMovedEvent); null when it stays.
+ * (R1.5): the stop (stopTicks, stopSeq) moves and `ledger` records the move. False when it stays.
  */
-export function climbStop(s: LadderState, pl: PlannedLevel, timeMs: number): StopMove | null {
+export function raiseStop(s: LadderState, pl: PlannedLevel, timeMs: number, ledger: Ledger): boolean {
   const to = pl.stopAfter;
-  if (to === null || !isFavourable(to.ticks, s.stopTicks, s.side)) return null;
-  const move: StopMove = { timeMs, fromTicks: s.stopTicks, toTicks: to.ticks, fromPrice: stopPriceOf(s), toPrice: to.price, rule: to.rule, level: pl.level };
-  s.stopMoves = appended(s.stopMoves, move);
+  if (to === null || !isFavourable(to.ticks, s.stopTicks, s.side)) return false;
+  const fromTicks = s.stopTicks;
+  const fromPrice = stopPriceOf(s);
   s.stopTicks = to.ticks;
   s.stopSeq = s.stopSeq + 1;
-  return move;
+  ledger.stopMove(s, timeMs, fromTicks, to.ticks, fromPrice, to.price, to.rule, pl.level);
+  return true;
+}
+
+/**
+ * `raiseStop` recorded on the position itself: the move made, for the `moveStop` command and the
+ * `stop.moved` event (moveStopCommand, stopMovedEvent); null when the stop stays.
+ */
+export function climbStop(s: LadderState, pl: PlannedLevel, timeMs: number): StopMove | null {
+  return raiseStop(s, pl, timeMs, POSITION_LEDGER) ? s.stopMoves[s.stopMoves.length - 1]! : null;
 }
 
 /** The command of a stop move `climbStop` just made on `p`: place the new stop, replacing the previous one. */

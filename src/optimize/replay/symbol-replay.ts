@@ -1,10 +1,9 @@
 import type { BacktestOptions, SkipWhy, SkippedSignal } from '../../backtest/engine.ts';
-import { rMultiple } from '../../core/analytics/run-analytics.ts';
+import { rMultipleOf } from '../../core/analytics/run-analytics.ts';
 import { triggerHigh, triggerLow, walkCandleOf } from '../../core/candle-path.ts';
 import { type FillTally, closeRemainderOf } from '../../core/fill-model.ts';
 import { stepsToQty } from '../../core/market/market-rules.ts';
-import { totalPnl } from '../../core/scaled-tp/exit-manager.ts';
-import { type LadderState, openLadder } from '../../core/scaled-tp/ladder-rules.ts';
+import { type LadderState, type Ledger, NO_RECORD, POSITION_LEDGER, openLadder } from '../../core/scaled-tp/ladder-rules.ts';
 import type { LadderPlanner } from '../../core/scaled-tp/ladder-plan.ts';
 import { lowerBoundTime } from '../../data/candle-series.ts';
 import type { EntryCache } from './entry-cache.ts';
@@ -70,6 +69,16 @@ export class SymbolReplay {
   /** Fills booked since this was last cleared. */
   private fills = 0;
   /**
+   * Where the core records the position's exits: on the position when its trades are kept, else
+   * nowhere (`NO_RECORD`): the figures need only each trade's PnL, summed here from its fills.
+   */
+  private ledger: Ledger = POSITION_LEDGER;
+  /**
+   * The PnL of the position's fills so far, in fill order: `totalPnl` of it, since an instant fill
+   * fills its whole order once (no two fills are merged into one exit).
+   */
+  private tradePnl = 0;
+  /**
    * Where the core's instant fills add their PnL (`tally.realized += pnl`, in fill order): a tally whose
    * `realized` reads 0 hands over each fill's PnL itself, which the window's loop adds to the shared
    * realised PnL in the engine's order of all symbols' fills.
@@ -85,6 +94,7 @@ export class SymbolReplay {
 
   start(ws: WindowSymbol, planner: LadderPlanner, cache: EntryCache, o: ReplayOptions, path: Float64Array, keep: boolean, memo: PositionMemo | null, remember: boolean): void {
     this.keep = keep;
+    this.ledger = keep ? POSITION_LEDGER : NO_RECORD;
     this.memo = keep ? null : memo;
     this.remember = remember;
     this.ws = ws;
@@ -176,6 +186,7 @@ export class SymbolReplay {
     }
     const { sym } = this.ws.prep;
     this.pos = openLadder({ id: this.idOf(++this.count), symbol: sym.symbol, timeMs: sym.candles.time[i]!, entryFee: e.fee, plan: plan.value }, null);
+    this.tradePnl = 0;
     this.margin = e.margin;
     if (this.remember) memo?.begin(i);
     this.changed(i, this.ws.point[i - this.ws.a]!);
@@ -225,7 +236,7 @@ export class SymbolReplay {
       if ((this.pos.side === 'long') !== (ws.prep.signalLong[this.s] === 1)) {
         this.now = key(point[j - a]!, 1);
         this.nowIdx = j * 4 + 1;
-        closeRemainderOf(this.pos, 'signal', c.open[j]!, c.time[j]!, this.o.fills, null, this.tally);
+        closeRemainderOf(this.pos, 'signal', c.open[j]!, c.time[j]!, this.o.fills, null, this.tally, this.ledger);
         this.book();
         this.changed(j, point[j - a]!);
         if (this.pos === null) break;
@@ -241,7 +252,7 @@ export class SymbolReplay {
     if (this.pos !== null) {
       this.now = key(ws.endPoint, 0);
       this.nowIdx = -1;
-      closeRemainderOf(this.pos, 'end', c.close[b - 1]!, c.time[b - 1]! + c.timeframeMs, this.o.fills, null, this.tally);
+      closeRemainderOf(this.pos, 'end', c.close[b - 1]!, c.time[b - 1]! + c.timeframeMs, this.o.fills, null, this.tally, this.ledger);
       this.book();
       this.changed(-1, ws.endPoint);
       if (this.pos !== null) this.trace.unclosed = true;
@@ -264,6 +275,7 @@ export class SymbolReplay {
   /** One fill's PnL (from the tally), at the current sort key. */
   private fill(pnl: number): void {
     this.fills++;
+    this.tradePnl += pnl;
     this.trace.event(this.now, EV_PNL, pnl);
     if (this.memo !== null && this.memo.recording) this.memo.event(this.nowIdx, EV_PNL, pnl);
   }
@@ -274,9 +286,9 @@ export class SymbolReplay {
     if (p.status !== 'closed') return;
     if (this.keep) this.trace.trades.push(p);
     else {
-      // The figures the optimizer needs, by the core's own functions; the ladder itself can go.
-      this.trace.pnls.push(totalPnl(p));
-      this.trace.rs.push(rMultiple(p));
+      // The figures the optimizer needs (its PnL as `totalPnl` sums it, its R by the core's rule); the ladder itself can go.
+      this.trace.pnls.push(this.tradePnl);
+      this.trace.rs.push(rMultipleOf(this.tradePnl, p));
     }
     this.trace.event(this.now, EV_CLOSE, this.margin);
     if (this.memo !== null && this.memo.recording) this.memo.event(this.nowIdx, EV_CLOSE, this.margin);
@@ -339,7 +351,7 @@ export class SymbolReplay {
       this.now = key(point[j - a]!, 3);
       this.nowIdx = j * 4 + 3;
       this.fills = 0;
-      walkCandleOf(this.pos, this.path, O[j]!, H[j]!, L[j]!, C[j]!, T[j]!, intrabar, fills, this.tally);
+      walkCandleOf(this.pos, this.path, O[j]!, H[j]!, L[j]!, C[j]!, T[j]!, intrabar, fills, this.tally, this.ledger);
       this.book();
       if (this.fills > 0) this.changed(j, point[j - a]!);
       else this.band();
@@ -365,7 +377,7 @@ export class SymbolReplay {
   private walkOne(O: Float64Array, H: Float64Array, L: Float64Array, C: Float64Array, T: Float64Array, mn: Float64Array, mx: Float64Array, q: number): boolean {
     if (mn[q]! > this.lo && mx[q]! < this.hi) return false;
     this.fills = 0;
-    walkCandleOf(this.pos!, this.path, O[q]!, H[q]!, L[q]!, C[q]!, T[q]!, this.o.intrabar, this.o.fills, this.tally);
+    walkCandleOf(this.pos!, this.path, O[q]!, H[q]!, L[q]!, C[q]!, T[q]!, this.o.intrabar, this.o.fills, this.tally, this.ledger);
     this.book();
     this.band();
     return this.fills > 0;
