@@ -76,7 +76,7 @@ function sharedLoop(ix: WindowIndex, replays: readonly SymbolReplay[], startingB
   for (let q = 0; q < n; q++) {
     const t = replays[q]!.trace;
     const closeAt = ix.symbols[q]!.closeAt;
-    for (let g = 0; g < t.segFrom.length; g++) {
+    for (let g = 0; g < t.nSegments; g++) {
       const entry = t.segEntry[g]!;
       const qty = t.segQty[g]!;
       const feeLeft = t.segFeeLeft[g]!;

@@ -112,7 +112,7 @@ export class SymbolReplay {
 
   /** Sort key (point × 4 + phase) of this symbol's next step; Infinity when it has none left. */
   headKey(): number {
-    return this.cursor < this.trace.keys.length ? this.trace.keys[this.cursor]! : this.attemptKey;
+    return this.cursor < this.trace.nEvents ? this.trace.keys[this.cursor]! : this.attemptKey;
   }
 
   private setAttempt(i: number): void {
@@ -122,7 +122,7 @@ export class SymbolReplay {
 
   /** Is the next step an entry attempt (else an event of `trace` at `cursor`)? */
   headIsAttempt(): boolean {
-    return this.cursor >= this.trace.keys.length;
+    return this.cursor >= this.trace.nEvents;
   }
 
   /**
@@ -209,10 +209,9 @@ export class SymbolReplay {
     }
     for (let g = memo.segFrom[rec]!, to = memo.segEnd(rec); g < to; g++) {
       trace.pushSegment(point[memo.sFrom[g]! - a]!, memo.sEntry[g]!, memo.sQty[g]!, memo.sFeeLeft[g]!, memo.sLong[g]!);
-      trace.segTo[trace.segTo.length - 1] = point[memo.sTo[g]! - a]!;
+      trace.segTo[trace.nSegments - 1] = point[memo.sTo[g]! - a]!;
     }
-    trace.pnls.push(memo.pnl[rec]!);
-    trace.rs.push(memo.r[rec]!);
+    trace.closed(memo.pnl[rec]!, memo.r[rec]!);
     this.s = memo.sAfter[rec]!;
     this.setAttempt(this.s < ws.sigTo ? ws.prep.signalAt[this.s]! : -1);
   }
@@ -269,7 +268,7 @@ export class SymbolReplay {
     const tr = this.trace;
     const closeIdx = this.nowIdx >> 2;
     if (closeIdx >= this.ws.wholeTo) return memo.discard();
-    memo.commit(closeIdx, this.s, tr.pnls[tr.pnls.length - 1]!, tr.rs[tr.rs.length - 1]!);
+    memo.commit(closeIdx, this.s, tr.pnls[tr.nClosed - 1]!, tr.rs[tr.nClosed - 1]!);
   }
 
   /** One fill's PnL (from the tally), at the current sort key. */
@@ -287,8 +286,7 @@ export class SymbolReplay {
     if (this.keep) this.trace.trades.push(p);
     else {
       // The figures the optimizer needs (its PnL as `totalPnl` sums it, its R by the core's rule); the ladder itself can go.
-      this.trace.pnls.push(this.tradePnl);
-      this.trace.rs.push(rMultipleOf(this.tradePnl, p));
+      this.trace.closed(this.tradePnl, rMultipleOf(this.tradePnl, p));
     }
     this.trace.event(this.now, EV_CLOSE, this.margin);
     if (this.memo !== null && this.memo.recording) this.memo.event(this.nowIdx, EV_CLOSE, this.margin);
@@ -302,7 +300,7 @@ export class SymbolReplay {
   private changed(j: number, k: number): void {
     const tr = this.trace;
     const memo = this.memo !== null && this.memo.recording ? this.memo : null;
-    const n = tr.segFrom.length;
+    const n = tr.nSegments;
     if (n > 0 && tr.segTo[n - 1] === Infinity) {
       if (tr.segFrom[n - 1] === k) {
         tr.popSegment();
