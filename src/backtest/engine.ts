@@ -217,7 +217,8 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     const notional = price * qty;
     const margin = notional / o.leverage;
     if (margin > balance - usedMargin) return skip(st, sig, 'insufficient_margin', `needs ${margin.toFixed(2)}, free ${(balance - usedMargin).toFixed(2)}`);
-    const plan = st.planner.plan({ side: sig.side, entryPrice: exact ?? price, quantitySteps: steps, stopLossPct: stopPct });
+    // The planner's scratch plan: the trade drops it when it closes (its record plans again when read).
+    const plan = st.planner.planScratch({ side: sig.side, entryPrice: exact ?? price, quantitySteps: steps, stopLossPct: stopPct });
     if (!plan.ok) return skip(st, sig, 'plan_error', plan.error.message);
     const id = `${symbol}-${++st.count}`;
     st.pos = openLadder({ id, symbol, timeMs: c.time[i]!, entryFee: feeOf(price, qty, o.fills.takerPct), plan: plan.value }, null);

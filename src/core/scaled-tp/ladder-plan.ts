@@ -1,6 +1,6 @@
 import { formatScaled, scaledIntToNumber } from '../decimal.ts';
 import { type MarketRules, ticksToPrice } from '../market/market-rules.ts';
-import type { LadderPlan, LevelReason, PlannedLevel, SkipReason } from '../model/plan.ts';
+import type { LadderPlan, LevelReason, PlannedLevel, SkipReason, StopRule } from '../model/plan.ts';
 import { type Result, assertNever, err, ok } from '../result.ts';
 import { type Side, type Steps, type Ticks, asSteps } from '../units.ts';
 import { notionalMinSteps, shareOfSteps, stopTicksAt, targetTicks } from './price-math.ts';
@@ -72,6 +72,13 @@ export class LadderPlanner {
   private readonly carried: number[];
   private readonly closes: boolean[];
   private readonly skips: (SkipReason | null)[];
+  /**
+   * `planScratch`: the plan is written into these objects, the planner's own, instead of new ones
+   * (a scaled and a single plan, made on first use; each with its result and its levels' stop-afters).
+   */
+  private reuse = false;
+  private scaledScratch: Scratch | null = null;
+  private singleScratch: Scratch | null = null;
   /** The initial stop's factor for the last stop distance seen (settings' or a signal's). */
   private stopPct = NaN;
   private stopF: SidedFactor = { long: null, short: null };
@@ -114,20 +121,23 @@ export class LadderPlanner {
     return this.plainTick ? scaledIntToNumber(t, u.int, u.scale) : ticksToPrice(t, this.market);
   }
 
-  /** The stop after level index k fills (R1.5, `move_stop_to`): exact ticks, or null when it stays. */
-  private stopAfterLevel(k: number, breakeven: Ticks, entry: string | number, side: Side): PlannedLevel['stopAfter'] {
+  /**
+   * The stop after level index k fills (R1.5, `move_stop_to`): exact ticks, or null when it stays.
+   * Written into `into` when given (a scratch plan's), else a new object.
+   */
+  private stopAfterLevel(k: number, breakeven: Ticks, entry: string | number, side: Side, into: MutableStopAfter | null): PlannedLevel['stopAfter'] {
     const rule = this.stopRules[k]!;
     if (rule === 'none') return null;
-    if (rule === 'breakeven') return { ticks: breakeven, price: this.price(breakeven), rule: 'breakeven' };
+    if (rule === 'breakeven') return stopAfterOf(into, breakeven, this.price(breakeven), 'breakeven');
     if (rule === 'previous_tp') {
       // The configured target of level k−1, even if that level was skipped (SPEC "Skipped levels").
       if (k === 0) throw new Error('previous_tp on level 1 must be rejected by config validation');
       const t = this.targets[k - 1]!;
-      return { ticks: t, price: this.price(t), rule: 'previous_tp' };
+      return stopAfterOf(into, t, this.price(t), 'previous_tp');
     }
     if (typeof rule === 'object') {
       const t = this.at(entry, rule.profitPct, this.stopRuleF[k]!, side, stopTicksAt);
-      return { ticks: t, price: this.price(t), rule: 'profit_pct' };
+      return stopAfterOf(into, t, this.price(t), 'profit_pct');
     }
     return assertNever(rule);
   }
@@ -141,6 +151,22 @@ export class LadderPlanner {
     const long = side === 'long';
     const t = f === null ? NaN : this.ticks.ticks(long ? f.long : f.short, long);
     return t === t ? (t as Ticks) : round(entry, pct, side, this.market);
+  }
+
+  /**
+   * `plan`, written into objects the planner owns and writes again on its next `planScratch`: for a
+   * driver that drops each plan when its trade closes, before it plans the next one (the backtest,
+   * whose closed trades plan again when read; the optimizer's figures), so that an entry allocates
+   * no plan. Never for a plan that is kept (the bot's, a stored one, a trade of a `BacktestRun` kept
+   * as a position).
+   */
+  planScratch(i: PlanRequest): Result<LadderPlan, PlanError> {
+    this.reuse = true;
+    try {
+      return this.plan(i);
+    } finally {
+      this.reuse = false;
+    }
   }
 
   plan(i: PlanRequest): Result<LadderPlan, PlanError> {
@@ -184,27 +210,27 @@ export class LadderPlanner {
         this.skips[k] = last ? null : 'too_small_to_split';
       }
     }
-    // Sized up front: a pushed-to array keeps spare capacity, and every closed trade of a backtest keeps its plan.
-    const planned = new Array<PlannedLevel>(n);
+    const into = this.reuse ? (this.scaledScratch ??= newScratch(n, this.unit)) : null;
+    // Sized up front: a pushed-to array keeps spare capacity.
+    const planned = into === null ? new Array<PlannedLevel>(n) : into.levels;
     for (let k = 0; k < n; k++) {
       const spec = s.levels[k]!;
       const t = targets[k]!;
-      planned[k] = {
-        level: k + 1,
-        reason: this.reasons[k]!,
-        profitPct: spec.profitPct,
-        closePct: spec.closePct,
-        targetTicks: t,
-        targetPrice: this.price(t),
-        minSteps: asSteps(mins[k]!),
-        qtySteps: asSteps(this.qty[k]!),
-        carriedInSteps: asSteps(this.carried[k]!),
-        closesRemainder: this.closes[k]!,
-        skipped: this.skips[k]!,
-        stopAfter: this.stopAfterLevel(k, breakeven, entry, side),
-      };
+      const l = into === null ? (planned[k] = newLevel()) : into.levels[k]!;
+      l.level = k + 1;
+      l.reason = this.reasons[k]!;
+      l.profitPct = spec.profitPct;
+      l.closePct = spec.closePct;
+      l.targetTicks = t;
+      l.targetPrice = this.price(t);
+      l.minSteps = asSteps(mins[k]!);
+      l.qtySteps = asSteps(this.qty[k]!);
+      l.carriedInSteps = asSteps(this.carried[k]!);
+      l.closesRemainder = this.closes[k]!;
+      l.skipped = this.skips[k]!;
+      l.stopAfter = this.stopAfterLevel(k, breakeven, entry, side, into === null ? null : into.stopAfters[k]!);
     }
-    return ok(this.planOf(head, 'scaled', null, planned));
+    return this.planOf(head, 'scaled', null, planned, into);
   }
 
   /** `splitQuantity` into the planner's scratch (no object per level); returns the number of exits. */
@@ -253,46 +279,104 @@ export class LadderPlanner {
   private single(h: PlanHead, reason: 'disabled' | 'too_small_to_split', t: Ticks): Result<LadderPlan, PlanError> {
     const tp = this.settings.takeProfitPct;
     if (t <= 0) return err({ code: 'target_not_positive', message: `take_profit_pct ${tp}% gives a target at or below zero` });
-    const level: PlannedLevel = {
-      level: 1,
-      reason: 'tp',
-      profitPct: tp,
-      closePct: 100,
-      targetTicks: t,
-      targetPrice: this.price(t),
-      minSteps: asSteps(0),
-      qtySteps: asSteps(h.q),
-      carriedInSteps: asSteps(0),
-      closesRemainder: true,
-      skipped: null,
-      stopAfter: null,
-    };
-    return ok(this.planOf(h, 'single', reason, [level]));
+    const into = this.reuse ? (this.singleScratch ??= newScratch(1, this.unit)) : null;
+    const l = into === null ? newLevel() : into.levels[0]!;
+    l.level = 1;
+    l.reason = 'tp';
+    l.profitPct = tp;
+    l.closePct = 100;
+    l.targetTicks = t;
+    l.targetPrice = this.price(t);
+    l.minSteps = asSteps(0);
+    l.qtySteps = asSteps(h.q);
+    l.carriedInSteps = asSteps(0);
+    l.closesRemainder = true;
+    l.skipped = null;
+    l.stopAfter = null;
+    return this.planOf(h, 'single', reason, into === null ? [l] : into.levels, into);
   }
 
   /**
    * One object literal with every field in one order: a spread of a base plus three more fields made
    * V8 give nearly every plan a hidden class of its own (measured: 3 maps per backtest trade).
    */
-  private planOf(h: PlanHead, mode: LadderPlan['mode'], singleReason: LadderPlan['singleReason'], levels: readonly PlannedLevel[]): LadderPlan {
+  private planOf(h: PlanHead, mode: LadderPlan['mode'], singleReason: LadderPlan['singleReason'], levels: readonly PlannedLevel[], into: Scratch | null): Result<LadderPlan, PlanError> {
     const u = this.unit;
-    return {
-      side: h.side,
-      entryPrice: h.entryPrice,
-      originalSteps: asSteps(h.q),
-      initialStopTicks: h.initialStop,
-      initialStopPrice: this.price(h.initialStop),
-      breakevenTicks: h.breakeven,
-      execution: this.settings.execution,
-      tickSize: u.tickSize,
-      stepSize: u.stepSize,
-      tickUnit: u.tickUnit,
-      stepUnit: u.stepUnit,
-      mode,
-      singleReason,
-      levels,
-    };
+    const p = into === null ? newPlan(u) : into.plan;
+    p.side = h.side;
+    p.entryPrice = h.entryPrice;
+    p.originalSteps = asSteps(h.q);
+    p.initialStopTicks = h.initialStop;
+    p.initialStopPrice = this.price(h.initialStop);
+    p.breakevenTicks = h.breakeven;
+    p.execution = this.settings.execution;
+    p.mode = mode;
+    p.singleReason = singleReason;
+    p.levels = levels;
+    return into === null ? ok(p) : into.result;
   }
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type MutablePlan = Mutable<LadderPlan>;
+type MutableLevel = Mutable<PlannedLevel>;
+type MutableStopAfter = Mutable<NonNullable<PlannedLevel['stopAfter']>>;
+
+/** A plan the planner writes again on each `planScratch`: its objects, and the result that holds it. */
+interface Scratch {
+  readonly plan: MutablePlan;
+  readonly levels: MutableLevel[];
+  readonly stopAfters: MutableStopAfter[];
+  readonly result: Result<LadderPlan, PlanError>;
+}
+
+// Every plan, level and stop-after is made by these, with every field in one order: one hidden class
+// each (a spread of a base plus more fields gave nearly every plan a class of its own: 3 maps per trade).
+const newPlan = (u: MarketPart): MutablePlan => ({
+  side: 'long',
+  entryPrice: 0,
+  originalSteps: asSteps(0),
+  initialStopTicks: 0 as Ticks,
+  initialStopPrice: 0,
+  breakevenTicks: 0 as Ticks,
+  execution: 'market',
+  tickSize: u.tickSize,
+  stepSize: u.stepSize,
+  tickUnit: u.tickUnit,
+  stepUnit: u.stepUnit,
+  mode: 'scaled',
+  singleReason: null,
+  levels: [],
+});
+
+const newLevel = (): MutableLevel => ({
+  level: 0,
+  reason: 'tp',
+  profitPct: 0,
+  closePct: 0,
+  targetTicks: 0 as Ticks,
+  targetPrice: 0,
+  minSteps: asSteps(0),
+  qtySteps: asSteps(0),
+  carriedInSteps: asSteps(0),
+  closesRemainder: false,
+  skipped: null,
+  stopAfter: null,
+});
+
+function stopAfterOf(into: MutableStopAfter | null, ticks: Ticks, price: number, rule: StopRule): PlannedLevel['stopAfter'] {
+  if (into === null) return { ticks, price, rule };
+  into.ticks = ticks;
+  into.price = price;
+  into.rule = rule;
+  return into;
+}
+
+function newScratch(n: number, u: MarketPart): Scratch {
+  const plan = newPlan(u);
+  const levels = Array.from({ length: n }, newLevel);
+  plan.levels = levels;
+  return { plan, levels, stopAfters: Array.from({ length: n }, (): MutableStopAfter => ({ ticks: 0 as Ticks, price: 0, rule: 'breakeven' })), result: ok(plan) };
 }
 
 /** What a plan knows before its levels (a scratch of one `plan` call). */

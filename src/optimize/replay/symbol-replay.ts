@@ -179,7 +179,9 @@ export class SymbolReplay {
         return null;
       }
     }
-    const plan = this.planner.plan({ side: long ? 'long' : 'short', entryPrice: e.exact ?? e.price, quantitySteps: e.steps, stopLossPct: stopPct });
+    // Kept trades keep their plans; the figures drop each position when it closes: the planner's scratch.
+    const req = { side: long ? ('long' as const) : ('short' as const), entryPrice: e.exact ?? e.price, quantitySteps: e.steps, stopLossPct: stopPct };
+    const plan = this.keep ? this.planner.plan(req) : this.planner.planScratch(req);
     if (!plan.ok) {
       this.skipDetail = plan.error.message;
       return 'plan_error';

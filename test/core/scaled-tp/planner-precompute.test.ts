@@ -72,4 +72,25 @@ describe('the planner with its per-settings parts worked out once', () => {
       }),
       { numRuns: Math.ceil(numRuns / 4) },
     ));
+
+  it("plans into its scratch what `plan` gives, entry after entry (scaled, single and fallback plans in turn)", () =>
+    fc.assert(
+      fc.property(arbSettings, arbMarket, fc.array(fc.tuple(arbEntry, fc.constantFrom(undefined, 1, 4.5)), { minLength: 1, maxLength: 12 }), (o, mk, entries) => {
+        const market = marketRules({ tick: mk.tick, step: '0.001', minQtySteps: mk.minQtySteps, minNotional: mk.minNotional, notionalBindsReduceOnly: mk.notionalBindsReduceOnly });
+        const levels = o.closes.map((closePct, k) => {
+          const rule = k === 0 && o.rules[k] === 'previous_tp' ? 'breakeven' : o.rules[k]!;
+          return { profitPct: [1, 2, 3.5][k]!, closePct, moveStopTo: rule };
+        });
+        const settings: ExitSettings = { ...o, levels, stopLossPct: 2, takeProfitPct: 3 };
+        const planner = new LadderPlanner(market, settings);
+        for (const [e, stopLossPct] of entries) {
+          const req = { side: e.side, entryPrice: e.price, quantitySteps: asSteps(e.qty), stopLossPct };
+          // A copy now: the scratch is written again by the next planScratch.
+          const scratch = structuredClone(planner.planScratch(req));
+          expect(scratch).toEqual(planLadder({ ...req, market, settings }));
+          expect(scratch).toEqual(planner.plan(req));
+        }
+      }),
+      { numRuns: Math.ceil(numRuns / 4) },
+    ));
 });
