@@ -127,7 +127,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
       input,
       planner: new LadderPlanner(input.market, o.settings),
       pos: null,
-      rows: new OpenTradeRows(),
+      rows: new OpenTradeRows(true),
       plannedEntry: 0,
       stopLossPct: 0,
       margin: 0,

@@ -34,6 +34,16 @@ export class OpenTradeRows implements Ledger {
   nt = 0;
   readonly tradeIds: string[] = [];
 
+  /**
+   * `instantFills`: every fill is an instant fill of the core's fill model (fill-model.ts), which fills
+   * each order whole, once, as its own trade, under the client id its position's id and its reason give
+   * (`<id>-tpN`, the last stop's `<id>-sl<n>`, the first close's `<id>-close`). Then an order is told by
+   * its reason, no id string is compared per fill, and the log keeps no client id (it derives them when
+   * read). The engine's ledger; a property test holds its records to the position's own
+   * (test/backtest/closed-trade.test.ts). Without it (a position's records), ids are compared as strings.
+   */
+  constructor(readonly instantFills = false) {}
+
   /** The rows of a position's own records (a state booked with `POSITION_LEDGER`). */
   static of(p: Position): OpenTradeRows {
     const r = new OpenTradeRows();
@@ -59,7 +69,11 @@ export class OpenTradeRows implements Ledger {
     firstOfLevel: boolean,
   ): void {
     let i = -1;
-    for (let k = 0; k < this.ne && i < 0; k++) if (this.clientIds[k] === clientOrderId) i = k;
+    if (this.instantFills) {
+      if (tradeId !== clientOrderId) throw new Error(`${clientOrderId}: an instant fill is its order's own trade, not ${tradeId}`);
+      // Reasons are the plan's and the rules' own strings: compared by reference.
+      for (let k = 0; k < this.ne && i < 0; k++) if (this.reasons[k] === reason) i = k;
+    } else for (let k = 0; k < this.ne && i < 0; k++) if (this.clientIds[k] === clientOrderId) i = k;
     if (i < 0) this.addExit(reason, level, timeMs, price, qtySteps, fee, pnl, clientOrderId, orderId);
     else {
       // mergeExit's arithmetic: summed quantity, fee and PnL, volume-weighted price, the first order id.

@@ -80,7 +80,7 @@ export class TradeLog {
     for (const l of s.levels) {
       const a = this.levelRows.at(this.nl++);
       const k = this.levelRows.off;
-      a[k] = STATUSES.indexOf(l.status);
+      a[k] = statusCode(l.status);
       a[k + 1] = l.filledSteps;
       a[k + 2] = l.orderSteps;
       a[k + 3] = l.reached ? 1 : 0;
@@ -93,7 +93,8 @@ export class TradeLog {
       rows.copyExit(x, a, k);
       a[k + 6] = this.reasonIndex(reason);
       const clientOrderId = rows.clientIds[x]!;
-      if (!isDerivedClientId(clientOrderId, s.id, reason, s.stopSeq)) this.exitIds.set(i, clientOrderId);
+      // Instant fills' ids are the derived ones by construction (OpenTradeRows.instantFills).
+      if (!rows.instantFills && !isDerivedClientId(clientOrderId, s.id, reason, s.stopSeq)) this.exitIds.set(i, clientOrderId);
       const orderId = rows.orderIds[x]!;
       if (orderId !== null) this.orderIds.set(i, orderId);
     }
@@ -318,4 +319,19 @@ function idsAreOfExits(rows: OpenTradeRows): boolean {
   if (rows.nt !== rows.ne) return false;
   for (let i = 0; i < rows.nt; i++) if (rows.tradeIds[i] !== rows.clientIds[i]) return false;
   return true;
+}
+
+function statusCode(s: LevelStatus): number {
+  switch (s) {
+    case 'pending':
+      return 0;
+    case 'sent':
+      return 1;
+    case 'filled':
+      return 2;
+    case 'skipped':
+      return 3;
+    default:
+      return 4;
+  }
 }

@@ -73,7 +73,7 @@ describe('ClosedTrade', () => {
           // records it, in a ledger of rows with the state's own arrays left empty.
           const s = openLadder({ id: 'TESTUSDT-7', symbol: 'TESTUSDT', timeMs: 1000, entryFee: 0.25, plan: plan.value }, null);
           const lean = openLadder({ id: 'TESTUSDT-7', symbol: 'TESTUSDT', timeMs: 1000, entryFee: 0.25, plan: plan.value }, null);
-          const rows = new OpenTradeRows();
+          const rows = new OpenTradeRows(true);
           const path = new Float64Array(4);
           const tally = { realized: 0 };
           const leanTally = { realized: 0 };
