@@ -1,3 +1,5 @@
+import { NumColumn } from './num-column.ts';
+
 /**
  * What one candidate's positions did on one symbol, kept across the windows of a study. A position
  * opened at candle i evolves the same way in every window that holds it to its close: its exits read
@@ -7,7 +9,8 @@
  * line. A position that a window's end closed (`end`) is not kept: that close is the window's.
  *
  * Only for the optimizer's figures (no trade objects) with entries sized independently of the running
- * balance; flat number arrays, so thousands of kept positions are a few arrays for the collector.
+ * balance; typed columns (num-column.ts), so thousands of kept positions are a few arrays for the
+ * collector and a new candidate reuses their room.
  */
 export class PositionMemo {
   /** Candidate generation: `stamp[i] === gen` when `at[i]` is a record of the current candidate. */
@@ -15,29 +18,31 @@ export class PositionMemo {
   private readonly stamp: Int32Array;
   private readonly at: Int32Array;
   // Records.
-  readonly closeIdx: number[] = [];
+  readonly closeIdx = new NumColumn();
   /** Index into the symbol's signals of the next entry attempt after the close. */
-  readonly sAfter: number[] = [];
-  readonly evFrom: number[] = [];
-  readonly segFrom: number[] = [];
-  readonly pnl: number[] = [];
-  readonly r: number[] = [];
+  readonly sAfter = new NumColumn();
+  readonly evFrom = new NumColumn();
+  readonly segFrom = new NumColumn();
+  readonly pnl = new NumColumn();
+  readonly r = new NumColumn();
   // Events: candle index × 4 + phase, kind, value.
-  readonly evKey: number[] = [];
-  readonly evKind: number[] = [];
-  readonly evValue: number[] = [];
-  // Segments by candle index [from, to).
-  readonly sFrom: number[] = [];
-  readonly sTo: number[] = [];
-  readonly sEntry: number[] = [];
-  readonly sQty: number[] = [];
-  readonly sFeeLeft: number[] = [];
-  readonly sLong: boolean[] = [];
+  readonly evKey = new NumColumn();
+  readonly evKind = new NumColumn();
+  readonly evValue = new NumColumn();
+  // Segments by candle index [from, to); long 1, short 0.
+  readonly sFrom = new NumColumn();
+  readonly sTo = new NumColumn();
+  readonly sEntry = new NumColumn();
+  readonly sQty = new NumColumn();
+  readonly sFeeLeft = new NumColumn();
+  readonly sLong = new NumColumn();
   /** Positions read back instead of replayed, since this memo was made (for tests and the bench). */
   hits = 0;
   /** The record being written (between `begin` and `commit`/`discard`), or −1. */
   private open = -1;
   private openAt = -1;
+
+  private readonly columns = [this.closeIdx, this.sAfter, this.evFrom, this.segFrom, this.pnl, this.r, this.evKey, this.evKind, this.evValue, this.sFrom, this.sTo, this.sEntry, this.sQty, this.sFeeLeft, this.sLong];
 
   constructor(candles: number) {
     this.stamp = new Int32Array(candles);
@@ -47,7 +52,7 @@ export class PositionMemo {
   /** A new candidate: nothing kept applies any more. */
   reset(): void {
     this.gen++;
-    for (const a of [this.closeIdx, this.sAfter, this.evFrom, this.segFrom, this.pnl, this.r, this.evKey, this.evKind, this.evValue, this.sFrom, this.sTo, this.sEntry, this.sQty, this.sFeeLeft, this.sLong]) a.length = 0;
+    for (const a of this.columns) a.truncate(0);
     this.open = -1;
   }
 
@@ -55,17 +60,17 @@ export class PositionMemo {
   find(i: number, b: number): number {
     if (this.stamp[i] !== this.gen) return -1;
     const rec = this.at[i]!;
-    if (this.closeIdx[rec]! >= b) return -1;
+    if (this.closeIdx.a[rec]! >= b) return -1;
     this.hits++;
     return rec;
   }
 
   /** Records from here on belong to the position opened at candle i. */
   begin(i: number): void {
-    this.open = this.closeIdx.length;
+    this.open = this.closeIdx.n;
     this.openAt = i;
-    this.evFrom.push(this.evKey.length);
-    this.segFrom.push(this.sFrom.length);
+    this.evFrom.push(this.evKey.n);
+    this.segFrom.push(this.sFrom.n);
   }
 
   get recording(): boolean {
@@ -80,7 +85,7 @@ export class PositionMemo {
 
   /** Mirrors the trace's segment changes (see SymbolReplay.changed). */
   endSegment(toIdx: number): void {
-    this.sTo[this.sTo.length - 1] = toIdx;
+    this.sTo.a[this.sTo.n - 1] = toIdx;
   }
 
   popSegment(): void {
@@ -98,7 +103,7 @@ export class PositionMemo {
     this.sEntry.push(entry);
     this.sQty.push(qty);
     this.sFeeLeft.push(feeLeft);
-    this.sLong.push(long);
+    this.sLong.push(long ? 1 : 0);
   }
 
   /** The position closed at candle `closeIdx` (a target, the stop or a signal): keep it. */
@@ -115,19 +120,21 @@ export class PositionMemo {
   /** The window's end closed it: forget what was written for it. */
   discard(): void {
     if (this.open < 0) return;
-    const ev = this.evFrom.pop()!;
-    const seg = this.segFrom.pop()!;
-    for (const a of [this.evKey, this.evKind, this.evValue]) a.length = ev;
-    for (const a of [this.sFrom, this.sTo, this.sEntry, this.sQty, this.sFeeLeft, this.sLong]) a.length = seg;
+    const ev = this.evFrom.pop();
+    const seg = this.segFrom.pop();
+    this.evKey.truncate(ev);
+    this.evKind.truncate(ev);
+    this.evValue.truncate(ev);
+    for (const a of [this.sFrom, this.sTo, this.sEntry, this.sQty, this.sFeeLeft, this.sLong]) a.truncate(seg);
     this.open = -1;
   }
 
   /** Events of record `rec`: [evFrom[rec], evEnd(rec)). */
   evEnd(rec: number): number {
-    return rec + 1 < this.evFrom.length ? this.evFrom[rec + 1]! : this.evKey.length;
+    return rec + 1 < this.evFrom.n ? this.evFrom.a[rec + 1]! : this.evKey.n;
   }
 
   segEnd(rec: number): number {
-    return rec + 1 < this.segFrom.length ? this.segFrom[rec + 1]! : this.sFrom.length;
+    return rec + 1 < this.segFrom.n ? this.segFrom.a[rec + 1]! : this.sFrom.n;
   }
 }

@@ -56,17 +56,18 @@ function sharedLoop(ix: WindowIndex, replays: readonly SymbolReplay[], startingB
     } else {
       const t = r.trace;
       const e = r.cursor++;
-      if (t.kinds[e] === EV_PNL) st.realized += t.values[e]!;
-      else if (t.kinds[e] === EV_CLOSE) {
+      const kind = t.kinds.a[e];
+      if (kind === EV_PNL) st.realized += t.values.a[e]!;
+      else if (kind === EV_CLOSE) {
         const c = closed[best]!++;
         if (t.trades.length > c) out.trades.push(t.trades[c]!);
         else {
-          out.pnls.push(t.pnls[c]!);
-          out.rs.push(t.rs[c]!);
+          out.pnls.push(t.pnls.a[c]!);
+          out.rs.push(t.rs.a[c]!);
         }
-        st.used -= t.values[e]!;
+        st.used -= t.values.a[e]!;
         st.open--;
-      } else throw new Error(`replay: unknown event kind ${t.kinds[e]}`);
+      } else throw new Error(`replay: unknown event kind ${kind}`);
     }
     heads[best] = r.headKey();
   }
@@ -76,13 +77,14 @@ function sharedLoop(ix: WindowIndex, replays: readonly SymbolReplay[], startingB
   for (let q = 0; q < n; q++) {
     const t = replays[q]!.trace;
     const closeAt = ix.symbols[q]!.closeAt;
-    for (let g = 0; g < t.nSegments; g++) {
-      const entry = t.segEntry[g]!;
-      const qty = t.segQty[g]!;
-      const feeLeft = t.segFeeLeft[g]!;
-      const to = Math.min(t.segTo[g]!, M);
-      if (t.segLong[g]) for (let p = t.segFrom[g]!; p < to; p++) equity[p] = equity[p]! + ((closeAt[p]! - entry) * qty - feeLeft);
-      else for (let p = t.segFrom[g]!; p < to; p++) equity[p] = equity[p]! + ((entry - closeAt[p]!) * qty - feeLeft);
+    for (let g = 0; g < t.segFrom.n; g++) {
+      const entry = t.segEntry.a[g]!;
+      const qty = t.segQty.a[g]!;
+      const feeLeft = t.segFeeLeft.a[g]!;
+      const from = t.segFrom.a[g]!;
+      const to = Math.min(t.segTo.a[g]!, M);
+      if (t.segLong.a[g] === 1) for (let p = from; p < to; p++) equity[p] = equity[p]! + ((closeAt[p]! - entry) * qty - feeLeft);
+      else for (let p = from; p < to; p++) equity[p] = equity[p]! + ((entry - closeAt[p]!) * qty - feeLeft);
     }
   }
   // After its loop the engine closes what is still open (`end`) and marks the last point again: flat.

@@ -112,7 +112,7 @@ export class SymbolReplay {
 
   /** Sort key (point × 4 + phase) of this symbol's next step; Infinity when it has none left. */
   headKey(): number {
-    return this.cursor < this.trace.nEvents ? this.trace.keys[this.cursor]! : this.attemptKey;
+    return this.cursor < this.trace.keys.n ? this.trace.keys.a[this.cursor]! : this.attemptKey;
   }
 
   private setAttempt(i: number): void {
@@ -122,7 +122,7 @@ export class SymbolReplay {
 
   /** Is the next step an entry attempt (else an event of `trace` at `cursor`)? */
   headIsAttempt(): boolean {
-    return this.cursor >= this.trace.nEvents;
+    return this.cursor >= this.trace.keys.n;
   }
 
   /**
@@ -171,7 +171,7 @@ export class SymbolReplay {
       return 'insufficient_margin';
     }
     const memo = this.memo;
-    if (memo !== null && memo.closeIdx.length > 0) {
+    if (memo !== null && memo.closeIdx.n > 0) {
       const rec = memo.find(i, this.ws.wholeTo);
       if (rec >= 0) {
         this.margin = e.margin;
@@ -205,16 +205,16 @@ export class SymbolReplay {
   private recall(memo: PositionMemo, rec: number): void {
     const { ws, trace } = this;
     const { a, point } = ws;
-    for (let e = memo.evFrom[rec]!, to = memo.evEnd(rec); e < to; e++) {
-      const k = memo.evKey[e]!;
-      trace.event(point[(k >> 2) - a]! * 4 + (k & 3), memo.evKind[e]!, memo.evValue[e]!);
+    for (let e = memo.evFrom.a[rec]!, to = memo.evEnd(rec); e < to; e++) {
+      const k = memo.evKey.a[e]!;
+      trace.event(point[(k >> 2) - a]! * 4 + (k & 3), memo.evKind.a[e]!, memo.evValue.a[e]!);
     }
-    for (let g = memo.segFrom[rec]!, to = memo.segEnd(rec); g < to; g++) {
-      trace.pushSegment(point[memo.sFrom[g]! - a]!, memo.sEntry[g]!, memo.sQty[g]!, memo.sFeeLeft[g]!, memo.sLong[g]!);
-      trace.segTo[trace.nSegments - 1] = point[memo.sTo[g]! - a]!;
+    for (let g = memo.segFrom.a[rec]!, to = memo.segEnd(rec); g < to; g++) {
+      trace.pushSegment(point[memo.sFrom.a[g]! - a]!, memo.sEntry.a[g]!, memo.sQty.a[g]!, memo.sFeeLeft.a[g]!, memo.sLong.a[g] === 1);
+      trace.segTo.a[trace.segTo.n - 1] = point[memo.sTo.a[g]! - a]!;
     }
-    trace.closed(memo.pnl[rec]!, memo.r[rec]!);
-    this.s = memo.sAfter[rec]!;
+    trace.closed(memo.pnl.a[rec]!, memo.r.a[rec]!);
+    this.s = memo.sAfter.a[rec]!;
     this.setAttempt(this.s < ws.sigTo ? ws.prep.signalAt[this.s]! : -1);
   }
 
@@ -270,7 +270,7 @@ export class SymbolReplay {
     const tr = this.trace;
     const closeIdx = this.nowIdx >> 2;
     if (closeIdx >= this.ws.wholeTo) return memo.discard();
-    memo.commit(closeIdx, this.s, tr.pnls[tr.nClosed - 1]!, tr.rs[tr.nClosed - 1]!);
+    memo.commit(closeIdx, this.s, tr.pnls.a[tr.pnls.n - 1]!, tr.rs.a[tr.rs.n - 1]!);
   }
 
   /** One fill's PnL (from the tally), at the current sort key. */
@@ -302,13 +302,13 @@ export class SymbolReplay {
   private changed(j: number, k: number): void {
     const tr = this.trace;
     const memo = this.memo !== null && this.memo.recording ? this.memo : null;
-    const n = tr.nSegments;
-    if (n > 0 && tr.segTo[n - 1] === Infinity) {
-      if (tr.segFrom[n - 1] === k) {
+    const n = tr.segFrom.n;
+    if (n > 0 && tr.segTo.a[n - 1] === Infinity) {
+      if (tr.segFrom.a[n - 1] === k) {
         tr.popSegment();
         memo?.popSegment();
       } else {
-        tr.segTo[n - 1] = k;
+        tr.segTo.a[n - 1] = k;
         memo?.endSegment(j);
       }
     }
