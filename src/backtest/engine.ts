@@ -79,6 +79,8 @@ interface SymbolState {
   pos: LadderState | null;
   /** The open trade's exits, stop moves, levels hit and trade ids: the core's rules write them here (the ledger). */
   readonly rows: OpenTradeRows;
+  /** The last closed trade's state, once its record is written: the next trade's state is written into it. */
+  spare: LadderState | null;
   /** What the open trade's plan was made from (the record plans it again when read: closed-trade.ts). */
   plannedEntry: string | number;
   stopLossPct: number;
@@ -128,6 +130,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
       planner: new LadderPlanner(input.market, o.settings),
       pos: null,
       rows: new OpenTradeRows(true),
+      spare: null,
       plannedEntry: 0,
       stopLossPct: 0,
       margin: 0,
@@ -171,6 +174,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     pnls.push(rows.totalPnl());
     trades.push(new ClosedTrade(tradeLog, tradeLog.append(p, st.planner, st.plannedEntry, st.stopLossPct, rows)));
     rows.clear();
+    st.spare = p;
     st.pos = null;
     usedMargin -= st.margin;
     st.margin = 0;
@@ -221,7 +225,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     const plan = st.planner.planScratch({ side: sig.side, entryPrice: exact ?? price, quantitySteps: steps, stopLossPct: stopPct });
     if (!plan.ok) return skip(st, sig, 'plan_error', plan.error.message);
     const id = `${symbol}-${++st.count}`;
-    st.pos = openLadder({ id, symbol, timeMs: c.time[i]!, entryFee: feeOf(price, qty, o.fills.takerPct), plan: plan.value }, null);
+    st.pos = openLadder({ id, symbol, timeMs: c.time[i]!, entryFee: feeOf(price, qty, o.fills.takerPct), plan: plan.value }, null, st.spare);
     st.plannedEntry = exact ?? price;
     st.stopLossPct = stopPct;
     st.margin = margin;

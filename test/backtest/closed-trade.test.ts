@@ -69,12 +69,18 @@ describe('ClosedTrade', () => {
           const planned = c.asText ? `${entry.toFixed(1)}00000000000000003` : entry;
           const plan = planner.plan({ side: c.side, entryPrice: planned, quantitySteps: asSteps(c.steps), stopLossPct: c.stopLossPct });
           if (!plan.ok) return;
+          const path = new Float64Array(4);
           // The same trade twice: recorded on the position itself (the reference), and as the engine
           // records it, in a ledger of rows with the state's own arrays left empty.
           const s = openLadder({ id: 'TESTUSDT-7', symbol: 'TESTUSDT', timeMs: 1000, entryFee: 0.25, plan: plan.value }, null);
-          const lean = openLadder({ id: 'TESTUSDT-7', symbol: 'TESTUSDT', timeMs: 1000, entryFee: 0.25, plan: plan.value }, null);
+          // Written into the closed state of an earlier trade (the engine reuses its states): nothing of it may be left.
+          const before = openLadder({ id: 'TESTUSDT-2', symbol: 'TESTUSDT', timeMs: 5, entryFee: 0.5, plan: plan.value }, null);
+          walkCandleOf(before, path, entry, entry * 1.2, entry * 0.99, entry * 1.1, 7, 'pessimistic', fm, { realized: 0 });
+          closeRemainderOf(before, 'end', entry, 9, fm, null, { realized: 0 });
+          const lean = openLadder({ id: 'TESTUSDT-7', symbol: 'TESTUSDT', timeMs: 1000, entryFee: 0.25, plan: plan.value }, null, before);
+          expect(lean).toBe(before);
+          expect(fieldsOf(lean)).toEqual(fieldsOf(openLadder({ id: 'TESTUSDT-7', symbol: 'TESTUSDT', timeMs: 1000, entryFee: 0.25, plan: plan.value }, null)));
           const rows = new OpenTradeRows(true);
-          const path = new Float64Array(4);
           const tally = { realized: 0 };
           const leanTally = { realized: 0 };
           const at = (x: number) => entry * (1 + x / 10_000);
@@ -139,6 +145,14 @@ describe('ClosedTrade', () => {
       ['TESTUSDT-3-tp1', 'o-T1'],
       ['TESTUSDT-3-close1', 'o-T3'],
     ]);
+  });
+
+  it('refuses to write a new position into one that is still open', () => {
+    const planner = new LadderPlanner(market, settingsOf(true, 2));
+    const plan = planner.plan({ side: 'long', entryPrice: 100, quantitySteps: asSteps(100), stopLossPct: 2 });
+    if (!plan.ok) throw new Error(plan.error.message);
+    const open = openLadder({ id: 'TESTUSDT-1', symbol: 'TESTUSDT', timeMs: 0, entryFee: 0.1, plan: plan.value }, null);
+    expect(() => openLadder({ id: 'TESTUSDT-2', symbol: 'TESTUSDT', timeMs: 0, entryFee: 0.1, plan: plan.value }, null, open)).toThrow(/open position cannot be reused/);
   });
 
   it('refuses a ladder that is still open', () => {

@@ -102,8 +102,13 @@ export interface OpenInput {
   readonly plan: LadderPlan;
 }
 
-/** A new position under its plan: the initial stop, and in limit mode every level's resting order. */
-export function openLadder(i: OpenInput, out: Out | null): LadderState {
+/**
+ * A new position under its plan: the initial stop, and in limit mode every level's resting order.
+ * `into`: a closed state of the caller's own to write the new one into instead of a new object, for a
+ * driver that drops each state when its trade closes (the backtest, the optimizer's figures); every
+ * field is written, so nothing of the old trade is left.
+ */
+export function openLadder(i: OpenInput, out: Out | null, into: LadderState | null = null): LadderState {
   const { plan } = i;
   const limitMode = plan.execution === 'limit';
   // Loops, not map/forEach with closures: the backtest opens a position on every entry.
@@ -112,30 +117,28 @@ export function openLadder(i: OpenInput, out: Out | null): LadderState {
     const l = plan.levels[k]!;
     levels[k] = l.skipped !== null ? SKIPPED : limitMode ? levelState('sent', asSteps(0), l.qtySteps, false) : PENDING;
   }
-  const s: LadderState = {
-    id: i.id,
-    symbol: i.symbol,
-    side: plan.side,
-    entryPrice: plan.entryPrice,
-    entryTimeMs: i.timeMs,
-    entryFee: i.entryFee,
-    entryFeeBooked: 0,
-    originalSteps: plan.originalSteps,
-    remainingSteps: plan.originalSteps,
-    plan,
-    levels,
-    partialExits: NONE,
-    tpLevelsHit: NONE,
-    stopTicks: plan.initialStopTicks,
-    stopSeq: 0,
-    stopMoves: NONE,
-    closing: null,
-    closeSeq: 0,
-    status: 'open',
-    appliedTradeIds: NONE,
-    nextTargetPrice: 0,
-    stopPrice: 0,
-  };
+  if (into !== null && into.status !== 'closed') throw new Error(`${into.id}: an open position cannot be reused for ${i.id}`);
+  const s = into ?? newState();
+  s.id = i.id;
+  s.symbol = i.symbol;
+  s.side = plan.side;
+  s.entryPrice = plan.entryPrice;
+  s.entryTimeMs = i.timeMs;
+  s.entryFee = i.entryFee;
+  s.entryFeeBooked = 0;
+  s.originalSteps = plan.originalSteps;
+  s.remainingSteps = plan.originalSteps;
+  s.plan = plan;
+  s.levels = levels;
+  s.partialExits = NONE;
+  s.tpLevelsHit = NONE;
+  s.stopTicks = plan.initialStopTicks;
+  s.stopSeq = 0;
+  s.stopMoves = NONE;
+  s.closing = null;
+  s.closeSeq = 0;
+  s.status = 'open';
+  s.appliedTradeIds = NONE;
   settle(s);
   if (out === null) return s;
   out.commands.push({ kind: 'placeStop', clientOrderId: stopClientId(i.id, 0), stopTicks: plan.initialStopTicks, stopPrice: plan.initialStopPrice });
@@ -460,6 +463,34 @@ export function mergeExit(exits: readonly PartialExit[], e: PartialExit): Partia
     orderId: a.orderId ?? e.orderId,
   };
   return replaceAt(exits, i, merged) as PartialExit[];
+}
+
+/** A state with every field, in the one order all states have (one hidden class), for openLadder to fill. */
+function newState(): LadderState {
+  return {
+    id: '',
+    symbol: '',
+    side: 'long',
+    entryPrice: 0,
+    entryTimeMs: 0,
+    entryFee: 0,
+    entryFeeBooked: 0,
+    originalSteps: asSteps(0),
+    remainingSteps: asSteps(0),
+    plan: null as unknown as LadderPlan,
+    levels: NONE,
+    partialExits: NONE,
+    tpLevelsHit: NONE,
+    stopTicks: 0 as Ticks,
+    stopSeq: 0,
+    stopMoves: NONE,
+    closing: null,
+    closeSeq: 0,
+    status: 'closed',
+    appliedTradeIds: NONE,
+    nextTargetPrice: 0,
+    stopPrice: 0,
+  };
 }
 
 /**

@@ -52,6 +52,8 @@ export class SymbolReplay {
   // The position being replayed.
   /** The open trade's ladder, changed in place by the core's rules (as in the engine). */
   private pos: LadderState | null = null;
+  /** The last closed ladder when trades are not kept: the next position is written into it. */
+  private spare: LadderState | null = null;
   private margin = 0;
   private lo = 0;
   private hi = 0;
@@ -187,7 +189,7 @@ export class SymbolReplay {
       return 'plan_error';
     }
     const { sym } = this.ws.prep;
-    this.pos = openLadder({ id: this.idOf(++this.count), symbol: sym.symbol, timeMs: sym.candles.time[i]!, entryFee: e.fee, plan: plan.value }, null);
+    this.pos = openLadder({ id: this.idOf(++this.count), symbol: sym.symbol, timeMs: sym.candles.time[i]!, entryFee: e.fee, plan: plan.value }, null, this.keep ? null : this.spare);
     this.tradePnl = 0;
     this.margin = e.margin;
     if (this.remember) memo?.begin(i);
@@ -287,6 +289,7 @@ export class SymbolReplay {
     if (p.status !== 'closed') return;
     if (this.keep) this.trace.trades.push(p);
     else {
+      this.spare = p;
       // The figures the optimizer needs (its PnL as `totalPnl` sums it, its R by the core's rule); the ladder itself can go.
       this.trace.closed(this.tradePnl, rMultipleOf(this.tradePnl, p));
     }
