@@ -41,14 +41,25 @@ export function summarizePnls(pnls: readonly number[], startingBalance: number, 
   };
 }
 
-/** Largest fall from a running peak, in % of that peak (0 for a curve that never falls). */
+/**
+ * Largest fall from a running peak, in % of that peak (0 for a curve that never falls; a peak at or
+ * below 0 counts no fall). Under one peak the deepest point gives the largest fall, and the rounded
+ * ((peak − e) × 100) / peak never grows with e, so the fall is computed once per peak, at its lowest
+ * point: the same double as computing it at every point, with two comparisons a point.
+ */
 export function maxDrawdownPct(equity: ArrayLike<number>): number {
   let peak = -Infinity;
+  let low = Infinity;
   let worst = 0;
   for (let i = 0; i < equity.length; i++) {
     const e = equity[i]!;
-    if (e > peak) peak = e;
-    else if (peak > 0) worst = Math.max(worst, ((peak - e) * 100) / peak);
+    if (e > peak) {
+      if (peak > 0 && low < peak) worst = Math.max(worst, ((peak - low) * 100) / peak);
+      peak = e;
+      low = e;
+    } else if (e < low) low = e;
+    else if (e !== e && peak > 0) worst = NaN; // as the pointwise rule: NaN stays NaN
   }
+  if (peak > 0 && low < peak) worst = Math.max(worst, ((peak - low) * 100) / peak);
   return worst;
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyzeRun, initialRisk, maxDrawdownPct, rMultiple } from '../../../src/core/analytics/index.ts';
 import { walk, open } from '../../support/ladder.ts';
@@ -38,5 +39,25 @@ describe('run analytics', () => {
   it('measures the deepest fall from a running peak', () => {
     expect(maxDrawdownPct([100, 120, 90, 130, 117])).toBeCloseTo(25, 9);
     expect(maxDrawdownPct([100, 101, 102])).toBe(0);
+  });
+
+  it('maxDrawdownPct gives the same double as the fall computed at every point', () => {
+    const pointwise = (equity: readonly number[]): number => {
+      let peak = -Infinity;
+      let worst = 0;
+      for (const e of equity) {
+        if (e > peak) peak = e;
+        else if (peak > 0) worst = Math.max(worst, ((peak - e) * 100) / peak);
+      }
+      return worst;
+    };
+    const value = fc.oneof(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.integer({ min: -5, max: 200 }), fc.constant(Number.NaN));
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 60 }), (equity) => {
+        expect(Object.is(maxDrawdownPct(equity), pointwise(equity)) || (Number.isNaN(maxDrawdownPct(equity)) && Number.isNaN(pointwise(equity)))).toBe(true);
+        expect(maxDrawdownPct(Float64Array.from(equity))).toBe(pointwise(equity));
+      }),
+      { numRuns: Number(process.env.FC_NUM_RUNS ?? 1000) },
+    );
   });
 });
