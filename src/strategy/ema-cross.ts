@@ -85,15 +85,74 @@ export class EmaCrossStrategy implements Strategy {
     if (series !== this.#series || i < this.#next) this.#reset(series);
     let side: 0 | 1 | -1 = 0;
     while (this.#next <= i) side = this.#feed(series, this.#next++);
-    if (side === 0) return null;
+    return side === 0 ? null : this.#signal(series, i, side, this.#atrValue);
+  }
+
+  /**
+   * `onCandle`'s answer for every candle of the series, fed in one loop: the same arithmetic on the
+   * same candles in the same order, so the same signals, without a call per candle (a backtest asks
+   * for every candle; those calls were ~20 % of the engine's time on the ten 1h files).
+   */
+  signalsOf(series: CandleSeries): (i: number) => Signal | null {
+    this.#reset(series);
+    const n = series.length;
+    const sides = new Int8Array(n);
+    const atr = this.#atr === undefined ? null : new Float64Array(n);
+    if (atr === null) this.#crosses(series, sides);
+    else
+      for (let j = 0; j < n; j++) {
+        const side = this.#feed(series, j);
+        if (side === 0) continue;
+        sides[j] = side;
+        atr[j] = this.#atrValue;
+      }
+    // The incremental state is left at the start: the next onCandle replays from candle 0.
+    this.#reset(undefined);
+    return (i) => {
+      const side = sides[i];
+      return side === undefined || side === 0 ? null : this.#signal(series, i, side as 1 | -1, atr === null ? NaN : atr[i]!);
+    };
+  }
+
+  /** The signal known at the close of candle i: a cross up (+1) or down (−1), with the ATR of that candle. */
+  #signal(series: CandleSeries, i: number, side: 1 | -1, atrValue: number): Signal {
     const signal: { timeMs: number; side: 'long' | 'short'; reason: string; stopLossPct?: number } = {
       timeMs: (series.time[i] as number) + series.timeframeMs,
       side: side > 0 ? 'long' : 'short',
       reason: side > 0 ? REASON_UP : REASON_DOWN,
     };
     const mult = this.params.atr_stop_mult;
-    if (mult !== undefined) signal.stopLossPct = ((mult * this.#atrValue) / (series.close[i] as number)) * 100;
+    if (mult !== undefined) signal.stopLossPct = ((mult * atrValue) / (series.close[i] as number)) * 100;
     return signal;
+  }
+
+  /**
+   * `#feed`'s EMAs and crosses over the whole series without an ATR, in locals: the same operations in
+   * the same order (so the same doubles), without a field read or write per candle. `sides[j]` is
+   * what `#feed` answers for candle j.
+   */
+  #crosses(series: CandleSeries, sides: Int8Array): void {
+    const close = series.close;
+    const fa = this.#fastAlpha;
+    const fk = this.#fastKeep;
+    const sa = this.#slowAlpha;
+    const sk = this.#slowKeep;
+    const stableFrom = this.params.slow - 1;
+    const warmup = this.warmup;
+    let fast = 0;
+    let slow = 0;
+    let prevDiff = NaN;
+    for (let j = 0; j < sides.length; j++) {
+      const c = close[j]!;
+      fast = c * fa + (j > 0 ? fast : c) * fk;
+      slow = c * sa + (j > 0 ? slow : c) * sk;
+      const diff = fast - slow;
+      const prev = prevDiff;
+      prevDiff = j >= stableFrom ? diff : NaN;
+      if (j < warmup) continue;
+      if (prev <= 0 && diff > 0) sides[j] = 1;
+      else if (prev >= 0 && diff < 0) sides[j] = -1;
+    }
   }
 
   /** Feeds candle j to the indicators; +1 for a cross up on it, −1 down, 0 none. */

@@ -30,6 +30,12 @@ export interface Strategy {
    * outside the candles (a signal file) have one; a candle strategy needs a closed candle first.
    */
   beforeFirst?(series: CandleSeries): Signal | null;
+  /**
+   * Optional: `onCandle`'s answers for every candle of `series` at once, as a function of i, for a
+   * strategy that can work them out in one pass (ema_cross). It must answer exactly what
+   * `onCandle(series, i)` answers; a backtest then makes no call into the strategy per candle.
+   */
+  signalsOf?(series: CandleSeries): (i: number) => Signal | null;
 }
 
 /**
@@ -37,5 +43,7 @@ export interface Strategy {
  * candle 0, else the strategy's answer for the close of candle i − 1. Call with i = 0, 1, 2, ….
  */
 export function entryAtOf(strategy: Strategy, series: CandleSeries): (i: number) => Signal | null {
+  const at = strategy.signalsOf?.(series);
+  if (at !== undefined) return (i) => (i === 0 ? (strategy.beforeFirst?.(series) ?? null) : at(i - 1));
   return (i) => (i === 0 ? (strategy.beforeFirst?.(series) ?? null) : strategy.onCandle(series, i - 1));
 }

@@ -138,6 +138,42 @@ describe('ema_cross', () => {
     expect(() => new EmaCrossStrategy({ fast: 2, slow: 12, atr_stop_mult: 1, atr_period: 0 })).toThrow(/atr_period/);
   });
 
+  it('signalsOf answers for every candle what onCandle answers (random series, with and without ATR stops, any periods)', () =>
+    fc.assert(
+      fc.property(arbBars(0, 120), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 20 }), fc.option(fc.double({ min: 0.5, max: 4, noNaN: true })), (bars, fast, more, mult) => {
+        const s = seriesOf(bars);
+        const params = { fast, slow: fast + more, ...(mult === null ? {} : { atr_stop_mult: mult, atr_period: 3 }) };
+        const batch = new EmaCrossStrategy(params);
+        const at = batch.signalsOf(s);
+        expect(Array.from({ length: s.length }, (_, i) => at(i))).toEqual(run(new EmaCrossStrategy(params), s));
+        expect(at(s.length)).toBeNull();
+        // The incremental state is not left half-fed: onCandle on the same strategy answers from candle 0.
+        expect(run(batch, s)).toEqual(run(new EmaCrossStrategy(params), s));
+      }),
+      { numRuns },
+    ));
+
+  it('signalsOf and onCandle agree where the EMAs are exactly equal (flat stretches: a cross from a difference of 0)', () =>
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(100, 100, 100, 100, 101, 99), { maxLength: 80 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 10 }), (closes, fast, more) => {
+        const s = closesSeries(closes);
+        const params = { fast, slow: fast + more };
+        const at = new EmaCrossStrategy(params).signalsOf(s);
+        expect(Array.from({ length: s.length }, (_, i) => at(i))).toEqual(run(new EmaCrossStrategy(params), s));
+      }),
+      { numRuns },
+    ));
+
+  it('signalsOf on the real BTCUSDT 1h candles: every signal onCandle gives, same doubles', async () => {
+    const s = await loadCandles(join(KLINES, 'BTCUSDT-1h.csv'));
+    for (const params of [{ fast: 12, slow: 26 }, { fast: 5, slow: 50, atr_stop_mult: 2 }]) {
+      const at = new EmaCrossStrategy(params).signalsOf(s);
+      const incremental = run(new EmaCrossStrategy(params), s);
+      expect(incremental.filter((x) => x !== null).length).toBeGreaterThan(100);
+      for (let i = 0; i < s.length; i++) expect(at(i)).toEqual(incremental[i]);
+    }
+  });
+
   it('on the real BTCUSDT 1h candles: 12/26 crosses alternate long/short, ATR stops are sane', async () => {
     const s = await loadCandles(join(KLINES, 'BTCUSDT-1h.csv'));
     const st = new EmaCrossStrategy({ fast: 12, slow: 26, atr_stop_mult: 2 });
