@@ -4,7 +4,7 @@ import { type IntrabarModel, triggerHigh, triggerLow, walkCandleOf } from '../co
 import { type FillModel, type FillTally, closeRemainderOf, feeOf, slippedText } from '../core/fill-model.ts';
 import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
 import type { Position } from '../core/model/position.ts';
-import { type LadderState, openLadder } from '../core/scaled-tp/ladder-rules.ts';
+import { type LadderState, openLadder, qtyOf } from '../core/scaled-tp/ladder-rules.ts';
 import { LadderPlanner } from '../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import type { Side } from '../core/units.ts';
@@ -94,7 +94,7 @@ interface SymbolState {
   sig: EntrySignal | null;
   /** The data ended and the remainder was closed (`end`): the symbol takes no more part. */
   ended: boolean;
-  /** `stepsToQty(qtySteps)`, kept for the mark to market of every candle: it changes only on a fill. */
+  /** `qtyOf(qtySteps)`, kept for the mark to market of every candle: it changes only on a fill. */
   qtySteps: number;
   qty: number;
 }
@@ -266,7 +266,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
       const close = c.close[Math.max(0, st.i - 1)]!;
       if (p.remainingSteps !== st.qtySteps) {
         st.qtySteps = p.remainingSteps;
-        st.qty = stepsToQty(p.remainingSteps, st.input.market);
+        st.qty = qtyOf(p.remainingSteps, p.plan);
       }
       e += (p.side === 'long' ? close - p.entryPrice : p.entryPrice - close) * st.qty - (p.entryFee - p.entryFeeBooked);
     }
@@ -339,7 +339,8 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
           hi = triggerHigh(pos);
           long = pos.side === 'long';
           entry = pos.entryPrice;
-          qty = stepsToQty(pos.remainingSteps, st.input.market);
+          // The core's own quantity of steps (its plan's step as a number: no BigInt read per change).
+          qty = qtyOf(pos.remainingSteps, pos.plan);
           feeLeft = pos.entryFee - pos.entryFeeBooked;
         }
       }

@@ -2,8 +2,7 @@ import type { BacktestOptions, SkipWhy, SkippedSignal } from '../../backtest/eng
 import { rMultipleOf } from '../../core/analytics/run-analytics.ts';
 import { triggerHigh, triggerLow, walkCandleOf } from '../../core/candle-path.ts';
 import { type FillTally, closeRemainderOf } from '../../core/fill-model.ts';
-import { stepsToQty } from '../../core/market/market-rules.ts';
-import { type LadderState, type Ledger, NO_RECORD, POSITION_LEDGER, openLadder } from '../../core/scaled-tp/ladder-rules.ts';
+import { type LadderState, type Ledger, NO_RECORD, POSITION_LEDGER, openLadder, qtyOf } from '../../core/scaled-tp/ladder-rules.ts';
 import type { LadderPlanner } from '../../core/scaled-tp/ladder-plan.ts';
 import { lowerBoundTime } from '../../data/candle-series.ts';
 import type { EntryCache } from './entry-cache.ts';
@@ -317,7 +316,8 @@ export class SymbolReplay {
     }
     const p = this.pos;
     if (p === null) return;
-    const qty = stepsToQty(p.remainingSteps, this.ws.prep.sym.market);
+    // The core's own quantity of steps (its plan's step as a number: no BigInt read per change).
+    const qty = qtyOf(p.remainingSteps, p.plan);
     tr.pushSegment(k, p.entryPrice, qty, p.entryFee - p.entryFeeBooked, p.side === 'long');
     memo?.pushSegment(j, p.entryPrice, qty, p.entryFee - p.entryFeeBooked, p.side === 'long');
     this.lo = triggerLow(p);
