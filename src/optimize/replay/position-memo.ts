@@ -38,6 +38,8 @@ export class PositionMemo {
   readonly sLong = new NumColumn();
   /** Positions read back instead of replayed, since this memo was made (for tests and the bench). */
   hits = 0;
+  /** Records kept before the current window began. */
+  private earlier = 0;
   /** The record being written (between `begin` and `commit`/`discard`), or −1. */
   private open = -1;
   private openAt = -1;
@@ -54,11 +56,22 @@ export class PositionMemo {
     this.gen++;
     for (const a of this.columns) a.truncate(0);
     this.open = -1;
+    this.earlier = 0;
   }
 
-  /** The record of the position opened at candle i, if it closed before candle `b` (the window's end), else −1. */
+  /** A window of the candidate begins: only what earlier windows kept can be read back in it. */
+  startWindow(): void {
+    this.earlier = this.closeIdx.n;
+  }
+
+  /**
+   * The record of the position opened at candle i, if an earlier window kept it and it closed before
+   * candle `b` (the window's end), else −1. A window enters at candle i at most once, so a record of
+   * its own is never asked for: in a candidate's first window nothing is looked up (each lookup reads
+   * `stamp` at a candle far from the last one read).
+   */
   find(i: number, b: number): number {
-    if (this.stamp[i] !== this.gen) return -1;
+    if (this.earlier === 0 || this.stamp[i] !== this.gen) return -1;
     const rec = this.at[i]!;
     if (this.closeIdx.a[rec]! >= b) return -1;
     this.hits++;

@@ -97,6 +97,7 @@ export class SymbolReplay {
     this.keep = keep;
     this.ledger = keep ? POSITION_LEDGER : NO_RECORD;
     this.memo = keep ? null : memo;
+    this.memo?.startWindow();
     this.remember = remember;
     this.ws = ws;
     this.planner = planner;
@@ -172,7 +173,7 @@ export class SymbolReplay {
       return 'insufficient_margin';
     }
     const memo = this.memo;
-    if (memo !== null && memo.closeIdx.n > 0) {
+    if (memo !== null) {
       const rec = memo.find(i, this.ws.wholeTo);
       if (rec >= 0) {
         this.margin = e.margin;
