@@ -342,7 +342,7 @@ export function bookFill(
  * Move the stop of a position being built to where the completed level says, if that is in its favour
  * (R1.5): the stop (stopTicks, stopSeq) moves and `ledger` records the move. False when it stays.
  */
-export function raiseStop(s: LadderState, pl: PlannedLevel, timeMs: number, ledger: Ledger): boolean {
+function raiseStop(s: LadderState, pl: PlannedLevel, timeMs: number, ledger: Ledger): boolean {
   const to = pl.stopAfter;
   if (to === null || !isFavourable(to.ticks, s.stopTicks, s.side)) return false;
   const fromTicks = s.stopTicks;
