@@ -110,26 +110,12 @@ export class OpenTradeRows implements Ledger {
 
   /** Copies exit i's six numbers (`exit(i, 0…5)`) to `to` from index k. */
   copyExit(i: number, to: Float64Array, k: number): void {
-    const a = this.exitNums;
-    const o = i * E;
-    to[k] = a[o]!;
-    to[k + 1] = a[o + 1]!;
-    to[k + 2] = a[o + 2]!;
-    to[k + 3] = a[o + 3]!;
-    to[k + 4] = a[o + 4]!;
-    to[k + 5] = a[o + 5]!;
+    copy6(this.exitNums, i * E, to, k);
   }
 
   /** Copies stop move i's six numbers (time, from ticks, to ticks, from price, to price, level) to `to` from index k. */
   copyMove(i: number, to: Float64Array, k: number): void {
-    const a = this.moveNums;
-    const o = i * M;
-    to[k] = a[o]!;
-    to[k + 1] = a[o + 1]!;
-    to[k + 2] = a[o + 2]!;
-    to[k + 3] = a[o + 3]!;
-    to[k + 4] = a[o + 4]!;
-    to[k + 5] = a[o + 5]!;
+    copy6(this.moveNums, i * M, to, k);
   }
 
   /** Realised PnL of all exits, summed in exit order as `totalPnl` sums a position's (R4.3). */
@@ -166,6 +152,16 @@ export class OpenTradeRows implements Ledger {
     for (let i = 0; i < this.nh; i++) if (this.levelsHit[i] === level) return true;
     return false;
   }
+}
+
+/** Six numbers of `from` at o to `to` at k (a row: no subarray view made per row). */
+function copy6(from: Float64Array, o: number, to: Float64Array, k: number): void {
+  to[k] = from[o]!;
+  to[k + 1] = from[o + 1]!;
+  to[k + 2] = from[o + 2]!;
+  to[k + 3] = from[o + 3]!;
+  to[k + 4] = from[o + 4]!;
+  to[k + 5] = from[o + 5]!;
 }
 
 function grown(a: Float64Array): Float64Array {

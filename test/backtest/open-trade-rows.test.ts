@@ -7,6 +7,7 @@ import { LadderPlanner } from '../../src/core/scaled-tp/ladder-plan.ts';
 import { type Ledger, POSITION_LEDGER, openLadder } from '../../src/core/scaled-tp/ladder-rules.ts';
 import { type Steps, type Ticks, asSteps } from '../../src/core/units.ts';
 import { marketRules } from '../support/market.ts';
+import { DEFAULT_SETTINGS } from '../support/settings.ts';
 
 /**
  * The backtest's ledger keeps what `POSITION_LEDGER` keeps on a position, the same way, for any
@@ -15,20 +16,6 @@ import { marketRules } from '../support/market.ts';
  * each level hit once in the order of its first fill, every trade id, every stop move.
  */
 const market = marketRules({ id: 'TESTUSDT', tick: '0.1', step: '0.001', minQtySteps: 1 });
-const settings = {
-  scaled: true,
-  levels: [
-    { profitPct: 1, closePct: 30 },
-    { profitPct: 2, closePct: 30 },
-    { profitPct: 3.5, closePct: 40 },
-  ],
-  minOrderNotional: 0,
-  fallbackToSingle: true,
-  execution: 'market' as const,
-  breakevenOffsetPct: 0,
-  stopLossPct: 2,
-  takeProfitPct: 3,
-};
 
 const ORDERS: readonly { id: string; reason: ExitReason; level: number | null }[] = [
   { id: 'T-1-tp1', reason: 'tp1', level: 1 },
@@ -77,7 +64,7 @@ function dump(r: OpenTradeRows) {
 
 describe('OpenTradeRows', () => {
   it('records any fills and stop moves as POSITION_LEDGER records them on the position', () => {
-    const plan = new LadderPlanner(market, settings).plan({ side: 'long', entryPrice: 100, quantitySteps: asSteps(1000), stopLossPct: 2 });
+    const plan = new LadderPlanner(market, DEFAULT_SETTINGS).plan({ side: 'long', entryPrice: 100, quantitySteps: asSteps(1000), stopLossPct: 2 });
     if (!plan.ok) throw new Error(plan.error.message);
     fc.assert(
       fc.property(fc.array(step, { maxLength: 30 }), fc.boolean(), (steps, reuse) => {

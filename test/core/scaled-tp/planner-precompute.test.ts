@@ -32,16 +32,24 @@ const arbEntry = fc.record({
   qty: fc.integer({ min: 1, max: 2_000 }),
 });
 
+type Drawn<A> = A extends fc.Arbitrary<infer T> ? T : never;
+
+/** The market and the settings a drawn case stands for (previous_tp on level 1 is a config error: breakeven there). */
+function caseOf(o: Drawn<typeof arbSettings>, mk: Drawn<typeof arbMarket>) {
+  const market = marketRules({ tick: mk.tick, step: '0.001', minQtySteps: mk.minQtySteps, minNotional: mk.minNotional, notionalBindsReduceOnly: mk.notionalBindsReduceOnly });
+  const levels = o.closes.map((closePct, k) => {
+    const rule = k === 0 && o.rules[k] === 'previous_tp' ? 'breakeven' : o.rules[k]!;
+    return { profitPct: [1, 2, 3.5][k]!, closePct, moveStopTo: rule };
+  });
+  const settings: ExitSettings = { ...o, levels, stopLossPct: 2, takeProfitPct: 3 };
+  return { market, levels, settings };
+}
+
 describe('the planner with its per-settings parts worked out once', () => {
   it('plans every level as minExitSteps and splitQuantity say, and a reused planner as a fresh one', () =>
     fc.assert(
       fc.property(arbSettings, arbMarket, fc.array(arbEntry, { minLength: 1, maxLength: 12 }), (o, mk, entries) => {
-        const market = marketRules({ tick: mk.tick, step: '0.001', minQtySteps: mk.minQtySteps, minNotional: mk.minNotional, notionalBindsReduceOnly: mk.notionalBindsReduceOnly });
-        const levels = o.closes.map((closePct, k) => {
-          const rule = k === 0 && o.rules[k] === 'previous_tp' ? 'breakeven' : o.rules[k]!;
-          return { profitPct: [1, 2, 3.5][k]!, closePct, moveStopTo: rule };
-        });
-        const settings: ExitSettings = { ...o, levels, stopLossPct: 2, takeProfitPct: 3 };
+        const { market, levels, settings } = caseOf(o, mk);
         const planner = new LadderPlanner(market, settings);
         for (const e of entries) {
           const req = { side: e.side, entryPrice: e.price, quantitySteps: asSteps(e.qty) };
@@ -76,12 +84,7 @@ describe('the planner with its per-settings parts worked out once', () => {
   it("plans into its scratch what `plan` gives, entry after entry (scaled, single and fallback plans in turn)", () =>
     fc.assert(
       fc.property(arbSettings, arbMarket, fc.array(fc.tuple(arbEntry, fc.constantFrom(undefined, 1, 4.5)), { minLength: 1, maxLength: 12 }), (o, mk, entries) => {
-        const market = marketRules({ tick: mk.tick, step: '0.001', minQtySteps: mk.minQtySteps, minNotional: mk.minNotional, notionalBindsReduceOnly: mk.notionalBindsReduceOnly });
-        const levels = o.closes.map((closePct, k) => {
-          const rule = k === 0 && o.rules[k] === 'previous_tp' ? 'breakeven' : o.rules[k]!;
-          return { profitPct: [1, 2, 3.5][k]!, closePct, moveStopTo: rule };
-        });
-        const settings: ExitSettings = { ...o, levels, stopLossPct: 2, takeProfitPct: 3 };
+        const { market, settings } = caseOf(o, mk);
         const planner = new LadderPlanner(market, settings);
         for (const [e, stopLossPct] of entries) {
           const req = { side: e.side, entryPrice: e.price, quantitySteps: asSteps(e.qty), stopLossPct };
