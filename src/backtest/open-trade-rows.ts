@@ -55,7 +55,7 @@ export class OpenTradeRows implements Ledger {
   }
 
   fill(
-    _s: LadderState,
+    s: LadderState,
     reason: ExitReason,
     level: number | null,
     timeMs: number,
@@ -70,7 +70,9 @@ export class OpenTradeRows implements Ledger {
   ): void {
     let i = -1;
     if (this.instantFills) {
+      // What instant fills are (and the log's derived ids assume), checked without reading the id's text.
       if (tradeId !== clientOrderId) throw new Error(`${clientOrderId}: an instant fill is its order's own trade, not ${tradeId}`);
+      if (level === null && reason !== 'tp' && (s.remainingSteps !== 0 || s.closeSeq !== 0)) throw new Error(`${clientOrderId}: an instant ${reason} fill closes the whole first close or stop order`);
       // Reasons are the plan's and the rules' own strings: compared by reference.
       for (let k = 0; k < this.ne && i < 0; k++) if (this.reasons[k] === reason) i = k;
     } else for (let k = 0; k < this.ne && i < 0; k++) if (this.clientIds[k] === clientOrderId) i = k;

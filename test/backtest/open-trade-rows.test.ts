@@ -92,4 +92,20 @@ describe('OpenTradeRows', () => {
       { numRuns: Number(process.env.FC_NUM_RUNS ?? 300) },
     );
   });
+
+  it('with instant fills, refuses what its derived ids cannot stand for: a later close order, a stop that leaves a remainder, a trade id of its own', () => {
+    const plan = new LadderPlanner(market, DEFAULT_SETTINGS).plan({ side: 'long', entryPrice: 100, quantitySteps: asSteps(1000), stopLossPct: 2 });
+    if (!plan.ok) throw new Error(plan.error.message);
+    const s = openLadder({ id: 'T-1', symbol: 'TESTUSDT', timeMs: 0, entryFee: 0, plan: plan.value }, null);
+    const rows = new OpenTradeRows(true);
+    // A stop fill that leaves part of the position open (only an exchange's partial fill does that).
+    expect(() => rows.fill(s, 'stop', null, 1, 98, asSteps(10), 0, 0, 'T-1-sl0', null, 'T-1-sl0', false)).toThrow(/closes the whole/);
+    s.remainingSteps = asSteps(0);
+    s.closeSeq = 1;
+    expect(() => rows.fill(s, 'signal', null, 1, 99, asSteps(1000), 0, 0, 'T-1-close1', null, 'T-1-close1', false)).toThrow(/closes the whole first close/);
+    s.closeSeq = 0;
+    expect(() => rows.fill(s, 'signal', null, 1, 99, asSteps(1000), 0, 0, 'T-1-close', null, 'x9', false)).toThrow(/own trade/);
+    rows.fill(s, 'signal', null, 1, 99, asSteps(1000), 0, 0, 'T-1-close', null, 'T-1-close', false);
+    expect(rows.ne).toBe(1);
+  });
 });

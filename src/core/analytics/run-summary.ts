@@ -45,21 +45,27 @@ export function summarizePnls(pnls: readonly number[], startingBalance: number, 
  * Largest fall from a running peak, in % of that peak (0 for a curve that never falls; a peak at or
  * below 0 counts no fall). Under one peak the deepest point gives the largest fall, and the rounded
  * ((peak − e) × 100) / peak never grows with e, so the fall is computed once per peak, at its lowest
- * point: the same double as computing it at every point, with two comparisons a point.
+ * point after it: the same double as computing it at every point (NaN and infinities included), with
+ * two comparisons a point.
  */
 export function maxDrawdownPct(equity: ArrayLike<number>): number {
   let peak = -Infinity;
   let low = Infinity;
+  /** A point at or below the peak came after it (the pointwise rule computed a fall there). */
+  let after = false;
   let worst = 0;
   for (let i = 0; i < equity.length; i++) {
     const e = equity[i]!;
     if (e > peak) {
-      if (peak > 0 && low < peak) worst = Math.max(worst, ((peak - low) * 100) / peak);
+      if (peak > 0 && after) worst = Math.max(worst, ((peak - low) * 100) / peak);
       peak = e;
       low = e;
-    } else if (e < low) low = e;
-    else if (e !== e && peak > 0) worst = NaN; // as the pointwise rule: NaN stays NaN
+      after = false;
+    } else if (e === e) {
+      if (e < low) low = e;
+      after = true;
+    } else if (peak > 0) worst = NaN; // as the pointwise rule: NaN stays NaN
   }
-  if (peak > 0 && low < peak) worst = Math.max(worst, ((peak - low) * 100) / peak);
+  if (peak > 0 && after) worst = Math.max(worst, ((peak - low) * 100) / peak);
   return worst;
 }

@@ -18,6 +18,7 @@ export class NumColumn {
 
   /** The last value, removed. */
   pop(): number {
+    if (this.n === 0) throw new RangeError('pop of an empty column');
     return this.a[--this.n]!;
   }
 
