@@ -1,6 +1,6 @@
 import type { StopRule } from '../core/model/plan.ts';
 import type { ExitReason, Position } from '../core/model/position.ts';
-import type { LadderState, Ledger } from '../core/scaled-tp/ladder-rules.ts';
+import { type LadderState, type Ledger, mergedPrice } from '../core/scaled-tp/ladder-rules.ts';
 import type { Steps, Ticks } from '../core/units.ts';
 
 /** An exit row: time, price, steps, fee, PnL, level (0: none). */
@@ -78,12 +78,11 @@ export class OpenTradeRows implements Ledger {
     } else for (let k = 0; k < this.ne && i < 0; k++) if (this.clientIds[k] === clientOrderId) i = k;
     if (i < 0) this.addExit(reason, level, timeMs, price, qtySteps, fee, pnl, clientOrderId, orderId);
     else {
-      // mergeExit's arithmetic: summed quantity, fee and PnL, volume-weighted price, the first order id.
+      // As mergeExit: summed quantity, fee and PnL, the volume-weighted price, the first order id.
       const a = this.exitNums;
       const o = i * E;
-      const qty = a[o + 2]! + qtySteps;
-      a[o + 1] = (a[o + 1]! * a[o + 2]! + price * qtySteps) / qty;
-      a[o + 2] = qty;
+      a[o + 1] = mergedPrice(a[o + 1]!, a[o + 2]!, price, qtySteps);
+      a[o + 2] = a[o + 2]! + qtySteps;
       a[o + 3] = a[o + 3]! + fee;
       a[o + 4] = a[o + 4]! + pnl;
       this.orderIds[i] ??= orderId;

@@ -92,9 +92,8 @@ export class TradeLog {
       const reason = rows.reasons[x]!;
       rows.copyExit(x, a, k);
       a[k + 6] = this.reasonIndex(reason);
-      const clientOrderId = rows.clientIds[x]!;
       // Instant fills' ids are the derived ones by construction (OpenTradeRows.instantFills).
-      if (!rows.instantFills && !isDerivedClientId(clientOrderId, s.id, reason, s.stopSeq)) this.exitIds.set(i, clientOrderId);
+      if (!rows.instantFills && !isDerivedClientId(rows.clientIds[x]!, s.id, reason, s.stopSeq)) this.exitIds.set(i, rows.clientIds[x]!);
       const orderId = rows.orderIds[x]!;
       if (orderId !== null) this.orderIds.set(i, orderId);
     }

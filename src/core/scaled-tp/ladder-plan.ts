@@ -76,7 +76,6 @@ export class LadderPlanner {
    * `planScratch`: the plan is written into these objects, the planner's own, instead of new ones
    * (a scaled and a single plan, made on first use; each with its result and its levels' stop-afters).
    */
-  private reuse = false;
   private scaledScratch: Scratch | null = null;
   private singleScratch: Scratch | null = null;
   /** The initial stop's factor for the last stop distance seen (settings' or a signal's). */
@@ -161,15 +160,15 @@ export class LadderPlanner {
    * as a position).
    */
   planScratch(i: PlanRequest): Result<LadderPlan, PlanError> {
-    this.reuse = true;
-    try {
-      return this.plan(i);
-    } finally {
-      this.reuse = false;
-    }
+    return this.make(i, true);
   }
 
   plan(i: PlanRequest): Result<LadderPlan, PlanError> {
+    return this.make(i, false);
+  }
+
+  /** A plan in new objects, or (`reuse`) in the planner's scratch objects. */
+  private make(i: PlanRequest, reuse: boolean): Result<LadderPlan, PlanError> {
     const { side } = i;
     const { market: m, settings: s } = this;
     const q = i.quantitySteps;
@@ -186,7 +185,7 @@ export class LadderPlanner {
     const breakeven = this.at(entry, s.breakevenOffsetPct, this.breakevenF, side, stopTicksAt);
     const head: PlanHead = { side, entryPrice: Number(i.entryPrice), q, initialStop, breakeven };
     // Loops and plain calls, no closures: the backtest plans every entry.
-    if (!s.scaled) return this.single(head, 'disabled', this.at(entry, s.takeProfitPct, this.takeProfitF, side, targetTicks));
+    if (!s.scaled) return this.single(head, 'disabled', this.at(entry, s.takeProfitPct, this.takeProfitF, side, targetTicks), reuse);
 
     const n = s.levels.length;
     const { targets, mins } = this;
@@ -200,7 +199,7 @@ export class LadderPlanner {
     // "Too small to split" (R3.3): the minimums leave at most one exit. A ladder configured with one
     // level never asked for a split, so it keeps its own target.
     if (exits <= 1 && n > 1) {
-      if (s.fallbackToSingle) return this.single(head, 'too_small_to_split', this.at(entry, s.takeProfitPct, this.takeProfitF, side, targetTicks));
+      if (s.fallbackToSingle) return this.single(head, 'too_small_to_split', this.at(entry, s.takeProfitPct, this.takeProfitF, side, targetTicks), reuse);
       // No fallback: everything closes at the last level (R3.3).
       for (let k = 0; k < n; k++) {
         const last = k === n - 1;
@@ -210,7 +209,7 @@ export class LadderPlanner {
         this.skips[k] = last ? null : 'too_small_to_split';
       }
     }
-    const into = this.reuse ? (this.scaledScratch ??= newScratch(n, this.unit)) : null;
+    const into = reuse ? (this.scaledScratch ??= newScratch(n, this.unit)) : null;
     // Sized up front: a pushed-to array keeps spare capacity.
     const planned = into === null ? new Array<PlannedLevel>(n) : into.levels;
     for (let k = 0; k < n; k++) {
@@ -276,10 +275,10 @@ export class LadderPlanner {
   }
 
   /** The single take-profit plan; `t`: its target, `targetTicks(entry, takeProfitPct)`. */
-  private single(h: PlanHead, reason: 'disabled' | 'too_small_to_split', t: Ticks): Result<LadderPlan, PlanError> {
+  private single(h: PlanHead, reason: 'disabled' | 'too_small_to_split', t: Ticks, reuse: boolean): Result<LadderPlan, PlanError> {
     const tp = this.settings.takeProfitPct;
     if (t <= 0) return err({ code: 'target_not_positive', message: `take_profit_pct ${tp}% gives a target at or below zero` });
-    const into = this.reuse ? (this.singleScratch ??= newScratch(1, this.unit)) : null;
+    const into = reuse ? (this.singleScratch ??= newScratch(1, this.unit)) : null;
     const l = into === null ? newLevel() : into.levels[0]!;
     l.level = 1;
     l.reason = 'tp';
@@ -297,8 +296,8 @@ export class LadderPlanner {
   }
 
   /**
-   * One object literal with every field in one order: a spread of a base plus three more fields made
-   * V8 give nearly every plan a hidden class of its own (measured: 3 maps per backtest trade).
+   * The plan's own fields, written into a new plan (`newPlan`: every field in one order, one hidden
+   * class) or into the scratch one; its result is the scratch's own when reused.
    */
   private planOf(h: PlanHead, mode: LadderPlan['mode'], singleReason: LadderPlan['singleReason'], levels: readonly PlannedLevel[], into: Scratch | null): Result<LadderPlan, PlanError> {
     const u = this.unit;

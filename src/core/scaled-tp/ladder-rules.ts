@@ -327,13 +327,16 @@ export function bookFill(
       if (leftovers.length) out.commands.push({ kind: 'cancelOrders', clientOrderIds: leftovers });
       out.events.push(applied!, { type: 'position.closed', positionId: s.id, symbol: s.symbol, timeMs, reason, pnl: totalPnl(s), avgExitPrice: averageExitPrice(s) });
     }
-  } else if (completedLevel !== null) {
-    if (raiseStop(s, completedLevel, timeMs, ledger) && out !== null) {
-      const move = s.stopMoves[s.stopMoves.length - 1]!;
-      out.commands.push(moveStopCommand(s, move));
-      out.events.push(applied!, stopMovedEvent(s, move));
-    } else if (out !== null) out.events.push(applied!);
-  } else if (out !== null) out.events.push(applied!);
+  } else {
+    const moved = completedLevel !== null && raiseStop(s, completedLevel, timeMs, ledger);
+    if (out !== null) {
+      // The move just recorded on the position (an out means POSITION_LEDGER).
+      const move = moved ? s.stopMoves[s.stopMoves.length - 1]! : null;
+      if (move !== null) out.commands.push(moveStopCommand(s, move));
+      out.events.push(applied!);
+      if (move !== null) out.events.push(stopMovedEvent(s, move));
+    }
+  }
   settle(s);
   return pnl;
 }
@@ -447,6 +450,9 @@ export function restingExitIds(p: Position): string[] {
   return ids;
 }
 
+/** The volume-weighted price of two fills of one order (a ledger's merge of an exit). */
+export const mergedPrice = (price: number, qtySteps: number, addPrice: number, addSteps: number): number => (price * qtySteps + addPrice * addSteps) / (qtySteps + addSteps);
+
 /** Fills of the same order are one exit: summed quantity, fee and PnL, volume-weighted price. */
 export function mergeExit(exits: readonly PartialExit[], e: PartialExit): PartialExit[] {
   let i = -1;
@@ -456,7 +462,7 @@ export function mergeExit(exits: readonly PartialExit[], e: PartialExit): Partia
   const qty = a.qtySteps + e.qtySteps;
   const merged: PartialExit = {
     ...a,
-    price: (a.price * a.qtySteps + e.price * e.qtySteps) / qty,
+    price: mergedPrice(a.price, a.qtySteps, e.price, e.qtySteps),
     qtySteps: asSteps(qty),
     fee: a.fee + e.fee,
     pnl: a.pnl + e.pnl,
