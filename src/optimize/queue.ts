@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { type ConnectionOptions, type Job, Queue, QueueEvents } from 'bullmq';
 import type { EvalTask } from './candidate.ts';
-import type { CandidateResult } from './evaluate.ts';
 import type { Evaluator } from './pool.ts';
 import { describeRedis, pingRedis, redisOptions } from './redis-url.ts';
 import { watchRedis } from './redis-watch.ts';
 import type { StudySpec } from './study.ts';
+import { type WireResult, fromWire } from './wire-result.ts';
 
 export const QUEUE_NAME = 'ladder-optimize';
 /** Where a run's spec waits for the workers (set once by the coordinator). */
@@ -104,7 +104,7 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
     throw new Error((e as Error).message);
   }
   await reachable(connection, url);
-  const queue = new Queue<JobData, CandidateResult>(QUEUE_NAME, { connection });
+  const queue = new Queue<JobData, WireResult>(QUEUE_NAME, { connection });
   const events = new QueueEvents(QUEUE_NAME, { connection });
   await connectOrFail([queue, events], url, '--queue');
   const client = await queue.client;
@@ -169,7 +169,7 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
   };
   /** Hands the current batch the stored results of those jobs that have finished. */
   const collect = async (ids: readonly string[]) => {
-    const jobs: (Job<JobData, CandidateResult> | undefined)[] = await Promise.all(ids.map((id) => queue.getJob(id)));
+    const jobs: (Job<JobData, WireResult> | undefined)[] = await Promise.all(ids.map((id) => queue.getJob(id)));
     for (const j of jobs) if (j?.finishedOn && j.returnvalue !== undefined && j.returnvalue !== null && !j.failedReason) current?.done(j.id!, j.returnvalue);
   };
   const timer = setInterval(() => void check(), o.checkEveryMs ?? 3000);
@@ -185,7 +185,7 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
           if (task === undefined || finished) return;
           pending.delete(id);
           try {
-            onResult(task.key, (typeof value === 'string' ? JSON.parse(value) : value) as CandidateResult);
+            onResult(task.key, fromWire((typeof value === 'string' ? JSON.parse(value) : value) as WireResult));
           } catch (e) {
             return end(e as Error);
           }

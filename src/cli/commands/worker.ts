@@ -1,10 +1,10 @@
 import { basename, join } from 'node:path';
 import type { Job } from 'bullmq';
 import type { Command } from 'commander';
-import type { CandidateResult } from '../../optimize/evaluate.ts';
 import type { JobData } from '../../optimize/queue.ts';
 import type { StudyData } from '../../optimize/pool.ts';
 import type { StudySpec } from '../../optimize/study.ts';
+import type { WireResult } from '../../optimize/wire-result.ts';
 import { CliError } from '../cli-error.ts';
 
 interface WorkerCliOptions {
@@ -27,7 +27,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--lock-ms <ms>', 'job lock: a job of a worker that stops answering for this long is given to another worker', '30000')
     .action(async (o: WorkerCliOptions) => {
       // Imported on use, not when the command is registered: bullmq alone takes ≈ 0.17 s (issue 14).
-      const [{ Worker, isNotConnectionError }, { sha256File }, { settingsOf }, { prepareDataset }, { evaluateCandidate }, { QUEUE_NAME, connectOrFail, reachable, studyKey }, { describeRedis, redisOptions }, { loadStudyInputs }, { watchRedis }] =
+      const [{ Worker, isNotConnectionError }, { sha256File }, { settingsOf }, { prepareDataset }, { evaluateCandidate }, { QUEUE_NAME, connectOrFail, reachable, studyKey }, { describeRedis, redisOptions }, { loadStudyInputs }, { watchRedis }, { toWire }] =
         await Promise.all([
           import('bullmq'),
           import('../../data/download/checksum.ts'),
@@ -38,6 +38,7 @@ export function registerWorkerCommand(program: Command): void {
           import('../../optimize/redis-url.ts'),
           import('./optimize.ts'),
           import('../../optimize/redis-watch.ts'),
+          import('../../optimize/wire-result.ts'),
         ]);
       let connection;
       try {
@@ -87,7 +88,7 @@ export function registerWorkerCommand(program: Command): void {
         return s;
       };
 
-      const worker = new Worker<JobData, CandidateResult>(
+      const worker = new Worker<JobData, WireResult>(
         QUEUE_NAME,
         async (job) => {
           const client = await worker.client;
@@ -98,7 +99,7 @@ export function registerWorkerCommand(program: Command): void {
             if (e instanceof DataMismatch) refused = e.message;
             throw e;
           }
-          return evaluateCandidate(study.dataset, settingsOf(study.config, job.data.task), study.windows, study.engine);
+          return toWire(evaluateCandidate(study.dataset, settingsOf(study.config, job.data.task), study.windows, study.engine));
         },
         { connection, concurrency, lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 5, autorun: false },
       );
