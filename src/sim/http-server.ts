@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { RequestLogEntry, SimAdmin } from './admin.ts';
 import { type Credentials, authenticate } from './auth.ts';
-import { SimError } from './errors.ts';
+import { BINANCE_ERRORS, SimError } from './errors.ts';
 import type { FaultRule, Faults } from './faults.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { RestContext, Route } from './routes.ts';
@@ -63,6 +63,13 @@ export class HttpPipeline {
     if (!decision.ok) {
       record(decision.status, decision.code);
       return sendJson(res, decision.status, { code: decision.code, msg: decision.msg }, decision.headers);
+    }
+    const refuse = of('reject');
+    if (refuse) {
+      const known = (BINANCE_ERRORS as Record<string, { status: number; msg: string } | undefined>)[String(refuse.code)];
+      const status = refuse.status ?? known?.status ?? 400;
+      record(status, refuse.code);
+      return sendJson(res, status, { code: refuse.code, msg: refuse.msg ?? known?.msg ?? 'Request refused.' }, decision.headers);
     }
     if (!route) {
       record(404);

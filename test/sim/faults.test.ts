@@ -103,6 +103,24 @@ describe('fault injection, seen through ccxt', () => {
     expect(ids).toEqual(['e502']);
   });
 
+  it('refuses a request outright with a Binance code (reject): a 4xx ccxt maps by its code, nothing created', async () => {
+    await ready();
+    await h.admin.faults([
+      { kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 1 },
+      { kind: 'reject', code: -1013, status: 400, msg: 'Filter failure: PRICE_FILTER', method: 'POST', path: '/fapi/v1/order', after: 1, count: 1 },
+    ]);
+    await expect(h.ex.createOrder(BTC, 'market', 'buy', 0.002, undefined, { clientOrderId: 'r1' })).rejects.toThrow(/-4131.*PERCENT_PRICE/);
+    await expect(h.ex.createOrder(BTC, 'market', 'buy', 0.002, undefined, { clientOrderId: 'r2' })).rejects.toThrow(/-1013.*PRICE_FILTER/);
+    await h.ex.createOrder(BTC, 'market', 'buy', 0.002, undefined, { clientOrderId: 'r3' });
+    expect((await h.admin.state()).orders.map((o) => o['clientOrderId'])).toEqual(['r3']);
+    const log = await h.admin.call<LogEntry[]>('GET', 'requests');
+    expect(log.filter((e) => e.path === '/fapi/v1/order').map((e) => [e.clientOrderId, e.status, e.faults])).toEqual([
+      ['r1', 400, ['reject']],
+      ['r2', 400, ['reject']],
+      ['r3', 200, []],
+    ]);
+  });
+
   it('adds latency to matching requests', async () => {
     await ready();
     await h.admin.faults({ kind: 'latency', ms: 300, path: '/fapi/v1/ticker/*', count: 1 });
