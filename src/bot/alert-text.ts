@@ -10,6 +10,8 @@ export function alertText(event: string, key: string): string {
       return `the strategy threw on a candle: ${after('strategy:')} (no entry on that candle; open positions are managed as before)`;
     case 'close.gave_up':
       return `the rest of ${after('close:')} could not be closed at market after several attempts (thin liquidity?); its exchange stop still protects it`;
+    case 'close.refused':
+      return `the exchange refused the market close of ${after('close-refused:')}: Ladder sends it again with a back-off (1 s, doubling up to 30 s) and says so if it gives up`;
     case 'commands.runaway':
       return `too many orders in one cycle for ${after('runaway:')}: the rest were dropped and the position is read again`;
     case 'position.larger_on_exchange':

@@ -26,6 +26,11 @@ export interface Followup {
   readonly halt?: boolean;
   /** Read our open orders again next cycle (nothing was refused). */
   readonly recheck?: boolean;
+  /**
+   * A market close of the remainder was refused outright (a 4xx: -4131 PERCENT_PRICE in a thin book,
+   * a filter, -2022): the core took it back, and the trader sends it again later, with a back-off.
+   */
+  readonly refusedClose?: boolean;
 }
 
 const NOTHING: Followup = { transition: null, resync: false, alert: null };
@@ -60,7 +65,11 @@ export class CommandExecutor {
         // The exchange's stop order closes it: the trader's next cycle reads its fill back.
         if (c.reason === 'stop' && isStopClientId(c.clientOrderId)) return { ...NOTHING, resync: true };
         const r = await this.d.router.send({ ...this.base(p), clientOrderId: c.clientOrderId, kind: 'close', level: null, type: 'market', qtySteps: c.qtySteps, reduceOnly: true, closePosition: false }, this.d.market);
-        return this.refused(r, c.clientOrderId);
+        const f = this.refused(r, c.clientOrderId);
+        // -2022/-4118 say the position is not what we hold: the re-read decides, the close is not retried.
+        if (f.transition === null || r.ok || r.inDoubt || r.error.code === 'reduceOnlyRejected') return f;
+        // The trader alerts on a refused close itself (once per position, and when it gives up).
+        return { ...f, alert: null, halt: false, refusedClose: true };
       }
       case 'cancelOrders':
         // A cancel that fails leaves an order the trader's orphan sweep finds again.

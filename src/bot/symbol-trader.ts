@@ -63,6 +63,9 @@ const RESYNC_HOLD_MS = 2_000;
 const STOP_RETRY_MS = 5_000;
 /** Market closes of one remainder tried before the bot gives up and alerts (thin liquidity). */
 const MAX_CLOSE_ATTEMPTS = 5;
+/** A refused remainder close is sent again after this, doubling per refusal up to CLOSE_RETRY_MAX_MS. */
+const CLOSE_RETRY_MS = 1_000;
+const CLOSE_RETRY_MAX_MS = 30_000;
 /** Cycles run back to back in one step while they keep sending something (fills are read back at once). */
 const MAX_CYCLES = 6;
 /** Commands executed in one cycle at most: a runaway loop ends in an alert, not a storm. */
@@ -98,6 +101,8 @@ export class SymbolTrader {
   private refusedReduceOnly = false;
   private holdExitsUntilMs = 0;
   private stopRetryAtMs = 0;
+  /** The open position's market close the exchange refused: when it goes out again, and how often it was refused. */
+  private closeRetry: { positionId: string; reason: 'signal' | 'end' | 'stop'; refusals: number; atMs: number } | null = null;
   private readonly alerted = new Set<string>();
   /** The tail of the work queued on this symbol (see exclusive). */
   private running: Promise<void> = Promise.resolve();
@@ -572,7 +577,47 @@ export class SymbolTrader {
     const c = this.position?.closing;
     if (c && !isStopClientId(c.clientOrderId)) acted = (await this.resendEndedClose(c.clientOrderId, c.reason)) || acted;
     acted = (await this.closeAfterPartialStop()) || acted;
+    acted = (await this.retryRefusedClose()) || acted;
     return acted;
+  }
+
+  /**
+   * The exchange refused the remainder's market close outright (the core took it back): it goes out
+   * again after a back-off (1 s, doubling up to 30 s), so a refusal that passes (-4131 when the book
+   * was thin) does not leave the position open on a signal that asked to close it, and one that does
+   * not pass is no storm. A signal's or the end's close gives up after MAX_CLOSE_ATTEMPTS refusals with
+   * an alert (the exchange stop still protects the position); a stop's close, whose position has no
+   * working stop, is never given up.
+   */
+  private closeRefused(clientOrderId: string, reason: 'signal' | 'end' | 'stop'): void {
+    const p = this.position;
+    if (!p || p.status !== 'open') return;
+    const refusals = this.closeRetry?.positionId === p.id ? this.closeRetry.refusals + 1 : 1;
+    const remaining = stepsToQty(p.remainingSteps, this.d.market);
+    if (reason !== 'stop' && refusals >= MAX_CLOSE_ATTEMPTS) {
+      this.closeRetry = null;
+      this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId, reason, qty: remaining, refusals }, 'close.refused');
+      this.alertOnce(`close:${p.id}`, { positionId: p.id, attempts: refusals, reason }, 'close.gave_up');
+      return;
+    }
+    const waitMs = Math.min(CLOSE_RETRY_MS * 2 ** (refusals - 1), CLOSE_RETRY_MAX_MS);
+    this.closeRetry = { positionId: p.id, reason, refusals, atMs: this.d.now() + waitMs };
+    this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId, reason, qty: remaining, refusals, retryInMs: waitMs }, 'close.refused');
+    this.alertOnce(`close-refused:${p.id}`, { positionId: p.id, clientOrderId, reason, qty: remaining }, 'close.refused');
+  }
+
+  private async retryRefusedClose(): Promise<boolean> {
+    const r = this.closeRetry;
+    const p = this.position;
+    if (r === null) return false;
+    if (!p || p.id !== r.positionId || p.status !== 'open') {
+      this.closeRetry = null;
+      return false;
+    }
+    if (p.closing !== null || this.d.now() < r.atMs) return false;
+    this.d.log.warn({ symbol: this.symbol, positionId: p.id, reason: r.reason, qty: stepsToQty(p.remainingSteps, this.d.market), attempt: r.refusals + 1 }, 'close.resent');
+    this.transition(requestClose(p, r.reason, await this.d.ex.price(this.symbol), this.d.now()));
+    return true;
   }
 
   /**
@@ -648,6 +693,7 @@ export class SymbolTrader {
     if (!p || p.status !== 'open') return false;
     const closingOnStop = p.closing?.reason === 'stop' && isStopClientId(p.closing.clientOrderId);
     if (p.closing !== null && !closingOnStop) return false; // a market close is already out
+    if (!closingOnStop && this.closeRetry?.positionId === p.id) return false; // its close was refused: sent again after the back-off
     const stopId = closingOnStop ? p.closing!.clientOrderId : stopClientId(p.id, p.stopSeq);
     if (!closingOnStop && !p.partialExits.some((e) => e.clientOrderId === stopId)) return false;
     const r = await this.d.router.lookup(this.symbol, stopId, 'stop');
@@ -778,6 +824,7 @@ export class SymbolTrader {
           this.holdExitsUntilMs = this.d.now() + RESYNC_HOLD_MS;
         }
       }
+      if (f.refusedClose && c.kind === 'closeRemainder') this.closeRefused(c.clientOrderId, c.reason);
       if (f.alert && f.halt) this.halt(f.alert, 'insufficient_margin'); // the executor halts on insufficientMargin only
       else if (f.alert) this.alertOnce(f.alert, {}, 'alert');
       if (f.transition) this.transition(f.transition);

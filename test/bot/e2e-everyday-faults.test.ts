@@ -202,6 +202,86 @@ describe('a position changed outside the bot (F5, R6.6)', () => {
   });
 });
 
+describe('a market close the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a thin book)', () => {
+  /** The harness's exchange and store under a bot of the test's own: its alerts seen, its clock `skewMs` ahead of the wall's. */
+  async function ownBot() {
+    h = await startHarness(testConfig(), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    const alerts: string[] = [];
+    const clock = { skewMs: 0 };
+    const bot = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log: silentLogger(), now: () => Date.now() + clock.skewMs, onAlert: (_s, _k, m) => alerts.push(m) });
+    await bot.start();
+    const t = bot.traders[0]!;
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    expect(t.position).not.toBeNull();
+    return { bot, t, id: t.position!.id, alerts, clock };
+  }
+  /** Our close requests, in order: [client id suffix, HTTP status, Binance code]. */
+  const closes = (id: string) =>
+    h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order' && r.clientOrderId?.startsWith(`${id}-close`)).map((r) => [r.clientOrderId!.slice(id.length), r.status, r.code ?? null]);
+
+  it("an opposite signal's close refused once: not lost, sent again after the back-off (not before), flat; one alert", async () => {
+    const { bot, t, id, alerts } = await ownBot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
+    await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
+    // Refused: the position is long as before, its stop in place, nothing closing.
+    expect(t.position).toMatchObject({ id, side: 'long', remainingSteps: 10, closing: null });
+    expect(h!.state().openAlgoOrders.map((a) => a.clientAlgoId)).toEqual([`${id}-sl0`]);
+    await bot.step(); // within the back-off: not sent again yet
+    expect(closes(id)).toEqual([['-close', 400, -4131]]);
+    await sleep(1_100);
+    await bot.step();
+    expect(closes(id)).toEqual([['-close', 400, -4131], ['-close1', 200, null]]);
+    expect(t.position).toBeNull();
+    expect(exchangeSteps()).toBe(0);
+    expect(h!.state().openAlgoOrders).toEqual([]);
+    const [trade] = h!.store.tradeHistory().filter((x) => x.positionId === id);
+    expect(trade!.exits.map((e) => [e.reason, e.qtySteps, e.clientOrderId.slice(id.length)])).toEqual([['signal', 10, '-close1']]);
+    expect(alerts.filter((a) => /refused the market close/.test(a))).toHaveLength(1);
+    bot.stop();
+  });
+
+  it('refused every time: sent at most once per back-off (1, 2, 4, 8 s), then given up with an alert; the stop still protects the position', async () => {
+    const { bot, t, id, alerts, clock } = await ownBot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order' }] });
+    await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
+    for (let k = 0; k < 40; k++) {
+      clock.skewMs += 500; // 20 s of the bot's time in half-second steps
+      await bot.step();
+    }
+    expect(closes(id)).toEqual(['-close', '-close1', '-close2', '-close3', '-close4'].map((c) => [c, 400, -4131]));
+    expect(alerts.filter((a) => /refused the market close/.test(a))).toHaveLength(1);
+    expect(alerts.filter((a) => /could not be closed at market after several attempts/.test(a))).toHaveLength(1);
+    expect(t.position).toMatchObject({ id, side: 'long', remainingSteps: 10, closing: null, status: 'open' });
+    expect(h!.store.openPositions().map((p) => [p.id, p.remainingSteps, p.closing])).toEqual([[id, 10, null]]);
+    expect(exchangeSteps()).toBe(10);
+    expect(h!.state().openAlgoOrders.map((a) => a.clientAlgoId)).toEqual([`${id}-sl0`]);
+    bot.stop();
+  });
+
+  it("a partly filled stop's remainder whose close is refused twice: never given up, closed when the exchange takes it", async () => {
+    const { bot, t, id, alerts, clock } = await ownBot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'partialFill', on: 'trigger', ratio: 0.5 }, { kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 2 }] });
+    h!.sim.admin.setPrice('BTCUSDT', 58700);
+    await bot.step();
+    expect(t.position).toMatchObject({ id, remainingSteps: 5 });
+    for (let k = 0; k < 20 && t.position !== null; k++) {
+      clock.skewMs += 500;
+      await bot.step();
+    }
+    expect(t.position).toBeNull();
+    expect(exchangeSteps()).toBe(0);
+    expect(closes(id).map(([, status]) => status)).toEqual([400, 400, 200]);
+    const [trade] = h!.store.tradeHistory().filter((x) => x.positionId === id);
+    expect(trade!.exits.map((e) => [e.reason, e.qtySteps])).toEqual([
+      ['stop', 5],
+      ['stop', 5],
+    ]);
+    expect(alerts.filter((a) => /after several attempts/.test(a))).toEqual([]);
+    bot.stop();
+  });
+});
+
 describe('a level whose request and look-ups fail (F3): sent again once the exchange answers', () => {
   it('a dropped TP request whose look-ups 503 is resolved after the faults clear: one fill, the level done', async () => {
     const t = await openLong();
