@@ -12,6 +12,8 @@ export function alertText(event: string, key: string): string {
       return `the rest of ${after('close:')} could not be closed at market after several attempts (thin liquidity?); its exchange stop still protects it`;
     case 'close.refused':
       return `the exchange refused the market close of ${after('close-refused:')}: Ladder sends it again with a back-off (1 s, doubling up to 30 s) and says so if it gives up`;
+    case 'entry.refused':
+      return `the exchange refused an entry (${after('entry-refused:')}): that signal is not traded; later signals are tried as usual (said once per kind of refusal)`;
     case 'commands.runaway':
       return `too many orders in one cycle for ${after('runaway:')}: the rest were dropped and the position is read again`;
     case 'position.larger_on_exchange':

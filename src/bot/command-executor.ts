@@ -28,7 +28,8 @@ export interface Followup {
   readonly recheck?: boolean;
   /**
    * A market close of the remainder was refused outright (a 4xx: -4131 PERCENT_PRICE in a thin book,
-   * a filter, -2022): the core took it back, and the trader sends it again later, with a back-off.
+   * a filter; not -2022/-4118, which only re-read): the core took it back, and the trader sends it
+   * again later, with a back-off.
    */
   readonly refusedClose?: boolean;
 }

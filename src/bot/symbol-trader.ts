@@ -63,6 +63,8 @@ const RESYNC_HOLD_MS = 2_000;
 const STOP_RETRY_MS = 5_000;
 /** Market closes of one remainder tried before the bot gives up and alerts (thin liquidity). */
 const MAX_CLOSE_ATTEMPTS = 5;
+/** Binance: "Order's position side does not match user's setting" — the account went to Hedge mode. */
+const HEDGE_MODE = -4061;
 /** A refused remainder close is sent again after this, doubling per refusal up to CLOSE_RETRY_MAX_MS. */
 const CLOSE_RETRY_MS = 1_000;
 const CLOSE_RETRY_MAX_MS = 30_000;
@@ -267,6 +269,14 @@ export class SymbolTrader {
       // In doubt: the next cycle looks it up and, if it filled, builds the position with its stop.
       if (sent.inDoubt) this.d.log.warn({ symbol: this.symbol, clientOrderId: entryClientId(id) }, 'entry.in_doubt');
       else if (sent.error.code === 'insufficientMargin') this.halt(`entry refused for lack of margin (${sent.error.message})`, 'insufficient_margin');
+      else if (sent.error.exchangeCode === HEDGE_MODE) {
+        // Binance allows the switch only when flat with no order: nothing of ours is open to manage.
+        this.halt(`entry refused (-4061): the account is in Hedge position mode, and Ladder trades One-way mode only; switch back (Binance Futures: Preferences > Position Mode > One-way Mode) and start the bot again`);
+      } else {
+        // Any other refusal (a filter, -4131 PERCENT_PRICE, -4164): this signal is dropped; said once per kind of refusal.
+        const why = sent.error.exchangeCode ?? sent.error.code;
+        this.alertOnce(`entry-refused:${why}`, { clientOrderId: entryClientId(id), exchangeCode: sent.error.exchangeCode, message: sent.error.message }, 'entry.refused');
+      }
       return;
     }
     await this.settleEntry(id, sig.side, stopPct, sent.order);

@@ -202,20 +202,54 @@ describe('a position changed outside the bot (F5, R6.6)', () => {
   });
 });
 
-describe('a market close the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a thin book)', () => {
+describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a thin book, -4061)', () => {
   /** The harness's exchange and store under a bot of the test's own: its alerts seen, its clock `skewMs` ahead of the wall's. */
-  async function ownBot() {
+  async function flatBot() {
     h = await startHarness(testConfig(), { seed: 3 });
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
     const alerts: string[] = [];
     const clock = { skewMs: 0 };
     const bot = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log: silentLogger(), now: () => Date.now() + clock.skewMs, onAlert: (_s, _k, m) => alerts.push(m) });
     await bot.start();
-    const t = bot.traders[0]!;
-    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
-    expect(t.position).not.toBeNull();
-    return { bot, t, id: t.position!.id, alerts, clock };
+    return { bot, t: bot.traders[0]!, alerts, clock };
   }
+  async function ownBot() {
+    const b = await flatBot();
+    await b.t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    expect(b.t.position).not.toBeNull();
+    return { ...b, id: b.t.position!.id };
+  }
+  const entries = () => h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order' && r.clientOrderId?.endsWith('-entry')).map((r) => [r.status, r.code ?? null]);
+
+  it('an entry refused outright (-4131): no position, one alert (not one per signal), and a later signal enters', async () => {
+    const { bot, t, alerts } = await flatBot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 2 }] });
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
+    await bot.step();
+    expect(t.position).toBeNull();
+    expect(t.halted).toBeNull();
+    expect(exchangeSteps()).toBe(0);
+    expect(alerts.filter((a) => /refused an entry \(-4131\)/.test(a))).toHaveLength(1);
+    await t.onSignal({ side: 'long', timeMs: T + 7_200_000, reason: 'test' });
+    expect(entries()).toEqual([[400, -4131], [400, -4131], [200, null]]);
+    expect(t.position?.side).toBe('long');
+    expect(h!.state().openAlgoOrders).toHaveLength(1);
+    bot.stop();
+  });
+
+  it('an entry refused with -4061 (the account switched to Hedge mode while flat): halted with what to do; later signals send nothing', async () => {
+    const { bot, t, alerts } = await flatBot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4061, method: 'POST', path: '/fapi/v1/order' }] });
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    expect(t.halted).toMatch(/Hedge position mode.*One-way Mode/);
+    expect(alerts.filter((a) => /-4061/.test(a))).toHaveLength(1);
+    await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
+    await bot.step();
+    expect(entries()).toEqual([[400, -4061]]);
+    expect(t.position).toBeNull();
+    bot.stop();
+  });
   /** Our close requests, in order: [client id suffix, HTTP status, Binance code]. */
   const closes = (id: string) =>
     h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order' && r.clientOrderId?.startsWith(`${id}-close`)).map((r) => [r.clientOrderId!.slice(id.length), r.status, r.code ?? null]);
