@@ -221,6 +221,46 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
   }
   const entries = () => h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order' && r.clientOrderId?.endsWith('-entry')).map((r) => [r.status, r.code ?? null]);
 
+  it('the first stop refused outright (-4045): never left unprotected: the position is closed at market at once, with an alert', async () => {
+    const { bot, t, alerts } = await flatBot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4045, method: 'POST', path: '/fapi/v1/algoOrder', count: 1 }] });
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    await bot.step();
+    expect(t.position).toBeNull();
+    expect(exchangeSteps()).toBe(0);
+    expect(h!.state().openAlgoOrders).toEqual([]);
+    const [trade] = h!.store.tradeHistory();
+    expect(trade!.exits.map((e) => [e.reason, e.qtySteps, e.clientOrderId.slice(trade!.positionId.length)])).toEqual([['stop', 10, '-close']]);
+    expect(alerts.filter((a) => /no protective stop could be placed.*-4045/.test(a))).toHaveLength(1);
+    bot.stop();
+  });
+
+  it('a stop move refused outright (-4045): the previous stop keeps protecting, then the move is made at the next orders check; one stop after it', async () => {
+    const { bot, t, alerts, clock } = await ownBot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4045, method: 'POST', path: '/fapi/v1/algoOrder', count: 1 }] });
+    h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1: the stop is to move to breakeven (sl1)
+    await bot.step();
+    const id = t.position!.id;
+    expect(t.position!.tpLevelsHit).toEqual([1]);
+    expect(alerts.filter((a) => /could not move to 60000.*the previous stop stays/.test(a))).toHaveLength(1);
+    const stops = () => h!.state().openAlgoOrders.map((a) => [a.clientAlgoId.slice(id.length), Number(a.triggerPrice)]);
+    expect(stops()).toEqual([['-sl0', 58800]]);
+    clock.skewMs += 16_000; // the next orders check (every 15 s)
+    await bot.step();
+    expect(stops()).toEqual([['-sl1', 60000]]);
+    // The breakeven stop is the real one now: a fall to it closes the rest there.
+    h!.sim.admin.setPrice('BTCUSDT', 59900);
+    await bot.step();
+    expect(t.position).toBeNull();
+    expect(exchangeSteps()).toBe(0);
+    const [trade] = h!.store.tradeHistory().filter((x) => x.positionId === id);
+    expect(trade!.exits.map((e) => [e.reason, e.qtySteps, e.price])).toEqual([
+      ['tp1', 3, 60700],
+      ['stop', 7, 60000],
+    ]);
+    bot.stop();
+  });
+
   it('an entry refused outright (-4131): no position, one alert (not one per signal), and a later signal enters', async () => {
     const { bot, t, alerts } = await flatBot();
     h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 2 }] });
