@@ -19,6 +19,9 @@ import { SymbolTrader, type TraderAlertKind, errInfo } from './symbol-trader.ts'
 const STARTUP_ATTEMPTS = 8;
 const STARTUP_MAX_DELAY_MS = 15_000;
 
+/** Binance: "Leverage X is not valid" (above the symbol's brackets). */
+const INVALID_LEVERAGE = -4028;
+
 export interface BotOptions {
   readonly config: LadderConfig;
   readonly exchange: ExchangePort;
@@ -75,7 +78,13 @@ export class TradingBot {
       if (!m) throw new Error(`symbols: ${symbol} is not a market of ${ex.name}`);
       checkTrading(m, ex.name);
       await applyMarginMode(ex, m.id, c.margin_mode, call, log);
-      await this.startupCall(`setLeverage ${m.id}`, () => ex.setLeverage(m.id, c.leverage));
+      await this.startupCall(`setLeverage ${m.id}`, () => ex.setLeverage(m.id, c.leverage)).catch((e: unknown) => {
+        // Binance -4028: more than this symbol's leverage brackets allow. Said in the config's words.
+        if (e instanceof ExchangeError && e.exchangeCode === INVALID_LEVERAGE) {
+          throw new Error(`leverage: ${ex.name} refused ${c.leverage}× on ${m.id} (${e.message}): the symbol allows less; lower "leverage" in the config`);
+        }
+        throw e;
+      });
       const trader = new SymbolTrader({
         ex: this.reads,
         store: this.o.store,

@@ -394,6 +394,18 @@ describe('start-up (fault 8, L2)', () => {
   });
 });
 
+describe('start-up refused outright', () => {
+  it('a leverage the symbol does not allow (-4028): the bot does not start, and says which key to change', async () => {
+    h = await startHarness(testConfig(), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    h.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4028, msg: 'Leverage 5 is not valid', method: 'POST', path: '/fapi/v1/leverage' }] });
+    await expect(h.bot.start()).rejects.toThrow(/^leverage: .* refused 5× on BTCUSDT \(.*-4028.*\): the symbol allows less; lower "leverage" in the config$/);
+    expect(h.bot.traders).toEqual([]);
+    // Refused, not retried: one request.
+    expect(h.sim.admin.requests().filter((r) => r.path === '/fapi/v1/leverage')).toHaveLength(1);
+  });
+});
+
 describe('rate limits (fault 5): a 429 never becomes a 418', () => {
   it('a 429 on a polling read: every call waits for Retry-After, polling slows, the ladder goes on', async () => {
     const t = await openLong();
