@@ -2,6 +2,7 @@ import type { MarketRules } from '../core/market/market-rules.ts';
 import type { Command, StepResult } from '../core/model/commands.ts';
 import { type Position, isStopClientId } from '../core/model/position.ts';
 import { applyOrderEnd, requestClose } from '../core/scaled-tp/exit-manager.ts';
+import type { ExchangeErrorCode } from '../exchange/errors.ts';
 import type { Logger } from './logger.ts';
 import type { OrderRouter, SendResult } from './order-router.ts';
 
@@ -28,10 +29,10 @@ export interface Followup {
   readonly recheck?: boolean;
   /**
    * A market close of the remainder was refused outright (a 4xx: -4131 PERCENT_PRICE in a thin book,
-   * a filter; not -2022/-4118, which only re-read): the core took it back, and the trader sends it
-   * again later, with a back-off.
+   * a filter, a rate limit; not -2022/-4118, which only re-read, nor a margin refusal, which halts):
+   * the core took it back, and the trader sends it again later, with a back-off.
    */
-  readonly refusedClose?: boolean;
+  readonly refusedClose?: { readonly code: ExchangeErrorCode; readonly retryAfterMs: number | null };
 }
 
 const NOTHING: Followup = { transition: null, resync: false, alert: null };
@@ -68,9 +69,10 @@ export class CommandExecutor {
         const r = await this.d.router.send({ ...this.base(p), clientOrderId: c.clientOrderId, kind: 'close', level: null, type: 'market', qtySteps: c.qtySteps, reduceOnly: true, closePosition: false }, this.d.market);
         const f = this.refused(r, c.clientOrderId);
         // -2022/-4118 say the position is not what we hold: the re-read decides, the close is not retried.
-        if (f.transition === null || r.ok || r.inDoubt || r.error.code === 'reduceOnlyRejected') return f;
-        // The trader alerts on a refused close itself (once per position, and when it gives up).
-        return { ...f, alert: null, halt: false, refusedClose: true };
+        if (f.transition === null || r.ok || r.inDoubt || r.error.code === 'reduceOnlyRejected' || r.error.code === 'insufficientMargin') return f;
+        // Read again next cycle, without the hold a reduce-only refusal sets; the trader alerts on a
+        // refused close itself (once per position, and when it gives up).
+        return { transition: f.transition, resync: false, recheck: true, alert: null, refusedClose: { code: r.error.code, retryAfterMs: r.error.retryAfterMs } };
       }
       case 'cancelOrders':
         // A cancel that fails leaves an order the trader's orphan sweep finds again.

@@ -2,12 +2,13 @@ import { entryBelowMinimum, entrySteps, maxEntrySteps } from '../core/position-s
 import type { LadderConfig } from '../core/config/index.ts';
 import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
 import type { Command, DomainEvent, FillInput, StepResult } from '../core/model/commands.ts';
-import { type Position, entryClientId, exitClientId, isStopClientId, parseClientId, stopClientId } from '../core/model/position.ts';
+import { type Position, closeClientId, entryClientId, exitClientId, isStopClientId, parseClientId, stopClientId } from '../core/model/position.ts';
 import { applyExternalExit, applyFill, applyOrderEnd, onPrice, openPosition, replaceStop, requestClose } from '../core/scaled-tp/exit-manager.ts';
 import { exitCommand } from '../core/scaled-tp/ladder-rules.ts';
 import { planLadder } from '../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import { asSteps, type Side } from '../core/units.ts';
+import type { ExchangeErrorCode } from '../exchange/errors.ts';
 import type { ExchangePort, OrderState, Trade } from '../exchange/port.ts';
 import type { OrderRecord, Store } from '../store/index.ts';
 import type { Signal, Strategy } from '../strategy/strategy.ts';
@@ -103,8 +104,14 @@ export class SymbolTrader {
   private refusedReduceOnly = false;
   private holdExitsUntilMs = 0;
   private stopRetryAtMs = 0;
-  /** The open position's market close the exchange refused: when it goes out again, and how often it was refused. */
-  private closeRetry: { positionId: string; reason: 'signal' | 'end' | 'stop'; refusals: number; atMs: number } | null = null;
+  /**
+   * The open position's market close the exchange refused: when it goes out again, its refusals in a
+   * row for this reason (`tries`; `counted`: those that count toward giving up, not a rate limit or a
+   * clock skew). Cleared when a close is accepted, and when the position ends.
+   */
+  private closeRetry: { positionId: string; reason: 'signal' | 'end' | 'stop'; tries: number; counted: number; atMs: number } | null = null;
+  /** Refused closes of the open position in all: each used a close id, which resendEndedClose does not count as its own attempt. */
+  private refusedCloses: { positionId: string; n: number } | null = null;
   private readonly alerted = new Set<string>();
   /** The tail of the work queued on this symbol (see exclusive). */
   private running: Promise<void> = Promise.resolve();
@@ -133,6 +140,7 @@ export class SymbolTrader {
   /** Restores the stored position and warms the strategy up on recent closed candles. */
   async init(history = 500): Promise<void> {
     this.position = this.d.store.positionBySymbol(this.symbol);
+    this.resumeRefusedClose();
     const warmup = await this.d.ex.candles(this.symbol, this.d.timeframe, history);
     this.candles.append(warmup);
     this.d.store.saveCandles(this.symbol, this.d.timeframeMs, warmup); // the dashboard's charts and single-TP replay
@@ -599,21 +607,40 @@ export class SymbolTrader {
    * an alert (the exchange stop still protects the position); a stop's close, whose position has no
    * working stop, is never given up.
    */
-  private closeRefused(clientOrderId: string, reason: 'signal' | 'end' | 'stop'): void {
+  private closeRefused(clientOrderId: string, reason: 'signal' | 'end' | 'stop', why: { readonly code: ExchangeErrorCode; readonly retryAfterMs: number | null }): void {
     const p = this.position;
     if (!p || p.status !== 'open') return;
-    const refusals = this.closeRetry?.positionId === p.id ? this.closeRetry.refusals + 1 : 1;
+    this.refusedCloses = { positionId: p.id, n: this.refusedCloses?.positionId === p.id ? this.refusedCloses.n + 1 : 1 };
+    const prev = this.closeRetry?.positionId === p.id && this.closeRetry.reason === reason ? this.closeRetry : null;
+    const tries = (prev?.tries ?? 0) + 1;
+    // A rate limit or a clock skew says nothing about the close itself: waited out, never a reason to give up.
+    const counted = (prev?.counted ?? 0) + (why.code === 'rateLimited' || why.code === 'clockSkew' ? 0 : 1);
     const remaining = stepsToQty(p.remainingSteps, this.d.market);
-    if (reason !== 'stop' && refusals >= MAX_CLOSE_ATTEMPTS) {
+    if (reason !== 'stop' && counted >= MAX_CLOSE_ATTEMPTS) {
       this.closeRetry = null;
-      this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId, reason, qty: remaining, refusals }, 'close.refused');
-      this.alertOnce(`close:${p.id}`, { positionId: p.id, attempts: refusals, reason }, 'close.gave_up');
+      this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId, reason, qty: remaining, refusals: counted, code: why.code }, 'close.refused');
+      this.alertOnce(`close:${p.id}`, { positionId: p.id, attempts: counted, reason }, 'close.gave_up');
       return;
     }
-    const waitMs = Math.min(CLOSE_RETRY_MS * 2 ** (refusals - 1), CLOSE_RETRY_MAX_MS);
-    this.closeRetry = { positionId: p.id, reason, refusals, atMs: this.d.now() + waitMs };
-    this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId, reason, qty: remaining, refusals, retryInMs: waitMs }, 'close.refused');
+    const waitMs = Math.max(Math.min(CLOSE_RETRY_MS * 2 ** (tries - 1), CLOSE_RETRY_MAX_MS), why.retryAfterMs ?? 0);
+    this.closeRetry = { positionId: p.id, reason, tries, counted, atMs: this.d.now() + waitMs };
+    this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId, reason, qty: remaining, refusals: tries, code: why.code, retryInMs: waitMs }, 'close.refused');
     this.alertOnce(`close-refused:${p.id}`, { positionId: p.id, clientOrderId, reason, qty: remaining }, 'close.refused');
+  }
+
+  /** A close refused before a restart (its order `rejected`, nothing closing now): sent again at the next cycle. */
+  private resumeRefusedClose(): void {
+    const p = this.position;
+    if (!p || p.status !== 'open' || p.closing !== null || p.closeSeq === 0) return;
+    const last = closeClientId(p.id, p.closeSeq - 1);
+    if (this.d.store.getOrder(last)?.status !== 'rejected') return;
+    // Its reason is the one its request event named (stored with the position's events).
+    let reason: 'signal' | 'end' | 'stop' = 'signal';
+    for (const { event: e } of this.d.store.events({ positionId: p.id, limit: 100_000 })) {
+      if (e.type === 'order.requested' && e.clientOrderId === last && (e.reason === 'signal' || e.reason === 'end' || e.reason === 'stop')) reason = e.reason;
+    }
+    this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: last, reason }, 'close.resumed_after_restart');
+    this.closeRetry = { positionId: p.id, reason, tries: 0, counted: 0, atMs: this.d.now() };
   }
 
   private async retryRefusedClose(): Promise<boolean> {
@@ -625,7 +652,7 @@ export class SymbolTrader {
       return false;
     }
     if (p.closing !== null || this.d.now() < r.atMs) return false;
-    this.d.log.warn({ symbol: this.symbol, positionId: p.id, reason: r.reason, qty: stepsToQty(p.remainingSteps, this.d.market), attempt: r.refusals + 1 }, 'close.resent');
+    this.d.log.warn({ symbol: this.symbol, positionId: p.id, reason: r.reason, qty: stepsToQty(p.remainingSteps, this.d.market), attempt: r.tries + 1 }, 'close.resent');
     this.transition(requestClose(p, r.reason, await this.d.ex.price(this.symbol), this.d.now()));
     return true;
   }
@@ -683,7 +710,8 @@ export class SymbolTrader {
     this.transition(ended.value);
     const cur = this.position;
     if (!cur || cur.status !== 'open') return true;
-    if (cur.closeSeq >= MAX_CLOSE_ATTEMPTS) {
+    const refused = this.refusedCloses?.positionId === cur.id ? this.refusedCloses.n : 0;
+    if (cur.closeSeq - refused >= MAX_CLOSE_ATTEMPTS) {
       this.alertOnce(`close:${cur.id}`, { positionId: cur.id, attempts: cur.closeSeq }, 'close.gave_up');
       return true;
     }
@@ -703,7 +731,8 @@ export class SymbolTrader {
     if (!p || p.status !== 'open') return false;
     const closingOnStop = p.closing?.reason === 'stop' && isStopClientId(p.closing.clientOrderId);
     if (p.closing !== null && !closingOnStop) return false; // a market close is already out
-    if (!closingOnStop && this.closeRetry?.positionId === p.id) return false; // its close was refused: sent again after the back-off
+    // Its close was refused: nothing goes out before the back-off ends (the price crossing the spent stop again brings us here too).
+    if (this.closeRetry?.positionId === p.id && this.d.now() < this.closeRetry.atMs) return false;
     const stopId = closingOnStop ? p.closing!.clientOrderId : stopClientId(p.id, p.stopSeq);
     if (!closingOnStop && !p.partialExits.some((e) => e.clientOrderId === stopId)) return false;
     const r = await this.d.router.lookup(this.symbol, stopId, 'stop');
@@ -771,6 +800,8 @@ export class SymbolTrader {
 
   /** The current stop is not resting on the exchange: find out why, then place it again if the position still needs it. */
   private async restoreStop(p: Position, stopId: string): Promise<void> {
+    // A refused close waits for its back-off: a stop placed meanwhile and found crossed (-2021) would send it at once.
+    if (this.closeRetry?.positionId === p.id && this.d.now() < this.closeRetry.atMs) return;
     const r = await this.d.router.lookup(this.symbol, stopId, 'stop');
     if (!r.ok) return;
     if (r.order?.status === 'open') return; // the list lagged
@@ -834,7 +865,10 @@ export class SymbolTrader {
           this.holdExitsUntilMs = this.d.now() + RESYNC_HOLD_MS;
         }
       }
-      if (f.refusedClose && c.kind === 'closeRemainder') this.closeRefused(c.clientOrderId, c.reason);
+      if (c.kind === 'closeRemainder' && !isStopClientId(c.clientOrderId)) {
+        if (f.refusedClose) this.closeRefused(c.clientOrderId, c.reason, f.refusedClose);
+        else if (this.closeRetry?.positionId === this.position?.id) this.closeRetry = null; // taken (or in doubt): the back-off is over
+      }
       if (f.alert && f.halt) this.halt(f.alert, 'insufficient_margin'); // the executor halts on insufficientMargin only
       else if (f.alert) this.alertOnce(f.alert, {}, 'alert');
       if (f.transition) this.transition(f.transition);

@@ -44,6 +44,8 @@ function packDoubles(xs: readonly number[]): string {
 }
 
 function unpackDoubles(text: string): number[] {
+  // Node's decoder skips what is not base64 without a word: a damaged value must not become other numbers.
+  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw new Error(`a queue result's daily returns are not base64 (${JSON.stringify(text.slice(0, 24))}…)`);
   const bytes = Buffer.from(text, 'base64');
   if (bytes.length % 8 !== 0) throw new Error(`a queue result's daily returns are ${bytes.length} bytes, not a whole number of doubles`);
   const xs = new Array<number>(bytes.length / 8);

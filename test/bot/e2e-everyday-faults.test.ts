@@ -315,15 +315,36 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     bot.stop();
   });
 
-  it('refused every time: sent at most once per back-off (1, 2, 4, 8 s), then given up with an alert; the stop still protects the position', async () => {
+  /** Steps the bot `n` times, `stepMs` of its time apart; returns when (bot time, ms from now) each close was first sent. */
+  async function stepAndTime(bot: TradingBot, clock: { skewMs: number }, id: string, n: number, stepMs: number, until: () => boolean = () => false) {
+    const sentAt = new Map<string, number>();
+    const start = clock.skewMs;
+    const note = () => {
+      for (const [c] of closes(id)) if (!sentAt.has(c as string)) sentAt.set(c as string, clock.skewMs - start);
+    };
+    note();
+    for (let k = 0; k < n && !until(); k++) {
+      clock.skewMs += stepMs;
+      await bot.step();
+      note();
+    }
+    return [...sentAt.values()];
+  }
+  /** The waits between consecutive sends. */
+  const gaps = (at: readonly number[]) => at.slice(1).map((x, i) => x - at[i]!);
+
+  it('refused every time: sent once per back-off (1, 2, 4, 8 s), then given up with an alert; the stop still protects the position', async () => {
     const { bot, t, id, alerts, clock } = await ownBot();
     h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order' }] });
     await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
-    for (let k = 0; k < 40; k++) {
-      clock.skewMs += 500; // 20 s of the bot's time in half-second steps
-      await bot.step();
-    }
+    const at = await stepAndTime(bot, clock, id, 80, 500); // 40 s of the bot's time
     expect(closes(id)).toEqual(['-close', '-close1', '-close2', '-close3', '-close4'].map((c) => [c, 400, -4131]));
+    // Each wait is the back-off, to the step (500 ms) that follows it.
+    expect(at).toHaveLength(5);
+    gaps(at).forEach((g, i) => {
+      expect(g).toBeGreaterThanOrEqual(1000 * 2 ** i);
+      expect(g).toBeLessThanOrEqual(1000 * 2 ** i + 500);
+    });
     expect(alerts.filter((a) => /refused the market close/.test(a))).toHaveLength(1);
     expect(alerts.filter((a) => /could not be closed at market after several attempts/.test(a))).toHaveLength(1);
     expect(t.position).toMatchObject({ id, side: 'long', remainingSteps: 10, closing: null, status: 'open' });
@@ -333,19 +354,21 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     bot.stop();
   });
 
-  it("a partly filled stop's remainder whose close is refused twice: never given up, closed when the exchange takes it", async () => {
+  it("a partly filled stop's remainder whose close is refused six times: never given up, each wait the back-off, closed when the exchange takes it", async () => {
     const { bot, t, id, alerts, clock } = await ownBot();
-    h!.sim.admin.setFaults({ rules: [{ kind: 'partialFill', on: 'trigger', ratio: 0.5 }, { kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 2 }] });
+    h!.sim.admin.setFaults({ rules: [{ kind: 'partialFill', on: 'trigger', ratio: 0.5 }, { kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 6 }] });
     h!.sim.admin.setPrice('BTCUSDT', 58700);
-    await bot.step();
-    expect(t.position).toMatchObject({ id, remainingSteps: 5 });
-    for (let k = 0; k < 20 && t.position !== null; k++) {
-      clock.skewMs += 500;
-      await bot.step();
-    }
+    const at = await stepAndTime(bot, clock, id, 200, 500, () => t.position === null);
     expect(t.position).toBeNull();
     expect(exchangeSteps()).toBe(0);
-    expect(closes(id).map(([, status]) => status)).toEqual([400, 400, 200]);
+    expect(closes(id).map(([, status]) => status)).toEqual([400, 400, 400, 400, 400, 400, 200]);
+    // 1, 2, 4, 8, 16, 30 s (the cap), to the step.
+    expect(at).toHaveLength(7);
+    gaps(at).forEach((g, i) => {
+      const wait = Math.min(1000 * 2 ** i, 30_000);
+      expect(g).toBeGreaterThanOrEqual(wait);
+      expect(g).toBeLessThanOrEqual(wait + 500);
+    });
     const [trade] = h!.store.tradeHistory().filter((x) => x.positionId === id);
     expect(trade!.exits.map((e) => [e.reason, e.qtySteps])).toEqual([
       ['stop', 5],
@@ -353,6 +376,37 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     ]);
     expect(alerts.filter((a) => /after several attempts/.test(a))).toEqual([]);
     bot.stop();
+  });
+
+  it('a close refused once, then taken but filled only in part each time: the back-off ends when it is taken, and the five tries of thin liquidity still end it', async () => {
+    const { bot, t, id, alerts, clock } = await ownBot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 1 }, { kind: 'partialFill', ratio: 0.1, method: 'POST', path: '/fapi/v1/order' }] });
+    await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
+    await stepAndTime(bot, clock, id, 40, 500);
+    // The refused one, then five taken (a step each), then given up: the refused one is not one of the five.
+    expect(closes(id)).toEqual([['-close', 400, -4131], ...['-close1', '-close2', '-close3', '-close4', '-close5'].map((c) => [c, 200, null])]);
+    expect(alerts.filter((a) => /could not be closed at market after several attempts/.test(a))).toHaveLength(1);
+    expect(t.position).toMatchObject({ id, remainingSteps: 5, closing: null, status: 'open' });
+    expect(exchangeSteps()).toBe(5);
+    expect(h!.state().openAlgoOrders.map((a) => a.clientAlgoId)).toEqual([`${id}-sl0`]);
+    bot.stop();
+  });
+
+  it('a close refused just before a restart is sent again by the restarted bot (its reason kept), not forgotten', async () => {
+    const { bot, t, id } = await ownBot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
+    await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
+    expect(closes(id)).toEqual([['-close', 400, -4131]]);
+    bot.stop();
+    const again = new TradingBot({ config: testConfig(), exchange: h!.ex, store: h!.store, log: silentLogger() });
+    await again.start();
+    await again.step();
+    expect(closes(id)).toEqual([['-close', 400, -4131], ['-close1', 200, null]]);
+    expect(again.traders[0]!.position).toBeNull();
+    expect(exchangeSteps()).toBe(0);
+    const [trade] = h!.store.tradeHistory().filter((x) => x.positionId === id);
+    expect(trade!.exits.map((e) => [e.reason, e.qtySteps, e.clientOrderId.slice(id.length)])).toEqual([['signal', 10, '-close1']]);
+    again.stop();
   });
 });
 

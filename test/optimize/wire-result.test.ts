@@ -45,8 +45,11 @@ describe("a queue job's result on the wire", () => {
     expect(fromWire(JSON.parse(JSON.stringify(r)))).toEqual(r);
   });
 
-  it('refuses returns that are not a whole number of doubles', () => {
+  it('refuses returns that are not base64 or not a whole number of doubles', () => {
     const bad = { windows: [{ metrics, daily: { firstDayMs: 0, returns64: Buffer.alloc(12).toString('base64') } }] };
     expect(() => fromWire(bad)).toThrow(/12 bytes, not a whole number of doubles/);
+    for (const text of ['!!!!AAAAAAAAAAA=', 'AAAAAAAAAAA', 'AAAA AAAAAAA']) {
+      expect(() => fromWire({ windows: [{ metrics, daily: { firstDayMs: 0, returns64: text } }] })).toThrow(/not base64/);
+    }
   });
 });
