@@ -209,7 +209,9 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
     const alerts: string[] = [];
     const clock = { skewMs: 0 };
-    const bot = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log: silentLogger(), now: () => Date.now() + clock.skewMs, onAlert: (_s, _k, m) => alerts.push(m) });
+    // Retries of one request (a 429) without real waits, as the harness's own bot.
+    const retry = { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} };
+    const bot = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log: silentLogger(), now: () => Date.now() + clock.skewMs, onAlert: (_s, _k, m) => alerts.push(m), retry });
     await bot.start();
     return { bot, t: bot.traders[0]!, alerts, clock };
   }
@@ -389,6 +391,23 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     expect(t.position).toMatchObject({ id, remainingSteps: 5, closing: null, status: 'open' });
     expect(exchangeSteps()).toBe(5);
     expect(h!.state().openAlgoOrders.map((a) => a.clientAlgoId)).toEqual([`${id}-sl0`]);
+    bot.stop();
+  });
+
+  it('a close refused for the clock (-1021 on every try of six sends): waited out, never given up for it, then taken', async () => {
+    const { bot, t, id, alerts, clock } = await ownBot();
+    // Each send is tried five times by the router (a clock resync between tries) before it counts as
+    // refused: six refused sends, then it goes through. A rate limit takes the same path, in real time.
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -1021, method: 'POST', path: '/fapi/v1/order', count: 30 }] });
+    await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
+    await stepAndTime(bot, clock, id, 200, 500, () => t.position === null);
+    const sends = closes(id);
+    expect(sends.filter(([, , code]) => code === -1021)).toHaveLength(30);
+    expect(new Set(sends.map(([c]) => c)).size).toBe(7);
+    expect(sends.at(-1)).toEqual(['-close6', 200, null]);
+    expect(t.position).toBeNull();
+    expect(exchangeSteps()).toBe(0);
+    expect(alerts.filter((a) => /after several attempts/.test(a))).toEqual([]);
     bot.stop();
   });
 
