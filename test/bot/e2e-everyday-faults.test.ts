@@ -263,6 +263,26 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     bot.stop();
   });
 
+  it('a take-profit refused outright (-4131): the level waits (no storm), is sent again after the hold and fills once; the stop climbs after it', async () => {
+    const { bot, t, id, alerts, clock } = await ownBot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
+    h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1
+    await bot.step();
+    await bot.step();
+    const tp1 = () => h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.clientOrderId === `${id}-tp1`).map((r) => [r.status, r.code ?? null]);
+    expect(tp1()).toEqual([[400, -4131]]); // not again within the hold
+    expect(t.position!.tpLevelsHit).toEqual([]);
+    clock.skewMs += 2_500;
+    await bot.step();
+    expect(tp1()).toEqual([[400, -4131], [200, null]]);
+    expect(t.position!.tpLevelsHit).toEqual([1]);
+    expect(t.position!.remainingSteps).toBe(7);
+    expect(exchangeSteps()).toBe(7);
+    expect(h!.state().openAlgoOrders.map((a) => [a.clientAlgoId.slice(id.length), Number(a.triggerPrice)])).toEqual([['-sl1', 60000]]);
+    expect(alerts.filter((a) => /tp1 refused/.test(a))).toHaveLength(1);
+    bot.stop();
+  });
+
   it('an entry refused outright (-4131): no position, one alert (not one per signal), and a later signal enters', async () => {
     const { bot, t, alerts } = await flatBot();
     h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 2 }] });
