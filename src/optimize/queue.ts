@@ -6,7 +6,7 @@ import type { Evaluator } from './pool.ts';
 import { describeRedis, pingRedis, redisOptions } from './redis-url.ts';
 import { watchRedis } from './redis-watch.ts';
 import type { StudySpec } from './study.ts';
-import { type WireResult, fromWire } from './wire-result.ts';
+import { type WireResult, fromWire, specForWorkers } from './wire-result.ts';
 
 export const QUEUE_NAME = 'ladder-optimize';
 /** Where a run's spec waits for the workers (set once by the coordinator). */
@@ -108,7 +108,7 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
   const events = new QueueEvents(QUEUE_NAME, { connection });
   await connectOrFail([queue, events], url, '--queue');
   const client = await queue.client;
-  const putSpec = () => client.set(studyKey(runId), JSON.stringify(spec), { EX: 30 * 86_400 });
+  const putSpec = () => client.set(studyKey(runId), JSON.stringify(specForWorkers(spec)), { EX: 30 * 86_400 });
   await putSpec();
   const files = studyFiles(spec);
   const where = describeRedis(url);

@@ -18,6 +18,19 @@ interface WireWindow {
   readonly daily?: { readonly firstDayMs: number; readonly returns64: string };
 }
 
+/**
+ * What the coordinator asks for in the run's spec in Redis (`resultFormat`): a worker returns the
+ * packed form only when asked, so a worker of this version serves an older coordinator (plain JSON),
+ * and a coordinator of this version reads an older worker's plain results (`fromWire`).
+ */
+export const RESULT_FORMAT = 'f64-base64';
+
+/** The spec in Redis as the coordinator puts it: the run's spec and the result format it reads. */
+export const specForWorkers = <S extends object>(spec: S): S & { readonly resultFormat: typeof RESULT_FORMAT } => ({ ...spec, resultFormat: RESULT_FORMAT });
+
+/** A worker's answer in the form the run's spec asked for. */
+export const resultForSpec = (spec: { readonly resultFormat?: string }, r: CandidateResult): WireResult | CandidateResult => (spec.resultFormat === RESULT_FORMAT ? toWire(r) : r);
+
 export function toWire(r: CandidateResult): WireResult {
   const windows = r.windows.map((w): WireWindow => (w.daily ? { metrics: w.metrics, daily: { firstDayMs: w.daily.firstDayMs, returns64: packDoubles(w.daily.returns) } } : { metrics: w.metrics }));
   return r.fullRuns === undefined ? { windows } : { windows, fullRuns: r.fullRuns };

@@ -3,7 +3,10 @@ import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QUEUE_NAME } from '../../src/optimize/queue.ts';
+import { redisOptions } from '../../src/optimize/redis-url.ts';
 import { KLINES, MARKETS, type RedisServer, queueDataDir, runLadder as ladder, spawnLadder, startRedis, until } from '../support/queue-run.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ladder-opt-queue-'));
@@ -51,6 +54,11 @@ describe('ladder optimize --queue with ladder worker processes', () => {
     d.close();
     expect(rows).toHaveLength(18);
     expect(rows.every((r) => r.n === 1)).toBe(true);
+    // What crossed Redis: the packed form the coordinator asked for (wire-result.ts), read back above as the embedded run's.
+    const q = new Queue(QUEUE_NAME, { connection: redisOptions(url, '--queue') });
+    const done = await q.getJobs(['completed'], 0, 0);
+    await q.close();
+    expect(JSON.stringify(done[0]!.returnvalue)).toMatch(/"returns64":"[A-Za-z0-9+/]+=*"/);
     w2.child.kill('SIGTERM');
     expect(await w2.exit).toBe(0);
   });

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CandidateResult } from '../../src/optimize/evaluate.ts';
 import type { WindowMetrics } from '../../src/optimize/metrics.ts';
-import { fromWire, toWire } from '../../src/optimize/wire-result.ts';
+import { fromWire, resultForSpec, specForWorkers, toWire } from '../../src/optimize/wire-result.ts';
 
 const metrics: WindowMetrics = { trades: 3, total_pnl: 12.5, profit_factor: null, sharpe: 1.25, sortino: 2, calmar: null, expectancy_r: 0.5, max_drawdown_pct: 4, win_rate: 66.7, days: 2 };
 
@@ -51,5 +51,16 @@ describe("a queue job's result on the wire", () => {
     for (const text of ['!!!!AAAAAAAAAAA=', 'AAAAAAAAAAA', 'AAAA AAAAAAA']) {
       expect(() => fromWire({ windows: [{ metrics, daily: { firstDayMs: 0, returns64: text } }] })).toThrow(/not base64/);
     }
+  });
+
+  it('a worker packs only for a coordinator that asks (its spec in Redis): an older coordinator gets the plain form, which this one reads too', () => {
+    const r: CandidateResult = { windows: [{ metrics, daily: { firstDayMs: 0, returns: [0.5, -0.25] } }], fullRuns: 0 };
+    const asked = JSON.parse(JSON.stringify(specForWorkers({ version: 1 })));
+    const packed = resultForSpec(asked, r);
+    expect(JSON.stringify(packed)).toContain('returns64');
+    expect(fromWire(JSON.parse(JSON.stringify(packed)))).toEqual(r);
+    const older = resultForSpec({ version: 1 } as { resultFormat?: string }, r);
+    expect(older).toBe(r);
+    expect(fromWire(JSON.parse(JSON.stringify(older)))).toEqual(r);
   });
 });

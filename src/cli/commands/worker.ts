@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { JobData } from '../../optimize/queue.ts';
 import type { StudyData } from '../../optimize/pool.ts';
 import type { StudySpec } from '../../optimize/study.ts';
+import type { CandidateResult } from '../../optimize/evaluate.ts';
 import type { WireResult } from '../../optimize/wire-result.ts';
 import { CliError } from '../cli-error.ts';
 
@@ -13,6 +14,9 @@ interface WorkerCliOptions {
   concurrency: string;
   lockMs: string;
 }
+
+/** A run as a worker holds it: its data, and the result format its coordinator reads (wire-result.ts). */
+type WorkerStudy = StudyData & { readonly resultFormat?: string };
 
 /** A refusal: this machine's copy of an input file is not the coordinator's. */
 class DataMismatch extends Error {}
@@ -27,7 +31,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--lock-ms <ms>', 'job lock: a job of a worker that stops answering for this long is given to another worker', '30000')
     .action(async (o: WorkerCliOptions) => {
       // Imported on use, not when the command is registered: bullmq alone takes ≈ 0.17 s (issue 14).
-      const [{ Worker, isNotConnectionError }, { sha256File }, { settingsOf }, { prepareDataset }, { evaluateCandidate }, { QUEUE_NAME, connectOrFail, reachable, studyKey }, { describeRedis, redisOptions }, { loadStudyInputs }, { watchRedis }, { toWire }] =
+      const [{ Worker, isNotConnectionError }, { sha256File }, { settingsOf }, { prepareDataset }, { evaluateCandidate }, { QUEUE_NAME, connectOrFail, reachable, studyKey }, { describeRedis, redisOptions }, { loadStudyInputs }, { watchRedis }, { resultForSpec }] =
         await Promise.all([
           import('bullmq'),
           import('../../data/download/checksum.ts'),
@@ -55,11 +59,11 @@ export function registerWorkerCommand(program: Command): void {
       } catch (e) {
         throw new CliError((e as Error).message);
       }
-      const studies = new Map<string, Promise<StudyData>>();
+      const studies = new Map<string, Promise<WorkerStudy>>();
       const checked = new Map<string, string>(); // file name → local sha256
       let refused: string | null = null;
 
-      const studyOf = async (job: Job<JobData>, client: { get(k: string): Promise<string | null> }): Promise<StudyData> => {
+      const studyOf = async (job: Job<JobData>, client: { get(k: string): Promise<string | null> }): Promise<WorkerStudy> => {
         for (const f of job.data.files) {
           const local = join(o.dataDir, basename(f.name));
           let sha = checked.get(local);
@@ -78,9 +82,9 @@ export function registerWorkerCommand(program: Command): void {
           s = (async () => {
             const text = await client.get(studyKey(job.data.runId));
             if (text === null) throw new Error(`run ${job.data.runId}: its spec is not in Redis (expired, or another Redis database)`);
-            const spec = JSON.parse(text) as StudySpec;
+            const spec = JSON.parse(text) as StudySpec & Pick<WorkerStudy, 'resultFormat'>;
             const input = await loadStudyInputs(spec, (p) => join(o.dataDir, basename(p)));
-            return { dataset: prepareDataset(input.symbols, input.options), config: spec.config, windows: spec.windows, ...(spec.engine ? { engine: spec.engine } : {}) };
+            return { dataset: prepareDataset(input.symbols, input.options), config: spec.config, windows: spec.windows, ...(spec.engine ? { engine: spec.engine } : {}), resultFormat: spec.resultFormat };
           })();
           studies.set(job.data.runId, s);
           s.catch(() => studies.delete(job.data.runId));
@@ -88,18 +92,18 @@ export function registerWorkerCommand(program: Command): void {
         return s;
       };
 
-      const worker = new Worker<JobData, WireResult>(
+      const worker = new Worker<JobData, WireResult | CandidateResult>(
         QUEUE_NAME,
         async (job) => {
           const client = await worker.client;
-          let study: StudyData;
+          let study: WorkerStudy;
           try {
             study = await studyOf(job, client);
           } catch (e) {
             if (e instanceof DataMismatch) refused = e.message;
             throw e;
           }
-          return toWire(evaluateCandidate(study.dataset, settingsOf(study.config, job.data.task), study.windows, study.engine));
+          return resultForSpec(study, evaluateCandidate(study.dataset, settingsOf(study.config, job.data.task), study.windows, study.engine));
         },
         { connection, concurrency, lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 5, autorun: false },
       );
