@@ -97,6 +97,10 @@ interface SymbolState {
   /** `qtyOf(qtySteps)`, kept for the mark to market of every candle: it changes only on a fill. */
   qtySteps: number;
   qty: number;
+  /** The candles' count, open times and closes, read at every open time of the merge loop. */
+  readonly n: number;
+  readonly time: Float64Array;
+  readonly close: Float64Array;
 }
 
 /**
@@ -141,6 +145,9 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
       ended: input.candles.length === 0,
       qtySteps: -1,
       qty: 0,
+      n: input.candles.length,
+      time: input.candles.time,
+      close: input.candles.close,
     };
     return st;
   });
@@ -262,8 +269,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     for (const st of states) {
       const p = st.pos;
       if (p === null) continue;
-      const c = st.input.candles;
-      const close = c.close[Math.max(0, st.i - 1)]!;
+      const close = st.close[Math.max(0, st.i - 1)]!;
       if (p.remainingSteps !== st.qtySteps) {
         st.qtySteps = p.remainingSteps;
         st.qty = qtyOf(p.remainingSteps, p.plan);
@@ -276,30 +282,68 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
   if (states.length === 1) {
     points = runOneSymbol(states[0]!);
   }
-  // Merge the symbols' candles by open time.
-  while (states.length > 1) {
+  if (states.length > 1) points = runMerged();
+
+  /**
+   * Several symbols: their candles merged by open time, each open time in the three phases above. The
+   * next open time is found while phase 1 advances the symbols, the entries' phase runs only when a
+   * signal came, and the end-of-data check only while a symbol's data has ended but not been closed.
+   */
+  function runMerged(): number {
+    const k = states.length;
     let t = Infinity;
-    for (const st of states) if (st.i < st.input.candles.length) t = Math.min(t, st.input.candles.time[st.i]!);
-    if (t === Infinity) break;
-    // Symbols whose data ended by this open leave first: their slots and margin are free at it.
-    for (const st of states) if (!st.ended && st.i === st.input.candles.length && closeTimeMs(st.input.candles, st.i - 1) <= t) end(st);
-    // 1. Signals at this open; an opposite signal closes at the open, before any entry is decided.
-    for (const st of states) {
-      const c = st.input.candles;
-      st.at = st.i < c.length && c.time[st.i] === t ? st.i++ : -1;
-      if (st.at < 0) continue;
-      const sig = (st.sig = st.input.entryAt(st.at));
-      if (sig !== null && st.pos !== null && st.pos.side !== sig.side) closeNow(st, 'signal', c.open[st.at]!, t);
+    for (let q = 0; q < k; q++) {
+      const st = states[q]!;
+      if (st.i < st.n) t = Math.min(t, st.time[st.i]!);
     }
-    // 2. Entries, in symbol order, on the state at this open.
-    for (const st of states) {
-      if (st.at >= 0 && st.sig !== null && st.pos === null) enter(st, st.at, st.sig);
-      st.sig = null;
+    // Symbols whose data has ended and that are not closed yet (`end` at the first open time after their last close).
+    let waiting = 0;
+    let pts = 0;
+    while (t !== Infinity) {
+      // Symbols whose data ended by this open leave first: their slots and margin are free at it.
+      if (waiting > 0) {
+        for (let q = 0; q < k; q++) {
+          const st = states[q]!;
+          if (!st.ended && st.i === st.n && closeTimeMs(st.input.candles, st.i - 1) <= t) {
+            end(st);
+            waiting--;
+          }
+        }
+      }
+      // 1. Signals at this open; an opposite signal closes at the open, before any entry is decided.
+      let next = Infinity;
+      let signalled = false;
+      for (let q = 0; q < k; q++) {
+        const st = states[q]!;
+        if (st.i < st.n && st.time[st.i] === t) {
+          const at = (st.at = st.i++);
+          if (st.i === st.n && !st.ended) waiting++;
+          const sig = (st.sig = st.input.entryAt(at));
+          if (sig !== null) {
+            signalled = true;
+            if (st.pos !== null && st.pos.side !== sig.side) closeNow(st, 'signal', st.input.candles.open[at]!, t);
+          }
+        } else st.at = -1;
+        if (st.i < st.n) next = Math.min(next, st.time[st.i]!);
+      }
+      // 2. Entries, in symbol order, on the state at this open.
+      if (signalled) {
+        for (let q = 0; q < k; q++) {
+          const st = states[q]!;
+          if (st.at >= 0 && st.sig !== null && st.pos === null) enter(st, st.at, st.sig);
+          st.sig = null;
+        }
+      }
+      // 3. Only now the candles' paths.
+      for (let q = 0; q < k; q++) {
+        const st = states[q]!;
+        if (st.at >= 0 && st.pos !== null) walkAt(st, st.at);
+      }
+      if (sharedTimes === null) equityTimeMs[pts] = t;
+      equity[pts++] = markToMarket();
+      t = next;
     }
-    // 3. Only now the candles' paths.
-    for (const st of states) if (st.at >= 0 && st.pos !== null) walkAt(st, st.at);
-    if (sharedTimes === null) equityTimeMs[points] = t;
-    equity[points++] = markToMarket();
+    return pts;
   }
   /**
    * One symbol: the merge loop's three phases per candle without the merging (its open times are its
