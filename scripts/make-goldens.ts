@@ -1,6 +1,6 @@
 /**
- * Writes the golden single-symbol backtest digests `test/backtest/golden/{scaled,single}.json` from
- * the CURRENT engine (see test/backtest/golden-runs.ts for what a digest holds). Run it only when a
+ * Writes the golden backtest digests `test/backtest/golden/{scaled,single}.json` (single-symbol) and
+ * `multi.json` (several symbols on one balance) from the CURRENT engine (see test/backtest/golden-runs.ts for what a digest holds). Run it only when a
  * change of results is intended, and say why in the commit.
  *
  *   npx tsx scripts/make-goldens.ts               # in-process, ~10 s
@@ -14,16 +14,19 @@ import { parseArgs } from 'node:util';
 import {
   GOLDEN_CONFIGS,
   GOLDEN_DIR,
+  GOLDEN_MULTI,
   GOLDEN_SYMBOLS,
   type GoldenFile,
   KLINES_REL,
   MARKETS_REL,
+  MULTI_GOLDEN_PATH,
   ROOT,
   type RunDigest,
   digestOf,
   goldenPath,
   haveSharedData,
   runGolden,
+  runMultiGolden,
   sha256,
 } from '../test/backtest/golden-runs.ts';
 
@@ -80,6 +83,32 @@ for (const { name, config } of GOLDEN_CONFIGS) {
   mkdirSync(GOLDEN_DIR, { recursive: true });
   writeFileSync(goldenPath(name), `${JSON.stringify(file, null, 1)}\n`);
   log(`wrote ${goldenPath(name)}`);
+}
+// Several symbols on one balance (the merge loop): test/backtest/golden/multi.json.
+{
+  const runs: RunDigest[] = [];
+  for (const g of GOLDEN_MULTI) {
+    const d = await runMultiGolden(g);
+    runs.push(d);
+    log(`multi ${g.name}: ${d.trades} trades, ${d.exits} exits, ${d.json_sha256.slice(0, 12)}`);
+  }
+  if (args.verify) {
+    const stored = JSON.parse(readFileSync(MULTI_GOLDEN_PATH, 'utf8')) as GoldenFile;
+    for (const d of runs) {
+      const same = stored.runs.find((x) => x.symbol === d.symbol)?.json_sha256 === d.json_sha256;
+      if (!same) differences++;
+      log(`verify multi ${d.symbol}: ${same ? 'same' : 'DIFFERENT'}`);
+    }
+  } else {
+    const file: GoldenFile = {
+      about: 'Golden digests of multi-symbol `ladder backtest --json` runs on one balance (issue 14 part 1; `symbol` is the run\'s name, `command` what it runs). Made by scripts/make-goldens.ts; checked by test/backtest/golden.test.ts.',
+      config: 'several (see each run)',
+      made_from: { commit, engine_sources_clean: dirty === '', date: new Date().toISOString() },
+      runs,
+    };
+    writeFileSync(MULTI_GOLDEN_PATH, `${JSON.stringify(file, null, 1)}\n`);
+    log(`wrote ${MULTI_GOLDEN_PATH}`);
+  }
 }
 if (args.verify) {
   log(differences === 0 ? 'every run matches its golden' : `${differences} runs differ from their goldens`);

@@ -13,7 +13,9 @@
  * diffs). `make-goldens.ts --check-cli` checks that the in-process text is the CLI's stdout byte for byte.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runBacktest } from '../../src/backtest/engine.ts';
 import { type ResultJson, type TradeJson, resultJson } from '../../src/backtest/result-json.ts';
@@ -128,3 +130,68 @@ export interface GoldenFile {
 }
 
 export const goldenPath = (name: GoldenConfigName): string => `${GOLDEN_DIR}${name}.json`;
+
+/**
+ * Golden runs of several symbols on one balance (issue 14 part 1: the merge loop decides every
+ * entry on the state at each open time, and a symbol whose file ends early frees its slot then).
+ * Each is `ladder backtest --config <base with overrides> --data <files> …` on the real 1h files;
+ * `short` is a symbol whose file is cut to its first 52 % of lines (a copy), so its data ends early,
+ * with a position open then in each of these runs (its remainder closes `end` mid-run, and its slot
+ * and margin are freed at that time: a merge loop that missed it changes the run).
+ */
+const SHORT_FRACTION = 0.52;
+export interface MultiGolden {
+  readonly name: string;
+  readonly base: string;
+  readonly overrides: Record<string, unknown>;
+  readonly symbols: readonly string[];
+  readonly short: string | null;
+}
+
+export const GOLDEN_MULTI: readonly MultiGolden[] = [
+  { name: 'ten-symbols-10-slots', base: 'examples/scaled.config.json', overrides: { max_open_positions: 10 }, symbols: GOLDEN_SYMBOLS, short: null },
+  { name: 'ten-symbols-1-slot', base: 'examples/scaled.config.json', overrides: { max_open_positions: 1 }, symbols: GOLDEN_SYMBOLS, short: null },
+  {
+    name: 'three-symbols-risk-leverage-short-file',
+    base: 'examples/scaled.config.json',
+    overrides: { max_open_positions: 2, leverage: 10, position_size: { mode: 'risk_pct', value: 1 } },
+    symbols: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'],
+    short: 'ETHUSDT',
+  },
+  { name: 'four-symbols-slippage-ohlc', base: 'examples/scaled.config.json', overrides: { max_open_positions: 2, slippage_pct: 0.05, backtest: { starting_balance: 5000, intrabar: 'ohlc' } }, symbols: ['XRPUSDT', 'BNBUSDT', 'DOGEUSDT', 'ADAUSDT'], short: 'BNBUSDT' },
+  { name: 'five-symbols-single-tp', base: 'config.json', overrides: { max_open_positions: 3, leverage: 3 }, symbols: ['AVAXUSDT', 'LINKUSDT', 'DOTUSDT', 'BTCUSDT', 'SOLUSDT'], short: 'DOTUSDT' },
+];
+
+/** The files of a multi-symbol golden: the real ones, and a half copy of the short one in `tmp`. */
+function multiFiles(g: MultiGolden, tmp: string): string[] {
+  return g.symbols.map((s) => {
+    const file = `${KLINES_DIR}${s}-1h.csv`;
+    if (s !== g.short) return file;
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const half = join(tmp, `${s}-1h.csv`);
+    writeFileSync(half, `${lines.slice(0, Math.floor(lines.length * SHORT_FRACTION)).join('\n')}\n`);
+    return half;
+  });
+}
+
+/** One multi-symbol golden run in-process (the CLI's loader with a config written from base + overrides). */
+export async function runMultiGolden(g: MultiGolden): Promise<RunDigest> {
+  const tmp = mkdtempSync(join(tmpdir(), 'ladder-golden-multi-'));
+  try {
+    const base = JSON.parse(readFileSync(`${ROOT}${g.base}`, 'utf8')) as Record<string, unknown>;
+    const merged: Record<string, unknown> = { ...base, ...g.overrides };
+    if (typeof g.overrides['backtest'] === 'object') merged['backtest'] = { ...(base['backtest'] as object), ...(g.overrides['backtest'] as object) };
+    delete merged['$schema'];
+    const config = join(tmp, 'config.json');
+    writeFileSync(config, JSON.stringify(merged));
+    const input = await loadBacktestInputs({ config, data: multiFiles(g, tmp).join(','), markets: MARKETS_FILE, cache: false });
+    const json = resultJson(runBacktest(input.symbols, input.options));
+    const r = { text: `${JSON.stringify(json)}\n`, json, candles: input.symbols.reduce((n, s) => n + s.candles.length, 0), optionsSha256: sha256(JSON.stringify(input.options)) };
+    const command = `${g.base} with ${JSON.stringify(g.overrides)} on ${g.symbols.join(',')}${g.short ? ` (${g.short}'s file cut to its first ${SHORT_FRACTION * 100} % of lines)` : ''}`;
+    return { ...digestOf(g.base, g.name, r), command };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export const MULTI_GOLDEN_PATH = `${GOLDEN_DIR}multi.json`;

@@ -11,14 +11,17 @@ import { describe, expect, it } from 'vitest';
 import {
   BLOCK,
   GOLDEN_CONFIGS,
+  GOLDEN_MULTI,
   GOLDEN_SYMBOLS,
   type GoldenFile,
   MARKETS_FILE,
   KLINES_DIR,
+  MULTI_GOLDEN_PATH,
   digestOf,
   goldenPath,
   haveSharedData,
   runGolden,
+  runMultiGolden,
 } from './golden-runs.ts';
 
 const haveData = haveSharedData();
@@ -60,5 +63,33 @@ describe.skipIf(!haveData)('golden single-symbol backtests (ten real 1h files; s
         expect.fail(`the Result JSON differs outside the trades and summary (${d.json_bytes} bytes now, ${g.json_bytes} in the golden)`);
       });
     }
+  }
+});
+
+describe.skipIf(!haveData)('golden multi-symbol backtests (several real 1h files on one balance; skipped without ../shared/data)', () => {
+  const golden = JSON.parse(readFileSync(MULTI_GOLDEN_PATH, 'utf8')) as GoldenFile;
+
+  it('the goldens cover every multi-symbol run', () => {
+    expect(golden.runs.map((r) => r.symbol)).toEqual(GOLDEN_MULTI.map((g) => g.name));
+  });
+
+  for (const g of GOLDEN_MULTI) {
+    it(`${g.name}: \`backtest --json\` is byte-identical to the golden`, async () => {
+      const stored = golden.runs.find((r) => r.symbol === g.name)!;
+      const d = await runMultiGolden(g);
+      if (d.json_sha256 === stored.json_sha256) return;
+      expect(d.options_sha256, 'options (a config change, not an engine change?)').toBe(stored.options_sha256);
+      expect(d.candles, 'candles read').toBe(stored.candles);
+      expect(d.summary, 'summary').toEqual(stored.summary);
+      expect({ trades: d.trades, exits: d.exits, stop_moves: d.stop_moves, exit_reasons: d.exit_reasons }, 'counts').toEqual({
+        trades: stored.trades,
+        exits: stored.exits,
+        stop_moves: stored.stop_moves,
+        exit_reasons: stored.exit_reasons,
+      });
+      const k = d.block_sha256.findIndex((h, i) => h !== stored.block_sha256[i]);
+      expect(k, `trades ${k * BLOCK}…${(k + 1) * BLOCK - 1} differ`).toBe(-1);
+      expect(d.json_sha256, 'the Result JSON differs outside the trades').toBe(stored.json_sha256);
+    });
   }
 });
