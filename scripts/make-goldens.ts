@@ -88,7 +88,7 @@ for (const { name, config } of GOLDEN_CONFIGS) {
 {
   const runs: RunDigest[] = [];
   for (const g of GOLDEN_MULTI) {
-    const d = await runMultiGolden(g);
+    const d = (await runMultiGolden(g)).digest;
     runs.push(d);
     log(`multi ${g.name}: ${d.trades} trades, ${d.exits} exits, ${d.json_sha256.slice(0, 12)}`);
   }

@@ -175,7 +175,7 @@ function multiFiles(g: MultiGolden, tmp: string): string[] {
 }
 
 /** One multi-symbol golden run in-process (the CLI's loader with a config written from base + overrides). */
-export async function runMultiGolden(g: MultiGolden): Promise<RunDigest> {
+export async function runMultiGolden(g: MultiGolden): Promise<{ digest: RunDigest; json: ResultJson }> {
   const tmp = mkdtempSync(join(tmpdir(), 'ladder-golden-multi-'));
   try {
     const base = JSON.parse(readFileSync(`${ROOT}${g.base}`, 'utf8')) as Record<string, unknown>;
@@ -188,7 +188,7 @@ export async function runMultiGolden(g: MultiGolden): Promise<RunDigest> {
     const json = resultJson(runBacktest(input.symbols, input.options));
     const r = { text: `${JSON.stringify(json)}\n`, json, candles: input.symbols.reduce((n, s) => n + s.candles.length, 0), optionsSha256: sha256(JSON.stringify(input.options)) };
     const command = `${g.base} with ${JSON.stringify(g.overrides)} on ${g.symbols.join(',')}${g.short ? ` (${g.short}'s file cut to its first ${SHORT_FRACTION * 100} % of lines)` : ''}`;
-    return { ...digestOf(g.base, g.name, r), command };
+    return { digest: { ...digestOf(g.base, g.name, r), command }, json };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -8,12 +8,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { TradeJson } from '../../src/backtest/result-json.ts';
 import {
   BLOCK,
   GOLDEN_CONFIGS,
   GOLDEN_MULTI,
   GOLDEN_SYMBOLS,
   type GoldenFile,
+  type RunDigest,
   MARKETS_FILE,
   KLINES_DIR,
   MULTI_GOLDEN_PATH,
@@ -42,25 +44,7 @@ describe.skipIf(!haveData)('golden single-symbol backtests (ten real 1h files; s
       it(`${name} ${g.symbol}: \`backtest --json\` is byte-identical to the golden`, async () => {
         const r = await runGolden(config, g.symbol);
         const d = digestOf(config, g.symbol, r);
-        if (d.json_sha256 === g.json_sha256) return;
-        // Different: say how, from the coarsest to the finest.
-        expect(d.options_sha256, `${config} gives other options than when the golden was made (a config change, not an engine change?)`).toBe(g.options_sha256);
-        expect(d.candles, 'candles read').toBe(g.candles);
-        expect(d.summary, 'summary').toEqual(g.summary);
-        expect({ trades: d.trades, exits: d.exits, stop_moves: d.stop_moves, exit_reasons: d.exit_reasons }, 'counts').toEqual({
-          trades: g.trades,
-          exits: g.exits,
-          stop_moves: g.stop_moves,
-          exit_reasons: g.exit_reasons,
-        });
-        expect(d.levels, 'level rows').toEqual(g.levels);
-        for (const s of g.sample) expect(r.json.trades[s.index], `trade ${s.index}`).toEqual(s.trade);
-        const k = d.block_sha256.findIndex((h, i) => h !== g.block_sha256[i]);
-        if (k >= 0) {
-          const first = r.json.trades[k * BLOCK];
-          expect.fail(`trades ${k * BLOCK}…${k * BLOCK + BLOCK - 1} differ (now starting with ${JSON.stringify(first)}); rerun \`${g.command}\` at ${golden.made_from.commit} for the full diff`);
-        }
-        expect.fail(`the Result JSON differs outside the trades and summary (${d.json_bytes} bytes now, ${g.json_bytes} in the golden)`);
+        explainDifference(d, g, r.json.trades, `${config} gives other options than when the golden was made (a config change, not an engine change?)`, golden.made_from.commit);
       });
     }
   }
@@ -76,20 +60,27 @@ describe.skipIf(!haveData)('golden multi-symbol backtests (several real 1h files
   for (const g of GOLDEN_MULTI) {
     it(`${g.name}: \`backtest --json\` is byte-identical to the golden`, async () => {
       const stored = golden.runs.find((r) => r.symbol === g.name)!;
-      const d = await runMultiGolden(g);
-      if (d.json_sha256 === stored.json_sha256) return;
-      expect(d.options_sha256, 'options (a config change, not an engine change?)').toBe(stored.options_sha256);
-      expect(d.candles, 'candles read').toBe(stored.candles);
-      expect(d.summary, 'summary').toEqual(stored.summary);
-      expect({ trades: d.trades, exits: d.exits, stop_moves: d.stop_moves, exit_reasons: d.exit_reasons }, 'counts').toEqual({
-        trades: stored.trades,
-        exits: stored.exits,
-        stop_moves: stored.stop_moves,
-        exit_reasons: stored.exit_reasons,
-      });
-      const k = d.block_sha256.findIndex((h, i) => h !== stored.block_sha256[i]);
-      expect(k, `trades ${k * BLOCK}…${(k + 1) * BLOCK - 1} differ`).toBe(-1);
-      expect(d.json_sha256, 'the Result JSON differs outside the trades').toBe(stored.json_sha256);
+      const { digest, json } = await runMultiGolden(g);
+      explainDifference(digest, stored, json.trades, 'options (a config change, not an engine change?)', golden.made_from.commit);
     });
   }
 });
+
+/** Passes when the run's stdout hash is the golden's; else fails saying what differs, from the coarsest to the finest. */
+function explainDifference(d: RunDigest, g: RunDigest, trades: readonly TradeJson[], optionsMessage: string, madeFrom: string): void {
+  if (d.json_sha256 === g.json_sha256) return;
+  expect(d.options_sha256, optionsMessage).toBe(g.options_sha256);
+  expect(d.candles, 'candles read').toBe(g.candles);
+  expect(d.summary, 'summary').toEqual(g.summary);
+  expect({ trades: d.trades, exits: d.exits, stop_moves: d.stop_moves, exit_reasons: d.exit_reasons }, 'counts').toEqual({
+    trades: g.trades,
+    exits: g.exits,
+    stop_moves: g.stop_moves,
+    exit_reasons: g.exit_reasons,
+  });
+  expect(d.levels, 'level rows').toEqual(g.levels);
+  for (const s of g.sample) expect(trades[s.index], `trade ${s.index}`).toEqual(s.trade);
+  const k = d.block_sha256.findIndex((h, i) => h !== g.block_sha256[i]);
+  if (k >= 0) expect.fail(`trades ${k * BLOCK}…${k * BLOCK + BLOCK - 1} differ (now starting with ${JSON.stringify(trades[k * BLOCK])}); rerun \`${g.command}\` at ${madeFrom} for the full diff`);
+  expect.fail(`the Result JSON differs outside the trades and summary (${d.json_bytes} bytes now, ${g.json_bytes} in the golden)`);
+}
