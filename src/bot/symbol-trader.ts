@@ -643,6 +643,11 @@ export class SymbolTrader {
     this.closeRetry = { positionId: p.id, reason, tries: 0, counted: 0, atMs: this.d.now() };
   }
 
+  /** Is a refused close of `p` waiting out its back-off (nothing that would close it goes out before)? */
+  private closeWaits(p: Position): boolean {
+    return this.closeRetry?.positionId === p.id && this.d.now() < this.closeRetry.atMs;
+  }
+
   private async retryRefusedClose(): Promise<boolean> {
     const r = this.closeRetry;
     const p = this.position;
@@ -732,7 +737,7 @@ export class SymbolTrader {
     const closingOnStop = p.closing?.reason === 'stop' && isStopClientId(p.closing.clientOrderId);
     if (p.closing !== null && !closingOnStop) return false; // a market close is already out
     // Its close was refused: nothing goes out before the back-off ends (the price crossing the spent stop again brings us here too).
-    if (this.closeRetry?.positionId === p.id && this.d.now() < this.closeRetry.atMs) return false;
+    if (this.closeWaits(p)) return false;
     const stopId = closingOnStop ? p.closing!.clientOrderId : stopClientId(p.id, p.stopSeq);
     if (!closingOnStop && !p.partialExits.some((e) => e.clientOrderId === stopId)) return false;
     const r = await this.d.router.lookup(this.symbol, stopId, 'stop');
@@ -801,7 +806,7 @@ export class SymbolTrader {
   /** The current stop is not resting on the exchange: find out why, then place it again if the position still needs it. */
   private async restoreStop(p: Position, stopId: string): Promise<void> {
     // A refused close waits for its back-off: a stop placed meanwhile and found crossed (-2021) would send it at once.
-    if (this.closeRetry?.positionId === p.id && this.d.now() < this.closeRetry.atMs) return;
+    if (this.closeWaits(p)) return;
     const r = await this.d.router.lookup(this.symbol, stopId, 'stop');
     if (!r.ok) return;
     if (r.order?.status === 'open') return; // the list lagged

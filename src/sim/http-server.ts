@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { RequestLogEntry, SimAdmin } from './admin.ts';
 import { type Credentials, authenticate } from './auth.ts';
-import { BINANCE_ERRORS, SimError } from './errors.ts';
+import { BINANCE_ERRORS, type BinanceErrorCode, SimError, simError } from './errors.ts';
 import type { FaultRule, Faults } from './faults.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { RestContext, Route } from './routes.ts';
@@ -66,10 +66,11 @@ export class HttpPipeline {
     }
     const refuse = of('reject');
     if (refuse) {
-      const known = (BINANCE_ERRORS as Record<string, { status: number; msg: string } | undefined>)[String(refuse.code)];
-      const status = refuse.status ?? known?.status ?? 400;
-      record(status, refuse.code);
-      return sendJson(res, status, { code: refuse.code, msg: refuse.msg ?? known?.msg ?? 'Request refused.' }, decision.headers);
+      // Binance's own status and words for a code the table knows (simError), else the rule's.
+      const known = String(refuse.code) in BINANCE_ERRORS ? simError(String(refuse.code) as BinanceErrorCode) : null;
+      const e = new SimError(refuse.code, refuse.status ?? known?.httpStatus ?? 400, refuse.msg ?? known?.message ?? 'Request refused.');
+      record(e.httpStatus, e.code);
+      return sendJson(res, e.httpStatus, e.body(), decision.headers);
     }
     if (!route) {
       record(404);
