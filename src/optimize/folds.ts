@@ -16,6 +16,48 @@ const addMonths = (ms: number, months: number): number => {
 };
 const month = (ms: number): string => new Date(ms).toISOString().slice(0, 7);
 
+/** The first whole UTC month of data starting at `firstMs`: that month when it starts on its 1st at 00:00, else the next. */
+const firstWholeMonth = (firstMs: number): number => (new Date(firstMs).getUTCDate() === 1 && firstMs % 86_400_000 === 0 ? firstMs : addMonths(firstMs, 1));
+
+/** What the command line gave of a fold spec: any of the three numbers may be left for the data to decide. */
+export interface FoldRequest {
+  readonly folds?: number;
+  readonly trainMonths?: number;
+  readonly testMonths?: number;
+  readonly anchored: boolean;
+}
+
+/**
+ * A whole fold spec from what was given and the data's span, using every whole month of it: with W
+ * whole months, K folds and T test months, training windows are W − K·T months (rolling; anchored,
+ * the first one is); with K alone, T = ⌊W / (K + 2)⌋ (so training is at least twice the test
+ * window); with K and M, T = ⌊(W − M) / K⌋; with M and T, K = ⌊(W − M) / T⌋. All three given: as
+ * they are (studyWindows checks that they fit). The error names what does not fit.
+ */
+export function resolveFolds(firstMs: number, endMs: number, r: FoldRequest): Result<FoldSpec, string> {
+  const start = firstWholeMonth(firstMs);
+  let W = 0;
+  while (addMonths(start, W + 1) <= endMs) W++;
+  const span = `the data has ${W} whole month${W === 1 ? '' : 's'}${W > 0 ? ` (${month(start)} to ${month(addMonths(start, W - 1))})` : ''}`;
+  const { folds: K, trainMonths: M, testMonths: T, anchored } = r;
+  if (K !== undefined && M !== undefined && T !== undefined) return ok({ folds: K, trainMonths: M, testMonths: T, anchored });
+  if (K === undefined) {
+    if (M === undefined || T === undefined) return err('--folds: give the number of folds, or both --train-months and --test-months (the folds are then as many as the data holds)');
+    const k = Math.floor((W - M) / T);
+    if (k < 1) return err(`--train-months ${M} --test-months ${T}: ${span}, not enough for one fold (${M + T} months): use shorter windows`);
+    return ok({ folds: k, trainMonths: M, testMonths: T, anchored });
+  }
+  if (T === undefined) {
+    const t = M === undefined ? Math.floor(W / (K + 2)) : Math.floor((W - M) / K);
+    const need = M === undefined ? `${K + 2} months at least (one test month per fold and two of training)` : `${M + K} months at least (${M} of training and a test month per fold)`;
+    if (t < 1) return err(`--folds ${K}${M === undefined ? '' : ` --train-months ${M}`}: ${span}, and ${need} are needed: use fewer folds${M === undefined ? '' : ' or a shorter training window'}`);
+    return ok({ folds: K, trainMonths: M ?? W - K * t, testMonths: t, anchored });
+  }
+  const m = W - K * T;
+  if (m < 1) return err(`--folds ${K} --test-months ${T}: ${span}, and ${K * T + 1} months at least are needed (${K} test windows of ${T} months and one month of training): use fewer or shorter folds`);
+  return ok({ folds: K, trainMonths: m, testMonths: T, anchored });
+}
+
 /**
  * The windows of a study: the full data first, then per fold its training and its test window.
  * Folds start at the first whole UTC month of the data; the test windows follow each other, so
@@ -24,7 +66,7 @@ const month = (ms: number): string => new Date(ms).toISOString().slice(0, 7);
 export function studyWindows(firstMs: number, endMs: number, spec: FoldSpec | null): Result<StudyWindow[], string> {
   const full: StudyWindow = { role: 'full', fold: null, fromMs: firstMs, toMs: endMs };
   if (spec === null) return ok([full]);
-  const start = new Date(firstMs).getUTCDate() === 1 && firstMs % 86_400_000 === 0 ? firstMs : addMonths(firstMs, 1);
+  const start = firstWholeMonth(firstMs);
   const needed = spec.trainMonths + spec.folds * spec.testMonths;
   const last = addMonths(start, needed);
   if (last > endMs) {

@@ -121,6 +121,20 @@ describe('ladder optimize', () => {
     expect(r.ranking[0].metrics.trades).toBeGreaterThan(5);
   });
 
+  it('--folds alone: the window lengths come from the data (12 whole months, 2 folds: training 6, tests 3), said on stderr; the study is the one with all three given', async () => {
+    const only = base.filter((_, i) => !['--train-months', '--test-months'].includes(base[i]!) && !['--train-months', '--test-months'].includes(base[i - 1]!));
+    expect(only).not.toContain('--train-months');
+    const [a, b] = await Promise.all([ladder([...only, '--db', join(tmp, 'folds-only.db'), '--workers', '1', '--json']), ladder([...base, '--db', join(tmp, 'folds-all.db'), '--workers', '1', '--json'])]);
+    expect(a.code).toBe(0);
+    expect(a.stderr).toContain('walk-forward with --folds 2 --train-months 6 --test-months 3 (what was not given, worked out from');
+    expect(b.stderr).not.toContain('walk-forward with');
+    const folds = (r: typeof a) => JSON.parse(r.stdout).folds.map((f: { train: unknown; test: unknown; best: { key: string } | null; out_of_sample_score: number | null }) => [f.train, f.test, f.best?.key, f.out_of_sample_score]);
+    expect(folds(a)).toEqual(folds(b));
+    const half = await ladder([...base.slice(0, base.indexOf('--folds')), '--train-months', '9', '--min-trades', '5', '--db', join(tmp, 'f.db')]);
+    expect(half.code).toBe(1);
+    expect(half.stderr).toMatch(/^ladder: --folds: give the number of folds, or both --train-months and --test-months/);
+  });
+
   it('bad flags name the flag', async () => {
     expect((await ladder([...base, '--method', 'annealing', '--db', join(tmp, 'f.db')])).stderr).toMatch(/--method: must be one of grid, random, tpe/);
     expect((await ladder([...base, '--objective', 'luck', '--db', join(tmp, 'f.db')])).stderr).toMatch(/--objective: must be one of/);

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { sha256File } from '../../data/download/checksum.ts';
 import { type StudyReport, analyzeStudy } from '../../optimize/analysis.ts';
 import { type CandidateResult, ENGINES, type Engine } from '../../optimize/evaluate.ts';
-import { type FoldSpec, studyWindows } from '../../optimize/folds.ts';
+import { type FoldRequest, type FoldSpec, resolveFolds, studyWindows } from '../../optimize/folds.ts';
 import { OBJECTIVES, type ObjectiveName } from '../../optimize/objectives.ts';
 import { type Evaluator, inlineEvaluator, threadPool } from '../../optimize/pool.ts';
 import { printStudy } from '../../optimize/print-study.ts';
@@ -142,10 +142,15 @@ async function newSpec(o: OptimizeCliOptions, store: ReturnType<typeof openOptim
   const trials = int('--trials', o.trials, 1, 1_000_000);
   const seed = int('--seed', o.seed, 0, 2 ** 32 - 1);
   const minTrades = int('--min-trades', o.minTrades, 0);
-  let folds: FoldSpec | null = null;
+  // Any of the three may be left out: the data's span decides it (resolveFolds), once the data is read.
+  let foldRequest: FoldRequest | null = null;
   if (o.folds !== undefined || o.trainMonths !== undefined || o.testMonths !== undefined || o.anchored) {
-    if (o.folds === undefined || o.trainMonths === undefined || o.testMonths === undefined) throw new CliError('--folds, --train-months and --test-months go together');
-    folds = { folds: int('--folds', o.folds, 1, 100), trainMonths: int('--train-months', o.trainMonths, 1, 600), testMonths: int('--test-months', o.testMonths, 1, 600), anchored: o.anchored === true };
+    foldRequest = {
+      ...(o.folds === undefined ? {} : { folds: int('--folds', o.folds, 1, 100) }),
+      ...(o.trainMonths === undefined ? {} : { trainMonths: int('--train-months', o.trainMonths, 1, 600) }),
+      ...(o.testMonths === undefined ? {} : { testMonths: int('--test-months', o.testMonths, 1, 600) }),
+      anchored: o.anchored === true,
+    };
   }
   let text: string;
   try {
@@ -158,7 +163,17 @@ async function newSpec(o: OptimizeCliOptions, store: ReturnType<typeof openOptim
   const input = await loadBacktestInputs(o);
   if (o.queue && input.config.strategy.name === 'module') throw new CliError('--queue: a strategy module cannot travel to other machines yet; use ema_cross or --signals');
   const signalsFile = o.signals ?? (input.config.strategy.name === 'signals' ? input.config.strategy.file : undefined);
-  const windows = studyWindows(Math.min(...input.symbols.map((s) => s.candles.time[0]!)), Math.max(...input.symbols.map((s) => s.candles.time[s.candles.length - 1]! + s.candles.timeframeMs)), folds);
+  const firstMs = Math.min(...input.symbols.map((s) => s.candles.time[0]!));
+  const endMs = Math.max(...input.symbols.map((s) => s.candles.time[s.candles.length - 1]! + s.candles.timeframeMs));
+  let folds: FoldSpec | null = null;
+  if (foldRequest !== null) {
+    const resolved = resolveFolds(firstMs, endMs, foldRequest);
+    if (!resolved.ok) throw new CliError(resolved.error);
+    folds = resolved.value;
+    const given = foldRequest.folds !== undefined && foldRequest.trainMonths !== undefined && foldRequest.testMonths !== undefined;
+    if (!given) process.stderr.write(`optimize: walk-forward with --folds ${folds.folds} --train-months ${folds.trainMonths} --test-months ${folds.testMonths}${folds.anchored ? ' --anchored' : ''} (what was not given, worked out from the data's whole months)\n`);
+  }
+  const windows = studyWindows(firstMs, endMs, folds);
   if (!windows.ok) throw new CliError(windows.error);
   const spec: StudySpec = {
     version: 1,
