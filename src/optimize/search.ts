@@ -110,3 +110,32 @@ export class Search {
     return true;
   }
 }
+
+/** What `probeSpace` found: whether the space holds a valid ladder, and the reasons of the invalid ones it met. */
+export interface SpaceProbe {
+  readonly found: boolean;
+  /** Ladders checked; every one of the grid when `exhaustive`. */
+  readonly tried: number;
+  readonly exhaustive: boolean;
+  readonly invalid: ReadonlyMap<string, number>;
+}
+
+/**
+ * Does the space hold a ladder that is a valid config? Checked before a run starts, so that a space
+ * whose every ladder breaks a config rule (a stop beyond liquidation, targets that never ascend) is a
+ * usage error, not a run of the references alone: every ladder of a grid of up to `draws`, else
+ * `draws` ladders drawn at random (seeded), stopping at the first valid one.
+ */
+export function probeSpace(grid: SpaceGrid, config: LadderConfig, seed: number, draws = 20_000): SpaceProbe {
+  const invalid = new Map<string, number>();
+  const exhaustive = grid.size <= draws;
+  const rng = createRng(deriveSeed(seed, 'probe'));
+  let tried = 0;
+  for (; tried < Math.min(draws, grid.size); tried++) {
+    const c = ladderCandidate(config, grid.paramsOf(grid.vectorAt(exhaustive ? tried : Math.floor(rng.next() * grid.size))));
+    if (c.ok) return { found: true, tried: tried + 1, exhaustive, invalid };
+    invalid.set(c.error.why, (invalid.get(c.error.why) ?? 0) + 1);
+  }
+  return { found: false, tried, exhaustive, invalid };
+}
+

@@ -28,7 +28,23 @@ const numberSpec = z.union([
   range,
 ], { error: 'must be a number, { "values": [...] } or { "min", "max", "step" }' });
 
-const positiveSpec = numberSpec.describe('A number, { "values": [...] } or { "min", "max", "step" }.');
+/** The smallest and largest value a spec gives (a range's own bounds). */
+const boundsOf = (x: z.output<typeof numberSpec>): [number, number] =>
+  typeof x === 'number' ? [x, x] : 'values' in x ? [Math.min(...x.values), Math.max(...x.values)] : [x.min, x.max];
+
+/**
+ * A spec whose every value must be above `low` (or at least it, `inclusive`): a value no config could
+ * take is named here, with its path, not skipped candidate by candidate (the config's own bound).
+ */
+const specAbove = (low: number, inclusive: boolean) =>
+  numberSpec
+    .check((ctx) => {
+      const [lo] = boundsOf(ctx.value);
+      if (inclusive ? lo < low : lo <= low) ctx.issues.push({ code: 'custom', input: ctx.value, message: `every value must be ${inclusive ? 'at least' : 'greater than'} ${low} (got ${lo})` });
+    })
+    .describe(`A number, { "values": [...] } or { "min", "max", "step" }; every value ${inclusive ? '≥' : '>'} ${low}.`);
+const positiveSpec = specAbove(0, false);
+const nonNegativeSpec = specAbove(0, true);
 
 const moveStopChoice = z.union(
   [z.enum(['breakeven', 'previous_tp', 'none']), z.strictObject({ profit_pct: z.number().gt(-100).describe('Stop at this % from the entry.') })],
@@ -58,7 +74,7 @@ export const spaceSchema = z
       .max(MAX_LEVELS)
       .optional()
       .describe('Where the stop moves when each level fills: a list of choices per level (index 0 = level 1). Default: "breakeven" for level 1, "previous_tp" after.'),
-    breakeven_offset_pct: positiveSpec.optional().describe('breakeven_offset_pct values to try (default: the config\'s).'),
+    breakeven_offset_pct: nonNegativeSpec.optional().describe('breakeven_offset_pct values to try (default: the config\'s).'),
     stop_loss_pct: positiveSpec.optional().describe("stop_loss_pct values to try (default: the config's)."),
     scaled_tp_execution: z
       .array(z.enum(['market', 'limit']))

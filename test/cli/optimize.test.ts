@@ -96,6 +96,25 @@ describe('ladder optimize', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('a space without one valid ladder, and a malformed --queue: one clear error each, exit 1, before any run is stored', async () => {
+    const db = join(tmp, 'novalid.db');
+    // Every level 1 target is above every level 2 target: no ladder ascends.
+    const none = file('none.json', JSON.stringify({ levels: [2], profit_pct: [{ values: [3, 4] }, { values: [1, 2] }], close_pct: { step: 50 } }));
+    const r = await ladder([...base.slice(0, base.indexOf('--space')), '--space', none, '--db', db]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^ladder: ${none.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: none of the 4 ladders of this space is a valid config with examples/scaled.config.json \\(4 × scaled_tp_levels\\[k\\]\\.profit_pct: must be greater than level 0\\)`));
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const q = await ladder([...base, '--db', db, '--queue', 'http://127.0.0.1:6379']);
+    expect(q.code).toBe(1);
+    expect(q.stderr).toBe('ladder: --queue: must start with redis:// or rediss:// (got http://)\n');
+    const d = new Database(db, { readonly: true, fileMustExist: false });
+    try {
+      expect(d.prepare('SELECT COUNT(*) AS n FROM optimize_runs').get()).toEqual({ n: 0 });
+    } finally {
+      d.close();
+    }
+  });
+
   it('a Redis that cannot be reached: one clear error naming --queue and the address (no password), exit 1', async () => {
     const r = await ladder([...base, '--db', join(tmp, 'q.db'), '--queue', 'redis://:s3cret@127.0.0.1:1']);
     expect(r.code).toBe(1);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfigValue } from '../../src/core/config/index.ts';
 import { ladderCandidate, ladderKey } from '../../src/optimize/candidate.ts';
+import { probeSpace } from '../../src/optimize/search.ts';
 import { parseSpaceText, specValues } from '../../src/optimize/space.ts';
 import { SpaceGrid, compositions, unrankComposition } from '../../src/optimize/space-grid.ts';
 
@@ -31,6 +32,21 @@ describe('space.json', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^profit_pct: needs 3 entries/));
     expect(lines).toContain('close_pct.step: must divide 100 (got 30)');
     expect(lines).toContainEqual(expect.stringMatching(/colour/));
+  });
+
+  it('a value no config could take is named with its path: targets and stops > 0, the breakeven offset ≥ 0, in every form of a spec', () => {
+    const r = parseSpaceText(
+      JSON.stringify({ levels: [2], profit_pct: [{ min: -1, max: 2, step: 0.5 }, 0], close_pct: { step: 10 }, stop_loss_pct: { values: [2, -1] }, breakeven_offset_pct: { min: -0.1, max: 0.1, step: 0.1 } }),
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'profit_pct[0]: every value must be greater than 0 (got -1)',
+      'profit_pct[1]: every value must be greater than 0 (got 0)',
+      'breakeven_offset_pct: every value must be at least 0 (got -0.1)',
+      'stop_loss_pct: every value must be greater than 0 (got -1)',
+    ]);
+    expect(parseSpaceText(JSON.stringify({ levels: [2], profit_pct: [0.5, 1], close_pct: { step: 10 }, stop_loss_pct: 1, breakeven_offset_pct: { values: [0, 0.1] } })).ok).toBe(true);
   });
 
   it('reports malformed JSON', () => {
@@ -84,5 +100,17 @@ describe('the grid of a space', () => {
     const ok = results.find((r) => r.ok)!;
     expect(ok.ok && ok.value.key).toBe(ladderKey(g.paramsAt(0)));
     expect(ok.ok && ok.value.settings.levels.map((l) => l.profitPct)).toEqual([1, 2]);
+  });
+  it('probeSpace: a grid checked whole when small, else drawn from; found at the first valid ladder, else every reason counted', () => {
+    const none = new SpaceGrid(space({ levels: [2], profit_pct: [{ values: [3, 4] }, { values: [1, 2] }], close_pct: { step: 50 } }), config);
+    const p = probeSpace(none, config, 1);
+    expect(p).toMatchObject({ found: false, tried: none.size, exhaustive: true });
+    expect([...p.invalid.values()].reduce((a, b) => a + b, 0)).toBe(none.size);
+    const drawn = probeSpace(none, config, 1, 3);
+    expect(drawn).toMatchObject({ found: false, tried: 3, exhaustive: false });
+    // One valid ladder among the invalid: found, whether checked in order or drawn.
+    const one = new SpaceGrid(space({ levels: [2], profit_pct: [{ values: [1, 3, 4] }, { values: [2] }], close_pct: { step: 50 } }), config);
+    expect(probeSpace(one, config, 1).found).toBe(true);
+    expect(probeSpace(one, config, 1, 2).exhaustive).toBe(false);
   });
 });

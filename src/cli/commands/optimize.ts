@@ -10,7 +10,8 @@ import { OBJECTIVES, type ObjectiveName } from '../../optimize/objectives.ts';
 import { type Evaluator, inlineEvaluator, threadPool } from '../../optimize/pool.ts';
 import { printStudy } from '../../optimize/print-study.ts';
 import { stderrProgress } from '../../optimize/progress.ts';
-import { METHODS, type Method, Search } from '../../optimize/search.ts';
+import { redisOptions } from '../../optimize/redis-url.ts';
+import { METHODS, type Method, Search, probeSpace } from '../../optimize/search.ts';
 import { SpaceGrid } from '../../optimize/space-grid.ts';
 import { parseSpaceText, spaceJsonSchema } from '../../optimize/space.ts';
 import { type InputFile, type StudySpec, runStudy } from '../../optimize/study.ts';
@@ -79,6 +80,14 @@ export function registerOptimizeCommand(program: Command): void {
     if (o.report && !o.report.endsWith('.html')) throw new CliError(`--report: ${o.report} should end in .html`);
     const workers = o.workers === undefined ? availableParallelism() : int('--workers', o.workers, 0, 1024);
     const downLimitMs = int('--queue-timeout', o.queueTimeout, 1, 86_400) * 1000;
+    // A malformed --queue is a usage error before anything is read or stored (an unreachable one is found on connecting).
+    if (o.queue !== undefined) {
+      try {
+        redisOptions(o.queue, '--queue');
+      } catch (e) {
+        throw new CliError((e as Error).message);
+      }
+    }
     // Imported on use, not when the command is registered: better-sqlite3, and bullmq (≈ 0.17 s) for --queue only (issue 14).
     const store = (await import('../../store/optimize-runs.ts')).openOptimizeRuns(o.db);
     try {
@@ -198,11 +207,18 @@ async function newSpec(o: OptimizeCliOptions, store: ReturnType<typeof openOptim
     windows: windows.value,
     ...(o.engine === 'full' ? { engine: 'full' as const } : {}),
   };
+  const grid = new SpaceGrid(spec.space, spec.config);
   try {
     // Checked now, not at the first candidate: a space whose grid is too large is a usage error.
-    new Search(new SpaceGrid(spec.space, spec.config), spec.config, spec.method, trials, seed, 1);
+    new Search(grid, spec.config, spec.method, trials, seed, 1);
   } catch (e) {
     throw new CliError((e as Error).message);
+  }
+  // So is a space without one valid ladder: the run would only evaluate the references.
+  const probe = probeSpace(grid, spec.config, seed);
+  if (!probe.found) {
+    const why = [...probe.invalid].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${v} × ${k}`).join('; ');
+    throw new CliError(`${o.space}: ${probe.exhaustive ? `none of the ${probe.tried} ladders of this space` : `none of ${probe.tried} ladders drawn from this space`} is a valid config with ${o.config} (${why})`);
   }
   const runId = randomBytes(4).toString('hex');
   store.createRun(runId, spec, Date.now());
