@@ -63,6 +63,15 @@ describe('ladder optimize --queue with ladder worker processes', () => {
     expect(await w2.exit).toBe(0);
   });
 
+  it('a worker whose --data-dir is missing or not a directory says so at once, exit 1, and takes no job', async () => {
+    const missing = await ladder(['worker', '--queue', url, '--data-dir', join(tmp, 'no-such-dir')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(`ladder: --data-dir: cannot read ${join(tmp, 'no-such-dir')} (ENOENT)\n`);
+    const file = await ladder(['worker', '--queue', url, '--data-dir', SPACE]);
+    expect(file.code).toBe(1);
+    expect(file.stderr).toBe(`ladder: --data-dir: ${SPACE} is not a directory\n`);
+  });
+
   it('a worker whose data file differs refuses the job with a clear error and stops', async () => {
     const other = join(tmp, 'ETH-as-BTC.csv');
     copyFileSync(join(KLINES, 'ETHUSDT-1h.csv'), other);

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Job } from 'bullmq';
 import type { Command } from 'commander';
@@ -54,6 +55,10 @@ export function registerWorkerCommand(program: Command): void {
       if (!Number.isInteger(lockMs) || lockMs < 500) throw new CliError(`--lock-ms: must be a whole number of ms ≥ 500 (got ${JSON.stringify(o.lockMs)})`);
       const concurrency = Number(o.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new CliError(`--concurrency: must be a whole number ≥ 1 (got ${JSON.stringify(o.concurrency)})`);
+      // A directory that is not there would refuse every job, one by one: said once, at the start.
+      const dir = await stat(o.dataDir).catch((e: NodeJS.ErrnoException) => e);
+      if (dir instanceof Error) throw new CliError(`--data-dir: cannot read ${o.dataDir} (${dir.code ?? dir.message})`);
+      if (!dir.isDirectory()) throw new CliError(`--data-dir: ${o.dataDir} is not a directory`);
       try {
         await reachable(connection, o.queue);
       } catch (e) {
