@@ -113,7 +113,7 @@ function insideBand(lo: number, hi: number, o: number, h: number, l: number, c: 
 }
 
 /** Symbols in one fixed order that is not the order of `--data` (SPEC "Several symbols on one balance"). */
-const bySymbol = (a: SymbolInput, b: SymbolInput): number => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : (a.candles.time[0] ?? 0) - (b.candles.time[0] ?? 0));
+const bySymbol = (a: SymbolInput, b: SymbolInput): number => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0);
 
 /**
  * Drives the core ladder candle by candle over one or more symbols with one equity curve. The exit
@@ -128,6 +128,12 @@ const bySymbol = (a: SymbolInput, b: SymbolInput): number => (a.symbol < b.symbo
  * closes its remainder at its own last close (`end`), freeing its slot and margin from that time.
  */
 export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions): BacktestRun {
+  // One position per symbol: a symbol given twice would trade twice under the same trade ids.
+  const seen = new Set<string>();
+  for (const s of symbols) {
+    if (seen.has(s.symbol)) throw new RangeError(`runBacktest: ${s.symbol} is given twice (one input per symbol)`);
+    seen.add(s.symbol);
+  }
   const states: SymbolState[] = [...symbols].sort(bySymbol).map((input) => {
     const st: SymbolState = {
       input,

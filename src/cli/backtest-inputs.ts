@@ -69,6 +69,7 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
   for (const file of splitList(a.detail)) {
     const d = await load(file, files.length === 1 ? a.symbol : undefined);
     if (!d.symbol) throw new CliError(`${file}: cannot tell its symbol from the name; name it like BTCUSDT-15m.csv or use --symbol`);
+    if (detailBySymbol.has(d.symbol)) throw new CliError(`--detail: two files for ${d.symbol} (${file} is the second): one detail file per symbol`);
     detailBySymbol.set(d.symbol, sliceByTime(d, from, to));
   }
 
@@ -83,11 +84,16 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
   let spare: Strategy | null = await newStrategy();
   const strategyName = spare.name;
   const symbols: SymbolInput[] = [];
+  const fileOf = new Map<string, string>();
   for (const file of files) {
     const full = await load(file, a.symbol);
     if (!full.symbol) throw new CliError(`${file}: cannot tell its symbol from the name; name it like BTCUSDT-1h.csv or use --symbol`);
     const market = findMarket(markets.map, full.symbol);
     if (!market) throw new CliError(`${file}: symbol ${full.symbol} is not in the markets file ${markets.source}`);
+    // One position per symbol (SPEC "Signals"): two files of one symbol would trade it twice, under the same trade ids.
+    const twin = fileOf.get(market.id);
+    if (twin !== undefined) throw new CliError(`--data: ${twin} and ${file} are both ${market.id}: one candle file per symbol (a finer timeframe of it goes in --detail)`);
+    fileOf.set(market.id, file);
     const candles = sliceByTime(full, from, to);
     if (candles.length === 0) throw new CliError(`${file}: no candles between --from and --to`);
     if (full.gaps.length) notes.push(`${file}: ${full.gaps.reduce((n, g) => n + g.missing, 0)} missing candles in ${full.gaps.length} gaps (not filled)`);

@@ -34,6 +34,13 @@ describe('backtest engine', () => {
     expect([...r.equityTimeMs]).toEqual(Array.from({ length: 15 }, (_, i) => t0 + i * HOUR));
   });
 
+  it('refuses a symbol given twice (one position per symbol: its trades would share their ids)', () => {
+    const t0 = Date.UTC(2024, 0, 1);
+    const a = input('BTCUSDT', flat(10, 60000), { 1: 'long' }, t0);
+    const b = input('BTCUSDT', flat(10, 60000), { 2: 'long' }, t0 + 10 * HOUR);
+    expect(() => runBacktest([a, input('SOLUSDT', flat(5, 150), {}, t0), b], options())).toThrow('runBacktest: BTCUSDT is given twice (one input per symbol)');
+  });
+
   it('refuses entries beyond max_open_positions, and says so', () => {
     const btc = input('BTCUSDT', flat(6, 60000), { 1: 'long' });
     const sol = input('SOLUSDT', flat(6, 150), { 2: 'long' });

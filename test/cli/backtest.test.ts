@@ -157,6 +157,13 @@ describe('ladder backtest (real process)', () => {
     ],
     ['a bad --from date', () => ['--data', 'data/candles/BTCUSDT-1h.csv', '--from', 'yesterday'], /--from: not a date/],
     ['an invalid config', () => ['--data', 'data/candles/BTCUSDT-1h.csv', '--config', file('bad.json', '{"leverage": 500}')], /leverage/],
+    // Two files of one symbol would trade it twice under the same trade ids (BTCUSDT-1 twice).
+    [
+      'two candle files of one symbol',
+      () => ['--data', `${KLINES}/BTCUSDT-1h.csv,${KLINES}/ETHUSDT-1h.csv,${KLINES}/BTCUSDT-15m.csv`, '--markets', MARKETS],
+      /^ladder: --data: \S*BTCUSDT-1h\.csv and \S*BTCUSDT-15m\.csv are both BTCUSDT: one candle file per symbol/,
+    ],
+    ['two detail files of one symbol', () => ['--data', `${KLINES}/BTCUSDT-1h.csv`, '--detail', `${KLINES}/BTCUSDT-15m.csv,${KLINES}/BTCUSDT-15m.csv`, '--markets', MARKETS], /^ladder: --detail: two files for BTCUSDT/],
   ];
   for (const [name, args, message] of bad) {
     it(`refuses ${name}: a clear error on stderr, non-zero exit, nothing on stdout`, async () => {
