@@ -107,6 +107,9 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
       const plan = strategy.plan(candles);
       if (plan.beforeStart.length) notes.push(`${market.id}: ${plan.beforeStart.length} signals before the first candle were ignored`);
       if (plan.afterEnd.length) notes.push(`${market.id}: ${plan.afterEnd.length} signals after the last candle were ignored`);
+      // Several signals due at one open: the newest is entered (signals-strategy.ts); the others are said, not dropped silently.
+      const superseded = plan.placed.length - new Set(plan.placed.map((p) => p.entryIndex)).size;
+      if (superseded) notes.push(`${market.id}: ${superseded} signals were superseded by a newer one due at the same candle open (the newest is the one entered)`);
     }
   }
   if (strategyConfig.name === 'signals') {

@@ -136,6 +136,21 @@ describe('ladder backtest (real process)', () => {
     expect(json.levels.map((l: { level: unknown }) => l.level)).toEqual(['tp']);
   });
 
+  it('a signal file: what is not entered is said (stale, too late, superseded at the same open), and the newest signal of an open is the one entered', async () => {
+    const signals = file(
+      'notes-signals.csv',
+      ['time,symbol,side', '2025-01-01T00:00:00Z,BTCUSDT,long', '2026-03-01T00:00:00Z,BTCUSDT,long', '2026-03-01T00:00:00Z,BTCUSDT,short', '2026-03-01T00:20:00Z,BTCUSDT,long', '2027-01-01T00:00:00Z,BTCUSDT,long', ''].join('\n'),
+    );
+    const r = await ladder(['backtest', '--config', 'examples/scaled.config.json', '--data', 'data/candles/BTCUSDT-1h.csv', '--signals', signals, '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('note: BTCUSDT: 1 signals before the first candle were ignored');
+    expect(r.stderr).toContain('note: BTCUSDT: 1 signals after the last candle were ignored');
+    // 00:00 long and 00:00 short share the 00:00 open; 00:20 enters at 01:00.
+    expect(r.stderr).toContain('note: BTCUSDT: 1 signals were superseded by a newer one due at the same candle open (the newest is the one entered)');
+    const trades = JSON.parse(r.stdout).trades as { side: string; entry_time: string }[];
+    expect(trades[0]).toMatchObject({ side: 'short', entry_time: '2026-03-01T00:00:00.000Z' });
+  });
+
   it('prints a readable summary table without --json', async () => {
     const r = await ladder(['backtest', '--config', 'examples/scaled.config.json', '--data', 'data/candles/BTCUSDT-1h.csv']);
     expect(r.code).toBe(0);
