@@ -33,6 +33,8 @@ export interface Followup {
    * the core took it back, and the trader sends it again later, with a back-off.
    */
   readonly refusedClose?: { readonly code: ExchangeErrorCode; readonly retryAfterMs: number | null };
+  /** The exchange refused the order outright: its code and Retry-After (the trader's waits read them). */
+  readonly refusal?: { readonly code: ExchangeErrorCode; readonly retryAfterMs: number | null };
 }
 
 const NOTHING: Followup = { transition: null, resync: false, alert: null };
@@ -140,9 +142,10 @@ export class CommandExecutor {
     const ended = applyOrderEnd(cur, { clientOrderId, status: 'rejected', timeMs: this.d.now() });
     const transition = ended.ok ? ended.value : null;
     const code = r.error.code;
-    if (code === 'reduceOnlyRejected') return { transition, resync: true, alert: null };
-    if (code === 'insufficientMargin') return { transition, resync: false, alert: `${clientOrderId}: ${r.error.message}`, halt: true };
-    return { transition, resync: true, alert: code === 'rateLimited' ? null : `${clientOrderId} refused: ${r.error.message}` };
+    const refusal = { code, retryAfterMs: r.error.retryAfterMs };
+    if (code === 'reduceOnlyRejected') return { transition, resync: true, alert: null, refusal };
+    if (code === 'insufficientMargin') return { transition, resync: false, alert: `${clientOrderId}: ${r.error.message}`, halt: true, refusal };
+    return { transition, resync: true, alert: code === 'rateLimited' ? null : `${clientOrderId} refused: ${r.error.message}`, refusal };
   }
 
   private base(p: Position) {

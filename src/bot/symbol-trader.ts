@@ -60,6 +60,12 @@ const NOT_FOUND_CONFIRM_MS = 1_000;
 const LOOKUP_BACKOFF_MS = [500, 30_000] as const;
 /** After the exchange refused a reduce-only exit (-2022/-4118): no exit goes out before a re-read, nor this soon. */
 const RESYNC_HOLD_MS = 2_000;
+/**
+ * A take-profit refused outright (-4131 in a thin book, a filter) waits RESYNC_HOLD_MS, doubling per
+ * refusal in a row of the position's exits up to this (or the exchange's Retry-After), so that a
+ * market that keeps refusing is asked every 30 s, not every 2 s; the exchange stop protects meanwhile.
+ */
+const EXIT_RETRY_MAX_MS = 30_000;
 /** A stop that could not be placed is tried again at most this often (no rejection storm). */
 const STOP_RETRY_MS = 5_000;
 /** Market closes of one remainder tried before the bot gives up and alerts (thin liquidity). */
@@ -110,6 +116,8 @@ export class SymbolTrader {
    * clock skew). Cleared when a close is accepted, and when the position ends.
    */
   private closeRetry: { positionId: string; reason: 'signal' | 'end' | 'stop'; tries: number; counted: number; atMs: number } | null = null;
+  /** The open position's take-profits refused outright in a row (not -2022/-4118): the next wait doubles. Cleared when an exit is taken. */
+  private exitRefusals: { positionId: string; n: number } | null = null;
   /** Refused closes of the open position in all: each used a close id, which resendEndedClose does not count as its own attempt. */
   private refusedCloses: { positionId: string; n: number } | null = null;
   private readonly alerted = new Set<string>();
@@ -867,9 +875,11 @@ export class SymbolTrader {
         this.dirty = true;
         if (c.kind !== 'closeRemainder' || !isStopClientId(c.clientOrderId)) {
           this.refusedReduceOnly = true;
-          this.holdExitsUntilMs = this.d.now() + RESYNC_HOLD_MS;
+          // -2022/-4118 only wait for the re-read; an exit refused for another reason waits its back-off.
+          const outright = c.kind === 'placeExit' && f.refusal !== undefined && f.refusal.code !== 'reduceOnlyRejected';
+          this.holdExitsUntilMs = this.d.now() + (outright ? this.exitRefused(f.refusal!.retryAfterMs) : RESYNC_HOLD_MS);
         }
-      }
+      } else if (c.kind === 'placeExit' && !f.refusal) this.exitRefusals = null; // taken (or in doubt): the back-off is over
       if (c.kind === 'closeRemainder' && !isStopClientId(c.clientOrderId)) {
         if (f.refusedClose) this.closeRefused(c.clientOrderId, c.reason, f.refusedClose);
         else if (this.closeRetry?.positionId === this.position?.id) this.closeRetry = null; // taken (or in doubt): the back-off is over
@@ -883,6 +893,14 @@ export class SymbolTrader {
       this.dirty = true; // sweep what may still rest
     }
     return n > 0;
+  }
+
+  /** A take-profit of the open position refused outright: how long its exits wait (the back-off of EXIT_RETRY_MAX_MS). */
+  private exitRefused(retryAfterMs: number | null): number {
+    const id = this.position?.id ?? '';
+    const n = this.exitRefusals?.positionId === id ? this.exitRefusals.n + 1 : 1;
+    this.exitRefusals = { positionId: id, n };
+    return Math.max(retryAfterMs ?? 0, Math.min(EXIT_RETRY_MAX_MS, RESYNC_HOLD_MS * 2 ** (n - 1)));
   }
 
   /** R6.5: a clear alert, no retry storm, no new entries; the position keeps its exchange stop. */

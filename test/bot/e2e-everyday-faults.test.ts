@@ -283,6 +283,54 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     bot.stop();
   });
 
+  it('a take-profit refused every time (-4131): asked again after 2, 4, 8, 16, 30, 30 s (no storm), one alert, the stop protecting; taken once the market takes it', async () => {
+    const { bot, t, id, alerts, clock } = await ownBot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order' }] });
+    h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1, and it stays there
+    const sends = () => h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.clientOrderId === `${id}-tp1`).length;
+    const at: number[] = [];
+    const start = clock.skewMs;
+    for (let k = 0; k < 250 && at.length < 7; k++) {
+      await bot.step();
+      while (at.length < sends()) at.push(clock.skewMs - start);
+      clock.skewMs += 500;
+    }
+    expect(at).toHaveLength(7);
+    // Each wait is the back-off, to the step (500 ms) that follows it.
+    gaps(at).forEach((g, i) => {
+      const wait = Math.min(30_000, 2_000 * 2 ** i);
+      expect(g).toBeGreaterThanOrEqual(wait);
+      expect(g).toBeLessThanOrEqual(wait + 500);
+    });
+    expect(alerts.filter((a) => /tp1 refused/.test(a))).toHaveLength(1);
+    expect(t.position).toMatchObject({ id, remainingSteps: 10, tpLevelsHit: [] });
+    expect(exchangeSteps()).toBe(10);
+    expect(h!.state().openAlgoOrders.map((a) => a.clientAlgoId)).toEqual([`${id}-sl0`]);
+    // The book fills again: the next send is taken, once.
+    h!.sim.admin.setFaults({ rules: [] });
+    clock.skewMs += 30_500;
+    await bot.step();
+    expect(sends()).toBe(8);
+    expect(t.position!.tpLevelsHit).toEqual([1]);
+    expect(exchangeSteps()).toBe(7);
+    bot.stop();
+  });
+
+  it('a take-profit refused as reduce-only (-2022) while the position is as we hold it: no outside change is booked, the level is sent again after the hold', async () => {
+    const { bot, t, id, clock } = await ownBot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -2022, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
+    h!.sim.admin.setPrice('BTCUSDT', 60700);
+    await bot.step();
+    await bot.step();
+    expect(t.position).toMatchObject({ id, remainingSteps: 10, partialExits: [] });
+    clock.skewMs += 2_500;
+    await bot.step();
+    expect(t.position!.tpLevelsHit).toEqual([1]);
+    expect(t.position!.partialExits.map((e) => e.reason)).toEqual(['tp1']);
+    expect(exchangeSteps()).toBe(7);
+    bot.stop();
+  });
+
   it('an entry refused outright (-4131): no position, one alert (not one per signal), and a later signal enters', async () => {
     const { bot, t, alerts } = await flatBot();
     h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 2 }] });
