@@ -29,6 +29,8 @@ export function openDatabase(path: string, nowMs: number, opts: ConnectionOption
     return db;
   } catch (e) {
     db.close();
+    // SQLite opens any file lazily; its first read says whether it is a database at all.
+    if ((e as { code?: unknown }).code === 'SQLITE_NOTADB') throw new StoreError('not_a_database', `${path}: not a Ladder store (SQLite: ${(e as Error).message})`);
     throw e;
   }
 }

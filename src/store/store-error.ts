@@ -7,6 +7,8 @@ export type StoreErrorCode =
   | 'newer_schema'
   /** SQLite refused WAL mode (e.g. a network file system): the durability guarantees would not hold. */
   | 'wal_unavailable'
+  /** The file is not an SQLite database at all (a wrong --db). */
+  | 'not_a_database'
   /** A save with `expectVersion` found another version stored (a stale in-memory position). */
   | 'stale_version'
   /** A save would change what never changes (symbol, side, entry, plan) or drop booked trades. */

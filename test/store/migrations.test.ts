@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -51,6 +51,22 @@ describe('migrations', () => {
     db.close();
     expect(() => openStore(path)).toThrow(StoreError);
     expect(() => openStore(path)).toThrow(`database schema version ${LATEST_VERSION + 1} is newer than this Ladder understands (${LATEST_VERSION}): upgrade Ladder, or use another --db file`);
+  });
+
+  it('refuses a file that is not a database at all, naming it, and leaves it as it was', () => {
+    const path = join(tempDir(), 'notes.txt');
+    writeFileSync(path, '# not a database\n'.repeat(100));
+    const before = readFileSync(path);
+    let e: unknown;
+    try {
+      openStore(path);
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(StoreError);
+    expect(e).toMatchObject({ code: 'not_a_database', message: `${path}: not a Ladder store (SQLite: file is not a database)` });
+    expect(readFileSync(path).equals(before)).toBe(true);
+    expect(existsSync(`${path}-wal`)).toBe(false);
   });
 
   it('applies each migration in a transaction: a failing one leaves the previous version intact', () => {
