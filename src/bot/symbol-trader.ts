@@ -118,8 +118,6 @@ export class SymbolTrader {
   private closeRetry: { positionId: string; reason: 'signal' | 'end' | 'stop'; tries: number; counted: number; atMs: number } | null = null;
   /** The open position's take-profits refused outright in a row (not -2022/-4118): the next wait doubles. Cleared when an exit is taken. */
   private exitRefusals: { positionId: string; n: number } | null = null;
-  /** Refused closes of the open position in all: each used a close id, which resendEndedClose does not count as its own attempt. */
-  private refusedCloses: { positionId: string; n: number } | null = null;
   private readonly alerted = new Set<string>();
   /** The tail of the work queued on this symbol (see exclusive). */
   private running: Promise<void> = Promise.resolve();
@@ -618,7 +616,6 @@ export class SymbolTrader {
   private closeRefused(clientOrderId: string, reason: 'signal' | 'end' | 'stop', why: { readonly code: ExchangeErrorCode; readonly retryAfterMs: number | null }): void {
     const p = this.position;
     if (!p || p.status !== 'open') return;
-    this.refusedCloses = { positionId: p.id, n: this.refusedCloses?.positionId === p.id ? this.refusedCloses.n + 1 : 1 };
     const prev = this.closeRetry?.positionId === p.id && this.closeRetry.reason === reason ? this.closeRetry : null;
     const tries = (prev?.tries ?? 0) + 1;
     // A rate limit or a clock skew says nothing about the close itself: waited out, never a reason to give up.
@@ -723,7 +720,10 @@ export class SymbolTrader {
     this.transition(ended.value);
     const cur = this.position;
     if (!cur || cur.status !== 'open') return true;
-    const refused = this.refusedCloses?.positionId === cur.id ? this.refusedCloses.n : 0;
+    // Each close sent used a close id; those the exchange refused outright (stored `rejected`, before a
+    // restart too) were no try of thin liquidity.
+    let refused = 0;
+    for (const o of this.d.store.ordersOf(cur.id)) if (o.kind === 'close' && o.status === 'rejected') refused++;
     if (cur.closeSeq - refused >= MAX_CLOSE_ATTEMPTS) {
       this.alertOnce(`close:${cur.id}`, { positionId: cur.id, attempts: cur.closeSeq }, 'close.gave_up');
       return true;

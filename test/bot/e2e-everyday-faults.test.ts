@@ -479,6 +479,25 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     bot.stop();
   });
 
+  it('closes refused before a restart are still no tries of thin liquidity after it: the restarted bot gives five taken closes their chance', async () => {
+    const { bot, t, id, clock } = await ownBot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 2 }] });
+    await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
+    await stepAndTime(bot, clock, id, 10, 500, () => closes(id).length === 2);
+    expect(closes(id)).toEqual([['-close', 400, -4131], ['-close1', 400, -4131]]);
+    bot.stop();
+    // From now on every close is taken but fills only in part (a thin book).
+    h!.sim.admin.setFaults({ rules: [{ kind: 'partialFill', ratio: 0.1, method: 'POST', path: '/fapi/v1/order' }] });
+    const alerts: string[] = [];
+    const again = new TradingBot({ config: testConfig(), exchange: h!.ex, store: h!.store, log: silentLogger(), onAlert: (_s, _k, m) => alerts.push(m) });
+    await again.start();
+    for (let k = 0; k < 12; k++) await again.step();
+    expect(closes(id)).toEqual([['-close', 400, -4131], ['-close1', 400, -4131], ...['-close2', '-close3', '-close4', '-close5', '-close6'].map((c) => [c, 200, null])]);
+    expect(alerts.filter((a) => /could not be closed at market after several attempts/.test(a))).toHaveLength(1);
+    expect(again.traders[0]!.position).toMatchObject({ id, status: 'open', closing: null });
+    again.stop();
+  });
+
   it('a close refused just before a restart is sent again by the restarted bot (its reason kept), not forgotten', async () => {
     const { bot, t, id } = await ownBot();
     h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
