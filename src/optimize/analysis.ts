@@ -131,11 +131,11 @@ export function analyzeStudy(runId: string, spec: StudySpec, outcome: StudyOutco
       const d = r?.windows[2 + 2 * k]!.daily;
       // A fold without a qualified ladder stays flat (no trades taken).
       const days = d ?? single.result.windows[2 + 2 * k]!.daily!;
-      days.returns.forEach((x, i) => {
-        e *= d ? 1 + x : 1;
+      for (let i = 0; i < days.returns.length; i++) {
+        e *= d ? 1 + days.returns[i]! : 1;
         dayMs.push(days.firstDayMs + i * 86_400_000);
         equity.push(e);
-      });
+      }
     }
     return { name, dayMs, equity, total_pnl: e - start };
   };

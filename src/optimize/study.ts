@@ -1,6 +1,6 @@
 import type { LadderConfig } from '../core/config/index.ts';
 import { type Candidate, referenceCandidates, taskOf } from './candidate.ts';
-import type { CandidateResult, Engine, StudyWindow } from './evaluate.ts';
+import { type CandidateResult, type Engine, type StudyWindow, packedResult } from './evaluate.ts';
 import type { FoldSpec } from './folds.ts';
 import { type ObjectiveName, score } from './objectives.ts';
 import type { Evaluator } from './pool.ts';
@@ -85,7 +85,8 @@ export const studyWindowIndex = (s: number): number => (s === 0 ? 0 : 2 * s - 1)
 export async function runStudy(spec: StudySpec, evaluator: Evaluator, sink: ResultSink, progress: Progress): Promise<StudyOutcome> {
   const grid = new SpaceGrid(spec.space, spec.config);
   const stored = sink.stored();
-  const results = new Map<string, CandidateResult>(stored);
+  // Held packed until the analysis (a large grid's results are most of the run's memory).
+  const results = new Map<string, CandidateResult>([...stored].map(([k, r]) => [k, packedResult(r)]));
   const evaluated: Evaluated[] = [];
   let evaluatedNow = 0;
   let fromStore = 0;
@@ -103,7 +104,7 @@ export async function runStudy(spec: StudySpec, evaluator: Evaluator, sink: Resu
     await evaluator.run(todo.map((i) => taskOf(i.candidate)), (key, result) => {
       const i = byKey.get(key)!;
       sink.save(key, i.seq, i.origin, result);
-      results.set(key, result);
+      results.set(key, packedResult(result));
       evaluatedNow++;
       progress.update(++done, total);
     });

@@ -50,7 +50,7 @@ export function fromWire(w: WireResult | CandidateResult): CandidateResult {
   return w.fullRuns === undefined ? { windows } : { windows, fullRuns: w.fullRuns };
 }
 
-function packDoubles(xs: readonly number[]): string {
+function packDoubles(xs: ArrayLike<number>): string {
   const bytes = Buffer.allocUnsafe(xs.length * 8);
   for (let i = 0; i < xs.length; i++) bytes.writeDoubleLE(xs[i]!, i * 8);
   return bytes.toString('base64');

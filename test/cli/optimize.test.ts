@@ -115,6 +115,15 @@ describe('ladder optimize', () => {
     }
   });
 
+  it('a grid whose results would not fit in memory is refused at once (it crashed after minutes), with the most that fits', async () => {
+    const db = join(tmp, 'grid-memory.db');
+    // The shipped example space is a grid of 125,440 ladders; over four years, with folds: ~2.8 GB of results.
+    const r = await ladder(['optimize', '--config', 'examples/scaled.config.json', '--data', `${KLINES}/BTCUSDT-1h.csv`, '--markets', MARKETS, '--space', 'examples/ladder-space.json', '--method', 'grid', '--folds', '3', '--db', db]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ladder: --method grid: 125,440 ladders would hold ~\d+\.\d GB of results .* evaluate at most ~[\d,]+ \(--method random or tpe with --trials\)/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('a Redis that cannot be reached: one clear error naming --queue and the address (no password), exit 1', async () => {
     const r = await ladder([...base, '--db', join(tmp, 'q.db'), '--queue', 'redis://:s3cret@127.0.0.1:1']);
     expect(r.code).toBe(1);

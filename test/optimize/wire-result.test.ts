@@ -28,7 +28,7 @@ describe("a queue job's result on the wire", () => {
           expect(w.daily!.firstDayMs).toBe(sent.firstDayMs);
           expect(w.daily!.returns.length).toBe(sent.returns.length);
           // Object.is: -0 is not 0 and NaN is NaN (JSON would have made them 0 and null).
-          sent.returns.forEach((x, i) => expect(Object.is(w.daily!.returns[i], x)).toBe(true));
+          Array.from(sent.returns).forEach((x, i) => expect(Object.is(w.daily!.returns[i], x)).toBe(true));
         });
       }),
     );

@@ -10,6 +10,7 @@ import { OBJECTIVES, type ObjectiveName } from '../../optimize/objectives.ts';
 import { type Evaluator, inlineEvaluator, threadPool } from '../../optimize/pool.ts';
 import { printStudy } from '../../optimize/print-study.ts';
 import { stderrProgress } from '../../optimize/progress.ts';
+import { studyMemoryProblem } from '../../optimize/memory-budget.ts';
 import { redisOptions } from '../../optimize/redis-url.ts';
 import { METHODS, type Method, Search, probeSpace } from '../../optimize/search.ts';
 import { SpaceGrid } from '../../optimize/space-grid.ts';
@@ -214,6 +215,9 @@ async function newSpec(o: OptimizeCliOptions, store: ReturnType<typeof openOptim
   } catch (e) {
     throw new CliError((e as Error).message);
   }
+  // And a run whose results would not fit in memory: it would crash at the end, not fail now.
+  const memory = studyMemoryProblem(spec.method === 'grid' ? '--method grid' : '--trials', spec.method === 'grid' ? grid.size : Math.min(trials, grid.size), windows.value);
+  if (memory !== null) throw new CliError(memory);
   // So is a space without one valid ladder: the run would only evaluate the references.
   const probe = probeSpace(grid, spec.config, seed);
   if (!probe.found) {
