@@ -108,7 +108,8 @@ export class SymbolTrader {
   private shortfallSinceMs: number | null = null;
   /** The exchange just refused a reduce-only exit: a shortfall is believed at once, exits wait. */
   private refusedReduceOnly = false;
-  private holdExitsUntilMs = 0;
+  /** No exit of this position goes out before `untilMs` (a refusal's hold or back-off); a new position never inherits it. */
+  private holdExits: { positionId: string; untilMs: number } | null = null;
   private stopRetryAtMs = 0;
   /**
    * The open position's market close the exchange refused: when it goes out again, its refusals in a
@@ -117,7 +118,9 @@ export class SymbolTrader {
    */
   private closeRetry: { positionId: string; reason: 'signal' | 'end' | 'stop'; tries: number; counted: number; atMs: number } | null = null;
   /** The open position's take-profits refused outright in a row (not -2022/-4118): the next wait doubles. Cleared when an exit is taken. */
-  private exitRefusals: { positionId: string; n: number } | null = null;
+  private exitRefusals: { positionId: string; n: number; flush: number } | null = null;
+  /** Counts flushes: take-profits refused in one flush (a price past several levels) are one refusal of the back-off. */
+  private flushSeq = 0;
   private readonly alerted = new Set<string>();
   /** The tail of the work queued on this symbol (see exclusive). */
   private running: Promise<void> = Promise.resolve();
@@ -397,7 +400,7 @@ export class SymbolTrader {
     acted = (await this.resendUnsent()) || acted;
     acted = (await this.checkOrders()) || acted;
     const p = this.position;
-    if (p && p.status === 'open' && this.d.now() >= this.holdExitsUntilMs) {
+    if (p && p.status === 'open' && !(this.holdExits?.positionId === p.id && this.d.now() < this.holdExits.untilMs)) {
       this.transition(onPrice(p, await this.d.ex.price(this.symbol), this.d.now()));
     }
     return (await this.flush()) || acted;
@@ -853,6 +856,7 @@ export class SymbolTrader {
 
   /** Sends the queued commands in order; their outcomes are applied here and may queue more (bounded). */
   private async flush(): Promise<boolean> {
+    this.flushSeq++;
     let n = 0;
     while (this.queue.length) {
       if (++n > MAX_COMMANDS) {
@@ -877,7 +881,10 @@ export class SymbolTrader {
           this.refusedReduceOnly = true;
           // -2022/-4118 only wait for the re-read; an exit refused for another reason waits its back-off.
           const outright = c.kind === 'placeExit' && f.refusal !== undefined && f.refusal.code !== 'reduceOnlyRejected';
-          this.holdExitsUntilMs = this.d.now() + (outright ? this.exitRefused(f.refusal!.retryAfterMs) : RESYNC_HOLD_MS);
+          const id = this.position?.id ?? '';
+          const until = this.d.now() + (outright ? this.exitRefused(f.refusal!.retryAfterMs) : RESYNC_HOLD_MS);
+          // Several refusals in one flush: the longest wait holds.
+          this.holdExits = { positionId: id, untilMs: Math.max(until, this.holdExits?.positionId === id ? this.holdExits.untilMs : 0) };
         }
       } else if (c.kind === 'placeExit' && !f.refusal) this.exitRefusals = null; // taken (or in doubt): the back-off is over
       if (c.kind === 'closeRemainder' && !isStopClientId(c.clientOrderId)) {
@@ -898,8 +905,9 @@ export class SymbolTrader {
   /** A take-profit of the open position refused outright: how long its exits wait (the back-off of EXIT_RETRY_MAX_MS). */
   private exitRefused(retryAfterMs: number | null): number {
     const id = this.position?.id ?? '';
-    const n = this.exitRefusals?.positionId === id ? this.exitRefusals.n + 1 : 1;
-    this.exitRefusals = { positionId: id, n };
+    const prev = this.exitRefusals?.positionId === id ? this.exitRefusals : null;
+    const n = prev === null ? 1 : prev.flush === this.flushSeq ? prev.n : prev.n + 1;
+    this.exitRefusals = { positionId: id, n, flush: this.flushSeq };
     return Math.max(retryAfterMs ?? 0, Math.min(EXIT_RETRY_MAX_MS, RESYNC_HOLD_MS * 2 ** (n - 1)));
   }
 

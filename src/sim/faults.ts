@@ -33,8 +33,16 @@ export const FaultRuleSchema = z.discriminatedUnion('kind', [
    * Refuse the request outright, without handling it (nothing is created): a 4xx (default 400) with
    * Binance's `{ code, msg }`, the message Binance's own for a code the simulator knows unless `msg`
    * is given: `{ kind: "reject", code: -4131 }` (PERCENT_PRICE), `{ code: -1013, msg: "…" }`.
+   * `retryAfterSec` adds a `Retry-After` header (a 429 of one request, without the ban of `rateLimit`).
    */
-  z.object({ ...common, kind: z.literal('reject'), code: z.number().int().max(-1), status: z.number().int().min(400).max(499).optional(), msg: z.string().optional() }),
+  z.object({
+    ...common,
+    kind: z.literal('reject'),
+    code: z.number().int().max(-1),
+    status: z.number().int().min(400).max(499).optional(),
+    msg: z.string().optional(),
+    retryAfterSec: z.number().int().positive().optional(),
+  }),
   /** Drop the connection without handling the request: `reset` closes it, `hang` never answers. */
   z.object({ ...common, kind: z.literal('drop'), mode: z.enum(['reset', 'hang']).optional() }),
   /** Handle the request (the order is created), then lose the response: `reset` or `hang`. */

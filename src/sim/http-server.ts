@@ -70,7 +70,7 @@ export class HttpPipeline {
       const known = String(refuse.code) in BINANCE_ERRORS ? simError(String(refuse.code) as BinanceErrorCode) : null;
       const e = new SimError(refuse.code, refuse.status ?? known?.httpStatus ?? 400, refuse.msg ?? known?.message ?? 'Request refused.');
       record(e.httpStatus, e.code);
-      return sendJson(res, e.httpStatus, e.body(), decision.headers);
+      return sendJson(res, e.httpStatus, e.body(), refuse.retryAfterSec === undefined ? decision.headers : { ...decision.headers, 'Retry-After': String(refuse.retryAfterSec) });
     }
     if (!route) {
       record(404);

@@ -316,6 +316,114 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     bot.stop();
   });
 
+  /**
+   * Steps `bot` `n` times, its clock `stepMs` apart (plus the real time a step takes: a Retry-After
+   * holds requests for real); the bot's time of each send of `clientOrderId`, from the first step.
+   */
+  async function sendTimes(bot: TradingBot, clock: { skewMs: number }, clientOrderId: string, n: number, stepMs = 500, until: (sent: number) => boolean = () => false) {
+    const sends = () => h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.clientOrderId === clientOrderId);
+    const botNow = () => Date.now() + clock.skewMs;
+    const at: number[] = [];
+    const start = botNow();
+    for (let k = 0; k < n && !until(at.length); k++) {
+      await bot.step();
+      // A send's own time (the simulator's wall clock) on the bot's clock.
+      for (const r of sends().slice(at.length)) at.push(r.wallMs + clock.skewMs - start);
+      clock.skewMs += stepMs;
+    }
+    return at;
+  }
+  /** Each wait between sends is the expected one, to the step (500 ms of the bot's clock) that follows it. */
+  const expectWaits = (at: readonly number[], waits: readonly number[]) => {
+    expect(gaps(at)).toHaveLength(waits.length);
+    gaps(at).forEach((g, i) => {
+      expect(g).toBeGreaterThanOrEqual(waits[i]! - 50);
+      expect(g).toBeLessThanOrEqual(waits[i]! + 700);
+    });
+  };
+
+  it("a price past every level with every take-profit refused: one refusal of the back-off per round (2, 4, 8 s), not one per level", async () => {
+    const { bot, id, clock } = await ownBot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order' }] });
+    h!.sim.admin.setPrice('BTCUSDT', 63000); // past TP1, TP2 and TP3
+    const at = await sendTimes(bot, clock, `${id}-tp1`, 60, 500, (n) => n === 4);
+    expectWaits(at, [2000, 4000, 8000]);
+    bot.stop();
+  });
+
+  it('a take-profit taken ends the back-off: the next level refused waits 2 s again, not the doubled wait', async () => {
+    const { bot, t, id, clock } = await ownBot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 2 }] });
+    h!.sim.admin.setPrice('BTCUSDT', 60700);
+    expect(await sendTimes(bot, clock, `${id}-tp1`, 20, 500, (n) => n === 3)).toHaveLength(3); // refused, refused, taken
+    expect(t.position!.tpLevelsHit).toEqual([1]);
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
+    h!.sim.admin.setPrice('BTCUSDT', 61300); // TP2
+    const at = await sendTimes(bot, clock, `${id}-tp2`, 20, 500, (n) => n === 2);
+    expectWaits(at, [2000]);
+    expect(t.position!.tpLevelsHit).toEqual([1, 2]);
+    bot.stop();
+  });
+
+  it('a reduce-only refusal (-2022) between outright ones waits only for the re-read (2 s) and does not count toward the back-off', async () => {
+    const { bot, id, clock } = await ownBot();
+    h!.sim.admin.setFaults({
+      rules: [
+        // Every matching rule counts every request (`after` skips that many): the third send gets -2022, the fourth -4131.
+        { kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 2 },
+        { kind: 'reject', code: -2022, method: 'POST', path: '/fapi/v1/order', after: 2, count: 1 },
+        { kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', after: 3, count: 1 },
+      ],
+    });
+    h!.sim.admin.setPrice('BTCUSDT', 60700);
+    const at = await sendTimes(bot, clock, `${id}-tp1`, 60, 500, (n) => n === 5);
+    // -4131 (2 s), -4131 (4 s), -2022 (2 s), -4131 (the third outright: 8 s), then taken.
+    expectWaits(at, [2000, 4000, 2000, 8000]);
+    bot.stop();
+  });
+
+  it("a rate limit's Retry-After longer than the back-off is waited out (4 s, not 2)", async () => {
+    h = await startHarness(testConfig(), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    const clock = { skewMs: 0 };
+    // One attempt per request: the 429 reaches the trader at once (the router's own retries are tested elsewhere).
+    const retry = { attempts: 1, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} };
+    const bot = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log: silentLogger(), now: () => Date.now() + clock.skewMs, retry });
+    await bot.start();
+    const t = bot.traders[0]!;
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    const id = t.position!.id;
+    h.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -1003, status: 429, retryAfterSec: 4, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
+    h.sim.admin.setPrice('BTCUSDT', 60700);
+    const at = await sendTimes(bot, clock, `${id}-tp1`, 20, 500, (n) => n === 2);
+    expectWaits(at, [4000]);
+    expect(t.position!.tpLevelsHit).toEqual([1]);
+    bot.stop();
+  });
+
+  it("a new position does not inherit the back-off of a position that ended during it: its take-profit goes out at once", async () => {
+    const { bot, t, id, clock } = await ownBot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order' }] });
+    h!.sim.admin.setPrice('BTCUSDT', 60700);
+    expect(await sendTimes(bot, clock, `${id}-tp1`, 40, 500, (n) => n === 4)).toHaveLength(4); // the hold is 16 s now
+    h!.sim.admin.setFaults({ rules: [] });
+    h!.sim.admin.setPrice('BTCUSDT', 58700); // the stop (58800) fills
+    await bot.step();
+    expect(t.position).toBeNull();
+    await t.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'test' });
+    const next = t.position!.id;
+    expect(next).not.toBe(id);
+    // Its first take-profit refused once: the back-off starts again from 2 s, not from the old position's 32.
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
+    h!.sim.admin.setPrice('BTCUSDT', Math.ceil(t.position!.plan.levels[0]!.targetPrice) + 10);
+    clock.skewMs += 500;
+    const at = await sendTimes(bot, clock, `${next}-tp1`, 20, 500, (n) => n === 2);
+    expect(at[0]).toBeLessThan(200); // at the first step: no hold of the old position's
+    expectWaits(at, [2000]);
+    expect(t.position!.tpLevelsHit).toEqual([1]);
+    bot.stop();
+  });
+
   it('a take-profit refused as reduce-only (-2022) while the position is as we hold it: no outside change is booked, the level is sent again after the hold', async () => {
     const { bot, t, id, clock } = await ownBot();
     h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -2022, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
