@@ -69,7 +69,7 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
   for (const file of splitList(a.detail)) {
     const d = await load(file, files.length === 1 ? a.symbol : undefined);
     if (!d.symbol) throw new CliError(`${file}: cannot tell its symbol from the name; name it like BTCUSDT-15m.csv or use --symbol`);
-    if (detailBySymbol.has(d.symbol)) throw new CliError(`--detail: two files for ${d.symbol} (${file} is the second): one detail file per symbol`);
+    if (detailBySymbol.has(d.symbol)) throw new CliError(`--detail: two entries for ${d.symbol} (${file} is the second): one per symbol; several files of it (months) go in one directory, given as one entry`);
     detailBySymbol.set(d.symbol, sliceByTime(d, from, to));
   }
 
@@ -84,7 +84,7 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
   let spare: Strategy | null = await newStrategy();
   const strategyName = spare.name;
   const symbols: SymbolInput[] = [];
-  const fileOf = new Map<string, string>();
+  const fileOf = new Map<string, { file: string; timeframeMs: number }>();
   for (const file of files) {
     const full = await load(file, a.symbol);
     if (!full.symbol) throw new CliError(`${file}: cannot tell its symbol from the name; name it like BTCUSDT-1h.csv or use --symbol`);
@@ -92,8 +92,14 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
     if (!market) throw new CliError(`${file}: symbol ${full.symbol} is not in the markets file ${markets.source}`);
     // One position per symbol (SPEC "Signals"): two files of one symbol would trade it twice, under the same trade ids.
     const twin = fileOf.get(market.id);
-    if (twin !== undefined) throw new CliError(`--data: ${twin} and ${file} are both ${market.id}: one candle file per symbol (a finer timeframe of it goes in --detail)`);
-    fileOf.set(market.id, file);
+    if (twin !== undefined) {
+      const finer = twin.timeframeMs === full.timeframeMs ? null : twin.timeframeMs < full.timeframeMs ? twin.file : file;
+      throw new CliError(
+        `--data: ${twin.file} and ${file} are both ${market.id}: one entry per symbol; ` +
+          (finer === null ? 'several files of it (months) go in one directory, given as one entry' : `${finer}, the finer timeframe, goes in --detail`),
+      );
+    }
+    fileOf.set(market.id, { file, timeframeMs: full.timeframeMs });
     const candles = sliceByTime(full, from, to);
     if (candles.length === 0) throw new CliError(`${file}: no candles between --from and --to`);
     if (full.gaps.length) notes.push(`${file}: ${full.gaps.reduce((n, g) => n + g.missing, 0)} missing candles in ${full.gaps.length} gaps (not filled)`);

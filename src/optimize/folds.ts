@@ -19,6 +19,9 @@ const month = (ms: number): string => new Date(ms).toISOString().slice(0, 7);
 /** The first whole UTC month of data starting at `firstMs`: that month when it starts on its 1st at 00:00, else the next. */
 const firstWholeMonth = (firstMs: number): number => (new Date(firstMs).getUTCDate() === 1 && firstMs % 86_400_000 === 0 ? firstMs : addMonths(firstMs, 1));
 
+/** The most folds a study runs (`--folds` takes 1 to this). */
+export const MAX_FOLDS = 100;
+
 /** What the command line gave of a fold spec: any of the three numbers may be left for the data to decide. */
 export interface FoldRequest {
   readonly folds?: number;
@@ -31,7 +34,7 @@ export interface FoldRequest {
  * A whole fold spec from what was given and the data's span, using every whole month of it: with W
  * whole months, K folds and T test months, training windows are W − K·T months (rolling; anchored,
  * the first one is); with K alone, T = ⌊W / (K + 2)⌋ (so training is at least twice the test
- * window); with K and M, T = ⌊(W − M) / K⌋; with M and T, K = ⌊(W − M) / T⌋. All three given: as
+ * window); with K and M, T = ⌊(W − M) / K⌋; with M and T, K = ⌊(W − M) / T⌋ (at most MAX_FOLDS). All three given: as
  * they are (studyWindows checks that they fit). The error names what does not fit.
  */
 export function resolveFolds(firstMs: number, endMs: number, r: FoldRequest): Result<FoldSpec, string> {
@@ -45,7 +48,8 @@ export function resolveFolds(firstMs: number, endMs: number, r: FoldRequest): Re
     if (M === undefined || T === undefined) return err('--folds: give the number of folds, or both --train-months and --test-months (the folds are then as many as the data holds)');
     const k = Math.floor((W - M) / T);
     if (k < 1) return err(`--train-months ${M} --test-months ${T}: ${span}, not enough for one fold (${M + T} months): use shorter windows`);
-    return ok({ folds: k, trainMonths: M, testMonths: T, anchored });
+    // As many as fit, up to the most --folds takes (the latest data then goes unused).
+    return ok({ folds: Math.min(k, MAX_FOLDS), trainMonths: M, testMonths: T, anchored });
   }
   if (T === undefined) {
     const t = M === undefined ? Math.floor(W / (K + 2)) : Math.floor((W - M) / K);

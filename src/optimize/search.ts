@@ -124,7 +124,8 @@ export interface SpaceProbe {
  * Does the space hold a ladder that is a valid config? Checked before a run starts, so that a space
  * whose every ladder breaks a config rule (a stop beyond liquidation, targets that never ascend) is a
  * usage error, not a run of the references alone: every ladder of a grid of up to `draws`, else
- * `draws` ladders drawn at random (seeded), stopping at the first valid one.
+ * `draws` ladders drawn at random (seeded), stopping at the first valid one. Only an exhaustive miss
+ * proves there is none.
  */
 export function probeSpace(grid: SpaceGrid, config: LadderConfig, seed: number, draws = 20_000): SpaceProbe {
   const invalid = new Map<string, number>();

@@ -71,6 +71,7 @@ export function openOptimizeRuns(path: string): OptimizeRunStore {
     }
   } catch (e) {
     db.close();
+    if ((e as { code?: unknown }).code === 'SQLITE_NOTADB') throw new StoreError('not_a_database', `${path}: not an optimizer database (SQLite: ${(e as Error).message}); give --db another file`);
     throw e;
   }
   const insertRun = db.prepare('INSERT INTO optimize_runs (id, created_at_ms, spec) VALUES (?, ?, ?)');

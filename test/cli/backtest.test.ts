@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parseDec } from '../../src/core/decimal.ts';
@@ -21,6 +21,7 @@ function ladder(args: string[]): Promise<{ code: number; stdout: string; stderr:
 
 const file = (name: string, text: string) => {
   const p = join(tmp, name);
+  mkdirSync(dirname(p), { recursive: true });
   writeFileSync(p, text);
   return p;
 };
@@ -176,9 +177,14 @@ describe('ladder backtest (real process)', () => {
     [
       'two candle files of one symbol',
       () => ['--data', `${KLINES}/BTCUSDT-1h.csv,${KLINES}/ETHUSDT-1h.csv,${KLINES}/BTCUSDT-15m.csv`, '--markets', MARKETS],
-      /^ladder: --data: \S*BTCUSDT-1h\.csv and \S*BTCUSDT-15m\.csv are both BTCUSDT: one candle file per symbol/,
+      /^ladder: --data: \S*BTCUSDT-1h\.csv and \S*BTCUSDT-15m\.csv are both BTCUSDT: one entry per symbol; \S*BTCUSDT-15m\.csv, the finer timeframe, goes in --detail$/m,
     ],
-    ['two detail files of one symbol', () => ['--data', `${KLINES}/BTCUSDT-1h.csv`, '--detail', `${KLINES}/BTCUSDT-15m.csv,${KLINES}/BTCUSDT-15m.csv`, '--markets', MARKETS], /^ladder: --detail: two files for BTCUSDT/],
+    [
+      'two files of one symbol and timeframe (months given apart)',
+      () => ['--data', `${file('jan/BTCUSDT-1h.csv', row(T, 1, 2, 0.5, 1.5))},${file('feb/BTCUSDT-1h.csv', row(T + 31 * 24 * H, 1, 2, 0.5, 1.5))}`, '--markets', MARKETS],
+      /^ladder: --data: \S*jan\/BTCUSDT-1h\.csv and \S*feb\/BTCUSDT-1h\.csv are both BTCUSDT: one entry per symbol; several files of it \(months\) go in one directory, given as one entry$/m,
+    ],
+    ['two detail entries of one symbol', () => ['--data', `${KLINES}/BTCUSDT-1h.csv`, '--detail', `${KLINES}/BTCUSDT-15m.csv,${KLINES}/BTCUSDT-15m.csv`, '--markets', MARKETS], /^ladder: --detail: two entries for BTCUSDT .*: one per symbol; several files of it \(months\) go in one directory/],
   ];
   for (const [name, args, message] of bad) {
     it(`refuses ${name}: a clear error on stderr, non-zero exit, nothing on stdout`, async () => {

@@ -104,6 +104,11 @@ describe('ladder optimize', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`^ladder: ${none.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: none of the 4 ladders of this space is a valid config with examples/scaled.config.json \\(4 × scaled_tp_levels\\[k\\]\\.profit_pct: must be greater than level 0\\)`));
     expect(r.stderr).not.toMatch(/\n\s+at /);
+    // Too large to check whole (236,000 ladders, none valid): a sampled miss is a warning, and the search runs.
+    const big = file('big-none.json', JSON.stringify({ levels: [2], profit_pct: [{ min: 51, max: 99, step: 0.1 }, { min: 1, max: 50, step: 0.1 }], close_pct: { step: 50 } }));
+    const w = await ladder([...base.slice(0, base.indexOf('--space')), '--space', big, '--trials', '4', '--min-trades', '5', '--db', join(tmp, 'big-none.db')]);
+    expect(w.code).toBe(0);
+    expect(w.stderr).toContain(`warning: ${big}: none of 20000 ladders drawn from this space is a valid config with examples/scaled.config.json (20000 × scaled_tp_levels[k].profit_pct: must be greater than level 0); the search may find none`);
     const q = await ladder([...base, '--db', db, '--queue', 'http://127.0.0.1:6379']);
     expect(q.code).toBe(1);
     expect(q.stderr).toBe('ladder: --queue: must start with redis:// or rediss:// (got http://)\n');
@@ -168,6 +173,9 @@ describe('ladder optimize', () => {
     expect((await ladder([...base, '--objective', 'luck', '--db', join(tmp, 'f.db')])).stderr).toMatch(/--objective: must be one of/);
     expect((await ladder([...base, '--engine', 'fast', '--db', join(tmp, 'f.db')])).stderr).toMatch(/--engine: must be one of replay, full \(got "fast"\)/);
     expect((await ladder(['optimize', '--resume', 'nope', '--db', join(tmp, 'f.db')])).stderr).toMatch(/--resume: no run nope/);
+    // A --db that is not a database at all: named, not SQLite's bare words.
+    const notDb = file('notes.db', '# not a database\n'.repeat(200));
+    expect((await ladder(['optimize', '--resume', 'nope', '--db', notDb])).stderr).toBe(`ladder: ${notDb}: not an optimizer database (SQLite: file is not a database); give --db another file\n`);
   });
 
   it('--space-schema prints the committed space.schema.json', async () => {

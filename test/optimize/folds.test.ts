@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveFolds, studyWindows } from '../../src/optimize/folds.ts';
+import { MAX_FOLDS, resolveFolds, studyWindows } from '../../src/optimize/folds.ts';
 
 const D = (iso: string) => Date.parse(`${iso}T00:00:00Z`);
 const ym = (ms: number) => new Date(ms).toISOString().slice(0, 7);
@@ -31,8 +31,10 @@ describe('resolveFolds: what the command line leaves out, the data decides', () 
     expect(ok(resolveFolds(from, to, { folds: 3, trainMonths: 5, anchored: true }))).toEqual({ folds: 3, trainMonths: 5, testMonths: 2, anchored: true });
   });
 
-  it('--train-months and --test-months without --folds: as many folds as fit', () => {
+  it('--train-months and --test-months without --folds: as many folds as fit, at most MAX_FOLDS (as --folds)', () => {
     expect(ok(resolveFolds(from, to, { trainMonths: 6, testMonths: 2, anchored: false }))).toEqual({ folds: 3, trainMonths: 6, testMonths: 2, anchored: false });
+    // Ten years of months, training and tests of one month: 119 would fit.
+    expect(ok(resolveFolds(D('2015-01-01'), D('2025-01-01'), { trainMonths: 1, testMonths: 1, anchored: false })).folds).toBe(MAX_FOLDS);
   });
 
   it('what cannot fit, or cannot be decided, is one error naming the flags and the data span', () => {

@@ -112,5 +112,7 @@ describe('the grid of a space', () => {
     const one = new SpaceGrid(space({ levels: [2], profit_pct: [{ values: [1, 3, 4] }, { values: [2] }], close_pct: { step: 50 } }), config);
     expect(probeSpace(one, config, 1).found).toBe(true);
     expect(probeSpace(one, config, 1, 2).exhaustive).toBe(false);
+    // Checked whole when asked for every ladder (--method grid): a rare valid ladder is always found.
+    expect(probeSpace(one, config, 7, one.size)).toMatchObject({ found: true, exhaustive: true });
   });
 });

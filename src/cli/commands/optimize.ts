@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { sha256File } from '../../data/download/checksum.ts';
 import { type StudyReport, analyzeStudy } from '../../optimize/analysis.ts';
 import { type CandidateResult, ENGINES, type Engine } from '../../optimize/evaluate.ts';
-import { type FoldRequest, type FoldSpec, resolveFolds, studyWindows } from '../../optimize/folds.ts';
+import { type FoldRequest, type FoldSpec, MAX_FOLDS, resolveFolds, studyWindows } from '../../optimize/folds.ts';
 import { OBJECTIVES, type ObjectiveName } from '../../optimize/objectives.ts';
 import { type Evaluator, inlineEvaluator, threadPool } from '../../optimize/pool.ts';
 import { printStudy } from '../../optimize/print-study.ts';
@@ -156,7 +156,7 @@ async function newSpec(o: OptimizeCliOptions, store: ReturnType<typeof openOptim
   let foldRequest: FoldRequest | null = null;
   if (o.folds !== undefined || o.trainMonths !== undefined || o.testMonths !== undefined || o.anchored) {
     foldRequest = {
-      ...(o.folds === undefined ? {} : { folds: int('--folds', o.folds, 1, 100) }),
+      ...(o.folds === undefined ? {} : { folds: int('--folds', o.folds, 1, MAX_FOLDS) }),
       ...(o.trainMonths === undefined ? {} : { trainMonths: int('--train-months', o.trainMonths, 1, 600) }),
       ...(o.testMonths === undefined ? {} : { testMonths: int('--test-months', o.testMonths, 1, 600) }),
       anchored: o.anchored === true,
@@ -218,11 +218,13 @@ async function newSpec(o: OptimizeCliOptions, store: ReturnType<typeof openOptim
   // And a run whose results would not fit in memory: it would crash at the end, not fail now.
   const memory = studyMemoryProblem(spec.method === 'grid' ? '--method grid' : '--trials', spec.method === 'grid' ? grid.size : Math.min(trials, grid.size), windows.value);
   if (memory !== null) throw new CliError(memory);
-  // So is a space without one valid ladder: the run would only evaluate the references.
-  const probe = probeSpace(grid, spec.config, seed);
+  // So is a space without one valid ladder: the run would only evaluate the references. A grid is
+  // checked whole (it is walked whole); a sampled miss is only a warning (the search draws its own).
+  const probe = probeSpace(grid, spec.config, seed, spec.method === 'grid' ? grid.size : undefined);
   if (!probe.found) {
     const why = [...probe.invalid].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${v} × ${k}`).join('; ');
-    throw new CliError(`${o.space}: ${probe.exhaustive ? `none of the ${probe.tried} ladders of this space` : `none of ${probe.tried} ladders drawn from this space`} is a valid config with ${o.config} (${why})`);
+    if (probe.exhaustive) throw new CliError(`${o.space}: none of the ${probe.tried} ladders of this space is a valid config with ${o.config} (${why})`);
+    process.stderr.write(`warning: ${o.space}: none of ${probe.tried} ladders drawn from this space is a valid config with ${o.config} (${why}); the search may find none\n`);
   }
   const runId = randomBytes(4).toString('hex');
   store.createRun(runId, spec, Date.now());
