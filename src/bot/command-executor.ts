@@ -29,8 +29,8 @@ export interface Followup {
   readonly recheck?: boolean;
   /**
    * A market close of the remainder was refused outright (a 4xx: -4131 PERCENT_PRICE in a thin book,
-   * a filter, a rate limit; not -2022/-4118, which only re-read, nor a margin refusal, which halts):
-   * the core took it back, and the trader sends it again later, with a back-off.
+   * a filter, a rate limit; -2022/-4118 after the re-read they ask for; a margin refusal, which also
+   * halts entries): the core took it back, and the trader sends it again later, with a back-off.
    */
   readonly refusedClose?: { readonly code: ExchangeErrorCode; readonly retryAfterMs: number | null };
   /** The exchange refused the order outright: its code and Retry-After (the trader's waits read them). */
@@ -70,8 +70,11 @@ export class CommandExecutor {
         if (c.reason === 'stop' && isStopClientId(c.clientOrderId)) return { ...NOTHING, resync: true };
         const r = await this.d.router.send({ ...this.base(p), clientOrderId: c.clientOrderId, kind: 'close', level: null, type: 'market', qtySteps: c.qtySteps, reduceOnly: true, closePosition: false }, this.d.market);
         const f = this.refused(r, c.clientOrderId);
-        // -2022/-4118 say the position is not what we hold: the re-read decides, the close is not retried.
-        if (f.transition === null || r.ok || r.inDoubt || r.error.code === 'reduceOnlyRejected' || r.error.code === 'insufficientMargin') return f;
+        if (f.transition === null || r.ok || r.inDoubt) return f;
+        // -2022/-4118 say the position is not what we hold: the re-read decides first (a change outside
+        // ends or shrinks it); a margin refusal halts entries. Either way what asked for the close still
+        // holds: it goes out again after the back-off unless the position has ended by then.
+        if (r.error.code === 'reduceOnlyRejected' || r.error.code === 'insufficientMargin') return { ...f, refusedClose: { code: r.error.code, retryAfterMs: r.error.retryAfterMs } };
         // Read again next cycle, without the hold a reduce-only refusal sets; the trader alerts on a
         // refused close itself (once per position, and when it gives up).
         return { transition: f.transition, resync: false, recheck: true, alert: null, refusedClose: { code: r.error.code, retryAfterMs: r.error.retryAfterMs } };

@@ -574,8 +574,16 @@ export class SymbolTrader {
     this.dirty = true;
     const p = this.position;
     if (!p || o.positionId !== p.id || o.kind === 'entry' || o.kind === 'stop' || o.bookedSteps > 0) return;
+    const closing = p.closing?.clientOrderId === o.clientOrderId ? p.closing : null;
     const r = applyOrderEnd(p, { clientOrderId: o.clientOrderId, status: 'rejected', timeMs: this.d.now() });
-    if (r.ok) this.transition(r.value);
+    if (!r.ok) return;
+    this.transition(r.value);
+    // A market close that never arrived is sent again at once: what asked for it (a signal, the end, a
+    // stop's remainder) still holds, and nothing else would send it (as a close refused before a restart).
+    if (closing !== null && o.kind === 'close' && !isStopClientId(o.clientOrderId) && this.position?.status === 'open') {
+      this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: o.clientOrderId, reason: closing.reason }, 'close.resent_never_arrived');
+      this.closeRetry = { positionId: p.id, reason: closing.reason, tries: 0, counted: 0, atMs: this.d.now() };
+    }
   }
 
   /**
@@ -724,9 +732,9 @@ export class SymbolTrader {
     const cur = this.position;
     if (!cur || cur.status !== 'open') return true;
     // Each close sent used a close id; those the exchange refused outright (stored `rejected`, before a
-    // restart too) were no try of thin liquidity.
+    // restart too) or never received (`not_found`) were no try of thin liquidity.
     let refused = 0;
-    for (const o of this.d.store.ordersOf(cur.id)) if (o.kind === 'close' && o.status === 'rejected') refused++;
+    for (const o of this.d.store.ordersOf(cur.id)) if (o.kind === 'close' && (o.status === 'rejected' || o.error?.code === 'not_found')) refused++;
     if (cur.closeSeq - refused >= MAX_CLOSE_ATTEMPTS) {
       this.alertOnce(`close:${cur.id}`, { positionId: cur.id, attempts: cur.closeSeq }, 'close.gave_up');
       return true;
@@ -879,14 +887,14 @@ export class SymbolTrader {
         this.dirty = true;
         if (c.kind !== 'closeRemainder' || !isStopClientId(c.clientOrderId)) {
           this.refusedReduceOnly = true;
-          // -2022/-4118 only wait for the re-read; an exit refused for another reason waits its back-off.
-          const outright = c.kind === 'placeExit' && f.refusal !== undefined && f.refusal.code !== 'reduceOnlyRejected';
-          const id = this.position?.id ?? '';
-          const until = this.d.now() + (outright ? this.exitRefused(f.refusal!.retryAfterMs) : RESYNC_HOLD_MS);
-          // Several refusals in one flush: the longest wait holds.
-          this.holdExits = { positionId: id, untilMs: Math.max(until, this.holdExits?.positionId === id ? this.holdExits.untilMs : 0) };
+          this.holdExitsFor(RESYNC_HOLD_MS); // -2022/-4118: no exit before the re-read
         }
-      } else if (c.kind === 'placeExit' && !f.refusal) this.exitRefusals = null; // taken (or in doubt): the back-off is over
+      }
+      if (c.kind === 'placeExit') {
+        // Any other refusal (a filter, a rate limit, margin) waits its back-off; a take-profit taken ends it.
+        if (f.refusal && f.refusal.code !== 'reduceOnlyRejected') this.holdExitsFor(this.exitRefused(f.refusal.retryAfterMs));
+        else if (!f.refusal) this.exitRefusals = null;
+      }
       if (c.kind === 'closeRemainder' && !isStopClientId(c.clientOrderId)) {
         if (f.refusedClose) this.closeRefused(c.clientOrderId, c.reason, f.refusedClose);
         else if (this.closeRetry?.positionId === this.position?.id) this.closeRetry = null; // taken (or in doubt): the back-off is over
@@ -900,6 +908,13 @@ export class SymbolTrader {
       this.dirty = true; // sweep what may still rest
     }
     return n > 0;
+  }
+
+  /** The open position's exits wait `ms` from now; several refusals in one flush: the longest wait holds. */
+  private holdExitsFor(ms: number): void {
+    const id = this.position?.id ?? '';
+    const until = this.d.now() + ms;
+    this.holdExits = { positionId: id, untilMs: Math.max(until, this.holdExits?.positionId === id ? this.holdExits.untilMs : 0) };
   }
 
   /** A take-profit of the open position refused outright: how long its exits wait (the back-off of EXIT_RETRY_MAX_MS). */

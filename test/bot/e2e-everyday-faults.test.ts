@@ -401,6 +401,15 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     bot.stop();
   });
 
+  it('a take-profit refused for margin (-2019) every time: the same back-off (2, 4, 8 s), not a send per cycle', async () => {
+    const { bot, id, clock } = await ownBot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -2019, method: 'POST', path: '/fapi/v1/order' }] });
+    h!.sim.admin.setPrice('BTCUSDT', 60700);
+    const at = await sendTimes(bot, clock, `${id}-tp1`, 40, 500, (n) => n === 4);
+    expectWaits(at, [2000, 4000, 8000]);
+    bot.stop();
+  });
+
   it("a new position does not inherit the back-off of a position that ended during it: its take-profit goes out at once", async () => {
     const { bot, t, id, clock } = await ownBot();
     h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order' }] });
@@ -605,6 +614,37 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     expect(again.traders[0]!.position).toMatchObject({ id, status: 'open', closing: null });
     again.stop();
   });
+
+  it('a close that never reached the exchange (the connection reset before it was handled) is sent again once it is known missing', async () => {
+    const { bot, t, id, clock } = await ownBot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'drop', mode: 'reset', method: 'POST', path: '/fapi/v1/order', count: 1 }] });
+    await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
+    await stepAndTime(bot, clock, id, 20, 500, () => t.position?.id !== id);
+    // The dropped one (no answer, no order), then the same close under the next id, filled.
+    expect(closes(id).map(([c, status]) => [c, status])).toEqual([['-close', 0], ['-close1', 200]]);
+    expect(h!.store.getOrder(`${id}-close`)).toMatchObject({ status: 'canceled', error: { code: 'not_found' } });
+    const [trade] = h!.store.tradeHistory().filter((x) => x.positionId === id);
+    expect(trade!.exits.map((e) => [e.reason, e.qtySteps, e.clientOrderId.slice(id.length)])).toEqual([['signal', 10, '-close1']]);
+    expect(exchangeSteps()).toBe(t.position === null ? 0 : t.position.remainingSteps);
+    bot.stop();
+  });
+
+  for (const [code, what] of [
+    [-2022, 'reduce-only (-2022) while the position is as we hold it'],
+    [-2019, 'for margin (-2019)'],
+  ] as const) {
+    it(`a close refused ${what} is sent again after the back-off, not dropped`, async () => {
+      const { bot, t, id, clock } = await ownBot();
+      h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
+      await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
+      const at = await stepAndTime(bot, clock, id, 20, 500, () => t.position?.id !== id);
+      expect(closes(id)).toEqual([['-close', 400, code], ['-close1', 200, null]]);
+      expect(gaps(at)[0]).toBeGreaterThanOrEqual(1000);
+      const [trade] = h!.store.tradeHistory().filter((x) => x.positionId === id);
+      expect(trade!.exits.map((e) => [e.reason, e.qtySteps])).toEqual([['signal', 10]]);
+      bot.stop();
+    });
+  }
 
   it('a close refused just before a restart is sent again by the restarted bot (its reason kept), not forgotten', async () => {
     const { bot, t, id } = await ownBot();
