@@ -168,6 +168,27 @@ describe('ladder optimize', () => {
     expect(half.stderr).toMatch(/^ladder: --folds: give the number of folds, or both --train-months and --test-months/);
   });
 
+  it('--data may be a directory (one symbol in monthly files): hashed file by file, and a month changed since is refused on --resume', async () => {
+    const { readFileSync, mkdirSync } = await import('node:fs');
+    const lines = readFileSync(`${KLINES}/BTCUSDT-1h.csv`, 'utf8').trim().split('\n');
+    const year = lines.filter((l) => { const t = Number(l.split(',')[0]); return t >= Date.UTC(2023, 0, 1) && t < Date.UTC(2024, 0, 1); });
+    const dir = join(tmp, 'btc-months', 'BTCUSDT');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'BTCUSDT-1h-2023-a.csv'), `${year.slice(0, 4000).join('\n')}\n`);
+    writeFileSync(join(dir, 'BTCUSDT-1h-2023-b.csv'), `${year.slice(4000).join('\n')}\n`);
+    const db = join(tmp, 'dir.db');
+    const args = base.map((a, i) => (base[i - 1] === '--data' ? dir : a));
+    const r = await ladder([...args, '--symbol', 'BTCUSDT', '--db', db, '--workers', '1', '--json']);
+    expect(r.stderr).not.toMatch(/EISDIR/);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).folds).toHaveLength(2);
+    const runId = /run ([0-9a-f]{8})/.exec(r.stderr)![1]!;
+    writeFileSync(join(dir, 'BTCUSDT-1h-2023-b.csv'), `${year.slice(4000, -1).join('\n')}\n`);
+    const resumed = await ladder(['optimize', '--resume', runId, '--db', db]);
+    expect(resumed.code).toBe(1);
+    expect(resumed.stderr).toMatch(new RegExp(`--resume: \\S*btc-months/BTCUSDT changed since run ${runId} started`));
+  });
+
   it('bad flags name the flag', async () => {
     expect((await ladder([...base, '--method', 'annealing', '--db', join(tmp, 'f.db')])).stderr).toMatch(/--method: must be one of grid, random, tpe/);
     expect((await ladder([...base, '--objective', 'luck', '--db', join(tmp, 'f.db')])).stderr).toMatch(/--objective: must be one of/);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { sha256File } from '../../data/download/checksum.ts';
+import { sha256CandleEntry } from '../../data/candle-entry-hash.ts';
 import { type StudyReport, analyzeStudy } from '../../optimize/analysis.ts';
 import { type CandidateResult, ENGINES, type Engine } from '../../optimize/evaluate.ts';
 import { type FoldRequest, type FoldSpec, MAX_FOLDS, resolveFolds, studyWindows } from '../../optimize/folds.ts';
@@ -137,7 +137,7 @@ export function registerOptimizeCommand(program: Command): void {
 
 async function hashed(path: string): Promise<InputFile> {
   try {
-    return { path, sha256: await sha256File(path) };
+    return { path, sha256: await sha256CandleEntry(path) };
   } catch (e) {
     throw new CliError(`${path}: cannot read (${(e as Error).message})`);
   }

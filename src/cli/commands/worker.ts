@@ -32,10 +32,10 @@ export function registerWorkerCommand(program: Command): void {
     .option('--lock-ms <ms>', 'job lock: a job of a worker that stops answering for this long is given to another worker', '30000')
     .action(async (o: WorkerCliOptions) => {
       // Imported on use, not when the command is registered: bullmq alone takes ≈ 0.17 s (issue 14).
-      const [{ Worker, isNotConnectionError }, { sha256File }, { settingsOf }, { prepareDataset }, { evaluateCandidate }, { QUEUE_NAME, connectOrFail, reachable, studyKey }, { describeRedis, redisOptions }, { loadStudyInputs }, { watchRedis }, { resultForSpec }] =
+      const [{ Worker, isNotConnectionError }, { sha256CandleEntry }, { settingsOf }, { prepareDataset }, { evaluateCandidate }, { QUEUE_NAME, connectOrFail, reachable, studyKey }, { describeRedis, redisOptions }, { loadStudyInputs }, { watchRedis }, { resultForSpec }] =
         await Promise.all([
           import('bullmq'),
-          import('../../data/download/checksum.ts'),
+          import('../../data/candle-entry-hash.ts'),
           import('../../optimize/candidate.ts'),
           import('../../optimize/dataset.ts'),
           import('../../optimize/evaluate.ts'),
@@ -74,7 +74,7 @@ export function registerWorkerCommand(program: Command): void {
           let sha = checked.get(local);
           if (sha === undefined) {
             try {
-              sha = await sha256File(local);
+              sha = await sha256CandleEntry(local);
             } catch {
               throw new DataMismatch(`${local}: missing on this worker (the job needs ${f.name}, sha256 ${f.sha256.slice(0, 12)}…)`);
             }
