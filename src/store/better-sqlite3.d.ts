@@ -13,6 +13,8 @@ declare module 'better-sqlite3' {
       run(...params: P): RunResult;
       get(...params: P): unknown;
       all(...params: P): unknown[];
+      /** The rows one at a time (the statement is busy until the iteration ends). */
+      iterate(...params: P): IterableIterator<unknown>;
     }
 
     interface Transaction<F extends (...args: never[]) => unknown> {

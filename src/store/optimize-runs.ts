@@ -49,7 +49,11 @@ export interface OptimizeRunStore {
   runIds(): string[];
   /** Stores a candidate's result once: false (and nothing written) when the run already has it. */
   saveResult(runId: string, r: StoredResult, nowMs: number): boolean;
-  results(runId: string): StoredResult[];
+  /**
+   * The run's results one at a time, each parsed and handed to `take` before the next is read: a
+   * resumed run of many candidates never holds every row's text and its parsed copy at once.
+   */
+  eachResult(runId: string, take: (r: StoredResult) => void): void;
   close(): void;
 }
 
@@ -87,8 +91,9 @@ export function openOptimizeRuns(path: string): OptimizeRunStore {
     },
     runIds: () => (db.prepare('SELECT id FROM optimize_runs ORDER BY created_at_ms').all() as { id: string }[]).map((r) => r.id),
     saveResult: (runId, r, nowMs) => insertResult.run(runId, r.key, r.seq, r.origin, JSON.stringify(r.result), nowMs).changes === 1,
-    results: (runId) =>
-      (selectResults.all(runId) as { key: string; seq: number; origin: string; result: string }[]).map((r) => ({ key: r.key, seq: r.seq, origin: r.origin, result: JSON.parse(r.result) as unknown })),
+    eachResult: (runId, take) => {
+      for (const r of selectResults.iterate(runId) as Iterable<{ key: string; seq: number; origin: string; result: string }>) take({ key: r.key, seq: r.seq, origin: r.origin, result: JSON.parse(r.result) as unknown });
+    },
     close: () => db.close(),
   };
 }

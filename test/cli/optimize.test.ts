@@ -120,12 +120,19 @@ describe('ladder optimize', () => {
     }
   });
 
-  it('a grid whose results would not fit in memory is refused at once (it crashed after minutes), with the most that fits', async () => {
+  it('a grid whose results would not fit in memory is refused at once (it crashed after minutes), counting only its valid ladders', async () => {
     const db = join(tmp, 'grid-memory.db');
-    // The shipped example space is a grid of 125,440 ladders; over four years, with folds: ~2.8 GB of results.
-    const r = await ladder(['optimize', '--config', 'examples/scaled.config.json', '--data', `${KLINES}/BTCUSDT-1h.csv`, '--markets', MARKETS, '--space', 'examples/ladder-space.json', '--method', 'grid', '--folds', '3', '--db', db]);
+    // The shipped example space is a grid of 125,440 ladders, 77,560 of them valid; with a 128 MB heap their figures do not fit.
+    const r = await new Promise<{ code: number; stderr: string }>((done) =>
+      execFile(
+        'node',
+        ['bin/ladder.js', 'optimize', '--config', 'examples/scaled.config.json', '--data', `${KLINES}/BTCUSDT-1h.csv`, '--markets', MARKETS, '--space', 'examples/ladder-space.json', '--method', 'grid', '--folds', '3', '--db', db],
+        { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=128' } },
+        (err, _stdout, stderr) => done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+      ),
+    );
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/ladder: --method grid: 125,440 ladders would hold ~\d+\.\d GB of results .* evaluate at most ~[\d,]+ \(--method random or tpe with --trials\)/);
+    expect(r.stderr).toMatch(/ladder: --method grid: 77,560 ladders would hold ~\d+\.\d GB of daily returns and ~\d+\.\d GB of figures until the analysis; about [\d,]+ fit .* use --method random or tpe with --trials up to that/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 

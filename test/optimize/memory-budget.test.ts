@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CandidateResult, StudyWindow } from '../../src/optimize/evaluate.ts';
 import { packedResult } from '../../src/optimize/evaluate.ts';
-import { bytesPerCandidate, studyMemoryProblem } from '../../src/optimize/memory-budget.ts';
+import { bytesPerCandidate, candidatesThatFit, studyMemoryProblem } from '../../src/optimize/memory-budget.ts';
 
 const D = (iso: string) => Date.parse(`${iso}T00:00:00Z`);
 const windows: StudyWindow[] = [
@@ -11,18 +11,21 @@ const windows: StudyWindow[] = [
 ];
 
 describe('a study that would not fit in memory is refused before it starts', () => {
-  it('counts 8 bytes a day of the full and test windows (not the training ones), and the metrics of every window', () => {
+  it('counts 8 bytes a day of the full and test windows (not the training ones) outside the heap, and the figures of every window on it', () => {
     // 1,461 + 1 days full, 366 + 1 test.
-    expect(bytesPerCandidate(windows)).toBe(8 * (1462 + 367) + 400 * 3 + 1024);
+    expect(bytesPerCandidate(windows)).toEqual({ packed: 8 * (1462 + 367), heap: 400 * 3 + 1024 });
   });
 
-  it('fits under half the heap limit; above it, one message with the most that fits and what to do', () => {
+  it('fits in half the memory (packed returns) and half the heap (figures), whichever binds first; above, one message with what fits and what to do', () => {
     const each = bytesPerCandidate(windows);
-    const heap = 2 * 1000 * each;
-    expect(studyMemoryProblem('--trials', 1000, windows, heap)).toBeNull();
-    const m = studyMemoryProblem('--method grid', 1001, windows, heap);
-    expect(m).toMatch(/^--method grid: 1,001 ladders would hold ~0\.0 GB of results \(16 KB each: .*\) until the analysis, more than half of this process's 0\.0 GB heap: evaluate at most ~1,000 \(--method random or tpe with --trials\)/);
-    expect(m).toContain('NODE_OPTIONS=--max-old-space-size=MB');
+    // Memory binds: 1,000 fit.
+    const byMemory = { memory: 2 * 1000 * each.packed, heap: 2 * 10_000 * each.heap };
+    expect(candidatesThatFit(windows, byMemory)).toBe(1000);
+    expect(studyMemoryProblem('--trials', 1000, windows, byMemory)).toBeNull();
+    const m = studyMemoryProblem('--method grid', 1001, windows, byMemory);
+    expect(m).toMatch(/^--method grid: 1,001 ladders would hold ~0\.0 GB of daily returns and ~0\.0 GB of figures until the analysis; about 1,000 fit \(half of this machine's .* of memory, half of this process's .* heap\): use --method random or tpe with --trials up to that/);
+    // The heap binds: 500 fit.
+    expect(candidatesThatFit(windows, { memory: 2 * 10_000 * each.packed, heap: 2 * 500 * each.heap })).toBe(500);
   });
 });
 

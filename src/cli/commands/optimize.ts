@@ -4,15 +4,15 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { sha256CandleEntry } from '../../data/candle-entry-hash.ts';
 import { type StudyReport, analyzeStudy } from '../../optimize/analysis.ts';
-import { type CandidateResult, ENGINES, type Engine } from '../../optimize/evaluate.ts';
+import { type CandidateResult, ENGINES, type Engine, packedResult } from '../../optimize/evaluate.ts';
 import { type FoldRequest, type FoldSpec, MAX_FOLDS, resolveFolds, studyWindows } from '../../optimize/folds.ts';
 import { OBJECTIVES, type ObjectiveName } from '../../optimize/objectives.ts';
 import { type Evaluator, inlineEvaluator, threadPool } from '../../optimize/pool.ts';
 import { printStudy } from '../../optimize/print-study.ts';
 import { stderrProgress } from '../../optimize/progress.ts';
-import { studyMemoryProblem } from '../../optimize/memory-budget.ts';
+import { candidatesThatFit, studyMemoryProblem } from '../../optimize/memory-budget.ts';
 import { redisOptions } from '../../optimize/redis-url.ts';
-import { METHODS, type Method, Search, probeSpace } from '../../optimize/search.ts';
+import { METHODS, type Method, Search, countValidLadders, probeSpace } from '../../optimize/search.ts';
 import { SpaceGrid } from '../../optimize/space-grid.ts';
 import { parseSpaceText, spaceJsonSchema } from '../../optimize/space.ts';
 import { type InputFile, type StudySpec, runStudy } from '../../optimize/study.ts';
@@ -104,7 +104,12 @@ export function registerOptimizeCommand(program: Command): void {
       let outcome;
       try {
         outcome = await runStudy(spec, evaluator, {
-          stored: () => new Map(store.results(runId).map((r) => [r.key, r.result as CandidateResult])),
+          // Packed as each row is read: a resumed run's results never sit in memory twice.
+          stored: () => {
+            const m = new Map<string, CandidateResult>();
+            store.eachResult(runId, (r) => m.set(r.key, packedResult(r.result as CandidateResult)));
+            return m;
+          },
           save: (key, seq, origin, result) => void store.saveResult(runId, { key, seq, origin, result }, Date.now()),
         }, progress);
       } finally {
@@ -215,9 +220,13 @@ async function newSpec(o: OptimizeCliOptions, store: ReturnType<typeof openOptim
   } catch (e) {
     throw new CliError((e as Error).message);
   }
-  // And a run whose results would not fit in memory: it would crash at the end, not fail now.
-  const memory = studyMemoryProblem(spec.method === 'grid' ? '--method grid' : '--trials', spec.method === 'grid' ? grid.size : Math.min(trials, grid.size), windows.value);
-  if (memory !== null) throw new CliError(memory);
+  // And a run whose results would not fit in memory: it would crash at the end, not fail now. A grid
+  // evaluates only its valid ladders: counted when the whole grid would not fit.
+  const planned = spec.method === 'grid' ? grid.size : Math.min(trials, grid.size);
+  if (planned > candidatesThatFit(windows.value)) {
+    const memory = studyMemoryProblem(spec.method === 'grid' ? '--method grid' : '--trials', spec.method === 'grid' ? countValidLadders(grid, spec.config) : planned, windows.value);
+    if (memory !== null) throw new CliError(memory);
+  }
   // So is a space without one valid ladder: the run would only evaluate the references. A grid is
   // checked whole (it is walked whole); a sampled miss is only a warning (the search draws its own).
   const probe = probeSpace(grid, spec.config, seed, spec.method === 'grid' ? grid.size : undefined);
