@@ -67,7 +67,8 @@ export function openOptimizeRuns(path: string): OptimizeRunStore {
     db.pragma('foreign_keys = ON');
     const version = db.pragma('user_version', { simple: true }) as number;
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name);
-    if (version === 0 && tables.length > 0) throw new Error(`${path}: not an optimizer database (it has other tables: ${tables.slice(0, 3).join(', ')}); give --db another file`);
+    // Another database (the bot's own store, say) is named as such before its schema version is read.
+    if (tables.length > 0 && !tables.includes('optimize_runs')) throw new Error(`${path}: not an optimizer database (it has other tables: ${tables.slice(0, 3).join(', ')}); give --db another file`);
     if (version > OPTIMIZE_SCHEMA_VERSION) throw new StoreError('newer_schema', `${path}: optimizer schema version ${version} is newer than this Ladder knows (${OPTIMIZE_SCHEMA_VERSION})`);
     if (version === 0) {
       db.exec(SCHEMA_V1);

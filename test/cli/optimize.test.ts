@@ -204,6 +204,11 @@ describe('ladder optimize', () => {
     // A --db that is not a database at all: named, not SQLite's bare words.
     const notDb = file('notes.db', '# not a database\n'.repeat(200));
     expect((await ladder(['optimize', '--resume', 'nope', '--db', notDb])).stderr).toBe(`ladder: ${notDb}: not an optimizer database (SQLite: file is not a database); give --db another file\n`);
+    // The bot's own store (a newer schema version of its own): named as another database, not as one to upgrade Ladder for.
+    const { openStore } = await import('../../src/store/index.ts');
+    const botDb = join(tmp, 'bot-store.db');
+    openStore(botDb).close();
+    expect((await ladder(['optimize', '--resume', 'nope', '--db', botDb])).stderr).toMatch(new RegExp(`^ladder: ${botDb.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not an optimizer database \\(it has other tables: .*\\); give --db another file`));
   });
 
   it('--space-schema prints the committed space.schema.json', async () => {
