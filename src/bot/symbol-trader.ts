@@ -646,8 +646,18 @@ export class SymbolTrader {
 
   /** A close refused before a restart (its order `rejected`, nothing closing now): sent again at the next cycle. */
   private resumeRefusedClose(): void {
-    const p = this.position;
-    if (!p || p.status !== 'open' || p.closing !== null || p.closeSeq === 0) return;
+    let p = this.position;
+    if (!p || p.status !== 'open') return;
+    // A kill between the router storing a close `rejected` and the trader saving the core's answer
+    // left the position closing on an order that will never fill, which nothing else would end.
+    const c = p.closing;
+    if (c !== null && !isStopClientId(c.clientOrderId) && this.d.store.getOrder(c.clientOrderId)?.status === 'rejected') {
+      const r = applyOrderEnd(p, { clientOrderId: c.clientOrderId, status: 'rejected', timeMs: this.d.now() });
+      if (!r.ok) return this.halt(`${c.clientOrderId} was refused but does not fit the position: ${r.error.message}`);
+      this.transition(r.value);
+      p = this.position!;
+    }
+    if (p.closing !== null || p.closeSeq === 0) return;
     const last = closeClientId(p.id, p.closeSeq - 1);
     if (this.d.store.getOrder(last)?.status !== 'rejected') return;
     // Its reason is the one its request event named (stored with the position's events).

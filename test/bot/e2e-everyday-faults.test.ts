@@ -646,6 +646,25 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     });
   }
 
+  it('killed between storing a close as refused and saving the position: the restarted bot ends that close and sends it again (it was stuck closing)', async () => {
+    const { bot, t, id } = await ownBot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
+    await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
+    bot.stop();
+    // The position as it was stored just before the refusal was booked: closing on the refused order.
+    const saved = h!.store.openPositions().find((p) => p.id === id)!;
+    expect(h!.store.getOrder(`${id}-close`)!.status).toBe('rejected');
+    h!.store.savePosition({ ...saved, closing: { reason: 'signal', clientOrderId: `${id}-close` }, closeSeq: saved.closeSeq - 1 });
+    expect(h!.store.openPositions().find((p) => p.id === id)!.closing).toEqual({ reason: 'signal', clientOrderId: `${id}-close` });
+    const again = new TradingBot({ config: testConfig(), exchange: h!.ex, store: h!.store, log: silentLogger() });
+    await again.start();
+    await again.step();
+    expect(closes(id)).toEqual([['-close', 400, -4131], ['-close1', 200, null]]);
+    expect(again.traders[0]!.position).toBeNull();
+    expect(exchangeSteps()).toBe(0);
+    again.stop();
+  });
+
   it('a close refused just before a restart is sent again by the restarted bot (its reason kept), not forgotten', async () => {
     const { bot, t, id } = await ownBot();
     h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
