@@ -229,6 +229,8 @@ export function verdict(r: Omit<StudyReport, 'verdict'>): string[] {
         ? `Deflated Sharpe ratio of the in-sample winner: ${d.dsr.toFixed(3)} (≥ ${DSR_CONFIDENCE}): its Sharpe ratio of ${d.sharpe_annualised.toFixed(2)} is unlikely to be luck after ${d.trials} trials.`
         : `Deflated Sharpe ratio of the in-sample winner: ${d.dsr.toFixed(3)} (< ${DSR_CONFIDENCE}): its Sharpe ratio of ${d.sharpe_annualised.toFixed(2)} is not significant once ${d.trials} trials are accounted for (the best of that many by luck alone: about ${d.expected_max_sharpe_annualised.toFixed(2)}).`,
     );
+  } else if (r.ladders_evaluated === 0) {
+    out.push('No ladder of the space was evaluated: none of those drawn was a valid config (the reasons are counted above), so there is nothing to rank; only the references ran.');
   } else out.push('No ladder had enough trades to be ranked: no deflated Sharpe ratio.');
   if (r.pbo) {
     out.push(

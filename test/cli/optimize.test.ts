@@ -109,6 +109,8 @@ describe('ladder optimize', () => {
     const w = await ladder([...base.slice(0, base.indexOf('--space')), '--space', big, '--trials', '4', '--min-trades', '5', '--db', join(tmp, 'big-none.db')]);
     expect(w.code).toBe(0);
     expect(w.stderr).toContain(`warning: ${big}: none of 20000 ladders drawn from this space is a valid config with examples/scaled.config.json (20000 × scaled_tp_levels[k].profit_pct: must be greater than level 0); the search may find none`);
+    expect(w.stdout).toContain('No ladder of the space was evaluated: none of those drawn was a valid config (the reasons are counted above), so there is nothing to rank; only the references ran.');
+    expect(w.stdout).not.toContain('enough trades');
     const q = await ladder([...base, '--db', db, '--queue', 'http://127.0.0.1:6379']);
     expect(q.code).toBe(1);
     expect(q.stderr).toBe('ladder: --queue: must start with redis:// or rediss:// (got http://)\n');
