@@ -28,12 +28,11 @@ export interface Followup {
   /** Read our open orders again next cycle (nothing was refused). */
   readonly recheck?: boolean;
   /**
-   * A market close of the remainder was refused outright (a 4xx: -4131 PERCENT_PRICE in a thin book,
-   * a filter, a rate limit; -2022/-4118 after the re-read they ask for; a margin refusal, which also
-   * halts entries): the core took it back, and the trader sends it again later, with a back-off.
+   * The exchange refused the order outright: its code and Retry-After (the trader's waits read them).
+   * A market close refused so and taken back by the core (`transition`) is sent again by the trader
+   * after a back-off, whatever the code: -4131 in a thin book, a filter, a rate limit, -2022/-4118
+   * after the re-read they ask for, margin (which also halts entries).
    */
-  readonly refusedClose?: { readonly code: ExchangeErrorCode; readonly retryAfterMs: number | null };
-  /** The exchange refused the order outright: its code and Retry-After (the trader's waits read them). */
   readonly refusal?: { readonly code: ExchangeErrorCode; readonly retryAfterMs: number | null };
 }
 
@@ -70,14 +69,13 @@ export class CommandExecutor {
         if (c.reason === 'stop' && isStopClientId(c.clientOrderId)) return { ...NOTHING, resync: true };
         const r = await this.d.router.send({ ...this.base(p), clientOrderId: c.clientOrderId, kind: 'close', level: null, type: 'market', qtySteps: c.qtySteps, reduceOnly: true, closePosition: false }, this.d.market);
         const f = this.refused(r, c.clientOrderId);
-        if (f.transition === null || r.ok || r.inDoubt) return f;
         // -2022/-4118 say the position is not what we hold: the re-read decides first (a change outside
         // ends or shrinks it); a margin refusal halts entries. Either way what asked for the close still
-        // holds: it goes out again after the back-off unless the position has ended by then.
-        if (r.error.code === 'reduceOnlyRejected' || r.error.code === 'insufficientMargin') return { ...f, refusedClose: { code: r.error.code, retryAfterMs: r.error.retryAfterMs } };
+        // holds: the trader sends it again after the back-off unless the position has ended by then.
+        if (f.transition === null || f.refusal === undefined || f.refusal.code === 'reduceOnlyRejected' || f.refusal.code === 'insufficientMargin') return f;
         // Read again next cycle, without the hold a reduce-only refusal sets; the trader alerts on a
         // refused close itself (once per position, and when it gives up).
-        return { transition: f.transition, resync: false, recheck: true, alert: null, refusedClose: { code: r.error.code, retryAfterMs: r.error.retryAfterMs } };
+        return { ...f, resync: false, recheck: true, alert: null };
       }
       case 'cancelOrders':
         // A cancel that fails leaves an order the trader's orphan sweep finds again.

@@ -582,7 +582,7 @@ export class SymbolTrader {
     // stop's remainder) still holds, and nothing else would send it (as a close refused before a restart).
     if (closing !== null && o.kind === 'close' && !isStopClientId(o.clientOrderId) && this.position?.status === 'open') {
       this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: o.clientOrderId, reason: closing.reason }, 'close.resent_never_arrived');
-      this.closeRetry = { positionId: p.id, reason: closing.reason, tries: 0, counted: 0, atMs: this.d.now() };
+      this.resendCloseNow(p, closing.reason);
     }
   }
 
@@ -666,6 +666,11 @@ export class SymbolTrader {
       if (e.type === 'order.requested' && e.clientOrderId === last && (e.reason === 'signal' || e.reason === 'end' || e.reason === 'stop')) reason = e.reason;
     }
     this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: last, reason }, 'close.resumed_after_restart');
+    this.resendCloseNow(p, reason);
+  }
+
+  /** The position's market close goes out again at the next cycle, its back-off starting afresh (retryRefusedClose sends it). */
+  private resendCloseNow(p: Position, reason: 'signal' | 'end' | 'stop'): void {
     this.closeRetry = { positionId: p.id, reason, tries: 0, counted: 0, atMs: this.d.now() };
   }
 
@@ -906,7 +911,8 @@ export class SymbolTrader {
         else if (!f.refusal) this.exitRefusals = null;
       }
       if (c.kind === 'closeRemainder' && !isStopClientId(c.clientOrderId)) {
-        if (f.refusedClose) this.closeRefused(c.clientOrderId, c.reason, f.refusedClose);
+        // Refused and taken back by the core: sent again after the back-off (see Followup.refusal).
+        if (f.refusal && f.transition) this.closeRefused(c.clientOrderId, c.reason, f.refusal);
         else if (this.closeRetry?.positionId === this.position?.id) this.closeRetry = null; // taken (or in doubt): the back-off is over
       }
       if (f.alert && f.halt) this.halt(f.alert, 'insufficient_margin'); // the executor halts on insufficientMargin only

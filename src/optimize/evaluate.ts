@@ -36,10 +36,10 @@ export interface CandidateResult {
  * analysis. Only for holding: a result is saved or sent (JSON, the queue's wire form) as it came.
  */
 export function packedResult(r: CandidateResult): CandidateResult {
-  return {
-    ...r,
-    windows: r.windows.map((w) => (w.daily === undefined || w.daily.returns instanceof Float64Array ? w : { ...w, daily: { firstDayMs: w.daily.firstDayMs, returns: Float64Array.from(w.daily.returns) } })),
-  };
+  const packed = (w: WindowOutcome) => w.daily === undefined || w.daily.returns instanceof Float64Array;
+  // Already packed (a sink that packs as it reads): the same result, nothing copied.
+  if (r.windows.every(packed)) return r;
+  return { ...r, windows: r.windows.map((w) => (packed(w) ? w : { ...w, daily: { firstDayMs: w.daily!.firstDayMs, returns: Float64Array.from(w.daily!.returns) } })) };
 }
 
 /**

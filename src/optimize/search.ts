@@ -133,7 +133,7 @@ export function probeSpace(grid: SpaceGrid, config: LadderConfig, seed: number, 
   const rng = createRng(deriveSeed(seed, 'probe'));
   let tried = 0;
   for (; tried < Math.min(draws, grid.size); tried++) {
-    const c = ladderCandidate(config, grid.paramsOf(grid.vectorAt(exhaustive ? tried : Math.floor(rng.next() * grid.size))));
+    const c = candidateAt(grid, config, exhaustive ? tried : Math.floor(rng.next() * grid.size));
     if (c.ok) return { found: true, tried: tried + 1, exhaustive, invalid };
     invalid.set(c.error.why, (invalid.get(c.error.why) ?? 0) + 1);
   }
@@ -143,6 +143,9 @@ export function probeSpace(grid: SpaceGrid, config: LadderConfig, seed: number, 
 /** The ladders of the grid that are valid configs: what `--method grid` evaluates (every ladder checked: ~2 s for 125,000). */
 export function countValidLadders(grid: SpaceGrid, config: LadderConfig): number {
   let n = 0;
-  for (let i = 0; i < grid.size; i++) if (ladderCandidate(config, grid.paramsOf(grid.vectorAt(i))).ok) n++;
+  for (let i = 0; i < grid.size; i++) if (candidateAt(grid, config, i).ok) n++;
   return n;
 }
+
+/** Ladder `index` of the grid as a candidate, or why it is no valid config. */
+const candidateAt = (grid: SpaceGrid, config: LadderConfig, index: number) => ladderCandidate(config, grid.paramsOf(grid.vectorAt(index)));

@@ -85,8 +85,8 @@ export const studyWindowIndex = (s: number): number => (s === 0 ? 0 : 2 * s - 1)
 export async function runStudy(spec: StudySpec, evaluator: Evaluator, sink: ResultSink, progress: Progress): Promise<StudyOutcome> {
   const grid = new SpaceGrid(spec.space, spec.config);
   const stored = sink.stored();
-  // Held packed until the analysis (a large grid's results are most of the run's memory); a sink
-  // that packs what it reads (the CLI's) costs nothing more here.
+  // Held packed until the analysis (a large grid's results are most of the run's memory); what a
+  // sink packed as it read (the CLI's) is taken as it is.
   const results = new Map<string, CandidateResult>();
   for (const [k, r] of stored) results.set(k, packedResult(r));
   const evaluated: Evaluated[] = [];

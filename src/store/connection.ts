@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate } from './migrations.ts';
-import { StoreError } from './store-error.ts';
+import { StoreError, isNotADatabase } from './store-error.ts';
 
 export interface ConnectionOptions {
   /**
@@ -29,8 +29,7 @@ export function openDatabase(path: string, nowMs: number, opts: ConnectionOption
     return db;
   } catch (e) {
     db.close();
-    // SQLite opens any file lazily; its first read says whether it is a database at all.
-    if ((e as { code?: unknown }).code === 'SQLITE_NOTADB') throw new StoreError('not_a_database', `${path}: not a Ladder store (SQLite: ${(e as Error).message})`);
+    if (isNotADatabase(e)) throw new StoreError('not_a_database', `${path}: not a Ladder store (SQLite: ${(e as Error).message})`);
     throw e;
   }
 }

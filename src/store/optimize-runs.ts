@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { StoreError } from './store-error.ts';
+import { StoreError, isNotADatabase } from './store-error.ts';
 
 /**
  * The optimizer's own database (`ladder optimize --db`): one row per run and one per evaluated
@@ -76,7 +76,7 @@ export function openOptimizeRuns(path: string): OptimizeRunStore {
     }
   } catch (e) {
     db.close();
-    if ((e as { code?: unknown }).code === 'SQLITE_NOTADB') throw new StoreError('not_a_database', `${path}: not an optimizer database (SQLite: ${(e as Error).message}); give --db another file`);
+    if (isNotADatabase(e)) throw new StoreError('not_a_database', `${path}: not an optimizer database (SQLite: ${(e as Error).message}); give --db another file`);
     throw e;
   }
   const insertRun = db.prepare('INSERT INTO optimize_runs (id, created_at_ms, spec) VALUES (?, ?, ?)');

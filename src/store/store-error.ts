@@ -35,3 +35,6 @@ export class StoreError extends Error {
     super(message);
   }
 }
+
+/** SQLite's answer when a file is not a database at all (it opens any file lazily; the first read says). */
+export const isNotADatabase = (e: unknown): boolean => (e as { code?: unknown } | null)?.code === 'SQLITE_NOTADB';

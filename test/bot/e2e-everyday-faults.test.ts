@@ -646,6 +646,17 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     });
   }
 
+  /** A new bot on the harness's store; its first step sends the refused `-close` again as `-close1`, which closes the position. */
+  async function restartAndResend(id: string): Promise<TradingBot> {
+    const again = new TradingBot({ config: testConfig(), exchange: h!.ex, store: h!.store, log: silentLogger() });
+    await again.start();
+    await again.step();
+    expect(closes(id)).toEqual([['-close', 400, -4131], ['-close1', 200, null]]);
+    expect(again.traders[0]!.position).toBeNull();
+    expect(exchangeSteps()).toBe(0);
+    return again;
+  }
+
   it('killed between storing a close as refused and saving the position: the restarted bot ends that close and sends it again (it was stuck closing)', async () => {
     const { bot, t, id } = await ownBot();
     h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
@@ -656,12 +667,7 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     expect(h!.store.getOrder(`${id}-close`)!.status).toBe('rejected');
     h!.store.savePosition({ ...saved, closing: { reason: 'signal', clientOrderId: `${id}-close` }, closeSeq: saved.closeSeq - 1 });
     expect(h!.store.openPositions().find((p) => p.id === id)!.closing).toEqual({ reason: 'signal', clientOrderId: `${id}-close` });
-    const again = new TradingBot({ config: testConfig(), exchange: h!.ex, store: h!.store, log: silentLogger() });
-    await again.start();
-    await again.step();
-    expect(closes(id)).toEqual([['-close', 400, -4131], ['-close1', 200, null]]);
-    expect(again.traders[0]!.position).toBeNull();
-    expect(exchangeSteps()).toBe(0);
+    const again = await restartAndResend(id);
     again.stop();
   });
 
@@ -671,12 +677,7 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
     expect(closes(id)).toEqual([['-close', 400, -4131]]);
     bot.stop();
-    const again = new TradingBot({ config: testConfig(), exchange: h!.ex, store: h!.store, log: silentLogger() });
-    await again.start();
-    await again.step();
-    expect(closes(id)).toEqual([['-close', 400, -4131], ['-close1', 200, null]]);
-    expect(again.traders[0]!.position).toBeNull();
-    expect(exchangeSteps()).toBe(0);
+    const again = await restartAndResend(id);
     const [trade] = h!.store.tradeHistory().filter((x) => x.positionId === id);
     expect(trade!.exits.map((e) => [e.reason, e.qtySteps, e.clientOrderId.slice(id.length)])).toEqual([['signal', 10, '-close1']]);
     again.stop();

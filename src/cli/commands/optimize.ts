@@ -220,13 +220,6 @@ async function newSpec(o: OptimizeCliOptions, store: ReturnType<typeof openOptim
   } catch (e) {
     throw new CliError((e as Error).message);
   }
-  // And a run whose results would not fit in memory: it would crash at the end, not fail now. A grid
-  // evaluates only its valid ladders: counted when the whole grid would not fit.
-  const planned = spec.method === 'grid' ? grid.size : Math.min(trials, grid.size);
-  if (planned > candidatesThatFit(windows.value)) {
-    const memory = studyMemoryProblem(spec.method === 'grid' ? '--method grid' : '--trials', spec.method === 'grid' ? countValidLadders(grid, spec.config) : planned, windows.value);
-    if (memory !== null) throw new CliError(memory);
-  }
   // So is a space without one valid ladder: the run would only evaluate the references. A grid is
   // checked whole (it is walked whole); a sampled miss is only a warning (the search draws its own).
   const probe = probeSpace(grid, spec.config, seed, spec.method === 'grid' ? grid.size : undefined);
@@ -234,6 +227,13 @@ async function newSpec(o: OptimizeCliOptions, store: ReturnType<typeof openOptim
     const why = [...probe.invalid].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${v} × ${k}`).join('; ');
     if (probe.exhaustive) throw new CliError(`${o.space}: none of the ${probe.tried} ladders of this space is a valid config with ${o.config} (${why})`);
     process.stderr.write(`warning: ${o.space}: none of ${probe.tried} ladders drawn from this space is a valid config with ${o.config} (${why}); the search may find none\n`);
+  }
+  // And a run whose results would not fit in memory: it would crash at the end, not fail now. A grid
+  // evaluates only its valid ladders: counted when the whole grid would not fit.
+  const planned = spec.method === 'grid' ? grid.size : Math.min(trials, grid.size);
+  if (planned > candidatesThatFit(windows.value)) {
+    const memory = studyMemoryProblem(spec.method === 'grid' ? '--method grid' : '--trials', spec.method === 'grid' ? countValidLadders(grid, spec.config) : planned, windows.value);
+    if (memory !== null) throw new CliError(memory);
   }
   const runId = randomBytes(4).toString('hex');
   store.createRun(runId, spec, Date.now());
