@@ -1,4 +1,5 @@
 import { NumColumn } from './num-column.ts';
+import { EV_CLOSE } from './trace.ts';
 
 /**
  * What one candidate's positions did on one symbol, kept across the windows of a study. A position
@@ -94,6 +95,11 @@ export class PositionMemo {
     this.evKey.push(keyIdx);
     this.evKind.push(kind);
     this.evValue.push(value);
+  }
+
+  /** The last event recorded closed the position (see Trace.closeLast). */
+  closeLast(): void {
+    this.evKind.a[this.evKind.n - 1] = EV_CLOSE;
   }
 
   /** Mirrors the trace's segment changes (see SymbolReplay.changed). */

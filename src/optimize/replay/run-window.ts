@@ -57,17 +57,17 @@ function sharedLoop(ix: WindowIndex, replays: readonly SymbolReplay[], startingB
       const t = r.trace;
       const e = r.cursor++;
       const kind = t.kinds.a[e];
-      if (kind === EV_PNL) st.realized += t.values.a[e]!;
-      else if (kind === EV_CLOSE) {
+      st.realized += t.values.a[e]!;
+      if (kind === EV_CLOSE) {
         const c = closed[best]!++;
         if (t.trades.length > c) out.trades.push(t.trades[c]!);
         else {
           out.pnls.push(t.pnls.a[c]!);
           out.rs.push(t.rs.a[c]!);
         }
-        st.used -= t.values.a[e]!;
+        st.used -= t.margins.a[c]!;
         st.open--;
-      } else throw new Error(`replay: unknown event kind ${kind}`);
+      } else if (kind !== EV_PNL) throw new Error(`replay: unknown event kind ${kind}`);
     }
     heads[best] = r.headKey();
   }
