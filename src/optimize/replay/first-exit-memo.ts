@@ -40,8 +40,11 @@ export class FirstExitMemo {
   hits = 0;
   private readonly maxRecords: number;
 
-  /** `signals`: the symbol's number of signals; `maxRecords`: stop keeping past this many (memory). */
-  constructor(signals: number, maxRecords = 1 << 20) {
+  /**
+   * `signals`: the symbol's number of signals; `maxRecords`: stop keeping past this many (~120 bytes
+   * each; by default eight per signal, e.g. eight stop distances, then first come first kept).
+   */
+  constructor(signals: number, maxRecords = Math.max(4096, 8 * signals)) {
     this.head = new Int32Array(signals).fill(-1);
     this.maxRecords = maxRecords;
   }
