@@ -7,7 +7,7 @@ import type { LadderPlanner } from '../../core/scaled-tp/ladder-plan.ts';
 import type { LadderPlan } from '../../core/model/plan.ts';
 import { lowerBoundTime } from '../../data/candle-series.ts';
 import type { EntryCache } from './entry-cache.ts';
-import type { FirstExitMemo } from './first-exit-memo.ts';
+import { type FirstExitMemo, firstExit } from './first-exit-memo.ts';
 import type { PositionMemo } from './position-memo.ts';
 import { EV_CLOSE, EV_PNL, Trace, key } from './trace.ts';
 import { BLOCK, BLOCK_SHIFT, type WindowSymbol } from './window-index.ts';
@@ -79,6 +79,8 @@ export class SymbolReplay {
   private entryIdx = 0;
   private entrySignal = 0;
   private positionFills = 0;
+  /** A record of `firstExit`, read or written (reused). */
+  private readonly fx = firstExit();
   /**
    * Where the core records the position's exits: on the position when its trades are kept, else
    * nowhere (`NO_RECORD`): the figures need only each trade's PnL, summed here from its fills.
@@ -263,24 +265,17 @@ export class SymbolReplay {
   private recallFirstExit(fx: FirstExitMemo, rec: number, i: number): void {
     const { ws, trace } = this;
     const { a, point } = ws;
-    const c = fx.closeIdx.a[rec]!;
-    const phase = fx.phase.a[rec]!;
-    const pnl = fx.pnl.a[rec]!;
-    const r = fx.r.a[rec]!;
+    const { closeIdx: c, phase, pnl, r, entry, qty, feeLeft, long, sAfter } = fx.read(rec, this.fx);
     const k = point[c - a]! * 4 + phase;
     trace.event(k, EV_PNL, pnl);
     trace.closeLast(k, this.margin);
-    const entry = fx.entry.a[rec]!;
-    const qty = fx.qty.a[rec]!;
-    const feeLeft = fx.feeLeft.a[rec]!;
-    const long = fx.long.a[rec] === 1;
     // Closed in its entry candle: no mark (SymbolReplay.changed drops a segment of no points).
     if (c !== i) {
       trace.pushSegment(point[i - a]!, entry, qty, feeLeft, long);
       trace.segTo.a[trace.segTo.n - 1] = point[c - a]!;
     }
     trace.closed(pnl, r);
-    this.s = fx.sAfter.a[rec]!;
+    this.s = sAfter;
     this.setAttempt(this.s < ws.sigTo ? ws.prep.signalAt[this.s]! : -1);
     const memo = this.memo;
     if (memo !== null && this.remember) {
@@ -321,8 +316,17 @@ export class SymbolReplay {
         if (long ? x <= stop || y <= stop : x >= stop || y >= stop) break;
       }
     }
-    const qty = qtyOf(p.originalSteps, p.plan);
-    this.firstExit!.keep(this.entrySignal, p.plan.initialStopTicks, p.originalSteps, p.plan.execution === 'limit', fav, c, phase, this.s, pnl, r, p.entryPrice, qty, p.entryFee, long);
+    const x = this.fx;
+    x.closeIdx = c;
+    x.phase = phase;
+    x.sAfter = this.s;
+    x.pnl = pnl;
+    x.r = r;
+    x.entry = p.entryPrice;
+    x.qty = qtyOf(p.originalSteps, p.plan);
+    x.feeLeft = p.entryFee;
+    x.long = long;
+    this.firstExit!.keep(this.entrySignal, p.plan.initialStopTicks, p.originalSteps, p.plan.execution === 'limit', fav, x);
   }
 
   /**

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { FirstExitMemo } from '../../../src/optimize/replay/first-exit-memo.ts';
+import { type FirstExit, FirstExitMemo, firstExit } from '../../../src/optimize/replay/first-exit-memo.ts';
 
-// keep(s, stopTicks, steps, limit, fav, closeIdx, phase, sAfter, pnl, r, entry, qty, feeLeft, long)
+const trade = (x: Partial<FirstExit>): FirstExit => ({ ...firstExit(), ...x });
+
 describe('FirstExitMemo', () => {
   const memo = () => {
     const m = new FirstExitMemo(4);
-    m.keep(2, 9_800, 10, false, 101.5, 40, 3, 3, -20.5, -1, 100, 1, 0.05, true); // a long stopped at candle 40, best price 101.5
-    m.keep(2, 10_200, 10, false, 98.5, 41, 1, 3, -12, -0.6, 100, 1, 0.05, false); // a short of the same signal ordinal, closed by a signal
+    m.keep(2, 9_800, 10, false, 101.5, trade({ closeIdx: 40, phase: 3, sAfter: 3, pnl: -20.5, r: -1, entry: 100, qty: 1, feeLeft: 0.05, long: true })); // a long stopped at candle 40, best price 101.5
+    m.keep(2, 10_200, 10, false, 98.5, trade({ closeIdx: 41, phase: 1, sAfter: 3, pnl: -12, r: -0.6, entry: 100, qty: 1, feeLeft: 0.05, long: false })); // a short of the same signal ordinal, closed by a signal
     return m;
   };
 
@@ -19,6 +20,7 @@ describe('FirstExitMemo', () => {
     expect(m.find(2, 9_800, 10, true, true, 102, 100)).toBe(-1);
     expect(m.find(2, 10_200, 10, false, false, 97, 100)).toBe(1);
     expect(m.hits).toBe(2);
+    expect(m.read(1, firstExit())).toEqual({ closeIdx: 41, phase: 1, sAfter: 3, pnl: -12, r: -0.6, entry: 100, qty: 1, feeLeft: 0.05, long: false });
   });
 
   it('only for a first target beyond the best price the trade saw (touch counts), and a window that holds its close', () => {
@@ -33,9 +35,11 @@ describe('FirstExitMemo', () => {
   it('keeps nothing more once full', () => {
     const m = new FirstExitMemo(2, 1);
     expect(m.full).toBe(false);
-    m.keep(0, 1, 1, false, 1, 1, 3, 1, 0, 0, 1, 1, 0, true);
+    m.keep(0, 1, 1, false, 1, trade({ closeIdx: 1, phase: 3, sAfter: 1 }));
     expect(m.full).toBe(true);
     expect(m.has(0, 1, 1, false)).toBe(true);
     expect(m.has(0, 1, 1, true)).toBe(false);
+    m.keep(1, 1, 1, false, 1, trade({}));
+    expect(m.has(1, 1, 1, false)).toBe(true); // keep itself does not refuse: its caller asks \`full\` first
   });
 });
