@@ -78,7 +78,7 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
   // A fresh strategy per symbol; the first is made before any candle file is read, so a broken
   // strategy module fails at once (a module is imported once: import() caches it).
   const newStrategy = () =>
-    loadStrategy(strategyConfig, baseDir ? { baseDir } : {}).catch((e: unknown) => {
+    loadStrategy(strategyConfig, { ...(baseDir ? { baseDir } : {}), leverage: config.leverage }).catch((e: unknown) => {
       throw e instanceof StrategyModuleError ? new CliError(`${a.config}: strategy: ${e.message}`) : e;
     });
   let spare: Strategy | null = await newStrategy();
@@ -119,7 +119,7 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
     }
   }
   if (strategyConfig.name === 'signals') {
-    const s = createStrategy(strategyConfig, baseDir ? { baseDir } : {}) as SignalsStrategy;
+    const s = createStrategy(strategyConfig, { ...(baseDir ? { baseDir } : {}), leverage: config.leverage }) as SignalsStrategy;
     const without = [...new Set(s.signals.map((x) => x.symbol))].filter((n) => !symbols.some((x) => x.symbol === n));
     if (without.length) notes.push(`signals for ${without.join(', ')} were ignored: no --data file for them`);
   }

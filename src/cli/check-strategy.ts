@@ -11,7 +11,7 @@ import { CliError } from './cli-error.ts';
 export async function checkStrategyLoads(config: LadderConfig, configPath: string): Promise<void> {
   if (config.strategy.name !== 'module') return;
   try {
-    await loadStrategy(config.strategy, { baseDir: dirname(configPath) });
+    await loadStrategy(config.strategy, { baseDir: dirname(configPath), leverage: config.leverage });
   } catch (e) {
     throw new CliError(`${configPath}: strategy: ${e instanceof Error ? e.message : String(e)}`);
   }

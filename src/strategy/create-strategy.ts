@@ -14,6 +14,12 @@ export type StrategyConfig =
 export interface CreateStrategyOptions {
   /** Directory a relative signal-file or module path is resolved against (the config file's); default: the working directory. */
   readonly baseDir?: string;
+  /**
+   * The config's leverage: a signal's own stop (a module's `stopLossPct`, a signal file's
+   * `stop_loss_pct`) at or beyond the liquidation distance is then an error (SPEC R2), as in the
+   * config and the webhook.
+   */
+  readonly leverage?: number;
 }
 
 /**
@@ -28,7 +34,7 @@ export function createStrategy(config: StrategyConfig, opts: CreateStrategyOptio
     }
     case 'signals': {
       const path = isAbsolute(config.file) || opts.baseDir === undefined ? config.file : resolve(opts.baseDir, config.file);
-      return SignalsStrategy.fromFile(path);
+      return SignalsStrategy.fromFile(path, opts.leverage);
     }
     case 'module':
       throw new Error(`strategy module ${config.path}: a module loads asynchronously: use loadStrategy`);
@@ -45,5 +51,5 @@ export function createStrategy(config: StrategyConfig, opts: CreateStrategyOptio
  */
 export async function loadStrategy(config: StrategyConfig, opts: CreateStrategyOptions = {}): Promise<Strategy> {
   if (config.name !== 'module') return createStrategy(config, opts);
-  return new ModuleStrategy(await loadStrategyModule(config, opts.baseDir));
+  return new ModuleStrategy(await loadStrategyModule(config, opts.baseDir), opts.leverage);
 }

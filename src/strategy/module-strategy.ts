@@ -4,6 +4,7 @@
  * caller does: a call out of order or on other candles starts a fresh instance and replays, and
  * each call sees only candles 0…i (a prefix view), so the module cannot look ahead.
  */
+import { liquidationDistancePct } from '../core/config/index.ts';
 import type { CandleSeries } from '../data/candle-series.ts';
 import type { CandleStrategy } from './api.ts';
 import { StrategyModuleError, lineIn, messageOf } from './module-error.ts';
@@ -31,7 +32,16 @@ export class ModuleStrategy implements Strategy {
   /** What the module sees: candles 0…i only. */
   readonly #view = new PrefixView();
 
-  constructor(readonly module: LoadedModule) {
+  /** A stop at or beyond this distance (%) is refused: the liquidation distance at the config's leverage. */
+  readonly #maxStopPct: number;
+  readonly #leverage: number | undefined;
+
+  constructor(
+    readonly module: LoadedModule,
+    leverage?: number,
+  ) {
+    this.#leverage = leverage;
+    this.#maxStopPct = leverage === undefined ? 100 : liquidationDistancePct(leverage);
     this.name = module.name;
     this.#inst = module.make();
     const w = this.#inst.warmup ?? 0;
@@ -89,6 +99,9 @@ export class ModuleStrategy implements Strategy {
     if (o.side !== 'long' && o.side !== 'short') throw bad(`side ${JSON.stringify(o.side)}`);
     const sl = o.stopLossPct;
     if (sl !== undefined && !(typeof sl === 'number' && sl > 0 && sl < 100)) throw bad(`stopLossPct ${String(sl)} (must be a number above 0 and below 100)`);
+    if (sl !== undefined && sl >= this.#maxStopPct) {
+      throw bad(`stopLossPct ${sl}, at or beyond the liquidation distance at ${this.#leverage}x leverage (${this.#maxStopPct.toFixed(2)} %): such a stop could never fire before liquidation`);
+    }
     if (o.reason !== undefined && typeof o.reason !== 'string') throw bad(`a reason that is not a string`);
     return {
       timeMs: (s.time[i] as number) + s.timeframeMs,

@@ -4,6 +4,7 @@
  * by magnitude, as for candles), symbol as the exchange id `BTCUSDT` or the ccxt symbol
  * `BTC/USDT:USDT`, side `long` or `short`, stop_loss_pct optional (%, overrides the config's).
  */
+import { liquidationDistancePct } from '../core/config/index.ts';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Side } from '../core/units.ts';
@@ -95,6 +96,19 @@ export function parseSignalsCsv(text: string, file: string): FileSignal[] {
     out.push({ timeMs, symbol, side, ...(stopLossPct !== undefined ? { stopLossPct } : {}), reason: `${reasonFile}:${line}`, line });
   }
   return out.sort((a, b) => a.timeMs - b.timeMs);
+}
+
+/**
+ * Refuses a signal whose own stop lies at or beyond the liquidation distance at `leverage` (SPEC R2:
+ * such a stop could never fire before liquidation), naming its line, as config.json's own stop is.
+ */
+export function checkSignalStops(signals: readonly FileSignal[], file: string, leverage: number): void {
+  const liq = liquidationDistancePct(leverage);
+  for (const x of signals) {
+    if (x.stopLossPct !== undefined && x.stopLossPct >= liq) {
+      throw new SignalFileError(file, x.line, 'stop_loss_pct', `${x.stopLossPct} is at or beyond the liquidation distance at ${leverage}x leverage (${liq.toFixed(2)} %): such a stop could never fire before liquidation`);
+    }
+  }
 }
 
 /** Reads and parses a signal file (see parseSignalsCsv). */

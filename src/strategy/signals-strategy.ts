@@ -8,7 +8,7 @@
  * candle's open time, which is known at the moment of entry (this matters only across a gap).
  */
 import type { CandleSeries } from '../data/candle-series.ts';
-import { loadSignalsFile, mapSignalsToCandles, type FileSignal, type SignalPlan } from './signals-file.ts';
+import { checkSignalStops, loadSignalsFile, mapSignalsToCandles, type FileSignal, type SignalPlan } from './signals-file.ts';
 import type { Signal, Strategy } from './strategy.ts';
 
 export class SignalsStrategy implements Strategy {
@@ -25,8 +25,11 @@ export class SignalsStrategy implements Strategy {
     this.signals = signals;
   }
 
-  static fromFile(path: string): SignalsStrategy {
-    return new SignalsStrategy(loadSignalsFile(path));
+  /** `leverage`: refuse a signal whose stop lies at or beyond the liquidation distance (its line named). */
+  static fromFile(path: string, leverage?: number): SignalsStrategy {
+    const signals = loadSignalsFile(path);
+    if (leverage !== undefined) checkSignalStops(signals, path, leverage);
+    return new SignalsStrategy(signals);
   }
 
   /** The placement of this strategy's signals on `series` (also: which were stale or too late). */

@@ -51,6 +51,16 @@ function recorder(log: string[]): LoadedModule {
 }
 
 describe('strategy modules: the wrapper', () => {
+  it("a stop at or beyond the liquidation distance at the config's leverage is an error naming the module (SPEC R2), as in config.json and the webhook", () => {
+    const stopping = (pct: number): LoadedModule => ({ file: 'wide.mjs', absPath: '/x/wide.mjs', name: 'wide', make: () => ({ onCandle: () => ({ side: 'short', stopLossPct: pct }) }) });
+    const s = seriesOf(range(3).map(() => ({ open: 1, high: 1, low: 1, close: 1 })));
+    // 5x: liquidation about 19.5 % away.
+    expect(() => new ModuleStrategy(stopping(50), 5).onCandle(s, 0)).toThrow(/wide\.mjs.*stopLossPct 50, at or beyond the liquidation distance at 5x leverage \(19\.50 %\)/);
+    expect(() => new ModuleStrategy(stopping(19.5), 5).onCandle(s, 0)).toThrow(/liquidation/);
+    expect(new ModuleStrategy(stopping(19.4), 5).onCandle(s, 0)?.stopLossPct).toBe(19.4);
+    expect(new ModuleStrategy(stopping(50), 1).onCandle(s, 0)?.stopLossPct).toBe(50);
+  });
+
   it('shows candles 0…i only, each once and in order, to one instance while asked in order', () => {
     const log: string[] = [];
     const st = new ModuleStrategy(recorder(log));

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadCandles } from '../../src/data/load-candles.ts';
 import { createStrategy } from '../../src/strategy/create-strategy.ts';
 import { EmaCrossStrategy } from '../../src/strategy/ema-cross.ts';
-import { loadSignalsFile, mapSignalsToCandles, parseSignalsCsv, SignalFileError, toExchangeSymbol, type FileSignal } from '../../src/strategy/signals-file.ts';
+import { checkSignalStops, loadSignalsFile, mapSignalsToCandles, parseSignalsCsv, SignalFileError, toExchangeSymbol, type FileSignal } from '../../src/strategy/signals-file.ts';
 import { SignalsStrategy } from '../../src/strategy/signals-strategy.ts';
 import { LiveCandles } from '../../src/bot/live-candles.ts';
 import { entryAtOf } from '../../src/strategy/strategy.ts';
@@ -18,6 +18,25 @@ const SIGNALS = join(SIGNALS_DIR, 'signals.csv');
 const D = Date.UTC(2022, 0, 1);
 const tmp = mkdtempSync(join(tmpdir(), 'ladder-signals-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe("a signal file's own stops against the leverage", () => {
+  it('a stop at or beyond the liquidation distance names its line (SPEC R2); below it passes', () => {
+    const csv = 'time,symbol,side,stop_loss_pct\n2024-01-01T00:00:00Z,BTCUSDT,long,2\n2024-01-02T00:00:00Z,BTCUSDT,short,25\n';
+    const signals = parseSignalsCsv(csv, 'sig.csv');
+    expect(() => checkSignalStops(signals, 'sig.csv', 1)).not.toThrow();
+    const e = (() => {
+      try {
+        checkSignalStops(signals, 'sig.csv', 5);
+      } catch (x) {
+        return x as SignalFileError;
+      }
+      return null;
+    })();
+    expect(e).toBeInstanceOf(SignalFileError);
+    expect([e!.line, e!.field]).toEqual([3, 'stop_loss_pct']);
+    expect(e!.message).toMatch(/25 is at or beyond the liquidation distance at 5x leverage \(19\.50 %\)/);
+  });
+});
 
 describe('signal files', () => {
   it('loads time,symbol,side[,stop_loss_pct], sorted by time, symbols as exchange ids', () => {
