@@ -259,7 +259,7 @@ export class TradeLog {
 const [T_SYM, T_NUM, T_SHORT, T_ENTRY_PRICE, T_ENTRY_TIME, T_ENTRY_FEE, T_ENTRY_FEE_BOOKED, T_ORIGINAL_STEPS, T_STOP_TICKS, T_STOP_SEQ, T_CLOSE_SEQ, T_STOP_LOSS_PCT, T_PLANNED_ENTRY, T_LEVEL_FROM, T_LEVEL_COUNT, T_EXIT_FROM, T_EXIT_COUNT, T_MOVE_FROM, T_MOVE_COUNT, T_STRIDE] = [
   0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
 ] as const;
-const STATUSES: readonly LevelStatus[] = ['pending', 'sent', 'filled', 'skipped', 'canceled'];
+const STATUSES: readonly LevelStatus[] = ['pending', 'sent', 'filled', 'skipped', 'canceled', 'withdrawn'];
 const RULES: readonly StopRule[] = ['breakeven', 'previous_tp', 'profit_pct'];
 
 /** n when `id` is `<symbol>-<n>` (n from 1, at most 10 digits, no leading zero), else 0. */
@@ -330,7 +330,9 @@ function statusCode(s: LevelStatus): number {
       return 2;
     case 'skipped':
       return 3;
-    default:
+    case 'canceled':
       return 4;
+    default:
+      return 5;
   }
 }

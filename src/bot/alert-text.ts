@@ -18,6 +18,8 @@ export function alertText(event: string, key: string): string {
       return `too many orders in one cycle for ${after('runaway:')}: the rest were dropped and the position is read again`;
     case 'position.larger_on_exchange':
       return `the exchange holds more than Ladder's position ${after('position.larger_on_exchange:')}: the extra is not managed by the ladder`;
+    case 'stop.closed_more_than_held':
+      return `the exchange stop closed more than Ladder's position held (trade ${after('stop.closed_more:')}): the extra had been added outside Ladder; Ladder booked its own part as the stop exit`;
     case 'adopt.too_large':
       return 'a position opened outside Ladder is larger than one order may close: not adopted';
     case 'adopt.cannot_plan':

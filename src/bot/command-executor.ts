@@ -125,6 +125,13 @@ export class CommandExecutor {
     if (r.inDoubt) return NOTHING;
     this.d.log.error({ symbol: p.symbol, clientOrderId: c.clientOrderId, stopPrice: c.stopPrice, code: r.error.code, exchangeCode: r.error.exchangeCode, message: r.error.message }, 'stop.place_failed');
     const crossed = r.error.exchangeCode === WOULD_TRIGGER;
+    // A rate limit or a clock skew outlasting the router's retries refused the stop before it was
+    // executed: nothing is wrong with the stop itself, and a market close would meet the same refusal.
+    // The trader's orders check places it again (same client id) once its retry delay has passed.
+    if (r.error.code === 'rateLimited' || r.error.code === 'clockSkew') {
+      this.d.log.warn({ symbol: p.symbol, clientOrderId: c.clientOrderId, code: r.error.code }, 'stop.retry_later');
+      return { ...RECHECK, alert: `${c.clientOrderId}: the stop is not placed yet (${r.error.message}); trying again` };
+    }
     if (c.kind === 'moveStop' && !crossed) {
       this.d.log.warn({ symbol: p.symbol, keep: c.replacesClientOrderId }, 'stop.kept_previous');
       return { ...NOTHING, alert: `${c.clientOrderId}: the stop could not move to ${c.stopPrice} (${r.error.message}); the previous stop stays` };

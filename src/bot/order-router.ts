@@ -26,6 +26,9 @@ export interface RouterDeps {
   readonly now: () => number;
 }
 
+/** Order states that are final with nothing more to come (what a look-up can find an order ended in). */
+const ENDED: readonly OrderState['status'][] = ['canceled', 'expired', 'rejected'];
+
 /** A look-up's answer: the order, none (the exchange does not know the id), or the look-up itself failed. */
 export type LookupResult = { readonly ok: true; readonly order: OrderState | null } | { readonly ok: false; readonly error: ExchangeError };
 
@@ -46,12 +49,23 @@ export class OrderRouter {
   async send(intent: Omit<OrderIntent, 'createdAtMs'>, m: MarketRules, opts: { settleLater?: boolean } = {}): Promise<SendResult> {
     const { store, log } = this.d;
     const kind = intent.type === 'stop_market' ? 'stop' : 'order';
-    const written = store.recordIntent({ ...intent, createdAtMs: this.d.now() });
+    let written = store.recordIntent({ ...intent, createdAtMs: this.d.now() });
     if (!written.ok) {
-      // The same client id is still live here: what the exchange has decides, nothing is sent.
+      // The same client id is still live here: what the exchange has decides.
       const found = await this.lookup(intent.symbol, intent.clientOrderId, kind, opts.settleLater);
-      if (found.ok && found.order) return { ok: true, order: found.order };
-      return { ok: false, inDoubt: true, error: new ExchangeErrorClass('unknownOutcome', `${intent.clientOrderId} is ${written.error.existing.status} in the store and not settled on the exchange`) };
+      // An earlier order under this id that ended with nothing filled (its cancel's answer was lost):
+      // the look-up recorded its end, so the id is free again and the request goes out (a level sent
+      // again after a change outside the bot, R6.6).
+      const dead = found.ok && found.order !== null && found.order.filledSteps === 0 && ENDED.includes(found.order.status);
+      if (dead && !opts.settleLater) {
+        log.info({ symbol: intent.symbol, clientOrderId: intent.clientOrderId, status: found.order!.status }, 'order.id_free_again');
+        written = store.recordIntent({ ...intent, createdAtMs: this.d.now() });
+      }
+      // Still live (or still unknown): nothing is sent.
+      if (!written.ok) {
+        if (found.ok && found.order) return { ok: true, order: found.order };
+        return { ok: false, inDoubt: true, error: new ExchangeErrorClass('unknownOutcome', `${intent.clientOrderId} is ${written.error.existing.status} in the store and not settled on the exchange`) };
+      }
     }
     store.markSent(intent.clientOrderId, this.d.now());
     log.info({ symbol: intent.symbol, clientOrderId: intent.clientOrderId, kind: intent.kind, tpLevel: intent.level, side: intent.side, type: intent.type, qty: intent.qtySteps === null ? null : stepsToQty(intent.qtySteps, m), price: intent.price, stopPrice: intent.stopPrice }, 'order.sent');
@@ -77,10 +91,23 @@ export class OrderRouter {
     }
   }
 
-  /** Cancels by client id; an order already gone is not an error. Failures are returned, not thrown. */
+  /**
+   * Cancels by client id. An order the exchange no longer has open (-2011: filled, or cancelled, in the
+   * meantime) is looked up, and what it became is recorded: an exit that filled while its cancel was
+   * on the way is a fill, never a cancel (else its level could be sent again: invariant 8). Failures
+   * (the cancel's, or that look-up's) are returned, not thrown, and record nothing.
+   */
   async cancel(symbol: string, clientOrderId: string, kind: 'order' | 'stop'): Promise<LookupResult> {
     try {
       const r = await withRetry(() => this.d.ex.cancelOrder(symbol, clientOrderId, kind), this.d.retry);
+      if (r === null) {
+        const found = await this.lookup(symbol, clientOrderId, kind);
+        if (!found.ok) return found;
+        if (found.order !== null) {
+          this.d.log.info({ symbol, clientOrderId, status: found.order.status, filledSteps: found.order.filledSteps }, 'order.cancel_found_ended');
+          return found;
+        }
+      }
       const existing = this.d.store.getOrder(clientOrderId);
       if (existing && !['filled', 'canceled', 'rejected', 'expired'].includes(existing.status)) {
         this.d.store.markOrderStatus(clientOrderId, r?.status === 'filled' ? 'filled' : 'canceled', { timeMs: this.d.now() });

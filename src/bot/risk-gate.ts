@@ -20,12 +20,14 @@ export interface RiskGateDeps {
 }
 
 /**
- * Risk limits before an entry ([operate] 3): false when a limit refuses it. The facts come from
+ * Risk limits before an entry ([operate] 3): false when a limit refuses it. `marketNowMs`: now on the
+ * exchange's clock, the one its fills (the trades' close times) are stamped with.
+ * The facts come from
  * the store (closed trades, open positions, the equity peak) and the exchange (equity, price), so a
  * restart refuses exactly as before. A new hit is stored and logged once (`risk.limit_hit`); the
  * same limit refusing the next signals is only a debug line. Open positions are never touched.
  */
-export async function entryAllowedByRiskLimits(d: RiskGateDeps, sig: Signal): Promise<boolean> {
+export async function entryAllowedByRiskLimits(d: RiskGateDeps, sig: Signal, marketNowMs: number = d.now()): Promise<boolean> {
   const limits = d.config.risk_limits;
   if (Object.values(limits).every((v) => v === undefined)) return true; // no limit set: no extra reads
   const m = d.market;
@@ -42,7 +44,9 @@ export async function entryAllowedByRiskLimits(d: RiskGateDeps, sig: Signal): Pr
     const stopPct = sig.stopLossPct ?? d.settings.stopLossPct;
     entryNotional = price * stepsToQty(entrySteps(d.config.position_size, price, equity, stopPct, m), m);
   }
-  const nowMs = d.now();
+  // On the clock of the trades' own times (the exchange's): a simulator replaying history stamps its
+  // fills with its market time, so "today" and a cooldown are counted on that clock, not the bot's.
+  const nowMs = marketNowMs;
   // Today's trades and the current losing streak only, by index: not the whole history at every entry.
   const closedTrades = d.store.riskClosedTrades(utcDayStartMs(nowMs));
   // An open position counts at its entry price × what is still open.

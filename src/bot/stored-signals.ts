@@ -55,9 +55,11 @@ async function actOn(d: StoredSignalsDeps, s: SignalRecord): Promise<void> {
 
 /** What onSignal did, for the dashboard (it logs the why itself). */
 function entryOutcome(store: Store, t: SymbolTrader, side: Side, timeMs: number): string {
-  const id = positionIdOf(t.symbol, timeMs);
+  const id = positionIdOf(t.symbol, timeMs, side);
   if (t.position?.id === id) return `entered ${id}`;
-  if (store.getOrder(entryClientId(id))) return `entry ${entryClientId(id)} sent, not booked yet`;
+  const order = store.getOrder(entryClientId(id));
+  if (order?.status === 'rejected') return `entry ${entryClientId(id)} refused by the exchange (${order.error?.message ?? 'see the log'})`;
+  if (order) return `entry ${entryClientId(id)} sent, not booked yet (${order.status})`;
   if (t.position?.side === side) return `a ${side} position is already open: ignored`;
   return 'not entered (max open positions, halted, an entry in doubt or below the minimum size: see the log)';
 }

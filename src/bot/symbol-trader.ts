@@ -10,7 +10,7 @@ import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import { asSteps, type Side } from '../core/units.ts';
 import type { ExchangeErrorCode } from '../exchange/errors.ts';
 import type { ExchangePort, OrderState, Trade } from '../exchange/port.ts';
-import type { OrderRecord, Store } from '../store/index.ts';
+import { type OrderRecord, REUSABLE, type Store } from '../store/index.ts';
 import type { Signal, Strategy } from '../strategy/strategy.ts';
 import { CommandExecutor } from './command-executor.ts';
 import { LiveCandles } from './live-candles.ts';
@@ -47,8 +47,12 @@ export type TraderAlertKind = 'insufficient_margin' | 'halted' | 'strategy_error
 
 export { entryClientId };
 
-/** Data-derived position id: the symbol and the signal's time (a restart derives the same id). */
-export const positionIdOf = (symbol: string, signalTimeMs: number): string => `${symbol}-${Math.floor(signalTimeMs / 1000).toString(36)}`;
+/**
+ * Data-derived position id: the symbol, the signal's time and its side (a restart derives the same
+ * id). The side is part of it: an opposite signal in the same second closes the position and enters
+ * its own side, which needs an id of its own.
+ */
+export const positionIdOf = (symbol: string, signalTimeMs: number, side: Side): string => `${symbol}-${Math.floor(signalTimeMs / 1000).toString(36)}${side === 'long' ? 'l' : 's'}`;
 
 /** Our open orders, stops and exits alike, are read at least this often (protection, hand cancels, orphans). */
 const ORDERS_CHECK_MS = 15_000;
@@ -68,6 +72,8 @@ const RESYNC_HOLD_MS = 2_000;
 const EXIT_RETRY_MAX_MS = 30_000;
 /** A stop that could not be placed is tried again at most this often (no rejection storm). */
 const STOP_RETRY_MS = 5_000;
+/** A stop in doubt whose look-ups fail is believed absent when the open orders list has not shown it for this long. */
+const STOP_DOUBT_MS = 3_000;
 /** Market closes of one remainder tried before the bot gives up and alerts (thin liquidity). */
 const MAX_CLOSE_ATTEMPTS = 5;
 /** Binance: "Order's position side does not match user's setting" — the account went to Hedge mode. */
@@ -258,12 +264,12 @@ export class SymbolTrader {
       this.d.log.info({ symbol: this.symbol }, 'entry.skipped_max_open_positions');
       return;
     }
-    if (!(await entryAllowedByRiskLimits(this.d, sig))) return; // risk limits ([operate] 3): logged and stored by the gate
+    if (!(await entryAllowedByRiskLimits(this.d, sig, this.marketNowMs()))) return; // risk limits ([operate] 3): logged and stored by the gate
     if (this.entryInDoubt()) {
       this.d.log.warn({ symbol: this.symbol }, 'entry.skipped_entry_in_doubt');
       return;
     }
-    const id = positionIdOf(this.symbol, sig.timeMs);
+    const id = positionIdOf(this.symbol, sig.timeMs, sig.side);
     if (this.d.store.getPosition(id) || this.d.store.getOrder(entryClientId(id))) return; // this signal was already entered (restart)
     const price = await ex.price(this.symbol);
     const stopPct = sig.stopLossPct ?? this.d.settings.stopLossPct;
@@ -452,7 +458,14 @@ export class SymbolTrader {
   private book(t: Trade): void {
     const p = this.position!;
     if (this.d.store.hasFill(this.symbol, t.tradeId)) return;
-    const fill: FillInput = { clientOrderId: t.clientOrderId, tradeId: t.tradeId, orderId: t.orderId, timeMs: t.timeMs, qtySteps: t.qtySteps, price: t.price, fee: t.fee };
+    let fill: FillInput = { clientOrderId: t.clientOrderId, tradeId: t.tradeId, orderId: t.orderId, timeMs: t.timeMs, qtySteps: t.qtySteps, price: t.price, fee: t.fee };
+    if (t.qtySteps > p.remainingSteps && parseClientId(t.clientOrderId)?.kind === 'stop') {
+      // Our stop protects the whole position (closePosition): it also closed what was added outside
+      // the bot. Ours is what we held; the rest was never the ladder's (its fee share goes with it).
+      const extra = asSteps(t.qtySteps - p.remainingSteps);
+      fill = { ...fill, qtySteps: p.remainingSteps, fee: (t.fee * p.remainingSteps) / t.qtySteps };
+      this.alertOnce(`stop.closed_more:${t.tradeId}`, { clientOrderId: t.clientOrderId, price: t.price, qty: stepsToQty(t.qtySteps, this.d.market), ourQty: stepsToQty(p.remainingSteps, this.d.market), extraQty: stepsToQty(extra, this.d.market) }, 'stop.closed_more_than_held');
+    }
     const r = applyFill(p, fill);
     if (!r.ok) {
       this.halt(`fill ${t.tradeId} of ${t.clientOrderId} does not fit the position: ${r.error.message}`);
@@ -534,6 +547,18 @@ export class SymbolTrader {
       if (!r.ok) {
         doubt.nextAtMs = now + doubt.delayMs;
         doubt.delayMs = Math.min(LOOKUP_BACKOFF_MS[1], doubt.delayMs * 2);
+        // A stop cannot wait for the look-ups to come back (invariant 9): once the open orders list,
+        // which still answers, has not shown it for STOP_DOUBT_MS, it did not arrive (or is spent), and
+        // is placed again; if it rests after all, the exchange refuses the same id (-4116).
+        if (o.kind === 'stop' && now - (o.sentAtMs ?? o.createdAtMs) >= STOP_DOUBT_MS) {
+          const listed = await this.openOrderIds();
+          if (listed !== null && !listed.has(o.clientOrderId)) {
+            this.d.log.warn({ symbol: this.symbol, clientOrderId: o.clientOrderId, code: r.error.code }, 'stop.not_listed_lookup_failed');
+            this.doubts.delete(o.clientOrderId);
+            this.neverArrived(o);
+            acted = true;
+          }
+        }
         continue;
       }
       this.d.log.info({ symbol: this.symbol, clientOrderId: o.clientOrderId, found: r.order?.status ?? null }, 'order.in_doubt_looked_up');
@@ -597,12 +622,14 @@ export class SymbolTrader {
     if (p.status !== 'open') return false;
     let acted = false;
     for (let i = 0; i < p.levels.length; i++) {
-      if (p.levels[i]!.status !== 'sent') continue;
+      const withdrawn = p.levels[i]!.status === 'withdrawn';
+      if (p.levels[i]!.status !== 'sent' && !withdrawn) continue;
       const id = exitClientId(p.id, p.plan.levels[i]!.reason);
-      const status = await this.freshStatus(id, 'order', p.plan.execution === 'market');
+      // A withdrawn exit's cancel may have lost its answer: asked, so that its level comes back.
+      const status = await this.freshStatus(id, 'order', p.plan.execution === 'market' || withdrawn);
       if (status !== 'expired' && status !== 'canceled' && status !== 'rejected') continue;
       const cur = this.position;
-      if (!cur || cur.status !== 'open' || cur.levels[i]!.status !== 'sent') continue;
+      if (!cur || cur.status !== 'open' || cur.levels[i]!.status !== p.levels[i]!.status) continue;
       this.d.log.warn({ symbol: this.symbol, clientOrderId: id, status, filled: stepsToQty(cur.levels[i]!.filledSteps, this.d.market), ordered: stepsToQty(cur.levels[i]!.orderSteps, this.d.market) }, 'exit.ended_unfilled');
       const r = applyOrderEnd(cur, { clientOrderId: id, status: status === 'rejected' ? 'rejected' : status, timeMs: this.d.now() });
       if (!r.ok) this.halt(`${id} ended ${status} but does not fit the position: ${r.error.message}`);
@@ -775,8 +802,18 @@ export class SymbolTrader {
     const stopId = closingOnStop ? p.closing!.clientOrderId : stopClientId(p.id, p.stopSeq);
     if (!closingOnStop && !p.partialExits.some((e) => e.clientOrderId === stopId)) return false;
     const r = await this.d.router.lookup(this.symbol, stopId, 'stop');
-    if (!r.ok || r.order?.status === 'open') return false;
-    this.d.log.error({ symbol: this.symbol, clientOrderId: stopId, remaining: stepsToQty(p.remainingSteps, this.d.market), status: r.order?.status ?? null }, 'stop.left_remainder');
+    if (r.ok && r.order?.status === 'open') return false;
+    if (!r.ok) {
+      // The look-up fails: the open orders list decides. A stop not resting there cannot close what
+      // the price has crossed: the rest is closed at market (reduce-only: never more than is held).
+      const listed = await this.openOrderIds();
+      if (listed === null || listed.has(stopId)) return false;
+      const rec = this.d.store.getOrder(stopId);
+      if (rec !== null && !REUSABLE.includes(rec.status) && rec.status !== 'filled') {
+        this.d.store.markOrderStatus(stopId, 'expired', { error: { code: 'not_listed', message: 'not among the open orders while its look-up failed' }, timeMs: this.d.now() });
+      }
+    }
+    this.d.log.error({ symbol: this.symbol, clientOrderId: stopId, remaining: stepsToQty(p.remainingSteps, this.d.market), status: r.ok ? (r.order?.status ?? null) : 'not_listed' }, 'stop.left_remainder');
     if (closingOnStop) {
       const ended = applyOrderEnd(p, { clientOrderId: stopId, status: 'expired', timeMs: this.d.now() });
       if (!ended.ok) {
@@ -827,7 +864,7 @@ export class SymbolTrader {
     let learnt = false;
     for (let i = 0; i < p.levels.length; i++) {
       const id = exitClientId(p.id, p.plan.levels[i]!.reason);
-      if (p.levels[i]!.status === 'sent' && !listed.has(id) && this.d.store.getOrder(id)?.status === 'open') {
+      if ((p.levels[i]!.status === 'sent' || p.levels[i]!.status === 'withdrawn') && !listed.has(id) && this.d.store.getOrder(id)?.status === 'open') {
         await this.d.router.lookup(this.symbol, id, 'order');
         learnt = true;
       }
@@ -842,7 +879,19 @@ export class SymbolTrader {
     // A refused close waits for its back-off: a stop placed meanwhile and found crossed (-2021) would send it at once.
     if (this.closeWaits(p)) return;
     const r = await this.d.router.lookup(this.symbol, stopId, 'stop');
-    if (!r.ok) return;
+    if (!r.ok) {
+      // The look-up fails but the open orders list, read just now, does not show the stop: it is placed
+      // again rather than leaving the position without one while the look-ups are down (invariant 9).
+      if (this.d.now() < this.stopRetryAtMs) return;
+      this.stopRetryAtMs = this.d.now() + STOP_RETRY_MS;
+      const rec = this.d.store.getOrder(stopId);
+      if (rec !== null && !REUSABLE.includes(rec.status)) {
+        this.d.store.markOrderStatus(stopId, 'expired', { error: { code: 'not_listed', message: 'not among the open orders while its look-up failed' }, timeMs: this.d.now() });
+      }
+      this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: stopId, code: r.error.code }, 'reconcile.stop_missing_lookup_failed');
+      this.queue.push({ kind: 'placeStop', clientOrderId: stopId, stopTicks: p.stopTicks, stopPrice: p.stopMoves.at(-1)?.toPrice ?? p.plan.initialStopPrice });
+      return;
+    }
     if (r.order?.status === 'open') return; // the list lagged
     if (r.order && r.order.filledSteps > 0) {
       // It fired and what it left is still open (its fills are booked by now): its id is spent, so the
@@ -952,6 +1001,26 @@ export class SymbolTrader {
   }
 
   /** Logs an alert once per key (a condition that persists must not flood the log). */
+  /**
+   * Now on the exchange's clock, the one its fills are stamped with: the close of the newest candle it
+   * gave (live, within one candle of the bot's clock; a simulator replaying history, its market time),
+   * or the bot's clock before any candle.
+   */
+  private marketNowMs(): number {
+    const s = this.candles.series();
+    return s.length > 0 ? s.time[s.length - 1]! + s.timeframeMs : this.d.now();
+  }
+
+  /** Client ids of our orders open on the exchange (stops included), or null when the list cannot be read. */
+  private async openOrderIds(): Promise<Set<string> | null> {
+    try {
+      return new Set((await this.d.ex.openOrders(this.symbol)).map((o) => o.clientOrderId));
+    } catch (e) {
+      this.d.log.warn({ symbol: this.symbol, err: errInfo(e) }, 'orders.list_failed');
+      return null;
+    }
+  }
+
   private alertOnce(key: string, fields: Record<string, unknown>, msg: string): void {
     if (this.alerted.has(key)) return;
     this.alerted.add(key);

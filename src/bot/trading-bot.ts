@@ -94,7 +94,7 @@ export class TradingBot {
         config: c,
         settings,
         market: m,
-        strategy: await loadStrategy(c.strategy, this.o.baseDir ? { baseDir: this.o.baseDir } : {}),
+        strategy: await loadStrategy(c.strategy, { ...(this.o.baseDir ? { baseDir: this.o.baseDir } : {}), leverage: c.leverage }),
         timeframe: c.timeframe,
         timeframeMs: parseTimeframe(c.timeframe),
         openPositions: () => this.traders.filter((t) => t.position !== null).length,

@@ -21,7 +21,7 @@ export function commandAnswer(name: CommandName, store: Store, nowMs: number): s
   }
 }
 
-const LEVEL_MARK = { filled: '✓', skipped: '–', sent: '…', pending: '·', canceled: '×' } as const;
+const LEVEL_MARK = { filled: '✓', skipped: '–', sent: '…', pending: '·', canceled: '×', withdrawn: '…' } as const;
 
 /** /status: each open position with its ladder (level by level), stop and realised part. */
 export function statusText(open: readonly Position[]): string {

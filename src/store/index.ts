@@ -2,7 +2,7 @@
 export { openStore, type Store, type StoreOptions, type BookFillOptions } from './open-store.ts';
 export type { ConnectionOptions } from './connection.ts';
 export { StoreError, type StoreErrorCode } from './store-error.ts';
-export { type OrderStatus, ORDER_STATUSES, IN_DOUBT, canMoveTo } from './order-status.ts';
+export { type OrderStatus, ORDER_STATUSES, IN_DOUBT, REUSABLE, canMoveTo } from './order-status.ts';
 export { LATEST_VERSION, MIGRATIONS, type Migration } from './migrations.ts';
 export { isConserved } from './positions.ts';
 export type { EventQuery } from './events.ts';

@@ -52,6 +52,24 @@ const entries = (s: SimState) => s.fills.filter((f) => f.clientOrderId.endsWith(
 const amount = (s: SimState) => Number(s.positions.find((p) => p.symbol === 'BTCUSDT')?.positionAmt ?? 0);
 
 describe('signal webhook → bot on the simulator', () => {
+  it('a short, then a long of the same second: the long closes the short and enters long (each side has its own position id)', async () => {
+    await setUp();
+    const time = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+    expect((await send(hook!.url, alert({ id: 's-1', side: 'short', time }))).status).toBe(200);
+    await h!.bot.step();
+    const short = h!.trader('BTCUSDT').position!;
+    expect(short.side).toBe('short');
+    expect((await send(hook!.url, alert({ id: 'l-1', side: 'long', time }))).status).toBe(200);
+    await h!.bot.step();
+    await h!.bot.step();
+    const long = h!.trader('BTCUSDT').position!;
+    expect(long.side).toBe('long');
+    expect(long.id).not.toBe(short.id);
+    expect(amount(h!.state())).toBe(0.01);
+    expect(h!.store.getSignal('l-1')).toMatchObject({ status: 'acted', detail: `entered ${long.id}` });
+    expect(h!.store.tradeHistory().find((t) => t.positionId === short.id)!.exits.map((e) => e.reason)).toEqual(['signal']);
+  });
+
   it('a valid alert opens a position with its ladder and its stop on the exchange', async () => {
     await setUp();
     const t0 = Date.now();

@@ -107,15 +107,34 @@ describe('risk limits on the simulator', () => {
     expect(second.lines.filter((l) => l.msg === 'entry.skipped_risk_limit')).toHaveLength(1);
     again.stop();
 
-    // The next UTC day: the day's realised loss is 0 again, the entry goes out.
+    // The next UTC day on the exchange's clock (the market moves on past midnight: the newest closed
+    // candle ends on 2 January): the day's realised loss is 0 again, the entry goes out.
+    h.sim.admin.step({ candles: 26 });
     const third = capture();
-    const tomorrow = await newBot(config, third.log, simClock(DAY));
+    const tomorrow = await newBot(config, third.log, simClock());
     await tomorrow.traders[0]!.onSignal({ side: 'long', timeMs: T + 6 * 3_600_000, reason: 'test' });
     expect(entryPosts()).toHaveLength(posts + 1);
     expect(tomorrow.traders[0]!.position).not.toBeNull();
     expect(third.lines.some((l) => l.msg === 'risk.limit_cleared')).toBe(true);
     expect(h.store.riskLimitHit()).toBeNull();
     tomorrow.stop();
+  }, 60_000);
+
+  it('the day is the exchange’s: a bot on its own (wall) clock against a simulator replaying 2024 stops entries at the daily loss limit', async () => {
+    const config = testConfig({ risk_limits: { daily_loss_limit: 20 } });
+    h = await startHarness(config, { seed: 3 });
+    const c = capture();
+    const bot = await newBot(config, c.log, () => Date.now());
+    await losingTrade(bot, 1);
+    await losingTrade(bot, 2);
+    // The fills carry the simulator's market time, years before the bot's clock.
+    expect(Math.max(...h.store.tradeHistory().map((t) => t.closedAtMs!))).toBeLessThan(Date.now() - 100 * DAY);
+    const posts = entryPosts().length;
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await bot.traders[0]!.onSignal({ side: 'long', timeMs: T + 3 * 3_600_000, reason: 'test' });
+    expect(entryPosts()).toHaveLength(posts);
+    expect(c.lines.filter((l) => l.msg === 'risk.limit_hit')).toHaveLength(1);
+    bot.stop();
   }, 60_000);
 
   it('max_total_notional counts the new entry: 0.01 BTC at 60000 (600) above a 500 limit sends nothing', async () => {

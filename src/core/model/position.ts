@@ -11,8 +11,12 @@ export type ExitReason = LevelReason | 'stop' | 'signal' | 'end' | ExternalReaso
 /** A change of the position made outside the bot. */
 export type ExternalReason = 'manual' | 'liquidation';
 
-/** Lifecycle of one level's exit order (STYLE §7; transitions in level-status.ts). */
-export type LevelStatus = 'pending' | 'sent' | 'filled' | 'skipped' | 'canceled';
+/**
+ * Lifecycle of one level's exit order (STYLE §7; transitions in level-status.ts). `withdrawn`: a
+ * resting exit the bot is cancelling because the position changed outside it (R6.6); it may still
+ * fill until the exchange confirms the cancel, and only then is the level pending again.
+ */
+export type LevelStatus = 'pending' | 'sent' | 'filled' | 'skipped' | 'canceled' | 'withdrawn';
 
 export interface LevelState {
   readonly status: LevelStatus;

@@ -7,7 +7,6 @@ import {
   type OpenInput,
   type Out,
   NONE,
-  PENDING,
   REACHED_NOTHING,
   appended,
   averageExitPrice,
@@ -171,9 +170,10 @@ export function applyExternalExit(p: Position, e: ExternalExitInput): Result<Ste
     commands.push({ kind: 'cancelOrders', clientOrderIds: leftovers });
     events.push({ type: 'position.closed', positionId: p.id, symbol: p.symbol, timeMs: e.timeMs, reason: e.reason, pnl: totalPnl(next), avgExitPrice: averageExitPrice(next) });
   } else if (resting.length) {
-    // Resting limit exits: cancelled, their levels pending again (filled parts stay booked as done).
+    // Resting limit exits: cancelled, their levels withdrawn until the cancel is confirmed (a fill on its
+    // way is booked, never sent twice: invariant 8), then pending again; filled parts stay booked as done.
     next.levels = p.levels.map((st) =>
-      st.status === 'sent' && p.plan.execution === 'limit' ? (st.filledSteps > 0 ? levelState('filled', st.filledSteps, st.orderSteps, true) : PENDING) : st,
+      st.status === 'sent' && p.plan.execution === 'limit' ? (st.filledSteps > 0 ? levelState('filled', st.filledSteps, st.orderSteps, true) : levelState('withdrawn', st.filledSteps, st.orderSteps, st.reached)) : st,
     );
     commands.push({ kind: 'cancelOrders', clientOrderIds: resting });
   }

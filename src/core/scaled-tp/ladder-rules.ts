@@ -411,7 +411,7 @@ function sendSteps(p: Position, levels: readonly LevelState[], i: number, uncomm
 /** Remaining steps not yet claimed by an exit order in flight or resting. */
 function uncommittedSteps(p: Position): number {
   let inFlight = 0;
-  for (const st of p.levels) if (st.status === 'sent') inFlight += st.orderSteps - st.filledSteps;
+  for (const st of p.levels) if (st.status === 'sent' || st.status === 'withdrawn') inFlight += st.orderSteps - st.filledSteps;
   return Math.max(0, p.remainingSteps - inFlight);
 }
 
@@ -446,7 +446,8 @@ export function requested(p: Position, pl: PlannedLevel, qtySteps: Steps, timeMs
 export function restingExitIds(p: Position): string[] {
   const ids: string[] = [];
   if (p.plan.execution !== 'limit') return ids;
-  for (let i = 0; i < p.levels.length; i++) if (p.levels[i]!.status === 'sent') ids.push(exitClientId(p.id, p.plan.levels[i]!.reason));
+  // A withdrawn exit's cancel may not have landed yet: cancelled again with the rest.
+  for (let i = 0; i < p.levels.length; i++) if (p.levels[i]!.status === 'sent' || p.levels[i]!.status === 'withdrawn') ids.push(exitClientId(p.id, p.plan.levels[i]!.reason));
   return ids;
 }
 

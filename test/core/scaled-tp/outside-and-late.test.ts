@@ -68,12 +68,52 @@ describe('a change made outside the bot (R6.6)', () => {
     expect(r.position.partialExits[0]!.pnl).toBeLessThan(0);
   });
 
-  it('a reduction in limit mode cancels the resting exits (they claimed what is gone) and puts them back to pending', () => {
+  it('a reduction in limit mode cancels the resting exits (they claimed what is gone): withdrawn until each cancel is confirmed, then pending again', () => {
     const o = open({ entry: '60000', qty: 10, market: BTC, settings: { ...S, execution: 'limit' } });
     const r = must(applyExternalExit(o.position, { reason: 'manual', tradeId: 'x', orderId: null, clientOrderId: '', timeMs: 2, qtySteps: asSteps(5), price: 60000, fee: 0 }));
-    expect(r.position.levels.map((l) => l.status)).toEqual(['pending', 'pending', 'pending']);
+    expect(r.position.levels.map((l) => l.status)).toEqual(['withdrawn', 'withdrawn', 'withdrawn']);
     expect(r.commands).toEqual([{ kind: 'cancelOrders', clientOrderIds: ['p1-tp1', 'p1-tp2', 'p1-tp3'] }]);
     expect(r.position.partialExits[0]!.clientOrderId).toBe('p1-manual');
+    // While withdrawn nothing of a level goes out again, even at its target.
+    expect(onPrice(r.position, 61000, 3).commands.filter((c) => c.kind === 'placeExit')).toEqual([]);
+    // TP1's cancel confirmed with nothing filled: pending; the others still claim what they may fill.
+    const back = must(applyOrderEnd(r.position, { clientOrderId: 'p1-tp1', status: 'canceled', timeMs: 4 }));
+    expect(back.position.levels.map((l) => l.status)).toEqual(['pending', 'withdrawn', 'withdrawn']);
+    expect(onPrice(back.position, 60700, 5).commands.filter((c) => c.kind === 'placeExit')).toEqual([]);
+    // Every cancel confirmed: TP1 goes out again at its target, for its share of what is left.
+    const tp2 = must(applyOrderEnd(back.position, { clientOrderId: 'p1-tp2', status: 'canceled', timeMs: 5 }));
+    const all = must(applyOrderEnd(tp2.position, { clientOrderId: 'p1-tp3', status: 'expired', timeMs: 5 }));
+    expect(all.position.levels.map((l) => l.status)).toEqual(['pending', 'pending', 'pending']);
+    const again = onPrice(all.position, 60700, 6);
+    expect(again.commands.filter((c) => c.kind === 'placeExit').map((c) => [c.clientOrderId, c.kind === 'placeExit' ? c.qtySteps : 0])).toEqual([['p1-tp1', 3]]);
+  });
+
+  it('a withdrawn exit that fills before its cancel lands is booked once as its level (never sent again); one that filled in part is done by what filled', () => {
+    const o = open({ entry: '60000', qty: 10, market: BTC, settings: { ...S, execution: 'limit' } });
+    const r = must(applyExternalExit(o.position, { reason: 'manual', tradeId: 'x', orderId: null, clientOrderId: '', timeMs: 2, qtySteps: asSteps(2), price: 60000, fee: 0 }));
+    const filled = must(applyFill(r.position, { clientOrderId: 'p1-tp1', tradeId: 't1', orderId: '9', timeMs: 3, qtySteps: asSteps(3), price: 60600, fee: 0 }));
+    expect(filled.position.levels[0]!.status).toBe('filled');
+    expect(filled.position.tpLevelsHit).toEqual([1]);
+    expect(filled.commands.map((c) => c.kind)).toEqual(['moveStop']);
+    expect(filled.position.remainingSteps).toBe(5);
+    expect(conserved(filled.position)).toBe(true);
+    // Its cancel then answers (-2011 looked up, or canceled): nothing changes.
+    expect(must(applyOrderEnd(filled.position, { clientOrderId: 'p1-tp1', status: 'canceled', timeMs: 4 })).position.levels[0]!.status).toBe('filled');
+    const part = must(applyFill(r.position, { clientOrderId: 'p1-tp2', tradeId: 't2', orderId: '8', timeMs: 3, qtySteps: asSteps(1), price: 61200, fee: 0 }));
+    expect(part.position.levels[1]!.status).toBe('withdrawn');
+    const done = must(applyOrderEnd(part.position, { clientOrderId: 'p1-tp2', status: 'canceled', timeMs: 4 }));
+    expect(done.position.levels[1]!).toMatchObject({ status: 'filled', filledSteps: 1 });
+  });
+
+  it('the table rows of a withdrawn level: fills are booked, a confirmed end with nothing filled makes it pending, nothing is sent from it', () => {
+    expect(nextLevelStatus('sent', 'withdraw')).toEqual({ ok: true, value: 'withdrawn' });
+    expect(nextLevelStatus('withdrawn', 'fill')).toEqual({ ok: true, value: 'filled' });
+    expect(nextLevelStatus('withdrawn', 'partialFill')).toEqual({ ok: true, value: 'withdrawn' });
+    expect(nextLevelStatus('withdrawn', 'endPartial')).toEqual({ ok: true, value: 'filled' });
+    expect(nextLevelStatus('withdrawn', 'cancel')).toEqual({ ok: true, value: 'pending' });
+    expect(nextLevelStatus('withdrawn', 'reject')).toEqual({ ok: true, value: 'pending' });
+    expect(nextLevelStatus('withdrawn', 'send').ok).toBe(false);
+    expect(nextLevelStatus('pending', 'withdraw').ok).toBe(false);
   });
 
   it('the same change twice changes nothing; more than the position holds is refused', () => {

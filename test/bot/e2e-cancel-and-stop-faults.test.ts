@@ -1,0 +1,208 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { TradingBot } from '../../src/bot/trading-bot.ts';
+import { silentLogger } from '../../src/bot/logger.ts';
+import { type Harness, startHarness, testConfig } from '../support/bot-harness.ts';
+
+/**
+ * The other sides of a cancel and of a stop placement, through ccxt on the simulator, each asserted
+ * from the exchange's side: a cancel answered -2011 for an exit that filled meanwhile, a cancel
+ * whose answer was lost after the exchange executed it, a stop refused by a rate limit or a clock
+ * skew beyond the router's retries, and an exchange stop that closed more than the bot held.
+ */
+let h: Harness | null = null;
+let bots: TradingBot[] = [];
+afterEach(async () => {
+  for (const b of bots) b.stop();
+  bots = [];
+  await h?.close();
+  h = null;
+});
+const T = Date.UTC(2026, 0, 1);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function exchangeSteps(): number {
+  const p = h!.state().positions.find((x) => x.symbol === 'BTCUSDT');
+  return p ? Math.round(Number(p.positionAmt) * 1000) : 0;
+}
+const storeSteps = () => h!.store.openPositions().reduce((a, p) => a + p.remainingSteps, 0);
+const ordersOf = (clientOrderId: string) => new Set(h!.state().fills.filter((f) => f.clientOrderId === clientOrderId).map((f) => String((f as unknown as { orderId: number }).orderId)));
+const stopsResting = () => h!.state().openAlgoOrders.length;
+
+async function openLong(config = testConfig()) {
+  h = await startHarness(config, { seed: 3 });
+  h.sim.admin.setPrice('BTCUSDT', 60000, true);
+  await h.bot.start();
+  const t = h.trader('BTCUSDT');
+  await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+  expect(t.position).not.toBeNull();
+  return t;
+}
+
+async function steps(n: number, ms = 250): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await h!.bot.step();
+    await sleep(ms);
+  }
+}
+
+describe('limit take-profits, a position reduced by hand, and the cancels the bot sends', () => {
+  it('TP1 fills while its cancel is on the way (-2011 answers the cancel): TP1 executes once, is booked once, and the bot trades on', async () => {
+    const t = await openLong(testConfig({ scaled_tp_execution: 'limit' }));
+    const id = t.position!.id;
+    // 2 of 10 sold by hand: the bot withdraws its resting exits to plan them again for 8.
+    await h!.ex.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'market', amountSteps: 2 as never, reduceOnly: false, clientOrderId: 'web_hand_reduce' });
+    h!.sim.admin.setFaults({ rules: [{ kind: 'latency', ms: 1000, method: 'DELETE', path: '/fapi/v1/order', count: 1 }] });
+    const stepping = h!.bot.step();
+    const t0 = Date.now();
+    while (t.position?.remainingSteps !== 8 && Date.now() - t0 < 5000) await sleep(5);
+    await sleep(150);
+    h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1 (60600) fills while its cancel waits
+    await stepping;
+    expect(h!.sim.admin.requests().some((r) => r.method === 'DELETE' && r.clientOrderId === `${id}-tp1` && r.code === -2011)).toBe(true);
+    await steps(6, 300);
+    // The price leaves TP1 and comes back: nothing of TP1 goes out again.
+    h!.sim.admin.setPrice('BTCUSDT', 60300);
+    await steps(2, 200);
+    h!.sim.admin.setPrice('BTCUSDT', 60700);
+    await steps(4, 200);
+    expect(t.halted).toBeNull();
+    expect(ordersOf(`${id}-tp1`).size).toBe(1);
+    expect(h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.clientOrderId === `${id}-tp1`)).toHaveLength(1);
+    expect(t.position!.partialExits.filter((e) => e.reason === 'tp1').map((e) => e.qtySteps)).toEqual([3]);
+    expect(h!.store.getOrder(`${id}-tp1`)?.status).toBe('filled');
+    expect(storeSteps()).toBe(exchangeSteps());
+    expect(exchangeSteps()).toBe(5);
+    expect(stopsResting()).toBe(1);
+    // The stop climbed for TP1 (breakeven), and the rest of the ladder completes.
+    h!.sim.admin.setPrice('BTCUSDT', 62200);
+    await steps(8, 250);
+    expect(exchangeSteps()).toBe(0);
+    expect(storeSteps()).toBe(0);
+    expect(t.halted).toBeNull();
+  }, 60_000);
+
+  it('the cancel of TP1 is executed but its answer lost (503): TP1 is sent again, once, when the price reaches it, and the stop climbs', async () => {
+    const t = await openLong(testConfig({ scaled_tp_execution: 'limit' }));
+    const id = t.position!.id;
+    await h!.ex.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'market', amountSteps: 2 as never, reduceOnly: false, clientOrderId: 'web_hand_reduce' });
+    h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, processed: true, method: 'DELETE', path: '/fapi/v1/order', count: 1 }] });
+    t.touch();
+    await steps(3, 200);
+    h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1 (60600)
+    await steps(6, 300);
+    expect(t.halted).toBeNull();
+    expect(t.position!.tpLevelsHit).toContain(1);
+    expect(ordersOf(`${id}-tp1`).size).toBe(1);
+    const stop = h!.state().openAlgoOrders.map((a) => Number(a.triggerPrice));
+    expect(stop).toEqual([60000]); // breakeven after TP1
+    expect(storeSteps()).toBe(exchangeSteps());
+  }, 60_000);
+});
+
+describe('a stop missing while its look-ups fail (GET /fapi/v1/algoOrder answers 503 throughout; the open orders list answers)', () => {
+  /** Steps the bot in real time until `done`, at most `ms`. */
+  async function stepUntil(done: () => boolean, ms: number): Promise<boolean> {
+    const end = Date.now() + ms;
+    while (Date.now() < end && !done()) {
+      await h!.bot.step();
+      await sleep(200);
+    }
+    return done();
+  }
+  const lookupsDown = { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/algoOrder' } as const;
+
+  it('the first stop never arrived (503, not executed): it is placed again within seconds', async () => {
+    h = await startHarness(testConfig(), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    const t = h.trader('BTCUSDT');
+    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'POST', path: '/fapi/v1/algoOrder', count: 1 }, lookupsDown] });
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    const id = t.position!.id;
+    expect(stopsResting()).toBe(0);
+    expect(await stepUntil(() => stopsResting() === 1, 12_000)).toBe(true);
+    expect(h.state().openAlgoOrders[0]!.clientAlgoId).toBe(`${id}-sl0`);
+    expect(exchangeSteps()).toBe(10);
+  }, 30_000);
+
+  it('…and the price falls through where it should be: the position is closed at market, booked as the stop exit', async () => {
+    h = await startHarness(testConfig(), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    const t = h.trader('BTCUSDT');
+    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'POST', path: '/fapi/v1/algoOrder', count: 1 }, lookupsDown] });
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    const id = t.position!.id;
+    h.sim.admin.setPrice('BTCUSDT', 58000); // the stop was to be at 58800
+    expect(await stepUntil(() => exchangeSteps() === 0, 12_000)).toBe(true);
+    await stepUntil(() => storeSteps() === 0, 5_000);
+    expect(storeSteps()).toBe(0);
+    const trade = h.store.tradeHistory().find((x) => x.positionId === id)!;
+    expect(trade.exits.reduce((n, e) => n + e.qtySteps, 0)).toBe(10);
+    expect(trade.exits.every((e) => e.reason === 'stop')).toBe(true);
+  }, 40_000);
+
+  it('the stop cancelled by hand: placed again within seconds', async () => {
+    const t = await openLong();
+    const id = t.position!.id;
+    h!.sim.admin.setFaults({ rules: [lookupsDown] });
+    await h!.ex.cancelOrder('BTCUSDT', `${id}-sl0`, 'stop');
+    expect(stopsResting()).toBe(0);
+    t.touch();
+    expect(await stepUntil(() => stopsResting() === 1, 12_000)).toBe(true);
+    expect(h!.state().openAlgoOrders[0]!.clientAlgoId).toBe(`${id}-sl0`);
+    expect(exchangeSteps()).toBe(10);
+  }, 30_000);
+});
+
+describe('the first stop refused beyond the router retries by a rate limit or a clock skew', () => {
+  for (const [name, rule] of [
+    ['five 429s (-1015, Retry-After 1 s)', { kind: 'reject', code: -1015, status: 429, retryAfterSec: 1, method: 'POST', path: '/fapi/v1/algoOrder', count: 5 }],
+    ['five -1021 (timestamp outside the recvWindow)', { kind: 'reject', code: -1021, method: 'POST', path: '/fapi/v1/algoOrder', count: 5 }],
+  ] as const) {
+    it(`${name}: the position is kept and its stop is placed again, with no market close`, async () => {
+      h = await startHarness(testConfig(), { seed: 3 });
+      h.sim.admin.setPrice('BTCUSDT', 60000, true);
+      const alerts: string[] = [];
+      h.bot.stop();
+      const bot = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log: silentLogger(), retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} }, onAlert: (_s, _k, m) => alerts.push(m) });
+      bots.push(bot);
+      await bot.start();
+      const t = bot.traders[0]!;
+      h.sim.admin.setFaults({ rules: [rule] });
+      await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+      const id = t.position!.id;
+      const end = Date.now() + 10_000;
+      while (Date.now() < end && stopsResting() === 0) {
+        await bot.step();
+        await sleep(200);
+      }
+      expect(stopsResting()).toBe(1);
+      expect(h.state().openAlgoOrders[0]!.clientAlgoId).toBe(`${id}-sl0`);
+      expect(exchangeSteps()).toBe(10);
+      expect(t.position?.status).toBe('open');
+      expect(t.position?.closing).toBeNull();
+      expect(h.sim.admin.requests().filter((r) => r.method === 'POST' && r.clientOrderId?.startsWith(`${id}-close`))).toHaveLength(0);
+      expect(alerts.some((a) => a.includes('not placed yet'))).toBe(true);
+    }, 30_000);
+  }
+});
+
+describe('a quantity added by hand, then the exchange stop (closePosition) closes everything', () => {
+  it('the bot books its own part as the stop exit and trades the next signal', async () => {
+    const t = await openLong();
+    const id = t.position!.id;
+    await h!.ex.createOrder({ symbol: 'BTCUSDT', side: 'buy', type: 'market', amountSteps: 5 as never, reduceOnly: false, clientOrderId: 'web_hand_add' });
+    await h!.bot.step();
+    h!.sim.admin.setPrice('BTCUSDT', 58700); // through the stop (58800)
+    await steps(8, 300);
+    expect(t.halted).toBeNull();
+    expect(exchangeSteps()).toBe(0);
+    const trade = h!.store.tradeHistory().find((x) => x.positionId === id)!;
+    expect(trade.exits.map((e) => [e.reason, e.qtySteps])).toEqual([['stop', 10]]);
+    await t.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'test' });
+    expect(t.position).not.toBeNull();
+    expect(t.position!.id).not.toBe(id);
+    expect(exchangeSteps()).toBe(10);
+  }, 60_000);
+});
