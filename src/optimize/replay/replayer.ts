@@ -3,7 +3,6 @@ import { LadderPlanner } from '../../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../../core/scaled-tp/settings.ts';
 import type { Dataset } from '../dataset.ts';
 import { EntryCache } from './entry-cache.ts';
-import { FirstExitMemo } from './first-exit-memo.ts';
 import type { RunFigures } from '../metrics.ts';
 import { PositionMemo } from './position-memo.ts';
 import { runWindow, windowFigures } from './run-window.ts';
@@ -24,8 +23,6 @@ export class Replayer {
   private planners: { settings: ExitSettings; list: Map<SymbolPrep, LadderPlanner> } | null = null;
   /** Per symbol, the current candidate's positions kept across windows (figures only); none when sizes follow the running balance. */
   private readonly memos: ReadonlyMap<SymbolPrep, PositionMemo> | null;
-  /** Per symbol, trades closed before their first target, shared by every candidate (figures only; same condition). */
-  private readonly firstExits: ReadonlyMap<SymbolPrep, FirstExitMemo> | null;
   private readonly options: Omit<BacktestOptions, 'settings'>;
 
   /** `options`: the run's backtest options without the exit settings (`sizingBalance` included). */
@@ -35,20 +32,12 @@ export class Replayer {
     this.caches = new Map(this.preps.map((p) => [p, new EntryCache(p.sym.candles.open, p.signalAt, p.sym.market, options)]));
     const varies = options.positionSize.mode === 'risk_pct' && options.sizingBalance !== 'starting';
     this.memos = varies ? null : new Map(this.preps.map((p) => [p, new PositionMemo(p.sym.candles.length)]));
-    this.firstExits = varies ? null : new Map(this.preps.map((p) => [p, new FirstExitMemo(p.signalAt.length)]));
   }
 
   /** Positions read back from an earlier window instead of replayed, so far. */
   get recalled(): number {
     let n = 0;
     for (const m of this.memos?.values() ?? []) n += m.hits;
-    return n;
-  }
-
-  /** Trades read back from another candidate's (first-exit-memo.ts) instead of replayed, so far. */
-  get firstExitsRecalled(): number {
-    let n = 0;
-    for (const m of this.firstExits?.values() ?? []) n += m.hits;
     return n;
   }
 
@@ -80,7 +69,7 @@ export class Replayer {
     const o: ReplayOptions = { ...this.options, settings };
     for (let q = 0; q < ix.symbols.length; q++) {
       const ws = ix.symbols[q]!;
-      (this.replays[q] ??= new SymbolReplay()).start(ws, this.planners.list.get(ws.prep)!, this.caches.get(ws.prep)!, o, this.path, keep, this.memos?.get(ws.prep) ?? null, remember, this.firstExits?.get(ws.prep) ?? null);
+      (this.replays[q] ??= new SymbolReplay()).start(ws, this.planners.list.get(ws.prep)!, this.caches.get(ws.prep)!, o, this.path, keep, this.memos?.get(ws.prep) ?? null, remember);
     }
     return ix;
   }

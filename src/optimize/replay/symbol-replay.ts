@@ -1,13 +1,11 @@
 import type { BacktestOptions, SkipWhy, SkippedSignal } from '../../backtest/engine.ts';
 import { rMultipleOf } from '../../core/analytics/run-analytics.ts';
-import { intrabarPath, triggerHigh, triggerLow, walkCandleOf } from '../../core/candle-path.ts';
+import { triggerHigh, triggerLow, walkCandleOf } from '../../core/candle-path.ts';
 import { type FillTally, closeRemainderOf } from '../../core/fill-model.ts';
 import { type LadderState, type Ledger, NO_RECORD, POSITION_LEDGER, openLadder, qtyOf } from '../../core/scaled-tp/ladder-rules.ts';
 import type { LadderPlanner } from '../../core/scaled-tp/ladder-plan.ts';
-import type { LadderPlan } from '../../core/model/plan.ts';
 import { lowerBoundTime } from '../../data/candle-series.ts';
 import type { EntryCache } from './entry-cache.ts';
-import { type FirstExitMemo, firstExit } from './first-exit-memo.ts';
 import type { PositionMemo } from './position-memo.ts';
 import { EV_CLOSE, EV_PNL, Trace, key } from './trace.ts';
 import { BLOCK, BLOCK_SHIFT, type WindowSymbol } from './window-index.ts';
@@ -71,16 +69,6 @@ export class SymbolReplay {
   private skipDetail = '';
   /** Fills booked since this was last cleared. */
   private fills = 0;
-  /** Trades closed before their first target, shared by all candidates (figures only), or null. */
-  private firstExit: FirstExitMemo | null = null;
-  /** Keep the position in flight in `firstExit` if it closes with its first fill, by the stop or a signal. */
-  private keepFirstExit = false;
-  /** Candle index of the position in flight's entry, its signal ordinal, and its fills so far. */
-  private entryIdx = 0;
-  private entrySignal = 0;
-  private positionFills = 0;
-  /** A record of `firstExit`, read or written (reused). */
-  private readonly fx = firstExit();
   /**
    * Where the core records the position's exits: on the position when its trades are kept, else
    * nowhere (`NO_RECORD`): the figures need only each trade's PnL, summed here from its fills.
@@ -105,19 +93,8 @@ export class SymbolReplay {
     },
   }))(this);
 
-  start(
-    ws: WindowSymbol,
-    planner: LadderPlanner,
-    cache: EntryCache,
-    o: ReplayOptions,
-    path: Float64Array,
-    keep: boolean,
-    memo: PositionMemo | null,
-    remember: boolean,
-    firstExit: FirstExitMemo | null,
-  ): void {
+  start(ws: WindowSymbol, planner: LadderPlanner, cache: EntryCache, o: ReplayOptions, path: Float64Array, keep: boolean, memo: PositionMemo | null, remember: boolean): void {
     this.keep = keep;
-    this.firstExit = keep || ws.prep.detail !== null ? null : firstExit;
     this.ledger = keep ? POSITION_LEDGER : NO_RECORD;
     this.memo = keep ? null : memo;
     this.memo?.startWindow();
@@ -211,22 +188,6 @@ export class SymbolReplay {
       this.skipDetail = plan.error.message;
       return 'plan_error';
     }
-    const fx = this.firstExit;
-    this.keepFirstExit = false;
-    if (fx !== null) {
-      const p = plan.value;
-      const limit = p.execution === 'limit';
-      const rec = fx.find(s, p.initialStopTicks, e.steps, limit, long, firstTargetOf(p.levels, long), this.ws.wholeTo);
-      if (rec >= 0) {
-        this.margin = e.margin;
-        this.recallFirstExit(fx, rec, i);
-        return null;
-      }
-      this.keepFirstExit = !fx.full && !fx.has(s, p.initialStopTicks, e.steps, limit);
-    }
-    this.entryIdx = i;
-    this.entrySignal = s;
-    this.positionFills = 0;
     const { sym } = this.ws.prep;
     this.pos = openLadder({ id: this.idOf(++this.count), symbol: sym.symbol, timeMs: sym.candles.time[i]!, entryFee: e.fee, plan: plan.value }, null, this.keep ? null : this.spare);
     this.tradePnl = 0;
@@ -259,74 +220,6 @@ export class SymbolReplay {
     trace.closed(memo.pnl.a[rec]!, memo.r.a[rec]!);
     this.s = memo.sAfter.a[rec]!;
     this.setAttempt(this.s < ws.sigTo ? ws.prep.signalAt[this.s]! : -1);
-  }
-
-  /** A trade of `firstExit` read back: its fill and close, its mark, and the next attempt (PositionMemo's too, when recording). */
-  private recallFirstExit(fx: FirstExitMemo, rec: number, i: number): void {
-    const { ws, trace } = this;
-    const { a, point } = ws;
-    const { closeIdx: c, phase, pnl, r, entry, qty, feeLeft, long, sAfter } = fx.read(rec, this.fx);
-    const k = point[c - a]! * 4 + phase;
-    trace.event(k, EV_PNL, pnl);
-    trace.closeLast(k, this.margin);
-    // Closed in its entry candle: no mark (SymbolReplay.changed drops a segment of no points).
-    if (c !== i) {
-      trace.pushSegment(point[i - a]!, entry, qty, feeLeft, long);
-      trace.segTo.a[trace.segTo.n - 1] = point[c - a]!;
-    }
-    trace.closed(pnl, r);
-    this.s = sAfter;
-    this.setAttempt(this.s < ws.sigTo ? ws.prep.signalAt[this.s]! : -1);
-    const memo = this.memo;
-    if (memo !== null && this.remember) {
-      memo.begin(i);
-      memo.event(c * 4 + phase, EV_CLOSE, pnl);
-      if (c !== i) {
-        memo.pushSegment(i, entry, qty, feeLeft, long);
-        memo.endSegment(c);
-      }
-      memo.commit(c, this.s, pnl, r);
-    }
-  }
-
-  /**
-   * The position in flight closed with its first fill, by the stop (phase 3) or an opposite signal
-   * (phase 1): keep it for the candidates to come, with the best price it saw before the close.
-   */
-  private keepInFirstExit(p: LadderState, pnl: number, r: number): void {
-    const phase = this.nowIdx & 3;
-    if (phase !== 1 && phase !== 3) return;
-    for (const l of p.levels) if (l.filledSteps !== 0) return;
-    const c = this.nowIdx >> 2;
-    const i = this.entryIdx;
-    const long = p.side === 'long';
-    const { lowMin, highMax, sym } = this.ws.prep;
-    let fav = long ? -Infinity : Infinity;
-    for (let j = i; j < c; j++) fav = long ? Math.max(fav, highMax[j]!) : Math.min(fav, lowMin[j]!);
-    if (phase === 3) {
-      // The stop's candle: its path up to the segment that touched the stop (a target there would have come first).
-      const { open: O, high: H, low: L, close: C } = sym.candles;
-      const path = this.path;
-      intrabarPath(path, O[c]!, H[c]!, L[c]!, C[c]!, p.side, this.o.intrabar);
-      const stop = p.plan.initialStopPrice;
-      for (let k = 0; k < 4; k++) {
-        const x = path[k]!;
-        fav = long ? Math.max(fav, x) : Math.min(fav, x);
-        const y = k < 3 ? path[k + 1]! : x;
-        if (long ? x <= stop || y <= stop : x >= stop || y >= stop) break;
-      }
-    }
-    const x = this.fx;
-    x.closeIdx = c;
-    x.phase = phase;
-    x.sAfter = this.s;
-    x.pnl = pnl;
-    x.r = r;
-    x.entry = p.entryPrice;
-    x.qty = qtyOf(p.originalSteps, p.plan);
-    x.feeLeft = p.entryFee;
-    x.long = long;
-    this.firstExit!.keep(this.entrySignal, p.plan.initialStopTicks, p.originalSteps, p.plan.execution === 'limit', fav, x);
   }
 
   /**
@@ -387,7 +280,6 @@ export class SymbolReplay {
   /** One fill's PnL (from the tally), at the current sort key. */
   private fill(pnl: number): void {
     this.fills++;
-    this.positionFills++;
     this.tradePnl += pnl;
     this.trace.event(this.now, EV_PNL, pnl);
     if (this.memo !== null && this.memo.recording) this.memo.event(this.nowIdx, EV_PNL, pnl);
@@ -401,9 +293,7 @@ export class SymbolReplay {
     else {
       this.spare = p;
       // The figures the optimizer needs (its PnL as `totalPnl` sums it, its R by the core's rule); the ladder itself can go.
-      const r = rMultipleOf(this.tradePnl, p);
-      this.trace.closed(this.tradePnl, r);
-      if (this.keepFirstExit && this.positionFills === 1) this.keepInFirstExit(p, this.tradePnl, r);
+      this.trace.closed(this.tradePnl, rMultipleOf(this.tradePnl, p));
     }
     this.trace.closeLast(this.now, this.margin);
     if (this.memo !== null && this.memo.recording) this.memo.closeLast();
@@ -505,10 +395,4 @@ export class SymbolReplay {
     this.lo = triggerLow(this.pos);
     this.hi = triggerHigh(this.pos);
   }
-}
-
-/** The target a new position of this plan waits for first (its first level not skipped), or none (±Infinity). */
-function firstTargetOf(levels: LadderPlan['levels'], long: boolean): number {
-  for (const l of levels) if (l.skipped === null) return l.targetPrice;
-  return long ? Infinity : -Infinity;
 }
