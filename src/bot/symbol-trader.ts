@@ -72,7 +72,10 @@ const RESYNC_HOLD_MS = 2_000;
 const EXIT_RETRY_MAX_MS = 30_000;
 /** A stop that could not be placed is tried again at most this often (no rejection storm). */
 const STOP_RETRY_MS = 5_000;
-/** A stop in doubt whose look-ups fail is believed absent when the open orders list has not shown it for this long. */
+/**
+ * An order in doubt whose look-ups fail is settled by the other reads after this long: a stop the open
+ * orders list does not show is believed absent, an entry is booked from its fills.
+ */
 const STOP_DOUBT_MS = 3_000;
 /** Market closes of one remainder tried before the bot gives up and alerts (thin liquidity). */
 const MAX_CLOSE_ATTEMPTS = 5;
@@ -352,6 +355,38 @@ export class SymbolTrader {
   }
 
   /**
+   * An entry of ours in doubt, neither its order nor its trades readable as ours: the exchange's
+   * position is taken as its fill when it is exactly what the entry asked for (its side and quantity,
+   * nothing else held), priced at the position's entry price, its fee unknown (0). Its ladder and stop
+   * then protect it at once; the order is settled once a look-up answers (resolveEntry).
+   */
+  private async openFromPositionRead(o: OrderRecord, side: Side, stopPct: number): Promise<void> {
+    let ex: Awaited<ReturnType<ExchangePort['position']>>;
+    try {
+      ex = await this.d.ex.position(this.symbol);
+    } catch (e) {
+      this.d.log.warn({ symbol: this.symbol, err: errInfo(e) }, 'position.read_failed');
+      return;
+    }
+    if (ex.side !== side || o.qtySteps === null || ex.qtySteps !== o.qtySteps || !(ex.entryPrice > 0)) return;
+    const plan = planLadder({ side, entryPrice: ex.entryPrice, quantitySteps: ex.qtySteps, market: this.d.market, settings: this.d.settings, stopLossPct: stopPct });
+    if (!plan.ok) {
+      this.halt(`cannot plan the exits: ${plan.error.message}`);
+      return;
+    }
+    const id = o.positionId;
+    const timeMs = this.marketNowMs();
+    const r = openPosition({ id, symbol: this.symbol, timeMs, entryFee: 0, plan: plan.value });
+    const entryFill: FillInput = { clientOrderId: entryClientId(id), tradeId: `position-${id}`, orderId: null, timeMs, qtySteps: ex.qtySteps, price: ex.entryPrice, fee: 0 };
+    this.d.store.bookFill(entryFill, r.position, { entry: true, events: r.events });
+    this.d.log.warn({ symbol: this.symbol, positionId: id, side, price: ex.entryPrice, qty: stepsToQty(ex.qtySteps, this.d.market), stopLossPct: stopPct, plan: summarizePlan(r.position, this.d.market) }, 'position.opened_from_position_read');
+    this.position = r.position;
+    this.dirty = true;
+    for (const e of r.events) this.emit(e);
+    this.queue.push(...r.commands);
+  }
+
+  /**
    * A position on the exchange that no entry of ours made (opened by hand in the exchange's app):
    * adopted as it is, its ladder planned on its real size and entry price with the configured stop,
    * its protective stop placed in this cycle. Never while one of our entries is unsettled (that
@@ -556,6 +591,25 @@ export class SymbolTrader {
             this.d.log.warn({ symbol: this.symbol, clientOrderId: o.clientOrderId, code: r.error.code }, 'stop.not_listed_lookup_failed');
             this.doubts.delete(o.clientOrderId);
             this.neverArrived(o);
+            acted = true;
+          }
+        }
+        // An entry cannot wait for them either: its fills are read by its client id (the trades read
+        // still answers), and a filled entry is booked with its stop. The order itself is settled once
+        // a look-up answers (until then no other entry goes out on this symbol).
+        if (o.kind === 'entry' && now - (o.sentAtMs ?? o.createdAtMs) >= STOP_DOUBT_MS && this.position === null && !this.d.store.getPosition(o.positionId)) {
+          const side = o.side === 'buy' ? 'long' : 'short';
+          const stopPct = o.stopLossPct ?? this.d.config.stop_loss_pct;
+          try {
+            // Read from a day back on the exchange's clock (its fills carry its time, not ours).
+            await this.openFromEntry(o.positionId, side, stopPct, this.marketNowMs() - 86_400_000);
+          } catch (e) {
+            // Binance's trades carry no client id: telling ours needs the order look-up that fails.
+            this.d.log.warn({ symbol: this.symbol, clientOrderId: o.clientOrderId, err: errInfo(e) }, 'entry.booking_failed');
+          }
+          if (this.position === null) await this.openFromPositionRead(o, side, stopPct);
+          if (this.position !== null) {
+            this.d.log.warn({ symbol: this.symbol, clientOrderId: o.clientOrderId, code: r.error.code }, 'entry.booked_lookup_failed');
             acted = true;
           }
         }

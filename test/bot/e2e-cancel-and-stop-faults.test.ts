@@ -110,37 +110,87 @@ describe('a stop missing while its look-ups fail (GET /fapi/v1/algoOrder answers
     return done();
   }
   const lookupsDown = { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/algoOrder' } as const;
-
-  it('the first stop never arrived (503, not executed): it is placed again within seconds', async () => {
+  /** A long whose first stop's POST is answered 503 without being executed, the stop look-ups failing from then on. */
+  async function entryWithStopLost() {
     h = await startHarness(testConfig(), { seed: 3 });
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
     await h.bot.start();
     const t = h.trader('BTCUSDT');
     h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'POST', path: '/fapi/v1/algoOrder', count: 1 }, lookupsDown] });
     await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
-    const id = t.position!.id;
+    return { id: t.position!.id };
+  }
+
+  it('the first stop never arrived (503, not executed): it is placed again within seconds', async () => {
+    const { id } = await entryWithStopLost();
     expect(stopsResting()).toBe(0);
     expect(await stepUntil(() => stopsResting() === 1, 12_000)).toBe(true);
-    expect(h.state().openAlgoOrders[0]!.clientAlgoId).toBe(`${id}-sl0`);
+    expect(h!.state().openAlgoOrders[0]!.clientAlgoId).toBe(`${id}-sl0`);
     expect(exchangeSteps()).toBe(10);
   }, 30_000);
 
   it('…and the price falls through where it should be: the position is closed at market, booked as the stop exit', async () => {
-    h = await startHarness(testConfig(), { seed: 3 });
-    h.sim.admin.setPrice('BTCUSDT', 60000, true);
-    await h.bot.start();
-    const t = h.trader('BTCUSDT');
-    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'POST', path: '/fapi/v1/algoOrder', count: 1 }, lookupsDown] });
-    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
-    const id = t.position!.id;
-    h.sim.admin.setPrice('BTCUSDT', 58000); // the stop was to be at 58800
+    const { id } = await entryWithStopLost();
+    h!.sim.admin.setPrice('BTCUSDT', 58000); // the stop was to be at 58800
     expect(await stepUntil(() => exchangeSteps() === 0, 12_000)).toBe(true);
     await stepUntil(() => storeSteps() === 0, 5_000);
     expect(storeSteps()).toBe(0);
-    const trade = h.store.tradeHistory().find((x) => x.positionId === id)!;
+    const trade = h!.store.tradeHistory().find((x) => x.positionId === id)!;
     expect(trade.exits.reduce((n, e) => n + e.qtySteps, 0)).toBe(10);
     expect(trade.exits.every((e) => e.reason === 'stop')).toBe(true);
   }, 40_000);
+
+  it('an entry answered 503 after it filled while GET /fapi/v1/order fails: taken from the exchange position (its trades cannot be told ours without that look-up), with its stop, within seconds; also after a restart', async () => {
+    for (const restart of [false, true]) {
+      h = await startHarness(testConfig(), { seed: 3 });
+      h.sim.admin.setPrice('BTCUSDT', 60000, true);
+      await h.bot.start();
+      const orderLookupsDown = { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/order' } as const;
+      h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, processed: true, method: 'POST', path: '/fapi/v1/order', count: 1 }, orderLookupsDown] });
+      await h.trader('BTCUSDT').onSignal({ side: 'long', timeMs: T, reason: 'test' });
+      expect(h.trader('BTCUSDT').position).toBeNull();
+      expect(exchangeSteps()).toBe(10);
+      let bot = h.bot;
+      if (restart) {
+        bot.stop();
+        bot = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log: silentLogger(), retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+        bots.push(bot);
+        await bot.start();
+      }
+      const end = Date.now() + 12_000;
+      while (Date.now() < end && stopsResting() === 0) {
+        await bot.step();
+        await sleep(200);
+      }
+      expect(stopsResting()).toBe(1);
+      const t = bot.traders[0]!;
+      expect(t.position?.remainingSteps).toBe(10);
+      expect(storeSteps()).toBe(exchangeSteps());
+      // One entry order on the exchange, and none sent again.
+      expect(h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order' && r.clientOrderId?.endsWith('-entry'))).toHaveLength(1);
+      // The look-ups come back: the entry order is settled, nothing is booked twice, the ladder runs.
+      h.sim.admin.setFaults({ rules: [] });
+      const settled = Date.now() + 20_000; // the look-ups were backing off (0.5 s doubling)
+      while (Date.now() < settled && h.store.getOrder(`${t.position!.id}-entry`)?.status !== 'filled') {
+        await bot.step();
+        await sleep(200);
+      }
+      expect(h.store.getOrder(`${t.position!.id}-entry`)?.status).toBe('filled');
+      expect(t.position?.remainingSteps).toBe(10);
+      h.sim.admin.setPrice('BTCUSDT', 60700);
+      for (let i = 0; i < 6; i++) {
+        await bot.step();
+        await sleep(150);
+      }
+      expect(t.position?.remainingSteps).toBe(7);
+      expect(ordersOf(`${t.position!.id}-tp1`).size).toBe(1);
+      expect(storeSteps()).toBe(exchangeSteps());
+      for (const b of bots) b.stop();
+      bots = [];
+      await h.close();
+      h = null;
+    }
+  }, 90_000);
 
   it('the stop cancelled by hand: placed again within seconds', async () => {
     const t = await openLong();
