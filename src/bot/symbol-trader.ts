@@ -1054,7 +1054,6 @@ export class SymbolTrader {
     this.halted = why;
   }
 
-  /** Logs an alert once per key (a condition that persists must not flood the log). */
   /**
    * Now on the exchange's clock, the one its fills are stamped with: the close of the newest candle it
    * gave (live, within one candle of the bot's clock; a simulator replaying history, its market time),
@@ -1075,6 +1074,7 @@ export class SymbolTrader {
     }
   }
 
+  /** Logs an alert once per key (a condition that persists must not flood the log). */
   private alertOnce(key: string, fields: Record<string, unknown>, msg: string): void {
     if (this.alerted.has(key)) return;
     this.alerted.add(key);
