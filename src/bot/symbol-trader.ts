@@ -53,6 +53,8 @@ export { entryClientId };
  * its own side, which needs an id of its own.
  */
 export const positionIdOf = (symbol: string, signalTimeMs: number, side: Side): string => `${symbol}-${Math.floor(signalTimeMs / 1000).toString(36)}${side === 'long' ? 'l' : 's'}`;
+/** The id an earlier Ladder derived for the same signal (before ids carried the side): a signal it entered is not entered again. */
+const legacyPositionIdOf = (symbol: string, signalTimeMs: number): string => `${symbol}-${Math.floor(signalTimeMs / 1000).toString(36)}`;
 
 /** Our open orders, stops and exits alike, are read at least this often (protection, hand cancels, orphans). */
 const ORDERS_CHECK_MS = 15_000;
@@ -77,6 +79,8 @@ const STOP_RETRY_MS = 5_000;
  * orders list does not show is believed absent, an entry is booked from its fills.
  */
 const STOP_DOUBT_MS = 3_000;
+/** How far the exchange's newest candle may be off the bot's clock beyond one candle, and still be live. */
+const CLOCK_SLACK_MS = 120_000;
 /** Market closes of one remainder tried before the bot gives up and alerts (thin liquidity). */
 const MAX_CLOSE_ATTEMPTS = 5;
 /** Binance: "Order's position side does not match user's setting" — the account went to Hedge mode. */
@@ -107,6 +111,8 @@ export class SymbolTrader {
   position: Position | null = null;
   /** Set when no new position may be opened (margin alarm, inconsistent exchange); stops stay managed. */
   halted: string | null = null;
+  /** The client id of the entry last sent while the exchange held nothing on this symbol (openFromPositionRead). */
+  private flatBeforeEntry: string | null = null;
   private readonly executor: CommandExecutor;
   private queue: Command[] = [];
   private readonly doubts = new Map<string, Doubt>();
@@ -273,7 +279,9 @@ export class SymbolTrader {
       return;
     }
     const id = positionIdOf(this.symbol, sig.timeMs, sig.side);
-    if (this.d.store.getPosition(id) || this.d.store.getOrder(entryClientId(id))) return; // this signal was already entered (restart)
+    const legacy = legacyPositionIdOf(this.symbol, sig.timeMs);
+    // This signal was already entered (a restart), by this Ladder or by one before the ids carried the side.
+    if (this.d.store.getPosition(id) || this.d.store.getOrder(entryClientId(id)) || this.d.store.getPosition(legacy) || this.d.store.getOrder(entryClientId(legacy))) return;
     const price = await ex.price(this.symbol);
     const stopPct = sig.stopLossPct ?? this.d.settings.stopLossPct;
     // The margin asset is the market's settle asset (its quote on linear perpetuals: USDT, USDC).
@@ -286,6 +294,14 @@ export class SymbolTrader {
     }
     if (steps === maxEntrySteps(m)) this.d.log.warn({ symbol: this.symbol, qty: stepsToQty(steps, m), price }, 'entry.capped_at_max_qty');
     const side = sig.side === 'long' ? 'buy' : 'sell';
+    // What the exchange held before this entry: only from flat can a position found there later be this
+    // entry's (openFromPositionRead), never one opened by hand beside it.
+    this.flatBeforeEntry = null;
+    try {
+      if ((await ex.position(this.symbol)).qtySteps === 0) this.flatBeforeEntry = entryClientId(id);
+    } catch (e) {
+      this.d.log.warn({ symbol: this.symbol, err: errInfo(e) }, 'position.read_failed');
+    }
     const sent = await this.d.router.send(
       { clientOrderId: entryClientId(id), positionId: id, symbol: this.symbol, kind: 'entry', level: null, side, type: 'market', qtySteps: steps, priceTicks: null, price: null, stopTicks: null, stopPrice: null, reduceOnly: false, closePosition: false, replacesClientOrderId: null, stopLossPct: stopPct },
       m,
@@ -361,6 +377,8 @@ export class SymbolTrader {
    * then protect it at once; the order is settled once a look-up answers (resolveEntry).
    */
   private async openFromPositionRead(o: OrderRecord, side: Side, stopPct: number): Promise<void> {
+    // Only an entry this process sent from a flat exchange position (a restart does not know what was there before).
+    if (this.flatBeforeEntry !== o.clientOrderId) return;
     let ex: Awaited<ReturnType<ExchangePort['position']>>;
     try {
       ex = await this.d.ex.position(this.symbol);
@@ -1055,13 +1073,20 @@ export class SymbolTrader {
   }
 
   /**
-   * Now on the exchange's clock, the one its fills are stamped with: the close of the newest candle it
-   * gave (live, within one candle of the bot's clock; a simulator replaying history, its market time),
-   * or the bot's clock before any candle.
+   * Now on the exchange's clock, the one its fills are stamped with: the bot's own clock while the
+   * newest closed candle the exchange gave ended within about one candle of it (live); else (a
+   * simulator replaying history on its market clock) that candle's close. The bot's clock before any
+   * candle.
    */
   private marketNowMs(): number {
+    const now = this.d.now();
     const s = this.candles.series();
-    return s.length > 0 ? s.time[s.length - 1]! + s.timeframeMs : this.d.now();
+    if (s.length === 0) return now;
+    const lastClose = s.time[s.length - 1]! + s.timeframeMs;
+    // Live, the newest closed candle ended at most about one candle ago: the exchange's clock is ours.
+    const lag = now - lastClose;
+    if (lag >= -CLOCK_SLACK_MS && lag <= s.timeframeMs + CLOCK_SLACK_MS) return now;
+    return lastClose;
   }
 
   /** Client ids of our orders open on the exchange (stops included), or null when the list cannot be read. */

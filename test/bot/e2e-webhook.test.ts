@@ -52,6 +52,18 @@ const entries = (s: SimState) => s.fills.filter((f) => f.clientOrderId.endsWith(
 const amount = (s: SimState) => Number(s.positions.find((p) => p.symbol === 'BTCUSDT')?.positionAmt ?? 0);
 
 describe('signal webhook → bot on the simulator', () => {
+  it('a signal an earlier Ladder entered under its id without the side (killed before marking it) is not entered again after the upgrade', async () => {
+    await setUp();
+    const time = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const legacy = `BTCUSDT-${Math.floor(time.getTime() / 1000).toString(36)}`;
+    h!.store.recordIntent({ clientOrderId: `${legacy}-entry`, positionId: legacy, symbol: 'BTCUSDT', kind: 'entry', level: null, side: 'buy', type: 'market', qtySteps: 10 as never, priceTicks: null, price: null, stopTicks: null, stopPrice: null, reduceOnly: false, closePosition: false, replacesClientOrderId: null, createdAtMs: time.getTime() });
+    h!.store.markOrderStatus(`${legacy}-entry`, 'filled', { timeMs: time.getTime() });
+    expect((await send(hook!.url, alert({ id: 'old-1', time: time.toISOString() }))).status).toBe(200);
+    await h!.bot.step();
+    expect(entries(h!.state())).toEqual([]);
+    expect(h!.trader('BTCUSDT').position).toBeNull();
+  });
+
   it('a short, then a long of the same second: the long closes the short and enters long (each side has its own position id)', async () => {
     await setUp();
     const time = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();

@@ -137,6 +137,24 @@ describe('risk limits on the simulator', () => {
     bot.stop();
   }, 60_000);
 
+  it('a weekly timeframe: "today" is the bot’s clock while the newest weekly candle ended within one candle of it (a Wednesday loss does not refuse a Friday entry)', async () => {
+    const WED = Date.UTC(2026, 0, 7, 10);
+    const config = testConfig({ timeframe: '1w', risk_limits: { daily_loss_limit: 5 } });
+    h = await startHarness(config, { seed: 3, startMs: WED });
+    const c = capture();
+    const bot = await newBot(config, c.log, simClock());
+    await losingTrade(bot, 1);
+    const posts = entryPosts().length;
+    bot.stop();
+    // Friday, two days on: the newest weekly candle (closed Monday) is still the newest.
+    const friday = await newBot(config, c.log, simClock(2 * DAY));
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await friday.traders[0]!.onSignal({ side: 'long', timeMs: WED + 2 * DAY, reason: 'test' });
+    expect(entryPosts()).toHaveLength(posts + 1);
+    expect(c.lines.filter((l) => l.msg === 'risk.limit_hit')).toHaveLength(0);
+    friday.stop();
+  }, 60_000);
+
   it('max_total_notional counts the new entry: 0.01 BTC at 60000 (600) above a 500 limit sends nothing', async () => {
     const config = testConfig({ risk_limits: { max_total_notional: 500, max_drawdown_pct: 50 } });
     h = await startHarness(config, { seed: 3 });
