@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
 import { silentLogger } from '../../src/bot/logger.ts';
-import { type Harness, startHarness, testConfig } from '../support/bot-harness.ts';
+import { type Harness, startHarness, startWithLong, testConfig } from '../support/bot-harness.ts';
 
 /**
  * The other sides of a cancel and of a stop placement, through ccxt on the simulator, each asserted
@@ -29,13 +29,9 @@ const ordersOf = (clientOrderId: string) => new Set(h!.state().fills.filter((f) 
 const stopsResting = () => h!.state().openAlgoOrders.length;
 
 async function openLong(config = testConfig()) {
-  h = await startHarness(config, { seed: 3 });
-  h.sim.admin.setPrice('BTCUSDT', 60000, true);
-  await h.bot.start();
-  const t = h.trader('BTCUSDT');
-  await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
-  expect(t.position).not.toBeNull();
-  return t;
+  const started = await startWithLong(config);
+  h = started.h;
+  return started.t;
 }
 
 async function steps(n: number, ms = 250): Promise<void> {

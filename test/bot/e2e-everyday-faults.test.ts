@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
 import { silentLogger } from '../../src/bot/logger.ts';
 import { openStore } from '../../src/store/index.ts';
-import { type Harness, startHarness, testConfig } from '../support/bot-harness.ts';
+import { type Harness, startHarness, startWithLong, testConfig } from '../support/bot-harness.ts';
 
 /**
  * The exchange's everyday faults (issue [bot], FAILURES F3, F5, L1, L2), each through ccxt on the
@@ -18,13 +18,9 @@ const T = Date.UTC(2026, 0, 1);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function openLong(config = testConfig()) {
-  h = await startHarness(config, { seed: 3 });
-  h.sim.admin.setPrice('BTCUSDT', 60000, true);
-  await h.bot.start();
-  const t = h.trader('BTCUSDT');
-  await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
-  expect(t.position).not.toBeNull();
-  return t;
+  const started = await startWithLong(config);
+  h = started.h;
+  return started.t;
 }
 
 /** Steps the bot (real time passing) until `done`, at most `ms`. */

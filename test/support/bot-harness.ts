@@ -82,3 +82,17 @@ export async function startHarness(config: LadderConfig, simOpts: SimulatorOptio
     },
   };
 }
+
+/**
+ * A started bot on the simulator (seed 3, BTCUSDT at 60000) that has just entered long on a signal
+ * at 2026-01-01: the common start of the bot's fault tests.
+ */
+export async function startWithLong(config: LadderConfig = testConfig()): Promise<{ h: Harness; t: SymbolTrader }> {
+  const h = await startHarness(config, { seed: 3 });
+  h.sim.admin.setPrice('BTCUSDT', 60000, true);
+  await h.bot.start();
+  const t = h.trader('BTCUSDT');
+  await t.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' });
+  if (t.position === null) throw new Error('the long did not enter');
+  return { h, t };
+}
