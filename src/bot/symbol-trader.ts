@@ -361,13 +361,21 @@ export class SymbolTrader {
     const r = openPosition({ id, symbol: this.symbol, timeMs: trades[0]!.timeMs, entryFee: fee, plan: plan.value });
     const last = trades.at(-1)!;
     const entryFill: FillInput = { clientOrderId: entryClientId(id), tradeId: last.tradeId, orderId: last.orderId, timeMs: last.timeMs, qtySteps: asSteps(qty), price: avg, fee };
+    this.opened(r, entryFill, side, stopPct, 'info', 'position.opened');
+    await this.flush();
+  }
+
+  /**
+   * A position the core just opened (from an entry's fills, the exchange's position read, an
+   * adoption): stored with its entry fill, logged, and its stop and exits queued for this cycle.
+   */
+  private opened(r: StepResult, entryFill: FillInput, side: Side, stopPct: number, level: 'info' | 'warn', msg: string): void {
     this.d.store.bookFill(entryFill, r.position, { entry: true, events: r.events });
-    this.d.log.info({ symbol: this.symbol, positionId: id, side, price: avg, qty: stepsToQty(asSteps(qty), this.d.market), stopLossPct: stopPct, plan: summarizePlan(r.position, this.d.market) }, 'position.opened');
+    this.d.log[level]({ symbol: this.symbol, positionId: r.position.id, side, price: entryFill.price, qty: stepsToQty(entryFill.qtySteps, this.d.market), stopLossPct: stopPct, plan: summarizePlan(r.position, this.d.market) }, msg);
     this.position = r.position;
     this.dirty = true;
     for (const e of r.events) this.emit(e);
     this.queue.push(...r.commands);
-    await this.flush();
   }
 
   /**
@@ -396,12 +404,7 @@ export class SymbolTrader {
     const timeMs = this.marketNowMs();
     const r = openPosition({ id, symbol: this.symbol, timeMs, entryFee: 0, plan: plan.value });
     const entryFill: FillInput = { clientOrderId: entryClientId(id), tradeId: `position-${id}`, orderId: null, timeMs, qtySteps: ex.qtySteps, price: ex.entryPrice, fee: 0 };
-    this.d.store.bookFill(entryFill, r.position, { entry: true, events: r.events });
-    this.d.log.warn({ symbol: this.symbol, positionId: id, side, price: ex.entryPrice, qty: stepsToQty(ex.qtySteps, this.d.market), stopLossPct: stopPct, plan: summarizePlan(r.position, this.d.market) }, 'position.opened_from_position_read');
-    this.position = r.position;
-    this.dirty = true;
-    for (const e of r.events) this.emit(e);
-    this.queue.push(...r.commands);
+    this.opened(r, entryFill, side, stopPct, 'warn', 'position.opened_from_position_read');
   }
 
   /**
@@ -437,12 +440,7 @@ export class SymbolTrader {
     // The entry is the exchange's position itself, booked under its newest opening trade (so later
     // trades are read from there on); the fee is not ours to know.
     const entryFill: FillInput = { clientOrderId: entryClientId(id), tradeId: opening?.tradeId ?? `adopt-${id}`, orderId: opening?.orderId ?? null, timeMs, qtySteps: ex.qtySteps, price: ex.entryPrice, fee: 0 };
-    this.d.store.bookFill(entryFill, r.position, { entry: true, events: r.events });
-    this.d.log.warn({ symbol: this.symbol, positionId: id, side: ex.side, price: ex.entryPrice, qty: stepsToQty(ex.qtySteps, this.d.market), stopLossPct: stopPct, plan: summarizePlan(r.position, this.d.market) }, 'position.adopted');
-    this.position = r.position;
-    this.dirty = true;
-    for (const e of r.events) this.emit(e);
-    this.queue.push(...r.commands);
+    this.opened(r, entryFill, ex.side, stopPct, 'warn', 'position.adopted');
     return true;
   }
 
@@ -880,10 +878,7 @@ export class SymbolTrader {
       // the price has crossed: the rest is closed at market (reduce-only: never more than is held).
       const listed = await this.openOrderIds();
       if (listed === null || listed.has(stopId)) return false;
-      const rec = this.d.store.getOrder(stopId);
-      if (rec !== null && !REUSABLE.includes(rec.status) && rec.status !== 'filled') {
-        this.d.store.markOrderStatus(stopId, 'expired', { error: { code: 'not_listed', message: 'not among the open orders while its look-up failed' }, timeMs: this.d.now() });
-      }
+      this.markNotListed(stopId);
     }
     this.d.log.error({ symbol: this.symbol, clientOrderId: stopId, remaining: stepsToQty(p.remainingSteps, this.d.market), status: r.ok ? (r.order?.status ?? null) : 'not_listed' }, 'stop.left_remainder');
     if (closingOnStop) {
@@ -956,10 +951,7 @@ export class SymbolTrader {
       // again rather than leaving the position without one while the look-ups are down (invariant 9).
       if (this.d.now() < this.stopRetryAtMs) return;
       this.stopRetryAtMs = this.d.now() + STOP_RETRY_MS;
-      const rec = this.d.store.getOrder(stopId);
-      if (rec !== null && !REUSABLE.includes(rec.status)) {
-        this.d.store.markOrderStatus(stopId, 'expired', { error: { code: 'not_listed', message: 'not among the open orders while its look-up failed' }, timeMs: this.d.now() });
-      }
+      this.markNotListed(stopId);
       this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: stopId, code: r.error.code }, 'reconcile.stop_missing_lookup_failed');
       this.queue.push({ kind: 'placeStop', clientOrderId: stopId, stopTicks: p.stopTicks, stopPrice: p.stopMoves.at(-1)?.toPrice ?? p.plan.initialStopPrice });
       return;
@@ -1087,6 +1079,13 @@ export class SymbolTrader {
     const lag = now - lastClose;
     if (lag >= -CLOCK_SLACK_MS && lag <= s.timeframeMs + CLOCK_SLACK_MS) return now;
     return lastClose;
+  }
+
+  /** A stop the open orders list does not show while its look-up fails: ended (expired) in the store, unless it already ended or filled. */
+  private markNotListed(stopId: string): void {
+    const rec = this.d.store.getOrder(stopId);
+    if (rec === null || REUSABLE.includes(rec.status) || rec.status === 'filled') return;
+    this.d.store.markOrderStatus(stopId, 'expired', { error: { code: 'not_listed', message: 'not among the open orders while its look-up failed' }, timeMs: this.d.now() });
   }
 
   /** Client ids of our orders open on the exchange (stops included), or null when the list cannot be read. */
