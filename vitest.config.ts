@@ -1,9 +1,43 @@
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * The files that take longest (measured: the crash suites ~100–250 s each, the browser and CLI
+ * end-to-end files 30–95 s) start first, so the two workers end together rather than one long file
+ * starting last on a clean clone (vitest's own order, without a cache, is by file size).
+ */
+const LONGEST_FIRST = [
+  'test/bot/crash.test.ts',
+  'test/bot/crash-thin.test.ts',
+  'test/bot/crash-faults.test.ts',
+  'test/web/demo-dashboard.test.ts',
+  'test/cli/demo.test.ts',
+  'test/notify/e2e-kill.test.ts',
+  'test/web/report.test.ts',
+  'test/bot/e2e-cancel-and-stop-faults.test.ts',
+  'test/cli/live.test.ts',
+  'test/store/kill.test.ts',
+];
+
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (f: TestSpecification) => {
+      const i = LONGEST_FIRST.findIndex((name) => f.moduleId.endsWith(name));
+      return i < 0 ? LONGEST_FIRST.length : i;
+    };
+    return sorted.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i).map(({ f }) => f);
+  }
+}
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
+    // Two files at a time: most of the suite waits on child processes, servers and a browser, so two
+    // workers halve its time on a 2-core machine (vitest's default there is one).
+    maxWorkers: 2,
+    sequence: { sequencer: LongestFirst },
     // fast-check runs: 1,000 per property in CI (issue [core]); fewer locally keeps the loop quick.
     env: { FC_NUM_RUNS: process.env.FC_NUM_RUNS ?? (process.env.CI ? '1000' : '300') },
   },
