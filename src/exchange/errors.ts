@@ -4,7 +4,7 @@
  * - transient: a read that failed without a definitive answer (timeout, reset, any 5xx, -1000/-1001/
  *   -1006/-1007/-1008): retry
  * - rateLimited: 429/418, -1003 or -1015: wait `retryAfterMs` (Retry-After), then retry
- * - clockSkew: -1021: resync the time, then retry
+ * - clockSkew: -1021 (or -5028, the matching engine's recvWindow): resync the time, then retry
  * - unknownOutcome: the same failures on a state-changing call (create/cancel): the request may have
  *   been executed, whatever class the client library gave it: look the order up by client id before
  *   sending anything again (R6.3, FAILURES.md L1)

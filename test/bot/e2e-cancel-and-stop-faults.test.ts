@@ -250,10 +250,13 @@ describe('a stop missing while its look-ups fail (GET /fapi/v1/algoOrder answers
   }, 30_000);
 });
 
-describe('the first stop refused beyond the router retries by a rate limit or a clock skew', () => {
+describe('the first stop refused beyond the router retries by a rate limit (429, 403) or a clock skew (-1021, -5028)', () => {
   for (const [name, rule] of [
     ['five 429s (-1015, Retry-After 1 s)', { kind: 'reject', code: -1015, status: 429, retryAfterSec: 1, method: 'POST', path: '/fapi/v1/algoOrder', count: 5 }],
     ['five -1021 (timestamp outside the recvWindow)', { kind: 'reject', code: -1021, method: 'POST', path: '/fapi/v1/algoOrder', count: 5 }],
+    // Binance's WAF answers 403 with an HTML page; the simulator's refusal needs a code, one no table knows.
+    ['five 403s (the WAF limit)', { kind: 'reject', status: 403, code: -9999, msg: 'Forbidden', method: 'POST', path: '/fapi/v1/algoOrder', count: 5 }],
+    ["five -5028 (outside the matching engine's recvWindow)", { kind: 'reject', code: -5028, msg: 'Timestamp for this request is outside of the ME recvWindow.', method: 'POST', path: '/fapi/v1/algoOrder', count: 5 }],
   ] as const) {
     it(`${name}: the position is kept and its stop is placed again, with no market close`, async () => {
       h = await startHarness(testConfig(), { seed: 3 });

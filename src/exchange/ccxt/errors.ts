@@ -49,6 +49,7 @@ const BY_BINANCE_CODE: Readonly<Record<number, ExchangeErrorCode>> = {
   [-1003]: 'rateLimited', // TOO_MANY_REQUESTS (request weight)
   [-1015]: 'rateLimited', // TOO_MANY_ORDERS
   [-1021]: 'clockSkew', // INVALID_TIMESTAMP: outside recvWindow
+  [-5028]: 'clockSkew', // outside the matching engine's recvWindow (it lags under load): not executed, sent again
   [-1022]: 'auth', // INVALID_SIGNATURE
   [-2014]: 'auth', // BAD_API_KEY_FMT
   [-2015]: 'auth', // REJECTED_MBX_KEY: invalid key, IP or permissions
@@ -116,7 +117,7 @@ export interface CallContext {
 }
 
 /**
- * Maps any failure of a ccxt call. Precedence: 429/418 → rateLimited; any 5xx → unknownOutcome
+ * Maps any failure of a ccxt call. Precedence: 429/418/403 → rateLimited; any 5xx → unknownOutcome
  * (write) / transient (read), whatever the body says; the "status unknown" codes → the same; the
  * definitive codes table; a 4xx without a known code → rejected (auth for 401/407); with no response
  * at all, ccxt's class: network errors and timeouts → unknownOutcome / transient.
@@ -131,7 +132,8 @@ export function toExchangeError(e: unknown, ctx: CallContext): ExchangeError {
   const make = (c: ExchangeErrorCode): ExchangeError =>
     new ExchangeError(c, message, code, c === 'rateLimited' ? retryAfterMsOf(facts?.headers) : null);
 
-  if (status === 429 || status === 418) return make('rateLimited');
+  // 403: Binance's WAF limit (an HTML page, no code): refused before the API, like a 429.
+  if (status === 429 || status === 418 || status === 403) return make('rateLimited');
   if (status !== null && status >= 500) return make(unknown);
   if (code !== null && UNKNOWN_OUTCOME_CODES.has(code)) return make(unknown);
   if (code !== null && BY_BINANCE_CODE[code] !== undefined) return make(BY_BINANCE_CODE[code]);

@@ -60,11 +60,12 @@ const ROWS: Row[] = [
   ['400 -2013 no such order', { status: 400, body: json(-2013) }, same('OrderNotFound'), 'notFound', 'notFound'],
   ['400 -2011 unknown order sent', { status: 400, body: json(-2011) }, same('OrderNotFound'), 'notFound', 'notFound'],
   ['400 -1021 timestamp outside recvWindow', { status: 400, body: json(-1021) }, same('InvalidNonce'), 'clockSkew', 'clockSkew'],
+  ['400 -5028 outside the matching engine recvWindow', { status: 400, body: json(-5028) }, { fapi: 'BadRequest', local: 'InvalidOrder' }, 'clockSkew', 'clockSkew'],
   ['400 -1022 signature', { status: 400, body: json(-1022) }, same('AuthenticationError'), 'auth', 'auth'],
   ['401 -2014 key format', { status: 401, body: json(-2014) }, same('AuthenticationError'), 'auth', 'auth'],
   ['401 -2015 key, IP or permissions', { status: 401, body: json(-2015) }, same('AuthenticationError'), 'auth', 'auth'],
   ['401 HTML', { status: 401, body: HTML }, same('AuthenticationError'), 'auth', 'auth'],
-  ['403 WAF (no code)', { status: 403, body: HTML }, same('ExchangeNotAvailable'), 'rejected', 'rejected'],
+  ['403 WAF limit (no code)', { status: 403, body: HTML }, same('ExchangeNotAvailable'), 'rateLimited', 'rateLimited'],
   ['404 (no code)', { status: 404, body: HTML }, same('ExchangeNotAvailable'), 'rejected', 'rejected'],
   ['431 (no code, no ccxt entry)', { status: 431, body: 'Request Header Fields Too Large' }, same('ExchangeError'), 'rejected', 'rejected'],
 ];
