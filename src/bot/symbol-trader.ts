@@ -3,8 +3,8 @@ import type { LadderConfig } from '../core/config/index.ts';
 import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
 import type { Command, DomainEvent, FillInput, StepResult } from '../core/model/commands.ts';
 import { type Position, closeClientId, entryClientId, exitClientId, isStopClientId, parseClientId, stopClientId } from '../core/model/position.ts';
-import { applyExternalExit, applyFill, applyOrderEnd, onPrice, openPosition, replaceStop, requestClose } from '../core/scaled-tp/exit-manager.ts';
-import { exitCommand } from '../core/scaled-tp/ladder-rules.ts';
+import { applyExternalExit, applyFill, applyOrderEnd, onPrice, openPosition, replaceStop, requestClose, stopNotTriggered } from '../core/scaled-tp/exit-manager.ts';
+import { exitCommand, stopPriceOf } from '../core/scaled-tp/ladder-rules.ts';
 import { planLadder } from '../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import { asSteps, type Side } from '../core/units.ts';
@@ -872,7 +872,18 @@ export class SymbolTrader {
     const stopId = closingOnStop ? p.closing!.clientOrderId : stopClientId(p.id, p.stopSeq);
     if (!closingOnStop && !p.partialExits.some((e) => e.clientOrderId === stopId)) return false;
     const r = await this.d.router.lookup(this.symbol, stopId, 'stop');
-    if (r.ok && r.order?.status === 'open') return false;
+    if (r.ok && r.order?.status === 'open') {
+      // Still resting: the exchange triggers it on the mark price, and the price that reached it may
+      // have been a wick of the last price. Back inside the stop, the position trades on (else its
+      // targets, signals and closes would all wait for a stop that may never fire).
+      if (!closingOnStop) return false;
+      const price = await this.d.ex.price(this.symbol);
+      const back = stopNotTriggered(p, price);
+      if (back.position === p) return false;
+      this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: stopId, price, stopPrice: stopPriceOf(p) }, 'stop.not_triggered');
+      this.transition(back);
+      return true;
+    }
     if (!r.ok) {
       // The look-up fails: the open orders list decides. A stop not resting there cannot close what
       // the price has crossed: the rest is closed at market (reduce-only: never more than is held).

@@ -19,6 +19,7 @@ export {
   applyExternalExit,
   type ExternalExitInput,
   requestClose,
+  stopNotTriggered,
   totalPnl,
   averageExitPrice,
   qtyOf,

@@ -194,6 +194,23 @@ export function replaceStop(p: Position): StepResult {
 }
 
 /**
+ * The stop the price reached did not trigger (live: the exchange triggers it on the mark price, the
+ * driver saw the last price wick through it) and the price is back on the position's side of it: the
+ * position is open again, its targets and stop as before. Unchanged unless the position is closing on
+ * its current stop with nothing of that stop filled, and `price` is strictly inside the stop.
+ */
+export function stopNotTriggered(p: Position, price: number): StepResult {
+  const c = p.closing;
+  if (p.status !== 'open' || c === null || c.reason !== 'stop' || c.clientOrderId !== stopClientId(p.id, p.stopSeq)) return unchanged(p);
+  if (p.partialExits.some((e) => e.clientOrderId === c.clientOrderId)) return unchanged(p);
+  const stop = stopPriceOf(p);
+  if (!(p.side === 'long' ? price > stop : price < stop)) return unchanged(p);
+  const next = clonePosition(p);
+  next.closing = null;
+  return { position: settle(next), commands: NONE, events: NONE };
+}
+
+/**
  * An order ended without filling fully. A level that never filled returns to pending when rejected or
  * expired (it never executed, it may be sent again) and stays canceled when canceled; a level that
  * filled in part is done by what filled (F15) and the stop climbs as for a fill.
