@@ -9,7 +9,8 @@ export function redisOptions(url: string, flag: string): ConnectionOptions {
   try {
     u = new URL(url);
   } catch {
-    throw new RangeError(`${flag}: not a URL (${JSON.stringify(url)}; expected redis://host:port, redis://:password@host:port or rediss://host:port for TLS)`);
+    // Not echoed: it may hold a password (one with a "/" is not a URL until encoded).
+    throw new RangeError(`${flag}: not a URL (expected redis://host:port, redis://:password@host:port or rediss://host:port for TLS; percent-encode "/", "@" or ":" in a password)`);
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new RangeError(`${flag}: must start with redis:// or rediss:// (got ${u.protocol}//)`);
   const db = u.pathname && u.pathname !== '/' ? Number(u.pathname.slice(1)) : 0;

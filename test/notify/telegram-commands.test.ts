@@ -90,6 +90,17 @@ describe('read-only Telegram commands over grammY long polling ([operate] 5)', (
     expect(levels!.text).toBe(['Levels over 1 closed trade', 'TP1: 1/1 hit (100.0 %), avg +18.00', 'TP2: 0/1 hit (0.0 %), avg +0.00', 'TP3: 0/1 hit (0.0 %), avg +0.00'].join('\n'));
   });
 
+  it("a Bot API that stops answering getUpdates does not hold the shutdown (grammY's last getUpdates waits up to 50 s)", async () => {
+    const { tg } = await start();
+    const polled = Date.now() + 5_000;
+    while (tg.updateCalls() === 0 && Date.now() < polled) await new Promise((r) => setTimeout(r, 20));
+    tg.hangUpdates();
+    const t0 = Date.now();
+    await notifier!.stop();
+    notifier = null;
+    expect(Date.now() - t0).toBeLessThan(6_000);
+  }, 30_000);
+
   it('knows the configured chat by its id or by its @name', () => {
     expect(isConfiguredChat({ id: CHAT }, String(CHAT))).toBe(true);
     expect(isConfiguredChat({ id: STRANGER }, String(CHAT))).toBe(false);

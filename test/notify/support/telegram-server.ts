@@ -29,6 +29,10 @@ export interface TelegramServer {
   readonly raw: string[];
   /** Queues the answers of the next sendMessage calls. */
   failNext(...faults: TelegramFault[]): void;
+  /** From now on getUpdates is never answered (an API that stopped answering). */
+  hangUpdates(): void;
+  /** getUpdates calls received so far. */
+  readonly updateCalls: () => number;
   /** A user writes `text` in chat `chatId` (delivered to the next getUpdates). */
   pushMessage(chatId: number, text: string, username?: string): void;
   /** Resolves when `n` messages were accepted (rejects after `timeoutMs`). */
@@ -50,6 +54,8 @@ export async function startTelegramServer(token: string): Promise<TelegramServer
   let nextUpdateId = 1;
   let nextMessageId = 1;
   const pollers = new Set<() => void>();
+  let hang = false;
+  let updateCalls = 0;
   const sentWaiters = new Set<() => void>();
 
   const reply = (res: ServerResponse, status: number, body: unknown) => {
@@ -77,6 +83,8 @@ export async function startTelegramServer(token: string): Promise<TelegramServer
       case 'deleteWebhook':
         return reply(res, 200, { ok: true, result: true });
       case 'getUpdates': {
+        updateCalls++;
+        if (hang) return; // never answered
         const offset = Number(params['offset'] ?? 0);
         // Confirmed updates are forgotten, as Telegram does.
         while (updates.length && updates[0]!.update_id < offset) updates.shift();
@@ -118,6 +126,10 @@ export async function startTelegramServer(token: string): Promise<TelegramServer
 
   return {
     url: `http://127.0.0.1:${port}`,
+    hangUpdates: () => {
+      hang = true;
+    },
+    updateCalls: () => updateCalls,
     sent,
     attempts,
     raw,
