@@ -214,6 +214,44 @@ describe('ladder close', () => {
       }
     });
 
+    for (const [name, rule, code] of [
+      ['-1021 (timestamp outside the recvWindow)', { kind: 'reject', code: -1021, method: 'POST', path: '/fapi/v1/order', count: 1 }, 'clockSkew'],
+      ['-4131 (PERCENT_PRICE: the book is thin)', { kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 2 }, 'rejected'],
+    ] as const) {
+      it(`a close refused by ${name} is sent again on a fresh read, after a back-off: flat`, async () => {
+        const { ex, m } = await openLongWithStop();
+        try {
+          sim!.admin.setFaults(rule);
+          const lines: string[] = [];
+          await closeSymbol(ex, m, (l) => lines.push(l));
+          expect(lines[0]).toBe(`BTCUSDT: close order ladderclose-BTCUSDT-20 not confirmed (${code}); reading the position again`);
+          expect(lines).toContain('BTCUSDT: closing long 0.02 with a reduce-only market order ladderclose-BTCUSDT-20 (filled at 60000)');
+          expect(closeRequests().map((r) => r.status)).toEqual([...Array.from({ length: rule.count }, () => 400), 200]);
+          expect(flat()).toBe(true);
+          expect(state().openAlgoOrders).toEqual([]);
+        } finally {
+          await ex.close();
+        }
+      });
+    }
+
+    it('a close refused every time: "position still open" with the last answer, the stop kept', async () => {
+      const { ex, m } = await openLongWithStop();
+      try {
+        sim!.admin.setFaults({ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order' });
+        const thrown = await closeSymbol(ex, m, () => undefined).then(
+          () => null,
+          (e: unknown) => (e as Error).message,
+        );
+        expect(thrown).toMatch(/^position still open: long 0\.02 after 5 attempts \(the last answer: rejected -4131: .*\); its orders are kept \(the stop protects it\): run close again$/);
+        expect(closeRequests()).toHaveLength(5);
+        expect(flat()).toBe(false);
+        expect(state().openAlgoOrders).toHaveLength(1);
+      } finally {
+        await ex.close();
+      }
+    }, 30_000);
+
     it('a 500 whose body carries an error code (-1111) is still an unknown outcome: looked up, not found, sent again once', async () => {
       const { ex, m } = await openLongWithStop();
       try {

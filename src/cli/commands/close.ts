@@ -18,8 +18,13 @@ interface CloseOptions {
 
 /** Tries to flatten one symbol (a close order that met a moving position is retried on a fresh read). */
 const CLOSE_ATTEMPTS = 5;
-/** What a refused close order may be retried after (on a fresh read of the position). */
-const RETRY_CLOSE: ReadonlySet<string> = new Set(['reduceOnlyRejected', 'unknownOutcome', 'duplicate', 'transient', 'rateLimited']);
+/**
+ * What a refused close order may be retried after (on a fresh read of the position): anything but a
+ * refusal of the keys or of the margin. A clock skew is resynced by the adapter; a plain refusal
+ * (-4131 PERCENT_PRICE when the book is thin in a crash) may pass a moment later, and a reduce-only
+ * close sent again can never over-close.
+ */
+const RETRY_CLOSE: ReadonlySet<string> = new Set(['reduceOnlyRejected', 'unknownOutcome', 'duplicate', 'transient', 'rateLimited', 'clockSkew', 'rejected']);
 /** A cancel that failed for these reasons is tried again (a cancel is safe to repeat: gone is gone). */
 const RETRY_CANCEL: ReadonlySet<string> = new Set(['unknownOutcome', 'transient', 'rateLimited']);
 const RETRY_WAIT_MS = 300;
@@ -86,6 +91,7 @@ export async function closeSymbol(port: ExchangePort, m: MarketRules, print: (li
   // A failed read (5xx, timeout, 429) is retried with backoff: one 503 must not abort the kill switch.
   const ex = withRetriedReads(port, DEFAULT_RETRY);
   let closed = false;
+  let refused = '';
   for (let attempt = 1; attempt <= CLOSE_ATTEMPTS; attempt++) {
     const p = await ex.position(m.id);
     if (p.side === null || p.qtySteps === 0) break;
@@ -110,14 +116,15 @@ export async function closeSymbol(port: ExchangePort, m: MarketRules, print: (li
         if (await waitFlat(ex, m.id)) break;
         continue;
       }
+      refused = ` (the last answer: ${e.code}${e.exchangeCode === null ? '' : ` ${e.exchangeCode}`}: ${e.message})`;
       print(`${m.id}: close order ${clientOrderId} not confirmed (${e.code}); reading the position again`);
-      await sleep(RETRY_WAIT_MS);
+      await sleep(RETRY_WAIT_MS * 2 ** (attempt - 1)); // 0.3, 0.6, 1.2, 2.4 s: a thin book has time to refill
       continue;
     }
     if (await waitFlat(ex, m.id)) break;
   }
   const after = await ex.position(m.id);
-  if (after.side !== null && after.qtySteps !== 0) throw new Error(`still ${after.side} ${formatQty(after.qtySteps, m)} after ${CLOSE_ATTEMPTS} attempts; its orders are kept (the stop protects it): run close again`);
+  if (after.side !== null && after.qtySteps !== 0) throw new Error(`position still open: ${after.side} ${formatQty(after.qtySteps, m)} after ${CLOSE_ATTEMPTS} attempts${refused}; its orders are kept (the stop protects it): run close again`);
   if (!closed) print(`${m.id}: no open position`);
   await cancelOurs(ex, m, print);
 }
