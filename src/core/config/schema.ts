@@ -179,7 +179,13 @@ const webhookSchema = z.strictObject({
     .array(z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address like "52.89.214.238"' }))
     .default(() => [])
     .describe("Addresses a signal may come from (e.g. TradingView's published webhook addresses); empty: any address."),
-  rate_limit_per_min: z.number().int().positive().max(10_000).default(60).describe('Requests accepted per minute from one address; more are refused (429).'),
+  rate_limit_per_min: z
+    .number()
+    .int()
+    .positive()
+    .max(10_000)
+    .default(60)
+    .describe('Signals (with the secret) accepted per minute from one address, and, counted apart, refused requests (without it); more are answered 429.'),
 });
 
 /** A risk-limit cool-down in minutes: 30 days (a bound against typos, like bounds.ts). */

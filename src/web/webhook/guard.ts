@@ -31,10 +31,7 @@ export function ipAllowed(ip: string, allow: readonly string[]): boolean {
 /** Addresses tracked at most; beyond it the quietest are forgotten (a flood of spoofed sources cannot grow memory). */
 const MAX_TRACKED = 10_000;
 
-/**
- * A token bucket per address: `perMin` requests in any minute, refilled continuously. Every request
- * counts, refused ones too, so guessing the secret costs as much as sending signals.
- */
+/** A token bucket per address: `perMin` requests in any minute, refilled continuously. */
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; atMs: number }>();
   constructor(private readonly perMin: number) {}

@@ -60,7 +60,11 @@ export async function startWebhook(o: WebhookOptions): Promise<Webhook> {
     throw new Error(`the webhook needs a secret of at least ${MIN_SECRET_LENGTH} characters in ${WEBHOOK_SECRET_ENV} (environment or .env; never in config.json)`);
   }
   const now = o.now ?? Date.now;
-  const limiter = new RateLimiter(cfg.rate_limit_per_min);
+  // Two budgets per address: signals that carry the secret, and refused requests. Behind a proxy or a
+  // tunnel every sender has the proxy's address, so junk from anyone must not spend the budget of the
+  // real alerts (a lost `flat` alert leaves a position open).
+  const signalBudget = new RateLimiter(cfg.rate_limit_per_min);
+  const refusedBudget = new RateLimiter(cfg.rate_limit_per_min);
   const rules = { symbols: o.config.symbols, leverage: o.config.leverage, maxLagMs: cfg.max_lag_s * 1000 };
 
   const answer = (reply: FastifyReply, status: number, body: unknown) =>
@@ -95,16 +99,25 @@ export async function startWebhook(o: WebhookOptions): Promise<Webhook> {
     if (req.method !== 'POST') throw new Refusal('method_not_allowed', `${req.method}: signals are POSTed`);
     const ip = normalizeIp(req.ip);
     if (!ipAllowed(ip, cfg.allow_ips)) throw new Refusal('ip_not_allowed', `${ip} is not in webhook.allow_ips`);
-    const wait = limiter.take(ip, now());
-    if (wait > 0) throw new Refusal('rate_limited', `more than ${cfg.rate_limit_per_min} requests a minute from ${ip}`, wait);
   });
   app.setErrorHandler((e, req, reply) => refuse(e, req, reply));
   app.setNotFoundHandler((req, reply) => refuse(new Refusal('not_found', 'no such path'), req, reply));
 
   app.post(cfg.path, async (req, reply) => {
     const receivedAtMs = now();
-    const body = parseJsonObject(req.body);
-    if (!secretMatches(body['secret'], secret)) throw new Refusal('secret', 'missing or wrong secret');
+    const ip = normalizeIp(req.ip);
+    let body: Record<string, unknown>;
+    try {
+      body = parseJsonObject(req.body);
+      if (!secretMatches(body['secret'], secret)) throw new Refusal('secret', 'missing or wrong secret');
+    } catch (e) {
+      // Guessing the secret (or sending junk) is limited on its own budget.
+      const wait = refusedBudget.take(ip, receivedAtMs);
+      if (wait > 0) throw new Refusal('rate_limited', `more than ${cfg.rate_limit_per_min} refused requests a minute from ${ip}`, wait);
+      throw e;
+    }
+    const wait = signalBudget.take(ip, receivedAtMs);
+    if (wait > 0) throw new Refusal('rate_limited', `more than ${cfg.rate_limit_per_min} signals a minute from ${ip}`, wait);
     const { secret: _secret, ...payload } = body;
     const s = parseSignal(payload, rules, receivedAtMs);
     const r = o.store.recordSignal({ ...s, source: 'webhook', receivedAtMs, payload });

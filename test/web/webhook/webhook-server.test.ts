@@ -132,15 +132,22 @@ describe('the signal webhook', () => {
     expect((await post(alert())).status).toBe(200);
   });
 
-  it('rate-limits each address: beyond rate_limit_per_min, 429 with Retry-After; refused requests count too', async () => {
+  it('rate-limits each address: beyond rate_limit_per_min signals, 429 with Retry-After', async () => {
     await start({ rate_limit_per_min: 3 });
-    expect((await post(alert({ secret: 'wrong-wrong-wrong-wrong' }))).status).toBe(401);
-    expect((await post(alert({ id: 'a' }))).status).toBe(200);
-    expect((await post(alert({ id: 'b' }))).status).toBe(200);
-    const r = await post(alert({ id: 'c' }));
+    for (const id of ['a', 'b', 'c']) expect((await post(alert({ id }))).status).toBe(200);
+    const r = await post(alert({ id: 'd' }));
     expect([r.status, r.json.error?.code]).toEqual([429, 'rate_limited']);
     expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect(store!.signals().map((s) => s.id).sort()).toEqual(['a', 'b']);
+    expect(store!.signals().map((s) => s.id).sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('refused requests have a budget of their own: a flood without the secret (all senders behind one proxy) does not stop the real signals', async () => {
+    await start({ rate_limit_per_min: 3 });
+    for (let i = 0; i < 3; i++) expect((await post(alert({ secret: 'wrong-wrong-wrong-wrong' }))).status).toBe(401);
+    const junk = await post(alert({ secret: 'wrong-wrong-wrong-wrong' }));
+    expect([junk.status, junk.json.error?.code]).toEqual([429, 'rate_limited']);
+    expect((await post(alert({ id: 'real', side: 'flat' }))).status).toBe(200);
+    expect(store!.signals().map((s) => s.id)).toEqual(['real']);
   });
 
   it('cuts off a sender that does not finish its request within 3 s (a slow body cannot hold a socket)', async () => {
