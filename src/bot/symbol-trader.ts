@@ -7,6 +7,7 @@ import { applyExternalExit, applyFill, applyOrderEnd, onPrice, openPosition, rep
 import { exitCommand, stopPriceOf } from '../core/scaled-tp/ladder-rules.ts';
 import { planLadder } from '../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
+import { formatScaled } from '../core/decimal.ts';
 import { asSteps, type Side } from '../core/units.ts';
 import type { ExchangeErrorCode } from '../exchange/errors.ts';
 import type { ExchangePort, OrderState, Trade } from '../exchange/port.ts';
@@ -111,6 +112,8 @@ export class SymbolTrader {
   position: Position | null = null;
   /** Set when no new position may be opened (margin alarm, inconsistent exchange); stops stay managed. */
   halted: string | null = null;
+  /** Why nothing is sent or booked on this symbol until a restart (freezeIfUnitsChanged); null normally. */
+  frozen: string | null = null;
   /** The client id of the entry last sent while the exchange held nothing on this symbol (openFromPositionRead). */
   private flatBeforeEntry: string | null = null;
   private readonly executor: CommandExecutor;
@@ -164,10 +167,28 @@ export class SymbolTrader {
   /** Restores the stored position and warms the strategy up on recent closed candles. */
   async init(history = 500): Promise<void> {
     this.position = this.d.store.positionBySymbol(this.symbol);
+    this.freezeIfUnitsChanged();
     this.resumeRefusedClose();
     const warmup = await this.d.ex.candles(this.symbol, this.d.timeframe, history);
     this.candles.append(warmup);
     this.d.store.saveCandles(this.symbol, this.d.timeframeMs, warmup); // the dashboard's charts and single-TP replay
+  }
+
+  /**
+   * The exchange changed the symbol's tick or step size since the open position was planned: its stored
+   * ticks and steps mean other prices and sizes now (a stop 10× off, a phantom exit of 9 steps in 10),
+   * so nothing is sent or booked for this symbol until a restart after the position is closed. Its stop
+   * and resting orders on the exchange are prices and quantities there, untouched: they still protect it.
+   */
+  private freezeIfUnitsChanged(): void {
+    const p = this.position;
+    if (p === null || p.status !== 'open') return;
+    const tick = formatScaled(1, this.d.market.tickSize);
+    const step = formatScaled(1, this.d.market.stepSize);
+    if (p.plan.tickSize === tick && p.plan.stepSize === step) return;
+    const what = [p.plan.tickSize !== tick ? `tick size ${p.plan.tickSize} → ${tick}` : '', p.plan.stepSize !== step ? `step size ${p.plan.stepSize} → ${step}` : ''].filter(Boolean).join(', ');
+    this.frozen = `the exchange changed ${this.symbol}'s ${what} since position ${p.id} was planned: Ladder no longer manages it (its stop and orders on the exchange stay as they are). Close it by hand or with \`ladder close --symbol ${this.symbol} --confirm-live\`, then restart the bot`;
+    this.halt(this.frozen);
   }
 
   /** Something changed on the exchange (a pushed order update): read everything next cycle. */
@@ -200,7 +221,7 @@ export class SymbolTrader {
   closePosition(reason: string): Promise<boolean> {
     return this.exclusive(async () => {
       const p = this.position;
-      if (!p || p.status !== 'open') return false;
+      if (!p || p.status !== 'open' || this.frozen) return false;
       this.d.log.info({ symbol: this.symbol, positionId: p.id, reason }, 'close.requested');
       this.transition(requestClose(p, 'signal', await this.d.ex.price(this.symbol), this.d.now()));
       await this.convergeNow();
@@ -219,6 +240,7 @@ export class SymbolTrader {
   }
 
   private async stepNow(): Promise<void> {
+    if (this.frozen) return;
     try {
       const latest = await this.d.ex.candles(this.symbol, this.d.timeframe, 5);
       const added = this.candles.append(latest);
@@ -249,6 +271,10 @@ export class SymbolTrader {
   /** An entry signal: ignore the side already held; close the other side first (SPEC "Data formats"). */
   private async signal(sig: Signal): Promise<void> {
     this.d.log.info({ symbol: this.symbol, side: sig.side, reason: sig.reason, signalTime: new Date(sig.timeMs).toISOString() }, 'signal');
+    if (this.frozen) {
+      this.d.log.warn({ symbol: this.symbol, why: this.frozen }, 'entry.skipped_halted');
+      return;
+    }
     if (this.position?.status === 'closed') this.position = null; // reset_tracking (R4.4)
     const p = this.position;
     if (p && p.side === sig.side) return;
@@ -449,6 +475,7 @@ export class SymbolTrader {
    * caller runs another one at once to read the outcome back.
    */
   private async cycle(): Promise<boolean> {
+    if (this.frozen) return false;
     let acted = false;
     if (this.position) acted = (await this.syncPosition()) || acted;
     acted = (await this.resolveDoubts()) || acted;
