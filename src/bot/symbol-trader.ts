@@ -114,8 +114,6 @@ export class SymbolTrader {
   halted: string | null = null;
   /** Why nothing is sent or booked on this symbol until a restart (freezeIfUnitsChanged); null normally. */
   frozen: string | null = null;
-  /** The client id of the entry last sent while the exchange held nothing on this symbol (openFromPositionRead). */
-  private flatBeforeEntry: string | null = null;
   private readonly executor: CommandExecutor;
   private queue: Command[] = [];
   private readonly doubts = new Map<string, Doubt>();
@@ -320,16 +318,16 @@ export class SymbolTrader {
     }
     if (steps === maxEntrySteps(m)) this.d.log.warn({ symbol: this.symbol, qty: stepsToQty(steps, m), price }, 'entry.capped_at_max_qty');
     const side = sig.side === 'long' ? 'buy' : 'sell';
-    // What the exchange held before this entry: only from flat can a position found there later be this
-    // entry's (openFromPositionRead), never one opened by hand beside it.
-    this.flatBeforeEntry = null;
+    // What the exchange held before this entry, stored with it: only from flat can a position found there
+    // later be this entry's (openFromPositionRead, after a restart too), never one opened by hand beside it.
+    let sentFromFlat: boolean | null = null;
     try {
-      if ((await ex.position(this.symbol)).qtySteps === 0) this.flatBeforeEntry = entryClientId(id);
+      sentFromFlat = (await ex.position(this.symbol)).qtySteps === 0;
     } catch (e) {
       this.d.log.warn({ symbol: this.symbol, err: errInfo(e) }, 'position.read_failed');
     }
     const sent = await this.d.router.send(
-      { clientOrderId: entryClientId(id), positionId: id, symbol: this.symbol, kind: 'entry', level: null, side, type: 'market', qtySteps: steps, priceTicks: null, price: null, stopTicks: null, stopPrice: null, reduceOnly: false, closePosition: false, replacesClientOrderId: null, stopLossPct: stopPct },
+      { clientOrderId: entryClientId(id), positionId: id, symbol: this.symbol, kind: 'entry', level: null, side, type: 'market', qtySteps: steps, priceTicks: null, price: null, stopTicks: null, stopPrice: null, reduceOnly: false, closePosition: false, replacesClientOrderId: null, stopLossPct: stopPct, sentFromFlat },
       m,
       { settleLater: true },
     );
@@ -411,8 +409,8 @@ export class SymbolTrader {
    * then protect it at once; the order is settled once a look-up answers (resolveEntry).
    */
   private async openFromPositionRead(o: OrderRecord, side: Side, stopPct: number): Promise<void> {
-    // Only an entry this process sent from a flat exchange position (a restart does not know what was there before).
-    if (this.flatBeforeEntry !== o.clientOrderId) return;
+    // Only an entry sent while the exchange showed the symbol flat (stored with it: a restart knows too).
+    if (o.sentFromFlat !== true) return;
     let ex: Awaited<ReturnType<ExchangePort['position']>>;
     try {
       ex = await this.d.ex.position(this.symbol);

@@ -338,6 +338,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX positions_closed_at ON positions(closed_at_ms) WHERE status = 'closed';
     `,
   },
+  {
+    version: 10,
+    name: 'entry sent from flat',
+    sql: `
+      -- 1 when the exchange held nothing on the symbol just before the entry was sent: a position found
+      -- there while the entry's look-ups fail can then be taken as its fill, after a restart too.
+      ALTER TABLE orders ADD COLUMN sent_from_flat INTEGER CHECK (sent_from_flat IN (0, 1));
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -31,6 +31,7 @@ interface OrderRow {
   updated_at_ms: number;
   booked_steps: number;
   stop_loss_pct: number | null;
+  sent_from_flat: 0 | 1 | null;
 }
 
 const toRecord = (r: OrderRow): OrderRecord => ({
@@ -51,6 +52,7 @@ const toRecord = (r: OrderRow): OrderRecord => ({
   replacesClientOrderId: r.replaces_client_order_id,
   createdAtMs: r.created_at_ms,
   stopLossPct: r.stop_loss_pct,
+  sentFromFlat: r.sent_from_flat === null ? null : r.sent_from_flat === 1,
   status: r.status,
   attempt: r.attempt,
   exchangeOrderId: r.exchange_order_id,
@@ -81,9 +83,9 @@ export function orderRows(db: Database.Database, now: () => number) {
   const byId = db.prepare<[string]>(`${SELECT} WHERE o.client_order_id = ?`);
   const insert = db.prepare(
     `INSERT INTO orders (client_order_id, attempt, position_id, symbol, kind, level, side, type, qty_steps, price_ticks, price,
-       stop_ticks, stop_price, reduce_only, close_position, replaces_client_order_id, status, created_at_ms, updated_at_ms, stop_loss_pct)
+       stop_ticks, stop_price, reduce_only, close_position, replaces_client_order_id, status, created_at_ms, updated_at_ms, stop_loss_pct, sent_from_flat)
      VALUES (@clientOrderId, @attempt, @positionId, @symbol, @kind, @level, @side, @type, @qtySteps, @priceTicks, @price,
-       @stopTicks, @stopPrice, @reduceOnly, @closePosition, @replacesClientOrderId, 'intent', @createdAtMs, @createdAtMs, @stopLossPct)
+       @stopTicks, @stopPrice, @reduceOnly, @closePosition, @replacesClientOrderId, 'intent', @createdAtMs, @createdAtMs, @stopLossPct, @sentFromFlat)
      ON CONFLICT (client_order_id) DO UPDATE SET
        attempt = excluded.attempt, position_id = excluded.position_id, symbol = excluded.symbol, kind = excluded.kind,
        level = excluded.level, side = excluded.side, type = excluded.type, qty_steps = excluded.qty_steps,
@@ -91,7 +93,8 @@ export function orderRows(db: Database.Database, now: () => number) {
        stop_price = excluded.stop_price, reduce_only = excluded.reduce_only, close_position = excluded.close_position,
        replaces_client_order_id = excluded.replaces_client_order_id, status = 'intent', exchange_order_id = NULL,
        exchange_filled_steps = NULL, error_code = NULL, error_message = NULL, created_at_ms = excluded.created_at_ms,
-       sent_at_ms = NULL, updated_at_ms = excluded.updated_at_ms, stop_loss_pct = excluded.stop_loss_pct`,
+       sent_at_ms = NULL, updated_at_ms = excluded.updated_at_ms, stop_loss_pct = excluded.stop_loss_pct,
+       sent_from_flat = excluded.sent_from_flat`,
   );
   const update = db.prepare(
     `UPDATE orders SET status = @status,
@@ -138,6 +141,7 @@ export function orderRows(db: Database.Database, now: () => number) {
       reduceOnly: o.reduceOnly ? 1 : 0,
       closePosition: o.closePosition ? 1 : 0,
       stopLossPct: o.stopLossPct ?? null,
+      sentFromFlat: o.sentFromFlat === undefined || o.sentFromFlat === null ? null : o.sentFromFlat ? 1 : 0,
     });
     log.run(o.clientOrderId, attempt, 'intent', o.createdAtMs, null, null, null, null);
     return ok(must(o.clientOrderId));

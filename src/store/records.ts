@@ -34,6 +34,8 @@ export interface OrderIntent {
   readonly createdAtMs: number;
   /** An entry's stop distance in % (the signal's own, else the config's); null for other orders. */
   readonly stopLossPct?: number | null;
+  /** An entry sent while the exchange's position read showed the symbol flat (null: not read, or another order). */
+  readonly sentFromFlat?: boolean | null;
 }
 
 export interface OrderError {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
 import { silentLogger } from '../../src/bot/logger.ts';
+import { openStore } from '../../src/store/index.ts';
 import { type Harness, startHarness, startWithLong, testConfig } from '../support/bot-harness.ts';
 
 /**
@@ -175,6 +176,31 @@ describe('a stop missing while its look-ups fail (GET /fapi/v1/algoOrder answers
     expect(ordersOf(`${t.position!.id}-tp1`).size).toBe(1);
     expect(storeSteps()).toBe(exchangeSteps());
   }, 90_000);
+
+  it('…and the bot restarts during that outage: the entry (sent from flat, as its stored record says) is taken from the exchange position, with its stop', async () => {
+    h = await startHarness(testConfig(), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, processed: true, method: 'POST', path: '/fapi/v1/order', count: 1 }, { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/order' }] });
+    await h.trader('BTCUSDT').onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    expect(h.trader('BTCUSDT').position).toBeNull();
+    // The process dies and starts again while the look-ups still fail.
+    h.bot.stop();
+    h.store.close();
+    h.store = openStore(h.dbPath);
+    const bot = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log: silentLogger(), retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+    bots.push(bot);
+    await bot.start();
+    const end = Date.now() + 12_000;
+    while (Date.now() < end && stopsResting() === 0) {
+      await bot.step();
+      await sleep(200);
+    }
+    expect(stopsResting()).toBe(1);
+    expect(bot.traders[0]!.position?.remainingSteps).toBe(10);
+    expect(storeSteps()).toBe(exchangeSteps());
+    expect(h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order' && r.clientOrderId?.endsWith('-entry'))).toHaveLength(1);
+  }, 40_000);
 
   it('an entry that never arrived (503, not executed) while GET /fapi/v1/order fails is not taken for a position opened by hand beside it', async () => {
     h = await startHarness(testConfig(), { seed: 3 });

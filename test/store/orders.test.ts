@@ -24,6 +24,19 @@ const value = <T>(r: { ok: true; value: T } | { ok: false; error: unknown }): T 
 };
 
 describe('orders', () => {
+  it("keeps whether an entry was sent from a flat position (true, false, or unknown), across a reopen", () =>
+    withStore((s, path) => {
+      const p = newPosition();
+      for (const [id, flat] of [['a', true], ['b', false], ['c', null]] as const) s.recordIntent({ ...entryIntent(p), clientOrderId: `${p.id}-${id}-entry`, sentFromFlat: flat });
+      s.close();
+      const again = openStore(path);
+      try {
+        expect(['a', 'b', 'c'].map((id) => again.getOrder(`${p.id}-${id}-entry`)?.sentFromFlat)).toEqual([true, false, null]);
+      } finally {
+        again.close();
+      }
+    }));
+
   it('follows an order from intent to filled, keeping the exchange id and a log of every step', () =>
     withStore((s, path) => {
       const p = newPosition();
@@ -40,6 +53,7 @@ describe('orders', () => {
         sentAtMs: null,
         updatedAtMs: 1000,
         stopLossPct: null, // entries only
+        sentFromFlat: null, // entries only
       });
       expect(value(s.markSent(i.clientOrderId, 1001)).sentAtMs).toBe(1001);
       value(s.markOrderStatus(i.clientOrderId, 'open', { exchangeOrderId: '8886', timeMs: 1002 }));
