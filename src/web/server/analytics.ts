@@ -3,7 +3,7 @@ import type { HistoryQuery, Store } from '../../store/index.ts';
 import type { AnalyticsResponse, ComparedTrade, RunView } from '../components/dashboard-model.ts';
 import type { EquityCurve } from '../components/view-model.ts';
 import type { MarketBook } from './market-book.ts';
-import { type SingleTpOptions, singleTpOutcome } from './single-tp.ts';
+import { type SingleTpOptions, type SingleTpOutcome, singleTpOutcome } from './single-tp.ts';
 
 export interface AnalyticsOptions {
   readonly startingBalance: number;
@@ -12,6 +12,15 @@ export interface AnalyticsOptions {
 
 /** Candles read per query while a single-TP replay walks forward. */
 const BATCH = 500;
+/**
+ * Replay work between two yields to the event loop, ms. The dashboard runs in the bot's process: a
+ * long store (1,500 trades cost ~2.5 s) must not hold its price polls and order calls for that long.
+ */
+const SLICE_MS = 20;
+/** Single-TP outcomes kept per store (a closed trade never changes); beyond it the memo starts again. */
+const MEMO_MAX = 50_000;
+const memos = new WeakMap<Store, Map<string, SingleTpOutcome>>();
+const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 
 /**
  * Realised equity: the starting balance, then + each exit's PnL at its time (exits of all trades in time
@@ -38,7 +47,7 @@ const runView = (a: RunAnalytics): RunView => ({ summary: a.summary, levels: a.l
  * win rate, profit factor, max drawdown — `analyzeRun`, the code `ladder compare` reports with — and the
  * same entries replayed with the single take-profit on the stored candles.
  */
-export function analyticsView(store: Store, book: MarketBook, q: HistoryQuery, o: AnalyticsOptions): AnalyticsResponse {
+export async function analyticsView(store: Store, book: MarketBook, q: HistoryQuery, o: AnalyticsOptions): Promise<AnalyticsResponse> {
   const closed = store
     .tradeHistory({ ...q, includeOpen: false })
     .map((r) => store.getPosition(r.positionId))
@@ -51,9 +60,23 @@ export function analyticsView(store: Store, book: MarketBook, q: HistoryQuery, o
   const withoutCandles: string[] = [];
   const trades: ComparedTrade[] = [];
   let closedAtEnd = 0;
+  let memo = memos.get(store);
+  if (memo === undefined || memo.size > MEMO_MAX) memos.set(store, (memo = new Map()));
+  const settingsKey = JSON.stringify(o.single);
+  let sliceStart = performance.now();
   for (const t of closed) {
+    if (performance.now() - sliceStart > SLICE_MS) {
+      await nextTurn();
+      sliceStart = performance.now();
+    }
     const tf = book.timeframeOf(t.symbol);
-    const r = tf === null ? null : singleTpOutcome(t, tf, (after) => store.candles(t.symbol, tf, { fromMs: after + 1, limit: BATCH }), o.single);
+    const key = `${tf}|${t.id}|${settingsKey}`;
+    let r = memo.get(key) ?? null;
+    if (r === null && tf !== null) {
+      r = singleTpOutcome(t, tf, (after) => store.candles(t.symbol, tf, { fromMs: after + 1, limit: BATCH }), o.single);
+      // Kept unless it ran out of candles (more may be stored later and decide it).
+      if (r.ok && !r.closedAtEnd) memo.set(key, r);
+    }
     if (r === null || !r.ok) {
       withoutCandles.push(t.id);
       continue;

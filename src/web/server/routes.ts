@@ -80,7 +80,7 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps, testRoutes: R
     // What the store ran with: the latest run, its config (leverage, ladder, sizing) and state.
     '/api/run': (_q, _req, reply) => sendJson(reply, d.runs.view()),
     '/api/account': (_q, _req, reply) => sendJson(reply, accountView(d.store, d.runs, d.hub.positions(), d.now())),
-    '/api/analytics': (q, _req, reply) => sendJson(reply, analyticsView(d.store, d.book, historyQuery(q), d.analytics())),
+    '/api/analytics': async (q, _req, reply) => sendJson(reply, await analyticsView(d.store, d.book, historyQuery(q), d.analytics())),
     '/api/candles': (q, _req, reply) => {
       const symbol = q.get('symbol');
       if (!symbol) throw new HttpError(400, 'bad_request', 'symbol: required');
