@@ -9,7 +9,7 @@ import { planLadder } from '../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import { formatScaled } from '../core/decimal.ts';
 import { asSteps, type Side } from '../core/units.ts';
-import type { ExchangeErrorCode } from '../exchange/errors.ts';
+import { type ExchangeErrorCode, withoutSignature } from '../exchange/errors.ts';
 import type { ExchangePort, OrderState, Trade } from '../exchange/port.ts';
 import { type OrderRecord, REUSABLE, type Store } from '../store/index.ts';
 import type { Signal, Strategy } from '../strategy/strategy.ts';
@@ -1162,7 +1162,7 @@ function newestTradeId(ids: readonly string[]): string | undefined {
 }
 
 export function errInfo(e: unknown): Record<string, unknown> {
-  return e instanceof Error ? { message: e.message, code: (e as { code?: string }).code, exchangeCode: (e as { exchangeCode?: number }).exchangeCode } : { message: String(e) };
+  return e instanceof Error ? { message: withoutSignature(e.message), code: (e as { code?: string }).code, exchangeCode: (e as { exchangeCode?: number }).exchangeCode } : { message: String(e) };
 }
 
 /** `tp1@65650×0.005 tp2@…`: each level's target and quantity in the base asset. */

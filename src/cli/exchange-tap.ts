@@ -1,3 +1,4 @@
+import { withoutSignature } from '../exchange/errors.ts';
 import type { ExchangePort } from '../exchange/port.ts';
 import type { DashboardFeed } from '../web/dashboard-feed.ts';
 
@@ -23,7 +24,7 @@ export function tapExchange(ex: ExchangePort, feed: DashboardFeed, now: () => nu
         return v;
       },
       (e: unknown) => {
-        tell(() => feed.feedError(e instanceof Error ? e.message : String(e), now()));
+        tell(() => feed.feedError(withoutSignature(e instanceof Error ? e.message : String(e)), now()));
         throw e;
       },
     );

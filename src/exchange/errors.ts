@@ -27,6 +27,12 @@ export type ExchangeErrorCode =
   | 'rejected'
   | 'auth';
 
+/**
+ * A message without the request's signature: ccxt writes the whole signed URL into some errors (a 5xx
+ * with an HTML body), and the message goes to the logs and the dashboard.
+ */
+export const withoutSignature = (message: string): string => message.replace(/([?&]signature=)[^&\s"']+/gi, '$1[redacted]');
+
 export class ExchangeError extends Error {
   constructor(
     readonly code: ExchangeErrorCode,
@@ -35,7 +41,7 @@ export class ExchangeError extends Error {
     readonly exchangeCode: number | null = null,
     readonly retryAfterMs: number | null = null,
   ) {
-    super(message);
+    super(withoutSignature(message));
     this.name = 'ExchangeError';
   }
 }

@@ -93,7 +93,12 @@ describe('outcomes table (ccxt/errors.ts), code by code', () => {
           expect((w as Error).constructor.name).toBe(cls);
           const mappedWrite = toExchangeError(w, { stateChanging: true });
           expect(mappedWrite.code).toBe(write);
-          expect(toExchangeError(await raised(hosts, canned, READ), { stateChanging: false }).code).toBe(read);
+          const r = await raised(hosts, canned, READ);
+          const mappedRead = toExchangeError(r, { stateChanging: false });
+          expect(mappedRead.code).toBe(read);
+          // The message goes to the logs and the dashboard: never the request's signature (a GET's is in its URL).
+          for (const m of [mappedWrite, mappedRead]) expect(m.message).not.toMatch(/signature=(?!\[redacted\])/);
+          if (name === '503 HTML') expect((r as Error).message).toMatch(/signature=[0-9a-f]{64}/); // ccxt's own message has it
           if ('body' in canned) expect(mappedWrite.exchangeCode).toBe(/"code"/.test(canned.body) ? JSON.parse(canned.body).code : null);
           const retryAfter = 'headers' in canned ? canned.headers?.['Retry-After'] : undefined;
           expect(mappedWrite.retryAfterMs).toBe(retryAfter === undefined ? null : Number(retryAfter) * 1000);
