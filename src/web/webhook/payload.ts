@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { liquidationDistancePct } from '../../core/config/index.ts';
+import { parseTimeText } from '../../data/parse-time.ts';
 import type { SignalSide } from '../../store/index.ts';
 import { Refusal } from './refusal.ts';
 
@@ -59,11 +60,11 @@ export function compactSymbol(unified: string): string {
   return `${base}${quote}${date ? `_${date}` : ''}`;
 }
 
-/** ISO 8601 text or epoch milliseconds (number or digits). */
+/** ISO 8601 text (without an offset: UTC, as in the signal files, never the host's zone) or epoch milliseconds (number or digits). */
 function parseTime(t: number | string): number | null {
   if (typeof t === 'number') return Number.isSafeInteger(t) ? t : null;
   if (/^\d+$/.test(t)) return Number.isSafeInteger(Number(t)) ? Number(t) : null;
-  const ms = Date.parse(t);
+  const ms = parseTimeText(t);
   return Number.isFinite(ms) ? ms : null;
 }
 

@@ -1,0 +1,22 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseSignal } from '../../../src/web/webhook/payload.ts';
+
+const rules = { symbols: ['BTC/USDT:USDT'], leverage: 5, maxLagMs: 60_000 };
+const T = Date.UTC(2026, 0, 1, 12, 0, 0);
+const zone = process.env['TZ'];
+afterEach(() => {
+  if (zone === undefined) delete process.env['TZ'];
+  else process.env['TZ'] = zone;
+});
+
+describe('parseSignal: the signal time', () => {
+  it('a time without an offset is UTC whatever the host zone (as in the signal files)', () => {
+    process.env['TZ'] = 'America/New_York';
+    const body = { id: 'a', symbol: 'BTCUSDT', side: 'long' };
+    expect(parseSignal({ ...body, time: '2026-01-01T12:00:00' }, rules, T).timeMs).toBe(T);
+    expect(parseSignal({ ...body, time: '2026-01-01T07:00:00-05:00' }, rules, T).timeMs).toBe(T);
+    expect(parseSignal({ ...body, time: String(T) }, rules, T).timeMs).toBe(T);
+    expect(parseSignal({ ...body, time: T }, rules, T).timeMs).toBe(T);
+    expect(() => parseSignal({ ...body, time: 'noon' }, rules, T)).toThrow(/time: must be ISO 8601/);
+  });
+});
