@@ -135,6 +135,11 @@ export class SymbolTrader {
   private closeRetry: { positionId: string; reason: 'signal' | 'end' | 'stop'; tries: number; counted: number; atMs: number } | null = null;
   /** The open position's take-profits refused outright in a row (not -2022/-4118): the next wait doubles. Cleared when an exit is taken. */
   private exitRefusals: { positionId: string; n: number; flush: number } | null = null;
+  /**
+   * Market take-profits of the open position that expired with nothing filled (an empty book, price
+   * protection), per client id: the next try of the position's exits waits 2 s, doubling up to 30 s.
+   */
+  private emptyExpiries: { positionId: string; n: Map<string, number> } | null = null;
   /** Counts flushes: take-profits refused in one flush (a price past several levels) are one refusal of the back-off. */
   private flushSeq = 0;
   private readonly alerted = new Set<string>();
@@ -726,6 +731,9 @@ export class SymbolTrader {
       const cur = this.position;
       if (!cur || cur.status !== 'open' || cur.levels[i]!.status !== p.levels[i]!.status) continue;
       this.d.log.warn({ symbol: this.symbol, clientOrderId: id, status, filled: stepsToQty(cur.levels[i]!.filledSteps, this.d.market), ordered: stepsToQty(cur.levels[i]!.orderSteps, this.d.market) }, 'exit.ended_unfilled');
+      // A market TP that expired empty goes back to pending and would be sent again at once, every
+      // cycle, while the price stays at its target: it waits a back-off instead.
+      if (status === 'expired' && !withdrawn && p.plan.execution === 'market' && cur.levels[i]!.filledSteps === 0) this.holdExitsFor(this.expiredEmpty(cur.id, id));
       const r = applyOrderEnd(cur, { clientOrderId: id, status: status === 'rejected' ? 'rejected' : status, timeMs: this.d.now() });
       if (!r.ok) this.halt(`${id} ended ${status} but does not fit the position: ${r.error.message}`);
       else this.transition(r.value);
@@ -1080,6 +1088,14 @@ export class SymbolTrader {
     const id = this.position?.id ?? '';
     const until = this.d.now() + ms;
     this.holdExits = { positionId: id, untilMs: Math.max(until, this.holdExits?.positionId === id ? this.holdExits.untilMs : 0) };
+  }
+
+  /** A market take-profit `clientOrderId` of position `positionId` expired with nothing filled: how long the exits wait. */
+  private expiredEmpty(positionId: string, clientOrderId: string): number {
+    if (this.emptyExpiries?.positionId !== positionId) this.emptyExpiries = { positionId, n: new Map() };
+    const n = (this.emptyExpiries.n.get(clientOrderId) ?? 0) + 1;
+    this.emptyExpiries.n.set(clientOrderId, n);
+    return Math.min(EXIT_RETRY_MAX_MS, RESYNC_HOLD_MS * 2 ** (n - 1));
   }
 
   /** A take-profit of the open position refused outright: how long its exits wait (the back-off of EXIT_RETRY_MAX_MS). */

@@ -56,7 +56,7 @@ export const FaultRuleSchema = z.discriminatedUnion('kind', [
    * `on: "trigger"`: the same for the order a triggered algo (stop) order places; `method` and
    * `path` do not apply then.
    */
-  z.object({ ...common, kind: z.literal('partialFill'), ratio: z.number().gt(0).lt(1), on: z.enum(['request', 'trigger']).optional() }),
+  z.object({ ...common, kind: z.literal('partialFill'), ratio: z.number().min(0).lt(1), on: z.enum(['request', 'trigger']).optional() }),
   /** Close websocket connections of `target` when they are about to send a message. */
   z.object({ ...common, kind: z.literal('wsDisconnect'), target: z.enum(['user', 'market', 'all']).optional() }),
 ]);

@@ -765,3 +765,29 @@ describe('a stop move whose cancel of the old stop gets a 5xx (outcome unknown)'
     expect(h!.state().openAlgoOrders.map((a) => [a.clientAlgoId, a.triggerPrice])).toEqual([[`${t.position!.id}-sl1`, '60000']]);
   });
 });
+
+describe('a market take-profit that expires with nothing filled (an empty book, price protection)', () => {
+  it('is sent again after a back-off (2 s, then 4 s), not every cycle, and executes once when the book is back', async () => {
+    const t = await openLong();
+    const id = t.position!.id;
+    h!.sim.admin.setFaults({ rules: [{ kind: 'partialFill', ratio: 0, method: 'POST', path: '/fapi/v1/order', count: 2 }] });
+    h!.sim.admin.setPrice('BTCUSDT', 60700);
+    const posts = () => h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order' && r.clientOrderId === `${id}-tp1`);
+    const stepFor = async (ms: number) => {
+      const end = Date.now() + ms;
+      while (Date.now() < end) {
+        await h!.bot.step();
+        await sleep(100);
+      }
+    };
+    await stepFor(1_500);
+    expect(posts()).toHaveLength(1); // expired; waiting, not re-sent every cycle
+    expect(t.position!.levels[0]!.status).toBe('pending');
+    expect(await stepUntil(() => posts().length === 3 && t.position!.tpLevelsHit.includes(1), 10_000)).toBe(true);
+    const at = posts().map((r) => r.wallMs);
+    expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(3_500); // the second wait doubled
+    expect(ordersOf(`${id}-tp1`).size).toBe(1);
+    expect(t.position!.remainingSteps).toBe(7);
+    expect(storeSteps()).toBe(exchangeSteps());
+  }, 30_000);
+});

@@ -264,8 +264,9 @@ export class MatchingEngine<R extends MatchRules = MatchRules, A extends Ledger 
     return o;
   }
 
-  /** An order that fills on arrival: whole, or with a fill ratio only in part, the rest expiring. */
+  /** An order that fills on arrival: whole, or with a fill ratio only in part, the rest expiring (ratio 0: nothing fills). */
   private fillAtOnce(o: BookOrder, ticks: number): void {
+    if (this.fillRatio === 0) return this.finish(o, 'EXPIRED');
     if (this.fillRatio === undefined || o.qtySteps < 2) return this.fill(o, o.qtySteps, ticks, false);
     this.fill(o, Math.max(1, Math.floor(o.qtySteps * this.fillRatio)), ticks, false);
     if (o.status === 'PARTIALLY_FILLED') this.finish(o, 'EXPIRED');
