@@ -583,9 +583,32 @@ export class SymbolTrader {
     const now = this.d.now();
     this.shortfallSinceMs ??= now;
     if (!this.refusedReduceOnly && now - this.shortfallSinceMs < OUTSIDE_CONFIRM_MS) return;
+    if (await this.restingFillUnbooked(cur)) return;
     const price = await this.d.ex.price(this.symbol); // no trade to show the price: the market's now
     this.external(cur, { reason: 'manual', tradeId: `ext-${cur.id}-${cur.partialExits.length}`, orderId: null, clientOrderId: '', timeMs: now, qtySteps: asSteps(missing), price, fee: 0 });
     this.shortfallSinceMs = null;
+  }
+
+  /**
+   * One of our resting orders of `p` (a limit take-profit, the stop) shows more filled than its booked
+   * fills: a shortfall is then ours, its trades not listed yet (the account's trade list can lag the
+   * matching engine), never a change by hand. A look-up that fails says nothing: the shortfall waits.
+   */
+  private async restingFillUnbooked(p: Position): Promise<boolean> {
+    for (const o of this.d.store.ordersOf(p.id)) {
+      if (o.kind === 'entry' || o.type === 'market') continue;
+      let filled = o.exchangeFilledSteps ?? 0;
+      if (filled <= o.bookedSteps && o.status === 'open') {
+        const r = await this.d.router.lookup(this.symbol, o.clientOrderId, o.type === 'stop_market' ? 'stop' : 'order', true);
+        if (!r.ok) return true;
+        filled = r.order?.filledSteps ?? 0;
+      }
+      if (filled > o.bookedSteps) {
+        this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: o.clientOrderId, filled: stepsToQty(asSteps(filled), this.d.market), booked: stepsToQty(o.bookedSteps, this.d.market) }, 'fill.trades_not_listed_yet');
+        return true;
+      }
+    }
+    return false;
   }
 
   private external(p: Position, e: Parameters<typeof applyExternalExit>[1]): void {

@@ -57,6 +57,11 @@ export const FaultRuleSchema = z.discriminatedUnion('kind', [
    * `path` do not apply then.
    */
   z.object({ ...common, kind: z.literal('partialFill'), ratio: z.number().min(0).lt(1), on: z.enum(['request', 'trigger']).optional() }),
+  /**
+   * The account's trade list lagging the matching engine (Binance's userTrades under load): the answer
+   * leaves out the account's `hide` newest fills, while orders and the position already show them.
+   */
+  z.object({ ...common, kind: z.literal('staleTrades'), hide: z.number().int().positive() }),
   /** Close websocket connections of `target` when they are about to send a message. */
   z.object({ ...common, kind: z.literal('wsDisconnect'), target: z.enum(['user', 'market', 'all']).optional() }),
 ]);

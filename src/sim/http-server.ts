@@ -86,6 +86,11 @@ export class HttpPipeline {
       if (of('lostResponse')) return this.lose(req, res, of('lostResponse')?.mode ?? 'reset', () => undefined);
       return sendJson(res, e.httpStatus, e.body(), decision.headers);
     }
+    const stale = of('staleTrades');
+    if (stale && Array.isArray(body)) {
+      const newest = new Set(this.d.ctx.engine.fills.slice(-stale.hide).map((f) => f.tradeId));
+      body = (body as { id: number }[]).filter((t) => !newest.has(t.id));
+    }
     const lost = of('lostResponse');
     if (lost) return this.lose(req, res, lost.mode ?? 'reset', record);
     if (e5) return this.send5xx(res, e5, record);
