@@ -8,6 +8,7 @@ import { type Simulator, startSimulator } from '../../src/sim/simulator.ts';
 import { type Store, openStore } from '../../src/store/index.ts';
 import { type TelegramServer, startTelegramServer } from './support/telegram-server.ts';
 import { type WebhookReceiver, startWebhookReceiver } from './support/webhook-receiver.ts';
+import { mulberry32 as rng } from '../store/random.ts';
 
 /**
  * End to end ([operate] 5): `ladder live` as a child process against the simulator, notifying a
@@ -25,17 +26,6 @@ const TOKEN = '777000222:AAE2eNotifyTokenForTheLocalServer';
 const CHAT = '424242';
 /** Candles per second of the simulator's random walk. */
 const SPEED = 5;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const exited = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));

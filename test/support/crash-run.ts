@@ -7,6 +7,7 @@ import type { FaultFile } from '../../src/sim/faults.ts';
 import { type Simulator, startSimulator } from '../../src/sim/simulator.ts';
 import { openStore } from '../../src/store/index.ts';
 import type { SimState } from '../support/bot-harness.ts';
+import { mulberry32 as rng } from '../store/random.ts';
 
 /**
  * Crash test (FAILURES F9, F20; invariants 8–10): the bot runs as a child process against the
@@ -23,17 +24,6 @@ const SECRET = 'crash-secret';
 const SPEED = 20;
 export const THIN_KILLS = Number(process.env['LADDER_CRASH_THIN_KILLS'] ?? 30);
 export const FAULT_KILLS = Number(process.env['LADDER_CRASH_FAULT_KILLS'] ?? 30);
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
