@@ -91,6 +91,14 @@ export class SimAdmin {
     return { symbol, price: priceText(ticks, r), timeMs: this.d.feed.nowMs };
   }
 
+  /** A wick of the last price to `price` that the mark price does not follow (see Engine.wickLast). */
+  wickLast(symbol: string, price: string | number): { symbol: string; lastPrice: string; markPrice: string } {
+    const r = this.d.engine.rulesOf(symbol);
+    const ticks = exactUnits(String(price), r.tickSize) ?? nearestTicks(Number(price), r);
+    this.d.engine.wickLast(symbol, ticks);
+    return { symbol, lastPrice: priceText(ticks, r), markPrice: priceText(this.d.engine.mark(symbol), r) };
+  }
+
   faults(): { clockSkewMs: number; rules: unknown[] } {
     return { clockSkewMs: this.d.faults.clockSkewMs, rules: this.d.faults.list() };
   }
@@ -150,6 +158,8 @@ export class SimAdmin {
         return [200, this.step(body as { points?: number; candles?: number })];
       case 'POST price':
         return [200, this.setPrice(String(body['symbol']), body['price'] as string | number, body['gap'] === true)];
+      case 'POST wick':
+        return [200, this.wickLast(String(body['symbol']), body['price'] as string | number)];
       case 'GET faults':
         return [200, this.faults()];
       case 'POST faults':

@@ -58,8 +58,25 @@ export class Engine extends MatchingEngine<SymbolRules, Account> implements Pric
     return orThrow(this.cancelAlgoOrder(a));
   }
 
+  /** Last-trade prices apart from the mark (`wickLast`), per symbol, until the price moves again. */
+  private readonly wicks = new Map<string, number>();
+
+  /**
+   * A trade printed at `ticks` that the mark price does not follow (a wick of the last price): the
+   * tickers show it until the price moves again; fills and stop triggers (Binance's MARK_PRICE) keep the mark.
+   */
+  wickLast(symbol: string, ticks: number): void {
+    this.wicks.set(symbol, ticks);
+  }
+
+  /** The last-trade price the tickers show: the mark, unless a wick is showing. */
+  lastPrice(symbol: string): number {
+    return this.wicks.get(symbol) ?? this.mark(symbol);
+  }
+
   /** Moves the price, stopping at every resting limit and trigger price crossed on the way (not on a gap). */
   walkPrice(symbol: string, to: number, timeMs: number, gap: boolean): void {
+    this.wicks.delete(symbol);
     let cur = this.feed.tape(symbol).price;
     for (let guard = 0; !gap && cur !== undefined && guard < 10_000; guard++) {
       const next = this.nextLevel(symbol, cur, to);

@@ -46,7 +46,7 @@ const one = <T>(ctx: RestContext, p: Params, f: (r: SymbolRules) => T): T | T[] 
 function ticker24h(ctx: RestContext, r: SymbolRules): Record<string, unknown> {
   const now = ctx.feed.nowMs;
   const w = ctx.feed.tape(r.symbol).window(now, 86_400_000);
-  const last = ctx.engine.mark(r.symbol);
+  const last = ctx.engine.lastPrice(r.symbol);
   const open = w?.o ?? last;
   const change = priceNum(last, r) - priceNum(open, r);
   return {
@@ -91,11 +91,11 @@ export const MARKET_ROUTES: Route[] = [
   { method: 'GET', path: '/fapi/v1/ticker/24hr', security: 'NONE', weight: (p) => (p['symbol'] ? 1 : 40), handler: (ctx, p) => one(ctx, p, (r) => ticker24h(ctx, r)) },
   {
     method: 'GET', path: '/fapi/v1/ticker/price', security: 'NONE', weight: (p) => (p['symbol'] ? 1 : 2),
-    handler: (ctx, p) => one(ctx, p, (r) => ({ symbol: r.symbol, price: priceText(ctx.engine.mark(r.symbol), r), time: ctx.feed.nowMs })),
+    handler: (ctx, p) => one(ctx, p, (r) => ({ symbol: r.symbol, price: priceText(ctx.engine.lastPrice(r.symbol), r), time: ctx.feed.nowMs })),
   },
   {
     method: 'GET', path: '/fapi/v2/ticker/price', security: 'NONE', weight: (p) => (p['symbol'] ? 1 : 2),
-    handler: (ctx, p) => one(ctx, p, (r) => ({ symbol: r.symbol, price: priceText(ctx.engine.mark(r.symbol), r), time: ctx.feed.nowMs })),
+    handler: (ctx, p) => one(ctx, p, (r) => ({ symbol: r.symbol, price: priceText(ctx.engine.lastPrice(r.symbol), r), time: ctx.feed.nowMs })),
   },
   { method: 'GET', path: '/fapi/v1/ticker/bookTicker', security: 'NONE', weight: (p) => (p['symbol'] ? 2 : 5), handler: (ctx, p) => one(ctx, p, (r) => bookTicker(ctx, r)) },
   { method: 'GET', path: '/fapi/v1/premiumIndex', security: 'NONE', weight: 1, handler: (ctx, p) => one(ctx, p, (r) => premiumIndex(ctx, r)) },

@@ -353,42 +353,24 @@ describe('a quantity added by hand, then the exchange stop (closePosition) close
 
 describe('the last price wicks through the stop while the mark price does not (the exchange stop triggers on the mark price)', () => {
   it('the stop does not fire, and the position trades on: TP1 and TP2 fill when reached, an opposite signal closes it', async () => {
-    h = await startHarness(testConfig(), { seed: 3 });
-    h.sim.admin.setPrice('BTCUSDT', 60000, true);
-    // The simulator has one price for both; the wick is one read of the last price at the stop, made
-    // through the real adapter while the simulator (the mark price) stays above it.
-    let wick: number | null = null;
-    const real = h.ex;
-    const ex = new Proxy(real, {
-      get(target, prop, receiver) {
-        if (prop === 'price') return async (s: string) => wick ?? target.price(s);
-        const v = Reflect.get(target, prop, receiver) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
-    h.bot.stop();
-    const bot = new TradingBot({ config: testConfig(), exchange: ex, store: h.store, log: silentLogger(), retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
-    bots.push(bot);
-    await bot.start();
-    const t = bot.traders[0]!;
-    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    const t = await openLong();
     const id = t.position!.id;
-    expect(h.state().openAlgoOrders.map((a) => a.triggerPrice)).toEqual(['58800']);
-    h.sim.admin.setPrice('BTCUSDT', 59000);
-    wick = 58800;
-    await bot.step();
-    wick = null;
-    expect(h.state().openAlgoOrders.map((a) => a.clientAlgoId)).toEqual([`${id}-sl0`]);
+    expect(h!.state().openAlgoOrders.map((a) => a.triggerPrice)).toEqual(['58800']);
+    h!.sim.admin.setPrice('BTCUSDT', 59000);
+    // A trade prints at the stop (the tickers' last price); the mark price, which triggers the stop, stays at 59000.
+    expect(h!.sim.admin.wickLast('BTCUSDT', 58800)).toEqual({ symbol: 'BTCUSDT', lastPrice: '58800', markPrice: '59000' });
+    await h!.bot.step();
+    expect(h!.state().openAlgoOrders.map((a) => a.clientAlgoId)).toEqual([`${id}-sl0`]);
     expect(exchangeSteps()).toBe(10);
-    h.sim.admin.setPrice('BTCUSDT', 61300);
-    for (let i = 0; i < 5; i++) await bot.step();
+    h!.sim.admin.setPrice('BTCUSDT', 61300);
+    for (let i = 0; i < 5; i++) await h!.bot.step();
     expect(t.position?.closing).toBeNull();
     expect(t.position?.tpLevelsHit).toEqual([1, 2]);
     expect(ordersOf(`${id}-tp1`).size).toBe(1);
     expect(ordersOf(`${id}-tp2`).size).toBe(1);
     expect(storeSteps()).toBe(exchangeSteps());
     await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
-    expect(h.store.getPosition(id)?.status).toBe('closed');
+    expect(h!.store.getPosition(id)?.status).toBe('closed');
     expect(t.position?.side).toBe('short');
   }, 30_000);
 });
