@@ -73,6 +73,8 @@ const RESYNC_HOLD_MS = 2_000;
  * market that keeps refusing is asked every 30 s, not every 2 s; the exchange stop protects meanwhile.
  */
 const EXIT_RETRY_MAX_MS = 30_000;
+/** The n-th wait in a row of a position's exits (a refusal, an expiry with nothing filled): 2 s doubling up to 30 s. */
+const exitBackoffMs = (n: number): number => Math.min(EXIT_RETRY_MAX_MS, RESYNC_HOLD_MS * 2 ** (n - 1));
 /** A stop that could not be placed is tried again at most this often (no rejection storm). */
 const STOP_RETRY_MS = 5_000;
 /**
@@ -1118,7 +1120,7 @@ export class SymbolTrader {
     if (this.emptyExpiries?.positionId !== positionId) this.emptyExpiries = { positionId, n: new Map() };
     const n = (this.emptyExpiries.n.get(clientOrderId) ?? 0) + 1;
     this.emptyExpiries.n.set(clientOrderId, n);
-    return Math.min(EXIT_RETRY_MAX_MS, RESYNC_HOLD_MS * 2 ** (n - 1));
+    return exitBackoffMs(n);
   }
 
   /** A take-profit of the open position refused outright: how long its exits wait (the back-off of EXIT_RETRY_MAX_MS). */
@@ -1127,7 +1129,7 @@ export class SymbolTrader {
     const prev = this.exitRefusals?.positionId === id ? this.exitRefusals : null;
     const n = prev === null ? 1 : prev.flush === this.flushSeq ? prev.n : prev.n + 1;
     this.exitRefusals = { positionId: id, n, flush: this.flushSeq };
-    return Math.max(retryAfterMs ?? 0, Math.min(EXIT_RETRY_MAX_MS, RESYNC_HOLD_MS * 2 ** (n - 1)));
+    return Math.max(retryAfterMs ?? 0, exitBackoffMs(n));
   }
 
   /** R6.5: a clear alert, no retry storm, no new entries; the position keeps its exchange stop. */

@@ -35,6 +35,13 @@ async function openLong(config = testConfig()) {
   return started.t;
 }
 
+/** A bot of the test's own on the harness's exchange and store (retries without real waits), stopped after the test. */
+function ownBot(onAlert?: (message: string) => void): TradingBot {
+  const bot = new TradingBot({ config: testConfig(), exchange: h!.ex, store: h!.store, log: silentLogger(), retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} }, ...(onAlert ? { onAlert: (_s: string, _k: string, m: string) => onAlert(m) } : {}) });
+  bots.push(bot);
+  return bot;
+}
+
 async function steps(n: number, ms = 250): Promise<void> {
   for (let i = 0; i < n; i++) {
     await h!.bot.step();
@@ -114,6 +121,27 @@ describe("the account's trade list lags the matching engine (Binance's userTrade
     expect(t.halted).toBeNull();
     expect(h!.state().openAlgoOrders.map((a) => a.triggerPrice)).toEqual(['60000']); // breakeven
   }, 30_000);
+
+  it("…while the order look-ups fail as well (what TP1's order did is unknown): the shortfall still waits, and TP1 is booked once when they answer", async () => {
+    const t = await openLong(testConfig({ scaled_tp_execution: 'limit' }));
+    const id = t.position!.id;
+    h!.sim.admin.setFaults({
+      rules: [
+        { kind: 'staleTrades', hide: 1, method: 'GET', path: '/fapi/v1/userTrades' },
+        { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/order' },
+      ],
+    });
+    h!.sim.admin.setPrice('BTCUSDT', 60700);
+    await steps(12, 250);
+    expect(exchangeSteps()).toBe(7);
+    expect(t.position!.partialExits).toEqual([]);
+    h!.sim.admin.setFaults({ rules: [] });
+    await steps(8, 250);
+    expect(t.position!.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([['tp1', 3]]);
+    expect(ordersOf(`${id}-tp1`).size).toBe(1);
+    expect(storeSteps()).toBe(exchangeSteps());
+    expect(t.halted).toBeNull();
+  }, 40_000);
 });
 
 describe('a stop missing while its look-ups fail (GET /fapi/v1/algoOrder answers 503 throughout; the open orders list answers)', () => {
@@ -208,8 +236,7 @@ describe('a stop missing while its look-ups fail (GET /fapi/v1/algoOrder answers
     h.bot.stop();
     h.store.close();
     h.store = openStore(h.dbPath);
-    const bot = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log: silentLogger(), retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
-    bots.push(bot);
+    const bot = ownBot();
     await bot.start();
     const end = Date.now() + 12_000;
     while (Date.now() < end && stopsResting() === 0) {
@@ -309,8 +336,7 @@ describe('the first stop refused beyond the router retries by a rate limit (429,
       h.sim.admin.setPrice('BTCUSDT', 60000, true);
       const alerts: string[] = [];
       h.bot.stop();
-      const bot = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log: silentLogger(), retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} }, onAlert: (_s, _k, m) => alerts.push(m) });
-      bots.push(bot);
+      const bot = ownBot((m) => alerts.push(m));
       await bot.start();
       const t = bot.traders[0]!;
       h.sim.admin.setFaults({ rules: [rule] });
