@@ -28,6 +28,43 @@ export function historyRows(db: Database.Database, positions: PositionRows) {
   };
 }
 
+/** What History shows over every trade that matches its filters (newest entry first), without reading any trade in full. */
+export interface HistoryIndex {
+  /** Ids of every matching position, newest entry first (entry time, then id, descending). */
+  readonly ids: readonly string[];
+  readonly closed: number;
+  /** Σ of their stored realized_pnl (the core's totalPnl of each), summed newest first. */
+  readonly realisedPnl: number;
+}
+
+/**
+ * `historyRows`' filters (open positions included) on three indexed columns: the dashboard's History
+ * page reads only its own page's positions in full. Before, every page view parsed every stored
+ * position's JSON (~0.5 s for a long history, in the bot's process when the dashboard runs beside it).
+ */
+export function historyIndexRows(db: Database.Database): (q?: Omit<HistoryQuery, 'includeOpen'>) => HistoryIndex {
+  const select = db.prepare(
+    `SELECT p.id, p.status, p.realized_pnl AS pnl FROM positions p JOIN plans pl ON pl.position_id = p.id
+     WHERE (@symbol IS NULL OR p.symbol = @symbol)
+       AND (@fromMs IS NULL OR p.entry_time_ms >= @fromMs)
+       AND (@toMs IS NULL OR p.entry_time_ms < @toMs)
+     ORDER BY p.entry_time_ms DESC, p.id DESC`,
+  );
+  return (q = {}) => {
+    const rows = select.all({ symbol: q.symbol ?? null, fromMs: q.fromMs ?? null, toMs: q.toMs ?? null }) as { id: string; status: string; pnl: number }[];
+    const ids = new Array<string>(rows.length);
+    let closed = 0;
+    let realisedPnl = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      ids[i] = r.id;
+      if (r.status === 'closed') closed++;
+      realisedPnl += r.pnl;
+    }
+    return { ids, closed, realisedPnl };
+  };
+}
+
 /** The dashboard's view of one position as a trade. */
 export function tradeOf(p: Position, closedAtMs: number | null): TradeRecord {
   return {

@@ -57,25 +57,18 @@ export const HISTORY_PAGE_SIZE = 50;
  * totals cover every matching trade, only the page's positions are read in full.
  */
 export function historyView(store: Store, book: MarketBook, q: HistoryQuery, paging: { page: number; pageSize: number } = { page: 1, pageSize: HISTORY_PAGE_SIZE }): HistoryResponse {
-  const all = store.tradeHistory({ ...q, includeOpen: true }).reverse();
+  // The totals from three columns of every match; only the page's positions are read in full.
+  const all = store.historyIndex(q);
+  const total = all.ids.length;
   const pageSize = Math.max(1, paging.pageSize);
-  const pages = Math.max(1, Math.ceil(all.length / pageSize));
+  const pages = Math.max(1, Math.ceil(total / pageSize));
   const page = Math.min(Math.max(1, paging.page), pages);
-  const trades = all
+  const trades = all.ids
     .slice((page - 1) * pageSize, page * pageSize)
-    .map((r) => store.getPosition(r.positionId))
+    .map((id) => store.getPosition(id))
     .filter((p): p is Position => p !== null)
     .map(tradeView);
-  return {
-    trades,
-    symbols: book.all(),
-    total: all.length,
-    closed: all.filter((t) => t.status === 'closed').length,
-    realisedPnl: all.reduce((s, t) => s + t.pnl, 0),
-    page,
-    pageSize,
-    pages,
-  };
+  return { trades, symbols: book.all(), total, closed: all.closed, realisedPnl: all.realisedPnl, page, pageSize, pages };
 }
 
 /** Stored candles of a symbol as columns (its finest stored timeframe). */
