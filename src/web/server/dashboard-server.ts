@@ -46,6 +46,8 @@ export interface DashboardOptions {
   readonly now?: () => number;
   /** Every internal error (a 500, a failed stream write, a failed store poll): the caller logs it. */
   readonly onError?: (where: string, e: unknown) => void;
+  /** A page's event stream is dropped when this many bytes sent to it are unread (default 4 MiB). */
+  readonly maxStreamBacklogBytes?: number;
   /** Tests only: extra GET routes (behind the same access checks), to throw from inside a handler. */
   readonly testRoutes?: Readonly<Record<string, TestRoute>>;
 }
@@ -68,6 +70,9 @@ const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ['Referrer-Policy', 'no-referrer'],
   ['X-Frame-Options', 'DENY'],
 ];
+
+/** A request's headers must arrive within 10 s (checked every second); the event stream's response is not bounded by these. */
+export const REQUEST_TIMEOUTS = { headersTimeout: 10_000, requestTimeout: 10_000, connectionsCheckingInterval: 1000 } as const;
 
 const secure = (res: ServerResponse) => {
   for (const [k, v] of SECURITY_HEADERS) res.setHeader(k, v);
@@ -114,6 +119,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     feedStaleMs: o.feedStaleMs ?? 10_000,
     now,
     onError,
+    ...(o.maxStreamBacklogBytes !== undefined ? { maxBacklogBytes: o.maxStreamBacklogBytes } : {}),
   });
   const defaults = parseConfigValue({}, 'defaults');
   if (!defaults.ok) throw new Error('the default config does not validate');
@@ -137,7 +143,9 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     logger: false,
     // Our own node:http server, so that every request (and what it schedules) runs under requestOrigin.
     serverFactory: (handler) => {
-      server = createServer((req, res) => requestOrigin.run('dashboard', () => handler(req, res)));
+      // Node's defaults let a client take 60 s to send its headers and 300 s its request: a handful of
+      // slow connections could hold sockets in the bot's process for minutes. A GET has no body.
+      server = createServer(REQUEST_TIMEOUTS, (req, res) => requestOrigin.run('dashboard', () => handler(req, res)));
       return server;
     },
     // Errors found while routing (a malformed %-escape): fastify's default answer, in our JSON shape.

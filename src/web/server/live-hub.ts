@@ -22,7 +22,16 @@ export interface HubOptions {
   readonly feedStaleMs: number;
   readonly now: () => number;
   readonly onError: (where: string, e: unknown) => void;
+  /** A page whose unsent stream data passes this many bytes is dropped (default STREAM_BACKLOG_BYTES). */
+  readonly maxBacklogBytes?: number;
 }
+
+/**
+ * A page that stops reading (a suspended laptop, a stalled proxy, a client that never reads) would
+ * make every frame pile up in this process's memory, the bot's own. Past this backlog it is dropped;
+ * a browser's EventSource reconnects after `retry` and starts again from a full snapshot.
+ */
+export const STREAM_BACKLOG_BYTES = 4 * 1024 * 1024;
 
 const HEARTBEAT_MS = 15_000;
 /** Every this many polls, look for symbols whose candles started being stored. */
@@ -225,10 +234,17 @@ export class LiveHub implements DashboardFeed {
     this.write(res, `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
-  /** One stream write; a client whose write throws is dropped, the others still get theirs. */
+  /** One stream write; a client whose write throws, or that does not read what it was sent, is dropped; the others still get theirs. */
   private write(res: ServerResponse, frame: string): void {
     try {
-      if (!res.destroyed && !res.writableEnded) res.write(frame);
+      if (res.destroyed || res.writableEnded) return;
+      if (res.writableLength + frame.length > (this.o.maxBacklogBytes ?? STREAM_BACKLOG_BYTES)) {
+        this.clients.delete(res);
+        this.o.onError('stream', new Error(`a page's stream dropped: ${res.writableLength} bytes sent to it are still unread`));
+        res.destroy();
+        return;
+      }
+      res.write(frame);
     } catch (e) {
       this.clients.delete(res);
       this.o.onError('stream', e);

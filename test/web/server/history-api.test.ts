@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type Position, openStore, type Store } from '../../../src/store/index.ts';
+import type { Position } from '../../../src/core/index.ts';
+import { openStore, type Store } from '../../../src/store/index.ts';
 import type { HistoryResponse } from '../../../src/web/components/dashboard-model.ts';
 import { type Dashboard, startDashboard } from '../../../src/web/server/dashboard-server.ts';
 import { MarketBook } from '../../../src/web/server/market-book.ts';
