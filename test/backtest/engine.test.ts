@@ -34,6 +34,17 @@ describe('backtest engine', () => {
     expect([...r.equityTimeMs]).toEqual(Array.from({ length: 15 }, (_, i) => t0 + i * HOUR));
   });
 
+  it('measures the drawdown from the starting balance: a loss on the first candle is a fall, as it is one candle later', () => {
+    // Long 1,000 USDT of BTC at 60,000 on the first open; the first close is 59,700 (−5 USDT on 0.016 BTC).
+    const rows = [[60000, 60010, 59650, 59700], ...flat(3, 59700)] as const;
+    const first = runBacktest([input('BTCUSDT', rows, { 0: 'long' })], options());
+    const later = runBacktest([input('BTCUSDT', [[60000, 60000, 60000, 60000], ...rows], { 1: 'long' })], options());
+    expect(first.equity[0]).toBe(10_000 - 300 * 0.016);
+    expect(first.summary.max_drawdown_pct).toBe(((10_000 - first.equity[0]!) * 100) / 10_000);
+    expect(first.summary.max_drawdown_pct).toBeCloseTo(0.048, 12);
+    expect(later.summary.max_drawdown_pct).toBe(first.summary.max_drawdown_pct);
+  });
+
   it('refuses a symbol given twice (one position per symbol: its trades would share their ids)', () => {
     const t0 = Date.UTC(2024, 0, 1);
     const a = input('BTCUSDT', flat(10, 60000), { 1: 'long' }, t0);

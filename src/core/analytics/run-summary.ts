@@ -9,7 +9,7 @@ export interface RunSummary {
   /** Gross profit / gross loss; null when there is no losing trade (infinite or undefined). */
   readonly profit_factor: number | null;
   readonly total_pnl: number;
-  /** Largest peak-to-trough fall of the equity curve, % of the peak. */
+  /** Largest peak-to-trough fall of the equity curve, % of the peak; the starting balance is the first peak. */
   readonly max_drawdown_pct: number;
   readonly final_equity: number;
 }
@@ -36,7 +36,8 @@ export function summarizePnls(pnls: readonly number[], startingBalance: number, 
     win_rate: pnls.length ? wins / pnls.length : 0,
     profit_factor: grossLoss > 0 ? grossProfit / grossLoss : null,
     total_pnl: total,
-    max_drawdown_pct: maxDrawdownPct(equity),
+    // The balance before the first candle is the curve's first point: a loss on the first candle is a fall from it.
+    max_drawdown_pct: maxDrawdownPct(equity, startingBalance),
     final_equity: startingBalance + total,
   };
 }
@@ -46,11 +47,11 @@ export function summarizePnls(pnls: readonly number[], startingBalance: number, 
  * below 0 counts no fall). Under one peak the deepest point gives the largest fall, and the rounded
  * ((peak − e) × 100) / peak never grows with e, so the fall is computed once per peak, at its lowest
  * point after it: the same double as computing it at every point (NaN and infinities included), with
- * two comparisons a point.
+ * two comparisons a point. `start`: the equity before the curve's first point (a run's starting balance).
  */
-export function maxDrawdownPct(equity: ArrayLike<number>): number {
-  let peak = -Infinity;
-  let low = Infinity;
+export function maxDrawdownPct(equity: ArrayLike<number>, start = -Infinity): number {
+  let peak = start;
+  let low = start;
   /** A point at or below the peak came after it (the pointwise rule computed a fall there). */
   let after = false;
   let worst = 0;

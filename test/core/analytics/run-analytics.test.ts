@@ -63,5 +63,14 @@ describe('run analytics', () => {
       }),
       { numRuns: Number(process.env.FC_NUM_RUNS ?? 1000) },
     );
+    // With a starting balance: the fall from it counts, as if it were the curve's first point.
+    expect(maxDrawdownPct([9998.4970045, 10_001], 10_000)).toBe(((10_000 - 9998.4970045) * 100) / 10_000);
+    expect(maxDrawdownPct([9998.4970045, 10_001])).toBe(0);
+    fc.assert(
+      fc.property(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.array(value, { maxLength: 60 }), (start, equity) => {
+        expect(maxDrawdownPct(equity, start)).toBe(pointwise([start, ...equity]));
+      }),
+      { numRuns: Number(process.env.FC_NUM_RUNS ?? 1000) },
+    );
   });
 });
