@@ -9,7 +9,7 @@ import { LadderPlanner } from '../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import type { Side } from '../core/units.ts';
 import type { CandleSeries } from '../data/candle-series.ts';
-import { closeTimeMs, lowerBoundTime } from '../data/candle-series.ts';
+import { closeTimeMs, wholeDetailFrom } from '../data/candle-series.ts';
 import { type PositionSize, entryBelowMinimum, entrySteps } from '../core/position-size.ts';
 import { ClosedTrade } from './closed-trade.ts';
 import { OpenTradeRows } from './open-trade-rows.ts';
@@ -246,16 +246,14 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     open++;
   };
 
-  /** Walks candle i of a symbol (its detail candles when given) with its open position. */
+  /** Walks candle i of a symbol (its detail candles when they make it up whole) with its open position. */
   const walkAt = (st: SymbolState, i: number) => {
     const { candles: c, detail } = st.input;
-    if (detail) {
-      const from = lowerBoundTime(detail.time, c.time[i]!);
-      const to = lowerBoundTime(detail.time, c.time[i]! + c.timeframeMs, from);
-      if (to > from) {
-        for (let j = from; j < to && st.pos !== null; j++) walk(st, detail, j);
-        return;
-      }
+    const from = detail ? wholeDetailFrom(c, i, detail) : -1;
+    if (from >= 0) {
+      const to = from + c.timeframeMs / detail!.timeframeMs;
+      for (let j = from; j < to && st.pos !== null; j++) walk(st, detail!, j);
+      return;
     }
     walk(st, c, i);
   };

@@ -4,7 +4,7 @@ import type { BacktestOptions, SymbolInput } from '../backtest/engine.ts';
 import type { LadderConfig } from '../core/config/index.ts';
 import { type Markets, findMarket } from '../core/market/markets-file.ts';
 import { exitSettingsFromConfig, fillModelFromConfig } from '../core/scaled-tp/from-config.ts';
-import { type CandleSeries, sliceByTime } from '../data/candle-series.ts';
+import { type CandleSeries, sliceByTime, wholeDetailFrom } from '../data/candle-series.ts';
 import { DEFAULT_CANDLE_CACHE_DIR } from '../data/candle-cache.ts';
 import { loadCandles } from '../data/load-candles.ts';
 import { defaultMarkets, loadMarketsFile } from '../data/markets-loader.ts';
@@ -105,6 +105,20 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
     if (full.gaps.length) notes.push(`${file}: ${full.gaps.reduce((n, g) => n + g.missing, 0)} missing candles in ${full.gaps.length} gaps (not filled)`);
     const detail = detailBySymbol.get(market.id);
     if (detail && detail.timeframeMs >= candles.timeframeMs) throw new CliError(`--detail for ${market.id}: its timeframe must be finer than the candles'`);
+    if (detail) {
+      // Candles the finer data does not make up whole are walked on their own path: said, split by why.
+      const first = detail.length ? detail.time[0]! : Infinity;
+      const last = detail.length ? detail.time[detail.length - 1]! : -Infinity;
+      let outside = 0;
+      let holes = 0;
+      for (let i = 0; i < candles.length; i++) {
+        if (candles.time[i]! + candles.timeframeMs <= first || candles.time[i]! > last) outside++;
+        else if (wholeDetailFrom(candles, i, detail) < 0) holes++;
+      }
+      const span = detail.length ? ` (${new Date(first).toISOString()} to ${new Date(last + detail.timeframeMs).toISOString()})` : '';
+      if (outside) notes.push(`${market.id}: ${outside} of ${candles.length} candles lie outside the --detail data${span}: walked on their own modelled path`);
+      if (holes) notes.push(`${market.id}: ${holes} candles inside the --detail data's time span lack some of their finer candles (gaps in it): walked on their own modelled path`);
+    }
     const strategy: Strategy = spare ?? (await newStrategy());
     spare = null;
     symbols.push({ symbol: market.id, candles: { ...candles, symbol: market.id }, market, entryAt: entryAtOf(strategy, candles), ...(detail ? { detail } : {}) });

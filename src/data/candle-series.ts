@@ -49,6 +49,23 @@ export function lowerBoundTime(time: Float64Array, timeMs: number, from = 0, to 
 }
 
 /**
+ * Where the finer candles `d` (`--detail`) that make up candle i of `c` start, when they make it up
+ * whole: one detail candle per slot of its timeframe from the candle's open, none missing (then they
+ * are `d[from, from + c.timeframeMs / d.timeframeMs)`); −1 otherwise. A candle with only part of its
+ * detail (a gap in the finer data, a window cutting it) is walked on its own modelled path instead: its
+ * high and low may lie in the part that is missing. `lo`/`hi` bound the search in `d`.
+ */
+export function wholeDetailFrom(c: CandleSeries, i: number, d: CandleSeries, lo = 0, hi = d.time.length): number {
+  const open = c.time[i] as number;
+  const per = c.timeframeMs / d.timeframeMs;
+  if (!Number.isInteger(per)) return -1;
+  const from = lowerBoundTime(d.time, open, lo, hi);
+  const last = from + per - 1;
+  // Strictly increasing open times: the first at the candle's open and the last one slot before its close leave no room for a gap.
+  return last < hi && d.time[from] === open && d.time[last] === open + c.timeframeMs - d.timeframeMs ? from : -1;
+}
+
+/**
  * The candles with open time in `[fromMs, toMs)` (for `--from/--to`), as views over the same
  * arrays (no copy). Omit a bound with `-Infinity`/`Infinity`. Gaps inside the range are kept,
  * re-indexed; a gap at the edge of the range is dropped (nothing is missing *inside* it).

@@ -242,6 +242,30 @@ describe('backtest worked examples (hand-computed exits)', () => {
     expect(json.trades[0]!.exits[1]!.time).toBe(new Date(T0 + HOUR + 2 * (HOUR / 4)).toISOString());
   });
 
+  it('a candle with only part of its 15m detail is walked on its own modelled path: its low may lie in the missing part', () => {
+    const rows: Row[] = [
+      [59900, 60000, 59800, 60000], // signal
+      [60000, 60700, 58700, 60100], // the hour's low 58700 is below the stop 58800
+    ];
+    const under = (n: number): Row[] => [
+      [59900, 60000, 59800, 60000], // the signal candle's four quarters, whole
+      [60000, 60000, 59900, 59950],
+      [59950, 60000, 59850, 59900],
+      [59900, 60000, 59800, 60000],
+      ...([
+        [60000, 60100, 59950, 60050], // the entry hour's quarters, none near a trigger…
+        [60050, 60150, 60000, 60100],
+        [60100, 60150, 60050, 60100],
+        [60100, 60150, 60050, 60100],
+      ] as Row[]).slice(0, n),
+    ];
+    // Two or three quarters of the hour: the stop in its missing part is not skipped (the 1h path, pessimistic).
+    expect(bt(rows, { detail: under(2) }).exits).toEqual(['stop@58800x0.01']);
+    expect(bt(rows, { detail: under(3) }).exits).toEqual(['stop@58800x0.01']);
+    // All four: the detail replaces the path (it never reached the stop; the position ends at the last close).
+    expect(bt(rows, { detail: under(4) }).exits).toEqual(['end@60100x0.01']);
+  });
+
   it('an opposite signal closes the remainder at the open (reason signal) and opens the other side', () => {
     const { json } = bt(
       [

@@ -152,6 +152,22 @@ describe('ladder backtest (real process)', () => {
     expect(trades[0]).toMatchObject({ side: 'short', entry_time: '2026-03-01T00:00:00.000Z' });
   });
 
+  it('--detail with holes: the candles it does not make up whole are counted in a note (they are walked on their own path)', async () => {
+    const Q = H / 4;
+    const q = (t: number) => `${t},1,1.1,0.9,1,1,${t + Q - 1},1,1,1,1,0`;
+    const dir = join(tmp, 'detail-holes');
+    mkdirSync(dir, { recursive: true });
+    const data = join(dir, 'BTCUSDT-1h.csv');
+    const detail = join(dir, 'BTCUSDT-15m.csv');
+    writeFileSync(data, [0, 1, 2, 3].map((k) => row(T + k * H, 1, 1.1, 0.9, 1)).join('\n'));
+    // Hour 0 whole, hour 1 three quarters of four, hour 2 whole, hour 3 none.
+    writeFileSync(detail, [0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11].map((k) => q(T + k * Q)).join('\n'));
+    const r = await ladder(['backtest', '--config', 'examples/scaled.config.json', '--data', data, '--detail', detail, '--markets', MARKETS, '--no-cache']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('note: BTCUSDT: 1 of 4 candles lie outside the --detail data (2024-01-01T00:00:00.000Z to 2024-01-01T03:00:00.000Z): walked on their own modelled path');
+    expect(r.stderr).toContain("note: BTCUSDT: 1 candles inside the --detail data's time span lack some of their finer candles (gaps in it): walked on their own modelled path");
+  });
+
   it('prints a readable summary table without --json', async () => {
     const r = await ladder(['backtest', '--config', 'examples/scaled.config.json', '--data', 'data/candles/BTCUSDT-1h.csv']);
     expect(r.code).toBe(0);

@@ -5,7 +5,7 @@ import { type BacktestOptions, type BacktestRun, runBacktest } from '../../src/b
 import { resultJson } from '../../src/backtest/result-json.ts';
 import { loadBacktestInputs } from '../../src/cli/backtest-inputs.ts';
 import type { ExitSettings } from '../../src/core/scaled-tp/settings.ts';
-import { sliceByTime } from '../../src/data/candle-series.ts';
+import { type CandleSeries, sliceByTime, wholeDetailFrom } from '../../src/data/candle-series.ts';
 import { ladderCandidate, referenceCandidates } from '../../src/optimize/candidate.ts';
 import { type Dataset, prepareDataset, windowInputs } from '../../src/optimize/dataset.ts';
 import { evaluateCandidate } from '../../src/optimize/evaluate.ts';
@@ -26,8 +26,23 @@ const D = (s: string) => Date.parse(`${s}T00:00:00Z`);
 const a = await loadBacktestInputs({ config: CONFIG, data: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'].map((s) => `${KLINES}${s}-1h.csv`).join(','), markets: MARKETS, from: '2022-01-01', to: '2024-01-01' });
 const cut = a.symbols.map((s) => (s.symbol === 'SOLUSDT' ? { ...s, candles: sliceByTime(s.candles, D('2022-07-15') + 5 * 3_600_000, D('2023-10-02')) } : s));
 const b = await loadBacktestInputs({ config: CONFIG, data: `${KLINES}BTCUSDT-1h.csv,${KLINES}ETHUSDT-1h.csv`, markets: MARKETS, detail: `${KLINES}BTCUSDT-15m.csv`, from: '2024-11-01', to: '2025-05-01' });
-const datasets: Dataset[] = [prepareDataset(cut, a.options), prepareDataset(b.symbols, b.options)];
-expect(datasets[1]!.symbols.find((s) => s.symbol === 'BTCUSDT')!.detail!.length).toBeGreaterThan(10_000);
+/**
+ * B's 15m candles with holes: one quarter dropped here and there (an hour with only part of its detail,
+ * walked on its own path) and now and then a whole hour's four (an hour with none).
+ */
+function withHoles(d: CandleSeries): CandleSeries {
+  const keep: number[] = [];
+  for (let i = 0; i < d.length; i++) if (i % 97 !== 5 && i % 1009 >= 4) keep.push(i);
+  const pick = (x: Float64Array) => Float64Array.from(keep, (i) => x[i]!);
+  return { ...d, length: keep.length, time: pick(d.time), open: pick(d.open), high: pick(d.high), low: pick(d.low), close: pick(d.close), volume: pick(d.volume) };
+}
+const holed = b.symbols.map((s) => (s.detail ? { ...s, detail: withHoles(s.detail) } : s));
+const datasets: Dataset[] = [prepareDataset(cut, a.options), prepareDataset(holed, b.options)];
+const btcB = datasets[1]!.symbols.find((s) => s.symbol === 'BTCUSDT')!;
+expect(btcB.detail!.length).toBeGreaterThan(10_000);
+// Not vacuous: hours with part of their detail and hours with none, among the hours it covers whole.
+const partial = Array.from({ length: btcB.candles.length }, (_, i) => wholeDetailFrom(btcB.candles, i, btcB.detail!)).filter((f) => f < 0).length;
+expect(partial).toBeGreaterThan(50);
 
 // Ladders of 1 to 3 levels: every move_stop_to rule, market and limit exits, stops 1–4 %.
 const space = parseSpaceText(

@@ -4,7 +4,7 @@ import { triggerHigh, triggerLow, walkCandleOf } from '../../core/candle-path.ts
 import { type FillTally, closeRemainderOf } from '../../core/fill-model.ts';
 import { type LadderState, type Ledger, NO_RECORD, POSITION_LEDGER, openLadder, qtyOf } from '../../core/scaled-tp/ladder-rules.ts';
 import type { LadderPlanner } from '../../core/scaled-tp/ladder-plan.ts';
-import { lowerBoundTime } from '../../data/candle-series.ts';
+import { wholeDetailFrom } from '../../data/candle-series.ts';
 import type { EntryCache } from './entry-cache.ts';
 import type { PositionMemo } from './position-memo.ts';
 import { EV_CLOSE, EV_PNL, Trace, key } from './trace.ts';
@@ -365,15 +365,15 @@ export class SymbolReplay {
     }
   }
 
-  /** Candle j's detail candles in the window (or candle j itself when it has none), each skipped inside the band. True when the position changed. */
+  /** Candle j's detail candles in the window when they make it up whole (else candle j itself), each skipped inside the band. True when the position changed. */
   private walkDetail(j: number): boolean {
     const { ws } = this;
     const d = ws.prep.detail!;
     const c = ws.prep.sym.candles;
     const dc = d.candles;
-    const from = lowerBoundTime(dc.time, c.time[j]!, ws.dA, ws.dB);
-    const to = lowerBoundTime(dc.time, c.time[j]! + c.timeframeMs, from, ws.dB);
-    if (to <= from) return this.walkOne(c.open, c.high, c.low, c.close, c.time, ws.prep.lowMin, ws.prep.highMax, j);
+    const from = wholeDetailFrom(c, j, dc, ws.dA, ws.dB);
+    if (from < 0) return this.walkOne(c.open, c.high, c.low, c.close, c.time, ws.prep.lowMin, ws.prep.highMax, j);
+    const to = from + c.timeframeMs / dc.timeframeMs;
     let any = false;
     for (let q = from; q < to && this.pos !== null; q++) if (this.walkOne(dc.open, dc.high, dc.low, dc.close, dc.time, d.lowMin, d.highMax, q)) any = true;
     return any;
