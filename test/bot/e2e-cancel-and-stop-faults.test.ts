@@ -225,6 +225,36 @@ describe('a stop missing while its look-ups fail (GET /fapi/v1/algoOrder answers
     expect(storeSteps()).toBe(exchangeSteps());
   }, 90_000);
 
+  it('…and the position read fails too (502) for a while: nothing is taken or sent until it answers, then the entry is taken from it, with its stop', async () => {
+    h = await startHarness(testConfig(), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    const orderLookupsDown = { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/order' } as const;
+    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, processed: true, method: 'POST', path: '/fapi/v1/order', count: 1 }, orderLookupsDown] });
+    const t = h.trader('BTCUSDT');
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    expect(t.position).toBeNull();
+    // From now on the position reads fail as well: the entry's fill cannot be seen anywhere.
+    h.sim.admin.setFaults({ rules: [orderLookupsDown, { kind: 'error5xx', status: 502, method: 'GET', path: '/fapi/v3/positionRisk' }] });
+    await steps(20, 250); // past the 3 s after which an entry in doubt is taken from the position read
+    expect(h.sim.admin.requests().filter((r) => r.path === '/fapi/v3/positionRisk' && r.status === 502).length).toBeGreaterThan(0);
+    expect(t.position).toBeNull();
+    expect(t.halted).toBeNull();
+    expect(stopsResting()).toBe(0);
+    expect(exchangeSteps()).toBe(10);
+    // The position read answers (the order look-ups still fail): the entry is taken from it, with its stop.
+    h.sim.admin.setFaults({ rules: [orderLookupsDown] });
+    const end = Date.now() + 12_000;
+    while (Date.now() < end && stopsResting() === 0) {
+      await h.bot.step();
+      await sleep(200);
+    }
+    expect(stopsResting()).toBe(1);
+    expect(t.position?.remainingSteps).toBe(10);
+    expect(storeSteps()).toBe(exchangeSteps());
+    expect(h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order' && r.clientOrderId?.endsWith('-entry'))).toHaveLength(1);
+  }, 60_000);
+
   it('…and the bot restarts during that outage: the entry (sent from flat, as its stored record says) is taken from the exchange position, with its stop', async () => {
     h = await startHarness(testConfig(), { seed: 3 });
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
@@ -399,4 +429,35 @@ describe('the last price wicks through the stop while the mark price does not (t
     expect(h!.store.getPosition(id)?.status).toBe('closed');
     expect(t.position?.side).toBe('short');
   }, 30_000);
+
+  it('…while the price read fails (502): the position waits on its resting stop, nothing is closed at market, and it trades on once a price is read back inside', async () => {
+    const t = await openLong();
+    const id = t.position!.id;
+    h!.sim.admin.setPrice('BTCUSDT', 59000);
+    h!.sim.admin.wickLast('BTCUSDT', 58800);
+    const tickerDown = { kind: 'error5xx', status: 502, method: 'GET', path: '/fapi/v1/ticker/24hr' } as const;
+    // The bot sees the wick, then every price read fails.
+    await h!.bot.step();
+    h!.sim.admin.setFaults({ rules: [tickerDown] });
+    for (let i = 0; i < 6; i++) {
+      await h!.bot.step();
+      await sleep(100);
+    }
+    expect(h!.sim.admin.requests().filter((r) => r.path === '/fapi/v1/ticker/24hr' && r.status === 502).length).toBeGreaterThan(0);
+    expect(t.halted).toBeNull();
+    // Nothing sent to close it: the exchange stop still rests, the position is whole.
+    expect(h!.state().openAlgoOrders.map((a) => a.clientAlgoId)).toEqual([`${id}-sl0`]);
+    expect(exchangeSteps()).toBe(10);
+    expect(h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.clientOrderId?.startsWith(`${id}-close`))).toHaveLength(0);
+    // The reads come back with the price inside the stop: the position trades on.
+    h!.sim.admin.setFaults({ rules: [] });
+    h!.sim.admin.setPrice('BTCUSDT', 60700);
+    for (let i = 0; i < 8 && !t.position?.tpLevelsHit.length; i++) {
+      await h!.bot.step();
+      await sleep(100);
+    }
+    expect(t.position?.closing).toBeNull();
+    expect(t.position?.tpLevelsHit).toEqual([1]);
+    expect(storeSteps()).toBe(exchangeSteps());
+  }, 40_000);
 });
