@@ -84,9 +84,12 @@ const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 export function analyzeStudy(runId: string, spec: StudySpec, outcome: StudyOutcome): StudyReport {
   const sc = (r: CandidateResult, w: number) => score(r.windows[w]!.metrics, spec.objective, spec.minTrades);
   const ladders = outcome.evaluated.filter((e) => e.candidate.kind === 'ladder');
+  // Equal scores (an unbounded ratio: no loss, no drawdown) are ordered by PnL, then by draw order.
+  const pnlOf = (r: CandidateResult, w: number) => r.windows[w]!.metrics.total_pnl;
+  const better = (a: Evaluated, b: Evaluated, w: number): number => sc(b.result, w) - sc(a.result, w) || pnlOf(b.result, w) - pnlOf(a.result, w) || a.seq - b.seq;
   const ranked = (list: readonly Evaluated[]): RankedCandidate[] =>
     [...list]
-      .sort((a, b) => sc(b.result, 0) - sc(a.result, 0) || a.seq - b.seq)
+      .sort((a, b) => better(a, b, 0))
       .map((e, k) => ({ rank: k + 1, key: e.candidate.key, kind: e.candidate.kind, params: e.candidate.params, score: finite(sc(e.result, 0)), metrics: e.result.windows[0]!.metrics }));
   const ranking = ranked(ladders);
   const ref = (kind: string) => {
@@ -104,7 +107,7 @@ export function analyzeStudy(runId: string, spec: StudySpec, outcome: StudyOutco
     // Fold k chooses only among ladders chosen without results or by its own model (search.ts).
     const eligible = ladders.filter((e) => e.origin === 'prior' || e.origin === String(k + 1));
     let best: Evaluated | null = null;
-    for (const e of eligible) if (sc(e.result, tr) > -Infinity && (best === null || sc(e.result, tr) > sc(best.result, tr))) best = e;
+    for (const e of eligible) if (sc(e.result, tr) > -Infinity && (best === null || better(e, best, tr) < 0)) best = e;
     const w = spec.windows;
     folds.push({
       fold: k,
@@ -122,22 +125,30 @@ export function analyzeStudy(runId: string, spec: StudySpec, outcome: StudyOutco
   }
 
   const start = spec.config.backtest.starting_balance;
+  /**
+   * The test windows one after the other. Each window's run starts from the starting balance and sizes
+   * its entries from it, so the folds' PnLs add up (compounding them would not be the trades that were
+   * run): each window's own curve, shifted by the PnL of the windows before it. Its total is the sum of
+   * the folds' PnLs in the table.
+   */
   const curve = (name: string, pick: (k: number) => CandidateResult | null): OosCurve => {
     const dayMs: number[] = [];
     const equity: number[] = [];
-    let e = start;
+    let before = 0;
     for (let k = 0; k < K; k++) {
       const r = pick(k);
-      const d = r?.windows[2 + 2 * k]!.daily;
+      const w = r?.windows[2 + 2 * k];
       // A fold without a qualified ladder stays flat (no trades taken).
-      const days = d ?? single.result.windows[2 + 2 * k]!.daily!;
+      const days = w?.daily ?? single.result.windows[2 + 2 * k]!.daily!;
+      let e = start;
       for (let i = 0; i < days.returns.length; i++) {
-        e *= d ? 1 + days.returns[i]! : 1;
+        if (w) e *= 1 + days.returns[i]!;
         dayMs.push(days.firstDayMs + i * 86_400_000);
-        equity.push(e);
+        equity.push(before + e);
       }
+      before += w ? w.metrics.total_pnl : 0;
     }
-    return { name, dayMs, equity, total_pnl: e - start };
+    return { name, dayMs, equity, total_pnl: before };
   };
   const bestOf = (k: number) => {
     const key = folds[k]!.best?.key;
@@ -169,12 +180,14 @@ export function analyzeStudy(runId: string, spec: StudySpec, outcome: StudyOutco
     };
   }
 
+  // Over the ladders that qualify on all the data: a disqualified one (too few trades) is no candidate to overfit with.
   let pbo: StudyReport['pbo'] = null;
-  if (ladders.length >= 2) {
-    const days = ladders[0]!.result.windows[0]!.daily!.returns.length;
+  const qualified = ladders.filter((e) => sc(e.result, 0) > -Infinity);
+  if (qualified.length >= 2) {
+    const days = qualified[0]!.result.windows[0]!.daily!.returns.length;
     let blocks = 16;
     while (blocks > 2 && days / blocks < 10) blocks -= 2;
-    if (days / blocks >= 2) pbo = probabilityOfOverfitting(ladders.map((e) => e.result.windows[0]!.daily!.returns), blocks);
+    if (days / blocks >= 2) pbo = probabilityOfOverfitting(qualified.map((e) => e.result.windows[0]!.daily!.returns), blocks);
   }
 
   const report: Omit<StudyReport, 'verdict'> = {
@@ -211,9 +224,15 @@ const money = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
 /** The findings in plain words, the doubtful ones first. */
 export function verdict(r: Omit<StudyReport, 'verdict'>): string[] {
   const out: string[] = [];
+  const chosen = r.folds.filter((f) => f.best !== null).length;
   if (r.folds.length === 0) out.push('No walk-forward folds were run: the ranking is in-sample only and says nothing about the future (use --folds).');
-  else {
+  else if (chosen === 0) {
+    out.push(
+      `No ladder qualified on any of the ${r.folds.length} training windows (${r.ladders_evaluated === 0 ? 'no ladder of the space was evaluated' : `each had fewer than ${r.min_trades} trades there`}): nothing was chosen, so nothing was tested out of sample, and this run says nothing for or against a ladder.`,
+    );
+  } else {
     const [winner, single, own] = r.out_of_sample as [OosCurve, OosCurve, OosCurve];
+    if (chosen < r.folds.length) out.push(`In ${r.folds.length - chosen} of ${r.folds.length} folds no ladder qualified on the training window: those test windows count as no trades (0 PnL) below.`);
     const won = r.folds.filter((f) => f.out_of_sample_score !== null && f.single_out_of_sample_score !== null && f.out_of_sample_score > f.single_out_of_sample_score).length;
     const beat = winner.total_pnl > single.total_pnl;
     out.push(
@@ -231,7 +250,7 @@ export function verdict(r: Omit<StudyReport, 'verdict'>): string[] {
     );
   } else if (r.ladders_evaluated === 0) {
     out.push('No ladder of the space was evaluated: none of those drawn was a valid config (the reasons are counted above), so there is nothing to rank; only the references ran.');
-  } else out.push('No ladder had enough trades to be ranked: no deflated Sharpe ratio.');
+  } else out.push(`No ladder had ${r.min_trades} trades or more on all the data: none is ranked, and there is no deflated Sharpe ratio or probability of overfitting.`);
   if (r.pbo) {
     out.push(
       r.pbo.pbo > 0.5

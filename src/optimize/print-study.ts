@@ -10,7 +10,8 @@ const row = (name: string, score: number | null, m: WindowMetrics): string[] => 
   n2(score),
   String(m.trades),
   n2(m.total_pnl),
-  n2(m.profit_factor),
+  // No losing trade: an unbounded profit factor (— when there was no winning one either).
+  m.profit_factor === null ? (m.total_pnl > 0 ? '∞' : '—') : n2(m.profit_factor),
   n2(m.sharpe),
   n2(m.expectancy_r),
   `${n2(m.max_drawdown_pct)} %`,
@@ -22,7 +23,7 @@ export function printStudy(r: StudyReport, top: number, out: (s: string) => void
   const head = ['ladder (profit%:close% … stop%)', r.objective, 'trades', 'PnL', 'PF', 'Sharpe', 'exp. R', 'max DD'];
   out(
     table(head, [
-      ...r.ranking.slice(0, top).map((c) => row(`${c.rank}. ${describeLadder(c.params)}`, c.score, c.metrics)),
+      ...r.ranking.slice(0, top).map((c) => row(`${c.score === null ? '–' : `${c.rank}.`} ${describeLadder(c.params)}`, c.score, c.metrics)),
       row(`single TP (${r.references.single.key})`, r.references.single.score, r.references.single.metrics),
       row(`config: ${describeLadder(r.references.config.params)}`, r.references.config.score, r.references.config.metrics),
     ]),

@@ -35,7 +35,10 @@ export async function reachable(connection: ConnectionOptions, url: string, flag
   try {
     await pingRedis(connection as Parameters<typeof pingRedis>[0]);
   } catch (e) {
-    throw new Error(`${flag}: cannot reach Redis at ${describeRedis(url)} (${(e as Error).message})`);
+    const why = (e as Error).message;
+    // Redis answered, and refused the login: not a reachability problem.
+    if (/^(?:NOAUTH|WRONGPASS|ERR AUTH|ERR invalid password|ERR Client sent AUTH)/.test(why)) throw new Error(`${flag}: Redis at ${describeRedis(url)} refused the login (${why}): check the user and password in the URL`);
+    throw new Error(`${flag}: cannot reach Redis at ${describeRedis(url)} (${why})`);
   }
 }
 

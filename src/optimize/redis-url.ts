@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'bullmq';
 
 /**
@@ -21,7 +22,8 @@ export function redisOptions(url: string, flag: string): ConnectionOptions {
     db,
     ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
     ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-    ...(u.protocol === 'rediss:' ? { tls: { servername: u.hostname } } : {}),
+    // SNI takes a host name, never an address (Node warns on one, RFC 6066).
+    ...(u.protocol === 'rediss:' ? { tls: isIP(u.hostname.replace(/^\[|\]$/g, '')) ? {} : { servername: u.hostname } } : {}),
     // BullMQ's blocking commands must not time out (its documented requirement for workers).
     maxRetriesPerRequest: null,
     // Reconnect every ≤ 2 s for as long as it takes: BullMQ's default backs off to 20 s, so a worker
@@ -71,6 +73,9 @@ export async function pingRedis(o: ConnectionOptions & { host?: string; port?: n
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 2);
         if (line.startsWith('-')) return finish(new Error(line.slice(1)));
+        // AUTH answers +OK and PING +PONG: anything else is not Redis speaking (BullMQ's parser would throw on it later, uncaught).
+        const expected = answers === commands.length - 1 ? '+PONG' : '+OK';
+        if (line !== expected) return finish(new Error(`not a Redis server: it answered ${JSON.stringify(line.slice(0, 40))} where Redis answers ${expected}`));
         if (++answers === commands.length) return finish(null);
       }
     });

@@ -20,7 +20,7 @@ const range = z
     step: z.number().positive().describe('Distance between two values (> 0).'),
   })
   .refine((r) => r.max >= r.min, { path: ['max'], error: 'must be at least min' })
-  .refine((r) => (r.max - r.min) / r.step < MAX_RANGE_VALUES, { path: ['step'], error: `gives more than ${MAX_RANGE_VALUES} values between min and max` });
+  .refine((r) => !(r.step > 0) || (r.max - r.min) / r.step < MAX_RANGE_VALUES, { path: ['step'], error: `gives more than ${MAX_RANGE_VALUES} values between min and max` });
 
 const numberSpec = z.union([
   z.number().describe('One fixed value.'),

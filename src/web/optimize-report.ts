@@ -53,7 +53,7 @@ ${lines.join('\n')}</svg>`;
 export function renderOptimizeReport(r: StudyReport, title: string): string {
   const ranking = r.ranking
     .slice(0, 50)
-    .map((c) => `<tr><td class="num">${c.rank}</td><td>${esc(describeLadder(c.params))}</td>${num(c.score, 3)}${metricCells(c.metrics)}</tr>`)
+    .map((c) => `<tr><td class="num">${c.score === null ? '–' : c.rank}</td><td>${esc(describeLadder(c.params))}</td>${num(c.score, 3)}${metricCells(c.metrics)}</tr>`)
     .join('');
   const refs = [r.references.single, r.references.config]
     .map((c) => `<tr><td></td><td><b>${c.kind === 'single' ? 'single take-profit' : `config's ladder: ${esc(describeLadder(c.params))}`}</b></td>${num(c.score, 3)}${metricCells(c.metrics)}</tr>`)

@@ -72,16 +72,28 @@ describe('ladder optimize --queue with ladder worker processes', () => {
     expect(file.stderr).toBe(`ladder: --data-dir: ${SPACE} is not a directory\n`);
   });
 
-  it('a worker whose data file differs refuses the job with a clear error and stops', async () => {
+  it('a worker whose data file differs refuses the job with a clear error and stops; refusals use none of the job\'s attempts, so a good worker then finishes the run', async () => {
     const other = join(tmp, 'ETH-as-BTC.csv');
     copyFileSync(join(KLINES, 'ETHUSDT-1h.csv'), other);
-    const bad = start(['worker', '--queue', url, '--data-dir', dataDir('bad', other), '--lock-ms', '1500']);
-    await until('bad worker', () => bad.stderr().includes('taking jobs'));
+    const badDir = dataDir('bad', other);
     const coord = start([...args(join(tmp, 'refused.db')), '--queue', url]);
-    const code = await Promise.race([bad.exit, new Promise((r) => setTimeout(() => r('timeout'), 40_000))]);
-    if (code === 'timeout') throw new Error(`bad worker still running: ${bad.stderr()} / coordinator: ${coord.stderr()}`);
-    expect(code).toBe(1);
-    expect(bad.stderr()).toMatch(/ladder: .*BTCUSDT-1h\.csv: differs from the coordinator's BTCUSDT-1h\.csv \(sha256 here [0-9a-f]{12}…, job [0-9a-f]{12}…\): refusing the job/);
-    coord.child.kill('SIGKILL');
-  });
+    let out = '';
+    coord.child.stdout!.on('data', (b: Buffer) => void (out += b.toString()));
+    // Six times in a row (a supervisor restarting it, or one per core): more refusals than a job has attempts (5).
+    for (let k = 0; k < 6; k++) {
+      const bad = start(['worker', '--queue', url, '--data-dir', badDir, '--lock-ms', '1500']);
+      const code = await Promise.race([bad.exit, new Promise((r) => setTimeout(() => r('timeout'), 40_000))]);
+      if (code === 'timeout') throw new Error(`bad worker still running: ${bad.stderr()} / coordinator: ${coord.stderr()}`);
+      expect(code).toBe(1);
+      expect(bad.stderr()).toMatch(/ladder: .*BTCUSDT-1h\.csv: differs from the coordinator's BTCUSDT-1h\.csv \(sha256 here [0-9a-f]{12}…, job [0-9a-f]{12}…\): refusing the job/);
+      // Its connection closed on purpose: no "lost the connection … reconnecting" before it exits.
+      expect(bad.stderr()).not.toMatch(/lost the connection/);
+    }
+    expect(coord.child.exitCode).toBeNull();
+    const good = start(['worker', '--queue', url, '--data-dir', dataDir('good'), '--lock-ms', '1500']);
+    expect(await coord.exit).toBe(0);
+    expect(JSON.parse(out).ladders_evaluated).toBeGreaterThan(0);
+    good.child.kill('SIGTERM');
+    expect(await good.exit).toBe(0);
+  }, 120_000);
 });

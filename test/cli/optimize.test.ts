@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -138,12 +139,50 @@ describe('ladder optimize', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('a Redis that cannot be reached: one clear error naming --queue and the address (no password), exit 1', async () => {
-    const r = await ladder([...base, '--db', join(tmp, 'q.db'), '--queue', 'redis://:s3cret@127.0.0.1:1']);
+  it('a Redis that cannot be reached: one clear error naming --queue and the address (no password), exit 1, and no run stored for it', async () => {
+    const db = join(tmp, 'q.db');
+    const r = await ladder([...base, '--db', db, '--queue', 'redis://:s3cret@127.0.0.1:1']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/ladder: --queue: cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1/);
+    expect(r.stderr).toMatch(/^ladder: --queue: cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1/);
     expect(r.stderr).not.toContain('s3cret');
     expect(r.stderr).not.toMatch(/\n\s+at /);
+    // Said before anything is stored: no run to resume that never ran.
+    expect(r.stderr).not.toMatch(/resume with/);
+    expect(existsSync(db)).toBe(false);
+  });
+
+  it('a port that answers, but not as Redis: the coordinator and a worker each say so in one line, exit 1, no stack trace', async () => {
+    const server = createServer((s) => s.on('data', () => s.write('\x00\xffHELLO not redis\r\n')));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const url = `redis://127.0.0.1:${port}`;
+      const [coord, worker] = await Promise.all([ladder([...base, '--db', join(tmp, 'garbage.db'), '--queue', url]), ladder(['worker', '--queue', url, '--data-dir', tmp])]);
+      for (const r of [coord, worker]) {
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(new RegExp(`^ladder: --queue: cannot reach Redis at redis://127\\.0\\.0\\.1:${port}/? \\(not a Redis server: it answered .*HELLO not redis.* where Redis answers \\+PONG\\)\\n$`));
+      }
+    } finally {
+      server.close();
+    }
+  });
+
+  it('--resume refuses the options that would make it another run, naming them, and a --db that does not exist (creating none)', async () => {
+    const db = join(tmp, 'resume-opts.db');
+    const first = await ladder([...base, '--trials', '2', '--db', db, '--workers', '0', '--json']);
+    expect(first.code).toBe(0);
+    const id = JSON.parse(first.stdout).run_id as string;
+    const r = await ladder(['optimize', '--resume', id, '--db', db, '--seed', '99', '--space', SPACE, '--min-trades', '3']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('ladder: --resume: a resumed run keeps the options stored with it; --space, --min-trades, --seed would make it another run (drop them, or start a new run without --resume)\n');
+    // --workers and --json are not part of the run: a resume with them goes on.
+    const ok = await ladder(['optimize', '--resume', id, '--db', db, '--workers', '0', '--json']);
+    expect(ok.code).toBe(0);
+    const missing = join(tmp, 'no-such.db');
+    const m = await ladder(['optimize', '--resume', id, '--db', missing]);
+    expect(m.code).toBe(1);
+    expect(m.stderr).toBe(`ladder: --resume: no results database ${missing} (give the --db the run was started with)\n`);
+    expect(existsSync(missing)).toBe(false);
   });
 
   it('--engine full (runBacktest on every window) gives the results of the default replay; --json and stderr say which engine ran', async () => {

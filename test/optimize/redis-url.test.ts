@@ -1,9 +1,32 @@
 import { describe, expect, it } from 'vitest';
+import { reachable } from '../../src/optimize/queue.ts';
 import { redisOptions } from '../../src/optimize/redis-url.ts';
+import { startRedis } from '../support/queue-run.ts';
 
 describe('redisOptions: a --queue URL', () => {
   it('reads the password, database and TLS', () => {
     expect(redisOptions('rediss://:p%2Fw@h.example:6380/2', '--queue')).toMatchObject({ host: 'h.example', port: 6380, db: 2, password: 'p/w', tls: { servername: 'h.example' } });
+  });
+
+  it('rediss:// to an IP address sends no TLS server name (SNI takes host names only; Node warned on stderr)', () => {
+    expect(redisOptions('rediss://127.0.0.1:6380', '--queue')).toMatchObject({ host: '127.0.0.1', tls: {} });
+    expect((redisOptions('rediss://127.0.0.1:6380', '--queue') as { tls: object }).tls).not.toHaveProperty('servername');
+    expect((redisOptions('rediss://[::1]:6380', '--queue') as { tls: object }).tls).not.toHaveProperty('servername');
+  });
+
+  it('a Redis that refuses the login is said to refuse it (it answered), not to be unreachable; the password is never echoed', async () => {
+    const redis = await startRedis(undefined, 'right-pw');
+    try {
+      const url = (auth: string) => `redis://${auth}127.0.0.1:${redis.port}`;
+      const why = async (u: string) => reachable(redisOptions(u, '--queue'), u).then(() => 'ok', (e: Error) => e.message);
+      expect(await why(url(':right-pw@'))).toBe('ok');
+      const wrong = await why(url(':wr0ng@'));
+      expect(wrong).toMatch(/^--queue: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/? refused the login \(WRONGPASS .*\): check the user and password in the URL$/);
+      expect(wrong).not.toContain('wr0ng');
+      expect(await why(url(''))).toMatch(/refused the login \(NOAUTH .*\)/);
+    } finally {
+      await redis.kill();
+    }
   });
 
   it('a URL that does not parse (a password with a "/" not encoded) is refused without echoing it', () => {

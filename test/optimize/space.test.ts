@@ -34,6 +34,18 @@ describe('space.json', () => {
     expect(lines).toContainEqual(expect.stringMatching(/colour/));
   });
 
+  it('a step of 0 (or below) is one problem, said once: not also "more than 1000 values"', () => {
+    for (const step of [0, -0.5]) {
+      const r = parseSpaceText(JSON.stringify({ levels: [1], profit_pct: [{ min: 1, max: 2, step }], close_pct: { step: 10 } }));
+      expect(r.ok).toBe(false);
+      if (r.ok) return;
+      expect(r.error.map((i) => `${i.path}: ${i.message}`)).toEqual(['profit_pct[0].step: Too small: expected number to be >0']);
+    }
+    // A real step too small for the range is still refused, as before.
+    const tiny = parseSpaceText(JSON.stringify({ levels: [1], profit_pct: [{ min: 1, max: 2, step: 0.0001 }], close_pct: { step: 10 } }));
+    expect(tiny.ok ? [] : tiny.error.map((i) => i.message)).toEqual(['gives more than 1000 values between min and max']);
+  });
+
   it('a value no config could take is named with its path: targets and stops > 0, the breakeven offset ≥ 0, in every form of a spec', () => {
     const r = parseSpaceText(
       JSON.stringify({ levels: [2], profit_pct: [{ min: -1, max: 2, step: 0.5 }, 0], close_pct: { step: 10 }, stop_loss_pct: { values: [2, -1] }, breakeven_offset_pct: { min: -0.1, max: 0.1, step: 0.1 } }),

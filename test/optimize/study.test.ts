@@ -7,7 +7,9 @@ import type { CandidateResult } from '../../src/optimize/evaluate.ts';
 import { studyWindows } from '../../src/optimize/folds.ts';
 import { type Evaluator, inlineEvaluator, threadPool } from '../../src/optimize/pool.ts';
 import { parseSpaceText } from '../../src/optimize/space.ts';
-import { type StudySpec, runStudy } from '../../src/optimize/study.ts';
+import type { WindowMetrics } from '../../src/optimize/metrics.ts';
+import type { LadderParams } from '../../src/optimize/space-grid.ts';
+import { type Evaluated, type StudyOutcome, type StudySpec, runStudy } from '../../src/optimize/study.ts';
 
 const KLINES = fileURLToPath(new URL('../../../shared/data/binance-spot-klines/', import.meta.url));
 const MARKETS = fileURLToPath(new URL('../../../shared/data/binance-usdm-exchange-info.json', import.meta.url));
@@ -98,5 +100,57 @@ describe('runStudy', () => {
     expect(r.out_of_sample[1]!.equity).toHaveLength(184); // July–December, one point a day
     expect(r.verdict.join(' ')).toMatch(/Out of sample \(2 test windows\)/);
     expect(r.ranking.map((x) => x.rank)).toEqual(Array.from({ length: 16 }, (_, k) => k + 1));
+    // The test windows chained: each fold's run starts from the starting balance, so their PnLs add up;
+    // the curves end where the fold table's PnLs sum (a compounded chain did not: stranger review).
+    const sum = (pick: (f: (typeof r.folds)[number]) => number) => r.folds.reduce((a, f) => a + pick(f), 0);
+    expect(r.out_of_sample[1]!.total_pnl).toBe(sum((f) => f.single_out_of_sample.total_pnl));
+    expect(r.out_of_sample[2]!.total_pnl).toBe(sum((f) => f.config_out_of_sample.total_pnl));
+    expect(r.out_of_sample[0]!.total_pnl).toBe(sum((f) => f.out_of_sample?.total_pnl ?? 0));
+    const start = s.config.backtest.starting_balance;
+    for (const c of r.out_of_sample) expect(c.equity.at(-1)! - start).toBeCloseTo(c.total_pnl, 6);
+  });
+
+  it('no ladder qualifies on any training window: the verdict says nothing was chosen, never that a ladder won; no PBO over disqualified ladders', async () => {
+    const s = { ...spec('random', 6), minTrades: 100_000 };
+    const out = await runStudy(s, inlineEvaluator(data), memorySink(), quiet);
+    const r = analyzeStudy('run2', s, out);
+    expect(r.folds.every((f) => f.best === null)).toBe(true);
+    expect(r.out_of_sample[0]!.total_pnl).toBe(0);
+    expect(r.verdict.join(' ')).not.toMatch(/did better/);
+    expect(r.verdict[0]).toMatch(/^No ladder qualified on any of the 2 training windows \(each had fewer than 100000 trades there\): nothing was chosen, so nothing was tested out of sample/);
+    expect(r.verdict.join(' ')).toMatch(/No ladder had 100000 trades or more on all the data: none is ranked, and there is no deflated Sharpe ratio or probability of overfitting/);
+    expect(r.deflated_sharpe).toBeNull();
+    expect(r.pbo).toBeNull();
+    expect(r.ranking.every((x) => x.score === null)).toBe(true);
+  });
+});
+
+describe('the analysis of equal scores', () => {
+  it('ladders whose profit factor is unbounded (no losing trade) tie on the score and are ranked by PnL, not by draw order; the text shows ∞ for their PF', async () => {
+    const { printStudy } = await import('../../src/optimize/print-study.ts');
+    const metrics = (total_pnl: number, profit_factor: number | null, trades = 40): WindowMetrics => ({ trades, total_pnl, profit_factor, sharpe: 1, sortino: 1, calmar: null, expectancy_r: 0.5, max_drawdown_pct: 0, win_rate: 1, days: 40 });
+    const daily = (k: number) => ({ firstDayMs: Date.UTC(2023, 0, 1), returns: Array.from({ length: 40 }, (_, i) => ((i * 7 + k * 3) % 11) / 10_000) });
+    const params = { levels: [{ profit_pct: 1, close_pct: 100, move_stop_to: 'breakeven' }], breakeven_offset_pct: 0, stop_loss_pct: 2, scaled_tp_execution: 'market' } as unknown as LadderParams;
+    const ev = (key: string, kind: 'ladder' | 'single' | 'config', seq: number, m: WindowMetrics): Evaluated => ({
+      candidate: { key, kind, params: kind === 'ladder' ? params : null, settings: {} as never },
+      seq,
+      origin: kind === 'ladder' ? 'prior' : 'reference',
+      result: { windows: [{ metrics: m, daily: daily(seq) }] },
+    });
+    const outcome: StudyOutcome = {
+      evaluated: [ev('single', 'single', 0, metrics(10, 2)), ev('config', 'config', 1, metrics(20, 3)), ev('a', 'ladder', 2, metrics(50, null)), ev('b', 'ladder', 3, metrics(300, null)), ev('c', 'ladder', 4, metrics(90, 4)), ev('d', 'ladder', 5, metrics(-5, null))],
+      invalid: new Map(),
+      evaluatedNow: 6,
+      fromStore: 0,
+    } as unknown as StudyOutcome;
+    const s: StudySpec = { ...spec('random', 4), objective: 'profit_factor', minTrades: 5, folds: null, windows: [{ role: 'full', fold: null, fromMs: Date.UTC(2023, 0, 1), toMs: Date.UTC(2023, 1, 10) }] };
+    const r = analyzeStudy('tie', s, outcome);
+    expect(r.ranking.map((x) => [x.key, x.rank])).toEqual([['b', 1], ['a', 2], ['c', 3], ['d', 4]]);
+    let text = '';
+    printStudy(r, 10, (x) => void (text += x));
+    const line = (key: string) => text.split('\n').find((l) => l.includes(`${r.ranking.find((x) => x.key === key)!.rank}. `))!;
+    // The objective column and the PF column agree: ∞ for a ladder with no losing trade and a profit; — with no profit.
+    expect(line('b').match(/∞/g)).toHaveLength(2);
+    expect(line('d')).toMatch(/—/);
   });
 });

@@ -50,11 +50,11 @@ export interface RedisServer {
 }
 
 /** Starts `redis-server` on `port` (default: a free one) bound to 127.0.0.1, without RDB or AOF. */
-export async function startRedis(port?: number): Promise<RedisServer> {
+export async function startRedis(port?: number, password?: string): Promise<RedisServer> {
   const p = port ?? (await freePort());
-  const child = spawn('/usr/bin/redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child = spawn('/usr/bin/redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(password ? ['--requirepass', password] : [])], { stdio: 'ignore' });
   const gone = new Promise<void>((r) => child.once('exit', () => r()));
-  await until('redis-server', () => pingRedis({ host: '127.0.0.1', port: p }).then(() => true, () => false), 10_000);
+  await until('redis-server', () => pingRedis({ host: '127.0.0.1', port: p, ...(password ? { password } : {}) }).then(() => true, () => false), 10_000);
   return {
     port: p,
     url: `redis://127.0.0.1:${p}`,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
@@ -50,6 +51,9 @@ const int = (flag: string, text: string, min: number, max = Number.MAX_SAFE_INTE
   return n;
 };
 
+/** The options a run is made of (its stored spec): given with --resume, they are refused. */
+const RUN_DEFINING = ['config', 'data', 'markets', 'symbol', 'signals', 'detail', 'from', 'to', 'space', 'method', 'trials', 'objective', 'minTrades', 'folds', 'trainMonths', 'testMonths', 'anchored', 'seed', 'engine'] as const;
+
 export function registerOptimizeCommand(program: Command): void {
   const cmd = withBacktestInputOptions(program.command('optimize').description('Search ladders for these entries, validated out of sample (walk-forward, deflated Sharpe, PBO)'))
     .option('--space <file>', 'search space JSON (see examples/ladder-space.json and space.schema.json)')
@@ -81,10 +85,25 @@ export function registerOptimizeCommand(program: Command): void {
     if (o.report && !o.report.endsWith('.html')) throw new CliError(`--report: ${o.report} should end in .html`);
     const workers = o.workers === undefined ? availableParallelism() : int('--workers', o.workers, 0, 1024);
     const downLimitMs = int('--queue-timeout', o.queueTimeout, 1, 86_400) * 1000;
-    // A malformed --queue is a usage error before anything is read or stored (an unreachable one is found on connecting).
+    if (o.resume !== undefined) {
+      // A resumed run is the stored one: options that would make it another run are refused, not ignored.
+      const given = RUN_DEFINING.filter((name) => cmd.getOptionValueSource(name) === 'cli');
+      if (given.length) {
+        const flags = given.map((n) => `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ');
+        throw new CliError(`--resume: a resumed run keeps the options stored with it; ${flags} would make it another run (drop ${given.length === 1 ? 'it' : 'them'}, or start a new run without --resume)`);
+      }
+      if (!existsSync(o.db)) throw new CliError(`--resume: no results database ${o.db} (give the --db the run was started with)`);
+    }
+    // A malformed or unreachable --queue is found before anything is read or stored (no run is stored for it).
     if (o.queue !== undefined) {
+      let connection;
       try {
-        redisOptions(o.queue, '--queue');
+        connection = redisOptions(o.queue, '--queue');
+      } catch (e) {
+        throw new CliError((e as Error).message);
+      }
+      try {
+        await (await import('../../optimize/queue.ts')).reachable(connection, o.queue);
       } catch (e) {
         throw new CliError((e as Error).message);
       }

@@ -32,7 +32,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--lock-ms <ms>', 'job lock: a job of a worker that stops answering for this long is given to another worker', '30000')
     .action(async (o: WorkerCliOptions) => {
       // Imported on use, not when the command is registered: bullmq alone takes ≈ 0.17 s (issue 14).
-      const [{ Worker, isNotConnectionError }, { sha256CandleEntry }, { settingsOf }, { prepareDataset }, { evaluateCandidate }, { QUEUE_NAME, connectOrFail, reachable, studyKey }, { describeRedis, redisOptions }, { loadStudyInputs }, { watchRedis }, { resultForSpec }] =
+      const [{ Worker, WaitingError, isNotConnectionError }, { sha256CandleEntry }, { settingsOf }, { prepareDataset }, { evaluateCandidate }, { QUEUE_NAME, connectOrFail, reachable, studyKey }, { describeRedis, redisOptions }, { loadStudyInputs }, { watchRedis }, { resultForSpec }] =
         await Promise.all([
           import('bullmq'),
           import('../../data/candle-entry-hash.ts'),
@@ -97,16 +97,24 @@ export function registerWorkerCommand(program: Command): void {
         return s;
       };
 
+      /** Set once this worker refused a job for its data: the worker then stops (run()'s promise is settled with it). */
+      let onRefused: (() => void) | null = null;
       const worker = new Worker<JobData, WireResult | CandidateResult>(
         QUEUE_NAME,
-        async (job) => {
+        async (job, token) => {
           const client = await worker.client;
           let study: WorkerStudy;
           try {
             study = await studyOf(job, client);
           } catch (e) {
-            if (e instanceof DataMismatch) refused = e.message;
-            throw e;
+            if (!(e instanceof DataMismatch)) throw e;
+            // Not the job's fault: it goes back to waiting without using one of its attempts (a failure
+            // would: five stale workers, or one restarted five times, would end the run for everyone),
+            // and this worker stops taking jobs before it could take it again.
+            refused = e.message;
+            onRefused?.();
+            await job.moveToWait(token);
+            throw new WaitingError();
           }
           return resultForSpec(study, evaluateCandidate(study.dataset, settingsOf(study.config, job.data.task), study.windows, study.engine));
         },
@@ -145,12 +153,14 @@ export function registerWorkerCommand(program: Command): void {
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
-        worker.on('failed', (job, e) => {
-          if (refused !== null) {
-            // This machine cannot take the run's jobs: stop, so the job's next attempt goes to another worker.
-            void worker.close().then(() => reject(new CliError(refused!)), reject);
-          } else process.stderr.write(`worker: job ${job?.id ?? '?'} failed: ${e.message}\n`);
-        });
+        onRefused = () => {
+          // This machine cannot take the run's jobs: it stops (closing now, so it fetches no next job),
+          // and the job waits for another worker. Its connection closes on purpose: not "lost".
+          onRefused = null;
+          watch.stop();
+          void worker.close().then(() => reject(new CliError(refused!)), reject);
+        };
+        worker.on('failed', (job, e) => process.stderr.write(`worker: job ${job?.id ?? '?'} failed: ${e.message}\n`));
         worker.run().catch(reject);
       });
       process.stderr.write(`worker: stopped after ${count} jobs\n`);
