@@ -26,12 +26,18 @@ const entryKey = (t: Position) => `${t.symbol} ${t.side} ${new Date(t.entryTimeM
 
 /**
  * One signal stream, several exit policies (R5.5): the same candles, strategy and sizing for every
- * run; only the exit settings differ. Entries are sized from the starting balance so that no run's
- * luck changes another's quantities; whether the entries really are the same is checked, not assumed.
+ * run; only the exit settings differ. The entries are decided once, in the reference run (the last
+ * policy: the single take-profit every ladder is compared with), sized from the starting balance;
+ * every other run takes exactly those entries with the same quantities, whatever its own slots and
+ * margin would allow (they depend on how the earlier trades exited: the very thing compared). Only a
+ * signal for the side a still-open position holds can still differ (one position per symbol): whether
+ * the entries really are the same is checked, not assumed.
  */
 export function compareExits(symbols: readonly SymbolInput[], base: BacktestOptions, policies: readonly ExitPolicy[]): Comparison {
-  const runs = policies.map((p): ComparedRun => {
-    const run = runBacktest(symbols, { ...base, settings: p.settings, sizingBalance: 'starting' });
+  const last = policies.length - 1;
+  const reference = runBacktest(symbols, { ...base, settings: policies[last]!.settings, sizingBalance: 'starting' });
+  const runs = policies.map((p, k): ComparedRun => {
+    const run = k === last ? reference : runBacktest(symbols, { ...base, settings: p.settings, sizingBalance: 'starting', entriesOf: reference.trades });
     return { name: p.name, run, analytics: analyzeRun(run.trades, base.startingBalance, run.equity) };
   });
   const keys = runs.map((r) => r.run.trades.map(entryKey).sort());

@@ -7,7 +7,7 @@ import type { Position } from '../core/model/position.ts';
 import { type LadderState, openLadder, qtyOf } from '../core/scaled-tp/ladder-rules.ts';
 import { LadderPlanner } from '../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
-import type { Side } from '../core/units.ts';
+import type { Side, Steps } from '../core/units.ts';
 import type { CandleSeries } from '../data/candle-series.ts';
 import { closeTimeMs, wholeDetailFrom } from '../data/candle-series.ts';
 import { type PositionSize, entryBelowMinimum, entrySteps } from '../core/position-size.ts';
@@ -48,6 +48,13 @@ export interface BacktestOptions {
    * that runs comparing exit policies size every entry alike (`compare`).
    */
   readonly sizingBalance?: 'running' | 'starting';
+  /**
+   * `compare` (R5.5: the same entries in every run): the trades of its reference run. Only their
+   * entries are taken, each with its quantity, whatever this run's slots and margin would say (they
+   * depend on how earlier trades exited, which is what differs between the runs); no other signal
+   * enters. A signal for the side a still-open position holds is still ignored (one position per symbol).
+   */
+  readonly entriesOf?: readonly Position[];
 }
 
 export type SkipWhy = 'max_open_positions' | 'below_min_qty' | 'below_min_notional' | 'insufficient_margin' | 'plan_error';
@@ -112,6 +119,9 @@ function insideBand(lo: number, hi: number, o: number, h: number, l: number, c: 
   return l > lo && h < hi && o > lo && o < hi && c > lo && c < hi;
 }
 
+/** An entry as `compare` matches it across runs: its symbol, open time and side. */
+const entryKey = (symbol: string, timeMs: number, side: Side): string => `${symbol} ${timeMs} ${side}`;
+
 /** Symbols in one fixed order that is not the order of `--data` (SPEC "Several symbols on one balance"). */
 const bySymbol = (a: SymbolInput, b: SymbolInput): number => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0);
 
@@ -157,6 +167,12 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     };
     return st;
   });
+  // compare: the reference run's entries, by symbol, open time and side, with their quantities.
+  let forcedSteps: Map<string, Steps> | null = null;
+  if (o.entriesOf) {
+    forcedSteps = new Map();
+    for (const t of o.entriesOf) forcedSteps.set(entryKey(t.symbol, t.entryTimeMs, t.side), t.originalSteps);
+  }
   const total = symbols.reduce((n, s) => n + s.candles.length, 0);
   // One symbol: the curve's times are its candles' own (one point per candle), so they are not copied.
   const sharedTimes = symbols.length === 1 ? symbols[0]!.candles.time : null;
@@ -220,20 +236,22 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
 
   const enter = (st: SymbolState, i: number, sig: EntrySignal) => {
     const { candles: c, market: m, symbol } = st.input;
-    if (open >= o.maxOpenPositions) return skip(st, sig, 'max_open_positions', `${open} positions open`);
+    const forced = forcedSteps === null ? undefined : forcedSteps.get(entryKey(symbol, c.time[i]!, sig.side));
+    if (forcedSteps !== null && forced === undefined) return; // not an entry of the reference run
+    if (forced === undefined && open >= o.maxOpenPositions) return skip(st, sig, 'max_open_positions', `${open} positions open`);
     // With slippage the fill is an exact decimal: the plan gets its text, so every target and stop
     // is rounded once from the exact value (SPEC "Entry fill and slippage").
     const exact = slip === 0 ? null : slippedText(c.open[i]!, sig.side === 'long', slip);
     const price = exact === null ? c.open[i]! : Number(exact);
     const stopPct = sig.stopLossPct ?? o.settings.stopLossPct;
     const balance = o.startingBalance + tally.realized;
-    const steps = entrySteps(o.positionSize, price, o.sizingBalance === 'starting' ? o.startingBalance : balance, stopPct, m);
+    const steps = forced ?? entrySteps(o.positionSize, price, o.sizingBalance === 'starting' ? o.startingBalance : balance, stopPct, m);
     const refused = entryBelowMinimum(steps, price, m);
     if (refused) return skip(st, sig, refused.why, refused.detail);
     const qty = stepsToQty(steps, m);
     const notional = price * qty;
     const margin = notional / o.leverage;
-    if (margin > balance - usedMargin) return skip(st, sig, 'insufficient_margin', `needs ${margin.toFixed(2)}, free ${(balance - usedMargin).toFixed(2)}`);
+    if (forced === undefined && margin > balance - usedMargin) return skip(st, sig, 'insufficient_margin', `needs ${margin.toFixed(2)}, free ${(balance - usedMargin).toFixed(2)}`);
     // The planner's scratch plan: the trade drops it when it closes (its record plans again when read).
     const plan = st.planner.planScratch({ side: sig.side, entryPrice: exact ?? price, quantitySteps: steps, stopLossPct: stopPct });
     if (!plan.ok) return skip(st, sig, 'plan_error', plan.error.message);

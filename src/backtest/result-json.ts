@@ -77,13 +77,12 @@ export function tradeJson(p: Position): TradeJson {
 }
 
 /**
- * The per-level table of a run: the scaled levels when the run planned any (trades that fell back to
- * the single take-profit count in the summary only), else the single take-profit's row, named `tp`.
+ * The per-level table of a run, every row the text prints: the scaled levels in order, then the single
+ * take-profit's row, named `tp`, when any trade was managed by it (scaled off, or the R3.3 fallback of
+ * a position too small to split; its hit rate is over those trades only).
  */
 export function levelsJson(levels: readonly LevelStats[]): LevelJson[] {
-  const scaled = levels.filter((l) => l.reason !== 'tp');
-  const rows = scaled.length ? scaled : levels;
-  return rows.map((l) => ({ level: l.level ?? l.reason, hits: l.hits, hit_rate: l.hit_rate, avg_pnl: l.avg_pnl }));
+  return levels.map((l) => ({ level: l.level ?? l.reason, hits: l.hits, hit_rate: l.hit_rate, avg_pnl: l.avg_pnl }));
 }
 
 export function resultJson(run: BacktestRun): ResultJson {

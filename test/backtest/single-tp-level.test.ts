@@ -58,6 +58,7 @@ describe('a single take-profit is not ladder level 1', () => {
       ['tp3', 3, 1],
       ['tp', null, 1],
     ]);
-    expect(levelsJson(mixed.levels).map((l) => l.level)).toEqual([1, 2, 3]);
+    // The JSON has every row the text prints: the fallback's tp row after the ladder's (it was left out before).
+    expect(levelsJson(mixed.levels).map((l) => l.level)).toEqual([1, 2, 3, 'tp']);
   });
 });

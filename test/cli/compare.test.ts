@@ -40,6 +40,34 @@ describe('ladder compare (real process, real ETHUSDT 1h)', () => {
     expect(single.trades.flatMap((t) => t.exits).filter((e) => e.reason === 'tp').every((e) => e.level === null)).toBe(true);
     expect(scaled.trades.some((t) => t.exits.some((e) => e.reason === 'tp2'))).toBe(true);
     expect(single.trades.every((t) => t.exits.every((e) => !/^tp\d/.test(e.reason)))).toBe(true);
+    // R5.5's other figures, in the JSON as in the table: expectancy, average R, how the last part closed.
+    for (const run of json.runs) {
+      const a = (run as Run & { analytics: { expectancy: number; average_r: number; remainder_closed_by: Record<string, number> } }).analytics;
+      expect(a.expectancy).toBeCloseTo((run.summary as unknown as { total_pnl: number }).total_pnl / run.summary.trades, 9);
+      expect(Number.isFinite(a.average_r)).toBe(true);
+      expect(Object.values(a.remainder_closed_by).reduce((x, y) => x + y, 0)).toBe(run.summary.trades);
+    }
+  });
+
+  it('a ladder file may set exit keys only, and each ladder needs its own name (not "single")', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ladder-cmp-keys-'));
+    const levels = [{ profit_pct: 1, close_pct: 50 }, { profit_pct: 2, close_pct: 50 }];
+    const f = (name: string, o: object) => {
+      const p = join(dir, name);
+      writeFileSync(p, JSON.stringify(o));
+      return p;
+    };
+    const sizing = f('sizing.json', { scaled_tp_levels: levels, position_size: { mode: 'base', value: 1 }, strategy: { name: 'ema_cross' } });
+    const r = await ladder(['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--ladders', sizing, '--json']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/sizing\.json: position_size, strategy: not an exit setting; a ladder file may set name, scaled_tp_levels, .*stop_loss_pct/);
+    const named = f('named.json', { name: 'single', scaled_tp_levels: levels });
+    const n = await ladder(['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--ladders', named, '--json']);
+    expect(n.code).toBe(1);
+    expect(n.stderr).toMatch(/named\.json: name: "single" is already the name of the single take-profit run/);
+    const twice = await ladder(['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--ladders', f('a.json', { name: 'x', scaled_tp_levels: levels }), f('b.json', { name: 'x', scaled_tp_levels: levels }), '--json']);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toMatch(/b\.json: name: "x" is already the name of another ladder/);
   });
 
   it('compares several ladders at once with the single TP, each ladder validated like the config', async () => {

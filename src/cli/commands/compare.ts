@@ -11,7 +11,7 @@ import { printLevels, printSummary, table } from '../print-tables.ts';
 export function registerCompareCommand(program: Command): void {
   withBacktestInputOptions(program.command('compare').description('Scaled vs single take-profit (or several ladders) on the same data and the same entries, side by side'))
     .option('--ladders <files...>', 'ladder files ({ "name"?, "scaled_tp_levels", other exit keys }) to compare with each other and the single TP')
-    .option('--json', 'print { runs: [{ name, summary, levels, trades }], same_entries } and nothing else')
+    .option('--json', 'print { runs: [{ name, summary, analytics: { expectancy, average_r, remainder_closed_by }, levels, trades }], same_entries } and nothing else')
     .option('--report <file.html>', 'write an HTML report with every equity curve on one chart')
     .action(async (o: CompareCliOptions) => {
       // Imported on use, not when the command is registered (`--help`, other commands: issue 14).
@@ -37,7 +37,14 @@ export function registerCompareCommand(program: Command): void {
         process.stderr.write(`report: ${o.report}\n`);
       }
       if (o.json) {
-        const runs = cmp.runs.map((r) => ({ name: r.name, summary: r.run.summary, levels: levelsJson(r.run.levels), trades: r.run.trades.map(tradeJson) }));
+        const runs = cmp.runs.map((r) => ({
+          name: r.name,
+          summary: r.run.summary,
+          // R5.5's side-by-side figures beyond the summary, as the table prints them.
+          analytics: { expectancy: r.analytics.expectancy, average_r: r.analytics.avg_r, remainder_closed_by: r.analytics.remainder_closed_by },
+          levels: levelsJson(r.run.levels),
+          trades: r.run.trades.map(tradeJson),
+        }));
         process.stdout.write(`${JSON.stringify({ runs, same_entries: cmp.sameEntries })}\n`);
         return;
       }
@@ -64,6 +71,9 @@ export function registerCompareCommand(program: Command): void {
     });
 }
 
+/** The config keys a compared ladder may set: what exitSettingsFromConfig reads. */
+const EXIT_KEYS = ['scaled_tp_levels', 'scaled_tp_min_order_size', 'scaled_tp_fallback_to_single', 'scaled_tp_execution', 'breakeven_offset_pct', 'stop_loss_pct', 'take_profit_pct', 'enable_scaled_take_profit'] as const;
+
 /** Scaled (the config's ladder) vs single, or each ladder file vs single; every ladder validated as config. */
 async function exitPolicies(config: LadderConfig, files: readonly string[]): Promise<ExitPolicy[]> {
   const single: ExitPolicy = { name: 'single', settings: exitSettingsFromConfig({ ...config, enable_scaled_take_profit: false }) };
@@ -78,9 +88,14 @@ async function exitPolicies(config: LadderConfig, files: readonly string[]): Pro
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CliError(`${file}: expected an object like { "name": "runner", "scaled_tp_levels": [...] }`);
     const { name, $schema: _schema, ...keys } = raw as Record<string, unknown>;
+    // A ladder file changes the exits only: any other key (sizing, strategy, leverage) would be ignored by the run, so it is refused.
+    const foreign = Object.keys(keys).filter((k) => !(EXIT_KEYS as readonly string[]).includes(k));
+    if (foreign.length) throw new CliError(`${file}: ${foreign.join(', ')}: not an exit setting; a ladder file may set name, ${EXIT_KEYS.join(', ')} (the rest comes from --config)`);
     const parsed = parseConfigValue({ ...config, ...keys, enable_scaled_take_profit: true }, file);
     if (!parsed.ok) throw new CliError(formatConfigIssues(parsed.error, file).join('\n'));
-    ladders.push({ name: typeof name === 'string' && name ? name : basename(file, '.json'), settings: exitSettingsFromConfig(parsed.value) });
+    const named = typeof name === 'string' && name ? name : basename(file, '.json');
+    if (named === single.name || ladders.some((l) => l.name === named)) throw new CliError(`${file}: name: "${named}" is already the name of ${named === single.name ? 'the single take-profit run' : 'another ladder'}; give each ladder its own "name"`);
+    ladders.push({ name: named, settings: exitSettingsFromConfig(parsed.value) });
   }
   return [...ladders, single];
 }
