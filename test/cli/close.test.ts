@@ -243,10 +243,29 @@ describe('ladder close', () => {
           () => null,
           (e: unknown) => (e as Error).message,
         );
-        expect(thrown).toMatch(/^position still open: long 0\.02 after 5 attempts \(the last answer: rejected -4131: .*\); its orders are kept \(the stop protects it\): run close again$/);
+        expect(thrown).toMatch(/^position still open: long 0\.02 after 5 attempts \(the last answer: rejected -4131: .*\); its stop is kept and protects it: run close again$/);
         expect(closeRequests()).toHaveLength(5);
         expect(flat()).toBe(false);
         expect(state().openAlgoOrders).toHaveLength(1);
+      } finally {
+        await ex.close();
+      }
+    }, 30_000);
+
+    it('…with resting take-profits: the message says they were cancelled to make room for the close (the stop is kept)', async () => {
+      const { ex, m } = await openLongWithStop();
+      try {
+        for (const [k, price] of [[1, 60600], [2, 61200]] as const) {
+          await ex.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'limit', amountSteps: 6 as Steps, priceTicks: priceToTicks(price, m, 'up'), reduceOnly: true, clientOrderId: `BTCUSDT-p1-tp${k}` });
+        }
+        sim!.admin.setFaults({ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order' });
+        const thrown = await closeSymbol(ex, m, () => undefined).then(
+          () => null,
+          (e: unknown) => (e as Error).message,
+        );
+        expect(thrown).toMatch(/; its stop is kept and protects it \(its 2 resting take-profits were cancelled to make room for the close: a running bot places them again when their targets are reached\): run close again$/);
+        expect(state().openAlgoOrders).toHaveLength(1);
+        expect(state().openOrders.filter((o) => o.clientOrderId.includes('-tp'))).toHaveLength(0);
       } finally {
         await ex.close();
       }

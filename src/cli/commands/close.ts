@@ -92,12 +92,13 @@ export async function closeSymbol(port: ExchangePort, m: MarketRules, print: (li
   const ex = withRetriedReads(port, DEFAULT_RETRY);
   let closed = false;
   let refused = '';
+  let takeProfitsCancelled = 0;
   for (let attempt = 1; attempt <= CLOSE_ATTEMPTS; attempt++) {
     const p = await ex.position(m.id);
     if (p.side === null || p.qtySteps === 0) break;
     // Resting reduce-only TPs hold the position's reduce-only budget (Binance -4118): they go first.
     // The stop stays until the position is flat, so it is never unprotected.
-    await cancelOurs(ex, m, print, (o) => o.type !== 'stop_market' && o.reduceOnly);
+    takeProfitsCancelled += await cancelOurs(ex, m, print, (o) => o.type !== 'stop_market' && o.reduceOnly);
     const clientOrderId = closeClientId(m.id, p.qtySteps);
     try {
       const o = await ex.createOrder({ symbol: m.id, side: p.side === 'long' ? 'sell' : 'buy', type: 'market', amountSteps: p.qtySteps, reduceOnly: true, clientOrderId });
@@ -124,24 +125,32 @@ export async function closeSymbol(port: ExchangePort, m: MarketRules, print: (li
     if (await waitFlat(ex, m.id)) break;
   }
   const after = await ex.position(m.id);
-  if (after.side !== null && after.qtySteps !== 0) throw new Error(`position still open: ${after.side} ${formatQty(after.qtySteps, m)} after ${CLOSE_ATTEMPTS} attempts${refused}; its orders are kept (the stop protects it): run close again`);
+  if (after.side !== null && after.qtySteps !== 0) {
+    // Said as it is: the stop stays, but resting take-profits were cancelled to free the reduce-only budget.
+    const tps = takeProfitsCancelled === 0 ? '' : ` (its ${takeProfitsCancelled} resting take-profit${takeProfitsCancelled === 1 ? ' was' : 's were'} cancelled to make room for the close: a running bot places them again when their targets are reached)`;
+    throw new Error(`position still open: ${after.side} ${formatQty(after.qtySteps, m)} after ${CLOSE_ATTEMPTS} attempts${refused}; its stop is kept and protects it${tps}: run close again`);
+  }
   if (!closed) print(`${m.id}: no open position`);
   await cancelOurs(ex, m, print);
 }
 
 /** Cancels the resting orders of ours on `m` (client id `<SYMBOL>-…`) that `which` selects, stops on the algo endpoint too. */
-async function cancelOurs(ex: ExchangePort, m: MarketRules, print: (line: string) => void, which?: (o: OrderState) => boolean): Promise<void> {
+/** Returns how many it cancelled. */
+async function cancelOurs(ex: ExchangePort, m: MarketRules, print: (line: string) => void, which?: (o: OrderState) => boolean): Promise<number> {
   const ours = (await ex.openOrders(m.id)).filter((o) => o.clientOrderId.startsWith(`${m.id}-`) && (which?.(o) ?? true));
   if (ours.length === 0) {
     if (!which) print(`${m.id}: no order of ours open`);
-    return;
+    return 0;
   }
+  let cancelled = 0;
   for (const o of ours) {
     // null: already gone (the bot cancelled its orphan first). A cancel whose answer was lost is sent again:
     // the second answer says whether it is gone.
     const r = await withRetry(() => ex.cancelOrder(m.id, o.clientOrderId, kindOf(o)), retryOn(RETRY_CANCEL));
+    if (r) cancelled++;
     print(`${m.id}: ${r ? 'cancelled' : 'already gone:'} ${o.type} ${o.clientOrderId}`);
   }
+  return cancelled;
 }
 
 /** The close order by its client id; null when the exchange does not know it (it never arrived). Failed look-ups are retried. */
