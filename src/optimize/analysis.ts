@@ -46,6 +46,8 @@ export interface OosCurve {
 
 export interface StudyReport {
   readonly run_id: string;
+  /** What the run was made of: the config file and each input file with its SHA-256. */
+  readonly inputs: StudySpec['inputs'];
   readonly method: string;
   readonly objective: string;
   readonly min_trades: number;
@@ -192,6 +194,7 @@ export function analyzeStudy(runId: string, spec: StudySpec, outcome: StudyOutco
 
   const report: Omit<StudyReport, 'verdict'> = {
     run_id: runId,
+    inputs: spec.inputs,
     method: spec.method,
     objective: spec.objective,
     min_trades: spec.minTrades,
@@ -233,11 +236,16 @@ export function verdict(r: Omit<StudyReport, 'verdict'>): string[] {
   } else {
     const [winner, single, own] = r.out_of_sample as [OosCurve, OosCurve, OosCurve];
     if (chosen < r.folds.length) out.push(`In ${r.folds.length - chosen} of ${r.folds.length} folds no ladder qualified on the training window: those test windows count as no trades (0 PnL) below.`);
-    const won = r.folds.filter((f) => f.out_of_sample_score !== null && f.single_out_of_sample_score !== null && f.out_of_sample_score > f.single_out_of_sample_score).length;
+    // Only a fold where both were scored compares them: a test window with too few trades scores neither.
+    const scored = r.folds.filter((f) => f.out_of_sample_score !== null && f.single_out_of_sample_score !== null);
+    const won = scored.filter((f) => f.out_of_sample_score! > f.single_out_of_sample_score!).length;
+    const unscored = r.folds.length - scored.length;
     const beat = winner.total_pnl > single.total_pnl;
     out.push(
       `Out of sample (${r.folds.length} test windows), the ladders chosen on each training window made ${money(winner.total_pnl)} against ${money(single.total_pnl)} for the single take-profit and ${money(own.total_pnl)} for the config's ladder; ` +
-        `they beat the single take-profit's ${r.objective} in ${won} of ${r.folds.length} folds.`,
+        (scored.length === 0
+          ? `no test window had ${r.min_trades} trades for both, so their ${r.objective} was compared in none.`
+          : `they beat the single take-profit's ${r.objective} in ${won} of the ${scored.length} folds where both were scored${unscored ? ` (${unscored} test window${unscored === 1 ? '' : 's'} had fewer than ${r.min_trades} trades)` : ''}.`),
     );
     out.push(beat ? 'The optimized ladder did better than the single take-profit out of sample.' : 'The optimized ladder did NOT survive out of sample: it did no better than the single take-profit on data it was not chosen on.');
   }

@@ -13,7 +13,11 @@ import { BASE_CSS } from './components/styles.ts';
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const cls = (x: number | null) => (x === null ? '' : x > 0 ? 'pos' : x < 0 ? 'neg' : '');
 const num = (x: number | null, d = 2) => `<td class="num ${cls(x)}">${x === null ? '—' : Math.abs(x) >= 1e8 ? '∞' : fmtNum(x, d)}</td>`;
-const metricCells = (m: WindowMetrics) => `${num(m.trades, 0)}${num(m.total_pnl)}${num(m.profit_factor)}${num(m.sharpe)}${num(m.expectancy_r, 3)}${num(m.max_drawdown_pct)}`;
+/** No losing trade: an unbounded profit factor, ∞ (— without a winning one either), as the CLI prints it. */
+const pfCell = (m: WindowMetrics) => (m.profit_factor === null && m.total_pnl > 0 ? '<td class="num pos">∞</td>' : num(m.profit_factor));
+const metricCells = (m: WindowMetrics) => `${num(m.trades, 0)}${num(m.total_pnl)}${pfCell(m)}${num(m.sharpe)}${num(m.expectancy_r, 3)}${num(m.max_drawdown_pct)}`;
+/** Rows of the ranked table in the page (all of them are in --json). */
+const RANKED_ROWS = 50;
 
 /** The parameters of a ladder flattened to name → value, for the heatmap. */
 function flatParams(p: StudyReport['ranking'][number]['params']): Record<string, string | number> {
@@ -27,8 +31,11 @@ function flatParams(p: StudyReport['ranking'][number]['params']): Record<string,
   return out;
 }
 
-function equitySvg(curves: StudyReport['out_of_sample']): string {
-  if (curves.length === 0) return '<p>No walk-forward folds: no out-of-sample curve (run with --folds).</p>';
+function equitySvg(given: StudyReport['out_of_sample'], chosen: boolean): string {
+  if (given.length === 0) return '<p>No walk-forward folds: no out-of-sample curve (run with --folds).</p>';
+  // No fold chose a ladder: there is no winner to draw (a flat line would read as one that made nothing).
+  const curves = chosen ? given : given.slice(1);
+  const note = chosen ? '' : '<p>No ladder qualified on any training window: no walk-forward winner to draw; the references only.</p>';
   const W = 900;
   const H = 300;
   const all = curves.flatMap((c) => c.equity);
@@ -42,17 +49,25 @@ function equitySvg(curves: StudyReport['out_of_sample']): string {
   const legend = curves.map((c, k) => `<tspan fill="${colours[k % 3]}" dx="12">■ ${esc(c.name)} (${fmtNum(c.total_pnl)})</tspan>`).join('');
   const first = curves[0]!.dayMs[0];
   const last = curves[0]!.dayMs.at(-1);
-  return `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="out-of-sample equity curves" class="oos">
+  // A minimum width keeps its text readable on a phone: the chart scrolls sideways in its box instead.
+  return `${note}<div class="scroll"><svg viewBox="0 0 ${W} ${H}" width="100%" style="min-width:720px" role="img" aria-label="out-of-sample equity curves" class="oos">
 <text x="50" y="14" font-size="12">${legend}</text>
 <text x="0" y="${y(hi) + 4}" font-size="11">${fmtNum(hi, 0)}</text><text x="0" y="${y(lo)}" font-size="11">${fmtNum(lo, 0)}</text>
 <text x="50" y="${H - 4}" font-size="11">${first === undefined ? '' : new Date(first).toISOString().slice(0, 10)}</text><text x="${W - 120}" y="${H - 4}" font-size="11">${last === undefined ? '' : new Date(last).toISOString().slice(0, 10)}</text>
-${lines.join('\n')}</svg>`;
+${lines.join('\n')}</svg></div>`;
+}
+
+/** What the run was made of: the config and the data files (names; their SHA-256 are in --json). */
+function inputsLine(r: StudyReport): string {
+  const i = r.inputs;
+  const name = (p: string) => esc(p.split('/').pop() ?? p);
+  return `<p>config ${name(i.config)} · data ${i.data.map((f) => name(f.path)).join(', ')}${i.detail.length ? ` · detail ${i.detail.map((f) => name(f.path)).join(', ')}` : ''}${i.signals ? ` · signals ${name(i.signals.path)}` : ''}</p>`;
 }
 
 /** The page; `data` for the heatmap is embedded as JSON (escaped for a script element). */
 export function renderOptimizeReport(r: StudyReport, title: string): string {
   const ranking = r.ranking
-    .slice(0, 50)
+    .slice(0, RANKED_ROWS)
     .map((c) => `<tr><td class="num">${c.score === null ? '–' : c.rank}</td><td>${esc(describeLadder(c.params))}</td>${num(c.score, 3)}${metricCells(c.metrics)}</tr>`)
     .join('');
   const refs = [r.references.single, r.references.config]
@@ -67,11 +82,11 @@ export function renderOptimizeReport(r: StudyReport, title: string): string {
   const d = r.deflated_sharpe;
   const data = r.ranking.map((c) => ({ p: flatParams(c.params), s: c.score }));
   const names = [...new Set(data.flatMap((x) => Object.keys(x.p)))].filter((k) => new Set(data.map((x) => x.p[k])).size > 1);
-  const json = JSON.stringify({ data, names }).replace(/</g, '\\u003c');
+  const json = JSON.stringify({ data, names, minTrades: r.min_trades }).replace(/</g, '\\u003c');
   const options = names.map((n) => `<option>${esc(n)}</option>`).join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${esc(title)}</title><style>${BASE_CSS}.heat td{text-align:center;font-size:12px;min-width:48px}.verdict li{margin:4px 0}</style></head><body>
-<header><h1>${esc(title)}</h1><p>run ${esc(r.run_id)} · ${esc(r.method)} · ${r.ladders_evaluated} ladders · objective ${esc(r.objective)} · min trades ${r.min_trades} · seed ${r.seed}</p></header><main>
+<title>${esc(title)}</title><style>${BASE_CSS}.scroll{overflow-x:auto;max-width:100%}.heat td{text-align:center;font-size:12px;min-width:48px}.verdict li{margin:4px 0}</style></head><body>
+<header><h1>${esc(title)}</h1><p>run ${esc(r.run_id)} · ${esc(r.method)} · ${r.ladders_evaluated} ladders · objective ${esc(r.objective)} · min trades ${r.min_trades} · seed ${r.seed}</p>${inputsLine(r)}</header><main>
 <section class="verdict"><h2>What it found</h2><ul>${r.verdict.map((v) => `<li>${esc(v)}</li>`).join('')}</ul></section>
 <section><h2>Overfitting</h2><div class="cards">
 <div class="card"><div class="label">deflated Sharpe</div><div class="value" id="dsr">${d ? fmtNum(d.dsr, 3) : '—'}</div></div>
@@ -79,9 +94,9 @@ export function renderOptimizeReport(r: StudyReport, title: string): string {
 <div class="card"><div class="label">best of ${d?.trials ?? 0} by luck</div><div class="value">${d ? fmtNum(d.expected_max_sharpe_annualised) : '—'}</div></div>
 <div class="card"><div class="label">PBO (CSCV)</div><div class="value" id="pbo">${r.pbo ? fmtNum(r.pbo.pbo, 3) : '—'}</div></div>
 <div class="card"><div class="label">CSCV splits</div><div class="value">${r.pbo?.splits ?? '—'}</div></div></div></section>
-<section><h2>Out of sample: walk-forward winner vs single take-profit vs the config's ladder</h2>${equitySvg(r.out_of_sample)}</section>
+<section><h2>Out of sample: walk-forward winner vs single take-profit vs the config's ladder</h2>${equitySvg(r.out_of_sample, r.folds.some((f) => f.best !== null))}</section>
 <section><h2>Walk-forward folds</h2><div class="scroll"><table id="folds"><thead><tr><th>fold</th><th>train</th><th>test</th><th>best ladder (train)</th><th>IS ${esc(r.objective)}</th><th>OOS ${esc(r.objective)}</th><th>OOS PnL</th><th>single OOS PnL</th><th>config OOS PnL</th></tr></thead><tbody>${folds || '<tr><td colspan="9">no folds (use --folds)</td></tr>'}</tbody></table></div></section>
-<section><h2>Ranked ladders (all data, in-sample)</h2><div class="scroll"><table id="ranking"><thead><tr><th>#</th><th>ladder (profit%:close% … stop%)</th><th>${esc(r.objective)}</th><th>trades</th><th>PnL</th><th>PF</th><th>Sharpe</th><th>exp. R</th><th>max DD %</th></tr></thead><tbody>${ranking}${refs}</tbody></table></div></section>
+<section><h2>Ranked ladders (all data, in-sample)</h2>${r.ranking.length > RANKED_ROWS ? `<p>The top ${RANKED_ROWS} of ${r.ranking.length} ladders (all of them are in <code>--json</code>).</p>` : ''}<div class="scroll"><table id="ranking"><thead><tr><th>#</th><th>ladder (profit%:close% … stop%)</th><th>${esc(r.objective)}</th><th>trades</th><th>PnL</th><th>PF</th><th>Sharpe</th><th>exp. R</th><th>max DD %</th></tr></thead><tbody>${ranking}${refs}</tbody></table></div></section>
 <section><h2>Heatmap</h2><p><label>x <select id="hx">${options}</select></label> <label>y <select id="hy">${options}</select></label> best ${esc(r.objective)} per cell</p><div class="scroll" id="heat"></div></section>
 <p class="footer">Generated by Ladder. Market data © Binance.</p></main>
 <script id="study" type="application/json">${json}</script>
@@ -104,7 +119,7 @@ function draw() {
   for (const y of sort(ys)) {
     h += '<tr><th>' + y + '</th>' + sort(xs).map((x) => { const v = cells.get(x + '|' + y); return v === undefined ? '<td></td>' : '<td style="background:' + colour(v) + '">' + (Math.abs(v) >= 1e8 ? '∞' : v.toFixed(2)) + '</td>'; }).join('') + '</tr>';
   }
-  document.getElementById('heat').innerHTML = S.names.length > 1 ? h + '</table>' : '<p>Fewer than two parameters vary.</p>';
+  document.getElementById('heat').innerHTML = S.names.length < 2 ? '<p>Fewer than two parameters vary.</p>' : cells.size === 0 ? '<p>No ladder qualified (' + S.minTrades + ' trades or more): nothing to map.</p>' : h + '</table>';
 }
 hx.onchange = draw; hy.onchange = draw; draw();
 </script></body></html>

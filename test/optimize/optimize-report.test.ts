@@ -52,6 +52,36 @@ describe('the optimizer report in Chromium', () => {
     await page.selectOption('#hy', 'stop_loss_pct');
     expect(await page.locator('#heat tr').count()).toBe(3); // header + 2 stops
     expect(await page.locator('#heat tr').first().locator('th').count()).toBe(4); // corner + 3 targets
+    // At a phone's width nothing makes the page wider than the screen: the tables and the chart scroll in their own boxes.
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.close();
+
+    // No ladder qualifies: no winner curve is drawn (the references are), the heatmap says why it is empty.
+    const none = analyzeStudy('r2', { ...spec, minTrades: 100_000 }, out);
+    const empty = await browser.newPage();
+    await empty.setContent(renderOptimizeReport(none, 'none'));
+    expect(await empty.locator('svg.oos polyline').count()).toBe(2);
+    expect(await empty.locator('main').textContent()).toContain('No ladder qualified on any training window: no walk-forward winner to draw');
+    expect(await empty.locator('#heat').textContent()).toBe('No ladder qualified (100000 trades or more): nothing to map.');
+    await empty.close();
+  });
+
+  it('an unbounded profit factor (no losing trade) shows ∞ in the PF column, as the CLI prints it', async () => {
+    const metrics = { trades: 40, total_pnl: 12.5, profit_factor: null, sharpe: 1, sortino: 1, calmar: null, expectancy_r: 0.5, max_drawdown_pct: 0, win_rate: 1, days: 40 };
+    const ref = { rank: 0, key: 'single', kind: 'single', params: null, score: 1, metrics: { ...metrics, profit_factor: 1.5 } };
+    const report = {
+      run_id: 'x', inputs: { config: '/a/config.json', data: [{ path: '/d/BTCUSDT-1h.csv', sha256: '0'.repeat(64) }], markets: null, signals: null, detail: [] },
+      method: 'random', objective: 'profit_factor', min_trades: 5, seed: 1, ladders_evaluated: 1, invalid: {}, windows: [],
+      ranking: [{ ...ref, rank: 1, key: 'l', kind: 'ladder', score: 1e9, metrics }], references: { single: ref, config: { ...ref, kind: 'config' } },
+      folds: [], out_of_sample: [], deflated_sharpe: null, pbo: null, verdict: [], evaluation: { engine: 'replay', windows: 1, windows_run_in_full: 0 },
+    } as unknown as Parameters<typeof renderOptimizeReport>[0];
+    const page = await browser.newPage();
+    await page.setContent(renderOptimizeReport(report, 't'));
+    const cells = await page.locator('#ranking tbody tr').first().locator('td').allTextContents();
+    expect(cells[2]).toBe('∞'); // the score
+    expect(cells[5]).toBe('∞'); // PF
+    expect(await page.locator('header').textContent()).toContain('config config.json · data BTCUSDT-1h.csv');
     await page.close();
   });
 });

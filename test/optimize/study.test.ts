@@ -110,6 +110,18 @@ describe('runStudy', () => {
     for (const c of r.out_of_sample) expect(c.equity.at(-1)! - start).toBeCloseTo(c.total_pnl, 6);
   });
 
+  it('the verdict counts only the folds where both the winner and the single take-profit were scored (a short test window scores neither)', async () => {
+    const s = spec('random', 16);
+    const out = await runStudy(s, inlineEvaluator(data), memorySink(), quiet);
+    // A minimum above every test window's trades, below the training windows' (twice as long).
+    const most = Math.max(...out.evaluated.flatMap((e) => [2, 4].map((w) => e.result.windows[w]!.metrics.trades)));
+    const r = analyzeStudy('run3', { ...s, minTrades: most + 1 }, out);
+    expect(r.folds.some((f) => f.best !== null)).toBe(true);
+    expect(r.folds.every((f) => f.out_of_sample_score === null && f.single_out_of_sample_score === null)).toBe(true);
+    expect(r.verdict[0]).toMatch(new RegExp(`no test window had ${most + 1} trades for both, so their sharpe was compared in none\\.$`));
+    expect(r.verdict.join(' ')).not.toMatch(/in 0 of 2 folds/);
+  });
+
   it('no ladder qualifies on any training window: the verdict says nothing was chosen, never that a ladder won; no PBO over disqualified ladders', async () => {
     const s = { ...spec('random', 6), minTrades: 100_000 };
     const out = await runStudy(s, inlineEvaluator(data), memorySink(), quiet);
