@@ -7,6 +7,7 @@ import { type Dashboard, startDashboard } from '../../../src/web/server/dashboar
 import { RunBook } from '../../../src/web/server/run-book.ts';
 import { testConfig } from '../../support/bot-harness.ts';
 import { DAY, DAY0, storeWithManyTrades } from '../many-trades-store.ts';
+import { recordingStore } from '../recording-store.ts';
 import { HOUR, T0, storeWithTrades } from '../store-fixture.ts';
 
 /**
@@ -65,17 +66,7 @@ describe('GET /api/account over many trades', () => {
     const real = openStore(fx.dbPath);
     try {
       const calls: string[] = [];
-      // The real store, each method call noted by name (nothing stands in for it).
-      const store = new Proxy(real, {
-        get(target, key, receiver) {
-          const v = Reflect.get(target, key, receiver) as unknown;
-          if (typeof v !== 'function') return v;
-          return (...args: unknown[]) => {
-            calls.push(String(key));
-            return (v as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        },
-      });
+      const store = recordingStore(real, calls);
       const now = DAY0 + 3 * DAY + 12 * HOUR;
       const runs = new RunBook({ store, fallback: testConfig(), now: () => now, onError: (w, e) => { throw new Error(`${w}: ${String(e)}`); } });
       const positions: PositionsResponse = { positions: [], symbols: [], feed: { state: 'standalone', lastOkMs: null, lastError: null, ended: null }, lastEventId: 0, serverTimeMs: now };

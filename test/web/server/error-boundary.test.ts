@@ -1,32 +1,12 @@
 import { connect } from 'node:net';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type Dashboard, type DashboardOptions, startDashboard } from '../../../src/web/server/dashboard-server.ts';
-import { testConfig } from '../../support/bot-harness.ts';
+import { describe, expect, it } from 'vitest';
 import { raw } from '../raw-http.ts';
-import { storeWithTrades } from '../store-fixture.ts';
+import { dashboardPerTest } from './started-dashboard.ts';
 
-let dash: Dashboard | null = null;
-let errors: [string, string][] = [];
-afterEach(async () => {
-  await dash?.close();
-  dash = null;
-  errors = [];
-});
-
-async function start(o: Partial<DashboardOptions> = {}) {
-  const fx = storeWithTrades();
-  dash = await startDashboard({
-    dbPath: fx.dbPath,
-    port: 0,
-    token: '',
-    config: testConfig(),
-    mode: 'standalone',
-    onError: (where, e) => errors.push([where, e instanceof Error ? e.message : String(e)]),
-    ...o,
-  });
-  return { ...fx, dash };
-}
+const per = dashboardPerTest();
+const start = per.start;
+const errors = () => per.errors();
 
 const health = async (port: number) => (await raw(port, 'GET /api/health HTTP/1.1')).status;
 
@@ -51,7 +31,7 @@ describe('the dashboard answers every request, however malformed, and never thro
       if (code) expect([url, JSON.parse(r.body)]).toEqual([url, { error: { code, message: expect.any(String) } }]);
       expect(await health(dash.port)).toBe(200);
     }
-    expect(errors).toEqual([]);
+    expect(errors()).toEqual([]);
   });
 
   it('a huge URL: 404 below the header limit, 431 above it; absurd headers: 4xx or answered, never a crash', async () => {
@@ -99,7 +79,7 @@ describe('the dashboard answers every request, however malformed, and never thro
       expect([path, r.status, JSON.parse(r.body)]).toEqual([path, 500, { error: { code: 'internal', message: 'internal error (logged by the server)' } }]);
       expect(await health(dash.port)).toBe(200);
     }
-    expect(errors).toEqual([
+    expect(errors()).toEqual([
       ['request', 'secret internal detail'],
       ['request', 'later'],
       ['request', 'a string'],
@@ -115,7 +95,7 @@ describe('the dashboard answers every request, however malformed, and never thro
     expect((await raw(dash.port, 'GET /api/analytics HTTP/1.1')).status).toBe(500);
     expect((await raw(dash.port, 'GET /api/positions HTTP/1.1')).status).toBe(200);
     expect(await health(dash.port)).toBe(200);
-    expect(errors.map(([w]) => w)).toEqual(['request', 'request']);
+    expect(errors().map(([w]) => w)).toEqual(['request', 'request']);
   });
 
   it('event streams cut mid-write are dropped without an error escaping; the bot-side feed never throws', async () => {

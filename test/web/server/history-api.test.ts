@@ -8,6 +8,7 @@ import { historyView } from '../../../src/web/server/views.ts';
 import { tradeView } from '../../../src/web/trade-view.ts';
 import { testConfig } from '../../support/bot-harness.ts';
 import { DAY, DAY0, storeWithManyTrades } from '../many-trades-store.ts';
+import { recordingStore } from '../recording-store.ts';
 import { storeWithTrades } from '../store-fixture.ts';
 
 /** GET /api/history as it was computed before ([views] follow-up), verbatim: every trade of the history read in full, per page. */
@@ -68,17 +69,7 @@ describe('GET /api/history over many trades', () => {
     const real = openStore(fx.dbPath);
     try {
       const calls: string[] = [];
-      // The real store, each method call noted by name (nothing stands in for it).
-      const store = new Proxy(real, {
-        get(target, key, receiver) {
-          const v = Reflect.get(target, key, receiver) as unknown;
-          if (typeof v !== 'function') return v;
-          return (...args: unknown[]) => {
-            calls.push(String(key));
-            return (v as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        },
-      });
+      const store = recordingStore(real, calls);
       const book = new MarketBook(real);
       const body = historyView(store, book, {}, { page: 3, pageSize: 20 });
       expect(body.trades).toHaveLength(20);

@@ -1,34 +1,15 @@
 import { type Socket, connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../../src/core/index.ts';
 import { openStore } from '../../../src/store/index.ts';
-import { type Dashboard, type DashboardOptions, startDashboard } from '../../../src/web/server/dashboard-server.ts';
-import { testConfig } from '../../support/bot-harness.ts';
+import type { DashboardOptions } from '../../../src/web/server/dashboard-server.ts';
 import { raw } from '../raw-http.ts';
-import { storeWithTrades } from '../store-fixture.ts';
+import { dashboardPerTest } from './started-dashboard.ts';
 
-let dash: Dashboard | null = null;
-let errors: [string, string][] = [];
-afterEach(async () => {
-  await dash?.close();
-  dash = null;
-  errors = [];
-});
-
-async function start(o: Partial<DashboardOptions> = {}) {
-  const fx = storeWithTrades();
-  dash = await startDashboard({
-    dbPath: fx.dbPath,
-    port: 0,
-    token: '',
-    config: testConfig(),
-    mode: 'standalone',
-    pollMs: 20,
-    onError: (where, e) => errors.push([where, e instanceof Error ? e.message : String(e)]),
-    ...o,
-  });
-  return { ...fx, dash };
-}
+const per = dashboardPerTest();
+/** The fixture dashboard, polling its store every 20 ms. */
+const start = (o: Partial<DashboardOptions> = {}) => per.start({ pollMs: 20, ...o });
+const errors = () => per.errors();
 
 /** An event stream opened on a raw socket; resolves once its first bytes arrived. */
 const openStream = (port: number): Promise<{ s: Socket; closed: Promise<void>; bytes: () => number }> =>
@@ -64,18 +45,18 @@ describe('slow and stalled clients cannot hold the dashboard (in the bot process
     try {
       const big = 'p'.repeat(1000);
       let written = 0;
-      for (let batch = 0; batch < 300 && !errors.some(([w]) => w === 'stream'); batch++) {
+      for (let batch = 0; batch < 300 && !errors().some(([w]) => w === 'stream'); batch++) {
         const events: DomainEvent[] = Array.from({ length: 200 }, (_, i) => ({ type: 'stop.reached', positionId: `${big}${batch}-${i}`, symbol: 'BTCUSDT', timeMs: 1_700_000_000_000 + i, price: 60_000 }));
         store.recordEvents(events);
         written += events.length;
         const before = reading.bytes();
-        await until('the reading page got the batch', () => reading.bytes() >= before + 200 * 1000 || errors.some(([w]) => w === 'stream'), 20_000);
+        await until('the reading page got the batch', () => reading.bytes() >= before + 200 * 1000 || errors().some(([w]) => w === 'stream'), 20_000);
       }
-      await until('the stalled page dropped', () => errors.some(([w]) => w === 'stream'), 20_000);
+      await until('the stalled page dropped', () => errors().some(([w]) => w === 'stream'), 20_000);
       // Reading again, it gets what was in flight, then the end: the server closed it.
       stalled.s.resume();
       await stalled.closed;
-      expect(errors.find(([w]) => w === 'stream')![1]).toMatch(/still unread/);
+      expect(errors().find(([w]) => w === 'stream')![1]).toMatch(/still unread/);
       expect(written).toBeGreaterThan(0);
       // The page that reads was not dropped: it still gets what follows, and the server answers.
       const before = reading.bytes();
@@ -83,7 +64,7 @@ describe('slow and stalled clients cannot hold the dashboard (in the bot process
       await until('the reading page got the event after the drop', () => reading.bytes() > before, 5_000);
       expect(reading.s.destroyed).toBe(false);
       expect(await health(dash.port)).toBe(200);
-      expect(errors.filter(([w]) => w === 'stream')).toHaveLength(1);
+      expect(errors().filter(([w]) => w === 'stream')).toHaveLength(1);
     } finally {
       store.close();
       stalled.s.destroy();
