@@ -81,7 +81,7 @@ export function advanceSegmentOf(s: LadderState, from: number, to: number, timeM
   let changed = false;
   for (let guard = 0; guard <= n + 2; guard++) {
     const stop = s.stopPrice;
-    const r = reachSegment(s, start, to, timeMs, out);
+    const r = reachSegment(s, start, to, timeMs, out, guard > 0);
     if (r === REACHED_NOTHING) break;
     changed = true;
     let last = start;

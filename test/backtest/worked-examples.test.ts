@@ -266,6 +266,23 @@ describe('backtest worked examples (hand-computed exits)', () => {
     expect(bt(rows, { detail: under(4) }).exits).toEqual(['end@60100x0.01']);
   });
 
+  it('a stop moved onto the very price where the level filled is not touched there: only the path after the fill can reach it', () => {
+    // Breakeven + 0.9999 % rounds up onto TP1's target (60600): after TP1 the stop is at the fill point.
+    const settings = { breakevenOffsetPct: 0.9999 };
+    const rows: Row[] = [
+      [59900, 60000, 59800, 60000], // signal
+      [60000, 60900, 59950, 60900], // TP1 at 60600 on the way up, then up to 60900: the stop at 60600 is not reached
+      [60900, 60950, 60850, 60900],
+    ];
+    const up = bt(rows, { settings });
+    expect(up.exits).toEqual(['tp1@60600x0.003', 'end@60900x0.007']);
+    expect(up.json.trades[0]!.stop_moves.map((m) => m.to)).toEqual([60600]);
+    // Reaching TP2 on the same way up is the same case: both fill, the stop is not touched in between (as before).
+    expect(bt([rows[0]!, [60000, 61300, 59950, 61300], rows[2]!], { settings }).exits).toEqual(['tp1@60600x0.003', 'tp2@61200x0.003', 'end@60900x0.004']);
+    // The path after the fill comes back down to it: then the stop is reached, at its own price.
+    expect(bt([rows[0]!, [60000, 60900, 59950, 60900], [60900, 60950, 60500, 60700]], { settings }).exits).toEqual(['tp1@60600x0.003', 'stop@60600x0.007']);
+  });
+
   it('an opposite signal closes the remainder at the open (reason signal) and opens the other side', () => {
     const { json } = bt(
       [

@@ -175,9 +175,12 @@ export const levelReached = (r: number, i: number): boolean => (r & (LEVEL_BIT <
  * when its order was sent now, or it rests and was reached now: a fill can come), REACHED_NOTHING with
  * the state untouched. The caller checked that the position is open with no close requested.
  */
-export function reachSegment(s: LadderState, from: number, to: number, timeMs: number, out: Out | null): number {
+export function reachSegment(s: LadderState, from: number, to: number, timeMs: number, out: Out | null, fromIsFill = false): number {
   const long = s.side === 'long';
-  if (stopTouched(long, from, s.stopPrice)) {
+  // `fromIsFill`: the rest of a segment after a fill at `from`, with the stop that fill moved. The
+  // fill point is where the price was when the stop moved there, not a touch of it (a live bot sees
+  // the price beyond it next): only the path after it can reach the stop (below, at its own price).
+  if (!fromIsFill && stopTouched(long, from, s.stopPrice)) {
     reachStop(s, from, timeMs, out);
     return REACHED | STOP_AT_FROM;
   }
