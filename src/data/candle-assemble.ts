@@ -1,6 +1,7 @@
 /**
- * Parsed files → one CandleSeries: files in time order (no overlaps), the timeframe (given, or the
- * most common step between candles), every step checked against it, and the gaps listed.
+ * Parsed files → one CandleSeries: files in time order (no overlaps), the timeframe (given, else the
+ * one their names say, else the most common step between candles), every step checked against it,
+ * and the gaps listed.
  */
 import { findGaps, type CandleSeries } from './candle-series.ts';
 import type { CandleChunk } from './candle-csv.ts';
@@ -11,7 +12,7 @@ import { formatTimeframe } from './timeframe.ts';
 export interface AssembleOptions {
   /** The timeframe in ms; inferred from the most common step between candles when absent. */
   readonly timeframeMs?: number;
-  /** Used when there is a single candle to infer from (e.g. the `1h` of `BTCUSDT-1h-2024-01.csv`). */
+  /** The timeframe the file names say (the `1h` of `BTCUSDT-1h-2024-01.csv`): used before the most common step. */
   readonly timeframeHintMs?: number;
   readonly symbol?: string;
   readonly source: string;
@@ -85,8 +86,9 @@ export function assembleSeries(input: readonly CandleChunk[], opts: AssembleOpti
     return { file: (chunks[k] as CandleChunk).file, line: all.lines[i] as number };
   };
 
-  const inferred = inferTimeframeMs(all.time) ?? opts.timeframeHintMs;
-  const tf = opts.timeframeMs ?? inferred;
+  // A file's name (BTCUSDT-1h.csv) says its timeframe: a 1h file missing every other hour is 1h with
+  // gaps, not 2h. Only a name that says none leaves it to the most common step.
+  const tf = opts.timeframeMs ?? opts.timeframeHintMs ?? inferTimeframeMs(all.time);
   if (tf === undefined) {
     throw new CandleFileError(all.file, undefined, 'time', 'a single candle: cannot infer the timeframe (give it, e.g. --timeframe 1h)');
   }

@@ -129,6 +129,21 @@ describe('timeframe', () => {
     await expect(loadCandles(path, { timeframeMs: 2 * H })).rejects.toThrow(`${path}:2: time: 2022-01-01T01:00:00.000Z is 1h after line 1, less than the 2h timeframe`);
   });
 
+  it('a file named 1h missing every other hour is 1h with gaps (not 2h); a name that says none leaves it to the most common step', async () => {
+    const dir = freshDir();
+    const rows = readFileSync(join(FIXTURES, 'BTCUSDT-1h.csv'), 'latin1').trimEnd().split('\n');
+    // Hours 0, 2 and 4 of the fixture's five: every step is 2h.
+    const holed = [rows[0], rows[2], rows[4]].join('\n');
+    writeFileSync(join(dir, 'BTCUSDT-1h.csv'), `${holed}\n`);
+    const s = await loadCandles(join(dir, 'BTCUSDT-1h.csv'));
+    expect(s.timeframeMs).toBe(H);
+    expect(s.gaps.map((g) => g.missing)).toEqual([1, 1]);
+    // Without a timeframe in the name, the most common step decides: 2h, no gaps.
+    writeFileSync(join(dir, 'holed.csv'), `${holed}\n`);
+    const unnamed = await loadCandles(join(dir, 'holed.csv'), { symbol: 'BTCUSDT' });
+    expect([unnamed.timeframeMs, unnamed.gaps.length]).toEqual([2 * H, 0]);
+  });
+
   it('takes the timeframe of a one-candle file from its name, else asks for it', async () => {
     const dir = freshDir();
     const row = readFileSync(join(FIXTURES, 'BTCUSDT-1h.csv'), 'latin1').split('\n')[0]!;
