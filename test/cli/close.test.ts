@@ -263,7 +263,7 @@ describe('ladder close', () => {
           () => null,
           (e: unknown) => (e as Error).message,
         );
-        expect(thrown).toMatch(/; its stop is kept and protects it \(its 2 resting take-profits were cancelled to make room for the close: a running bot places them again when their targets are reached\): run close again$/);
+        expect(thrown).toMatch(/; its stop is kept and protects it \(its 2 resting take-profits were cancelled to make room for the close; a running bot takes them as cancelled by hand and does not place them again\): run close again$/);
         expect(state().openAlgoOrders).toHaveLength(1);
         expect(state().openOrders.filter((o) => o.clientOrderId.includes('-tp'))).toHaveLength(0);
       } finally {

@@ -127,7 +127,7 @@ export async function closeSymbol(port: ExchangePort, m: MarketRules, print: (li
   const after = await ex.position(m.id);
   if (after.side !== null && after.qtySteps !== 0) {
     // Said as it is: the stop stays, but resting take-profits were cancelled to free the reduce-only budget.
-    const tps = takeProfitsCancelled === 0 ? '' : ` (its ${takeProfitsCancelled} resting take-profit${takeProfitsCancelled === 1 ? ' was' : 's were'} cancelled to make room for the close: a running bot places them again when their targets are reached)`;
+    const tps = takeProfitsCancelled === 0 ? '' : ` (its ${takeProfitsCancelled} resting take-profit${takeProfitsCancelled === 1 ? ' was' : 's were'} cancelled to make room for the close; a running bot takes them as cancelled by hand and does not place them again)`;
     throw new Error(`position still open: ${after.side} ${formatQty(after.qtySteps, m)} after ${CLOSE_ATTEMPTS} attempts${refused}; its stop is kept and protects it${tps}: run close again`);
   }
   if (!closed) print(`${m.id}: no open position`);
