@@ -3,7 +3,7 @@ import type { LadderConfig } from '../core/config/index.ts';
 import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
 import type { Command, DomainEvent, FillInput, StepResult } from '../core/model/commands.ts';
 import { type Position, closeClientId, entryClientId, exitClientId, isStopClientId, parseClientId, stopClientId } from '../core/model/position.ts';
-import { applyExternalExit, applyFill, applyOrderEnd, onPrice, openPosition, replaceStop, requestClose, stopNotTriggered } from '../core/scaled-tp/exit-manager.ts';
+import { applyExternalExit, applyFill, applyOrderEnd, entryFeeLearnt, onPrice, openPosition, replaceStop, requestClose, stopNotTriggered } from '../core/scaled-tp/exit-manager.ts';
 import { exitCommand, stopPriceOf } from '../core/scaled-tp/ladder-rules.ts';
 import { planLadder } from '../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
@@ -439,6 +439,35 @@ export class SymbolTrader {
   }
 
   /**
+   * A position taken from the exchange's position read (openFromPositionRead) has entry fee 0: once the
+   * entry's trades can be read as ours, their fee is the position's (the exits to come share it). False
+   * when the trades could not be read (the entry stays unsettled and is asked about again).
+   */
+  private async learnEntryFee(o: OrderRecord): Promise<boolean> {
+    const p = this.position;
+    if (!p || p.id !== o.positionId || p.status !== 'open' || p.entryFee !== 0) return true;
+    if (!this.d.store.fillsOf(p.id).some((f) => f.tradeId === `position-${p.id}`)) return true;
+    let trades;
+    try {
+      trades = (await this.d.ex.trades(this.symbol, p.entryTimeMs - 7 * 86_400_000)).filter((t) => t.clientOrderId === o.clientOrderId);
+    } catch (e) {
+      this.d.log.warn({ symbol: this.symbol, clientOrderId: o.clientOrderId, err: errInfo(e) }, 'trades.read_failed');
+      return false;
+    }
+    const qty = trades.reduce((n, t) => n + t.qtySteps, 0);
+    if (qty !== p.originalSteps) {
+      this.d.log.warn({ symbol: this.symbol, clientOrderId: o.clientOrderId, qty: stepsToQty(asSteps(qty), this.d.market), expected: stepsToQty(p.originalSteps, this.d.market) }, 'entry.fee_unknown');
+      return true;
+    }
+    const fee = trades.reduce((n, t) => n + t.fee, 0);
+    const r = entryFeeLearnt(p, fee);
+    if (r.position === p) return true;
+    this.transition(r);
+    this.d.log.info({ symbol: this.symbol, positionId: p.id, clientOrderId: o.clientOrderId, fee }, 'entry.fee_learnt');
+    return true;
+  }
+
+  /**
    * A position on the exchange that no entry of ours made (opened by hand in the exchange's app):
    * adopted as it is, its ladder planned on its real size and entry price with the configured stop,
    * its protective stop placed in this cycle. Never while one of our entries is unsettled (that
@@ -710,6 +739,8 @@ export class SymbolTrader {
 
   private async resolveEntry(o: OrderRecord, found: OrderState): Promise<void> {
     if (this.d.store.getPosition(o.positionId) || this.position) {
+      // Taken from the position read with fee 0: its trades, readable now, give the fee first (a failed read: the next cycle).
+      if (!(await this.learnEntryFee(o))) return;
       this.d.router.settle(found);
       return;
     }

@@ -20,6 +20,7 @@ export {
   type ExternalExitInput,
   requestClose,
   stopNotTriggered,
+  entryFeeLearnt,
   totalPnl,
   averageExitPrice,
   qtyOf,

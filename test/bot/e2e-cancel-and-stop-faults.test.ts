@@ -215,6 +215,12 @@ describe('a stop missing while its look-ups fail (GET /fapi/v1/algoOrder answers
     }
     expect(h.store.getOrder(`${t.position!.id}-entry`)?.status).toBe('filled');
     expect(t.position?.remainingSteps).toBe(10);
+    // Taken with fee 0 (its trades were not readable as ours): the entry's trades now give its fee.
+    const entryTrades = (await h.ex.trades('BTCUSDT', t.position!.entryTimeMs - 3_600_000)).filter((x) => x.clientOrderId === `${t.position!.id}-entry`);
+    const fee = entryTrades.reduce((n, x) => n + x.fee, 0);
+    expect(fee).toBeGreaterThan(0);
+    expect(t.position?.entryFee).toBe(fee);
+    expect(h.store.getPosition(t.position!.id)?.entryFee).toBe(fee);
     h.sim.admin.setPrice('BTCUSDT', 60700);
     for (let i = 0; i < 6; i++) {
       await bot.step();
@@ -223,6 +229,8 @@ describe('a stop missing while its look-ups fail (GET /fapi/v1/algoOrder answers
     expect(t.position?.remainingSteps).toBe(7);
     expect(ordersOf(`${t.position!.id}-tp1`).size).toBe(1);
     expect(storeSteps()).toBe(exchangeSteps());
+    // TP1 took its share of the learnt fee (3 of 10 steps): the exits to come share the rest.
+    expect(t.position?.entryFeeBooked).toBeCloseTo((fee * 3) / 10, 12);
   }, 90_000);
 
   it('…and the position read fails too (502) for a while: nothing is taken or sent until it answers, then the entry is taken from it, with its stop', async () => {

@@ -211,6 +211,20 @@ export function stopNotTriggered(p: Position, price: number): StepResult {
 }
 
 /**
+ * The entry's fee, learnt late: a position taken from the exchange's position read (its entry's trades
+ * were not readable then) was opened with fee 0, and its trades now say what the fee was. Exits booked
+ * so far shared none of it; each exit to come shares it pro rata and the last takes what is left, so
+ * the exits' PnLs still sum to the trade's (R4.3). Unchanged unless the position is open with entry
+ * fee 0 and `fee` is a positive number.
+ */
+export function entryFeeLearnt(p: Position, fee: number): StepResult {
+  if (p.status !== 'open' || p.entryFee !== 0 || !(fee > 0) || !Number.isFinite(fee)) return unchanged(p);
+  const next = clonePosition(p);
+  next.entryFee = fee;
+  return { position: settle(next), commands: NONE, events: NONE };
+}
+
+/**
  * An order ended without filling fully. A level that never filled returns to pending when rejected or
  * expired (it never executed, it may be sent again) and stays canceled when canceled; a level that
  * filled in part is done by what filled (F15) and the stop climbs as for a fill.
