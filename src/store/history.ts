@@ -4,16 +4,19 @@ import { formatScaled, parseDec } from '../core/decimal.ts';
 import type { PositionRows } from './positions.ts';
 import type { HistoryQuery, TradeRecord } from './records.ts';
 
+/** The positions History matches (those with a plan; a symbol, an entry time window, each optional): one filter for the trades and their totals. */
+const HISTORY_MATCH = `FROM positions p JOIN plans pl ON pl.position_id = p.id
+     WHERE (@symbol IS NULL OR p.symbol = @symbol)
+       AND (@fromMs IS NULL OR p.entry_time_ms >= @fromMs)
+       AND (@toMs IS NULL OR p.entry_time_ms < @toMs)`;
+
 /**
  * Trade history (R4.5, R8.4): each entry with all its exits grouped. Built from the stored Positions
  * (the exact doubles, the core's own R4.3 arithmetic), filtered by the indexed columns.
  */
 export function historyRows(db: Database.Database, positions: PositionRows) {
   const select = db.prepare(
-    `SELECT p.id, p.json, pl.json AS plan_json, p.closed_at_ms FROM positions p JOIN plans pl ON pl.position_id = p.id
-     WHERE (@symbol IS NULL OR p.symbol = @symbol)
-       AND (@fromMs IS NULL OR p.entry_time_ms >= @fromMs)
-       AND (@toMs IS NULL OR p.entry_time_ms < @toMs)
+    `SELECT p.id, p.json, pl.json AS plan_json, p.closed_at_ms ${HISTORY_MATCH}
        AND (@includeOpen = 1 OR p.status = 'closed')
      ORDER BY p.entry_time_ms, p.id`,
   );
@@ -43,13 +46,7 @@ export interface HistoryIndex {
  * position's JSON (~0.5 s for a long history, in the bot's process when the dashboard runs beside it).
  */
 export function historyIndexRows(db: Database.Database): (q?: Omit<HistoryQuery, 'includeOpen'>) => HistoryIndex {
-  const select = db.prepare(
-    `SELECT p.id, p.status, p.realized_pnl AS pnl FROM positions p JOIN plans pl ON pl.position_id = p.id
-     WHERE (@symbol IS NULL OR p.symbol = @symbol)
-       AND (@fromMs IS NULL OR p.entry_time_ms >= @fromMs)
-       AND (@toMs IS NULL OR p.entry_time_ms < @toMs)
-     ORDER BY p.entry_time_ms DESC, p.id DESC`,
-  );
+  const select = db.prepare(`SELECT p.id, p.status, p.realized_pnl AS pnl ${HISTORY_MATCH} ORDER BY p.entry_time_ms DESC, p.id DESC`);
   return (q = {}) => {
     const rows = select.all({ symbol: q.symbol ?? null, fromMs: q.fromMs ?? null, toMs: q.toMs ?? null }) as { id: string; status: string; pnl: number }[];
     const ids = new Array<string>(rows.length);

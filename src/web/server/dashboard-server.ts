@@ -16,7 +16,7 @@ import { CONTENT_SECURITY_POLICY, buildClientBundle } from './page.ts';
 import { queryOf } from './params.ts';
 import { requestOrigin } from './request-origin.ts';
 import { METHODS, ROUTES, type TestRoute, registerRoutes, sendJson } from './routes.ts';
-import { listenOn } from './listen.ts';
+import { listenOn, requestTimeouts } from './listen.ts';
 
 export { HttpError, type ErrorCode } from './http-error.ts';
 export { parseTimeParam } from './params.ts';
@@ -71,8 +71,8 @@ const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ['X-Frame-Options', 'DENY'],
 ];
 
-/** A request's headers must arrive within 10 s (checked every second); the event stream's response is not bounded by these. */
-export const REQUEST_TIMEOUTS = { headersTimeout: 10_000, requestTimeout: 10_000, connectionsCheckingInterval: 1000 } as const;
+/** A request (headers included: a GET has no body) must arrive within this; the event stream's response is not bounded by it. */
+const REQUEST_TIMEOUT_MS = 10_000;
 
 const secure = (res: ServerResponse) => {
   for (const [k, v] of SECURITY_HEADERS) res.setHeader(k, v);
@@ -145,7 +145,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     serverFactory: (handler) => {
       // Node's defaults let a client take 60 s to send its headers and 300 s its request: a handful of
       // slow connections could hold sockets in the bot's process for minutes. A GET has no body.
-      server = createServer(REQUEST_TIMEOUTS, (req, res) => requestOrigin.run('dashboard', () => handler(req, res)));
+      server = createServer(requestTimeouts(REQUEST_TIMEOUT_MS), (req, res) => requestOrigin.run('dashboard', () => handler(req, res)));
       return server;
     },
     // Errors found while routing (a malformed %-escape): fastify's default answer, in our JSON shape.

@@ -17,3 +17,10 @@ export function listenOn(server: Server, host: string, port: number): Promise<nu
     server.listen(port, host);
   });
 }
+
+/**
+ * Options for node:http's createServer that bound how long a client may take to send a request
+ * (fastify sets none on a server of our own): checked every second. A response (an event stream) is
+ * not bounded by them.
+ */
+export const requestTimeouts = (ms: number) => ({ requestTimeout: ms, headersTimeout: ms, connectionsCheckingInterval: 1000 }) as const;

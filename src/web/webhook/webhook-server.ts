@@ -6,7 +6,7 @@ import { requestOrigin } from '../server/request-origin.ts';
 import { MIN_SECRET_LENGTH, RateLimiter, WEBHOOK_SECRET_ENV, ipAllowed, normalizeIp, secretMatches } from './guard.ts';
 import { parseSignal } from './payload.ts';
 import { Refusal, toRefusal } from './refusal.ts';
-import { listenOn } from '../server/listen.ts';
+import { listenOn, requestTimeouts } from '../server/listen.ts';
 
 /** Largest body accepted; a signal is a few hundred bytes. */
 export const BODY_LIMIT_BYTES = 4096;
@@ -83,8 +83,7 @@ export async function startWebhook(o: WebhookOptions): Promise<Webhook> {
     bodyLimit: BODY_LIMIT_BYTES,
     serverFactory: (handler) => {
       // Our own server (fastify sets no timeouts on it): a request must be complete within REQUEST_TIMEOUT_MS, checked every second.
-      const timeouts = { requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 };
-      server = createServer(timeouts, (req, res) => requestOrigin.run('webhook', () => handler(req, res)));
+      server = createServer(requestTimeouts(REQUEST_TIMEOUT_MS), (req, res) => requestOrigin.run('webhook', () => handler(req, res)));
       return server;
     },
     frameworkErrors: (e, req, reply) => void refuse(e, req, reply),
