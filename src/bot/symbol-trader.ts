@@ -75,6 +75,10 @@ const RESYNC_HOLD_MS = 2_000;
 const EXIT_RETRY_MAX_MS = 30_000;
 /** The n-th wait in a row of a position's exits (a refusal, an expiry with nothing filled): 2 s doubling up to 30 s. */
 const exitBackoffMs = (n: number): number => Math.min(EXIT_RETRY_MAX_MS, RESYNC_HOLD_MS * 2 ** (n - 1));
+/** How long an entry taken from the position read waits for its trades to be listed whole, for its fee (learnEntryFee). */
+const ENTRY_FEE_WAIT_MS = 60_000;
+/** The trade id of the entry fill a position taken from the exchange's position read is booked with (no trade of its own was readable). */
+const positionReadTradeId = (positionId: string): string => `position-${positionId}`;
 /** A stop that could not be placed is tried again at most this often (no rejection storm). */
 const STOP_RETRY_MS = 5_000;
 /**
@@ -124,6 +128,8 @@ export class SymbolTrader {
   private dirty = true;
   /** Since when the exchange's position has been smaller than ours with no trade to explain it. */
   private shortfallSinceMs: number | null = null;
+  /** Since when an entry taken from the position read waits for its trades to be listed whole (learnEntryFee), or null. */
+  private entryFeeWaitSinceMs: number | null = null;
   /** The exchange just refused a reduce-only exit: a shortfall is believed at once, exits wait. */
   private refusedReduceOnly = false;
   /** No exit of this position goes out before `untilMs` (a refusal's hold or back-off); a new position never inherits it. */
@@ -434,7 +440,7 @@ export class SymbolTrader {
     const id = o.positionId;
     const timeMs = this.marketNowMs();
     const r = openPosition({ id, symbol: this.symbol, timeMs, entryFee: 0, plan: plan.value });
-    const entryFill: FillInput = { clientOrderId: entryClientId(id), tradeId: `position-${id}`, orderId: null, timeMs, qtySteps: ex.qtySteps, price: ex.entryPrice, fee: 0 };
+    const entryFill: FillInput = { clientOrderId: entryClientId(id), tradeId: positionReadTradeId(id), orderId: null, timeMs, qtySteps: ex.qtySteps, price: ex.entryPrice, fee: 0 };
     this.opened(r, entryFill, side, stopPct, 'warn', 'position.opened_from_position_read');
   }
 
@@ -446,7 +452,7 @@ export class SymbolTrader {
   private async learnEntryFee(o: OrderRecord): Promise<boolean> {
     const p = this.position;
     if (!p || p.id !== o.positionId || p.status !== 'open' || p.entryFee !== 0) return true;
-    if (!this.d.store.fillsOf(p.id).some((f) => f.tradeId === `position-${p.id}`)) return true;
+    if (!this.d.store.fillsOf(p.id).some((f) => f.tradeId === positionReadTradeId(p.id))) return true;
     let trades;
     try {
       trades = (await this.d.ex.trades(this.symbol, p.entryTimeMs - 7 * 86_400_000)).filter((t) => t.clientOrderId === o.clientOrderId);
@@ -456,9 +462,16 @@ export class SymbolTrader {
     }
     const qty = trades.reduce((n, t) => n + t.qtySteps, 0);
     if (qty !== p.originalSteps) {
+      // Listed in part or not at all yet (the account's trade list can lag the matching engine): asked
+      // again next cycle, for a while; then the fee is given up (the position stays right but for it).
+      const now = this.d.now();
+      this.entryFeeWaitSinceMs ??= now;
+      if (qty < p.originalSteps && now - this.entryFeeWaitSinceMs < ENTRY_FEE_WAIT_MS) return false;
+      this.entryFeeWaitSinceMs = null;
       this.d.log.warn({ symbol: this.symbol, clientOrderId: o.clientOrderId, qty: stepsToQty(asSteps(qty), this.d.market), expected: stepsToQty(p.originalSteps, this.d.market) }, 'entry.fee_unknown');
       return true;
     }
+    this.entryFeeWaitSinceMs = null;
     const fee = trades.reduce((n, t) => n + t.fee, 0);
     const r = entryFeeLearnt(p, fee);
     if (r.position === p) return true;

@@ -263,6 +263,54 @@ describe('a stop missing while its look-ups fail (GET /fapi/v1/algoOrder answers
     expect(h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order' && r.clientOrderId?.endsWith('-entry'))).toHaveLength(1);
   }, 60_000);
 
+  it('…and when the look-ups answer, the trades read that gives its fee fails, then lags: the entry stays unsettled with fee 0 until its trades are listed whole', async () => {
+    h = await startHarness(testConfig(), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, processed: true, method: 'POST', path: '/fapi/v1/order', count: 1 }, { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/order' }] });
+    const t = h.trader('BTCUSDT');
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    const taken = Date.now() + 12_000;
+    while (Date.now() < taken && stopsResting() === 0) {
+      await h.bot.step();
+      await sleep(200);
+    }
+    expect(t.position?.entryFee).toBe(0);
+    const id = t.position!.id;
+    const entryOrder = () => h!.store.getOrder(`${id}-entry`)?.status;
+    // The look-ups answer, but the account's trades cannot be read (502), then are listed without the entry's.
+    const steadily = async (ms: number) => {
+      const end = Date.now() + ms;
+      while (Date.now() < end) {
+        await h!.bot.step();
+        await sleep(200);
+      }
+    };
+    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 502, method: 'GET', path: '/fapi/v1/userTrades' }] });
+    await steadily(4_000);
+    expect(h.sim.admin.requests().filter((r) => r.path === '/fapi/v1/userTrades' && r.status === 502).length).toBeGreaterThan(0);
+    expect(entryOrder()).not.toBe('filled');
+    expect(t.position?.entryFee).toBe(0);
+    h.sim.admin.setFaults({ rules: [{ kind: 'staleTrades', hide: 1, method: 'GET', path: '/fapi/v1/userTrades' }] });
+    await steadily(3_000);
+    expect(entryOrder()).not.toBe('filled');
+    expect(t.position?.entryFee).toBe(0);
+    expect(t.halted).toBeNull();
+    // Listed whole: the fee is learnt, the entry settled; the position was whole and protected throughout.
+    h.sim.admin.setFaults({ rules: [] });
+    const settled = Date.now() + 20_000;
+    while (Date.now() < settled && entryOrder() !== 'filled') {
+      await h.bot.step();
+      await sleep(200);
+    }
+    expect(entryOrder()).toBe('filled');
+    const fee = (await h.ex.trades('BTCUSDT', t.position!.entryTimeMs - 3_600_000)).filter((x) => x.clientOrderId === `${id}-entry`).reduce((n, x) => n + x.fee, 0);
+    expect(fee).toBeGreaterThan(0);
+    expect(t.position?.entryFee).toBe(fee);
+    expect(stopsResting()).toBe(1);
+    expect(storeSteps()).toBe(exchangeSteps());
+  }, 90_000);
+
   it('…and the bot restarts during that outage: the entry (sent from flat, as its stored record says) is taken from the exchange position, with its stop', async () => {
     h = await startHarness(testConfig(), { seed: 3 });
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
