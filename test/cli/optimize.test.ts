@@ -151,6 +151,21 @@ describe('ladder optimize', () => {
     expect(existsSync(db)).toBe(false);
   });
 
+  it('a port that accepts the connection and never answers: one line after the 5 s ping timeout, exit 1, nothing stored', async () => {
+    const server = createServer(() => {});
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const db = join(tmp, 'silent.db');
+      const r = await ladder([...base, '--db', db, '--queue', `redis://127.0.0.1:${port}`]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^ladder: --queue: cannot reach Redis at redis://127\\.0\\.0\\.1:${port}/? \\(no answer within 5000 ms\\)\\n$`));
+      expect(existsSync(db)).toBe(false);
+    } finally {
+      server.close();
+    }
+  }, 30_000);
+
   it('a port that answers, but not as Redis: the coordinator and a worker each say so in one line, exit 1, no stack trace', async () => {
     const server = createServer((s) => s.on('data', () => s.write('\x00\xffHELLO not redis\r\n')));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
