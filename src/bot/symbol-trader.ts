@@ -12,7 +12,7 @@ import { asSteps, type Side } from '../core/units.ts';
 import { type ExchangeErrorCode, withoutSignature } from '../exchange/errors.ts';
 import type { ExchangePort, OrderState, Trade } from '../exchange/port.ts';
 import { type OrderRecord, REUSABLE, type Store } from '../store/index.ts';
-import type { Signal, Strategy } from '../strategy/strategy.ts';
+import type { LiveStrategy, Signal } from '../strategy/strategy.ts';
 import { CommandExecutor } from './command-executor.ts';
 import { LiveCandles } from './live-candles.ts';
 import type { Logger } from './logger.ts';
@@ -30,7 +30,7 @@ export interface TraderDeps {
   readonly config: LadderConfig;
   readonly settings: ExitSettings;
   readonly market: MarketRules;
-  readonly strategy: Strategy;
+  readonly strategy: LiveStrategy;
   readonly timeframe: string;
   readonly timeframeMs: number;
   /** Positions open across all symbols (max_open_positions). */
@@ -259,7 +259,7 @@ export class SymbolTrader {
       for (const i of added) {
         let sig: Signal | null;
         try {
-          sig = this.d.strategy.onCandle(this.candles.series(), i);
+          sig = await this.d.strategy.onCandle(this.candles.series(), i);
         } catch (e) {
           // The strategy's own failure: no entry on this candle, the next candles and every position go on.
           this.alertOnce(`strategy:${errInfo(e)['message']}`, { candleTime: new Date(this.candles.series().time[i]!).toISOString(), err: errInfo(e) }, 'strategy.failed');

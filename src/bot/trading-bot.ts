@@ -6,7 +6,9 @@ import { parseTimeframe } from '../data/timeframe.ts';
 import { ExchangeError, isRetryable } from '../exchange/errors.ts';
 import type { ExchangePort } from '../exchange/port.ts';
 import type { Store } from '../store/index.ts';
-import { loadStrategy } from '../strategy/create-strategy.ts';
+import { createStrategy } from '../strategy/create-strategy.ts';
+import { ModuleThread } from '../strategy/module-thread.ts';
+import type { LiveStrategy } from '../strategy/strategy.ts';
 import { applyMarginMode, checkAccountModes, checkTrading } from './account-checks.ts';
 import type { Logger } from './logger.ts';
 import { OrderRouter } from './order-router.ts';
@@ -37,6 +39,8 @@ export interface BotOptions {
   readonly manage?: readonly string[] | true;
   /** Told every alert of a trader (notifications, [operate] 5); must not throw. */
   readonly onAlert?: (symbol: string, kind: TraderAlertKind, message: string) => void;
+  /** A strategy module's call not answered within this is stopped (default MODULE_CALL_TIMEOUT_MS, module-thread.ts). */
+  readonly strategyTimeoutMs?: number;
 }
 
 /**
@@ -54,6 +58,8 @@ export class TradingBot {
   /** An update arrived while a step was running: step again without sleeping. */
   private pending = false;
   private wake: (() => void) | null = null;
+  /** A strategy module's thread, shared by the traders' instances; ended when the bot stops. */
+  private moduleThread: Promise<ModuleThread> | null = null;
 
   constructor(private readonly o: BotOptions) {
     this.now = o.now ?? Date.now;
@@ -94,7 +100,7 @@ export class TradingBot {
         config: c,
         settings,
         market: m,
-        strategy: await loadStrategy(c.strategy, { ...(this.o.baseDir ? { baseDir: this.o.baseDir } : {}), leverage: c.leverage }),
+        strategy: await this.strategyFor(c),
         timeframe: c.timeframe,
         timeframeMs: parseTimeframe(c.timeframe),
         openPositions: () => this.traders.filter((t) => t.position !== null).length,
@@ -114,6 +120,19 @@ export class TradingBot {
       }
     }
     log.info({ symbols: this.traders.map((t) => t.symbol), open: this.traders.filter((t) => t.position).map((t) => t.position!.id) }, 'bot.started');
+  }
+
+  /** A trader's strategy: a module's instance lives in the bot's one thread for the module (module-thread.ts). */
+  private async strategyFor(c: LadderConfig): Promise<LiveStrategy> {
+    const opts = { ...(this.o.baseDir ? { baseDir: this.o.baseDir } : {}), leverage: c.leverage };
+    if (c.strategy.name !== 'module') return createStrategy(c.strategy, opts);
+    this.moduleThread ??= ModuleThread.start(c.strategy, { ...opts, ...(this.o.strategyTimeoutMs !== undefined ? { timeoutMs: this.o.strategyTimeoutMs } : {}) });
+    return (await this.moduleThread).strategy();
+  }
+
+  /** Ends a strategy module's thread; `run` does it when it returns. */
+  async closeStrategies(): Promise<void> {
+    await (await this.moduleThread?.catch(() => null))?.close();
   }
 
   /** A start-up call retried on transient failures (5xx, timeouts, 429) with growing waits, up to STARTUP_ATTEMPTS. */
@@ -165,6 +184,7 @@ export class TradingBot {
       streams.abort();
       await this.o.exchange.close().catch(() => undefined);
       await watching?.catch(() => undefined);
+      await this.closeStrategies();
     }
   }
 

@@ -1,7 +1,6 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { LadderConfig } from '../core/config/index.ts';
+import { tsWorkerCode } from '../strategy/ts-worker.ts';
 import { type EvalTask, settingsOf } from './candidate.ts';
 import type { Dataset } from './dataset.ts';
 import { type CandidateResult, type Engine, type StudyWindow, evaluateCandidate } from './evaluate.ts';
@@ -33,19 +32,9 @@ export function inlineEvaluator(s: StudyData): Evaluator {
   };
 }
 
-/**
- * The worker script in a thread: tsx is registered first, so the TypeScript sources load there as
- * they do in the main thread (from the bundled CLI too: the entry's URL is the source file's).
- */
-function workerBootstrap(): string {
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  const entry = new URL('./pool-worker.ts', import.meta.url).href;
-  return `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); }).catch((e) => { throw e; });`;
-}
-
 /** A pool of `size` worker threads, each holding its own copy of the dataset, one task at a time each. */
 export function threadPool(s: StudyData, size: number): Evaluator {
-  const code = workerBootstrap();
+  const code = tsWorkerCode(new URL('./pool-worker.ts', import.meta.url));
   const workers = Array.from({ length: size }, () => new Worker(code, { eval: true, workerData: s }));
   const idle: Worker[] = [];
   let closed = false;

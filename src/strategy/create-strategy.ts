@@ -53,3 +53,4 @@ export async function loadStrategy(config: StrategyConfig, opts: CreateStrategyO
   if (config.name !== 'module') return createStrategy(config, opts);
   return new ModuleStrategy(await loadStrategyModule(config, opts.baseDir), opts.leverage);
 }
+

@@ -1,4 +1,4 @@
-export { type Signal, type Strategy, entryAtOf } from './strategy.ts';
+export { type LiveStrategy, type Signal, type Strategy, entryAtOf } from './strategy.ts';
 export { EmaCrossStrategy, DEFAULT_ATR_PERIOD, type EmaCrossParams } from './ema-cross.ts';
 export {
   type FileSignal,
@@ -15,5 +15,6 @@ export { SignalsStrategy } from './signals-strategy.ts';
 export { createStrategy, loadStrategy, type CreateStrategyOptions, type StrategyConfig } from './create-strategy.ts';
 export { loadStrategyModule, type ModuleConfig } from './module-loader.ts';
 export { ModuleStrategy, type LoadedModule } from './module-strategy.ts';
+export { ModuleThread, ThreadedModuleStrategy } from './module-thread.ts';
 export { StrategyModuleError } from './module-error.ts';
 export type { CandleStrategy, EntrySignal, StrategyModule } from './api.ts';

@@ -39,6 +39,16 @@ export interface Strategy {
 }
 
 /**
+ * What the paper and live bot call: a {@link Strategy}, or a user's module in a worker thread
+ * (module-thread.ts), whose answers arrive asynchronously.
+ */
+export interface LiveStrategy {
+  readonly name: string;
+  readonly warmup: number;
+  onCandle(series: CandleSeries, i: number): Signal | null | Promise<Signal | null>;
+}
+
+/**
  * The signal to enter at the open of candle i (the backtest's question): `beforeFirst` for
  * candle 0, else the strategy's answer for the close of candle i − 1. Call with i = 0, 1, 2, ….
  */

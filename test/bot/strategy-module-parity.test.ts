@@ -22,6 +22,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const FILE = join(ROOT, 'data/candles/BTCUSDT-1h.csv');
 const DONCHIAN = join(ROOT, 'examples/strategies/donchian-breakout.ts');
 const THROWS = join(ROOT, 'test/strategy/modules/throws-on-candle.ts');
+const HANGS = join(ROOT, 'test/strategy/modules/hangs-on-candle.ts');
 const CANDLES = Number(process.env['LADDER_PARITY_CANDLES'] ?? 1000);
 const WARMUP = 100;
 const HOUR = 3_600_000;
@@ -165,5 +166,48 @@ describe('strategy module: bot on the simulator vs the backtest', () => {
       live.filter((t) => t.entry < reversed.entry),
       trades.filter((t) => t.entry < reversed.entry),
     );
+  }, 600_000);
+
+  it('a module that never returns on one candle: stopped after the timeout, named in one log line, no entry from it since, the open position managed on', async () => {
+    const candles = await loadCandles(FILE);
+    const every = 24;
+    const clean = moduleConfig(HANGS, { every });
+    const trades = await runBack(clean, (candles.time[WARMUP] as number) + HOUR, '9999');
+    // A candle k whose signal would have reversed an open trade (as in the test above).
+    const k = [...Array(candles.length).keys()].find((i) => {
+      const at = iso((candles.time[i] as number) + HOUR);
+      return i > WARMUP + every && i < 300 && i % every === 0 && trades.some((t) => t.entry < at && t.exits.at(-1)!.time === at && t.exits.at(-1)!.reason === 'signal');
+    });
+    expect(k, 'a reversal while a trade is open').toBeDefined();
+    const hangAt = candles.time[k!] as number;
+    const entryAt = iso(hangAt + HOUR);
+    const reversed = trades.find((t) => t.entry < entryAt && t.exits.at(-1)!.time === entryAt)!;
+
+    const config = moduleConfig(HANGS, { every, hang_at_ms: hangAt });
+    h = await startHarness(config, { dataFiles: [FILE], speed: 0, warmupCandles: WARMUP, rateLimits: { weightPerMinute: 1_000_000 } });
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) });
+    const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log: createLogger('info', sink), retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined }, strategyTimeoutMs: 1000 });
+    try {
+      const { live } = await runLive(h, bot, k! + 2 * every + 10);
+      const parsed = lines.map((l) => JSON.parse(l) as { msg: string; err?: { message?: string } });
+      const failed = parsed.filter((l) => l.msg === 'signals.failed');
+      // The call that hung, then each later candle's call refused at once: the same message every time.
+      expect(failed.length).toBeGreaterThan(every);
+      const message = `hangs-on-candle.ts: onCandle did not return within 1 s on candle ${k} (${iso(hangAt)} BTCUSDT): the module is stopped, no more entries from it until the bot restarts; open positions are still managed`;
+      expect(new Set(failed.map((l) => l.err?.message))).toEqual(new Set([expect.stringContaining(message)]));
+      expect(parsed.filter((l) => l.msg === 'strategy.failed')).toHaveLength(1); // one alert
+      // No entry from the module since; the trade it would have reversed goes on with its own exits.
+      expect(live.filter((t) => t.entry >= entryAt)).toEqual([]);
+      const kept = live.find((t) => t.entry === reversed.entry)!;
+      expect(kept.exits.at(-1)!.time > entryAt).toBe(true);
+      expect(kept.exits.map((e) => e.reason)).not.toContain('signal');
+      expectSameTrades(
+        live.filter((t) => t.entry < reversed.entry),
+        trades.filter((t) => t.entry < reversed.entry),
+      );
+    } finally {
+      await bot.closeStrategies();
+    }
   }, 600_000);
 });
