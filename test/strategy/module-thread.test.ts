@@ -131,10 +131,10 @@ describe('ModuleThread', () => {
     expect(want).toMatch(/no-create\.ts: does not export `create`/);
     await expect(start({ path: 'no-create.ts' }, { baseDir: MODULES })).rejects.toThrow(want);
     // create() failing: the symbol's instance is refused with the main thread's message.
-    const inMain = await loadStrategy({ name: 'module', path: 'throws-in-create.ts' }, { baseDir: MODULES }).catch((e: Error) => e.message);
+    const inMain = await loadStrategy({ name: 'module', path: 'throws-in-create.ts' }, { baseDir: MODULES }).then(() => 'loaded', (e: Error) => e.message);
     expect(inMain).toMatch(/throws-in-create\.ts:\d+: create\(\) threw/);
     const thread = await start({ path: 'throws-in-create.ts' }, { baseDir: MODULES });
-    const refused = await thread.strategy().catch((e: Error) => e.message);
+    const refused = await thread.strategy().then(() => 'made', (e: Error) => e.message);
     expect(refused.replace(/:\d+:/, ':L:')).toBe(inMain.replace(/:\d+:/, ':L:'));
     await expect(start({ path: 'hangs-on-load.ts' }, { baseDir: MODULES, loadTimeoutMs: 1500 })).rejects.toThrow('hangs-on-load.ts: the strategy module did not load within 1.5 s (does its top level wait or loop?)');
   }, 30_000);
