@@ -4,7 +4,9 @@ import type { BacktestOptions, SymbolInput } from '../backtest/engine.ts';
 import type { LadderConfig } from '../core/config/index.ts';
 import { type Markets, findMarket } from '../core/market/markets-file.ts';
 import { exitSettingsFromConfig, fillModelFromConfig } from '../core/scaled-tp/from-config.ts';
-import { type CandleSeries, sliceByTime, wholeDetailFrom } from '../data/candle-series.ts';
+import { type CandleSeries, detailAgreement, sliceByTime, wholeDetailFrom } from '../data/candle-series.ts';
+import { infoFromFileName } from '../data/candle-name.ts';
+import { formatTimeframe, parseTimeframe } from '../data/timeframe.ts';
 import { DEFAULT_CANDLE_CACHE_DIR } from '../data/candle-cache.ts';
 import { loadCandles } from '../data/load-candles.ts';
 import { defaultMarkets, loadMarketsFile } from '../data/markets-loader.ts';
@@ -51,6 +53,10 @@ export interface LoadedBacktest {
 
 /** Reads and checks everything a backtest needs; every problem is a CliError naming file and field. */
 export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktest> {
+  // An empty value (`--signals ""`, a shell variable that was not set) would otherwise mean "not given".
+  for (const [flag, v] of Object.entries({ '--config': a.config, '--data': a.data, '--markets': a.markets, '--symbol': a.symbol, '--signals': a.signals, '--detail': a.detail, '--from': a.from, '--to': a.to })) {
+    if (v !== undefined && v.trim() === '') throw new CliError(`${flag}: empty value`);
+  }
   const cfg = await readConfig(a.config);
   if (!cfg.ok) throw new CliError(`${a.config}: invalid config (${cfg.error.length} problem${cfg.error.length === 1 ? '' : 's'} above)`);
   const config = cfg.value;
@@ -58,19 +64,23 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
   const files = splitList(a.data);
   if (files.length === 0) throw new CliError('--data: give at least one candle file');
   if (a.symbol && files.length > 1) throw new CliError('--symbol: only with a single --data file (each file is named for its symbol)');
-  const from = a.from ? parseTimeOption('--from', a.from) : -Infinity;
-  const to = a.to ? parseTimeOption('--to', a.to) : Infinity;
+  const from = a.from !== undefined ? parseTimeOption('--from', a.from) : -Infinity;
+  const to = a.to !== undefined ? parseTimeOption('--to', a.to) : Infinity;
   if (from >= to) throw new CliError(`--from ${a.from} is not before --to ${a.to}`);
   const cacheDir = a.cache === false ? undefined : DEFAULT_CANDLE_CACHE_DIR;
   const load = (file: string, symbol?: string) => loadCandles(file, { ...(symbol ? { symbol } : {}), ...(cacheDir ? { cacheDir } : {}) });
   const notes: string[] = [];
 
   const detailBySymbol = new Map<string, CandleSeries>();
+  const detailFile = new Map<string, string>();
   for (const file of splitList(a.detail)) {
-    const d = await load(file, files.length === 1 ? a.symbol : undefined);
+    // --symbol names a detail file only when its own name names no symbol: a file named for ETHUSDT is ETHUSDT's.
+    const d = await load(file, files.length === 1 && infoFromFileName(file).symbol === undefined ? a.symbol : undefined);
     if (!d.symbol) throw new CliError(`${file}: cannot tell its symbol from the name; name it like BTCUSDT-15m.csv or use --symbol`);
-    if (detailBySymbol.has(d.symbol)) throw new CliError(`--detail: two entries for ${d.symbol} (${file} is the second): one per symbol; several files of it (months) go in one directory, given as one entry`);
-    detailBySymbol.set(d.symbol, sliceByTime(d, from, to));
+    const id = findMarket(markets.map, d.symbol)?.id ?? d.symbol;
+    if (detailBySymbol.has(id)) throw new CliError(`--detail: two entries for ${id} (${file} is the second): one per symbol; several files of it (months) go in one directory, given as one entry`);
+    detailBySymbol.set(id, sliceByTime(d, from, to));
+    detailFile.set(id, file);
   }
 
   const strategyConfig = a.signals ? { name: 'signals' as const, file: a.signals } : config.strategy;
@@ -118,7 +128,17 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
       const span = detail.length ? ` (${new Date(first).toISOString()} to ${new Date(last + detail.timeframeMs).toISOString()})` : '';
       if (outside) notes.push(`${market.id}: ${outside} of ${candles.length} candles lie outside the --detail data${span}: walked on their own modelled path`);
       if (holes) notes.push(`${market.id}: ${holes} candles inside the --detail data's time span lack some of their finer candles (gaps in it): walked on their own modelled path`);
+      // Finer candles of another market (or other data) would replace each candle's path by a foreign one.
+      const agree = detailAgreement(candles, detail);
+      if (agree.differing > 0) {
+        const at = candles.time[agree.first]!;
+        const what = `${agree.differing} of the ${agree.whole} candles the --detail data makes up differ from it in open, high, low or close (the first at ${new Date(at).toISOString()}: ${ohlc(candles, agree.first)} against ${ohlc(detailCandle(candles, agree.first, detail), 0)})`;
+        if (agree.differing > agree.whole / 100) throw new CliError(`--detail for ${market.id}: ${what}: is it another symbol's data? The finer candles must make up the candles they replace`);
+        notes.push(`${market.id}: ${what}: their finer path is used as given`);
+      }
     }
+    const configTf = parseTimeframe(config.timeframe);
+    if (configTf !== candles.timeframeMs) notes.push(`${market.id}: the candles are ${formatTimeframe(candles.timeframeMs)} but the config's timeframe is ${config.timeframe}: the backtest runs on the candles (paper and live would run on ${config.timeframe})`);
     const strategy: Strategy = spare ?? (await newStrategy());
     spare = null;
     symbols.push({ symbol: market.id, candles: { ...candles, symbol: market.id }, market, entryAt: entryAtOf(strategy, candles), ...(detail ? { detail } : {}) });
@@ -137,7 +157,7 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
     const without = [...new Set(s.signals.map((x) => x.symbol))].filter((n) => !symbols.some((x) => x.symbol === n));
     if (without.length) notes.push(`signals for ${without.join(', ')} were ignored: no --data file for them`);
   }
-  for (const s of detailBySymbol.keys()) if (!symbols.some((x) => x.symbol === s)) throw new CliError(`--detail: no --data file for ${s}`);
+  for (const s of detailBySymbol.keys()) if (!symbols.some((x) => x.symbol === s)) throw new CliError(`--detail: ${detailFile.get(s)} holds ${s}'s candles, and no --data file is ${s}'s (${symbols.map((x) => x.symbol).join(', ')})`);
 
   return {
     config,
@@ -154,6 +174,17 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
       positionSize: config.position_size,
     },
   };
+}
+
+/** A candle's prices, for messages. */
+const ohlc = (c: CandleSeries, i: number): string => `O ${c.open[i]} H ${c.high[i]} L ${c.low[i]} C ${c.close[i]}`;
+
+/** The candle that the detail candles of candle i make up (first open, highest high, lowest low, last close). */
+function detailCandle(c: CandleSeries, i: number, d: CandleSeries): CandleSeries {
+  const from = wholeDetailFrom(c, i, d);
+  const to = from + c.timeframeMs / d.timeframeMs;
+  const one = (x: number) => Float64Array.of(x);
+  return { ...c, length: 1, open: one(d.open[from]!), high: one(Math.max(...d.high.subarray(from, to))), low: one(Math.min(...d.low.subarray(from, to))), close: one(d.close[to - 1]!) };
 }
 
 async function loadMarkets(file: string | undefined): Promise<{ map: Markets; source: string }> {

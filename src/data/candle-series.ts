@@ -65,6 +65,45 @@ export function wholeDetailFrom(c: CandleSeries, i: number, d: CandleSeries, lo 
   return last < hi && d.time[from] === open && d.time[last] === open + c.timeframeMs - d.timeframeMs ? from : -1;
 }
 
+/** How far `--detail` candles reproduce the candles they make up whole (`detailAgreement`). */
+export interface DetailAgreement {
+  /** Candles the detail makes up whole. */
+  readonly whole: number;
+  /** Of those, candles whose open, high, low or close the detail does not give exactly. */
+  readonly differing: number;
+  /** The first such candle's index, or −1. */
+  readonly first: number;
+}
+
+/**
+ * Do the detail candles reproduce each candle they make up whole? Its open is the first one's open,
+ * its high and low the highest high and lowest low, its close the last one's close: exactly so for
+ * an exchange's own klines. A detail file of another market, or of other data, is found this way.
+ */
+export function detailAgreement(c: CandleSeries, d: CandleSeries): DetailAgreement {
+  let whole = 0;
+  let differing = 0;
+  let first = -1;
+  const per = c.timeframeMs / d.timeframeMs;
+  for (let i = 0, lo = 0; i < c.length; i++) {
+    const from = wholeDetailFrom(c, i, d, lo);
+    if (from < 0) continue;
+    lo = from;
+    whole++;
+    let high = -Infinity;
+    let low = Infinity;
+    for (let j = from; j < from + per; j++) {
+      high = Math.max(high, d.high[j]!);
+      low = Math.min(low, d.low[j]!);
+    }
+    if (d.open[from] !== c.open[i] || d.close[from + per - 1] !== c.close[i] || high !== c.high[i] || low !== c.low[i]) {
+      differing++;
+      if (first < 0) first = i;
+    }
+  }
+  return { whole, differing, first };
+}
+
 /**
  * The candles with open time in `[fromMs, toMs)` (for `--from/--to`), as views over the same
  * arrays (no copy). Omit a bound with `-Infinity`/`Infinity`. Gaps inside the range are kept,

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import Ajv from 'ajv';
@@ -168,6 +168,35 @@ describe('ladder backtest (real process)', () => {
     expect(r.stderr).toContain("note: BTCUSDT: 1 candles inside the --detail data's time span lack some of their finer candles (gaps in it): walked on their own modelled path");
   });
 
+  it('--detail that differs from the candles in a few of them: used, and the differences said in a note', async () => {
+    // One 15m high of 3,000 hours raised: that hour's high is not the detail's.
+    const lines = readFileSync(`${KLINES}/BTCUSDT-15m.csv`, 'utf8').trimEnd().split('\n');
+    const k = lines.findIndex((l) => l.startsWith(String(Date.UTC(2026, 0, 2, 5))));
+    const f = lines[k]!.split(',');
+    f[2] = String(Number(f[2]) + 100);
+    lines[k] = f.join(',');
+    const detail = file('one-off/BTCUSDT-15m.csv', `${lines.join('\n')}\n`);
+    const r = await ladder(['backtest', '--json', '--config', 'examples/scaled.config.json', '--data', `${KLINES}/BTCUSDT-1h.csv`, '--detail', detail, '--markets', MARKETS, '--no-cache']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/note: BTCUSDT: 1 of the \d+ candles the --detail data makes up differ from it in open, high, low or close \(the first at 2026-01-02T05:00:00\.000Z: .*\): their finer path is used as given/);
+  });
+
+  it('--symbol in ccxt form names the data file, and an unnamed --detail file goes with it', async () => {
+    const data = file('ccxt-sym/data.csv', readFileSync(`${KLINES}/BTCUSDT-1h.csv`, 'utf8'));
+    const detail = file('ccxt-sym/detail.csv', readFileSync(`${KLINES}/BTCUSDT-15m.csv`, 'utf8'));
+    const named = await ladder(['backtest', '--json', '--config', 'examples/scaled.config.json', '--data', `${KLINES}/BTCUSDT-1h.csv`, '--detail', `${KLINES}/BTCUSDT-15m.csv`, '--markets', MARKETS, '--no-cache']);
+    const r = await ladder(['backtest', '--json', '--config', 'examples/scaled.config.json', '--data', data, '--symbol', 'BTC/USDT:USDT', '--detail', detail, '--markets', MARKETS, '--no-cache']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(named.stdout);
+  });
+
+  it("candles of another timeframe than the config's: backtested, and said in a note", async () => {
+    const cfg = file('tf-4h.json', JSON.stringify({ ...JSON.parse(readFileSync(join(ROOT, 'examples/scaled.config.json'), 'utf8')), timeframe: '4h' }));
+    const r = await ladder(['backtest', '--json', '--config', cfg, '--data', 'data/candles/BTCUSDT-1h.csv']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("note: BTCUSDT: the candles are 1h but the config's timeframe is 4h: the backtest runs on the candles (paper and live would run on 4h)");
+  });
+
   it('prints a readable summary table without --json', async () => {
     const r = await ladder(['backtest', '--config', 'examples/scaled.config.json', '--data', 'data/candles/BTCUSDT-1h.csv']);
     expect(r.code).toBe(0);
@@ -200,6 +229,20 @@ describe('ladder backtest (real process)', () => {
       () => ['--data', `${file('jan/BTCUSDT-1h.csv', row(T, 1, 2, 0.5, 1.5))},${file('feb/BTCUSDT-1h.csv', row(T + 31 * 24 * H, 1, 2, 0.5, 1.5))}`, '--markets', MARKETS],
       /^ladder: --data: \S*jan\/BTCUSDT-1h\.csv and \S*feb\/BTCUSDT-1h\.csv are both BTCUSDT: one entry per symbol; several files of it \(months\) go in one directory, given as one entry$/m,
     ],
+    // A detail file named for another symbol stays that symbol's, whatever --symbol says of the data file.
+    [
+      'a --detail file of another symbol given with --symbol',
+      () => ['--data', file('mydata.csv', [0, 1, 2].map((k) => row(T + k * H, 1, 2, 0.5, 1.5)).join('\n')), '--symbol', 'BTCUSDT', '--detail', `${KLINES}/ETHUSDT-15m.csv`, '--markets', MARKETS],
+      /^ladder: --detail: \S*ETHUSDT-15m\.csv holds ETHUSDT's candles, and no --data file is ETHUSDT's \(BTCUSDT\)$/m,
+    ],
+    [
+      'a --detail file named for the symbol that holds another market',
+      () => ['--data', `${KLINES}/BTCUSDT-1h.csv`, '--detail', file('eth-as-btc/BTCUSDT-15m.csv', readFileSync(`${KLINES}/ETHUSDT-15m.csv`, 'utf8')), '--markets', MARKETS, '--from', '2026-01-01', '--to', '2026-01-08'],
+      /^ladder: --detail for BTCUSDT: 168 of the 168 candles the --detail data makes up differ from it in open, high, low or close \(the first at 2026-01-01T00:00:00\.000Z: O \S+ H \S+ L \S+ C \S+ against O \S+ H \S+ L \S+ C \S+\): is it another symbol's data\? The finer candles must make up the candles they replace$/m,
+    ],
+    ['an empty --signals value', () => ['--data', 'data/candles/BTCUSDT-1h.csv', '--signals', ''], /^ladder: --signals: empty value$/m],
+    ['an empty --markets value', () => ['--data', 'data/candles/BTCUSDT-1h.csv', '--markets', ''], /^ladder: --markets: empty value$/m],
+    ['an empty --from value', () => ['--data', 'data/candles/BTCUSDT-1h.csv', '--from', ''], /^ladder: --from: empty value$/m],
     ['two detail entries of one symbol', () => ['--data', `${KLINES}/BTCUSDT-1h.csv`, '--detail', `${KLINES}/BTCUSDT-15m.csv,${KLINES}/BTCUSDT-15m.csv`, '--markets', MARKETS], /^ladder: --detail: two entries for BTCUSDT .*: one per symbol; several files of it \(months\) go in one directory/],
   ];
   for (const [name, args, message] of bad) {
