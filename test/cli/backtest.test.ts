@@ -197,6 +197,23 @@ describe('ladder backtest (real process)', () => {
     expect(r.stderr).toContain("note: BTCUSDT: the candles are 1h but the config's timeframe is 4h: the backtest runs on the candles (paper and live would run on 4h)");
   });
 
+  it('--json: signals not taken are said on stderr with their reason (0 trades never comes without its why)', async () => {
+    const cfg = file('tiny-size.json', JSON.stringify({ ...JSON.parse(readFileSync(join(ROOT, 'examples/scaled.config.json'), 'utf8')), position_size: { mode: 'quote', value: 0.01 } }));
+    const r = await ladder(['backtest', '--json', '--config', cfg, '--data', 'data/candles/BTCUSDT-1h.csv']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).summary.trades).toBe(0);
+    expect(r.stderr).toMatch(/^note: signals not taken: \d+ below_min_qty \(the first: BTCUSDT \S+Z: .+\)$/m);
+  });
+
+  it('--report in a folder that does not exist, or not .html: refused before the run, nothing written', async () => {
+    const missing = await ladder(['backtest', '--data', 'data/candles/BTCUSDT-1h.csv', '--report', join(tmp, 'no/such/dir/r.html')]);
+    expect([missing.code, missing.stdout]).toEqual([1, '']);
+    expect(missing.stderr).toMatch(/^ladder: --report: \S*r\.html: the folder \S*no\/such\/dir does not exist$/m);
+    const txt = await ladder(['backtest', '--data', 'data/candles/BTCUSDT-1h.csv', '--report', join(tmp, 'r.txt')]);
+    expect([txt.code, txt.stdout]).toEqual([1, '']);
+    expect(txt.stderr).toMatch(/--report: \S*r\.txt should end in \.html/);
+  });
+
   it('prints a readable summary table without --json', async () => {
     const r = await ladder(['backtest', '--config', 'examples/scaled.config.json', '--data', 'data/candles/BTCUSDT-1h.csv']);
     expect(r.code).toBe(0);

@@ -70,6 +70,31 @@ describe('ladder compare (real process, real ETHUSDT 1h)', () => {
     expect(twice.stderr).toMatch(/b\.json: name: "x" is already the name of another ladder/);
   });
 
+  it('a ladder file is taken as written: enable_scaled_take_profit false compares another single TP; a name that is not a string, a missing file and a report in a missing folder are refused before the run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ladder-cmp-as-written-'));
+    const f = (name: string, o: object) => {
+      const p = join(dir, name);
+      writeFileSync(p, JSON.stringify(o));
+      return p;
+    };
+    const wide = f('wide.json', { name: 'single at 6 %', enable_scaled_take_profit: false, take_profit_pct: 6 });
+    const r = await ladder(['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--ladders', wide, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const [w, single] = (JSON.parse(r.stdout) as { runs: Run[] }).runs as [Run, Run];
+    expect(w.name).toBe('single at 6 %');
+    expect(w.levels.map((l) => l.level)).toEqual(['tp']);
+    expect(w.trades.flatMap((t) => t.exits).every((e) => !/^tp\d/.test(e.reason))).toBe(true);
+    expect(JSON.stringify(w.trades)).not.toBe(JSON.stringify(single.trades)); // its own 6 % target
+    const five = await ladder(['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--ladders', f('five.json', { name: 5, scaled_tp_levels: [{ profit_pct: 1, close_pct: 100 }] }), '--json']);
+    expect([five.code, five.stdout]).toEqual([1, '']);
+    expect(five.stderr).toMatch(/five\.json: name: must be a non-empty string \(got 5\)/);
+    const missing = await ladder(['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--ladders', join(dir, 'nope.json'), '--json']);
+    expect(missing.stderr).toMatch(/^ladder: --ladders: \S*nope\.json: no such file$/m);
+    const report = await ladder(['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--report', join(dir, 'no/such/folder/r.html')]);
+    expect([report.code, report.stdout]).toEqual([1, '']);
+    expect(report.stderr).toMatch(/^ladder: --report: \S*r\.html: the folder \S*no\/such\/folder does not exist$/m);
+  });
+
   it('compares several ladders at once with the single TP, each ladder validated like the config', async () => {
     const args = ['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--ladders', 'examples/ladders/front-loaded.json', 'examples/ladders/runner-heavy.json', '--json'];
     const r = await ladder(args);

@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { type BacktestArgs, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
-import { CliError } from '../cli-error.ts';
+import type { SkippedSignal } from '../../backtest/engine.ts';
+import { checkReportPath } from '../report-path.ts';
 import { printLevels, printSummary } from '../print-tables.ts';
 
 export function registerBacktestCommand(program: Command): void {
@@ -10,6 +11,7 @@ export function registerBacktestCommand(program: Command): void {
     .option('--report <file.html>', 'write a self-contained HTML report')
     .action(async (o: BacktestCliOptions) => {
       const t0 = performance.now();
+      if (o.report !== undefined) checkReportPath(o.report);
       // Imported on use, not when the command is registered (`--help`, other commands: issue 14).
       const [{ runBacktest }, { resultJson }] = await Promise.all([import('../../backtest/engine.ts'), import('../../backtest/result-json.ts')]);
       const input = await loadBacktestInputs(o);
@@ -17,7 +19,6 @@ export function registerBacktestCommand(program: Command): void {
       const seconds = (performance.now() - t0) / 1000;
       for (const n of input.notes) process.stderr.write(`note: ${n}\n`);
       if (o.report) {
-        if (!o.report.endsWith('.html')) throw new CliError(`--report: ${o.report} should end in .html`);
         const names = input.symbols.map((s) => s.symbol).join(', ');
         const mode = input.options.settings.scaled ? 'scaled take-profit' : 'single take-profit';
         const [{ renderReportHtml, reportData }, { reportSource }] = await Promise.all([import('../../web/report-html.ts'), import('../report-source.ts')]);
@@ -28,6 +29,8 @@ export function registerBacktestCommand(program: Command): void {
         process.stderr.write(`report: ${o.report}\n`);
       }
       if (o.json) {
+        // Not part of the Result JSON: said on stderr, so that "0 trades" never comes without its why.
+        if (run.skipped.length) process.stderr.write(`note: signals not taken: ${skippedText(run.skipped)}\n`);
         process.stdout.write(`${JSON.stringify(resultJson(run))}\n`);
         return;
       }
@@ -36,12 +39,15 @@ export function registerBacktestCommand(program: Command): void {
       printSummary([{ name: input.options.settings.scaled ? 'scaled' : 'single', summary: run.summary }]);
       process.stdout.write('\n');
       printLevels(run.levels);
-      if (run.skipped.length) {
-        const by = new Map<string, number>();
-        for (const s of run.skipped) by.set(s.why, (by.get(s.why) ?? 0) + 1);
-        process.stdout.write(`\nSignals not taken: ${[...by].map(([k, v]) => `${v} ${k}`).join(', ')}\n`);
-      }
+      if (run.skipped.length) process.stdout.write(`\nSignals not taken: ${skippedText(run.skipped)}\n`);
     });
+}
+
+/** `12 max_open_positions, 3 below_min_qty (the first: …)`: each reason's count, and the first signal's detail. */
+function skippedText(skipped: readonly SkippedSignal[]): string {
+  const by = new Map<string, SkippedSignal[]>();
+  for (const s of skipped) by.set(s.why, [...(by.get(s.why) ?? []), s]);
+  return [...by].map(([why, list]) => `${list.length} ${why} (the first: ${list[0]!.symbol} ${new Date(list[0]!.timeMs).toISOString()}: ${list[0]!.detail})`).join(', ');
 }
 
 interface BacktestCliOptions extends BacktestArgs {

@@ -6,6 +6,7 @@ import { type LadderConfig, formatConfigIssues, parseConfigValue } from '../../c
 import { exitSettingsFromConfig } from '../../core/scaled-tp/from-config.ts';
 import { type BacktestArgs, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
 import { CliError } from '../cli-error.ts';
+import { checkReportPath } from '../report-path.ts';
 import { printLevels, printSummary, table } from '../print-tables.ts';
 
 export function registerCompareCommand(program: Command): void {
@@ -14,6 +15,7 @@ export function registerCompareCommand(program: Command): void {
     .option('--json', 'print { runs: [{ name, summary, analytics: { expectancy, average_r, remainder_closed_by }, levels, trades }], same_entries } and nothing else')
     .option('--report <file.html>', 'write an HTML report with every equity curve on one chart')
     .action(async (o: CompareCliOptions) => {
+      if (o.report !== undefined) checkReportPath(o.report);
       // Imported on use, not when the command is registered (`--help`, other commands: issue 14).
       const [{ compareExits }, { levelsJson, tradeJson }] = await Promise.all([import('../../backtest/compare.ts'), import('../../backtest/result-json.ts')]);
       const input = await loadBacktestInputs(o);
@@ -80,20 +82,29 @@ async function exitPolicies(config: LadderConfig, files: readonly string[]): Pro
   if (files.length === 0) return [{ name: 'scaled', settings: exitSettingsFromConfig({ ...config, enable_scaled_take_profit: true }) }, single];
   const ladders: ExitPolicy[] = [];
   for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new CliError(`--ladders: ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a ladder file' : (e as Error).message}`);
+    }
     let raw: unknown;
     try {
-      raw = JSON.parse(await readFile(file, 'utf8'));
+      raw = JSON.parse(text);
     } catch (e) {
-      throw new CliError(`${file}: ${(e as Error).message}`);
+      throw new CliError(`${file}: malformed JSON: ${(e as Error).message}`);
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CliError(`${file}: expected an object like { "name": "runner", "scaled_tp_levels": [...] }`);
     const { name, $schema: _schema, ...keys } = raw as Record<string, unknown>;
     // A ladder file changes the exits only: any other key (sizing, strategy, leverage) would be ignored by the run, so it is refused.
     const foreign = Object.keys(keys).filter((k) => !(EXIT_KEYS as readonly string[]).includes(k));
     if (foreign.length) throw new CliError(`${file}: ${foreign.join(', ')}: not an exit setting; a ladder file may set name, ${EXIT_KEYS.join(', ')} (the rest comes from --config)`);
-    const parsed = parseConfigValue({ ...config, ...keys, enable_scaled_take_profit: true }, file);
+    if (name !== undefined && (typeof name !== 'string' || name.trim() === '')) throw new CliError(`${file}: name: must be a non-empty string (got ${JSON.stringify(name)})`);
+    // A ladder is scaled unless its file says otherwise: `enable_scaled_take_profit: false` compares another single take-profit.
+    const parsed = parseConfigValue({ ...config, enable_scaled_take_profit: true, ...keys }, file);
     if (!parsed.ok) throw new CliError(formatConfigIssues(parsed.error, file).join('\n'));
-    const named = typeof name === 'string' && name ? name : basename(file, '.json');
+    const named = typeof name === 'string' ? name : basename(file, '.json');
     if (named === single.name || ladders.some((l) => l.name === named)) throw new CliError(`${file}: name: "${named}" is already the name of ${named === single.name ? 'the single take-profit run' : 'another ladder'}; give each ladder its own "name"`);
     ladders.push({ name: named, settings: exitSettingsFromConfig(parsed.value) });
   }
