@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Dec, ceilRatio, div, floorRatio, parseDec, ratioOf, scaledToNumber } from '../decimal.ts';
+import { type Dec, ceilRatio, div, floorRatio, formatScaled, parseDec, ratioOf, scaledToNumber } from '../decimal.ts';
 import { type Result, err, ok } from '../result.ts';
 import { type Steps, asSteps } from '../units.ts';
 import type { MarketRules } from './market-rules.ts';
@@ -178,6 +178,17 @@ export function fromBinanceSymbol(s: unknown): Result<MarketRules, string> {
   const minMarketSteps = minQtyToSteps(minMarket.value, step.value, `${id}: ${marketLotName}.minQty`);
   if (!minMarketSteps.ok) return minMarketSteps;
 
+  // An order size no order can have: every entry would be refused, for a reason no message would name.
+  const maxLimitSteps = maxQtyToSteps(maxLimit.value, step.value);
+  const maxMarketSteps = maxQtyToSteps(maxMarket.value, step.value);
+  for (const [name, min, max, minSteps, maxSteps] of [
+    ['LOT_SIZE', minLimit.value, maxLimit.value, minLimitSteps.value, maxLimitSteps],
+    [marketLotName, minMarket.value, maxMarket.value, minMarketSteps.value, maxMarketSteps],
+  ] as const) {
+    if (maxSteps === 0) return err(`${id}: ${name}.maxQty ${formatScaled(1, max)} allows no order of step ${formatScaled(1, step.value)}`);
+    if (maxSteps < minSteps) return err(`${id}: ${name}.maxQty ${formatScaled(1, max)} is below its minQty ${formatScaled(1, min)}`);
+  }
+
   let minNotional = 0;
   if (notionalFilter) {
     // USDⓈ-M says `notional`, spot `minNotional`; a missing value is reported under the USDⓈ-M name.
@@ -198,7 +209,7 @@ export function fromBinanceSymbol(s: unknown): Result<MarketRules, string> {
     tickSize: tick.value,
     stepSize: step.value,
     minQtySteps: { limit: minLimitSteps.value, market: minMarketSteps.value },
-    maxQtySteps: { limit: maxQtyToSteps(maxLimit.value, step.value), market: maxQtyToSteps(maxMarket.value, step.value) },
+    maxQtySteps: { limit: maxLimitSteps, market: maxMarketSteps },
     minNotional,
     minNotionalAppliesToReduceOnly: false,
     status: sym.status,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Dec, scaledToNumber } from '../decimal.ts';
+import { type Dec, cmpRatio, formatScaled, ratioOf, scaledToNumber } from '../decimal.ts';
 import { type Result, err, ok } from '../result.ts';
 import { type Steps, asSteps } from '../units.ts';
 import { fromBinanceSymbol, describeZodError, maxQtyToSteps, minQtyToSteps, normalizeDec, wireDec } from './binance-exchange-info.ts';
@@ -84,12 +84,20 @@ function fromNumbers(m: CcxtMarket, opts: CcxtMarketOptions): Result<MarketRules
   const costMin = optDec(m.limits.cost?.min, `${name}: limits.cost.min`);
   if (!costMin.ok) return costMin;
 
+  // A step coarser than the stated minimum: precision written as decimal places (3) read as a size (3 BTC).
+  if (mode === 'tickSize' && amountMin.value !== undefined && amountMin.value.int > 0n && cmpRatio(ratioOf(step.value), ratioOf(amountMin.value)) > 0) {
+    return err(`${name}: precision.amount ${formatScaled(1, step.value)} is larger than limits.amount.min ${formatScaled(1, amountMin.value)}: written as decimal places (ccxt's DECIMAL_PLACES mode)? Ladder reads precision as tick and step sizes (TICK_SIZE, Binance's mode)`);
+  }
   const zero: Dec = { int: 0n, scale: 0 };
   const minLimit = minQtyToSteps(amountMin.value ?? zero, step.value, `${name}: limits.amount.min`);
   if (!minLimit.ok) return minLimit;
   const minMarket = minQtyToSteps(marketMin.value ?? amountMin.value ?? zero, step.value, `${name}: limits.market.min`);
   if (!minMarket.ok) return minMarket;
   const maxLimit: Steps = amountMax.value === undefined ? asSteps(Number.MAX_SAFE_INTEGER) : maxQtyToSteps(amountMax.value, step.value);
+  const maxMarket: Steps = marketMax.value === undefined ? maxLimit : maxQtyToSteps(marketMax.value, step.value);
+  // An order size no order can have: every entry would be refused, for a reason no message would name.
+  if (maxLimit === 0 || maxLimit < minLimit.value) return err(`${name}: limits.amount.max ${formatScaled(1, amountMax.value!)} is below the smallest order (limits.amount.min, one step of ${formatScaled(1, step.value)})`);
+  if (maxMarket === 0 || maxMarket < minMarket.value) return err(`${name}: limits.market.max ${formatScaled(1, marketMax.value!)} is below the smallest market order (limits.market.min, one step of ${formatScaled(1, step.value)})`);
 
   return ok({
     id: m.id,
@@ -99,7 +107,7 @@ function fromNumbers(m: CcxtMarket, opts: CcxtMarketOptions): Result<MarketRules
     tickSize: normalizeDec(tick.value),
     stepSize: normalizeDec(step.value),
     minQtySteps: { limit: minLimit.value, market: minMarket.value },
-    maxQtySteps: { limit: maxLimit, market: marketMax.value === undefined ? maxLimit : maxQtyToSteps(marketMax.value, step.value) },
+    maxQtySteps: { limit: maxLimit, market: maxMarket },
     minNotional: costMin.value === undefined ? 0 : scaledToNumber(1, costMin.value),
     minNotionalAppliesToReduceOnly: opts.minNotionalAppliesToReduceOnly ?? false,
     status: infoString(m.info, 'status'),

@@ -19,7 +19,7 @@ function fromCcxtMarkets(entries: readonly (readonly [string, unknown])[], opts:
   for (const [where, entry] of entries) {
     const r = fromCcxtMarket(entry, opts);
     if (!r.ok) {
-      errors.push(`${where}: ${r.error}`);
+      errors.push(r.error.startsWith(`${where}: `) ? r.error : `${where}: ${r.error}`); // keyed by its symbol: named once
       continue;
     }
     const prev = markets.get(r.value.id);

@@ -199,6 +199,17 @@ describe('fromBinanceSymbol edge cases', () => {
       raw: withFilter(btc, 'MARKET_LOT_SIZE', { filterType: 'MARKET_LOT_SIZE', stepSize: '0.001', minQty: '-1', maxQty: '120' }),
       says: ['BTCUSDT', 'MARKET_LOT_SIZE.minQty is negative'],
     },
+    // Sizes no order can have: every entry would be refused, under a reason that names the wrong cause.
+    {
+      name: 'a LOT_SIZE maxQty below its minQty',
+      raw: withFilter(btc, 'LOT_SIZE', { filterType: 'LOT_SIZE', stepSize: '0.001', minQty: '2000', maxQty: '1000' }),
+      says: ['BTCUSDT: LOT_SIZE.maxQty 1000 is below its minQty 2000'],
+    },
+    {
+      name: 'a MARKET_LOT_SIZE maxQty of 0',
+      raw: withFilter(btc, 'MARKET_LOT_SIZE', { filterType: 'MARKET_LOT_SIZE', stepSize: '0.001', minQty: '0.001', maxQty: '0' }),
+      says: ['BTCUSDT: MARKET_LOT_SIZE.maxQty 0 allows no order of step 0.001'],
+    },
     { name: 'a MIN_NOTIONAL without a value', raw: withFilter(btc, 'MIN_NOTIONAL', { filterType: 'MIN_NOTIONAL' }), says: ['BTCUSDT', 'MIN_NOTIONAL.notional missing'] },
     { name: 'a quarterly without deliveryDate', raw: { ...rawSymbol(snapshot, 'BTCUSDT_241227'), deliveryDate: undefined }, says: ['BTCUSDT_241227', 'deliveryDate missing'] },
     { name: 'a delivery date out of range', raw: { ...rawSymbol(snapshot, 'BTCUSDT_241227'), deliveryDate: 9e15 }, says: ['BTCUSDT_241227', 'deliveryDate 9000000000000000 is not a date'] },

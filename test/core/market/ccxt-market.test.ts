@@ -110,6 +110,13 @@ describe('fromCcxtMarket on hand-built markets', () => {
     { name: 'a missing precision.price', m: { ...base, precision: { amount: 1 } }, says: 'FOO/USDT:USDT: precision.price missing' },
     { name: 'a zero precision.amount', m: { ...base, precision: { price: 0.1, amount: 0 } }, says: 'FOO/USDT:USDT: precision.amount must be positive' },
     { name: 'a negative limits.cost.min', m: { ...base, limits: { ...base.limits, cost: { min: -1 } } }, says: 'FOO/USDT:USDT: limits.cost.min is negative' },
+    {
+      name: 'precision written as decimal places in a TICK_SIZE read (a step of 3 coins under a minimum of 0.001)',
+      m: { ...base, precision: { price: 1, amount: 3 }, limits: { ...base.limits, amount: { min: 0.001, max: 1000 } } },
+      says: 'FOO/USDT:USDT: precision.amount 3 is larger than limits.amount.min 0.001: written as decimal places',
+    },
+    { name: 'a limits.amount.max below the minimum', m: { ...base, limits: { ...base.limits, amount: { min: 20, max: 10 } } }, says: 'FOO/USDT:USDT: limits.amount.max 10 is below the smallest order' },
+    { name: 'a limits.market.max of 0', m: { ...base, limits: { ...base.limits, market: { min: 1, max: 0 } } }, says: 'FOO/USDT:USDT: limits.market.max 0 is below the smallest market order' },
     { name: 'a market without limits', m: { ...base, limits: undefined }, says: 'FOO/USDT:USDT: limits: ' },
     { name: 'a market without a symbol', m: { ...base, symbol: undefined }, says: 'FOOUSDT: symbol: ' },
     { name: 'a value that is not a market', m: 'BTC/USDT', says: '(market without a symbol): ' },

@@ -27,7 +27,7 @@ describe('parseMarketsFile', () => {
   it('reports each bad ccxt market with its key', () => {
     const bad = { ...ccxtObject, 'BTC/USDT:USDT': { ...(ccxtObject['BTC/USDT:USDT'] as object), info: undefined, precision: {} } };
     const r = parseMarketsFile(bad);
-    expect(r).toEqual({ ok: false, error: ['BTC/USDT:USDT: BTC/USDT:USDT: precision.price missing'] });
+    expect(r).toEqual({ ok: false, error: ['BTC/USDT:USDT: precision.price missing'] });
   });
 
   it('reports a spot and a swap market sharing one exchange id (ccxt binance rather than binanceusdm)', () => {
