@@ -5,7 +5,7 @@
  */
 import { type Stats, closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { unzipSync } from 'fflate';
@@ -120,6 +120,19 @@ function agreed<T>(values: readonly (T | undefined)[]): T | undefined | 'conflic
 }
 
 /**
+ * The values the files' names disagree on, and the first file saying each:
+ * `(BTCUSDT, ETHUSDT): BTCUSDT-1h-a.csv says BTCUSDT, ETHUSDT-1h-b.csv says ETHUSDT`.
+ */
+function disagreement<T>(files: readonly Listed[], said: readonly (T | undefined)[], show: (v: T) => string): string {
+  const first = new Map<T, string>();
+  said.forEach((v, k) => {
+    if (v !== undefined && !first.has(v)) first.set(v, basename((files[k] as Listed).path));
+  });
+  const values = [...first.keys()].map(show).join(', ');
+  return `(${values}): ${[...first].map(([v, f]) => `${f} says ${show(v)}`).join(', ')}`;
+}
+
+/**
  * Loads the candles of one symbol from a file, a directory, or several files (joined in time
  * order; overlapping files are an error). Throws CandleFileError with `file:line: field: problem`.
  */
@@ -130,12 +143,13 @@ export async function loadCandles(input: string | readonly string[], opts: LoadC
   const source = inputs.join(',');
 
   const nameInfo = files.map((f) => infoFromFileName(f.path));
-  let symbol = opts.symbol;
-  if (symbol === undefined) {
-    const s = agreed(nameInfo.map((i) => i.symbol));
-    if (s === 'conflict') throw new CandleFileError(source, undefined, 'file', `files are named for different symbols (${[...new Set(nameInfo.map((i) => i.symbol))].join(', ')}); load one symbol at a time or give the symbol`);
-    symbol = s;
+  // Files named for different symbols are never one series, whatever symbol is given: a given
+  // symbol names the series, it does not make BTCUSDT and ETHUSDT prices one price history.
+  const named = agreed(nameInfo.map((i) => i.symbol));
+  if (named === 'conflict') {
+    throw new CandleFileError(source, undefined, 'file', `files are named for different symbols ${disagreement(files, nameInfo.map((i) => i.symbol), String)}; a series is one symbol: put each symbol's files in a directory of its own`);
   }
+  const symbol = opts.symbol ?? named;
   const hint = agreed(nameInfo.map((i) => i.timeframeMs));
   const timeframeHintMs = hint === 'conflict' ? undefined : hint;
 

@@ -107,11 +107,18 @@ describe('compressed files, directories and several files', () => {
     expect((await loadCandles([b, a])).length).toBe(5);
   });
 
-  it('refuses files named for different symbols unless a symbol is given', async () => {
+  it('refuses files named for different symbols, naming a file of each, even when a symbol is given', async () => {
     const dir = freshDir();
     copyFileSync(join(FIXTURES, 'BTCUSDT-1h.csv'), join(dir, 'BTCUSDT-1h.csv'));
     copyFileSync(join(FIXTURES, 'BTCUSDT-1h-2025-01-us.csv'), join(dir, 'ETHUSDT-1h-2025-01.csv'));
-    await expect(loadCandles(dir)).rejects.toThrow(/files are named for different symbols \(BTCUSDT, ETHUSDT\)/);
+    const refusal = 'files are named for different symbols (BTCUSDT, ETHUSDT): BTCUSDT-1h.csv says BTCUSDT, ETHUSDT-1h-2025-01.csv says ETHUSDT';
+    await expect(loadCandles(dir)).rejects.toThrow(refusal);
+    // A given symbol names the series; it does not make two symbols' prices one history.
+    await expect(loadCandles(dir, { symbol: 'BTCUSDT' })).rejects.toThrow(refusal);
+    await expect(loadCandles(dir, { symbol: 'XUSDT' })).rejects.toThrow(refusal);
+    // Files whose names agree (or say nothing) still take the given symbol.
+    rmSync(join(dir, 'ETHUSDT-1h-2025-01.csv'));
+    copyFileSync(join(FIXTURES, 'BTCUSDT-1h-2025-01-us.csv'), join(dir, 'more.csv'));
     expect((await loadCandles(dir, { symbol: 'XUSDT' })).symbol).toBe('XUSDT');
   });
 
