@@ -15,6 +15,7 @@ import { parseCandleCsv, type CandleChunk } from './candle-csv.ts';
 import { CandleFileError } from './candle-file-error.ts';
 import { CANDLE_FILE_RE, infoFromFileName } from './candle-name.ts';
 import type { CandleSeries } from './candle-series.ts';
+import { formatTimeframe } from './timeframe.ts';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -150,8 +151,11 @@ export async function loadCandles(input: string | readonly string[], opts: LoadC
     throw new CandleFileError(source, undefined, 'file', `files are named for different symbols ${disagreement(files, nameInfo.map((i) => i.symbol), String)}; a series is one symbol: put each symbol's files in a directory of its own`);
   }
   const symbol = opts.symbol ?? named;
-  const hint = agreed(nameInfo.map((i) => i.timeframeMs));
-  const timeframeHintMs = hint === 'conflict' ? undefined : hint;
+  // Likewise timeframes: 1h and 15m files joined would be one 15m series with gaps, not data.
+  const timeframeHintMs = agreed(nameInfo.map((i) => i.timeframeMs));
+  if (timeframeHintMs === 'conflict') {
+    throw new CandleFileError(source, undefined, 'file', `files are named for different timeframes ${disagreement(files, nameInfo.map((i) => i.timeframeMs), formatTimeframe)}; a series is one timeframe: give a finer one as --detail`);
+  }
 
   let key: string | undefined;
   if (opts.cacheDir !== undefined) {

@@ -151,6 +151,18 @@ describe('timeframe', () => {
     expect([unnamed.timeframeMs, unnamed.gaps.length]).toEqual([2 * H, 0]);
   });
 
+  it('refuses files named for different timeframes, naming a file of each (not one finer series with gaps)', async () => {
+    const dir = freshDir();
+    const rows = readFileSync(join(FIXTURES, 'BTCUSDT-1h.csv'), 'latin1').trimEnd().split('\n');
+    writeFileSync(join(dir, 'BTCUSDT-1h-a.csv'), `${rows.slice(0, 2).join('\n')}\n`);
+    // 15 minutes into the 02:00 hour and on, as a 15m file would have it.
+    const quarter = rows.slice(2).map((r) => r.replace(/^(\d+)/, (t) => String(Number(t) + 15 * 60_000)));
+    writeFileSync(join(dir, 'BTCUSDT-15m-b.csv'), `${quarter.join('\n')}\n`);
+    const refusal = 'files are named for different timeframes (15m, 1h): BTCUSDT-15m-b.csv says 15m, BTCUSDT-1h-a.csv says 1h';
+    await expect(loadCandles(dir)).rejects.toThrow(refusal);
+    await expect(loadCandles(dir, { symbol: 'BTCUSDT', timeframeMs: 15 * 60_000 })).rejects.toThrow(refusal);
+  });
+
   it('takes the timeframe of a one-candle file from its name, else asks for it', async () => {
     const dir = freshDir();
     const row = readFileSync(join(FIXTURES, 'BTCUSDT-1h.csv'), 'latin1').split('\n')[0]!;
