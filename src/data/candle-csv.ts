@@ -7,12 +7,13 @@
  *   volume, close_time, quote_volume, trades, taker_buy_base, taker_buy_quote, ignore`.
  * - Any CSV whose header names `time, open, high, low, close, volume` (in any order; `timestamp`,
  *   `date`, `open_time` also name the time). Other columns are skipped.
- * Times are epoch s/ms/µs (told apart per row by magnitude) or ISO-8601; see parse-time.ts.
+ * Times are epoch s/ms/µs (told apart per row by magnitude) or ISO-8601, from 2000 to 2099; see
+ * parse-time.ts.
  */
 import { CandleFileError } from './candle-file-error.ts';
 import { BINANCE_ROLES, CLOSE, COMMA, CR, HIGH, LF, LOW, OPEN, readLayout, ROLE_FIELD, SKIP, TIME } from './candle-layout.ts';
 import { bytesText, fieldEnd, parseDecimalField, scanField, withFinalNewline } from './parse-number.ts';
-import { epochToMs, isoOf, parseTimeField, timeFieldEnd } from './parse-time.ts';
+import { EARLIEST_TIME_MS, END_OF_TIME_MS, epochToMs, implausibleTimeProblem, isoOf, isPlausibleTime, parseTimeField, timeFieldEnd } from './parse-time.ts';
 
 /** Parsed rows of one file, before timeframe and gap checks (candle-assemble.ts). */
 export interface CandleChunk {
@@ -84,7 +85,7 @@ function binanceRow(x: RowContext, p: number, n: number, prevT: number): number 
     d = (b[++p] as number) - 48;
   }
   const t = epochToMs(e);
-  if (d !== COMMA - 48 || p === start || !(t > prevT)) return -1;
+  if (d !== COMMA - 48 || p === start || !(t > prevT) || !(t >= EARLIEST_TIME_MS && t < END_OF_TIME_MS)) return -1;
   const o = parseDecimalField(b, p + 1);
   p = fieldEnd;
   if (b[p] !== COMMA) return -1;
@@ -165,6 +166,7 @@ function generalRow(x: RowContext, p: number, n: number, prevT: number, line: nu
       t = parseTimeField(b, p);
       q = timeFieldEnd;
       if (!Number.isFinite(t)) throw fieldError(file, line, role, b, p);
+      if (!isPlausibleTime(t)) throw new CandleFileError(file, line, 'time', implausibleTimeProblem(fieldText(b, p, q), t));
     } else {
       const val = parseDecimalField(b, p);
       q = fieldEnd;

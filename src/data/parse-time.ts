@@ -23,6 +23,28 @@ export function epochToMs(v: number): number {
   return NaN;
 }
 
+/**
+ * The times a candle or signal file may hold: from 2000-01-01 (inclusive) to 2100-01-01 (exclusive),
+ * UTC. No crypto market traded before 2009, so a time outside is a corrupt field — a digit too
+ * many (an open time of 2533), a 0 (1970), a date written 20260105 (read as epoch seconds: 1970) —
+ * which would otherwise pass as a gap of centuries. Checked by the loaders, not by epochToMs: a
+ * query bound (`from=0`) is no data.
+ */
+export const EARLIEST_TIME_MS = 946_684_800_000; // 2000-01-01T00:00:00Z
+export const END_OF_TIME_MS = 4_102_444_800_000; // 2100-01-01T00:00:00Z
+
+export const isPlausibleTime = (ms: number): boolean => ms >= EARLIEST_TIME_MS && ms < END_OF_TIME_MS;
+
+/** What a time field outside EARLIEST_TIME_MS … END_OF_TIME_MS is, for `file:line: time: …`. */
+export function implausibleTimeProblem(text: string, ms: number): string {
+  let read = 'is';
+  if (/^\d+$/.test(text)) {
+    const v = Number(text);
+    read = `reads as epoch ${v < SECONDS_BELOW ? 'seconds' : v < MILLIS_BELOW ? 'ms' : 'µs'} ${isoOf(ms)},`;
+  }
+  return `${JSON.stringify(text)} ${read} outside 2000-01-01 … 2099-12-31 UTC (a corrupt time? expected ISO-8601 or epoch ms)`;
+}
+
 /** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
 function daysFromCivil(y: number, m: number, d: number): number {
   y -= m <= 2 ? 1 : 0;

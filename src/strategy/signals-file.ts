@@ -1,7 +1,7 @@
 /**
  * Signal files: entries decided anywhere else, backtested here. CSV with a header line:
  * `time,symbol,side[,stop_loss_pct]` — time ISO-8601 or epoch ms (epoch s and µs are told apart
- * by magnitude, as for candles), symbol as the exchange id `BTCUSDT` or the ccxt symbol
+ * by magnitude, as for candles; from 2000 to 2099, see parse-time.ts), symbol as the exchange id `BTCUSDT` or the ccxt symbol
  * `BTC/USDT:USDT`, side `long` or `short`, stop_loss_pct optional (%, overrides the config's).
  */
 import { liquidationDistancePct } from '../core/config/index.ts';
@@ -10,7 +10,7 @@ import { basename } from 'node:path';
 import type { Side } from '../core/units.ts';
 import { lowerBoundTime, type CandleSeries } from '../data/candle-series.ts';
 import { parseDecimal } from '../data/parse-number.ts';
-import { parseTimeText } from '../data/parse-time.ts';
+import { implausibleTimeProblem, isPlausibleTime, parseTimeText } from '../data/parse-time.ts';
 import type { Signal } from './strategy.ts';
 
 export interface FileSignal extends Signal {
@@ -82,6 +82,7 @@ export function parseSignalsCsv(text: string, file: string): FileSignal[] {
     const timeText = cell('time');
     const timeMs = parseTimeText(timeText);
     if (!Number.isFinite(timeMs)) throw new SignalFileError(file, line, 'time', `not a time (${JSON.stringify(timeText)}; expected ISO-8601 or epoch ms)`);
+    if (!isPlausibleTime(timeMs)) throw new SignalFileError(file, line, 'time', implausibleTimeProblem(timeText.length > 60 ? `${timeText.slice(0, 60)}…` : timeText, timeMs));
     const symbol = toExchangeSymbol(cell('symbol'));
     if (symbol === undefined) throw new SignalFileError(file, line, 'symbol', `not a symbol (${JSON.stringify(cell('symbol'))}; expected BTCUSDT or BTC/USDT:USDT)`);
     const sideText = cell('side').toLowerCase();

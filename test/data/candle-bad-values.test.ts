@@ -130,3 +130,27 @@ describe('every price finite and positive, volume finite and ≥ 0, the bad line
     expect(parseError(`${kline(0, tiny, tiny, tiny, tiny, '1')}\n`).message).toBe('X.csv:1: low: not positive (0)');
   });
 });
+
+describe('an open time outside 2000-01-01 … 2099-12-31 is a bad line, not a gap of centuries', () => {
+  const rows = (...r: string[]): string => `${r.join('\n')}\n`;
+  const outside = 'outside 2000-01-01 … 2099-12-31 UTC (a corrupt time? expected ISO-8601 or epoch ms)';
+
+  it('a Binance row whose open time has a 0 too many (2490), or a first row at time 0 (1970)', () => {
+    const extra0 = good(2).replace(/^(\d+)/, '$10');
+    for (let offset = 0; offset < 4; offset++) {
+      expect(parseError(rows(good(0), good(1), extra0), offset).message).toBe(`X.csv:3: time: "${T0 + 2 * H}0" reads as epoch ms 2490-01-04T20:00:00.000Z, ${outside}`);
+      expect(parseError(rows(good(0).replace(/^\d+/, '0'), good(1)), offset).message).toBe(`X.csv:1: time: "0" reads as epoch seconds 1970-01-01T00:00:00.000Z, ${outside}`);
+    }
+    const e = parseError(rows(BINANCE_HEADER, good(0), extra0));
+    expect([e.line, e.field]).toEqual([3, 'time']);
+  });
+
+  it('the bounds: 2000-01-01 and 2099-12-31 23:00 are read, 1999-12-31 23:00 and 2100-01-01 are not', () => {
+    const named = (...times: string[]): string => rows('time,open,high,low,close,volume', ...times.map((t) => `${t},100,110,90,105,5`));
+    const c = parseCandleCsv(Buffer.from(named('2000-01-01T00:00:00Z', '2099-12-31T23:00:00Z')), 'X.csv');
+    expect(Array.from(c.time)).toEqual([946_684_800_000, 4_102_441_200_000]);
+    expect(parseCandleCsv(Buffer.from(named('946684800', '4102441200')), 'X.csv').time[1]).toBe(4_102_441_200_000);
+    expect(parseError(named('1999-12-31T23:00:00Z', '2000-01-01T00:00:00Z')).message).toBe(`X.csv:2: time: "1999-12-31T23:00:00Z" is ${outside}`);
+    expect(parseError(named('2099-12-31T23:00:00Z', '2100-01-01T00:00:00Z')).message).toBe(`X.csv:3: time: "2100-01-01T00:00:00Z" is ${outside}`);
+  });
+});

@@ -71,6 +71,11 @@ describe('signal files', () => {
     ['time,symbol,side\n2024-01-01,BTCUSDT,buy\n', 's.csv:2: side: unknown side "buy" (expected long or short)'],
     ['time,symbol,side\n2024-01-01,BTCUSDT,long\nyesterday,BTCUSDT,long\n', 's.csv:3: time: not a time ("yesterday"; expected ISO-8601 or epoch ms)'],
     ['time,symbol,side\n2024-13-01,BTCUSDT,long\n', 's.csv:2: time: not a time ("2024-13-01"; expected ISO-8601 or epoch ms)'],
+    // A time outside 2000–2099 is a corrupt field, not a signal "before the first candle".
+    ['time,symbol,side\n2026-01-05,BTCUSDT,long\n20260105,BTCUSDT,long\n', 's.csv:3: time: "20260105" reads as epoch seconds 1970-08-23T11:48:25.000Z, outside 2000-01-01 … 2099-12-31 UTC (a corrupt time? expected ISO-8601 or epoch ms)'],
+    ['time,symbol,side\n0,BTCUSDT,long\n', 's.csv:2: time: "0" reads as epoch seconds 1970-01-01T00:00:00.000Z, outside 2000-01-01 … 2099-12-31 UTC (a corrupt time? expected ISO-8601 or epoch ms)'],
+    ['time,symbol,side\n17041536000000,BTCUSDT,long\n', 's.csv:2: time: "17041536000000" reads as epoch ms 2510-01-10T00:00:00.000Z, outside 2000-01-01 … 2099-12-31 UTC (a corrupt time? expected ISO-8601 or epoch ms)'],
+    ['time,symbol,side\n2100-01-01,BTCUSDT,long\n', 's.csv:2: time: "2100-01-01" is outside 2000-01-01 … 2099-12-31 UTC (a corrupt time? expected ISO-8601 or epoch ms)'],
     ['time,symbol,side,stop_loss_pct\n2024-01-01,BTCUSDT,long,-1\n', 's.csv:2: stop_loss_pct: must be a number above 0 and below 100, got "-1"'],
     ['time,symbol,side,stop_loss_pct\n2024-01-01,BTCUSDT,long,two\n', 's.csv:2: stop_loss_pct: must be a number above 0 and below 100, got "two"'],
     ['time,symbol,side\n2024-01-01,BTC-USDT,long\n', 's.csv:2: symbol: not a symbol ("BTC-USDT"; expected BTCUSDT or BTC/USDT:USDT)'],
