@@ -38,14 +38,28 @@ export class SignalFileError extends Error {
 const COLUMNS = ['time', 'symbol', 'side', 'stop_loss_pct'] as const;
 type Column = (typeof COLUMNS)[number];
 
+/** A ccxt symbol: `BASE/QUOTE` (spot) or `BASE/QUOTE:SETTLE` (a swap settled in SETTLE). */
+const CCXT_SYMBOL = /^([A-Za-z0-9]+)\/([A-Za-z0-9]+)(?::([A-Za-z0-9]+))?$/;
+
 /**
- * `BTC/USDT:USDT` (ccxt, perpetual), `BTC/USDT` or `btcusdt` → `BTCUSDT`; undefined if it is
- * not a symbol at all.
+ * `BTC/USDT:USDT` (ccxt, the linear perpetual) or `btcusdt` → `BTCUSDT`; undefined for anything
+ * else, including ccxt's spot `BTC/USDT` and coin-margined `BTC/USDT:BTC`: they are other markets,
+ * not the USDⓈ-M perpetual a backtest trades (symbolProblem says which).
  */
 export function toExchangeSymbol(text: string): string | undefined {
-  const m = /^([A-Za-z0-9]+)\/([A-Za-z0-9]+)(?::[A-Za-z0-9]+)?$/.exec(text);
-  const id = m ? `${m[1]}${m[2]}` : text;
-  return /^[A-Za-z0-9]+$/.test(id) ? id.toUpperCase() : undefined;
+  const m = CCXT_SYMBOL.exec(text);
+  if (m) return m[3] !== undefined && m[3].toUpperCase() === (m[2] as string).toUpperCase() ? `${m[1]}${m[2]}`.toUpperCase() : undefined;
+  return /^[A-Za-z0-9]+$/.test(text) ? text.toUpperCase() : undefined;
+}
+
+/** Why `text` is not a symbol toExchangeSymbol takes, and what would be. */
+function symbolProblem(text: string): string {
+  const m = CCXT_SYMBOL.exec(text);
+  if (!m) return `not a symbol (${JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text)}; expected BTCUSDT or BTC/USDT:USDT)`;
+  const [base, quote] = [(m[1] as string).toUpperCase(), (m[2] as string).toUpperCase()];
+  const expected = `expected the perpetual ${base}${quote} or ${base}/${quote}:${quote}`;
+  if (m[3] === undefined) return `${JSON.stringify(text)} is a spot symbol (${expected})`;
+  return `${JSON.stringify(text)} settles in ${m[3].toUpperCase()} (coin-margined), not in ${quote} (${expected})`;
 }
 
 const unquote = (s: string): string => s.trim().replace(/^"(.*)"$/, '$1').trim();
@@ -84,7 +98,7 @@ export function parseSignalsCsv(text: string, file: string): FileSignal[] {
     if (!Number.isFinite(timeMs)) throw new SignalFileError(file, line, 'time', `not a time (${JSON.stringify(timeText)}; expected ISO-8601 or epoch ms)`);
     if (!isPlausibleTime(timeMs)) throw new SignalFileError(file, line, 'time', implausibleTimeProblem(timeText.length > 60 ? `${timeText.slice(0, 60)}…` : timeText, timeMs));
     const symbol = toExchangeSymbol(cell('symbol'));
-    if (symbol === undefined) throw new SignalFileError(file, line, 'symbol', `not a symbol (${JSON.stringify(cell('symbol'))}; expected BTCUSDT or BTC/USDT:USDT)`);
+    if (symbol === undefined) throw new SignalFileError(file, line, 'symbol', symbolProblem(cell('symbol')));
     const sideText = cell('side').toLowerCase();
     if (sideText !== 'long' && sideText !== 'short') throw new SignalFileError(file, line, 'side', `unknown side ${JSON.stringify(cell('side'))} (expected long or short)`);
     const side: Side = sideText;

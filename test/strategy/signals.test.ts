@@ -48,11 +48,13 @@ describe('signal files', () => {
     ]);
   });
 
-  it('turns ccxt symbols into exchange ids', () => {
+  it("turns ccxt's perpetual symbols into exchange ids; spot and coin-margined symbols are other markets", () => {
     expect(toExchangeSymbol('BTC/USDT:USDT')).toBe('BTCUSDT');
-    expect(toExchangeSymbol('ETH/USDC')).toBe('ETHUSDC');
+    expect(toExchangeSymbol('eth/usdc:usdc')).toBe('ETHUSDC');
     expect(toExchangeSymbol('btcusdt')).toBe('BTCUSDT');
     expect(toExchangeSymbol('BTC-USDT')).toBeUndefined();
+    expect(toExchangeSymbol('ETH/USDC')).toBeUndefined();
+    expect(toExchangeSymbol('BTC/USDT:BTC')).toBeUndefined();
   });
 
   it('accepts columns in any order, CRLF, quotes and blank lines; keeps file order for equal times', () => {
@@ -80,6 +82,8 @@ describe('signal files', () => {
     ['time,symbol,side,stop_loss_pct\n2024-01-01,BTCUSDT,long,two\n', 's.csv:2: stop_loss_pct: must be a number above 0 and below 100, got "two"'],
     ['time,symbol,side\n2024-01-01,BTC-USDT,long\n', 's.csv:2: symbol: not a symbol ("BTC-USDT"; expected BTCUSDT or BTC/USDT:USDT)'],
     ['time,symbol,side\n2024-01-01,BTCUSDT\n', 's.csv:2: columns: 2 columns, expected 3'],
+    ['time,symbol,side\n2024-01-01,BTC/USDT:USDT,long\n2024-01-02,BTC/USDT,long\n', 's.csv:3: symbol: "BTC/USDT" is a spot symbol (expected the perpetual BTCUSDT or BTC/USDT:USDT)'],
+    ['time,symbol,side\n2024-01-01,BTC/USDT:BTC,long\n', 's.csv:2: symbol: "BTC/USDT:BTC" settles in BTC (coin-margined), not in USDT (expected the perpetual BTCUSDT or BTC/USDT:USDT)'],
   ];
   for (const [text, message] of bad) {
     it(`rejects: ${message}`, () => {
