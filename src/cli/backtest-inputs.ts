@@ -198,6 +198,7 @@ async function loadMarkets(file: string | undefined): Promise<{ map: Markets; so
 function checkSignalSymbols(s: SignalsStrategy, markets: Markets): void {
   for (const name of new Set(s.signals.map((x) => x.symbol))) {
     const first = s.signals.find((x) => x.symbol === name)!;
-    if (!findMarket(markets, name)) throw new CliError(`${first.reason}: symbol: ${name} is not a symbol of the markets file`);
+    const at = s.file !== undefined ? `${s.file}:${first.line}` : first.reason;
+    if (!findMarket(markets, name)) throw new CliError(`${at}: symbol: ${name} is not a symbol of the markets file`);
   }
 }

@@ -15,21 +15,24 @@ export class SignalsStrategy implements Strategy {
   readonly name = 'signals';
   readonly warmup = 0;
   readonly signals: readonly FileSignal[];
+  /** The signal file, as given to fromFile (errors name it as its own parse errors do). */
+  readonly file: string | undefined;
   #series: CandleSeries | undefined;
   /** Signal to return on candle i (entry at i + 1). */
   #onCandle = new Map<number, FileSignal>();
   #beforeFirst: FileSignal | null = null;
   #plan: SignalPlan | undefined;
 
-  constructor(signals: readonly FileSignal[]) {
+  constructor(signals: readonly FileSignal[], file?: string) {
     this.signals = signals;
+    this.file = file;
   }
 
   /** `leverage`: refuse a signal whose stop lies at or beyond the liquidation distance (its line named). */
   static fromFile(path: string, leverage?: number): SignalsStrategy {
     const signals = loadSignalsFile(path);
     if (leverage !== undefined) checkSignalStops(signals, path, leverage);
-    return new SignalsStrategy(signals);
+    return new SignalsStrategy(signals, path);
   }
 
   /** The placement of this strategy's signals on `series` (also: which were stale or too late). */
