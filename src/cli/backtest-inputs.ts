@@ -154,6 +154,9 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
   }
   if (strategyConfig.name === 'signals') {
     const s = createStrategy(strategyConfig, { ...(baseDir ? { baseDir } : {}), leverage: config.leverage }) as SignalsStrategy;
+    // A header without rows is a legitimate file (a paper bot whose entries come by hand uses one),
+    // but a backtest of it can only trade nothing: said, not a silent 0 trades.
+    if (s.signals.length === 0) notes.push(`${s.file ?? strategyConfig.file}: has no signals (a header line only): no entries, no trades`);
     const without = [...new Set(s.signals.map((x) => x.symbol))].filter((n) => !symbols.some((x) => x.symbol === n));
     if (without.length) notes.push(`signals for ${without.join(', ')} were ignored: no --data file for them`);
   }

@@ -152,6 +152,14 @@ describe('ladder backtest (real process)', () => {
     expect(trades[0]).toMatchObject({ side: 'short', entry_time: '2026-03-01T00:00:00.000Z' });
   });
 
+  it('a signal file with a header and no rows: a note says it has no signals (not a silent 0 trades)', async () => {
+    const signals = file('header-only-signals.csv', 'time,symbol,side\n');
+    const r = await ladder(['backtest', '--config', 'examples/scaled.config.json', '--data', 'data/candles/BTCUSDT-1h.csv', '--signals', signals, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`note: ${signals}: has no signals (a header line only): no entries, no trades`);
+    expect(JSON.parse(r.stdout).summary.trades).toBe(0);
+  });
+
   it('--detail with holes: the candles it does not make up whole are counted in a note (they are walked on their own path)', async () => {
     const Q = H / 4;
     const q = (t: number) => `${t},1,1.1,0.9,1,1,${t + Q - 1},1,1,1,1,0`;
