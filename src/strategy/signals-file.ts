@@ -8,6 +8,7 @@ import { liquidationDistancePct } from '../core/config/index.ts';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Side } from '../core/units.ts';
+import { echoLine, notTextProblem } from '../data/candle-layout.ts';
 import { lowerBoundTime, type CandleSeries } from '../data/candle-series.ts';
 import { parseDecimal } from '../data/parse-number.ts';
 import { implausibleTimeProblem, isPlausibleTime, parseTimeText } from '../data/parse-time.ts';
@@ -55,7 +56,7 @@ export function toExchangeSymbol(text: string): string | undefined {
 /** Why `text` is not a symbol toExchangeSymbol takes, and what would be. */
 function symbolProblem(text: string): string {
   const m = CCXT_SYMBOL.exec(text);
-  if (!m) return `not a symbol (${JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text)}; expected BTCUSDT or BTC/USDT:USDT)`;
+  if (!m) return `not a symbol (${echoLine(text, 60)}; expected BTCUSDT or BTC/USDT:USDT)`;
   const [base, quote] = [(m[1] as string).toUpperCase(), (m[2] as string).toUpperCase()];
   const expected = `expected the perpetual ${base}${quote} or ${base}/${quote}:${quote}`;
   if (m[3] === undefined) return `${JSON.stringify(text)} is a spot symbol (${expected})`;
@@ -72,11 +73,11 @@ export function parseSignalsCsv(text: string, file: string): FileSignal[] {
   const headerLine = lines[headerIndex] as string;
   const names = headerLine.split(',').map((n) => unquote(n).toLowerCase());
   if (names[0] !== undefined && Number.isFinite(parseTimeText(names[0]))) {
-    throw new SignalFileError(file, headerIndex + 1, 'header', `a header line is required (time,symbol,side[,stop_loss_pct]), found data: ${JSON.stringify(headerLine)}`);
+    throw new SignalFileError(file, headerIndex + 1, 'header', `a header line is required (time,symbol,side[,stop_loss_pct]), found data: ${echoLine(headerLine)}`);
   }
   const at = new Map<Column, number>();
   names.forEach((n, k) => {
-    if (!(COLUMNS as readonly string[]).includes(n)) throw new SignalFileError(file, headerIndex + 1, 'header', `unknown column ${JSON.stringify(n)} (expected time,symbol,side[,stop_loss_pct])`);
+    if (!(COLUMNS as readonly string[]).includes(n)) throw new SignalFileError(file, headerIndex + 1, 'header', `unknown column ${echoLine(n)} (expected time,symbol,side[,stop_loss_pct])`);
     if (at.has(n as Column)) throw new SignalFileError(file, headerIndex + 1, 'header', `column ${n} appears twice`);
     at.set(n as Column, k);
   });
@@ -95,17 +96,17 @@ export function parseSignalsCsv(text: string, file: string): FileSignal[] {
 
     const timeText = cell('time');
     const timeMs = parseTimeText(timeText);
-    if (!Number.isFinite(timeMs)) throw new SignalFileError(file, line, 'time', `not a time (${JSON.stringify(timeText)}; expected ISO-8601 or epoch ms)`);
+    if (!Number.isFinite(timeMs)) throw new SignalFileError(file, line, 'time', `not a time (${echoLine(timeText, 60)}; expected ISO-8601 or epoch ms)`);
     if (!isPlausibleTime(timeMs)) throw new SignalFileError(file, line, 'time', implausibleTimeProblem(timeText.length > 60 ? `${timeText.slice(0, 60)}…` : timeText, timeMs));
     const symbol = toExchangeSymbol(cell('symbol'));
     if (symbol === undefined) throw new SignalFileError(file, line, 'symbol', symbolProblem(cell('symbol')));
     const sideText = cell('side').toLowerCase();
-    if (sideText !== 'long' && sideText !== 'short') throw new SignalFileError(file, line, 'side', `unknown side ${JSON.stringify(cell('side'))} (expected long or short)`);
+    if (sideText !== 'long' && sideText !== 'short') throw new SignalFileError(file, line, 'side', `unknown side ${echoLine(cell('side'), 60)} (expected long or short)`);
     const side: Side = sideText;
     let stopLossPct: number | undefined;
     if (at.has('stop_loss_pct') && cell('stop_loss_pct') !== '') {
       const v = parseDecimal(cell('stop_loss_pct'));
-      if (!(v > 0 && v < 100)) throw new SignalFileError(file, line, 'stop_loss_pct', `must be a number above 0 and below 100, got ${JSON.stringify(cell('stop_loss_pct'))}`);
+      if (!(v > 0 && v < 100)) throw new SignalFileError(file, line, 'stop_loss_pct', `must be a number above 0 and below 100, got ${echoLine(cell('stop_loss_pct'), 60)}`);
       stopLossPct = v;
     }
     out.push({ timeMs, symbol, side, ...(stopLossPct !== undefined ? { stopLossPct } : {}), reason: `${reasonFile}:${line}`, line });
@@ -128,13 +129,15 @@ export function checkSignalStops(signals: readonly FileSignal[], file: string, l
 
 /** Reads and parses a signal file (see parseSignalsCsv). */
 export function loadSignalsFile(path: string): FileSignal[] {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
     throw new SignalFileError(path, undefined, 'file', `cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  return parseSignalsCsv(text, path);
+  const binary = notTextProblem(bytes);
+  if (binary !== undefined) throw new SignalFileError(path, undefined, 'file', binary);
+  return parseSignalsCsv(bytes.toString('utf8'), path);
 }
 
 export interface SignalPlacement {

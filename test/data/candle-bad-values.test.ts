@@ -154,3 +154,35 @@ describe('an open time outside 2000-01-01 … 2099-12-31 is a bad line, not a ga
     expect(parseError(named('2099-12-31T23:00:00Z', '2100-01-01T00:00:00Z')).message).toBe(`X.csv:3: time: "2100-01-01T00:00:00Z" is ${outside}`);
   });
 });
+
+describe('a file that is not a text CSV says so, and a bad header is not echoed in full', () => {
+  const utf16 = (text: string, bom: number[]): string => Buffer.concat([Buffer.from(bom), Buffer.from(text, 'utf16le')]).toString('latin1');
+
+  it('UTF-16 (with or without a byte-order mark) and binary files: "not a text CSV file", no NUL in the message', () => {
+    const csv = `time,open,high,low,close,volume\n2024-01-01T00:00:00Z,100,110,90,105,5\n`;
+    const elf = `\x7fELF\x02\x01\x01\x03${'\0'.repeat(8)}\x03\0>\0\x01\0\0\0`;
+    const cases: [string, string][] = [
+      [utf16(csv, [0xff, 0xfe]), 'X.csv: file: not a text CSV file: UTF-16 or binary? (it starts with a UTF-16 byte-order mark FF FE; save it as UTF-8)'],
+      [utf16(csv, []), 'X.csv: file: not a text CSV file: UTF-16 or binary? (a NUL byte at offset 1; expected UTF-8 text)'],
+      [elf, 'X.csv: file: not a text CSV file: UTF-16 or binary? (a NUL byte at offset 8; expected UTF-8 text)'],
+      [`${good(0)}\n${good(1)}\0\n`, `X.csv: file: not a text CSV file: UTF-16 or binary? (a NUL byte at offset ${good(0).length + 1 + good(1).length}; expected UTF-8 text)`],
+    ];
+    for (const [text, message] of cases) {
+      for (let offset = 0; offset < 4; offset++) {
+        const e = parseError(text, offset);
+        expect(e.message).toBe(message);
+        expect([e.line, e.field]).toEqual([undefined, 'file']);
+      }
+    }
+  });
+
+  it('a header line of 400 KB (a minified JSON) is cut at 120 characters, its length said', () => {
+    const json = JSON.stringify({ timezone: 'UTC', symbols: Array.from({ length: 20_000 }, (_, k) => ({ symbol: `S${k}USDT`, status: 'TRADING' })) });
+    expect(json.length).toBeGreaterThan(400_000);
+    const e = parseError(`${json}\n`);
+    expect(e.message).toBe(`X.csv:1: header: no time column (header ${JSON.stringify(json.slice(0, 120))}… (${json.length} characters); expected time,open,high,low,close,volume or Binance's kline columns)`);
+    expect(e.message.length).toBeLessThan(300);
+    // A header of ordinary length is still echoed whole.
+    expect(parseError('time,open,high,low,close\n').message).toBe('X.csv:1: header: no volume column (header "time,open,high,low,close"; expected time,open,high,low,close,volume or Binance\'s kline columns)');
+  });
+});

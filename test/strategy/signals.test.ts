@@ -100,6 +100,25 @@ describe('signal files', () => {
     });
   }
 
+  it('a UTF-16 or binary file is "not a text CSV file"; a long bad header is cut, its length said', () => {
+    const utf16 = join(tmp, 'utf16.csv');
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('time,symbol,side\n2024-01-01,BTCUSDT,long\n', 'utf16le')]));
+    expect(() => loadSignalsFile(utf16)).toThrow(`${utf16}: file: not a text CSV file: UTF-16 or binary? (it starts with a UTF-16 byte-order mark FF FE; save it as UTF-8)`);
+    const binary = join(tmp, 'binary.csv');
+    writeFileSync(binary, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0]));
+    expect(() => loadSignalsFile(binary)).toThrow(`${binary}: file: not a text CSV file: UTF-16 or binary? (a NUL byte at offset 7; expected UTF-8 text)`);
+    const long = `2024-01-01T00:00:00Z${'x'.repeat(10_000)},BTCUSDT,long`;
+    const e = (() => {
+      try {
+        parseSignalsCsv(`${long}\n`, 's.csv');
+      } catch (err) {
+        return err as Error;
+      }
+      return undefined;
+    })();
+    expect(e?.message).toBe(`s.csv:1: header: unknown column ${JSON.stringify(long.slice(0, 120).toLowerCase())}… (10020 characters) (expected time,symbol,side[,stop_loss_pct])`);
+  });
+
   it('a missing file is a SignalFileError', () => {
     expect(() => loadSignalsFile(join(tmp, 'none.csv'))).toThrow(/none\.csv: file: cannot read \(ENOENT\)/);
   });
