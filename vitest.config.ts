@@ -37,6 +37,8 @@ export default defineConfig({
     // Two files at a time: most of the suite waits on child processes, servers and a browser, so two
     // workers halve its time on a 2-core machine (vitest's default there is one).
     maxWorkers: 2,
+    // Removes the temp directories a file made outside its tests (test/support/temp-dir.ts).
+    setupFiles: ['test/support/temp-dir-setup.ts'],
     sequence: { sequencer: LongestFirst },
     // fast-check runs: 1,000 per property in CI (issue [core]); fewer locally keeps the loop quick.
     env: { FC_NUM_RUNS: process.env.FC_NUM_RUNS ?? (process.env.CI ? '1000' : '300') },
