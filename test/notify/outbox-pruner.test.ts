@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +6,7 @@ import { parseConfigValue } from '../../src/core/config/index.ts';
 import { startNotifier } from '../../src/notify/index.ts';
 import { startOutboxPruner } from '../../src/notify/outbox-pruner.ts';
 import { type OutboxInput, type Store, openStore } from '../../src/store/index.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 1, 12);
@@ -33,7 +32,7 @@ const pruneLines = (lines: Record<string, unknown>[]) => lines.filter((l) => l['
 
 /** A store whose webhook channel is done with a, b (day 0) and c (day `cDay`); d (day 0) is not delivered yet. */
 function seeded(clock: { now: number }, cDay: number): Store {
-  const s = openStore(join(mkdtempSync(join(tmpdir(), 'ladder-pruner-')), 'ladder.db'), { now: () => clock.now });
+  const s = openStore(join(tempDir('ladder-pruner-'), 'ladder.db'), { now: () => clock.now });
   s.outbox.openChannel('webhook');
   s.outbox.add([msg('a'), msg('b')]);
   clock.now = T0 + cDay * DAY;

@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/bot/logger.ts';
@@ -10,6 +8,7 @@ import { type Store, openStore } from '../../src/store/index.ts';
 import { BTC } from '../support/market.ts';
 import { DEFAULT_SETTINGS } from '../support/settings.ts';
 import { entryIntent, fill, hitLevel, mustApply } from '../store/store-fixtures.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 10);
 
@@ -20,7 +19,7 @@ function opened(id = 'BTCUSDT-p1'): StepResult {
 }
 
 function setup(): { raw: Store; store: Store; woken: number[] } {
-  const raw = openStore(join(mkdtempSync(join(tmpdir(), 'ladder-notify-')), 'ladder.db'), { now: () => T0 });
+  const raw = openStore(join(tempDir('ladder-notify-'), 'ladder.db'), { now: () => T0 });
   const woken: number[] = [];
   const w = withOutbox(raw, { log: silentLogger(), onAdded: () => woken.push(1) });
   return { raw, store: w.store, woken };

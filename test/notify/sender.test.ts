@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +8,7 @@ import { signBody } from '../../src/notify/webhook-channel.ts';
 import { type Store, openStore } from '../../src/store/index.ts';
 import { type TelegramServer, startTelegramServer } from './support/telegram-server.ts';
 import { type WebhookReceiver, startWebhookReceiver } from './support/webhook-receiver.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw';
 const CHAT = '987654321';
@@ -52,7 +51,7 @@ async function start(notify: { telegram?: Record<string, unknown>; webhook?: Rec
     'test',
   );
   if (!cfg.ok) throw new Error(JSON.stringify(cfg.error));
-  const store = openStore(join(mkdtempSync(join(tmpdir(), 'ladder-sender-')), 'ladder.db'));
+  const store = openStore(join(tempDir('ladder-sender-'), 'ladder.db'));
   const logs: string[] = [];
   const log = createLogger(
     'debug',
@@ -201,7 +200,7 @@ describe('the outbox senders ([operate] 5)', () => {
   });
 
   it('refuses to start a Telegram channel without its token, naming the variable', () => {
-    const store = openStore(join(mkdtempSync(join(tmpdir(), 'ladder-sender-')), 'ladder.db'));
+    const store = openStore(join(tempDir('ladder-sender-'), 'ladder.db'));
     const cfg = parseConfigValue({ notify: { telegram: { chat_id: CHAT } } }, 'test');
     if (!cfg.ok) throw new Error('config');
     expect(() => startNotifier({ config: cfg.value.notify, store, log: createLogger('silent'), env: {} })).toThrow(

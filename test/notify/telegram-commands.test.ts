@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/bot/logger.ts';
@@ -10,6 +8,7 @@ import { type Notifier, startNotifier } from '../../src/notify/index.ts';
 import { type Store, openStore } from '../../src/store/index.ts';
 import { entryIntent, fill, hitLevel, mustApply, newPosition } from '../store/store-fixtures.ts';
 import { type TelegramServer, startTelegramServer } from './support/telegram-server.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const TOKEN = '555000111:AAFakeTokenForTheLocalBotApiServer01';
 const CHAT = 987654321;
@@ -29,7 +28,7 @@ afterEach(async () => {
 
 /** A store with one closed trade (TP1 hit, then closed on a signal) and one open position with TP1 hit. */
 function storeWithTrades(): Store {
-  const s = openStore(join(mkdtempSync(join(tmpdir(), 'ladder-cmd-')), 'ladder.db'));
+  const s = openStore(join(tempDir('ladder-cmd-'), 'ladder.db'));
   const a = newPosition({ id: 'BTCUSDT-a', timeMs: 1_000 });
   s.recordIntent(entryIntent(a));
   s.bookFill(fill('BTCUSDT-a-entry', 'a0', 100, 60000, { timeMs: 1_000 }), a, { entry: true });

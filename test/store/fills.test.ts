@@ -3,12 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { asSteps, openPosition } from '../../src/core/index.ts';
 import { type Store, StoreError, openStore } from '../../src/store/index.ts';
 import { fill, hitLevel, mustApply, newPosition } from './store-fixtures.ts';
-import { useTempDir } from './temp-dir.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
-const tempDir = useTempDir();
 
 function withStore<T>(fn: (s: Store, path: string) => T): T {
-  const path = join(tempDir(), 'ladder.db');
+  const path = join(tempDir('ladder-store-'), 'ladder.db');
   const s = openStore(path, { now: () => 5 });
   try {
     return fn(s, path);

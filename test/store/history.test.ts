@@ -4,12 +4,11 @@ import { type Position, averageExitPrice, onPrice, totalPnl } from '../../src/co
 import { type Store, openStore } from '../../src/store/index.ts';
 import { SOL } from '../support/market.ts';
 import { fill, hitLevel, mustApply, newPosition } from './store-fixtures.ts';
-import { useTempDir } from './temp-dir.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
-const tempDir = useTempDir();
 
 function withStore<T>(fn: (s: Store) => T): T {
-  const s = openStore(join(tempDir(), 'ladder.db'));
+  const s = openStore(join(tempDir('ladder-store-'), 'ladder.db'));
   try {
     return fn(s);
   } finally {

@@ -1,19 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.ts';
 import { integrityProblems } from './integrity.ts';
 import { mulberry32 } from './random.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const WORKER = fileURLToPath(new URL('./kill-worker.ts', import.meta.url));
 const SEED = Number(process.env.STORE_KILL_SEED ?? 20_260_301);
 const KILLS = Number(process.env.STORE_KILLS ?? 25);
 
-const dir = mkdtempSync(join(tmpdir(), 'ladder-store-kill-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('ladder-store-kill-');
 
 function startWorker(db: string, journal: string, run: number, finish = false): { child: ChildProcess; ready: Promise<void>; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
   const args = ['--import', 'tsx', WORKER, db, journal, String(SEED), String(run), ...(finish ? ['--finish'] : [])];

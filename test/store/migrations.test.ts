@@ -5,10 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/connection.ts';
 import { type Migration, MIGRATIONS, LATEST_VERSION, StoreError, openStore } from '../../src/store/index.ts';
 import { migrate, schemaVersion } from '../../src/store/migrations.ts';
-import { useTempDir } from './temp-dir.ts';
+import { tempDir } from '../support/temp-dir.ts';
 import { newPosition } from './store-fixtures.ts';
 
-const tempDir = useTempDir();
 
 const tables = (db: Database.Database) =>
   (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
@@ -20,7 +19,7 @@ describe('migrations', () => {
   });
 
   it('creates every table on an empty file (and its directory) and records the version', () => {
-    const path = join(tempDir(), 'nested', 'dir', 'ladder.db');
+    const path = join(tempDir('ladder-store-'), 'nested', 'dir', 'ladder.db');
     openStore(path).close();
     const db = new Database(path);
     expect(schemaVersion(db)).toBe(LATEST_VERSION);
@@ -30,7 +29,7 @@ describe('migrations', () => {
   });
 
   it('reopening applies nothing twice and keeps the data', () => {
-    const path = join(tempDir(), 'ladder.db');
+    const path = join(tempDir('ladder-store-'), 'ladder.db');
     const p = newPosition();
     const a = openStore(path);
     a.savePosition(p);
@@ -44,7 +43,7 @@ describe('migrations', () => {
   });
 
   it('refuses a database written by a newer Ladder, saying what to do', () => {
-    const path = join(tempDir(), 'ladder.db');
+    const path = join(tempDir('ladder-store-'), 'ladder.db');
     openStore(path).close();
     const db = new Database(path);
     db.pragma(`user_version = ${LATEST_VERSION + 1}`);
@@ -54,7 +53,7 @@ describe('migrations', () => {
   });
 
   it('refuses a file that is not a database at all, naming it, and leaves it as it was', () => {
-    const path = join(tempDir(), 'notes.txt');
+    const path = join(tempDir('ladder-store-'), 'notes.txt');
     writeFileSync(path, '# not a database\n'.repeat(100));
     const before = readFileSync(path);
     let e: unknown;
@@ -70,7 +69,7 @@ describe('migrations', () => {
   });
 
   it('applies each migration in a transaction: a failing one leaves the previous version intact', () => {
-    const db = new Database(join(tempDir(), 'm.db'));
+    const db = new Database(join(tempDir('ladder-store-'), 'm.db'));
     const list: Migration[] = [
       { version: 1, name: 'one', sql: 'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at_ms INTEGER); CREATE TABLE a (x INTEGER);' },
       { version: 2, name: 'two', sql: 'CREATE TABLE b (x INTEGER); CREATE TABLE a (x INTEGER);' }, // fails: a exists
@@ -89,7 +88,7 @@ describe('migrations', () => {
   });
 
   it('runs in WAL mode with synchronous FULL (NORMAL on request), foreign keys on and a busy timeout', () => {
-    const dir = tempDir();
+    const dir = tempDir('ladder-store-');
     const db = openDatabase(join(dir, 'ladder.db'), 0);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
@@ -105,7 +104,7 @@ describe('migrations', () => {
   });
 
   it('waits the busy timeout for another writer before reporting the lock', () => {
-    const path = join(tempDir(), 'ladder.db');
+    const path = join(tempDir('ladder-store-'), 'ladder.db');
     const store = openStore(path, { busyTimeoutMs: 600 });
     const other = new Database(path, { timeout: 50 });
     other.prepare('BEGIN IMMEDIATE').run();

@@ -4,12 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { asSteps } from '../../src/core/index.ts';
 import { type OrderIntent, type Store, StoreError, openStore } from '../../src/store/index.ts';
 import { entryIntent, exitIntent, fill, hitLevel, mustApply, newPosition, stopIntent } from './store-fixtures.ts';
-import { useTempDir } from './temp-dir.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
-const tempDir = useTempDir();
 
 function withStore<T>(fn: (s: Store, path: string) => T): T {
-  const path = join(tempDir(), 'ladder.db');
+  const path = join(tempDir('ladder-store-'), 'ladder.db');
   const s = openStore(path, { now: () => 7777 });
   try {
     return fn(s, path);
@@ -71,7 +70,7 @@ describe('orders', () => {
     }));
 
   it('lists an intent written just before a crash as in doubt after the restart (R6.3)', () => {
-    const path = join(tempDir(), 'ladder.db');
+    const path = join(tempDir('ladder-store-'), 'ladder.db');
     const p = newPosition();
     const a = openStore(path);
     a.savePosition(p);

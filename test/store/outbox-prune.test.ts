@@ -1,11 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { type OutboxInput, openStore } from '../../src/store/index.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
-const dbFile = () => join(mkdtempSync(join(tmpdir(), 'ladder-outbox-prune-')), 'ladder.db');
+const dbFile = () => join(tempDir('ladder-outbox-prune-'), 'ladder.db');
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 1, 12);
 const msg = (key: string): OutboxInput => ({ key, type: 'tp', symbol: 'BTCUSDT', timeMs: T0, payload: { key } });

@@ -1,10 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type OutboxInput, openStore } from '../../src/store/index.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
-const dbFile = () => join(mkdtempSync(join(tmpdir(), 'ladder-outbox-')), 'ladder.db');
+const dbFile = () => join(tempDir('ladder-outbox-'), 'ladder.db');
 const T0 = Date.UTC(2026, 0, 1, 12);
 const msg = (key: string, extra: Partial<OutboxInput> = {}): OutboxInput => ({ key, type: 'tp', symbol: 'BTCUSDT', timeMs: T0, payload: { pnl: 1.5, next: Infinity }, ...extra });
 

@@ -4,12 +4,11 @@ import { type Position, asSteps, onPrice, requestClose } from '../../src/core/in
 import { type Store, StoreError, openStore } from '../../src/store/index.ts';
 import { SOL } from '../support/market.ts';
 import { fill, hitLevel, mustApply, newPosition } from './store-fixtures.ts';
-import { useTempDir } from './temp-dir.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
-const tempDir = useTempDir();
 
 function withStore<T>(fn: (s: Store, path: string) => T): T {
-  const path = join(tempDir(), 'ladder.db');
+  const path = join(tempDir('ladder-store-'), 'ladder.db');
   const s = openStore(path);
   try {
     return fn(s, path);

@@ -5,10 +5,9 @@ import { type FillInput, type Position, type Side, applyFill } from '../../src/c
 import { tradeOf } from '../../src/store/history.ts';
 import { type Store, isConserved, openStore } from '../../src/store/index.ts';
 import { MARKETS, openLadder, priceTick } from './ladder-driver.ts';
-import { useTempDir } from './temp-dir.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const numRuns = Number(process.env.FC_NUM_RUNS ?? 300);
-const tempDir = useTempDir();
 
 type Op =
   | { kind: 'open'; market: number; side: Side; qtySteps: number; entry: number }
@@ -71,7 +70,7 @@ describe('store properties', () => {
     let run = 0;
     fc.assert(
       fc.property(arbFee, fc.array(arbOp, { minLength: 5, maxLength: 40 }), (fee, ops) => {
-        const path = join(tempDir(), `p${run++}.db`);
+        const path = join(tempDir('ladder-store-'), `p${run++}.db`);
         // Logical consistency, not durability, is under test here: skip the fsyncs.
         let store = openStore(path, { synchronous: 'normal' });
         const model = new Map<string, Position>();

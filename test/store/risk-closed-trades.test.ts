@@ -1,11 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type RiskFacts, checkRiskLimits, utcDayStartMs } from '../../src/core/risk/limits.ts';
 import { openStore } from '../../src/store/index.ts';
 import { drive, open } from '../web/store-fixture.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 /**
  * Before an entry the risk limits read today's trades and the current losing streak by index
@@ -35,7 +34,7 @@ describe('riskClosedTrades', () => {
     let refusals = 0;
     fc.assert(
       fc.property(fc.array(arbTrade, { minLength: 1, maxLength: 14 }), fc.array(arbLimits, { minLength: 1, maxLength: 4 }), (trades, limitsList) => {
-        const dbPath = join(mkdtempSync(join(tmpdir(), 'ladder-risk-trades-')), 'ladder.db');
+        const dbPath = join(tempDir('ladder-risk-trades-'), 'ladder.db');
         const store = openStore(dbPath, { synchronous: 'normal' });
         try {
           let t = DAY0 + 9 * 60 * MINUTE;
@@ -70,7 +69,7 @@ describe('riskClosedTrades', () => {
   }, 120_000);
 
   it('reads only today and the streak: a long history of old trades is not read', () => {
-    const dbPath = join(mkdtempSync(join(tmpdir(), 'ladder-risk-trades-')), 'ladder.db');
+    const dbPath = join(tempDir('ladder-risk-trades-'), 'ladder.db');
     const store = openStore(dbPath, { synchronous: 'normal' });
     try {
       // 30 days of one win a day, then on the last day a loss, a win and two losses.

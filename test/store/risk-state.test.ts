@@ -1,10 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
-const dbFile = () => join(mkdtempSync(join(tmpdir(), 'ladder-risk-')), 'ladder.db');
+const dbFile = () => join(tempDir('ladder-risk-'), 'ladder.db');
 const T0 = Date.UTC(2026, 0, 1, 12);
 
 describe('risk state in the store ([operate] 3)', () => {

@@ -1,10 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StoreError, openStore } from '../../src/store/index.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
-const dbFile = () => join(mkdtempSync(join(tmpdir(), 'ladder-lock-')), 'ladder.db');
+const dbFile = () => join(tempDir('ladder-lock-'), 'ladder.db');
 const me = (pid: number) => ({ pid, host: 'host-a', command: 'ladder live', startedAtMs: Date.UTC(2026, 0, 1) });
 
 describe('run lock: one bot per store', () => {

@@ -3,9 +3,8 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { parseConfigValue } from '../../src/core/config/index.ts';
 import { openStore, runState } from '../../src/store/index.ts';
-import { useTempDir } from './temp-dir.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
-const tempDir = useTempDir();
 const T0 = Date.UTC(2026, 0, 1, 12);
 
 const config = () => {
@@ -17,7 +16,7 @@ const start = (startedAtMs = T0) => ({ mode: 'demo' as const, command: 'ladder d
 
 describe('runs in the store ([views] 17)', () => {
   it('keeps the config a run started with, exactly, across a reopen', () => {
-    const path = join(tempDir(), 'ladder.db');
+    const path = join(tempDir('ladder-store-'), 'ladder.db');
     const s = openStore(path);
     expect(s.latestRun()).toBeNull();
     const id = s.startRun(start());
@@ -31,7 +30,7 @@ describe('runs in the store ([views] 17)', () => {
   });
 
   it('the newest run is the latest; runs lists newest first', () => {
-    const s = openStore(join(tempDir(), 'ladder.db'));
+    const s = openStore(join(tempDir('ladder-store-'), 'ladder.db'));
     const a = s.startRun(start(T0));
     const b = s.startRun({ ...start(T0 + 1000), mode: 'paper', command: 'ladder paper' });
     expect(s.latestRun()?.id).toBe(b);
@@ -40,7 +39,7 @@ describe('runs in the store ([views] 17)', () => {
   });
 
   it('a heartbeat moves forward only and keeps the last balance read', () => {
-    const s = openStore(join(tempDir(), 'ladder.db'));
+    const s = openStore(join(tempDir('ladder-store-'), 'ladder.db'));
     const id = s.startRun(start());
     s.runHeartbeat(id, T0 + 5000, { asset: 'USDT', total: 10_050, free: 9_000, atMs: T0 + 4000 });
     s.runHeartbeat(id, T0 + 3000); // late, without a balance: neither goes back
@@ -49,7 +48,7 @@ describe('runs in the store ([views] 17)', () => {
   });
 
   it('data ended, then a clean stop: the run stays data_ended with its end time', () => {
-    const s = openStore(join(tempDir(), 'ladder.db'));
+    const s = openStore(join(tempDir('ladder-store-'), 'ladder.db'));
     const id = s.startRun(start());
     s.runDataEnded(id, T0 + 10, 'the replay ran out at 2026-01-01T00:00:00.000Z');
     s.runDataEnded(id, T0 + 20, 'again'); // nothing changes
@@ -61,7 +60,7 @@ describe('runs in the store ([views] 17)', () => {
   });
 
   it('a failure is recorded with its message; heartbeats after the end change nothing', () => {
-    const s = openStore(join(tempDir(), 'ladder.db'));
+    const s = openStore(join(tempDir('ladder-store-'), 'ladder.db'));
     const id = s.startRun(start());
     s.endRun(id, T0 + 30, 'failed', 'boom');
     s.runHeartbeat(id, T0 + 99);
@@ -70,7 +69,7 @@ describe('runs in the store ([views] 17)', () => {
   });
 
   it('refuses a mode outside paper/live/demo, and the schema refuses an ended run still running', () => {
-    const path = join(tempDir(), 'ladder.db');
+    const path = join(tempDir('ladder-store-'), 'ladder.db');
     const s = openStore(path);
     expect(() => s.startRun({ ...start(), mode: 'backtest' as never })).toThrow('run mode must be one of paper, live, demo, got backtest');
     const id = s.startRun(start());
@@ -81,7 +80,7 @@ describe('runs in the store ([views] 17)', () => {
   });
 
   it('runState: a running run whose heartbeat is stale, or whose pid is gone on this host, is not responding', () => {
-    const s = openStore(join(tempDir(), 'ladder.db'));
+    const s = openStore(join(tempDir('ladder-store-'), 'ladder.db'));
     const id = s.startRun(start());
     const r = s.getRun(id)!;
     const alive = { host: 'h1', isAlive: () => true };

@@ -1,8 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/store/index.ts';
 import { drive, open } from './store-fixture.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 export const DAY = 86_400_000;
 const MINUTE = 60_000;
@@ -20,7 +19,7 @@ const tick = (x: number) => Math.round(x * 10) / 10;
  * and one open position after TP1 on the last day.
  */
 export function storeWithManyTrades(o: { readonly days: number; readonly perDay: number }): { dbPath: string; trades: number; crossMidnightIds: string[] } {
-  const dbPath = join(mkdtempSync(join(tmpdir(), 'ladder-many-trades-')), 'ladder.db');
+  const dbPath = join(tempDir('ladder-many-trades-'), 'ladder.db');
   const store = openStore(dbPath, { synchronous: 'normal' });
   let n = 0;
   const crossMidnightIds: string[] = [];

@@ -1,10 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Position, applyFill, asSteps, onPrice, openPosition, planLadder } from '../../src/core/index.ts';
 import { type StoredCandle, openStore } from '../../src/store/index.ts';
 import { BTC } from '../support/market.ts';
 import { DEFAULT_SETTINGS } from '../support/settings.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 export const HOUR = 3_600_000;
 export const T0 = Date.UTC(2025, 2, 3, 10);
@@ -44,7 +43,7 @@ export function open(store: ReturnType<typeof openStore>, id: string, entry: num
  * the stop), one open position after TP1, and hourly candles around them.
  */
 export function storeWithTrades(): { dbPath: string; ids: { ladder: string; tp1Stop: string; stopped: string; open: string } } {
-  const dbPath = join(mkdtempSync(join(tmpdir(), 'ladder-web-')), 'ladder.db');
+  const dbPath = join(tempDir('ladder-web-'), 'ladder.db');
   const store = openStore(dbPath);
   const at = (h: number) => T0 + h * HOUR;
   drive(store, open(store, 'BTCUSDT-a', 60000, at(0)), [{ price: 60700, timeMs: at(1) }, { price: 61300, timeMs: at(2) }, { price: 62200, timeMs: at(3) }]);

@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../../src/store/index.ts';
@@ -8,6 +6,7 @@ import { testConfig } from '../../support/bot-harness.ts';
 import { launchChromium } from '../../support/browser.ts';
 import { blockNetwork } from '../offline.ts';
 import { waitForText } from '../page-wait.ts';
+import { tempDir } from '../../support/temp-dir.ts';
 
 /** GET /api/risk ([operate] 3): the limit hit the bot stored, read-only from the store. */
 let dash: Dashboard | null = null;
@@ -18,7 +17,7 @@ afterEach(async () => {
 
 describe('GET /api/risk', () => {
   it('shows the stored limit hit and the equity peak; nothing hit on a fresh store', async () => {
-    const dbPath = join(mkdtempSync(join(tmpdir(), 'ladder-risk-api-')), 'ladder.db');
+    const dbPath = join(tempDir('ladder-risk-api-'), 'ladder.db');
     openStore(dbPath).close();
     dash = await startDashboard({ dbPath, port: 0, mode: 'standalone', config: testConfig() });
     const empty = (await (await fetch(`${dash.url}api/risk`)).json()) as Record<string, unknown>;

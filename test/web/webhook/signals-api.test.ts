@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../../src/store/index.ts';
@@ -8,6 +6,7 @@ import { testConfig } from '../../support/bot-harness.ts';
 import { launchChromium } from '../../support/browser.ts';
 import { blockNetwork } from '../offline.ts';
 import { waitForCount, waitForText } from '../page-wait.ts';
+import { tempDir } from '../../support/temp-dir.ts';
 
 /** The dashboard lists received signals with their source and status ([entries] 2), read-only. */
 let dash: Dashboard | null = null;
@@ -19,7 +18,7 @@ afterEach(async () => {
 const T0 = Date.UTC(2026, 5, 1, 12);
 
 function storeWithSignals(): string {
-  const dbPath = join(mkdtempSync(join(tmpdir(), 'ladder-signals-api-')), 'ladder.db');
+  const dbPath = join(tempDir('ladder-signals-api-'), 'ladder.db');
   const store = openStore(dbPath);
   const base = { source: 'webhook' as const, symbol: 'BTC/USDT:USDT', stopLossPct: null, payload: { note: 'kept in the store' } };
   store.recordSignal({ ...base, id: 'a', side: 'long', timeMs: T0, receivedAtMs: T0 + 100 });

@@ -1,13 +1,12 @@
-import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LadderConfig, parseConfigValue } from '../../../src/core/config/index.ts';
 import { type Store, openStore } from '../../../src/store/index.ts';
 import { requestOrigin } from '../../../src/web/server/request-origin.ts';
 import { type Webhook, startWebhook } from '../../../src/web/webhook/webhook-server.ts';
+import { tempDir } from '../../support/temp-dir.ts';
 
 /** The webhook alone over real HTTP: what it answers, what it stores, what it logs. No bot here. */
 const SECRET = 'test-secret-0123456789';
@@ -35,7 +34,7 @@ interface Logged {
 }
 
 async function start(webhook: Record<string, unknown> = {}, now = () => NOW) {
-  store = openStore(join(mkdtempSync(join(tmpdir(), 'ladder-webhook-')), 'ladder.db'));
+  store = openStore(join(tempDir('ladder-webhook-'), 'ladder.db'));
   const logged: Logged[] = [];
   const at = (level: string) => (fields: object, msg: string) => void logged.push({ level, fields: fields as Record<string, unknown>, msg });
   hook = await startWebhook({ config: config(webhook), store, secret: SECRET, log: { info: at('info'), warn: at('warn'), error: at('error') }, now, port: 0 });
@@ -167,14 +166,14 @@ describe('the signal webhook', () => {
   });
 
   it('refuses to start without a secret of 16 characters or more, wherever it binds', async () => {
-    store = openStore(join(mkdtempSync(join(tmpdir(), 'ladder-webhook-')), 'ladder.db'));
+    store = openStore(join(tempDir('ladder-webhook-'), 'ladder.db'));
     const log = { info: () => {}, warn: () => {}, error: () => {} };
     await expect(startWebhook({ config: config(), store, secret: undefined, log, port: 0 })).rejects.toThrow(/LADDER_WEBHOOK_SECRET/);
     await expect(startWebhook({ config: config(), store, secret: 'short', log, port: 0 })).rejects.toThrow(/at least 16 characters/);
   });
 
   it("runs its work under requestOrigin 'webhook', so the process guard survives what a request throws", async () => {
-    store = openStore(join(mkdtempSync(join(tmpdir(), 'ladder-webhook-')), 'ladder.db'));
+    store = openStore(join(tempDir('ladder-webhook-'), 'ladder.db'));
     const origins: (string | undefined)[] = [];
     const real = store;
     const spy = { ...real, recordSignal: (x: Parameters<Store['recordSignal']>[0]) => (origins.push(requestOrigin.getStore()), real.recordSignal(x)) };
@@ -187,7 +186,7 @@ describe('the signal webhook', () => {
   it('a store that throws is a 500 with a fixed message, logged; the server answers on', async () => {
     const { logged } = await start();
     const broken = store!;
-    store = openStore(join(mkdtempSync(join(tmpdir(), 'ladder-webhook-')), 'ladder.db'));
+    store = openStore(join(tempDir('ladder-webhook-'), 'ladder.db'));
     broken.close(); // the webhook's store is gone: recordSignal throws
     const r = await post(alert());
     expect([r.status, r.json.error?.code, r.json.error?.message]).toEqual([500, 'internal', 'internal error (logged by the server)']);
