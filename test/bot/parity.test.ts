@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runBacktest } from '../../src/backtest/engine.ts';
 import { exitSettingsFromConfig, fillModelFromConfig } from '../../src/core/scaled-tp/from-config.ts';
 import { loadCandles } from '../../src/data/load-candles.ts';
@@ -22,7 +22,7 @@ const HOUR = 3_600_000;
 
 describe('parity: bot on the simulator vs the backtest', () => {
   let h: Harness | null = null;
-  afterAll(async () => h?.close());
+  afterEach(async () => h?.close()); // before the test's temp dir (the store's) is removed
 
   it(`makes the same trades on ${CANDLES} real 1h candles`, async () => {
     const config = testConfig({ scaled_tp_execution: 'limit', position_size: { mode: 'quote', value: 1000 }, backtest: { starting_balance: 10000, intrabar: 'ohlc' } });

@@ -1,16 +1,17 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Position, levelStats, totalPnl } from '../../src/core/index.ts';
 import { openStore } from '../../src/store/index.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
+/** Runs `ladder demo`; its TMPDIR is a temp dir of the test's, so the store it makes without `--db` goes with it. */
 function demo(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const env = { ...process.env, LADDER_API_KEY: '', LADDER_API_SECRET: '', TMPDIR: tempDir('ladder-demo-tmp-') };
   return new Promise((done) =>
-    execFile('node', ['bin/ladder.js', 'demo', ...args], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LADDER_API_KEY: '', LADDER_API_SECRET: '' } }, (e, out, err) =>
+    execFile('node', ['bin/ladder.js', 'demo', ...args], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, env }, (e, out, err) =>
       done({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err }),
     ),
   );
@@ -28,7 +29,7 @@ describe('ladder demo (what npm start runs)', () => {
   }, 90_000);
 
   it('ends by itself when its data runs out (no dashboard): its last lines are the summary, with the store’s numbers', async () => {
-    const db = join(mkdtempSync(join(tmpdir(), 'ladder-demo-end-')), 'demo.db');
+    const db = join(tempDir('ladder-demo-end-'), 'demo.db');
     const r = await demo(['--no-dashboard', '--speed', '200', '--db', db]);
     expect(r.code, r.err).toBe(0);
     const lines = r.out.trimEnd().split('\n');

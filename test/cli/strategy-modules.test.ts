@@ -1,18 +1,19 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../support/temp-dir.ts';
 
 /** Strategy modules from the command line: the examples' documented commands, and every failure. */
 const ROOT = resolve(import.meta.dirname, '../..');
 const MODULES = join(ROOT, 'test/strategy/modules');
-const tmp = mkdtempSync(join(tmpdir(), 'ladder-modules-cli-'));
+const tmp = tempDir('ladder-modules-cli-');
 const H = 3_600_000;
 
+/** Runs `ladder`; its TMPDIR is this file's temp dir, so what it makes there (`demo`'s store) goes with it. */
 function ladder(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile('node', ['bin/ladder.js', ...args], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+    execFile('node', ['bin/ladder.js', ...args], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, TMPDIR: tmp } }, (err, stdout, stderr) =>
       done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });

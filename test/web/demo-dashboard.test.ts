@@ -1,6 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,6 +6,7 @@ import { launchChromium } from '../support/browser.ts';
 import { blockNetwork } from './offline.ts';
 import { lookedAt, watchPage } from './page-guard.ts';
 import { waitForText } from './page-wait.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const WAIT = { timeout: 60_000 };
@@ -58,13 +57,15 @@ async function countStream(page: Page): Promise<void> {
 describe('ladder demo (npm start) with its dashboard, in headless Chromium', () => {
   let browser: Browser | null = null;
   const children: ChildProcess[] = [];
+  // Made here, not in the test: removed after afterAll has killed the processes writing to it.
+  const dir = tempDir('ladder-demo-test-');
   afterAll(async () => {
     await browser?.close();
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   });
 
   it('live for over 60 s with no page error, beside the bot and from `ladder dashboard --db` in another process: cards gain checks, History and Analytics fill in; the data runs out and both headers say "ended"; nothing from the network', async () => {
-    const db = join(mkdtempSync(join(tmpdir(), 'ladder-demo-test-')), 'demo.db');
+    const db = join(dir, 'demo.db');
     const demo = await startLadder(['demo', '--port', '0', '--speed', String(SPEED), '--db', db], /Dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/);
     children.push(demo.child);
     // The same store watched by a dashboard of its own, polling the store while the demo writes it.

@@ -1,13 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { raw } from './raw-http.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PRELOAD = resolve(import.meta.dirname, 'fixtures/provoke-faults.mjs');
+/** The demo's store: made at file level, so it is removed after afterAll has killed the demo. */
+const DIR = tempDir('ladder-embedded-');
 
 interface LogLine {
   readonly level: number;
@@ -29,7 +30,7 @@ interface Demo {
 
 /** `ladder demo` (simulator + paper-style bot through ccxt + embedded dashboard, as `npm start` runs it), with the fault preload. */
 function startDemo(): Promise<Demo> {
-  const dbPath = join(mkdtempSync(join(tmpdir(), 'ladder-embedded-')), 'demo.db');
+  const dbPath = join(DIR, 'demo.db');
   const child = spawn('node', ['--import', PRELOAD, 'bin/ladder.js', 'demo', '--port', '0', '--speed', '6', '--duration', '120', '--db', dbPath], {
     cwd: ROOT,
     // From the sources, not the CLI bundle: the preloaded fixture marks work with the sources' requestOrigin,
