@@ -5,13 +5,13 @@
  * SOLUSDT tick 0.01 step 1).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../support/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const tmp = mkdtempSync(join(tmpdir(), 'ladder-exact-'));
+const tmp = tempDir('ladder-exact-');
 const H = 3_600_000;
 const T = Date.UTC(2024, 0, 1);
 const iso = (h: number) => new Date(T + h * H).toISOString();

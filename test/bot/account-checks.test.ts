@@ -1,6 +1,4 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
@@ -8,6 +6,7 @@ import { Writable } from 'node:stream';
 import { createLogger } from '../../src/bot/logger.ts';
 import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
 import { type Harness, startHarness, testConfig } from '../support/bot-harness.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 /** [operate] 1: the account checks of `TradingBot.start`, against the simulator over ccxt. */
 let h: Harness | undefined;
@@ -100,7 +99,7 @@ describe('account checks at start', () => {
     const c = owner(h);
     await c.setPositionMode(true);
     await c.close();
-    const child = spawn('node', ['bin/ladder.js', 'live', '--config', 'examples/scaled.config.json', '--confirm-live', '--no-dashboard', '--exchange-url', h.sim.url, '--db', join(mkdtempSync(join(tmpdir(), 'ladder-hedge-')), 'ladder.db')], {
+    const child = spawn('node', ['bin/ladder.js', 'live', '--config', 'examples/scaled.config.json', '--confirm-live', '--no-dashboard', '--exchange-url', h.sim.url, '--db', join(tempDir('ladder-hedge-'), 'ladder.db')], {
       cwd: resolve(import.meta.dirname, '../..'),
       env: { ...process.env, LADDER_API_KEY: h.sim.apiKey, LADDER_API_SECRET: h.sim.apiSecret },
     });

@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, startHarness, testConfig } from '../support/bot-harness.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 /** Fault 9: the `signals` strategy fires live, one new closed candle per poll, on the simulator through ccxt. */
 let h: Harness | null = null;
@@ -14,7 +14,7 @@ const H = 3_600_000;
 
 describe('the signals strategy live', () => {
   it('enters each signal at the open after it, as the backtest would; a signal for another symbol or already past is not entered', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ladder-signals-live-'));
+    const dir = tempDir('ladder-signals-live-');
     const file = join(dir, 'signals.csv');
     // The simulator's clock: its replay time, not ours.
     h = await startHarness(testConfig({ strategy: { name: 'signals', file: 'placeholder.csv' } }), { seed: 3 });

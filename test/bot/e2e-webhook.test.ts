@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/bot/logger.ts';
@@ -8,6 +7,7 @@ import { type Simulator, startSimulator } from '../../src/sim/simulator.ts';
 import { openStore } from '../../src/store/index.ts';
 import { type Webhook, startWebhook } from '../../src/web/webhook/webhook-server.ts';
 import { type Harness, type SimState, startHarness, testConfig } from '../support/bot-harness.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 /**
  * [entries] 2 end to end, over real HTTP: alerts POSTed to the webhook, the bot on the simulator
@@ -195,7 +195,7 @@ function liveBot(url: string, dir: string, pollMs: number, mode: 'live' | 'paper
 async function cliSetUp(): Promise<string> {
   sim = await startSimulator({ apiKey: 'hook-key', apiSecret: 'hook-secret', seed: 9, speed: 0 });
   sim.admin.setPrice('BTCUSDT', 60000, true);
-  const dir = mkdtempSync(join(tmpdir(), 'ladder-webhook-cli-'));
+  const dir = tempDir('ladder-webhook-cli-');
   const base = JSON.parse(readFileSync(join(ROOT, 'examples/scaled.config.json'), 'utf8')) as Record<string, unknown>;
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...base, $schema: undefined, webhook: { port: 0 } }));
   return dir;

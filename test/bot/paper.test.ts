@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/bot/logger.ts';
@@ -11,6 +10,7 @@ import { type Simulator, startSimulator } from '../../src/sim/simulator.ts';
 import { type Store, openStore } from '../../src/store/index.ts';
 import { testConfig } from '../support/bot-harness.ts';
 import { FixedPriceSource } from '../exchange/contract/fixed-price-source.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 /** PAPER mode: public prices (here the simulator's market data, no keys), fills simulated locally. */
 let sim: Simulator | null = null;
@@ -24,7 +24,7 @@ afterEach(async () => {
   sim = null;
 });
 
-const dir = mkdtempSync(join(tmpdir(), 'ladder-paper-'));
+const dir = tempDir('ladder-paper-');
 const T = Date.UTC(2026, 0, 1);
 
 async function paperBot(tag: string) {

@@ -1,15 +1,15 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parseDec } from '../../src/core/decimal.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const KLINES = resolve(ROOT, '../shared/data/binance-spot-klines');
 const MARKETS = resolve(ROOT, '../shared/data/binance-usdm-exchange-info.json');
-const tmp = mkdtempSync(join(tmpdir(), 'ladder-bt-cli-'));
+const tmp = tempDir('ladder-bt-cli-');
 
 function ladder(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {

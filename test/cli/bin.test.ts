@@ -5,15 +5,14 @@
  * so the build never touches the checkout's dist/ that other runs may be using.
  */
 import { execFile } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, cpSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/temp-dir.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-const root = mkdtempSync(join(tmpdir(), 'ladder-bin-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = tempDir('ladder-bin-');
 
 interface Run {
   code: number;

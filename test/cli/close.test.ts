@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
@@ -10,6 +9,7 @@ import { closeSymbol } from '../../src/cli/commands/close.ts';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
 import { priceToTicks } from '../../src/core/market/market-rules.ts';
 import type { Steps } from '../../src/core/units.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 /** [operate] 4: `ladder close` against the simulator, beside a real `ladder live` child process. */
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -71,7 +71,7 @@ describe('ladder close', () => {
     await hand.createOrder('ETH/USDT:USDT', 'market', 'sell', 0.2, undefined, { clientOrderId: 'hand-eth' });
     await hand.close();
 
-    const dir = mkdtempSync(join(tmpdir(), 'ladder-close-'));
+    const dir = tempDir('ladder-close-');
     const config = join(dir, 'config.json');
     const db = join(dir, 'ladder.db');
     writeFileSync(config, JSON.stringify({ symbols: ['BTC/USDT:USDT', 'ETH/USDT:USDT'], leverage: 5, enable_scaled_take_profit: true, scaled_tp_execution: 'limit', stop_loss_pct: 2 }));

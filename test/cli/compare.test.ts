@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../support/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const KLINES = resolve(ROOT, '../shared/data/binance-spot-klines');
@@ -50,7 +50,7 @@ describe('ladder compare (real process, real ETHUSDT 1h)', () => {
   });
 
   it('a ladder file may set exit keys only, and each ladder needs its own name (not "single")', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ladder-cmp-keys-'));
+    const dir = tempDir('ladder-cmp-keys-');
     const levels = [{ profit_pct: 1, close_pct: 50 }, { profit_pct: 2, close_pct: 50 }];
     const f = (name: string, o: object) => {
       const p = join(dir, name);
@@ -71,7 +71,7 @@ describe('ladder compare (real process, real ETHUSDT 1h)', () => {
   });
 
   it('a ladder file is taken as written: enable_scaled_take_profit false compares another single TP; a name that is not a string, a missing file and a report in a missing folder are refused before the run', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ladder-cmp-as-written-'));
+    const dir = tempDir('ladder-cmp-as-written-');
     const f = (name: string, o: object) => {
       const p = join(dir, name);
       writeFileSync(p, JSON.stringify(o));
@@ -103,7 +103,7 @@ describe('ladder compare (real process, real ETHUSDT 1h)', () => {
     expect(json.runs.map((x) => x.name)).toEqual(['front-loaded 50/30/20', 'runner-heavy 20/20/60', 'single']);
     expect(json.same_entries).toBe(true);
 
-    const bad = join(mkdtempSync(join(tmpdir(), 'ladder-cmp-')), 'bad.json');
+    const bad = join(tempDir('ladder-cmp-'), 'bad.json');
     writeFileSync(bad, JSON.stringify({ scaled_tp_levels: [{ profit_pct: 2, close_pct: 50 }, { profit_pct: 1, close_pct: 49 }] }));
     const e = await ladder(['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--ladders', bad, '--json']);
     expect(e.code).not.toBe(0);

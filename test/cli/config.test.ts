@@ -1,16 +1,15 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/cli/read-config.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const bin = join(repo, 'bin', 'ladder.js');
-const dir = mkdtempSync(join(tmpdir(), 'ladder-config-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('ladder-config-');
 
 interface Run {
   code: number;

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventLine } from '../../src/cli/event-printer.ts';
 import { createRunLogger, resolveLogFormat } from '../../src/cli/log-output.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const base = { level: 30, time: '2026-05-01T12:00:05.123Z', app: 'ladder', symbol: 'BTCUSDT', positionId: 'BTCUSDT-x', eventTime: '2024-03-01T10:00:00.000Z' };
 
@@ -60,7 +60,7 @@ describe('log output', () => {
   });
 
   it('pretty: readable lines for the terminal and every event as a JSON line in --log-file, the key redacted', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'ladder-logs-')), 'ladder.log');
+    const file = join(tempDir('ladder-logs-'), 'ladder.log');
     const printed: string[] = [];
     const log = createRunLogger({ format: 'pretty', file, level: 'debug', print: (l) => printed.push(l), jsonIsTTY: true });
     log.info({ symbol: 'BTCUSDT', eventTime: '2024-03-01T10:00:00.000Z', from: 58800, to: 60000, reason: 'breakeven', tpLevel: 1 }, 'stop.moved');
@@ -73,7 +73,7 @@ describe('log output', () => {
   });
 
   it('names the file it cannot open and a log level it does not know', () => {
-    const missing = join(mkdtempSync(join(tmpdir(), 'ladder-logs-')), 'no-such-dir', 'x.log');
+    const missing = join(tempDir('ladder-logs-'), 'no-such-dir', 'x.log');
     expect(() => createRunLogger({ format: 'pretty', file: missing, level: 'info', print: () => undefined, jsonIsTTY: true })).toThrow(`--log-file: cannot open ${missing} (ENOENT`);
     expect(() => createRunLogger({ format: 'json', file: null, level: 'loud', print: () => undefined, jsonIsTTY: false })).toThrow('LADDER_LOG_LEVEL: must be one of');
   });

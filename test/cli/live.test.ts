@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/sim/simulator.ts';
 import { openStore } from '../../src/store/index.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const KEY = 'LADDERTESTKEY9f3a7c1e5b';
@@ -28,7 +28,7 @@ function run(args: string[], env: Record<string, string>, untilMs?: number): Pro
 
 describe('ladder live', () => {
   let sim: Simulator;
-  const dir = mkdtempSync(join(tmpdir(), 'ladder-live-'));
+  const dir = tempDir('ladder-live-');
   beforeAll(async () => {
     sim = await startSimulator({ dataFiles: [join(ROOT, 'data/candles/BTCUSDT-1h.csv')], speed: 40, apiKey: KEY, apiSecret: SECRET, warmupCandles: 60 });
   });
@@ -102,7 +102,7 @@ function onTerminal(cmd: string, env: Record<string, string>, ctrlCAfterStartMs:
 
 describe('ladder live on a terminal', () => {
   let sim: Simulator;
-  const dir = mkdtempSync(join(tmpdir(), 'ladder-live-tty-'));
+  const dir = tempDir('ladder-live-tty-');
   beforeAll(async () => {
     sim = await startSimulator({ dataFiles: [join(ROOT, 'data/candles/BTCUSDT-1h.csv')], speed: 40, apiKey: KEY, apiSecret: SECRET, warmupCandles: 60 });
   });
@@ -144,7 +144,7 @@ describe('ladder live on a terminal', () => {
 
 describe('ladder paper', () => {
   let sim: Simulator;
-  const dir = mkdtempSync(join(tmpdir(), 'ladder-paper-cli-'));
+  const dir = tempDir('ladder-paper-cli-');
   beforeAll(async () => {
     sim = await startSimulator({ dataFiles: [join(ROOT, 'data/candles/ETHUSDT-1h.csv')], speed: 40, warmupCandles: 60 });
   });

@@ -1,10 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KLINES, MARKETS, type LadderChild, type RedisServer, progressDone, queueDataDir, runLadder, spawnLadder, startRedis, until } from '../support/queue-run.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 /**
  * `ladder optimize --queue` when the real redis-server under it dies mid-run: the coordinator waits
@@ -12,7 +12,7 @@ import { KLINES, MARKETS, type LadderChild, type RedisServer, progressDone, queu
  * empty gets the run's jobs again; workers reconnect by themselves. A run is 40 random ladders plus
  * the two references on one year of BTCUSDT 1h, about 1 s of work for one worker.
  */
-const tmp = mkdtempSync(join(tmpdir(), 'ladder-opt-redis-loss-'));
+const tmp = tempDir('ladder-opt-redis-loss-');
 const children: ChildProcess[] = [];
 const SPACE = join(tmp, 'space.json');
 const TOTAL = 42;

@@ -1,6 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Queue } from 'bullmq';
@@ -8,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUE_NAME } from '../../src/optimize/queue.ts';
 import { redisOptions } from '../../src/optimize/redis-url.ts';
 import { KLINES, MARKETS, type RedisServer, queueDataDir, runLadder as ladder, spawnLadder, startRedis, until } from '../support/queue-run.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
-const tmp = mkdtempSync(join(tmpdir(), 'ladder-opt-queue-'));
+const tmp = tempDir('ladder-opt-queue-');
 const children: ChildProcess[] = [];
 const start = (args: string[]) => spawnLadder(args, children);
 /** A worker's data directory: the same files as the coordinator's, by name. */

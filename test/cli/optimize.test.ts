@@ -1,15 +1,15 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../support/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const KLINES = resolve(ROOT, '../shared/data/binance-spot-klines');
 const MARKETS = resolve(ROOT, '../shared/data/binance-usdm-exchange-info.json');
-const tmp = mkdtempSync(join(tmpdir(), 'ladder-opt-cli-'));
+const tmp = tempDir('ladder-opt-cli-');
 
 function ladder(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {

@@ -1,9 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/sim/simulator.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 /** [entries] 4 through the CLI: a second `ladder live` on the same store refuses; a killed bot's lock is taken over. */
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -38,7 +37,7 @@ function live(url: string, db: string) {
 describe('one bot per store', () => {
   it('refuses a second bot naming the first; after the first is SIGKILLed, the next one takes the lock over', async () => {
     sim = await startSimulator({ apiKey: 'lock-key', apiSecret: 'lock-secret', seed: 5, speed: 0 });
-    const db = join(mkdtempSync(join(tmpdir(), 'ladder-lock-cli-')), 'ladder.db');
+    const db = join(tempDir('ladder-lock-cli-'), 'ladder.db');
     const first = live(sim.url, db);
     await first.started();
     const second = live(sim.url, db);

@@ -1,4 +1,3 @@
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
 import { type Simulator, startSimulator } from '../../src/sim/simulator.ts';
 import { openStore } from '../../src/store/index.ts';
 import { testConfig } from '../support/bot-harness.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 let sim: Simulator | undefined;
 afterEach(async () => {
@@ -35,7 +35,7 @@ const until = async (what: string, cond: () => boolean, timeoutMs = 10_000) => {
 describe('the run record of a bot ([views] 17)', () => {
   it('records the config at start, heartbeats with the balance read from the exchange, data ended, then the end', async () => {
     const ex = await simExchange();
-    const store = openStore(join(mkdtempSync(join(tmpdir(), 'ladder-run-')), 'ladder.db'));
+    const store = openStore(join(tempDir('ladder-run-'), 'ladder.db'));
     const config = testConfig({ leverage: 4 });
     const run = recordRun({ store, mode: 'paper', command: 'ladder paper', pid: process.pid, host: 'h', config, exchange: ex, log: silentLogger(), heartbeatMs: 30 });
     expect(store.latestRun()).toMatchObject({ id: run.id, mode: 'paper', feedState: 'running', endedAtMs: null });
@@ -59,7 +59,7 @@ describe('the run record of a bot ([views] 17)', () => {
 
   it('runBot records a run that fails to start as failed, with the error', async () => {
     const ex = await simExchange();
-    const dbPath = join(mkdtempSync(join(tmpdir(), 'ladder-run-')), 'ladder.db');
+    const dbPath = join(tempDir('ladder-run-'), 'ladder.db');
     // A symbol the simulator does not list: the bot refuses at start, after the lock and the run record.
     const config = testConfig({ symbols: ['NOPE/USDT:USDT'] });
     await expect(runBot({ config, configPath: join(tmpdir(), 'config.json'), exchange: ex, dbPath, pollMs: 50, log: silentLogger(), until: new Promise(() => undefined), mode: 'live' })).rejects.toThrow(/NOPE/);

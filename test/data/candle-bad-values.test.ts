@@ -1,15 +1,14 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readCandleCache, writeCandleCache } from '../../src/data/candle-cache.ts';
 import { parseCandleCsv } from '../../src/data/candle-csv.ts';
 import { CandleFileError } from '../../src/data/candle-file-error.ts';
 import { loadCandles } from '../../src/data/load-candles.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
-const tmp = mkdtempSync(join(tmpdir(), 'ladder-bad-candles-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir('ladder-bad-candles-');
 
 /** The header line of Binance's newer kline archives. */
 const BINANCE_HEADER = 'open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore';

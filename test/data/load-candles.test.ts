@@ -1,16 +1,15 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { zipSync } from 'fflate';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CandleFileError } from '../../src/data/candle-file-error.ts';
 import { loadCandles } from '../../src/data/load-candles.ts';
 import { FIXTURES, KLINES } from './paths.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const H = 3_600_000;
-const tmp = mkdtempSync(join(tmpdir(), 'ladder-candles-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir('ladder-candles-');
 let dirCount = 0;
 const freshDir = (): string => {
   const d = join(tmp, `d${dirCount++}`);

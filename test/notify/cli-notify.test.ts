@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/sim/simulator.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const KEY = 'notify-cli-key-0123';
@@ -22,7 +22,7 @@ function run(args: string[], env: Record<string, string>): Promise<{ code: numbe
 
 describe('ladder live with notify ([operate] 5)', () => {
   let sim: Simulator;
-  const dir = mkdtempSync(join(tmpdir(), 'ladder-notify-cli-'));
+  const dir = tempDir('ladder-notify-cli-');
   beforeAll(async () => {
     sim = await startSimulator({ apiKey: KEY, apiSecret: SECRET, warmupCandles: 60 });
   });

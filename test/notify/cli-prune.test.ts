@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/sim/simulator.ts';
 import { type OutboxInput, openStore } from '../../src/store/index.ts';
 import { type WebhookReceiver, startWebhookReceiver } from './support/webhook-receiver.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 /**
  * The outbox is pruned on the real start path (issue 16 follow-up): `ladder live` as a child process
@@ -21,7 +21,7 @@ const msg = (key: string): OutboxInput => ({ key, type: 'alert', symbol: null, t
 describe('ladder live prunes the notification outbox at start', () => {
   let sim: Simulator;
   let hook: WebhookReceiver;
-  const dir = mkdtempSync(join(tmpdir(), 'ladder-notify-prune-'));
+  const dir = tempDir('ladder-notify-prune-');
   beforeAll(async () => {
     sim = await startSimulator({ apiKey: KEY, apiSecret: SECRET, warmupCandles: 60 });
     hook = await startWebhookReceiver();

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isTakeProfitReason } from '../../src/core/analytics/level-stats.ts';
@@ -9,6 +8,7 @@ import { type Store, openStore } from '../../src/store/index.ts';
 import { type TelegramServer, startTelegramServer } from './support/telegram-server.ts';
 import { type WebhookReceiver, startWebhookReceiver } from './support/webhook-receiver.ts';
 import { mulberry32 as rng } from '../store/random.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 /**
  * End to end ([operate] 5): `ladder live` as a child process against the simulator, notifying a
@@ -111,7 +111,7 @@ describe('notifications across SIGKILL at random moments (live bot on the simula
     sim = await startSimulator({ speed: SPEED, apiKey: KEY, apiSecret: SECRET, warmupCandles: 200, seed: SEED });
     tg = await startTelegramServer(TOKEN);
     hook = await startWebhookReceiver({ answerDelayMs: 250 }); // a kill often falls between a POST and its mark
-    const dir = mkdtempSync(join(tmpdir(), 'ladder-notify-e2e-'));
+    const dir = tempDir('ladder-notify-e2e-');
     const db = join(dir, 'e2e.db');
     const config = join(dir, 'config.json');
     const base = JSON.parse(readFileSync(join(ROOT, 'examples/scaled.config.json'), 'utf8')) as Record<string, unknown>;

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ccxtForSimulator } from '../../src/sim/index.ts';
 import { BTC, BTC_1H, REPO } from './harness.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 /** Starts `ladder sim` and resolves with its URL once it prints the listening line. */
 function startCli(args: string[]): { child: ChildProcess; url: Promise<string>; exit: Promise<number | null> } {
@@ -29,7 +29,7 @@ describe('ladder sim (CLI)', () => {
   });
 
   it('serves a replayed kline file to a plain ccxt client until SIGINT, then exits 0', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ladder-sim-'));
+    const dir = tempDir('ladder-sim-');
     const faults = path.join(dir, 'faults.json');
     writeFileSync(faults, JSON.stringify({ seed: 3, rules: [{ kind: 'latency', ms: 10, path: '/fapi/v1/time' }] }));
     const run = startCli(['--port', '0', '--data', BTC_1H, '--speed', '0', '--faults', faults, '--api-key', 'k1', '--api-secret', 's1']);

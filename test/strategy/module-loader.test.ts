@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadStrategy } from '../../src/strategy/create-strategy.ts';
@@ -7,12 +6,13 @@ import { StrategyModuleError } from '../../src/strategy/module-error.ts';
 import { loadStrategyModule } from '../../src/strategy/module-loader.ts';
 import { ModuleStrategy } from '../../src/strategy/module-strategy.ts';
 import { closesSeries } from './make-series.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 /** Loading a strategy module: every way it can be wrong is an error naming the file (and line). */
 const DIR = resolve(import.meta.dirname, 'modules');
 const EXAMPLES = resolve(import.meta.dirname, '../../examples/strategies');
 /** Written here, not shipped in test/: a file with a syntax error would break tsc and eslint. */
-const TMP = mkdtempSync(join(tmpdir(), 'ladder-modules-'));
+const TMP = tempDir('ladder-modules-');
 const SYNTAX_ERROR = ['export const params = { safeParse: (x: unknown) => ({ success: true, data: x }) };', '', 'export function create() {', '  return {', '    onCandle() {', '      return null ;; const = 3', '    },', '  };', '}', ''].join('\n');
 writeFileSync(join(TMP, 'syntax-error.ts'), SYNTAX_ERROR);
 

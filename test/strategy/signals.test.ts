@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadCandles } from '../../src/data/load-candles.ts';
 import { createStrategy } from '../../src/strategy/create-strategy.ts';
 import { EmaCrossStrategy } from '../../src/strategy/ema-cross.ts';
@@ -12,12 +11,12 @@ import { LiveCandles } from '../../src/bot/live-candles.ts';
 import { entryAtOf } from '../../src/strategy/strategy.ts';
 import { FIXTURES } from '../data/paths.ts';
 import { closesSeries, H, seriesOf, T0 } from './make-series.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const SIGNALS_DIR = fileURLToPath(new URL('../fixtures/signals/', import.meta.url));
 const SIGNALS = join(SIGNALS_DIR, 'signals.csv');
 const D = Date.UTC(2022, 0, 1);
-const tmp = mkdtempSync(join(tmpdir(), 'ladder-signals-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir('ladder-signals-');
 
 describe("a signal file's own stops against the leverage", () => {
   it('a stop at or beyond the liquidation distance names its line (SPEC R2); below it passes', () => {

@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
 import { silentLogger } from '../../src/bot/logger.ts';
@@ -9,6 +7,7 @@ import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
 import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/sim/simulator.ts';
 import { type Store, openStore } from '../../src/store/index.ts';
+import { tempDir } from './temp-dir.ts';
 
 export interface Harness {
   sim: Simulator;
@@ -54,7 +53,7 @@ export async function startHarness(config: LadderConfig, simOpts: SimulatorOptio
   // simulator's own limits (429/418) stay in force for the tests that want them.
   client.enableRateLimit = false;
   const ex = new CcxtExchange(client);
-  const path = dbPath ?? join(mkdtempSync(join(tmpdir(), 'ladder-bot-')), 'ladder.db');
+  const path = dbPath ?? join(tempDir('ladder-bot-'), 'ladder.db');
   const store = openStore(path);
   const slept: number[] = [];
   const bot = new TradingBot({ config, exchange: ex, store, log: silentLogger(), retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: async (ms) => {

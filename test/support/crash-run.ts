@@ -1,6 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
 import type { FaultFile } from '../../src/sim/faults.ts';
@@ -8,6 +6,7 @@ import { type Simulator, startSimulator } from '../../src/sim/simulator.ts';
 import { openStore } from '../../src/store/index.ts';
 import type { SimState } from '../support/bot-harness.ts';
 import { mulberry32 as rng } from '../store/random.ts';
+import { tempDir } from './temp-dir.ts';
 
 /**
  * Crash test (FAILURES F9, F20; invariants 8–10): the bot runs as a child process against the
@@ -118,7 +117,7 @@ export async function runCrashes(kills: number, faults?: FaultFile): Promise<voi
 }
 
 async function killAndCheck(sim: Simulator, kills: number, current: (bot: ReturnType<typeof startBot>) => void): Promise<void> {
-  const db = join(mkdtempSync(join(tmpdir(), 'ladder-crash-')), 'crash.db');
+  const db = join(tempDir('ladder-crash-'), 'crash.db');
   const random = rng(SEED);
   const problems: string[] = [];
   let bot = startBot(sim.url, db);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
@@ -16,6 +16,7 @@ import { DEFAULT_SETTINGS } from '../support/settings.ts';
 import { blockNetwork } from './offline.ts';
 import { lookedAt, watchPage } from './page-guard.ts';
 import { waitForText } from './page-wait.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2025, 2, 3, 10);
@@ -57,7 +58,7 @@ function open(store: Store, m: MarketRules, id: string, entry: number, qty: numb
  * data ran out (then stopped). No config file anywhere: all of it must come from the store.
  */
 function finishedStore(): { dbPath: string; openId: string } {
-  const dbPath = join(mkdtempSync(join(tmpdir(), 'ladder-views-')), 'ladder.db');
+  const dbPath = join(tempDir('ladder-views-'), 'ladder.db');
   const store = openStore(dbPath);
   const config = testConfig({ leverage: 7, symbols: ['BTC/USDT:USDT', 'SOL/USDT:USDT'], risk_limits: { daily_loss_limit: 500 } });
   const runId = store.startRun({ mode: 'demo', command: 'ladder demo', pid: 999_999, host: 'elsewhere', startedAtMs: T0 - HOUR, config });
@@ -230,7 +231,7 @@ describe('dashboard over a finished store (standalone, no config file), in headl
 describe('the feed state from the store’s latest run (standalone dashboard, API)', () => {
   /** A store whose only run is still `running` as written by a process `pid`, last heard from at `heartbeatAtMs`. */
   async function feedOf(pid: number, heartbeatAtMs: number) {
-    const dbPath = join(mkdtempSync(join(tmpdir(), 'ladder-feed-')), 'ladder.db');
+    const dbPath = join(tempDir('ladder-feed-'), 'ladder.db');
     const store = openStore(dbPath);
     store.startRun({ mode: 'paper', command: 'ladder paper', pid, host: hostname(), startedAtMs: heartbeatAtMs, config: testConfig() });
     store.close();

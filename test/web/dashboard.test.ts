@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import { type DashboardRig, startRig } from './dashboard-bot.ts';
 import { blockNetwork } from './offline.ts';
 import { watchPage } from './page-guard.ts';
 import { waitForCount, waitForText } from './page-wait.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-results');
@@ -42,7 +42,7 @@ describe('dashboard beside the bot, in headless Chromium, offline', () => {
 
   beforeAll(async () => {
     // No strategy entries: the test gives the signals (a signal file with no rows).
-    const dir = mkdtempSync(join(tmpdir(), 'ladder-dash-'));
+    const dir = tempDir('ladder-dash-');
     writeFileSync(join(dir, 'none.csv'), 'time,symbol,side\n');
     const config = testConfig({ strategy: { name: 'signals', file: join(dir, 'none.csv') }, take_profit_pct: 3 });
     rig = await startRig(config, 'BTCUSDT', 60000, { feedStaleMs: 1500 });

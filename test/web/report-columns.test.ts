@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,11 +9,12 @@ import { exitSettingsFromConfig } from '../../src/core/scaled-tp/from-config.ts'
 import { ColumnReader, ColumnWriter, readCandles, readEquity, readTrades, writeCandles, writeEquity, writeTrades } from '../../src/web/components/report-columns.ts';
 import type { TradeView } from '../../src/web/components/view-model.ts';
 import { tradeView } from '../../src/web/trade-view.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DATA = resolve(ROOT, '../shared/data/binance-spot-klines');
 const MARKETS = resolve(ROOT, '../shared/data/binance-usdm-exchange-info.json');
-const dir = mkdtempSync(join(tmpdir(), 'ladder-report-columns-'));
+const dir = tempDir('ladder-report-columns-');
 
 /** Writes and reads back a run's trades through the blob's bytes, as the page does. */
 function roundTrip(trades: readonly TradeView[], input: LoadedBacktest, scales: (s: string) => { priceScale: number; qtyScale: number }): TradeView[] {

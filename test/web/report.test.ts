@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -12,6 +11,7 @@ import type { TradeChart } from '../../src/web/components/trade-chart.ts';
 import type { CandleColumns, TradeView } from '../../src/web/components/view-model.ts';
 import { configSha256 } from '../../src/web/config-hash.ts';
 import { launchChromium } from '../support/browser.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -92,7 +92,7 @@ const overflowing = (page: Page) =>
 
 describe('backtest and compare --report in headless Chromium', () => {
   let browser: Browser;
-  const dir = mkdtempSync(join(tmpdir(), 'ladder-report-'));
+  const dir = tempDir('ladder-report-');
   const btc = join(dir, 'btc.html');
   const cmp = join(dir, 'compare.html');
   const btcData = `${DATA}/BTCUSDT-1h.csv`;

@@ -1,15 +1,15 @@
 // Tests src/data/markets-loader.ts and the shipped excerpt (kept beside the market readers it feeds).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { marketsFromExchangeInfo } from '../../../src/core/market/index.ts';
 import { DEFAULT_MARKETS_PATH, defaultMarkets, loadMarketsFile } from '../../../src/data/markets-loader.ts';
 import { EXCERPT_PATH, REPO_ROOT, SNAPSHOT_PATH, TEN, loadSnapshot, readJson } from './snapshot.ts';
+import { tempDir } from '../../support/temp-dir.ts';
 
 const snapshot = loadSnapshot();
-const tmp = mkdtempSync(path.join(tmpdir(), 'ladder-markets-'));
+const tmp = tempDir('ladder-markets-');
 
 describe('the shipped excerpt data/markets/binance-usdm-excerpt.json', () => {
   it('is the default markets file and stays small (< 60 KB)', () => {

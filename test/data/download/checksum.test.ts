@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DownloadError, parseChecksumText, sha256File } from '../../../src/data/download/index.ts';
+import { tempDir } from '../../support/temp-dir.ts';
 
 const HASH = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'; // sha256 of no bytes
-const dir = mkdtempSync(join(tmpdir(), 'ladder-checksum-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('ladder-checksum-');
 
 describe('checksums', () => {
   it("reads Binance's .CHECKSUM text (sha256sum output)", () => {

@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archivePath, publish, startArchiveServer, type ArchiveServer } from './archive-server.ts';
 import { futuresCsv } from './klines.ts';
+import { tempDir } from '../../support/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const tmp = mkdtempSync(join(tmpdir(), 'ladder-download-cli-'));
+const tmp = tempDir('ladder-download-cli-');
 let server: ArchiveServer;
 
 beforeAll(async () => {
@@ -18,7 +18,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server.close();
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 /** The real `ladder` process, as a user runs it (async, so this process keeps serving). */

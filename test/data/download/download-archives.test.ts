@@ -1,13 +1,12 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { downloadArchives, DownloadError, parseYearMonth, type DownloadEvent, type DownloadRequest, type RetryPolicy } from '../../../src/data/download/index.ts';
 import { archivePath, publish, sha256, startArchiveServer, zipCsv, type ArchiveServer } from './archive-server.ts';
 import { futuresCsv, monthLines, spotMicrosCsv } from './klines.ts';
+import { tempDir } from '../../support/temp-dir.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'ladder-download-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = tempDir('ladder-download-');
 
 /** Fast retries, so the tests of backoff take milliseconds. */
 const POLICY: RetryPolicy = { attempts: 3, baseDelayMs: 5, maxDelayMs: 20, idleTimeoutMs: 5000 };
