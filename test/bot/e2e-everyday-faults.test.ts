@@ -284,19 +284,14 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order' }] });
     h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1, and it stays there
     const sends = () => h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.clientOrderId === `${id}-tp1`).length;
-    const at: number[] = [];
-    const botNow = () => Date.now() + clock.skewMs; // real time passes between steps too
-    const start = botNow();
-    for (let k = 0; k < 250 && at.length < 7; k++) {
-      await bot.step();
-      while (at.length < sends()) at.push(botNow() - start);
-      clock.skewMs += 500;
-    }
+    // Each send's own time on the bot's clock (a time taken after the step returned would count the
+    // real time the rest of a step took under load, and shorten the next wait by it).
+    const at = await sendTimes(bot, clock, `${id}-tp1`, 250, 500, (n) => n >= 7);
     expect(at).toHaveLength(7);
     // Each wait is the back-off, to the step (500 ms) that follows it.
     gaps(at).forEach((g, i) => {
       const wait = Math.min(30_000, 2_000 * 2 ** i);
-      expect(g).toBeGreaterThanOrEqual(wait);
+      expect(g).toBeGreaterThanOrEqual(wait - 50); // the simulator's receipt times, a few ms after the bot's decisions
       expect(g).toBeLessThanOrEqual(wait + 1000); // the step after it, and the real time of the steps
     });
     expect(alerts.filter((a) => /tp1 refused/.test(a))).toHaveLength(1);
@@ -505,8 +500,12 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     const botNow = () => Date.now() + clock.skewMs;
     const sentAt = new Map<string, number>();
     const start = botNow();
+    // Each close's own time (the simulator's wall clock) on the bot's clock, not the time the step returned.
     const note = () => {
-      for (const [c] of closes(id)) if (!sentAt.has(c as string)) sentAt.set(c as string, botNow() - start);
+      for (const r of h!.sim.admin.requests()) {
+        if (r.method !== 'POST' || r.path !== '/fapi/v1/order' || !r.clientOrderId?.startsWith(`${id}-close`) || sentAt.has(r.clientOrderId)) continue;
+        sentAt.set(r.clientOrderId, r.wallMs + clock.skewMs - start);
+      }
     };
     note();
     for (let k = 0; k < n && !until(); k++) {
@@ -528,7 +527,7 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     // Each wait is the back-off, to the step (500 ms) that follows it.
     expect(at).toHaveLength(5);
     gaps(at).forEach((g, i) => {
-      expect(g).toBeGreaterThanOrEqual(1000 * 2 ** i);
+      expect(g).toBeGreaterThanOrEqual(1000 * 2 ** i - 50); // receipt times: a few ms after the bot's decisions
       expect(g).toBeLessThanOrEqual(1000 * 2 ** i + 1000); // the step after it, and the real time of the steps
     });
     expect(alerts.filter((a) => /refused the market close/.test(a))).toHaveLength(1);
@@ -552,7 +551,7 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     expect(at).toHaveLength(7);
     gaps(at).forEach((g, i) => {
       const wait = Math.min(1000 * 2 ** i, 30_000);
-      expect(g).toBeGreaterThanOrEqual(wait);
+      expect(g).toBeGreaterThanOrEqual(wait - 50); // receipt times: a few ms after the bot's decisions
       expect(g).toBeLessThanOrEqual(wait + 1000); // the step after it, and the real time of the steps
     });
     const [trade] = h!.store.tradeHistory().filter((x) => x.positionId === id);
