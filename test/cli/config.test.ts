@@ -159,6 +159,20 @@ describe('ladder config validate', () => {
     expect(errorLines(r)).toEqual([`${path}: cannot read the config file: it does not exist (copy the shipped config.json, or pass a path)`]);
   });
 
+  it('reads a signals strategy\'s file: a missing one, or a bad line in it, is refused naming the file; a good one passes', async () => {
+    const missing = file({ strategy: { name: 'signals', file: 'does-not-exist.csv' } });
+    const r = await ladder(['config', 'validate', missing]);
+    expect([r.code, r.stdout]).toEqual([1, '']);
+    expect(errorLines(r)).toEqual([`ladder: ${missing}: strategy: ${join(dir, 'does-not-exist.csv')}: file: cannot read (ENOENT)`]);
+    writeFileSync(join(dir, 'bad-signals.csv'), 'time,symbol,side\n2026-01-01T00:00:00Z,BTCUSDT,sideways\n');
+    const bad = await ladder(['config', 'validate', file({ strategy: { name: 'signals', file: 'bad-signals.csv' } })]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/bad-signals\.csv:2: side: /);
+    writeFileSync(join(dir, 'good-signals.csv'), 'time,symbol,side\n2026-01-01T00:00:00Z,BTCUSDT,long\n');
+    const good = await ladder(['config', 'validate', file({ strategy: { name: 'signals', file: 'good-signals.csv' } })]);
+    expect(good.code, good.stderr).toBe(0);
+  });
+
   it('defaults to config.json in the working directory', async () => {
     const r = await ladder(['config', 'validate'], dir);
     expect(r.code).toBe(1);
