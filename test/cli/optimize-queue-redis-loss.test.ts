@@ -27,7 +27,7 @@ beforeAll(async () => {
   const run = await runLadder([...args(join(tmp, 'embedded.db')), '--workers', '1']);
   expect(run.code, run.stderr).toBe(0);
   embedded = JSON.parse(run.stdout) as Record<string, unknown>;
-});
+}, 120_000); // a whole embedded run: well past the 10 s hook default on a loaded machine
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   await Promise.all(servers.map((s) => s.kill()));

@@ -56,7 +56,7 @@ describe('strategy modules on the command line', () => {
   }, 60_000);
 
   it('the bot runs the same module: demo (simulator + bot through ccxt) trades with its ATR stops', async () => {
-    const r = await ladder(['demo', '--config', 'examples/strategies/donchian-breakout.config.json', '--speed', '60', '--duration', '6', '--no-dashboard']);
+    const r = await ladder(['demo', '--config', 'examples/strategies/donchian-breakout.config.json', '--speed', '60', '--duration', '10', '--no-dashboard']);
     expect(r.code).toBe(0);
     const entries = r.stdout.split('\n').filter((l) => /ETHUSDT\s+(LONG|SHORT) [\d.]+ at/.test(l));
     expect(entries.length).toBeGreaterThan(2);
