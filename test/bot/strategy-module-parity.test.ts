@@ -93,6 +93,26 @@ async function runBack(config: LadderConfig, startMs: number, lastEntry: string)
     }));
 }
 
+/**
+ * In the backtest of a test module (long/short every `every` candles) without its fault: a candle k
+ * whose signal reverses a trade still open, the time the fault will be set at, and that trade.
+ */
+async function reversalCandle(module: string) {
+  const candles = await loadCandles(FILE);
+  const every = 24;
+  const trades = await runBack(moduleConfig(module, { every }), (candles.time[WARMUP] as number) + HOUR, '9999');
+  const k = [...Array(candles.length).keys()].find((i) => {
+    const at = iso((candles.time[i] as number) + HOUR);
+    return i > WARMUP + every && i < 300 && i % every === 0 && trades.some((t) => t.entry < at && t.exits.at(-1)!.time === at && t.exits.at(-1)!.reason === 'signal');
+  });
+  expect(k, 'a reversal while a trade is open').toBeDefined();
+  const at = candles.time[k!] as number;
+  const entryAt = iso(at + HOUR);
+  const reversed = trades.find((t) => t.entry < entryAt && t.exits.at(-1)!.time === entryAt)!;
+  expect(reversed.exits.at(-1)!.reason).toBe('signal');
+  return { every, k: k!, at, entryAt, reversed, trades };
+}
+
 function expectSameTrades(live: readonly TradeRow[], backtest: readonly TradeRow[]): void {
   expect(live.map((x) => `${x.entry} ${x.side} ${x.qty}`)).toEqual(backtest.map((x) => `${x.entry} ${x.side} ${x.qty}`));
   live.forEach((a, i) => {
@@ -127,20 +147,7 @@ describe('strategy module: bot on the simulator vs the backtest', () => {
   }, 600_000);
 
   it('a module that throws on one candle: logged naming the file, no entry on it, the open position managed on', async () => {
-    const candles = await loadCandles(FILE);
-    const every = 24;
-    // Find, in the backtest without the throw, a reversal signal on candle k while a trade is open.
-    const clean = moduleConfig(THROWS, { every });
-    const trades = await runBack(clean, (candles.time[WARMUP] as number) + HOUR, '9999');
-    const k = [...Array(candles.length).keys()].find((i) => {
-      const at = iso((candles.time[i] as number) + HOUR);
-      return i > WARMUP + every && i < 300 && i % every === 0 && trades.some((t) => t.entry < at && t.exits.at(-1)!.time === at && t.exits.at(-1)!.reason === 'signal');
-    });
-    expect(k, 'a reversal while a trade is open').toBeDefined();
-    const throwAt = candles.time[k!] as number;
-    const entryAt = iso(throwAt + HOUR);
-    const reversed = trades.find((t) => t.entry < entryAt && t.exits.at(-1)!.time === entryAt)!;
-    expect(reversed.exits.at(-1)!.reason).toBe('signal');
+    const { every, k, at: throwAt, entryAt, reversed, trades } = await reversalCandle(THROWS);
 
     const config = moduleConfig(THROWS, { every, throw_at_ms: throwAt });
     h = await startHarness(config, { dataFiles: [FILE], speed: 0, warmupCandles: WARMUP, rateLimits: { weightPerMinute: 1_000_000 } });
@@ -169,19 +176,7 @@ describe('strategy module: bot on the simulator vs the backtest', () => {
   }, 600_000);
 
   it('a module that never returns on one candle: stopped after the timeout, named in one log line, no entry from it since, the open position managed on', async () => {
-    const candles = await loadCandles(FILE);
-    const every = 24;
-    const clean = moduleConfig(HANGS, { every });
-    const trades = await runBack(clean, (candles.time[WARMUP] as number) + HOUR, '9999');
-    // A candle k whose signal would have reversed an open trade (as in the test above).
-    const k = [...Array(candles.length).keys()].find((i) => {
-      const at = iso((candles.time[i] as number) + HOUR);
-      return i > WARMUP + every && i < 300 && i % every === 0 && trades.some((t) => t.entry < at && t.exits.at(-1)!.time === at && t.exits.at(-1)!.reason === 'signal');
-    });
-    expect(k, 'a reversal while a trade is open').toBeDefined();
-    const hangAt = candles.time[k!] as number;
-    const entryAt = iso(hangAt + HOUR);
-    const reversed = trades.find((t) => t.entry < entryAt && t.exits.at(-1)!.time === entryAt)!;
+    const { every, k, at: hangAt, entryAt, reversed, trades } = await reversalCandle(HANGS);
 
     const config = moduleConfig(HANGS, { every, hang_at_ms: hangAt });
     h = await startHarness(config, { dataFiles: [FILE], speed: 0, warmupCandles: WARMUP, rateLimits: { weightPerMinute: 1_000_000 } });
