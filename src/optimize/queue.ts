@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { type ConnectionOptions, type Job, Queue, QueueEvents } from 'bullmq';
 import type { EvalTask } from './candidate.ts';
 import type { Evaluator } from './pool.ts';
-import { describeRedis, pingRedis, redisOptions } from './redis-url.ts';
+import { RedisReplyError, describeRedis, pingRedis, redisOptions } from './redis-url.ts';
 import { watchRedis } from './redis-watch.ts';
 import type { StudySpec } from './study.ts';
 import { type WireResult, fromWire, specForWorkers } from './wire-result.ts';
@@ -36,6 +36,8 @@ export async function reachable(connection: ConnectionOptions, url: string, flag
     await pingRedis(connection as Parameters<typeof pingRedis>[0]);
   } catch (e) {
     const why = (e as Error).message;
+    // ioredis would ignore the failed SELECT and use database 0: another run's keys, or none.
+    if (e instanceof RedisReplyError && e.command === 'SELECT') throw new Error(`${flag}: Redis at ${describeRedis(url).replace(/\/\d+$/, '')} has no database ${(connection as { db?: number }).db} (${why}): databases are numbered from 0 to the server's \`databases\` setting less one`);
     // Redis answered, and refused the login: not a reachability problem.
     if (/^(?:NOAUTH|WRONGPASS|ERR AUTH|ERR invalid password|ERR Client sent AUTH)/.test(why)) throw new Error(`${flag}: Redis at ${describeRedis(url)} refused the login (${why}): check the user and password in the URL`);
     throw new Error(`${flag}: cannot reach Redis at ${describeRedis(url)} (${why})`);

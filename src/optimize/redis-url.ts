@@ -43,16 +43,29 @@ export function describeRedis(url: string): string {
   }
 }
 
+/** Redis answered a command with an error: which command (`AUTH`, `SELECT`, `PING`) and its answer as the message. */
+export class RedisReplyError extends Error {
+  constructor(
+    readonly command: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /**
- * One PING (after AUTH when the URL has a password) over a plain or TLS socket, before BullMQ's
- * clients are made: they retry forever and report a dead address as a stream of errors, where the
- * user needs one line. Resolves, or rejects with what went wrong (refused, timeout, auth).
+ * One PING (after AUTH when the URL has a password, and SELECT when it names a database other than
+ * 0) over a plain or TLS socket, before BullMQ's clients are made: they retry forever and report a
+ * dead address as a stream of errors, where the user needs one line; and ioredis ignores a SELECT
+ * that fails (a database the server does not have), going on silently in database 0. Resolves, or
+ * rejects with what went wrong (refused, timeout, auth, no such database: a `RedisReplyError`).
  */
-export async function pingRedis(o: ConnectionOptions & { host?: string; port?: number; username?: string; password?: string; tls?: object }, ms = 5000): Promise<void> {
+export async function pingRedis(o: ConnectionOptions & { host?: string; port?: number; username?: string; password?: string; tls?: object; db?: number }, ms = 5000): Promise<void> {
   const { connect } = await import('node:net');
   const tls = await import('node:tls');
   const resp = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
-  const commands = [...(o.password ? [o.username ? resp('AUTH', o.username, o.password) : resp('AUTH', o.password)] : []), resp('PING')];
+  const names = [...(o.password ? ['AUTH'] : []), ...(o.db ? ['SELECT'] : []), 'PING'];
+  const commands = [...(o.password ? [o.username ? resp('AUTH', o.username, o.password) : resp('AUTH', o.password)] : []), ...(o.db ? [resp('SELECT', String(o.db))] : []), resp('PING')];
   await new Promise<void>((resolve, reject) => {
     const socket = o.tls ? tls.connect({ host: o.host, port: o.port, ...o.tls }) : connect({ host: o.host ?? '127.0.0.1', port: o.port ?? 6379 });
     const timer = setTimeout(() => finish(new Error(`no answer within ${ms} ms`)), ms);
@@ -72,8 +85,8 @@ export async function pingRedis(o: ConnectionOptions & { host?: string; port?: n
       while ((nl = buf.indexOf('\r\n')) >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 2);
-        if (line.startsWith('-')) return finish(new Error(line.slice(1)));
-        // AUTH answers +OK and PING +PONG: anything else is not Redis speaking (BullMQ's parser would throw on it later, uncaught).
+        if (line.startsWith('-')) return finish(new RedisReplyError(names[answers]!, line.slice(1)));
+        // AUTH and SELECT answer +OK and PING +PONG: anything else is not Redis speaking (BullMQ's parser would throw on it later, uncaught).
         const expected = answers === commands.length - 1 ? '+PONG' : '+OK';
         if (line !== expected) return finish(new Error(`not a Redis server: it answered ${JSON.stringify(line.slice(0, 40))} where Redis answers ${expected}`));
         if (++answers === commands.length) return finish(null);

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Queue } from 'bullmq';
@@ -70,6 +70,18 @@ describe('ladder optimize --queue with ladder worker processes', () => {
     const file = await ladder(['worker', '--queue', url, '--data-dir', SPACE]);
     expect(file.code).toBe(1);
     expect(file.stderr).toBe(`ladder: --data-dir: ${SPACE} is not a directory\n`);
+  });
+
+  it('--queue naming a database the Redis does not have (/16 of 0–15): one line and exit 1, coordinator (no run stored) and worker alike', async () => {
+    const line = `ladder: --queue: Redis at ${url} has no database 16 (ERR DB index is out of range): databases are numbered from 0 to the server's \`databases\` setting less one\n`;
+    const db = join(tmp, 'db16.db');
+    const coord = await ladder([...args(db), '--queue', `${url}/16`]);
+    expect(coord.code).toBe(1);
+    expect(coord.stderr).toBe(line);
+    expect(existsSync(db)).toBe(false);
+    const worker = await ladder(['worker', '--queue', `${url}/16`, '--data-dir', tmp]);
+    expect(worker.code).toBe(1);
+    expect(worker.stderr).toBe(line);
   });
 
   it('a worker whose data file differs refuses the job with a clear error and stops; refusals use none of the job\'s attempts, so a good worker then finishes the run', async () => {

@@ -29,6 +29,17 @@ describe('redisOptions: a --queue URL', () => {
     }
   });
 
+  it('a database the server does not have (/16 of 0–15) is one clear error: ioredis would ignore the failed SELECT and use database 0', async () => {
+    const redis = await startRedis();
+    try {
+      const why = async (u: string) => reachable(redisOptions(u, '--queue'), u).then(() => 'ok', (e: Error) => e.message);
+      expect(await why(`${redis.url}/15`)).toBe('ok');
+      expect(await why(`${redis.url}/16`)).toBe(`--queue: Redis at ${redis.url} has no database 16 (ERR DB index is out of range): databases are numbered from 0 to the server's \`databases\` setting less one`);
+    } finally {
+      await redis.kill();
+    }
+  });
+
   it('a URL that does not parse (a password with a "/" not encoded) is refused without echoing it', () => {
     const url = 'redis://:s3cr/et@host:6379';
     let message = '';
