@@ -92,8 +92,9 @@ const say = (line: string) => void process.stderr.write(`${process.stderr.isTTY 
 /**
  * The coordinator's side of the queue: it puts the run's spec in Redis once, each candidate as one
  * job, and takes the results back from the completed jobs (events, and the job itself for one that
- * had finished before: a resumed coordinator). A job that failed all its attempts ends the run
- * with the worker's message.
+ * had finished before: a resumed coordinator). A job that failed for good (all its attempts, or
+ * BullMQ's stall limit) ends the run with the worker's message and the command that resumes it; the
+ * resume runs such jobs again.
  *
  * Redis may go away mid-run: the coordinator says so once, waits up to `downLimitMs` for it (then
  * fails with the command that resumes the run: every result received is already stored), and says
@@ -120,7 +121,26 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
   const db = o.db ?? 'ladder-optimize.db';
   const resume = `ladder optimize --resume ${runId} --db ${shellArg(db)} --queue ${shellArg(where)}`;
   const jobOpts = { attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: 7 * 86_400 }, removeOnFail: { age: 7 * 86_400 } };
-  const add = (tasks: readonly EvalTask[]) => queue.addBulk(tasks.map((task) => ({ name: 'candidate', data: { runId, task, files }, opts: { ...jobOpts, jobId: jobId(runId, task.key) } })));
+  const addNew = (tasks: readonly EvalTask[]) => queue.addBulk(tasks.map((task) => ({ name: 'candidate', data: { runId, task, files }, opts: { ...jobOpts, jobId: jobId(runId, task.key) } })));
+  /**
+   * Queues the tasks. A job that already exists under its id is kept (adding it again is a no-op),
+   * except one in the failed set (kept 7 days): that is a candidate an earlier coordinator of this
+   * run gave up on, and a resume runs it again, so it is removed and added afresh with all its attempts.
+   */
+  const add = async (tasks: readonly EvalTask[]) => {
+    const ids = tasks.map((t) => jobId(runId, t.key));
+    const states = await Promise.all(ids.map((id) => queue.getJobState(id)));
+    await Promise.all(ids.filter((_, i) => states[i] === 'failed').map((id) => queue.remove(id)));
+    return addNew(tasks);
+  };
+  /** Why a job that failed for good (in the failed set, never to be retried by BullMQ) ends the run. */
+  const failure = (job: Job<JobData, WireResult>, reason: string) => {
+    const key = job.data?.task?.key ?? job.id;
+    const why = /stalled more than allowable limit/.test(reason)
+      ? `${reason}: the workers that took it stopped renewing its lock again and again (killed mid-job, or a job longer than the workers' --lock-ms)`
+      : `failed ${job.attemptsMade} time${job.attemptsMade === 1 ? '' : 's'}; last: ${reason}`;
+    return new Error(`--queue: candidate ${key} ${why}; the results received so far are stored in ${db}; once the cause is fixed, continue with: ${resume}`);
+  };
 
   /** The batch being run: its unfinished jobs, and how to hand it a result or an error. */
   let current: { pending: Map<string, EvalTask>; done(id: string, value: unknown): void; end(e: Error | null): void } | null = null;
@@ -176,6 +196,11 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
   const collect = async (ids: readonly string[]) => {
     const jobs: (Job<JobData, WireResult> | undefined)[] = await Promise.all(ids.map((id) => queue.getJob(id)));
     for (const j of jobs) if (j?.finishedOn && j.returnvalue !== undefined && j.returnvalue !== null && !j.failedReason) current?.done(j.id!, j.returnvalue);
+    // A job that failed for good while nobody listened (the connection was down): the run ends with it.
+    const failed = jobs.filter((j) => j?.failedReason && j.id !== undefined && current?.pending.has(j.id));
+    const states = await Promise.all(failed.map((j) => j!.getState()));
+    const first = failed.find((_, i) => states[i] === 'failed');
+    if (first) current?.end(failure(first, first.failedReason));
   };
   const timer = setInterval(() => void check(), o.checkEveryMs ?? 3000);
 
@@ -199,10 +224,12 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
         const onCompleted = ({ jobId: id, returnvalue }: { jobId: string; returnvalue: unknown }) => done(id, returnvalue);
         const onFailed = ({ jobId: id, failedReason }: { jobId: string; failedReason: string }) => {
           if (!pending.has(id) || finished) return;
-          queue.getJob(id).then(
-            (job) => {
+          // In the failed set, it is over for BullMQ: its attempts are used up, or it stalled more
+          // often than the workers allow (whatever its attempts). Anywhere else it waits for a retry.
+          Promise.all([queue.getJob(id), queue.getJobState(id)]).then(
+            ([job, state]) => {
               if (finished) return;
-              if (job && job.attemptsMade >= ATTEMPTS) end(new Error(`--queue: candidate ${pending.get(id)?.key ?? id} failed ${job.attemptsMade} times; last: ${failedReason}`));
+              if (job && state === 'failed') end(failure(job, failedReason));
               else say(`warning: a worker failed a job (${failedReason}); it will be retried`);
             },
             // Not an unhandled rejection: a lookup cut by the connection closing ends the run with its reason.

@@ -2,9 +2,9 @@ import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Queue } from 'bullmq';
+import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUEUE_NAME } from '../../src/optimize/queue.ts';
+import { type JobData, QUEUE_NAME } from '../../src/optimize/queue.ts';
 import { redisOptions } from '../../src/optimize/redis-url.ts';
 import { KLINES, MARKETS, type RedisServer, queueDataDir, runLadder as ladder, spawnLadder, startRedis, until } from '../support/queue-run.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -28,12 +28,39 @@ afterAll(async () => {
   await redis?.kill();
 });
 
+/** The embedded run of `args` (seed 9), once: what every queued run of it must give. */
+let embeddedRun: Promise<Record<string, unknown>> | undefined;
+const embedded = () =>
+  (embeddedRun ??= ladder([...args(join(tmp, 'embedded.db')), '--workers', '1']).then((r) => {
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as Record<string, unknown>;
+  }));
+const expectSameStudy = async (stdout: string) => {
+  const a = await embedded();
+  const b = JSON.parse(stdout) as Record<string, unknown>;
+  for (const k of ['ranking', 'references', 'folds', 'out_of_sample', 'deflated_sharpe', 'pbo', 'verdict']) expect(b[k], k).toEqual(a[k]);
+};
+/** Stored results per candidate key. */
+const storedCounts = (db: string): number[] => {
+  const d = new Database(db, { readonly: true });
+  try {
+    return (d.prepare('SELECT COUNT(*) AS n FROM optimize_results GROUP BY key').all() as { n: number }[]).map((r) => r.n);
+  } finally {
+    d.close();
+  }
+};
+/** The exit code of `p`, failing with its stderr if it has none within `ms`. */
+const exitOf = async (p: { exit: Promise<number | null>; stderr(): string }, ms: number) => {
+  const code = await Promise.race([p.exit, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms))]);
+  if (code === 'timeout') throw new Error(`still running after ${ms} ms: ${p.stderr()}`);
+  return code;
+};
+const runIdOf = (stderr: string) => /^run ([0-9a-f]+) /m.exec(stderr)![1]!;
+
 const args = (db: string) => ['optimize', '--config', 'examples/scaled.config.json', '--data', `${KLINES}/BTCUSDT-1h.csv`, '--markets', MARKETS, '--from', '2023-01-01', '--to', '2024-01-01', '--space', SPACE, '--trials', '16', '--folds', '2', '--train-months', '6', '--test-months', '3', '--min-trades', '5', '--seed', '9', '--db', db, '--json'];
 
 describe('ladder optimize --queue with ladder worker processes', () => {
   it('two workers, one SIGKILLed mid-run: the results equal the embedded run of the same seed, every candidate stored once', async () => {
-    const embedded = await ladder([...args(join(tmp, 'embedded.db')), '--workers', '1']);
-    expect(embedded.code).toBe(0);
     const dir = dataDir('data');
     const w1 = start(['worker', '--queue', url, '--data-dir', dir, '--lock-ms', '1500']);
     const w2 = start(['worker', '--queue', url, '--data-dir', dir, '--lock-ms', '1500']);
@@ -46,9 +73,7 @@ describe('ladder optimize --queue with ladder worker processes', () => {
     w1.child.kill('SIGKILL');
     expect(await coord.exit).toBe(0);
     expect(w1.child.signalCode).toBe('SIGKILL');
-    const a = JSON.parse(embedded.stdout);
-    const b = JSON.parse(out);
-    for (const k of ['ranking', 'references', 'folds', 'out_of_sample', 'deflated_sharpe', 'pbo', 'verdict']) expect(b[k]).toEqual(a[k]);
+    await expectSameStudy(out);
     const d = new Database(db, { readonly: true });
     const rows = d.prepare('SELECT key, COUNT(*) AS n FROM optimize_results GROUP BY key').all() as { n: number }[];
     d.close();
@@ -107,5 +132,63 @@ describe('ladder optimize --queue with ladder worker processes', () => {
     expect(JSON.parse(out).ladders_evaluated).toBeGreaterThan(0);
     good.child.kill('SIGTERM');
     expect(await good.exit).toBe(0);
+  }, 120_000);
+
+  /** Starts a coordinator of `args` on the queue, and waits until its jobs are in Redis. */
+  const queuedRun = async (db: string) => {
+    const coord = start([...args(db), '--queue', url]);
+    const q = new Queue<JobData>(QUEUE_NAME, { connection: redisOptions(url, '--queue') });
+    try {
+      await until('the jobs in Redis', async () => coord.stderr().includes('run ') && (await q.getJobs(['waiting'])).some((j) => j.data.runId === runIdOf(coord.stderr())));
+    } finally {
+      await q.close();
+    }
+    return coord;
+  };
+  /** Resumes the run with one good worker: it must end like the embedded run, every candidate stored once. */
+  const resumeWithAWorker = async (db: string, runId: string) => {
+    const good = start(['worker', '--queue', url, '--data-dir', dataDir(`good-${runId}`), '--lock-ms', '1500']);
+    const resumed = start(['optimize', '--resume', runId, '--db', db, '--queue', url, '--json']);
+    expect(await exitOf(resumed, 60_000), resumed.stderr()).toBe(0);
+    await expectSameStudy(resumed.stdout());
+    const counts = storedCounts(db);
+    expect(counts).toHaveLength(18);
+    expect(counts.every((n) => n === 1)).toBe(true);
+    good.child.kill('SIGTERM');
+    expect(await good.exit).toBe(0);
+  };
+
+  it("a job failed by BullMQ's stall limit (with attempts left) ends the run with one clear error instead of a wait forever; the resume runs it again", async () => {
+    const db = join(tmp, 'stalled.db');
+    const coord = await queuedRun(db);
+    const runId = runIdOf(coord.stderr());
+    // What BullMQ does to a job whose workers stopped renewing its lock more than maxStalledCount
+    // times: it fails it for good with this reason, its attemptsMade (here 1) below the 5 attempts.
+    const w = new Worker<JobData>(QUEUE_NAME, null, { connection: redisOptions(url, '--queue') });
+    try {
+      const job = (await w.getNextJob('t')) as Job<JobData>;
+      expect(job.data.runId).toBe(runId);
+      await job.moveToFailed(new UnrecoverableError('job stalled more than allowable limit'), 't');
+    } finally {
+      await w.close();
+    }
+    expect(await exitOf(coord, 20_000)).toBe(1);
+    expect(coord.stderr()).toMatch(/\nladder: --queue: candidate \S+ job stalled more than allowable limit: the workers that took it stopped renewing its lock again and again \(killed mid-job, or a job longer than the workers' --lock-ms\); the results received so far are stored in \S+; once the cause is fixed, continue with: ladder optimize --resume [0-9a-f]+ --db \S+ --queue \S+\n$/);
+    expect(coord.stderr()).not.toMatch(/it will be retried/);
+    await resumeWithAWorker(db, runId);
+  }, 120_000);
+
+  it('a run ended by a candidate that failed all its attempts: --resume --queue runs its failed jobs again (they sat in the failed set, and adding them again under their ids did nothing)', async () => {
+    const db = join(tmp, 'failed.db');
+    const coord = await queuedRun(db);
+    const runId = runIdOf(coord.stderr());
+    const bad = new Worker<JobData>(QUEUE_NAME, async () => Promise.reject(new Error('boom')), { connection: redisOptions(url, '--queue') });
+    try {
+      expect(await exitOf(coord, 60_000)).toBe(1);
+    } finally {
+      await bad.close();
+    }
+    expect(coord.stderr()).toMatch(/\nladder: --queue: candidate \S+ failed 5 times; last: boom(;|\n)/);
+    await resumeWithAWorker(db, runId);
   }, 120_000);
 });
