@@ -1,12 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JobData, QUEUE_NAME } from '../../src/optimize/queue.ts';
 import { redisOptions } from '../../src/optimize/redis-url.ts';
-import { KLINES, MARKETS, type RedisServer, queueDataDir, runLadder as ladder, spawnLadder, startRedis, until } from '../support/queue-run.ts';
+import { KLINES, MARKETS, type RedisServer, progressDone, queueDataDir, runLadder as ladder, spawnLadder, startRedis, until } from '../support/queue-run.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const tmp = tempDir('ladder-opt-queue-');
@@ -191,4 +191,36 @@ describe('ladder optimize --queue with ladder worker processes', () => {
     expect(coord.stderr()).toMatch(/\nladder: --queue: candidate \S+ failed 5 times; last: boom(;|\n)/);
     await resumeWithAWorker(db, runId);
   }, 120_000);
+
+  it('a worker checks the bytes it loads for each run, not a hash kept from an earlier run: its file replaced between two runs is refused, and accepted where the coordinator has the same new file', async () => {
+    // The worker's own copies (not links), so that one can be replaced under it.
+    const dir = join(tmp, 'replaced');
+    mkdirSync(dir);
+    copyFileSync(join(KLINES, 'BTCUSDT-1h.csv'), join(dir, 'BTCUSDT-1h.csv'));
+    copyFileSync(MARKETS, join(dir, 'binance-usdm-exchange-info.json'));
+    // The coordinator's side of the second run: ETHUSDT's candles under the name BTCUSDT-1h.csv.
+    const coordDir = join(tmp, 'replaced-coord');
+    mkdirSync(coordDir);
+    copyFileSync(join(KLINES, 'ETHUSDT-1h.csv'), join(coordDir, 'BTCUSDT-1h.csv'));
+    const withData = (db: string, data: string) => args(db).map((a) => (a === `${KLINES}/BTCUSDT-1h.csv` ? data : a));
+    const w = start(['worker', '--queue', url, '--data-dir', dir, '--lock-ms', '1500']);
+    await until('the worker', () => w.stderr().includes('taking jobs'));
+    const first = start([...args(join(tmp, 'replaced-1.db')), '--queue', url]);
+    expect(await exitOf(first, 60_000), first.stderr()).toBe(0);
+    await expectSameStudy(first.stdout());
+    // Both sides now have the new file: the worker takes the run, and its results are the embedded run's on that file.
+    copyFileSync(join(coordDir, 'BTCUSDT-1h.csv'), join(dir, 'BTCUSDT-1h.csv'));
+    const second = start([...withData(join(tmp, 'replaced-2.db'), join(coordDir, 'BTCUSDT-1h.csv')), '--queue', url]);
+    expect(await exitOf(second, 60_000), `${second.stderr()}\nworker: ${w.stderr()}`).toBe(0);
+    const embeddedEth = await ladder([...withData(join(tmp, 'replaced-embedded.db'), join(coordDir, 'BTCUSDT-1h.csv')), '--workers', '1']);
+    expect(embeddedEth.code, embeddedEth.stderr).toBe(0);
+    const [a, b] = [JSON.parse(embeddedEth.stdout) as Record<string, unknown>, JSON.parse(second.stdout()) as Record<string, unknown>];
+    for (const k of ['ranking', 'references', 'folds', 'verdict']) expect(b[k], k).toEqual(a[k]);
+    // The coordinator has the original file again, the worker still the new one: refused, naming both hashes.
+    const third = start([...args(join(tmp, 'replaced-3.db')), '--queue', url]);
+    await until('the refusal', () => /BTCUSDT-1h\.csv: differs from the coordinator's BTCUSDT-1h\.csv \(sha256 here [0-9a-f]{12}…, job [0-9a-f]{12}…\)/.test(w.stderr()), 30_000);
+    expect(progressDone(third.stderr(), 18)).toBeLessThan(18);
+    third.child.kill('SIGKILL');
+    w.child.kill('SIGKILL');
+  }, 180_000);
 });

@@ -64,37 +64,65 @@ export function registerWorkerCommand(program: Command): void {
       } catch (e) {
         throw new CliError((e as Error).message);
       }
-      const studies = new Map<string, Promise<WorkerStudy>>();
-      const checked = new Map<string, string>(); // file name → local sha256
+      /** Each run's data as loaded here, with the SHA-256 of the bytes it was loaded from (file name → hash). */
+      const studies = new Map<string, Promise<WorkerStudy & { readonly hashes: ReadonlyMap<string, string> }>>();
       let refused: string | null = null;
 
-      const studyOf = async (job: Job<JobData>, client: { get(k: string): Promise<string | null> }): Promise<WorkerStudy> => {
-        for (const f of job.data.files) {
-          const local = join(o.dataDir, basename(f.name));
-          let sha = checked.get(local);
-          if (sha === undefined) {
+      /** The SHA-256 of each of the job's files as it is now on this machine (a file missing is a refusal). */
+      const hashNow = (files: JobData['files']) =>
+        Promise.all(
+          files.map(async (f) => {
+            const local = join(o.dataDir, basename(f.name));
             try {
-              sha = await sha256CandleEntry(local);
+              return { f, local, sha: await sha256CandleEntry(local) };
             } catch {
               throw new DataMismatch(`${local}: missing on this worker (the job needs ${f.name}, sha256 ${f.sha256.slice(0, 12)}…)`);
             }
-            checked.set(local, sha);
+          }),
+        );
+      const differs = (local: string, f: JobData['files'][number], sha: string) =>
+        new DataMismatch(`${local}: differs from the coordinator's ${f.name} (sha256 here ${sha.slice(0, 12)}…, job ${f.sha256.slice(0, 12)}…): refusing the job`);
+
+      /**
+       * The run's data, loaded once per run. The hashes checked are those of the bytes loaded: each file
+       * is hashed before and after it is read (no hash is kept from an earlier run: a file replaced
+       * between two runs is seen), and a file that changed while it was read is read again.
+       */
+      const load = async (data: JobData, client: { get(k: string): Promise<string | null> }) => {
+        let spec: (StudySpec & Pick<WorkerStudy, 'resultFormat'>) | undefined;
+        for (let attempt = 1; ; attempt++) {
+          const before = await hashNow(data.files);
+          for (const { f, local, sha } of before) if (sha !== f.sha256) throw differs(local, f, sha);
+          if (spec === undefined) {
+            const text = await client.get(studyKey(data.runId));
+            if (text === null) throw new Error(`run ${data.runId}: its spec is not in Redis (expired, or another Redis database)`);
+            spec = JSON.parse(text) as StudySpec & Pick<WorkerStudy, 'resultFormat'>;
           }
-          if (sha !== f.sha256) throw new DataMismatch(`${local}: differs from the coordinator's ${f.name} (sha256 here ${sha.slice(0, 12)}…, job ${f.sha256.slice(0, 12)}…): refusing the job`);
+          const input = await loadStudyInputs(spec, (p) => join(o.dataDir, basename(p)));
+          const after = await hashNow(data.files);
+          const changed = after.find((a, i) => a.sha !== before[i]!.sha);
+          if (changed === undefined) {
+            const hashes = new Map(before.map(({ f, sha }) => [f.name, sha]));
+            return { dataset: prepareDataset(input.symbols, input.options), config: spec.config, windows: spec.windows, ...(spec.engine ? { engine: spec.engine } : {}), resultFormat: spec.resultFormat, hashes };
+          }
+          if (attempt === 3) throw new Error(`${changed.local}: changed while this worker read it, three times in a row`);
         }
+      };
+
+      const studyOf = async (job: Job<JobData>, client: { get(k: string): Promise<string | null> }): Promise<WorkerStudy> => {
         let s = studies.get(job.data.runId);
         if (!s) {
-          s = (async () => {
-            const text = await client.get(studyKey(job.data.runId));
-            if (text === null) throw new Error(`run ${job.data.runId}: its spec is not in Redis (expired, or another Redis database)`);
-            const spec = JSON.parse(text) as StudySpec & Pick<WorkerStudy, 'resultFormat'>;
-            const input = await loadStudyInputs(spec, (p) => join(o.dataDir, basename(p)));
-            return { dataset: prepareDataset(input.symbols, input.options), config: spec.config, windows: spec.windows, ...(spec.engine ? { engine: spec.engine } : {}), resultFormat: spec.resultFormat };
-          })();
+          s = load(job.data, client);
           studies.set(job.data.runId, s);
           s.catch(() => studies.delete(job.data.runId));
         }
-        return s;
+        const study = await s;
+        // Every job of a run names the same files; one that does not is checked against what was loaded.
+        for (const f of job.data.files) {
+          const sha = study.hashes.get(f.name);
+          if (sha !== f.sha256) throw differs(join(o.dataDir, basename(f.name)), f, sha ?? '(not loaded)');
+        }
+        return study;
       };
 
       /** Set once this worker refused a job for its data: the worker then stops (run()'s promise is settled with it). */
