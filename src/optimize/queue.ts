@@ -12,11 +12,27 @@ export const QUEUE_NAME = 'ladder-optimize';
 /** Where a run's spec waits for the workers (set once by the coordinator). */
 export const studyKey = (runId: string) => `ladder:optimize:study:${runId}`;
 
+/**
+ * Set by a run's coordinator while it waits for results, with a time to live: a run whose key is gone
+ * has nobody waiting for it (its coordinator was killed, or stopped without removing its jobs), and
+ * workers drop its jobs instead of computing them or stopping on them.
+ */
+export const aliveKey = (runId: string) => `ladder:optimize:alive:${runId}`;
+/** How long a coordinator's heartbeat lives, and how often it renews it, ms. */
+export const HEARTBEAT_TTL_MS = 15_000;
+export const HEARTBEAT_EVERY_MS = 3_000;
+/** Where workers that refuse a run's jobs (their files differ) say why, for its coordinator: a hash of worker → message. */
+export const refusalsKey = (runId: string) => `ladder:optimize:refusals:${runId}`;
+/** The reason of a job a worker dropped because no coordinator waits for its run. */
+export const ABANDONED = 'no coordinator is waiting for this run (stopped or killed): job dropped';
+
 /** What a job carries: the candidate's parameters and each input file's name and SHA-256, never candles. */
 export interface JobData {
   readonly runId: string;
   readonly task: EvalTask;
   readonly files: readonly { readonly name: string; readonly sha256: string }[];
+  /** Its coordinator keeps `aliveKey(runId)` alive (a coordinator of an earlier version does not: its jobs are never dropped). */
+  readonly heartbeat?: true;
 }
 
 /** Every file a worker must hold, by base name, with its hash. */
@@ -121,13 +137,22 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
   const db = o.db ?? 'ladder-optimize.db';
   const resume = `ladder optimize --resume ${runId} --db ${shellArg(db)} --queue ${shellArg(where)}`;
   const jobOpts = { attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: 7 * 86_400 }, removeOnFail: { age: 7 * 86_400 } };
-  const addNew = (tasks: readonly EvalTask[]) => queue.addBulk(tasks.map((task) => ({ name: 'candidate', data: { runId, task, files }, opts: { ...jobOpts, jobId: jobId(runId, task.key) } })));
+  /** Jobs this coordinator queued that have not given their result yet: removed from Redis when it stops. */
+  const outstanding = new Set<string>();
+  const addNew = (tasks: readonly EvalTask[]) => {
+    for (const t of tasks) outstanding.add(jobId(runId, t.key));
+    return queue.addBulk(tasks.map((task) => ({ name: 'candidate', data: { runId, task, files, heartbeat: true as const }, opts: { ...jobOpts, jobId: jobId(runId, task.key) } })));
+  };
+  /** The heartbeat: while it lives, workers take this run's jobs (set before any job is added). */
+  const beat = () => client.set(aliveKey(runId), String(process.pid), { PX: HEARTBEAT_TTL_MS });
+  await beat();
   /**
    * Queues the tasks. A job that already exists under its id is kept (adding it again is a no-op),
    * except one in the failed set (kept 7 days): that is a candidate an earlier coordinator of this
    * run gave up on, and a resume runs it again, so it is removed and added afresh with all its attempts.
    */
   const add = async (tasks: readonly EvalTask[]) => {
+    await beat();
     const ids = tasks.map((t) => jobId(runId, t.key));
     const states = await Promise.all(ids.map((id) => queue.getJobState(id)));
     await Promise.all(ids.filter((_, i) => states[i] === 'failed').map((id) => queue.remove(id)));
@@ -199,9 +224,56 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
     // A job that failed for good while nobody listened (the connection was down): the run ends with it.
     const failed = jobs.filter((j) => j?.failedReason && j.id !== undefined && current?.pending.has(j.id));
     const states = await Promise.all(failed.map((j) => j!.getState()));
-    const first = failed.find((_, i) => states[i] === 'failed');
+    const over = failed.filter((_, i) => states[i] === 'failed');
+    const dropped = over.filter((j) => j!.failedReason.includes(ABANDONED));
+    if (dropped.length > 0) requeueDropped(dropped.map((j) => j!));
+    const first = over.find((j) => !j!.failedReason.includes(ABANDONED));
     if (first) current?.end(failure(first, first.failedReason));
   };
+  /** Jobs a worker dropped as abandoned while this coordinator lives (its heartbeat had lapsed: Redis out of reach, or a blocked event loop): queued again. */
+  const requeueDropped = (jobs: readonly Job<JobData, WireResult>[]) => {
+    const tasks = jobs.map((j) => current?.pending.get(j.id!)).filter((t): t is EvalTask => t !== undefined);
+    if (tasks.length === 0) return;
+    say(`warning: workers dropped ${tasks.length} of this run's jobs as abandoned (this coordinator's heartbeat in Redis had lapsed); queued them again`);
+    add(tasks).catch((e: unknown) => current?.end(e as Error));
+  };
+  /** Each worker's refusal of this run's jobs, said once (a worker whose files differ says so here as well as on its own machine). */
+  const refusals = new Map<string, string>();
+  const beatAndListen = async () => {
+    if (!watch.up) return;
+    try {
+      await beat();
+      const now = (await client.hgetall(refusalsKey(runId))) as Record<string, string>;
+      for (const [who, why] of Object.entries(now)) {
+        if (refusals.get(who) === why) continue;
+        refusals.set(who, why);
+        say(`warning: worker ${who} refuses this run's jobs: ${why}; they wait for a worker whose files are the coordinator's`);
+      }
+    } catch {
+      // A connection that dropped is the watch's to report.
+    }
+  };
+  const heartbeat = setInterval(() => void beatAndListen(), HEARTBEAT_EVERY_MS);
+  /**
+   * What a stopping coordinator leaves in Redis: none of its jobs still waiting (workers would take or
+   * refuse them for nobody; a resume queues them again) and no heartbeat. A job a worker holds cannot
+   * be removed: it completes, unread.
+   */
+  let cleaned: Promise<void> | null = null;
+  const cleanUp = () =>
+    (cleaned ??= (async () => {
+      clearInterval(heartbeat);
+      if (!watch.up) return;
+      await Promise.all([...outstanding].map((id) => queue.remove(id).catch(() => 0)));
+      await client.del(aliveKey(runId), refusalsKey(runId));
+    })().catch(() => undefined));
+  /** Ctrl-C or SIGTERM: clean up (for at most 3 s), then die of the signal as before. */
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}${signal}: removing this run's queued jobs from Redis (results so far are stored in ${db}; continue with: ${resume})\n`);
+    void Promise.race([cleanUp(), new Promise((r) => setTimeout(r, 3000))]).finally(() => process.kill(process.pid, signal));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const timer = setInterval(() => void check(), o.checkEveryMs ?? 3000);
 
   return {
@@ -214,6 +286,7 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
           const task = pending.get(id);
           if (task === undefined || finished) return;
           pending.delete(id);
+          outstanding.delete(id);
           try {
             onResult(task.key, fromWire((typeof value === 'string' ? JSON.parse(value) : value) as WireResult));
           } catch (e) {
@@ -229,7 +302,8 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
           Promise.all([queue.getJob(id), queue.getJobState(id)]).then(
             ([job, state]) => {
               if (finished) return;
-              if (job && state === 'failed') end(failure(job, failedReason));
+              if (job && state === 'failed' && failedReason.includes(ABANDONED)) requeueDropped([job]);
+              else if (job && state === 'failed') end(failure(job, failedReason));
               else say(`warning: a worker failed a job (${failedReason}); it will be retried`);
             },
             // Not an unhandled rejection: a lookup cut by the connection closing ends the run with its reason.
@@ -256,6 +330,9 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
       }),
     close: async () => {
       clearInterval(timer);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await cleanUp();
       watch.stop();
       // A dead Redis cannot answer QUIT: drop the connections instead of waiting for it.
       if (!watch.up) client.disconnect();

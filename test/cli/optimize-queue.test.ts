@@ -109,30 +109,105 @@ describe('ladder optimize --queue with ladder worker processes', () => {
     expect(worker.stderr).toBe(line);
   });
 
-  it('a worker whose data file differs refuses the job with a clear error and stops; refusals use none of the job\'s attempts, so a good worker then finishes the run', async () => {
+  it("a worker whose data file differs refuses the run's jobs with a clear error naming the run, without using their attempts, and goes on; the coordinator says so; a good worker then finishes the run", async () => {
     const other = join(tmp, 'ETH-as-BTC.csv');
     copyFileSync(join(KLINES, 'ETHUSDT-1h.csv'), other);
     const badDir = dataDir('bad', other);
     const coord = start([...args(join(tmp, 'refused.db')), '--queue', url]);
-    let out = '';
-    coord.child.stdout!.on('data', (b: Buffer) => void (out += b.toString()));
-    // Six times in a row (a supervisor restarting it, or one per core): more refusals than a job has attempts (5).
-    for (let k = 0; k < 6; k++) {
-      const bad = start(['worker', '--queue', url, '--data-dir', badDir, '--lock-ms', '1500']);
-      const code = await Promise.race([bad.exit, new Promise((r) => setTimeout(() => r('timeout'), 40_000))]);
-      if (code === 'timeout') throw new Error(`bad worker still running: ${bad.stderr()} / coordinator: ${coord.stderr()}`);
-      expect(code).toBe(1);
-      expect(bad.stderr()).toMatch(/ladder: .*BTCUSDT-1h\.csv: differs from the coordinator's BTCUSDT-1h\.csv \(sha256 here [0-9a-f]{12}…, job [0-9a-f]{12}…\): refusing the job/);
-      // Its connection closed on purpose: no "lost the connection … reconnecting" before it exits.
-      expect(bad.stderr()).not.toMatch(/lost the connection/);
-    }
+    const bad = start(['worker', '--queue', url, '--data-dir', badDir, '--lock-ms', '1500']);
+    await until('the run id', () => /^run [0-9a-f]+ /m.test(coord.stderr()));
+    const runId = runIdOf(coord.stderr());
+    await until('the refusal', () => bad.stderr().includes(`worker: run ${runId}: `), 30_000);
+    expect(bad.stderr()).toMatch(
+      new RegExp(`worker: run ${runId}: .*BTCUSDT-1h\\.csv: differs from the coordinator's BTCUSDT-1h\\.csv \\(sha256 here [0-9a-f]{12}…, job [0-9a-f]{12}…\\): refusing the job; this run's jobs wait for a worker whose files are the coordinator's, and this worker goes on with other runs' jobs\n`),
+    );
+    // A run whose only workers refuse it is not a silent wait: its coordinator names the worker and why.
+    await until("the coordinator's warning", () => /warning: worker \S+ refuses this run's jobs: .*BTCUSDT-1h\.csv: differs from the coordinator's/.test(coord.stderr()), 15_000);
+    // The refused jobs wait in the delayed set, none of their attempts used, while the worker refuses them again and again.
+    await new Promise((r) => setTimeout(r, 6000));
+    const q = new Queue<JobData>(QUEUE_NAME, { connection: redisOptions(url, '--queue') });
+    const mine = (await q.getJobs(['delayed', 'waiting', 'active'])).filter((j) => j.data.runId === runId);
+    await q.close();
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.every((j) => j.attemptsMade === 0)).toBe(true);
+    expect(bad.child.exitCode).toBeNull();
     expect(coord.child.exitCode).toBeNull();
+    // Stopped now: left running beside a good worker, it would keep putting the jobs it takes aside for 5 s.
+    bad.child.kill('SIGTERM');
+    expect(await bad.exit).toBe(0);
     const good = start(['worker', '--queue', url, '--data-dir', dataDir('good'), '--lock-ms', '1500']);
-    expect(await coord.exit).toBe(0);
-    expect(JSON.parse(out).ladders_evaluated).toBeGreaterThan(0);
+    expect(await exitOf(coord, 60_000)).toBe(0);
+    await expectSameStudy(coord.stdout());
     good.child.kill('SIGTERM');
     expect(await good.exit).toBe(0);
   }, 120_000);
+
+  /** The coordinator's heartbeat (spelt out: it is the protocol between coordinators and workers of different versions). */
+  const aliveKey = (runId: string) => `ladder:optimize:alive:${runId}`;
+  const HEARTBEAT_TTL_MS = 15_000;
+  const ABANDONED = 'no coordinator is waiting for this run (stopped or killed): job dropped';
+
+  it("jobs of a run nobody waits for (coordinator SIGKILLed, or stopped with Ctrl-C) neither stop nor delay the workers; a worker lets go of a run's data when it ends", async () => {
+    const q = new Queue<JobData>(QUEUE_NAME, { connection: redisOptions(url, '--queue') });
+    const client = await q.client;
+    const jobsOf = async (runId: string, states: ('waiting' | 'delayed' | 'active' | 'completed' | 'failed')[]) => (await q.getJobs(states)).filter((j) => j.data.runId === runId);
+    try {
+      // A: data that differs from the workers' files, its coordinator killed with its jobs queued.
+      const coordDir = join(tmp, 'dead-coord');
+      mkdirSync(coordDir);
+      copyFileSync(join(KLINES, 'ETHUSDT-1h.csv'), join(coordDir, 'BTCUSDT-1h.csv'));
+      const a = start([...args(join(tmp, 'dead-a.db')).map((x) => (x === `${KLINES}/BTCUSDT-1h.csv` ? join(coordDir, 'BTCUSDT-1h.csv') : x)), '--queue', url]);
+      await until("A's jobs", async () => /^run [0-9a-f]+ /m.test(a.stderr()) && (await jobsOf(runIdOf(a.stderr()), ['waiting'])).length > 0);
+      const runA = runIdOf(a.stderr());
+      a.child.kill('SIGKILL');
+      // Its heartbeat outlives it for at most its time to live.
+      const ttl = Number(await (client as unknown as { pttl(k: string): Promise<number> }).pttl(aliveKey(runA)));
+      // B, a live run, with one worker: the worker refuses A's jobs (A still looks alive) and goes on with B's.
+      const w = start(['worker', '--queue', url, '--data-dir', dataDir('dead-w'), '--lock-ms', '1500']);
+      const b = start([...args(join(tmp, 'dead-b.db')), '--queue', url]);
+      expect(await exitOf(b, 60_000), `${b.stderr()}\nworker: ${w.stderr()}`).toBe(0);
+      await expectSameStudy(b.stdout());
+      expect(w.stderr()).toMatch(new RegExp(`worker: run ${runA}: .*differs from the coordinator's BTCUSDT-1h\\.csv`));
+      // B ended (its coordinator removed its heartbeat): the worker lets go of its data.
+      const runB = runIdOf(b.stderr());
+      await until("the worker lets go of B's data", () => w.stderr().includes(`worker: run ${runB} ended; its data is let go`), 15_000);
+      expect(await client.get(aliveKey(runB))).toBeNull();
+      // A's heartbeat lapses: its jobs are dropped, not refused again and again.
+      await until("A's jobs dropped", async () => (await jobsOf(runA, ['waiting', 'delayed', 'active'])).length === 0, 40_000, 500);
+      expect(w.stderr()).toContain(`worker: run ${runA}: no coordinator is waiting for this run (stopped or killed): dropping its jobs\n`);
+      // C: the workers' own data, its coordinator killed while the worker is frozen; once the heartbeat
+      // is gone (deleted here: what its time to live does), none of its jobs is computed.
+      w.child.kill('SIGSTOP');
+      const c = start([...args(join(tmp, 'dead-c.db')), '--queue', url]);
+      await until("C's jobs", async () => /^run [0-9a-f]+ /m.test(c.stderr()) && (await jobsOf(runIdOf(c.stderr()), ['waiting'])).length > 0);
+      const runC = runIdOf(c.stderr());
+      c.child.kill('SIGKILL');
+      await client.del(aliveKey(runC));
+      w.child.kill('SIGCONT');
+      await until("C's jobs dropped", async () => (await jobsOf(runC, ['waiting', 'delayed', 'active'])).length === 0, 20_000, 200);
+      expect(await jobsOf(runC, ['completed'])).toHaveLength(0);
+      expect((await jobsOf(runC, ['failed'])).every((j) => j.failedReason.includes(ABANDONED))).toBe(true);
+      // D: stopped with Ctrl-C while its jobs wait (the worker frozen): it removes them and its heartbeat.
+      w.child.kill('SIGSTOP');
+      const d = start([...args(join(tmp, 'dead-d.db')), '--queue', url]);
+      await until("D's jobs", async () => /^run [0-9a-f]+ /m.test(d.stderr()) && (await jobsOf(runIdOf(d.stderr()), ['waiting'])).length > 0);
+      const runD = runIdOf(d.stderr());
+      d.child.kill('SIGINT');
+      await d.exit;
+      expect(d.child.signalCode).toBe('SIGINT');
+      expect(d.stderr()).toMatch(/SIGINT: removing this run's queued jobs from Redis/);
+      expect(await jobsOf(runD, ['waiting', 'delayed'])).toHaveLength(0);
+      expect(await client.get(aliveKey(runD))).toBeNull();
+      w.child.kill('SIGCONT');
+      expect(w.child.exitCode).toBeNull();
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(HEARTBEAT_TTL_MS);
+      w.child.kill('SIGTERM');
+      expect(await w.exit).toBe(0);
+    } finally {
+      await q.close();
+    }
+  }, 180_000);
 
   /** Starts a coordinator of `args` on the queue, and waits until its jobs are in Redis. */
   const queuedRun = async (db: string) => {

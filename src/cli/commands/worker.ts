@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Job } from 'bullmq';
 import type { Command } from 'commander';
@@ -32,7 +33,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--lock-ms <ms>', 'job lock: a job of a worker that stops answering for this long is given to another worker', '30000')
     .action(async (o: WorkerCliOptions) => {
       // Imported on use, not when the command is registered: bullmq alone takes ≈ 0.17 s (issue 14).
-      const [{ Worker, WaitingError, isNotConnectionError }, { sha256CandleEntry }, { settingsOf }, { prepareDataset }, { evaluateCandidate }, { QUEUE_NAME, connectOrFail, reachable, studyKey }, { describeRedis, redisOptions }, { loadStudyInputs }, { watchRedis }, { resultForSpec }] =
+      const [{ Worker, DelayedError, UnrecoverableError, isNotConnectionError }, { sha256CandleEntry }, { settingsOf }, { prepareDataset }, { evaluateCandidate }, { ABANDONED, QUEUE_NAME, aliveKey, connectOrFail, reachable, refusalsKey, studyKey }, { describeRedis, redisOptions }, { loadStudyInputs }, { watchRedis }, { resultForSpec }] =
         await Promise.all([
           import('bullmq'),
           import('../../data/candle-entry-hash.ts'),
@@ -66,7 +67,13 @@ export function registerWorkerCommand(program: Command): void {
       }
       /** Each run's data as loaded here, with the SHA-256 of the bytes it was loaded from (file name → hash). */
       const studies = new Map<string, Promise<WorkerStudy & { readonly hashes: ReadonlyMap<string, string> }>>();
-      let refused: string | null = null;
+      /** When this worker last took a job of each run it holds data or a refusal for, and whether the run has a heartbeat (to let go of runs no longer served). */
+      const lastUsed = new Map<string, { at: number; heartbeat: boolean }>();
+      /** Runs this worker refuses (its files differ): the message, and the files' stat when it was found (a file changed since is hashed again). */
+      const refusedRuns = new Map<string, { readonly message: string; readonly stamp: string }>();
+      /** Runs found abandoned (said once each). */
+      const abandoned = new Set<string>();
+      const me = `${hostname()}:${process.pid}`;
 
       /** The SHA-256 of each of the job's files as it is now on this machine (a file missing is a refusal). */
       const hashNow = (files: JobData['files']) =>
@@ -125,24 +132,72 @@ export function registerWorkerCommand(program: Command): void {
         return study;
       };
 
-      /** Set once this worker refused a job for its data: the worker then stops (run()'s promise is settled with it). */
-      let onRefused: (() => void) | null = null;
+      /** The files' (size, mtime, ctime, inode) now: a refusal holds while they are the same (any change is hashed again). */
+      const stampOf = async (files: JobData['files']) =>
+        (
+          await Promise.all(
+            files.map(async (f) => {
+              const st = await stat(join(o.dataDir, basename(f.name)), { bigint: true }).catch(() => null);
+              return st ? `${st.size}/${st.mtimeNs}/${st.ctimeNs}/${st.ino}` : '-';
+            }),
+          )
+        ).join(',');
+      /** Lets go of a run's data (and refusal): the run ended, or this worker has not served it for a while. */
+      const forget = (runId: string) => {
+        studies.delete(runId);
+        refusedRuns.delete(runId);
+        lastUsed.delete(runId);
+      };
+      /** A job of a run whose coordinator keeps a heartbeat, and the heartbeat is gone: nobody waits for its result. */
+      const isAbandoned = async (data: JobData, client: { get(k: string): Promise<string | null> }) => data.heartbeat === true && (await client.get(aliveKey(data.runId))) === null;
+      /** How long a refused job waits before a worker takes it again (another worker with the right files, or this one with its files replaced). */
+      const REFUSED_DELAY_MS = 5000;
+
       const worker = new Worker<JobData, WireResult | CandidateResult>(
         QUEUE_NAME,
         async (job, token) => {
           const client = await worker.client;
+          const runId = job.data.runId;
+          if (await isAbandoned(job.data, client)) {
+            // Its coordinator was killed (or stopped without removing its jobs): dropped, not computed
+            // nor refused, so that it neither delays nor stops the runs someone waits for. A resume of
+            // the run queues it again.
+            forget(runId);
+            if (!abandoned.has(runId)) {
+              abandoned.add(runId);
+              process.stderr.write(`worker: run ${runId}: ${ABANDONED.replace('job dropped', 'dropping its jobs')}\n`);
+            }
+            throw new UnrecoverableError(`run ${runId}: ${ABANDONED}`);
+          }
+          lastUsed.set(runId, { at: Date.now(), heartbeat: job.data.heartbeat === true });
+          const was = refusedRuns.get(runId);
           let study: WorkerStudy;
           try {
-            study = await studyOf(job, client);
+            const stamp = await stampOf(job.data.files);
+            if (was && was.stamp === stamp) throw new DataMismatch(was.message);
+            study = await studyOf(job, client).catch(async (e: unknown) => {
+              if (!(e instanceof DataMismatch)) throw e;
+              const message = `run ${runId}: ${e.message}`;
+              if (refusedRuns.get(runId)?.message !== message) {
+                process.stderr.write(`worker: ${message}; this run's jobs wait for a worker whose files are the coordinator's, and this worker goes on with other runs' jobs\n`);
+                // Its coordinator says it too: otherwise a run whose only workers refuse it waits without a word.
+                try {
+                  await client.hset(refusalsKey(runId), { [me]: e.message });
+                  await (client as unknown as { pexpire(k: string, ms: number): Promise<number> }).pexpire(refusalsKey(runId), 86_400_000);
+                } catch {
+                  // Redis went away: the watch says so; the refusal is said here all the same.
+                }
+              }
+              refusedRuns.set(runId, { message, stamp });
+              throw new DataMismatch(message);
+            });
           } catch (e) {
             if (!(e instanceof DataMismatch)) throw e;
-            // Not the job's fault: it goes back to waiting without using one of its attempts (a failure
-            // would: five stale workers, or one restarted five times, would end the run for everyone),
-            // and this worker stops taking jobs before it could take it again.
-            refused = e.message;
-            onRefused?.();
-            await job.moveToWait(token);
-            throw new WaitingError();
+            // Not the job's fault: it waits a while (in the delayed set) without using one of its
+            // attempts (a failure would: five stale workers would end the run for everyone), for a
+            // worker with the right files; this worker takes other jobs meanwhile.
+            await job.moveToDelayed(Date.now() + REFUSED_DELAY_MS, token);
+            throw new DelayedError();
           }
           return resultForSpec(study, evaluateCandidate(study.dataset, settingsOf(study.config, job.data.task), study.windows, study.engine));
         },
@@ -171,8 +226,29 @@ export function registerWorkerCommand(program: Command): void {
       });
       let count = 0;
       worker.on('completed', () => void count++);
+      // Memory: a long-lived worker lets go of the data of runs that ended (their heartbeat is gone) or
+      // that it has not served for IDLE_MS (a coordinator of an earlier version keeps no heartbeat).
+      const IDLE_MS = 10 * 60_000;
+      let sweeping = false;
+      const sweep = setInterval(() => {
+        if (sweeping || !watch.up) return;
+        sweeping = true;
+        void (async () => {
+          for (const [runId, u] of lastUsed) {
+            const ended = u.heartbeat && (await client.get(aliveKey(runId))) === null;
+            if (!ended && Date.now() - u.at < IDLE_MS) continue;
+            const held = studies.has(runId);
+            forget(runId);
+            if (held) process.stderr.write(`worker: run ${runId} ${ended ? 'ended' : `had no job here for ${IDLE_MS / 60_000} min`}; its data is let go\n`);
+          }
+        })()
+          .catch(() => undefined)
+          .finally(() => void (sweeping = false));
+      }, 5000);
+      sweep.unref();
       await new Promise<void>((resolve, reject) => {
         const stop = () => {
+          clearInterval(sweep);
           watch.stop();
           // A dead Redis cannot take the job in hand back nor answer QUIT: drop the connections instead of waiting.
           const force = !watch.up;
@@ -181,14 +257,8 @@ export function registerWorkerCommand(program: Command): void {
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
-        onRefused = () => {
-          // This machine cannot take the run's jobs: it stops (closing now, so it fetches no next job),
-          // and the job waits for another worker. Its connection closes on purpose: not "lost".
-          onRefused = null;
-          watch.stop();
-          void worker.close().then(() => reject(new CliError(refused!)), reject);
-        };
-        worker.on('failed', (job, e) => process.stderr.write(`worker: job ${job?.id ?? '?'} failed: ${e.message}\n`));
+        // An abandoned run's jobs are said once per run (above), not once per job.
+        worker.on('failed', (job, e) => void (e.message.includes(ABANDONED) || process.stderr.write(`worker: job ${job?.id ?? '?'} failed: ${e.message}\n`)));
         worker.run().catch(reject);
       });
       process.stderr.write(`worker: stopped after ${count} jobs\n`);
