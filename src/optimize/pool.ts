@@ -32,10 +32,15 @@ export function inlineEvaluator(s: StudyData): Evaluator {
   };
 }
 
-/** A pool of `size` worker threads, each holding its own copy of the dataset, one task at a time each. */
-export function threadPool(s: StudyData, size: number): Evaluator {
+/**
+ * A pool of up to `size` worker threads, each holding its own copy of the dataset, one task at a time
+ * each. Threads are started as a batch needs them: never more than there are tasks waiting (a thread
+ * costs its startup and a copy of the dataset), and none for a run with nothing left to evaluate.
+ */
+export function threadPool(s: StudyData, size: number): Evaluator & { readonly threads: () => number } {
   const code = tsWorkerCode(new URL('./pool-worker.ts', import.meta.url));
-  const workers = Array.from({ length: size }, () => new Worker(code, { eval: true, workerData: s }));
+  const workers: Worker[] = [];
+  let starting = 0;
   const idle: Worker[] = [];
   let closed = false;
   /** The batch being run, if any. */
@@ -58,12 +63,19 @@ export function threadPool(s: StudyData, size: number): Evaluator {
     if (j.next === j.tasks.length && j.busy === 0) {
       job = null;
       j.resolve();
+      return;
     }
+    // Tasks still waiting that no thread starting will take: start threads for them, up to `size`.
+    while (!closed && workers.length < size && j.tasks.length - j.next > starting) start();
   };
-  for (const w of workers) {
+  const start = () => {
+    const w = new Worker(code, { eval: true, workerData: s });
+    workers.push(w);
+    starting++;
     w.on('message', (m: { ready?: true; key?: string; result?: CandidateResult; error?: string }) => {
       idle.push(w);
-      if (!m.ready && job !== null) {
+      if (m.ready) starting--;
+      else if (job !== null) {
         job.busy--;
         if (m.error !== undefined) return fail(new Error(`evaluating ${m.key}: ${m.error}`));
         try {
@@ -78,8 +90,9 @@ export function threadPool(s: StudyData, size: number): Evaluator {
     w.on('exit', (code) => {
       if (!closed) fail(new Error(`a worker thread exited (code ${code})`));
     });
-  }
+  };
   return {
+    threads: () => workers.length,
     run: (tasks, onResult) =>
       new Promise<void>((resolve, reject) => {
         if (broken) return reject(broken);

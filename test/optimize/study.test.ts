@@ -71,6 +71,18 @@ describe('runStudy', () => {
     expect([...b.saves.values()].every((n) => n === 1)).toBe(true);
   });
 
+  it('the pool starts a thread only for a task waiting: none for nothing to do, never more than the tasks', async () => {
+    const pool = threadPool(data, 8);
+    pools.push(pool);
+    await pool.run([], () => {});
+    expect(pool.threads()).toBe(0);
+    const got: string[] = [];
+    const one = await runStudy({ ...spec('random', 1), folds: null }, { run: (t, on) => ((got.push(...t.map((x) => x.key))), pool.run(t, on)), close: async () => {} }, memorySink(), quiet);
+    expect(one.evaluated).toHaveLength(3); // the two references, then one ladder
+    expect(got).toHaveLength(3);
+    expect(pool.threads()).toBe(2);
+  });
+
   it('TPE with folds is deterministic for a seed, and a resumed run reuses every stored result', async () => {
     const first = memorySink();
     const full = await runStudy(spec('tpe', 24), inlineEvaluator(data), first, quiet);
