@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError, isNotADatabase } from './store-error.ts';
@@ -59,8 +59,15 @@ export interface OptimizeRunStore {
 
 /** Opens (creating) an optimizer database: WAL (a commit survives a killed process), its own schema version. */
 export function openOptimizeRuns(path: string): OptimizeRunStore {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path, { timeout: 5000 });
+  let db: Database.Database;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path, { timeout: 5000 });
+  } catch (e) {
+    // SQLite's own words ("unable to open database file") name no file: this does.
+    const why = (e as { code?: string }).code === 'EISDIR' || (existsSync(path) && statSync(path).isDirectory()) ? 'it is a directory' : (e as Error).message;
+    throw new StoreError('cannot_open', `${path}: cannot open the optimizer database (${why}); give --db another file`);
+  }
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');

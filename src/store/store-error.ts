@@ -9,6 +9,8 @@ export type StoreErrorCode =
   | 'wal_unavailable'
   /** The file is not an SQLite database at all (a wrong --db). */
   | 'not_a_database'
+  /** The file cannot be opened at all (a directory, no permission): SQLite's message names no file. */
+  | 'cannot_open'
   /** A save with `expectVersion` found another version stored (a stale in-memory position). */
   | 'stale_version'
   /** A save would change what never changes (symbol, side, entry, plan) or drop booked trades. */

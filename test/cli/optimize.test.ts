@@ -115,12 +115,8 @@ describe('ladder optimize', () => {
     const q = await ladder([...base, '--db', db, '--queue', 'http://127.0.0.1:6379']);
     expect(q.code).toBe(1);
     expect(q.stderr).toBe('ladder: --queue: must start with redis:// or rediss:// (got http://)\n');
-    const d = new Database(db, { readonly: true, fileMustExist: false });
-    try {
-      expect(d.prepare('SELECT COUNT(*) AS n FROM optimize_runs').get()).toEqual({ n: 0 });
-    } finally {
-      d.close();
-    }
+    // No run stored, and no database made for none.
+    expect(existsSync(db)).toBe(false);
   });
 
   it('a grid whose results would not fit in memory is refused at once (it crashed after minutes), counting only its valid ladders', async () => {
@@ -256,7 +252,10 @@ describe('ladder optimize', () => {
     expect((await ladder([...base, '--method', 'annealing', '--db', join(tmp, 'f.db')])).stderr).toMatch(/--method: must be one of grid, random, tpe/);
     expect((await ladder([...base, '--objective', 'luck', '--db', join(tmp, 'f.db')])).stderr).toMatch(/--objective: must be one of/);
     expect((await ladder([...base, '--engine', 'fast', '--db', join(tmp, 'f.db')])).stderr).toMatch(/--engine: must be one of replay, full \(got "fast"\)/);
-    expect((await ladder(['optimize', '--resume', 'nope', '--db', join(tmp, 'f.db')])).stderr).toMatch(/--resume: no run nope/);
+    expect(existsSync(join(tmp, 'f.db'))).toBe(false);
+    const { openOptimizeRuns } = await import('../../src/store/optimize-runs.ts');
+    openOptimizeRuns(join(tmp, 'empty.db')).close();
+    expect((await ladder(['optimize', '--resume', 'nope', '--db', join(tmp, 'empty.db')])).stderr).toMatch(/--resume: no run nope/);
     // A --db that is not a database at all: named, not SQLite's bare words.
     const notDb = file('notes.db', '# not a database\n'.repeat(200));
     expect((await ladder(['optimize', '--resume', 'nope', '--db', notDb])).stderr).toBe(`ladder: ${notDb}: not an optimizer database (SQLite: file is not a database); give --db another file\n`);
@@ -266,6 +265,43 @@ describe('ladder optimize', () => {
     openStore(botDb).close();
     expect((await ladder(['optimize', '--resume', 'nope', '--db', botDb])).stderr).toMatch(new RegExp(`^ladder: ${botDb.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not an optimizer database \\(it has other tables: .*\\); give --db another file`));
   });
+
+  it('every option is checked before any work: a refused run is one line naming the option, exit 1, and leaves no database', async () => {
+    const { availableParallelism } = await import('node:os');
+    const { mkdirSync } = await import('node:fs');
+    const none = file('refused-none.json', JSON.stringify({ levels: [2], profit_pct: [{ values: [3, 4] }, { values: [1, 2] }], close_pct: { step: 50 } }));
+    const badSpace = file('refused-space.json', JSON.stringify({ levels: [2], profit_pct: [{ min: 2, max: 1, step: 1 }, 3], close_pct: { step: 50 } }));
+    const noSpace = base.slice(0, base.indexOf('--space')).concat(base.slice(base.indexOf('--space') + 2));
+    const dirDb = join(tmp, 'a-folder.db');
+    mkdirSync(dirDb, { recursive: true });
+    const cases: [string[], RegExp][] = [
+      [['--space', badSpace], /profit_pct\[0\]\.max: must be at least min/],
+      [['--trials', '0x3'], /^ladder: --trials: must be a whole number from 1 to 1000000 \(got "0x3"\)\n$/],
+      [['--trials', '3e0'], /^ladder: --trials: must be a whole number from 1 to 1000000 \(got "3e0"\)\n$/],
+      [['--seed', ''], /^ladder: --seed: empty value\n$/],
+      [['--folds', 'abc'], /^ladder: --folds: must be a whole number/],
+      [['--folds', '2', '--train-months', '12', '--test-months', '6'], /^ladder: --folds 2 --train-months 12 --test-months 6 needs 24 months/],
+      [['--space', none], /none of the 4 ladders of this space is a valid config/],
+      [['--config', join(tmp, 'no-such-config.json')], /no-such-config\.json/],
+      // Checked after the study before: the study ran, stored its run and wrote its report first.
+      [['--top', 'abc', '--report', join(tmp, 'top-abc.html')], /^ladder: --top: must be a whole number 1 or more \(got "abc"\)\n$/],
+      [['--report', join(tmp, 'no-such-folder', 'r.html')], /^ladder: --report: the folder \S+no-such-folder of \S+ does not exist/],
+      [['--workers', String(availableParallelism() + 1)], new RegExp(`^ladder: --workers: at most ${availableParallelism()}, this machine's cores \\(got ${availableParallelism() + 1}\\)`)],
+    ];
+    for (const [k, [args, message]] of [...cases, [['--no-space'], /^ladder: --space: required/] as const].entries()) {
+      const db = join(tmp, `refused-${k}.db`);
+      const r = await ladder([...(args[0] === '--no-space' ? noSpace : [...base, ...args]), '--db', db]);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at |run [0-9a-f]{8}/);
+      expect(existsSync(db), `${args.join(' ')}: ${db} left behind`).toBe(false);
+    }
+    expect(existsSync(join(tmp, 'top-abc.html'))).toBe(false);
+    // An empty --resume is said as such (it read as no --resume: "--data: required … unless --resume is given").
+    expect((await ladder(['optimize', '--resume', '', '--db', join(tmp, 'refused-resume.db')])).stderr).toBe('ladder: --resume: empty value\n');
+    // A --db that is a directory: named (SQLite said "unable to open database file").
+    expect((await ladder([...base, '--db', dirDb])).stderr).toBe(`ladder: --db: ${dirDb} is a directory; give the optimizer's database file (e.g. ${join(dirDb, 'ladder-optimize.db')})\n`);
+  }, 60_000);
 
   it('--space-schema prints the committed space.schema.json', async () => {
     const r = await ladder(['optimize', '--space-schema']);

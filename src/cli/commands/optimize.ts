@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
@@ -18,7 +19,7 @@ import { SpaceGrid } from '../../optimize/space-grid.ts';
 import { parseSpaceText, spaceJsonSchema } from '../../optimize/space.ts';
 import { type InputFile, type StudySpec, runStudy } from '../../optimize/study.ts';
 import { prepareDataset } from '../../optimize/dataset.ts';
-import type { openOptimizeRuns } from '../../store/optimize-runs.ts';
+import type { OptimizeRunStore } from '../../store/optimize-runs.ts';
 import { type BacktestArgs, type LoadedBacktest, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
 import { CliError, splitList } from '../cli-error.ts';
 
@@ -45,9 +46,12 @@ interface OptimizeCliOptions extends BacktestArgs {
   spaceSchema?: boolean;
 }
 
+/** A whole number in plain decimal (`12`, not `0x3`, `3e0`, `1.0` or an empty value), within [min, max]. */
 const int = (flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number => {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`${flag}: must be a whole number from ${min} to ${max} (got ${JSON.stringify(text)})`);
+  const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
+  if (text.trim() === '') throw new CliError(`${flag}: empty value (give a whole number ${range})`);
+  const n = /^-?\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`${flag}: must be a whole number ${range} (got ${JSON.stringify(text)})`);
   return n;
 };
 
@@ -82,18 +86,8 @@ export function registerOptimizeCommand(program: Command): void {
       process.stdout.write(`${JSON.stringify(spaceJsonSchema(), null, 2)}\n`);
       return;
     }
-    if (o.report && !o.report.endsWith('.html')) throw new CliError(`--report: ${o.report} should end in .html`);
-    const workers = o.workers === undefined ? availableParallelism() : int('--workers', o.workers, 0, 1024);
-    const downLimitMs = int('--queue-timeout', o.queueTimeout, 1, 86_400) * 1000;
-    if (o.resume !== undefined) {
-      // A resumed run is the stored one: options that would make it another run are refused, not ignored.
-      const given = RUN_DEFINING.filter((name) => cmd.getOptionValueSource(name) === 'cli');
-      if (given.length) {
-        const flags = given.map((n) => `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ');
-        throw new CliError(`--resume: a resumed run keeps the options stored with it; ${flags} would make it another run (drop ${given.length === 1 ? 'it' : 'them'}, or start a new run without --resume)`);
-      }
-      if (!existsSync(o.db)) throw new CliError(`--resume: no results database ${o.db} (give the --db the run was started with)`);
-    }
+    // Every option is checked before anything is read, evaluated or stored (no database is created for a refused run).
+    const opts = checkOptions(o, cmd);
     // A malformed or unreachable --queue is found before anything is read or stored (no run is stored for it).
     if (o.queue !== undefined) {
       let connection;
@@ -109,15 +103,30 @@ export function registerOptimizeCommand(program: Command): void {
       }
     }
     // Imported on use, not when the command is registered: better-sqlite3, and bullmq (≈ 0.17 s) for --queue only (issue 14).
-    const store = (await import('../../store/optimize-runs.ts')).openOptimizeRuns(o.db);
+    const { openOptimizeRuns } = await import('../../store/optimize-runs.ts');
+    // An existing --db is opened (and checked to be an optimizer database) now; a new one is created
+    // only when the run is about to be stored, once every input has been read and checked.
+    let store: OptimizeRunStore | null = o.resume !== undefined || existsSync(o.db) ? openOptimizeRuns(o.db) : null;
     try {
-      const { runId, spec, input } = o.resume ? await resumeSpec(store, o.resume) : await newSpec(o, store);
+      let started;
+      let runs: OptimizeRunStore;
+      if (o.resume !== undefined) {
+        runs = store!;
+        started = await resumeSpec(runs, o.resume);
+      } else {
+        const planned = await newSpec(o, opts.run!);
+        runs = store ??= openOptimizeRuns(o.db);
+        const runId = randomBytes(4).toString('hex');
+        runs.createRun(runId, planned.spec, Date.now());
+        started = { runId, ...planned };
+      }
+      const { runId, spec, input } = started;
       process.stderr.write(`run ${runId} (results in ${o.db}; resume with: ladder optimize --resume ${runId} --db ${o.db})\n`);
       for (const n of input.notes) process.stderr.write(`note: ${n}\n`);
       const dataset = prepareDataset(input.symbols, input.options);
       const engine: Engine = spec.engine ?? 'replay';
       const data = { dataset, config: spec.config, windows: spec.windows, engine };
-      const evaluator: Evaluator = o.queue ? await (await import('../../optimize/queue.ts')).queueCoordinator(o.queue, runId, spec, { downLimitMs, db: o.db }) : workers === 0 ? inlineEvaluator(data) : threadPool(data, workers);
+      const evaluator: Evaluator = o.queue ? await (await import('../../optimize/queue.ts')).queueCoordinator(o.queue, runId, spec, { downLimitMs: opts.downLimitMs, db: o.db }) : opts.workers === 0 ? inlineEvaluator(data) : threadPool(data, opts.workers);
       const progress = stderrProgress(`${spec.method} (${engine === 'replay' ? 'replay' : 'full runBacktest'})`);
       const t0 = performance.now();
       let outcome;
@@ -126,10 +135,10 @@ export function registerOptimizeCommand(program: Command): void {
           // Packed as each row is read: a resumed run's results never sit in memory twice.
           stored: () => {
             const m = new Map<string, CandidateResult>();
-            store.eachResult(runId, (r) => m.set(r.key, packedResult(r.result as CandidateResult)));
+            runs.eachResult(runId, (r) => m.set(r.key, packedResult(r.result as CandidateResult)));
             return m;
           },
-          save: (key, seq, origin, result) => void store.saveResult(runId, { key, seq, origin, result }, Date.now()),
+          save: (key, seq, origin, result) => void runs.saveResult(runId, { key, seq, origin, result }, Date.now()),
         }, progress);
       } finally {
         progress.end();
@@ -152,12 +161,96 @@ export function registerOptimizeCommand(program: Command): void {
         return;
       }
       process.stdout.write(`Optimize ${input.symbols.map((s) => s.symbol).join(', ')}: ${spec.method}, ${report.ladders_evaluated} ladders, objective ${spec.objective}, seed ${spec.seed}\n`);
-      printStudy(report, int('--top', o.top, 1), (s) => process.stdout.write(s));
+      printStudy(report, opts.top, (s) => process.stdout.write(s));
     } finally {
-      store.close();
+      store?.close();
     }
   });
 }
+
+/** What a new run is made of, checked (the options stored with it; a resumed run has its own). */
+interface RunOptions {
+  readonly data: string;
+  readonly space: string;
+  readonly method: Method;
+  readonly engine: Engine;
+  readonly objective: ObjectiveName;
+  readonly trials: number;
+  readonly seed: number;
+  readonly minTrades: number;
+  /** Any of the three may be left out: the data's span decides it (resolveFolds), once the data is read. */
+  readonly folds: FoldRequest | null;
+}
+
+/**
+ * Every option, checked before any file is read or any database opened: one error naming the
+ * option. The run-defining ones only for a new run (with --resume they are refused when given).
+ */
+function checkOptions(o: OptimizeCliOptions, cmd: Command): { workers: number; downLimitMs: number; top: number; run: RunOptions | null } {
+  for (const opt of cmd.options) {
+    const value: unknown = cmd.getOptionValue(opt.attributeName());
+    if (typeof value === 'string' && value.trim() === '' && cmd.getOptionValueSource(opt.attributeName()) === 'cli') throw new CliError(`${opt.long}: empty value`);
+  }
+  if (o.report !== undefined) {
+    if (!o.report.endsWith('.html')) throw new CliError(`--report: ${o.report} should end in .html`);
+    const dir = dirname(o.report);
+    if (!isDirectory(dir)) throw new CliError(`--report: the folder ${dir} of ${o.report} does not exist (create it, or give another path)`);
+    if (isDirectory(o.report)) throw new CliError(`--report: ${o.report} is a directory; give a file name ending in .html`);
+  }
+  const cores = availableParallelism();
+  let workers = cores;
+  if (o.workers !== undefined) {
+    workers = int('--workers', o.workers, 0);
+    if (workers > cores) throw new CliError(`--workers: at most ${cores}, this machine's cores (got ${workers}): more threads than cores only share them, each with its own copy of the candles`);
+  }
+  const downLimitMs = int('--queue-timeout', o.queueTimeout, 1, 86_400) * 1000;
+  const top = int('--top', o.top, 1);
+  if (isDirectory(o.db)) throw new CliError(`--db: ${o.db} is a directory; give the optimizer's database file (e.g. ${join(o.db, 'ladder-optimize.db')})`);
+  if (o.resume !== undefined) {
+    // A resumed run is the stored one: options that would make it another run are refused, not ignored.
+    const given = RUN_DEFINING.filter((name) => cmd.getOptionValueSource(name) === 'cli');
+    if (given.length) {
+      const flags = given.map((n) => `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ');
+      throw new CliError(`--resume: a resumed run keeps the options stored with it; ${flags} would make it another run (drop ${given.length === 1 ? 'it' : 'them'}, or start a new run without --resume)`);
+    }
+    if (!existsSync(o.db)) throw new CliError(`--resume: no results database ${o.db} (give the --db the run was started with)`);
+    return { workers, downLimitMs, top, run: null };
+  }
+  if (!o.data) throw new CliError('--data: required (candle file(s), comma-separated), unless --resume is given');
+  if (!o.space) throw new CliError('--space: required (a search space JSON, see examples/ladder-space.json), unless --resume is given');
+  if (!(METHODS as readonly string[]).includes(o.method)) throw new CliError(`--method: must be one of ${METHODS.join(', ')} (got ${JSON.stringify(o.method)})`);
+  if (!(ENGINES as readonly string[]).includes(o.engine)) throw new CliError(`--engine: must be one of ${ENGINES.join(', ')} (got ${JSON.stringify(o.engine)})`);
+  if (!(OBJECTIVES as readonly string[]).includes(o.objective)) throw new CliError(`--objective: must be one of ${OBJECTIVES.join(', ')} (got ${JSON.stringify(o.objective)})`);
+  const trials = int('--trials', o.trials, 1, 1_000_000);
+  const seed = int('--seed', o.seed, 0, 2 ** 32 - 1);
+  const minTrades = int('--min-trades', o.minTrades, 0);
+  let folds: FoldRequest | null = null;
+  if (o.folds !== undefined || o.trainMonths !== undefined || o.testMonths !== undefined || o.anchored) {
+    folds = {
+      ...(o.folds === undefined ? {} : { folds: int('--folds', o.folds, 1, MAX_FOLDS) }),
+      ...(o.trainMonths === undefined ? {} : { trainMonths: int('--train-months', o.trainMonths, 1, 600) }),
+      ...(o.testMonths === undefined ? {} : { testMonths: int('--test-months', o.testMonths, 1, 600) }),
+      anchored: o.anchored === true,
+    };
+  }
+  // Where a new database would go must be a folder (or one that can be made): said now, not after the data is read.
+  for (let dir = dirname(resolve(o.db)); ; dir = dirname(dir)) {
+    if (existsSync(dir)) {
+      if (!isDirectory(dir)) throw new CliError(`--db: ${dir} is not a folder, so ${o.db} cannot be created there`);
+      break;
+    }
+    if (dirname(dir) === dir) break;
+  }
+  return { workers, downLimitMs, top, run: { data: o.data, space: o.space, method: o.method as Method, engine: o.engine as Engine, objective: o.objective as ObjectiveName, trials, seed, minTrades, folds } };
+}
+
+const isDirectory = (path: string): boolean => {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+};
 
 async function hashed(path: string): Promise<InputFile> {
   try {
@@ -167,28 +260,13 @@ async function hashed(path: string): Promise<InputFile> {
   }
 }
 
-async function newSpec(o: OptimizeCliOptions, store: ReturnType<typeof openOptimizeRuns>): Promise<{ runId: string; spec: StudySpec; input: LoadedBacktest }> {
-  if (!o.data) throw new CliError("--data: required (candle file(s), comma-separated), unless --resume is given");
-  if (!o.space) throw new CliError('--space: required (a search space JSON, see examples/ladder-space.json), unless --resume is given');
-  if (!(METHODS as readonly string[]).includes(o.method)) throw new CliError(`--method: must be one of ${METHODS.join(', ')} (got ${JSON.stringify(o.method)})`);
-  if (!(ENGINES as readonly string[]).includes(o.engine)) throw new CliError(`--engine: must be one of ${ENGINES.join(', ')} (got ${JSON.stringify(o.engine)})`);
-  if (!(OBJECTIVES as readonly string[]).includes(o.objective)) throw new CliError(`--objective: must be one of ${OBJECTIVES.join(', ')} (got ${JSON.stringify(o.objective)})`);
-  const trials = int('--trials', o.trials, 1, 1_000_000);
-  const seed = int('--seed', o.seed, 0, 2 ** 32 - 1);
-  const minTrades = int('--min-trades', o.minTrades, 0);
-  // Any of the three may be left out: the data's span decides it (resolveFolds), once the data is read.
-  let foldRequest: FoldRequest | null = null;
-  if (o.folds !== undefined || o.trainMonths !== undefined || o.testMonths !== undefined || o.anchored) {
-    foldRequest = {
-      ...(o.folds === undefined ? {} : { folds: int('--folds', o.folds, 1, MAX_FOLDS) }),
-      ...(o.trainMonths === undefined ? {} : { trainMonths: int('--train-months', o.trainMonths, 1, 600) }),
-      ...(o.testMonths === undefined ? {} : { testMonths: int('--test-months', o.testMonths, 1, 600) }),
-      anchored: o.anchored === true,
-    };
-  }
+/** A new run's spec, every input read and checked; nothing is stored yet. */
+async function newSpec(o: OptimizeCliOptions, r: RunOptions): Promise<{ spec: StudySpec; input: LoadedBacktest }> {
+  const { trials, seed, minTrades } = r;
+  const foldRequest = r.folds;
   let text: string;
   try {
-    text = await readFile(o.space, 'utf8');
+    text = await readFile(r.space, 'utf8');
   } catch (e) {
     throw new CliError(`--space: cannot read ${o.space} (${(e as Error).message})`);
   }
@@ -254,13 +332,11 @@ async function newSpec(o: OptimizeCliOptions, store: ReturnType<typeof openOptim
     const memory = studyMemoryProblem(spec.method === 'grid' ? '--method grid' : '--trials', spec.method === 'grid' ? countValidLadders(grid, spec.config) : planned, windows.value);
     if (memory !== null) throw new CliError(memory);
   }
-  const runId = randomBytes(4).toString('hex');
-  store.createRun(runId, spec, Date.now());
-  return { runId, spec, input };
+  return { spec, input };
 }
 
 /** The stored spec of a run, its input files re-read and checked unchanged. */
-async function resumeSpec(store: ReturnType<typeof openOptimizeRuns>, runId: string): Promise<{ runId: string; spec: StudySpec; input: LoadedBacktest }> {
+async function resumeSpec(store: OptimizeRunStore, runId: string): Promise<{ runId: string; spec: StudySpec; input: LoadedBacktest }> {
   const run = store.getRun(runId);
   if (!run) throw new CliError(`--resume: no run ${runId} in ${store.path}${store.runIds().length ? ` (runs: ${store.runIds().join(', ')})` : ''}`);
   const spec = run.spec as StudySpec;
