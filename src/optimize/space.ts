@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { formatPath, type PathSegment } from '../core/config/path.ts';
+import { type ConfigIssue, dedupe, fromZodIssues } from '../core/config/issues.ts';
+import { knownKeysIn } from '../core/config/json-schema.ts';
+import { parseJsonText } from '../core/config/parse.ts';
 import { MAX_LEVELS } from '../core/config/schema.ts';
 import { type Result, err, ok } from '../core/result.ts';
 
@@ -99,23 +101,21 @@ export type SearchSpace = z.output<typeof spaceSchema>;
 export type NumberSpec = z.output<typeof numberSpec>;
 export type MoveStopChoice = z.output<typeof moveStopChoice>;
 
-/** One problem in a space file, its path in `a.b[1]` notation. */
-export interface SpaceIssue {
-  readonly path: string;
-  readonly message: string;
-}
+/** One problem in a space file: its path in `a.b[1]` notation and, from a text, its line and column. */
+export type SpaceIssue = ConfigIssue;
 
-/** Parses a space file's text; every problem with its path (`profit_pct[1].step: …`). */
+/**
+ * Parses a space file's text; every problem with its place and path, worded as config.json's are
+ * (`profit_pct[1].step: must be greater than 0`, `unknown key (did you mean "profit_pct"?)`): the
+ * config parser's machinery, with space.json's own keys. `formatConfigIssues(issues, file)` gives
+ * the lines (`space.json:4:37: profit_pct[0].step: …`).
+ */
 export function parseSpaceText(text: string): Result<SearchSpace, SpaceIssue[]> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
-  } catch (e) {
-    return err([{ path: '', message: `malformed JSON: ${(e as Error).message}` }]);
-  }
-  const r = spaceSchema.safeParse(value);
-  if (r.success) return ok(r.data);
-  return err(r.error.issues.map((i) => ({ path: formatPath(i.path as PathSegment[]), message: i.message })));
+  return parseJsonText(text, (value) => {
+    const r = spaceSchema.safeParse(value);
+    if (r.success) return ok(r.data);
+    return err(dedupe(fromZodIssues(r.error.issues, value, [], { knownKeysAt: (path, v) => knownKeysIn(spaceJsonSchema(), path, v), secrets: false })));
+  });
 }
 
 let cached: Record<string, unknown> | undefined;

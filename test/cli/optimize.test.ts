@@ -88,13 +88,25 @@ describe('ladder optimize', () => {
   });
 
   it('a bad space file: one clear error per problem naming the field, exit 1, no stack trace', async () => {
-    const bad = file('bad.json', JSON.stringify({ levels: [2], profit_pct: [{ min: 2, max: 1, step: 1 }], close_pct: { step: 30 } }));
+    const bad = file('bad.json', JSON.stringify({ levels: [2], profit_pct: [{ min: 2, max: 1, step: 1 }, { min: 1, max: 2, step: 0 }], close_pct: { step: 30 }, profit_pcts: [1] }, null, 2));
     const r = await ladder([...base.slice(0, base.indexOf('--space')), '--space', bad, '--db', join(tmp, 'bad.db')]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain(`${bad}: profit_pct[0].max: must be at least min`);
-    expect(r.stderr).toContain(`${bad}: close_pct.step: must divide 100 (got 30)`);
-    expect(r.stderr).not.toMatch(/\n\s+at /);
+    // Each at its line and column, as config.json's problems are, and each line as the CLI prints an error.
+    expect(r.stderr).toBe(
+      [
+        `ladder: ${bad}:8:14: profit_pct[0].max: must be at least min`,
+        `ladder: ${bad}:14:15: profit_pct[1].step: must be greater than 0`,
+        `ladder: ${bad}:18:13: close_pct.step: must divide 100 (got 30)`,
+        `ladder: ${bad}:20:3: profit_pcts: unknown key (did you mean "profit_pct"?)`,
+        '',
+      ].join('\n'),
+    );
+    // A grid past 2^53 ladders names its file.
+    const huge = file('huge.json', JSON.stringify({ levels: [20], profit_pct: Array.from({ length: 20 }, () => ({ min: 0.1, max: 99.9, step: 0.1 })), close_pct: { step: 5 } }));
+    const h = await ladder([...base.slice(0, base.indexOf('--space')), '--space', huge, '--db', join(tmp, 'huge.db')]);
+    expect(h.stderr).toBe(`ladder: ${huge}: the space has more than 2^53 candidates: narrow it\n`);
+    expect(existsSync(join(tmp, 'huge.db'))).toBe(false);
   });
 
   it('a space without one valid ladder, and a malformed --queue: one clear error each, exit 1, before any run is stored', async () => {

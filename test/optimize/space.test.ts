@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseConfigValue } from '../../src/core/config/index.ts';
+import { formatConfigIssues, parseConfigValue } from '../../src/core/config/index.ts';
 import { ladderCandidate, ladderKey } from '../../src/optimize/candidate.ts';
 import { probeSpace } from '../../src/optimize/search.ts';
 import { parseSpaceText, specValues } from '../../src/optimize/space.ts';
@@ -39,7 +39,7 @@ describe('space.json', () => {
       const r = parseSpaceText(JSON.stringify({ levels: [1], profit_pct: [{ min: 1, max: 2, step }], close_pct: { step: 10 } }));
       expect(r.ok).toBe(false);
       if (r.ok) return;
-      expect(r.error.map((i) => `${i.path}: ${i.message}`)).toEqual(['profit_pct[0].step: Too small: expected number to be >0']);
+      expect(r.error.map((i) => `${i.path}: ${i.message}`)).toEqual(['profit_pct[0].step: must be greater than 0']);
     }
     // A real step too small for the range is still refused, as before.
     const tiny = parseSpaceText(JSON.stringify({ levels: [1], profit_pct: [{ min: 1, max: 2, step: 0.0001 }], close_pct: { step: 10 } }));
@@ -55,10 +55,32 @@ describe('space.json', () => {
     expect(r.error.map((i) => `${i.path}: ${i.message}`)).toEqual([
       'profit_pct[0]: every value must be greater than 0 (got -1)',
       'profit_pct[1]: every value must be greater than 0 (got 0)',
-      'breakeven_offset_pct: every value must be at least 0 (got -0.1)',
+      // In file order, as config.json's problems are.
       'stop_loss_pct: every value must be greater than 0 (got -1)',
+      'breakeven_offset_pct: every value must be at least 0 (got -0.1)',
     ]);
     expect(parseSpaceText(JSON.stringify({ levels: [2], profit_pct: [0.5, 1], close_pct: { step: 10 }, stop_loss_pct: 1, breakeven_offset_pct: { values: [0, 0.1] } })).ok).toBe(true);
+  });
+
+  it('every problem at its line and column, worded as config.json\'s (bounds, integers, unknown keys with a guess), through the config parser', () => {
+    const text = ['{', '  "levels": [2, 2.5, 21],', '  "profit_pct": [', '    { "min": 1, "max": 2, "step": 0 },', '    3', '  ],', '  "profit_pcts": [1],', '  "close_pct": { "step": 50, "max": 3 },', '  "close_pct": { "step": 50 }', '}'].join('\n');
+    const r = parseSpaceText(text);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(formatConfigIssues(r.error, 'space.json')).toEqual([
+      'space.json:2:17: levels[1]: must be an integer, got 2.5',
+      'space.json:2:22: levels[2]: must be at most 20',
+      'space.json:4:35: profit_pct[0].step: must be greater than 0',
+      'space.json:7:3: profit_pcts: unknown key (did you mean "profit_pct"?)',
+      'space.json:9:3: close_pct: duplicate key: JSON keeps only the last one',
+    ]);
+    const root = parseSpaceText('[1, 2]');
+    expect(!root.ok && formatConfigIssues(root.error, 'space.json')).toEqual(['space.json:1:1: must be an object, got an array']);
+    const nested = parseSpaceText('{ "levels": [1], "profit_pct": [1],\n  "close_pct": { "step": 50, "max": 3 } }');
+    expect(!nested.ok && formatConfigIssues(nested.error, 'space.json')).toEqual(['space.json:2:30: close_pct.max: unknown key (allowed: step, min)']);
+    // A key named like a secret is only a secret in config.json.
+    const token = parseSpaceText('{ "levels": [1], "profit_pct": [1], "close_pct": { "step": 50 }, "token": 1 }');
+    expect(!token.ok && token.error[0]!.message).toMatch(/^unknown key/);
   });
 
   it('reports malformed JSON', () => {

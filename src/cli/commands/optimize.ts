@@ -20,6 +20,7 @@ import { parseSpaceText, spaceJsonSchema } from '../../optimize/space.ts';
 import { type InputFile, type StudySpec, runStudy } from '../../optimize/study.ts';
 import { prepareDataset } from '../../optimize/dataset.ts';
 import type { OptimizeRunStore } from '../../store/optimize-runs.ts';
+import { formatConfigIssues } from '../../core/config/index.ts';
 import { type BacktestArgs, type LoadedBacktest, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
 import { CliError, splitList } from '../cli-error.ts';
 
@@ -271,7 +272,8 @@ async function newSpec(o: OptimizeCliOptions, r: RunOptions): Promise<{ spec: St
     throw new CliError(`--space: cannot read ${o.space} (${(e as Error).message})`);
   }
   const space = parseSpaceText(text);
-  if (!space.ok) throw new CliError(space.error.map((i) => `${o.space}: ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n'));
+  // One line per problem, each as the CLI prints an error (`ladder: space.json:4:37: profit_pct[0].step: …`).
+  if (!space.ok) throw new CliError(formatConfigIssues(space.error, r.space).join('\nladder: '));
   const input = await loadBacktestInputs(o);
   if (o.queue && input.config.strategy.name === 'module') throw new CliError('--queue: a strategy module cannot travel to other machines yet; use ema_cross or --signals');
   const signalsFile = o.signals ?? (input.config.strategy.name === 'signals' ? input.config.strategy.file : undefined);
@@ -310,12 +312,13 @@ async function newSpec(o: OptimizeCliOptions, r: RunOptions): Promise<{ spec: St
     windows: windows.value,
     ...(o.engine === 'full' ? { engine: 'full' as const } : {}),
   };
-  const grid = new SpaceGrid(spec.space, spec.config);
+  let grid: SpaceGrid;
   try {
-    // Checked now, not at the first candidate: a space whose grid is too large is a usage error.
+    // Checked now, not at the first candidate: a space whose grid is too large is a usage error, named with its file.
+    grid = new SpaceGrid(spec.space, spec.config);
     new Search(grid, spec.config, spec.method, trials, seed, 1);
   } catch (e) {
-    throw new CliError((e as Error).message);
+    throw new CliError(`${r.space}: ${(e as Error).message}`);
   }
   // So is a space without one valid ladder: the run would only evaluate the references. A grid is
   // checked whole (it is walked whole); a sampled miss is only a warning (the search draws its own).

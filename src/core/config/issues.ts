@@ -29,9 +29,19 @@ export function isSecretKey(key: string): boolean {
   return k === 'key' || k === 'token' || /secret|passw|passphrase|apikey|privatekey|accesskey|apitoken/.test(k);
 }
 
+/** Which file's keys an unknown key is compared with: config.json's by default. */
+export interface KeyRules {
+  /** The keys an object at this path may have (for "did you mean"). */
+  readonly knownKeysAt: (path: readonly PathSegment[], value: unknown) => string[];
+  /** Whether a key named like a secret gets the secrets message (config.json). */
+  readonly secrets: boolean;
+}
+
+const CONFIG_KEYS: KeyRules = { knownKeysAt, secrets: true };
+
 /** Turns zod's issues into messages that say what to write, with the offending key in the path. */
-export function fromZodIssues(issues: readonly ZodIssue[], input: unknown, prefix: readonly PathSegment[] = []): RawIssue[] {
-  return withoutSafeIntegerBounds(issues).flatMap((issue) => fromZodIssue(issue, input, [...prefix, ...(issue.path as PathSegment[])]));
+export function fromZodIssues(issues: readonly ZodIssue[], input: unknown, prefix: readonly PathSegment[] = [], keys: KeyRules = CONFIG_KEYS): RawIssue[] {
+  return withoutSafeIntegerBounds(issues).flatMap((issue) => fromZodIssue(issue, input, [...prefix, ...(issue.path as PathSegment[])], keys));
 }
 
 /** ±(2^53 − 1): the range zod's `.int()` adds to every integer key. */
@@ -44,7 +54,7 @@ function withoutSafeIntegerBounds(issues: readonly ZodIssue[]): readonly ZodIssu
   return issues.filter((i) => !isSafeIntegerBound(i) || !issues.some((o) => o !== i && o.code === i.code && samePath(o, i)));
 }
 
-function fromZodIssue(issue: ZodIssue, input: unknown, path: PathSegment[]): RawIssue[] {
+function fromZodIssue(issue: ZodIssue, input: unknown, path: PathSegment[], keys: KeyRules): RawIssue[] {
   const value = valueAt(input, path);
   switch (issue.code) {
     case 'invalid_type':
@@ -57,13 +67,13 @@ function fromZodIssue(issue: ZodIssue, input: unknown, path: PathSegment[]): Raw
     case 'invalid_value':
       return [{ path, message: oneOf(issue.values, value) }];
     case 'unrecognized_keys':
-      return issue.keys.map((key) => ({ path: [...path, key], message: unknownKeyMessage(path, value, key), atKey: true }));
+      return issue.keys.map((key) => ({ path: [...path, key], message: unknownKeyMessage(path, value, key, keys), atKey: true }));
     case 'invalid_union': {
       if ('options' in issue && issue.options !== undefined) return [{ path, message: oneOf(issue.options, value) }];
       // The branch that got past the top-level type check is the one the author meant.
       const inner = issue.errors.filter((branch) => branch.every((i) => i.path.length > 0));
       const only = inner.length === 1 ? inner[0] : undefined;
-      return only === undefined ? [{ path, message: issue.message }] : fromZodIssues(only, input, path);
+      return only === undefined ? [{ path, message: issue.message }] : fromZodIssues(only, input, path, keys);
     }
     case 'invalid_format':
     case 'not_multiple_of':
@@ -118,9 +128,9 @@ function oneOf(values: readonly unknown[], value: unknown): string {
   return values.length === 1 ? `must be ${list}` : `must be one of ${list}`;
 }
 
-function unknownKeyMessage(objectPath: readonly PathSegment[], object: unknown, key: string): string {
-  if (isSecretKey(key)) return SECRET_KEY_MESSAGE;
-  const known = knownKeysAt(objectPath, object).filter((k) => k !== '$schema' && k !== key);
+function unknownKeyMessage(objectPath: readonly PathSegment[], object: unknown, key: string, keys: KeyRules): string {
+  if (keys.secrets && isSecretKey(key)) return SECRET_KEY_MESSAGE;
+  const known = keys.knownKeysAt(objectPath, object).filter((k) => k !== '$schema' && k !== key);
   const guess = closestKey(key, known);
   if (guess !== undefined) return `unknown key (did you mean "${guess}"?)`;
   if (known.length > 0 && known.length <= 6) return `unknown key (allowed: ${known.join(', ')})`;

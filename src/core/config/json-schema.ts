@@ -29,7 +29,12 @@ export function configJsonSchema(): Record<string, unknown> {
  * those whose constant keys (the discriminator) match `value`, the object itself, count.
  */
 export function knownKeysAt(path: readonly PathSegment[], value?: unknown): string[] {
-  let nodes: SchemaNode[] = [configJsonSchema() as SchemaNode];
+  return knownKeysIn(configJsonSchema(), path, value);
+}
+
+/** `knownKeysAt` in any JSON Schema (space.json's, say). */
+export function knownKeysIn(schema: Record<string, unknown>, path: readonly PathSegment[], value?: unknown): string[] {
+  let nodes: SchemaNode[] = [schema as SchemaNode];
   for (const seg of path) {
     nodes = nodes.flatMap(variants).flatMap((n) => {
       const next = typeof seg === 'number' ? n.items : n.properties?.[seg];

@@ -23,6 +23,15 @@ export function parseConfigValue(value: unknown, _source: string): Result<Ladder
  * Issues come in file order.
  */
 export function parseConfigText(text: string, _source: string): Result<LadderConfig, ConfigIssue[]> {
+  return parseJsonText(text, check);
+}
+
+/**
+ * Parses a JSON text and checks its value with `check`; every problem placed at the line and column
+ * of the key or value it is about (a duplicate key is one too), in file order. Malformed JSON gives
+ * one issue at the error's place. Any JSON file of Ladder can use it (space.json does).
+ */
+export function parseJsonText<T>(text: string, check: (value: unknown) => Result<T, RawIssue[]>): Result<T, ConfigIssue[]> {
   // A byte-order mark is an editor artefact, not an error; editors do not count it as a column.
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   let value: unknown;
