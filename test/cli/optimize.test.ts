@@ -11,9 +11,9 @@ const KLINES = resolve(ROOT, '../shared/data/binance-spot-klines');
 const MARKETS = resolve(ROOT, '../shared/data/binance-usdm-exchange-info.json');
 const tmp = tempDir('ladder-opt-cli-');
 
-function ladder(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function ladder(args: string[], cwd = ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile('node', ['bin/ladder.js', ...args], { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) =>
+    execFile('node', [join(ROOT, 'bin/ladder.js'), ...args], { cwd, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) =>
       done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -258,6 +258,40 @@ describe('ladder optimize', () => {
     const resumed = await ladder(['optimize', '--resume', runId, '--db', db]);
     expect(resumed.code).toBe(1);
     expect(resumed.stderr).toMatch(new RegExp(`--resume: \\S*btc-months/BTCUSDT changed since run ${runId} started`));
+  });
+
+  it("a config's signals file is read, hashed, stored and resumed from the config's folder, as backtest reads it; a changed one is refused on --resume", async () => {
+    const { mkdirSync } = await import('node:fs');
+    const dir = join(tmp, 'cfg-signals');
+    mkdirSync(join(dir, 'sub'), { recursive: true });
+    const signals = (months: number[]) => `time,symbol,side\n${months.map((m, k) => `2023-${String(m).padStart(2, '0')}-05T10:00Z,BTCUSDT,${k % 2 ? 'short' : 'long'}`).join('\n')}\n`;
+    writeFileSync(join(dir, 'sub', 'sig.csv'), signals([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]));
+    const config = JSON.parse((await import('node:fs')).readFileSync(join(ROOT, 'examples/scaled.config.json'), 'utf8'));
+    writeFileSync(join(dir, 'sub', 'cfg.json'), JSON.stringify({ ...config, strategy: { name: 'signals', file: 'sig.csv' } }));
+    const args = (db: string) => base.map((a, i) => (base[i - 1] === '--config' ? 'sub/cfg.json' : a)).concat('--trials', '3', '--min-trades', '1', '--db', db, '--workers', '1', '--json');
+    // No ./sig.csv: the run reads sub/sig.csv (it failed looking for ./sig.csv).
+    const alone = await ladder(args('alone.db'), dir);
+    expect(alone.stderr).not.toMatch(/cannot read/);
+    expect(alone.code).toBe(0);
+    // A ./sig.csv of other signals changes nothing: the run and its resume read sub/sig.csv only.
+    writeFileSync(join(dir, 'sig.csv'), signals([2, 4]));
+    const first = await ladder(args('run.db'), dir);
+    expect(first.code).toBe(0);
+    const id = JSON.parse(first.stdout).run_id as string;
+    const d = new Database(join(dir, 'run.db'));
+    const stored = JSON.parse((d.prepare('SELECT spec FROM optimize_runs').get() as { spec: string }).spec).inputs.signals;
+    d.prepare("DELETE FROM optimize_results WHERE key = 'single'").run();
+    d.close();
+    expect(stored.path).toBe(join('sub', 'sig.csv'));
+    expect(JSON.parse(first.stdout).references).toEqual(JSON.parse(alone.stdout).references);
+    const resumed = await ladder(['optimize', '--resume', id, '--db', 'run.db', '--workers', '1', '--json'], dir);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toContain('1 evaluated now, 4 from run.db');
+    expect(JSON.parse(resumed.stdout).references).toEqual(JSON.parse(first.stdout).references);
+    writeFileSync(join(dir, 'sub', 'sig.csv'), signals([1, 2, 3]));
+    const changed = await ladder(['optimize', '--resume', id, '--db', 'run.db'], dir);
+    expect(changed.code).toBe(1);
+    expect(changed.stderr).toMatch(new RegExp(`^ladder: --resume: sub/sig\\.csv changed since run ${id} started \\(sha256 [0-9a-f]{12}…, was ${stored.sha256.slice(0, 12)}…\\)\\n$`));
   });
 
   it('bad flags name the flag', async () => {

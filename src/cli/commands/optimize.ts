@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
@@ -276,7 +276,10 @@ async function newSpec(o: OptimizeCliOptions, r: RunOptions): Promise<{ spec: St
   if (!space.ok) throw new CliError(formatConfigIssues(space.error, r.space).join('\nladder: '));
   const input = await loadBacktestInputs(o);
   if (o.queue && input.config.strategy.name === 'module') throw new CliError('--queue: a strategy module cannot travel to other machines yet; use ema_cross or --signals');
-  const signalsFile = o.signals ?? (input.config.strategy.name === 'signals' ? input.config.strategy.file : undefined);
+  // The files the entries come from, resolved as `backtest` reads them (a config's own path from its
+  // folder, --signals from the working directory): the run hashes, stores and resumes on that file.
+  const strategy = input.config.strategy;
+  const signalsFile = o.signals ?? (strategy.name === 'signals' ? fromConfigFolder(o.config, strategy.file) : undefined);
   const firstMs = Math.min(...input.symbols.map((s) => s.candles.time[0]!));
   const endMs = Math.max(...input.symbols.map((s) => s.candles.time[s.candles.length - 1]! + s.candles.timeframeMs));
   let folds: FoldSpec | null = null;
@@ -358,13 +361,12 @@ async function resumeSpec(store: OptimizeRunStore, runId: string): Promise<{ run
  */
 export async function loadStudyInputs(spec: StudySpec, where: (path: string) => string): Promise<LoadedBacktest> {
   const { mkdtemp, rm } = await import('node:fs/promises');
-  const { join } = await import('node:path');
   const { tmpdir } = await import('node:os');
   const dir = await mkdtemp(join(tmpdir(), 'ladder-study-'));
   try {
     const config = join(dir, 'config.json');
-    await writeFile(config, JSON.stringify(spec.config));
     const i = spec.inputs;
+    await writeFile(config, JSON.stringify(spec.config));
     return await loadBacktestInputs({
       config,
       data: i.data.map((f) => where(f.path)).join(','),
@@ -379,5 +381,8 @@ export async function loadStudyInputs(spec: StudySpec, where: (path: string) => 
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/** A path of the config (`strategy.file`, `strategy.path`) as `backtest` reads it: from the config's folder. */
+const fromConfigFolder = (config: string, path: string): string => (isAbsolute(path) ? path : join(dirname(config), path));
 
 export type { StudyReport };

@@ -67,7 +67,7 @@ const emaCrossSchema = z.strictObject({
 
 const signalsSchema = z.strictObject({
   name: z.literal('signals').describe('"signals": enter on the rows of a CSV file (time,symbol,side[,stop_loss_pct]).'),
-  file: z.string().min(1).describe('Path of the signals CSV file, relative to the working directory.'),
+  file: z.string().min(1).describe("Path of the signals CSV file, relative to the config file's directory (`--signals` on the command line is relative to the working directory)."),
 });
 
 // A user's strategy file; its params are checked by the zod schema the file exports, when it is loaded (src/strategy/module-loader.ts).
