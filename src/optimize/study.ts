@@ -19,7 +19,10 @@ export interface StudyInputs {
   readonly config: string;
   readonly data: readonly InputFile[];
   readonly markets: InputFile | null;
+  /** The signals file: `--signals` (from the working directory) or the config's `strategy.file` (from the config's folder), as read. */
   readonly signals: InputFile | null;
+  /** The config's strategy module (`strategy.path`, from the config's folder), as read; absent in runs stored before it was hashed. */
+  readonly module?: InputFile;
   readonly detail: readonly InputFile[];
   readonly symbol?: string;
   readonly from?: string;

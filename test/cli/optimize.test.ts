@@ -294,6 +294,38 @@ describe('ladder optimize', () => {
     expect(changed.stderr).toMatch(new RegExp(`^ladder: --resume: sub/sig\\.csv changed since run ${id} started \\(sha256 [0-9a-f]{12}…, was ${stored.sha256.slice(0, 12)}…\\)\\n$`));
   });
 
+  it('a strategy module (a path relative to its config) resumes, and a module changed since the run started is refused on --resume, naming it and both hashes', async () => {
+    const { mkdirSync, readFileSync } = await import('node:fs');
+    const dir = join(tmp, 'cfg-module');
+    mkdirSync(dir, { recursive: true });
+    const zod = import.meta.resolve('zod');
+    const moduleText = (every: number) => `import { z } from ${JSON.stringify(zod)};\nexport const params = z.strictObject({ every: z.number().int().default(${every}) });\nexport function create(p) {\n  return { onCandle: (c, i) => (i % p.every === 0 ? { side: i % (2 * p.every) === 0 ? 'long' : 'short' } : null) };\n}\n`;
+    writeFileSync(join(dir, 'every.mjs'), moduleText(48));
+    const config = JSON.parse(readFileSync(join(ROOT, 'examples/scaled.config.json'), 'utf8'));
+    const cfg = join(dir, 'cfg.json');
+    writeFileSync(cfg, JSON.stringify({ ...config, strategy: { name: 'module', path: './every.mjs' } }));
+    const db = join(dir, 'run.db');
+    const first = await ladder([...base.map((a, i) => (base[i - 1] === '--config' ? cfg : a)), '--trials', '3', '--db', db, '--workers', '1', '--json']);
+    expect(first.code).toBe(0);
+    const id = JSON.parse(first.stdout).run_id as string;
+    const d = new Database(db);
+    const stored = JSON.parse((d.prepare('SELECT spec FROM optimize_runs').get() as { spec: string }).spec).inputs.module;
+    const drop = () => d.prepare("DELETE FROM optimize_results WHERE key = 'single'").run();
+    drop();
+    expect(stored.path).toBe(join(dir, 'every.mjs'));
+    // It failed here, the module looked for in the temporary folder the stored config was written to.
+    const resumed = await ladder(['optimize', '--resume', id, '--db', db, '--workers', '1', '--json']);
+    expect(resumed.stderr).not.toMatch(/ladder-study-/);
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.stdout).references).toEqual(JSON.parse(first.stdout).references);
+    drop();
+    d.close();
+    writeFileSync(join(dir, 'every.mjs'), moduleText(24));
+    const changed = await ladder(['optimize', '--resume', id, '--db', db]);
+    expect(changed.code).toBe(1);
+    expect(changed.stderr).toMatch(new RegExp(`^ladder: --resume: \\S+every\\.mjs changed since run ${id} started \\(sha256 [0-9a-f]{12}…, was ${stored.sha256.slice(0, 12)}…\\)\\n$`));
+  });
+
   it('bad flags name the flag', async () => {
     expect((await ladder([...base, '--method', 'annealing', '--db', join(tmp, 'f.db')])).stderr).toMatch(/--method: must be one of grid, random, tpe/);
     expect((await ladder([...base, '--objective', 'luck', '--db', join(tmp, 'f.db')])).stderr).toMatch(/--objective: must be one of/);

@@ -277,9 +277,10 @@ async function newSpec(o: OptimizeCliOptions, r: RunOptions): Promise<{ spec: St
   const input = await loadBacktestInputs(o);
   if (o.queue && input.config.strategy.name === 'module') throw new CliError('--queue: a strategy module cannot travel to other machines yet; use ema_cross or --signals');
   // The files the entries come from, resolved as `backtest` reads them (a config's own path from its
-  // folder, --signals from the working directory): the run hashes, stores and resumes on that file.
+  // folder, --signals from the working directory): the run hashes, stores and resumes on those files.
   const strategy = input.config.strategy;
   const signalsFile = o.signals ?? (strategy.name === 'signals' ? fromConfigFolder(o.config, strategy.file) : undefined);
+  const moduleFile = !o.signals && strategy.name === 'module' ? fromConfigFolder(o.config, strategy.path) : undefined;
   const firstMs = Math.min(...input.symbols.map((s) => s.candles.time[0]!));
   const endMs = Math.max(...input.symbols.map((s) => s.candles.time[s.candles.length - 1]! + s.candles.timeframeMs));
   let folds: FoldSpec | null = null;
@@ -307,6 +308,7 @@ async function newSpec(o: OptimizeCliOptions, r: RunOptions): Promise<{ spec: St
       data: await Promise.all(splitList(o.data).map(hashed)),
       markets: o.markets ? await hashed(o.markets) : null,
       signals: signalsFile ? await hashed(signalsFile) : null,
+      ...(moduleFile ? { module: await hashed(moduleFile) } : {}),
       detail: await Promise.all(splitList(o.detail).map(hashed)),
       ...(o.symbol ? { symbol: o.symbol } : {}),
       ...(o.from ? { from: o.from } : {}),
@@ -347,7 +349,7 @@ async function resumeSpec(store: OptimizeRunStore, runId: string): Promise<{ run
   if (!run) throw new CliError(`--resume: no run ${runId} in ${store.path}${store.runIds().length ? ` (runs: ${store.runIds().join(', ')})` : ''}`);
   const spec = run.spec as StudySpec;
   const i = spec.inputs;
-  for (const f of [...i.data, ...i.detail, ...(i.markets ? [i.markets] : []), ...(i.signals ? [i.signals] : [])]) {
+  for (const f of [...i.data, ...i.detail, ...(i.markets ? [i.markets] : []), ...(i.signals ? [i.signals] : []), ...(i.module ? [i.module] : [])]) {
     const now = await hashed(f.path);
     if (now.sha256 !== f.sha256) throw new CliError(`--resume: ${f.path} changed since run ${runId} started (sha256 ${now.sha256.slice(0, 12)}…, was ${f.sha256.slice(0, 12)}…)`);
   }
@@ -366,7 +368,12 @@ export async function loadStudyInputs(spec: StudySpec, where: (path: string) => 
   try {
     const config = join(dir, 'config.json');
     const i = spec.inputs;
-    await writeFile(config, JSON.stringify(spec.config));
+    // The config is written to a temporary folder: a module's path, relative to the original
+    // config's folder, is given whole (the file hashed with the run, or for a run stored before
+    // modules were hashed, the same path from the stored config's folder).
+    const s = spec.config.strategy;
+    const strategy = s.name === 'module' ? { ...s, path: resolve(where(i.module?.path ?? fromConfigFolder(i.config, s.path))) } : s;
+    await writeFile(config, JSON.stringify({ ...spec.config, strategy }));
     return await loadBacktestInputs({
       config,
       data: i.data.map((f) => where(f.path)).join(','),
