@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { type IsAlive, pidAlive } from './run-lock.ts';
 import { StoreError, isNotADatabase } from './store-error.ts';
 
 /**
@@ -9,7 +10,7 @@ import { StoreError, isNotADatabase } from './store-error.ts';
  * candidate again. It is not trading state: its schema is versioned here (PRAGMA user_version),
  * apart from the trading store's migrations.
  */
-export const OPTIMIZE_SCHEMA_VERSION = 1;
+export const OPTIMIZE_SCHEMA_VERSION = 2;
 
 const SCHEMA_V1 = `
 CREATE TABLE optimize_runs (
@@ -27,6 +28,26 @@ CREATE TABLE optimize_results (
   PRIMARY KEY (run_id, key)
 );
 `;
+
+/**
+ * Version 2: who is running a run now. One process per run: a second coordinator of the same run
+ * (a --resume while it runs) would evaluate every missing candidate again.
+ */
+const SCHEMA_V2 = `
+CREATE TABLE optimize_run_locks (
+  run_id TEXT PRIMARY KEY REFERENCES optimize_runs(id),
+  pid INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  started_at_ms INTEGER NOT NULL
+);
+`;
+
+/** The process running a run. */
+export interface RunHolder {
+  readonly pid: number;
+  readonly host: string;
+  readonly startedAtMs: number;
+}
 
 export interface StoredRun {
   readonly id: string;
@@ -54,6 +75,14 @@ export interface OptimizeRunStore {
    * resumed run of many candidates never holds every row's text and its parsed copy at once.
    */
   eachResult(runId: string, take: (r: StoredResult) => void): void;
+  /**
+   * Takes the run for this process, or throws `store_in_use` naming the process that holds it. A
+   * lock of this host whose process is gone (a killed run) is taken over and returned; one of
+   * another host cannot be checked and is refused, as the bot's store lock does.
+   */
+  lockRun(runId: string, me: RunHolder, isAlive?: IsAlive): { tookOverFrom: RunHolder | null };
+  /** Gives the run back (only this process's own lock). */
+  unlockRun(runId: string, me: Pick<RunHolder, 'pid' | 'host'>): void;
   close(): void;
 }
 
@@ -77,9 +106,12 @@ export function openOptimizeRuns(path: string): OptimizeRunStore {
     // Another database (the bot's own store, say) is named as such before its schema version is read.
     if (tables.length > 0 && !tables.includes('optimize_runs')) throw new Error(`${path}: not an optimizer database (it has other tables: ${tables.slice(0, 3).join(', ')}); give --db another file`);
     if (version > OPTIMIZE_SCHEMA_VERSION) throw new StoreError('newer_schema', `${path}: optimizer schema version ${version} is newer than this Ladder knows (${OPTIMIZE_SCHEMA_VERSION})`);
-    if (version === 0) {
-      db.exec(SCHEMA_V1);
-      db.pragma(`user_version = ${OPTIMIZE_SCHEMA_VERSION}`);
+    if (version < OPTIMIZE_SCHEMA_VERSION) {
+      db.transaction(() => {
+        if (version < 1) db.exec(SCHEMA_V1);
+        if (version < 2) db.exec(SCHEMA_V2);
+        db.pragma(`user_version = ${OPTIMIZE_SCHEMA_VERSION}`);
+      }).immediate();
     }
   } catch (e) {
     db.close();
@@ -90,8 +122,29 @@ export function openOptimizeRuns(path: string): OptimizeRunStore {
   const selectRun = db.prepare('SELECT id, created_at_ms, spec FROM optimize_runs WHERE id = ?');
   const insertResult = db.prepare('INSERT OR IGNORE INTO optimize_results (run_id, key, seq, origin, result, stored_at_ms) VALUES (?, ?, ?, ?, ?, ?)');
   const selectResults = db.prepare('SELECT key, seq, origin, result FROM optimize_results WHERE run_id = ? ORDER BY seq');
+  const selectLock = db.prepare<[string]>('SELECT pid, host, started_at_ms FROM optimize_run_locks WHERE run_id = ?');
+  const putLock = db.prepare('INSERT INTO optimize_run_locks (run_id, pid, host, started_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (run_id) DO UPDATE SET pid = excluded.pid, host = excluded.host, started_at_ms = excluded.started_at_ms');
+  const dropLock = db.prepare<[string, number, string]>('DELETE FROM optimize_run_locks WHERE run_id = ? AND pid = ? AND host = ?');
+  const lockRun = db.transaction((runId: string, me: RunHolder, isAlive: IsAlive): { tookOverFrom: RunHolder | null } => {
+    const row = selectLock.get(runId) as { pid: number; host: string; started_at_ms: number } | undefined;
+    const held = row ? { pid: row.pid, host: row.host, startedAtMs: row.started_at_ms } : null;
+    const other = held !== null && !(held.pid === me.pid && held.host === me.host);
+    if (other && (held.host !== me.host || isAlive(held.pid))) {
+      const since = new Date(held.startedAtMs).toISOString();
+      throw new StoreError(
+        'store_in_use',
+        held.host === me.host
+          ? `run ${runId} is being run by another process (pid ${held.pid} on ${held.host}, since ${since}): wait for it to end, or stop it first`
+          : `run ${runId} is being run by a process of another machine (pid ${held.pid} on ${held.host}, since ${since}): wait for it to end; if it no longer runs, remove its lock with: sqlite3 ${path} "DELETE FROM optimize_run_locks WHERE run_id = '${runId}'"`,
+      );
+    }
+    putLock.run(runId, me.pid, me.host, me.startedAtMs);
+    return { tookOverFrom: other ? held : null };
+  });
   return {
     path,
+    lockRun: (runId, me, isAlive = pidAlive) => lockRun.immediate(runId, me, isAlive),
+    unlockRun: (runId, me) => void dropLock.run(runId, me.pid, me.host),
     createRun: (id, spec, nowMs) => void insertRun.run(id, nowMs, JSON.stringify(spec)),
     getRun: (id) => {
       const r = selectRun.get(id) as { id: string; created_at_ms: number; spec: string } | undefined;

@@ -326,6 +326,46 @@ describe('ladder optimize', () => {
     expect(changed.stderr).toMatch(new RegExp(`^ladder: --resume: \\S+every\\.mjs changed since run ${id} started \\(sha256 [0-9a-f]{12}…, was ${stored.sha256.slice(0, 12)}…\\)\\n$`));
   });
 
+  it('one process per run: a second --resume of a run being run is refused at once, naming the other process; a lock left by a killed process is taken over', async () => {
+    const { hostname } = await import('node:os');
+    const db = join(tmp, 'locked.db');
+    const first = await ladder([...base, '--db', db, '--workers', '1', '--json']);
+    expect(first.code).toBe(0);
+    const id = JSON.parse(first.stdout).run_id as string;
+    const d = new Database(db);
+    const lock = () => d.prepare('SELECT pid, host FROM optimize_run_locks').all();
+    expect(lock()).toEqual([]); // given back at the end
+    const missing = () => d.prepare("DELETE FROM optimize_results WHERE key NOT IN ('single', 'config')").run().changes;
+    expect(missing()).toBe(16);
+    // Another coordinator of the run is running (here a live process of this host holds its lock, as
+    // a coordinator does from the moment it takes the run to its end): refused before anything is read or evaluated.
+    const other = spawn('node', ['-e', 'setTimeout(() => {}, 60_000)']);
+    try {
+      d.prepare('INSERT INTO optimize_run_locks (run_id, pid, host, started_at_ms) VALUES (?, ?, ?, ?)').run(id, other.pid, hostname(), Date.UTC(2025, 0, 1));
+      const second = await ladder(['optimize', '--resume', id, '--db', db, '--workers', '1', '--json']);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toBe(`ladder: --resume: run ${id} is being run by another process (pid ${other.pid} on ${hostname()}, since 2025-01-01T00:00:00.000Z): wait for it to end, or stop it first\n`);
+      expect(rows(db)).toHaveLength(2);
+      expect(lock()).toEqual([{ pid: other.pid, host: hostname() }]);
+      // One of another machine cannot be checked: refused, with how to clear it if that process is gone.
+      d.prepare('UPDATE optimize_run_locks SET host = ?').run('elsewhere');
+      const third = await ladder(['optimize', '--resume', id, '--db', db]);
+      expect(third.stderr).toMatch(new RegExp(`^ladder: --resume: run ${id} is being run by a process of another machine \\(pid ${other.pid} on elsewhere, .*DELETE FROM optimize_run_locks WHERE run_id = '${id}'`));
+    } finally {
+      other.kill();
+    }
+    // A lock whose process is gone (a killed run) does not block: taken over, and said.
+    const gone = spawn('node', ['-e', '0']);
+    await new Promise((r) => gone.on('exit', r));
+    d.prepare('UPDATE optimize_run_locks SET pid = ?, host = ?').run(gone.pid, hostname());
+    const after = await ladder(['optimize', '--resume', id, '--db', db, '--workers', '1', '--json']);
+    expect(after.code).toBe(0);
+    expect(after.stderr).toContain(`note: run ${id} was last run by pid ${gone.pid} on ${hostname()} (since 2025-01-01T00:00:00.000Z), which no longer runs: continuing it here`);
+    expect(JSON.parse(after.stdout).ranking).toEqual(JSON.parse(first.stdout).ranking);
+    expect(lock()).toEqual([]);
+    d.close();
+  }, 60_000);
+
   it('bad flags name the flag', async () => {
     expect((await ladder([...base, '--method', 'annealing', '--db', join(tmp, 'f.db')])).stderr).toMatch(/--method: must be one of grid, random, tpe/);
     expect((await ladder([...base, '--objective', 'luck', '--db', join(tmp, 'f.db')])).stderr).toMatch(/--objective: must be one of/);

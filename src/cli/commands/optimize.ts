@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import type { Command } from 'commander';
 import { sha256CandleEntry } from '../../data/candle-entry-hash.ts';
 import { type StudyReport, analyzeStudy } from '../../optimize/analysis.ts';
@@ -20,6 +20,7 @@ import { parseSpaceText, spaceJsonSchema } from '../../optimize/space.ts';
 import { type InputFile, type StudySpec, runStudy } from '../../optimize/study.ts';
 import { prepareDataset } from '../../optimize/dataset.ts';
 import type { OptimizeRunStore } from '../../store/optimize-runs.ts';
+import { StoreError } from '../../store/store-error.ts';
 import { formatConfigIssues } from '../../core/config/index.ts';
 import { type BacktestArgs, type LoadedBacktest, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
 import { CliError, splitList } from '../cli-error.ts';
@@ -108,17 +109,20 @@ export function registerOptimizeCommand(program: Command): void {
     // An existing --db is opened (and checked to be an optimizer database) now; a new one is created
     // only when the run is about to be stored, once every input has been read and checked.
     let store: OptimizeRunStore | null = o.resume !== undefined || existsSync(o.db) ? openOptimizeRuns(o.db) : null;
+    /** The run this process holds (one process per run), given back at the end. */
+    let locked: string | null = null;
     try {
       let started;
       let runs: OptimizeRunStore;
       if (o.resume !== undefined) {
         runs = store!;
-        started = await resumeSpec(runs, o.resume);
+        started = await resumeSpec(runs, o.resume, (id) => (locked = takeRun(runs, id)));
       } else {
         const planned = await newSpec(o, opts.run!);
         runs = store ??= openOptimizeRuns(o.db);
         const runId = randomBytes(4).toString('hex');
         runs.createRun(runId, planned.spec, Date.now());
+        locked = takeRun(runs, runId);
         started = { runId, ...planned };
       }
       const { runId, spec, input } = started;
@@ -164,9 +168,30 @@ export function registerOptimizeCommand(program: Command): void {
       process.stdout.write(`Optimize ${input.symbols.map((s) => s.symbol).join(', ')}: ${spec.method}, ${report.ladders_evaluated} ladders, objective ${spec.objective}, seed ${spec.seed}\n`);
       printStudy(report, opts.top, (s) => process.stdout.write(s));
     } finally {
+      if (locked !== null) store?.unlockRun(locked, ME);
       store?.close();
     }
   });
+}
+
+/** This process, as a run's lock names it. */
+const ME = { pid: process.pid, host: hostname(), startedAtMs: Date.now() };
+
+/**
+ * Takes the run for this process: a second coordinator of a run (two --resume at once) is refused at
+ * once, naming the other process; a lock left by a killed one is taken over, and said.
+ */
+function takeRun(store: OptimizeRunStore, runId: string): string {
+  let took;
+  try {
+    took = store.lockRun(runId, { ...ME, startedAtMs: Date.now() });
+  } catch (e) {
+    if (e instanceof StoreError && e.code === 'store_in_use') throw new CliError(`--resume: ${e.message}`);
+    throw e;
+  }
+  const t = took.tookOverFrom;
+  if (t !== null) process.stderr.write(`note: run ${runId} was last run by pid ${t.pid} on ${t.host} (since ${new Date(t.startedAtMs).toISOString()}), which no longer runs: continuing it here\n`);
+  return runId;
 }
 
 /** What a new run is made of, checked (the options stored with it; a resumed run has its own). */
@@ -344,9 +369,11 @@ async function newSpec(o: OptimizeCliOptions, r: RunOptions): Promise<{ spec: St
 }
 
 /** The stored spec of a run, its input files re-read and checked unchanged. */
-async function resumeSpec(store: OptimizeRunStore, runId: string): Promise<{ runId: string; spec: StudySpec; input: LoadedBacktest }> {
+async function resumeSpec(store: OptimizeRunStore, runId: string, take: (runId: string) => void): Promise<{ runId: string; spec: StudySpec; input: LoadedBacktest }> {
   const run = store.getRun(runId);
   if (!run) throw new CliError(`--resume: no run ${runId} in ${store.path}${store.runIds().length ? ` (runs: ${store.runIds().join(', ')})` : ''}`);
+  // Before any file is read: a run that another process is running is refused at once.
+  take(runId);
   const spec = run.spec as StudySpec;
   const i = spec.inputs;
   for (const f of [...i.data, ...i.detail, ...(i.markets ? [i.markets] : []), ...(i.signals ? [i.signals] : []), ...(i.module ? [i.module] : [])]) {
