@@ -216,7 +216,7 @@ describe('ladder backtest (real process)', () => {
   it('--report in a folder that does not exist, or not .html: refused before the run, nothing written', async () => {
     const missing = await ladder(['backtest', '--data', 'data/candles/BTCUSDT-1h.csv', '--report', join(tmp, 'no/such/dir/r.html')]);
     expect([missing.code, missing.stdout]).toEqual([1, '']);
-    expect(missing.stderr).toMatch(/^ladder: --report: \S*r\.html: the folder \S*no\/such\/dir does not exist$/m);
+    expect(missing.stderr).toMatch(/^ladder: --report: the folder \S*no\/such\/dir of \S*r\.html does not exist \(create it, or give another path\)$/m);
     const txt = await ladder(['backtest', '--data', 'data/candles/BTCUSDT-1h.csv', '--report', join(tmp, 'r.txt')]);
     expect([txt.code, txt.stdout]).toEqual([1, '']);
     expect(txt.stderr).toMatch(/--report: \S*r\.txt should end in \.html/);

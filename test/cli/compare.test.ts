@@ -92,7 +92,7 @@ describe('ladder compare (real process, real ETHUSDT 1h)', () => {
     expect(missing.stderr).toMatch(/^ladder: --ladders: \S*nope\.json: no such file$/m);
     const report = await ladder(['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--report', join(dir, 'no/such/folder/r.html')]);
     expect([report.code, report.stdout]).toEqual([1, '']);
-    expect(report.stderr).toMatch(/^ladder: --report: \S*r\.html: the folder \S*no\/such\/folder does not exist$/m);
+    expect(report.stderr).toMatch(/^ladder: --report: the folder \S*no\/such\/folder of \S*r\.html does not exist \(create it, or give another path\)$/m);
   });
 
   it('compares several ladders at once with the single TP, each ladder validated like the config', async () => {

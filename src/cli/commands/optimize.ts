@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, hostname } from 'node:os';
@@ -23,6 +23,7 @@ import type { OptimizeRunStore } from '../../store/optimize-runs.ts';
 import { StoreError } from '../../store/store-error.ts';
 import { formatConfigIssues } from '../../core/config/index.ts';
 import { type BacktestArgs, type LoadedBacktest, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
+import { checkReportPath, isDirectory } from '../report-path.ts';
 import { CliError, splitList } from '../cli-error.ts';
 
 interface OptimizeCliOptions extends BacktestArgs {
@@ -217,12 +218,7 @@ function checkOptions(o: OptimizeCliOptions, cmd: Command): { workers: number; d
     const value: unknown = cmd.getOptionValue(opt.attributeName());
     if (typeof value === 'string' && value.trim() === '' && cmd.getOptionValueSource(opt.attributeName()) === 'cli') throw new CliError(`${opt.long}: empty value`);
   }
-  if (o.report !== undefined) {
-    if (!o.report.endsWith('.html')) throw new CliError(`--report: ${o.report} should end in .html`);
-    const dir = dirname(o.report);
-    if (!isDirectory(dir)) throw new CliError(`--report: the folder ${dir} of ${o.report} does not exist (create it, or give another path)`);
-    if (isDirectory(o.report)) throw new CliError(`--report: ${o.report} is a directory; give a file name ending in .html`);
-  }
+  if (o.report !== undefined) checkReportPath(o.report);
   const cores = availableParallelism();
   let workers = cores;
   if (o.workers !== undefined) {
@@ -270,13 +266,6 @@ function checkOptions(o: OptimizeCliOptions, cmd: Command): { workers: number; d
   return { workers, downLimitMs, top, run: { data: o.data, space: o.space, method: o.method as Method, engine: o.engine as Engine, objective: o.objective as ObjectiveName, trials, seed, minTrades, folds } };
 }
 
-const isDirectory = (path: string): boolean => {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-};
 
 async function hashed(path: string): Promise<InputFile> {
   try {
