@@ -60,7 +60,9 @@ describe('ladder compare (real process, real ETHUSDT 1h)', () => {
     const sizing = f('sizing.json', { scaled_tp_levels: levels, position_size: { mode: 'base', value: 1 }, strategy: { name: 'ema_cross' } });
     const r = await ladder(['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--ladders', sizing, '--json']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/sizing\.json: position_size, strategy: not an exit setting; a ladder file may set name, scaled_tp_levels, .*stop_loss_pct/);
+    // One line per key, at its line and column in the file.
+    expect(r.stderr).toMatch(/^ladder: \S*sizing\.json:1:\d+: position_size: not an exit setting; a ladder file may set name, scaled_tp_levels, .*stop_loss_pct/m);
+    expect(r.stderr).toMatch(/^\S*sizing\.json:1:\d+: strategy: not an exit setting/m);
     const named = f('named.json', { name: 'single', scaled_tp_levels: levels });
     const n = await ladder(['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--ladders', named, '--json']);
     expect(n.code).toBe(1);
@@ -87,7 +89,16 @@ describe('ladder compare (real process, real ETHUSDT 1h)', () => {
     expect(JSON.stringify(w.trades)).not.toBe(JSON.stringify(single.trades)); // its own 6 % target
     const five = await ladder(['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--ladders', f('five.json', { name: 5, scaled_tp_levels: [{ profit_pct: 1, close_pct: 100 }] }), '--json']);
     expect([five.code, five.stdout]).toEqual([1, '']);
-    expect(five.stderr).toMatch(/five\.json: name: must be a non-empty string \(got 5\)/);
+    expect(five.stderr).toMatch(/five\.json:1:9: name: must be a non-empty string \(got 5\)/);
+    // Malformed JSON and a bad level: at their line and column in the ladder file.
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{\n  "scaled_tp_levels": [\n    { "profit_pct": 1, "close_pct": 50 },\n    { "profit_pct": 2 "close_pct": 50 }\n  ]\n}\n');
+    const b = await ladder(['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--ladders', broken, '--json']);
+    expect(b.stderr).toMatch(/broken\.json:4:23: malformed JSON/);
+    const levels = join(dir, 'levels.json');
+    writeFileSync(levels, '{\n  "scaled_tp_levels": [\n    { "profit_pct": 1, "close_pct": 50 },\n    { "profit_pct": -2, "close_pct": 50 }\n  ]\n}\n');
+    const l = await ladder(['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--ladders', levels, '--json']);
+    expect(l.stderr).toMatch(/levels\.json:4:21: scaled_tp_levels\[1\]\.profit_pct: /);
     const missing = await ladder(['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--ladders', join(dir, 'nope.json'), '--json']);
     expect(missing.stderr).toMatch(/^ladder: --ladders: \S*nope\.json: no such file$/m);
     const report = await ladder(['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--report', join(dir, 'no/such/folder/r.html')]);

@@ -2,7 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import type { ExitPolicy } from '../../backtest/compare.ts';
-import { type LadderConfig, formatConfigIssues, parseConfigValue } from '../../core/config/index.ts';
+import { type LadderConfig, formatConfigIssues, parseConfigOverlayText } from '../../core/config/index.ts';
+import { err, ok } from '../../core/result.ts';
 import { exitSettingsFromConfig } from '../../core/scaled-tp/from-config.ts';
 import { type BacktestArgs, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
 import { CliError } from '../cli-error.ts';
@@ -89,22 +90,22 @@ async function exitPolicies(config: LadderConfig, files: readonly string[]): Pro
       const code = (e as NodeJS.ErrnoException).code;
       throw new CliError(`--ladders: ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a ladder file' : (e as Error).message}`);
     }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (e) {
-      throw new CliError(`${file}: malformed JSON: ${(e as Error).message}`);
-    }
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CliError(`${file}: expected an object like { "name": "runner", "scaled_tp_levels": [...] }`);
-    const { name, $schema: _schema, ...keys } = raw as Record<string, unknown>;
-    // A ladder file changes the exits only: any other key (sizing, strategy, leverage) would be ignored by the run, so it is refused.
-    const foreign = Object.keys(keys).filter((k) => !(EXIT_KEYS as readonly string[]).includes(k));
-    if (foreign.length) throw new CliError(`${file}: ${foreign.join(', ')}: not an exit setting; a ladder file may set name, ${EXIT_KEYS.join(', ')} (the rest comes from --config)`);
-    if (name !== undefined && (typeof name !== 'string' || name.trim() === '')) throw new CliError(`${file}: name: must be a non-empty string (got ${JSON.stringify(name)})`);
-    // A ladder is scaled unless its file says otherwise: `enable_scaled_take_profit: false` compares another single take-profit.
-    const parsed = parseConfigValue({ ...config, enable_scaled_take_profit: true, ...keys }, file);
+    // The file's own keys are checked first (exits only, a name), then the config they make over
+    // --config: every problem at its line and column in this file.
+    let name: string | undefined;
+    const parsed = parseConfigOverlayText(text, { ...config, enable_scaled_take_profit: true }, (raw) => {
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return err([{ path: [], message: 'expected an object like { "name": "runner", "scaled_tp_levels": [...] }' }]);
+      const { name: given, $schema: _schema, ...keys } = raw as Record<string, unknown>;
+      // A ladder file changes the exits only: any other key (sizing, strategy, leverage) would be ignored by the run, so it is refused.
+      const foreign = Object.keys(keys).filter((k) => !(EXIT_KEYS as readonly string[]).includes(k));
+      const issues = foreign.map((k) => ({ path: [k], message: `not an exit setting; a ladder file may set name, ${EXIT_KEYS.join(', ')} (the rest comes from --config)`, atKey: true }));
+      if (given !== undefined && (typeof given !== 'string' || given.trim() === '')) issues.push({ path: ['name'], message: `must be a non-empty string (got ${JSON.stringify(given)})`, atKey: false });
+      if (issues.length) return err(issues);
+      name = given as string | undefined;
+      return ok(keys);
+    });
     if (!parsed.ok) throw new CliError(formatConfigIssues(parsed.error, file).join('\n'));
-    const named = typeof name === 'string' ? name : basename(file, '.json');
+    const named = name ?? basename(file, '.json');
     if (named === single.name || ladders.some((l) => l.name === named)) throw new CliError(`${file}: name: "${named}" is already the name of ${named === single.name ? 'the single take-profit run' : 'another ladder'}; give each ladder its own "name"`);
     ladders.push({ name: named, settings: exitSettingsFromConfig(parsed.value) });
   }

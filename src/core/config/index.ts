@@ -13,6 +13,6 @@ export {
 export { DEFAULT_LEVELS, MAINTENANCE_MARGIN_PCT, defaultMoveStopTo, liquidationDistancePct } from './defaults.ts';
 export { CLOSE_PCT_SUM_TOLERANCE } from './rules.ts';
 export { type ConfigIssue, formatConfigIssues } from './issues.ts';
-export { parseConfigText, parseConfigValue } from './parse.ts';
+export { parseConfigOverlayText, parseConfigText, parseConfigValue } from './parse.ts';
 export { configJsonSchema } from './json-schema.ts';
 export { type RunFacts, settleAssetsOf, startSummary, summarizeConfig } from './summary.ts';

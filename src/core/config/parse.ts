@@ -58,6 +58,22 @@ export function parseJsonText<T>(text: string, check: (value: unknown) => Result
   return err(placed.map((p) => p.issue));
 }
 
+/**
+ * A JSON text that sets some config keys over `base` (a ladder file of `compare`), checked as the
+ * config it makes: every problem at its line and column in this text. `keys` checks the text's own
+ * object first (which keys it may set) and returns the keys to lay over `base`.
+ */
+export function parseConfigOverlayText(
+  text: string,
+  base: Readonly<Record<string, unknown>>,
+  keys: (value: unknown) => Result<Record<string, unknown>, RawIssue[]>,
+): Result<LadderConfig, ConfigIssue[]> {
+  return parseJsonText(text, (value) => {
+    const own = keys(value);
+    return own.ok ? check({ ...base, ...own.value }) : own;
+  });
+}
+
 function check(value: unknown): Result<LadderConfig, RawIssue[]> {
   const parsed = configShapeSchema.safeParse(value);
   const rules = crossFieldIssues(value);
