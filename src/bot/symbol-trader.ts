@@ -10,7 +10,7 @@ import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import { formatScaled } from '../core/decimal.ts';
 import { asSteps, type Side } from '../core/units.ts';
 import { type ExchangeErrorCode, withoutSignature } from '../exchange/errors.ts';
-import type { ExchangePort, OrderState, Trade } from '../exchange/port.ts';
+import { DEFAULT_REQUEST_WINDOW_MS, type ExchangePort, type OrderState, type Trade } from '../exchange/port.ts';
 import { type OrderRecord, REUSABLE, type Store } from '../store/index.ts';
 import type { LiveStrategy, Signal } from '../strategy/strategy.ts';
 import { CommandExecutor } from './command-executor.ts';
@@ -63,6 +63,11 @@ const ORDERS_CHECK_MS = 15_000;
 const OUTSIDE_CONFIRM_MS = 1_500;
 /** A look-up that says "no such order" is believed only when a second one, this much later, says it too (R6.3). */
 const NOT_FOUND_CONFIRM_MS = 1_000;
+/**
+ * Binance executes a request whose timestamp is up to 1 s ahead of its clock: with the recvWindow
+ * the request carried, how long after it was signed it may still arrive and execute.
+ */
+const CLOCK_AHEAD_TOLERANCE_MS = 1_000;
 /** Back-off of look-ups that fail (the exchange is down): first delay and cap. */
 const LOOKUP_BACKOFF_MS = [500, 30_000] as const;
 /** After the exchange refused a reduce-only exit (-2022/-4118): no exit goes out before a re-read, nor this soon. */
@@ -680,8 +685,9 @@ export class SymbolTrader {
   /**
    * Orders written but never settled (a timeout, a dropped connection, a 5xx, a kill): looked up by
    * client id, with back-off while the look-ups fail (F3). An entry that filled becomes the position;
-   * an order the exchange does not know, twice NOT_FOUND_CONFIRM_MS apart and with no fill booked,
-   * never arrived: its level may go out again.
+   * an order the exchange does not know, twice NOT_FOUND_CONFIRM_MS apart, the last time once its
+   * request can no longer execute (executableUntilMs), and with no fill booked, never arrived: its
+   * level may go out again.
    */
   private async resolveDoubts(): Promise<boolean> {
     let acted = false;
@@ -737,17 +743,40 @@ export class SymbolTrader {
       }
       // A stop the exchange does not know is placed again at once: a second stop costs nothing (the
       // extra one is cancelled), a position without one can cost everything (invariant 9).
-      if (doubt.notFoundSinceMs === null && o.kind !== 'stop') {
-        doubt.notFoundSinceMs = now;
-        doubt.nextAtMs = now + NOT_FOUND_CONFIRM_MS;
-        continue;
+      if (o.kind !== 'stop') {
+        // Not found is final only once the request can no longer execute on the exchange (a request
+        // held up on its way, -1007, is executed seconds after the client gave up: an entry would stand
+        // with no stop, a level would run twice): looked up again, with back-off, until then.
+        const deadline = this.executableUntilMs(o);
+        doubt.notFoundSinceMs ??= now;
+        if (now < deadline || now - doubt.notFoundSinceMs < NOT_FOUND_CONFIRM_MS) {
+          doubt.nextAtMs = Math.max(doubt.notFoundSinceMs + NOT_FOUND_CONFIRM_MS, Math.min(now + doubt.delayMs, deadline));
+          doubt.delayMs = Math.min(LOOKUP_BACKOFF_MS[1], doubt.delayMs * 2);
+          continue;
+        }
       }
-      if (doubt.notFoundSinceMs !== null && now - doubt.notFoundSinceMs < NOT_FOUND_CONFIRM_MS) continue;
       this.doubts.delete(o.clientOrderId);
       this.neverArrived(o);
       acted = true;
     }
     return acted;
+  }
+
+  /**
+   * Until when order `o`, in doubt and not found, may still be executed by the exchange: within the
+   * recvWindow its last request carried plus Binance's tolerance for clocks ahead. That request was
+   * signed at the latest when the router marked its outcome unknown (its retries included); one still
+   * `sent` was sent by a process that died (a kill), before now: it is marked unknown now, so that the
+   * deadline holds across restarts too. An `intent` was never sent.
+   */
+  private executableUntilMs(o: OrderRecord): number {
+    if (o.status === 'intent') return o.createdAtMs;
+    let signedBy = o.updatedAtMs;
+    if (o.status !== 'unknown') {
+      signedBy = this.d.now();
+      this.d.store.markOrderStatus(o.clientOrderId, 'unknown', { error: { code: 'not_found_yet', message: 'not found; its request may still arrive (sent before a restart)' }, timeMs: signedBy });
+    }
+    return signedBy + (this.d.ex.recvWindowMs ?? DEFAULT_REQUEST_WINDOW_MS) + CLOCK_AHEAD_TOLERANCE_MS;
   }
 
   private async resolveEntry(o: OrderRecord, found: OrderState): Promise<void> {

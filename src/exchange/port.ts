@@ -104,8 +104,18 @@ export interface AccountModes {
 /** What a margin mode change did: `blocked` when a position or an order on the symbol forbids it. */
 export type MarginModeChange = 'changed' | 'unchanged' | 'blocked';
 
+/** The recvWindow assumed of an exchange port that does not give its own (ccxt's binance default, 10 s). */
+export const DEFAULT_REQUEST_WINDOW_MS = 10_000;
+
 export interface ExchangePort {
   readonly name: string;
+  /**
+   * Optional: how long after it was signed an order request may still be executed by the exchange
+   * (Binance: the recvWindow the request carries; it also accepts timestamps up to 1 s ahead of its
+   * clock). Until then a request whose answer was lost may still arrive: "no such order" is not final.
+   * Absent: DEFAULT_REQUEST_WINDOW_MS.
+   */
+  readonly recvWindowMs?: number;
   markets(): Promise<ReadonlyMap<string, MarketRules>>;
   setLeverage(symbol: string, leverage: number): Promise<void>;
   /** Wallet balance of `asset`: the market's settle asset (USDT for BTC/USDT:USDT, USDC for …/USDC:USDC); default USDT. */

@@ -617,7 +617,9 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     const { bot, t, id, clock } = await ownBot();
     h!.sim.admin.setFaults({ rules: [{ kind: 'drop', mode: 'reset', method: 'POST', path: '/fapi/v1/order', count: 1 }] });
     await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
-    await stepAndTime(bot, clock, id, 20, 500, () => t.position?.id !== id);
+    // Known missing once its request can no longer execute (the recvWindow of 10 s + 1 s after it was sent).
+    const at = await stepAndTime(bot, clock, id, 40, 500, () => t.position?.id !== id);
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(11_000);
     // The dropped one (no answer, no order), then the same close under the next id, filled.
     expect(closes(id).map(([c, status]) => [c, status])).toEqual([['-close', 0], ['-close1', 200]]);
     expect(h!.store.getOrder(`${id}-close`)).toMatchObject({ status: 'canceled', error: { code: 'not_found' } });
@@ -697,10 +699,56 @@ describe('a level whose request and look-ups fail (F3): sent again once the exch
     expect(h!.store.getOrder(`${id}-tp1`)!.status).toBe('unknown');
     expect(h!.state().fills.filter((f) => f.clientOrderId === `${id}-tp1`)).toEqual([]);
     h!.sim.admin.setFaults({ rules: [] });
-    expect(await stepUntil(() => t.position!.tpLevelsHit.includes(1))).toBe(true);
+    // Believed missing only once its request can no longer execute (10 s recvWindow + 1 s), then sent again.
+    expect(await stepUntil(() => t.position!.tpLevelsHit.includes(1), 20_000)).toBe(true);
     expect(ordersOf(`${id}-tp1`).size).toBe(1);
     expect(storeSteps()).toBe(exchangeSteps());
     expect(h!.state().openAlgoOrders.map((a) => a.triggerPrice)).toEqual(['60000']);
+  });
+});
+
+describe('a request the exchange executes seconds after the client gave up on it (a timeout, -1007): "no such order" is not final before its recvWindow ends', () => {
+  /** The client gives up after 1.5 s; the exchange handles the next order request 4 s after it arrived. */
+  function lateExecution(): void {
+    (h!.ex as unknown as { ex: { timeout: number } }).ex.timeout = 1_500;
+    h!.sim.admin.setFaults({ rules: [{ kind: 'latency', ms: 4_000, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
+  }
+  async function stepFor(ms: number): Promise<void> {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      await h!.bot.step();
+      await sleep(250);
+    }
+  }
+
+  it('a take-profit: TP1 executes once (R1.4, invariant 8), not again under the same client id; the stop climbs', async () => {
+    const t = await openLong();
+    const id = t.position!.id;
+    lateExecution();
+    h!.sim.admin.setPrice('BTCUSDT', 60700);
+    await stepFor(9_000);
+    expect(ordersOf(`${id}-tp1`).size).toBe(1);
+    expect(h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order' && r.clientOrderId === `${id}-tp1`)).toHaveLength(1);
+    expect(exchangeSteps()).toBe(7);
+    expect(t.position!.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([['tp1', 3]]);
+    expect(storeSteps()).toBe(exchangeSteps());
+    expect(t.halted).toBeNull();
+    expect(h!.state().openAlgoOrders.map((a) => a.triggerPrice)).toEqual(['60000']); // breakeven
+  });
+
+  it('an entry: the position that appears is booked and protected by its stop (invariant 9), nothing left in doubt', async () => {
+    h = await startHarness(testConfig(), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    const t = h.trader('BTCUSDT');
+    lateExecution();
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    await stepFor(6_000);
+    expect(exchangeSteps()).toBe(10);
+    expect(t.position?.remainingSteps).toBe(10);
+    expect(h.state().openAlgoOrders.map((a) => [a.clientAlgoId, a.triggerPrice])).toEqual([[`${t.position!.id}-sl0`, '58800']]);
+    expect(h.store.ordersInDoubt()).toEqual([]);
+    expect(h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order' && r.clientOrderId?.endsWith('-entry'))).toHaveLength(1);
   });
 });
 
@@ -791,5 +839,5 @@ describe('a market take-profit that expires with nothing filled (an empty book, 
     expect(ordersOf(`${id}-tp1`).size).toBe(1);
     expect(t.position!.remainingSteps).toBe(7);
     expect(storeSteps()).toBe(exchangeSteps());
-  }, 30_000);
+  });
 });

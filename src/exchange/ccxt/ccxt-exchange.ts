@@ -17,6 +17,8 @@ const TRADES_PAGE = 1000;
 const MARGIN_TYPE_SET = -4046;
 /** Binance: the margin type cannot change while an order (-4047) or a position (-4048) is open. */
 const MARGIN_TYPE_BLOCKED: ReadonlySet<number> = new Set([-4047, -4048]);
+/** Binance's recvWindow when a request carries none (ms). */
+const BINANCE_DEFAULT_RECV_WINDOW_MS = 5_000;
 /** Binance: "An open stop or take profit order with GTE and closePosition in the direction is existing." */
 const CLOSE_POSITION_TAKEN = -4130;
 
@@ -63,6 +65,16 @@ export class CcxtExchange implements ExchangePort {
     this.budget = o.budget ?? sharedBudget(apiOrigin(ex.urls, ex.id));
     tapExchange(ex, this.budget);
     this.fees = new FeeConverter((base, quote) => this.marketPrice(base, quote), o.feePriceTtlMs);
+  }
+
+  /**
+   * The recvWindow ccxt signs every private request with (its `options.recvWindow`: 10 s in ccxt
+   * 4.5.84's binance classes), or Binance's own default when ccxt sends none: how long a request whose
+   * answer was lost may still be executed by the exchange.
+   */
+  get recvWindowMs(): number {
+    const w = Number((this.ex.options as Record<string, unknown> | undefined)?.['recvWindow']);
+    return Number.isFinite(w) && w > 0 ? w : BINANCE_DEFAULT_RECV_WINDOW_MS;
   }
 
   async markets(): Promise<ReadonlyMap<string, MarketRules>> {
