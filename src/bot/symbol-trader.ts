@@ -639,13 +639,14 @@ export class SymbolTrader {
   }
 
   /**
-   * One of our resting orders of `p` (a limit take-profit, the stop) shows more filled than its booked
-   * fills: a shortfall is then ours, its trades not listed yet (the account's trade list can lag the
-   * matching engine), never a change by hand. A look-up that fails says nothing: the shortfall waits.
+   * One of our orders of `p` (a market or limit take-profit, a close, the stop) shows more filled than
+   * its booked fills: a shortfall is then ours, its trades not listed yet (the account's trade list can
+   * lag the matching engine by seconds), never a change by hand; booked as one, the real trade would
+   * later be booked on top of it (R3.5, R4.2). A look-up that fails says nothing: the shortfall waits.
    */
   private async restingFillUnbooked(p: Position): Promise<boolean> {
     for (const o of this.d.store.ordersOf(p.id)) {
-      if (o.kind === 'entry' || o.type === 'market') continue;
+      if (o.kind === 'entry') continue;
       let filled = o.exchangeFilledSteps ?? 0;
       if (filled <= o.bookedSteps && o.status === 'open') {
         const r = await this.d.router.lookup(this.symbol, o.clientOrderId, o.type === 'stop_market' ? 'stop' : 'order', true);

@@ -122,6 +122,35 @@ describe("the account's trade list lags the matching engine (Binance's userTrade
     expect(h!.state().openAlgoOrders.map((a) => a.triggerPrice)).toEqual(['60000']); // breakeven
   }, 30_000);
 
+  it('a market TP1 answered FILLED whose trade is not listed yet: the shortfall waits for it (not a manual exit, then TP1 on top), the stop climbs, and the ladder ends flat with no runner left unprotected (R3.5, R4.2)', async () => {
+    const t = await openLong();
+    const id = t.position!.id;
+    h!.sim.admin.setFaults({ rules: [{ kind: 'staleTrades', hide: 1, method: 'GET', path: '/fapi/v1/userTrades' }] });
+    h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1 (60600): a market TP of 3 goes out and fills
+    await steps(12, 250); // well past the 1.5 s after which an unexplained shortfall is believed
+    expect(exchangeSteps()).toBe(7);
+    expect(h!.store.getOrder(`${id}-tp1`)?.status).toBe('filled');
+    expect(t.position!.partialExits).toEqual([]);
+    expect(t.position!.remainingSteps).toBe(10);
+    h!.sim.admin.setFaults({ rules: [] }); // the list catches up
+    await steps(6, 200);
+    expect(t.position!.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([['tp1', 3]]);
+    expect(storeSteps()).toBe(exchangeSteps());
+    expect(h!.state().openAlgoOrders.map((a) => a.triggerPrice)).toEqual(['60000']); // breakeven
+    h!.sim.admin.setPrice('BTCUSDT', 62200); // TP2 and TP3
+    await steps(8, 200);
+    expect(exchangeSteps()).toBe(0);
+    expect(t.position).toBeNull();
+    expect(t.halted).toBeNull();
+    const [trade] = h!.store.tradeHistory().filter((x) => x.positionId === id);
+    expect(trade!.exits.map((e) => [e.reason, e.qtySteps])).toEqual([
+      ['tp1', 3],
+      ['tp2', 3],
+      ['tp3', 4],
+    ]);
+    expect(ordersOf(`${id}-tp1`).size).toBe(1);
+  }, 30_000);
+
   it("…while the order look-ups fail as well (what TP1's order did is unknown): the shortfall still waits, and TP1 is booked once when they answer", async () => {
     const t = await openLong(testConfig({ scaled_tp_execution: 'limit' }));
     const id = t.position!.id;
