@@ -156,6 +156,8 @@ export class SymbolTrader {
   /** Counts flushes: take-profits refused in one flush (a price past several levels) are one refusal of the back-off. */
   private flushSeq = 0;
   private readonly alerted = new Set<string>();
+  /** Trades whose order the exchange could not identify (taken as not ours), each logged once. */
+  private readonly unknownOrderTrades = new Set<string>();
   /** The tail of the work queued on this symbol (see exclusive). */
   private running: Promise<void> = Promise.resolve();
 
@@ -576,6 +578,10 @@ export class SymbolTrader {
     const trades = await this.d.ex.trades(this.symbol, Math.max(since, p.entryTimeMs - 60_000), fromId);
     const foreign: Trade[] = [];
     for (const t of trades) {
+      if (t.orderUnknown && !this.unknownOrderTrades.has(t.tradeId)) {
+        this.unknownOrderTrades.add(t.tradeId);
+        this.d.log.warn({ symbol: this.symbol, tradeId: t.tradeId, orderId: t.orderId, side: t.side, qty: stepsToQty(t.qtySteps, this.d.market), price: t.price }, 'trade.order_unknown');
+      }
       const cur = this.position;
       if (!cur || cur.status !== 'open') break;
       const id = parseClientId(t.clientOrderId);

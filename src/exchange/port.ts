@@ -66,6 +66,12 @@ export interface Trade {
   /** The fee as charged, in `feeAsset`. */
   readonly feeAmount?: number;
   readonly timeMs: number;
+  /**
+   * Its order could not be identified (the exchange no longer finds it: Binance drops old orders):
+   * `clientOrderId` is '' and the trade is taken as not ours (a change outside the bot, at its own
+   * price and quantity), never an error that stops the loop.
+   */
+  readonly orderUnknown?: true;
 }
 
 export interface PositionInfo {

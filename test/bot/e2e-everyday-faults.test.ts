@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
 import { silentLogger } from '../../src/bot/logger.ts';
 import { openStore } from '../../src/store/index.ts';
+import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
+import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
 import { type Harness, startHarness, startWithLong, testConfig } from '../support/bot-harness.ts';
 
 /**
@@ -181,6 +183,36 @@ describe('a position changed outside the bot (F5, R6.6)', () => {
     expect(bot.traders[0]!.position).toBeNull();
     expect(store.tradeHistory().find((x) => x.positionId === id)!.exits.map((e) => e.reason)).toEqual(['manual']);
     expect(h!.state().openAlgoOrders).toEqual([]);
+  });
+
+  it('after a restart, the orders of listed trades are no longer found by order id (-2013: Binance drops old orders): those trades are taken as not ours, and the position is managed (its stop restored, TP1 sent), not locked', async () => {
+    const t = await openLong();
+    const id = t.position!.id;
+    h!.bot.stop();
+    await h!.ex.cancelOrder('BTCUSDT', `${id}-sl0`, 'stop'); // gone while the bot was down
+    // A fresh adapter (it has learnt no order id → client id yet); every look-up by order id: -2013.
+    const client = ccxtForSimulator(h!.sim.url, { apiKey: h!.sim.apiKey, secret: h!.sim.apiSecret });
+    client.enableRateLimit = false;
+    const ex = new CcxtExchange(client);
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -2013, method: 'GET', path: '/fapi/v1/order' }] });
+    try {
+      await ex.markets();
+      const listed = await ex.trades('BTCUSDT', t.position!.entryTimeMs - 60_000);
+      expect(listed.map((x) => [x.clientOrderId, x.orderUnknown, x.qtySteps])).toEqual([['', true, 10]]);
+      const bot = new TradingBot({ config: testConfig(), exchange: ex, store: h!.store, log: silentLogger(), retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+      await bot.start();
+      await bot.step();
+      expect(h!.state().openAlgoOrders.map((a) => [a.clientAlgoId, a.triggerPrice])).toEqual([[`${id}-sl0`, '58800']]);
+      h!.sim.admin.setPrice('BTCUSDT', 60700); // past TP1 (60600)
+      for (let i = 0; i < 4; i++) await bot.step();
+      bot.stop();
+      expect(h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.clientOrderId === `${id}-tp1`)).toHaveLength(1);
+      expect(bot.traders[0]!.position!.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([['tp1', 3]]);
+      expect(storeSteps()).toBe(exchangeSteps());
+      expect(h!.state().openAlgoOrders.map((a) => a.triggerPrice)).toEqual(['60000']); // breakeven
+    } finally {
+      await ex.close();
+    }
   });
 
   it('flat on the exchange with no trade to show for it (the bot refused with -2022): ended within seconds, not retried', async () => {

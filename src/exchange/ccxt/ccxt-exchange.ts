@@ -228,12 +228,17 @@ export class CcxtExchange implements ExchangePort {
     for (const t of ts) {
       const orderId = String(t.order ?? '');
       let clientOrderId = this.clientIds.get(orderId);
+      let orderUnknown = false;
       if (clientOrderId === undefined && orderId) {
-        const o = await this.call(() => this.ex.fetchOrder(orderId, this.sym(symbol)), false);
-        clientOrderId = o.clientOrderId ?? '';
-        this.clientIds.set(orderId, clientOrderId);
+        const o = await this.orderById(symbol, orderId);
+        // An order the exchange no longer finds (-2013: Binance drops old ones) cannot be ours to tell:
+        // its trade is taken as not ours (asked again next read), never a failure of every read.
+        orderUnknown = o === null;
+        clientOrderId = o?.clientOrderId ?? '';
+        if (o !== null) this.clientIds.set(orderId, clientOrderId);
       }
       out.push({
+        ...(orderUnknown ? { orderUnknown: true as const } : {}),
         tradeId: String(t.id),
         orderId,
         clientOrderId: clientOrderId ?? '',
@@ -246,6 +251,16 @@ export class CcxtExchange implements ExchangePort {
       });
     }
     return out.sort((a, b) => a.timeMs - b.timeMs || Number(a.tradeId) - Number(b.tradeId));
+  }
+
+  /** The order `orderId` (to learn its client id), or null when the exchange does not know it (-2013). */
+  private async orderById(symbol: string, orderId: string): Promise<Order | null> {
+    try {
+      return await this.call(() => this.ex.fetchOrder(orderId, this.sym(symbol)), false);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'notFound') return null;
+      throw e;
+    }
   }
 
   /** userTrades by `fromId`, a page of 1000 at a time: no 7-day window applies (ccxt sets one with `since`). */
