@@ -24,6 +24,8 @@ export function alertText(event: string, key: string): string {
       return 'a position opened outside Ladder is larger than one order may close: not adopted';
     case 'adopt.cannot_plan':
       return 'a position opened outside Ladder could not be given a ladder: not adopted';
+    case 'stop.kept_previous':
+      return `the exchange refused the stop ${after('stop-kept:')}: the previous stop still rests and protects the position (it is not closed); Ladder tries the stop again with a back-off (5 s, doubling up to 60 s)`;
     case 'alert':
       return key;
     default:

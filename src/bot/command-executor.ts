@@ -14,6 +14,8 @@ export interface ExecutorDeps {
   /** The position as it is now (a follow-up is computed on the newest state, never on a stale copy). */
   readonly current: () => Position | null;
   readonly price: () => Promise<number>;
+  /** Client id of another stop of `p` (not `except`) resting on the exchange now; null when none does or the list cannot be read. */
+  readonly restingStop: (p: Position, except: string) => Promise<string | null>;
 }
 
 /** What the trader must do after one command: a core transition to apply, and whether to re-read the exchange. */
@@ -34,6 +36,12 @@ export interface Followup {
    * after the re-read they ask for, margin (which also halts entries).
    */
   readonly refusal?: { readonly code: ExchangeErrorCode; readonly retryAfterMs: number | null };
+  /**
+   * A stop placement refused outright while another stop of the position (`restingId`) still rests:
+   * that one keeps protecting it, nothing is closed, and the trader tries the placement again after
+   * its back-off (F24: close at market only when no stop of the position rests).
+   */
+  readonly stopKept?: { readonly clientOrderId: string; readonly restingId: string };
 }
 
 const NOTHING: Followup = { transition: null, resync: false, alert: null };
@@ -135,6 +143,15 @@ export class CommandExecutor {
     if (c.kind === 'moveStop' && !crossed) {
       this.d.log.warn({ symbol: p.symbol, keep: c.replacesClientOrderId }, 'stop.kept_previous');
       return { ...NOTHING, alert: `${c.clientOrderId}: the stop could not move to ${c.stopPrice} (${r.error.message}); the previous stop stays` };
+    }
+    if (!crossed) {
+      // Placed again (a move refused before, its stop never placed): the stop it was to replace may
+      // still rest and protect the position; it is kept, and the placement tried again later.
+      const restingId = await this.d.restingStop(p, c.clientOrderId);
+      if (restingId !== null) {
+        this.d.log.warn({ symbol: p.symbol, clientOrderId: c.clientOrderId, keep: restingId }, 'stop.kept_previous');
+        return { ...NOTHING, alert: `${c.clientOrderId}: the stop could not be placed at ${c.stopPrice} (${r.error.message}); ${restingId} still protects the position; trying again`, stopKept: { clientOrderId: c.clientOrderId, restingId } };
+      }
     }
     // F24: a stop the price has already crossed, or no stop at all: close at once, reduce-only.
     const cur = this.d.current();

@@ -86,6 +86,8 @@ const ENTRY_FEE_WAIT_MS = 60_000;
 const positionReadTradeId = (positionId: string): string => `position-${positionId}`;
 /** A stop that could not be placed is tried again at most this often (no rejection storm). */
 const STOP_RETRY_MS = 5_000;
+/** A stop refused outright while an older stop of the position still rests: tried again after 5 s, doubling up to this. */
+const STOP_RETRY_MAX_MS = 60_000;
 /**
  * An order in doubt whose look-ups fail is settled by the other reads after this long: a stop the open
  * orders list does not show is believed absent, an entry is booked from its fills.
@@ -140,6 +142,8 @@ export class SymbolTrader {
   /** No exit of this position goes out before `untilMs` (a refusal's hold or back-off); a new position never inherits it. */
   private holdExits: { positionId: string; untilMs: number } | null = null;
   private stopRetryAtMs = 0;
+  /** The current stop's placements refused in a row while an older stop of the position rests (its back-off); cleared once it rests. */
+  private stopKeptRefusals: { clientOrderId: string; n: number } | null = null;
   /**
    * The open position's market close the exchange refused: when it goes out again, its refusals in a
    * row for this reason (`tries`; `counted`: those that count toward giving up, not a rate limit or a
@@ -170,6 +174,7 @@ export class SymbolTrader {
       now: d.now,
       current: () => this.position,
       price: () => d.ex.price(this.symbol),
+      restingStop: (p, except) => this.restingStopOf(p, except),
     });
   }
 
@@ -1085,6 +1090,7 @@ export class SymbolTrader {
         learnt = true;
       }
     }
+    if (currentRests) this.stopKeptRefusals = null;
     if (currentRests || p.closing?.clientOrderId === stopId || inDoubt.has(stopId!)) return learnt;
     await this.restoreStop(p, stopId!);
     return true;
@@ -1177,7 +1183,8 @@ export class SymbolTrader {
         if (f.refusal && f.transition) this.closeRefused(c.clientOrderId, c.reason, f.refusal);
         else if (this.closeRetry?.positionId === this.position?.id) this.closeRetry = null; // taken (or in doubt): the back-off is over
       }
-      if (f.alert && f.halt) this.halt(f.alert, 'insufficient_margin'); // the executor halts on insufficientMargin only
+      if (f.stopKept) this.stopPlacementWaits(f.stopKept.clientOrderId, f.alert);
+      else if (f.alert && f.halt) this.halt(f.alert, 'insufficient_margin'); // the executor halts on insufficientMargin only
       else if (f.alert) this.alertOnce(f.alert, {}, 'alert');
       if (f.transition) this.transition(f.transition);
     }
@@ -1186,6 +1193,28 @@ export class SymbolTrader {
       this.dirty = true; // sweep what may still rest
     }
     return n > 0;
+  }
+
+  /**
+   * The placement of stop `clientOrderId` was refused outright while an older stop of the position
+   * still rests: one alert per stop, and the next try (restoreStop) waits 5 s, doubling up to 60 s.
+   */
+  private stopPlacementWaits(clientOrderId: string, alert: string | null): void {
+    const n = this.stopKeptRefusals?.clientOrderId === clientOrderId ? this.stopKeptRefusals.n + 1 : 1;
+    this.stopKeptRefusals = { clientOrderId, n };
+    this.stopRetryAtMs = Math.max(this.stopRetryAtMs, this.d.now() + Math.min(STOP_RETRY_MAX_MS, STOP_RETRY_MS * 2 ** (n - 1)));
+    this.alertOnce(`stop-kept:${clientOrderId}`, { message: alert }, 'stop.kept_previous');
+  }
+
+  /** Client id of a stop of `p` other than `except` resting on the exchange, or null (none, or the list cannot be read). */
+  private async restingStopOf(p: Position, except: string): Promise<string | null> {
+    const listed = await this.openOrderIds();
+    if (listed === null) return null;
+    for (const id of listed) {
+      const parsed = parseClientId(id);
+      if (id !== except && parsed?.kind === 'stop' && parsed.positionId === p.id) return id;
+    }
+    return null;
   }
 
   /** The open position's exits wait `ms` from now; several refusals in one flush: the longest wait holds. */

@@ -291,6 +291,38 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     bot.stop();
   });
 
+  it('a stop move refused outright twice (-4045), the second time when the orders check places it again: the previous stop still rests, so the runner is kept (not closed at market: F24), one alert, and the stop is tried again after a back-off', async () => {
+    const { bot, t, alerts, clock, id } = await ownBot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4045, method: 'POST', path: '/fapi/v1/algoOrder', count: 2 }] });
+    h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1: the stop is to move to breakeven (sl1)
+    await bot.step();
+    const stops = () => h!.state().openAlgoOrders.map((a) => [a.clientAlgoId.slice(id.length), Number(a.triggerPrice)]);
+    const sl1Posts = () => h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/algoOrder' && r.clientOrderId === `${id}-sl1`).length;
+    expect(stops()).toEqual([['-sl0', 58800]]);
+    clock.skewMs += 16_000; // the next orders check: sl1 is placed again, and refused again
+    await bot.step();
+    expect(sl1Posts()).toBe(2);
+    expect(exchangeSteps()).toBe(7);
+    expect(t.position).toMatchObject({ id, remainingSteps: 7, closing: null });
+    expect(h!.state().fills.filter((f) => f.clientOrderId.startsWith(`${id}-close`))).toEqual([]);
+    expect(stops()).toEqual([['-sl0', 58800]]);
+    expect(alerts.filter((a) => /no protective stop could be placed/.test(a))).toEqual([]);
+    expect(alerts.filter((a) => /refused the stop .*-sl1: the previous stop still rests/.test(a))).toHaveLength(1);
+    // Within its back-off (5 s) nothing is sent again, whatever the cycles.
+    clock.skewMs += 1_000;
+    t.touch();
+    await bot.step();
+    expect(sl1Posts()).toBe(2);
+    // After it, the stop goes out again and is taken: one stop, at breakeven.
+    clock.skewMs += 16_000;
+    await bot.step();
+    await bot.step();
+    expect(sl1Posts()).toBe(3);
+    expect(stops()).toEqual([['-sl1', 60000]]);
+    expect(exchangeSteps()).toBe(7);
+    bot.stop();
+  });
+
   it('a take-profit refused outright (-4131): the level waits (no storm), is sent again after the hold and fills once; the stop climbs after it', async () => {
     const { bot, t, id, alerts, clock } = await ownBot();
     h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
