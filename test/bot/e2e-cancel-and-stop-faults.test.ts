@@ -492,6 +492,24 @@ describe('a quantity added by hand, then the exchange stop (closePosition) close
   }, 60_000);
 });
 
+describe("a position's stop after an earlier position's stop fired in the same process", () => {
+  it('is a closePosition stop again (it follows the position whatever its size, F13), not a fixed-size reduce-only one', async () => {
+    const t = await openLong();
+    const first = t.position!.id;
+    expect(h!.state().openAlgoOrders.map((a) => [a.clientAlgoId, a.closePosition])).toEqual([[`${first}-sl0`, true]]);
+    h!.sim.admin.setPrice('BTCUSDT', 58700); // through the stop (58800): it fires
+    await steps(6, 250);
+    expect(exchangeSteps()).toBe(0);
+    expect(t.position).toBeNull();
+    await t.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'test' });
+    await h!.bot.step();
+    const second = t.position!.id;
+    expect(second).not.toBe(first);
+    expect(h!.state().openAlgoOrders.map((a) => [a.clientAlgoId, a.closePosition])).toEqual([[`${second}-sl0`, true]]);
+    expect(t.halted).toBeNull();
+  }, 30_000);
+});
+
 describe('the last price wicks through the stop while the mark price does not (the exchange stop triggers on the mark price)', () => {
   it('the stop does not fire, and the position trades on: TP1 and TP2 fill when reached, an opposite signal closes it', async () => {
     const t = await openLong();

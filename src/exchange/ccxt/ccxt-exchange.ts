@@ -154,7 +154,12 @@ export class CcxtExchange implements ExchangePort {
    */
   private async protectiveStop(r: OrderRequest): Promise<OrderState> {
     const key = `${r.symbol}:${r.side}`;
-    const holder = this.closePositionStops.get(key);
+    let holder = this.closePositionStops.get(key);
+    if (holder !== undefined && holder !== r.clientOrderId && !(await this.stillRests(r.symbol, holder))) {
+      // It fired (or ended) since: the slot is free again (else every later position got a fixed-size stop).
+      this.closePositionStops.delete(key);
+      holder = undefined;
+    }
     if (holder === undefined || holder === r.clientOrderId) {
       try {
         const o = await this.place({ ...r, reduceOnly: false, closePosition: true });
@@ -165,6 +170,16 @@ export class CcxtExchange implements ExchangePort {
       }
     }
     return this.place({ ...r, reduceOnly: true, closePosition: false });
+  }
+
+  /** Whether our stop `clientOrderId` still rests; true when the look-up fails (the slot is then taken as held). */
+  private async stillRests(symbol: string, clientOrderId: string): Promise<boolean> {
+    try {
+      const o = await this.fetchOrder(symbol, clientOrderId, 'stop');
+      return o !== null && o.status === 'open';
+    } catch {
+      return true;
+    }
   }
 
   private async place(r: OrderRequest): Promise<OrderState> {
@@ -348,6 +363,8 @@ export class CcxtExchange implements ExchangePort {
     const status: OrderStatus =
       o.status === 'closed' ? 'filled' : o.status === 'canceled' ? 'canceled' : o.status === 'rejected' ? 'rejected' : o.status === 'expired' ? 'expired' : 'open';
     const closePosition = info['closePosition'] === true || info['closePosition'] === 'true';
+    // A closePosition stop seen ended (fired, cancelled, expired): its slot is free again.
+    if (status !== 'open' && clientOrderId) for (const [key, id] of this.closePositionStops) if (id === clientOrderId) this.closePositionStops.delete(key);
     const stop = o.triggerPrice ?? (info['stopPrice'] !== undefined ? Number(info['stopPrice']) : undefined);
     return {
       clientOrderId,
