@@ -1,9 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KLINES, MARKETS, type LadderChild, type RedisServer, progressDone, queueDataDir, runLadder, spawnLadder, startRedis, until } from '../support/queue-run.ts';
+import { KLINES, MARKETS, type LadderChild, type RedisServer, progressDone, queueDataDir, expectSameStudyJson, runLadder, spawnLadder, startRedis, storedCounts, until } from '../support/queue-run.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 /**
@@ -49,19 +48,7 @@ const exitOf = async (p: LadderChild, ms: number) => {
   if (code === 'timeout') throw new Error(`still running after ${ms} ms: ${p.stderr()}`);
   return code;
 };
-const expectSameStudy = (stdout: string) => {
-  const b = JSON.parse(stdout) as Record<string, unknown>;
-  for (const k of ['ranking', 'references', 'folds', 'out_of_sample', 'deflated_sharpe', 'pbo', 'verdict']) expect(b[k], k).toEqual(embedded[k]);
-};
-/** Stored results per candidate key. */
-const storedCounts = (db: string): number[] => {
-  const d = new Database(db, { readonly: true });
-  try {
-    return (d.prepare('SELECT COUNT(*) AS n FROM optimize_results GROUP BY key').all() as { n: number }[]).map((r) => r.n);
-  } finally {
-    d.close();
-  }
-};
+const expectSameStudy = (stdout: string) => expectSameStudyJson(JSON.parse(stdout) as Record<string, unknown>, embedded);
 /** Freezes the workers once a few results are in, so Redis goes away with the run half done. */
 const freezeMidRun = async (coord: LadderChild, workers: LadderChild[]) => {
   await until('the first results', () => progressDone(coord.stderr(), TOTAL) >= 2, 60_000, 10);

@@ -6,7 +6,7 @@ import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JobData, QUEUE_NAME } from '../../src/optimize/queue.ts';
 import { redisOptions } from '../../src/optimize/redis-url.ts';
-import { KLINES, MARKETS, type RedisServer, progressDone, queueDataDir, runLadder as ladder, spawnLadder, startRedis, until } from '../support/queue-run.ts';
+import { KLINES, MARKETS, type RedisServer, expectSameStudyJson, progressDone, queueDataDir, runLadder as ladder, spawnLadder, startRedis, storedCounts, until } from '../support/queue-run.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const tmp = tempDir('ladder-opt-queue-');
@@ -35,20 +35,7 @@ const embedded = () =>
     expect(r.code, r.stderr).toBe(0);
     return JSON.parse(r.stdout) as Record<string, unknown>;
   }));
-const expectSameStudy = async (stdout: string) => {
-  const a = await embedded();
-  const b = JSON.parse(stdout) as Record<string, unknown>;
-  for (const k of ['ranking', 'references', 'folds', 'out_of_sample', 'deflated_sharpe', 'pbo', 'verdict']) expect(b[k], k).toEqual(a[k]);
-};
-/** Stored results per candidate key. */
-const storedCounts = (db: string): number[] => {
-  const d = new Database(db, { readonly: true });
-  try {
-    return (d.prepare('SELECT COUNT(*) AS n FROM optimize_results GROUP BY key').all() as { n: number }[]).map((r) => r.n);
-  } finally {
-    d.close();
-  }
-};
+const expectSameStudy = async (stdout: string) => expectSameStudyJson(JSON.parse(stdout) as Record<string, unknown>, await embedded());
 /** The exit code of `p`, failing with its stderr if it has none within `ms`. */
 const exitOf = async (p: { exit: Promise<number | null>; stderr(): string }, ms: number) => {
   const code = await Promise.race([p.exit, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms))]);

@@ -6,6 +6,8 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { expect } from 'vitest';
 import { pingRedis } from '../../src/optimize/redis-url.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -95,4 +97,19 @@ export function runLadder(args: string[]): Promise<{ code: number; stdout: strin
       done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
+}
+
+/** Stored results per candidate key of an optimizer database (each must be 1: stored once). */
+export function storedCounts(db: string): number[] {
+  const d = new Database(db, { readonly: true });
+  try {
+    return (d.prepare('SELECT COUNT(*) AS n FROM optimize_results GROUP BY key').all() as { n: number }[]).map((r) => r.n);
+  } finally {
+    d.close();
+  }
+}
+
+/** The figures of a study's --json that two runs of the same seed must share (not its run id or timings). */
+export function expectSameStudyJson(got: Record<string, unknown>, want: Record<string, unknown>): void {
+  for (const k of ['ranking', 'references', 'folds', 'out_of_sample', 'deflated_sharpe', 'pbo', 'verdict']) expect(got[k], k).toEqual(want[k]);
 }
