@@ -14,7 +14,7 @@ import { DEFAULT_REQUEST_WINDOW_MS, type ExchangePort, type OrderState, type Tra
 import { type OrderRecord, REUSABLE, type Store } from '../store/index.ts';
 import type { LiveStrategy, Signal } from '../strategy/strategy.ts';
 import { CommandExecutor } from './command-executor.ts';
-import { LiveCandles } from './live-candles.ts';
+import { LiveCandles } from '../data/live-candles.ts';
 import type { Logger } from './logger.ts';
 import type { OrderRouter } from './order-router.ts';
 import { alertText } from './alert-text.ts';

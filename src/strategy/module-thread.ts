@@ -36,7 +36,7 @@ export type ModuleThreadCall =
   | {
       readonly id: number;
       readonly key: number;
-      readonly reset: { readonly symbol: string | undefined; readonly timeframeMs: number; readonly source: string } | null;
+      readonly reset: { readonly symbol: string | undefined; readonly timeframeMs: number } | null;
       /** time, open, high, low, close, volume of the candles sent, in that order. */
       readonly cols: readonly Float64Array[];
       readonly i: number;
@@ -196,6 +196,6 @@ export class ThreadedModuleStrategy implements LiveStrategy {
     const to = Math.max(from, Math.min(i + 1, s.length));
     const cols = COLUMNS.map((k) => s[k].slice(from, to));
     if (to > 0) this.#sent = { symbol: s.symbol, timeframeMs: s.timeframeMs, first: s.time[0]!, last: s.time[to - 1]!, n: to };
-    return { id, key: this.key, reset: continues ? null : { symbol: s.symbol, timeframeMs: s.timeframeMs, source: s.source }, cols, i };
+    return { id, key: this.key, reset: continues ? null : { symbol: s.symbol, timeframeMs: s.timeframeMs }, cols, i };
   }
 }

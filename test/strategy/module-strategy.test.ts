@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LiveCandles } from '../../src/bot/live-candles.ts';
+import { LiveCandles } from '../../src/data/live-candles.ts';
 import type { CandleSeries } from '../../src/data/candle-series.ts';
 import type { CandleStrategy } from '../../src/strategy/api.ts';
 import { loadStrategyModule } from '../../src/strategy/module-loader.ts';

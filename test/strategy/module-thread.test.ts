@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LiveCandles } from '../../src/bot/live-candles.ts';
+import { LiveCandles } from '../../src/data/live-candles.ts';
 import { loadCandles } from '../../src/data/load-candles.ts';
 import { loadStrategy } from '../../src/strategy/create-strategy.ts';
 import { StrategyModuleError } from '../../src/strategy/module-error.ts';

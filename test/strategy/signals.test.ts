@@ -7,7 +7,7 @@ import { createStrategy } from '../../src/strategy/create-strategy.ts';
 import { EmaCrossStrategy } from '../../src/strategy/ema-cross.ts';
 import { checkSignalStops, loadSignalsFile, mapSignalsToCandles, parseSignalsCsv, SignalFileError, toExchangeSymbol, type FileSignal } from '../../src/strategy/signals-file.ts';
 import { SignalsStrategy } from '../../src/strategy/signals-strategy.ts';
-import { LiveCandles } from '../../src/bot/live-candles.ts';
+import { LiveCandles } from '../../src/data/live-candles.ts';
 import { entryAtOf } from '../../src/strategy/strategy.ts';
 import { FIXTURES } from '../data/paths.ts';
 import { closesSeries, H, seriesOf, T0 } from './make-series.ts';

@@ -1,4 +1,4 @@
-import type { CandleSeries } from '../data/candle-series.ts';
+import type { CandleSeries } from './candle-series.ts';
 import type { ClosedCandle } from '../exchange/port.ts';
 
 /**
