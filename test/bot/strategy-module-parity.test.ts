@@ -47,6 +47,14 @@ function moduleConfig(path: string, params: Record<string, unknown>): LadderConf
   });
 }
 
+/** A bot on the harness's exchange and store, its log lines (JSON) kept in `lines`; retries without waiting. */
+function botOn(h: Harness, config: LadderConfig, extra: { strategyTimeoutMs?: number } = {}): { bot: TradingBot; lines: string[] } {
+  const lines: string[] = [];
+  const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) });
+  const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log: createLogger('info', sink), retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined }, ...extra });
+  return { bot, lines };
+}
+
 /** Replays `candles` on the simulator, stepping `bot` as parity.test.ts does; returns the bot's trades and the start. */
 async function runLive(h: Harness, bot: TradingBot, candles: number): Promise<{ live: TradeRow[]; startMs: number }> {
   await bot.start();
@@ -133,9 +141,7 @@ describe('strategy module: bot on the simulator vs the backtest', () => {
   it(`donchian-breakout.ts (ATR stops) makes the same trades on ${CANDLES} real 1h candles`, async () => {
     const config = moduleConfig(DONCHIAN, { period: 20, atr_period: 14, atr_mult: 2 });
     h = await startHarness(config, { dataFiles: [FILE], speed: 0, warmupCandles: WARMUP, rateLimits: { weightPerMinute: 1_000_000 } });
-    const lines: string[] = [];
-    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) });
-    const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log: createLogger('info', sink), retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined } });
+    const { bot, lines } = botOn(h, config);
     const { live, startMs } = await runLive(h, bot, CANDLES);
     const backtest = await runBack(config, startMs, live.at(-1)?.entry ?? '');
     if (process.env['LADDER_PARITY_DEBUG']) console.log(JSON.stringify({ live, backtest }, null, 1));
@@ -151,9 +157,7 @@ describe('strategy module: bot on the simulator vs the backtest', () => {
 
     const config = moduleConfig(THROWS, { every, throw_at_ms: throwAt });
     h = await startHarness(config, { dataFiles: [FILE], speed: 0, warmupCandles: WARMUP, rateLimits: { weightPerMinute: 1_000_000 } });
-    const lines: string[] = [];
-    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) });
-    const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log: createLogger('info', sink), retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined } });
+    const { bot, lines } = botOn(h, config);
     const { live } = await runLive(h, bot, k! + 2 * every + 10);
 
     const failed = lines.map((l) => JSON.parse(l) as { msg: string; err?: { message?: string } }).filter((l) => l.msg === 'signals.failed');
@@ -180,9 +184,7 @@ describe('strategy module: bot on the simulator vs the backtest', () => {
 
     const config = moduleConfig(HANGS, { every, hang_at_ms: hangAt });
     h = await startHarness(config, { dataFiles: [FILE], speed: 0, warmupCandles: WARMUP, rateLimits: { weightPerMinute: 1_000_000 } });
-    const lines: string[] = [];
-    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) });
-    const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log: createLogger('info', sink), retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined }, strategyTimeoutMs: 1000 });
+    const { bot, lines } = botOn(h, config, { strategyTimeoutMs: 1000 });
     try {
       const { live } = await runLive(h, bot, k! + 2 * every + 10);
       const parsed = lines.map((l) => JSON.parse(l) as { msg: string; err?: { message?: string } });
