@@ -510,6 +510,57 @@ describe("a position's stop after an earlier position's stop fired in the same p
   }, 30_000);
 });
 
+describe("a position's stop while the stop look-ups (GET /fapi/v1/algoOrder) fail, after an earlier position's closePosition stop fired unseen", () => {
+  const lookupsDown = { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/algoOrder' } as const;
+  /** A long whose closePosition stop fires while every stop look-up answers 503 (the adapter never sees it end), then a new long while `during` holds. */
+  async function secondLongAfterUnseenFire(during: object, clientTimeoutMs?: number) {
+    const t = await openLong();
+    if (clientTimeoutMs !== undefined) (h!.ex as unknown as { ex: { timeout: number } }).ex.timeout = clientTimeoutMs;
+    h!.sim.admin.setFaults({ rules: [lookupsDown] });
+    h!.sim.admin.setPrice('BTCUSDT', 58700); // through the stop (58800): it fires
+    for (let i = 0; i < 10 && t.position; i++) {
+      await h!.bot.step();
+      await sleep(250);
+    }
+    expect(t.position).toBeNull();
+    expect(exchangeSteps()).toBe(0);
+    h!.sim.admin.setFaults({ rules: [during] });
+    h!.sim.admin.setPrice('BTCUSDT', 60000);
+    const t0 = Date.now();
+    await t.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'test' });
+    return { t, id: t.position!.id, ms: Date.now() - t0 };
+  }
+  const stops = () => h!.state().openAlgoOrders.map((a) => [a.clientAlgoId, a.triggerPrice, a.closePosition ? 'closePosition' : (a as unknown as { quantity: string }).quantity]);
+
+  it('answered 503: the new position is protected at once, its stop moves with its size up the ladder, and nothing rests once it is flat', async () => {
+    const { t, id } = await secondLongAfterUnseenFire(lookupsDown);
+    // Protected by one stop for all of it: closePosition, or reduce-only of its size when the slot is taken as held.
+    expect(stops()).toHaveLength(1);
+    expect(stops()[0]!.slice(0, 2)).toEqual([`${id}-sl0`, '58800']);
+    expect(['closePosition', '0.01']).toContain(stops()[0]![2]);
+    h!.sim.admin.setPrice('BTCUSDT', 61300); // TP1 and TP2: the stop climbs, one stop at a time, covering what is left
+    await steps(4, 250);
+    expect(exchangeSteps()).toBe(4);
+    expect(stops()).toHaveLength(1);
+    expect(stops()[0]!.slice(0, 2)).toEqual([`${id}-sl2`, '60600']);
+    expect(['closePosition', '0.004']).toContain(stops()[0]![2]);
+    h!.sim.admin.setPrice('BTCUSDT', 62200); // TP3
+    await steps(6, 250);
+    expect(exchangeSteps()).toBe(0);
+    expect(t.position).toBeNull();
+    expect(stops()).toEqual([]);
+    expect(h!.state().openOrders).toEqual([]);
+    expect(storeSteps()).toBe(0);
+  }, 40_000);
+
+  it("hanging (no answer until the client gives up): the new position's stop is placed at once, not after the look-up's timeout", async () => {
+    const timeoutMs = 5_000;
+    const { id, ms } = await secondLongAfterUnseenFire({ kind: 'drop', mode: 'hang', method: 'GET', path: '/fapi/v1/algoOrder' }, timeoutMs);
+    expect(ms).toBeLessThan(timeoutMs / 2);
+    expect(stops()).toEqual([[`${id}-sl0`, '58800', 'closePosition']]);
+  }, 40_000);
+});
+
 describe('the last price wicks through the stop while the mark price does not (the exchange stop triggers on the mark price)', () => {
   it('the stop does not fire, and the position trades on: TP1 and TP2 fill when reached, an opposite signal closes it', async () => {
     const t = await openLong();

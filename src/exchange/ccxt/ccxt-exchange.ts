@@ -2,6 +2,7 @@ import type { Exchange, Order, Trade as CcxtTrade } from 'ccxt';
 import { fromCcxtMarket } from '../../core/market/ccxt-market.ts';
 import { type MarketRules, formatPrice, formatQty, qtyToSteps } from '../../core/market/market-rules.ts';
 import { asSteps } from '../../core/units.ts';
+import { parseClientId } from '../../core/model/position.ts';
 import { priceToTicks } from '../../core/market/market-rules.ts';
 import type { AccountModes, Balance, ClosedCandle, ExchangePort, MarginMode, MarginModeChange, OrderRequest, OrderState, OrderStatus, OrderType, PositionInfo, Trade } from '../port.ts';
 import { apiOrigin, sharedBudget } from './budgets.ts';
@@ -155,6 +156,10 @@ export class CcxtExchange implements ExchangePort {
   private async protectiveStop(r: OrderRequest): Promise<OrderState> {
     const key = `${r.symbol}:${r.side}`;
     let holder = this.closePositionStops.get(key);
+    // A stop of another position holds it: that position has ended (one per symbol), so its stop most
+    // likely fired or was cancelled. The slot is tried at once (-4130 if that stop still rests) rather
+    // than looked up first: a look-up that hangs would hold the new position's stop up by its timeout.
+    if (holder !== undefined && !ofSamePosition(holder, r.clientOrderId)) holder = undefined;
     if (holder !== undefined && holder !== r.clientOrderId && !(await this.stillRests(r.symbol, holder))) {
       // It fired (or ended) since: the slot is free again (else every later position got a fixed-size stop).
       this.closePositionStops.delete(key);
@@ -172,7 +177,11 @@ export class CcxtExchange implements ExchangePort {
     return this.place({ ...r, reduceOnly: true, closePosition: false });
   }
 
-  /** Whether our stop `clientOrderId` still rests; true when the look-up fails (the slot is then taken as held). */
+  /**
+   * Whether our stop `clientOrderId` still rests; true when the look-up fails: the slot is then taken as
+   * held and the new stop is a reduce-only one of the position's size, which protects it as well (and
+   * is moved with its size by the ladder, or cancelled with the position).
+   */
   private async stillRests(symbol: string, clientOrderId: string): Promise<boolean> {
     try {
       const o = await this.fetchOrder(symbol, clientOrderId, 'stop');
@@ -408,6 +417,12 @@ export class CcxtExchange implements ExchangePort {
   private async resyncClock(): Promise<void> {
     this.clockOffsetMs = await this.ex.loadTimeDifference().catch(() => this.clockOffsetMs);
   }
+}
+
+/** Whether two client ids of ours name orders of the same position. */
+function ofSamePosition(a: string, b: string): boolean {
+  const pa = parseClientId(a);
+  return pa !== null && pa.positionId === parseClientId(b)?.positionId;
 }
 
 /** Binance answers these flags as booleans (or "true" on some endpoints). */
