@@ -26,6 +26,8 @@ export function alertText(event: string, key: string): string {
       return 'a position opened outside Ladder could not be given a ladder: not adopted';
     case 'stop.kept_previous':
       return `the exchange refused the stop ${after('stop-kept:')}: the previous stop still rests and protects the position (it is not closed); Ladder tries the stop again with a back-off (5 s, doubling up to 60 s)`;
+    case 'stop.kept_unverified':
+      return `the exchange refused the stop ${after('stop-unverified:')}, and the open orders could not be read to see whether the previous stop still rests: the position is kept (not closed at market on an unread list); Ladder tries the stop again with a back-off (5 s, doubling up to 60 s)`;
     case 'alert':
       return key;
     default:

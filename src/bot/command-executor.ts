@@ -14,9 +14,16 @@ export interface ExecutorDeps {
   /** The position as it is now (a follow-up is computed on the newest state, never on a stale copy). */
   readonly current: () => Position | null;
   readonly price: () => Promise<number>;
-  /** Client id of another stop of `p` (not `except`) resting on the exchange now; null when none does or the list cannot be read. */
-  readonly restingStop: (p: Position, except: string) => Promise<string | null>;
+  /** Whether another stop of `p` (not `except`) rests on the exchange now (see RestingStop). */
+  readonly restingStop: (p: Position, except: string) => Promise<RestingStop>;
 }
+
+/**
+ * Another stop of a position on the exchange: `known` with its client id, or null when the open orders
+ * list shows none (or none was ever placed); not `known` when the list cannot be read and an older stop
+ * the store last knew open may still rest. A read that fails is no "none".
+ */
+export type RestingStop = { readonly known: true; readonly restingId: string | null } | { readonly known: false; readonly lastKnownId: string };
 
 /** What the trader must do after one command: a core transition to apply, and whether to re-read the exchange. */
 export interface Followup {
@@ -37,11 +44,12 @@ export interface Followup {
    */
   readonly refusal?: { readonly code: ExchangeErrorCode; readonly retryAfterMs: number | null };
   /**
-   * A stop placement refused outright while another stop of the position (`restingId`) still rests:
-   * that one keeps protecting it, nothing is closed, and the trader tries the placement again after
-   * its back-off (F24: close at market only when no stop of the position rests).
+   * A stop placement refused outright while another stop of the position (`restingId`) still rests, or
+   * may (`verified` false: the open orders list could not be read): that one keeps protecting it,
+   * nothing is closed, and the trader tries the placement again after its back-off (F24: close at
+   * market only when no stop of the position rests).
    */
-  readonly stopKept?: { readonly clientOrderId: string; readonly restingId: string };
+  readonly stopKept?: { readonly clientOrderId: string; readonly restingId: string; readonly verified: boolean };
 }
 
 const NOTHING: Followup = { transition: null, resync: false, alert: null };
@@ -147,10 +155,18 @@ export class CommandExecutor {
     if (!crossed) {
       // Placed again (a move refused before, its stop never placed): the stop it was to replace may
       // still rest and protect the position; it is kept, and the placement tried again later.
-      const restingId = await this.d.restingStop(p, c.clientOrderId);
-      if (restingId !== null) {
+      const resting = await this.d.restingStop(p, c.clientOrderId);
+      if (resting.known && resting.restingId !== null) {
+        const restingId = resting.restingId;
         this.d.log.warn({ symbol: p.symbol, clientOrderId: c.clientOrderId, keep: restingId }, 'stop.kept_previous');
-        return { ...NOTHING, alert: `${c.clientOrderId}: the stop could not be placed at ${c.stopPrice} (${r.error.message}); ${restingId} still protects the position; trying again`, stopKept: { clientOrderId: c.clientOrderId, restingId } };
+        return { ...NOTHING, alert: `${c.clientOrderId}: the stop could not be placed at ${c.stopPrice} (${r.error.message}); ${restingId} still protects the position; trying again`, stopKept: { clientOrderId: c.clientOrderId, restingId, verified: true } };
+      }
+      if (!resting.known) {
+        // Unknown is not none: closing the runner at market on a list that failed to load would end a
+        // position its older stop may well still protect. Kept, and tried again with the same back-off.
+        const restingId = resting.lastKnownId;
+        this.d.log.warn({ symbol: p.symbol, clientOrderId: c.clientOrderId, keep: restingId }, 'stop.kept_unverified');
+        return { ...NOTHING, alert: `${c.clientOrderId}: the stop could not be placed at ${c.stopPrice} (${r.error.message}); the open orders cannot be read to see whether ${restingId} still protects the position; kept, trying again`, stopKept: { clientOrderId: c.clientOrderId, restingId, verified: false } };
       }
     }
     // F24: a stop the price has already crossed, or no stop at all: close at once, reduce-only.

@@ -13,7 +13,7 @@ import { type ExchangeErrorCode, withoutSignature } from '../exchange/errors.ts'
 import { DEFAULT_REQUEST_WINDOW_MS, type ExchangePort, type OrderState, type Trade } from '../exchange/port.ts';
 import { type OrderRecord, REUSABLE, type Store } from '../store/index.ts';
 import type { LiveStrategy, Signal } from '../strategy/strategy.ts';
-import { CommandExecutor } from './command-executor.ts';
+import { CommandExecutor, type RestingStop } from './command-executor.ts';
 import { LiveCandles } from '../data/live-candles.ts';
 import type { Logger } from './logger.ts';
 import type { OrderRouter } from './order-router.ts';
@@ -1183,7 +1183,7 @@ export class SymbolTrader {
         if (f.refusal && f.transition) this.closeRefused(c.clientOrderId, c.reason, f.refusal);
         else if (this.closeRetry?.positionId === this.position?.id) this.closeRetry = null; // taken (or in doubt): the back-off is over
       }
-      if (f.stopKept) this.stopPlacementWaits(f.stopKept.clientOrderId, f.alert);
+      if (f.stopKept) this.stopPlacementWaits(f.stopKept.clientOrderId, f.alert, f.stopKept.verified);
       else if (f.alert && f.halt) this.halt(f.alert, 'insufficient_margin'); // the executor halts on insufficientMargin only
       else if (f.alert) this.alertOnce(f.alert, {}, 'alert');
       if (f.transition) this.transition(f.transition);
@@ -1197,24 +1197,33 @@ export class SymbolTrader {
 
   /**
    * The placement of stop `clientOrderId` was refused outright while an older stop of the position
-   * still rests: one alert per stop, and the next try (restoreStop) waits 5 s, doubling up to 60 s.
+   * still rests (or may: `verified` false, the open orders list could not be read): one alert per stop
+   * and kind, and the next try (restoreStop) waits 5 s, doubling up to 60 s.
    */
-  private stopPlacementWaits(clientOrderId: string, alert: string | null): void {
+  private stopPlacementWaits(clientOrderId: string, alert: string | null, verified: boolean): void {
     const n = this.stopKeptRefusals?.clientOrderId === clientOrderId ? this.stopKeptRefusals.n + 1 : 1;
     this.stopKeptRefusals = { clientOrderId, n };
     this.stopRetryAtMs = Math.max(this.stopRetryAtMs, this.d.now() + Math.min(STOP_RETRY_MAX_MS, STOP_RETRY_MS * 2 ** (n - 1)));
-    this.alertOnce(`stop-kept:${clientOrderId}`, { message: alert }, 'stop.kept_previous');
+    if (verified) this.alertOnce(`stop-kept:${clientOrderId}`, { message: alert }, 'stop.kept_previous');
+    else this.alertOnce(`stop-unverified:${clientOrderId}`, { message: alert }, 'stop.kept_unverified');
   }
 
-  /** Client id of a stop of `p` other than `except` resting on the exchange, or null (none, or the list cannot be read). */
-  private async restingStopOf(p: Position, except: string): Promise<string | null> {
+  /**
+   * A stop of `p` other than `except` resting on the exchange (RestingStop). When the open orders list
+   * cannot be read, the store answers only for a position with no other stop it last knew open or in
+   * doubt (its first stop: none can rest); else whether one rests is unknown.
+   */
+  private async restingStopOf(p: Position, except: string): Promise<RestingStop> {
     const listed = await this.openOrderIds();
-    if (listed === null) return null;
+    if (listed === null) {
+      const last = this.d.store.ordersOf(p.id).filter((o) => o.kind === 'stop' && o.clientOrderId !== except && (o.status === 'open' || isInDoubt(o))).at(-1);
+      return last === undefined ? { known: true, restingId: null } : { known: false, lastKnownId: last.clientOrderId };
+    }
     for (const id of listed) {
       const parsed = parseClientId(id);
-      if (id !== except && parsed?.kind === 'stop' && parsed.positionId === p.id) return id;
+      if (id !== except && parsed?.kind === 'stop' && parsed.positionId === p.id) return { known: true, restingId: id };
     }
-    return null;
+    return { known: true, restingId: null };
   }
 
   /** The open position's exits wait `ms` from now; several refusals in one flush: the longest wait holds. */

@@ -265,6 +265,24 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     bot.stop();
   });
 
+  it('…and the open orders list cannot be read (503) then: no older stop of the position was ever placed, so none can rest: closed at market at once all the same', async () => {
+    const { bot, t, alerts } = await flatBot();
+    h!.sim.admin.setFaults({
+      rules: [
+        { kind: 'reject', code: -4045, method: 'POST', path: '/fapi/v1/algoOrder', count: 1 },
+        { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/openAlgoOrders', count: 5 },
+      ],
+    });
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    await bot.step();
+    expect(h!.sim.admin.requests().filter((r) => r.path === '/fapi/v1/openAlgoOrders' && r.status === 503)).toHaveLength(5);
+    expect(t.position).toBeNull();
+    expect(exchangeSteps()).toBe(0);
+    expect(h!.state().openAlgoOrders).toEqual([]);
+    expect(alerts.filter((a) => /no protective stop could be placed.*-4045/.test(a))).toHaveLength(1);
+    bot.stop();
+  });
+
   it('a stop move refused outright (-4045): the previous stop keeps protecting, then the move is made at the next orders check; one stop after it', async () => {
     const { bot, t, alerts, clock } = await ownBot();
     h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4045, method: 'POST', path: '/fapi/v1/algoOrder', count: 1 }] });
@@ -320,6 +338,58 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     expect(sl1Posts()).toBe(3);
     expect(stops()).toEqual([['-sl1', 60000]]);
     expect(exchangeSteps()).toBe(7);
+    bot.stop();
+  });
+
+  it("…and the open orders list cannot be read (503) just when the second refusal asks whether sl0 still rests: unknown is not none, so the runner is kept (no market close), one alert, and the stop is tried again after the back-off", async () => {
+    const { bot, t, alerts, clock, id } = await ownBot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4045, method: 'POST', path: '/fapi/v1/algoOrder', count: 2 }] });
+    h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1: the stop is to move to breakeven (sl1), refused
+    await bot.step();
+    const stops = () => h!.state().openAlgoOrders.map((a) => [a.clientAlgoId.slice(id.length), Number(a.triggerPrice)]);
+    const listFailures = () => h!.sim.admin.requests().filter((r) => r.path === '/fapi/v1/openAlgoOrders' && r.status === 503).length;
+    expect(stops()).toEqual([['-sl0', 58800]]);
+    // The orders check reads the list (sl1 missing), places sl1 again (refused), and the read that follows fails through its retries.
+    h!.sim.admin.setFaults([{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/openAlgoOrders', after: 1, count: 5 }]); // added to the -4045 rule
+    clock.skewMs += 16_000;
+    await bot.step();
+    expect(listFailures()).toBe(5);
+    expect(exchangeSteps()).toBe(7);
+    expect(t.position).toMatchObject({ id, remainingSteps: 7, closing: null });
+    expect(h!.state().fills.filter((f) => f.clientOrderId.startsWith(`${id}-close`))).toEqual([]);
+    expect(stops()).toEqual([['-sl0', 58800]]);
+    expect(alerts.filter((a) => /no protective stop could be placed/.test(a))).toEqual([]);
+    expect(alerts.filter((a) => /open orders could not be read/.test(a))).toHaveLength(1);
+    // After the back-off (5 s) the stop goes out again and is taken: one stop, at breakeven.
+    clock.skewMs += 16_000;
+    await bot.step();
+    await bot.step();
+    expect(stops()).toEqual([['-sl1', 60000]]);
+    expect(exchangeSteps()).toBe(7);
+    bot.stop();
+  });
+
+  it('…while a list that is read shows no stop of the position (sl0 cancelled by hand meanwhile): the runner is closed at market at once, as the stop exit, with an alert (F24)', async () => {
+    const { bot, t, alerts, clock, id } = await ownBot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4045, method: 'POST', path: '/fapi/v1/algoOrder', count: 2 }] });
+    h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1: the stop is to move to breakeven (sl1), refused
+    await bot.step();
+    expect(t.position!.remainingSteps).toBe(7);
+    const byHand = new CcxtExchange(ccxtForSimulator(h!.sim.url, { apiKey: h!.sim.apiKey, secret: h!.sim.apiSecret }));
+    await byHand.markets();
+    await byHand.cancelOrder('BTCUSDT', `${id}-sl0`, 'stop');
+    await byHand.close();
+    clock.skewMs += 16_000; // the orders check: no stop rests, sl1 is placed again and refused; the list read shows none
+    await bot.step();
+    expect(exchangeSteps()).toBe(0);
+    expect(t.position).toBeNull();
+    const [trade] = h!.store.tradeHistory().filter((x) => x.positionId === id);
+    expect(trade!.exits.map((e) => [e.reason, e.qtySteps])).toEqual([
+      ['tp1', 3],
+      ['stop', 7],
+    ]);
+    expect(alerts.filter((a) => /no protective stop could be placed/.test(a))).toHaveLength(1);
+    expect(h!.state().openAlgoOrders).toEqual([]);
     bot.stop();
   });
 
