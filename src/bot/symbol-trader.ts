@@ -759,7 +759,7 @@ export class SymbolTrader {
         // Not found is final only once the request can no longer execute on the exchange (a request
         // held up on its way, -1007, is executed seconds after the client gave up: an entry would stand
         // with no stop, a level would run twice): looked up again, with back-off, until then.
-        const deadline = this.executableUntilMs(o);
+        const deadline = executableUntilMs(o.status === 'sent' ? this.unansweredBeforeRestart(o, now) : o, this.d.ex.recvWindowMs ?? DEFAULT_REQUEST_WINDOW_MS);
         doubt.notFoundSinceMs ??= now;
         if (now < deadline || now - doubt.notFoundSinceMs < NOT_FOUND_CONFIRM_MS) {
           doubt.nextAtMs = Math.max(doubt.notFoundSinceMs + NOT_FOUND_CONFIRM_MS, Math.min(now + doubt.delayMs, deadline));
@@ -775,20 +775,13 @@ export class SymbolTrader {
   }
 
   /**
-   * Until when order `o`, in doubt and not found, may still be executed by the exchange: within the
-   * recvWindow its last request carried plus Binance's tolerance for clocks ahead. That request was
-   * signed at the latest when the router marked its outcome unknown (its retries included); one still
-   * `sent` was sent by a process that died (a kill), before now: it is marked unknown now, so that the
-   * deadline holds across restarts too. An `intent` was never sent.
+   * Order `o` is still `sent` in the store and not found: its request was on its way when the process
+   * that sent it died (a kill), at the latest now. It is marked unknown now, so that the deadline of
+   * its request (executableUntilMs) counts from here, across later restarts too. The stored record.
    */
-  private executableUntilMs(o: OrderRecord): number {
-    if (o.status === 'intent') return o.createdAtMs;
-    let signedBy = o.updatedAtMs;
-    if (o.status !== 'unknown') {
-      signedBy = this.d.now();
-      this.d.store.markOrderStatus(o.clientOrderId, 'unknown', { error: { code: 'not_found_yet', message: 'not found; its request may still arrive (sent before a restart)' }, timeMs: signedBy });
-    }
-    return signedBy + (this.d.ex.recvWindowMs ?? DEFAULT_REQUEST_WINDOW_MS) + CLOCK_AHEAD_TOLERANCE_MS;
+  private unansweredBeforeRestart(o: OrderRecord, now: number): OrderRecord {
+    const r = this.d.store.markOrderStatus(o.clientOrderId, 'unknown', { error: { code: 'not_found_yet', message: 'not found; its request may still arrive (sent before a restart)' }, timeMs: now });
+    return r.ok ? r.value : o;
   }
 
   private async resolveEntry(o: OrderRecord, found: OrderState): Promise<void> {
@@ -1305,6 +1298,17 @@ export class SymbolTrader {
     logDomainEvent(this.d.log, e, this.d.market, this.position);
     this.d.onEvent?.(e);
   }
+}
+
+/**
+ * Until when order `o`, in doubt and not found, may still be executed by the exchange (ms): within the
+ * `recvWindowMs` its last request carried plus Binance's tolerance for clocks ahead, from when it was
+ * marked unknown (the router does so once its retries are over; resolveDoubts for one a dead process
+ * left `sent`). An `intent` was never sent.
+ */
+function executableUntilMs(o: OrderRecord, recvWindowMs: number): number {
+  if (o.status === 'intent') return o.createdAtMs;
+  return o.updatedAtMs + recvWindowMs + CLOCK_AHEAD_TOLERANCE_MS;
 }
 
 const isInDoubt = (o: OrderRecord): boolean => o.status === 'intent' || o.status === 'sent' || o.status === 'unknown';

@@ -4,6 +4,8 @@ import { silentLogger } from '../../src/bot/logger.ts';
 import { openStore } from '../../src/store/index.ts';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
 import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
+import { onPrice } from '../../src/core/scaled-tp/exit-manager.ts';
+import type { OrderIntent } from '../../src/store/index.ts';
 import { type Harness, startHarness, startWithLong, testConfig } from '../support/bot-harness.ts';
 
 /**
@@ -884,6 +886,106 @@ describe('a request the exchange executes seconds after the client gave up on it
     expect(h.store.ordersInDoubt()).toEqual([]);
     expect(h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order' && r.clientOrderId?.endsWith('-entry'))).toHaveLength(1);
   });
+});
+
+describe('a request on its way when the process was killed (stored `sent`, never answered), then a restart: "no such order" is not final before its recvWindow (+1 s) has passed since the restart marked it', () => {
+  const RECV_WINDOW_MS = 3_000;
+  /**
+   * Kills the harness's bot while `intent` is on its way: the dead process stored it `sent` 5 s ago
+   * (after `before`), the exchange has not handled it. Restarts a bot on the same store file, its client
+   * signing with a 3 s recvWindow (the deadline is 4 s after the restart marks the order unknown).
+   */
+  async function killedWhileSent(intent: Omit<OrderIntent, 'createdAtMs'>, before?: () => void) {
+    (h!.ex as unknown as { ex: { options: Record<string, unknown> } }).ex.options['recvWindow'] = RECV_WINDOW_MS;
+    h!.bot.stop();
+    before?.();
+    // Sent 5 s before the restart (more than its deadline ago): the process may have retried it until it died.
+    expect(h!.store.recordIntent({ ...intent, createdAtMs: Date.now() - 5_000 }).ok).toBe(true);
+    h!.store.markSent(intent.clientOrderId, Date.now() - 5_000);
+    h!.store.close();
+    h!.store = openStore(h!.dbPath);
+    const bot = new TradingBot({ config: testConfig(), exchange: h!.ex, store: h!.store, log: silentLogger(), retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+    const restartedAt = Date.now();
+    await bot.start();
+    return { bot, t: bot.traders[0]!, restartedAt };
+  }
+  /** The request the dead process signed, arriving at the exchange now (same account, another connection). */
+  async function arrives(r: Parameters<CcxtExchange['createOrder']>[0]): Promise<void> {
+    const late = new CcxtExchange(ccxtForSimulator(h!.sim.url, { apiKey: h!.sim.apiKey, secret: h!.sim.apiSecret }));
+    await late.markets();
+    await late.createOrder(r);
+    await late.close();
+  }
+  async function stepTill(bot: TradingBot, untilMs: number, each?: () => void): Promise<void> {
+    while (Date.now() < untilMs) {
+      await bot.step();
+      each?.();
+      await sleep(200);
+    }
+  }
+  const posts = (clientOrderId: string) => h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.clientOrderId === clientOrderId).length;
+  const base = { symbol: 'BTCUSDT', priceTicks: null, price: null, stopTicks: null, stopPrice: null, replacesClientOrderId: null, closePosition: false } as const;
+
+  it('a take-profit executed by the exchange 2.5 s after the restart: not declared never arrived meanwhile, booked once (TP1 executes once), the stop climbs', async () => {
+    const t0 = await openLong();
+    const id = t0.position!.id;
+    const tp1 = `${id}-tp1`;
+    h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1 (60600) reached
+    const { bot, t, restartedAt } = await killedWhileSent({ ...base, clientOrderId: tp1, positionId: id, kind: 'exit', level: 1, side: 'sell', type: 'market', qtySteps: 3 as never, reduceOnly: true }, () => {
+      const r = onPrice(t0.position!, 60700, Date.now());
+      expect(r.position.levels[0]!.status).toBe('sent');
+      h!.store.savePosition(r.position);
+    });
+    await stepTill(bot, restartedAt + 2_500, () => expect(h!.store.getOrder(tp1)?.status).toBe('unknown'));
+    expect(posts(tp1)).toBe(0);
+    await arrives({ symbol: 'BTCUSDT', side: 'sell', type: 'market', amountSteps: 3 as never, reduceOnly: true, clientOrderId: tp1 });
+    await stepTill(bot, restartedAt + 7_000);
+    expect(posts(tp1)).toBe(1); // the late request only: the bot sent nothing under TP1
+    expect(ordersOf(tp1).size).toBe(1);
+    expect(t.position!.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([['tp1', 3]]);
+    expect(exchangeSteps()).toBe(7);
+    expect(storeSteps()).toBe(7);
+    expect(h!.store.getOrder(tp1)?.status).toBe('filled');
+    expect(h!.state().openAlgoOrders.map((a) => [a.clientAlgoId, a.triggerPrice])).toEqual([[`${id}-sl1`, '60000']]); // breakeven
+    bot.stop();
+  }, 30_000);
+
+  it('a take-profit that never arrives: declared so only once the 4 s have passed since the restart, then sent again, once', async () => {
+    const t0 = await openLong();
+    const id = t0.position!.id;
+    const tp1 = `${id}-tp1`;
+    h!.sim.admin.setPrice('BTCUSDT', 60700);
+    const { bot, t, restartedAt } = await killedWhileSent({ ...base, clientOrderId: tp1, positionId: id, kind: 'exit', level: 1, side: 'sell', type: 'market', qtySteps: 3 as never, reduceOnly: true }, () => {
+      h!.store.savePosition(onPrice(t0.position!, 60700, Date.now()).position);
+    });
+    await stepTill(bot, restartedAt + RECV_WINDOW_MS + 900, () => expect(posts(tp1)).toBe(0));
+    await stepTill(bot, restartedAt + 8_000);
+    expect(posts(tp1)).toBe(1);
+    expect(ordersOf(tp1).size).toBe(1);
+    expect(t.position!.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([['tp1', 3]]);
+    expect(exchangeSteps()).toBe(7);
+    bot.stop();
+  }, 30_000);
+
+  it('an entry executed by the exchange 2.5 s after the restart: booked once as the position, with its stop', async () => {
+    h = await startHarness(testConfig(), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    const id = 'BTCUSDT-killed1';
+    const entry = `${id}-entry`;
+    const { bot, t, restartedAt } = await killedWhileSent({ ...base, clientOrderId: entry, positionId: id, kind: 'entry', level: null, side: 'buy', type: 'market', qtySteps: 10 as never, reduceOnly: false, stopLossPct: 2, sentFromFlat: true });
+    await stepTill(bot, restartedAt + 2_500, () => expect(h!.store.getOrder(entry)?.status).toBe('unknown'));
+    expect(t.position).toBeNull();
+    await arrives({ symbol: 'BTCUSDT', side: 'buy', type: 'market', amountSteps: 10 as never, reduceOnly: false, clientOrderId: entry });
+    await stepTill(bot, restartedAt + 7_000);
+    expect(t.position).toMatchObject({ id, remainingSteps: 10 });
+    expect(h.state().openAlgoOrders.map((a) => [a.clientAlgoId, a.triggerPrice])).toEqual([[`${id}-sl0`, '58800']]);
+    expect(posts(entry)).toBe(1);
+    expect(exchangeSteps()).toBe(10);
+    expect(storeSteps()).toBe(10);
+    expect(h.store.ordersInDoubt()).toEqual([]);
+    bot.stop();
+  }, 30_000);
 });
 
 describe('start-up (fault 8, L2)', () => {
