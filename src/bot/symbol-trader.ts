@@ -160,6 +160,8 @@ export class SymbolTrader {
   /** Counts flushes: take-profits refused in one flush (a price past several levels) are one refusal of the back-off. */
   private flushSeq = 0;
   private readonly alerted = new Set<string>();
+  /** `strategy.stopped` was logged (once per trader). */
+  private saidStopped = false;
   /** Trades whose order the exchange could not identify (taken as not ours), each logged once. */
   private readonly unknownOrderTrades = new Set<string>();
   /** The tail of the work queued on this symbol (see exclusive). */
@@ -269,12 +271,15 @@ export class SymbolTrader {
       const added = this.candles.append(latest);
       if (added.length) this.d.store.saveCandles(this.symbol, this.d.timeframeMs, latest.slice(latest.length - added.length)); // the newest, in order
       for (const i of added) {
+        // Stopped for good (a module that hung): said once, then no call and no line per candle.
+        if (this.strategyStopped()) break;
         let sig: Signal | null;
         try {
           sig = await this.d.strategy.onCandle(this.candles.series(), i);
         } catch (e) {
           // The strategy's own failure: no entry on this candle, the next candles and every position go on.
           this.alertOnce(`strategy:${errInfo(e)['message']}`, { candleTime: new Date(this.candles.series().time[i]!).toISOString(), err: errInfo(e) }, 'strategy.failed');
+          if (this.strategyStopped()) break;
           this.d.log.error({ symbol: this.symbol, candleTime: new Date(this.candles.series().time[i]!).toISOString(), err: errInfo(e) }, 'signals.failed');
           continue;
         }
@@ -284,6 +289,20 @@ export class SymbolTrader {
       this.d.log.error({ symbol: this.symbol, err: errInfo(e) }, 'signals.failed');
     }
     await this.convergeNow();
+  }
+
+  /**
+   * Whether the strategy is stopped for good; the first time it is seen so, one line (`strategy.stopped`,
+   * with why) says that no entries come from it any more while positions are still managed.
+   */
+  private strategyStopped(): boolean {
+    const why = this.d.strategy.stopped ?? null;
+    if (why === null) return false;
+    if (!this.saidStopped) {
+      this.saidStopped = true;
+      this.d.log.error({ symbol: this.symbol, err: errInfo(why) }, 'strategy.stopped');
+    }
+    return true;
   }
 
   /** Cycles back to back while they act (at most MAX_CYCLES): what was sent is read back at once. */

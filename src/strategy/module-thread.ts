@@ -182,6 +182,11 @@ export class ThreadedModuleStrategy implements LiveStrategy {
     readonly warmup: number,
   ) {}
 
+  /** Why the module is stopped on every symbol (its thread ended: a call hung), or null while it runs. */
+  get stopped(): StrategyModuleError | null {
+    return this.thread.stopped;
+  }
+
   /** The module's answer for candle i of `series` (the bot's growing view of closed candles). */
   async onCandle(series: CandleSeries, i: number): Promise<Signal | null> {
     const where = ` on candle ${i} (${new Date(series.time[i] as number).toISOString()}${series.symbol ? ` ${series.symbol}` : ''})`;

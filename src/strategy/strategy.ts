@@ -46,6 +46,8 @@ export interface LiveStrategy {
   readonly name: string;
   readonly warmup: number;
   onCandle(series: CandleSeries, i: number): Signal | null | Promise<Signal | null>;
+  /** Why the strategy is stopped for good (a module that hung: every later call fails at once), or null while it runs. */
+  readonly stopped?: Error | null;
 }
 
 /**
