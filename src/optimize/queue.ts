@@ -152,7 +152,15 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
    * run gave up on, and a resume runs it again, so it is removed and added afresh with all its attempts.
    */
   const add = async (tasks: readonly EvalTask[]) => {
-    await beat();
+    // A renewal Redis refuses is no reason to leave these jobs out: the heartbeat's own rule decides (beatRefused).
+    await beat().then(
+      () => void (beatAtMs = Date.now()),
+      (e: unknown) => {
+        if ((e as Error).name !== 'ReplyError') throw e;
+        beatRefused(e as Error);
+        if (broken) throw broken;
+      },
+    );
     const ids = tasks.map((t) => jobId(runId, t.key));
     const states = await Promise.all(ids.map((id) => queue.getJobState(id)));
     await Promise.all(ids.filter((_, i) => states[i] === 'failed').map((id) => queue.remove(id)));
@@ -239,10 +247,38 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
   };
   /** Each worker's refusal of this run's jobs, said once (a worker whose files differ says so here as well as on its own machine). */
   const refusals = new Map<string, string>();
+  /** When the heartbeat was last renewed, and since when Redis refuses to renew it (it answers, and refuses the SET), or null. */
+  let beatAtMs = Date.now();
+  let beatRefusedSinceMs: number | null = null;
+  /**
+   * Redis is up but refuses the SET (a write refused: maxmemory, a read-only replica, an ACL): said
+   * once at once; unless a renewal gets through before the key would lapse (workers then drop this
+   * run's jobs as abandoned, and their re-queueing would be refused too), the run ends here, saying
+   * why and how to continue, before any job is dropped.
+   */
+  const beatRefused = (e: Error) => {
+    const now = Date.now();
+    if (beatRefusedSinceMs === null) {
+      beatRefusedSinceMs = now;
+      say(`warning: Redis at ${where} refuses to renew this run's heartbeat (${e.message}); workers drop the jobs of a run whose heartbeat is gone, so unless it is renewed within ${Math.round((beatAtMs + HEARTBEAT_TTL_MS - HEARTBEAT_EVERY_MS - now) / 1000)} s the run stops (results so far are stored in ${db}; to continue later: ${resume})`);
+    }
+    if (now + HEARTBEAT_EVERY_MS < beatAtMs + HEARTBEAT_TTL_MS) return;
+    broken ??= new Error(`--queue: Redis at ${where} refused to renew this run's heartbeat for ${Math.round((now - beatRefusedSinceMs) / 1000)} s (${e.message}): before it lapsed and workers dropped its jobs, the run stopped; the results received so far are stored in ${db}; once the cause is fixed, continue with: ${resume}`);
+    current?.end(broken);
+  };
   const beatAndListen = async () => {
-    if (!watch.up) return;
+    if (!watch.up || broken) return;
     try {
-      await beat();
+      try {
+        await beat();
+      } catch (e) {
+        // An answer refusing the write; a connection that dropped is the watch's to report.
+        if (watch.up && (e as Error).name === 'ReplyError') beatRefused(e as Error);
+        return;
+      }
+      beatAtMs = Date.now();
+      if (beatRefusedSinceMs !== null) say(`Redis at ${where} renews this run's heartbeat again; the run goes on`);
+      beatRefusedSinceMs = null;
       const now = (await client.hgetall(refusalsKey(runId))) as Record<string, string>;
       for (const [who, why] of Object.entries(now)) {
         if (refusals.get(who) === why) continue;
