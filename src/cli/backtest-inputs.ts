@@ -14,7 +14,7 @@ import { createStrategy, loadStrategy } from '../strategy/create-strategy.ts';
 import { StrategyModuleError } from '../strategy/module-error.ts';
 import { SignalsStrategy } from '../strategy/signals-strategy.ts';
 import { type Strategy, entryAtOf } from '../strategy/strategy.ts';
-import { CliError, parseTimeOption, splitList } from './cli-error.ts';
+import { CliError, parseSymbolOption, parseTimeOption, splitList } from './cli-error.ts';
 import { readConfig } from './read-config.ts';
 
 /** The options `backtest` and `compare` share: the data, the markets and the entries. */
@@ -57,13 +57,15 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
   for (const [flag, v] of Object.entries({ '--config': a.config, '--data': a.data, '--markets': a.markets, '--symbol': a.symbol, '--signals': a.signals, '--detail': a.detail, '--from': a.from, '--to': a.to })) {
     if (v !== undefined && v.trim() === '') throw new CliError(`${flag}: empty value`);
   }
+  // `btcusdt` and `btc/usdt:usdt` are BTCUSDT, as in a signal file: the markets are keyed by the upper-case id.
+  const symbol = a.symbol !== undefined ? parseSymbolOption('--symbol', a.symbol) : undefined;
   const cfg = await readConfig(a.config);
   if (!cfg.ok) throw new CliError(`${a.config}: invalid config (${cfg.error.length} problem${cfg.error.length === 1 ? '' : 's'} above)`);
   const config = cfg.value;
   const markets = await loadMarkets(a.markets);
   const files = splitList(a.data);
   if (files.length === 0) throw new CliError('--data: give at least one candle file');
-  if (a.symbol && files.length > 1) throw new CliError('--symbol: only with a single --data file (each file is named for its symbol)');
+  if (symbol && files.length > 1) throw new CliError('--symbol: only with a single --data file (each file is named for its symbol)');
   const from = a.from !== undefined ? parseTimeOption('--from', a.from) : -Infinity;
   const to = a.to !== undefined ? parseTimeOption('--to', a.to) : Infinity;
   if (from >= to) throw new CliError(`--from ${a.from} is not before --to ${a.to}`);
@@ -75,7 +77,7 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
   const detailFile = new Map<string, string>();
   for (const file of splitList(a.detail)) {
     // --symbol names a detail file only when its own name names no symbol: a file named for ETHUSDT is ETHUSDT's.
-    const d = await load(file, files.length === 1 && infoFromFileName(file).symbol === undefined ? a.symbol : undefined);
+    const d = await load(file, files.length === 1 && infoFromFileName(file).symbol === undefined ? symbol : undefined);
     if (!d.symbol) throw new CliError(`${file}: cannot tell its symbol from the name; name it like BTCUSDT-15m.csv or use --symbol`);
     const id = findMarket(markets.map, d.symbol)?.id ?? d.symbol;
     if (detailBySymbol.has(id)) throw new CliError(`--detail: two entries for ${id} (${file} is the second): one per symbol; several files of it (months) go in one directory, given as one entry`);
@@ -96,7 +98,7 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
   const symbols: SymbolInput[] = [];
   const fileOf = new Map<string, { file: string; timeframeMs: number }>();
   for (const file of files) {
-    const full = await load(file, a.symbol);
+    const full = await load(file, symbol);
     if (!full.symbol) throw new CliError(`${file}: cannot tell its symbol from the name; name it like BTCUSDT-1h.csv or use --symbol`);
     const market = findMarket(markets.map, full.symbol);
     if (!market) throw new CliError(`${file}: symbol ${full.symbol} is not in the markets file ${markets.source}`);

@@ -1,4 +1,5 @@
 import { parseTimeText } from '../data/parse-time.ts';
+import { symbolProblem, toExchangeSymbol } from '../strategy/signals-file.ts';
 
 /** A user-facing error: printed as `ladder: <message>` on stderr, exit code 1, nothing on stdout. */
 export class CliError extends Error {
@@ -20,6 +21,17 @@ export function parseTimeOption(name: string, text: string): number {
   const ms = ISO_8601.test(text) ? parseTimeText(text) : NaN;
   if (!Number.isFinite(ms)) throw new CliError(`${name}: not a date in ISO-8601 (${JSON.stringify(text)}; expected 2024-01-31, 2024-01-31T12:00Z or 2024-01-31T14:00+02:00; without a zone it is UTC)`);
   return ms;
+}
+
+/**
+ * `--symbol`: the exchange id or the ccxt symbol of a USDⓈ-M perpetual, in any case (`btcusdt`,
+ * `BTCUSDT`, `btc/usdt:usdt`) → the exchange id `BTCUSDT`, as signal files and candle file names
+ * are read; anything else (a spot or coin-margined symbol, a typo) is an error naming the option.
+ */
+export function parseSymbolOption(name: string, text: string): string {
+  const id = toExchangeSymbol(text.trim());
+  if (id === undefined) throw new CliError(`${name}: ${symbolProblem(text.trim())}`);
+  return id;
 }
 
 export const splitList = (s: string | undefined): string[] => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);

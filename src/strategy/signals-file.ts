@@ -54,7 +54,7 @@ export function toExchangeSymbol(text: string): string | undefined {
 }
 
 /** Why `text` is not a symbol toExchangeSymbol takes, and what would be. */
-function symbolProblem(text: string): string {
+export function symbolProblem(text: string): string {
   const m = CCXT_SYMBOL.exec(text);
   if (!m) return `not a symbol (${echoLine(text, 60)}; expected BTCUSDT or BTC/USDT:USDT)`;
   const [base, quote] = [(m[1] as string).toUpperCase(), (m[2] as string).toUpperCase()];

@@ -198,6 +198,20 @@ describe('ladder backtest (real process)', () => {
     expect(r.stdout).toBe(named.stdout);
   });
 
+  it('--symbol in lower case is the same symbol: btcusdt and btc/usdt:usdt trade the BTCUSDT signals as the named file does', async () => {
+    const data = file('lower-sym/candles.csv', readFileSync('data/candles/BTCUSDT-1h.csv', 'utf8'));
+    const signals = file('lower-sym/signals.csv', 'time,symbol,side\n2026-02-10T00:00:00Z,BTCUSDT,long\n2026-03-01T00:00:00Z,BTCUSDT,short\n');
+    const args = ['backtest', '--json', '--config', 'examples/scaled.config.json', '--signals', signals, '--no-cache'];
+    const named = await ladder([...args, '--data', 'data/candles/BTCUSDT-1h.csv']);
+    expect(named.code, named.stderr).toBe(0);
+    expect(JSON.parse(named.stdout).summary.trades).toBeGreaterThan(0);
+    for (const symbol of ['btcusdt', 'btc/usdt:usdt']) {
+      const r = await ladder([...args, '--data', data, '--symbol', symbol]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe(named.stdout);
+    }
+  });
+
   it("candles of another timeframe than the config's: backtested, and said in a note", async () => {
     const cfg = file('tf-4h.json', JSON.stringify({ ...JSON.parse(readFileSync(join(ROOT, 'examples/scaled.config.json'), 'utf8')), timeframe: '4h' }));
     const r = await ladder(['backtest', '--json', '--config', cfg, '--data', 'data/candles/BTCUSDT-1h.csv']);
@@ -266,6 +280,7 @@ describe('ladder backtest (real process)', () => {
       () => ['--data', `${KLINES}/BTCUSDT-1h.csv`, '--detail', file('eth-as-btc/BTCUSDT-15m.csv', readFileSync(`${KLINES}/ETHUSDT-15m.csv`, 'utf8')), '--markets', MARKETS, '--from', '2026-01-01', '--to', '2026-01-08'],
       /^ladder: --detail for BTCUSDT: 168 of the 168 candles the --detail data makes up differ from it in open, high, low or close \(the first at 2026-01-01T00:00:00\.000Z: O \S+ H \S+ L \S+ C \S+ against O \S+ H \S+ L \S+ C \S+\): is it another symbol's data\? The finer candles must make up the candles they replace$/m,
     ],
+    ['a spot symbol as --symbol', () => ['--data', file('spot-sym.csv', row(T, 1, 2, 0.5, 1.5)), '--symbol', 'btc/usdt'], /^ladder: --symbol: "btc\/usdt" is a spot symbol \(expected the perpetual BTCUSDT or BTC\/USDT:USDT\)$/m],
     ['an empty --signals value', () => ['--data', 'data/candles/BTCUSDT-1h.csv', '--signals', ''], /^ladder: --signals: empty value$/m],
     ['an empty --markets value', () => ['--data', 'data/candles/BTCUSDT-1h.csv', '--markets', ''], /^ladder: --markets: empty value$/m],
     ['an empty --from value', () => ['--data', 'data/candles/BTCUSDT-1h.csv', '--from', ''], /^ladder: --from: empty value$/m],

@@ -60,6 +60,21 @@ describe('ladder close', () => {
     expect(unconfirmed.stderr()).toContain('add --confirm-live');
   }, 30_000);
 
+  it('--symbol in lower case or ccxt form is the exchange id (btcusdt closes BTCUSDT); a spot symbol is refused, naming --symbol', async () => {
+    sim = await startSimulator({ apiKey: KEYS.LADDER_API_KEY, apiSecret: KEYS.LADDER_API_SECRET, seed: 13, speed: 0 });
+    sim.admin.setPrice('BTCUSDT', 60000);
+    const config = join(tempDir('ladder-close-sym-'), 'config.json');
+    writeFileSync(config, JSON.stringify({ symbols: ['BTC/USDT:USDT'] }));
+    for (const symbol of ['btcusdt', 'btc/usdt:usdt']) {
+      const r = ladder(['close', '--symbol', symbol, '--config', config, '--exchange-url', sim.url, '--confirm-live']);
+      expect(await r.exited, r.stderr()).toBe(0);
+      expect(r.stdout()).toBe('BTCUSDT: no open position\nBTCUSDT: no order of ours open\n');
+    }
+    const spot = ladder(['close', '--symbol', 'btc/usdt', '--config', config, '--exchange-url', sim.url, '--confirm-live']);
+    expect(await spot.exited).toBe(1);
+    expect(spot.stderr()).toBe('ladder: --symbol: "btc/usdt" is a spot symbol (expected the perpetual BTCUSDT or BTC/USDT:USDT)\n');
+  }, 60_000);
+
   it('flattens two positions while `ladder live` runs: no orphan order, each exit booked once as manual; run twice: no second order', async () => {
     sim = await startSimulator({ apiKey: KEYS.LADDER_API_KEY, apiSecret: KEYS.LADDER_API_SECRET, seed: 11, speed: 0 });
     sim.admin.setPrice('BTCUSDT', 60000);

@@ -4,7 +4,7 @@ import { ExchangeError } from '../../exchange/errors.ts';
 import type { ExchangePort, OrderState } from '../../exchange/port.ts';
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from '../../bot/retry.ts';
 import { withRetriedReads } from '../../bot/retrying-reads.ts';
-import { CliError } from '../cli-error.ts';
+import { CliError, parseSymbolOption } from '../cli-error.ts';
 import { readConfig } from '../read-config.ts';
 import { readCredentials } from '../secrets.ts';
 
@@ -48,6 +48,8 @@ export function registerCloseCommand(program: Command): void {
     .option('--confirm-live', 'required: you mean to send real orders')
     .action(async (o: CloseOptions) => {
       if (Boolean(o.all) === Boolean(o.symbol)) throw new CliError('close: give either --all (every symbol of the config) or --symbol S');
+      // `btcusdt` and `btc/usdt:usdt` are BTCUSDT, as for backtest and history.
+      const symbol = o.symbol !== undefined ? parseSymbolOption('--symbol', o.symbol) : undefined;
       const creds = readCredentials();
       if (!creds) throw new CliError('close needs API keys: set LADDER_API_KEY and LADDER_API_SECRET in the environment or in .env (never in config.json)');
       if (!o.confirmLive) throw new CliError('close sends real market orders: add --confirm-live to confirm');
@@ -57,7 +59,7 @@ export function registerCloseCommand(program: Command): void {
       const ex = connectExchange(cfg.value, creds, o.exchangeUrl);
       try {
         const markets = await ex.markets();
-        const wanted = o.symbol ? [o.symbol] : cfg.value.symbols;
+        const wanted = symbol !== undefined ? [symbol] : cfg.value.symbols;
         const targets = wanted.map((s) => {
           const m = [...markets.values()].find((x) => x.id === s || x.symbol === s);
           if (!m) throw new CliError(`${s} is not a market of ${ex.name}`);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { HistoryQuery, TradeRecord } from '../../store/index.ts';
-import { CliError, parseTimeOption } from '../cli-error.ts';
+import { CliError, parseSymbolOption, parseTimeOption } from '../cli-error.ts';
 import { table } from '../print-tables.ts';
 
 interface HistoryCliOptions {
@@ -12,20 +12,12 @@ interface HistoryCliOptions {
   csv?: boolean;
 }
 
-/** A symbol as the store keeps it (the exchange id): `BTC/USDT:USDT` → `BTCUSDT`, `btcusdt` → `BTCUSDT`. */
-export function storeSymbol(text: string): string {
-  const unified = /^([A-Za-z0-9]+)\/([A-Za-z0-9]+)(?::[A-Za-z0-9]+)?$/.exec(text);
-  const id = unified ? `${unified[1]}${unified[2]}` : text;
-  if (!/^[A-Za-z0-9]+$/.test(id)) throw new CliError(`--symbol: not a symbol (${JSON.stringify(text)}; expected BTCUSDT or BTC/USDT:USDT)`);
-  return id.toUpperCase();
-}
-
 /** The options as a store query: ISO-8601 times only, `--from` before `--to`. */
 export function historyQueryOf(o: Pick<HistoryCliOptions, 'symbol' | 'from' | 'to'>): HistoryQuery {
   const fromMs = o.from === undefined ? undefined : parseTimeOption('--from', o.from);
   const toMs = o.to === undefined ? undefined : parseTimeOption('--to', o.to);
   if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs) throw new CliError(`--from ${o.from} is not before --to ${o.to}`);
-  return { ...(o.symbol !== undefined ? { symbol: storeSymbol(o.symbol) } : {}), ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}), includeOpen: true };
+  return { ...(o.symbol !== undefined ? { symbol: parseSymbolOption('--symbol', o.symbol) } : {}), ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}), includeOpen: true };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(':00.000Z', 'Z');
