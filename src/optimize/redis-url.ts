@@ -6,14 +6,19 @@ import type { ConnectionOptions } from 'bullmq';
  * The password never appears in messages (`describeRedis`).
  */
 export function redisOptions(url: string, flag: string): ConnectionOptions {
+  // The URL is never echoed whole: it may hold a password (one with a "/" is not a URL until encoded).
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url)?.[1]?.toLowerCase();
+  if (scheme !== 'redis' && scheme !== 'rediss') throw new RangeError(`${flag}: must start with redis:// or rediss:// (${scheme === undefined ? 'it has no scheme://' : `got ${scheme}://`})`);
+  // Before the URL parser, which refuses a port above 65535 as "not a URL" and takes port 0; and an
+  // empty host (`redis://`, an unset variable in `redis://$HOST:6379`) would quietly mean this machine.
+  const problem = hostPortProblem(url);
+  if (problem !== undefined) throw new RangeError(`${flag}: ${problem} (expected redis://host:port, or rediss://host:port for TLS)`);
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    // Not echoed: it may hold a password (one with a "/" is not a URL until encoded).
     throw new RangeError(`${flag}: not a URL (expected redis://host:port, redis://:password@host:port or rediss://host:port for TLS; percent-encode "/", "@" or ":" in a password)`);
   }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new RangeError(`${flag}: must start with redis:// or rediss:// (got ${u.protocol}//)`);
   const db = u.pathname && u.pathname !== '/' ? Number(u.pathname.slice(1)) : 0;
   if (!Number.isInteger(db) || db < 0) throw new RangeError(`${flag}: the database number must be a whole number (got ${u.pathname.slice(1)})`);
   return {
@@ -30,6 +35,26 @@ export function redisOptions(url: string, flag: string): ConnectionOptions {
     // would sit idle that long after Redis is back.
     retryStrategy: (times: number) => Math.min(250 * times, 2000),
   };
+}
+
+/**
+ * What is wrong with the host or port of a `scheme://[credentials@]host[:port]…` URL (a host is
+ * required; the port is 1–65535), or undefined. Names the port only, never the credentials.
+ */
+function hostPortProblem(url: string): string | undefined {
+  const start = url.indexOf('://');
+  if (start < 0) return undefined;
+  const rest = url.slice(start + 3);
+  // The host follows the last "@" (a password may hold an unencoded "/"), or the "://".
+  const fromHost = rest.slice(rest.lastIndexOf('@') + 1);
+  const m = /^(\[[^\]]*\]|[^:/?#]*)(?::([^/?#]*))?(?:[/?#]|$)/.exec(fromHost);
+  if (!m) return undefined;
+  const [, host = '', port] = m;
+  if (host === '') return 'no host: the URL names no Redis server';
+  if (port === undefined || port === '') return undefined;
+  if (!/^\d+$/.test(port)) return `the port must be a number from 1 to 65535, got ${JSON.stringify(port)}`;
+  if (Number(port) < 1 || Number(port) > 65535) return `the port ${port} is out of range 1–65535`;
+  return undefined;
 }
 
 /** The URL without its password, for messages and logs. */

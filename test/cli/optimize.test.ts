@@ -159,6 +159,27 @@ describe('ladder optimize', () => {
     expect(existsSync(db)).toBe(false);
   });
 
+  it('a malformed --queue (port out of range, no host, not redis://, a database that is no number): one line naming --queue and what is wrong, optimize and worker alike, nothing stored', async () => {
+    const cases: Array<[string, string]> = [
+      ['redis://h:99999', 'the port 99999 is out of range 1–65535 (expected redis://host:port, or rediss://host:port for TLS)'],
+      ['redis://h:0', 'the port 0 is out of range 1–65535 (expected redis://host:port, or rediss://host:port for TLS)'],
+      ['redis://h:abc', 'the port must be a number from 1 to 65535, got "abc" (expected redis://host:port, or rediss://host:port for TLS)'],
+      ['redis://:6379', 'no host: the URL names no Redis server (expected redis://host:port, or rediss://host:port for TLS)'],
+      ['redis://', 'no host: the URL names no Redis server (expected redis://host:port, or rediss://host:port for TLS)'],
+      ['http://h:6379', 'must start with redis:// or rediss:// (got http://)'],
+      ['h:6379', 'must start with redis:// or rediss:// (it has no scheme://)'],
+      ['redis://h:6379/x', 'the database number must be a whole number (got x)'],
+    ];
+    for (const [url, what] of cases) {
+      const db = join(tmp, 'bad-queue.db');
+      const coordinator = await ladder([...base, '--db', db, '--queue', url]);
+      expect([coordinator.code, coordinator.stderr], url).toEqual([1, `ladder: --queue: ${what}\n`]);
+      expect(existsSync(db)).toBe(false);
+      const worker = await ladder(['worker', '--queue', url, '--data-dir', tmp]);
+      expect([worker.code, worker.stderr], url).toEqual([1, `ladder: --queue: ${what}\n`]);
+    }
+  }, 120_000);
+
   it('a port that accepts the connection and never answers: one line after the 5 s ping timeout, exit 1, nothing stored', async () => {
     const server = createServer(() => {});
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -40,6 +40,23 @@ describe('redisOptions: a --queue URL', () => {
     }
   });
 
+  it('a port out of 1–65535 or not a number, or no host, is said as such (not "not a URL"), without echoing the password', () => {
+    const why = (u: string) => {
+      try {
+        redisOptions(u, '--queue');
+        return 'ok';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    expect(why('redis://:s3cr/et@host:70000')).toBe('--queue: the port 70000 is out of range 1–65535 (expected redis://host:port, or rediss://host:port for TLS)');
+    expect(why('rediss://:pw@[::1]:0')).toBe('--queue: the port 0 is out of range 1–65535 (expected redis://host:port, or rediss://host:port for TLS)');
+    expect(why('redis://:s3cret@:6379/2')).toBe('--queue: no host: the URL names no Redis server (expected redis://host:port, or rediss://host:port for TLS)');
+    expect(why('redis://h:65535')).toBe('ok');
+    expect(why('redis://h')).toBe('ok');
+    expect(why('REDIS://h:1/0')).toBe('ok');
+  });
+
   it('a URL that does not parse (a password with a "/" not encoded) is refused without echoing it', () => {
     const url = 'redis://:s3cr/et@host:6379';
     let message = '';
