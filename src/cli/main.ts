@@ -52,7 +52,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    process.stderr.write(`ladder: ${e instanceof Error ? e.message : String(e)}\n`);
+    // Every line of a message is an error line (a file's problems, one per line): each carries the prefix.
+    const message = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`${message.split('\n').map((line) => `ladder: ${line}`).join('\n')}\n`);
     return 1;
   }
 }

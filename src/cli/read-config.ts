@@ -2,11 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { type ConfigIssue, type LadderConfig, formatConfigIssues, parseConfigText } from '../core/config/index.ts';
 import { type Result, err } from '../core/result.ts';
 
-/** Where the problems go, one line each (no trailing newline). Defaults to stderr. */
+/** Where the problems go, one line each (no trailing newline). Defaults to stderr, as CLI errors: `ladder: …`. */
 export type IssueWriter = (line: string) => void;
 
 const toStderr: IssueWriter = (line) => {
-  process.stderr.write(`${line}\n`);
+  process.stderr.write(`ladder: ${line}\n`);
 };
 
 /**

@@ -281,6 +281,8 @@ describe('ladder backtest (real process)', () => {
       /^ladder: --detail for BTCUSDT: 168 of the 168 candles the --detail data makes up differ from it in open, high, low or close \(the first at 2026-01-01T00:00:00\.000Z: O \S+ H \S+ L \S+ C \S+ against O \S+ H \S+ L \S+ C \S+\): is it another symbol's data\? The finer candles must make up the candles they replace$/m,
     ],
     ['a spot symbol as --symbol', () => ['--data', file('spot-sym.csv', row(T, 1, 2, 0.5, 1.5)), '--symbol', 'btc/usdt'], /^ladder: --symbol: "btc\/usdt" is a spot symbol \(expected the perpetual BTCUSDT or BTC\/USDT:USDT\)$/m],
+    // Every problem of the file on its own error line, the second as much as the first.
+    ['a markets file with two bad entries', () => ['--data', 'data/candles/BTCUSDT-1h.csv', '--markets', file('two-bad-markets.json', '[{"symbol":1},{"x":2}]')], /^ladder: \S*two-bad-markets\.json: \[0\]: .*\nladder: \S*two-bad-markets\.json: \[1\]: /m],
     ['an empty --signals value', () => ['--data', 'data/candles/BTCUSDT-1h.csv', '--signals', ''], /^ladder: --signals: empty value$/m],
     ['an empty --markets value', () => ['--data', 'data/candles/BTCUSDT-1h.csv', '--markets', ''], /^ladder: --markets: empty value$/m],
     ['an empty --from value', () => ['--data', 'data/candles/BTCUSDT-1h.csv', '--from', ''], /^ladder: --from: empty value$/m],

@@ -62,7 +62,7 @@ describe('ladder compare (real process, real ETHUSDT 1h)', () => {
     expect(r.code).toBe(1);
     // One line per key, at its line and column in the file.
     expect(r.stderr).toMatch(/^ladder: \S*sizing\.json:1:\d+: position_size: not an exit setting; a ladder file may set name, scaled_tp_levels, .*stop_loss_pct/m);
-    expect(r.stderr).toMatch(/^\S*sizing\.json:1:\d+: strategy: not an exit setting/m);
+    expect(r.stderr).toMatch(/^ladder: \S*sizing\.json:1:\d+: strategy: not an exit setting/m);
     const named = f('named.json', { name: 'single', scaled_tp_levels: levels });
     const n = await ladder(['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--ladders', named, '--json']);
     expect(n.code).toBe(1);
@@ -99,6 +99,16 @@ describe('ladder compare (real process, real ETHUSDT 1h)', () => {
     writeFileSync(levels, '{\n  "scaled_tp_levels": [\n    { "profit_pct": 1, "close_pct": 50 },\n    { "profit_pct": -2, "close_pct": 50 }\n  ]\n}\n');
     const l = await ladder(['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--ladders', levels, '--json']);
     expect(l.stderr).toMatch(/levels\.json:4:21: scaled_tp_levels\[1\]\.profit_pct: /);
+    // Several problems: one line each, every line an error line (`ladder: file:line:col: …`).
+    const two = join(dir, 'two.json');
+    writeFileSync(two, '{\n  "scaled_tp_levels": [\n    { "profit_pct": 0, "close_pct": 50 },\n    { "profit_pct": -2, "close_pct": 50 }\n  ]\n}\n');
+    const t = await ladder(['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--ladders', two, '--json']);
+    expect([t.code, t.stdout]).toEqual([1, '']);
+    expect(t.stderr.split('\n').filter(Boolean)).toEqual([
+      `ladder: ${two}:3:21: scaled_tp_levels[0].profit_pct: must be greater than 0`,
+      `ladder: ${two}:4:21: scaled_tp_levels[1].profit_pct: must be greater than 0`,
+      `ladder: ${two}:4:21: scaled_tp_levels[1].profit_pct: must be greater than level 0 (0)`,
+    ]);
     const missing = await ladder(['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--ladders', join(dir, 'nope.json'), '--json']);
     expect(missing.stderr).toMatch(/^ladder: --ladders: \S*nope\.json: no such file$/m);
     const report = await ladder(['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--report', join(dir, 'no/such/folder/r.html')]);

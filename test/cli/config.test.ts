@@ -60,7 +60,7 @@ describe('ladder config validate', () => {
     const path = file({ exchange: { id: 'kraken' } });
     const r = await ladder(['config', 'validate', '--config', path]);
     expect(r.code).toBe(1);
-    expect(errorLines(r)).toEqual([`${path}:3:11: exchange.id: only "binanceusdm" is supported for now (got "kraken")`]);
+    expect(errorLines(r)).toEqual([`ladder: ${path}:3:11: exchange.id: only "binanceusdm" is supported for now (got "kraken")`]);
     expect((await ladder(['config', 'validate', '--config', 'config.json'])).stdout).toMatch(/^ok: config\.json\n/);
     const both = await ladder(['config', 'validate', 'config.json', '--config', path]);
     expect(both.code).toBe(1);
@@ -77,21 +77,21 @@ describe('ladder config validate', () => {
     const r = await ladder(['config', 'validate', path]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(errorLines(r)).toEqual([`${path}:4:21: scaled_tp_levels[1].profit_pct: must be greater than level 0 (2)`]);
+    expect(errorLines(r)).toEqual([`ladder: ${path}:4:21: scaled_tp_levels[1].profit_pct: must be greater than level 0 (2)`]);
   });
 
   it('rejects close_pct summing to 99, naming the sum', async () => {
     const path = file({ scaled_tp_levels: [{ profit_pct: 1, close_pct: 30 }, { profit_pct: 2, close_pct: 30 }, { profit_pct: 3.5, close_pct: 39 }] });
     const r = await ladder(['config', 'validate', path]);
     expect(r.code).toBe(1);
-    expect(errorLines(r)).toEqual([`${path}:2:23: scaled_tp_levels: close_pct values must sum to 100, got 99`]);
+    expect(errorLines(r)).toEqual([`ladder: ${path}:2:23: scaled_tp_levels: close_pct values must sum to 100, got 99`]);
   });
 
   it('rejects a negative profit_pct', async () => {
     const path = file({ scaled_tp_levels: [{ profit_pct: -1, close_pct: 100 }] });
     const r = await ladder(['config', 'validate', path]);
     expect(r.code).toBe(1);
-    expect(errorLines(r)).toEqual([`${path}:4:21: scaled_tp_levels[0].profit_pct: must be greater than 0`]);
+    expect(errorLines(r)).toEqual([`ladder: ${path}:4:21: scaled_tp_levels[0].profit_pct: must be greater than 0`]);
   });
 
   it('rejects an exchange other than binanceusdm and a position size of 1e308, naming each path', async () => {
@@ -100,8 +100,8 @@ describe('ladder config validate', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(errorLines(r)).toEqual([
-      `${path}:2:23: exchange.id: only "binanceusdm" is supported for now (got "kraken")`,
-      `${path}:3:48: position_size.value: must be at most 1e9`,
+      `ladder: ${path}:2:23: exchange.id: only "binanceusdm" is supported for now (got "kraken")`,
+      `ladder: ${path}:3:48: position_size.value: must be at most 1e9`,
     ]);
   });
 
@@ -109,7 +109,7 @@ describe('ladder config validate', () => {
     const path = file({ leverage: 2, stop_los_pct: 1 });
     const r = await ladder(['config', 'validate', path]);
     expect(r.code).toBe(1);
-    expect(errorLines(r)).toEqual([`${path}:3:3: stop_los_pct: unknown key (did you mean "stop_loss_pct"?)`]);
+    expect(errorLines(r)).toEqual([`ladder: ${path}:3:3: stop_los_pct: unknown key (did you mean "stop_loss_pct"?)`]);
   });
 
   it('rejects an API key in the file without echoing it', async () => {
@@ -117,7 +117,7 @@ describe('ladder config validate', () => {
     const r = await ladder(['config', 'validate', path]);
     expect(r.code).toBe(1);
     expect(errorLines(r)).toEqual([
-      `${path}:4:5: exchange.api_secret: secrets are never config keys: API keys come from LADDER_API_KEY and LADDER_API_SECRET in the environment or .env`,
+      `ladder: ${path}:4:5: exchange.api_secret: secrets are never config keys: API keys come from LADDER_API_KEY and LADDER_API_SECRET in the environment or .env`,
     ]);
     expect(r.stderr + r.stdout).not.toContain('do-not-print-me');
   });
@@ -126,7 +126,7 @@ describe('ladder config validate', () => {
     const path = file('{\n  "leverage": 2\n  "stop_loss_pct": 1\n}\n');
     const r = await ladder(['config', 'validate', path]);
     expect(r.code).toBe(1);
-    expect(errorLines(r)).toEqual([`${path}:3:3: malformed JSON: Expected ',' or '}' after property value`]);
+    expect(errorLines(r)).toEqual([`ladder: ${path}:3:3: malformed JSON: Expected ',' or '}' after property value`]);
   });
 
   it('reports several problems at once, one per line, in file order', async () => {
@@ -143,12 +143,12 @@ describe('ladder config validate', () => {
     const r = await ladder(['config', 'validate', path]);
     expect(r.code).toBe(1);
     expect(errorLines(r)).toEqual([
-      `${path}:3:20: stop_loss_pct: 3 is at or beyond the liquidation distance at 50x leverage (1.5 % = 100/50 − 0.5 % maintenance margin): the stop could never fire`,
-      `${path}:4:3: colour: unknown key`,
-      `${path}:5:25: strategy.name: must be one of "ema_cross", "signals", "module"`,
-      `${path}:6:23: scaled_tp_levels: close_pct values must sum to 100, got 99`,
-      `${path}:7:57: scaled_tp_levels[0].move_stop_to: "previous_tp" is not allowed on level 0: there is no previous target`,
-      `${path}:8:21: scaled_tp_levels[1].profit_pct: must be greater than level 0 (2)`,
+      `ladder: ${path}:3:20: stop_loss_pct: 3 is at or beyond the liquidation distance at 50x leverage (1.5 % = 100/50 − 0.5 % maintenance margin): the stop could never fire`,
+      `ladder: ${path}:4:3: colour: unknown key`,
+      `ladder: ${path}:5:25: strategy.name: must be one of "ema_cross", "signals", "module"`,
+      `ladder: ${path}:6:23: scaled_tp_levels: close_pct values must sum to 100, got 99`,
+      `ladder: ${path}:7:57: scaled_tp_levels[0].move_stop_to: "previous_tp" is not allowed on level 0: there is no previous target`,
+      `ladder: ${path}:8:21: scaled_tp_levels[1].profit_pct: must be greater than level 0 (2)`,
     ]);
   });
 
@@ -156,7 +156,7 @@ describe('ladder config validate', () => {
     const path = join(dir, 'missing.json');
     const r = await ladder(['config', 'validate', path]);
     expect(r.code).toBe(1);
-    expect(errorLines(r)).toEqual([`${path}: cannot read the config file: it does not exist (copy the shipped config.json, or pass a path)`]);
+    expect(errorLines(r)).toEqual([`ladder: ${path}: cannot read the config file: it does not exist (copy the shipped config.json, or pass a path)`]);
   });
 
   it('reads a signals strategy\'s file: a missing one, or a bad line in it, is refused naming the file; a good one passes', async () => {
@@ -171,6 +171,17 @@ describe('ladder config validate', () => {
     writeFileSync(join(dir, 'good-signals.csv'), 'time,symbol,side\n2026-01-01T00:00:00Z,BTCUSDT,long\n');
     const good = await ladder(['config', 'validate', file({ strategy: { name: 'signals', file: 'good-signals.csv' } })]);
     expect(good.code, good.stderr).toBe(0);
+  });
+
+  it('a command that loads the config (backtest) prints its problems as every CLI error: `ladder: file:line:col: path: what`', async () => {
+    const path = file({ leverage: 500, colour: 'blue' });
+    const r = await ladder(['backtest', '--config', path, '--data', 'data/candles/BTCUSDT-1h.csv']);
+    expect([r.code, r.stdout]).toEqual([1, '']);
+    expect(errorLines(r)).toEqual([
+      `ladder: ${path}:2:15: leverage: must be at most 125`,
+      `ladder: ${path}:3:3: colour: unknown key`,
+      `ladder: ${path}: invalid config (2 problems above)`,
+    ]);
   });
 
   it('defaults to config.json in the working directory', async () => {

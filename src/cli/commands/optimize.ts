@@ -286,8 +286,8 @@ async function newSpec(o: OptimizeCliOptions, r: RunOptions): Promise<{ spec: St
     throw new CliError(`--space: cannot read ${o.space} (${(e as Error).message})`);
   }
   const space = parseSpaceText(text);
-  // One line per problem, each as the CLI prints an error (`ladder: space.json:4:37: profit_pct[0].step: …`).
-  if (!space.ok) throw new CliError(formatConfigIssues(space.error, r.space).join('\nladder: '));
+  // One line per problem, each printed as an error (`ladder: space.json:4:37: profit_pct[0].step: …`).
+  if (!space.ok) throw new CliError(formatConfigIssues(space.error, r.space).join('\n'));
   const input = await loadBacktestInputs(o);
   if (o.queue && input.config.strategy.name === 'module') throw new CliError('--queue: a strategy module cannot travel to other machines yet; use ema_cross or --signals');
   // The files the entries come from, resolved as `backtest` reads them (a config's own path from its
