@@ -1,7 +1,8 @@
 /**
  * Parsed files → one CandleSeries: files in time order (no overlaps), the timeframe (given, else the
  * one their names say, else the most common step between candles), every step checked against it,
- * and the gaps listed.
+ * and the gaps listed. A step of several candles is a gap unless the row before's close_time says it
+ * is a candle that long (a file mixing 1h and 15m rows is refused, not read as 15m with gaps).
  */
 import { findGaps, type CandleSeries } from './candle-series.ts';
 import type { CandleChunk } from './candle-csv.ts';
@@ -55,13 +56,20 @@ function concatChunks(chunks: readonly CandleChunk[]): CandleChunk {
   const buf = new Float64Array(total * 6);
   const out = Object.fromEntries(cols.map((k, j) => [k, buf.subarray(j * total, (j + 1) * total)])) as Record<(typeof cols)[number], Float64Array>;
   const lines = new Uint32Array(total);
+  const spanMs = new Map<number, number>();
   let at = 0;
   for (const c of chunks) {
     for (const k of cols) out[k].set(c[k], at);
     lines.set(c.lines, at);
+    if (c.spanMs) for (const [row, ms] of c.spanMs) spanMs.set(at + row, ms);
     at += c.length;
   }
-  return { file: chunks.map((c) => c.file).join(','), length: total, ...out, lines };
+  return { file: chunks.map((c) => c.file).join(','), length: total, ...out, lines, spanMs };
+}
+
+/** The error for a row of another timeframe than the file's `tf` (`tfSays`: where tf comes from). */
+function mixedTimeframes(at: { file: string; line: number }, what: string, tf: number, tfSays: string): CandleFileError {
+  return new CandleFileError(at.file, at.line, 'time', `${what}, not ${formatTimeframe(tf)} (${tfSays}): a file holds candles of one timeframe only`);
 }
 
 /** Joins the chunks of one symbol into a series; throws a CandleFileError naming file and line. */
@@ -93,16 +101,29 @@ export function assembleSeries(input: readonly CandleChunk[], opts: AssembleOpti
     throw new CandleFileError(all.file, undefined, 'time', 'a single candle: cannot infer the timeframe (give it, e.g. --timeframe 1h)');
   }
   if (!(tf > 0) || !Number.isInteger(tf)) throw new Error(`timeframe must be a positive whole number of ms, got ${tf}`);
+  const tfSays = opts.timeframeHintMs !== undefined ? 'the timeframe its name says' : 'the most common step between its rows';
+  // A timeframe given is taken as given (1h data read as 30m has gaps); a found one is checked
+  // against what the rows' close_times say where a candle of another timeframe would show.
+  const spanMs = opts.timeframeMs === undefined ? (all.spanMs ?? new Map<number, number>()) : new Map<number, number>();
   for (let i = 1; i < all.length; i++) {
     const d = (all.time[i] as number) - (all.time[i - 1] as number);
     // The common case first: a floating-point remainder per candle cost a tenth of the whole load.
-    if (d !== tf && (d < tf || d % tf !== 0)) {
-      const at = where(i);
-      const before = where(i - 1);
-      const prevAt = before.file === at.file ? `line ${before.line}` : `${before.file}:${before.line}`;
+    if (d === tf) continue;
+    const at = where(i);
+    const before = where(i - 1);
+    const stepText = `${isoOf(all.time[i] as number)} is ${formatTimeframe(d)} after ${before.file === at.file ? `line ${before.line}` : `${before.file}:${before.line}`}`;
+    if (d < tf || d % tf !== 0) {
       const why = d < tf ? `less than the ${formatTimeframe(tf)} timeframe` : `not a whole number of ${formatTimeframe(tf)} candles`;
-      throw new CandleFileError(at.file, at.line, 'time', `${isoOf(all.time[i] as number)} is ${formatTimeframe(d)} after ${prevAt}, ${why}`);
+      throw new CandleFileError(at.file, at.line, 'time', `${stepText}, ${why}`);
     }
+    // A step of several candles is a gap, unless the row before says it is a candle that long: a
+    // file of 1h rows then 15m rows would otherwise be read as 15m candles with every 1h row a gap.
+    if (spanMs.get(i - 1) === d) throw mixedTimeframes(at, `${stepText}, whose close_time says its candle is ${formatTimeframe(d)}`, tf, tfSays);
+  }
+  const last = all.length - 1;
+  const lastSpan = spanMs.get(last);
+  if (lastSpan !== undefined && lastSpan > tf && lastSpan % tf === 0) {
+    throw mixedTimeframes(where(last), `its close_time says its candle (${isoOf(all.time[last] as number)}) is ${formatTimeframe(lastSpan)}`, tf, tfSays);
   }
   return {
     ...(opts.symbol !== undefined ? { symbol: opts.symbol } : {}),

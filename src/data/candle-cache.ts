@@ -20,8 +20,9 @@ import { CandleFileError } from './candle-file-error.ts';
  * 2: non-finite values (a high of 1e400) are refused, so a version-1 cache may hold Infinity.
  * 3: the timeframe a file's name says comes before the most common step (a gappy 1h file was 2h).
  * 4: a time outside 2000–2099 is refused (an open time with a 0 too many was a gap of centuries).
+ * 5: a row whose close_time says it is a candle of another timeframe is refused (1h rows among 15m were gaps).
  */
-const CACHE_VERSION = 4;
+const CACHE_VERSION = 5;
 const MAGIC = 'LADDERC1';
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const COLUMNS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;

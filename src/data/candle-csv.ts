@@ -27,6 +27,13 @@ export interface CandleChunk {
   readonly volume: Float64Array;
   /** 1-based line of each row, for messages about a row found bad later. */
   readonly lines: Uint32Array;
+  /**
+   * Binance layout only: how long a row's close_time says its candle is (close_time − open_time +
+   * 1 ms), by row, for the first row of the file, the last, and each row after which the step
+   * between open times changes: the rows where a candle of another timeframe would show (a 1h row
+   * among 15m ones is a step of 1h, which alone reads as a gap). Not read for the other rows.
+   */
+  readonly spanMs?: ReadonlyMap<number, number>;
 }
 
 /** The field's text for a message, cut at 60 characters (a 400-digit number stays readable). */
@@ -213,6 +220,26 @@ function generalRow(x: RowContext, p: number, n: number, prevT: number, line: nu
 }
 
 /**
+ * How long the candle of the Binance row starting at `p` says it is: its close_time (the 7th
+ * field, ms or µs) less its open time `openMs`, plus the 1 ms Binance leaves out; NaN if unreadable.
+ */
+function closeSpanMs(b: Uint8Array, p: number, openMs: number): number {
+  for (let commas = 0; commas < 6; p++) {
+    const ch = b[p] as number;
+    if (ch === LF) return NaN;
+    if (ch === COMMA) commas++;
+  }
+  let v = 0;
+  let d = (b[p] as number) - 48;
+  if (!(d >= 0 && d <= 9)) return NaN;
+  while (d >= 0 && d <= 9) {
+    v = v * 10 + d;
+    d = (b[++p] as number) - 48;
+  }
+  return Math.floor(epochToMs(v) - openMs) + 1;
+}
+
+/**
  * How many of the four bytes of `w` equal the byte repeated in `pattern` (0x2c2c2c2c: commas): 0x80
  * in every byte of `w ^ pattern` that is zero, exactly (no borrow between bytes), then a popcount.
  */
@@ -271,6 +298,10 @@ export function parseCandleCsv(input: Uint8Array, file: string): CandleChunk {
   };
   let n = 0;
   let prevT = -Infinity;
+  // Where the step between open times changes, the row before's close_time is read (spanMs).
+  const spanMs = new Map<number, number>();
+  let prevStart = 0;
+  let prevStep = NaN;
   while (p < end) {
     const c0 = b[p];
     if (c0 === LF || (c0 === CR && b[p + 1] === LF)) {
@@ -278,15 +309,23 @@ export function parseCandleCsv(input: Uint8Array, file: string): CandleChunk {
       line++;
       continue;
     }
+    const start = p;
     let q = binance ? binanceRow(x, p, n, prevT) : -1;
     if (q < 0) q = generalRow(x, p, n, prevT, line);
     p = q;
-    prevT = buf[n] as number;
+    const t = buf[n] as number;
+    if (binance && t - prevT !== prevStep) {
+      if (n > 0) spanMs.set(n - 1, closeSpanMs(b, prevStart, prevT));
+      prevStep = t - prevT;
+    }
+    prevStart = start;
+    prevT = t;
     lines[n] = line;
     n++;
     line++;
   }
   if (n === 0) throw new CandleFileError(file, undefined, 'file', 'empty file: no candles after the header');
+  if (binance) spanMs.set(n - 1, closeSpanMs(b, prevStart, prevT));
   const col = (k: number): Float64Array => buf.subarray(k * capacity, k * capacity + n);
-  return { file, length: n, time: col(0), open: col(1), high: col(2), low: col(3), close: col(4), volume: col(5), lines: lines.subarray(0, n) };
+  return { file, length: n, time: col(0), open: col(1), high: col(2), low: col(3), close: col(4), volume: col(5), lines: lines.subarray(0, n), ...(binance ? { spanMs } : {}) };
 }

@@ -283,6 +283,17 @@ describe('ladder backtest (real process)', () => {
     ['a spot symbol as --symbol', () => ['--data', file('spot-sym.csv', row(T, 1, 2, 0.5, 1.5)), '--symbol', 'btc/usdt'], /^ladder: --symbol: "btc\/usdt" is a spot symbol \(expected the perpetual BTCUSDT or BTC\/USDT:USDT\)$/m],
     // Every problem of the file on its own error line, the second as much as the first.
     ['a markets file with two bad entries', () => ['--data', 'data/candles/BTCUSDT-1h.csv', '--markets', file('two-bad-markets.json', '[{"symbol":1},{"x":2}]')], /^ladder: \S*two-bad-markets\.json: \[0\]: .*\nladder: \S*two-bad-markets\.json: \[1\]: /m],
+    // Without a timeframe in its name the most common step (15m) would make every 1h row a gap.
+    [
+      'a candle file of 1h rows then 15m rows',
+      () => {
+        const quarters = readFileSync(`${KLINES}/BTCUSDT-15m.csv`, 'latin1').trimEnd().split('\n');
+        const first = Number(quarters[0]!.split(',')[0]);
+        const hours = readFileSync(`${KLINES}/BTCUSDT-1h.csv`, 'latin1').trimEnd().split('\n').filter((r) => Number(r.split(',')[0]) < first).slice(-10);
+        return ['--data', file('mixed-tf.csv', `${[...hours, ...quarters.slice(0, 100)].join('\n')}\n`), '--symbol', 'BTCUSDT', '--markets', MARKETS, '--no-cache'];
+      },
+      /^ladder: \S*mixed-tf\.csv:2: time: \S+ is 1h after line 1, whose close_time says its candle is 1h, not 15m \(the most common step between its rows\): a file holds candles of one timeframe only$/m,
+    ],
     ['an empty --signals value', () => ['--data', 'data/candles/BTCUSDT-1h.csv', '--signals', ''], /^ladder: --signals: empty value$/m],
     ['an empty --markets value', () => ['--data', 'data/candles/BTCUSDT-1h.csv', '--markets', ''], /^ladder: --markets: empty value$/m],
     ['an empty --from value', () => ['--data', 'data/candles/BTCUSDT-1h.csv', '--from', ''], /^ladder: --from: empty value$/m],

@@ -135,6 +135,48 @@ describe('timeframe', () => {
     await expect(loadCandles(path, { timeframeMs: 2 * H })).rejects.toThrow(`${path}:2: time: 2022-01-01T01:00:00.000Z is 1h after line 1, less than the 2h timeframe`);
   });
 
+  it('a file of 1h rows then 15m rows (no timeframe in its name) is refused at the first 1h step, not read as 15m with every 1h row a gap; in either order, in ms or µs, and under a name that says 15m', async () => {
+    const dir = freshDir();
+    const hours = readFileSync(join(KLINES, 'BTCUSDT-1h.csv'), 'latin1').trimEnd().split('\n');
+    const quarters = readFileSync(join(KLINES, 'BTCUSDT-15m.csv'), 'latin1').trimEnd().split('\n');
+    const open = (row: string) => Number(row.slice(0, row.indexOf(',')));
+    const firstQuarter = open(quarters[0]!);
+    // 20 hours, then 200 quarters from where they end: the quarters are the most common step.
+    const before = hours.filter((r) => open(r) < firstQuarter).slice(-20);
+    const mixed = join(dir, 'mixed.csv');
+    writeFileSync(mixed, `${[...before, ...quarters.slice(0, 200)].join('\n')}\n`);
+    const at = (line: number, iso: string, after: number, says: string) =>
+      `:${line}: time: ${iso} is 1h after line ${after}, whose close_time says its candle is 1h, not 15m (${says}): a file holds candles of one timeframe only`;
+    const hourIso = (k: number) => new Date(open(before[k]!)).toISOString();
+    await expect(loadCandles(mixed, { symbol: 'BTCUSDT' })).rejects.toThrow(`${mixed}${at(2, hourIso(1), 1, 'the most common step between its rows')}`);
+    // Under a name that says 15m: the same refusal, the name being the timeframe.
+    const named = join(dir, 'BTCUSDT-15m.csv');
+    writeFileSync(named, readFileSync(mixed));
+    await expect(loadCandles(named)).rejects.toThrow(`${named}${at(2, hourIso(1), 1, 'the timeframe its name says')}`);
+    // 200 quarters, then hours from where they end: refused at the second hour, whose step is the first of 1h.
+    const end = open(quarters[199]!) + 15 * 60_000;
+    const after = hours.filter((r) => open(r) >= end).slice(0, 20);
+    const later = join(dir, 'later.csv');
+    writeFileSync(later, `${[...quarters.slice(0, 200), ...after].join('\n')}\n`);
+    await expect(loadCandles(later, { symbol: 'BTCUSDT' })).rejects.toThrow(`${later}${at(202, new Date(open(after[1]!)).toISOString(), 201, 'the most common step between its rows')}`);
+    // One hour as the last row: nothing steps after it, its close_time alone says so.
+    const last = join(dir, 'last.csv');
+    writeFileSync(last, `${[...quarters.slice(0, 200), after[0]].join('\n')}\n`);
+    await expect(loadCandles(last, { symbol: 'BTCUSDT' })).rejects.toThrow(
+      `${last}:201: time: its close_time says its candle (${new Date(open(after[0]!)).toISOString()}) is 1h, not 15m (the most common step between its rows): a file holds candles of one timeframe only`,
+    );
+    // Binance's µs times (spot, 2025 on): the same.
+    const micro = (r: string) => r.replace(/^(\d+),([^,]*,[^,]*,[^,]*,[^,]*,[^,]*),(\d+)/, (_m, o: string, mid: string, c: string) => `${o}000,${mid},${c}999`);
+    const us = join(dir, 'us.csv');
+    writeFileSync(us, `${[...before, ...quarters.slice(0, 200)].map(micro).join('\n')}\n`);
+    await expect(loadCandles(us, { symbol: 'BTCUSDT' })).rejects.toThrow(`${us}${at(2, hourIso(1), 1, 'the most common step between its rows')}`);
+    // A 15m file with real gaps (rows missing) still loads, its gaps listed.
+    const gappy = join(dir, 'gappy.csv');
+    writeFileSync(gappy, `${quarters.slice(0, 200).filter((_, i) => i % 40 !== 7).join('\n')}\n`);
+    const s = await loadCandles(gappy, { symbol: 'BTCUSDT' });
+    expect([s.timeframeMs, s.gaps.length]).toEqual([15 * 60_000, 5]);
+  });
+
   it('a file named 1h missing every other hour is 1h with gaps (not 2h); a name that says none leaves it to the most common step', async () => {
     const dir = freshDir();
     const rows = readFileSync(join(FIXTURES, 'BTCUSDT-1h.csv'), 'latin1').trimEnd().split('\n');
