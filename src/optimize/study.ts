@@ -23,6 +23,8 @@ export interface StudyInputs {
   readonly signals: InputFile | null;
   /** The config's strategy module (`strategy.path`, from the config's folder), as read; absent in runs stored before it was hashed. */
   readonly module?: InputFile;
+  /** The local files the module imports, directly or not (strategy/module-files.ts), as read; absent in runs stored before they were hashed. */
+  readonly moduleImports?: readonly InputFile[];
   readonly detail: readonly InputFile[];
   readonly symbol?: string;
   readonly from?: string;

@@ -347,6 +347,39 @@ describe('ladder optimize', () => {
     expect(changed.stderr).toMatch(new RegExp(`^ladder: --resume: \\S+every\\.mjs changed since run ${id} started \\(sha256 [0-9a-f]{12}…, was ${stored.sha256.slice(0, 12)}…\\)\\n$`));
   });
 
+  it('a file the strategy module imports (directly or through another) changed since the run started: --resume refuses, naming it and the module; unchanged, it resumes', async () => {
+    const { mkdirSync, readFileSync } = await import('node:fs');
+    const dir = join(tmp, 'cfg-module-imports');
+    mkdirSync(join(dir, 'lib'), { recursive: true });
+    const zod = import.meta.resolve('zod');
+    writeFileSync(
+      join(dir, 'every.mjs'),
+      `import { z } from ${JSON.stringify(zod)};\nimport { every } from './lib/every.mjs';\nexport const params = z.strictObject({});\nexport function create() {\n  return { onCandle: (c, i) => (i % every === 0 ? { side: i % (2 * every) === 0 ? 'long' : 'short' } : null) };\n}\n`,
+    );
+    // The module imports lib/every.mjs, which imports lib/hours.mjs: the file two imports away is the one changed.
+    writeFileSync(join(dir, 'lib', 'every.mjs'), "import { hours } from './hours.mjs';\nexport const every = hours;\n");
+    writeFileSync(join(dir, 'lib', 'hours.mjs'), 'export const hours = 48;\n');
+    const config = JSON.parse(readFileSync(join(ROOT, 'examples/scaled.config.json'), 'utf8'));
+    const cfg = join(dir, 'cfg.json');
+    writeFileSync(cfg, JSON.stringify({ ...config, strategy: { name: 'module', path: './every.mjs' } }));
+    const db = join(dir, 'run.db');
+    const first = await ladder([...base.map((a, i) => (base[i - 1] === '--config' ? cfg : a)), '--trials', '3', '--db', db, '--workers', '1', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    const id = JSON.parse(first.stdout).run_id as string;
+    const d = new Database(db);
+    const inputs = JSON.parse((d.prepare('SELECT spec FROM optimize_runs').get() as { spec: string }).spec).inputs;
+    expect(inputs.moduleImports.map((f: { path: string }) => f.path)).toEqual([join(dir, 'lib', 'every.mjs'), join(dir, 'lib', 'hours.mjs')]);
+    d.prepare("DELETE FROM optimize_results WHERE key = 'single'").run();
+    d.close();
+    const resumed = await ladder(['optimize', '--resume', id, '--db', db, '--workers', '1', '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    writeFileSync(join(dir, 'lib', 'hours.mjs'), 'export const hours = 24;\n');
+    const changed = await ladder(['optimize', '--resume', id, '--db', db]);
+    expect(changed.code).toBe(1);
+    const was = (inputs.moduleImports[1] as { sha256: string }).sha256.slice(0, 12);
+    expect(changed.stderr).toBe(`ladder: --resume: ${join(dir, 'lib', 'hours.mjs')} (imported by the strategy module ${join(dir, 'every.mjs')}) changed since run ${id} started (sha256 ${changed.stderr.match(/sha256 ([0-9a-f]{12})…/)?.[1]}…, was ${was}…)\n`);
+  });
+
   it('one process per run: a second --resume of a run being run is refused at once, naming the other process; a lock left by a killed process is taken over', async () => {
     const { hostname } = await import('node:os');
     const db = join(tmp, 'locked.db');

@@ -275,6 +275,21 @@ async function hashed(path: string): Promise<InputFile> {
   }
 }
 
+/**
+ * The local files a strategy module imports, directly or not, each with its hash: a run resumes
+ * only while they are unchanged too (a changed helper is a changed strategy). Packages are not.
+ */
+async function hashedImports(moduleFile: string): Promise<InputFile[]> {
+  const { moduleFiles } = await import('../../strategy/module-files.ts');
+  let files: string[];
+  try {
+    files = await moduleFiles(resolve(moduleFile));
+  } catch (e) {
+    throw new CliError(`${moduleFile}: cannot tell which files the strategy module imports (${(e as Error).message.split('\n')[0]})`);
+  }
+  return Promise.all(files.slice(1).map(hashed));
+}
+
 /** A new run's spec, every input read and checked; nothing is stored yet. */
 async function newSpec(o: OptimizeCliOptions, r: RunOptions): Promise<{ spec: StudySpec; input: LoadedBacktest }> {
   const { trials, seed, minTrades } = r;
@@ -322,7 +337,7 @@ async function newSpec(o: OptimizeCliOptions, r: RunOptions): Promise<{ spec: St
       data: await Promise.all(splitList(o.data).map(hashed)),
       markets: o.markets ? await hashed(o.markets) : null,
       signals: signalsFile ? await hashed(signalsFile) : null,
-      ...(moduleFile ? { module: await hashed(moduleFile) } : {}),
+      ...(moduleFile ? { module: await hashed(moduleFile), moduleImports: await hashedImports(moduleFile) } : {}),
       detail: await Promise.all(splitList(o.detail).map(hashed)),
       ...(o.symbol ? { symbol: o.symbol } : {}),
       ...(o.from ? { from: o.from } : {}),
@@ -365,9 +380,11 @@ async function resumeSpec(store: OptimizeRunStore, runId: string, take: (runId: 
   take(runId);
   const spec = run.spec as StudySpec;
   const i = spec.inputs;
-  for (const f of [...i.data, ...i.detail, ...(i.markets ? [i.markets] : []), ...(i.signals ? [i.signals] : []), ...(i.module ? [i.module] : [])]) {
+  const imports = new Set(i.moduleImports ?? []);
+  for (const f of [...i.data, ...i.detail, ...(i.markets ? [i.markets] : []), ...(i.signals ? [i.signals] : []), ...(i.module ? [i.module] : []), ...imports]) {
     const now = await hashed(f.path);
-    if (now.sha256 !== f.sha256) throw new CliError(`--resume: ${f.path} changed since run ${runId} started (sha256 ${now.sha256.slice(0, 12)}…, was ${f.sha256.slice(0, 12)}…)`);
+    const what = imports.has(f) ? `${f.path} (imported by the strategy module ${i.module?.path ?? ''})` : f.path;
+    if (now.sha256 !== f.sha256) throw new CliError(`--resume: ${what} changed since run ${runId} started (sha256 ${now.sha256.slice(0, 12)}…, was ${f.sha256.slice(0, 12)}…)`);
   }
   const input = await loadStudyInputs(spec, (p) => p);
   return { runId, spec, input };
