@@ -34,4 +34,19 @@ export function parseSymbolOption(name: string, text: string): string {
   return id;
 }
 
+/**
+ * `--manage [symbols...]` (paper, live): `true` (no symbol named: every symbol of the config) as
+ * is; else each symbol as parseSymbolOption reads it, and each one of the config's `symbols` (a
+ * symbol the bot does not trade would adopt nothing, silently).
+ */
+export function parseManageOption(manage: readonly string[] | true | undefined, configSymbols: readonly string[]): readonly string[] | true | undefined {
+  if (manage === undefined || manage === true) return manage;
+  const traded = configSymbols.map((s) => toExchangeSymbol(s) ?? s);
+  return manage.map((text) => {
+    const id = parseSymbolOption('--manage', text);
+    if (!traded.includes(id)) throw new CliError(`--manage: ${id} is not one of the config's symbols (${traded.join(', ')}): the bot adopts positions only on the symbols it trades`);
+    return id;
+  });
+}
+
 export const splitList = (s: string | undefined): string[] => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
 import { type Simulator, startSimulator } from '../../src/sim/simulator.ts';
 import { openStore } from '../../src/store/index.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -167,4 +168,41 @@ describe('ladder paper', () => {
       store.close();
     }
   }, 60_000);
+});
+
+describe('ladder live --manage', () => {
+  it('takes symbols in any case and ccxt form (btcusdt adopts the BTCUSDT position opened by hand); a symbol the config does not trade is refused before anything starts', async () => {
+    const sim = await startSimulator({ apiKey: KEY, apiSecret: SECRET, seed: 21, speed: 0 });
+    try {
+      sim.admin.setPrice('BTCUSDT', 60000);
+      sim.admin.setPrice('ETHUSDT', 3000);
+      const hand = ccxtForSimulator(sim.url, { apiKey: KEY, secret: SECRET });
+      await hand.loadMarkets();
+      await hand.createOrder('BTC/USDT:USDT', 'market', 'buy', 0.01, undefined, { clientOrderId: 'hand-btc' });
+      await hand.close();
+      const dir = tempDir('ladder-live-manage-');
+      const config = join(dir, 'config.json');
+      writeFileSync(config, JSON.stringify({ symbols: ['BTC/USDT:USDT', 'ETH/USDT:USDT'], leverage: 5, enable_scaled_take_profit: true, stop_loss_pct: 2 }));
+      const keys = { LADDER_API_KEY: KEY, LADDER_API_SECRET: SECRET };
+      const args = (db: string, manage: string) => ['live', '--config', config, '--db', join(dir, db), '--confirm-live', '--no-dashboard', '--exchange-url', sim.url, '--poll-ms', '200', '--manage', manage];
+
+      const refused = await run(args('nope.db', 'nopeusdt'), keys, 1000); // (a bot that starts anyway is stopped 1 s in)
+      expect([refused.code, refused.out]).toEqual([1, '']);
+      expect(refused.err).toBe("ladder: --manage: NOPEUSDT is not one of the config's symbols (BTCUSDT, ETHUSDT): the bot adopts positions only on the symbols it trades\n");
+      expect(existsSync(join(dir, 'nope.db'))).toBe(false);
+
+      const child = spawn('node', ['bin/ladder.js', ...args('live.db', 'btcusdt')], { cwd: ROOT, env: { ...process.env, ...keys } });
+      let err = '';
+      child.stderr!.on('data', (d) => (err += d));
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      const end = Date.now() + 60_000;
+      while (!err.includes('"msg":"position.adopted"') && Date.now() < end && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+      child.kill('SIGINT');
+      expect(await exited, err).toBe(0);
+      const adopted = err.split('\n').filter((l) => l.includes('"msg":"position.adopted"'));
+      expect(adopted.map((l) => (JSON.parse(l) as { symbol: string }).symbol)).toEqual(['BTCUSDT']);
+    } finally {
+      await sim.close();
+    }
+  }, 90_000);
 });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError } from '../cli-error.ts';
+import { CliError, parseManageOption } from '../cli-error.ts';
 import { checkStrategyLoads } from '../check-strategy.ts';
 import { type LogFlags, addLogOptions, createRunLogger, resolveLogFormat } from '../log-output.ts';
 import { readConfig } from '../read-config.ts';
@@ -34,6 +34,7 @@ export function registerLiveCommand(program: Command): void {
       if (!o.confirmLive) throw new CliError('live trading places real orders: add --confirm-live to confirm (try `ladder paper` or the simulator first)');
       const cfg = await readConfig(o.config);
       if (!cfg.ok) throw new CliError(`${o.config}: invalid config`);
+      const manage = parseManageOption(o.manage, cfg.value.symbols);
       await checkStrategyLoads(cfg.value, o.config);
       // Loaded on use: ccxt alone takes about a second to import, which other commands should not pay.
       const format = resolveLogFormat(o.logFormat, process.stdout.isTTY === true);
@@ -42,7 +43,7 @@ export function registerLiveCommand(program: Command): void {
       const log = createRunLogger({ format, file: o.logFile ?? null, level: process.env['LADDER_LOG_LEVEL'] ?? 'info', print, jsonIsTTY: process.stderr.isTTY === true });
       const exchange = connectExchange(cfg.value, creds, o.exchangeUrl);
       log.info({ mode: 'live', exchange: o.exchangeUrl ?? cfg.value.exchange.id, testnet: cfg.value.exchange.testnet, symbols: cfg.value.symbols }, 'ladder.start');
-      await runBot({ config: cfg.value, configPath: o.config, exchange, dbPath: o.db ?? cfg.value.store.path, pollMs: Number(o.pollMs), log, ...(o.manage ? { manage: o.manage } : {}), ...(o.webhook ? { webhook: true } : {}), until: untilSignal(),
+      await runBot({ config: cfg.value, configPath: o.config, exchange, dbPath: o.db ?? cfg.value.store.path, pollMs: Number(o.pollMs), log, ...(manage ? { manage } : {}), ...(o.webhook ? { webhook: true } : {}), until: untilSignal(),
         summary: { exchangeUrl: o.exchangeUrl ?? null, logFile: o.logFile ?? null, print },
         ...(o.dashboard ? { dashboard: { host: cfg.value.dashboard.host, port: cfg.value.dashboard.port, anyPortIfTaken: true, onStarted: (d: { url: string }) => log.info({ url: d.url }, 'dashboard.started') } } : {}),
       });
