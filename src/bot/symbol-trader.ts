@@ -292,14 +292,19 @@ export class SymbolTrader {
   }
 
   /**
-   * Whether the strategy is stopped for good; the first time it is seen so, one line (`strategy.stopped`,
-   * with why) says that no entries come from it any more while positions are still managed.
+   * Whether the strategy is stopped for good; the first time it is seen so, one alert (`strategy.failed`)
+   * and one line (`strategy.stopped`, with why) say that no entries come from it any more while
+   * positions are still managed.
    */
   private strategyStopped(): boolean {
     const why = this.d.strategy.stopped ?? null;
     if (why === null) return false;
     if (!this.saidStopped) {
       this.saidStopped = true;
+      // The alert too: a thread that died between calls (an exception from the module's timer, its
+      // memory limit) failed no call of ours, and no entry would come from it again with no word to
+      // the user. The same key as a call's failure: a call that hung is alerted once, not twice.
+      this.alertOnce(`strategy:${errInfo(why)['message']}`, { err: errInfo(why) }, 'strategy.failed');
       this.d.log.error({ symbol: this.symbol, err: errInfo(why) }, 'strategy.stopped');
     }
     return true;

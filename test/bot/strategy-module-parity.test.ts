@@ -23,6 +23,7 @@ const FILE = join(ROOT, 'data/candles/BTCUSDT-1h.csv');
 const DONCHIAN = join(ROOT, 'examples/strategies/donchian-breakout.ts');
 const THROWS = join(ROOT, 'test/strategy/modules/throws-on-candle.ts');
 const HANGS = join(ROOT, 'test/strategy/modules/hangs-on-candle.ts');
+const DIES = join(ROOT, 'test/strategy/modules/thread-dies-after-candle.ts');
 const CANDLES = Number(process.env['LADDER_PARITY_CANDLES'] ?? 1000);
 const WARMUP = 100;
 const HOUR = 3_600_000;
@@ -48,7 +49,7 @@ function moduleConfig(path: string, params: Record<string, unknown>): LadderConf
 }
 
 /** A bot on the harness's exchange and store, its log lines (JSON) kept in `lines`; retries without waiting. */
-function botOn(h: Harness, config: LadderConfig, extra: { strategyTimeoutMs?: number } = {}): { bot: TradingBot; lines: string[] } {
+function botOn(h: Harness, config: LadderConfig, extra: { strategyTimeoutMs?: number; onAlert?: (symbol: string, kind: string, message: string) => void } = {}): { bot: TradingBot; lines: string[] } {
   const lines: string[] = [];
   const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) });
   const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log: createLogger('info', sink), retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined }, ...extra });
@@ -207,6 +208,33 @@ describe('strategy module: bot on the simulator vs the backtest', () => {
         live.filter((t) => t.entry < reversed.entry),
         trades.filter((t) => t.entry < reversed.entry),
       );
+    } finally {
+      await bot.closeStrategies();
+    }
+  }, 600_000);
+
+  it('a module whose thread dies between calls (an exception thrown from its timer): the user is alerted once (strategy_error), and strategy.stopped is said once', async () => {
+    const config = moduleConfig(DIES, { die_after: 3 });
+    h = await startHarness(config, { dataFiles: [FILE], speed: 0, warmupCandles: WARMUP, rateLimits: { weightPerMinute: 1_000_000 } });
+    const alerts: { kind: string; message: string }[] = [];
+    const { bot, lines } = botOn(h, config, { onAlert: (_symbol, kind, message) => alerts.push({ kind, message }) });
+    try {
+      // Candles an hour apart, as live: the thread dies after one call returned, before the next is made.
+      await bot.start();
+      for (let k = 0; k < 12 * 4; k++) {
+        const { timeMs } = h.sim.admin.step({ points: 1 });
+        if (timeMs % HOUR !== 0) continue;
+        await bot.step();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const parsed = lines.map((l) => JSON.parse(l) as { msg: string; err?: { message?: string } });
+      const stopped = parsed.filter((l) => l.msg === 'strategy.stopped');
+      expect(stopped).toHaveLength(1);
+      expect(stopped[0]!.err?.message).toContain('module timer failed');
+      // Entries from the module have stopped for good: the user's alert channel must hear it, once.
+      const strategyAlerts = alerts.filter((a) => a.kind === 'strategy_error');
+      expect(strategyAlerts).toHaveLength(1);
+      expect(strategyAlerts[0]!.message).toContain('module timer failed');
     } finally {
       await bot.closeStrategies();
     }
