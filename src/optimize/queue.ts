@@ -21,6 +21,8 @@ export const aliveKey = (runId: string) => `ladder:optimize:alive:${runId}`;
 /** How long a coordinator's heartbeat lives, and how often it renews it, ms. */
 export const HEARTBEAT_TTL_MS = 15_000;
 export const HEARTBEAT_EVERY_MS = 3_000;
+/** A refused renewal stops the run unless the next one (HEARTBEAT_EVERY_MS later, and half as much again for drift) would still find the key alive. */
+const BEAT_MARGIN_MS = HEARTBEAT_EVERY_MS * 1.5;
 /** Where workers that refuse a run's jobs (their files differ) say why, for its coordinator: a hash of worker → message. */
 export const refusalsKey = (runId: string) => `ladder:optimize:refusals:${runId}`;
 /** The reason of a job a worker dropped because no coordinator waits for its run. */
@@ -145,6 +147,7 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
   };
   /** The heartbeat: while it lives, workers take this run's jobs (set before any job is added). */
   const beat = () => client.set(aliveKey(runId), String(process.pid), { PX: HEARTBEAT_TTL_MS });
+  const firstBeatSentAtMs = Date.now();
   await beat();
   /**
    * Queues the tasks. A job that already exists under its id is kept (adding it again is a no-op),
@@ -153,8 +156,9 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
    */
   const add = async (tasks: readonly EvalTask[]) => {
     // A renewal Redis refuses is no reason to leave these jobs out: the heartbeat's own rule decides (beatRefused).
+    const sentAtMs = Date.now();
     await beat().then(
-      () => void (beatAtMs = Date.now()),
+      () => void (beatAtMs = sentAtMs),
       (e: unknown) => {
         if ((e as Error).name !== 'ReplyError') throw e;
         beatRefused(e as Error);
@@ -247,8 +251,12 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
   };
   /** Each worker's refusal of this run's jobs, said once (a worker whose files differ says so here as well as on its own machine). */
   const refusals = new Map<string, string>();
-  /** When the heartbeat was last renewed, and since when Redis refuses to renew it (it answers, and refuses the SET), or null. */
-  let beatAtMs = Date.now();
+  /**
+   * When the last renewal that got through was sent (Redis ran it at that moment or later: the key
+   * lapses HEARTBEAT_TTL_MS after it at the earliest, however late the answer came back), and since
+   * when Redis refuses to renew it (it answers, and refuses the SET), or null.
+   */
+  let beatAtMs = firstBeatSentAtMs;
   let beatRefusedSinceMs: number | null = null;
   /**
    * Redis is up but refuses the SET (a write refused: maxmemory, a read-only replica, an ACL): said
@@ -260,15 +268,18 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
     const now = Date.now();
     if (beatRefusedSinceMs === null) {
       beatRefusedSinceMs = now;
-      say(`warning: Redis at ${where} refuses to renew this run's heartbeat (${e.message}); workers drop the jobs of a run whose heartbeat is gone, so unless it is renewed within ${Math.round((beatAtMs + HEARTBEAT_TTL_MS - HEARTBEAT_EVERY_MS - now) / 1000)} s the run stops (results so far are stored in ${db}; to continue later: ${resume})`);
+      say(`warning: Redis at ${where} refuses to renew this run's heartbeat (${e.message}); workers drop the jobs of a run whose heartbeat is gone, so unless it is renewed within ${Math.max(0, Math.round((beatAtMs + HEARTBEAT_TTL_MS - BEAT_MARGIN_MS - now) / 1000))} s the run stops (results so far are stored in ${db}; to continue later: ${resume})`);
     }
-    if (now + HEARTBEAT_EVERY_MS < beatAtMs + HEARTBEAT_TTL_MS) return;
+    // The next renewal comes HEARTBEAT_EVERY_MS from now, give or take the timer's drift and the
+    // answers' latency: the run stops here unless that renewal is surely before the key can lapse.
+    if (now + BEAT_MARGIN_MS < beatAtMs + HEARTBEAT_TTL_MS) return;
     broken ??= new Error(`--queue: Redis at ${where} refused to renew this run's heartbeat for ${Math.round((now - beatRefusedSinceMs) / 1000)} s (${e.message}): before it lapsed and workers dropped its jobs, the run stopped; the results received so far are stored in ${db}; once the cause is fixed, continue with: ${resume}`);
     current?.end(broken);
   };
   const beatAndListen = async () => {
     if (!watch.up || broken) return;
     try {
+      const sentAtMs = Date.now();
       try {
         await beat();
       } catch (e) {
@@ -276,7 +287,7 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
         if (watch.up && (e as Error).name === 'ReplyError') beatRefused(e as Error);
         return;
       }
-      beatAtMs = Date.now();
+      beatAtMs = sentAtMs;
       if (beatRefusedSinceMs !== null) say(`Redis at ${where} renews this run's heartbeat again; the run goes on`);
       beatRefusedSinceMs = null;
       const now = (await client.hgetall(refusalsKey(runId))) as Record<string, string>;

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { type Server, type Socket, connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -90,4 +91,53 @@ describe('ladder optimize --queue when Redis refuses to renew the heartbeat', ()
     w.child.kill('SIGTERM');
     expect(await exitOf(w, 10_000)).toBe(0);
   }, 120_000);
+
+  it('a renewal whose answer comes back slower than the refusals (a Redis on another machine): the run still stops before the key lapses', async () => {
+    const r = await startRedis();
+    servers.push(r);
+    const redis = new Redis(r.port, '127.0.0.1');
+    clients.push(redis);
+    // A TCP proxy in front of it that holds each +OK answer back 80 ms (order kept): a renewal is
+    // answered 80 ms after Redis ran it, a refusal at once, as latency varies on a network.
+    const proxy = await slowOkProxy(r.port, 80);
+    const url = `redis://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+    try {
+      const db = join(tmp, 'slow.db');
+      const coord = spawnLadder([...args(db), '--queue', url], children);
+      await until('the run queued', async () => (await redis.llen('bull:ladder-optimize:wait')) > 0, 60_000);
+      const [alive] = await redis.keys('ladder:optimize:alive:*');
+      await redis.call('ACL', 'SETUSER', 'default', 'resetkeys', '%R~*', '%RW~bull:*', '%RW~ladder:optimize:study:*', '%RW~ladder:optimize:refusals:*');
+      expect(await exitOf(coord, 40_000)).toBe(1);
+      expect(coord.stderr()).toContain(`refused to renew this run's heartbeat`);
+      // Stopped while the key still lived: no worker could have taken the run for abandoned yet.
+      expect(await redis.pttl(alive!)).toBeGreaterThan(0);
+    } finally {
+      await new Promise((done) => proxy.close(done));
+    }
+  }, 120_000);
 });
+
+/** Forwards to 127.0.0.1:`port`, holding back every chunk of answers that holds a +OK by `delayMs` (the order of the answers kept). */
+function slowOkProxy(port: number, delayMs: number): Promise<Server> {
+  const sockets: Socket[] = [];
+  const server = createServer((down) => {
+    const up = connect(port, '127.0.0.1');
+    sockets.push(down, up);
+    down.pipe(up);
+    let lastAt = 0;
+    up.on('data', (b: Buffer) => {
+      const at = Math.max(lastAt, Date.now() + (b.includes('+OK\r\n') ? delayMs : 0));
+      lastAt = at;
+      setTimeout(() => down.destroyed || down.write(b), at - Date.now());
+    });
+    const end = () => (down.destroy(), up.destroy());
+    up.on('close', end).on('error', end);
+    down.on('close', end).on('error', end);
+  });
+  const close = server.close.bind(server);
+  server.close = (cb?: (e?: Error) => void) => {
+    for (const s of sockets) s.destroy();
+    return close(cb);
+  };
+  return new Promise((done) => server.listen(0, '127.0.0.1', () => done(server)));
+}
