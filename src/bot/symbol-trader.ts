@@ -1076,7 +1076,16 @@ export class SymbolTrader {
     const now = this.d.now();
     if (!this.dirty && now - this.ordersCheckedAtMs < ORDERS_CHECK_MS) return false;
     if (this.queue.length) return false;
-    const open = await this.d.ex.openOrders(this.symbol);
+    let open: OrderState[];
+    try {
+      open = await this.d.ex.openOrders(this.symbol);
+    } catch (e) {
+      // A list that cannot be read is this check's failure, not the cycle's: the price step and the
+      // exits after it go on (else no take-profit and no stop move while it fails, the symbol locked);
+      // the check runs again next cycle (still dirty, still due).
+      this.d.log.warn({ symbol: this.symbol, err: errInfo(e) }, 'orders.list_failed');
+      return false;
+    }
     this.ordersCheckedAtMs = now;
     this.dirty = false;
     const p = this.position?.status === 'open' ? this.position : null;

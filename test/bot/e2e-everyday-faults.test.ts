@@ -285,6 +285,19 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     bot.stop();
   });
 
+  it('the open orders list cannot be read at all (every read 503) when the orders check is due: the take-profits still execute and the stop still climbs (the list is not the whole cycle)', async () => {
+    const { bot, t, clock, id } = await ownBot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/openAlgoOrders' }] });
+    clock.skewMs += 16_000; // the orders check is due
+    await bot.step();
+    h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1
+    for (let i = 0; i < 4; i++) await bot.step();
+    expect(exchangeSteps()).toBe(7);
+    expect(t.position).toMatchObject({ id, remainingSteps: 7 });
+    expect(h!.state().openAlgoOrders.map((a) => [a.clientAlgoId.slice(id.length), Number(a.triggerPrice)])).toEqual([['-sl1', 60000]]);
+    bot.stop();
+  });
+
   it('a stop move refused outright (-4045): the previous stop keeps protecting, then the move is made at the next orders check; one stop after it', async () => {
     const { bot, t, alerts, clock } = await ownBot();
     h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4045, method: 'POST', path: '/fapi/v1/algoOrder', count: 1 }] });
