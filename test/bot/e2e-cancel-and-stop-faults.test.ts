@@ -561,6 +561,24 @@ describe("a position's stop while the stop look-ups (GET /fapi/v1/algoOrder) fai
   }, 40_000);
 });
 
+describe('a stop move while the stop look-ups (GET /fapi/v1/algoOrder) hang', () => {
+  it("TP1 and the move to breakeven go out at once, not after the look-up's timeout: the new stop is reduce-only (the old one holds the closePosition slot until the move cancels it)", async () => {
+    const t = await openLong();
+    const id = t.position!.id;
+    const timeoutMs = 5_000;
+    (h!.ex as unknown as { ex: { timeout: number } }).ex.timeout = timeoutMs;
+    h!.sim.admin.setFaults({ rules: [{ kind: 'drop', mode: 'hang', method: 'GET', path: '/fapi/v1/algoOrder' }] });
+    h!.sim.admin.setPrice('BTCUSDT', 60700); // through TP1 (60600): the stop climbs to breakeven
+    const t0 = Date.now();
+    for (let i = 0; i < 6 && !h!.state().openAlgoOrders.some((a) => a.clientAlgoId === `${id}-sl1`); i++) await h!.bot.step();
+    const ms = Date.now() - t0;
+    expect(ms).toBeLessThan(timeoutMs / 2);
+    expect(exchangeSteps()).toBe(7);
+    const resting = h!.state().openAlgoOrders.map((a) => [a.clientAlgoId, a.triggerPrice, a.closePosition ? 'closePosition' : (a as unknown as { quantity: string }).quantity]);
+    expect(resting).toEqual([[`${id}-sl1`, '60000', '0.007']]);
+  }, 40_000);
+});
+
 describe('the last price wicks through the stop while the mark price does not (the exchange stop triggers on the mark price)', () => {
   it('the stop does not fire, and the position trades on: TP1 and TP2 fill when reached, an opposite signal closes it', async () => {
     const t = await openLong();

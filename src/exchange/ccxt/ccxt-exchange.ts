@@ -152,20 +152,18 @@ export class CcxtExchange implements ExchangePort {
    * ladder move places the new stop before it cancels the old one (never unprotected, F8). So the
    * protective stop is a closePosition stop when that slot is free (it follows the position's size
    * by itself, F13) and a reduce-only stop of the position's size when it is not.
+   *
+   * Nothing is looked up first (a look-up that hangs would hold the stop up by the client's timeout,
+   * and the whole cycle with it: no take-profit meanwhile). A slot held by another position's stop is
+   * tried at once: that position has ended (one per symbol), so its stop most likely fired or was
+   * cancelled, and if it still rests the exchange answers -4130. A slot held by an earlier stop of the
+   * same position is a stop move: that stop rests until the move cancels it, so the new one is
+   * reduce-only (the cancel frees the slot for the next move).
    */
   private async protectiveStop(r: OrderRequest): Promise<OrderState> {
     const key = `${r.symbol}:${r.side}`;
-    let holder = this.closePositionStops.get(key);
-    // A stop of another position holds it: that position has ended (one per symbol), so its stop most
-    // likely fired or was cancelled. The slot is tried at once (-4130 if that stop still rests) rather
-    // than looked up first: a look-up that hangs would hold the new position's stop up by its timeout.
-    if (holder !== undefined && !ofSamePosition(holder, r.clientOrderId)) holder = undefined;
-    if (holder !== undefined && holder !== r.clientOrderId && !(await this.stillRests(r.symbol, holder))) {
-      // It fired (or ended) since: the slot is free again (else every later position got a fixed-size stop).
-      this.closePositionStops.delete(key);
-      holder = undefined;
-    }
-    if (holder === undefined || holder === r.clientOrderId) {
+    const holder = this.closePositionStops.get(key);
+    if (holder === undefined || holder === r.clientOrderId || !ofSamePosition(holder, r.clientOrderId)) {
       try {
         const o = await this.place({ ...r, reduceOnly: false, closePosition: true });
         this.closePositionStops.set(key, r.clientOrderId);
@@ -175,20 +173,6 @@ export class CcxtExchange implements ExchangePort {
       }
     }
     return this.place({ ...r, reduceOnly: true, closePosition: false });
-  }
-
-  /**
-   * Whether our stop `clientOrderId` still rests; true when the look-up fails: the slot is then taken as
-   * held and the new stop is a reduce-only one of the position's size, which protects it as well (and
-   * is moved with its size by the ladder, or cancelled with the position).
-   */
-  private async stillRests(symbol: string, clientOrderId: string): Promise<boolean> {
-    try {
-      const o = await this.fetchOrder(symbol, clientOrderId, 'stop');
-      return o !== null && o.status === 'open';
-    } catch {
-      return true;
-    }
   }
 
   private async place(r: OrderRequest): Promise<OrderState> {
@@ -233,8 +217,10 @@ export class CcxtExchange implements ExchangePort {
       // Binance answers an algo cancel with a bare acknowledgement: the call succeeding is the news.
       return s.status === 'open' ? { ...s, status: 'canceled' } : s;
     } catch (e) {
-      if ((e as { code?: string }).code === 'notFound') return null;
-      throw e;
+      if ((e as { code?: string }).code !== 'notFound') throw e;
+      // Gone either way (fired, cancelled by hand): its closePosition slot is free again.
+      for (const [key, id] of this.closePositionStops) if (id === clientOrderId) this.closePositionStops.delete(key);
+      return null;
     }
   }
 
