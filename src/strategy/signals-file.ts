@@ -39,18 +39,23 @@ export class SignalFileError extends Error {
 const COLUMNS = ['time', 'symbol', 'side', 'stop_loss_pct'] as const;
 type Column = (typeof COLUMNS)[number];
 
-/** A ccxt symbol: `BASE/QUOTE` (spot) or `BASE/QUOTE:SETTLE` (a swap settled in SETTLE). */
-const CCXT_SYMBOL = /^([A-Za-z0-9]+)\/([A-Za-z0-9]+)(?::([A-Za-z0-9]+))?$/;
+/**
+ * A ccxt symbol: `BASE/QUOTE` (spot), `BASE/QUOTE:SETTLE` (a swap settled in SETTLE) or
+ * `BASE/QUOTE:SETTLE-YYMMDD` (a future delivered that day).
+ */
+const CCXT_SYMBOL = /^([A-Za-z0-9]+)\/([A-Za-z0-9]+)(?::([A-Za-z0-9]+)(?:-(\d{6}))?)?$/;
 
 /**
- * `BTC/USDT:USDT` (ccxt, the linear perpetual) or `btcusdt` → `BTCUSDT`; undefined for anything
- * else, including ccxt's spot `BTC/USDT` and coin-margined `BTC/USDT:BTC`: they are other markets,
- * not the USDⓈ-M perpetual a backtest trades (symbolProblem says which).
+ * `BTC/USDT:USDT` (ccxt, the linear perpetual) or `btcusdt` → `BTCUSDT`, and a USDⓈ-M delivery
+ * contract `BTC/USDT:USDT-241227` or `btcusdt_241227` → `BTCUSDT_241227` (Binance's id; config.json
+ * and the markets files take them); undefined for anything else, including ccxt's spot `BTC/USDT`
+ * and coin-margined `BTC/USDT:BTC`: they are other markets, not the USDⓈ-M contract a backtest
+ * trades (symbolProblem says which).
  */
 export function toExchangeSymbol(text: string): string | undefined {
   const m = CCXT_SYMBOL.exec(text);
-  if (m) return m[3] !== undefined && m[3].toUpperCase() === (m[2] as string).toUpperCase() ? `${m[1]}${m[2]}`.toUpperCase() : undefined;
-  return /^[A-Za-z0-9]+$/.test(text) ? text.toUpperCase() : undefined;
+  if (m) return m[3] !== undefined && m[3].toUpperCase() === (m[2] as string).toUpperCase() ? `${m[1]}${m[2]}${m[4] !== undefined ? `_${m[4]}` : ''}`.toUpperCase() : undefined;
+  return /^[A-Za-z0-9]+(?:_\d{6})?$/.test(text) ? text.toUpperCase() : undefined;
 }
 
 /** Why `text` is not a symbol toExchangeSymbol takes, and what would be. */

@@ -198,6 +198,20 @@ describe('ladder backtest (real process)', () => {
     expect(r.stdout).toBe(named.stdout);
   });
 
+  it('--symbol names a delivery contract of the markets file (BTCUSDT_241227, btc/usdt:usdt-241227) as it did before --symbol was parsed', async () => {
+    const data = file('delivery/candles.csv', [0, 1, 2, 3].map((k) => row(T + k * H, 100, 101, 99, 100)).join('\n') + '\n');
+    const args = ['backtest', '--json', '--config', 'examples/scaled.config.json', '--data', data, '--markets', MARKETS, '--no-cache'];
+    const outputs = [];
+    for (const symbol of ['BTCUSDT_241227', 'btcusdt_241227', 'BTC/USDT:USDT-241227', 'btc/usdt:usdt-241227']) {
+      const r = await ladder([...args, '--symbol', symbol]);
+      expect([r.code, r.stderr], symbol).toEqual([0, '']);
+      outputs.push(r.stdout);
+    }
+    expect(new Set(outputs).size).toBe(1);
+    const coin = await ladder([...args, '--symbol', 'BTC/USD:BTC-241227']);
+    expect([coin.code, coin.stderr]).toEqual([1, 'ladder: --symbol: "BTC/USD:BTC-241227" settles in BTC (coin-margined), not in USD (expected the perpetual BTCUSD or BTC/USD:USD)\n']);
+  });
+
   it('--symbol in lower case is the same symbol: btcusdt and btc/usdt:usdt trade the BTCUSDT signals as the named file does', async () => {
     const data = file('lower-sym/candles.csv', readFileSync('data/candles/BTCUSDT-1h.csv', 'utf8'));
     const signals = file('lower-sym/signals.csv', 'time,symbol,side\n2026-02-10T00:00:00Z,BTCUSDT,long\n2026-03-01T00:00:00Z,BTCUSDT,short\n');

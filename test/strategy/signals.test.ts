@@ -56,6 +56,14 @@ describe('signal files', () => {
     expect(toExchangeSymbol('BTC/USDT:BTC')).toBeUndefined();
   });
 
+  it('turns a USDⓈ-M delivery contract (ccxt BTC/USDT:USDT-241227, Binance BTCUSDT_241227) into its Binance id; a coin-margined one is another market', () => {
+    expect(toExchangeSymbol('BTC/USDT:USDT-241227')).toBe('BTCUSDT_241227');
+    expect(toExchangeSymbol('btcusdt_241227')).toBe('BTCUSDT_241227');
+    expect(toExchangeSymbol('BTC/USD:BTC-241227')).toBeUndefined();
+    expect(toExchangeSymbol('BTCUSDT_2412')).toBeUndefined();
+    expect(toExchangeSymbol('BTC/USDT-241227')).toBeUndefined();
+  });
+
   it('accepts columns in any order, CRLF, quotes and blank lines; keeps file order for equal times', () => {
     const s = parseSignalsCsv('side,time,symbol\r\n"long",2024-01-01T00:00:00Z,BTCUSDT\r\n\r\nshort,1704067200000,BTCUSDT\r\n', 'x.csv');
     expect(s.map((x) => [x.side, x.timeMs, x.line])).toEqual([
