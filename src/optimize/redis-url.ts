@@ -5,7 +5,10 @@ import type { ConnectionOptions } from 'bullmq';
  * `redis://[[user]:password@]host[:port][/db]` or `rediss://…` (TLS) → BullMQ connection options.
  * The password never appears in messages (`describeRedis`).
  */
-export function redisOptions(url: string, flag: string): ConnectionOptions {
+export function redisOptions(given: string, flag: string): ConnectionOptions {
+  // Spaces and control characters around the URL (a pasted value, a file read with $(cat)) are not
+  // part of it: the URL parser drops them, and did so for every check before the port was checked.
+  const url = trimC0(given);
   // The URL is never echoed whole: it may hold a password (one with a "/" is not a URL until encoded).
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url)?.[1]?.toLowerCase();
   if (scheme !== 'redis' && scheme !== 'rediss') throw new RangeError(`${flag}: must start with redis:// or rediss:// (${scheme === undefined ? 'it has no scheme://' : `got ${scheme}://`})`);
@@ -35,6 +38,15 @@ export function redisOptions(url: string, flag: string): ConnectionOptions {
     // would sit idle that long after Redis is back.
     retryStrategy: (times: number) => Math.min(250 * times, 2000),
   };
+}
+
+/** `text` without the leading and trailing spaces and C0 control characters (the URL Standard's trim). */
+function trimC0(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && text.charCodeAt(start) <= 0x20) start++;
+  while (end > start && text.charCodeAt(end - 1) <= 0x20) end--;
+  return text.slice(start, end);
 }
 
 /**

@@ -57,6 +57,12 @@ describe('redisOptions: a --queue URL', () => {
     expect(why('REDIS://h:1/0')).toBe('ok');
   });
 
+  it('spaces or a line feed around the URL (a pasted or $(cat)-ed value) are ignored, as the URL parser did before the port was checked', () => {
+    for (const url of [' redis://h:6379', 'redis://h:6379 ', 'redis://h:6379\n', '\trediss://:pw@h:6380/2 ']) {
+      expect(redisOptions(url, '--queue'), JSON.stringify(url)).toMatchObject({ host: 'h', port: url.includes('6380') ? 6380 : 6379 });
+    }
+  });
+
   it('a URL that does not parse (a password with a "/" not encoded) is refused without echoing it', () => {
     const url = 'redis://:s3cr/et@host:6379';
     let message = '';
