@@ -51,7 +51,8 @@ function trimC0(text: string): string {
 
 /**
  * What is wrong with the host or port of a `scheme://[credentials@]host[:port]…` URL (a host is
- * required; the port is 1–65535), or undefined. Names the port only, never the credentials.
+ * required; the port is 1–65535), or undefined. Names a port only when it is a number: never the
+ * credentials, nor what may be a password written where the port goes (`redis://user:password`).
  */
 function hostPortProblem(url: string): string | undefined {
   const start = url.indexOf('://');
@@ -64,7 +65,8 @@ function hostPortProblem(url: string): string | undefined {
   const [, host = '', port] = m;
   if (host === '') return 'no host: the URL names no Redis server';
   if (port === undefined || port === '') return undefined;
-  if (!/^\d+$/.test(port)) return `the port must be a number from 1 to 65535, got ${JSON.stringify(port)}`;
+  // Not echoed: in `redis://user:password` (no @host) the text after the colon is the password.
+  if (!/^\d+$/.test(port)) return 'the port must be a number from 1 to 65535 (a password goes before the host: redis://user:password@host:port)';
   if (Number(port) < 1 || Number(port) > 65535) return `the port ${port} is out of range 1–65535`;
   return undefined;
 }

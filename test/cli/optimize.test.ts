@@ -163,7 +163,7 @@ describe('ladder optimize', () => {
     const cases: Array<[string, string]> = [
       ['redis://h:99999', 'the port 99999 is out of range 1–65535 (expected redis://host:port, or rediss://host:port for TLS)'],
       ['redis://h:0', 'the port 0 is out of range 1–65535 (expected redis://host:port, or rediss://host:port for TLS)'],
-      ['redis://h:abc', 'the port must be a number from 1 to 65535, got "abc" (expected redis://host:port, or rediss://host:port for TLS)'],
+      ['redis://h:abc', 'the port must be a number from 1 to 65535 (a password goes before the host: redis://user:password@host:port) (expected redis://host:port, or rediss://host:port for TLS)'],
       ['redis://:6379', 'no host: the URL names no Redis server (expected redis://host:port, or rediss://host:port for TLS)'],
       ['redis://', 'no host: the URL names no Redis server (expected redis://host:port, or rediss://host:port for TLS)'],
       ['http://h:6379', 'must start with redis:// or rediss:// (got http://)'],

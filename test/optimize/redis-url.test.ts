@@ -63,6 +63,19 @@ describe('redisOptions: a --queue URL', () => {
     }
   });
 
+  it('user:password with no @host after it is refused without echoing the password (read as host:port, the "port" is the password)', () => {
+    for (const secret of ['MyS3cretPass', 'pw-0f-mine']) {
+      let message = '';
+      try {
+        redisOptions(`redis://default:${secret}`, '--queue');
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toBe('--queue: the port must be a number from 1 to 65535 (a password goes before the host: redis://user:password@host:port) (expected redis://host:port, or rediss://host:port for TLS)');
+      expect(message).not.toContain(secret);
+    }
+  });
+
   it('a URL that does not parse (a password with a "/" not encoded) is refused without echoing it', () => {
     const url = 'redis://:s3cr/et@host:6379';
     let message = '';
