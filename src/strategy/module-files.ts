@@ -15,9 +15,21 @@ import { fileURLToPath } from 'node:url';
 const inPackage = (path: string): boolean => path.split(sep).includes('node_modules') || path.split('/').includes('node_modules');
 
 /**
+ * esbuild's first error on one line, `/abs/file.ts:line:column: what`: its message starts with a
+ * `Build failed with 1 error:` header, which alone names nothing (a caller keeping a message's first
+ * line would keep only that).
+ */
+function firstBuildError(e: unknown): string {
+  const first = (e as { errors?: readonly { text: string; location: { file: string; line: number; column: number } | null }[] }).errors?.[0];
+  if (first === undefined) return e instanceof Error ? e.message : String(e);
+  const at = first.location ? `${resolve(first.location.file)}:${first.location.line}:${first.location.column}: ` : '';
+  return `${at}${first.text}`;
+}
+
+/**
  * The module at `absPath` and the local files it reaches, as absolute paths: the module first, then
- * the others in path order. Throws with esbuild's message when the module or an import cannot be
- * read or resolved (the module would not load either).
+ * the others in path order. Throws with esbuild's first error (`file:line:column: what`) when the
+ * module or an import cannot be read or resolved.
  */
 export async function moduleFiles(absPath: string): Promise<string[]> {
   const { build } = await import('esbuild');
@@ -42,6 +54,8 @@ export async function moduleFiles(absPath: string): Promise<string[]> {
         },
       },
     ],
+  }).catch((e: unknown) => {
+    throw new Error(firstBuildError(e), { cause: e });
   });
   const entry = resolve(absPath);
   const reached = Object.keys(result.metafile.inputs)

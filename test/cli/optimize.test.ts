@@ -380,6 +380,25 @@ describe('ladder optimize', () => {
     expect(changed.stderr).toBe(`ladder: --resume: ${join(dir, 'lib', 'hours.mjs')} (imported by the strategy module ${join(dir, 'every.mjs')}) changed since run ${id} started (sha256 ${changed.stderr.match(/sha256 ([0-9a-f]{12})…/)?.[1]}…, was ${was}…)\n`);
   });
 
+  it('an import of the strategy module that does not resolve (a helper imported on use only, so the module loads): the error names it and where, not esbuild\'s "Build failed with 1 error:" header; nothing stored', async () => {
+    const { mkdirSync, readFileSync } = await import('node:fs');
+    const dir = join(tmp, 'cfg-module-missing-import');
+    mkdirSync(dir, { recursive: true });
+    const zod = import.meta.resolve('zod');
+    writeFileSync(
+      join(dir, 'lazy.mjs'),
+      `import { z } from ${JSON.stringify(zod)};\nexport const params = z.strictObject({});\nexport function create() {\n  return { onCandle: async () => ((await import('./lib/gone.mjs')).x ? null : null) };\n}\n`,
+    );
+    const config = JSON.parse(readFileSync(join(ROOT, 'examples/scaled.config.json'), 'utf8'));
+    const cfg = join(dir, 'cfg.json');
+    writeFileSync(cfg, JSON.stringify({ ...config, strategy: { name: 'module', path: './lazy.mjs' } }));
+    const db = join(dir, 'run.db');
+    const r = await ladder([...base.map((a, i) => (base[i - 1] === '--config' ? cfg : a)), '--trials', '3', '--db', db, '--workers', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`ladder: ${join(dir, 'lazy.mjs')}: cannot tell which files the strategy module imports (${join(dir, 'lazy.mjs')}:4:48: Could not resolve "./lib/gone.mjs")\n`);
+    expect(existsSync(db)).toBe(false);
+  });
+
   it('one process per run: a second --resume of a run being run is refused at once, naming the other process; a lock left by a killed process is taken over', async () => {
     const { hostname } = await import('node:os');
     const db = join(tmp, 'locked.db');
