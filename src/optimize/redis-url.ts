@@ -60,6 +60,10 @@ function hostPortProblem(url: string): string | undefined {
   const rest = url.slice(start + 3);
   // The host follows the last "@" (a password may hold an unencoded "/"), or the "://".
   const fromHost = rest.slice(rest.lastIndexOf('@') + 1);
+  // `redis://::1:6379`: an IPv6 address without its brackets would read as no host, or as a host
+  // `fe80` with a port `:1:6379`.
+  const authority = fromHost.split(/[/?#]/)[0] ?? '';
+  if (/^[0-9A-Fa-f:.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*$/.test(authority)) return 'an IPv6 address goes in brackets, as in redis://[::1]:6379';
   const m = /^(\[[^\]]*\]|[^:/?#]*)(?::([^/?#]*))?(?:[/?#]|$)/.exec(fromHost);
   if (!m) return undefined;
   const [, host = '', port] = m;

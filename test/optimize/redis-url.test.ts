@@ -76,6 +76,19 @@ describe('redisOptions: a --queue URL', () => {
     }
   });
 
+  it('an IPv6 address without brackets is said to need them (not "no host", not a port problem); in brackets it is read', () => {
+    for (const url of ['redis://::1:6379', 'redis://::1', 'rediss://:pw@fe80::1:6380/2', 'redis://2001:db8::7']) {
+      let message = '';
+      try {
+        redisOptions(url, '--queue');
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message, url).toBe('--queue: an IPv6 address goes in brackets, as in redis://[::1]:6379 (expected redis://host:port, or rediss://host:port for TLS)');
+    }
+    expect(redisOptions('redis://[2001:db8::7]:6380', '--queue')).toMatchObject({ host: '2001:db8::7', port: 6380 });
+  });
+
   it('a URL that does not parse (a password with a "/" not encoded) is refused without echoing it', () => {
     const url = 'redis://:s3cr/et@host:6379';
     let message = '';
