@@ -2,7 +2,7 @@
  * Parsed files → one CandleSeries: files in time order (no overlaps), the timeframe (given, else the
  * one their names say, else the most common step between candles), every step checked against it,
  * and the gaps listed. A step of several candles is a gap unless the row before's close_time says it
- * is a candle that long (a file mixing 1h and 15m rows is refused, not read as 15m with gaps).
+ * is a candle of several (a file mixing 1h and 15m rows is refused, not read as 15m with gaps).
  */
 import { findGaps, type CandleSeries } from './candle-series.ts';
 import type { CandleChunk } from './candle-csv.ts';
@@ -116,9 +116,12 @@ export function assembleSeries(input: readonly CandleChunk[], opts: AssembleOpti
       const why = d < tf ? `less than the ${formatTimeframe(tf)} timeframe` : `not a whole number of ${formatTimeframe(tf)} candles`;
       throw new CandleFileError(at.file, at.line, 'time', `${stepText}, ${why}`);
     }
-    // A step of several candles is a gap, unless the row before says it is a candle that long: a
-    // file of 1h rows then 15m rows would otherwise be read as 15m candles with every 1h row a gap.
-    if (spanMs.get(i - 1) === d) throw mixedTimeframes(at, `${stepText}, whose close_time says its candle is ${formatTimeframe(d)}`, tf, tfSays);
+    // A step of several candles is a gap, unless the row before says it is a candle of several: a
+    // file of 1h rows then 15m rows would otherwise be read as 15m candles with every 1h row a gap
+    // (an hour row followed by missing rows too: a step of 1h45m, the row saying 1h). A row that
+    // closes early (an exchange outage, a partial last candle) says less than one candle.
+    const span = spanMs.get(i - 1);
+    if (span !== undefined && span > tf && span % tf === 0) throw mixedTimeframes(at, `${stepText}, whose close_time says its candle is ${formatTimeframe(span)}`, tf, tfSays);
   }
   const last = all.length - 1;
   const lastSpan = spanMs.get(last);

@@ -21,8 +21,9 @@ import { CandleFileError } from './candle-file-error.ts';
  * 3: the timeframe a file's name says comes before the most common step (a gappy 1h file was 2h).
  * 4: a time outside 2000–2099 is refused (an open time with a 0 too many was a gap of centuries).
  * 5: a row whose close_time says it is a candle of another timeframe is refused (1h rows among 15m were gaps).
+ * 6: so is such a row followed by missing rows (a step of 105m after a 1h row among 15m ones).
  */
-const CACHE_VERSION = 5;
+const CACHE_VERSION = 6;
 const MAGIC = 'LADDERC1';
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const COLUMNS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;

@@ -177,6 +177,20 @@ describe('timeframe', () => {
     expect([s.timeframeMs, s.gaps.length]).toEqual([15 * 60_000, 5]);
   });
 
+  it('an hour row among 15m rows followed by missing rows (a step of 105m, not 1h) is refused too: its close_time says 1h, a whole number of 15m candles', async () => {
+    const dir = freshDir();
+    const hours = readFileSync(join(KLINES, 'BTCUSDT-1h.csv'), 'latin1').trimEnd().split('\n');
+    const quarters = readFileSync(join(KLINES, 'BTCUSDT-15m.csv'), 'latin1').trimEnd().split('\n');
+    const open = (row: string) => Number(row.slice(0, row.indexOf(',')));
+    // Quarters 0–99, the hour starting where quarter 100 does, then quarters from 107 on (101–106 missing).
+    const hour = hours.find((r) => open(r) === open(quarters[100]!))!;
+    const file = join(dir, 'BTCUSDT-15m.csv');
+    writeFileSync(file, `${[...quarters.slice(0, 100), hour, ...quarters.slice(107, 200)].join('\n')}\n`);
+    await expect(loadCandles(file)).rejects.toThrow(
+      `${file}:102: time: ${new Date(open(quarters[107]!)).toISOString()} is 105m after line 101, whose close_time says its candle is 1h, not 15m (the timeframe its name says): a file holds candles of one timeframe only`,
+    );
+  });
+
   it('a file named 1h missing every other hour is 1h with gaps (not 2h); a name that says none leaves it to the most common step', async () => {
     const dir = freshDir();
     const rows = readFileSync(join(FIXTURES, 'BTCUSDT-1h.csv'), 'latin1').trimEnd().split('\n');
