@@ -16,12 +16,16 @@ export function redisOptions(given: string, flag: string): ConnectionOptions {
   // empty host (`redis://`, an unset variable in `redis://$HOST:6379`) would quietly mean this machine.
   const problem = hostPortProblem(url);
   if (problem !== undefined) throw new RangeError(`${flag}: ${problem} (expected redis://host:port, or rediss://host:port for TLS)`);
+  const notAUrl = `${flag}: not a URL (expected redis://host:port, redis://:password@host:port or rediss://host:port for TLS; percent-encode "/", "@" or ":" in a password)`;
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    throw new RangeError(`${flag}: not a URL (expected redis://host:port, redis://:password@host:port or rediss://host:port for TLS; percent-encode "/", "@" or ":" in a password)`);
+    throw new RangeError(notAUrl);
   }
+  // An "@" after the authority is a password's: `redis://user:12/s3cret@host` parses as host `user`,
+  // port 12 and a database `s3cret@host`, which would be echoed (and is not the host the user meant).
+  if (`${u.pathname}${u.search}${u.hash}`.includes('@')) throw new RangeError(notAUrl);
   const db = u.pathname && u.pathname !== '/' ? Number(u.pathname.slice(1)) : 0;
   if (!Number.isInteger(db) || db < 0) throw new RangeError(`${flag}: the database number must be a whole number (got ${u.pathname.slice(1)})`);
   return {

@@ -89,6 +89,17 @@ describe('redisOptions: a --queue URL', () => {
     expect(redisOptions('redis://[2001:db8::7]:6380', '--queue')).toMatchObject({ host: '2001:db8::7', port: 6380 });
   });
 
+  it('a password with an unencoded "/" after a number (default:12/s3cret@host) is "not a URL", not a database number that echoes the rest of the password', () => {
+    let message = '';
+    try {
+      redisOptions('redis://default:12/s3cretpw@redis.example:6379', '--queue');
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toBe('--queue: not a URL (expected redis://host:port, redis://:password@host:port or rediss://host:port for TLS; percent-encode "/", "@" or ":" in a password)');
+    expect(message).not.toContain('s3cretpw');
+  });
+
   it('a URL that does not parse (a password with a "/" not encoded) is refused without echoing it', () => {
     const url = 'redis://:s3cr/et@host:6379';
     let message = '';
