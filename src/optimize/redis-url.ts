@@ -75,7 +75,9 @@ function hostPortProblem(url: string): string | undefined {
   if (port === undefined || port === '') return undefined;
   // Not echoed: in `redis://user:password` (no @host) the text after the colon is the password.
   if (!/^\d+$/.test(port)) return 'the port must be a number from 1 to 65535 (a password goes before the host: redis://user:password@host:port)';
-  if (Number(port) < 1 || Number(port) > 65535) return `the port ${port} is out of range 1–65535`;
+  // Echoed only as long as a port can be written (5 digits): a longer number may be a numeric
+  // password written where the port goes (`redis://user:12345678`).
+  if (Number(port) < 1 || Number(port) > 65535) return port.length <= 5 ? `the port ${port} is out of range 1–65535` : 'the port is out of range 1–65535 (a password goes before the host: redis://user:password@host:port)';
   return undefined;
 }
 

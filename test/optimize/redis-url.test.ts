@@ -76,6 +76,23 @@ describe('redisOptions: a --queue URL', () => {
     }
   });
 
+  it('a numeric password with no @host after it (read as a port out of range) is not echoed either; a port of up to 5 digits is', () => {
+    const said = (url: string) => {
+      try {
+        redisOptions(url, '--queue');
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    };
+    for (const secret of ['123456', '90210314159']) {
+      const message = said(`redis://default:${secret}`);
+      expect(message).toBe('--queue: the port is out of range 1–65535 (a password goes before the host: redis://user:password@host:port) (expected redis://host:port, or rediss://host:port for TLS)');
+      expect(message).not.toContain(secret);
+    }
+    expect(said('redis://h:99999')).toContain('the port 99999 is out of range 1–65535');
+  });
+
   it('an IPv6 address without brackets is said to need them (not "no host", not a port problem); in brackets it is read', () => {
     for (const url of ['redis://::1:6379', 'redis://::1', 'rediss://:pw@fe80::1:6380/2', 'redis://2001:db8::7']) {
       let message = '';
