@@ -133,11 +133,24 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
   await connectOrFail([queue, events], url, '--queue');
   const client = await queue.client;
   const putSpec = () => client.set(studyKey(runId), JSON.stringify(specForWorkers(spec)), { EX: 30 * 86_400 });
-  await putSpec();
-  const files = studyFiles(spec);
   const where = describeRedis(url);
   const db = o.db ?? 'ladder-optimize.db';
   const resume = `ladder optimize --resume ${runId} --db ${shellArg(db)} --queue ${shellArg(where)}`;
+  /**
+   * The coordinator's first writes (the spec, the heartbeat): a Redis that answers and refuses them
+   * (an ACL, maxmemory, a read-only replica) is one line saying so, not its bare reply.
+   */
+  const firstWrite = async (what: string, write: () => Promise<unknown>) => {
+    try {
+      await write();
+    } catch (e) {
+      if ((e as Error).name !== 'ReplyError') throw e;
+      await Promise.allSettled([events.close(), queue.close()]);
+      throw new Error(`--queue: Redis at ${where} refuses to store ${what} (${(e as Error).message}): the coordinator writes the run's spec and heartbeat there (check the URL's user and its ACL, maxmemory, or that this is not a read-only replica); nothing was queued; once the cause is fixed, continue with: ${resume}`);
+    }
+  };
+  await firstWrite("this run's spec", putSpec);
+  const files = studyFiles(spec);
   const jobOpts = { attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: 7 * 86_400 }, removeOnFail: { age: 7 * 86_400 } };
   /** Jobs this coordinator queued that have not given their result yet: removed from Redis when it stops. */
   const outstanding = new Set<string>();
@@ -148,7 +161,7 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
   /** The heartbeat: while it lives, workers take this run's jobs (set before any job is added). */
   const beat = () => client.set(aliveKey(runId), String(process.pid), { PX: HEARTBEAT_TTL_MS });
   const firstBeatSentAtMs = Date.now();
-  await beat();
+  await firstWrite("this run's heartbeat", beat);
   /**
    * Queues the tasks. A job that already exists under its id is kept (adding it again is a no-op),
    * except one in the failed set (kept 7 days): that is a candidate an earlier coordinator of this

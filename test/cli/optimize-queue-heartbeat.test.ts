@@ -70,6 +70,27 @@ describe('ladder optimize --queue when Redis refuses to renew the heartbeat', ()
     expect(await redis.zcard('bull:ladder-optimize:failed')).toBe(0);
   }, 120_000);
 
+  it("refused from the start (writes of the run's keys denied): one line naming --queue, the refusal and the --resume command, exit 1, nothing queued, no stack trace", async () => {
+    const r = await startRedis();
+    servers.push(r);
+    const redis = new Redis(r.port, '127.0.0.1');
+    clients.push(redis);
+    await redis.call('ACL', 'SETUSER', 'default', 'resetkeys', '%R~*', '%RW~bull:*');
+    const db = join(tmp, 'refused-first.db');
+    const coord = spawnLadder([...args(db), '--queue', r.url], children);
+    expect(await exitOf(coord, 60_000)).toBe(1);
+    const err = coord.stderr();
+    const runId = /^run ([0-9a-f]{8}) /m.exec(err)![1]!;
+    expect(err).toMatch(
+      new RegExp(
+        `\\nladder: --queue: Redis at ${r.url} refuses to store this run's spec \\(NOPERM [^)]*\\): the coordinator writes the run's spec and heartbeat there \\(check the URL's user and its ACL, maxmemory, or that this is not a read-only replica\\); nothing was queued; once the cause is fixed, continue with: ladder optimize --resume ${runId} --db ${db} --queue ${r.url}\\n$`,
+      ),
+    );
+    expect(err).not.toMatch(/\n\s+at /);
+    expect(coord.stdout()).toBe('');
+    expect(await redis.llen('bull:ladder-optimize:wait')).toBe(0);
+  }, 120_000);
+
   it('refused for a few seconds only (the ACL lifted before the key lapses): said, then said to be renewed again, and the run completes with every candidate stored once', async () => {
     const r = await startRedis();
     servers.push(r);
