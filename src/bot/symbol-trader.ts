@@ -131,6 +131,8 @@ export class SymbolTrader {
   private queue: Command[] = [];
   private readonly doubts = new Map<string, Doubt>();
   private ordersCheckedAtMs = -Infinity;
+  /** Since when the open orders list fails to read (said once: listFailed), or null. */
+  private listFailingSinceMs: number | null = null;
   /** Read everything next cycle (a send, a stream update, a refusal). */
   private dirty = true;
   /** Since when the exchange's position has been smaller than ours with no trade to explain it. */
@@ -1083,9 +1085,10 @@ export class SymbolTrader {
       // A list that cannot be read is this check's failure, not the cycle's: the price step and the
       // exits after it go on (else no take-profit and no stop move while it fails, the symbol locked);
       // the check runs again next cycle (still dirty, still due).
-      this.d.log.warn({ symbol: this.symbol, err: errInfo(e) }, 'orders.list_failed');
+      this.listFailed(e);
       return false;
     }
+    this.listRead();
     this.ordersCheckedAtMs = now;
     this.dirty = false;
     const p = this.position?.status === 'open' ? this.position : null;
@@ -1311,12 +1314,29 @@ export class SymbolTrader {
 
   /** Client ids of our orders open on the exchange (stops included), or null when the list cannot be read. */
   private async openOrderIds(): Promise<Set<string> | null> {
+    let open: OrderState[];
     try {
-      return new Set((await this.d.ex.openOrders(this.symbol)).map((o) => o.clientOrderId));
+      open = await this.d.ex.openOrders(this.symbol);
     } catch (e) {
-      this.d.log.warn({ symbol: this.symbol, err: errInfo(e) }, 'orders.list_failed');
+      this.listFailed(e);
       return null;
     }
+    this.listRead();
+    return new Set(open.map((o) => o.clientOrderId));
+  }
+
+  /** The open orders list could not be read: said once while it keeps failing (it is read every cycle then), with the first error. */
+  private listFailed(e: unknown): void {
+    if (this.listFailingSinceMs !== null) return;
+    this.listFailingSinceMs = this.d.now();
+    this.d.log.warn({ symbol: this.symbol, err: errInfo(e) }, 'orders.list_failed');
+  }
+
+  /** The open orders list was read: after failures, said once with how long it failed. */
+  private listRead(): void {
+    if (this.listFailingSinceMs === null) return;
+    this.d.log.info({ symbol: this.symbol, failedForMs: this.d.now() - this.listFailingSinceMs }, 'orders.list_read_again');
+    this.listFailingSinceMs = null;
   }
 
   /** Logs an alert once per key (a condition that persists must not flood the log). */

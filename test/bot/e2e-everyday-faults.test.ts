@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
-import { silentLogger } from '../../src/bot/logger.ts';
+import { Writable } from 'node:stream';
+import { createLogger, silentLogger } from '../../src/bot/logger.ts';
 import { openStore } from '../../src/store/index.ts';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
 import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
@@ -241,9 +242,17 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     const clock = { skewMs: 0 };
     // Retries of one request (a 429) without real waits, as the harness's own bot.
     const retry = { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} };
-    const bot = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log: silentLogger(), now: () => Date.now() + clock.skewMs, onAlert: (_s, _k, m) => alerts.push(m), retry });
+    // The bot's log lines (messages only), as a real pino logger writes them.
+    const logged: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString().split('\n')) if (line) logged.push((JSON.parse(line) as { msg: string }).msg);
+        done();
+      },
+    });
+    const bot = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log: createLogger('info', sink), now: () => Date.now() + clock.skewMs, onAlert: (_s, _k, m) => alerts.push(m), retry });
     await bot.start();
-    return { bot, t: bot.traders[0]!, alerts, clock };
+    return { bot, t: bot.traders[0]!, alerts, clock, logged };
   }
   async function ownBot() {
     const b = await flatBot();
@@ -286,7 +295,7 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
   });
 
   it('the open orders list cannot be read at all (every read 503) when the orders check is due: the take-profits still execute and the stop still climbs (the list is not the whole cycle)', async () => {
-    const { bot, t, clock, id } = await ownBot();
+    const { bot, t, clock, id, logged } = await ownBot();
     h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/openAlgoOrders' }] });
     clock.skewMs += 16_000; // the orders check is due
     await bot.step();
@@ -295,6 +304,12 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     expect(exchangeSteps()).toBe(7);
     expect(t.position).toMatchObject({ id, remainingSteps: 7 });
     expect(h!.state().openAlgoOrders.map((a) => [a.clientAlgoId.slice(id.length), Number(a.triggerPrice)])).toEqual([['-sl1', 60000]]);
+    // Read (and failed) on every cycle, said once; and once more when it reads again.
+    expect(logged.filter((m) => m === 'orders.list_failed')).toHaveLength(1);
+    h!.sim.admin.setFaults({ rules: [] });
+    clock.skewMs += 16_000;
+    await bot.step();
+    expect(logged.filter((m) => m.startsWith('orders.list_'))).toEqual(['orders.list_failed', 'orders.list_read_again']);
     bot.stop();
   });
 
