@@ -26,6 +26,9 @@ export function redisOptions(given: string, flag: string): ConnectionOptions {
   // An "@" after the authority is a password's: `redis://user:12/s3cret@host` parses as host `user`,
   // port 12 and a database `s3cret@host`, which would be echoed (and is not the host the user meant).
   if (`${u.pathname}${u.search}${u.hash}`.includes('@')) throw new RangeError(notAUrl);
+  // `?db=2`, `?password=…` (other clients' forms) are not read here: refused rather than ignored (a
+  // coordinator and its workers in different databases never meet). Not echoed: it may hold a password.
+  if (u.search !== '' || u.hash !== '') throw new RangeError(`${flag}: a URL with a query (?…) or a fragment (#…) is not read: give the database as its path (redis://host:port/2) and the password before the host (redis://:password@host:port)`);
   const db = u.pathname && u.pathname !== '/' ? Number(u.pathname.slice(1)) : 0;
   if (!Number.isInteger(db) || db < 0) throw new RangeError(`${flag}: the database number must be a whole number (got ${u.pathname.slice(1)})`);
   return {

@@ -93,6 +93,19 @@ describe('redisOptions: a --queue URL', () => {
     expect(said('redis://h:99999')).toContain('the port 99999 is out of range 1–65535');
   });
 
+  it("a query or a fragment (?db=2, ?password=…: other clients' forms) is refused without echoing it, not ignored (the database would silently be 0)", () => {
+    for (const url of ['redis://h:6379?db=2', 'redis://h:6379/?password=s3cret', 'redis://h:6379/2#x']) {
+      let message = '';
+      try {
+        redisOptions(url, '--queue');
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message, url).toBe('--queue: a URL with a query (?…) or a fragment (#…) is not read: give the database as its path (redis://host:port/2) and the password before the host (redis://:password@host:port)');
+    }
+    expect(redisOptions('redis://h:6379/2', '--queue')).toMatchObject({ host: 'h', port: 6379, db: 2 });
+  });
+
   it('an IPv6 address without brackets is said to need them (not "no host", not a port problem); in brackets it is read', () => {
     for (const url of ['redis://::1:6379', 'redis://::1', 'rediss://:pw@fe80::1:6380/2', 'redis://2001:db8::7']) {
       let message = '';
