@@ -19,6 +19,8 @@ export interface AssembleOptions {
   readonly source: string;
 }
 
+const DAY_MS = 86_400_000;
+
 /** The most common positive step between consecutive open times (the smaller one on a tie). */
 export function inferTimeframeMs(time: Float64Array): number | undefined {
   // Nearly always one step makes up most of the file: find it with a majority vote (Boyer–Moore)
@@ -101,6 +103,12 @@ export function assembleSeries(input: readonly CandleChunk[], opts: AssembleOpti
     throw new CandleFileError(all.file, undefined, 'time', 'a single candle: cannot infer the timeframe (give it, e.g. --timeframe 1h)');
   }
   if (!(tf > 0) || !Number.isInteger(tf)) throw new Error(`timeframe must be a positive whole number of ms, got ${tf}`);
+  // Rows a month apart (Binance's 1M klines, or a BTCUSDT-1M.csv: its name says no timeframe Ladder
+  // knows): months are 28 to 31 days, so no fixed step fits, and the first 28-day month read as a step
+  // shorter than the timeframe would be the message.
+  if (opts.timeframeMs === undefined && opts.timeframeHintMs === undefined && tf >= 28 * DAY_MS && tf <= 31 * DAY_MS) {
+    throw new CandleFileError(all.file, undefined, 'time', `its rows are a month apart (most often ${formatTimeframe(tf)}): monthly candles (Binance's 1M) have no fixed length and are not supported; use 1w or a shorter timeframe`);
+  }
   const tfSays = opts.timeframeHintMs !== undefined ? 'the timeframe its name says' : 'the most common step between its rows';
   // A timeframe given is taken as given (1h data read as 30m has gaps); a found one is checked
   // against what the rows' close_times say where a candle of another timeframe would show.

@@ -218,6 +218,19 @@ describe('timeframe', () => {
     await expect(loadCandles(dir, { symbol: 'BTCUSDT', timeframeMs: 15 * 60_000 })).rejects.toThrow(refusal);
   });
 
+  it("refuses monthly candles (Binance's 1M: months have no fixed length), named 1M or not, saying so", async () => {
+    const dir = freshDir();
+    // 14 monthly Binance klines of 2023 into 2024 (28-, 30- and 31-day months).
+    const rows = Array.from({ length: 14 }, (_, m) => [Date.UTC(2023, m, 1), 20000, 21000, 19000, 20500, 100, Date.UTC(2023, m + 1, 1) - 1, 1, 1, 1, 1, 0].join(','));
+    writeFileSync(join(dir, 'BTCUSDT-1M.csv'), `${rows.join('\n')}\n`);
+    writeFileSync(join(dir, 'months.csv'), `${rows.join('\n')}\n`);
+    for (const f of ['BTCUSDT-1M.csv', 'months.csv']) {
+      await expect(loadCandles(join(dir, f))).rejects.toThrow(
+        `${join(dir, f)}: time: its rows are a month apart (most often 31d): monthly candles (Binance's 1M) have no fixed length and are not supported; use 1w or a shorter timeframe`,
+      );
+    }
+  });
+
   it('takes the timeframe of a one-candle file from its name, else asks for it', async () => {
     const dir = freshDir();
     const row = readFileSync(join(FIXTURES, 'BTCUSDT-1h.csv'), 'latin1').split('\n')[0]!;
