@@ -30,7 +30,9 @@ export function redisOptions(given: string, flag: string): ConnectionOptions {
   // coordinator and its workers in different databases never meet). Not echoed: it may hold a password.
   if (u.search !== '' || u.hash !== '') throw new RangeError(`${flag}: a URL with a query (?…) or a fragment (#…) is not read: give the database as its path (redis://host:port/2) and the password before the host (redis://:password@host:port)`);
   const db = u.pathname && u.pathname !== '/' ? Number(u.pathname.slice(1)) : 0;
-  if (!Number.isInteger(db) || db < 0) throw new RangeError(`${flag}: the database number must be a whole number (got ${u.pathname.slice(1)})`);
+  // Not echoed: in `redis://user:12/s3cret` (a password with a "/", the @host left out) the path is
+  // the rest of the password.
+  if (!Number.isInteger(db) || db < 0) throw new RangeError(`${flag}: the database (the path after host:port) must be a whole number, as in redis://host:port/2 (a password goes before the host, "/" in it percent-encoded as %2F: redis://user:password@host:port)`);
   return {
     host: u.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
     port: u.port ? Number(u.port) : 6379,

@@ -168,7 +168,7 @@ describe('ladder optimize', () => {
       ['redis://', 'no host: the URL names no Redis server (expected redis://host:port, or rediss://host:port for TLS)'],
       ['http://h:6379', 'must start with redis:// or rediss:// (got http://)'],
       ['h:6379', 'must start with redis:// or rediss:// (it has no scheme://)'],
-      ['redis://h:6379/x', 'the database number must be a whole number (got x)'],
+      ['redis://h:6379/x', 'the database (the path after host:port) must be a whole number, as in redis://host:port/2 (a password goes before the host, "/" in it percent-encoded as %2F: redis://user:password@host:port)'],
     ];
     for (const [url, what] of cases) {
       const db = join(tmp, 'bad-queue.db');

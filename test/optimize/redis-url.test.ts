@@ -141,4 +141,20 @@ describe('redisOptions: a --queue URL', () => {
     expect(message).toMatch(/^--queue: not a URL/);
     expect(message).not.toContain('s3cr');
   });
+  it('a password with an unencoded "/" and the @host left out (default:12/s3cretpw) is not echoed as a database (nor any database that is no number)', () => {
+    const said = (url: string): string => {
+      try {
+        redisOptions(url, '--queue');
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    };
+    for (const [url, secret] of [['redis://default:12/s3cretpw', 's3cretpw'], ['redis://default:12/s3cret%40pw', 's3cret'], ['redis://u:1/2/3', '2/3']] as const) {
+      const message = said(url);
+      expect(message, url).toBe('--queue: the database (the path after host:port) must be a whole number, as in redis://host:port/2 (a password goes before the host, "/" in it percent-encoded as %2F: redis://user:password@host:port)');
+      expect(message, url).not.toContain(secret);
+    }
+    expect(redisOptions('redis://h:6379/2', '--queue')).toMatchObject({ host: 'h', port: 6379, db: 2 });
+  });
 });
