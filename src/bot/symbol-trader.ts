@@ -133,6 +133,8 @@ export class SymbolTrader {
   private ordersCheckedAtMs = -Infinity;
   /** Since when the open orders list fails to read (said once: listFailed), or null. */
   private listFailingSinceMs: number | null = null;
+  /** When the current stop was last looked up by its client id because the open orders list failed (stopWithoutList). */
+  private stopLookedUpAtMs = -Infinity;
   /** Read everything next cycle (a send, a stream update, a refusal). */
   private dirty = true;
   /** Since when the exchange's position has been smaller than ours with no trade to explain it. */
@@ -1086,7 +1088,7 @@ export class SymbolTrader {
       // exits after it go on (else no take-profit and no stop move while it fails, the symbol locked);
       // the check runs again next cycle (still dirty, still due).
       this.listFailed(e);
-      return false;
+      return this.stopWithoutList();
     }
     this.listRead();
     this.ordersCheckedAtMs = now;
@@ -1125,11 +1127,37 @@ export class SymbolTrader {
     return true;
   }
 
-  /** The current stop is not resting on the exchange: find out why, then place it again if the position still needs it. */
-  private async restoreStop(p: Position, stopId: string): Promise<void> {
+  /**
+   * The open orders list cannot be read: the current stop is looked up by its client id instead (at most
+   * every ORDERS_CHECK_MS), and placed again when the exchange says it no longer rests (cancelled by
+   * hand, expired): a list that fails for an hour must not leave the position without a stop for an
+   * hour (invariant 9). A look-up that fails too says nothing: nothing is placed on it.
+   */
+  private async stopWithoutList(): Promise<boolean> {
+    const p = this.position?.status === 'open' ? this.position : null;
+    const now = this.d.now();
+    if (!p || now - this.stopLookedUpAtMs < ORDERS_CHECK_MS) return false;
+    const stopId = stopClientId(p.id, p.stopSeq);
+    if (p.closing?.clientOrderId === stopId || this.queue.length) return false;
+    const rec = this.d.store.getOrder(stopId);
+    if (rec !== null && isInDoubt(rec)) return false; // resolveDoubts' to settle
+    this.stopLookedUpAtMs = now;
+    const before = this.queue.length;
+    const stateBefore = this.position;
+    await this.restoreStop(p, stopId, false);
+    return this.queue.length !== before || this.position !== stateBefore;
+  }
+
+  /**
+   * The current stop is not resting on the exchange (the open orders list, read just now, does not show
+   * it; or, `listed` false, the list could not be read): find out why, then place it again if the
+   * position still needs it.
+   */
+  private async restoreStop(p: Position, stopId: string, listed = true): Promise<void> {
     // A refused close waits for its back-off: a stop placed meanwhile and found crossed (-2021) would send it at once.
     if (this.closeWaits(p)) return;
     const r = await this.d.router.lookup(this.symbol, stopId, 'stop');
+    if (!r.ok && !listed) return; // neither the list nor the look-up answers: nothing is known
     if (!r.ok) {
       // The look-up fails but the open orders list, read just now, does not show the stop: it is placed
       // again rather than leaving the position without one while the look-ups are down (invariant 9).

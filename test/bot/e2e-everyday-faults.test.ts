@@ -313,6 +313,25 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     bot.stop();
   });
 
+  it('the open orders list cannot be read at all while the stop is cancelled by hand: the stop is looked up by its client id and placed again (invariant 9), not left missing for as long as the list fails', async () => {
+    const { bot, t, clock, id } = await ownBot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/openAlgoOrders' }] });
+    // Cancelled by hand (another client: the bot's own adapter knows nothing of it).
+    const hand = new CcxtExchange(ccxtForSimulator(h!.sim.url, { apiKey: h!.sim.apiKey, secret: h!.sim.apiSecret }));
+    await hand.markets();
+    await hand.cancelOrder('BTCUSDT', `${id}-sl0`, 'stop');
+    expect(h!.state().openAlgoOrders).toEqual([]);
+    // A minute of cycles, the orders check due at each: the list fails every time.
+    for (let i = 0; i < 4; i++) {
+      clock.skewMs += 16_000;
+      await bot.step();
+    }
+    expect(exchangeSteps()).toBe(10);
+    expect(t.position).toMatchObject({ id, remainingSteps: 10 });
+    expect(h!.state().openAlgoOrders.map((a) => [a.clientAlgoId.slice(id.length), Number(a.triggerPrice)])).toEqual([['-sl0', 58800]]);
+    bot.stop();
+  });
+
   it('a stop move refused outright (-4045): the previous stop keeps protecting, then the move is made at the next orders check; one stop after it', async () => {
     const { bot, t, alerts, clock } = await ownBot();
     h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4045, method: 'POST', path: '/fapi/v1/algoOrder', count: 1 }] });
