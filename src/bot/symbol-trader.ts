@@ -645,6 +645,9 @@ export class SymbolTrader {
     const done = order !== null && (order.qtySteps === null ? r.value.position.status === 'closed' : order.bookedSteps >= order.qtySteps);
     if (order && done && order.status !== 'filled') this.d.store.markOrderStatus(t.clientOrderId, 'filled', { timeMs: this.d.now() });
     this.adopt(r.value);
+    // The position shrank and its stop stays where it is: the orders check runs next, so that a
+    // reduce-only stop sized for more is placed again for what is held (F13).
+    if (r.value.position.status === 'open' && !r.value.commands.some((c) => c.kind === 'moveStop')) this.dirty = true;
   }
 
   /**
@@ -1110,6 +1113,17 @@ export class SymbolTrader {
       await this.d.router.cancel(this.symbol, o.clientOrderId, o.type === 'stop_market' ? 'stop' : 'order');
     }
     if (!p) return false;
+    // A reduce-only stop (placed while the closePosition slot was held: a stop move) is sized for what
+    // was held then. A take-profit that does not move the stop (move_stop_to "none", a move refused as
+    // not in the position's favour, a partial fill) leaves it larger than the position (F13): it is
+    // placed again for what is held, under the next id (the old one is swept once the new one rests).
+    const current = open.find((o) => o.clientOrderId === stopId);
+    if (current && !current.closePosition && current.amountSteps > p.remainingSteps && p.closing === null && this.d.now() >= this.stopRetryAtMs) {
+      this.stopRetryAtMs = this.d.now() + STOP_RETRY_MS;
+      this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: stopId, stopQty: stepsToQty(current.amountSteps, this.d.market), remaining: stepsToQty(p.remainingSteps, this.d.market) }, 'reconcile.stop_resized');
+      this.transition(replaceStop(p));
+      return true;
+    }
     // Resting exits the store has open but the exchange no longer lists (filled, or cancelled by hand:
     // F15): their end is recorded now and applied by the next cycle.
     const listed = new Set(open.map((o) => o.clientOrderId));

@@ -579,6 +579,38 @@ describe('a stop move while the stop look-ups (GET /fapi/v1/algoOrder) hang', ()
   }, 40_000);
 });
 
+describe('a reduce-only stop after a take-profit that does not move the stop (F13)', () => {
+  /** Steps the bot in real time until `done`, at most `ms`. */
+  async function stepUntil(done: () => boolean, ms = 8_000): Promise<boolean> {
+    const end = Date.now() + ms;
+    while (Date.now() < end && !done()) {
+      await h!.bot.step();
+      await sleep(200);
+    }
+    return done();
+  }
+  it("TP1 moves the stop (reduce-only 0.007, the old stop still holding the closePosition slot); TP2 with move_stop_to 'none' leaves 0.004: the stop resting protects 0.004 (or the position), not the 0.007 it was placed for", async () => {
+    const t = await openLong(
+      testConfig({
+        scaled_tp_levels: [
+          { profit_pct: 1, close_pct: 30 },
+          { profit_pct: 2, close_pct: 30, move_stop_to: 'none' },
+          { profit_pct: 3.5, close_pct: 40 },
+        ],
+      }),
+    );
+    const id = t.position!.id;
+    const resting = () => h!.state().openAlgoOrders.map((a) => [a.clientAlgoId.slice(id.length), a.triggerPrice, a.closePosition ? 'closePosition' : (a as unknown as { quantity: string }).quantity]);
+    h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1: the stop climbs to breakeven
+    expect(await stepUntil(() => exchangeSteps() === 7 && resting().length === 1)).toBe(true);
+    expect(resting()).toEqual([['-sl1', '60000', '0.007']]);
+    h!.sim.admin.setPrice('BTCUSDT', 61300); // TP2: no stop move
+    expect(await stepUntil(() => exchangeSteps() === 4 && t.position?.remainingSteps === 4)).toBe(true);
+    expect(await stepUntil(() => resting().length === 1 && ['0.004', 'closePosition'].includes(resting()[0]![2]!))).toBe(true);
+    expect(resting()[0]![1]).toBe('60000'); // still at breakeven
+  }, 40_000);
+});
+
 describe('the last price wicks through the stop while the mark price does not (the exchange stop triggers on the mark price)', () => {
   it('the stop does not fire, and the position trades on: TP1 and TP2 fill when reached, an opposite signal closes it', async () => {
     const t = await openLong();
