@@ -282,7 +282,8 @@ export class SymbolTrader {
           sig = await this.d.strategy.onCandle(this.candles.series(), i);
         } catch (e) {
           // The strategy's own failure: no entry on this candle, the next candles and every position go on.
-          this.alertOnce(`strategy:${errInfo(e)['message']}`, { candleTime: new Date(this.candles.series().time[i]!).toISOString(), err: errInfo(e) }, 'strategy.failed');
+          // A call that stopped the module (it hung) is strategyStopped's to alert: its words say entries have stopped.
+          if (!this.d.strategy.stopped) this.alertOnce(`strategy:${errInfo(e)['message']}`, { candleTime: new Date(this.candles.series().time[i]!).toISOString(), err: errInfo(e) }, 'strategy.failed');
           if (this.strategyStopped()) break;
           this.d.log.error({ symbol: this.symbol, candleTime: new Date(this.candles.series().time[i]!).toISOString(), err: errInfo(e) }, 'signals.failed');
           continue;
@@ -308,7 +309,9 @@ export class SymbolTrader {
       // The alert too: a thread that died between calls (an exception from the module's timer, its
       // memory limit) failed no call of ours, and no entry would come from it again with no word to
       // the user. The same key as a call's failure: a call that hung is alerted once, not twice.
-      this.alertOnce(`strategy:${errInfo(why)['message']}`, { err: errInfo(why) }, 'strategy.failed');
+      // Its words are not a failed call's ("no entry on that candle"): no entry comes from it any more.
+      const message = String(errInfo(why)['message']);
+      this.alertOnce(`strategy:${message}`, { err: errInfo(why) }, 'strategy.failed', `the strategy module stopped: ${message} (no entries come from it until Ladder restarts; open positions are managed as before)`);
       this.d.log.error({ symbol: this.symbol, err: errInfo(why) }, 'strategy.stopped');
     }
     return true;
@@ -1382,11 +1385,11 @@ export class SymbolTrader {
   }
 
   /** Logs an alert once per key (a condition that persists must not flood the log). */
-  private alertOnce(key: string, fields: Record<string, unknown>, msg: string): void {
+  private alertOnce(key: string, fields: Record<string, unknown>, msg: string, text = alertText(msg, key)): void {
     if (this.alerted.has(key)) return;
     this.alerted.add(key);
     this.d.log.error({ symbol: this.symbol, ...fields, why: key }, msg);
-    this.d.onAlert?.(msg === 'strategy.failed' ? 'strategy_error' : 'other', alertText(msg, key));
+    this.d.onAlert?.(msg === 'strategy.failed' ? 'strategy_error' : 'other', text);
   }
 
   private emit(e: DomainEvent): void {

@@ -235,6 +235,9 @@ describe('strategy module: bot on the simulator vs the backtest', () => {
       const strategyAlerts = alerts.filter((a) => a.kind === 'strategy_error');
       expect(strategyAlerts).toHaveLength(1);
       expect(strategyAlerts[0]!.message).toContain('module timer failed');
+      // It says what happened: entries have stopped until a restart, not "no entry on that candle".
+      expect(strategyAlerts[0]!.message).not.toMatch(/no entry on that candle|threw on a candle/);
+      expect(strategyAlerts[0]!.message).toMatch(/no entries come from it until Ladder restarts/);
     } finally {
       await bot.closeStrategies();
     }
