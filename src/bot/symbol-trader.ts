@@ -724,8 +724,9 @@ export class SymbolTrader {
     return this.d.store.ordersOf(p.id).some((o) => isInDoubt(o) || (o.status === 'open' && o.type === 'market'));
   }
 
+  /** An entry of this symbol in doubt, or a close (one replaced while in doubt could still reduce a new position). */
   private entryInDoubt(): boolean {
-    return this.d.store.ordersInDoubt().some((o) => o.symbol === this.symbol && o.kind === 'entry');
+    return this.d.store.ordersInDoubt().some((o) => o.symbol === this.symbol && (o.kind === 'entry' || o.kind === 'close'));
   }
 
   /**
@@ -795,6 +796,12 @@ export class SymbolTrader {
         // with no stop, a level would run twice): looked up again, with back-off, until then.
         const deadline = executableUntilMs(o.status === 'sent' ? this.unansweredBeforeRestart(o, now) : o, this.d.ex.recvWindowMs ?? DEFAULT_REQUEST_WINDOW_MS);
         doubt.notFoundSinceMs ??= now;
+        // A remainder close cannot wait out that window: the position may stand beyond its stop
+        // meanwhile (a stop crossed before it could be placed is closed this way). Not found twice, it
+        // is replaced by a new close at once. Both are reduce-only for the whole remainder, so the old
+        // one arriving late can only reduce what is left; it stays in doubt until its window has passed,
+        // and while it does no entry goes out on this symbol (entryInDoubt), which it could reduce.
+        if (o.kind === 'close' && now < deadline && now - doubt.notFoundSinceMs >= NOT_FOUND_CONFIRM_MS && this.replaceLostClose(o)) acted = true;
         if (now < deadline || now - doubt.notFoundSinceMs < NOT_FOUND_CONFIRM_MS) {
           doubt.nextAtMs = Math.max(doubt.notFoundSinceMs + NOT_FOUND_CONFIRM_MS, Math.min(now + doubt.delayMs, deadline));
           doubt.delayMs = Math.min(LOOKUP_BACKOFF_MS[1], doubt.delayMs * 2);
@@ -828,6 +835,26 @@ export class SymbolTrader {
     if (found.filledSteps > 0) this.d.log.warn({ symbol: this.symbol, clientOrderId: o.clientOrderId, filled: stepsToQty(found.filledSteps, this.d.market) }, 'reconcile.entry_filled_unbooked');
     // Rebuilt with the stop the signal asked for (stored with the intent), not today's config.
     await this.settleEntry(o.positionId, o.side === 'buy' ? 'long' : 'short', o.stopLossPct ?? this.d.config.stop_loss_pct, found);
+  }
+
+  /**
+   * Close `o` of the open position, not found and not yet past the window in which it could still
+   * execute: the core takes it as not sent and the close goes out again now under its next id (as
+   * neverArrived does once the window has passed). False when it is not the position's close in
+   * flight (already replaced, a stop's own order, fills booked).
+   */
+  private replaceLostClose(o: OrderRecord): boolean {
+    const p = this.position;
+    if (!p || p.status !== 'open' || o.positionId !== p.id || o.bookedSteps > 0 || isStopClientId(o.clientOrderId)) return false;
+    const closing = p.closing?.clientOrderId === o.clientOrderId ? p.closing : null;
+    if (closing === null) return false;
+    const r = applyOrderEnd(p, { clientOrderId: o.clientOrderId, status: 'rejected', timeMs: this.d.now() });
+    if (!r.ok) return false;
+    this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: o.clientOrderId, reason: closing.reason }, 'close.resent_not_found');
+    this.transition(r.value);
+    if (this.position?.status === 'open') this.resendCloseNow(p, closing.reason);
+    this.dirty = true;
+    return true;
   }
 
   private neverArrived(o: OrderRecord): void {
