@@ -3,6 +3,16 @@ import { reachable } from '../../src/optimize/queue.ts';
 import { redisOptions } from '../../src/optimize/redis-url.ts';
 import { startRedis } from '../support/queue-run.ts';
 
+/** The message `redisOptions` refuses `url` with ('' when it takes it). */
+function refusal(url: string): string {
+  try {
+    redisOptions(url, '--queue');
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return '';
+}
+
 describe('redisOptions: a --queue URL', () => {
   it('reads the password, database and TLS', () => {
     expect(redisOptions('rediss://:p%2Fw@h.example:6380/2', '--queue')).toMatchObject({ host: 'h.example', port: 6380, db: 2, password: 'p/w', tls: { servername: 'h.example' } });
@@ -65,42 +75,24 @@ describe('redisOptions: a --queue URL', () => {
 
   it('user:password with no @host after it is refused without echoing the password (read as host:port, the "port" is the password)', () => {
     for (const secret of ['MyS3cretPass', 'pw-0f-mine']) {
-      let message = '';
-      try {
-        redisOptions(`redis://default:${secret}`, '--queue');
-      } catch (e) {
-        message = (e as Error).message;
-      }
+      const message = refusal(`redis://default:${secret}`);
       expect(message).toBe('--queue: the port must be a number from 1 to 65535 (a password goes before the host: redis://user:password@host:port) (expected redis://host:port, or rediss://host:port for TLS)');
       expect(message).not.toContain(secret);
     }
   });
 
   it('a numeric password with no @host after it (read as a port out of range) is not echoed either; a port of up to 5 digits is', () => {
-    const said = (url: string) => {
-      try {
-        redisOptions(url, '--queue');
-      } catch (e) {
-        return (e as Error).message;
-      }
-      return '';
-    };
     for (const secret of ['123456', '90210314159']) {
-      const message = said(`redis://default:${secret}`);
+      const message = refusal(`redis://default:${secret}`);
       expect(message).toBe('--queue: the port is out of range 1–65535 (a password goes before the host: redis://user:password@host:port) (expected redis://host:port, or rediss://host:port for TLS)');
       expect(message).not.toContain(secret);
     }
-    expect(said('redis://h:99999')).toContain('the port 99999 is out of range 1–65535');
+    expect(refusal('redis://h:99999')).toContain('the port 99999 is out of range 1–65535');
   });
 
   it("a query or a fragment (?db=2, ?password=…: other clients' forms) is refused without echoing it, not ignored (the database would silently be 0)", () => {
     for (const url of ['redis://h:6379?db=2', 'redis://h:6379/?password=s3cret', 'redis://h:6379/2#x']) {
-      let message = '';
-      try {
-        redisOptions(url, '--queue');
-      } catch (e) {
-        message = (e as Error).message;
-      }
+      const message = refusal(url);
       expect(message, url).toBe('--queue: a URL with a query (?…) or a fragment (#…) is not read: give the database as its path (redis://host:port/2) and the password before the host (redis://:password@host:port)');
     }
     expect(redisOptions('redis://h:6379/2', '--queue')).toMatchObject({ host: 'h', port: 6379, db: 2 });
@@ -108,50 +100,28 @@ describe('redisOptions: a --queue URL', () => {
 
   it('an IPv6 address without brackets is said to need them (not "no host", not a port problem); in brackets it is read', () => {
     for (const url of ['redis://::1:6379', 'redis://::1', 'rediss://:pw@fe80::1:6380/2', 'redis://2001:db8::7']) {
-      let message = '';
-      try {
-        redisOptions(url, '--queue');
-      } catch (e) {
-        message = (e as Error).message;
-      }
+      const message = refusal(url);
       expect(message, url).toBe('--queue: an IPv6 address goes in brackets, as in redis://[::1]:6379 (expected redis://host:port, or rediss://host:port for TLS)');
     }
     expect(redisOptions('redis://[2001:db8::7]:6380', '--queue')).toMatchObject({ host: '2001:db8::7', port: 6380 });
   });
 
   it('a password with an unencoded "/" after a number (default:12/s3cret@host) is "not a URL", not a database number that echoes the rest of the password', () => {
-    let message = '';
-    try {
-      redisOptions('redis://default:12/s3cretpw@redis.example:6379', '--queue');
-    } catch (e) {
-      message = (e as Error).message;
-    }
+    const message = refusal('redis://default:12/s3cretpw@redis.example:6379');
     expect(message).toBe('--queue: not a URL (expected redis://host:port, redis://:password@host:port or rediss://host:port for TLS; percent-encode "/", "@" or ":" in a password)');
     expect(message).not.toContain('s3cretpw');
   });
 
   it('a URL that does not parse (a password with a "/" not encoded) is refused without echoing it', () => {
     const url = 'redis://:s3cr/et@host:6379';
-    let message = '';
-    try {
-      redisOptions(url, '--queue');
-    } catch (e) {
-      message = (e as Error).message;
-    }
+    const message = refusal(url);
     expect(message).toMatch(/^--queue: not a URL/);
     expect(message).not.toContain('s3cr');
   });
+
   it('a password with an unencoded "/" and the @host left out (default:12/s3cretpw) is not echoed as a database (nor any database that is no number)', () => {
-    const said = (url: string): string => {
-      try {
-        redisOptions(url, '--queue');
-      } catch (e) {
-        return (e as Error).message;
-      }
-      return '';
-    };
     for (const [url, secret] of [['redis://default:12/s3cretpw', 's3cretpw'], ['redis://default:12/s3cret%40pw', 's3cret'], ['redis://u:1/2/3', '2/3']] as const) {
-      const message = said(url);
+      const message = refusal(url);
       expect(message, url).toBe('--queue: the database (the path after host:port) must be a whole number, as in redis://host:port/2 (a password goes before the host, "/" in it percent-encoded as %2F: redis://user:password@host:port)');
       expect(message, url).not.toContain(secret);
     }
