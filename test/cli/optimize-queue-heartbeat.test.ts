@@ -25,6 +25,15 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.kill()));
 });
 
+/** A real redis-server of this test's own (stopped after the file) and a client of it. */
+const freshRedis = async (): Promise<{ r: RedisServer; redis: Redis }> => {
+  const r = await startRedis();
+  servers.push(r);
+  const redis = new Redis(r.port, '127.0.0.1');
+  clients.push(redis);
+  return { r, redis };
+};
+
 /** Waits for an exit code, failing with the process's stderr if there is none within `ms`. */
 const exitOf = async (p: LadderChild, ms: number) => {
   const code = await Promise.race([p.exit, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms))]);
@@ -34,10 +43,7 @@ const exitOf = async (p: LadderChild, ms: number) => {
 
 describe('ladder optimize --queue when Redis refuses to renew the heartbeat', () => {
   it('an ACL denies writes to the heartbeat key (Redis otherwise up): said at once, then the run stops before the key lapses, with the --resume command, and none of its jobs is left for workers to drop', async () => {
-    const r = await startRedis();
-    servers.push(r);
-    const redis = new Redis(r.port, '127.0.0.1');
-    clients.push(redis);
+    const { r, redis } = await freshRedis();
     const db = join(tmp, 'refused.db');
     // No worker: the run's jobs wait in the queue.
     const coord = spawnLadder([...args(db), '--queue', r.url], children);
@@ -71,10 +77,7 @@ describe('ladder optimize --queue when Redis refuses to renew the heartbeat', ()
   }, 120_000);
 
   it("refused from the start (writes of the run's keys denied): one line naming --queue, the refusal and the --resume command, exit 1, nothing queued, no stack trace", async () => {
-    const r = await startRedis();
-    servers.push(r);
-    const redis = new Redis(r.port, '127.0.0.1');
-    clients.push(redis);
+    const { r, redis } = await freshRedis();
     await redis.call('ACL', 'SETUSER', 'default', 'resetkeys', '%R~*', '%RW~bull:*');
     const db = join(tmp, 'refused-first.db');
     const coord = spawnLadder([...args(db), '--queue', r.url], children);
@@ -92,10 +95,7 @@ describe('ladder optimize --queue when Redis refuses to renew the heartbeat', ()
   }, 120_000);
 
   it('refused for a few seconds only (the ACL lifted before the key lapses): said, then said to be renewed again, and the run completes with every candidate stored once', async () => {
-    const r = await startRedis();
-    servers.push(r);
-    const redis = new Redis(r.port, '127.0.0.1');
-    clients.push(redis);
+    const { r, redis } = await freshRedis();
     const db = join(tmp, 'lifted.db');
     const coord = spawnLadder([...args(db), '--queue', r.url], children);
     await until('the run queued', async () => (await redis.llen('bull:ladder-optimize:wait')) > 0, 60_000);
@@ -114,10 +114,7 @@ describe('ladder optimize --queue when Redis refuses to renew the heartbeat', ()
   }, 120_000);
 
   it('a renewal whose answer comes back slower than the refusals (a Redis on another machine): the run still stops before the key lapses', async () => {
-    const r = await startRedis();
-    servers.push(r);
-    const redis = new Redis(r.port, '127.0.0.1');
-    clients.push(redis);
+    const { r, redis } = await freshRedis();
     // A TCP proxy in front of it that holds each +OK answer back 80 ms (order kept): a renewal is
     // answered 80 ms after Redis ran it, a refusal at once, as latency varies on a network.
     const proxy = await slowOkProxy(r.port, 80);
