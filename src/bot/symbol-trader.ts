@@ -845,34 +845,36 @@ export class SymbolTrader {
    */
   private replaceLostClose(o: OrderRecord): boolean {
     const p = this.position;
-    if (!p || p.status !== 'open' || o.positionId !== p.id || o.bookedSteps > 0 || isStopClientId(o.clientOrderId)) return false;
-    const closing = p.closing?.clientOrderId === o.clientOrderId ? p.closing : null;
-    if (closing === null) return false;
-    const r = applyOrderEnd(p, { clientOrderId: o.clientOrderId, status: 'rejected', timeMs: this.d.now() });
-    if (!r.ok) return false;
-    this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: o.clientOrderId, reason: closing.reason }, 'close.resent_not_found');
-    this.transition(r.value);
-    if (this.position?.status === 'open') this.resendCloseNow(p, closing.reason);
+    if (!p || p.status !== 'open' || p.closing?.clientOrderId !== o.clientOrderId || isStopClientId(o.clientOrderId)) return false;
     this.dirty = true;
-    return true;
+    return this.takeBackLost(o, 'close.resent_not_found');
   }
 
   private neverArrived(o: OrderRecord): void {
     this.d.store.markOrderStatus(o.clientOrderId, 'canceled', { error: { code: 'not_found', message: 'the exchange does not know this order: it never arrived' }, timeMs: this.d.now() });
     this.d.log.warn({ symbol: this.symbol, clientOrderId: o.clientOrderId, kind: o.kind }, 'order.never_arrived');
     this.dirty = true;
+    this.takeBackLost(o, 'close.resent_never_arrived');
+  }
+
+  /**
+   * An exit or close `o` of the open position that the exchange does not have: the core takes it back
+   * as not sent (its level may go out again), and a market close is sent again at once under its next
+   * id, logged as `resentAs`: what asked for it (a signal, the end, a stop's remainder) still holds,
+   * and nothing else would send it. False when nothing was taken back.
+   */
+  private takeBackLost(o: OrderRecord, resentAs: 'close.resent_never_arrived' | 'close.resent_not_found'): boolean {
     const p = this.position;
-    if (!p || o.positionId !== p.id || o.kind === 'entry' || o.kind === 'stop' || o.bookedSteps > 0) return;
+    if (!p || o.positionId !== p.id || o.kind === 'entry' || o.kind === 'stop' || o.bookedSteps > 0) return false;
     const closing = p.closing?.clientOrderId === o.clientOrderId ? p.closing : null;
     const r = applyOrderEnd(p, { clientOrderId: o.clientOrderId, status: 'rejected', timeMs: this.d.now() });
-    if (!r.ok) return;
+    if (!r.ok) return false;
     this.transition(r.value);
-    // A market close that never arrived is sent again at once: what asked for it (a signal, the end, a
-    // stop's remainder) still holds, and nothing else would send it (as a close refused before a restart).
     if (closing !== null && o.kind === 'close' && !isStopClientId(o.clientOrderId) && this.position?.status === 'open') {
-      this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: o.clientOrderId, reason: closing.reason }, 'close.resent_never_arrived');
+      this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: o.clientOrderId, reason: closing.reason }, resentAs);
       this.resendCloseNow(p, closing.reason);
     }
+    return true;
   }
 
   /**
