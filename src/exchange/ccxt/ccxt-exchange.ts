@@ -175,6 +175,11 @@ export class CcxtExchange implements ExchangePort {
     return this.place({ ...r, reduceOnly: true, closePosition: false });
   }
 
+  /** Stop `clientOrderId` ended (fired, cancelled, expired, gone): the closePosition slot it held, if any, is free again. */
+  private freeSlotOf(clientOrderId: string): void {
+    for (const [key, id] of this.closePositionStops) if (id === clientOrderId) this.closePositionStops.delete(key);
+  }
+
   private async place(r: OrderRequest): Promise<OrderState> {
     const m = this.market(r.symbol);
     const params: Record<string, unknown> = { clientOrderId: r.clientOrderId };
@@ -212,14 +217,14 @@ export class CcxtExchange implements ExchangePort {
     const m = this.market(symbol);
     try {
       const o = await this.call(() => this.ex.cancelOrder(undefined as unknown as string, this.sym(symbol), { clientOrderId, ...(kind === 'stop' ? { trigger: true } : {}) }), true);
-      for (const [key, id] of this.closePositionStops) if (id === clientOrderId) this.closePositionStops.delete(key);
+      this.freeSlotOf(clientOrderId);
       const s = this.state(o, m, kind === 'stop' ? 'stop_market' : undefined);
       // Binance answers an algo cancel with a bare acknowledgement: the call succeeding is the news.
       return s.status === 'open' ? { ...s, status: 'canceled' } : s;
     } catch (e) {
       if ((e as { code?: string }).code !== 'notFound') throw e;
       // Gone either way (fired, cancelled by hand): its closePosition slot is free again.
-      for (const [key, id] of this.closePositionStops) if (id === clientOrderId) this.closePositionStops.delete(key);
+      this.freeSlotOf(clientOrderId);
       return null;
     }
   }
@@ -359,7 +364,7 @@ export class CcxtExchange implements ExchangePort {
       o.status === 'closed' ? 'filled' : o.status === 'canceled' ? 'canceled' : o.status === 'rejected' ? 'rejected' : o.status === 'expired' ? 'expired' : 'open';
     const closePosition = info['closePosition'] === true || info['closePosition'] === 'true';
     // A closePosition stop seen ended (fired, cancelled, expired): its slot is free again.
-    if (status !== 'open' && clientOrderId) for (const [key, id] of this.closePositionStops) if (id === clientOrderId) this.closePositionStops.delete(key);
+    if (status !== 'open' && clientOrderId) this.freeSlotOf(clientOrderId);
     const stop = o.triggerPrice ?? (info['stopPrice'] !== undefined ? Number(info['stopPrice']) : undefined);
     return {
       clientOrderId,
