@@ -169,15 +169,7 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
    */
   const add = async (tasks: readonly EvalTask[]) => {
     // A renewal Redis refuses is no reason to leave these jobs out: the heartbeat's own rule decides (beatRefused).
-    const sentAtMs = Date.now();
-    await beat().then(
-      () => void (beatAtMs = sentAtMs),
-      (e: unknown) => {
-        if ((e as Error).name !== 'ReplyError') throw e;
-        beatRefused(e as Error);
-        if (broken) throw broken;
-      },
-    );
+    if (!(await renew()) && broken) throw broken;
     const ids = tasks.map((t) => jobId(runId, t.key));
     const states = await Promise.all(ids.map((id) => queue.getJobState(id)));
     await Promise.all(ids.filter((_, i) => states[i] === 'failed').map((id) => queue.remove(id)));
@@ -289,18 +281,27 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
     broken ??= new Error(`--queue: Redis at ${where} refused to renew this run's heartbeat for ${Math.round((now - beatRefusedSinceMs) / 1000)} s (${e.message}): before it lapsed and workers dropped its jobs, the run stopped; the results received so far are stored in ${db}; once the cause is fixed, continue with: ${resume}`);
     current?.end(broken);
   };
+  /**
+   * One renewal of the heartbeat: true when it got through (the key lives HEARTBEAT_TTL_MS from when it
+   * was sent), false when Redis answered and refused it (beatRefused decides); a connection that
+   * dropped throws (the watch's to report).
+   */
+  const renew = async (): Promise<boolean> => {
+    const sentAtMs = Date.now();
+    try {
+      await beat();
+    } catch (e) {
+      if ((e as Error).name !== 'ReplyError') throw e;
+      beatRefused(e as Error);
+      return false;
+    }
+    beatAtMs = sentAtMs;
+    return true;
+  };
   const beatAndListen = async () => {
     if (!watch.up || broken) return;
     try {
-      const sentAtMs = Date.now();
-      try {
-        await beat();
-      } catch (e) {
-        // An answer refusing the write; a connection that dropped is the watch's to report.
-        if (watch.up && (e as Error).name === 'ReplyError') beatRefused(e as Error);
-        return;
-      }
-      beatAtMs = sentAtMs;
+      if (!(await renew())) return;
       if (beatRefusedSinceMs !== null) say(`Redis at ${where} renews this run's heartbeat again; the run goes on`);
       beatRefusedSinceMs = null;
       const now = (await client.hgetall(refusalsKey(runId))) as Record<string, string>;
