@@ -822,6 +822,53 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     bot.stop();
   });
 
+  /**
+   * The close that was replaced arrives at the exchange after all (a request held up on its way), while
+   * its replacement is itself on its way: the old one closes the position, the new one finds nothing
+   * to reduce. The old close's fill is the position's, booked once; nothing halts, nothing is left open.
+   */
+  it('a replaced close that executes late, before its replacement: its fill is booked (once), the replacement refused reduce-only, flat, nothing halted', async () => {
+    const { bot, t, id, clock } = await ownBot();
+    h!.sim.admin.setFaults({
+      rules: [
+        { kind: 'drop', mode: 'reset', method: 'POST', path: '/fapi/v1/order', count: 1 },
+        // The replacement is held 2.5 s before the exchange handles it.
+        { kind: 'latency', ms: 2_500, method: 'POST', path: '/fapi/v1/order', after: 1, count: 1 },
+      ],
+    });
+    await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
+    const held = () => (h!.sim.admin.faults().rules[1] as { fired: number }).fired > 0;
+    let arrived = false;
+    for (let k = 0; k < 40 && !arrived; k++) {
+      clock.skewMs += 500;
+      const step = bot.step();
+      // While the replacement is held, the lost close arrives (the same signed request, another connection).
+      while (!held() && (await Promise.race([step.then(() => true), sleep(20).then(() => false)])) === false);
+      if (held()) {
+        const late = new CcxtExchange(ccxtForSimulator(h!.sim.url, { apiKey: h!.sim.apiKey, secret: h!.sim.apiSecret }));
+        await late.markets();
+        await late.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'market', amountSteps: 10 as never, reduceOnly: true, clientOrderId: `${id}-close` });
+        await late.close();
+        arrived = true;
+      }
+      await step;
+    }
+    expect(arrived).toBe(true);
+    expect(exchangeSteps()).toBe(0);
+    for (let k = 0; k < 6; k++) {
+      clock.skewMs += 500;
+      await bot.step();
+    }
+    expect(closes(id)).toEqual([['-close', 0, null], ['-close', 200, null], ['-close1', 400, -2022]]);
+    const [trade] = h!.store.tradeHistory().filter((x) => x.positionId === id);
+    expect(trade!.exits.map((e) => [e.reason, e.qtySteps, e.clientOrderId.slice(id.length)])).toEqual([['signal', 10, '-close']]);
+    expect(t.halted).toBeNull();
+    expect(exchangeSteps()).toBe(0);
+    expect(h!.store.openPositions().filter((p) => p.id === id)).toEqual([]);
+    expect(h!.state().openAlgoOrders).toEqual([]);
+    bot.stop();
+  });
+
   for (const [code, what] of [
     [-2022, 'reduce-only (-2022) while the position is as we hold it'],
     [-2019, 'for margin (-2019)'],
