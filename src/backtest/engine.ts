@@ -119,6 +119,22 @@ function insideBand(lo: number, hi: number, o: number, h: number, l: number, c: 
   return l > lo && h < hi && o > lo && o < hi && c > lo && c < hi;
 }
 
+/**
+ * Two symbols whose candles do not open on one grid (another timeframe, or the same one shifted), or
+ * null. Several symbols on one balance need one: each candle's path is walked at its open, so what it
+ * changes (a slot or margin freed, a realised PnL) would be known at another symbol's opens inside it.
+ */
+export function candleGridMismatch(symbols: readonly SymbolInput[]): readonly [SymbolInput, SymbolInput] | null {
+  const phase = (s: SymbolInput) => {
+    const tf = s.candles.timeframeMs;
+    return s.candles.length === 0 ? 0 : ((s.candles.time[0]! % tf) + tf) % tf;
+  };
+  // In symbol-id order, so that the pair named does not depend on the order of `--data` either.
+  const [first, ...rest] = [...symbols].sort(bySymbol);
+  for (const s of rest) if (s.candles.timeframeMs !== first!.candles.timeframeMs || phase(s) !== phase(first!)) return [first!, s];
+  return null;
+}
+
 /** An entry as `compare` matches it across runs: its symbol, open time and side. */
 const entryKey = (symbol: string, timeMs: number, side: Side): string => `${symbol} ${timeMs} ${side}`;
 
@@ -144,6 +160,8 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     if (seen.has(s.symbol)) throw new RangeError(`runBacktest: ${s.symbol} is given twice (one input per symbol)`);
     seen.add(s.symbol);
   }
+  const apart = candleGridMismatch(symbols);
+  if (apart !== null) throw new RangeError(`runBacktest: ${apart[0].symbol} and ${apart[1].symbol} do not share one candle grid (timeframe and open times): a walked candle would be known at the other's opens inside it`);
   const states: SymbolState[] = [...symbols].sort(bySymbol).map((input) => {
     const st: SymbolState = {
       input,

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import type { BacktestOptions, SymbolInput } from '../backtest/engine.ts';
+import { type BacktestOptions, type SymbolInput, candleGridMismatch } from '../backtest/engine.ts';
 import type { LadderConfig } from '../core/config/index.ts';
 import { type Markets, findMarket } from '../core/market/markets-file.ts';
 import { exitSettingsFromConfig, fillModelFromConfig } from '../core/scaled-tp/from-config.ts';
@@ -161,6 +161,14 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
     if (s.signals.length === 0) notes.push(`${s.file ?? strategyConfig.file}: has no signals (a header line only): no entries, no trades`);
     const without = [...new Set(s.signals.map((x) => x.symbol))].filter((n) => !symbols.some((x) => x.symbol === n));
     if (without.length) notes.push(`signals for ${without.join(', ')} were ignored: no --data file for them`);
+  }
+  const apart = candleGridMismatch(symbols);
+  if (apart !== null) {
+    const [a, b] = apart.map((s) => ({ file: fileOf.get(s.symbol)!.file, tf: formatTimeframe(s.candles.timeframeMs) }));
+    const what = a!.tf === b!.tf ? `${a!.file} and ${b!.file} have ${a!.tf} candles opening at different times` : `${a!.file} has ${a!.tf} candles and ${b!.file} ${b!.tf} ones`;
+    throw new CliError(
+      `--data: ${what}: symbols on one balance need one timeframe and the same open times (a candle's path is walked at its open, so a slot or margin it frees would be known at another symbol's opens inside it); give finer candles as --detail`,
+    );
   }
   for (const s of detailBySymbol.keys()) if (!symbols.some((x) => x.symbol === s)) throw new CliError(`--detail: ${detailFile.get(s)} holds ${s}'s candles, and no --data file is ${s}'s (${symbols.map((x) => x.symbol).join(', ')})`);
 

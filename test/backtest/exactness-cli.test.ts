@@ -149,6 +149,25 @@ describe('several symbols on one balance: no look-ahead, no dependence on the --
     expect(value.trades.map((t) => `${t.symbol} ${t.entry_time}`)).toEqual([`ETHUSDT ${iso(1)}`, `SOLUSDT ${iso(3)}`]);
   });
 
+  it('symbols whose candles open at different times are refused: a 1h candle’s path is not known at the 15m opens inside it', async () => {
+    // ETH 1h is stopped inside its 01:00 hour; SOL in 15m candles signals at 01:15. Walked at 01:00, the
+    // ETH hour freed the one slot for SOL at 01:15, though its low may come at 01:50: the run entered
+    // SOL (and a risk_pct entry there would be sized on the loss). No candle grid shared, no run.
+    const sol15 = join(tmp, 'mixed', 'SOLUSDT-15m.csv');
+    mkdirSync(join(tmp, 'mixed'), { recursive: true });
+    writeFileSync(sol15, Array.from({ length: 16 }, (_, k) => `${T + k * 900_000},100,100.5,99.5,100,1,${T + (k + 1) * 900_000 - 1},1,1,1,1,0`).join('\n') + '\n');
+    const sig15 = join(tmp, 'mixed-signals.csv');
+    writeFileSync(sig15, `time,symbol,side\n${iso(1)},ETHUSDT,long\n${new Date(T + 5 * 900_000).toISOString()},SOLUSDT,long\n`);
+    for (const cmd of ['backtest', 'compare']) {
+      for (const data of [`${eth},${sol15}`, `${sol15},${eth}`]) {
+        const r = await ladder([cmd, '--json', '--config', config('a'), '--data', data, '--signals', sig15]);
+        expect(r.code).not.toBe(0);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toMatch(/^ladder: --data: \S*ETHUSDT-1h\.csv has 1h candles and \S*SOLUSDT-15m\.csv 15m ones: symbols on one balance need one timeframe/m);
+      }
+    }
+  });
+
   it('compare --json does not depend on the --data order either', async () => {
     const ab = await ladder(['compare', '--json', '--config', config('a'), '--data', `${eth},${sol}`, '--signals', both]);
     const ba = await ladder(['compare', '--json', '--config', config('a'), '--data', `${sol},${eth}`, '--signals', both]);
