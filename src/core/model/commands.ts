@@ -23,7 +23,8 @@ export type Command =
   /** A reduce-only exit for one level (R1.4). `triggerPrice`: where the path reached it (backtest fill price). */
   | {
       readonly kind: 'placeExit';
-      readonly level: number;
+      /** The ladder level; null for the single take-profit (no ladder level). */
+      readonly level: number | null;
       readonly reason: LevelReason;
       readonly orderType: ExitExecution;
       readonly qtySteps: Steps;
@@ -51,7 +52,8 @@ export type DomainEvent =
       readonly positionId: string;
       readonly symbol: string;
       readonly timeMs: number;
-      readonly level: number;
+      /** The ladder level; null for the single take-profit (no ladder level). */
+      readonly level: number | null;
       readonly reason: LevelReason;
       readonly price: number;
       readonly profitPct: number;

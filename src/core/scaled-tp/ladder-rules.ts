@@ -201,7 +201,7 @@ export function reachSegment(s: LadderState, from: number, to: number, timeMs: n
     if (st.status !== 'pending' && !resting) continue;
     if (!targetReached(long, best, pl.targetPrice)) break; // targets ascend: later ones are farther
     const hit: DomainEvent | null =
-      out === null ? null : { type: 'tp.hit', positionId: s.id, symbol: s.symbol, timeMs, level: pl.level, reason: pl.reason, price: reachPrice(s, i, from), profitPct: pl.profitPct };
+      out === null ? null : { type: 'tp.hit', positionId: s.id, symbol: s.symbol, timeMs, level: levelOf(pl), reason: pl.reason, price: reachPrice(s, i, from), profitPct: pl.profitPct };
     if (resting) {
       levels[i] = levelState(st.status, st.filledSteps, st.orderSteps, true);
       result |= LEVEL_BIT << i;
@@ -302,7 +302,7 @@ export function bookFill(
     firstFillOfLevel = st.filledSteps === 0;
     reason = pl.reason;
     // A single take-profit is not ladder level 1 (SPEC "Result JSON"): its exits carry no level.
-    level = pl.reason === 'tp' ? null : pl.level;
+    level = levelOf(pl);
   } else {
     reason = target;
   }
@@ -418,11 +418,14 @@ function uncommittedSteps(p: Position): number {
   return Math.max(0, p.remainingSteps - inFlight);
 }
 
+/** A planned level's ladder level: null for the single take-profit, which is not ladder level 1 (SPEC "Result JSON"). */
+export const levelOf = (pl: PlannedLevel): number | null => (pl.reason === 'tp' ? null : pl.level);
+
 /** `clientOrderId`: exitClientId(p.id, pl.reason), made once by the caller for the command and its event. */
 export function exitCommand(p: Position, pl: PlannedLevel, qtySteps: Steps, triggerPrice: number, clientOrderId: string): Extract<Command, { kind: 'placeExit' }> {
   return {
     kind: 'placeExit',
-    level: pl.level,
+    level: levelOf(pl),
     reason: pl.reason,
     orderType: p.plan.execution,
     qtySteps,

@@ -88,6 +88,30 @@ describe('exit manager: the ladder on a price path', () => {
   });
 });
 
+describe('exit manager: a single take-profit is not ladder level 1', () => {
+  // Scaled TP off: BTC long 10 at 60000, take_profit_pct 3 → 61800. Its order (what the bot stores as
+  // the order's level) and its tp.hit event carry no level, as its exit does (SPEC "Result JSON").
+  const single = { ...S, scaled: false };
+  it('market: the exit order and the tp.hit event of the single take-profit have level null', () => {
+    const t = walk(btcLong(single).position, [60000, 61900]);
+    expect(exitsOf(t.position)).toEqual(['tp@61800x10']);
+    expect(t.position.partialExits[0]!.level).toBeNull();
+    expect(t.commands.filter((c) => c.kind === 'placeExit').map((c) => [c.reason, c.level])).toEqual([['tp', null]]);
+    expect(t.events.filter((e) => e.type === 'tp.hit').map((e) => [e.reason, e.level])).toEqual([['tp', null]]);
+  });
+
+  it('limit: the resting order placed at entry has level null too; a ladder keeps its levels', () => {
+    const r = btcLong({ ...single, execution: 'limit' });
+    expect(r.commands.filter((c) => c.kind === 'placeExit').map((c) => [c.reason, c.level])).toEqual([['tp', null]]);
+    const ladder = btcLong({ ...S, execution: 'limit' });
+    expect(ladder.commands.filter((c) => c.kind === 'placeExit').map((c) => [c.reason, c.level])).toEqual([
+      ['tp1', 1],
+      ['tp2', 2],
+      ['tp3', 3],
+    ]);
+  });
+});
+
 describe('exit manager: fills from an exchange', () => {
   const sent = () => {
     const r = onPrice(btcLong().position, 60650, 1);

@@ -192,13 +192,16 @@ describe('the mutable ladder path and the immutable API (fast-check)', () => {
             // their trigger, resting limit exits once the price reached them.
             const orders: Array<{ id: string; target: number | 'stop'; qty: number; price: number }> = [];
             for (const cmd of r.commands) {
-              if (cmd.kind === 'placeExit' && cmd.orderType === 'market') orders.push({ id: cmd.clientOrderId, target: cmd.level - 1, qty: cmd.qtySteps, price: cmd.triggerPrice });
+              // The single take-profit (level null) is its plan's only level.
+              if (cmd.kind === 'placeExit' && cmd.orderType === 'market') orders.push({ id: cmd.clientOrderId, target: (cmd.level ?? 1) - 1, qty: cmd.qtySteps, price: cmd.triggerPrice });
               if (cmd.kind === 'closeRemainder') orders.push({ id: cmd.clientOrderId, target: 'stop', qty: cmd.qtySteps, price: cmd.triggerPrice });
             }
             for (const e of r.events) {
               if (e.type !== 'tp.hit' || p.plan.execution !== 'limit') continue;
-              const st = p.levels[e.level - 1]!;
-              if (st.status === 'sent') orders.push({ id: `${p.id}-${e.reason}`, target: e.level - 1, qty: st.orderSteps - st.filledSteps, price: e.price });
+              // The single take-profit (level null) is its plan's only level.
+              const i = (e.level ?? 1) - 1;
+              const st = p.levels[i]!;
+              if (st.status === 'sent') orders.push({ id: `${p.id}-${e.reason}`, target: i, qty: st.orderSteps - st.filledSteps, price: e.price });
             }
             for (const o of orders) {
               const n = Math.min(o.qty, c.parts[part++ % c.parts.length]!);
