@@ -1,10 +1,12 @@
 import type { LevelStatus, Position } from '../model/position.ts';
 import type { LevelReason, SkipReason } from '../model/plan.ts';
 import { averageExitPrice, qtyOf, totalPnl } from './exit-manager.ts';
+import { levelOf } from './ladder-rules.ts';
 
 /** One level as the dashboard and logs show it (R4.4, R8.1–R8.3). */
 export interface LevelStatusView {
-  readonly level: number;
+  /** The ladder level; null for the single take-profit (it is not ladder level 1). */
+  readonly level: number | null;
   readonly reason: LevelReason;
   readonly targetPrice: number;
   readonly closePct: number;
@@ -30,7 +32,7 @@ export interface TPStatus {
   readonly stopPrice: number;
   /** Where the stop was before its last move; null if it never moved. */
   readonly previousStopPrice: number | null;
-  readonly nextTarget: { readonly level: number; readonly price: number; readonly distancePct: number | null } | null;
+  readonly nextTarget: { readonly level: number | null; readonly reason: LevelReason; readonly price: number; readonly distancePct: number | null } | null;
   readonly realizedPnl: number;
   readonly avgExitPrice: number | null;
   /** At `markPrice`, on the remaining quantity, before exit fees; null without a mark price. */
@@ -43,7 +45,7 @@ export function tpStatus(p: Position, markPrice?: number): TPStatus {
     // Keyed on the reason: the single take-profit's exits carry no level (it is not ladder level 1).
     const exit = p.partialExits.find((e) => e.reason === pl.reason);
     return {
-      level: pl.level,
+      level: levelOf(pl),
       reason: pl.reason,
       targetPrice: pl.targetPrice,
       closePct: pl.closePct,
@@ -72,7 +74,7 @@ export function tpStatus(p: Position, markPrice?: number): TPStatus {
     stopPrice: lastMove ? lastMove.toPrice : p.plan.initialStopPrice,
     previousStopPrice: lastMove ? lastMove.fromPrice : null,
     nextTarget: next
-      ? { level: next.level, price: next.targetPrice, distancePct: markPrice === undefined ? null : (sign * (next.targetPrice - markPrice) * 100) / markPrice }
+      ? { level: levelOf(next), reason: next.reason, price: next.targetPrice, distancePct: markPrice === undefined ? null : (sign * (next.targetPrice - markPrice) * 100) / markPrice }
       : null,
     realizedPnl: totalPnl(p),
     avgExitPrice: Number.isNaN(avg) ? null : avg,

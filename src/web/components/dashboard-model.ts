@@ -22,7 +22,8 @@ export interface SymbolInfo {
 }
 
 export interface LevelCardView {
-  readonly level: number;
+  /** The ladder level; null for the single take-profit (it is not ladder level 1). */
+  readonly level: number | null;
   readonly reason: string;
   readonly targetPrice: number;
   readonly closePct: number;
@@ -59,7 +60,7 @@ export interface PositionCardView {
   readonly levels: readonly LevelCardView[];
   readonly stopPrice: number;
   readonly previousStopPrice: number | null;
-  readonly nextTarget: { readonly level: number; readonly price: number; readonly distancePct: number | null } | null;
+  readonly nextTarget: { readonly level: number | null; readonly reason: string; readonly price: number; readonly distancePct: number | null } | null;
   readonly markPrice: number | null;
   readonly markTimeMs: number | null;
   readonly unrealizedPnl: number | null;

@@ -15,14 +15,14 @@ const pnlClass = (x: number | null) => (x === null ? '' : x > 0 ? 'pos' : x < 0 
  * check and its fill price, the next one is outlined, a skipped one struck through.
  */
 export function renderLadder(p: PositionCardView, f: CardFormat): HTMLElement {
-  const nextLevel = p.nextTarget?.level ?? null;
+  const nextReason = p.nextTarget?.reason ?? null;
   const bar = el('div', { class: 'ladder', role: 'list', 'aria-label': 'take-profit levels' });
   for (const l of p.levels) {
-    const cls = ['level', l.hit ? 'hit' : '', l.skipped ? 'skipped' : '', l.level === nextLevel ? 'next' : ''].filter(Boolean).join(' ');
+    const cls = ['level', l.hit ? 'hit' : '', l.skipped ? 'skipped' : '', l.reason === nextReason ? 'next' : ''].filter(Boolean).join(' ');
     const partial = !l.hit && l.plannedQty > 0 && l.filledQty > 0 ? Math.min(100, (l.filledQty / l.plannedQty) * 100) : 0;
     const seg = el(
       'div',
-      { class: cls, role: 'listitem', 'data-level': String(l.level), style: `flex-grow:${Math.max(l.closePct, 8)}`, title: `${l.reason.toUpperCase()} ${l.closePct} % at ${fmtNum(l.targetPrice, f.priceDecimals)}${l.skipped ? ` (skipped: ${l.skipped})` : ''}` },
+      { class: cls, role: 'listitem', 'data-level': l.level === null ? l.reason : String(l.level), style: `flex-grow:${Math.max(l.closePct, 8)}`, title: `${l.reason.toUpperCase()} ${l.closePct} % at ${fmtNum(l.targetPrice, f.priceDecimals)}${l.skipped ? ` (skipped: ${l.skipped})` : ''}` },
       el('div', { class: 'bar', style: `width:${partial}%` }),
       el('span', { class: 'name' }, l.reason.toUpperCase()),
       ...(l.hit ? [el('span', { class: 'check', 'aria-label': 'filled' }, '✓')] : []),
@@ -42,7 +42,7 @@ export function renderPositionCard(p: PositionCardView, f: CardFormat): HTMLElem
   const active = p.levels.filter((l) => !l.skipped).length;
   const next = p.nextTarget;
   // Named by its level's reason: the single take-profit is `TP`, not ladder level 1.
-  const nextName = (p.levels.find((l) => l.level === next?.level)?.reason ?? `tp${next?.level}`).toUpperCase();
+  const nextName = next?.reason.toUpperCase() ?? '';
   return el(
     'div',
     { class: 'card-body' },

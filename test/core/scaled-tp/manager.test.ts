@@ -22,7 +22,7 @@ describe('ScaledTakeProfitManager', () => {
       [3, 62100, 40, 4, false],
     ]);
     expect(s.stopPrice).toBe(58800);
-    expect(s.nextTarget).toEqual({ level: 1, price: 60600, distancePct: (300 * 100) / 60300 });
+    expect(s.nextTarget).toEqual({ level: 1, reason: 'tp1', price: 60600, distancePct: (300 * 100) / 60300 });
     expect(s.unrealizedPnl).toBeCloseTo(300 * 0.01, 9);
   });
 
@@ -38,6 +38,22 @@ describe('ScaledTakeProfitManager', () => {
     expect(s.nextTarget?.level).toBe(2);
     expect(s.remainingSteps).toBe(7);
     expect(s.realizedPnl).toBeCloseTo(610 * 0.003, 9);
+  });
+
+  it('the single take-profit (scaled TP off, or the R3.3 fallback) is not ladder level 1: its row and the next target carry level null and reason tp', () => {
+    for (const settings of [{ ...DEFAULT_SETTINGS, scaled: false }, DEFAULT_SETTINGS]) {
+      const m = new ScaledTakeProfitManager(settings);
+      // One step cannot be split: the fallback to the single take-profit.
+      const plan = m.plan({ side: 'long', entryPrice: '60000', quantitySteps: asSteps(settings.scaled ? 1 : 10), market: BTC });
+      if (!plan.ok) throw new Error(plan.error.message);
+      m.open({ id: 'B1', symbol: 'BTCUSDT', timeMs: 1000, entryFee: 0, plan: plan.value });
+      const s = m.getTpStatus('BTCUSDT', 60300)!;
+      expect(s.levels.map((l) => [l.level, l.reason, l.targetPrice])).toEqual([[null, 'tp', 61800]]);
+      expect(s.nextTarget).toEqual({ level: null, reason: 'tp', price: 61800, distancePct: (1500 * 100) / 60300 });
+      m.onPrice('BTCUSDT', 61800, 2000);
+      const n = plan.value.originalSteps;
+      expect(m.applyFill('BTCUSDT', { clientOrderId: 'B1-tp', tradeId: 'x1', orderId: '9', timeMs: 2100, qtySteps: n, price: 61800, fee: 0 }).ok).toBe(true);
+    }
   });
 
   it('forgets a symbol on reset_tracking and refuses a second open position on the same symbol', () => {

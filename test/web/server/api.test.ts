@@ -66,7 +66,7 @@ describe('the dashboard API over a store (standalone: `ladder dashboard --db FIL
     ]);
     expect([p.originalQty, p.remainingQty, p.stopPrice, p.previousStopPrice, p.leverage]).toEqual([0.01, 0.007, 60000, 58800, 5]);
     expect(p.markPrice).toBe(60050); // the last stored candle's close
-    expect(p.nextTarget).toEqual({ level: 2, price: 61200, distancePct: ((61200 - 60050) * 100) / 60050 });
+    expect(p.nextTarget).toEqual({ level: 2, reason: 'tp2', price: 61200, distancePct: ((61200 - 60050) * 100) / 60050 });
     expect(p.unrealizedPnl).toBeCloseTo((60050 - 60000) * 0.007, 9);
     const btc = body.symbols.find((s) => s.symbol === 'BTCUSDT')!;
     expect([btc.tickSize, btc.stepSize, btc.priceDecimals, btc.qtyDecimals, btc.timeframeMs, btc.priceSource]).toEqual(['0.1', '0.001', 1, 3, HOUR, 'candle']);
