@@ -8,7 +8,13 @@ export function table(head: readonly string[], rows: readonly (readonly string[]
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';
 }
 
-const num = (x: number | null, d = 2) => (x === null ? '∞' : x.toFixed(d));
+const num = (x: number | null, d = 2) => (x === null ? '—' : x.toFixed(d));
+/**
+ * A profit factor (null: no losing trade) as the terminal shows it: ∞ when there was a winning trade,
+ * — when there was none either (no trades, or only break-even ones): 0/0 is no factor at all.
+ */
+export const profitFactorText = (pf: number | null, totalPnl: number, fmt: (x: number) => string = (x) => x.toFixed(2)): string =>
+  pf !== null ? fmt(pf) : totalPnl > 0 ? '∞' : '—';
 const pct = (r: number) => `${(r * 100).toFixed(1)} %`;
 
 /** Runs side by side: one column per run. */
@@ -20,7 +26,7 @@ export function printSummary(runs: readonly { name: string; summary: RunSummary 
       [
         row('trades', (s) => String(s.trades)),
         row('win rate', (s) => pct(s.win_rate)),
-        row('profit factor', (s) => num(s.profit_factor)),
+        row('profit factor', (s) => profitFactorText(s.profit_factor, s.total_pnl)),
         row('total PnL', (s) => num(s.total_pnl)),
         row('max drawdown', (s) => `${num(s.max_drawdown_pct)} %`),
         row('final equity', (s) => num(s.final_equity)),

@@ -1,4 +1,4 @@
-import { table } from '../cli/print-tables.ts';
+import { profitFactorText, table } from '../cli/print-tables.ts';
 import type { StudyReport } from './analysis.ts';
 import type { WindowMetrics } from './metrics.ts';
 import { describeLadder } from './describe.ts';
@@ -10,8 +10,7 @@ const row = (name: string, score: number | null, m: WindowMetrics): string[] => 
   n2(score),
   String(m.trades),
   n2(m.total_pnl),
-  // No losing trade: an unbounded profit factor (— when there was no winning one either).
-  m.profit_factor === null ? (m.total_pnl > 0 ? '∞' : '—') : n2(m.profit_factor),
+  profitFactorText(m.profit_factor, m.total_pnl, n2),
   n2(m.sharpe),
   n2(m.expectancy_r),
   `${n2(m.max_drawdown_pct)} %`,

@@ -21,7 +21,8 @@ export function renderSummaryCards(s: SummaryView, title?: string): HTMLElement 
       { class: 'cards' },
       card('Trades', String(s.trades)),
       card('Win rate', fmtPct(s.win_rate)),
-      card('Profit factor', s.profit_factor === null ? '∞' : fmtNum(s.profit_factor)),
+      // No losing trade: ∞ after a winning one, — with none either (no trades, or only break-even ones).
+      card('Profit factor', s.profit_factor !== null ? fmtNum(s.profit_factor) : s.total_pnl > 0 ? '∞' : '—'),
       card('Total PnL', fmtNum(s.total_pnl), s.total_pnl >= 0 ? 'pos' : 'neg'),
       card('Max drawdown', `${fmtNum(s.max_drawdown_pct)} %`),
       card('Final equity', fmtNum(s.final_equity)),
