@@ -14,7 +14,8 @@ export interface WindowMetrics {
   /** Gross profit / gross loss; null when nothing was lost. */
   readonly profit_factor: number | null;
   readonly sharpe: number;
-  readonly sortino: number;
+  /** Null when no day closed down (no downside to divide by), as profit_factor and calmar. */
+  readonly sortino: number | null;
   /** Compound annual growth / max drawdown (fractions); null without a drawdown. */
   readonly calmar: number | null;
   /** Average trade in multiples of its initial risk. */
@@ -65,7 +66,7 @@ export function windowMetrics(run: RunFigures, startingBalance: number, returns:
     total_pnl: s.total_pnl,
     profit_factor: s.profit_factor,
     sharpe: sharpeRatio(returns) * Math.sqrt(DAYS_PER_YEAR),
-    sortino: sortinoRatio(returns) * Math.sqrt(DAYS_PER_YEAR),
+    sortino: returns.some((r) => r < 0) ? sortinoRatio(returns) * Math.sqrt(DAYS_PER_YEAR) : null,
     calmar: s.max_drawdown_pct > 0 ? cagr / (s.max_drawdown_pct / 100) : null,
     expectancy_r: run.rMultiples.length ? mean(run.rMultiples) : 0,
     max_drawdown_pct: s.max_drawdown_pct,

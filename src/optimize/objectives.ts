@@ -3,7 +3,7 @@ import type { WindowMetrics } from './metrics.ts';
 export const OBJECTIVES = ['total_pnl', 'profit_factor', 'sharpe', 'sortino', 'calmar', 'expectancy_r'] as const;
 export type ObjectiveName = (typeof OBJECTIVES)[number];
 
-/** Bigger is better. A null ratio (no loss, no drawdown) counts as very large but finite, so ties stay ordered. */
+/** Bigger is better. A null ratio (no loss, no drawdown, no losing day) counts as very large but finite, so ties stay ordered. */
 const UNBOUNDED = 1e9;
 
 /**
@@ -20,7 +20,7 @@ export function score(m: WindowMetrics, objective: ObjectiveName, minTrades: num
     case 'sharpe':
       return m.sharpe;
     case 'sortino':
-      return m.sortino;
+      return m.sortino ?? (m.total_pnl > 0 ? UNBOUNDED : 0);
     case 'calmar':
       return m.calmar ?? (m.total_pnl > 0 ? UNBOUNDED : 0);
     case 'expectancy_r':
