@@ -9,6 +9,12 @@ export type Method = (typeof METHODS)[number];
 
 /** Largest grid run in full; beyond it the space must be sampled (random or tpe). */
 export const MAX_GRID = 200_000;
+/**
+ * Most ladders a random draw (random, the TPE's start) looks at before it gives up short of --trials:
+ * enough for a space in which a valid ladder is rare (levels drawn from the same targets ascend about
+ * once in n! draws) to give the trials asked for; ~16 µs a ladder, so at most ~15 s.
+ */
+export const MAX_RANDOM_DRAWS = 1_000_000;
 /** Candidates proposed together by the model-based search; a batch is proposed only when the previous one is scored. */
 export const TPE_BATCH = 8;
 
@@ -66,7 +72,7 @@ export class Search {
       const want = this.method === 'random' ? this.trials : Math.min(this.trials, this.startup());
       const rng = createRng(deriveSeed(this.seed, `random-${this.batch}`));
       let tries = 0;
-      while (this.proposed.length + out.length < want && this.seen.size < this.grid.size && tries++ < 50 * this.trials + 1000) {
+      while (this.proposed.length + out.length < want && this.seen.size < this.grid.size && tries++ < Math.max(50 * this.trials + 1000, MAX_RANDOM_DRAWS)) {
         this.consider(Math.floor(rng.next() * this.grid.size), 'prior', out);
       }
       if (this.method === 'random') this.done = true;
