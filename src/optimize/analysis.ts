@@ -265,6 +265,14 @@ export function verdict(r: Omit<StudyReport, 'verdict'>): string[] {
         ? `Probability of backtest overfitting: ${r.pbo.pbo.toFixed(2)}: in most of the ${r.pbo.splits} CSCV splits the best in-sample ladder ranked at or below the median on the other half — the ranking is overfit.`
         : `Probability of backtest overfitting: ${r.pbo.pbo.toFixed(2)} over ${r.pbo.splits} CSCV splits: the best in-sample ladder usually stays above the median on the other half.`,
     );
+  } else if (r.deflated_sharpe) {
+    // Ranked ladders, and no PBO: say why (none ranked is said above).
+    const qualified = r.ranking.filter((c) => c.score !== null).length;
+    out.push(
+      qualified < 2
+        ? `No probability of backtest overfitting: it compares the ladders of a run with one another, and only ${qualified} ladder had ${r.min_trades} trades or more on all the data.`
+        : `No probability of backtest overfitting: the data has too few days (${r.ranking[0]!.metrics.days}) to cut into blocks.`,
+    );
   }
   return out;
 }

@@ -178,3 +178,28 @@ describe('the analysis of equal scores', () => {
     expect(line('d')).toMatch(/—/);
   });
 });
+
+describe('the analysis of a run with one qualified ladder', () => {
+  it('says why there is no probability of backtest overfitting (it compares ladders: one had enough trades), instead of leaving it out silently', () => {
+    const metrics = (total_pnl: number): WindowMetrics => ({ trades: 40, total_pnl, profit_factor: 1.2, sharpe: 1, sortino: 1, calmar: 1, expectancy_r: 0.1, max_drawdown_pct: 2, win_rate: 0.5, days: 40 });
+    const daily = (k: number) => ({ firstDayMs: Date.UTC(2023, 0, 1), returns: Array.from({ length: 40 }, (_, i) => ((i * 7 + k * 3) % 11) / 10_000 - 0.0004) });
+    const params = { levels: [{ profit_pct: 1, close_pct: 100, move_stop_to: 'breakeven' }], breakeven_offset_pct: 0, stop_loss_pct: 2, scaled_tp_execution: 'market' } as unknown as LadderParams;
+    const ev = (key: string, kind: 'ladder' | 'single' | 'config', seq: number, m: WindowMetrics): Evaluated => ({
+      candidate: { key, kind, params: kind === 'ladder' ? params : null, settings: {} as never },
+      seq,
+      origin: kind === 'ladder' ? 'prior' : 'reference',
+      result: { windows: [{ metrics: m, daily: daily(seq) }] },
+    });
+    const outcome = {
+      evaluated: [ev('single', 'single', 0, metrics(10)), ev('config', 'config', 1, metrics(20)), ev('only', 'ladder', 2, metrics(50))],
+      invalid: new Map(),
+      evaluatedNow: 3,
+      fromStore: 0,
+    } as unknown as StudyOutcome;
+    const s: StudySpec = { ...spec('grid', 1), minTrades: 5, folds: null, windows: [{ role: 'full', fold: null, fromMs: Date.UTC(2023, 0, 1), toMs: Date.UTC(2023, 1, 10) }] };
+    const r = analyzeStudy('one', s, outcome);
+    expect(r.deflated_sharpe).not.toBeNull();
+    expect(r.pbo).toBeNull();
+    expect(r.verdict.join(' ')).toMatch(/no probability of backtest overfitting: it compares the ladders of a run with one another, and only 1 ladder had 5 trades or more on all the data/i);
+  });
+});
