@@ -28,7 +28,10 @@ const numberSpec = z.union([
   z.number().describe('One fixed value.'),
   z.strictObject({ values: z.array(z.number()).min(1).max(MAX_RANGE_VALUES).describe('The values to try.') }),
   range,
-], { error: 'must be a number, { "values": [...] } or { "min", "max", "step" }' });
+], {
+  // A number out of a double's range (1e400: Infinity once parsed) is a number the user wrote: said as such.
+  error: (iss) => (typeof iss.input === 'number' ? `must be a number, got ${iss.input} (out of range)` : 'must be a number, { "values": [...] } or { "min", "max", "step" }'),
+});
 
 /** The smallest and largest value a spec gives (a range's own bounds). */
 const boundsOf = (x: z.output<typeof numberSpec>): [number, number] =>

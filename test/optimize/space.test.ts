@@ -34,6 +34,17 @@ describe('space.json', () => {
     expect(lines).toContainEqual(expect.stringMatching(/colour/));
   });
 
+  it('a number too large for a double (1e400 is Infinity in JSON.parse) is said as such wherever it is, not as "must be a number": the user wrote one', () => {
+    const r = parseSpaceText('{ "levels": [2], "profit_pct": [1e400, 2], "close_pct": { "step": 50 }, "stop_loss_pct": 1e400, "breakeven_offset_pct": { "values": [1e400] } }');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'profit_pct[0]: must be a number, got Infinity (out of range)',
+      'stop_loss_pct: must be a number, got Infinity (out of range)',
+      'breakeven_offset_pct.values[0]: must be a number, got Infinity (out of range)',
+    ]);
+  });
+
   it('a step of 0 (or below) is one problem, said once: not also "more than 1000 values"', () => {
     for (const step of [0, -0.5]) {
       const r = parseSpaceText(JSON.stringify({ levels: [1], profit_pct: [{ min: 1, max: 2, step }], close_pct: { step: 10 } }));
