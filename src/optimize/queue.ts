@@ -353,6 +353,10 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
           } catch (e) {
             return end(e as Error);
           }
+          // Stored: its copy in Redis is no longer needed (a run of 200,000 candidates would otherwise
+          // keep gigabytes of results there for the 7 days of removeOnComplete). One that fails to go
+          // (Redis away) expires with that age.
+          queue.remove(id).catch(() => undefined);
           if (pending.size === 0) end(null);
         };
         const onCompleted = ({ jobId: id, returnvalue }: { jobId: string; returnvalue: unknown }) => done(id, returnvalue);
