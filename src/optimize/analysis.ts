@@ -1,6 +1,7 @@
 import type { CandidateResult, Engine, StudyWindow } from './evaluate.ts';
 import type { WindowMetrics } from './metrics.ts';
 import { DAYS_PER_YEAR } from './metrics.ts';
+import { counted } from './describe.ts';
 import { score } from './objectives.ts';
 import { deflatedSharpe } from './stats/deflated-sharpe.ts';
 import { sharpeRatio, skewKurt } from './stats/moments.ts';
@@ -231,21 +232,21 @@ export function verdict(r: Omit<StudyReport, 'verdict'>): string[] {
   if (r.folds.length === 0) out.push('No walk-forward folds were run: the ranking is in-sample only and says nothing about the future (use --folds).');
   else if (chosen === 0) {
     out.push(
-      `No ladder qualified on any of the ${r.folds.length} training windows (${r.ladders_evaluated === 0 ? 'no ladder of the space was evaluated' : `each had fewer than ${r.min_trades} trades there`}): nothing was chosen, so nothing was tested out of sample, and this run says nothing for or against a ladder.`,
+      `No ladder qualified on ${r.folds.length === 1 ? 'the training window' : `any of the ${r.folds.length} training windows`} (${r.ladders_evaluated === 0 ? 'no ladder of the space was evaluated' : `each had fewer than ${r.min_trades} trades there`}): nothing was chosen, so nothing was tested out of sample, and this run says nothing for or against a ladder.`,
     );
   } else {
     const [winner, single, own] = r.out_of_sample as [OosCurve, OosCurve, OosCurve];
-    if (chosen < r.folds.length) out.push(`In ${r.folds.length - chosen} of ${r.folds.length} folds no ladder qualified on the training window: those test windows count as no trades (0 PnL) below.`);
+    if (chosen < r.folds.length) out.push(`In ${r.folds.length - chosen} of ${counted(r.folds.length, 'fold')} no ladder qualified on the training window: those test windows count as no trades (0 PnL) below.`);
     // Only a fold where both were scored compares them: a test window with too few trades scores neither.
     const scored = r.folds.filter((f) => f.out_of_sample_score !== null && f.single_out_of_sample_score !== null);
     const won = scored.filter((f) => f.out_of_sample_score! > f.single_out_of_sample_score!).length;
     const unscored = r.folds.length - scored.length;
     const beat = winner.total_pnl > single.total_pnl;
     out.push(
-      `Out of sample (${r.folds.length} test windows), the ladders chosen on each training window made ${money(winner.total_pnl)} against ${money(single.total_pnl)} for the single take-profit and ${money(own.total_pnl)} for the config's ladder; ` +
+      `Out of sample (${counted(r.folds.length, 'test window')}), the ladders chosen on each training window made ${money(winner.total_pnl)} against ${money(single.total_pnl)} for the single take-profit and ${money(own.total_pnl)} for the config's ladder; ` +
         (scored.length === 0
           ? `no test window had ${r.min_trades} trades for both, so their ${r.objective} was compared in none.`
-          : `they beat the single take-profit's ${r.objective} in ${won} of the ${scored.length} folds where both were scored${unscored ? ` (${unscored} test window${unscored === 1 ? '' : 's'} had fewer than ${r.min_trades} trades)` : ''}.`),
+          : `they beat the single take-profit's ${r.objective} in ${won} of the ${counted(scored.length, 'fold')} where both were scored${unscored ? ` (${unscored} test window${unscored === 1 ? '' : 's'} had fewer than ${r.min_trades} trades)` : ''}.`),
     );
     out.push(beat ? 'The optimized ladder did better than the single take-profit out of sample.' : 'The optimized ladder did NOT survive out of sample: it did no better than the single take-profit on data it was not chosen on.');
   }
@@ -253,8 +254,8 @@ export function verdict(r: Omit<StudyReport, 'verdict'>): string[] {
     const d = r.deflated_sharpe;
     out.push(
       d.dsr >= DSR_CONFIDENCE
-        ? `Deflated Sharpe ratio of the in-sample winner: ${d.dsr.toFixed(3)} (≥ ${DSR_CONFIDENCE}): its Sharpe ratio of ${d.sharpe_annualised.toFixed(2)} is unlikely to be luck after ${d.trials} trials.`
-        : `Deflated Sharpe ratio of the in-sample winner: ${d.dsr.toFixed(3)} (< ${DSR_CONFIDENCE}): its Sharpe ratio of ${d.sharpe_annualised.toFixed(2)} is not significant once ${d.trials} trials are accounted for (the best of that many by luck alone: about ${d.expected_max_sharpe_annualised.toFixed(2)}).`,
+        ? `Deflated Sharpe ratio of the in-sample winner: ${d.dsr.toFixed(3)} (≥ ${DSR_CONFIDENCE}): its Sharpe ratio of ${d.sharpe_annualised.toFixed(2)} is unlikely to be luck after ${counted(d.trials, 'trial')}.`
+        : `Deflated Sharpe ratio of the in-sample winner: ${d.dsr.toFixed(3)} (< ${DSR_CONFIDENCE}): its Sharpe ratio of ${d.sharpe_annualised.toFixed(2)} is not significant once ${counted(d.trials, 'trial')} are accounted for (the best of that many by luck alone: about ${d.expected_max_sharpe_annualised.toFixed(2)}).`,
     );
   } else if (r.ladders_evaluated === 0) {
     out.push('No ladder of the space was evaluated: none of those drawn was a valid config (the reasons are counted above), so there is nothing to rank; only the references ran.');

@@ -12,3 +12,6 @@ export function describeLadder(p: LadderParams | null): string {
   const levels = p.levels.map((l, k) => `${l.profit_pct}:${l.close_pct}${moves[k]}`).join(' ');
   return `${levels} sl${p.stop_loss_pct}${p.breakeven_offset_pct ? ` be+${p.breakeven_offset_pct}` : ''}${p.scaled_tp_execution === 'limit' ? ' limit' : ''}`;
 }
+
+/** `1 fold`, `4 folds`: a count with its noun, for the run's messages. */
+export const counted = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;

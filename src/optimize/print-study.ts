@@ -1,7 +1,7 @@
 import { profitFactorText, table } from '../cli/print-tables.ts';
 import type { StudyReport } from './analysis.ts';
 import type { WindowMetrics } from './metrics.ts';
-import { describeLadder } from './describe.ts';
+import { counted, describeLadder } from './describe.ts';
 
 const n2 = (x: number | null) => (x === null ? '—' : Math.abs(x) >= 1e8 ? '∞' : x.toFixed(2));
 
@@ -28,9 +28,9 @@ export function printStudy(r: StudyReport, top: number, out: (s: string) => void
     ]),
   );
   const invalid = Object.entries(r.invalid);
-  out(`${r.ladders_evaluated} ladders evaluated${invalid.length ? `; skipped as invalid configs: ${invalid.map(([k, v]) => `${v} × ${k}`).join('; ')}` : ''}\n`);
+  out(`${counted(r.ladders_evaluated, 'ladder')} evaluated${invalid.length ? `; skipped as invalid configs: ${invalid.map(([k, v]) => `${v} × ${k}`).join('; ')}` : ''}\n`);
   if (r.folds.length) {
-    out(`\nWalk-forward (${r.folds.length} folds): best ladder of each training window, scored on the test window after it:\n`);
+    out(`\nWalk-forward (${counted(r.folds.length, 'fold')}): best ladder of each training window, scored on the test window after it:\n`);
     out(
       table(
         ['fold', 'train', 'test', 'best ladder', `IS ${r.objective}`, `OOS ${r.objective}`, 'OOS PnL', 'single OOS PnL', 'config OOS PnL'],
@@ -50,7 +50,7 @@ export function printStudy(r: StudyReport, top: number, out: (s: string) => void
   }
   if (r.deflated_sharpe) {
     const d = r.deflated_sharpe;
-    out(`\nDeflated Sharpe ratio of the winner: ${d.dsr.toFixed(3)} (Sharpe ${d.sharpe_annualised.toFixed(2)} a year over ${d.observations} days; ${d.trials} trials; best of ${d.trials} by luck ≈ ${d.expected_max_sharpe_annualised.toFixed(2)})\n`);
+    out(`\nDeflated Sharpe ratio of the winner: ${d.dsr.toFixed(3)} (Sharpe ${d.sharpe_annualised.toFixed(2)} a year over ${counted(d.observations, 'day')}; ${counted(d.trials, 'trial')}; best of ${d.trials} by luck ≈ ${d.expected_max_sharpe_annualised.toFixed(2)})\n`);
   }
   if (r.pbo) out(`Probability of backtest overfitting (CSCV, ${r.pbo.blocks} blocks, ${r.pbo.splits} splits): ${r.pbo.pbo.toFixed(3)}; in-sample best lost money out of sample in ${(r.pbo.probabilityOfLoss * 100).toFixed(0)} % of splits\n`);
   out('\n');

@@ -6,6 +6,7 @@ import { prepareDataset } from '../../src/optimize/dataset.ts';
 import type { CandidateResult } from '../../src/optimize/evaluate.ts';
 import { studyWindows } from '../../src/optimize/folds.ts';
 import { type Evaluator, inlineEvaluator, threadPool } from '../../src/optimize/pool.ts';
+import { printStudy } from '../../src/optimize/print-study.ts';
 import { parseSpaceText } from '../../src/optimize/space.ts';
 import type { WindowMetrics } from '../../src/optimize/metrics.ts';
 import type { LadderParams } from '../../src/optimize/space-grid.ts';
@@ -201,5 +202,11 @@ describe('the analysis of a run with one qualified ladder', () => {
     expect(r.deflated_sharpe).not.toBeNull();
     expect(r.pbo).toBeNull();
     expect(r.verdict.join(' ')).toMatch(/no probability of backtest overfitting: it compares the ladders of a run with one another, and only 1 ladder had 5 trades or more on all the data/i);
+    // Counted in the singular: one ladder, one trial.
+    let text = '';
+    printStudy(r, 10, (x) => (text += x));
+    expect(text).toMatch(/^1 ladder evaluated$/m);
+    expect(text).toMatch(/; 1 trial; best of 1 by luck/);
+    expect(text + r.verdict.join(' ')).not.toMatch(/\b1 (ladders|trials|folds|test windows)\b/);
   });
 });

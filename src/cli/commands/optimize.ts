@@ -6,6 +6,7 @@ import { availableParallelism, hostname } from 'node:os';
 import type { Command } from 'commander';
 import { sha256CandleEntry } from '../../data/candle-entry-hash.ts';
 import { type StudyReport, analyzeStudy } from '../../optimize/analysis.ts';
+import { counted } from '../../optimize/describe.ts';
 import { type CandidateResult, ENGINES, type Engine, packedResult } from '../../optimize/evaluate.ts';
 import { type FoldRequest, type FoldSpec, MAX_FOLDS, resolveFolds, studyWindows } from '../../optimize/folds.ts';
 import { OBJECTIVES, type ObjectiveName } from '../../optimize/objectives.ts';
@@ -166,7 +167,7 @@ export function registerOptimizeCommand(program: Command): void {
         process.stdout.write(`${JSON.stringify(report)}\n`);
         return;
       }
-      process.stdout.write(`Optimize ${input.symbols.map((s) => s.symbol).join(', ')}: ${spec.method}, ${report.ladders_evaluated} ladders, objective ${spec.objective}, seed ${spec.seed}\n`);
+      process.stdout.write(`Optimize ${input.symbols.map((s) => s.symbol).join(', ')}: ${spec.method}, ${counted(report.ladders_evaluated, 'ladder')}, objective ${spec.objective}, seed ${spec.seed}\n`);
       printStudy(report, opts.top, (s) => process.stdout.write(s));
     } finally {
       if (locked !== null) store?.unlockRun(locked, ME);
