@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfigValue } from '../../src/core/config/index.ts';
 import { Search } from '../../src/optimize/search.ts';
-import { parseSpaceText } from '../../src/optimize/space.ts';
 import { SpaceGrid } from '../../src/optimize/space-grid.ts';
+import { defaultConfig, space } from '../support/space.ts';
 
-const config = (() => {
-  const r = parseConfigValue({}, 'default');
-  if (!r.ok) throw new Error('default config');
-  return r.value;
-})();
-const space = (o: object) => {
-  const r = parseSpaceText(JSON.stringify(o));
-  if (!r.ok) throw new Error(JSON.stringify(r.error));
-  return r.value;
-};
+const config = defaultConfig;
 
 describe('Search: random', () => {
   it('a space whose valid ladders are rare (6 levels from the same 100 targets: ascending about 1 in 720) still gives the --trials asked for, not the few found in 50 draws a trial', () => {

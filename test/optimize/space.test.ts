@@ -1,21 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { formatConfigIssues, parseConfigValue } from '../../src/core/config/index.ts';
+import { formatConfigIssues } from '../../src/core/config/index.ts';
 import { ladderCandidate, ladderKey } from '../../src/optimize/candidate.ts';
 import { probeSpace } from '../../src/optimize/search.ts';
 import { parseSpaceText, specValues } from '../../src/optimize/space.ts';
 import { SpaceGrid, compositions, unrankComposition } from '../../src/optimize/space-grid.ts';
+import { defaultConfig, space } from '../support/space.ts';
 
-const config = (() => {
-  const r = parseConfigValue({}, 'default');
-  if (!r.ok) throw new Error('default config');
-  return r.value;
-})();
-const space = (o: object) => {
-  const r = parseSpaceText(JSON.stringify(o));
-  if (!r.ok) throw new Error(JSON.stringify(r.error));
-  return r.value;
-};
+const config = defaultConfig;
 
 describe('space.json', () => {
   it('the shipped example parses', () => {

@@ -150,18 +150,23 @@ describe('runStudy', () => {
   });
 });
 
+/** A candidate's evaluation on one window (`daily(seq)` its daily returns), as the analysis reads it: a one-level ladder, or a reference. */
+const evaluatedWith =
+  (daily: (seq: number) => { firstDayMs: number; returns: number[] }) =>
+  (key: string, kind: 'ladder' | 'single' | 'config', seq: number, m: WindowMetrics): Evaluated => ({
+    candidate: { key, kind, params: kind === 'ladder' ? ONE_LEVEL : null, settings: {} as never },
+    seq,
+    origin: kind === 'ladder' ? 'prior' : 'reference',
+    result: { windows: [{ metrics: m, daily: daily(seq) }] },
+  });
+const ONE_LEVEL = { levels: [{ profit_pct: 1, close_pct: 100, move_stop_to: 'breakeven' }], breakeven_offset_pct: 0, stop_loss_pct: 2, scaled_tp_execution: 'market' } as unknown as LadderParams;
+
 describe('the analysis of equal scores', () => {
   it('ladders whose profit factor is unbounded (no losing trade) tie on the score and are ranked by PnL, not by draw order; the text shows ∞ for their PF', async () => {
     const { printStudy } = await import('../../src/optimize/print-study.ts');
     const metrics = (total_pnl: number, profit_factor: number | null, trades = 40): WindowMetrics => ({ trades, total_pnl, profit_factor, sharpe: 1, sortino: 1, calmar: null, expectancy_r: 0.5, max_drawdown_pct: 0, win_rate: 1, days: 40 });
     const daily = (k: number) => ({ firstDayMs: Date.UTC(2023, 0, 1), returns: Array.from({ length: 40 }, (_, i) => ((i * 7 + k * 3) % 11) / 10_000) });
-    const params = { levels: [{ profit_pct: 1, close_pct: 100, move_stop_to: 'breakeven' }], breakeven_offset_pct: 0, stop_loss_pct: 2, scaled_tp_execution: 'market' } as unknown as LadderParams;
-    const ev = (key: string, kind: 'ladder' | 'single' | 'config', seq: number, m: WindowMetrics): Evaluated => ({
-      candidate: { key, kind, params: kind === 'ladder' ? params : null, settings: {} as never },
-      seq,
-      origin: kind === 'ladder' ? 'prior' : 'reference',
-      result: { windows: [{ metrics: m, daily: daily(seq) }] },
-    });
+    const ev = evaluatedWith(daily);
     const outcome: StudyOutcome = {
       evaluated: [ev('single', 'single', 0, metrics(10, 2)), ev('config', 'config', 1, metrics(20, 3)), ev('a', 'ladder', 2, metrics(50, null)), ev('b', 'ladder', 3, metrics(300, null)), ev('c', 'ladder', 4, metrics(90, 4)), ev('d', 'ladder', 5, metrics(-5, null))],
       invalid: new Map(),
@@ -184,13 +189,7 @@ describe('the analysis of a run with one qualified ladder', () => {
   it('says why there is no probability of backtest overfitting (it compares ladders: one had enough trades), instead of leaving it out silently', () => {
     const metrics = (total_pnl: number): WindowMetrics => ({ trades: 40, total_pnl, profit_factor: 1.2, sharpe: 1, sortino: 1, calmar: 1, expectancy_r: 0.1, max_drawdown_pct: 2, win_rate: 0.5, days: 40 });
     const daily = (k: number) => ({ firstDayMs: Date.UTC(2023, 0, 1), returns: Array.from({ length: 40 }, (_, i) => ((i * 7 + k * 3) % 11) / 10_000 - 0.0004) });
-    const params = { levels: [{ profit_pct: 1, close_pct: 100, move_stop_to: 'breakeven' }], breakeven_offset_pct: 0, stop_loss_pct: 2, scaled_tp_execution: 'market' } as unknown as LadderParams;
-    const ev = (key: string, kind: 'ladder' | 'single' | 'config', seq: number, m: WindowMetrics): Evaluated => ({
-      candidate: { key, kind, params: kind === 'ladder' ? params : null, settings: {} as never },
-      seq,
-      origin: kind === 'ladder' ? 'prior' : 'reference',
-      result: { windows: [{ metrics: m, daily: daily(seq) }] },
-    });
+    const ev = evaluatedWith(daily);
     const outcome = {
       evaluated: [ev('single', 'single', 0, metrics(10)), ev('config', 'config', 1, metrics(20)), ev('only', 'ladder', 2, metrics(50))],
       invalid: new Map(),
