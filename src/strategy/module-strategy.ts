@@ -97,6 +97,12 @@ export class ModuleStrategy implements Strategy {
     const bad = (what: string) => this.#error(`onCandle returned ${what} on candle ${i} (${when(s, i)}); expected null or { side: "long" | "short", stopLossPct?, reason? }`);
     if (typeof out !== 'object') throw bad(JSON.stringify(out));
     if (o.side !== 'long' && o.side !== 'short') throw bad(`side ${JSON.stringify(o.side)}`);
+    // A key the contract does not have would be ignored: `stop_loss_pct` (the CSV's and the webhook's spelling) would trade the config's stop.
+    const unknown = Object.keys(out).find((k) => !SIGNAL_KEYS.includes(k));
+    if (unknown !== undefined) {
+      const meant = SIGNAL_KEYS.find((k) => k.toLowerCase() === unknown.toLowerCase().replace(/[_-]/g, ''));
+      throw bad(`an unknown key ${JSON.stringify(unknown)}${meant !== undefined ? ` (did you mean ${meant}?)` : ''}`);
+    }
     const sl = o.stopLossPct;
     if (sl !== undefined && !(typeof sl === 'number' && sl > 0 && sl < 100)) throw bad(`stopLossPct ${String(sl)} (must be a number above 0 and below 100)`);
     if (sl !== undefined && sl >= this.#maxStopPct) {
@@ -115,6 +121,9 @@ export class ModuleStrategy implements Strategy {
     return new StrategyModuleError(this.module.file, line, problem, cause !== undefined ? { cause } : undefined);
   }
 }
+
+/** The keys of an EntrySignal (api.ts). */
+const SIGNAL_KEYS: readonly string[] = ['side', 'stopLossPct', 'reason'];
 
 const when = (s: CandleSeries, i: number): string => new Date(s.time[i] as number).toISOString();
 

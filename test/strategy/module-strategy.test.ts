@@ -61,6 +61,14 @@ describe('strategy modules: the wrapper', () => {
     expect(new ModuleStrategy(stopping(50), 1).onCandle(s, 0)?.stopLossPct).toBe(50);
   });
 
+  it('a signal with a key the contract does not have is an error naming the key, not silently ignored (stop_loss_pct would trade the config\'s stop)', () => {
+    const returning = (out: unknown): LoadedModule => ({ file: 'keys.mjs', absPath: '/x/keys.mjs', name: 'keys', make: () => ({ onCandle: () => out as null }) });
+    const s = seriesOf(range(2).map(() => ({ open: 1, high: 1, low: 1, close: 1 })));
+    expect(() => new ModuleStrategy(returning({ side: 'long', stop_loss_pct: 0.3 })).onCandle(s, 0)).toThrow(/keys\.mjs: onCandle returned an unknown key "stop_loss_pct" \(did you mean stopLossPct\?\) on candle 0/);
+    expect(() => new ModuleStrategy(returning({ side: 'long', size: 2 })).onCandle(s, 0)).toThrow(/unknown key "size" on candle 0/);
+    expect(new ModuleStrategy(returning({ side: 'long', stopLossPct: 1, reason: 'r' })).onCandle(s, 0)).toMatchObject({ side: 'long', stopLossPct: 1, reason: 'r' });
+  });
+
   it('shows candles 0…i only, each once and in order, to one instance while asked in order', () => {
     const log: string[] = [];
     const st = new ModuleStrategy(recorder(log));
