@@ -10,7 +10,7 @@ import { basename, extname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CandleStrategy, StrategyModule, ZodLikeIssue } from './api.ts';
 import { StrategyModuleError, lineIn, messageOf } from './module-error.ts';
-import type { LoadedModule } from './module-strategy.ts';
+import { type LoadedModule, isThenable } from './module-strategy.ts';
 
 export interface ModuleConfig {
   readonly path: string;
@@ -50,6 +50,10 @@ export async function loadStrategyModule(config: ModuleConfig, baseDir = '.'): P
       inst = (create as (p: unknown) => unknown)(parsed.data);
     } catch (e) {
       throw fail(`create() threw: ${messageOf(e)}`, lineIn(e, absPath), e);
+    }
+    if (isThenable(inst)) {
+      inst.then(undefined, () => {}); // its rejection is not an unhandled one: the error below says what is wrong
+      throw fail('create() returned a Promise (an async function?): it must return the instance itself, { onCandle(candles, i) }');
     }
     if (typeof (inst as CandleStrategy | null)?.onCandle !== 'function') throw fail('create() must return an object with an onCandle(candles, i) method');
     return inst as CandleStrategy;

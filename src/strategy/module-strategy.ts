@@ -93,6 +93,10 @@ export class ModuleStrategy implements Strategy {
   /** The module's answer as a Signal, checked: a wrong shape is an error naming the file. */
   #signal(out: unknown, s: CandleSeries, i: number): Signal | null {
     if (out === null || out === undefined) return null;
+    if (isThenable(out)) {
+      out.then(undefined, () => {}); // its rejection is not an unhandled one: the error below says what is wrong
+      throw this.#error(`onCandle returned a Promise on candle ${i} (${when(s, i)}): it must answer synchronously (not an async function)`);
+    }
     const o = out as { side?: unknown; stopLossPct?: unknown; reason?: unknown };
     const bad = (what: string) => this.#error(`onCandle returned ${what} on candle ${i} (${when(s, i)}); expected null or { side: "long" | "short", stopLossPct?, reason? }`);
     if (typeof out !== 'object') throw bad(JSON.stringify(out));
@@ -121,6 +125,9 @@ export class ModuleStrategy implements Strategy {
     return new StrategyModuleError(this.module.file, line, problem, cause !== undefined ? { cause } : undefined);
   }
 }
+
+/** A Promise (or any thenable): what an async function returns. */
+export const isThenable = (x: unknown): x is PromiseLike<unknown> => typeof (x as { then?: unknown } | null)?.then === 'function';
 
 /** The keys of an EntrySignal (api.ts). */
 const SIGNAL_KEYS: readonly string[] = ['side', 'stopLossPct', 'reason'];

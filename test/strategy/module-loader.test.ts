@@ -88,4 +88,14 @@ describe('strategy modules: loading', () => {
     const badStop = new ModuleStrategy({ file: 'bad.ts', absPath: '/x/bad.ts', name: 'bad', make: () => ({ onCandle: () => ({ side: 'long', stopLossPct: 0 }) }) });
     expect(() => badStop.onCandle(s, 0)).toThrow(/stopLossPct 0 \(must be a number above 0 and below 100\)/);
   });
+
+  it('an async create or onCandle says so, not that the answer lacks onCandle or a side', async () => {
+    writeFileSync(join(TMP, 'async-create.mjs'), 'export const params = { safeParse: (x) => ({ success: true, data: x }) };\nexport async function create() {\n  return { onCandle: () => null };\n}\n');
+    const e = await failure('async-create.mjs', {}, TMP);
+    expect(e.message).toBe('async-create.mjs: create() returned a Promise (an async function?): it must return the instance itself, { onCandle(candles, i) }');
+
+    const s = closesSeries([1, 2]);
+    const later = new ModuleStrategy({ file: 'later.ts', absPath: '/x/later.ts', name: 'later', make: () => ({ onCandle: (async () => ({ side: 'long' })) as never }) });
+    expect(() => later.onCandle(s, 0)).toThrow(/^later\.ts: onCandle returned a Promise on candle 0 \(2024-01-01T00:00:00\.000Z\): it must answer synchronously \(not an async function\)$/);
+  });
 });
