@@ -99,8 +99,8 @@ export class ModuleStrategy implements Strategy {
     }
     const o = out as { side?: unknown; stopLossPct?: unknown; reason?: unknown };
     const bad = (what: string) => this.#error(`onCandle returned ${what} on candle ${i} (${when(s, i)}); expected null or { side: "long" | "short", stopLossPct?, reason? }`);
-    if (typeof out !== 'object') throw bad(JSON.stringify(out));
-    if (o.side !== 'long' && o.side !== 'short') throw bad(`side ${JSON.stringify(o.side)}`);
+    if (typeof out !== 'object') throw bad(shown(out));
+    if (o.side !== 'long' && o.side !== 'short') throw bad(`side ${shown(o.side)}`);
     // A key the contract does not have would be ignored: `stop_loss_pct` (the CSV's and the webhook's spelling) would trade the config's stop.
     const unknown = Object.keys(out).find((k) => !SIGNAL_KEYS.includes(k));
     if (unknown !== undefined) {
@@ -108,7 +108,7 @@ export class ModuleStrategy implements Strategy {
       throw bad(`an unknown key ${JSON.stringify(unknown)}${meant !== undefined ? ` (did you mean ${meant}?)` : ''}`);
     }
     const sl = o.stopLossPct;
-    if (sl !== undefined && !(typeof sl === 'number' && sl > 0 && sl < 100)) throw bad(`stopLossPct ${String(sl)} (must be a number above 0 and below 100)`);
+    if (sl !== undefined && !(typeof sl === 'number' && sl > 0 && sl < 100)) throw bad(`stopLossPct ${shown(sl)} (must be a number above 0 and below 100)`);
     if (sl !== undefined && sl >= this.#maxStopPct) {
       throw bad(`stopLossPct ${sl}, at or beyond the liquidation distance at ${this.#leverage}x leverage (${this.#maxStopPct.toFixed(2)} %): such a stop could never fire before liquidation`);
     }
@@ -123,6 +123,28 @@ export class ModuleStrategy implements Strategy {
 
   #error(problem: string, line?: number, cause?: unknown): StrategyModuleError {
     return new StrategyModuleError(this.module.file, line, problem, cause !== undefined ? { cause } : undefined);
+  }
+}
+
+/** Any value a module may return, as the user would recognise it (JSON.stringify throws on a BigInt and gives undefined for a Symbol). */
+function shown(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'bigint':
+      return `${v}n (a BigInt)`;
+    case 'symbol':
+      return v.toString();
+    case 'function':
+      return 'a function';
+    case 'object':
+      try {
+        return JSON.stringify(v);
+      } catch {
+        return Object.prototype.toString.call(v);
+      }
+    default:
+      return String(v);
   }
 }
 

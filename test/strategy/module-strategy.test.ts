@@ -69,6 +69,25 @@ describe('strategy modules: the wrapper', () => {
     expect(new ModuleStrategy(returning({ side: 'long', stopLossPct: 1, reason: 'r' })).onCandle(s, 0)).toMatchObject({ side: 'long', stopLossPct: 1, reason: 'r' });
   });
 
+  it('a wrong answer shows the value as written: a string stop in quotes, a BigInt or a Symbol named, never an error without the file', () => {
+    const returning = (out: unknown): LoadedModule => ({ file: 'odd.mjs', absPath: '/x/odd.mjs', name: 'odd', make: () => ({ onCandle: () => out as null }) });
+    const s = seriesOf(range(2).map(() => ({ open: 1, high: 1, low: 1, close: 1 })));
+    const message = (out: unknown) => {
+      try {
+        new ModuleStrategy(returning(out)).onCandle(s, 0);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no error';
+    };
+    expect(message({ side: 'long', stopLossPct: '1.5' })).toMatch(/^odd\.mjs: onCandle returned stopLossPct "1\.5" \(must be a number/);
+    expect(message({ side: 'long', stopLossPct: 2n })).toMatch(/^odd\.mjs: onCandle returned stopLossPct 2n \(a BigInt\) \(must be a number/);
+    expect(message({ side: 1n })).toMatch(/^odd\.mjs: onCandle returned side 1n \(a BigInt\) on candle 0/);
+    expect(message({ side: Symbol('long') })).toMatch(/^odd\.mjs: onCandle returned side Symbol\(long\) on candle 0/);
+    expect(message(7n)).toMatch(/^odd\.mjs: onCandle returned 7n \(a BigInt\) on candle 0/);
+    expect(message(() => 'long')).toMatch(/^odd\.mjs: onCandle returned a function on candle 0/);
+  });
+
   it('shows candles 0…i only, each once and in order, to one instance while asked in order', () => {
     const log: string[] = [];
     const st = new ModuleStrategy(recorder(log));
