@@ -283,7 +283,11 @@ export class SymbolTrader {
         } catch (e) {
           // The strategy's own failure: no entry on this candle, the next candles and every position go on.
           // A call that stopped the module (it hung) is strategyStopped's to alert: its words say entries have stopped.
-          if (!this.d.strategy.stopped) this.alertOnce(`strategy:${errInfo(e)['message']}`, { candleTime: new Date(this.candles.series().time[i]!).toISOString(), err: errInfo(e) }, 'strategy.failed');
+          // Once per failure, not per candle: the key leaves out the candle the message names (a module that throws on every candle would alert every candle).
+          if (!this.d.strategy.stopped) {
+            const message = String(errInfo(e)['message']);
+            this.alertOnce(`strategy:${message.replace(/ on candle \d+ \([^)]*\)/, '')}`, { candleTime: new Date(this.candles.series().time[i]!).toISOString(), err: errInfo(e) }, 'strategy.failed', alertText('strategy.failed', `strategy:${message}`));
+          }
           if (this.strategyStopped()) break;
           this.d.log.error({ symbol: this.symbol, candleTime: new Date(this.candles.series().time[i]!).toISOString(), err: errInfo(e) }, 'signals.failed');
           continue;

@@ -24,6 +24,7 @@ const DONCHIAN = join(ROOT, 'examples/strategies/donchian-breakout.ts');
 const THROWS = join(ROOT, 'test/strategy/modules/throws-on-candle.ts');
 const HANGS = join(ROOT, 'test/strategy/modules/hangs-on-candle.ts');
 const DIES = join(ROOT, 'test/strategy/modules/thread-dies-after-candle.ts');
+const THROWS_ALWAYS = join(ROOT, 'test/strategy/modules/throws-every-candle.ts');
 const CANDLES = Number(process.env['LADDER_PARITY_CANDLES'] ?? 1000);
 const WARMUP = 100;
 const HOUR = 3_600_000;
@@ -208,6 +209,29 @@ describe('strategy module: bot on the simulator vs the backtest', () => {
         live.filter((t) => t.entry < reversed.entry),
         trades.filter((t) => t.entry < reversed.entry),
       );
+    } finally {
+      await bot.closeStrategies();
+    }
+  }, 600_000);
+
+  it('a module that throws the same error on every candle: a signals.failed line per candle, but the user is alerted once (strategy_error), not once per candle', async () => {
+    const config = moduleConfig(THROWS_ALWAYS, {});
+    h = await startHarness(config, { dataFiles: [FILE], speed: 0, warmupCandles: WARMUP, rateLimits: { weightPerMinute: 1_000_000 } });
+    const alerts: { kind: string; message: string }[] = [];
+    const { bot, lines } = botOn(h, config, { onAlert: (_symbol, kind, message) => alerts.push({ kind, message }) });
+    try {
+      await bot.start();
+      for (let k = 0; k < 6 * 4; k++) {
+        const { timeMs } = h.sim.admin.step({ points: 1 });
+        if (timeMs % HOUR === 0) await bot.step();
+      }
+      const failed = lines.map((l) => JSON.parse(l) as { msg: string; err?: { message?: string } }).filter((l) => l.msg === 'signals.failed');
+      expect(failed.length).toBeGreaterThanOrEqual(5);
+      expect(failed.every((l) => /throws-every-candle\.ts:\d+: onCandle threw on candle \d+ .*TypeError: helper is not a function/.test(l.err?.message ?? ''))).toBe(true);
+      const strategyAlerts = alerts.filter((a) => a.kind === 'strategy_error');
+      expect(strategyAlerts).toHaveLength(1);
+      // The first one says which candle and what.
+      expect(strategyAlerts[0]!.message).toMatch(/the strategy threw on a candle: .*throws-every-candle\.ts:\d+: onCandle threw on candle \d+ \(.* BTCUSDT\): TypeError: helper is not a function/);
     } finally {
       await bot.closeStrategies();
     }
