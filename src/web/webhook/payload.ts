@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { liquidationDistancePct } from '../../core/config/index.ts';
-import { parseTimeText } from '../../data/parse-time.ts';
+import { isPlausibleTime, isoOf, parseTimeText } from '../../data/parse-time.ts';
 import type { SignalSide } from '../../store/index.ts';
 import { Refusal } from './refusal.ts';
 
@@ -87,6 +87,10 @@ export function parseSignal(body: Record<string, unknown>, rules: PayloadRules, 
   }
   const timeMs = b.time === undefined ? receivedAtMs : parseTime(b.time);
   if (timeMs === null) throw new Refusal('bad_signal', 'time: must be ISO 8601 (2026-01-01T12:00:00Z) or epoch milliseconds');
+  // Epoch seconds (or µs) read as ms are decades off: say so, not that the signal is stale or in the future.
+  if (b.time !== undefined && /^\d+$/.test(String(b.time).trim()) && !isPlausibleTime(timeMs)) {
+    throw new Refusal('bad_signal', `time: ${String(b.time).trim()} as epoch milliseconds is ${isoOf(timeMs)}, not a time of 2000 … 2099: send epoch milliseconds or ISO 8601`);
+  }
   const lagMs = receivedAtMs - timeMs;
   if (lagMs > rules.maxLagMs) throw new Refusal('stale', `time: the signal is ${Math.round(lagMs / 1000)} s old, more than max_lag_s (${rules.maxLagMs / 1000})`);
   if (-lagMs > rules.maxLagMs) throw new Refusal('bad_signal', `time: the signal is ${Math.round(-lagMs / 1000)} s in the future: check the sender's clock`);

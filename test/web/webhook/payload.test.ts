@@ -19,4 +19,21 @@ describe('parseSignal: the signal time', () => {
     expect(parseSignal({ ...body, time: T }, rules, T).timeMs).toBe(T);
     expect(() => parseSignal({ ...body, time: 'noon' }, rules, T)).toThrow(/time: must be ISO 8601/);
   });
+
+  it('epoch seconds or microseconds are refused as not milliseconds (bad_signal), not called stale or in the future', () => {
+    const body = { id: 'a', symbol: 'BTCUSDT', side: 'long' };
+    const refusal = (time: unknown) => {
+      try {
+        parseSignal({ ...body, time }, rules, T);
+      } catch (e) {
+        return e as { code: string; message: string };
+      }
+      throw new Error('accepted');
+    };
+    for (const time of [T / 1000, String(T / 1000), T * 1000, String(T * 1000)]) {
+      const r = refusal(time);
+      expect(r.code).toBe('bad_signal');
+      expect(r.message).toMatch(new RegExp(`^time: ${String(time)} as epoch milliseconds is [^ ]+, not a time of 2000 … 2099: send epoch milliseconds or ISO 8601$`));
+    }
+  });
 });
