@@ -43,10 +43,22 @@ export async function buildProgram(only?: string): Promise<Command> {
   return program;
 }
 
+/** Commands that print a report and end. */
+const REPORTS: ReadonlySet<string> = new Set(['backtest', 'compare', 'history', 'config']);
+
 /** Runs the CLI and returns the process exit code (0 ok, non-zero on any error). */
 export async function main(argv: readonly string[]): Promise<number> {
   const named = COMMANDS.some(([name]) => name === argv[0]) ? argv[0] : undefined;
   const program = await buildProgram(named); // `help`, `--help`, an unknown command: all of them
+  // A report read by something that stops early (`ladder backtest | head -1`): the closed pipe ends the
+  // command quietly, as it ends any Unix filter, not with an unhandled EPIPE and its stack trace. The
+  // bot's commands keep running (their guard survives a closed stdout); optimize stops only with its run.
+  if (named !== undefined && REPORTS.has(named)) {
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      process.exit(0);
+    });
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Ajv from 'ajv';
@@ -150,6 +150,20 @@ describe('ladder backtest (real process)', () => {
     expect(r.stderr).toContain('note: BTCUSDT: 1 signals were superseded by a newer one due at the same candle open (the newest is the one entered)');
     const trades = JSON.parse(r.stdout).trades as { side: string; entry_time: string }[];
     expect(trades[0]).toMatchObject({ side: 'short', entry_time: '2026-03-01T00:00:00.000Z' });
+  });
+
+  it('a reader that stops early (ladder backtest | head -1, ladder compare | head -1) ends it quietly: exit 0, no EPIPE stack trace', async () => {
+    for (const command of ['backtest', 'compare']) {
+      const r = await new Promise<{ code: number | null; stderr: string }>((done) => {
+        const child = spawn('node', ['bin/ladder.js', command, '--config', 'examples/scaled.config.json', '--data', 'data/candles/BTCUSDT-1h.csv'], { cwd: ROOT });
+        let stderr = '';
+        child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+        child.stdout.destroy(); // a reader gone before the report is written (head -1 after its line): every write meets a closed pipe
+        child.on('close', (code) => done({ code, stderr }));
+      });
+      expect(r.stderr, command).not.toMatch(/EPIPE|Unhandled 'error' event|\n\s+at /);
+      expect(r.code, command).toBe(0);
+    }
   });
 
   it('a signal file with a header and no rows: a note says it has no signals (not a silent 0 trades)', async () => {
