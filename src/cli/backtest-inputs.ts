@@ -1,3 +1,4 @@
+import { Console } from 'node:console';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { type BacktestOptions, type SymbolInput, candleGridMismatch } from '../backtest/engine.ts';
@@ -16,6 +17,15 @@ import { SignalsStrategy } from '../strategy/signals-strategy.ts';
 import { type Strategy, entryAtOf } from '../strategy/strategy.ts';
 import { CliError, parseSymbolOption, parseTimeOption, splitList } from './cli-error.ts';
 import { readConfig } from './read-config.ts';
+
+/**
+ * For `--json` (stdout holds the JSON and nothing else): the console writes to stderr, so that a
+ * strategy module's console.log (debugging) does not break the JSON a program reads. The commands
+ * write their own output with process.stdout.write, which this does not touch.
+ */
+export function consoleToStderr(): void {
+  globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
+}
 
 /** The options `backtest` and `compare` share: the data, the markets and the entries. */
 export function withBacktestInputOptions(cmd: Command): Command {

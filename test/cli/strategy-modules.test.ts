@@ -87,6 +87,22 @@ describe('strategy modules on the command line', () => {
     }, 60_000);
   }
 
+  it("--json: a module's console.log (debugging) goes to stderr, stdout holds the JSON only", async () => {
+    const talky = join(tmp, 'talky.mjs');
+    writeFileSync(
+      talky,
+      "export const params = { safeParse: (x) => ({ success: true, data: x }) };\nconsole.log('loaded');\nexport function create() {\n  return { onCandle(c, i) { if (i === 3) { console.log('candle', i); console.info('info'); console.dir({ i }); } return i === 30 ? { side: 'long' } : null; } };\n}\n",
+    );
+    const cfg = config('talky.json', { name: 'module', path: talky });
+    for (const command of ['backtest', 'compare']) {
+      const r = await ladder([command, '--config', cfg, '--data', 'data/candles/BTCUSDT-1h.csv', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(() => JSON.parse(r.stdout), `${command}: ${r.stdout.slice(0, 80)}`).not.toThrow();
+      expect(r.stderr).toContain('loaded');
+      expect(r.stderr).toContain('candle 3');
+    }
+  }, 60_000);
+
   it('a module that throws on a candle stops the backtest with the file, line and candle', async () => {
     const first = Number(readFileSync(join(ROOT, 'data/candles/BTCUSDT-1h.csv'), 'utf8').split(',')[0]);
     const cfg = config('throws.json', { name: 'module', path: join(MODULES, 'throws-on-candle.ts'), params: { throw_at_ms: first + 30 * H } });

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { type BacktestArgs, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
+import { type BacktestArgs, consoleToStderr, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
 import type { SkippedSignal } from '../../backtest/engine.ts';
 import { checkReportPath } from '../report-path.ts';
 import { printLevels, printSummary } from '../print-tables.ts';
@@ -12,6 +12,7 @@ export function registerBacktestCommand(program: Command): void {
     .action(async (o: BacktestCliOptions) => {
       const t0 = performance.now();
       if (o.report !== undefined) checkReportPath(o.report);
+      if (o.json) consoleToStderr();
       // Imported on use, not when the command is registered (`--help`, other commands: issue 14).
       const [{ runBacktest }, { resultJson }] = await Promise.all([import('../../backtest/engine.ts'), import('../../backtest/result-json.ts')]);
       const input = await loadBacktestInputs(o);

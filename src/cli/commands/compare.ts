@@ -5,7 +5,7 @@ import type { ExitPolicy } from '../../backtest/compare.ts';
 import { type LadderConfig, formatConfigIssues, parseConfigOverlayText } from '../../core/config/index.ts';
 import { err, ok } from '../../core/result.ts';
 import { exitSettingsFromConfig } from '../../core/scaled-tp/from-config.ts';
-import { type BacktestArgs, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
+import { type BacktestArgs, consoleToStderr, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
 import { CliError } from '../cli-error.ts';
 import { checkReportPath } from '../report-path.ts';
 import { printLevels, printSummary, table } from '../print-tables.ts';
@@ -17,6 +17,7 @@ export function registerCompareCommand(program: Command): void {
     .option('--report <file.html>', 'write an HTML report with every equity curve on one chart')
     .action(async (o: CompareCliOptions) => {
       if (o.report !== undefined) checkReportPath(o.report);
+      if (o.json) consoleToStderr();
       // Imported on use, not when the command is registered (`--help`, other commands: issue 14).
       const [{ compareExits }, { levelsJson, tradeJson }] = await Promise.all([import('../../backtest/compare.ts'), import('../../backtest/result-json.ts')]);
       const input = await loadBacktestInputs(o);

@@ -23,7 +23,7 @@ import { prepareDataset } from '../../optimize/dataset.ts';
 import type { OptimizeRunStore } from '../../store/optimize-runs.ts';
 import { StoreError } from '../../store/store-error.ts';
 import { formatConfigIssues } from '../../core/config/index.ts';
-import { type BacktestArgs, type LoadedBacktest, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
+import { type BacktestArgs, type LoadedBacktest, consoleToStderr, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
 import { checkReportPath, isDirectory } from '../report-path.ts';
 import { CliError, splitList } from '../cli-error.ts';
 
@@ -92,6 +92,7 @@ export function registerOptimizeCommand(program: Command): void {
     }
     // Every option is checked before anything is read, evaluated or stored (no database is created for a refused run).
     const opts = checkOptions(o, cmd);
+    if (o.json) consoleToStderr();
     // A malformed or unreachable --queue is found before anything is read or stored (no run is stored for it).
     if (o.queue !== undefined) {
       let connection;
