@@ -16,6 +16,7 @@ import { StrategyModuleError } from '../strategy/module-error.ts';
 import { SignalsStrategy } from '../strategy/signals-strategy.ts';
 import { type Strategy, entryAtOf } from '../strategy/strategy.ts';
 import { CliError, parseSymbolOption, parseTimeOption, splitList } from './cli-error.ts';
+import { counted } from '../optimize/describe.ts';
 import { readConfig } from './read-config.ts';
 
 /**
@@ -157,11 +158,11 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
     if (strategy instanceof SignalsStrategy) {
       checkSignalSymbols(strategy, markets.map);
       const plan = strategy.plan(candles);
-      if (plan.beforeStart.length) notes.push(`${market.id}: ${plan.beforeStart.length} signals before the first candle were ignored`);
-      if (plan.afterEnd.length) notes.push(`${market.id}: ${plan.afterEnd.length} signals after the last candle were ignored`);
+      if (plan.beforeStart.length) notes.push(`${market.id}: ${counted(plan.beforeStart.length, 'signal')} before the first candle ${plan.beforeStart.length === 1 ? 'was' : 'were'} ignored`);
+      if (plan.afterEnd.length) notes.push(`${market.id}: ${counted(plan.afterEnd.length, 'signal')} after the last candle ${plan.afterEnd.length === 1 ? 'was' : 'were'} ignored`);
       // Several signals due at one open: the newest is entered (signals-strategy.ts); the others are said, not dropped silently.
       const superseded = plan.placed.length - new Set(plan.placed.map((p) => p.entryIndex)).size;
-      if (superseded) notes.push(`${market.id}: ${superseded} signals were superseded by a newer one due at the same candle open (the newest is the one entered)`);
+      if (superseded) notes.push(`${market.id}: ${counted(superseded, 'signal')} ${superseded === 1 ? 'was' : 'were'} superseded by a newer one due at the same candle open (the newest is the one entered)`);
     }
   }
   if (strategyConfig.name === 'signals') {

@@ -96,7 +96,7 @@ export function parseSignalsCsv(text: string, file: string): FileSignal[] {
     if (raw.trim() === '') continue;
     const line = k + 1;
     const cells = raw.split(',').map(unquote);
-    if (cells.length !== names.length) throw new SignalFileError(file, line, 'columns', `${cells.length} columns, expected ${names.length}`);
+    if (cells.length !== names.length) throw new SignalFileError(file, line, 'columns', `${cells.length} column${cells.length === 1 ? '' : 's'}, expected ${names.length}`);
     const cell = (c: Column): string => cells[at.get(c) as number] as string;
 
     const timeText = cell('time');

@@ -144,10 +144,10 @@ describe('ladder backtest (real process)', () => {
     );
     const r = await ladder(['backtest', '--config', 'examples/scaled.config.json', '--data', 'data/candles/BTCUSDT-1h.csv', '--signals', signals, '--json']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('note: BTCUSDT: 1 signals before the first candle were ignored');
-    expect(r.stderr).toContain('note: BTCUSDT: 1 signals after the last candle were ignored');
+    expect(r.stderr).toContain('note: BTCUSDT: 1 signal before the first candle was ignored');
+    expect(r.stderr).toContain('note: BTCUSDT: 1 signal after the last candle was ignored');
     // 00:00 long and 00:00 short share the 00:00 open; 00:20 enters at 01:00.
-    expect(r.stderr).toContain('note: BTCUSDT: 1 signals were superseded by a newer one due at the same candle open (the newest is the one entered)');
+    expect(r.stderr).toContain('note: BTCUSDT: 1 signal was superseded by a newer one due at the same candle open (the newest is the one entered)');
     const trades = JSON.parse(r.stdout).trades as { side: string; entry_time: string }[];
     expect(trades[0]).toMatchObject({ side: 'short', entry_time: '2026-03-01T00:00:00.000Z' });
   });

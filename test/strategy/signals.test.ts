@@ -89,6 +89,7 @@ describe('signal files', () => {
     ['time,symbol,side,stop_loss_pct\n2024-01-01,BTCUSDT,long,two\n', 's.csv:2: stop_loss_pct: must be a number above 0 and below 100, got "two"'],
     ['time,symbol,side\n2024-01-01,BTC-USDT,long\n', 's.csv:2: symbol: not a symbol ("BTC-USDT"; expected BTCUSDT or BTC/USDT:USDT)'],
     ['time,symbol,side\n2024-01-01,BTCUSDT\n', 's.csv:2: columns: 2 columns, expected 3'],
+    ['time,symbol,side\n# a comment\n', 's.csv:2: columns: 1 column, expected 3'],
     ['time,symbol,side\n2024-01-01,BTC/USDT:USDT,long\n2024-01-02,BTC/USDT,long\n', 's.csv:3: symbol: "BTC/USDT" is a spot symbol (expected the perpetual BTCUSDT or BTC/USDT:USDT)'],
     ['time,symbol,side\n2024-01-01,BTC/USDT:BTC,long\n', 's.csv:2: symbol: "BTC/USDT:BTC" settles in BTC (coin-margined), not in USDT (expected the perpetual BTCUSDT or BTC/USDT:USDT)'],
   ];
