@@ -23,7 +23,8 @@ export interface PayloadRules {
 }
 
 // TradingView sends numbers as text when the template quotes a placeholder: both are accepted.
-const numeric = z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
+const STOP_PROBLEM = 'must be a number of % above 0 (1.5 or "1.5")';
+const numeric = z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/).transform(Number)], { error: STOP_PROBLEM });
 
 /** The body's fields; extra fields are allowed (kept in the stored payload) and ignored. */
 const bodySchema = z.object({
@@ -40,7 +41,7 @@ const bodySchema = z.object({
     .trim()
     .toLowerCase()
     .pipe(z.enum(['long', 'short', 'close', 'flat'], { error: 'must be "long", "short" or "close" ("flat" means close)' })),
-  stop_loss_pct: numeric.pipe(z.number().positive()).optional(),
+  stop_loss_pct: numeric.pipe(z.number().positive({ error: STOP_PROBLEM })).optional(),
   time: z.union([z.number(), z.string().trim().min(1)]).optional(),
 });
 

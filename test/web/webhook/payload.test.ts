@@ -37,3 +37,16 @@ describe('parseSignal: the signal time', () => {
     }
   });
 });
+
+describe('parseSignal: stop_loss_pct', () => {
+  it('a stop that is not a number says what it must be, not "Invalid input"', () => {
+    const body = { id: 'a', symbol: 'BTCUSDT', side: 'long' };
+    for (const stop of ['1,5', null, '1.5%', true, '']) {
+      expect(() => parseSignal({ ...body, stop_loss_pct: stop }, rules, T), JSON.stringify(stop)).toThrow(
+        /^stop_loss_pct: must be a number of % above 0 \(1\.5 or "1\.5"\)$/,
+      );
+    }
+    expect(parseSignal({ ...body, stop_loss_pct: ' 1.5 ' }, rules, T).stopLossPct).toBe(1.5);
+    expect(parseSignal({ ...body, stop_loss_pct: 2 }, rules, T).stopLossPct).toBe(2);
+  });
+});
