@@ -42,9 +42,21 @@ export function lineIn(e: unknown, absPath: string): number | undefined {
  * and the `path:line:col: ERROR:` prefix go (the error already names the file and line).
  */
 export function messageOf(e: unknown, absPath?: string): string {
-  if (!(e instanceof Error)) return String(e);
+  if (!(e instanceof Error)) return thrownValue(e);
   const line = stripAnsi(e.message).split('\n').find((l) => l.trim() !== '' && !/^Transform failed/.test(l))?.trim() ?? e.name;
   const prefix = absPath !== undefined ? new RegExp(`^${escape(absPath)}:\\d+:\\d+: (?:ERROR: )?`) : null;
   const text = prefix ? line.replace(prefix, '') : line;
   return e.name && e.name !== 'Error' && !text.startsWith(e.name) ? `${e.name}: ${text}` : text;
+}
+
+/** Something thrown that is not an Error (`throw { code, message }`, a string): its message, or the value itself. */
+function thrownValue(e: unknown): string {
+  if (typeof e !== 'object' || e === null) return String(e);
+  const message = (e as { message?: unknown }).message;
+  if (typeof message === 'string' && message !== '') return message;
+  try {
+    return JSON.stringify(e) ?? Object.prototype.toString.call(e);
+  } catch {
+    return Object.prototype.toString.call(e); // a cycle, a BigInt inside
+  }
 }

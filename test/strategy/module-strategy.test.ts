@@ -88,6 +88,25 @@ describe('strategy modules: the wrapper', () => {
     expect(message(() => 'long')).toMatch(/^odd\.mjs: onCandle returned a function on candle 0/);
   });
 
+  it('onCandle throwing something that is not an Error: its message, or the value, in an error naming the module and the candle', () => {
+    const throwing = (thrown: unknown): LoadedModule => ({
+      file: 'odd.mjs',
+      absPath: '/x/odd.mjs',
+      name: 'odd',
+      make: () => ({
+        onCandle: () => {
+          throw thrown;
+        },
+      }),
+    });
+    const s = seriesOf(range(2).map(() => ({ open: 1, high: 1, low: 1, close: 1 })));
+    const on = (thrown: unknown) => () => new ModuleStrategy(throwing(thrown)).onCandle(s, 0);
+    expect(on({ code: 42, message: 'rate too high' })).toThrow(/^odd\.mjs: onCandle threw on candle 0 \([^)]*\): rate too high$/);
+    expect(on({ code: 42 })).toThrow(/^odd\.mjs: onCandle threw on candle 0 \([^)]*\): \{"code":42\}$/);
+    expect(on(Object.create(null))).toThrow(/^odd\.mjs: onCandle threw on candle 0 \([^)]*\): \{\}$/);
+    expect(on('plain text')).toThrow(/^odd\.mjs: onCandle threw on candle 0 \([^)]*\): plain text$/);
+  });
+
   it('shows candles 0…i only, each once and in order, to one instance while asked in order', () => {
     const log: string[] = [];
     const st = new ModuleStrategy(recorder(log));
