@@ -86,6 +86,7 @@ export class ModuleStrategy implements Strategy {
 
   #reset(): void {
     if (this.#series !== undefined) this.#inst = this.module.make();
+    this.#view.reset();
     this.#next = 0;
     this.#last = null;
   }
@@ -157,13 +158,20 @@ const SIGNAL_KEYS: readonly string[] = ['side', 'stopLossPct', 'reason'];
 const when = (s: CandleSeries, i: number): string => new Date(s.time[i] as number).toISOString();
 
 /**
- * Candles 0…i of a series, as views over its arrays (no copy). One object per strategy, moved on
- * each candle; a column's view is made when first read on that candle (most strategies read one
- * or two columns, and making all six every candle was most of a backtest's time).
+ * Candles 0…i of a series, as views over the strategy's own copies of them: a view over the
+ * caller's arrays would show the later candles through its `.buffer` (a look-ahead in a backtest,
+ * whose arrays hold every candle) and let the module write the prices the backtest trades on. The
+ * copies grow as candles are shown (each copied once, in order) and hold nothing past the newest
+ * shown. One object per strategy, moved on each candle; a column's view is made when first read on
+ * that candle (most strategies read one or two columns, and making all six every candle was most of
+ * a backtest's time).
  */
 class PrefixView implements CandleSeries {
   #s!: CandleSeries;
   #n = 0;
+  /** Own copies of candles 0…#filled − 1 (the rest of each array is zeros). */
+  #own: Record<Column, Float64Array> | null = null;
+  #filled = 0;
   #time: Float64Array | null = null;
   #open: Float64Array | null = null;
   #high: Float64Array | null = null;
@@ -172,13 +180,37 @@ class PrefixView implements CandleSeries {
   #volume: Float64Array | null = null;
   #gaps: CandleSeries['gaps'] | null = null;
 
-  /** Shows candles 0…i of `s`. */
+  /** Forgets the copies: the next candles are another series, or the same from candle 0 again. */
+  reset(): void {
+    this.#own = null;
+    this.#filled = 0;
+  }
+
+  /** Shows candles 0…i of `s` (the same candles as before, and more: the caller resets otherwise). */
   at(s: CandleSeries, i: number): this {
     this.#s = s;
     this.#n = i + 1;
+    if (this.#n > this.#filled) this.#copy(s, this.#n);
     this.#time = this.#open = this.#high = this.#low = this.#close = this.#volume = null;
     this.#gaps = null;
     return this;
+  }
+
+  #copy(s: CandleSeries, n: number): void {
+    const cap = this.#own?.time.length ?? 0;
+    if (this.#own === null || cap < n) {
+      const grown = Math.max(n, Math.min(s.length, 2 * cap));
+      const old = this.#own;
+      this.#own = Object.fromEntries(
+        COLUMNS.map((c) => {
+          const a = new Float64Array(grown);
+          if (old) a.set(old[c].subarray(0, this.#filled));
+          return [c, a];
+        }),
+      ) as Record<Column, Float64Array>;
+    }
+    for (const c of COLUMNS) this.#own[c].set(s[c].subarray(this.#filled, n), this.#filled);
+    this.#filled = n;
   }
 
   get symbol(): string | undefined {
@@ -194,25 +226,28 @@ class PrefixView implements CandleSeries {
     return this.#n;
   }
   get time(): Float64Array {
-    return (this.#time ??= this.#s.time.subarray(0, this.#n));
+    return (this.#time ??= this.#own!.time.subarray(0, this.#n));
   }
   get open(): Float64Array {
-    return (this.#open ??= this.#s.open.subarray(0, this.#n));
+    return (this.#open ??= this.#own!.open.subarray(0, this.#n));
   }
   get high(): Float64Array {
-    return (this.#high ??= this.#s.high.subarray(0, this.#n));
+    return (this.#high ??= this.#own!.high.subarray(0, this.#n));
   }
   get low(): Float64Array {
-    return (this.#low ??= this.#s.low.subarray(0, this.#n));
+    return (this.#low ??= this.#own!.low.subarray(0, this.#n));
   }
   get close(): Float64Array {
-    return (this.#close ??= this.#s.close.subarray(0, this.#n));
+    return (this.#close ??= this.#own!.close.subarray(0, this.#n));
   }
   get volume(): Float64Array {
-    return (this.#volume ??= this.#s.volume.subarray(0, this.#n));
+    return (this.#volume ??= this.#own!.volume.subarray(0, this.#n));
   }
   get gaps(): CandleSeries['gaps'] {
     const all = this.#s.gaps;
     return (this.#gaps ??= all.length === 0 ? all : all.filter((g) => g.afterIndex + 1 < this.#n));
   }
 }
+
+const COLUMNS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
+type Column = (typeof COLUMNS)[number];

@@ -115,6 +115,30 @@ describe('strategy modules: the wrapper', () => {
     expect(log).toEqual(['0:0/1', '0:1/2', '0:2/3', '0:3/4', '0:4/5']);
   });
 
+  it("no look-ahead through the arrays' buffer, and no writing the caller's candles: the module sees copies of candles 0…i", () => {
+    const seen: number[] = [];
+    const peeking: LoadedModule = {
+      file: 'peek.mjs',
+      absPath: '/x/peek.mjs',
+      name: 'peek',
+      make: () => ({
+        onCandle(c, i) {
+          // Everything the buffer under c.close holds past candle i: a look-ahead if not 0.
+          const all = new Float64Array(c.close.buffer, c.close.byteOffset, (c.close.buffer.byteLength - c.close.byteOffset) / 8);
+          seen.push(...all.subarray(i + 1));
+          c.close[i] = -1; // a module normalising in place
+          return null;
+        },
+      }),
+    };
+    const bars = range(6).map((k) => ({ open: 10 + k, high: 11 + k, low: 9 + k, close: 10.5 + k }));
+    const s = seriesOf(bars);
+    const st = new ModuleStrategy(peeking);
+    for (const i of [0, 1, 2, 4, 5, 3]) st.onCandle(s, i); // in order, a skip (catch-up), then a replay
+    expect(seen.filter((x) => x !== 0)).toEqual([]);
+    expect(Array.from(s.close)).toEqual(bars.map((b) => b.close));
+  });
+
   it('out of order or on other candles: a fresh instance replays from candle 0', () => {
     const log: string[] = [];
     const st = new ModuleStrategy(recorder(log));
