@@ -48,7 +48,8 @@ const bodySchema = z.object({
 /** `BTC/USDT:USDT` as given, or the exchange's name of it: `BTCUSDT`, TradingView's `BTCUSDT.P`, `BINANCE:BTCUSDT.P`. */
 export function resolveSymbol(given: string, symbols: readonly string[]): string | null {
   if (symbols.includes(given)) return given;
-  if (given.includes('/')) return null;
+  // A ccxt symbol in another case (btc/usdt:usdt), as the signal files take it.
+  if (given.includes('/')) return symbols.find((s) => s.toUpperCase() === given.toUpperCase()) ?? null;
   const bare = given.replace(/^[A-Za-z0-9_]+:/, '').replace(/\.P$/i, '').toUpperCase();
   return symbols.find((s) => compactSymbol(s) === bare) ?? null;
 }

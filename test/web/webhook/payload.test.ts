@@ -50,3 +50,13 @@ describe('parseSignal: stop_loss_pct', () => {
     expect(parseSignal({ ...body, stop_loss_pct: 2 }, rules, T).stopLossPct).toBe(2);
   });
 });
+
+describe('parseSignal: the symbol', () => {
+  it('names a configured symbol in any case, as the signal files take it (btc/usdt:usdt, btcusdt)', () => {
+    const body = { id: 'a', side: 'long' };
+    for (const symbol of ['BTC/USDT:USDT', 'btc/usdt:usdt', 'Btc/Usdt:Usdt', 'BTCUSDT', 'btcusdt', 'BINANCE:BTCUSDT.P']) {
+      expect(parseSignal({ ...body, symbol }, rules, T).symbol, symbol).toBe('BTC/USDT:USDT');
+    }
+    expect(() => parseSignal({ ...body, symbol: 'eth/usdt:usdt' }, rules, T)).toThrow(/not one of the configured symbols/);
+  });
+});
