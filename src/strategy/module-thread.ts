@@ -73,7 +73,7 @@ export class ModuleThread {
   private constructor(
     private readonly worker: Worker,
     readonly file: string,
-    private readonly timeoutMs: number,
+    readonly timeoutMs: number,
   ) {
     worker.on('message', (m: ModuleThreadReply) => {
       const p = this.#pending;
@@ -140,17 +140,17 @@ export class ModuleThread {
     await this.worker.terminate();
   }
 
-  /** One call at a time; `fn` and `where` say what it was in the timeout's message. */
-  call(message: (id: number) => ModuleThreadCall, fn: string, where: string): Promise<unknown> {
+  /** One call at a time; `fn` and `where` say what it was in the timeout's message (`where` read when it fires). */
+  call(message: (id: number) => ModuleThreadCall, fn: string, where: string | (() => string)): Promise<unknown> {
     const run = this.#queue.then(() => this.#send(message(++this.#ids), fn, where));
     this.#queue = run.catch(() => undefined);
     return run;
   }
 
-  #send(m: ModuleThreadCall, fn: string, where: string): Promise<unknown> {
+  #send(m: ModuleThreadCall, fn: string, where: string | (() => string)): Promise<unknown> {
     if (this.#stopped) return Promise.reject(this.#stopped);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.#stop(`${fn} did not return within ${this.timeoutMs / 1000} s${where}: the module is stopped, no more entries from it until the bot restarts; open positions are still managed`), this.timeoutMs);
+      const timer = setTimeout(() => this.#stop(`${fn} did not return within ${this.timeoutMs / 1000} s${typeof where === 'function' ? where() : where}: the module is stopped, no more entries from it until the bot restarts; open positions are still managed`), this.timeoutMs);
       this.#pending = { id: m.id, resolve, reject, timer };
       this.worker.postMessage(m, 'cols' in m ? m.cols.map((c) => c.buffer as ArrayBuffer) : []);
     });
@@ -189,12 +189,22 @@ export class ThreadedModuleStrategy implements LiveStrategy {
 
   /** The module's answer for candle i of `series` (the bot's growing view of closed candles). */
   async onCandle(series: CandleSeries, i: number): Promise<Signal | null> {
-    const where = ` on candle ${i} (${new Date(series.time[i] as number).toISOString()}${series.symbol ? ` ${series.symbol}` : ''})`;
-    return (await this.thread.call((id) => this.#delta(id, series, i), 'onCandle', where)) as Signal | null;
+    let fed = 0;
+    const message = (id: number) => {
+      const m = this.#delta(id, series, i);
+      fed = m.cols[0]!.length;
+      return m;
+    };
+    // A call that feeds many candles (a symbol's first, with its history) has the same time for all of
+    // them: a stop then is a module too slow for that many, not one that never returns; said so.
+    const where = () =>
+      ` on candle ${i} (${new Date(series.time[i] as number).toISOString()}${series.symbol ? ` ${series.symbol}` : ''})` +
+      (fed > 1 ? `, a call that fed it ${fed} candles (a symbol's first call replays its history: ${Math.floor(this.thread.timeoutMs / fed)} ms a candle at most)` : '');
+    return (await this.thread.call(message, 'onCandle', where)) as Signal | null;
   }
 
   /** The candles up to i the thread lacks: the rest of the series it holds, or the whole series again (a new one). */
-  #delta(id: number, s: CandleSeries, i: number): ModuleThreadCall {
+  #delta(id: number, s: CandleSeries, i: number): Extract<ModuleThreadCall, { cols: unknown }> {
     const sent = this.#sent;
     const continues = sent !== null && s.symbol === sent.symbol && s.timeframeMs === sent.timeframeMs && s.length >= sent.n && s.time[0] === sent.first && s.time[sent.n - 1] === sent.last;
     const from = continues ? sent.n : 0;

@@ -104,6 +104,17 @@ describe('ModuleThread', () => {
     expect((cpu.user + cpu.system) / 1000).toBeLessThan(300);
   }, 30_000);
 
+  it('a first call that replays the history within the timeout: the stop says how many candles it fed and how fast a candle must be, not that onCandle never returned', async () => {
+    const thread = await start({ path: 'slow-per-candle.ts', params: { ms: 20 } }, { baseDir: MODULES, timeoutMs: 500 });
+    const st = await thread.strategy();
+    const history = grown(60); // 60 × 20 ms: each candle answered, the call longer than 0.5 s
+    const e = await st.onCandle(history.series(), 59).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(StrategyModuleError);
+    expect((e as Error).message).toMatch(
+      /^slow-per-candle\.ts: onCandle did not return within 0\.5 s on candle 59 \([^)]*\), a call that fed it 60 candles \(a symbol's first call replays its history: 8 ms a candle at most\): the module is stopped/,
+    );
+  });
+
   it('a module that throws: the main thread\'s error (file, line, candle), and the next candle is answered', async () => {
     const k = 30;
     const params = { every: 10, throw_at_ms: candles.time[k]! };
