@@ -176,6 +176,14 @@ export function applyExternalExit(p: Position, e: ExternalExitInput): Result<Ste
       st.status === 'sent' && p.plan.execution === 'limit' ? (st.filledSteps > 0 ? levelState('filled', st.filledSteps, st.orderSteps, true) : levelState('withdrawn', st.filledSteps, st.orderSteps, st.reached)) : st,
     );
     commands.push({ kind: 'cancelOrders', clientOrderIds: resting });
+    // A level done here by what it filled climbs the stop as one ended in part does (applyOrderEnd, R1.5).
+    for (let i = 0; i < p.levels.length; i++) {
+      if (p.levels[i]!.status === 'filled' || next.levels[i]!.status !== 'filled') continue;
+      const move = climbStop(next, p.plan.levels[i]!, e.timeMs);
+      if (move === null) continue;
+      commands.push(moveStopCommand(next, move));
+      events.push(stopMovedEvent(next, move));
+    }
   }
   return ok({ position: settle(next), commands, events });
 }

@@ -105,6 +105,26 @@ describe('a change made outside the bot (R6.6)', () => {
     expect(done.position.levels[1]!).toMatchObject({ status: 'filled', filledSteps: 1 });
   });
 
+  it('a resting TP partly filled before a reduction by hand: the level is done by what filled and the stop climbs, as when the partial fill comes after the reduction (R1.5, F15)', () => {
+    const o = open({ entry: '60000', qty: 10, market: BTC, settings: { ...S, execution: 'limit' } });
+    const part = must(applyFill(o.position, { clientOrderId: 'p1-tp1', tradeId: 't1', orderId: '9', timeMs: 2, qtySteps: asSteps(1), price: 60600, fee: 0 }));
+    expect(part.position.levels[0]!.status).toBe('sent');
+    const r = must(applyExternalExit(part.position, { reason: 'manual', tradeId: 'x', orderId: null, clientOrderId: '', timeMs: 3, qtySteps: asSteps(2), price: 60500, fee: 0 }));
+    expect(r.position.levels[0]!).toMatchObject({ status: 'filled', filledSteps: 1 });
+    expect(r.position.tpLevelsHit).toEqual([1]);
+    // TP1 is done: the stop goes to breakeven, as applyOrderEnd does for a level ended in part.
+    expect(r.position.stopPrice).toBe(60000);
+    expect(r.commands).toEqual([
+      { kind: 'cancelOrders', clientOrderIds: ['p1-tp1', 'p1-tp2', 'p1-tp3'] },
+      expect.objectContaining({ kind: 'moveStop', clientOrderId: 'p1-sl1', replacesClientOrderId: 'p1-sl0', stopPrice: 60000 }),
+    ]);
+    expect(r.events.map((e) => e.type)).toEqual(['fill.applied', 'stop.moved']);
+    expect(conserved(r.position)).toBe(true);
+    // The same reduction after the partial fill's order ended: the same stop.
+    const ended = must(applyOrderEnd(part.position, { clientOrderId: 'p1-tp1', status: 'canceled', timeMs: 3 }));
+    expect(ended.position.stopPrice).toBe(r.position.stopPrice);
+  });
+
   it('the table rows of a withdrawn level: fills are booked, a confirmed end with nothing filled makes it pending, nothing is sent from it', () => {
     expect(nextLevelStatus('sent', 'withdraw')).toEqual({ ok: true, value: 'withdrawn' });
     expect(nextLevelStatus('withdrawn', 'fill')).toEqual({ ok: true, value: 'filled' });
