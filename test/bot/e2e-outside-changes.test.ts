@@ -1,0 +1,182 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { TradingBot } from '../../src/bot/trading-bot.ts';
+import { createLogger } from '../../src/bot/logger.ts';
+import type { LadderConfig } from '../../src/core/config/index.ts';
+import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
+import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
+import { type Harness, startHarness, testConfig } from '../support/bot-harness.ts';
+
+/**
+ * A position changed outside the bot (SPEC R6.6) by the trader's own hand on the same account (a
+ * second client), each case asserted from the exchange's side: never more closed than held, no level
+ * twice, a stop on every open position, the store's quantity equal to the exchange's, the symbol free
+ * for a later signal, and an alert for whatever the bot does not manage.
+ */
+let h: Harness | null = null;
+let bots: TradingBot[] = [];
+let closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const b of bots) b.stop();
+  bots = [];
+  for (const c of closers) await c();
+  closers = [];
+  await h?.close();
+  h = null;
+});
+const T = Date.UTC(2026, 0, 1);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function exchangeSteps(): number {
+  const p = h!.state().positions.find((x) => x.symbol === 'BTCUSDT');
+  return p ? Math.round(Number(p.positionAmt) * 1000) : 0;
+}
+const storeSteps = () => h!.store.openPositions().reduce((a, p) => a + p.remainingSteps * (p.side === 'long' ? 1 : -1), 0);
+const stops = () => h!.state().openAlgoOrders.map((a) => [a.clientAlgoId, a.triggerPrice]);
+const hand = (side: 'buy' | 'sell', steps: number, clientOrderId: string, reduceOnly = false) =>
+  h!.ex.createOrder({ symbol: 'BTCUSDT', side, type: 'market', amountSteps: steps as never, reduceOnly, clientOrderId });
+
+/** A bot with its alerts and log lines collected, long 10 at 60000 on a signal at T. */
+async function openLong(config: LadderConfig = testConfig()) {
+  h = await startHarness(config, { seed: 3 });
+  h.sim.admin.setPrice('BTCUSDT', 60000, true);
+  h.bot.stop();
+  const alerts: string[] = [];
+  const logged: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n')) if (line) logged.push((JSON.parse(line) as { msg: string }).msg);
+      done();
+    },
+  });
+  const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log: createLogger('info', sink), onAlert: (_s, _k, m) => alerts.push(m), retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+  bots.push(bot);
+  h.bot = bot;
+  await bot.start();
+  const t = bot.traders[0]!;
+  await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+  if (!t.position) throw new Error('no long');
+  return { t, id: t.position.id, alerts, logged };
+}
+
+/** The trader's own client on the account (the Binance app): an adapter of its own, closed after the test. */
+async function handClient(): Promise<CcxtExchange> {
+  const client = ccxtForSimulator(h!.sim.url, { apiKey: h!.sim.apiKey, secret: h!.sim.apiSecret });
+  client.enableRateLimit = false;
+  const ex = new CcxtExchange(client);
+  closers.push(() => ex.close());
+  await ex.markets();
+  return ex;
+}
+
+async function steps(n: number, ms = 200): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await h!.bot.step();
+    await sleep(ms);
+  }
+}
+
+describe('reduced by hand', () => {
+  it('by exactly TP1 quantity (3 of 10): the ladder goes on with 7 (TP1 3, TP2 3, TP3 1), never more than held, flat at the end', async () => {
+    const { t, id } = await openLong();
+    await hand('sell', 3, 'web_reduce_3', true);
+    await steps(2);
+    expect(t.position!.remainingSteps).toBe(7);
+    expect(storeSteps()).toBe(exchangeSteps());
+    for (const p of [60700, 61300, 62200]) {
+      h!.sim.admin.setPrice('BTCUSDT', p);
+      await steps(2);
+    }
+    expect(exchangeSteps()).toBe(0);
+    expect(t.position).toBeNull();
+    const trade = h!.store.tradeHistory().find((x) => x.positionId === id)!;
+    expect(trade.exits.map((e) => [e.reason, e.qtySteps])).toEqual([
+      ['manual', 3],
+      ['tp1', 3],
+      ['tp2', 3],
+      ['tp3', 1],
+    ]);
+    expect(h!.sim.admin.requests().filter((r) => r.code === -2022)).toHaveLength(0);
+    expect(h!.state().openAlgoOrders).toEqual([]);
+  }, 30_000);
+
+  it('to below the minimum of an exit (scaled_tp_min_order_size 0.003, 2 left): TP1 closes the 2 whole, no dust', async () => {
+    const { t, id } = await openLong(testConfig({ scaled_tp_min_order_size: 0.003 }));
+    await hand('sell', 8, 'web_reduce_8', true);
+    await steps(2);
+    expect(t.position!.remainingSteps).toBe(2);
+    expect(stops()).toHaveLength(1);
+    h!.sim.admin.setPrice('BTCUSDT', 60700);
+    await steps(3);
+    expect(exchangeSteps()).toBe(0);
+    expect(t.position).toBeNull();
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)!.exits.map((e) => [e.reason, e.qtySteps])).toEqual([
+      ['manual', 8],
+      ['tp1', 2],
+    ]);
+    expect(h!.state().openAlgoOrders).toEqual([]);
+    expect(t.halted).toBeNull();
+  }, 30_000);
+});
+
+describe('increased by hand', () => {
+  it('the bot manages its own 10 only; an alert says the rest is not managed; its ladder closes exactly its 10 and leaves the 5', async () => {
+    const { t, id, alerts } = await openLong();
+    await hand('buy', 5, 'web_add');
+    await steps(2);
+    expect(t.position!.remainingSteps).toBe(10);
+    expect(alerts).toEqual([`the exchange holds more than Ladder's position ${id}: the extra is not managed by the ladder`]);
+    for (const p of [60700, 61300, 62200]) {
+      h!.sim.admin.setPrice('BTCUSDT', p);
+      await steps(2);
+    }
+    expect(t.position).toBeNull();
+    expect(exchangeSteps()).toBe(5);
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)!.exits.map((e) => [e.reason, e.qtySteps])).toEqual([
+      ['tp1', 3],
+      ['tp2', 3],
+      ['tp3', 4],
+    ]);
+    // The bot's stop ended with its position; the 5 added by hand are the trader's, as the alert said.
+    expect(h!.state().openAlgoOrders).toEqual([]);
+  }, 30_000);
+});
+
+describe('liquidated', () => {
+  it('an autoclose- order of the exchange closing it whole: a liquidation exit at its price, orphans cancelled, a later signal enters', async () => {
+    const { t, id } = await openLong();
+    h!.sim.admin.setPrice('BTCUSDT', 59000);
+    await hand('sell', 10, 'autoclose-1767225600000', true);
+    await steps(2);
+    expect(t.position).toBeNull();
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)!.exits.map((e) => [e.reason, e.qtySteps, e.price])).toEqual([['liquidation', 10, 59000]]);
+    expect(h!.state().openAlgoOrders).toEqual([]);
+    await t.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'test' });
+    expect(t.position).not.toBeNull();
+    expect(storeSteps()).toBe(exchangeSteps());
+    expect(stops()).toHaveLength(1);
+  }, 30_000);
+});
+
+describe("the bot's stop changed by hand", () => {
+  it('moved by hand (sl0 cancelled, a closePosition stop of the trader at 59500): the bot restores its own stop (reduce-only, the slot being taken), does not close the position; the trader\'s stop firing is booked as manual, nothing rests after', async () => {
+    const { t, id, alerts } = await openLong();
+    await h!.ex.cancelOrder('BTCUSDT', `${id}-sl0`, 'stop');
+    const own = await handClient();
+    await own.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'stop_market', stopPriceTicks: 595000 as never, reduceOnly: false, closePosition: true, clientOrderId: 'my_sl' });
+    expect(stops()).toEqual([['my_sl', '59500']]);
+    t.touch();
+    await steps(4);
+    expect(t.position!.remainingSteps).toBe(10);
+    expect(exchangeSteps()).toBe(10);
+    expect(stops().map((s) => s[0]).sort()).toEqual([`${id}-sl0`, 'my_sl'].sort());
+    h!.sim.admin.setPrice('BTCUSDT', 59400); // the trader's stop fires, not the bot's (58800)
+    await steps(4);
+    expect(exchangeSteps()).toBe(0);
+    expect(t.position).toBeNull();
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)!.exits.map((e) => [e.reason, e.qtySteps, e.clientOrderId])).toEqual([['manual', 10, 'my_sl']]);
+    expect(h!.state().openAlgoOrders).toEqual([]);
+    expect(t.halted).toBeNull();
+    expect(alerts).toEqual([]);
+  }, 30_000);
+});
