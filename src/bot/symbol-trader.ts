@@ -382,7 +382,17 @@ export class SymbolTrader {
     // later be this entry's (openFromPositionRead, after a restart too), never one opened by hand beside it.
     let sentFromFlat: boolean | null = null;
     try {
-      sentFromFlat = (await ex.position(this.symbol)).qtySteps === 0;
+      const held = await ex.position(this.symbol);
+      sentFromFlat = held.qtySteps === 0;
+      // One-way mode nets an entry against what the account holds: against a position on the other side
+      // that Ladder does not manage (reversed or opened by hand), it would close the trader's position and
+      // book one Ladder never held. Not sent; the alert says what to do.
+      if (held.qtySteps > 0 && held.side !== null && held.side !== sig.side) {
+        const qty = stepsToQty(held.qtySteps, m);
+        this.d.log.warn({ symbol: this.symbol, side: sig.side, heldSide: held.side, heldQty: qty }, 'entry.skipped_opposite_position');
+        this.alertOnce(`entry-opposite:${held.side}:${held.qtySteps}`, { side: sig.side, heldSide: held.side, heldQty: qty }, 'entry.skipped_opposite_position', `the account holds a ${held.side} ${qty} ${this.symbol} not opened by Ladder: a ${sig.side} entry would net against it, so the signal is not traded. Close it on the exchange (or run Ladder with --manage to have it adopted); later signals enter once it is gone`);
+        return;
+      }
     } catch (e) {
       this.d.log.warn({ symbol: this.symbol, err: errInfo(e) }, 'position.read_failed');
     }

@@ -119,6 +119,37 @@ describe('reduced by hand', () => {
   }, 30_000);
 });
 
+describe('reversed by hand (closed and opened the other side between two cycles)', () => {
+  it('the long ends as a manual exit of its 10 at the trade price, its stop cancelled; a long signal then is not sent against the short the trader holds (it would close it and book a long Ladder never held): refused with an alert; once the short is gone, the next signal enters', async () => {
+    const { t, id, alerts, logged } = await openLong();
+    await hand('sell', 20, 'web_flip');
+    await steps(3);
+    expect(t.position).toBeNull();
+    const trade = h!.store.tradeHistory().find((x) => x.positionId === id)!;
+    expect(trade.exits.map((e) => [e.reason, e.qtySteps, e.clientOrderId])).toEqual([['manual', 10, 'web_flip']]);
+    expect(exchangeSteps()).toBe(-10);
+    expect(h!.state().openAlgoOrders).toEqual([]);
+    expect(t.halted).toBeNull();
+    const before = h!.sim.admin.requests().length;
+    await t.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'test' });
+    await steps(4);
+    // Nothing sent: the trader's short is still there, untouched; no position booked that the exchange never held.
+    expect(h!.sim.admin.requests().slice(before).filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order')).toEqual([]);
+    expect(exchangeSteps()).toBe(-10);
+    expect(t.position).toBeNull();
+    expect(h!.store.tradeHistory().map((x) => x.positionId)).toEqual([id]);
+    expect(alerts.some((a) => /short 0\.01 BTCUSDT.*not opened by Ladder/.test(a))).toBe(true);
+    expect(logged).toContain('entry.skipped_opposite_position');
+    // The trader closes the short: the symbol is not locked, the next signal enters with its stop.
+    await hand('buy', 10, 'web_flat', true);
+    await t.onSignal({ side: 'long', timeMs: T + 7_200_000, reason: 'test' });
+    expect(t.position?.remainingSteps).toBe(10);
+    expect(exchangeSteps()).toBe(10);
+    expect(storeSteps()).toBe(exchangeSteps());
+    expect(stops()).toHaveLength(1);
+  }, 30_000);
+});
+
 describe('increased by hand', () => {
   it('the bot manages its own 10 only; an alert says the rest is not managed; its ladder closes exactly its 10 and leaves the 5', async () => {
     const { t, id, alerts } = await openLong();
