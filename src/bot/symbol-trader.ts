@@ -603,6 +603,12 @@ export class SymbolTrader {
     const p = this.position!;
     const exPos = await this.d.ex.position(this.symbol);
     const exSteps = exPos.side === p.side ? exPos.qtySteps : 0;
+    if (exPos.side !== null && exPos.side !== p.side && exPos.qtySteps > 0) {
+      // Reversed outside the bot (none of our orders can flip it: exits are reduce-only): ours ends below, the other side is the trader's.
+      const qty = stepsToQty(exPos.qtySteps, this.d.market);
+      const fate = this.d.manageManual ? `the ${exPos.side} is adopted as a position opened by hand` : `the ${exPos.side} is not managed and has no stop from Ladder (run with --manage to have it adopted)`;
+      this.alertOnce(`position.opposite_on_exchange:${p.id}`, { exchangeQty: qty, exchangeSide: exPos.side, ourSide: p.side }, 'position.opposite_on_exchange', `the exchange now holds a ${exPos.side} ${qty} ${this.symbol} where Ladder's ${p.side} ${p.id} was (reversed outside Ladder): Ladder booked its ${p.side} as closed; ${fate}`);
+    }
     const inFlight = this.ordersInFlight(p);
     if (exSteps === p.remainingSteps && !inFlight && !this.dirty) {
       this.shortfallSinceMs = null;

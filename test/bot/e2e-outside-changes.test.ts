@@ -37,7 +37,7 @@ const hand = (side: 'buy' | 'sell', steps: number, clientOrderId: string, reduce
   h!.ex.createOrder({ symbol: 'BTCUSDT', side, type: 'market', amountSteps: steps as never, reduceOnly, clientOrderId });
 
 /** A bot with its alerts and log lines collected, long 10 at 60000 on a signal at T. */
-async function openLong(config: LadderConfig = testConfig()) {
+async function openLong(config: LadderConfig = testConfig(), manage: readonly string[] = []) {
   h = await startHarness(config, { seed: 3 });
   h.sim.admin.setPrice('BTCUSDT', 60000, true);
   h.bot.stop();
@@ -49,7 +49,7 @@ async function openLong(config: LadderConfig = testConfig()) {
       done();
     },
   });
-  const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log: createLogger('info', sink), onAlert: (_s, _k, m) => alerts.push(m), retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+  const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log: createLogger('info', sink), onAlert: (_s, _k, m) => alerts.push(m), manage, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
   bots.push(bot);
   h.bot = bot;
   await bot.start();
@@ -130,6 +130,8 @@ describe('reversed by hand (closed and opened the other side between two cycles)
     expect(exchangeSteps()).toBe(-10);
     expect(h!.state().openAlgoOrders).toEqual([]);
     expect(t.halted).toBeNull();
+    // The short the trader opened is not Ladder's: said at once (it has no stop of Ladder's), as quantity added by hand is.
+    expect(alerts).toEqual([`the exchange now holds a short 0.01 BTCUSDT where Ladder's long ${id} was (reversed outside Ladder): Ladder booked its long as closed; the short is not managed and has no stop from Ladder (run with --manage to have it adopted)`]);
     const before = h!.sim.admin.requests().length;
     await t.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'test' });
     await steps(4);
