@@ -568,8 +568,11 @@ export class SymbolTrader {
     const timeMs = opening?.timeMs ?? exchangeNow - this.d.timeframeMs;
     const r = openPosition({ id, symbol: this.symbol, timeMs, entryFee: 0, plan: plan.value });
     // The entry is the exchange's position itself, booked under its newest opening trade (so later
-    // trades are read from there on); the fee is not ours to know.
-    const entryFill: FillInput = { clientOrderId: entryClientId(id), tradeId: opening?.tradeId ?? `adopt-${id}`, orderId: opening?.orderId ?? null, timeMs, qtySteps: ex.qtySteps, price: ex.entryPrice, fee: 0 };
+    // trades are read from there on); the fee is not ours to know. A trade already booked (one that
+    // reversed our position by hand: it closed ours and opened this one) is not booked twice, and the
+    // position would not be stored: the entry then has an id of its own.
+    const tradeId = opening && !this.d.store.hasFill(this.symbol, opening.tradeId) ? opening.tradeId : `adopt-${id}`;
+    const entryFill: FillInput = { clientOrderId: entryClientId(id), tradeId, orderId: opening?.orderId ?? null, timeMs, qtySteps: ex.qtySteps, price: ex.entryPrice, fee: 0 };
     this.opened(r, entryFill, ex.side, stopPct, 'warn', 'position.adopted');
     return true;
   }

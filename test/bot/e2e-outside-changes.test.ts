@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
-import { createLogger } from '../../src/bot/logger.ts';
+import { createLogger, silentLogger } from '../../src/bot/logger.ts';
 import type { LadderConfig } from '../../src/core/config/index.ts';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
 import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
@@ -149,6 +149,35 @@ describe('reversed by hand (closed and opened the other side between two cycles)
     expect(exchangeSteps()).toBe(10);
     expect(storeSteps()).toBe(exchangeSteps());
     expect(stops()).toHaveLength(1);
+  }, 30_000);
+  it('…with --manage: the short is adopted at once with its stop and stored (the trade that closed the long also opened it), and a restart finds it: the same position, one stop, no second adoption', async () => {
+    const { t, id, alerts } = await openLong(testConfig(), ['BTCUSDT']);
+    await hand('sell', 20, 'web_flip');
+    await steps(3);
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)!.exits.map((e) => [e.reason, e.qtySteps])).toEqual([['manual', 10]]);
+    expect(t.position).toMatchObject({ side: 'short', remainingSteps: 10 });
+    const adopted = t.position!.id;
+    expect(adopted).not.toBe(id);
+    expect(h!.store.openPositions().map((p) => p.id)).toEqual([adopted]);
+    expect(storeSteps()).toBe(exchangeSteps());
+    expect(stops()).toEqual([[`${adopted}-sl0`, '61200']]);
+    expect(alerts).toEqual([`the exchange now holds a short 0.01 BTCUSDT where Ladder's long ${id} was (reversed outside Ladder): Ladder booked its long as closed; the short is adopted as a position opened by hand`]);
+    // A restart (a second later: an adoption's id is its second) finds the stored short.
+    h!.bot.stop();
+    await sleep(1100);
+    const bot2 = new TradingBot({ config: testConfig(), exchange: h!.ex, store: h!.store, log: silentLogger(), manage: ['BTCUSDT'], retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+    bots.push(bot2);
+    await bot2.start();
+    await bot2.step();
+    expect(bot2.traders[0]!.position?.id).toBe(adopted);
+    expect(stops()).toEqual([[`${adopted}-sl0`, '61200']]);
+    expect(h!.store.openPositions().map((p) => p.id)).toEqual([adopted]);
+    expect(storeSteps()).toBe(exchangeSteps());
+    // Its ladder runs: TP1 of the short (59400).
+    h!.sim.admin.setPrice('BTCUSDT', 59300);
+    await bot2.step();
+    expect(bot2.traders[0]!.position!.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([['tp1', 3]]);
+    expect(storeSteps()).toBe(exchangeSteps());
   }, 30_000);
 });
 
