@@ -684,6 +684,9 @@ export class SymbolTrader {
    */
   private async adoptShortfall(p: Position, exSteps: number, foreign: readonly Trade[]): Promise<void> {
     let missing = p.remainingSteps - exSteps;
+    // One of our orders shows a fill whose trade is not listed yet: the shortfall is (partly) that, not
+    // these trades (one may be a change by hand booked from the exchange's state before it was listed).
+    if (foreign.length > 0 && (await this.restingFillUnbooked(p))) return;
     for (const t of foreign) {
       const cur = this.position;
       if (!cur || cur.status !== 'open' || missing <= 0) break;

@@ -242,3 +242,34 @@ describe("the bot's stop changed by hand", () => {
     expect(alerts).toEqual([]);
   }, 30_000);
 });
+
+describe("a change by hand while the account's trade list lags (staleTrades)", () => {
+  it('reduced by hand, its trade not listed: booked from the exchange after 1.5 s; that trade, listed later, is not taken again for the next shortfall (TP1 filled with its trade not listed yet): never more booked than held, flat with the exchange', async () => {
+    const { t, id } = await openLong();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'staleTrades', hide: 1, method: 'GET', path: '/fapi/v1/userTrades' }] });
+    await hand('sell', 4, 'web_reduce', true);
+    for (let i = 0; i < 20 && t.position!.remainingSteps !== 6; i++) await steps(1, 200);
+    expect(t.position!.remainingSteps).toBe(6);
+    expect(t.position!.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([['manual', 4]]);
+    h!.sim.admin.setFaults({ rules: [] }); // the list catches up: web_reduce is listed now
+    await steps(3);
+    h!.sim.admin.setFaults({ rules: [{ kind: 'staleTrades', hide: 1, method: 'GET', path: '/fapi/v1/userTrades' }] });
+    h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1 (3) goes out and fills; its trade is not listed yet
+    await steps(12, 250);
+    expect(exchangeSteps()).toBe(3);
+    expect(t.position!.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([['manual', 4]]);
+    h!.sim.admin.setFaults({ rules: [] });
+    await steps(4);
+    expect(t.position!.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([
+      ['manual', 4],
+      ['tp1', 3],
+    ]);
+    expect(storeSteps()).toBe(exchangeSteps());
+    expect(stops()).toHaveLength(1);
+    expect(t.halted).toBeNull();
+    h!.sim.admin.setPrice('BTCUSDT', 62200);
+    await steps(4);
+    expect(exchangeSteps()).toBe(0);
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)!.exits.reduce((a, e) => a + e.qtySteps, 0)).toBe(10);
+  }, 40_000);
+});
