@@ -273,3 +273,81 @@ describe("a change by hand while the account's trade list lags (staleTrades)", (
     expect(h!.store.tradeHistory().find((x) => x.positionId === id)!.exits.reduce((a, e) => a + e.qtySteps, 0)).toBe(10);
   }, 40_000);
 });
+
+describe('changes while the bot was down, and reads that fail', () => {
+  /** A new bot on the same store and exchange (a restart), its alerts collected. */
+  async function restart(config: LadderConfig, alerts: string[] = []): Promise<TradingBot> {
+    h!.bot.stop();
+    const bot = new TradingBot({ config, exchange: h!.ex, store: h!.store, log: createLogger('error', new Writable({ write: (_c, _e, done) => done() })), onAlert: (_s, _k, m) => alerts.push(m), retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+    bots.push(bot);
+    h!.bot = bot;
+    await bot.start();
+    return bot;
+  }
+
+  it('a resting TP1 filled while the bot was down, its trade not listed yet at the restart: not booked as a change by hand; booked once as TP1 when listed, the stop climbs', async () => {
+    const config = testConfig({ scaled_tp_execution: 'limit' });
+    const { id } = await openLong(config);
+    h!.bot.stop();
+    h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1 (60600) fills on the exchange
+    expect(exchangeSteps()).toBe(7);
+    h!.sim.admin.setFaults({ rules: [{ kind: 'staleTrades', hide: 1, method: 'GET', path: '/fapi/v1/userTrades' }] });
+    const alerts: string[] = [];
+    const bot = await restart(config, alerts);
+    const t = bot.traders[0]!;
+    await steps(10, 250);
+    expect(t.position!.partialExits).toEqual([]);
+    h!.sim.admin.setFaults({ rules: [] });
+    await steps(4);
+    expect(t.position!.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([['tp1', 3]]);
+    expect(storeSteps()).toBe(exchangeSteps());
+    expect(stops()).toEqual([[`${id}-sl1`, '60000']]);
+    expect(h!.state().fills.filter((f) => f.clientOrderId === `${id}-tp1`)).toHaveLength(1);
+    expect(t.halted).toBeNull();
+    expect(alerts).toEqual([]);
+  }, 40_000);
+
+  it('reduced by hand while the bot was down, its trade not listed at the restart: booked from the exchange (manual), the ladder goes on with what is left, flat at the end', async () => {
+    const { t: t0, id } = await openLong();
+    void t0;
+    h!.bot.stop();
+    await hand('sell', 4, 'web_reduce_down', true);
+    h!.sim.admin.setFaults({ rules: [{ kind: 'staleTrades', hide: 1, method: 'GET', path: '/fapi/v1/userTrades' }] });
+    const bot = await restart(testConfig());
+    const t = bot.traders[0]!;
+    for (let i = 0; i < 20 && t.position!.remainingSteps !== 6; i++) await steps(1, 200);
+    expect(t.position!.remainingSteps).toBe(6);
+    h!.sim.admin.setFaults({ rules: [] });
+    for (const p of [60700, 61300, 62200]) {
+      h!.sim.admin.setPrice('BTCUSDT', p);
+      await steps(2);
+    }
+    expect(exchangeSteps()).toBe(0);
+    expect(t.position).toBeNull();
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)!.exits.map((e) => [e.reason, e.qtySteps])).toEqual([
+      ['manual', 4],
+      ['tp1', 3],
+      ['tp2', 3],
+    ]);
+    expect(h!.state().openAlgoOrders).toEqual([]);
+  }, 40_000);
+
+  it('closed by hand while the position read fails (503): nothing is sent for it meanwhile; once the read answers, a manual exit, orphans cancelled, a later signal enters', async () => {
+    const { t, id } = await openLong();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v3/positionRisk' }, { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v2/positionRisk' }] });
+    await hand('sell', 10, 'web_close', true);
+    h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1's price
+    const before = h!.sim.admin.requests().length;
+    await steps(4);
+    expect(h!.sim.admin.requests().slice(before).filter((r) => r.method === 'POST')).toEqual([]);
+    h!.sim.admin.setFaults({ rules: [] });
+    await steps(2);
+    expect(t.position).toBeNull();
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)!.exits.map((e) => [e.reason, e.qtySteps, e.clientOrderId])).toEqual([['manual', 10, 'web_close']]);
+    expect(h!.state().openAlgoOrders).toEqual([]);
+    expect(h!.sim.admin.requests().filter((r) => r.code === -2022)).toHaveLength(0);
+    await t.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'test' });
+    expect(t.position?.remainingSteps).toBe(10);
+    expect(stops()).toHaveLength(1);
+  }, 40_000);
+});
