@@ -1229,14 +1229,15 @@ export class SymbolTrader {
     // A refused close waits for its back-off: a stop placed meanwhile and found crossed (-2021) would send it at once.
     if (this.closeWaits(p)) return;
     const r = await this.d.router.lookup(this.symbol, stopId, 'stop');
-    if (!r.ok && !listed) return; // neither the list nor the look-up answers: nothing is known
     if (!r.ok) {
-      // The look-up fails but the open orders list, read just now, does not show the stop: it is placed
-      // again rather than leaving the position without one while the look-ups are down (invariant 9).
+      // The look-up fails and the open orders list, read just now, does not show the stop, or cannot be
+      // read either (`listed` false: a stop cancelled by hand meanwhile would stay missing for the whole
+      // outage): it is placed again under its id rather than leaving the position without one (invariant
+      // 9). If it rests after all, the exchange refuses the same id (-4116): in doubt until a look-up answers.
       if (this.d.now() < this.stopRetryAtMs) return;
       this.stopRetryAtMs = this.d.now() + STOP_RETRY_MS;
-      this.markNotListed(stopId);
-      this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: stopId, code: r.error.code }, 'reconcile.stop_missing_lookup_failed');
+      this.markNotListed(stopId, listed ? 'not among the open orders while its look-up failed' : 'placed again while neither its look-up nor the open orders list answered');
+      this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: stopId, code: r.error.code, listRead: listed }, 'reconcile.stop_missing_lookup_failed');
       this.queue.push({ kind: 'placeStop', clientOrderId: stopId, stopTicks: p.stopTicks, stopPrice: p.stopMoves.at(-1)?.toPrice ?? p.plan.initialStopPrice });
       return;
     }
@@ -1406,10 +1407,10 @@ export class SymbolTrader {
   }
 
   /** A stop the open orders list does not show while its look-up fails: ended (expired) in the store, unless it already ended or filled. */
-  private markNotListed(stopId: string): void {
+  private markNotListed(stopId: string, message = 'not among the open orders while its look-up failed'): void {
     const rec = this.d.store.getOrder(stopId);
     if (rec === null || REUSABLE.includes(rec.status) || rec.status === 'filled') return;
-    this.d.store.markOrderStatus(stopId, 'expired', { error: { code: 'not_listed', message: 'not among the open orders while its look-up failed' }, timeMs: this.d.now() });
+    this.d.store.markOrderStatus(stopId, 'expired', { error: { code: 'not_listed', message }, timeMs: this.d.now() });
   }
 
   /** Client ids of our orders open on the exchange (stops included), or null when the list cannot be read. */

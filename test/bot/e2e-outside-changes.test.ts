@@ -351,3 +351,61 @@ describe('changes while the bot was down, and reads that fail', () => {
     expect(stops()).toHaveLength(1);
   }, 40_000);
 });
+
+describe('the stop cancelled by hand while every read of it fails', () => {
+  it('the open orders lists and the stop look-up all answer 503: the stop is placed again under its id (if it rested, the exchange refuses the same id), not left missing for the whole outage (invariant 9)', async () => {
+    const { t, id } = await openLong();
+    const own = await handClient();
+    await own.cancelOrder('BTCUSDT', `${id}-sl0`, 'stop');
+    h!.sim.admin.setFaults({
+      rules: [
+        { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/openAlgoOrders' },
+        { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/openOrders' },
+        { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/algoOrder' },
+      ],
+    });
+    t.touch(); // the user stream's ALGO_UPDATE (CANCELED)
+    for (let i = 0; i < 30 && stops().length === 0; i++) {
+      t.touch();
+      await steps(1, 250);
+    }
+    expect(t.position!.remainingSteps).toBe(10);
+    expect(stops()).toEqual([[`${id}-sl0`, '58800']]);
+  }, 30_000);
+
+  it('…while the stop still rests: placed again under its id, refused as a duplicate (-4116), so still one stop; nothing closed at market, no alert; settled once the reads answer', async () => {
+    const { t, id, alerts } = await openLong();
+    h!.sim.admin.setFaults({
+      rules: [
+        { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/openAlgoOrders' },
+        { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/openOrders' },
+        { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/algoOrder' },
+      ],
+    });
+    const before = h!.sim.admin.requests().length;
+    for (let i = 0; i < 16; i++) {
+      t.touch();
+      await steps(1, 250);
+    }
+    const sent = h!.sim.admin.requests().slice(before).filter((r) => r.method === 'POST');
+    expect(sent.every((r) => r.path === '/fapi/v1/algoOrder' && r.clientOrderId === `${id}-sl0`)).toBe(true);
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.length).toBeLessThanOrEqual(4);
+    expect(sent.every((r) => r.code === -4116 || r.code === -4130)).toBe(true);
+    expect(stops()).toEqual([[`${id}-sl0`, '58800']]);
+    expect(exchangeSteps()).toBe(10);
+    h!.sim.admin.setFaults({ rules: [] });
+    // The duplicate's look-ups back off while they fail (0.5 s doubling): it is settled at the next one.
+    for (let i = 0; i < 60 && h!.store.getOrder(`${id}-sl0`)?.status !== 'open'; i++) await steps(1, 250);
+    expect(stops()).toEqual([[`${id}-sl0`, '58800']]);
+    expect(t.position!.remainingSteps).toBe(10);
+    expect(h!.store.getOrder(`${id}-sl0`)?.status).toBe('open');
+    expect(t.halted).toBeNull();
+    expect(alerts).toEqual([]);
+    // It still protects: the price through it closes the position once.
+    h!.sim.admin.setPrice('BTCUSDT', 58700);
+    await steps(4);
+    expect(exchangeSteps()).toBe(0);
+    expect(t.position).toBeNull();
+  }, 40_000);
+});
