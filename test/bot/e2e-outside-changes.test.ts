@@ -332,6 +332,41 @@ describe('changes while the bot was down, and reads that fail', () => {
     expect(h!.state().openAlgoOrders).toEqual([]);
   }, 40_000);
 
+  it('liquidated while the bot was down: the restart books a liquidation exit at its price, nothing rests, a later signal enters', async () => {
+    const { id } = await openLong();
+    h!.bot.stop();
+    h!.sim.admin.setPrice('BTCUSDT', 59000);
+    await hand('sell', 10, 'autoclose-1767225600001', true);
+    const bot = await restart(testConfig());
+    const t = bot.traders[0]!;
+    expect(t.position).toBeNull();
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)!.exits.map((e) => [e.reason, e.qtySteps, e.price])).toEqual([['liquidation', 10, 59000]]);
+    expect(h!.state().openAlgoOrders).toEqual([]);
+    await t.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'test' });
+    expect(t.position?.remainingSteps).toBe(10);
+    expect(stops()).toHaveLength(1);
+  }, 30_000);
+
+  it('reversed by hand while the bot was down, its trade not listed at the restart: the long ends (booked from the exchange), the alert says the short is not Ladder\'s, and a long signal is not sent against it', async () => {
+    const { id } = await openLong();
+    h!.bot.stop();
+    await hand('sell', 20, 'web_flip_down');
+    h!.sim.admin.setFaults({ rules: [{ kind: 'staleTrades', hide: 1, method: 'GET', path: '/fapi/v1/userTrades' }] });
+    const alerts: string[] = [];
+    const bot = await restart(testConfig(), alerts);
+    const t = bot.traders[0]!;
+    for (let i = 0; i < 20 && t.position !== null; i++) await steps(1, 200);
+    expect(t.position).toBeNull();
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)!.exits.map((e) => [e.reason, e.qtySteps])).toEqual([['manual', 10]]);
+    expect(h!.state().openAlgoOrders).toEqual([]);
+    expect(alerts.some((a) => /now holds a short 0\.01 BTCUSDT .*reversed outside Ladder/.test(a))).toBe(true);
+    h!.sim.admin.setFaults({ rules: [] });
+    await t.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'test' });
+    expect(t.position).toBeNull();
+    expect(exchangeSteps()).toBe(-10);
+    expect(t.halted).toBeNull();
+  }, 30_000);
+
   it('closed by hand while the position read fails (503): nothing is sent for it meanwhile; once the read answers, a manual exit, orphans cancelled, a later signal enters', async () => {
     const { t, id } = await openLong();
     h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v3/positionRisk' }, { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v2/positionRisk' }] });
