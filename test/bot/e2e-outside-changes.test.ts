@@ -444,3 +444,64 @@ describe('the stop cancelled by hand while every read of it fails', () => {
     expect(t.position).toBeNull();
   }, 40_000);
 });
+
+describe('limit take-profits (scaled_tp_execution "limit") and a change by hand', () => {
+  const limit = (over: Record<string, unknown> = {}) => testConfig({ scaled_tp_execution: 'limit', ...over });
+  const restingTps = () => h!.state().openOrders.map((o) => [o.clientOrderId.replace(/^.*-/, ''), o.origQty]);
+
+  it('reduced by exactly TP1 quantity: the resting exits are planned again for 7 (3, 3, 1) and the ladder ends flat, no level twice', async () => {
+    const { t, id } = await openLong(limit());
+    await hand('sell', 3, 'web_reduce_3'); // not reduce-only: the resting TPs hold the reduce-only budget (-4118)
+    t.touch();
+    await steps(4);
+    expect(t.position!.remainingSteps).toBe(7);
+    for (const p of [60700, 61300, 62200]) {
+      h!.sim.admin.setPrice('BTCUSDT', p);
+      await steps(3);
+    }
+    expect(exchangeSteps()).toBe(0);
+    expect(t.position).toBeNull();
+    const exits = h!.store.tradeHistory().find((x) => x.positionId === id)!.exits.map((e) => [e.reason, e.qtySteps]);
+    expect(exits).toEqual([
+      ['manual', 3],
+      ['tp1', 3],
+      ['tp2', 3],
+      ['tp3', 1],
+    ]);
+    for (const k of [1, 2, 3]) expect(new Set(h!.state().fills.filter((f) => f.clientOrderId === `${id}-tp${k}`).map((f) => (f as unknown as { orderId: number }).orderId)).size).toBe(1);
+    expect(restingTps()).toEqual([]);
+    expect(h!.state().openAlgoOrders).toEqual([]);
+  }, 40_000);
+
+  it('reduced to below the minimum of an exit (2 left, scaled_tp_min_order_size 0.003): TP1 closes the 2 whole, nothing rests after', async () => {
+    const { t, id } = await openLong(limit({ scaled_tp_min_order_size: 0.003 }));
+    await hand('sell', 8, 'web_reduce_8');
+    t.touch();
+    await steps(4);
+    expect(t.position!.remainingSteps).toBe(2);
+    expect(stops()).toHaveLength(1);
+    h!.sim.admin.setPrice('BTCUSDT', 60700);
+    await steps(4);
+    expect(exchangeSteps()).toBe(0);
+    expect(t.position).toBeNull();
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)!.exits.map((e) => [e.reason, e.qtySteps])).toEqual([
+      ['manual', 8],
+      ['tp1', 2],
+    ]);
+    expect(restingTps()).toEqual([]);
+    expect(h!.state().openAlgoOrders).toEqual([]);
+  }, 40_000);
+
+  it('reversed by hand: the long ends, its resting take-profits and stop are cancelled (none left on the short), the alert is sent', async () => {
+    const { t, id, alerts } = await openLong(limit());
+    await hand('sell', 20, 'web_flip');
+    t.touch();
+    await steps(3);
+    expect(t.position).toBeNull();
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)!.exits.map((e) => [e.reason, e.qtySteps])).toEqual([['manual', 10]]);
+    expect(restingTps()).toEqual([]);
+    expect(h!.state().openAlgoOrders).toEqual([]);
+    expect(exchangeSteps()).toBe(-10);
+    expect(alerts).toHaveLength(1);
+  }, 40_000);
+});
