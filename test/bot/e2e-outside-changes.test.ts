@@ -449,16 +449,29 @@ describe('limit take-profits (scaled_tp_execution "limit") and a change by hand'
   const limit = (over: Record<string, unknown> = {}) => testConfig({ scaled_tp_execution: 'limit', ...over });
   const restingTps = () => h!.state().openOrders.map((o) => [o.clientOrderId.replace(/^.*-/, ''), o.origQty]);
 
-  it('reduced by exactly TP1 quantity: the resting exits are planned again for 7 (3, 3, 1) and the ladder ends flat, no level twice', async () => {
+  it('reduced by exactly TP1 quantity: the resting exits rest again for 7 (3, 3, 1) at their targets and fill there, the ladder ends flat, no level twice', async () => {
     const { t, id } = await openLong(limit());
     await hand('sell', 3, 'web_reduce_3'); // not reduce-only: the resting TPs hold the reduce-only budget (-4118)
     t.touch();
     await steps(4);
     expect(t.position!.remainingSteps).toBe(7);
+    // Resting again for what is left, as at entry (not only sent once the price reaches each target).
+    for (let i = 0; i < 10 && restingTps().length < 3; i++) await steps(1);
+    expect(restingTps()).toEqual([
+      ['tp1', '0.003'],
+      ['tp2', '0.003'],
+      ['tp3', '0.001'],
+    ]);
     for (const p of [60700, 61300, 62200]) {
       h!.sim.admin.setPrice('BTCUSDT', p);
       await steps(3);
     }
+    // Filled as resting orders: at their targets.
+    expect(h!.state().fills.filter((f) => f.clientOrderId.startsWith(`${id}-tp`)).map((f) => [f.clientOrderId.slice(-3), f.price])).toEqual([
+      ['tp1', '60600'],
+      ['tp2', '61200'],
+      ['tp3', '62100'],
+    ]);
     expect(exchangeSteps()).toBe(0);
     expect(t.position).toBeNull();
     const exits = h!.store.tradeHistory().find((x) => x.positionId === id)!.exits.map((e) => [e.reason, e.qtySteps]);

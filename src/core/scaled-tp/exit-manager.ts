@@ -20,6 +20,7 @@ import {
   qtyOf,
   reachSegment,
   replaceAt,
+  restPendingExits,
   requestCloseOf,
   restingExitIds,
   settle,
@@ -101,6 +102,8 @@ export function applyFill(p: Position, f: FillInput): Result<StepResult, ApplyEr
   const s = clonePosition(p);
   const out = newOut();
   bookFill(s, target, f.clientOrderId, f.tradeId, f.orderId, f.timeMs, f.qtySteps, f.price, f.fee, out);
+  // A withdrawn exit filled before its cancel landed, the last one withdrawn: the others rest again (applyOrderEnd).
+  if (typeof target === 'number' && p.levels[target]!.status === 'withdrawn' && !s.levels.some((l) => l.status === 'withdrawn')) restPendingExits(s, f.timeMs, out);
   return ok(stepOf(s, out));
 }
 
@@ -261,6 +264,8 @@ export function applyOrderEnd(p: Position, e: OrderEndInput): Result<StepResult,
   const move = to.value === 'filled' && p.status === 'open' ? climbStop(next, p.plan.levels[target]!, e.timeMs) : null;
   const commands: Command[] = move === null ? [] : [moveStopCommand(next, move)];
   const events: DomainEvent[] = move === null ? [] : [stopMovedEvent(next, move)];
+  // The last withdrawn exit's end confirmed: the levels still to come rest again for what is left.
+  if (st.status === 'withdrawn' && !next.levels.some((l) => l.status === 'withdrawn')) restPendingExits(next, e.timeMs, { commands, events });
   return ok({ position: settle(next), commands, events });
 }
 

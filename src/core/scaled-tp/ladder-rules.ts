@@ -227,6 +227,31 @@ export function reachSegment(s: LadderState, from: number, to: number, timeMs: n
   return result;
 }
 
+/**
+ * Limit mode: every pending level rests again as a reduce-only limit at its own target, each for its
+ * share of what is left (the last takes the remainder, R3.2), as at entry (R1.4). For a position whose
+ * resting exits were withdrawn by a change made outside the bot, once every cancel is confirmed.
+ */
+export function restPendingExits(s: LadderState, timeMs: number, out: Out): void {
+  if (s.plan.execution !== 'limit' || s.status !== 'open' || s.closing !== null) return;
+  const levels = s.levels.slice();
+  let uncommitted = uncommittedSteps(s);
+  for (let i = 0; i < levels.length; i++) {
+    const st = levels[i]!;
+    if (st.status !== 'pending') continue;
+    const qty = sendSteps(s, levels, i, uncommitted);
+    if (qty === 0) continue;
+    uncommitted -= qty;
+    const pl = s.plan.levels[i]!;
+    levels[i] = levelState('sent', st.filledSteps, asSteps(qty), false);
+    const id = exitClientId(s.id, pl.reason);
+    out.commands.push(exitCommand(s, pl, asSteps(qty), pl.targetPrice, id));
+    out.events.push(requested(s, pl, asSteps(qty), timeMs, id));
+  }
+  s.levels = levels;
+  settle(s);
+}
+
 /** Where a segment starting at `from` that reached level i reached it: at `from` when already past it. */
 export function reachPrice(s: Position, i: number, from: number): number {
   const target = s.plan.levels[i]!.targetPrice;

@@ -68,7 +68,7 @@ describe('a change made outside the bot (R6.6)', () => {
     expect(r.position.partialExits[0]!.pnl).toBeLessThan(0);
   });
 
-  it('a reduction in limit mode cancels the resting exits (they claimed what is gone): withdrawn until each cancel is confirmed, then pending again', () => {
+  it('a reduction in limit mode cancels the resting exits (they claimed what is gone): withdrawn until each cancel is confirmed, then resting again for what is left', () => {
     const o = open({ entry: '60000', qty: 10, market: BTC, settings: { ...S, execution: 'limit' } });
     const r = must(applyExternalExit(o.position, { reason: 'manual', tradeId: 'x', orderId: null, clientOrderId: '', timeMs: 2, qtySteps: asSteps(5), price: 60000, fee: 0 }));
     expect(r.position.levels.map((l) => l.status)).toEqual(['withdrawn', 'withdrawn', 'withdrawn']);
@@ -80,12 +80,22 @@ describe('a change made outside the bot (R6.6)', () => {
     const back = must(applyOrderEnd(r.position, { clientOrderId: 'p1-tp1', status: 'canceled', timeMs: 4 }));
     expect(back.position.levels.map((l) => l.status)).toEqual(['pending', 'withdrawn', 'withdrawn']);
     expect(onPrice(back.position, 60700, 5).commands.filter((c) => c.kind === 'placeExit')).toEqual([]);
-    // Every cancel confirmed: TP1 goes out again at its target, for its share of what is left.
+    // Every cancel confirmed: the levels rest again at their targets, as at entry, each for its share of
+    // the 5 left (TP3 gets nothing: TP2 takes what is left, R3.2), not only once the price reaches them.
     const tp2 = must(applyOrderEnd(back.position, { clientOrderId: 'p1-tp2', status: 'canceled', timeMs: 5 }));
+    expect(tp2.commands).toEqual([]);
     const all = must(applyOrderEnd(tp2.position, { clientOrderId: 'p1-tp3', status: 'expired', timeMs: 5 }));
-    expect(all.position.levels.map((l) => l.status)).toEqual(['pending', 'pending', 'pending']);
+    expect(all.position.levels.map((l) => l.status)).toEqual(['sent', 'sent', 'pending']);
+    expect(all.commands.map((c) => c.kind === 'placeExit' && [c.clientOrderId, c.orderType, c.qtySteps, c.limitPrice])).toEqual([
+      ['p1-tp1', 'limit', 3, 60600],
+      ['p1-tp2', 'limit', 2, 61200],
+    ]);
+    // Reached, they fill as resting orders: nothing is sent twice.
     const again = onPrice(all.position, 60700, 6);
-    expect(again.commands.filter((c) => c.kind === 'placeExit').map((c) => [c.clientOrderId, c.kind === 'placeExit' ? c.qtySteps : 0])).toEqual([['p1-tp1', 3]]);
+    expect(again.commands.filter((c) => c.kind === 'placeExit')).toEqual([]);
+    const tp1 = must(applyFill(again.position, { clientOrderId: 'p1-tp1', tradeId: 't1', orderId: '9', timeMs: 7, qtySteps: asSteps(3), price: 60600, fee: 0 }));
+    expect(tp1.position.remainingSteps).toBe(2);
+    expect(conserved(tp1.position)).toBe(true);
   });
 
   it('a withdrawn exit that fills before its cancel lands is booked once as its level (never sent again); one that filled in part is done by what filled', () => {
