@@ -687,10 +687,16 @@ export class SymbolTrader {
     // One of our orders shows a fill whose trade is not listed yet: the shortfall is (partly) that, not
     // these trades (one may be a change by hand booked from the exchange's state before it was listed).
     if (foreign.length > 0 && (await this.restingFillUnbooked(p))) return;
-    for (const t of foreign) {
+    // The newest trades of others explain it: an older one may have taken off quantity added by hand
+    // (the exchange then held ours all along), which is no exit of ours. Booked oldest first; the
+    // oldest of them in part when they are more than the shortfall.
+    let over = -missing;
+    let from = foreign.length;
+    while (from > 0 && over < 0) over += foreign[--from]!.qtySteps;
+    for (const [k, t] of foreign.slice(from).entries()) {
       const cur = this.position;
       if (!cur || cur.status !== 'open' || missing <= 0) break;
-      const qty = Math.min(t.qtySteps, missing);
+      const qty = Math.min(k === 0 ? t.qtySteps - Math.max(0, over) : t.qtySteps, missing);
       const reason = /^(autoclose|adl_autoclose)/.test(t.clientOrderId) ? 'liquidation' : 'manual';
       this.external(cur, { reason, tradeId: t.tradeId, orderId: t.orderId, clientOrderId: t.clientOrderId, timeMs: t.timeMs, qtySteps: asSteps(qty), price: t.price, fee: t.fee });
       missing -= qty;

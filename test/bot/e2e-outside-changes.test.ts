@@ -518,3 +518,20 @@ describe('limit take-profits (scaled_tp_execution "limit") and a change by hand'
     expect(alerts).toHaveLength(1);
   }, 40_000);
 });
+
+describe('added by hand, then taken off again by hand', () => {
+  it('the sale that took the added quantity off is not the bot\'s exit: a later reduction by hand is booked at its own trade and price', async () => {
+    const { t } = await openLong();
+    await hand('buy', 5, 'web_add_5');
+    await steps(2);
+    await hand('sell', 5, 'web_take_5');
+    await steps(2);
+    expect(t.position!.remainingSteps).toBe(10);
+    expect(t.position!.partialExits).toEqual([]);
+    h!.sim.admin.setPrice('BTCUSDT', 60300);
+    await hand('sell', 2, 'web_reduce_2', true);
+    await steps(2);
+    expect(t.position!.partialExits.map((e) => [e.reason, e.qtySteps, e.clientOrderId, e.price])).toEqual([['manual', 2, 'web_reduce_2', 60300]]);
+    expect(storeSteps()).toBe(exchangeSteps());
+  }, 30_000);
+});
