@@ -535,3 +535,55 @@ describe('added by hand, then taken off again by hand', () => {
     expect(storeSteps()).toBe(exchangeSteps());
   }, 30_000);
 });
+
+describe('more sides of a reduction by hand', () => {
+  it('after TP1 (the stop moved: reduce-only of 7, the closePosition slot held by sl0 then freed), 3 sold by hand: the stop is placed again for the 4 held, one stop; the ladder ends flat', async () => {
+    const { t, id } = await openLong();
+    h!.sim.admin.setPrice('BTCUSDT', 60700);
+    await steps(3);
+    expect(t.position!.remainingSteps).toBe(7);
+    await hand('sell', 3, 'web_reduce_after_tp1', true);
+    t.touch();
+    await steps(4);
+    expect(t.position!.remainingSteps).toBe(4);
+    expect(storeSteps()).toBe(exchangeSteps());
+    const algo = h!.state().openAlgoOrders as unknown as { clientAlgoId: string; closePosition: boolean; quantity: string; triggerPrice: string }[];
+    expect(algo).toHaveLength(1);
+    expect(algo[0]!.triggerPrice).toBe('60000');
+    expect(algo[0]!.closePosition || Number(algo[0]!.quantity) === 0.004).toBe(true);
+    h!.sim.admin.setPrice('BTCUSDT', 62200);
+    await steps(4);
+    expect(exchangeSteps()).toBe(0);
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)!.exits.map((e) => [e.reason, e.qtySteps])).toEqual([
+      ['tp1', 3],
+      ['manual', 3],
+      ['tp2', 3],
+      ['tp3', 1],
+    ]);
+    expect(h!.state().openAlgoOrders).toEqual([]);
+  }, 40_000);
+
+  it('limit mode, while the bot was down: TP1 filled and 2 sold by hand; the restart books both (TP1 once, manual 2), the stop to breakeven, the rest resting again for 5', async () => {
+    const config = testConfig({ scaled_tp_execution: 'limit' });
+    const { id } = await openLong(config);
+    h!.bot.stop();
+    h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1 fills
+    await hand('sell', 2, 'web_reduce_down');
+    h!.bot = new TradingBot({ config, exchange: h!.ex, store: h!.store, log: createLogger('error', new Writable({ write: (_c, _e, done) => done() })), retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+    bots.push(h!.bot);
+    await h!.bot.start();
+    const t = h!.bot.traders[0]!;
+    for (let i = 0; i < 10 && h!.state().openOrders.length < 2; i++) await steps(1);
+    expect(t.position!.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([
+      ['tp1', 3],
+      ['manual', 2],
+    ]);
+    expect(storeSteps()).toBe(exchangeSteps());
+    expect(stops().map((s) => s[1])).toEqual(['60000']);
+    expect(h!.state().openOrders.map((o) => [o.clientOrderId.slice(id.length + 1), o.origQty])).toEqual([
+      ['tp2', '0.003'],
+      ['tp3', '0.002'],
+    ]);
+    expect(h!.state().fills.filter((f) => f.clientOrderId === `${id}-tp1`)).toHaveLength(1);
+  }, 40_000);
+});
