@@ -67,9 +67,11 @@ describe('ladder optimize --queue with ladder worker processes', () => {
     expect(rows).toHaveLength(18);
     expect(rows.every((r) => r.n === 1)).toBe(true);
     const q = new Queue(QUEUE_NAME, { connection: redisOptions(url, '--queue') });
-    // Each job is removed once its result is stored: none of the run's is left in Redis.
+    // Each job's result is dropped from Redis once stored: none of the run's is left there, and no job waits.
     const runId = runIdOf(coord.stderr());
-    expect((await q.getJobs(['completed', 'waiting', 'delayed', 'active', 'failed'])).filter((j) => j.data.runId === runId)).toEqual([]);
+    const left = (await q.getJobs(['completed', 'waiting', 'delayed', 'active', 'failed'])).filter((j) => j.data.runId === runId);
+    expect(left.filter((j) => j.returnvalue !== null && j.returnvalue !== undefined).map((j) => j.id)).toEqual([]);
+    expect(left.every((j) => j.finishedOn)).toBe(true);
     // What crossed Redis: the packed form the coordinator asked for (wire-result.ts), read back above as the embedded run's.
     const client = (await q.client) as unknown as { xrange(key: string, from: string, to: string): Promise<[string, string[]][]> };
     const events = (await client.xrange(q.keys.events!, '-', '+')).map(([, f]) => Object.fromEntries(f.flatMap((x, i) => (i % 2 ? [] : [[x, f[i + 1]!]]))));
