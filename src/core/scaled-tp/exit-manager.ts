@@ -174,14 +174,14 @@ export function applyExternalExit(p: Position, e: ExternalExitInput): Result<Ste
     events.push({ type: 'position.closed', positionId: p.id, symbol: p.symbol, timeMs: e.timeMs, reason: e.reason, pnl: totalPnl(next), avgExitPrice: averageExitPrice(next) });
   } else if (resting.length) {
     // Resting limit exits: cancelled, their levels withdrawn until the cancel is confirmed (a fill on its
-    // way is booked, never sent twice: invariant 8), then pending again; filled parts stay booked as done.
-    next.levels = p.levels.map((st) =>
-      st.status === 'sent' && p.plan.execution === 'limit' ? (st.filledSteps > 0 ? levelState('filled', st.filledSteps, st.orderSteps, true) : levelState('withdrawn', st.filledSteps, st.orderSteps, st.reached)) : st,
-    );
+    // way is booked, never sent twice: invariant 8), then pending again; one that filled in part is done
+    // by what filled once its end is confirmed (applyOrderEnd): until then the rest of it may still rest
+    // and fill, so it stays withdrawn, claiming that rest (the others never rest again over it: -4118).
+    next.levels = p.levels.map((st) => (st.status === 'sent' && p.plan.execution === 'limit' ? levelState('withdrawn', st.filledSteps, st.orderSteps, st.reached) : st));
     commands.push({ kind: 'cancelOrders', clientOrderIds: resting });
-    // A level done here by what it filled climbs the stop as one ended in part does (applyOrderEnd, R1.5).
+    // A level filled in part climbs the stop at once, as one ended in part does (applyOrderEnd, R1.5).
     for (let i = 0; i < p.levels.length; i++) {
-      if (p.levels[i]!.status === 'filled' || next.levels[i]!.status !== 'filled') continue;
+      if (p.levels[i]!.status !== 'sent' || p.levels[i]!.filledSteps === 0 || next.levels[i]!.status !== 'withdrawn') continue;
       const move = climbStop(next, p.plan.levels[i]!, e.timeMs);
       if (move === null) continue;
       commands.push(moveStopCommand(next, move));

@@ -120,7 +120,9 @@ describe('a change made outside the bot (R6.6)', () => {
     const part = must(applyFill(o.position, { clientOrderId: 'p1-tp1', tradeId: 't1', orderId: '9', timeMs: 2, qtySteps: asSteps(1), price: 60600, fee: 0 }));
     expect(part.position.levels[0]!.status).toBe('sent');
     const r = must(applyExternalExit(part.position, { reason: 'manual', tradeId: 'x', orderId: null, clientOrderId: '', timeMs: 3, qtySteps: asSteps(2), price: 60500, fee: 0 }));
-    expect(r.position.levels[0]!).toMatchObject({ status: 'filled', filledSteps: 1 });
+    // Withdrawn (the rest of it may still rest and fill) until its end is confirmed, then done by what filled.
+    expect(r.position.levels[0]!).toMatchObject({ status: 'withdrawn', filledSteps: 1 });
+    expect(must(applyOrderEnd(r.position, { clientOrderId: 'p1-tp1', status: 'canceled', timeMs: 4 })).position.levels[0]!).toMatchObject({ status: 'filled', filledSteps: 1 });
     expect(r.position.tpLevelsHit).toEqual([1]);
     // TP1 is done: the stop goes to breakeven, as applyOrderEnd does for a level ended in part.
     expect(r.position.stopPrice).toBe(60000);
@@ -133,6 +135,24 @@ describe('a change made outside the bot (R6.6)', () => {
     // The same reduction after the partial fill's order ended: the same stop.
     const ended = must(applyOrderEnd(part.position, { clientOrderId: 'p1-tp1', status: 'canceled', timeMs: 3 }));
     expect(ended.position.stopPrice).toBe(r.position.stopPrice);
+  });
+
+  it('a TP partly filled before a reduction by hand still rests until its cancel is confirmed: the others rest again only for what it cannot take (no -4118, never more resting than held)', () => {
+    const o = open({ entry: '60000', qty: 10, market: BTC, settings: { ...S, execution: 'limit' } });
+    const part = must(applyFill(o.position, { clientOrderId: 'p1-tp1', tradeId: 't1', orderId: '9', timeMs: 2, qtySteps: asSteps(1), price: 60600, fee: 0 }));
+    const r = must(applyExternalExit(part.position, { reason: 'manual', tradeId: 'x', orderId: null, clientOrderId: '', timeMs: 3, qtySteps: asSteps(2), price: 60500, fee: 0 }));
+    expect(r.position.remainingSteps).toBe(7);
+    // TP2 and TP3's cancels are confirmed; TP1's (2 of 3 still resting) is not yet.
+    const tp2 = must(applyOrderEnd(r.position, { clientOrderId: 'p1-tp2', status: 'canceled', timeMs: 4 }));
+    const tp3 = must(applyOrderEnd(tp2.position, { clientOrderId: 'p1-tp3', status: 'canceled', timeMs: 5 }));
+    const placed = tp3.commands.reduce((n, c) => n + (c.kind === 'placeExit' ? c.qtySteps : 0), 0);
+    // 2 of TP1 may still rest (and fill): what rests again must leave them room.
+    expect(placed + 2).toBeLessThanOrEqual(tp3.position.remainingSteps);
+    // TP1's last 2 then fill before its cancel lands: never more resting than the position holds.
+    const late = must(applyFill(tp3.position, { clientOrderId: 'p1-tp1', tradeId: 't3', orderId: '9', timeMs: 6, qtySteps: asSteps(2), price: 60600, fee: 0 }));
+    const resting = late.position.levels.reduce((n, l) => n + (l.status === 'sent' || l.status === 'withdrawn' ? l.orderSteps - l.filledSteps : 0), 0);
+    expect(resting).toBeLessThanOrEqual(late.position.remainingSteps);
+    expect(conserved(late.position)).toBe(true);
   });
 
   it('the table rows of a withdrawn level: fills are booked, a confirmed end with nothing filled makes it pending, nothing is sent from it', () => {
