@@ -155,6 +155,26 @@ describe('a change made outside the bot (R6.6)', () => {
     expect(conserved(late.position)).toBe(true);
   });
 
+  it('the last withdrawn exit filling whole before its cancel lands rests the others again once, within what is left (applyFill path)', () => {
+    const o = open({ entry: '60000', qty: 10, market: BTC, settings: { ...S, execution: 'limit' } });
+    const r = must(applyExternalExit(o.position, { reason: 'manual', tradeId: 'x', orderId: null, clientOrderId: '', timeMs: 2, qtySteps: asSteps(2), price: 60000, fee: 0 }));
+    const tp2 = must(applyOrderEnd(r.position, { clientOrderId: 'p1-tp2', status: 'canceled', timeMs: 3 }));
+    const tp3 = must(applyOrderEnd(tp2.position, { clientOrderId: 'p1-tp3', status: 'canceled', timeMs: 3 }));
+    expect(tp3.commands).toEqual([]);
+    const filled = must(applyFill(tp3.position, { clientOrderId: 'p1-tp1', tradeId: 't1', orderId: '9', timeMs: 4, qtySteps: asSteps(3), price: 60600, fee: 0 }));
+    const placed = filled.commands.filter((c) => c.kind === 'placeExit').map((c) => (c.kind === 'placeExit' ? [c.clientOrderId, c.qtySteps] : []));
+    expect(placed).toEqual([
+      ['p1-tp2', 3],
+      ['p1-tp3', 2],
+    ]);
+    expect(filled.commands.filter((c) => c.kind === 'moveStop')).toHaveLength(1);
+    expect(filled.position.remainingSteps).toBe(5);
+    // Reached afterwards: nothing is sent twice.
+    expect(onPrice(filled.position, 62500, 5).commands.filter((c) => c.kind === 'placeExit')).toEqual([]);
+    // TP1's cancel then answers: nothing more.
+    expect(must(applyOrderEnd(filled.position, { clientOrderId: 'p1-tp1', status: 'canceled', timeMs: 6 })).commands).toEqual([]);
+  });
+
   it('the table rows of a withdrawn level: fills are booked, a confirmed end with nothing filled makes it pending, nothing is sent from it', () => {
     expect(nextLevelStatus('sent', 'withdraw')).toEqual({ ok: true, value: 'withdrawn' });
     expect(nextLevelStatus('withdrawn', 'fill')).toEqual({ ok: true, value: 'filled' });
