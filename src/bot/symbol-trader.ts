@@ -1109,7 +1109,7 @@ export class SymbolTrader {
       // targets, signals and closes would all wait for a stop that may never fire).
       if (!closingOnStop) return false;
       const price = await this.d.ex.price(this.symbol);
-      const back = stopNotTriggered(p, price);
+      const back = stopNotTriggered(p, price, this.d.now());
       if (back.position === p) return false;
       this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: stopId, price, stopPrice: stopPriceOf(p) }, 'stop.not_triggered');
       this.transition(back);

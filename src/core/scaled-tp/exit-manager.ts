@@ -210,7 +210,7 @@ export function replaceStop(p: Position): StepResult {
  * position is open again, its targets and stop as before. Unchanged unless the position is closing on
  * its current stop with nothing of that stop filled, and `price` is strictly inside the stop.
  */
-export function stopNotTriggered(p: Position, price: number): StepResult {
+export function stopNotTriggered(p: Position, price: number, timeMs: number): StepResult {
   const c = p.closing;
   if (p.status !== 'open' || c === null || c.reason !== 'stop' || c.clientOrderId !== stopClientId(p.id, p.stopSeq)) return unchanged(p);
   if (p.partialExits.some((e) => e.clientOrderId === c.clientOrderId)) return unchanged(p);
@@ -218,7 +218,11 @@ export function stopNotTriggered(p: Position, price: number): StepResult {
   if (!(p.side === 'long' ? price > stop : price < stop)) return unchanged(p);
   const next = clonePosition(p);
   next.closing = null;
-  return { position: settle(next), commands: NONE, events: NONE };
+  // Withdrawn exits whose cancels were all confirmed while it was closing (restPendingExits sends
+  // nothing then) rest again now (limit mode, R1.4).
+  const out = newOut();
+  if (!next.levels.some((l) => l.status === 'withdrawn')) restPendingExits(next, timeMs, out);
+  return stepOf(settle(next), out);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyExternalExit, applyFill, applyOrderEnd, onPrice } from '../../../src/core/scaled-tp/exit-manager.ts';
+import { applyExternalExit, applyFill, applyOrderEnd, onPrice, stopNotTriggered } from '../../../src/core/scaled-tp/exit-manager.ts';
 import { nextLevelStatus } from '../../../src/core/scaled-tp/level-status.ts';
 import { parseClientId } from '../../../src/core/model/position.ts';
 import { asSteps } from '../../../src/core/units.ts';
@@ -173,6 +173,29 @@ describe('a change made outside the bot (R6.6)', () => {
     expect(onPrice(filled.position, 62500, 5).commands.filter((c) => c.kind === 'placeExit')).toEqual([]);
     // TP1's cancel then answers: nothing more.
     expect(must(applyOrderEnd(filled.position, { clientOrderId: 'p1-tp1', status: 'canceled', timeMs: 6 })).commands).toEqual([]);
+  });
+
+  it('withdrawn exits whose cancels are confirmed while the price is through the stop rest again once the stop proves not triggered (R1.4)', () => {
+    const o = open({ entry: '60000', qty: 10, market: BTC, settings: { ...S, execution: 'limit' } });
+    const r = must(applyExternalExit(o.position, { reason: 'manual', tradeId: 'x', orderId: null, clientOrderId: '', timeMs: 2, qtySteps: asSteps(2), price: 60000, fee: 0 }));
+    // The last price wicks through the stop (58800): closing on the exchange's stop.
+    const wick = onPrice(r.position, 58700, 3);
+    expect(wick.position.closing).toMatchObject({ reason: 'stop' });
+    const tp1 = must(applyOrderEnd(wick.position, { clientOrderId: 'p1-tp1', status: 'canceled', timeMs: 4 }));
+    const tp2 = must(applyOrderEnd(tp1.position, { clientOrderId: 'p1-tp2', status: 'canceled', timeMs: 4 }));
+    const tp3 = must(applyOrderEnd(tp2.position, { clientOrderId: 'p1-tp3', status: 'canceled', timeMs: 4 }));
+    // The stop did not trigger (mark price): the position is open again, its take-profits must rest again.
+    const back = stopNotTriggered(tp3.position, 59500, 5);
+    expect(back.position.closing).toBeNull();
+    expect(tp3.commands).toEqual([]);
+    expect(back.commands.map((c) => c.kind === 'placeExit' && [c.clientOrderId, c.orderType, c.qtySteps, c.limitPrice])).toEqual([
+      ['p1-tp1', 'limit', 3, 60600],
+      ['p1-tp2', 'limit', 3, 61200],
+      ['p1-tp3', 'limit', 2, 62100],
+    ]);
+    expect(back.position.levels.map((l) => l.status)).toEqual(['sent', 'sent', 'sent']);
+    // Reached, they fill as resting orders: nothing is sent twice.
+    expect(onPrice(back.position, 60700, 6).commands.filter((c) => c.kind === 'placeExit')).toEqual([]);
   });
 
   it('the table rows of a withdrawn level: fills are booked, a confirmed end with nothing filled makes it pending, nothing is sent from it', () => {

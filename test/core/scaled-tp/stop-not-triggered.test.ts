@@ -19,9 +19,9 @@ describe('stopNotTriggered: a stop the price reached that did not fire', () => {
       const reached = onPrice(o, stop, 1).position;
       expect(reached.closing?.reason).toBe('stop');
       // On the stop itself, or beyond it, nothing changes: the stop may still fire.
-      expect(stopNotTriggered(reached, stop)).toMatchObject({ position: reached });
-      expect(stopNotTriggered(reached, stop - sign * 10)).toMatchObject({ position: reached });
-      const back = stopNotTriggered(reached, stop + sign * 10);
+      expect(stopNotTriggered(reached, stop, 0)).toMatchObject({ position: reached });
+      expect(stopNotTriggered(reached, stop - sign * 10, 0)).toMatchObject({ position: reached });
+      const back = stopNotTriggered(reached, stop + sign * 10, 0);
       expect(back.position.closing).toBeNull();
       expect(back.commands).toEqual([]);
       expect(back.position.stopPrice).toBe(o.stopPrice);
@@ -35,12 +35,12 @@ describe('stopNotTriggered: a stop the price reached that did not fire', () => {
   it('changes nothing once the stop filled in part, on a close of another reason, or on an open position', () => {
     const o = open({ entry: '60000', qty: 10, market: BTC, settings: S }).position;
     const stop = stopPriceOf(o);
-    expect(stopNotTriggered(o, 60000).position).toBe(o);
+    expect(stopNotTriggered(o, 60000, 0).position).toBe(o);
     const signal = requestClose(o, 'signal', 59000, 1).position;
-    expect(stopNotTriggered(signal, 60000).position).toBe(signal);
+    expect(stopNotTriggered(signal, 60000, 0).position).toBe(signal);
     const reached = onPrice(o, stop, 1).position;
     const part = applyFill(reached, { clientOrderId: reached.closing!.clientOrderId, tradeId: 't1', orderId: '5', timeMs: 2, qtySteps: asSteps(4), price: stop, fee: 0 });
     if (!part.ok) throw new Error(part.error.message);
-    expect(stopNotTriggered(part.value.position, 60000).position).toBe(part.value.position);
+    expect(stopNotTriggered(part.value.position, 60000, 0).position).toBe(part.value.position);
   });
 });
