@@ -34,6 +34,10 @@ export interface CandleSeries {
 }
 
 /** Close time of candle i in ms: when it is complete and a signal on it becomes known. */
+/** A series' six price and time columns, in their file order. */
+export const CANDLE_COLUMNS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
+export type CandleColumn = (typeof CANDLE_COLUMNS)[number];
+
 export const closeTimeMs = (s: CandleSeries, i: number): number => (s.time[i] as number) + s.timeframeMs;
 
 /** Index of the first candle whose open time is ≥ `timeMs` (`s.length` if none): binary search. */

@@ -5,7 +5,7 @@
  * each call sees only candles 0…i (a prefix view), so the module cannot look ahead.
  */
 import { liquidationDistancePct } from '../core/config/index.ts';
-import type { CandleSeries } from '../data/candle-series.ts';
+import { CANDLE_COLUMNS, type CandleColumn, type CandleSeries } from '../data/candle-series.ts';
 import type { CandleStrategy } from './api.ts';
 import { StrategyModuleError, lineIn, messageOf } from './module-error.ts';
 import type { Signal, Strategy } from './strategy.ts';
@@ -170,7 +170,7 @@ class PrefixView implements CandleSeries {
   #s!: CandleSeries;
   #n = 0;
   /** Own copies of candles 0…#filled − 1 (the rest of each array is zeros). */
-  #own: Record<Column, Float64Array> | null = null;
+  #own: Record<CandleColumn, Float64Array> | null = null;
   #filled = 0;
   #time: Float64Array | null = null;
   #open: Float64Array | null = null;
@@ -202,14 +202,14 @@ class PrefixView implements CandleSeries {
       const grown = Math.max(n, Math.min(s.length, 2 * cap));
       const old = this.#own;
       this.#own = Object.fromEntries(
-        COLUMNS.map((c) => {
+        CANDLE_COLUMNS.map((c) => {
           const a = new Float64Array(grown);
           if (old) a.set(old[c].subarray(0, this.#filled));
           return [c, a];
         }),
-      ) as Record<Column, Float64Array>;
+      ) as Record<CandleColumn, Float64Array>;
     }
-    for (const c of COLUMNS) this.#own[c].set(s[c].subarray(this.#filled, n), this.#filled);
+    for (const c of CANDLE_COLUMNS) this.#own[c].set(s[c].subarray(this.#filled, n), this.#filled);
     this.#filled = n;
   }
 
@@ -248,6 +248,3 @@ class PrefixView implements CandleSeries {
     return (this.#gaps ??= all.length === 0 ? all : all.filter((g) => g.afterIndex + 1 < this.#n));
   }
 }
-
-const COLUMNS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
-type Column = (typeof COLUMNS)[number];

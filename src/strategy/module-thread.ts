@@ -12,7 +12,7 @@
  * answers, the no-look-ahead view and the error messages (file and line) are the same.
  */
 import { Worker } from 'node:worker_threads';
-import type { CandleSeries } from '../data/candle-series.ts';
+import { CANDLE_COLUMNS, type CandleSeries } from '../data/candle-series.ts';
 import { StrategyModuleError } from './module-error.ts';
 import type { ModuleConfig } from './module-loader.ts';
 import type { LiveStrategy, Signal } from './strategy.ts';
@@ -60,7 +60,6 @@ export interface ModuleThreadOptions {
 }
 
 type Listener = Parameters<Worker['off']>[1];
-const COLUMNS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
 const rebuilt = (e: ModuleThreadError) => new StrategyModuleError(e.file, e.line, e.problem);
 
 export class ModuleThread {
@@ -209,7 +208,7 @@ export class ThreadedModuleStrategy implements LiveStrategy {
     const continues = sent !== null && s.symbol === sent.symbol && s.timeframeMs === sent.timeframeMs && s.length >= sent.n && s.time[0] === sent.first && s.time[sent.n - 1] === sent.last;
     const from = continues ? sent.n : 0;
     const to = Math.max(from, Math.min(i + 1, s.length));
-    const cols = COLUMNS.map((k) => s[k].slice(from, to));
+    const cols = CANDLE_COLUMNS.map((k) => s[k].slice(from, to));
     if (to > 0) this.#sent = { symbol: s.symbol, timeframeMs: s.timeframeMs, first: s.time[0]!, last: s.time[to - 1]!, n: to };
     return { id, key: this.key, reset: continues ? null : { symbol: s.symbol, timeframeMs: s.timeframeMs }, cols, i };
   }
