@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
 import { silentLogger } from '../../src/bot/logger.ts';
 import { openStore } from '../../src/store/index.ts';
-import { type Harness, startHarness, startWithLong, testConfig } from '../support/bot-harness.ts';
+import { type Harness, startHarness, startWithLong, testConfig, stepBot } from '../support/bot-harness.ts';
 
 /**
  * The other sides of a cancel and of a stop placement, through ccxt on the simulator, each asserted
@@ -42,12 +42,7 @@ function ownBot(onAlert?: (message: string) => void): TradingBot {
   return bot;
 }
 
-async function steps(n: number, ms = 250): Promise<void> {
-  for (let i = 0; i < n; i++) {
-    await h!.bot.step();
-    await sleep(ms);
-  }
-}
+const steps = (n: number, ms = 250): Promise<void> => stepBot(h!, n, ms);
 
 describe('limit take-profits, a position reduced by hand, and the cancels the bot sends', () => {
   it('TP1 fills while its cancel is on the way (-2011 answers the cancel): TP1 executes once, is booked once, and the bot trades on', async () => {

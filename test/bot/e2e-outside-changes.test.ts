@@ -5,7 +5,7 @@ import { createLogger, silentLogger } from '../../src/bot/logger.ts';
 import type { LadderConfig } from '../../src/core/config/index.ts';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
 import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
-import { type Harness, startHarness, testConfig } from '../support/bot-harness.ts';
+import { type Harness, startHarness, testConfig, stepBot } from '../support/bot-harness.ts';
 
 /**
  * A position changed outside the bot (SPEC R6.6) by the trader's own hand on the same account (a
@@ -69,12 +69,7 @@ async function handClient(): Promise<CcxtExchange> {
   return ex;
 }
 
-async function steps(n: number, ms = 200): Promise<void> {
-  for (let i = 0; i < n; i++) {
-    await h!.bot.step();
-    await sleep(ms);
-  }
-}
+const steps = (n: number, ms = 200): Promise<void> => stepBot(h!, n, ms);
 
 describe('reduced by hand', () => {
   it('by exactly TP1 quantity (3 of 10): the ladder goes on with 7 (TP1 3, TP2 3, TP3 1), never more than held, flat at the end', async () => {

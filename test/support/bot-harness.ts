@@ -95,3 +95,11 @@ export async function startWithLong(config: LadderConfig = testConfig()): Promis
   if (t.position === null) throw new Error('the long did not enter');
   return { h, t };
 }
+
+/** `n` steps of the harness's bot, `ms` of real time apart (the simulator's orders and trades settle meanwhile). */
+export async function stepBot(h: Harness, n: number, ms: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await h.bot.step();
+    await new Promise((r) => setTimeout(r, ms));
+  }
+}
