@@ -31,6 +31,11 @@ export class ModuleStrategy implements Strategy {
   #last: Signal | null = null;
   /** What the module sees: candles 0…i only. */
   readonly #view = new PrefixView();
+  /**
+   * Told the index of each candle just before the module is asked about it (catch-up candles
+   * included): a caller that times the module (module-thread.ts) times each candle, not a whole replay.
+   */
+  onCandleStart: ((candle: number) => void) | null = null;
 
   /** A stop at or beyond this distance (%) is refused: the liquidation distance at the config's leverage. */
   readonly #maxStopPct: number;
@@ -56,6 +61,7 @@ export class ModuleStrategy implements Strategy {
     // Catching up (a replay, or the live bot's first call after its history): only candle i's
     // answer is wanted; a throw on an older candle was reported when it was asked, or never matters.
     while (this.#next < i) {
+      this.onCandleStart?.(this.#next);
       try {
         this.#inst.onCandle(this.#view.at(series, this.#next), this.#next);
       } catch {
@@ -67,6 +73,7 @@ export class ModuleStrategy implements Strategy {
     this.#next = i + 1;
     this.#last = null;
     let out: unknown;
+    this.onCandleStart?.(i);
     try {
       out = this.#inst.onCandle(this.#view.at(series, i), i);
     } catch (e) {

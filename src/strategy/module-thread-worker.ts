@@ -27,9 +27,14 @@ try {
   port.postMessage({ loadError: errorOf(e) });
 }
 
+/** The call being answered: each candle the module is asked about is told to the caller (it times each one). */
+let calling = 0;
+const started = (candle: number) => port.postMessage({ id: calling, at: candle } satisfies ModuleThreadReply);
+
 const answer = (m: ModuleThreadCall): unknown => {
   if ('make' in m) {
     const strategy = new ModuleStrategy(loaded, init.leverage);
+    strategy.onCandleStart = started;
     instances.set(m.key, { strategy, candles: null });
     return { name: strategy.name, warmup: strategy.warmup };
   }
@@ -44,6 +49,7 @@ const answer = (m: ModuleThreadCall): unknown => {
 
 port.on('message', (m: ModuleThreadCall) => {
   let reply: ModuleThreadReply;
+  calling = m.id;
   try {
     reply = { id: m.id, value: answer(m) };
   } catch (e) {

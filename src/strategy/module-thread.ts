@@ -18,7 +18,10 @@ import type { ModuleConfig } from './module-loader.ts';
 import type { LiveStrategy, Signal } from './strategy.ts';
 import { tsWorkerCode } from './ts-worker.ts';
 
-/** A call longer than this stops the module (a live strategy answers a candle in milliseconds; a symbol's first call replays its history). */
+/**
+ * A candle the module takes longer than this to answer stops it (a live strategy answers a candle in
+ * milliseconds). Timed per candle: a symbol's first call, which replays its history, may take longer in all.
+ */
 export const MODULE_CALL_TIMEOUT_MS = 10_000;
 /** Loading the module in its thread (tsx compiles TypeScript there): longer than this, the bot does not start. */
 export const MODULE_LOAD_TIMEOUT_MS = 60_000;
@@ -49,8 +52,8 @@ export interface ModuleThreadError {
   readonly problem: string;
 }
 
-/** The thread's answer to call `id`. */
-export type ModuleThreadReply = { id: number; value: unknown } | { id: number; error: ModuleThreadError };
+/** The thread's answer to call `id`, or (`at`) the candle it is asking the module about now. */
+export type ModuleThreadReply = { id: number; value: unknown } | { id: number; error: ModuleThreadError } | { id: number; at: number };
 
 export interface ModuleThreadOptions {
   readonly baseDir?: string;
@@ -64,7 +67,7 @@ const rebuilt = (e: ModuleThreadError) => new StrategyModuleError(e.file, e.line
 
 export class ModuleThread {
   #stopped: StrategyModuleError | null = null;
-  #pending: { id: number; resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | null = null;
+  #pending: { id: number; resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout; at: number } | null = null;
   #queue: Promise<unknown> = Promise.resolve();
   #ids = 0;
   #keys = 0;
@@ -77,6 +80,12 @@ export class ModuleThread {
     worker.on('message', (m: ModuleThreadReply) => {
       const p = this.#pending;
       if (p === null || m.id !== p.id) return;
+      if ('at' in m) {
+        // The module answered the candle before this one: the timeout starts again for this one.
+        p.at = m.at;
+        p.timer.refresh();
+        return;
+      }
       this.#pending = null;
       clearTimeout(p.timer);
       if ('error' in m) p.reject(rebuilt(m.error));
@@ -139,18 +148,24 @@ export class ModuleThread {
     await this.worker.terminate();
   }
 
-  /** One call at a time; `fn` and `where` say what it was in the timeout's message (`where` read when it fires). */
-  call(message: (id: number) => ModuleThreadCall, fn: string, where: string | (() => string)): Promise<unknown> {
+  /**
+   * One call at a time; `fn` and `where` say what it was in the timeout's message (`where` is given
+   * the candle the module was asked about when it fired, or -1 before any).
+   */
+  call(message: (id: number) => ModuleThreadCall, fn: string, where: string | ((candle: number) => string)): Promise<unknown> {
     const run = this.#queue.then(() => this.#send(message(++this.#ids), fn, where));
     this.#queue = run.catch(() => undefined);
     return run;
   }
 
-  #send(m: ModuleThreadCall, fn: string, where: string | (() => string)): Promise<unknown> {
+  #send(m: ModuleThreadCall, fn: string, where: string | ((candle: number) => string)): Promise<unknown> {
     if (this.#stopped) return Promise.reject(this.#stopped);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.#stop(`${fn} did not return within ${this.timeoutMs / 1000} s${typeof where === 'function' ? where() : where}: the module is stopped, no more entries from it until the bot restarts; open positions are still managed`), this.timeoutMs);
-      this.#pending = { id: m.id, resolve, reject, timer };
+      const timer = setTimeout(() => {
+        const at = this.#pending?.id === m.id ? this.#pending.at : -1;
+        this.#stop(`${fn} did not return within ${this.timeoutMs / 1000} s${typeof where === 'function' ? where(at) : where}: the module is stopped, no more entries from it until the bot restarts; open positions are still managed`);
+      }, this.timeoutMs);
+      this.#pending = { id: m.id, resolve, reject, timer, at: -1 };
       this.worker.postMessage(m, 'cols' in m ? m.cols.map((c) => c.buffer as ArrayBuffer) : []);
     });
   }
@@ -194,11 +209,14 @@ export class ThreadedModuleStrategy implements LiveStrategy {
       fed = m.cols[0]!.length;
       return m;
     };
-    // A call that feeds many candles (a symbol's first, with its history) has the same time for all of
-    // them: a stop then is a module too slow for that many, not one that never returns; said so.
-    const where = () =>
-      ` on candle ${i} (${new Date(series.time[i] as number).toISOString()}${series.symbol ? ` ${series.symbol}` : ''})` +
-      (fed > 1 ? `, a call that fed it ${fed} candles (a symbol's first call replays its history: ${Math.floor(this.thread.timeoutMs / fed)} ms a candle at most)` : '');
+    // Each candle is timed on its own (the thread says which one it is on), so a call that feeds many
+    // (a symbol's first, with its history) stops only on a candle that takes too long: named, and
+    // said to be one of the history's.
+    const where = (at: number) => {
+      const k = at >= 0 ? at : i;
+      const when = ` on candle ${k} (${new Date(series.time[k] as number).toISOString()}${series.symbol ? ` ${series.symbol}` : ''})`;
+      return k < i ? `${when}, while catching up on the ${fed} candles fed to answer candle ${i} (a symbol's first call replays its history)` : when;
+    };
     return (await this.thread.call(message, 'onCandle', where)) as Signal | null;
   }
 

@@ -104,14 +104,26 @@ describe('ModuleThread', () => {
     expect((cpu.user + cpu.system) / 1000).toBeLessThan(300);
   }, 30_000);
 
-  it('a first call that replays the history within the timeout: the stop says how many candles it fed and how fast a candle must be, not that onCandle never returned', async () => {
+  it('each candle is timed on its own: a first call that replays 60 candles of 20 ms each (1.2 s) under a 0.5 s timeout is answered, and the next candle too', async () => {
     const thread = await start({ path: 'slow-per-candle.ts', params: { ms: 20 } }, { baseDir: MODULES, timeoutMs: 500 });
     const st = await thread.strategy();
-    const history = grown(60); // 60 × 20 ms: each candle answered, the call longer than 0.5 s
-    const e = await st.onCandle(history.series(), 59).catch((x: unknown) => x);
+    const history = grown(61);
+    const t0 = Date.now();
+    expect(await st.onCandle({ ...history.series(), length: 60 }, 59)).toBeNull();
+    expect(Date.now() - t0).toBeGreaterThan(1000); // the whole call took longer than the timeout
+    expect(thread.stopped).toBeNull();
+    expect(await st.onCandle(history.series(), 60)).toBeNull();
+  });
+
+  it('a candle of the history that never returns: the stop names that candle and says it was catching up, not the candle asked', async () => {
+    const k = 40;
+    const thread = await start({ path: 'hangs-on-candle.ts', params: { every: 10, hang_at_ms: candles.time[k]! } }, { baseDir: MODULES, timeoutMs: 500 });
+    const s = await thread.strategy();
+    const live = grown(k + 5);
+    const e = await s.onCandle(live.series(), k + 4).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(StrategyModuleError);
-    expect((e as Error).message).toMatch(
-      /^slow-per-candle\.ts: onCandle did not return within 0\.5 s on candle 59 \([^)]*\), a call that fed it 60 candles \(a symbol's first call replays its history: 8 ms a candle at most\): the module is stopped/,
+    expect((e as Error).message).toBe(
+      `hangs-on-candle.ts: onCandle did not return within 0.5 s on candle ${k} (${new Date(candles.time[k]!).toISOString()} BTCUSDT), while catching up on the ${k + 5} candles fed to answer candle ${k + 4} (a symbol's first call replays its history): the module is stopped, no more entries from it until the bot restarts; open positions are still managed`,
     );
   });
 
