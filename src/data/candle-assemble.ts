@@ -4,7 +4,7 @@
  * and the gaps listed. A step of several candles is a gap unless the row before's close_time says it
  * is a candle of several (a file mixing 1h and 15m rows is refused, not read as 15m with gaps).
  */
-import { findGaps, type CandleSeries } from './candle-series.ts';
+import { CANDLE_COLUMNS, type CandleColumn, findGaps, type CandleSeries } from './candle-series.ts';
 import type { CandleChunk } from './candle-csv.ts';
 import { CandleFileError } from './candle-file-error.ts';
 import { isoOf } from './parse-time.ts';
@@ -54,9 +54,9 @@ export function inferTimeframeMs(time: Float64Array): number | undefined {
 function concatChunks(chunks: readonly CandleChunk[]): CandleChunk {
   if (chunks.length === 1) return chunks[0] as CandleChunk;
   const total = chunks.reduce((s, c) => s + c.length, 0);
-  const cols = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
-  const buf = new Float64Array(total * 6);
-  const out = Object.fromEntries(cols.map((k, j) => [k, buf.subarray(j * total, (j + 1) * total)])) as Record<(typeof cols)[number], Float64Array>;
+  const cols = CANDLE_COLUMNS;
+  const buf = new Float64Array(total * cols.length);
+  const out = Object.fromEntries(cols.map((k, j) => [k, buf.subarray(j * total, (j + 1) * total)])) as Record<CandleColumn, Float64Array>;
   const lines = new Uint32Array(total);
   const spanMs = new Map<number, number>();
   let at = 0;
