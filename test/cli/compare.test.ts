@@ -107,7 +107,7 @@ describe('ladder compare (real process, real ETHUSDT 1h)', () => {
     expect(t.stderr.split('\n').filter(Boolean)).toEqual([
       `ladder: ${two}:3:21: scaled_tp_levels[0].profit_pct: must be greater than 0`,
       `ladder: ${two}:4:21: scaled_tp_levels[1].profit_pct: must be greater than 0`,
-      `ladder: ${two}:4:21: scaled_tp_levels[1].profit_pct: must be greater than level 0 (0)`,
+      `ladder: ${two}:4:21: scaled_tp_levels[1].profit_pct: must be greater than the level before it (scaled_tp_levels[0].profit_pct: 0)`,
     ]);
     const missing = await ladder(['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--ladders', join(dir, 'nope.json'), '--json']);
     expect(missing.stderr).toMatch(/^ladder: --ladders: \S*nope\.json: no such file$/m);
@@ -129,7 +129,7 @@ describe('ladder compare (real process, real ETHUSDT 1h)', () => {
     const e = await ladder(['compare', '--data', 'data/candles/ETHUSDT-1h.csv', '--ladders', bad, '--json']);
     expect(e.code).not.toBe(0);
     expect(e.stdout).toBe('');
-    expect(e.stderr).toMatch(/scaled_tp_levels\[1\]\.profit_pct: must be greater than level 0/);
+    expect(e.stderr).toMatch(/scaled_tp_levels\[1\]\.profit_pct: must be greater than the level before it/);
     expect(e.stderr).toMatch(/close_pct/);
   });
 

@@ -77,7 +77,7 @@ describe('ladder config validate', () => {
     const r = await ladder(['config', 'validate', path]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(errorLines(r)).toEqual([`ladder: ${path}:4:21: scaled_tp_levels[1].profit_pct: must be greater than level 0 (2)`]);
+    expect(errorLines(r)).toEqual([`ladder: ${path}:4:21: scaled_tp_levels[1].profit_pct: must be greater than the level before it (scaled_tp_levels[0].profit_pct: 2)`]);
   });
 
   it('rejects close_pct summing to 99, naming the sum', async () => {
@@ -148,7 +148,7 @@ describe('ladder config validate', () => {
       `ladder: ${path}:5:25: strategy.name: must be one of "ema_cross", "signals", "module"`,
       `ladder: ${path}:6:23: scaled_tp_levels: close_pct values must sum to 100, got 99`,
       `ladder: ${path}:7:57: scaled_tp_levels[0].move_stop_to: "previous_tp" is not allowed on level 0: there is no previous target`,
-      `ladder: ${path}:8:21: scaled_tp_levels[1].profit_pct: must be greater than level 0 (2)`,
+      `ladder: ${path}:8:21: scaled_tp_levels[1].profit_pct: must be greater than the level before it (scaled_tp_levels[0].profit_pct: 2)`,
     ]);
   });
 

@@ -115,13 +115,13 @@ describe('ladder optimize', () => {
     const none = file('none.json', JSON.stringify({ levels: [2], profit_pct: [{ values: [3, 4] }, { values: [1, 2] }], close_pct: { step: 50 } }));
     const r = await ladder([...base.slice(0, base.indexOf('--space')), '--space', none, '--db', db]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^ladder: ${none.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: none of the 4 ladders of this space is a valid config with examples/scaled.config.json \\(4 × scaled_tp_levels\\[k\\]\\.profit_pct: must be greater than level 0\\)`));
+    expect(r.stderr).toMatch(new RegExp(`^ladder: ${none.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: none of the 4 ladders of this space is a valid config with examples/scaled.config.json \\(4 × scaled_tp_levels\\[k\\]\\.profit_pct: must be greater than the level before it\\)`));
     expect(r.stderr).not.toMatch(/\n\s+at /);
     // Too large to check whole (236,000 ladders, none valid): a sampled miss is a warning, and the search runs.
     const big = file('big-none.json', JSON.stringify({ levels: [2], profit_pct: [{ min: 51, max: 99, step: 0.1 }, { min: 1, max: 50, step: 0.1 }], close_pct: { step: 50 } }));
     const w = await ladder([...base.slice(0, base.indexOf('--space')), '--space', big, '--trials', '4', '--min-trades', '5', '--db', join(tmp, 'big-none.db')]);
     expect(w.code).toBe(0);
-    expect(w.stderr).toContain(`warning: ${big}: none of 20000 ladders drawn from this space is a valid config with examples/scaled.config.json (20000 × scaled_tp_levels[k].profit_pct: must be greater than level 0); the search may find none`);
+    expect(w.stderr).toContain(`warning: ${big}: none of 20000 ladders drawn from this space is a valid config with examples/scaled.config.json (20000 × scaled_tp_levels[k].profit_pct: must be greater than the level before it); the search may find none`);
     expect(w.stdout).toContain('No ladder of the space was evaluated: none of those drawn was a valid config (the reasons are counted above), so there is nothing to rank; only the references ran.');
     expect(w.stdout).not.toContain('enough trades');
     const q = await ladder([...base, '--db', db, '--queue', 'http://127.0.0.1:6379']);

@@ -133,7 +133,7 @@ describe('the grid of a space', () => {
     const results = [0, 1].map((i) => ladderCandidate(config, g.paramsAt(i)));
     const refused = results.filter((r) => !r.ok);
     expect(refused).toHaveLength(1);
-    expect(!refused[0]!.ok && refused[0]!.error.why).toBe('scaled_tp_levels[k].profit_pct: must be greater than level 0');
+    expect(!refused[0]!.ok && refused[0]!.error.why).toBe('scaled_tp_levels[k].profit_pct: must be greater than the level before it');
     const ok = results.find((r) => r.ok)!;
     expect(ok.ok && ok.value.key).toBe(ladderKey(g.paramsAt(0)));
     expect(ok.ok && ok.value.settings.levels.map((l) => l.profitPct)).toEqual([1, 2]);

@@ -78,7 +78,7 @@ function ladderIssues(raw: Record<string, unknown>): RuleIssue[] {
     const prev = profits[k - 1];
     const cur = profits[k];
     if (prev !== undefined && cur !== undefined && !(cur > prev)) {
-      issues.push({ path: at(k, 'profit_pct'), message: `must be greater than level ${k - 1} (${prev})` });
+      issues.push({ path: at(k, 'profit_pct'), message: `must be greater than the level before it (scaled_tp_levels[${k - 1}].profit_pct: ${prev})` });
     }
   }
 

@@ -10,17 +10,17 @@ describe('scaled_tp_levels: profit_pct (R2.5)', () => {
   });
 
   it('rejects a target below the one before it, naming that level', () => {
-    expect(problems(ladder(levels([1.5, 50], [1.0, 50])))).toEqual(['scaled_tp_levels[1].profit_pct: must be greater than level 0 (1.5)']);
+    expect(problems(ladder(levels([1.5, 50], [1.0, 50])))).toEqual(['scaled_tp_levels[1].profit_pct: must be greater than the level before it (scaled_tp_levels[0].profit_pct: 1.5)']);
   });
 
   it('rejects two equal targets', () => {
-    expect(problems(ladder(levels([1, 30], [2, 30], [2, 40])))).toEqual(['scaled_tp_levels[2].profit_pct: must be greater than level 1 (2)']);
+    expect(problems(ladder(levels([1, 30], [2, 30], [2, 40])))).toEqual(['scaled_tp_levels[2].profit_pct: must be greater than the level before it (scaled_tp_levels[1].profit_pct: 2)']);
   });
 
   it('reports every step that goes down', () => {
     expect(problems(ladder(levels([3, 25], [2, 25], [1, 25], [4, 25])))).toEqual([
-      'scaled_tp_levels[1].profit_pct: must be greater than level 0 (3)',
-      'scaled_tp_levels[2].profit_pct: must be greater than level 1 (2)',
+      'scaled_tp_levels[1].profit_pct: must be greater than the level before it (scaled_tp_levels[0].profit_pct: 3)',
+      'scaled_tp_levels[2].profit_pct: must be greater than the level before it (scaled_tp_levels[1].profit_pct: 2)',
     ]);
   });
 
@@ -177,7 +177,7 @@ describe('all problems at once', () => {
   it('reports an unknown key, a descending level and a bad close_pct sum together', () => {
     expect(problems({ bogus: true, scaled_tp_levels: levels([2, 30], [1, 30], [3, 30]) })).toEqual([
       'bogus: unknown key',
-      'scaled_tp_levels[1].profit_pct: must be greater than level 0 (2)',
+      'scaled_tp_levels[1].profit_pct: must be greater than the level before it (scaled_tp_levels[0].profit_pct: 2)',
       'scaled_tp_levels: close_pct values must sum to 100, got 90',
     ]);
   });
@@ -199,8 +199,8 @@ describe('all problems at once', () => {
       'scaled_tp_levels[2].profit_pct: must be greater than 0',
       'scaled_tp_levels[2].move_stop_to: must be "breakeven", "previous_tp", "none" or { "profit_pct": number }',
       'strategy.fast: must be less than strategy.slow (26)',
-      'scaled_tp_levels[1].profit_pct: must be greater than level 0 (2)',
-      'scaled_tp_levels[2].profit_pct: must be greater than level 1 (1)',
+      'scaled_tp_levels[1].profit_pct: must be greater than the level before it (scaled_tp_levels[0].profit_pct: 2)',
+      'scaled_tp_levels[2].profit_pct: must be greater than the level before it (scaled_tp_levels[1].profit_pct: 1)',
       'stop_loss_pct: 6 is at or beyond the liquidation distance at 20x leverage (4.5 % = 100/20 − 0.5 % maintenance margin): the stop could never fire',
     ]);
   });

@@ -52,7 +52,7 @@ describe('text positions of issues', () => {
     );
     expect(textProblems(text)).toEqual([
       'config.json:3:23: scaled_tp_levels: close_pct values must sum to 100, got 99',
-      'config.json:5:21: scaled_tp_levels[1].profit_pct: must be greater than level 0 (1.5)',
+      'config.json:5:21: scaled_tp_levels[1].profit_pct: must be greater than the level before it (scaled_tp_levels[0].profit_pct: 1.5)',
       'config.json:7:3: colour: unknown key',
     ]);
   });

@@ -82,7 +82,7 @@ describe('Property 7: profit_pct strictly ascending (R2.5)', () => {
           if (r.ok) return;
           const expected = profits.flatMap((p, k) => {
             const prev = profits[k - 1];
-            return k > 0 && prev !== undefined && !(p > prev) ? [`must be greater than level ${k - 1} (${prev})@${k}`] : [];
+            return k > 0 && prev !== undefined && !(p > prev) ? [`must be greater than the level before it (scaled_tp_levels[${k - 1}].profit_pct: ${prev})@${k}`] : [];
           });
           const got = r.error.flatMap((i) => {
             const m = /^scaled_tp_levels\[(\d+)\]\.profit_pct$/.exec(i.path);

@@ -67,7 +67,7 @@ describe('defaults', () => {
   it('configSchema alone also applies the cross-field rules to a well-formed file', () => {
     const r = configSchema.safeParse({ scaled_tp_levels: [{ profit_pct: 2, close_pct: 50 }, { profit_pct: 1, close_pct: 50 }] });
     expect(r.success).toBe(false);
-    expect(r.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['scaled_tp_levels.1.profit_pct', 'must be greater than level 0 (2)']]);
+    expect(r.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['scaled_tp_levels.1.profit_pct', 'must be greater than the level before it (scaled_tp_levels[0].profit_pct: 2)']]);
   });
 
   it('configSchema alone parses {} to the same defaults', () => {
