@@ -141,7 +141,9 @@ export class PriceFeed {
     }
     let moved = false;
     for (const [symbol, tape] of this.tapes) moved = this.playPoint(symbol, tape) || moved;
-    const randomTapes = this.tapes.size > this.fileSymbols.size;
+    // With no file the simulator is a random walk, whose tapes start when a symbol is first asked
+    // for: the clock runs before that (an idle start is not an ended replay).
+    const randomTapes = this.fileSymbols.size === 0 || this.tapes.size > this.fileSymbols.size;
     const allEnded = [...this.fileSymbols].every((s) => this.tapes.get(s)!.source.endedAt(this.candleOpen));
     const more = moved || randomTapes || !allEnded;
     if (!more) this.ended = true;

@@ -49,6 +49,26 @@ describe('ladder sim (CLI)', () => {
     expect(await run.exit).toBe(0);
   });
 
+  it('with no --data (the seeded random walk) the clock runs at --speed: candles close while a client watches', async () => {
+    const run = startCli(['--port', '0', '--speed', '20']);
+    child = run.child;
+    const url = await run.url;
+    // Nobody asks for a price for a while: the walk must not have ended for want of a tape.
+    await new Promise((r) => setTimeout(r, 300));
+    const ex = ccxtForSimulator(url);
+    try {
+      await ex.loadMarkets();
+      const first = (await ex.fetchOHLCV(BTC, '1h', undefined, 1))[0]![0]!;
+      await new Promise((r) => setTimeout(r, 500)); // 20 candles a second: about 10 more
+      const later = (await ex.fetchOHLCV(BTC, '1h', undefined, 1))[0]![0]!;
+      expect(later - first).toBeGreaterThanOrEqual(3 * 3_600_000);
+    } finally {
+      await ex.close();
+    }
+    child.kill('SIGINT');
+    expect(await run.exit).toBe(0);
+  });
+
   it('refuses a bad option with a non-zero exit code', async () => {
     const run = startCli(['--port', '0', '--speed', 'fast']);
     child = run.child;
