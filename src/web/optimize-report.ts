@@ -11,11 +11,19 @@ import { BASE_CSS } from './components/styles.ts';
  */
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const cls = (x: number | null) => (x === null ? '' : x > 0 ? 'pos' : x < 0 ? 'neg' : '');
-const num = (x: number | null, d = 2) => `<td class="num ${cls(x)}">${x === null ? '—' : Math.abs(x) >= 1e8 ? '∞' : fmtNum(x, d)}</td>`;
+/**
+ * Green for a figure that made money, red for one that lost it: a sign for PnL, Sharpe and
+ * expectancy, 1 for a profit factor (0.94 lost money); a count or a drawdown is neither (`plain`).
+ */
+const cls = (x: number | null, breakEven = 0) => (x === null ? '' : x > breakEven ? 'pos' : x < breakEven ? 'neg' : '');
+const cell = (c: string, x: number | null, d: number) => `<td class="num ${c}">${x === null ? '—' : Math.abs(x) >= 1e8 ? '∞' : fmtNum(x, d)}</td>`;
+const num = (x: number | null, d = 2, breakEven = 0) => cell(cls(x, breakEven), x, d);
+const plain = (x: number | null, d = 2) => cell('', x, d);
 /** No losing trade: an unbounded profit factor, ∞ (— without a winning one either), as the CLI prints it. */
-const pfCell = (m: WindowMetrics) => (m.profit_factor === null && m.total_pnl > 0 ? '<td class="num pos">∞</td>' : num(m.profit_factor));
-const metricCells = (m: WindowMetrics) => `${num(m.trades, 0)}${num(m.total_pnl)}${pfCell(m)}${num(m.sharpe)}${num(m.expectancy_r, 3)}${num(m.max_drawdown_pct)}`;
+const pfCell = (m: WindowMetrics) => (m.profit_factor === null && m.total_pnl > 0 ? '<td class="num pos">∞</td>' : num(m.profit_factor, 2, 1));
+/** An objective's score, coloured as its metric is (a profit factor against 1). */
+const scoreCell = (r: StudyReport, x: number | null) => num(x, 3, r.objective === 'profit_factor' ? 1 : 0);
+const metricCells = (m: WindowMetrics) => `${plain(m.trades, 0)}${num(m.total_pnl)}${pfCell(m)}${num(m.sharpe)}${num(m.expectancy_r, 3)}${plain(m.max_drawdown_pct)}`;
 /** Rows of the ranked table in the page (all of them are in --json). */
 const RANKED_ROWS = 50;
 
@@ -68,15 +76,15 @@ function inputsLine(r: StudyReport): string {
 export function renderOptimizeReport(r: StudyReport, title: string): string {
   const ranking = r.ranking
     .slice(0, RANKED_ROWS)
-    .map((c) => `<tr><td class="num">${c.score === null ? '–' : c.rank}</td><td>${esc(describeLadder(c.params))}</td>${num(c.score, 3)}${metricCells(c.metrics)}</tr>`)
+    .map((c) => `<tr><td class="num">${c.score === null ? '–' : c.rank}</td><td>${esc(describeLadder(c.params))}</td>${scoreCell(r, c.score)}${metricCells(c.metrics)}</tr>`)
     .join('');
   const refs = [r.references.single, r.references.config]
-    .map((c) => `<tr><td></td><td><b>${c.kind === 'single' ? 'single take-profit' : `config's ladder: ${esc(describeLadder(c.params))}`}</b></td>${num(c.score, 3)}${metricCells(c.metrics)}</tr>`)
+    .map((c) => `<tr><td></td><td><b>${c.kind === 'single' ? 'single take-profit' : `config's ladder: ${esc(describeLadder(c.params))}`}</b></td>${scoreCell(r, c.score)}${metricCells(c.metrics)}</tr>`)
     .join('');
   const folds = r.folds
     .map(
       (f) => `<tr><td class="num">${f.fold + 1}</td><td>${f.train.from.slice(0, 10)} → ${f.train.to.slice(0, 10)}</td><td>${f.test.from.slice(0, 10)} → ${f.test.to.slice(0, 10)}</td>
-<td>${f.best ? esc(describeLadder(f.best.params)) : '(none qualified)'}</td>${num(f.in_sample_score, 3)}${num(f.out_of_sample_score, 3)}${num(f.out_of_sample?.total_pnl ?? null)}${num(f.single_out_of_sample.total_pnl)}${num(f.config_out_of_sample.total_pnl)}</tr>`,
+<td>${f.best ? esc(describeLadder(f.best.params)) : '(none qualified)'}</td>${scoreCell(r, f.in_sample_score)}${scoreCell(r, f.out_of_sample_score)}${num(f.out_of_sample?.total_pnl ?? null)}${num(f.single_out_of_sample.total_pnl)}${num(f.config_out_of_sample.total_pnl)}</tr>`,
     )
     .join('');
   const d = r.deflated_sharpe;

@@ -44,6 +44,17 @@ describe('the optimizer report in Chromium', () => {
     expect(requests.filter((u) => !u.startsWith('data:') && u !== 'about:blank')).toEqual([]);
     expect(await page.title()).toBe('Ladder optimize — BTCUSDT <test>');
     expect(await page.locator('#ranking tbody tr').count()).toBe(report.ranking.length + 2);
+    // Green means it made money, red that it lost: a profit factor against 1, a count or a drawdown neither.
+    const colour = (c: string) => (c.includes('pos') ? 'pos' : c.includes('neg') ? 'neg' : '');
+    const sign = (x: number | null, at = 0) => (x === null ? '' : x > at ? 'pos' : x < at ? 'neg' : '');
+    for (const [k, row] of report.ranking.entries()) {
+      const cells = await page.locator('#ranking tbody tr').nth(k).locator('td').evaluateAll((tds) => tds.map((td) => td.className));
+      const m = row.metrics;
+      const pf = m.profit_factor === null ? (m.total_pnl > 0 ? 'pos' : '') : sign(m.profit_factor, 1);
+      // #, ladder, score (total_pnl), trades, PnL, PF, Sharpe, exp. R, max DD
+      expect(cells.map(colour), `row ${k + 1}`).toEqual(['', '', sign(row.score), '', sign(m.total_pnl), pf, sign(m.sharpe), sign(m.expectancy_r), '']);
+    }
+    expect(report.ranking.some((c) => c.metrics.profit_factor !== null && c.metrics.profit_factor < 1 && c.metrics.profit_factor > 0)).toBe(true); // a losing PF is in the table
     expect(await page.locator('#folds tbody tr').count()).toBe(2);
     expect(await page.locator('svg.oos polyline').count()).toBe(3);
     expect(await page.locator('#dsr').textContent()).toBe(report.deflated_sharpe!.dsr.toFixed(3));
