@@ -54,9 +54,12 @@ export const FaultRuleSchema = z.discriminatedUnion('kind', [
    * LIMIT order already touched) fills only `ratio` of its quantity (rounded down to the step, at
    * least one step) and the rest expires, as a Binance market order does when the book runs out.
    * `on: "trigger"`: the same for the order a triggered algo (stop) order places; `method` and
-   * `path` do not apply then.
+   * `path` do not apply then. `on: "rest"`: a resting LIMIT order the price reaches fills only `ratio`
+   * of what is left of it (at least one step) and the rest keeps resting, partly filled (a taker
+   * smaller than the order), until the price moves again at or beyond it (a jump, `gap`, leaves it
+   * partly filled; a walk on past it fills the rest); `method` and `path` do not apply.
    */
-  z.object({ ...common, kind: z.literal('partialFill'), ratio: z.number().min(0).lt(1), on: z.enum(['request', 'trigger']).optional() }),
+  z.object({ ...common, kind: z.literal('partialFill'), ratio: z.number().min(0).lt(1), on: z.enum(['request', 'trigger', 'rest']).optional() }),
   /**
    * The account's trade list lagging the matching engine (Binance's userTrades under load): the answer
    * leaves out the account's `hide` newest fills, while orders and the position already show them.
@@ -123,12 +126,18 @@ export class Faults {
 
   /** Faults that fire for this HTTP request (rules are consumed in file order). */
   forRequest(method: string, path: string): FaultRule[] {
-    return this.fire((r) => r.kind !== 'wsDisconnect' && !isTriggerRule(r) && matches(r, method, path));
+    return this.fire((r) => r.kind !== 'wsDisconnect' && !isTriggerRule(r) && !isRestRule(r) && matches(r, method, path));
   }
 
   /** The fill ratio of a `partialFill` rule with `on: "trigger"` that fires for an algo order being triggered. */
   forTrigger(): number | undefined {
     const [r] = this.fire(isTriggerRule);
+    return r?.kind === 'partialFill' ? r.ratio : undefined;
+  }
+
+  /** The fill ratio of a `partialFill` rule with `on: "rest"` that fires for a resting limit order the price reaches. */
+  forRest(): number | undefined {
+    const [r] = this.fire(isRestRule);
     return r?.kind === 'partialFill' ? r.ratio : undefined;
   }
 
@@ -158,6 +167,7 @@ export class Faults {
 }
 
 const isTriggerRule = (r: FaultRule): boolean => r.kind === 'partialFill' && r.on === 'trigger';
+const isRestRule = (r: FaultRule): boolean => r.kind === 'partialFill' && r.on === 'rest';
 
 function matches(r: FaultRule, method: string, path: string): boolean {
   if (r.method !== undefined && r.method !== method) return false;

@@ -79,6 +79,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     ...fees,
     slippagePct: opts.slippagePct ?? 0,
     triggerFillRatio: () => faults.forTrigger(),
+    restingFillRatio: () => faults.forRest(),
   });
   feed.attach(engine);
   if (opts.faultsFile) faults.loadFile(opts.faultsFile);

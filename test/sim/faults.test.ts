@@ -84,6 +84,21 @@ describe('fault injection, seen through ccxt', () => {
     expect(o).toMatchObject({ status: 'closed', filled: 0.007 });
   });
 
+  it('partialFill on: "rest": a resting limit the price reaches fills only its share and the rest keeps resting; its cancel answers CANCELED with what filled', async () => {
+    await ready();
+    await h.ex.createOrder(BTC, 'market', 'buy', 0.01, undefined, { clientOrderId: 'pr-entry' });
+    await h.ex.createOrder(BTC, 'limit', 'sell', 0.003, 60600, { reduceOnly: true, clientOrderId: 'pr-tp1' });
+    await h.admin.faults({ kind: 'partialFill', on: 'rest', ratio: 0.34, count: 1 });
+    await h.admin.setPrice('BTCUSDT', '60700', true);
+    const s = await h.admin.state();
+    expect(s.fills.filter((f) => f.clientOrderId === 'pr-tp1').map((f) => f.qty)).toEqual(['0.001']);
+    expect(s.positions.find((x) => x.symbol === 'BTCUSDT')!.positionAmt).toBe('0.009');
+    const resting = await h.ex.fetchOrder(undefined as unknown as string, BTC, { clientOrderId: 'pr-tp1' });
+    expect(resting).toMatchObject({ status: 'open', filled: 0.001, remaining: 0.002 });
+    const canceled = await h.ex.cancelOrder(undefined as unknown as string, BTC, { clientOrderId: 'pr-tp1' });
+    expect(canceled).toMatchObject({ status: 'canceled', filled: 0.001 });
+  });
+
   it('drops a connection before handling: no order is created', async () => {
     await ready();
     await h.admin.faults({ kind: 'drop', method: 'POST', path: '/fapi/v1/order', count: 1 });

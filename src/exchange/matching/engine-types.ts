@@ -22,6 +22,8 @@ export interface MatchingOptions {
   readonly slippagePct?: number;
   /** Share of a triggered stop's order that fills (thin liquidity), asked at each trigger; undefined = whole. */
   readonly triggerFillRatio?: () => number | undefined;
+  /** Share of what is left of a resting limit order that fills when the price reaches it (the rest keeps resting); undefined = all. */
+  readonly restingFillRatio?: () => number | undefined;
 }
 
 export type MatchEvent =

@@ -168,15 +168,20 @@ export class MatchingEngine<R extends MatchRules = MatchRules, A extends Ledger 
   /** Fires everything the current price touches: triggers first, then resting limits, in id order. */
   match(symbol: string): void {
     const p = this.mark(symbol);
+    // Resting orders filled in part by this match (restingFillRatio): the rest waits for the next one.
+    const partly = new Set<number>();
     for (let guard = 0; guard < 10_000; guard++) {
       const algo = this.openAlgos(symbol).find((a) => a.algoStatus === 'NEW' && algoTriggered(a, p));
       if (algo) {
         this.trigger(algo);
         continue;
       }
-      const o = this.openOrders(symbol).find((x) => x.type === 'LIMIT' && limitTouched(x, p));
+      const o = this.openOrders(symbol).find((x) => x.type === 'LIMIT' && !partly.has(x.orderId) && limitTouched(x, p));
       if (!o) return;
-      this.fill(o, o.qtySteps - o.executedSteps, o.priceTicks, true);
+      const left = o.qtySteps - o.executedSteps;
+      const ratio = left >= 2 ? this.opts.restingFillRatio?.() : undefined;
+      if (ratio !== undefined) partly.add(o.orderId);
+      this.fill(o, ratio === undefined ? left : Math.max(1, Math.floor(left * ratio)), o.priceTicks, true);
     }
   }
 
