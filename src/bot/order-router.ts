@@ -110,7 +110,11 @@ export class OrderRouter {
       }
       const existing = this.d.store.getOrder(clientOrderId);
       if (existing && !['filled', 'canceled', 'rejected', 'expired'].includes(existing.status)) {
-        this.d.store.markOrderStatus(clientOrderId, r?.status === 'filled' ? 'filled' : 'canceled', { timeMs: this.d.now() });
+        // The answer's own state, with what filled before the cancel landed (Binance: CANCELED with
+        // executedQty > 0): a part whose trade is not listed yet is known from here, never taken as
+        // nothing filled (its level would rest again over it, the shortfall be booked as by hand).
+        if (r !== null) this.record({ ...r, status: r.status === 'open' ? 'canceled' : r.status });
+        else this.d.store.markOrderStatus(clientOrderId, 'canceled', { timeMs: this.d.now() });
       }
       this.d.log.info({ symbol, clientOrderId, found: r !== null }, 'order.canceled');
       return { ok: true, order: r };

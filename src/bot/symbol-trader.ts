@@ -166,6 +166,8 @@ export class SymbolTrader {
   private readonly alerted = new Set<string>();
   /** `strategy.stopped` was logged (once per trader). */
   private saidStopped = false;
+  /** Exit orders whose end waits for their trades to be listed (exit.end_waits_for_trades), each logged once. */
+  private readonly endsWaiting = new Set<string>();
   /** Trades whose order the exchange could not identify (taken as not ours), each logged once. */
   private readonly unknownOrderTrades = new Set<string>();
   /** The tail of the work queued on this symbol (see exclusive). */
@@ -928,6 +930,15 @@ export class SymbolTrader {
       if (status !== 'expired' && status !== 'canceled' && status !== 'rejected') continue;
       const cur = this.position;
       if (!cur || cur.status !== 'open' || cur.levels[i]!.status !== p.levels[i]!.status) continue;
+      // The exchange says it filled more than the level has booked (its trades not listed yet): its end
+      // waits for them (syncPosition books them), else the level would be taken as ending with less
+      // filled and rest again (or its share) over what the position holds (R3.5, -4118).
+      const reported = this.d.store.getOrder(id)?.exchangeFilledSteps ?? 0;
+      if (reported > cur.levels[i]!.filledSteps) {
+        if (!this.endsWaiting.has(id)) this.d.log.info({ symbol: this.symbol, clientOrderId: id, status, filled: stepsToQty(asSteps(reported), this.d.market), booked: stepsToQty(cur.levels[i]!.filledSteps, this.d.market) }, 'exit.end_waits_for_trades');
+        this.endsWaiting.add(id); // said once per order, not every cycle while the list lags
+        continue;
+      }
       this.d.log.warn({ symbol: this.symbol, clientOrderId: id, status, filled: stepsToQty(cur.levels[i]!.filledSteps, this.d.market), ordered: stepsToQty(cur.levels[i]!.orderSteps, this.d.market) }, 'exit.ended_unfilled');
       // A market TP that expired empty goes back to pending and would be sent again at once, every
       // cycle, while the price stays at its target: it waits a back-off instead.
