@@ -72,27 +72,69 @@ async function expectPartBookedOnceThenLadderEnds(t: Awaited<ReturnType<typeof r
   expect(trade.exits.filter((e) => e.reason === 'tp1').map((e) => e.qtySteps)).toEqual([1]);
 }
 
+/**
+ * TP1's cancel (the first DELETE) waits `latency` ms with `cancelFaults` on it; meanwhile the price
+ * jumps to TP1, which fills (1 of its 3 with `part`, else whole), and falls back; the trade list
+ * lags by one trade from then on. `clientTimeoutMs`: ccxt's timeout. Returns once the bot's step that sent the cancels is over.
+ */
+async function tp1FillsWhileItsCancelWaits(cancelFaults: object[], part = true, latency = 1000, clientTimeoutMs?: number) {
+  const { t, id } = await reducedByHand();
+  if (clientTimeoutMs !== undefined) (h!.ex as unknown as { ex: { timeout: number } }).ex.timeout = clientTimeoutMs;
+  h!.sim.admin.setFaults({ rules: [{ kind: 'latency', ms: latency, method: 'DELETE', path: '/fapi/v1/order', count: 1 }, ...cancelFaults] });
+  const stepping = h!.bot.step();
+  const t0 = Date.now();
+  while (t.position?.remainingSteps !== 8 && Date.now() - t0 < 5000) await sleep(5);
+  await sleep(150);
+  h!.sim.admin.setFaults({ rules: part ? [tp1FillsOneOfThree, tradesLag] : [tradesLag] });
+  h!.sim.admin.setPrice('BTCUSDT', 60700, true);
+  h!.sim.admin.setPrice('BTCUSDT', 60300, true);
+  await stepping;
+  return { t, id };
+}
+
+/** While the trade list lags (well past the 1.5 s after which a shortfall no trade explains is believed), then once it catches up. */
+async function lagThenCatchUp(t: Awaited<ReturnType<typeof reducedByHand>>['t']) {
+  const over = await stepsWatchingOverhang(10, 250);
+  expect(over).toBe(0);
+  expect(t.position!.partialExits.map((e) => e.reason)).toEqual(['manual']);
+  h!.sim.admin.setFaults({ rules: [] }); // the trade list catches up
+  expect(await stepsWatchingOverhang(6, 250)).toBe(0);
+}
+
 describe('limit mode: a take-profit filled in part, withdrawn, its trade not listed yet', () => {
   it("TP1 fills 1 of 3 while its cancel is on the way, the cancel answers CANCELED with executedQty 1: the 1 is not booked as a change by hand, nothing rests over the 7 held, and TP1's trade is booked once when listed", async () => {
-    const { t, id } = await reducedByHand();
-    h!.sim.admin.setFaults({ rules: [{ kind: 'latency', ms: 1000, method: 'DELETE', path: '/fapi/v1/order', count: 1 }] });
-    const stepping = h!.bot.step();
-    const t0 = Date.now();
-    while (t.position?.remainingSteps !== 8 && Date.now() - t0 < 5000) await sleep(5);
-    await sleep(150);
-    // TP1's cancel waits: the price jumps to TP1, which fills 1 of its 3, and falls back (2 still rest until the cancel lands).
-    h!.sim.admin.setFaults({ rules: [tp1FillsOneOfThree, tradesLag] });
-    h!.sim.admin.setPrice('BTCUSDT', 60700, true);
-    h!.sim.admin.setPrice('BTCUSDT', 60300, true);
-    await stepping;
+    const { t, id } = await tp1FillsWhileItsCancelWaits([]);
     expect(h!.sim.admin.requests().some((r) => r.method === 'DELETE' && r.clientOrderId === `${id}-tp1` && r.status === 200)).toBe(true);
     expect(exchangeSteps()).toBe(7);
-    // Well past the 1.5 s after which a shortfall no trade explains is believed.
-    const over = await stepsWatchingOverhang(10, 250);
-    expect(over).toBe(0);
-    expect(t.position!.partialExits.map((e) => e.reason)).toEqual(['manual']);
-    h!.sim.admin.setFaults({ rules: [] }); // the trade list catches up
-    await stepsWatchingOverhang(6, 250);
+    await lagThenCatchUp(t);
     await expectPartBookedOnceThenLadderEnds(t, id);
+  }, 60_000);
+
+  it('…and the cancel is executed but answered 503 (its answer lost): what TP1 did is looked up, the same outcome', async () => {
+    const { t, id } = await tp1FillsWhileItsCancelWaits([{ kind: 'error5xx', status: 503, processed: true, method: 'DELETE', path: '/fapi/v1/order', count: 1 }]);
+    expect(h!.sim.admin.requests().some((r) => r.method === 'DELETE' && r.clientOrderId === `${id}-tp1` && r.status === 503)).toBe(true);
+    await lagThenCatchUp(t);
+    await expectPartBookedOnceThenLadderEnds(t, id);
+  }, 60_000);
+
+  it('…and the cancel is executed but never answered (the client times out): the same outcome', async () => {
+    const { t, id } = await tp1FillsWhileItsCancelWaits([{ kind: 'lostResponse', mode: 'hang', method: 'DELETE', path: '/fapi/v1/order', count: 1 }], true, 800, 2_000);
+    await lagThenCatchUp(t);
+    await expectPartBookedOnceThenLadderEnds(t, id);
+  }, 60_000);
+
+  it('TP1 fills whole while its cancel is on the way (-2011 answers the cancel), its trade not listed yet: the 3 are booked once as TP1 when listed, TP2 and TP3 rest for the 5 left', async () => {
+    const { t, id } = await tp1FillsWhileItsCancelWaits([], false);
+    expect(h!.sim.admin.requests().some((r) => r.method === 'DELETE' && r.clientOrderId === `${id}-tp1` && r.code === -2011)).toBe(true);
+    await lagThenCatchUp(t);
+    expect(t.halted).toBeNull();
+    expect(t.position!.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([
+      ['manual', 2],
+      ['tp1', 3],
+    ]);
+    expect(storeSteps()).toBe(exchangeSteps());
+    expect(exchangeSteps()).toBe(5);
+    expect(restingSteps()).toBe(5);
+    expect(ordersOf(`${id}-tp1`).size).toBe(1);
   }, 60_000);
 });
