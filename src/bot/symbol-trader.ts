@@ -166,6 +166,12 @@ export class SymbolTrader {
   private readonly alerted = new Set<string>();
   /** `strategy.stopped` was logged (once per trader). */
   private saidStopped = false;
+  /**
+   * An entry not sent because the exchange's position read failed (what the account holds is unknown):
+   * tried again at each step while the read fails, for at most webhook.max_lag_s (the wait the bot
+   * allows any signal), unless a newer signal or a position comes first.
+   */
+  private entryWaiting: { sig: Signal; sinceMs: number } | null = null;
   /** Exit orders whose end waits for their trades to be listed (exit.end_waits_for_trades), each logged once. */
   private readonly endsWaiting = new Set<string>();
   /** Trades whose order the exchange could not identify (taken as not ours), each logged once. */
@@ -299,7 +305,27 @@ export class SymbolTrader {
     } catch (e) {
       this.d.log.error({ symbol: this.symbol, err: errInfo(e) }, 'signals.failed');
     }
+    await this.retryWaitingEntry();
     await this.convergeNow();
+  }
+
+  /** The entry that waits for the position read (entryWaiting): sent now if the read answers and the rules allow it. */
+  private async retryWaitingEntry(): Promise<void> {
+    const w = this.entryWaiting;
+    if (w === null) return;
+    this.entryWaiting = null;
+    if (this.frozen || this.position !== null) return; // a position came meanwhile (adopted, entered): the signal is spent
+    const waitedMs = this.d.now() - w.sinceMs;
+    if (waitedMs > this.d.config.webhook.max_lag_s * 1000) {
+      this.d.log.warn({ symbol: this.symbol, side: w.sig.side, signalTime: new Date(w.sig.timeMs).toISOString(), waitedMs }, 'entry.position_unknown_expired');
+      return;
+    }
+    try {
+      await this.enter(w.sig, w.sinceMs);
+    } catch (e) {
+      // A read before the position's (price, balance) failed: the signal is dropped, as a new one's would be.
+      this.d.log.error({ symbol: this.symbol, side: w.sig.side, err: errInfo(e) }, 'signals.failed');
+    }
   }
 
   /**
@@ -331,6 +357,7 @@ export class SymbolTrader {
   /** An entry signal: ignore the side already held; close the other side first (SPEC "Data formats"). */
   private async signal(sig: Signal): Promise<void> {
     this.d.log.info({ symbol: this.symbol, side: sig.side, reason: sig.reason, signalTime: new Date(sig.timeMs).toISOString() }, 'signal');
+    this.entryWaiting = null; // a newer signal replaces one waiting for the position read
     if (this.frozen) {
       this.d.log.warn({ symbol: this.symbol, why: this.frozen }, 'entry.skipped_halted');
       return;
@@ -349,7 +376,8 @@ export class SymbolTrader {
     await this.enter(sig);
   }
 
-  private async enter(sig: Signal): Promise<void> {
+  /** `waitingSinceMs`: since when this signal has waited for the position read (retryWaitingEntry). */
+  private async enter(sig: Signal, waitingSinceMs: number | null = null): Promise<void> {
     const { ex, market: m, config: c } = this.d;
     if (this.halted) {
       this.d.log.warn({ symbol: this.symbol, why: this.halted }, 'entry.skipped_halted');
@@ -382,7 +410,7 @@ export class SymbolTrader {
     const side = sig.side === 'long' ? 'buy' : 'sell';
     // What the exchange held before this entry, stored with it: only from flat can a position found there
     // later be this entry's (openFromPositionRead, after a restart too), never one opened by hand beside it.
-    let sentFromFlat: boolean | null = null;
+    let sentFromFlat: boolean;
     try {
       const held = await ex.position(this.symbol);
       sentFromFlat = held.qtySteps === 0;
@@ -396,7 +424,12 @@ export class SymbolTrader {
         return;
       }
     } catch (e) {
-      this.d.log.warn({ symbol: this.symbol, err: errInfo(e) }, 'position.read_failed');
+      // Unknown is not flat: sent blind, the entry would net against a position on the other side (the
+      // trader's). Not sent; tried again at each step while the signal may still wait (retryWaitingEntry).
+      this.entryWaiting = { sig, sinceMs: waitingSinceMs ?? this.d.now() };
+      const err = errInfo(e);
+      this.alertOnce(`entry-position-unknown:${id}`, { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), err }, 'entry.position_unknown', `the ${this.symbol} position cannot be read from the exchange (${String(err['message'])}): a ${sig.side} entry could net against a position held there, so it is not sent until the read answers (tried again at each step, for at most webhook.max_lag_s)`);
+      return;
     }
     const sent = await this.d.router.send(
       { clientOrderId: entryClientId(id), positionId: id, symbol: this.symbol, kind: 'entry', level: null, side, type: 'market', qtySteps: steps, priceTicks: null, price: null, stopTicks: null, stopPrice: null, reduceOnly: false, closePosition: false, replacesClientOrderId: null, stopLossPct: stopPct, sentFromFlat },

@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { TradingBot } from '../../src/bot/trading-bot.ts';
+import { createLogger } from '../../src/bot/logger.ts';
+import { type Harness, startHarness, stepBot, testConfig } from '../support/bot-harness.ts';
+
+/**
+ * An entry signal while the exchange's position read (GET /fapi/v3/positionRisk) fails, through ccxt
+ * on the simulator: what the account holds is unknown, and unknown is not flat. One-way mode nets an
+ * entry against a position on the other side (the trader's own), so nothing is sent until the read
+ * answers; that is said once; then the existing rules decide (a short held by hand refuses a long).
+ */
+let h: Harness | null = null;
+let bots: TradingBot[] = [];
+afterEach(async () => {
+  for (const b of bots) b.stop();
+  bots = [];
+  await h?.close();
+  h = null;
+});
+const T = Date.UTC(2026, 0, 1);
+
+function exchangeSteps(): number {
+  const p = h!.state().positions.find((x) => x.symbol === 'BTCUSDT');
+  return p ? Math.round(Number(p.positionAmt) * 1000) : 0;
+}
+const stops = () => h!.state().openAlgoOrders.length;
+const readFails = { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v3/positionRisk' } as const;
+/** POSTs of orders after request `from` (the simulator's request log). */
+const ordersSentSince = (from: number) => h!.sim.admin.requests().slice(from).filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order');
+
+/** A bot at 60000 with its alerts and log lines collected; `heldSteps` sold (negative: a short) by the trader's hand first. */
+async function botWithHeld(heldSteps: number, config = testConfig()) {
+  h = await startHarness(testConfig(), { seed: 3 });
+  h.sim.admin.setPrice('BTCUSDT', 60000, true);
+  h.bot.stop();
+  const alerts: string[] = [];
+  const logged: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n')) if (line) logged.push((JSON.parse(line) as { msg: string }).msg);
+      done();
+    },
+  });
+  const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log: createLogger('info', sink), onAlert: (_s, _k, m) => alerts.push(m), retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+  bots.push(bot);
+  h.bot = bot;
+  await bot.start();
+  if (heldSteps !== 0) await h.ex.createOrder({ symbol: 'BTCUSDT', side: heldSteps < 0 ? 'sell' : 'buy', type: 'market', amountSteps: Math.abs(heldSteps) as never, reduceOnly: false, clientOrderId: 'web_by_hand' });
+  return { t: bot.traders[0]!, alerts, logged };
+}
+
+describe('an entry signal while the position read fails', () => {
+  it('the account holds a short 0.005 opened by hand: no long is sent while the read fails (it would net against the short), said once; once it answers, the existing rule refuses the long (skipped_opposite_position), the short untouched', async () => {
+    const { t, alerts, logged } = await botWithHeld(-5);
+    h!.sim.admin.setFaults({ rules: [readFails] });
+    const from = h!.sim.admin.requests().length;
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    await stepBot(h!, 4, 200);
+    expect(ordersSentSince(from)).toEqual([]);
+    expect(exchangeSteps()).toBe(-5);
+    expect(t.position).toBeNull();
+    expect(logged.filter((m) => m === 'entry.position_unknown')).toHaveLength(1);
+    expect(alerts.filter((a) => /position.*cannot be read/.test(a))).toHaveLength(1);
+    h!.sim.admin.setFaults({ rules: [] });
+    await stepBot(h!, 2, 200);
+    expect(ordersSentSince(from)).toEqual([]);
+    expect(exchangeSteps()).toBe(-5);
+    expect(t.position).toBeNull();
+    expect(logged).toContain('entry.skipped_opposite_position');
+  }, 30_000);
+
+  it('the account is flat: nothing is sent while the read fails, said once; once it answers (the signal still within max_lag_s), the long enters once, with its stop', async () => {
+    const { t, alerts, logged } = await botWithHeld(0);
+    h!.sim.admin.setFaults({ rules: [readFails] });
+    const from = h!.sim.admin.requests().length;
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    await stepBot(h!, 4, 200);
+    expect(ordersSentSince(from)).toEqual([]);
+    expect(t.position).toBeNull();
+    expect(logged.filter((m) => m === 'entry.position_unknown')).toHaveLength(1);
+    expect(alerts.filter((a) => /position.*cannot be read/.test(a))).toHaveLength(1);
+    h!.sim.admin.setFaults({ rules: [] });
+    await stepBot(h!, 3, 200);
+    expect(t.position?.remainingSteps).toBe(10);
+    expect(exchangeSteps()).toBe(10);
+    expect(stops()).toBe(1);
+    expect(ordersSentSince(from).filter((r) => r.clientOrderId?.endsWith('-entry'))).toHaveLength(1);
+    expect(h!.store.getOrder(`${t.position!.id}-entry`)?.sentFromFlat).toBe(true);
+  }, 30_000);
+
+  it('the read fails for longer than the signal may wait (webhook.max_lag_s 1): the entry is dropped, said so, and nothing is sent when the read answers', async () => {
+    const { t, logged } = await botWithHeld(0, testConfig({ webhook: { max_lag_s: 1 } }));
+    h!.sim.admin.setFaults({ rules: [readFails] });
+    const from = h!.sim.admin.requests().length;
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    await stepBot(h!, 8, 200);
+    h!.sim.admin.setFaults({ rules: [] });
+    await stepBot(h!, 3, 200);
+    expect(ordersSentSince(from)).toEqual([]);
+    expect(t.position).toBeNull();
+    expect(exchangeSteps()).toBe(0);
+    expect(logged.filter((m) => m === 'entry.position_unknown_expired')).toHaveLength(1);
+  }, 30_000);
+});
