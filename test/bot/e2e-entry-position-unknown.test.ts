@@ -102,4 +102,21 @@ describe('an entry signal while the position read fails', () => {
     expect(exchangeSteps()).toBe(0);
     expect(logged.filter((m) => m === 'entry.position_unknown_expired')).toHaveLength(1);
   }, 30_000);
+
+  it('the read times out (no answer, the client gives up): the same, nothing sent until it answers, then the long enters once with its stop', async () => {
+    const { t, alerts } = await botWithHeld(0);
+    (h!.ex as unknown as { ex: { timeout: number } }).ex.timeout = 500;
+    h!.sim.admin.setFaults({ rules: [{ kind: 'drop', mode: 'hang', method: 'GET', path: '/fapi/v3/positionRisk' }] });
+    const from = h!.sim.admin.requests().length;
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    await stepBot(h!, 1, 100);
+    expect(ordersSentSince(from)).toEqual([]);
+    expect(t.position).toBeNull();
+    expect(alerts.filter((a) => /position.*cannot be read/.test(a))).toHaveLength(1);
+    h!.sim.admin.setFaults({ rules: [] });
+    await stepBot(h!, 2, 200);
+    expect(t.position?.remainingSteps).toBe(10);
+    expect(stops()).toBe(1);
+    expect(ordersSentSince(from).filter((r) => r.clientOrderId?.endsWith('-entry'))).toHaveLength(1);
+  }, 40_000);
 });
