@@ -754,16 +754,25 @@ export class SymbolTrader {
    * One of our orders of `p` (a market or limit take-profit, a close, the stop) shows more filled than
    * its booked fills: a shortfall is then ours, its trades not listed yet (the account's trade list can
    * lag the matching engine by seconds), never a change by hand; booked as one, the real trade would
-   * later be booked on top of it (R3.5, R4.2). A look-up that fails says nothing: the shortfall waits.
+   * later be booked on top of it (R3.5, R4.2). When a look-up fails, the open orders list (read once,
+   * another endpoint) tells what an order still resting has filled; an order it does not list has ended
+   * in a way not known (or the list fails too): the shortfall waits.
    */
   private async restingFillUnbooked(p: Position): Promise<boolean> {
+    let open: Map<string, OrderState> | null | undefined; // undefined: not read yet; null: cannot be read
     for (const o of this.d.store.ordersOf(p.id)) {
       if (o.kind === 'entry') continue;
       let filled = o.exchangeFilledSteps ?? 0;
       if (filled <= o.bookedSteps && o.status === 'open') {
         const r = await this.d.router.lookup(this.symbol, o.clientOrderId, o.type === 'stop_market' ? 'stop' : 'order', true);
-        if (!r.ok) return true;
-        filled = r.order?.filledSteps ?? 0;
+        if (r.ok) filled = r.order?.filledSteps ?? 0;
+        else {
+          // Read after the position (syncPosition): what it lists has filled at least what the shortfall saw.
+          if (open === undefined) open = await this.openOrdersById();
+          const resting = open?.get(o.clientOrderId);
+          if (resting === undefined) return true;
+          filled = resting.filledSteps;
+        }
       }
       if (filled > o.bookedSteps) {
         this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: o.clientOrderId, filled: stepsToQty(asSteps(filled), this.d.market), booked: stepsToQty(o.bookedSteps, this.d.market) }, 'fill.trades_not_listed_yet');
@@ -1461,6 +1470,18 @@ export class SymbolTrader {
     const rec = this.d.store.getOrder(stopId);
     if (rec === null || REUSABLE.includes(rec.status) || rec.status === 'filled') return;
     this.d.store.markOrderStatus(stopId, 'expired', { error: { code: 'not_listed', message }, timeMs: this.d.now() });
+  }
+
+  /** Our orders open on the exchange (stops included) by client id, or null when the list cannot be read. */
+  private async openOrdersById(): Promise<Map<string, OrderState> | null> {
+    try {
+      const open = await this.d.ex.openOrders(this.symbol);
+      this.listRead();
+      return new Map(open.map((o) => [o.clientOrderId, o]));
+    } catch (e) {
+      this.listFailed(e);
+      return null;
+    }
   }
 
   /** Client ids of our orders open on the exchange (stops included), or null when the list cannot be read. */
