@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
-import { createLogger } from '../../src/bot/logger.ts';
+import { createLogger, silentLogger } from '../../src/bot/logger.ts';
+import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
+import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
 import { type Harness, startHarness, stepBot, testConfig } from '../support/bot-harness.ts';
 
 /**
@@ -119,4 +121,37 @@ describe('an entry signal while the position read fails', () => {
     expect(stops()).toBe(1);
     expect(ordersSentSince(from).filter((r) => r.clientOrderId?.endsWith('-entry'))).toHaveLength(1);
   }, 40_000);
+
+  it('an entry an older Ladder sent while the read failed (stored with sentFromFlat null), answered 503 after it filled, its look-ups failing at the restart: not taken from the exchange position (what was held before is unknown); booked from its fills once the look-ups answer, with its stop', async () => {
+    h = await startHarness(testConfig(), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    h.bot.stop();
+    const entry = 'BTCUSDT-old1-entry';
+    const sentAt = Date.now();
+    h.store.recordIntent({ clientOrderId: entry, positionId: 'BTCUSDT-old1', symbol: 'BTCUSDT', kind: 'entry', level: null, side: 'buy', type: 'market', qtySteps: 10 as never, priceTicks: null, price: null, stopTicks: null, stopPrice: null, reduceOnly: false, closePosition: false, replacesClientOrderId: null, stopLossPct: 2, sentFromFlat: null, createdAtMs: sentAt });
+    h.store.markSent(entry, sentAt);
+    h.store.markOrderStatus(entry, 'unknown', { error: { code: 'unknownOutcome', message: '503' }, timeMs: sentAt });
+    // It executed on the exchange (another connection: this bot's adapter never saw its answer).
+    const old = new CcxtExchange(ccxtForSimulator(h.sim.url, { apiKey: h.sim.apiKey, secret: h.sim.apiSecret }));
+    await old.markets();
+    await old.createOrder({ symbol: 'BTCUSDT', side: 'buy', type: 'market', amountSteps: 10 as never, reduceOnly: false, clientOrderId: entry });
+    await old.close();
+    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/order' }] });
+    const bot = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log: silentLogger(), retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+    bots.push(bot);
+    h.bot = bot;
+    await bot.start();
+    const t = bot.traders[0]!;
+    await stepBot(h, 16, 250); // past the 3 s after which an entry in doubt is booked without its look-up
+    expect(exchangeSteps()).toBe(10);
+    expect(t.position).toBeNull();
+    h.sim.admin.setFaults({ rules: [] });
+    const end = Date.now() + 20_000; // the look-ups were backing off
+    while (Date.now() < end && stops() === 0) await stepBot(h, 1, 200);
+    expect(t.position?.remainingSteps).toBe(10);
+    expect(stops()).toBe(1);
+    expect(h.store.getOrder(entry)?.status).toBe('filled');
+    expect(h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order' && r.clientOrderId === entry)).toHaveLength(1);
+  }, 60_000);
 });
