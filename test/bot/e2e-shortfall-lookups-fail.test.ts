@@ -111,4 +111,31 @@ describe('a reduction by hand while the look-ups of our own orders fail (503)', 
     const trade = h!.store.tradeHistory().find((x) => x.positionId === id)!;
     expect(trade.exits.reduce((n, e) => n + e.qtySteps, 0)).toBe(10);
   }, 60_000);
+
+  it('after TP1 (the stop moved to breakeven, reduce-only of 7), 3 sold by hand while the stop look-ups fail: booked within seconds, and the stop is placed again for the 4 held (never left sized for 7)', async () => {
+    const { t, id } = await openLong();
+    h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1
+    await stepBot(h!, 3, 200);
+    expect(t.position!.remainingSteps).toBe(7);
+    h!.sim.admin.setFaults({ rules: [stopLookupsFail] });
+    await handSells(3);
+    t.touch();
+    await stepBot(h!, 12, 250);
+    expect(t.position!.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([
+      ['tp1', 3],
+      ['manual', 3],
+    ]);
+    expect(storeSteps()).toBe(exchangeSteps());
+    expect(exchangeSteps()).toBe(4);
+    expect(stopCovers()).toHaveLength(1);
+    expect(['closePosition', 4]).toContain(stopCovers()[0]);
+    expect(h!.state().openAlgoOrders[0]!.triggerPrice).toBe('60000');
+    h!.sim.admin.setFaults({ rules: [] });
+    h!.sim.admin.setPrice('BTCUSDT', 62200);
+    await stepBot(h!, 6, 250);
+    expect(exchangeSteps()).toBe(0);
+    expect(storeSteps()).toBe(0);
+    const trade = h!.store.tradeHistory().find((x) => x.positionId === id)!;
+    expect(trade.exits.reduce((n, e) => n + e.qtySteps, 0)).toBe(10);
+  }, 60_000);
 });
