@@ -138,4 +138,25 @@ describe('a reduction by hand while the look-ups of our own orders fail (503)', 
     const trade = h!.store.tradeHistory().find((x) => x.positionId === id)!;
     expect(trade.exits.reduce((n, e) => n + e.qtySteps, 0)).toBe(10);
   }, 60_000);
+
+  it('limit mode, the open orders list failing too (nothing tells whether a take-profit filled): the shortfall waits, nothing is booked, the closePosition stop protects what is held; once the reads answer, the 2 are booked once', async () => {
+    const { t, id } = await openLong(testConfig({ scaled_tp_execution: 'limit' }));
+    h!.sim.admin.setFaults({ rules: [orderLookupsFail, { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/openOrders' }] });
+    await handSells(2);
+    t.touch();
+    await stepBot(h!, 10, 250);
+    expect(exchangeSteps()).toBe(8);
+    expect(t.position!.partialExits).toEqual([]);
+    expect(stopCovers()).toEqual(['closePosition']);
+    h!.sim.admin.setFaults({ rules: [] });
+    await stepBot(h!, 6, 250);
+    expect(t.position!.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([['manual', 2]]);
+    expect(storeSteps()).toBe(exchangeSteps());
+    expect(restingSteps()).toBe(8);
+    h!.sim.admin.setPrice('BTCUSDT', 62200);
+    await stepBot(h!, 8, 250);
+    expect(exchangeSteps()).toBe(0);
+    expect(storeSteps()).toBe(0);
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)!.exits.reduce((n, e) => n + e.qtySteps, 0)).toBe(10);
+  }, 60_000);
 });
