@@ -1474,18 +1474,6 @@ export class SymbolTrader {
 
   /** Our orders open on the exchange (stops included) by client id, or null when the list cannot be read. */
   private async openOrdersById(): Promise<Map<string, OrderState> | null> {
-    try {
-      const open = await this.d.ex.openOrders(this.symbol);
-      this.listRead();
-      return new Map(open.map((o) => [o.clientOrderId, o]));
-    } catch (e) {
-      this.listFailed(e);
-      return null;
-    }
-  }
-
-  /** Client ids of our orders open on the exchange (stops included), or null when the list cannot be read. */
-  private async openOrderIds(): Promise<Set<string> | null> {
     let open: OrderState[];
     try {
       open = await this.d.ex.openOrders(this.symbol);
@@ -1494,7 +1482,13 @@ export class SymbolTrader {
       return null;
     }
     this.listRead();
-    return new Set(open.map((o) => o.clientOrderId));
+    return new Map(open.map((o) => [o.clientOrderId, o]));
+  }
+
+  /** Client ids of our orders open on the exchange (stops included), or null when the list cannot be read. */
+  private async openOrderIds(): Promise<Set<string> | null> {
+    const byId = await this.openOrdersById();
+    return byId === null ? null : new Set(byId.keys());
   }
 
   /** The open orders list could not be read: said once while it keeps failing (it is read every cycle then), with the first error. */
