@@ -61,7 +61,7 @@ function entryOutcome(store: Store, t: SymbolTrader, side: Side, timeMs: number)
   if (order?.status === 'rejected') return `entry ${entryClientId(id)} refused by the exchange (${order.error?.message ?? 'see the log'})`;
   if (order) return `entry ${entryClientId(id)} sent, not booked yet (${order.status})`;
   if (t.position?.side === side) return `a ${side} position is already open: ignored`;
-  return 'not entered (max open positions, halted, an entry in doubt, below the minimum size, or the position read failing: then tried again at each step within max_lag_s; see the log)';
+  return 'not entered (max open positions, halted, an entry in doubt, below the minimum size, or a position, price or balance read failing: then tried again at each step within max_lag_s; see the log)';
 }
 
 function mark(d: StoredSignalsDeps, s: SignalRecord, status: 'acted' | 'refused', detail: string): void {

@@ -10,7 +10,7 @@ import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import { formatScaled } from '../core/decimal.ts';
 import { asSteps, type Side } from '../core/units.ts';
 import { type ExchangeErrorCode, withoutSignature } from '../exchange/errors.ts';
-import { DEFAULT_REQUEST_WINDOW_MS, type ExchangePort, type OrderState, type Trade } from '../exchange/port.ts';
+import { type Balance, DEFAULT_REQUEST_WINDOW_MS, type ExchangePort, type OrderState, type Trade } from '../exchange/port.ts';
 import { type OrderRecord, REUSABLE, type Store } from '../store/index.ts';
 import type { LiveStrategy, Signal } from '../strategy/strategy.ts';
 import { CommandExecutor, type RestingStop } from './command-executor.ts';
@@ -167,11 +167,14 @@ export class SymbolTrader {
   /** `strategy.stopped` was logged (once per trader). */
   private saidStopped = false;
   /**
-   * An entry not sent because the exchange's position read failed (what the account holds is unknown):
-   * tried again at each step while the read fails, for at most webhook.max_lag_s (the wait the bot
-   * allows any signal), unless a newer signal or a position comes first.
+   * An entry not sent because an exchange read failed (the position: what the account holds is
+   * unknown; the price or the balance: its size is): tried again at each step while the read fails,
+   * for at most webhook.max_lag_s (the wait the bot allows any signal), unless a newer signal or a
+   * position comes first.
    */
   private entryWaiting: { sig: Signal; sinceMs: number } | null = null;
+  /** Entries whose price or balance read failed (entry.reads_failed), each said once. */
+  private readonly readsWaitedFor = new Set<string>();
   /** Exit orders whose end waits for their trades to be listed (exit.end_waits_for_trades), each logged once. */
   private readonly endsWaiting = new Set<string>();
   /** Trades whose order the exchange could not identify (taken as not ours), each logged once. */
@@ -323,7 +326,7 @@ export class SymbolTrader {
     try {
       await this.enter(w.sig, w.sinceMs);
     } catch (e) {
-      // A read before the position's (price, balance) failed: the signal is dropped, as a new one's would be.
+      // What enter() does not wait for itself (a risk limit's read): the signal is dropped, as a new one's would be.
       this.d.log.error({ symbol: this.symbol, side: w.sig.side, err: errInfo(e) }, 'signals.failed');
     }
   }
@@ -396,10 +399,21 @@ export class SymbolTrader {
     const legacy = legacyPositionIdOf(this.symbol, sig.timeMs);
     // This signal was already entered (a restart), by this Ladder or by one before the ids carried the side.
     if (this.d.store.getPosition(id) || this.d.store.getOrder(entryClientId(id)) || this.d.store.getPosition(legacy) || this.d.store.getOrder(entryClientId(legacy))) return;
-    const price = await ex.price(this.symbol);
     const stopPct = sig.stopLossPct ?? this.d.settings.stopLossPct;
-    // The margin asset is the market's settle asset (its quote on linear perpetuals: USDT, USDC).
-    const balance = await ex.balance(m.quote);
+    let price: number;
+    let balance: Balance;
+    try {
+      price = await ex.price(this.symbol);
+      // The margin asset is the market's settle asset (its quote on linear perpetuals: USDT, USDC).
+      balance = await ex.balance(m.quote);
+    } catch (e) {
+      // The size needs both: the entry waits for them as for the position read (a strategy's signal
+      // was lost here, a webhook's retried), said once per signal.
+      this.entryWaiting = { sig, sinceMs: waitingSinceMs ?? this.d.now() };
+      if (!this.readsWaitedFor.has(id)) this.d.log.warn({ symbol: this.symbol, side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), err: errInfo(e) }, 'entry.reads_failed');
+      this.readsWaitedFor.add(id);
+      return;
+    }
     const steps = entrySteps(c.position_size, price, balance.total, stopPct, m);
     const refused = entryBelowMinimum(steps, price, m);
     if (refused) {
