@@ -139,8 +139,10 @@ export class CommandExecutor {
     }
     // In doubt: the trader looks it up next cycle; the previous stop (if any) still rests meanwhile.
     if (r.inDoubt) return NOTHING;
-    this.d.log.error({ symbol: p.symbol, clientOrderId: c.clientOrderId, stopPrice: c.stopPrice, code: r.error.code, exchangeCode: r.error.exchangeCode, message: r.error.message }, 'stop.place_failed');
     const crossed = r.error.exchangeCode === WOULD_TRIGGER;
+    // A stop the price had already crossed is the F24 path below (the rest closes at market), not a failure.
+    if (crossed) this.d.log.warn({ symbol: p.symbol, clientOrderId: c.clientOrderId, stopPrice: c.stopPrice, exchangeCode: r.error.exchangeCode }, 'stop.crossed_at_placement');
+    else this.d.log.error({ symbol: p.symbol, clientOrderId: c.clientOrderId, stopPrice: c.stopPrice, code: r.error.code, exchangeCode: r.error.exchangeCode, message: r.error.message }, 'stop.place_failed');
     // A rate limit or a clock skew outlasting the router's retries refused the stop before it was
     // executed: nothing is wrong with the stop itself, and a market close would meet the same refusal.
     // The trader's orders check places it again (same client id) once its retry delay has passed.

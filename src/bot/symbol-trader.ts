@@ -1189,7 +1189,11 @@ export class SymbolTrader {
       if (listed === null || listed.has(stopId)) return false;
       this.markNotListed(stopId);
     }
-    this.d.log.error({ symbol: this.symbol, clientOrderId: stopId, remaining: stepsToQty(p.remainingSteps, this.d.market), status: r.ok ? (r.order?.status ?? null) : 'not_listed' }, 'stop.left_remainder');
+    const remaining = stepsToQty(p.remainingSteps, this.d.market);
+    // Unknown to the exchange: the stop the price crossed was never placed (refused as already crossed,
+    // -2021), not one that fired and left a remainder; the same close at market follows.
+    if (r.ok && r.order === null) this.d.log.warn({ symbol: this.symbol, clientOrderId: stopId, remaining }, 'stop.not_on_exchange');
+    else this.d.log.error({ symbol: this.symbol, clientOrderId: stopId, remaining, status: r.ok ? r.order!.status : 'not_listed' }, 'stop.left_remainder');
     if (closingOnStop) {
       const ended = applyOrderEnd(p, { clientOrderId: stopId, status: 'expired', timeMs: this.d.now() });
       if (!ended.ok) {

@@ -23,6 +23,8 @@ const QUIET = new Set([
   'order.canceled',
   'order.found_by_client_id',
   'order.in_doubt_looked_up',
+  'order.cancel_found_ended', // a cancel that found its order already ended: plumbing
+  'stop.not_on_exchange', // after stop.crossed_at_placement: the close at market it announced follows
 ]);
 
 /** Fields a generic line leaves out: pino's own, and those the line head already shows. */
@@ -48,6 +50,8 @@ function sentence(r: LogRecord, msg: string): string | null {
       return `${num(r['to']) > num(r['from']) ? '↑' : '↓'} stop ${r['from']} → ${r['to']} (${str(r['reason'])})`;
     case 'stop.reached':
       return `stop reached at ${r['price']}: closing the rest`;
+    case 'stop.crossed_at_placement':
+      return `stop ${r['stopPrice']} not placed: the price had already crossed it (-2021); the rest closes at market`;
     case 'position.closed':
       return `closed (${str(r['reason'])})  total pnl ${signed(num(r['pnl']))}  avg exit ${Number(num(r['avgExitPrice']).toPrecision(8))}`;
     case 'position.adopted':

@@ -1,0 +1,108 @@
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/bot/logger.ts';
+import { positionIdOf } from '../../src/bot/symbol-trader.ts';
+import { TradingBot } from '../../src/bot/trading-bot.ts';
+import { eventLine } from '../../src/cli/event-printer.ts';
+import { type Harness, startHarness, stepBot, testConfig } from '../support/bot-harness.ts';
+
+/**
+ * F24 (FAILURES.md): a stop the price has already crossed when it reaches the exchange is refused
+ * (-2021, "Order would immediately trigger"); the position must not stay without a stop. Through ccxt
+ * on the simulator: the stop's request is held up (latency) while the price falls through it.
+ */
+let h: Harness | null = null;
+let bots: TradingBot[] = [];
+afterEach(async () => {
+  for (const b of bots) b.stop();
+  bots = [];
+  await h?.close();
+  h = null;
+});
+const T = Date.UTC(2026, 0, 1);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits (polling the simulator) until `done`: a fill to have happened, under any load. */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (const end = Date.now() + 10_000; !done(); await sleep(10)) if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+}
+const fills = (side: 'BUY' | 'SELL') => h!.state().fills.filter((f) => f.side === side).length;
+
+/** A bot at 60000 whose log records are kept. */
+async function bot() {
+  h = await startHarness(testConfig(), { seed: 5 });
+  h.sim.admin.setPrice('BTCUSDT', 60000, true);
+  h.bot.stop();
+  const records: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n')) if (line) records.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const b = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log: createLogger('info', sink), retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+  bots.push(b);
+  h.bot = b;
+  await b.start();
+  return { t: b.traders[0]!, records };
+}
+
+describe('a stop already crossed when it reaches the exchange (F24)', () => {
+  it('the initial stop of a long (58800) arrives after the price fell to 58000: refused -2021, the position is closed at once at market, reduce-only, as a stop exit; said as a warning, not as a failure', async () => {
+    const { t, records } = await bot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'latency', ms: 1500, method: 'POST', path: '/fapi/v1/algoOrder', count: 1 }] });
+    const entering = t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    await until(() => fills('BUY') === 1, 'the entry fill'); // its stop goes out next, held up 1.5 s
+    h!.sim.admin.setPrice('BTCUSDT', 58000, true);
+    await entering;
+    await stepBot(h!, 4, 200);
+    const s = h!.state();
+    expect(s.positions.find((p) => p.symbol === 'BTCUSDT' && Number(p.positionAmt) !== 0)).toBeUndefined();
+    expect(s.openAlgoOrders).toEqual([]);
+    expect(s.openOrders).toEqual([]);
+    const orders = (h!.sim.admin.state() as unknown as { orders: { side: string; type: string; reduceOnly: boolean; status: string }[] }).orders;
+    const sells = orders.filter((o) => o.side === 'SELL');
+    expect(sells.map((o) => [o.type, o.reduceOnly, o.status])).toEqual([['MARKET', true, 'FILLED']]);
+    expect(t.position).toBeNull();
+    const trade = h!.store.getPosition(positionIdOf('BTCUSDT', T, 'long'))!;
+    expect(trade.status).toBe('closed');
+    expect(trade.partialExits.map((e) => [e.reason, e.price])).toEqual([['stop', 58000]]);
+    const msgs = records.map((r) => r['msg']);
+    expect(msgs).toContain('stop.crossed_at_placement');
+    expect(msgs).not.toContain('stop.place_failed');
+    expect(msgs).not.toContain('stop.left_remainder');
+    // The terminal says what happened in words, and no line of it is marked as an error.
+    const lines = records.map(eventLine).filter((l): l is string => l !== null);
+    expect(lines.some((l) => /stop 58800 not placed: the price had already crossed it/.test(l))).toBe(true);
+    expect(lines.filter((l) => /\s✗\s/.test(l))).toEqual([]);
+  }, 30_000);
+
+  it('the stop moving to breakeven (60000) after TP1 arrives after the price fell back to 59500: the rest is closed at market as a stop exit, the old stop cancelled, nothing left resting; no line marked as an error', async () => {
+    const { t, records } = await bot();
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    await stepBot(h!, 2, 150);
+    expect(t.position?.remainingSteps).toBe(10);
+    h!.sim.admin.setFaults({ rules: [{ kind: 'latency', ms: 1500, method: 'POST', path: '/fapi/v1/algoOrder', count: 1 }] });
+    h!.sim.admin.setPrice('BTCUSDT', 60700, true); // past TP1 (60600)
+    const stepping = stepBot(h!, 1, 0);
+    await until(() => fills('SELL') === 1, "TP1's fill"); // the breakeven stop goes out next, held up 1.5 s
+    h!.sim.admin.setPrice('BTCUSDT', 59500, true);
+    await stepping;
+    await stepBot(h!, 5, 200);
+    const s = h!.state();
+    expect(s.positions.find((p) => p.symbol === 'BTCUSDT' && Number(p.positionAmt) !== 0)).toBeUndefined();
+    expect(s.openAlgoOrders).toEqual([]);
+    expect(s.openOrders).toEqual([]);
+    const trade = h!.store.getPosition(positionIdOf('BTCUSDT', T, 'long'))!;
+    expect(trade.status).toBe('closed');
+    expect(trade.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([
+      ['tp1', 3],
+      ['stop', 7],
+    ]);
+    expect(trade.partialExits[1]!.price).toBe(59500);
+    const msgs = records.map((r) => r['msg']);
+    expect(msgs).not.toContain('stop.place_failed');
+    expect(msgs).not.toContain('stop.left_remainder');
+    const lines = records.map(eventLine).filter((l): l is string => l !== null);
+    expect(lines.filter((l) => /\s✗\s/.test(l))).toEqual([]);
+  }, 30_000);
+});
