@@ -9,15 +9,20 @@ export interface ReachabilityOptions {
   readonly onDown: (sinceMs: number, error: string) => void;
   /** The first answer after an outage that was reported, with how long it lasted. */
   readonly onUp: (downForMs: number) => void;
+  /**
+   * At once, once per ban: the exchange banned this IP (HTTP 418) until `untilMs`. Every request of
+   * the process waits for its end (the adapter's budget); the first answer after it tells `onUp`.
+   */
+  readonly onBanned?: (untilMs: number, error: string) => void;
 }
 
 /**
  * What a failed call says about reachability: no answer at all (a timeout, a reset, a 5xx: the
- * adapter's `transient` / `unknownOutcome`), an answer (a refusal, a 429, a 4xx), or nothing (an
- * error of ours, not the exchange's).
+ * adapter's `transient` / `unknownOutcome`), an IP ban (418: no answer before its end), an answer (a
+ * refusal, a 429, a 4xx), or nothing (an error of ours, not the exchange's).
  */
-const failureKind = (e: unknown): 'unanswered' | 'answered' | 'ours' =>
-  !(e instanceof ExchangeError) ? 'ours' : e.code === 'transient' || e.code === 'unknownOutcome' ? 'unanswered' : 'answered';
+const failureKind = (e: unknown): 'unanswered' | 'banned' | 'answered' | 'ours' =>
+  !(e instanceof ExchangeError) ? 'ours' : e.code === 'transient' || e.code === 'unknownOutcome' ? 'unanswered' : e.ipBanned ? 'banned' : 'answered';
 
 /**
  * The exchange port, watched for an outage ([operate] 5, "exchange unreachable for N minutes"): from
@@ -29,10 +34,23 @@ export function watchReachability(ex: ExchangePort, o: ReachabilityOptions): Exc
   const now = o.now ?? Date.now;
   let failingSinceMs: number | null = null;
   let reported = false;
+  /** The end of the ban last told (a 418 before it is the same ban: requests in flight when it began). */
+  let bannedUntilMs: number | null = null;
   const answered = () => {
     if (reported) o.onUp(now() - failingSinceMs!);
     failingSinceMs = null;
     reported = false;
+    bannedUntilMs = null;
+  };
+  const banned = (e: ExchangeError) => {
+    const t = now();
+    const until = t + (e.retryAfterMs ?? 0);
+    failingSinceMs ??= t;
+    if (bannedUntilMs === null || t >= bannedUntilMs) {
+      reported = true;
+      o.onBanned?.(until, e.message);
+    }
+    bannedUntilMs = Math.max(bannedUntilMs ?? 0, until);
   };
   const failed = (e: unknown) => {
     const t = now();
@@ -60,6 +78,7 @@ export function watchReachability(ex: ExchangePort, o: ReachabilityOptions): Exc
           (e: unknown) => {
             const kind = failureKind(e);
             if (kind === 'unanswered') failed(e);
+            else if (kind === 'banned') banned(e as ExchangeError);
             else if (kind === 'answered') answered();
             throw e;
           },

@@ -29,12 +29,23 @@ export function startBotNotifications(o: { readonly config: LadderConfig; readon
   } catch (e) {
     throw new CliError(`notify: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (!n) return { store: o.store, exchange: o.exchange, stop: async () => undefined };
-  const notifier = n;
   const afterS = o.config.notify.exchange_unreachable_after_s;
+  // An IP ban (418) stops every request until its end, maybe for hours: said once, notifications or not.
+  const bannedMessage = (untilMs: number, error: string) =>
+    `${o.exchange.name} banned this IP (HTTP 418) until ${new Date(untilMs).toISOString()}: nothing is sent before then; the exchange's stops keep protecting open positions (last error: ${error})`;
+  const logBan = (untilMs: number, error: string) => o.log.error({ until: new Date(untilMs).toISOString(), err: { message: error } }, 'exchange.ip_banned');
+  if (!n) {
+    const exchange = watchReachability(o.exchange, { afterMs: afterS * 1000, now, onDown: () => undefined, onUp: () => undefined, onBanned: logBan });
+    return { store: o.store, exchange, stop: async () => undefined };
+  }
+  const notifier = n;
   const exchange = watchReachability(o.exchange, {
     afterMs: afterS * 1000,
     now,
+    onBanned: (untilMs, error) => {
+      logBan(untilMs, error);
+      notifier.alert({ kind: 'exchange_unreachable', symbol: null, message: bannedMessage(untilMs, error), timeMs: now() });
+    },
     onDown: (sinceMs, error) => notifier.alert({ kind: 'exchange_unreachable', symbol: null, message: `no answer from ${o.exchange.name} since ${new Date(sinceMs).toISOString()} (${Math.round((now() - sinceMs) / 1000)} s; last error: ${error})`, timeMs: now() }),
     onUp: (downForMs) => notifier.alert({ kind: 'exchange_reachable', symbol: null, message: `${o.exchange.name} answers again after ${Math.round(downForMs / 1000)} s without an answer`, timeMs: now() }),
   });

@@ -3,7 +3,8 @@
  * error onto one of these in a single file (`ccxt/errors.ts`).
  * - transient: a read that failed without a definitive answer (timeout, reset, any 5xx, -1000/-1001/
  *   -1006/-1007/-1008): retry
- * - rateLimited: 429/418, -1003 or -1015: wait `retryAfterMs` (Retry-After), then retry
+ * - rateLimited: 429/418, -1003 or -1015: wait `retryAfterMs` (Retry-After), then retry; a 418 is an
+ *   IP ban (`ipBanned`): nothing of the process gets through before it ends, said once ([operate] 5)
  * - clockSkew: -1021 (or -5028, the matching engine's recvWindow): resync the time, then retry
  * - unknownOutcome: the same failures on a state-changing call (create/cancel): the request may have
  *   been executed, whatever class the client library gave it: look the order up by client id before
@@ -40,6 +41,8 @@ export class ExchangeError extends Error {
     /** The exchange's own code (Binance: -2019 …) when it gave one. */
     readonly exchangeCode: number | null = null,
     readonly retryAfterMs: number | null = null,
+    /** HTTP 418: the exchange banned this IP (for `retryAfterMs`) for requests after a 429. */
+    readonly ipBanned: boolean = false,
   ) {
     super(withoutSignature(message));
     this.name = 'ExchangeError';

@@ -69,7 +69,7 @@ export type Notice =
 /**
  * insufficient_margin: an order refused for lack of margin (entries stop on the symbol); halted: the
  * symbol stopped opening positions for another reason; exchange_unreachable / exchange_reachable: no
- * answer for notify.exchange_unreachable_after_s, then the first answer; reconciled: the exchange's
+ * answer for notify.exchange_unreachable_after_s (an IP ban, 418: at once), then the first answer; reconciled: the exchange's
  * position changed outside Ladder (closed or reduced by hand, liquidated, adopted); strategy_error:
  * the strategy threw on a candle; other: any other alert of the bot.
  */

@@ -125,3 +125,34 @@ describe('the bot notifies what it does ([operate] 5)', () => {
     expect(hook!.unique[1]!.body['symbol']).toBeNull();
   });
 });
+
+describe('an IP ban (HTTP 418) is told once, and nothing is sent or cancelled during it (R6.4, [operate] 5)', () => {
+  it('another program on this IP got it banned: one alert naming the ban and its end, the position keeps its exchange stop, one alert when the exchange answers again', async () => {
+    const bot = await botWithNotify({}, { rateLimits: { banSec: 3 } });
+    const t = bot.traders[0]!;
+    h!.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await t.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'test' });
+    const stops = () => h!.state().openAlgoOrders.map((a) => a.clientAlgoId);
+    const stopBefore = stops();
+    expect(stopBefore).toHaveLength(1);
+    // Another program on the same IP ignores a 429 (its next request, a second later, is banned).
+    h!.sim.admin.setFaults({ rules: [{ kind: 'rateLimit', path: '/fapi/v1/time', retryAfterSec: 30, count: 1 }] });
+    expect((await fetch(`${h!.sim.url}/fapi/v1/time`, { headers: { connection: 'close' } })).status).toBe(429);
+    await sleep(1100);
+    expect((await fetch(`${h!.sim.url}/fapi/v1/time`, { headers: { connection: 'close' } })).status).toBe(418);
+    const bannedAt = Date.now();
+    const logFrom = h!.sim.admin.requests().length;
+    while (Date.now() - bannedAt < 4500) {
+      await bot.step();
+      await sleep(50);
+    }
+    await hook!.waitForUnique(3);
+    await sleep(200);
+    expect(kinds()).toEqual(['entry', 'alert:exchange_unreachable', 'alert:exchange_reachable']);
+    expect(hook!.unique[1]!.body['text']).toMatch(/^⚠️ exchange unreachable: binanceusdm banned this IP \(HTTP 418\) until \d{4}-\d\d-\d\dT[\d:.]+Z/);
+    const during = h!.sim.admin.requests().slice(logFrom).filter((r) => r.status === 418);
+    expect(during.length).toBeLessThanOrEqual(1); // the one that found the ban; everything else waited for its end
+    expect(h!.sim.admin.requests().slice(logFrom).filter((r) => r.method === 'DELETE')).toEqual([]);
+    expect(stops()).toEqual(stopBefore);
+  });
+});

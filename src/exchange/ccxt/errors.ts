@@ -130,7 +130,7 @@ export function toExchangeError(e: unknown, ctx: CallContext): ExchangeError {
   const code = (facts ? binanceCodeOf(facts.body) : null) ?? binanceCodeOf(message);
   const unknown: ExchangeErrorCode = ctx.stateChanging ? 'unknownOutcome' : 'transient';
   const make = (c: ExchangeErrorCode): ExchangeError =>
-    new ExchangeError(c, message, code, c === 'rateLimited' ? retryAfterMsOf(facts?.headers) : null);
+    new ExchangeError(c, message, code, c === 'rateLimited' ? retryAfterMsOf(facts?.headers) : null, status === 418);
 
   // 403: Binance's WAF limit (an HTML page, no code): refused before the API, like a 429.
   if (status === 429 || status === 418 || status === 403) return make('rateLimited');
