@@ -102,6 +102,18 @@ export function retryAfterMsOf(headers: Readonly<Record<string, string>> | undef
 }
 
 /**
+ * How long a 429/418 asks us to wait, ms: its Retry-After; for a ban (418) without one (a proxy may
+ * drop the header), the time in Binance's message, "IP(…) banned until 1700000000000". Null when
+ * neither says.
+ */
+export function rateLimitWaitMsOf(facts: HttpFacts | undefined, nowMs: number): number | null {
+  const header = retryAfterMsOf(facts?.headers);
+  if (header !== null || facts?.status !== 418) return header;
+  const m = /banned until (\d{12,})/.exec(facts.body);
+  return m ? Math.max(0, Number(m[1]) - nowMs) : null;
+}
+
+/**
  * ccxt raises nothing for an error status missing from its `httpExceptions` (505, 524 from a CDN,
  * 599 …) when the body carries no Binance code: it returns the body as if it were the answer. The tap
  * raises this instead, in ccxt's own message shape, so the table sees the status.
@@ -130,7 +142,7 @@ export function toExchangeError(e: unknown, ctx: CallContext): ExchangeError {
   const code = (facts ? binanceCodeOf(facts.body) : null) ?? binanceCodeOf(message);
   const unknown: ExchangeErrorCode = ctx.stateChanging ? 'unknownOutcome' : 'transient';
   const make = (c: ExchangeErrorCode): ExchangeError =>
-    new ExchangeError(c, message, code, c === 'rateLimited' ? retryAfterMsOf(facts?.headers) : null, status === 418);
+    new ExchangeError(c, message, code, c === 'rateLimited' ? rateLimitWaitMsOf(facts, Date.now()) : null, status === 418);
 
   // 403: Binance's WAF limit (an HTML page, no code): refused before the API, like a 429.
   if (status === 429 || status === 418 || status === 403) return make('rateLimited');

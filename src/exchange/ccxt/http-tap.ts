@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Exchange } from 'ccxt';
-import { type HttpFacts, attachHttpFacts, retryAfterMsOf, unlistedStatusError } from './errors.ts';
+import { type HttpFacts, attachHttpFacts, rateLimitWaitMsOf, unlistedStatusError } from './errors.ts';
 import type { WeightBudget } from './weight-budget.ts';
 
 /**
@@ -57,7 +57,7 @@ export function tapExchange(ex: Exchange, budget: WeightBudget): void {
     } catch (e) {
       if (s.facts) {
         attachHttpFacts(e, s.facts);
-        if (s.facts.status === 429 || s.facts.status === 418) budget.penalize(retryAfterMsOf(s.facts.headers));
+        if (s.facts.status === 429 || s.facts.status === 418) budget.penalize(rateLimitWaitMsOf(s.facts, Date.now()));
       }
       throw e;
     } finally {

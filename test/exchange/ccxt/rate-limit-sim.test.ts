@@ -103,3 +103,22 @@ describe('ccxt adapter rate-limit budget on the simulator', () => {
     expect(a.budget.nextCallDelayMs()).toBeGreaterThan(0);
   });
 });
+
+describe('an IP ban (418) whose answer carries no Retry-After (a proxy dropped it): its end is read from the message', () => {
+  let a: SimAdapter;
+  afterEach(async () => a?.close());
+
+  it('"banned until <ms>": the error waits for then, and no request of the process leaves before it', async () => {
+    a = await simAdapter();
+    await a.ex.markets();
+    a.sim.admin.setPrice('BTCUSDT', '60000');
+    const until = Date.now() + 3000;
+    a.sim.admin.setFaults({ kind: 'reject', status: 418, code: -1003, msg: `Way too many requests; IP(127.0.0.1) banned until ${until}. Please use the websocket for live updates to avoid bans.`, method: 'GET', path: '/fapi/v1/ticker/24hr', count: 1 });
+    const e = await failure(a.ex.price('BTCUSDT'));
+    expect(e).toMatchObject({ code: 'rateLimited', ipBanned: true });
+    expect(e.retryAfterMs).toBeGreaterThan(2000);
+    expect(e.retryAfterMs).toBeLessThanOrEqual(3000);
+    await a.ex.price('BTCUSDT');
+    expect(Date.now()).toBeGreaterThanOrEqual(until);
+  });
+});
