@@ -35,6 +35,13 @@ const scope = new AsyncLocalStorage<RequestScope>();
 
 /** Binance endpoints that count against the ORDERS limits. */
 const ORDER_PATHS = new Set(['order', 'batchOrders', 'algoOrder']);
+/**
+ * New orders that weigh nothing against the IP's request weight on Binance USDⓈ-M ("0 on IP rate
+ * limit"): only the order counts limit them. ccxt's cost for them (4 for an order) mixes in the
+ * order limits; taken as weight it would hold a stop or an exit back for the rest of the minute
+ * whenever reads had spent the weight, though the exchange takes it.
+ */
+const WEIGHTLESS_ORDER_PATHS = new Set(['order', 'algoOrder']);
 
 /** Installs the gate and the response tap on `ex` (once; a second call with another budget throws). */
 export function tapExchange(ex: Exchange, budget: WeightBudget): void {
@@ -48,8 +55,9 @@ export function tapExchange(ex: Exchange, budget: WeightBudget): void {
   const handleErrors = t.handleErrors;
 
   t.fetch2 = async function (this: Tappable, path, api = 'public', method = 'GET', params = {}, headers, body, config = {}) {
-    const weight = Number(this.calculateRateLimiterCost(api, method, path, params, config)) || 1;
-    await budget.acquire({ weight, order: method === 'POST' && ORDER_PATHS.has(path) });
+    const order = method === 'POST' && ORDER_PATHS.has(path);
+    const weight = order && WEIGHTLESS_ORDER_PATHS.has(path) ? 0 : Number(this.calculateRateLimiterCost(api, method, path, params, config)) || 1;
+    await budget.acquire({ weight, order });
     const s: RequestScope = {};
     const sentAtMs = budget.nowMs();
     try {

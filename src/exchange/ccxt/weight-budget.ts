@@ -42,6 +42,7 @@ export interface BudgetOptions {
 
 /** What one request costs. */
 export interface RequestCost {
+  /** REQUEST_WEIGHT against the IP (0: none, as a new order on Binance USDⓈ-M). */
   readonly weight: number;
   /** Counts against the ORDERS limits (a new order). */
   readonly order: boolean;
@@ -224,13 +225,14 @@ export class WeightBudget {
     this.roll(now);
     const l = this.limitsValue;
     const hardWeight = l.weightPerMinute * this.hardShare;
-    // A fresh window always lets one request through, however heavy (else it could never leave).
-    if (this.weight.used > 0 && this.weight.used + cost.weight > hardWeight) return this.weight.msToEnd(now) + this.marginMs;
+    // A fresh window always lets one request through, however heavy (else it could never leave). A
+    // request of no weight (a new order on Binance) spends none: only the order limits and a block hold it.
+    if (cost.weight > 0 && this.weight.used > 0 && this.weight.used + cost.weight > hardWeight) return this.weight.msToEnd(now) + this.marginMs;
     if (cost.order) {
       if (this.orders10s.used + 1 > l.ordersPer10s * this.hardShare) return this.orders10s.msToEnd(now) + this.marginMs;
       if (this.orders1m.used + 1 > l.ordersPerMinute * this.hardShare) return this.orders1m.msToEnd(now) + this.marginMs;
     }
-    if (this.weight.used > l.weightPerMinute * this.softShare) {
+    if (cost.weight > 0 && this.weight.used > l.weightPerMinute * this.softShare) {
       // Soft zone: what is left of this minute's weight is spread evenly over the rest of the minute
       // (one slot more than requests, so the last one does not land on the rollover).
       const requestsLeft = (hardWeight - this.weight.used) / Math.max(1, cost.weight);

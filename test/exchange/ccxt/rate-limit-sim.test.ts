@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RequestLogEntry } from '../../../src/sim/admin.ts';
+import { priceToTicks } from '../../../src/core/market/market-rules.ts';
+import { asSteps } from '../../../src/core/units.ts';
 import { type SimAdapter, failure, marketOrder, simAdapter } from './sim-adapter.ts';
 
 /**
@@ -121,4 +123,29 @@ describe('an IP ban (418) whose answer carries no Retry-After (a proxy dropped i
     await a.ex.price('BTCUSDT');
     expect(Date.now()).toBeGreaterThanOrEqual(until);
   });
+});
+
+describe('a new order weighs nothing against the IP weight on Binance USDⓈ-M (POST /fapi/v1/order and /algoOrder: "0 on IP rate limit")', () => {
+  let a: SimAdapter;
+  afterEach(async () => a?.close());
+
+  it('with the minute\'s weight nearly spent by another client on the IP, a market order and a protective stop leave at once (the exchange takes them), not at the next minute', async () => {
+    a = await simAdapter();
+    const m = (await a.ex.markets()).get('BTCUSDT')!;
+    a.sim.admin.setPrice('BTCUSDT', '60000');
+    // Far enough from a minute's end that waiting for it would show.
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 45_000) await new Promise((r) => setTimeout(r, 60_500 - intoMinute));
+    // Someone else on this IP: 57 all-symbol tickers at weight 40 (2280 + ours: above 95 % of 2400).
+    for (let i = 0; i < 57; i++) await fetch(`${a.sim.url}/fapi/v1/ticker/24hr`);
+    await a.ex.price('BTCUSDT'); // learns the IP's weight from the answer's header
+    expect(a.budget.pressure()).toBeGreaterThan(0.95);
+    const t0 = Date.now();
+    await a.ex.createOrder(marketOrder('o-entry', 'buy', 2));
+    await a.ex.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'stop_market', amountSteps: asSteps(2), stopPriceTicks: priceToTicks('58000', m, 'down'), reduceOnly: true, protective: true, clientOrderId: 'o-entry-sl0' });
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(a.requests().filter((r) => r.method === 'POST').map((r) => r.status)).toEqual([200, 200]);
+    // Reads still wait for the next minute: they do weigh.
+    expect(a.budget.nextCallDelayMs()).toBeGreaterThan(1000);
+  }, 90_000);
 });
