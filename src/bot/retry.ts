@@ -12,14 +12,23 @@ export interface RetryPolicy {
   readonly onRetry?: (e: ExchangeError, attempt: number, delayMs: number) => void;
   /** Which failures are retried (default `isRetryable`); a caller that knows its call is safe to repeat (a cancel) widens it. */
   readonly retryable?: (e: ExchangeError) => boolean;
+  /**
+   * A rate limit asking for a longer wait than this (an IP ban, 418: minutes to days) is not waited
+   * out here: the failure goes to the caller, and the bot's loop waits (default 65 s, the longest
+   * Retry-After of a 429 on Binance's minute windows).
+   */
+  readonly maxRetryAfterMs?: number;
 }
+
+export const DEFAULT_MAX_RETRY_AFTER_MS = 65_000;
 
 export const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 250, maxDelayMs: 10_000, sleep: realSleep };
 
 /**
- * R6.4: retry transient failures with exponential backoff, honour Retry-After on 429/418, resync the
+ * R6.4: retry transient failures with exponential backoff, honour Retry-After on 429 (a longer one,
+ * a 418 ban, is the caller's: `maxRetryAfterMs`), resync the
  * clock on -1021; never retry a definitive rejection, a margin error (R6.5), or an unknown outcome —
  * that one is the caller's to resolve by client order id before anything is sent again (R6.3).
  */
@@ -29,6 +38,7 @@ export async function withRetry<T>(fn: () => Promise<T>, p: RetryPolicy = DEFAUL
       return await fn();
     } catch (e) {
       if (!(e instanceof ExchangeError) || !(p.retryable ?? isRetryable)(e) || attempt >= p.attempts) throw e;
+      if (e.code === 'rateLimited' && e.retryAfterMs !== null && e.retryAfterMs > (p.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS)) throw e;
       const backoff = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** (attempt - 1));
       const delay = e.code === 'rateLimited' && e.retryAfterMs !== null ? Math.max(e.retryAfterMs, backoff) : backoff;
       p.onRetry?.(e, attempt, delay);

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { createLogger, silentLogger } from '../../src/bot/logger.ts';
 import { openStore } from '../../src/store/index.ts';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
+import { WeightBudget } from '../../src/exchange/ccxt/weight-budget.ts';
 import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
 import { onPrice } from '../../src/core/scaled-tp/exit-manager.ts';
 import type { OrderIntent } from '../../src/store/index.ts';
@@ -1142,6 +1143,48 @@ describe('rate limits (fault 5): a 429 never becomes a 418', () => {
     expect(t.position!.tpLevelsHit).toEqual([1]);
     expect(ordersOf(`${id}-tp1`).size).toBe(1);
   });
+});
+
+describe('an IP ban (418, Binance: 2 minutes to 3 days) is waited out by the loop, never inside a step', () => {
+  it('an entry signal met by the ban is not sent when the ban ends (hours late); a stop asked for during the ban ends the run at once; after the ban the bot trades', async () => {
+    h = await startHarness(testConfig(), { seed: 3, rateLimits: { banSec: 8 } });
+    h.bot.stop();
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    const client = ccxtForSimulator(h.sim.url, { apiKey: h.sim.apiKey, secret: h.sim.apiSecret });
+    client.enableRateLimit = false;
+    // Waits of a rate limit up to 1 s stay inside the call (a 429's Retry-After); a longer block fails it.
+    const ex = new CcxtExchange(client, { budget: new WeightBudget({ maxWaitMs: 1000 }) });
+    const bot = new TradingBot({ config: testConfig(), exchange: ex, store: h.store, log: silentLogger(), retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 1000, sleep: async (ms) => void (await sleep(ms)) } });
+    try {
+      await bot.start();
+      const t = bot.traders[0]!;
+      // Another program on this IP ignores a 429: the IP is banned for 8 s.
+      h.sim.admin.setFaults({ rules: [{ kind: 'rateLimit', path: '/fapi/v1/time', retryAfterSec: 30, count: 1 }] });
+      await fetch(`${h.sim.url}/fapi/v1/time`, { headers: { connection: 'close' } });
+      await sleep(1100);
+      expect((await fetch(`${h.sim.url}/fapi/v1/time`, { headers: { connection: 'close' } })).status).toBe(418);
+      const bannedAt = Date.now();
+      // (its price read fails: the signal is not traded, as with any read that fails)
+      await t.onSignal({ side: 'long', timeMs: T, reason: 'test' }).catch(() => undefined);
+      expect(Date.now() - bannedAt).toBeLessThan(3000);
+      const running = bot.run(50);
+      await sleep(300);
+      const stopAt = Date.now();
+      bot.stop();
+      await running;
+      expect(Date.now() - stopAt).toBeLessThan(2000);
+      while (Date.now() - bannedAt < 8500) await sleep(100);
+      await bot.step();
+      expect(h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order')).toEqual([]);
+      expect(t.position).toBeNull();
+      await t.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'test' });
+      expect(t.position).not.toBeNull();
+      expect(h.state().openAlgoOrders).toHaveLength(1);
+    } finally {
+      bot.stop();
+      await ex.close();
+    }
+  }, 30_000);
 });
 
 describe('a stop move whose cancel of the old stop gets a 5xx (outcome unknown)', () => {

@@ -32,6 +32,12 @@ describe('withRetry (R6.4)', () => {
     expect(slept).toEqual([7000]);
   });
 
+  it('does not wait out a Retry-After longer than maxRetryAfterMs (a 418 ban of hours): the caller gets it', async () => {
+    const slept: number[] = [];
+    await expect(withRetry(failing([new ExchangeError('rateLimited', '418', -1003, 7_200_000, true)]), policy(slept))).rejects.toMatchObject({ code: 'rateLimited', retryAfterMs: 7_200_000 });
+    expect(slept).toEqual([]);
+  });
+
   it('resyncs the clock before retrying -1021', async () => {
     const slept: number[] = [];
     let resynced = 0;

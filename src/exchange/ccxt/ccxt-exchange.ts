@@ -325,7 +325,8 @@ export class CcxtExchange implements ExchangePort {
       } catch (e) {
         if (signal.aborted) return;
         onError?.(e);
-        await new Promise((r) => setTimeout(r, backoffMs));
+        // Under a 429/418 block the reconnect (its listenKey request) could not leave anyway: wait for its end.
+        await abortableSleep(Math.max(backoffMs, this.budget.blockedUntil - this.budget.nowMs()), signal);
         backoffMs = Math.min(5000, backoffMs * 2);
       }
     }
@@ -418,3 +419,16 @@ function ofSamePosition(a: string, b: string): boolean {
 
 /** Binance answers these flags as booleans (or "true" on some endpoints). */
 const isTrue = (v: unknown): boolean => v === true || v === 'true';
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -65,7 +65,7 @@ export function tapExchange(ex: Exchange, budget: WeightBudget): void {
     } catch (e) {
       if (s.facts) {
         attachHttpFacts(e, s.facts);
-        if (s.facts.status === 429 || s.facts.status === 418) budget.penalize(rateLimitWaitMsOf(s.facts, Date.now()));
+        if (s.facts.status === 429 || s.facts.status === 418) budget.penalize(rateLimitWaitMsOf(s.facts, Date.now()), s.facts.status === 418);
       }
       throw e;
     } finally {

@@ -1,3 +1,5 @@
+import { ExchangeError } from '../errors.ts';
+
 /**
  * Binance's IP rate limits as a budget the process spends (issue 12 item 3, fault 5): request weight
  * per minute and order counts per 10 s and per minute, in fixed wall-clock windows as Binance counts
@@ -38,7 +40,16 @@ export interface BudgetOptions {
   /** Waited past a window's end, for the exchange's clock being a little behind ours (default 1000 ms). */
   readonly rolloverMarginMs?: number;
   readonly clock?: BudgetClock;
+  /**
+   * A 429/418 block longer than this is not waited out inside a call: the call fails at once as
+   * `rateLimited` with the time left, and the bot's loop waits (`suggestedPollMs`) where a stop can
+   * end it. Default 65 s: a 429's Retry-After (at most the rest of Binance's minute) is waited in the
+   * call; an IP ban (418: 2 minutes to 3 days) is not.
+   */
+  readonly maxWaitMs?: number;
 }
+
+export const DEFAULT_MAX_BUDGET_WAIT_MS = 65_000;
 
 /** What one request costs. */
 export interface RequestCost {
@@ -103,6 +114,9 @@ export class WeightBudget {
   private readonly orders10s = new Window(TEN_S_MS);
   private readonly orders1m = new Window(MINUTE_MS);
   private blockedUntilMs = 0;
+  /** The end of the last 418 ban (its block is `blockedUntilMs` too). */
+  private bannedUntilMs = 0;
+  private readonly maxWaitMs: number;
   /** When the last request left (spacing in the soft zone counts from it). */
   private lastLeftMs = -Infinity;
 
@@ -113,6 +127,7 @@ export class WeightBudget {
     this.hardShare = o.hardShare ?? 0.95;
     this.marginMs = o.rolloverMarginMs ?? 1000;
     this.clock = o.clock ?? realClock;
+    this.maxWaitMs = o.maxWaitMs ?? DEFAULT_MAX_BUDGET_WAIT_MS;
   }
 
   /** The budget's clock (the tap stamps requests with it). */
@@ -139,11 +154,20 @@ export class WeightBudget {
     this.limitsValue = next;
   }
 
-  /** Waits until a request of this cost may leave, then counts it. */
+  /**
+   * Waits until a request of this cost may leave, then counts it. Under a 429/418 block longer than
+   * `maxWaitMs` it fails at once (`rateLimited`, `retryAfterMs` the time left; `ipBanned` for a 418):
+   * nothing is sent, and nothing waits hours inside a call.
+   */
   async acquire(cost: RequestCost): Promise<void> {
     for (;;) {
       const wait = this.delayFor(cost);
       if (wait <= 0) return this.reserve(cost);
+      const now = this.clock.nowMs();
+      if (this.blockedUntilMs > now && this.blockedUntilMs - now > this.maxWaitMs) {
+        const banned = this.bannedUntilMs > now;
+        throw new ExchangeError('rateLimited', `not sent: the exchange ${banned ? 'banned this IP (418)' : 'limited this IP (429)'} until ${new Date(this.blockedUntilMs).toISOString()}`, null, this.blockedUntilMs - now, banned);
+      }
       await this.clock.sleep(wait);
     }
   }
@@ -165,13 +189,14 @@ export class WeightBudget {
   }
 
   /**
-   * A 429 or 418: nothing leaves before `retryAfterMs` (Binance's Retry-After). Without one, the
-   * rest of the current minute.
+   * A 429 or 418 (`banned`): nothing leaves before `retryAfterMs` (Binance's Retry-After). Without
+   * one, the rest of the current minute.
    */
-  penalize(retryAfterMs: number | null): void {
+  penalize(retryAfterMs: number | null, banned = false): void {
     const now = this.clock.nowMs();
     const wait = retryAfterMs ?? this.weight.msToEnd(now) + this.marginMs;
     this.blockedUntilMs = Math.max(this.blockedUntilMs, now + wait);
+    if (banned) this.bannedUntilMs = Math.max(this.bannedUntilMs, now + wait);
   }
 
   /**

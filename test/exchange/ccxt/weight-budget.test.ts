@@ -69,9 +69,20 @@ describe('WeightBudget', () => {
     expect(c.nowMs()).toBe(2 * MIN + 500);
   });
 
+  it('a block longer than maxWaitMs (a 418 ban) fails the call at once with the time left, sending nothing; a 429 of a minute is waited in the call', async () => {
+    const c = fakeClock(0);
+    const b = new WeightBudget({ clock: c, maxWaitMs: 65_000 });
+    b.penalize(120_000, true);
+    await expect(b.acquire(read)).rejects.toMatchObject({ code: 'rateLimited', retryAfterMs: 120_000, ipBanned: true });
+    expect(c.slept).toEqual([]);
+    c.advance(60_000);
+    await b.acquire(read); // 60 s left: waited here
+    expect(c.nowMs()).toBe(120_000);
+  });
+
   it('a longer block is never shortened by a later, shorter Retry-After', async () => {
     const c = fakeClock();
-    const b = new WeightBudget({ clock: c });
+    const b = new WeightBudget({ clock: c, maxWaitMs: 200_000 }); // waited in the call (the default fails it: see above)
     b.penalize(120_000); // 418: banned for two minutes
     b.penalize(1_000);
     await b.acquire(read);
