@@ -59,9 +59,21 @@ export function hostHeaderAllowed(headers: IncomingHttpHeaders, policy: AccessPo
   return isLoopbackHost(name);
 }
 
-/** Whether the request may be answered (token where one is set, Host header on loopback). */
+/**
+ * A request another site's page made the browser send (a no-cors fetch, an image, an iframe, an
+ * EventSource): the page cannot read the answer, but the server would still do the work, and a page
+ * looping on the whole history's CSV keeps the bot's event loop busy. Browsers say so in
+ * `Sec-Fetch-Site`; a top-level navigation (a link to the dashboard followed) is let through, and a
+ * client that sends no such header (curl, scripts) is not a browser page.
+ */
+export function crossSiteRequest(headers: IncomingHttpHeaders): boolean {
+  return headers['sec-fetch-site'] === 'cross-site' && !(headers['sec-fetch-mode'] === 'navigate' && headers['sec-fetch-dest'] === 'document');
+}
+
+/** Whether the request may be answered (token where one is set, Host header on loopback, not sent by another site's page). */
 export function authorize(headers: IncomingHttpHeaders, query: URLSearchParams, policy: AccessPolicy): { ok: true } | { ok: false; status: 401 | 403; message: string } {
   if (!hostHeaderAllowed(headers, policy)) return { ok: false, status: 403, message: 'Host header is not a loopback name' };
+  if (crossSiteRequest(headers)) return { ok: false, status: 403, message: "sent by another site's page (Sec-Fetch-Site: cross-site)" };
   if (policy.token !== null && !tokenMatches(requestToken(headers, query), policy.token)) return { ok: false, status: 401, message: 'missing or wrong dashboard token' };
   return { ok: true };
 }

@@ -87,6 +87,28 @@ describe('who may read the dashboard', () => {
   });
 });
 
+describe("another site's page in the user's browser (it cannot read the answers, but the server does the work)", () => {
+  it('a request it makes the browser send (no-cors fetch, <img>, iframe: Sec-Fetch-Site cross-site) is refused before any work, so a page looping on /api/history.csv cannot keep the event loop busy; the dashboard\'s own requests, a link followed to it and clients without those headers are answered', async () => {
+    const { dbPath } = storeWithTrades();
+    dash = await startDashboard({ dbPath, port: 0, token: '', config: testConfig(), mode: 'standalone' });
+    const crossSite = (mode: string, dest: string) => ({ 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': mode, 'Sec-Fetch-Dest': dest });
+    for (const [path, headers] of [
+      ['/api/history.csv', crossSite('no-cors', 'empty')],
+      ['/api/analytics', crossSite('no-cors', 'image')],
+      ['/api/history.csv', crossSite('navigate', 'iframe')],
+      ['/api/stream', crossSite('cors', 'empty')],
+    ] as const) {
+      const r = await http(dash.port, path, { headers });
+      expect([path, headers['Sec-Fetch-Dest'], r.status]).toEqual([path, headers['Sec-Fetch-Dest'], 403]);
+      expect(r.body).not.toMatch(/^entry_time|BTCUSDT-/);
+    }
+    expect((await http(dash.port, '/api/history.csv', { headers: { 'Sec-Fetch-Site': 'same-origin', 'Sec-Fetch-Mode': 'cors', 'Sec-Fetch-Dest': 'empty' } })).status).toBe(200);
+    expect((await http(dash.port, '/', { headers: crossSite('navigate', 'document') })).status).toBe(200);
+    expect((await http(dash.port, '/', { headers: { 'Sec-Fetch-Site': 'none', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' } })).status).toBe(200);
+    expect((await http(dash.port, '/api/history.csv')).status).toBe(200);
+  });
+});
+
 describe('the dashboard is read-only: no route places or cancels an order', () => {
   it('answers GET and HEAD only; every other method on every route is 405 with Allow: GET, HEAD', async () => {
     const { dbPath } = storeWithTrades();
