@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { watchReachability } from '../../src/bot/reachability.ts';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
+import { WeightBudget } from '../../src/exchange/ccxt/weight-budget.ts';
 import { ExchangeError } from '../../src/exchange/errors.ts';
 import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
 import { type Simulator, startSimulator } from '../../src/sim/simulator.ts';
@@ -68,4 +69,30 @@ describe('exchange reachability ([operate] 5: "exchange unreachable for N minute
     await expect(port.price('BTCUSDT')).rejects.toThrow();
     expect(events).toEqual([]);
   });
+
+  it('an IP ban (418) is told at once and once, however many calls meet it, and its end once', async () => {
+    sim = await startSimulator({ seed: 3, rateLimits: { banSec: 2 } });
+    const client = ccxtForSimulator(sim.url, { apiKey: sim.apiKey, secret: sim.apiSecret });
+    client.enableRateLimit = false;
+    ex = new CcxtExchange(client, { budget: new WeightBudget({ maxWaitMs: 500 }) });
+    await ex.markets();
+    const events: string[] = [];
+    const port = watchReachability(ex, { afterMs: 5 * MIN, onDown: () => events.push('down'), onUp: () => events.push('up'), onBanned: (until) => events.push(`banned ${Math.round((until - Date.now()) / 1000)} s`) });
+    // Another program on this IP ignores a 429: banned for 2 s.
+    sim.admin.setFaults({ rules: [{ kind: 'rateLimit', path: '/fapi/v1/time', retryAfterSec: 30, count: 1 }] });
+    await fetch(`${sim.url}/fapi/v1/time`, { headers: { connection: 'close' } });
+    await new Promise((r) => setTimeout(r, 1100));
+    await fetch(`${sim.url}/fapi/v1/time`, { headers: { connection: 'close' } });
+    // Three calls at once meet it, then more during it (refused before they leave).
+    const met = await Promise.allSettled([port.price('BTCUSDT'), port.position('BTCUSDT'), port.openOrders('BTCUSDT')]);
+    expect(met.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    await expect(port.price('BTCUSDT')).rejects.toMatchObject({ code: 'rateLimited', ipBanned: true });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatch(/^banned [12] s$/);
+    await new Promise((r) => setTimeout(r, 2200));
+    expect(await port.price('BTCUSDT')).toBeGreaterThan(0);
+    await port.price('BTCUSDT');
+    expect(events.slice(1)).toEqual(['up']);
+  });
 });
+
