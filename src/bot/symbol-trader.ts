@@ -177,6 +177,8 @@ export class SymbolTrader {
   private readonly readsWaitedFor = new Set<string>();
   /** Exit orders whose end waits for their trades to be listed (exit.end_waits_for_trades), each logged once. */
   private readonly endsWaiting = new Set<string>();
+  /** When candles were last read (the bot's clock): a gap longer than a candle is an outage (stale signals). */
+  private candlesReadAtMs: number | null = null;
   /** Trades whose order the exchange could not identify (taken as not ours), each logged once. */
   private readonly unknownOrderTrades = new Set<string>();
   /** The tail of the work queued on this symbol (see exclusive). */
@@ -210,6 +212,7 @@ export class SymbolTrader {
     this.freezeIfUnitsChanged();
     this.resumeRefusedClose();
     const warmup = await this.d.ex.candles(this.symbol, this.d.timeframe, history);
+    this.candlesReadAtMs = this.d.now();
     this.candles.append(warmup);
     this.d.store.saveCandles(this.symbol, this.d.timeframeMs, warmup); // the dashboard's charts and single-TP replay
   }
@@ -283,8 +286,17 @@ export class SymbolTrader {
     if (this.frozen) return;
     try {
       const latest = await this.d.ex.candles(this.symbol, this.d.timeframe, 5);
+      const readAtMs = this.d.now();
+      const outage = this.candlesReadAtMs !== null && readAtMs - this.candlesReadAtMs > this.d.timeframeMs;
+      this.candlesReadAtMs = readAtMs;
       const added = this.candles.append(latest);
       if (added.length) this.d.store.saveCandles(this.symbol, this.d.timeframeMs, latest.slice(latest.length - added.length)); // the newest, in order
+      // Several new candles after more than a candle's time without a read: the bot could not read
+      // (network, an IP ban). The strategy sees each, but only the newest one's signal is traded: an
+      // older one's entry was due candles ago at another price (the backtest's), and replaying them
+      // would buy and sell back in one step. (A simulator replaying history fast brings several
+      // candles per poll without any outage: all are traded, as before.)
+      const newest = outage ? added.at(-1) : undefined;
       for (const i of added) {
         // Stopped for good (a module that hung): said once, then no call and no line per candle.
         if (this.strategyStopped()) break;
@@ -301,6 +313,11 @@ export class SymbolTrader {
           }
           if (this.strategyStopped()) break;
           this.d.log.error({ symbol: this.symbol, candleTime: new Date(this.candles.series().time[i]!).toISOString(), err: errInfo(e) }, 'signals.failed');
+          continue;
+        }
+        if (sig && newest !== undefined && i !== newest) {
+          const series = this.candles.series();
+          this.d.log.warn({ symbol: this.symbol, side: sig.side, candleTime: new Date(series.time[i]!).toISOString(), newestCandleTime: new Date(series.time[newest]!).toISOString() }, 'signal.stale');
           continue;
         }
         if (sig) await this.signal(sig);

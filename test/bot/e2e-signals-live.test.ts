@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/bot/logger.ts';
+import { TradingBot } from '../../src/bot/trading-bot.ts';
 import { type Harness, startHarness, testConfig } from '../support/bot-harness.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -48,5 +50,41 @@ describe('the signals strategy live', () => {
     expect(h.state().openAlgoOrders).toHaveLength(1);
     // Its own stop distance (3 %), not the config's 2 %.
     expect(t.position!.plan.initialStopPrice).toBeCloseTo(t.position!.entryPrice * 0.97, -1);
+  });
+});
+
+describe('candles missed during an outage (network down, an IP ban): their signals are stale', () => {
+  it('candles closed while the bot could not read: the signal of an older one is not entered at today\'s price (the backtest entered it candles ago); the newest candle\'s signal is', async () => {
+    const dir = tempDir('ladder-signals-stale-');
+    const file = join(dir, 'signals.csv');
+    h = await startHarness(testConfig({ strategy: { name: 'signals', file: 'placeholder.csv' } }), { seed: 3 });
+    const now = h.sim.admin.setPrice('BTCUSDT', 60000, true).timeMs;
+    const open = Math.floor(now / H) * H; // the candle forming now
+    writeFileSync(
+      file,
+      [
+        'time,symbol,side,stop_loss_pct',
+        `${new Date(open + H + 60_000).toISOString()},BTCUSDT,long,`, // on candle +1: a candle old when the bot next reads
+        `${new Date(open + 2 * H + 60_000).toISOString()},BTCUSDT,short,`, // on candle +2: the newest when it is read
+      ].join('\n'),
+    );
+    await h.close();
+    const config = testConfig({ strategy: { name: 'signals', file } });
+    h = await startHarness(config, { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    // The bot's own clock, to let three hours pass without a read.
+    let skewMs = 0;
+    const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log: silentLogger(), now: () => Date.now() + skewMs, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined } });
+    await bot.start();
+    const t = bot.traders[0]!;
+    h.sim.admin.step({ candles: 1 }); // to the end of the forming candle 0
+    await bot.step();
+    expect(t.position).toBeNull();
+    h.sim.admin.step({ candles: 3 }); // candles 0, +1 and +2 close while the bot is not reading
+    skewMs += 3 * H;
+    await bot.step();
+    expect((t.candles.lastOpenMs - open) / H).toBe(2);
+    expect(h.state().fills.filter((f) => f.side === 'BUY')).toEqual([]); // the stale long never went out
+    expect(t.position?.side).toBe('short'); // the newest candle's signal did
   });
 });
