@@ -337,7 +337,7 @@ export class SymbolTrader {
     if (this.frozen || this.position !== null) return; // a position came meanwhile (adopted, entered): the signal is spent
     const waitedMs = this.d.now() - w.sinceMs;
     if (waitedMs > this.d.config.webhook.max_lag_s * 1000) {
-      this.d.log.warn({ symbol: this.symbol, side: w.sig.side, signalTime: new Date(w.sig.timeMs).toISOString(), waitedMs }, 'entry.position_unknown_expired');
+      this.d.log.warn({ symbol: this.symbol, side: w.sig.side, signalTime: new Date(w.sig.timeMs).toISOString(), waitedMs }, 'entry.wait_expired');
       return;
     }
     try {

@@ -102,7 +102,7 @@ describe('an entry signal while the position read fails', () => {
     expect(ordersSentSince(from)).toEqual([]);
     expect(t.position).toBeNull();
     expect(exchangeSteps()).toBe(0);
-    expect(logged.filter((m) => m === 'entry.position_unknown_expired')).toHaveLength(1);
+    expect(logged.filter((m) => m === 'entry.wait_expired')).toHaveLength(1);
   }, 30_000);
 
   it('the read times out (no answer, the client gives up): the same, nothing sent until it answers, then the long enters once with its stop', async () => {

@@ -1147,14 +1147,16 @@ describe('rate limits (fault 5): a 429 never becomes a 418', () => {
 
 describe('an IP ban (418, Binance: 2 minutes to 3 days) is waited out by the loop, never inside a step', () => {
   it('an entry signal met by the ban is not sent when the ban ends (hours late); a stop asked for during the ban ends the run at once; after the ban the bot trades', async () => {
-    h = await startHarness(testConfig(), { seed: 3, rateLimits: { banSec: 8 } });
+    // A signal waits for failing reads at most webhook.max_lag_s (here 5 s, shorter than the 8 s ban).
+    const config = testConfig({ webhook: { max_lag_s: 5 } });
+    h = await startHarness(config, { seed: 3, rateLimits: { banSec: 8 } });
     h.bot.stop();
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
     const client = ccxtForSimulator(h.sim.url, { apiKey: h.sim.apiKey, secret: h.sim.apiSecret });
     client.enableRateLimit = false;
     // Waits of a rate limit up to 1 s stay inside the call (a 429's Retry-After); a longer block fails it.
     const ex = new CcxtExchange(client, { budget: new WeightBudget({ maxWaitMs: 1000 }) });
-    const bot = new TradingBot({ config: testConfig(), exchange: ex, store: h.store, log: silentLogger(), retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 1000, sleep: async (ms) => void (await sleep(ms)) } });
+    const bot = new TradingBot({ config, exchange: ex, store: h.store, log: silentLogger(), retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 1000, sleep: async (ms) => void (await sleep(ms)) } });
     try {
       await bot.start();
       const t = bot.traders[0]!;
@@ -1164,7 +1166,7 @@ describe('an IP ban (418, Binance: 2 minutes to 3 days) is waited out by the loo
       await sleep(1100);
       expect((await fetch(`${h.sim.url}/fapi/v1/time`, { headers: { connection: 'close' } })).status).toBe(418);
       const bannedAt = Date.now();
-      // (its price read fails: the signal is not traded, as with any read that fails)
+      // (its price read fails: the signal waits for it, at most max_lag_s, which the ban outlasts)
       await t.onSignal({ side: 'long', timeMs: T, reason: 'test' }).catch(() => undefined);
       expect(Date.now() - bannedAt).toBeLessThan(3000);
       const running = bot.run(50);
