@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Writable } from 'node:stream';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
-import { createLogger, silentLogger } from '../../src/bot/logger.ts';
+import { silentLogger } from '../../src/bot/logger.ts';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
 import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
 import { type Harness, startHarness, stepBot, testConfig } from '../support/bot-harness.ts';
+import { recordingLogger } from '../support/log-lines.ts';
 
 /**
  * An entry signal while the exchange's position read (GET /fapi/v3/positionRisk) fails, through ccxt
@@ -37,19 +37,13 @@ async function botWithHeld(heldSteps: number, config = testConfig()) {
   h.sim.admin.setPrice('BTCUSDT', 60000, true);
   h.bot.stop();
   const alerts: string[] = [];
-  const logged: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (line) logged.push((JSON.parse(line) as { msg: string }).msg);
-      done();
-    },
-  });
-  const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log: createLogger('info', sink), onAlert: (_s, _k, m) => alerts.push(m), retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+  const { log, msgs } = recordingLogger();
+  const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, onAlert: (_s, _k, m) => alerts.push(m), retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
   bots.push(bot);
   h.bot = bot;
   await bot.start();
   if (heldSteps !== 0) await h.ex.createOrder({ symbol: 'BTCUSDT', side: heldSteps < 0 ? 'sell' : 'buy', type: 'market', amountSteps: Math.abs(heldSteps) as never, reduceOnly: false, clientOrderId: 'web_by_hand' });
-  return { t: bot.traders[0]!, alerts, logged };
+  return { t: bot.traders[0]!, alerts, logged: msgs };
 }
 
 describe('an entry signal while the position read fails', () => {
@@ -62,14 +56,14 @@ describe('an entry signal while the position read fails', () => {
     expect(ordersSentSince(from)).toEqual([]);
     expect(exchangeSteps()).toBe(-5);
     expect(t.position).toBeNull();
-    expect(logged.filter((m) => m === 'entry.position_unknown')).toHaveLength(1);
+    expect(logged().filter((m) => m === 'entry.position_unknown')).toHaveLength(1);
     expect(alerts.filter((a) => /position.*cannot be read/.test(a))).toHaveLength(1);
     h!.sim.admin.setFaults({ rules: [] });
     await stepBot(h!, 2, 200);
     expect(ordersSentSince(from)).toEqual([]);
     expect(exchangeSteps()).toBe(-5);
     expect(t.position).toBeNull();
-    expect(logged).toContain('entry.skipped_opposite_position');
+    expect(logged()).toContain('entry.skipped_opposite_position');
   }, 30_000);
 
   it('the account is flat: nothing is sent while the read fails, said once; once it answers (the signal still within max_lag_s), the long enters once, with its stop', async () => {
@@ -80,7 +74,7 @@ describe('an entry signal while the position read fails', () => {
     await stepBot(h!, 4, 200);
     expect(ordersSentSince(from)).toEqual([]);
     expect(t.position).toBeNull();
-    expect(logged.filter((m) => m === 'entry.position_unknown')).toHaveLength(1);
+    expect(logged().filter((m) => m === 'entry.position_unknown')).toHaveLength(1);
     expect(alerts.filter((a) => /position.*cannot be read/.test(a))).toHaveLength(1);
     h!.sim.admin.setFaults({ rules: [] });
     await stepBot(h!, 3, 200);
@@ -102,7 +96,7 @@ describe('an entry signal while the position read fails', () => {
     expect(ordersSentSince(from)).toEqual([]);
     expect(t.position).toBeNull();
     expect(exchangeSteps()).toBe(0);
-    expect(logged.filter((m) => m === 'entry.wait_expired')).toHaveLength(1);
+    expect(logged().filter((m) => m === 'entry.wait_expired')).toHaveLength(1);
   }, 30_000);
 
   it('the read times out (no answer, the client gives up): the same, nothing sent until it answers, then the long enters once with its stop', async () => {
@@ -134,7 +128,7 @@ describe('an entry signal while the position read fails', () => {
       await stepBot(h!, 3, 200);
       expect(ordersSentSince(from)).toEqual([]);
       expect(t.position).toBeNull();
-      expect(logged.filter((m) => m === 'entry.reads_failed')).toHaveLength(1);
+      expect(logged().filter((m) => m === 'entry.reads_failed')).toHaveLength(1);
       h!.sim.admin.setFaults({ rules: [] });
       await stepBot(h!, 3, 200);
       expect(t.position?.remainingSteps).toBe(10);

@@ -6,6 +6,7 @@ import type { LadderConfig } from '../../src/core/config/index.ts';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
 import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
 import { type Harness, startHarness, testConfig, stepBot } from '../support/bot-harness.ts';
+import { recordingLogger } from '../support/log-lines.ts';
 
 /**
  * A position changed outside the bot (SPEC R6.6) by the trader's own hand on the same account (a
@@ -42,14 +43,8 @@ async function openLong(config: LadderConfig = testConfig(), manage: readonly st
   h.sim.admin.setPrice('BTCUSDT', 60000, true);
   h.bot.stop();
   const alerts: string[] = [];
-  const logged: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (line) logged.push((JSON.parse(line) as { msg: string }).msg);
-      done();
-    },
-  });
-  const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log: createLogger('info', sink), onAlert: (_s, _k, m) => alerts.push(m), manage, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+  const { log, msgs: logged } = recordingLogger();
+  const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, onAlert: (_s, _k, m) => alerts.push(m), manage, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
   bots.push(bot);
   h.bot = bot;
   await bot.start();
@@ -136,7 +131,7 @@ describe('reversed by hand (closed and opened the other side between two cycles)
     expect(t.position).toBeNull();
     expect(h!.store.tradeHistory().map((x) => x.positionId)).toEqual([id]);
     expect(alerts.some((a) => /short 0\.01 BTCUSDT.*not opened by Ladder/.test(a))).toBe(true);
-    expect(logged).toContain('entry.skipped_opposite_position');
+    expect(logged()).toContain('entry.skipped_opposite_position');
     // The trader closes the short: the symbol is not locked, the next signal enters with its stop.
     await hand('buy', 10, 'web_flat', true);
     await t.onSignal({ side: 'long', timeMs: T + 7_200_000, reason: 'test' });

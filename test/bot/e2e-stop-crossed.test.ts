@@ -1,10 +1,9 @@
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/bot/logger.ts';
 import { positionIdOf } from '../../src/bot/symbol-trader.ts';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
 import { eventLine } from '../../src/cli/event-printer.ts';
 import { type Harness, startHarness, stepBot, testConfig } from '../support/bot-harness.ts';
+import { recordingLogger } from '../support/log-lines.ts';
 
 /**
  * F24 (FAILURES.md): a stop the price has already crossed when it reaches the exchange is refused
@@ -32,14 +31,8 @@ async function bot() {
   h = await startHarness(testConfig(), { seed: 5 });
   h.sim.admin.setPrice('BTCUSDT', 60000, true);
   h.bot.stop();
-  const records: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (line) records.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  const b = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log: createLogger('info', sink), retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+  const { log, records } = recordingLogger();
+  const b = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
   bots.push(b);
   h.bot = b;
   await b.start();

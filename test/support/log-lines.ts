@@ -2,6 +2,8 @@
  * Checks on pino JSON lines shared by the log tests: keys written twice in one object (JSON.parse
  * would silently keep the last one) and the quantity fields, which must be base-asset numbers.
  */
+import { Writable } from 'node:stream';
+import { type Logger, createLogger } from '../../src/bot/logger.ts';
 
 /** Keys that occur more than once in one object of a JSON text, as `path.key`. */
 export function duplicateKeys(json: string): string[] {
@@ -46,4 +48,16 @@ export function quantityFields(o: unknown, path = ''): [string, number][] {
     if (QUANTITY_KEYS.has(k) && typeof v === 'number') return [[`${path}${k}`, v]];
     return quantityFields(v, `${path}${k}.`);
   });
+}
+
+/** A pino logger whose JSON lines a test reads back: `records` parsed, `msgs()` their event names. */
+export function recordingLogger(level: 'debug' | 'info' = 'info'): { log: Logger; records: Record<string, unknown>[]; msgs: () => string[] } {
+  const records: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n')) if (line.trim()) records.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { log: createLogger(level, sink), records, msgs: () => records.map((r) => String(r['msg'])) };
 }
