@@ -58,6 +58,8 @@ export class TradingBot {
   /** An update arrived while a step was running: step again without sleeping. */
   private pending = false;
   private wake: (() => void) | null = null;
+  /** The loop is polling slower than asked for the rate limits (poll.slowed_for_rate_limit said once). */
+  private slowed = false;
   /** A strategy module's thread, shared by the traders' instances; ended when the bot stops. */
   private moduleThread: Promise<ModuleThread> | null = null;
 
@@ -196,7 +198,10 @@ export class TradingBot {
       if (this.pending) continue;
       // Slower as the rate limits run out, and never before a 429's Retry-After (no 418, R6.4).
       const waitMs = this.o.exchange.pollDelayMs?.(pollMs) ?? pollMs;
-      if (waitMs > pollMs) this.o.log.warn({ pollMs, waitMs }, 'poll.slowed_for_rate_limit');
+      // Said when the slowing starts and when it ends, not every cycle in between (it can last minutes).
+      if (waitMs > pollMs && !this.slowed) this.o.log.warn({ pollMs, waitMs }, 'poll.slowed_for_rate_limit');
+      if (waitMs <= pollMs && this.slowed) this.o.log.info({ pollMs }, 'poll.normal_again');
+      this.slowed = waitMs > pollMs;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, waitMs);
         this.wake = () => {
