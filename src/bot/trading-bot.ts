@@ -60,6 +60,9 @@ export class TradingBot {
   private wake: (() => void) | null = null;
   /** The loop is polling slower than asked for the rate limits (poll.slowed_for_rate_limit said once). */
   private slowed = false;
+  /** Resolves when stop() is called: ends a start-up retry's wait. */
+  private endStartup: () => void = () => undefined;
+  private readonly stopped = new Promise<void>((resolve) => (this.endStartup = resolve));
   /** A strategy module's thread, shared by the traders' instances; ended when the bot stops. */
   private moduleThread: Promise<ModuleThread> | null = null;
 
@@ -148,7 +151,9 @@ export class TradingBot {
         if (!transient || attempt >= STARTUP_ATTEMPTS) throw e;
         const delay = Math.min(STARTUP_MAX_DELAY_MS, retry.baseDelayMs * 2 ** attempt, Math.max(retry.maxDelayMs, e.retryAfterMs ?? 0));
         this.o.log.warn({ what, attempt, delayMs: delay, err: errInfo(e) }, 'startup.retry');
-        await retry.sleep(Math.max(delay, e.retryAfterMs ?? 0));
+        // A wait that stop() ends (Ctrl-C): an IP ban's Retry-After can be days.
+        await Promise.race([retry.sleep(Math.max(delay, e.retryAfterMs ?? 0)), this.stopped]);
+        if (this.stopping) throw new StoppedDuringStart(what);
       }
     }
   }
@@ -215,7 +220,16 @@ export class TradingBot {
 
   stop(): void {
     this.stopping = true;
+    this.endStartup();
     this.wake?.();
+  }
+}
+
+/** `start()` gave up because the bot was stopped while it waited to retry a call (not a failure). */
+export class StoppedDuringStart extends Error {
+  constructor(what: string) {
+    super(`stopped during start-up, while waiting to retry ${what}`);
+    this.name = 'StoppedDuringStart';
   }
 }
 

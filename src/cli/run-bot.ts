@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { Logger } from '../bot/logger.ts';
-import { TradingBot } from '../bot/trading-bot.ts';
+import { StoppedDuringStart, TradingBot } from '../bot/trading-bot.ts';
 import { type LadderConfig, type RunFacts, settleAssetsOf, startSummary } from '../core/config/index.ts';
 import type { DomainEvent } from '../core/model/commands.ts';
 import type { ExchangePort } from '../exchange/port.ts';
@@ -96,7 +96,14 @@ export async function runBot(o: RunBotOptions): Promise<void> {
     notify = startBotNotifications({ config: o.config, store, exchange, log: o.log });
     const n = notify;
     const bot = new TradingBot({ config: o.config, exchange: n.exchange, store: n.store, log: o.log, baseDir: dirname(o.configPath), ...(onEvent ? { onEvent } : {}), ...(o.manage ? { manage: o.manage } : {}), ...(n.onAlert ? { onAlert: n.onAlert } : {}) });
-    await bot.start();
+    // Ctrl-C (SIGTERM) during the start stops it too: its retries can wait out an IP ban for days.
+    void o.until.then(() => bot.stop());
+    try {
+      await bot.start();
+    } catch (e) {
+      if (e instanceof StoppedDuringStart) return;
+      throw e;
+    }
     const running = bot.run(o.pollMs);
     await Promise.race([o.until, running]);
     bot.stop();
