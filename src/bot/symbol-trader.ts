@@ -263,6 +263,10 @@ export class SymbolTrader {
    */
   closePosition(reason: string): Promise<boolean> {
     return this.exclusive(async () => {
+      // A close means flat: an entry still waiting for a read (entryWaiting) is dropped with it, not sent after it.
+      const w = this.entryWaiting;
+      this.entryWaiting = null;
+      if (w) this.d.log.warn({ symbol: this.symbol, side: w.sig.side, signalTime: new Date(w.sig.timeMs).toISOString(), reason }, 'entry.wait_dropped_by_close');
       const p = this.position;
       if (!p || p.status !== 'open' || this.frozen) return false;
       this.d.log.info({ symbol: this.symbol, positionId: p.id, reason }, 'close.requested');

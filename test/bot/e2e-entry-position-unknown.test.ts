@@ -116,6 +116,21 @@ describe('an entry signal while the position read fails', () => {
     expect(ordersSentSince(from).filter((r) => r.clientOrderId?.endsWith('-entry'))).toHaveLength(1);
   }, 40_000);
 
+  it('a close (the webhook\'s) arrives while the long waits: the waiting long is dropped with it, and nothing is sent once the read answers (the strategy is out)', async () => {
+    const { t, logged } = await botWithHeld(0);
+    h!.sim.admin.setFaults({ rules: [readFails] });
+    const from = h!.sim.admin.requests().length;
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'webhook:1' });
+    await stepBot(h!, 2, 200);
+    expect(await t.closePosition('webhook:2')).toBe(false); // no position to close: the long never went out
+    h!.sim.admin.setFaults({ rules: [] });
+    await stepBot(h!, 3, 200);
+    expect(ordersSentSince(from)).toEqual([]); // before: the long entered after its close
+    expect(t.position).toBeNull();
+    expect(exchangeSteps()).toBe(0);
+    expect(logged).toContain('entry.wait_dropped_by_close');
+  }, 30_000);
+
   for (const [what, paths] of [
     ['price', ['/fapi/v1/ticker/24hr', '/fapi/v1/ticker/price']],
     ['balance', ['/fapi/v2/balance', '/fapi/v3/balance', '/fapi/v2/account', '/fapi/v3/account']],
