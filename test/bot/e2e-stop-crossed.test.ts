@@ -98,4 +98,26 @@ describe('a stop already crossed when it reaches the exchange (F24)', () => {
     const lines = records.map(eventLine).filter((l): l is string => l !== null);
     expect(lines.filter((l) => /\s✗\s/.test(l))).toEqual([]);
   }, 30_000);
+  it('a SHORT: its initial stop (61200) arrives after the price rose to 62000: refused -2021, closed at once with one reduce-only market buy, as a stop exit; nothing left resting', async () => {
+    const { t, records } = await bot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'latency', ms: 1500, method: 'POST', path: '/fapi/v1/algoOrder', count: 1 }] });
+    const entering = t.onSignal({ side: 'short', timeMs: T, reason: 'test' });
+    await until(() => fills('SELL') === 1, 'the entry fill');
+    h!.sim.admin.setPrice('BTCUSDT', 62000, true);
+    await entering;
+    await stepBot(h!, 4, 200);
+    const s = h!.state();
+    expect(s.positions.find((p) => p.symbol === 'BTCUSDT' && Number(p.positionAmt) !== 0)).toBeUndefined();
+    expect(s.openAlgoOrders).toEqual([]);
+    expect(s.openOrders).toEqual([]);
+    const orders = (h!.sim.admin.state() as unknown as { orders: { side: string; type: string; reduceOnly: boolean; status: string }[] }).orders;
+    expect(orders.filter((o) => o.side === 'BUY').map((o) => [o.type, o.reduceOnly, o.status])).toEqual([['MARKET', true, 'FILLED']]);
+    expect(t.position).toBeNull();
+    const trade = h!.store.getPosition(positionIdOf('BTCUSDT', T, 'short'))!;
+    expect(trade.partialExits.map((e) => [e.reason, e.price])).toEqual([['stop', 62000]]);
+    const msgs = records.map((r) => r['msg']);
+    expect(msgs).toContain('stop.crossed_at_placement');
+    expect(msgs).not.toContain('stop.place_failed');
+    expect(msgs).not.toContain('stop.left_remainder');
+  }, 30_000);
 });
