@@ -120,4 +120,35 @@ describe('a stop already crossed when it reaches the exchange (F24)', () => {
     expect(msgs).not.toContain('stop.place_failed');
     expect(msgs).not.toContain('stop.left_remainder');
   }, 30_000);
+  it('the stop moving to previous_tp (TP1, 60600) after TP2 arrives after the price fell back to 60400 (above the breakeven stop still resting): the rest (4) is closed at market as a stop exit, the breakeven stop cancelled, nothing left resting', async () => {
+    const { t, records } = await bot();
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    await stepBot(h!, 2, 150);
+    h!.sim.admin.setPrice('BTCUSDT', 60700, true); // TP1 (60600): the stop to breakeven
+    await stepBot(h!, 4, 200);
+    expect(t.position?.remainingSteps).toBe(7);
+    h!.sim.admin.setFaults({ rules: [{ kind: 'latency', ms: 1500, method: 'POST', path: '/fapi/v1/algoOrder', count: 1 }] });
+    h!.sim.admin.setPrice('BTCUSDT', 61300, true); // past TP2 (61200)
+    const stepping = stepBot(h!, 1, 0);
+    await until(() => fills('SELL') === 2, "TP2's fill"); // the previous_tp stop goes out next, held up 1.5 s
+    h!.sim.admin.setPrice('BTCUSDT', 60400, true);
+    await stepping;
+    await stepBot(h!, 5, 200);
+    const s = h!.state();
+    expect(s.positions.find((p) => p.symbol === 'BTCUSDT' && Number(p.positionAmt) !== 0)).toBeUndefined();
+    expect(s.openAlgoOrders).toEqual([]);
+    expect(s.openOrders).toEqual([]);
+    const trade = h!.store.getPosition(positionIdOf('BTCUSDT', T, 'long'))!;
+    expect(trade.status).toBe('closed');
+    expect(trade.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([
+      ['tp1', 3],
+      ['tp2', 3],
+      ['stop', 4],
+    ]);
+    expect(trade.partialExits[2]!.price).toBe(60400);
+    const msgs = records.map((r) => r['msg']);
+    expect(msgs).toContain('stop.crossed_at_placement');
+    expect(msgs).not.toContain('stop.place_failed');
+    expect(msgs).not.toContain('stop.left_remainder');
+  }, 30_000);
 });
