@@ -347,7 +347,7 @@ export class SymbolTrader {
     try {
       await this.enter(w.sig, w.sinceMs);
     } catch (e) {
-      // What enter() does not wait for itself (a risk limit's read): the signal is dropped, as a new one's would be.
+      // What enter() does not wait for itself (a failure of ours, not a read's): the signal is dropped, as a new one's would be.
       this.d.log.error({ symbol: this.symbol, side: w.sig.side, err: errInfo(e) }, 'signals.failed');
     }
   }
@@ -411,12 +411,19 @@ export class SymbolTrader {
       this.d.log.info({ symbol: this.symbol }, 'entry.skipped_max_open_positions');
       return;
     }
-    if (!(await entryAllowedByRiskLimits(this.d, sig, this.marketNowMs()))) return; // risk limits ([operate] 3): logged and stored by the gate
+    const id = positionIdOf(this.symbol, sig.timeMs, sig.side);
+    let allowed: boolean;
+    try {
+      allowed = await entryAllowedByRiskLimits(this.d, sig, this.marketNowMs()); // risk limits ([operate] 3): logged and stored by the gate
+    } catch (e) {
+      // A limit on equity or notional reads the balance and the price before the entry does: the same wait.
+      return this.waitForReads(sig, id, waitingSinceMs, e);
+    }
+    if (!allowed) return;
     if (this.entryInDoubt()) {
       this.d.log.warn({ symbol: this.symbol }, 'entry.skipped_entry_in_doubt');
       return;
     }
-    const id = positionIdOf(this.symbol, sig.timeMs, sig.side);
     const legacy = legacyPositionIdOf(this.symbol, sig.timeMs);
     // This signal was already entered (a restart), by this Ladder or by one before the ids carried the side.
     if (this.d.store.getPosition(id) || this.d.store.getOrder(entryClientId(id)) || this.d.store.getPosition(legacy) || this.d.store.getOrder(entryClientId(legacy))) return;
@@ -429,11 +436,8 @@ export class SymbolTrader {
       balance = await ex.balance(m.quote);
     } catch (e) {
       // The size needs both: the entry waits for them as for the position read (a strategy's signal
-      // was lost here, a webhook's retried), said once per signal.
-      this.entryWaiting = { sig, sinceMs: waitingSinceMs ?? this.d.now() };
-      if (!this.readsWaitedFor.has(id)) this.d.log.warn({ symbol: this.symbol, side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), err: errInfo(e) }, 'entry.reads_failed');
-      this.readsWaitedFor.add(id);
-      return;
+      // was lost here, a webhook's retried).
+      return this.waitForReads(sig, id, waitingSinceMs, e);
     }
     const steps = entrySteps(c.position_size, price, balance.total, stopPct, m);
     const refused = entryBelowMinimum(steps, price, m);
@@ -486,6 +490,13 @@ export class SymbolTrader {
       return;
     }
     await this.settleEntry(id, sig.side, stopPct, sent.order);
+  }
+
+  /** A price or balance read of entry `id` failed: it waits (entryWaiting, retryWaitingEntry), said once per signal (entry.reads_failed). */
+  private waitForReads(sig: Signal, id: string, waitingSinceMs: number | null, e: unknown): void {
+    this.entryWaiting = { sig, sinceMs: waitingSinceMs ?? this.d.now() };
+    if (!this.readsWaitedFor.has(id)) this.d.log.warn({ symbol: this.symbol, side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), err: errInfo(e) }, 'entry.reads_failed');
+    this.readsWaitedFor.add(id);
   }
 
   /** Books a filled entry as the position (R3.5) and settles its order; leaves it in doubt when its fills are not visible yet. */

@@ -153,6 +153,22 @@ describe('an entry signal while the position read fails', () => {
     }, 30_000);
   }
 
+  it('with a risk limit that reads the exchange (max_drawdown_pct): the price read fails in the risk check, before the entry\'s own reads: the signal waits the same way (not thrown, not lost), and once the read answers the long enters once with its stop', async () => {
+    const { t, logged } = await botWithHeld(0, testConfig({ risk_limits: { max_drawdown_pct: 50 } }));
+    h!.sim.admin.setFaults({ rules: ['/fapi/v1/ticker/24hr', '/fapi/v1/ticker/price'].map((path) => ({ kind: 'error5xx', status: 503, method: 'GET', path })) });
+    const from = h!.sim.admin.requests().length;
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' }); // before: threw out of the risk check (a strategy's signal lost)
+    await stepBot(h!, 3, 200);
+    expect(ordersSentSince(from)).toEqual([]);
+    expect(t.position).toBeNull();
+    expect(logged.filter((m) => m === 'entry.reads_failed')).toHaveLength(1);
+    h!.sim.admin.setFaults({ rules: [] });
+    await stepBot(h!, 3, 200);
+    expect(t.position?.remainingSteps).toBe(10);
+    expect(stops()).toBe(1);
+    expect(ordersSentSince(from).filter((r) => r.clientOrderId?.endsWith('-entry'))).toHaveLength(1);
+  }, 30_000);
+
   it('an entry an older Ladder sent while the read failed (stored with sentFromFlat null), answered 503 after it filled, its look-ups failing at the restart: not taken from the exchange position (what was held before is unknown); booked from its fills once the look-ups answer, with its stop', async () => {
     h = await startHarness(testConfig(), { seed: 3 });
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
