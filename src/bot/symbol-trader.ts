@@ -322,6 +322,12 @@ export class SymbolTrader {
         if (sig && newest !== undefined && i !== newest) {
           const series = this.candles.series();
           this.d.log.warn({ symbol: this.symbol, side: sig.side, candleTime: new Date(series.time[i]!).toISOString(), newestCandleTime: new Date(series.time[newest]!).toISOString() }, 'signal.stale');
+          // A stale signal is still newer than an entry waiting from before it (entryWaiting): the strategy
+          // changed its mind since, so that older one is dropped too, never sent after it.
+          if (this.entryWaiting !== null && this.entryWaiting.sig.timeMs <= sig.timeMs) {
+            this.d.log.warn({ symbol: this.symbol, side: this.entryWaiting.sig.side, signalTime: new Date(this.entryWaiting.sig.timeMs).toISOString() }, 'entry.wait_dropped_by_stale_signal');
+            this.entryWaiting = null;
+          }
           continue;
         }
         if (sig) await this.signal(sig);

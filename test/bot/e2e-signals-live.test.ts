@@ -87,4 +87,41 @@ describe('candles missed during an outage (network down, an IP ban): their signa
     expect(h.state().fills.filter((f) => f.side === 'BUY')).toEqual([]); // the stale long never went out
     expect(t.position?.side).toBe('short'); // the newest candle's signal did
   });
+  it('a long waiting for a failing position read when the outage began, then a short on a candle missed during it (stale): the waiting long is not sent once the reads answer (the strategy said short since; the stale rule drops both)', async () => {
+    const dir = tempDir('ladder-signals-stale-wait-');
+    const file = join(dir, 'signals.csv');
+    h = await startHarness(testConfig({ strategy: { name: 'signals', file: 'placeholder.csv' } }), { seed: 3 });
+    const now = h.sim.admin.setPrice('BTCUSDT', 60000, true).timeMs;
+    const open = Math.floor(now / H) * H;
+    writeFileSync(
+      file,
+      [
+        'time,symbol,side,stop_loss_pct',
+        `${new Date(open + H + 60_000).toISOString()},BTCUSDT,long,`, // on candle +1: read at once, its entry waits for the position read
+        `${new Date(open + 2 * H + 60_000).toISOString()},BTCUSDT,short,`, // on candle +2: missed during the outage (stale)
+      ].join('\n'),
+    );
+    await h.close();
+    // A signal may wait a day (webhook.max_lag_s): longer than the outage.
+    const config = testConfig({ strategy: { name: 'signals', file }, webhook: { max_lag_s: 86_400 } });
+    h = await startHarness(config, { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    let skewMs = 0;
+    const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log: silentLogger(), now: () => Date.now() + skewMs, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined } });
+    await bot.start();
+    const t = bot.traders[0]!;
+    h.sim.admin.step({ candles: 1 }); // to the end of the forming candle 0
+    await bot.step();
+    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v3/positionRisk' }] });
+    h.sim.admin.step({ candles: 2 }); // candles 0 and +1 close: the long, not sent (the position cannot be read)
+    await bot.step();
+    expect(t.position).toBeNull();
+    h.sim.admin.step({ candles: 2 }); // candles +2 (the short) and +3 close while the bot is not reading
+    skewMs += 3 * H;
+    h.sim.admin.setFaults({ rules: [] });
+    await bot.step();
+    await bot.step();
+    expect(h.state().fills).toEqual([]); // before: the long of candle +1 was bought, after the short of candle +2
+    expect(t.position).toBeNull();
+  });
 });
