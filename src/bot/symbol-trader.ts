@@ -164,6 +164,8 @@ export class SymbolTrader {
   /** Counts flushes: take-profits refused in one flush (a price past several levels) are one refusal of the back-off. */
   private flushSeq = 0;
   private readonly alerted = new Set<string>();
+  /** The price read failed at the last cycle (price.read_failed said once until it answers). */
+  private priceFailing = false;
   /** `strategy.stopped` was logged (once per trader). */
   private saidStopped = false;
   /**
@@ -270,10 +272,26 @@ export class SymbolTrader {
       const p = this.position;
       if (!p || p.status !== 'open' || this.frozen) return false;
       this.d.log.info({ symbol: this.symbol, positionId: p.id, reason }, 'close.requested');
-      this.transition(requestClose(p, 'signal', await this.d.ex.price(this.symbol), this.d.now()));
+      this.transition(requestClose(p, 'signal', await this.priceForClose(), this.d.now()));
       await this.convergeNow();
       return true;
     });
+  }
+
+  /**
+   * The price a close is asked at (informational: the close is a market order). A failing price read
+   * (a 5xx, an IP ban for minutes) must not keep a close from being asked: the newest candle's close
+   * stands in, and the close order itself is retried as any refused close (closeRefused).
+   */
+  private async priceForClose(): Promise<number> {
+    try {
+      return await this.d.ex.price(this.symbol);
+    } catch (e) {
+      const s = this.candles.series();
+      if (s.length === 0) throw e;
+      this.d.log.warn({ symbol: this.symbol, err: errInfo(e) }, 'close.price_read_failed');
+      return s.close[s.length - 1]!;
+    }
   }
 
   /** Runs `fn` after everything already running on this symbol: one cycle at a time, whoever calls. */
@@ -396,7 +414,7 @@ export class SymbolTrader {
     const p = this.position;
     if (p && p.side === sig.side) return;
     if (p) {
-      if (p.status === 'open') this.transition(requestClose(p, 'signal', await this.d.ex.price(this.symbol), this.d.now()));
+      if (p.status === 'open') this.transition(requestClose(p, 'signal', await this.priceForClose(), this.d.now()));
       await this.convergeNow();
       if (this.position) {
         this.d.log.warn({ symbol: this.symbol, positionId: this.position.id }, 'entry.skipped_previous_still_open');
@@ -679,7 +697,16 @@ export class SymbolTrader {
     acted = (await this.checkOrders()) || acted;
     const p = this.position;
     if (p && p.status === 'open' && !(this.holdExits?.positionId === p.id && this.d.now() < this.holdExits.untilMs)) {
-      this.transition(onPrice(p, await this.d.ex.price(this.symbol), this.d.now()));
+      // A failing price read skips this cycle's price rules only: what is queued (a close, a stop) still goes out.
+      const price = await this.d.ex.price(this.symbol).then(
+        (v) => ((this.priceFailing = false), v),
+        (e: unknown) => {
+          if (!this.priceFailing) this.d.log.warn({ symbol: this.symbol, err: errInfo(e) }, 'price.read_failed');
+          this.priceFailing = true;
+          return null;
+        },
+      );
+      if (price !== null) this.transition(onPrice(p, price, this.d.now()));
     }
     return (await this.flush()) || acted;
   }
@@ -1148,7 +1175,7 @@ export class SymbolTrader {
     }
     const c = p.closing;
     if (c !== null && !isStopClientId(c.clientOrderId) && unsent(c.clientOrderId)) {
-      resend.push({ kind: 'closeRemainder', reason: c.reason, qtySteps: p.remainingSteps, clientOrderId: c.clientOrderId, triggerPrice: await this.d.ex.price(this.symbol) });
+      resend.push({ kind: 'closeRemainder', reason: c.reason, qtySteps: p.remainingSteps, clientOrderId: c.clientOrderId, triggerPrice: await this.priceForClose() });
     }
     for (const r of resend) this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: r.clientOrderId, command: r.kind, qty: stepsToQty(r.qtySteps, this.d.market) }, 'reconcile.unsent_order');
     this.queue.push(...resend);

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { positionIdOf } from '../../src/bot/symbol-trader.ts';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
 import { silentLogger } from '../../src/bot/logger.ts';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
@@ -128,7 +129,7 @@ describe('an entry signal while the position read fails', () => {
     expect(ordersSentSince(from)).toEqual([]); // before: the long entered after its close
     expect(t.position).toBeNull();
     expect(exchangeSteps()).toBe(0);
-    expect(logged).toContain('entry.wait_dropped_by_close');
+    expect(logged()).toContain('entry.wait_dropped_by_close');
   }, 30_000);
 
   for (const [what, paths] of [
@@ -161,7 +162,7 @@ describe('an entry signal while the position read fails', () => {
     await stepBot(h!, 3, 200);
     expect(ordersSentSince(from)).toEqual([]);
     expect(t.position).toBeNull();
-    expect(logged.filter((m) => m === 'entry.reads_failed')).toHaveLength(1);
+    expect(logged().filter((m) => m === 'entry.reads_failed')).toHaveLength(1);
     h!.sim.admin.setFaults({ rules: [] });
     await stepBot(h!, 3, 200);
     expect(t.position?.remainingSteps).toBe(10);
@@ -201,4 +202,33 @@ describe('an entry signal while the position read fails', () => {
     expect(h.store.getOrder(entry)?.status).toBe('filled');
     expect(h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order' && r.clientOrderId === entry)).toHaveLength(1);
   }, 60_000);
+});
+
+describe('a close while the price read fails (a 503 on the ticker; an IP ban fails it for minutes)', () => {
+  const tickerFails = ['/fapi/v1/ticker/24hr', '/fapi/v1/ticker/price'].map((path) => ({ kind: 'error5xx', status: 503, method: 'GET', path }) as const);
+
+  it("the webhook's close of an open long is not lost: the long is closed at market, reduce-only, though the ticker answers 503 for longer than max_lag_s", async () => {
+    const { t } = await botWithHeld(0, testConfig({ webhook: { max_lag_s: 1 } }));
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    await stepBot(h!, 2, 100);
+    expect(exchangeSteps()).toBe(10);
+    h!.sim.admin.setFaults({ rules: tickerFails });
+    const at = Date.now();
+    h!.store.recordSignal({ id: 'close-1', source: 'webhook', symbol: 'BTC/USDT:USDT', side: 'close', stopLossPct: null, timeMs: at, receivedAtMs: at, payload: {} });
+    await stepBot(h!, 8, 200); // past max_lag_s
+    expect(exchangeSteps()).toBe(0); // before: the close was refused as too old (the ticker read threw each time), the long left open
+    expect(h!.store.getSignal('close-1')?.status).toBe('acted');
+    expect(h!.state().openAlgoOrders).toEqual([]);
+  }, 30_000);
+
+  it("a strategy's short while a long is open: the long is closed though the ticker answers 503 (the reversal's close is not lost with the read)", async () => {
+    const { t } = await botWithHeld(0);
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    await stepBot(h!, 2, 100);
+    h!.sim.admin.setFaults({ rules: tickerFails });
+    await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' }); // before: threw (the ticker's 503)
+    await stepBot(h!, 3, 200);
+    expect(t.position?.side ?? null).not.toBe('long');
+    expect(h!.store.getPosition(positionIdOf('BTCUSDT', T, 'long'))?.status).toBe('closed');
+  }, 30_000);
 });
