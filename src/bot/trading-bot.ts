@@ -201,7 +201,7 @@ export class TradingBot {
       await this.step();
       if (this.stopping) break;
       if (this.pending) continue;
-      // Slower as the rate limits run out, and never before a 429's Retry-After (no 418, R6.4).
+      // Slower as the rate limits run out, and never before a 429's Retry-After or a 418 ban's end (R6.4): suggestedPollMs.
       const waitMs = this.o.exchange.pollDelayMs?.(pollMs) ?? pollMs;
       // Said when the slowing starts and when it ends, not every cycle in between (it can last minutes).
       if (waitMs > pollMs && !this.slowed) this.o.log.warn({ pollMs, waitMs }, 'poll.slowed_for_rate_limit');
