@@ -25,6 +25,20 @@ async function until(done: () => boolean, what: string): Promise<void> {
   for (const end = Date.now() + 10_000; !done(); await sleep(10)) if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
 }
 const fills = (side: 'BUY' | 'SELL') => h!.state().fills.filter((f) => f.side === side).length;
+/** The exchange holds no BTCUSDT position and no order of ours rests: the close went out and the old stop is gone. */
+function expectFlatWithNothingResting(): void {
+  const s = h!.state();
+  expect(s.positions.find((p) => p.symbol === 'BTCUSDT' && Number(p.positionAmt) !== 0)).toBeUndefined();
+  expect(s.openAlgoOrders).toEqual([]);
+  expect(s.openOrders).toEqual([]);
+}
+/** The crossed stop was said as the F24 rule working (a warning), never as a failed placement or a stop's remainder. */
+function expectSaidAsCrossed(records: readonly Record<string, unknown>[]): void {
+  const msgs = records.map((r) => r['msg']);
+  expect(msgs).toContain('stop.crossed_at_placement');
+  expect(msgs).not.toContain('stop.place_failed');
+  expect(msgs).not.toContain('stop.left_remainder');
+}
 
 /** A bot at 60000 whose log records are kept. */
 async function bot() {
@@ -48,10 +62,7 @@ describe('a stop already crossed when it reaches the exchange (F24)', () => {
     h!.sim.admin.setPrice('BTCUSDT', 58000, true);
     await entering;
     await stepBot(h!, 4, 200);
-    const s = h!.state();
-    expect(s.positions.find((p) => p.symbol === 'BTCUSDT' && Number(p.positionAmt) !== 0)).toBeUndefined();
-    expect(s.openAlgoOrders).toEqual([]);
-    expect(s.openOrders).toEqual([]);
+    expectFlatWithNothingResting();
     const orders = (h!.sim.admin.state() as unknown as { orders: { side: string; type: string; reduceOnly: boolean; status: string }[] }).orders;
     const sells = orders.filter((o) => o.side === 'SELL');
     expect(sells.map((o) => [o.type, o.reduceOnly, o.status])).toEqual([['MARKET', true, 'FILLED']]);
@@ -59,10 +70,7 @@ describe('a stop already crossed when it reaches the exchange (F24)', () => {
     const trade = h!.store.getPosition(positionIdOf('BTCUSDT', T, 'long'))!;
     expect(trade.status).toBe('closed');
     expect(trade.partialExits.map((e) => [e.reason, e.price])).toEqual([['stop', 58000]]);
-    const msgs = records.map((r) => r['msg']);
-    expect(msgs).toContain('stop.crossed_at_placement');
-    expect(msgs).not.toContain('stop.place_failed');
-    expect(msgs).not.toContain('stop.left_remainder');
+    expectSaidAsCrossed(records);
     // The terminal says what happened in words, and no line of it is marked as an error.
     const lines = records.map(eventLine).filter((l): l is string => l !== null);
     expect(lines.some((l) => /stop 58800 not placed: the price had already crossed it/.test(l))).toBe(true);
@@ -81,10 +89,7 @@ describe('a stop already crossed when it reaches the exchange (F24)', () => {
     h!.sim.admin.setPrice('BTCUSDT', 59500, true);
     await stepping;
     await stepBot(h!, 5, 200);
-    const s = h!.state();
-    expect(s.positions.find((p) => p.symbol === 'BTCUSDT' && Number(p.positionAmt) !== 0)).toBeUndefined();
-    expect(s.openAlgoOrders).toEqual([]);
-    expect(s.openOrders).toEqual([]);
+    expectFlatWithNothingResting();
     const trade = h!.store.getPosition(positionIdOf('BTCUSDT', T, 'long'))!;
     expect(trade.status).toBe('closed');
     expect(trade.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([
@@ -106,19 +111,13 @@ describe('a stop already crossed when it reaches the exchange (F24)', () => {
     h!.sim.admin.setPrice('BTCUSDT', 62000, true);
     await entering;
     await stepBot(h!, 4, 200);
-    const s = h!.state();
-    expect(s.positions.find((p) => p.symbol === 'BTCUSDT' && Number(p.positionAmt) !== 0)).toBeUndefined();
-    expect(s.openAlgoOrders).toEqual([]);
-    expect(s.openOrders).toEqual([]);
+    expectFlatWithNothingResting();
     const orders = (h!.sim.admin.state() as unknown as { orders: { side: string; type: string; reduceOnly: boolean; status: string }[] }).orders;
     expect(orders.filter((o) => o.side === 'BUY').map((o) => [o.type, o.reduceOnly, o.status])).toEqual([['MARKET', true, 'FILLED']]);
     expect(t.position).toBeNull();
     const trade = h!.store.getPosition(positionIdOf('BTCUSDT', T, 'short'))!;
     expect(trade.partialExits.map((e) => [e.reason, e.price])).toEqual([['stop', 62000]]);
-    const msgs = records.map((r) => r['msg']);
-    expect(msgs).toContain('stop.crossed_at_placement');
-    expect(msgs).not.toContain('stop.place_failed');
-    expect(msgs).not.toContain('stop.left_remainder');
+    expectSaidAsCrossed(records);
   }, 30_000);
   it('the stop moving to previous_tp (TP1, 60600) after TP2 arrives after the price fell back to 60400 (above the breakeven stop still resting): the rest (4) is closed at market as a stop exit, the breakeven stop cancelled, nothing left resting', async () => {
     const { t, records } = await bot();
@@ -134,10 +133,7 @@ describe('a stop already crossed when it reaches the exchange (F24)', () => {
     h!.sim.admin.setPrice('BTCUSDT', 60400, true);
     await stepping;
     await stepBot(h!, 5, 200);
-    const s = h!.state();
-    expect(s.positions.find((p) => p.symbol === 'BTCUSDT' && Number(p.positionAmt) !== 0)).toBeUndefined();
-    expect(s.openAlgoOrders).toEqual([]);
-    expect(s.openOrders).toEqual([]);
+    expectFlatWithNothingResting();
     const trade = h!.store.getPosition(positionIdOf('BTCUSDT', T, 'long'))!;
     expect(trade.status).toBe('closed');
     expect(trade.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([
@@ -146,9 +142,6 @@ describe('a stop already crossed when it reaches the exchange (F24)', () => {
       ['stop', 4],
     ]);
     expect(trade.partialExits[2]!.price).toBe(60400);
-    const msgs = records.map((r) => r['msg']);
-    expect(msgs).toContain('stop.crossed_at_placement');
-    expect(msgs).not.toContain('stop.place_failed');
-    expect(msgs).not.toContain('stop.left_remainder');
+    expectSaidAsCrossed(records);
   }, 30_000);
 });
