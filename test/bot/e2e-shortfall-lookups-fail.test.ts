@@ -38,6 +38,18 @@ async function openLong(config = testConfig()) {
   return { t: started.t, id: started.t.position!.id };
 }
 
+
+/** The price past TP3 (62200): the ladder ends flat on both sides, and its exits add up to the 10 entered, exactly. */
+async function expectLadderEndsFlat(id: string, steps = 8) {
+  h!.sim.admin.setPrice('BTCUSDT', 62200);
+  await stepBot(h!, steps, 250);
+  expect(exchangeSteps()).toBe(0);
+  expect(storeSteps()).toBe(0);
+  const trade = h!.store.tradeHistory().find((x) => x.positionId === id)!;
+  expect(trade.exits.reduce((n, e) => n + e.qtySteps, 0)).toBe(10);
+  return trade;
+}
+
 describe('a reduction by hand while the look-ups of our own orders fail (503)', () => {
   it('limit mode, GET /fapi/v1/order failing throughout: the 2 sold by hand are booked within seconds (the open orders list shows none of our take-profits filled), the take-profits rest again for the 8, the stop protects the 8', async () => {
     const { t, id } = await openLong(testConfig({ scaled_tp_execution: 'limit' }));
@@ -53,13 +65,8 @@ describe('a reduction by hand while the look-ups of our own orders fail (503)', 
     h!.sim.admin.setFaults({ rules: [] });
     await stepBot(h!, 4, 250);
     expect(restingSteps()).toBe(8);
-    h!.sim.admin.setPrice('BTCUSDT', 62200);
-    await stepBot(h!, 8, 250);
-    expect(exchangeSteps()).toBe(0);
-    expect(storeSteps()).toBe(0);
+    const trade = await expectLadderEndsFlat(id);
     expect(t.halted).toBeNull();
-    const trade = h!.store.tradeHistory().find((x) => x.positionId === id)!;
-    expect(trade.exits.reduce((n, e) => n + e.qtySteps, 0)).toBe(10);
     expect(trade.exits.filter((e) => e.reason === 'manual').map((e) => e.qtySteps)).toEqual([2]);
   }, 60_000);
 
@@ -74,13 +81,8 @@ describe('a reduction by hand while the look-ups of our own orders fail (503)', 
     expect(stopCovers()).toHaveLength(1);
     expect(['closePosition', 8]).toContain(stopCovers()[0]);
     h!.sim.admin.setFaults({ rules: [] });
-    h!.sim.admin.setPrice('BTCUSDT', 62200);
-    await stepBot(h!, 8, 250);
-    expect(exchangeSteps()).toBe(0);
-    expect(storeSteps()).toBe(0);
+    const trade = await expectLadderEndsFlat(id);
     expect(t.halted).toBeNull();
-    const trade = h!.store.tradeHistory().find((x) => x.positionId === id)!;
-    expect(trade.exits.reduce((n, e) => n + e.qtySteps, 0)).toBe(10);
     expect(trade.exits.filter((e) => e.reason === 'manual').map((e) => e.qtySteps)).toEqual([2]);
   }, 60_000);
 
@@ -104,12 +106,7 @@ describe('a reduction by hand while the look-ups of our own orders fail (503)', 
     expect(storeSteps()).toBe(exchangeSteps());
     expect(restingSteps()).toBeLessThanOrEqual(5);
     expect(t.halted).toBeNull();
-    h!.sim.admin.setPrice('BTCUSDT', 62200);
-    await stepBot(h!, 8, 250);
-    expect(exchangeSteps()).toBe(0);
-    expect(storeSteps()).toBe(0);
-    const trade = h!.store.tradeHistory().find((x) => x.positionId === id)!;
-    expect(trade.exits.reduce((n, e) => n + e.qtySteps, 0)).toBe(10);
+    await expectLadderEndsFlat(id);
   }, 60_000);
 
   it('after TP1 (the stop moved to breakeven, reduce-only of 7), 3 sold by hand while the stop look-ups fail: booked within seconds, and the stop is placed again for the 4 held (never left sized for 7)', async () => {
@@ -131,12 +128,7 @@ describe('a reduction by hand while the look-ups of our own orders fail (503)', 
     expect(['closePosition', 4]).toContain(stopCovers()[0]);
     expect(h!.state().openAlgoOrders[0]!.triggerPrice).toBe('60000');
     h!.sim.admin.setFaults({ rules: [] });
-    h!.sim.admin.setPrice('BTCUSDT', 62200);
-    await stepBot(h!, 6, 250);
-    expect(exchangeSteps()).toBe(0);
-    expect(storeSteps()).toBe(0);
-    const trade = h!.store.tradeHistory().find((x) => x.positionId === id)!;
-    expect(trade.exits.reduce((n, e) => n + e.qtySteps, 0)).toBe(10);
+    await expectLadderEndsFlat(id, 6);
   }, 60_000);
 
   it('limit mode, the open orders list failing too (nothing tells whether a take-profit filled): the shortfall waits, nothing is booked, the closePosition stop protects what is held; once the reads answer, the 2 are booked once', async () => {
@@ -153,10 +145,6 @@ describe('a reduction by hand while the look-ups of our own orders fail (503)', 
     expect(t.position!.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([['manual', 2]]);
     expect(storeSteps()).toBe(exchangeSteps());
     expect(restingSteps()).toBe(8);
-    h!.sim.admin.setPrice('BTCUSDT', 62200);
-    await stepBot(h!, 8, 250);
-    expect(exchangeSteps()).toBe(0);
-    expect(storeSteps()).toBe(0);
-    expect(h!.store.tradeHistory().find((x) => x.positionId === id)!.exits.reduce((n, e) => n + e.qtySteps, 0)).toBe(10);
+    await expectLadderEndsFlat(id);
   }, 60_000);
 });
