@@ -1240,7 +1240,10 @@ export class SymbolTrader {
       // have been a wick of the last price. Back inside the stop, the position trades on (else its
       // targets, signals and closes would all wait for a stop that may never fire).
       if (!closingOnStop) return false;
-      const price = await this.d.ex.price(this.symbol);
+      // No price (a 5xx, a ban): the stop still rests and protects; decide at a cycle that reads one
+      // (the cycle's own read says the failure once), rather than throw before its queue is sent.
+      const price = await this.d.ex.price(this.symbol).catch(() => null);
+      if (price === null) return false;
       const back = stopNotTriggered(p, price, this.d.now());
       if (back.position === p) return false;
       this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: stopId, price, stopPrice: stopPriceOf(p) }, 'stop.not_triggered');
