@@ -175,10 +175,8 @@ export class SymbolTrader {
    * position comes first.
    */
   private entryWaiting: { sig: Signal; sinceMs: number } | null = null;
-  /** Entries whose price or balance read failed (entry.reads_failed), each said once. */
-  private readonly readsWaitedFor = new Set<string>();
-  /** Exit orders whose end waits for their trades to be listed (exit.end_waits_for_trades), each logged once. */
-  private readonly endsWaiting = new Set<string>();
+  /** Keys of the lines logged once (sayOnce): an entry waiting for reads, an exit's end waiting for its trades. */
+  private readonly said = new Set<string>();
   /** When candles were last read (the bot's clock): a gap longer than a candle is an outage (stale signals). */
   private candlesReadAtMs: number | null = null;
   /** Trades whose order the exchange could not identify (taken as not ours), each logged once. */
@@ -519,8 +517,7 @@ export class SymbolTrader {
   /** A price or balance read of entry `id` failed: it waits (entryWaiting, retryWaitingEntry), said once per signal (entry.reads_failed). */
   private waitForReads(sig: Signal, id: string, waitingSinceMs: number | null, e: unknown): void {
     this.entryWaiting = { sig, sinceMs: waitingSinceMs ?? this.d.now() };
-    if (!this.readsWaitedFor.has(id)) this.d.log.warn({ symbol: this.symbol, side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), err: errInfo(e) }, 'entry.reads_failed');
-    this.readsWaitedFor.add(id);
+    this.sayOnce(`reads:${id}`, 'warn', { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), err: errInfo(e) }, 'entry.reads_failed');
   }
 
   /** Books a filled entry as the position (R3.5) and settles its order; leaves it in doubt when its fills are not visible yet. */
@@ -1056,8 +1053,8 @@ export class SymbolTrader {
       // filled and rest again (or its share) over what the position holds (R3.5, -4118).
       const reported = this.d.store.getOrder(id)?.exchangeFilledSteps ?? 0;
       if (reported > cur.levels[i]!.filledSteps) {
-        if (!this.endsWaiting.has(id)) this.d.log.info({ symbol: this.symbol, clientOrderId: id, status, filled: stepsToQty(asSteps(reported), this.d.market), booked: stepsToQty(cur.levels[i]!.filledSteps, this.d.market) }, 'exit.end_waits_for_trades');
-        this.endsWaiting.add(id); // said once per order, not every cycle while the list lags
+        // Said once per order, not every cycle while the list lags.
+        this.sayOnce(`end-waits:${id}`, 'info', { clientOrderId: id, status, filled: stepsToQty(asSteps(reported), this.d.market), booked: stepsToQty(cur.levels[i]!.filledSteps, this.d.market) }, 'exit.end_waits_for_trades');
         continue;
       }
       this.d.log.warn({ symbol: this.symbol, clientOrderId: id, status, filled: stepsToQty(cur.levels[i]!.filledSteps, this.d.market), ordered: stepsToQty(cur.levels[i]!.orderSteps, this.d.market) }, 'exit.ended_unfilled');
@@ -1592,6 +1589,13 @@ export class SymbolTrader {
   }
 
   /** Logs an alert once per key (a condition that persists must not flood the log). */
+  /** One log line per `key` for the life of this trader (a state that lasts many cycles). */
+  private sayOnce(key: string, level: 'info' | 'warn', fields: Record<string, unknown>, msg: string): void {
+    if (this.said.has(key)) return;
+    this.said.add(key);
+    this.d.log[level]({ symbol: this.symbol, ...fields }, msg);
+  }
+
   private alertOnce(key: string, fields: Record<string, unknown>, msg: string, text = alertText(msg, key)): void {
     if (this.alerted.has(key)) return;
     this.alerted.add(key);
