@@ -32,6 +32,19 @@ const readFails = { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v
 /** POSTs of orders after request `from` (the simulator's request log). */
 const ordersSentSince = (from: number) => h!.sim.admin.requests().slice(from).filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order');
 
+/**
+ * The faults cleared, `steps` steps on: the long is held (10), with its stop, from one entry order sent
+ * after request `from` (and, `onExchange`, the exchange holds the 10).
+ */
+async function expectEntersOnceWhenReadsAnswer(t: { position: { remainingSteps: number } | null }, from: number, steps: number, onExchange = false) {
+  h!.sim.admin.setFaults({ rules: [] });
+  await stepBot(h!, steps, 200);
+  expect(t.position?.remainingSteps).toBe(10);
+  if (onExchange) expect(exchangeSteps()).toBe(10);
+  expect(stops()).toBe(1);
+  expect(ordersSentSince(from).filter((r) => r.clientOrderId?.endsWith('-entry'))).toHaveLength(1);
+}
+
 /** A bot at 60000 with its alerts and log lines collected; `heldSteps` sold (negative: a short) by the trader's hand first. */
 async function botWithHeld(heldSteps: number, config = testConfig()) {
   h = await startHarness(testConfig(), { seed: 3 });
@@ -77,12 +90,7 @@ describe('an entry signal while the position read fails', () => {
     expect(t.position).toBeNull();
     expect(logged().filter((m) => m === 'entry.position_unknown')).toHaveLength(1);
     expect(alerts.filter((a) => /position.*cannot be read/.test(a))).toHaveLength(1);
-    h!.sim.admin.setFaults({ rules: [] });
-    await stepBot(h!, 3, 200);
-    expect(t.position?.remainingSteps).toBe(10);
-    expect(exchangeSteps()).toBe(10);
-    expect(stops()).toBe(1);
-    expect(ordersSentSince(from).filter((r) => r.clientOrderId?.endsWith('-entry'))).toHaveLength(1);
+    await expectEntersOnceWhenReadsAnswer(t, from, 3, true);
     expect(h!.store.getOrder(`${t.position!.id}-entry`)?.sentFromFlat).toBe(true);
   }, 30_000);
 
@@ -110,11 +118,7 @@ describe('an entry signal while the position read fails', () => {
     expect(ordersSentSince(from)).toEqual([]);
     expect(t.position).toBeNull();
     expect(alerts.filter((a) => /position.*cannot be read/.test(a))).toHaveLength(1);
-    h!.sim.admin.setFaults({ rules: [] });
-    await stepBot(h!, 2, 200);
-    expect(t.position?.remainingSteps).toBe(10);
-    expect(stops()).toBe(1);
-    expect(ordersSentSince(from).filter((r) => r.clientOrderId?.endsWith('-entry'))).toHaveLength(1);
+    await expectEntersOnceWhenReadsAnswer(t, from, 2);
   }, 40_000);
 
   it('a close (the webhook\'s) arrives while the long waits: the waiting long is dropped with it, and nothing is sent once the read answers (the strategy is out)', async () => {
@@ -163,11 +167,7 @@ describe('an entry signal while the position read fails', () => {
     expect(ordersSentSince(from)).toEqual([]);
     expect(t.position).toBeNull();
     expect(logged().filter((m) => m === 'entry.reads_failed')).toHaveLength(1);
-    h!.sim.admin.setFaults({ rules: [] });
-    await stepBot(h!, 3, 200);
-    expect(t.position?.remainingSteps).toBe(10);
-    expect(stops()).toBe(1);
-    expect(ordersSentSince(from).filter((r) => r.clientOrderId?.endsWith('-entry'))).toHaveLength(1);
+    await expectEntersOnceWhenReadsAnswer(t, from, 3);
   }, 30_000);
 
   it('an entry an older Ladder sent while the read failed (stored with sentFromFlat null), answered 503 after it filled, its look-ups failing at the restart: not taken from the exchange position (what was held before is unknown); booked from its fills once the look-ups answer, with its stop', async () => {
