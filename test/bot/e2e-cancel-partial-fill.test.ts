@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startWithLong, stepBot, testConfig } from '../support/bot-harness.ts';
+import { type Harness, startWithLong, stepBot, testConfig, exchangeStepsOf, restingLimitStepsOf } from '../support/bot-harness.ts';
 
 /**
  * A resting take-profit withdrawn (its cancel sent) after it filled in part on the exchange, the part
@@ -14,16 +14,9 @@ afterEach(async () => {
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function exchangeSteps(): number {
-  const p = h!.state().positions.find((x) => x.symbol === 'BTCUSDT');
-  return p ? Math.round(Number(p.positionAmt) * 1000) : 0;
-}
+const exchangeSteps = () => exchangeStepsOf(h!);
 const storeSteps = () => h!.store.openPositions().reduce((a, p) => a + p.remainingSteps, 0);
-/** Steps of our reduce-only limit orders still resting on the exchange (what is left of each). */
-function restingSteps(): number {
-  const open = h!.state().openOrders as unknown as { reduceOnly: boolean; type: string; origQty: string; executedQty: string }[];
-  return open.filter((o) => o.reduceOnly && o.type === 'LIMIT').reduce((n, o) => n + Math.round((Number(o.origQty) - Number(o.executedQty)) * 1000), 0);
-}
+const restingSteps = () => restingLimitStepsOf(h!);
 /** Steps the bot, `ms` apart, and returns the most that rested beyond the exchange's position meanwhile. */
 async function stepsWatchingOverhang(n: number, ms: number): Promise<number> {
   let over = 0;

@@ -4,7 +4,7 @@ import { TradingBot } from '../../src/bot/trading-bot.ts';
 import { silentLogger } from '../../src/bot/logger.ts';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
 import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
-import { type Harness, startHarness, stepBot, testConfig } from '../support/bot-harness.ts';
+import { type Harness, startHarness, stepBot, testConfig, exchangeStepsOf } from '../support/bot-harness.ts';
 import { recordingLogger } from '../support/log-lines.ts';
 
 /**
@@ -23,10 +23,7 @@ afterEach(async () => {
 });
 const T = Date.UTC(2026, 0, 1);
 
-function exchangeSteps(): number {
-  const p = h!.state().positions.find((x) => x.symbol === 'BTCUSDT');
-  return p ? Math.round(Number(p.positionAmt) * 1000) : 0;
-}
+const exchangeSteps = () => exchangeStepsOf(h!);
 const stops = () => h!.state().openAlgoOrders.length;
 const readFails = { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v3/positionRisk' } as const;
 /** POSTs of orders after request `from` (the simulator's request log). */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startWithLong, stepBot, testConfig } from '../support/bot-harness.ts';
+import { type Harness, startWithLong, stepBot, testConfig, exchangeStepsOf, restingLimitStepsOf } from '../support/bot-harness.ts';
 
 /**
  * The position reduced by hand (its trade listed) while the bot's look-ups of its own orders by client
@@ -14,16 +14,9 @@ afterEach(async () => {
   h = null;
 });
 
-function exchangeSteps(): number {
-  const p = h!.state().positions.find((x) => x.symbol === 'BTCUSDT');
-  return p ? Math.round(Number(p.positionAmt) * 1000) : 0;
-}
+const exchangeSteps = () => exchangeStepsOf(h!);
 const storeSteps = () => h!.store.openPositions().reduce((a, p) => a + p.remainingSteps, 0);
-/** Steps of our reduce-only limit orders still resting on the exchange. */
-function restingSteps(): number {
-  const open = h!.state().openOrders as unknown as { reduceOnly: boolean; type: string; origQty: string; executedQty: string }[];
-  return open.filter((o) => o.reduceOnly && o.type === 'LIMIT').reduce((n, o) => n + Math.round((Number(o.origQty) - Number(o.executedQty)) * 1000), 0);
-}
+const restingSteps = () => restingLimitStepsOf(h!);
 /** What the one stop resting covers: 'closePosition' or its quantity in steps. */
 function stopCovers(): (number | 'closePosition')[] {
   return h!.state().openAlgoOrders.map((a) => (a.closePosition ? 'closePosition' : Math.round(Number((a as unknown as { quantity: string }).quantity) * 1000)));

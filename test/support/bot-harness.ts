@@ -103,3 +103,15 @@ export async function stepBot(h: Harness, n: number, ms: number): Promise<void> 
     await new Promise((r) => setTimeout(r, ms));
   }
 }
+
+/** The exchange's BTCUSDT position in steps of 0.001 (negative: short), as the simulator holds it. */
+export function exchangeStepsOf(h: Harness): number {
+  const p = h.state().positions.find((x) => x.symbol === 'BTCUSDT');
+  return p ? Math.round(Number(p.positionAmt) * 1000) : 0;
+}
+
+/** Steps of our reduce-only limit orders still resting on the exchange (what is left of each). */
+export function restingLimitStepsOf(h: Harness): number {
+  const open = h.state().openOrders as unknown as { reduceOnly: boolean; type: string; origQty: string; executedQty: string }[];
+  return open.filter((o) => o.reduceOnly && o.type === 'LIMIT').reduce((n, o) => n + Math.round((Number(o.origQty) - Number(o.executedQty)) * 1000), 0);
+}
