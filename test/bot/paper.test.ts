@@ -1,10 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/bot/logger.ts';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
-import { PaperExchange } from '../../src/exchange/paper/paper-exchange.ts';
+import { type PaperNote, type PaperOptions, PaperExchange } from '../../src/exchange/paper/paper-exchange.ts';
 import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
 import { type Simulator, startSimulator } from '../../src/sim/simulator.ts';
 import { type Store, openStore } from '../../src/store/index.ts';
@@ -27,13 +27,13 @@ afterEach(async () => {
 const dir = tempDir('ladder-paper-');
 const T = Date.UTC(2026, 0, 1);
 
-async function paperBot(tag: string) {
+async function paperBot(tag: string, more: Partial<PaperOptions> = {}, config = testConfig()) {
   const client = ccxtForSimulator(sim!.url); // public endpoints only: no key
   client.enableRateLimit = false;
-  const ex = new PaperExchange({ source: new CcxtExchange(client), fills: { takerPct: 0.05, makerPct: 0.02, slippagePct: 0 }, balance: 10_000, statePath: join(dir, `${tag}.paper.json`), now: Date.now });
+  const ex = new PaperExchange({ source: new CcxtExchange(client), fills: { takerPct: 0.05, makerPct: 0.02, slippagePct: 0 }, balance: 10_000, statePath: join(dir, `${tag}.paper.json`), now: Date.now, ...more });
   const store = openStore(join(dir, `${tag}.db`));
   open.push({ store, ex });
-  const bot = new TradingBot({ config: testConfig(), exchange: ex, store, log: silentLogger() });
+  const bot = new TradingBot({ config, exchange: ex, store, log: silentLogger() });
   await bot.start();
   return { bot, ex, store, trader: bot.traders[0]! };
 }
@@ -101,5 +101,85 @@ describe('paper mode', () => {
     expect(Number(trades[1]!.tradeId)).toBeGreaterThan(1);
     expect(JSON.parse(readFileSync(path, 'utf8')).version).toBe(2);
     await ex.close();
+  });
+
+  describe('the 1m candles missed while the bot was down are replayed over the resting orders', () => {
+    const MIN = 60_000;
+    /** A 1m file: flat on 60000, then at `wickAt` a candle whose low and high reach `wick`'s, closing on 60200, then flat on 60200. */
+    function minuteFile(tag: string, wickAt: number, wick: { low?: number; high?: number }, count = 40): string {
+      const t0 = Date.UTC(2026, 0, 1);
+      const rows = Array.from({ length: count }, (_, i) => {
+        const [o, h, l, c] = i < wickAt ? [60000, 60010, 60000, 60000] : i > wickAt ? [60200, 60210, 60200, 60200] : [60000, wick.high ?? 60200, wick.low ?? 60000, 60200];
+        return [t0 + i * MIN, o, h, l, c, 1, t0 + (i + 1) * MIN - 1, 60000, 1, 0, 0, 0].join(',');
+      });
+      const f = join(dir, tag, 'BTCUSDT-1m.csv');
+      mkdirSync(join(dir, tag), { recursive: true });
+      writeFileSync(f, `${rows.join('\n')}\n`);
+      return f;
+    }
+
+    async function downThroughWick(tag: string, wick: { low?: number; high?: number }, config = testConfig()) {
+      sim = await startSimulator({ dataFiles: [minuteFile(tag, 15, wick)], speed: 0, warmupCandles: 5 });
+      const clock = () => sim!.admin.replay().timeMs;
+      const notes: PaperNote[] = [];
+      const first = await paperBot(tag, { now: clock, onNote: (n) => notes.push(n) }, config);
+      sim.admin.step({ candles: 1 });
+      await first.trader.onSignal({ side: 'long', timeMs: clock(), reason: 'test' });
+      const id = first.trader.position!.id;
+      expect(first.trader.position!.plan.initialStopPrice).toBe(58800);
+      await first.ex.close();
+      first.store.close();
+      open.splice(0);
+      // Down for 12 minutes: the wick candle (its open 15 minutes in) passes meanwhile, the price ends on 60200.
+      sim.admin.step({ candles: 12 });
+      const second = await paperBot(tag, { now: clock, onNote: (n) => notes.push(n) }, config);
+      await second.bot.step();
+      return { second, id, notes, wickOpenMs: Date.UTC(2026, 0, 1) + 15 * MIN };
+    }
+
+    it('a stop crossed by a wick while the bot was down fires at its price, dated at the wick candle', async () => {
+      const { second, id, notes, wickOpenMs } = await downThroughWick('wick-stop', { low: 58500 });
+      expect(second.trader.position).toBeNull();
+      expect((await second.ex.position('BTCUSDT')).side).toBeNull();
+      const exits = second.store.fillsOf(id).filter((f) => f.role === 'exit');
+      expect(exits.map((e) => [e.clientOrderId, e.qtySteps, e.price, e.timeMs])).toEqual([[`${id}-sl0`, 10, 58800, wickOpenMs]]);
+      expect(second.store.tradeHistory({}).map((t) => t.exits.map((e) => e.reason))).toEqual([['stop']]);
+      expect(notes.filter((n) => n.kind !== 'caught_up')).toEqual([]);
+      expect(notes.find((n) => n.kind === 'caught_up')).toMatchObject({ symbol: 'BTCUSDT', fills: 1 });
+    });
+
+    it('a wick that stays above the stop changes nothing', async () => {
+      const { second, id } = await downThroughWick('wick-above', { low: 58900 });
+      expect(second.trader.position!.id).toBe(id);
+      expect((await second.ex.position('BTCUSDT')).qtySteps).toBe(10);
+      expect((await second.ex.openOrders('BTCUSDT')).map((o) => o.clientOrderId)).toEqual([`${id}-sl0`]);
+    });
+
+    it('a resting limit take-profit reached by a wick fills at its own price as a maker; the stop then climbs', async () => {
+      const config = testConfig({ scaled_tp_execution: 'limit' });
+      const { second, id, wickOpenMs } = await downThroughWick('wick-tp', { high: 60650 }, config);
+      const exits = second.store.fillsOf(id).filter((f) => f.role === 'exit');
+      const tp1 = second.trader.position!.plan.levels[0]!;
+      expect(tp1.targetPrice).toBeLessThanOrEqual(60650);
+      expect(exits.map((e) => [e.clientOrderId, e.price, e.timeMs])).toEqual([[`${id}-tp1`, tp1.targetPrice, wickOpenMs]]);
+      expect(exits[0]!.fee).toBeCloseTo((tp1.targetPrice * Number(exits[0]!.qtySteps) * 0.001 * 0.02) / 100, 9);
+      expect(second.trader.position!.tpLevelsHit).toEqual([1]);
+      expect(second.trader.position!.stopMoves.length).toBe(1);
+    });
+  });
+
+  it('a source without 1m candles (a 1h simulator) is said once per replay, and the price read still matches the orders', async () => {
+    sim = await startSimulator({ seed: 8 });
+    sim.admin.setPrice('BTCUSDT', 60000, true);
+    const clock = () => sim!.admin.replay().timeMs;
+    const notes: PaperNote[] = [];
+    const first = await paperBot('no-1m', { now: clock, onNote: (n) => notes.push(n) });
+    await first.trader.onSignal({ side: 'long', timeMs: clock(), reason: 'test' });
+    sim.admin.step({ candles: 3 });
+    sim.admin.setPrice('BTCUSDT', 58000, true);
+    await first.bot.step();
+    expect(notes.map((n) => n.kind)).toEqual(['catch_up_failed']);
+    expect(notes[0]).toMatchObject({ symbol: 'BTCUSDT', error: expect.stringMatching(/interval/i) });
+    expect(first.trader.position).toBeNull();
   });
 });

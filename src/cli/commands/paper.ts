@@ -48,7 +48,12 @@ export function registerPaperCommand(program: Command): void {
       const print = (s: string) => process.stdout.write(`${s}\n`);
       const log = createRunLogger({ format, file: o.logFile ?? null, level: process.env['LADDER_LOG_LEVEL'] ?? 'info', print, jsonIsTTY: process.stderr.isTTY === true });
       const dbPath = o.db ?? cfg.value.store.path;
-      const exchange = new PaperExchange({ source: connectExchange(cfg.value, null, o.exchangeUrl), fills: fillModelFromConfig(cfg.value), balance, statePath: `${dbPath}.paper.json`, now: Date.now });
+      const exchange = new PaperExchange({
+        source: connectExchange(cfg.value, null, o.exchangeUrl), fills: fillModelFromConfig(cfg.value), balance, statePath: `${dbPath}.paper.json`, now: Date.now,
+        intrabar: cfg.value.backtest.intrabar,
+        // Missed 1m candles replayed over the paper orders after a restart or an outage: said, and loud when incomplete.
+        onNote: ({ kind, ...fields }) => (kind === 'caught_up' ? log.info(fields, `paper.${kind}`) : log.warn(fields, `paper.${kind}`)),
+      });
       log.info({ mode: 'paper', marketData: o.exchangeUrl ?? cfg.value.exchange.id, symbols: cfg.value.symbols, db: dbPath }, 'ladder.start');
       await runBot({ config: cfg.value, configPath: o.config, exchange, dbPath, pollMs: Number(o.pollMs), log, ...(manage ? { manage } : {}), ...(o.webhook ? { webhook: true } : {}), until: untilSignal(),
         summary: { exchangeUrl: o.exchangeUrl ?? null, logFile: o.logFile ?? null, print },

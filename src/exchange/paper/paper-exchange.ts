@@ -1,3 +1,4 @@
+import { type IntrabarModel, intrabarPath } from '../../core/candle-path.ts';
 import type { FillModel } from '../../core/fill-model.ts';
 import { type MarketRules, priceToTicks } from '../../core/market/market-rules.ts';
 import { asSteps } from '../../core/units.ts';
@@ -18,7 +19,23 @@ export interface PaperOptions {
   readonly now: () => number;
   /** Thin liquidity: the share of an order filling on arrival (or of a triggered stop) that fills, the rest expiring; undefined: whole. */
   readonly fillRatio?: () => number | undefined;
+  /** The path a missed candle's price walks (config `intrabar`; default pessimistic for the position held). */
+  readonly intrabar?: IntrabarModel;
+  /** What paper mode says about replaying missed candles (the bot's logger); not called when there is nothing to say. */
+  readonly onNote?: (event: PaperNote) => void;
 }
+
+/** Replaying the 1m candles missed while the bot did not look (a restart, an outage): what happened. */
+export type PaperNote =
+  | { readonly kind: 'caught_up'; readonly symbol: string; readonly fromMs: number; readonly candles: number; readonly fills: number }
+  | { readonly kind: 'catch_up_partial'; readonly symbol: string; readonly fromMs: number; readonly firstCandleMs: number | null }
+  | { readonly kind: 'catch_up_failed'; readonly symbol: string; readonly fromMs: number; readonly error: string };
+
+/** A symbol not read for this long has its missed 1m candles replayed over its resting orders. */
+export const CATCH_UP_AFTER_MS = 120_000;
+const MINUTE = 60_000;
+/** Binance's most 1m candles in one read (25 h). */
+const MAX_CATCH_UP_CANDLES = 1_500;
 
 /** The last price paper mode read per symbol (ticks) and the time of the call being served. */
 class PolledPrices implements PriceView {
@@ -38,7 +55,10 @@ class PolledPrices implements PriceView {
  * -2021 for a stop already crossed, -4130 for a second closePosition stop, -2022/-4118 for reduce-only
  * that would increase, flip or overrun the position, MIN_NOTIONAL only on non-reduce-only orders.
  * Resting orders are matched at each price the bot reads (a jump: limits fill at their price, stops
- * at the price read). The account is saved after every change.
+ * at the price read). When a symbol was not read for a while (the bot stopped, the network down),
+ * the 1m candles it missed are walked first, as Binance would have matched the resting orders
+ * meanwhile (a stop crossed by a wick fires though the price came back). The account is saved after
+ * every change.
  */
 export class PaperExchange implements ExchangePort {
   readonly name = 'paper';
@@ -46,6 +66,8 @@ export class PaperExchange implements ExchangePort {
   private readonly matchRules = new Map<string, MatchRules>();
   private readonly prices = new PolledPrices();
   private readonly engine: MatchingEngine;
+  /** When each symbol's price was last read (saved: a restart replays what it missed from there). */
+  private readonly seenAt = new Map<string, number>();
   /** A version 1 file waits for the market rules (its migration needs the step sizes). */
   private pendingV1: PaperStateV1 | null = null;
 
@@ -57,6 +79,7 @@ export class PaperExchange implements ExchangePort {
     if (saved?.version === 2) {
       this.engine.restore(saved.snapshot);
       for (const [s, t] of Object.entries(saved.marks)) this.prices.ticks.set(s, t);
+      for (const [s, t] of Object.entries(saved.seenAt ?? {})) this.seenAt.set(s, t);
     } else if (saved?.version === 1) this.pendingV1 = saved;
   }
 
@@ -97,6 +120,8 @@ export class PaperExchange implements ExchangePort {
   }
 
   async position(symbol: string): Promise<PositionInfo> {
+    // The bot reads the position first in each cycle: it sees what the missed candles did from there on.
+    if (this.rules.has(symbol)) await this.catchUp(symbol);
     const p = this.engine.account.positions.get(symbol);
     if (!p || p.amtSteps === 0) return { symbol, side: null, qtySteps: asSteps(0), entryPrice: 0 };
     return { symbol, side: p.amtSteps > 0 ? 'long' : 'short', qtySteps: asSteps(Math.abs(p.amtSteps)), entryPrice: p.entryPrice };
@@ -193,16 +218,85 @@ export class PaperExchange implements ExchangePort {
     await this.o.source.close();
   }
 
-  /** Reads the symbol's live price and matches the resting orders it reaches; saves when anything happened. */
+  /** Reads the symbol's live price and matches the resting orders it reaches (after the candles it missed); saves when anything happened. */
   private async observe(symbol: string): Promise<void> {
     const m = this.market(symbol);
+    await this.catchUp(symbol);
+    const before = this.engine.fills.length;
+    const open = this.openCount(symbol);
     const price = await this.o.source.price(symbol);
     this.clock();
+    this.seenAt.set(symbol, this.prices.nowMs);
     this.prices.ticks.set(symbol, priceToTicks(price, m, 'down'));
-    const before = this.engine.fills.length;
-    const open = this.engine.openOrders(symbol).length + this.engine.openAlgos(symbol).length;
     this.engine.match(symbol);
-    if (this.engine.fills.length !== before || this.engine.openOrders(symbol).length + this.engine.openAlgos(symbol).length !== open) this.save();
+    if (this.engine.fills.length !== before || this.openCount(symbol) !== open) this.save();
+  }
+
+  private openCount(symbol: string): number {
+    return this.engine.openOrders(symbol).length + this.engine.openAlgos(symbol).length;
+  }
+
+  /**
+   * Walks the closed 1m candles that opened after the symbol was last read (none when it was read
+   * within CATCH_UP_AFTER_MS or nothing rests), each along its path, stopping at every resting price
+   * it crosses; fills are dated at their candle's open. Orders rest since before that read (placing
+   * one reads the price first), and the replay counts as a read, so no candle is walked twice or over
+   * an order not yet placed. A failing read is said and skipped: the current price still matches (as
+   * it did before replays existed).
+   */
+  private async catchUp(symbol: string): Promise<void> {
+    const since = this.seenAt.get(symbol);
+    const now = this.o.now();
+    if (since === undefined || now - since < CATCH_UP_AFTER_MS || this.openCount(symbol) === 0) return;
+    const limit = Math.min(MAX_CATCH_UP_CANDLES, Math.ceil((now - since) / MINUTE) + 1);
+    let candles: ClosedCandle[];
+    try {
+      candles = await this.o.source.candles(symbol, '1m', limit);
+    } catch (e) {
+      this.seenAt.set(symbol, now);
+      this.o.onNote?.({ kind: 'catch_up_failed', symbol, fromMs: since, error: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    // Another call may have replayed these candles while this one read them.
+    if (this.seenAt.get(symbol) !== since) return;
+    this.seenAt.set(symbol, now);
+    const missed = candles.filter((c) => c.openTimeMs >= since && c.openTimeMs + MINUTE <= now);
+    const first = missed[0]?.openTimeMs ?? null;
+    if (first === null || first >= since + MINUTE) this.o.onNote?.({ kind: 'catch_up_partial', symbol, fromMs: since, firstCandleMs: first });
+    const fills = this.engine.fills.length;
+    for (const c of missed) {
+      if (this.openCount(symbol) === 0) break;
+      this.walkMissedCandle(symbol, c);
+    }
+    this.clock();
+    this.save();
+    this.o.onNote?.({ kind: 'caught_up', symbol, fromMs: since, candles: missed.length, fills: this.engine.fills.length - fills });
+  }
+
+  /** One missed candle: a jump to its open (orders it passes fill as on a gap), then its path point by point. */
+  private walkMissedCandle(symbol: string, c: ClosedCandle): void {
+    const m = this.market(symbol);
+    const held = this.engine.account.positions.get(symbol)?.amtSteps ?? 0;
+    const path = new Float64Array(4);
+    intrabarPath(path, c.open, c.high, c.low, c.close, held < 0 ? 'short' : 'long', this.o.intrabar ?? 'pessimistic');
+    this.prices.nowMs = c.openTimeMs;
+    this.markPositions();
+    let cur: number = priceToTicks(c.open, m, 'down');
+    this.prices.ticks.set(symbol, cur);
+    this.engine.match(symbol);
+    for (let k = 1; k < 4; k++) {
+      const to = priceToTicks(path[k]!, m, 'down');
+      for (let guard = 0; guard < 10_000; guard++) {
+        const next = this.engine.nextLevel(symbol, cur, to);
+        if (next === undefined) break;
+        this.prices.ticks.set(symbol, next);
+        this.engine.match(symbol);
+        cur = next;
+      }
+      this.prices.ticks.set(symbol, to);
+      this.engine.match(symbol);
+      cur = to;
+    }
   }
 
   /** The engine reads the time of the call it serves (it has no clock of its own) and a price for every position. */
@@ -235,6 +329,6 @@ export class PaperExchange implements ExchangePort {
   }
 
   private save(): void {
-    savePaperState(this.o.statePath, { version: 2, snapshot: this.engine.snapshot(), marks: Object.fromEntries(this.prices.ticks) });
+    savePaperState(this.o.statePath, { version: 2, snapshot: this.engine.snapshot(), marks: Object.fromEntries(this.prices.ticks), seenAt: Object.fromEntries(this.seenAt) });
   }
 }

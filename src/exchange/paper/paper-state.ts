@@ -12,6 +12,8 @@ export interface PaperStateV2 {
   readonly snapshot: MatchingSnapshot;
   /** Last price seen per symbol, in ticks (margin of other symbols' positions until they are polled). */
   readonly marks: Readonly<Record<string, number>>;
+  /** When each symbol's price was last read (ms): a restart replays the 1m candles missed since (absent in older files: none). */
+  readonly seenAt?: Readonly<Record<string, number>>;
 }
 
 /** The version 1 file, as paper mode wrote it before the shared matching engine. */
