@@ -10,6 +10,11 @@ export interface StoredSignalsDeps {
   readonly now: () => number;
   /** A signal still pending this long after it arrived (the bot was down) is refused: config.webhook.max_lag_s. */
   readonly maxWaitMs: number;
+  /**
+   * Entry signals whose trader waited for a failing read in this process (SymbolTrader.waitingEntryReason):
+   * pending while the trader tries them at each step, marked once its wait ends (the bot owns the set).
+   */
+  readonly waitedOn: Set<string>;
 }
 
 /**
@@ -20,7 +25,10 @@ export interface StoredSignalsDeps {
  * Each signal is marked only after acting returned. A kill in between acts on it again after the
  * restart, and that changes nothing: the position id derives from the signal's time
  * (positionIdOf), so a second entry finds the first one's order; a second close finds the position
- * closing or gone. A throw leaves the signal pending for the next step, until it is too old.
+ * closing or gone. A throw leaves the signal pending for the next step, until it is too old. An
+ * entry waiting for a failing read (the position, the price, the balance) stays pending too: the
+ * trader tries it at each step, the record says what came of it when the wait ends, and a restart
+ * meanwhile acts on it again (within max_lag_s) instead of losing it.
  */
 export async function actOnStoredSignals(d: StoredSignalsDeps): Promise<void> {
   let pending: SignalRecord[];
@@ -42,14 +50,23 @@ export async function actOnStoredSignals(d: StoredSignalsDeps): Promise<void> {
 async function actOn(d: StoredSignalsDeps, s: SignalRecord): Promise<void> {
   const t = d.traders.find((x) => x.unifiedSymbol === s.symbol);
   if (!t) return mark(d, s, 'refused', `${s.symbol} is not traded by this bot (config.symbols changed?)`);
+  const reason = `webhook:${s.id}`;
+  if (s.side !== 'close' && d.waitedOn.has(s.id)) {
+    if (t.waitingEntryReason === reason) return; // the trader tries it again at each step
+    d.waitedOn.delete(s.id);
+    return mark(d, s, 'acted', entryOutcome(d.store, t, s.side, s.timeMs));
+  }
   const waitedMs = d.now() - s.receivedAtMs;
   if (waitedMs > d.maxWaitMs) return mark(d, s, 'refused', `still pending ${Math.round(waitedMs / 1000)} s after it arrived (the bot was down): more than max_lag_s`);
-  const reason = `webhook:${s.id}`;
   if (s.side === 'close') {
     const closing = await t.closePosition(reason);
     return mark(d, s, 'acted', closing ? 'closing the open position' : 'no open position to close');
   }
   await t.onSignal({ side: s.side, timeMs: s.timeMs, reason, ...(s.stopLossPct !== null ? { stopLossPct: s.stopLossPct } : {}) });
+  if (t.waitingEntryReason === reason) {
+    d.waitedOn.add(s.id);
+    return;
+  }
   mark(d, s, 'acted', entryOutcome(d.store, t, s.side, s.timeMs));
 }
 
@@ -61,7 +78,7 @@ function entryOutcome(store: Store, t: SymbolTrader, side: Side, timeMs: number)
   if (order?.status === 'rejected') return `entry ${entryClientId(id)} refused by the exchange (${order.error?.message ?? 'see the log'})`;
   if (order) return `entry ${entryClientId(id)} sent, not booked yet (${order.status})`;
   if (t.position?.side === side) return `a ${side} position is already open: ignored`;
-  return 'not entered (max open positions, halted, an entry in doubt, below the minimum size, or a position, price or balance read failing: then tried again at each step within max_lag_s; see the log)';
+  return 'not entered (max open positions, halted, an entry in doubt, below the minimum size, or a position, price or balance read that failed until max_lag_s ran out, or a close or a newer signal came first; see the log)';
 }
 
 function mark(d: StoredSignalsDeps, s: SignalRecord, status: 'acted' | 'refused', detail: string): void {

@@ -205,6 +205,11 @@ export class SymbolTrader {
   get unifiedSymbol(): string {
     return this.d.market.symbol;
   }
+  /** The reason of the entry signal waiting for a failing read (retried at each step), or null: the webhook's signal stays pending meanwhile. */
+  get waitingEntryReason(): string | null {
+    return this.entryWaiting?.sig.reason ?? null;
+  }
+
 
   /** Restores the stored position and warms the strategy up on recent closed candles. */
   async init(history = 500): Promise<void> {

@@ -50,6 +50,8 @@ export interface BotOptions {
  */
 export class TradingBot {
   readonly traders: SymbolTrader[] = [];
+  /** Webhook entries whose trader waits for a failing read (stored-signals.ts): pending until the wait ends. */
+  private readonly waitedOnSignals = new Set<string>();
   private readonly router: OrderRouter;
   /** The port as the traders see it: reads retried on transient failures. */
   private readonly reads: ExchangePort;
@@ -161,7 +163,7 @@ export class TradingBot {
   /** One polling round over every symbol; a failure on one symbol is logged and the others go on. */
   async step(): Promise<void> {
     // Signals the webhook stored since the last step; never throws (a failure is logged, the signal waits).
-    await actOnStoredSignals({ store: this.o.store, traders: this.traders, log: this.o.log, now: this.now, maxWaitMs: this.o.config.webhook.max_lag_s * 1000 });
+    await actOnStoredSignals({ store: this.o.store, traders: this.traders, log: this.o.log, now: this.now, maxWaitMs: this.o.config.webhook.max_lag_s * 1000, waitedOn: this.waitedOnSignals });
     for (const t of this.traders) {
       try {
         await t.step();

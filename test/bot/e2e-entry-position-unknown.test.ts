@@ -201,6 +201,53 @@ describe('an entry signal while the position read fails', () => {
   }, 60_000);
 });
 
+describe("the webhook's entry while the position read fails: its record and a restart", () => {
+  /** A webhook long stored now (as the webhook server stores it), on a flat account whose position read fails. */
+  async function webhookLongWhileReadFails(id: string) {
+    const started = await botWithHeld(0);
+    h!.sim.admin.setFaults({ rules: [readFails] });
+    const from = h!.sim.admin.requests().length;
+    const at = Date.now();
+    h!.store.recordSignal({ id, source: 'webhook', symbol: 'BTC/USDT:USDT', side: 'long', stopLossPct: null, timeMs: at, receivedAtMs: at, payload: {} });
+    await stepBot(h!, 3, 150);
+    expect(ordersSentSince(from)).toEqual([]);
+    return { ...started, from, positionId: positionIdOf('BTCUSDT', at, 'long') };
+  }
+
+  it('the record stays pending while the entry waits, and says it entered once the read answers', async () => {
+    const { t, from, positionId } = await webhookLongWhileReadFails('wait-1');
+    expect(h!.store.getSignal('wait-1')?.status).toBe('pending'); // before: acted, "not entered", at once
+    await expectEntersOnceWhenReadsAnswer(t, from, 3, true);
+    expect(h!.store.getSignal('wait-1')).toMatchObject({ status: 'acted', detail: `entered ${positionId}` });
+  }, 30_000);
+
+  it('a restart while it waits does not lose it: the new bot enters it once when the read answers', async () => {
+    const { from, positionId } = await webhookLongWhileReadFails('wait-2');
+    h!.bot.stop();
+    const bot = new TradingBot({ config: testConfig(), exchange: h!.ex, store: h!.store, log: silentLogger(), retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+    bots.push(bot);
+    h!.bot = bot;
+    await bot.start();
+    await stepBot(h!, 2, 150);
+    expect(ordersSentSince(from)).toEqual([]);
+    await expectEntersOnceWhenReadsAnswer(bot.traders[0]!, from, 3, true); // before: the signal was marked acted, the wait lost with the process
+    expect(h!.store.getSignal('wait-2')).toMatchObject({ status: 'acted', detail: `entered ${positionId}` });
+  }, 30_000);
+
+  it('a close arriving while it waits: the entry is not sent, and its record says it was not entered', async () => {
+    const { from } = await webhookLongWhileReadFails('wait-3');
+    const at = Date.now();
+    h!.store.recordSignal({ id: 'wait-3-close', source: 'webhook', symbol: 'BTC/USDT:USDT', side: 'close', stopLossPct: null, timeMs: at, receivedAtMs: at, payload: {} });
+    await stepBot(h!, 2, 150);
+    h!.sim.admin.setFaults({ rules: [] });
+    await stepBot(h!, 3, 150);
+    expect(ordersSentSince(from)).toEqual([]);
+    expect(exchangeSteps()).toBe(0);
+    expect(h!.store.getSignal('wait-3')).toMatchObject({ status: 'acted', detail: expect.stringMatching(/^not entered/) });
+    expect(h!.store.getSignal('wait-3-close')?.status).toBe('acted');
+  }, 30_000);
+});
+
 describe('a close while the price read fails (a 503 on the ticker; an IP ban fails it for minutes)', () => {
   const tickerFails = ['/fapi/v1/ticker/24hr', '/fapi/v1/ticker/price'].map((path) => ({ kind: 'error5xx', status: 503, method: 'GET', path }) as const);
 
