@@ -182,4 +182,21 @@ describe('paper mode', () => {
     expect(notes[0]).toMatchObject({ symbol: 'BTCUSDT', error: expect.stringMatching(/interval/i) });
     expect(first.trader.position).toBeNull();
   });
+
+  it('a source whose 1m candles do not cover the gap (none opened since the last read) says the replay is partial; the current price still matches', async () => {
+    const source = new FixedPriceSource({ BTCUSDT: 60_000 }); // its candles all closed before 2026
+    let now = Date.UTC(2026, 0, 2);
+    const notes: PaperNote[] = [];
+    const ex = new PaperExchange({ source, fills: { takerPct: 0.05, makerPct: 0.02, slippagePct: 0 }, balance: 10_000, statePath: null, now: () => now, onNote: (n) => notes.push(n) });
+    await ex.markets();
+    await ex.createOrder({ symbol: 'BTCUSDT', side: 'buy', type: 'market', amountSteps: 10 as never, reduceOnly: false, clientOrderId: 'p-entry' });
+    await ex.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'stop_market', stopPriceTicks: 590_000 as never, reduceOnly: true, closePosition: true, clientOrderId: 'p-sl0' });
+    now += 10 * 60_000;
+    source.setPrice('BTCUSDT', 58_900);
+    await ex.price('BTCUSDT');
+    expect(notes.map((n) => n.kind)).toEqual(['catch_up_partial', 'caught_up']);
+    expect(notes[0]).toMatchObject({ symbol: 'BTCUSDT', fromMs: Date.UTC(2026, 0, 2), firstCandleMs: null });
+    expect(await ex.position('BTCUSDT')).toMatchObject({ side: null });
+    await ex.close();
+  });
 });
