@@ -28,7 +28,9 @@ const nextTurn = () => new Promise<void>((r) => setImmediate(r));
  */
 export function realisedEquity(name: string, trades: readonly Position[], startingBalance: number): EquityCurve {
   const exits = trades.flatMap((t) => t.partialExits.map((e) => ({ t: e.timeMs, pnl: e.pnl }))).sort((a, b) => a.t - b.t);
-  const first = Math.min(...trades.map((t) => t.entryTimeMs));
+  // A loop, not Math.min(...times): spreading ~130,000 arguments overflows the stack.
+  let first = Infinity;
+  for (const x of trades) if (x.entryTimeMs < first) first = x.entryTimeMs;
   const t: number[] = Number.isFinite(first) ? [first] : [];
   const v: number[] = Number.isFinite(first) ? [startingBalance] : [];
   let e = startingBalance;
