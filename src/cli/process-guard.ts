@@ -19,9 +19,10 @@ const errOf = (e: unknown) => (e instanceof Error ? e : { message: String(e) });
  *   hung up, is logged and survived too: the dashboard and a webhook cannot stop the trading loop;
  * - any other uncaught exception may have left the loop mid-step: logged as fatal, then `exit(1)`,
  *   for the supervisor to restart (docs/deployment.md); a restart reconciles with the exchange.
+ *   `onFatal` gets the exception first (the run records that it failed, and why, for the dashboard).
  * Returns a function that removes the handlers.
  */
-export function guardProcess(log: Logger, exit: (code: number) => void = (code) => process.exit(code)): () => void {
+export function guardProcess(log: Logger, exit: (code: number) => void = (code) => process.exit(code), onFatal: (e: unknown) => void = () => undefined): () => void {
   const onRejection = (reason: unknown) => {
     log.error({ err: errOf(reason), origin: requestOrigin.getStore() ?? 'bot', survived: true }, UNHANDLED_REJECTION);
   };
@@ -33,6 +34,7 @@ export function guardProcess(log: Logger, exit: (code: number) => void = (code) 
       return;
     }
     log.fatal({ err: errOf(e), origin: 'bot', survived: false }, UNCAUGHT_EXCEPTION);
+    onFatal(e);
     exit(1);
   };
   process.on('unhandledRejection', onRejection);

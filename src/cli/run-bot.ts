@@ -43,7 +43,11 @@ export interface RunBotOptions {
  * While it runs, stray rejections and web-caused exceptions are logged and survived (process-guard.ts).
  */
 export async function runBot(o: RunBotOptions): Promise<void> {
-  const unguard = guardProcess(o.log);
+  let run: RunRecorder | null = null;
+  const failedWith = (e: unknown) => (e instanceof Error ? e.message : String(e));
+  // An exception that ends the process (process-guard.ts) skips the finally below: the run records it
+  // as failed on its way out, so the dashboard says the bot failed and why, not that it went silent.
+  const unguard = guardProcess(o.log, undefined, (e) => run?.end('failed', failedWith(e)));
   const store = openStore(o.dbPath);
   // One bot per store: a second one refuses here, naming the first; a killed one's lock is taken over.
   const me = { pid: process.pid, host: hostname(), command: `ladder ${process.argv[2] ?? 'bot'}`, startedAtMs: Date.now() };
@@ -51,7 +55,6 @@ export async function runBot(o: RunBotOptions): Promise<void> {
   let dash: Dashboard | null = null;
   let hook: Webhook | null = null;
   let notify: BotNotifications | null = null;
-  let run: RunRecorder | null = null;
   let failure: unknown = null;
   try {
     const { tookOverFrom } = store.acquireRunLock(me);
@@ -112,7 +115,7 @@ export async function runBot(o: RunBotOptions): Promise<void> {
     failure = e;
     throw e;
   } finally {
-    run?.end(failure === null ? 'stopped' : 'failed', failure === null ? undefined : failure instanceof Error ? failure.message : String(failure));
+    run?.end(failure === null ? 'stopped' : 'failed', failure === null ? undefined : failedWith(failure));
     await o.exchange.close().catch(() => undefined);
     await notify?.stop();
     await hook?.close();

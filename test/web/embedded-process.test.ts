@@ -135,5 +135,11 @@ describe('nothing that serves the dashboard, and no stray rejection, stops the b
     child.kill('SIGUSR2');
     expect(await demo.exited).toBe(1);
     expect(demo.logs().filter((l) => l.msg === 'process.uncaught_exception').at(-1)).toMatchObject({ level: 60, survived: false, origin: 'bot', err: { message: 'provoked: thrown by the trading side' } });
+    // The store's run says it failed, and why: `ladder dashboard --db` then shows `ended · bot failed`, not a silent stop.
+    const db = new Database(demo.dbPath, { readonly: true });
+    const run = db.prepare('SELECT feed_state, ended_at_ms, detail FROM runs ORDER BY id DESC LIMIT 1').get() as { feed_state: string; ended_at_ms: number | null; detail: string | null };
+    db.close();
+    expect(run).toMatchObject({ feed_state: 'failed', detail: 'provoked: thrown by the trading side' });
+    expect(run.ended_at_ms).not.toBe(null);
   });
 });
