@@ -52,6 +52,12 @@ export interface Store {
   savePosition(p: Position, opts?: { readonly expectVersion?: number }): number;
   getPosition(id: string): Position | null;
   positionVersion(id: string): number | null;
+  /**
+   * When the position was first stored, on the store's clock (that of the bot that entered or adopted it,
+   * the clock its runs start on); its entry time is the exchange's (a replay's, an adopted position's
+   * opening trade, before the run that adopted it).
+   */
+  positionStoredAtMs(id: string): number | null;
   /** Open positions with their full ladder state, oldest entry first. */
   openPositions(): Position[];
   /** The open position of a symbol (one at most). */
@@ -178,6 +184,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     savePosition: tx((p: Position, o?: { readonly expectVersion?: number }) => positions.save(p, o?.expectVersion)),
     getPosition: positions.get,
     positionVersion: positions.version,
+    positionStoredAtMs: positions.createdAt,
     openPositions: positions.open,
     positionBySymbol: positions.openBySymbol,
     recordIntent: tx(orders.recordIntent),

@@ -62,6 +62,7 @@ export function positionRows(db: Database.Database, now: () => number) {
   const open = db.prepare<[]>(`${SELECT} WHERE p.status = 'open' ORDER BY p.entry_time_ms, p.id`);
   const openBySymbol = db.prepare<[string]>(`${SELECT} WHERE p.status = 'open' AND p.symbol = ?`);
   const versionOf = db.prepare<[string]>('SELECT version FROM positions WHERE id = ?');
+  const createdAtOf = db.prepare<[string]>('SELECT created_at_ms FROM positions WHERE id = ?');
 
   const toPosition = (r: PositionRow): Position => {
     const state = decodeJson(r.json) as PositionState;
@@ -157,6 +158,7 @@ export function positionRows(db: Database.Database, now: () => number) {
       return r === undefined ? null : toPosition(r);
     },
     version: (id: string): number | null => (versionOf.get(id) as { version: number } | undefined)?.version ?? null,
+    createdAt: (id: string): number | null => (createdAtOf.get(id) as { created_at_ms: number } | undefined)?.created_at_ms ?? null,
     toPosition,
   };
 }

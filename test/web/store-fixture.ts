@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type Position, applyFill, asSteps, onPrice, openPosition, planLadder } from '../../src/core/index.ts';
+import { type MarketRules, type Position, applyFill, asSteps, onPrice, openPosition, planLadder } from '../../src/core/index.ts';
 import { type StoredCandle, openStore } from '../../src/store/index.ts';
 import { BTC } from '../support/market.ts';
 import { DEFAULT_SETTINGS } from '../support/settings.ts';
@@ -30,10 +30,11 @@ export function drive(store: ReturnType<typeof openStore>, p0: Position, prices:
   return p;
 }
 
-export function open(store: ReturnType<typeof openStore>, id: string, entry: number, timeMs: number): Position {
-  const plan = planLadder({ side: 'long', entryPrice: entry, quantitySteps: asSteps(10), market: BTC, settings: DEFAULT_SETTINGS });
+/** A long of 10 steps entered at `entry`, booked as the bot books its entry fill (BTCUSDT unless `market` says otherwise). */
+export function open(store: ReturnType<typeof openStore>, id: string, entry: number, timeMs: number, market: MarketRules = BTC): Position {
+  const plan = planLadder({ side: 'long', entryPrice: entry, quantitySteps: asSteps(10), market, settings: DEFAULT_SETTINGS });
   if (!plan.ok) throw new Error(plan.error.message);
-  const r = openPosition({ id, symbol: 'BTCUSDT', timeMs, entryFee: 0.02, plan: plan.value });
+  const r = openPosition({ id, symbol: market.id, timeMs, entryFee: 0.02, plan: plan.value });
   store.bookFill({ clientOrderId: `${id}-entry`, tradeId: `${id}-e`, orderId: null, timeMs, qtySteps: asSteps(10), price: entry, fee: 0.02 }, r.position, { entry: true, events: r.events });
   return r.position;
 }

@@ -122,7 +122,7 @@ export class LiveHub implements DashboardFeed {
 
   positions(): PositionsResponse {
     return {
-      positions: this.open.map((p) => positionCard(p, this.o.book.lastPrice(p.symbol), this.o.runs.leverageAt(p.entryTimeMs))),
+      positions: this.open.map((p) => positionCard(p, this.o.book.lastPrice(p.symbol), this.o.runs.leverageOf(p.id))),
       symbols: this.o.book.all(),
       feed: this.feed(),
       lastEventId: this.cursor,

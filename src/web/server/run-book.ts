@@ -69,10 +69,15 @@ export class RunBook {
     return this.o.fallback ? { config: this.o.fallback, source: 'fallback' } : { config: null, source: 'none' };
   }
 
-  /** The leverage a position entered at `entryTimeMs` traded with: the newest run started by then (else the oldest kept). */
-  leverageAt(entryTimeMs: number): number | null {
+  /**
+   * The leverage of the run a position was opened (or adopted) under: the newest run started by the
+   * time the bot stored it (else the oldest kept). Not by its entry time: that is the exchange's (a
+   * replay's past; an adopted position's opening trade, made by hand before the run that adopted it).
+   */
+  leverageOf(positionId: string): number | null {
     if (this.runs.length === 0) return this.o.fallback?.leverage ?? null;
-    const r = this.runs.find((x) => x.startedAtMs <= entryTimeMs) ?? this.runs.at(-1)!;
+    const storedAtMs = this.o.store.positionStoredAtMs(positionId);
+    const r = (storedAtMs === null ? undefined : this.runs.find((x) => x.startedAtMs <= storedAtMs)) ?? this.runs.at(-1)!;
     return this.configOf(r)?.leverage ?? null;
   }
 
