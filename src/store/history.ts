@@ -31,6 +31,15 @@ export function historyRows(db: Database.Database, positions: PositionRows) {
   };
 }
 
+/** One trade of the history by its position id; null when there is none (or it has no plan). */
+export function tradeByIdRows(db: Database.Database, positions: PositionRows) {
+  const select = db.prepare<[string]>(`SELECT p.id, p.json, pl.json AS plan_json, p.closed_at_ms FROM positions p JOIN plans pl ON pl.position_id = p.id WHERE p.id = ?`);
+  return (positionId: string): TradeRecord | null => {
+    const r = select.get(positionId) as { id: string; json: string; plan_json: string; closed_at_ms: number | null } | undefined;
+    return r === undefined ? null : tradeOf(positions.toPosition(r), r.closed_at_ms);
+  };
+}
+
 /** What History shows over every trade that matches its filters (newest entry first), without reading any trade in full. */
 export interface HistoryIndex {
   /** Ids of every matching position, newest entry first (entry time, then id, descending). */

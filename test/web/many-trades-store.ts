@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Position } from '../../src/core/index.ts';
 import { openStore } from '../../src/store/index.ts';
 import { drive, open } from './store-fixture.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -49,4 +50,35 @@ export function storeWithManyTrades(o: { readonly days: number; readonly perDay:
   drive(store, open(store, 'BTCUSDT-open', 60_000, lastDay + 23 * HOUR + 30 * MINUTE), [{ price: 60_720, timeMs: lastDay + 23 * HOUR + 40 * MINUTE }]);
   store.close();
   return { dbPath, trades: n, crossMidnightIds };
+}
+
+/**
+ * A store of `n` closed trades without candles: the fixture's closed trades saved again under new ids,
+ * a minute apart (a few thousand in a second; driving each through the core would take ~2.5 ms a trade).
+ */
+export function storeOfClosedTrades(n: number): string {
+  const fx = storeWithManyTrades({ days: 1, perDay: 12 });
+  const s = openStore(fx.dbPath, { synchronous: 'normal' });
+  try {
+    const models = s
+      .tradeHistory({ includeOpen: false })
+      .map((r) => s.getPosition(r.positionId))
+      .filter((p): p is Position => p !== null);
+    s.transaction(() => {
+      for (let k = 0; k < n; k++) {
+        const m = models[k % models.length]!;
+        const shift = (k + 1) * 60_000 + 10 * DAY;
+        s.savePosition({
+          ...m,
+          id: `${m.id}-copy${k}`,
+          entryTimeMs: m.entryTimeMs + shift,
+          partialExits: m.partialExits.map((e) => ({ ...e, timeMs: e.timeMs + shift })),
+          stopMoves: m.stopMoves.map((x) => ({ ...x, timeMs: x.timeMs + shift })),
+        });
+      }
+    });
+  } finally {
+    s.close();
+  }
+  return fx.dbPath;
 }

@@ -16,3 +16,26 @@ export function recordingStore(real: Store, calls: string[]): Store {
     },
   });
 }
+
+/**
+ * The most calls `recordingStore` noted within one turn of the event loop, from now until `stop()`:
+ * how much a view read without giving the loop back (the dashboard runs in the bot's process).
+ */
+export function mostCallsPerTurn(calls: readonly string[]): { stop: () => number } {
+  let seen = calls.length;
+  let most = 0;
+  let counting = true;
+  const tick = (): void => {
+    most = Math.max(most, calls.length - seen);
+    seen = calls.length;
+    if (counting) setImmediate(tick);
+  };
+  setImmediate(tick);
+  return {
+    stop: () => {
+      counting = false;
+      tick();
+      return most;
+    },
+  };
+}

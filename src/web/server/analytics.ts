@@ -2,6 +2,7 @@ import { type Position, type RunAnalytics, analyzeRun, totalPnl } from '../../co
 import type { HistoryQuery, Store } from '../../store/index.ts';
 import type { AnalyticsResponse, ComparedTrade, RunView } from '../components/dashboard-model.ts';
 import type { EquityCurve } from '../components/view-model.ts';
+import { SLICE_MS, nextTurn, readHistoryInSlices } from './history-reads.ts';
 import type { MarketBook } from './market-book.ts';
 import { type SingleTpOptions, type SingleTpOutcome, singleTpOutcome } from './single-tp.ts';
 
@@ -12,15 +13,9 @@ export interface AnalyticsOptions {
 
 /** Candles read per query while a single-TP replay walks forward. */
 const BATCH = 500;
-/**
- * Replay work between two yields to the event loop, ms. The dashboard runs in the bot's process: a
- * long store (1,500 trades cost ~2.5 s) must not hold its price polls and order calls for that long.
- */
-const SLICE_MS = 20;
 /** Single-TP outcomes kept per store (a closed trade never changes); beyond it the memo starts again. */
 const MEMO_MAX = 50_000;
 const memos = new WeakMap<Store, Map<string, SingleTpOutcome>>();
-const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 
 /**
  * Realised equity: the starting balance, then + each exit's PnL at its time (exits of all trades in time
@@ -42,29 +37,6 @@ export function realisedEquity(name: string, trades: readonly Position[], starti
   return { name, t, v };
 }
 
-/**
- * The closed trades of History's filters in its order (entry time, then id), each read once and a slice
- * at a time: the ids from the indexed columns, then the positions, giving the event loop back every
- * SLICE_MS. Read all at once (every trade's JSON parsed twice, by tradeHistory and getPosition), a store
- * of 10,000 trades held the bot's process ~2 s on each Analytics load, and the open tab reloads on
- * every fill.
- */
-async function closedTrades(store: Store, q: HistoryQuery): Promise<Position[]> {
-  const { ids } = store.historyIndex({ ...(q.symbol !== undefined ? { symbol: q.symbol } : {}), ...(q.fromMs !== undefined ? { fromMs: q.fromMs } : {}), ...(q.toMs !== undefined ? { toMs: q.toMs } : {}) });
-  const closed: Position[] = [];
-  let sliceStart = performance.now();
-  // Newest first: the history's order is the reverse.
-  for (let i = ids.length - 1; i >= 0; i--) {
-    if (performance.now() - sliceStart > SLICE_MS) {
-      await nextTurn();
-      sliceStart = performance.now();
-    }
-    const p = store.getPosition(ids[i]!);
-    if (p !== null && p.status === 'closed') closed.push(p);
-  }
-  return closed;
-}
-
 const runView = (a: RunAnalytics): RunView => ({ summary: a.summary, levels: a.levels, expectancy: a.expectancy, avg_r: a.avg_r });
 
 /**
@@ -73,7 +45,13 @@ const runView = (a: RunAnalytics): RunView => ({ summary: a.summary, levels: a.l
  * same entries replayed with the single take-profit on the stored candles.
  */
 export async function analyticsView(store: Store, book: MarketBook, q: HistoryQuery, o: AnalyticsOptions): Promise<AnalyticsResponse> {
-  const closed = await closedTrades(store, q);
+  // Each read once, a slice at a time. Read all at once (every trade's JSON parsed twice, by
+  // tradeHistory and getPosition), a store of 10,000 trades held the bot's process ~2 s on each load of
+  // the Analytics tab, which reloads on every fill while open.
+  const closed = await readHistoryInSlices(store, q, (id) => {
+    const p = store.getPosition(id);
+    return p !== null && p.status === 'closed' ? p : null;
+  });
   const scaledCurve = realisedEquity('scaled (this bot)', closed, o.startingBalance);
   const scaled = analyzeRun(closed, o.startingBalance, scaledCurve.v);
 

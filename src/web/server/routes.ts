@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type Store, tradesCsv } from '../../store/index.ts';
+import type { Store } from '../../store/index.ts';
 import { accountView } from './account-view.ts';
 import { type AnalyticsOptions, analyticsView } from './analytics.ts';
 import { HttpError, errorBody, toHttpError } from './http-error.ts';
@@ -10,7 +10,7 @@ import { historyQuery, pagingQuery, parseIntParam, parseTimeParam, queryOf } fro
 import { riskView } from './risk-view.ts';
 import type { RunBook } from './run-book.ts';
 import { signalsView } from './signals-view.ts';
-import { HISTORY_PAGE_SIZE, candlesView, historyView } from './views.ts';
+import { HISTORY_PAGE_SIZE, candlesView, historyCsv, historyView } from './views.ts';
 
 /** Every route, all of them reads: the dashboard can neither place nor cancel an order. */
 export const ROUTES = ['/', '/app.js', '/api/health', '/api/positions', '/api/symbols', '/api/history', '/api/history.csv', '/api/run', '/api/account', '/api/analytics', '/api/candles', '/api/events', '/api/signals', '/api/risk', '/api/stream'] as const;
@@ -71,12 +71,10 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps, testRoutes: R
     '/api/symbols': (_q, _req, reply) => sendJson(reply, { symbols: d.book.all() }),
     '/api/history': (q, _req, reply) => sendJson(reply, historyView(d.store, d.book, historyQuery(q), pagingQuery(q, HISTORY_PAGE_SIZE))),
     // The same filters as History, every page: one row per exit with its entry ([views] 17).
-    '/api/history.csv': (q, _req, reply) =>
-      reply
-        .header('Content-Type', 'text/csv; charset=utf-8')
-        .header('Content-Disposition', 'attachment; filename="ladder-trades.csv"')
-        .header('Cache-Control', 'no-store')
-        .send(tradesCsv(d.store.tradeHistory({ ...historyQuery(q), includeOpen: true }))),
+    '/api/history.csv': async (q, _req, reply) => {
+      const csv = await historyCsv(d.store, historyQuery(q));
+      return reply.header('Content-Type', 'text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="ladder-trades.csv"').header('Cache-Control', 'no-store').send(csv);
+    },
     // What the store ran with: the latest run, its config (leverage, ladder, sizing) and state.
     '/api/run': (_q, _req, reply) => sendJson(reply, d.runs.view()),
     '/api/account': (_q, _req, reply) => sendJson(reply, accountView(d.store, d.runs, d.hub.positions(), d.now())),

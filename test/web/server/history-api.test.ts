@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Position } from '../../../src/core/index.ts';
-import { openStore, type Store } from '../../../src/store/index.ts';
+import { openStore, type Store, tradesCsv } from '../../../src/store/index.ts';
 import type { HistoryResponse } from '../../../src/web/components/dashboard-model.ts';
 import { type Dashboard, startDashboard } from '../../../src/web/server/dashboard-server.ts';
 import { MarketBook } from '../../../src/web/server/market-book.ts';
-import { historyView } from '../../../src/web/server/views.ts';
+import { historyCsv, historyView } from '../../../src/web/server/views.ts';
 import { tradeView } from '../../../src/web/trade-view.ts';
 import { testConfig } from '../../support/bot-harness.ts';
-import { DAY, DAY0, storeWithManyTrades } from '../many-trades-store.ts';
-import { recordingStore } from '../recording-store.ts';
+import { DAY, DAY0, storeOfClosedTrades, storeWithManyTrades } from '../many-trades-store.ts';
+import { mostCallsPerTurn, recordingStore } from '../recording-store.ts';
 import { storeWithTrades } from '../store-fixture.ts';
 
 /** GET /api/history as it was computed before ([views] follow-up), verbatim: every trade of the history read in full, per page. */
@@ -100,4 +100,30 @@ describe('GET /api/history over the dashboard fixture store (open and closed tra
       store.close();
     }
   });
+});
+
+describe('GET /api/history.csv over a long store', () => {
+  it('reads the trades a slice at a time, each once: the text tradesCsv makes of tradeHistory, never the whole history in one turn of the loop', async () => {
+    // 4,000 closed trades and an open one: the route read them all in one call (tradeHistory), holding
+    // the bot's process while the download was made.
+    const real = openStore(storeOfClosedTrades(4000));
+    try {
+      const cases = [{}, { symbol: 'BTCUSDT', fromMs: DAY0 + 10 * DAY, toMs: DAY0 + 11 * DAY }, { symbol: 'ETHUSDT' }];
+      for (const q of cases) {
+        const calls: string[] = [];
+        const perTurn = mostCallsPerTurn(calls);
+        const csv = await historyCsv(recordingStore(real, calls), q);
+        const most = perTurn.stop();
+        const all = real.tradeHistory({ ...q, includeOpen: true });
+        expect(csv, JSON.stringify(q)).toBe(tradesCsv(all));
+        expect(calls).not.toContain('tradeHistory');
+        expect(calls.filter((c) => c === 'tradeRecord')).toHaveLength(all.length);
+        // Not every trade in one turn: the loop was given back in between (a slice reads a few hundred).
+        if (all.length > 1000) expect(most).toBeLessThan(all.length);
+      }
+      expect(real.tradeHistory({ includeOpen: true }).length).toBeGreaterThan(4000);
+    } finally {
+      real.close();
+    }
+  }, 60_000);
 });
