@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { type Position, averageExitPrice, qtyOf, totalPnl } from '../core/index.ts';
+import { type LadderPlan, type Position, averageExitPrice, qtyOf, totalPnl } from '../core/index.ts';
+import { decodeJson } from './json-codec.ts';
 import { formatScaled, parseDec } from '../core/decimal.ts';
 import type { PositionRows } from './positions.ts';
 import type { HistoryQuery, TradeRecord } from './records.ts';
@@ -29,6 +30,27 @@ export function historyRows(db: Database.Database, positions: PositionRows) {
     }) as { id: string; json: string; plan_json: string; closed_at_ms: number | null }[];
     return rows.map((r) => tradeOf(positions.toPosition(r), r.closed_at_ms));
   };
+}
+
+/** A symbol's tick and step as the history's trades carry them (exact decimal texts of the plan). */
+export interface SymbolSteps {
+  readonly symbol: string;
+  readonly tickSize: string;
+  readonly stepSize: string;
+}
+
+/**
+ * The tick and step of every symbol with a trade in the history, from its newest entry's plan: what a
+ * walk over tradeHistory() keeps last, read from one plan per symbol instead of every trade.
+ */
+export function symbolStepsRows(db: Database.Database): () => SymbolSteps[] {
+  const symbols = db.prepare('SELECT DISTINCT p.symbol FROM positions p JOIN plans pl ON pl.position_id = p.id ORDER BY p.symbol');
+  const newestPlan = db.prepare<[string]>('SELECT pl.json FROM positions p JOIN plans pl ON pl.position_id = p.id WHERE p.symbol = ? ORDER BY p.entry_time_ms DESC, p.id DESC LIMIT 1');
+  return () =>
+    (symbols.all() as { symbol: string }[]).map(({ symbol }) => {
+      const plan = decodeJson((newestPlan.get(symbol) as { json: string }).json) as Pick<LadderPlan, 'tickSize' | 'stepSize'>;
+      return { symbol, tickSize: plan.tickSize, stepSize: plan.stepSize };
+    });
 }
 
 /** One trade of the history by its position id; null when there is none (or it has no plan). */

@@ -2,7 +2,7 @@ import type { DomainEvent, FillInput, Position, Result } from '../core/index.ts'
 import { candleRows } from './candles.ts';
 import { type EventQuery, eventRows } from './events.ts';
 import { fillRows } from './fills.ts';
-import { type HistoryIndex, historyIndexRows, historyRows, tradeByIdRows } from './history.ts';
+import { type HistoryIndex, type SymbolSteps, historyIndexRows, historyRows, symbolStepsRows, tradeByIdRows } from './history.ts';
 import type { ClosedTradePnl } from '../core/risk/limits.ts';
 import { type RealisedPnl, realisedPnlRows, riskPnlRows } from './realised-pnl.ts';
 import type { OrderStatus } from './order-status.ts';
@@ -87,6 +87,8 @@ export interface Store {
   recordEvents(events: readonly DomainEvent[]): void;
   events(q?: EventQuery): StoredEvent[];
   tradeHistory(q?: HistoryQuery): TradeRecord[];
+  /** Tick and step of each symbol with a trade, from its newest entry's plan (not reading the trades). */
+  symbolSteps(): SymbolSteps[];
   /** One trade of `tradeHistory` by its position id (null when there is none). */
   tradeRecord(positionId: string): TradeRecord | null;
   /** The ids (newest entry first), closed count and realised PnL of the trades `tradeHistory` gives with open ones included, read from columns only. */
@@ -204,6 +206,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     events: events.list,
     tradeHistory: history,
     tradeRecord: tradeByIdRows(db, positions),
+    symbolSteps: symbolStepsRows(db),
     historyIndex: historyIndexRows(db),
     realisedPnlSince: realisedPnlRows(db),
     riskClosedTrades: riskPnlRows(db),

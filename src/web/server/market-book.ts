@@ -26,7 +26,8 @@ export class MarketBook {
   private readonly feed = new Map<string, LastPrice>();
 
   constructor(private readonly store: Store) {
-    for (const t of store.tradeHistory({ includeOpen: true })) this.steps.set(t.symbol, { tickSize: t.tickSize, stepSize: t.stepSize });
+    // One plan per symbol: reading every trade made a long store's dashboard slow to start (and the bot beside it).
+    for (const s of store.symbolSteps()) this.steps.set(s.symbol, { tickSize: s.tickSize, stepSize: s.stepSize });
     this.refreshCandles();
   }
 
