@@ -1,4 +1,5 @@
 import { parseTimeText } from '../../data/parse-time.ts';
+import { symbolProblem, toExchangeSymbol } from '../../strategy/signals-file.ts';
 import type { HistoryQuery } from '../../store/index.ts';
 import { HttpError } from './http-error.ts';
 
@@ -28,8 +29,11 @@ export function parseIntParam(name: string, v: string | null, dflt: number, max:
   return Math.min(n, max);
 }
 
+/** History's filters; `symbol` as `ladder history --symbol` reads it (BTCUSDT, btcusdt, BTC/USDT:USDT), else a 400 saying why. */
 export function historyQuery(q: URLSearchParams): HistoryQuery {
-  const symbol = q.get('symbol');
+  const text = q.get('symbol')?.trim();
+  const symbol = text ? toExchangeSymbol(text) : undefined;
+  if (text && symbol === undefined) throw new HttpError(400, 'bad_request', `symbol: ${symbolProblem(text)}`);
   const fromMs = parseTimeParam('from', q.get('from'));
   const toMs = parseTimeParam('to', q.get('to'));
   return { ...(symbol ? { symbol } : {}), ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) };

@@ -86,6 +86,10 @@ describe('the dashboard API over a store (standalone: `ladder dashboard --db FIL
     expect((await get<HistoryResponse>(`/api/history?from=${T0 + 4 * HOUR}&to=${T0 + 10 * HOUR}`)).body.trades.map((t) => t.id)).toEqual([ids.stopped, ids.tp1Stop]);
     expect((await get<HistoryResponse>(`/api/history?from=${new Date(T0 + 4 * HOUR).toISOString()}`)).body.trades).toHaveLength(3);
     expect((await get<HistoryResponse>('/api/history?symbol=ETHUSDT')).body.trades).toEqual([]);
+    // The symbol as `ladder history --symbol` takes it (before: the ccxt form or lower case silently gave no trade).
+    const all = (await get<HistoryResponse>('/api/history')).body.trades.map((t) => t.id);
+    for (const form of ['BTCUSDT', 'btcusdt', 'BTC/USDT:USDT', '%20BTCUSDT%20']) expect((await get<HistoryResponse>(`/api/history?symbol=${encodeURIComponent(decodeURIComponent(form))}`)).body.trades.map((t) => t.id)).toEqual(all);
+    expect(await get('/api/history?symbol=BTC/USDT')).toEqual({ status: 400, body: { error: { code: 'bad_request', message: 'symbol: "BTC/USDT" is a spot symbol (expected the perpetual BTCUSDT or BTC/USDT:USDT)' } } });
     expect(await get('/api/history?from=yesterday')).toEqual({ status: 400, body: { error: { code: 'bad_request', message: 'from: not a time (epoch ms or ISO 8601): yesterday' } } });
   });
 
