@@ -144,10 +144,11 @@ async function startBalances(ex: ExchangePort, config: LadderConfig, log: Logger
 }
 
 /**
- * A promise that resolves on the first SIGINT or SIGTERM. The handlers stay for the life of the
- * process: a second Ctrl-C (or a supervisor's repeated SIGTERM) while the bot finishes its step and
- * closes the store is answered with a line, never with the default action of dying half-way through
- * the shutdown. Ctrl-\ (SIGQUIT) or SIGKILL still ends a shutdown that hangs.
+ * A promise that resolves on the first SIGINT, SIGTERM or SIGHUP (the terminal it ran in closed:
+ * by default the process would die there, its run recorded as never ended). The handlers stay for
+ * the life of the process: a second Ctrl-C (or a supervisor's repeated SIGTERM) while the bot
+ * finishes its step and closes the store is answered with a line, never with the default action of
+ * dying half-way through the shutdown. Ctrl-\ (SIGQUIT) or SIGKILL still ends a shutdown that hangs.
  */
 export function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
@@ -162,6 +163,7 @@ export function untilSignal(): Promise<void> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    process.on('SIGHUP', onSignal);
   });
 }
 

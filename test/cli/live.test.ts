@@ -143,6 +143,44 @@ describe('ladder live on a terminal', () => {
   }, 60_000);
 });
 
+describe('ladder live when its terminal goes away', () => {
+  let sim: Simulator;
+  const dir = tempDir('ladder-live-hup-');
+  beforeAll(async () => {
+    sim = await startSimulator({ dataFiles: [join(ROOT, 'data/candles/BTCUSDT-1h.csv')], speed: 40, apiKey: KEY, apiSecret: SECRET, warmupCandles: 60 });
+  });
+  afterAll(async () => sim?.close());
+
+  it('the terminal closed (the kernel hangs up its session: SIGHUP): the bot stops as on Ctrl-C, its run recorded as stopped, the store closed', async () => {
+    const db = join(dir, 'hup.db');
+    const logFile = join(dir, 'hup.log');
+    const cmd = `exec node bin/ladder.js live --config examples/scaled.config.json --confirm-live --exchange-url ${sim.url} --db ${db} --poll-ms 50 --no-dashboard --log-file ${logFile}`;
+    const term = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: ROOT, env: { ...process.env, SHELL: '/bin/sh', LADDER_API_KEY: KEY, LADDER_API_SECRET: SECRET }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let screen = '';
+    term.stdout.on('data', (d) => (screen += d));
+    const end = Date.now() + 30_000;
+    while (!screen.includes('bot started') && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    expect(screen).toContain('bot started');
+    await new Promise((r) => setTimeout(r, 1000));
+    term.kill('SIGKILL'); // the terminal window closed: the kernel hangs up the bot's terminal
+    const logged = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { msg: string; survived?: boolean }) : []);
+    while (!logged().some((l) => l.msg === 'bot.stopped') && Date.now() < end + 20_000) await new Promise((r) => setTimeout(r, 100));
+    // before: SIGHUP's default action killed it there (no bot.stopped, the run left 'running'); and no
+    // line written to the dead terminal may end the shutdown as a fatal exception.
+    expect(logged().filter((l) => l.survived === false)).toEqual([]);
+    expect(logged().map((l) => l.msg)).toContain('bot.stopped');
+    await new Promise((r) => setTimeout(r, 500));
+    const store = openStore(db);
+    try {
+      expect(store.latestRun()).toMatchObject({ feedState: 'stopped' });
+      expect(store.latestRun()!.endedAtMs).not.toBeNull();
+      expect(store.runLockHolder()).toBeNull();
+    } finally {
+      store.close();
+    }
+  }, 90_000);
+});
+
 describe('ladder paper', () => {
   let sim: Simulator;
   const dir = tempDir('ladder-paper-cli-');
