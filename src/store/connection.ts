@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { migrate } from './migrations.ts';
+import { migrate, schemaVersion } from './migrations.ts';
 import { StoreError, isNotADatabase } from './store-error.ts';
 
 export interface ConnectionOptions {
@@ -13,14 +13,23 @@ export interface ConnectionOptions {
   readonly synchronous?: 'full' | 'normal';
   /** How long a statement waits for another connection's lock before SQLITE_BUSY, ms (default 5000). */
   readonly busyTimeoutMs?: number;
+  /**
+   * The file must already be a Ladder store (the readers: history, the dashboard): an empty file or
+   * another program's database is refused (`not_a_store`) before anything is written to it. A Ladder
+   * store of an older schema is still migrated.
+   */
+  readonly existingStore?: boolean;
 }
 
 /** Opens the file (creating it and its directory), sets WAL, synchronous, foreign keys, and migrates. */
 export function openDatabase(path: string, nowMs: number, opts: ConnectionOptions = {}): Database.Database {
   const memory = path === ':memory:';
-  if (!memory) mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path, { timeout: opts.busyTimeoutMs ?? 5000 });
+  if (!memory && opts.existingStore !== true) mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { timeout: opts.busyTimeoutMs ?? 5000, fileMustExist: opts.existingStore === true && !memory });
   try {
+    if (opts.existingStore === true && !memory && schemaVersion(db) === 0) {
+      throw new StoreError('not_a_store', `${path}: not a Ladder store (${statSync(path).size === 0 ? 'an empty file' : 'an SQLite database without Ladder\'s tables'}): pass the --db file a Ladder bot wrote`);
+    }
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (!memory && mode !== 'wal') throw new StoreError('wal_unavailable', `${path}: SQLite refused WAL mode (got ${String(mode)})`);
     db.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);

@@ -9,6 +9,8 @@ export type StoreErrorCode =
   | 'wal_unavailable'
   /** The file is not an SQLite database at all (a wrong --db). */
   | 'not_a_database'
+  /** A reader's --db is empty or another program's SQLite database: no Ladder schema to read (and none is written). */
+  | 'not_a_store'
   /** The file cannot be opened at all (a directory, no permission): SQLite's message names no file. */
   | 'cannot_open'
   /** A save with `expectVersion` found another version stored (a stale in-memory position). */

@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { TRADES_CSV_COLUMNS } from '../../src/store/index.ts';
 import { HOUR, T0, storeWithTrades } from '../web/store-fixture.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -135,5 +137,24 @@ describe('ladder history (the CLI side of [views] 17)', () => {
       expect(r.err).toContain(msg);
       expect(r.out).toBe('');
     }
+  });
+
+  it('a --db that is no Ladder store (an empty file, another program\'s SQLite database) is refused, and left as it was', async () => {
+    const dir = tempDir('ladder-history-foreign-');
+    const empty = join(dir, 'empty.db');
+    writeFileSync(empty, '');
+    const foreign = join(dir, 'other-app.db');
+    const db = new Database(foreign);
+    db.exec('CREATE TABLE notes (text TEXT)');
+    db.close();
+    const before = readFileSync(foreign);
+    for (const [file, what] of [[empty, 'an empty file'], [foreign, "an SQLite database without Ladder's tables"]] as const) {
+      const r = await ladder(['history', '--db', file]);
+      expect([r.code, r.out]).toEqual([1, '']);
+      expect(r.err).toBe(`ladder: ${file}: not a Ladder store (${what}): pass the --db file a Ladder bot wrote\n`);
+    }
+    // Before: both were made Ladder stores (188 KB of tables written into the file) and answered 'No trades'.
+    expect(statSync(empty).size).toBe(0);
+    expect(readFileSync(foreign).equals(before)).toBe(true);
   });
 });

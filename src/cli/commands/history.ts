@@ -63,7 +63,7 @@ export function registerHistoryCommand(program: Command): void {
       const q = historyQueryOf(o);
       if (!existsSync(o.db)) throw new CliError(`--db: ${o.db}: no such store`);
       const { openStore, tradesCsv } = await import('../../store/index.ts');
-      const store = openStore(o.db);
+      const store = openStore(o.db, { existingStore: true }); // read-only: another file is refused, not made a store
       try {
         const trades = store.tradeHistory(q);
         const out = (s: string) => process.stdout.write(s);

@@ -106,7 +106,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       // nowhere left to report it
     }
   };
-  const store: Store = openStore(o.dbPath);
+  // Standalone, the dashboard only reads: a --db that is no Ladder store is refused, not made one.
+  const store: Store = openStore(o.dbPath, { existingStore: o.mode === 'standalone' });
   const book = new MarketBook(store);
   const runs = new RunBook({ store, fallback: o.config ?? null, now, onError });
   const hub = new LiveHub({

@@ -1,4 +1,6 @@
+import { statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Position, analyzeRun, levelStats, totalPnl } from '../../../src/core/index.ts';
 import { openStore } from '../../../src/store/index.ts';
@@ -7,6 +9,7 @@ import { realisedEquity } from '../../../src/web/server/analytics.ts';
 import { type Dashboard, startDashboard } from '../../../src/web/server/dashboard-server.ts';
 import { testConfig } from '../../support/bot-harness.ts';
 import { HOUR, T0, storeWithTrades } from '../store-fixture.ts';
+import { tempDir } from '../../support/temp-dir.ts';
 
 let dash: Dashboard | null = null;
 afterEach(async () => {
@@ -138,5 +141,12 @@ describe('the dashboard API over a store (standalone: `ladder dashboard --db FIL
     writer.close();
     expect(got[0]![0]).toBe('positions');
     expect(got.find(([n]) => n === 'event')![1]).toMatchObject({ type: 'stop.reached', positionId: ids.open });
+  });
+
+  it('standalone over a file that is no Ladder store (an empty file): refused, and nothing written to it', async () => {
+    const file = join(tempDir('ladder-dash-empty-'), 'empty.db');
+    writeFileSync(file, '');
+    await expect(startDashboard({ dbPath: file, port: 0, token: '', mode: 'standalone' })).rejects.toThrow(`${file}: not a Ladder store (an empty file)`);
+    expect(statSync(file).size).toBe(0); // before: made a Ladder store (188 KB of tables) and served as one
   });
 });
