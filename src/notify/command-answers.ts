@@ -1,7 +1,7 @@
 import { levelStats } from '../core/analytics/level-stats.ts';
 import type { Position } from '../core/model/position.ts';
 import { qtyOf } from '../core/scaled-tp/exit-manager.ts';
-import type { Store } from '../store/index.ts';
+import { type Store, type TradeRecord, readHistoryInSlices } from '../store/index.ts';
 
 /** The answers of the read-only Telegram commands, from the store only (nothing here can trade). */
 export type CommandName = 'status' | 'profit' | 'levels';
@@ -10,16 +10,26 @@ export const COMMANDS: readonly CommandName[] = ['status', 'profit', 'levels'];
 const money = (x: number): string => (x >= 0 ? `+${x.toFixed(2)}` : x.toFixed(2));
 const DAY_MS = 86_400_000;
 
-export function commandAnswer(name: CommandName, store: Store, nowMs: number): string {
+/**
+ * The answer to `name`. /profit and /levels read every trade of the store a slice at a time
+ * (readHistoryInSlices): they run in the bot's process, and a long store read at once held its price
+ * polls and order calls (10,000 trades: about a second).
+ */
+export async function commandAnswer(name: CommandName, store: Store, nowMs: number): Promise<string> {
   switch (name) {
     case 'status':
       return statusText(store.openPositions());
     case 'profit':
-      return profitText(store, nowMs);
+      return profitText(await readHistoryInSlices(store, {}, (id) => store.tradeRecord(id)), nowMs);
     case 'levels':
-      return levelsText(store);
+      return levelsText(await readHistoryInSlices(store, {}, (id) => closedPosition(store, id)));
   }
 }
+
+const closedPosition = (store: Store, id: string): Position | null => {
+  const p = store.getPosition(id);
+  return p !== null && p.status === 'closed' ? p : null;
+};
 
 const LEVEL_MARK = { filled: '✓', skipped: '–', sent: '…', pending: '·', canceled: '×', withdrawn: '…' } as const;
 
@@ -39,9 +49,8 @@ export function statusText(open: readonly Position[]): string {
   return [`${open.length} open position${open.length === 1 ? '' : 's'} (✓ hit, … sent, · waiting, – skipped)`, ...blocks].join('\n');
 }
 
-/** /profit: realised PnL of closed trades (all and today UTC) and the realised part of open ones. */
-export function profitText(store: Store, nowMs: number): string {
-  const trades = store.tradeHistory({ includeOpen: true });
+/** /profit: realised PnL of closed trades (all and today UTC) and the realised part of open ones (`trades`: every trade, open ones included). */
+export function profitText(trades: readonly TradeRecord[], nowMs: number): string {
   const closed = trades.filter((t) => t.closedAtMs !== null);
   if (!trades.length) return 'No trade yet.';
   const total = closed.reduce((a, t) => a + t.pnl, 0);
@@ -57,8 +66,7 @@ export function profitText(store: Store, nowMs: number): string {
 }
 
 /** /levels: hits, hit rate and average PnL per level over the closed trades (level-stats.ts). */
-export function levelsText(store: Store): string {
-  const closed = store.tradeHistory().flatMap((t) => store.getPosition(t.positionId) ?? []);
+export function levelsText(closed: readonly Position[]): string {
   if (!closed.length) return 'No closed trade yet.';
   const rows = levelStats(closed).map((s) => `${s.reason.toUpperCase()}: ${s.hits}/${s.eligible} hit (${(s.hit_rate * 100).toFixed(1)} %), avg ${money(s.avg_pnl)}`);
   return [`Levels over ${closed.length} closed trade${closed.length === 1 ? '' : 's'}`, ...rows].join('\n');

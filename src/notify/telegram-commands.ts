@@ -52,7 +52,7 @@ export function startTelegramCommands(o: TelegramCommandsOptions): TelegramComma
   });
   for (const name of COMMANDS) {
     bot.command(name, async (ctx) => {
-      const text = telegramText(redact(commandAnswer(name, o.store, now()), o.secrets));
+      const text = telegramText(redact(await commandAnswer(name, o.store, now()), o.secrets));
       await o.pace.turn();
       try {
         await ctx.reply(text, { link_preview_options: { is_disabled: true } });

@@ -2,7 +2,7 @@ import { type Position, type RunAnalytics, analyzeRun, totalPnl } from '../../co
 import type { HistoryQuery, Store } from '../../store/index.ts';
 import type { AnalyticsResponse, ComparedTrade, RunView } from '../components/dashboard-model.ts';
 import type { EquityCurve } from '../components/view-model.ts';
-import { SLICE_MS, nextTurn, readHistoryInSlices } from './history-reads.ts';
+import { SLICE_MS, nextTurn, readHistoryInSlices } from '../../store/index.ts';
 import type { MarketBook } from './market-book.ts';
 import { type SingleTpOptions, type SingleTpOutcome, singleTpOutcome } from './single-tp.ts';
 

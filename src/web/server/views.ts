@@ -1,9 +1,8 @@
 import { liquidationDistancePct } from '../../core/config/index.ts';
 import { type Position, qtyOf, tpStatus } from '../../core/index.ts';
-import { type HistoryQuery, type Store, tradesCsv } from '../../store/index.ts';
+import { type HistoryQuery, type Store, readHistoryInSlices, tradesCsv } from '../../store/index.ts';
 import type { CandlesResponse, HistoryResponse, PositionCardView } from '../components/dashboard-model.ts';
 import { tradeView } from '../trade-view.ts';
-import { readHistoryInSlices } from './history-reads.ts';
 import type { LastPrice, MarketBook } from './market-book.ts';
 
 /** A position's card: the core's `tpStatus` at the last known price, sizes in base units (R8.1–R8.3). */

@@ -1,9 +1,10 @@
-import type { HistoryQuery, Store } from '../../store/index.ts';
+import type { Store } from './open-store.ts';
+import type { HistoryQuery } from './records.ts';
 
 /**
- * Work between two yields to the event loop, ms. The dashboard runs in the bot's process: reading or
- * replaying a long store (1,500 trades replayed cost ~2.5 s, 10,000 read ~1 s) must not hold the bot's
- * price polls and order calls for that long.
+ * Work between two yields to the event loop, ms. The dashboard and the Telegram commands run in the
+ * bot's process: reading or replaying a long store (1,500 trades replayed cost ~2.5 s, 10,000 read
+ * ~1 s) must not hold the bot's price polls and order calls for that long.
  */
 export const SLICE_MS = 20;
 
