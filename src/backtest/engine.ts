@@ -91,6 +91,7 @@ interface SymbolState {
   /** What the open trade's plan was made from (the record plans it again when read: closed-trade.ts). */
   plannedEntry: string | number;
   stopLossPct: number;
+  /** The open trade's margin at entry (notional / leverage); it holds `heldMargin` of it. */
   margin: number;
   count: number;
   /** Next candle index to process. */
@@ -134,6 +135,15 @@ export function candleGridMismatch(symbols: readonly SymbolInput[]): readonly [S
   for (const s of rest) if (s.candles.timeframeMs !== first!.candles.timeframeMs || phase(s) !== phase(first!)) return [first!, s];
   return null;
 }
+
+/**
+ * The margin a position holds: its entry margin for the quantity it still holds. A partial exit frees
+ * its share, as the exchange does (a position's initial margin is that of its size): after TP1 and TP2
+ * of a ladder only the remainder's margin is held. The optimizer's replay uses the same function, so
+ * its doubles are the engine's.
+ */
+export const heldMargin = (margin: number, remainingSteps: number, originalSteps: number): number =>
+  remainingSteps === originalSteps ? margin : (margin * remainingSteps) / originalSteps;
 
 /** An entry as `compare` matches it across runs: its symbol, open time and side. */
 const entryKey = (symbol: string, timeMs: number, side: Side): string => `${symbol} ${timeMs} ${side}`;
@@ -208,7 +218,6 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
   // Realised PnL: the core's instant fills add each fill's PnL here, in fill order.
   const tally: FillTally = { realized: 0 };
   let open = 0;
-  let usedMargin = 0;
   let points = 0;
 
   /** After the core changed `st.pos`: a closed ladder becomes the trade's record, its slot and margin freed. */
@@ -223,7 +232,6 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     rows.clear();
     st.spare = p;
     st.pos = null;
-    usedMargin -= st.margin;
     st.margin = 0;
     open--;
   };
@@ -269,7 +277,10 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     const qty = stepsToQty(steps, m);
     const notional = price * qty;
     const margin = notional / o.leverage;
-    if (forced === undefined && margin > balance - usedMargin) return skip(st, sig, 'insufficient_margin', `needs ${margin.toFixed(2)}, free ${(balance - usedMargin).toFixed(2)}`);
+    if (forced === undefined) {
+      const used = usedMargin();
+      if (margin > balance - used) return skip(st, sig, 'insufficient_margin', `needs ${margin.toFixed(2)}, free ${(balance - used).toFixed(2)}`);
+    }
     // The planner's scratch plan: the trade drops it when it closes (its record plans again when read).
     const plan = st.planner.planScratch({ side: sig.side, entryPrice: exact ?? price, quantitySteps: steps, stopLossPct: stopPct });
     if (!plan.ok) return skip(st, sig, 'plan_error', plan.error.message);
@@ -278,8 +289,14 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     st.plannedEntry = exact ?? price;
     st.stopLossPct = stopPct;
     st.margin = margin;
-    usedMargin += margin;
     open++;
+  };
+
+  /** Margin the open positions hold at this moment (`heldMargin` of each, in symbol order): read only by an entry. */
+  const usedMargin = (): number => {
+    let used = 0;
+    for (const st of states) if (st.pos !== null) used += heldMargin(st.margin, st.pos.remainingSteps, st.pos.originalSteps);
+    return used;
   };
 
   /** Walks candle i of a symbol (its detail candles when they make it up whole) with its open position. */

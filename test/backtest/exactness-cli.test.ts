@@ -149,6 +149,39 @@ describe('several symbols on one balance: no look-ahead, no dependence on the --
     expect(value.trades.map((t) => `${t.symbol} ${t.entry_time}`)).toEqual([`ETHUSDT ${iso(1)}`, `SOLUSDT ${iso(3)}`]);
   });
 
+  it('a partial exit frees its share of the margin: the next open decides on what the remainder holds', async () => {
+    // 1x leverage, 1,000 USDT, 600 USDT a position: ETH 0.3 at 2000 holds 600 of margin; SOL's signal
+    // at that same open finds 400 free and is refused. In the 01:00 hour TP1 (2020) closes half (+3);
+    // at 02:00 ETH holds the margin of its 0.15 left (300), as the exchange counts it: 703 free, SOL
+    // 6 at 100 enters (it was refused with the whole 600 still counted: 403 free).
+    const eth = candles('m', 'ETHUSDT', [
+      [2000, 2001, 1999, 2000],
+      [2000, 2021, 1999, 2020],
+      [2020, 2021, 2019, 2020],
+      [2020, 2021, 2019, 2020],
+    ]);
+    const sol = candles('m', 'SOLUSDT', Array.from({ length: 4 }, (): Ohlc => [100, 100.5, 99.5, 100]));
+    const sig = signals('m', [
+      [1, 'ETHUSDT', 'long'],
+      [1, 'SOLUSDT', 'long'],
+      [2, 'SOLUSDT', 'long'],
+    ]);
+    const cfg = config('m', {
+      leverage: 1,
+      max_open_positions: 2,
+      position_size: { mode: 'quote', value: 600 },
+      scaled_tp_levels: [
+        { profit_pct: 1, close_pct: 50 },
+        { profit_pct: 2, close_pct: 50 },
+      ],
+      backtest: { starting_balance: 1000, intrabar: 'pessimistic' },
+    });
+    for (const data of [`${eth},${sol}`, `${sol},${eth}`]) {
+      const { value } = await json(['backtest', '--json', '--config', cfg, '--data', data, '--signals', sig]);
+      expect(exitsOf(value)).toEqual([`ETHUSDT ${iso(1)} 0.3: tp1@2020 ${iso(1)}, end@2020 ${iso(4)}`, `SOLUSDT ${iso(2)} 6: end@100 ${iso(4)}`]);
+    }
+  });
+
   it('symbols whose candles open at different times are refused: a 1h candle’s path is not known at the 15m opens inside it', async () => {
     // ETH 1h is stopped inside its 01:00 hour; SOL in 15m candles signals at 01:15. Walked at 01:00, the
     // ETH hour freed the one slot for SOL at 01:15, though its low may come at 01:50: the run entered

@@ -26,10 +26,11 @@ export class PositionMemo {
   readonly segFrom = new NumColumn();
   readonly pnl = new NumColumn();
   readonly r = new NumColumn();
-  // Events: candle index × 4 + phase, kind, value.
+  // Events: candle index × 4 + phase, kind, value, margin held after it.
   readonly evKey = new NumColumn();
   readonly evKind = new NumColumn();
   readonly evValue = new NumColumn();
+  readonly evHeld = new NumColumn();
   // Segments by candle index [from, to); long 1, short 0.
   readonly sFrom = new NumColumn();
   readonly sTo = new NumColumn();
@@ -45,7 +46,7 @@ export class PositionMemo {
   private open = -1;
   private openAt = -1;
 
-  private readonly columns = [this.closeIdx, this.sAfter, this.evFrom, this.segFrom, this.pnl, this.r, this.evKey, this.evKind, this.evValue, this.sFrom, this.sTo, this.sEntry, this.sQty, this.sFeeLeft, this.sLong];
+  private readonly columns = [this.closeIdx, this.sAfter, this.evFrom, this.segFrom, this.pnl, this.r, this.evKey, this.evKind, this.evValue, this.evHeld, this.sFrom, this.sTo, this.sEntry, this.sQty, this.sFeeLeft, this.sLong];
 
   constructor(candles: number) {
     this.stamp = new Int32Array(candles);
@@ -91,10 +92,11 @@ export class PositionMemo {
     return this.open >= 0;
   }
 
-  event(keyIdx: number, kind: number, value: number): void {
+  event(keyIdx: number, kind: number, value: number, held: number): void {
     this.evKey.push(keyIdx);
     this.evKind.push(kind);
     this.evValue.push(value);
+    this.evHeld.push(held);
   }
 
   /** The last event recorded closed the position (see Trace.closeLast). */
@@ -144,6 +146,7 @@ export class PositionMemo {
     this.evKey.truncate(ev);
     this.evKind.truncate(ev);
     this.evValue.truncate(ev);
+    this.evHeld.truncate(ev);
     for (const a of [this.sFrom, this.sTo, this.sEntry, this.sQty, this.sFeeLeft, this.sLong]) a.truncate(seg);
     this.open = -1;
   }

@@ -18,8 +18,8 @@ interface Loop {
 
 /**
  * The engine's shared loop over the symbols' replays (`runBacktest` on the window's candles): steps
- * taken in the order of (time-line point, phase, symbol rank), the running realised PnL and used
- * margin summed in that order (so every double is the engine's), each entry decided on that state
+ * taken in the order of (time-line point, phase, symbol rank), the running realised PnL summed in that
+ * order and each symbol's held margin as its last step left it (so every double is the engine's), each entry decided on that state
  * (slots, margin, sizing), and the equity at each point as S + realised plus each open position's
  * mark in symbol order. `replays[q]` must have been started on `ix.symbols[q]`, all with the same
  * `keep`. Null when a replay cannot stand for the engine (a position left open by an `end` close).
@@ -33,7 +33,7 @@ function sharedLoop(ix: WindowIndex, replays: readonly SymbolReplay[], startingB
   const closed = new Int32Array(n);
   const heads = new Float64Array(n);
   for (let q = 0; q < n; q++) heads[q] = replays[q]!.headKey();
-  const st: SharedState = { open: 0, realized: 0, used: 0 };
+  const st: SharedState = { open: 0, realized: 0, held: new Float64Array(n) };
   let k = 0;
   for (;;) {
     // The next step: the smallest key, the lowest rank on a tie (replays are in rank order).
@@ -51,13 +51,14 @@ function sharedLoop(ix: WindowIndex, replays: readonly SymbolReplay[], startingB
     while (k < pt && k < M) equity[k++] = S + st.realized;
     const r = replays[best]!;
     if (r.headIsAttempt()) {
-      const refused = r.attempt(st);
+      const refused = r.attempt(st, best);
       if (refused !== null && typeof refused === 'object') out.skipped.push(refused);
     } else {
       const t = r.trace;
       const e = r.cursor++;
       const kind = t.kinds.a[e];
       st.realized += t.values.a[e]!;
+      st.held[best] = t.helds.a[e]!;
       if (kind === EV_CLOSE) {
         const c = closed[best]!++;
         if (t.trades.length > c) out.trades.push(t.trades[c]!);
@@ -65,7 +66,6 @@ function sharedLoop(ix: WindowIndex, replays: readonly SymbolReplay[], startingB
           out.pnls.push(t.pnls.a[c]!);
           out.rs.push(t.rs.a[c]!);
         }
-        st.used -= t.margins.a[c]!;
         st.open--;
       } else if (kind !== EV_PNL) throw new Error(`replay: unknown event kind ${kind}`);
     }

@@ -1,4 +1,4 @@
-import type { BacktestOptions, SkipWhy, SkippedSignal } from '../../backtest/engine.ts';
+import { type BacktestOptions, type SkipWhy, type SkippedSignal, heldMargin } from '../../backtest/engine.ts';
 import { rMultipleOf } from '../../core/analytics/run-analytics.ts';
 import { triggerHigh, triggerLow, walkCandleOf } from '../../core/candle-path.ts';
 import { type FillTally, closeRemainderOf } from '../../core/fill-model.ts';
@@ -18,8 +18,8 @@ export interface SharedState {
   open: number;
   /** Realised PnL of all symbols so far. */
   realized: number;
-  /** Margin of the open positions. */
-  used: number;
+  /** The margin each symbol's open position holds now (`heldMargin`), by rank; 0 when flat. */
+  readonly held: Float64Array;
 }
 
 /**
@@ -133,7 +133,7 @@ export class SymbolReplay {
    * words when trades are kept); a taken one updates `st` and is replayed to its end. Either way
    * the next attempt is set.
    */
-  attempt(st: SharedState): SkippedSignal | SkipWhy | null {
+  attempt(st: SharedState, rank: number): SkippedSignal | SkipWhy | null {
     const { ws } = this;
     const i = this.attemptAt;
     const why = this.enter(i, st);
@@ -143,7 +143,7 @@ export class SymbolReplay {
       this.setAttempt(this.s < ws.sigTo ? ws.prep.signalAt[this.s]! : -1);
       return this.keep ? { symbol: ws.prep.sym.symbol, timeMs: sig.timeMs, side: sig.side, why, detail: this.skipDetail } : why;
     }
-    st.used += this.margin;
+    st.held[rank] = this.margin;
     st.open++;
     if (this.pos !== null) this.replayPosition(i);
     return null;
@@ -168,8 +168,11 @@ export class SymbolReplay {
       this.skipDetail = e.refused.detail;
       return e.refused.why;
     }
-    if (e.margin > balance - st.used) {
-      if (keep) this.skipDetail = `needs ${e.margin.toFixed(2)}, free ${(balance - st.used).toFixed(2)}`;
+    // The engine's usedMargin: what every open position holds now, summed in symbol order.
+    let used = 0;
+    for (let q = 0; q < st.held.length; q++) if (st.held[q] !== 0) used += st.held[q]!;
+    if (e.margin > balance - used) {
+      if (keep) this.skipDetail = `needs ${e.margin.toFixed(2)}, free ${(balance - used).toFixed(2)}`;
       return 'insufficient_margin';
     }
     const memo = this.memo;
@@ -210,8 +213,8 @@ export class SymbolReplay {
     for (let e = memo.evFrom.a[rec]!, to = memo.evEnd(rec); e < to; e++) {
       const k = memo.evKey.a[e]!;
       const at = point[(k >> 2) - a]! * 4 + (k & 3);
-      trace.event(at, EV_PNL, memo.evValue.a[e]!);
-      if (memo.evKind.a[e] === EV_CLOSE) trace.closeLast(at, this.margin);
+      trace.event(at, EV_PNL, memo.evValue.a[e]!, memo.evHeld.a[e]!);
+      if (memo.evKind.a[e] === EV_CLOSE) trace.closeLast(at);
     }
     for (let g = memo.segFrom.a[rec]!, to = memo.segEnd(rec); g < to; g++) {
       trace.pushSegment(point[memo.sFrom.a[g]! - a]!, memo.sEntry.a[g]!, memo.sQty.a[g]!, memo.sFeeLeft.a[g]!, memo.sLong.a[g] === 1);
@@ -281,8 +284,11 @@ export class SymbolReplay {
   private fill(pnl: number): void {
     this.fills++;
     this.tradePnl += pnl;
-    this.trace.event(this.now, EV_PNL, pnl);
-    if (this.memo !== null && this.memo.recording) this.memo.event(this.nowIdx, EV_PNL, pnl);
+    // The core booked the fill on the position before handing over its PnL: its remainder is the new one.
+    const p = this.pos!;
+    const held = heldMargin(this.margin, p.remainingSteps, p.originalSteps);
+    this.trace.event(this.now, EV_PNL, pnl, held);
+    if (this.memo !== null && this.memo.recording) this.memo.event(this.nowIdx, EV_PNL, pnl, held);
   }
 
   /** The engine's `book` after the core changed the ladder: a closed one is a trade, its margin freed. */
@@ -295,7 +301,7 @@ export class SymbolReplay {
       // The figures the optimizer needs (its PnL as `totalPnl` sums it, its R by the core's rule); the ladder itself can go.
       this.trace.closed(this.tradePnl, rMultipleOf(this.tradePnl, p));
     }
-    this.trace.closeLast(this.now, this.margin);
+    this.trace.closeLast(this.now);
     if (this.memo !== null && this.memo.recording) this.memo.closeLast();
     this.pos = null;
   }

@@ -8,24 +8,23 @@ import { NumColumn } from './num-column.ts';
  * all symbols are taken in the order the engine's shared loop books them (see run-window.ts).
  */
 export const EV_PNL = 0;
-/** A position closed by its last fill: that fill's PnL (the value), then the trade and the margin it frees (`margins`). */
+/** A position closed by its last fill: that fill's PnL (the value), then the trade (its margin held is then 0). */
 export const EV_CLOSE = 1;
 
 export const key = (point: number, phase: 0 | 1 | 2 | 3): number => point * 4 + phase;
 
 /** Reused from candidate to candidate: typed columns that keep their room (num-column.ts). */
 export class Trace {
-  /** Events: sort key, kind, and the PnL (EV_PNL) or the margin freed (EV_CLOSE). */
+  /** Events: sort key, kind, the fill's PnL, and the margin the position holds after it (`heldMargin`). */
   readonly keys = new NumColumn();
   readonly kinds = new NumColumn();
   readonly values = new NumColumn();
+  readonly helds = new NumColumn();
   /** Closed trades, in the order of their EV_CLOSE events (when trades are kept). */
   readonly trades: Position[] = [];
   /** Else each closed trade's PnL (`totalPnl`) and R multiple (`rMultiple`), in that order. */
   readonly pnls = new NumColumn();
   readonly rs = new NumColumn();
-  /** The margin each closed trade frees, in the order of their EV_CLOSE events. */
-  readonly margins = new NumColumn();
   /**
    * Mark-to-market segments: from point `segFrom` to `segTo` (exclusive) the open position is marked as
    * (close − entry) × qty − feeLeft (short: entry − close; `segLong` 1 or 0), with the state it has after
@@ -39,7 +38,7 @@ export class Trace {
   readonly segLong = new NumColumn();
   /** Set when the core left a position open after an `end` close (never expected): the window is then run in full. */
   unclosed = false;
-  private readonly columns = [this.keys, this.kinds, this.values, this.pnls, this.rs, this.margins, this.segFrom, this.segTo, this.segEntry, this.segQty, this.segFeeLeft, this.segLong];
+  private readonly columns = [this.keys, this.kinds, this.values, this.helds, this.pnls, this.rs, this.segFrom, this.segTo, this.segEntry, this.segQty, this.segFeeLeft, this.segLong];
 
   reset(): void {
     for (const c of this.columns) c.truncate(0);
@@ -47,21 +46,21 @@ export class Trace {
     this.unclosed = false;
   }
 
-  event(k: number, kind: number, value: number): void {
+  event(k: number, kind: number, value: number, held: number): void {
     this.keys.push(k);
     this.kinds.push(kind);
     this.values.push(value);
+    this.helds.push(held);
   }
 
   /**
    * The fill just recorded (the last event, an EV_PNL at key k) closed its position: one EV_CLOSE
-   * step books its PnL and frees `margin` (the window's loop takes one step instead of two).
+   * step books its PnL and frees its slot (the window's loop takes one step instead of two).
    */
-  closeLast(k: number, margin: number): void {
+  closeLast(k: number): void {
     const e = this.keys.n - 1;
     if (e < 0 || this.keys.a[e] !== k || this.kinds.a[e] !== EV_PNL) throw new Error('replay: a position closed without its closing fill');
     this.kinds.a[e] = EV_CLOSE;
-    this.margins.push(margin);
   }
 
   /** A closed trade's PnL and R multiple (trades not kept). */
