@@ -187,6 +187,40 @@ describe('backtest worked examples (hand-computed exits)', () => {
     expect(free.pnl).toBeCloseTo(1.8, 12);
   });
 
+  it('limit TPs: maker fee and no slippage at their own price, a gap past one fills at the open; the entry and the stop are taker orders, slipped', () => {
+    const fills = { takerPct: 0.05, makerPct: 0.02, slippagePct: 0.1 };
+    const { json } = bt(
+      [
+        [59900, 60000, 59800, 60000], // signal
+        [60000, 60700, 59950, 60650], // entry 60000 × 1.001 = 60060; TP1 60060 × 1.01 = 60660.6 rests and fills (3); stop → breakeven 60060
+        [61500, 61600, 61400, 61550], // opens past TP2 (61261.2): its resting limit fills at the open 61500 (3); stop → TP1's 60660.6
+        [61550, 61560, 60500, 60550], // low ≤ 60660.6: the stop, a market order, sells 4 at 60660.6 × 0.999 = 60599.9394
+      ],
+      { settings: { execution: 'limit' }, fills },
+    );
+    const t = json.trades[0]!;
+    expect(t.entry_price).toBe(60060);
+    expect(t.exits.map((e) => [e.reason, e.price, e.quantity])).toEqual([
+      ['tp1', 60660.6, 0.003],
+      ['tp2', 61500, 0.003],
+      ['stop', 60599.9394, 0.004],
+    ]);
+    expect(t.stop_moves.map((m) => [m.from, m.to, m.reason])).toEqual([
+      [58858.8, 60060, 'breakeven'],
+      [60060, 60660.6, 'previous_tp'],
+    ]);
+    // fee = price × quantity × pct / 100; each exit carries its share of the entry's taker fee (60060 × 0.01 × 0.05 % = 0.3003).
+    const entryFee = 0.3003;
+    const fees = [60660.6 * 0.003 * 0.0002, 61500 * 0.003 * 0.0002, 60599.9394 * 0.004 * 0.0005];
+    const gross = [(60660.6 - 60060) * 0.003, (61500 - 60060) * 0.003, (60599.9394 - 60060) * 0.004];
+    const shares = [entryFee * 0.3, entryFee * 0.3, entryFee * 0.4];
+    t.exits.forEach((e, k) => {
+      expect(e.fee).toBeCloseTo(fees[k]!, 12);
+      expect(e.pnl).toBeCloseTo(gross[k]! - fees[k]! - shares[k]!, 10);
+    });
+    expect(t.pnl).toBeCloseTo(gross[0]! + gross[1]! + gross[2]! - fees[0]! - fees[1]! - fees[2]! - entryFee, 10);
+  });
+
   it('move_stop_to overrides: none keeps the stop, profit_pct sets it, a worse move is refused', () => {
     const { json } = bt(
       [
