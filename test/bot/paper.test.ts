@@ -166,6 +166,31 @@ describe('paper mode', () => {
       expect(second.trader.position!.tpLevelsHit).toEqual([1]);
       expect(second.trader.position!.stopMoves.length).toBe(1);
     });
+
+    it('an outage that fails the candle read too: the candles are walked once the source answers again, so a stop crossed meanwhile fires', async () => {
+      sim = await startSimulator({ dataFiles: [minuteFile('outage', 15, { low: 58500 })], speed: 0, warmupCandles: 5 });
+      const clock = () => sim!.admin.replay().timeMs;
+      const notes: PaperNote[] = [];
+      const { bot, ex, store, trader } = await paperBot('outage', { now: clock, onNote: (n) => notes.push(n) });
+      sim.admin.step({ candles: 1 });
+      await trader.onSignal({ side: 'long', timeMs: clock(), reason: 'test' });
+      const id = trader.position!.id;
+      // The network is down for 12 minutes (the wick candle, 15 minutes in, passes meanwhile): the bot's
+      // reads each cycle, the position first (it tries the replay), then the price, all fail.
+      sim.admin.setFaults({ rules: [{ kind: 'drop', mode: 'reset', path: '/fapi/*' }] });
+      for (let i = 0; i < 4; i++) {
+        sim.admin.step({ candles: 3 });
+        expect((await ex.position('BTCUSDT')).qtySteps).toBe(10);
+        await expect(ex.price('BTCUSDT')).rejects.toThrow();
+      }
+      sim.admin.setFaults({ rules: [] });
+      await bot.step(); // before: each failed replay counted as a read, nothing was left to walk
+      expect(trader.position).toBeNull();
+      const exits = store.fillsOf(id).filter((f) => f.role === 'exit');
+      expect(exits.map((e) => [e.clientOrderId, e.qtySteps, e.price, e.timeMs])).toEqual([[`${id}-sl0`, 10, 58800, Date.UTC(2026, 0, 1) + 15 * MIN]]);
+      expect(notes.map((n) => n.kind)).toEqual(['catch_up_failed', 'caught_up']);
+      expect(notes[1]).toMatchObject({ symbol: 'BTCUSDT', fills: 1 });
+    });
   });
 
   it('a source without 1m candles (a 1h simulator) is said once per replay, and the price read still matches the orders', async () => {

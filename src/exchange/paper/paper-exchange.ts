@@ -68,6 +68,8 @@ export class PaperExchange implements ExchangePort {
   private readonly engine: MatchingEngine;
   /** When each symbol's price was last read (saved: a restart replays what it missed from there). */
   private readonly seenAt = new Map<string, number>();
+  /** The last read from which a symbol's replay failed (said once per gap; the replay is tried again at each call). */
+  private readonly catchUpFailedFrom = new Map<string, number>();
   /** A version 1 file waits for the market rules (its migration needs the step sizes). */
   private pendingV1: PaperStateV1 | null = null;
 
@@ -241,8 +243,11 @@ export class PaperExchange implements ExchangePort {
    * within CATCH_UP_AFTER_MS or nothing rests), each along its path, stopping at every resting price
    * it crosses; fills are dated at their candle's open. Orders rest since before that read (placing
    * one reads the price first), and the replay counts as a read, so no candle is walked twice or over
-   * an order not yet placed. A failing read is said and skipped: the current price still matches (as
-   * it did before replays existed).
+   * an order not yet placed. A failing read is said (once per gap) and leaves the gap owed: during an
+   * outage every call fails, and the candles are walked by the first call after the source answers
+   * again (the position read, first in each cycle), not lost to the attempts made while it was down.
+   * A price read that succeeds while the candle read fails (a source without 1m candles) gives the
+   * gap up: from then on the current price matches (as it did before replays existed).
    */
   private async catchUp(symbol: string): Promise<void> {
     const since = this.seenAt.get(symbol);
@@ -253,8 +258,10 @@ export class PaperExchange implements ExchangePort {
     try {
       candles = await this.o.source.candles(symbol, '1m', limit);
     } catch (e) {
-      this.seenAt.set(symbol, now);
-      this.o.onNote?.({ kind: 'catch_up_failed', symbol, fromMs: since, error: e instanceof Error ? e.message : String(e) });
+      if (this.catchUpFailedFrom.get(symbol) !== since) {
+        this.catchUpFailedFrom.set(symbol, since);
+        this.o.onNote?.({ kind: 'catch_up_failed', symbol, fromMs: since, error: e instanceof Error ? e.message : String(e) });
+      }
       return;
     }
     // Another call may have replayed these candles while this one read them.
