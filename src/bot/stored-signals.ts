@@ -62,7 +62,8 @@ async function actOn(d: StoredSignalsDeps, s: SignalRecord): Promise<void> {
     const closing = await t.closePosition(reason);
     return mark(d, s, 'acted', closing ? 'closing the open position' : 'no open position to close');
   }
-  await t.onSignal({ side: s.side, timeMs: s.timeMs, reason, ...(s.stopLossPct !== null ? { stopLossPct: s.stopLossPct } : {}) });
+  // Its wait for a failing read counts from its arrival (max_lag_s), not from this try (after a restart, a slow start).
+  await t.onSignal({ side: s.side, timeMs: s.timeMs, reason, ...(s.stopLossPct !== null ? { stopLossPct: s.stopLossPct } : {}) }, s.receivedAtMs);
   if (t.waitingEntryReason === reason) {
     d.waitedOn.add(s.id);
     return;

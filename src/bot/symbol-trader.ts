@@ -257,9 +257,14 @@ export class SymbolTrader {
     return this.exclusive(() => this.convergeNow());
   }
 
-  /** An entry signal from outside the poll (a webhook, a test): runs between steps, never inside one. */
-  onSignal(sig: Signal): Promise<void> {
-    return this.exclusive(() => this.signal(sig));
+  /**
+   * An entry signal from outside the poll (a webhook, a test): runs between steps, never inside one.
+   * `arrivedAtMs`: when it arrived (a webhook's signal waited in the store since): a wait for a failing
+   * read counts from then, so that it never enters more than webhook.max_lag_s after it arrived (a
+   * slow start, a restart during the wait, do not start the wait again).
+   */
+  onSignal(sig: Signal, arrivedAtMs: number | null = null): Promise<void> {
+    return this.exclusive(() => this.signal(sig, arrivedAtMs));
   }
 
   /**
@@ -406,7 +411,7 @@ export class SymbolTrader {
   }
 
   /** An entry signal: ignore the side already held; close the other side first (SPEC "Data formats"). */
-  private async signal(sig: Signal): Promise<void> {
+  private async signal(sig: Signal, arrivedAtMs: number | null = null): Promise<void> {
     this.d.log.info({ symbol: this.symbol, side: sig.side, reason: sig.reason, signalTime: new Date(sig.timeMs).toISOString() }, 'signal');
     this.entryWaiting = null; // a newer signal replaces one waiting for the position read
     if (this.frozen) {
@@ -424,10 +429,10 @@ export class SymbolTrader {
         return;
       }
     }
-    await this.enter(sig);
+    await this.enter(sig, arrivedAtMs);
   }
 
-  /** `waitingSinceMs`: since when this signal has waited for the position read (retryWaitingEntry). */
+  /** `waitingSinceMs`: since when this signal has waited (for the position read: retryWaitingEntry; in the store: its arrival). */
   private async enter(sig: Signal, waitingSinceMs: number | null = null): Promise<void> {
     const { ex, market: m, config: c } = this.d;
     if (this.halted) {

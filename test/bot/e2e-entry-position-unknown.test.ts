@@ -202,12 +202,12 @@ describe('an entry signal while the position read fails', () => {
 });
 
 describe("the webhook's entry while the position read fails: its record and a restart", () => {
-  /** A webhook long stored now (as the webhook server stores it), on a flat account whose position read fails. */
-  async function webhookLongWhileReadFails(id: string) {
+  /** A webhook long stored `agoMs` ago (as the webhook server stores it), on a flat account whose position read fails. */
+  async function webhookLongWhileReadFails(id: string, agoMs = 0) {
     const started = await botWithHeld(0);
     h!.sim.admin.setFaults({ rules: [readFails] });
     const from = h!.sim.admin.requests().length;
-    const at = Date.now();
+    const at = Date.now() - agoMs;
     h!.store.recordSignal({ id, source: 'webhook', symbol: 'BTC/USDT:USDT', side: 'long', stopLossPct: null, timeMs: at, receivedAtMs: at, payload: {} });
     await stepBot(h!, 3, 150);
     expect(ordersSentSince(from)).toEqual([]);
@@ -232,6 +232,24 @@ describe("the webhook's entry while the position read fails: its record and a re
     expect(ordersSentSince(from)).toEqual([]);
     await expectEntersOnceWhenReadsAnswer(bot.traders[0]!, from, 3, true); // before: the signal was marked acted, the wait lost with the process
     expect(h!.store.getSignal('wait-2')).toMatchObject({ status: 'acted', detail: `entered ${positionId}` });
+  }, 30_000);
+
+  it('a restart while it waits does not start its max_lag_s again: past max_lag_s after it arrived, the read answering enters nothing', async () => {
+    const { from } = await webhookLongWhileReadFails('wait-4', 40_000); // arrived 40 s ago, max_lag_s 60
+    h!.bot.stop();
+    let shiftMs = 0;
+    const bot = new TradingBot({ config: testConfig(), exchange: h!.ex, store: h!.store, log: silentLogger(), now: () => Date.now() + shiftMs, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+    bots.push(bot);
+    h!.bot = bot;
+    await bot.start();
+    await stepBot(h!, 2, 150);
+    expect(h!.store.getSignal('wait-4')?.status).toBe('pending'); // the new bot tries it again
+    shiftMs = 30_000; // 70 s after it arrived
+    h!.sim.admin.setFaults({ rules: [] });
+    await stepBot(h!, 3, 150);
+    expect(ordersSentSince(from)).toEqual([]); // before: entered, its wait counted from the restart
+    expect(exchangeSteps()).toBe(0);
+    expect(h!.store.getSignal('wait-4')).toMatchObject({ status: 'acted', detail: expect.stringMatching(/^not entered/) });
   }, 30_000);
 
   it('a close arriving while it waits: the entry is not sent, and its record says it was not entered', async () => {
