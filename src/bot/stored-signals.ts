@@ -38,16 +38,20 @@ export async function actOnStoredSignals(d: StoredSignalsDeps): Promise<void> {
     d.log.error({ err: errInfo(e) }, 'signals.read_failed');
     return;
   }
-  for (const s of pending) {
+  for (const [i, s] of pending.entries()) {
     try {
-      await actOn(d, s);
+      // An entry with a close of its symbol pending behind it (both waited while the bot was down or
+      // starting, or the entry waited for a failing read across a restart): sent now, it would be sold
+      // back at once, a round trip of fees for no exposure. Not sent, as a close drops a waiting entry.
+      const closedAfter = s.side !== 'close' && pending.some((later, j) => j > i && later.symbol === s.symbol && later.side === 'close');
+      await actOn(d, s, closedAfter);
     } catch (e) {
       d.log.error({ id: s.id, symbol: s.symbol, side: s.side, err: errInfo(e) }, 'signal.act_failed');
     }
   }
 }
 
-async function actOn(d: StoredSignalsDeps, s: SignalRecord): Promise<void> {
+async function actOn(d: StoredSignalsDeps, s: SignalRecord, closedAfter: boolean): Promise<void> {
   const t = d.traders.find((x) => x.unifiedSymbol === s.symbol);
   if (!t) return mark(d, s, 'refused', `${s.symbol} is not traded by this bot (config.symbols changed?)`);
   const reason = `webhook:${s.id}`;
@@ -62,6 +66,8 @@ async function actOn(d: StoredSignalsDeps, s: SignalRecord): Promise<void> {
     const closing = await t.closePosition(reason);
     return mark(d, s, 'acted', closing ? 'closing the open position' : 'no open position to close');
   }
+  // Entered before a kill, it says so (the close behind it closes it); else not entered.
+  if (closedAfter) return mark(d, s, 'acted', entryOutcome(d.store, t, s.side, s.timeMs));
   // Its wait for a failing read counts from its arrival (max_lag_s), not from this try (after a restart, a slow start).
   await t.onSignal({ side: s.side, timeMs: s.timeMs, reason, ...(s.stopLossPct !== null ? { stopLossPct: s.stopLossPct } : {}) }, s.receivedAtMs);
   if (t.waitingEntryReason === reason) {

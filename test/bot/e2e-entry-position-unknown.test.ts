@@ -252,6 +252,23 @@ describe("the webhook's entry while the position read fails: its record and a re
     expect(h!.store.getSignal('wait-4')).toMatchObject({ status: 'acted', detail: expect.stringMatching(/^not entered/) });
   }, 30_000);
 
+  it('a close that arrived while the bot was down, behind the entry it waited on: after the restart nothing is sent (no entry closed at once)', async () => {
+    const { from } = await webhookLongWhileReadFails('wait-5');
+    h!.bot.stop();
+    const at = Date.now();
+    h!.store.recordSignal({ id: 'wait-5-close', source: 'webhook', symbol: 'BTC/USDT:USDT', side: 'close', stopLossPct: null, timeMs: at, receivedAtMs: at, payload: {} });
+    h!.sim.admin.setFaults({ rules: [] }); // the reads answer again by the restart
+    const bot = new TradingBot({ config: testConfig(), exchange: h!.ex, store: h!.store, log: silentLogger(), retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+    bots.push(bot);
+    h!.bot = bot;
+    await bot.start();
+    await stepBot(h!, 3, 150);
+    expect(ordersSentSince(from)).toEqual([]); // before: the long entered, then the close sold it back at once
+    expect(exchangeSteps()).toBe(0);
+    expect(h!.store.getSignal('wait-5')).toMatchObject({ status: 'acted', detail: expect.stringMatching(/^not entered/) });
+    expect(h!.store.getSignal('wait-5-close')).toMatchObject({ status: 'acted', detail: 'no open position to close' });
+  }, 30_000);
+
   it('a close arriving while it waits: the entry is not sent, and its record says it was not entered', async () => {
     const { from } = await webhookLongWhileReadFails('wait-3');
     const at = Date.now();
