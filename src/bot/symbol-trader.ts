@@ -269,20 +269,31 @@ export class SymbolTrader {
 
   /**
    * Closes the open position at market, as an opposite signal would (a webhook's `close`): between
-   * steps, like onSignal. False when there is no open position. A close already under way is not sent twice.
+   * steps, like onSignal. `flat` when there is no open position; `entry_in_doubt` when there is none
+   * yet but an entry of this symbol is in doubt (its answer lost): it may have filled, so the caller
+   * asks again later. A close already under way is not sent twice.
    */
-  closePosition(reason: string): Promise<boolean> {
+  closePosition(reason: string): Promise<'closing' | 'flat' | 'entry_in_doubt'> {
     return this.exclusive(async () => {
       // A close means flat: an entry still waiting for a read (entryWaiting) is dropped with it, not sent after it.
       const w = this.entryWaiting;
       this.entryWaiting = null;
       if (w) this.d.log.warn({ symbol: this.symbol, side: w.sig.side, signalTime: new Date(w.sig.timeMs).toISOString(), reason }, 'entry.wait_dropped_by_close');
       const p = this.position;
-      if (!p || p.status !== 'open' || this.frozen) return false;
+      if (this.frozen) return 'flat';
+      if (!p || p.status !== 'open') {
+        // An entry whose answer was lost may hold on the exchange: booked by a later cycle, it would stay
+        // open after the close that found "no position". The close waits for its look-up instead.
+        if (p?.status !== 'open' && this.d.store.ordersInDoubt().some((o) => o.symbol === this.symbol && o.kind === 'entry')) {
+          this.sayOnce(`close-waits:${reason}`, 'warn', { reason }, 'close.waiting_for_entry_in_doubt');
+          return 'entry_in_doubt';
+        }
+        return 'flat';
+      }
       this.d.log.info({ symbol: this.symbol, positionId: p.id, reason }, 'close.requested');
       this.transition(requestClose(p, 'signal', await this.priceForClose(), this.d.now()));
       await this.convergeNow();
-      return true;
+      return 'closing';
     });
   }
 

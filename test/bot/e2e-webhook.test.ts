@@ -6,7 +6,7 @@ import { silentLogger } from '../../src/bot/logger.ts';
 import { type Simulator, startSimulator } from '../../src/sim/simulator.ts';
 import { openStore } from '../../src/store/index.ts';
 import { type Webhook, startWebhook } from '../../src/web/webhook/webhook-server.ts';
-import { type Harness, type SimState, startHarness, testConfig } from '../support/bot-harness.ts';
+import { type Harness, type SimState, startHarness, stepBot, testConfig } from '../support/bot-harness.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 /**
@@ -153,6 +153,27 @@ describe('signal webhook → bot on the simulator', () => {
     expect(s.openAlgoOrders).toEqual([]);
     expect(h!.store.tradeHistory().find((t) => t.positionId === id)?.exits.map((e) => e.reason)).toEqual(['signal']);
     expect(h!.store.getSignal('tv-close')).toMatchObject({ status: 'acted', detail: 'closing the open position' });
+  });
+
+  it('a close alert while the entry is in doubt (its answer lost, the look-ups failing) closes the long once it is booked, not "no open position"', async () => {
+    await setUp();
+    // The entry executes but its answer is a 500 (-1001), and the look-ups by client id fail for a while.
+    h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 500, processed: true, method: 'POST', path: '/fapi/v1/order', count: 1 }, { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/order' }] });
+    expect((await send(hook!.url, alert())).status).toBe(200);
+    await h!.bot.step();
+    expect(amount(h!.state())).toBe(0.01); // the long holds on the exchange
+    expect(h!.trader('BTCUSDT').position).toBeNull(); // not booked yet: in doubt
+    expect((await send(hook!.url, alert({ id: 'tv-flat', side: 'flat' }))).status).toBe(200);
+    await h!.bot.step();
+    // The look-ups answer again: the entry is booked, and the close the trader asked for goes out.
+    h!.sim.admin.clearFaults();
+    // The look-ups back off (0.5 s, 1 s, …): stepped until the position is gone from the exchange.
+    for (let i = 0; i < 40 && amount(h!.state()) !== 0; i++) await stepBot(h!, 1, 100);
+    expect(amount(h!.state())).toBe(0);
+    expect(h!.state().openAlgoOrders).toEqual([]);
+    expect(h!.trader('BTCUSDT').position).toBeNull();
+    expect(h!.store.tradeHistory().map((t) => t.exits.map((e) => e.reason))).toEqual([['signal']]);
+    expect(h!.store.getSignal('tv-flat')).toMatchObject({ status: 'acted', detail: 'closing the open position' });
   });
 
   it('a signal left pending longer than max_lag_s (the bot was down) is refused, not traded', async () => {
