@@ -33,7 +33,7 @@ export interface TraderDeps {
   readonly strategy: LiveStrategy;
   readonly timeframe: string;
   readonly timeframeMs: number;
-  /** Positions open across all symbols (max_open_positions). */
+  /** Positions open across all symbols, and entries not booked yet (max_open_positions). */
   readonly openPositions: () => number;
   /** Called with every domain event after it is stored (the dashboard's live feed). */
   readonly onEvent?: (e: DomainEvent) => void;
@@ -895,6 +895,14 @@ export class SymbolTrader {
   /** Our orders of this position whose outcome is not known yet: a shortfall may still be theirs. */
   private ordersInFlight(p: Position): boolean {
     return this.d.store.ordersOf(p.id).some((o) => isInDoubt(o) || (o.status === 'open' && o.type === 'market'));
+  }
+
+  /**
+   * A position open here, or an entry not booked yet (its answer lost, its look-up failing; its fills
+   * not visible): it may hold on the exchange, so it takes a slot of max_open_positions.
+   */
+  holdsOrEntering(): boolean {
+    return this.position !== null || this.d.store.ordersInDoubt().some((o) => o.symbol === this.symbol && o.kind === 'entry');
   }
 
   /** An entry of this symbol in doubt, or a close (one replaced while in doubt could still reduce a new position). */

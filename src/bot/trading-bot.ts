@@ -110,7 +110,8 @@ export class TradingBot {
         strategy: await this.strategyFor(c),
         timeframe: c.timeframe,
         timeframeMs: parseTimeframe(c.timeframe),
-        openPositions: () => this.traders.filter((t) => t.position !== null).length,
+        // An entry in doubt counts: once its look-up answers it may be a position (max_open_positions is never exceeded).
+        openPositions: () => this.traders.filter((t) => t.holdsOrEntering()).length,
         ...(this.o.onEvent ? { onEvent: this.o.onEvent } : {}),
         manageManual: this.o.manage === true || (this.o.manage ?? []).some((x) => x === m.id || x === m.symbol),
         ...(this.o.onAlert ? { onAlert: (kind: TraderAlertKind, message: string) => this.o.onAlert!(m.id, kind, message) } : {}),

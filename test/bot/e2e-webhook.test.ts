@@ -176,6 +176,24 @@ describe('signal webhook → bot on the simulator', () => {
     expect(h!.store.getSignal('tv-flat')).toMatchObject({ status: 'acted', detail: 'closing the open position' });
   });
 
+  it('max_open_positions 1: a long on another symbol is not entered while the first entry is in doubt (it filled: two positions would be open)', async () => {
+    await setUp({ symbols: ['BTC/USDT:USDT', 'ETH/USDT:USDT'], max_open_positions: 1 });
+    h!.sim.admin.setPrice('ETHUSDT', 3000, true);
+    // BTC's entry executes but its answer is a 500 (-1001), and the look-ups by client id fail for a while.
+    h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 500, processed: true, method: 'POST', path: '/fapi/v1/order', count: 1 }, { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/order' }] });
+    expect((await send(hook!.url, alert())).status).toBe(200);
+    await h!.bot.step();
+    expect(h!.trader('BTCUSDT').position).toBeNull(); // in doubt
+    expect((await send(hook!.url, alert({ id: 'eth-1', symbol: 'ETHUSDT' }))).status).toBe(200);
+    await h!.bot.step();
+    h!.sim.admin.clearFaults();
+    for (let i = 0; i < 40 && h!.trader('BTCUSDT').position === null; i++) await stepBot(h!, 1, 100);
+    expect(h!.trader('BTCUSDT').position?.side).toBe('long');
+    const held = h!.state().positions.filter((p) => Number(p.positionAmt) !== 0).map((p) => p.symbol);
+    expect(held).toEqual(['BTCUSDT']);
+    expect(h!.trader('ETHUSDT').position).toBeNull();
+  });
+
   it('a signal left pending longer than max_lag_s (the bot was down) is refused, not traded', async () => {
     await setUp({ webhook: { port: 0, max_lag_s: 1 } });
     expect((await send(hook!.url, alert())).status).toBe(200);
