@@ -26,7 +26,7 @@ export interface StoredSignalsDeps {
  * restart, and that changes nothing: the position id derives from the signal's time
  * (positionIdOf), so a second entry finds the first one's order; a second close finds the position
  * closing or gone. A throw leaves the signal pending for the next step, until it is too old; so does
- * a close that finds no position while an entry of its symbol is in doubt (it may have filled). An
+ * an entry of its symbol in doubt (it may have filled: a close or a reversal waits until it is booked). An
  * entry waiting for a failing read (the position, the price, the balance) stays pending too: the
  * trader tries it at each step, the record says what came of it when the wait ends, and a restart
  * meanwhile acts on it again (within max_lag_s) instead of losing it.
@@ -63,16 +63,17 @@ async function actOn(d: StoredSignalsDeps, s: SignalRecord, closedAfter: boolean
   }
   const waitedMs = d.now() - s.receivedAtMs;
   if (waitedMs > d.maxWaitMs) return mark(d, s, 'refused', `still pending ${Math.round(waitedMs / 1000)} s after it arrived (the bot was down): more than max_lag_s`);
+  // An entry of the symbol in doubt may have filled: the signal stays pending, asked again at the next step (within max_lag_s).
   if (s.side === 'close') {
     const closing = await t.closePosition(reason);
-    // An entry in doubt may have filled: the close stays pending, asked again at the next step (within max_lag_s).
     if (closing === 'entry_in_doubt') return;
     return mark(d, s, 'acted', closing === 'closing' ? 'closing the open position' : 'no open position to close');
   }
   // Entered before a kill, it says so (the close behind it closes it); else not entered.
   if (closedAfter) return mark(d, s, 'acted', entryOutcome(d.store, t, s.side, s.timeMs));
   // Its wait for a failing read counts from its arrival (max_lag_s), not from this try (after a restart, a slow start).
-  await t.onSignal({ side: s.side, timeMs: s.timeMs, reason, ...(s.stopLossPct !== null ? { stopLossPct: s.stopLossPct } : {}) }, s.receivedAtMs);
+  const done = await t.onSignal({ side: s.side, timeMs: s.timeMs, reason, ...(s.stopLossPct !== null ? { stopLossPct: s.stopLossPct } : {}) }, s.receivedAtMs);
+  if (done === 'entry_in_doubt') return;
   if (t.waitingEntryReason === reason) {
     d.waitedOn.add(s.id);
     return;

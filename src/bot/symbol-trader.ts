@@ -262,9 +262,18 @@ export class SymbolTrader {
    * `arrivedAtMs`: when it arrived (a webhook's signal waited in the store since): a wait for a failing
    * read counts from then, so that it never enters more than webhook.max_lag_s after it arrived (a
    * slow start, a restart during the wait, do not start the wait again).
+   * `entry_in_doubt`: not acted on, an entry of this symbol is not booked yet (its answer lost): it may
+   * have filled, and a reversal decided now would find no position to close; the caller asks again later.
    */
-  onSignal(sig: Signal, arrivedAtMs: number | null = null): Promise<void> {
-    return this.exclusive(() => this.signal(sig, arrivedAtMs));
+  onSignal(sig: Signal, arrivedAtMs: number | null = null): Promise<'done' | 'entry_in_doubt'> {
+    return this.exclusive(async () => {
+      if (!this.frozen && this.position === null && this.entryUnbooked()) {
+        this.sayOnce(`signal-waits:${sig.reason}`, 'warn', { side: sig.side, reason: sig.reason }, 'signal.waiting_for_entry_in_doubt');
+        return 'entry_in_doubt';
+      }
+      await this.signal(sig, arrivedAtMs);
+      return 'done';
+    });
   }
 
   /**
@@ -284,8 +293,8 @@ export class SymbolTrader {
       if (!p || p.status !== 'open') {
         // An entry whose answer was lost may hold on the exchange: booked by a later cycle, it would stay
         // open after the close that found "no position". The close waits for its look-up instead.
-        if (p?.status !== 'open' && this.d.store.ordersInDoubt().some((o) => o.symbol === this.symbol && o.kind === 'entry')) {
-          this.sayOnce(`close-waits:${reason}`, 'warn', { reason }, 'close.waiting_for_entry_in_doubt');
+        if (this.entryUnbooked()) {
+          this.sayOnce(`signal-waits:${reason}`, 'warn', { side: 'close', reason }, 'signal.waiting_for_entry_in_doubt');
           return 'entry_in_doubt';
         }
         return 'flat';
@@ -902,7 +911,12 @@ export class SymbolTrader {
    * not visible): it may hold on the exchange, so it takes a slot of max_open_positions.
    */
   holdsOrEntering(): boolean {
-    return this.position !== null || this.d.store.ordersInDoubt().some((o) => o.symbol === this.symbol && o.kind === 'entry');
+    return this.position !== null || this.entryUnbooked();
+  }
+
+  /** An entry of this symbol not booked yet: in doubt (its answer lost, its look-up failing), or its fills not visible. */
+  private entryUnbooked(): boolean {
+    return this.d.store.ordersInDoubt().some((o) => o.symbol === this.symbol && o.kind === 'entry');
   }
 
   /** An entry of this symbol in doubt, or a close (one replaced while in doubt could still reduce a new position). */

@@ -176,6 +176,23 @@ describe('signal webhook → bot on the simulator', () => {
     expect(h!.store.getSignal('tv-flat')).toMatchObject({ status: 'acted', detail: 'closing the open position' });
   });
 
+  it('a short alert while the long\'s entry is in doubt reverses once the long is booked: the long closed, the short entered', async () => {
+    await setUp();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 500, processed: true, method: 'POST', path: '/fapi/v1/order', count: 1 }, { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/order' }] });
+    expect((await send(hook!.url, alert())).status).toBe(200);
+    await h!.bot.step();
+    expect(h!.trader('BTCUSDT').position).toBeNull(); // in doubt
+    expect((await send(hook!.url, alert({ id: 'tv-short', side: 'short' }))).status).toBe(200);
+    await h!.bot.step();
+    h!.sim.admin.clearFaults();
+    for (let i = 0; i < 40 && h!.trader('BTCUSDT').position?.side !== 'short'; i++) await stepBot(h!, 1, 100);
+    const p = h!.trader('BTCUSDT').position!;
+    expect(p.side).toBe('short');
+    expect(amount(h!.state())).toBe(-0.01);
+    expect(h!.store.tradeHistory().filter((t) => t.side === 'long').map((t) => t.exits.map((e) => e.reason))).toEqual([['signal']]);
+    expect(h!.store.getSignal('tv-short')).toMatchObject({ status: 'acted', detail: `entered ${p.id}` });
+  });
+
   it('max_open_positions 1: a long on another symbol is not entered while the first entry is in doubt (it filled: two positions would be open)', async () => {
     await setUp({ symbols: ['BTC/USDT:USDT', 'ETH/USDT:USDT'], max_open_positions: 1 });
     h!.sim.admin.setPrice('ETHUSDT', 3000, true);
