@@ -1,5 +1,5 @@
 import type { MarketRules } from '../core/market/market-rules.ts';
-import type { ExchangePort, MarginMode } from '../exchange/port.ts';
+import type { ExchangePort, MarginMode, MarginModeChange } from '../exchange/port.ts';
 import type { Logger } from './logger.ts';
 
 /** Refused at start: the account or a market is not one the bot can trade safely. The message says how to fix it. */
@@ -48,9 +48,33 @@ export function checkTrading(m: MarketRules, exchange: string): void {
  * order is open there: the bot then keeps the current mode and says so (the open position still
  * needs its ladder and stop; refusing to start would leave it unmanaged).
  */
-export async function applyMarginMode(ex: ExchangePort, symbol: string, mode: MarginMode, call: StartupCall, log: Logger): Promise<void> {
-  if (!ex.setMarginMode) return;
+export async function applyMarginMode(ex: ExchangePort, symbol: string, mode: MarginMode, call: StartupCall, log: Logger): Promise<MarginModeChange | null> {
+  if (!ex.setMarginMode) return null;
   const r = await call(`setMarginMode ${symbol}`, () => ex.setMarginMode!(symbol, mode));
-  if (r === 'blocked') log.warn({ symbol, marginMode: mode, why: 'a position or an order is open there: the current mode stays until the symbol is flat and the bot restarts' }, 'account.margin_mode_kept');
+  if (r === 'blocked') log.warn({ symbol, marginMode: mode, why: 'a position or an order is open there: the current mode stays until the symbol is flat, and is set before its next entry' }, 'account.margin_mode_kept');
   else if (r === 'changed') log.info({ symbol, marginMode: mode }, 'account.margin_mode_set');
+  return r;
+}
+
+/**
+ * The configured margin mode of a symbol where start had to keep the current one (a position was open):
+ * set again before an entry from flat, so that the new position is in the configured mode (isolated:
+ * its loss bounded by its own margin), not left in the old one until a restart. True once it is set;
+ * false while the exchange still refuses (an order of the owner's resting there) or the call fails: the
+ * entry then goes out in the current mode, as before, and it is tried again before the next one.
+ */
+export async function setKeptMarginMode(ex: ExchangePort, symbol: string, mode: MarginMode, log: Logger): Promise<boolean> {
+  if (!ex.setMarginMode) return true;
+  try {
+    const r = await ex.setMarginMode(symbol, mode);
+    if (r === 'blocked') {
+      log.warn({ symbol, marginMode: mode, why: 'an order is open there: this entry goes out in the current mode' }, 'account.margin_mode_kept');
+      return false;
+    }
+    log.info({ symbol, marginMode: mode }, 'account.margin_mode_set');
+    return true;
+  } catch (e) {
+    log.warn({ symbol, marginMode: mode, err: { message: e instanceof Error ? e.message : String(e) } }, 'account.margin_mode_failed');
+    return false;
+  }
 }

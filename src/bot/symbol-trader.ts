@@ -10,7 +10,7 @@ import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import { formatScaled } from '../core/decimal.ts';
 import { asSteps, type Side } from '../core/units.ts';
 import { type ExchangeErrorCode, withoutSignature } from '../exchange/errors.ts';
-import { type Balance, DEFAULT_REQUEST_WINDOW_MS, type ExchangePort, type OrderState, type Trade } from '../exchange/port.ts';
+import { type Balance, DEFAULT_REQUEST_WINDOW_MS, type ExchangePort, type MarginMode, type OrderState, type Trade } from '../exchange/port.ts';
 import { type OrderRecord, REUSABLE, type Store } from '../store/index.ts';
 import type { LiveStrategy, Signal } from '../strategy/strategy.ts';
 import { CommandExecutor, type RestingStop } from './command-executor.ts';
@@ -20,6 +20,7 @@ import type { OrderRouter } from './order-router.ts';
 import { alertText } from './alert-text.ts';
 import { logDomainEvent } from './log-events.ts';
 import { entryAllowedByRiskLimits } from './risk-gate.ts';
+import { setKeptMarginMode } from './account-checks.ts';
 
 export interface TraderDeps {
   readonly ex: ExchangePort;
@@ -39,6 +40,8 @@ export interface TraderDeps {
   readonly onEvent?: (e: DomainEvent) => void;
   /** Adopt a position opened outside the bot on this symbol: plan its ladder, place its stop ([entries] 3). */
   readonly manageManual?: boolean;
+  /** The configured margin mode, not set at start (a position was open here): set before the next entry from flat. */
+  readonly marginModeKept?: MarginMode;
   /** Told every alert once it is logged (notifications, [operate] 5); must not throw. */
   readonly onAlert?: (kind: TraderAlertKind, message: string) => void;
 }
@@ -164,6 +167,8 @@ export class SymbolTrader {
   /** Counts flushes: take-profits refused in one flush (a price past several levels) are one refusal of the back-off. */
   private flushSeq = 0;
   private readonly alerted = new Set<string>();
+  /** The configured margin mode still to set before an entry from flat (start kept the current one). */
+  private marginModeToSet: MarginMode | null;
   /** The price read failed at the last cycle (price.read_failed said once until it answers). */
   private priceFailing = false;
   /** `strategy.stopped` was logged (once per trader). */
@@ -185,6 +190,7 @@ export class SymbolTrader {
   private running: Promise<void> = Promise.resolve();
 
   constructor(private readonly d: TraderDeps) {
+    this.marginModeToSet = d.marginModeKept ?? null;
     this.candles = new LiveCandles(d.market.id, d.timeframeMs);
     this.executor = new CommandExecutor({
       router: d.router,
@@ -522,6 +528,8 @@ export class SymbolTrader {
       this.alertOnce(`entry-position-unknown:${id}`, { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), err }, 'entry.position_unknown', `the ${this.symbol} position cannot be read from the exchange (${String(err['message'])}): a ${sig.side} entry could net against a position held there, so it is not sent until the read answers (tried again at each step, for at most webhook.max_lag_s)`);
       return;
     }
+    // Start kept the symbol's margin mode (a position was open): set now that it is flat, before this entry.
+    if (sentFromFlat && this.marginModeToSet !== null && (await setKeptMarginMode(ex, this.symbol, this.marginModeToSet, this.d.log))) this.marginModeToSet = null;
     const sent = await this.d.router.send(
       { clientOrderId: entryClientId(id), positionId: id, symbol: this.symbol, kind: 'entry', level: null, side, type: 'market', qtySteps: steps, priceTicks: null, price: null, stopTicks: null, stopPrice: null, reduceOnly: false, closePosition: false, replacesClientOrderId: null, stopLossPct: stopPct, sentFromFlat },
       m,

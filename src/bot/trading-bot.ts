@@ -90,7 +90,7 @@ export class TradingBot {
       const m = findBySymbol(markets, symbol);
       if (!m) throw new Error(`symbols: ${symbol} is not a market of ${ex.name}`);
       checkTrading(m, ex.name);
-      await applyMarginMode(ex, m.id, c.margin_mode, call, log);
+      const marginMode = await applyMarginMode(ex, m.id, c.margin_mode, call, log);
       await this.startupCall(`setLeverage ${m.id}`, () => ex.setLeverage(m.id, c.leverage)).catch((e: unknown) => {
         // Binance -4028: more than this symbol's leverage brackets allow. Said in the config's words.
         if (e instanceof ExchangeError && e.exchangeCode === INVALID_LEVERAGE) {
@@ -114,6 +114,7 @@ export class TradingBot {
         openPositions: () => this.traders.filter((t) => t.holdsOrEntering()).length,
         ...(this.o.onEvent ? { onEvent: this.o.onEvent } : {}),
         manageManual: this.o.manage === true || (this.o.manage ?? []).some((x) => x === m.id || x === m.symbol),
+        ...(marginMode === 'blocked' ? { marginModeKept: c.margin_mode } : {}),
         ...(this.o.onAlert ? { onAlert: (kind: TraderAlertKind, message: string) => this.o.onAlert!(m.id, kind, message) } : {}),
       });
       await this.startupCall(`candles ${m.id}`, () => trader.init());

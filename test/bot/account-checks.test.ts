@@ -94,6 +94,34 @@ describe('account checks at start', () => {
     expect(bot.traders).toHaveLength(1);
   });
 
+  it('the margin mode kept for an open position is set before the first entry once the symbol is flat, not left until a restart', async () => {
+    h = await startHarness(testConfig());
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    const c = owner(h);
+    await c.loadMarkets();
+    await c.createOrder('BTC/USDT:USDT', 'market', 'buy', 0.01, undefined, { clientOrderId: 'by-hand' });
+    const { log, entries } = memoryLogger();
+    const bot = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log });
+    await bot.start();
+    expect(symbolConfig(h, 'BTCUSDT')!.marginType).toBe('CROSSED'); // kept: a position is open
+    await c.createOrder('BTC/USDT:USDT', 'market', 'sell', 0.01, undefined, { clientOrderId: 'by-hand-close', reduceOnly: true });
+    await c.close();
+    await bot.step();
+    await bot.traders[0]!.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' });
+    expect(bot.traders[0]!.position?.side).toBe('long');
+    expect(symbolConfig(h, 'BTCUSDT')!.marginType).toBe('ISOLATED');
+    // Set before the entry went out: the long is isolated from its first fill.
+    const posts = h.sim.admin.requests().filter((r) => r.method === 'POST' && (r.path === '/fapi/v1/marginType' || r.path === '/fapi/v1/order'));
+    expect(posts.map((r) => [r.path, r.code ?? r.status])).toEqual([
+      ['/fapi/v1/order', 200],
+      ['/fapi/v1/marginType', -4048],
+      ['/fapi/v1/order', 200],
+      ['/fapi/v1/marginType', 200],
+      ['/fapi/v1/order', 200],
+    ]);
+    expect(entries.filter((e) => e.msg === 'account.margin_mode_set').map((e) => e['symbol'])).toEqual(['BTCUSDT']);
+  });
+
   it('`ladder live` in hedge mode exits 1 with the message, before any order', async () => {
     h = await startHarness(testConfig());
     const c = owner(h);
