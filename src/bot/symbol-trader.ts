@@ -60,6 +60,14 @@ export const positionIdOf = (symbol: string, signalTimeMs: number, side: Side): 
 /** The id an earlier Ladder derived for the same signal (before ids carried the side): a signal it entered is not entered again. */
 const legacyPositionIdOf = (symbol: string, signalTimeMs: number): string => `${symbol}-${Math.floor(signalTimeMs / 1000).toString(36)}`;
 
+/**
+ * Closed candles read at start for the strategy: its warm-up and the newest candle, so that its first
+ * answers live are the backtest's (an indicator over 600 candles fed 500 says nothing for 100 candles);
+ * at least 500 (what the dashboard's charts show), at most 1499 (Binance's 1500 a request, the candle
+ * still forming included).
+ */
+export const liveHistory = (warmup: number): number => Math.min(1499, Math.max(500, warmup + 1));
+
 /** Our open orders, stops and exits alike, are read at least this often (protection, hand cancels, orphans). */
 const ORDERS_CHECK_MS = 15_000;
 /** A shortfall of the exchange's position with no trade to show for it is believed after this long (R6.6). */
@@ -218,10 +226,15 @@ export class SymbolTrader {
 
 
   /** Restores the stored position and warms the strategy up on recent closed candles. */
-  async init(history = 500): Promise<void> {
+  async init(history = liveHistory(this.d.strategy.warmup)): Promise<void> {
     this.position = this.d.store.positionBySymbol(this.symbol);
     this.freezeIfUnitsChanged();
     this.resumeRefusedClose();
+    if (this.d.strategy.warmup >= history) {
+      // Binance gives at most 1500 candles a request: the strategy's indicators are not warm at start
+      // (the backtest's are, from its data), so it may say nothing for the candles it still needs.
+      this.d.log.warn({ symbol: this.symbol, strategy: this.d.strategy.name, warmup: this.d.strategy.warmup, history }, 'strategy.warmup_longer_than_history');
+    }
     const warmup = await this.d.ex.candles(this.symbol, this.d.timeframe, history);
     this.candlesReadAtMs = this.d.now();
     this.candles.append(warmup);

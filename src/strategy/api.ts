@@ -27,7 +27,7 @@ export interface EntrySignal {
 
 /** One strategy instance: fed every closed candle of one symbol, once each, in order, from index 0. */
 export interface CandleStrategy {
-  /** Candles before this index only warm indicators up (informational; default 0). */
+  /** Candles before this index only warm indicators up (default 0); live, at least this many are read at start (up to 1499). */
   readonly warmup?: number;
   /**
    * Candle `i` has just closed. `candles` holds candles 0…i only (columnar: `candles.close[i]`), so

@@ -25,6 +25,7 @@ const THROWS = join(ROOT, 'test/strategy/modules/throws-on-candle.ts');
 const HANGS = join(ROOT, 'test/strategy/modules/hangs-on-candle.ts');
 const DIES = join(ROOT, 'test/strategy/modules/thread-dies-after-candle.ts');
 const THROWS_ALWAYS = join(ROOT, 'test/strategy/modules/throws-every-candle.ts');
+const MOMENTUM = join(ROOT, 'test/strategy/modules/momentum-window.ts');
 const CANDLES = Number(process.env['LADDER_PARITY_CANDLES'] ?? 1000);
 const WARMUP = 100;
 const HOUR = 3_600_000;
@@ -153,6 +154,26 @@ describe('strategy module: bot on the simulator vs the backtest', () => {
     expect(live.length).toBeGreaterThan(CANDLES / 60);
     expectSameTrades(live, backtest);
   }, 600_000);
+
+  it('a module whose warm-up is longer than 500 candles answers from the first candle live, as in the backtest (its history is read to cover the warm-up)', async () => {
+    const config = moduleConfig(MOMENTUM, { period: 600 });
+    h = await startHarness(config, { dataFiles: [FILE], speed: 0, warmupCandles: 700, rateLimits: { weightPerMinute: 1_000_000 } });
+    const { bot } = botOn(h, config);
+    await bot.start();
+    const startMs = h.sim.admin.step({ points: 0 }).timeMs;
+    for (let k = 0; k < 2 * 4; k++) {
+      const { timeMs } = h.sim.admin.step({ points: 1 });
+      if (timeMs % HOUR === 0) await bot.step();
+    }
+    // The module answers every candle from its 600th: the first candle closed after the start is
+    // entered at the next open, on the side the backtest's module gives for it.
+    const first = [...h.store.tradeHistory(), ...h.store.openPositions()].sort((a, b) => a.entryTimeMs - b.entryTimeMs)[0];
+    expect(first, 'an entry on the first candle').toBeDefined();
+    expect(iso(first!.entryTimeMs)).toBe(iso(Math.floor(startMs / HOUR) * HOUR + HOUR));
+    const candles = await loadCandles(FILE);
+    const at = entryAtOf(await loadStrategy(config.strategy), candles);
+    expect(at(candles.time.indexOf(first!.entryTimeMs))?.side).toBe(first!.side);
+  }, 60_000);
 
   it('a module that throws on one candle: logged naming the file, no entry on it, the open position managed on', async () => {
     const { every, k, at: throwAt, entryAt, reversed, trades } = await reversalCandle(THROWS);
