@@ -10,7 +10,7 @@ import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import { formatScaled } from '../core/decimal.ts';
 import { asSteps, type Side } from '../core/units.ts';
 import { type ExchangeErrorCode, withoutSignature } from '../exchange/errors.ts';
-import { type Balance, DEFAULT_REQUEST_WINDOW_MS, type ExchangePort, type MarginMode, type OrderState, type Trade } from '../exchange/port.ts';
+import { type Balance, type ClosedCandle, DEFAULT_REQUEST_WINDOW_MS, type ExchangePort, type MarginMode, type OrderState, type Trade } from '../exchange/port.ts';
 import { type OrderRecord, REUSABLE, type Store } from '../store/index.ts';
 import type { LiveStrategy, Signal } from '../strategy/strategy.ts';
 import { CommandExecutor, type RestingStop } from './command-executor.ts';
@@ -60,13 +60,16 @@ export const positionIdOf = (symbol: string, signalTimeMs: number, side: Side): 
 /** The id an earlier Ladder derived for the same signal (before ids carried the side): a signal it entered is not entered again. */
 const legacyPositionIdOf = (symbol: string, signalTimeMs: number): string => `${symbol}-${Math.floor(signalTimeMs / 1000).toString(36)}`;
 
+/** Closed candles one read may ask for: Binance gives 1500 a request, the candle still forming included. */
+const MAX_CANDLES_READ = 1499;
+
 /**
  * Closed candles read at start for the strategy: its warm-up and the newest candle, so that its first
  * answers live are the backtest's (an indicator over 600 candles fed 500 says nothing for 100 candles);
  * at least 500 (what the dashboard's charts show), at most 1499 (Binance's 1500 a request, the candle
  * still forming included).
  */
-export const liveHistory = (warmup: number): number => Math.min(1499, Math.max(500, warmup + 1));
+export const liveHistory = (warmup: number): number => Math.min(MAX_CANDLES_READ, Math.max(500, warmup + 1));
 
 /** Our open orders, stops and exits alike, are read at least this often (protection, hand cancels, orphans). */
 const ORDERS_CHECK_MS = 15_000;
@@ -341,6 +344,25 @@ export class SymbolTrader {
     }
   }
 
+  /**
+   * The newest closed candles, read back to the last one the strategy saw: after more candles than one
+   * read brings (the bot down, an IP ban, a suspended machine), the newest 5 alone would leave a hole
+   * in the series, and its indicators (a 20-candle channel, an EMA) would mix candles from both sides
+   * of it, unlike the backtest's. Read again, at most 1499 candles (Binance's 1500 a request); a hole
+   * still left is said (candles.gap).
+   */
+  private async withoutHole(latest: readonly ClosedCandle[]): Promise<readonly ClosedCandle[]> {
+    const last = this.candles.lastOpenMs;
+    const tf = this.d.timeframeMs;
+    const first = latest[0];
+    if (!Number.isFinite(last) || first === undefined || first.openTimeMs <= last + tf) return latest; // the same array: no hole
+    const missing = Math.round((latest.at(-1)!.openTimeMs - last) / tf);
+    const more = await this.d.ex.candles(this.symbol, this.d.timeframe, Math.min(MAX_CANDLES_READ, missing));
+    const from = more[0] ?? first;
+    if (from.openTimeMs > last + tf) this.d.log.warn({ symbol: this.symbol, after: new Date(last).toISOString(), next: new Date(from.openTimeMs).toISOString(), missing: Math.round((from.openTimeMs - last) / tf) - 1 }, 'candles.gap');
+    return more.length > 0 ? more : latest;
+  }
+
   /** Runs `fn` after everything already running on this symbol: one cycle at a time, whoever calls. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.running.then(fn, fn);
@@ -354,9 +376,12 @@ export class SymbolTrader {
   private async stepNow(): Promise<void> {
     if (this.frozen) return;
     try {
-      const latest = await this.d.ex.candles(this.symbol, this.d.timeframe, 5);
+      const read = await this.d.ex.candles(this.symbol, this.d.timeframe, 5);
+      const latest = await this.withoutHole(read);
       const readAtMs = this.d.now();
-      const outage = this.candlesReadAtMs !== null && readAtMs - this.candlesReadAtMs > this.d.timeframeMs;
+      // Candles beyond one read (read back by withoutHole) are stale however the bot's clock moved (a
+      // simulator that jumped days): the same rule as an outage.
+      const outage = (this.candlesReadAtMs !== null && readAtMs - this.candlesReadAtMs > this.d.timeframeMs) || latest !== read;
       this.candlesReadAtMs = readAtMs;
       const added = this.candles.append(latest);
       if (added.length) this.d.store.saveCandles(this.symbol, this.d.timeframeMs, latest.slice(latest.length - added.length)); // the newest, in order

@@ -26,6 +26,7 @@ const HANGS = join(ROOT, 'test/strategy/modules/hangs-on-candle.ts');
 const DIES = join(ROOT, 'test/strategy/modules/thread-dies-after-candle.ts');
 const THROWS_ALWAYS = join(ROOT, 'test/strategy/modules/throws-every-candle.ts');
 const MOMENTUM = join(ROOT, 'test/strategy/modules/momentum-window.ts');
+const GAP = join(ROOT, 'test/strategy/modules/throws-on-gap.ts');
 const CANDLES = Number(process.env['LADDER_PARITY_CANDLES'] ?? 1000);
 const WARMUP = 100;
 const HOUR = 3_600_000;
@@ -173,6 +174,22 @@ describe('strategy module: bot on the simulator vs the backtest', () => {
     const candles = await loadCandles(FILE);
     const at = entryAtOf(await loadStrategy(config.strategy), candles);
     expect(at(candles.time.indexOf(first!.entryTimeMs))?.side).toBe(first!.side);
+  }, 60_000);
+
+  it('candles missed for longer than one read (8 candles while the bot could not step) reach the strategy without a hole', async () => {
+    const config = moduleConfig(GAP, { every: 24 });
+    h = await startHarness(config, { dataFiles: [FILE], speed: 0, warmupCandles: WARMUP, rateLimits: { weightPerMinute: 1_000_000 } });
+    const { bot, lines } = botOn(h, config);
+    await bot.start();
+    await bot.step();
+    h.sim.admin.step({ candles: 8 }); // the bot reads nothing meanwhile (an outage, a suspended machine)
+    await bot.step();
+    h.sim.admin.step({ candles: 1 });
+    await bot.step();
+    expect(lines.filter((l) => l.includes('"msg":"signals.failed"'))).toEqual([]);
+    const times = h.store.candles('BTCUSDT', HOUR).map((c) => c.openTimeMs);
+    expect(times.length).toBeGreaterThanOrEqual(WARMUP + 8);
+    expect(times.slice(1).every((t, k) => t - times[k]! === HOUR)).toBe(true);
   }, 60_000);
 
   it('a module that throws on one candle: logged naming the file, no entry on it, the open position managed on', async () => {
