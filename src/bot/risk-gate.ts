@@ -17,6 +17,8 @@ export interface RiskGateDeps {
   readonly config: LadderConfig;
   readonly settings: ExitSettings;
   readonly market: MarketRules;
+  /** Notional of the entries sent and not booked yet (in doubt) on every symbol: they may hold on the exchange. */
+  readonly unbookedNotional?: () => number;
 }
 
 /**
@@ -49,8 +51,9 @@ export async function entryAllowedByRiskLimits(d: RiskGateDeps, sig: Signal, mar
   const nowMs = marketNowMs;
   // Today's trades and the current losing streak only, by index: not the whole history at every entry.
   const closedTrades = d.store.riskClosedTrades(utcDayStartMs(nowMs));
-  // An open position counts at its entry price × what is still open.
-  const openNotional = d.store.openPositions().reduce((s, p) => s + p.entryPrice * qtyOf(p.remainingSteps, p.plan), 0);
+  // An open position counts at its entry price × what is still open; an entry not booked yet (its
+  // answer lost) at its quantity × its symbol's newest close: once looked up it may be a position.
+  const openNotional = d.store.openPositions().reduce((s, p) => s + p.entryPrice * qtyOf(p.remainingSteps, p.plan), 0) + (d.unbookedNotional?.() ?? 0);
   const v = checkRiskLimits({ limits, closedTrades, equity, equityPeak: peak, openNotional, entryNotional, nowMs });
   if (v.ok) {
     if (d.store.clearRiskLimitHit()) d.log.info({ symbol: m.id }, 'risk.limit_cleared');

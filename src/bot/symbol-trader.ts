@@ -36,6 +36,8 @@ export interface TraderDeps {
   readonly timeframeMs: number;
   /** Positions open across all symbols, and entries not booked yet (max_open_positions). */
   readonly openPositions: () => number;
+  /** Notional of the entries not booked yet across all symbols (max_total_notional). */
+  readonly unbookedNotional?: () => number;
   /** Called with every domain event after it is stored (the dashboard's live feed). */
   readonly onEvent?: (e: DomainEvent) => void;
   /** Adopt a position opened outside the bot on this symbol: plan its ladder, place its stop ([entries] 3). */
@@ -958,6 +960,16 @@ export class SymbolTrader {
    */
   holdsOrEntering(): boolean {
     return this.position !== null || this.entryUnbooked();
+  }
+
+  /** What an entry of this symbol not booked yet may hold, at the newest close (max_total_notional counts it). */
+  unbookedEntryNotional(): number {
+    const s = this.candles.series();
+    const price = s.length > 0 ? s.close[s.length - 1]! : 0;
+    return this.d.store
+      .ordersInDoubt()
+      .filter((o) => o.symbol === this.symbol && o.kind === 'entry' && o.qtySteps !== null && !this.d.store.getPosition(o.positionId))
+      .reduce((n, o) => n + price * stepsToQty(o.qtySteps!, this.d.market), 0);
   }
 
   /** An entry of this symbol not booked yet: in doubt (its answer lost, its look-up failing), or its fills not visible. */

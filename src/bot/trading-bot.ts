@@ -112,6 +112,7 @@ export class TradingBot {
         timeframeMs: parseTimeframe(c.timeframe),
         // An entry in doubt counts: once its look-up answers it may be a position (max_open_positions is never exceeded).
         openPositions: () => this.traders.filter((t) => t.holdsOrEntering()).length,
+        unbookedNotional: () => this.traders.reduce((n, t) => n + t.unbookedEntryNotional(), 0),
         ...(this.o.onEvent ? { onEvent: this.o.onEvent } : {}),
         manageManual: this.o.manage === true || (this.o.manage ?? []).some((x) => x === m.id || x === m.symbol),
         ...(marginMode === 'blocked' ? { marginModeKept: c.margin_mode } : {}),

@@ -169,6 +169,23 @@ describe('risk limits on the simulator', () => {
     bot.stop();
   }, 30_000);
 
+  it('max_total_notional counts an entry not booked yet (executed, its answer lost): 600 in doubt on BTCUSDT + 600 on ETHUSDT above 1000 sends no ETH entry', async () => {
+    const config = testConfig({ symbols: ['BTC/USDT:USDT', 'ETH/USDT:USDT'], position_size: { mode: 'quote', value: 600 }, risk_limits: { max_total_notional: 1000 } });
+    h = await startHarness(config, { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    h.sim.admin.setPrice('ETHUSDT', 3000, true);
+    const c = capture();
+    const bot = await newBot(config, c.log, simClock());
+    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 500, processed: true, method: 'POST', path: '/fapi/v1/order', count: 1 }, { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/order' }] });
+    await bot.traders[0]!.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    expect(bot.traders[0]!.position).toBeNull(); // in doubt: 0.01 BTC held on the exchange
+    await bot.traders[1]!.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    expect(entryPosts().map((r) => String(r.clientOrderId).split('-')[0])).toEqual(['BTCUSDT']);
+    expect(c.lines.find((l) => l.msg === 'risk.limit_hit')).toMatchObject({ limit: 'max_total_notional' });
+    h.sim.admin.clearFaults();
+    bot.stop();
+  }, 30_000);
+
   it('max_drawdown_pct is measured from the stored peak: 10000 is 16.67 % below a 12000 seen before, refused before and after a restart', async () => {
     const config = testConfig({ risk_limits: { max_drawdown_pct: 15 } });
     h = await startHarness(config, { seed: 3, balance: 10_000 });
