@@ -10,7 +10,7 @@ import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import type { Side, Steps } from '../core/units.ts';
 import type { CandleSeries } from '../data/candle-series.ts';
 import { closeTimeMs, wholeDetailFrom } from '../data/candle-series.ts';
-import { type PositionSize, entryBelowMinimum, entrySteps } from '../core/position-size.ts';
+import { type PositionSize, entryBelowMinimum, entrySteps, stopPastLiquidation } from '../core/position-size.ts';
 import { ClosedTrade } from './closed-trade.ts';
 import { OpenTradeRows } from './open-trade-rows.ts';
 import { TradeLog } from './trade-log.ts';
@@ -57,7 +57,7 @@ export interface BacktestOptions {
   readonly entriesOf?: readonly Position[];
 }
 
-export type SkipWhy = 'max_open_positions' | 'below_min_qty' | 'below_min_notional' | 'insufficient_margin' | 'plan_error';
+export type SkipWhy = 'max_open_positions' | 'stop_past_liquidation' | 'below_min_qty' | 'below_min_notional' | 'insufficient_margin' | 'plan_error';
 
 /** A signal that did not become a trade, and why. */
 export interface SkippedSignal {
@@ -270,6 +270,8 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     const exact = slip === 0 ? null : slippedText(c.open[i]!, sig.side === 'long', slip);
     const price = exact === null ? c.open[i]! : Number(exact);
     const stopPct = sig.stopLossPct ?? o.settings.stopLossPct;
+    const pastLiquidation = stopPastLiquidation(stopPct, o.leverage);
+    if (pastLiquidation !== null) return skip(st, sig, 'stop_past_liquidation', pastLiquidation);
     const balance = o.startingBalance + tally.realized;
     const steps = forced ?? entrySteps(o.positionSize, price, o.sizingBalance === 'starting' ? o.startingBalance : balance, stopPct, m);
     const refused = entryBelowMinimum(steps, price, m);

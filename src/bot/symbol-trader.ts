@@ -1,4 +1,4 @@
-import { entryBelowMinimum, entrySteps, maxEntrySteps } from '../core/position-size.ts';
+import { entryBelowMinimum, entrySteps, maxEntrySteps, stopPastLiquidation } from '../core/position-size.ts';
 import type { LadderConfig } from '../core/config/index.ts';
 import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
 import type { Command, DomainEvent, FillInput, StepResult } from '../core/model/commands.ts';
@@ -507,6 +507,12 @@ export class SymbolTrader {
     }
     if (this.d.openPositions() >= c.max_open_positions) {
       this.d.log.info({ symbol: this.symbol }, 'entry.skipped_max_open_positions');
+      return;
+    }
+    // A signal's own stop (ema_cross's ATR stop) that liquidation would beat: not entered, as in the backtest.
+    const pastLiquidation = stopPastLiquidation(sig.stopLossPct ?? this.d.settings.stopLossPct, c.leverage);
+    if (pastLiquidation !== null) {
+      this.d.log.warn({ symbol: this.symbol, side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), why: pastLiquidation }, 'entry.skipped_stop_past_liquidation');
       return;
     }
     const id = positionIdOf(this.symbol, sig.timeMs, sig.side);

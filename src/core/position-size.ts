@@ -1,6 +1,7 @@
 import { decOfNumber, directedRound, div, floorRatio, mul, ratioOf } from './decimal.ts';
 import { type MarketRules, qtyToSteps, stepsToQty } from './market/market-rules.ts';
 import { type Steps, asSteps } from './units.ts';
+import { liquidationDistancePct } from './config/defaults.ts';
 
 export type PositionSize = { readonly mode: 'quote' | 'base' | 'risk_pct'; readonly value: number };
 
@@ -51,4 +52,14 @@ export function entryBelowMinimum(steps: Steps, price: number, m: MarketRules): 
   const notional = price * stepsToQty(steps, m);
   if (notional < m.minNotional) return { why: 'below_min_notional', detail: `${notional.toFixed(2)} < ${m.minNotional}` };
   return null;
+}
+
+/**
+ * A signal's own stop (an ATR stop of ema_cross) at or beyond the liquidation distance at `leverage`
+ * (SPEC R2: such a stop could never fire before liquidation): why its entry is not taken, else null.
+ * The config's stop_loss_pct, a module's and a signal file's are refused before this.
+ */
+export function stopPastLiquidation(stopPct: number, leverage: number): string | null {
+  const liq = liquidationDistancePct(leverage);
+  return stopPct < liq ? null : `stop ${stopPct.toFixed(2)} % at or beyond the liquidation distance at ${leverage}x leverage (${liq.toFixed(2)} %)`;
 }

@@ -50,6 +50,17 @@ describe('bot ↔ simulator: the scaled ladder end to end', () => {
     expect(h!.state().openAlgoOrders).toHaveLength(1);
   });
 
+  it('a signal whose own stop is past the liquidation distance (an ATR stop of 6 % at 20x: 4.5 %) is not entered, as in the backtest; one inside it is', async () => {
+    await setUp({ leverage: 20 });
+    const t = h!.trader('BTCUSDT');
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'ema_cross atr', stopLossPct: 6 });
+    expect(t.position).toBeNull();
+    expect(h!.state().fills).toEqual([]);
+    await t.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'ema_cross atr', stopLossPct: 4 });
+    expect(t.position?.side).toBe('long');
+    expect(h!.state().openAlgoOrders.map((a) => a.triggerPrice)).toEqual(['57600']);
+  });
+
   it('runs a long ladder to completion: entry, exchange stop, three reduce-only TPs, the stop climbing on the exchange', async () => {
     await setUp();
     const t = h!.trader('BTCUSDT');

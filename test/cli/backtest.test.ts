@@ -255,6 +255,20 @@ describe('ladder backtest (real process)', () => {
     expect(r.stderr).toMatch(/^note: signals not taken: \d+ below_min_qty \(the first: BTCUSDT \S+Z: .+\)$/m);
   });
 
+  it('ema_cross ATR stops past the liquidation distance at 20x are not entered (a stop liquidation would beat), and said', async () => {
+    const base = JSON.parse(readFileSync(join(ROOT, 'examples/scaled.config.json'), 'utf8')) as Record<string, unknown>;
+    const cfg = file('atr-20x.json', JSON.stringify({ ...base, leverage: 20, strategy: { name: 'ema_cross', fast: 12, slow: 26, atr_stop_mult: 5 } }));
+    const r = await ladder(['backtest', '--json', '--config', cfg, '--data', 'data/candles/BTCUSDT-1h.csv']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/note: signals not taken: .*\d+ stop_past_liquidation \(the first: BTCUSDT \S+Z: stop \d+\.\d\d % at or beyond the liquidation distance at 20x leverage \(4\.50 %\)\)/);
+    // Every trade taken has its stop inside the liquidation distance (4.5 % at 20x): its first exit is never past it.
+    const trades = (JSON.parse(r.stdout) as { trades: { side: string; entry_price: number; exits: { reason: string; price: number }[] }[] }).trades;
+    expect(trades.length).toBeGreaterThan(0);
+    for (const t of trades.filter((x) => x.exits[0]!.reason === 'stop')) {
+      expect(Math.abs(t.exits[0]!.price - t.entry_price) / t.entry_price).toBeLessThan(0.045);
+    }
+  });
+
   it('--report in a folder that does not exist, or not .html: refused before the run, nothing written', async () => {
     const missing = await ladder(['backtest', '--data', 'data/candles/BTCUSDT-1h.csv', '--report', join(tmp, 'no/such/dir/r.html')]);
     expect([missing.code, missing.stdout]).toEqual([1, '']);

@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +15,7 @@ import { figuresOfRun } from '../../src/optimize/metrics.ts';
 import { studyWindows } from '../../src/optimize/folds.ts';
 import { Replayer } from '../../src/optimize/replay/replayer.ts';
 import { SpaceGrid } from '../../src/optimize/space-grid.ts';
+import { tempDir } from '../support/temp-dir.ts';
 import { parseSpaceText } from '../../src/optimize/space.ts';
 
 const KLINES = fileURLToPath(new URL('../../../shared/data/binance-spot-klines/', import.meta.url));
@@ -118,6 +121,17 @@ describe('the per-entry replay', () => {
     // The property saw real work: many trades, and entries refused by the shared balance.
     expect(trades).toBeGreaterThan(5_000);
     expect(skips).toBeGreaterThan(100);
+  });
+
+  it('ema_cross ATR stops past liquidation (20x) are refused as the engine refuses them: same run, same skipped signals', async () => {
+    const dir = tempDir('ladder-replay-atr-');
+    const base = JSON.parse(readFileSync(CONFIG, 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...base, leverage: 20, strategy: { name: 'ema_cross', fast: 12, slow: 26, atr_stop_mult: 5 } }));
+    const inputs = await loadBacktestInputs({ config: join(dir, 'config.json'), data: `${KLINES}BTCUSDT-1h.csv`, markets: MARKETS, from: '2023-01-01', to: '2024-01-01' });
+    const ds = prepareDataset(inputs.symbols, inputs.options);
+    const full = runBacktest(windowInputs(ds, -Infinity, Infinity), inputs.options);
+    expect(full.skipped.filter((x) => x.why === 'stop_past_liquidation').length).toBeGreaterThan(10);
+    identical(full, new Replayer(ds, inputs.options).run(inputs.options.settings, -Infinity, Infinity)!);
   });
 
   it('one replayer over many candidates and windows stays exact (its caches carry nothing from one candidate to the next)', () => {

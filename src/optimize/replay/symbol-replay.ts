@@ -2,6 +2,7 @@ import { type BacktestOptions, type SkipWhy, type SkippedSignal, heldMargin } fr
 import { rMultipleOf } from '../../core/analytics/run-analytics.ts';
 import { triggerHigh, triggerLow, walkCandleOf } from '../../core/candle-path.ts';
 import { type FillTally, closeRemainderOf } from '../../core/fill-model.ts';
+import { stopPastLiquidation } from '../../core/position-size.ts';
 import { type LadderState, type Ledger, NO_RECORD, POSITION_LEDGER, openLadder, qtyOf } from '../../core/scaled-tp/ladder-rules.ts';
 import type { LadderPlanner } from '../../core/scaled-tp/ladder-plan.ts';
 import { wholeDetailFrom } from '../../data/candle-series.ts';
@@ -161,6 +162,12 @@ export class SymbolReplay {
     const long = prep.signalLong[s] === 1;
     const own = prep.signalStop[s]!;
     const stopPct = Number.isNaN(own) ? o.settings.stopLossPct : own;
+    // The engine's rule, in its order: a stop past liquidation (a signal's own, an ATR stop) is not entered.
+    const past = stopPastLiquidation(stopPct, o.leverage);
+    if (past !== null) {
+      if (keep) this.skipDetail = past;
+      return 'stop_past_liquidation';
+    }
     const balance = o.startingBalance + st.realized;
     const e = this.cache;
     e.get(s, long, stopPct, o.sizingBalance === 'starting' ? o.startingBalance : balance);
