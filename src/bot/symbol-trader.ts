@@ -286,12 +286,16 @@ export class SymbolTrader {
    * `arrivedAtMs`: when it arrived (a webhook's signal waited in the store since): a wait for a failing
    * read counts from then, so that it never enters more than webhook.max_lag_s after it arrived (a
    * slow start, a restart during the wait, do not start the wait again).
-   * `entry_in_doubt`: not acted on, an entry of this symbol is not booked yet (its answer lost): it may
-   * have filled, and a reversal decided now would find no position to close; the caller asks again later.
+   * `entry_in_doubt`: not acted on, an order of this symbol is not booked yet (its answer lost): an
+   * entry that may have filled (a reversal decided now would find no position to close), or the open
+   * position's close (a long now would be ignored as already held, then the close books it flat); the
+   * caller asks again later.
    */
   onSignal(sig: Signal, arrivedAtMs: number | null = null): Promise<'done' | 'entry_in_doubt'> {
     return this.exclusive(async () => {
-      if (!this.frozen && this.position === null && this.entryUnbooked()) {
+      const p = this.position;
+      const closeUnbooked = p !== null && p.status === 'open' && p.closing !== null;
+      if (!this.frozen && (closeUnbooked || (p === null && this.entryUnbooked()))) {
         this.sayOnce(`signal-waits:${sig.reason}`, 'warn', { side: sig.side, reason: sig.reason }, 'signal.waiting_for_entry_in_doubt');
         return 'entry_in_doubt';
       }

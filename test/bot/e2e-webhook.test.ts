@@ -193,6 +193,27 @@ describe('signal webhook → bot on the simulator', () => {
     expect(h!.store.getSignal('tv-short')).toMatchObject({ status: 'acted', detail: `entered ${p.id}` });
   });
 
+  it('flat, then long while the close is in doubt (its answer lost, the look-ups failing): the long is entered once the close is booked, not ignored as "already long"', async () => {
+    await setUp();
+    expect((await send(hook!.url, alert())).status).toBe(200);
+    await h!.bot.step();
+    const first = h!.trader('BTCUSDT').position!;
+    // The close executes but its answer is a 500 (-1001), and the look-ups by client id fail for a while.
+    h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 500, processed: true, method: 'POST', path: '/fapi/v1/order', count: 1 }, { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/order' }] });
+    expect((await send(hook!.url, alert({ id: 'tv-flat', side: 'flat' }))).status).toBe(200);
+    await h!.bot.step();
+    expect(amount(h!.state())).toBe(0); // flat on the exchange, the close not booked yet
+    expect((await send(hook!.url, alert({ id: 'tv-long-2', side: 'long', time: new Date(Date.now() + 1000).toISOString() }))).status).toBe(200);
+    await h!.bot.step();
+    h!.sim.admin.clearFaults();
+    for (let i = 0; i < 40 && amount(h!.state()) === 0; i++) await stepBot(h!, 1, 100);
+    const second = h!.trader('BTCUSDT').position!;
+    expect([second.side, second.id !== first.id]).toEqual(['long', true]);
+    expect(amount(h!.state())).toBe(0.01);
+    expect(h!.store.tradeHistory().find((t) => t.positionId === first.id)!.exits.map((e) => e.reason)).toEqual(['signal']);
+    expect(h!.store.getSignal('tv-long-2')).toMatchObject({ status: 'acted', detail: `entered ${second.id}` });
+  });
+
   it('max_open_positions 1: a long on another symbol is not entered while the first entry is in doubt (it filled: two positions would be open)', async () => {
     await setUp({ symbols: ['BTC/USDT:USDT', 'ETH/USDT:USDT'], max_open_positions: 1 });
     h!.sim.admin.setPrice('ETHUSDT', 3000, true);
