@@ -23,7 +23,7 @@ export interface StoredSignalsDeps {
  * sizing, minimums, the ladder plan, the stop); `close` closes the open position at market.
  *
  * Each signal is marked only after acting returned. A kill in between acts on it again after the
- * restart, and that changes nothing: the position id derives from the signal's time
+ * restart, and that changes nothing: the position id derives from the signal's time, side and id
  * (positionIdOf), so a second entry finds the first one's order; a second close finds the position
  * closing or gone. A throw leaves the signal pending for the next step, until it is too old; so does
  * an entry of its symbol in doubt (it may have filled: a close or a reversal waits until it is booked). An
@@ -59,7 +59,7 @@ async function actOn(d: StoredSignalsDeps, s: SignalRecord, closedAfter: boolean
   if (s.side !== 'close' && d.waitedOn.has(s.id)) {
     if (t.waitingEntryReason === reason) return; // the trader tries it again at each step
     d.waitedOn.delete(s.id);
-    return mark(d, s, 'acted', entryOutcome(d.store, t, s.side, s.timeMs));
+    return mark(d, s, 'acted', entryOutcome(d.store, t, s.side, s.timeMs, s.id));
   }
   const waitedMs = d.now() - s.receivedAtMs;
   if (waitedMs > d.maxWaitMs) return mark(d, s, 'refused', `still pending ${Math.round(waitedMs / 1000)} s after it arrived (the bot was down): more than max_lag_s`);
@@ -70,20 +70,20 @@ async function actOn(d: StoredSignalsDeps, s: SignalRecord, closedAfter: boolean
     return mark(d, s, 'acted', closing === 'closing' ? 'closing the open position' : 'no open position to close');
   }
   // Entered before a kill, it says so (the close behind it closes it); else not entered.
-  if (closedAfter) return mark(d, s, 'acted', entryOutcome(d.store, t, s.side, s.timeMs));
+  if (closedAfter) return mark(d, s, 'acted', entryOutcome(d.store, t, s.side, s.timeMs, s.id));
   // Its wait for a failing read counts from its arrival (max_lag_s), not from this try (after a restart, a slow start).
-  const done = await t.onSignal({ side: s.side, timeMs: s.timeMs, reason, ...(s.stopLossPct !== null ? { stopLossPct: s.stopLossPct } : {}) }, s.receivedAtMs);
+  const done = await t.onSignal({ side: s.side, timeMs: s.timeMs, reason, key: s.id, ...(s.stopLossPct !== null ? { stopLossPct: s.stopLossPct } : {}) }, s.receivedAtMs);
   if (done === 'entry_in_doubt') return;
   if (t.waitingEntryReason === reason) {
     d.waitedOn.add(s.id);
     return;
   }
-  mark(d, s, 'acted', entryOutcome(d.store, t, s.side, s.timeMs));
+  mark(d, s, 'acted', entryOutcome(d.store, t, s.side, s.timeMs, s.id));
 }
 
 /** What onSignal did, for the dashboard (it logs the why itself). */
-function entryOutcome(store: Store, t: SymbolTrader, side: Side, timeMs: number): string {
-  const id = positionIdOf(t.symbol, timeMs, side);
+function entryOutcome(store: Store, t: SymbolTrader, side: Side, timeMs: number, key: string): string {
+  const id = positionIdOf(t.symbol, timeMs, side, key);
   if (t.position?.id === id) return `entered ${id}`;
   const order = store.getOrder(entryClientId(id));
   if (order?.status === 'rejected') return `entry ${entryClientId(id)} refused by the exchange (${order.error?.message ?? 'see the log'})`;

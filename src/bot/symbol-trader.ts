@@ -56,9 +56,19 @@ export { entryClientId };
 /**
  * Data-derived position id: the symbol, the signal's time and its side (a restart derives the same
  * id). The side is part of it: an opposite signal in the same second closes the position and enters
- * its own side, which needs an id of its own.
+ * its own side, which needs an id of its own. So is the signal's own key when it has one (a webhook
+ * signal's id), as 4 base-36 characters of its hash: a long, a flat and a long of one second (a
+ * strategy that exits and enters again on one bar, one `{{timenow}}`) are two positions.
  */
-export const positionIdOf = (symbol: string, signalTimeMs: number, side: Side): string => `${symbol}-${Math.floor(signalTimeMs / 1000).toString(36)}${side === 'long' ? 'l' : 's'}`;
+export const positionIdOf = (symbol: string, signalTimeMs: number, side: Side, key?: string): string =>
+  `${symbol}-${Math.floor(signalTimeMs / 1000).toString(36)}${side === 'long' ? 'l' : 's'}${key === undefined ? '' : keyHash(key)}`;
+
+/** FNV-1a (32 bits) of `key`, 4 base-36 characters: short enough for Binance's 36-character client ids with the longest symbols and suffixes. */
+function keyHash(key: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return (h % 36 ** 4).toString(36).padStart(4, '0');
+}
 /** The id an earlier Ladder derived for the same signal (before ids carried the side): a signal it entered is not entered again. */
 const legacyPositionIdOf = (symbol: string, signalTimeMs: number): string => `${symbol}-${Math.floor(signalTimeMs / 1000).toString(36)}`;
 
@@ -519,7 +529,7 @@ export class SymbolTrader {
       this.d.log.warn({ symbol: this.symbol, side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), why: pastLiquidation }, 'entry.skipped_stop_past_liquidation');
       return;
     }
-    const id = positionIdOf(this.symbol, sig.timeMs, sig.side);
+    const id = positionIdOf(this.symbol, sig.timeMs, sig.side, sig.key);
     let allowed: boolean;
     try {
       allowed = await entryAllowedByRiskLimits(this.d, sig, this.marketNowMs()); // risk limits ([operate] 3): logged and stored by the gate
@@ -532,9 +542,10 @@ export class SymbolTrader {
       this.d.log.warn({ symbol: this.symbol }, 'entry.skipped_entry_in_doubt');
       return;
     }
-    const legacy = legacyPositionIdOf(this.symbol, sig.timeMs);
-    // This signal was already entered (a restart), by this Ladder or by one before the ids carried the side.
-    if (this.d.store.getPosition(id) || this.d.store.getOrder(entryClientId(id)) || this.d.store.getPosition(legacy) || this.d.store.getOrder(entryClientId(legacy))) return;
+    // This signal was already entered (a restart), by this Ladder or by one before the ids carried the
+    // side, or (a keyed signal) its key.
+    const ids = [id, legacyPositionIdOf(this.symbol, sig.timeMs), ...(sig.key === undefined ? [] : [positionIdOf(this.symbol, sig.timeMs, sig.side)])];
+    if (ids.some((x) => this.d.store.getPosition(x) || this.d.store.getOrder(entryClientId(x)))) return;
     const stopPct = sig.stopLossPct ?? this.d.settings.stopLossPct;
     let price: number;
     let balance: Balance;

@@ -13,6 +13,8 @@ export interface Signal {
   readonly stopLossPct?: number;
   /** Why, for logs and results: `ema_cross up`, `signals.csv:12`. */
   readonly reason: string;
+  /** The signal's own id where it has one (a webhook signal's): part of its position id, so two signals of one second and side are two positions. */
+  readonly key?: string;
 }
 
 export interface Strategy {

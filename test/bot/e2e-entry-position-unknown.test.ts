@@ -211,7 +211,7 @@ describe("the webhook's entry while the position read fails: its record and a re
     h!.store.recordSignal({ id, source: 'webhook', symbol: 'BTC/USDT:USDT', side: 'long', stopLossPct: null, timeMs: at, receivedAtMs: at, payload: {} });
     await stepBot(h!, 3, 150);
     expect(ordersSentSince(from)).toEqual([]);
-    return { ...started, from, positionId: positionIdOf('BTCUSDT', at, 'long') };
+    return { ...started, from, positionId: positionIdOf('BTCUSDT', at, 'long', id) };
   }
 
   it('the record stays pending while the entry waits, and says it entered once the read answers', async () => {

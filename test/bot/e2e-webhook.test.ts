@@ -64,6 +64,17 @@ describe('signal webhook → bot on the simulator', () => {
     expect(h!.trader('BTCUSDT').position).toBeNull();
   });
 
+  it('a signal an earlier Ladder entered under its id without the signal\'s key (killed before marking it) is not entered again after the upgrade', async () => {
+    await setUp();
+    const time = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const earlier = `BTCUSDT-${Math.floor(time.getTime() / 1000).toString(36)}l`;
+    h!.store.recordIntent({ clientOrderId: `${earlier}-entry`, positionId: earlier, symbol: 'BTCUSDT', kind: 'entry', level: null, side: 'buy', type: 'market', qtySteps: 10 as never, priceTicks: null, price: null, stopTicks: null, stopPrice: null, reduceOnly: false, closePosition: false, replacesClientOrderId: null, createdAtMs: time.getTime() });
+    h!.store.markOrderStatus(`${earlier}-entry`, 'filled', { timeMs: time.getTime() });
+    expect((await send(hook!.url, alert({ id: 'old-2', time: time.toISOString() }))).status).toBe(200);
+    await h!.bot.step();
+    expect(entries(h!.state())).toEqual([]);
+  });
+
   it('a short, then a long of the same second: the long closes the short and enters long (each side has its own position id)', async () => {
     await setUp();
     const time = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
@@ -212,6 +223,20 @@ describe('signal webhook → bot on the simulator', () => {
     expect(amount(h!.state())).toBe(0.01);
     expect(h!.store.tradeHistory().find((t) => t.positionId === first.id)!.exits.map((e) => e.reason)).toEqual(['signal']);
     expect(h!.store.getSignal('tv-long-2')).toMatchObject({ status: 'acted', detail: `entered ${second.id}` });
+  });
+
+  it('long, flat, long in the same second (a strategy that exits and enters again on one bar, one {{timenow}}): the second long is entered', async () => {
+    await setUp();
+    const time = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+    for (const [id, side] of [['l-1', 'long'], ['f-1', 'flat'], ['l-2', 'long']] as const) {
+      expect((await send(hook!.url, alert({ id, side, time }))).status).toBe(200);
+      await h!.bot.step();
+    }
+    const p = h!.trader('BTCUSDT').position;
+    expect(p?.side).toBe('long');
+    expect(amount(h!.state())).toBe(0.01);
+    expect(entries(h!.state())).toHaveLength(2);
+    expect(h!.store.getSignal('l-2')).toMatchObject({ status: 'acted', detail: `entered ${p!.id}` });
   });
 
   it('max_open_positions 1: a long on another symbol is not entered while the first entry is in doubt (it filled: two positions would be open)', async () => {
