@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate, schemaVersion } from './migrations.ts';
@@ -25,7 +25,14 @@ export interface ConnectionOptions {
 export function openDatabase(path: string, nowMs: number, opts: ConnectionOptions = {}): Database.Database {
   const memory = path === ':memory:';
   if (!memory && opts.existingStore !== true) mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path, { timeout: opts.busyTimeoutMs ?? 5000, fileMustExist: opts.existingStore === true && !memory });
+  let db: Database.Database;
+  try {
+    db = new Database(path, { timeout: opts.busyTimeoutMs ?? 5000, fileMustExist: opts.existingStore === true && !memory });
+  } catch (e) {
+    // SQLite's own words ("unable to open database file") name no file: this does.
+    const why = !memory && existsSync(path) && statSync(path).isDirectory() ? 'it is a directory' : (e as Error).message;
+    throw new StoreError('cannot_open', `${path}: cannot open the store (${why}); the store is a file: --db FILE or store.path`);
+  }
   try {
     if (opts.existingStore === true && !memory && schemaVersion(db) === 0) {
       throw new StoreError('not_a_store', `${path}: not a Ladder store (${statSync(path).size === 0 ? 'an empty file' : 'an SQLite database without Ladder\'s tables'}): pass the --db file a Ladder bot wrote`);

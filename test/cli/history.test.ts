@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { TRADES_CSV_COLUMNS } from '../../src/store/index.ts';
@@ -156,5 +156,18 @@ describe('ladder history (the CLI side of [views] 17)', () => {
     // Before: both were made Ladder stores (188 KB of tables written into the file) and answered 'No trades'.
     expect(statSync(empty).size).toBe(0);
     expect(readFileSync(foreign).equals(before)).toBe(true);
+  });
+
+  it('a directory given as --db is one line naming it, exit 1, no stack trace (history, dashboard)', async () => {
+    const dir = dirname(dbPath);
+    for (const args of [
+      ['history', '--db', dir],
+      ['dashboard', '--db', dir, '--port', '0'],
+    ]) {
+      const r = await ladder(args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.err, args.join(' ')).toBe(`ladder: ${dir}: cannot open the store (it is a directory); the store is a file: --db FILE or store.path\n`);
+      expect(r.out).toBe('');
+    }
   });
 });
