@@ -74,6 +74,25 @@ describe('paper mode', () => {
     expect(second.trader.position!.tpLevelsHit).toEqual([1]);
   });
 
+  it('a restarted paper account with an open position says its balance before the markets are loaded (the start summary reads it first)', async () => {
+    sim = await startSimulator({ seed: 6 });
+    sim.admin.setPrice('BTCUSDT', 60000, true);
+    const first = await paperBot('balance-restart');
+    await first.trader.onSignal({ side: 'short', timeMs: T, reason: 'test' });
+    const before = await first.ex.balance();
+    await first.ex.close();
+    first.store.close();
+    open.splice(0);
+    const client = ccxtForSimulator(sim.url);
+    client.enableRateLimit = false;
+    const again = new PaperExchange({ source: new CcxtExchange(client), fills: { takerPct: 0.05, makerPct: 0.02, slippagePct: 0 }, balance: 10_000, statePath: join(dir, 'balance-restart.paper.json'), now: Date.now });
+    try {
+      expect(await again.balance()).toEqual(before);
+    } finally {
+      await again.close();
+    }
+  });
+
   it('reads a version 1 paper account (before the shared matching engine) and trades on from it', async () => {
     const path = join(dir, 'v1.paper.json');
     const entry = { clientOrderId: 'p-entry', orderId: '1', symbol: 'BTCUSDT', side: 'buy', type: 'market', status: 'filled', amountSteps: 10, filledSteps: 10, averagePrice: 60000, reduceOnly: false, closePosition: false, stopPriceTicks: null, timeMs: T };

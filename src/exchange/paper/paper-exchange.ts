@@ -113,6 +113,9 @@ export class PaperExchange implements ExchangePort {
 
   /** total = wallet + unrealised PnL (Binance's margin balance); free = what new orders may use. */
   async balance(): Promise<Balance> {
+    // A restarted account's open positions need their symbols' rules, and the bot's start summary
+    // reads the balance before the bot loads the markets.
+    if (this.rules.size === 0 && this.engine.account.positions.size > 0) await this.markets();
     this.clock();
     let unrealized = 0;
     for (const p of this.engine.account.positions.values()) {
