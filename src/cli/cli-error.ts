@@ -49,4 +49,14 @@ export function parseManageOption(manage: readonly string[] | true | undefined, 
   });
 }
 
+/**
+ * `--poll-ms` (paper, live): a whole number of milliseconds, 1 to 3,600,000. Anything else (`5s`, `0`,
+ * `-5`, `1.5e3x`) would make the loop wait NaN or nothing, which Node runs as 1 ms: a request storm.
+ */
+export function parsePollMsOption(text: string): number {
+  const ms = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!(ms >= 1 && ms <= 3_600_000)) throw new CliError(`--poll-ms: must be a whole number of milliseconds from 1 to 3600000 (default 1000), got ${JSON.stringify(text)}`);
+  return ms;
+}
+
 export const splitList = (s: string | undefined): string[] => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);

@@ -47,6 +47,20 @@ describe('ladder live', () => {
     expect(r.err).toMatch(/--confirm-live/);
   });
 
+  it('refuses a --poll-ms that is not a whole number of milliseconds (it polled every 1 ms), before the bot starts (live and paper)', async () => {
+    const dbOf = (n: string) => join(dir, `poll-${n}.db`);
+    for (const [args, text] of [
+      [['live', '--confirm-live', '--db', dbOf('a')], '5s'],
+      [['paper', '--db', dbOf('b')], '0'],
+      [['paper', '--db', dbOf('c')], '1.5'],
+    ] as const) {
+      const r = await run([...args, '--config', 'examples/scaled.config.json', '--exchange-url', sim.url, '--no-dashboard', '--poll-ms', text], { LADDER_API_KEY: KEY, LADDER_API_SECRET: SECRET }, 300);
+      expect(r.code, `${args[0]} --poll-ms ${text}`).toBe(1);
+      expect(r.err).toBe(`ladder: --poll-ms: must be a whole number of milliseconds from 1 to 3600000 (default 1000), got "${text}"\n`);
+      expect(r.out).toBe('');
+    }
+  });
+
   it('trades against the simulator, stops cleanly on Ctrl-C, and never logs the key or the secret', async () => {
     const db = join(dir, 'live.db');
     const r = await run(['live', '--config', 'examples/scaled.config.json', '--confirm-live', '--exchange-url', sim.url, '--db', db, '--poll-ms', '50'], { LADDER_API_KEY: KEY, LADDER_API_SECRET: SECRET, LADDER_LOG_LEVEL: 'debug' }, 8000);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError, parseManageOption } from '../cli-error.ts';
+import { CliError, parseManageOption, parsePollMsOption } from '../cli-error.ts';
 import { checkStrategyLoads } from '../check-strategy.ts';
 import { type LogFlags, addLogOptions, createRunLogger, resolveLogFormat } from '../log-output.ts';
 import { readConfig } from '../read-config.ts';
@@ -32,6 +32,7 @@ export function registerLiveCommand(program: Command): void {
       const creds = readCredentials();
       if (!creds) throw new CliError('live trading needs API keys: set LADDER_API_KEY and LADDER_API_SECRET in the environment or in .env (never in config.json)');
       if (!o.confirmLive) throw new CliError('live trading places real orders: add --confirm-live to confirm (try `ladder paper` or the simulator first)');
+      const pollMs = parsePollMsOption(o.pollMs);
       const cfg = await readConfig(o.config);
       if (!cfg.ok) throw new CliError(`${o.config}: invalid config`);
       const manage = parseManageOption(o.manage, cfg.value.symbols);
@@ -43,7 +44,7 @@ export function registerLiveCommand(program: Command): void {
       const log = createRunLogger({ format, file: o.logFile ?? null, level: process.env['LADDER_LOG_LEVEL'] ?? 'info', print, jsonIsTTY: process.stderr.isTTY === true });
       const exchange = connectExchange(cfg.value, creds, o.exchangeUrl);
       log.info({ mode: 'live', exchange: o.exchangeUrl ?? cfg.value.exchange.id, testnet: cfg.value.exchange.testnet, symbols: cfg.value.symbols }, 'ladder.start');
-      await runBot({ config: cfg.value, configPath: o.config, exchange, dbPath: o.db ?? cfg.value.store.path, pollMs: Number(o.pollMs), log, ...(manage ? { manage } : {}), ...(o.webhook ? { webhook: true } : {}), until: untilSignal(),
+      await runBot({ config: cfg.value, configPath: o.config, exchange, dbPath: o.db ?? cfg.value.store.path, pollMs, log, ...(manage ? { manage } : {}), ...(o.webhook ? { webhook: true } : {}), until: untilSignal(),
         summary: { exchangeUrl: o.exchangeUrl ?? null, logFile: o.logFile ?? null, print },
         ...(o.dashboard ? { dashboard: { host: cfg.value.dashboard.host, port: cfg.value.dashboard.port, anyPortIfTaken: true, onStarted: (d: { url: string }) => log.info({ url: d.url }, 'dashboard.started') } } : {}),
       });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError, parseManageOption } from '../cli-error.ts';
+import { CliError, parseManageOption, parsePollMsOption } from '../cli-error.ts';
 import { checkStrategyLoads } from '../check-strategy.ts';
 import { type LogFlags, addLogOptions, createRunLogger, resolveLogFormat } from '../log-output.ts';
 import { readConfig } from '../read-config.ts';
@@ -36,6 +36,7 @@ export function registerPaperCommand(program: Command): void {
       if (!cfg.ok) throw new CliError(`${o.config}: invalid config`);
       const manage = parseManageOption(o.manage, cfg.value.symbols);
       await checkStrategyLoads(cfg.value, o.config);
+      const pollMs = parsePollMsOption(o.pollMs);
       const balance = Number(o.balance);
       if (!(balance > 0)) throw new CliError(`--balance: must be a positive amount, got ${o.balance}`);
       const format = resolveLogFormat(o.logFormat, process.stdout.isTTY === true);
@@ -55,7 +56,7 @@ export function registerPaperCommand(program: Command): void {
         onNote: ({ kind, ...fields }) => (kind === 'caught_up' ? log.info(fields, `paper.${kind}`) : log.warn(fields, `paper.${kind}`)),
       });
       log.info({ mode: 'paper', marketData: o.exchangeUrl ?? cfg.value.exchange.id, symbols: cfg.value.symbols, db: dbPath }, 'ladder.start');
-      await runBot({ config: cfg.value, configPath: o.config, exchange, dbPath, pollMs: Number(o.pollMs), log, ...(manage ? { manage } : {}), ...(o.webhook ? { webhook: true } : {}), until: untilSignal(),
+      await runBot({ config: cfg.value, configPath: o.config, exchange, dbPath, pollMs, log, ...(manage ? { manage } : {}), ...(o.webhook ? { webhook: true } : {}), until: untilSignal(),
         summary: { exchangeUrl: o.exchangeUrl ?? null, logFile: o.logFile ?? null, print },
         ...(o.dashboard ? { dashboard: { host: cfg.value.dashboard.host, port: cfg.value.dashboard.port, anyPortIfTaken: true, onStarted: (d: { url: string }) => log.info({ url: d.url }, 'dashboard.started') } } : {}),
       });
