@@ -28,6 +28,15 @@ describe('ladder demo (what npm start runs)', () => {
     expect(r.out).toMatch(/demo stopped: simulator closed, store closed\.\n\nSummary of this run/);
   }, 90_000);
 
+  it('a --duration or --speed that is not a positive number is one line naming it, exit 1, before anything starts (--duration 60s ended the demo at once)', async () => {
+    for (const [flag, text] of [['--duration', '60s'], ['--duration', '0'], ['--speed', 'fast']] as const) {
+      const r = await demo(['--no-dashboard', flag, text]);
+      expect(r.code, `${flag} ${text}`).toBe(1);
+      expect(r.err).toMatch(new RegExp(`^ladder: ${flag}: must be a positive number of (seconds|candles per second), got ${text}\\n$`));
+      expect(r.out).toBe('');
+    }
+  });
+
   it('ends by itself when its data runs out (no dashboard): its last lines are the summary, with the store’s numbers', async () => {
     const db = join(tempDir('ladder-demo-end-'), 'demo.db');
     const r = await demo(['--no-dashboard', '--speed', '200', '--db', db]);

@@ -46,6 +46,8 @@ export function registerDemoCommand(program: Command): void {
       const port = parsePort(o.port);
       const speed = Number(o.speed);
       if (!(speed > 0)) throw new CliError(`--speed: must be a positive number of candles per second, got ${o.speed}`);
+      const durationS = o.duration === undefined ? null : Number(o.duration);
+      if (durationS !== null && !(durationS > 0)) throw new CliError(`--duration: must be a positive number of seconds, got ${o.duration}`);
       // The demo is for a person: readable lines unless asked for JSON; JSON warnings still go to stderr when it is
       // captured, and a --log-file gets every event.
       const format = resolveLogFormat(o.logFormat ?? 'pretty', true);
@@ -77,7 +79,7 @@ export function registerDemoCommand(program: Command): void {
       };
       let endedStop: () => void = () => undefined;
       const ended = new Promise<void>((r) => (endedStop = r));
-      const stop = Promise.race([untilSignal(), ended, ...(o.duration ? [new Promise<void>((r) => setTimeout(r, Number(o.duration) * 1000).unref())] : [])]);
+      const stop = Promise.race([untilSignal(), ended, ...(durationS !== null ? [new Promise<void>((r) => setTimeout(r, durationS * 1000).unref())] : [])]);
       // The replay runs out after 12 weeks of candles: the run's feed is recorded as ended (the dashboard
       // says so), the summary is printed; without a dashboard there is nothing left to watch and it stops.
       let replayTimer: NodeJS.Timeout | undefined;
