@@ -203,6 +203,25 @@ describe('ladder paper', () => {
   });
   afterAll(async () => sim?.close());
 
+  it('--balance given to an existing paper account is said to be ignored (paper.balance_ignored); the account carries on with its own balance', async () => {
+    const db = join(dir, 'balance.db');
+    const cfg = join(dir, 'balance.config.json');
+    const c = JSON.parse(readFileSync(join(ROOT, 'examples/scaled.config.json'), 'utf8'));
+    writeFileSync(cfg, JSON.stringify({ ...c, $schema: undefined, symbols: ['ETH/USDT:USDT'], strategy: { name: 'ema_cross', fast: 500, slow: 900 } }));
+    const paper = (more: string[]) => run(['paper', '--config', cfg, '--exchange-url', sim.url, '--db', db, '--no-dashboard', ...more], {}, 300);
+    const first = await paper(['--balance', '500']);
+    expect(first.code, first.err).toBe(0);
+    expect(first.out).toMatch(/ {2}account {4}500\.00 USDT wallet balance/);
+    expect(first.err).not.toContain('paper.balance_ignored');
+    const again = await paper(['--balance', '2000']);
+    expect(again.code, again.err).toBe(0);
+    expect(again.out).toMatch(/ {2}account {4}500\.00 USDT wallet balance/);
+    const warned = again.err.split('\n').filter((l) => l.includes('"msg":"paper.balance_ignored"')).map((l) => JSON.parse(l) as { level: number; balance: number; paperAccount: string });
+    expect(warned.map((w) => [w.level, w.balance, w.paperAccount])).toEqual([[40, 2000, `${db}.paper.json`]]);
+    const plain = await paper([]);
+    expect(plain.err).not.toContain('paper.balance_ignored');
+  }, 60_000);
+
   it('trades on public market data without keys, keeps its paper account in a file beside the store, stops on Ctrl-C', async () => {
     const db = join(dir, 'paper.db');
     const cfg = join(dir, 'paper.config.json');

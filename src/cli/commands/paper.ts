@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliError, parseManageOption, parsePollMsOption } from '../cli-error.ts';
 import { checkStrategyLoads } from '../check-strategy.ts';
@@ -31,7 +32,7 @@ export function registerPaperCommand(program: Command): void {
     .option('--no-dashboard', 'do not start the web dashboard (dashboard.host/port of the config)')
     .option('--manage [symbols...]', 'adopt positions opened by hand on these symbols (all configured symbols when none is named): ladder, stop and TPs')
     .option('--webhook', 'accept entry and close signals (TradingView alerts) on config.webhook; secret in LADDER_WEBHOOK_SECRET (docs/webhook.md)');
-  addLogOptions(paper).action(async (o: PaperCliOptions) => {
+  addLogOptions(paper).action(async (o: PaperCliOptions, cmd: Command) => {
       const cfg = await readConfig(o.config);
       if (!cfg.ok) throw new CliError(`${o.config}: invalid config`);
       const manage = parseManageOption(o.manage, cfg.value.symbols);
@@ -49,13 +50,17 @@ export function registerPaperCommand(program: Command): void {
       const print = (s: string) => process.stdout.write(`${s}\n`);
       const log = createRunLogger({ format, file: o.logFile ?? null, level: process.env['LADDER_LOG_LEVEL'] ?? 'info', print, jsonIsTTY: process.stderr.isTTY === true });
       const dbPath = o.db ?? cfg.value.store.path;
+      const statePath = `${dbPath}.paper.json`;
+      const accountExists = existsSync(statePath);
       const exchange = new PaperExchange({
-        source: connectExchange(cfg.value, null, o.exchangeUrl), fills: fillModelFromConfig(cfg.value), balance, statePath: `${dbPath}.paper.json`, now: Date.now,
+        source: connectExchange(cfg.value, null, o.exchangeUrl), fills: fillModelFromConfig(cfg.value), balance, statePath, now: Date.now,
         intrabar: cfg.value.backtest.intrabar,
         // Missed 1m candles replayed over the paper orders after a restart or an outage: said, and loud when incomplete.
         onNote: ({ kind, ...fields }) => (kind === 'caught_up' ? log.info(fields, `paper.${kind}`) : log.warn(fields, `paper.${kind}`)),
       });
       log.info({ mode: 'paper', marketData: o.exchangeUrl ?? cfg.value.exchange.id, symbols: cfg.value.symbols, db: dbPath }, 'ladder.start');
+      // --balance starts a new account only: said when given to an existing one, which carries on as it is.
+      if (cmd.getOptionValueSource('balance') === 'cli' && accountExists) log.warn({ balance, paperAccount: statePath }, 'paper.balance_ignored');
       await runBot({ config: cfg.value, configPath: o.config, exchange, dbPath, pollMs, log, ...(manage ? { manage } : {}), ...(o.webhook ? { webhook: true } : {}), until: untilSignal(),
         summary: { exchangeUrl: o.exchangeUrl ?? null, logFile: o.logFile ?? null, print },
         ...(o.dashboard ? { dashboard: { host: cfg.value.dashboard.host, port: cfg.value.dashboard.port, anyPortIfTaken: true, onStarted: (d: { url: string }) => log.info({ url: d.url }, 'dashboard.started') } } : {}),
