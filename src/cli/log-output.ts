@@ -13,9 +13,9 @@ export interface LogFlags {
   logFile?: string;
 }
 
-export function addLogOptions(c: Command): Command {
+export function addLogOptions(c: Command, defaultFormat = 'pretty on a terminal, json otherwise'): Command {
   return c
-    .option('--log-format <format>', '"pretty": one readable line per event on stdout; "json": JSON lines on stderr (default: pretty on a terminal, json otherwise)')
+    .option('--log-format <format>', `"pretty": one readable line per event on stdout; "json": JSON lines on stderr (default: ${defaultFormat})`)
     .option('--log-file <path>', 'also append every event as a JSON line to this file');
 }
 

@@ -37,6 +37,12 @@ describe('ladder demo (what npm start runs)', () => {
     }
   });
 
+  it('--help says the demo prints readable lines by default, also into a pipe (as it does), not json there', async () => {
+    const r = await demo(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.out.replace(/\s+/g, ' ')).toContain('--log-format <format> "pretty": one readable line per event on stdout; "json": JSON lines on stderr (default: pretty, also when the output is a pipe or a file)');
+  });
+
   it('ends by itself when its data runs out (no dashboard): its last lines are the summary, with the store’s numbers', async () => {
     const db = join(tempDir('ladder-demo-end-'), 'demo.db');
     const r = await demo(['--no-dashboard', '--speed', '200', '--db', db]);

@@ -39,7 +39,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--duration <s>', 'stop after this many seconds (default: run until Ctrl-C)')
     .option('--port <port>', 'dashboard port on 127.0.0.1 (any free port if taken; 0 = any)', '8080')
     .option('--no-dashboard', 'do not start the web dashboard (then the demo ends by itself when its data runs out)');
-  addLogOptions(demo).action(async (o: DemoOptions) => {
+  addLogOptions(demo, 'pretty, also when the output is a pipe or a file').action(async (o: DemoOptions) => {
       const cfg = await readConfig(o.config);
       if (!cfg.ok) throw new CliError(`${o.config}: invalid config`);
       await checkStrategyLoads(cfg.value, o.config);
