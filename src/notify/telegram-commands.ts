@@ -64,12 +64,15 @@ export function startTelegramCommands(o: TelegramCommandsOptions): TelegramComma
   }
   bot.catch((e) => o.log.error({ err: { message: errText(e.error) } }, 'telegram.command_failed'));
 
+  let stopping = false;
   const polling = bot
     .start({ timeout: pollTimeoutS, allowed_updates: ['message', 'channel_post'], onStart: () => o.log.info({}, 'telegram.polling') })
-    .catch((e: unknown) => o.log.error({ err: { message: errText(e) } }, 'telegram.polling_stopped'));
+    // Our own stop ends grammY's wait between two failed getUpdates with "Aborted delay": that is no failure.
+    .catch((e: unknown) => (stopping ? o.log.debug({ err: { message: errText(e) } }, 'telegram.polling_stopped') : o.log.error({ err: { message: errText(e) } }, 'telegram.polling_stopped')));
 
   return {
     async stop(): Promise<void> {
+      stopping = true;
       // grammY's stop sends a last getUpdates that cannot be aborted: an API that stops answering would
       // hold the bot's shutdown for the client timeout (50 s), past systemd's and Docker's stop timeout.
       const stopped = bot.stop().catch((e: unknown) => o.log.warn({ err: { message: errText(e) } }, 'telegram.stop_failed'));

@@ -8,6 +8,7 @@ import { type Notifier, startNotifier } from '../../src/notify/index.ts';
 import { type Store, openStore } from '../../src/store/index.ts';
 import { entryIntent, fill, hitLevel, mustApply, newPosition } from '../store/store-fixtures.ts';
 import { type TelegramServer, startTelegramServer } from './support/telegram-server.ts';
+import { recordingLogger } from '../support/log-lines.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const TOKEN = '555000111:AAFakeTokenForTheLocalBotApiServer01';
@@ -98,6 +99,22 @@ describe('read-only Telegram commands over grammY long polling ([operate] 5)', (
     await notifier!.stop();
     notifier = null;
     expect(Date.now() - t0).toBeLessThan(6_000);
+  }, 30_000);
+
+  it('a stop while the Bot API cannot be reached (grammY waiting to retry getUpdates) is no error: telegram.polling_stopped at debug, not "Aborted delay" at error', async () => {
+    store = storeWithTrades();
+    // Nothing listens on port 1: every getUpdates fails at once and grammY waits before trying again.
+    const cfg = parseConfigValue({ notify: { telegram: { chat_id: CHAT, api_root: 'http://127.0.0.1:1' } } }, 'test');
+    if (!cfg.ok) throw new Error(JSON.stringify(cfg.error));
+    const rec = recordingLogger('debug');
+    const started = startNotifier({ config: cfg.value.notify, store, log: rec.log, env: { LADDER_TELEGRAM_BOT_TOKEN: TOKEN }, pollTimeoutS: 1 });
+    notifier = started;
+    await new Promise((r) => setTimeout(r, 1_000));
+    await started!.stop();
+    notifier = null;
+    const stopped = rec.records.filter((r) => r['msg'] === 'telegram.polling_stopped');
+    expect(stopped.map((r) => r['level'])).toEqual([20]);
+    expect(rec.records.filter((r) => (r['level'] as number) >= 50)).toEqual([]);
   }, 30_000);
 
   it('knows the configured chat by its id or by its @name', () => {
