@@ -31,6 +31,9 @@ export function isConfiguredChat(chat: { readonly id: number; readonly username?
   return String(chat.id) === chatId;
 }
 
+/** The Bot API calls grammY's long polling makes and retries by itself. */
+const POLLING_CALLS: ReadonlySet<string> = new Set(['getMe', 'deleteWebhook', 'getUpdates']);
+
 /** How long stop() waits for the polling to end (a Bot API server that does not answer must not hold the shutdown). */
 const STOP_WAIT_MS = 3_000;
 
@@ -65,6 +68,24 @@ export function startTelegramCommands(o: TelegramCommandsOptions): TelegramComma
   bot.catch((e) => o.log.error({ err: { message: errText(e.error) } }, 'telegram.command_failed'));
 
   let stopping = false;
+  // grammY retries the calls of its polling (getMe, deleteWebhook, then getUpdates) quietly: say once
+  // that the commands are down, and when they are back.
+  let failing = false;
+  bot.api.config.use(async (prev, method, payload, signal) => {
+    if (!POLLING_CALLS.has(method)) return prev(method, payload, signal);
+    try {
+      const answer = await prev(method, payload, signal);
+      if (answer.ok && failing) {
+        failing = false;
+        o.log.info({}, 'telegram.polling_resumed');
+      }
+      return answer;
+    } catch (e) {
+      if (!failing && !stopping) o.log.warn({ err: { message: errText(e) } }, 'telegram.polling_failing');
+      failing = true;
+      throw e;
+    }
+  });
   const polling = bot
     .start({ timeout: pollTimeoutS, allowed_updates: ['message', 'channel_post'], onStart: () => o.log.info({}, 'telegram.polling') })
     // Our own stop ends grammY's wait between two failed getUpdates with "Aborted delay": that is no failure.

@@ -101,7 +101,7 @@ describe('read-only Telegram commands over grammY long polling ([operate] 5)', (
     expect(Date.now() - t0).toBeLessThan(6_000);
   }, 30_000);
 
-  it('a stop while the Bot API cannot be reached (grammY waiting to retry getUpdates) is no error: telegram.polling_stopped at debug, not "Aborted delay" at error', async () => {
+  it('a stop while the Bot API cannot be reached (grammY waiting to retry its polling calls) is no error: telegram.polling_stopped at debug, not "Aborted delay" at error', async () => {
     store = storeWithTrades();
     // Nothing listens on port 1: every getUpdates fails at once and grammY waits before trying again.
     const cfg = parseConfigValue({ notify: { telegram: { chat_id: CHAT, api_root: 'http://127.0.0.1:1' } } }, 'test');
@@ -115,6 +115,30 @@ describe('read-only Telegram commands over grammY long polling ([operate] 5)', (
     const stopped = rec.records.filter((r) => r['msg'] === 'telegram.polling_stopped');
     expect(stopped.map((r) => r['level'])).toEqual([20]);
     expect(rec.records.filter((r) => (r['level'] as number) >= 50)).toEqual([]);
+  }, 30_000);
+
+  it('a Bot API that cannot be reached is said once (telegram.polling_failing: grammY retries its polling calls quietly), and its return too (telegram.polling_resumed)', async () => {
+    const first = await startTelegramServer(TOKEN);
+    const port = Number(new URL(first.url).port);
+    await first.close(); // the port is free again: getUpdates fails until a server listens there
+    store = storeWithTrades();
+    const cfg = parseConfigValue({ notify: { telegram: { chat_id: CHAT, api_root: first.url } } }, 'test');
+    if (!cfg.ok) throw new Error(JSON.stringify(cfg.error));
+    const rec = recordingLogger('debug');
+    notifier = startNotifier({ config: cfg.value.notify, store, log: rec.log, env: { LADDER_TELEGRAM_BOT_TOKEN: TOKEN }, pollTimeoutS: 1 });
+    const until = (msg: string) => async () => {
+      const end = Date.now() + 10_000;
+      while (!rec.msgs().includes(msg) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    };
+    await until('telegram.polling_failing')();
+    tg = await startTelegramServer(TOKEN, port);
+    await until('telegram.polling_resumed')();
+    const said = rec.records.filter((r) => String(r['msg']).startsWith('telegram.polling_')).map((r) => [r['level'], r['msg']]);
+    expect(said).toEqual([
+      [40, 'telegram.polling_failing'],
+      [30, 'telegram.polling_resumed'],
+    ]);
+    expect(rec.records.find((r) => r['msg'] === 'telegram.polling_failing')!['err']).toEqual({ type: 'Object', message: "Network request for 'getMe' failed!", stack: '' });
   }, 30_000);
 
   it('knows the configured chat by its id or by its @name', () => {

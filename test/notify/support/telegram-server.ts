@@ -45,7 +45,7 @@ interface Update {
   message: Record<string, unknown>;
 }
 
-export async function startTelegramServer(token: string): Promise<TelegramServer> {
+export async function startTelegramServer(token: string, listenPort = 0): Promise<TelegramServer> {
   const sent: SentMessage[] = [];
   const attempts: { text: string; atMs: number; status: number }[] = [];
   const raw: string[] = [];
@@ -121,7 +121,7 @@ export async function startTelegramServer(token: string): Promise<TelegramServer
         return reply(res, 404, { ok: false, error_code: 404, description: `Not Found: method ${m[2]}` });
     }
   });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  await new Promise<void>((ok) => server.listen(listenPort, '127.0.0.1', ok));
   const { port } = server.address() as AddressInfo;
 
   return {
