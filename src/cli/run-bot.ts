@@ -61,7 +61,7 @@ export async function runBot(o: RunBotOptions): Promise<void> {
     locked = true;
     if (tookOverFrom) o.log.warn({ pid: tookOverFrom.pid, command: tookOverFrom.command, since: new Date(tookOverFrom.startedAtMs).toISOString() }, 'store.lock_taken_over');
     // What this run trades with, its heartbeat and its end, for the dashboard ([views] 17).
-    const mode = o.mode ?? (o.exchange.name === 'paper' ? 'paper' : 'live');
+    const mode = o.mode ?? (o.exchange.name.endsWith('(paper)') ? 'paper' : 'live');
     const recorder = recordRun({ store, mode, command: me.command, pid: me.pid, host: me.host, config: o.config, exchange: o.exchange, log: o.log });
     run = recorder;
     void o.dataEnded?.then((detail) => recorder.dataEnded(detail));

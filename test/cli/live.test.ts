@@ -203,6 +203,15 @@ describe('ladder paper', () => {
   });
   afterAll(async () => sim?.close());
 
+  it('a symbol the market data does not list is named with that exchange, marked paper (it said "is not a market of paper")', async () => {
+    const cfg = join(dir, 'unknown-symbol.config.json');
+    const c = JSON.parse(readFileSync(join(ROOT, 'examples/scaled.config.json'), 'utf8'));
+    writeFileSync(cfg, JSON.stringify({ ...c, $schema: undefined, symbols: ['ETHH/USDT:USDT'] }));
+    const r = await run(['paper', '--config', cfg, '--exchange-url', sim.url, '--db', join(dir, 'unknown-symbol.db'), '--no-dashboard'], {});
+    expect(r.code).toBe(1);
+    expect(r.err.trimEnd().split('\n').at(-1)).toBe('ladder: symbols: ETHH/USDT:USDT is not a market of binanceusdm (paper)');
+  }, 60_000);
+
   it('--balance given to an existing paper account is said to be ignored (paper.balance_ignored); the account carries on with its own balance', async () => {
     const db = join(dir, 'balance.db');
     const cfg = join(dir, 'balance.config.json');

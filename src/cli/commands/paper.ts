@@ -61,7 +61,7 @@ export function registerPaperCommand(program: Command): void {
       log.info({ mode: 'paper', marketData: o.exchangeUrl ?? cfg.value.exchange.id, symbols: cfg.value.symbols, db: dbPath }, 'ladder.start');
       // --balance starts a new account only: said when given to an existing one, which carries on as it is.
       if (cmd.getOptionValueSource('balance') === 'cli' && accountExists) log.warn({ balance, paperAccount: statePath }, 'paper.balance_ignored');
-      await runBot({ config: cfg.value, configPath: o.config, exchange, dbPath, pollMs, log, ...(manage ? { manage } : {}), ...(o.webhook ? { webhook: true } : {}), until: untilSignal(),
+      await runBot({ config: cfg.value, configPath: o.config, exchange, mode: 'paper', dbPath, pollMs, log, ...(manage ? { manage } : {}), ...(o.webhook ? { webhook: true } : {}), until: untilSignal(),
         summary: { exchangeUrl: o.exchangeUrl ?? null, logFile: o.logFile ?? null, print },
         ...(o.dashboard ? { dashboard: { host: cfg.value.dashboard.host, port: cfg.value.dashboard.port, anyPortIfTaken: true, onStarted: (d: { url: string }) => log.info({ url: d.url }, 'dashboard.started') } } : {}),
       });

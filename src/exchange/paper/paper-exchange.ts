@@ -61,7 +61,8 @@ class PolledPrices implements PriceView {
  * every change.
  */
 export class PaperExchange implements ExchangePort {
-  readonly name = 'paper';
+  /** The market data's exchange, marked paper: `binanceusdm (paper)` (in errors and alerts: whose markets, whose ban). */
+  readonly name: string;
   private rules = new Map<string, MarketRules>();
   private readonly matchRules = new Map<string, MatchRules>();
   private readonly prices = new PolledPrices();
@@ -74,6 +75,7 @@ export class PaperExchange implements ExchangePort {
   private pendingV1: PaperStateV1 | null = null;
 
   constructor(private readonly o: PaperOptions) {
+    this.name = `${o.source.name} (paper)`;
     this.engine = new MatchingEngine(this.matchRules, this.prices, new Ledger(o.balance), {
       takerFeePct: o.fills.takerPct, makerFeePct: o.fills.makerPct, slippagePct: o.fills.slippagePct, triggerFillRatio: o.fillRatio,
     });
