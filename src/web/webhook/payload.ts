@@ -31,9 +31,9 @@ const bodySchema = z.object({
   id: z
     .string()
     .trim()
-    .min(1)
-    .max(128)
-    .regex(/^[^\p{Cc}]+$/u, { error: 'must not contain control characters' }),
+    .min(1, { error: "must be 1 to 128 characters (the sender's id of this signal)" })
+    .max(128, { error: "must be 1 to 128 characters (the sender's id of this signal)" })
+    .regex(/^[^\p{Cc}]*$/u, { error: 'must not contain control characters' }),
   symbol: z.string().trim().min(1).max(64),
   // {{strategy.market_position}} says "flat" when a strategy closes: the same as "close".
   side: z

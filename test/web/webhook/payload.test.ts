@@ -38,6 +38,22 @@ describe('parseSignal: the signal time', () => {
   });
 });
 
+describe('parseSignal: the id', () => {
+  it('an empty, too long or control-character id says that one problem (an empty one also said "must not contain control characters")', () => {
+    const body = { symbol: 'BTCUSDT', side: 'long' };
+    const length = "id: must be 1 to 128 characters (the sender's id of this signal)";
+    for (const [id, message] of [
+      ['', length],
+      ['   ', length],
+      ['x'.repeat(129), length],
+      ['a\nb', 'id: must not contain control characters'],
+    ] as const) {
+      expect(() => parseSignal({ ...body, id }, rules, T), JSON.stringify(id)).toThrow(new RegExp(`^${message.replace(/[()]/g, '\\$&')}$`));
+    }
+    expect(parseSignal({ ...body, id: 'x'.repeat(128) }, rules, T).id).toBe('x'.repeat(128));
+  });
+});
+
 describe('parseSignal: stop_loss_pct', () => {
   it('a stop that is not a number says what it must be, not "Invalid input"', () => {
     const body = { id: 'a', symbol: 'BTCUSDT', side: 'long' };
