@@ -105,8 +105,20 @@ export class Faults {
     this.rules = f.rules.map((rule) => ({ rule, seen: 0, fired: 0 }));
   }
 
+  /** A file that cannot be read, is not JSON or not a fault file: one line per problem, naming the file and the key. */
   loadFile(file: string): void {
-    this.load(JSON.parse(readFileSync(file, 'utf8')));
+    let doc: unknown;
+    try {
+      doc = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new Error(`${file}: ${e instanceof SyntaxError ? 'malformed JSON' : 'cannot read it'}: ${(e as Error).message}`);
+    }
+    const f = FaultFileSchema.safeParse(doc);
+    if (!f.success) {
+      const where = (path: readonly PropertyKey[]) => path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '') || '(the file)';
+      throw new Error(f.error.issues.map((i) => `${file}: ${where(i.path)}: ${i.message}`).join('\n'));
+    }
+    this.load(f.data);
   }
 
   add(rules: unknown): FaultRule[] {

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -74,5 +74,24 @@ describe('ladder sim (CLI)', () => {
     child = run.child;
     run.url.catch(() => undefined);
     expect(await run.exit).not.toBe(0);
+  });
+
+  it('a bad --faults file is one line per problem naming the file and the key, exit 1 (not a zod dump, not a bare JSON error)', async () => {
+    const dir = tempDir('ladder-sim-faults-');
+    const cases: [string, string, string[]][] = [
+      ['kind.json', JSON.stringify({ seed: 'x', rules: [{ kind: 'latency', ms: 10 }, { kind: 'slow' }] }), ['seed: Invalid input: expected number, received string', "rules[1].kind: Invalid discriminator value. Expected 'latency' | "]],
+      ['cut.json', '{"rules": [', ['malformed JSON: Unexpected end of JSON input']],
+    ];
+    for (const [name, text, problems] of cases) {
+      const file = path.join(dir, name);
+      writeFileSync(file, text);
+      const r = await new Promise<{ code: number | null; out: string; err: string }>((done) =>
+        execFile(process.execPath, [path.join(REPO, 'bin/ladder.js'), 'sim', '--port', '0', '--faults', file], { cwd: REPO }, (e, out, err) => done({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err })),
+      );
+      expect(r.code, name).toBe(1);
+      const lines = r.err.trimEnd().split('\n');
+      expect(lines, name).toHaveLength(problems.length);
+      lines.forEach((line, i) => expect(line.startsWith(`ladder: ${file}: ${problems[i]}`), line).toBe(true));
+    }
   });
 });
