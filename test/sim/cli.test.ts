@@ -7,8 +7,8 @@ import { BTC, BTC_1H, REPO } from './harness.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 /** Starts `ladder sim` and resolves with its URL once it prints the listening line. */
-function startCli(args: string[]): { child: ChildProcess; url: Promise<string>; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [path.join(REPO, 'bin/ladder.js'), 'sim', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+function startCli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; url: Promise<string>; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [path.join(REPO, 'bin/ladder.js'), 'sim', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
   const url = new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
@@ -74,6 +74,22 @@ describe('ladder sim (CLI)', () => {
     child = run.child;
     run.url.catch(() => undefined);
     expect(await run.exit).not.toBe(0);
+  });
+
+  it('--start without a zone is UTC whatever the machine zone (it was local time: 05:00Z in New York), and only ISO-8601', async () => {
+    const run = startCli(['--port', '0', '--data', BTC_1H, '--speed', '0', '--start', '2026-03-01T00:00'], { TZ: 'America/New_York' });
+    child = run.child;
+    const state = (await (await fetch(`${await run.url}/_sim/state`)).json()) as { timeMs: number };
+    expect(new Date(state.timeMs).toISOString()).toBe('2026-03-01T00:00:00.000Z');
+    child.kill('SIGINT');
+    await run.exit;
+    const bad = startCli(['--port', '0', '--start', 'March 1 2026'], { TZ: 'America/New_York' });
+    child = bad.child;
+    bad.url.catch(() => undefined);
+    let err = '';
+    bad.child.stderr!.on('data', (d: Buffer) => (err += String(d)));
+    expect(await bad.exit).toBe(1);
+    expect(err).toContain('ladder: --start: not a date in ISO-8601 ("March 1 2026"');
   });
 
   it('a bad --faults file is one line per problem naming the file and the key, exit 1 (not a zod dump, not a bare JSON error)', async () => {

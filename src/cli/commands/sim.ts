@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_API_KEY, DEFAULT_API_SECRET, startSimulator } from '../../sim/simulator.ts';
+import { parseTimeOption } from '../cli-error.ts';
 
 interface SimCliOptions {
   port: string;
@@ -50,8 +51,8 @@ export function registerSimCommand(program: Command): void {
     .option('--start <time>', 'open time of the first replayed candle (ISO-8601 UTC); default: after 500 candles of history')
     .option('--verbose', 'print one line per request')
     .action(async (o: SimCliOptions) => {
-      const startMs = o.start === undefined ? undefined : Date.parse(o.start);
-      if (startMs !== undefined && Number.isNaN(startMs)) throw new Error(`--start: not a time: ${JSON.stringify(o.start)}`);
+      // ISO-8601 only, and without a zone UTC, as --from/--to everywhere (Date.parse took it as the machine's local time).
+      const startMs = o.start === undefined ? undefined : parseTimeOption('--start', o.start);
       const sim = await startSimulator({
         port: num('port', o.port),
         host: o.host,
