@@ -19,6 +19,23 @@ export function addLogOptions(c: Command, defaultFormat = 'pretty on a terminal,
     .option('--log-file <path>', 'also append every event as a JSON line to this file');
 }
 
+/**
+ * The bot's readable lines on stdout, until stdout goes away: the terminal closed (EIO: its SIGHUP
+ * stops the bot, and the lines of that stop meet a dead tty) or the pipe's reader ended (EPIPE).
+ * From then on the lines are dropped (a --log-file keeps every event); without this, each failed
+ * write was an uncaught exception, fatal, or logged and printed again in a loop.
+ */
+export function stdoutPrinter(out: NodeJS.WriteStream = process.stdout): (line: string) => void {
+  let gone = false;
+  out.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EIO' && e.code !== 'EPIPE') throw e;
+    gone = true;
+  });
+  return (line) => {
+    if (!gone) out.write(`${line}\n`);
+  };
+}
+
 /** `--log-format`, or pretty when stdout is a terminal and json when it is a pipe, a file or a journal. */
 export function resolveLogFormat(flag: string | undefined, stdoutIsTTY: boolean): LogFormat {
   if (flag === undefined) return stdoutIsTTY ? 'pretty' : 'json';

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { eventLine } from '../../src/cli/event-printer.ts';
-import { createRunLogger, resolveLogFormat } from '../../src/cli/log-output.ts';
+import { createRunLogger, resolveLogFormat, stdoutPrinter } from '../../src/cli/log-output.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const base = { level: 30, time: '2026-05-01T12:00:05.123Z', app: 'ladder', symbol: 'BTCUSDT', positionId: 'BTCUSDT-x', eventTime: '2024-03-01T10:00:00.000Z' };
@@ -77,4 +78,43 @@ describe('log output', () => {
     expect(() => createRunLogger({ format: 'pretty', file: missing, level: 'info', print: () => undefined, jsonIsTTY: true })).toThrow(`--log-file: cannot open ${missing} (ENOENT`);
     expect(() => createRunLogger({ format: 'json', file: null, level: 'loud', print: () => undefined, jsonIsTTY: false })).toThrow('LADDER_LOG_LEVEL: must be one of');
   });
+});
+
+describe('stdoutPrinter: the readable lines, until stdout goes away', () => {
+  /** A stdout whose writes fail with `code` once `failing` (a closed terminal: EIO; a closed pipe: EPIPE). */
+  function stdout(code: string) {
+    const lines: string[] = [];
+    const state = { failing: false };
+    const out = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        if (state.failing) return cb(Object.assign(new Error(`write ${code}`), { code }));
+        lines.push(String(chunk));
+        cb();
+      },
+    });
+    return { out, lines, state };
+  }
+
+  for (const code of ['EIO', 'EPIPE']) {
+    it(`${code}: the lines after it are dropped, no error escapes (before: each one an uncaught exception, the bot's stop ended as fatal)`, async () => {
+      const { out, lines, state } = stdout(code);
+      const uncaught: unknown[] = [];
+      const onUncaught = (e: unknown) => uncaught.push(e);
+      process.on('uncaughtException', onUncaught);
+      try {
+        const print = stdoutPrinter(out as unknown as NodeJS.WriteStream);
+        print('first');
+        state.failing = true;
+        print('second');
+        await new Promise((r) => setImmediate(r));
+        print('third');
+        print('fourth');
+        await new Promise((r) => setImmediate(r));
+        expect(lines).toEqual(['first\n']);
+        expect(uncaught).toEqual([]);
+      } finally {
+        process.off('uncaughtException', onUncaught);
+      }
+    });
+  }
 });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { checkStrategyLoads } from '../check-strategy.ts';
 import { CliError } from '../cli-error.ts';
-import { type LogFlags, addLogOptions, createRunLogger, resolveLogFormat } from '../log-output.ts';
+import { type LogFlags, addLogOptions, createRunLogger, resolveLogFormat, stdoutPrinter } from '../log-output.ts';
 import { readConfig } from '../read-config.ts';
 import { parsePort } from './dashboard.ts';
 
@@ -59,7 +59,7 @@ export function registerDemoCommand(program: Command): void {
         import('../../store/index.ts'),
         import('../run-summary-printer.ts'),
       ]);
-      const out = (s: string) => process.stdout.write(`${s}\n`);
+      const out = stdoutPrinter();
       const log = createRunLogger({ format, file: o.logFile ?? null, level: process.env['LADDER_LOG_LEVEL'] ?? 'warn', fileLevel: process.env['LADDER_LOG_LEVEL'] ?? 'info', print: out, jsonIsTTY: process.stderr.isTTY === true });
       const sim = await startSimulator({ port: 0, dataFiles: DEMO_DATA, marketsFile: DEMO_MARKETS, speed, warmupCandles: 100, seed: 1, rateLimits: { weightPerMinute: 1_000_000, ordersPerMinute: 1_000_000, ordersPer10s: 1_000_000 } });
       const client = ccxtForSimulator(sim.url, { apiKey: sim.apiKey, secret: sim.apiSecret });

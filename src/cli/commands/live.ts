@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CliError, parseManageOption, parsePollMsOption } from '../cli-error.ts';
 import { checkStrategyLoads } from '../check-strategy.ts';
-import { type LogFlags, addLogOptions, createRunLogger, resolveLogFormat } from '../log-output.ts';
+import { type LogFlags, addLogOptions, createRunLogger, resolveLogFormat, stdoutPrinter } from '../log-output.ts';
 import { readConfig } from '../read-config.ts';
 import { readCredentials } from '../secrets.ts';
 
@@ -40,7 +40,7 @@ export function registerLiveCommand(program: Command): void {
       // Loaded on use: ccxt alone takes about a second to import, which other commands should not pay.
       const format = resolveLogFormat(o.logFormat, process.stdout.isTTY === true);
       const [{ connectExchange }, { runBot, untilSignal }] = await Promise.all([import('../../exchange/connect.ts'), import('../run-bot.ts')]);
-      const print = (s: string) => process.stdout.write(`${s}\n`);
+      const print = stdoutPrinter();
       const log = createRunLogger({ format, file: o.logFile ?? null, level: process.env['LADDER_LOG_LEVEL'] ?? 'info', print, jsonIsTTY: process.stderr.isTTY === true });
       const exchange = connectExchange(cfg.value, creds, o.exchangeUrl);
       log.info({ mode: 'live', exchange: o.exchangeUrl ?? cfg.value.exchange.id, testnet: cfg.value.exchange.testnet, symbols: cfg.value.symbols }, 'ladder.start');

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliError, parseManageOption, parsePollMsOption } from '../cli-error.ts';
 import { checkStrategyLoads } from '../check-strategy.ts';
-import { type LogFlags, addLogOptions, createRunLogger, resolveLogFormat } from '../log-output.ts';
+import { type LogFlags, addLogOptions, createRunLogger, resolveLogFormat, stdoutPrinter } from '../log-output.ts';
 import { readConfig } from '../read-config.ts';
 
 interface PaperCliOptions extends LogFlags {
@@ -47,7 +47,7 @@ export function registerPaperCommand(program: Command): void {
         import('../../core/scaled-tp/from-config.ts'),
         import('../run-bot.ts'),
       ]);
-      const print = (s: string) => process.stdout.write(`${s}\n`);
+      const print = stdoutPrinter();
       const log = createRunLogger({ format, file: o.logFile ?? null, level: process.env['LADDER_LOG_LEVEL'] ?? 'info', print, jsonIsTTY: process.stderr.isTTY === true });
       const dbPath = o.db ?? cfg.value.store.path;
       const statePath = `${dbPath}.paper.json`;
