@@ -59,7 +59,9 @@ describe('ladder demo (what npm start runs)', () => {
       const pnls = closed.map(totalPnl);
       const wins = pnls.filter((x) => x > 0).length;
       const total = pnls.reduce((a, b) => a + b, 0);
-      expect(closed.length).toBeGreaterThan(20);
+      // At 200 candles/s the bot (50 ms polls) sees ~10 new candles a step: it trades only the newest
+      // one's signal (older ones are stale, as after an outage), ~40 trades, fewer on a loaded machine.
+      expect(closed.length).toBeGreaterThanOrEqual(5);
       const money = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
       expect(summary[0]).toBe(`Summary of this run (store ${db}):`);
       expect(summary[1]).toBe(`  trades      ${closed.length} closed${open ? `, ${open} still open (not counted)` : ''}`);
