@@ -76,6 +76,24 @@ describe('ladder sim (CLI)', () => {
     expect(await run.exit).not.toBe(0);
   });
 
+  it('a negative --speed, --balance, taker fee or slippage, or a --port out of range, is one line naming the option, exit 1 (a negative speed froze the clock, a negative balance opened a -5 USDT wallet)', async () => {
+    for (const [args, msg] of [
+      [['--speed', '-5'], 'ladder: --speed: must be 0 or more, got -5'],
+      [['--balance', '-5'], 'ladder: --balance: must be 0 or more, got -5'],
+      [['--taker-fee-pct', '-0.01'], 'ladder: --taker-fee-pct: must be 0 or more, got -0.01'],
+      [['--slippage-pct', '-1'], 'ladder: --slippage-pct: must be 0 or more, got -1'],
+      [['--port', '99999'], 'ladder: --port: must be a whole number from 0 (any free port) to 65535, got "99999"'],
+    ] as const) {
+      const run = startCli([...(args[0] === '--port' ? [] : ['--port', '0']), ...args]);
+      child = run.child;
+      run.url.catch(() => undefined);
+      let err = '';
+      run.child.stderr!.on('data', (d: Buffer) => (err += String(d)));
+      expect(await run.exit, args.join(' ')).toBe(1);
+      expect(err.trim()).toBe(msg);
+    }
+  });
+
   it('--start without a zone is UTC whatever the machine zone (it was local time: 05:00Z in New York), and only ISO-8601', async () => {
     const run = startCli(['--port', '0', '--data', BTC_1H, '--speed', '0', '--start', '2026-03-01T00:00'], { TZ: 'America/New_York' });
     child = run.child;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_API_KEY, DEFAULT_API_SECRET, startSimulator } from '../../sim/simulator.ts';
-import { parseTimeOption } from '../cli-error.ts';
+import { CliError, parseTimeOption } from '../cli-error.ts';
 
 interface SimCliOptions {
   port: string;
@@ -21,9 +21,18 @@ interface SimCliOptions {
   verbose?: boolean;
 }
 
-function num(name: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n)) throw new Error(`--${name}: not a number: ${JSON.stringify(text)}`);
+/** A number option; `min`: its least value (a negative speed froze the clock, a negative balance opened a negative wallet). */
+function num(name: string, text: string, min = -Infinity): number {
+  const n = text.trim() === '' ? NaN : Number(text);
+  if (!Number.isFinite(n)) throw new CliError(`--${name}: not a number: ${JSON.stringify(text)}`);
+  if (n < min) throw new CliError(`--${name}: must be ${min} or more, got ${text}`);
+  return n;
+}
+
+/** `--port`: a whole number from 0 (any free port) to 65535 (Node's own words named no option). */
+function port(text: string): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!(n >= 0 && n <= 65_535)) throw new CliError(`--port: must be a whole number from 0 (any free port) to 65535, got ${JSON.stringify(text)}`);
   return n;
 }
 
@@ -54,19 +63,19 @@ export function registerSimCommand(program: Command): void {
       // ISO-8601 only, and without a zone UTC, as --from/--to everywhere (Date.parse took it as the machine's local time).
       const startMs = o.start === undefined ? undefined : parseTimeOption('--start', o.start);
       const sim = await startSimulator({
-        port: num('port', o.port),
+        port: port(o.port),
         host: o.host,
         marketsFile: o.markets,
         dataFiles: o.data ? o.data.split(',').map((f) => path.resolve(f.trim())) : undefined,
-        speed: num('speed', o.speed),
+        speed: num('speed', o.speed, 0),
         seed: num('seed', o.seed),
         faultsFile: o.faults,
-        balance: num('balance', o.balance),
+        balance: num('balance', o.balance, 0),
         apiKey: o.apiKey,
         apiSecret: o.apiSecret,
-        takerFeePct: num('taker-fee-pct', o.takerFeePct),
+        takerFeePct: num('taker-fee-pct', o.takerFeePct, 0),
         makerFeePct: num('maker-fee-pct', o.makerFeePct),
-        slippagePct: num('slippage-pct', o.slippagePct),
+        slippagePct: num('slippage-pct', o.slippagePct, 0),
         startMs,
         log: o.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
       });
