@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type CommandName, commandAnswer, levelsText, profitText } from '../../src/notify/command-answers.ts';
 import { openStore } from '../../src/store/index.ts';
 import { storeOfClosedTrades } from '../web/many-trades-store.ts';
-import { recordingStore } from '../web/recording-store.ts';
+import { recordingStore, turnsDuring } from '../web/recording-store.ts';
 
 /**
  * /profit and /levels are answered in the bot's process: on a long store they read the trades a slice
@@ -22,16 +22,7 @@ describe('Telegram /profit and /levels on a long store', () => {
       expect(expected.profit).toMatch(/over 40\d\d closed trades/);
       for (const name of ['profit', 'levels'] as const) {
         const calls: string[] = [];
-        let turns = 0;
-        let counting = true;
-        const count = (): void => {
-          if (!counting) return;
-          turns++;
-          setImmediate(count);
-        };
-        setImmediate(count);
-        const text = await commandAnswer(name, recordingStore(real, calls), now);
-        counting = false;
+        const { value: text, turns } = await turnsDuring(() => commandAnswer(name, recordingStore(real, calls), now));
         expect(text).toBe(expected[name]);
         // Before: one tradeHistory() call read and parsed every trade in one turn of the loop (~1 s for 10,000).
         expect(calls).not.toContain('tradeHistory');

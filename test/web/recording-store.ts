@@ -39,3 +39,20 @@ export function mostCallsPerTurn(calls: readonly string[]): { stop: () => number
     },
   };
 }
+
+/** `work`'s value and the turns the event loop took while it ran: none if it held the loop to the end. */
+export async function turnsDuring<T>(work: () => Promise<T>): Promise<{ value: T; turns: number }> {
+  let turns = 0;
+  let counting = true;
+  const count = (): void => {
+    if (!counting) return;
+    turns++;
+    setImmediate(count);
+  };
+  setImmediate(count);
+  try {
+    return { value: await work(), turns };
+  } finally {
+    counting = false;
+  }
+}

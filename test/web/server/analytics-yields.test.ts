@@ -7,7 +7,7 @@ import { type Dashboard, startDashboard } from '../../../src/web/server/dashboar
 import { MarketBook } from '../../../src/web/server/market-book.ts';
 import { testConfig } from '../../support/bot-harness.ts';
 import { DAY0, storeOfClosedTrades, storeWithManyTrades } from '../many-trades-store.ts';
-import { mostCallsPerTurn, recordingStore } from '../recording-store.ts';
+import { mostCallsPerTurn, recordingStore, turnsDuring } from '../recording-store.ts';
 
 const HOUR = 3_600_000;
 let dash: Dashboard | null = null;
@@ -42,17 +42,7 @@ describe('/api/analytics on a long store', () => {
       const c = parseConfigValue({}, 'defaults');
       if (!c.ok) throw new Error('defaults');
       const options = { startingBalance: c.value.backtest.starting_balance, single: { settings: exitSettingsFromConfig(c.value), fills: fillModelFromConfig(c.value), intrabar: c.value.backtest.intrabar } };
-      // Turns the event loop takes while the replay runs: none if it holds the loop to the end.
-      let turns = 0;
-      let counting = true;
-      const count = (): void => {
-        if (!counting) return;
-        turns++;
-        setImmediate(count);
-      };
-      setImmediate(count);
-      const view = await analyticsView(store, new MarketBook(store), {}, options);
-      counting = false;
+      const { value: view, turns } = await turnsDuring(() => analyticsView(store, new MarketBook(store), {}, options));
       expect(view.comparison.entries).toBeGreaterThan(300);
       // 300+ trades take several 20 ms slices on any machine; more under load.
       expect(turns).toBeGreaterThanOrEqual(2);
