@@ -239,7 +239,6 @@ export class SymbolTrader {
     return this.entryWaiting?.sig.reason ?? null;
   }
 
-
   /** Restores the stored position and warms the strategy up on recent closed candles. */
   async init(history = liveHistory(this.d.strategy.warmup)): Promise<void> {
     this.position = this.d.store.positionBySymbol(this.symbol);
@@ -995,12 +994,17 @@ export class SymbolTrader {
 
   /** An entry of this symbol not booked yet: in doubt (its answer lost, its look-up failing), or its fills not visible. */
   private entryUnbooked(): boolean {
-    return this.d.store.ordersInDoubt().some((o) => o.symbol === this.symbol && o.kind === 'entry');
+    return this.orderInDoubt('entry');
   }
 
   /** An entry of this symbol in doubt, or a close (one replaced while in doubt could still reduce a new position). */
   private entryInDoubt(): boolean {
-    return this.d.store.ordersInDoubt().some((o) => o.symbol === this.symbol && (o.kind === 'entry' || o.kind === 'close'));
+    return this.orderInDoubt('entry', 'close');
+  }
+
+  /** An order of this symbol of one of `kinds` whose fate is not known yet (ordersInDoubt). */
+  private orderInDoubt(...kinds: readonly OrderRecord['kind'][]): boolean {
+    return this.d.store.ordersInDoubt().some((o) => o.symbol === this.symbol && kinds.includes(o.kind));
   }
 
   /**
