@@ -6,9 +6,7 @@
 import { type Stats, closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
-import { unzipSync } from 'fflate';
+import { gunzipBytes, unzipCsvs } from './archive.ts';
 import { assembleSeries } from './candle-assemble.ts';
 import { cacheKey, readCandleCache, writeCandleCache, type SourceStamp } from './candle-cache.ts';
 import { parseCandleCsv, type CandleChunk } from './candle-csv.ts';
@@ -16,8 +14,6 @@ import { CandleFileError } from './candle-file-error.ts';
 import { CANDLE_FILE_RE, infoFromFileName } from './candle-name.ts';
 import type { CandleSeries } from './candle-series.ts';
 import { formatTimeframe } from './timeframe.ts';
-
-const gunzipAsync = promisify(gunzip);
 
 export interface LoadCandlesOptions {
   /** Exchange symbol (`BTCUSDT`); default: from the file names (`BTCUSDT-1h.csv`). */
@@ -90,26 +86,9 @@ export async function parseCandleFile(path: string): Promise<CandleChunk[]> {
     return [parseCandleCsv(readIntoScratch(path), path)];
   }
   const raw = readFileSync(path);
-  if (/\.gz$/i.test(path)) {
-    let bytes: Buffer;
-    try {
-      bytes = await gunzipAsync(raw);
-    } catch (e) {
-      throw new CandleFileError(path, undefined, 'file', `not a gzip file (${(e as Error).message})`);
-    }
-    return [parseCandleCsv(bytes, path)];
-  }
-  if (/\.zip$/i.test(path)) {
-    let entries;
-    try {
-      entries = unzipSync(raw, { filter: (f) => /\.csv$/i.test(f.name) && !f.name.startsWith('__MACOSX/') });
-    } catch (e) {
-      throw new CandleFileError(path, undefined, 'file', `not a zip file (${(e as Error).message})`);
-    }
-    const names = Object.keys(entries).sort();
-    if (names.length === 0) throw new CandleFileError(path, undefined, 'file', 'zip archive holds no .csv file');
-    return names.map((n) => parseCandleCsv(entries[n] as Uint8Array, `${path}:${n}`));
-  }
+  const fail = (problem: string) => new CandleFileError(path, undefined, 'file', problem);
+  if (/\.gz$/i.test(path)) return [parseCandleCsv(await gunzipBytes(path, raw, fail), path)];
+  if (/\.zip$/i.test(path)) return unzipCsvs(path, raw, fail).map((c) => parseCandleCsv(c.bytes, c.name));
   return [parseCandleCsv(raw, path)];
 }
 

@@ -1,0 +1,124 @@
+/**
+ * Funding rates of a USDⓈ-M perpetual, read from Binance's own archive layout
+ * (data.binance.vision `futures/um/monthly/fundingRate/`: `BTCUSDT-fundingRate-2024-01.zip`, or one
+ * joined `BTCUSDT-fundingRate.csv`): `calc_time,funding_interval_hours,last_funding_rate`, header
+ * line optional. A file, a directory of them, or several files: one symbol, joined in time order.
+ *
+ * The settlement times are the rows' own: the interval is not assumed to be 8 h (Binance shortens it
+ * in stress, e.g. SOLUSDT at 2 h in 2022-11). `calc_time` carries a few ms of jitter in the archive
+ * (`1654070400011`): it is rounded to the nearest minute.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { readCsvFile } from './archive.ts';
+
+/** Settlements of one symbol, ascending, each at a whole minute. */
+export interface FundingRates {
+  readonly symbol?: string;
+  /** Settlement times, ms (calc_time rounded to the minute). */
+  readonly time: Float64Array;
+  /** The rate paid at each: longs pay shorts `notional × rate` when it is positive. */
+  readonly rate: Float64Array;
+  /** Where they were read from (files, comma-separated). */
+  readonly source: string;
+}
+
+/** A funding file that cannot be used as it is: `file:line: field: problem`. */
+export class FundingFileError extends Error {
+  override readonly name = 'FundingFileError';
+  constructor(file: string, line: number | undefined, problem: string) {
+    super(`${file}${line !== undefined ? `:${line}` : ''}: ${problem}`);
+  }
+}
+
+export const FUNDING_HEADER = 'calc_time,funding_interval_hours,last_funding_rate';
+const FUNDING_FILE_RE = /\.(?:csv|csv\.gz|zip)$/i;
+const NAME_RE = /^([A-Za-z0-9]{2,})[-_]fundingRate(?:[-_.]|$)/i;
+const MINUTE = 60_000;
+/** No real rate comes near: Binance caps them at a few %. A larger value is a broken file. */
+const MAX_ABS_RATE = 1;
+const INTEGER_RE = /^\d{1,16}$/;
+const DECIMAL_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** The symbol a funding file's name gives (`BTCUSDT-fundingRate-2024-01.zip` → BTCUSDT), or undefined. */
+export function fundingSymbolOfName(path: string): string | undefined {
+  const m = NAME_RE.exec(basename(path));
+  return m ? m[1]!.toUpperCase() : undefined;
+}
+
+interface Row {
+  readonly time: number;
+  readonly rate: number;
+  readonly where: string;
+}
+
+/** The rows of one CSV; every bad line is named. */
+function parseFundingCsv(name: string, bytes: Uint8Array): Row[] {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8').replace(/^\uFEFF/, '');
+  const lines = text.split('\n');
+  const rows: Row[] = [];
+  for (let k = 0; k < lines.length; k++) {
+    const line = lines[k]!.replace(/\r$/, '').trim();
+    const at = k + 1;
+    if (line === '') continue;
+    const fields = line.split(',').map((f) => f.trim());
+    if (rows.length === 0 && !/^\d/.test(fields[0]!)) {
+      if (fields.join(',').toLowerCase() !== FUNDING_HEADER) throw new FundingFileError(name, at, `header: expected "${FUNDING_HEADER}" (Binance's fundingRate archive layout), got "${line.slice(0, 80)}"`);
+      continue;
+    }
+    if (fields.length !== 3) throw new FundingFileError(name, at, `expected 3 fields (${FUNDING_HEADER}), got ${fields.length}`);
+    const [t, hours, r] = fields as [string, string, string];
+    if (!INTEGER_RE.test(t) || !Number.isSafeInteger(Number(t))) throw new FundingFileError(name, at, `calc_time: not a time in ms ("${t.slice(0, 40)}")`);
+    if (!INTEGER_RE.test(hours) || !(Number(hours) >= 1 && Number(hours) <= 24)) throw new FundingFileError(name, at, `funding_interval_hours: not a whole number of hours from 1 to 24 ("${hours.slice(0, 40)}")`);
+    const rate = Number(r);
+    if (!DECIMAL_RE.test(r) || !Number.isFinite(rate)) throw new FundingFileError(name, at, `last_funding_rate: not a number ("${r.slice(0, 40)}")`);
+    if (Math.abs(rate) >= MAX_ABS_RATE) throw new FundingFileError(name, at, `last_funding_rate: ${r} is not a funding rate (a fraction such as 0.0001 for 0.01 %; |rate| < 1)`);
+    rows.push({ time: Math.round(Number(t) / MINUTE) * MINUTE, rate, where: `${name}:${at}` });
+  }
+  return rows;
+}
+
+/** The funding files a path stands for: itself, or a directory's files sorted by name. */
+async function listFiles(path: string): Promise<string[]> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch (e) {
+    throw new FundingFileError(path, undefined, `cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  if (!st.isDirectory()) return [path];
+  const names = (await readdir(path)).filter((n) => FUNDING_FILE_RE.test(n)).sort();
+  if (names.length === 0) throw new FundingFileError(path, undefined, 'directory holds no .csv, .csv.gz or .zip funding files');
+  return names.map((n) => join(path, n));
+}
+
+/**
+ * Loads one symbol's funding rates from a file, a directory or several files. Files named for two
+ * symbols, a time given twice, and rows out of order are errors (the archive is ascending).
+ */
+export async function loadFundingRates(input: string | readonly string[]): Promise<FundingRates> {
+  const inputs = typeof input === 'string' ? [input] : [...input];
+  const files = (await Promise.all(inputs.map(listFiles))).flat();
+  const source = inputs.join(',');
+  const symbols = new Set(files.map(fundingSymbolOfName).filter((s) => s !== undefined));
+  if (symbols.size > 1) throw new FundingFileError(source, undefined, `files are named for different symbols (${[...symbols].join(', ')}): one symbol per entry`);
+  const rows: Row[] = [];
+  for (const file of files) {
+    const fail = (problem: string) => new FundingFileError(file, undefined, problem);
+    for (const csv of await readCsvFile(file, fail)) rows.push(...parseFundingCsv(csv.name, csv.bytes));
+  }
+  if (rows.length === 0) throw new FundingFileError(source, undefined, 'holds no funding rates');
+  // Monthly files come sorted by name, so their rows are in time order; a file given twice or two
+  // overlapping sources are not.
+  rows.sort((a, b) => a.time - b.time);
+  for (let k = 1; k < rows.length; k++) {
+    if (rows[k]!.time === rows[k - 1]!.time) throw new FundingFileError(rows[k]!.where, undefined, `calc_time: a second settlement at ${new Date(rows[k]!.time).toISOString()} (the first: ${rows[k - 1]!.where})`);
+  }
+  const [symbol] = symbols;
+  return {
+    ...(symbol !== undefined ? { symbol } : {}),
+    time: Float64Array.from(rows, (r) => r.time),
+    rate: Float64Array.from(rows, (r) => r.rate),
+    source,
+  };
+}
