@@ -90,6 +90,9 @@ export class ClosedTrade implements Position {
   get stopPrice(): number {
     return this.side === 'long' ? -Infinity : Infinity;
   }
+  get funding(): number | undefined {
+    return this.#log.fundingOf(this.#t);
+  }
 
   /** The fields as a plain object: what JSON.stringify and a spread of a position would show. */
   toJSON(): Position {
@@ -98,6 +101,7 @@ export class ClosedTrade implements Position {
       entryFeeBooked: this.entryFeeBooked, originalSteps: this.originalSteps, remainingSteps: this.remainingSteps, plan: this.plan, levels: this.levels,
       partialExits: this.partialExits, tpLevelsHit: this.tpLevelsHit, stopTicks: this.stopTicks, stopSeq: this.stopSeq, stopMoves: this.stopMoves,
       closing: this.closing, closeSeq: this.closeSeq, status: this.status, appliedTradeIds: this.appliedTradeIds, nextTargetPrice: this.nextTargetPrice, stopPrice: this.stopPrice,
+      ...(this.funding === undefined ? {} : { funding: this.funding }),
     };
   }
 }

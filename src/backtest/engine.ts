@@ -10,6 +10,7 @@ import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import type { Side, Steps } from '../core/units.ts';
 import type { CandleSeries } from '../data/candle-series.ts';
 import { closeTimeMs, wholeDetailFrom } from '../data/candle-series.ts';
+import type { FundingRates } from '../data/funding-rates.ts';
 import { type PositionSize, entryBelowMinimum, entrySteps, stopPastLiquidation } from '../core/position-size.ts';
 import { ClosedTrade } from './closed-trade.ts';
 import { OpenTradeRows } from './open-trade-rows.ts';
@@ -33,6 +34,11 @@ export interface SymbolInput {
   readonly market: MarketRules;
   /** The entry signal at the open of candle i, or null. Must only use candles before i. */
   readonly entryAt: (i: number) => EntrySignal | null;
+  /**
+   * The symbol's funding settlements (a perpetual's): each charges the position open at it
+   * `quantity × price × rate` (longs pay a positive rate, shorts receive it). Not modelled when absent.
+   */
+  readonly funding?: Pick<FundingRates, 'time' | 'rate'>;
 }
 
 export interface BacktestOptions {
@@ -77,6 +83,13 @@ export interface BacktestRun {
   readonly skipped: readonly SkippedSignal[];
   readonly summary: RunSummary;
   readonly levels: readonly LevelStats[];
+  /** When any symbol had funding rates: the funding all trades paid (negative) or received, and how many settlements charged an open position. */
+  readonly funding?: FundingTotals;
+}
+
+export interface FundingTotals {
+  readonly total: number;
+  readonly settlements: number;
 }
 
 interface SymbolState {
@@ -105,6 +118,13 @@ interface SymbolState {
   /** `qtyOf(qtySteps)`, kept for the mark to market of every candle: it changes only on a fill. */
   qtySteps: number;
   qty: number;
+  /** The funding settlements' times and rates (empty when not modelled), the next one's index and time (Infinity: none left). */
+  readonly fundTime: Float64Array;
+  readonly fundRate: Float64Array;
+  fi: number;
+  nextFund: number;
+  /** Funding the open trade paid or received so far. */
+  funding: number;
   /** The candles' count, open times and closes, read at every open time of the merge loop. */
   readonly n: number;
   readonly time: Float64Array;
@@ -144,6 +164,8 @@ export function candleGridMismatch(symbols: readonly SymbolInput[]): readonly [S
  */
 export const heldMargin = (margin: number, remainingSteps: number, originalSteps: number): number =>
   remainingSteps === originalSteps ? margin : (margin * remainingSteps) / originalSteps;
+
+const NO_SETTLEMENTS = new Float64Array(0);
 
 /** An entry as `compare` matches it across runs: its symbol, open time and side. */
 const entryKey = (symbol: string, timeMs: number, side: Side): string => `${symbol} ${timeMs} ${side}`;
@@ -189,6 +211,11 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
       ended: input.candles.length === 0,
       qtySteps: -1,
       qty: 0,
+      fundTime: input.funding?.time ?? NO_SETTLEMENTS,
+      fundRate: input.funding?.rate ?? NO_SETTLEMENTS,
+      fi: 0,
+      nextFund: input.funding !== undefined && input.funding.time.length > 0 ? input.funding.time[0]! : Infinity,
+      funding: 0,
       n: input.candles.length,
       time: input.candles.time,
       close: input.candles.close,
@@ -219,6 +246,9 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
   const tally: FillTally = { realized: 0 };
   let open = 0;
   let points = 0;
+  const fundingModelled = symbols.some((s) => s.funding !== undefined);
+  let fundingTotal = 0;
+  let settlements = 0;
 
   /** After the core changed `st.pos`: a closed ladder becomes the trade's record, its slot and margin freed. */
   const book = (st: SymbolState) => {
@@ -227,8 +257,11 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     const rows = st.rows;
     levelTally.addPlan(p.plan);
     for (let x = 0; x < rows.ne; x++) levelTally.addExit(rows.reasons[x]!, rows.exit(x, 5) || null, rows.exit(x, 4));
-    pnls.push(rows.totalPnl());
-    trades.push(new ClosedTrade(tradeLog, tradeLog.append(p, st.planner, st.plannedEntry, st.stopLossPct, rows)));
+    // SPEC "Fees": with funding modelled, the trade's pnl is its exits' plus its funding.
+    const modelled = st.input.funding !== undefined;
+    pnls.push(modelled ? rows.totalPnl() + st.funding : rows.totalPnl());
+    trades.push(new ClosedTrade(tradeLog, tradeLog.append(p, st.planner, st.plannedEntry, st.stopLossPct, rows, modelled ? st.funding : NaN)));
+    st.funding = 0;
     rows.clear();
     st.spare = p;
     st.pos = null;
@@ -247,6 +280,30 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     if (insideBand(triggerLow(p), triggerHigh(p), op, h, l, cl)) return;
     walkCandleOf(p, path, op, h, l, cl, c.time[j]!, o.intrabar, o.fills, tally, st.rows);
     book(st);
+  };
+
+  /**
+   * The funding settlements due by open time `t` (those after the previous open and at most `t`): each
+   * charges the position open at this open, before its signal, entry or path, at `price` (the open).
+   * A settlement inside a coarser candle (8 h funding under 1d candles) is charged at the next open.
+   */
+  const settle = (st: SymbolState, t: number, price: number) => {
+    const ft = st.fundTime;
+    while (st.fi < ft.length && ft[st.fi]! <= t) {
+      const p = st.pos;
+      if (p !== null) {
+        const notional = qtyOf(p.remainingSteps, p.plan) * price;
+        const rate = st.fundRate[st.fi]!;
+        // Longs pay a positive rate to shorts (Binance: funding fee = position notional × rate).
+        const pay = p.side === 'long' ? -(notional * rate) : notional * rate;
+        st.funding += pay;
+        tally.realized += pay;
+        fundingTotal += pay;
+        settlements++;
+      }
+      st.fi++;
+    }
+    st.nextFund = st.fi < ft.length ? ft[st.fi]! : Infinity;
   };
 
   /** An opposite signal or the end of data: the remainder closes at `price` now. */
@@ -377,6 +434,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
         if (st.i < st.n && st.time[st.i] === t) {
           const at = (st.at = st.i++);
           if (st.i === st.n && !st.ended) waiting++;
+          if (st.nextFund <= t) settle(st, t, st.input.candles.open[at]!);
           const sig = (st.sig = st.input.entryAt(at));
           if (sig !== null) {
             signalled = true;
@@ -421,9 +479,16 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     let qty = 0;
     let feeLeft = 0;
     let base = o.startingBalance + tally.realized;
+    // The next funding settlement's time, hot (Infinity without funding: one comparison a candle).
+    let nextFund = st.nextFund;
     for (let i = 0; i < n; i++) {
-      const sig = entryAt(i);
       let changed = false;
+      if (T[i]! >= nextFund) {
+        settle(st, T[i]!, O[i]!);
+        nextFund = st.nextFund;
+        changed = true;
+      }
+      const sig = entryAt(i);
       if (sig !== null) {
         // An opposite signal closes at the open, then the entry (SPEC R5), as in the merge loop.
         if (st.pos !== null && st.pos.side !== sig.side) closeNow(st, 'signal', O[i]!, T[i]!);
@@ -466,5 +531,6 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     skipped,
     summary: summarizePnls(pnls, o.startingBalance, curve),
     levels: levelTally.stats(),
+    ...(fundingModelled ? { funding: { total: fundingTotal, settlements } } : {}),
   };
 }

@@ -3,13 +3,15 @@ import type { RunSummary } from '../core/analytics/run-summary.ts';
 import { averageExitPrice, qtyOf, totalPnl } from '../core/scaled-tp/exit-manager.ts';
 import type { ExitReason, Position } from '../core/model/position.ts';
 import type { Side } from '../core/units.ts';
-import type { BacktestRun } from './engine.ts';
+import type { BacktestRun, FundingTotals } from './engine.ts';
 
 /** SPEC "Result JSON" (`backtest --json`). Times are ISO-8601 UTC; quantities in the base asset. */
 export interface ResultJson {
   readonly summary: RunSummary;
   readonly trades: readonly TradeJson[];
   readonly levels: readonly LevelJson[];
+  /** With funding modelled (`--funding`): what all trades paid (negative) or received, over how many settlements of an open position. */
+  readonly funding?: FundingTotals;
 }
 
 export interface TradeJson {
@@ -20,7 +22,10 @@ export interface TradeJson {
   readonly entry_price: number;
   readonly original_quantity: number;
   readonly avg_exit_price: number;
+  /** Its exits' pnl plus its funding, when funding is modelled. */
   readonly pnl: number;
+  /** Funding paid (negative) or received while open; only when funding is modelled. */
+  readonly funding?: number;
   readonly exits: readonly ExitJson[];
   readonly stop_moves: readonly StopMoveJson[];
 }
@@ -63,6 +68,7 @@ export function tradeJson(p: Position): TradeJson {
     original_quantity: qtyOf(p.originalSteps, p.plan),
     avg_exit_price: averageExitPrice(p),
     pnl: totalPnl(p),
+    ...(p.funding === undefined ? {} : { funding: p.funding }),
     exits: p.partialExits.map((e) => ({
       time: isoTime(e.timeMs),
       price: e.price,
@@ -86,5 +92,5 @@ export function levelsJson(levels: readonly LevelStats[]): LevelJson[] {
 }
 
 export function resultJson(run: BacktestRun): ResultJson {
-  return { summary: run.summary, trades: run.trades.map(tradeJson), levels: levelsJson(run.levels) };
+  return { summary: run.summary, trades: run.trades.map(tradeJson), levels: levelsJson(run.levels), ...(run.funding ? { funding: run.funding } : {}) };
 }

@@ -45,9 +45,10 @@ export class TradeLog {
   /**
    * Writes a closed ladder state whose exits, stop moves, levels hit and trade ids are in `rows` (the
    * backtest's ledger), or on the state itself when no rows are given. `plannedEntry` and
-   * `stopLossPct` are what its plan was made from. Returns its row.
+   * `stopLossPct` are what its plan was made from; `funding`, what it paid or received while open (NaN:
+   * funding not modelled). Returns its row.
    */
-  append(s: LadderState, planner: LadderPlanner, plannedEntry: string | number, stopLossPct: number, rows: OpenTradeRows = OpenTradeRows.of(s)): number {
+  append(s: LadderState, planner: LadderPlanner, plannedEntry: string | number, stopLossPct: number, rows: OpenTradeRows = OpenTradeRows.of(s), funding = NaN): number {
     if (s.status !== 'closed') throw new Error(`${s.id}: only a closed ladder is a closed trade`);
     const none = s.side === 'long' ? Infinity : -Infinity;
     if (s.remainingSteps !== 0 || s.closing !== null || s.nextTargetPrice !== none || s.stopPrice !== -none) throw new Error(`${s.id}: a closed ladder holds nothing and has no order or trigger left`);
@@ -77,6 +78,7 @@ export class TradeLog {
     r[o + T_EXIT_COUNT] = rows.ne;
     r[o + T_MOVE_FROM] = this.nm;
     r[o + T_MOVE_COUNT] = rows.nm;
+    r[o + T_FUNDING] = funding;
     for (const l of s.levels) {
       const a = this.levelRows.at(this.nl++);
       const k = this.levelRows.off;
@@ -159,6 +161,12 @@ export class TradeLog {
 
   closeSeqOf(t: number): number {
     return this.field(t, T_CLOSE_SEQ);
+  }
+
+  /** Funding paid (negative) or received while open; undefined when funding was not modelled. */
+  fundingOf(t: number): number | undefined {
+    const f = this.field(t, T_FUNDING);
+    return Number.isNaN(f) ? undefined : f;
   }
 
   /** The plan, made again by the symbol's planner from the request the trade's entry made. */
@@ -256,8 +264,8 @@ export class TradeLog {
 // A trade's row: the symbol's index, n of its id `<symbol>-<n>` (0: another id, in `ids`), short (1/0),
 // its scalars, the entry price its plan was made from when not the entry price itself (else NaN; an
 // exact text: in `entryTexts`), and where its levels, exits and stop moves start and how many.
-const [T_SYM, T_NUM, T_SHORT, T_ENTRY_PRICE, T_ENTRY_TIME, T_ENTRY_FEE, T_ENTRY_FEE_BOOKED, T_ORIGINAL_STEPS, T_STOP_TICKS, T_STOP_SEQ, T_CLOSE_SEQ, T_STOP_LOSS_PCT, T_PLANNED_ENTRY, T_LEVEL_FROM, T_LEVEL_COUNT, T_EXIT_FROM, T_EXIT_COUNT, T_MOVE_FROM, T_MOVE_COUNT, T_STRIDE] = [
-  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
+const [T_SYM, T_NUM, T_SHORT, T_ENTRY_PRICE, T_ENTRY_TIME, T_ENTRY_FEE, T_ENTRY_FEE_BOOKED, T_ORIGINAL_STEPS, T_STOP_TICKS, T_STOP_SEQ, T_CLOSE_SEQ, T_STOP_LOSS_PCT, T_PLANNED_ENTRY, T_LEVEL_FROM, T_LEVEL_COUNT, T_EXIT_FROM, T_EXIT_COUNT, T_MOVE_FROM, T_MOVE_COUNT, T_FUNDING, T_STRIDE] = [
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
 ] as const;
 const STATUSES: readonly LevelStatus[] = ['pending', 'sent', 'filled', 'skipped', 'canceled', 'withdrawn'];
 const RULES: readonly StopRule[] = ['breakeven', 'previous_tp', 'profit_pct'];

@@ -96,6 +96,11 @@ export interface Position {
    */
   readonly nextTargetPrice: number;
   readonly stopPrice: number;
+  /**
+   * Funding the position paid (negative) or received while open, in the quote asset, when funding is
+   * modelled (a backtest given funding rates); absent otherwise. Its PnL is its exits' plus this.
+   */
+  readonly funding?: number;
 }
 
 /** Client order ids come from data, never from a counter or a random source (R1.4, STYLE §3). */

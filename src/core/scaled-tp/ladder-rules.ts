@@ -613,7 +613,8 @@ export const qtyOf = (steps: number, plan: Pick<LadderPlan, 'stepUnit'>): number
 export function totalPnl(p: Position): number {
   let s = 0;
   for (const e of p.partialExits) s += e.pnl;
-  return s;
+  // SPEC "Fees": with funding modelled, a trade's pnl is its exits' pnl plus its funding.
+  return p.funding === undefined ? s : s + p.funding;
 }
 
 /** Volume-weighted average exit price (R4.3); NaN before the first exit. */
