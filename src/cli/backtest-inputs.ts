@@ -9,6 +9,7 @@ import { type CandleSeries, detailAgreement, sliceByTime, wholeDetailFrom } from
 import { infoFromFileName } from '../data/candle-name.ts';
 import { formatTimeframe, parseTimeframe } from '../data/timeframe.ts';
 import { DEFAULT_CANDLE_CACHE_DIR } from '../data/candle-cache.ts';
+import { type FundingRates, FundingFileError, loadFundingRates } from '../data/funding-rates.ts';
 import { loadCandles } from '../data/load-candles.ts';
 import { defaultMarkets, loadMarketsFile } from '../data/markets-loader.ts';
 import { createStrategy, loadStrategy } from '../strategy/create-strategy.ts';
@@ -42,6 +43,14 @@ export function withBacktestInputOptions(cmd: Command): Command {
     .option('--no-cache', 'do not read or write the binary candle cache (.cache/candles)');
 }
 
+/**
+ * `--funding` (backtest and compare; the optimizer's replay does not model funding): each symbol's
+ * funding rates in Binance's fundingRate archive layout, so its trades pay or receive funding.
+ */
+export function withFundingOption(cmd: Command): Command {
+  return cmd.option('--funding <files>', "funding-rate file(s) per symbol, comma-separated: Binance's fundingRate archive CSV (BTCUSDT-fundingRate.csv, monthly .zip, or a directory of them)");
+}
+
 export interface BacktestArgs {
   readonly config: string;
   readonly data: string;
@@ -52,6 +61,7 @@ export interface BacktestArgs {
   readonly from?: string;
   readonly to?: string;
   readonly cache?: boolean;
+  readonly funding?: string;
 }
 
 export interface LoadedBacktest {
@@ -65,7 +75,7 @@ export interface LoadedBacktest {
 /** Reads and checks everything a backtest needs; every problem is a CliError naming file and field. */
 export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktest> {
   // An empty value (`--signals ""`, a shell variable that was not set) would otherwise mean "not given".
-  for (const [flag, v] of Object.entries({ '--config': a.config, '--data': a.data, '--markets': a.markets, '--symbol': a.symbol, '--signals': a.signals, '--detail': a.detail, '--from': a.from, '--to': a.to })) {
+  for (const [flag, v] of Object.entries({ '--config': a.config, '--data': a.data, '--markets': a.markets, '--symbol': a.symbol, '--signals': a.signals, '--detail': a.detail, '--from': a.from, '--to': a.to, '--funding': a.funding })) {
     if (v !== undefined && v.trim() === '') throw new CliError(`${flag}: empty value`);
   }
   // `btcusdt` and `btc/usdt:usdt` are BTCUSDT, as in a signal file: the markets are keyed by the upper-case id.
@@ -94,6 +104,18 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
     if (detailBySymbol.has(id)) throw new CliError(`--detail: two entries for ${id} (${file} is the second): one per symbol; several files of it (months) go in one directory, given as one entry`);
     detailBySymbol.set(id, sliceByTime(d, from, to));
     detailFile.set(id, file);
+  }
+
+  const fundingBySymbol = new Map<string, FundingRates>();
+  for (const file of splitList(a.funding)) {
+    const f = await loadFundingRates(file).catch((e: unknown) => {
+      throw e instanceof FundingFileError ? new CliError(`--funding: ${e.message}`) : e;
+    });
+    const named = f.symbol ?? (files.length === 1 ? symbol : undefined);
+    if (named === undefined) throw new CliError(`--funding: ${file}: cannot tell its symbol from the name; name it like BTCUSDT-fundingRate.csv (Binance's archive name)`);
+    const id = findMarket(markets.map, named)?.id ?? named;
+    if (fundingBySymbol.has(id)) throw new CliError(`--funding: two entries for ${id} (${file} is the second): one per symbol; several files of it (months) go in one directory, given as one entry`);
+    fundingBySymbol.set(id, f);
   }
 
   const strategyConfig = a.signals ? { name: 'signals' as const, file: a.signals } : config.strategy;
@@ -154,7 +176,9 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
     if (configTf !== candles.timeframeMs) notes.push(`${market.id}: the candles are ${formatTimeframe(candles.timeframeMs)} but the config's timeframe is ${config.timeframe}: the backtest runs on the candles (paper and live would run on ${config.timeframe})`);
     const strategy: Strategy = spare ?? (await newStrategy());
     spare = null;
-    symbols.push({ symbol: market.id, candles: { ...candles, symbol: market.id }, market, entryAt: entryAtOf(strategy, candles), ...(detail ? { detail } : {}) });
+    const funding = fundingBySymbol.get(market.id);
+    if (a.funding !== undefined) notes.push(fundingNote(market.id, candles, funding));
+    symbols.push({ symbol: market.id, candles: { ...candles, symbol: market.id }, market, entryAt: entryAtOf(strategy, candles), ...(detail ? { detail } : {}), ...(funding ? { funding } : {}) });
     if (strategy instanceof SignalsStrategy) {
       checkSignalSymbols(strategy, markets.map);
       const plan = strategy.plan(candles);
@@ -182,6 +206,7 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
     );
   }
   for (const s of detailBySymbol.keys()) if (!symbols.some((x) => x.symbol === s)) throw new CliError(`--detail: ${detailFile.get(s)} holds ${s}'s candles, and no --data file is ${s}'s (${symbols.map((x) => x.symbol).join(', ')})`);
+  for (const [s, f] of fundingBySymbol) if (!symbols.some((x) => x.symbol === s)) throw new CliError(`--funding: ${f.source} holds ${s}'s funding rates, and no --data file is ${s}'s (${symbols.map((x) => x.symbol).join(', ')})`);
 
   return {
     config,
@@ -225,4 +250,23 @@ function checkSignalSymbols(s: SignalsStrategy, markets: Markets): void {
     const at = s.file !== undefined ? `${s.file}:${first.line}` : first.reason;
     if (!findMarket(markets, name)) throw new CliError(`${at}: symbol: ${name} is not a symbol of the markets file`);
   }
+}
+
+/**
+ * What `--funding` covers for one symbol: how many settlements fall within its candles, and the
+ * stretch of candles its rates do not reach (no funding is charged there: said, never assumed 0 silently).
+ */
+function fundingNote(id: string, candles: CandleSeries, f: FundingRates | undefined): string {
+  if (f === undefined) return `${id}: no --funding file for it: its trades pay no funding`;
+  const first = candles.time[0]!;
+  const end = candles.time[candles.length - 1]! + candles.timeframeMs;
+  let inside = 0;
+  for (const t of f.time) if (t > first && t < end) inside++;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const from = f.time[0]!;
+  const to = f.time[f.time.length - 1]!;
+  const gaps: string[] = [];
+  if (from > first) gaps.push(`before ${iso(from)}`);
+  if (to < end - candles.timeframeMs) gaps.push(`after ${iso(to)}`);
+  return `${id}: ${inside} funding settlements within the candles (${f.source})${gaps.length ? `; the rates end there, so nothing is charged ${gaps.join(' or ')}` : ''}`;
 }

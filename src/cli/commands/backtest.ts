@@ -1,12 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { type BacktestArgs, consoleToStderr, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
+import { type BacktestArgs, consoleToStderr, loadBacktestInputs, withBacktestInputOptions, withFundingOption } from '../backtest-inputs.ts';
 import type { SkippedSignal } from '../../backtest/engine.ts';
 import { checkReportPath } from '../report-path.ts';
 import { printLevels, printSummary } from '../print-tables.ts';
 
 export function registerBacktestCommand(program: Command): void {
-  withBacktestInputOptions(program.command('backtest').description('Backtest the config on candle files: every partial exit simulated exactly'))
+  withFundingOption(withBacktestInputOptions(program.command('backtest').description('Backtest the config on candle files: every partial exit simulated exactly')))
     .option('--json', 'print the Result JSON on stdout and nothing else')
     .option('--report <file.html>', 'write a self-contained HTML report')
     .action(async (o: BacktestCliOptions) => {
@@ -40,6 +40,7 @@ export function registerBacktestCommand(program: Command): void {
       printSummary([{ name: input.options.settings.scaled ? 'scaled' : 'single', summary: run.summary }]);
       process.stdout.write('\n');
       printLevels(run.levels);
+      if (run.funding) process.stdout.write(`\nFunding: ${run.funding.total.toFixed(2)} (${run.funding.total <= 0 ? 'paid' : 'received'} over ${run.funding.settlements} settlements of open positions; in the trades' PnL above)\n`);
       if (run.skipped.length) process.stdout.write(`\nSignals not taken: ${skippedText(run.skipped)}\n`);
     });
 }

@@ -5,13 +5,13 @@ import type { ExitPolicy } from '../../backtest/compare.ts';
 import { type LadderConfig, formatConfigIssues, parseConfigOverlayText } from '../../core/config/index.ts';
 import { err, ok } from '../../core/result.ts';
 import { exitSettingsFromConfig } from '../../core/scaled-tp/from-config.ts';
-import { type BacktestArgs, consoleToStderr, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
+import { type BacktestArgs, consoleToStderr, loadBacktestInputs, withBacktestInputOptions, withFundingOption } from '../backtest-inputs.ts';
 import { CliError } from '../cli-error.ts';
 import { checkReportPath } from '../report-path.ts';
 import { printLevels, printSummary, table } from '../print-tables.ts';
 
 export function registerCompareCommand(program: Command): void {
-  withBacktestInputOptions(program.command('compare').description('Scaled vs single take-profit (or several ladders) on the same data and the same entries, side by side'))
+  withFundingOption(withBacktestInputOptions(program.command('compare').description('Scaled vs single take-profit (or several ladders) on the same data and the same entries, side by side')))
     .option('--ladders <files...>', 'ladder files ({ "name"?, "scaled_tp_levels", other exit keys }) to compare with each other and the single TP')
     .option('--json', 'print { runs: [{ name, summary, analytics: { expectancy, average_r, remainder_closed_by }, levels, trades }], same_entries } and nothing else')
     .option('--report <file.html>', 'write an HTML report with every equity curve on one chart')

@@ -1,0 +1,146 @@
+/**
+ * `ladder backtest --funding` and `ladder compare --funding` through the real CLI: a hand-computed
+ * case on small files, the real SOLUSDT rates of its 2 h episode (2022-11), and each bad input.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../support/temp-dir.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const DATA = resolve(ROOT, '../shared/data');
+const tmp = tempDir('ladder-funding-');
+const H = 3_600_000;
+const T = Date.UTC(2024, 0, 1);
+
+function ladder(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile('node', ['bin/ladder.js', ...args, '--no-cache'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+const file = (name: string, text: string) => {
+  const p = join(tmp, name);
+  writeFileSync(p, text);
+  return p;
+};
+/** Eight flat 1h candles at `p` from T: no target or stop of the ladder is reached. */
+const flatCandles = (symbol: string, p: number) =>
+  file(`${symbol}-1h.csv`, Array.from({ length: 8 }, (_, k) => `${T + k * H},${p},${p},${p},${p},1,${T + k * H + H - 1},1,1,1,1,0`).join('\n') + '\n');
+const config = file(
+  'funding.config.json',
+  JSON.stringify({
+    exchange: { id: 'binanceusdm', testnet: false },
+    symbols: ['ETH/USDT:USDT'],
+    timeframe: '1h',
+    strategy: { name: 'ema_cross', fast: 12, slow: 26 },
+    leverage: 5,
+    max_open_positions: 2,
+    position_size: { mode: 'quote', value: 1000 },
+    stop_loss_pct: 2,
+    take_profit_pct: 3,
+    enable_scaled_take_profit: true,
+    fees: { taker_pct: 0, maker_pct: 0 },
+    slippage_pct: 0,
+    backtest: { starting_balance: 10000, intrabar: 'pessimistic' },
+  }),
+);
+const signals = file('signals.csv', `time,symbol,side\n${new Date(T + H).toISOString()},ETHUSDT,long\n${new Date(T + H).toISOString()},SOLUSDT,short\n`);
+const HEADER = 'calc_time,funding_interval_hours,last_funding_rate';
+
+describe('ladder backtest --funding', () => {
+  it('charges each open position its settlements (archive jitter rounded), in the trade, its pnl and the run', async () => {
+    const eth = flatCandles('ETHUSDT', 2000);
+    // 1,000 USDT at 2,000: 0.5 ETH long from hour 1. Settlements at hours 0 (before the entry), 3 (+6 ms jitter) and 6.
+    const funding = file('ETHUSDT-fundingRate.csv', `${HEADER}\n${T},8,0.01000000\n${T + 3 * H + 6},8,0.00010000\n${T + 6 * H - 3},8,-0.00030000\n`);
+    const r = await ladder(['backtest', '--json', '--config', config, '--data', eth, '--signals', signals, '--funding', funding]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('note: ETHUSDT: 2 funding settlements within the candles');
+    const json = JSON.parse(r.stdout);
+    const expected = -(0.5 * 2000 * 0.0001) + 0.5 * 2000 * 0.0003;
+    expect(json.trades).toHaveLength(1);
+    expect(json.trades[0].funding).toBeCloseTo(expected, 12);
+    expect(json.trades[0].exits.map((e: { pnl: number }) => e.pnl)).toEqual([0]);
+    expect(json.trades[0].pnl).toBeCloseTo(expected, 12);
+    expect(json.summary.total_pnl).toBeCloseTo(expected, 12);
+    expect(json.summary.final_equity).toBeCloseTo(10_000 + expected, 9);
+    expect(json.funding.settlements).toBe(2);
+    expect(json.funding.total).toBeCloseTo(expected, 12);
+
+    const text = await ladder(['backtest', '--config', config, '--data', eth, '--signals', signals, '--funding', funding]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/Funding: 0\.20 \(received over 2 settlements of open positions; in the trades' PnL above\)/);
+  });
+
+  it('compare: both runs pay the same entries\' funding on what each holds; a symbol without rates is said', async () => {
+    const eth = flatCandles('ETHUSDT', 2000);
+    const sol = flatCandles('SOLUSDT', 100);
+    const funding = file('ETHUSDT-fundingRate.csv', `${HEADER}\n${T + 3 * H},8,0.00010000\n`);
+    const r = await ladder(['compare', '--json', '--config', config, '--data', `${eth},${sol}`, '--signals', signals, '--funding', funding]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('note: SOLUSDT: no --funding file for it: its trades pay no funding');
+    const out = JSON.parse(r.stdout);
+    for (const run of out.runs) {
+      const byId = Object.fromEntries(run.trades.map((t: { symbol: string; funding?: number }) => [t.symbol, t.funding]));
+      expect(byId['ETHUSDT']).toBeCloseTo(-(0.5 * 2000 * 0.0001), 12);
+      expect(byId['SOLUSDT']).toBeUndefined();
+    }
+  });
+
+  it("reads the real SOLUSDT rates through its 2 h / −2 % episode: every settlement inside the candles, none assumed at 8 h", async () => {
+    const from = '2022-11-08T00:00:00Z';
+    const to = '2022-11-20T00:00:00Z';
+    const rates = join(DATA, 'binance-usdm-funding/SOLUSDT-fundingRate.csv');
+    const r = await ladder(['backtest', '--json', '--config', config, '--data', join(DATA, 'binance-spot-klines/SOLUSDT-1h.csv'), '--funding', rates, '--from', from, '--to', to]);
+    expect(r.code, r.stderr).toBe(0);
+    // The rows strictly inside the candles' span (the first open's settlement comes before any entry).
+    const rows = readFileSync(rates, 'utf8').trim().split('\n').slice(1).map((l) => Math.round(Number(l.split(',')[0]) / 60_000) * 60_000);
+    const inside = rows.filter((t) => t > Date.parse(from) && t < Date.parse(to)).length;
+    expect(inside).toBeGreaterThan(12 * 3 + 50); // the 2 h episode adds ~60 settlements to the 8 h ones
+    expect(r.stderr).toContain(`note: SOLUSDT: ${inside} funding settlements within the candles`);
+    const json = JSON.parse(r.stdout);
+    let sum = 0;
+    for (const t of json.trades) {
+      const exits = t.exits.reduce((s: number, e: { pnl: number }) => s + e.pnl, 0);
+      expect(t.pnl).toBeCloseTo(exits + t.funding, 9);
+      sum += t.funding;
+    }
+    expect(json.funding.total).toBeCloseTo(sum, 9);
+    expect(json.funding.settlements).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['a rate that is not a number', `${HEADER}\n${T},8,0.0001\n${T + 8 * H},8,abc\n`, /ETHUSDT-fundingRate\.csv:3: last_funding_rate: not a number \("abc"\)/],
+    ['a rate given in percent', `${HEADER}\n${T},8,1.5\n`, /:2: last_funding_rate: 1\.5 is not a funding rate/],
+    ['an interval that is not whole hours', `${HEADER}\n${T},8h,0.0001\n`, /:2: funding_interval_hours: not a whole number of hours/],
+    ['a time that is not ms', `${HEADER}\n2024-01-01,8,0.0001\n`, /:2: calc_time: not a time in ms/],
+    ['a wrong header', 'time,rate\n', /:1: header: expected "calc_time,funding_interval_hours,last_funding_rate"/],
+    ['a missing field', `${HEADER}\n${T},0.0001\n`, /:2: expected 3 fields/],
+    ['a settlement given twice', `${HEADER}\n${T},8,0.0001\n${T + 5},8,0.0002\n`, /:3: calc_time: a second settlement at 2024-01-01T00:00:00\.000Z/],
+    ['no rows', `${HEADER}\n`, /holds no funding rates/],
+  ])('names the file, line and field of %s, and exits 1', async (_, text, message) => {
+    const eth = flatCandles('ETHUSDT', 2000);
+    const r = await ladder(['backtest', '--config', config, '--data', eth, '--signals', signals, '--funding', file('ETHUSDT-fundingRate.csv', text)]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/^ladder: --funding: /);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses rates it cannot match to one --data symbol', async () => {
+    const eth = flatCandles('ETHUSDT', 2000);
+    const sol = flatCandles('SOLUSDT', 100);
+    const rates = `${HEADER}\n${T},8,0.0001\n`;
+    const unnamed = await ladder(['backtest', '--config', config, '--data', `${eth},${sol}`, '--signals', signals, '--funding', file('rates.csv', rates)]);
+    expect(unnamed.code).toBe(1);
+    expect(unnamed.stderr).toContain('cannot tell its symbol from the name; name it like BTCUSDT-fundingRate.csv');
+    const other = await ladder(['backtest', '--config', config, '--data', eth, '--signals', signals, '--funding', file('BTCUSDT-fundingRate.csv', rates)]);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain("--funding: " + join(tmp, 'BTCUSDT-fundingRate.csv') + " holds BTCUSDT's funding rates, and no --data file is BTCUSDT's (ETHUSDT)");
+    const twice = await ladder(['backtest', '--config', config, '--data', eth, '--signals', signals, '--funding', `${file('ETHUSDT-fundingRate.csv', rates)},${file('ethusdt_fundingRate-2024-01.csv', rates)}`]);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toContain('--funding: two entries for ETHUSDT');
+  });
+});
