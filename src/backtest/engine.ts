@@ -38,7 +38,15 @@ export interface SymbolInput {
    * The symbol's funding settlements (a perpetual's): each charges the position open at it
    * `quantity × price × rate` (longs pay a positive rate, shorts receive it). Not modelled when absent.
    */
-  readonly funding?: Pick<FundingRates, 'time' | 'rate'>;
+  readonly funding?: SettlementPrices;
+}
+
+/**
+ * Funding settlements with, optionally, the mark price at each (Binance charges the notional at the
+ * mark price); where `price` is absent or NaN, the candle open at the settlement stands in for it.
+ */
+export interface SettlementPrices extends Pick<FundingRates, 'time' | 'rate'> {
+  readonly price?: Float64Array;
 }
 
 export interface BacktestOptions {
@@ -121,6 +129,8 @@ interface SymbolState {
   /** The funding settlements' times and rates (empty when not modelled), the next one's index and time (Infinity: none left). */
   readonly fundTime: Float64Array;
   readonly fundRate: Float64Array;
+  /** The mark price at each settlement (NaN: none), or null. */
+  readonly fundPrice: Float64Array | null;
   fi: number;
   nextFund: number;
   /** Funding the open trade paid or received so far. */
@@ -213,6 +223,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
       qty: 0,
       fundTime: input.funding?.time ?? NO_SETTLEMENTS,
       fundRate: input.funding?.rate ?? NO_SETTLEMENTS,
+      fundPrice: input.funding?.price ?? null,
       fi: 0,
       nextFund: input.funding !== undefined && input.funding.time.length > 0 ? input.funding.time[0]! : Infinity,
       funding: 0,
@@ -284,15 +295,17 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
 
   /**
    * The funding settlements due by open time `t` (those after the previous open and at most `t`): each
-   * charges the position open at this open, before its signal, entry or path, at `price` (the open).
-   * A settlement inside a coarser candle (8 h funding under 1d candles) is charged at the next open.
+   * charges the position open at this open, before its signal, entry or path, at the settlement's mark
+   * price when known, else at `openPrice` (this candle's open). A settlement inside a coarser candle (8 h funding
+   * under 1d candles) is charged at the next open.
    */
-  const settle = (st: SymbolState, t: number, price: number) => {
+  const settle = (st: SymbolState, t: number, openPrice: number) => {
     const ft = st.fundTime;
     while (st.fi < ft.length && ft[st.fi]! <= t) {
       const p = st.pos;
       if (p !== null) {
-        const notional = qtyOf(p.remainingSteps, p.plan) * price;
+        const mark = st.fundPrice === null ? NaN : st.fundPrice[st.fi]!;
+        const notional = qtyOf(p.remainingSteps, p.plan) * (mark === mark ? mark : openPrice);
         const rate = st.fundRate[st.fi]!;
         // Longs pay a positive rate to shorts (Binance: funding fee = position notional × rate).
         const pay = p.side === 'long' ? -(notional * rate) : notional * rate;

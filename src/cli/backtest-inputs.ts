@@ -9,7 +9,7 @@ import { type CandleSeries, detailAgreement, sliceByTime, wholeDetailFrom } from
 import { infoFromFileName } from '../data/candle-name.ts';
 import { formatTimeframe, parseTimeframe } from '../data/timeframe.ts';
 import { DEFAULT_CANDLE_CACHE_DIR } from '../data/candle-cache.ts';
-import { type FundingRates, FundingFileError, loadFundingRates } from '../data/funding-rates.ts';
+import { type FundingRates, FundingFileError, loadFundingRates, opensAt } from '../data/funding-rates.ts';
 import { loadCandles } from '../data/load-candles.ts';
 import { defaultMarkets, loadMarketsFile } from '../data/markets-loader.ts';
 import { createStrategy, loadStrategy } from '../strategy/create-strategy.ts';
@@ -48,7 +48,9 @@ export function withBacktestInputOptions(cmd: Command): Command {
  * funding rates in Binance's fundingRate archive layout, so its trades pay or receive funding.
  */
 export function withFundingOption(cmd: Command): Command {
-  return cmd.option('--funding <files>', "funding-rate file(s) per symbol, comma-separated: Binance's fundingRate archive CSV (BTCUSDT-fundingRate.csv, monthly .zip, or a directory of them)");
+  return cmd
+    .option('--funding <files>', "funding-rate file(s) per symbol, comma-separated: Binance's fundingRate archive CSV (BTCUSDT-fundingRate.csv, monthly .zip, or a directory of them)")
+    .option('--mark <files>', "mark-price klines per symbol, comma-separated (Binance's markPriceKlines archive): funding is charged at the mark price at each settlement instead of the candle's open");
 }
 
 export interface BacktestArgs {
@@ -62,6 +64,7 @@ export interface BacktestArgs {
   readonly to?: string;
   readonly cache?: boolean;
   readonly funding?: string;
+  readonly mark?: string;
 }
 
 export interface LoadedBacktest {
@@ -75,7 +78,7 @@ export interface LoadedBacktest {
 /** Reads and checks everything a backtest needs; every problem is a CliError naming file and field. */
 export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktest> {
   // An empty value (`--signals ""`, a shell variable that was not set) would otherwise mean "not given".
-  for (const [flag, v] of Object.entries({ '--config': a.config, '--data': a.data, '--markets': a.markets, '--symbol': a.symbol, '--signals': a.signals, '--detail': a.detail, '--from': a.from, '--to': a.to, '--funding': a.funding })) {
+  for (const [flag, v] of Object.entries({ '--config': a.config, '--data': a.data, '--markets': a.markets, '--symbol': a.symbol, '--signals': a.signals, '--detail': a.detail, '--from': a.from, '--to': a.to, '--funding': a.funding, '--mark': a.mark })) {
     if (v !== undefined && v.trim() === '') throw new CliError(`${flag}: empty value`);
   }
   // `btcusdt` and `btc/usdt:usdt` are BTCUSDT, as in a signal file: the markets are keyed by the upper-case id.
@@ -116,6 +119,17 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
     const id = findMarket(markets.map, named)?.id ?? named;
     if (fundingBySymbol.has(id)) throw new CliError(`--funding: two entries for ${id} (${file} is the second): one per symbol; several files of it (months) go in one directory, given as one entry`);
     fundingBySymbol.set(id, f);
+  }
+  // --mark: the mark price at each settlement (Binance charges the notional at it).
+  const markBySymbol = new Map<string, Float64Array>();
+  for (const file of splitList(a.mark)) {
+    const m = await load(file, files.length === 1 && infoFromFileName(file).symbol === undefined ? symbol : undefined);
+    if (!m.symbol) throw new CliError(`--mark: ${file}: cannot tell its symbol from the name; name it like BTCUSDT-1h.csv or use --symbol`);
+    const id = findMarket(markets.map, m.symbol)?.id ?? m.symbol;
+    const f = fundingBySymbol.get(id);
+    if (f === undefined) throw new CliError(`--mark: ${file} holds ${id}'s mark prices, and --funding gives no rates for ${id}: the mark price is used only to charge funding`);
+    if (markBySymbol.has(id)) throw new CliError(`--mark: two entries for ${id} (${file} is the second): one per symbol; several files of it (months) go in one directory, given as one entry`);
+    markBySymbol.set(id, opensAt(m, f.time));
   }
 
   const strategyConfig = a.signals ? { name: 'signals' as const, file: a.signals } : config.strategy;
@@ -176,8 +190,10 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
     if (configTf !== candles.timeframeMs) notes.push(`${market.id}: the candles are ${formatTimeframe(candles.timeframeMs)} but the config's timeframe is ${config.timeframe}: the backtest runs on the candles (paper and live would run on ${config.timeframe})`);
     const strategy: Strategy = spare ?? (await newStrategy());
     spare = null;
-    const funding = fundingBySymbol.get(market.id);
-    if (a.funding !== undefined) notes.push(fundingNote(market.id, candles, funding));
+    const rates = fundingBySymbol.get(market.id);
+    const marks = markBySymbol.get(market.id);
+    const funding = rates === undefined ? undefined : { time: rates.time, rate: rates.rate, ...(marks ? { price: marks } : {}) };
+    if (a.funding !== undefined) notes.push(fundingNote(market.id, candles, rates, marks));
     symbols.push({ symbol: market.id, candles: { ...candles, symbol: market.id }, market, entryAt: entryAtOf(strategy, candles), ...(detail ? { detail } : {}), ...(funding ? { funding } : {}) });
     if (strategy instanceof SignalsStrategy) {
       checkSignalSymbols(strategy, markets.map);
@@ -256,17 +272,24 @@ function checkSignalSymbols(s: SignalsStrategy, markets: Markets): void {
  * What `--funding` covers for one symbol: how many settlements fall within its candles, and the
  * stretch of candles its rates do not reach (no funding is charged there: said, never assumed 0 silently).
  */
-function fundingNote(id: string, candles: CandleSeries, f: FundingRates | undefined): string {
+function fundingNote(id: string, candles: CandleSeries, f: FundingRates | undefined, marks: Float64Array | undefined): string {
   if (f === undefined) return `${id}: no --funding file for it: its trades pay no funding`;
   const first = candles.time[0]!;
   const end = candles.time[candles.length - 1]! + candles.timeframeMs;
   let inside = 0;
-  for (const t of f.time) if (t > first && t < end) inside++;
+  let unmarked = 0;
+  for (let k = 0; k < f.time.length; k++) {
+    const t = f.time[k]!;
+    if (!(t > first && t < end)) continue;
+    inside++;
+    if (marks !== undefined && Number.isNaN(marks[k]!)) unmarked++;
+  }
+  const price = marks === undefined ? 'at the candle open (no --mark)' : unmarked === 0 ? 'at the mark price' : `at the mark price; ${unmarked} of them have no mark candle opening at their time and use the candle open`;
   const iso = (ms: number) => new Date(ms).toISOString();
   const from = f.time[0]!;
   const to = f.time[f.time.length - 1]!;
   const gaps: string[] = [];
   if (from > first) gaps.push(`before ${iso(from)}`);
   if (to < end - candles.timeframeMs) gaps.push(`after ${iso(to)}`);
-  return `${id}: ${inside} funding settlements within the candles (${f.source})${gaps.length ? `; the rates end there, so nothing is charged ${gaps.join(' or ')}` : ''}`;
+  return `${id}: ${inside} funding settlements within the candles (${f.source}), charged ${price}${gaps.length ? `; the rates end there, so nothing is charged ${gaps.join(' or ')}` : ''}`;
 }

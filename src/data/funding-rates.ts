@@ -122,3 +122,18 @@ export async function loadFundingRates(input: string | readonly string[]): Promi
     source,
   };
 }
+
+/**
+ * The open of the candle opening at each settlement time (mark-price klines: the mark price at the
+ * settlement), NaN where the candles have none (a gap, or outside their span).
+ */
+export function opensAt(candles: { readonly time: Float64Array; readonly open: Float64Array }, times: Float64Array): Float64Array {
+  const out = new Float64Array(times.length).fill(NaN);
+  let j = 0;
+  for (let k = 0; k < times.length; k++) {
+    const t = times[k]!;
+    while (j < candles.time.length && candles.time[j]! < t) j++;
+    if (j < candles.time.length && candles.time[j] === t) out[k] = candles.open[j]!;
+  }
+  return out;
+}

@@ -100,6 +100,12 @@ describe('funding in the backtest (SPEC "Fees": a trade carries its funding, its
     expect(ab.funding!.settlements).toBe(2);
   });
 
+  it('charges the notional at the mark price when one is given for the settlement, else at the candle open', () => {
+    const funding = { ...rates({ 3: 0.001, 5: 0.001 }), price: Float64Array.of(60500, NaN) };
+    const r = runBacktest([input(flat(8, 60000), { 1: 'long' }, funding)], options());
+    expect(r.trades[0]!.funding).toBeCloseTo(-(0.01 * 60500 * 0.001) - 0.01 * 60000 * 0.001, 12);
+  });
+
   it('without funding rates, a trade has no funding field and the result no funding block', () => {
     const r = runBacktest([input(flat(6, 60000), { 1: 'long' })], options());
     expect(r.funding).toBeUndefined();

@@ -3,8 +3,8 @@
  * case on small files, the real SOLUSDT rates of its 2 h episode (2022-11), and each bad input.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -23,6 +23,7 @@ function ladder(args: string[]): Promise<{ code: number; stdout: string; stderr:
 }
 const file = (name: string, text: string) => {
   const p = join(tmp, name);
+  mkdirSync(dirname(p), { recursive: true });
   writeFileSync(p, text);
   return p;
 };
@@ -127,6 +128,21 @@ describe('ladder backtest --funding', () => {
     expect(r.stderr).toMatch(message);
     expect(r.stderr).toMatch(/^ladder: --funding: /);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('--mark: charges at the mark kline opening at each settlement, at the candle open where there is none (said)', async () => {
+    const eth = flatCandles('ETHUSDT', 2000);
+    const funding = file('ETHUSDT-fundingRate.csv', `${HEADER}\n${T + 3 * H},8,0.00010000\n${T + 5 * H},8,0.00010000\n`);
+    // Mark klines (Binance's header line) for hours 2-3 only: hour 5 has none.
+    const mark = file('mark/ETHUSDT-1h.csv', `open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore\n${T + 2 * H},2001,2001,2001,2001,0,${T + 3 * H - 1},0,0,0,0,0\n${T + 3 * H},2010.5,2011,2010,2010,0,${T + 4 * H - 1},0,0,0,0,0\n`);
+    const r = await ladder(['backtest', '--json', '--config', config, '--data', eth, '--signals', signals, '--funding', funding, '--mark', mark]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('note: ETHUSDT: 2 funding settlements within the candles');
+    expect(r.stderr).toContain('charged at the mark price; 1 of them have no mark candle opening at their time and use the candle open');
+    expect(JSON.parse(r.stdout).trades[0].funding).toBeCloseTo(-(0.5 * 2010.5 * 0.0001) - 0.5 * 2000 * 0.0001, 12);
+    const orphan = await ladder(['backtest', '--config', config, '--data', eth, '--signals', signals, '--mark', mark]);
+    expect(orphan.code).toBe(1);
+    expect(orphan.stderr).toContain("--funding gives no rates for ETHUSDT: the mark price is used only to charge funding");
   });
 
   it('refuses rates it cannot match to one --data symbol', async () => {
