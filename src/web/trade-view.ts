@@ -19,5 +19,6 @@ export function tradeView(p: Position): TradeView {
     exits: p.partialExits.map((e) => ({ timeMs: e.timeMs, price: e.price, quantity: qtyOf(e.qtySteps, p.plan), reason: e.reason, level: e.level, fee: e.fee, pnl: e.pnl })),
     stopMoves: p.stopMoves.map((m) => ({ timeMs: m.timeMs, from: m.fromPrice, to: m.toPrice, reason: m.rule })),
     ...(p.status === 'open' ? { open: true } : {}),
+    ...(p.funding === undefined ? {} : { funding: p.funding }),
   };
 }

@@ -8,6 +8,7 @@ import { type LoadedBacktest, loadBacktestInputs } from '../../src/cli/backtest-
 import { exitSettingsFromConfig } from '../../src/core/scaled-tp/from-config.ts';
 import { ColumnReader, ColumnWriter, readCandles, readEquity, readTrades, writeCandles, writeEquity, writeTrades } from '../../src/web/components/report-columns.ts';
 import type { TradeView } from '../../src/web/components/view-model.ts';
+import { profitPerLevel } from '../../src/web/components/trade-table.ts';
 import { tradeView } from '../../src/web/trade-view.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -32,8 +33,9 @@ function expectSameTrades(got: readonly TradeView[], want: readonly TradeView[])
   for (const w of want) {
     const g = byId.get(w.id)!;
     expect(g, w.id).toBeDefined();
-    const strip = (t: TradeView) => ({ ...t, pnl: 0, avgExitPrice: 0, exits: t.exits.map((e) => ({ ...e, fee: 0, pnl: 0 })) });
+    const strip = (t: TradeView) => ({ ...t, pnl: 0, avgExitPrice: 0, exits: t.exits.map((e) => ({ ...e, fee: 0, pnl: 0 })), ...(t.funding === undefined ? {} : { funding: 0 }) });
     expect(strip(g)).toEqual(strip(w));
+    if (w.funding !== undefined) expect(Math.abs(g.funding! - w.funding)).toBeLessThanOrEqual(0.5e-6 + 1e-9);
     g.exits.forEach((e, k) => {
       expect(Math.abs(e.fee - w.exits[k]!.fee)).toBeLessThanOrEqual(0.5e-4 + 1e-12);
       expect(Math.abs(e.pnl - w.exits[k]!.pnl)).toBeLessThanOrEqual(0.5e-6 + 1e-9);
@@ -83,6 +85,25 @@ describe('report columns (real Binance candles and backtests)', () => {
     const trades = cmp.runs[0]!.run.trades.map(tradeView);
     expect(trades.some((t) => t.exits.some((e) => e.reason === 'tp' && e.level === null))).toBe(true);
     expectSameTrades(roundTrip(trades, plain, scaleFor(trades, plain)), trades);
+  });
+
+  it('gives back each trade\'s funding (a run with --funding for ETHUSDT only), and its PnL with it; the per-level line shows it', async () => {
+    const funded = await loadBacktestInputs({
+      config: join(ROOT, 'examples/scaled.config.json'),
+      data: `${DATA}/ETHUSDT-1h.csv,${DATA}/SOLUSDT-1h.csv`,
+      markets: MARKETS,
+      from: '2025-01-01',
+      to: '2025-07-01',
+      funding: resolve(ROOT, '../shared/data/binance-usdm-funding/ETHUSDT-fundingRate.csv'),
+    });
+    const trades = runBacktest(funded.symbols, funded.options).trades.map(tradeView);
+    expect(trades.filter((t) => t.symbol === 'ETHUSDT').every((t) => t.funding !== undefined)).toBe(true);
+    expect(trades.filter((t) => t.symbol === 'SOLUSDT').every((t) => t.funding === undefined)).toBe(true);
+    expect(trades.some((t) => (t.funding ?? 0) !== 0)).toBe(true);
+    const got = roundTrip(trades, funded, scaleFor(trades, funded));
+    expectSameTrades(got, trades);
+    const t = got.find((x) => (x.funding ?? 0) < 0)!;
+    expect(profitPerLevel(t)).toMatch(/ · FUNDING −\d+\.\d\d$/);
   });
 
   it('stores a trade of a real run in a few bytes (compressed), not as an object', () => {

@@ -286,6 +286,11 @@ export function writeTrades(w: ColumnWriter, trades: readonly TradeView[], symbo
   if (seq.every((x) => x !== null)) w.add('seq', seq as number[]);
   else w.addText('id', order.map((t) => t.id));
   for (const name of TRADE_COLUMNS) w.add(name, cols[name] ?? [], { delta: DELTA_COLUMNS.has(name) });
+  // Funding (a backtest with --funding): part of a trade's PnL beside its exits'; the columns exist only then.
+  if (order.some((t) => t.funding !== undefined)) {
+    w.add('fundOn', order.map((t) => (t.funding === undefined ? 0 : 1)));
+    w.add('fund', order.map((t) => (t.funding === undefined ? 0 : intAt(PNL_DECIMALS)(t.funding))));
+  }
   const codes: TradeCodes = {
     targets: targetCodes.list.map((_, k) => targetOf.get(k)!),
     exits: exitCodes.list.map((_, k) => exitOf.get(k)!),
@@ -296,7 +301,7 @@ export function writeTrades(w: ColumnWriter, trades: readonly TradeView[], symbo
   return { codes, order };
 }
 
-/** The trades back as the components draw them; the trade's PnL and average exit price are its exits' sum and mean. */
+/** The trades back as the components draw them; the trade's PnL and average exit price are its exits' sum (plus its funding) and mean. */
 export function readTrades(r: ColumnReader, codes: TradeCodes, symbols: readonly SymbolScales[]): TradeView[] {
   const at = (name: string) => {
     const c = r.n(name);
@@ -311,6 +316,8 @@ export function readTrades(r: ColumnReader, codes: TradeCodes, symbols: readonly
   const ids = r.has('seq') ? null : r.s('id');
   const seq = r.has('seq') ? r.n('seq') : null;
   const ratios = new Ratios();
+  const fundOn = r.has('fundOn') ? r.n('fundOn') : null;
+  const fund = fundOn === null ? null : r.n('fund');
   const out: TradeView[] = [];
   for (let i = 0; i < n; i++) {
     const k = sym!();
@@ -372,13 +379,15 @@ export function readTrades(r: ColumnReader, codes: TradeCodes, symbols: readonly
       qSum += quantity;
       pq += price * quantity;
     }
+    const funding = fundOn !== null && fundOn[i] === 1 ? valueAt(PNL_DECIMALS)(fund![i]!) : undefined;
     out.push({
       ...head,
       id: seq ? `${s.symbol}-${seq[i]}` : ids![i]!,
       avgExitPrice: qSum > 0 ? pq / qSum : null,
-      pnl,
+      pnl: funding === undefined ? pnl : pnl + funding,
       exits,
       ...(isOpen ? { open: true } : {}),
+      ...(funding === undefined ? {} : { funding }),
     });
   }
   return out;

@@ -58,9 +58,13 @@ export function renderTradeTable(trades: readonly TradeView[], o: TradeTableOpti
   return root;
 }
 
-/** PnL per exit reason in ladder order, e.g. `TP1 +1.80 · TP2 +3.60 · STOP −0.20` (R8.4 "profit per level"). */
+/**
+ * PnL per exit reason in ladder order, e.g. `TP1 +1.80 · TP2 +3.60 · STOP −0.20` (R8.4 "profit per
+ * level"), then the trade's funding when modelled (`FUNDING −0.12`), so the parts add up to its PnL.
+ */
 export function profitPerLevel(t: TradeView): string {
   const by = new Map<string, number>();
   for (const e of t.exits) by.set(e.reason, (by.get(e.reason) ?? 0) + e.pnl);
+  if (t.funding !== undefined) by.set('funding', t.funding);
   return [...by.entries()].map(([r, pnl]) => `${r.toUpperCase()} ${pnl > 0 ? '+' : pnl < 0 ? '−' : ''}${fmtNum(Math.abs(pnl))}`).join(' · ');
 }

@@ -36,6 +36,8 @@ export interface TradeView {
   readonly stopMoves: readonly { readonly timeMs: number; readonly from: number; readonly to: number; readonly reason: string }[];
   /** Still open (dashboard): no close time yet. */
   readonly open?: boolean;
+  /** Funding paid (negative) or received, when modelled (a backtest with `--funding`): part of `pnl`. */
+  readonly funding?: number;
 }
 
 export interface LevelRow {
