@@ -83,6 +83,12 @@ describe('ladder backtest --funding', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('note: SOLUSDT: no --funding file for it: its trades pay no funding');
     const out = JSON.parse(r.stdout);
+    expect(out.runs.map((x: { name: string; funding: unknown }) => [x.name, x.funding])).toEqual([
+      ['scaled', { total: -(0.5 * 2000 * 0.0001), settlements: 1 }],
+      ['single', { total: -(0.5 * 2000 * 0.0001), settlements: 1 }],
+    ]);
+    const text = await ladder(['compare', '--config', config, '--data', `${eth},${sol}`, '--signals', signals, '--funding', funding]);
+    expect(text.stdout).toMatch(/funding \(in PnL\)\s+-0\.10\s+-0\.10\n/);
     for (const run of out.runs) {
       const byId = Object.fromEntries(run.trades.map((t: { symbol: string; funding?: number }) => [t.symbol, t.funding]));
       expect(byId['ETHUSDT']).toBeCloseTo(-(0.5 * 2000 * 0.0001), 12);

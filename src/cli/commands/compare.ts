@@ -13,7 +13,7 @@ import { printLevels, printSummary, table } from '../print-tables.ts';
 export function registerCompareCommand(program: Command): void {
   withFundingOption(withBacktestInputOptions(program.command('compare').description('Scaled vs single take-profit (or several ladders) on the same data and the same entries, side by side')))
     .option('--ladders <files...>', 'ladder files ({ "name"?, "scaled_tp_levels", other exit keys }) to compare with each other and the single TP')
-    .option('--json', 'print { runs: [{ name, summary, analytics: { expectancy, average_r, remainder_closed_by }, levels, trades }], same_entries } and nothing else')
+    .option('--json', 'print { runs: [{ name, summary, analytics: { expectancy, average_r, remainder_closed_by }, levels, trades[, funding] }], same_entries } and nothing else')
     .option('--report <file.html>', 'write an HTML report with every equity curve on one chart')
     .action(async (o: CompareCliOptions) => {
       if (o.report !== undefined) checkReportPath(o.report);
@@ -48,6 +48,8 @@ export function registerCompareCommand(program: Command): void {
           analytics: { expectancy: r.analytics.expectancy, average_r: r.analytics.avg_r, remainder_closed_by: r.analytics.remainder_closed_by },
           levels: levelsJson(r.run.levels),
           trades: r.run.trades.map(tradeJson),
+          // --funding: what each run's trades paid or received (each holds other sizes for other times).
+          ...(r.run.funding ? { funding: r.run.funding } : {}),
         }));
         process.stdout.write(`${JSON.stringify({ runs, same_entries: cmp.sameEntries })}\n`);
         return;
@@ -65,6 +67,7 @@ export function registerCompareCommand(program: Command): void {
             ['last part by stop', ...cmp.runs.map((r) => String(r.analytics.remainder_closed_by.stop))],
             ['last part by signal', ...cmp.runs.map((r) => String(r.analytics.remainder_closed_by.signal))],
             ['last part at end', ...cmp.runs.map((r) => String(r.analytics.remainder_closed_by.end))],
+            ...(cmp.runs.some((r) => r.run.funding) ? [['funding (in PnL)', ...cmp.runs.map((r) => (r.run.funding ? r.run.funding.total.toFixed(2) : '–'))]] : []),
           ],
         ),
       );
