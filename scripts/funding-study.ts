@@ -8,14 +8,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { KLINES, LADDERS, MARKETS, SYMBOLS } from './study-inputs.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const KLINES = '../shared/data/binance-spot-klines';
 const FUNDING = '../shared/data/binance-usdm-funding';
 const MARK = '../shared/data/binance-usdm-mark-1h';
-const MARKETS = '../shared/data/binance-usdm-exchange-info.json';
-const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'BNBUSDT', 'SOLUSDT', 'XRPUSDT', 'ADAUSDT', 'DOGEUSDT', 'AVAXUSDT', 'LINKUSDT', 'DOTUSDT'];
-const LADDERS = ['examples/ladders/default.json', 'examples/ladders/front-loaded.json', 'examples/ladders/runner-heavy.json'];
 
 interface Run {
   name: string;

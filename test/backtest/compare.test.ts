@@ -2,22 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { compareExits } from '../../src/backtest/compare.ts';
 import type { BacktestOptions, EntrySignal } from '../../src/backtest/engine.ts';
 import type { Side } from '../../src/core/units.ts';
-import { series } from '../support/candles.ts';
+import { flatRows, series } from '../support/candles.ts';
 import { BTC, marketRules } from '../support/market.ts';
 
 const ETH = marketRules({ id: 'ETHUSDT', tick: '0.01', step: '0.001', minQtySteps: 1, minNotional: 5 });
-import { DEFAULT_SETTINGS } from '../support/settings.ts';
+import { DEFAULT_SETTINGS, backtestOptions } from '../support/settings.ts';
 
-const base: BacktestOptions = {
-  settings: DEFAULT_SETTINGS,
-  fills: { takerPct: 0, makerPct: 0, slippagePct: 0 },
-  intrabar: 'pessimistic',
-  startingBalance: 10_000,
-  leverage: 10,
-  maxOpenPositions: 5,
-  positionSize: { mode: 'risk_pct', value: 1 },
-};
-const flatRows = (n: number, p: number) => Array.from({ length: n }, () => [p, p * 1.001, p * 0.999, p] as const);
+const base: BacktestOptions = backtestOptions({ positionSize: { mode: 'risk_pct', value: 1 } });
 const policies = [
   { name: 'scaled', settings: DEFAULT_SETTINGS },
   { name: 'single', settings: { ...DEFAULT_SETTINGS, scaled: false } },

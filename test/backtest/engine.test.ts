@@ -1,23 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { type BacktestOptions, type EntrySignal, type SymbolInput, runBacktest } from '../../src/backtest/engine.ts';
+import { type EntrySignal, type SymbolInput, runBacktest } from '../../src/backtest/engine.ts';
 import { entrySteps } from '../../src/core/position-size.ts';
 import type { Side } from '../../src/core/units.ts';
-import { HOUR, series } from '../support/candles.ts';
+import { HOUR, flatRows, series } from '../support/candles.ts';
 import { BTC, SOL } from '../support/market.ts';
-import { DEFAULT_SETTINGS } from '../support/settings.ts';
+import { backtestOptions } from '../support/settings.ts';
 
-const flat = (n: number, p: number) => Array.from({ length: n }, () => [p, p * 1.001, p * 0.999, p] as const);
+const flat = flatRows;
 const at = (signals: Record<number, Side>, times: Float64Array) => (i: number): EntrySignal | null => (signals[i] ? { side: signals[i]!, timeMs: times[i]! } : null);
-const options = (o: Partial<BacktestOptions> = {}): BacktestOptions => ({
-  settings: DEFAULT_SETTINGS,
-  fills: { takerPct: 0, makerPct: 0, slippagePct: 0 },
-  intrabar: 'pessimistic',
-  startingBalance: 10_000,
-  leverage: 10,
-  maxOpenPositions: 5,
-  positionSize: { mode: 'quote', value: 1000 },
-  ...o,
-});
+const options = backtestOptions;
 function input(symbol: string, rows: ReadonlyArray<readonly [number, number, number, number]>, signals: Record<number, Side>, startMs?: number): SymbolInput {
   const candles = series(rows, HOUR, startMs, symbol);
   return { symbol, candles, market: symbol === 'SOLUSDT' ? SOL : BTC, entryAt: at(signals, candles.time) };

@@ -3,23 +3,14 @@ import { type BacktestOptions, type EntrySignal, type SymbolInput, runBacktest }
 import { resultJson } from '../../src/backtest/result-json.ts';
 import { totalPnl } from '../../src/core/scaled-tp/exit-manager.ts';
 import type { Side } from '../../src/core/units.ts';
-import { HOUR, T0, series } from '../support/candles.ts';
+import { HOUR, T0, flatRows, series } from '../support/candles.ts';
 import { BTC, SOL } from '../support/market.ts';
-import { DEFAULT_SETTINGS } from '../support/settings.ts';
+import { backtestOptions } from '../support/settings.ts';
 
 type Row = readonly [number, number, number, number];
-/** Candles that reach no target and no stop of the default ladder around `p`. */
-const flat = (n: number, p: number): Row[] => Array.from({ length: n }, () => [p, p * 1.001, p * 0.999, p] as const);
-const options = (o: Partial<BacktestOptions> = {}): BacktestOptions => ({
-  settings: DEFAULT_SETTINGS,
-  fills: { takerPct: 0, makerPct: 0, slippagePct: 0 },
-  intrabar: 'pessimistic',
-  startingBalance: 10_000,
-  leverage: 10,
-  maxOpenPositions: 5,
-  positionSize: { mode: 'base', value: 0.01 },
-  ...o,
-});
+const flat = flatRows;
+/** 0.01 BTC a position (quantities in the hand computations below). */
+const options = (o: Partial<BacktestOptions> = {}): BacktestOptions => backtestOptions({ positionSize: { mode: 'base', value: 0.01 }, ...o });
 /** Settlements at the given hours after T0 with the given rates. */
 const rates = (at: Record<number, number>, timeframe = HOUR) => ({
   time: Float64Array.from(Object.keys(at), (h) => T0 + Number(h) * timeframe),

@@ -20,3 +20,6 @@ export function series(rows: ReadonlyArray<readonly [number, number, number, num
     source: 'test',
   };
 }
+
+/** n candles around p (±0.1 %) that reach no target or stop of the default ladder. */
+export const flatRows = (n: number, p: number): [number, number, number, number][] => Array.from({ length: n }, () => [p, p * 1.001, p * 0.999, p]);
