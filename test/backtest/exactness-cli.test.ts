@@ -4,25 +4,18 @@
  * Fees are 0 unless said; the markets are the shipped excerpt (ETHUSDT tick 0.01 step 0.001,
  * SOLUSDT tick 0.01 step 1).
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/temp-dir.ts';
+import { runLadder } from '../support/ladder-cli.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const tmp = tempDir('ladder-exact-');
 const H = 3_600_000;
 const T = Date.UTC(2024, 0, 1);
 const iso = (h: number) => new Date(T + h * H).toISOString();
 
-function ladder(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile('node', ['bin/ladder.js', ...args, '--no-cache'], { cwd: ROOT }, (err, stdout, stderr) =>
-      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const ladder = (args: string[]) => runLadder([...args, '--no-cache']);
 
 type Ohlc = readonly [number, number, number, number];
 /** A Binance kline file of 1h candles from T + firstHour. */

@@ -2,11 +2,11 @@
  * `ladder backtest --funding` and `ladder compare --funding` through the real CLI: a hand-computed
  * case on small files, the real SOLUSDT rates of its 2 h episode (2022-11), and each bad input.
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/temp-dir.ts';
+import { runLadder } from '../support/ladder-cli.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DATA = resolve(ROOT, '../shared/data');
@@ -14,13 +14,7 @@ const tmp = tempDir('ladder-funding-');
 const H = 3_600_000;
 const T = Date.UTC(2024, 0, 1);
 
-function ladder(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile('node', ['bin/ladder.js', ...args, '--no-cache'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
-      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const ladder = (args: string[]) => runLadder([...args, '--no-cache']);
 const file = (name: string, text: string) => {
   const p = join(tmp, name);
   mkdirSync(dirname(p), { recursive: true });

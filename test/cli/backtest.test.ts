@@ -1,23 +1,18 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parseDec } from '../../src/core/decimal.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { runLadder } from '../support/ladder-cli.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const KLINES = resolve(ROOT, '../shared/data/binance-spot-klines');
 const MARKETS = resolve(ROOT, '../shared/data/binance-usdm-exchange-info.json');
 const tmp = tempDir('ladder-bt-cli-');
 
-function ladder(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile('node', ['bin/ladder.js', ...args], { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) =>
-      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const ladder = (args: string[]) => runLadder(args);
 
 const file = (name: string, text: string) => {
   const p = join(tmp, name);

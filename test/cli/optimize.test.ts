@@ -5,19 +5,14 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/temp-dir.ts';
+import { runLadder } from '../support/ladder-cli.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const KLINES = resolve(ROOT, '../shared/data/binance-spot-klines');
 const MARKETS = resolve(ROOT, '../shared/data/binance-usdm-exchange-info.json');
 const tmp = tempDir('ladder-opt-cli-');
 
-function ladder(args: string[], cwd = ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile('node', [join(ROOT, 'bin/ladder.js'), ...args], { cwd, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) =>
-      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const ladder = (args: string[], cwd = ROOT) => runLadder(args, { cwd });
 const file = (name: string, text: string) => {
   const p = join(tmp, name);
   writeFileSync(p, text);

@@ -1,8 +1,8 @@
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/temp-dir.ts';
+import { runLadder } from '../support/ladder-cli.ts';
 
 /** Strategy modules from the command line: the examples' documented commands, and every failure. */
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -11,13 +11,7 @@ const tmp = tempDir('ladder-modules-cli-');
 const H = 3_600_000;
 
 /** Runs `ladder`; its TMPDIR is this file's temp dir, so what it makes there (`demo`'s store) goes with it. */
-function ladder(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile('node', ['bin/ladder.js', ...args], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, TMPDIR: tmp } }, (err, stdout, stderr) =>
-      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const ladder = (args: string[]) => runLadder(args, { env: { ...process.env, TMPDIR: tmp } });
 
 /** A config in the temp directory whose strategy is `strategy`; returns its path. */
 function config(name: string, strategy: Record<string, unknown>): string {
