@@ -19,6 +19,8 @@ export interface FundingRates {
   readonly time: Float64Array;
   /** The rate paid at each: longs pay shorts `notional × rate` when it is positive. */
   readonly rate: Float64Array;
+  /** Each row's own `funding_interval_hours` (1–24), as the archive gives it (never derived from the times). */
+  readonly intervalHours: Uint8Array;
   /** Where they were read from (files, comma-separated). */
   readonly source: string;
 }
@@ -49,6 +51,7 @@ export function fundingSymbolOfName(path: string): string | undefined {
 interface Row {
   readonly time: number;
   readonly rate: number;
+  readonly hours: number;
   readonly where: string;
 }
 
@@ -73,7 +76,7 @@ function parseFundingCsv(name: string, bytes: Uint8Array): Row[] {
     const rate = Number(r);
     if (!DECIMAL_RE.test(r) || !Number.isFinite(rate)) throw new FundingFileError(name, at, `last_funding_rate: not a number ("${r.slice(0, 40)}")`);
     if (Math.abs(rate) >= MAX_ABS_RATE) throw new FundingFileError(name, at, `last_funding_rate: ${r} is not a funding rate (a fraction such as 0.0001 for 0.01 %; |rate| < 1)`);
-    rows.push({ time: Math.round(Number(t) / MINUTE) * MINUTE, rate, where: `${name}:${at}` });
+    rows.push({ time: Math.round(Number(t) / MINUTE) * MINUTE, rate, hours: Number(hours), where: `${name}:${at}` });
   }
   return rows;
 }
@@ -119,6 +122,7 @@ export async function loadFundingRates(input: string | readonly string[]): Promi
     ...(symbol !== undefined ? { symbol } : {}),
     time: Float64Array.from(rows, (r) => r.time),
     rate: Float64Array.from(rows, (r) => r.rate),
+    intervalHours: Uint8Array.from(rows, (r) => r.hours),
     source,
   };
 }

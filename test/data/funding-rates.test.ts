@@ -24,6 +24,7 @@ describe('funding-rate files (Binance fundingRate archive layout)', () => {
     expect(f.symbol).toBe('SOLUSDT');
     expect([...f.time]).toEqual([T, T + 8 * H, T + 16 * H, T + 20 * H]);
     expect([...f.rate]).toEqual([0.0001, -0.0002, 0.0003, -0.02]);
+    expect([...f.intervalHours]).toEqual([8, 8, 4, 2]);
   });
 
   it('names the symbol from Binance\'s archive names only', () => {
@@ -55,6 +56,10 @@ describe('funding-rate files (Binance fundingRate archive layout)', () => {
     const steps = new Set<number>();
     for (let k = 1; k < f.time.length; k++) steps.add((f.time[k]! - f.time[k - 1]!) / H);
     expect([...steps].sort((x, y) => x - y)).toEqual([2, 4, 8]);
+    // The rows' own funding_interval_hours: 99 at 2 h, 2 at 4 h (SOLUSDT's README), the rest 8 h.
+    const tagged = new Map<number, number>();
+    for (const h of f.intervalHours) tagged.set(h, (tagged.get(h) ?? 0) + 1);
+    expect([...tagged].sort((x, y) => x[0] - y[0])).toEqual([[2, 99], [4, 2], [8, 4818 - 101]]);
     expect(Math.min(...f.rate)).toBe(-0.02);
   });
 });
