@@ -1,12 +1,11 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archivePath, publish, startArchiveServer, type ArchiveServer } from './archive-server.ts';
 import { futuresCsv } from './klines.ts';
+import { ROOT, runLadder } from './run-ladder.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
-const ROOT = resolve(import.meta.dirname, '../../..');
 const tmp = tempDir('ladder-download-cli-');
 let server: ArchiveServer;
 
@@ -20,14 +19,7 @@ afterAll(async () => {
   await server.close();
 });
 
-/** The real `ladder` process, as a user runs it (async, so this process keeps serving). */
-function ladder(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [join(ROOT, 'bin/ladder.js'), ...args], { cwd: tmp }, (err, stdout, stderr) =>
-      done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
-    );
-  });
-}
+const ladder = (args: string[]) => runLadder(args, tmp);
 
 describe('ladder data download', () => {
   it('downloads three months, prints their paths, and a backtest can read the directory', async () => {
