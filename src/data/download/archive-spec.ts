@@ -1,12 +1,17 @@
 /**
- * What to download and where: Binance's public monthly kline archives on data.binance.vision.
+ * What to download and where: Binance's public monthly archives on data.binance.vision.
  *
- *   <base>/data/futures/um/monthly/klines/<SYMBOL>/<interval>/<SYMBOL>-<interval>-<YYYY-MM>.zip   (USDⓈ-M futures)
- *   <base>/data/spot/monthly/klines/<SYMBOL>/<interval>/<SYMBOL>-<interval>-<YYYY-MM>.zip         (spot)
+ *   <base>/data/futures/um/monthly/klines/<SYMBOL>/<interval>/<SYMBOL>-<interval>-<YYYY-MM>.zip           (USDⓈ-M futures)
+ *   <base>/data/spot/monthly/klines/<SYMBOL>/<interval>/<SYMBOL>-<interval>-<YYYY-MM>.zip                 (spot)
+ *   <base>/data/futures/um/monthly/markPriceKlines/<SYMBOL>/<interval>/<SYMBOL>-<interval>-<YYYY-MM>.zip   (mark price, futures only)
+ *   <base>/data/futures/um/monthly/fundingRate/<SYMBOL>/<SYMBOL>-fundingRate-<YYYY-MM>.zip                (funding, futures only)
  *
  * each beside `<name>.zip.CHECKSUM`, whose text is `sha256sum`'s output: `<sha256>  <name>.zip`.
+ * (binance/binance-public-data: python/download-futures-markPriceKlines.py and utility.py get_path at
+ * 5c7f319; the fundingRate names as in its pull request #322, python/download-futures-fundingRates.py.)
  */
 import { join } from 'node:path';
+import { assertNever } from '../../core/result.ts';
 import { isTimeframeName, parseTimeframe, type TimeframeName } from '../timeframe.ts';
 import { DownloadError } from './download-error.ts';
 
@@ -15,11 +20,23 @@ export type Market = (typeof MARKETS)[number];
 
 export const DEFAULT_BASE_URL = 'https://data.binance.vision';
 
+/** `klines` (the default), `mark` (mark-price klines) or `funding` (funding rates). */
+export const DATA_TYPES = ['klines', 'mark', 'funding'] as const;
+export type DataType = (typeof DATA_TYPES)[number];
+
+/** One series of monthly archives: its type, and what places it (market, interval). */
+export type ArchiveKind =
+  | { readonly type: 'klines'; readonly market: Market; readonly interval: TimeframeName }
+  | { readonly type: 'mark'; readonly interval: TimeframeName }
+  | { readonly type: 'funding' };
+
 /** Where each market's monthly klines live under the base URL. */
 const MARKET_PATH: Record<Market, string> = {
   futures: 'data/futures/um/monthly/klines',
   spot: 'data/spot/monthly/klines',
 };
+const MARK_PATH = 'data/futures/um/monthly/markPriceKlines';
+const FUNDING_PATH = 'data/futures/um/monthly/fundingRate';
 
 /** A calendar month, UTC; `month` is 1–12. */
 export interface YearMonth {
@@ -71,6 +88,29 @@ export function parseInterval(text: string): TimeframeName {
   throw new DownloadError('badInput', `--interval: ${why}`);
 }
 
+export function parseDataType(text: string): DataType {
+  const s = text.trim().toLowerCase();
+  if ((DATA_TYPES as readonly string[]).includes(s)) return s as DataType;
+  throw new DownloadError('badInput', `--type: ${JSON.stringify(text)} is not one of ${DATA_TYPES.join(', ')}`);
+}
+
+/**
+ * The archives `--type`, `--market` and `--interval` ask for. Mark prices and funding rates exist
+ * for USDⓈ-M futures only; funding archives have no interval (one file a month holds every
+ * settlement, whatever its interval).
+ */
+export function archiveKind(type: DataType, market: Market, interval: string | undefined): ArchiveKind {
+  if (type !== 'klines' && market !== 'futures') {
+    throw new DownloadError('badInput', `--type ${type}: Binance publishes ${type === 'funding' ? 'funding rates' : 'mark-price klines'} for USDⓈ-M futures only, not for --market ${market}`);
+  }
+  if (type === 'funding') {
+    if (interval !== undefined) throw new DownloadError('badInput', '--interval: --type funding takes none (each monthly archive holds every settlement, whatever its interval)');
+    return { type };
+  }
+  if (interval === undefined) throw new DownloadError('badInput', `--interval: required for --type ${type}`);
+  return type === 'mark' ? { type, interval: parseInterval(interval) } : { type, market, interval: parseInterval(interval) };
+}
+
 export function parseMarket(text: string): Market {
   const s = text.trim().toLowerCase();
   if ((MARKETS as readonly string[]).includes(s)) return s as Market;
@@ -93,23 +133,53 @@ export function parseBaseUrl(text: string): string {
 /** One month's archive. */
 export interface ArchiveRef {
   readonly symbol: string;
-  readonly interval: TimeframeName;
-  readonly market: Market;
+  readonly kind: ArchiveKind;
   readonly month: YearMonth;
   /** `BTCUSDT-1h-2024-01.zip` */
   readonly fileName: string;
   readonly url: string;
   readonly checksumUrl: string;
-  /** `BTCUSDT 1h 2024-01`, for messages. */
+  /** `BTCUSDT 1h 2024-01`, `BTCUSDT mark 1h 2024-01`, `BTCUSDT funding 2024-01`, for messages. */
   readonly label: string;
 }
 
-export function archiveRef(baseUrl: string, market: Market, symbol: string, interval: TimeframeName, month: YearMonth): ArchiveRef {
-  const ym = formatYearMonth(month);
-  const fileName = `${symbol}-${interval}-${ym}.zip`;
-  const url = `${baseUrl}/${MARKET_PATH[market]}/${symbol}/${interval}/${fileName}`;
-  return { symbol, interval, market, month, fileName, url, checksumUrl: `${url}.CHECKSUM`, label: `${symbol} ${interval} ${ym}` };
+/** `1h`, `mark 1h`, `funding`: what a kind is called in messages, after the symbol. */
+export function kindLabel(kind: ArchiveKind): string {
+  switch (kind.type) {
+    case 'klines':
+      return kind.interval;
+    case 'mark':
+      return `mark ${kind.interval}`;
+    case 'funding':
+      return 'funding';
+    default:
+      return assertNever(kind);
+  }
 }
 
-/** `data/binance/<market>/<SYMBOL>/<interval>`, relative to the working directory. */
-export const defaultOutDir = (market: Market, symbol: string, interval: TimeframeName): string => join('data', 'binance', market, symbol, interval);
+export function archiveRef(baseUrl: string, kind: ArchiveKind, symbol: string, month: YearMonth): ArchiveRef {
+  const ym = formatYearMonth(month);
+  const fileName = kind.type === 'funding' ? `${symbol}-fundingRate-${ym}.zip` : `${symbol}-${kind.interval}-${ym}.zip`;
+  const dir =
+    kind.type === 'funding' ? `${FUNDING_PATH}/${symbol}` : `${kind.type === 'mark' ? MARK_PATH : MARKET_PATH[kind.market]}/${symbol}/${kind.interval}`;
+  const url = `${baseUrl}/${dir}/${fileName}`;
+  return { symbol, kind, month, fileName, url, checksumUrl: `${url}.CHECKSUM`, label: `${symbol} ${kindLabel(kind)} ${ym}` };
+}
+
+/**
+ * Relative to the working directory: `data/binance/<market>/<SYMBOL>/<interval>` for klines,
+ * `data/binance/futures/<SYMBOL>/mark-<interval>` and `data/binance/futures/<SYMBOL>/funding`.
+ */
+export function defaultOutDir(kind: ArchiveKind, symbol: string): string {
+  switch (kind.type) {
+    case 'klines':
+      return join('data', 'binance', kind.market, symbol, kind.interval);
+    case 'mark':
+      return join('data', 'binance', 'futures', symbol, `mark-${kind.interval}`);
+    case 'funding':
+      return join('data', 'binance', 'futures', symbol, 'funding');
+    default:
+      return assertNever(kind);
+  }
+}
+

@@ -1,32 +1,41 @@
 /**
  * `ladder data download`'s work: for each month, fetch the archive unless a verified copy is
  * already on disk, check its SHA-256 against Binance's `.CHECKSUM`, keep the checksum beside it
- * (so `sha256sum -c *.CHECKSUM` works and a rerun needs no network), and check that the zip holds
- * a kline CSV of that month which Ladder's loaders read.
+ * (so `sha256sum -c *.CHECKSUM` works and a rerun needs no network), and check with Ladder's own
+ * loaders that the zip holds that month's klines (or mark-price klines, or funding rates).
  */
 import { access, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assembleSeries } from '../candle-assemble.ts';
 import type { CandleChunk } from '../candle-csv.ts';
 import type { CandleSeries } from '../candle-series.ts';
-import { parseCandleFile } from '../load-candles.ts';
-import { isoOf } from '../parse-time.ts';
+import { loadFundingRates, type FundingRates } from '../funding-rates.ts';
 import { TIMEFRAMES, type TimeframeName } from '../timeframe.ts';
-import { archiveRef, formatYearMonth, monthStartMs, nextMonth, type ArchiveRef, type Market, type YearMonth } from './archive-spec.ts';
+import { checkCandleArchive, checkFundingArchive } from './archive-content.ts';
+import { archiveRef, formatYearMonth, kindLabel, monthStartMs, nextMonth, type ArchiveKind, type ArchiveRef, type Market, type YearMonth } from './archive-spec.ts';
 import { parseChecksumText, sha256File } from './checksum.ts';
 import { DownloadError, fromNetworkError } from './download-error.ts';
-import type { DownloadEvent } from './download-event.ts';
+import type { DownloadEvent, MonthRows } from './download-event.ts';
 import { DEFAULT_RETRY_POLICY, downloadToPart, fetchText, type RetryInfo, type RetryPolicy } from './fetch-archive.ts';
 
-export interface DownloadRequest {
+interface MonthsRequest {
   readonly symbol: string;
-  readonly interval: TimeframeName;
-  readonly market: Market;
   readonly months: readonly YearMonth[];
   readonly outDir: string;
   /** `https://data.binance.vision`, or a mirror / test server (no trailing slash). */
   readonly baseUrl: string;
 }
+
+/** Klines, or (`type: 'mark'`, futures only) mark-price klines. */
+export interface DownloadRequest extends MonthsRequest {
+  readonly type?: 'klines' | 'mark';
+  readonly interval: TimeframeName;
+  /** Whose klines; mark-price klines are USDⓈ-M futures' whatever it says. */
+  readonly market: Market;
+}
+
+/** A USDⓈ-M perpetual's funding rates: one archive a month, no interval. */
+export type FundingDownloadRequest = MonthsRequest;
 
 export interface DownloadRunOptions {
   readonly policy?: RetryPolicy;
@@ -35,15 +44,14 @@ export interface DownloadRunOptions {
   readonly nowMs?: number;
 }
 
-export interface DownloadedArchive {
+export type DownloadedArchive<Rows extends MonthRows = { readonly candles: number }> = {
   readonly month: YearMonth;
   readonly path: string;
   readonly checksumPath: string;
   readonly bytes: number;
   /** `present`: a copy on disk already matched the checksum; nothing was fetched. */
   readonly outcome: 'downloaded' | 'present';
-  readonly candles: number;
-}
+} & Rows;
 
 export interface DownloadResult {
   readonly archives: readonly DownloadedArchive[];
@@ -51,35 +59,67 @@ export interface DownloadResult {
   readonly series: CandleSeries;
 }
 
+export interface FundingDownloadResult {
+  readonly archives: readonly DownloadedArchive<{ readonly settlements: number }>[];
+  /** All months' settlements joined, as `ladder backtest --funding <dir>` will load them. */
+  readonly rates: FundingRates;
+}
+
 const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
 
-/** Downloads and verifies every month in order; throws a DownloadError at the first failure. */
+/** Downloads and verifies every month's klines (or mark-price klines) in order; throws a DownloadError at the first failure. */
 export async function downloadArchives(req: DownloadRequest, opts: DownloadRunOptions = {}): Promise<DownloadResult> {
+  const kind: ArchiveKind = req.type === 'mark' ? { type: 'mark', interval: req.interval } : { type: 'klines', market: req.market, interval: req.interval };
+  const chunks: CandleChunk[] = [];
+  const archives = await downloadMonths(req, kind, opts, async (ref, path) => {
+    const monthChunks = await checkCandleArchive(ref, path);
+    chunks.push(...monthChunks);
+    return { candles: monthChunks.reduce((n, c) => n + c.length, 0) };
+  });
+  let series: CandleSeries;
+  try {
+    series = assembleSeries(chunks, { source: req.outDir, symbol: req.symbol, timeframeMs: TIMEFRAMES[req.interval] });
+  } catch (e) {
+    throw new DownloadError('badArchive', `${req.symbol} ${kindLabel(kind)}: the archives do not join into one ${req.interval} series: ${(e as Error).message}`);
+  }
+  return { archives, series };
+}
+
+/** Downloads and verifies every month's funding rates in order; throws a DownloadError at the first failure. */
+export async function downloadFundingArchives(req: FundingDownloadRequest, opts: DownloadRunOptions = {}): Promise<FundingDownloadResult> {
+  const archives = await downloadMonths(req, { type: 'funding' }, opts, async (ref, path) => ({ settlements: (await checkFundingArchive(ref, path)).time.length }));
+  let rates: FundingRates;
+  try {
+    rates = await loadFundingRates(archives.map((a) => a.path));
+  } catch (e) {
+    throw new DownloadError('badArchive', `${req.symbol} funding: the archives do not join into one series of settlements: ${(e as Error).message}`);
+  }
+  return { archives, rates };
+}
+
+/** Each month in order: fetched and verified (or found on disk), then read by `check`. */
+async function downloadMonths<Rows extends MonthRows>(
+  req: MonthsRequest,
+  kind: ArchiveKind,
+  opts: DownloadRunOptions,
+  check: (ref: ArchiveRef, path: string) => Promise<Rows>,
+): Promise<DownloadedArchive<Rows>[]> {
   if (req.months.length === 0) throw new DownloadError('badInput', 'no month to download');
   try {
     await mkdir(req.outDir, { recursive: true });
   } catch (e) {
     throw fromNetworkError(e, req.outDir);
   }
-  const archives: DownloadedArchive[] = [];
-  const chunks: CandleChunk[] = [];
+  const archives: DownloadedArchive<Rows>[] = [];
   for (const [i, month] of req.months.entries()) {
-    const ref = archiveRef(req.baseUrl, req.market, req.symbol, req.interval, month);
+    const ref = archiveRef(req.baseUrl, kind, req.symbol, month);
     const ctx: FileContext = { ref, index: i + 1, count: req.months.length, outDir: req.outDir, policy: opts.policy ?? DEFAULT_RETRY_POLICY, emit: opts.onEvent ?? (() => undefined), nowMs: opts.nowMs ?? Date.now() };
-    const got = await fetchArchive(ctx);
-    const monthChunks = await checkArchive(ref, got.path);
-    chunks.push(...monthChunks);
-    const candles = monthChunks.reduce((n, c) => n + c.length, 0);
-    archives.push({ month, ...got, candles });
-    ctx.emit({ type: 'file.done', index: ctx.index, count: ctx.count, fileName: ref.fileName, path: got.path, bytes: got.bytes, outcome: got.outcome, resumedFromBytes: got.resumedFromBytes, candles });
+    const { resumedFromBytes, ...got } = await fetchArchive(ctx);
+    const rows = await check(ref, got.path);
+    archives.push({ month, ...got, ...rows });
+    ctx.emit({ type: 'file.done', index: ctx.index, count: ctx.count, fileName: ref.fileName, path: got.path, bytes: got.bytes, outcome: got.outcome, resumedFromBytes, ...rows });
   }
-  let series: CandleSeries;
-  try {
-    series = assembleSeries(chunks, { source: req.outDir, symbol: req.symbol, timeframeMs: TIMEFRAMES[req.interval] });
-  } catch (e) {
-    throw new DownloadError('badArchive', `${req.symbol} ${req.interval}: the archives do not join into one ${req.interval} series: ${(e as Error).message}`);
-  }
-  return { archives, series };
+  return archives;
 }
 
 interface FileContext {
@@ -106,7 +146,9 @@ function notFound(ctx: FileContext): DownloadError {
   const hint =
     monthStartMs(nextMonth(ref.month)) > ctx.nowMs
       ? `${formatYearMonth(ref.month)} has not ended yet; Binance publishes a month's archive in the first days of the next month`
-      : `check the symbol, the interval and --market (${ref.market} now); spot and futures list different symbols, and a symbol's archives start the month it was listed`;
+      : ref.kind.type === 'klines'
+        ? `check the symbol, the interval and --market (${ref.kind.market} now); spot and futures list different symbols, and a symbol's archives start the month it was listed`
+        : `check the symbol${ref.kind.type === 'mark' ? ' and the interval' : ''} (USDⓈ-M futures symbols only); a symbol's archives start the month it was listed`;
   return new DownloadError('notFound', `${ref.label}: no such archive on ${host} (404); ${hint}`);
 }
 
@@ -179,24 +221,4 @@ async function fetchArchive(ctx: FileContext): Promise<Fetched> {
   await rename(partPath, path);
   await writeFile(checksumPath, checksumText);
   return { path, checksumPath, bytes: (await stat(path)).size, outcome: 'downloaded', resumedFromBytes };
-}
-
-/** Parses the archive with Ladder's own loader and checks every candle opens inside its month. */
-async function checkArchive(ref: ArchiveRef, path: string): Promise<CandleChunk[]> {
-  let chunks: CandleChunk[];
-  try {
-    chunks = await parseCandleFile(path);
-  } catch (e) {
-    throw new DownloadError('badArchive', `${ref.label}: the archive passed its checksum but holds no readable kline CSV: ${(e as Error).message}`);
-  }
-  const from = monthStartMs(ref.month);
-  const to = monthStartMs(nextMonth(ref.month));
-  for (const c of chunks) {
-    const first = c.time[0] as number;
-    const last = c.time[c.length - 1] as number;
-    if (c.length === 0 || first < from || last >= to) {
-      throw new DownloadError('badArchive', `${ref.label}: ${c.file} holds candles from ${isoOf(first)} to ${isoOf(last)}, outside ${formatYearMonth(ref.month)}`);
-    }
-  }
-  return chunks;
 }

@@ -3,7 +3,7 @@
  * `transient` is retried; everything else stops the download with a message a person can act on.
  */
 export type DownloadErrorCode =
-  /** Bad `--symbol`, `--interval`, `--from`/`--to`, `--market` or `--base-url`. */
+  /** Bad `--symbol`, `--type`, `--interval`, `--from`/`--to`, `--market` or `--base-url`, or a type the market has not. */
   | 'badInput'
   /** The server has no such archive (HTTP 404). */
   | 'notFound'
@@ -13,7 +13,7 @@ export type DownloadErrorCode =
   | 'http'
   /** The archive's SHA-256 differs from its `.CHECKSUM` file. */
   | 'checksum'
-  /** The archive verifies but does not hold a usable kline CSV for the month it is named for. */
+  /** The archive verifies but does not hold usable klines (or funding rates) of the month it is named for. */
   | 'badArchive'
   /** Reading or writing the output directory failed. */
   | 'io';

@@ -39,7 +39,7 @@ function doneText(ev: Extract<DownloadEvent, { type: 'file.done' }>): string {
     ev.outcome === 'present'
       ? `already here, checksum ok (${formatBytes(ev.bytes)})`
       : `downloaded ${formatBytes(ev.bytes)}${ev.resumedFromBytes > 0 ? ` (resumed at ${formatBytes(ev.resumedFromBytes)})` : ''}, checksum ok`;
-  return `${prefix(ev)}: ${what}, ${ev.candles} candles`;
+  return `${prefix(ev)}: ${what}, ${'settlements' in ev ? `${ev.settlements} settlements` : `${ev.candles} candles`}`;
 }
 
 function noteText(ev: DownloadEvent): string | undefined {

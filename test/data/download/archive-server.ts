@@ -104,9 +104,19 @@ export function zipCsv(fileName: string, csv: string): Uint8Array {
   return zipSync({ [fileName.replace(/\.zip$/, '.csv')]: strToU8(csv) });
 }
 
-/** Publishes a month's archive and its `.CHECKSUM` (`<sha256>  <name>`); returns the zip bytes. */
+/** `/data/futures/um/monthly/fundingRate/BTCUSDT/BTCUSDT-fundingRate-2024-01.zip`. */
+export const fundingArchivePath = (symbol: string, ym: string): string => `/data/futures/um/monthly/fundingRate/${symbol}/${symbol}-fundingRate-${ym}.zip`;
+
+/** `/data/futures/um/monthly/markPriceKlines/BTCUSDT/1h/BTCUSDT-1h-2024-01.zip`. */
+export const markArchivePath = (symbol: string, interval: string, ym: string): string => `/data/futures/um/monthly/markPriceKlines/${symbol}/${interval}/${symbol}-${interval}-${ym}.zip`;
+
+/** Publishes a month's kline archive and its `.CHECKSUM` (`<sha256>  <name>`); returns the zip bytes. */
 export function publish(server: ArchiveServer, market: 'futures' | 'spot', symbol: string, interval: string, ym: string, csv: string): Uint8Array {
-  const path = archivePath(market, symbol, interval, ym);
+  return publishAt(server, archivePath(market, symbol, interval, ym), csv);
+}
+
+/** Publishes `csv` zipped at `path` (any archive type), with its `.CHECKSUM`; returns the zip bytes. */
+export function publishAt(server: ArchiveServer, path: string, csv: string): Uint8Array {
   const name = path.slice(path.lastIndexOf('/') + 1);
   const zip = zipCsv(name, csv);
   server.put(path, zip);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { archiveRef, defaultOutDir, DownloadError, monthsBetween, parseBaseUrl, parseInterval, parseMarket, parseSymbol, parseYearMonth } from '../../../src/data/download/index.ts';
+import { archiveKind, archiveRef, defaultOutDir, DownloadError, monthsBetween, parseBaseUrl, parseDataType, parseInterval, parseMarket, parseSymbol, parseYearMonth } from '../../../src/data/download/index.ts';
 
 const ym = (s: string) => parseYearMonth('--from', s);
 const badInput = (f: () => unknown): string => {
@@ -15,18 +15,32 @@ const badInput = (f: () => unknown): string => {
 
 describe('archive names and URLs', () => {
   it("builds Binance's USDⓈ-M futures monthly kline URL and its .CHECKSUM", () => {
-    const r = archiveRef('https://data.binance.vision', 'futures', 'BTCUSDT', '1h', ym('2024-01'));
+    const r = archiveRef('https://data.binance.vision', { type: 'klines', market: 'futures', interval: '1h' }, 'BTCUSDT', ym('2024-01'));
     expect(r.url).toBe('https://data.binance.vision/data/futures/um/monthly/klines/BTCUSDT/1h/BTCUSDT-1h-2024-01.zip');
     expect(r.checksumUrl).toBe('https://data.binance.vision/data/futures/um/monthly/klines/BTCUSDT/1h/BTCUSDT-1h-2024-01.zip.CHECKSUM');
     expect([r.fileName, r.label]).toEqual(['BTCUSDT-1h-2024-01.zip', 'BTCUSDT 1h 2024-01']);
   });
 
   it("builds Binance's spot monthly kline URL", () => {
-    expect(archiveRef('https://data.binance.vision', 'spot', 'ETHUSDT', '15m', ym('2025-11')).url).toBe('https://data.binance.vision/data/spot/monthly/klines/ETHUSDT/15m/ETHUSDT-15m-2025-11.zip');
+    expect(archiveRef('https://data.binance.vision', { type: 'klines', market: 'spot', interval: '15m' }, 'ETHUSDT', ym('2025-11')).url).toBe('https://data.binance.vision/data/spot/monthly/klines/ETHUSDT/15m/ETHUSDT-15m-2025-11.zip');
   });
 
-  it('puts downloads in data/binance/<market>/<SYMBOL>/<interval> by default', () => {
-    expect(defaultOutDir('futures', 'BTCUSDT', '1h')).toBe('data/binance/futures/BTCUSDT/1h');
+  it("builds Binance's USDⓈ-M funding-rate and mark-price kline URLs", () => {
+    const f = archiveRef('https://data.binance.vision', { type: 'funding' }, 'BTCUSDT', ym('2024-01'));
+    expect([f.url, f.checksumUrl, f.fileName, f.label]).toEqual([
+      'https://data.binance.vision/data/futures/um/monthly/fundingRate/BTCUSDT/BTCUSDT-fundingRate-2024-01.zip',
+      'https://data.binance.vision/data/futures/um/monthly/fundingRate/BTCUSDT/BTCUSDT-fundingRate-2024-01.zip.CHECKSUM',
+      'BTCUSDT-fundingRate-2024-01.zip',
+      'BTCUSDT funding 2024-01',
+    ]);
+    const m = archiveRef('https://data.binance.vision', { type: 'mark', interval: '1h' }, 'BTCUSDT', ym('2024-01'));
+    expect([m.url, m.fileName, m.label]).toEqual(['https://data.binance.vision/data/futures/um/monthly/markPriceKlines/BTCUSDT/1h/BTCUSDT-1h-2024-01.zip', 'BTCUSDT-1h-2024-01.zip', 'BTCUSDT mark 1h 2024-01']);
+  });
+
+  it('puts downloads in data/binance/<market>/<SYMBOL>/<interval>, …/mark-<interval> and …/funding by default', () => {
+    expect(defaultOutDir({ type: 'klines', market: 'futures', interval: '1h' }, 'BTCUSDT')).toBe('data/binance/futures/BTCUSDT/1h');
+    expect(defaultOutDir({ type: 'mark', interval: '15m' }, 'BTCUSDT')).toBe('data/binance/futures/BTCUSDT/mark-15m');
+    expect(defaultOutDir({ type: 'funding' }, 'BTCUSDT')).toBe('data/binance/futures/BTCUSDT/funding');
   });
 });
 
@@ -57,6 +71,16 @@ describe('download options', () => {
     const msg = badInput(() => parseInterval('1mo'));
     expect(msg).toBe('--interval: unknown interval "1mo" (expected one of 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d, 1w)');
     expect(badInput(() => parseInterval('1H'))).toContain('unknown interval "1H"');
+  });
+
+  it('takes klines, mark or funding as the type; mark and funding of futures only, an interval for all but funding', () => {
+    expect(parseDataType(' Funding ')).toBe('funding');
+    expect(badInput(() => parseDataType('trades'))).toBe('--type: "trades" is not one of klines, mark, funding');
+    expect(archiveKind('klines', 'spot', '1h')).toEqual({ type: 'klines', market: 'spot', interval: '1h' });
+    expect(archiveKind('mark', 'futures', '4h')).toEqual({ type: 'mark', interval: '4h' });
+    expect(archiveKind('funding', 'futures', undefined)).toEqual({ type: 'funding' });
+    expect(badInput(() => archiveKind('funding', 'spot', undefined))).toBe('--type funding: Binance publishes funding rates for USDⓈ-M futures only, not for --market spot');
+    expect(badInput(() => archiveKind('mark', 'futures', '1mo'))).toContain('--interval: unknown interval "1mo"');
   });
 
   it('takes futures or spot as the market', () => {

@@ -1,9 +1,10 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { downloadArchives, DownloadError, parseYearMonth, type DownloadEvent, type DownloadRequest, type RetryPolicy } from '../../../src/data/download/index.ts';
-import { archivePath, publish, sha256, startArchiveServer, zipCsv, type ArchiveServer } from './archive-server.ts';
+import { downloadArchives, DownloadError, downloadFundingArchives, parseYearMonth, type DownloadEvent, type DownloadRequest, type RetryPolicy } from '../../../src/data/download/index.ts';
+import { archivePath, fundingArchivePath, markArchivePath, publish, publishAt, sha256, startArchiveServer, zipCsv, type ArchiveServer } from './archive-server.ts';
 import { futuresCsv, monthLines, spotMicrosCsv } from './klines.ts';
+import { fundingCsv, markCsv } from './usdm.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
 const root = tempDir('ladder-download-');
@@ -235,5 +236,35 @@ describe('downloadArchives', () => {
     server.put(`/mirror${ZIP('2024-01')}.CHECKSUM`, `${sha256(zip)}  BTCUSDT-1h-2024-01.zip\n`);
     await run(['2024-01'], { baseUrl: `${server.baseUrl}/mirror` });
     expect(server.requests.map((r) => r.path)).toEqual([`/mirror${ZIP('2024-01')}.CHECKSUM`, `/mirror${ZIP('2024-01')}`]);
+  });
+
+  it("fetches funding archives the same way (a 503 retried, a cut body resumed), reads them with the --funding loader and joins them", async () => {
+    const paths = ['2024-01', '2024-02'].map((m) => fundingArchivePath('BTCUSDT', m));
+    const zips = ['2024-01', '2024-02'].map((m, i) => publishAt(server, paths[i]!, fundingCsv('BTCUSDT', m)));
+    server.failNext(`${paths[0]}.CHECKSUM`, 503);
+    const cutAt = Math.floor(zips[1]!.length / 2);
+    server.cutNext(paths[1]!, cutAt);
+    const events: DownloadEvent[] = [];
+    const result = await downloadFundingArchives(
+      { symbol: 'BTCUSDT', months: ['2024-01', '2024-02'].map((m) => parseYearMonth('--from', m)), outDir, baseUrl: server.baseUrl },
+      { policy: POLICY, onEvent: (e) => events.push(e), nowMs: Date.UTC(2026, 4, 1) },
+    );
+    expect(result.archives.map((a) => [a.path, a.settlements])).toEqual([
+      [join(outDir, 'BTCUSDT-fundingRate-2024-01.zip'), 93],
+      [join(outDir, 'BTCUSDT-fundingRate-2024-02.zip'), 87],
+    ]);
+    expect(server.requests.filter((r) => r.path === paths[1]).map((r) => r.range)).toEqual([undefined, `bytes=${cutAt}-`]);
+    expect(events.filter((e) => e.type === 'file.retry')).toHaveLength(2);
+    const r = result.rates;
+    expect([r.symbol, r.time.length, r.time[0], r.time[r.time.length - 1], r.rate[0]]).toEqual(['BTCUSDT', 180, Date.UTC(2024, 0, 1), Date.UTC(2024, 1, 29, 16), Number(fundingCsv('BTCUSDT', '2024-01').split('\n')[1]!.split(',')[2])]);
+  });
+
+  it('fetches mark-price klines from markPriceKlines and names them in messages as mark prices', async () => {
+    publishAt(server, markArchivePath('BTCUSDT', '1h', '2024-01'), markCsv('BTCUSDT', '2024-01'));
+    const { result } = await run(['2024-01'], { type: 'mark' });
+    expect([result.archives[0]!.candles, result.series.length, result.series.gaps.length]).toEqual([744, 744, 0]);
+    expect(server.requests.map((r) => r.path)).toEqual([`${markArchivePath('BTCUSDT', '1h', '2024-01')}.CHECKSUM`, markArchivePath('BTCUSDT', '1h', '2024-01')]);
+    const e = await downloadArchives(request(['2024-02'], { type: 'mark' }), { policy: POLICY, nowMs: Date.UTC(2026, 4, 1) }).catch((x: unknown) => x);
+    expect((e as Error).message).toBe(`BTCUSDT mark 1h 2024-02: no such archive on ${server.host} (404); check the symbol and the interval (USDⓈ-M futures symbols only); a symbol's archives start the month it was listed`);
   });
 });

@@ -15,6 +15,11 @@ let lines: string[] | undefined;
 /** The BTCUSDT 1h rows whose open time falls in `ym` (`2024-01`), as CSV text lines. */
 export function monthLines(ym: string): string[] {
   lines ??= readFileSync(join(KLINES, 'BTCUSDT-1h.csv'), 'utf8').split('\n').filter((l) => l !== '');
+  return linesInMonth(lines, ym);
+}
+
+/** The CSV lines whose first field (a time in ms) falls in `ym` (`2024-01`); a header line never does. */
+export function linesInMonth(lines: readonly string[], ym: string): string[] {
   const [y, m] = ym.split('-').map(Number) as [number, number];
   const from = Date.UTC(y, m - 1, 1);
   const to = Date.UTC(y, m, 1);
