@@ -290,6 +290,9 @@ function fundingNote(id: string, candles: CandleSeries, f: FundingRates | undefi
   const to = f.time[f.time.length - 1]!;
   const gaps: string[] = [];
   if (from > first) gaps.push(`before ${iso(from)}`);
-  if (to < end - candles.timeframeMs) gaps.push(`after ${iso(to)}`);
+  // The rates reach on to the next settlement their last row announces (its funding_interval_hours):
+  // monthly archives end at the month's last settlement (16:00), and one due at the candles' end is
+  // not charged, so they cover candles ending with the month.
+  if (to + f.intervalHours[f.intervalHours.length - 1]! * 3_600_000 < end) gaps.push(`after ${iso(to)}`);
   return `${id}: ${inside} funding settlements within the candles (${f.source}), charged ${price}${gaps.length ? `; the rates end there, so nothing is charged ${gaps.join(' or ')}` : ''}`;
 }

@@ -90,6 +90,19 @@ describe('ladder backtest --funding', () => {
     }
   });
 
+  it('says the rates end before the candles only when a settlement they announce falls inside the candles', async () => {
+    const eth = flatCandles('ETHUSDT', 2000);
+    // The candles run from T to T + 8 h. Rates ending at T tagged 8 h: the next settlement is due at T + 8 h,
+    // the candles' end, where none is charged (as monthly archives end at 16:00 before candles ending at midnight).
+    const covered = file('covered/ETHUSDT-fundingRate.csv', `${HEADER}\n${T},8,0.00010000\n`);
+    // The same row tagged 4 h: one is due at T + 4 h, inside the candles, and the rates have none.
+    const short = file('short/ETHUSDT-fundingRate.csv', `${HEADER}\n${T},4,0.00010000\n`);
+    const [a, b] = await Promise.all([covered, short].map((f) => ladder(['backtest', '--json', '--config', config, '--data', eth, '--signals', signals, '--funding', f])));
+    expect([a!.code, b!.code], a!.stderr + b!.stderr).toEqual([0, 0]);
+    expect(a!.stderr).toMatch(/note: ETHUSDT: 0 funding settlements within the candles \([^)]*\), charged at the candle open \(no --mark\)\n/);
+    expect(b!.stderr).toContain('charged at the candle open (no --mark); the rates end there, so nothing is charged after 2024-01-01T00:00:00.000Z\n');
+  });
+
   it("reads the real SOLUSDT rates through its 2 h / −2 % episode: every settlement inside the candles, none assumed at 8 h", async () => {
     const from = '2022-11-08T00:00:00Z';
     const to = '2022-11-20T00:00:00Z';

@@ -97,7 +97,7 @@ describe('ladder data download --type funding / mark', () => {
     expect([fromDirs.code, fromShared.code], fromDirs.stderr + fromShared.stderr).toEqual([0, 0]);
     const a = JSON.parse(fromDirs.stdout);
     const b = JSON.parse(fromShared.stdout);
-    expect(fromDirs.stderr).toMatch(new RegExp(`note: BTCUSDT: 272 funding settlements within the candles \\(${FUNDING_DIR}\\), charged at the mark price[;\n]`));
+    expect(fromDirs.stderr).toMatch(new RegExp(`note: BTCUSDT: 272 funding settlements within the candles \\(${FUNDING_DIR}\\), charged at the mark price\n`));
     expect(a.summary.trades).toBeGreaterThan(0);
     expect(a.funding.settlements).toBeGreaterThan(0);
     expect(a.funding.total).not.toBe(0);
