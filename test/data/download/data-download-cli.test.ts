@@ -1,10 +1,12 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archivePath, publish, startArchiveServer, type ArchiveServer } from './archive-server.ts';
 import { futuresCsv } from './klines.ts';
-import { ROOT, runLadder } from './run-ladder.ts';
+import { runLadder } from '../../support/ladder-cli.ts';
 import { tempDir } from '../../support/temp-dir.ts';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
 
 const tmp = tempDir('ladder-download-cli-');
 let server: ArchiveServer;
@@ -19,7 +21,7 @@ afterAll(async () => {
   await server.close();
 });
 
-const ladder = (args: string[]) => runLadder(args, tmp);
+const ladder = (args: string[]) => runLadder(args, { cwd: tmp });
 
 describe('ladder data download', () => {
   it('downloads three months, prints their paths, and a backtest can read the directory', async () => {

@@ -6,14 +6,17 @@
  * exactly as the shared joined files are.
  */
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fundingArchivePath, markArchivePath, publish, publishAt, startArchiveServer, type ArchiveServer } from './archive-server.ts';
 import { futuresCsv } from './klines.ts';
-import { ROOT, runLadder } from './run-ladder.ts';
+import { runLadder as run } from '../../support/ladder-cli.ts';
 import { fundingCsv, markCsv } from './usdm.ts';
 import { FUNDING, MARK_1H } from '../paths.ts';
 import { tempDir } from '../../support/temp-dir.ts';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const runLadder = (args: string[], cwd: string) => run(args, { cwd });
 
 const MONTHS = ['2024-01', '2024-02', '2024-03'];
 let server: ArchiveServer;
