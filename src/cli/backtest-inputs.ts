@@ -272,6 +272,8 @@ function checkSignalSymbols(s: SignalsStrategy, markets: Markets): void {
  * What `--funding` covers for one symbol: how many settlements fall within its candles, and the
  * stretch of candles its rates do not reach (no funding is charged there: said, never assumed 0 silently).
  */
+const HOUR_MS = 3_600_000;
+
 function fundingNote(id: string, candles: CandleSeries, f: FundingRates | undefined, marks: Float64Array | undefined): string {
   if (f === undefined) return `${id}: no --funding file for it: its trades pay no funding`;
   const first = candles.time[0]!;
@@ -289,10 +291,13 @@ function fundingNote(id: string, candles: CandleSeries, f: FundingRates | undefi
   const from = f.time[0]!;
   const to = f.time[f.time.length - 1]!;
   const gaps: string[] = [];
-  if (from > first) gaps.push(`before ${iso(from)}`);
+  // A row's funding_interval_hours is the time since the settlement before it: rates starting after
+  // the first candle open miss one only when that earlier settlement falls inside the candles (one at
+  // the first open is never charged: nothing is open yet).
+  if (from - f.intervalHours[0]! * HOUR_MS > first) gaps.push(`before ${iso(from)}`);
   // The rates reach on to the next settlement their last row announces (its funding_interval_hours):
   // monthly archives end at the month's last settlement (16:00), and one due at the candles' end is
   // not charged, so they cover candles ending with the month.
-  if (to + f.intervalHours[f.intervalHours.length - 1]! * 3_600_000 < end) gaps.push(`after ${iso(to)}`);
-  return `${id}: ${inside} funding settlements within the candles (${f.source}), charged ${price}${gaps.length ? `; the rates end there, so nothing is charged ${gaps.join(' or ')}` : ''}`;
+  if (to + f.intervalHours[f.intervalHours.length - 1]! * HOUR_MS < end) gaps.push(`after ${iso(to)}`);
+  return `${id}: ${inside} funding settlements within the candles (${f.source}), charged ${price}${gaps.length ? `; the rates do not cover all the candles, so nothing is charged ${gaps.join(' or ')}` : ''}`;
 }

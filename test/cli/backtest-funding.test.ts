@@ -100,7 +100,19 @@ describe('ladder backtest --funding', () => {
     const [a, b] = await Promise.all([covered, short].map((f) => ladder(['backtest', '--json', '--config', config, '--data', eth, '--signals', signals, '--funding', f])));
     expect([a!.code, b!.code], a!.stderr + b!.stderr).toEqual([0, 0]);
     expect(a!.stderr).toMatch(/note: ETHUSDT: 0 funding settlements within the candles \([^)]*\), charged at the candle open \(no --mark\)\n/);
-    expect(b!.stderr).toContain('charged at the candle open (no --mark); the rates end there, so nothing is charged after 2024-01-01T00:00:00.000Z\n');
+    expect(b!.stderr).toContain('charged at the candle open (no --mark); the rates do not cover all the candles, so nothing is charged after 2024-01-01T00:00:00.000Z\n');
+  });
+
+  it('says the rates start after the candles only when the settlement before their first row falls inside the candles', async () => {
+    const eth = flatCandles('ETHUSDT', 2000);
+    // Candles T to T + 8 h. A first row at T + 2 h tagged 8 h: the one before it was at T − 6 h, before the candles.
+    const covered = file('late8/ETHUSDT-fundingRate.csv', `${HEADER}\n${T + 2 * H},8,0.00010000\n`);
+    // A first row at T + 6 h tagged 4 h: the one before it, at T + 2 h, is inside the candles and missing.
+    const late = file('late4/ETHUSDT-fundingRate.csv', `${HEADER}\n${T + 6 * H},4,0.00010000\n`);
+    const [a, b] = await Promise.all([covered, late].map((f) => ladder(['backtest', '--json', '--config', config, '--data', eth, '--signals', signals, '--funding', f])));
+    expect([a!.code, b!.code], a!.stderr + b!.stderr).toEqual([0, 0]);
+    expect(a!.stderr).toMatch(/note: ETHUSDT: 1 funding settlements within the candles \([^)]*\), charged at the candle open \(no --mark\)\n/);
+    expect(b!.stderr).toContain('the rates do not cover all the candles, so nothing is charged before 2024-01-01T06:00:00.000Z\n');
   });
 
   it("reads the real SOLUSDT rates through its 2 h / −2 % episode: every settlement inside the candles, none assumed at 8 h", async () => {
