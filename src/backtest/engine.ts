@@ -297,7 +297,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
    * The funding settlements due by open time `t` (those after the previous open and at most `t`): each
    * charges the position open at this open, before its signal, entry or path, at the settlement's mark
    * price when known, else at `openPrice` (this candle's open). A settlement inside a coarser candle (8 h funding
-   * under 1d candles) is charged at the next open.
+   * under 1d candles) is charged at the next open; with `--detail`, at the detail candle opening at it (walkAt).
    */
   const settle = (st: SymbolState, t: number, openPrice: number) => {
     const ft = st.fundTime;
@@ -377,7 +377,13 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     const from = detail ? wholeDetailFrom(c, i, detail) : -1;
     if (from >= 0) {
       const to = from + c.timeframeMs / detail!.timeframeMs;
-      for (let j = from; j < to && st.pos !== null; j++) walk(st, detail!, j);
+      const d = detail!;
+      for (let j = from; j < to && st.pos !== null; j++) {
+        // A settlement inside the candle: the detail path knows what is held at it (after the exits
+        // before it), so it is charged at the detail candle opening at it, not at the next candle's open.
+        if (st.nextFund <= d.time[j]!) settle(st, d.time[j]!, d.open[j]!);
+        walk(st, d, j);
+      }
       return;
     }
     walk(st, c, i);

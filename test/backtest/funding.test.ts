@@ -78,6 +78,32 @@ describe('funding in the backtest (SPEC "Fees": a trade carries its funding, its
     expect(r.trades[0]!.funding).toBeCloseTo(-(0.01 * 61000 * 0.001), 12);
   });
 
+  it('with --detail, a settlement inside a candle is charged at the detail candle opening at it, on what is held then', () => {
+    // 4h candles, 1h detail. Long 0.01 at 60,000 from hour 4; TP1 (0.003 at 60,600) in the 5h detail candle, the
+    // settlement at 6h charges the 0.007 left at 6h's open (60,650); the stop (breakeven, 60,000) closes the rest at 7h,
+    // so the settlement at 10h (inside the next candle) finds no position. Without the detail walk's own settlements,
+    // 6h was due only at the next open (8h), after the close: nothing was charged.
+    const detail: Row[] = [
+      ...flat(4, 60000),
+      [60000, 60010, 59990, 60000],
+      [60000, 60700, 59990, 60650],
+      [60650, 60660, 60640, 60650],
+      [60650, 60660, 59900, 59950],
+      ...flat(8, 59950),
+    ];
+    const rows: Row[] = [[60000, 60000 * 1.001, 60000 * 0.999, 60000], [60000, 60700, 59900, 59950], ...flat(2, 59950)];
+    const funding = { time: Float64Array.of(T0 + 6 * HOUR, T0 + 10 * HOUR), rate: Float64Array.of(0.001, 0.001) };
+    const btc = { ...input(rows, { 1: 'long' }, funding, 'BTCUSDT', 4 * HOUR), detail: series(detail, HOUR) };
+    const expected = -(0.007 * 60650 * 0.001);
+    for (const r of [runBacktest([btc], options()), runBacktest([btc, input(flat(4, 150), {}, undefined, 'SOLUSDT', 4 * HOUR)], options())]) {
+      const t = r.trades[0]!;
+      expect(t.partialExits.map((e) => [e.reason, e.timeMs - T0])).toEqual([['tp1', 5 * HOUR], ['stop', 7 * HOUR]]);
+      expect(t.funding).toBeCloseTo(expected, 12);
+      expect(r.funding!.settlements).toBe(1);
+      expect(r.summary.final_equity).toBeCloseTo(10_000 + 0.003 * 600 + expected, 9);
+    }
+  });
+
   it('does not depend on the order of the symbols, and each symbol pays its own rates', () => {
     const btc = input(flat(8, 60000), { 1: 'long' }, rates({ 4: 0.001 }));
     const sol = input(flat(8, 150), { 1: 'short' }, rates({ 4: -0.002 }), 'SOLUSDT');
