@@ -395,7 +395,12 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     if (st.pos === null) return;
     const c = st.input.candles;
     const last = c.length - 1;
-    closeNow(st, 'end', c.close[last]!, closeTimeMs(c, last));
+    const closeMs = closeTimeMs(c, last);
+    // Settlements inside the last candle (one held open through it held them): there is no next open to
+    // charge them at, so they are charged at the close the remainder fills at. One at the close itself is
+    // after the data, as an entry at a settlement's open comes after it.
+    if (st.nextFund < closeMs) settle(st, closeMs - 1, c.close[last]!);
+    closeNow(st, 'end', c.close[last]!, closeMs);
   };
 
   const markToMarket = (): number => {

@@ -104,6 +104,26 @@ describe('funding in the backtest (SPEC "Fees": a trade carries its funding, its
     }
   });
 
+  it('a position still open at the end of its data pays the settlements inside its last candle, at the last close', () => {
+    // 4h candles; a short 0.01 from hour 4 holds to the end (16h). The settlement at 14h lies inside the last
+    // candle (12h-16h), which has no next open: it is charged at the close the end exit fills at (61,000). The one
+    // at 16h, the close itself, is after the data (as the note counts: within the candles means before the close).
+    const rows: Row[] = [...flat(3, 60000), [60000, 61030, 59990, 61000]];
+    const funding = { time: Float64Array.of(T0 + 14 * HOUR, T0 + 16 * HOUR), rate: Float64Array.of(0.001, 0.001) };
+    const btc = input(rows, { 1: 'short' }, funding, 'BTCUSDT', 4 * HOUR);
+    const expected = 0.01 * 61000 * 0.001;
+    // Alone, and beside a symbol whose data goes on (its end then comes at a later open of the merged loop).
+    for (const r of [runBacktest([btc], options()), runBacktest([btc, input(flat(6, 150), {}, undefined, 'SOLUSDT', 4 * HOUR)], options())]) {
+      const t = r.trades[0]!;
+      expect(t.partialExits.map((e) => [e.reason, e.price])).toEqual([['end', 61000]]);
+      expect(t.funding).toBeCloseTo(expected, 12);
+      expect(totalPnl(t)).toBeCloseTo(-10 + expected, 9);
+      expect(r.funding).toEqual({ total: t.funding, settlements: 1 });
+      expect(r.summary.final_equity).toBeCloseTo(10_000 - 10 + expected, 9);
+      expect(r.equity.at(-1)).toBeCloseTo(10_000 - 10 + expected, 9);
+    }
+  });
+
   it('does not depend on the order of the symbols, and each symbol pays its own rates', () => {
     const btc = input(flat(8, 60000), { 1: 'long' }, rates({ 4: 0.001 }));
     const sol = input(flat(8, 150), { 1: 'short' }, rates({ 4: -0.002 }), 'SOLUSDT');
