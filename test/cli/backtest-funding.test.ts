@@ -90,31 +90,6 @@ describe('ladder backtest --funding', () => {
     }
   });
 
-  it('says the rates end before the candles only when a settlement they announce falls inside the candles', async () => {
-    const eth = flatCandles('ETHUSDT', 2000);
-    // The candles run from T to T + 8 h. Rates ending at T tagged 8 h: the next settlement is due at T + 8 h,
-    // the candles' end, where none is charged (as monthly archives end at 16:00 before candles ending at midnight).
-    const covered = file('covered/ETHUSDT-fundingRate.csv', `${HEADER}\n${T},8,0.00010000\n`);
-    // The same row tagged 4 h: one is due at T + 4 h, inside the candles, and the rates have none.
-    const short = file('short/ETHUSDT-fundingRate.csv', `${HEADER}\n${T},4,0.00010000\n`);
-    const [a, b] = await Promise.all([covered, short].map((f) => ladder(['backtest', '--json', '--config', config, '--data', eth, '--signals', signals, '--funding', f])));
-    expect([a!.code, b!.code], a!.stderr + b!.stderr).toEqual([0, 0]);
-    expect(a!.stderr).toMatch(/note: ETHUSDT: 0 funding settlements within the candles \([^)]*\), charged at the candle open \(no --mark\)\n/);
-    expect(b!.stderr).toContain('charged at the candle open (no --mark); the rates do not cover all the candles, so nothing is charged after 2024-01-01T00:00:00.000Z\n');
-  });
-
-  it('says the rates start after the candles only when the settlement before their first row falls inside the candles', async () => {
-    const eth = flatCandles('ETHUSDT', 2000);
-    // Candles T to T + 8 h. A first row at T + 2 h tagged 8 h: the one before it was at T − 6 h, before the candles.
-    const covered = file('late8/ETHUSDT-fundingRate.csv', `${HEADER}\n${T + 2 * H},8,0.00010000\n`);
-    // A first row at T + 6 h tagged 4 h: the one before it, at T + 2 h, is inside the candles and missing.
-    const late = file('late4/ETHUSDT-fundingRate.csv', `${HEADER}\n${T + 6 * H},4,0.00010000\n`);
-    const [a, b] = await Promise.all([covered, late].map((f) => ladder(['backtest', '--json', '--config', config, '--data', eth, '--signals', signals, '--funding', f])));
-    expect([a!.code, b!.code], a!.stderr + b!.stderr).toEqual([0, 0]);
-    expect(a!.stderr).toMatch(/note: ETHUSDT: 1 funding settlements within the candles \([^)]*\), charged at the candle open \(no --mark\)\n/);
-    expect(b!.stderr).toContain('the rates do not cover all the candles, so nothing is charged before 2024-01-01T06:00:00.000Z\n');
-  });
-
   it("reads the real SOLUSDT rates through its 2 h / −2 % episode: every settlement inside the candles, none assumed at 8 h", async () => {
     const from = '2022-11-08T00:00:00Z';
     const to = '2022-11-20T00:00:00Z';
@@ -168,6 +143,23 @@ describe('ladder backtest --funding', () => {
     const orphan = await ladder(['backtest', '--config', config, '--data', eth, '--signals', signals, '--mark', mark]);
     expect(orphan.code).toBe(1);
     expect(orphan.stderr).toContain("--funding gives no rates for ETHUSDT: the mark price is used only to charge funding");
+  });
+
+  it('says the rates do not cover the candles only where a settlement is missing: each row reaches its own funding_interval_hours', async () => {
+    // Eight 1h candles from T, the last closing at T + 8 h.
+    const eth = flatCandles('ETHUSDT', 2000);
+    const note = async (rows: string) => {
+      const r = await ladder(['backtest', '--config', config, '--data', eth, '--signals', signals, '--funding', file('ETHUSDT-fundingRate.csv', `${HEADER}\n${rows}`)]);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stderr.split('\n').find((l) => l.startsWith('note: ETHUSDT:'))!;
+    };
+    // 8 h rows at T (the next at T + 8 h, the close) and at T + 6 h (the one before at T - 2 h): nothing is missing.
+    // The old check said "nothing is charged after 00:00" / "before 06:00" for both.
+    expect(await note(`${T},8,0.0001\n`)).not.toContain('the rates do not cover');
+    expect(await note(`${T + 6 * H},8,0.0001\n`)).not.toContain('the rates do not cover');
+    // 2 h and 4 h rows: the settlements at T + 2 h, and at T + 2 h before T + 6 h, fall inside the candles and have no rate.
+    expect(await note(`${T},2,0.0001\n`)).toContain('; the rates do not cover all the candles, so nothing is charged after 2024-01-01T00:00:00.000Z');
+    expect(await note(`${T + 6 * H},4,0.0001\n`)).toContain('; the rates do not cover all the candles, so nothing is charged before 2024-01-01T06:00:00.000Z');
   });
 
   it('refuses rates it cannot match to one --data symbol', async () => {
