@@ -268,12 +268,13 @@ function checkSignalSymbols(s: SignalsStrategy, markets: Markets): void {
   }
 }
 
-/**
- * What `--funding` covers for one symbol: how many settlements fall within its candles, and the
- * stretch of candles its rates do not reach (no funding is charged there: said, never assumed 0 silently).
- */
 const HOUR_MS = 3_600_000;
 
+/**
+ * What `--funding` covers for one symbol: how many settlements fall within its candles, and the
+ * stretches of candles its rates do not reach, at either end or in a gap (no funding is charged there:
+ * said, never assumed 0 silently).
+ */
 function fundingNote(id: string, candles: CandleSeries, f: FundingRates | undefined, marks: Float64Array | undefined): string {
   if (f === undefined) return `${id}: no --funding file for it: its trades pay no funding`;
   const first = candles.time[0]!;
@@ -299,5 +300,18 @@ function fundingNote(id: string, candles: CandleSeries, f: FundingRates | undefi
   // monthly archives end at the month's last settlement (16:00), and one due at the candles' end is
   // not charged, so they cover candles ending with the month.
   if (to + f.intervalHours[f.intervalHours.length - 1]! * HOUR_MS < end) gaps.push(`after ${iso(to)}`);
-  return `${id}: ${inside} funding settlements within the candles (${f.source}), charged ${price}${gaps.length ? `; the rates do not cover all the candles, so nothing is charged ${gaps.join(' or ')}` : ''}`;
+  // A hole inside the rates (a month's file missing from a directory): two rows further apart than the
+  // interval of either (a row's funding_interval_hours is the one ending at it, and Binance's switch to a
+  // shorter one tags the first row of the new interval) while a settlement would fall within the candles.
+  let holes = 0;
+  let firstHole = '';
+  for (let k = 1; k < f.time.length; k++) {
+    const limit = Math.max(f.intervalHours[k - 1]!, f.intervalHours[k]!) * HOUR_MS;
+    const a = f.time[k - 1]!;
+    const b = f.time[k]!;
+    if (b - a <= limit || a + limit >= end || b - limit <= first) continue;
+    if (holes++ === 0) firstHole = `from ${iso(a)} to ${iso(b)}`;
+  }
+  const holeText = holes === 0 ? '' : `; ${holes} gap${holes === 1 ? '' : 's'} in the rates (the first ${firstHole}), where nothing is charged`;
+  return `${id}: ${inside} funding settlements within the candles (${f.source}), charged ${price}${gaps.length ? `; the rates do not cover all the candles, so nothing is charged ${gaps.join(' or ')}` : ''}${holeText}`;
 }

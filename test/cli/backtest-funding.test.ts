@@ -162,6 +162,23 @@ describe('ladder backtest --funding', () => {
     expect(await note(`${T + 6 * H},4,0.0001\n`)).toContain('; the rates do not cover all the candles, so nothing is charged before 2024-01-01T06:00:00.000Z');
   });
 
+  it('says where the rates have a gap inside the candles (a month missing from a directory), not a change of interval', async () => {
+    const eth = flatCandles('ETHUSDT', 2000);
+    // 1 h rows at 00:00, 01:00, then 04:00 and 05:00: the settlements at 02:00 and 03:00 have no rate.
+    const rows = [0, 1, 4, 5].map((h) => `${T + h * H},1,0.0001`).join('\n');
+    const r = await ladder(['backtest', '--config', config, '--data', eth, '--signals', signals, '--funding', file('ETHUSDT-fundingRate.csv', `${HEADER}\n${rows}\n`)]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('; 1 gap in the rates (the first from 2024-01-01T01:00:00.000Z to 2024-01-01T04:00:00.000Z), where nothing is charged');
+    // A gap outside the candles (before their first open) is not theirs to say.
+    const before = [-9, -5, 0, 1, 2, 3, 4, 5, 6, 7].map((h) => `${T + h * H},1,0.0001`).join('\n');
+    const quiet = await ladder(['backtest', '--config', config, '--data', eth, '--signals', signals, '--funding', file('ETHUSDT-fundingRate.csv', `${HEADER}\n${before}\n`)]);
+    expect(quiet.stderr).toMatch(/note: ETHUSDT: 7 funding settlements within the candles \([^)]*\), charged at the candle open \(no --mark\)\n/);
+    // The real SOLUSDT switch from 8 h to 4 h to 2 h and back (2022-11) is no gap.
+    const sol = await ladder(['backtest', '--config', config, '--data', join(DATA, 'binance-spot-klines/SOLUSDT-1h.csv'), '--funding', join(DATA, 'binance-usdm-funding/SOLUSDT-fundingRate.csv'), '--from', '2022-11-01', '--to', '2022-11-25']);
+    expect(sol.code, sol.stderr).toBe(0);
+    expect(sol.stderr).toMatch(/note: SOLUSDT: \d+ funding settlements within the candles \([^)]*\), charged at the candle open \(no --mark\)\n/);
+  });
+
   it('refuses rates it cannot match to one --data symbol', async () => {
     const eth = flatCandles('ETHUSDT', 2000);
     const sol = flatCandles('SOLUSDT', 100);
