@@ -10,6 +10,8 @@ export function reportSource(input: LoadedBacktest, a: BacktestArgs): Omit<Repor
     configFile: a.config,
     dataFiles: splitList(a.data),
     detailFiles: splitList(a.detail),
+    fundingFiles: splitList(a.funding),
+    markFiles: splitList(a.mark),
     generatedAtMs: Date.now(),
   };
 }

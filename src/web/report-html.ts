@@ -29,6 +29,8 @@ export interface ReportSource {
   readonly dataFiles: readonly string[];
   readonly detailFiles?: readonly string[];
   readonly ladderFiles?: readonly string[];
+  readonly fundingFiles?: readonly string[];
+  readonly markFiles?: readonly string[];
   /** `compare` only. */
   readonly sameEntries?: boolean;
   readonly generatedAtMs: number;
@@ -73,7 +75,7 @@ export function reportData(runs: readonly NamedRun[], symbols: readonly SymbolIn
     const equity = ew.finish(`equity-${k}`);
     blobs.set(trades.ref.id, trades.bytes);
     blobs.set(equity.ref.id, equity.bytes);
-    return { name: r.name, summary: r.run.summary, levels: r.run.levels, tradeCount: views[k]!.length, codes, trades: trades.ref, equity: equity.ref };
+    return { name: r.name, summary: r.run.summary, levels: r.run.levels, tradeCount: views[k]!.length, ...(r.run.funding ? { funding: r.run.funding } : {}), codes, trades: trades.ref, equity: equity.ref };
   });
   const first = Math.min(...symbols.map((s) => s.candles.time[0] ?? Infinity));
   const last = Math.max(...symbols.map((s) => (s.candles.time[s.candles.length - 1] ?? -Infinity) + s.candles.timeframeMs));
@@ -93,6 +95,8 @@ export function reportData(runs: readonly NamedRun[], symbols: readonly SymbolIn
         dataFiles: src.dataFiles,
         detailFiles: src.detailFiles ?? [],
         ladderFiles: src.ladderFiles ?? [],
+        ...(src.fundingFiles?.length ? { fundingFiles: src.fundingFiles } : {}),
+        ...(src.markFiles?.length ? { markFiles: src.markFiles } : {}),
         sameEntries: src.sameEntries ?? null,
         generatedAtMs: src.generatedAtMs,
       },

@@ -243,6 +243,25 @@ describe('backtest and compare --report in headless Chromium', () => {
     await page.close();
   });
 
+  it('says in its header that funding is in the PnL: the --funding and --mark files and each run\'s total (and nothing without them)', async () => {
+    const funding = resolve(ROOT, '../shared/data/binance-usdm-funding/ETHUSDT-fundingRate.csv');
+    const mark = resolve(ROOT, '../shared/data/binance-usdm-mark-1h/ETHUSDT-1h.csv');
+    const args = ['compare', '--config', 'examples/scaled.config.json', '--data', `${DATA}/ETHUSDT-1h.csv`, '--markets', MARKETS, '--from', '2025-01-01', '--to', '2025-04-01', '--funding', funding, '--mark', mark];
+    const file = join(dir, 'funded.html');
+    const [json] = await Promise.all([run('node', ['bin/ladder.js', ...args, '--json'], { cwd: ROOT }), run('node', ['bin/ladder.js', ...args, '--report', file], { cwd: ROOT })]);
+    const runs = (JSON.parse(json.stdout) as { runs: { name: string; funding: { total: number; settlements: number } }[] }).runs;
+    expect(runs.every((r) => r.funding.total < 0)).toBe(true);
+    const { page, errors } = await open(browser, file, { width: 1280, height: 800 });
+    const shown = runs.map((r) => `${r.name} ${r.funding.total.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} over ${r.funding.settlements} settlements`).join(' · ');
+    expect(await page.locator('#funding').textContent()).toBe(`${shown} (in the trades' PnL) from ${funding}`);
+    expect(await page.locator('#report-facts').textContent()).toContain(`Mark prices${mark}`);
+    expect(errors).toEqual([]);
+    await page.close();
+    const plain = (await open(browser, btc, { width: 1280, height: 800 })).page;
+    expect(await plain.locator('#funding').count()).toBe(0);
+    await plain.close();
+  });
+
   it('draws the selected trade: picked in the list, the chart scrolls to it and labels its entry, targets and stop steps', async () => {
     const { page, errors } = await open(browser, btc, { width: 1280, height: 800 });
     const found = await page.evaluate(() => hook().trades().slice(0, 50).find((x) => x.stopMoves.length >= 2));

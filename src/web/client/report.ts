@@ -166,6 +166,9 @@ function renderHeader(data: ReportData): HTMLElement {
       ...row('Data', files(h.dataFiles)),
       ...(h.detailFiles.length ? row('Detail', files(h.detailFiles)) : []),
       ...(h.ladderFiles.length ? row('Ladders', files(h.ladderFiles)) : []),
+      // Funding changes every PnL shown: its files, and what each run paid or received.
+      ...(h.fundingFiles ? row('Funding', el('span', { id: 'funding' }, `${data.runs.map((r) => `${data.runs.length > 1 ? `${r.name} ` : ''}${r.funding ? `${fmtNum(r.funding.total)} over ${r.funding.settlements.toLocaleString('en-US')} settlements` : '–'}`).join(' · ')} (in the trades' PnL) from ${files(h.fundingFiles)}`)) : []),
+      ...(h.markFiles ? row('Mark prices', files(h.markFiles)) : []),
       ...row('Generated', `${fmtTimeUtc(h.generatedAtMs)} UTC`),
     ),
   );

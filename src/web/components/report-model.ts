@@ -33,6 +33,9 @@ export interface ReportHeader {
   readonly detailFiles: readonly string[];
   /** `compare --ladders` files, in run order. */
   readonly ladderFiles: readonly string[];
+  /** `--funding` and `--mark` files, only when given: funding is then part of every trade's PnL. */
+  readonly fundingFiles?: readonly string[];
+  readonly markFiles?: readonly string[];
   /** `compare`: whether every run entered the same trades; null for a backtest. */
   readonly sameEntries: boolean | null;
   readonly generatedAtMs: number;
@@ -63,6 +66,8 @@ export interface ReportRun {
   readonly summary: SummaryView;
   readonly levels: readonly LevelRow[];
   readonly tradeCount: number;
+  /** With funding modelled (`--funding`): what the run's trades paid (negative) or received, in its PnL. */
+  readonly funding?: { readonly total: number; readonly settlements: number };
   readonly codes: TradeCodes;
   readonly trades: BlobRef;
   readonly equity: BlobRef;
