@@ -11,6 +11,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { readCsvFile } from './archive.ts';
+import { epochToMs, implausibleTimeProblem, isPlausibleTime } from './parse-time.ts';
 
 /** Settlements of one symbol, ascending, each at a whole minute. */
 export interface FundingRates {
@@ -72,11 +73,15 @@ function parseFundingCsv(name: string, bytes: Uint8Array): Row[] {
     if (fields.length !== 3) throw new FundingFileError(name, at, `expected 3 fields (${FUNDING_HEADER}), got ${fields.length}`);
     const [t, hours, r] = fields as [string, string, string];
     if (!INTEGER_RE.test(t) || !Number.isSafeInteger(Number(t))) throw new FundingFileError(name, at, `calc_time: not a time in ms ("${t.slice(0, 40)}")`);
+    // Epoch ms as Binance writes it (µs or s told apart by magnitude, as in candle files); a time outside
+    // 2000-2099 is a corrupt field (a digit too many, a 0), which would otherwise never be reached.
+    const ms = epochToMs(Number(t));
+    if (!isPlausibleTime(ms)) throw new FundingFileError(name, at, `calc_time: ${implausibleTimeProblem(t, ms)}`);
     if (!INTEGER_RE.test(hours) || !(Number(hours) >= 1 && Number(hours) <= 24)) throw new FundingFileError(name, at, `funding_interval_hours: not a whole number of hours from 1 to 24 ("${hours.slice(0, 40)}")`);
     const rate = Number(r);
     if (!DECIMAL_RE.test(r) || !Number.isFinite(rate)) throw new FundingFileError(name, at, `last_funding_rate: not a number ("${r.slice(0, 40)}")`);
     if (Math.abs(rate) >= MAX_ABS_RATE) throw new FundingFileError(name, at, `last_funding_rate: ${r} is not a funding rate (a fraction such as 0.0001 for 0.01 %; |rate| < 1)`);
-    rows.push({ time: Math.round(Number(t) / MINUTE) * MINUTE, rate, hours: Number(hours), where: `${name}:${at}` });
+    rows.push({ time: Math.round(ms / MINUTE) * MINUTE, rate, hours: Number(hours), where: `${name}:${at}` });
   }
   return rows;
 }

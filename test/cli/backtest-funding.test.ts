@@ -117,6 +117,8 @@ describe('ladder backtest --funding', () => {
     ['a rate given in percent', `${HEADER}\n${T},8,1.5\n`, /:2: last_funding_rate: 1\.5 is not a funding rate/],
     ['an interval that is not whole hours', `${HEADER}\n${T},8h,0.0001\n`, /:2: funding_interval_hours: not a whole number of hours/],
     ['a time that is not ms', `${HEADER}\n2024-01-01,8,0.0001\n`, /:2: calc_time: not a time in ms/],
+    ['a time with a digit too many (year 2510)', `${HEADER}\n${T},8,0.0001\n${T + 8 * H}0,8,0.0001\n`, /:3: calc_time: "17040960000000" reads as epoch ms 2510-[^ ]*, outside 2000-01-01 … 2099-12-31 UTC/],
+    ['a time of 0', `${HEADER}\n0,8,0.0001\n`, /:2: calc_time: "0" reads as epoch seconds 1970-01-01T00:00:00\.000Z, outside 2000-01-01/],
     ['a wrong header', 'time,rate\n', /:1: header: expected "calc_time,funding_interval_hours,last_funding_rate"/],
     ['a missing field', `${HEADER}\n${T},0.0001\n`, /:2: expected 3 fields/],
     ['a settlement given twice', `${HEADER}\n${T},8,0.0001\n${T + 5},8,0.0002\n`, /:3: calc_time: a second settlement at 2024-01-01T00:00:00\.000Z/],

@@ -27,6 +27,13 @@ describe('funding-rate files (Binance fundingRate archive layout)', () => {
     expect([...f.intervalHours]).toEqual([8, 8, 4, 2]);
   });
 
+  it('reads calc_time in µs as in ms (told apart by magnitude, as in candle files)', async () => {
+    const file = join(tmp, 'ADAUSDT-fundingRate-us.csv');
+    writeFileSync(file, csv([[(T + 6) * 1000, 8, '0.00010000'], [(T + 8 * H) * 1000 + 3, 8, '0.00020000']]));
+    const f = await loadFundingRates(file);
+    expect([...f.time]).toEqual([T, T + 8 * H]);
+  });
+
   it('names the symbol from Binance\'s archive names only', () => {
     expect(fundingSymbolOfName('/x/BTCUSDT-fundingRate.csv')).toBe('BTCUSDT');
     expect(fundingSymbolOfName('ethusdt_fundingRate-2024-01.zip')).toBe('ETHUSDT');
