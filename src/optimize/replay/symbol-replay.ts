@@ -24,6 +24,24 @@ export interface SharedState {
 }
 
 /**
+ * A `FillTally` that hands each fill's PnL to its replay (`SymbolReplay.fill`) and reads 0. A class, its
+ * accessors on the prototype: the core adds every fill with `tally.realized += pnl`, and an object
+ * literal's own get/set pair (new closures per literal) is not a constant V8 can inline, so each fill
+ * took the generic accessor path (~100 ns against ~3 ns in a Node 20 micro-benchmark).
+ */
+class FillHandover implements FillTally {
+  constructor(private readonly replay: SymbolReplay) {}
+
+  get realized(): number {
+    return 0;
+  }
+
+  set realized(pnl: number) {
+    this.replay.fill(pnl);
+  }
+}
+
+/**
  * One symbol of one window, replayed for one exit policy through the core, position by position.
  * Its next step is either the next event of the position in flight (a fill, the close) or the next
  * entry attempt (a signal while flat). The window's loop (run-window.ts) takes the steps of all
@@ -85,14 +103,7 @@ export class SymbolReplay {
    * `realized` reads 0 hands over each fill's PnL itself, which the window's loop adds to the shared
    * realised PnL in the engine's order of all symbols' fills.
    */
-  private readonly tally: FillTally = ((self: SymbolReplay): FillTally => ({
-    get realized(): number {
-      return 0;
-    },
-    set realized(pnl: number) {
-      self.fill(pnl);
-    },
-  }))(this);
+  private readonly tally: FillTally = new FillHandover(this);
 
   start(ws: WindowSymbol, planner: LadderPlanner, cache: EntryCache, o: ReplayOptions, path: Float64Array, keep: boolean, memo: PositionMemo | null, remember: boolean): void {
     this.keep = keep;
@@ -287,8 +298,8 @@ export class SymbolReplay {
     memo.commit(closeIdx, this.s, tr.pnls.a[tr.pnls.n - 1]!, tr.rs.a[tr.rs.n - 1]!);
   }
 
-  /** One fill's PnL (from the tally), at the current sort key. */
-  private fill(pnl: number): void {
+  /** One fill's PnL (from the tally, FillHandover), at the current sort key. */
+  fill(pnl: number): void {
     this.fills++;
     this.tradePnl += pnl;
     // The core booked the fill on the position before handing over its PnL: its remainder is the new one.
