@@ -3,10 +3,11 @@ import { LadderPlanner } from '../../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../../core/scaled-tp/settings.ts';
 import type { Dataset } from '../dataset.ts';
 import { EntryCache } from './entry-cache.ts';
+import { FirstExitMemo, TargetPrices } from './first-exit-memo.ts';
 import type { RunFigures } from '../metrics.ts';
 import { PositionMemo } from './position-memo.ts';
 import { runWindow, windowFigures } from './run-window.ts';
-import { type ReplayOptions, SymbolReplay } from './symbol-replay.ts';
+import { type FirstExits, type ReplayOptions, SymbolReplay } from './symbol-replay.ts';
 import { type SymbolPrep, type WindowIndex, indexWindow, prepareSymbol } from './window-index.ts';
 
 /**
@@ -20,9 +21,11 @@ export class Replayer {
   private readonly windows = new Map<string, WindowIndex>();
   private readonly replays: SymbolReplay[] = [];
   private readonly path = new Float64Array(4);
-  private planners: { settings: ExitSettings; list: Map<SymbolPrep, LadderPlanner> } | null = null;
+  private planners: { settings: ExitSettings; list: Map<SymbolPrep, LadderPlanner>; firstExits: Map<SymbolPrep, FirstExits> | null } | null = null;
   /** Per symbol, the current candidate's positions kept across windows (figures only); none when sizes follow the running balance. */
   private readonly memos: ReadonlyMap<SymbolPrep, PositionMemo> | null;
+  /** Per symbol, trades closed before any target and the targets planned, shared by every candidate (figures only; same condition). */
+  private readonly shared: ReadonlyMap<SymbolPrep, { memo: FirstExitMemo; targets: TargetPrices }> | null;
   private readonly options: Omit<BacktestOptions, 'settings'>;
 
   /** `options`: the run's backtest options without the exit settings (`sizingBalance` included). */
@@ -32,12 +35,20 @@ export class Replayer {
     this.caches = new Map(this.preps.map((p) => [p, new EntryCache(p.sym.candles.open, p.signalAt, p.sym.market, options)]));
     const varies = options.positionSize.mode === 'risk_pct' && options.sizingBalance !== 'starting';
     this.memos = varies ? null : new Map(this.preps.map((p) => [p, new PositionMemo(p.sym.candles.length)]));
+    this.shared = varies ? null : new Map(this.preps.map((p) => [p, { memo: new FirstExitMemo(p.signalAt.length), targets: new TargetPrices(p.signalAt.length) }]));
   }
 
   /** Positions read back from an earlier window instead of replayed, so far. */
   get recalled(): number {
     let n = 0;
     for (const m of this.memos?.values() ?? []) n += m.hits;
+    return n;
+  }
+
+  /** Trades read back from another candidate's (first-exit-memo.ts) instead of replayed, so far. */
+  get firstExitsRecalled(): number {
+    let n = 0;
+    for (const x of this.shared?.values() ?? []) n += x.memo.hits;
     return n;
   }
 
@@ -63,14 +74,35 @@ export class Replayer {
     let ix = this.windows.get(id);
     if (ix === undefined) this.windows.set(id, (ix = indexWindow(this.preps, fromMs, toMs)));
     if (this.planners?.settings !== settings) {
-      this.planners = { settings, list: new Map(this.preps.map((p) => [p, new LadderPlanner(p.sym.market, settings)])) };
+      const shared = this.shared;
+      this.planners = {
+        settings,
+        list: new Map(this.preps.map((p) => [p, new LadderPlanner(p.sym.market, settings)])),
+        firstExits: shared === null ? null : new Map(this.preps.map((p) => [p, firstExitsOf(settings, shared.get(p)!)])),
+      };
       for (const m of this.memos?.values() ?? []) m.reset();
     }
     const o: ReplayOptions = { ...this.options, settings };
     for (let q = 0; q < ix.symbols.length; q++) {
       const ws = ix.symbols[q]!;
-      (this.replays[q] ??= new SymbolReplay()).start(ws, this.planners.list.get(ws.prep)!, this.caches.get(ws.prep)!, o, this.path, keep, this.memos?.get(ws.prep) ?? null, remember);
+      (this.replays[q] ??= new SymbolReplay()).start(ws, this.planners.list.get(ws.prep)!, this.caches.get(ws.prep)!, o, this.path, keep, this.memos?.get(ws.prep) ?? null, remember, this.planners.firstExits?.get(ws.prep) ?? null);
     }
     return ix;
   }
+}
+
+/** One candidate's view of a symbol's shared trades: the target columns of its percentages (see FirstExits). */
+function firstExitsOf(settings: ExitSettings, x: { memo: FirstExitMemo; targets: TargetPrices }): FirstExits {
+  const pcts = settings.scaled ? settings.levels.map((l) => l.profitPct) : [];
+  // LadderPlanner: the single take-profit when scaled TP is off, or as the fallback of a ladder of two or more levels.
+  if (!settings.scaled || (settings.fallbackToSingle && settings.levels.length > 1)) pcts.push(settings.takeProfitPct);
+  const col = (pct: number) => x.targets.column(pct);
+  return {
+    memo: x.memo,
+    index: x.memo.index(settings.stopLossPct, settings.execution === 'limit'),
+    levels: settings.levels.map((l) => col(l.profitPct)),
+    single: col(settings.takeProfitPct),
+    nearest: col(Math.min(...pcts)),
+    farthest: col(Math.max(...pcts)),
+  };
 }

@@ -1,12 +1,14 @@
 import { type BacktestOptions, type SkipWhy, type SkippedSignal, heldMargin } from '../../backtest/engine.ts';
 import { rMultipleOf } from '../../core/analytics/run-analytics.ts';
-import { triggerHigh, triggerLow, walkCandleOf } from '../../core/candle-path.ts';
+import { intrabarPath, triggerHigh, triggerLow, walkCandleOf } from '../../core/candle-path.ts';
 import { type FillTally, closeRemainderOf } from '../../core/fill-model.ts';
 import { stopPastLiquidation } from '../../core/position-size.ts';
 import { type LadderState, type Ledger, NO_RECORD, POSITION_LEDGER, openLadder, qtyOf } from '../../core/scaled-tp/ladder-rules.ts';
 import type { LadderPlanner } from '../../core/scaled-tp/ladder-plan.ts';
+import type { LadderPlan } from '../../core/model/plan.ts';
 import { wholeDetailFrom } from '../../data/candle-series.ts';
 import type { EntryCache } from './entry-cache.ts';
+import { type FirstExitMemo, firstExit } from './first-exit-memo.ts';
 import type { PositionMemo } from './position-memo.ts';
 import { EV_CLOSE, EV_PNL, Trace, key } from './trace.ts';
 import { BLOCK, BLOCK_SHIFT, type WindowSymbol } from './window-index.ts';
@@ -21,6 +23,25 @@ export interface SharedState {
   realized: number;
   /** The margin each symbol's open position holds now (`heldMargin`), by rank; 0 when flat. */
   readonly held: Float64Array;
+}
+
+/**
+ * The trades shared across candidates (first-exit-memo.ts) as one candidate's replay of one symbol
+ * uses them: the memo, and the target prices by signal of the candidate's percentages.
+ */
+export interface FirstExits {
+  readonly memo: FirstExitMemo;
+  /** The memo's records of the settings' stop distance and execution (`FirstExitMemo.index`). */
+  readonly index: Int32Array;
+  /** Of each level's percentage, in the settings' order, and of the single take-profit's. */
+  readonly levels: readonly Float64Array[];
+  readonly single: Float64Array;
+  /**
+   * Of the smallest and the largest percentage a plan of these settings may aim at (its levels', and
+   * the single take-profit's when a plan may use it): every target of such a plan lies between them.
+   */
+  readonly nearest: Float64Array;
+  readonly farthest: Float64Array;
 }
 
 /**
@@ -88,6 +109,16 @@ export class SymbolReplay {
   private skipDetail = '';
   /** Fills booked since this was last cleared. */
   private fills = 0;
+  /** Trades closed before any target, shared by all candidates (figures only), or null. */
+  private firstExits: FirstExits | null = null;
+  /** Keep the position in flight in `firstExits` if it closes with its first fill, by the stop or a signal. */
+  private keepFirstExit = false;
+  /** The position in flight's entry candle and signal ordinal, and its fills so far. */
+  private entryIdx = 0;
+  private entrySignal = 0;
+  private positionFills = 0;
+  /** A record of `firstExits.memo`, read or written (reused). */
+  private readonly fx = firstExit();
   /**
    * Where the core records the position's exits: on the position when its trades are kept, else
    * nowhere (`NO_RECORD`): the figures need only each trade's PnL, summed here from its fills.
@@ -105,8 +136,19 @@ export class SymbolReplay {
    */
   private readonly tally: FillTally = new FillHandover(this);
 
-  start(ws: WindowSymbol, planner: LadderPlanner, cache: EntryCache, o: ReplayOptions, path: Float64Array, keep: boolean, memo: PositionMemo | null, remember: boolean): void {
+  start(
+    ws: WindowSymbol,
+    planner: LadderPlanner,
+    cache: EntryCache,
+    o: ReplayOptions,
+    path: Float64Array,
+    keep: boolean,
+    memo: PositionMemo | null,
+    remember: boolean,
+    firstExits: FirstExits | null = null,
+  ): void {
     this.keep = keep;
+    this.firstExits = keep || ws.prep.detail !== null ? null : firstExits;
     this.ledger = keep ? POSITION_LEDGER : NO_RECORD;
     this.memo = keep ? null : memo;
     this.memo?.startWindow();
@@ -202,6 +244,22 @@ export class SymbolReplay {
         return null;
       }
     }
+    // Another candidate's trade of this entry and stop that no target of this one could have changed:
+    // read back before planning. The farthest target known too: every target of the plan is then a
+    // positive price (the plan would not refuse the entry), as the nearest and farthest were.
+    // (Not for a signal with a stop of its own: the index is the settings' stop distance.)
+    const fx = Number.isNaN(own) ? this.firstExits : null;
+    this.keepFirstExit = false;
+    if (fx !== null) {
+      const far = fx.farthest[s]!;
+      const rec = far === far ? fx.memo.find(fx.index, s, e.steps, long, fx.nearest[s]!, this.ws.wholeTo) : -1;
+      if (rec >= 0) {
+        this.margin = e.margin;
+        this.recallFirstExit(fx.memo, rec, i, e.steps);
+        return null;
+      }
+      this.keepFirstExit = !fx.memo.full && fx.index[s]! < 0;
+    }
     // Kept trades keep their plans; the figures drop each position when it closes: the planner's scratch.
     const req = { side: long ? ('long' as const) : ('short' as const), entryPrice: e.exact ?? e.price, quantitySteps: e.steps, stopLossPct: stopPct };
     const plan = this.keep ? this.planner.plan(req) : this.planner.planScratch(req);
@@ -209,6 +267,10 @@ export class SymbolReplay {
       this.skipDetail = plan.error.message;
       return 'plan_error';
     }
+    if (this.firstExits !== null) keepTargets(this.firstExits, plan.value, s);
+    this.entryIdx = i;
+    this.entrySignal = s;
+    this.positionFills = 0;
     const { sym } = this.ws.prep;
     this.pos = openLadder({ id: this.idOf(++this.count), symbol: sym.symbol, timeMs: sym.candles.time[i]!, entryFee: e.fee, plan: plan.value }, null, this.keep ? null : this.spare);
     this.tradePnl = 0;
@@ -241,6 +303,77 @@ export class SymbolReplay {
     trace.closed(memo.pnl.a[rec]!, memo.r.a[rec]!);
     this.s = memo.sAfter.a[rec]!;
     this.setAttempt(this.s < ws.sigTo ? ws.prep.signalAt[this.s]! : -1);
+  }
+
+  /** A trade of `firstExits` read back: its fill and close, its mark, and the next attempt (PositionMemo's too, when recording). */
+  private recallFirstExit(fx: FirstExitMemo, rec: number, i: number, steps: number): void {
+    const { ws, trace } = this;
+    const { a, point } = ws;
+    const { closeIdx: c, phase, pnl, r, entry, qty, feeLeft, long, sAfter } = fx.read(rec, this.fx);
+    const k = point[c - a]! * 4 + phase;
+    // The margin it holds once closed, as SymbolReplay.fill computes it after the closing fill.
+    const held = heldMargin(this.margin, 0, steps);
+    trace.event(k, EV_PNL, pnl, held);
+    trace.closeLast(k);
+    // Closed in its entry candle: no mark (SymbolReplay.changed drops a segment of no points).
+    if (c !== i) {
+      trace.pushSegment(point[i - a]!, entry, qty, feeLeft, long);
+      trace.segTo.a[trace.segTo.n - 1] = point[c - a]!;
+    }
+    trace.closed(pnl, r);
+    this.s = sAfter;
+    this.setAttempt(this.s < ws.sigTo ? ws.prep.signalAt[this.s]! : -1);
+    const memo = this.memo;
+    if (memo !== null && this.remember) {
+      memo.begin(i);
+      memo.event(c * 4 + phase, EV_CLOSE, pnl, held);
+      if (c !== i) {
+        memo.pushSegment(i, entry, qty, feeLeft, long);
+        memo.endSegment(c);
+      }
+      memo.commit(c, this.s, pnl, r);
+    }
+  }
+
+  /**
+   * The position in flight closed with its first fill, by the stop (phase 3) or an opposite signal
+   * (phase 1): keep it for the candidates to come, with the best price it saw before the close.
+   */
+  private keepInFirstExit(p: LadderState, pnl: number, r: number): void {
+    const phase = this.nowIdx & 3;
+    if (phase !== 1 && phase !== 3) return;
+    for (const l of p.levels) if (l.filledSteps !== 0) return;
+    const c = this.nowIdx >> 2;
+    const i = this.entryIdx;
+    const long = p.side === 'long';
+    const { lowMin, highMax, sym } = this.ws.prep;
+    let fav = long ? -Infinity : Infinity;
+    for (let j = i; j < c; j++) fav = long ? Math.max(fav, highMax[j]!) : Math.min(fav, lowMin[j]!);
+    if (phase === 3) {
+      // The stop's candle: its path up to the segment that touched the stop (a target there would have come first).
+      const { open: O, high: H, low: L, close: C } = sym.candles;
+      const path = this.path;
+      intrabarPath(path, O[c]!, H[c]!, L[c]!, C[c]!, p.side, this.o.intrabar);
+      const stop = p.plan.initialStopPrice;
+      for (let k = 0; k < 4; k++) {
+        const x = path[k]!;
+        fav = long ? Math.max(fav, x) : Math.min(fav, x);
+        const y = k < 3 ? path[k + 1]! : x;
+        if (long ? x <= stop || y <= stop : x >= stop || y >= stop) break;
+      }
+    }
+    const x = this.fx;
+    x.closeIdx = c;
+    x.phase = phase;
+    x.sAfter = this.s;
+    x.pnl = pnl;
+    x.r = r;
+    x.entry = p.entryPrice;
+    x.qty = qtyOf(p.originalSteps, p.plan);
+    x.feeLeft = p.entryFee;
+    x.long = long;
+    const fx = this.firstExits!;
+    fx.memo.keep(fx.index, this.entrySignal, p.originalSteps, fav, x);
   }
 
   /**
@@ -301,6 +434,7 @@ export class SymbolReplay {
   /** One fill's PnL (from the tally, FillHandover), at the current sort key. */
   fill(pnl: number): void {
     this.fills++;
+    this.positionFills++;
     this.tradePnl += pnl;
     // The core booked the fill on the position before handing over its PnL: its remainder is the new one.
     const p = this.pos!;
@@ -317,7 +451,9 @@ export class SymbolReplay {
     else {
       this.spare = p;
       // The figures the optimizer needs (its PnL as `totalPnl` sums it, its R by the core's rule); the ladder itself can go.
-      this.trace.closed(this.tradePnl, rMultipleOf(this.tradePnl, p));
+      const r = rMultipleOf(this.tradePnl, p);
+      this.trace.closed(this.tradePnl, r);
+      if (this.keepFirstExit && this.positionFills === 1) this.keepInFirstExit(p, this.tradePnl, r);
     }
     this.trace.closeLast(this.now);
     if (this.memo !== null && this.memo.recording) this.memo.closeLast();
@@ -419,4 +555,14 @@ export class SymbolReplay {
     this.lo = triggerLow(this.pos);
     this.hi = triggerHigh(this.pos);
   }
+}
+
+/** The targets of a plan just made for signal s, kept by percentage for the candidates to come. */
+function keepTargets(fx: FirstExits, plan: LadderPlan, s: number): void {
+  const levels = plan.levels;
+  if (plan.mode === 'single') {
+    fx.single[s] = levels[0]!.targetPrice;
+    return;
+  }
+  for (let k = 0; k < levels.length; k++) fx.levels[k]![s] = levels[k]!.targetPrice;
 }
