@@ -224,6 +224,23 @@ describe('the per-entry replay', () => {
     expect(recalled).toBeGreaterThan(500);
   });
 
+  it('past the shared memo’s caps (distinct stop distances, target percentages) a candidate replays every trade: still runBacktest’s figures', () => {
+    const ds = datasets[0]!;
+    const options = { ...ds.options, sizingBalance: 'starting' as const };
+    const r = new Replayer(ds, options);
+    const [fromMs, toMs] = [D('2022-03-01'), D('2022-06-01')];
+    // 70 candidates, each with a stop distance and a single take-profit of its own: past 32 indices and 64 columns.
+    for (let k = 0; k < 70; k++) {
+      const base = settingsAt(k);
+      const settings: ExitSettings = { ...base, stopLossPct: 1 + k * 0.05, takeProfitPct: 3 + k * 0.05, fallbackToSingle: true };
+      const full = figuresOfRun(runBacktest(windowInputs(ds, fromMs, toMs), { ...options, settings }));
+      const fig = r.figures(settings, fromMs, toMs, false)!;
+      expect(fig.summary).toEqual(full.summary);
+      expect(Array.from(fig.rMultiples)).toEqual(Array.from(full.rMultiples));
+      expect(Buffer.from(new Float64Array(fig.equity).buffer).equals(Buffer.from(new Float64Array(full.equity).buffer))).toBe(true);
+    }
+  });
+
   it('a window whose end cuts a candle’s 15m detail replays the position that closes inside that candle instead of reading it back', () => {
     const ds = datasets[1]!;
     const options = { ...ds.options, sizingBalance: 'starting' as const };

@@ -56,6 +56,7 @@ export interface FirstExit {
 export class FirstExitMemo {
   /** Per stop distance and execution (`index`): the record of each signal ordinal, or −1. */
   private readonly indices = new Map<number, [Int32Array | null, Int32Array | null]>();
+  private indexCount = 0;
   private rows = new Float64Array(64 * ROW);
   private n = 0;
   /** Trades read back instead of replayed, since this memo was made (for tests and the bench). */
@@ -69,6 +70,8 @@ export class FirstExitMemo {
   constructor(
     private readonly signals: number,
     maxRecords = Math.max(4096, 8 * signals),
+    /** Stop distances × executions indexed at most (4 bytes a signal each): a fine grid of stops would grow without end. */
+    private readonly maxIndices = 32,
   ) {
     this.maxRecords = maxRecords;
   }
@@ -76,13 +79,20 @@ export class FirstExitMemo {
   /**
    * The records of one stop distance (%) and execution, by signal ordinal: what a candidate looks its
    * entries up in (one per candidate and symbol; the trades of signals with a stop of their own are
-   * not kept).
+   * not kept). Null once `maxIndices` are made and this is not one of them: the candidate then
+   * replays every trade.
    */
-  index(stopPct: number, limit: boolean): Int32Array {
-    let pair = this.indices.get(stopPct);
-    if (pair === undefined) this.indices.set(stopPct, (pair = [null, null]));
+  index(stopPct: number, limit: boolean): Int32Array | null {
     const k = limit ? 1 : 0;
-    return (pair[k] ??= new Int32Array(this.signals).fill(-1));
+    const pair = this.indices.get(stopPct);
+    const had = pair?.[k] ?? null;
+    if (had !== null) return had;
+    if (this.indexCount >= this.maxIndices) return null;
+    this.indexCount++;
+    const made = new Int32Array(this.signals).fill(-1);
+    if (pair === undefined) this.indices.set(stopPct, k === 0 ? [made, null] : [null, made]);
+    else pair[k] = made;
+    return made;
   }
 
   /**
@@ -158,11 +168,19 @@ export const firstExit = (): FirstExit => ({ closeIdx: 0, phase: 0, sAfter: 0, p
 export class TargetPrices {
   private readonly byPct = new Map<number, Float64Array>();
 
-  constructor(private readonly signals: number) {}
+  constructor(
+    private readonly signals: number,
+    /** Percentages kept at most (8 bytes a signal each): a fine grid of targets would grow without end. */
+    private readonly maxColumns = 64,
+  ) {}
 
-  column(pct: number): Float64Array {
+  /** Null once `maxColumns` are made and `pct` is not one of them (the candidate then replays every trade). */
+  column(pct: number): Float64Array | null {
     let c = this.byPct.get(pct);
-    if (c === undefined) this.byPct.set(pct, (c = new Float64Array(this.signals).fill(NaN)));
+    if (c === undefined) {
+      if (this.byPct.size >= this.maxColumns) return null;
+      this.byPct.set(pct, (c = new Float64Array(this.signals).fill(NaN)));
+    }
     return c;
   }
 }

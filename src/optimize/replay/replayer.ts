@@ -21,7 +21,7 @@ export class Replayer {
   private readonly windows = new Map<string, WindowIndex>();
   private readonly replays: SymbolReplay[] = [];
   private readonly path = new Float64Array(4);
-  private planners: { settings: ExitSettings; list: Map<SymbolPrep, LadderPlanner>; firstExits: Map<SymbolPrep, FirstExits> | null } | null = null;
+  private planners: { settings: ExitSettings; list: Map<SymbolPrep, LadderPlanner>; firstExits: Map<SymbolPrep, FirstExits | null> | null } | null = null;
   /** Per symbol, the current candidate's positions kept across windows (figures only); none when sizes follow the running balance. */
   private readonly memos: ReadonlyMap<SymbolPrep, PositionMemo> | null;
   /** Per symbol, trades closed before any target and the targets planned, shared by every candidate (figures only; same condition). */
@@ -91,18 +91,20 @@ export class Replayer {
   }
 }
 
-/** One candidate's view of a symbol's shared trades: the target columns of its percentages (see FirstExits). */
-function firstExitsOf(settings: ExitSettings, x: { memo: FirstExitMemo; targets: TargetPrices }): FirstExits {
+/**
+ * One candidate's view of a symbol's shared trades: the memo's index of its stop and execution and the
+ * target columns of its percentages (see FirstExits); null when the memo keeps no more of them (its
+ * caps: the candidate then replays every trade of the symbol, as without the memo).
+ */
+function firstExitsOf(settings: ExitSettings, x: { memo: FirstExitMemo; targets: TargetPrices }): FirstExits | null {
   const pcts = settings.scaled ? settings.levels.map((l) => l.profitPct) : [];
   // LadderPlanner: the single take-profit when scaled TP is off, or as the fallback of a ladder of two or more levels.
   if (!settings.scaled || (settings.fallbackToSingle && settings.levels.length > 1)) pcts.push(settings.takeProfitPct);
-  const col = (pct: number) => x.targets.column(pct);
-  return {
-    memo: x.memo,
-    index: x.memo.index(settings.stopLossPct, settings.execution === 'limit'),
-    levels: settings.levels.map((l) => col(l.profitPct)),
-    single: col(settings.takeProfitPct),
-    nearest: col(Math.min(...pcts)),
-    farthest: col(Math.max(...pcts)),
-  };
+  const levels = settings.levels.map((l) => x.targets.column(l.profitPct));
+  const single = x.targets.column(settings.takeProfitPct);
+  const nearest = x.targets.column(Math.min(...pcts));
+  const farthest = x.targets.column(Math.max(...pcts));
+  const index = x.memo.index(settings.stopLossPct, settings.execution === 'limit');
+  if (index === null || single === null || nearest === null || farthest === null || levels.some((c) => c === null)) return null;
+  return { memo: x.memo, index, levels: levels as Float64Array[], single, nearest, farthest };
 }
