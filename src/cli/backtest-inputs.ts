@@ -10,6 +10,7 @@ import { infoFromFileName } from '../data/candle-name.ts';
 import { formatTimeframe, parseTimeframe } from '../data/timeframe.ts';
 import { DEFAULT_CANDLE_CACHE_DIR } from '../data/candle-cache.ts';
 import { type FundingRates, FundingFileError, loadFundingRates, opensAt } from '../data/funding-rates.ts';
+import { CandleFileError } from '../data/candle-file-error.ts';
 import { loadCandles } from '../data/load-candles.ts';
 import { defaultMarkets, loadMarketsFile } from '../data/markets-loader.ts';
 import { createStrategy, loadStrategy } from '../strategy/create-strategy.ts';
@@ -123,7 +124,9 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
   // --mark: the mark price at each settlement (Binance charges the notional at it).
   const markBySymbol = new Map<string, Float64Array>();
   for (const file of splitList(a.mark)) {
-    const m = await load(file, files.length === 1 && infoFromFileName(file).symbol === undefined ? symbol : undefined);
+    const m = await load(file, files.length === 1 && infoFromFileName(file).symbol === undefined ? symbol : undefined).catch((e: unknown) => {
+      throw e instanceof CandleFileError ? new CliError(`--mark: ${e.message}`) : e;
+    });
     if (!m.symbol) throw new CliError(`--mark: ${file}: cannot tell its symbol from the name; name it like BTCUSDT-1h.csv or use --symbol`);
     const id = findMarket(markets.map, m.symbol)?.id ?? m.symbol;
     const f = fundingBySymbol.get(id);

@@ -102,7 +102,8 @@ async function listFiles(path: string): Promise<string[]> {
 
 /**
  * Loads one symbol's funding rates from a file, a directory or several files. Files named for two
- * symbols, a time given twice, and rows out of order are errors (the archive is ascending).
+ * symbols and a settlement given twice are errors; rows are taken in time order (monthly files are
+ * read in name order, and a file's rows need not be sorted).
  */
 export async function loadFundingRates(input: string | readonly string[]): Promise<FundingRates> {
   const inputs = typeof input === 'string' ? [input] : [...input];

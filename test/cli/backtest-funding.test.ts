@@ -145,6 +145,18 @@ describe('ladder backtest --funding', () => {
     const orphan = await ladder(['backtest', '--config', config, '--data', eth, '--signals', signals, '--mark', mark]);
     expect(orphan.code).toBe(1);
     expect(orphan.stderr).toContain("--funding gives no rates for ETHUSDT: the mark price is used only to charge funding");
+    const bad = file('badmark/ETHUSDT-1h.csv', `${T},2001,2001,2001,abc,0,${T + H - 1},0,0,0,0,0\n`);
+    const broken = await ladder(['backtest', '--config', config, '--data', eth, '--signals', signals, '--funding', funding, '--mark', bad]);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/^ladder: --mark: .*badmark\/ETHUSDT-1h\.csv:1: close: /);
+  });
+
+  it('says a run that paid nothing net paid nothing, not "paid"', async () => {
+    const eth = flatCandles('ETHUSDT', 2000);
+    // The one settlement is at the first open, before the entry: no position pays it.
+    const r = await ladder(['backtest', '--config', config, '--data', eth, '--signals', signals, '--funding', file('zero/ETHUSDT-fundingRate.csv', `${HEADER}\n${T},8,0.0001\n`)]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("Funding: 0.00 (net zero over 0 settlements of open positions; in the trades' PnL above)");
   });
 
   it('says the rates do not cover the candles only where a settlement is missing: each row reaches its own funding_interval_hours', async () => {

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { type BacktestArgs, consoleToStderr, loadBacktestInputs, withBacktestInputOptions, withFundingOption } from '../backtest-inputs.ts';
-import type { SkippedSignal } from '../../backtest/engine.ts';
+import type { FundingTotals, SkippedSignal } from '../../backtest/engine.ts';
 import { checkReportPath } from '../report-path.ts';
 import { printLevels, printSummary } from '../print-tables.ts';
 
@@ -40,9 +40,15 @@ export function registerBacktestCommand(program: Command): void {
       printSummary([{ name: input.options.settings.scaled ? 'scaled' : 'single', summary: run.summary }]);
       process.stdout.write('\n');
       printLevels(run.levels);
-      if (run.funding) process.stdout.write(`\nFunding: ${run.funding.total.toFixed(2)} (${run.funding.total <= 0 ? 'paid' : 'received'} over ${run.funding.settlements} settlements of open positions; in the trades' PnL above)\n`);
+      if (run.funding) process.stdout.write(`\nFunding: ${fundingText(run.funding)}\n`);
       if (run.skipped.length) process.stdout.write(`\nSignals not taken: ${skippedText(run.skipped)}\n`);
     });
+}
+
+/** `-0.42 (paid over 12 settlements of open positions; …)`: what the funding line says of a run's total. */
+function fundingText(f: FundingTotals): string {
+  const net = f.total < 0 ? 'paid' : f.total > 0 ? 'received' : 'net zero';
+  return `${f.total.toFixed(2)} (${net} over ${f.settlements} settlement${f.settlements === 1 ? '' : 's'} of open positions; in the trades' PnL above)`;
 }
 
 /** `12 max_open_positions, 3 below_min_qty (the first: …)`: each reason's count, and the first signal's detail. */
