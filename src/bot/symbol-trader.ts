@@ -200,9 +200,10 @@ export class SymbolTrader {
    * An entry not sent because an exchange read failed (the position: what the account holds is
    * unknown; the price or the balance: its size is): tried again at each step while the read fails,
    * for at most webhook.max_lag_s (the wait the bot allows any signal), unless a newer signal or a
-   * position comes first.
+   * position comes first. `forDoubt`: a strategy's signal that found an order of this symbol in doubt
+   * (signalWaitsForDoubt): acted on as a signal (a reversal closes the position first) once its fate is known.
    */
-  private entryWaiting: { sig: Signal; sinceMs: number } | null = null;
+  private entryWaiting: { sig: Signal; sinceMs: number; forDoubt?: true } | null = null;
   /** Keys of the lines logged once (sayOnce): an entry waiting for reads, an exit's end waiting for its trades. */
   private readonly said = new Set<string>();
   /** When candles were last read (the bot's clock): a gap longer than a candle is an outage (stale signals). */
@@ -302,15 +303,25 @@ export class SymbolTrader {
    */
   onSignal(sig: Signal, arrivedAtMs: number | null = null): Promise<'done' | 'entry_in_doubt'> {
     return this.exclusive(async () => {
-      const p = this.position;
-      const closeUnbooked = p !== null && p.status === 'open' && p.closing !== null;
-      if (!this.frozen && (closeUnbooked || (p === null && this.entryUnbooked()))) {
+      if (this.signalWaitsForDoubt()) {
         this.sayOnce(`signal-waits:${sig.reason}`, 'warn', { side: sig.side, reason: sig.reason }, 'signal.waiting_for_entry_in_doubt');
         return 'entry_in_doubt';
       }
       await this.signal(sig, arrivedAtMs);
       return 'done';
     });
+  }
+
+  /**
+   * A signal acted on now could be wrong: an entry of this symbol is in doubt with no position booked
+   * (it may have filled: a reversal would find nothing to close, then hold both against the strategy),
+   * or the open position's close is (a long now would be ignored as already held, then the close books
+   * it flat). The signal waits until the order's fate is known (onSignal, the strategy's: stepNow).
+   */
+  private signalWaitsForDoubt(): boolean {
+    const p = this.position;
+    const closeUnbooked = p !== null && p.status === 'open' && p.closing !== null;
+    return !this.frozen && (closeUnbooked || (p === null && this.entryUnbooked()));
   }
 
   /**
@@ -435,13 +446,20 @@ export class SymbolTrader {
           }
           continue;
         }
-        if (sig) await this.signal(sig);
+        if (sig && this.signalWaitsForDoubt()) {
+          // As a webhook's signal does (onSignal): it waits for the order's look-up, not skipped (a
+          // reversal skipped here left the in-doubt long, once booked, open against the strategy).
+          this.entryWaiting = { sig, sinceMs: this.d.now(), forDoubt: true };
+          this.sayOnce(`signal-waits:${sig.reason}:${sig.timeMs}`, 'warn', { side: sig.side, reason: sig.reason }, 'signal.waiting_for_entry_in_doubt');
+        } else if (sig) await this.signal(sig);
       }
     } catch (e) {
       this.d.log.error({ symbol: this.symbol, err: errInfo(e) }, 'signals.failed');
     }
     await this.retryWaitingEntry();
     await this.convergeNow();
+    // The doubt this step's look-ups settled: the signal that waited on it is acted on now, not a step later.
+    if (this.entryWaiting?.forDoubt && !this.signalWaitsForDoubt()) await this.retryWaitingEntry();
   }
 
   /** The entry that waits for the position read (entryWaiting): sent now if the read answers and the rules allow it. */
@@ -449,14 +467,20 @@ export class SymbolTrader {
     const w = this.entryWaiting;
     if (w === null) return;
     this.entryWaiting = null;
-    if (this.frozen || this.position !== null) return; // a position came meanwhile (adopted, entered): the signal is spent
+    // A position came meanwhile (adopted, entered): the signal is spent. Not for one waiting on an order
+    // in doubt: the position booked from it is what the signal acts on (a reversal closes it).
+    if (this.frozen || (this.position !== null && w.forDoubt === undefined)) return;
     const waitedMs = this.d.now() - w.sinceMs;
     if (waitedMs > this.d.config.webhook.max_lag_s * 1000) {
-      this.d.log.warn({ symbol: this.symbol, side: w.sig.side, signalTime: new Date(w.sig.timeMs).toISOString(), waitedMs }, 'entry.wait_expired');
+      this.d.log.warn({ symbol: this.symbol, side: w.sig.side, signalTime: new Date(w.sig.timeMs).toISOString(), waitedMs, ...(w.forDoubt ? { waitedFor: 'entry_in_doubt' } : {}) }, 'entry.wait_expired');
+      return;
+    }
+    if (w.forDoubt && this.signalWaitsForDoubt()) {
+      this.entryWaiting = w;
       return;
     }
     try {
-      await this.enter(w.sig, w.sinceMs);
+      await (w.forDoubt ? this.signal(w.sig, w.sinceMs) : this.enter(w.sig, w.sinceMs));
     } catch (e) {
       // What enter() does not wait for itself (a failure of ours, not a read's): the signal is dropped, as a new one's would be.
       this.d.log.error({ symbol: this.symbol, side: w.sig.side, err: errInfo(e) }, 'signals.failed');

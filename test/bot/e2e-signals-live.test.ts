@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/bot/logger.ts';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
-import { type Harness, startHarness, testConfig } from '../support/bot-harness.ts';
+import { type Harness, exchangeStepsOf, startHarness, stepBot, testConfig } from '../support/bot-harness.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 /** Fault 9: the `signals` strategy fires live, one new closed candle per poll, on the simulator through ccxt. */
@@ -123,5 +123,48 @@ describe('candles missed during an outage (network down, an IP ban): their signa
     await bot.step();
     expect(h.state().fills).toEqual([]); // before: the long of candle +1 was bought, after the short of candle +2
     expect(t.position).toBeNull();
+  });
+});
+
+describe("a candle strategy's reversal while its entry is in doubt (the entry's answer lost)", () => {
+  it('a long whose answer was lost (503 after it executed, its look-ups failing), then a short on the next candle: the short waits for the long\'s look-up, then closes the long and enters short (before: skipped, the long held against the strategy)', async () => {
+    const dir = tempDir('ladder-signals-doubt-');
+    const file = join(dir, 'signals.csv');
+    h = await startHarness(testConfig({ strategy: { name: 'signals', file: 'placeholder.csv' } }), { seed: 3 });
+    const now = h.sim.admin.setPrice('BTCUSDT', 60000, true).timeMs;
+    const open = Math.floor(now / H) * H;
+    writeFileSync(
+      file,
+      [
+        'time,symbol,side,stop_loss_pct',
+        `${new Date(open + H + 60_000).toISOString()},BTCUSDT,long,`, // on candle +1: its entry executes, its answer is a 503
+        `${new Date(open + 2 * H + 60_000).toISOString()},BTCUSDT,short,`, // on candle +2: the long is still in doubt
+      ].join('\n'),
+    );
+    await h.close();
+    h = await startHarness(testConfig({ strategy: { name: 'signals', file } }), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    const t = h.trader('BTCUSDT');
+    h.sim.admin.step({ candles: 1 }); // to the end of the forming candle 0
+    await h.bot.step();
+    h.sim.admin.setFaults({
+      rules: [
+        { kind: 'error5xx', status: 503, processed: true, method: 'POST', path: '/fapi/v1/order', count: 1 },
+        { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/order' },
+      ],
+    });
+    h.sim.admin.step({ candles: 2 }); // candles 0 and +1 close: the long goes out, its answer a 503
+    await h.bot.step();
+    expect(t.position).toBeNull();
+    expect(h.state().fills.filter((f) => f.side === 'BUY')).toHaveLength(1); // it executed
+    h.sim.admin.step({ candles: 1 }); // candle +2 closes: the short, while the long is in doubt
+    await h.bot.step();
+    h.sim.admin.setFaults({ rules: [] });
+    await stepBot(h, 8, 250); // the look-ups answer again (after their back-off)
+    expect(t.position?.side).toBe('short'); // before: 'long', against the strategy's short until its next signal
+    const sells = h.state().fills.filter((f) => f.side === 'SELL');
+    expect(sells.map((f) => f.clientOrderId).some((id) => id.endsWith('-entry'))).toBe(true);
+    expect(exchangeStepsOf(h)).toBe(-10); // the long closed, the short held
   });
 });
