@@ -622,7 +622,7 @@ export class SymbolTrader {
     if (!sent.ok) {
       // In doubt: the next cycle looks it up and, if it filled, builds the position with its stop.
       if (sent.inDoubt) this.d.log.warn({ symbol: this.symbol, clientOrderId: entryClientId(id) }, 'entry.in_doubt');
-      else if (sent.error.code === 'insufficientMargin') this.halt(`entry refused for lack of margin (${sent.error.message})`, 'insufficient_margin');
+      else if (sent.error.code === 'insufficientMargin') this.entryRefusedForMargin(id, sig, sent.error.message);
       else if (sent.error.exchangeCode === HEDGE_MODE) {
         // Binance allows the switch only when flat with no order: nothing of ours is open to manage.
         this.halt(`entry refused (-4061): the account is in Hedge position mode, and Ladder trades One-way mode only; switch back (Binance Futures: Preferences > Position Mode > One-way Mode) and start the bot again`);
@@ -634,6 +634,22 @@ export class SymbolTrader {
       return;
     }
     await this.settleEntry(id, sig.side, stopPct, sent.order);
+  }
+
+  /**
+   * Entry `id` refused for lack of margin (-2019, R6.5): this signal is skipped, as the backtest skips it
+   * (insufficient_margin), with one alert; it is not sent again (no order loop), and the next signal is
+   * tried as usual: the margin may be free by then (a position closed, funds moved in). Entries were
+   * stopped on the symbol until a restart before.
+   */
+  private entryRefusedForMargin(id: string, sig: Signal, message: string): void {
+    const clientOrderId = entryClientId(id);
+    this.d.log.warn({ symbol: this.symbol, clientOrderId, side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), message }, 'entry.skipped_insufficient_margin');
+    if (this.alerted.has(clientOrderId)) return;
+    this.alerted.add(clientOrderId);
+    const why = `entry refused for lack of margin (${message}): the ${sig.side} signal of ${clientOrderId} is not traded; the next signal is tried again (lower position_size or leverage if it repeats)`;
+    this.d.log.error({ symbol: this.symbol, why }, 'alert');
+    this.d.onAlert?.('insufficient_margin', why);
   }
 
   /** A price or balance read of entry `id` failed: it waits (entryWaiting, retryWaitingEntry), said once per signal (entry.reads_failed). */

@@ -67,7 +67,7 @@ export type Notice =
   | { readonly type: 'alert'; readonly kind: AlertKind; readonly symbol: string | null; readonly message: string };
 
 /**
- * insufficient_margin: an order refused for lack of margin (entries stop on the symbol); halted: the
+ * insufficient_margin: an order refused for lack of margin (an entry: that signal skipped; an exit: entries stop on the symbol); halted: the
  * symbol stopped opening positions for another reason; exchange_unreachable / exchange_reachable: no
  * answer for notify.exchange_unreachable_after_s (an IP ban, 418: at once), then the first answer; reconciled: the exchange's
  * position changed outside Ladder (closed or reduced by hand, liquidated, adopted); strategy_error:

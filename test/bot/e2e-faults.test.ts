@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness, testConfig } from '../support/bot-harness.ts';
+import { TradingBot } from '../../src/bot/trading-bot.ts';
+import { silentLogger } from '../../src/bot/logger.ts';
+import { type Harness, startHarness, stepBot, testConfig } from '../support/bot-harness.ts';
 
 /** The bot against injected exchange faults (FAILURES F3, F4; SPEC R6.3–R6.5). */
 let h: Harness | null = null;
@@ -199,19 +201,35 @@ describe('bot ↔ simulator under faults', () => {
     expect(t.position!.tpLevelsHit).toEqual([1]);
   });
 
-  it('an entry refused for margin (-2019) raises one alert and no retry storm (R6.5)', async () => {
+  it('an entry refused for margin (-2019): that signal is skipped with one alert and sent once (no retry storm, R6.5); the next signal is tried again (before: entries stopped on the symbol until a restart)', async () => {
     h = await startHarness(testConfig(), { seed: 3, balance: 20 });
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
-    await h.bot.start();
-    const t = h.trader('BTCUSDT');
+    const alerts = await withAlerts(h);
+    const t = h.bot.traders[0]!;
     await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
     await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
-    await h.bot.step();
+    await stepBot(h, 3, 50);
     const orders = h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order');
-    expect(orders).toHaveLength(1);
-    expect(orders[0]!.code).toBe(-2019);
-    expect(t.halted).toMatch(/margin/i);
+    expect(orders.map((o) => o.code)).toEqual([-2019, -2019]); // one send per signal, none again
+    expect(alerts.map(([kind]) => kind)).toEqual(['insufficient_margin', 'insufficient_margin']);
+    expect(alerts[0]![1]).toMatch(/^entry refused for lack of margin .*the long signal .* is not traded; the next signal is tried again/);
+    expect(t.halted).toBeNull();
     expect(t.position).toBeNull();
+  });
+
+  it('an entry refused once for margin (-2019, the margin held elsewhere then): the next signal enters', async () => {
+    h = await startHarness(testConfig(), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    const alerts = await withAlerts(h);
+    const t = h.bot.traders[0]!;
+    h.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -2019, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    await stepBot(h, 2, 50);
+    expect(t.position).toBeNull();
+    expect(alerts).toHaveLength(1);
+    await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' }); // before: entry.skipped_halted
+    expect(t.position?.side).toBe('short');
+    expect(h.state().openAlgoOrders).toHaveLength(1);
   });
 
   it('a 5xx on a price read is retried and the ladder goes on', async () => {
@@ -397,3 +415,12 @@ describe('bot ↔ simulator: restart after a crash between a saved transition an
     done();
   });
 });
+
+/** The harness's bot replaced by a started one that collects its alerts ([kind, message]). */
+async function withAlerts(h: Harness): Promise<[string, string][]> {
+  h.bot.stop();
+  const alerts: [string, string][] = [];
+  h.bot = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log: silentLogger(), onAlert: (_s, kind, message) => alerts.push([kind, message]), retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+  await h.bot.start();
+  return alerts;
+}

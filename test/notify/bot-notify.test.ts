@@ -85,16 +85,18 @@ describe('the bot notifies what it does ([operate] 5)', () => {
     expect(hook!.unique[2]!.body['data']).toMatchObject({ reason: 'manual' });
   });
 
-  it('an entry refused for lack of margin is an insufficient-margin alert, once', async () => {
+  it('an entry refused for lack of margin is an insufficient-margin alert, once per signal (each skipped signal is said; the next one is tried again)', async () => {
     const bot = await botWithNotify({ position_size: { mode: 'base', value: 1 } }, { balance: 100 }); // 1 BTC on 100 USDT at 5x
     const t = bot.traders[0]!;
     h!.sim.admin.setPrice('BTCUSDT', 60000, true);
     await t.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'test' });
-    await t.onSignal({ side: 'short', timeMs: T + 2 * 3_600_000, reason: 'test' }); // halted: no second order, no second alert
-    await hook!.waitForUnique(1);
+    await t.onSignal({ side: 'short', timeMs: T + 2 * 3_600_000, reason: 'test' }); // tried, refused too: its own alert
+    await bot.step();
+    await hook!.waitForUnique(2);
     await sleep(300);
-    expect(kinds()).toEqual(['alert:insufficient_margin']);
-    expect(hook!.unique[0]!.body['text']).toMatch(/^⚠️ BTCUSDT: insufficient margin: entry refused for lack of margin/);
+    expect(kinds()).toEqual(['alert:insufficient_margin', 'alert:insufficient_margin']);
+    expect(hook!.unique[0]!.body['text']).toMatch(/^⚠️ BTCUSDT: insufficient margin: entry refused for lack of margin .*the long signal .* is not traded; the next signal is tried again/);
+    expect(hook!.unique[1]!.body['text']).toMatch(/the short signal/);
   });
 
   it('a strategy that throws is a strategy-error alert, once for the same error', async () => {
