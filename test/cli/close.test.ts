@@ -49,6 +49,8 @@ type State = {
 };
 const state = () => sim!.admin.state() as unknown as State;
 const flat = () => state().positions.every((p) => Number(p.positionAmt) === 0);
+/** The kill switch's client ids carry when they were sent (`ladderclose-BTCUSDT-<ms base 36>`): said `ladderclose-BTCUSDT-<t>` here. */
+const untimed = (s: string): string => s.replace(/ladderclose-([A-Z0-9_]+)-[0-9a-z]+/g, 'ladderclose-$1-<t>');
 
 describe('ladder close', () => {
   it('refuses without --all or --symbol, and without --confirm-live', async () => {
@@ -110,7 +112,7 @@ describe('ladder close', () => {
     const posted = sim.admin.requests().slice(before).filter((r) => r.method === 'POST' && r.path !== '/fapi/v1/listenKey');
     expect(posted).toEqual([]);
     const closeOrders = sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order' && r.clientOrderId?.startsWith('ladderclose-'));
-    expect(closeOrders.map((r) => r.clientOrderId).sort()).toEqual(['ladderclose-BTCUSDT-10', 'ladderclose-ETHUSDT-200']);
+    expect(closeOrders.map((r) => untimed(r.clientOrderId!)).sort()).toEqual(['ladderclose-BTCUSDT-<t>', 'ladderclose-ETHUSDT-<t>']);
 
     expect(state().openOrders.length + state().openAlgoOrders.length).toBe(0);
     bot.child.kill('SIGINT');
@@ -118,9 +120,9 @@ describe('ladder close', () => {
     const store = openStore(db);
     try {
       const trades = store.tradeHistory();
-      expect(trades.map((t) => [t.symbol, t.status, t.exits.map((e) => [e.reason, e.clientOrderId])]).sort()).toEqual([
-        ['BTCUSDT', 'closed', [['manual', 'ladderclose-BTCUSDT-10']]],
-        ['ETHUSDT', 'closed', [['manual', 'ladderclose-ETHUSDT-200']]],
+      expect(trades.map((t) => [t.symbol, t.status, t.exits.map((e) => [e.reason, untimed(e.clientOrderId)])]).sort()).toEqual([
+        ['BTCUSDT', 'closed', [['manual', 'ladderclose-BTCUSDT-<t>']]],
+        ['ETHUSDT', 'closed', [['manual', 'ladderclose-ETHUSDT-<t>']]],
       ]);
     } finally {
       store.close();
@@ -140,9 +142,9 @@ describe('ladder close', () => {
       await ex.createOrder({ symbol: 'BTCUSDT', side: 'buy', type: 'limit', amountSteps: 10 as Steps, priceTicks: ticks(59000), reduceOnly: false, clientOrderId: 'someone-else' });
       const lines: string[] = [];
       await closeSymbol(ex, m, (l) => lines.push(l));
-      expect(lines).toEqual([
+      expect(lines.map(untimed)).toEqual([
         'BTCUSDT: cancelled limit BTCUSDT-p1-tp1',
-        'BTCUSDT: closing long 0.02 with a reduce-only market order ladderclose-BTCUSDT-20 (filled at 60000)',
+        'BTCUSDT: closing long 0.02 with a reduce-only market order ladderclose-BTCUSDT-<t> (filled at 60000)',
         'BTCUSDT: cancelled stop_market BTCUSDT-p1-sl0',
       ]);
       const st = state();
@@ -151,7 +153,7 @@ describe('ladder close', () => {
       expect(st.openOrders.map((o) => o.clientOrderId)).toEqual(['someone-else']);
       lines.length = 0;
       await closeSymbol(ex, m, (l) => lines.push(l));
-      expect(lines).toEqual(['BTCUSDT: no open position', 'BTCUSDT: no order of ours open']);
+      expect(lines.map(untimed)).toEqual(['BTCUSDT: no open position', 'BTCUSDT: no order of ours open']);
     } finally {
       await ex.close();
     }
@@ -171,7 +173,7 @@ describe('ladder close', () => {
       await ex.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'stop_market', amountSteps: 20 as Steps, stopPriceTicks: priceToTicks(58000, m, 'down'), reduceOnly: true, clientOrderId: 'BTCUSDT-p1-sl0' });
       return { ex, m };
     }
-    const closeRequests = () => sim!.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order' && r.clientOrderId === 'ladderclose-BTCUSDT-20');
+    const closeRequests = () => sim!.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order' && r.clientOrderId?.startsWith('ladderclose-BTCUSDT-') === true);
 
     it('a 5xx after the close executed: found by its client id, reported as closed, never sent twice', async () => {
       const { ex, m } = await openLongWithStop();
@@ -179,8 +181,8 @@ describe('ladder close', () => {
         sim!.admin.setFaults({ kind: 'error5xx', status: 502, processed: true, method: 'POST', path: '/fapi/v1/order', count: 1 });
         const lines: string[] = [];
         await closeSymbol(ex, m, (l) => lines.push(l));
-        expect(lines).toEqual([
-          'BTCUSDT: closing long 0.02 with a reduce-only market order ladderclose-BTCUSDT-20 (its answer was lost: found by its client id, filled at 60000)',
+        expect(lines.map(untimed)).toEqual([
+          'BTCUSDT: closing long 0.02 with a reduce-only market order ladderclose-BTCUSDT-<t> (its answer was lost: found by its client id, filled at 60000)',
           'BTCUSDT: cancelled stop_market BTCUSDT-p1-sl0',
         ]);
         expect(closeRequests()).toHaveLength(1);
@@ -197,12 +199,38 @@ describe('ladder close', () => {
         sim!.admin.setFaults({ kind: 'error5xx', status: 503, method: 'POST', path: '/fapi/v1/order', count: 1 });
         const lines: string[] = [];
         await closeSymbol(ex, m, (l) => lines.push(l));
-        expect(lines).toEqual([
-          'BTCUSDT: close order ladderclose-BTCUSDT-20 not confirmed (unknownOutcome); reading the position again',
-          'BTCUSDT: closing long 0.02 with a reduce-only market order ladderclose-BTCUSDT-20 (filled at 60000)',
+        expect(lines.map(untimed)).toEqual([
+          'BTCUSDT: close order ladderclose-BTCUSDT-<t> not confirmed (unknownOutcome); reading the position again',
+          'BTCUSDT: closing long 0.02 with a reduce-only market order ladderclose-BTCUSDT-<t> (filled at 60000)',
           'BTCUSDT: cancelled stop_market BTCUSDT-p1-sl0',
         ]);
         expect(closeRequests().map((r) => r.status)).toEqual([503, 200]);
+        expect(flat()).toBe(true);
+      } finally {
+        await ex.close();
+      }
+    });
+
+    it('a 503 before the close arrived, an earlier close of the same size filled before: the look-up does not take that one for this close (before: "found by its client id", then 10 s waiting for a flat)', async () => {
+      const { ex, m } = await openLongWithStop();
+      try {
+        await closeSymbol(ex, m, () => undefined); // an earlier run: 0.02 closed
+        await ex.createOrder({ symbol: 'BTCUSDT', side: 'buy', type: 'market', amountSteps: 20 as Steps, reduceOnly: false, clientOrderId: 'BTCUSDT-p2-entry' });
+        sim!.admin.setFaults({ kind: 'error5xx', status: 503, method: 'POST', path: '/fapi/v1/order', count: 1 });
+        const from = closeRequests().length;
+        const startedMs = Date.now();
+        const lines: string[] = [];
+        await closeSymbol(ex, m, (l) => lines.push(l));
+        expect(lines.map(untimed)).toEqual([
+          'BTCUSDT: close order ladderclose-BTCUSDT-<t> not confirmed (unknownOutcome); reading the position again',
+          'BTCUSDT: closing long 0.02 with a reduce-only market order ladderclose-BTCUSDT-<t> (filled at 60000)',
+          'BTCUSDT: no order of ours open',
+        ]);
+        expect(Date.now() - startedMs).toBeLessThan(5_000);
+        const ids = closeRequests().map((r) => r.clientOrderId);
+        expect(new Set(ids).size).toBe(3); // one id per close order sent, each at most 36 characters
+        expect(ids.every((id) => id!.length <= 36)).toBe(true);
+        expect(closeRequests().slice(from).map((r) => r.status)).toEqual([503, 200]);
         expect(flat()).toBe(true);
       } finally {
         await ex.close();
@@ -219,7 +247,7 @@ describe('ladder close', () => {
         const lines: string[] = [];
         await closeSymbol(ex, m, (l) => lines.push(l));
         expect(lines.at(-1)).toMatch(/^BTCUSDT: (cancelled|already gone:) stop_market BTCUSDT-p1-sl0$/);
-        expect(lines).toContain('BTCUSDT: closing long 0.02 with a reduce-only market order ladderclose-BTCUSDT-20 (filled at 60000)');
+        expect(lines.map(untimed)).toContain('BTCUSDT: closing long 0.02 with a reduce-only market order ladderclose-BTCUSDT-<t> (filled at 60000)');
         expect(sim!.admin.requests().filter((r) => r.status === 503 && r.method === 'GET')).toHaveLength(2);
         expect(closeRequests()).toHaveLength(1);
         expect(flat()).toBe(true);
@@ -239,8 +267,8 @@ describe('ladder close', () => {
           sim!.admin.setFaults(rule);
           const lines: string[] = [];
           await closeSymbol(ex, m, (l) => lines.push(l));
-          expect(lines[0]).toBe(`BTCUSDT: close order ladderclose-BTCUSDT-20 not confirmed (${code}); reading the position again`);
-          expect(lines).toContain('BTCUSDT: closing long 0.02 with a reduce-only market order ladderclose-BTCUSDT-20 (filled at 60000)');
+          expect(untimed(lines[0]!)).toBe(`BTCUSDT: close order ladderclose-BTCUSDT-<t> not confirmed (${code}); reading the position again`);
+          expect(lines.map(untimed)).toContain('BTCUSDT: closing long 0.02 with a reduce-only market order ladderclose-BTCUSDT-<t> (filled at 60000)');
           expect(closeRequests().map((r) => r.status)).toEqual([...Array.from({ length: rule.count }, () => 400), 200]);
           expect(flat()).toBe(true);
           expect(state().openAlgoOrders).toEqual([]);
@@ -292,9 +320,9 @@ describe('ladder close', () => {
         sim!.admin.setFaults({ kind: 'error5xx', status: 500, code: -1111, msg: 'Precision is over the maximum defined for this asset.', method: 'POST', path: '/fapi/v1/order', count: 1 });
         const lines: string[] = [];
         await closeSymbol(ex, m, (l) => lines.push(l));
-        expect(lines[0]).toBe('BTCUSDT: close order ladderclose-BTCUSDT-20 not confirmed (unknownOutcome); reading the position again');
+        expect(untimed(lines[0]!)).toBe('BTCUSDT: close order ladderclose-BTCUSDT-<t> not confirmed (unknownOutcome); reading the position again');
         expect(closeRequests().map((r) => r.status)).toEqual([500, 200]);
-        expect(sim!.admin.requests().filter((r) => r.method === 'GET' && r.path === '/fapi/v1/order' && r.clientOrderId === 'ladderclose-BTCUSDT-20')).toHaveLength(1);
+        expect(sim!.admin.requests().filter((r) => r.method === 'GET' && r.path === '/fapi/v1/order' && r.clientOrderId?.startsWith('ladderclose-BTCUSDT-') === true)).toHaveLength(1);
         expect(flat()).toBe(true);
       } finally {
         await ex.close();

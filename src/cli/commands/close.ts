@@ -85,8 +85,18 @@ const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 
-/** Deterministic per position size: a retry of the same close reuses it; never `<SYMBOL>-…`, the bot's own form. */
-export const closeClientId = (symbol: string, qtySteps: number): string => `ladderclose-${symbol}-${qtySteps}`;
+/**
+ * One per close order sent: `ladderclose-<SYMBOL>-<ms in base 36>`, at most 35 characters with Binance's
+ * longest symbols (14; its newClientOrderId allows 36). A look-up after a lost answer asks for the id
+ * just sent, so it finds this order and never an earlier run's close of the same size (which, by one
+ * id per size, was taken as the current close: reported as done, then 10 s waiting for a flat that
+ * never came). Never `<SYMBOL>-…`, the bot's own form.
+ */
+export const closeClientId = (symbol: string, sentAtMs: number): string => `ladderclose-${symbol}-${sentAtMs.toString(36)}`;
+
+/** The time of the last close id made in this process: the next one is later, so two ids are never the same. */
+let lastCloseIdMs = 0;
+const nextCloseIdMs = (): number => (lastCloseIdMs = Math.max(Date.now(), lastCloseIdMs + 1));
 
 /** Flattens `m`, then cancels our orders there. Throws (orders kept) if the position does not go flat. */
 export async function closeSymbol(port: ExchangePort, m: MarketRules, print: (line: string) => void): Promise<void> {
@@ -101,7 +111,7 @@ export async function closeSymbol(port: ExchangePort, m: MarketRules, print: (li
     // Resting reduce-only TPs hold the position's reduce-only budget (Binance -4118): they go first.
     // The stop stays until the position is flat, so it is never unprotected.
     takeProfitsCancelled += await cancelOurs(ex, m, print, (o) => o.type !== 'stop_market' && o.reduceOnly);
-    const clientOrderId = closeClientId(m.id, p.qtySteps);
+    const clientOrderId = closeClientId(m.id, nextCloseIdMs());
     try {
       const o = await ex.createOrder({ symbol: m.id, side: p.side === 'long' ? 'sell' : 'buy', type: 'market', amountSteps: p.qtySteps, reduceOnly: true, clientOrderId });
       print(`${m.id}: closing ${p.side} ${formatQty(p.qtySteps, m)} with a reduce-only market order ${clientOrderId}${o.averagePrice ? ` (filled at ${o.averagePrice})` : ''}`);
