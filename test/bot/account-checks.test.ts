@@ -122,6 +122,51 @@ describe('account checks at start', () => {
     expect(entries.filter((e) => e.msg === 'account.margin_mode_set').map((e) => e['symbol'])).toEqual(['BTCUSDT']);
   });
 
+  /**
+   * Each answer the margin-mode call at start may get (POST /fapi/v1/marginType), the account flat and
+   * CROSSED: the bot starts with the symbol ISOLATED, and says nothing false (no "a position is open there").
+   */
+  describe('the margin-mode call at start, under faults', () => {
+    const marginCalls = () => h!.sim.admin.requests().filter((r) => r.path === '/fapi/v1/marginType').map((r) => r.code ?? r.status);
+    async function startWith(rule: Record<string, unknown>, clientTimeoutMs?: number) {
+      h = await startHarness(testConfig());
+      h.sim.admin.setFaults({ rules: [{ method: 'POST', path: '/fapi/v1/marginType', count: 1, ...rule }] });
+      if (clientTimeoutMs !== undefined) (h.ex as unknown as { ex: { timeout: number } }).ex.timeout = clientTimeoutMs;
+      const { log, entries } = memoryLogger();
+      const bot = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+      h.bot = bot;
+      await bot.start();
+      return entries;
+    }
+    for (const [name, rule, timeoutMs] of [
+      ['a timeout before it arrived (no answer)', { kind: 'drop', mode: 'hang' }, 400],
+      ['a timeout after it was done (the answer lost)', { kind: 'lostResponse', mode: 'hang' }, 400],
+      ['a 500 (-1001) after it was done', { kind: 'error5xx', status: 500, processed: true }, undefined],
+      ['a 503 before it arrived', { kind: 'error5xx', status: 503 }, undefined],
+      ['a 500 whose body carries -4048 ("a position exists"): not believed, asked again', { kind: 'error5xx', status: 500, code: -4048 }, undefined],
+      ['a 502 whose body carries -4046 ("no need to change"): not believed, asked again', { kind: 'error5xx', status: 502, code: -4046 }, undefined],
+    ] as const) {
+      it(`${name}: asked again, the symbol ends ISOLATED, the bot starts`, async () => {
+        const entries = await startWith(rule, timeoutMs);
+        expect(symbolConfig(h!, 'BTCUSDT')!.marginType).toBe('ISOLATED');
+        expect(h!.bot.traders).toHaveLength(1);
+        expect(marginCalls().length).toBe(2);
+        expect(entries.filter((e) => e.msg === 'account.margin_mode_kept')).toEqual([]);
+        expect(entries.filter((e) => e.msg === 'startup.retry').map((e) => e['what'])).toEqual(['setMarginMode BTCUSDT']);
+      }, 20_000);
+    }
+    it('every call times out: the start gives up after its tries with the error, the symbol untouched (CROSSED), no order sent', async () => {
+      const failed = await startWith({ kind: 'drop', mode: 'hang', count: 100 }, 300).then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+      expect(failed?.message).toMatch(/timed out|timeout/i);
+      expect(symbolConfig(h!, 'BTCUSDT')!.marginType).toBe('CROSSED');
+      expect(marginCalls().length).toBe(8);
+      expect(h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order')).toEqual([]);
+    }, 20_000);
+  });
+
   it('`ladder live` in hedge mode exits 1 with the message, before any order', async () => {
     h = await startHarness(testConfig());
     const c = owner(h);

@@ -110,8 +110,12 @@ export class CcxtExchange implements ExchangePort {
       await this.call(() => this.ex.setMarginMode(mode, this.sym(symbol)), true);
       return 'changed';
     } catch (e) {
-      if (e instanceof ExchangeError && e.exchangeCode === MARGIN_TYPE_SET) return 'unchanged';
-      if (e instanceof ExchangeError && e.exchangeCode !== null && MARGIN_TYPE_BLOCKED.has(e.exchangeCode)) return 'blocked';
+      // A code is believed only on a definitive answer: the body of a 5xx (or a timeout) says nothing of
+      // what was done, and a -4046 believed there left the symbol in cross margin while the bot took it
+      // as set. Thrown as unknownOutcome: start-up asks again, and the next answer tells.
+      if (!(e instanceof ExchangeError) || e.code === 'unknownOutcome') throw e;
+      if (e.exchangeCode === MARGIN_TYPE_SET) return 'unchanged';
+      if (e.exchangeCode !== null && MARGIN_TYPE_BLOCKED.has(e.exchangeCode)) return 'blocked';
       throw e;
     }
   }
