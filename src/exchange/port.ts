@@ -145,6 +145,12 @@ export interface ExchangePort {
   /** Last (mark) price. */
   price(symbol: string): Promise<number>;
   /**
+   * Optional: the last price with the exchange's time of it, on the exchange's own clock (a simulator
+   * replaying history runs on its data's); `timeMs` null when the answer carries none. Paper mode
+   * judges its missed candles by it. Absent: `price`.
+   */
+  priceAt?(symbol: string): Promise<{ readonly price: number; readonly timeMs: number | null }>;
+  /**
    * Optional push channel: calls `onUpdate` for every order update of the account (Binance's user
    * data stream) until `signal` aborts, reconnecting by itself after a drop. Polling stays the source
    * of truth; updates only make the bot look sooner.

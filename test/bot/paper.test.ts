@@ -137,11 +137,14 @@ describe('paper mode', () => {
       return f;
     }
 
-    async function downThroughWick(tag: string, wick: { low?: number; high?: number }, config = testConfig()) {
+    /** `wallClock`: paper on the wall clock, as `ladder paper --exchange-url` runs it (the simulator's clock is its data's). */
+    async function downThroughWick(tag: string, wick: { low?: number; high?: number }, config = testConfig(), wallClock = false) {
       sim = await startSimulator({ dataFiles: [minuteFile(tag, 15, wick)], speed: 0, warmupCandles: 5 });
       const clock = () => sim!.admin.replay().timeMs;
       const notes: PaperNote[] = [];
-      const first = await paperBot(tag, { now: clock, onNote: (n) => notes.push(n) }, config);
+      let wallSkewMs = 0;
+      const paperClock = wallClock ? () => Date.now() + wallSkewMs : clock;
+      const first = await paperBot(tag, { now: paperClock, onNote: (n) => notes.push(n) }, config);
       sim.admin.step({ candles: 1 });
       await first.trader.onSignal({ side: 'long', timeMs: clock(), reason: 'test' });
       const id = first.trader.position!.id;
@@ -151,7 +154,8 @@ describe('paper mode', () => {
       open.splice(0);
       // Down for 12 minutes: the wick candle (its open 15 minutes in) passes meanwhile, the price ends on 60200.
       sim.admin.step({ candles: 12 });
-      const second = await paperBot(tag, { now: clock, onNote: (n) => notes.push(n) }, config);
+      wallSkewMs = 3 * MIN; // the restart comes 3 minutes later on the wall clock too
+      const second = await paperBot(tag, { now: paperClock, onNote: (n) => notes.push(n) }, config);
       await second.bot.step();
       return { second, id, notes, wickOpenMs: Date.UTC(2026, 0, 1) + 15 * MIN };
     }
@@ -165,6 +169,15 @@ describe('paper mode', () => {
       expect(second.store.tradeHistory({}).map((t) => t.exits.map((e) => e.reason))).toEqual([['stop']]);
       expect(notes.filter((n) => n.kind !== 'caught_up')).toEqual([]);
       expect(notes.find((n) => n.kind === 'caught_up')).toMatchObject({ symbol: 'BTCUSDT', fills: 1 });
+    });
+
+    it('paper on the wall clock, the simulator on its data\'s (`ladder paper --exchange-url`): the gap is judged by the source\'s clock, the wick fires the stop, no false "partial" (before: catch_up_partial, nothing replayed, the position left open under its stop)', async () => {
+      const { second, id, notes, wickOpenMs } = await downThroughWick('wick-stop-wall', { low: 58500 }, testConfig(), true);
+      expect(notes.filter((n) => n.kind !== 'caught_up')).toEqual([]);
+      expect(notes.find((n) => n.kind === 'caught_up')).toMatchObject({ symbol: 'BTCUSDT', fills: 1 });
+      expect(second.trader.position).toBeNull();
+      const exits = second.store.fillsOf(id).filter((f) => f.role === 'exit');
+      expect(exits.map((e) => [e.clientOrderId, e.qtySteps, e.price, e.timeMs])).toEqual([[`${id}-sl0`, 10, 58800, wickOpenMs]]);
     });
 
     it('a wick that stays above the stop changes nothing', async () => {

@@ -300,8 +300,13 @@ export class CcxtExchange implements ExchangePort {
   }
 
   async price(symbol: string): Promise<number> {
+    return (await this.priceAt(symbol)).price;
+  }
+
+  async priceAt(symbol: string): Promise<{ price: number; timeMs: number | null }> {
     const t = await this.call(() => this.ex.fetchTicker(this.sym(symbol)), false);
-    return Number(t.last ?? t.close);
+    const timeMs = Number(t.timestamp);
+    return { price: Number(t.last ?? t.close), timeMs: Number.isFinite(timeMs) && timeMs > 0 ? timeMs : null };
   }
 
   /** Last price of the linear market `base/quote:quote`; null when there is no such market (fee conversion). */

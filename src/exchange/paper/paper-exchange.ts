@@ -33,6 +33,13 @@ export type PaperNote =
 
 /** A symbol not read for this long has its missed 1m candles replayed over its resting orders. */
 export const CATCH_UP_AFTER_MS = 120_000;
+/**
+ * A source whose prices are dated more than this off paper's clock runs on a clock of its own (a
+ * simulator replaying history): paper's clock follows the source's then, so that its reads and its
+ * missed 1m candles are on one clock. Closer than this the source is live and paper's clock is kept
+ * (a quiet market's ticker may be dated at its last trade, minutes old).
+ */
+const SOURCE_CLOCK_OFF_MS = 3_600_000;
 const MINUTE = 60_000;
 /** Binance's most 1m candles in one read (25 h). */
 const MAX_CATCH_UP_CANDLES = 1_500;
@@ -71,6 +78,10 @@ export class PaperExchange implements ExchangePort {
   private readonly seenAt = new Map<string, number>();
   /** The last read from which a symbol's replay failed (said once per gap; the replay is tried again at each call). */
   private readonly catchUpFailedFrom = new Map<string, number>();
+  /** The source's clock minus paper's (o.now), learnt from its dated prices: 0 for a live source (SOURCE_CLOCK_OFF_MS). */
+  private sourceOffsetMs = 0;
+  /** The offset was learnt in this process (a restart asks the source before judging a gap). */
+  private sourceClockKnown = false;
   /** A version 1 file waits for the market rules (its migration needs the step sizes). */
   private pendingV1: PaperStateV1 | null = null;
 
@@ -225,13 +236,16 @@ export class PaperExchange implements ExchangePort {
     await this.o.source.close();
   }
 
-  /** Reads the symbol's live price and matches the resting orders it reaches (after the candles it missed); saves when anything happened. */
+  /**
+   * Reads the symbol's live price and matches the resting orders it reaches (after the candles it
+   * missed, up to the source's time of that price); saves when anything happened.
+   */
   private async observe(symbol: string): Promise<void> {
     const m = this.market(symbol);
+    const price = await this.sourcePrice(symbol);
     await this.catchUp(symbol);
     const before = this.engine.fills.length;
     const open = this.openCount(symbol);
-    const price = await this.o.source.price(symbol);
     this.clock();
     this.seenAt.set(symbol, this.prices.nowMs);
     this.prices.ticks.set(symbol, priceToTicks(price, m, 'down'));
@@ -256,11 +270,15 @@ export class PaperExchange implements ExchangePort {
    */
   private async catchUp(symbol: string): Promise<void> {
     const since = this.seenAt.get(symbol);
-    const now = this.o.now();
-    if (since === undefined || now - since < CATCH_UP_AFTER_MS || this.openCount(symbol) === 0) return;
-    const limit = Math.min(MAX_CATCH_UP_CANDLES, Math.ceil((now - since) / MINUTE) + 1);
+    if (since === undefined || this.openCount(symbol) === 0) return;
     let candles: ClosedCandle[];
+    let now: number;
     try {
+      // After a restart the source's clock is not known yet: asked first (a simulator's moved on meanwhile).
+      if (!this.sourceClockKnown && this.o.source.priceAt) await this.sourcePrice(symbol);
+      now = this.now();
+      if (now - since < CATCH_UP_AFTER_MS) return;
+      const limit = Math.min(MAX_CATCH_UP_CANDLES, Math.ceil((now - since) / MINUTE) + 1);
       candles = await this.o.source.candles(symbol, '1m', limit);
     } catch (e) {
       if (this.catchUpFailedFrom.get(symbol) !== since) {
@@ -313,8 +331,25 @@ export class PaperExchange implements ExchangePort {
 
   /** The engine reads the time of the call it serves (it has no clock of its own) and a price for every position. */
   private clock(): void {
-    this.prices.nowMs = this.o.now();
+    this.prices.nowMs = this.now();
     this.markPositions();
+  }
+
+  /** Paper's time: its clock, moved to the source's when the source runs on one of its own (SOURCE_CLOCK_OFF_MS). */
+  private now(): number {
+    return this.o.now() + this.sourceOffsetMs;
+  }
+
+  /** The source's price; a dated one also tells the source's clock. */
+  private async sourcePrice(symbol: string): Promise<number> {
+    if (!this.o.source.priceAt) return this.o.source.price(symbol);
+    const { price, timeMs } = await this.o.source.priceAt(symbol);
+    if (timeMs !== null) {
+      const off = timeMs - this.o.now();
+      this.sourceOffsetMs = Math.abs(off) > SOURCE_CLOCK_OFF_MS ? off : 0;
+      this.sourceClockKnown = true;
+    }
+    return price;
   }
 
   /** A position whose symbol has not been polled since a restart is valued at its entry until it is. */
