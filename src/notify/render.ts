@@ -61,5 +61,14 @@ export function webhookBody(m: OutboxMessage): string {
   return JSON.stringify({ id: m.key, seq: m.id, type: m.type, time: new Date(m.timeMs).toISOString(), symbol: m.symbol, text: noticeText(n), data: n });
 }
 
-/** A text cut to Telegram's limit. */
-export const telegramText = (text: string): string => (text.length <= TELEGRAM_MAX_TEXT ? text : `${text.slice(0, TELEGRAM_MAX_TEXT - 1)}…`);
+/**
+ * A text cut to Telegram's limit (UTF-16 units), never inside a surrogate pair: half an emoji is not
+ * UTF-8, and Telegram refuses the whole message for it.
+ */
+export function telegramText(text: string): string {
+  if (text.length <= TELEGRAM_MAX_TEXT) return text;
+  let end = TELEGRAM_MAX_TEXT - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--; // a high surrogate whose low half would be cut off
+  return `${text.slice(0, end)}…`;
+}

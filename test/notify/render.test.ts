@@ -47,6 +47,16 @@ describe('notification texts (docs/notifications.md)', () => {
     expect(telegramText('short')).toBe('short');
   });
 
+  it('never cuts an emoji in half (a lone surrogate is not UTF-8: Telegram would refuse the message)', () => {
+    for (const pad of [TELEGRAM_MAX_TEXT - 3, TELEGRAM_MAX_TEXT - 2, TELEGRAM_MAX_TEXT - 1]) {
+      const cut = telegramText(`${'a'.repeat(pad)}${'📈'.repeat(100)}`);
+      expect(cut.length).toBeLessThanOrEqual(TELEGRAM_MAX_TEXT);
+      expect(/[\ud800-\udbff](?![\udc00-\udfff])/.test(cut)).toBe(false); // no high surrogate without its low half
+      expect(cut.endsWith('…')).toBe(true);
+      expect(Buffer.from(cut, 'utf8').toString('utf8')).toBe(cut);
+    }
+  });
+
   it('redacts the secrets of the environment, request signatures and bot tokens', () => {
     const secrets = secretValues({ LADDER_API_KEY: 'ak-123456789', LADDER_API_SECRET: 'short', HOME: '/root' });
     expect(secrets).toEqual(['ak-123456789']); // a 5-character value would blank ordinary words
