@@ -28,12 +28,17 @@ const numeric = z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/).
 
 /** The body's fields; extra fields are allowed (kept in the stored payload) and ignored. */
 const bodySchema = z.object({
+  // A whole number is its digits (a sender's order number sent unquoted): 42 and "42" are one id.
   id: z
-    .string()
-    .trim()
-    .min(1, { error: "must be 1 to 128 characters (the sender's id of this signal)" })
-    .max(128, { error: "must be 1 to 128 characters (the sender's id of this signal)" })
-    .regex(/^[^\p{Cc}]*$/u, { error: 'must not contain control characters' }),
+    .union([z.number().int().nonnegative().refine(Number.isSafeInteger).transform(String), z.string()], { error: "must be text or a whole number (the sender's id of this signal)" })
+    .pipe(
+      z
+        .string()
+        .trim()
+        .min(1, { error: "must be 1 to 128 characters (the sender's id of this signal)" })
+        .max(128, { error: "must be 1 to 128 characters (the sender's id of this signal)" })
+        .regex(/^[^\p{Cc}]*$/u, { error: 'must not contain control characters' }),
+    ),
   symbol: z.string().trim().min(1).max(64),
   // {{strategy.market_position}} says "flat" when a strategy closes: the same as "close".
   side: z

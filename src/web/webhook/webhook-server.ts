@@ -154,7 +154,8 @@ function parseJsonObject(raw: unknown): Record<string, unknown> {
   if (typeof raw !== 'string' || raw.trim() === '') throw new Refusal('malformed', 'empty body: send a JSON object');
   let v: unknown;
   try {
-    v = JSON.parse(raw);
+    // A UTF-8 byte order mark, as some Windows tools write one before the JSON (RFC 8259 lets a parser ignore it).
+    v = JSON.parse(raw.replace(/^\uFEFF/, ''));
   } catch {
     throw new Refusal('malformed', 'the body is not valid JSON');
   }

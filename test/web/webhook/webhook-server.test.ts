@@ -79,6 +79,28 @@ describe('the signal webhook', () => {
     expect(store!.getSignal('tv-2')).toMatchObject({ symbol: 'ETH/USDT:USDT', side: 'close', timeMs: NOW, stopLossPct: null });
   });
 
+  it('accepts a body that starts with a UTF-8 byte order mark (Windows tools write one; before: 400 malformed)', async () => {
+    await start();
+    const r = await post(`\uFEFF${alert({ id: 'bom-1' })}`, { contentType: 'text/plain; charset=utf-8' });
+    expect([r.status, r.json.error?.message]).toEqual([200, undefined]);
+    expect(store!.getSignal('bom-1')).toMatchObject({ symbol: 'BTC/USDT:USDT', side: 'long', status: 'pending' });
+  });
+
+  it('accepts a whole-number id as its digits (before: 400 bad_signal); then "42" is its duplicate; a fractional or negative id is refused naming id', async () => {
+    await start();
+    const r = await post(alert({ id: 42 }));
+    expect([r.status, r.json['id']]).toEqual([200, '42']);
+    expect(store!.getSignal('42')).toMatchObject({ side: 'long' });
+    const again = await post(alert({ id: '42' }));
+    expect([again.status, again.json.error?.code]).toEqual([409, 'duplicate']);
+    for (const id of [1.5, -3]) {
+      const bad = await post(alert({ id }));
+      expect([bad.status, bad.json.error?.code]).toEqual([400, 'bad_signal']);
+      expect(bad.json.error!.message).toMatch(/^id: must be text or a whole number/);
+    }
+    expect(store!.signals()).toHaveLength(1);
+  });
+
   it('answers a resend of the same id 409 duplicate and stores nothing more', async () => {
     await start();
     expect((await post(alert())).status).toBe(200);
