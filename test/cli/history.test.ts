@@ -108,8 +108,14 @@ describe('ladder history (the CLI side of [views] 17)', () => {
     expect(r.code).toBe(0);
     expect(records(r.out).map(asStoreRow)).toEqual(storeExits(dbPath, 'p.entry_time_ms >= ? AND p.entry_time_ms < ?', [T0 + 5 * HOUR, T0 + 12 * HOUR]));
     expect(new Set(records(r.out).map((x) => x['trade_id']))).toEqual(new Set([ids.tp1Stop, ids.stopped]));
-    const none = await ladder(['history', '--db', dbPath, '--symbol', 'ETHUSDT']);
+    const none = await ladder(['history', '--db', dbPath, '--symbol', 'BTCUSDT', '--from', '2030-01-01']);
     expect(none.out).toBe('No trades in this store for these filters.\n');
+  });
+
+  it('--symbol of a symbol the store never traded says so, naming the symbols it has (before: "No trades in this store for these filters")', async () => {
+    const r = await ladder(['history', '--db', dbPath, '--symbol', 'ETHUSDT']);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('No trades of ETHUSDT in this store: it has trades of BTCUSDT only.\n');
   });
 
   it('prints a table of trades grouped by entry, UTC times, without --csv', async () => {

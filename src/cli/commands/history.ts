@@ -23,8 +23,15 @@ export function historyQueryOf(o: Pick<HistoryCliOptions, 'symbol' | 'from' | 't
 const iso = (ms: number) => new Date(ms).toISOString().replace(':00.000Z', 'Z');
 const num = (x: number | null, d: number) => (x === null ? '–' : x.toFixed(d));
 
-function printTrades(trades: readonly TradeRecord[], out: (s: string) => void): void {
+/** `storeSymbols`: the symbols the store has trades of, asked only when a --symbol filter finds none. */
+function printTrades(trades: readonly TradeRecord[], out: (s: string) => void, symbol?: string, storeSymbols?: () => string[]): void {
   if (trades.length === 0) {
+    const known = symbol !== undefined && storeSymbols ? storeSymbols() : null;
+    // A symbol the store never traded (a typo, another store): said so, not as if its dates were wrong.
+    if (known !== null && !known.includes(symbol!)) {
+      out(`No trades of ${symbol} in this store: it has ${known.length === 0 ? 'no trades at all' : `trades of ${known.join(', ')} only`}.\n`);
+      return;
+    }
     out('No trades in this store for these filters.\n');
     return;
   }
@@ -68,7 +75,7 @@ export function registerHistoryCommand(program: Command): void {
         const trades = store.tradeHistory(q);
         const out = (s: string) => process.stdout.write(s);
         if (o.csv) out(tradesCsv(trades));
-        else printTrades(trades, out);
+        else printTrades(trades, out, q.symbol, () => [...new Set(store.tradeHistory({ includeOpen: true }).map((t) => t.symbol))].sort());
       } finally {
         store.close();
       }
