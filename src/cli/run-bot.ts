@@ -128,7 +128,7 @@ export async function runBot(o: RunBotOptions): Promise<void> {
 }
 
 /**
- * The wallet balance of each settle asset of the symbols, for the start summary. One that cannot be
+ * The equity (wallet + unrealised PnL) of each settle asset of the symbols, for the start summary. One that cannot be
  * read is left out and logged (the bot's own start retries and reports what is really wrong).
  */
 async function startBalances(ex: ExchangePort, config: LadderConfig, log: Logger): Promise<RunFacts['balances']> {

@@ -135,7 +135,7 @@ describe('ladder live on a terminal', () => {
       expect.arrayContaining([
         '  mode       live: real orders with real money',
         `  exchange   binanceusdm API at ${sim.url}`,
-        '  account    10000.00 USDT wallet balance',
+        '  account    10000.00 USDT equity (wallet + unrealised PnL)',
         '  exit       scaled take-profit, 3 levels, a reduce-only market order when a target is touched:',
         "             TP2  +2 %     close 30 %   then stop → TP1's target",
         "  stop       initial 2 % from the entry; ladder: after TP1 breakeven (the entry), after TP2 TP1's target",
@@ -220,11 +220,11 @@ describe('ladder paper', () => {
     const paper = (more: string[]) => run(['paper', '--config', cfg, '--exchange-url', sim.url, '--db', db, '--no-dashboard', ...more], {}, 300);
     const first = await paper(['--balance', '500']);
     expect(first.code, first.err).toBe(0);
-    expect(first.out).toMatch(/ {2}account {4}500\.00 USDT wallet balance/);
+    expect(first.out).toMatch(/ {2}account {4}500\.00 USDT equity \(wallet \+ unrealised PnL\)/);
     expect(first.err).not.toContain('paper.balance_ignored');
     const again = await paper(['--balance', '2000']);
     expect(again.code, again.err).toBe(0);
-    expect(again.out).toMatch(/ {2}account {4}500\.00 USDT wallet balance/);
+    expect(again.out).toMatch(/ {2}account {4}500\.00 USDT equity \(wallet \+ unrealised PnL\)/);
     const warned = again.err.split('\n').filter((l) => l.includes('"msg":"paper.balance_ignored"')).map((l) => JSON.parse(l) as { level: number; balance: number; paperAccount: string });
     expect(warned.map((w) => [w.level, w.balance, w.paperAccount])).toEqual([[40, 2000, `${db}.paper.json`]]);
     const plain = await paper([]);

@@ -25,7 +25,7 @@ export interface RunFacts {
   readonly mode: 'live' | 'paper' | 'demo';
   /** The server orders or market data go to instead of the exchange's own (--exchange-url, the demo's simulator); null: the exchange's. */
   readonly exchangeUrl: string | null;
-  /** Wallet balances of the symbols' settle assets read at start; empty when not known. */
+  /** Equity (wallet + unrealised PnL: Binance's margin balance, paper's too) of the symbols' settle assets read at start; empty when not known. */
   readonly balances: readonly { readonly asset: string; readonly total: number }[];
   readonly storePath: string;
   /** null: no dashboard (--no-dashboard). */
@@ -55,7 +55,7 @@ export function startSummary(c: LadderConfig, f: RunFacts): string[] {
     `Ladder ${f.mode}`,
     row('mode', MODE_TEXT[f.mode]),
     row('exchange', exchangeText(c, f)),
-    row('account', f.balances.length ? f.balances.map((b) => `${money(b.total)} ${b.asset} wallet balance`).join(', ') : 'balance not known yet'),
+    row('account', f.balances.length ? f.balances.map((b) => `${money(b.total)} ${b.asset} equity (wallet + unrealised PnL)`).join(', ') : 'balance not known yet'),
     row('symbols', `${c.symbols.join(', ')} on ${c.timeframe} candles`),
     row('strategy', strategyDetail(c.strategy)),
     row('webhook', f.webhookUrl ? `${f.webhookUrl} (entry and close signals, POST)` : 'off'),

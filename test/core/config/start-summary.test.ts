@@ -19,7 +19,7 @@ describe('startSummary', () => {
     expect(s[0]).toBe('Ladder live');
     expect(row(s, 'exit')).toEqual(['single take-profit at 3 % (scaled TP off); set enable_scaled_take_profit to true to trade the ladder']);
     expect(row(s, 'stop')).toEqual(['initial 2 % from the entry; it stays where it is until the exit (no stop ladder without scaled TP)']);
-    expect(row(s, 'account')).toEqual(['2500.00 USDT wallet balance']);
+    expect(row(s, 'account')).toEqual(['2500.00 USDT equity (wallet + unrealised PnL)']); // Balance.total: the wallet with the open positions' PnL
     expect(row(s, 'exchange')).toEqual(['binanceusdm']);
     expect(row(s, 'dashboard')).toEqual(['http://127.0.0.1:8080/']);
     expect(row(s, 'mode')).toEqual(['live: real orders with real money']);
