@@ -201,9 +201,10 @@ export class SymbolTrader {
    * unknown; the price or the balance: its size is): tried again at each step while the read fails,
    * for at most webhook.max_lag_s (the wait the bot allows any signal), unless a newer signal or a
    * position comes first. `forDoubt`: a strategy's signal that found an order of this symbol in doubt
-   * (signalWaitsForDoubt): acted on as a signal (a reversal closes the position first) once its fate is known.
+   * (signalWaitsForDoubt): acted on as a signal (a reversal closes the position first) once its fate is known;
+   * `closingId`: a reversal whose close of that position was not done within its step: entered once it is.
    */
-  private entryWaiting: { sig: Signal; sinceMs: number; forDoubt?: true } | null = null;
+  private entryWaiting: { sig: Signal; sinceMs: number; forDoubt?: true; closingId?: string } | null = null;
   /** Keys of the lines logged once (sayOnce): an entry waiting for reads, an exit's end waiting for its trades. */
   private readonly said = new Set<string>();
   /** When candles were last read (the bot's clock): a gap longer than a candle is an outage (stale signals). */
@@ -315,13 +316,19 @@ export class SymbolTrader {
   /**
    * A signal acted on now could be wrong: an entry of this symbol is in doubt with no position booked
    * (it may have filled: a reversal would find nothing to close, then hold both against the strategy),
-   * or the open position's close is (a long now would be ignored as already held, then the close books
-   * it flat). The signal waits until the order's fate is known (onSignal, the strategy's: stepNow).
+   * or the open position's close is under way (a long now would be ignored as already held, then the
+   * close books it flat), or a replaced close could still execute (an entry now would be skipped). The
+   * signal waits until the order's fate is known (onSignal, the strategy's: stepNow).
    */
   private signalWaitsForDoubt(): boolean {
     const p = this.position;
-    const closeUnbooked = p !== null && p.status === 'open' && p.closing !== null;
-    return !this.frozen && (closeUnbooked || (p === null && this.entryUnbooked()));
+    // With no position, a close still in doubt counts too (enter() sends nothing while one could still execute).
+    return !this.frozen && ((p !== null && this.closeUnderWay(p)) || (p === null && this.entryInDoubt()));
+  }
+
+  /** The open position's close is under way: sent and not booked yet, or refused and waiting out its back-off to go out again. */
+  private closeUnderWay(p: Position): boolean {
+    return p.status === 'open' && (p.closing !== null || this.closeRetry?.positionId === p.id);
   }
 
   /**
@@ -479,6 +486,11 @@ export class SymbolTrader {
       this.entryWaiting = w;
       return;
     }
+    if (w.closingId !== undefined && this.position?.id === w.closingId) {
+      // Its close ended without closing (given up after its refusals, alerted): not asked again from here.
+      this.d.log.warn({ symbol: this.symbol, positionId: w.closingId, side: w.sig.side, signalTime: new Date(w.sig.timeMs).toISOString() }, 'entry.wait_dropped_close_failed');
+      return;
+    }
     try {
       await (w.forDoubt ? this.signal(w.sig, w.sinceMs) : this.enter(w.sig, w.sinceMs));
     } catch (e) {
@@ -528,6 +540,13 @@ export class SymbolTrader {
       if (p.status === 'open') this.transition(requestClose(p, 'signal', await this.priceForClose(), this.d.now()));
       await this.convergeNow();
       if (this.position) {
+        // Its close not done within this step (its answer lost, refused and sent again after a back-off):
+        // the new side waits for it (within webhook.max_lag_s), not dropped, as the backtest enters it.
+        if (this.closeUnderWay(this.position)) {
+          this.entryWaiting = { sig, sinceMs: arrivedAtMs ?? this.d.now(), forDoubt: true, closingId: this.position.id };
+          this.sayOnce(`reversal-waits:${this.position.id}:${sig.timeMs}`, 'warn', { positionId: this.position.id, side: sig.side }, 'entry.waiting_for_close');
+          return;
+        }
         this.d.log.warn({ symbol: this.symbol, positionId: this.position.id }, 'entry.skipped_previous_still_open');
         return;
       }

@@ -657,7 +657,7 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
   const closes = (id: string) =>
     h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order' && r.clientOrderId?.startsWith(`${id}-close`)).map((r) => [r.clientOrderId!.slice(id.length), r.status, r.code ?? null]);
 
-  it("an opposite signal's close refused once: not lost, sent again after the back-off (not before), flat; one alert", async () => {
+  it("an opposite signal's close refused once: not lost, sent again after the back-off (not before); then the short enters (it waited for the close); one alert", async () => {
     const { bot, t, id, alerts } = await ownBot();
     h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
     await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
@@ -669,9 +669,10 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     await sleep(1_100);
     await bot.step();
     expect(closes(id)).toEqual([['-close', 400, -4131], ['-close1', 200, null]]);
-    expect(t.position).toBeNull();
-    expect(exchangeSteps()).toBe(0);
-    expect(h!.state().openAlgoOrders).toEqual([]);
+    // The reversal's short, which waited for the close (before: dropped as entry.skipped_previous_still_open, left flat).
+    expect(t.position).toMatchObject({ side: 'short', remainingSteps: 10 });
+    expect(h!.state().positions.find((x) => x.symbol === 'BTCUSDT')!.positionAmt).toBe('-0.01');
+    expect(h!.state().openAlgoOrders.map((a) => a.clientAlgoId)).toEqual([`${t.position!.id}-sl0`]);
     const [trade] = h!.store.tradeHistory().filter((x) => x.positionId === id);
     expect(trade!.exits.map((e) => [e.reason, e.qtySteps, e.clientOrderId.slice(id.length)])).toEqual([['signal', 10, '-close1']]);
     expect(alerts.filter((a) => /refused the market close/.test(a))).toHaveLength(1);
@@ -702,8 +703,8 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
   /** The waits between consecutive sends. */
   const gaps = (at: readonly number[]) => at.slice(1).map((x, i) => x - at[i]!);
 
-  it('refused every time: sent once per back-off (1, 2, 4, 8 s), then given up with an alert; the stop still protects the position', async () => {
-    const { bot, t, id, alerts, clock } = await ownBot();
+  it('refused every time: sent once per back-off (1, 2, 4, 8 s), then given up with an alert; the stop still protects the position; the short that waited for the close is dropped then (no sixth close)', async () => {
+    const { bot, t, id, alerts, clock, logged } = await ownBot();
     h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order' }] });
     await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
     const at = await stepAndTime(bot, clock, id, 80, 500); // 40 s of the bot's time
@@ -718,6 +719,8 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     expect(alerts.filter((a) => /could not be closed at market after several attempts/.test(a))).toHaveLength(1);
     expect(t.position).toMatchObject({ id, side: 'long', remainingSteps: 10, closing: null, status: 'open' });
     expect(h!.store.openPositions().map((p) => [p.id, p.remainingSteps, p.closing])).toEqual([[id, 10, null]]);
+    expect(logged.filter((m) => m === 'entry.waiting_for_close' || m === 'entry.wait_dropped_close_failed')).toEqual(['entry.waiting_for_close', 'entry.wait_dropped_close_failed']);
+    expect(entries()).toEqual([[200, null]]); // the long's only
     expect(exchangeSteps()).toBe(10);
     expect(h!.state().openAlgoOrders.map((a) => a.clientAlgoId)).toEqual([`${id}-sl0`]);
     bot.stop();
@@ -828,7 +831,7 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
    * its replacement is itself on its way: the old one closes the position, the new one finds nothing
    * to reduce. The old close's fill is the position's, booked once; nothing halts, nothing is left open.
    */
-  it('a replaced close that executes late, before its replacement: its fill is booked (once), the replacement refused reduce-only, flat, nothing halted', async () => {
+  it('a replaced close that executes late, before its replacement: its fill is booked (once), the replacement refused reduce-only, nothing halted; then the short that waited for the close enters, once', async () => {
     const { bot, t, id, clock } = await ownBot();
     h!.sim.admin.setFaults({
       rules: [
@@ -855,7 +858,6 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
       await step;
     }
     expect(arrived).toBe(true);
-    expect(exchangeSteps()).toBe(0);
     for (let k = 0; k < 6; k++) {
       clock.skewMs += 500;
       await bot.step();
@@ -864,9 +866,11 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     const [trade] = h!.store.tradeHistory().filter((x) => x.positionId === id);
     expect(trade!.exits.map((e) => [e.reason, e.qtySteps, e.clientOrderId.slice(id.length)])).toEqual([['signal', 10, '-close']]);
     expect(t.halted).toBeNull();
-    expect(exchangeSteps()).toBe(0);
     expect(h!.store.openPositions().filter((p) => p.id === id)).toEqual([]);
-    expect(h!.state().openAlgoOrders).toEqual([]);
+    // The reversal's short (before: dropped, flat), entered once, with its own stop only.
+    expect(h!.state().positions.find((x) => x.symbol === 'BTCUSDT')!.positionAmt).toBe('-0.01');
+    expect(h!.state().fills.filter((f) => f.clientOrderId.endsWith('-entry') && f.side === 'SELL')).toHaveLength(1);
+    expect(h!.state().openAlgoOrders.map((a) => a.clientAlgoId)).toEqual([`${t.position!.id}-sl0`]);
     bot.stop();
   });
 

@@ -94,6 +94,27 @@ describe('bot ↔ simulator under faults', () => {
     expect(s.positions.find((x) => x.symbol === 'BTCUSDT')!.positionAmt).toBe('-0.01');
   });
 
+  for (const [name, rule] of [
+    ['a 503 before it arrived (not found twice, sent again)', { kind: 'error5xx', status: 503 }],
+    ['refused once (-4131, thin book: sent again after the back-off)', { kind: 'reject', code: -4131 }],
+  ] as const) {
+    it(`an opposite signal whose close is not done within its step (${name}): the new side opens once the close is (before: entry.skipped_previous_still_open, left flat)`, async () => {
+      const t = await openLong();
+      const id = t.position!.id;
+      // A lost close is believed gone once its request can no longer execute: a 1.5 s recvWindow keeps this test short.
+      (h!.ex as unknown as { ex: { options: Record<string, unknown> } }).ex.options['recvWindow'] = 1_500;
+      h!.sim.admin.setFaults({ rules: [{ method: 'POST', path: '/fapi/v1/order', count: 1, ...rule }] });
+      await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
+      await stepBot(h!, 12, 250);
+      const [closed] = h!.store.tradeHistory().filter((x) => x.positionId === id);
+      expect(closed!.status).toBe('closed');
+      expect(t.position?.side).toBe('short');
+      expect(h!.state().positions.find((x) => x.symbol === 'BTCUSDT')!.positionAmt).toBe('-0.01');
+      expect(h!.state().fills.filter((f) => f.clientOrderId.endsWith('-entry') && f.side === 'SELL')).toHaveLength(1); // entered once
+      expect(h!.state().openAlgoOrders).toHaveLength(1);
+    }, 20_000);
+  }
+
   it('an entry that fills only in part becomes a position of what filled, its ladder planned on that (F18)', async () => {
     h = await startHarness(testConfig(), { seed: 3 });
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
