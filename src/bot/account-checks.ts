@@ -57,11 +57,12 @@ export async function applyMarginMode(ex: ExchangePort, symbol: string, mode: Ma
 }
 
 /**
- * The configured margin mode of a symbol where start had to keep the current one (a position was open):
- * set again before an entry from flat, so that the new position is in the configured mode (isolated:
- * its loss bounded by its own margin), not left in the old one until a restart. True once it is set;
- * false while the exchange still refuses (an order of the owner's resting there) or the call fails: the
- * entry then goes out in the current mode, as before, and it is tried again before the next one.
+ * The configured margin mode of a symbol, set again before every entry from flat (start may have had to
+ * keep the current one, a position being open; the owner may have switched it by hand since), so that
+ * the new position is in the configured mode (isolated: its loss bounded by its own margin). True once
+ * it is set (said only when it changed something); false while the exchange still refuses (an order of
+ * the owner's resting there) or the call fails: the entry then goes out in the current mode, as before,
+ * and it is tried again before the next one.
  */
 export async function setKeptMarginMode(ex: ExchangePort, symbol: string, mode: MarginMode, log: Logger): Promise<boolean> {
   if (!ex.setMarginMode) return true;
@@ -71,7 +72,7 @@ export async function setKeptMarginMode(ex: ExchangePort, symbol: string, mode: 
       log.warn({ symbol, marginMode: mode, why: 'an order is open there: this entry goes out in the current mode' }, 'account.margin_mode_kept');
       return false;
     }
-    log.info({ symbol, marginMode: mode }, 'account.margin_mode_set');
+    if (r === 'changed') log.info({ symbol, marginMode: mode }, 'account.margin_mode_set');
     return true;
   } catch (e) {
     log.warn({ symbol, marginMode: mode, err: { message: e instanceof Error ? e.message : String(e) } }, 'account.margin_mode_failed');

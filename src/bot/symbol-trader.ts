@@ -631,8 +631,10 @@ export class SymbolTrader {
       this.alertOnce(`entry-position-unknown:${id}`, { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), err }, 'entry.position_unknown', `the ${this.symbol} position cannot be read from the exchange (${String(err['message'])}): a ${sig.side} entry could net against a position held there, so it is not sent until the read answers (tried again at each step, for at most webhook.max_lag_s)`);
       return;
     }
-    // Start kept the symbol's margin mode (a position was open): set now that it is flat, before this entry.
-    if (sentFromFlat && this.marginModeToSet !== null && (await setKeptMarginMode(ex, this.symbol, this.marginModeToSet, this.d.log))) this.marginModeToSet = null;
+    // The configured margin mode, set before every entry from flat: start may have kept the old one (a
+    // position was open), and the owner may have switched it by hand since (an isolated config's long
+    // went out in cross margin, the whole wallet behind it). One request; -4046 when it is already so.
+    if (sentFromFlat && (await setKeptMarginMode(ex, this.symbol, this.marginModeToSet ?? c.margin_mode, this.d.log))) this.marginModeToSet = null;
     const sent = await this.d.router.send(
       { clientOrderId: entryClientId(id), positionId: id, symbol: this.symbol, kind: 'entry', level: null, side, type: 'market', qtySteps: steps, priceTicks: null, price: null, stopTicks: null, stopPrice: null, reduceOnly: false, closePosition: false, replacesClientOrderId: null, stopLossPct: stopPct, sentFromFlat },
       m,

@@ -122,6 +122,35 @@ describe('account checks at start', () => {
     expect(entries.filter((e) => e.msg === 'account.margin_mode_set').map((e) => e['symbol'])).toEqual(['BTCUSDT']);
   });
 
+  it('the margin mode switched to cross by hand while the bot runs flat: set back to isolated before the next entry (before: the long went out in cross margin)', async () => {
+    h = await startHarness(testConfig());
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    const { log, entries } = memoryLogger();
+    const bot = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log });
+    await bot.start();
+    const c = owner(h);
+    await c.loadMarkets();
+    await c.setMarginMode('cross', 'BTC/USDT:USDT');
+    await c.close();
+    expect(symbolConfig(h, 'BTCUSDT')!.marginType).toBe('CROSSED');
+    await bot.traders[0]!.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' });
+    expect(bot.traders[0]!.position?.side).toBe('long');
+    expect(symbolConfig(h, 'BTCUSDT')!.marginType).toBe('ISOLATED');
+    const posts = h.sim.admin.requests().filter((r) => r.method === 'POST' && (r.path === '/fapi/v1/marginType' || r.path === '/fapi/v1/order'));
+    expect(posts.map((r) => [r.path, r.code ?? r.status])).toEqual([
+      ['/fapi/v1/marginType', 200], // start
+      ['/fapi/v1/marginType', 200], // the owner's switch to cross
+      ['/fapi/v1/marginType', 200], // set back before the entry
+      ['/fapi/v1/order', 200],
+    ]);
+    expect(entries.filter((e) => e.msg === 'account.margin_mode_set').map((e) => e['symbol'])).toEqual(['BTCUSDT', 'BTCUSDT']);
+    // The next entry from flat asks again; already isolated, the exchange says -4046, nothing is said.
+    await bot.traders[0]!.closePosition('test');
+    await bot.traders[0]!.onSignal({ side: 'short', timeMs: Date.UTC(2026, 0, 1, 1), reason: 'test' });
+    expect(h.sim.admin.requests().filter((r) => r.path === '/fapi/v1/marginType').map((r) => r.code ?? r.status).at(-1)).toBe(-4046);
+    expect(entries.filter((e) => e.msg === 'account.margin_mode_set')).toHaveLength(2);
+  });
+
   /**
    * Each answer the margin-mode call at start may get (POST /fapi/v1/marginType), the account flat and
    * CROSSED: the bot starts with the symbol ISOLATED, and says nothing false (no "a position is open there").
