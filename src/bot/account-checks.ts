@@ -79,3 +79,17 @@ export async function setKeptMarginMode(ex: ExchangePort, symbol: string, mode: 
     return false;
   }
 }
+
+/**
+ * The configured leverage, set again before every entry from flat: raised by hand since start (5× to
+ * 100×), the position's liquidation would come before its stop (the stop-past-liquidation check reads
+ * the config's leverage). A failing call is said and the entry goes out as before (a 5xx must not lose
+ * the signal); it is tried again before the next entry.
+ */
+export async function setLeverageAgain(ex: ExchangePort, symbol: string, leverage: number, log: Logger): Promise<void> {
+  try {
+    await ex.setLeverage(symbol, leverage);
+  } catch (e) {
+    log.warn({ symbol, leverage, err: { message: e instanceof Error ? e.message : String(e) } }, 'account.leverage_failed');
+  }
+}

@@ -20,7 +20,7 @@ import type { OrderRouter } from './order-router.ts';
 import { alertText } from './alert-text.ts';
 import { logDomainEvent } from './log-events.ts';
 import { entryAllowedByRiskLimits } from './risk-gate.ts';
-import { setKeptMarginMode } from './account-checks.ts';
+import { setKeptMarginMode, setLeverageAgain } from './account-checks.ts';
 
 export interface TraderDeps {
   readonly ex: ExchangePort;
@@ -635,6 +635,7 @@ export class SymbolTrader {
     // position was open), and the owner may have switched it by hand since (an isolated config's long
     // went out in cross margin, the whole wallet behind it). One request; -4046 when it is already so.
     if (sentFromFlat && (await setKeptMarginMode(ex, this.symbol, this.marginModeToSet ?? c.margin_mode, this.d.log))) this.marginModeToSet = null;
+    if (sentFromFlat) await setLeverageAgain(ex, this.symbol, c.leverage, this.d.log);
     const sent = await this.d.router.send(
       { clientOrderId: entryClientId(id), positionId: id, symbol: this.symbol, kind: 'entry', level: null, side, type: 'market', qtySteps: steps, priceTicks: null, price: null, stopTicks: null, stopPrice: null, reduceOnly: false, closePosition: false, replacesClientOrderId: null, stopLossPct: stopPct, sentFromFlat },
       m,

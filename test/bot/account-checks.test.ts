@@ -151,6 +151,31 @@ describe('account checks at start', () => {
     expect(entries.filter((e) => e.msg === 'account.margin_mode_set')).toHaveLength(2);
   });
 
+  it('the leverage raised to 100× by hand while the bot runs flat: set back to the config\'s 5× before the next entry, so its 2 % stop comes before liquidation (before: the long went out at 100×); a failing call is said and the entry still goes out', async () => {
+    h = await startHarness(testConfig());
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    const { log, entries } = memoryLogger();
+    const bot = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+    await bot.start();
+    const c = owner(h);
+    await c.loadMarkets();
+    await c.setLeverage(100, 'BTC/USDT:USDT');
+    expect(symbolConfig(h, 'BTCUSDT')!.leverage).toBe(100);
+    const t = bot.traders[0]!;
+    await t.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' });
+    expect(t.position?.side).toBe('long');
+    expect(symbolConfig(h, 'BTCUSDT')!.leverage).toBe(5);
+    const posts = h.sim.admin.requests().filter((r) => r.method === 'POST' && (r.path === '/fapi/v1/leverage' || r.path === '/fapi/v1/order'));
+    expect(posts.slice(-2).map((r) => r.path)).toEqual(['/fapi/v1/leverage', '/fapi/v1/order']); // set before the entry
+    await t.closePosition('test');
+    await c.setLeverage(100, 'BTC/USDT:USDT');
+    await c.close();
+    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'POST', path: '/fapi/v1/leverage' }] });
+    await t.onSignal({ side: 'short', timeMs: Date.UTC(2026, 0, 1, 1), reason: 'test' });
+    expect(t.position?.side).toBe('short');
+    expect(entries.filter((e) => e.msg === 'account.leverage_failed').map((e) => [e['symbol'], e['leverage']])).toEqual([['BTCUSDT', 5]]);
+  });
+
   /**
    * Each answer the margin-mode call at start may get (POST /fapi/v1/marginType), the account flat and
    * CROSSED: the bot starts with the symbol ISOLATED, and says nothing false (no "a position is open there").
