@@ -107,7 +107,8 @@ const perCore = timeJobs(
   {
     replay: () => {
       replayTrades = 0;
-      for (const c of core) replayTrades += replayer.figures(c.settings, -Infinity, Infinity)!.rMultiples.length;
+      // remember false: the sweep's one window (as every study's last) keeps no positions for a later one (evaluate.ts).
+      for (const c of core) replayTrades += replayer.figures(c.settings, -Infinity, Infinity, false)!.rMultiples.length;
       return replayTrades;
     },
     backtest: () => series.map((c, k) => runBacktest([symbolInput(setup, c, SYMBOLS_1H[k]!)], setup.scaled).trades.length),
