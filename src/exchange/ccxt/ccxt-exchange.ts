@@ -173,7 +173,9 @@ export class CcxtExchange implements ExchangePort {
         this.closePositionStops.set(key, r.clientOrderId);
         return o;
       } catch (e) {
-        if (!(e instanceof ExchangeError && e.exchangeCode === CLOSE_POSITION_TAKEN)) throw e;
+        // Only a definitive -4130 says the slot is taken: the same code in the body of a 5xx (or a timeout)
+        // says nothing of what was done, and the stop may rest under this id (in doubt: looked up by it).
+        if (!(e instanceof ExchangeError && e.code !== 'unknownOutcome' && e.exchangeCode === CLOSE_POSITION_TAKEN)) throw e;
       }
     }
     return this.place({ ...r, reduceOnly: true, closePosition: false });

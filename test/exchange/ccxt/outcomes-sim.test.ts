@@ -69,6 +69,18 @@ describe('ccxt adapter outcomes on the simulator', () => {
     expect(await a.ex.fetchOrder('BTCUSDT', 'u-sl', 'stop')).toMatchObject({ status: 'open', closePosition: true });
   });
 
+  it('a protective stop answered by a 5xx whose body carries -4130 after it was placed: unknownOutcome, not a reduce-only second stop under the same id', async () => {
+    await ready();
+    await a.ex.createOrder(marketOrder('u-pos'));
+    // A 502 whose body says "a closePosition stop exists" says nothing of what was done: here the stop was placed.
+    fault({ kind: 'error5xx', status: 502, code: -4130, processed: true, method: 'POST', path: '/fapi/v1/algoOrder', count: 1 });
+    const stop = { symbol: 'BTCUSDT', side: 'sell', type: 'stop_market', stopPriceTicks: 580000, amountSteps: 2, protective: true, reduceOnly: true, clientOrderId: 'u-psl' } as const;
+    expect(await failure(a.ex.createOrder(stop as never))).toMatchObject({ code: 'unknownOutcome', exchangeCode: -4130 });
+    // One request to the algo endpoint: the answer was not taken as "the slot is taken" (then a reduce-only stop went out too).
+    expect(a.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/algoOrder')).toHaveLength(1);
+    expect(await a.ex.fetchOrder('BTCUSDT', 'u-psl', 'stop')).toMatchObject({ status: 'open', closePosition: true });
+  });
+
   it('the answer lost after the order executed (connection reset): unknownOutcome', async () => {
     await ready();
     fault({ kind: 'lostResponse', mode: 'reset', method: 'POST', path: '/fapi/v1/order', count: 1 });
