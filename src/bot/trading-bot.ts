@@ -92,8 +92,9 @@ export class TradingBot {
       checkTrading(m, ex.name);
       const marginMode = await applyMarginMode(ex, m.id, c.margin_mode, call, log);
       await this.startupCall(`setLeverage ${m.id}`, () => ex.setLeverage(m.id, c.leverage)).catch((e: unknown) => {
-        // Binance -4028: more than this symbol's leverage brackets allow. Said in the config's words.
-        if (e instanceof ExchangeError && e.exchangeCode === INVALID_LEVERAGE) {
+        // Binance -4028: more than this symbol's leverage brackets allow. Said in the config's words; only
+        // on a definitive answer (the same code in a 5xx's body after every try says nothing of the config).
+        if (e instanceof ExchangeError && e.code !== 'unknownOutcome' && e.exchangeCode === INVALID_LEVERAGE) {
           throw new Error(`leverage: ${ex.name} refused ${c.leverage}× on ${m.id} (${e.message}): the symbol allows less; lower "leverage" in the config`);
         }
         throw e;

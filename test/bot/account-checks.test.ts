@@ -209,6 +209,22 @@ describe('account checks at start', () => {
         expect(entries.filter((e) => e.msg === 'startup.retry').map((e) => e['what'])).toEqual(['setMarginMode BTCUSDT']);
       }, 20_000);
     }
+    it('setLeverage answered 500 with -4028 in the body at every try: the start fails with the exchange\'s error, not "lower leverage in the config"', async () => {
+      h = await startHarness(testConfig());
+      h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 500, code: -4028, method: 'POST', path: '/fapi/v1/leverage', count: 100 }] });
+      const bot = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log: memoryLogger().log, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+      h.bot = bot;
+      const failed = await bot.start().then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+      expect(failed).not.toBeNull();
+      // A 5xx says nothing of the config: the same code on a definitive 400 would (the leverage test above).
+      expect(failed!.message).not.toContain('lower "leverage" in the config');
+      expect(failed!.message).toMatch(/-4028|Leverage/);
+      expect(h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order')).toEqual([]);
+    }, 20_000);
+
     it('every call times out: the start gives up after its tries with the error, the symbol untouched (CROSSED), no order sent', async () => {
       const failed = await startWith({ kind: 'drop', mode: 'hang', count: 100 }, 300).then(
         () => null,
