@@ -13,25 +13,33 @@ afterEach(async () => {
   h = null;
 });
 const H = 3_600_000;
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * A signals file (`time,symbol,side,stop_loss_pct`) with rows placed around the candle forming now
+ * on the simulator (its replay clock, read from a first harness, closed again): each row is made from
+ * that candle's open time.
+ */
+async function signalsFile(prefix: string, rows: readonly ((open: number) => string)[]): Promise<{ file: string; open: number }> {
+  const file = join(tempDir(prefix), 'signals.csv');
+  const first = await startHarness(testConfig({ strategy: { name: 'signals', file: 'placeholder.csv' } }), { seed: 3 });
+  try {
+    const open = Math.floor(first.sim.admin.setPrice('BTCUSDT', 60000, true).timeMs / H) * H;
+    writeFileSync(file, ['time,symbol,side,stop_loss_pct', ...rows.map((row) => row(open))].join('\n'));
+    return { file, open };
+  } finally {
+    await first.close();
+  }
+}
 
 describe('the signals strategy live', () => {
   it('enters each signal at the open after it, as the backtest would; a signal for another symbol or already past is not entered', async () => {
-    const dir = tempDir('ladder-signals-live-');
-    const file = join(dir, 'signals.csv');
     // The simulator's clock: its replay time, not ours.
-    h = await startHarness(testConfig({ strategy: { name: 'signals', file: 'placeholder.csv' } }), { seed: 3 });
-    const now = h.sim.admin.setPrice('BTCUSDT', 60000, true).timeMs;
-    const open = Math.floor(now / H) * H; // the candle forming now
-    writeFileSync(
-      file,
-      [
-        'time,symbol,side,stop_loss_pct',
-        `${new Date(open - 5 * H).toISOString()},BTCUSDT,short,`, // long past: never entered
-        `${new Date(open + H + 60_000).toISOString()},BTCUSDT,long,3`, // entered at the open of candle +2
-        `${new Date(open + H + 120_000).toISOString()},ETHUSDT,short,`, // another symbol
-      ].join('\n'),
-    );
-    await h.close();
+    const { file, open } = await signalsFile('ladder-signals-live-', [
+      (open) => `${iso(open - 5 * H)},BTCUSDT,short,`, // long past: never entered
+      (open) => `${iso(open + H + 60_000)},BTCUSDT,long,3`, // entered at the open of candle +2
+      (open) => `${iso(open + H + 120_000)},ETHUSDT,short,`, // another symbol
+    ]);
     h = await startHarness(testConfig({ strategy: { name: 'signals', file } }), { seed: 3 });
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
     await h.bot.start();
@@ -55,20 +63,10 @@ describe('the signals strategy live', () => {
 
 describe('candles missed during an outage (network down, an IP ban): their signals are stale', () => {
   it('candles closed while the bot could not read: the signal of an older one is not entered at today\'s price (the backtest entered it candles ago); the newest candle\'s signal is', async () => {
-    const dir = tempDir('ladder-signals-stale-');
-    const file = join(dir, 'signals.csv');
-    h = await startHarness(testConfig({ strategy: { name: 'signals', file: 'placeholder.csv' } }), { seed: 3 });
-    const now = h.sim.admin.setPrice('BTCUSDT', 60000, true).timeMs;
-    const open = Math.floor(now / H) * H; // the candle forming now
-    writeFileSync(
-      file,
-      [
-        'time,symbol,side,stop_loss_pct',
-        `${new Date(open + H + 60_000).toISOString()},BTCUSDT,long,`, // on candle +1: a candle old when the bot next reads
-        `${new Date(open + 2 * H + 60_000).toISOString()},BTCUSDT,short,`, // on candle +2: the newest when it is read
-      ].join('\n'),
-    );
-    await h.close();
+    const { file, open } = await signalsFile('ladder-signals-stale-', [
+      (open) => `${iso(open + H + 60_000)},BTCUSDT,long,`, // on candle +1: a candle old when the bot next reads
+      (open) => `${iso(open + 2 * H + 60_000)},BTCUSDT,short,`, // on candle +2: the newest when it is read
+    ]);
     const config = testConfig({ strategy: { name: 'signals', file } });
     h = await startHarness(config, { seed: 3 });
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
@@ -88,20 +86,10 @@ describe('candles missed during an outage (network down, an IP ban): their signa
     expect(t.position?.side).toBe('short'); // the newest candle's signal did
   });
   it('a long waiting for a failing position read when the outage began, then a short on a candle missed during it (stale): the waiting long is not sent once the reads answer (the strategy said short since; the stale rule drops both)', async () => {
-    const dir = tempDir('ladder-signals-stale-wait-');
-    const file = join(dir, 'signals.csv');
-    h = await startHarness(testConfig({ strategy: { name: 'signals', file: 'placeholder.csv' } }), { seed: 3 });
-    const now = h.sim.admin.setPrice('BTCUSDT', 60000, true).timeMs;
-    const open = Math.floor(now / H) * H;
-    writeFileSync(
-      file,
-      [
-        'time,symbol,side,stop_loss_pct',
-        `${new Date(open + H + 60_000).toISOString()},BTCUSDT,long,`, // on candle +1: read at once, its entry waits for the position read
-        `${new Date(open + 2 * H + 60_000).toISOString()},BTCUSDT,short,`, // on candle +2: missed during the outage (stale)
-      ].join('\n'),
-    );
-    await h.close();
+    const { file } = await signalsFile('ladder-signals-stale-wait-', [
+      (open) => `${iso(open + H + 60_000)},BTCUSDT,long,`, // on candle +1: read at once, its entry waits for the position read
+      (open) => `${iso(open + 2 * H + 60_000)},BTCUSDT,short,`, // on candle +2: missed during the outage (stale)
+    ]);
     // A signal may wait a day (webhook.max_lag_s): longer than the outage.
     const config = testConfig({ strategy: { name: 'signals', file }, webhook: { max_lag_s: 86_400 } });
     h = await startHarness(config, { seed: 3 });
@@ -128,20 +116,10 @@ describe('candles missed during an outage (network down, an IP ban): their signa
 
 describe("a candle strategy's reversal while its entry is in doubt (the entry's answer lost)", () => {
   it('a long whose answer was lost (503 after it executed, its look-ups failing), then a short on the next candle: the short waits for the long\'s look-up, then closes the long and enters short (before: skipped, the long held against the strategy)', async () => {
-    const dir = tempDir('ladder-signals-doubt-');
-    const file = join(dir, 'signals.csv');
-    h = await startHarness(testConfig({ strategy: { name: 'signals', file: 'placeholder.csv' } }), { seed: 3 });
-    const now = h.sim.admin.setPrice('BTCUSDT', 60000, true).timeMs;
-    const open = Math.floor(now / H) * H;
-    writeFileSync(
-      file,
-      [
-        'time,symbol,side,stop_loss_pct',
-        `${new Date(open + H + 60_000).toISOString()},BTCUSDT,long,`, // on candle +1: its entry executes, its answer is a 503
-        `${new Date(open + 2 * H + 60_000).toISOString()},BTCUSDT,short,`, // on candle +2: the long is still in doubt
-      ].join('\n'),
-    );
-    await h.close();
+    const { file } = await signalsFile('ladder-signals-doubt-', [
+      (open) => `${iso(open + H + 60_000)},BTCUSDT,long,`, // on candle +1: its entry executes, its answer is a 503
+      (open) => `${iso(open + 2 * H + 60_000)},BTCUSDT,short,`, // on candle +2: the long is still in doubt
+    ]);
     h = await startHarness(testConfig({ strategy: { name: 'signals', file } }), { seed: 3 });
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
     await h.bot.start();
