@@ -1,4 +1,5 @@
 import type { MarketRules } from '../core/market/market-rules.ts';
+import { ExchangeError } from '../exchange/errors.ts';
 import type { ExchangePort, MarginMode, MarginModeChange } from '../exchange/port.ts';
 import type { Logger } from './logger.ts';
 
@@ -62,9 +63,10 @@ export async function applyMarginMode(ex: ExchangePort, symbol: string, mode: Ma
  * the new position is in the configured mode (isolated: its loss bounded by its own margin). True once
  * it is set (said only when it changed something); false while the exchange still refuses (an order of
  * the owner's resting there) or the call fails: the entry then goes out in the current mode, as before,
- * and it is tried again before the next one.
+ * and it is tried again before the next one. `rateLimited`: refused by a rate limit (a 429, a 418 ban,
+ * or not sent for one): the entry would be refused for it too, so the caller does not send it now.
  */
-export async function setKeptMarginMode(ex: ExchangePort, symbol: string, mode: MarginMode, log: Logger): Promise<boolean> {
+export async function setKeptMarginMode(ex: ExchangePort, symbol: string, mode: MarginMode, log: Logger): Promise<boolean | 'rateLimited'> {
   if (!ex.setMarginMode) return true;
   try {
     const r = await ex.setMarginMode(symbol, mode);
@@ -76,7 +78,7 @@ export async function setKeptMarginMode(ex: ExchangePort, symbol: string, mode: 
     return true;
   } catch (e) {
     log.warn({ symbol, marginMode: mode, err: { message: e instanceof Error ? e.message : String(e) } }, 'account.margin_mode_failed');
-    return false;
+    return isRateLimited(e) ? 'rateLimited' : false;
   }
 }
 
@@ -84,12 +86,17 @@ export async function setKeptMarginMode(ex: ExchangePort, symbol: string, mode: 
  * The configured leverage, set again before every entry from flat: raised by hand since start (5× to
  * 100×), the position's liquidation would come before its stop (the stop-past-liquidation check reads
  * the config's leverage). A failing call is said and the entry goes out as before (a 5xx must not lose
- * the signal); it is tried again before the next entry.
+ * the signal); it is tried again before the next entry. `rateLimited` as for setKeptMarginMode.
  */
-export async function setLeverageAgain(ex: ExchangePort, symbol: string, leverage: number, log: Logger): Promise<void> {
+export async function setLeverageAgain(ex: ExchangePort, symbol: string, leverage: number, log: Logger): Promise<'done' | 'failed' | 'rateLimited'> {
   try {
     await ex.setLeverage(symbol, leverage);
+    return 'done';
   } catch (e) {
     log.warn({ symbol, leverage, err: { message: e instanceof Error ? e.message : String(e) } }, 'account.leverage_failed');
+    return isRateLimited(e) ? 'rateLimited' : 'failed';
   }
 }
+
+/** A 429, 418 or 403 (Binance's WAF) answer, or a request not sent because one is in force: nothing was done. */
+const isRateLimited = (e: unknown): boolean => e instanceof ExchangeError && e.code === 'rateLimited';

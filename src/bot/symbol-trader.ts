@@ -634,8 +634,19 @@ export class SymbolTrader {
     // The configured margin mode, set before every entry from flat: start may have kept the old one (a
     // position was open), and the owner may have switched it by hand since (an isolated config's long
     // went out in cross margin, the whole wallet behind it). One request; -4046 when it is already so.
-    if (sentFromFlat && (await setKeptMarginMode(ex, this.symbol, this.marginModeToSet ?? c.margin_mode, this.d.log))) this.marginModeToSet = null;
-    if (sentFromFlat) await setLeverageAgain(ex, this.symbol, c.leverage, this.d.log);
+    if (sentFromFlat) {
+      const mode = await setKeptMarginMode(ex, this.symbol, this.marginModeToSet ?? c.margin_mode, this.d.log);
+      if (mode === true) this.marginModeToSet = null;
+      const leverage = mode === 'rateLimited' ? 'rateLimited' : await setLeverageAgain(ex, this.symbol, c.leverage, this.d.log);
+      if (leverage === 'rateLimited') {
+        // A 429/418 met here (a ban from another program on this IP): sent now, the entry was refused for
+        // it and the signal dropped as refused. Nothing was sent: it waits as for a failing read (within
+        // webhook.max_lag_s) and goes out, these calls first, once requests may leave again.
+        this.entryWaiting = { sig, sinceMs: waitingSinceMs ?? this.d.now() };
+        this.sayOnce(`rate-limited:${id}`, 'warn', { side: sig.side, signalTime: new Date(sig.timeMs).toISOString() }, 'entry.waiting_for_rate_limit');
+        return;
+      }
+    }
     const sent = await this.d.router.send(
       { clientOrderId: entryClientId(id), positionId: id, symbol: this.symbol, kind: 'entry', level: null, side, type: 'market', qtySteps: steps, priceTicks: null, price: null, stopTicks: null, stopPrice: null, reduceOnly: false, closePosition: false, replacesClientOrderId: null, stopLossPct: stopPct, sentFromFlat },
       m,

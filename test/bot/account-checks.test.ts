@@ -5,6 +5,8 @@ import { TradingBot } from '../../src/bot/trading-bot.ts';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/bot/logger.ts';
 import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
+import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
+import { WeightBudget } from '../../src/exchange/ccxt/weight-budget.ts';
 import { type Harness, startHarness, testConfig } from '../support/bot-harness.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -175,6 +177,41 @@ describe('account checks at start', () => {
     expect(t.position?.side).toBe('short');
     expect(entries.filter((e) => e.msg === 'account.leverage_failed').map((e) => [e['symbol'], e['leverage']])).toEqual([['BTCUSDT', 5]]);
   });
+
+  for (const [call, path] of [['margin-mode', '/fapi/v1/marginType'], ['leverage', '/fapi/v1/leverage']] as const) {
+    it(`the ${call} call before an entry from flat answered 418 (an IP ban, from another program on this IP): the entry is not sent into the ban and refused for it, it waits and goes out once the ban ends (before: dropped, "entry refused")`, async () => {
+      const config = testConfig({ webhook: { max_lag_s: 20 } });
+      h = await startHarness(config);
+      h.bot.stop();
+      h.sim.admin.setPrice('BTCUSDT', 60000, true);
+      const client = ccxtForSimulator(h.sim.url, { apiKey: h.sim.apiKey, secret: h.sim.apiSecret });
+      client.enableRateLimit = false;
+      // A block longer than 0.5 s is not waited inside a call (as an IP ban of minutes is not, by default).
+      const ex = new CcxtExchange(client, { budget: new WeightBudget({ maxWaitMs: 500 }) });
+      const { log, entries } = memoryLogger();
+      const bot = new TradingBot({ config, exchange: ex, store: h.store, log, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 500, sleep: async () => {} } });
+      try {
+        await bot.start();
+        const t = bot.traders[0]!;
+        h.sim.admin.setFaults({ rules: [{ kind: 'reject', status: 418, code: -1003, retryAfterSec: 2, method: 'POST', path, count: 1 }] });
+        const bannedAt = Date.now();
+        await t.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' });
+        const orders = () => h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order');
+        expect(orders()).toEqual([]);
+        expect(t.position).toBeNull();
+        expect(entries.filter((e) => e.msg === 'entry.refused')).toEqual([]);
+        while (Date.now() - bannedAt < 2300) await new Promise((r) => setTimeout(r, 100));
+        await bot.step();
+        expect(t.position?.side).toBe('long');
+        expect(orders().map((r) => r.status)).toEqual([200]);
+        expect(symbolConfig(h, 'BTCUSDT')!.marginType).toBe('ISOLATED');
+        expect(entries.filter((e) => e.msg === 'entry.waiting_for_rate_limit')).toHaveLength(1);
+      } finally {
+        bot.stop();
+        await ex.close();
+      }
+    }, 15_000);
+  }
 
   /**
    * Each answer the margin-mode call at start may get (POST /fapi/v1/marginType), the account flat and
