@@ -69,6 +69,13 @@ function keyHash(key: string): string {
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
   return (h % 36 ** 4).toString(36).padStart(4, '0');
 }
+/**
+ * Whether an entry order stored under this id stands for its signal having been acted on: any but one
+ * refused by a rate limit (429, 418, 403, or not sent for one: the router stores its Binance code,
+ * -1003/-1015, or the class), which the exchange never executed.
+ */
+const notRefusedForRateLimit = (o: OrderRecord | null): boolean => o !== null && !(o.status === 'rejected' && RATE_LIMIT_CODES.has(o.error?.code ?? ''));
+const RATE_LIMIT_CODES: ReadonlySet<string> = new Set(['rateLimited', '-1003', '-1015']);
 /** The id an earlier Ladder derived for the same signal (before ids carried the side): a signal it entered is not entered again. */
 const legacyPositionIdOf = (symbol: string, signalTimeMs: number): string => `${symbol}-${Math.floor(signalTimeMs / 1000).toString(36)}`;
 
@@ -587,7 +594,8 @@ export class SymbolTrader {
     // This signal was already entered (a restart), by this Ladder or by one before the ids carried the
     // side, or (a keyed signal) its key.
     const ids = [id, legacyPositionIdOf(this.symbol, sig.timeMs), ...(sig.key === undefined ? [] : [positionIdOf(this.symbol, sig.timeMs, sig.side)])];
-    if (ids.some((x) => this.d.store.getPosition(x) || this.d.store.getOrder(entryClientId(x)))) return;
+    // An entry refused by a rate limit was not executed: its signal, waiting, sends it again (below).
+    if (ids.some((x) => this.d.store.getPosition(x) || notRefusedForRateLimit(this.d.store.getOrder(entryClientId(x))))) return;
     const stopPct = sig.stopLossPct ?? this.d.settings.stopLossPct;
     let price: number;
     let balance: Balance;
@@ -655,6 +663,13 @@ export class SymbolTrader {
     if (!sent.ok) {
       // In doubt: the next cycle looks it up and, if it filled, builds the position with its stop.
       if (sent.inDoubt) this.d.log.warn({ symbol: this.symbol, clientOrderId: entryClientId(id) }, 'entry.in_doubt');
+      else if (sent.error.code === 'rateLimited') {
+        // A 429/418/403 (a ban begun between the reads and the order), or not sent for one: nothing was
+        // executed. It waits as an entry met by the ban at its reads does (within webhook.max_lag_s), and
+        // is sent again under the same id once requests may leave; it was dropped as refused before.
+        this.entryWaiting = { sig, sinceMs: waitingSinceMs ?? this.d.now() };
+        this.sayOnce(`rate-limited:${id}`, 'warn', { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), clientOrderId: entryClientId(id) }, 'entry.waiting_for_rate_limit');
+      }
       else if (sent.error.code === 'insufficientMargin') this.entryRefusedForMargin(id, sig, sent.error.message);
       else if (sent.error.exchangeCode === HEDGE_MODE) {
         // Binance allows the switch only when flat with no order: nothing of ours is open to manage.

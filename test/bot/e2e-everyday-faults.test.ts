@@ -1191,6 +1191,39 @@ describe('an IP ban (418, Binance: 2 minutes to 3 days) is waited out by the loo
       await ex.close();
     }
   }, 30_000);
+
+  it('an entry whose own order is answered 418 (the ban begins between its reads and its order) waits as one met by the ban does, and goes out once the ban ends, within max_lag_s (before: marked rejected, the signal dropped as "refused")', async () => {
+    const config = testConfig({ webhook: { max_lag_s: 20 } });
+    h = await startHarness(config, { seed: 3 });
+    h.bot.stop();
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    const client = ccxtForSimulator(h.sim.url, { apiKey: h.sim.apiKey, secret: h.sim.apiSecret });
+    client.enableRateLimit = false;
+    const ex = new CcxtExchange(client, { budget: new WeightBudget({ maxWaitMs: 500 }) });
+    const bot = new TradingBot({ config, exchange: ex, store: h.store, log: silentLogger(), retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 500, sleep: async () => {} } });
+    try {
+      await bot.start();
+      const t = bot.traders[0]!;
+      h.sim.admin.setFaults({ rules: [{ kind: 'reject', status: 418, code: -1003, retryAfterSec: 2, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
+      const bannedAt = Date.now();
+      await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+      expect(t.position).toBeNull();
+      await bot.step(); // during the ban: nothing leaves
+      const orders = () => h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order');
+      expect(orders().map((r) => r.status)).toEqual([418]);
+      while (Date.now() - bannedAt < 2300) await sleep(100);
+      await bot.step();
+      expect(t.position?.side).toBe('long');
+      expect(orders().map((r) => [r.status, r.clientOrderId])).toEqual([
+        [418, `${t.position!.id}-entry`],
+        [200, `${t.position!.id}-entry`],
+      ]);
+      expect(h.state().openAlgoOrders).toHaveLength(1);
+    } finally {
+      bot.stop();
+      await ex.close();
+    }
+  }, 15_000);
 });
 
 describe('a stop move whose cancel of the old stop gets a 5xx (outcome unknown)', () => {
