@@ -564,6 +564,7 @@ export class SymbolTrader {
   /** `waitingSinceMs`: since when this signal has waited (for the position read: retryWaitingEntry; in the store: its arrival). */
   private async enter(sig: Signal, waitingSinceMs: number | null = null): Promise<void> {
     const { ex, market: m, config: c } = this.d;
+    const sinceMs = waitingSinceMs ?? this.d.now();
     if (this.halted) {
       this.d.log.warn({ symbol: this.symbol, why: this.halted }, 'entry.skipped_halted');
       return;
@@ -654,6 +655,13 @@ export class SymbolTrader {
         this.sayOnce(`rate-limited:${id}`, 'warn', { side: sig.side, signalTime: new Date(sig.timeMs).toISOString() }, 'entry.waiting_for_rate_limit');
         return;
       }
+    }
+    // The reads and the account calls above may each have taken a client timeout (an exchange that
+    // hangs): never sent more than webhook.max_lag_s after the signal arrived, sized at a price read then.
+    const waitedMs = this.d.now() - sinceMs;
+    if (waitedMs > c.webhook.max_lag_s * 1000) {
+      this.d.log.warn({ symbol: this.symbol, side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), waitedMs, waitedFor: 'exchange_calls' }, 'entry.wait_expired');
+      return;
     }
     const sent = await this.d.router.send(
       { clientOrderId: entryClientId(id), positionId: id, symbol: this.symbol, kind: 'entry', level: null, side, type: 'market', qtySteps: steps, priceTicks: null, price: null, stopTicks: null, stopPrice: null, reduceOnly: false, closePosition: false, replacesClientOrderId: null, stopLossPct: stopPct, sentFromFlat },

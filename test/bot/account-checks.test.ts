@@ -213,6 +213,22 @@ describe('account checks at start', () => {
     }, 15_000);
   }
 
+  it('the margin-mode and leverage calls before an entry from flat both time out (the exchange hangs): the entry is not sent past webhook.max_lag_s at a price read before them (before: sent 2 timeouts late)', async () => {
+    h = await startHarness(testConfig({ webhook: { max_lag_s: 1 } }));
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    const { log, entries } = memoryLogger();
+    const bot = new TradingBot({ config: testConfig({ webhook: { max_lag_s: 1 } }), exchange: h.ex, store: h.store, log, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+    h.bot = bot;
+    await bot.start();
+    (h.ex as unknown as { ex: { timeout: number } }).ex.timeout = 700;
+    h.sim.admin.setFaults({ rules: [{ kind: 'drop', mode: 'hang', method: 'POST', path: '/fapi/v1/marginType', count: 1 }, { kind: 'drop', mode: 'hang', method: 'POST', path: '/fapi/v1/leverage', count: 1 }] });
+    const t = bot.traders[0]!;
+    await t.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' }, Date.now());
+    expect(h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order')).toEqual([]);
+    expect(t.position).toBeNull();
+    expect(entries.filter((e) => e.msg === 'entry.wait_expired')).toHaveLength(1);
+  }, 15_000);
+
   /**
    * Each answer the margin-mode call at start may get (POST /fapi/v1/marginType), the account flat and
    * CROSSED: the bot starts with the symbol ISOLATED, and says nothing false (no "a position is open there").
