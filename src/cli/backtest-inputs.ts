@@ -9,15 +9,14 @@ import { type CandleSeries, detailAgreement, sliceByTime, wholeDetailFrom } from
 import { infoFromFileName } from '../data/candle-name.ts';
 import { formatTimeframe, parseTimeframe } from '../data/timeframe.ts';
 import { DEFAULT_CANDLE_CACHE_DIR } from '../data/candle-cache.ts';
-import { type FundingRates, FundingFileError, loadFundingRates, opensAt } from '../data/funding-rates.ts';
-import { CandleFileError } from '../data/candle-file-error.ts';
 import { loadCandles } from '../data/load-candles.ts';
 import { defaultMarkets, loadMarketsFile } from '../data/markets-loader.ts';
 import { createStrategy, loadStrategy } from '../strategy/create-strategy.ts';
 import { StrategyModuleError } from '../strategy/module-error.ts';
 import { SignalsStrategy } from '../strategy/signals-strategy.ts';
 import { type Strategy, entryAtOf } from '../strategy/strategy.ts';
-import { CliError, parseSymbolOption, parseTimeOption, splitList } from './cli-error.ts';
+import { CliError, onePerSymbol, parseSymbolOption, parseTimeOption, splitList } from './cli-error.ts';
+import { fundingNote, loadFundingInputs } from './funding-inputs.ts';
 import { counted } from '../optimize/describe.ts';
 import { readConfig } from './read-config.ts';
 
@@ -44,15 +43,6 @@ export function withBacktestInputOptions(cmd: Command): Command {
     .option('--no-cache', 'do not read or write the binary candle cache (.cache/candles)');
 }
 
-/**
- * `--funding` (backtest and compare; the optimizer's replay does not model funding): each symbol's
- * funding rates in Binance's fundingRate archive layout, so its trades pay or receive funding.
- */
-export function withFundingOption(cmd: Command): Command {
-  return cmd
-    .option('--funding <files>', "funding-rate file(s) per symbol, comma-separated: Binance's fundingRate archive CSV (BTCUSDT-fundingRate.csv, monthly .zip, or a directory of them)")
-    .option('--mark <files>', "mark-price klines per symbol, comma-separated (Binance's markPriceKlines archive): funding is charged at the mark price at each settlement instead of the candle's open");
-}
 
 export interface BacktestArgs {
   readonly config: string;
@@ -105,35 +95,12 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
     const d = await load(file, files.length === 1 && infoFromFileName(file).symbol === undefined ? symbol : undefined);
     if (!d.symbol) throw new CliError(`${file}: cannot tell its symbol from the name; name it like BTCUSDT-15m.csv or use --symbol`);
     const id = findMarket(markets.map, d.symbol)?.id ?? d.symbol;
-    if (detailBySymbol.has(id)) throw new CliError(`--detail: two entries for ${id} (${file} is the second): one per symbol; several files of it (months) go in one directory, given as one entry`);
-    detailBySymbol.set(id, sliceByTime(d, from, to));
+    onePerSymbol(detailBySymbol, '--detail', id, file).set(id, sliceByTime(d, from, to));
     detailFile.set(id, file);
   }
 
-  const fundingBySymbol = new Map<string, FundingRates>();
-  for (const file of splitList(a.funding)) {
-    const f = await loadFundingRates(file).catch((e: unknown) => {
-      throw e instanceof FundingFileError ? new CliError(`--funding: ${e.message}`) : e;
-    });
-    const named = f.symbol ?? (files.length === 1 ? symbol : undefined);
-    if (named === undefined) throw new CliError(`--funding: ${file}: cannot tell its symbol from the name; name it like BTCUSDT-fundingRate.csv (Binance's archive name)`);
-    const id = findMarket(markets.map, named)?.id ?? named;
-    if (fundingBySymbol.has(id)) throw new CliError(`--funding: two entries for ${id} (${file} is the second): one per symbol; several files of it (months) go in one directory, given as one entry`);
-    fundingBySymbol.set(id, f);
-  }
-  // --mark: the mark price at each settlement (Binance charges the notional at it).
-  const markBySymbol = new Map<string, Float64Array>();
-  for (const file of splitList(a.mark)) {
-    const m = await load(file, files.length === 1 && infoFromFileName(file).symbol === undefined ? symbol : undefined).catch((e: unknown) => {
-      throw e instanceof CandleFileError ? new CliError(`--mark: ${e.message}`) : e;
-    });
-    if (!m.symbol) throw new CliError(`--mark: ${file}: cannot tell its symbol from the name; name it like BTCUSDT-1h.csv or use --symbol`);
-    const id = findMarket(markets.map, m.symbol)?.id ?? m.symbol;
-    const f = fundingBySymbol.get(id);
-    if (f === undefined) throw new CliError(`--mark: ${file} holds ${id}'s mark prices, and --funding gives no rates for ${id}: the mark price is used only to charge funding`);
-    if (markBySymbol.has(id)) throw new CliError(`--mark: two entries for ${id} (${file} is the second): one per symbol; several files of it (months) go in one directory, given as one entry`);
-    markBySymbol.set(id, opensAt(m, f.time));
-  }
+  // --funding and --mark: each symbol's settlements, and the mark price at each (funding-inputs.ts).
+  const funding = await loadFundingInputs(a, { markets: markets.map, load, symbolOfUnnamed: files.length === 1 ? symbol : undefined });
 
   const strategyConfig = a.signals ? { name: 'signals' as const, file: a.signals } : config.strategy;
   const baseDir = a.signals ? undefined : dirname(a.config);
@@ -193,11 +160,9 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
     if (configTf !== candles.timeframeMs) notes.push(`${market.id}: the candles are ${formatTimeframe(candles.timeframeMs)} but the config's timeframe is ${config.timeframe}: the backtest runs on the candles (paper and live would run on ${config.timeframe})`);
     const strategy: Strategy = spare ?? (await newStrategy());
     spare = null;
-    const rates = fundingBySymbol.get(market.id);
-    const marks = markBySymbol.get(market.id);
-    const funding = rates === undefined ? undefined : { time: rates.time, rate: rates.rate, ...(marks ? { price: marks } : {}) };
-    if (a.funding !== undefined) notes.push(fundingNote(market.id, candles, rates, marks));
-    symbols.push({ symbol: market.id, candles: { ...candles, symbol: market.id }, market, entryAt: entryAtOf(strategy, candles), ...(detail ? { detail } : {}), ...(funding ? { funding } : {}) });
+    const settlements = funding.of(market.id);
+    if (a.funding !== undefined) notes.push(fundingNote(market.id, candles, funding.rates.get(market.id), funding.marks.get(market.id)));
+    symbols.push({ symbol: market.id, candles: { ...candles, symbol: market.id }, market, entryAt: entryAtOf(strategy, candles), ...(detail ? { detail } : {}), ...(settlements ? { funding: settlements } : {}) });
     if (strategy instanceof SignalsStrategy) {
       checkSignalSymbols(strategy, markets.map);
       const plan = strategy.plan(candles);
@@ -225,7 +190,7 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
     );
   }
   for (const s of detailBySymbol.keys()) if (!symbols.some((x) => x.symbol === s)) throw new CliError(`--detail: ${detailFile.get(s)} holds ${s}'s candles, and no --data file is ${s}'s (${symbols.map((x) => x.symbol).join(', ')})`);
-  for (const [s, f] of fundingBySymbol) if (!symbols.some((x) => x.symbol === s)) throw new CliError(`--funding: ${f.source} holds ${s}'s funding rates, and no --data file is ${s}'s (${symbols.map((x) => x.symbol).join(', ')})`);
+  for (const [s, f] of funding.rates) if (!symbols.some((x) => x.symbol === s)) throw new CliError(`--funding: ${f.source} holds ${s}'s funding rates, and no --data file is ${s}'s (${symbols.map((x) => x.symbol).join(', ')})`);
 
   return {
     config,
@@ -269,52 +234,4 @@ function checkSignalSymbols(s: SignalsStrategy, markets: Markets): void {
     const at = s.file !== undefined ? `${s.file}:${first.line}` : first.reason;
     if (!findMarket(markets, name)) throw new CliError(`${at}: symbol: ${name} is not a symbol of the markets file`);
   }
-}
-
-const HOUR_MS = 3_600_000;
-
-/**
- * What `--funding` covers for one symbol: how many settlements fall within its candles, and the
- * stretches of candles its rates do not reach, at either end or in a gap (no funding is charged there:
- * said, never assumed 0 silently).
- */
-function fundingNote(id: string, candles: CandleSeries, f: FundingRates | undefined, marks: Float64Array | undefined): string {
-  if (f === undefined) return `${id}: no --funding file for it: its trades pay no funding`;
-  const first = candles.time[0]!;
-  const end = candles.time[candles.length - 1]! + candles.timeframeMs;
-  let inside = 0;
-  let unmarked = 0;
-  for (let k = 0; k < f.time.length; k++) {
-    const t = f.time[k]!;
-    if (!(t > first && t < end)) continue;
-    inside++;
-    if (marks !== undefined && Number.isNaN(marks[k]!)) unmarked++;
-  }
-  const price = marks === undefined ? 'at the candle open (no --mark)' : unmarked === 0 ? 'at the mark price' : `at the mark price; ${unmarked} of them have no mark candle opening at their time and use the candle open`;
-  const iso = (ms: number) => new Date(ms).toISOString();
-  const from = f.time[0]!;
-  const to = f.time[f.time.length - 1]!;
-  const gaps: string[] = [];
-  // A row's funding_interval_hours is the time since the settlement before it: rates starting after
-  // the first candle open miss one only when that earlier settlement falls inside the candles (one at
-  // the first open is never charged: nothing is open yet).
-  if (from - f.intervalHours[0]! * HOUR_MS > first) gaps.push(`before ${iso(from)}`);
-  // The rates reach on to the next settlement their last row announces (its funding_interval_hours):
-  // monthly archives end at the month's last settlement (16:00), and one due at the candles' end is
-  // not charged, so they cover candles ending with the month.
-  if (to + f.intervalHours[f.intervalHours.length - 1]! * HOUR_MS < end) gaps.push(`after ${iso(to)}`);
-  // A hole inside the rates (a month's file missing from a directory): two rows further apart than the
-  // interval of either (a row's funding_interval_hours is the one ending at it, and Binance's switch to a
-  // shorter one tags the first row of the new interval) while a settlement would fall within the candles.
-  let holes = 0;
-  let firstHole = '';
-  for (let k = 1; k < f.time.length; k++) {
-    const limit = Math.max(f.intervalHours[k - 1]!, f.intervalHours[k]!) * HOUR_MS;
-    const a = f.time[k - 1]!;
-    const b = f.time[k]!;
-    if (b - a <= limit || a + limit >= end || b - limit <= first) continue;
-    if (holes++ === 0) firstHole = `from ${iso(a)} to ${iso(b)}`;
-  }
-  const holeText = holes === 0 ? '' : `; ${holes} gap${holes === 1 ? '' : 's'} in the rates (the first ${firstHole}), where nothing is charged`;
-  return `${id}: ${inside} funding settlements within the candles (${f.source}), charged ${price}${gaps.length ? `; the rates do not cover all the candles, so nothing is charged ${gaps.join(' or ')}` : ''}${holeText}`;
 }

@@ -60,3 +60,12 @@ export function parsePollMsOption(text: string): number {
 }
 
 export const splitList = (s: string | undefined): string[] => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+
+/**
+ * `map` when it has no entry for `id` yet, else a CliError: options that take one entry per symbol
+ * (`--detail`, `--funding`, `--mark`) name the second one given.
+ */
+export function onePerSymbol<T>(map: Map<string, T>, option: string, id: string, file: string): Map<string, T> {
+  if (map.has(id)) throw new CliError(`${option}: two entries for ${id} (${file} is the second): one per symbol; several files of it (months) go in one directory, given as one entry`);
+  return map;
+}

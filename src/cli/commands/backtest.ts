@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { type BacktestArgs, consoleToStderr, loadBacktestInputs, withBacktestInputOptions, withFundingOption } from '../backtest-inputs.ts';
+import { type BacktestArgs, consoleToStderr, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
+import { withFundingOption } from '../funding-inputs.ts';
 import type { FundingTotals, SkippedSignal } from '../../backtest/engine.ts';
 import { checkReportPath } from '../report-path.ts';
 import { printLevels, printSummary } from '../print-tables.ts';
