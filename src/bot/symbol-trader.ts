@@ -651,8 +651,7 @@ export class SymbolTrader {
         // A 429/418 met here (a ban from another program on this IP): sent now, the entry was refused for
         // it and the signal dropped as refused. Nothing was sent: it waits as for a failing read (within
         // webhook.max_lag_s) and goes out, these calls first, once requests may leave again.
-        this.entryWaiting = { sig, sinceMs: waitingSinceMs ?? this.d.now() };
-        this.sayOnce(`rate-limited:${id}`, 'warn', { side: sig.side, signalTime: new Date(sig.timeMs).toISOString() }, 'entry.waiting_for_rate_limit');
+        this.waitForRateLimit(sig, id, waitingSinceMs);
         return;
       }
     }
@@ -675,8 +674,7 @@ export class SymbolTrader {
         // A 429/418/403 (a ban begun between the reads and the order), or not sent for one: nothing was
         // executed. It waits as an entry met by the ban at its reads does (within webhook.max_lag_s), and
         // is sent again under the same id once requests may leave; it was dropped as refused before.
-        this.entryWaiting = { sig, sinceMs: waitingSinceMs ?? this.d.now() };
-        this.sayOnce(`rate-limited:${id}`, 'warn', { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), clientOrderId: entryClientId(id) }, 'entry.waiting_for_rate_limit');
+        this.waitForRateLimit(sig, id, waitingSinceMs);
       }
       else if (sent.error.code === 'insufficientMargin') this.entryRefusedForMargin(id, sig, sent.error.message);
       else if (sent.error.exchangeCode === HEDGE_MODE) {
@@ -709,6 +707,12 @@ export class SymbolTrader {
   }
 
   /** A price or balance read of entry `id` failed: it waits (entryWaiting, retryWaitingEntry), said once per signal (entry.reads_failed). */
+  /** Entry `id` met a rate limit (429, 418, 403) before anything was executed: it waits as for a failing read (entry.waiting_for_rate_limit). */
+  private waitForRateLimit(sig: Signal, id: string, waitingSinceMs: number | null): void {
+    this.entryWaiting = { sig, sinceMs: waitingSinceMs ?? this.d.now() };
+    this.sayOnce(`rate-limited:${id}`, 'warn', { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), clientOrderId: entryClientId(id) }, 'entry.waiting_for_rate_limit');
+  }
+
   private waitForReads(sig: Signal, id: string, waitingSinceMs: number | null, e: unknown): void {
     this.entryWaiting = { sig, sinceMs: waitingSinceMs ?? this.d.now() };
     this.sayOnce(`reads:${id}`, 'warn', { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), err: errInfo(e) }, 'entry.reads_failed');
