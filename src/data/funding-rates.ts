@@ -11,7 +11,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { readCsvFile } from './archive.ts';
-import { epochToMs, implausibleTimeProblem, isPlausibleTime } from './parse-time.ts';
+import { epochToMs, implausibleTimeProblem, isPlausibleTime, isoOf } from './parse-time.ts';
 
 /** Settlements of one symbol, ascending, each at a whole minute. */
 export interface FundingRates {
@@ -121,7 +121,7 @@ export async function loadFundingRates(input: string | readonly string[]): Promi
   // overlapping sources are not.
   rows.sort((a, b) => a.time - b.time);
   for (let k = 1; k < rows.length; k++) {
-    if (rows[k]!.time === rows[k - 1]!.time) throw new FundingFileError(rows[k]!.where, undefined, `calc_time: a second settlement at ${new Date(rows[k]!.time).toISOString()} (the first: ${rows[k - 1]!.where})`);
+    if (rows[k]!.time === rows[k - 1]!.time) throw new FundingFileError(rows[k]!.where, undefined, `calc_time: a second settlement at ${isoOf(rows[k]!.time)} (the first: ${rows[k - 1]!.where})`);
   }
   const [symbol] = symbols;
   return {
@@ -129,6 +129,37 @@ export async function loadFundingRates(input: string | readonly string[]): Promi
     time: Float64Array.from(rows, (r) => r.time),
     rate: Float64Array.from(rows, (r) => r.rate),
     intervalHours: Uint8Array.from(rows, (r) => r.hours),
+    source,
+  };
+}
+
+/**
+ * Rates read part by part (a download's months, in order) as one series, without reading the files
+ * again: each part's settlements must all come after the previous part's.
+ */
+export function joinFundingRates(parts: readonly FundingRates[], source: string): FundingRates {
+  if (parts.length === 0) throw new FundingFileError(source, undefined, 'holds no funding rates');
+  for (let k = 1; k < parts.length; k++) {
+    const before = parts[k - 1]!;
+    const part = parts[k]!;
+    const last = before.time[before.time.length - 1]!;
+    if (!(part.time[0]! > last)) throw new FundingFileError(part.source, undefined, `calc_time: starts at ${isoOf(part.time[0]!)}, not after the last settlement of ${before.source} (${isoOf(last)})`);
+  }
+  const concat = <A extends Float64Array | Uint8Array>(pick: (r: FundingRates) => A, make: (n: number) => A): A => {
+    const out = make(parts.reduce((n, r) => n + r.time.length, 0));
+    let at = 0;
+    for (const r of parts) {
+      out.set(pick(r), at);
+      at += r.time.length;
+    }
+    return out;
+  };
+  const symbol = parts[0]!.symbol;
+  return {
+    ...(symbol !== undefined ? { symbol } : {}),
+    time: concat((r) => r.time, (n) => new Float64Array(n)),
+    rate: concat((r) => r.rate, (n) => new Float64Array(n)),
+    intervalHours: concat((r) => r.intervalHours, (n) => new Uint8Array(n)),
     source,
   };
 }

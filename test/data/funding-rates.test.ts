@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { FUNDING_HEADER, fundingSymbolOfName, loadFundingRates } from '../../src/data/funding-rates.ts';
+import { FUNDING_HEADER, fundingSymbolOfName, joinFundingRates, loadFundingRates } from '../../src/data/funding-rates.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const tmp = tempDir('ladder-funding-data-');
@@ -32,6 +32,17 @@ describe('funding-rate files (Binance fundingRate archive layout)', () => {
     writeFileSync(file, csv([[(T + 6) * 1000, 8, '0.00010000'], [(T + 8 * H) * 1000 + 3, 8, '0.00020000']]));
     const f = await loadFundingRates(file);
     expect([...f.time]).toEqual([T, T + 8 * H]);
+  });
+
+  it('joins parts read one by one (a download\'s months) into the series loading them together gives, and refuses parts out of order', async () => {
+    const jan = join(tmp, 'ADAUSDT-fundingRate-2024-01.csv');
+    const feb = join(tmp, 'ADAUSDT-fundingRate-2024-02.csv');
+    writeFileSync(jan, csv([[T, 8, '0.0001'], [T + 8 * H, 8, '0.0002']]));
+    writeFileSync(feb, csv([[T + 16 * H, 4, '-0.0003']]));
+    const [a, b] = [await loadFundingRates(jan), await loadFundingRates(feb)];
+    const together = await loadFundingRates([jan, feb]);
+    expect(joinFundingRates([a, b], `${jan},${feb}`)).toEqual(together);
+    expect(() => joinFundingRates([b, a], 'x')).toThrow(`${jan}: calc_time: starts at 2024-01-01T00:00:00.000Z, not after the last settlement of ${feb} (2024-01-01T16:00:00.000Z)`);
   });
 
   it('names the symbol from Binance\'s archive names only', () => {

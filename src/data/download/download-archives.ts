@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { assembleSeries } from '../candle-assemble.ts';
 import type { CandleChunk } from '../candle-csv.ts';
 import type { CandleSeries } from '../candle-series.ts';
-import { loadFundingRates, type FundingRates } from '../funding-rates.ts';
+import { joinFundingRates, type FundingRates } from '../funding-rates.ts';
 import { TIMEFRAMES, type TimeframeName } from '../timeframe.ts';
 import { checkCandleArchive, checkFundingArchive } from './archive-content.ts';
 import { archiveRef, formatYearMonth, kindLabel, monthStartMs, nextMonth, type ArchiveKind, type ArchiveRef, type Market, type YearMonth } from './archive-spec.ts';
@@ -87,10 +87,16 @@ export async function downloadArchives(req: DownloadRequest, opts: DownloadRunOp
 
 /** Downloads and verifies every month's funding rates in order; throws a DownloadError at the first failure. */
 export async function downloadFundingArchives(req: FundingDownloadRequest, opts: DownloadRunOptions = {}): Promise<FundingDownloadResult> {
-  const archives = await downloadMonths(req, { type: 'funding' }, opts, async (ref, path) => ({ settlements: (await checkFundingArchive(ref, path)).time.length }));
+  const months: FundingRates[] = [];
+  const archives = await downloadMonths(req, { type: 'funding' }, opts, async (ref, path) => {
+    const month = await checkFundingArchive(ref, path);
+    months.push(month);
+    return { settlements: month.time.length };
+  });
   let rates: FundingRates;
   try {
-    rates = await loadFundingRates(archives.map((a) => a.path));
+    // The months as read by their check (each inside its month), joined without reading them again.
+    rates = joinFundingRates(months, archives.map((a) => a.path).join(','));
   } catch (e) {
     throw new DownloadError('badArchive', `${req.symbol} funding: the archives do not join into one series of settlements: ${(e as Error).message}`);
   }
