@@ -526,6 +526,8 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
       if (changed) {
         pos = st.pos;
         base = o.startingBalance + tally.realized;
+        // A --detail walk may have charged settlements inside the candle (walkAt).
+        nextFund = st.nextFund;
         if (pos !== null) {
           lo = triggerLow(pos);
           hi = triggerHigh(pos);
