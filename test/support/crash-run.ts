@@ -102,11 +102,15 @@ export const FAULTY: FaultFile = {
  * and the store after every restart; the bot and the simulator are stopped however it ends.
  */
 /**
- * `minFills`: the bot's fills the run must exceed (it really traded through the kills). Under
- * FAULTY, a request dropped on its way is not believed lost before it can no longer execute (its
- * recvWindow, 11 s: R1.4), and its level or entry waits that long, across kills too: fewer fills fit.
+ * `minFills`: the bot's fills the run must exceed (it really traded through the kills). A kill between
+ * a signal and its entry loses that signal (stale once restarted, the market having run on at SPEED),
+ * so the count falls as an entry's path grows: since every entry from flat sets the margin mode and
+ * leverage first (two requests, ≈ 100 ms more under ccxt's throttle), the plain run made 16–20 fills
+ * here (23–27 before) and 10 on CI's slower machine, where kills/5 failed it. Under FAULTY, a request
+ * dropped on its way is not believed lost before it can no longer execute (its recvWindow, 11 s:
+ * R1.4), and its level or entry waits that long, across kills too.
  */
-export async function runCrashes(kills: number, faults?: FaultFile, minFills = kills / 5): Promise<void> {
+export async function runCrashes(kills: number, faults?: FaultFile, minFills = kills / 10): Promise<void> {
   // A seeded random walk: prices never run out however long the test takes.
   const sim = await startSimulator({ speed: SPEED, apiKey: KEY, apiSecret: SECRET, warmupCandles: 200, seed: SEED, ...(faults ? { faults } : {}) });
   let bot: ReturnType<typeof startBot> | undefined;
