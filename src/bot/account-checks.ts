@@ -1,5 +1,5 @@
 import type { MarketRules } from '../core/market/market-rules.ts';
-import { ExchangeError } from '../exchange/errors.ts';
+import { ExchangeError, isRetryable } from '../exchange/errors.ts';
 import type { ExchangePort, MarginMode, MarginModeChange } from '../exchange/port.ts';
 import type { Logger } from './logger.ts';
 
@@ -58,44 +58,60 @@ export async function applyMarginMode(ex: ExchangePort, symbol: string, mode: Ma
 }
 
 /**
+ * What a margin-mode or leverage call made before an entry from flat came to:
+ * - `set`: the configured value holds (changed now, or already so);
+ * - `kept`: the margin mode could not change while an order of the owner's rests there (said); the
+ *   entry goes out in the current mode, and the next entry tries again;
+ * - `unknown`: no definitive answer (a 5xx, a timeout, the network): whether it was changed is not
+ *   known, so the entry waits as for a failing read (within webhook.max_lag_s) and asks again;
+ * - `refused`: a definitive refusal (-4028 the leverage above the symbol's brackets now, -4168 isolated
+ *   margin under Multi-Assets mode…): the position would not be the configured one (a higher leverage
+ *   puts liquidation before the stop), so the signal is not traded, with an alert;
+ * - `rateLimited`: a 429, a 418 ban, or not sent for one: the entry would be refused for it too; it waits.
+ */
+export type AccountSetting = 'set' | 'kept' | 'unknown' | 'refused' | 'rateLimited';
+
+/**
  * The configured margin mode of a symbol, set again before every entry from flat (start may have had to
  * keep the current one, a position being open; the owner may have switched it by hand since), so that
- * the new position is in the configured mode (isolated: its loss bounded by its own margin). True once
- * it is set (said only when it changed something); false while the exchange still refuses (an order of
- * the owner's resting there) or the call fails: the entry then goes out in the current mode, as before,
- * and it is tried again before the next one. `rateLimited`: refused by a rate limit (a 429, a 418 ban,
- * or not sent for one): the entry would be refused for it too, so the caller does not send it now.
+ * the new position is in the configured mode (isolated: its loss bounded by its own margin).
  */
-export async function setKeptMarginMode(ex: ExchangePort, symbol: string, mode: MarginMode, log: Logger): Promise<boolean | 'rateLimited'> {
-  if (!ex.setMarginMode) return true;
+export async function setKeptMarginMode(ex: ExchangePort, symbol: string, mode: MarginMode, log: Logger): Promise<AccountSetting> {
+  if (!ex.setMarginMode) return 'set';
   try {
     const r = await ex.setMarginMode(symbol, mode);
     if (r === 'blocked') {
       log.warn({ symbol, marginMode: mode, why: 'an order is open there: this entry goes out in the current mode' }, 'account.margin_mode_kept');
-      return false;
+      return 'kept';
     }
     if (r === 'changed') log.info({ symbol, marginMode: mode }, 'account.margin_mode_set');
-    return true;
+    return 'set';
   } catch (e) {
     log.warn({ symbol, marginMode: mode, err: { message: e instanceof Error ? e.message : String(e) } }, 'account.margin_mode_failed');
-    return isRateLimited(e) ? 'rateLimited' : false;
+    return settingFailure(e);
   }
 }
 
 /**
  * The configured leverage, set again before every entry from flat: raised by hand since start (5× to
  * 100×), the position's liquidation would come before its stop (the stop-past-liquidation check reads
- * the config's leverage). A failing call is said and the entry goes out as before (a 5xx must not lose
- * the signal); it is tried again before the next entry. `rateLimited` as for setKeptMarginMode.
+ * the config's leverage). Binance answers success when it is already so.
  */
-export async function setLeverageAgain(ex: ExchangePort, symbol: string, leverage: number, log: Logger): Promise<'done' | 'failed' | 'rateLimited'> {
+export async function setLeverageAgain(ex: ExchangePort, symbol: string, leverage: number, log: Logger): Promise<AccountSetting> {
   try {
     await ex.setLeverage(symbol, leverage);
-    return 'done';
+    return 'set';
   } catch (e) {
     log.warn({ symbol, leverage, err: { message: e instanceof Error ? e.message : String(e) } }, 'account.leverage_failed');
-    return isRateLimited(e) ? 'rateLimited' : 'failed';
+    return settingFailure(e);
   }
+}
+
+/** A failed account call: refused for good only on the exchange's definitive answer (a 5xx body's code says nothing). */
+function settingFailure(e: unknown): AccountSetting {
+  if (isRateLimited(e)) return 'rateLimited';
+  if (!(e instanceof ExchangeError) || e.code === 'unknownOutcome' || isRetryable(e)) return 'unknown';
+  return 'refused';
 }
 
 /** A 429, 418 or 403 (Binance's WAF) answer, or a request not sent because one is in force: nothing was done. */

@@ -645,13 +645,28 @@ export class SymbolTrader {
     // went out in cross margin, the whole wallet behind it). One request; -4046 when it is already so.
     if (sentFromFlat) {
       const mode = await setKeptMarginMode(ex, this.symbol, this.marginModeToSet ?? c.margin_mode, this.d.log);
-      if (mode === true) this.marginModeToSet = null;
-      const leverage = mode === 'rateLimited' ? 'rateLimited' : await setLeverageAgain(ex, this.symbol, c.leverage, this.d.log);
-      if (leverage === 'rateLimited') {
+      if (mode === 'set') this.marginModeToSet = null;
+      const waits = mode === 'rateLimited' || mode === 'unknown' || mode === 'refused';
+      const leverage = waits ? null : await setLeverageAgain(ex, this.symbol, c.leverage, this.d.log);
+      const outcome = waits ? mode : leverage!;
+      if (outcome === 'rateLimited') {
         // A 429/418 met here (a ban from another program on this IP): sent now, the entry was refused for
         // it and the signal dropped as refused. Nothing was sent: it waits as for a failing read (within
         // webhook.max_lag_s) and goes out, these calls first, once requests may leave again.
         this.waitForRateLimit(sig, id, waitingSinceMs);
+        return;
+      }
+      if (outcome === 'unknown') {
+        // A 5xx or a timeout: whether the exchange changed it is not known (sent anyway, the long went out
+        // at the 100× set by hand, its liquidation before its stop). Asked again at each step, within
+        // webhook.max_lag_s.
+        this.entryWaiting = { sig, sinceMs: waitingSinceMs ?? this.d.now() };
+        this.sayOnce(`account-settings:${id}`, 'warn', { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), clientOrderId: entryClientId(id), setting: waits ? 'margin_mode' : 'leverage' }, 'entry.waiting_for_account_settings');
+        return;
+      }
+      if (outcome === 'refused') {
+        const setting = waits ? `margin mode ${c.margin_mode}` : `leverage ${c.leverage}×`;
+        this.alertOnce(`entry-settings-refused:${id}`, { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), clientOrderId: entryClientId(id) }, 'entry.refused', `${this.symbol}: the exchange refused the configured ${setting} before a ${sig.side} entry (account.${waits ? 'margin_mode' : 'leverage'}_failed says why): the signal is not traded, the position would not be the one the config describes; fix it on the account or in the config, later signals try again`);
         return;
       }
     }

@@ -153,7 +153,7 @@ describe('account checks at start', () => {
     expect(entries.filter((e) => e.msg === 'account.margin_mode_set')).toHaveLength(2);
   });
 
-  it('the leverage raised to 100× by hand while the bot runs flat: set back to the config\'s 5× before the next entry, so its 2 % stop comes before liquidation (before: the long went out at 100×); a failing call is said and the entry still goes out', async () => {
+  it('the leverage raised to 100× by hand while the bot runs flat: set back to the config\'s 5× before the next entry, so its 2 % stop comes before liquidation (before: the long went out at 100×)', async () => {
     h = await startHarness(testConfig());
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
     const { log, entries } = memoryLogger();
@@ -169,14 +169,75 @@ describe('account checks at start', () => {
     expect(symbolConfig(h, 'BTCUSDT')!.leverage).toBe(5);
     const posts = h.sim.admin.requests().filter((r) => r.method === 'POST' && (r.path === '/fapi/v1/leverage' || r.path === '/fapi/v1/order'));
     expect(posts.slice(-2).map((r) => r.path)).toEqual(['/fapi/v1/leverage', '/fapi/v1/order']); // set before the entry
-    await t.closePosition('test');
-    await c.setLeverage(100, 'BTC/USDT:USDT');
     await c.close();
-    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'POST', path: '/fapi/v1/leverage' }] });
-    await t.onSignal({ side: 'short', timeMs: Date.UTC(2026, 0, 1, 1), reason: 'test' });
-    expect(t.position?.side).toBe('short');
-    expect(entries.filter((e) => e.msg === 'account.leverage_failed').map((e) => [e['symbol'], e['leverage']])).toEqual([['BTCUSDT', 5]]);
   });
+
+  /**
+   * Each answer the margin-mode or leverage call before an entry from flat may get, the owner having
+   * raised the leverage to 100× and switched to cross by hand meanwhile: no definitive answer (a 5xx,
+   * with or without a code in its body; a timeout) leaves the setting unknown, so the entry waits and asks
+   * again (before: it went out at 100× in cross margin, said only as account.leverage_failed); a
+   * definitive refusal drops the signal with an alert (before: sent into the unwanted setting).
+   */
+  for (const [call, path] of [['margin-mode', '/fapi/v1/marginType'], ['leverage', '/fapi/v1/leverage']] as const) {
+    for (const [answer, rule] of [
+      ['a 503 before it was done', { kind: 'error5xx', status: 503 }],
+      ['a 500 after it was done', { kind: 'error5xx', status: 500, processed: true }],
+      ['a 502 whose body carries -4046', { kind: 'error5xx', status: 502, code: -4046 }],
+      ['a timeout', { kind: 'drop', mode: 'hang' }],
+    ] as const) {
+      it(`the ${call} call before an entry from flat answered ${answer}: the entry waits, nothing is sent at the owner's 100× cross, and it goes out once the call answers`, async () => {
+        const config = testConfig({ webhook: { max_lag_s: 30 } });
+        h = await startHarness(config);
+        h.sim.admin.setPrice('BTCUSDT', 60000, true);
+        const { log, entries } = memoryLogger();
+        const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+        h.bot = bot;
+        await bot.start();
+        const c = owner(h);
+        await c.loadMarkets();
+        await c.setLeverage(100, 'BTC/USDT:USDT');
+        await c.setMarginMode('cross', 'BTC/USDT:USDT');
+        await c.close();
+        (h.ex as unknown as { ex: { timeout: number } }).ex.timeout = 700;
+        h.sim.admin.setFaults({ rules: [{ ...rule, method: 'POST', path, count: 1 }] });
+        const t = bot.traders[0]!;
+        await t.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' }, Date.now());
+        const orders = () => h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order');
+        expect(orders()).toEqual([]);
+        expect(t.position).toBeNull();
+        expect(entries.filter((e) => e.msg === 'entry.waiting_for_account_settings').map((e) => e['setting'])).toEqual([call === 'leverage' ? 'leverage' : 'margin_mode']);
+        expect(entries.filter((e) => e.msg === 'entry.refused')).toEqual([]);
+        await bot.step();
+        expect(t.position?.side).toBe('long');
+        expect(orders().map((r) => r.status)).toEqual([200]);
+        expect(symbolConfig(h, 'BTCUSDT')).toEqual({ leverage: 5, marginType: 'ISOLATED' });
+      }, 15_000);
+    }
+
+    it(`the ${call} call before an entry from flat refused for good (a 400 with the exchange's code): the signal is not traded, with one alert; the next signal tries again`, async () => {
+      h = await startHarness(testConfig());
+      h.sim.admin.setPrice('BTCUSDT', 60000, true);
+      const { log, entries } = memoryLogger();
+      const bot = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log });
+      h.bot = bot;
+      await bot.start();
+      const code = call === 'leverage' ? -4028 : -4168;
+      h.sim.admin.setFaults({ rules: [{ kind: 'reject', status: 400, code, method: 'POST', path, count: 1 }] });
+      const t = bot.traders[0]!;
+      await t.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' });
+      const orders = () => h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order');
+      expect(orders()).toEqual([]);
+      expect(t.position).toBeNull();
+      const refused = entries.filter((e) => e.msg === 'entry.refused');
+      expect(refused).toHaveLength(1);
+      expect(String(refused[0]!['why'])).toContain('entry-settings-refused');
+      await bot.step();
+      expect(orders()).toEqual([]); // not sent again: the signal is dropped
+      await t.onSignal({ side: 'short', timeMs: Date.UTC(2026, 0, 1, 1), reason: 'test' });
+      expect(t.position?.side).toBe('short');
+    });
+  }
 
   for (const [call, path] of [['margin-mode', '/fapi/v1/marginType'], ['leverage', '/fapi/v1/leverage']] as const) {
     it(`the ${call} call before an entry from flat answered 418 (an IP ban, from another program on this IP): the entry is not sent into the ban and refused for it, it waits and goes out once the ban ends (before: dropped, "entry refused")`, async () => {
@@ -213,19 +274,36 @@ describe('account checks at start', () => {
     }, 15_000);
   }
 
-  it('the margin-mode and leverage calls before an entry from flat both time out (the exchange hangs): the entry is not sent past webhook.max_lag_s at a price read before them (before: sent 2 timeouts late)', async () => {
+  it('the margin-mode and leverage calls before an entry from flat both answer slowly (the exchange crawls): the entry is not sent past webhook.max_lag_s at a price read before them (before: sent that late)', async () => {
     h = await startHarness(testConfig({ webhook: { max_lag_s: 1 } }));
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
     const { log, entries } = memoryLogger();
     const bot = new TradingBot({ config: testConfig({ webhook: { max_lag_s: 1 } }), exchange: h.ex, store: h.store, log, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
     h.bot = bot;
     await bot.start();
-    (h.ex as unknown as { ex: { timeout: number } }).ex.timeout = 700;
-    h.sim.admin.setFaults({ rules: [{ kind: 'drop', mode: 'hang', method: 'POST', path: '/fapi/v1/marginType', count: 1 }, { kind: 'drop', mode: 'hang', method: 'POST', path: '/fapi/v1/leverage', count: 1 }] });
+    h.sim.admin.setFaults({ rules: [{ kind: 'latency', ms: 600, method: 'POST', path: '/fapi/v1/marginType', count: 1 }, { kind: 'latency', ms: 600, method: 'POST', path: '/fapi/v1/leverage', count: 1 }] });
     const t = bot.traders[0]!;
     await t.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' }, Date.now());
     expect(h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order')).toEqual([]);
     expect(t.position).toBeNull();
+    expect(entries.filter((e) => e.msg === 'entry.wait_expired').map((e) => e['waitedFor'])).toEqual(['exchange_calls']);
+  }, 15_000);
+
+  it('the leverage call before an entry from flat times out at every try: the entry waits no longer than webhook.max_lag_s, then is dropped unsent', async () => {
+    h = await startHarness(testConfig({ webhook: { max_lag_s: 1 } }));
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    const { log, entries } = memoryLogger();
+    const bot = new TradingBot({ config: testConfig({ webhook: { max_lag_s: 1 } }), exchange: h.ex, store: h.store, log, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+    h.bot = bot;
+    await bot.start();
+    (h.ex as unknown as { ex: { timeout: number } }).ex.timeout = 400;
+    h.sim.admin.setFaults({ rules: [{ kind: 'drop', mode: 'hang', method: 'POST', path: '/fapi/v1/leverage', count: 100 }] });
+    const t = bot.traders[0]!;
+    await t.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' }, Date.now());
+    for (let i = 0; i < 4 && !entries.some((e) => e.msg === 'entry.wait_expired'); i++) await bot.step();
+    expect(h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order')).toEqual([]);
+    expect(t.position).toBeNull();
+    expect(entries.filter((e) => e.msg === 'entry.waiting_for_account_settings')).toHaveLength(1);
     expect(entries.filter((e) => e.msg === 'entry.wait_expired')).toHaveLength(1);
   }, 15_000);
 
