@@ -721,13 +721,13 @@ export class SymbolTrader {
     this.d.onAlert?.('insufficient_margin', why);
   }
 
-  /** A price or balance read of entry `id` failed: it waits (entryWaiting, retryWaitingEntry), said once per signal (entry.reads_failed). */
   /** Entry `id` met a rate limit (429, 418, 403) before anything was executed: it waits as for a failing read (entry.waiting_for_rate_limit). */
   private waitForRateLimit(sig: Signal, id: string, waitingSinceMs: number | null): void {
     this.entryWaiting = { sig, sinceMs: waitingSinceMs ?? this.d.now() };
     this.sayOnce(`rate-limited:${id}`, 'warn', { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), clientOrderId: entryClientId(id) }, 'entry.waiting_for_rate_limit');
   }
 
+  /** A price or balance read of entry `id` failed: it waits (entryWaiting, retryWaitingEntry), said once per signal (entry.reads_failed). */
   private waitForReads(sig: Signal, id: string, waitingSinceMs: number | null, e: unknown): void {
     this.entryWaiting = { sig, sinceMs: waitingSinceMs ?? this.d.now() };
     this.sayOnce(`reads:${id}`, 'warn', { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), err: errInfo(e) }, 'entry.reads_failed');
