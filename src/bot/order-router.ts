@@ -44,9 +44,10 @@ export class OrderRouter {
   /**
    * `settleLater`: leave the order in doubt in the store even once the exchange answered, until the
    * caller has booked what it did (an entry becomes a position): a kill in between is then resolved
-   * by reconciliation instead of leaving a filled entry nobody knows about.
+   * by reconciliation instead of leaving a filled entry nobody knows about. `sendBy`: no retry after this
+   * time (the router's clock), the failure is returned instead (an entry past its max lag).
    */
-  async send(intent: Omit<OrderIntent, 'createdAtMs'>, m: MarketRules, opts: { settleLater?: boolean } = {}): Promise<SendResult> {
+  async send(intent: Omit<OrderIntent, 'createdAtMs'>, m: MarketRules, opts: { settleLater?: boolean; sendBy?: number } = {}): Promise<SendResult> {
     const { store, log } = this.d;
     const kind = intent.type === 'stop_market' ? 'stop' : 'order';
     let written = store.recordIntent({ ...intent, createdAtMs: this.d.now() });
@@ -70,7 +71,8 @@ export class OrderRouter {
     store.markSent(intent.clientOrderId, this.d.now());
     log.info({ symbol: intent.symbol, clientOrderId: intent.clientOrderId, kind: intent.kind, tpLevel: intent.level, side: intent.side, type: intent.type, qty: intent.qtySteps === null ? null : stepsToQty(intent.qtySteps, m), price: intent.price, stopPrice: intent.stopPrice }, 'order.sent');
     try {
-      const order = await withRetry(() => this.d.ex.createOrder(toRequest(intent)), this.d.retry);
+      const retry = opts.sendBy === undefined ? this.d.retry : { ...this.d.retry, deadline: { atMs: opts.sendBy, now: this.d.now } };
+      const order = await withRetry(() => this.d.ex.createOrder(toRequest(intent)), retry);
       return { ok: true, order: opts.settleLater ? order : this.record(order) };
     } catch (e) {
       const err = asExchangeError(e);

@@ -18,6 +18,12 @@ export interface RetryPolicy {
    * Retry-After of a 429 on Binance's minute windows).
    */
   readonly maxRetryAfterMs?: number;
+  /**
+   * No retry whose wait would end after this time (on `now`'s clock): the failure goes to the caller.
+   * An entry must not go out after webhook.max_lag_s (a 429's Retry-After waited out four times would
+   * send it minutes late, sized at a price read before).
+   */
+  readonly deadline?: { readonly atMs: number; readonly now: () => number };
 }
 
 export const DEFAULT_MAX_RETRY_AFTER_MS = 65_000;
@@ -41,6 +47,7 @@ export async function withRetry<T>(fn: () => Promise<T>, p: RetryPolicy = DEFAUL
       if (e.code === 'rateLimited' && e.retryAfterMs !== null && e.retryAfterMs > (p.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS)) throw e;
       const backoff = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** (attempt - 1));
       const delay = e.code === 'rateLimited' && e.retryAfterMs !== null ? Math.max(e.retryAfterMs, backoff) : backoff;
+      if (p.deadline !== undefined && p.deadline.now() + delay > p.deadline.atMs) throw e;
       p.onRetry?.(e, attempt, delay);
       if (e.code === 'clockSkew') await p.onClockSkew?.();
       await p.sleep(delay);

@@ -680,7 +680,8 @@ export class SymbolTrader {
     const sent = await this.d.router.send(
       { clientOrderId: entryClientId(id), positionId: id, symbol: this.symbol, kind: 'entry', level: null, side, type: 'market', qtySteps: steps, priceTicks: null, price: null, stopTicks: null, stopPrice: null, reduceOnly: false, closePosition: false, replacesClientOrderId: null, stopLossPct: stopPct, sentFromFlat },
       m,
-      { settleLater: true },
+      // A rate limit's Retry-After is not waited out past the lag: the entry then waits unsent (below) and expires.
+      { settleLater: true, sendBy: sinceMs + c.webhook.max_lag_s * 1000 },
     );
     if (!sent.ok) {
       // In doubt: the next cycle looks it up and, if it filled, builds the position with its stop.

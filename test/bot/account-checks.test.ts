@@ -2,12 +2,11 @@ import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
-import { Writable } from 'node:stream';
-import { createLogger } from '../../src/bot/logger.ts';
 import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
 import { WeightBudget } from '../../src/exchange/ccxt/weight-budget.ts';
 import { type Harness, startHarness, testConfig } from '../support/bot-harness.ts';
+import { recordingLogger } from '../support/log-lines.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 /** [operate] 1: the account checks of `TradingBot.start`, against the simulator over ccxt. */
@@ -24,18 +23,10 @@ function owner(hh: Harness) {
   return c;
 }
 
-type LogEntry = Record<string, unknown> & { msg: string };
-
-/** A logger whose lines are kept, parsed (pino writes synchronously to a plain stream). */
+/** The bot's log lines, parsed (the shared recording logger). */
 function memoryLogger() {
-  const entries: LogEntry[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (line) entries.push(JSON.parse(line) as LogEntry);
-      done();
-    },
-  });
-  return { log: createLogger('info', sink), entries };
+  const { log, records } = recordingLogger();
+  return { log, entries: records as (Record<string, unknown> & { msg: string })[] };
 }
 
 const symbolConfig = (hh: Harness, s: string) => hh.sim.admin.accountConfig().symbols[s];

@@ -2,12 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
 import { Writable } from 'node:stream';
 import { createLogger, silentLogger } from '../../src/bot/logger.ts';
+import { realSleep } from '../../src/bot/retry.ts';
 import { openStore } from '../../src/store/index.ts';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
 import { WeightBudget } from '../../src/exchange/ccxt/weight-budget.ts';
 import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
 import { onPrice } from '../../src/core/scaled-tp/exit-manager.ts';
 import type { OrderIntent } from '../../src/store/index.ts';
+import { recordingLogger } from '../support/log-lines.ts';
 import { type Harness, startHarness, startWithLong, testConfig } from '../support/bot-harness.ts';
 
 /**
@@ -1219,6 +1221,36 @@ describe('an IP ban (418, Binance: 2 minutes to 3 days) is waited out by the loo
         [200, `${t.position!.id}-entry`],
       ]);
       expect(h.state().openAlgoOrders).toHaveLength(1);
+    } finally {
+      bot.stop();
+      await ex.close();
+    }
+  }, 15_000);
+
+  it('an entry order answered 429 with a Retry-After longer than webhook.max_lag_s is not sent again after that wait (before: waited out and sent 2 s late, up to four 65 s waits): it waits unsent and expires', async () => {
+    const config = testConfig({ webhook: { max_lag_s: 1 } });
+    h = await startHarness(config, { seed: 3 });
+    h.bot.stop();
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    const client = ccxtForSimulator(h.sim.url, { apiKey: h.sim.apiKey, secret: h.sim.apiSecret });
+    client.enableRateLimit = false;
+    const ex = new CcxtExchange(client, { budget: new WeightBudget({ maxWaitMs: 500 }) });
+    const { log, msgs } = recordingLogger();
+    const bot = new TradingBot({ config, exchange: ex, store: h.store, log, retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: realSleep } });
+    try {
+      await bot.start();
+      const t = bot.traders[0]!;
+      h.sim.admin.setFaults({ rules: [{ kind: 'reject', status: 429, code: -1003, retryAfterSec: 2, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
+      const signalAt = Date.now();
+      await t.onSignal({ side: 'long', timeMs: T, reason: 'test' }, signalAt);
+      expect(Date.now() - signalAt).toBeLessThan(1000); // the 2 s were not waited inside the send
+      while (Date.now() - signalAt < 2300) await sleep(100);
+      await bot.step();
+      const orders = () => h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order');
+      expect(orders().map((r) => r.status)).toEqual([429]);
+      expect(t.position).toBeNull();
+      expect(msgs()).toContain('entry.waiting_for_rate_limit');
+      expect(msgs()).toContain('entry.wait_expired');
     } finally {
       bot.stop();
       await ex.close();

@@ -38,6 +38,17 @@ describe('withRetry (R6.4)', () => {
     expect(slept).toEqual([]);
   });
 
+  it('takes no retry whose wait would end after its deadline (an entry past its max lag): the caller gets the failure; one that ends before it is taken', async () => {
+    const slept: number[] = [];
+    let now = 1_000;
+    const deadline = { atMs: 8_000, now: () => now };
+    await expect(withRetry(failing([new ExchangeError('rateLimited', '429', -1003, 7500)]), policy(slept, { deadline }))).rejects.toMatchObject({ code: 'rateLimited' });
+    expect(slept).toEqual([]);
+    now = 500; // 500 + 7,500 ends at the deadline: waited
+    expect(await withRetry(failing([new ExchangeError('rateLimited', '429', -1003, 7500)]), policy(slept, { deadline }))).toBe('ok');
+    expect(slept).toEqual([7500]);
+  });
+
   it('resyncs the clock before retrying -1021', async () => {
     const slept: number[] = [];
     let resynced = 0;
