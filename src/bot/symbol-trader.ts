@@ -146,6 +146,16 @@ interface Doubt {
   notFoundSinceMs: number | null;
 }
 
+/** An entry signal waiting to be acted on, and since when (its max lag counts from there). */
+interface EntryWaiting {
+  readonly sig: Signal;
+  readonly sinceMs: number;
+  /** Waits for an order in doubt: acted on as a signal once settled (a reversal closes the booked side). */
+  readonly forDoubt?: true;
+  /** The position whose close a reversal waits for. */
+  readonly closingId?: string;
+}
+
 /**
  * One symbol under the bot. Each cycle converges to the exchange's truth: read it (position, new
  * trades, orders in doubt, our open orders), apply it to the core, store the result, then send the
@@ -211,7 +221,9 @@ export class SymbolTrader {
    * (signalWaitsForDoubt): acted on as a signal (a reversal closes the position first) once its fate is known;
    * `closingId`: a reversal whose close of that position was not done within its step: entered once it is.
    */
-  private entryWaiting: { sig: Signal; sinceMs: number; forDoubt?: true; closingId?: string } | null = null;
+  private entryWaitingNow: EntryWaiting | null = null;
+  /** What the store holds as this symbol's waiting entry (waiting-entries.ts): written when a strategy's signal starts waiting, cleared once an operation ends without one. */
+  private storedWaiting: EntryWaiting | null = null;
   /** Keys of the lines logged once (sayOnce): an entry waiting for reads, an exit's end waiting for its trades. */
   private readonly said = new Set<string>();
   /** When candles were last read (the bot's clock): a gap longer than a candle is an outage (stale signals). */
@@ -243,6 +255,31 @@ export class SymbolTrader {
   get unifiedSymbol(): string {
     return this.d.market.symbol;
   }
+  private get entryWaiting(): EntryWaiting | null {
+    return this.entryWaitingNow;
+  }
+
+  /** A strategy's signal that starts to wait is stored at once (a kill in the same step must not lose it). */
+  private set entryWaiting(w: EntryWaiting | null) {
+    this.entryWaitingNow = w;
+    if (w !== null && w === this.strategyWaiting() && w !== this.storedWaiting) this.storeWaiting(w);
+  }
+
+  /** The waiting entry if it is a strategy's (a webhook's signal has its own pending row: key), else null. */
+  private strategyWaiting(): EntryWaiting | null {
+    const w = this.entryWaitingNow;
+    return w !== null && w.sig.key === undefined ? w : null;
+  }
+
+  private storeWaiting(w: EntryWaiting | null): void {
+    if (w === this.storedWaiting) return;
+    this.d.store.setWaitingEntry(
+      this.symbol,
+      w === null ? null : { symbol: this.symbol, side: w.sig.side, signalTimeMs: w.sig.timeMs, reason: w.sig.reason, stopLossPct: w.sig.stopLossPct ?? null, sinceMs: w.sinceMs, forDoubt: w.forDoubt === true, closingId: w.closingId ?? null },
+    );
+    this.storedWaiting = w;
+  }
+
   /** The reason of the entry signal waiting for a failing read (retried at each step), or null: the webhook's signal stays pending meanwhile. */
   get waitingEntryReason(): string | null {
     return this.entryWaiting?.sig.reason ?? null;
@@ -251,6 +288,7 @@ export class SymbolTrader {
   /** Restores the stored position and warms the strategy up on recent closed candles. */
   async init(history = liveHistory(this.d.strategy.warmup)): Promise<void> {
     this.position = this.d.store.positionBySymbol(this.symbol);
+    this.restoreWaitingEntry();
     this.freezeIfUnitsChanged();
     this.resumeRefusedClose();
     if (this.d.strategy.warmup >= history) {
@@ -262,6 +300,19 @@ export class SymbolTrader {
     this.candlesReadAtMs = this.d.now();
     this.candles.append(warmup);
     this.d.store.saveCandles(this.symbol, this.d.timeframeMs, warmup); // the dashboard's charts and single-TP replay
+  }
+
+  /**
+   * The strategy's signal that waited when the bot stopped (an order in doubt, a reversal's close): acted
+   * on by the next steps as before the stop, or dropped there once older than webhook.max_lag_s.
+   */
+  private restoreWaitingEntry(): void {
+    const w = this.d.store.waitingEntry(this.symbol);
+    if (w === null) return;
+    const sig: Signal = { timeMs: w.signalTimeMs, side: w.side, reason: w.reason, ...(w.stopLossPct !== null ? { stopLossPct: w.stopLossPct } : {}) };
+    this.entryWaitingNow = { sig, sinceMs: w.sinceMs, ...(w.forDoubt ? { forDoubt: true as const } : {}), ...(w.closingId !== null ? { closingId: w.closingId } : {}) };
+    this.storedWaiting = this.entryWaitingNow;
+    this.d.log.info({ symbol: this.symbol, side: w.side, reason: w.reason, signalTime: new Date(w.signalTimeMs).toISOString(), waitingSince: new Date(w.sinceMs).toISOString() }, 'entry.wait_restored');
   }
 
   /**
@@ -405,7 +456,9 @@ export class SymbolTrader {
 
   /** Runs `fn` after everything already running on this symbol: one cycle at a time, whoever calls. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.running.then(fn, fn);
+    // A waiting entry acted on or dropped is cleared from the store once the whole operation is over: a
+    // kill half-way through acting on it (a reversal's close sent, its entry not yet) finds it again.
+    const run = this.running.then(fn, fn).finally(() => this.storeWaiting(this.strategyWaiting()));
     this.running = run.then(
       () => undefined,
       () => undefined,

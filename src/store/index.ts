@@ -9,6 +9,7 @@ export type { EventQuery } from './events.ts';
 export type * from './records.ts';
 export type { RecordSignalResult, SignalInput, SignalQuery, SignalRecord, SignalSide, SignalSource, SignalStatus } from './signals.ts';
 export type { EquityPeak, RiskLimitHit } from './risk-state.ts';
+export type { WaitingEntry } from './waiting-entries.ts';
 export type { Outbox, OutboxChannelState, OutboxDelivery, OutboxDeliveryStatus, OutboxInput, OutboxMessage } from './outbox.ts';
 export { type RunAccount, type RunFeedState, type RunMode, type RunRecord, type RunStart, type RunState, RUN_HEARTBEAT_MS, RUN_MODES, RUN_STALE_MS, runState } from './runs.ts';
 export { TRADES_CSV_COLUMNS, tradesCsv } from './history.ts';

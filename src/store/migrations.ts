@@ -347,6 +347,25 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE orders ADD COLUMN sent_from_flat INTEGER CHECK (sent_from_flat IN (0, 1));
     `,
   },
+  {
+    version: 11,
+    name: 'waiting entries',
+    sql: `
+      -- A strategy's entry signal waiting (for an order in doubt, a reversal's close, a failing read), one
+      -- per symbol: a restart acts on it within webhook.max_lag_s instead of losing it (waiting-entries.ts).
+      CREATE TABLE waiting_entries (
+        symbol TEXT PRIMARY KEY,
+        side TEXT NOT NULL CHECK (side IN ('long', 'short')),
+        signal_time_ms INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        stop_loss_pct REAL,
+        since_ms INTEGER NOT NULL,
+        for_doubt INTEGER NOT NULL CHECK (for_doubt IN (0, 1)),
+        closing_id TEXT,
+        updated_at_ms INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

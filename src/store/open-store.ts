@@ -27,6 +27,7 @@ import { StoreError } from './store-error.ts';
 import { type IsAlive, type RunLockHolder, pidAlive, runLockRows } from './run-lock.ts';
 import { type RecordSignalResult, type SignalInput, type SignalQuery, type SignalRecord, type SignalStatus, signalRows } from './signals.ts';
 import { type EquityPeak, type RiskLimitHit, riskStateRows } from './risk-state.ts';
+import { type WaitingEntry, waitingEntryRows } from './waiting-entries.ts';
 import { type Outbox, outboxRows } from './outbox.ts';
 import { type RunAccount, type RunRecord, type RunStart, runRows } from './runs.ts';
 
@@ -133,6 +134,10 @@ export interface Store {
   setRiskLimitHit(h: { readonly limit: string; readonly detail: string; readonly untilMs: number | null }, atMs: number): boolean;
   /** Entries are allowed again; true when a limit was refusing them. */
   clearRiskLimitHit(): boolean;
+  /** The strategy entry signal waiting on a symbol, kept across restarts (waiting-entries.ts); null when none. */
+  waitingEntry(symbol: string): WaitingEntry | null;
+  /** Keeps the symbol's waiting entry signal; null when none waits any more. */
+  setWaitingEntry(symbol: string, w: WaitingEntry | null): void;
   /** The notification outbox ([operate] 5): add messages inside the transaction of the change that causes them. */
   readonly outbox: Outbox;
 
@@ -165,6 +170,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
   const runLock = runLockRows(db, opts.isAlive ?? pidAlive);
   const signals = signalRows(db, now);
   const risk = riskStateRows(db, now);
+  const waiting = waitingEntryRows(db, now);
   const runs = runRows(db);
   /** Every write takes the write lock up front (BEGIN IMMEDIATE): no lock upgrade can fail half-way. */
   const tx = <F extends (...a: never[]) => unknown>(fn: F): F => {
@@ -228,6 +234,8 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     riskLimitHit: risk.riskLimitHit,
     setRiskLimitHit: tx(risk.setRiskLimitHit),
     clearRiskLimitHit: tx(risk.clearRiskLimitHit),
+    waitingEntry: waiting.waitingEntry,
+    setWaitingEntry: tx(waiting.setWaitingEntry),
     outbox: outboxRows(db, now, tx),
     startRun: tx(runs.start),
     runHeartbeat: tx(runs.heartbeat),

@@ -893,14 +893,19 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     });
   }
 
-  /** A new bot on the harness's store; its first step sends the refused `-close` again as `-close1`, which closes the position. */
+  /**
+   * A new bot on the harness's store; its first step sends the refused `-close` again as `-close1`, which
+   * closes the position, and enters the short the reversal waited for (its wait is stored: before, it was
+   * lost with the process and the trader ended flat against the signal).
+   */
   async function restartAndResend(id: string): Promise<TradingBot> {
     const again = new TradingBot({ config: testConfig(), exchange: h!.ex, store: h!.store, log: silentLogger() });
     await again.start();
     await again.step();
     expect(closes(id)).toEqual([['-close', 400, -4131], ['-close1', 200, null]]);
-    expect(again.traders[0]!.position).toBeNull();
-    expect(exchangeSteps()).toBe(0);
+    expect(again.traders[0]!.position?.side).toBe('short');
+    expect(h!.state().positions.find((x) => x.symbol === 'BTCUSDT')!.positionAmt).toBe('-0.01');
+    expect(h!.store.waitingEntry('BTCUSDT')).toBeNull();
     return again;
   }
 

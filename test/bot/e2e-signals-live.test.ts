@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/bot/logger.ts';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
+import { openStore } from '../../src/store/index.ts';
 import { type Harness, exchangeStepsOf, startHarness, stepBot, testConfig } from '../support/bot-harness.ts';
+import { recordingLogger } from '../support/log-lines.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 /** Fault 9: the `signals` strategy fires live, one new closed candle per poll, on the simulator through ccxt. */
@@ -144,5 +146,60 @@ describe("a candle strategy's reversal while its entry is in doubt (the entry's 
     const sells = h.state().fills.filter((f) => f.side === 'SELL');
     expect(sells.map((f) => f.clientOrderId).some((id) => id.endsWith('-entry'))).toBe(true);
     expect(exchangeStepsOf(h)).toBe(-10); // the long closed, the short held
+  });
+
+  it('the same with a restart while the short waits (the process killed): the restarted bot acts on the stored wait, closes the long and enters short (before: the wait was in memory only, the long held against the strategy)', async () => {
+    const { file } = await signalsFile('ladder-signals-doubt-restart-', [
+      (open) => `${iso(open + H + 60_000)},BTCUSDT,long,`,
+      (open) => `${iso(open + 2 * H + 60_000)},BTCUSDT,short,`,
+    ]);
+    const config = testConfig({ strategy: { name: 'signals', file } });
+    h = await startHarness(config, { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    h.sim.admin.step({ candles: 1 });
+    await h.bot.step();
+    h.sim.admin.setFaults({
+      rules: [
+        { kind: 'error5xx', status: 503, processed: true, method: 'POST', path: '/fapi/v1/order', count: 1 },
+        { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/order' },
+      ],
+    });
+    h.sim.admin.step({ candles: 2 });
+    await h.bot.step();
+    h.sim.admin.step({ candles: 1 }); // candle +2 closes: the short waits for the long in doubt
+    await h.bot.step();
+    expect(h.trader('BTCUSDT').position).toBeNull();
+    // The process dies here; the exchange answers again by the time it is back.
+    h.bot.stop();
+    h.store.close();
+    h.sim.admin.setFaults({ rules: [] });
+    h.store = openStore(h.dbPath);
+    expect(h.store.waitingEntry('BTCUSDT')).toMatchObject({ side: 'short', forDoubt: true });
+    h.bot = new TradingBot({ config, exchange: h.ex, store: h.store, log: silentLogger(), retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined } });
+    await h.bot.start();
+    await stepBot(h, 4, 100);
+    expect(h.bot.traders[0]!.position?.side).toBe('short');
+    expect(exchangeStepsOf(h)).toBe(-10);
+    expect(h.store.waitingEntry('BTCUSDT')).toBeNull(); // acted on: cleared
+    h.bot.stop();
+  });
+
+  it('a stored wait older than webhook.max_lag_s when the bot is back is dropped (entry.wait_expired), not acted on', async () => {
+    const config = testConfig({ webhook: { max_lag_s: 60 } });
+    h = await startHarness(config, { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    h.bot.stop();
+    h.store.setWaitingEntry('BTCUSDT', { symbol: 'BTCUSDT', side: 'short', signalTimeMs: Date.now() - 120_000, reason: 'ema_cross down', stopLossPct: null, sinceMs: Date.now() - 61_000, forDoubt: true, closingId: null });
+    const { log, msgs } = recordingLogger();
+    h.bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined } });
+    await h.bot.start();
+    await h.bot.step();
+    expect(msgs()).toContain('entry.wait_restored');
+    expect(msgs()).toContain('entry.wait_expired');
+    expect(h.bot.traders[0]!.position).toBeNull();
+    expect(h.state().fills).toEqual([]);
+    expect(h.store.waitingEntry('BTCUSDT')).toBeNull();
+    h.bot.stop();
   });
 });

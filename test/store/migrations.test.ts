@@ -23,7 +23,7 @@ describe('migrations', () => {
     openStore(path).close();
     const db = new Database(path);
     expect(schemaVersion(db)).toBe(LATEST_VERSION);
-    expect(tables(db)).toEqual(['candles', 'events', 'exits', 'fills', 'order_log', 'orders', 'outbox', 'outbox_channels', 'outbox_deliveries', 'plans', 'positions', 'risk_equity_peaks', 'risk_limit_hit', 'run_lock', 'runs', 'schema_migrations', 'signals', 'stop_moves']);
+    expect(tables(db)).toEqual(['candles', 'events', 'exits', 'fills', 'order_log', 'orders', 'outbox', 'outbox_channels', 'outbox_deliveries', 'plans', 'positions', 'risk_equity_peaks', 'risk_limit_hit', 'run_lock', 'runs', 'schema_migrations', 'signals', 'stop_moves', 'waiting_entries']);
     expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
     db.close();
   });
