@@ -147,7 +147,7 @@ describe('account checks at start', () => {
   it('the leverage raised to 100× by hand while the bot runs flat: set back to the config\'s 5× before the next entry, so its 2 % stop comes before liquidation (before: the long went out at 100×)', async () => {
     h = await startHarness(testConfig());
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
-    const { log, entries } = memoryLogger();
+    const { log } = memoryLogger();
     const bot = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
     await bot.start();
     const c = owner(h);
