@@ -31,6 +31,17 @@ function memoryLogger() {
 
 const symbolConfig = (hh: Harness, s: string) => hh.sim.admin.accountConfig().symbols[s];
 
+/** The harness with its bot replaced by one whose log lines are kept, started; its retries do not sleep. */
+async function recordedBot(config: ReturnType<typeof testConfig>): Promise<{ bot: TradingBot; entries: (Record<string, unknown> & { msg: string })[] }> {
+  h = await startHarness(config);
+  h.sim.admin.setPrice('BTCUSDT', 60000, true);
+  const { log, entries } = memoryLogger();
+  const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+  h.bot = bot;
+  await bot.start();
+  return { bot, entries };
+}
+
 describe('account checks at start', () => {
   it('refuses hedge mode, saying how to switch to one-way; nothing is changed on the account', async () => {
     h = await startHarness(testConfig());
@@ -178,20 +189,14 @@ describe('account checks at start', () => {
       ['a timeout', { kind: 'drop', mode: 'hang' }],
     ] as const) {
       it(`the ${call} call before an entry from flat answered ${answer}: the entry waits, nothing is sent at the owner's 100× cross, and it goes out once the call answers`, async () => {
-        const config = testConfig({ webhook: { max_lag_s: 30 } });
-        h = await startHarness(config);
-        h.sim.admin.setPrice('BTCUSDT', 60000, true);
-        const { log, entries } = memoryLogger();
-        const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
-        h.bot = bot;
-        await bot.start();
-        const c = owner(h);
+        const { bot, entries } = await recordedBot(testConfig({ webhook: { max_lag_s: 30 } }));
+        const c = owner(h!);
         await c.loadMarkets();
         await c.setLeverage(100, 'BTC/USDT:USDT');
         await c.setMarginMode('cross', 'BTC/USDT:USDT');
         await c.close();
-        (h.ex as unknown as { ex: { timeout: number } }).ex.timeout = 700;
-        h.sim.admin.setFaults({ rules: [{ ...rule, method: 'POST', path, count: 1 }] });
+        (h!.ex as unknown as { ex: { timeout: number } }).ex.timeout = 700;
+        h!.sim.admin.setFaults({ rules: [{ ...rule, method: 'POST', path, count: 1 }] });
         const t = bot.traders[0]!;
         await t.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' }, Date.now());
         const orders = () => h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order');
@@ -202,19 +207,14 @@ describe('account checks at start', () => {
         await bot.step();
         expect(t.position?.side).toBe('long');
         expect(orders().map((r) => r.status)).toEqual([200]);
-        expect(symbolConfig(h, 'BTCUSDT')).toEqual({ leverage: 5, marginType: 'ISOLATED' });
+        expect(symbolConfig(h!, 'BTCUSDT')).toEqual({ leverage: 5, marginType: 'ISOLATED' });
       }, 15_000);
     }
 
     it(`the ${call} call before an entry from flat refused for good (a 400 with the exchange's code): the signal is not traded, with one alert; the next signal tries again`, async () => {
-      h = await startHarness(testConfig());
-      h.sim.admin.setPrice('BTCUSDT', 60000, true);
-      const { log, entries } = memoryLogger();
-      const bot = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log });
-      h.bot = bot;
-      await bot.start();
+      const { bot, entries } = await recordedBot(testConfig());
       const code = call === 'leverage' ? -4028 : -4168;
-      h.sim.admin.setFaults({ rules: [{ kind: 'reject', status: 400, code, method: 'POST', path, count: 1 }] });
+      h!.sim.admin.setFaults({ rules: [{ kind: 'reject', status: 400, code, method: 'POST', path, count: 1 }] });
       const t = bot.traders[0]!;
       await t.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' });
       const orders = () => h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order');
@@ -266,33 +266,23 @@ describe('account checks at start', () => {
   }
 
   it('the margin-mode and leverage calls before an entry from flat both answer slowly (the exchange crawls): the entry is not sent past webhook.max_lag_s at a price read before them (before: sent that late)', async () => {
-    h = await startHarness(testConfig({ webhook: { max_lag_s: 1 } }));
-    h.sim.admin.setPrice('BTCUSDT', 60000, true);
-    const { log, entries } = memoryLogger();
-    const bot = new TradingBot({ config: testConfig({ webhook: { max_lag_s: 1 } }), exchange: h.ex, store: h.store, log, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
-    h.bot = bot;
-    await bot.start();
-    h.sim.admin.setFaults({ rules: [{ kind: 'latency', ms: 600, method: 'POST', path: '/fapi/v1/marginType', count: 1 }, { kind: 'latency', ms: 600, method: 'POST', path: '/fapi/v1/leverage', count: 1 }] });
+    const { bot, entries } = await recordedBot(testConfig({ webhook: { max_lag_s: 1 } }));
+    h!.sim.admin.setFaults({ rules: [{ kind: 'latency', ms: 600, method: 'POST', path: '/fapi/v1/marginType', count: 1 }, { kind: 'latency', ms: 600, method: 'POST', path: '/fapi/v1/leverage', count: 1 }] });
     const t = bot.traders[0]!;
     await t.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' }, Date.now());
-    expect(h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order')).toEqual([]);
+    expect(h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order')).toEqual([]);
     expect(t.position).toBeNull();
     expect(entries.filter((e) => e.msg === 'entry.wait_expired').map((e) => e['waitedFor'])).toEqual(['exchange_calls']);
   }, 15_000);
 
   it('the leverage call before an entry from flat times out at every try: the entry waits no longer than webhook.max_lag_s, then is dropped unsent', async () => {
-    h = await startHarness(testConfig({ webhook: { max_lag_s: 1 } }));
-    h.sim.admin.setPrice('BTCUSDT', 60000, true);
-    const { log, entries } = memoryLogger();
-    const bot = new TradingBot({ config: testConfig({ webhook: { max_lag_s: 1 } }), exchange: h.ex, store: h.store, log, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
-    h.bot = bot;
-    await bot.start();
-    (h.ex as unknown as { ex: { timeout: number } }).ex.timeout = 400;
-    h.sim.admin.setFaults({ rules: [{ kind: 'drop', mode: 'hang', method: 'POST', path: '/fapi/v1/leverage', count: 100 }] });
+    const { bot, entries } = await recordedBot(testConfig({ webhook: { max_lag_s: 1 } }));
+    (h!.ex as unknown as { ex: { timeout: number } }).ex.timeout = 400;
+    h!.sim.admin.setFaults({ rules: [{ kind: 'drop', mode: 'hang', method: 'POST', path: '/fapi/v1/leverage', count: 100 }] });
     const t = bot.traders[0]!;
     await t.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' }, Date.now());
     for (let i = 0; i < 4 && !entries.some((e) => e.msg === 'entry.wait_expired'); i++) await bot.step();
-    expect(h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order')).toEqual([]);
+    expect(h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order')).toEqual([]);
     expect(t.position).toBeNull();
     expect(entries.filter((e) => e.msg === 'entry.waiting_for_account_settings')).toHaveLength(1);
     expect(entries.filter((e) => e.msg === 'entry.wait_expired')).toHaveLength(1);

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
 import { Writable } from 'node:stream';
-import { createLogger, silentLogger } from '../../src/bot/logger.ts';
-import { realSleep } from '../../src/bot/retry.ts';
+import { type Logger, createLogger, silentLogger } from '../../src/bot/logger.ts';
+import { type RetryPolicy, realSleep } from '../../src/bot/retry.ts';
 import { openStore } from '../../src/store/index.ts';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
 import { WeightBudget } from '../../src/exchange/ccxt/weight-budget.ts';
@@ -1199,19 +1199,26 @@ describe('an IP ban (418, Binance: 2 minutes to 3 days) is waited out by the loo
     }
   }, 30_000);
 
-  it('an entry whose own order is answered 418 (the ban begins between its reads and its order) waits as one met by the ban does, and goes out once the ban ends, within max_lag_s (before: marked rejected, the signal dropped as "refused")', async () => {
-    const config = testConfig({ webhook: { max_lag_s: 20 } });
+  /**
+   * A bot of its own on the harness (whose bot is stopped), BTCUSDT at 60,000: a block longer than
+   * 0.5 s is not waited inside a call (as an IP ban of minutes is not, by default).
+   */
+  async function blockableBot(config: ReturnType<typeof testConfig>, log: Logger, retry: RetryPolicy): Promise<{ bot: TradingBot; ex: CcxtExchange }> {
     h = await startHarness(config, { seed: 3 });
     h.bot.stop();
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
     const client = ccxtForSimulator(h.sim.url, { apiKey: h.sim.apiKey, secret: h.sim.apiSecret });
     client.enableRateLimit = false;
     const ex = new CcxtExchange(client, { budget: new WeightBudget({ maxWaitMs: 500 }) });
-    const bot = new TradingBot({ config, exchange: ex, store: h.store, log: silentLogger(), retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 500, sleep: async () => {} } });
+    return { bot: new TradingBot({ config, exchange: ex, store: h.store, log, retry }), ex };
+  }
+
+  it('an entry whose own order is answered 418 (the ban begins between its reads and its order) waits as one met by the ban does, and goes out once the ban ends, within max_lag_s (before: marked rejected, the signal dropped as "refused")', async () => {
+    const { bot, ex } = await blockableBot(testConfig({ webhook: { max_lag_s: 20 } }), silentLogger(), { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 500, sleep: async () => {} });
     try {
       await bot.start();
       const t = bot.traders[0]!;
-      h.sim.admin.setFaults({ rules: [{ kind: 'reject', status: 418, code: -1003, retryAfterSec: 2, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
+      h!.sim.admin.setFaults({ rules: [{ kind: 'reject', status: 418, code: -1003, retryAfterSec: 2, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
       const bannedAt = Date.now();
       await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
       expect(t.position).toBeNull();
@@ -1225,7 +1232,7 @@ describe('an IP ban (418, Binance: 2 minutes to 3 days) is waited out by the loo
         [418, `${t.position!.id}-entry`],
         [200, `${t.position!.id}-entry`],
       ]);
-      expect(h.state().openAlgoOrders).toHaveLength(1);
+      expect(h!.state().openAlgoOrders).toHaveLength(1);
     } finally {
       bot.stop();
       await ex.close();
@@ -1233,19 +1240,12 @@ describe('an IP ban (418, Binance: 2 minutes to 3 days) is waited out by the loo
   }, 15_000);
 
   it('an entry order answered 429 with a Retry-After longer than webhook.max_lag_s is not sent again after that wait (before: waited out and sent 2 s late, up to four 65 s waits): it waits unsent and expires', async () => {
-    const config = testConfig({ webhook: { max_lag_s: 1 } });
-    h = await startHarness(config, { seed: 3 });
-    h.bot.stop();
-    h.sim.admin.setPrice('BTCUSDT', 60000, true);
-    const client = ccxtForSimulator(h.sim.url, { apiKey: h.sim.apiKey, secret: h.sim.apiSecret });
-    client.enableRateLimit = false;
-    const ex = new CcxtExchange(client, { budget: new WeightBudget({ maxWaitMs: 500 }) });
     const { log, msgs } = recordingLogger();
-    const bot = new TradingBot({ config, exchange: ex, store: h.store, log, retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: realSleep } });
+    const { bot, ex } = await blockableBot(testConfig({ webhook: { max_lag_s: 1 } }), log, { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: realSleep });
     try {
       await bot.start();
       const t = bot.traders[0]!;
-      h.sim.admin.setFaults({ rules: [{ kind: 'reject', status: 429, code: -1003, retryAfterSec: 2, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
+      h!.sim.admin.setFaults({ rules: [{ kind: 'reject', status: 429, code: -1003, retryAfterSec: 2, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
       const signalAt = Date.now();
       await t.onSignal({ side: 'long', timeMs: T, reason: 'test' }, signalAt);
       expect(Date.now() - signalAt).toBeLessThan(1000); // the 2 s were not waited inside the send
