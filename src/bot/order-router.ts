@@ -3,6 +3,7 @@ import { type ExchangeError, ExchangeError as ExchangeErrorClass } from '../exch
 import type { ExchangePort, OrderRequest, OrderState } from '../exchange/port.ts';
 import type { OrderIntent, OrderRecord, Store } from '../store/index.ts';
 import type { Logger } from './logger.ts';
+import { withSendDeadline } from '../exchange/send-deadline.ts';
 import { type RetryPolicy, withRetry } from './retry.ts';
 
 /**
@@ -44,8 +45,9 @@ export class OrderRouter {
   /**
    * `settleLater`: leave the order in doubt in the store even once the exchange answered, until the
    * caller has booked what it did (an entry becomes a position): a kill in between is then resolved
-   * by reconciliation instead of leaving a filled entry nobody knows about. `sendBy`: no retry after this
-   * time (the router's clock), the failure is returned instead (an entry past its max lag).
+   * by reconciliation instead of leaving a filled entry nobody knows about. `sendBy`: nothing sent after this
+   * time (the router's clock): no retry, and no wait at the rate-limit gate, ends past it; the failure
+   * (`rateLimited`, nothing executed) is returned instead. Entries only (their max lag): exits wait.
    */
   async send(intent: Omit<OrderIntent, 'createdAtMs'>, m: MarketRules, opts: { settleLater?: boolean; sendBy?: number } = {}): Promise<SendResult> {
     const { store, log } = this.d;
@@ -71,8 +73,12 @@ export class OrderRouter {
     store.markSent(intent.clientOrderId, this.d.now());
     log.info({ symbol: intent.symbol, clientOrderId: intent.clientOrderId, kind: intent.kind, tpLevel: intent.level, side: intent.side, type: intent.type, qty: intent.qtySteps === null ? null : stepsToQty(intent.qtySteps, m), price: intent.price, stopPrice: intent.stopPrice }, 'order.sent');
     try {
-      const retry = opts.sendBy === undefined ? this.d.retry : { ...this.d.retry, deadline: { atMs: opts.sendBy, now: this.d.now } };
-      const order = await withRetry(() => this.d.ex.createOrder(toRequest(intent)), retry);
+      const sendBy = opts.sendBy;
+      const order =
+        sendBy === undefined
+          ? await withRetry(() => this.d.ex.createOrder(toRequest(intent)), this.d.retry)
+          : // Neither a retry nor a rate-limit gate inside the call may send it after sendBy.
+            await withRetry(() => withSendDeadline(sendBy - this.d.now(), () => this.d.ex.createOrder(toRequest(intent))), { ...this.d.retry, deadline: { atMs: sendBy, now: this.d.now } });
       return { ok: true, order: opts.settleLater ? order : this.record(order) };
     } catch (e) {
       const err = asExchangeError(e);

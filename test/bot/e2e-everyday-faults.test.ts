@@ -3,6 +3,7 @@ import { TradingBot } from '../../src/bot/trading-bot.ts';
 import { Writable } from 'node:stream';
 import { type Logger, createLogger, silentLogger } from '../../src/bot/logger.ts';
 import { type RetryPolicy, realSleep } from '../../src/bot/retry.ts';
+import { OrderRouter } from '../../src/bot/order-router.ts';
 import { openStore } from '../../src/store/index.ts';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
 import { WeightBudget } from '../../src/exchange/ccxt/weight-budget.ts';
@@ -1235,6 +1236,43 @@ describe('an IP ban (418, Binance: 2 minutes to 3 days) is waited out by the loo
       expect(h!.state().openAlgoOrders).toHaveLength(1);
     } finally {
       bot.stop();
+      await ex.close();
+    }
+  }, 15_000);
+
+  it('an entry order held at the rate-limit gate (a 429 block from another program on this IP, within the 65 s a call may wait) past its deadline is not sent late: it fails at once, nothing reaches the exchange; an exit under the same block waits and goes out', async () => {
+    h = await startHarness(testConfig(), { seed: 3 });
+    h.bot.stop();
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    const client = ccxtForSimulator(h.sim.url, { apiKey: h.sim.apiKey, secret: h.sim.apiSecret });
+    client.enableRateLimit = false;
+    const budget = new WeightBudget(); // waits inside a call up to 65 s, as the bot's does
+    const ex = new CcxtExchange(client, { budget });
+    try {
+      const m = (await ex.markets()).get('BTCUSDT')!;
+      const router = new OrderRouter({ ex, store: h.store, log: silentLogger(), retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: realSleep }, now: Date.now });
+      const intent = (id: string, kind: 'entry' | 'close', side: 'buy' | 'sell') => ({ clientOrderId: `${id}-${kind}`, positionId: id, symbol: 'BTCUSDT', kind, level: null, side, type: 'market' as const, qtySteps: 10 as never, priceTicks: null, price: null, stopTicks: null, stopPrice: null, reduceOnly: kind === 'close', closePosition: false, replacesClientOrderId: null });
+      const orders = () => h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order');
+      budget.penalize(1500); // the block begins between the entry's lag check and its order
+      const t0 = Date.now();
+      const sent = await router.send(intent('BTCUSDT-gate1', 'entry', 'buy'), m, { settleLater: true, sendBy: Date.now() + 500 });
+      expect(Date.now() - t0).toBeLessThan(400); // before: held 1.5 s at the gate, then sent past its deadline
+      expect(sent.ok).toBe(false);
+      expect(!sent.ok && sent.error.code).toBe('rateLimited');
+      expect(orders()).toEqual([]);
+      // An exit has no deadline: it waits out the block and goes out.
+      await new Promise((r) => setTimeout(r, 1600));
+      expect((await router.send(intent('BTCUSDT-gate2', 'entry', 'buy'), m)).ok).toBe(true);
+      budget.penalize(800);
+      const t1 = Date.now();
+      const closed = await router.send(intent('BTCUSDT-gate2', 'close', 'sell'), m);
+      expect(closed.ok).toBe(true);
+      expect(Date.now() - t1).toBeGreaterThanOrEqual(700); // it waited at the gate
+      expect(orders().map((r) => [r.clientOrderId, r.status])).toEqual([
+        ['BTCUSDT-gate2-entry', 200],
+        ['BTCUSDT-gate2-close', 200],
+      ]);
+    } finally {
       await ex.close();
     }
   }, 15_000);

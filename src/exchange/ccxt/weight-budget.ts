@@ -1,3 +1,4 @@
+import { sendTimeLeftMs } from '../send-deadline.ts';
 import { ExchangeError } from '../errors.ts';
 
 /**
@@ -167,6 +168,11 @@ export class WeightBudget {
       if (this.blockedUntilMs > now && this.blockedUntilMs - now > this.maxWaitMs) {
         const banned = this.bannedUntilMs > now;
         throw new ExchangeError('rateLimited', `not sent: the exchange ${banned ? 'banned this IP (418)' : 'limited this IP (429)'} until ${new Date(this.blockedUntilMs).toISOString()}`, null, this.blockedUntilMs - now, banned);
+      }
+      const left = sendTimeLeftMs();
+      if (wait > left) {
+        const blocked = this.blockedUntilMs > now;
+        throw new ExchangeError('rateLimited', `not sent: the rate limit would hold it ${Math.ceil(wait)} ms, past its deadline (${Math.max(0, Math.floor(left))} ms left)`, null, wait, blocked && this.bannedUntilMs > now);
       }
       await this.clock.sleep(wait);
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WeightBudget } from '../../../src/exchange/ccxt/weight-budget.ts';
+import { withSendDeadline } from '../../../src/exchange/send-deadline.ts';
 
 /** A clock that only moves when someone sleeps (or the test advances it). */
 function fakeClock(startMs = 0) {
@@ -35,6 +36,19 @@ describe('WeightBudget', () => {
     await b2.acquire(order);
     expect(c2.nowMs()).toBeGreaterThanOrEqual(10_000);
     expect(c2.nowMs()).toBeLessThan(20_000);
+  });
+
+  it('inside withSendDeadline, a request the gate would hold past its deadline fails at once (nothing counted); one it holds less waits; outside, the same wait is taken', async () => {
+    const c = fakeClock(1_000);
+    const b = new WeightBudget({ clock: c });
+    b.penalize(7_000); // a 429's block: within the 65 s a call may wait
+    await expect(withSendDeadline(5_000, () => b.acquire(order))).rejects.toMatchObject({ code: 'rateLimited', retryAfterMs: 7_000 });
+    expect(c.slept).toEqual([]);
+    await withSendDeadline(60_000, () => b.acquire(order));
+    expect(c.slept).toEqual([7_000]);
+    b.penalize(3_000);
+    await b.acquire(order);
+    expect(c.slept).toEqual([7_000, 3_000]);
   });
 
   it('lets requests through at once while far from every limit', async () => {
