@@ -303,8 +303,9 @@ export class SymbolTrader {
   }
 
   /**
-   * The strategy's signal that waited when the bot stopped (an order in doubt, a reversal's close): acted
-   * on by the next steps as before the stop, or dropped there once older than webhook.max_lag_s.
+   * The strategy's signal that waited when the bot stopped (an order in doubt, a reversal's close), or was
+   * being acted on (stepNow): acted on by the next steps as before the stop, or dropped there once older
+   * than webhook.max_lag_s.
    */
   private restoreWaitingEntry(): void {
     const w = this.d.store.waitingEntry(this.symbol);
@@ -518,7 +519,14 @@ export class SymbolTrader {
           // reversal skipped here left the in-doubt long, once booked, open against the strategy).
           this.entryWaiting = { sig, sinceMs: this.d.now(), forDoubt: true };
           this.sayOnce(`signal-waits:${sig.reason}:${sig.timeMs}`, 'warn', { side: sig.side, reason: sig.reason }, 'signal.waiting_for_entry_in_doubt');
-        } else if (sig) await this.signal(sig);
+        } else if (sig) {
+          // Stored before it is acted on, as a wait for its own acting (cleared when the operation ends, see
+          // exclusive): a kill between a reversal's close and its entry (the reads, the account calls) found
+          // nothing stored, and the restarted bot stayed flat against the strategy. Restored, it is acted on
+          // as a signal (the side held is ignored; an entry already sent is found by its id).
+          this.storeWaiting({ sig, sinceMs: this.d.now(), forDoubt: true });
+          await this.signal(sig);
+        }
       }
     } catch (e) {
       this.d.log.error({ symbol: this.symbol, err: errInfo(e) }, 'signals.failed');

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/bot/logger.ts';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
+import type { ExchangePort } from '../../src/exchange/port.ts';
 import { openStore } from '../../src/store/index.ts';
 import { type Harness, exchangeStepsOf, startHarness, stepBot, testConfig } from '../support/bot-harness.ts';
 import { recordingLogger } from '../support/log-lines.ts';
@@ -202,4 +203,74 @@ describe("a candle strategy's reversal while its entry is in doubt (the entry's 
     expect(h.store.waitingEntry('BTCUSDT')).toBeNull();
     h.bot.stop();
   });
+
+  /**
+   * Where the process dies in the reversal (long held, the short's candle closes): `price`, the close's
+   * price read (nothing sent yet); `setMarginMode`, the short's entry from flat (the long's close filled);
+   * `createOrder`, the short's entry order once the exchange executed it (its answer lost with the process).
+   */
+  const killPoints = [
+    { at: 'price', what: 'before its close was sent', before: 'long held' },
+    { at: 'setMarginMode', what: 'after its close filled, before its entry went out (the margin-mode call of the entry from flat)', before: 'flat' },
+    { at: 'createOrder', what: 'once its entry executed, its answer lost with the process', before: 'short, as now' },
+  ] as const;
+  for (const k of killPoints) {
+    it(`a reversal killed ${k.what}: the restarted bot ends short, entered once (before: nothing waited, so nothing was stored: ${k.before})`, async () => {
+      const { file } = await signalsFile('ladder-signals-kill-reversal-', [
+        (open) => `${iso(open + H + 60_000)},BTCUSDT,long,`, // on candle +1: entered
+        (open) => `${iso(open + 2 * H + 60_000)},BTCUSDT,short,`, // on candle +2: the reversal the process dies in
+      ]);
+      const config = testConfig({ strategy: { name: 'signals', file } });
+      h = await startHarness(config, { seed: 3 });
+      h.sim.admin.setPrice('BTCUSDT', 60000, true);
+      // The process that dies: once armed, the call at the kill point never returns (nothing after it runs).
+      let killed: (() => void) | null = null;
+      const real = h.ex;
+      const dying = new Proxy(real, {
+        get(target, prop) {
+          const v = Reflect.get(target, prop, target) as unknown;
+          if (typeof v !== 'function') return v;
+          const fn = (v as (...a: unknown[]) => Promise<unknown>).bind(target);
+          if (prop !== k.at) return fn;
+          return async (...a: unknown[]) => {
+            const die = killed;
+            if (die === null) return fn(...a);
+            if (prop === 'createOrder') {
+              if (!String((a[0] as { clientOrderId: string }).clientOrderId).endsWith('-entry')) return fn(...a);
+              await fn(...a);
+            }
+            die();
+            return new Promise<never>(() => undefined);
+          };
+        },
+      }) as ExchangePort;
+      h.bot.stop();
+      const retry = { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined };
+      const first = new TradingBot({ config, exchange: dying, store: h.store, log: silentLogger(), retry });
+      await first.start();
+      h.sim.admin.step({ candles: 1 });
+      await first.step();
+      h.sim.admin.step({ candles: 2 }); // candles 0 and +1 close: the long
+      await first.step();
+      expect(first.traders[0]!.position?.side).toBe('long');
+      const dead = new Promise<void>((resolve) => (killed = resolve));
+      h.sim.admin.step({ candles: 1 }); // candle +2 closes: the short; the process dies on its way
+      void first.step();
+      await dead;
+      first.stop();
+      expect(exchangeStepsOf(h)).toBe({ price: 10, setMarginMode: 0, createOrder: -10 }[k.at]);
+      h.store.close();
+      h.store = openStore(h.dbPath);
+      const { log, msgs } = recordingLogger();
+      h.bot = new TradingBot({ config, exchange: real, store: h.store, log, retry });
+      await h.bot.start();
+      await stepBot(h, 3, 100);
+      expect(h.bot.traders[0]!.position?.side).toBe('short');
+      expect(exchangeStepsOf(h)).toBe(-10);
+      expect(msgs()).toContain('entry.wait_restored');
+      expect(h.state().fills.filter((f) => f.clientOrderId.endsWith('-entry') && f.side === 'SELL')).toHaveLength(1); // entered once
+      expect(h.store.waitingEntry('BTCUSDT')).toBeNull();
+      h.bot.stop();
+    });
+  }
 });
