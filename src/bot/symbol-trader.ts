@@ -300,6 +300,43 @@ export class SymbolTrader {
     this.candlesReadAtMs = this.d.now();
     this.candles.append(warmup);
     this.d.store.saveCandles(this.symbol, this.d.timeframeMs, warmup); // the dashboard's charts and single-TP replay
+    await this.dropRestoredWaitIfStale();
+  }
+
+  /**
+   * Candles that closed after the restored wait's signal while the bot was down come with the warm-up,
+   * and the strategy is never asked about them. Asked now, as an outage's candles are (stale: never
+   * traded): one that signals drops the restored wait, as a stale signal drops a waiting entry during an
+   * outage. The strategy changed its mind since; before, the restart sent the older side against it.
+   */
+  private async dropRestoredWaitIfStale(): Promise<void> {
+    const w = this.entryWaitingNow;
+    // One past its max lag is dropped by the first step anyway.
+    if (w === null || this.d.now() - w.sinceMs > this.d.config.webhook.max_lag_s * 1000) return;
+    const series = this.candles.series();
+    // The candles after the one the signal came from: those opening at or after its time (ema_cross's is its
+    // candle's close; a signals file's row is entered at the first open at or after it). No alignment of
+    // open times is assumed (weekly candles open on Mondays).
+    let first = series.length;
+    while (first > 0 && series.time[first - 1]! >= w.sig.timeMs) first--;
+    for (let i = first; i < series.length; i++) {
+      if (this.strategyStopped()) return;
+      let sig: Signal | null;
+      try {
+        sig = await this.d.strategy.onCandle(series, i);
+      } catch (e) {
+        this.d.log.error({ symbol: this.symbol, candleTime: new Date(series.time[i]!).toISOString(), err: errInfo(e) }, 'signals.failed');
+        continue;
+      }
+      if (sig === null) continue;
+      this.d.log.warn({ symbol: this.symbol, side: sig.side, candleTime: new Date(series.time[i]!).toISOString(), newestCandleTime: new Date(series.time[series.length - 1]!).toISOString() }, 'signal.stale');
+      if (w.sig.timeMs <= sig.timeMs) {
+        this.d.log.warn({ symbol: this.symbol, side: w.sig.side, signalTime: new Date(w.sig.timeMs).toISOString() }, 'entry.wait_dropped_by_stale_signal');
+        this.entryWaiting = null;
+        this.storeWaiting(null);
+        return;
+      }
+    }
   }
 
   /**

@@ -115,6 +115,57 @@ describe('candles missed during an outage (network down, an IP ban): their signa
     expect(h.state().fills).toEqual([]); // before: the long of candle +1 was bought, after the short of candle +2
     expect(t.position).toBeNull();
   });
+
+  /**
+   * The same long, waiting (for the failing position read) when the process dies; the bot is back after
+   * candles closed while it was down. Those candles come with the start's warm-up, where the strategy was
+   * never asked about them: `short` on one of them drops the stored long as the outage above does;
+   * nothing on them leaves it to be acted on (within max_lag_s).
+   */
+  for (const c of [
+    { shortOnMissed: true, name: 'a short on a candle closed while it was down (stale): the restored long is dropped, not sent against it (before: bought after the restart)' },
+    { shortOnMissed: false, name: 'no signal on the candles closed while it was down: the restored long is entered' },
+  ]) {
+    it(`a long waiting for a failing position read when the process dies, restarted after more candles closed; ${c.name}`, async () => {
+      const { file } = await signalsFile('ladder-signals-restart-stale-', [
+        (open) => `${iso(open + H + 60_000)},BTCUSDT,long,`, // on candle +1: its entry waits for the position read
+        ...(c.shortOnMissed ? [(open: number) => `${iso(open + 2 * H + 60_000)},BTCUSDT,short,`] : []), // on candle +2: closed while the bot is down
+      ]);
+      const config = testConfig({ strategy: { name: 'signals', file }, webhook: { max_lag_s: 86_400 } });
+      h = await startHarness(config, { seed: 3 });
+      h.sim.admin.setPrice('BTCUSDT', 60000, true);
+      h.bot.stop();
+      const retry = { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined };
+      const first = new TradingBot({ config, exchange: h.ex, store: h.store, log: silentLogger(), retry });
+      await first.start();
+      h.sim.admin.step({ candles: 1 }); // to the end of the forming candle 0
+      await first.step();
+      h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v3/positionRisk' }] });
+      h.sim.admin.step({ candles: 2 }); // candles 0 and +1 close: the long, not sent (the position cannot be read)
+      await first.step();
+      expect(h.store.waitingEntry('BTCUSDT')).toMatchObject({ side: 'long' });
+      first.stop(); // the process dies
+      h.store.close();
+      h.sim.admin.step({ candles: 2 }); // candles +2 and +3 close while it is down
+      h.sim.admin.setFaults({ rules: [] });
+      h.store = openStore(h.dbPath);
+      const { log, msgs } = recordingLogger();
+      h.bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, retry });
+      await h.bot.start();
+      await stepBot(h, 2, 100);
+      expect(msgs()).toContain('entry.wait_restored');
+      if (c.shortOnMissed) {
+        expect(h.state().fills).toEqual([]);
+        expect(h.bot.traders[0]!.position).toBeNull();
+        expect(msgs()).toContain('entry.wait_dropped_by_stale_signal');
+      } else {
+        expect(h.bot.traders[0]!.position?.side).toBe('long');
+        expect(exchangeStepsOf(h)).toBe(10);
+      }
+      expect(h.store.waitingEntry('BTCUSDT')).toBeNull();
+      h.bot.stop();
+    });
+  }
 });
 
 describe("a candle strategy's reversal while its entry is in doubt (the entry's answer lost)", () => {
