@@ -275,9 +275,14 @@ export class SymbolTrader {
     if (w === this.storedWaiting) return;
     this.d.store.setWaitingEntry(
       this.symbol,
-      w === null ? null : { symbol: this.symbol, side: w.sig.side, signalTimeMs: w.sig.timeMs, reason: w.sig.reason, stopLossPct: w.sig.stopLossPct ?? null, sinceMs: w.sinceMs, forDoubt: w.forDoubt === true, closingId: w.closingId ?? null },
+      w === null ? null : { symbol: this.symbol, side: w.sig.side, signalTimeMs: w.sig.timeMs, reason: w.sig.reason, stopLossPct: w.sig.stopLossPct ?? null, sinceMs: w.sinceMs, forDoubt: w.forDoubt === true, closingId: w.closingId ?? null, origin: this.waitOrigin() },
     );
     this.storedWaiting = w;
+  }
+
+  /** What a stored wait comes from (waiting-entries.ts origin): the config's strategy and exchange (testnet or not), and the port (paper or live). */
+  private waitOrigin(): string {
+    return JSON.stringify({ strategy: this.d.config.strategy, exchange: this.d.config.exchange, port: this.d.ex.name });
   }
 
   /** The reason of the entry signal waiting for a failing read (retried at each step), or null: the webhook's signal stays pending meanwhile. */
@@ -347,6 +352,13 @@ export class SymbolTrader {
   private restoreWaitingEntry(): void {
     const w = this.d.store.waitingEntry(this.symbol);
     if (w === null) return;
+    if (w.origin !== null && w.origin !== this.waitOrigin()) {
+      // Another strategy's signal (the config changed across the restart), or a paper run's on this file
+      // now live: not this run's to trade.
+      this.d.log.warn({ symbol: this.symbol, side: w.side, reason: w.reason, signalTime: new Date(w.signalTimeMs).toISOString(), storedBy: w.origin, now: this.waitOrigin() }, 'entry.wait_dropped_config_changed');
+      this.d.store.setWaitingEntry(this.symbol, null);
+      return;
+    }
     const sig: Signal = { timeMs: w.signalTimeMs, side: w.side, reason: w.reason, ...(w.stopLossPct !== null ? { stopLossPct: w.stopLossPct } : {}) };
     this.entryWaitingNow = { sig, sinceMs: w.sinceMs, ...(w.forDoubt ? { forDoubt: true as const } : {}), ...(w.closingId !== null ? { closingId: w.closingId } : {}) };
     this.storedWaiting = this.entryWaitingNow;

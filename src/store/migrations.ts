@@ -366,6 +366,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 12,
+    name: 'waiting entries origin',
+    sql: `
+      -- What stored the waiting entry (the config's strategy and exchange, testnet or not, paper or live): a restart
+      -- with another strategy, or live on a paper run's file, drops it instead of trading it. NULL: stored
+      -- before this column (acted on as before).
+      ALTER TABLE waiting_entries ADD COLUMN origin TEXT;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -18,6 +18,11 @@ export interface WaitingEntry {
   readonly forDoubt: boolean;
   /** The position whose close a reversal waits for. */
   readonly closingId: string | null;
+  /**
+   * What stored it: the config's strategy and the exchange (paper or live) of that run. A run with other
+   * ones does not trade it. Null: stored before migration 12.
+   */
+  readonly origin: string | null;
 }
 
 interface Row {
@@ -29,24 +34,25 @@ interface Row {
   since_ms: number;
   for_doubt: number;
   closing_id: string | null;
+  origin: string | null;
 }
 
 /** Rows of migration 11: at most one waiting entry per symbol. */
 export function waitingEntryRows(db: Database.Database, now: () => number) {
-  const get = db.prepare<[string]>('SELECT symbol, side, signal_time_ms, reason, stop_loss_pct, since_ms, for_doubt, closing_id FROM waiting_entries WHERE symbol = ?');
+  const get = db.prepare<[string]>('SELECT symbol, side, signal_time_ms, reason, stop_loss_pct, since_ms, for_doubt, closing_id, origin FROM waiting_entries WHERE symbol = ?');
   const put = db.prepare(
-    `INSERT INTO waiting_entries (symbol, side, signal_time_ms, reason, stop_loss_pct, since_ms, for_doubt, closing_id, updated_at_ms)
-     VALUES (@symbol, @side, @signalTimeMs, @reason, @stopLossPct, @sinceMs, @forDoubt, @closingId, @updatedAtMs)
+    `INSERT INTO waiting_entries (symbol, side, signal_time_ms, reason, stop_loss_pct, since_ms, for_doubt, closing_id, origin, updated_at_ms)
+     VALUES (@symbol, @side, @signalTimeMs, @reason, @stopLossPct, @sinceMs, @forDoubt, @closingId, @origin, @updatedAtMs)
      ON CONFLICT (symbol) DO UPDATE SET side = excluded.side, signal_time_ms = excluded.signal_time_ms, reason = excluded.reason,
        stop_loss_pct = excluded.stop_loss_pct, since_ms = excluded.since_ms, for_doubt = excluded.for_doubt,
-       closing_id = excluded.closing_id, updated_at_ms = excluded.updated_at_ms`,
+       closing_id = excluded.closing_id, origin = excluded.origin, updated_at_ms = excluded.updated_at_ms`,
   );
   const drop = db.prepare<[string]>('DELETE FROM waiting_entries WHERE symbol = ?');
   return {
     waitingEntry: (symbol: string): WaitingEntry | null => {
       const r = get.get(symbol) as Row | undefined;
       if (!r) return null;
-      return { symbol: r.symbol, side: r.side, signalTimeMs: r.signal_time_ms, reason: r.reason, stopLossPct: r.stop_loss_pct, sinceMs: r.since_ms, forDoubt: r.for_doubt === 1, closingId: r.closing_id };
+      return { symbol: r.symbol, side: r.side, signalTimeMs: r.signal_time_ms, reason: r.reason, stopLossPct: r.stop_loss_pct, sinceMs: r.since_ms, forDoubt: r.for_doubt === 1, closingId: r.closing_id, origin: r.origin };
     },
     /** Keeps `w` as the symbol's waiting entry (replacing one before it); null: none waits any more. */
     setWaitingEntry: (symbol: string, w: WaitingEntry | null): void => {

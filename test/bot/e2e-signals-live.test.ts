@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/bot/logger.ts';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
 import type { ExchangePort } from '../../src/exchange/port.ts';
+import { PaperExchange } from '../../src/exchange/paper/paper-exchange.ts';
 import { openStore } from '../../src/store/index.ts';
 import { type Harness, exchangeStepsOf, startHarness, stepBot, testConfig } from '../support/bot-harness.ts';
 import { recordingLogger } from '../support/log-lines.ts';
@@ -166,6 +167,72 @@ describe('candles missed during an outage (network down, an IP ban): their signa
       h.bot.stop();
     });
   }
+
+  it('a long waiting for a failing position read when the process dies, restarted at once with another strategy in the config: the stored long is dropped (entry.wait_dropped_config_changed), not traded by the new strategy (before: bought)', async () => {
+    const { file } = await signalsFile('ladder-signals-restart-other-', [
+      (open) => `${iso(open + H + 60_000)},BTCUSDT,long,`, // on candle +1: its entry waits for the position read
+    ]);
+    const config = testConfig({ strategy: { name: 'signals', file } });
+    h = await startHarness(config, { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    h.bot.stop();
+    const retry = { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined };
+    const first = new TradingBot({ config, exchange: h.ex, store: h.store, log: silentLogger(), retry });
+    await first.start();
+    h.sim.admin.step({ candles: 1 });
+    await first.step();
+    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v3/positionRisk' }] });
+    h.sim.admin.step({ candles: 2 }); // candles 0 and +1 close: the long, not sent (the position cannot be read)
+    await first.step();
+    expect(h.store.waitingEntry('BTCUSDT')).toMatchObject({ side: 'long' });
+    first.stop(); // the process dies; the owner switches the config to ema_cross and starts it again
+    h.store.close();
+    h.sim.admin.setFaults({ rules: [] });
+    h.store = openStore(h.dbPath);
+    const { log, msgs } = recordingLogger();
+    h.bot = new TradingBot({ config: testConfig({ strategy: { name: 'ema_cross', fast: 12, slow: 26 } }), exchange: h.ex, store: h.store, log, retry });
+    await h.bot.start();
+    await stepBot(h, 2, 100);
+    expect(h.state().fills).toEqual([]);
+    expect(h.bot.traders[0]!.position).toBeNull();
+    expect(msgs()).toContain('entry.wait_dropped_config_changed');
+    expect(msgs()).not.toContain('entry.wait_restored');
+    expect(h.store.waitingEntry('BTCUSDT')).toBeNull();
+    h.bot.stop();
+  });
+
+  it('a paper run\'s long waiting for a failing price read when it dies, then `live` started on the same --db file: the paper signal is dropped, not bought with real money (before: bought)', async () => {
+    const { file } = await signalsFile('ladder-signals-paper-live-', [
+      (open) => `${iso(open + H + 60_000)},BTCUSDT,long,`, // on candle +1: its paper entry waits for the price read
+    ]);
+    const config = testConfig({ strategy: { name: 'signals', file } });
+    h = await startHarness(config, { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    h.bot.stop();
+    const retry = { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined };
+    const paper = new PaperExchange({ source: h.ex, fills: { takerPct: 0.05, makerPct: 0.02, slippagePct: 0 }, balance: 10_000, statePath: null, now: Date.now });
+    const first = new TradingBot({ config, exchange: paper, store: h.store, log: silentLogger(), retry });
+    await first.start();
+    h.sim.admin.step({ candles: 1 });
+    await first.step();
+    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/ticker/24hr' }] });
+    h.sim.admin.step({ candles: 2 }); // candles 0 and +1 close: the long, not sent (the price cannot be read)
+    await first.step();
+    expect(h.store.waitingEntry('BTCUSDT')).toMatchObject({ side: 'long' });
+    first.stop(); // the paper process dies; the owner starts `live` on the same file
+    h.store.close();
+    h.sim.admin.setFaults({ rules: [] });
+    h.store = openStore(h.dbPath);
+    const { log, msgs } = recordingLogger();
+    h.bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, retry });
+    await h.bot.start();
+    await stepBot(h, 2, 100);
+    expect(h.state().fills).toEqual([]);
+    expect(h.bot.traders[0]!.position).toBeNull();
+    expect(msgs()).toContain('entry.wait_dropped_config_changed');
+    expect(h.store.waitingEntry('BTCUSDT')).toBeNull();
+    h.bot.stop();
+  });
 });
 
 describe("a candle strategy's reversal while its entry is in doubt (the entry's answer lost)", () => {
@@ -242,7 +309,7 @@ describe("a candle strategy's reversal while its entry is in doubt (the entry's 
     h = await startHarness(config, { seed: 3 });
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
     h.bot.stop();
-    h.store.setWaitingEntry('BTCUSDT', { symbol: 'BTCUSDT', side: 'short', signalTimeMs: Date.now() - 120_000, reason: 'ema_cross down', stopLossPct: null, sinceMs: Date.now() - 61_000, forDoubt: true, closingId: null });
+    h.store.setWaitingEntry('BTCUSDT', { symbol: 'BTCUSDT', side: 'short', signalTimeMs: Date.now() - 120_000, reason: 'ema_cross down', stopLossPct: null, sinceMs: Date.now() - 61_000, forDoubt: true, closingId: null, origin: null });
     const { log, msgs } = recordingLogger();
     h.bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined } });
     await h.bot.start();
