@@ -71,10 +71,15 @@ function keyHash(key: string): string {
 }
 /**
  * Whether an entry order stored under this id stands for its signal having been acted on: any but one
- * refused by a rate limit (429, 418, 403, or not sent for one: the router stores its Binance code,
- * -1003/-1015, or the class), which the exchange never executed.
+ * the exchange never executed: refused by a rate limit (429, 418, 403, or not sent for one: the router
+ * stores its Binance code, -1003/-1015, or the class), or found never to have arrived (neverArrived: its
+ * request lost, a kill while it was on its way, declared once it could no longer execute). A signal that
+ * waits (a restart's restored one) then sends it again under the same id.
  */
-const notRefusedForRateLimit = (o: OrderRecord | null): boolean => o !== null && !(o.status === 'rejected' && RATE_LIMIT_CODES.has(o.error?.code ?? ''));
+const actedOnBy = (o: OrderRecord | null): boolean =>
+  o !== null && !(o.status === 'rejected' && RATE_LIMIT_CODES.has(o.error?.code ?? '')) && !(o.status === 'canceled' && o.error?.code === NEVER_ARRIVED && o.bookedSteps === 0);
+/** The error code neverArrived stores on an order the exchange never received. */
+const NEVER_ARRIVED = 'not_found';
 const RATE_LIMIT_CODES: ReadonlySet<string> = new Set(['rateLimited', '-1003', '-1015']);
 /** The id an earlier Ladder derived for the same signal (before ids carried the side): a signal it entered is not entered again. */
 const legacyPositionIdOf = (symbol: string, signalTimeMs: number): string => `${symbol}-${Math.floor(signalTimeMs / 1000).toString(36)}`;
@@ -706,7 +711,7 @@ export class SymbolTrader {
     // side, or (a keyed signal) its key.
     const ids = [id, legacyPositionIdOf(this.symbol, sig.timeMs), ...(sig.key === undefined ? [] : [positionIdOf(this.symbol, sig.timeMs, sig.side)])];
     // An entry refused by a rate limit was not executed: its signal, waiting, sends it again (below).
-    if (ids.some((x) => this.d.store.getPosition(x) || notRefusedForRateLimit(this.d.store.getOrder(entryClientId(x))))) return;
+    if (ids.some((x) => this.d.store.getPosition(x) || actedOnBy(this.d.store.getOrder(entryClientId(x))))) return;
     const stopPct = sig.stopLossPct ?? this.d.settings.stopLossPct;
     let price: number;
     let balance: Balance;
@@ -1355,7 +1360,7 @@ export class SymbolTrader {
   }
 
   private neverArrived(o: OrderRecord): void {
-    this.d.store.markOrderStatus(o.clientOrderId, 'canceled', { error: { code: 'not_found', message: 'the exchange does not know this order: it never arrived' }, timeMs: this.d.now() });
+    this.d.store.markOrderStatus(o.clientOrderId, 'canceled', { error: { code: NEVER_ARRIVED, message: 'the exchange does not know this order: it never arrived' }, timeMs: this.d.now() });
     this.d.log.warn({ symbol: this.symbol, clientOrderId: o.clientOrderId, kind: o.kind }, 'order.never_arrived');
     this.dirty = true;
     this.takeBackLost(o, 'close.resent_never_arrived');
