@@ -151,6 +151,9 @@ interface Doubt {
   notFoundSinceMs: number | null;
 }
 
+/** What a stored wait comes from (waiting-entries.ts origin): the config's strategy and exchange (testnet or not), and the port (paper or live). */
+export const waitOriginOf = (config: LadderConfig, exchangeName: string): string => JSON.stringify({ strategy: config.strategy, exchange: config.exchange, port: exchangeName });
+
 /** An entry signal waiting to be acted on, and since when (its max lag counts from there). */
 interface EntryWaiting {
   readonly sig: Signal;
@@ -285,9 +288,8 @@ export class SymbolTrader {
     this.storedWaiting = w;
   }
 
-  /** What a stored wait comes from (waiting-entries.ts origin): the config's strategy and exchange (testnet or not), and the port (paper or live). */
   private waitOrigin(): string {
-    return JSON.stringify({ strategy: this.d.config.strategy, exchange: this.d.config.exchange, port: this.d.ex.name });
+    return waitOriginOf(this.d.config, this.d.ex.name);
   }
 
   /** The reason of the entry signal waiting for a failing read (retried at each step), or null: the webhook's signal stays pending meanwhile. */
@@ -357,7 +359,7 @@ export class SymbolTrader {
   private restoreWaitingEntry(): void {
     const w = this.d.store.waitingEntry(this.symbol);
     if (w === null) return;
-    if (w.origin !== null && w.origin !== this.waitOrigin()) {
+    if (w.origin !== this.waitOrigin()) {
       // Another strategy's signal (the config changed across the restart), or a paper run's on this file
       // now live: not this run's to trade.
       this.d.log.warn({ symbol: this.symbol, side: w.side, reason: w.reason, signalTime: new Date(w.signalTimeMs).toISOString(), storedBy: w.origin, now: this.waitOrigin() }, 'entry.wait_dropped_config_changed');

@@ -353,6 +353,8 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `
       -- A strategy's entry signal waiting (for an order in doubt, a reversal's close, a failing read), one
       -- per symbol: a restart acts on it within webhook.max_lag_s instead of losing it (waiting-entries.ts).
+      -- origin: what stored it (the config's strategy and exchange, paper or live): a restart with other
+      -- ones, or live on a paper run's file, drops it instead of trading it.
       CREATE TABLE waiting_entries (
         symbol TEXT PRIMARY KEY,
         side TEXT NOT NULL CHECK (side IN ('long', 'short')),
@@ -362,18 +364,9 @@ export const MIGRATIONS: readonly Migration[] = [
         since_ms INTEGER NOT NULL,
         for_doubt INTEGER NOT NULL CHECK (for_doubt IN (0, 1)),
         closing_id TEXT,
+        origin TEXT NOT NULL,
         updated_at_ms INTEGER NOT NULL
       ) STRICT;
-    `,
-  },
-  {
-    version: 12,
-    name: 'waiting entries origin',
-    sql: `
-      -- What stored the waiting entry (the config's strategy and exchange, testnet or not, paper or live): a restart
-      -- with another strategy, or live on a paper run's file, drops it instead of trading it. NULL: stored
-      -- before this column (acted on as before).
-      ALTER TABLE waiting_entries ADD COLUMN origin TEXT;
     `,
   },
 ];

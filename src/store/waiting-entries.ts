@@ -18,11 +18,8 @@ export interface WaitingEntry {
   readonly forDoubt: boolean;
   /** The position whose close a reversal waits for. */
   readonly closingId: string | null;
-  /**
-   * What stored it: the config's strategy and the exchange (paper or live) of that run. A run with other
-   * ones does not trade it. Null: stored before migration 12.
-   */
-  readonly origin: string | null;
+  /** What stored it: the config's strategy and the exchange (paper or live) of that run; a run with other ones does not trade it. */
+  readonly origin: string;
 }
 
 interface Row {
@@ -34,7 +31,7 @@ interface Row {
   since_ms: number;
   for_doubt: number;
   closing_id: string | null;
-  origin: string | null;
+  origin: string;
 }
 
 /** Rows of migration 11: at most one waiting entry per symbol. */

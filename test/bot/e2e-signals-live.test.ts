@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/bot/logger.ts';
+import { waitOriginOf } from '../../src/bot/symbol-trader.ts';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
 import type { ExchangePort } from '../../src/exchange/port.ts';
 import { PaperExchange } from '../../src/exchange/paper/paper-exchange.ts';
@@ -309,7 +310,7 @@ describe("a candle strategy's reversal while its entry is in doubt (the entry's 
     h = await startHarness(config, { seed: 3 });
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
     h.bot.stop();
-    h.store.setWaitingEntry('BTCUSDT', { symbol: 'BTCUSDT', side: 'short', signalTimeMs: Date.now() - 120_000, reason: 'ema_cross down', stopLossPct: null, sinceMs: Date.now() - 61_000, forDoubt: true, closingId: null, origin: null });
+    h.store.setWaitingEntry('BTCUSDT', { symbol: 'BTCUSDT', side: 'short', signalTimeMs: Date.now() - 120_000, reason: 'ema_cross down', stopLossPct: null, sinceMs: Date.now() - 61_000, forDoubt: true, closingId: null, origin: waitOriginOf(config, h.ex.name) });
     const { log, msgs } = recordingLogger();
     h.bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined } });
     await h.bot.start();

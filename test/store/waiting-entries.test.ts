@@ -17,7 +17,7 @@ describe("a strategy's waiting entry signal in the store (kept across restarts)"
     const again = openStore(path);
     expect(again.waitingEntry('BTCUSDT')).toEqual(short);
     expect(again.waitingEntry('ETHUSDT')).toEqual({ ...short, symbol: 'ETHUSDT', side: 'long', stopLossPct: null, forDoubt: false, closingId: 'ETHUSDT-x' });
-    const later = { ...short, side: 'long' as const, signalTimeMs: T0 + 3_600_000, sinceMs: T0 + 3_600_005, origin: null };
+    const later = { ...short, side: 'long' as const, signalTimeMs: T0 + 3_600_000, sinceMs: T0 + 3_600_005, origin: '{"strategy":"other"}' };
     again.setWaitingEntry('BTCUSDT', later);
     expect(again.waitingEntry('BTCUSDT')).toEqual(later);
     again.setWaitingEntry('BTCUSDT', null);
