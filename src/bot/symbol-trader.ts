@@ -72,15 +72,16 @@ function keyHash(key: string): string {
 /**
  * Whether an entry order stored under this id stands for its signal having been acted on: any but one
  * the exchange never executed: refused by a rate limit (429, 418, 403, or not sent for one: the router
- * stores its Binance code, -1003/-1015, or the class), or found never to have arrived (neverArrived: its
+ * stores its Binance code, -1003/-1015, or the class) or for its timestamp (-1021/-5028, its retries
+ * spent or cut by the entry's deadline), or found never to have arrived (neverArrived: its
  * request lost, a kill while it was on its way, declared once it could no longer execute). A signal that
  * waits (a restart's restored one) then sends it again under the same id.
  */
 const actedOnBy = (o: OrderRecord | null): boolean =>
-  o !== null && !(o.status === 'rejected' && RATE_LIMIT_CODES.has(o.error?.code ?? '')) && !(o.status === 'canceled' && o.error?.code === NEVER_ARRIVED && o.bookedSteps === 0);
+  o !== null && !(o.status === 'rejected' && NOT_EXECUTED_CODES.has(o.error?.code ?? '')) && !(o.status === 'canceled' && o.error?.code === NEVER_ARRIVED && o.bookedSteps === 0);
 /** The error code neverArrived stores on an order the exchange never received. */
 const NEVER_ARRIVED = 'not_found';
-const RATE_LIMIT_CODES: ReadonlySet<string> = new Set(['rateLimited', '-1003', '-1015']);
+const NOT_EXECUTED_CODES: ReadonlySet<string> = new Set(['rateLimited', '-1003', '-1015', 'clockSkew', '-1021', '-5028']);
 /** The id an earlier Ladder derived for the same signal (before ids carried the side): a signal it entered is not entered again. */
 const legacyPositionIdOf = (symbol: string, signalTimeMs: number): string => `${symbol}-${Math.floor(signalTimeMs / 1000).toString(36)}`;
 
@@ -808,8 +809,13 @@ export class SymbolTrader {
         // executed. It waits as an entry met by the ban at its reads does (within webhook.max_lag_s), and
         // is sent again under the same id once requests may leave; it was dropped as refused before.
         this.waitForRateLimit(sig, id, waitingSinceMs);
-      }
-      else if (sent.error.code === 'insufficientMargin') this.entryRefusedForMargin(id, sig, sent.error.message);
+      } else if (sent.error.code === 'clockSkew') {
+        // -1021/-5028 still after the clock's resync and retries (or its retry cut by the deadline): not
+        // executed, so not a refusal of the signal (an 'entry.refused' alert, once per code for the
+        // process's life). It waits and is sent again under the same id, within webhook.max_lag_s.
+        this.entryWaiting = { sig, sinceMs: waitingSinceMs ?? this.d.now() };
+        this.sayOnce(`clock-skew:${id}`, 'warn', { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), clientOrderId: entryClientId(id), message: sent.error.message }, 'entry.waiting_for_clock');
+      } else if (sent.error.code === 'insufficientMargin') this.entryRefusedForMargin(id, sig, sent.error.message);
       else if (sent.error.exchangeCode === HEDGE_MODE) {
         // Binance allows the switch only when flat with no order: nothing of ours is open to manage.
         this.halt(`entry refused (-4061): the account is in Hedge position mode, and Ladder trades One-way mode only; switch back (Binance Futures: Preferences > Position Mode > One-way Mode) and start the bot again`);
