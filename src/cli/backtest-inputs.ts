@@ -16,7 +16,7 @@ import { StrategyModuleError } from '../strategy/module-error.ts';
 import { SignalsStrategy } from '../strategy/signals-strategy.ts';
 import { type Strategy, entryAtOf } from '../strategy/strategy.ts';
 import { CliError, onePerSymbol, parseSymbolOption, parseTimeOption, splitList } from './cli-error.ts';
-import { fundingNote, loadFundingInputs } from './funding-inputs.ts';
+import { checkMarks, fundingNote, loadFundingInputs } from './funding-inputs.ts';
 import { counted } from '../optimize/describe.ts';
 import { readConfig } from './read-config.ts';
 
@@ -162,6 +162,10 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
     spare = null;
     const settlements = funding.of(market.id);
     if (a.funding !== undefined) notes.push(fundingNote(market.id, candles, funding.rates.get(market.id), funding.marks.get(market.id)));
+    // Mark prices of another market would charge funding on its notional: refused, as --detail of another symbol is.
+    const marks = funding.marks.get(market.id);
+    const markNote = marks === undefined ? null : checkMarks(market.id, candles, funding.rates.get(market.id)!, marks, funding.markFiles.get(market.id)!);
+    if (markNote !== null) notes.push(markNote);
     symbols.push({ symbol: market.id, candles: { ...candles, symbol: market.id }, market, entryAt: entryAtOf(strategy, candles), ...(detail ? { detail } : {}), ...(settlements ? { funding: settlements } : {}) });
     if (strategy instanceof SignalsStrategy) {
       checkSignalSymbols(strategy, markets.map);

@@ -28,6 +28,8 @@ export interface FundingInputs {
   readonly rates: ReadonlyMap<string, FundingRates>;
   /** The mark price at each of a symbol's settlements (NaN: no mark candle opens at it), by market id. */
   readonly marks: ReadonlyMap<string, Float64Array>;
+  /** The `--mark` entry each symbol's mark prices came from, by market id (for messages). */
+  readonly markFiles: ReadonlyMap<string, string>;
   /** What the engine charges a symbol: its settlements with their mark prices, or undefined (not modelled). */
   of(id: string): SettlementPrices | undefined;
 }
@@ -49,6 +51,7 @@ export async function loadFundingInputs(
   }
   // --mark: the mark price at each settlement (Binance charges the notional at it).
   const markBySymbol = new Map<string, Float64Array>();
+  const markFiles = new Map<string, string>();
   for (const file of splitList(a.mark)) {
     const m = await o.load(file, infoFromFileName(file).symbol === undefined ? o.symbolOfUnnamed : undefined).catch((e: unknown) => {
       throw e instanceof CandleFileError ? new CliError(`--mark: ${e.message}`) : e;
@@ -58,10 +61,12 @@ export async function loadFundingInputs(
     const f = fundingBySymbol.get(id);
     if (f === undefined) throw new CliError(`--mark: ${file} holds ${id}'s mark prices, and --funding gives no rates for ${id}: the mark price is used only to charge funding`);
     onePerSymbol(markBySymbol, '--mark', id, file).set(id, opensAt(m, f.time));
+    markFiles.set(id, file);
   }
   return {
     rates: fundingBySymbol,
     marks: markBySymbol,
+    markFiles,
     of: (id) => {
       const rates = fundingBySymbol.get(id);
       const marks = markBySymbol.get(id);
@@ -71,6 +76,40 @@ export async function loadFundingInputs(
 }
 
 const HOUR_MS = 3_600_000;
+
+/**
+ * A mark price this far from the candle open at the same time is not the candles' market: at the
+ * shared data's settlements (ten symbols, 2022-2026) spot opens and mark opens differ by 0.41 % at most.
+ */
+const MARK_APART = 0.1;
+
+/**
+ * Are the `--mark` prices the candles' own market's? At each settlement within the candles where a
+ * mark kline and a candle both open, the mark must lie within 10 % of the candle open. More than 1 %
+ * of them farther apart (as for `--detail`): refused, funding would be charged on another symbol's
+ * notional (BTCUSDT's mark file named ETHUSDT-1h.csv charged ETH positions at twenty times their
+ * price); fewer: said in the returned note, and used as given. Null when they agree.
+ */
+export function checkMarks(id: string, candles: CandleSeries, f: FundingRates, marks: Float64Array, file: string): string | null {
+  const opens = opensAt(candles, f.time);
+  const start = candles.time[0]!;
+  let compared = 0;
+  let apart = 0;
+  let first = -1;
+  for (let k = 0; k < marks.length; k++) {
+    const mark = marks[k]!;
+    const open = opens[k]!;
+    // Those within the candles, as fundingNote counts them: one at the first open is never charged.
+    if (Number.isNaN(mark) || Number.isNaN(open) || !(f.time[k]! > start)) continue;
+    compared++;
+    if (Math.abs(mark - open) <= MARK_APART * open) continue;
+    if (apart++ === 0) first = k;
+  }
+  if (apart === 0) return null;
+  const what = `${apart} of the ${compared} settlements with a mark kline and a candle opening at them have a mark price more than ${MARK_APART * 100} % from the candle open (the first at ${isoOf(f.time[first]!)}: mark ${marks[first]} against ${opens[first]})`;
+  if (apart > compared / 100) throw new CliError(`--mark for ${id}: ${file}: ${what}: is it another symbol's mark prices? Funding would be charged on their price`);
+  return `${id}: --mark ${file}: ${what}: used as given`;
+}
 
 /**
  * What `--funding` covers for one symbol: how many settlements fall within its candles, and the

@@ -151,6 +151,43 @@ describe('ladder backtest --funding', () => {
     expect(broken.stderr).toMatch(/^ladder: --mark: .*badmark\/ETHUSDT-1h\.csv:1: close: /);
   });
 
+  it("--mark of another symbol's market (a mark price more than 10 % from the candle open) is refused, not charged on", async () => {
+    const eth = flatCandles('ETHUSDT', 2000);
+    const funding = file('ETHUSDT-fundingRate.csv', `${HEADER}\n${T + 3 * H},8,0.00010000\n${T + 5 * H},8,0.00010000\n`);
+    const markFile = (dir: string, opens: Record<number, number>) =>
+      file(`${dir}/ETHUSDT-1h.csv`, Object.entries(opens).map(([h, o]) => `${T + Number(h) * H},${o},${o},${o},${o},0,${T + (Number(h) + 1) * H - 1},0,0,0,0,0`).join('\n') + '\n');
+    // BTCUSDT's mark prices in a file named for ETHUSDT: the old code charged 0.5 ETH at 40,000 (2.00 a settlement, not 0.10).
+    const btc = markFile('btcmark', { 3: 40000, 5: 40000 });
+    for (const command of ['backtest', 'compare']) {
+      const r = await ladder([command, '--config', config, '--data', eth, '--signals', signals, '--funding', funding, '--mark', btc]);
+      expect(r.code, r.stdout).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(
+        `ladder: --mark for ETHUSDT: ${btc}: 2 of the 2 settlements with a mark kline and a candle opening at them have a mark price more than 10 % from the candle open ` +
+          "(the first at 2024-01-01T03:00:00.000Z: mark 40000 against 2000): is it another symbol's mark prices? Funding would be charged on their price\n",
+      );
+    }
+    // 10 % apart exactly is still the market's: 0.5 ETH pays 2,200 × 0.0001 at hour 3 and 1,800 × 0.0001 at hour 5.
+    const edge = await ladder(['backtest', '--json', '--config', config, '--data', eth, '--signals', signals, '--funding', funding, '--mark', markFile('edgemark', { 3: 2200, 5: 1800 })]);
+    expect(edge.code, edge.stderr).toBe(0);
+    expect(JSON.parse(edge.stdout).trades[0].funding).toBeCloseTo(-(0.5 * 2200 * 0.0001) - 0.5 * 1800 * 0.0001, 12);
+  });
+
+  it('--mark with a few prices far from the candles (1 % of the settlements or fewer) is used, and they are said', async () => {
+    // The real ETHUSDT mark klines of 2024-01 … 2024-06 with one kline made ten times too high (2024-03-01 00:00): 1 of 545.
+    const real = readFileSync(join(DATA, 'binance-usdm-mark-1h/ETHUSDT-1h.csv'), 'utf8');
+    const at = String(Date.UTC(2024, 2, 1));
+    const altered = real.replace(new RegExp(`^${at},([0-9.]+),([0-9.]+),([0-9.]+),([0-9.]+),`, 'm'), (_, ...ohlc: string[]) => `${at},${ohlc.slice(0, 4).map((x) => Number(x) * 10).join(',')},`);
+    expect(altered).not.toBe(real);
+    const mark = file('onebad/ETHUSDT-1h.csv', altered);
+    const r = await ladder([
+      'backtest', '--config', config, '--data', join(DATA, 'binance-spot-klines/ETHUSDT-1h.csv'), '--from', '2024-01-01', '--to', '2024-07-01',
+      '--funding', join(DATA, 'binance-usdm-funding/ETHUSDT-fundingRate.csv'), '--mark', mark,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`note: ETHUSDT: --mark ${mark.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: 1 of the 545 settlements with a mark kline and a candle opening at them have a mark price more than 10 % from the candle open \\(the first at 2024-03-01T00:00:00\\.000Z: mark [0-9.]+ against [0-9.]+\\): used as given\\n`));
+  });
+
   it('says a run that paid nothing net paid nothing, not "paid"', async () => {
     const eth = flatCandles('ETHUSDT', 2000);
     // The one settlement is at the first open, before the entry: no position pays it.
