@@ -3,10 +3,13 @@ import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { type BacktestOptions, type SymbolInput, candleGridMismatch } from '../backtest/engine.ts';
 import type { LadderConfig } from '../core/config/index.ts';
+import { formatScaled } from '../core/decimal.ts';
+import type { MarketRules } from '../core/market/market-rules.ts';
 import { type Markets, findMarket } from '../core/market/markets-file.ts';
 import { exitSettingsFromConfig, fillModelFromConfig } from '../core/scaled-tp/from-config.ts';
 import { type CandleSeries, detailAgreement, sliceByTime, wholeDetailFrom } from '../data/candle-series.ts';
 import { infoFromFileName } from '../data/candle-name.ts';
+import { isoOf } from '../data/parse-time.ts';
 import { formatTimeframe, parseTimeframe } from '../data/timeframe.ts';
 import { DEFAULT_CANDLE_CACHE_DIR } from '../data/candle-cache.ts';
 import { loadCandles } from '../data/load-candles.ts';
@@ -131,6 +134,7 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
     fileOf.set(market.id, { file, timeframeMs: full.timeframeMs });
     const candles = sliceByTime(full, from, to);
     if (candles.length === 0) throw new CliError(`${file}: no candles between --from and --to`);
+    checkPriceTicks(file, market, candles);
     if (full.gaps.length) notes.push(`${file}: ${full.gaps.reduce((n, g) => n + g.missing, 0)} missing candles in ${full.gaps.length} gaps (not filled)`);
     const detail = detailBySymbol.get(market.id);
     if (detail && detail.timeframeMs >= candles.timeframeMs) throw new CliError(`--detail for ${market.id}: its timeframe must be finer than the candles'`);
@@ -211,6 +215,30 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
       positionSize: config.position_size,
     },
   };
+}
+
+/**
+ * The largest candle price the backtest takes, in ticks of the symbol: 2^43, so that a target or stop
+ * derived from it (up to +100,000 %, slipped) is still a safe integer of ticks (STYLE §4), as the
+ * planner requires; 8.8e10 USDT on a 0.01 tick.
+ */
+const MAX_PRICE_TICKS = 2 ** 43;
+
+/**
+ * A price too large to count in whole ticks of the market (a corrupt field, another unit): named with
+ * its file, field and time, instead of a bare 'ticks must be a safe integer' from the planner at the
+ * first entry near it.
+ */
+function checkPriceTicks(file: string, market: MarketRules, c: CandleSeries): void {
+  let top = 0;
+  for (let i = 1; i < c.length; i++) if (c.high[i]! > c.high[top]!) top = i;
+  const tick = Number(market.tickSize.int) / 10 ** market.tickSize.scale;
+  const high = c.high[top]!;
+  if (!(high / tick > MAX_PRICE_TICKS)) return;
+  throw new CliError(
+    `${file}: high: ${high} at ${isoOf(c.time[top]!)} is ${(high / tick).toExponential(2)} ticks of ${market.id}'s tick size ${formatScaled(1, market.tickSize)}: ` +
+      `the backtest takes prices up to 2^43 ticks (${MAX_PRICE_TICKS * tick} here), so that every target and stop is an exact whole number of ticks`,
+  );
 }
 
 /** A candle's prices, for messages. */

@@ -331,6 +331,18 @@ describe('ladder backtest (real process)', () => {
       },
       /^ladder: \S*mixed-tf\.csv:2: time: \S+ is 1h after line 1, whose close_time says its candle is 1h, not 15m \(the most common step between its rows\): a file holds candles of one timeframe only$/m,
     ],
+    // A high with digits too many (1e15 on BTCUSDT's 0.1 tick: 1e16 ticks, past 2^53): the old code entered the signal and
+    // stopped at its plan with a bare 'ticks must be a safe integer, got 9800000000000000' (no file, no line).
+    [
+      'a candle price too large to count in ticks of the market',
+      () => [
+        '--data', file('huge-high/BTCUSDT-1h.csv', [row(T, 42000, 42100, 41900, 42000), row(T + H, 1e15, 1e15, 1e15, 1e15), row(T + 2 * H, 42000, 42100, 41900, 42000)].join('\n')),
+        '--markets', MARKETS,
+        '--signals', file('huge-high/signals.csv', `time,symbol,side\n${new Date(T + H).toISOString()},BTCUSDT,long\n`),
+        '--config', file('huge-high/config.json', JSON.stringify({ ...JSON.parse(readFileSync(resolve(ROOT, 'config.json'), 'utf8')), leverage: 10, position_size: { mode: 'base', value: 0.001 }, backtest: { starting_balance: 1e12, intrabar: 'pessimistic' } })),
+      ],
+      /^ladder: \S*huge-high\/BTCUSDT-1h\.csv: high: 1000000000000000 at 2024-01-01T01:00:00\.000Z is 1\.00e\+16 ticks of BTCUSDT's tick size 0\.1: the backtest takes prices up to 2\^43 ticks \(879609302220\.8 here\), so that every target and stop is an exact whole number of ticks$/m,
+    ],
     ['an empty --signals value', () => ['--data', 'data/candles/BTCUSDT-1h.csv', '--signals', ''], /^ladder: --signals: empty value$/m],
     ['an empty --markets value', () => ['--data', 'data/candles/BTCUSDT-1h.csv', '--markets', ''], /^ladder: --markets: empty value$/m],
     ['an empty --from value', () => ['--data', 'data/candles/BTCUSDT-1h.csv', '--from', ''], /^ladder: --from: empty value$/m],
