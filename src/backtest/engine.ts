@@ -11,7 +11,7 @@ import type { Side, Steps } from '../core/units.ts';
 import type { CandleSeries } from '../data/candle-series.ts';
 import { closeTimeMs, wholeDetailFrom } from '../data/candle-series.ts';
 import type { FundingRates } from '../data/funding-rates.ts';
-import { type PositionSize, entryBelowMinimum, entrySteps, stopPastLiquidation } from '../core/position-size.ts';
+import { type PositionSize, entryBelowMinimum, entrySteps, maxEntrySteps, stopPastLiquidation } from '../core/position-size.ts';
 import { ClosedTrade } from './closed-trade.ts';
 import { OpenTradeRows } from './open-trade-rows.ts';
 import { TradeLog } from './trade-log.ts';
@@ -82,6 +82,13 @@ export interface SkippedSignal {
   readonly detail: string;
 }
 
+/** An entry whose quantity is the market's largest order quantity, as the bot logs `entry.capped_at_max_qty`. */
+export interface EntryAtMaxQty {
+  readonly symbol: string;
+  readonly timeMs: number;
+  readonly qtySteps: Steps;
+}
+
 export interface BacktestRun {
   /** Closed trades in the order they closed. */
   readonly trades: readonly Position[];
@@ -89,6 +96,11 @@ export interface BacktestRun {
   /** Equity at each candle close: balance + realised PnL + open positions marked at the close. */
   readonly equity: Float64Array;
   readonly skipped: readonly SkippedSignal[];
+  /**
+   * Entries taken at the exchange's largest order quantity (`maxEntrySteps`): the size asked for may
+   * have been cut to it. Set by runBacktest (the CLI says them); the optimizer's replay leaves it out.
+   */
+  readonly atMaxQty?: readonly EntryAtMaxQty[];
   readonly summary: RunSummary;
   readonly levels: readonly LevelStats[];
   /** When any symbol had funding rates: the funding all trades paid (negative) or received, and how many settlements charged an open position. */
@@ -251,6 +263,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
   const pnls: number[] = [];
   const tradeLog = new TradeLog();
   const skipped: SkippedSignal[] = [];
+  const atMaxQty: EntryAtMaxQty[] = [];
   const path = new Float64Array(4);
   const slip = o.fills.slippagePct;
   // Realised PnL: the core's instant fills add each fill's PnL here, in fill order.
@@ -362,6 +375,8 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     st.stopLossPct = stopPct;
     st.margin = margin;
     open++;
+    // Sized by the run's own rule and cut to what one order may carry (a reference run's entries, taken as given, are not).
+    if (forced === undefined && steps === maxEntrySteps(m)) atMaxQty.push({ symbol, timeMs: c.time[i]!, qtySteps: steps });
   };
 
   /** Margin the open positions hold at this moment (`heldMargin` of each, in symbol order): read only by an entry. */
@@ -555,6 +570,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     equityTimeMs: equityTimeMs.subarray(0, points),
     equity: curve,
     skipped,
+    atMaxQty,
     summary: summarizePnls(pnls, o.startingBalance, curve),
     levels: levelTally.stats(),
     ...(fundingModelled ? { funding: { total: fundingTotal, settlements } } : {}),

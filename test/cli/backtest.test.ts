@@ -242,6 +242,24 @@ describe('ladder backtest (real process)', () => {
     expect(r.stderr).toContain("note: BTCUSDT: the candles are 1h but the config's timeframe is 4h: the backtest runs on the candles (paper and live would run on 4h)");
   });
 
+  it("an entry cut to the exchange's largest order quantity is said (backtest and compare), not a silently smaller position", async () => {
+    // 10,000,000 USDT at 40,000 asks for 250 BTC; BTCUSDT's MARKET_LOT_SIZE maxQty (shipped markets) is 120: both entries take 120.
+    const rows = [0, 1, 2, 3, 4].map((k) => row(T + k * H, 40000, 40010, 39990, 40000)).join('\n');
+    const data = file('at-max/BTCUSDT-1h.csv', rows);
+    const signals = file('at-max/signals.csv', `time,symbol,side\n${new Date(T + H).toISOString()},BTCUSDT,long\n${new Date(T + 3 * H).toISOString()},BTCUSDT,short\n`);
+    const base = JSON.parse(readFileSync(resolve(ROOT, 'config.json'), 'utf8'));
+    const config = file('at-max/config.json', JSON.stringify({ ...base, leverage: 10, position_size: { mode: 'quote', value: 10_000_000 }, backtest: { starting_balance: 100_000_000, intrabar: 'pessimistic' } }));
+    const note =
+      "note: 2 entries at the exchange's largest order quantity (the position size asked for is cut to it, so that one reduce-only order can close it; the first: BTCUSDT 2024-01-01T01:00:00.000Z, quantity 120)\n";
+    const r = await ladder(['backtest', '--json', '--config', config, '--data', data, '--signals', signals]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).trades.map((t: { original_quantity: number }) => t.original_quantity)).toEqual([120, 120]);
+    expect(r.stderr).toContain(note);
+    const c = await ladder(['compare', '--json', '--config', config, '--data', data, '--signals', signals]);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stderr).toContain(note);
+  });
+
   it('--json: signals not taken are said on stderr with their reason (0 trades never comes without its why)', async () => {
     const cfg = file('tiny-size.json', JSON.stringify({ ...JSON.parse(readFileSync(join(ROOT, 'examples/scaled.config.json'), 'utf8')), position_size: { mode: 'quote', value: 0.01 } }));
     const r = await ladder(['backtest', '--json', '--config', cfg, '--data', 'data/candles/BTCUSDT-1h.csv']);

@@ -2,7 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { type BacktestArgs, consoleToStderr, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
 import { withFundingOption } from '../funding-inputs.ts';
-import type { FundingTotals, SkippedSignal } from '../../backtest/engine.ts';
+import type { BacktestRun, FundingTotals, SkippedSignal, SymbolInput } from '../../backtest/engine.ts';
+import { stepsToQty } from '../../core/market/market-rules.ts';
 import { checkReportPath } from '../report-path.ts';
 import { printLevels, printSummary } from '../print-tables.ts';
 
@@ -20,6 +21,8 @@ export function registerBacktestCommand(program: Command): void {
       const run = runBacktest(input.symbols, input.options);
       const seconds = (performance.now() - t0) / 1000;
       for (const n of input.notes) process.stderr.write(`note: ${n}\n`);
+      const atMax = atMaxQtyNote(run, input.symbols);
+      if (atMax !== null) process.stderr.write(`note: ${atMax}\n`);
       if (o.report) {
         const names = input.symbols.map((s) => s.symbol).join(', ');
         const mode = input.options.settings.scaled ? 'scaled take-profit' : 'single take-profit';
@@ -44,6 +47,19 @@ export function registerBacktestCommand(program: Command): void {
       if (run.funding) process.stdout.write(`\nFunding: ${fundingText(run.funding)}\n`);
       if (run.skipped.length) process.stdout.write(`\nSignals not taken: ${skippedText(run.skipped)}\n`);
     });
+}
+
+/**
+ * The entries a run took at the exchange's largest order quantity, or null: the bot logs each one
+ * (entry.capped_at_max_qty), a backtest says them rather than trade a smaller size silently.
+ */
+export function atMaxQtyNote(run: BacktestRun, symbols: readonly SymbolInput[]): string | null {
+  const atMax = run.atMaxQty ?? [];
+  if (atMax.length === 0) return null;
+  const first = atMax[0]!;
+  const market = symbols.find((s) => s.symbol === first.symbol)!.market;
+  const what = `${atMax.length} ${atMax.length === 1 ? 'entry' : 'entries'} at the exchange's largest order quantity`;
+  return `${what} (the position size asked for is cut to it, so that one reduce-only order can close it; the first: ${first.symbol} ${new Date(first.timeMs).toISOString()}, quantity ${stepsToQty(first.qtySteps, market)})`;
 }
 
 /** `-0.42 (paid over 12 settlements of open positions; …)`: what the funding line says of a run's total. */

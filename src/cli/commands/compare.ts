@@ -8,6 +8,7 @@ import { exitSettingsFromConfig } from '../../core/scaled-tp/from-config.ts';
 import { type BacktestArgs, consoleToStderr, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
 import { withFundingOption } from '../funding-inputs.ts';
 import { CliError } from '../cli-error.ts';
+import { atMaxQtyNote } from './backtest.ts';
 import { checkReportPath } from '../report-path.ts';
 import { printLevels, printSummary, table } from '../print-tables.ts';
 
@@ -25,6 +26,9 @@ export function registerCompareCommand(program: Command): void {
       const policies = await exitPolicies(input.config, o.ladders ?? []);
       const cmp = compareExits(input.symbols, input.options, policies);
       for (const n of input.notes) process.stderr.write(`note: ${n}\n`);
+      // The entries are the reference run's (the last): every run takes them with its quantities.
+      const atMax = atMaxQtyNote(cmp.runs[cmp.runs.length - 1]!.run, input.symbols);
+      if (atMax !== null) process.stderr.write(`note: ${atMax}\n`);
       if (!cmp.sameEntries) process.stderr.write(`warning: the runs did not enter the same trades (${cmp.firstDifference})\n`);
       if (o.report) {
         const names = input.symbols.map((s) => s.symbol).join(', ');
