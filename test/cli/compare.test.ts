@@ -18,6 +18,32 @@ interface Run {
 }
 
 describe('ladder compare (real process, real ETHUSDT 1h)', () => {
+  it('says the signals its entries did not take, as backtest does (never fewer trades without the why)', async () => {
+    const dir = tempDir('ladder-compare-skips-');
+    const T = Date.UTC(2024, 0, 1);
+    const H = 3_600_000;
+    const flat = (symbol: string, p: number) => {
+      const f = join(dir, `${symbol}-1h.csv`);
+      writeFileSync(f, Array.from({ length: 6 }, (_, k) => `${T + k * H},${p},${p},${p},${p},1,${T + (k + 1) * H - 1},1,1,1,1,0`).join('\n') + '\n');
+      return f;
+    };
+    const signals = join(dir, 'signals.csv');
+    writeFileSync(signals, `time,symbol,side\n${new Date(T + H).toISOString()},ETHUSDT,long\n${new Date(T + H).toISOString()},SOLUSDT,long\n`);
+    // 1,500 USDT at leverage 1, 1,000 USDT a position: ETHUSDT (first in symbol order) holds 1,000 of margin, SOLUSDT needs 1,000 with 500 free.
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ symbols: ['ETH/USDT:USDT'], leverage: 1, max_open_positions: 2, position_size: { mode: 'quote', value: 1000 }, enable_scaled_take_profit: true, backtest: { starting_balance: 1500, intrabar: 'pessimistic' } }));
+    const args = ['--config', config, '--data', `${flat('ETHUSDT', 2000)},${flat('SOLUSDT', 100)}`, '--signals', signals, '--no-cache'];
+    const note = 'note: signals not taken: 1 insufficient_margin (the first: SOLUSDT 2024-01-01T01:00:00.000Z: needs 1000.00, free 500.00)\n';
+    const c = await ladder(['compare', '--json', ...args]);
+    expect(c.code, c.stderr).toBe(0);
+    expect((JSON.parse(c.stdout) as { runs: Run[] }).runs.map((r) => r.trades.map((t) => t.symbol))).toEqual([['ETHUSDT'], ['ETHUSDT']]);
+    expect(c.stderr).toContain(note);
+    const text = await ladder(['compare', ...args]);
+    expect(text.stderr).toContain(note);
+    // backtest says the same of the same signals.
+    expect((await ladder(['backtest', '--json', ...args])).stderr).toContain(note);
+  });
+
   it('runs scaled and single TP on the same entries and says so, computed', async () => {
     const r = await ladder(['compare', '--config', 'config.json', '--data', `${KLINES}/ETHUSDT-1h.csv`, '--markets', MARKETS, '--json']);
     expect(r.code).toBe(0);

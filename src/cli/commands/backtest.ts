@@ -69,7 +69,7 @@ function fundingText(f: FundingTotals): string {
 }
 
 /** `12 max_open_positions, 3 below_min_qty (the first: …)`: each reason's count, and the first signal's detail. */
-function skippedText(skipped: readonly SkippedSignal[]): string {
+export function skippedText(skipped: readonly SkippedSignal[]): string {
   const by = new Map<string, SkippedSignal[]>();
   for (const s of skipped) by.set(s.why, [...(by.get(s.why) ?? []), s]);
   return [...by].map(([why, list]) => `${list.length} ${why} (the first: ${list[0]!.symbol} ${new Date(list[0]!.timeMs).toISOString()}: ${list[0]!.detail})`).join(', ');

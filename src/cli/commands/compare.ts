@@ -8,7 +8,7 @@ import { exitSettingsFromConfig } from '../../core/scaled-tp/from-config.ts';
 import { type BacktestArgs, consoleToStderr, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
 import { withFundingOption } from '../funding-inputs.ts';
 import { CliError } from '../cli-error.ts';
-import { atMaxQtyNote } from './backtest.ts';
+import { atMaxQtyNote, skippedText } from './backtest.ts';
 import { checkReportPath } from '../report-path.ts';
 import { printLevels, printSummary, table } from '../print-tables.ts';
 
@@ -26,9 +26,12 @@ export function registerCompareCommand(program: Command): void {
       const policies = await exitPolicies(input.config, o.ladders ?? []);
       const cmp = compareExits(input.symbols, input.options, policies);
       for (const n of input.notes) process.stderr.write(`note: ${n}\n`);
-      // The entries are the reference run's (the last): every run takes them with its quantities.
-      const atMax = atMaxQtyNote(cmp.runs[cmp.runs.length - 1]!.run, input.symbols);
+      // The entries are the reference run's (the last): every run takes them with its quantities, and
+      // the signals it did not take are no run's (said, as backtest says them: never 0 trades without the why).
+      const reference = cmp.runs[cmp.runs.length - 1]!.run;
+      const atMax = atMaxQtyNote(reference, input.symbols);
       if (atMax !== null) process.stderr.write(`note: ${atMax}\n`);
+      if (reference.skipped.length) process.stderr.write(`note: signals not taken: ${skippedText(reference.skipped)}\n`);
       if (!cmp.sameEntries) process.stderr.write(`warning: the runs did not enter the same trades (${cmp.firstDifference})\n`);
       if (o.report) {
         const names = input.symbols.map((s) => s.symbol).join(', ');
