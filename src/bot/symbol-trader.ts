@@ -734,6 +734,16 @@ export class SymbolTrader {
       return;
     }
     if (steps === maxEntrySteps(m)) this.d.log.warn({ symbol: this.symbol, qty: stepsToQty(steps, m), price }, 'entry.capped_at_max_qty');
+    // The exits are planned once the entry has filled: a plan the planner refuses then (a stop distance
+    // under one tick rounds onto the entry) would leave a filled position with no stop. Planned at the
+    // price read now first: refused, the signal is not traded, as the backtest skips it (plan_error).
+    const preview = planLadder({ side: sig.side, entryPrice: price, quantitySteps: steps, market: m, settings: this.d.settings, stopLossPct: stopPct });
+    if (!preview.ok) {
+      const fields = { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), price, code: preview.error.code, message: preview.error.message };
+      this.d.log.warn({ symbol: this.symbol, ...fields }, 'entry.skipped_plan_error');
+      this.alertOnce(`entry-plan:${preview.error.code}`, fields, 'alert', `${this.symbol}: a ${sig.side} entry at ${price} cannot be given its exits: ${preview.error.message}. The signal is not traded (said once; later ones are logged as entry.skipped_plan_error)`);
+      return;
+    }
     const side = sig.side === 'long' ? 'buy' : 'sell';
     // What the exchange held before this entry, stored with it: only from flat can a position found there
     // later be this entry's (openFromPositionRead, after a restart too), never one opened by hand beside it.

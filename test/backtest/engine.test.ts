@@ -57,6 +57,14 @@ describe('backtest engine', () => {
     expect(r.skipped[0]!.why).toBe('insufficient_margin');
   });
 
+  it('skips an entry whose stop distance is under one tick (0.0001 % of 60,000 against the 0.1 tick: the stop would round onto the entry), as the bot does not send it', () => {
+    const base = options();
+    const r = runBacktest([input('BTCUSDT', flat(4, 60000), { 1: 'long' })], { ...base, settings: { ...base.settings, stopLossPct: 0.0001 } });
+    expect(r.trades).toEqual([]);
+    expect(r.skipped.map((s) => s.why)).toEqual(['plan_error']);
+    expect(r.skipped[0]!.detail).toContain('rounds to 60000');
+  });
+
   it('refuses an entry below the exchange minimum notional (MIN_NOTIONAL binds entries)', () => {
     const r = runBacktest([input('BTCUSDT', flat(4, 60000), { 1: 'long' })], options({ positionSize: { mode: 'quote', value: 100 } }));
     expect(r.skipped[0]!.why).toBe('below_min_notional');

@@ -126,6 +126,21 @@ describe('account checks at start', () => {
     expect(entries.filter((e) => e.msg === 'account.margin_mode_set').map((e) => e['symbol'])).toEqual(['BTCUSDT']);
   });
 
+  it('a signal whose stop distance is under one tick (its own ATR stop, 0.0001 % of 60,000 against the 0.1 tick): not sent, as the backtest skips it (before: entered with its stop on the entry price, stopped out at once for the fees)', async () => {
+    const { bot, entries } = await recordedBot(testConfig());
+    const t = bot.traders[0]!;
+    await t.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test', stopLossPct: 0.0001 });
+    expect(h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order')).toEqual([]);
+    expect(t.position).toBeNull();
+    expect(t.halted).toBeNull();
+    const skipped = entries.filter((e) => e.msg === 'entry.skipped_plan_error');
+    expect(skipped.map((e) => e['code'])).toEqual(['stop_at_entry']);
+    expect(String(skipped[0]!['message'])).toContain('at or past the entry');
+    // The next signal with a real stop enters.
+    await t.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1, 1), reason: 'test' });
+    expect(t.position?.side).toBe('long');
+  });
+
   it('the margin mode switched to cross by hand while the bot runs flat: set back to isolated before the next entry (before: the long went out in cross margin)', async () => {
     h = await startHarness(testConfig());
     h.sim.admin.setPrice('BTCUSDT', 60000, true);

@@ -21,7 +21,8 @@ export interface PlanInput {
 export type PlanError =
   | { readonly code: 'no_quantity'; readonly message: string }
   | { readonly code: 'target_not_positive'; readonly message: string }
-  | { readonly code: 'stop_not_positive'; readonly message: string };
+  | { readonly code: 'stop_not_positive'; readonly message: string }
+  | { readonly code: 'stop_at_entry'; readonly message: string };
 
 /** What a plan needs besides the market and the settings (a planner holds those). */
 export type PlanRequest = Omit<PlanInput, 'market' | 'settings'>;
@@ -35,6 +36,8 @@ interface SidedFactor {
   readonly short: PctFactor | null;
 }
 const sided = (x: number): SidedFactor => ({ long: pctFactor(x), short: pctFactor(-x) });
+/** The entry itself, rounded as a stop is (in the position's favour). */
+const AT_ENTRY = sided(0);
 
 /**
  * Plans the exits of a position once, at entry (R3.4): target, quantity and stop-after of every
@@ -182,6 +185,13 @@ export class LadderPlanner {
     }
     const initialStop = this.at(entry, -stopPct, this.stopF, side, stopTicksAt);
     if (initialStop <= 0) return err({ code: 'stop_not_positive', message: `a stop ${stopPct}% from the entry ${String(i.entryPrice)} is not a positive price` });
+    // A stop distance under one tick, rounded in the position's favour, lands on the entry (or past it):
+    // the trade would be stopped at its own entry (the backtest at the entry candle's open, live as a
+    // stop that triggers at once), a loss of fees for nothing.
+    const onEntry = this.at(entry, 0, AT_ENTRY, side, stopTicksAt);
+    if (side === 'long' ? initialStop >= onEntry : initialStop <= onEntry) {
+      return err({ code: 'stop_at_entry', message: `a stop ${stopPct}% from the entry ${String(i.entryPrice)} rounds to ${this.price(initialStop)} on ${m.symbol}'s tick ${formatScaled(1, m.tickSize)}: at or past the entry (the stop distance is less than one tick; raise stop_loss_pct)` });
+    }
     const breakeven = this.at(entry, s.breakevenOffsetPct, this.breakevenF, side, stopTicksAt);
     const head: PlanHead = { side, entryPrice: Number(i.entryPrice), q, initialStop, breakeven };
     // Loops and plain calls, no closures: the backtest plans every entry.

@@ -34,6 +34,30 @@ describe('planLadder', () => {
     ]);
   });
 
+  it('refuses a stop that its rounding in the position\'s favour puts at or past the entry (a stop distance under one tick), long and short, from a text or a number entry', () => {
+    const m = marketRules({ tick: '0.01', step: '1' });
+    const at = (side: 'long' | 'short', entryPrice: string | number, stopLossPct: number) =>
+      planLadder({ side, entryPrice, quantitySteps: asSteps(10), market: m, settings: { ...DEFAULT_SETTINGS, stopLossPct }, stopLossPct });
+    // 5.00 × 0.1 % = 0.005: long 4.995 rounds up to 5.00, short 5.005 down to 5.00: the entry itself.
+    for (const side of ['long', 'short'] as const) {
+      for (const entry of ['5', 5]) {
+        const r = at(side, entry, 0.1);
+        expect(r.ok).toBe(false);
+        expect(!r.ok && r.error.code).toBe('stop_at_entry');
+        expect(!r.ok && r.error.message).toContain('rounds to 5 on');
+      }
+      // 0.2 % = 0.01, one tick: 4.99 and 5.01, a real stop.
+      const ok = at(side, '5', 0.2);
+      expect(ok.ok && ok.value.initialStopPrice).toBe(side === 'long' ? 4.99 : 5.01);
+    }
+    // An entry between ticks (slipped): long 5.005 × (1 − 0.1 %) = 4.999995, up to 5.00: below the entry, kept.
+    const slipped = at('long', '5.005', 0.1);
+    expect(slipped.ok && slipped.value.initialStopPrice).toBe(5);
+    // Short 5.005 × 1.001 = 5.010005, down to 5.01: above the entry, kept; 4.995 × 1.001 = 4.999995 down to 4.99, below it: refused.
+    expect(at('short', '5.005', 0.1).ok).toBe(true);
+    expect(at('short', '4.995', 0.1).ok).toBe(false);
+  });
+
   it('rounds targets away from the entry and stops in the position favour, long and short', () => {
     const m = marketRules({ tick: '0.01', step: '0.001' });
     const settings = { levels: [{ profitPct: 1, closePct: 100 }], breakevenOffsetPct: 0.1 };

@@ -63,6 +63,8 @@ const arbCase = fc
     // price path as moves in % of entry; a gap starts a segment away from where the last one ended
     moves: fc.array(fc.tuple(fc.integer({ min: -800, max: 800 }), fc.integer({ min: 0, max: 9 })), { minLength: 1, maxLength: 40 }),
   })
+  // A stop at least two ticks from the entry: one under a tick rounds onto the entry, a plan the planner refuses (stop_at_entry).
+  .filter((c) => ((c.offTick ? c.entryUnits / 10 : c.entryUnits) * c.stopLossPct) / 100 >= 2)
   .chain((c) => arbLevels(c.stopLossPct).map((levels) => ({ ...c, levels })));
 
 type Case = typeof arbCase extends fc.Arbitrary<infer T> ? T : never;
