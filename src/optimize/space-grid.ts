@@ -48,7 +48,8 @@ export class SpaceGrid {
     this.profits = space.profit_pct.slice(0, this.maxLevels).map(specValues);
     this.moves = Array.from({ length: this.maxLevels }, (_, k) => {
       const given = space.move_stop_to?.[k];
-      return given ? given.map(toMoveStop) : [k === 0 ? 'breakeven' : 'previous_tp'];
+      // A choice listed twice ("breakeven" twice, { "profit_pct": 1 } twice) is one choice: else the same ladder has two indices.
+      return given ? [...new Map(given.map((m) => [JSON.stringify(toMoveStop(m)), toMoveStop(m)])).values()] : [k === 0 ? 'breakeven' : 'previous_tp'];
     });
     this.offsets = space.breakeven_offset_pct === undefined ? [config.breakeven_offset_pct] : specValues(space.breakeven_offset_pct);
     this.stops = space.stop_loss_pct === undefined ? [config.stop_loss_pct] : specValues(space.stop_loss_pct);

@@ -128,6 +128,17 @@ describe('the grid of a space', () => {
     for (let i = 0; i < g.size; i++) expect(g.indexOf(g.vectorAt(i))).toBe(i);
   });
 
+  it('a move_stop_to choice listed twice is one choice: every ladder of the grid is a distinct ladder (none evaluated twice)', () => {
+    const g = new SpaceGrid(
+      space({ levels: [2], profit_pct: [1, { values: [2, 3] }], close_pct: { step: 50 }, move_stop_to: [['breakeven', 'breakeven', 'none'], [{ profit_pct: 0.5 }, { profit_pct: 0.5 }]] }),
+      config,
+    );
+    // 2 targets × 2 distinct moves for level 1 × 1 for level 2.
+    expect(g.size).toBe(4);
+    const keys = Array.from({ length: g.size }, (_, i) => ladderKey(g.paramsAt(i)));
+    expect(new Set(keys).size).toBe(4);
+  });
+
   it('a candidate that breaks a config rule is refused with the reason, and equal ladders have equal keys', () => {
     const g = new SpaceGrid(space({ levels: [2], profit_pct: [{ values: [1, 3] }, { values: [2] }], close_pct: { step: 50 } }), config);
     const results = [0, 1].map((i) => ladderCandidate(config, g.paramsAt(i)));
