@@ -94,8 +94,11 @@ export const spaceSchema = z
     const units = 100 / s.close_pct.step;
     if (Math.abs(units - Math.round(units)) > 1e-9) ctx.addIssue({ code: 'custom', path: ['close_pct', 'step'], message: `must divide 100 (got ${s.close_pct.step})` });
     const min = s.close_pct.min ?? s.close_pct.step;
-    for (const n of s.levels) {
-      if (n * min > 100 + 1e-9) ctx.addIssue({ code: 'custom', path: ['close_pct', 'min'], message: `${min} × ${n} levels is more than 100: no split for ${n} levels` });
+    // A share is a multiple of step: a min between two multiples means the next one up (step 10, min 33: 40).
+    const shareMin = Number((Math.ceil(min / s.close_pct.step - 1e-9) * s.close_pct.step).toPrecision(12));
+    const rounded = shareMin === min ? `${min}` : `${min} (a share is a multiple of step ${s.close_pct.step}, so at least ${shareMin})`;
+    for (const n of [...new Set(s.levels)]) {
+      if (n * shareMin > 100 + 1e-9) ctx.addIssue({ code: 'custom', path: ['close_pct', 'min'], message: `${rounded} × ${n} levels is more than 100: no split for ${n} levels` });
     }
   })
   .meta({ title: 'Ladder optimizer search space', description: 'space.json of `ladder optimize`: the ladders to try.' });

@@ -26,6 +26,16 @@ describe('space.json', () => {
     expect(lines).toContainEqual(expect.stringMatching(/colour/));
   });
 
+  it('a close_pct min between two multiples of step counts as the next multiple: a level count with no split is named, not left out of the run', () => {
+    // step 10, min 33: a share is 40 at least, so 3 levels cannot make 100 (33 × 3 = 99 would).
+    const r = parseSpaceText(JSON.stringify({ levels: [2, 3, 3], profit_pct: [1, 2, 3], close_pct: { step: 10, min: 33 } }));
+    expect(r.ok ? [] : r.error.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'close_pct.min: 33 (a share is a multiple of step 10, so at least 40) × 3 levels is more than 100: no split for 3 levels',
+    ]);
+    // A min on a multiple, or rounding up to one that still fits, is fine.
+    for (const close_pct of [{ step: 10, min: 30 }, { step: 10, min: 25 }, { step: 12.5, min: 20 }]) expect(parseSpaceText(JSON.stringify({ levels: [3], profit_pct: [1, 2, 3], close_pct })).ok).toBe(true);
+  });
+
   it('a number too large for a double (1e400 is Infinity in JSON.parse) is said as such wherever it is, not as "must be a number": the user wrote one', () => {
     const r = parseSpaceText('{ "levels": [2], "profit_pct": [1e400, 2], "close_pct": { "step": 50 }, "stop_loss_pct": 1e400, "breakeven_offset_pct": { "values": [1e400] } }');
     expect(r.ok).toBe(false);
