@@ -33,12 +33,21 @@ export function redisOptions(given: string, flag: string): ConnectionOptions {
   // Not echoed: in `redis://user:12/s3cret` (a password with a "/", the @host left out) the path is
   // the rest of the password.
   if (!Number.isInteger(db) || db < 0) throw new RangeError(`${flag}: the database (the path after host:port) must be a whole number, as in redis://host:port/2 (a password goes before the host, "/" in it percent-encoded as %2F: redis://user:password@host:port)`);
+  // A "%" not followed by two hex digits (a password with a raw "%") is no percent-encoding: said
+  // naming the flag, not as decodeURIComponent's bare "URI malformed"; the password is not echoed.
+  const decoded = (part: string, what: string): string => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw new RangeError(`${flag}: the ${what} in the URL has a "%" that is not followed by two hex digits: percent-encode "%" itself as %25`);
+    }
+  };
   return {
     host: u.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
     port: u.port ? Number(u.port) : 6379,
     db,
-    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
-    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.username ? { username: decoded(u.username, 'user name') } : {}),
+    ...(u.password ? { password: decoded(u.password, 'password') } : {}),
     // SNI takes a host name, never an address (Node warns on one, RFC 6066).
     ...(u.protocol === 'rediss:' ? { tls: isIP(u.hostname.replace(/^\[|\]$/g, '')) ? {} : { servername: u.hostname } } : {}),
     // BullMQ's blocking commands must not time out (its documented requirement for workers).

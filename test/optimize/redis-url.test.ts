@@ -112,6 +112,12 @@ describe('redisOptions: a --queue URL', () => {
     expect(message).not.toContain('s3cretpw');
   });
 
+  it('a raw "%" in the password or user name (not followed by two hex digits) is said naming --queue, not as a bare "URI malformed"; the password is not echoed', () => {
+    expect(refusal('redis://:50%off@h:6379')).toBe('--queue: the password in the URL has a "%" that is not followed by two hex digits: percent-encode "%" itself as %25');
+    expect(refusal('redis://ops%zz:pw@h:6379')).toBe('--queue: the user name in the URL has a "%" that is not followed by two hex digits: percent-encode "%" itself as %25');
+    expect(redisOptions('redis://:50%25off@h:6379', '--queue')).toMatchObject({ password: '50%off' });
+  });
+
   it('a URL that does not parse (a password with a "/" not encoded) is refused without echoing it', () => {
     const url = 'redis://:s3cr/et@host:6379';
     const message = refusal(url);
