@@ -92,6 +92,38 @@ describe('ladder optimize --queue with ladder worker processes', () => {
     expect(file.stderr).toBe(`ladder: --data-dir: ${SPACE} is not a directory\n`);
   });
 
+  it('a run of a strategy module is refused with --queue, new or resumed (a worker would load its own copy of the module, unchecked): one line, exit 1, nothing queued', async () => {
+    const line = "ladder: --queue: a strategy module cannot travel to other machines yet; use ema_cross or --signals (a run of a module resumes on this machine's threads: drop --queue)\n";
+    const db = join(tmp, 'module.db');
+    const moduleArgs = args(db).map((a, i, all) => (all[i - 1] === '--config' ? 'examples/strategies/donchian-breakout.config.json' : all[i - 1] === '--trials' ? '2' : a));
+    const fresh = await ladder([...moduleArgs, '--queue', url]);
+    expect(fresh.code).toBe(1);
+    expect(fresh.stderr).toBe(line);
+    expect(existsSync(db)).toBe(false);
+    // Stored embedded, one result lost (a killed run): the resume with --queue is refused as well.
+    const first = await ladder([...moduleArgs, '--workers', '1']);
+    expect(first.code, first.stderr).toBe(0);
+    const d = new Database(db);
+    d.prepare("DELETE FROM optimize_results WHERE key = 'single'").run();
+    d.close();
+    const runId = runIdOf(first.stderr);
+    const queue = new Queue(QUEUE_NAME, { connection: redisOptions(url, '--queue') });
+    try {
+      const before = await queue.getJobCounts();
+      // It queued the missing candidate and waited for a worker, which would load its own module.
+      const resumed = start(['optimize', '--resume', runId, '--db', db, '--queue', url]);
+      expect(await exitOf(resumed, 20_000)).toBe(1);
+      expect(resumed.stderr()).toBe(line);
+      expect(await queue.getJobCounts()).toEqual(before);
+    } finally {
+      await queue.close();
+    }
+    // Without --queue it resumes on this machine.
+    const here = await ladder(['optimize', '--resume', runId, '--db', db, '--workers', '1']);
+    expect(here.code, here.stderr).toBe(0);
+    expect(here.stderr).toContain('1 evaluated now');
+  }, 60_000);
+
   it('--queue naming a database the Redis does not have (/16 of 0–15): one line and exit 1, coordinator (no run stored) and worker alike', async () => {
     const line = `ladder: --queue: Redis at ${url} has no database 16 (ERR DB index is out of range): databases are numbered from 0 to the server's \`databases\` setting less one\n`;
     const db = join(tmp, 'db16.db');

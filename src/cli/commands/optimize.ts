@@ -119,7 +119,7 @@ export function registerOptimizeCommand(program: Command): void {
       let runs: OptimizeRunStore;
       if (o.resume !== undefined) {
         runs = store!;
-        started = await resumeSpec(runs, o.resume, (id) => (locked = takeRun(runs, id)));
+        started = await resumeSpec(runs, o.resume, (id) => (locked = takeRun(runs, id)), o.queue);
       } else {
         const planned = await newSpec(o, opts.run!);
         runs = store ??= openOptimizeRuns(o.db);
@@ -306,7 +306,7 @@ async function newSpec(o: OptimizeCliOptions, r: RunOptions): Promise<{ spec: St
   // One line per problem, each printed as an error (`ladder: space.json:4:37: profit_pct[0].step: …`).
   if (!space.ok) throw new CliError(formatConfigIssues(space.error, r.space).join('\n'));
   const input = await loadBacktestInputs(o);
-  if (o.queue && input.config.strategy.name === 'module') throw new CliError('--queue: a strategy module cannot travel to other machines yet; use ema_cross or --signals');
+  refuseModuleOnQueue(o.queue, input.config);
   // The files the entries come from, resolved as `backtest` reads them (a config's own path from its
   // folder, --signals from the working directory): the run hashes, stores and resumes on those files.
   const strategy = input.config.strategy;
@@ -374,10 +374,18 @@ async function newSpec(o: OptimizeCliOptions, r: RunOptions): Promise<{ spec: St
   return { spec, input };
 }
 
+/** A strategy module does not travel to workers (they would load their own copy, unchecked): --queue with one is refused, new run or resumed. */
+function refuseModuleOnQueue(queue: string | undefined, config: StudySpec['config']): void {
+  if (queue !== undefined && config.strategy.name === 'module') throw new CliError('--queue: a strategy module cannot travel to other machines yet; use ema_cross or --signals (a run of a module resumes on this machine\'s threads: drop --queue)');
+}
+
 /** The stored spec of a run, its input files re-read and checked unchanged. */
-async function resumeSpec(store: OptimizeRunStore, runId: string, take: (runId: string) => void): Promise<{ runId: string; spec: StudySpec; input: LoadedBacktest }> {
+async function resumeSpec(store: OptimizeRunStore, runId: string, take: (runId: string) => void, queue: string | undefined): Promise<{ runId: string; spec: StudySpec; input: LoadedBacktest }> {
   const run = store.getRun(runId);
   if (!run) throw new CliError(`--resume: no run ${runId} in ${store.path}${store.runIds().length ? ` (runs: ${store.runIds().join(', ')})` : ''}`);
+  // A run of a module resumed with --queue is refused as a new one is: a worker neither checks the
+  // module's hash nor its imports, so one with another version of it would mix its results in.
+  refuseModuleOnQueue(queue, (run.spec as StudySpec).config);
   // Before any file is read: a run that another process is running is refused at once.
   take(runId);
   const spec = run.spec as StudySpec;
