@@ -124,6 +124,22 @@ describe('ladder optimize --queue with ladder worker processes', () => {
     expect(here.stderr).toContain('1 evaluated now');
   }, 60_000);
 
+  it("a worker's --lock-ms and --concurrency are whole numbers in plain decimal, the lock within a Node timer's reach: one line naming the option, exit 1, before Redis is contacted", async () => {
+    for (const [option, value, line] of [
+      // Accepted before: the lock's renewal timer overflowed (TimeoutOverflowWarning) and fired at once, again and again.
+      ['--lock-ms', '1e12', 'ladder: --lock-ms: must be a whole number from 500 to 2147483647 (got "1e12")'],
+      ['--lock-ms', '2147483648', 'ladder: --lock-ms: must be a whole number from 500 to 2147483647 (got "2147483648")'],
+      ['--lock-ms', '0x400', 'ladder: --lock-ms: must be a whole number from 500 to 2147483647 (got "0x400")'],
+      ['--lock-ms', '499', 'ladder: --lock-ms: must be a whole number from 500 to 2147483647 (got "499")'],
+      ['--concurrency', '1e3', 'ladder: --concurrency: must be a whole number 1 or more (got "1e3")'],
+      ['--concurrency', '0', 'ladder: --concurrency: must be a whole number 1 or more (got "0")'],
+    ] as const) {
+      const r = await ladder(['worker', '--queue', 'redis://127.0.0.1:1', '--data-dir', tmp, option, value]);
+      expect(r.code, `${option} ${value}`).toBe(1);
+      expect(r.stderr, `${option} ${value}`).toBe(`${line}\n`);
+    }
+  });
+
   it('--queue naming a database the Redis does not have (/16 of 0–15): one line and exit 1, coordinator (no run stored) and worker alike', async () => {
     const line = `ladder: --queue: Redis at ${url} has no database 16 (ERR DB index is out of range): databases are numbered from 0 to the server's \`databases\` setting less one\n`;
     const db = join(tmp, 'db16.db');

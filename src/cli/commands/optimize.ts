@@ -51,7 +51,7 @@ interface OptimizeCliOptions extends BacktestArgs {
 }
 
 /** A whole number in plain decimal (`12`, not `0x3`, `3e0`, `1.0` or an empty value), within [min, max]. */
-const int = (flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+export const int = (flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number => {
   const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
   if (text.trim() === '') throw new CliError(`${flag}: empty value (give a whole number ${range})`);
   const n = /^-?\d+$/.test(text) ? Number(text) : NaN;

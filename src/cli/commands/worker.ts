@@ -20,6 +20,9 @@ interface WorkerCliOptions {
 /** A run as a worker holds it: its data, and the result format its coordinator reads (wire-result.ts). */
 type WorkerStudy = StudyData & { readonly resultFormat?: string };
 
+/** The longest delay a Node timer takes (2^31 − 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /** A refusal: this machine's copy of an input file is not the coordinator's. */
 class DataMismatch extends Error {}
 
@@ -33,7 +36,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--lock-ms <ms>', 'job lock: a job of a worker that stops answering for this long is given to another worker', '30000')
     .action(async (o: WorkerCliOptions) => {
       // Imported on use, not when the command is registered: bullmq alone takes ≈ 0.17 s (issue 14).
-      const [{ Worker, DelayedError, UnrecoverableError, isNotConnectionError }, { sha256CandleEntry }, { settingsOf }, { prepareDataset }, { evaluateCandidate }, { ABANDONED, QUEUE_NAME, aliveKey, connectOrFail, reachable, refusalsKey, studyKey }, { describeRedis, redisOptions }, { loadStudyInputs }, { watchRedis }, { resultForSpec }] =
+      const [{ Worker, DelayedError, UnrecoverableError, isNotConnectionError }, { sha256CandleEntry }, { settingsOf }, { prepareDataset }, { evaluateCandidate }, { ABANDONED, QUEUE_NAME, aliveKey, connectOrFail, reachable, refusalsKey, studyKey }, { describeRedis, redisOptions }, { int, loadStudyInputs }, { watchRedis }, { resultForSpec }] =
         await Promise.all([
           import('bullmq'),
           import('../../data/candle-entry-hash.ts'),
@@ -52,10 +55,10 @@ export function registerWorkerCommand(program: Command): void {
       } catch (e) {
         throw new CliError((e as Error).message);
       }
-      const lockMs = Number(o.lockMs);
-      if (!Number.isInteger(lockMs) || lockMs < 500) throw new CliError(`--lock-ms: must be a whole number of ms ≥ 500 (got ${JSON.stringify(o.lockMs)})`);
-      const concurrency = Number(o.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1) throw new CliError(`--concurrency: must be a whole number ≥ 1 (got ${JSON.stringify(o.concurrency)})`);
+      // Plain decimal, as optimize's numbers (not 0x400 or 1e3). The lock is renewed by a timer and
+      // Node's timers hold at most 2^31 − 1 ms: a longer one fires at once (TimeoutOverflowWarning).
+      const lockMs = int('--lock-ms', o.lockMs, 500, MAX_TIMER_MS);
+      const concurrency = int('--concurrency', o.concurrency, 1);
       // A directory that is not there would refuse every job, one by one: said once, at the start.
       const dir = await stat(o.dataDir).catch((e: NodeJS.ErrnoException) => e);
       if (dir instanceof Error) throw new CliError(`--data-dir: cannot read ${o.dataDir} (${dir.code ?? dir.message})`);
