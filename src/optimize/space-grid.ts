@@ -23,8 +23,8 @@ export interface Dimension {
  * `close_pct` is a composition of 100/step units into n parts (each ≥ min), ranked lexicographically.
  *
  * As a vector (the TPE's view): [count, profit_0…profit_{L−1}, move_0…move_{L−1}, split_{count 0}…,
- * breakeven_offset, stop_loss, execution]; profit_k and move_k are active when k < the level count,
- * split_j when the count is the j-th count.
+ * breakeven_offset, stop_loss, execution]; profit_k is active when k < the level count, move_k when
+ * k < the level count − 1 (the last level's stop never moves), split_j when the count is the j-th count.
  */
 export class SpaceGrid {
   readonly counts: readonly number[];
@@ -60,7 +60,7 @@ export class SpaceGrid {
     const common = this.offsets.length * this.stops.length * this.executions.length;
     this.blocks = this.counts.map((n) => {
       let b = this.splitCount(n) * common;
-      for (let k = 0; k < n; k++) b *= this.profits[k]!.length * this.moves[k]!.length;
+      for (let k = 0; k < n; k++) b *= this.profits[k]!.length * this.movesAt(k, n);
       return b;
     });
     this.size = this.blocks.reduce((a, b) => a + b, 0);
@@ -81,13 +81,21 @@ export class SpaceGrid {
     return compositions(n, this.units - n * this.minUnits);
   }
 
+  /**
+   * Stop-move choices of level k in a ladder of n levels. The last level closes what remains, so its
+   * stop never moves: its choices make no other ladder (the same trades), and it has one, `none`.
+   */
+  private movesAt(k: number, n: number): number {
+    return k < n - 1 ? this.moves[k]!.length : 1;
+  }
+
   /** Whether vector dimension d takes part in a candidate whose level-count index is c. */
   active(d: number, c: number): boolean {
     const L = this.maxLevels;
     const n = this.counts[c]!;
     if (d === 0) return true;
     if (d <= L) return d - 1 < n;
-    if (d <= 2 * L) return d - 1 - L < n;
+    if (d <= 2 * L) return d - 1 - L < n - 1;
     if (d <= 2 * L + this.counts.length) return d - 1 - 2 * L === c;
     return true;
   }
@@ -108,7 +116,7 @@ export class SpaceGrid {
       return x;
     };
     for (let k = 0; k < n; k++) v[1 + k] = take(this.profits[k]!.length);
-    for (let k = 0; k < n; k++) v[1 + L + k] = take(this.moves[k]!.length);
+    for (let k = 0; k < n - 1; k++) v[1 + L + k] = take(this.moves[k]!.length);
     const D = this.dims.length;
     v[D - 3] = take(this.offsets.length);
     v[D - 2] = take(this.stops.length);
@@ -125,7 +133,7 @@ export class SpaceGrid {
     const D = this.dims.length;
     const digits: [number, number][] = [];
     for (let k = 0; k < n; k++) digits.push([v[1 + k]!, this.profits[k]!.length]);
-    for (let k = 0; k < n; k++) digits.push([v[1 + L + k]!, this.moves[k]!.length]);
+    for (let k = 0; k < n - 1; k++) digits.push([v[1 + L + k]!, this.moves[k]!.length]);
     digits.push([v[D - 3]!, this.offsets.length], [v[D - 2]!, this.stops.length], [v[D - 1]!, this.executions.length]);
     let index = v[1 + 2 * L + c]!;
     for (let i = digits.length - 1; i >= 0; i--) index = index * digits[i]![1] + digits[i]![0];
@@ -144,7 +152,7 @@ export class SpaceGrid {
       levels: shares.map((extra, k) => ({
         profit_pct: this.profits[k]![v[1 + k]!]!,
         close_pct: Number(((extra + this.minUnits) * this.stepPct).toPrecision(12)),
-        move_stop_to: this.moves[k]![v[1 + L + k]!]!,
+        move_stop_to: k < n - 1 ? this.moves[k]![v[1 + L + k]!]! : 'none',
       })),
       breakeven_offset_pct: this.offsets[v[D - 3]!]!,
       stop_loss_pct: this.stops[v[D - 2]!]!,

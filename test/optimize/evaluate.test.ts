@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../src/backtest/engine.ts';
 import { loadBacktestInputs } from '../../src/cli/backtest-inputs.ts';
-import { referenceCandidates } from '../../src/optimize/candidate.ts';
+import { ladderCandidate, referenceCandidates } from '../../src/optimize/candidate.ts';
 import { prepareDataset, windowInputs } from '../../src/optimize/dataset.ts';
 import { evaluateCandidate } from '../../src/optimize/evaluate.ts';
 import { studyWindows } from '../../src/optimize/folds.ts';
@@ -29,6 +29,33 @@ describe('evaluating a candidate on signals read once', () => {
       const r = evaluateCandidate(ds, ref.settings, [{ role: 'full', fold: null, fromMs: -Infinity, toMs: Infinity }]);
       expect(r.windows[0]!.metrics.total_pnl).toBe(direct.summary.total_pnl);
       expect(r.windows[0]!.metrics.trades).toBe(direct.trades.length);
+    }
+  });
+
+  it("the last level's stop move changes nothing (the level closes what remains): every choice gives runBacktest's same trades, market or limit exits, so the search space keeps one", () => {
+    for (const execution of ['market', 'limit'] as const) {
+      const runs = (['previous_tp', 'breakeven', 'none', { profit_pct: 0.5 }] as const).map((last) => {
+        const c = ladderCandidate(input.config, {
+          levels: [
+            { profit_pct: 1, close_pct: 30, move_stop_to: 'breakeven' },
+            { profit_pct: 2, close_pct: 30, move_stop_to: 'previous_tp' },
+            { profit_pct: 3.5, close_pct: 40, move_stop_to: last },
+          ],
+          breakeven_offset_pct: 0,
+          stop_loss_pct: 2,
+          scaled_tp_execution: execution,
+        });
+        if (!c.ok) throw new Error(c.error.why);
+        return runBacktest(input.symbols, { ...input.options, settings: c.value.settings, sizingBalance: 'starting' });
+      });
+      // The last level is reached (else its move would be moot for another reason).
+      expect(runs[0]!.trades.filter((t) => JSON.stringify(t).includes('"tp3"')).length).toBeGreaterThan(10);
+      // Exits, stop moves, PnL and the equity curve alike; only the stored plan says where that stop would have gone.
+      const traded = (r: (typeof runs)[number]) => r.trades.map((t) => JSON.stringify({ ...(JSON.parse(JSON.stringify(t)) as object), plan: null }));
+      for (const r of runs.slice(1)) {
+        expect(traded(r)).toEqual(traded(runs[0]!));
+        expect([...r.equity]).toEqual([...runs[0]!.equity]);
+      }
     }
   });
 

@@ -133,8 +133,8 @@ describe('the grid of a space', () => {
       space({ levels: [1, 2], profit_pct: [{ values: [1, 2] }, { values: [2, 3, 4] }], close_pct: { step: 25 }, move_stop_to: [['breakeven', 'none'], ['previous_tp']], stop_loss_pct: { values: [1, 2] } }),
       config,
     );
-    // 1 level: 2 targets × 1 split × 2 moves × 2 stops = 8; 2 levels: 2·3 targets × 3 splits × 2 moves × 2 stops = 72.
-    expect(g.size).toBe(80);
+    // 1 level: 2 targets × 1 split × 2 stops = 4 (the last level's stop move is no choice); 2 levels: 2·3 targets × 3 splits × 2 moves × 2 stops = 72.
+    expect(g.size).toBe(76);
     for (let i = 0; i < g.size; i++) expect(g.indexOf(g.vectorAt(i))).toBe(i);
   });
 
@@ -147,6 +147,20 @@ describe('the grid of a space', () => {
     expect(g.size).toBe(4);
     const keys = Array.from({ length: g.size }, (_, i) => ladderKey(g.paramsAt(i)));
     expect(new Set(keys).size).toBe(4);
+  });
+
+  it("the last level's stop move is no choice (it closes what remains, its stop never moves): no two ladders of the grid differ only in it, and it is none", () => {
+    const g = new SpaceGrid(space({ levels: [2, 3], profit_pct: [1, 2, { values: [3, 4] }], close_pct: { step: 25 }, move_stop_to: [['breakeven', 'none'], ['previous_tp', 'breakeven'], ['previous_tp', { profit_pct: 1 }]] }), config);
+    // 2 levels: 3 splits × 2 moves of level 1; 3 levels: 2 targets × 3 splits × 2 × 2 moves of levels 1 and 2.
+    expect(g.size).toBe(6 + 24);
+    const behaviour = new Set<string>();
+    for (let i = 0; i < g.size; i++) {
+      const p = g.paramsAt(i);
+      expect(p.levels.at(-1)!.move_stop_to).toBe('none');
+      behaviour.add(ladderKey({ ...p, levels: p.levels.slice(0, -1).concat({ ...p.levels.at(-1)!, move_stop_to: 'previous_tp' }) }));
+      expect(g.indexOf(g.vectorAt(i))).toBe(i);
+    }
+    expect(behaviour.size).toBe(g.size);
   });
 
   it('a candidate that breaks a config rule is refused with the reason, and equal ladders have equal keys', () => {
