@@ -1,12 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type JobData, QUEUE_NAME } from '../../src/optimize/queue.ts';
+import { type JobData, QUEUE_NAME, refusalsKey, studyFiles, studyKey } from '../../src/optimize/queue.ts';
+import type { StudySpec } from '../../src/optimize/study.ts';
 import { redisOptions } from '../../src/optimize/redis-url.ts';
-import { KLINES, MARKETS, type RedisServer, expectSameStudyJson, progressDone, queueDataDir, runLadder as ladder, spawnLadder, startRedis, storedCounts, until } from '../support/queue-run.ts';
+import { KLINES, MARKETS, ROOT, type RedisServer, expectSameStudyJson, progressDone, queueDataDir, runLadder as ladder, spawnLadder, startRedis, storedCounts, until } from '../support/queue-run.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const tmp = tempDir('ladder-opt-queue-');
@@ -122,6 +123,39 @@ describe('ladder optimize --queue with ladder worker processes', () => {
     const here = await ladder(['optimize', '--resume', runId, '--db', db, '--workers', '1']);
     expect(here.code, here.stderr).toBe(0);
     expect(here.stderr).toContain('1 evaluated now');
+  }, 60_000);
+
+  it("a worker refuses the jobs of a strategy module's run (queued by an earlier coordinator, which did not refuse --resume --queue for one): its copy of the module cannot be checked; the job is put aside, not computed", async () => {
+    const db = join(tmp, 'module-jobs.db');
+    const stored = await ladder([...args(db).map((a, i, all) => (all[i - 1] === '--config' ? 'examples/strategies/donchian-breakout.config.json' : all[i - 1] === '--trials' ? '2' : a)), '--workers', '1']);
+    expect(stored.code, stored.stderr).toBe(0);
+    const d = new Database(db, { readonly: true });
+    const spec = JSON.parse((d.prepare('SELECT spec FROM optimize_runs').get() as { spec: string }).spec) as StudySpec;
+    d.close();
+    // What such a coordinator put in Redis: the run's spec and a job naming the candle and markets files.
+    const runId = 'feed0001';
+    const queue = new Queue<JobData>(QUEUE_NAME, { connection: redisOptions(url, '--queue') });
+    // The worker holds a copy of the module (here the same file; it could be any version of it).
+    const dir = dataDir('module-worker');
+    copyFileSync(join(ROOT, 'examples/strategies/donchian-breakout.ts'), join(dir, 'donchian-breakout.ts'));
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+    const worker = start(['worker', '--queue', url, '--data-dir', dir, '--lock-ms', '2000']);
+    try {
+      const client = await queue.client;
+      await client.set(studyKey(runId), JSON.stringify(spec));
+      const job = await queue.add('candidate', { runId, task: { key: 'single', kind: 'single', params: null }, files: studyFiles(spec) }, { jobId: `${runId}-single` });
+      // Before, the worker loaded its own copy of the module and computed the job.
+      await until('the refusal or the result', async () => /strategy is a module/.test(worker.stderr()) || (await job.getState()) === 'completed', 20_000);
+      expect(await job.getState()).not.toBe('completed');
+      expect(worker.stderr()).toContain(`worker: run ${runId}: its strategy is a module (donchian-breakout.ts), whose copy on this worker cannot be checked against the coordinator's (a job carries no hash of it): refusing the job; resume the run without --queue`);
+      // Said to the coordinator as any refusal is.
+      expect(Object.values(await client.hgetall(refusalsKey(runId)))).toEqual([expect.stringMatching(/^its strategy is a module/)]);
+      await job.remove().catch(() => undefined);
+    } finally {
+      worker.child.kill('SIGTERM');
+      await exitOf(worker, 10_000);
+      await queue.close();
+    }
   }, 60_000);
 
   it("a worker's --lock-ms and --concurrency are whole numbers in plain decimal, the lock within a Node timer's reach: one line naming the option, exit 1, before Redis is contacted", async () => {

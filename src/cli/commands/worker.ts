@@ -108,6 +108,12 @@ export function registerWorkerCommand(program: Command): void {
             if (text === null) throw new Error(`run ${data.runId}: its spec is not in Redis (expired, or another Redis database)`);
             spec = JSON.parse(text) as StudySpec & Pick<WorkerStudy, 'resultFormat'>;
           }
+          // A job names no hash of a strategy module (nor of its imports): this machine's copy could
+          // not be checked, and another version would give other entries. A coordinator refuses
+          // --queue for one; an earlier version did not on --resume.
+          if (spec.config.strategy.name === 'module') {
+            throw new DataMismatch(`its strategy is a module (${basename(spec.config.strategy.path)}), whose copy on this worker cannot be checked against the coordinator's (a job carries no hash of it): refusing the job; resume the run without --queue`);
+          }
           const input = await loadStudyInputs(spec, (p) => join(o.dataDir, basename(p)));
           const after = await hashNow(data.files);
           const changed = after.find((a, i) => a.sha !== before[i]!.sha);
