@@ -464,6 +464,8 @@ describe('ladder optimize', () => {
       [['--space', badSpace], /profit_pct\[0\]\.max: must be at least min/],
       [['--trials', '0x3'], /^ladder: --trials: must be a whole number from 1 to 1000000 \(got "0x3"\)\n$/],
       [['--trials', '3e0'], /^ladder: --trials: must be a whole number from 1 to 1000000 \(got "3e0"\)\n$/],
+      // base gives --trials 16: a grid ran every ladder of the space all the same.
+      [['--method', 'grid'], /^ladder: --trials: --method grid evaluates every ladder of the space, so --trials 16 would be ignored: drop it, or use --method random or tpe to evaluate that many\n$/],
       [['--seed', ''], /^ladder: --seed: empty value\n$/],
       [['--folds', 'abc'], /^ladder: --folds: must be a whole number/],
       [['--folds', '2', '--train-months', '12', '--test-months', '6'], /^ladder: --folds 2 --train-months 12 --test-months 6 needs 24 months/],

@@ -246,6 +246,8 @@ function checkOptions(o: OptimizeCliOptions, cmd: Command): { workers: number; d
   if (!(ENGINES as readonly string[]).includes(o.engine)) throw new CliError(`--engine: must be one of ${ENGINES.join(', ')} (got ${JSON.stringify(o.engine)})`);
   if (!(OBJECTIVES as readonly string[]).includes(o.objective)) throw new CliError(`--objective: must be one of ${OBJECTIVES.join(', ')} (got ${JSON.stringify(o.objective)})`);
   const trials = int('--trials', o.trials, 1, 1_000_000);
+  // A grid is every ladder of the space: a number of trials would be ignored (50 asked, 70,000 run).
+  if (o.method === 'grid' && cmd.getOptionValueSource('trials') === 'cli') throw new CliError(`--trials: --method grid evaluates every ladder of the space, so --trials ${o.trials} would be ignored: drop it, or use --method random or tpe to evaluate that many`);
   const seed = int('--seed', o.seed, 0, 2 ** 32 - 1);
   const minTrades = int('--min-trades', o.minTrades, 0);
   let folds: FoldRequest | null = null;
