@@ -131,7 +131,14 @@ export async function pingRedis(o: ConnectionOptions & { host?: string; port?: n
   const commands = [...(o.password ? [o.username ? resp('AUTH', o.username, o.password) : resp('AUTH', o.password)] : []), ...(o.db ? [resp('SELECT', String(o.db))] : []), resp('PING')];
   await new Promise<void>((resolve, reject) => {
     const socket = o.tls ? tls.connect({ host: o.host, port: o.port, ...o.tls }) : connect({ host: o.host ?? '127.0.0.1', port: o.port ?? 6379 });
-    const timer = setTimeout(() => finish(new Error(`no answer within ${ms} ms`)), ms);
+    let connected = false;
+    let secured = false;
+    // rediss:// to a plain Redis port: the server reads the TLS hello as a command that never ends and
+    // says nothing, so the handshake waits; said as such, not only as an address that does not answer.
+    const timer = setTimeout(
+      () => finish(new Error(o.tls && connected && !secured ? `no answer to the TLS handshake within ${ms} ms: rediss:// needs a TLS port (Redis's --tls-port, or a TLS proxy in front of it); a plain Redis port takes redis://` : `no answer within ${ms} ms`)),
+      ms,
+    );
     let buf = '';
     let answers = 0;
     const finish = (e: Error | null) => {
@@ -140,7 +147,11 @@ export async function pingRedis(o: ConnectionOptions & { host?: string; port?: n
       if (e) reject(e);
       else resolve();
     };
-    socket.once(o.tls ? 'secureConnect' : 'connect', () => socket.write(commands.join('')));
+    socket.once('connect', () => (connected = true));
+    socket.once(o.tls ? 'secureConnect' : 'connect', () => {
+      secured = true;
+      socket.write(commands.join(''));
+    });
     socket.on('error', (e) => finish(e));
     socket.on('data', (d: Buffer) => {
       buf += d.toString('utf8');

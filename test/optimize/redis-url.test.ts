@@ -39,6 +39,17 @@ describe('redisOptions: a --queue URL', () => {
     }
   });
 
+  it('rediss:// (TLS) to a plain Redis port is said to get no answer to the TLS handshake, with what each scheme needs, not only "no answer"', async () => {
+    const redis = await startRedis();
+    try {
+      const u = `rediss://127.0.0.1:${redis.port}`;
+      const why = await reachable(redisOptions(u, '--queue'), u).then(() => 'ok', (e: Error) => e.message);
+      expect(why).toBe(`--queue: cannot reach Redis at ${u} (no answer to the TLS handshake within 5000 ms: rediss:// needs a TLS port (Redis's --tls-port, or a TLS proxy in front of it); a plain Redis port takes redis://)`);
+    } finally {
+      await redis.kill();
+    }
+  }, 15_000);
+
   it('a database the server does not have (/16 of 0–15) is one clear error: ioredis would ignore the failed SELECT and use database 0', async () => {
     const redis = await startRedis();
     try {
