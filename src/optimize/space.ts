@@ -91,6 +91,11 @@ export const spaceSchema = z
     const most = Math.max(...s.levels);
     if (s.profit_pct.length < most) ctx.addIssue({ code: 'custom', path: ['profit_pct'], message: `needs ${most} entries (levels goes up to ${most}), got ${s.profit_pct.length}` });
     if (s.move_stop_to && s.move_stop_to.length < most) ctx.addIssue({ code: 'custom', path: ['move_stop_to'], message: `needs ${most} entries (levels goes up to ${most}), got ${s.move_stop_to.length}` });
+    // An entry past the largest count would never be tried: said, not dropped (levels [2] with three targets meant [2, 3]?).
+    for (const key of ['profit_pct', 'move_stop_to'] as const) {
+      const n = s[key]?.length ?? 0;
+      if (n > most) ctx.addIssue({ code: 'custom', path: [key, most], message: `levels goes up to ${most}, so ${n - most === 1 ? 'this entry (level' : `this entry and the next (levels`} ${most + 1}${n - most === 1 ? '' : `–${n}`}) would never be tried: add ${most + 1} to levels, or remove ${n - most === 1 ? 'it' : 'them'}` });
+    }
     const units = 100 / s.close_pct.step;
     if (Math.abs(units - Math.round(units)) > 1e-9) ctx.addIssue({ code: 'custom', path: ['close_pct', 'step'], message: `must divide 100 (got ${s.close_pct.step})` });
     const min = s.close_pct.min ?? s.close_pct.step;

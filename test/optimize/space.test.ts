@@ -36,6 +36,15 @@ describe('space.json', () => {
     for (const close_pct of [{ step: 10, min: 30 }, { step: 10, min: 25 }, { step: 12.5, min: 20 }]) expect(parseSpaceText(JSON.stringify({ levels: [3], profit_pct: [1, 2, 3], close_pct })).ok).toBe(true);
   });
 
+  it('an entry of profit_pct or move_stop_to past the largest level count is named (it was dropped without a word: levels [2] with three targets never tried the third)', () => {
+    const r = parseSpaceText(JSON.stringify({ levels: [2], profit_pct: [1, 2, 3], close_pct: { step: 50 }, move_stop_to: [['breakeven'], ['previous_tp'], ['previous_tp'], ['none']] }));
+    expect(r.ok ? [] : r.error.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'profit_pct[2]: levels goes up to 2, so this entry (level 3) would never be tried: add 3 to levels, or remove it',
+      'move_stop_to[2]: levels goes up to 2, so this entry and the next (levels 3–4) would never be tried: add 3 to levels, or remove them',
+    ]);
+    expect(parseSpaceText(JSON.stringify({ levels: [2, 3], profit_pct: [1, 2, 3], close_pct: { step: 25 } })).ok).toBe(true);
+  });
+
   it('a number too large for a double (1e400 is Infinity in JSON.parse) is said as such wherever it is, not as "must be a number": the user wrote one', () => {
     const r = parseSpaceText('{ "levels": [2], "profit_pct": [1e400, 2], "close_pct": { "step": 50 }, "stop_loss_pct": 1e400, "breakeven_offset_pct": { "values": [1e400] } }');
     expect(r.ok).toBe(false);
