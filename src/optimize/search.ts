@@ -1,6 +1,6 @@
 import type { LadderConfig } from '../core/config/index.ts';
 import { createRng, deriveSeed } from '../sim/random.ts';
-import { type Candidate, ladderCandidate } from './candidate.ts';
+import { type Candidate, ladderCandidate, ladderKey } from './candidate.ts';
 import type { SpaceGrid } from './space-grid.ts';
 import { tpeRank } from './tpe.ts';
 
@@ -40,6 +40,8 @@ export class Search {
   readonly invalid = new Map<string, number>();
   readonly proposed: Proposed[] = [];
   private readonly seen = new Set<number>();
+  /** Keys of the ladders considered: two indices may be one ladder (an offset without a breakeven move). */
+  private readonly seenKeys = new Set<string>();
   private batch = 0;
   private done = false;
 
@@ -107,7 +109,11 @@ export class Search {
     if (this.seen.has(index)) return false;
     this.seen.add(index);
     const vector = this.grid.vectorAt(index);
-    const c = ladderCandidate(this.config, this.grid.paramsOf(vector));
+    const params = this.grid.paramsOf(vector);
+    const key = ladderKey(params);
+    if (this.seenKeys.has(key)) return false;
+    this.seenKeys.add(key);
+    const c = ladderCandidate(this.config, params);
     if (!c.ok) {
       this.invalid.set(c.error.why, (this.invalid.get(c.error.why) ?? 0) + 1);
       return false;
@@ -146,11 +152,14 @@ export function probeSpace(grid: SpaceGrid, config: LadderConfig, seed: number, 
   return { found: false, tried, exhaustive, invalid };
 }
 
-/** The ladders of the grid that are valid configs: what `--method grid` evaluates (every ladder checked: ~2 s for 125,000). */
+/** The distinct ladders of the grid that are valid configs: what `--method grid` evaluates (every ladder checked: ~2 s for 125,000). */
 export function countValidLadders(grid: SpaceGrid, config: LadderConfig): number {
-  let n = 0;
-  for (let i = 0; i < grid.size; i++) if (candidateAt(grid, config, i).ok) n++;
-  return n;
+  const keys = new Set<string>();
+  for (let i = 0; i < grid.size; i++) {
+    const c = candidateAt(grid, config, i);
+    if (c.ok) keys.add(c.value.key);
+  }
+  return keys.size;
 }
 
 /** Ladder `index` of the grid as a candidate, or why it is no valid config. */

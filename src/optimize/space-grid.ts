@@ -148,13 +148,16 @@ export class SpaceGrid {
     const L = this.maxLevels;
     const D = this.dims.length;
     const shares = unrankComposition(v[1 + 2 * L + c]!, n, this.units - n * this.minUnits);
+    const levels = shares.map((extra, k) => ({
+      profit_pct: this.profits[k]![v[1 + k]!]!,
+      close_pct: Number(((extra + this.minUnits) * this.stepPct).toPrecision(12)),
+      move_stop_to: k < n - 1 ? this.moves[k]![v[1 + L + k]!]! : ('none' as const),
+    }));
     return {
-      levels: shares.map((extra, k) => ({
-        profit_pct: this.profits[k]![v[1 + k]!]!,
-        close_pct: Number(((extra + this.minUnits) * this.stepPct).toPrecision(12)),
-        move_stop_to: k < n - 1 ? this.moves[k]![v[1 + L + k]!]! : 'none',
-      })),
-      breakeven_offset_pct: this.offsets[v[D - 3]!]!,
+      levels,
+      // The offset only shifts a stop moved to breakeven: in a ladder without one, every offset gives
+      // the same trades, so each is the ladder with none (0), which the search tries once (by key).
+      breakeven_offset_pct: levels.some((l) => l.move_stop_to === 'breakeven') ? this.offsets[v[D - 3]!]! : 0,
       stop_loss_pct: this.stops[v[D - 2]!]!,
       scaled_tp_execution: this.executions[v[D - 1]!]!,
     };

@@ -59,6 +59,29 @@ describe('evaluating a candidate on signals read once', () => {
     }
   });
 
+  it('a breakeven offset changes nothing in a ladder that moves no stop to breakeven: every offset gives runBacktest\'s same trades, so the search tries that ladder once', () => {
+    const runs = [0, 0.1, 0.5].map((offset) => {
+      const c = ladderCandidate(input.config, {
+        levels: [
+          { profit_pct: 1, close_pct: 30, move_stop_to: { profit_pct: 0.3 } },
+          { profit_pct: 2, close_pct: 30, move_stop_to: 'previous_tp' },
+          { profit_pct: 3.5, close_pct: 40, move_stop_to: 'none' },
+        ],
+        breakeven_offset_pct: offset,
+        stop_loss_pct: 2,
+        scaled_tp_execution: 'market',
+      });
+      if (!c.ok) throw new Error(c.error.why);
+      return runBacktest(input.symbols, { ...input.options, settings: c.value.settings, sizingBalance: 'starting' });
+    });
+    const traded = (r: (typeof runs)[number]) => r.trades.map((t) => JSON.stringify({ ...(JSON.parse(JSON.stringify(t)) as object), plan: null }));
+    expect(runs[0]!.trades.filter((t) => JSON.stringify(t).includes('"tp2"')).length).toBeGreaterThan(10);
+    for (const r of runs.slice(1)) {
+      expect(traded(r)).toEqual(traded(runs[0]!));
+      expect([...r.equity]).toEqual([...runs[0]!.equity]);
+    }
+  });
+
   it('a window sees only its own candles and keeps its daily returns (test) or not (train)', () => {
     const w = studyWindows(Date.UTC(2023, 0, 1), Date.UTC(2024, 0, 1), { folds: 2, trainMonths: 6, testMonths: 3, anchored: false });
     expect(w.ok).toBe(true);
