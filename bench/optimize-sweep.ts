@@ -35,7 +35,7 @@ import { Replayer } from '../src/optimize/replay/replayer.ts';
 import { Search } from '../src/optimize/search.ts';
 import { SpaceGrid } from '../src/optimize/space-grid.ts';
 import { parseSpaceText } from '../src/optimize/space.ts';
-import type { StudySpec } from '../src/optimize/study.ts';
+import { STUDY_SPEC_VERSION, type StudySpec } from '../src/optimize/study.ts';
 import { EXAMPLE_CONFIG, EXCHANGE_INFO, SYMBOLS_1H, klineFile } from './paths.ts';
 import { BENCH_BALANCE, loadSetup, symbolInput } from './setup.ts';
 import { ratePerS, timeJobs } from './timing.ts';
@@ -171,7 +171,7 @@ try {
   for (const f of [...dataFiles, EXCHANGE_INFO]) await symlink(f, join(dir, basename(f)));
   const hashed = async (path: string) => ({ path, sha256: await sha256File(path) });
   const spec: StudySpec = {
-    version: 1,
+    version: STUDY_SPEC_VERSION,
     method: 'random',
     trials: LADDERS,
     seed: 1,

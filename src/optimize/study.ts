@@ -31,9 +31,16 @@ export interface StudyInputs {
   readonly to?: string;
 }
 
+/**
+ * The way a space is enumerated into ladders, stored with each run: 2 since a last level's move_stop_to
+ * choices and the breakeven offsets of a ladder that moves no stop to breakeven became one ladder each.
+ * A run of another version resumed here would propose other ladders beside its stored ones: refused.
+ */
+export const STUDY_SPEC_VERSION = 2;
+
 /** Everything that defines a run: stored with it, so `--resume ID` needs nothing else. */
 export interface StudySpec {
-  readonly version: 1;
+  readonly version: typeof STUDY_SPEC_VERSION;
   readonly method: Method;
   readonly trials: number;
   readonly seed: number;

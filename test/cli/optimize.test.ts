@@ -222,6 +222,17 @@ describe('ladder optimize', () => {
     expect(m.code).toBe(1);
     expect(m.stderr).toBe(`ladder: --resume: no results database ${missing} (give the --db the run was started with)\n`);
     expect(existsSync(missing)).toBe(false);
+    // A run stored by an earlier Ladder, which enumerated the space into ladders another way: refused, nothing evaluated.
+    const raw = new Database(db);
+    raw.prepare("UPDATE optimize_runs SET spec = json_set(spec, '$.version', 1) WHERE id = ?").run(id);
+    const rows = (raw.prepare('SELECT COUNT(*) AS n FROM optimize_results').get() as { n: number }).n;
+    raw.close();
+    const old = await ladder(['optimize', '--resume', id, '--db', db, '--workers', '0']);
+    expect(old.code).toBe(1);
+    expect(old.stderr).toMatch(new RegExp(`^ladder: --resume: run ${id} was started by an earlier Ladder, which turned the search space into ladders another way \\(spec version 1, now 2\\)`));
+    const after = new Database(db);
+    expect((after.prepare('SELECT COUNT(*) AS n FROM optimize_results').get() as { n: number }).n).toBe(rows);
+    after.close();
   });
 
   it('--engine full (runBacktest on every window) gives the results of the default replay; --json and stderr say which engine ran', async () => {

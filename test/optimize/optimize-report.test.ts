@@ -7,7 +7,7 @@ import { prepareDataset } from '../../src/optimize/dataset.ts';
 import { studyWindows } from '../../src/optimize/folds.ts';
 import { inlineEvaluator } from '../../src/optimize/pool.ts';
 import { parseSpaceText } from '../../src/optimize/space.ts';
-import { type StudySpec, runStudy } from '../../src/optimize/study.ts';
+import { STUDY_SPEC_VERSION, type StudySpec, runStudy } from '../../src/optimize/study.ts';
 import { renderOptimizeReport } from '../../src/web/optimize-report.ts';
 import { launchChromium } from '../support/browser.ts';
 
@@ -29,7 +29,7 @@ describe('the optimizer report in Chromium', () => {
     const space = parseSpaceText(JSON.stringify({ levels: [2], profit_pct: [{ values: [0.5, 1, 1.5] }, { values: [2, 3] }], close_pct: { step: 25 }, stop_loss_pct: { values: [1.5, 2] } }));
     const windows = studyWindows(Date.UTC(2023, 0, 1), Date.UTC(2024, 0, 1), { folds: 2, trainMonths: 6, testMonths: 3, anchored: false });
     if (!space.ok || !windows.ok) throw new Error('setup');
-    const spec: StudySpec = { version: 1, method: 'grid', trials: 0, seed: 1, objective: 'total_pnl', minTrades: 5, folds: { folds: 2, trainMonths: 6, testMonths: 3, anchored: false }, space: space.value, config: input.config, inputs: { config: CONFIG, data: [], markets: null, signals: null, detail: [] }, windows: windows.value };
+    const spec: StudySpec = { version: STUDY_SPEC_VERSION, method: 'grid', trials: 0, seed: 1, objective: 'total_pnl', minTrades: 5, folds: { folds: 2, trainMonths: 6, testMonths: 3, anchored: false }, space: space.value, config: input.config, inputs: { config: CONFIG, data: [], markets: null, signals: null, detail: [] }, windows: windows.value };
     const data = { dataset: prepareDataset(input.symbols, input.options), config: input.config, windows: windows.value };
     const out = await runStudy(spec, inlineEvaluator(data), { stored: () => new Map(), save: () => {} }, { update: () => {} });
     const report = analyzeStudy('r1', spec, out);

@@ -10,7 +10,7 @@ import { printStudy } from '../../src/optimize/print-study.ts';
 import { parseSpaceText } from '../../src/optimize/space.ts';
 import type { WindowMetrics } from '../../src/optimize/metrics.ts';
 import type { LadderParams } from '../../src/optimize/space-grid.ts';
-import { type Evaluated, type StudyOutcome, type StudySpec, runStudy } from '../../src/optimize/study.ts';
+import { type Evaluated, STUDY_SPEC_VERSION, type StudyOutcome, type StudySpec, runStudy } from '../../src/optimize/study.ts';
 
 const KLINES = fileURLToPath(new URL('../../../shared/data/binance-spot-klines/', import.meta.url));
 const MARKETS = fileURLToPath(new URL('../../../shared/data/binance-usdm-exchange-info.json', import.meta.url));
@@ -24,7 +24,7 @@ const windows = studyWindows(Date.UTC(2023, 0, 1), Date.UTC(2024, 0, 1), { folds
 if (!windows.ok) throw new Error(windows.error);
 
 const spec = (method: StudySpec['method'], trials: number): StudySpec => ({
-  version: 1,
+  version: STUDY_SPEC_VERSION,
   method,
   trials,
   seed: 5,

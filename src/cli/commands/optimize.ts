@@ -18,7 +18,7 @@ import { redisOptions } from '../../optimize/redis-url.ts';
 import { METHODS, type Method, Search, countValidLadders, probeSpace } from '../../optimize/search.ts';
 import { SpaceGrid } from '../../optimize/space-grid.ts';
 import { parseSpaceText, spaceJsonSchema } from '../../optimize/space.ts';
-import { type InputFile, type StudySpec, runStudy } from '../../optimize/study.ts';
+import { type InputFile, STUDY_SPEC_VERSION, type StudySpec, runStudy } from '../../optimize/study.ts';
 import { prepareDataset } from '../../optimize/dataset.ts';
 import type { OptimizeRunStore } from '../../store/optimize-runs.ts';
 import { StoreError } from '../../store/store-error.ts';
@@ -327,7 +327,7 @@ async function newSpec(o: OptimizeCliOptions, r: RunOptions): Promise<{ spec: St
   const windows = studyWindows(firstMs, endMs, folds);
   if (!windows.ok) throw new CliError(windows.error);
   const spec: StudySpec = {
-    version: 1,
+    version: STUDY_SPEC_VERSION,
     method: o.method as Method,
     trials,
     seed,
@@ -387,6 +387,10 @@ async function resumeSpec(store: OptimizeRunStore, runId: string, take: (runId: 
   if (!run) throw new CliError(`--resume: no run ${runId} in ${store.path}${store.runIds().length ? ` (runs: ${store.runIds().join(', ')})` : ''}`);
   // A run of a module resumed with --queue is refused as a new one is: a worker neither checks the
   // module's hash nor its imports, so one with another version of it would mix its results in.
+  const version = (run.spec as { version?: unknown }).version;
+  if (version !== STUDY_SPEC_VERSION) {
+    throw new CliError(`--resume: run ${runId} was started by an earlier Ladder, which turned the search space into ladders another way (spec version ${String(version)}, now ${STUDY_SPEC_VERSION}): resumed here it would try other ladders beside its stored ones. Start a new run with the same options (the stored results stay in ${store.path})`);
+  }
   refuseModuleOnQueue(queue, (run.spec as StudySpec).config);
   // Before any file is read: a run that another process is running is refused at once.
   take(runId);
