@@ -118,6 +118,33 @@ describe('candles missed during an outage (network down, an IP ban): their signa
     expect(t.position).toBeNull();
   });
 
+  const RETRY = { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined };
+
+  /**
+   * A bot (on the exchange `exchangeOf` makes, the simulator's by default) whose long of candle +1 waits
+   * for a read that fails (`failPath`) when its process dies; `whileDown` runs before the exchange answers
+   * again and the store is opened anew (the caller then starts its own bot on the harness returned, h).
+   */
+  async function diesWhileLongWaits(config: ReturnType<typeof testConfig>, failPath: string, exchangeOf: (hh: Harness) => ExchangePort = (hh) => hh.ex, whileDown = () => {}): Promise<Harness> {
+    h = await startHarness(config, { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    h.bot.stop();
+    const first = new TradingBot({ config, exchange: exchangeOf(h), store: h.store, log: silentLogger(), retry: RETRY });
+    await first.start();
+    h.sim.admin.step({ candles: 1 }); // to the end of the forming candle 0
+    await first.step();
+    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: failPath }] });
+    h.sim.admin.step({ candles: 2 }); // candles 0 and +1 close: the long, not sent (the read fails)
+    await first.step();
+    expect(h.store.waitingEntry('BTCUSDT')).toMatchObject({ side: 'long' });
+    first.stop(); // the process dies
+    h.store.close();
+    whileDown();
+    h.sim.admin.setFaults({ rules: [] });
+    h.store = openStore(h.dbPath);
+    return h;
+  }
+
   /**
    * The same long, waiting (for the failing position read) when the process dies; the bot is back after
    * candles closed while it was down. Those candles come with the start's warm-up, where the strategy was
@@ -134,25 +161,9 @@ describe('candles missed during an outage (network down, an IP ban): their signa
         ...(c.shortOnMissed ? [(open: number) => `${iso(open + 2 * H + 60_000)},BTCUSDT,short,`] : []), // on candle +2: closed while the bot is down
       ]);
       const config = testConfig({ strategy: { name: 'signals', file }, webhook: { max_lag_s: 86_400 } });
-      h = await startHarness(config, { seed: 3 });
-      h.sim.admin.setPrice('BTCUSDT', 60000, true);
-      h.bot.stop();
-      const retry = { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined };
-      const first = new TradingBot({ config, exchange: h.ex, store: h.store, log: silentLogger(), retry });
-      await first.start();
-      h.sim.admin.step({ candles: 1 }); // to the end of the forming candle 0
-      await first.step();
-      h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v3/positionRisk' }] });
-      h.sim.admin.step({ candles: 2 }); // candles 0 and +1 close: the long, not sent (the position cannot be read)
-      await first.step();
-      expect(h.store.waitingEntry('BTCUSDT')).toMatchObject({ side: 'long' });
-      first.stop(); // the process dies
-      h.store.close();
-      h.sim.admin.step({ candles: 2 }); // candles +2 and +3 close while it is down
-      h.sim.admin.setFaults({ rules: [] });
-      h.store = openStore(h.dbPath);
+      h = await diesWhileLongWaits(config, '/fapi/v3/positionRisk', (hh) => hh.ex, () => h!.sim.admin.step({ candles: 2 })); // candles +2 and +3 close while it is down
       const { log, msgs } = recordingLogger();
-      h.bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, retry });
+      h.bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, retry: RETRY });
       await h.bot.start();
       await stepBot(h, 2, 100);
       expect(msgs()).toContain('entry.wait_restored');
@@ -174,24 +185,9 @@ describe('candles missed during an outage (network down, an IP ban): their signa
       (open) => `${iso(open + H + 60_000)},BTCUSDT,long,`, // on candle +1: its entry waits for the position read
     ]);
     const config = testConfig({ strategy: { name: 'signals', file } });
-    h = await startHarness(config, { seed: 3 });
-    h.sim.admin.setPrice('BTCUSDT', 60000, true);
-    h.bot.stop();
-    const retry = { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined };
-    const first = new TradingBot({ config, exchange: h.ex, store: h.store, log: silentLogger(), retry });
-    await first.start();
-    h.sim.admin.step({ candles: 1 });
-    await first.step();
-    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v3/positionRisk' }] });
-    h.sim.admin.step({ candles: 2 }); // candles 0 and +1 close: the long, not sent (the position cannot be read)
-    await first.step();
-    expect(h.store.waitingEntry('BTCUSDT')).toMatchObject({ side: 'long' });
-    first.stop(); // the process dies; the owner switches the config to ema_cross and starts it again
-    h.store.close();
-    h.sim.admin.setFaults({ rules: [] });
-    h.store = openStore(h.dbPath);
+    h = await diesWhileLongWaits(config, '/fapi/v3/positionRisk'); // then the owner switches the config to ema_cross and starts it again
     const { log, msgs } = recordingLogger();
-    h.bot = new TradingBot({ config: testConfig({ strategy: { name: 'ema_cross', fast: 12, slow: 26 } }), exchange: h.ex, store: h.store, log, retry });
+    h.bot = new TradingBot({ config: testConfig({ strategy: { name: 'ema_cross', fast: 12, slow: 26 } }), exchange: h.ex, store: h.store, log, retry: RETRY });
     await h.bot.start();
     await stepBot(h, 2, 100);
     expect(h.state().fills).toEqual([]);
@@ -207,25 +203,10 @@ describe('candles missed during an outage (network down, an IP ban): their signa
       (open) => `${iso(open + H + 60_000)},BTCUSDT,long,`, // on candle +1: its paper entry waits for the price read
     ]);
     const config = testConfig({ strategy: { name: 'signals', file } });
-    h = await startHarness(config, { seed: 3 });
-    h.sim.admin.setPrice('BTCUSDT', 60000, true);
-    h.bot.stop();
-    const retry = { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined };
-    const paper = new PaperExchange({ source: h.ex, fills: { takerPct: 0.05, makerPct: 0.02, slippagePct: 0 }, balance: 10_000, statePath: null, now: Date.now });
-    const first = new TradingBot({ config, exchange: paper, store: h.store, log: silentLogger(), retry });
-    await first.start();
-    h.sim.admin.step({ candles: 1 });
-    await first.step();
-    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/ticker/24hr' }] });
-    h.sim.admin.step({ candles: 2 }); // candles 0 and +1 close: the long, not sent (the price cannot be read)
-    await first.step();
-    expect(h.store.waitingEntry('BTCUSDT')).toMatchObject({ side: 'long' });
-    first.stop(); // the paper process dies; the owner starts `live` on the same file
-    h.store.close();
-    h.sim.admin.setFaults({ rules: [] });
-    h.store = openStore(h.dbPath);
+    // The paper process dies; the owner starts `live` on the same file.
+    h = await diesWhileLongWaits(config, '/fapi/v1/ticker/24hr', (hh) => new PaperExchange({ source: hh.ex, fills: { takerPct: 0.05, makerPct: 0.02, slippagePct: 0 }, balance: 10_000, statePath: null, now: Date.now }));
     const { log, msgs } = recordingLogger();
-    h.bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, retry });
+    h.bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, retry: RETRY });
     await h.bot.start();
     await stepBot(h, 2, 100);
     expect(h.state().fills).toEqual([]);
