@@ -774,9 +774,10 @@ export class SymbolTrader {
     if (sentFromFlat) {
       const mode = await setKeptMarginMode(ex, this.symbol, this.marginModeToSet ?? c.margin_mode, this.d.log);
       if (mode === 'set') this.marginModeToSet = null;
-      const waits = mode === 'rateLimited' || mode === 'unknown' || mode === 'refused';
-      const leverage = waits ? null : await setLeverageAgain(ex, this.symbol, c.leverage, this.d.log);
-      const outcome = waits ? mode : leverage!;
+      // The leverage is asked only once the margin mode is settled (set, or kept for an owner's order).
+      const modeSettled = mode === 'set' || mode === 'kept';
+      const outcome = modeSettled ? await setLeverageAgain(ex, this.symbol, c.leverage, this.d.log) : mode;
+      const setting = modeSettled ? 'leverage' : 'margin_mode';
       if (outcome === 'rateLimited') {
         // A 429/418 met here (a ban from another program on this IP): sent now, the entry was refused for
         // it and the signal dropped as refused. Nothing was sent: it waits as for a failing read (within
@@ -786,15 +787,13 @@ export class SymbolTrader {
       }
       if (outcome === 'unknown') {
         // A 5xx or a timeout: whether the exchange changed it is not known (sent anyway, the long went out
-        // at the 100× set by hand, its liquidation before its stop). Asked again at each step, within
-        // webhook.max_lag_s.
-        this.entryWaiting = { sig, sinceMs: waitingSinceMs ?? this.d.now() };
-        this.sayOnce(`account-settings:${id}`, 'warn', { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), clientOrderId: entryClientId(id), setting: waits ? 'margin_mode' : 'leverage' }, 'entry.waiting_for_account_settings');
+        // at the 100× set by hand, its liquidation before its stop). Asked again at each step.
+        this.waitUnsent(sig, id, waitingSinceMs, 'account-settings', 'entry.waiting_for_account_settings', { clientOrderId: entryClientId(id), setting });
         return;
       }
       if (outcome === 'refused') {
-        const setting = waits ? `margin mode ${c.margin_mode}` : `leverage ${c.leverage}×`;
-        this.alertOnce(`entry-settings-refused:${id}`, { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), clientOrderId: entryClientId(id) }, 'entry.refused', `${this.symbol}: the exchange refused the configured ${setting} before a ${sig.side} entry (account.${waits ? 'margin_mode' : 'leverage'}_failed says why): the signal is not traded, the position would not be the one the config describes; fix it on the account or in the config, later signals try again`);
+        const what = setting === 'leverage' ? `leverage ${c.leverage}×` : `margin mode ${c.margin_mode}`;
+        this.alertOnce(`entry-settings-refused:${id}`, { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), clientOrderId: entryClientId(id) }, 'entry.refused', `${this.symbol}: the exchange refused the configured ${what} before a ${sig.side} entry (account.${setting}_failed says why): the signal is not traded, the position would not be the one the config describes; fix it on the account or in the config, later signals try again`);
         return;
       }
     }
@@ -823,8 +822,7 @@ export class SymbolTrader {
         // -1021/-5028 still after the clock's resync and retries (or its retry cut by the deadline): not
         // executed, so not a refusal of the signal (an 'entry.refused' alert, once per code for the
         // process's life). It waits and is sent again under the same id, within webhook.max_lag_s.
-        this.entryWaiting = { sig, sinceMs: waitingSinceMs ?? this.d.now() };
-        this.sayOnce(`clock-skew:${id}`, 'warn', { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), clientOrderId: entryClientId(id), message: sent.error.message }, 'entry.waiting_for_clock');
+        this.waitUnsent(sig, id, waitingSinceMs, 'clock-skew', 'entry.waiting_for_clock', { clientOrderId: entryClientId(id), message: sent.error.message });
       } else if (sent.error.code === 'insufficientMargin') this.entryRefusedForMargin(id, sig, sent.error.message);
       else if (sent.error.exchangeCode === HEDGE_MODE) {
         // Binance allows the switch only when flat with no order: nothing of ours is open to manage.
@@ -855,16 +853,24 @@ export class SymbolTrader {
     this.d.onAlert?.('insufficient_margin', why);
   }
 
-  /** Entry `id` met a rate limit (429, 418, 403) before anything was executed: it waits as for a failing read (entry.waiting_for_rate_limit). */
-  private waitForRateLimit(sig: Signal, id: string, waitingSinceMs: number | null): void {
+  /**
+   * Entry `id` was not sent and nothing was executed (a read failed, a rate limit, an account call or the
+   * clock without an answer): it waits (entryWaiting, retryWaitingEntry, within webhook.max_lag_s since
+   * it began to wait), `msg` said once per signal and kind (`kind` keys it).
+   */
+  private waitUnsent(sig: Signal, id: string, waitingSinceMs: number | null, kind: string, msg: string, fields: Record<string, unknown>): void {
     this.entryWaiting = { sig, sinceMs: waitingSinceMs ?? this.d.now() };
-    this.sayOnce(`rate-limited:${id}`, 'warn', { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), clientOrderId: entryClientId(id) }, 'entry.waiting_for_rate_limit');
+    this.sayOnce(`${kind}:${id}`, 'warn', { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), ...fields }, msg);
   }
 
-  /** A price or balance read of entry `id` failed: it waits (entryWaiting, retryWaitingEntry), said once per signal (entry.reads_failed). */
+  /** Entry `id` met a rate limit (429, 418, 403) before anything was executed (entry.waiting_for_rate_limit). */
+  private waitForRateLimit(sig: Signal, id: string, waitingSinceMs: number | null): void {
+    this.waitUnsent(sig, id, waitingSinceMs, 'rate-limited', 'entry.waiting_for_rate_limit', { clientOrderId: entryClientId(id) });
+  }
+
+  /** A price or balance read of entry `id` failed (entry.reads_failed). */
   private waitForReads(sig: Signal, id: string, waitingSinceMs: number | null, e: unknown): void {
-    this.entryWaiting = { sig, sinceMs: waitingSinceMs ?? this.d.now() };
-    this.sayOnce(`reads:${id}`, 'warn', { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), err: errInfo(e) }, 'entry.reads_failed');
+    this.waitUnsent(sig, id, waitingSinceMs, 'reads', 'entry.reads_failed', { err: errInfo(e) });
   }
 
   /** Books a filled entry as the position (R3.5) and settles its order; leaves it in doubt when its fills are not visible yet. */
