@@ -8,7 +8,7 @@ import { exitCommand, stopPriceOf } from '../core/scaled-tp/ladder-rules.ts';
 import { planLadder } from '../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import { formatScaled } from '../core/decimal.ts';
-import { asSteps, type Side } from '../core/units.ts';
+import { asSteps, type Side, type Steps } from '../core/units.ts';
 import { type ExchangeErrorCode, withoutSignature } from '../exchange/errors.ts';
 import { type Balance, type ClosedCandle, DEFAULT_REQUEST_WINDOW_MS, type ExchangePort, type MarginMode, type OrderState, type Trade } from '../exchange/port.ts';
 import { type OrderRecord, REUSABLE, type Store } from '../store/index.ts';
@@ -901,7 +901,7 @@ export class SymbolTrader {
       return;
     }
     const avg = trades.reduce((s, t) => s + t.price * t.qtySteps, 0) / qty;
-    const plan = planLadder({ side, entryPrice: avg, quantitySteps: asSteps(qty), market: this.d.market, settings: this.d.settings, stopLossPct: stopPct });
+    const plan = this.planFilled(id, side, avg, asSteps(qty), stopPct);
     if (!plan.ok) {
       this.halt(`cannot plan the exits: ${plan.error.message}`);
       return;
@@ -912,6 +912,24 @@ export class SymbolTrader {
     const entryFill: FillInput = { clientOrderId: entryClientId(id), tradeId: last.tradeId, orderId: last.orderId, timeMs: last.timeMs, qtySteps: asSteps(qty), price: avg, fee };
     this.opened(r, entryFill, side, stopPct, 'info', 'position.opened');
     await this.flush();
+  }
+
+  /**
+   * The plan of an entry that has filled. Its stop distance was checked before the entry went out, at
+   * the price read then; filled at a price where it falls under one tick, the stop goes one tick past
+   * the entry (said once): the position is on the exchange, and a refused plan would leave it without
+   * a stop or any exit.
+   */
+  private planFilled(id: string, side: Side, price: number, steps: Steps, stopPct: number): ReturnType<typeof planLadder> {
+    const req = { side, entryPrice: price, quantitySteps: steps, market: this.d.market, settings: this.d.settings, stopLossPct: stopPct };
+    const plan = planLadder(req);
+    if (plan.ok || plan.error.code !== 'stop_at_entry') return plan;
+    const widened = planLadder({ ...req, stopAtLeastOneTick: true });
+    if (widened.ok) {
+      const stop = widened.value.initialStopPrice;
+      this.alertOnce(`entry-stop-one-tick:${id}`, { positionId: id, side, price, stopLossPct: stopPct, stop }, 'entry.stop_widened_to_one_tick', `${this.symbol}: the ${side} entry filled at ${price}, where a ${stopPct}% stop is under one tick (${plan.error.message}); its stop is placed one tick past the entry, at ${stop}`);
+    }
+    return widened;
   }
 
   /**
@@ -944,12 +962,12 @@ export class SymbolTrader {
       return;
     }
     if (ex.side !== side || o.qtySteps === null || ex.qtySteps !== o.qtySteps || !(ex.entryPrice > 0)) return;
-    const plan = planLadder({ side, entryPrice: ex.entryPrice, quantitySteps: ex.qtySteps, market: this.d.market, settings: this.d.settings, stopLossPct: stopPct });
+    const id = o.positionId;
+    const plan = this.planFilled(id, side, ex.entryPrice, ex.qtySteps, stopPct);
     if (!plan.ok) {
       this.halt(`cannot plan the exits: ${plan.error.message}`);
       return;
     }
-    const id = o.positionId;
     const timeMs = this.marketNowMs();
     const r = openPosition({ id, symbol: this.symbol, timeMs, entryFee: 0, plan: plan.value });
     const entryFill: FillInput = { clientOrderId: entryClientId(id), tradeId: positionReadTradeId(id), orderId: null, timeMs, qtySteps: ex.qtySteps, price: ex.entryPrice, fee: 0 };

@@ -141,6 +141,28 @@ describe('account checks at start', () => {
     expect(t.position?.side).toBe('long');
   });
 
+  it('an entry checked at 60,000 (a 0.00017 % stop: 0.102, one tick) fills at 58,000, where that stop is under a tick: the stop goes one tick past the fill, said once (before: the symbol halted with the filled long and no stop)', async () => {
+    const { bot, entries } = await recordedBot(testConfig());
+    const t = bot.traders[0]!;
+    const reads = () => h!.sim.admin.requests().filter((r) => r.method === 'GET' && r.path.includes('positionRisk')).length;
+    const before = reads();
+    // The entry order waits 800 ms in the simulator; the price gaps down once the bot has read the position (its last read before sending).
+    h!.sim.admin.setFaults({ rules: [{ kind: 'latency', ms: 800, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
+    const signal = t.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test', stopLossPct: 0.00017 });
+    for (let i = 0; i < 400 && reads() === before; i++) await new Promise((r) => setTimeout(r, 5));
+    h!.sim.admin.setPrice('BTCUSDT', 58000, true);
+    await signal;
+    await bot.step();
+    expect(t.halted).toBeNull();
+    expect(t.position?.side).toBe('long');
+    expect(t.position?.entryPrice).toBe(58000);
+    expect(t.position?.stopPrice).toBe(57999.9);
+    expect(h!.state().openAlgoOrders.map((a) => a.triggerPrice)).toEqual(['57999.9']);
+    const widened = entries.filter((e) => e.msg === 'entry.stop_widened_to_one_tick');
+    expect(widened.map((e) => e['stop'])).toEqual([57999.9]);
+    expect(entries.filter((e) => e.msg === 'entry.skipped_plan_error')).toEqual([]);
+  }, 15_000);
+
   it('the margin mode switched to cross by hand while the bot runs flat: set back to isolated before the next entry (before: the long went out in cross margin)', async () => {
     h = await startHarness(testConfig());
     h.sim.admin.setPrice('BTCUSDT', 60000, true);

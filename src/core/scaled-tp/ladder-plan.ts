@@ -16,6 +16,12 @@ export interface PlanInput {
   readonly settings: ExitSettings;
   /** Per-signal stop distance, %; default `settings.stopLossPct`. */
   readonly stopLossPct?: number;
+  /**
+   * A position already open (the bot's entry filled at another price than the one its plan was checked
+   * at): a stop distance under one tick puts the stop one tick past the entry instead of refusing the
+   * plan (`stop_at_entry`), so the position is never left without a stop.
+   */
+  readonly stopAtLeastOneTick?: boolean;
 }
 
 export type PlanError =
@@ -183,13 +189,17 @@ export class LadderPlanner {
       this.stopPct = stopPct;
       this.stopF = sided(-stopPct);
     }
-    const initialStop = this.at(entry, -stopPct, this.stopF, side, stopTicksAt);
+    let initialStop = this.at(entry, -stopPct, this.stopF, side, stopTicksAt);
     if (initialStop <= 0) return err({ code: 'stop_not_positive', message: `a stop ${stopPct}% from the entry ${String(i.entryPrice)} is not a positive price` });
     // A stop distance under one tick, rounded in the position's favour, lands on the entry (or past it):
     // the trade would be stopped at its own entry (the backtest at the entry candle's open, live as a
     // stop that triggers at once), a loss of fees for nothing.
     const onEntry = this.at(entry, 0, AT_ENTRY, side, stopTicksAt);
-    if (side === 'long' ? initialStop >= onEntry : initialStop <= onEntry) {
+    if ((side === 'long' ? initialStop >= onEntry : initialStop <= onEntry) && i.stopAtLeastOneTick === true) {
+      // onEntry is the entry rounded in the position's favour: one tick past it is past the entry.
+      initialStop = (side === 'long' ? onEntry - 1 : onEntry + 1) as Ticks;
+      if (initialStop <= 0) return err({ code: 'stop_not_positive', message: `a stop one tick from the entry ${String(i.entryPrice)} is not a positive price` });
+    } else if (side === 'long' ? initialStop >= onEntry : initialStop <= onEntry) {
       return err({ code: 'stop_at_entry', message: `a stop ${stopPct}% from the entry ${String(i.entryPrice)} rounds to ${this.price(initialStop)} on ${m.symbol}'s tick ${formatScaled(1, m.tickSize)}: at or past the entry (the stop distance is less than one tick; raise stop_loss_pct)` });
     }
     const breakeven = this.at(entry, s.breakevenOffsetPct, this.breakevenF, side, stopTicksAt);

@@ -58,6 +58,24 @@ describe('planLadder', () => {
     expect(at('short', '4.995', 0.1).ok).toBe(false);
   });
 
+  it('stopAtLeastOneTick (an entry already filled): a stop under one tick goes one tick past the entry instead of being refused; a stop of a tick or more is unchanged', () => {
+    const m = marketRules({ tick: '0.01', step: '1' });
+    const at = (side: 'long' | 'short', entryPrice: string | number, stopLossPct: number) =>
+      planLadder({ side, entryPrice, quantitySteps: asSteps(10), market: m, settings: { ...DEFAULT_SETTINGS, stopLossPct }, stopLossPct, stopAtLeastOneTick: true });
+    const stop = (r: ReturnType<typeof at>) => (r.ok ? r.value.initialStopPrice : r.error.code);
+    // On a tick: 5.00 ± 0.005 would round onto 5.00; one tick past it.
+    expect(stop(at('long', '5', 0.1))).toBe(4.99);
+    expect(stop(at('short', 5, 0.1))).toBe(5.01);
+    // Between ticks: the tick past the entry on its loss side (short 4.995: 5.00, not the refused 4.99).
+    expect(stop(at('short', '4.995', 0.1))).toBe(5);
+    expect(stop(at('long', '5.005', 0.0001))).toBe(5);
+    // Wide enough: as without the option.
+    expect(stop(at('long', '5', 2))).toBe(4.9);
+    expect(stop(at('short', '5.005', 0.1))).toBe(5.01);
+    // The one tick past a long at the smallest tick is zero: still refused.
+    expect(stop(at('long', '0.01', 0.1))).toBe('stop_not_positive');
+  });
+
   it('rounds targets away from the entry and stops in the position favour, long and short', () => {
     const m = marketRules({ tick: '0.01', step: '0.001' });
     const settings = { levels: [{ profitPct: 1, closePct: 100 }], breakevenOffsetPct: 0.1 };
