@@ -52,6 +52,13 @@ const quick = args.quick === true;
 const LADDERS = Number(args.ladders ?? (quick ? 100 : 1000));
 /** Ladders per turn of the queue comparison (two turns each, embedded and queue, alternating). */
 const QUEUE_LADDERS = Number(args['queue-ladders'] ?? (quick ? 20 : 100));
+/**
+ * Jobs each worker runs before the turns: its first loads the files and the study, and its first
+ * ~8 run 3–15× slower while V8 compiles the replay (measured per job: 511, 133, 86, 105, 88, 87, 62,
+ * 53 ms, then ~30 ms). The pool is as warm by then (its warm-up batch and the sweep), so the turns
+ * compare throughput, warm against warm; the workers' cold start is reported apart (queue_warmup_s).
+ */
+const QUEUE_WARM_PER_WORKER = 16;
 /** Ladders per timed run of the one-thread replay; runs and warm-ups of the per-core comparison. */
 const CORE_LADDERS = quick ? 4 : 10;
 const RUNS = quick ? 3 : 5;
@@ -89,7 +96,7 @@ const space = parseSpaceText(await readFile(SPACE_FILE, 'utf8'));
 if (!space.ok) throw new Error(`${SPACE_FILE}: invalid space`);
 const cores = availableParallelism();
 const warm = 2 * cores;
-const wanted = warm + LADDERS + 4 * QUEUE_LADDERS + 4;
+const wanted = warm + LADDERS + 4 * QUEUE_LADDERS + 2 * QUEUE_WARM_PER_WORKER;
 const drawn = new Search(new SpaceGrid(space.value, config), config, 'random', wanted, 1, 1).next(() => undefined) ?? [];
 if (drawn.length < wanted) throw new Error(`the example space gave ${drawn.length} distinct valid ladders, ${wanted} wanted`);
 const ladders: Candidate[] = drawn.map((p) => p.candidate);
@@ -158,6 +165,7 @@ const until = async (what: string, f: () => Promise<boolean>, ms: number) => {
 const children: ChildProcess[] = [];
 let queueRatio = NaN;
 let queueS: number[] = [];
+let queueWarmS = NaN;
 let embeddedS: number[] = [];
 try {
   const port = await freePort();
@@ -192,7 +200,7 @@ try {
   }
   const queue = await queueCoordinator(url, `bench${Date.now().toString(36)}`, spec);
   try {
-    await run(queue, take(4)); // each worker loads the files and the study once
+    queueWarmS = await run(queue, take(2 * QUEUE_WARM_PER_WORKER));
     for (let turn = 0; turn < 2; turn++) {
       // In turns, the starter alternating: a burst of load from elsewhere hits both alike.
       const pair = [async () => embeddedS.push(await run(pool, take(QUEUE_LADDERS))), async () => queueS.push(await run(queue, take(QUEUE_LADDERS)))];
@@ -203,7 +211,7 @@ try {
   }
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   queueRatio = sum(embeddedS) / sum(queueS);
-  log(`queue: 2 workers ${queueS.map((s) => `${s.toFixed(1)} s`).join(', ')} against embedded ${embeddedS.map((s) => `${s.toFixed(1)} s`).join(', ')} for ${QUEUE_LADDERS} ladders: ${queueRatio.toFixed(3)}× the embedded throughput`);
+  log(`queue: 2 workers ${queueS.map((s) => `${s.toFixed(1)} s`).join(', ')} against embedded ${embeddedS.map((s) => `${s.toFixed(1)} s`).join(', ')} for ${QUEUE_LADDERS} ladders: ${queueRatio.toFixed(3)}× the embedded throughput (after the workers' cold start: ${2 * QUEUE_WARM_PER_WORKER} jobs in ${queueWarmS.toFixed(1)} s)`);
 } catch (e) {
   log(`queue comparison not run: ${(e as Error).message}`);
   queueS = [];
@@ -254,7 +262,7 @@ if (args.json) {
       trades_per_ladder: Math.round(replayTrades / CORE_LADDERS),
       per_core: { ladders_per_run: CORE_LADDERS, runs: RUNS, warmups: WARMUPS, median_ms: { replay: round(perCore.replay.timing.medianMs), backtest: round(perCore.backtest.timing.medianMs), full: round(perCore.full.timing.medianMs) } },
       pool_start_and_warmup_s: round(poolStartS),
-      queue: { ladders_per_turn: QUEUE_LADDERS, queue_s: queueS.map((x) => round(x)), embedded_s: embeddedS.map((x) => round(x)) },
+      queue: { ladders_per_turn: QUEUE_LADDERS, warmup_jobs: 2 * QUEUE_WARM_PER_WORKER, warmup_s: Number.isNaN(queueWarmS) ? null : round(queueWarmS), queue_s: queueS.map((x) => round(x)), embedded_s: embeddedS.map((x) => round(x)) },
     },
   };
   process.stdout.write(`${JSON.stringify(json)}\n`);
