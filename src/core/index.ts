@@ -21,6 +21,7 @@ export {
   requestClose,
   stopNotTriggered,
   entryFeeLearnt,
+  fundingBooked,
   totalPnl,
   averageExitPrice,
   qtyOf,

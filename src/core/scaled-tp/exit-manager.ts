@@ -240,6 +240,20 @@ export function entryFeeLearnt(p: Position, fee: number): StepResult {
 }
 
 /**
+ * The funding the position paid (negative) or received over its span, as the exchange reports it: a
+ * total, not an increment (a driver reads every settlement since the entry each time), so reading the
+ * same settlements again changes nothing. Its PnL is then its exits' plus this (SPEC "Fees"), open or
+ * closed (the last settlements may be read after the close). Unchanged for a total that is not a
+ * finite number or equals the one held.
+ */
+export function fundingBooked(p: Position, total: number): StepResult {
+  if (!Number.isFinite(total) || Object.is(p.funding, total)) return unchanged(p);
+  const next = clonePosition(p);
+  next.funding = total;
+  return { position: settle(next), commands: NONE, events: NONE };
+}
+
+/**
  * An order ended without filling fully. A level that never filled returns to pending when rejected or
  * expired (it never executed, it may be sent again) and stays canceled when canceled; a level that
  * filled in part is done by what filled (F15) and the stop climbs as for a fill.

@@ -537,7 +537,7 @@ function newState(): LadderState {
  * one literal in one field order keeps every position on one hidden class.
  */
 export function clonePosition(p: Position): LadderState {
-  return {
+  const c: LadderState = {
     id: p.id,
     symbol: p.symbol,
     side: p.side,
@@ -561,6 +561,9 @@ export function clonePosition(p: Position): LadderState {
     nextTargetPrice: p.nextTargetPrice,
     stopPrice: p.stopPrice,
   };
+  // Only a live position learns its funding (fundingBooked): the backtest's keep one hidden class.
+  if (p.funding !== undefined) c.funding = p.funding;
+  return c;
 }
 
 /** A level state as one literal (one hidden class; a spread copy and overrides cost more). */
