@@ -3,14 +3,14 @@ import type { LadderConfig } from '../core/config/index.ts';
 import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
 import type { Command, DomainEvent, FillInput, StepResult } from '../core/model/commands.ts';
 import { type Position, closeClientId, entryClientId, exitClientId, isStopClientId, parseClientId, stopClientId } from '../core/model/position.ts';
-import { applyExternalExit, applyFill, applyOrderEnd, entryFeeLearnt, onPrice, openPosition, replaceStop, requestClose, stopNotTriggered } from '../core/scaled-tp/exit-manager.ts';
+import { applyExternalExit, applyFill, applyOrderEnd, entryFeeLearnt, fundingBooked, onPrice, openPosition, replaceStop, requestClose, stopNotTriggered } from '../core/scaled-tp/exit-manager.ts';
 import { exitCommand, stopPriceOf } from '../core/scaled-tp/ladder-rules.ts';
 import { planLadder } from '../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import { formatScaled } from '../core/decimal.ts';
 import { asSteps, type Side, type Steps } from '../core/units.ts';
 import { type ExchangeErrorCode, withoutSignature } from '../exchange/errors.ts';
-import { type Balance, type ClosedCandle, DEFAULT_REQUEST_WINDOW_MS, type ExchangePort, type MarginMode, type OrderState, type Trade } from '../exchange/port.ts';
+import { type Balance, type ClosedCandle, DEFAULT_REQUEST_WINDOW_MS, type ExchangePort, type FundingPayment, type MarginMode, type OrderState, type Trade } from '../exchange/port.ts';
 import { type OrderRecord, REUSABLE, type Store } from '../store/index.ts';
 import type { LiveStrategy, Signal } from '../strategy/strategy.ts';
 import { CommandExecutor, type RestingStop } from './command-executor.ts';
@@ -46,6 +46,8 @@ export interface TraderDeps {
   readonly marginModeKept?: MarginMode;
   /** Told every alert once it is logged (notifications, [operate] 5); must not throw. */
   readonly onAlert?: (kind: TraderAlertKind, message: string) => void;
+  /** The least wall time between two funding reads of the symbol, ms (default FUNDING_READ_GAP_MS). */
+  readonly fundingReadGapMs?: number;
 }
 
 /** What an alert of a trader is about: entries stopped for lack of margin or another reason, the strategy failed, anything else. */
@@ -145,6 +147,14 @@ const CLOSE_RETRY_MAX_MS = 30_000;
 const MAX_CYCLES = 6;
 /** Commands executed in one cycle at most: a runaway loop ends in an alert, not a storm. */
 const MAX_COMMANDS = 40;
+/**
+ * Funding settlements are on the hour (every 1, 4 or 8 hours): the open position's are read once an
+ * hour, FUNDING_READ_DELAY_MS past it (the exchange posts a settlement's income a few seconds late).
+ */
+const HOUR_MS = 3_600_000;
+const FUNDING_READ_DELAY_MS = 60_000;
+/** The least wall time between two funding reads of a symbol (Binance weighs an income read 30). */
+const FUNDING_READ_GAP_MS = 60_000;
 
 interface Doubt {
   nextAtMs: number;
@@ -177,6 +187,11 @@ export class SymbolTrader {
   position: Position | null = null;
   /** Set when no new position may be opened (margin alarm, inconsistent exchange); stops stay managed. */
   halted: string | null = null;
+  /** Funding (bookFunding): the market hour of the last read of the open position's, a closed position owed its last read, a read failing (said once). */
+  private fundingReadHour = -Infinity;
+  private fundingOwed: string | null = null;
+  private fundingFailing = false;
+  private fundingReadAtMs = -Infinity;
   /** Why nothing is sent or booked on this symbol until a restart (freezeIfUnitsChanged); null normally. */
   frozen: string | null = null;
   private readonly executor: CommandExecutor;
@@ -1076,7 +1091,60 @@ export class SymbolTrader {
       );
       if (price !== null) this.transition(onPrice(p, price, this.d.now()));
     }
-    return (await this.flush()) || acted;
+    const flushed = await this.flush();
+    await this.bookFunding();
+    return flushed || acted;
+  }
+
+  /**
+   * The funding the position paid or received (the exchange's settlements since its entry), booked on
+   * it as a total: read once per market hour while it is open (settlements come every 1, 4 or 8 hours,
+   * on the hour) and once after it closes. A read that fails is tried again next cycle; it never holds
+   * up the position's orders. The trade's PnL is then its exits' plus its funding, as in a backtest
+   * given funding rates.
+   */
+  private async bookFunding(): Promise<void> {
+    const owedId = this.fundingOwed;
+    const open = this.position?.status === 'open' ? this.position : null;
+    if (owedId === null && open === null) return;
+    // A simulator replaying history runs hours in seconds: its reads are spaced in wall time too.
+    if (this.d.now() - this.fundingReadAtMs < (this.d.fundingReadGapMs ?? FUNDING_READ_GAP_MS)) return;
+    const hourOf = (t: number) => Math.floor((t - FUNDING_READ_DELAY_MS) / HOUR_MS);
+    const hour = hourOf(this.marketNowMs());
+    // The open position's: once its entry's hour has passed (a settlement may have come), then once an hour.
+    const due = open !== null && hour > Math.max(this.fundingReadHour, hourOf(open.entryTimeMs));
+    const p = owedId !== null ? this.d.store.getPosition(owedId) : due ? open : null;
+    if (p === null) {
+      this.fundingOwed = null;
+      return;
+    }
+    this.fundingReadAtMs = this.d.now();
+    let payments: FundingPayment[];
+    try {
+      payments = await this.d.ex.funding(this.symbol, p.entryTimeMs);
+    } catch (e) {
+      if (!this.fundingFailing) this.d.log.warn({ symbol: this.symbol, positionId: p.id, err: errInfo(e) }, 'funding.read_failed');
+      this.fundingFailing = true;
+      return;
+    }
+    this.fundingFailing = false;
+    if (owedId !== null) this.fundingOwed = null;
+    else this.fundingReadHour = hour;
+    // One-way mode holds one position a symbol: the settlements of its span are its own.
+    const endMs = p.status === 'closed' ? p.partialExits.reduce((t, e) => Math.max(t, e.timeMs), p.entryTimeMs) : Infinity;
+    let total = 0;
+    let settlements = 0;
+    for (const f of payments) {
+      if (f.timeMs < p.entryTimeMs || f.timeMs > endMs) continue;
+      total += f.amount;
+      settlements++;
+    }
+    if (settlements === 0 && p.funding === undefined) return;
+    const r = fundingBooked(p, total);
+    if (r.position === p) return;
+    if (p === this.position) this.transition(r);
+    else this.d.store.savePosition(r.position);
+    this.d.log.info({ symbol: this.symbol, positionId: p.id, funding: total, settlements, status: p.status }, 'position.funding');
   }
 
   /**
@@ -1811,6 +1879,8 @@ export class SymbolTrader {
 
   /** The new state (already stored) becomes ours; its events go out, its commands are queued. */
   private adopt(r: StepResult): void {
+    // Just closed: the settlements of its span are read once more (bookFunding), the last ones included.
+    if (r.position.status === 'closed' && this.position?.id === r.position.id && this.position.status === 'open') this.fundingOwed = r.position.id;
     this.position = r.position;
     for (const e of r.events) this.emit(e);
     this.queue.push(...r.commands);

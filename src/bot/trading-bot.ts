@@ -41,6 +41,8 @@ export interface BotOptions {
   readonly onAlert?: (symbol: string, kind: TraderAlertKind, message: string) => void;
   /** A strategy module's call not answered within this is stopped (default MODULE_CALL_TIMEOUT_MS, module-thread.ts). */
   readonly strategyTimeoutMs?: number;
+  /** The least wall time between two funding reads of a symbol, ms (default: a minute). */
+  readonly fundingReadGapMs?: number;
 }
 
 /**
@@ -117,6 +119,7 @@ export class TradingBot {
         ...(this.o.onEvent ? { onEvent: this.o.onEvent } : {}),
         manageManual: this.o.manage === true || (this.o.manage ?? []).some((x) => x === m.id || x === m.symbol),
         ...(marginMode === 'blocked' ? { marginModeKept: c.margin_mode } : {}),
+        ...(this.o.fundingReadGapMs !== undefined ? { fundingReadGapMs: this.o.fundingReadGapMs } : {}),
         ...(this.o.onAlert ? { onAlert: (kind: TraderAlertKind, message: string) => this.o.onAlert!(m.id, kind, message) } : {}),
       });
       await this.startupCall(`candles ${m.id}`, () => trader.init());

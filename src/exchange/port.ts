@@ -74,6 +74,25 @@ export interface Trade {
   readonly orderUnknown?: true;
 }
 
+/** A funding settlement charged to (negative) or paid to (positive) the account's position in a symbol. */
+export interface FundingPayment {
+  /** The exchange's id of the record (Binance: the income's tranId). */
+  readonly id: string;
+  /** The settlement's time, on the exchange's clock. */
+  readonly timeMs: number;
+  /** In the market's quote (settle) asset: negative when the position paid. */
+  readonly amount: number;
+}
+
+/** A perpetual's funding settlement (public data): its time, rate and the mark price it was charged at. */
+export interface FundingRate {
+  readonly timeMs: number;
+  /** A fraction (0.0001 = 0.01 %): a long pays quantity × mark price × rate, a short receives it. */
+  readonly rate: number;
+  /** null when the exchange's record carries none (Binance's older ones). */
+  readonly markPrice: number | null;
+}
+
 export interface PositionInfo {
   readonly symbol: string;
   /** null when flat. */
@@ -140,6 +159,16 @@ export interface ExchangePort {
    * than that must be read from its last trade id, or its exit is never seen.
    */
   trades(symbol: string, sinceMs: number, fromTradeId?: string): Promise<Trade[]>;
+  /**
+   * The funding settlements of this account's position in `symbol` at or after `sinceMs`, oldest first
+   * (Binance: the FUNDING_FEE income history). A position held in one-way mode owns those of its span.
+   */
+  funding(symbol: string, sinceMs: number): Promise<FundingPayment[]>;
+  /**
+   * Optional: the perpetual's funding settlements after `sinceMs` (exclusive) up to now, oldest first:
+   * paper mode charges its positions by them. Absent: paper mode charges no funding.
+   */
+  fundingRates?(symbol: string, sinceMs: number): Promise<FundingRate[]>;
   /** Closed candles of the timeframe, most recent last (for warm-up and polling). */
   candles(symbol: string, timeframe: string, limit: number): Promise<ClosedCandle[]>;
   /** Last (mark) price. */

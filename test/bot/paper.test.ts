@@ -257,3 +257,64 @@ describe('paper mode', () => {
     await ex.close();
   });
 });
+
+describe('paper mode charges funding from its source\'s settlements, as Binance charges the account', () => {
+  const H = 3_600_000;
+  const fills = { takerPct: 0.05, makerPct: 0.02, slippagePct: 0 };
+
+  it('a long pays and a short receives −quantity × mark × rate at each settlement after its entry, on what was held then; the wallet, funding() and a restart agree', async () => {
+    const t0 = Date.UTC(2026, 0, 2, 7, 30);
+    let now = t0;
+    const source = new FixedPriceSource({ BTCUSDT: 60_000 });
+    source.setFundingRates('BTCUSDT', [
+      { timeMs: Date.UTC(2026, 0, 2, 0), rate: 0.001, markPrice: 59_000 }, // before the entry: not charged
+      { timeMs: Date.UTC(2026, 0, 2, 8), rate: 0.0001, markPrice: 60_100 },
+      { timeMs: Date.UTC(2026, 0, 2, 16), rate: -0.0002, markPrice: null }, // no mark: the price read
+    ]);
+    const path = join(dir, 'funding.paper.json');
+    const notes: PaperNote[] = [];
+    const ex = new PaperExchange({ source, fills, balance: 10_000, statePath: path, now: () => now, onNote: (n) => notes.push(n) });
+    await ex.markets();
+    await ex.createOrder({ symbol: 'BTCUSDT', side: 'buy', type: 'market', amountSteps: 100 as never, reduceOnly: false, clientOrderId: 'f-entry' }); // 0.1 BTC
+    const walletAfterEntry = (await ex.balance()).total;
+    expect(await ex.funding('BTCUSDT', 0)).toEqual([]);
+    now = Date.UTC(2026, 0, 2, 8, 1, 30);
+    await ex.price('BTCUSDT');
+    const first = -0.1 * 60_100 * 0.0001; // a long pays a positive rate
+    expect(await ex.funding('BTCUSDT', 0)).toEqual([{ id: `BTCUSDT-${Date.UTC(2026, 0, 2, 8)}`, timeMs: Date.UTC(2026, 0, 2, 8), amount: first }]);
+    expect((await ex.balance()).total).toBeCloseTo(walletAfterEntry + first, 9);
+    // Half sold at 12:00; the 16:00 settlement, read late (at 18:00), is charged on the 0.05 held then, at the price read.
+    now = Date.UTC(2026, 0, 2, 12);
+    await ex.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'market', amountSteps: 50 as never, reduceOnly: true, clientOrderId: 'f-tp1' });
+    now = Date.UTC(2026, 0, 2, 18);
+    const second = -0.05 * 60_000 * -0.0002; // a negative rate: the long receives
+    const paid = await ex.funding('BTCUSDT', Date.UTC(2026, 0, 2, 9));
+    expect(paid.map((f) => f.amount)).toEqual([second]);
+    expect(notes.filter((n) => n.kind === 'funding').map((n) => n.kind === 'funding' && [n.timeMs, n.amount])).toEqual([[Date.UTC(2026, 0, 2, 8), first], [Date.UTC(2026, 0, 2, 16), second]]);
+    // Read again: nothing charged twice.
+    expect(await ex.funding('BTCUSDT', 0)).toHaveLength(2);
+    const wallet = (await ex.balance()).total;
+    await ex.close();
+    const again = new PaperExchange({ source, fills, balance: 10_000, statePath: path, now: () => now });
+    await again.markets();
+    expect((await again.funding('BTCUSDT', 0)).map((f) => f.amount)).toEqual([first, second]);
+    expect((await again.balance()).total).toBeCloseTo(wallet, 9);
+    await again.close();
+  });
+
+  it('a short receives a positive rate; a symbol never held asks its source for nothing', async () => {
+    let now = Date.UTC(2026, 0, 3, 7);
+    const source = new FixedPriceSource({ BTCUSDT: 60_000, ETHUSDT: 3_000 });
+    source.setFundingRates('BTCUSDT', [{ timeMs: Date.UTC(2026, 0, 3, 8), rate: 0.0003, markPrice: 61_000 }]);
+    const ex = new PaperExchange({ source, fills, balance: 10_000, statePath: null, now: () => now });
+    await ex.markets();
+    await ex.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'market', amountSteps: 20 as never, reduceOnly: false, clientOrderId: 's-entry' }); // short 0.02
+    now = Date.UTC(2026, 0, 3, 9);
+    expect((await ex.funding('BTCUSDT', 0)).map((f) => f.amount)).toEqual([0.02 * 61_000 * 0.0003]);
+    const reads = source.fundingReads;
+    await ex.price('ETHUSDT');
+    expect(await ex.funding('ETHUSDT', 0)).toEqual([]);
+    expect(source.fundingReads).toBe(reads);
+    await ex.close();
+  });
+});

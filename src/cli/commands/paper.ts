@@ -56,7 +56,7 @@ export function registerPaperCommand(program: Command): void {
         source: connectExchange(cfg.value, null, o.exchangeUrl), fills: fillModelFromConfig(cfg.value), balance, statePath, now: Date.now,
         intrabar: cfg.value.backtest.intrabar,
         // Missed 1m candles replayed over the paper orders after a restart or an outage: said, and loud when incomplete.
-        onNote: ({ kind, ...fields }) => (kind === 'caught_up' ? log.info(fields, `paper.${kind}`) : log.warn(fields, `paper.${kind}`)),
+        onNote: ({ kind, ...fields }) => (kind === 'caught_up' || kind === 'funding' ? log.info(fields, `paper.${kind}`) : log.warn(fields, `paper.${kind}`)),
       });
       log.info({ mode: 'paper', marketData: o.exchangeUrl ?? cfg.value.exchange.id, symbols: cfg.value.symbols, db: dbPath }, 'ladder.start');
       // --balance starts a new account only: said when given to an existing one, which carries on as it is.

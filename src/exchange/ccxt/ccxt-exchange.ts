@@ -4,7 +4,7 @@ import { type MarketRules, formatPrice, formatQty, qtyToSteps } from '../../core
 import { asSteps } from '../../core/units.ts';
 import { parseClientId } from '../../core/model/position.ts';
 import { priceToTicks } from '../../core/market/market-rules.ts';
-import type { AccountModes, Balance, ClosedCandle, ExchangePort, MarginMode, MarginModeChange, OrderRequest, OrderState, OrderStatus, OrderType, PositionInfo, Trade } from '../port.ts';
+import type { AccountModes, Balance, ClosedCandle, ExchangePort, FundingPayment, FundingRate, MarginMode, MarginModeChange, OrderRequest, OrderState, OrderStatus, OrderType, PositionInfo, Trade } from '../port.ts';
 import { apiOrigin, sharedBudget } from './budgets.ts';
 import { ExchangeError } from '../errors.ts';
 import { toExchangeError } from './errors.ts';
@@ -14,6 +14,8 @@ import type { WeightBudget } from './weight-budget.ts';
 
 /** Binance's largest page of account trades. */
 const TRADES_PAGE = 1000;
+/** Funding records a page (Binance's income history: at most 1000). */
+const FUNDING_PAGE = 1000;
 /** Binance: "No need to change margin type." (ccxt's binanceusdm throws it by default). */
 const MARGIN_TYPE_SET = -4046;
 /** Binance: the margin type cannot change while an order (-4047) or a position (-4048) is open. */
@@ -293,6 +295,42 @@ export class CcxtExchange implements ExchangePort {
       if (page.length < TRADES_PAGE) return out;
       from = Number(page.at(-1)!.id) + 1;
     }
+  }
+
+  async funding(symbol: string, sinceMs: number): Promise<FundingPayment[]> {
+    const m = this.market(symbol);
+    const out: FundingPayment[] = [];
+    // Pages of FUNDING_PAGE from the time after the last one read: one record a settlement per symbol.
+    for (let from = sinceMs; ; ) {
+      const page = await this.call(() => this.ex.fetchFundingHistory(this.sym(symbol), from, FUNDING_PAGE), false);
+      for (const f of page) {
+        const amount = Number(f.amount);
+        const timeMs = Number(f.timestamp);
+        if (!Number.isFinite(amount) || !Number.isFinite(timeMs)) throw new Error(`${symbol}: a funding record without a number amount or time (${JSON.stringify(f.info)})`);
+        const { fee } = await this.fees.toQuote(amount, f.code, m.quote);
+        out.push({ id: String(f.id ?? `${symbol}-${timeMs}`), timeMs, amount: fee });
+      }
+      if (page.length < FUNDING_PAGE) break;
+      from = Number(page.at(-1)!.timestamp) + 1;
+    }
+    return out.sort((a, b) => a.timeMs - b.timeMs);
+  }
+
+  async fundingRates(symbol: string, sinceMs: number): Promise<FundingRate[]> {
+    const out: FundingRate[] = [];
+    for (let from = sinceMs + 1; ; ) {
+      const page = await this.call(() => this.ex.fetchFundingRateHistory(this.sym(symbol), from, FUNDING_PAGE), false);
+      for (const r of page) {
+        const rate = Number(r.fundingRate);
+        const timeMs = Number(r.timestamp);
+        if (!Number.isFinite(rate) || !Number.isFinite(timeMs)) throw new Error(`${symbol}: a funding rate record without a number rate or time (${JSON.stringify(r.info)})`);
+        const mark = Number((r.info as { markPrice?: unknown } | undefined)?.markPrice);
+        out.push({ timeMs, rate, markPrice: mark > 0 ? mark : null });
+      }
+      if (page.length < FUNDING_PAGE) break;
+      from = Number(page.at(-1)!.timestamp) + 1;
+    }
+    return out.filter((r) => r.timeMs > sinceMs).sort((a, b) => a.timeMs - b.timeMs);
   }
 
   async candles(symbol: string, timeframe: string, limit: number): Promise<ClosedCandle[]> {

@@ -2,11 +2,11 @@ import { type IntrabarModel, intrabarPath } from '../../core/candle-path.ts';
 import type { FillModel } from '../../core/fill-model.ts';
 import { type MarketRules, priceToTicks } from '../../core/market/market-rules.ts';
 import { asSteps } from '../../core/units.ts';
-import { Ledger, type MatchRules, MatchingEngine, type PriceView, priceOf } from '../matching/index.ts';
-import type { AccountModes, Balance, ClosedCandle, ExchangePort, MarginModeChange, OrderRequest, OrderState, PositionInfo, Trade } from '../port.ts';
+import { Ledger, type MatchRules, MatchingEngine, type PriceView, priceOf, qtyOf } from '../matching/index.ts';
+import type { AccountModes, Balance, ClosedCandle, ExchangePort, FundingPayment, MarginModeChange, OrderRequest, OrderState, PositionInfo, Trade } from '../port.ts';
 import { migratePaperV1 } from './paper-migrate.ts';
 import { algoInputOf, algoOrderState, bookOrderState, exchangeErrorOf, matchRulesOf, orderInputOf, requestRejection, tradeOf } from './paper-orders.ts';
-import { type PaperStateV1, loadPaperState, savePaperState } from './paper-state.ts';
+import { type PaperFundingPayment, type PaperStateV1, loadPaperState, savePaperState } from './paper-state.ts';
 
 export interface PaperOptions {
   /** Where prices, candles and market rules come from (public data: no keys needed). */
@@ -29,7 +29,8 @@ export interface PaperOptions {
 export type PaperNote =
   | { readonly kind: 'caught_up'; readonly symbol: string; readonly fromMs: number; readonly candles: number; readonly fills: number }
   | { readonly kind: 'catch_up_partial'; readonly symbol: string; readonly fromMs: number; readonly firstCandleMs: number | null }
-  | { readonly kind: 'catch_up_failed'; readonly symbol: string; readonly fromMs: number; readonly error: string };
+  | { readonly kind: 'catch_up_failed'; readonly symbol: string; readonly fromMs: number; readonly error: string }
+  | { readonly kind: 'funding'; readonly symbol: string; readonly timeMs: number; readonly rate: number; readonly markPrice: number; readonly amount: number };
 
 /** A symbol not read for this long has its missed 1m candles replayed over its resting orders. */
 export const CATCH_UP_AFTER_MS = 120_000;
@@ -41,6 +42,7 @@ export const CATCH_UP_AFTER_MS = 120_000;
  */
 const SOURCE_CLOCK_OFF_MS = 3_600_000;
 const MINUTE = 60_000;
+const HOUR = 3_600_000;
 /** Binance's most 1m candles in one read (25 h). */
 const MAX_CATCH_UP_CANDLES = 1_500;
 
@@ -84,6 +86,10 @@ export class PaperExchange implements ExchangePort {
   private sourceClockKnown = false;
   /** A version 1 file waits for the market rules (its migration needs the step sizes). */
   private pendingV1: PaperStateV1 | null = null;
+  /** Funding: per symbol the last settlement looked at, the payments charged, and when the source is asked next. */
+  private readonly fundingFrom = new Map<string, number>();
+  private readonly fundingPaid: PaperFundingPayment[] = [];
+  private readonly fundingNextAsk = new Map<string, number>();
 
   constructor(private readonly o: PaperOptions) {
     this.name = `${o.source.name} (paper)`;
@@ -95,6 +101,8 @@ export class PaperExchange implements ExchangePort {
       this.engine.restore(saved.snapshot);
       for (const [s, t] of Object.entries(saved.marks)) this.prices.ticks.set(s, t);
       for (const [s, t] of Object.entries(saved.seenAt ?? {})) this.seenAt.set(s, t);
+      for (const [s, t] of Object.entries(saved.funding?.from ?? {})) this.fundingFrom.set(s, t);
+      this.fundingPaid.push(...(saved.funding?.payments ?? []));
     } else if (saved?.version === 1) this.pendingV1 = saved;
   }
 
@@ -216,6 +224,12 @@ export class PaperExchange implements ExchangePort {
       .map((f) => tradeOf(f, mr));
   }
 
+  /** The funding paper charged the symbol's positions (from its source's settlements; none from a source without them). */
+  async funding(symbol: string, sinceMs: number): Promise<FundingPayment[]> {
+    if (this.rules.has(symbol)) await this.chargeFunding(symbol, true);
+    return this.fundingPaid.filter((f) => f.symbol === symbol && f.timeMs >= sinceMs).map(({ id, timeMs, amount }) => ({ id, timeMs, amount }));
+  }
+
   candles(symbol: string, timeframe: string, limit: number): Promise<ClosedCandle[]> {
     return this.o.source.candles(symbol, timeframe, limit);
   }
@@ -251,6 +265,48 @@ export class PaperExchange implements ExchangePort {
     this.prices.ticks.set(symbol, priceToTicks(price, m, 'down'));
     this.engine.match(symbol);
     if (this.engine.fills.length !== before || this.openCount(symbol) !== open) this.save();
+    await this.chargeFunding(symbol);
+  }
+
+  /**
+   * Charges the symbol's position at each funding settlement of the source since the last one looked at,
+   * as Binance does: −(signed quantity held just before the settlement) × its mark price × its rate,
+   * to the wallet. The quantity is the account's fills before the settlement's time, so a settlement
+   * read late is charged on what was held then. The source is asked once an hour (a minute past it:
+   * settlements are on the hour), or at once when `now` (the bot reading its funding).
+   */
+  private async chargeFunding(symbol: string, now = false): Promise<void> {
+    const rates = this.o.source.fundingRates?.bind(this.o.source);
+    if (rates === undefined) return;
+    const t = this.now();
+    if (!now && t < (this.fundingNextAsk.get(symbol) ?? -Infinity)) return;
+    const from = this.fundingFrom.get(symbol);
+    const fills = this.engine.fills.filter((f) => f.symbol === symbol);
+    const held = this.engine.account.positions.get(symbol)?.amtSteps ?? 0;
+    // Nothing held since the last settlement looked at (or ever): no settlement to charge, nothing to ask.
+    if (held === 0 && !fills.some((f) => from === undefined || f.time > from)) {
+      this.fundingFrom.set(symbol, t);
+      return;
+    }
+    const since = from ?? Math.min(...fills.map((f) => f.time)) - 1;
+    const settlements = await rates(symbol, since);
+    this.fundingNextAsk.set(symbol, (Math.floor(t / HOUR) + 1) * HOUR + MINUTE);
+    const mr = this.matchRules.get(symbol)!;
+    let last = since;
+    for (const r of settlements) {
+      if (r.timeMs <= last || r.timeMs > t) continue;
+      last = r.timeMs;
+      let steps = 0;
+      for (const f of fills) if (f.time < r.timeMs) steps += f.side === 'BUY' ? f.qtySteps : -f.qtySteps;
+      if (steps === 0) continue;
+      const price = r.markPrice ?? priceOf(this.prices.price(symbol), mr);
+      const amount = -(steps < 0 ? -qtyOf(-steps, mr) : qtyOf(steps, mr)) * price * r.rate;
+      this.engine.account.wallet += amount;
+      this.fundingPaid.push({ symbol, id: `${symbol}-${r.timeMs}`, timeMs: r.timeMs, amount });
+      this.o.onNote?.({ kind: 'funding', symbol, timeMs: r.timeMs, rate: r.rate, markPrice: price, amount });
+    }
+    this.fundingFrom.set(symbol, last);
+    this.save();
   }
 
   private openCount(symbol: string): number {
@@ -376,6 +432,12 @@ export class PaperExchange implements ExchangePort {
   }
 
   private save(): void {
-    savePaperState(this.o.statePath, { version: 2, snapshot: this.engine.snapshot(), marks: Object.fromEntries(this.prices.ticks), seenAt: Object.fromEntries(this.seenAt) });
+    savePaperState(this.o.statePath, {
+      version: 2,
+      snapshot: this.engine.snapshot(),
+      marks: Object.fromEntries(this.prices.ticks),
+      seenAt: Object.fromEntries(this.seenAt),
+      funding: { from: Object.fromEntries(this.fundingFrom), payments: this.fundingPaid },
+    });
   }
 }

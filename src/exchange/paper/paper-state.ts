@@ -14,6 +14,22 @@ export interface PaperStateV2 {
   readonly marks: Readonly<Record<string, number>>;
   /** When each symbol's price was last read (ms): a restart replays the 1m candles missed since (absent in older files: none). */
   readonly seenAt?: Readonly<Record<string, number>>;
+  /** Funding charged (absent in older files: none). */
+  readonly funding?: PaperFunding;
+}
+
+/** The funding paper mode charged its positions, from its source's settlements. */
+export interface PaperFunding {
+  /** Per symbol, the time of the last settlement looked at: the next read starts after it. */
+  readonly from: Readonly<Record<string, number>>;
+  readonly payments: readonly PaperFundingPayment[];
+}
+
+export interface PaperFundingPayment {
+  readonly symbol: string;
+  readonly id: string;
+  readonly timeMs: number;
+  readonly amount: number;
 }
 
 /** The version 1 file, as paper mode wrote it before the shared matching engine. */

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { marketsFromExchangeInfo } from '../../../src/core/market/index.ts';
 import type { MarketRules } from '../../../src/core/market/market-rules.ts';
-import type { Balance, ClosedCandle, ExchangePort, OrderState, PositionInfo, Trade } from '../../../src/exchange/port.ts';
+import type { Balance, ClosedCandle, ExchangePort, FundingPayment, FundingRate, OrderState, PositionInfo, Trade } from '../../../src/exchange/port.ts';
 import { DEFAULT_MARKETS_FILES } from '../../../src/sim/markets.ts';
 
 /**
@@ -11,6 +11,7 @@ import { DEFAULT_MARKETS_FILES } from '../../../src/sim/markets.ts';
 export class FixedPriceSource implements ExchangePort {
   readonly name = 'fixed';
   private readonly prices = new Map<string, number>();
+  private readonly rates = new Map<string, FundingRate[]>();
   private readonly rules: ReadonlyMap<string, MarketRules>;
 
   constructor(prices: Record<string, number>) {
@@ -23,6 +24,18 @@ export class FixedPriceSource implements ExchangePort {
 
   setPrice(symbol: string, price: number): void {
     this.prices.set(symbol, price);
+  }
+
+  /** The symbol's funding settlements (none until set); `reads` counts the calls. */
+  setFundingRates(symbol: string, rates: FundingRate[]): void {
+    this.rates.set(symbol, rates);
+  }
+
+  fundingReads = 0;
+
+  async fundingRates(symbol: string, sinceMs: number): Promise<FundingRate[]> {
+    this.fundingReads++;
+    return (this.rates.get(symbol) ?? []).filter((r) => r.timeMs > sinceMs);
   }
 
   async markets(): Promise<ReadonlyMap<string, MarketRules>> {
@@ -53,6 +66,7 @@ export class FixedPriceSource implements ExchangePort {
   cancelOrder(): Promise<OrderState | null> { return noAccount(); }
   openOrders(): Promise<OrderState[]> { return noAccount(); }
   trades(): Promise<Trade[]> { return noAccount(); }
+  funding(): Promise<FundingPayment[]> { return noAccount(); }
 }
 
 const HOUR = 3_600_000;
