@@ -4,9 +4,39 @@ import { intParam } from './market-routes.ts';
 import { required } from './order-params.ts';
 import { MODE_ROUTES } from './mode-routes.ts';
 import type { Route } from './routes.ts';
-import { accountJson, activeSymbols, balanceJson, positionRiskJson } from './wire.ts';
+import type { Params } from './order-params.ts';
+import type { RestContext } from './routes.ts';
+import { accountJson, activeSymbols, balanceJson, incomeJson, positionRiskJson } from './wire.ts';
 
 const SUCCESS = { code: 200, msg: 'success' };
+const WEEK_MS = 7 * 86_400_000;
+
+type IncomeRecord = Parameters<typeof incomeJson>[0];
+
+/**
+ * `GET /fapi/v1/income`: the account's FUNDING_FEE records (funding.ts), and REALIZED_PNL and COMMISSION
+ * from its fills (tranId 10 × tradeId + 1 / + 2). Binance's rules: startTime/endTime inclusive; with
+ * neither, the last 7 days (of the simulator's clock); limit default 100, max 1000; ascending by time.
+ */
+function income(ctx: RestContext, p: Params): Array<Record<string, unknown>> {
+  const symbol = p['symbol'] !== undefined ? ctx.engine.rulesOf(p['symbol']).symbol : undefined;
+  const type = p['incomeType'];
+  const limit = Math.min(1000, Math.max(1, intParam(p, 'limit') ?? 100));
+  let start = intParam(p, 'startTime');
+  const end = intParam(p, 'endTime') ?? Infinity;
+  if (start === undefined && end === Infinity) start = ctx.feed.nowMs - WEEK_MS;
+  const asset = ctx.engine.account.asset;
+  const all: IncomeRecord[] = ctx.funding.charges.map((c) => ({ symbol: c.symbol, incomeType: 'FUNDING_FEE', income: c.amount, asset, time: c.timeMs, tranId: c.tranId, tradeId: '' }));
+  for (const f of ctx.engine.fills) {
+    if (f.realizedPnl !== 0) all.push({ symbol: f.symbol, incomeType: 'REALIZED_PNL', income: f.realizedPnl, asset, time: f.time, tranId: f.tradeId * 10 + 1, tradeId: String(f.tradeId) });
+    if (f.commission !== 0) all.push({ symbol: f.symbol, incomeType: 'COMMISSION', income: -f.commission, asset: f.commissionAsset, time: f.time, tranId: f.tradeId * 10 + 2, tradeId: String(f.tradeId) });
+  }
+  return all
+    .filter((x) => (symbol === undefined || x.symbol === symbol) && (type === undefined || x.incomeType === type) && x.time >= (start ?? -Infinity) && x.time <= end)
+    .sort((a, b) => a.time - b.time || a.tranId - b.tranId)
+    .slice(0, limit)
+    .map(incomeJson);
+}
 
 function bracketJson(symbol: string): Record<string, unknown> {
   return { symbol, notionalCoef: 1.0, brackets: bracketsFor(symbol) };
@@ -70,6 +100,7 @@ export const ACCOUNT_ROUTES: Route[] = [
       });
     },
   },
+  { method: 'GET', path: '/fapi/v1/income', security: 'SIGNED', weight: 30, handler: (ctx, p) => income(ctx, p) },
   ...MODE_ROUTES,
   {
     method: 'GET', path: '/fapi/v1/commissionRate', security: 'SIGNED', weight: 20,

@@ -1,5 +1,6 @@
 import type { Engine } from './engine.ts';
 import type { FaultRule, Faults } from './faults.ts';
+import type { Funding } from './funding.ts';
 import { exactUnits, nearestTicks, priceText, qtyText } from './markets.ts';
 import type { PriceFeed } from './price-feed.ts';
 import type { RateLimitConfig, RateLimiter } from './rate-limit.ts';
@@ -27,6 +28,7 @@ export interface AdminDeps {
   readonly limiter: RateLimiter;
   readonly streams: StreamHub;
   readonly requests: RequestLogEntry[];
+  readonly funding: Funding;
   wallNowMs(): number;
 }
 
@@ -64,6 +66,8 @@ export class SimAdmin {
         };
       }),
       prices,
+      // Every funding settlement that charged a position: symbol, amount (USDT, negative: paid), time, rate, mark (ticks).
+      funding: this.d.funding.charges,
       websockets: this.d.streams.counts(),
     };
   }
@@ -97,6 +101,15 @@ export class SimAdmin {
     const ticks = exactUnits(String(price), r.tickSize) ?? nearestTicks(Number(price), r);
     this.d.engine.wickLast(symbol, ticks);
     return { symbol, lastPrice: priceText(ticks, r), markPrice: priceText(this.d.engine.mark(symbol), r) };
+  }
+
+  /**
+   * Sets a symbol's funding rates after the simulator's time (`POST /_sim/funding`): `{ symbol, rates: [{ timeMs, rate }] }`
+   * (times ascending, after now), or `{ symbol, rate }`: that rate every 8 h at 00:00, 08:00 and 16:00 UTC from now on.
+   * Either replaces the symbol's settlements after now; a bad body throws one line naming the field.
+   */
+  setFunding(body: unknown): { symbol: string; next: Array<{ timeMs: number; rate: number }>; settlements: number } {
+    return this.d.funding.set(body);
   }
 
   faults(): { clockSkewMs: number; rules: unknown[] } {
@@ -160,6 +173,8 @@ export class SimAdmin {
         return [200, this.setPrice(String(body['symbol']), body['price'] as string | number, body['gap'] === true)];
       case 'POST wick':
         return [200, this.wickLast(String(body['symbol']), body['price'] as string | number)];
+      case 'POST funding':
+        return [200, this.setFunding(body)];
       case 'GET faults':
         return [200, this.faults()];
       case 'POST faults':

@@ -74,8 +74,16 @@ export class Engine extends MatchingEngine<SymbolRules, Account> implements Pric
     return this.wicks.get(symbol) ?? this.mark(symbol);
   }
 
+  /** Called before every price move, with where it goes and when (funding settles there: funding.ts). */
+  private readonly beforeMoves: Array<(symbol: string, toTicks: number, timeMs: number) => void> = [];
+
+  onBeforeMove(f: (symbol: string, toTicks: number, timeMs: number) => void): void {
+    this.beforeMoves.push(f);
+  }
+
   /** Moves the price, stopping at every resting limit and trigger price crossed on the way (not on a gap). */
   walkPrice(symbol: string, to: number, timeMs: number, gap: boolean): void {
+    for (const f of this.beforeMoves) f(symbol, to, timeMs);
     this.wicks.delete(symbol);
     let cur = this.feed.tape(symbol).price;
     for (let guard = 0; !gap && cur !== undefined && guard < 10_000; guard++) {

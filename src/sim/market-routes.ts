@@ -60,9 +60,10 @@ function ticker24h(ctx: RestContext, r: SymbolRules): Record<string, unknown> {
 function premiumIndex(ctx: RestContext, r: SymbolRules): Record<string, unknown> {
   const now = ctx.feed.nowMs;
   const mark = priceText(ctx.engine.mark(r.symbol), r);
+  const f = ctx.funding.premium(r.symbol);
   return {
-    symbol: r.symbol, markPrice: mark, indexPrice: mark, estimatedSettlePrice: mark, lastFundingRate: '0.00000000', interestRate: '0.00000000',
-    nextFundingTime: (Math.floor(now / 28_800_000) + 1) * 28_800_000, time: now,
+    symbol: r.symbol, markPrice: mark, indexPrice: mark, estimatedSettlePrice: mark, lastFundingRate: f.lastFundingRate, interestRate: '0.00000000',
+    nextFundingTime: f.nextFundingTime, time: now,
   };
 }
 
@@ -108,5 +109,15 @@ export const MARKET_ROUTES: Route[] = [
       return [{ a: t, p: priceText(ctx.engine.mark(r.symbol), r), q: qtyText(r.limitQty.minSteps, r), f: t, l: t, T: t, m: false }];
     },
   },
-  { method: 'GET', path: '/fapi/v1/fundingRate', security: 'NONE', weight: 1, handler: () => [] },
+  {
+    // Binance: startTime/endTime inclusive, limit default 100, max 1000; settlements up to now only.
+    method: 'GET', path: '/fapi/v1/fundingRate', security: 'NONE', weight: 1,
+    handler: (ctx, p) => {
+      const symbol = p['symbol'] !== undefined ? ctx.engine.rulesOf(p['symbol']).symbol : undefined;
+      const limit = Math.min(1000, Math.max(1, intParam(p, 'limit') ?? 100));
+      const startTime = intParam(p, 'startTime');
+      const endTime = intParam(p, 'endTime');
+      return ctx.funding.history(symbol, { limit, ...(startTime !== undefined ? { startTime } : {}), ...(endTime !== undefined ? { endTime } : {}) });
+    },
+  },
 ];

@@ -1,5 +1,6 @@
 import type { Security } from './auth.ts';
 import type { Engine } from './engine.ts';
+import type { Funding } from './funding.ts';
 import type { ListenKeys } from './listen-keys.ts';
 import type { Params } from './order-params.ts';
 import type { PriceFeed } from './price-feed.ts';
@@ -9,6 +10,8 @@ export interface RestContext {
   readonly engine: Engine;
   readonly feed: PriceFeed;
   readonly listenKeys: ListenKeys;
+  /** Funding rates and the settlements they charged. */
+  readonly funding: Funding;
   readonly fees: { readonly makerFeePct: number; readonly takerFeePct: number };
   /** The server's wall clock (with any injected skew): `/fapi/v1/time` and the recvWindow check. */
   wallNowMs(): number;

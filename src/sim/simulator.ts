@@ -6,6 +6,8 @@ import { Account } from './account.ts';
 import { type RequestLogEntry, SimAdmin } from './admin.ts';
 import { Engine } from './engine.ts';
 import { type FaultFile, Faults } from './faults.ts';
+import { Funding } from './funding.ts';
+import { type FundingRates, FundingFileError, loadFundingRates } from '../data/funding-rates.ts';
 import { HttpPipeline, sendJson } from './http-server.ts';
 import { ListenKeys } from './listen-keys.ts';
 import { MARKET_ROUTES } from './market-routes.ts';
@@ -25,6 +27,11 @@ export interface SimulatorOptions {
   readonly marketsFile?: string;
   /** Candle files to replay, one symbol each (`BTCUSDT-1h.csv`). Without them prices are a seeded random walk. */
   readonly dataFiles?: readonly string[];
+  /**
+   * Funding rates (`--funding`), one entry per symbol: a Binance fundingRate archive file (`BTCUSDT-fundingRate.csv`,
+   * monthly `.zip`), several files of one symbol, or a directory of them (read by src/data/funding-rates.ts).
+   */
+  readonly fundingFiles?: ReadonlyArray<string | readonly string[]>;
   /** Candles per second of wall time; 0 (default in-process) = prices move only by admin steps. */
   readonly speed?: number;
   readonly seed?: number;
@@ -81,22 +88,24 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     triggerFillRatio: () => faults.forTrigger(),
     restingFillRatio: () => faults.forRest(),
   });
+  const funding = new Funding(engine);
+  for (const [symbol, rates] of await loadFunding(opts.fundingFiles ?? [], markets.rules)) funding.load(symbol, rates);
   feed.attach(engine);
   if (opts.faultsFile) faults.loadFile(opts.faultsFile);
   if (opts.faults) faults.load(opts.faults);
   const limiter = new RateLimiter(opts.rateLimits ?? {}, () => Date.now());
   const listenKeys = new ListenKeys(seed);
-  const streams = new StreamHub({ engine, feed, listenKeys, faults });
+  const streams = new StreamHub({ engine, feed, listenKeys, faults, funding });
   const requests: RequestLogEntry[] = [];
   const wallNowMs = (): number => Date.now() + faults.clockSkewMs;
   // rateLimits: the limits this simulator enforces (configurable), not the snapshot's.
   const infoTemplate = JSON.stringify({ ...markets.info, rateLimits: '@rateLimits', serverTime: 0 });
   const ctx: RestContext = {
-    engine, feed, listenKeys, fees, wallNowMs,
+    engine, feed, listenKeys, fees, wallNowMs, funding,
     exchangeInfoText: () =>
       infoTemplate.replace('"serverTime":0', `"serverTime":${wallNowMs()}`).replace('"@rateLimits"', JSON.stringify(exchangeInfoRateLimits(limiter.limits))),
   };
-  const admin = new SimAdmin({ engine, feed, faults, limiter, streams, requests, wallNowMs });
+  const admin = new SimAdmin({ engine, feed, faults, limiter, streams, requests, wallNowMs, funding });
   const creds = { apiKey: opts.apiKey ?? DEFAULT_API_KEY, apiSecret: opts.apiSecret ?? DEFAULT_API_SECRET };
   const pipeline = new HttpPipeline({ routes: [...MARKET_ROUTES, ...ACCOUNT_ROUTES, ...TRADE_ROUTES], ctx, creds, faults, limiter, admin, requests, log: opts.log });
 
@@ -131,4 +140,23 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Reads `--funding`: each entry one symbol's rates, its symbol from the file name, a symbol the exchange
+ * information lists, one entry per symbol. Every problem is one line starting with `--funding:`.
+ */
+async function loadFunding(entries: ReadonlyArray<string | readonly string[]>, rules: ReadonlyMap<string, unknown>): Promise<Map<string, FundingRates>> {
+  const out = new Map<string, FundingRates>();
+  for (const entry of entries) {
+    const f = await loadFundingRates(entry).catch((e: unknown) => {
+      throw e instanceof FundingFileError ? new Error(`--funding: ${e.message}`) : e;
+    });
+    const name = typeof entry === 'string' ? entry : entry.join(',');
+    if (f.symbol === undefined) throw new Error(`--funding: ${name}: cannot tell its symbol from the name; name it like BTCUSDT-fundingRate.csv (Binance's archive name)`);
+    if (!rules.has(f.symbol)) throw new Error(`--funding: ${name}: ${f.symbol} is not in the exchange information`);
+    if (out.has(f.symbol)) throw new Error(`--funding: two entries for ${f.symbol} (${name} is the second): one per symbol; several files of it (months) go in one directory, given as one entry`);
+    out.set(f.symbol, f);
+  }
+  return out;
 }

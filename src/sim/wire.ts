@@ -252,3 +252,22 @@ export function accountUpdate(engine: Engine, r: SymbolRules, timeMs: number): R
     },
   };
 }
+
+/**
+ * User-data `ACCOUNT_UPDATE` of a funding settlement (reason FUNDING_FEE), as Binance sends it: the
+ * balance only (`bc`: the funding amount), and the position only when it is isolated.
+ */
+export function fundingAccountUpdate(engine: Engine, r: SymbolRules, amount: number, timeMs: number): Record<string, unknown> {
+  const acc = engine.account;
+  const isolated = acc.marginType(r.symbol) === 'ISOLATED';
+  const P = isolated ? (accountUpdate(engine, r, timeMs)['a'] as { P: unknown[] }).P.map((p) => ({ ...(p as object), mt: 'isolated' })) : [];
+  return {
+    e: 'ACCOUNT_UPDATE', E: timeMs, T: timeMs,
+    a: { m: 'FUNDING_FEE', B: [{ a: acc.asset, wb: money(acc.wallet), cw: money(acc.wallet), bc: money(amount) }], P },
+  };
+}
+
+/** `GET /fapi/v1/income` records: Binance's shape (`income` a string with 8 decimals, `tranId` a number, `tradeId` a string). */
+export function incomeJson(x: { symbol: string; incomeType: string; income: number; asset: string; time: number; tranId: number; tradeId: string }): Record<string, unknown> {
+  return { symbol: x.symbol, incomeType: x.incomeType, income: money(x.income), asset: x.asset, info: x.incomeType, time: x.time, tranId: x.tranId, tradeId: x.tradeId };
+}

@@ -4,11 +4,12 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { assertNever } from '../core/result.ts';
 import type { Engine, EngineEvent } from './engine.ts';
 import type { Faults } from './faults.ts';
+import type { Funding } from './funding.ts';
 import type { ListenKeys } from './listen-keys.ts';
 import { marketEvent, splitStream } from './market-events.ts';
 import type { PriceFeed } from './price-feed.ts';
 import type { TickCandle } from './tape.ts';
-import { accountUpdate, algoUpdate, orderTradeUpdate } from './wire.ts';
+import { accountUpdate, algoUpdate, fundingAccountUpdate, orderTradeUpdate } from './wire.ts';
 
 interface Conn {
   readonly ws: WebSocket;
@@ -24,6 +25,7 @@ export interface StreamDeps {
   readonly feed: PriceFeed;
   readonly listenKeys: ListenKeys;
   readonly faults: Faults;
+  readonly funding: Funding;
 }
 
 /**
@@ -38,6 +40,7 @@ export class StreamHub {
 
   constructor(private readonly deps: StreamDeps) {
     deps.engine.onEvent((e) => this.onEngineEvent(e));
+    deps.funding.onCharge((c) => this.toUsers(fundingAccountUpdate(deps.engine, deps.engine.rulesOf(c.symbol), c.amount, c.timeMs)));
     deps.feed.addListener({
       onPrice: (symbol) => this.onMarket(symbol),
       onCandleClose: (symbol, candle) => this.onMarket(symbol, candle),
@@ -167,6 +170,10 @@ export class StreamHub {
         assertNever(e);
     }
     for (const c of users) this.send(c, payload);
+  }
+
+  private toUsers(payload: unknown): void {
+    for (const c of this.conns) if (c.kind === 'user') this.send(c, payload);
   }
 
   private send(c: Conn, payload: unknown): void {
