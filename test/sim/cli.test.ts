@@ -128,4 +128,38 @@ describe('ladder sim (CLI)', () => {
       lines.forEach((line, i) => expect(line.startsWith(`ladder: ${file}: ${problems[i]}`), line).toBe(true));
     }
   });
+  it('--funding with a real rate file: premiumIndex gives the last settlement rate and the next one; a bad --funding is one line naming it, exit 1', async () => {
+    const funding = path.resolve(REPO, '../shared/data/binance-usdm-funding/BTCUSDT-fundingRate.csv');
+    const run = startCli(['--port', '0', '--data', BTC_1H, '--funding', funding, '--speed', '0']);
+    child = run.child;
+    const ex = ccxtForSimulator(await run.url);
+    try {
+      await ex.loadMarkets();
+      // Start 2022-01-21T20:00: the file's 16:00 settlement (0.00008226) is the last, 2022-01-22T00:00 the next.
+      const f = await ex.fetchFundingRate(BTC);
+      expect([f.fundingRate, f.fundingTimestamp]).toEqual([0.00008226, Date.UTC(2022, 0, 22)]);
+    } finally {
+      await ex.close();
+    }
+    child.kill('SIGINT');
+    expect(await run.exit).toBe(0);
+
+    const dir = tempDir('ladder-sim-funding-');
+    const broken = path.join(dir, 'BTCUSDT-fundingRate.csv');
+    writeFileSync(broken, 'calc_time,funding_interval_hours,last_funding_rate\n1640995200006,8,0.5x\n');
+    const cases: [string, string][] = [
+      [broken, `ladder: --funding: ${broken}:2: last_funding_rate: not a number ("0.5x")`],
+      [path.join(dir, 'missing.csv'), `ladder: --funding: ${path.join(dir, 'missing.csv')}: cannot read (ENOENT)`],
+      [`${funding},${funding}`, `ladder: --funding: two entries for BTCUSDT (${funding} is the second): one per symbol`],
+    ];
+    for (const [arg, line] of cases) {
+      const r = await new Promise<{ code: number | null; err: string }>((done) =>
+        execFile(process.execPath, [path.join(REPO, 'bin/ladder.js'), 'sim', '--port', '0', '--funding', arg], { cwd: REPO }, (e, _out, err) => done({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, err })),
+      );
+      expect(r.code, arg).toBe(1);
+      const lines = r.err.trimEnd().split('\n');
+      expect(lines, arg).toHaveLength(1);
+      expect(lines[0]!.startsWith(line), lines[0]).toBe(true);
+    }
+  });
 });

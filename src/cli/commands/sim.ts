@@ -1,13 +1,14 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_API_KEY, DEFAULT_API_SECRET, startSimulator } from '../../sim/simulator.ts';
-import { CliError, parseTimeOption } from '../cli-error.ts';
+import { CliError, parseTimeOption, splitList } from '../cli-error.ts';
 
 interface SimCliOptions {
   port: string;
   host: string;
   markets?: string;
   data?: string;
+  funding?: string;
   speed: string;
   seed: string;
   faults?: string;
@@ -36,6 +37,13 @@ function port(text: string): number {
   return n;
 }
 
+/** `--funding`: one entry per symbol, comma-separated (an empty list names the option). */
+function fundingEntries(text: string): string[] {
+  const files = splitList(text);
+  if (files.length === 0) throw new CliError('--funding: no file given (FILE[,FILE...], one entry per symbol)');
+  return files.map((f) => path.resolve(f));
+}
+
 /**
  * `ladder sim`: a Binance USDⓈ-M compatible exchange (REST + websocket on one port) that ccxt's
  * binanceusdm talks to; serves until SIGINT/SIGTERM, then closes cleanly (exit 0). See docs/simulator.md.
@@ -48,6 +56,7 @@ export function registerSimCommand(program: Command): void {
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--markets <file>', 'Binance exchangeInfo JSON or ccxt markets JSON (default: ../shared/data snapshot, else data/markets excerpt)')
     .option('--data <files>', 'kline files to replay, comma-separated, one symbol each (BTCUSDT-1h.csv); default: seeded random walk')
+    .option('--funding <files>', "funding rates per symbol, comma-separated: Binance's fundingRate archive (BTCUSDT-fundingRate.csv, monthly .zip, or a directory of them); open positions pay or receive funding at each settlement")
     .option('--speed <x>', 'candles per second of wall time (0 = frozen; move prices with POST /_sim/step)', '1')
     .option('--seed <n>', 'seed of the random walk, the faults and the listen keys', '1')
     .option('--faults <file>', 'fault injection file (JSON, see docs/simulator.md)')
@@ -67,6 +76,7 @@ export function registerSimCommand(program: Command): void {
         host: o.host,
         marketsFile: o.markets,
         dataFiles: o.data ? o.data.split(',').map((f) => path.resolve(f.trim())) : undefined,
+        fundingFiles: o.funding !== undefined ? fundingEntries(o.funding) : undefined,
         speed: num('speed', o.speed, 0),
         seed: num('seed', o.seed),
         faultsFile: o.faults,
