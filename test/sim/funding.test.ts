@@ -236,4 +236,50 @@ describe('funding in the simulator (ccxt over HTTP and the user stream)', () => 
     expect(pnl.map((r) => r['income'])).toEqual(['10.00000000']);
     expect(await h.ex.fapiPrivateGetIncome({ startTime: t0, incomeType: 'FUNDING_FEE' })).toEqual([]);
   });
+  it('with the clock running (--speed), each settlement passed is charged once, at its own time', async () => {
+    h = await harness();
+    await h.ex.loadMarkets();
+    await h.admin.setPrice('BTCUSDT', '40000');
+    await h.ex.createOrder(BTC, 'market', 'buy', 0.01);
+    const t0 = await simNow(h);
+    const times = Array.from({ length: 12 }, (_, k) => t0 + (k + 1) * 3_600_000 + 7 * MIN); // hourly, off the path points
+    await h.admin.call('POST', 'funding', { symbol: 'BTCUSDT', rates: times.map((timeMs) => ({ timeMs, rate: 0.0001 })) });
+    const before = await wallet(h);
+    await h.admin.call('POST', 'speed', { speed: 50 }); // 50 candles a second
+    await waitFor(async () => (await simNow(h)) > times[times.length - 1]! + 3_600_000, 10_000);
+    await h.admin.call('POST', 'speed', { speed: 0 });
+    const paid = await h.ex.fetchFundingHistory(BTC, t0);
+    expect(paid.map((x) => x.timestamp)).toEqual(times);
+    expect(paid.every((x) => x.amount! < 0)).toBe(true); // a long at a positive rate pays
+    expect(await wallet(h)).toBeCloseTo(before + paid.reduce((a, x) => a + x.amount!, 0), 8);
+  });
+
+  it('an isolated position\'s FUNDING_FEE update carries the position too (Binance)', async () => {
+    h = await harness();
+    await h.ex.loadMarkets();
+    await h.ex.setMarginMode('isolated', BTC);
+    await h.admin.setPrice('BTCUSDT', '40000');
+    await h.ex.createOrder(BTC, 'market', 'sell', 0.01);
+    const seen: Array<Record<string, unknown>> = [];
+    let running = true;
+    void (async () => {
+      while (running) {
+        try {
+          seen.push((await h.ex.watchBalance()).info as Record<string, unknown>);
+        } catch {
+          running = false;
+        }
+      }
+    })();
+    await waitFor(async () => (await h.admin.state()).websockets.user === 1);
+    await waitFor(async () => (await h.admin.call<Array<{ path: string; status: number }>>('GET', 'requests')).some((r) => r.path === '/fapi/v3/positionRisk' && r.status === 200));
+    const t0 = await simNow(h);
+    await h.admin.call('POST', 'funding', { symbol: 'BTCUSDT', rates: [{ timeMs: t0 + 10 * MIN, rate: 0.0001 }] });
+    await h.admin.call('POST', 'step', { points: 1 });
+    await waitFor(() => seen.some((m) => (m['a'] as { m?: string } | undefined)?.m === 'FUNDING_FEE'));
+    running = false;
+    const msg = seen.find((m) => (m['a'] as { m?: string }).m === 'FUNDING_FEE')!;
+    // Short 0.01 at 40000, rate 0.0001: receives 0.04.
+    expect(msg).toMatchObject({ a: { m: 'FUNDING_FEE', B: [{ a: 'USDT', bc: '0.04000000' }], P: [{ s: 'BTCUSDT', pa: '-0.01', mt: 'isolated', ps: 'BOTH' }] } });
+  });
 });
