@@ -106,7 +106,8 @@ export class Funding {
   /** Replaces the symbol's settlements after now (`POST /_sim/funding`); returns the first few to come. */
   set(body: unknown): { symbol: string; next: Array<{ timeMs: number; rate: number }>; settlements: number } {
     const b = parseFundingBody(body);
-    const symbol = this.engine.rulesOf(b.symbol).symbol;
+    if (!this.engine.rules.has(b.symbol)) throw new Error(`funding: symbol: ${JSON.stringify(b.symbol)} is not in the simulator's exchange information (a Binance id such as BTCUSDT)`);
+    const symbol = b.symbol;
     const now = this.engine.now();
     let times: number[];
     let rates: number[];

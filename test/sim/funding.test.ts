@@ -164,7 +164,7 @@ describe('funding in the simulator (ccxt over HTTP and the user stream)', () => 
     expect(await bad({ symbol: 'BTCUSDT', rates: [{ timeMs: t0, rate: 0.0001 }] })).toMatch(/^funding: rates\[0\]\.timeMs: .* is not after the simulator's time/);
     expect(await bad({ symbol: 'BTCUSDT', rates: [{ timeMs: t0 + 2 * MIN, rate: 0.0001 }, { timeMs: t0 + MIN, rate: 0.0001 }] })).toMatch(/^funding: rates\[1\]\.timeMs: .* ascending/);
     expect(await bad({ symbol: 'BTCUSDT' })).toMatch(/^funding: rate: /);
-    expect(await bad({ symbol: 'NOPEUSDT', rate: 0.0001 })).toMatch(/Invalid symbol/);
+    expect(await bad({ symbol: 'NOPEUSDT', rate: 0.0001 })).toBe('funding: symbol: "NOPEUSDT" is not in the simulator\'s exchange information (a Binance id such as BTCUSDT)');
     expect(() => h.sim.admin.setFunding({ symbol: 'BTCUSDT', rate: '0.01' })).toThrow(/^funding: rate: /);
     expect(h.sim.admin.setFunding({ symbol: 'BTCUSDT', rates: [{ timeMs: t0 + MIN, rate: 0.0001 }] })).toMatchObject({ symbol: 'BTCUSDT', settlements: 1 });
   });
