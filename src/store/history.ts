@@ -125,6 +125,7 @@ export function tradeOf(p: Position, closedAtMs: number | null): TradeRecord {
     levelsHit: p.tpLevelsHit,
     avgExitPrice: p.partialExits.length === 0 ? null : averageExitPrice(p),
     pnl: totalPnl(p),
+    funding: p.funding ?? null,
     closedAtMs,
     stopMoves: p.stopMoves,
   };
@@ -141,6 +142,7 @@ export const TRADES_CSV_COLUMNS = [
   'original_qty',
   'entry_fee',
   'trade_pnl',
+  'trade_funding',
   'avg_exit_price',
   'exit_seq',
   'exit_time',
@@ -172,7 +174,7 @@ export function tradesCsv(trades: readonly TradeRecord[]): string {
   const lines = [TRADES_CSV_COLUMNS.join(',')];
   for (const t of trades) {
     const step = parseDec(t.stepSize);
-    const entry = [t.positionId, t.symbol, t.side, t.status, iso(t.entryTimeMs), t.entryPrice, formatScaled(t.originalSteps, step), t.entryFee, t.pnl, t.avgExitPrice];
+    const entry = [t.positionId, t.symbol, t.side, t.status, iso(t.entryTimeMs), t.entryPrice, formatScaled(t.originalSteps, step), t.entryFee, t.pnl, t.funding, t.avgExitPrice];
     t.exits.forEach((e, seq) => {
       const exit = [seq, iso(e.timeMs), e.reason, e.level, e.price, formatScaled(e.qtySteps, step), e.fee, e.pnl, e.clientOrderId, e.orderId];
       lines.push([...entry, ...exit].map(csvField).join(','));

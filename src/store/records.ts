@@ -134,8 +134,10 @@ export interface TradeRecord {
   readonly levelsHit: readonly number[];
   /** Volume-weighted average exit price (R4.3); null before the first exit. */
   readonly avgExitPrice: number | null;
-  /** Σ exits' pnl: realised PnL net of all fees charged so far (R4.3). */
+  /** Σ exits' pnl: realised PnL net of all fees charged so far (R4.3), plus the funding booked. */
   readonly pnl: number;
+  /** The funding settlements booked on it (negative: paid); null when none was (SPEC "Fees": pnl = Σ exits' pnl + funding). */
+  readonly funding: number | null;
   /** Time of the exit that closed it; null while open. */
   readonly closedAtMs: number | null;
   readonly stopMoves: readonly StopMove[];

@@ -259,7 +259,6 @@ describe('paper mode', () => {
 });
 
 describe('paper mode charges funding from its source\'s settlements, as Binance charges the account', () => {
-  const H = 3_600_000;
   const fills = { takerPct: 0.05, makerPct: 0.02, slippagePct: 0 };
 
   it('a long pays and a short receives −quantity × mark × rate at each settlement after its entry, on what was held then; the wallet, funding() and a restart agree', async () => {
@@ -300,6 +299,26 @@ describe('paper mode charges funding from its source\'s settlements, as Binance 
     expect((await again.funding('BTCUSDT', 0)).map((f) => f.amount)).toEqual([first, second]);
     expect((await again.balance()).total).toBeCloseTo(wallet, 9);
     await again.close();
+  });
+
+  it('through ccxt on the simulator (its public GET /fapi/v1/fundingRate): paper charges its long, and the bot books it on the position', async () => {
+    sim = await startSimulator({ seed: 5 });
+    sim.admin.setPrice('BTCUSDT', 60000, true);
+    const { bot, ex, store, trader } = await paperBot('funding-sim');
+    await trader.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    const id = trader.position!.id;
+    const wallet = (await ex.balance()).total;
+    const t0 = (sim.admin.state() as { timeMs: number }).timeMs;
+    // A settlement 10 minutes on, charged by the simulator's rules at the 60,000 held then (its mark in the rate history).
+    sim.admin.setFunding({ symbol: 'BTCUSDT', rates: [{ timeMs: t0 + 10 * 60_000, rate: 0.0001 }] });
+    sim.admin.step({ points: 1 });
+    sim.admin.step({ candles: 2 });
+    sim.admin.setPrice('BTCUSDT', 60000, true);
+    await bot.step();
+    expect(await ex.funding('BTCUSDT', 0)).toEqual([{ id: `BTCUSDT-${t0 + 10 * 60_000}`, timeMs: t0 + 10 * 60_000, amount: -0.01 * 60000 * 0.0001 }]);
+    expect((await ex.balance()).total).toBeCloseTo(wallet - 0.06, 9);
+    expect(trader.position?.id).toBe(id);
+    expect(store.getPosition(id)?.funding).toBeCloseTo(-0.06, 12);
   });
 
   it('a short receives a positive rate; a symbol never held asks its source for nothing', async () => {

@@ -1,0 +1,120 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { TradingBot } from '../../src/bot/trading-bot.ts';
+import { type Harness, startHarness, testConfig } from '../support/bot-harness.ts';
+import { recordingLogger } from '../support/log-lines.ts';
+import { totalPnl } from '../../src/core/index.ts';
+import { tradesCsv } from '../../src/store/history.ts';
+import { profitPerLevel } from '../../src/web/components/trade-table.ts';
+import { tradeView } from '../../src/web/trade-view.ts';
+
+/**
+ * Funding booked on the bot's positions: the simulator charges each settlement (its income history,
+ * GET /fapi/v1/income through ccxt's fetchFundingHistory) and the bot books what its position paid.
+ */
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const MIN = 60_000;
+const simNow = (hh: Harness) => (hh.sim.admin.state() as { timeMs: number }).timeMs;
+
+/** A long 0.01 BTC entered at 60,000 on the simulator by a bot whose log lines are kept and whose funding reads are not spaced. */
+async function longAt60000(): Promise<{ bot: TradingBot; lines: (Record<string, unknown> & { msg: string })[] }> {
+  const config = testConfig();
+  h = await startHarness(config, { seed: 3 });
+  h.sim.admin.setPrice('BTCUSDT', 60000, true);
+  const { log, records } = recordingLogger();
+  const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, fundingReadGapMs: 0, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+  h.bot = bot;
+  await bot.start();
+  await bot.traders[0]!.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' });
+  if (bot.traders[0]!.position?.side !== 'long') throw new Error('the long did not enter');
+  return { bot, lines: records as (Record<string, unknown> & { msg: string })[] };
+}
+
+describe('funding on the bot\'s positions (the simulator charges, the bot reads its income history)', () => {
+  it('a long pays 0.01 × 60,000 × 0.0001 = 0.06 at a settlement: booked on the open position at the next hour, kept when it closes; the trade\'s PnL is its exits\' plus it (before: never booked)', async () => {
+    const { bot, lines } = await longAt60000();
+    const t = bot.traders[0]!;
+    const id = t.position!.id;
+    const t0 = simNow(h!);
+    // A settlement 10 minutes on, inside the walk's first point: charged at the 60,000 held then.
+    h!.sim.admin.setFunding({ symbol: 'BTCUSDT', rates: [{ timeMs: t0 + 10 * MIN, rate: 0.0001 }] });
+    h!.sim.admin.step({ points: 1 });
+    const income = await h!.ex.funding('BTCUSDT', t0);
+    expect(income.map((f) => [f.timeMs, f.amount])).toEqual([[t0 + 10 * MIN, -0.06]]);
+    // Two hours on (the bot reads once past the entry's hour), the price put back on 60,000.
+    h!.sim.admin.step({ candles: 2 });
+    h!.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await bot.step();
+    expect(t.position?.id).toBe(id);
+    expect(t.position?.status).toBe('open');
+    expect(t.position?.funding).toBe(-0.06);
+    expect(h!.store.getPosition(id)?.funding).toBe(-0.06);
+    // Read again later: the same total, nothing added twice.
+    await bot.step();
+    expect(h!.store.getPosition(id)?.funding).toBe(-0.06);
+    expect(lines.filter((l) => l.msg === 'position.funding').map((l) => [l['positionId'], l['funding'], l['settlements'], l['status']])).toEqual([[id, -0.06, 1, 'open']]);
+    // The stop (58,800) closes it: its funding stays, and its PnL counts it.
+    h!.sim.admin.setPrice('BTCUSDT', 58000, true);
+    for (let i = 0; i < 5 && h!.store.getPosition(id)?.status !== 'closed'; i++) await bot.step();
+    const closed = h!.store.getPosition(id)!;
+    expect(closed.status).toBe('closed');
+    expect(closed.funding).toBe(-0.06);
+    const exits = closed.partialExits.reduce((s, e) => s + e.pnl, 0);
+    // The history (dashboard, `ladder history`, its CSV) shows it beside the trade's PnL.
+    const rec = h!.store.tradeHistory().find((r) => r.positionId === id)!;
+    expect(rec.funding).toBe(-0.06);
+    expect(rec.pnl).toBe(exits - 0.06);
+    const [head, row] = tradesCsv([rec]).split('\n');
+    expect(row!.split(',')[head!.split(',').indexOf('trade_funding')]).toBe('-0.06');
+    expect(lines.some((l) => l.msg === 'funding.read_failed')).toBe(false);
+    expect(totalPnl(closed)).toBe(exits - 0.06);
+    // The dashboard's History shows it in the trade's PnL per level.
+    expect(profitPerLevel(tradeView(closed))).toContain('FUNDING −0.06');
+  }, 20_000);
+
+  it('a settlement after the last hourly read is booked by the read made once the position closes; one before the entry is not its own', async () => {
+    const { bot } = await longAt60000();
+    const t = bot.traders[0]!;
+    const id = t.position!.id;
+    const t0 = simNow(h!);
+    h!.sim.admin.setFunding({ symbol: 'BTCUSDT', rates: [{ timeMs: t0 + 10 * MIN, rate: -0.0002 }] });
+    h!.sim.admin.step({ points: 1 }); // charged: the long receives 0.01 × 60,000 × 0.0002 = 0.12
+    // Closed within the entry's hour (no hourly read yet): the read after the close books it.
+    h!.sim.admin.setPrice('BTCUSDT', 58000, true);
+    for (let i = 0; i < 5 && h!.store.getPosition(id)?.status !== 'closed'; i++) await bot.step();
+    expect(h!.store.getPosition(id)?.status).toBe('closed');
+    expect(h!.store.getPosition(id)?.funding).toBe(0.12);
+    // A new long after it: the settlement before its entry is not its own.
+    await t.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 2), reason: 'test' });
+    const next = t.position!;
+    expect(next.id).not.toBe(id);
+    h!.sim.admin.step({ candles: 2 });
+    h!.sim.admin.setPrice('BTCUSDT', 58000, true);
+    await bot.step();
+    expect(t.position?.id).toBe(next.id);
+    expect(t.position?.funding).toBeUndefined();
+  }, 20_000);
+
+  it('the income read failing: said once, the position managed as before, booked once the read answers', async () => {
+    const { bot, lines } = await longAt60000();
+    const t = bot.traders[0]!;
+    const t0 = simNow(h!);
+    h!.sim.admin.setFunding({ symbol: 'BTCUSDT', rates: [{ timeMs: t0 + 10 * MIN, rate: 0.0001 }] });
+    h!.sim.admin.step({ points: 1 });
+    h!.sim.admin.step({ candles: 2 });
+    h!.sim.admin.setPrice('BTCUSDT', 60000, true);
+    h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/income', count: 2 }] });
+    await bot.step();
+    await bot.step();
+    expect(t.position?.status).toBe('open');
+    expect(t.position?.funding).toBeUndefined();
+    expect(lines.filter((l) => l.msg === 'funding.read_failed')).toHaveLength(1);
+    expect(h!.state().openAlgoOrders).toHaveLength(1); // its stop still rests
+    await bot.step();
+    expect(t.position?.funding).toBe(-0.06);
+  }, 20_000);
+});
