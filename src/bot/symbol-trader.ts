@@ -187,9 +187,9 @@ export class SymbolTrader {
   position: Position | null = null;
   /** Set when no new position may be opened (margin alarm, inconsistent exchange); stops stay managed. */
   halted: string | null = null;
-  /** Funding (bookFunding): the market hour of the last read of the open position's, a closed position owed its last read, a read failing (said once). */
+  /** Funding (bookFunding): the market hour of the last read of the open position's, closed positions owed their last read (from when), a read failing (said once). */
   private fundingReadHour = -Infinity;
-  private fundingOwed: string | null = null;
+  private readonly fundingOwed = new Map<string, number>();
   private fundingFailing = false;
   private fundingReadAtMs = -Infinity;
   /** Why nothing is sent or booked on this symbol until a restart (freezeIfUnitsChanged); null normally. */
@@ -1104,48 +1104,62 @@ export class SymbolTrader {
    * given funding rates.
    */
   private async bookFunding(): Promise<void> {
-    const owedId = this.fundingOwed;
     const open = this.position?.status === 'open' ? this.position : null;
-    if (owedId === null && open === null) return;
+    if (this.fundingOwed.size === 0 && open === null) return;
     // A simulator replaying history runs hours in seconds: its reads are spaced in wall time too.
     if (this.d.now() - this.fundingReadAtMs < (this.d.fundingReadGapMs ?? FUNDING_READ_GAP_MS)) return;
     const hourOf = (t: number) => Math.floor((t - FUNDING_READ_DELAY_MS) / HOUR_MS);
     const hour = hourOf(this.marketNowMs());
     // The open position's: once its entry's hour has passed (a settlement may have come), then once an hour.
     const due = open !== null && hour > Math.max(this.fundingReadHour, hourOf(open.entryTimeMs));
-    const p = owedId !== null ? this.d.store.getPosition(owedId) : due ? open : null;
-    if (p === null) {
-      this.fundingOwed = null;
-      return;
+    // Closed ones owed their last read (several, when reads are spaced and trades are short), by one
+    // read made a gap after the close: a settlement just before it is posted a few seconds late.
+    const owed: Position[] = [];
+    for (const [id, readyAtMs] of this.fundingOwed) {
+      const p = readyAtMs <= this.d.now() ? this.d.store.getPosition(id) : null;
+      if (p !== null) owed.push(p);
+      else if (readyAtMs <= this.d.now()) this.fundingOwed.delete(id);
     }
+    if (!due && owed.length === 0) return;
+    const targets = open !== null ? [...owed, open] : owed;
     this.fundingReadAtMs = this.d.now();
     let payments: FundingPayment[];
     try {
-      payments = await this.d.ex.funding(this.symbol, p.entryTimeMs);
+      payments = await this.d.ex.funding(this.symbol, Math.min(...targets.map((p) => p.entryTimeMs)));
     } catch (e) {
-      if (!this.fundingFailing) this.d.log.warn({ symbol: this.symbol, positionId: p.id, err: errInfo(e) }, 'funding.read_failed');
+      if (!this.fundingFailing) this.d.log.warn({ symbol: this.symbol, positionId: targets.at(-1)!.id, err: errInfo(e) }, 'funding.read_failed');
       this.fundingFailing = true;
       return;
     }
     this.fundingFailing = false;
-    if (owedId !== null) this.fundingOwed = null;
-    else this.fundingReadHour = hour;
-    // One-way mode holds one position a symbol: the settlements of its span are its own.
+    for (const p of owed) this.fundingOwed.delete(p.id);
+    if (open !== null) this.fundingReadHour = hour;
+    for (const p of targets) this.bookFundingOf(p, payments);
+  }
+
+  /**
+   * The settlements after the position's entry and up to its last exit (one-way mode: one position a
+   * symbol) are its own: one at the very time of an entry was charged before it (to the position a
+   * reversal closed then, or to nobody), as Binance and the backtest charge the position held then.
+   */
+  private bookFundingOf(p: Position, payments: readonly FundingPayment[]): void {
     const endMs = p.status === 'closed' ? p.partialExits.reduce((t, e) => Math.max(t, e.timeMs), p.entryTimeMs) : Infinity;
     let total = 0;
     let settlements = 0;
     for (const f of payments) {
-      if (f.timeMs < p.entryTimeMs || f.timeMs > endMs) continue;
+      if (f.timeMs <= p.entryTimeMs || f.timeMs > endMs) continue;
       total += f.amount;
       settlements++;
     }
     if (settlements === 0 && p.funding === undefined) return;
     const r = fundingBooked(p, total);
     if (r.position === p) return;
-    if (p === this.position) this.transition(r);
+    // The position in hand (open, or closed this cycle and still held) goes through transition; an older one straight to the store.
+    if (this.position !== null && p.id === this.position.id) this.transition(fundingBooked(this.position, total));
     else this.d.store.savePosition(r.position);
     this.d.log.info({ symbol: this.symbol, positionId: p.id, funding: total, settlements, status: p.status }, 'position.funding');
   }
+
 
   /**
    * The exchange's position, then the trades since our newest booked one (in that order: a fill
@@ -1880,7 +1894,7 @@ export class SymbolTrader {
   /** The new state (already stored) becomes ours; its events go out, its commands are queued. */
   private adopt(r: StepResult): void {
     // Just closed: the settlements of its span are read once more (bookFunding), the last ones included.
-    if (r.position.status === 'closed' && this.position?.id === r.position.id && this.position.status === 'open') this.fundingOwed = r.position.id;
+    if (r.position.status === 'closed' && this.position?.id === r.position.id && this.position.status === 'open') this.fundingOwed.set(r.position.id, this.d.now() + (this.d.fundingReadGapMs ?? FUNDING_READ_GAP_MS));
     this.position = r.position;
     for (const e of r.events) this.emit(e);
     this.queue.push(...r.commands);
