@@ -22,6 +22,33 @@ async function simNow(h: Harness): Promise<number> {
   return (await h.admin.state()).timeMs;
 }
 
+/**
+ * Listens to the user stream (ccxt's watchBalance), sets a settlement of 0.0001 on BTCUSDT 10 minutes
+ * on, steps one point over it and returns the ACCOUNT_UPDATE with reason FUNDING_FEE it brought.
+ */
+async function fundingUpdateOfNextSettlement(h: Harness): Promise<{ t0: number; msg: Record<string, unknown> }> {
+  const seen: Array<Record<string, unknown>> = [];
+  let running = true;
+  void (async () => {
+    while (running) {
+      try {
+        seen.push((await h.ex.watchBalance()).info as Record<string, unknown>);
+      } catch {
+        running = false;
+      }
+    }
+  })();
+  await waitFor(async () => (await h.admin.state()).websockets.user === 1);
+  // ccxt's positions snapshot (REST) must be done first, else closing the client leaves its future rejected, unhandled
+  await waitFor(async () => (await h.admin.call<Array<{ path: string; status: number }>>('GET', 'requests')).some((r) => r.path === '/fapi/v3/positionRisk' && r.status === 200));
+  const t0 = await simNow(h);
+  await h.admin.call('POST', 'funding', { symbol: 'BTCUSDT', rates: [{ timeMs: t0 + 10 * MIN, rate: 0.0001 }] });
+  await h.admin.call('POST', 'step', { points: 1 });
+  await waitFor(() => seen.some((m) => (m['a'] as { m?: string } | undefined)?.m === 'FUNDING_FEE'));
+  running = false;
+  return { t0, msg: seen.find((m) => (m['a'] as { m?: string }).m === 'FUNDING_FEE')! };
+}
+
 describe('funding in the simulator (ccxt over HTTP and the user stream)', () => {
   let h: Harness;
   afterEach(async () => h.close());
@@ -107,27 +134,7 @@ describe('funding in the simulator (ccxt over HTTP and the user stream)', () => 
     await h.ex.loadMarkets();
     await h.admin.setPrice('BTCUSDT', '40000');
     await h.ex.createOrder(BTC, 'market', 'buy', 0.01);
-    const seen: Array<Record<string, unknown>> = [];
-    let running = true;
-    void (async () => {
-      while (running) {
-        try {
-          const b = await h.ex.watchBalance();
-          seen.push(b.info as Record<string, unknown>);
-        } catch {
-          running = false;
-        }
-      }
-    })();
-    await waitFor(async () => (await h.admin.state()).websockets.user === 1);
-    // ccxt's positions snapshot (REST) must be done first, else closing the client leaves its future rejected, unhandled
-    await waitFor(async () => (await h.admin.call<Array<{ path: string; status: number }>>('GET', 'requests')).some((r) => r.path === '/fapi/v3/positionRisk' && r.status === 200));
-    const t0 = await simNow(h);
-    await h.admin.call('POST', 'funding', { symbol: 'BTCUSDT', rates: [{ timeMs: t0 + 10 * MIN, rate: 0.0001 }] });
-    await h.admin.call('POST', 'step', { points: 1 });
-    await waitFor(() => seen.some((m) => (m['a'] as { m?: string } | undefined)?.m === 'FUNDING_FEE'));
-    running = false;
-    const msg = seen.find((m) => (m['a'] as { m?: string }).m === 'FUNDING_FEE')!;
+    const { t0, msg } = await fundingUpdateOfNextSettlement(h);
     const wb = (await h.admin.state()).balance.wallet;
     // Binance: a cross position's funding brings the balance only (bc = the funding), no position.
     expect(msg).toMatchObject({ e: 'ACCOUNT_UPDATE', E: t0 + 10 * MIN, a: { m: 'FUNDING_FEE', B: [{ a: 'USDT', wb: wb.toFixed(8), cw: wb.toFixed(8), bc: '-0.04000000' }], P: [] } });
@@ -260,25 +267,7 @@ describe('funding in the simulator (ccxt over HTTP and the user stream)', () => 
     await h.ex.setMarginMode('isolated', BTC);
     await h.admin.setPrice('BTCUSDT', '40000');
     await h.ex.createOrder(BTC, 'market', 'sell', 0.01);
-    const seen: Array<Record<string, unknown>> = [];
-    let running = true;
-    void (async () => {
-      while (running) {
-        try {
-          seen.push((await h.ex.watchBalance()).info as Record<string, unknown>);
-        } catch {
-          running = false;
-        }
-      }
-    })();
-    await waitFor(async () => (await h.admin.state()).websockets.user === 1);
-    await waitFor(async () => (await h.admin.call<Array<{ path: string; status: number }>>('GET', 'requests')).some((r) => r.path === '/fapi/v3/positionRisk' && r.status === 200));
-    const t0 = await simNow(h);
-    await h.admin.call('POST', 'funding', { symbol: 'BTCUSDT', rates: [{ timeMs: t0 + 10 * MIN, rate: 0.0001 }] });
-    await h.admin.call('POST', 'step', { points: 1 });
-    await waitFor(() => seen.some((m) => (m['a'] as { m?: string } | undefined)?.m === 'FUNDING_FEE'));
-    running = false;
-    const msg = seen.find((m) => (m['a'] as { m?: string }).m === 'FUNDING_FEE')!;
+    const { msg } = await fundingUpdateOfNextSettlement(h);
     // Short 0.01 at 40000, rate 0.0001: receives 0.04.
     expect(msg).toMatchObject({ a: { m: 'FUNDING_FEE', B: [{ a: 'USDT', bc: '0.04000000' }], P: [{ s: 'BTCUSDT', pa: '-0.01', mt: 'isolated', ps: 'BOTH' }] } });
   });

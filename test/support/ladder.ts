@@ -2,7 +2,7 @@ import { type FillModel, advanceSegment } from '../../src/core/fill-model.ts';
 import type { MarketRules } from '../../src/core/market/market-rules.ts';
 import type { Command, DomainEvent } from '../../src/core/model/commands.ts';
 import type { Position } from '../../src/core/model/position.ts';
-import { openPosition } from '../../src/core/scaled-tp/exit-manager.ts';
+import { applyFill, onPrice, openPosition } from '../../src/core/scaled-tp/exit-manager.ts';
 import { planLadder } from '../../src/core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../../src/core/scaled-tp/settings.ts';
 import { type Side, asSteps } from '../../src/core/units.ts';
@@ -38,3 +38,16 @@ export function walk(start: Position, path: readonly number[], fm: FillModel = N
 
 /** `tp1@60600x3`-style summary of the exits. */
 export const exitsOf = (p: Position): string[] => p.partialExits.map((e) => `${e.reason}@${e.price}x${e.qtySteps}`);
+
+/** Each exit order the price sends, filled whole at its trigger price with fee 0.1. */
+export function fillSent(p: Position, price: number, timeMs: number): Position {
+  const r = onPrice(p, price, timeMs);
+  let q = r.position;
+  for (const c of r.commands) {
+    if (c.kind !== 'placeExit' && c.kind !== 'closeRemainder') continue;
+    const f = applyFill(q, { clientOrderId: c.clientOrderId, tradeId: `t-${c.clientOrderId}`, orderId: null, timeMs, qtySteps: c.qtySteps, price: c.triggerPrice, fee: 0.1 });
+    if (!f.ok) throw new Error(f.error.message);
+    q = f.value.position;
+  }
+  return q;
+}

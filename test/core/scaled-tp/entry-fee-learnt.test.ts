@@ -1,22 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { applyFill, entryFeeLearnt, onPrice, totalPnl } from '../../../src/core/scaled-tp/exit-manager.ts';
-import type { Position } from '../../../src/core/model/position.ts';
-import { open } from '../../support/ladder.ts';
+import { entryFeeLearnt, totalPnl } from '../../../src/core/scaled-tp/exit-manager.ts';
+import { fillSent, open } from '../../support/ladder.ts';
 import { BTC } from '../../support/market.ts';
 import { DEFAULT_SETTINGS as S } from '../../support/settings.ts';
 
-/** Each exit order the price sends, filled whole at its trigger price with fee 0.1. */
-function fillSent(p: Position, price: number, timeMs: number): Position {
-  const r = onPrice(p, price, timeMs);
-  let q = r.position;
-  for (const c of r.commands) {
-    if (c.kind !== 'placeExit' && c.kind !== 'closeRemainder') continue;
-    const f = applyFill(q, { clientOrderId: c.clientOrderId, tradeId: `t-${c.clientOrderId}`, orderId: null, timeMs, qtySteps: c.qtySteps, price: c.triggerPrice, fee: 0.1 });
-    if (!f.ok) throw new Error(f.error.message);
-    q = f.value.position;
-  }
-  return q;
-}
 
 describe('entryFeeLearnt: an entry fee known only after the position was opened with fee 0', () => {
   it('exits booked before shared none of it, later ones share it pro rata and the last takes the rest: the exits still sum to the trade, fee included', () => {

@@ -1,22 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { applyFill, fundingBooked, onPrice, totalPnl } from '../../../src/core/scaled-tp/exit-manager.ts';
-import type { Position } from '../../../src/core/model/position.ts';
-import { open } from '../../support/ladder.ts';
+import { fundingBooked, totalPnl } from '../../../src/core/scaled-tp/exit-manager.ts';
+import { fillSent, open } from '../../support/ladder.ts';
 import { BTC } from '../../support/market.ts';
 import { DEFAULT_SETTINGS as S } from '../../support/settings.ts';
 
-/** Each exit order the price sends, filled whole at its trigger price with fee 0.1. */
-function fillSent(p: Position, price: number, timeMs: number): Position {
-  const r = onPrice(p, price, timeMs);
-  let q = r.position;
-  for (const c of r.commands) {
-    if (c.kind !== 'placeExit' && c.kind !== 'closeRemainder') continue;
-    const f = applyFill(q, { clientOrderId: c.clientOrderId, tradeId: `t-${c.clientOrderId}`, orderId: null, timeMs, qtySteps: c.qtySteps, price: c.triggerPrice, fee: 0.1 });
-    if (!f.ok) throw new Error(f.error.message);
-    q = f.value.position;
-  }
-  return q;
-}
 
 describe('fundingBooked: the funding a live position paid or received, as the exchange reports it', () => {
   it('sets the total (not an increment), kept through later fills; the trade PnL is its exits plus it (SPEC "Fees")', () => {
