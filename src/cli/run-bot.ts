@@ -34,6 +34,8 @@ export interface RunBotOptions {
   readonly mode?: RunMode;
   /** Resolves with a sentence when the replayed data ran out (the demo): the run's feed is recorded as ended. */
   readonly dataEnded?: Promise<string>;
+  /** The least wall time between two funding reads of a symbol (TradingBot's; the demo's replay runs an hour in a fraction of a second). */
+  readonly fundingReadGapMs?: number;
   /** Prints the start summary (startSummary) once the dashboard and the webhook are up, before the bot starts. */
   readonly summary?: Pick<RunFacts, 'exchangeUrl' | 'logFile'> & { readonly print: (line: string) => void };
 }
@@ -98,7 +100,7 @@ export async function runBot(o: RunBotOptions): Promise<void> {
     // Notifications ([operate] 5): the bot's store writes them with its state, its port is watched for an outage.
     notify = startBotNotifications({ config: o.config, store, exchange, log: o.log });
     const n = notify;
-    const bot = new TradingBot({ config: o.config, exchange: n.exchange, store: n.store, log: o.log, baseDir: dirname(o.configPath), ...(onEvent ? { onEvent } : {}), ...(o.manage ? { manage: o.manage } : {}), ...(n.onAlert ? { onAlert: n.onAlert } : {}) });
+    const bot = new TradingBot({ config: o.config, exchange: n.exchange, store: n.store, log: o.log, baseDir: dirname(o.configPath), ...(onEvent ? { onEvent } : {}), ...(o.manage ? { manage: o.manage } : {}), ...(n.onAlert ? { onAlert: n.onAlert } : {}), ...(o.fundingReadGapMs !== undefined ? { fundingReadGapMs: o.fundingReadGapMs } : {}) });
     // Ctrl-C (SIGTERM) during the start stops it too: its retries can wait out an IP ban for days.
     void o.until.then(() => bot.stop());
     try {

@@ -62,6 +62,8 @@ describe('ladder demo (what npm start runs)', () => {
       // At 200 candles/s the bot (50 ms polls) sees ~10 new candles a step: it trades only the newest
       // one's signal (older ones are stale, as after an outage), ~40 trades, fewer on a loaded machine.
       expect(closed.length).toBeGreaterThanOrEqual(5);
+      // The simulator charged the shipped real funding rates (data/funding/), and the bot booked them on its trades.
+      expect(closed.filter((p) => p.funding !== undefined && p.funding !== 0).length, 'trades with funding booked').toBeGreaterThan(0);
       const money = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
       expect(summary[0]).toBe(`Summary of this run (store ${db}):`);
       expect(summary[1]).toBe(`  trades      ${closed.length} closed${open ? `, ${open} still open (not counted)` : ''}`);

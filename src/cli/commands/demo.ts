@@ -12,6 +12,8 @@ import { parsePort } from './dashboard.ts';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DEMO_DATA = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'].map((s) => join(ROOT, 'data/candles', `${s}-1h.csv`));
 const DEMO_MARKETS = join(ROOT, 'data/markets/binance-usdm-excerpt.json');
+/** The real USDⓈ-M funding settlements of the same 12 weeks (data/funding/README.md): the simulator charges them. */
+const DEMO_FUNDING = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'].map((s) => join(ROOT, 'data/funding', `${s}-fundingRate.csv`));
 
 interface DemoOptions extends LogFlags {
   config: string;
@@ -61,7 +63,7 @@ export function registerDemoCommand(program: Command): void {
       ]);
       const out = stdoutPrinter();
       const log = createRunLogger({ format, file: o.logFile ?? null, level: process.env['LADDER_LOG_LEVEL'] ?? 'warn', fileLevel: process.env['LADDER_LOG_LEVEL'] ?? 'info', print: out, jsonIsTTY: process.stderr.isTTY === true });
-      const sim = await startSimulator({ port: 0, dataFiles: DEMO_DATA, marketsFile: DEMO_MARKETS, speed, warmupCandles: 100, seed: 1, rateLimits: { weightPerMinute: 1_000_000, ordersPerMinute: 1_000_000, ordersPer10s: 1_000_000 } });
+      const sim = await startSimulator({ port: 0, dataFiles: DEMO_DATA, marketsFile: DEMO_MARKETS, fundingFiles: DEMO_FUNDING, speed, warmupCandles: 100, seed: 1, rateLimits: { weightPerMinute: 1_000_000, ordersPerMinute: 1_000_000, ordersPer10s: 1_000_000 } });
       const client = ccxtForSimulator(sim.url, { apiKey: sim.apiKey, secret: sim.apiSecret });
       client.enableRateLimit = false; // our own simulator in this process: no need to pace requests
       const dbPath = o.db ?? join(mkdtempSync(join(tmpdir(), 'ladder-demo-')), 'demo.db');
@@ -113,6 +115,8 @@ export function registerDemoCommand(program: Command): void {
           until: stop,
           mode: 'demo',
           dataEnded,
+          // An hour of the replay lasts 1/speed s: funding is read as it settles, not once a minute of wall time.
+          fundingReadGapMs: 0,
           summary: { exchangeUrl: sim.url, logFile: o.logFile ?? null, print: out },
           ...(o.dashboard
             ? { dashboard: { host: '127.0.0.1', port, anyPortIfTaken: true, onStarted: (d: { url: string; tokenRequired: boolean }) => out(`Dashboard: ${d.url}${d.tokenRequired ? ' (add ?token=<LADDER_DASHBOARD_TOKEN>)' : ' (open it in a browser)'}\n`) } }
