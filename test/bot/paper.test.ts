@@ -337,3 +337,24 @@ describe('paper mode charges funding from its source\'s settlements, as Binance 
     await ex.close();
   });
 });
+
+describe('paper mode: its source\'s funding rate history failing', () => {
+  it('holds up no order and no price read: the entry and its stop go out, the stop fires, while GET /fapi/v1/fundingRate answers 503 (before: every price read and order failed with it)', async () => {
+    sim = await startSimulator({ seed: 7 });
+    sim.admin.setPrice('BTCUSDT', 60000, true);
+    const { bot, ex, trader } = await paperBot('funding-rates-failing');
+    sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/fundingRate' }] });
+    await trader.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    expect(trader.position?.side).toBe('long');
+    const id = trader.position!.id;
+    expect((await ex.openOrders('BTCUSDT')).map((o) => o.clientOrderId)).toEqual([`${id}-sl0`]);
+    expect(await ex.price('BTCUSDT')).toBe(60000);
+    sim.admin.step({ candles: 1 });
+    sim.admin.setPrice('BTCUSDT', 58000, true);
+    await bot.step();
+    expect(trader.position).toBeNull();
+    expect((await ex.position('BTCUSDT')).side).toBeNull();
+    // The bot's own funding read is where the failure shows.
+    await expect(ex.funding('BTCUSDT', 0)).rejects.toThrow();
+  });
+});

@@ -3,7 +3,7 @@ import type { FillModel } from '../../core/fill-model.ts';
 import { type MarketRules, priceToTicks } from '../../core/market/market-rules.ts';
 import { asSteps } from '../../core/units.ts';
 import { Ledger, type MatchRules, MatchingEngine, type PriceView, priceOf, qtyOf } from '../matching/index.ts';
-import type { AccountModes, Balance, ClosedCandle, ExchangePort, FundingPayment, MarginModeChange, OrderRequest, OrderState, PositionInfo, Trade } from '../port.ts';
+import type { AccountModes, Balance, ClosedCandle, ExchangePort, FundingPayment, FundingRate, MarginModeChange, OrderRequest, OrderState, PositionInfo, Trade } from '../port.ts';
 import { migratePaperV1 } from './paper-migrate.ts';
 import { algoInputOf, algoOrderState, bookOrderState, exchangeErrorOf, matchRulesOf, orderInputOf, requestRejection, tradeOf } from './paper-orders.ts';
 import { type PaperFundingPayment, type PaperStateV1, loadPaperState, savePaperState } from './paper-state.ts';
@@ -265,7 +265,9 @@ export class PaperExchange implements ExchangePort {
     this.prices.ticks.set(symbol, priceToTicks(price, m, 'down'));
     this.engine.match(symbol);
     if (this.engine.fills.length !== before || this.openCount(symbol) !== open) this.save();
-    await this.chargeFunding(symbol);
+    // A funding rate read that fails holds up no price read and no order: it is asked again a minute
+    // later, and the bot's own funding read (funding(), which asks at once) is where it shows.
+    await this.chargeFunding(symbol).catch(() => undefined);
   }
 
   /**
@@ -289,7 +291,13 @@ export class PaperExchange implements ExchangePort {
       return;
     }
     const since = from ?? Math.min(...fills.map((f) => f.time)) - 1;
-    const settlements = await rates(symbol, since);
+    let settlements: FundingRate[];
+    try {
+      settlements = await rates(symbol, since);
+    } catch (e) {
+      this.fundingNextAsk.set(symbol, t + MINUTE);
+      throw e;
+    }
     this.fundingNextAsk.set(symbol, (Math.floor(t / HOUR) + 1) * HOUR + MINUTE);
     const mr = this.matchRules.get(symbol)!;
     let last = since;
