@@ -321,6 +321,36 @@ describe('paper mode charges funding from its source\'s settlements, as Binance 
     expect(store.getPosition(id)?.funding).toBeCloseTo(-0.06, 12);
   });
 
+  it('an account from a file written before funding (no `funding` in it): the trades it closed are not charged afterwards, its open position from its entry on (before: every settlement since its first fill ever, to the wallet)', async () => {
+    let now = Date.UTC(2026, 0, 4, 7);
+    const source = new FixedPriceSource({ BTCUSDT: 60_000 });
+    const path = join(dir, 'pre-funding.paper.json');
+    const first = new PaperExchange({ source, fills, balance: 10_000, statePath: path, now: () => now });
+    await first.markets();
+    // A long 0.1 from 07:00 to 10:00 (closed), then a short 0.02 from 11:00 on, all before funding was charged.
+    await first.createOrder({ symbol: 'BTCUSDT', side: 'buy', type: 'market', amountSteps: 100 as never, reduceOnly: false, clientOrderId: 'old-entry' });
+    now = Date.UTC(2026, 0, 4, 10);
+    await first.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'market', amountSteps: 100 as never, reduceOnly: true, clientOrderId: 'old-close' });
+    now = Date.UTC(2026, 0, 4, 11);
+    await first.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'market', amountSteps: 20 as never, reduceOnly: false, clientOrderId: 'new-entry' });
+    await first.close();
+    const file = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    delete file['funding'];
+    writeFileSync(path, JSON.stringify(file));
+    source.setFundingRates('BTCUSDT', [
+      { timeMs: Date.UTC(2026, 0, 4, 8), rate: 0.001, markPrice: 60_000 }, // the closed long's: not charged now
+      { timeMs: Date.UTC(2026, 0, 4, 16), rate: 0.0001, markPrice: 60_000 }, // the open short's
+    ]);
+    now = Date.UTC(2026, 0, 4, 17);
+    const again = new PaperExchange({ source, fills, balance: 10_000, statePath: path, now: () => now });
+    await again.markets();
+    const wallet = (await again.balance()).total;
+    await again.price('BTCUSDT');
+    expect((await again.funding('BTCUSDT', 0)).map((f) => [f.timeMs, f.amount])).toEqual([[Date.UTC(2026, 0, 4, 16), 0.02 * 60_000 * 0.0001]]);
+    expect((await again.balance()).total).toBeCloseTo(wallet + 0.12, 9);
+    await again.close();
+  });
+
   it('a short receives a positive rate; a symbol never held asks its source for nothing', async () => {
     let now = Date.UTC(2026, 0, 3, 7);
     const source = new FixedPriceSource({ BTCUSDT: 60_000, ETHUSDT: 3_000 });

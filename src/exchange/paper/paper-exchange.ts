@@ -2,7 +2,7 @@ import { type IntrabarModel, intrabarPath } from '../../core/candle-path.ts';
 import type { FillModel } from '../../core/fill-model.ts';
 import { type MarketRules, priceToTicks } from '../../core/market/market-rules.ts';
 import { asSteps } from '../../core/units.ts';
-import { Ledger, type MatchRules, MatchingEngine, type PriceView, priceOf, qtyOf } from '../matching/index.ts';
+import { type Execution, Ledger, type MatchRules, MatchingEngine, type PriceView, priceOf, qtyOf } from '../matching/index.ts';
 import type { AccountModes, Balance, ClosedCandle, ExchangePort, FundingPayment, FundingRate, MarginModeChange, OrderRequest, OrderState, PositionInfo, Trade } from '../port.ts';
 import { migratePaperV1 } from './paper-migrate.ts';
 import { algoInputOf, algoOrderState, bookOrderState, exchangeErrorOf, matchRulesOf, orderInputOf, requestRejection, tradeOf } from './paper-orders.ts';
@@ -285,12 +285,14 @@ export class PaperExchange implements ExchangePort {
     const from = this.fundingFrom.get(symbol);
     const fills = this.engine.fills.filter((f) => f.symbol === symbol);
     const held = this.engine.account.positions.get(symbol)?.amtSteps ?? 0;
-    // Nothing held since the last settlement looked at (or ever): no settlement to charge, nothing to ask.
-    if (held === 0 && !fills.some((f) => from === undefined || f.time > from)) {
+    // Nothing held since the last settlement looked at (or, never looked at, nothing held now): no settlement to charge, nothing to ask.
+    if (held === 0 && (from === undefined || !fills.some((f) => f.time > from))) {
       this.fundingFrom.set(symbol, t);
       return;
     }
-    const since = from ?? Math.min(...fills.map((f) => f.time)) - 1;
+    // Never looked at (a file written before funding was charged, or a version 1 file): the trades it
+    // closed were booked without funding and are not charged now; what is held, from its first fill on.
+    const since = from ?? (runStartMs(fills) ?? t) - 1;
     let settlements: FundingRate[];
     try {
       settlements = await rates(symbol, since);
@@ -448,4 +450,16 @@ export class PaperExchange implements ExchangePort {
       funding: { from: Object.fromEntries(this.fundingFrom), payments: this.fundingPaid },
     });
   }
+}
+
+/** When the position held after the last of `fills` began: its fill from flat, or the one that reversed it (null: flat after them). */
+function runStartMs(fills: readonly Execution[]): number | null {
+  let steps = 0;
+  let startMs: number | null = null;
+  for (const f of fills) {
+    const next = steps + (f.side === 'BUY' ? f.qtySteps : -f.qtySteps);
+    if (next !== 0 && Math.sign(next) !== Math.sign(steps)) startMs = f.time;
+    steps = next;
+  }
+  return steps === 0 ? null : startMs;
 }
