@@ -99,6 +99,21 @@ describe('funding on the bot\'s positions (the simulator charges, the bot reads 
     expect(t.position?.funding).toBeUndefined();
   }, 20_000);
 
+  it('more settlements than a page (1,000): the income and the rate history are read page after page, each settlement once', async () => {
+    await longAt60000();
+    const t0 = simNow(h!);
+    // 1,001 settlements half a second apart, all inside the walk's first step.
+    const rates = Array.from({ length: 1001 }, (_, k) => ({ timeMs: t0 + (k + 1) * 500, rate: 0.0001 }));
+    h!.sim.admin.setFunding({ symbol: 'BTCUSDT', rates });
+    h!.sim.admin.step({ points: 1 });
+    const income = await h!.ex.funding('BTCUSDT', t0);
+    expect(income.map((f) => f.timeMs)).toEqual(rates.map((r) => r.timeMs));
+    expect(new Set(income.map((f) => f.id)).size).toBe(1001);
+    expect(income.every((f) => f.amount === -0.06)).toBe(true);
+    const history = await h!.ex.fundingRates!('BTCUSDT', t0);
+    expect(history.map((r) => [r.timeMs, r.rate, r.markPrice])).toEqual(rates.map((r) => [r.timeMs, 0.0001, 60000]));
+  }, 20_000);
+
   it('the income read failing: said once, the position managed as before, booked once the read answers', async () => {
     const { bot, lines } = await longAt60000();
     const t = bot.traders[0]!;
