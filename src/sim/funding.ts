@@ -66,7 +66,7 @@ const RatesBodySchema = z.object({
   rates: z.array(z.object({ timeMs: z.number().int().positive(), rate: rateField }).strict()).min(1),
 }).strict();
 const RateBodySchema = z.object({ symbol: z.string().min(1), rate: rateField }).strict();
-export type FundingBody = z.infer<typeof RatesBodySchema> | z.infer<typeof RateBodySchema>;
+type FundingBody = z.infer<typeof RatesBodySchema> | z.infer<typeof RateBodySchema>;
 
 /**
  * `POST /_sim/funding` (and `sim.admin.setFunding`): a symbol's rates after the simulator's current time,
@@ -74,7 +74,7 @@ export type FundingBody = z.infer<typeof RatesBodySchema> | z.infer<typeof RateB
  * at 00:00, 08:00 and 16:00 UTC from now on (`{ symbol, rate }`). The body's first problem is one line
  * naming its field (`funding: rates[1].timeMs: …`).
  */
-export function parseFundingBody(body: unknown): FundingBody {
+function parseFundingBody(body: unknown): FundingBody {
   // The shape is told by its keys, so the message is about the shape the body meant.
   const listed = body !== null && typeof body === 'object' && 'rates' in body;
   const r = (listed ? RatesBodySchema : RateBodySchema).safeParse(body);
@@ -223,5 +223,5 @@ function upperBound(times: readonly number[], t: number): number {
 }
 
 /** Binance's 8 decimals; −0 is 0. */
-export const round8 = (x: number): number => Math.round(x * 1e8) / 1e8 || 0;
+const round8 = (x: number): number => Math.round(x * 1e8) / 1e8 || 0;
 const rateText = (rate: number): string => rate.toFixed(8);
