@@ -1,6 +1,6 @@
 import { levelStats } from '../core/analytics/level-stats.ts';
 import type { Position } from '../core/model/position.ts';
-import { qtyOf } from '../core/scaled-tp/exit-manager.ts';
+import { qtyOf, totalPnl } from '../core/scaled-tp/exit-manager.ts';
 import { type Store, type TradeRecord, readHistoryInSlices } from '../store/index.ts';
 
 /** The answers of the read-only Telegram commands, from the store only (nothing here can trade). */
@@ -38,11 +38,12 @@ export function statusText(open: readonly Position[]): string {
   if (!open.length) return 'No open position.';
   const blocks = open.map((p) => {
     const q = (s: number) => qtyOf(s, p.plan);
-    const realised = p.partialExits.reduce((a, e) => a + e.pnl, 0);
+    // Its exits' PnL plus the funding booked on it (SPEC "Fees"), as /profit and the history count it.
+    const realised = totalPnl(p);
     const levels = p.plan.levels.map((l, i) => `${l.reason.toUpperCase()} ${LEVEL_MARK[p.levels[i]!.status]} ${l.targetPrice} × ${q(l.qtySteps)}`);
     return [
       `${p.symbol} ${p.side} ${q(p.remainingSteps)} of ${q(p.originalSteps)} from ${p.entryPrice}`,
-      `  stop ${p.stopMoves.at(-1)?.toPrice ?? p.plan.initialStopPrice}${Number.isFinite(p.nextTargetPrice) ? ` · next target ${p.nextTargetPrice}` : ''}${p.partialExits.length ? ` · realised ${money(realised)}` : ''}`,
+      `  stop ${p.stopMoves.at(-1)?.toPrice ?? p.plan.initialStopPrice}${Number.isFinite(p.nextTargetPrice) ? ` · next target ${p.nextTargetPrice}` : ''}${p.partialExits.length || p.funding !== undefined ? ` · realised ${money(realised)}` : ''}`,
       `  ${levels.join(' | ')}`,
     ].join('\n');
   });

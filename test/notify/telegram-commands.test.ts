@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/bot/logger.ts';
 import { parseConfigValue } from '../../src/core/config/index.ts';
-import { requestClose } from '../../src/core/index.ts';
+import { fundingBooked, requestClose } from '../../src/core/index.ts';
 import { isConfiguredChat } from '../../src/notify/telegram-commands.ts';
 import { type Notifier, startNotifier } from '../../src/notify/index.ts';
 import { type Store, openStore } from '../../src/store/index.ts';
@@ -88,6 +88,18 @@ describe('read-only Telegram commands over grammY long polling ([operate] 5)', (
     tg.pushMessage(CHAT, '/levels');
     const [, levels] = await tg.waitForSent(2);
     expect(levels!.text).toBe(['Levels over 1 closed trade', 'TP1: 1/1 hit (100.0 %), avg +18.00', 'TP2: 0/1 hit (0.0 %), avg +0.00', 'TP3: 0/1 hit (0.0 %), avg +0.00'].join('\n'));
+  });
+
+  it('/status and /profit count the funding booked on an open position in its realised part, alike (before: /status showed its exits only)', async () => {
+    const { tg, store: s } = await start();
+    // Trade b (open, TP1 +18) paid 1.5 of funding, booked by the bot's funding read.
+    s.savePosition(fundingBooked(s.getPosition('BTCUSDT-b')!, -1.5).position);
+    tg.pushMessage(CHAT, '/status');
+    const [status] = await tg.waitForSent(1);
+    expect(status!.text).toContain('realised +16.50');
+    tg.pushMessage(CHAT, '/profit');
+    const [, profit] = await tg.waitForSent(2);
+    expect(profit!.text).toContain('realised so far +16.50');
   });
 
   it("a Bot API that stops answering getUpdates does not hold the shutdown (grammY's last getUpdates waits up to 50 s)", async () => {
