@@ -155,6 +155,8 @@ const HOUR_MS = 3_600_000;
 const FUNDING_READ_DELAY_MS = 60_000;
 /** The least wall time between two funding reads of a symbol (Binance weighs an income read 30). */
 const FUNDING_READ_GAP_MS = 60_000;
+/** Trades closed this long before a start (market time) are owed a funding read: one settlement interval (8 h). */
+const FUNDING_OWED_AT_START_MS = 8 * HOUR_MS;
 
 interface Doubt {
   nextAtMs: number;
@@ -328,7 +330,23 @@ export class SymbolTrader {
     this.candlesReadAtMs = this.d.now();
     this.candles.append(warmup);
     this.d.store.saveCandles(this.symbol, this.d.timeframeMs, warmup); // the dashboard's charts and single-TP replay
+    this.owedFundingAtStart();
     await this.dropRestoredWaitIfStale();
+  }
+
+  /**
+   * The read owed to a trade after its close is kept in memory only: trades closed shortly before the
+   * start (within FUNDING_OWED_AT_START_MS of market time: the hourly reads covered what came before)
+   * are read once more (bookFunding). A read already made changes nothing: the funding is a total.
+   */
+  private owedFundingAtStart(): void {
+    const fromMs = this.marketNowMs() - FUNDING_OWED_AT_START_MS;
+    for (const id of this.d.store.historyIndex({ symbol: this.symbol }).ids.slice(0, 10)) {
+      const p = this.d.store.getPosition(id);
+      if (p?.status !== 'closed') continue;
+      const closedAtMs = p.partialExits.reduce((t, e) => Math.max(t, e.timeMs), p.entryTimeMs);
+      if (closedAtMs >= fromMs) this.fundingOwed.set(id, this.d.now() + (this.d.fundingReadGapMs ?? FUNDING_READ_GAP_MS));
+    }
   }
 
   /**

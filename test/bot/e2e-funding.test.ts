@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
 import { type Harness, startHarness, testConfig } from '../support/bot-harness.ts';
 import { recordingLogger } from '../support/log-lines.ts';
+import { silentLogger } from '../../src/bot/logger.ts';
 import { totalPnl } from '../../src/core/index.ts';
 import { tradesCsv } from '../../src/store/history.ts';
 import { profitPerLevel } from '../../src/web/components/trade-table.ts';
@@ -97,6 +98,33 @@ describe('funding on the bot\'s positions (the simulator charges, the bot reads 
     await bot.step();
     expect(t.position?.id).toBe(next.id);
     expect(t.position?.funding).toBeUndefined();
+  }, 20_000);
+
+  it('a restart between a close and its last read: the restarted bot makes that read, and the settlement is booked (before: never)', async () => {
+    const config = testConfig();
+    h = await startHarness(config, { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    // Reads spaced by 10 minutes of wall time: the read owed after the close is not made before the restart.
+    const first = new TradingBot({ config, exchange: h.ex, store: h.store, log: silentLogger(), fundingReadGapMs: 600_000, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+    h.bot = first;
+    await first.start();
+    const t = first.traders[0]!;
+    await t.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' });
+    const id = t.position!.id;
+    const t0 = simNow(h);
+    h.sim.admin.setFunding({ symbol: 'BTCUSDT', rates: [{ timeMs: t0 + 10 * MIN, rate: 0.0001 }] });
+    h.sim.admin.step({ points: 1 }); // the long pays 0.06
+    h.sim.admin.setPrice('BTCUSDT', 58000, true); // the stop closes it, inside the entry's hour
+    for (let i = 0; i < 5 && h.store.getPosition(id)?.status !== 'closed'; i++) await first.step();
+    expect(h.store.getPosition(id)?.status).toBe('closed');
+    expect(h.store.getPosition(id)?.funding).toBeUndefined();
+    first.stop();
+    const again = new TradingBot({ config, exchange: h.ex, store: h.store, log: silentLogger(), fundingReadGapMs: 0, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+    h.bot = again;
+    await again.start();
+    await again.step();
+    expect(h.store.getPosition(id)?.funding).toBe(-0.06);
+    expect(h.store.tradeHistory().find((r) => r.positionId === id)?.funding).toBe(-0.06);
   }, 20_000);
 
   it('more settlements than a page (1,000): the income and the rate history are read page after page, each settlement once', async () => {
