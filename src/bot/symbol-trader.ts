@@ -10,7 +10,7 @@ import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import { formatScaled } from '../core/decimal.ts';
 import { asSteps, type Side, type Steps } from '../core/units.ts';
 import { type ExchangeErrorCode, withoutSignature } from '../exchange/errors.ts';
-import { type Balance, type ClosedCandle, DEFAULT_REQUEST_WINDOW_MS, type ExchangePort, type FundingPayment, type MarginMode, type OrderState, type Trade } from '../exchange/port.ts';
+import { type Balance, type ClosedCandle, DEFAULT_REQUEST_WINDOW_MS, type ExchangePort, type FundingPayment, type FundingRate, type MarginMode, type OrderState, type Trade } from '../exchange/port.ts';
 import { type OrderRecord, REUSABLE, type Store } from '../store/index.ts';
 import type { LiveStrategy, Signal } from '../strategy/strategy.ts';
 import { CommandExecutor, type RestingStop } from './command-executor.ts';
@@ -1142,8 +1142,13 @@ export class SymbolTrader {
     const targets = open !== null ? [...owed, open] : owed;
     this.fundingReadAtMs = this.d.now();
     let payments: FundingPayment[];
+    let rates: ReadonlyMap<number, FundingRate> | null = null;
     try {
       payments = await this.d.ex.funding(this.symbol, Math.min(...targets.map((p) => p.entryTimeMs)));
+      // The settlements' rates and mark prices tell the quantity each record charged (splitFunding).
+      if (payments.length > 0 && this.d.ex.fundingRates !== undefined) {
+        rates = new Map((await this.d.ex.fundingRates(this.symbol, payments[0]!.timeMs - 1)).map((r) => [r.timeMs, r]));
+      }
     } catch (e) {
       if (!this.fundingFailing) this.d.log.warn({ symbol: this.symbol, positionId: targets.at(-1)!.id, err: errInfo(e) }, 'funding.read_failed');
       this.fundingFailing = true;
@@ -1152,7 +1157,7 @@ export class SymbolTrader {
     this.fundingFailing = false;
     for (const p of owed) this.fundingOwed.delete(p.id);
     if (open !== null) this.fundingReadHour = hour;
-    for (const p of targets) this.bookFundingOf(p, payments);
+    for (const p of targets) this.bookFundingOf(p, payments, rates);
   }
 
   /**
@@ -1160,13 +1165,13 @@ export class SymbolTrader {
    * symbol) are its own: one at the very time of an entry was charged before it (to the position a
    * reversal closed then, or to nobody), as Binance and the backtest charge the position held then.
    */
-  private bookFundingOf(p: Position, payments: readonly FundingPayment[]): void {
+  private bookFundingOf(p: Position, payments: readonly FundingPayment[], rates: ReadonlyMap<number, FundingRate> | null): void {
     const endMs = p.status === 'closed' ? p.partialExits.reduce((t, e) => Math.max(t, e.timeMs), p.entryTimeMs) : Infinity;
     let total = 0;
     let settlements = 0;
     for (const f of payments) {
       if (f.timeMs <= p.entryTimeMs || f.timeMs > endMs) continue;
-      total += f.amount;
+      total += this.splitFunding(p, f, rates?.get(f.timeMs));
       settlements++;
     }
     if (settlements === 0 && p.funding === undefined) return;
@@ -1178,6 +1183,21 @@ export class SymbolTrader {
     this.d.log.info({ symbol: this.symbol, positionId: p.id, funding: total, settlements, status: p.status }, 'position.funding');
   }
 
+
+  /**
+   * The position's part of a settlement's record. Quantity added by hand to it (position.larger_on_exchange)
+   * is one position on the exchange, charged in the same record: the quantity charged, |amount| / (mark ×
+   * |rate|) from the settlement's rate and mark price, above what the position held just before it (its
+   * exits before that time taken off) by more than half a step and the record's 8-decimal rounding, is not
+   * its own, and it gets its share. The whole record when the rate or mark price is not known.
+   */
+  private splitFunding(p: Position, f: FundingPayment, r: FundingRate | undefined): number {
+    if (r === undefined || r.markPrice === null || r.rate === 0 || f.amount === 0) return f.amount;
+    const per = r.markPrice * Math.abs(r.rate);
+    const charged = Math.abs(f.amount) / per;
+    const held = stepsToQty(asSteps(p.originalSteps - p.partialExits.reduce((s, e) => s + (e.timeMs < f.timeMs ? e.qtySteps : 0), 0)), this.d.market);
+    return charged - held > stepsToQty(asSteps(1), this.d.market) / 2 + 1e-8 / per ? (f.amount * held) / charged : f.amount;
+  }
 
   /**
    * The exchange's position, then the trades since our newest booked one (in that order: a fill

@@ -127,6 +127,24 @@ describe('funding on the bot\'s positions (the simulator charges, the bot reads 
     expect(h.store.tradeHistory().find((r) => r.positionId === id)?.funding).toBe(-0.06);
   }, 20_000);
 
+  it('quantity added by hand to the position: the settlement charges both in one record, the position books its own share (before: the whole record)', async () => {
+    const { bot } = await longAt60000();
+    const t = bot.traders[0]!;
+    const id = t.position!.id;
+    // 0.09 bought by hand: the exchange holds 0.1, Ladder's position 0.01.
+    await h!.ex.createOrder({ symbol: 'BTCUSDT', side: 'buy', type: 'market', amountSteps: 90 as never, reduceOnly: false, clientOrderId: 'web_hand_add' });
+    const t0 = simNow(h!);
+    h!.sim.admin.setFunding({ symbol: 'BTCUSDT', rates: [{ timeMs: t0 + 10 * MIN, rate: 0.0001 }] });
+    h!.sim.admin.step({ points: 1 });
+    expect((await h!.ex.funding('BTCUSDT', t0)).map((f) => f.amount)).toEqual([-0.6]); // 0.1 × 60,000 × 0.0001
+    h!.sim.admin.step({ candles: 2 });
+    h!.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await bot.step();
+    expect(t.position?.id).toBe(id);
+    expect(t.position?.originalSteps).toBe(10);
+    expect(t.position?.funding).toBeCloseTo(-0.06, 12);
+  }, 20_000);
+
   it('more settlements than a page (1,000): the income and the rate history are read page after page, each settlement once', async () => {
     await longAt60000();
     const t0 = simNow(h!);
