@@ -30,6 +30,7 @@ export type PaperNote =
   | { readonly kind: 'caught_up'; readonly symbol: string; readonly fromMs: number; readonly candles: number; readonly fills: number }
   | { readonly kind: 'catch_up_partial'; readonly symbol: string; readonly fromMs: number; readonly firstCandleMs: number | null }
   | { readonly kind: 'catch_up_failed'; readonly symbol: string; readonly fromMs: number; readonly error: string }
+  | { readonly kind: 'funding_failed'; readonly symbol: string; readonly error: string }
   | { readonly kind: 'funding'; readonly symbol: string; readonly timeMs: number; readonly rate: number; readonly markPrice: number; readonly amount: number };
 
 /** A symbol not read for this long has its missed 1m candles replayed over its resting orders. */
@@ -90,6 +91,8 @@ export class PaperExchange implements ExchangePort {
   private readonly fundingFrom = new Map<string, number>();
   private readonly fundingPaid: PaperFundingPayment[] = [];
   private readonly fundingNextAsk = new Map<string, number>();
+  /** Symbols whose last funding rate read failed (said once until one succeeds). */
+  private readonly fundingFailing = new Set<string>();
 
   constructor(private readonly o: PaperOptions) {
     this.name = `${o.source.name} (paper)`;
@@ -265,9 +268,13 @@ export class PaperExchange implements ExchangePort {
     this.prices.ticks.set(symbol, priceToTicks(price, m, 'down'));
     this.engine.match(symbol);
     if (this.engine.fills.length !== before || this.openCount(symbol) !== open) this.save();
-    // A funding rate read that fails holds up no price read and no order: it is asked again a minute
-    // later, and the bot's own funding read (funding(), which asks at once) is where it shows.
-    await this.chargeFunding(symbol).catch(() => undefined);
+    // A funding rate read that fails holds up no price read and no order: it is said once (until one
+    // succeeds) and asked again a minute later; the bot's own funding read (funding()) fails with it.
+    await this.chargeFunding(symbol).catch((e: unknown) => {
+      if (this.fundingFailing.has(symbol)) return;
+      this.fundingFailing.add(symbol);
+      this.o.onNote?.({ kind: 'funding_failed', symbol, error: e instanceof Error ? e.message : String(e) });
+    });
   }
 
   /**
@@ -300,6 +307,7 @@ export class PaperExchange implements ExchangePort {
       this.fundingNextAsk.set(symbol, t + MINUTE);
       throw e;
     }
+    this.fundingFailing.delete(symbol);
     this.fundingNextAsk.set(symbol, (Math.floor(t / HOUR) + 1) * HOUR + MINUTE);
     const mr = this.matchRules.get(symbol)!;
     let last = since;
