@@ -55,6 +55,9 @@ export type TraderAlertKind = 'insufficient_margin' | 'halted' | 'strategy_error
 
 export { entryClientId };
 
+/** A position's funding settlements still to book are those after this time: its entry, or the newest booked. */
+const fundingFromMs = (p: Position): number => Math.max(p.entryTimeMs, p.fundingThroughMs ?? -Infinity);
+
 /**
  * Data-derived position id: the symbol, the signal's time and its side (a restart derives the same
  * id). The side is part of it: an opposite signal in the same second closes the position and enters
@@ -1144,7 +1147,7 @@ export class SymbolTrader {
     let payments: FundingPayment[];
     let rates: ReadonlyMap<number, FundingRate> | null = null;
     try {
-      payments = await this.d.ex.funding(this.symbol, Math.min(...targets.map((p) => p.entryTimeMs)));
+      payments = await this.d.ex.funding(this.symbol, Math.min(...targets.map(fundingFromMs)));
       // The settlements' rates and mark prices tell the quantity each record charged (splitFunding).
       if (payments.length > 0 && this.d.ex.fundingRates !== undefined) {
         rates = new Map((await this.d.ex.fundingRates(this.symbol, payments[0]!.timeMs - 1)).map((r) => [r.timeMs, r]));
@@ -1167,20 +1170,25 @@ export class SymbolTrader {
    */
   private bookFundingOf(p: Position, payments: readonly FundingPayment[], rates: ReadonlyMap<number, FundingRate> | null): void {
     const endMs = p.status === 'closed' ? p.partialExits.reduce((t, e) => Math.max(t, e.timeMs), p.entryTimeMs) : Infinity;
-    let total = 0;
+    // Only the settlements after those booked: one is booked once, and one the exchange has since forgotten stays.
+    const afterMs = fundingFromMs(p);
+    let amount = 0;
+    let throughMs = -Infinity;
     let settlements = 0;
     for (const f of payments) {
-      if (f.timeMs <= p.entryTimeMs || f.timeMs > endMs) continue;
-      total += this.splitFunding(p, f, rates?.get(f.timeMs));
+      if (f.timeMs <= afterMs || f.timeMs > endMs) continue;
+      amount += this.splitFunding(p, f, rates?.get(f.timeMs));
+      throughMs = Math.max(throughMs, f.timeMs);
       settlements++;
     }
-    if (settlements === 0 && p.funding === undefined) return;
-    const r = fundingBooked(p, total);
-    if (r.position === p) return;
+    if (settlements === 0) return;
     // The position in hand (open, or closed this cycle and still held) goes through transition; an older one straight to the store.
-    if (this.position !== null && p.id === this.position.id) this.transition(fundingBooked(this.position, total));
+    const held = this.position !== null && p.id === this.position.id ? this.position : null;
+    const r = fundingBooked(held ?? p, amount, throughMs);
+    if (r.position === (held ?? p)) return;
+    if (held !== null) this.transition(r);
     else this.d.store.savePosition(r.position);
-    this.d.log.info({ symbol: this.symbol, positionId: p.id, funding: total, settlements, status: p.status }, 'position.funding');
+    this.d.log.info({ symbol: this.symbol, positionId: p.id, funding: r.position.funding, settlements, amount, status: p.status }, 'position.funding');
   }
 
 

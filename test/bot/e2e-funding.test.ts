@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
+import type { ExchangePort } from '../../src/exchange/port.ts';
 import { type Harness, startHarness, testConfig } from '../support/bot-harness.ts';
 import { recordingLogger } from '../support/log-lines.ts';
 import { silentLogger } from '../../src/bot/logger.ts';
@@ -22,12 +23,12 @@ const MIN = 60_000;
 const simNow = (hh: Harness) => (hh.sim.admin.state() as { timeMs: number }).timeMs;
 
 /** A long 0.01 BTC entered at 60,000 on the simulator by a bot whose log lines are kept and whose funding reads are not spaced. */
-async function longAt60000(): Promise<{ bot: TradingBot; lines: (Record<string, unknown> & { msg: string })[] }> {
+async function longAt60000(port: (ex: ExchangePort) => ExchangePort = (ex) => ex): Promise<{ bot: TradingBot; lines: (Record<string, unknown> & { msg: string })[] }> {
   const config = testConfig();
   h = await startHarness(config, { seed: 3 });
   h.sim.admin.setPrice('BTCUSDT', 60000, true);
   const { log, records } = recordingLogger();
-  const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, fundingReadGapMs: 0, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+  const bot = new TradingBot({ config, exchange: port(h.ex), store: h.store, log, fundingReadGapMs: 0, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
   h.bot = bot;
   await bot.start();
   await bot.traders[0]!.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' });
@@ -177,5 +178,33 @@ describe('funding on the bot\'s positions (the simulator charges, the bot reads 
     expect(h!.state().openAlgoOrders).toHaveLength(1); // its stop still rests
     await bot.step();
     expect(t.position?.funding).toBe(-0.06);
+  }, 20_000);
+
+  it('a settlement booked and later forgotten by the exchange (Binance keeps 3 months of income) stays booked; each is added once (before: the total re-read from the entry dropped it)', async () => {
+    // The exchange's income history, forgetting what is older than `forgetBefore` (the simulator keeps everything).
+    let forgetBefore = -Infinity;
+    const forgetful = (ex: ExchangePort): ExchangePort =>
+      new Proxy(ex, {
+        get: (t, k, r) => (k === 'funding' ? async (sym: string, since: number) => (await t.funding(sym, since)).filter((f) => f.timeMs >= forgetBefore) : (Reflect.get(t, k, r) as unknown)),
+      });
+    const { bot } = await longAt60000(forgetful);
+    const t = bot.traders[0]!;
+    const t0 = simNow(h!);
+    h!.sim.admin.setFunding({ symbol: 'BTCUSDT', rates: [{ timeMs: t0 + 10 * MIN, rate: 0.0001 }, { timeMs: t0 + 130 * MIN, rate: 0.0001 }] });
+    h!.sim.admin.step({ points: 1 });
+    h!.sim.admin.step({ candles: 2 });
+    h!.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await bot.step();
+    expect(t.position?.funding).toBe(-0.06);
+    // The second settlement (at the walk's price then), then the first forgotten.
+    h!.sim.admin.step({ candles: 2 });
+    h!.sim.admin.setPrice('BTCUSDT', 60000, true);
+    const income = await h!.ex.funding('BTCUSDT', t0);
+    expect(income.map((f) => f.amount)).toHaveLength(2);
+    forgetBefore = t0 + 60 * MIN;
+    await bot.step();
+    await bot.step();
+    expect(t.position?.funding).toBeCloseTo(income.reduce((a, f) => a + f.amount, 0), 12);
+    expect(t.position?.fundingThroughMs).toBe(income[1]!.timeMs);
   }, 20_000);
 });

@@ -93,7 +93,7 @@ describe('read-only Telegram commands over grammY long polling ([operate] 5)', (
   it('/status and /profit count the funding booked on an open position in its realised part, alike (before: /status showed its exits only)', async () => {
     const { tg, store: s } = await start();
     // Trade b (open, TP1 +18) paid 1.5 of funding, booked by the bot's funding read.
-    s.savePosition(fundingBooked(s.getPosition('BTCUSDT-b')!, -1.5).position);
+    s.savePosition(fundingBooked(s.getPosition('BTCUSDT-b')!, -1.5, Date.UTC(2026, 0, 1, 8)).position);
     tg.pushMessage(CHAT, '/status');
     const [status] = await tg.waitForSent(1);
     expect(status!.text).toContain('realised +16.50');

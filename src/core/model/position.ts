@@ -101,6 +101,12 @@ export interface Position {
    * modelled (a backtest given funding rates); absent otherwise. Its PnL is its exits' plus this.
    */
   readonly funding?: number;
+  /**
+   * A live position's: the time of the newest settlement in `funding` (the exchange's clock). A later
+   * read adds only the settlements after it, so a history that forgets old records (Binance keeps
+   * three months) never takes back what was booked.
+   */
+  readonly fundingThroughMs?: number;
 }
 
 /** Client order ids come from data, never from a counter or a random source (R1.4, STYLE §3). */

@@ -240,16 +240,18 @@ export function entryFeeLearnt(p: Position, fee: number): StepResult {
 }
 
 /**
- * The funding the position paid (negative) or received over its span, as the exchange reports it: a
- * total, not an increment (a driver reads every settlement since the entry each time), so reading the
- * same settlements again changes nothing. Its PnL is then its exits' plus this (SPEC "Fees"), open or
- * closed (the last settlements may be read after the close). Unchanged for a total that is not a
- * finite number or equals the one held.
+ * Funding settlements the position paid (negative) or received, newer than the ones it holds: `amount`
+ * (their sum) is added and `throughMs` (the newest one's time) becomes its cursor, so a driver books a
+ * settlement once however often it reads the exchange's history (it asks for the ones after
+ * `fundingThroughMs`). Its PnL is then its exits' plus its funding (SPEC "Fees"), open or closed (the
+ * last settlements may be read after the close). Unchanged for an amount that is not a finite number
+ * or a `throughMs` not after the cursor.
  */
-export function fundingBooked(p: Position, total: number): StepResult {
-  if (!Number.isFinite(total) || Object.is(p.funding, total)) return unchanged(p);
+export function fundingBooked(p: Position, amount: number, throughMs: number): StepResult {
+  if (!Number.isFinite(amount) || !Number.isFinite(throughMs) || throughMs <= (p.fundingThroughMs ?? -Infinity)) return unchanged(p);
   const next = clonePosition(p);
-  next.funding = total;
+  next.funding = (p.funding ?? 0) + amount;
+  next.fundingThroughMs = throughMs;
   return { position: settle(next), commands: NONE, events: NONE };
 }
 

@@ -563,6 +563,7 @@ export function clonePosition(p: Position): LadderState {
   };
   // Only a live position learns its funding (fundingBooked): the backtest's keep one hidden class.
   if (p.funding !== undefined) c.funding = p.funding;
+  if (p.fundingThroughMs !== undefined) c.fundingThroughMs = p.fundingThroughMs;
   return c;
 }
 
