@@ -54,6 +54,10 @@ function sentence(r: LogRecord, msg: string): string | null {
       return `stop ${r['stopPrice']} not placed: the price had already crossed it (-2021); the rest closes at market`;
     case 'position.closed':
       return `closed (${str(r['reason'])})  total pnl ${signed(num(r['pnl']))}  avg exit ${Number(num(r['avgExitPrice']).toPrecision(8))}`;
+    case 'position.funding': {
+      const n = num(r['settlements']);
+      return `funding ${signed(num(r['amount']))} (${n} settlement${n === 1 ? '' : 's'}), ${str(r['status']) === 'closed' ? 'the closed trade' : 'the position'} now ${signed(num(r['funding']))} in all`;
+    }
     case 'position.adopted':
       return `adopted a position opened by hand: ${str(r['side']).toUpperCase()} ${r['qty']} at ${r['price']}  ladder ${str(r['plan'])}`;
     case 'signal':

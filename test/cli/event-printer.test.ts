@@ -32,6 +32,8 @@ describe('eventLine: one readable line per log record', () => {
     expect(eventLine({ ...base, msg: 'stop.moved', from: 58800, to: 60000, reason: 'breakeven', tpLevel: 1 })).toBe('2024-03-01 10:00:00  BTCUSDT   ↑ stop 58800 → 60000 (breakeven)');
     expect(eventLine({ ...base, msg: 'stop.moved', from: 61200, to: 60000, reason: 'breakeven', tpLevel: 1 })).toContain('↓ stop 61200 → 60000');
     expect(eventLine({ ...base, msg: 'position.closed', reason: 'tp3', pnl: 12.3456, avgExitPrice: 61234.56789012 })).toBe('2024-03-01 10:00:00  BTCUSDT   closed (tp3)  total pnl +12.35  avg exit 61234.568');
+    expect(eventLine({ ...base, msg: 'position.funding', amount: -0.0603468, funding: -0.1203468, settlements: 1, status: 'open' })).toBe('2024-03-01 10:00:00  BTCUSDT   funding -0.06 (1 settlement), the position now -0.12 in all');
+    expect(eventLine({ ...base, msg: 'position.funding', amount: 0.5, funding: 0.5, settlements: 2, status: 'closed' })).toBe('2024-03-01 10:00:00  BTCUSDT   funding +0.50 (2 settlements), the closed trade now +0.50 in all');
     const { eventTime: _, ...noEventTime } = base;
     expect(eventLine({ ...noEventTime, msg: 'signal', side: 'long', reason: 'ema_cross up', signalTime: '2024-03-01T09:00:00.000Z' })).toBe('2024-03-01 09:00:00  BTCUSDT   signal long (ema_cross up)');
   });
