@@ -158,6 +158,8 @@ const HOUR_MS = 3_600_000;
 const FUNDING_READ_DELAY_MS = 60_000;
 /** The least wall time between two funding reads of a symbol (Binance weighs an income read 30). */
 const FUNDING_READ_GAP_MS = 60_000;
+/** A closed trade's settlements are read a read gap after its close, and once more this many gaps later (one posted late). */
+const FUNDING_REREAD_GAPS = 10;
 /** Trades closed this long before a start (market time) are owed a funding read: one settlement interval (8 h). */
 const FUNDING_OWED_AT_START_MS = 8 * HOUR_MS;
 
@@ -195,6 +197,8 @@ export class SymbolTrader {
   /** Funding (bookFunding): the market hour of the last read of the open position's, closed positions owed their last read (from when), a read failing (said once). */
   private fundingReadHour = -Infinity;
   private readonly fundingOwed = new Map<string, number>();
+  /** Closed trades whose first owed read was made: the next one is their last. */
+  private readonly fundingRereads = new Set<string>();
   private fundingFailing = false;
   private fundingReadAtMs = -Infinity;
   /** Why nothing is sent or booked on this symbol until a restart (freezeIfUnitsChanged); null normally. */
@@ -1158,7 +1162,16 @@ export class SymbolTrader {
       return;
     }
     this.fundingFailing = false;
-    for (const p of owed) this.fundingOwed.delete(p.id);
+    // Read once more a while later: a settlement just before the close may be posted after this read.
+    for (const p of owed) {
+      if (this.fundingRereads.has(p.id)) {
+        this.fundingRereads.delete(p.id);
+        this.fundingOwed.delete(p.id);
+      } else {
+        this.fundingRereads.add(p.id);
+        this.fundingOwed.set(p.id, this.d.now() + FUNDING_REREAD_GAPS * (this.d.fundingReadGapMs ?? FUNDING_READ_GAP_MS));
+      }
+    }
     if (open !== null) this.fundingReadHour = hour;
     for (const p of targets) this.bookFundingOf(p, payments, rates);
   }
