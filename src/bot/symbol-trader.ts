@@ -162,6 +162,22 @@ const FUNDING_READ_GAP_MS = 60_000;
 const FUNDING_REREAD_GAPS = 10;
 /** Trades closed this long before a start (market time) are owed a funding read: one settlement interval (8 h). */
 const FUNDING_OWED_AT_START_MS = 8 * HOUR_MS;
+/**
+ * A settlement's rate record is the one nearest its income record within this: Binance dates them
+ * apart (a rate's fundingTime a few ms past the hour, its income record posted a few seconds late);
+ * a symbol's settlements are an hour apart at least.
+ */
+const FUNDING_RATE_MATCH_MS = 30 * 60_000;
+
+/** The rate record nearest `timeMs` within FUNDING_RATE_MATCH_MS, if any. */
+function rateNear(rates: readonly FundingRate[] | null, timeMs: number): FundingRate | undefined {
+  let best: FundingRate | undefined;
+  for (const r of rates ?? []) {
+    const d = Math.abs(r.timeMs - timeMs);
+    if (d <= FUNDING_RATE_MATCH_MS && (best === undefined || d < Math.abs(best.timeMs - timeMs))) best = r;
+  }
+  return best;
+}
 
 interface Doubt {
   nextAtMs: number;
@@ -1149,12 +1165,12 @@ export class SymbolTrader {
     const targets = open !== null ? [...owed, open] : owed;
     this.fundingReadAtMs = this.d.now();
     let payments: FundingPayment[];
-    let rates: ReadonlyMap<number, FundingRate> | null = null;
+    let rates: readonly FundingRate[] | null = null;
     try {
       payments = await this.d.ex.funding(this.symbol, Math.min(...targets.map(fundingFromMs)));
       // The settlements' rates and mark prices tell the quantity each record charged (splitFunding).
       if (payments.length > 0 && this.d.ex.fundingRates !== undefined) {
-        rates = new Map((await this.d.ex.fundingRates(this.symbol, payments[0]!.timeMs - 1)).map((r) => [r.timeMs, r]));
+        rates = await this.d.ex.fundingRates(this.symbol, payments[0]!.timeMs - FUNDING_RATE_MATCH_MS);
       }
     } catch (e) {
       if (!this.fundingFailing) this.d.log.warn({ symbol: this.symbol, positionId: targets.at(-1)!.id, err: errInfo(e) }, 'funding.read_failed');
@@ -1181,7 +1197,7 @@ export class SymbolTrader {
    * symbol) are its own: one at the very time of an entry was charged before it (to the position a
    * reversal closed then, or to nobody), as Binance and the backtest charge the position held then.
    */
-  private bookFundingOf(p: Position, payments: readonly FundingPayment[], rates: ReadonlyMap<number, FundingRate> | null): void {
+  private bookFundingOf(p: Position, payments: readonly FundingPayment[], rates: readonly FundingRate[] | null): void {
     const endMs = p.status === 'closed' ? p.partialExits.reduce((t, e) => Math.max(t, e.timeMs), p.entryTimeMs) : Infinity;
     // Only the settlements after those booked: one is booked once, and one the exchange has since forgotten stays.
     const afterMs = fundingFromMs(p);
@@ -1190,7 +1206,7 @@ export class SymbolTrader {
     let settlements = 0;
     for (const f of payments) {
       if (f.timeMs <= afterMs || f.timeMs > endMs) continue;
-      amount += this.splitFunding(p, f, rates?.get(f.timeMs));
+      amount += this.splitFunding(p, f, rateNear(rates, f.timeMs));
       throughMs = Math.max(throughMs, f.timeMs);
       settlements++;
     }

@@ -146,6 +146,24 @@ describe('funding on the bot\'s positions (the simulator charges, the bot reads 
     expect(t.position?.funding).toBeCloseTo(-0.06, 12);
   }, 20_000);
 
+  it('quantity added by hand, the rate history dating a settlement a few ms apart from its income record (Binance: fundingTime 1791273600001): the position still books its own share (before: the whole record)', async () => {
+    // Binance's rate record is dated a few ms off its income record: here 3 ms before it.
+    const apart = (ex: ExchangePort): ExchangePort =>
+      new Proxy(ex, {
+        get: (t, k, r) => (k === 'fundingRates' ? async (sym: string, since: number) => (await t.fundingRates!(sym, since + 3)).map((x) => ({ ...x, timeMs: x.timeMs - 3 })) : (Reflect.get(t, k, r) as unknown)),
+      });
+    const { bot } = await longAt60000(apart);
+    const t = bot.traders[0]!;
+    await h!.ex.createOrder({ symbol: 'BTCUSDT', side: 'buy', type: 'market', amountSteps: 90 as never, reduceOnly: false, clientOrderId: 'web_hand_add' });
+    const t0 = simNow(h!);
+    h!.sim.admin.setFunding({ symbol: 'BTCUSDT', rates: [{ timeMs: t0 + 10 * MIN, rate: 0.0001 }] });
+    h!.sim.admin.step({ points: 1 });
+    h!.sim.admin.step({ candles: 2 });
+    h!.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await bot.step();
+    expect(t.position?.funding).toBeCloseTo(-0.06, 12);
+  }, 20_000);
+
   it('more settlements than a page (1,000): the income and the rate history are read page after page, each settlement once', async () => {
     await longAt60000();
     const t0 = simNow(h!);
