@@ -1167,7 +1167,8 @@ export class SymbolTrader {
     let payments: FundingPayment[];
     let rates: readonly FundingRate[] | null = null;
     try {
-      payments = await this.d.ex.funding(this.symbol, Math.min(...targets.map(fundingFromMs)));
+      // After the cursors (funding() answers from its time on): the newest booked would be read again each time.
+      payments = await this.d.ex.funding(this.symbol, Math.min(...targets.map(fundingFromMs)) + 1);
       // The settlements' rates and mark prices tell the quantity each record charged (splitFunding).
       if (payments.length > 0 && this.d.ex.fundingRates !== undefined) {
         rates = await this.d.ex.fundingRates(this.symbol, payments[0]!.timeMs - FUNDING_RATE_MATCH_MS);

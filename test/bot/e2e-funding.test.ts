@@ -164,6 +164,27 @@ describe('funding on the bot\'s positions (the simulator charges, the bot reads 
     expect(t.position?.funding).toBeCloseTo(-0.06, 12);
   }, 20_000);
 
+  it('a read that finds no settlement after the one booked asks nothing of the rate history (before: the booked one, read again from the cursor, made it ask at every read)', async () => {
+    const { bot } = await longAt60000();
+    const t = bot.traders[0]!;
+    const t0 = simNow(h!);
+    h!.sim.admin.setFunding({ symbol: 'BTCUSDT', rates: [{ timeMs: t0 + 10 * MIN, rate: 0.0001 }] });
+    h!.sim.admin.step({ points: 1 });
+    h!.sim.admin.step({ candles: 2 });
+    h!.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await bot.step();
+    expect(t.position?.funding).toBe(-0.06);
+    const count = (path: string) => h!.sim.admin.requests().filter((q) => q.path === path).length;
+    const [income, rates] = [count('/fapi/v1/income'), count('/fapi/v1/fundingRate')];
+    // The next hour's read: no new settlement.
+    h!.sim.admin.step({ candles: 1 });
+    h!.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await bot.step();
+    expect(count('/fapi/v1/income')).toBe(income + 1);
+    expect(count('/fapi/v1/fundingRate')).toBe(rates);
+    expect(t.position?.funding).toBe(-0.06);
+  }, 20_000);
+
   it('more settlements than a page (1,000): the income and the rate history are read page after page, each settlement once', async () => {
     await longAt60000();
     const t0 = simNow(h!);
