@@ -360,7 +360,8 @@ export class SymbolTrader {
   /**
    * The read owed to a trade after its close is kept in memory only: trades closed shortly before the
    * start (within FUNDING_OWED_AT_START_MS of market time: the hourly reads covered what came before)
-   * are read once more (bookFunding). A read already made changes nothing: the funding is a total.
+   * are owed those reads again (bookFunding: a gap on, and FUNDING_REREAD_GAPS later). A settlement already
+   * booked is not booked again (the position's cursor, fundingThroughMs).
    */
   private owedFundingAtStart(): void {
     const fromMs = this.marketNowMs() - FUNDING_OWED_AT_START_MS;
@@ -1138,10 +1139,10 @@ export class SymbolTrader {
   }
 
   /**
-   * The funding the position paid or received (the exchange's settlements since its entry), booked on
-   * it as a total: read once per market hour while it is open (settlements come every 1, 4 or 8 hours,
-   * on the hour) and once after it closes. A read that fails is tried again next cycle; it never holds
-   * up the position's orders. The trade's PnL is then its exits' plus its funding, as in a backtest
+   * The funding the position paid or received (the exchange's settlements since its entry), each booked
+   * on it once (its cursor, fundingThroughMs): read once per market hour while it is open (settlements
+   * come every 1, 4 or 8 hours, on the hour) and twice after it closes. A read that fails is tried again
+   * a read gap later; it never holds up the position's orders. The trade's PnL is then its exits' plus its funding, as in a backtest
    * given funding rates.
    */
   private async bookFunding(): Promise<void> {
