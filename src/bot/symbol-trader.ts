@@ -55,6 +55,14 @@ export type TraderAlertKind = 'insufficient_margin' | 'halted' | 'strategy_error
 
 export { entryClientId };
 
+/**
+ * When the settlement of a FUNDING_FEE record happened: Binance dates the record when it posts it, up
+ * to a few seconds after the settlement (DOTUSDT's 00:00 settlement dated 1616803201000, 00:00:01:
+ * ccxt/node-binance-api#686). Settlements are on the hour, so the record's minute is the settlement's:
+ * a reversal a second after the hour is not charged the settlement of the position it closed.
+ */
+const settledAtMs = (recordMs: number): number => Math.floor(recordMs / 60_000) * 60_000;
+
 /** A position's funding settlements still to book are those after this time: its entry, or the newest booked. */
 const fundingFromMs = (p: Position): number => Math.max(p.entryTimeMs, p.fundingThroughMs ?? -Infinity);
 
@@ -1207,7 +1215,8 @@ export class SymbolTrader {
     let throughMs = -Infinity;
     let settlements = 0;
     for (const f of payments) {
-      if (f.timeMs <= afterMs || f.timeMs > endMs) continue;
+      const at = settledAtMs(f.timeMs);
+      if (f.timeMs <= afterMs || at <= p.entryTimeMs || at > endMs) continue;
       amount += this.splitFunding(p, f, rateNear(rates, f.timeMs));
       throughMs = Math.max(throughMs, f.timeMs);
       settlements++;
@@ -1234,7 +1243,8 @@ export class SymbolTrader {
     if (r === undefined || r.markPrice === null || r.rate === 0 || f.amount === 0) return f.amount;
     const per = r.markPrice * Math.abs(r.rate);
     const charged = Math.abs(f.amount) / per;
-    const held = stepsToQty(asSteps(p.originalSteps - p.partialExits.reduce((s, e) => s + (e.timeMs < f.timeMs ? e.qtySteps : 0), 0)), this.d.market);
+    const at = settledAtMs(f.timeMs);
+    const held = stepsToQty(asSteps(p.originalSteps - p.partialExits.reduce((s, e) => s + (e.timeMs < at ? e.qtySteps : 0), 0)), this.d.market);
     return charged - held > stepsToQty(asSteps(1), this.d.market) / 2 + 1e-8 / per ? (f.amount * held) / charged : f.amount;
   }
 

@@ -280,4 +280,30 @@ describe('funding on the bot\'s positions (the simulator charges, the bot reads 
     await bot.step();
     expect(h!.sim.admin.requests().filter((q) => q.path === '/fapi/v1/income').length).toBe(reads);
   }, 20_000);
+
+  it('a record Binance dates a second after its settlement (when it posts it), at a reversal just after the settlement: the closed long\'s, not the new short\'s (before: booked on the short)', async () => {
+    const posted = (ex: ExchangePort): ExchangePort =>
+      new Proxy(ex, {
+        get: (t, k, r) => (k === 'funding' ? async (sym: string, since: number) => (await t.funding(sym, Math.max(0, since - 1000))).map((f) => ({ ...f, timeMs: f.timeMs + 1000 })).filter((f) => f.timeMs >= since) : (Reflect.get(t, k, r) as unknown)),
+      });
+    const { bot } = await longAt60000(posted);
+    const t = bot.traders[0]!;
+    const long = t.position!.id;
+    const t0 = simNow(h!);
+    // Settled half a second before the walk's next point (t0 + 20 min), where the long is reversed.
+    h!.sim.admin.setFunding({ symbol: 'BTCUSDT', rates: [{ timeMs: t0 + 20 * MIN - 500, rate: 0.0001 }] });
+    h!.sim.admin.step({ points: 1 });
+    h!.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await t.onSignal({ side: 'short', timeMs: Date.UTC(2026, 0, 1, 1), reason: 'test' });
+    const short = t.position!;
+    expect(short.side).toBe('short');
+    expect(h!.store.getPosition(long)?.status).toBe('closed');
+    // The record is dated 0.5 s after the short's entry.
+    const [rec] = await h!.ex.funding('BTCUSDT', t0);
+    expect(rec!.timeMs).toBe(t0 + 20 * MIN - 500);
+    expect(rec!.timeMs + 1000).toBeGreaterThan(short.entryTimeMs);
+    for (let i = 0; i < 3; i++) await bot.step();
+    expect(h!.store.getPosition(long)?.funding).toBe(rec!.amount);
+    expect(h!.store.getPosition(short.id)?.funding).toBeUndefined();
+  }, 20_000);
 });
