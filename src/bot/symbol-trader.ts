@@ -1168,7 +1168,10 @@ export class SymbolTrader {
     for (const [id, readyAtMs] of this.fundingOwed) {
       const p = readyAtMs <= this.d.now() ? this.d.store.getPosition(id) : null;
       if (p !== null) owed.push(p);
-      else if (readyAtMs <= this.d.now()) this.fundingOwed.delete(id);
+      else if (readyAtMs <= this.d.now()) {
+        this.fundingOwed.delete(id);
+        this.fundingRereads.delete(id);
+      }
     }
     if (!due && owed.length === 0) return;
     const targets = open !== null ? [...owed, open] : owed;
