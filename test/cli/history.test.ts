@@ -3,7 +3,8 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { TRADES_CSV_COLUMNS } from '../../src/store/index.ts';
+import { TRADES_CSV_COLUMNS, openStore } from '../../src/store/index.ts';
+import { fundingBooked } from '../../src/core/index.ts';
 import { HOUR, T0, storeWithTrades } from '../web/store-fixture.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -125,6 +126,22 @@ describe('ladder history (the CLI side of [views] 17)', () => {
     expect(r.out).toContain('2025-03-03T10:00Z  BTCUSDT');
     expect(r.out).toMatch(/tp1 tp2 tp3/);
     expect(r.out).toMatch(/4 trades \(3 closed\), realised PnL -?\d+\.\d{4}/);
+  });
+
+  it('shows the funding booked on trades (live and paper) as a column before the PnL that includes it, and in the total; no column when none was', async () => {
+    const { dbPath: db, ids } = storeWithTrades();
+    const store = openStore(db);
+    store.savePosition(fundingBooked(store.getPosition(ids.stopped)!, -1.25, T0 + 10 * HOUR).position);
+    store.close();
+    const r = await ladder(['history', '--db', db]);
+    expect(r.code, r.err).toBe(0);
+    const [head, ...lines] = r.out.split('\n');
+    expect(head).toMatch(/avg exit +funding +PnL$/);
+    const row = lines.find((l) => l.startsWith('2025-03-03T19:00Z'))!;
+    expect(row).toMatch(/ -1\.2500 +-?\d+\.\d{4}$/);
+    expect(lines.filter((l) => /^2025/.test(l) && / – +-?\d+\.\d{4}$/.test(l))).toHaveLength(3);
+    expect(r.out).toMatch(/realised PnL -?\d+\.\d{4} \(funding -1\.2500 included\)/);
+    expect((await ladder(['history', '--db', dbPath])).out).not.toContain('funding');
   });
 
   it('a date that is not ISO-8601 is an error naming the flag, exit 1, nothing on stdout; so is a missing store', async () => {

@@ -35,6 +35,8 @@ function printTrades(trades: readonly TradeRecord[], out: (s: string) => void, s
     out('No trades in this store for these filters.\n');
     return;
   }
+  // The funding booked on a trade (live and paper: docs/deployment.md "Funding"), a column when any has some: its PnL includes it.
+  const funded = trades.some((t) => t.funding !== null);
   const rows = trades.map((t) => [
     iso(t.entryTimeMs),
     t.symbol,
@@ -45,11 +47,13 @@ function printTrades(trades: readonly TradeRecord[], out: (s: string) => void, s
     String(t.exits.length),
     t.exits.map((e) => e.reason).join(' '),
     t.avgExitPrice === null ? '–' : String(t.avgExitPrice),
+    ...(funded ? [t.funding === null ? '–' : num(t.funding, 4)] : []),
     num(t.pnl, 4),
   ]);
-  out(table(['entry (UTC)', 'symbol', 'side', 'status', 'entry', 'qty', 'exits', 'reasons', 'avg exit', 'PnL'], rows));
+  out(table(['entry (UTC)', 'symbol', 'side', 'status', 'entry', 'qty', 'exits', 'reasons', 'avg exit', ...(funded ? ['funding'] : []), 'PnL'], rows));
   const closed = trades.filter((t) => t.status === 'closed');
-  out(`${trades.length} trades (${closed.length} closed), realised PnL ${num(trades.reduce((s, t) => s + t.pnl, 0), 4)}. Times are UTC; --csv gives one row per exit.\n`);
+  const funding = funded ? ` (funding ${num(trades.reduce((s, t) => s + (t.funding ?? 0), 0), 4)} included)` : '';
+  out(`${trades.length} trades (${closed.length} closed), realised PnL ${num(trades.reduce((s, t) => s + t.pnl, 0), 4)}${funding}. Times are UTC; --csv gives one row per exit.\n`);
 }
 
 /**
