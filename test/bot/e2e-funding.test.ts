@@ -36,6 +36,15 @@ async function longAt60000(port: (ex: ExchangePort) => ExchangePort = (ex) => ex
   return { bot, lines: records as (Record<string, unknown> & { msg: string })[] };
 }
 
+/** A settlement of 0.0001 ten minutes on (charged at the 60,000 held then), then two hours on with the price back on 60,000. */
+function settledTwoHoursAgo(): void {
+  const t0 = simNow(h!);
+  h!.sim.admin.setFunding({ symbol: 'BTCUSDT', rates: [{ timeMs: t0 + 10 * MIN, rate: 0.0001 }] });
+  h!.sim.admin.step({ points: 1 });
+  h!.sim.admin.step({ candles: 2 });
+  h!.sim.admin.setPrice('BTCUSDT', 60000, true);
+}
+
 describe('funding on the bot\'s positions (the simulator charges, the bot reads its income history)', () => {
   it('a long pays 0.01 × 60,000 × 0.0001 = 0.06 at a settlement: booked on the open position at the next hour, kept when it closes; the trade\'s PnL is its exits\' plus it (before: never booked)', async () => {
     const { bot, lines } = await longAt60000();
@@ -155,11 +164,7 @@ describe('funding on the bot\'s positions (the simulator charges, the bot reads 
     const { bot } = await longAt60000(apart);
     const t = bot.traders[0]!;
     await h!.ex.createOrder({ symbol: 'BTCUSDT', side: 'buy', type: 'market', amountSteps: 90 as never, reduceOnly: false, clientOrderId: 'web_hand_add' });
-    const t0 = simNow(h!);
-    h!.sim.admin.setFunding({ symbol: 'BTCUSDT', rates: [{ timeMs: t0 + 10 * MIN, rate: 0.0001 }] });
-    h!.sim.admin.step({ points: 1 });
-    h!.sim.admin.step({ candles: 2 });
-    h!.sim.admin.setPrice('BTCUSDT', 60000, true);
+    settledTwoHoursAgo();
     await bot.step();
     expect(t.position?.funding).toBeCloseTo(-0.06, 12);
   }, 20_000);
@@ -167,11 +172,7 @@ describe('funding on the bot\'s positions (the simulator charges, the bot reads 
   it('a read that finds no settlement after the one booked asks nothing of the rate history (before: the booked one, read again from the cursor, made it ask at every read)', async () => {
     const { bot } = await longAt60000();
     const t = bot.traders[0]!;
-    const t0 = simNow(h!);
-    h!.sim.admin.setFunding({ symbol: 'BTCUSDT', rates: [{ timeMs: t0 + 10 * MIN, rate: 0.0001 }] });
-    h!.sim.admin.step({ points: 1 });
-    h!.sim.admin.step({ candles: 2 });
-    h!.sim.admin.setPrice('BTCUSDT', 60000, true);
+    settledTwoHoursAgo();
     await bot.step();
     expect(t.position?.funding).toBe(-0.06);
     const count = (path: string) => h!.sim.admin.requests().filter((q) => q.path === path).length;
@@ -203,11 +204,7 @@ describe('funding on the bot\'s positions (the simulator charges, the bot reads 
   it('the income read failing: said once, the position managed as before, booked once the read answers', async () => {
     const { bot, lines } = await longAt60000();
     const t = bot.traders[0]!;
-    const t0 = simNow(h!);
-    h!.sim.admin.setFunding({ symbol: 'BTCUSDT', rates: [{ timeMs: t0 + 10 * MIN, rate: 0.0001 }] });
-    h!.sim.admin.step({ points: 1 });
-    h!.sim.admin.step({ candles: 2 });
-    h!.sim.admin.setPrice('BTCUSDT', 60000, true);
+    settledTwoHoursAgo();
     h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/income', count: 2 }] });
     await bot.step();
     await bot.step();
