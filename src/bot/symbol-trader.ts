@@ -2,7 +2,7 @@ import { entryBelowMinimum, entrySteps, maxEntrySteps, stopPastLiquidation } fro
 import type { LadderConfig } from '../core/config/index.ts';
 import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
 import type { Command, DomainEvent, FillInput, StepResult } from '../core/model/commands.ts';
-import { type Position, closeClientId, entryClientId, exitClientId, isStopClientId, parseClientId, stopClientId } from '../core/model/position.ts';
+import { type Position, closeClientId, entryClientId, exitClientId, isStopClientId, lastExitTimeMs, parseClientId, stopClientId } from '../core/model/position.ts';
 import { applyExternalExit, applyFill, applyOrderEnd, entryFeeLearnt, fundingBooked, onPrice, openPosition, replaceStop, requestClose, stopNotTriggered } from '../core/scaled-tp/exit-manager.ts';
 import { exitCommand, stopPriceOf } from '../core/scaled-tp/ladder-rules.ts';
 import { planLadder } from '../core/scaled-tp/ladder-plan.ts';
@@ -376,8 +376,7 @@ export class SymbolTrader {
     for (const id of this.d.store.historyIndex({ symbol: this.symbol }).ids.slice(0, 10)) {
       const p = this.d.store.getPosition(id);
       if (p?.status !== 'closed') continue;
-      const closedAtMs = p.partialExits.reduce((t, e) => Math.max(t, e.timeMs), p.entryTimeMs);
-      if (closedAtMs >= fromMs) this.fundingOwed.set(id, this.d.now() + (this.d.fundingReadGapMs ?? FUNDING_READ_GAP_MS));
+      if (lastExitTimeMs(p) >= fromMs) this.fundingOwed.set(id, this.d.now() + this.fundingGapMs);
     }
   }
 
@@ -1153,11 +1152,16 @@ export class SymbolTrader {
    * a read gap later; it never holds up the position's orders. The trade's PnL is then its exits' plus its funding, as in a backtest
    * given funding rates.
    */
+  /** The least wall time between two funding reads (TraderDeps.fundingReadGapMs, default FUNDING_READ_GAP_MS). */
+  private get fundingGapMs(): number {
+    return this.d.fundingReadGapMs ?? FUNDING_READ_GAP_MS;
+  }
+
   private async bookFunding(): Promise<void> {
     const open = this.position?.status === 'open' ? this.position : null;
     if (this.fundingOwed.size === 0 && open === null) return;
     // A simulator replaying history runs hours in seconds: its reads are spaced in wall time too.
-    if (this.d.now() - this.fundingReadAtMs < (this.d.fundingReadGapMs ?? FUNDING_READ_GAP_MS)) return;
+    if (this.d.now() - this.fundingReadAtMs < this.fundingGapMs) return;
     const hourOf = (t: number) => Math.floor((t - FUNDING_READ_DELAY_MS) / HOUR_MS);
     const hour = hourOf(this.marketNowMs());
     // The open position's: once its entry's hour has passed (a settlement may have come), then once an hour.
@@ -1198,7 +1202,7 @@ export class SymbolTrader {
         this.fundingOwed.delete(p.id);
       } else {
         this.fundingRereads.add(p.id);
-        this.fundingOwed.set(p.id, this.d.now() + FUNDING_REREAD_GAPS * (this.d.fundingReadGapMs ?? FUNDING_READ_GAP_MS));
+        this.fundingOwed.set(p.id, this.d.now() + FUNDING_REREAD_GAPS * this.fundingGapMs);
       }
     }
     if (open !== null) this.fundingReadHour = hour;
@@ -1211,7 +1215,7 @@ export class SymbolTrader {
    * reversal closed then, or to nobody), as Binance and the backtest charge the position held then.
    */
   private bookFundingOf(p: Position, payments: readonly FundingPayment[], rates: readonly FundingRate[] | null): void {
-    const endMs = p.status === 'closed' ? p.partialExits.reduce((t, e) => Math.max(t, e.timeMs), p.entryTimeMs) : Infinity;
+    const endMs = p.status === 'closed' ? lastExitTimeMs(p) : Infinity;
     // Only the settlements after those booked: one is booked once, and one the exchange has since forgotten stays.
     const afterMs = fundingFromMs(p);
     let amount = 0;
@@ -1233,7 +1237,6 @@ export class SymbolTrader {
     else this.d.store.savePosition(r.position);
     this.d.log.info({ symbol: this.symbol, positionId: p.id, funding: r.position.funding, settlements, amount, status: p.status }, 'position.funding');
   }
-
 
   /**
    * The position's part of a settlement's record. Quantity added by hand to it (position.larger_on_exchange)
@@ -1984,7 +1987,7 @@ export class SymbolTrader {
   /** The new state (already stored) becomes ours; its events go out, its commands are queued. */
   private adopt(r: StepResult): void {
     // Just closed: the settlements of its span are read once more (bookFunding), the last ones included.
-    if (r.position.status === 'closed' && this.position?.id === r.position.id && this.position.status === 'open') this.fundingOwed.set(r.position.id, this.d.now() + (this.d.fundingReadGapMs ?? FUNDING_READ_GAP_MS));
+    if (r.position.status === 'closed' && this.position?.id === r.position.id && this.position.status === 'open') this.fundingOwed.set(r.position.id, this.d.now() + this.fundingGapMs);
     this.position = r.position;
     for (const e of r.events) this.emit(e);
     this.queue.push(...r.commands);

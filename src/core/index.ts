@@ -6,7 +6,7 @@ export type { ExitSettings, LevelSpec, MoveStopTo, ExitExecution } from './scale
 export type { LadderPlan, PlannedLevel, SkipReason, StopRule, LevelReason } from './model/plan.ts';
 export { activeLevels } from './model/plan.ts';
 export type { Position, PartialExit, StopMove, LevelState, LevelStatus, ExitReason, ExternalReason, ParsedClientId, ClientIdKind } from './model/position.ts';
-export { exitClientId, stopClientId, closeClientId, isStopClientId, entryClientId, parseClientId } from './model/position.ts';
+export { lastExitTimeMs, exitClientId, stopClientId, closeClientId, isStopClientId, entryClientId, parseClientId } from './model/position.ts';
 export type { Command, DomainEvent, StepResult, FillInput, OrderEndInput, ApplyError } from './model/commands.ts';
 export { planLadder, LadderPlanner, type PlanRequest, minExitSteps, splitQuantity, type PlanInput, type PlanError } from './scaled-tp/ladder-plan.ts';
 export { targetTicks, stopTicksAt } from './scaled-tp/price-math.ts';

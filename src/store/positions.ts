@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { type LadderPlan, type Position, totalPnl } from '../core/index.ts';
+import { type LadderPlan, type Position, lastExitTimeMs, totalPnl } from '../core/index.ts';
 import { decodeJson, encodeJson } from './json-codec.ts';
 import { StoreError } from './store-error.ts';
 
@@ -109,7 +109,7 @@ export function positionRows(db: Database.Database, now: () => number) {
       }
     }
     const version = stored + 1;
-    const closedAt = p.status === 'closed' ? p.partialExits.reduce((t, e) => Math.max(t, e.timeMs), p.entryTimeMs) : null;
+    const closedAt = p.status === 'closed' ? lastExitTimeMs(p) : null;
     const params = {
       id: p.id,
       symbol: p.symbol,

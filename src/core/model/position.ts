@@ -110,6 +110,9 @@ export interface Position {
 }
 
 /** Client order ids come from data, never from a counter or a random source (R1.4, STYLE §3). */
+/** The time of a position's last exit (its entry's when it has none): when a closed one closed. */
+export const lastExitTimeMs = (p: Pick<Position, 'entryTimeMs' | 'partialExits'>): number => p.partialExits.reduce((t, e) => Math.max(t, e.timeMs), p.entryTimeMs);
+
 export const exitClientId = (positionId: string, reason: LevelReason): string => `${positionId}-${reason}`;
 export const stopClientId = (positionId: string, seq: number): string => `${positionId}-sl${seq}`;
 /** Is this the client id of one of a position's stop orders (`<id>-sl<n>`)? */
