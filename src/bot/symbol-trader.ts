@@ -9,7 +9,7 @@ import { planLadder } from '../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import { formatScaled } from '../core/decimal.ts';
 import { asSteps, type Side, type Steps } from '../core/units.ts';
-import { type ExchangeErrorCode, withoutSignature } from '../exchange/errors.ts';
+import { ExchangeError, type ExchangeErrorCode, withoutSignature } from '../exchange/errors.ts';
 import { type Balance, type ClosedCandle, DEFAULT_REQUEST_WINDOW_MS, type ExchangePort, type FundingPayment, type FundingRate, type MarginMode, type OrderState, type Trade } from '../exchange/port.ts';
 import { type OrderRecord, REUSABLE, type Store } from '../store/index.ts';
 import type { LiveStrategy, Signal } from '../strategy/strategy.ts';
@@ -224,6 +224,8 @@ export class SymbolTrader {
   /** Closed trades whose first owed read was made: the next one is their last. */
   private readonly fundingRereads = new Set<string>();
   private fundingFailing = false;
+  /** The last funding read was refused outright: the next one an hour later. */
+  private fundingRefused = false;
   private fundingReadAtMs = -Infinity;
   /** Why nothing is sent or booked on this symbol until a restart (freezeIfUnitsChanged); null normally. */
   frozen: string | null = null;
@@ -1145,23 +1147,24 @@ export class SymbolTrader {
     return flushed || acted;
   }
 
-  /**
-   * The funding the position paid or received (the exchange's settlements since its entry), each booked
-   * on it once (its cursor, fundingThroughMs): read once per market hour while it is open (settlements
-   * come every 1, 4 or 8 hours, on the hour) and twice after it closes. A read that fails is tried again
-   * a read gap later; it never holds up the position's orders. The trade's PnL is then its exits' plus its funding, as in a backtest
-   * given funding rates.
-   */
   /** The least wall time between two funding reads (TraderDeps.fundingReadGapMs, default FUNDING_READ_GAP_MS). */
   private get fundingGapMs(): number {
     return this.d.fundingReadGapMs ?? FUNDING_READ_GAP_MS;
   }
 
+  /**
+   * The funding the position paid or received (the exchange's settlements since its entry), each booked
+   * on it once (its cursor, fundingThroughMs): read once per market hour while it is open (settlements
+   * come every 1, 4 or 8 hours, on the hour) and twice after it closes. A read that fails is tried again
+   * a read gap later; it never holds up the position's orders. The trade's PnL is then its exits' plus its funding, as in a backtest
+   * given funding rates. A read the exchange refuses outright (the key lacks a permission: -2015) is one
+   * alert and is asked again once an hour, not at every read gap.
+   */
   private async bookFunding(): Promise<void> {
     const open = this.position?.status === 'open' ? this.position : null;
     if (this.fundingOwed.size === 0 && open === null) return;
     // A simulator replaying history runs hours in seconds: its reads are spaced in wall time too.
-    if (this.d.now() - this.fundingReadAtMs < this.fundingGapMs) return;
+    if (this.d.now() - this.fundingReadAtMs < (this.fundingRefused ? HOUR_MS : this.fundingGapMs)) return;
     const hourOf = (t: number) => Math.floor((t - FUNDING_READ_DELAY_MS) / HOUR_MS);
     const hour = hourOf(this.marketNowMs());
     // The open position's: once its entry's hour has passed (a settlement may have come), then once an hour.
@@ -1190,11 +1193,19 @@ export class SymbolTrader {
         rates = await this.d.ex.fundingRates(this.symbol, payments[0]!.timeMs - FUNDING_RATE_MATCH_MS);
       }
     } catch (e) {
-      if (!this.fundingFailing) this.d.log.warn({ symbol: this.symbol, positionId: targets.at(-1)!.id, err: errInfo(e) }, 'funding.read_failed');
+      const positionId = targets.at(-1)!.id;
+      // A definitive refusal (keys, permissions, a 4xx) does not go away by itself: the user has to act.
+      this.fundingRefused = e instanceof ExchangeError && (e.code === 'auth' || e.code === 'rejected');
+      if (this.fundingRefused) {
+        const why = (e as ExchangeError).exchangeCode ?? (e as ExchangeError).code;
+        this.alertOnce(`funding-refused:${why}`, { positionId, err: errInfo(e) }, 'funding.read_refused', `${this.symbol}: the exchange refuses the funding (income history) read: ${(e as Error).message}. The funding its positions pay or receive is not booked on their trades (their PnL, the day's PnL and the risk limits leave it out) until the read answers; it is asked again once an hour. Give the API key the permission to read the account (Binance: "Enable Reading")`);
+      } else if (!this.fundingFailing) this.d.log.warn({ symbol: this.symbol, positionId, err: errInfo(e) }, 'funding.read_failed');
       this.fundingFailing = true;
       return;
     }
+    if (this.fundingFailing) this.d.log.info({ symbol: this.symbol }, 'funding.read_answers');
     this.fundingFailing = false;
+    this.fundingRefused = false;
     // Read once more a while later: a settlement just before the close may be posted after this read.
     for (const p of owed) {
       if (this.fundingRereads.has(p.id)) {

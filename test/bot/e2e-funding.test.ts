@@ -216,6 +216,47 @@ describe('funding on the bot\'s positions (the simulator charges, the bot reads 
     expect(t.position?.funding).toBe(-0.06);
   }, 20_000);
 
+  it('the income read refused outright (-2015: the key may not read the account): one alert, asked again an hour later, not at every read gap; booked once it answers (before: a warning, re-asked every minute for ever)', async () => {
+    const config = testConfig();
+    h = await startHarness(config, { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    const { log, records } = recordingLogger();
+    const lines = records as (Record<string, unknown> & { msg: string })[];
+    let wallMs = Date.now();
+    const alerts: string[] = [];
+    const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, now: () => wallMs, fundingReadGapMs: MIN, onAlert: (_s, _k, m) => alerts.push(m), retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+    h.bot = bot;
+    await bot.start();
+    const t = bot.traders[0]!;
+    await t.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' });
+    expect(t.position?.side).toBe('long');
+    settledTwoHoursAgo();
+    h.sim.admin.setFaults({ rules: [{ kind: 'reject', status: 401, code: -2015, method: 'GET', path: '/fapi/v1/income' }] });
+    const reads = () => h!.sim.admin.requests().filter((q) => q.path === '/fapi/v1/income').length;
+    await bot.step();
+    expect(reads()).toBe(1);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatch(/BTCUSDT: the exchange refuses the funding .*-2015|BTCUSDT: the exchange refuses the funding .*permissions/);
+    expect(lines.filter((l) => l.msg === 'funding.read_refused').map((l) => l['positionId'])).toEqual([t.position!.id]);
+    // Two and thirty minutes on (read gap 1 min): not asked again, no second alert.
+    for (const gap of [2 * MIN, 28 * MIN]) {
+      wallMs += gap;
+      await bot.step();
+    }
+    expect(reads()).toBe(1);
+    expect(alerts).toHaveLength(1);
+    expect(t.position?.status).toBe('open');
+    expect(h.state().openAlgoOrders).toHaveLength(1); // its stop still rests
+    // The permission given: an hour after the refusal the read answers and the settlement is booked.
+    h.sim.admin.clearFaults();
+    wallMs += 31 * MIN;
+    await bot.step();
+    expect(reads()).toBe(2);
+    expect(t.position?.funding).toBe(-0.06);
+    expect(lines.filter((l) => l.msg === 'funding.read_answers')).toHaveLength(1);
+    expect(lines.some((l) => l.msg === 'funding.read_failed')).toBe(false);
+  }, 20_000);
+
   it('a settlement booked and later forgotten by the exchange (Binance keeps 3 months of income) stays booked; each is added once (before: the total re-read from the entry dropped it)', async () => {
     // The exchange's income history, forgetting what is older than `forgetBefore` (the simulator keeps everything).
     let forgetBefore = -Infinity;
