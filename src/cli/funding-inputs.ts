@@ -1,7 +1,7 @@
 /**
- * `--funding` and `--mark` of `backtest` and `compare`: each symbol's funding settlements (Binance's
- * fundingRate archives) and the mark price at each, read and matched to the `--data` symbols, and the
- * note that says what they cover. The optimizer's replay does not model funding: it has no such option.
+ * `--funding` and `--mark` of `backtest`, `compare` and `optimize`: each symbol's funding settlements
+ * (Binance's fundingRate archives) and the mark price at each, read and matched to the `--data`
+ * symbols, and the note that says what they cover.
  */
 import type { Command } from 'commander';
 import type { SettlementPrices } from '../backtest/engine.ts';
@@ -14,8 +14,8 @@ import { type Markets, findMarket } from '../core/market/markets-file.ts';
 import { CliError, onePerSymbol, splitList } from './cli-error.ts';
 
 /**
- * `--funding` (backtest and compare; the optimizer's replay does not model funding): each symbol's
- * funding rates in Binance's fundingRate archive layout, so its trades pay or receive funding.
+ * `--funding` (backtest, compare, optimize): each symbol's funding rates in Binance's fundingRate
+ * archive layout, so its trades pay or receive funding.
  */
 export function withFundingOption(cmd: Command): Command {
   return cmd

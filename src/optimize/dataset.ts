@@ -1,4 +1,4 @@
-import type { BacktestOptions, EntrySignal, SymbolInput } from '../backtest/engine.ts';
+import type { BacktestOptions, EntrySignal, SettlementPrices, SymbolInput } from '../backtest/engine.ts';
 import type { MarketRules } from '../core/market/market-rules.ts';
 import { type CandleSeries, lowerBoundTime, sliceByTime } from '../data/candle-series.ts';
 
@@ -10,7 +10,12 @@ export interface PreparedSymbol {
   readonly market: MarketRules;
   /** `signals[i]`: the entry signal at the open of candle i, or null (the strategy's `entryAt(i)`). */
   readonly signals: readonly (EntrySignal | null)[];
+  /** Its funding settlements (`--funding`, with `--mark` prices), charged as `runBacktest` charges them; absent: not modelled. */
+  readonly funding?: SettlementPrices;
 }
+
+/** Does any symbol pay funding? The replay does not model it: such a dataset is evaluated by full runs (evaluate.ts). */
+export const fundingModelled = (ds: Dataset): boolean => ds.symbols.some((s) => s.funding !== undefined);
 
 /**
  * What a worker needs to evaluate candidates: candles, markets, signals and the backtest options
@@ -25,6 +30,11 @@ export interface Dataset {
 /** Own, compact arrays: a view over a larger buffer would clone the whole buffer to every worker. */
 function ownSeries(s: CandleSeries): CandleSeries {
   return { ...s, time: s.time.slice(), open: s.open.slice(), high: s.high.slice(), low: s.low.slice(), close: s.close.slice(), volume: s.volume.slice(), gaps: [...s.gaps] };
+}
+
+/** Own arrays too (the rates are read once for the whole file, the same reason as ownSeries). */
+function ownSettlements(f: SettlementPrices): SettlementPrices {
+  return { time: f.time.slice(), rate: f.rate.slice(), ...(f.price ? { price: f.price.slice() } : {}) };
 }
 
 /**
@@ -43,7 +53,7 @@ export function prepareDataset(symbols: readonly SymbolInput[], options: Backtes
         const sig = s.entryAt(i);
         signals[i] = sig === null ? null : { side: sig.side, timeMs: sig.timeMs, ...(sig.stopLossPct === undefined ? {} : { stopLossPct: sig.stopLossPct }) };
       }
-      return { symbol: s.symbol, candles: ownSeries(s.candles), ...(s.detail ? { detail: ownSeries(s.detail) } : {}), market: s.market, signals };
+      return { symbol: s.symbol, candles: ownSeries(s.candles), ...(s.detail ? { detail: ownSeries(s.detail) } : {}), ...(s.funding ? { funding: ownSettlements(s.funding) } : {}), market: s.market, signals };
     }),
   };
 }
@@ -66,6 +76,8 @@ export function windowInputs(ds: Dataset, fromMs: number, toMs: number): SymbolI
       market: s.market,
       entryAt: (i) => signals[a + i] ?? null,
       ...(s.detail ? { detail: sliceByTime(s.detail, fromMs, toMs) } : {}),
+      // Whole: the engine charges only settlements inside the candles it walks, while a position is open.
+      ...(s.funding ? { funding: s.funding } : {}),
     });
   }
   return out;

@@ -5,7 +5,7 @@ import type { EvalTask } from './candidate.ts';
 import type { Evaluator } from './pool.ts';
 import { RedisReplyError, describeRedis, pingRedis, redisOptions } from './redis-url.ts';
 import { watchRedis } from './redis-watch.ts';
-import type { StudySpec } from './study.ts';
+import { type StudySpec, studyInputFiles } from './study.ts';
 import { type WireResult, fromWire, specForWorkers } from './wire-result.ts';
 
 export const QUEUE_NAME = 'ladder-optimize';
@@ -39,8 +39,7 @@ export interface JobData {
 
 /** Every file a worker must hold, by base name, with its hash. */
 export function studyFiles(spec: StudySpec): JobData['files'] {
-  const i = spec.inputs;
-  return [...i.data, ...i.detail, ...(i.markets ? [i.markets] : []), ...(i.signals ? [i.signals] : [])].map((f) => ({ name: basename(f.path), sha256: f.sha256 }));
+  return studyInputFiles(spec.inputs).map((f) => ({ name: basename(f.path), sha256: f.sha256 }));
 }
 
 /** A job id per (run, candidate): adding it twice adds one job, and a result already computed is found again. */

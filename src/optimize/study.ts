@@ -26,10 +26,16 @@ export interface StudyInputs {
   /** The local files the module imports, directly or not (strategy/module-files.ts), as read; absent in runs stored before they were hashed. */
   readonly moduleImports?: readonly InputFile[];
   readonly detail: readonly InputFile[];
+  /** `--funding` and `--mark` (each entry a file or a directory of monthly files); absent: funding not modelled. */
+  readonly funding?: readonly InputFile[];
+  readonly mark?: readonly InputFile[];
   readonly symbol?: string;
   readonly from?: string;
   readonly to?: string;
 }
+
+/** The data files of a study (candles, markets, signals, detail, funding, mark prices): what a worker must hold and a resume checks. */
+export const studyInputFiles = (i: StudyInputs): InputFile[] => [...i.data, ...i.detail, ...(i.markets ? [i.markets] : []), ...(i.signals ? [i.signals] : []), ...(i.funding ?? []), ...(i.mark ?? [])];
 
 /**
  * The way a space is enumerated into ladders, stored with each run: 2 since a last level's move_stop_to

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, hostname } from 'node:os';
 import type { Command } from 'commander';
@@ -18,8 +18,9 @@ import { redisOptions } from '../../optimize/redis-url.ts';
 import { METHODS, type Method, Search, countValidLadders, probeSpace } from '../../optimize/search.ts';
 import { SpaceGrid } from '../../optimize/space-grid.ts';
 import { parseSpaceText, spaceJsonSchema } from '../../optimize/space.ts';
-import { type InputFile, STUDY_SPEC_VERSION, type StudySpec, runStudy } from '../../optimize/study.ts';
-import { prepareDataset } from '../../optimize/dataset.ts';
+import { type InputFile, STUDY_SPEC_VERSION, type StudySpec, runStudy, studyInputFiles } from '../../optimize/study.ts';
+import { withFundingOption } from '../funding-inputs.ts';
+import { fundingModelled, prepareDataset } from '../../optimize/dataset.ts';
 import type { OptimizeRunStore } from '../../store/optimize-runs.ts';
 import { StoreError } from '../../store/store-error.ts';
 import { formatConfigIssues } from '../../core/config/index.ts';
@@ -60,10 +61,10 @@ export const int = (flag: string, text: string, min: number, max = Number.MAX_SA
 };
 
 /** The options a run is made of (its stored spec): given with --resume, they are refused. */
-const RUN_DEFINING = ['config', 'data', 'markets', 'symbol', 'signals', 'detail', 'from', 'to', 'space', 'method', 'trials', 'objective', 'minTrades', 'folds', 'trainMonths', 'testMonths', 'anchored', 'seed', 'engine'] as const;
+const RUN_DEFINING = ['config', 'data', 'markets', 'symbol', 'signals', 'detail', 'funding', 'mark', 'from', 'to', 'space', 'method', 'trials', 'objective', 'minTrades', 'folds', 'trainMonths', 'testMonths', 'anchored', 'seed', 'engine'] as const;
 
 export function registerOptimizeCommand(program: Command): void {
-  const cmd = withBacktestInputOptions(program.command('optimize').description('Search ladders for these entries, validated out of sample (walk-forward, deflated Sharpe, PBO)'))
+  const cmd = withFundingOption(withBacktestInputOptions(program.command('optimize').description('Search ladders for these entries, validated out of sample (walk-forward, deflated Sharpe, PBO)')))
     .option('--space <file>', 'search space JSON (see examples/ladder-space.json and space.schema.json)')
     .option('--method <name>', `search method: ${METHODS.join(', ')}`, 'random')
     .option('--trials <n>', 'ladders to evaluate (random, tpe)', '200')
@@ -133,9 +134,11 @@ export function registerOptimizeCommand(program: Command): void {
       for (const n of input.notes) process.stderr.write(`note: ${n}\n`);
       const dataset = prepareDataset(input.symbols, input.options);
       const engine: Engine = spec.engine ?? 'replay';
+      const funding = fundingModelled(dataset);
+      if (funding && engine === 'replay') process.stderr.write('note: funding is charged (--funding): every candidate window is run in full by runBacktest, as --engine full does (the replay does not charge funding yet): about twice as long\n');
       const data = { dataset, config: spec.config, windows: spec.windows, engine };
       const evaluator: Evaluator = o.queue ? await (await import('../../optimize/queue.ts')).queueCoordinator(o.queue, runId, spec, { downLimitMs: opts.downLimitMs, db: o.db }) : opts.workers === 0 ? inlineEvaluator(data) : threadPool(data, opts.workers);
-      const progress = stderrProgress(`${spec.method} (${engine === 'replay' ? 'replay' : 'full runBacktest'})`);
+      const progress = stderrProgress(`${spec.method} (${engine === 'replay' && !funding ? 'replay' : 'full runBacktest'})`);
       const t0 = performance.now();
       let outcome;
       try {
@@ -168,7 +171,7 @@ export function registerOptimizeCommand(program: Command): void {
         process.stdout.write(`${JSON.stringify(report)}\n`);
         return;
       }
-      process.stdout.write(`Optimize ${input.symbols.map((s) => s.symbol).join(', ')}: ${spec.method}, ${counted(report.ladders_evaluated, 'ladder')}, objective ${spec.objective}, seed ${spec.seed}\n`);
+      process.stdout.write(`Optimize ${input.symbols.map((s) => s.symbol).join(', ')}: ${spec.method}, ${counted(report.ladders_evaluated, 'ladder')}, objective ${spec.objective}, seed ${spec.seed}${funding ? ', funding charged (--funding)' : ', funding not charged (no --funding)'}\n`);
       printStudy(report, opts.top, (s) => process.stdout.write(s));
     } finally {
       if (locked !== null) store?.unlockRun(locked, ME);
@@ -343,6 +346,8 @@ async function newSpec(o: OptimizeCliOptions, r: RunOptions): Promise<{ spec: St
       signals: signalsFile ? await hashed(signalsFile) : null,
       ...(moduleFile ? { module: await hashed(moduleFile), moduleImports: await hashedImports(moduleFile) } : {}),
       detail: await Promise.all(splitList(o.detail).map(hashed)),
+      ...(o.funding ? { funding: await Promise.all(splitList(o.funding).map(hashed)) } : {}),
+      ...(o.mark ? { mark: await Promise.all(splitList(o.mark).map(hashed)) } : {}),
       ...(o.symbol ? { symbol: o.symbol } : {}),
       ...(o.from ? { from: o.from } : {}),
       ...(o.to ? { to: o.to } : {}),
@@ -350,6 +355,7 @@ async function newSpec(o: OptimizeCliOptions, r: RunOptions): Promise<{ spec: St
     windows: windows.value,
     ...(o.engine === 'full' ? { engine: 'full' as const } : {}),
   };
+  refuseNameClash(o.queue, spec);
   let grid: SpaceGrid;
   try {
     // Checked now, not at the first candidate: a space whose grid is too large is a usage error, named with its file.
@@ -376,6 +382,20 @@ async function newSpec(o: OptimizeCliOptions, r: RunOptions): Promise<{ spec: St
   return { spec, input };
 }
 
+/**
+ * A worker finds a run's files by their base name in its --data-dir: two different files of one name
+ * (a mark-price file named like its candles, BTCUSDT-1h.csv) cannot both be there. Refused with --queue.
+ */
+function refuseNameClash(queue: string | undefined, spec: StudySpec): void {
+  if (queue === undefined) return;
+  const seen = new Map<string, InputFile>();
+  for (const f of studyInputFiles(spec.inputs)) {
+    const other = seen.get(basename(f.path));
+    if (other !== undefined && other.sha256 !== f.sha256) throw new CliError(`--queue: ${other.path} and ${f.path} have the same name and differ: a worker finds a run's files by name in its --data-dir, so it could hold only one of them; rename one (e.g. the mark prices BTCUSDT-1h-mark.csv) and start the run again`);
+    seen.set(basename(f.path), f);
+  }
+}
+
 /** A strategy module does not travel to workers (they would load their own copy, unchecked): --queue with one is refused, new run or resumed. */
 function refuseModuleOnQueue(queue: string | undefined, config: StudySpec['config']): void {
   if (queue !== undefined && config.strategy.name === 'module') throw new CliError('--queue: a strategy module cannot travel to other machines yet; use ema_cross or --signals (a run of a module resumes on this machine\'s threads: drop --queue)');
@@ -397,11 +417,12 @@ async function resumeSpec(store: OptimizeRunStore, runId: string, take: (runId: 
   const spec = run.spec as StudySpec;
   const i = spec.inputs;
   const imports = new Set(i.moduleImports ?? []);
-  for (const f of [...i.data, ...i.detail, ...(i.markets ? [i.markets] : []), ...(i.signals ? [i.signals] : []), ...(i.module ? [i.module] : []), ...imports]) {
+  for (const f of [...studyInputFiles(i), ...(i.module ? [i.module] : []), ...imports]) {
     const now = await hashed(f.path);
     const what = imports.has(f) ? `${f.path} (imported by the strategy module ${i.module?.path ?? ''})` : f.path;
     if (now.sha256 !== f.sha256) throw new CliError(`--resume: ${what} changed since run ${runId} started (sha256 ${now.sha256.slice(0, 12)}…, was ${f.sha256.slice(0, 12)}…)`);
   }
+  refuseNameClash(queue, spec);
   const input = await loadStudyInputs(spec, (p) => p);
   return { runId, spec, input };
 }
@@ -429,6 +450,8 @@ export async function loadStudyInputs(spec: StudySpec, where: (path: string) => 
       ...(i.markets ? { markets: where(i.markets.path) } : {}),
       ...(i.signals ? { signals: where(i.signals.path) } : {}),
       ...(i.detail.length ? { detail: i.detail.map((f) => where(f.path)).join(',') } : {}),
+      ...(i.funding?.length ? { funding: i.funding.map((f) => where(f.path)).join(',') } : {}),
+      ...(i.mark?.length ? { mark: i.mark.map((f) => where(f.path)).join(',') } : {}),
       ...(i.symbol ? { symbol: i.symbol } : {}),
       ...(i.from ? { from: i.from } : {}),
       ...(i.to ? { to: i.to } : {}),
