@@ -14,8 +14,14 @@ export interface PreparedSymbol {
   readonly funding?: SettlementPrices;
 }
 
-/** Does any symbol pay funding? The replay does not model it: such a dataset is evaluated by full runs (evaluate.ts). */
+/** Does any symbol pay funding (`--funding`)? */
 export const fundingModelled = (ds: Dataset): boolean => ds.symbols.some((s) => s.funding !== undefined);
+
+/**
+ * Does a symbol pay funding inside its `--detail` candles (charged at the detail candle opening at the
+ * settlement, on what the detail path left)? The replay does not follow that: such a dataset is run in full.
+ */
+export const fundingInsideDetail = (ds: Pick<Dataset, 'symbols'>): boolean => ds.symbols.some((s) => s.funding !== undefined && s.detail !== undefined);
 
 /**
  * What a worker needs to evaluate candidates: candles, markets, signals and the backtest options

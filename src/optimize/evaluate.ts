@@ -1,6 +1,6 @@
 import { type BacktestOptions, runBacktest } from '../backtest/engine.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
-import { type Dataset, fundingModelled, windowInputs } from './dataset.ts';
+import { type Dataset, windowInputs } from './dataset.ts';
 import { type RunFigures, type WindowMetrics, dailyReturns, figuresOfRun, windowMetrics } from './metrics.ts';
 import { Replayer } from './replay/replayer.ts';
 
@@ -59,13 +59,12 @@ const replayers = new WeakMap<Dataset, Replayer>();
 /**
  * Runs one exit policy on every window, with the signals read once (see dataset.ts): by the replay
  * (`runBacktest`'s result, built from each taken entry's own position) or by `runBacktest` itself
- * over the window's candles; a window the replay cannot follow is run in full (counted in `fullRuns`),
- * and so is every window of a dataset that pays funding (the replay does not model it).
+ * over the window's candles; a window the replay cannot follow is run in full (counted in `fullRuns`):
+ * one with a symbol whose funding falls inside its --detail candles, or a position the core left open.
  */
 export function evaluateCandidate(ds: Dataset, settings: ExitSettings, windows: readonly StudyWindow[], engine: Engine = 'replay'): CandidateResult {
   let replayer: Replayer | null = null;
-  // The replay does not charge funding: with it modelled (`--funding`), every window is a full run.
-  if (engine === 'replay' && !fundingModelled(ds)) {
+  if (engine === 'replay') {
     replayer = replayers.get(ds) ?? null;
     if (replayer === null) replayers.set(ds, (replayer = new Replayer(ds, runOptions(ds))));
   }

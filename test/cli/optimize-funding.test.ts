@@ -1,7 +1,8 @@
 /**
  * `ladder optimize --funding --mark`: every candidate pays the real funding of its positions, as
  * `ladder backtest --funding` charges it (before: the optimizer had no --funding, every candidate was
- * scored without it). Through the real CLI, on the shared data; the queue with a real redis-server.
+ * scored without it). Through the real CLI, on the shared data; the queue with a real redis-server;
+ * with --detail, every window run in full.
  */
 import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -52,10 +53,9 @@ describe('ladder optimize --funding', () => {
     for (const k of ['trades', 'total_pnl', 'profit_factor', 'max_drawdown_pct', 'win_rate'] as const) expect(own[k], k).toBe(bt.summary[k]);
     expect(wo.references.config.metrics.total_pnl).not.toBe(own.total_pnl);
     expect(Math.abs(own.total_pnl - wo.references.config.metrics.total_pnl - bt.funding.total)).toBeLessThan(1e-6);
-    // Every window through runBacktest (the replay does not charge funding), and said.
-    expect(w.evaluation).toEqual({ engine: 'replay', windows: 90, windows_run_in_full: 90 });
-    expect(withF.stderr).toMatch(/note: funding is charged \(--funding\): every candidate window is run in full/);
-    expect(withF.stderr).toMatch(/random \(full runBacktest\) \[/);
+    // Replayed: the replay charges funding as runBacktest does (test/optimize/replay.test.ts).
+    expect(w.evaluation).toEqual({ engine: 'replay', windows: 90, windows_run_in_full: 0 });
+    expect(withF.stderr).toMatch(/random \(replay\) \[/);
     expect(withF.stderr).toMatch(/note: BTCUSDT: \d+ funding settlements within the candles .*charged at the mark price/);
     // The files are stored with the run, hashed.
     expect(w.inputs.funding.map((f: { path: string; sha256: string }) => f.sha256)).toHaveLength(2);
@@ -92,6 +92,15 @@ describe('ladder optimize --funding', () => {
     expect(changed.code).toBe(1);
     expect(changed.stderr).toContain(`--resume: ${f} changed since run ${runId} started`);
     expect(changed.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('with --detail the funding inside a candle is charged on its 15m path: every window run in full by runBacktest, said on stderr and in --json', async () => {
+    const r = await ladder(['optimize', '--config', 'examples/scaled.config.json', '--data', `${KLINES}/BTCUSDT-1h.csv`, '--detail', `${KLINES}/BTCUSDT-15m.csv`, '--markets', MARKETS, '--from', '2024-11-01', '--to', '2025-05-01', '--funding', `${FUNDING}/BTCUSDT-fundingRate.csv`, '--space', SPACE, '--trials', '4', '--folds', '2', '--train-months', '2', '--test-months', '1', '--min-trades', '5', '--seed', '3', '--db', join(tmp, 'detail.db'), '--json', '--workers', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/note: funding with --detail .*every candidate window is run in full by runBacktest/);
+    expect(r.stderr).toMatch(/random \(full runBacktest\) \[/);
+    const j = JSON.parse(r.stdout);
+    expect(j.evaluation.windows_run_in_full).toBe(j.evaluation.windows);
   });
 
   it('--queue: a worker takes the funding and mark files by name from its --data-dir and gives the embedded results; a mark file named like the candles is refused before anything is stored', async () => {

@@ -283,3 +283,97 @@ describe('the per-entry replay', () => {
     }
   });
 });
+
+// C: dataset A's symbols with their real funding (BTCUSDT and ETHUSDT charged at their mark prices,
+// SOLUSDT at the candle opens: no --mark for it). Binance dates a settlement a few ms past the hour,
+// so it falls inside the candle opening then and is charged at the next open, or, in a window's or
+// the data's last candle, at its close (the engine's `end`).
+const FUNDING_DIR = fileURLToPath(new URL('../../../shared/data/binance-usdm-funding/', import.meta.url));
+const MARK_DIR = fileURLToPath(new URL('../../../shared/data/binance-usdm-mark-1h/', import.meta.url));
+const withFunding = await loadBacktestInputs({
+  config: CONFIG,
+  data: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'].map((s) => `${KLINES}${s}-1h.csv`).join(','),
+  markets: MARKETS,
+  from: '2022-01-01',
+  to: '2024-01-01',
+  funding: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'].map((s) => `${FUNDING_DIR}${s}-fundingRate.csv`).join(','),
+  mark: `${MARK_DIR}BTCUSDT-1h.csv,${MARK_DIR}ETHUSDT-1h.csv`,
+});
+const funded = prepareDataset(
+  withFunding.symbols.map((s) => (s.symbol === 'SOLUSDT' ? { ...s, candles: sliceByTime(s.candles, D('2022-07-15') + 5 * 3_600_000, D('2023-10-02')) } : s)),
+  withFunding.options,
+);
+const optionsOf = (ds: Dataset, v: { slippagePct: number } & Partial<BacktestOptions>): Omit<BacktestOptions, 'settings'> => {
+  const { slippagePct, ...rest } = v;
+  return { ...ds.options, ...rest, fills: { ...ds.options.fills, slippagePct } };
+};
+const msOf = (ds: Dataset, [from, to]: [number, number]): [number, number] => {
+  const t0 = ds.symbols[0]!.candles.time[0]!;
+  return [from === -Infinity ? from : t0 + from * QUARTER_MS, to === Infinity ? to : t0 + to * QUARTER_MS];
+};
+
+describe('the per-entry replay with funding (before: not modelled; the optimizer scored every ladder without it)', () => {
+  it('charges every settlement as runBacktest does: the same trades with their funding, totals, equity curve bit for bit, Result JSON (random ladders, options, windows)', () => {
+    let paid = 0;
+    let settled = 0;
+    let atEnd = 0;
+    fc.assert(
+      fc.property(fc.nat(), optionsArb, windowArb, (index, v, window) => {
+        const [fromMs, toMs] = msOf(funded, window);
+        const options = optionsOf(funded, v);
+        const settings = settingsAt(index);
+        const full = runBacktest(windowInputs(funded, fromMs, toMs), { ...options, settings });
+        const replay = new Replayer(funded, options).run(settings, fromMs, toMs);
+        expect(replay).not.toBeNull();
+        identical(full, replay!);
+        expect(replay!.funding).toEqual(full.funding);
+        expect(replay!.trades.map((t) => t.funding)).toEqual(full.trades.map((t) => t.funding));
+        paid += full.trades.filter((t) => (t.funding ?? 0) !== 0).length;
+        settled += full.funding!.settlements;
+        // Trades closed by the data's or the window's end after a settlement inside their last candle.
+        atEnd += full.trades.filter((t) => t.partialExits.at(-1)!.reason === 'end' && (t.funding ?? 0) !== 0).length;
+      }),
+      { numRuns: 60, seed: 20261207 },
+    );
+    // Not vacuous: thousands of trades paid or received funding, some of them at a window's end.
+    expect(paid).toBeGreaterThan(2_000);
+    expect(settled).toBeGreaterThan(5_000);
+    expect(atEnd).toBeGreaterThan(5);
+  });
+
+  it('the figures without trades, with positions kept from one window and read back in the next: each window\'s own figures, funding included', () => {
+    let recalled = 0;
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), optionsArb, fc.array(windowArb, { minLength: 1, maxLength: 4 }), (indices, v, wins) => {
+        const options = optionsOf(funded, v);
+        const r = new Replayer(funded, options);
+        for (const index of indices) {
+          const settings = settingsAt(index);
+          const all: [number, number][] = [[-Infinity, Infinity], ...wins];
+          all.forEach((w, k) => {
+            const [fromMs, toMs] = msOf(funded, w);
+            const full = figuresOfRun(runBacktest(windowInputs(funded, fromMs, toMs), { ...options, settings }));
+            const fig = r.figures(settings, fromMs, toMs, k < all.length - 1)!;
+            expect(fig.summary).toEqual(full.summary);
+            expect(Array.from(fig.rMultiples)).toEqual(Array.from(full.rMultiples));
+            expect(Buffer.from(new Float64Array(fig.equity).buffer).equals(Buffer.from(new Float64Array(full.equity).buffer))).toBe(true);
+          });
+        }
+        recalled += r.recalled;
+      }),
+      { numRuns: 20, seed: 17 },
+    );
+    expect(recalled).toBeGreaterThan(5_000);
+  });
+
+  it('funding inside --detail candles (charged at the 15m candle opening at it) is left to runBacktest: every window run in full, the same figures', async () => {
+    const inputs = await loadBacktestInputs({ config: CONFIG, data: `${KLINES}BTCUSDT-1h.csv`, markets: MARKETS, detail: `${KLINES}BTCUSDT-15m.csv`, from: '2024-11-01', to: '2025-03-01', funding: `${FUNDING_DIR}BTCUSDT-fundingRate.csv` });
+    const ds = prepareDataset(inputs.symbols, inputs.options);
+    expect(new Replayer(ds, inputs.options).figures(inputs.options.settings, -Infinity, Infinity)).toBeNull();
+    const w = studyWindows(D('2024-11-01'), D('2025-03-01'), { folds: 2, trainMonths: 2, testMonths: 1, anchored: false });
+    if (!w.ok) throw new Error(w.error);
+    const [replayed, full] = [evaluateCandidate(ds, inputs.options.settings, w.value), evaluateCandidate(ds, inputs.options.settings, w.value, 'full')];
+    expect(replayed.fullRuns).toBe(w.value.length);
+    expect(replayed.windows).toEqual(full.windows);
+  });
+});

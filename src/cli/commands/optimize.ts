@@ -20,7 +20,7 @@ import { SpaceGrid } from '../../optimize/space-grid.ts';
 import { parseSpaceText, spaceJsonSchema } from '../../optimize/space.ts';
 import { type InputFile, STUDY_SPEC_VERSION, type StudySpec, runStudy, studyInputFiles } from '../../optimize/study.ts';
 import { withFundingOption } from '../funding-inputs.ts';
-import { fundingModelled, prepareDataset } from '../../optimize/dataset.ts';
+import { fundingInsideDetail, fundingModelled, prepareDataset } from '../../optimize/dataset.ts';
 import type { OptimizeRunStore } from '../../store/optimize-runs.ts';
 import { StoreError } from '../../store/store-error.ts';
 import { formatConfigIssues } from '../../core/config/index.ts';
@@ -135,10 +135,11 @@ export function registerOptimizeCommand(program: Command): void {
       const dataset = prepareDataset(input.symbols, input.options);
       const engine: Engine = spec.engine ?? 'replay';
       const funding = fundingModelled(dataset);
-      if (funding && engine === 'replay') process.stderr.write('note: funding is charged (--funding): every candidate window is run in full by runBacktest, as --engine full does (the replay does not charge funding yet): about twice as long\n');
+      const inFull = engine === 'full' || fundingInsideDetail(dataset);
+      if (inFull && engine === 'replay') process.stderr.write('note: funding with --detail (charged at the detail candle opening at each settlement): every candidate window is run in full by runBacktest, as --engine full does (the replay does not follow it): several times slower\n');
       const data = { dataset, config: spec.config, windows: spec.windows, engine };
       const evaluator: Evaluator = o.queue ? await (await import('../../optimize/queue.ts')).queueCoordinator(o.queue, runId, spec, { downLimitMs: opts.downLimitMs, db: o.db }) : opts.workers === 0 ? inlineEvaluator(data) : threadPool(data, opts.workers);
-      const progress = stderrProgress(`${spec.method} (${engine === 'replay' && !funding ? 'replay' : 'full runBacktest'})`);
+      const progress = stderrProgress(`${spec.method} (${inFull ? 'full runBacktest' : 'replay'})`);
       const t0 = performance.now();
       let outcome;
       try {

@@ -1,7 +1,7 @@
 import type { BacktestOptions, BacktestRun } from '../../backtest/engine.ts';
 import { LadderPlanner } from '../../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../../core/scaled-tp/settings.ts';
-import type { Dataset } from '../dataset.ts';
+import { type Dataset, fundingInsideDetail } from '../dataset.ts';
 import { EntryCache } from './entry-cache.ts';
 import { FirstExitMemo, TargetPrices } from './first-exit-memo.ts';
 import type { RunFigures } from '../metrics.ts';
@@ -27,10 +27,13 @@ export class Replayer {
   /** Per symbol, trades closed before any target and the targets planned, shared by every candidate (figures only; same condition). */
   private readonly shared: ReadonlyMap<SymbolPrep, { memo: FirstExitMemo; targets: TargetPrices }> | null;
   private readonly options: Omit<BacktestOptions, 'settings'>;
+  /** A symbol pays funding inside its --detail candles (charged at the detail candle opening at it): not replayed, run in full. */
+  private readonly unreplayable: boolean;
 
   /** `options`: the run's backtest options without the exit settings (`sizingBalance` included). */
   constructor(ds: Dataset, options: Omit<BacktestOptions, 'settings'>) {
     this.options = options;
+    this.unreplayable = fundingInsideDetail(ds);
     this.preps = ds.symbols.map(prepareSymbol);
     this.caches = new Map(this.preps.map((p) => [p, new EntryCache(p.sym.candles.open, p.signalAt, p.sym.market, options)]));
     const varies = options.positionSize.mode === 'risk_pct' && options.sizingBalance !== 'starting';
@@ -54,6 +57,7 @@ export class Replayer {
 
   /** What `runBacktest(windowInputs(ds, fromMs, toMs), { ...options, settings })` returns, or null when only the engine can say. */
   run(settings: ExitSettings, fromMs: number, toMs: number): BacktestRun | null {
+    if (this.unreplayable) return null;
     const ix = this.start(settings, fromMs, toMs, true, false);
     return runWindow(ix, this.replays.slice(0, ix.symbols.length), this.options.startingBalance);
   }
@@ -65,6 +69,7 @@ export class Replayer {
    * window's for the windows that follow (false for a candidate's last window).
    */
   figures(settings: ExitSettings, fromMs: number, toMs: number, remember = true): RunFigures | null {
+    if (this.unreplayable) return null;
     const ix = this.start(settings, fromMs, toMs, false, remember);
     return windowFigures(ix, this.replays.slice(0, ix.symbols.length), this.options.startingBalance);
   }

@@ -1,10 +1,10 @@
-import type { BacktestRun, SkippedSignal } from '../../backtest/engine.ts';
+import type { BacktestRun, FundingTotals, SkippedSignal } from '../../backtest/engine.ts';
 import { levelStats } from '../../core/analytics/level-stats.ts';
 import { summarizePnls, summarizeRun } from '../../core/analytics/run-summary.ts';
 import type { Position } from '../../core/model/position.ts';
 import type { RunFigures } from '../metrics.ts';
 import type { SharedState, SymbolReplay } from './symbol-replay.ts';
-import { EV_CLOSE, EV_PNL } from './trace.ts';
+import { EV_CLOSE, EV_FUNDING, EV_PNL } from './trace.ts';
 import type { WindowIndex } from './window-index.ts';
 
 /** What the shared loop produced: the equity curve, and the trades (kept) or their PnL and R multiples. */
@@ -14,6 +14,8 @@ interface Loop {
   readonly skipped: SkippedSignal[];
   readonly pnls: number[];
   readonly rs: number[];
+  /** The funding charged, summed in the engine's order, and how many settlements; null when no symbol models it. */
+  readonly funding: FundingTotals | null;
 }
 
 /**
@@ -28,7 +30,10 @@ function sharedLoop(ix: WindowIndex, replays: readonly SymbolReplay[], startingB
   const M = ix.times.length;
   const S = startingBalance;
   const equity = new Float64Array(M);
-  const out: Loop = { equity, trades: [], skipped: [], pnls: [], rs: [] };
+  const modelled = ix.symbols.some((s) => s.prep.funding !== null);
+  let fundingTotal = 0;
+  let settlements = 0;
+  const out: Omit<Loop, 'funding'> = { equity, trades: [], skipped: [], pnls: [], rs: [] };
   const n = replays.length;
   const closed = new Int32Array(n);
   const heads = new Float64Array(n);
@@ -67,6 +72,9 @@ function sharedLoop(ix: WindowIndex, replays: readonly SymbolReplay[], startingB
           out.rs.push(t.rs.a[c]!);
         }
         st.open--;
+      } else if (kind === EV_FUNDING) {
+        fundingTotal += t.values.a[e]!;
+        settlements++;
       } else if (kind !== EV_PNL) throw new Error(`replay: unknown event kind ${kind}`);
     }
     heads[best] = r.headKey();
@@ -89,15 +97,15 @@ function sharedLoop(ix: WindowIndex, replays: readonly SymbolReplay[], startingB
   }
   // After its loop the engine closes what is still open (`end`) and marks the last point again: flat.
   if (M > 0) equity[M - 1] = S + st.realized;
-  return out;
+  return { ...out, funding: modelled ? { total: fundingTotal, settlements } : null };
 }
 
 /** The run `runBacktest` returns for the window (replays started with trades kept). */
 export function runWindow(ix: WindowIndex, replays: readonly SymbolReplay[], startingBalance: number): BacktestRun | null {
   const l = sharedLoop(ix, replays, startingBalance);
   if (l === null) return null;
-  const { trades, equity, skipped } = l;
-  return { trades, equityTimeMs: ix.times, equity, skipped, summary: summarizeRun(trades, startingBalance, equity), levels: levelStats(trades) };
+  const { trades, equity, skipped, funding } = l;
+  return { trades, equityTimeMs: ix.times, equity, skipped, summary: summarizeRun(trades, startingBalance, equity), levels: levelStats(trades), ...(funding ? { funding } : {}) };
 }
 
 /** The optimizer's figures of the window's run, without keeping its trades (replays started with `keep` false). */

@@ -10,8 +10,8 @@ import { wholeDetailFrom } from '../../data/candle-series.ts';
 import type { EntryCache } from './entry-cache.ts';
 import { type FirstExitMemo, firstExit } from './first-exit-memo.ts';
 import type { PositionMemo } from './position-memo.ts';
-import { EV_CLOSE, EV_PNL, Trace, key } from './trace.ts';
-import { BLOCK, BLOCK_SHIFT, type WindowSymbol } from './window-index.ts';
+import { EV_CLOSE, EV_FUNDING, EV_PNL, Trace, key } from './trace.ts';
+import { BLOCK, BLOCK_SHIFT, type FundingPrep, type WindowSymbol, lowerBound } from './window-index.ts';
 
 export type ReplayOptions = Pick<BacktestOptions, 'settings' | 'fills' | 'intrabar' | 'startingBalance' | 'leverage' | 'maxOpenPositions' | 'positionSize' | 'sizingBalance'>;
 
@@ -129,6 +129,10 @@ export class SymbolReplay {
    * fills its whole order once (no two fills are merged into one exit).
    */
   private tradePnl = 0;
+  /** The symbol's funding settlements, or null (not modelled); the next one the open position may be charged; what it paid so far. */
+  private fund: FundingPrep | null = null;
+  private fs = 0;
+  private tradeFunding = 0;
   /**
    * Where the core's instant fills add their PnL (`tally.realized += pnl`, in fill order): a tally whose
    * `realized` reads 0 hands over each fill's PnL itself, which the window's loop adds to the shared
@@ -148,7 +152,9 @@ export class SymbolReplay {
     firstExits: FirstExits | null = null,
   ): void {
     this.keep = keep;
-    this.firstExits = keep || ws.prep.detail !== null ? null : firstExits;
+    this.fund = ws.prep.funding;
+    // A trade read back from another candidate's is one event at its close: its funding has events of its own.
+    this.firstExits = keep || ws.prep.detail !== null || this.fund !== null ? null : firstExits;
     this.ledger = keep ? POSITION_LEDGER : NO_RECORD;
     this.memo = keep ? null : memo;
     this.memo?.startWindow();
@@ -274,6 +280,9 @@ export class SymbolReplay {
     const { sym } = this.ws.prep;
     this.pos = openLadder({ id: this.idOf(++this.count), symbol: sym.symbol, timeMs: sym.candles.time[i]!, entryFee: e.fee, plan: plan.value }, null, this.keep ? null : this.spare);
     this.tradePnl = 0;
+    this.tradeFunding = 0;
+    // Settlements at or before the entry's open were charged before it (to a position closed then, or nobody).
+    if (this.fund !== null) this.fs = lowerBound(this.fund.at, i + 1);
     this.margin = e.margin;
     if (this.remember) memo?.begin(i);
     this.changed(i, this.ws.point[i - this.ws.a]!);
@@ -293,8 +302,9 @@ export class SymbolReplay {
     for (let e = memo.evFrom.a[rec]!, to = memo.evEnd(rec); e < to; e++) {
       const k = memo.evKey.a[e]!;
       const at = point[(k >> 2) - a]! * 4 + (k & 3);
-      trace.event(at, EV_PNL, memo.evValue.a[e]!, memo.evHeld.a[e]!);
-      if (memo.evKind.a[e] === EV_CLOSE) trace.closeLast(at);
+      const kind = memo.evKind.a[e]!;
+      trace.event(at, kind === EV_FUNDING ? EV_FUNDING : EV_PNL, memo.evValue.a[e]!, memo.evHeld.a[e]!);
+      if (kind === EV_CLOSE) trace.closeLast(at);
     }
     for (let g = memo.segFrom.a[rec]!, to = memo.segEnd(rec); g < to; g++) {
       trace.pushSegment(point[memo.sFrom.a[g]! - a]!, memo.sEntry.a[g]!, memo.sQty.a[g]!, memo.sFeeLeft.a[g]!, memo.sLong.a[g] === 1);
@@ -393,6 +403,7 @@ export class SymbolReplay {
       if (this.pos === null) break;
       next = j;
       if ((this.pos.side === 'long') !== (ws.prep.signalLong[this.s] === 1)) {
+        if (this.fund !== null) this.fundTo(j);
         this.now = key(point[j - a]!, 1);
         this.nowIdx = j * 4 + 1;
         closeRemainderOf(this.pos, 'signal', c.open[j]!, c.time[j]!, this.o.fills, null, this.tally, this.ledger);
@@ -409,6 +420,7 @@ export class SymbolReplay {
     this.setAttempt(-1);
     if (this.pos !== null) this.walkRange(next, b);
     if (this.pos !== null) {
+      if (this.fund !== null) this.fundAtEnd(b);
       this.now = key(ws.endPoint, 0);
       this.nowIdx = -1;
       closeRemainderOf(this.pos, 'end', c.close[b - 1]!, c.time[b - 1]! + c.timeframeMs, this.o.fills, null, this.tally, this.ledger);
@@ -443,17 +455,60 @@ export class SymbolReplay {
     if (this.memo !== null && this.memo.recording) this.memo.event(this.nowIdx, EV_PNL, pnl, held);
   }
 
+  /**
+   * The engine's `settle` for the open position at the open of candle j (before its signal, entry
+   * or walk): every settlement charged at an open up to j not charged yet, on what it holds now (its
+   * quantity changed only at walks and closes, each of which charges up to its own candle first).
+   */
+  private fundTo(j: number): void {
+    const f = this.fund!;
+    const { a, point } = this.ws;
+    const O = this.ws.prep.sym.candles.open;
+    for (; this.fs < f.at.length && f.at[this.fs]! <= j; this.fs++) {
+      const c = f.at[this.fs]!;
+      this.charge(this.fs, O[c]!, key(point[c - a]!, 1), c * 4 + 1);
+    }
+  }
+
+  /** The engine's `end`: settlements inside the last candle (before its close) are charged at that close, before the remainder closes. */
+  private fundAtEnd(b: number): void {
+    const f = this.fund!;
+    this.fundTo(b - 1);
+    const c = this.ws.prep.sym.candles;
+    const closeMs = c.time[b - 1]! + c.timeframeMs;
+    for (; this.fs < f.at.length && f.time[this.fs]! < closeMs; this.fs++) this.charge(this.fs, c.close[b - 1]!, key(this.ws.endPoint, 0), -1);
+  }
+
+  /** Settlement k charged to the open position: −(signed notional) × rate, the notional at the mark price when known, else at `price`. */
+  private charge(k: number, price: number, sortKey: number, keyIdx: number): void {
+    const f = this.fund!;
+    const p = this.pos!;
+    const mark = f.price[k]!;
+    // The engine's arithmetic, in its order (the same doubles).
+    const notional = qtyOf(p.remainingSteps, p.plan) * (mark === mark ? mark : price);
+    const rate = f.rate[k]!;
+    const pay = p.side === 'long' ? -(notional * rate) : notional * rate;
+    this.tradeFunding += pay;
+    const held = heldMargin(this.margin, p.remainingSteps, p.originalSteps);
+    this.trace.event(sortKey, EV_FUNDING, pay, held);
+    if (this.memo !== null && this.memo.recording && keyIdx >= 0) this.memo.event(keyIdx, EV_FUNDING, pay, held);
+  }
+
   /** The engine's `book` after the core changed the ladder: a closed one is a trade, its margin freed. */
   private book(): void {
     const p = this.pos!;
     if (p.status !== 'closed') return;
-    if (this.keep) this.trace.trades.push(p);
-    else {
+    if (this.keep) {
+      // SPEC "Fees": with funding modelled, a trade's pnl is its exits' plus its funding (totalPnl).
+      if (this.fund !== null) p.funding = this.tradeFunding;
+      this.trace.trades.push(p);
+    } else {
       this.spare = p;
       // The figures the optimizer needs (its PnL as `totalPnl` sums it, its R by the core's rule); the ladder itself can go.
-      const r = rMultipleOf(this.tradePnl, p);
-      this.trace.closed(this.tradePnl, r);
-      if (this.keepFirstExit && this.positionFills === 1) this.keepInFirstExit(p, this.tradePnl, r);
+      const pnl = this.fund === null ? this.tradePnl : this.tradePnl + this.tradeFunding;
+      const r = rMultipleOf(pnl, p);
+      this.trace.closed(pnl, r);
+      if (this.keepFirstExit && this.positionFills === 1) this.keepInFirstExit(p, pnl, r);
     }
     this.trace.closeLast(this.now);
     if (this.memo !== null && this.memo.recording) this.memo.closeLast();
@@ -514,6 +569,7 @@ export class SymbolReplay {
         else break;
       }
       if (j >= to) return;
+      if (this.fund !== null) this.fundTo(j);
       this.now = key(point[j - a]!, 3);
       this.nowIdx = j * 4 + 3;
       this.fills = 0;

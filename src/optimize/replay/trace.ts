@@ -4,12 +4,15 @@ import { NumColumn } from './num-column.ts';
 /**
  * What one symbol's replay leaves for the window's loop, in the order it happened on that symbol.
  * Each event has the engine's sort key `point × 4 + phase` (phase 0: a remainder closed because the
- * data ended, 1: an opposite signal's close, 2: an entry, 3: the candle's walk), so that the events of
+ * data ended, and the funding charged just before it; 1: the funding settlements charged at an open,
+ * then an opposite signal's close; 2: an entry; 3: the candle's walk), so that the events of
  * all symbols are taken in the order the engine's shared loop books them (see run-window.ts).
  */
 export const EV_PNL = 0;
 /** A position closed by its last fill: that fill's PnL (the value), then the trade (its margin held is then 0). */
 export const EV_CLOSE = 1;
+/** A funding settlement charged to the open position (the value: what it paid, negative, or received). */
+export const EV_FUNDING = 2;
 
 export const key = (point: number, phase: 0 | 1 | 2 | 3): number => point * 4 + phase;
 

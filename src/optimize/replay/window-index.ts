@@ -1,5 +1,6 @@
 import { closeTimeMs, lowerBoundTime } from '../../data/candle-series.ts';
 import type { CandleSeries } from '../../data/candle-series.ts';
+import type { SettlementPrices } from '../../backtest/engine.ts';
 import type { PreparedSymbol } from '../dataset.ts';
 
 /**
@@ -23,8 +24,23 @@ export interface SymbolPrep {
   /** Signal s's own stop distance, % (NaN: the settings' `stop_loss_pct`). */
   readonly signalStop: Float64Array;
   readonly detail: DetailPrep | null;
+  /** The symbol's funding settlements (`--funding`), or null when not modelled. */
+  readonly funding: FundingPrep | null;
   /** Position ids `SYMBOL-n` by n, made as needed (every candidate's n-th position has the same id). */
   readonly ids: string[];
+}
+
+/**
+ * Funding settlements as the engine charges them: settlement k at the open of candle `at[k]` (full
+ * series: the first candle opening at or after it) to the position open then, at its mark price
+ * `price[k]` when known (else that candle's open), `rate[k]` of the notional.
+ */
+export interface FundingPrep {
+  readonly time: Float64Array;
+  readonly rate: Float64Array;
+  /** NaN where no mark price is known. */
+  readonly price: Float64Array;
+  readonly at: Int32Array;
 }
 
 export interface DetailPrep {
@@ -81,7 +97,18 @@ export function prepareSymbol(sym: PreparedSymbol): SymbolPrep {
     signalLong,
     signalStop,
     detail: sym.detail ? { candles: sym.detail, ...bands(sym.detail) } : null,
+    funding: sym.funding ? fundingPrep(sym.candles, sym.funding) : null,
     ids: [''],
+  };
+}
+
+function fundingPrep(c: CandleSeries, f: SettlementPrices): FundingPrep {
+  const n = f.time.length;
+  return {
+    time: f.time,
+    rate: f.rate,
+    price: f.price ?? new Float64Array(n).fill(NaN),
+    at: Int32Array.from(f.time, (t) => lowerBoundTime(c.time, t)),
   };
 }
 
@@ -180,7 +207,8 @@ export function indexWindow(preps: readonly SymbolPrep[], fromMs: number, toMs: 
   return { symbols, times, candles };
 }
 
-function lowerBound(a: Int32Array, x: number): number {
+/** Index of the first element of the ascending `a` that is ≥ x (`a.length` if none). */
+export function lowerBound(a: Int32Array, x: number): number {
   let lo = 0;
   let hi = a.length;
   while (lo < hi) {
