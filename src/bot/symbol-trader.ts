@@ -1198,7 +1198,7 @@ export class SymbolTrader {
       this.fundingRefused = e instanceof ExchangeError && (e.code === 'auth' || e.code === 'rejected');
       if (this.fundingRefused) {
         const why = (e as ExchangeError).exchangeCode ?? (e as ExchangeError).code;
-        this.alertOnce(`funding-refused:${why}`, { positionId, err: errInfo(e) }, 'funding.read_refused', `${this.symbol}: the exchange refuses the funding (income history) read: ${(e as Error).message}. The funding its positions pay or receive is not booked on their trades (their PnL, the day's PnL and the risk limits leave it out) until the read answers; it is asked again once an hour. Give the API key the permission to read the account (Binance: "Enable Reading")`);
+        this.alertOnce(`funding-refused:${why}`, { positionId, err: errInfo(e) }, 'funding.read_refused', `${this.symbol}: the exchange refuses the funding (income history) read: ${(e as Error).message}. The funding its positions pay or receive is not booked on their trades (their PnL, the day's PnL and the risk limits leave it out) until the read answers; it is asked again once an hour.${(e as ExchangeError).code === 'auth' ? ' Check the API key: it needs the permission to read the account (Binance: "Enable Reading") and this IP on its list' : ''}`);
       } else if (!this.fundingFailing) this.d.log.warn({ symbol: this.symbol, positionId, err: errInfo(e) }, 'funding.read_failed');
       this.fundingFailing = true;
       return;

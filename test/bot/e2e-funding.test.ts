@@ -237,6 +237,8 @@ describe('funding on the bot\'s positions (the simulator charges, the bot reads 
     expect(reads()).toBe(1);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatch(/BTCUSDT: the exchange refuses the funding .*-2015|BTCUSDT: the exchange refuses the funding .*permissions/);
+    // A key problem (-2015 is 'auth'): what to check on the key.
+    expect(alerts[0]).toContain('Enable Reading');
     expect(lines.filter((l) => l.msg === 'funding.read_refused').map((l) => l['positionId'])).toEqual([t.position!.id]);
     // Two and thirty minutes on (read gap 1 min): not asked again, no second alert.
     for (const gap of [2 * MIN, 28 * MIN]) {
