@@ -65,11 +65,13 @@ function equitySvg(given: StudyReport['out_of_sample'], chosen: boolean): string
 ${lines.join('\n')}</svg></div>`;
 }
 
-/** What the run was made of: the config and the data files (names; their SHA-256 are in --json). */
+/** What the run was made of: the config and the data files (names; their SHA-256 are in --json), and whether funding was charged. */
 function inputsLine(r: StudyReport): string {
   const i = r.inputs;
   const name = (p: string) => esc(p.split('/').pop() ?? p);
-  return `<p>config ${name(i.config)} · data ${i.data.map((f) => name(f.path)).join(', ')}${i.detail.length ? ` · detail ${i.detail.map((f) => name(f.path)).join(', ')}` : ''}${i.signals ? ` · signals ${name(i.signals.path)}` : ''}</p>`;
+  const names = (files: readonly { path: string }[]) => files.map((f) => name(f.path)).join(', ');
+  const funding = i.funding?.length ? ` · funding charged: ${names(i.funding)}${i.mark?.length ? ` at the mark prices ${names(i.mark)}` : ''}` : ' · funding not charged (no --funding)';
+  return `<p>config ${name(i.config)} · data ${names(i.data)}${i.detail.length ? ` · detail ${names(i.detail)}` : ''}${i.signals ? ` · signals ${name(i.signals.path)}` : ''}${funding}</p>`;
 }
 
 /** The page; `data` for the heatmap is embedded as JSON (escaped for a script element). */

@@ -92,7 +92,11 @@ describe('the optimizer report in Chromium', () => {
     const cells = await page.locator('#ranking tbody tr').first().locator('td').allTextContents();
     expect(cells[2]).toBe('∞'); // the score
     expect(cells[5]).toBe('∞'); // PF
-    expect(await page.locator('header').textContent()).toContain('config config.json · data BTCUSDT-1h.csv');
+    expect(await page.locator('header').textContent()).toContain('config config.json · data BTCUSDT-1h.csv · funding not charged (no --funding)');
+    // With --funding and --mark: the header says so, naming the files.
+    const funded = { ...report, inputs: { ...report.inputs, funding: [{ path: '/f/BTCUSDT-fundingRate.csv', sha256: '1'.repeat(64) }], mark: [{ path: '/m/BTCUSDT-1h-mark.csv', sha256: '2'.repeat(64) }] } };
+    await page.setContent(renderOptimizeReport(funded, 't'));
+    expect(await page.locator('header').textContent()).toContain('data BTCUSDT-1h.csv · funding charged: BTCUSDT-fundingRate.csv at the mark prices BTCUSDT-1h-mark.csv');
     await page.close();
   });
 });
