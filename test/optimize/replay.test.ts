@@ -285,9 +285,9 @@ describe('the per-entry replay', () => {
 });
 
 // C: dataset A's symbols with their real funding (BTCUSDT and ETHUSDT charged at their mark prices,
-// SOLUSDT at the candle opens: no --mark for it). Binance dates a settlement a few ms past the hour,
-// so it falls inside the candle opening then and is charged at the next open, or, in a window's or
-// the data's last candle, at its close (the engine's `end`).
+// SOLUSDT at the candle opens: no --mark for it). The loader rounds calc_time to the minute, so every
+// settlement falls on a 1h open: settlements inside a candle (the engine's `end` at a last close) are
+// in replay-funding-edges.test.ts.
 const FUNDING_DIR = fileURLToPath(new URL('../../../shared/data/binance-usdm-funding/', import.meta.url));
 const MARK_DIR = fileURLToPath(new URL('../../../shared/data/binance-usdm-mark-1h/', import.meta.url));
 const withFunding = await loadBacktestInputs({
@@ -330,7 +330,7 @@ describe('the per-entry replay with funding (before: not modelled; the optimizer
         expect(replay!.trades.map((t) => t.funding)).toEqual(full.trades.map((t) => t.funding));
         paid += full.trades.filter((t) => (t.funding ?? 0) !== 0).length;
         settled += full.funding!.settlements;
-        // Trades closed by the data's or the window's end after a settlement inside their last candle.
+        // Trades closed by the data's or the window's end that paid or received funding before it.
         atEnd += full.trades.filter((t) => t.partialExits.at(-1)!.reason === 'end' && (t.funding ?? 0) !== 0).length;
       }),
       { numRuns: 60, seed: 20261207 },
