@@ -1203,7 +1203,11 @@ export class SymbolTrader {
       this.fundingFailing = true;
       return;
     }
-    if (this.fundingFailing) this.d.log.info({ symbol: this.symbol }, 'funding.read_answers');
+    if (this.fundingFailing) {
+      this.d.log.info({ symbol: this.symbol }, 'funding.read_answers');
+      // Answered: a later refusal (another key) is a new alert.
+      for (const k of this.alerted) if (k.startsWith('funding-refused:')) this.alerted.delete(k);
+    }
     this.fundingFailing = false;
     this.fundingRefused = false;
     // Read once more a while later: a settlement just before the close may be posted after this read.

@@ -259,6 +259,40 @@ describe('funding on the bot\'s positions (the simulator charges, the bot reads 
     expect(lines.some((l) => l.msg === 'funding.read_failed')).toBe(false);
   }, 20_000);
 
+  it('a read refused again after it answered is alerted again (before: the first alert\'s key was kept, so a second refusal was neither alerted nor logged)', async () => {
+    const config = testConfig();
+    h = await startHarness(config, { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    const { log, records } = recordingLogger();
+    const lines = records as (Record<string, unknown> & { msg: string })[];
+    let wallMs = Date.now();
+    const alerts: string[] = [];
+    const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, now: () => wallMs, fundingReadGapMs: MIN, onAlert: (_s, _k, m) => alerts.push(m), retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+    h.bot = bot;
+    await bot.start();
+    const t = bot.traders[0]!;
+    await t.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' });
+    settledTwoHoursAgo();
+    const refuse = () => h!.sim.admin.setFaults({ rules: [{ kind: 'reject', status: 401, code: -2015, method: 'GET', path: '/fapi/v1/income' }] });
+    const reads = () => h!.sim.admin.requests().filter((q) => q.path === '/fapi/v1/income').length;
+    refuse();
+    await bot.step();
+    expect(alerts).toHaveLength(1);
+    h.sim.admin.clearFaults();
+    wallMs += 61 * MIN;
+    await bot.step();
+    expect(t.position?.funding).toBe(-0.06);
+    // The permission taken away again (a new key): the next hour's read is refused, and said again.
+    refuse();
+    h.sim.admin.step({ candles: 1 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    wallMs += 2 * MIN;
+    await bot.step();
+    expect(reads()).toBe(3);
+    expect(lines.filter((l) => l.msg === 'funding.read_refused')).toHaveLength(2);
+    expect(alerts).toHaveLength(2);
+  }, 20_000);
+
   it('a settlement booked and later forgotten by the exchange (Binance keeps 3 months of income) stays booked; each is added once (before: the total re-read from the entry dropped it)', async () => {
     // The exchange's income history, forgetting what is older than `forgetBefore` (the simulator keeps everything).
     let forgetBefore = -Infinity;
