@@ -1185,11 +1185,14 @@ export class SymbolTrader {
     this.fundingReadAtMs = this.d.now();
     let payments: FundingPayment[];
     let rates: readonly FundingRate[] | null = null;
+    // Which read a refusal came from: the income is the account's (a key's permission), the rates are public.
+    let read = 'income history';
     try {
       // After the cursors (funding() answers from its time on): the newest booked would be read again each time.
       payments = await this.d.ex.funding(this.symbol, Math.min(...targets.map(fundingFromMs)) + 1);
       // The settlements' rates and mark prices tell the quantity each record charged (splitFunding).
       if (payments.length > 0 && this.d.ex.fundingRates !== undefined) {
+        read = 'funding rate history';
         rates = await this.d.ex.fundingRates(this.symbol, payments[0]!.timeMs - FUNDING_RATE_MATCH_MS);
       }
     } catch (e) {
@@ -1198,7 +1201,9 @@ export class SymbolTrader {
       this.fundingRefused = e instanceof ExchangeError && (e.code === 'auth' || e.code === 'rejected');
       if (this.fundingRefused) {
         const why = (e as ExchangeError).exchangeCode ?? (e as ExchangeError).code;
-        this.alertOnce(`funding-refused:${why}`, { positionId, err: errInfo(e) }, 'funding.read_refused', `${this.symbol}: the exchange refuses the funding (income history) read: ${(e as Error).message}. The funding its positions pay or receive is not booked on their trades (their PnL, the day's PnL and the risk limits leave it out) until the read answers; it is asked again once an hour.${(e as ExchangeError).code === 'auth' ? ' Check the API key: it needs the permission to read the account (Binance: "Enable Reading") and this IP on its list' : ''}`);
+        // Key advice only for the account's own read refused for the key (the rate history is public).
+        const fix = read === 'income history' && (e as ExchangeError).code === 'auth' ? ' Check the API key: it needs the permission to read the account (Binance: "Enable Reading") and this IP on its list' : '';
+        this.alertOnce(`funding-refused:${why}`, { positionId, read, err: errInfo(e) }, 'funding.read_refused', `${this.symbol}: the exchange refuses the funding (${read}) read: ${(e as Error).message}. The funding its positions pay or receive is not booked on their trades (their PnL, the day's PnL and the risk limits leave it out) until the read answers; it is asked again once an hour.${fix}`);
       } else if (!this.fundingFailing) this.d.log.warn({ symbol: this.symbol, positionId, err: errInfo(e) }, 'funding.read_failed');
       this.fundingFailing = true;
       return;

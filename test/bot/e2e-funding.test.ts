@@ -293,6 +293,25 @@ describe('funding on the bot\'s positions (the simulator charges, the bot reads 
     expect(alerts).toHaveLength(2);
   }, 20_000);
 
+  it('the public rate history refused (a 400, not a key\'s permission) is said as such: the alert names that read and does not send the user to the API key\'s permissions (before: "refuses the funding (income history) read … Enable Reading")', async () => {
+    const config = testConfig();
+    h = await startHarness(config, { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    const { log } = recordingLogger();
+    const alerts: string[] = [];
+    const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, now: () => Date.now(), fundingReadGapMs: MIN, onAlert: (_s, _k, m) => alerts.push(m), retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+    h.bot = bot;
+    await bot.start();
+    const t = bot.traders[0]!;
+    await t.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' });
+    settledTwoHoursAgo();
+    h.sim.admin.setFaults({ rules: [{ kind: 'reject', status: 400, code: -1100, method: 'GET', path: '/fapi/v1/fundingRate' }] });
+    await bot.step();
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatch(/funding rate history/);
+    expect(alerts[0]).not.toMatch(/income history|Enable Reading/);
+  }, 20_000);
+
   it('a settlement booked and later forgotten by the exchange (Binance keeps 3 months of income) stays booked; each is added once (before: the total re-read from the entry dropped it)', async () => {
     // The exchange's income history, forgetting what is older than `forgetBefore` (the simulator keeps everything).
     let forgetBefore = -Infinity;
