@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { basename } from 'node:path';
 import { type ConnectionOptions, type Job, Queue, QueueEvents } from 'bullmq';
 import type { EvalTask } from './candidate.ts';
 import type { Evaluator } from './pool.ts';
 import { RedisReplyError, describeRedis, pingRedis, redisOptions } from './redis-url.ts';
 import { watchRedis } from './redis-watch.ts';
-import { type StudySpec, studyInputFiles } from './study.ts';
+import { studyInputFiles, workerFileNames } from './file-names.ts';
+import type { StudySpec } from './study.ts';
 import { type WireResult, fromWire, specForWorkers } from './wire-result.ts';
 
 export const QUEUE_NAME = 'ladder-optimize';
@@ -37,9 +37,11 @@ export interface JobData {
   readonly heartbeat?: true;
 }
 
-/** Every file a worker must hold, by base name, with its hash. */
+/** Every file a worker must hold, by the name it finds it by in its --data-dir (file-names.ts), with its hash; in `studyInputFiles` order. */
 export function studyFiles(spec: StudySpec): JobData['files'] {
-  return studyInputFiles(spec.inputs).map((f) => ({ name: basename(f.path), sha256: f.sha256 }));
+  const files = studyInputFiles(spec.inputs);
+  const names = workerFileNames(files.map((f) => f.path));
+  return files.map((f, i) => ({ name: names[i]!, sha256: f.sha256 }));
 }
 
 /** A job id per (run, candidate): adding it twice adds one job, and a result already computed is found again. */
@@ -150,6 +152,7 @@ export async function queueCoordinator(url: string, runId: string, spec: StudySp
   };
   await firstWrite("this run's spec", putSpec);
   const files = studyFiles(spec);
+  say(`queue: the workers' --data-dir must hold ${files.map((f) => f.name).join(', ')}`);
   const jobOpts = { attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: 7 * 86_400 }, removeOnFail: { age: 7 * 86_400 } };
   /** Jobs this coordinator queued that have not given their result yet: removed from Redis when it stops. */
   const outstanding = new Set<string>();

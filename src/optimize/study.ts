@@ -34,9 +34,6 @@ export interface StudyInputs {
   readonly to?: string;
 }
 
-/** The data files of a study (candles, markets, signals, detail, funding, mark prices): what a worker must hold and a resume checks. */
-export const studyInputFiles = (i: StudyInputs): InputFile[] => [...i.data, ...i.detail, ...(i.markets ? [i.markets] : []), ...(i.signals ? [i.signals] : []), ...(i.funding ?? []), ...(i.mark ?? [])];
-
 /**
  * The way a space is enumerated into ladders, stored with each run: 2 since a last level's move_stop_to
  * choices and the breakeven offsets of a ladder that moves no stop to breakeven became one ladder each.

@@ -103,24 +103,24 @@ describe('ladder optimize --funding', () => {
     expect(j.evaluation.windows_run_in_full).toBe(j.evaluation.windows);
   });
 
-  it('--queue: a worker takes the funding and mark files by name from its --data-dir and gives the embedded results; a mark file named like the candles is refused before anything is stored', async () => {
+  it('--queue: a worker takes the funding and mark files from its --data-dir by the names the coordinator prints (the mark prices named like the candles: in their folders) and gives the embedded results', async () => {
     const url = redis!.url;
-    // The shared data's mark prices are named like the candles (BTCUSDT-1h.csv): a worker could hold only one.
-    const clash = await ladder([...study(join(tmp, 'clash.db'), `${FUNDING}/BTCUSDT-fundingRate.csv`, `${MARK}/BTCUSDT-1h.csv`), '--queue', url]);
-    expect(clash.code).toBe(1);
-    expect(clash.stderr).toContain(`--queue: ${KLINES}/BTCUSDT-1h.csv and ${MARK}/BTCUSDT-1h.csv have the same name and differ`);
-    expect(clash.stderr).not.toMatch(/\n\s+at /);
-    expect(clash.stderr).not.toMatch(/^run /m);
-
-    const mark = `${markCopy('BTCUSDT')},${markCopy('ETHUSDT')}`;
+    // The shared data's mark prices are named like the candles (BTCUSDT-1h.csv): their folders tell them apart.
+    const mark = `${MARK}/BTCUSDT-1h.csv,${MARK}/ETHUSDT-1h.csv`;
     const dir = join(tmp, 'worker-data');
-    mkdirSync(dir);
-    for (const p of [`${KLINES}/BTCUSDT-1h.csv`, `${KLINES}/ETHUSDT-1h.csv`, MARKETS, ...realFunding().split(','), ...mark.split(',')]) symlinkSync(p, join(dir, p.split('/').at(-1)!));
+    for (const p of [`${KLINES}/BTCUSDT-1h.csv`, `${KLINES}/ETHUSDT-1h.csv`, MARKETS, ...realFunding().split(','), ...mark.split(',')]) {
+      const [folder, name] = p.split('/').slice(-2) as [string, string];
+      // Only the two files of one name go in folders; the rest by their own name.
+      const at = name.endsWith('-1h.csv') ? join(dir, folder) : dir;
+      mkdirSync(at, { recursive: true });
+      symlinkSync(p, join(at, name));
+    }
     const worker = spawnLadder(['worker', '--queue', url, '--data-dir', dir], children);
     const db = join(tmp, 'queued.db');
     const [queued, embedded] = await Promise.all([ladder([...study(db, realFunding(), mark), '--queue', url]), ladder([...study(join(tmp, 'embedded.db'), realFunding(), mark), '--workers', '1'])]);
     worker.child.kill('SIGTERM');
     expect([queued.code, embedded.code], queued.stderr + worker.stderr()).toEqual([0, 0]);
+    expect(queued.stderr).toContain("queue: the workers' --data-dir must hold binance-spot-klines/BTCUSDT-1h.csv, binance-spot-klines/ETHUSDT-1h.csv, binance-usdm-exchange-info.json, BTCUSDT-fundingRate.csv, ETHUSDT-fundingRate.csv, binance-usdm-mark-1h/BTCUSDT-1h.csv, binance-usdm-mark-1h/ETHUSDT-1h.csv");
     expectSameStudyJson(JSON.parse(queued.stdout), JSON.parse(embedded.stdout));
     expect(storedCounts(db).every((n) => n === 1)).toBe(true);
     expect(storedCounts(db)).toHaveLength(18);

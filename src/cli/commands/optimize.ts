@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, hostname } from 'node:os';
 import type { Command } from 'commander';
@@ -18,7 +18,8 @@ import { redisOptions } from '../../optimize/redis-url.ts';
 import { METHODS, type Method, Search, countValidLadders, probeSpace } from '../../optimize/search.ts';
 import { SpaceGrid } from '../../optimize/space-grid.ts';
 import { parseSpaceText, spaceJsonSchema } from '../../optimize/space.ts';
-import { type InputFile, STUDY_SPEC_VERSION, type StudySpec, runStudy, studyInputFiles } from '../../optimize/study.ts';
+import { type InputFile, STUDY_SPEC_VERSION, type StudySpec, runStudy } from '../../optimize/study.ts';
+import { studyInputFiles } from '../../optimize/file-names.ts';
 import { withFundingOption } from '../funding-inputs.ts';
 import { fundingInsideDetail, fundingModelled, prepareDataset } from '../../optimize/dataset.ts';
 import type { OptimizeRunStore } from '../../store/optimize-runs.ts';
@@ -356,7 +357,6 @@ async function newSpec(o: OptimizeCliOptions, r: RunOptions): Promise<{ spec: St
     windows: windows.value,
     ...(o.engine === 'full' ? { engine: 'full' as const } : {}),
   };
-  refuseNameClash(o.queue, spec);
   let grid: SpaceGrid;
   try {
     // Checked now, not at the first candidate: a space whose grid is too large is a usage error, named with its file.
@@ -381,20 +381,6 @@ async function newSpec(o: OptimizeCliOptions, r: RunOptions): Promise<{ spec: St
     if (memory !== null) throw new CliError(memory);
   }
   return { spec, input };
-}
-
-/**
- * A worker finds a run's files by their base name in its --data-dir: two different files of one name
- * (a mark-price file named like its candles, BTCUSDT-1h.csv) cannot both be there. Refused with --queue.
- */
-function refuseNameClash(queue: string | undefined, spec: StudySpec): void {
-  if (queue === undefined) return;
-  const seen = new Map<string, InputFile>();
-  for (const f of studyInputFiles(spec.inputs)) {
-    const other = seen.get(basename(f.path));
-    if (other !== undefined && other.sha256 !== f.sha256) throw new CliError(`--queue: ${other.path} and ${f.path} have the same name and differ: a worker finds a run's files by name in its --data-dir, so it could hold only one of them; rename one (e.g. the mark prices BTCUSDT-1h-mark.csv) and start the run again`);
-    seen.set(basename(f.path), f);
-  }
 }
 
 /** A strategy module does not travel to workers (they would load their own copy, unchecked): --queue with one is refused, new run or resumed. */
@@ -423,7 +409,6 @@ async function resumeSpec(store: OptimizeRunStore, runId: string, take: (runId: 
     const what = imports.has(f) ? `${f.path} (imported by the strategy module ${i.module?.path ?? ''})` : f.path;
     if (now.sha256 !== f.sha256) throw new CliError(`--resume: ${what} changed since run ${runId} started (sha256 ${now.sha256.slice(0, 12)}…, was ${f.sha256.slice(0, 12)}…)`);
   }
-  refuseNameClash(queue, spec);
   const input = await loadStudyInputs(spec, (p) => p);
   return { runId, spec, input };
 }

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import type { Job } from 'bullmq';
 import type { Command } from 'commander';
 import type { JobData } from '../../optimize/queue.ts';
@@ -9,6 +9,7 @@ import type { StudySpec } from '../../optimize/study.ts';
 import type { CandidateResult } from '../../optimize/evaluate.ts';
 import type { WireResult } from '../../optimize/wire-result.ts';
 import { CliError } from '../cli-error.ts';
+import { fileInDataDir, studyInputFiles } from '../../optimize/file-names.ts';
 
 interface WorkerCliOptions {
   queue: string;
@@ -31,7 +32,7 @@ export function registerWorkerCommand(program: Command): void {
     .command('worker')
     .description("Take `ladder optimize --queue` jobs from Redis and evaluate them on this machine's copy of the data")
     .requiredOption('--queue <url>', 'redis://[:password@]host:port (rediss:// for TLS), the coordinator\'s --queue')
-    .requiredOption('--data-dir <dir>', 'directory holding the same candle, markets and signals files as the coordinator (by file name)')
+    .requiredOption('--data-dir <dir>', 'directory holding the same input files as the coordinator, by name (where two share a name, in folders: BTCUSDT/1h; the coordinator prints the names)')
     .option('--concurrency <n>', 'jobs at once (one core each; run one worker process per core instead for CPU-bound work)', '1')
     .option('--lock-ms <ms>', 'job lock: a job of a worker that stops answering for this long is given to another worker', '30000')
     .action(async (o: WorkerCliOptions) => {
@@ -78,11 +79,17 @@ export function registerWorkerCommand(program: Command): void {
       const abandoned = new Set<string>();
       const me = `${hostname()}:${process.pid}`;
 
+      /** Where a job's file is in --data-dir (its name may hold folders: `BTCUSDT/1h`); a name leading outside it is a refusal. */
+      const localOf = (name: string): string => {
+        const local = fileInDataDir(o.dataDir, name);
+        if (local === null) throw new DataMismatch(`a job names the input file ${JSON.stringify(name)}, which is not a path inside --data-dir ${o.dataDir}: refusing the job`);
+        return local;
+      };
       /** The SHA-256 of each of the job's files as it is now on this machine (a file missing is a refusal). */
       const hashNow = (files: JobData['files']) =>
         Promise.all(
           files.map(async (f) => {
-            const local = join(o.dataDir, basename(f.name));
+            const local = localOf(f.name);
             try {
               return { f, local, sha: await sha256CandleEntry(local) };
             } catch {
@@ -114,7 +121,9 @@ export function registerWorkerCommand(program: Command): void {
           if (spec.config.strategy.name === 'module') {
             throw new DataMismatch(`its strategy is a module (${basename(spec.config.strategy.path)}), whose copy on this worker cannot be checked against the coordinator's (a job carries no hash of it): refusing the job; resume the run without --queue`);
           }
-          const input = await loadStudyInputs(spec, (p) => join(o.dataDir, basename(p)));
+          // Each stored path by its job name: the job's files are the spec's, in studyInputFiles order (queue.ts studyFiles).
+          const names = new Map(studyInputFiles(spec.inputs).map((f, i) => [f.path, data.files[i]?.name ?? basename(f.path)]));
+          const input = await loadStudyInputs(spec, (p) => localOf(names.get(p) ?? basename(p)));
           const after = await hashNow(data.files);
           const changed = after.find((a, i) => a.sha !== before[i]!.sha);
           if (changed === undefined) {
@@ -136,7 +145,7 @@ export function registerWorkerCommand(program: Command): void {
         // Every job of a run names the same files; one that does not is checked against what was loaded.
         for (const f of job.data.files) {
           const sha = study.hashes.get(f.name);
-          if (sha !== f.sha256) throw differs(join(o.dataDir, basename(f.name)), f, sha ?? '(not loaded)');
+          if (sha !== f.sha256) throw differs(localOf(f.name), f, sha ?? '(not loaded)');
         }
         return study;
       };
@@ -146,7 +155,8 @@ export function registerWorkerCommand(program: Command): void {
         (
           await Promise.all(
             files.map(async (f) => {
-              const st = await stat(join(o.dataDir, basename(f.name)), { bigint: true }).catch(() => null);
+              const local = fileInDataDir(o.dataDir, f.name);
+              const st = local === null ? null : await stat(local, { bigint: true }).catch(() => null);
               return st ? `${st.size}/${st.mtimeNs}/${st.ctimeNs}/${st.ino}` : '-';
             }),
           )
