@@ -1164,7 +1164,7 @@ export class SymbolTrader {
     const open = this.position?.status === 'open' ? this.position : null;
     if (this.fundingOwed.size === 0 && open === null) return;
     // A simulator replaying history runs hours in seconds: its reads are spaced in wall time too.
-    if (this.d.now() - this.fundingReadAtMs < (this.fundingRefused ? HOUR_MS : this.fundingGapMs)) return;
+    if (this.d.now() - this.fundingReadAtMs < (this.fundingRefused ? Math.max(HOUR_MS, this.fundingGapMs) : this.fundingGapMs)) return;
     const hourOf = (t: number) => Math.floor((t - FUNDING_READ_DELAY_MS) / HOUR_MS);
     const hour = hourOf(this.marketNowMs());
     // The open position's: once its entry's hour has passed (a settlement may have come), then once an hour.
