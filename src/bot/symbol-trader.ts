@@ -270,6 +270,8 @@ export class SymbolTrader {
   private marginModeToSet: MarginMode | null;
   /** The price read failed at the last cycle (price.read_failed said once until it answers). */
   private priceFailing = false;
+  /** The position (or its trades) read failed at the last cycle (position.read_failed said once until it answers). */
+  private positionFailing = false;
   /** `strategy.stopped` was logged (once per trader). */
   private saidStopped = false;
   /**
@@ -1123,7 +1125,23 @@ export class SymbolTrader {
   private async cycle(): Promise<boolean> {
     if (this.frozen) return false;
     let acted = false;
-    if (this.position) acted = (await this.syncPosition()) || acted;
+    if (this.position) {
+      try {
+        acted = (await this.syncPosition()) || acted;
+        if (this.positionFailing) this.d.log.info({ symbol: this.symbol }, 'position.read_answers');
+        this.positionFailing = false;
+      } catch (e) {
+        // What is held is unknown (the position or trades read fails): no exit goes out on it, but the
+        // stop is still checked and placed again (orders check below): a stop cancelled by hand during
+        // the outage must not stay missing for as long as it lasts (invariant 9). It used to end the cycle.
+        if (!this.positionFailing) this.d.log.warn({ symbol: this.symbol, err: errInfo(e) }, 'position.read_failed');
+        this.positionFailing = true;
+        acted = (await this.resolveDoubts()) || acted;
+        await this.checkOrders();
+        await this.flush();
+        return acted;
+      }
+    }
     acted = (await this.resolveDoubts()) || acted;
     if (!this.position && this.d.manageManual) acted = (await this.adoptManual()) || acted;
     if (this.position) acted = (await this.settleEndedOrders()) || acted;

@@ -357,14 +357,17 @@ describe('changes while the bot was down, and reads that fail', () => {
     expect(t.halted).toBeNull();
   }, 30_000);
 
-  it('closed by hand while the position read fails (503): nothing is sent for it meanwhile; once the read answers, a manual exit, orphans cancelled, a later signal enters', async () => {
+  it('closed by hand while the position read fails (503): no exit is sent for it meanwhile (its stop only, placed again); once the read answers, a manual exit, orphans cancelled, a later signal enters', async () => {
     const { t, id } = await openLong();
     h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v3/positionRisk' }, { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v2/positionRisk' }] });
     await hand('sell', 10, 'web_close', true);
     h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1's price
     const before = h!.sim.admin.requests().length;
     await steps(4);
-    expect(h!.sim.admin.requests().slice(before).filter((r) => r.method === 'POST')).toEqual([]);
+    // No exit on the unknown position; its stop, gone with the position, is placed again (what is held is
+    // not known: a stop cancelled by hand must not stay missing), and swept once the read answers.
+    const posts = h!.sim.admin.requests().slice(before).filter((r) => r.method === 'POST');
+    expect(posts.filter((r) => r.path !== '/fapi/v1/algoOrder' || r.clientOrderId !== `${id}-sl0`)).toEqual([]);
     h!.sim.admin.setFaults({ rules: [] });
     await steps(2);
     expect(t.position).toBeNull();
@@ -378,6 +381,26 @@ describe('changes while the bot was down, and reads that fail', () => {
 });
 
 describe('the stop cancelled by hand while every read of it fails', () => {
+  it('the position read fails (503) for a while and the stop is cancelled by hand meanwhile: the stop is placed again within seconds, not left missing for the whole outage (invariant 9); no take-profit goes out on the unknown position', async () => {
+    const { t, id, logged } = await openLong();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v3/positionRisk' }, { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v2/positionRisk' }] });
+    const own = await handClient();
+    await own.cancelOrder('BTCUSDT', `${id}-sl0`, 'stop');
+    h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1's price: not sent while what is held is unknown
+    for (let i = 0; i < 30 && stops().length === 0; i++) {
+      t.touch(); // the user stream's ALGO_UPDATE (CANCELED)
+      await steps(1, 250);
+    }
+    expect(stops()).toEqual([[`${id}-sl0`, '58800']]);
+    expect(h!.state().fills.filter((f) => f.clientOrderId === `${id}-tp1`)).toEqual([]);
+    expect(logged()).toContain('position.read_failed');
+    h!.sim.admin.setFaults({ rules: [] });
+    await steps(3);
+    expect(t.position!.tpLevelsHit).toEqual([1]);
+    expect(storeSteps()).toBe(exchangeSteps());
+    expect(stops()).toHaveLength(1);
+  }, 30_000);
+
   it('the open orders lists and the stop look-up all answer 503: the stop is placed again under its id (if it rested, the exchange refuses the same id), not left missing for the whole outage (invariant 9)', async () => {
     const { t, id } = await openLong();
     const own = await handClient();
