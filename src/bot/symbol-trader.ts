@@ -303,7 +303,8 @@ export class SymbolTrader {
       log: d.log,
       now: d.now,
       current: () => this.position,
-      price: () => d.ex.price(this.symbol),
+      // Only a close's reference price (F24's close of a crossed stop): a failing read must not hold it up.
+      price: () => this.priceForClose(),
       restingStop: (p, except) => this.restingStopOf(p, except),
     });
   }
@@ -1758,7 +1759,7 @@ export class SymbolTrader {
     }
     if (p.closing !== null || this.d.now() < r.atMs) return false;
     this.d.log.warn({ symbol: this.symbol, positionId: p.id, reason: r.reason, qty: stepsToQty(p.remainingSteps, this.d.market), attempt: r.tries + 1 }, 'close.resent');
-    this.transition(requestClose(p, r.reason, await this.d.ex.price(this.symbol), this.d.now()));
+    this.transition(requestClose(p, r.reason, await this.priceForClose(), this.d.now()));
     return true;
   }
 
@@ -1824,7 +1825,7 @@ export class SymbolTrader {
       return true;
     }
     this.d.log.warn({ symbol: this.symbol, clientOrderId, status, remaining: stepsToQty(cur.remainingSteps, this.d.market), attempt: cur.closeSeq + 1 }, 'close.resent');
-    this.transition(requestClose(cur, reason, await this.d.ex.price(this.symbol), this.d.now()));
+    this.transition(requestClose(cur, reason, await this.priceForClose(), this.d.now()));
     return true;
   }
 
@@ -1881,7 +1882,9 @@ export class SymbolTrader {
     }
     const cur = this.position;
     if (!cur || cur.status !== 'open') return true;
-    this.transition(requestClose(cur, 'stop', await this.d.ex.price(this.symbol), this.d.now()));
+    // The price is only the close's reference: a failing read (a 5xx, a ban) must not leave what the
+    // stop left, with no stop, open for as long as it fails.
+    this.transition(requestClose(cur, 'stop', await this.priceForClose(), this.d.now()));
     return true;
   }
 

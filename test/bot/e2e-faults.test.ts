@@ -149,6 +149,41 @@ describe('bot ↔ simulator under faults', () => {
     ]);
   });
 
+  it('an exchange stop that fills only in part while the price read fails (503 on the ticker): the rest, without a stop, is still closed at market at once (before: left open for as long as the ticker failed)', async () => {
+    const t = await openLong();
+    const id = t.position!.id;
+    const tickerFails = ['/fapi/v1/ticker/24hr', '/fapi/v1/ticker/price'].map((path) => ({ kind: 'error5xx', status: 503, method: 'GET', path }) as const);
+    h!.sim.admin.setFaults({ rules: [{ kind: 'partialFill', on: 'trigger', ratio: 0.5 }, ...tickerFails] });
+    h!.sim.admin.setPrice('BTCUSDT', 58700);
+    for (let i = 0; i < 3; i++) await h!.bot.step();
+    const s = h!.state();
+    expect(s.positions.filter((x) => Number(x.positionAmt) !== 0)).toEqual([]);
+    expect(t.position).toBeNull();
+    expect(s.openAlgoOrders).toEqual([]);
+    const [trade] = h!.store.tradeHistory().filter((x) => x.positionId === id);
+    expect(trade!.exits.map((e) => [e.reason, e.qtySteps])).toEqual([
+      ['stop', 5],
+      ['stop', 5],
+    ]);
+  });
+
+  it('a stop placed again after it was cancelled by hand, refused as already crossed (-2021) while the price read fails: the position is closed at market at once (F24), not left without a stop while the ticker fails', async () => {
+    const t = await openLong();
+    const id = t.position!.id;
+    const tickerFails = ['/fapi/v1/ticker/24hr', '/fapi/v1/ticker/price'].map((path) => ({ kind: 'error5xx', status: 503, method: 'GET', path }) as const);
+    h!.sim.admin.setFaults({ rules: tickerFails });
+    await h!.ex.cancelOrder('BTCUSDT', `${id}-sl0`, 'stop'); // by hand
+    h!.sim.admin.setPrice('BTCUSDT', 58700); // below the stop it had
+    for (let i = 0; i < 3; i++) {
+      t.touch();
+      await h!.bot.step();
+    }
+    expect(h!.sim.admin.requests().some((r) => r.code === -2021)).toBe(true);
+    expect(h!.state().positions.filter((x) => Number(x.positionAmt) !== 0)).toEqual([]);
+    expect(t.position).toBeNull();
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)!.exits.map((e) => [e.reason, e.qtySteps])).toEqual([['stop', 10]]);
+  });
+
   it('a resting limit TP cancelled by hand on the exchange is noticed while running: that level never fires, the others do (F15)', async () => {
     h = await startHarness(testConfig({ scaled_tp_execution: 'limit' }), { seed: 3 });
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
