@@ -23,6 +23,8 @@ const STARTUP_MAX_DELAY_MS = 15_000;
 
 /** Binance: "Leverage X is not valid" (above the symbol's brackets). */
 const INVALID_LEVERAGE = -4028;
+/** Binance: "Leverage reduction is not supported in Isolated Margin Mode with open positions." */
+const LEVERAGE_KEPT_FOR_POSITION = -4161;
 
 export interface BotOptions {
   readonly config: LadderConfig;
@@ -98,6 +100,13 @@ export class TradingBot {
         // on a definitive answer (the same code in a 5xx's body after every try says nothing of the config).
         if (e instanceof ExchangeError && e.code !== 'unknownOutcome' && e.exchangeCode === INVALID_LEVERAGE) {
           throw new Error(`leverage: ${ex.name} refused ${c.leverage}× on ${m.id} (${e.message}): the symbol allows less; lower "leverage" in the config`);
+        }
+        // Binance -4161: no leverage reduction of an isolated position while it is open (the config's
+        // leverage lowered across a restart). Refusing to start would leave that position without its
+        // ladder; it keeps its leverage, and the configured one is set before the next entry from flat.
+        if (e instanceof ExchangeError && e.code !== 'unknownOutcome' && e.exchangeCode === LEVERAGE_KEPT_FOR_POSITION) {
+          log.warn({ symbol: m.id, leverage: c.leverage, why: e.message }, 'account.leverage_kept');
+          return;
         }
         throw e;
       });

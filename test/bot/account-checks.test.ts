@@ -98,6 +98,27 @@ describe('account checks at start', () => {
     expect(bot.traders).toHaveLength(1);
   });
 
+  it('a restart with a lower leverage in the config while a position is open in isolated margin, refused by Binance (-4161): warned, and the bot starts to manage the position (before: it refused to start, the position left without its ladder)', async () => {
+    h = await startHarness(testConfig({ leverage: 10 }), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    await h.trader('BTCUSDT').onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' });
+    const id = h.trader('BTCUSDT').position!.id;
+    h.bot.stop();
+    // Binance refuses a leverage reduction of an isolated position while it is open.
+    h.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4161, msg: 'Leverage reduction is not supported in Isolated Margin Mode with open positions.', method: 'POST', path: '/fapi/v1/leverage' }] });
+    const { log, entries } = memoryLogger();
+    const bot = new TradingBot({ config: testConfig({ leverage: 5 }), exchange: h.ex, store: h.store, log, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+    h.bot = bot;
+    await bot.start();
+    expect(entries.find((e) => e.msg === 'account.leverage_kept')).toMatchObject({ symbol: 'BTCUSDT', leverage: 5 });
+    const t = bot.traders[0]!;
+    expect(t.position?.id).toBe(id);
+    h.sim.admin.setPrice('BTCUSDT', 60700); // TP1
+    await bot.step();
+    expect(t.position!.tpLevelsHit).toEqual([1]);
+  });
+
   it('the margin mode kept for an open position is set before the first entry once the symbol is flat, not left until a restart', async () => {
     h = await startHarness(testConfig());
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
