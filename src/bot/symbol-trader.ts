@@ -1599,7 +1599,16 @@ export class SymbolTrader {
     }
     if (found.filledSteps > 0) this.d.log.warn({ symbol: this.symbol, clientOrderId: o.clientOrderId, filled: stepsToQty(found.filledSteps, this.d.market) }, 'reconcile.entry_filled_unbooked');
     // Rebuilt with the stop the signal asked for (stored with the intent), not today's config.
-    await this.settleEntry(o.positionId, o.side === 'buy' ? 'long' : 'short', o.stopLossPct ?? this.d.config.stop_loss_pct, found);
+    const side = o.side === 'buy' ? 'long' : 'short';
+    const stopPct = o.stopLossPct ?? this.d.config.stop_loss_pct;
+    await this.settleEntry(o.positionId, side, stopPct, found);
+    // Filled, but its trades cannot be read (the trades read failing for minutes): the position stood
+    // with no stop for as long as it failed. After STOP_DOUBT_MS it is taken from the exchange's
+    // position, as when the look-ups fail; the order is settled once its trades give the fee.
+    if (found.filledSteps > 0 && this.position === null && !this.d.store.getPosition(o.positionId) && this.d.now() - (o.sentAtMs ?? o.createdAtMs) >= STOP_DOUBT_MS) {
+      await this.openFromPositionRead(o, side, stopPct);
+      if (this.position !== null) this.d.log.warn({ symbol: this.symbol, clientOrderId: o.clientOrderId }, 'entry.booked_trades_unread');
+    }
   }
 
   /**

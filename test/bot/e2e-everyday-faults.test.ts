@@ -116,6 +116,25 @@ describe('an entry whose trades read fails after it filled (fault 2)', () => {
     expect(h.store.ordersInDoubt()).toEqual([]);
   });
 
+  it('…while the trades read keeps failing (its order answered FILLED, the look-ups answering): the filled entry is taken from the exchange position with its stop within seconds, not left without one for the whole outage; booked once when the trades answer', async () => {
+    h = await startHarness(testConfig(), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    const t = h.trader('BTCUSDT');
+    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/userTrades' }] });
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test', stopLossPct: 3 });
+    expect(exchangeSteps()).toBe(10);
+    expect(await stepUntil(() => h!.state().openAlgoOrders.length === 1)).toBe(true);
+    const id = t.position!.id;
+    expect(h.state().openAlgoOrders.map((a) => [a.clientAlgoId, a.triggerPrice])).toEqual([[`${id}-sl0`, '58200']]);
+    expect(storeSteps()).toBe(exchangeSteps());
+    h.sim.admin.setFaults({ rules: [] });
+    expect(await stepUntil(() => h!.store.ordersInDoubt().length === 0 && t.position!.entryFee > 0, 15_000)).toBe(true);
+    expect(t.position!.remainingSteps).toBe(10);
+    expect(storeSteps()).toBe(exchangeSteps());
+    expect(h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order' && r.clientOrderId === `${id}-entry`)).toHaveLength(1);
+  }, 30_000);
+
   it('after a restart too: an entry left in doubt by a dead process is rebuilt with the stop its signal asked for', async () => {
     h = await startHarness(testConfig(), { seed: 3 });
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
