@@ -2021,6 +2021,12 @@ export class SymbolTrader {
     if (this.d.now() < this.stopRetryAtMs) return;
     this.stopRetryAtMs = this.d.now() + STOP_RETRY_MS;
     this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: stopId, found: r.order?.status ?? null }, 'reconcile.stop_missing');
+    // The store has it open and the exchange knows no such stop (-2013: gone after a cancel by hand,
+    // forgotten): ended, so that its id may go out again; left open, the router refused to send it
+    // (the id still live here) and the position stayed without a stop.
+    if (r.order === null && this.d.store.getOrder(stopId)?.status === 'open') {
+      this.d.store.markOrderStatus(stopId, 'canceled', { error: { code: NEVER_ARRIVED, message: 'the exchange does not know this stop any more' }, timeMs: this.d.now() });
+    }
     this.queue.push({ kind: 'placeStop', clientOrderId: stopId, stopTicks: p.stopTicks, stopPrice: p.stopMoves.at(-1)?.toPrice ?? p.plan.initialStopPrice });
   }
 

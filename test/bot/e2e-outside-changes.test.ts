@@ -381,6 +381,19 @@ describe('changes while the bot was down, and reads that fail', () => {
 });
 
 describe('the stop cancelled by hand while every read of it fails', () => {
+  it('the stop cancelled by hand, and its look-up answered "Order does not exist" (-2013: the exchange no longer keeps it): placed again under its id within seconds, not left missing (invariant 9)', async () => {
+    const { t, id } = await openLong();
+    const own = await handClient();
+    await own.cancelOrder('BTCUSDT', `${id}-sl0`, 'stop');
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -2013, method: 'GET', path: '/fapi/v1/algoOrder' }] });
+    for (let i = 0; i < 30 && stops().length === 0; i++) {
+      t.touch(); // the user stream's ALGO_UPDATE (CANCELED)
+      await steps(1, 250);
+    }
+    expect(stops()).toEqual([[`${id}-sl0`, '58800']]);
+    expect(t.position!.remainingSteps).toBe(10);
+  }, 30_000);
+
   it('the position read fails (503) for a while and the stop is cancelled by hand meanwhile: the stop is placed again within seconds, not left missing for the whole outage (invariant 9); no take-profit goes out on the unknown position', async () => {
     const { t, id, logged } = await openLong();
     h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v3/positionRisk' }, { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v2/positionRisk' }] });
