@@ -1020,7 +1020,7 @@ export class SymbolTrader {
    * nothing else held), priced at the position's entry price, its fee unknown (0). Its ladder and stop
    * then protect it at once; the order is settled once a look-up answers (resolveEntry).
    */
-  private async openFromPositionRead(o: OrderRecord, side: Side, stopPct: number): Promise<void> {
+  private async openFromPositionRead(o: OrderRecord, side: Side, stopPct: number, filledSteps: number | null = o.qtySteps): Promise<void> {
     // Only an entry sent while the exchange showed the symbol flat (stored with it: a restart knows too).
     if (o.sentFromFlat !== true) return;
     let ex: Awaited<ReturnType<ExchangePort['position']>>;
@@ -1030,7 +1030,7 @@ export class SymbolTrader {
       this.d.log.warn({ symbol: this.symbol, err: errInfo(e) }, 'position.read_failed');
       return;
     }
-    if (ex.side !== side || o.qtySteps === null || ex.qtySteps !== o.qtySteps || !(ex.entryPrice > 0)) return;
+    if (ex.side !== side || filledSteps === null || ex.qtySteps !== filledSteps || !(ex.entryPrice > 0)) return;
     const id = o.positionId;
     const plan = this.planFilled(id, side, ex.entryPrice, ex.qtySteps, stopPct);
     if (!plan.ok) {
@@ -1606,7 +1606,8 @@ export class SymbolTrader {
     // with no stop for as long as it failed. After STOP_DOUBT_MS it is taken from the exchange's
     // position, as when the look-ups fail; the order is settled once its trades give the fee.
     if (found.filledSteps > 0 && this.position === null && !this.d.store.getPosition(o.positionId) && this.d.now() - (o.sentAtMs ?? o.createdAtMs) >= STOP_DOUBT_MS) {
-      await this.openFromPositionRead(o, side, stopPct);
+      // What it filled, once it has ended (an entry filled in part, the rest expired); else all it asked for.
+      await this.openFromPositionRead(o, side, stopPct, found.status === 'open' ? o.qtySteps : found.filledSteps);
       if (this.position !== null) this.d.log.warn({ symbol: this.symbol, clientOrderId: o.clientOrderId }, 'entry.booked_trades_unread');
     }
   }

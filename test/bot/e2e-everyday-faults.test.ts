@@ -135,6 +135,19 @@ describe('an entry whose trades read fails after it filled (fault 2)', () => {
     expect(h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order' && r.clientOrderId === `${id}-entry`)).toHaveLength(1);
   }, 30_000);
 
+  it('…an entry that filled only in part (thin liquidity) while the trades read keeps failing: taken from the exchange position of what filled, with its stop', async () => {
+    h = await startHarness(testConfig(), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    const t = h.trader('BTCUSDT');
+    h.sim.admin.setFaults({ rules: [{ kind: 'partialFill', ratio: 0.5, method: 'POST', path: '/fapi/v1/order', count: 1 }, { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/userTrades' }] });
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    expect(exchangeSteps()).toBe(5);
+    expect(await stepUntil(() => h!.state().openAlgoOrders.length === 1)).toBe(true);
+    expect(t.position!.remainingSteps).toBe(5);
+    expect(storeSteps()).toBe(exchangeSteps());
+  }, 30_000);
+
   it('after a restart too: an entry left in doubt by a dead process is rebuilt with the stop its signal asked for', async () => {
     h = await startHarness(testConfig(), { seed: 3 });
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
