@@ -837,6 +837,14 @@ export class SymbolTrader {
       this.alertOnce(`entry-position-unknown:${id}`, { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), err }, 'entry.position_unknown', `the ${this.symbol} position cannot be read from the exchange (${String(err['message'])}): a ${sig.side} entry could net against a position held there, so it is not sent until the read answers (tried again at each step, for at most webhook.max_lag_s)`);
       return;
     }
+    // Orders of an earlier position of ours still resting (their cancels failed: a 5xx, a timeout): its
+    // reduce-only take-profits or stop would fill against this entry (sold at the old targets, booked as
+    // a change by hand) and hold the reduce-only budget its own exits need (-4118). Cancelled first;
+    // while one cannot be (or the list cannot be read), the entry waits, within webhook.max_lag_s.
+    if (!(await this.leftoversCancelled())) {
+      this.waitUnsent(sig, id, waitingSinceMs, 'leftovers', 'entry.waiting_for_leftover_orders', { clientOrderId: entryClientId(id) });
+      return;
+    }
     // The configured margin mode, set before every entry from flat: start may have kept the old one (a
     // position was open), and the owner may have switched it by hand since (an isolated config's long
     // went out in cross margin, the whole wallet behind it). One request; -4046 when it is already so.
@@ -930,6 +938,21 @@ export class SymbolTrader {
   private waitUnsent(sig: Signal, id: string, waitingSinceMs: number | null, kind: string, msg: string, fields: Record<string, unknown>): void {
     this.entryWaiting = { sig, sinceMs: waitingSinceMs ?? this.d.now() };
     this.sayOnce(`${kind}:${id}`, 'warn', { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), ...fields }, msg);
+  }
+
+  /** Cancels our orders of earlier positions still open on this symbol (no position is held here now); false when one may still rest. */
+  private async leftoversCancelled(): Promise<boolean> {
+    const open = await this.openOrdersById();
+    if (open === null) return false;
+    let cancelled = true;
+    for (const o of open.values()) {
+      const id = parseClientId(o.clientOrderId);
+      if (!id || id.kind === 'entry' || !o.clientOrderId.startsWith(`${this.symbol}-`)) continue;
+      this.d.log.warn({ symbol: this.symbol, clientOrderId: o.clientOrderId }, 'reconcile.orphan_cancelled');
+      const r = await this.d.router.cancel(this.symbol, o.clientOrderId, o.type === 'stop_market' ? 'stop' : 'order');
+      if (!r.ok) cancelled = false;
+    }
+    return cancelled;
   }
 
   /** Entry `id` met a rate limit (429, 418, 403) before anything was executed (entry.waiting_for_rate_limit). */

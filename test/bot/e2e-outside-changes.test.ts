@@ -613,3 +613,31 @@ describe('more sides of a reduction by hand', () => {
     expect(h!.state().fills.filter((f) => f.clientOrderId === `${id}-tp1`)).toHaveLength(1);
   }, 40_000);
 });
+
+describe('a leftover order of a closed position whose cancel keeps failing', () => {
+  it('limit mode, closed by hand while every cancel answers 503: a long signal then is not entered while the old take-profits rest (they would sell the new long at the old targets, booked as a change by hand); once the cancels answer, it enters and its own ladder fills', async () => {
+    const { t, id } = await openLong(testConfig({ scaled_tp_execution: 'limit' }));
+    h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'DELETE', path: '/fapi/v1/order' }, { kind: 'error5xx', status: 503, method: 'DELETE', path: '/fapi/v1/algoOrder' }] });
+    await hand('sell', 10, 'web_close'); // not reduce-only: the resting TPs hold the reduce-only budget
+    t.touch();
+    await steps(3);
+    expect(t.position).toBeNull();
+    const leftovers = () => h!.state().openOrders.filter((o) => o.clientOrderId.startsWith(`${id}-`)).length;
+    expect(leftovers()).toBe(3);
+    await t.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'test' });
+    await steps(2);
+    // Not entered on top of the old take-profits.
+    expect(exchangeSteps()).toBe(0);
+    h!.sim.admin.setFaults({ rules: [] });
+    await steps(3);
+    expect(leftovers()).toBe(0);
+    // The signal waited (within webhook.max_lag_s) and enters once the old orders are gone.
+    const id2 = t.position!.id;
+    expect(exchangeSteps()).toBe(10);
+    h!.sim.admin.setPrice('BTCUSDT', 60700);
+    await steps(3);
+    expect(h!.state().fills.filter((f) => f.clientOrderId.startsWith(`${id}-tp`))).toEqual([]);
+    expect(t.position!.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([['tp1', 3]]);
+    expect(t.position!.id).toBe(id2);
+  }, 40_000);
+});
