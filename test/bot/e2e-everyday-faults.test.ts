@@ -148,6 +148,31 @@ describe('an entry whose trades read fails after it filled (fault 2)', () => {
     expect(storeSteps()).toBe(exchangeSteps());
   }, 30_000);
 
+  it('…and held more than 7 days before its first exit: TP1 is booked (its only booked trade has no exchange id to read from, and a time range read from the entry spans 7 days at most), the ladder goes on', async () => {
+    h = await startHarness(testConfig({ leverage: 1 }), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    const t = h.trader('BTCUSDT');
+    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/userTrades' }] });
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test', stopLossPct: 50 }); // a stop no 8 days of prices reach
+    expect(await stepUntil(() => h!.state().openAlgoOrders.length === 1)).toBe(true);
+    h.sim.admin.setFaults({ rules: [] });
+    expect(await stepUntil(() => h!.store.ordersInDoubt().length === 0 && t.position!.entryFee > 0, 15_000)).toBe(true);
+    const id = t.position!.id;
+    h.sim.admin.step({ candles: 8 * 24 }); // the exchange's clock 8 days on
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    h.sim.admin.setPrice('BTCUSDT', 60700); // TP1
+    // Cycles only (no candles read): the strategy has nothing to say here.
+    for (let i = 0; i < 10 && t.position?.tpLevelsHit.length !== 1; i++) {
+      t.touch();
+      await t.converge();
+      await sleep(150);
+    }
+    expect(h.state().fills.filter((f) => f.clientOrderId === `${id}-tp1`)).toHaveLength(1);
+    expect(t.position!.tpLevelsHit).toEqual([1]);
+    expect(storeSteps()).toBe(exchangeSteps());
+  }, 40_000);
+
   it('after a restart too: an entry left in doubt by a dead process is rebuilt with the stop its signal asked for', async () => {
     h = await startHarness(testConfig(), { seed: 3 });
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
