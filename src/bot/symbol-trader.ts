@@ -943,7 +943,8 @@ export class SymbolTrader {
   /** Cancels our orders of earlier positions still open on this symbol (no position is held here now); false when one may still rest. */
   private async leftoversCancelled(): Promise<boolean> {
     const open = await this.openOrdersById();
-    if (open === null) return false;
+    // The list cannot be read: only an order the store last knew live (open, or in doubt) can rest.
+    if (open === null) return ![...this.d.store.openOrders(), ...this.d.store.ordersInDoubt()].some((o) => o.symbol === this.symbol && o.kind !== 'entry' && o.kind !== 'close');
     let cancelled = true;
     for (const o of open.values()) {
       const id = parseClientId(o.clientOrderId);

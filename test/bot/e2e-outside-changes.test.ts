@@ -640,4 +640,17 @@ describe('a leftover order of a closed position whose cancel keeps failing', () 
     expect(t.position!.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([['tp1', 3]]);
     expect(t.position!.id).toBe(id2);
   }, 40_000);
+
+  it('…the open orders lists failing (503) at the next signal: the store knows of no order of ours left, so it enters (an outage of the lists does not stop entries)', async () => {
+    const { t, id } = await openLong();
+    await hand('sell', 10, 'web_close', true);
+    t.touch();
+    await steps(3);
+    expect(t.position).toBeNull();
+    expect(h!.state().openOrders.filter((o) => o.clientOrderId.startsWith(`${id}-`))).toEqual([]);
+    h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/openOrders' }, { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/openAlgoOrders' }] });
+    await t.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'test' });
+    expect(exchangeSteps()).toBe(10);
+    expect(t.position?.remainingSteps).toBe(10);
+  }, 30_000);
 });
