@@ -36,6 +36,27 @@ async function longAt60000(port: (ex: ExchangePort) => ExchangePort = (ex) => ex
   return { bot, lines: records as (Record<string, unknown> & { msg: string })[] };
 }
 
+/**
+ * A long 0.01 BTC entered at 60,000 by a bot whose wall clock the test moves (`clock.ms`), whose funding
+ * reads are a minute apart (the default gap) and whose alerts and log lines are kept.
+ */
+async function longOnClock() {
+  const config = testConfig();
+  h = await startHarness(config, { seed: 3 });
+  h.sim.admin.setPrice('BTCUSDT', 60000, true);
+  const { log, records } = recordingLogger();
+  const lines = records as (Record<string, unknown> & { msg: string })[];
+  const clock = { ms: Date.now() };
+  const alerts: string[] = [];
+  const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, now: () => clock.ms, fundingReadGapMs: MIN, onAlert: (_s, _k, m) => alerts.push(m), retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+  h.bot = bot;
+  await bot.start();
+  const t = bot.traders[0]!;
+  await t.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' });
+  if (t.position?.side !== 'long') throw new Error('the long did not enter');
+  return { bot, t, lines, alerts, clock, hs: h };
+}
+
 /** A settlement of 0.0001 ten minutes on (charged at the 60,000 held then), then two hours on with the price back on 60,000. */
 function settledTwoHoursAgo(): void {
   const t0 = simNow(h!);
@@ -217,21 +238,9 @@ describe('funding on the bot\'s positions (the simulator charges, the bot reads 
   }, 20_000);
 
   it('the income read refused outright (-2015: the key may not read the account): one alert, asked again an hour later, not at every read gap; booked once it answers (before: a warning, re-asked every minute for ever)', async () => {
-    const config = testConfig();
-    h = await startHarness(config, { seed: 3 });
-    h.sim.admin.setPrice('BTCUSDT', 60000, true);
-    const { log, records } = recordingLogger();
-    const lines = records as (Record<string, unknown> & { msg: string })[];
-    let wallMs = Date.now();
-    const alerts: string[] = [];
-    const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, now: () => wallMs, fundingReadGapMs: MIN, onAlert: (_s, _k, m) => alerts.push(m), retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
-    h.bot = bot;
-    await bot.start();
-    const t = bot.traders[0]!;
-    await t.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' });
-    expect(t.position?.side).toBe('long');
+    const { bot, t, lines, alerts, clock, hs } = await longOnClock();
     settledTwoHoursAgo();
-    h.sim.admin.setFaults({ rules: [{ kind: 'reject', status: 401, code: -2015, method: 'GET', path: '/fapi/v1/income' }] });
+    hs.sim.admin.setFaults({ rules: [{ kind: 'reject', status: 401, code: -2015, method: 'GET', path: '/fapi/v1/income' }] });
     const reads = () => h!.sim.admin.requests().filter((q) => q.path === '/fapi/v1/income').length;
     await bot.step();
     expect(reads()).toBe(1);
@@ -242,16 +251,16 @@ describe('funding on the bot\'s positions (the simulator charges, the bot reads 
     expect(lines.filter((l) => l.msg === 'funding.read_refused').map((l) => l['positionId'])).toEqual([t.position!.id]);
     // Two and thirty minutes on (read gap 1 min): not asked again, no second alert.
     for (const gap of [2 * MIN, 28 * MIN]) {
-      wallMs += gap;
+      clock.ms += gap;
       await bot.step();
     }
     expect(reads()).toBe(1);
     expect(alerts).toHaveLength(1);
     expect(t.position?.status).toBe('open');
-    expect(h.state().openAlgoOrders).toHaveLength(1); // its stop still rests
+    expect(hs.state().openAlgoOrders).toHaveLength(1); // its stop still rests
     // The permission given: an hour after the refusal the read answers and the settlement is booked.
-    h.sim.admin.clearFaults();
-    wallMs += 31 * MIN;
+    hs.sim.admin.clearFaults();
+    clock.ms += 31 * MIN;
     await bot.step();
     expect(reads()).toBe(2);
     expect(t.position?.funding).toBe(-0.06);
@@ -260,33 +269,22 @@ describe('funding on the bot\'s positions (the simulator charges, the bot reads 
   }, 20_000);
 
   it('a read refused again after it answered is alerted again (before: the first alert\'s key was kept, so a second refusal was neither alerted nor logged)', async () => {
-    const config = testConfig();
-    h = await startHarness(config, { seed: 3 });
-    h.sim.admin.setPrice('BTCUSDT', 60000, true);
-    const { log, records } = recordingLogger();
-    const lines = records as (Record<string, unknown> & { msg: string })[];
-    let wallMs = Date.now();
-    const alerts: string[] = [];
-    const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, now: () => wallMs, fundingReadGapMs: MIN, onAlert: (_s, _k, m) => alerts.push(m), retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
-    h.bot = bot;
-    await bot.start();
-    const t = bot.traders[0]!;
-    await t.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' });
+    const { bot, t, lines, alerts, clock, hs } = await longOnClock();
     settledTwoHoursAgo();
     const refuse = () => h!.sim.admin.setFaults({ rules: [{ kind: 'reject', status: 401, code: -2015, method: 'GET', path: '/fapi/v1/income' }] });
     const reads = () => h!.sim.admin.requests().filter((q) => q.path === '/fapi/v1/income').length;
     refuse();
     await bot.step();
     expect(alerts).toHaveLength(1);
-    h.sim.admin.clearFaults();
-    wallMs += 61 * MIN;
+    hs.sim.admin.clearFaults();
+    clock.ms += 61 * MIN;
     await bot.step();
     expect(t.position?.funding).toBe(-0.06);
     // The permission taken away again (a new key): the next hour's read is refused, and said again.
     refuse();
-    h.sim.admin.step({ candles: 1 });
-    h.sim.admin.setPrice('BTCUSDT', 60000, true);
-    wallMs += 2 * MIN;
+    hs.sim.admin.step({ candles: 1 });
+    hs.sim.admin.setPrice('BTCUSDT', 60000, true);
+    clock.ms += 2 * MIN;
     await bot.step();
     expect(reads()).toBe(3);
     expect(lines.filter((l) => l.msg === 'funding.read_refused')).toHaveLength(2);
@@ -294,18 +292,9 @@ describe('funding on the bot\'s positions (the simulator charges, the bot reads 
   }, 20_000);
 
   it('the public rate history refused (a 400, not a key\'s permission) is said as such: the alert names that read and does not send the user to the API key\'s permissions (before: "refuses the funding (income history) read … Enable Reading")', async () => {
-    const config = testConfig();
-    h = await startHarness(config, { seed: 3 });
-    h.sim.admin.setPrice('BTCUSDT', 60000, true);
-    const { log } = recordingLogger();
-    const alerts: string[] = [];
-    const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, now: () => Date.now(), fundingReadGapMs: MIN, onAlert: (_s, _k, m) => alerts.push(m), retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
-    h.bot = bot;
-    await bot.start();
-    const t = bot.traders[0]!;
-    await t.onSignal({ side: 'long', timeMs: Date.UTC(2026, 0, 1), reason: 'test' });
+    const { bot, alerts, hs } = await longOnClock();
     settledTwoHoursAgo();
-    h.sim.admin.setFaults({ rules: [{ kind: 'reject', status: 400, code: -1100, method: 'GET', path: '/fapi/v1/fundingRate' }] });
+    hs.sim.admin.setFaults({ rules: [{ kind: 'reject', status: 400, code: -1100, method: 'GET', path: '/fapi/v1/fundingRate' }] });
     await bot.step();
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatch(/funding rate history/);
