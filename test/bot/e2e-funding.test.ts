@@ -38,9 +38,9 @@ async function longAt60000(port: (ex: ExchangePort) => ExchangePort = (ex) => ex
 
 /**
  * A long 0.01 BTC entered at 60,000 by a bot whose wall clock the test moves (`clock.ms`), whose funding
- * reads are a minute apart (the default gap) and whose alerts and log lines are kept.
+ * reads are `fundingReadGapMs` apart (default a minute, as live) and whose alerts and log lines are kept.
  */
-async function longOnClock() {
+async function longOnClock(fundingReadGapMs = MIN) {
   const config = testConfig();
   h = await startHarness(config, { seed: 3 });
   h.sim.admin.setPrice('BTCUSDT', 60000, true);
@@ -48,7 +48,7 @@ async function longOnClock() {
   const lines = records as (Record<string, unknown> & { msg: string })[];
   const clock = { ms: Date.now() };
   const alerts: string[] = [];
-  const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, now: () => clock.ms, fundingReadGapMs: MIN, onAlert: (_s, _k, m) => alerts.push(m), retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+  const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, now: () => clock.ms, fundingReadGapMs, onAlert: (_s, _k, m) => alerts.push(m), retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
   h.bot = bot;
   await bot.start();
   const t = bot.traders[0]!;
@@ -289,6 +289,21 @@ describe('funding on the bot\'s positions (the simulator charges, the bot reads 
     expect(reads()).toBe(3);
     expect(lines.filter((l) => l.msg === 'funding.read_refused')).toHaveLength(2);
     expect(alerts).toHaveLength(2);
+  }, 20_000);
+
+  it('after a refusal the next read waits an hour or the read gap, whichever is longer (before: an hour, so a 2 h gap read more often once refused)', async () => {
+    const { bot, alerts, clock, hs } = await longOnClock(2 * 60 * MIN);
+    settledTwoHoursAgo();
+    hs.sim.admin.setFaults({ rules: [{ kind: 'reject', status: 401, code: -2015, method: 'GET', path: '/fapi/v1/income' }] });
+    const reads = () => hs.sim.admin.requests().filter((q) => q.path === '/fapi/v1/income').length;
+    await bot.step();
+    expect([reads(), alerts.length]).toEqual([1, 1]);
+    clock.ms += 61 * MIN;
+    await bot.step();
+    expect(reads()).toBe(1);
+    clock.ms += 60 * MIN;
+    await bot.step();
+    expect(reads()).toBe(2);
   }, 20_000);
 
   it('the public rate history refused (a 400, not a key\'s permission) is said as such: the alert names that read and does not send the user to the API key\'s permissions (before: "refuses the funding (income history) read … Enable Reading")', async () => {
