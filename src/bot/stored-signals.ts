@@ -62,7 +62,11 @@ async function actOn(d: StoredSignalsDeps, s: SignalRecord, closedAfter: boolean
     return mark(d, s, 'acted', entryOutcome(d.store, t, s.side, s.timeMs, s.id));
   }
   const waitedMs = d.now() - s.receivedAtMs;
-  if (waitedMs > d.maxWaitMs) return mark(d, s, 'refused', `still pending ${Math.round(waitedMs / 1000)} s after it arrived (the bot was down, or an order in doubt kept it waiting): more than max_lag_s`);
+  if (waitedMs > d.maxWaitMs) {
+    // Entered before a kill that came ahead of its mark: its order is stored, the record must say so, not "never traded".
+    if (s.side !== 'close' && d.store.getOrder(entryClientId(positionIdOf(t.symbol, s.timeMs, s.side, s.id)))) return mark(d, s, 'acted', entryOutcome(d.store, t, s.side, s.timeMs, s.id));
+    return mark(d, s, 'refused', `still pending ${Math.round(waitedMs / 1000)} s after it arrived (the bot was down, or an order in doubt kept it waiting): more than max_lag_s`);
+  }
   // An entry of the symbol in doubt may have filled: the signal stays pending, asked again at the next step (within max_lag_s).
   if (s.side === 'close') {
     const closing = await t.closePosition(reason);

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/bot/logger.ts';
 import { type Simulator, startSimulator } from '../../src/sim/simulator.ts';
@@ -255,6 +256,21 @@ describe('signal webhook → bot on the simulator', () => {
     const held = h!.state().positions.filter((p) => Number(p.positionAmt) !== 0).map((p) => p.symbol);
     expect(held).toEqual(['BTCUSDT']);
     expect(h!.trader('ETHUSDT').position).toBeNull();
+  });
+
+  it('a signal entered but not marked (killed in between), back after max_lag_s: marked acted with its position, not refused as never traded', async () => {
+    await setUp({ webhook: { port: 0, max_lag_s: 1 } });
+    expect((await send(hook!.url, alert())).status).toBe(200);
+    await h!.bot.step();
+    const p = h!.trader('BTCUSDT').position!;
+    // The kill landed after the entry, before the mark: the row is still pending.
+    const db = new Database(h!.dbPath);
+    db.prepare(`UPDATE signals SET status = 'pending', detail = NULL WHERE id = 'tv-1'`).run();
+    db.close();
+    await new Promise((r) => setTimeout(r, 1500));
+    await h!.bot.step();
+    expect(entries(h!.state())).toHaveLength(1);
+    expect(h!.store.getSignal('tv-1')).toMatchObject({ status: 'acted', detail: `entered ${p.id}` });
   });
 
   it('a signal left pending longer than max_lag_s (the bot was down) is refused, not traded', async () => {
