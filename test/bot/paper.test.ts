@@ -199,6 +199,28 @@ describe('paper mode', () => {
       expect(second.trader.position!.stopMoves.length).toBe(1);
     });
 
+    it('an outage, then the candle read alone refused a few times as the source comes back (503): the gap stays owed, the stop crossed meanwhile fires once the candles answer (before: the price read gave the gap up, the position held under a crossed stop)', async () => {
+      sim = await startSimulator({ dataFiles: [minuteFile('outage-klines', 15, { low: 58500 })], speed: 0, warmupCandles: 5 });
+      const clock = () => sim!.admin.replay().timeMs;
+      const { bot, ex, store, trader } = await paperBot('outage-klines', { now: clock });
+      sim.admin.step({ candles: 1 });
+      await trader.onSignal({ side: 'long', timeMs: clock(), reason: 'test' });
+      const id = trader.position!.id;
+      sim.admin.setFaults({ rules: [{ kind: 'drop', mode: 'reset', path: '/fapi/*' }] });
+      for (let i = 0; i < 4; i++) {
+        sim.admin.step({ candles: 3 });
+        await expect(ex.price('BTCUSDT')).rejects.toThrow();
+      }
+      // Back, but the candle read is refused a while longer (its weight is the heaviest after an outage).
+      sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, path: '/fapi/v1/klines', count: 20 }] });
+      await bot.step();
+      sim.admin.setFaults({ rules: [] });
+      await bot.step();
+      expect(trader.position).toBeNull();
+      const exits = store.fillsOf(id).filter((f) => f.role === 'exit');
+      expect(exits.map((e) => [e.clientOrderId, e.qtySteps, e.price, e.timeMs])).toEqual([[`${id}-sl0`, 10, 58800, Date.UTC(2026, 0, 1) + 15 * MIN]]);
+    });
+
     it('an outage that fails the candle read too: the candles are walked once the source answers again, so a stop crossed meanwhile fires', async () => {
       sim = await startSimulator({ dataFiles: [minuteFile('outage', 15, { low: 58500 })], speed: 0, warmupCandles: 5 });
       const clock = () => sim!.admin.replay().timeMs;

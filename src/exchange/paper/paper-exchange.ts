@@ -4,6 +4,7 @@ import { type MarketRules, priceToTicks } from '../../core/market/market-rules.t
 import { asSteps } from '../../core/units.ts';
 import { type Execution, Ledger, type MatchRules, MatchingEngine, type PriceView, priceOf, qtyOf } from '../matching/index.ts';
 import type { AccountModes, Balance, ClosedCandle, ExchangePort, FundingPayment, FundingRate, MarginModeChange, OrderRequest, OrderState, PositionInfo, Trade } from '../port.ts';
+import { ExchangeError, isRetryable } from '../errors.ts';
 import { migratePaperV1 } from './paper-migrate.ts';
 import { algoInputOf, algoOrderState, bookOrderState, exchangeErrorOf, matchRulesOf, orderInputOf, requestRejection, tradeOf } from './paper-orders.ts';
 import { type PaperFundingPayment, type PaperStateV1, loadPaperState, savePaperState } from './paper-state.ts';
@@ -260,7 +261,10 @@ export class PaperExchange implements ExchangePort {
   private async observe(symbol: string): Promise<void> {
     const m = this.market(symbol);
     const price = await this.sourcePrice(symbol);
-    await this.catchUp(symbol);
+    // The candles refused for a while (a 503, a 429 as the source comes back): matching this price now
+    // would give the gap up, a stop crossed meanwhile never firing. The read fails instead, the gap stays owed.
+    const owed = await this.catchUp(symbol);
+    if (owed !== undefined) throw owed;
     const before = this.engine.fills.length;
     const open = this.openCount(symbol);
     this.clock();
@@ -342,7 +346,7 @@ export class PaperExchange implements ExchangePort {
    * A price read that succeeds while the candle read fails (a source without 1m candles) gives the
    * gap up: from then on the current price matches (as it did before replays existed).
    */
-  private async catchUp(symbol: string): Promise<void> {
+  private async catchUp(symbol: string): Promise<unknown> {
     const since = this.seenAt.get(symbol);
     if (since === undefined || this.openCount(symbol) === 0) return;
     let candles: ClosedCandle[];
@@ -359,7 +363,8 @@ export class PaperExchange implements ExchangePort {
         this.catchUpFailedFrom.set(symbol, since);
         this.o.onNote?.({ kind: 'catch_up_failed', symbol, fromMs: since, error: e instanceof Error ? e.message : String(e) });
       }
-      return;
+      // Only a refusal that will last (a source without 1m candles) gives the gap up.
+      return e instanceof ExchangeError && (isRetryable(e) || e.code === 'unknownOutcome') ? e : undefined;
     }
     // Another call may have replayed these candles while this one read them.
     if (this.seenAt.get(symbol) !== since) return;
