@@ -258,6 +258,19 @@ describe('signal webhook → bot on the simulator', () => {
     expect(h!.trader('ETHUSDT').position).toBeNull();
   });
 
+  it('a long and a short pending together (both waited while the bot was down): the long is not sent, only the short enters (before: bought, then sold back at once by the reversal)', async () => {
+    await setUp();
+    const time = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+    expect((await send(hook!.url, alert({ id: 'q-long', side: 'long', time }))).status).toBe(200);
+    expect((await send(hook!.url, alert({ id: 'q-short', side: 'short', time }))).status).toBe(200);
+    for (let i = 0; i < 3; i++) await h!.bot.step();
+    expect(entries(h!.state()).map((f) => f.side)).toEqual(['SELL']);
+    expect(h!.state().fills).toHaveLength(1);
+    expect(h!.trader('BTCUSDT').position?.side).toBe('short');
+    expect(h!.store.getSignal('q-long')).toMatchObject({ status: 'acted' });
+    expect(h!.store.getSignal('q-short')).toMatchObject({ status: 'acted', detail: `entered ${h!.trader('BTCUSDT').position!.id}` });
+  });
+
   it('a signal entered but not marked (killed in between), back after max_lag_s: marked acted with its position, not refused as never traded', async () => {
     await setUp({ webhook: { port: 0, max_lag_s: 1 } });
     expect((await send(hook!.url, alert())).status).toBe(200);
