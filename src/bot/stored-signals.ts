@@ -45,7 +45,7 @@ export async function actOnStoredSignals(d: StoredSignalsDeps): Promise<void> {
       // starting, or the entry waited for a failing read across a restart): sent now, it would be sold
       // back at once, a round trip of fees for no exposure. Not sent, as a close drops a waiting entry.
       // The same for an opposite entry behind it: its reversal would close this one at once.
-      const closedAfter = s.side !== 'close' && pending.some((later, j) => j > i && later.symbol === s.symbol && (later.side === 'close' || later.side !== s.side));
+      const closedAfter = s.side !== 'close' && pending.some((later, j) => j > i && later.symbol === s.symbol && later.side !== s.side);
       await actOn(d, s, closedAfter);
     } catch (e) {
       d.log.error({ id: s.id, symbol: s.symbol, side: s.side, err: errInfo(e) }, 'signal.act_failed');

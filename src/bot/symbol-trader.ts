@@ -1156,6 +1156,8 @@ export class SymbolTrader {
         if (this.positionFailing) this.d.log.info({ symbol: this.symbol }, 'position.read_answers');
         this.positionFailing = false;
       } catch (e) {
+        // Only a read's failure; anything else (a defect) ends the cycle as before, where it is logged.
+        if (!(e instanceof ExchangeError)) throw e;
         // What is held is unknown (the position or trades read fails): no exit goes out on it, but the
         // stop is still checked and placed again (orders check below): a stop cancelled by hand during
         // the outage must not stay missing for as long as it lasts (invariant 9). It used to end the cycle.

@@ -109,10 +109,10 @@ export interface Position {
   readonly fundingThroughMs?: number;
 }
 
-/** Client order ids come from data, never from a counter or a random source (R1.4, STYLE §3). */
 /** The time of a position's last exit (its entry's when it has none): when a closed one closed. */
 export const lastExitTimeMs = (p: Pick<Position, 'entryTimeMs' | 'partialExits'>): number => p.partialExits.reduce((t, e) => Math.max(t, e.timeMs), p.entryTimeMs);
 
+/** Client order ids come from data, never from a counter or a random source (R1.4, STYLE §3). */
 export const exitClientId = (positionId: string, reason: LevelReason): string => `${positionId}-${reason}`;
 export const stopClientId = (positionId: string, seq: number): string => `${positionId}-sl${seq}`;
 /** Is this the client id of one of a position's stop orders (`<id>-sl<n>`)? */

@@ -343,10 +343,11 @@ export class PaperExchange implements ExchangePort {
    * an order not yet placed. A failing read is said (once per gap) and leaves the gap owed: during an
    * outage every call fails, and the candles are walked by the first call after the source answers
    * again (the position read, first in each cycle), not lost to the attempts made while it was down.
-   * A price read that succeeds while the candle read fails (a source without 1m candles) gives the
-   * gap up: from then on the current price matches (as it did before replays existed).
+   * A price read that succeeds while the candle read is refused for good (a source without 1m candles)
+   * gives the gap up: from then on the current price matches (as it did before replays existed). A
+   * passing failure (a 5xx, a 429, a timeout) is returned, for a price read to fail on (observe).
    */
-  private async catchUp(symbol: string): Promise<unknown> {
+  private async catchUp(symbol: string): Promise<ExchangeError | undefined> {
     const since = this.seenAt.get(symbol);
     if (since === undefined || this.openCount(symbol) === 0) return;
     let candles: ClosedCandle[];
