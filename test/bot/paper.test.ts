@@ -160,6 +160,17 @@ describe('paper mode', () => {
       return { second, id, notes, wickOpenMs: Date.UTC(2026, 0, 1) + 15 * MIN };
     }
 
+    /** A paper long entered a minute into a 1m file whose candle 15 minutes in wicks to 58,500 (its stop: 58,800), the bot on the simulator's clock. */
+    async function longBeforeWick(tag: string) {
+      sim = await startSimulator({ dataFiles: [minuteFile(tag, 15, { low: 58500 })], speed: 0, warmupCandles: 5 });
+      const clock = () => sim!.admin.replay().timeMs;
+      const notes: PaperNote[] = [];
+      const paper = await paperBot(tag, { now: clock, onNote: (n) => notes.push(n) });
+      sim.admin.step({ candles: 1 });
+      await paper.trader.onSignal({ side: 'long', timeMs: clock(), reason: 'test' });
+      return { ...paper, id: paper.trader.position!.id, notes };
+    }
+
     it('a stop crossed by a wick while the bot was down fires at its price, dated at the wick candle', async () => {
       const { second, id, notes, wickOpenMs } = await downThroughWick('wick-stop', { low: 58500 });
       expect(second.trader.position).toBeNull();
@@ -200,21 +211,16 @@ describe('paper mode', () => {
     });
 
     it('an outage, then the candle read alone refused a few times as the source comes back (503): the gap stays owed, the stop crossed meanwhile fires once the candles answer (before: the price read gave the gap up, the position held under a crossed stop)', async () => {
-      sim = await startSimulator({ dataFiles: [minuteFile('outage-klines', 15, { low: 58500 })], speed: 0, warmupCandles: 5 });
-      const clock = () => sim!.admin.replay().timeMs;
-      const { bot, ex, store, trader } = await paperBot('outage-klines', { now: clock });
-      sim.admin.step({ candles: 1 });
-      await trader.onSignal({ side: 'long', timeMs: clock(), reason: 'test' });
-      const id = trader.position!.id;
-      sim.admin.setFaults({ rules: [{ kind: 'drop', mode: 'reset', path: '/fapi/*' }] });
+      const { bot, ex, store, trader, id } = await longBeforeWick('outage-klines');
+      sim!.admin.setFaults({ rules: [{ kind: 'drop', mode: 'reset', path: '/fapi/*' }] });
       for (let i = 0; i < 4; i++) {
-        sim.admin.step({ candles: 3 });
+        sim!.admin.step({ candles: 3 });
         await expect(ex.price('BTCUSDT')).rejects.toThrow();
       }
       // Back, but the candle read is refused a while longer (its weight is the heaviest after an outage).
-      sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, path: '/fapi/v1/klines', count: 20 }] });
+      sim!.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, path: '/fapi/v1/klines', count: 20 }] });
       await bot.step();
-      sim.admin.setFaults({ rules: [] });
+      sim!.admin.setFaults({ rules: [] });
       await bot.step();
       expect(trader.position).toBeNull();
       const exits = store.fillsOf(id).filter((f) => f.role === 'exit');
@@ -222,22 +228,16 @@ describe('paper mode', () => {
     });
 
     it('an outage that fails the candle read too: the candles are walked once the source answers again, so a stop crossed meanwhile fires', async () => {
-      sim = await startSimulator({ dataFiles: [minuteFile('outage', 15, { low: 58500 })], speed: 0, warmupCandles: 5 });
-      const clock = () => sim!.admin.replay().timeMs;
-      const notes: PaperNote[] = [];
-      const { bot, ex, store, trader } = await paperBot('outage', { now: clock, onNote: (n) => notes.push(n) });
-      sim.admin.step({ candles: 1 });
-      await trader.onSignal({ side: 'long', timeMs: clock(), reason: 'test' });
-      const id = trader.position!.id;
+      const { bot, ex, store, trader, id, notes } = await longBeforeWick('outage');
       // The network is down for 12 minutes (the wick candle, 15 minutes in, passes meanwhile): the bot's
       // reads each cycle, the position first (it tries the replay), then the price, all fail.
-      sim.admin.setFaults({ rules: [{ kind: 'drop', mode: 'reset', path: '/fapi/*' }] });
+      sim!.admin.setFaults({ rules: [{ kind: 'drop', mode: 'reset', path: '/fapi/*' }] });
       for (let i = 0; i < 4; i++) {
-        sim.admin.step({ candles: 3 });
+        sim!.admin.step({ candles: 3 });
         expect((await ex.position('BTCUSDT')).qtySteps).toBe(10);
         await expect(ex.price('BTCUSDT')).rejects.toThrow();
       }
-      sim.admin.setFaults({ rules: [] });
+      sim!.admin.setFaults({ rules: [] });
       await bot.step(); // before: each failed replay counted as a read, nothing was left to walk
       expect(trader.position).toBeNull();
       const exits = store.fillsOf(id).filter((f) => f.role === 'exit');
