@@ -187,6 +187,17 @@ export function candleGridMismatch(symbols: readonly SymbolInput[]): readonly [S
 export const heldMargin = (margin: number, remainingSteps: number, originalSteps: number): number =>
   remainingSteps === originalSteps ? margin : (margin * remainingSteps) / originalSteps;
 
+/**
+ * What a funding settlement pays (negative) or brings the open position `p`: its notional at the
+ * settlement's mark price (NaN: unknown, then `price`, the candle price the engine charges at) times
+ * the rate; longs pay a positive rate to shorts (Binance: funding fee = position notional × rate).
+ * The optimizer's replay uses the same function, so its doubles are the engine's.
+ */
+export const settlementPay = (p: Pick<LadderState, 'remainingSteps' | 'plan' | 'side'>, mark: number, price: number, rate: number): number => {
+  const notional = qtyOf(p.remainingSteps, p.plan) * (mark === mark ? mark : price);
+  return p.side === 'long' ? -(notional * rate) : notional * rate;
+};
+
 const NO_SETTLEMENTS = new Float64Array(0);
 
 /** An entry as `compare` matches it across runs: its symbol, open time and side. */
@@ -317,11 +328,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     while (st.fi < ft.length && ft[st.fi]! <= t) {
       const p = st.pos;
       if (p !== null) {
-        const mark = st.fundPrice === null ? NaN : st.fundPrice[st.fi]!;
-        const notional = qtyOf(p.remainingSteps, p.plan) * (mark === mark ? mark : openPrice);
-        const rate = st.fundRate[st.fi]!;
-        // Longs pay a positive rate to shorts (Binance: funding fee = position notional × rate).
-        const pay = p.side === 'long' ? -(notional * rate) : notional * rate;
+        const pay = settlementPay(p, st.fundPrice === null ? NaN : st.fundPrice[st.fi]!, openPrice, st.fundRate[st.fi]!);
         st.funding += pay;
         tally.realized += pay;
         fundingTotal += pay;

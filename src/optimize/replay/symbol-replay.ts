@@ -1,4 +1,4 @@
-import { type BacktestOptions, type SkipWhy, type SkippedSignal, heldMargin } from '../../backtest/engine.ts';
+import { type BacktestOptions, type SkipWhy, type SkippedSignal, heldMargin, settlementPay } from '../../backtest/engine.ts';
 import { rMultipleOf } from '../../core/analytics/run-analytics.ts';
 import { intrabarPath, triggerHigh, triggerLow, walkCandleOf } from '../../core/candle-path.ts';
 import { type FillTally, closeRemainderOf } from '../../core/fill-model.ts';
@@ -483,11 +483,8 @@ export class SymbolReplay {
   private charge(k: number, price: number, sortKey: number, keyIdx: number): void {
     const f = this.fund!;
     const p = this.pos!;
-    const mark = f.price[k]!;
-    // The engine's arithmetic, in its order (the same doubles).
-    const notional = qtyOf(p.remainingSteps, p.plan) * (mark === mark ? mark : price);
-    const rate = f.rate[k]!;
-    const pay = p.side === 'long' ? -(notional * rate) : notional * rate;
+    // The engine's function (the same doubles).
+    const pay = settlementPay(p, f.price[k]!, price, f.rate[k]!);
     this.tradeFunding += pay;
     const held = heldMargin(this.margin, p.remainingSteps, p.originalSteps);
     this.trace.event(sortKey, EV_FUNDING, pay, held);
