@@ -10,12 +10,11 @@ import { ExchangeError } from '../errors.ts';
 import { toExchangeError } from './errors.ts';
 import { FeeConverter } from './fees.ts';
 import { tapExchange } from './http-tap.ts';
+import { tradesSince } from './trades-since.ts';
 import type { WeightBudget } from './weight-budget.ts';
 
 /** Binance's largest page of account trades. */
 const TRADES_PAGE = 1000;
-/** The longest time range Binance answers a trades read for (ccxt cuts an older `since` to it). */
-const WEEK_MS = 7 * 86_400_000;
 /** Funding records a page (Binance's income history: at most 1000). */
 const FUNDING_PAGE = 1000;
 /** Binance: "No need to change margin type." (ccxt's binanceusdm throws it by default). */
@@ -278,20 +277,15 @@ export class CcxtExchange implements ExchangePort {
     return out.sort((a, b) => a.timeMs - b.timeMs || Number(a.tradeId) - Number(b.tradeId));
   }
 
-  /**
-   * Trades from `sinceMs` on. Binance answers a time range of 7 days at most, and ccxt asks a `since`
-   * older than that for [since, since + 7 days] only: a position whose fills have no trade id to read
-   * from (taken from the position read, adopted) never saw an exit more than 7 days after its entry.
-   * Then the rest is read on by trade id from the newest trade of that range, or, when it has none, the
-   * newest trades are read.
-   */
-  private async tradesSince(symbol: string, sinceMs: number): Promise<CcxtTrade[]> {
-    const first: CcxtTrade[] = await this.call(() => this.ex.fetchMyTrades(this.sym(symbol), sinceMs), false);
-    if (this.ex.milliseconds() - sinceMs < WEEK_MS) return first;
-    const newest = first.reduce((n, t) => Math.max(n, Number(t.id)), -1);
-    if (newest >= 0) return [...first, ...(await this.tradesFromId(symbol, newest + 1))];
-    const recent: CcxtTrade[] = await this.call(() => this.ex.fetchMyTrades(this.sym(symbol), undefined, TRADES_PAGE), false);
-    return recent.filter((t) => Number(t.timestamp ?? 0) >= sinceMs);
+  /** Trades from `sinceMs` on, every one of them however many (trades-since.ts). */
+  private tradesSince(symbol: string, sinceMs: number): Promise<CcxtTrade[]> {
+    return tradesSince<CcxtTrade>({
+      page: TRADES_PAGE,
+      range: (startMs, untilMs) => this.call(() => this.ex.fetchMyTrades(this.sym(symbol), startMs, TRADES_PAGE, untilMs === undefined ? {} : { until: untilMs }), false),
+      recent: () => this.call(() => this.ex.fetchMyTrades(this.sym(symbol), undefined, TRADES_PAGE), false),
+      fromId: (id) => this.tradesFromId(symbol, id),
+      nowMs: () => this.ex.milliseconds(),
+    }, sinceMs);
   }
 
   /** The order `orderId` (to learn its client id), or null when the exchange does not know it (-2013). */
