@@ -109,6 +109,18 @@ const MAX_CANDLES_READ = 1499;
  */
 export const liveHistory = (warmup: number): number => Math.min(MAX_CANDLES_READ, Math.max(500, warmup + 1));
 
+/** What an entry waited for (waitUnsent's kinds), in the words of its expiry alert. */
+const WAITED_FOR: Record<string, string> = {
+  reads: 'the price and balance reads to answer',
+  leftovers: "the orders of an earlier position to be cancelled (their cancels failed; see reconcile.orphan_cancelled)",
+  'account-settings': 'the margin mode and leverage calls to answer',
+  'rate-limited': "the exchange's rate limit to end",
+  'clock-skew': 'the clock (-1021: timestamp outside recvWindow)',
+  'position-unknown': 'the position read to answer',
+  entry_in_doubt: 'an earlier order of this symbol in doubt to be settled',
+  exchange_calls: 'slow exchange calls',
+};
+
 /** Our open orders, stops and exits alike, are read at least this often (protection, hand cancels, orphans). */
 const ORDERS_CHECK_MS = 15_000;
 /** A shortfall of the exchange's position with no trade to show for it is believed after this long (R6.6). */
@@ -283,6 +295,8 @@ export class SymbolTrader {
    * `closingId`: a reversal whose close of that position was not done within its step: entered once it is.
    */
   private entryWaitingNow: EntryWaiting | null = null;
+  /** What the waiting entry last waited for (waitUnsent's kind), said when the wait expires; not stored (a restart: unknown). */
+  private waitingFor: string | null = null;
   /** What the store holds as this symbol's waiting entry (waiting-entries.ts): written when a strategy's signal starts waiting, cleared once an operation ends without one. */
   private storedWaiting: EntryWaiting | null = null;
   /** Keys of the lines logged once (sayOnce): an entry waiting for reads, an exit's end waiting for its trades. */
@@ -673,7 +687,7 @@ export class SymbolTrader {
     if (this.frozen || (this.position !== null && w.forDoubt === undefined)) return;
     const waitedMs = this.d.now() - w.sinceMs;
     if (waitedMs > this.d.config.webhook.max_lag_s * 1000) {
-      this.d.log.warn({ symbol: this.symbol, side: w.sig.side, signalTime: new Date(w.sig.timeMs).toISOString(), waitedMs, ...(w.forDoubt ? { waitedFor: 'entry_in_doubt' } : {}) }, 'entry.wait_expired');
+      this.waitExpired(w.sig, waitedMs, w.forDoubt ? 'entry_in_doubt' : this.waitingFor);
       return;
     }
     if (w.forDoubt && this.signalWaitsForDoubt()) {
@@ -833,6 +847,7 @@ export class SymbolTrader {
       // Unknown is not flat: sent blind, the entry would net against a position on the other side (the
       // trader's). Not sent; tried again at each step while the signal may still wait (retryWaitingEntry).
       this.entryWaiting = { sig, sinceMs: waitingSinceMs ?? this.d.now() };
+      this.waitingFor = 'position-unknown';
       const err = errInfo(e);
       this.alertOnce(`entry-position-unknown:${id}`, { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), err }, 'entry.position_unknown', `the ${this.symbol} position cannot be read from the exchange (${String(err['message'])}): a ${sig.side} entry could net against a position held there, so it is not sent until the read answers (tried again at each step, for at most webhook.max_lag_s)`);
       return;
@@ -878,7 +893,7 @@ export class SymbolTrader {
     // hangs): never sent more than webhook.max_lag_s after the signal arrived, sized at a price read then.
     const waitedMs = this.d.now() - sinceMs;
     if (waitedMs > c.webhook.max_lag_s * 1000) {
-      this.d.log.warn({ symbol: this.symbol, side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), waitedMs, waitedFor: 'exchange_calls' }, 'entry.wait_expired');
+      this.waitExpired(sig, waitedMs, 'exchange_calls');
       return;
     }
     const sent = await this.d.router.send(
@@ -937,7 +952,20 @@ export class SymbolTrader {
    */
   private waitUnsent(sig: Signal, id: string, waitingSinceMs: number | null, kind: string, msg: string, fields: Record<string, unknown>): void {
     this.entryWaiting = { sig, sinceMs: waitingSinceMs ?? this.d.now() };
+    this.waitingFor = kind;
     this.sayOnce(`${kind}:${id}`, 'warn', { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), ...fields }, msg);
+  }
+
+  /**
+   * An entry not sent within webhook.max_lag_s of its signal (entry.wait_expired): the signal is not
+   * traded, and the trader is told once per signal what it waited for (an outage, a rate limit, orders
+   * of an earlier position that could not be cancelled), not only in the log.
+   */
+  private waitExpired(sig: Signal, waitedMs: number, waitedFor: string | null): void {
+    const signalTime = new Date(sig.timeMs).toISOString();
+    this.d.log.warn({ symbol: this.symbol, side: sig.side, signalTime, waitedMs, waitedFor: waitedFor ?? 'unknown' }, 'entry.wait_expired');
+    const what = WAITED_FOR[waitedFor ?? ''] ?? 'the exchange';
+    this.alertOnce(`entry-expired:${sig.side}:${sig.timeMs}`, { side: sig.side, signalTime }, 'entry.not_traded', `${this.symbol}: the ${sig.side} signal of ${signalTime} is not traded: it waited ${Math.round(waitedMs / 1000)} s (webhook.max_lag_s ${this.d.config.webhook.max_lag_s}) for ${what}; nothing was sent for it`);
   }
 
   /** Cancels our orders of earlier positions still open on this symbol (no position is held here now); false when one may still rest. */

@@ -331,6 +331,7 @@ describe('account checks at start', () => {
     expect(h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order')).toEqual([]);
     expect(t.position).toBeNull();
     expect(entries.filter((e) => e.msg === 'entry.wait_expired').map((e) => e['waitedFor'])).toEqual(['exchange_calls']);
+    expect(entries.filter((e) => e.msg === 'entry.not_traded').map((e) => e['signalTime'])).toEqual(['2026-01-01T00:00:00.000Z']);
   }, 15_000);
 
   it('the leverage call before an entry from flat times out at every try: the entry waits no longer than webhook.max_lag_s, then is dropped unsent', async () => {
@@ -343,7 +344,8 @@ describe('account checks at start', () => {
     expect(h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order')).toEqual([]);
     expect(t.position).toBeNull();
     expect(entries.filter((e) => e.msg === 'entry.waiting_for_account_settings')).toHaveLength(1);
-    expect(entries.filter((e) => e.msg === 'entry.wait_expired')).toHaveLength(1);
+    expect(entries.filter((e) => e.msg === 'entry.wait_expired').map((e) => e['waitedFor'])).toEqual(['account-settings']);
+    expect(entries.filter((e) => e.msg === 'entry.not_traded')).toHaveLength(1);
   }, 15_000);
 
   /**

@@ -92,7 +92,7 @@ describe('an entry signal while the position read fails', () => {
   }, 30_000);
 
   it('the read fails for longer than the signal may wait (webhook.max_lag_s 1): the entry is dropped, said so, and nothing is sent when the read answers', async () => {
-    const { t, logged } = await botWithHeld(0, testConfig({ webhook: { max_lag_s: 1 } }));
+    const { t, logged, alerts } = await botWithHeld(0, testConfig({ webhook: { max_lag_s: 1 } }));
     h!.sim.admin.setFaults({ rules: [readFails] });
     const from = h!.sim.admin.requests().length;
     await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
@@ -103,6 +103,8 @@ describe('an entry signal while the position read fails', () => {
     expect(t.position).toBeNull();
     expect(exchangeSteps()).toBe(0);
     expect(logged().filter((m) => m === 'entry.wait_expired')).toHaveLength(1);
+    // The trader is told the signal was missed, and why, once (before: a log line only).
+    expect(alerts.filter((a) => /long signal of .* is not traded: it waited \d+ s \(webhook.max_lag_s 1\) for the position read/.test(a))).toHaveLength(1);
   }, 30_000);
 
   it('the read times out (no answer, the client gives up): the same, nothing sent until it answers, then the long enters once with its stop', async () => {
