@@ -2,7 +2,7 @@ import { entryBelowMinimum, entrySteps, maxEntrySteps, stopPastLiquidation } fro
 import type { LadderConfig } from '../core/config/index.ts';
 import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
 import type { Command, DomainEvent, FillInput, StepResult } from '../core/model/commands.ts';
-import { type Position, closeClientId, entryClientId, exitClientId, isStopClientId, lastExitTimeMs, parseClientId, stopClientId } from '../core/model/position.ts';
+import { type ParsedClientId, type Position, closeClientId, entryClientId, exitClientId, isStopClientId, lastExitTimeMs, parseClientId, stopClientId } from '../core/model/position.ts';
 import { applyExternalExit, applyFill, applyOrderEnd, entryFeeLearnt, fundingBooked, onPrice, openPosition, replaceStop, requestClose, stopNotTriggered } from '../core/scaled-tp/exit-manager.ts';
 import { exitCommand, stopPriceOf } from '../core/scaled-tp/ladder-rules.ts';
 import { planLadder } from '../core/scaled-tp/ladder-plan.ts';
@@ -974,14 +974,20 @@ export class SymbolTrader {
     // The list cannot be read: only an order the store last knew live (open, or in doubt) can rest.
     if (open === null) return ![...this.d.store.openOrders(), ...this.d.store.ordersInDoubt()].some((o) => o.symbol === this.symbol && o.kind !== 'entry' && o.kind !== 'close');
     let cancelled = true;
-    for (const o of open.values()) {
-      const id = parseClientId(o.clientOrderId);
-      if (!id || id.kind === 'entry' || !o.clientOrderId.startsWith(`${this.symbol}-`)) continue;
-      this.d.log.warn({ symbol: this.symbol, clientOrderId: o.clientOrderId }, 'reconcile.orphan_cancelled');
-      const r = await this.d.router.cancel(this.symbol, o.clientOrderId, o.type === 'stop_market' ? 'stop' : 'order');
-      if (!r.ok) cancelled = false;
-    }
+    for (const o of open.values()) if (this.ourExitOrStop(o) && !(await this.cancelListed(o, 'reconcile.orphan_cancelled'))) cancelled = false;
     return cancelled;
+  }
+
+  /** A listed order of ours on this symbol that is not an entry (an exit, a stop, a close): its parsed id. */
+  private ourExitOrStop(o: OrderState): ParsedClientId | null {
+    const id = parseClientId(o.clientOrderId);
+    return id && id.kind !== 'entry' && o.clientOrderId.startsWith(`${this.symbol}-`) ? id : null;
+  }
+
+  /** Cancels listed order `o` of ours (logged as `msg`); whether the exchange took the cancel. */
+  private async cancelListed(o: OrderState, msg: string): Promise<boolean> {
+    this.d.log.warn({ symbol: this.symbol, clientOrderId: o.clientOrderId }, msg);
+    return (await this.d.router.cancel(this.symbol, o.clientOrderId, o.type === 'stop_market' ? 'stop' : 'order')).ok;
   }
 
   /** Entry `id` met a rate limit (429, 418, 403) before anything was executed (entry.waiting_for_rate_limit). */
@@ -1980,16 +1986,14 @@ export class SymbolTrader {
     const stopId = p ? stopClientId(p.id, p.stopSeq) : null;
     const currentRests = open.some((o) => o.clientOrderId === stopId);
     for (const o of open) {
-      const id = parseClientId(o.clientOrderId);
-      if (!id || !o.clientOrderId.startsWith(`${this.symbol}-`) || inDoubt.has(o.clientOrderId)) continue; // not ours, or not settled
-      if (id.kind === 'entry') continue;
+      const id = this.ourExitOrStop(o);
+      if (!id || inDoubt.has(o.clientOrderId)) continue; // not ours (or an entry), or not settled
       const ofPosition = p !== null && id.positionId === p.id;
       const staleStop = ofPosition && id.kind === 'stop' && o.clientOrderId !== stopId && currentRests;
       const deadExit = ofPosition && id.kind === 'exit' && !p.levels.some((l, i) => l.status === 'sent' && exitClientId(p.id, p.plan.levels[i]!.reason) === o.clientOrderId);
       if (ofPosition && !staleStop && !deadExit) continue;
       if (ofPosition && id.kind === 'stop' && !currentRests) continue; // the only protection there is: kept
-      this.d.log.warn({ symbol: this.symbol, clientOrderId: o.clientOrderId }, staleStop ? 'reconcile.stale_stop_cancelled' : 'reconcile.orphan_cancelled');
-      await this.d.router.cancel(this.symbol, o.clientOrderId, o.type === 'stop_market' ? 'stop' : 'order');
+      await this.cancelListed(o, staleStop ? 'reconcile.stale_stop_cancelled' : 'reconcile.orphan_cancelled');
     }
     if (!p) return false;
     // A reduce-only stop (placed while the closePosition slot was held: a stop move) is sized for what
