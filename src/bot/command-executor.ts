@@ -143,12 +143,15 @@ export class CommandExecutor {
     // A stop the price had already crossed is the F24 path below (the rest closes at market), not a failure.
     if (crossed) this.d.log.warn({ symbol: p.symbol, clientOrderId: c.clientOrderId, stopPrice: c.stopPrice, exchangeCode: r.error.exchangeCode }, 'stop.crossed_at_placement');
     else this.d.log.error({ symbol: p.symbol, clientOrderId: c.clientOrderId, stopPrice: c.stopPrice, code: r.error.code, exchangeCode: r.error.exchangeCode, message: r.error.message }, 'stop.place_failed');
-    // A rate limit or a clock skew outlasting the router's retries refused the stop before it was
-    // executed: nothing is wrong with the stop itself, and a market close would meet the same refusal.
-    // The trader's orders check places it again (same client id) once its retry delay has passed.
-    if (r.error.code === 'rateLimited' || r.error.code === 'clockSkew') {
+    // A rate limit, a clock skew outlasting the router's retries, or the API key refused (-2015: its IP
+    // not on the key's list, a permission taken away) refused the stop before it was executed: nothing
+    // is wrong with the stop itself. Closing at market instead would end a position whose stop may well
+    // rest (placed again blind while the reads were refused too), or meet the same refusal. The
+    // trader's orders check places it again (same client id) once its retry delay has passed.
+    if (r.error.code === 'rateLimited' || r.error.code === 'clockSkew' || r.error.code === 'auth') {
       this.d.log.warn({ symbol: p.symbol, clientOrderId: c.clientOrderId, code: r.error.code }, 'stop.retry_later');
-      return { ...RECHECK, alert: `${c.clientOrderId}: the stop is not placed yet (${r.error.message}); trying again` };
+      const key = r.error.code === 'auth' ? ': the exchange refuses the API key (check its IP list and its futures permission)' : '';
+      return { ...RECHECK, alert: `${c.clientOrderId}: the stop is not placed yet (${r.error.message})${key}; trying again` };
     }
     if (c.kind === 'moveStop' && !crossed) {
       this.d.log.warn({ symbol: p.symbol, keep: c.replacesClientOrderId }, 'stop.kept_previous');

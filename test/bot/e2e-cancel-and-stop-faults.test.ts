@@ -414,6 +414,8 @@ describe('the first stop refused beyond the router retries by a rate limit (429,
     // Binance's WAF answers 403 with an HTML page; the simulator's refusal needs a code, one no table knows.
     ['five 403s (the WAF limit)', { kind: 'reject', status: 403, code: -9999, msg: 'Forbidden', method: 'POST', path: '/fapi/v1/algoOrder', count: 5 }],
     ["five -5028 (outside the matching engine's recvWindow)", { kind: 'reject', code: -5028, msg: 'Timestamp for this request is outside of the ME recvWindow.', method: 'POST', path: '/fapi/v1/algoOrder', count: 5 }],
+    // The key refused (its IP not on its list, a permission taken away): before, the position was closed at market.
+    ['one 401 -2015 (the API key refused: not retried by the router)', { kind: 'reject', status: 401, code: -2015, method: 'POST', path: '/fapi/v1/algoOrder', count: 1 }],
   ] as const) {
     it(`${name}: the position is kept and its stop is placed again, with no market close`, async () => {
       h = await startHarness(testConfig(), { seed: 3 });
@@ -440,6 +442,36 @@ describe('the first stop refused beyond the router retries by a rate limit (429,
       expect(alerts.some((a) => a.includes('not placed yet'))).toBe(true);
     }, 30_000);
   }
+});
+
+describe('the API key refused for the reads and the stops (401 -2015) while market orders still pass', () => {
+  it('the stop is placed again blind under its id and refused: the position is kept (before: closed at market though its stop rested), the alert names the key, and all is as before once the key answers', async () => {
+    h = await startHarness(testConfig(), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    const alerts: string[] = [];
+    h.bot.stop();
+    const bot = ownBot((m) => alerts.push(m));
+    h.bot = bot;
+    await bot.start();
+    const t = bot.traders[0]!;
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    const id = t.position!.id;
+    const refused = ['/fapi/v3/positionRisk', '/fapi/v1/openOrders', '/fapi/v1/openAlgoOrders', '/fapi/v1/userTrades', '/fapi/v1/algoOrder', '/fapi/v1/income'];
+    h.sim.admin.setFaults({ rules: refused.map((path) => ({ kind: 'reject', status: 401, code: -2015, path })) });
+    t.touch(); // the orders are checked (as after any change): the list and the stop's look-up refused
+    await steps(6, 200);
+    expect(h.sim.admin.requests().filter((r) => r.method === 'POST' && r.clientOrderId?.startsWith(`${id}-close`))).toHaveLength(0);
+    expect(exchangeSteps()).toBe(10);
+    expect(h.state().openAlgoOrders.map((a) => a.clientAlgoId)).toEqual([`${id}-sl0`]);
+    expect(alerts.some((a) => a.includes('refuses the API key'))).toBe(true);
+    expect(alerts.some((a) => a.includes('closing'))).toBe(false);
+    h.sim.admin.setFaults({ rules: [] });
+    await steps(4, 200);
+    expect(t.position?.status).toBe('open');
+    expect(t.position?.closing).toBeNull();
+    expect(h.state().openAlgoOrders.map((a) => a.clientAlgoId)).toEqual([`${id}-sl0`]);
+    expect(storeSteps()).toBe(exchangeSteps());
+  }, 30_000);
 });
 
 describe('a quantity added by hand, then the exchange stop (closePosition) closes everything', () => {
