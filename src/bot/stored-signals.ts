@@ -1,5 +1,6 @@
 import type { Side } from '../core/units.ts';
 import type { SignalRecord, Store } from '../store/index.ts';
+import { isoOf } from '../data/parse-time.ts';
 import type { Logger } from './logger.ts';
 import { type SymbolTrader, entryClientId, errInfo, positionIdOf } from './symbol-trader.ts';
 
@@ -18,8 +19,8 @@ export interface StoredSignalsDeps {
 }
 
 /**
- * Acts on the signals the webhook stored ([entries] 2), oldest first; the loop calls it at the start
- * of every step. An entry goes through `onSignal`, the path of strategy signals (max open positions,
+ * Acts on the signals the webhook stored ([entries] 2), oldest signal time first; the loop calls it at
+ * the start of every step. One older than a signal of its symbol already acted on is refused (out of order). An entry goes through `onSignal`, the path of strategy signals (max open positions,
  * sizing, minimums, the ladder plan, the stop); `close` closes the open position at market.
  *
  * Each signal is marked only after acting returned. A kill in between acts on it again after the
@@ -62,10 +63,20 @@ async function actOn(d: StoredSignalsDeps, s: SignalRecord, closedAfter: boolean
     d.waitedOn.delete(s.id);
     return mark(d, s, 'acted', entryOutcome(d.store, t, s.side, s.timeMs, s.id));
   }
+  // Entered before a kill that came ahead of its mark: its order is stored, the record must say so, not "never traded".
+  const entered = (): string | null => (s.side !== 'close' && d.store.getOrder(entryClientId(positionIdOf(t.symbol, s.timeMs, s.side, s.id))) ? entryOutcome(d.store, t, s.side, s.timeMs, s.id) : null);
+  // Delivered after a newer signal of its symbol was acted on (a sender's retry, a slow proxy): an older
+  // close would close the newer position, an older entry reopen what a newer flat closed.
+  const newer = d.store.newestActedSignal(s.symbol);
+  if (newer !== null && newer.timeMs > s.timeMs) {
+    const outcome = entered();
+    if (outcome !== null) return mark(d, s, 'acted', outcome);
+    return mark(d, s, 'refused', `out of order: signal ${newer.id} of ${isoOf(newer.timeMs)}, newer than this one (${isoOf(s.timeMs)}), was already acted on`);
+  }
   const waitedMs = d.now() - s.receivedAtMs;
   if (waitedMs > d.maxWaitMs) {
-    // Entered before a kill that came ahead of its mark: its order is stored, the record must say so, not "never traded".
-    if (s.side !== 'close' && d.store.getOrder(entryClientId(positionIdOf(t.symbol, s.timeMs, s.side, s.id)))) return mark(d, s, 'acted', entryOutcome(d.store, t, s.side, s.timeMs, s.id));
+    const outcome = entered();
+    if (outcome !== null) return mark(d, s, 'acted', outcome);
     return mark(d, s, 'refused', `still pending ${Math.round(waitedMs / 1000)} s after it arrived (the bot was down, or an order in doubt kept it waiting): more than max_lag_s`);
   }
   // An entry of the symbol in doubt may have filled: the signal stays pending, asked again at the next step (within max_lag_s).

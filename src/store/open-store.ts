@@ -116,8 +116,10 @@ export interface Store {
   /** Stores a received signal (committed on return), or reports the one already stored under its id. */
   recordSignal(s: SignalInput): RecordSignalResult;
   getSignal(id: string): SignalRecord | null;
-  /** Signals not acted on yet, oldest first; of one symbol when given. */
+  /** Signals not acted on yet, oldest signal time first (equal times: arrival order); of one symbol when given. */
   pendingSignals(symbol?: string): SignalRecord[];
+  /** The symbol's acted-on signal with the newest signal time, or null. */
+  newestActedSignal(symbol: string): SignalRecord | null;
   /** Ends a pending signal (`acted` or `refused`, with what happened); an ended one is left unchanged. */
   markSignal(id: string, status: Exclude<SignalStatus, 'pending'>, detail: string): SignalRecord | null;
   /** Received signals, newest first (the dashboard). */
@@ -226,6 +228,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     recordSignal: tx(signals.record),
     getSignal: signals.get,
     pendingSignals: signals.pending,
+    newestActedSignal: signals.newestActed,
     markSignal: tx(signals.mark),
     signals: signals.list,
     equityPeak: risk.equityPeak,

@@ -77,7 +77,8 @@ export function signalRows(db: Database.Database, now: () => number) {
     `INSERT INTO signals (${COLUMNS}) VALUES (@id, @source, @symbol, @side, @stopLossPct, @timeMs, @receivedAtMs, @payload, 'pending', NULL, @receivedAtMs) ON CONFLICT (id) DO NOTHING`,
   );
   const byId = db.prepare<[string]>(`SELECT ${COLUMNS} FROM signals WHERE id = ?`);
-  const pending = db.prepare<[string | null, string | null]>(`SELECT ${COLUMNS} FROM signals WHERE status = 'pending' AND (? IS NULL OR symbol = ?) ORDER BY received_at_ms, rowid`);
+  const pending = db.prepare<[string | null, string | null]>(`SELECT ${COLUMNS} FROM signals WHERE status = 'pending' AND (? IS NULL OR symbol = ?) ORDER BY signal_time_ms, received_at_ms, rowid`);
+  const newestActed = db.prepare<[string]>(`SELECT ${COLUMNS} FROM signals WHERE status = 'acted' AND symbol = ? ORDER BY signal_time_ms DESC, rowid DESC LIMIT 1`);
   const newest = db.prepare<[number]>(`SELECT ${COLUMNS} FROM signals ORDER BY received_at_ms DESC, rowid DESC LIMIT ?`);
   const mark = db.prepare<[string, string, number, string]>(`UPDATE signals SET status = ?, detail = ?, updated_at_ms = ? WHERE id = ? AND status = 'pending'`);
   const get = (id: string): SignalRecord | null => {
@@ -91,7 +92,12 @@ export function signalRows(db: Database.Database, now: () => number) {
       return added ? { stored: true, signal: row } : { stored: false, duplicate: row };
     },
     get,
+    // By the signal's time, not its arrival: a sender's alerts can arrive out of order (a retried POST).
     pending: (symbol?: string): SignalRecord[] => (pending.all(symbol ?? null, symbol ?? null) as SignalRow[]).map(toRecord),
+    newestActed(symbol: string): SignalRecord | null {
+      const r = newestActed.get(symbol) as SignalRow | undefined;
+      return r ? toRecord(r) : null;
+    },
     /** Ends a pending signal; one already ended is left as it is. Null for an unknown id. */
     mark(id: string, status: Exclude<SignalStatus, 'pending'>, detail: string): SignalRecord | null {
       mark.run(status, detail, now(), id);

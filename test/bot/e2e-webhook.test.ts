@@ -286,6 +286,54 @@ describe('signal webhook → bot on the simulator', () => {
     expect(h!.store.getSignal('tv-1')).toMatchObject({ status: 'acted', detail: `entered ${p.id}` });
   });
 
+  it('a flat older than the short already acted on (delivered late, after the reversal) leaves the short open: refused as out of order', async () => {
+    await setUp();
+    const t = Math.floor(Date.now() / 1000) * 1000 - 10_000;
+    const at = (s: number) => new Date(t + s * 1000).toISOString();
+    expect((await send(hook!.url, alert({ id: 'o-long', side: 'long', time: at(0) }))).status).toBe(200);
+    await h!.bot.step();
+    expect((await send(hook!.url, alert({ id: 'o-short', side: 'short', time: at(4) }))).status).toBe(200);
+    await h!.bot.step();
+    await h!.bot.step();
+    const short = h!.trader('BTCUSDT').position!;
+    expect(short.side).toBe('short');
+    // The flat that closed the long (2 s after it) arrives only now.
+    expect((await send(hook!.url, alert({ id: 'o-flat', side: 'flat', time: at(2) }))).status).toBe(200);
+    await h!.bot.step();
+    await h!.bot.step();
+    expect(h!.trader('BTCUSDT').position?.id).toBe(short.id);
+    expect(amount(h!.state())).toBe(-0.01);
+    expect(h!.store.getSignal('o-flat')).toMatchObject({ status: 'refused' });
+    expect(h!.store.getSignal('o-flat')!.detail).toContain('o-short');
+  });
+
+  it('a long older than the flat already acted on (delivered late) is not entered: refused as out of order', async () => {
+    await setUp();
+    const t = Math.floor(Date.now() / 1000) * 1000 - 10_000;
+    const at = (s: number) => new Date(t + s * 1000).toISOString();
+    expect((await send(hook!.url, alert({ id: 'o-flat', side: 'flat', time: at(4) }))).status).toBe(200);
+    await h!.bot.step();
+    expect((await send(hook!.url, alert({ id: 'o-long', side: 'long', time: at(2) }))).status).toBe(200);
+    await h!.bot.step();
+    expect(h!.state().fills).toEqual([]);
+    expect(h!.trader('BTCUSDT').position).toBeNull();
+    expect(h!.store.getSignal('o-long')).toMatchObject({ status: 'refused' });
+  });
+
+  it('pending together, a long received before an older flat (the bot was busy): the flat acts first, the long is entered', async () => {
+    await setUp();
+    const t = Math.floor(Date.now() / 1000) * 1000 - 10_000;
+    const at = (s: number) => new Date(t + s * 1000).toISOString();
+    expect((await send(hook!.url, alert({ id: 'o-long', side: 'long', time: at(4) }))).status).toBe(200);
+    expect((await send(hook!.url, alert({ id: 'o-flat', side: 'flat', time: at(2) }))).status).toBe(200);
+    await h!.bot.step();
+    await h!.bot.step();
+    const p = h!.trader('BTCUSDT').position;
+    expect(p?.side).toBe('long');
+    expect(amount(h!.state())).toBe(0.01);
+    expect(h!.store.getSignal('o-long')).toMatchObject({ status: 'acted', detail: `entered ${p!.id}` });
+  });
+
   it('a signal left pending longer than max_lag_s (the bot was down) is refused, not traded', async () => {
     await setUp({ webhook: { port: 0, max_lag_s: 1 } });
     expect((await send(hook!.url, alert())).status).toBe(200);

@@ -58,6 +58,19 @@ describe('signals in the store ([entries] 2)', () => {
     s.close();
   });
 
+  it('lists pending signals by signal time, not arrival (a late delivery); the newest acted on per symbol', () => {
+    const s = openStore(dbFile());
+    s.recordSignal(signal({ id: 'late', timeMs: T0 + 4000, receivedAtMs: T0 + 5000 }));
+    s.recordSignal(signal({ id: 'early', timeMs: T0 + 2000, receivedAtMs: T0 + 6000 }));
+    expect(s.pendingSignals().map((x) => x.id)).toEqual(['early', 'late']);
+    expect(s.newestActedSignal('BTC/USDT:USDT')).toBeNull();
+    s.markSignal('late', 'acted', 'entered x');
+    s.markSignal('early', 'acted', 'x');
+    expect(s.newestActedSignal('BTC/USDT:USDT')?.id).toBe('late');
+    expect(s.newestActedSignal('ETH/USDT:USDT')).toBeNull();
+    s.close();
+  });
+
   it('marks a pending signal once: acted or refused with what happened; a second mark changes nothing', () => {
     let now = T0 + 10_000;
     const s = openStore(dbFile(), { now: () => now });
