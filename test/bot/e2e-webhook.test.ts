@@ -320,6 +320,19 @@ describe('signal webhook → bot on the simulator', () => {
     expect(h!.store.getSignal('o-long')).toMatchObject({ status: 'refused' });
   });
 
+  it('a long from a sender whose clock runs 30 s ahead, then a flat sent by hand without a time: the flat closes it (not refused as older)', async () => {
+    await setUp();
+    expect((await send(hook!.url, alert({ id: 'ahead-long', time: new Date(Date.now() + 30_000).toISOString() }))).status).toBe(200);
+    await h!.bot.step();
+    expect(h!.trader('BTCUSDT').position?.side).toBe('long');
+    expect((await send(hook!.url, alert({ id: 'hand-flat', side: 'flat', time: undefined }))).status).toBe(200);
+    await h!.bot.step();
+    await h!.bot.step();
+    expect(h!.store.getSignal('hand-flat')).toMatchObject({ status: 'acted', detail: 'closing the open position' });
+    expect(h!.trader('BTCUSDT').position).toBeNull();
+    expect(amount(h!.state())).toBe(0);
+  });
+
   it('pending together, a long received before an older flat (the bot was busy): the flat acts first, the long is entered', async () => {
     await setUp();
     const t = Math.floor(Date.now() / 1000) * 1000 - 10_000;

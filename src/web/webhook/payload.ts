@@ -11,7 +11,7 @@ export interface WebhookSignal {
   readonly symbol: string;
   readonly side: SignalSide;
   readonly stopLossPct: number | null;
-  /** The sender's time if given, else the arrival; ms UTC. */
+  /** The sender's time if given (the arrival if that is earlier: a sender's clock ahead), else the arrival; ms UTC. */
   readonly timeMs: number;
 }
 
@@ -102,5 +102,7 @@ export function parseSignal(body: Record<string, unknown>, rules: PayloadRules, 
   if (lagMs > rules.maxLagMs) throw new Refusal('stale', `time: the signal is ${Math.round(lagMs / 1000)} s old, more than max_lag_s (${rules.maxLagMs / 1000})`);
   if (-lagMs > rules.maxLagMs) throw new Refusal('bad_signal', `time: the signal is ${Math.round(-lagMs / 1000)} s in the future: check the sender's clock`);
   const side: SignalSide = b.side === 'flat' ? 'close' : b.side;
-  return { id: b.id, symbol, side, stopLossPct: b.stop_loss_pct ?? null, timeMs };
+  // Ahead of our clock is the sender's clock, not the signal: dated at its arrival, it cannot look newer
+  // than a signal that arrives after it (signals are ordered by time: src/bot/stored-signals.ts).
+  return { id: b.id, symbol, side, stopLossPct: b.stop_loss_pct ?? null, timeMs: Math.min(timeMs, receivedAtMs) };
 }
