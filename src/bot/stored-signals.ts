@@ -81,7 +81,7 @@ async function actOn(d: StoredSignalsDeps, s: SignalRecord, closedAfter: boolean
   }
   // An entry of the symbol in doubt may have filled: the signal stays pending, asked again at the next step (within max_lag_s).
   if (s.side === 'close') {
-    const closing = await t.closePosition(reason);
+    const closing = await t.closePosition(reason, s.timeMs);
     if (closing === 'entry_in_doubt') return;
     return mark(d, s, 'acted', closing === 'closing' ? 'closing the open position' : 'no open position to close');
   }

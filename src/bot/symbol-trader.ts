@@ -537,14 +537,17 @@ export class SymbolTrader {
    * Closes the open position at market, as an opposite signal would (a webhook's `close`): between
    * steps, like onSignal. `flat` when there is no open position; `entry_in_doubt` when there is none
    * yet but an entry of this symbol is in doubt (its answer lost): it may have filled, so the caller
-   * asks again later. A close already under way is not sent twice.
+   * asks again later. A close already under way is not sent twice. `signalTimeMs`: the close signal's
+   * time; an entry waiting from a newer signal (the close delivered late) is kept.
    */
-  closePosition(reason: string): Promise<'closing' | 'flat' | 'entry_in_doubt'> {
+  closePosition(reason: string, signalTimeMs: number | null = null): Promise<'closing' | 'flat' | 'entry_in_doubt'> {
     return this.exclusive(async () => {
       // A close means flat: an entry still waiting for a read (entryWaiting) is dropped with it, not sent after it.
       const w = this.entryWaiting;
-      this.entryWaiting = null;
-      if (w) this.d.log.warn({ symbol: this.symbol, side: w.sig.side, signalTime: new Date(w.sig.timeMs).toISOString(), reason }, 'entry.wait_dropped_by_close');
+      if (w && (signalTimeMs === null || w.sig.timeMs <= signalTimeMs)) {
+        this.entryWaiting = null;
+        this.d.log.warn({ symbol: this.symbol, side: w.sig.side, signalTime: new Date(w.sig.timeMs).toISOString(), reason }, 'entry.wait_dropped_by_close');
+      }
       const p = this.position;
       if (this.frozen) return 'flat';
       if (!p || p.status !== 'open') {

@@ -271,6 +271,16 @@ describe("the webhook's entry while the position read fails: its record and a re
     expect(h!.store.getSignal('wait-5-close')).toMatchObject({ status: 'acted', detail: 'no open position to close' });
   }, 30_000);
 
+  it('a close older than the waiting entry, delivered late (the flat of the position before it): the entry is kept and enters once the read answers', async () => {
+    const { t, from, positionId } = await webhookLongWhileReadFails('wait-6');
+    const at = Date.now();
+    h!.store.recordSignal({ id: 'wait-6-close', source: 'webhook', symbol: 'BTC/USDT:USDT', side: 'close', stopLossPct: null, timeMs: at - 5000, receivedAtMs: at, payload: {} });
+    await stepBot(h!, 2, 150);
+    await expectEntersOnceWhenReadsAnswer(t, from, 3, true); // before: the long's wait was dropped by the older close
+    expect(h!.store.getSignal('wait-6')).toMatchObject({ status: 'acted', detail: `entered ${positionId}` });
+    expect(h!.store.getSignal('wait-6-close')).toMatchObject({ status: 'acted', detail: 'no open position to close' });
+  }, 30_000);
+
   it('a close arriving while it waits: the entry is not sent, and its record says it was not entered', async () => {
     const { from } = await webhookLongWhileReadFails('wait-3');
     const at = Date.now();
