@@ -281,6 +281,17 @@ describe("the webhook's entry while the position read fails: its record and a re
     expect(h!.store.getSignal('wait-6-close')).toMatchObject({ status: 'acted', detail: 'no open position to close' });
   }, 30_000);
 
+  it('a short older than the waiting long, delivered late: not entered (the long behind it in time), the long enters once the read answers', async () => {
+    const { t, from, positionId } = await webhookLongWhileReadFails('wait-7');
+    const at = Date.now();
+    h!.store.recordSignal({ id: 'wait-7-short', source: 'webhook', symbol: 'BTC/USDT:USDT', side: 'short', stopLossPct: null, timeMs: at - 5000, receivedAtMs: at, payload: {} });
+    await stepBot(h!, 2, 150);
+    await expectEntersOnceWhenReadsAnswer(t, from, 3, true); // before: the older short replaced the long's wait and entered
+    expect(t.position?.side).toBe('long');
+    expect(h!.store.getSignal('wait-7')).toMatchObject({ status: 'acted', detail: `entered ${positionId}` });
+    expect(h!.store.getSignal('wait-7-short')).toMatchObject({ status: 'acted', detail: expect.stringMatching(/^not entered/) }); // a newer opposite entry behind it
+  }, 30_000);
+
   it('a close arriving while it waits: the entry is not sent, and its record says it was not entered', async () => {
     const { from } = await webhookLongWhileReadFails('wait-3');
     const at = Date.now();
