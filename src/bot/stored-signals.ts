@@ -74,13 +74,16 @@ async function actOn(d: StoredSignalsDeps, s: SignalRecord, closedAfter: boolean
     return mark(d, s, 'refused', `out of order: signal ${newer.id} of ${isoOf(newer.timeMs)}, newer than this one (${isoOf(s.timeMs)}), was already acted on`);
   }
   const waitedMs = d.now() - s.receivedAtMs;
-  if (waitedMs > d.maxWaitMs) {
+  // An entry this late is not traded (the market moved on); a close still is: it only takes exposure
+  // away, and refused, it would leave open the position its sender has left.
+  if (waitedMs > d.maxWaitMs && s.side !== 'close') {
     const outcome = entered();
     if (outcome !== null) return mark(d, s, 'acted', outcome);
     return mark(d, s, 'refused', `still pending ${Math.round(waitedMs / 1000)} s after it arrived (the bot was down, or an order in doubt kept it waiting): more than max_lag_s`);
   }
   // An entry of the symbol in doubt may have filled: the signal stays pending, asked again at the next step (within max_lag_s).
   if (s.side === 'close') {
+    if (waitedMs > d.maxWaitMs) d.log.warn({ id: s.id, symbol: s.symbol, waitedMs }, 'signal.close_late');
     const closing = await t.closePosition(reason, s.timeMs);
     if (closing === 'entry_in_doubt') return;
     return mark(d, s, 'acted', closing === 'closing' ? 'closing the open position' : 'no open position to close');

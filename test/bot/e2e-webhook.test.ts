@@ -347,6 +347,21 @@ describe('signal webhook → bot on the simulator', () => {
     expect(h!.store.getSignal('o-long')).toMatchObject({ status: 'acted', detail: `entered ${p!.id}` });
   });
 
+  it('a flat left pending longer than max_lag_s (the bot busy starting) still closes the position: a close only takes exposure away', async () => {
+    await setUp({ webhook: { port: 0, max_lag_s: 1 } });
+    expect((await send(hook!.url, alert())).status).toBe(200);
+    await h!.bot.step();
+    const id = h!.trader('BTCUSDT').position!.id;
+    expect((await send(hook!.url, alert({ id: 'late-flat', side: 'flat' }))).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1500));
+    await h!.bot.step();
+    await h!.bot.step();
+    expect(amount(h!.state())).toBe(0); // before: refused, the long left open against the sender's flat
+    expect(h!.trader('BTCUSDT').position).toBeNull();
+    expect(h!.store.tradeHistory().find((t) => t.positionId === id)?.exits.map((e) => e.reason)).toEqual(['signal']);
+    expect(h!.store.getSignal('late-flat')).toMatchObject({ status: 'acted', detail: 'closing the open position' });
+  });
+
   it('a signal left pending longer than max_lag_s (the bot was down) is refused, not traded', async () => {
     await setUp({ webhook: { port: 0, max_lag_s: 1 } });
     expect((await send(hook!.url, alert())).status).toBe(200);
