@@ -47,14 +47,16 @@ export async function actOnStoredSignals(d: StoredSignalsDeps): Promise<void> {
       // back at once, a round trip of fees for no exposure. Not sent, as a close drops a waiting entry.
       // The same for an opposite entry behind it: its reversal would close this one at once.
       const closedAfter = s.side !== 'close' && pending.some((later, j) => j > i && later.symbol === s.symbol && later.side !== s.side);
-      await actOn(d, s, closedAfter);
+      // A newer signal of its symbol the trader already works on (an entry waiting for a failing read) counts as acted on.
+      const startedNewer = pending.find((later) => later.symbol === s.symbol && later.timeMs > s.timeMs && d.waitedOn.has(later.id)) ?? null;
+      await actOn(d, s, closedAfter, startedNewer);
     } catch (e) {
       d.log.error({ id: s.id, symbol: s.symbol, side: s.side, err: errInfo(e) }, 'signal.act_failed');
     }
   }
 }
 
-async function actOn(d: StoredSignalsDeps, s: SignalRecord, closedAfter: boolean): Promise<void> {
+async function actOn(d: StoredSignalsDeps, s: SignalRecord, closedAfter: boolean, startedNewer: SignalRecord | null): Promise<void> {
   const t = d.traders.find((x) => x.unifiedSymbol === s.symbol);
   if (!t) return mark(d, s, 'refused', `${s.symbol} is not traded by this bot (config.symbols changed?)`);
   const reason = `webhook:${s.id}`;
@@ -67,8 +69,9 @@ async function actOn(d: StoredSignalsDeps, s: SignalRecord, closedAfter: boolean
   const entered = (): string | null => (s.side !== 'close' && d.store.getOrder(entryClientId(positionIdOf(t.symbol, s.timeMs, s.side, s.id))) ? entryOutcome(d.store, t, s.side, s.timeMs, s.id) : null);
   // Delivered after a newer signal of its symbol was acted on (a sender's retry, a slow proxy): an older
   // close would close the newer position, an older entry reopen what a newer flat closed.
-  const newer = d.store.newestActedSignal(s.symbol);
-  if (newer !== null && newer.timeMs > s.timeMs) {
+  const acted = d.store.newestActedSignal(s.symbol);
+  const newer = acted !== null && acted.timeMs > s.timeMs ? acted : startedNewer;
+  if (newer !== null) {
     const outcome = entered();
     if (outcome !== null) return mark(d, s, 'acted', outcome);
     return mark(d, s, 'refused', `out of order: signal ${newer.id} of ${isoOf(newer.timeMs)}, newer than this one (${isoOf(s.timeMs)}), was already acted on`);

@@ -278,10 +278,10 @@ describe("the webhook's entry while the position read fails: its record and a re
     await stepBot(h!, 2, 150);
     await expectEntersOnceWhenReadsAnswer(t, from, 3, true); // before: the long's wait was dropped by the older close
     expect(h!.store.getSignal('wait-6')).toMatchObject({ status: 'acted', detail: `entered ${positionId}` });
-    expect(h!.store.getSignal('wait-6-close')).toMatchObject({ status: 'acted', detail: 'no open position to close' });
+    expect(h!.store.getSignal('wait-6-close')).toMatchObject({ status: 'refused', detail: expect.stringMatching(/^out of order: signal wait-6 /) });
   }, 30_000);
 
-  it('a short older than the waiting long, delivered late: not entered (the long behind it in time), the long enters once the read answers', async () => {
+  it('a short older than the waiting long, delivered late: refused as out of order, the long enters once the read answers', async () => {
     const { t, from, positionId } = await webhookLongWhileReadFails('wait-7');
     const at = Date.now();
     h!.store.recordSignal({ id: 'wait-7-short', source: 'webhook', symbol: 'BTC/USDT:USDT', side: 'short', stopLossPct: null, timeMs: at - 5000, receivedAtMs: at, payload: {} });
@@ -289,7 +289,17 @@ describe("the webhook's entry while the position read fails: its record and a re
     await expectEntersOnceWhenReadsAnswer(t, from, 3, true); // before: the older short replaced the long's wait and entered
     expect(t.position?.side).toBe('long');
     expect(h!.store.getSignal('wait-7')).toMatchObject({ status: 'acted', detail: `entered ${positionId}` });
-    expect(h!.store.getSignal('wait-7-short')).toMatchObject({ status: 'acted', detail: expect.stringMatching(/^not entered/) }); // a newer opposite entry behind it
+    expect(h!.store.getSignal('wait-7-short')).toMatchObject({ status: 'refused', detail: expect.stringMatching(/^out of order: signal wait-7 /) });
+  }, 30_000);
+
+  it('a long older than the waiting long, delivered late with its own stop: refused as out of order, the newer long enters with the config\'s stop', async () => {
+    const { t, from, positionId } = await webhookLongWhileReadFails('wait-8');
+    const at = Date.now();
+    h!.store.recordSignal({ id: 'wait-8-old', source: 'webhook', symbol: 'BTC/USDT:USDT', side: 'long', stopLossPct: 0.5, timeMs: at - 5000, receivedAtMs: at, payload: {} });
+    await stepBot(h!, 2, 150);
+    await expectEntersOnceWhenReadsAnswer(t, from, 3, true);
+    expect(t.position?.id).toBe(positionId); // before: the older long replaced the newer one's wait and entered with its 0.5 % stop
+    expect(h!.store.getSignal('wait-8-old')).toMatchObject({ status: 'refused', detail: expect.stringMatching(/^out of order: signal wait-8 /) });
   }, 30_000);
 
   it('a close arriving while it waits: the entry is not sent, and its record says it was not entered', async () => {
