@@ -89,6 +89,8 @@ async function actOn(d: StoredSignalsDeps, s: SignalRecord, closedAfter: boolean
     if (waitedMs > d.maxWaitMs) d.log.warn({ id: s.id, symbol: s.symbol, waitedMs }, 'signal.close_late');
     const closing = await t.closePosition(reason, s.timeMs);
     if (closing === 'entry_in_doubt') return;
+    // Its position may be open: the record says why nothing was sent, not "no open position".
+    if (closing === 'frozen') return mark(d, s, 'refused', `not closed: ${t.frozen ?? 'Ladder no longer manages this symbol'}`);
     return mark(d, s, 'acted', closing === 'closing' ? 'closing the open position' : 'no open position to close');
   }
   // Entered before a kill, it says so (the close behind it closes it); else not entered.

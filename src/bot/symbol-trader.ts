@@ -537,10 +537,11 @@ export class SymbolTrader {
    * Closes the open position at market, as an opposite signal would (a webhook's `close`): between
    * steps, like onSignal. `flat` when there is no open position; `entry_in_doubt` when there is none
    * yet but an entry of this symbol is in doubt (its answer lost): it may have filled, so the caller
-   * asks again later. A close already under way is not sent twice. `signalTimeMs`: the close signal's
+   * asks again later; `frozen` when Ladder no longer manages the symbol (freezeIfUnitsChanged). A close
+   * already under way is not sent twice. `signalTimeMs`: the close signal's
    * time; an entry waiting from a newer signal (the close delivered late) is kept.
    */
-  closePosition(reason: string, signalTimeMs: number | null = null): Promise<'closing' | 'flat' | 'entry_in_doubt'> {
+  closePosition(reason: string, signalTimeMs: number | null = null): Promise<'closing' | 'flat' | 'entry_in_doubt' | 'frozen'> {
     return this.exclusive(async () => {
       // A close means flat: an entry still waiting for a read (entryWaiting) is dropped with it, not sent after it.
       const w = this.entryWaiting;
@@ -549,7 +550,7 @@ export class SymbolTrader {
         this.d.log.warn({ symbol: this.symbol, side: w.sig.side, signalTime: new Date(w.sig.timeMs).toISOString(), reason }, 'entry.wait_dropped_by_close');
       }
       const p = this.position;
-      if (this.frozen) return 'flat';
+      if (this.frozen) return 'frozen';
       if (!p || p.status !== 'open') {
         // An entry whose answer was lost may hold on the exchange: booked by a later cycle, it would stay
         // open after the close that found "no position". The close waits for its look-up instead.

@@ -73,6 +73,22 @@ describe('a symbol filter changed while a position is open, then a restart', () 
     expect(h.store.getPosition(id)?.remainingSteps).toBe(10);
   }, 30_000);
 
+  it('a webhook close while frozen: refused saying why (the position is open, not "no open position to close")', async () => {
+    h = await startHarness(testConfig(), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    await h.trader('BTCUSDT').onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    const { bot } = await restartWithFilters((m, filters) => {
+      m.precision.price = 1;
+      for (const f of filters) if (f.filterType === 'PRICE_FILTER') f.tickSize = '1';
+    });
+    const now = Date.now();
+    h.store.recordSignal({ id: 'frozen-flat', source: 'webhook', symbol: 'BTC/USDT:USDT', side: 'close', stopLossPct: null, timeMs: now, receivedAtMs: now, payload: {} });
+    await bot.step();
+    expect(h.store.getSignal('frozen-flat')).toMatchObject({ status: 'refused', detail: expect.stringMatching(/no longer manages it/) });
+    expect(Number(h.state().positions.find((p) => p.symbol === 'BTCUSDT')?.positionAmt)).toBe(0.01);
+  }, 30_000);
+
   it('step size 0.001 → 0.01 (a long): no phantom manual exit is booked, and no exit goes out', async () => {
     h = await startHarness(testConfig(), { seed: 3 });
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
