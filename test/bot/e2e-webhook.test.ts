@@ -362,6 +362,22 @@ describe('signal webhook → bot on the simulator', () => {
     expect(h!.store.getSignal('late-flat')).toMatchObject({ status: 'acted', detail: 'closing the open position' });
   });
 
+  it('a flat delivered later than max_lag_s after its time (the sender\'s queue held it) still closes the position it was sent for; a late long is still refused as stale', async () => {
+    await setUp({ webhook: { port: 0, max_lag_s: 2 } });
+    const t0 = Date.now();
+    expect((await send(hook!.url, alert({ time: new Date(t0).toISOString() }))).status).toBe(200);
+    await h!.bot.step();
+    const id = h!.trader('BTCUSDT').position!.id;
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await send(hook!.url, alert({ id: 'late-long', side: 'short', time: new Date(t0 + 200).toISOString() }))).code).toBe('stale');
+    expect(await send(hook!.url, alert({ id: 'late-flat', side: 'flat', time: new Date(t0 + 200).toISOString() }))).toEqual({ status: 200, code: undefined });
+    await h!.bot.step();
+    await h!.bot.step();
+    expect(amount(h!.state())).toBe(0); // before: 409 stale, the long left open
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)?.exits.map((e) => e.reason)).toEqual(['signal']);
+    expect(h!.store.getSignal('late-flat')).toMatchObject({ status: 'acted', detail: 'closing the open position' });
+  });
+
   it('a signal left pending longer than max_lag_s (the bot was down) is refused, not traded', async () => {
     await setUp({ webhook: { port: 0, max_lag_s: 1 } });
     expect((await send(hook!.url, alert())).status).toBe(200);

@@ -79,8 +79,8 @@ const issuesText = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.') ||
 
 /**
  * The body (already authenticated) as a signal, or a Refusal saying why not: malformed fields (400),
- * a symbol not in config.symbols (400), a stop at or past liquidation (400), a time too old (409
- * stale) or too far ahead of our clock (400).
+ * a symbol not in config.symbols (400), a stop at or past liquidation (400), an entry's time too old
+ * (409 stale) or a time too far ahead of our clock (400).
  */
 export function parseSignal(body: Record<string, unknown>, rules: PayloadRules, receivedAtMs: number): WebhookSignal {
   const r = bodySchema.safeParse(body);
@@ -99,9 +99,11 @@ export function parseSignal(body: Record<string, unknown>, rules: PayloadRules, 
     throw new Refusal('bad_signal', `time: ${String(b.time).trim()} as epoch milliseconds is ${isoOf(timeMs)}, not a time of 2000 … 2099: send epoch milliseconds or ISO 8601`);
   }
   const lagMs = receivedAtMs - timeMs;
-  if (lagMs > rules.maxLagMs) throw new Refusal('stale', `time: the signal is ${Math.round(lagMs / 1000)} s old, more than max_lag_s (${rules.maxLagMs / 1000})`);
-  if (-lagMs > rules.maxLagMs) throw new Refusal('bad_signal', `time: the signal is ${Math.round(-lagMs / 1000)} s in the future: check the sender's clock`);
   const side: SignalSide = b.side === 'flat' ? 'close' : b.side;
+  // A late entry would buy into a market that moved on; a late close only takes exposure away (one older
+  // than a signal already acted on is refused in the loop, src/bot/stored-signals.ts).
+  if (lagMs > rules.maxLagMs && side !== 'close') throw new Refusal('stale', `time: the signal is ${Math.round(lagMs / 1000)} s old, more than max_lag_s (${rules.maxLagMs / 1000})`);
+  if (-lagMs > rules.maxLagMs) throw new Refusal('bad_signal', `time: the signal is ${Math.round(-lagMs / 1000)} s in the future: check the sender's clock`);
   // Ahead of our clock is the sender's clock, not the signal: dated at its arrival, it cannot look newer
   // than a signal that arrives after it (signals are ordered by time: src/bot/stored-signals.ts).
   return { id: b.id, symbol, side, stopLossPct: b.stop_loss_pct ?? null, timeMs: Math.min(timeMs, receivedAtMs) };

@@ -45,7 +45,7 @@ export interface Webhook {
  *
  * Before the body is read: path and method (404/405), the IP allowlist (403), the rate limit (429);
  * then the body limit (413), JSON (400), the secret in constant time (401), the fields, symbol and
- * stop (400), the time against max_lag_s (409 stale), the id (409 duplicate). Every refusal is
+ * stop (400), an entry's time against max_lag_s (409 stale), the id (409 duplicate). Every refusal is
  * answered with its reason and logged without the secret.
  *
  * It runs in the bot's process: every request (and whatever it schedules) runs under
