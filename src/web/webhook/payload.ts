@@ -25,6 +25,7 @@ export interface PayloadRules {
 // TradingView sends numbers as text when the template quotes a placeholder: both are accepted.
 const STOP_PROBLEM = 'must be a number of % above 0 (1.5 or "1.5")';
 const numeric = z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/).transform(Number)], { error: STOP_PROBLEM });
+const stopSchema = numeric.pipe(z.number().positive({ error: STOP_PROBLEM }));
 
 /** The body's fields; extra fields are allowed (kept in the stored payload) and ignored. */
 const bodySchema = z.object({
@@ -46,7 +47,8 @@ const bodySchema = z.object({
     .trim()
     .toLowerCase()
     .pipe(z.enum(['long', 'short', 'close', 'flat'], { error: 'must be "long", "short" or "close" ("flat" means close)' })),
-  stop_loss_pct: numeric.pipe(z.number().positive({ error: STOP_PROBLEM })).optional(),
+  // Read for entries only (below): one template for every order may send 0 or NaN on a close.
+  stop_loss_pct: z.unknown().optional(),
   time: z.union([z.number(), z.string().trim().min(1)]).optional(),
 });
 
@@ -88,10 +90,8 @@ export function parseSignal(body: Record<string, unknown>, rules: PayloadRules, 
   const b = r.data;
   const symbol = resolveSymbol(b.symbol, rules.symbols);
   if (!symbol) throw new Refusal('unknown_symbol', `symbol: ${JSON.stringify(b.symbol)} is not one of the configured symbols (${rules.symbols.join(', ')})`);
-  const liq = liquidationDistancePct(rules.leverage);
-  if (b.stop_loss_pct !== undefined && b.stop_loss_pct >= liq) {
-    throw new Refusal('bad_signal', `stop_loss_pct: ${b.stop_loss_pct} is at or beyond the liquidation distance at ${rules.leverage}x leverage (${liq.toFixed(2)} %)`);
-  }
+  const side: SignalSide = b.side === 'flat' ? 'close' : b.side;
+  const stopLossPct = side === 'close' ? null : entryStop(b.stop_loss_pct, rules.leverage);
   const timeMs = b.time === undefined ? receivedAtMs : parseTime(b.time);
   if (timeMs === null) throw new Refusal('bad_signal', 'time: must be ISO 8601 (2026-01-01T12:00:00Z) or epoch milliseconds');
   // Epoch seconds (or µs) read as ms are decades off: say so, not that the signal is stale or in the future.
@@ -99,12 +99,21 @@ export function parseSignal(body: Record<string, unknown>, rules: PayloadRules, 
     throw new Refusal('bad_signal', `time: ${String(b.time).trim()} as epoch milliseconds is ${isoOf(timeMs)}, not a time of 2000 … 2099: send epoch milliseconds or ISO 8601`);
   }
   const lagMs = receivedAtMs - timeMs;
-  const side: SignalSide = b.side === 'flat' ? 'close' : b.side;
   // A late entry would buy into a market that moved on; a late close only takes exposure away (one older
   // than a signal already acted on is refused in the loop, src/bot/stored-signals.ts).
   if (lagMs > rules.maxLagMs && side !== 'close') throw new Refusal('stale', `time: the signal is ${Math.round(lagMs / 1000)} s old, more than max_lag_s (${rules.maxLagMs / 1000})`);
   if (-lagMs > rules.maxLagMs) throw new Refusal('bad_signal', `time: the signal is ${Math.round(-lagMs / 1000)} s in the future: check the sender's clock`);
   // Ahead of our clock is the sender's clock, not the signal: dated at its arrival, it cannot look newer
   // than a signal that arrives after it (signals are ordered by time: src/bot/stored-signals.ts).
-  return { id: b.id, symbol, side, stopLossPct: b.stop_loss_pct ?? null, timeMs: Math.min(timeMs, receivedAtMs) };
+  return { id: b.id, symbol, side, stopLossPct, timeMs: Math.min(timeMs, receivedAtMs) };
+}
+
+/** An entry's own stop distance in %, or null for the config's: above 0 and inside the liquidation distance, else 400. */
+function entryStop(given: unknown, leverage: number): number | null {
+  if (given === undefined) return null;
+  const r = stopSchema.safeParse(given);
+  if (!r.success) throw new Refusal('bad_signal', `stop_loss_pct: ${STOP_PROBLEM}`);
+  const liq = liquidationDistancePct(leverage);
+  if (r.data >= liq) throw new Refusal('bad_signal', `stop_loss_pct: ${r.data} is at or beyond the liquidation distance at ${leverage}x leverage (${liq.toFixed(2)} %)`);
+  return r.data;
 }

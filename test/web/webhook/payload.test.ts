@@ -76,3 +76,14 @@ describe('parseSignal: the symbol', () => {
     expect(() => parseSignal({ ...body, symbol: 'eth/usdt:usdt' }, rules, T)).toThrow(/not one of the configured symbols/);
   });
 });
+
+describe('parseSignal: a close and the entry-only fields', () => {
+  it("a close's stop_loss_pct is not read: 0, NaN, empty or past liquidation (one template for every order) does not refuse the close", () => {
+    const flat = { id: 'f', symbol: 'BTCUSDT', side: 'flat' };
+    for (const stop of [0, 'NaN', '', 50, '{{plot_0}}']) {
+      expect(parseSignal({ ...flat, stop_loss_pct: stop }, rules, T)).toMatchObject({ side: 'close', stopLossPct: null });
+    }
+    expect(() => parseSignal({ id: 'l', symbol: 'BTCUSDT', side: 'long', stop_loss_pct: 'NaN' }, rules, T)).toThrow(/stop_loss_pct/);
+    expect(() => parseSignal({ id: 'l', symbol: 'BTCUSDT', side: 'long', stop_loss_pct: 50 }, rules, T)).toThrow(/liquidation/);
+  });
+});
