@@ -16,6 +16,8 @@ export interface StoredSignalsDeps {
    * pending while the trader tries them at each step, marked once its wait ends (the bot owns the set).
    */
   readonly waitedOn: Set<string>;
+  /** When this run began (before its webhook started): a close stored by an earlier run expires as an entry does. */
+  readonly runStartedAtMs: number;
 }
 
 /**
@@ -78,8 +80,9 @@ async function actOn(d: StoredSignalsDeps, s: SignalRecord, closedAfter: boolean
   }
   const waitedMs = d.now() - s.receivedAtMs;
   // An entry this late is not traded (the market moved on); a close still is: it only takes exposure
-  // away, and refused, it would leave open the position its sender has left.
-  if (waitedMs > d.maxWaitMs && s.side !== 'close') {
+  // away, and refused, it would leave open the position its sender has left. Not one an earlier run
+  // stored: the bot was down since, and the position now held (adopted, the trader's) may not be its.
+  if (waitedMs > d.maxWaitMs && (s.side !== 'close' || s.receivedAtMs < d.runStartedAtMs)) {
     const outcome = entered();
     if (outcome !== null) return mark(d, s, 'acted', outcome);
     return mark(d, s, 'refused', `still pending ${Math.round(waitedMs / 1000)} s after it arrived (the bot was down, or an order in doubt kept it waiting): more than max_lag_s`);

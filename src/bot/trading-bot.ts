@@ -45,6 +45,8 @@ export interface BotOptions {
   readonly strategyTimeoutMs?: number;
   /** The least wall time between two funding reads of a symbol, ms (default: a minute). */
   readonly fundingReadGapMs?: number;
+  /** When this run began, before its webhook started (default: when the bot was made). */
+  readonly runStartedAtMs?: number;
 }
 
 /**
@@ -72,8 +74,11 @@ export class TradingBot {
   /** A strategy module's thread, shared by the traders' instances; ended when the bot stops. */
   private moduleThread: Promise<ModuleThread> | null = null;
 
+  private readonly runStartedAtMs: number;
+
   constructor(private readonly o: BotOptions) {
     this.now = o.now ?? Date.now;
+    this.runStartedAtMs = o.runStartedAtMs ?? this.now();
     this.router = new OrderRouter({ ex: o.exchange, store: o.store, log: o.log, retry: o.retry ?? DEFAULT_RETRY, now: this.now });
     this.reads = withRetriedReads(o.exchange, o.retry ?? DEFAULT_RETRY);
   }
@@ -179,7 +184,7 @@ export class TradingBot {
   /** One polling round over every symbol; a failure on one symbol is logged and the others go on. */
   async step(): Promise<void> {
     // Signals the webhook stored since the last step; never throws (a failure is logged, the signal waits).
-    await actOnStoredSignals({ store: this.o.store, traders: this.traders, log: this.o.log, now: this.now, maxWaitMs: this.o.config.webhook.max_lag_s * 1000, waitedOn: this.waitedOnSignals });
+    await actOnStoredSignals({ store: this.o.store, traders: this.traders, log: this.o.log, now: this.now, maxWaitMs: this.o.config.webhook.max_lag_s * 1000, waitedOn: this.waitedOnSignals, runStartedAtMs: this.runStartedAtMs });
     for (const t of this.traders) {
       try {
         await t.step();

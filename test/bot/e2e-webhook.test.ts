@@ -378,6 +378,16 @@ describe('signal webhook → bot on the simulator', () => {
     expect(h!.store.getSignal('late-flat')).toMatchObject({ status: 'acted', detail: 'closing the open position' });
   });
 
+  it('a flat stored by an earlier run, pending past max_lag_s (the bot was down since), is refused: it does not close a position this run holds', async () => {
+    await setUp();
+    await h!.trader('BTCUSDT').onSignal({ side: 'long', timeMs: Date.now(), reason: 'test' });
+    const at = Date.now() - 120_000; // before this run began
+    h!.store.recordSignal({ id: 'old-flat', source: 'webhook', symbol: 'BTC/USDT:USDT', side: 'close', stopLossPct: null, timeMs: at, receivedAtMs: at, payload: {} });
+    await h!.bot.step();
+    expect(h!.store.getSignal('old-flat')).toMatchObject({ status: 'refused', detail: expect.stringMatching(/^still pending/) });
+    expect(amount(h!.state())).toBe(0.01);
+  });
+
   it('a signal left pending longer than max_lag_s (the bot was down) is refused, not traded', async () => {
     await setUp({ webhook: { port: 0, max_lag_s: 1 } });
     expect((await send(hook!.url, alert())).status).toBe(200);
