@@ -21,14 +21,17 @@ export interface StoredSignalsDeps {
 }
 
 /**
- * Acts on the signals the webhook stored ([entries] 2), oldest signal time first; the loop calls it at
- * the start of every step. One older than a signal of its symbol already acted on is refused (out of order). An entry goes through `onSignal`, the path of strategy signals (max open positions,
- * sizing, minimums, the ladder plan, the stop); `close` closes the open position at market.
+ * Acts on the signals the webhook stored ([entries] 2), oldest signal time first (a sender's alerts can
+ * arrive out of order); the loop calls it at the start of every step. One older than a signal of its
+ * symbol already acted on is refused (out of order). An entry goes through `onSignal`, the path of
+ * strategy signals (max open positions, sizing, minimums, the ladder plan, the stop); `close` closes
+ * the open position at market.
  *
  * Each signal is marked only after acting returned. A kill in between acts on it again after the
  * restart, and that changes nothing: the position id derives from the signal's time, side and id
  * (positionIdOf), so a second entry finds the first one's order; a second close finds the position
- * closing or gone. A throw leaves the signal pending for the next step, until it is too old; so does
+ * closing or gone. A throw leaves the signal pending for the next step, until it is too old (an
+ * entry, or a close an earlier run stored; a close of this run is tried until it is done); so does
  * an entry of its symbol in doubt (it may have filled: a close or a reversal waits until it is booked). An
  * entry waiting for a failing read (the position, the price, the balance) stays pending too: the
  * trader tries it at each step, the record says what came of it when the wait ends, and a restart
