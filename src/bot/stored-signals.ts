@@ -92,9 +92,10 @@ async function actOn(d: StoredSignalsDeps, s: SignalRecord, closedAfter: boolean
   }
   // An entry of the symbol in doubt may have filled: the signal stays pending, asked again at the next step (within max_lag_s).
   if (s.side === 'close') {
-    if (waitedMs > d.maxWaitMs) d.log.warn({ id: s.id, symbol: s.symbol, waitedMs }, 'signal.close_late');
     const closing = await t.closePosition(reason, s.timeMs);
     if (closing === 'entry_in_doubt') return;
+    // Said once, when it is acted on (not at each step it waits for an entry in doubt).
+    if (waitedMs > d.maxWaitMs) d.log.warn({ id: s.id, symbol: s.symbol, waitedMs, outcome: closing }, 'signal.close_late');
     // Its position may be open: the record says why nothing was sent, not "no open position".
     if (closing === 'frozen') return mark(d, s, 'refused', `not closed: ${t.frozen ?? 'Ladder no longer manages this symbol'}`);
     return mark(d, s, 'acted', closing === 'closing' ? 'closing the open position' : 'no open position to close');
