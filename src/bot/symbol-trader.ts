@@ -20,6 +20,7 @@ import type { OrderRouter } from './order-router.ts';
 import { alertText } from './alert-text.ts';
 import { logDomainEvent } from './log-events.ts';
 import { entryAllowedByRiskLimits } from './risk-gate.ts';
+import { lastFlatIndex } from './flat-point.ts';
 import { setKeptMarginMode, setLeverageAgain } from './account-checks.ts';
 
 export interface TraderDeps {
@@ -1384,17 +1385,18 @@ export class SymbolTrader {
       return false;
     }
     const before = this.position;
-    const foreign = await this.bookTrades();
+    const { trades, foreign } = await this.bookTrades();
     const cur = this.position;
     if (!cur || cur.status !== 'open') return true;
+    if (exPos.side === cur.side && exSteps > 0 && !this.ordersInFlight(cur) && (await this.endedThroughFlat(cur, exSteps, trades, foreign))) return true;
     if (exSteps > cur.remainingSteps) this.alertOnce(`position.larger_on_exchange:${cur.id}`, { exchangeQty: stepsToQty(asSteps(exSteps), this.d.market), ourQty: stepsToQty(cur.remainingSteps, this.d.market), side: exPos.side }, 'position.larger_on_exchange');
     if (exSteps < cur.remainingSteps && !this.ordersInFlight(cur)) await this.adoptShortfall(cur, exSteps, foreign);
     else this.shortfallSinceMs = null;
     return this.position !== before;
   }
 
-  /** Books our new fills; returns the trades of others (by hand, liquidation) that reduce this position. */
-  private async bookTrades(): Promise<Trade[]> {
+  /** Books our new fills; returns the trades read and, of them, those of others (by hand, liquidation) that reduce this position. */
+  private async bookTrades(): Promise<{ trades: readonly Trade[]; foreign: Trade[] }> {
     const p = this.position!;
     const since = (this.d.store.latestFillTimeMs(this.symbol) ?? p.entryTimeMs) - 60_000;
     // From the position's newest booked trade on, by id where the exchange numbers its trades: a
@@ -1413,7 +1415,26 @@ export class SymbolTrader {
       if (id?.positionId === cur.id && id.kind !== 'entry') this.book(t);
       else if (id === null && t.timeMs >= cur.entryTimeMs && t.side === (cur.side === 'long' ? 'sell' : 'buy') && !this.d.store.hasFill(this.symbol, t.tradeId)) foreign.push(t);
     }
-    return foreign;
+    return { trades, foreign };
+  }
+
+  /**
+   * Closed by hand and opened again on the same side by hand between two reads: the trades show the
+   * account flat after a close of others that, with the closes of others before it, covers what we
+   * held. Ours ended there, booked at those trades' prices; what the account holds now is the trader's
+   * (said once; adopted with --manage), never run by the old ladder at the old entry. True when ended.
+   */
+  private async endedThroughFlat(p: Position, exSteps: number, trades: readonly Trade[], foreign: readonly Trade[]): Promise<boolean> {
+    const k = lastFlatIndex(trades, p.side, exSteps);
+    if (k === null || !foreign.includes(trades[k]!)) return false;
+    const closes = foreign.filter((t) => trades.indexOf(t) <= k);
+    if (closes.reduce((n, t) => n + t.qtySteps, 0) < p.remainingSteps) return false;
+    await this.adoptShortfall(p, 0, closes);
+    if (this.position?.id === p.id && this.position.status === 'open') return false;
+    const qty = stepsToQty(asSteps(exSteps), this.d.market);
+    const fate = this.d.manageManual ? `the new ${p.side} is adopted as a position opened by hand` : `the new ${p.side} is not managed and has no stop from Ladder (run with --manage to have it adopted)`;
+    this.alertOnce(`position.reopened_outside:${p.id}`, { positionId: p.id, exchangeQty: qty, side: p.side, tradeId: trades[k]!.tradeId }, 'position.reopened_outside', `Ladder's ${p.side} ${p.id} was closed outside Ladder and the exchange now holds a new ${p.side} ${qty} ${this.symbol} opened outside Ladder: Ladder booked its ${p.side} as closed; ${fate}`);
+    return true;
   }
 
   private book(t: Trade): void {

@@ -171,6 +171,50 @@ describe('reversed by hand (closed and opened the other side between two cycles)
   }, 30_000);
 });
 
+describe('closed by hand and a new position of the same side opened by hand between two cycles', () => {
+  it('smaller (sold 10, bought 5): the long ends as a manual exit of its 10 at the sale\'s price, the 5 are the trader\'s (an alert says so), not sold by the old ladder', async () => {
+    const { t, id, alerts } = await openLong();
+    h!.sim.admin.setPrice('BTCUSDT', 59500);
+    await hand('sell', 10, 'web_close', true);
+    h!.sim.admin.setPrice('BTCUSDT', 59000);
+    await hand('buy', 5, 'web_open');
+    await steps(3);
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)?.exits.map((e) => [e.reason, e.qtySteps, e.price])).toEqual([['manual', 10, 59500]]);
+    expect(t.position).toBeNull();
+    expect(h!.store.openPositions()).toEqual([]);
+    expect(alerts).toEqual([`Ladder's long ${id} was closed outside Ladder and the exchange now holds a new long 0.005 BTCUSDT opened outside Ladder: Ladder booked its long as closed; the new long is not managed and has no stop from Ladder (run with --manage to have it adopted)`]);
+    // The old ladder's TP1 (60600) does not sell the trader's long.
+    h!.sim.admin.setPrice('BTCUSDT', 60700);
+    await steps(2);
+    expect(exchangeSteps()).toBe(5);
+    expect(h!.state().openAlgoOrders).toEqual([]);
+  }, 30_000);
+  it('the same 10 again (sold 10, bought 10; the user stream tells of the orders): the long ends as a manual exit, the new 10 are the trader\'s', async () => {
+    const { t, id, alerts } = await openLong();
+    await hand('sell', 10, 'web_close', true);
+    await hand('buy', 10, 'web_open');
+    t.touch();
+    await steps(2);
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)?.exits.map((e) => [e.reason, e.qtySteps])).toEqual([['manual', 10]]);
+    expect(t.position).toBeNull();
+    expect(exchangeSteps()).toBe(10);
+    expect(alerts).toHaveLength(1);
+  }, 30_000);
+  it('larger, with --manage (sold 10, bought 15): the long ends as a manual exit of its 10; the 15 are adopted as a new position at their own entry, with their own stop', async () => {
+    const { t, id, alerts } = await openLong(testConfig(), ['BTCUSDT']);
+    await hand('sell', 10, 'web_close', true);
+    h!.sim.admin.setPrice('BTCUSDT', 59000);
+    await hand('buy', 15, 'web_open');
+    await steps(3);
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)?.exits.map((e) => [e.reason, e.qtySteps, e.price])).toEqual([['manual', 10, 60000]]);
+    expect(t.position).toMatchObject({ side: 'long', remainingSteps: 15, entryPrice: 59000 });
+    expect(t.position!.id).not.toBe(id);
+    expect(storeSteps()).toBe(exchangeSteps());
+    expect(stops()).toEqual([[`${t.position!.id}-sl0`, '57820']]);
+    expect(alerts).toEqual([`Ladder's long ${id} was closed outside Ladder and the exchange now holds a new long 0.015 BTCUSDT opened outside Ladder: Ladder booked its long as closed; the new long is adopted as a position opened by hand`]);
+  }, 30_000);
+});
+
 describe('increased by hand', () => {
   it('the bot manages its own 10 only; an alert says the rest is not managed; its ladder closes exactly its 10 and leaves the 5', async () => {
     const { t, id, alerts } = await openLong();
