@@ -1389,7 +1389,9 @@ export class SymbolTrader {
     const cur = this.position;
     if (!cur || cur.status !== 'open') return true;
     if (exPos.side === cur.side && exSteps > 0 && !this.ordersInFlight(cur) && (await this.endedThroughFlat(cur, exSteps, trades, foreign))) return true;
-    if (exSteps > cur.remainingSteps) this.alertOnce(`position.larger_on_exchange:${cur.id}`, { exchangeQty: stepsToQty(asSteps(exSteps), this.d.market), ourQty: stepsToQty(cur.remainingSteps, this.d.market), side: exPos.side }, 'position.larger_on_exchange');
+    // More than held before this read's fills: added outside the bot. Only more than held after them may
+    // be one of those fills made after the position read (it shows the quantity before it): the next read says.
+    if (exSteps > p.remainingSteps) this.alertOnce(`position.larger_on_exchange:${cur.id}`, { exchangeQty: stepsToQty(asSteps(exSteps), this.d.market), ourQty: stepsToQty(cur.remainingSteps, this.d.market), side: exPos.side }, 'position.larger_on_exchange');
     if (exSteps < cur.remainingSteps && !this.ordersInFlight(cur)) await this.adoptShortfall(cur, exSteps, foreign);
     else this.shortfallSinceMs = null;
     return this.position !== before;

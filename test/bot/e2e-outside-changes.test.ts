@@ -236,6 +236,19 @@ describe('increased by hand', () => {
     // The bot's stop ended with its position; the 5 added by hand are the trader's, as the alert said.
     expect(h!.state().openAlgoOrders).toEqual([]);
   }, 30_000);
+  it('not when a resting take-profit fills between the position read and the trades read (limit mode): the position read shows the 10 before TP1, the trades TP1\'s 3: no alert of quantity added by hand, the ladder goes on with 7', async () => {
+    const { t, alerts } = await openLong(testConfig({ scaled_tp_execution: 'limit' }));
+    h!.sim.admin.setFaults({ kind: 'latency', ms: 400, method: 'GET', path: '/fapi/v1/userTrades', count: 1 });
+    t.touch();
+    const cycle = h!.bot.step();
+    await sleep(200); // the position read has answered, the trades read waits
+    h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1 (60600) fills now
+    await cycle;
+    await steps(3);
+    expect(t.position!.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([['tp1', 3]]);
+    expect(storeSteps()).toBe(exchangeSteps());
+    expect(alerts).toEqual([]);
+  }, 30_000);
 });
 
 describe('liquidated', () => {
