@@ -10,7 +10,7 @@ import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import { formatScaled } from '../core/decimal.ts';
 import { asSteps, type Side, type Steps } from '../core/units.ts';
 import { ExchangeError, type ExchangeErrorCode, withoutSignature } from '../exchange/errors.ts';
-import { type Balance, type ClosedCandle, DEFAULT_REQUEST_WINDOW_MS, type ExchangePort, type FundingPayment, type FundingRate, type MarginMode, type OrderState, type Trade } from '../exchange/port.ts';
+import { type Balance, type ClosedCandle, DEFAULT_REQUEST_WINDOW_MS, type ExchangePort, type FundingPayment, type FundingRate, type MarginMode, type OrderState, type PositionInfo, type Trade } from '../exchange/port.ts';
 import { type OrderRecord, REUSABLE, type Store } from '../store/index.ts';
 import type { LiveStrategy, Signal } from '../strategy/strategy.ts';
 import { CommandExecutor, type RestingStop } from './command-executor.ts';
@@ -1388,7 +1388,7 @@ export class SymbolTrader {
     const { trades, foreign } = await this.bookTrades();
     const cur = this.position;
     if (!cur || cur.status !== 'open') return true;
-    if (exPos.side === cur.side && exSteps > 0 && !this.ordersInFlight(cur) && (await this.endedThroughFlat(cur, exSteps, trades, foreign))) return true;
+    if (exPos.side !== null && exPos.qtySteps > 0 && !this.ordersInFlight(cur) && (await this.endedThroughFlat(cur, exPos, trades, foreign))) return true;
     // More than held before this read's fills: added outside the bot. Only more than held after them may
     // be one of those fills made after the position read (it shows the quantity before it): the next read says.
     if (exSteps > p.remainingSteps) this.alertOnce(`position.larger_on_exchange:${cur.id}`, { exchangeQty: stepsToQty(asSteps(exSteps), this.d.market), ourQty: stepsToQty(cur.remainingSteps, this.d.market), side: exPos.side }, 'position.larger_on_exchange');
@@ -1421,19 +1421,23 @@ export class SymbolTrader {
   }
 
   /**
-   * Closed by hand and opened again on the same side by hand between two reads: the trades show the
-   * account flat after a close of others that, with the closes of others before it, covers what we
-   * held. Ours ended there, booked at those trades' prices; what the account holds now is the trader's
-   * (said once; adopted with --manage), never run by the old ladder at the old entry. True when ended.
+   * Closed by hand and a new position opened by hand between two reads (on the same side, or on the
+   * other in a second order): the trades show the account flat after a close of others that, with the
+   * closes of others before it, covers what we held. Ours ended there, booked at those trades' prices
+   * (not at the price of the trade that opened the new one); what the account holds now is the
+   * trader's (said once; adopted with --manage), never run by the old ladder at the old entry. True
+   * when ended.
    */
-  private async endedThroughFlat(p: Position, exSteps: number, trades: readonly Trade[], foreign: readonly Trade[]): Promise<boolean> {
-    const k = lastFlatIndex(trades, p.side, exSteps);
+  private async endedThroughFlat(p: Position, held: PositionInfo, trades: readonly Trade[], foreign: readonly Trade[]): Promise<boolean> {
+    const k = lastFlatIndex(trades, held.side, held.qtySteps);
     if (k === null || !foreign.includes(trades[k]!)) return false;
     const closes = foreign.filter((t) => trades.indexOf(t) <= k);
     if (closes.reduce((n, t) => n + t.qtySteps, 0) < p.remainingSteps) return false;
     await this.adoptShortfall(p, 0, closes);
     if (this.position?.id === p.id && this.position.status === 'open') return false;
-    const qty = stepsToQty(asSteps(exSteps), this.d.market);
+    // The other side is said by position.opposite_on_exchange (syncPosition).
+    if (held.side !== p.side) return true;
+    const qty = stepsToQty(held.qtySteps, this.d.market);
     const fate = this.d.manageManual ? `the new ${p.side} is adopted as a position opened by hand` : `the new ${p.side} is not managed and has no stop from Ladder (run with --manage to have it adopted)`;
     this.alertOnce(`position.reopened_outside:${p.id}`, { positionId: p.id, exchangeQty: qty, side: p.side, tradeId: trades[k]!.tradeId }, 'position.reopened_outside', `Ladder's ${p.side} ${p.id} was closed outside Ladder and the exchange now holds a new ${p.side} ${qty} ${this.symbol} opened outside Ladder: Ladder booked its ${p.side} as closed; ${fate}`);
     return true;

@@ -215,6 +215,22 @@ describe('closed by hand and a new position of the same side opened by hand betw
   }, 30_000);
 });
 
+describe('reversed by hand in two orders (closed, then the other side opened) between two cycles', () => {
+  it('the long ends as a manual exit of its 10 at the closing sale\'s price (59500), not half at the price of the sale that opened the short (59000)', async () => {
+    const { t, id, alerts } = await openLong();
+    h!.sim.admin.setPrice('BTCUSDT', 59500);
+    await hand('sell', 10, 'web_close', true);
+    h!.sim.admin.setPrice('BTCUSDT', 59000);
+    await hand('sell', 5, 'web_short');
+    await steps(3);
+    expect(t.position).toBeNull();
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)?.exits.map((e) => [e.reason, e.qtySteps, e.price, e.clientOrderId])).toEqual([['manual', 10, 59500, 'web_close']]);
+    expect(exchangeSteps()).toBe(-5);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatch(/now holds a short 0\.005 BTCUSDT where Ladder's long/);
+  }, 30_000);
+});
+
 describe('increased by hand', () => {
   it('the bot manages its own 10 only; an alert says the rest is not managed; its ladder closes exactly its 10 and leaves the 5', async () => {
     const { t, id, alerts } = await openLong();
