@@ -95,6 +95,26 @@ export class SimAdmin {
     return { symbol, price: priceText(ticks, r), timeMs: this.d.feed.nowMs };
   }
 
+  /**
+   * The exchange closes (part of) the position itself (`POST /_sim/liquidate`: `{ symbol, price, qty?,
+   * adl? }`, qty default all): a liquidation (`autoclose-<time>`, every open order and algo order of the
+   * symbol expired first, as Binance does) or, with `adl: true`, auto-deleveraging (`adl_autoclose`,
+   * orders kept), filled at `price` whatever the mark.
+   */
+  liquidate(body: Record<string, unknown>): { symbol: string; clientOrderId: string; qty: string; price: string } {
+    const symbol = String(body['symbol']);
+    const r = this.d.engine.rulesOf(symbol);
+    const held = Math.abs(this.d.engine.account.position(symbol).amtSteps);
+    if (held === 0) throw new Error(`liquidate: no position on ${symbol}`);
+    const qty = body['qty'] === undefined ? held : exactUnits(String(body['qty']), r.stepSize);
+    if (qty === undefined || qty <= 0 || qty > held) throw new Error(`liquidate: qty must be a positive multiple of the step, at most ${qtyText(held, r)}`);
+    const ticks = exactUnits(String(body['price']), r.tickSize) ?? nearestTicks(Number(body['price']), r);
+    const adl = body['adl'] === true;
+    const clientOrderId = adl ? 'adl_autoclose' : `autoclose-${this.d.feed.nowMs}`;
+    this.d.engine.forceClose(symbol, qty, ticks, clientOrderId, !adl);
+    return { symbol, clientOrderId, qty: qtyText(qty, r), price: priceText(ticks, r) };
+  }
+
   /** A wick of the last price to `price` that the mark price does not follow (see Engine.wickLast). */
   wickLast(symbol: string, price: string | number): { symbol: string; lastPrice: string; markPrice: string } {
     const r = this.d.engine.rulesOf(symbol);
@@ -171,6 +191,8 @@ export class SimAdmin {
         return [200, this.step(body as { points?: number; candles?: number })];
       case 'POST price':
         return [200, this.setPrice(String(body['symbol']), body['price'] as string | number, body['gap'] === true)];
+      case 'POST liquidate':
+        return [200, this.liquidate(body)];
       case 'POST wick':
         return [200, this.wickLast(String(body['symbol']), body['price'] as string | number)];
       case 'POST funding':

@@ -283,6 +283,29 @@ describe('liquidated', () => {
   }, 30_000);
 });
 
+describe('liquidated in part by the exchange (POST /_sim/liquidate: its open orders expired first, as on Binance)', () => {
+  it('limit mode, 4 of 10 liquidated at 58900: a liquidation exit of 4, the expired stop placed again, the take-profits rest again for the 6 left and fill, flat at the end', async () => {
+    const { t, id, alerts } = await openLong(testConfig({ scaled_tp_execution: 'limit' }));
+    h!.sim.admin.setPrice('BTCUSDT', 59000);
+    h!.sim.admin.liquidate({ symbol: 'BTCUSDT', price: '58900', qty: '0.004' });
+    t.touch();
+    await steps(6);
+    expect(t.position!.partialExits.map((e) => [e.reason, e.qtySteps, e.price])).toEqual([['liquidation', 4, 58900]]);
+    expect(storeSteps()).toBe(exchangeSteps());
+    expect(stops()).toEqual([[`${id}-sl0`, '58800']]);
+    expect(h!.state().openOrders.map((o) => [o.clientOrderId, o.origQty])).toEqual([[`${id}-tp1`, '0.003'], [`${id}-tp2`, '0.003']]);
+    for (const p of [60700, 61300]) {
+      h!.sim.admin.setPrice('BTCUSDT', p);
+      await steps(3);
+    }
+    expect(exchangeSteps()).toBe(0);
+    expect(t.position).toBeNull();
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)!.exits.map((e) => [e.reason, e.qtySteps])).toEqual([['liquidation', 4], ['tp1', 3], ['tp2', 3]]);
+    expect(h!.state().openAlgoOrders).toEqual([]);
+    expect(alerts).toEqual([]);
+  }, 30_000);
+});
+
 describe("the bot's stop changed by hand", () => {
   it('moved by hand (sl0 cancelled, a closePosition stop of the trader at 59500): the bot restores its own stop (reduce-only, the slot being taken), does not close the position; the trader\'s stop firing is booked as manual, nothing rests after', async () => {
     const { t, id, alerts } = await openLong();

@@ -140,6 +140,24 @@ describe('orders through ccxt', () => {
     expect(await byClientId(h, 'p8-sl', true)).toMatchObject({ status: 'expired' });
   });
 
+  it('liquidates as Binance does (POST /_sim/liquidate): every open order and algo order of the symbol expired first, then an autoclose- order closes the part asked at its price; adl: an adl_autoclose order, orders kept', async () => {
+    await h.ex.createOrder(BTC, 'market', 'buy', 0.01);
+    await h.ex.createOrder(BTC, 'limit', 'sell', 0.003, 61000, { reduceOnly: true, clientOrderId: 'p9-tp1' });
+    await h.ex.createOrder(BTC, 'market', 'sell', CLOSE_ALL, undefined, { stopLossPrice: 58000, closePosition: true, clientOrderId: 'p9-sl' });
+    const adl = await h.admin.call('POST', 'liquidate', { symbol: 'BTCUSDT', price: '59000', qty: '0.002', adl: true });
+    expect(adl).toMatchObject({ clientOrderId: 'adl_autoclose', qty: '0.002', price: '59000' });
+    expect((await h.ex.fetchOpenOrders(BTC)).map((o) => o.clientOrderId)).toEqual(['p9-tp1']);
+    const liq = await h.admin.call<{ clientOrderId: string }>('POST', 'liquidate', { symbol: 'BTCUSDT', price: '58500', qty: '0.005' });
+    expect(liq.clientOrderId).toMatch(/^autoclose-\d+$/);
+    expect(await byClientId(h, 'p9-tp1')).toMatchObject({ status: 'expired' });
+    expect(await byClientId(h, 'p9-sl', true)).toMatchObject({ status: 'expired' });
+    expect(await btcPosition(h.admin)).toBe('0.003');
+    const trades = await h.ex.fetchMyTrades(BTC);
+    expect(trades.slice(-2).map((t) => [t.side, t.amount, t.price])).toEqual([['sell', 0.002, 59000], ['sell', 0.005, 58500]]);
+    expect(await byClientId(h, liq.clientOrderId)).toMatchObject({ status: 'closed', filled: 0.005 });
+    await expect(h.admin.call('POST', 'liquidate', { symbol: 'BTCUSDT', price: '58500', qty: '0.004' })).rejects.toThrow(/at most 0.003/);
+  });
+
   it('answers unknown orders with -2013 on fetch and -2011 on cancel', async () => {
     await expect(byClientId(h, 'nope')).rejects.toThrow(/-2013/);
     await expect(h.ex.cancelOrder('123', BTC)).rejects.toThrow(/-2011/);

@@ -153,6 +153,29 @@ export class MatchingEngine<R extends MatchRules = MatchRules, A extends Ledger 
     return ok(a);
   }
 
+  /**
+   * The exchange's own close of `qtySteps` of the position at `priceTicks`, whatever the mark: Binance's
+   * liquidation engine (client id `autoclose-…`), which first expires every open order and conditional
+   * order of the symbol (expiry reason 5, `expireOrders`), or auto-deleveraging (`adl_autoclose`).
+   */
+  forceClose(symbol: string, qtySteps: number, priceTicks: number, clientOrderId: string, expireOrders: boolean): BookOrder {
+    if (expireOrders) {
+      for (const o of this.openOrders(symbol)) this.finish(o, 'EXPIRED');
+      for (const a of this.openAlgos(symbol)) this.setAlgoStatus(a, 'EXPIRED');
+    }
+    const pos = this.account.position(symbol).amtSteps;
+    const now = this.now();
+    const o: BookOrder = {
+      symbol, side: pos < 0 ? 'BUY' : 'SELL', type: 'MARKET', origType: 'MARKET', timeInForce: 'IOC', qtySteps, priceTicks: 0, stopPriceTicks: 0, reduceOnly: true, closePosition: false,
+      clientOrderId, orderId: this.nextOrderId++, workingType: 'CONTRACT_PRICE', priceProtect: false, time: now, status: 'NEW', executedSteps: 0, cumQuote: 0, updateTime: now,
+    };
+    this.orders.set(o.orderId, o);
+    this.openIds.add(o.orderId);
+    this.emit({ kind: 'order', order: o, execType: 'NEW', timeMs: now });
+    this.fill(o, qtySteps, priceTicks, false);
+    return o;
+  }
+
   /** The resting limit or trigger price nearest to `from` strictly between `from` and `to` (a walk stops there). */
   nextLevel(symbol: string, from: number, to: number): number | undefined {
     let best: number | undefined;
