@@ -274,6 +274,8 @@ export class SymbolTrader {
   private closeRetry: { positionId: string; reason: 'signal' | 'end' | 'stop'; tries: number; counted: number; atMs: number } | null = null;
   /** The open position's take-profits refused outright in a row (not -2022/-4118): the next wait doubles. Cleared when an exit is taken. */
   private exitRefusals: { positionId: string; n: number; flush: number } | null = null;
+  /** The open position's last take-profit refused as reduce-only: its quantity then and the flush (exitRefusedReduceOnly). */
+  private reduceOnlyRefusal: { positionId: string; remainingSteps: number; flush: number } | null = null;
   /**
    * Market take-profits of the open position that expired with nothing filled (an empty book, price
    * protection), per client id: the next try of the position's exits waits 2 s, doubling up to 30 s.
@@ -2176,7 +2178,11 @@ export class SymbolTrader {
       if (c.kind === 'placeExit') {
         // Any other refusal (a filter, a rate limit, margin) waits its back-off; a take-profit taken ends it.
         if (f.refusal && f.refusal.code !== 'reduceOnlyRejected') this.holdExitsFor(this.exitRefused(f.refusal.retryAfterMs));
-        else if (!f.refusal) this.exitRefusals = null;
+        else if (f.refusal) this.exitRefusedReduceOnly(c.clientOrderId);
+        else {
+          this.exitRefusals = null;
+          this.reduceOnlyRefusal = null;
+        }
       }
       if (c.kind === 'closeRemainder' && !isStopClientId(c.clientOrderId)) {
         // Refused and taken back by the core: sent again after the back-off (see Followup.refusal).
@@ -2248,6 +2254,25 @@ export class SymbolTrader {
     const n = prev === null ? 1 : prev.flush === this.flushSeq ? prev.n : prev.n + 1;
     this.exitRefusals = { positionId: id, n, flush: this.flushSeq };
     return Math.max(retryAfterMs ?? 0, exitBackoffMs(n));
+  }
+
+  /**
+   * A take-profit refused as reduce-only (-2022/-4118) in a later flush than the last such refusal, with
+   * the position as it was then (the re-read found no change outside the bot): what holds the position's
+   * reduce-only budget are orders resting on it that are not Ladder's (a take-profit set by hand). Said
+   * once; the exits then wait the doubling back-off instead of going out again every RESYNC_HOLD_MS.
+   */
+  private exitRefusedReduceOnly(clientOrderId: string): void {
+    const p = this.position;
+    if (!p || p.status !== 'open') return;
+    const prev = this.reduceOnlyRefusal;
+    if (prev?.positionId === p.id && prev.flush === this.flushSeq) return; // levels refused in one flush count once
+    const again = prev?.positionId === p.id && prev.remainingSteps === p.remainingSteps;
+    this.reduceOnlyRefusal = { positionId: p.id, remainingSteps: p.remainingSteps, flush: this.flushSeq };
+    if (!again) return;
+    const qty = stepsToQty(p.remainingSteps, this.d.market);
+    this.alertOnce(`exit-reduce-only-blocked:${p.id}`, { positionId: p.id, clientOrderId, qty }, 'exit.reduce_only_blocked', `${this.symbol}: the exchange refuses Ladder's take-profit ${clientOrderId} as reduce-only while the position is still the ${qty} Ladder holds: reduce-only orders not placed by Ladder (a take-profit or close set by hand) hold the position's reduce-only budget. Cancel them; Ladder keeps trying with a back-off of up to ${EXIT_RETRY_MAX_MS / 1000} s, and its stop protects the position`);
+    this.holdExitsFor(this.exitRefused(null));
   }
 
   /** R6.5: a clear alert, no retry storm, no new entries; the position keeps its exchange stop. */

@@ -329,6 +329,25 @@ describe("the bot's stop changed by hand", () => {
   }, 30_000);
 });
 
+describe("a reduce-only order of the trader's holding the position's reduce-only budget", () => {
+  it('a take-profit limit of the 10 set by hand (-4118 for every take-profit of the bot): one alert names the cause, the retries slow down instead of every 2 s; once the trader cancels it, TP1 goes out', async () => {
+    const { t, id, alerts } = await openLong();
+    await h!.ex.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'limit', amountSteps: 10 as never, priceTicks: 620000 as never, reduceOnly: true, clientOrderId: 'my_tp' });
+    const from = h!.sim.admin.requests().length;
+    h!.sim.admin.setPrice('BTCUSDT', 60700);
+    await steps(20, 500);
+    const refused = h!.sim.admin.requests().slice(from).filter((r) => r.clientOrderId === `${id}-tp1` && r.code === -4118);
+    expect(refused.length).toBeGreaterThanOrEqual(2);
+    expect(refused.length).toBeLessThanOrEqual(4); // 2 s, then 2, 4, 8 s: not 5 or more in 10 s
+    expect(alerts).toEqual([`BTCUSDT: the exchange refuses Ladder's take-profit ${id}-tp1 as reduce-only while the position is still the 0.01 Ladder holds: reduce-only orders not placed by Ladder (a take-profit or close set by hand) hold the position's reduce-only budget. Cancel them; Ladder keeps trying with a back-off of up to 30 s, and its stop protects the position`]);
+    expect(t.position!.remainingSteps).toBe(10);
+    await h!.ex.cancelOrder('BTCUSDT', 'my_tp', 'order');
+    for (let i = 0; i < 60 && t.position!.partialExits.length === 0; i++) await steps(1, 500); // within the back-off (at most 30 s)
+    expect(t.position!.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([['tp1', 3]]);
+    expect(storeSteps()).toBe(exchangeSteps());
+  }, 60_000);
+});
+
 describe("a change by hand while the account's trade list lags (staleTrades)", () => {
   it('reduced by hand, its trade not listed: booked from the exchange after 1.5 s; that trade, listed later, is not taken again for the next shortfall (TP1 filled with its trade not listed yet): never more booked than held, flat with the exchange', async () => {
     const { t, id } = await openLong();
