@@ -255,6 +255,8 @@ export class SymbolTrader {
   private stopLookedUpAtMs = -Infinity;
   /** Read everything next cycle (a send, a stream update, a refusal). */
   private dirty = true;
+  /** The entry price the exchange showed for the open position at the last position read (syncPosition). */
+  private exchangeEntry: { positionId: string; price: number } | null = null;
   /** Since when the exchange's position has been smaller than ours with no trade to explain it. */
   private shortfallSinceMs: number | null = null;
   /** Since when an entry taken from the position read waits for its trades to be listed whole (learnEntryFee), or null. */
@@ -1382,7 +1384,11 @@ export class SymbolTrader {
       this.alertOnce(`position.opposite_on_exchange:${p.id}`, { exchangeQty: qty, exchangeSide: exPos.side, ourSide: p.side }, 'position.opposite_on_exchange', `the exchange now holds a ${exPos.side} ${qty} ${this.symbol} where Ladder's ${p.side} ${p.id} was (reversed outside Ladder): Ladder booked its ${p.side} as closed; ${fate}`);
     }
     const inFlight = this.ordersInFlight(p);
-    if (exSteps === p.remainingSteps && !inFlight && !this.dirty) {
+    // The exchange's entry price moved with no change of quantity: a close and a new position by hand
+    // between two reads (no order update from a stream said so); the trades tell (endedThroughFlat).
+    const entryMoved = this.exchangeEntry?.positionId === p.id && this.exchangeEntry.price !== exPos.entryPrice;
+    this.exchangeEntry = exPos.side === p.side ? { positionId: p.id, price: exPos.entryPrice } : null;
+    if (exSteps === p.remainingSteps && !inFlight && !this.dirty && !entryMoved) {
       this.shortfallSinceMs = null;
       return false;
     }

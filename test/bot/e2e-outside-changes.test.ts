@@ -200,6 +200,17 @@ describe('closed by hand and a new position of the same side opened by hand betw
     expect(exchangeSteps()).toBe(10);
     expect(alerts).toHaveLength(1);
   }, 30_000);
+  it('…and without the user stream (no order update arrives): the exchange\'s entry price moved (60000 to 59000) with the quantity unchanged, so the trades are read: the same outcome', async () => {
+    const { t, id } = await openLong();
+    await steps(1);
+    await hand('sell', 10, 'web_close', true);
+    h!.sim.admin.setPrice('BTCUSDT', 59000);
+    await hand('buy', 10, 'web_open');
+    await steps(2);
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)?.exits.map((e) => [e.reason, e.qtySteps, e.price])).toEqual([['manual', 10, 60000]]);
+    expect(t.position).toBeNull();
+    expect(exchangeSteps()).toBe(10);
+  }, 30_000);
   it('larger, with --manage (sold 10, bought 15): the long ends as a manual exit of its 10; the 15 are adopted as a new position at their own entry, with their own stop', async () => {
     const { t, id, alerts } = await openLong(testConfig(), ['BTCUSDT']);
     await hand('sell', 10, 'web_close', true);
