@@ -20,6 +20,7 @@ import type { OrderRouter } from './order-router.ts';
 import { alertText } from './alert-text.ts';
 import { logDomainEvent } from './log-events.ts';
 import { entryAllowedByRiskLimits } from './risk-gate.ts';
+import { qtyOf } from '../core/index.ts';
 import { lastFlatIndex } from './flat-point.ts';
 import { setKeptMarginMode, setLeverageAgain } from './account-checks.ts';
 
@@ -477,8 +478,44 @@ export class SymbolTrader {
     const step = formatScaled(1, this.d.market.stepSize);
     if (p.plan.tickSize === tick && p.plan.stepSize === step) return;
     const what = [p.plan.tickSize !== tick ? `tick size ${p.plan.tickSize} → ${tick}` : '', p.plan.stepSize !== step ? `step size ${p.plan.stepSize} → ${step}` : ''].filter(Boolean).join(', ');
-    this.frozen = `the exchange changed ${this.symbol}'s ${what} since position ${p.id} was planned: Ladder no longer manages it (its stop and orders on the exchange stay as they are). Close it by hand or with \`ladder close --symbol ${this.symbol} --confirm-live\`, then restart the bot`;
+    this.frozen = `the exchange changed ${this.symbol}'s ${what} since position ${p.id} was planned: Ladder no longer manages it (its stop and orders on the exchange stay as they are). Close it by hand or with \`ladder close --symbol ${this.symbol} --confirm-live\`: once it is gone Ladder books it as a manual exit and trades ${this.symbol} again`;
     this.halt(this.frozen);
+  }
+
+  /**
+   * A frozen position (freezeIfUnitsChanged) the exchange no longer holds (closed by hand, as its alert
+   * asks, or by its stop): ended as a manual exit of its whole remainder at the price now (its trades
+   * are in the new steps, its quantity in the old), and the symbol trades again, its leftover orders
+   * cancelled by client id. Without this the symbol stayed locked, a restart freezing it again.
+   */
+  private async releaseIfGone(): Promise<boolean> {
+    const p = this.position;
+    if (!p || p.status !== 'open') return false;
+    let price: number;
+    try {
+      const held = await this.d.ex.position(this.symbol);
+      if (held.side === p.side && held.qtySteps > 0) return false;
+      price = await this.d.ex.price(this.symbol);
+    } catch (e) {
+      if (!(e instanceof ExchangeError)) throw e;
+      this.sayOnce(`frozen-read:${p.id}`, 'warn', { positionId: p.id, err: errInfo(e) }, 'position.read_failed');
+      return false;
+    }
+    const fill: FillInput = { clientOrderId: `${p.id}-manual`, tradeId: `ext-${p.id}-${p.partialExits.length}`, orderId: null, timeMs: this.d.now(), qtySteps: p.remainingSteps, price, fee: 0 };
+    const r = applyExternalExit(p, { ...fill, reason: 'manual', clientOrderId: '' });
+    if (!r.ok) {
+      this.d.log.error({ symbol: this.symbol, positionId: p.id, err: r.error.message }, 'position.frozen_release_failed');
+      return false;
+    }
+    // Its quantity in its own (old) steps: the market's now would misstate it.
+    this.d.log.warn({ symbol: this.symbol, positionId: p.id, reason: 'manual', qty: qtyOf(p.remainingSteps, p.plan), price }, 'position.changed_outside');
+    if (!this.d.store.bookFill(fill, r.value.position, { events: r.value.events })) return false;
+    if (this.halted === this.frozen) this.halted = null;
+    this.frozen = null;
+    this.d.log.info({ symbol: this.symbol, positionId: p.id }, 'position.frozen_released');
+    this.adopt(r.value);
+    await this.flush();
+    return true;
   }
 
   /** Something changed on the exchange (a pushed order update): read everything next cycle. */
@@ -620,7 +657,7 @@ export class SymbolTrader {
   }
 
   private async stepNow(): Promise<void> {
-    if (this.frozen) return;
+    if (this.frozen && !(await this.releaseIfGone())) return;
     try {
       const read = await this.d.ex.candles(this.symbol, this.d.timeframe, 5);
       const latest = await this.withoutHole(read);
@@ -1194,7 +1231,7 @@ export class SymbolTrader {
    * caller runs another one at once to read the outcome back.
    */
   private async cycle(): Promise<boolean> {
-    if (this.frozen) return false;
+    if (this.frozen) return this.releaseIfGone();
     let acted = false;
     if (this.position) {
       try {

@@ -118,4 +118,35 @@ describe('a symbol filter changed while a position is open, then a restart', () 
     expect(orderWrites(before)).toEqual([]);
     expect(h.state().positions.find((x) => x.symbol === 'BTCUSDT')?.positionAmt).toBe('0.01');
   }, 30_000);
+
+  it('…then closed by hand as the alert says: the symbol is no longer locked: the position ends as a manual exit of its 10 (old steps), no halt, and the next signal enters with its stop', async () => {
+    h = await startHarness(testConfig(), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    await h.trader('BTCUSDT').onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    const id = h.trader('BTCUSDT').position!.id;
+    const stepTo001 = (m: { precision: { amount?: number } }, filters: Filter[]) => {
+      m.precision.amount = 0.01;
+      for (const f of filters) {
+        if (f.filterType === 'LOT_SIZE' || f.filterType === 'MARKET_LOT_SIZE') {
+          f.stepSize = '0.01';
+          f.minQty = '0.01';
+        }
+      }
+    };
+    const { bot } = await restartWithFilters(stepTo001);
+    const t = bot.traders[0]!;
+    expect(t.frozen).not.toBeNull();
+    h.sim.admin.setPrice('BTCUSDT', 59500);
+    await h.ex.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'market', amountSteps: 10 as never, reduceOnly: true, clientOrderId: 'web_close' });
+    for (let i = 0; i < 3; i++) await bot.step();
+    expect(t.frozen).toBeNull();
+    expect(t.halted).toBeNull();
+    expect(t.position).toBeNull();
+    expect(h.store.tradeHistory().find((x) => x.positionId === id)?.exits.map((e) => [e.reason, e.qtySteps, e.price])).toEqual([['manual', 10, 59500]]);
+    expect(h.state().openAlgoOrders).toEqual([]);
+    await t.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'test' });
+    expect(t.position?.remainingSteps).toBe(1); // 0.01 in the new steps
+    expect(h.state().openAlgoOrders).toHaveLength(1);
+  }, 30_000);
 });
