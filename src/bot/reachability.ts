@@ -14,15 +14,27 @@ export interface ReachabilityOptions {
    * the process waits for its end (the adapter's budget); the first answer after it tells `onUp`.
    */
   readonly onBanned?: (untilMs: number, error: string) => void;
+  /**
+   * At once, once until a signed call is answered again: the exchange refuses the API key (-2015,
+   * -1022: the key's IP list or permissions changed, or, to a key that has worked, Binance's ban of
+   * the IP). The exchange answers, so no outage is told, yet nothing can be read or sent with the key.
+   */
+  readonly onKeyRefused?: (error: string) => void;
+  /** The first signed call answered after `onKeyRefused`. */
+  readonly onKeyTaken?: () => void;
 }
+
+/** Calls made without the key: their answers say nothing of whether the exchange takes it. */
+const UNSIGNED: ReadonlySet<PropertyKey> = new Set(['markets', 'settleAsset', 'candles', 'price', 'priceAt', 'fundingRates']);
 
 /**
  * What a failed call says about reachability: no answer at all (a timeout, a reset, a 5xx: the
- * adapter's `transient` / `unknownOutcome`), an IP ban (418: no answer before its end), an answer (a
- * refusal, a 429, a 4xx), or nothing (an error of ours, not the exchange's).
+ * adapter's `transient` / `unknownOutcome`), an IP ban (418: no answer before its end), the key
+ * refused (`auth`: an answer, but none to anything signed), an answer (a refusal, a 429, a 4xx), or
+ * nothing (an error of ours, not the exchange's).
  */
-const failureKind = (e: unknown): 'unanswered' | 'banned' | 'answered' | 'ours' =>
-  !(e instanceof ExchangeError) ? 'ours' : e.code === 'transient' || e.code === 'unknownOutcome' ? 'unanswered' : e.ipBanned ? 'banned' : 'answered';
+const failureKind = (e: unknown): 'unanswered' | 'banned' | 'keyRefused' | 'answered' | 'ours' =>
+  !(e instanceof ExchangeError) ? 'ours' : e.code === 'transient' || e.code === 'unknownOutcome' ? 'unanswered' : e.ipBanned ? 'banned' : e.code === 'auth' ? 'keyRefused' : 'answered';
 
 /**
  * The exchange port, watched for an outage ([operate] 5, "exchange unreachable for N minutes"): from
@@ -36,6 +48,7 @@ export function watchReachability(ex: ExchangePort, o: ReachabilityOptions): Exc
   let reported = false;
   /** The end of the ban last told (a 418 before it is the same ban: requests in flight when it began). */
   let bannedUntilMs: number | null = null;
+  let keyRefused = false;
   const answered = () => {
     if (reported) o.onUp(now() - failingSinceMs!);
     failingSinceMs = null;
@@ -73,13 +86,21 @@ export function watchReachability(ex: ExchangePort, o: ReachabilityOptions): Exc
         return r.then(
           (value: unknown) => {
             answered();
+            if (keyRefused && !UNSIGNED.has(prop)) {
+              keyRefused = false;
+              o.onKeyTaken?.();
+            }
             return value;
           },
           (e: unknown) => {
             const kind = failureKind(e);
             if (kind === 'unanswered') failed(e);
             else if (kind === 'banned') banned(e as ExchangeError);
-            else if (kind === 'answered') answered();
+            else if (kind === 'answered' || kind === 'keyRefused') answered();
+            if (kind === 'keyRefused' && !keyRefused) {
+              keyRefused = true;
+              o.onKeyRefused?.((e as ExchangeError).message);
+            }
             throw e;
           },
         );

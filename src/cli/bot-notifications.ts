@@ -34,8 +34,14 @@ export function startBotNotifications(o: { readonly config: LadderConfig; readon
   const bannedMessage = (untilMs: number, error: string) =>
     `${o.exchange.name} banned this IP (HTTP 418) until ${new Date(untilMs).toISOString()}: nothing is sent before then; the exchange's stops keep protecting open positions (last error: ${error})`;
   const logBan = (untilMs: number, error: string) => o.log.error({ until: new Date(untilMs).toISOString(), err: { message: error } }, 'exchange.ip_banned');
+  // The key refused (-2015, -1022): every read and order of the account fails while the public ones answer,
+  // so no outage is told; trading has stopped all the same: said once, notifications or not.
+  const keyMessage = (error: string) =>
+    `${o.exchange.name} refuses the API key: nothing of the account can be read or sent (the key's IP list or permissions changed, or, to a key that has worked, a ban of this IP); the exchange's stops keep protecting open positions (last error: ${error})`;
+  const logKeyRefused = (error: string) => o.log.error({ err: { message: error } }, 'exchange.key_refused');
+  const logKeyTaken = () => o.log.info({}, 'exchange.key_taken');
   if (!n) {
-    const exchange = watchReachability(o.exchange, { afterMs: afterS * 1000, now, onDown: () => undefined, onUp: () => undefined, onBanned: logBan });
+    const exchange = watchReachability(o.exchange, { afterMs: afterS * 1000, now, onDown: () => undefined, onUp: () => undefined, onBanned: logBan, onKeyRefused: logKeyRefused, onKeyTaken: logKeyTaken });
     return { store: o.store, exchange, stop: async () => undefined };
   }
   const notifier = n;
@@ -45,6 +51,14 @@ export function startBotNotifications(o: { readonly config: LadderConfig; readon
     onBanned: (untilMs, error) => {
       logBan(untilMs, error);
       notifier.alert({ kind: 'exchange_unreachable', symbol: null, message: bannedMessage(untilMs, error), timeMs: now() });
+    },
+    onKeyRefused: (error) => {
+      logKeyRefused(error);
+      notifier.alert({ kind: 'exchange_unreachable', symbol: null, message: keyMessage(error), timeMs: now() });
+    },
+    onKeyTaken: () => {
+      logKeyTaken();
+      notifier.alert({ kind: 'exchange_reachable', symbol: null, message: `${o.exchange.name} takes the API key again`, timeMs: now() });
     },
     onDown: (sinceMs, error) => notifier.alert({ kind: 'exchange_unreachable', symbol: null, message: `no answer from ${o.exchange.name} since ${new Date(sinceMs).toISOString()} (${Math.round((now() - sinceMs) / 1000)} s; last error: ${error})`, timeMs: now() }),
     onUp: (downForMs) => notifier.alert({ kind: 'exchange_reachable', symbol: null, message: `${o.exchange.name} answers again after ${Math.round(downForMs / 1000)} s without an answer`, timeMs: now() }),

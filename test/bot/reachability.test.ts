@@ -70,6 +70,25 @@ describe('exchange reachability ([operate] 5: "exchange unreachable for N minute
     expect(events).toEqual([]);
   });
 
+  it('the key refused (-2015) is told at once and once; a public answer does not end it, the next signed answer does; no outage is told', async () => {
+    sim = await startSimulator({ seed: 3 });
+    const client = ccxtForSimulator(sim.url, { apiKey: sim.apiKey, secret: sim.apiSecret });
+    client.enableRateLimit = false;
+    ex = new CcxtExchange(client);
+    await ex.markets();
+    const events: string[] = [];
+    const port = watchReachability(ex, { afterMs: 0, onDown: () => events.push('down'), onUp: () => events.push('up'), onKeyRefused: (e) => events.push(`key refused: ${/-2015/.test(e)}`), onKeyTaken: () => events.push('key taken') });
+    sim.admin.setFaults({ rules: [{ kind: 'reject', status: 401, code: -2015, path: '/fapi/v3/*' }, { kind: 'reject', status: 401, code: -2015, path: '/fapi/v1/openOrders' }] });
+    await expect(port.position('BTCUSDT')).rejects.toMatchObject({ code: 'auth' });
+    await expect(port.openOrders('BTCUSDT')).rejects.toMatchObject({ code: 'auth' });
+    expect(await port.price('BTCUSDT')).toBeGreaterThan(0);
+    expect(events).toEqual(['key refused: true']);
+    sim.admin.clearFaults();
+    expect((await port.position('BTCUSDT')).side).toBeNull();
+    await port.position('BTCUSDT');
+    expect(events.slice(1)).toEqual(['key taken']);
+  });
+
   it('an IP ban (418) is told at once and once, however many calls meet it, and its end once', async () => {
     sim = await startSimulator({ seed: 3, rateLimits: { banSec: 2 } });
     const client = ccxtForSimulator(sim.url, { apiKey: sim.apiKey, secret: sim.apiSecret });

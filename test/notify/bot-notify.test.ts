@@ -128,6 +128,33 @@ describe('the bot notifies what it does ([operate] 5)', () => {
   });
 });
 
+describe('the API key refused (-2015) while the exchange answers ([operate] 5)', () => {
+  it('every signed call refused: one alert at once (the exchange answers, so no outage would be told), none per step, and one when the key is taken again', async () => {
+    const bot = await botWithNotify({});
+    const t = bot.traders[0]!;
+    h!.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await t.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'test' });
+    expect(t.position).not.toBeNull();
+    // The key's IP list changed (or Binance bans this IP): the account's endpoints answer -2015, the market's answer.
+    const signed = ['/fapi/v2/*', '/fapi/v3/*', '/fapi/v1/order', '/fapi/v1/openOrders', '/fapi/v1/algoOrder', '/fapi/v1/openAlgoOrders', '/fapi/v1/userTrades', '/fapi/v1/income', '/fapi/v1/allOrders'];
+    h!.sim.admin.setFaults({ rules: signed.map((path) => ({ kind: 'reject', status: 401, code: -2015, path })) });
+    for (let i = 0; i < 6; i++) {
+      await bot.step();
+      await sleep(100);
+    }
+    expect(h!.sim.admin.requests().some((r) => r.status === 401)).toBe(true);
+    h!.sim.admin.clearFaults();
+    await bot.step();
+    await hook!.waitForUnique(3);
+    await sleep(200);
+    // (the trader's own alert beside them: the stop it could not confirm was refused too, and is placed again)
+    expect(kinds().filter((k) => k.startsWith('alert:exchange'))).toEqual(['alert:exchange_unreachable', 'alert:exchange_reachable']);
+    const texts = hook!.unique.map((u) => String(u.body['text']));
+    expect(texts.find((x) => x.includes('exchange unreachable'))).toMatch(/^⚠️ exchange unreachable: binanceusdm refuses the API key: nothing of the account can be read or sent .*-2015/);
+    expect(texts.find((x) => x.includes('reachable again'))).toMatch(/binanceusdm takes the API key again$/);
+  });
+});
+
 describe('an IP ban (HTTP 418) is told once, and nothing is sent or cancelled during it (R6.4, [operate] 5)', () => {
   it('another program on this IP got it banned: one alert naming the ban and its end, the position keeps its exchange stop, one alert when the exchange answers again', async () => {
     const bot = await botWithNotify({}, { rateLimits: { banSec: 3 } });
