@@ -27,6 +27,14 @@ export interface RouterDeps {
   readonly now: () => number;
 }
 
+/**
+ * A look-up that failed only after this long (no answer within the client's timeout) is not retried
+ * inside the call: its callers ask again on their own (an order in doubt with back-off; a stop the open
+ * orders list does not show is placed again), and five timeouts in a row held the cycle for minutes
+ * while a stop in doubt was missing (ms).
+ */
+export const LOOKUP_SLOW_FAILURE_MS = 2_000;
+
 /** Order states that are final with nothing more to come (what a look-up can find an order ended in). */
 const ENDED: readonly OrderState['status'][] = ['canceled', 'expired', 'rejected'];
 
@@ -136,7 +144,7 @@ export class OrderRouter {
   /** The exchange's view of one order (retrying transient failures), recorded in the store. Never throws. */
   async lookup(symbol: string, clientOrderId: string, kind: 'order' | 'stop', dontRecord = false): Promise<LookupResult> {
     try {
-      const o = await withRetry(() => this.d.ex.fetchOrder(symbol, clientOrderId, kind), this.d.retry);
+      const o = await withRetry(() => this.d.ex.fetchOrder(symbol, clientOrderId, kind), { ...this.d.retry, slowFailureMs: this.d.retry.slowFailureMs ?? LOOKUP_SLOW_FAILURE_MS });
       return { ok: true, order: o && !dontRecord ? this.record(o) : o };
     } catch (e) {
       const error = asExchangeError(e);

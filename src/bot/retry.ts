@@ -24,6 +24,13 @@ export interface RetryPolicy {
    * send it minutes late, sized at a price read before).
    */
   readonly deadline?: { readonly atMs: number; readonly now: () => number };
+  /**
+   * A failure that took longer than this to come back (ms, the process's monotonic clock) is not
+   * retried here: the exchange did not answer within the client's timeout, and four more waits as long
+   * would hold the caller, and every symbol stepped after it, for minutes. Set by callers that ask
+   * again on their own (order look-ups).
+   */
+  readonly slowFailureMs?: number;
 }
 
 export const DEFAULT_MAX_RETRY_AFTER_MS = 65_000;
@@ -40,10 +47,12 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 250, maxDe
  */
 export async function withRetry<T>(fn: () => Promise<T>, p: RetryPolicy = DEFAULT_RETRY): Promise<T> {
   for (let attempt = 1; ; attempt++) {
+    const startedAt = performance.now();
     try {
       return await fn();
     } catch (e) {
       if (!(e instanceof ExchangeError) || !(p.retryable ?? isRetryable)(e) || attempt >= p.attempts) throw e;
+      if (p.slowFailureMs !== undefined && performance.now() - startedAt > p.slowFailureMs) throw e;
       if (e.code === 'rateLimited' && e.retryAfterMs !== null && e.retryAfterMs > (p.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS)) throw e;
       const backoff = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** (attempt - 1));
       const delay = e.code === 'rateLimited' && e.retryAfterMs !== null ? Math.max(e.retryAfterMs, backoff) : backoff;

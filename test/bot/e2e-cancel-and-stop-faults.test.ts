@@ -179,13 +179,14 @@ describe('a stop missing while its look-ups fail (GET /fapi/v1/algoOrder answers
     return done();
   }
   const lookupsDown = { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/algoOrder' } as const;
-  /** A long whose first stop's POST is answered 503 without being executed, the stop look-ups failing from then on. */
-  async function entryWithStopLost() {
+  /** A long whose first stop's POST is answered 503 without being executed, the stop look-ups failing (`lookups`) from then on. */
+  async function entryWithStopLost(lookups: object = lookupsDown, clientTimeoutMs?: number) {
     h = await startHarness(testConfig(), { seed: 3 });
+    if (clientTimeoutMs !== undefined) (h.ex as unknown as { ex: { timeout: number } }).ex.timeout = clientTimeoutMs;
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
     await h.bot.start();
     const t = h.trader('BTCUSDT');
-    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'POST', path: '/fapi/v1/algoOrder', count: 1 }, lookupsDown] });
+    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'POST', path: '/fapi/v1/algoOrder', count: 1 }, lookups] });
     await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
     return { id: t.position!.id };
   }
@@ -197,6 +198,15 @@ describe('a stop missing while its look-ups fail (GET /fapi/v1/algoOrder answers
     expect(h!.state().openAlgoOrders[0]!.clientAlgoId).toBe(`${id}-sl0`);
     expect(exchangeSteps()).toBe(10);
   }, 30_000);
+
+  it('…the look-ups hanging (no answer before the client gives up, 2.5 s here): placed again within seconds, not after five timeouts of each look-up (two look-ups and the send\'s own: over 35 s here, minutes at ccxt\'s 10 s)', async () => {
+    const t0 = Date.now();
+    const { id } = await entryWithStopLost({ kind: 'drop', mode: 'hang', method: 'GET', path: '/fapi/v1/algoOrder' }, 2_500);
+    expect(await stepUntil(() => stopsResting() === 1, 20_000 - (Date.now() - t0))).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(h!.state().openAlgoOrders[0]!.clientAlgoId).toBe(`${id}-sl0`);
+    expect(exchangeSteps()).toBe(10);
+  }, 60_000);
 
   it('…and the price falls through where it should be: the position is closed at market, booked as the stop exit', async () => {
     const { id } = await entryWithStopLost();

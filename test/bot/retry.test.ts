@@ -49,6 +49,18 @@ describe('withRetry (R6.4)', () => {
     expect(slept).toEqual([7500]);
   });
 
+  it('with slowFailureMs, does not retry a failure that took longer to come back (a timeout); a quick one is retried', async () => {
+    const slept: number[] = [];
+    const slow = async (): Promise<string> => {
+      await new Promise((r) => setTimeout(r, 60));
+      throw new ExchangeError('transient', 'timed out');
+    };
+    await expect(withRetry(slow, policy(slept, { slowFailureMs: 30 }))).rejects.toMatchObject({ code: 'transient' });
+    expect(slept).toEqual([]);
+    expect(await withRetry(failing([new ExchangeError('transient', '503')]), policy(slept, { slowFailureMs: 30 }))).toBe('ok');
+    expect(slept).toEqual([100]);
+  });
+
   it('resyncs the clock before retrying -1021', async () => {
     const slept: number[] = [];
     let resynced = 0;
