@@ -1851,8 +1851,9 @@ export class SymbolTrader {
     if (!p || p.status !== 'open') return;
     const prev = this.closeRetry?.positionId === p.id && this.closeRetry.reason === reason ? this.closeRetry : null;
     const tries = (prev?.tries ?? 0) + 1;
-    // A rate limit or a clock skew says nothing about the close itself: waited out, never a reason to give up.
-    const counted = (prev?.counted ?? 0) + (why.code === 'rateLimited' || why.code === 'clockSkew' ? 0 : 1);
+    // A rate limit, a clock skew or the key refused (-2015: also Binance's ban of the IP for minutes) says
+    // nothing about the close itself: waited out, never a reason to give up.
+    const counted = (prev?.counted ?? 0) + (why.code === 'rateLimited' || why.code === 'clockSkew' || why.code === 'auth' ? 0 : 1);
     const remaining = stepsToQty(p.remainingSteps, this.d.market);
     if (reason !== 'stop' && counted >= MAX_CLOSE_ATTEMPTS) {
       this.closeRetry = null;

@@ -841,6 +841,20 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     bot.stop();
   });
 
+  it('a close refused with -2015 six times (Binance bans the IP so for minutes; the key had worked): waited out, never given up for it, then taken', async () => {
+    const { bot, t, id, alerts, clock } = await ownBot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', status: 401, code: -2015, method: 'POST', path: '/fapi/v1/order', count: 6 }] });
+    await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
+    await stepAndTime(bot, clock, id, 200, 500, () => t.position === null);
+    const sends = closes(id);
+    expect(sends.filter(([, , code]) => code === -2015)).toHaveLength(6);
+    expect(sends.at(-1)).toEqual(['-close6', 200, null]);
+    expect(t.position).toBeNull(); // (the short that waited for it expired meanwhile: 61 s of back-off)
+    expect(exchangeSteps()).toBe(0);
+    expect(alerts.filter((a) => /after several attempts/.test(a))).toEqual([]);
+    bot.stop();
+  });
+
   it('closes refused before a restart are still no tries of thin liquidity after it: the restarted bot gives five taken closes their chance', async () => {
     const { bot, t, id, clock } = await ownBot();
     h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 2 }] });
