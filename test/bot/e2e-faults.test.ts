@@ -149,6 +149,21 @@ describe('bot ↔ simulator under faults', () => {
     ]);
   });
 
+  it('an exchange stop that triggers but whose order fills nothing (expired: the algo order FINISHED, executedQty 0), the price back above it: the stop is placed again within seconds (before: taken as filled, its id spent, the position left without a stop)', async () => {
+    const t = await openLong();
+    const id = t.position!.id;
+    h!.sim.admin.setFaults({ rules: [{ kind: 'partialFill', on: 'trigger', ratio: 0, count: 1 }] });
+    h!.sim.admin.setPrice('BTCUSDT', 58700); // through the stop (58800): it triggers, its market order expires empty
+    h!.sim.admin.setPrice('BTCUSDT', 59500); // back above before the bot looks
+    expect(h!.state().openAlgoOrders).toEqual([]);
+    await stepBot(h!, 12, 250);
+    const s = h!.state();
+    expect(s.positions.find((x) => x.symbol === 'BTCUSDT')!.positionAmt).toBe('0.01');
+    expect(s.openAlgoOrders.map((a) => [a.clientAlgoId, a.triggerPrice])).toEqual([[`${id}-sl0`, '58800']]);
+    expect(t.position?.remainingSteps).toBe(10);
+    expect(h!.store.getOrder(`${id}-sl0`)?.status).toBe('open');
+  });
+
   it('an exchange stop that fills only in part while the price read fails (503 on the ticker): the rest, without a stop, is still closed at market at once (before: left open for as long as the ticker failed)', async () => {
     const t = await openLong();
     const id = t.position!.id;

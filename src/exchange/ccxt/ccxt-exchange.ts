@@ -422,8 +422,8 @@ export class CcxtExchange implements ExchangePort {
     const actual = info['actualOrderId'];
     if (typeof actual === 'string' && actual) this.clientIds.set(actual, clientOrderId);
     const type: OrderType = forcedType ?? (o.type === 'limit' ? 'limit' : o.type === 'market' ? 'market' : 'stop_market');
-    const status: OrderStatus =
-      o.status === 'closed' ? 'filled' : o.status === 'canceled' ? 'canceled' : o.status === 'rejected' ? 'rejected' : o.status === 'expired' ? 'expired' : 'open';
+    const filledSteps = qtyToSteps(String(o.filled ?? 0), m);
+    const status = statusOf(o.status, info['algoStatus'], filledSteps);
     const closePosition = info['closePosition'] === true || info['closePosition'] === 'true';
     // A closePosition stop seen ended (fired, cancelled, expired): its slot is free again.
     if (status !== 'open' && clientOrderId) this.freeSlotOf(clientOrderId);
@@ -436,7 +436,7 @@ export class CcxtExchange implements ExchangePort {
       type,
       status,
       amountSteps: qtyToSteps(String(o.amount ?? 0), m),
-      filledSteps: qtyToSteps(String(o.filled ?? 0), m),
+      filledSteps,
       averagePrice: o.average ?? (o.filled ? (o.price ?? null) : null),
       reduceOnly: o.reduceOnly === true || closePosition,
       closePosition,
@@ -470,6 +470,19 @@ export class CcxtExchange implements ExchangePort {
   private async resyncClock(): Promise<void> {
     this.clockOffsetMs = await this.ex.loadTimeDifference().catch(() => this.clockOffsetMs);
   }
+}
+
+/**
+ * An order's status from ccxt's. ccxt 4.5.84 calls a stop (Binance Algo Service) 'closed' once it is
+ * TRIGGERED (its order placed in the matching engine, still working) and once FINISHED (that order
+ * ended, filled or not). Taken as filled with nothing filled, a stop whose order expired empty was
+ * spent: its id was never placed again and the position stayed without a stop. So TRIGGERED is still
+ * open, and FINISHED with nothing filled expired.
+ */
+function statusOf(ccxtStatus: string | undefined, algoStatus: unknown, filledSteps: number): OrderStatus {
+  if (algoStatus === 'TRIGGERED') return 'open';
+  if (algoStatus === 'FINISHED' && filledSteps === 0) return 'expired';
+  return ccxtStatus === 'closed' ? 'filled' : ccxtStatus === 'canceled' ? 'canceled' : ccxtStatus === 'rejected' ? 'rejected' : ccxtStatus === 'expired' ? 'expired' : 'open';
 }
 
 /** Whether two client ids of ours name orders of the same position. */
