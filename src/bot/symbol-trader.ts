@@ -1667,6 +1667,13 @@ export class SymbolTrader {
             acted = true;
           }
         }
+        // Nor can a remainder close (the position may stand beyond its stop, none on the exchange): after
+        // STOP_DOUBT_MS it is replaced by a new close, as when it is not found. Both are reduce-only for the
+        // remainder: the old one executing late only reduces what is left (the new one is then refused, -2022).
+        if (o.kind === 'close' && now - (o.sentAtMs ?? o.createdAtMs) >= STOP_DOUBT_MS && this.replaceLostClose(o)) {
+          this.d.log.warn({ symbol: this.symbol, clientOrderId: o.clientOrderId, code: r.error.code }, 'close.replaced_lookup_failed');
+          acted = true;
+        }
         // An entry cannot wait for them either: its fills are read by its client id (the trades read
         // still answers), and a filled entry is booked with its stop. The order itself is settled once
         // a look-up answers (until then no other entry goes out on this symbol).

@@ -199,6 +199,27 @@ describe('bot ↔ simulator under faults', () => {
     expect(h!.store.tradeHistory().find((x) => x.positionId === id)!.exits.map((e) => [e.reason, e.qtySteps])).toEqual([['stop', 10]]);
   });
 
+  it('…and its close answered 503 (not executed) while every order look-up (GET /fapi/v1/order) answers 503: a new close goes out within seconds, flat, booked once as the stop exit (before: the close stayed in doubt for as long as the look-ups failed, the position beyond its stop with none on the exchange)', async () => {
+    const t = await openLong();
+    const id = t.position!.id;
+    await h!.ex.cancelOrder('BTCUSDT', `${id}-sl0`, 'stop'); // by hand
+    h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'POST', path: '/fapi/v1/order', count: 1 }, { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/order' }] });
+    h!.sim.admin.setPrice('BTCUSDT', 58700); // below the stop it had: sl0 is refused as crossed (-2021), the rest closed at market
+    const t0 = Date.now();
+    while (Date.now() - t0 < 10_000 && h!.state().positions.some((x) => Number(x.positionAmt) !== 0)) {
+      t.touch();
+      await h!.bot.step();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(h!.sim.admin.requests().some((r) => r.method === 'POST' && r.clientOrderId === `${id}-close` && r.status === 503)).toBe(true);
+    expect(h!.state().positions.filter((x) => Number(x.positionAmt) !== 0)).toEqual([]);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    h!.sim.admin.clearFaults();
+    await stepBot(h!, 3, 200);
+    expect(t.position).toBeNull();
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)!.exits.map((e) => [e.reason, e.qtySteps])).toEqual([['stop', 10]]);
+  });
+
   it('a resting limit TP cancelled by hand on the exchange is noticed while running: that level never fires, the others do (F15)', async () => {
     h = await startHarness(testConfig({ scaled_tp_execution: 'limit' }), { seed: 3 });
     h.sim.admin.setPrice('BTCUSDT', 60000, true);
