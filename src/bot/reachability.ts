@@ -15,14 +15,19 @@ export interface ReachabilityOptions {
    */
   readonly onBanned?: (untilMs: number, error: string) => void;
   /**
-   * At once, once until a signed call is answered again: the exchange refuses the API key (-2015,
-   * -1022: the key's IP list or permissions changed, or, to a key that has worked, Binance's ban of
-   * the IP). The exchange answers, so no outage is told, yet nothing can be read or sent with the key.
+   * Once until a signed call is answered again: the exchange refuses the API key (-2015, -1022: the
+   * key's IP list or permissions changed, or, to a key that has worked, Binance's ban of the IP) on
+   * two signed calls in a row. The exchange answers, so no outage is told, yet nothing can be read or
+   * sent with the key. (One refusal between answered calls is a permission one endpoint lacks, the
+   * income history's: its caller says so.)
    */
   readonly onKeyRefused?: (error: string) => void;
   /** The first signed call answered after `onKeyRefused`. */
   readonly onKeyTaken?: () => void;
 }
+
+/** Signed calls refused in a row that say the key is refused (not one endpoint's permission). */
+const KEY_REFUSALS = 2;
 
 /** Calls made without the key: their answers say nothing of whether the exchange takes it. */
 const UNSIGNED: ReadonlySet<PropertyKey> = new Set(['markets', 'settleAsset', 'candles', 'price', 'priceAt', 'fundingRates']);
@@ -48,7 +53,8 @@ export function watchReachability(ex: ExchangePort, o: ReachabilityOptions): Exc
   let reported = false;
   /** The end of the ban last told (a 418 before it is the same ban: requests in flight when it began). */
   let bannedUntilMs: number | null = null;
-  let keyRefused = false;
+  /** Signed calls refused for the key since the last one answered; told at KEY_REFUSALS. */
+  let keyRefusals = 0;
   const answered = () => {
     if (reported) o.onUp(now() - failingSinceMs!);
     failingSinceMs = null;
@@ -86,9 +92,9 @@ export function watchReachability(ex: ExchangePort, o: ReachabilityOptions): Exc
         return r.then(
           (value: unknown) => {
             answered();
-            if (keyRefused && !UNSIGNED.has(prop)) {
-              keyRefused = false;
-              o.onKeyTaken?.();
+            if (!UNSIGNED.has(prop)) {
+              if (keyRefusals >= KEY_REFUSALS) o.onKeyTaken?.();
+              keyRefusals = 0;
             }
             return value;
           },
@@ -97,10 +103,7 @@ export function watchReachability(ex: ExchangePort, o: ReachabilityOptions): Exc
             if (kind === 'unanswered') failed(e);
             else if (kind === 'banned') banned(e as ExchangeError);
             else if (kind === 'answered' || kind === 'keyRefused') answered();
-            if (kind === 'keyRefused' && !keyRefused) {
-              keyRefused = true;
-              o.onKeyRefused?.((e as ExchangeError).message);
-            }
+            if (kind === 'keyRefused' && ++keyRefusals === KEY_REFUSALS) o.onKeyRefused?.((e as ExchangeError).message);
             throw e;
           },
         );

@@ -70,7 +70,7 @@ describe('exchange reachability ([operate] 5: "exchange unreachable for N minute
     expect(events).toEqual([]);
   });
 
-  it('the key refused (-2015) is told at once and once; a public answer does not end it, the next signed answer does; no outage is told', async () => {
+  it('the key refused (-2015) on two signed calls in a row is told once; a public answer does not end it, the next signed answer does; no outage is told; one refusal between answered calls (a permission one endpoint lacks) says nothing', async () => {
     sim = await startSimulator({ seed: 3 });
     const client = ccxtForSimulator(sim.url, { apiKey: sim.apiKey, secret: sim.apiSecret });
     client.enableRateLimit = false;
@@ -87,6 +87,13 @@ describe('exchange reachability ([operate] 5: "exchange unreachable for N minute
     expect((await port.position('BTCUSDT')).side).toBeNull();
     await port.position('BTCUSDT');
     expect(events.slice(1)).toEqual(['key taken']);
+    // The income history refused (the key lacks "Enable Reading" there), the position answered between.
+    sim.admin.setFaults({ rules: [{ kind: 'reject', status: 401, code: -2015, path: '/fapi/v1/income' }] });
+    for (let i = 0; i < 3; i++) {
+      await expect(port.funding('BTCUSDT', Date.now() - 3_600_000)).rejects.toMatchObject({ code: 'auth' });
+      await port.position('BTCUSDT');
+    }
+    expect(events).toHaveLength(2);
   });
 
   it('an IP ban (418) is told at once and once, however many calls meet it, and its end once', async () => {
