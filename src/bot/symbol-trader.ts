@@ -952,9 +952,14 @@ export class SymbolTrader {
       { settleLater: true, sendBy: sinceMs + c.webhook.max_lag_s * 1000 },
     );
     if (!sent.ok) {
-      // In doubt: the next cycle looks it up and, if it filled, builds the position with its stop.
-      if (sent.inDoubt) this.d.log.warn({ symbol: this.symbol, clientOrderId: entryClientId(id) }, 'entry.in_doubt');
-      else if (sent.error.code === 'rateLimited') {
+      // In doubt: the next cycle looks it up and, if it filled, builds the position with its stop. A
+      // strategy's signal waits for that (a webhook's has its own pending row): found never to have
+      // arrived (a 503 "Service Unavailable." is not executed), it is sent again under its id within
+      // webhook.max_lag_s, as a restart sends a restored one; it was lost before, with no word but a log line.
+      if (sent.inDoubt) {
+        this.d.log.warn({ symbol: this.symbol, clientOrderId: entryClientId(id) }, 'entry.in_doubt');
+        if (sig.key === undefined) this.entryWaiting = { sig, sinceMs, forDoubt: true };
+      } else if (sent.error.code === 'rateLimited') {
         // A 429/418/403 (a ban begun between the reads and the order), or not sent for one: nothing was
         // executed. It waits as an entry met by the ban at its reads does (within webhook.max_lag_s), and
         // is sent again under the same id once requests may leave; it was dropped as refused before.

@@ -283,6 +283,25 @@ describe('bot ↔ simulator under faults', () => {
     expect(trade!.exits.at(-1)!.timeMs - entryTime).toBeGreaterThan(7 * 86_400_000);
   });
 
+  it('an entry answered 503 "Service Unavailable." without being executed: once the exchange is known not to have it (its recvWindow passed), the signal is sent again under its id, within webhook.max_lag_s, and enters once with its stop (before: the signal was lost, only order.never_arrived in the log)', async () => {
+    h = await startHarness(testConfig(), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    const t = h.trader('BTCUSDT');
+    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, msg: 'Service Unavailable.', method: 'POST', path: '/fapi/v1/order', count: 1 }] });
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    expect(t.position).toBeNull();
+    const end = Date.now() + 25_000;
+    while (Date.now() < end && t.position === null) await stepBot(h, 1, 250);
+    const entries = h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order').map((r) => [r.status, r.clientOrderId]);
+    expect(entries).toEqual([
+      [503, `${t.position?.id}-entry`],
+      [200, `${t.position?.id}-entry`],
+    ]);
+    expect(h.state().positions.find((x) => x.symbol === 'BTCUSDT')!.positionAmt).toBe('0.01');
+    expect(h.state().openAlgoOrders.map((a) => a.clientAlgoId)).toEqual([`${t.position!.id}-sl0`]);
+  }, 40_000);
+
   it('honours Retry-After on a 429 and then succeeds', async () => {
     const t = await openLong({}, true);
     h!.sim.admin.setFaults({ rules: [{ kind: 'rateLimit', method: 'POST', path: '/fapi/v1/order', retryAfterSec: 1, count: 1 }] });
