@@ -110,8 +110,9 @@ export class OrderRouter {
   /**
    * Cancels by client id. An order the exchange no longer has open (-2011: filled, or cancelled, in the
    * meantime) is looked up, and what it became is recorded: an exit that filled while its cancel was
-   * on the way is a fill, never a cancel (else its level could be sent again: invariant 8). Failures
-   * (the cancel's, or that look-up's) are returned, not thrown, and record nothing.
+   * on the way is a fill, never a cancel (else its level could be sent again: invariant 8); one the
+   * look-up still finds open was not cancelled. Failures (the cancel's, that look-up's, or the order
+   * still open) are returned, not thrown, and record nothing but what the look-up found.
    */
   async cancel(symbol: string, clientOrderId: string, kind: 'order' | 'stop'): Promise<LookupResult> {
     try {
@@ -119,6 +120,13 @@ export class OrderRouter {
       if (r === null) {
         const found = await this.lookup(symbol, clientOrderId, kind);
         if (!found.ok) return found;
+        if (found.order?.status === 'open') {
+          // "Unknown order" for one the exchange still shows working (its services out of step, a stop
+          // whose order is executing): not a cancel. Said as a failure, so the caller tries again (a stop
+          // move would leave two stops, an entry go out over an old take-profit still resting).
+          this.d.log.warn({ symbol, clientOrderId, filledSteps: found.order.filledSteps }, 'order.cancel_found_open');
+          return { ok: false, error: new ExchangeErrorClass('notFound', `${clientOrderId}: the cancel was answered "unknown order" while the order is still open`, -2011) };
+        }
         if (found.order !== null) {
           this.d.log.info({ symbol, clientOrderId, status: found.order.status, filledSteps: found.order.filledSteps }, 'order.cancel_found_ended');
           return found;

@@ -1410,6 +1410,18 @@ describe('a stop move whose cancel of the old stop gets a 5xx (outcome unknown)'
   });
 });
 
+describe('a stop move whose cancel of the old stop is answered -2011 while that stop still rests (the look-up finds it open)', () => {
+  it('is not taken as cancelled: the old stop is cancelled again by the next cycle, one stop per position (F11; before: two stops until the 15 s orders check)', async () => {
+    const t = await openLong();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -2011, method: 'DELETE', path: '/fapi/v1/algoOrder', count: 1 }] });
+    h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1: the stop moves to breakeven
+    await h!.bot.step();
+    expect(h!.sim.admin.requests().filter((r) => r.method === 'DELETE' && r.code === -2011)).toHaveLength(1);
+    await h!.bot.step();
+    expect(h!.state().openAlgoOrders.map((a) => [a.clientAlgoId, a.triggerPrice])).toEqual([[`${t.position!.id}-sl1`, '60000']]);
+  });
+});
+
 describe('a market take-profit that expires with nothing filled (an empty book, price protection)', () => {
   it('is sent again after a back-off (2 s, then 4 s), not every cycle, and executes once when the book is back', async () => {
     const t = await openLong();
