@@ -111,9 +111,6 @@ const MAX_CANDLES_READ = 1499;
  */
 export const liveHistory = (warmup: number): number => Math.min(MAX_CANDLES_READ, Math.max(500, warmup + 1));
 
-/** alertOnce key of the position read refused for the API key (position.read_refused), said again after it answers. */
-const KEY_REFUSED = 'position-read-refused';
-
 /** What an entry waited for (waitUnsent's kinds), in the words of its expiry alert. */
 const WAITED_FOR: Record<string, string> = {
   reads: 'the price and balance reads to answer',
@@ -1243,7 +1240,6 @@ export class SymbolTrader {
         acted = (await this.syncPosition()) || acted;
         if (this.positionFailing) this.d.log.info({ symbol: this.symbol }, 'position.read_answers');
         this.positionFailing = false;
-        this.alerted.delete(KEY_REFUSED);
       } catch (e) {
         // Only a read's failure; anything else (a defect) ends the cycle as before, where it is logged.
         if (!(e instanceof ExchangeError)) throw e;
@@ -1252,8 +1248,6 @@ export class SymbolTrader {
         // the outage must not stay missing for as long as it lasts (invariant 9). It used to end the cycle.
         if (!this.positionFailing) this.d.log.warn({ symbol: this.symbol, err: errInfo(e) }, 'position.read_failed');
         this.positionFailing = true;
-        // Refused, not unanswered (no outage alert comes): the trader must learn that Ladder is blind.
-        if (e.code === 'auth') this.alertOnce(KEY_REFUSED, { positionId: this.position.id, err: errInfo(e) }, 'position.read_refused', `${this.symbol}: the exchange refuses the API key for the position read (${e.message}): Ladder cannot see what ${this.position.id} holds, so no take-profit or stop move goes out until it answers; the exchange stop keeps protecting it. Check the key's IP list and its futures permission`);
         acted = (await this.resolveDoubts()) || acted;
         await this.checkOrders();
         await this.flush();

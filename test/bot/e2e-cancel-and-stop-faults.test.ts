@@ -474,7 +474,6 @@ describe('the API key refused for the reads and the stops (401 -2015) while mark
     expect(exchangeSteps()).toBe(10);
     expect(h.state().openAlgoOrders.map((a) => a.clientAlgoId)).toEqual([`${id}-sl0`]);
     expect(alerts.some((a) => a.includes('refuses the API key'))).toBe(true);
-    expect(alerts.filter((a) => a.includes('refuses the API key for the position read'))).toHaveLength(1);
     expect(alerts.some((a) => a.includes('closing'))).toBe(false);
     h.sim.admin.setFaults({ rules: [] });
     await steps(4, 200);
