@@ -11,6 +11,14 @@ describe('trades: more than a page of account trades, through ccxt on the simula
 
   const LIMITS = { weightPerMinute: 1e7, ordersPerMinute: 1e7, ordersPer10s: 1e7 };
 
+  /** An adapter on a simulator at 60000, limits out of the way; a minute before its clock. */
+  async function ready(): Promise<number> {
+    a = await simAdapter({ rateLimits: LIMITS }, { limits: LIMITS });
+    await a.ex.markets();
+    a.sim.admin.setPrice('BTCUSDT', '60000');
+    return Number(a.sim.admin.state()['timeMs']) - 60_000;
+  }
+
   /** `n` market orders of two steps, buying and selling in turn: `n` trades of BTCUSDT, ten at a time 15 minutes apart. */
   async function trade(n: number, prefix: string): Promise<void> {
     for (let i = 0; i < n; i++) {
@@ -22,10 +30,7 @@ describe('trades: more than a page of account trades, through ccxt on the simula
   }
 
   it('1,100 trades over 28 hours: all 1,100 from the first (the read gave the newest 500 before)', async () => {
-    a = await simAdapter({ rateLimits: LIMITS }, { limits: LIMITS });
-    await a.ex.markets();
-    a.sim.admin.setPrice('BTCUSDT', '60000');
-    const sinceMs = Number(a.sim.admin.state()['timeMs']) - 60_000;
+    const sinceMs = await ready();
     await trade(1_100, 'n');
     const got = await a.ex.trades('BTCUSDT', sinceMs);
     expect(got).toHaveLength(1_100);
@@ -34,10 +39,7 @@ describe('trades: more than a page of account trades, through ccxt on the simula
   }, 60_000);
 
   it('1,100 trades over 28 hours ending 10 days ago, then 3 since: all 1,103 (the 600 oldest were missed before)', async () => {
-    a = await simAdapter({ rateLimits: LIMITS }, { limits: LIMITS });
-    await a.ex.markets();
-    a.sim.admin.setPrice('BTCUSDT', '60000');
-    const sinceMs = Number(a.sim.admin.state()['timeMs']) - 60_000;
+    const sinceMs = await ready();
     await trade(1_100, 'w');
     a.sim.admin.step({ candles: 10 * 24 });
     a.sim.admin.setPrice('BTCUSDT', '60000', true);
