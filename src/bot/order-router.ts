@@ -4,7 +4,7 @@ import type { ExchangePort, OrderRequest, OrderState } from '../exchange/port.ts
 import type { OrderIntent, OrderRecord, Store } from '../store/index.ts';
 import type { Logger } from './logger.ts';
 import { withSendDeadline } from '../exchange/send-deadline.ts';
-import { type RetryPolicy, withRetry } from './retry.ts';
+import { type RetryPolicy, askingAgain, withRetry } from './retry.ts';
 
 /**
  * What became of an order request, as one of three outcomes (never an exception):
@@ -26,14 +26,6 @@ export interface RouterDeps {
   readonly retry: RetryPolicy;
   readonly now: () => number;
 }
-
-/**
- * A look-up that failed only after this long (no answer within the client's timeout) is not retried
- * inside the call: its callers ask again on their own (an order in doubt with back-off; a stop the open
- * orders list does not show is placed again), and five timeouts in a row held the cycle for minutes
- * while a stop in doubt was missing (ms).
- */
-export const LOOKUP_SLOW_FAILURE_MS = 2_000;
 
 /** Order states that are final with nothing more to come (what a look-up can find an order ended in). */
 const ENDED: readonly OrderState['status'][] = ['canceled', 'expired', 'rejected'];
@@ -152,7 +144,7 @@ export class OrderRouter {
   /** The exchange's view of one order (retrying transient failures), recorded in the store. Never throws. */
   async lookup(symbol: string, clientOrderId: string, kind: 'order' | 'stop', dontRecord = false): Promise<LookupResult> {
     try {
-      const o = await withRetry(() => this.d.ex.fetchOrder(symbol, clientOrderId, kind), { ...this.d.retry, slowFailureMs: this.d.retry.slowFailureMs ?? LOOKUP_SLOW_FAILURE_MS });
+      const o = await withRetry(() => this.d.ex.fetchOrder(symbol, clientOrderId, kind), askingAgain(this.d.retry));
       return { ok: true, order: o && !dontRecord ? this.record(o) : o };
     } catch (e) {
       const error = asExchangeError(e);

@@ -33,6 +33,17 @@ export interface RetryPolicy {
   readonly slowFailureMs?: number;
 }
 
+/**
+ * A failure that came back only after this long (no answer within the client's timeout) is not retried
+ * inside a call whose caller asks again on its own: an order look-up (an order in doubt with back-off; a
+ * stop the open orders list does not show is placed again), a read of the bot's cycle (the next cycle
+ * reads again). Five timeouts in a row held the cycle, and every symbol stepped after it, for minutes (ms).
+ */
+export const SLOW_FAILURE_MS = 2_000;
+
+/** `p` for a call whose caller asks again on its own: a timed-out try is not repeated inside it. */
+export const askingAgain = (p: RetryPolicy): RetryPolicy => ({ ...p, slowFailureMs: p.slowFailureMs ?? SLOW_FAILURE_MS });
+
 export const DEFAULT_MAX_RETRY_AFTER_MS = 65_000;
 
 export const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -80,7 +80,7 @@ export class TradingBot {
     this.now = o.now ?? Date.now;
     this.runStartedAtMs = o.runStartedAtMs ?? this.now();
     this.router = new OrderRouter({ ex: o.exchange, store: o.store, log: o.log, retry: o.retry ?? DEFAULT_RETRY, now: this.now });
-    this.reads = withRetriedReads(o.exchange, o.retry ?? DEFAULT_RETRY);
+    this.reads = withRetriedReads(o.exchange, o.retry ?? DEFAULT_RETRY, true);
   }
 
   /**

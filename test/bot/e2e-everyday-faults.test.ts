@@ -1398,6 +1398,23 @@ describe('an IP ban (418, Binance: 2 minutes to 3 days) is waited out by the loo
   }, 15_000);
 });
 
+describe('a read that hangs (no answer before the client gives up)', () => {
+  it('the position read is asked once per cycle, not five times inside it (each a client timeout, every symbol held meanwhile); it answers again: the ladder goes on', async () => {
+    const t = await openLong();
+    (h!.ex as unknown as { ex: { timeout: number } }).ex.timeout = 2_500;
+    h!.sim.admin.setFaults({ rules: [{ kind: 'drop', mode: 'hang', method: 'GET', path: '/fapi/v3/positionRisk', count: 100 }] });
+    const reads = () => h!.sim.admin.requests().filter((r) => r.path === '/fapi/v3/positionRisk').length;
+    const before = reads();
+    t.touch();
+    await h!.bot.step();
+    expect(reads() - before).toBe(1);
+    h!.sim.admin.setFaults({ rules: [] });
+    h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1
+    expect(await stepUntil(() => t.position!.tpLevelsHit.length === 1)).toBe(true);
+    expect(storeSteps()).toBe(exchangeSteps());
+  }, 40_000);
+});
+
 describe('a stop move whose cancel of the old stop gets a 5xx (outcome unknown)', () => {
   it('the old stop is cancelled by the next orders check: one stop per position', async () => {
     const t = await openLong();
