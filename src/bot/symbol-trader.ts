@@ -87,8 +87,8 @@ function keyHash(key: string): string {
 /**
  * Whether an entry order stored under this id stands for its signal having been acted on: any but one
  * the exchange never executed: refused by a rate limit (429, 418, 403, or not sent for one: the router
- * stores its Binance code, -1003/-1015, or the class) or for its timestamp (-1021/-5028, its retries
- * spent or cut by the entry's deadline), or found never to have arrived (neverArrived: its
+ * stores its Binance code, -1003/-1015, or the class), for its timestamp (-1021/-5028, its retries
+ * spent or cut by the entry's deadline) or for the API key (-2015/-1022/-2014), or found never to have arrived (neverArrived: its
  * request lost, a kill while it was on its way, declared once it could no longer execute). A signal that
  * waits (a restart's restored one) then sends it again under the same id.
  */
@@ -96,7 +96,7 @@ const actedOnBy = (o: OrderRecord | null): boolean =>
   o !== null && !(o.status === 'rejected' && NOT_EXECUTED_CODES.has(o.error?.code ?? '')) && !(o.status === 'canceled' && o.error?.code === NEVER_ARRIVED && o.bookedSteps === 0);
 /** The error code neverArrived stores on an order the exchange never received. */
 const NEVER_ARRIVED = 'not_found';
-const NOT_EXECUTED_CODES: ReadonlySet<string> = new Set(['rateLimited', '-1003', '-1015', 'clockSkew', '-1021', '-5028']);
+const NOT_EXECUTED_CODES: ReadonlySet<string> = new Set(['rateLimited', '-1003', '-1015', 'clockSkew', '-1021', '-5028', 'auth', '-1022', '-2014', '-2015']);
 /** The id an earlier Ladder derived for the same signal (before ids carried the side): a signal it entered is not entered again. */
 const legacyPositionIdOf = (symbol: string, signalTimeMs: number): string => `${symbol}-${Math.floor(signalTimeMs / 1000).toString(36)}`;
 
@@ -118,6 +118,7 @@ const WAITED_FOR: Record<string, string> = {
   'account-settings': 'the margin mode and leverage calls to answer',
   'rate-limited': "the exchange's rate limit to end",
   'clock-skew': 'the clock (-1021: timestamp outside recvWindow)',
+  'key-refused': 'the exchange to take the API key again (-2015: its IP list, its permissions, or a ban of this IP)',
   'position-unknown': 'the position read to answer',
   entry_in_doubt: 'an earlier order of this symbol in doubt to be settled',
   exchange_calls: 'slow exchange calls',
@@ -966,6 +967,12 @@ export class SymbolTrader {
         // executed, so not a refusal of the signal (an 'entry.refused' alert, once per code for the
         // process's life). It waits and is sent again under the same id, within webhook.max_lag_s.
         this.waitUnsent(sig, id, waitingSinceMs, 'clock-skew', 'entry.waiting_for_clock', { clientOrderId: entryClientId(id), message: sent.error.message });
+      } else if (sent.error.code === 'auth') {
+        // The API key refused (-2015: the key's IP list or permissions changed, or Binance's ban of this
+        // IP for minutes, to a key that has worked): not executed, nothing wrong with the signal. It waits
+        // and is sent again under the same id once the key is taken, within webhook.max_lag_s (the
+        // process's alert, exchange.key_refused, says what to check); it was dropped as refused before.
+        this.waitUnsent(sig, id, waitingSinceMs, 'key-refused', 'entry.waiting_for_key', { clientOrderId: entryClientId(id), message: sent.error.message });
       } else if (sent.error.code === 'insufficientMargin') this.entryRefusedForMargin(id, sig, sent.error.message);
       else if (sent.error.exchangeCode === HEDGE_MODE) {
         // Binance allows the switch only when flat with no order: nothing of ours is open to manage.
