@@ -1213,6 +1213,13 @@ export class SymbolTrader {
     }
     const id = `${this.symbol}-m${Math.floor(this.d.now() / 1000).toString(36)}`;
     if (this.d.store.getPosition(id)) return false;
+    // Orders of an earlier position of ours still resting (their cancels failed) would fill against the
+    // adopted one (sold at the old targets) and hold the reduce-only budget its own exits need (-4118):
+    // adopted once they are cancelled, as an entry waits for them. Its own stop is placed in that cycle.
+    if (!(await this.leftoversCancelled())) {
+      this.sayOnce(`adopt-leftovers:${ex.side}:${ex.qtySteps}`, 'warn', { side: ex.side, qty: stepsToQty(ex.qtySteps, this.d.market) }, 'adopt.waiting_for_leftover_orders');
+      return false;
+    }
     const stopPct = this.d.settings.stopLossPct;
     const plan = planLadder({ side: ex.side, entryPrice: ex.entryPrice, quantitySteps: ex.qtySteps, market: this.d.market, settings: this.d.settings, stopLossPct: stopPct });
     if (!plan.ok) {

@@ -767,6 +767,32 @@ describe('a leftover order of a closed position whose cancel keeps failing', () 
     expect(t.position!.id).toBe(id2);
   }, 40_000);
 
+  it('…and with --manage, a long opened by hand meanwhile is not adopted while the old take-profits rest (they would sell it at the old targets and hold its reduce-only budget); once the cancels answer, it is adopted with its own ladder', async () => {
+    const { t, id } = await openLong(testConfig({ scaled_tp_execution: 'limit' }), ['BTCUSDT']);
+    h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'DELETE', path: '/fapi/v1/order' }, { kind: 'error5xx', status: 503, method: 'DELETE', path: '/fapi/v1/algoOrder' }] });
+    await hand('sell', 10, 'web_close'); // not reduce-only: the resting TPs hold the reduce-only budget
+    t.touch();
+    await steps(3);
+    expect(t.position).toBeNull();
+    const leftovers = () => h!.state().openOrders.filter((o) => o.clientOrderId.startsWith(`${id}-`)).length;
+    expect(leftovers()).toBe(3);
+    await hand('buy', 10, 'web_open');
+    t.touch();
+    await steps(2);
+    expect(t.position).toBeNull(); // not adopted on top of the old take-profits
+    h!.sim.admin.setFaults({ rules: [] });
+    await steps(3);
+    expect(leftovers()).toBe(0);
+    const adopted = t.position!;
+    expect(adopted.id).not.toBe(id);
+    expect(adopted.remainingSteps).toBe(10);
+    h!.sim.admin.setPrice('BTCUSDT', 60700);
+    await steps(3);
+    expect(h!.state().fills.filter((f) => f.clientOrderId.startsWith(`${id}-tp`))).toEqual([]);
+    expect(t.position!.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([['tp1', 3]]);
+    expect(storeSteps()).toBe(exchangeSteps());
+  }, 40_000);
+
   it('…the open orders lists failing (503) at the next signal: the store knows of no order of ours left, so it enters (an outage of the lists does not stop entries)', async () => {
     const { t, id } = await openLong();
     await hand('sell', 10, 'web_close', true);
