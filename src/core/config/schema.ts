@@ -174,7 +174,7 @@ const webhookSchema = z.strictObject({
     .max(200)
     .default('/webhook')
     .describe('URL path that accepts signals (POST).'),
-  max_lag_s: z.number().int().positive().max(86_400).default(60).describe('An entry signal whose time is more than this many seconds old when it arrives is refused, and so is one still waiting this long after it arrived (the bot was down); a close is acted on however late.'),
+  max_lag_s: z.number().int().positive().max(86_400).default(60).describe('An entry signal whose time is more than this many seconds old when it arrives is refused, and so is one still waiting this long after it arrived (the bot was down); a close is acted on however late while the bot runs (one stored before a restart expires as an entry does).'),
   allow_ips: z
     .array(z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address like "52.89.214.238"' }))
     .default(() => [])
