@@ -1311,58 +1311,45 @@ describe('an IP ban (418, Binance: 2 minutes to 3 days) is waited out by the loo
     }
   }, 15_000);
 
-  it('an entry order answered -1021 (timestamp outside recvWindow) at every try, the clock resynced between: not executed, so it waits and is sent again under its id at the next step (before: "entry.refused", the signal dropped, an alert once per code for good)', async () => {
-    const { log, msgs } = recordingLogger();
-    const { bot, ex } = await blockableBot(testConfig({ webhook: { max_lag_s: 20 } }), log, { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} });
-    try {
-      await bot.start();
-      const t = bot.traders[0]!;
-      h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -1021, method: 'POST', path: '/fapi/v1/order', count: 3 }] });
-      await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
-      expect(t.position).toBeNull();
-      expect(msgs()).not.toContain('entry.refused');
-      expect(msgs()).toContain('entry.waiting_for_clock');
-      await bot.step();
-      expect(t.position?.side).toBe('long');
-      const orders = h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order');
-      expect(orders.map((r) => [r.code ?? r.status, r.clientOrderId])).toEqual([
-        [-1021, `${t.position!.id}-entry`],
-        [-1021, `${t.position!.id}-entry`],
-        [-1021, `${t.position!.id}-entry`],
-        [200, `${t.position!.id}-entry`],
-      ]);
-    } finally {
-      bot.stop();
-      await ex.close();
-    }
-  }, 15_000);
-
-  it('an entry order answered 401 -2015 (the key refused: Binance bans an IP so for minutes, or its list changed) twice: not executed, so it waits and is sent again under its id once the key is taken (before: "entry.refused", the signal dropped)', async () => {
-    const { log, msgs } = recordingLogger();
-    const { bot, ex } = await blockableBot(testConfig({ webhook: { max_lag_s: 20 } }), log, { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} });
-    try {
-      await bot.start();
-      const t = bot.traders[0]!;
-      h!.sim.admin.setFaults({ rules: [{ kind: 'reject', status: 401, code: -2015, method: 'POST', path: '/fapi/v1/order', count: 2 }] });
-      await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
-      expect(t.position).toBeNull();
-      expect(msgs()).not.toContain('entry.refused');
-      expect(msgs()).toContain('entry.waiting_for_key');
-      await bot.step();
-      await bot.step();
-      expect(t.position?.side).toBe('long');
-      const orders = h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order');
-      expect(orders.map((r) => [r.code ?? r.status, r.clientOrderId])).toEqual([
-        [-2015, `${t.position!.id}-entry`],
-        [-2015, `${t.position!.id}-entry`],
-        [200, `${t.position!.id}-entry`],
-      ]);
-      expect(h!.state().openAlgoOrders).toHaveLength(1);
-    } finally {
-      bot.stop();
-      await ex.close();
-    }
-  }, 15_000);
+  // Refusals that say nothing executed and nothing is wrong with the signal: the entry waits and goes out under its id.
+  const notExecuted = [
+    {
+      title: 'an entry order answered -1021 (timestamp outside recvWindow) at every try, the clock resynced between: not executed, so it waits and is sent again under its id at the next step (before: "entry.refused", the signal dropped, an alert once per code for good)',
+      rule: { kind: 'reject', code: -1021, method: 'POST', path: '/fapi/v1/order', count: 3 },
+      code: -1021, refusals: 3, steps: 1, waiting: 'entry.waiting_for_clock', stopChecked: false,
+    },
+    {
+      title: 'an entry order answered 401 -2015 (the key refused: Binance bans an IP so for minutes, or its list changed) twice: not executed, so it waits and is sent again under its id once the key is taken (before: "entry.refused", the signal dropped)',
+      rule: { kind: 'reject', status: 401, code: -2015, method: 'POST', path: '/fapi/v1/order', count: 2 },
+      code: -2015, refusals: 2, steps: 2, waiting: 'entry.waiting_for_key', stopChecked: true,
+    },
+  ] as const;
+  for (const c of notExecuted) {
+    it(c.title, async () => {
+      const { log, msgs } = recordingLogger();
+      const { bot, ex } = await blockableBot(testConfig({ webhook: { max_lag_s: 20 } }), log, { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} });
+      try {
+        await bot.start();
+        const t = bot.traders[0]!;
+        h!.sim.admin.setFaults({ rules: [c.rule] });
+        await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+        expect(t.position).toBeNull();
+        expect(msgs()).not.toContain('entry.refused');
+        expect(msgs()).toContain(c.waiting);
+        for (let i = 0; i < c.steps; i++) await bot.step();
+        expect(t.position?.side).toBe('long');
+        const orders = h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order');
+        expect(orders.map((r) => [r.code ?? r.status, r.clientOrderId])).toEqual([
+          ...Array.from({ length: c.refusals }, () => [c.code, `${t.position!.id}-entry`]),
+          [200, `${t.position!.id}-entry`],
+        ]);
+        if (c.stopChecked) expect(h!.state().openAlgoOrders).toHaveLength(1);
+      } finally {
+        bot.stop();
+        await ex.close();
+      }
+    }, 15_000);
+  }
 
   it('an entry order held at the rate-limit gate (a 429 block from another program on this IP, within the 65 s a call may wait) past its deadline is not sent late: it fails at once, nothing reaches the exchange; an exit under the same block waits and goes out', async () => {
     h = await startHarness(testConfig(), { seed: 3 });
