@@ -2,7 +2,7 @@ import type { MarketRules } from '../core/market/market-rules.ts';
 import type { Command, StepResult } from '../core/model/commands.ts';
 import { type Position, isStopClientId } from '../core/model/position.ts';
 import { applyOrderEnd, requestClose } from '../core/scaled-tp/exit-manager.ts';
-import type { ExchangeErrorCode } from '../exchange/errors.ts';
+import { type ExchangeErrorCode, refusedForTheRequest } from '../exchange/errors.ts';
 import type { Logger } from './logger.ts';
 import type { OrderRouter, SendResult } from './order-router.ts';
 
@@ -148,7 +148,7 @@ export class CommandExecutor {
     // is wrong with the stop itself. Closing at market instead would end a position whose stop may well
     // rest (placed again blind while the reads were refused too), or meet the same refusal. The
     // trader's orders check places it again (same client id) once its retry delay has passed.
-    if (r.error.code === 'rateLimited' || r.error.code === 'clockSkew' || r.error.code === 'auth') {
+    if (refusedForTheRequest(r.error)) {
       this.d.log.warn({ symbol: p.symbol, clientOrderId: c.clientOrderId, code: r.error.code }, 'stop.retry_later');
       const key = r.error.code === 'auth' ? ': the exchange refuses the API key (check its IP list and its futures permission)' : '';
       return { ...RECHECK, alert: `${c.clientOrderId}: the stop is not placed yet (${r.error.message})${key}; trying again` };

@@ -9,7 +9,7 @@ import { planLadder } from '../core/scaled-tp/ladder-plan.ts';
 import type { ExitSettings } from '../core/scaled-tp/settings.ts';
 import { formatScaled } from '../core/decimal.ts';
 import { asSteps, type Side, type Steps } from '../core/units.ts';
-import { ExchangeError, type ExchangeErrorCode, withoutSignature } from '../exchange/errors.ts';
+import { ExchangeError, type ExchangeErrorCode, refusedForTheRequest, withoutSignature } from '../exchange/errors.ts';
 import { type Balance, type ClosedCandle, DEFAULT_REQUEST_WINDOW_MS, type ExchangePort, type FundingPayment, type FundingRate, type MarginMode, type OrderState, type PositionInfo, type Trade } from '../exchange/port.ts';
 import { type OrderRecord, REUSABLE, type Store } from '../store/index.ts';
 import type { LiveStrategy, Signal } from '../strategy/strategy.ts';
@@ -1873,7 +1873,7 @@ export class SymbolTrader {
     const tries = (prev?.tries ?? 0) + 1;
     // A rate limit, a clock skew or the key refused (-2015: also Binance's ban of the IP for minutes) says
     // nothing about the close itself: waited out, never a reason to give up.
-    const counted = (prev?.counted ?? 0) + (why.code === 'rateLimited' || why.code === 'clockSkew' || why.code === 'auth' ? 0 : 1);
+    const counted = (prev?.counted ?? 0) + (refusedForTheRequest(why) ? 0 : 1);
     const remaining = stepsToQty(p.remainingSteps, this.d.market);
     if (reason !== 'stop' && counted >= MAX_CLOSE_ATTEMPTS) {
       this.closeRetry = null;

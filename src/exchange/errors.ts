@@ -51,3 +51,11 @@ export class ExchangeError extends Error {
 
 /** Whether the same request may simply be sent again after a pause. */
 export const isRetryable = (e: ExchangeError): boolean => e.code === 'transient' || e.code === 'rateLimited' || e.code === 'clockSkew';
+
+/**
+ * A definitive refusal of the request, not of the order in it: a rate limit, a timestamp outside
+ * recvWindow, the API key refused (-2015 is also Binance's ban of an IP for minutes). Nothing was
+ * executed and the same order may go out later: a stop is placed again (not replaced by a market
+ * close, which would meet the same refusal), a close is never given up for it, an entry waits.
+ */
+export const refusedForTheRequest = (e: Pick<ExchangeError, 'code'>): boolean => e.code === 'rateLimited' || e.code === 'clockSkew' || e.code === 'auth';
