@@ -37,6 +37,18 @@ const stops = () => h!.state().openAlgoOrders.map((a) => [a.clientAlgoId, a.trig
 const hand = (side: 'buy' | 'sell', steps: number, clientOrderId: string, reduceOnly = false) =>
   h!.ex.createOrder({ symbol: 'BTCUSDT', side, type: 'market', amountSteps: steps as never, reduceOnly, clientOrderId });
 
+/**
+ * Ladder's long of 10 sold by hand (reduce-only, 'web_close'; at `closeAt` when given), then a new
+ * order of the trader's (`side` `qty`, at `openAt` when given): a position closed and opened outside
+ * Ladder between two of its reads.
+ */
+async function closeAndOpenByHand(o: { closeAt?: number; openAt?: number; side: 'buy' | 'sell'; qty: number; clientOrderId: string }): Promise<void> {
+  if (o.closeAt !== undefined) h!.sim.admin.setPrice('BTCUSDT', o.closeAt);
+  await hand('sell', 10, 'web_close', true);
+  if (o.openAt !== undefined) h!.sim.admin.setPrice('BTCUSDT', o.openAt);
+  await hand(o.side, o.qty, o.clientOrderId);
+}
+
 /** A bot with its alerts and log lines collected, long 10 at 60000 on a signal at T. */
 async function openLong(config: LadderConfig = testConfig(), manage: readonly string[] = []) {
   h = await startHarness(config, { seed: 3 });
@@ -174,10 +186,7 @@ describe('reversed by hand (closed and opened the other side between two cycles)
 describe('closed by hand and a new position of the same side opened by hand between two cycles', () => {
   it('smaller (sold 10, bought 5): the long ends as a manual exit of its 10 at the sale\'s price, the 5 are the trader\'s (an alert says so), not sold by the old ladder', async () => {
     const { t, id, alerts } = await openLong();
-    h!.sim.admin.setPrice('BTCUSDT', 59500);
-    await hand('sell', 10, 'web_close', true);
-    h!.sim.admin.setPrice('BTCUSDT', 59000);
-    await hand('buy', 5, 'web_open');
+    await closeAndOpenByHand({ closeAt: 59500, openAt: 59000, side: 'buy', qty: 5, clientOrderId: 'web_open' });
     await steps(3);
     expect(h!.store.tradeHistory().find((x) => x.positionId === id)?.exits.map((e) => [e.reason, e.qtySteps, e.price])).toEqual([['manual', 10, 59500]]);
     expect(t.position).toBeNull();
@@ -191,8 +200,7 @@ describe('closed by hand and a new position of the same side opened by hand betw
   }, 30_000);
   it('the same 10 again (sold 10, bought 10; the user stream tells of the orders): the long ends as a manual exit, the new 10 are the trader\'s', async () => {
     const { t, id, alerts } = await openLong();
-    await hand('sell', 10, 'web_close', true);
-    await hand('buy', 10, 'web_open');
+    await closeAndOpenByHand({ side: 'buy', qty: 10, clientOrderId: 'web_open' });
     t.touch();
     await steps(2);
     expect(h!.store.tradeHistory().find((x) => x.positionId === id)?.exits.map((e) => [e.reason, e.qtySteps])).toEqual([['manual', 10]]);
@@ -203,9 +211,7 @@ describe('closed by hand and a new position of the same side opened by hand betw
   it('…and without the user stream (no order update arrives): the exchange\'s entry price moved (60000 to 59000) with the quantity unchanged, so the trades are read: the same outcome', async () => {
     const { t, id } = await openLong();
     await steps(1);
-    await hand('sell', 10, 'web_close', true);
-    h!.sim.admin.setPrice('BTCUSDT', 59000);
-    await hand('buy', 10, 'web_open');
+    await closeAndOpenByHand({ openAt: 59000, side: 'buy', qty: 10, clientOrderId: 'web_open' });
     await steps(2);
     expect(h!.store.tradeHistory().find((x) => x.positionId === id)?.exits.map((e) => [e.reason, e.qtySteps, e.price])).toEqual([['manual', 10, 60000]]);
     expect(t.position).toBeNull();
@@ -213,9 +219,7 @@ describe('closed by hand and a new position of the same side opened by hand betw
   }, 30_000);
   it('larger, with --manage (sold 10, bought 15): the long ends as a manual exit of its 10; the 15 are adopted as a new position at their own entry, with their own stop', async () => {
     const { t, id, alerts } = await openLong(testConfig(), ['BTCUSDT']);
-    await hand('sell', 10, 'web_close', true);
-    h!.sim.admin.setPrice('BTCUSDT', 59000);
-    await hand('buy', 15, 'web_open');
+    await closeAndOpenByHand({ openAt: 59000, side: 'buy', qty: 15, clientOrderId: 'web_open' });
     await steps(3);
     expect(h!.store.tradeHistory().find((x) => x.positionId === id)?.exits.map((e) => [e.reason, e.qtySteps, e.price])).toEqual([['manual', 10, 60000]]);
     expect(t.position).toMatchObject({ side: 'long', remainingSteps: 15, entryPrice: 59000 });
@@ -229,10 +233,7 @@ describe('closed by hand and a new position of the same side opened by hand betw
 describe('reversed by hand in two orders (closed, then the other side opened) between two cycles', () => {
   it('the long ends as a manual exit of its 10 at the closing sale\'s price (59500), not half at the price of the sale that opened the short (59000)', async () => {
     const { t, id, alerts } = await openLong();
-    h!.sim.admin.setPrice('BTCUSDT', 59500);
-    await hand('sell', 10, 'web_close', true);
-    h!.sim.admin.setPrice('BTCUSDT', 59000);
-    await hand('sell', 5, 'web_short');
+    await closeAndOpenByHand({ closeAt: 59500, openAt: 59000, side: 'sell', qty: 5, clientOrderId: 'web_short' });
     await steps(3);
     expect(t.position).toBeNull();
     expect(h!.store.tradeHistory().find((x) => x.positionId === id)?.exits.map((e) => [e.reason, e.qtySteps, e.price, e.clientOrderId])).toEqual([['manual', 10, 59500, 'web_close']]);
