@@ -100,7 +100,7 @@ export function assembleSeries(input: readonly CandleChunk[], opts: AssembleOpti
   // gaps, not 2h. Only a name that says none leaves it to the most common step.
   const tf = opts.timeframeMs ?? opts.timeframeHintMs ?? inferTimeframeMs(all.time);
   if (tf === undefined) {
-    throw new CandleFileError(all.file, undefined, 'time', 'a single candle: cannot infer the timeframe (give it, e.g. --timeframe 1h)');
+    throw new CandleFileError(all.file, undefined, 'time', 'a single candle: cannot infer the timeframe; name the file for it, e.g. BTCUSDT-1h.csv (symbol, then timeframe)');
   }
   if (!(tf > 0) || !Number.isInteger(tf)) throw new Error(`timeframe must be a positive whole number of ms, got ${tf}`);
   // Rows a month apart (Binance's 1M klines, or a BTCUSDT-1M.csv: its name says no timeframe Ladder

@@ -237,7 +237,11 @@ describe('timeframe', () => {
     writeFileSync(join(dir, 'BTCUSDT-4h-2022-01.csv'), `${row}\n`);
     writeFileSync(join(dir, 'one.csv'), `${row}\n`);
     expect((await loadCandles(join(dir, 'BTCUSDT-4h-2022-01.csv'))).timeframeMs).toBe(4 * H);
-    await expect(loadCandles(join(dir, 'one.csv'))).rejects.toThrow(/a single candle: cannot infer the timeframe/);
+    // Asked for in the way a user can give it: the file's name (no command takes a --timeframe option).
+    const e = await loadCandles(join(dir, 'one.csv')).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(CandleFileError);
+    expect((e as Error).message).toMatch(/a single candle: cannot infer the timeframe; name the file for it, e\.g\. BTCUSDT-1h\.csv/);
+    expect((e as Error).message).not.toMatch(/--timeframe/);
     expect((await loadCandles(join(dir, 'one.csv'), { timeframeMs: H })).length).toBe(1);
   });
 });
