@@ -20,7 +20,8 @@ export async function loadMarketsFile(path: string): Promise<Result<Map<string, 
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // A byte order mark (Windows editors save one) is not JSON, but it is no error in the file either.
+    json = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
     return err([`${path}: invalid JSON (${e instanceof Error ? e.message : String(e)})`]);
   }

@@ -62,6 +62,13 @@ describe('loadMarketsFile', () => {
     if (!r.ok) expect(r.error[0]).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: invalid JSON`));
   });
 
+  it('reads a file saved with a UTF-8 byte order mark (Windows editors), as config, candle and signal files are', async () => {
+    const file = path.join(tmp, 'bom.json');
+    writeFileSync(file, `\uFEFF${readFileSync(EXCERPT_PATH, 'utf8')}`);
+    const r = await loadMarketsFile(file);
+    expect(r.ok ? [...r.value.keys()].sort() : r.error).toEqual([...TEN].sort());
+  });
+
   it('names the file on every rule problem', async () => {
     const file = path.join(tmp, 'bad-rules.json');
     const btc = snapshot.symbols.find((s) => s.symbol === 'BTCUSDT');
