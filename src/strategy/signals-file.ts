@@ -116,7 +116,30 @@ export function parseSignalsCsv(text: string, file: string): FileSignal[] {
     }
     out.push({ timeMs, symbol, side, ...(stopLossPct !== undefined ? { stopLossPct } : {}), reason: `${reasonFile}:${line}`, line });
   }
-  return out.sort((a, b) => a.timeMs - b.timeMs);
+  out.sort((a, b) => a.timeMs - b.timeMs);
+  refuseContradictions(out, file);
+  return out;
+}
+
+/**
+ * Two signals of one symbol at one time that differ (side, or stop): the one entered would be the later
+ * line, so the result would depend on the order of the lines. Refused at the later line, naming the
+ * other; a repeated identical line is harmless. `sorted`: by time, file order within a time.
+ */
+function refuseContradictions(sorted: readonly FileSignal[], file: string): void {
+  const first = new Map<string, FileSignal>();
+  for (const x of sorted) {
+    const key = `${x.symbol} ${x.timeMs}`;
+    const o = first.get(key);
+    if (o === undefined) {
+      first.set(key, x);
+      continue;
+    }
+    const what = o.side !== x.side ? 'side' : o.stopLossPct !== x.stopLossPct ? 'stop_loss_pct' : null;
+    if (what === null) continue;
+    const said = (s: FileSignal) => (what === 'side' ? s.side : s.stopLossPct === undefined ? "the config's" : String(s.stopLossPct));
+    throw new SignalFileError(file, x.line, what, `${said(x)} for ${x.symbol} at ${new Date(x.timeMs).toISOString()}, and line ${o.line} says ${said(o)} at that same time: which one is meant cannot depend on the order of the lines`);
+  }
 }
 
 /**

@@ -135,13 +135,13 @@ describe('ladder backtest (real process)', () => {
   it('a signal file: what is not entered is said (stale, too late, superseded at the same open), and the newest signal of an open is the one entered', async () => {
     const signals = file(
       'notes-signals.csv',
-      ['time,symbol,side', '2025-01-01T00:00:00Z,BTCUSDT,long', '2026-03-01T00:00:00Z,BTCUSDT,long', '2026-03-01T00:00:00Z,BTCUSDT,short', '2026-03-01T00:20:00Z,BTCUSDT,long', '2027-01-01T00:00:00Z,BTCUSDT,long', ''].join('\n'),
+      ['time,symbol,side', '2025-01-01T00:00:00Z,BTCUSDT,long', '2026-02-28T23:50:00Z,BTCUSDT,long', '2026-03-01T00:00:00Z,BTCUSDT,short', '2026-03-01T00:20:00Z,BTCUSDT,long', '2027-01-01T00:00:00Z,BTCUSDT,long', ''].join('\n'),
     );
     const r = await ladder(['backtest', '--config', 'examples/scaled.config.json', '--data', 'data/candles/BTCUSDT-1h.csv', '--signals', signals, '--json']);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('note: BTCUSDT: 1 signal before the first candle was ignored');
     expect(r.stderr).toContain('note: BTCUSDT: 1 signal after the last candle was ignored');
-    // 00:00 long and 00:00 short share the 00:00 open; 00:20 enters at 01:00.
+    // 23:50 long and 00:00 short share the 00:00 open (the newer is entered); 00:20 enters at 01:00.
     expect(r.stderr).toContain('note: BTCUSDT: 1 signal was superseded by a newer one due at the same candle open (the newest is the one entered)');
     const trades = JSON.parse(r.stdout).trades as { side: string; entry_time: string }[];
     expect(trades[0]).toMatchObject({ side: 'short', entry_time: '2026-03-01T00:00:00.000Z' });

@@ -65,7 +65,7 @@ describe('signal files', () => {
   });
 
   it('accepts columns in any order, CRLF, quotes and blank lines; keeps file order for equal times', () => {
-    const s = parseSignalsCsv('side,time,symbol\r\n"long",2024-01-01T00:00:00Z,BTCUSDT\r\n\r\nshort,1704067200000,BTCUSDT\r\n', 'x.csv');
+    const s = parseSignalsCsv('side,time,symbol\r\n"long",2024-01-01T00:00:00Z,BTCUSDT\r\n\r\nshort,1704067200000,ETHUSDT\r\n', 'x.csv');
     expect(s.map((x) => [x.side, x.timeMs, x.line])).toEqual([
       ['long', T0, 2],
       ['short', T0, 4],
@@ -91,6 +91,10 @@ describe('signal files', () => {
     ['time,symbol,side\n2024-01-01,BTCUSDT\n', 's.csv:2: columns: 2 columns, expected 3'],
     ['time,symbol,side\n# a comment\n', 's.csv:2: columns: 1 column, expected 3'],
     ['time,symbol,side\n2024-01-01,BTC/USDT:USDT,long\n2024-01-02,BTC/USDT,long\n', 's.csv:3: symbol: "BTC/USDT" is a spot symbol (expected the perpetual BTCUSDT or BTC/USDT:USDT)'],
+    // Two signals of one symbol at one time that say different things: which is entered would depend
+    // on the order of the lines (the later one), so the file is refused, naming both.
+    ['time,symbol,side\n2024-01-01T00:00:00Z,BTCUSDT,long\n1704067200000,BTC/USDT:USDT,short\n', 's.csv:3: side: short for BTCUSDT at 2024-01-01T00:00:00.000Z, and line 2 says long at that same time: which one is meant cannot depend on the order of the lines'],
+    ['time,symbol,side,stop_loss_pct\n2024-01-01,BTCUSDT,long,1.5\n2024-01-01,BTCUSDT,long,\n', 's.csv:3: stop_loss_pct: the config\'s for BTCUSDT at 2024-01-01T00:00:00.000Z, and line 2 says 1.5 at that same time: which one is meant cannot depend on the order of the lines'],
     ['time,symbol,side\n2024-01-01,BTC/USDT:BTC,long\n', 's.csv:2: symbol: "BTC/USDT:BTC" settles in BTC (coin-margined), not in USDT (expected the perpetual BTCUSDT or BTC/USDT:USDT)'],
   ];
   for (const [text, message] of bad) {
