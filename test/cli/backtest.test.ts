@@ -260,6 +260,28 @@ describe('ladder backtest (real process)', () => {
     expect(c.stderr).toContain(note);
   });
 
+  it('an entry cut to the most steps Ladder counts exactly (2^53 − 1), not to the exchange\'s maximum, says so instead of naming the exchange', async () => {
+    // Step 0.00000001 and maxQty 1e11 (10^19 steps): 1e9 USDT at 0.0001 asks for 1e13 units; whole steps
+    // are safe integers (STYLE §4), so the entry takes 2^53 − 1 steps = 90071992.54740991, far below the exchange's 1e11.
+    const rows = [0, 1, 2].map((k) => row(T + k * H, 0.0001, 0.0001, 0.0001, 0.0001)).join('\n');
+    const data = file('safe-max/XUSDT-1h.csv', rows);
+    const lot = { minQty: '0.00000001', maxQty: '100000000000', stepSize: '0.00000001' };
+    const markets = file(
+      'safe-max/markets.json',
+      JSON.stringify({ symbols: [{ symbol: 'XUSDT', status: 'TRADING', baseAsset: 'X', quoteAsset: 'USDT', marginAsset: 'USDT', contractType: 'PERPETUAL', filters: [{ filterType: 'PRICE_FILTER', tickSize: '0.00000001', minPrice: '0.00000001', maxPrice: '1000' }, { filterType: 'LOT_SIZE', ...lot }, { filterType: 'MARKET_LOT_SIZE', ...lot }, { filterType: 'MIN_NOTIONAL', notional: '5' }] }] }),
+    );
+    const signals = file('safe-max/signals.csv', `time,symbol,side\n${new Date(T + H).toISOString()},XUSDT,long\n`);
+    const base = JSON.parse(readFileSync(resolve(ROOT, 'config.json'), 'utf8'));
+    const config = file('safe-max/config.json', JSON.stringify({ ...base, symbols: ['X/USDT:USDT'], leverage: 1, position_size: { mode: 'quote', value: 1e9 }, backtest: { starting_balance: 1e12, intrabar: 'pessimistic' } }));
+    const r = await ladder(['backtest', '--json', '--config', config, '--markets', markets, '--data', data, '--signals', signals]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).trades[0].original_quantity).toBe(90071992.54740991);
+    expect(r.stderr).toContain(
+      'note: 1 entry at 2^53 − 1 steps of 0.00000001, the largest quantity Ladder counts exactly in whole steps (the exchange allows more; the position size asked for is cut to it; the first: XUSDT 2024-01-01T01:00:00.000Z, quantity 90071992.5474099)\n',
+    );
+    expect(r.stderr).not.toContain("exchange's largest order quantity");
+  });
+
   it('--json: signals not taken are said on stderr with their reason (0 trades never comes without its why)', async () => {
     const cfg = file('tiny-size.json', JSON.stringify({ ...JSON.parse(readFileSync(join(ROOT, 'examples/scaled.config.json'), 'utf8')), position_size: { mode: 'quote', value: 0.01 } }));
     const r = await ladder(['backtest', '--json', '--config', cfg, '--data', 'data/candles/BTCUSDT-1h.csv']);

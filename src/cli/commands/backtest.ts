@@ -4,6 +4,7 @@ import { type BacktestArgs, consoleToStderr, loadBacktestInputs, withBacktestInp
 import { withFundingOption } from '../funding-inputs.ts';
 import type { BacktestRun, FundingTotals, SkippedSignal, SymbolInput } from '../../backtest/engine.ts';
 import { stepsToQty } from '../../core/market/market-rules.ts';
+import { formatScaled } from '../../core/decimal.ts';
 import { checkReportPath } from '../report-path.ts';
 import { printLevels, printSummary } from '../print-tables.ts';
 
@@ -58,8 +59,14 @@ export function atMaxQtyNote(run: BacktestRun, symbols: readonly SymbolInput[]):
   if (atMax.length === 0) return null;
   const first = atMax[0]!;
   const market = symbols.find((s) => s.symbol === first.symbol)!.market;
-  const what = `${atMax.length} ${atMax.length === 1 ? 'entry' : 'entries'} at the exchange's largest order quantity`;
-  return `${what} (the position size asked for is cut to it, so that one reduce-only order can close it; the first: ${first.symbol} ${new Date(first.timeMs).toISOString()}, quantity ${stepsToQty(first.qtySteps, market)})`;
+  const count = `${atMax.length} ${atMax.length === 1 ? 'entry' : 'entries'}`;
+  const at = `the first: ${first.symbol} ${new Date(first.timeMs).toISOString()}, quantity ${stepsToQty(first.qtySteps, market)}`;
+  // A maximum beyond 2^53 − 1 steps (a tiny step, or no maximum in ccxt markets) is read as that many:
+  // the cut is Ladder's (whole steps are safe integers), not the exchange's, and is said as such.
+  if (first.qtySteps === Number.MAX_SAFE_INTEGER) {
+    return `${count} at 2^53 − 1 steps of ${formatScaled(1, market.stepSize)}, the largest quantity Ladder counts exactly in whole steps (the exchange allows more; the position size asked for is cut to it; ${at})`;
+  }
+  return `${count} at the exchange's largest order quantity (the position size asked for is cut to it, so that one reduce-only order can close it; ${at})`;
 }
 
 /** `-0.42 (paid over 12 settlements of open positions; …)`: what the funding line says of a run's total. */
