@@ -35,6 +35,12 @@ export interface SourceStamp {
   readonly path: string;
   readonly size: number;
   readonly mtimeMs: number;
+  /**
+   * The inode's change time: set by the system on every write, never restorable by a user. A file
+   * rewritten at the same size with its mtime put back (cp -p, tar, rsync -t of a corrected file:
+   * Binance's fixed-width decimals keep the size) has the same size and mtime, not the same ctime.
+   */
+  readonly ctimeMs: number;
 }
 
 interface CacheHeader {

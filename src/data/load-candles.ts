@@ -38,7 +38,7 @@ async function statOf(path: string): Promise<Stats> {
   }
 }
 
-const listed = (path: string, st: Stats): Listed => ({ path, stamp: { path: resolve(path), size: st.size, mtimeMs: st.mtimeMs } });
+const listed = (path: string, st: Stats): Listed => ({ path, stamp: { path: resolve(path), size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs } });
 
 /** The candle files a path stands for: itself, or a directory's candle files sorted by name. */
 async function listFiles(path: string): Promise<Listed[]> {

@@ -304,6 +304,25 @@ describe('binary cache', () => {
     expect(readdirSync(cacheDir).filter((f) => f.endsWith('.bin'))).toHaveLength(2);
   });
 
+  it('a source rewritten with the same size and its old modification time restored (cp -p, tar, rsync -t of a corrected file) is parsed again, not read from the cache', async () => {
+    const dir = freshDir();
+    const cacheDir = join(dir, 'cache');
+    const src = join(dir, 'BTCUSDT-1h.csv');
+    const text = readFileSync(join(FIXTURES, 'BTCUSDT-1h.csv'), 'latin1');
+    writeFileSync(src, text);
+    const mtime = new Date(Date.UTC(2024, 0, 2)); // the time the archive stored
+    utimesSync(src, mtime, mtime);
+    expect((await loadCandles(src, { cacheDir })).close[4]).toBe(46711.05);
+    // The same bytes but one close corrected (same width: Binance's fixed 8 decimals), the mtime put back.
+    const corrected = text.replace(',46711.05000000,', ',46711.06000000,');
+    expect(corrected.length).toBe(text.length);
+    expect(corrected).not.toBe(text);
+    writeFileSync(src, corrected);
+    utimesSync(src, mtime, mtime);
+    expect(statSync(src).mtimeMs).toBe(mtime.getTime());
+    expect((await loadCandles(src, { cacheDir })).close[4]).toBe(46711.06);
+  });
+
   it('treats a truncated or foreign cache file as a miss', async () => {
     const dir = freshDir();
     const cacheDir = join(dir, 'cache');
