@@ -10,7 +10,7 @@ import { exitSettingsFromConfig, fillModelFromConfig } from '../core/scaled-tp/f
 import { type CandleSeries, detailAgreement, sliceByTime, wholeDetailFrom } from '../data/candle-series.ts';
 import { infoFromFileName } from '../data/candle-name.ts';
 import { isoOf } from '../data/parse-time.ts';
-import { formatTimeframe, parseTimeframe } from '../data/timeframe.ts';
+import { TIMEFRAMES, formatTimeframe, parseTimeframe } from '../data/timeframe.ts';
 import { DEFAULT_CANDLE_CACHE_DIR } from '../data/candle-cache.ts';
 import { loadCandles } from '../data/load-candles.ts';
 import { defaultMarkets, loadMarketsFile } from '../data/markets-loader.ts';
@@ -138,6 +138,13 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
     if (full.gaps.length) notes.push(`${file}: ${full.gaps.reduce((n, g) => n + g.missing, 0)} missing candles in ${full.gaps.length} gaps (not filled)`);
     const detail = detailBySymbol.get(market.id);
     if (detail && detail.timeframeMs >= candles.timeframeMs) throw new CliError(`--detail for ${market.id}: its timeframe must be finer than the candles'`);
+    // 4h under 6h: no candle is ever made up of whole finer ones, so the detail would never be used
+    // (and every candle be counted as one with gaps in it).
+    if (detail && candles.timeframeMs % detail.timeframeMs !== 0) {
+      const [tf, dtf] = [formatTimeframe(candles.timeframeMs), formatTimeframe(detail.timeframeMs)];
+      const divisor = Object.values(TIMEFRAMES).filter((ms) => ms < candles.timeframeMs && candles.timeframeMs % ms === 0).pop();
+      throw new CliError(`--detail for ${market.id}: its ${dtf} candles do not make up the ${tf} candles (${tf} is not a whole number of ${dtf}): give a timeframe that divides ${tf}${divisor === undefined ? '' : ` (e.g. ${formatTimeframe(divisor)})`}`);
+    }
     if (detail) {
       // Candles the finer data does not make up whole are walked on their own path: said, split by why.
       const first = detail.length ? detail.time[0]! : Infinity;

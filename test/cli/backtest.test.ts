@@ -185,6 +185,19 @@ describe('ladder backtest (real process)', () => {
     expect(r.stderr).toContain("note: BTCUSDT: 1 candles inside the --detail data's time span lack some of their finer candles (gaps in it): walked on their own modelled path");
   });
 
+  it('--detail whose candles do not divide the candles (4h under 6h, 8h under 12h) is refused, not taken as data with gaps and never used', async () => {
+    // 6h candles are 1.5 4h candles: no 6h candle is ever made up of whole 4h ones.
+    const kline = (tfMs: number) => (t: number) => `${t},100,101,99,100,1,${t + tfMs - 1},1,1,1,1,0`;
+    const data = file('detail-ratio/BTCUSDT-6h.csv', Array.from({ length: 8 }, (_, k) => kline(6 * H)(T + k * 6 * H)).join('\n'));
+    const detail = file('detail-ratio/BTCUSDT-4h.csv', Array.from({ length: 12 }, (_, k) => kline(4 * H)(T + k * 4 * H)).join('\n'));
+    for (const cmd of ['backtest', 'compare']) {
+      const r = await ladder([cmd, '--json', '--config', 'examples/scaled.config.json', '--data', data, '--detail', detail, '--markets', MARKETS, '--no-cache']);
+      expect(r.code, cmd).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe('ladder: --detail for BTCUSDT: its 4h candles do not make up the 6h candles (6h is not a whole number of 4h): give a timeframe that divides 6h (e.g. 2h)\n');
+    }
+  });
+
   it('--detail that differs from the candles in a few of them: used, and the differences said in a note', async () => {
     // One 15m high of 3,000 hours raised: that hour's high is not the detail's.
     const lines = readFileSync(`${KLINES}/BTCUSDT-15m.csv`, 'utf8').trimEnd().split('\n');
