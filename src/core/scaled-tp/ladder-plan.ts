@@ -257,8 +257,9 @@ export class LadderPlanner {
     const specs = this.settings.levels;
     const { mins, laterMin, qty: qtyOut, carried, closes, skips } = this;
     const n = specs.length;
+    // The remainder is closed by the last level (the ones between may skip and roll on): its minimum.
     laterMin[n - 1] = 0;
-    for (let k = n - 2; k >= 0; k--) laterMin[k] = Math.max(laterMin[k + 1]!, mins[k + 1]!);
+    for (let k = n - 2; k >= 0; k--) laterMin[k] = mins[n - 1]!;
     let remaining = q;
     let carry = 0;
     let exits = 0;
@@ -429,13 +430,17 @@ const skip = (why: SkipReason, carried: number): Split => ({ qtySteps: asSteps(0
 /**
  * SPEC "Splitting": level k gets floor(Q × close_pct_k / 100) steps plus what skipped levels rolled in;
  * the last level takes whatever remains. A level below its minimum is skipped and rolls its quantity on
- * (R3.1). A level that would leave a remainder below the minimum of any later level closes it all (R3.2).
+ * (R3.1). A level that would leave a remainder below the last level's minimum closes it all (R3.2):
+ * the last level closes whatever remains, and a level between that cannot meet its own minimum is
+ * skipped and rolls on, so only the last one's minimum can leave dust. (Not the largest later
+ * minimum: for a long with a notional minimum, nearer targets need more steps, and a remainder the
+ * last level can close would close everything early, or fall back to the single take-profit.)
  */
 export function splitQuantity(q: number, specs: readonly LevelSpec[], mins: readonly number[], closeFactors?: readonly (PctFactor | null)[]): Split[] {
   const n = specs.length;
-  // laterMin[k] = the largest minimum among levels after k: a remainder must be closable by any of them.
+  // laterMin[k]: the minimum a remainder left by level k must meet, the last level's (it closes it).
   const laterMin = new Array<number>(n).fill(0);
-  for (let k = n - 2; k >= 0; k--) laterMin[k] = Math.max(laterMin[k + 1]!, mins[k + 1]!);
+  for (let k = n - 2; k >= 0; k--) laterMin[k] = mins[n - 1]!;
   const out = new Array<Split>(n);
   let remaining = q;
   let carry = 0;

@@ -116,6 +116,22 @@ describe('planLadder', () => {
     expect(p.levels[2]!.skipped).toBe('nothing_left');
   });
 
+  it('a remainder the last level can close is no dust: an earlier level keeps its share, the level between is skipped (R3.1, R3.2), no fallback (R3.3)', () => {
+    // Long 21 steps at 2000, 20.5 USDT minimum: TP1 2020 → 11 steps, TP2 2040 → 11, TP3 2070 → 10.
+    // TP1 gets floor(21 × 55 %) = 11, leaving 10; TP2 floor(21 × 20 %) = 4 < 11 is skipped and rolls on;
+    // TP3 closes the 10 (20.7 USDT ≥ 20.5). Two exits: no reason to close all at TP1 or to fall back.
+    const m = marketRules({ tick: '0.01', step: '0.001' });
+    const settings = { minOrderNotional: 20.5, levels: [{ profitPct: 1, closePct: 55 }, { profitPct: 2, closePct: 20 }, { profitPct: 3.5, closePct: 25 }] };
+    const p = plan({ market: m, entryPrice: '2000', quantitySteps: asSteps(21), settings });
+    expect(p.mode).toBe('scaled');
+    expect(p.levels.map((l) => l.minSteps)).toEqual([11, 11, 10]);
+    expect(qtys(p)).toEqual([11, 0, 10]);
+    expect(p.levels.map((l) => l.skipped)).toEqual([null, 'below_minimum', null]);
+    expect(p.levels[0]!.closesRemainder).toBe(false);
+    expect(p.levels[2]!.carriedInSteps).toBe(4);
+    expect(splitQuantity(21, settings.levels, [11, 11, 10]).map((x) => x.qtySteps)).toEqual([11, 0, 10]);
+  });
+
   it('falls back to the single take-profit when the position is too small to split (R3.3)', () => {
     const p = plan({ entryPrice: '150', market: SOL, quantitySteps: asSteps(3) });
     expect(p.mode).toBe('single');
