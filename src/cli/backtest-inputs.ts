@@ -241,9 +241,12 @@ function checkPriceTicks(file: string, market: MarketRules, c: CandleSeries): vo
   for (let i = 1; i < c.length; i++) if (c.high[i]! > c.high[top]!) top = i;
   const tick = Number(market.tickSize.int) / 10 ** market.tickSize.scale;
   const high = c.high[top]!;
-  if (!(high / tick > MAX_PRICE_TICKS)) return;
+  const ticks = high / tick;
+  if (!(ticks > MAX_PRICE_TICKS)) return;
+  // Past the largest double the quotient is Infinity: said as a bound, not as 'Infinity ticks'.
+  const count = Number.isFinite(ticks) ? ticks.toExponential(2) : 'more than 1e308';
   throw new CliError(
-    `${file}: high: ${high} at ${isoOf(c.time[top]!)} is ${(high / tick).toExponential(2)} ticks of ${market.id}'s tick size ${formatScaled(1, market.tickSize)}: ` +
+    `${file}: high: ${high} at ${isoOf(c.time[top]!)} is ${count} ticks of ${market.id}'s tick size ${formatScaled(1, market.tickSize)}: ` +
       `the backtest takes prices up to 2^43 ticks (${MAX_PRICE_TICKS * tick} here), so that every target and stop is an exact whole number of ticks`,
   );
 }

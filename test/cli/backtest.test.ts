@@ -396,6 +396,16 @@ describe('ladder backtest (real process)', () => {
       ],
       /^ladder: \S*huge-high\/BTCUSDT-1h\.csv: high: 1000000000000000 at 2024-01-01T01:00:00\.000Z is 1\.00e\+16 ticks of BTCUSDT's tick size 0\.1: the backtest takes prices up to 2\^43 ticks \(879609302220\.8 here\), so that every target and stop is an exact whole number of ticks$/m,
     ],
+    // 1e308 on a 0.1 tick is 1e309 ticks, past the largest double: the count is said as such, not as 'Infinity ticks'.
+    [
+      'a candle price whose count of ticks is past the largest double',
+      () => [
+        '--data', file('huger-high/BTCUSDT-1h.csv', [row(T, 42000, 42100, 41900, 42000), row(T + H, 42000, 1e308, 41900, 42000), row(T + 2 * H, 42000, 42100, 41900, 42000)].join('\n')),
+        '--markets', MARKETS,
+        '--signals', file('huger-high/signals.csv', `time,symbol,side\n${new Date(T + H).toISOString()},BTCUSDT,long\n`),
+      ],
+      /^ladder: \S*huger-high\/BTCUSDT-1h\.csv: high: 1e\+308 at 2024-01-01T01:00:00\.000Z is more than 1e308 ticks of BTCUSDT's tick size 0\.1: the backtest takes prices up to 2\^43 ticks/m,
+    ],
     ['an empty --signals value', () => ['--data', 'data/candles/BTCUSDT-1h.csv', '--signals', ''], /^ladder: --signals: empty value$/m],
     ['an empty --markets value', () => ['--data', 'data/candles/BTCUSDT-1h.csv', '--markets', ''], /^ladder: --markets: empty value$/m],
     ['an empty --from value', () => ['--data', 'data/candles/BTCUSDT-1h.csv', '--from', ''], /^ladder: --from: empty value$/m],
