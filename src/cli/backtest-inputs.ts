@@ -145,6 +145,11 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
       const divisor = Object.values(TIMEFRAMES).filter((ms) => ms < candles.timeframeMs && candles.timeframeMs % ms === 0).pop();
       throw new CliError(`--detail for ${market.id}: its ${dtf} candles do not make up the ${tf} candles (${tf} is not a whole number of ${dtf}): give a timeframe that divides ${tf}${divisor === undefined ? '' : ` (e.g. ${formatTimeframe(divisor)})`}`);
     }
+    // 15m candles at :05, :20, …: none starts at a candle's open, so none is ever used (as above).
+    const shift = detail && detail.length > 0 ? (((detail.time[0]! - candles.time[0]!) % detail.timeframeMs) + detail.timeframeMs) % detail.timeframeMs : 0;
+    if (detail && shift !== 0) {
+      throw new CliError(`--detail for ${market.id}: its ${formatTimeframe(detail.timeframeMs)} candles open ${formatTimeframe(shift)} after the ${formatTimeframe(candles.timeframeMs)} candles' opens (the first at ${isoOf(detail.time[0]!)}): none of them makes up a candle`);
+    }
     if (detail) {
       // Candles the finer data does not make up whole are walked on their own path: said, split by why.
       const first = detail.length ? detail.time[0]! : Infinity;

@@ -198,6 +198,18 @@ describe('ladder backtest (real process)', () => {
     }
   });
 
+  it('--detail whose candles open off the candles\' opens (15m at :05, :20, …) is refused, not taken as data with gaps and never used', async () => {
+    const kline = (tfMs: number) => (t: number) => `${t},100,101,99,100,1,${t + tfMs - 1},1,1,1,1,0`;
+    const data = file('detail-offset/BTCUSDT-1h.csv', Array.from({ length: 4 }, (_, k) => kline(H)(T + k * H)).join('\n'));
+    const detail = file('detail-offset/BTCUSDT-15m.csv', Array.from({ length: 16 }, (_, k) => kline(H / 4)(T + 5 * 60_000 + (k * H) / 4)).join('\n'));
+    for (const cmd of ['backtest', 'compare']) {
+      const r = await ladder([cmd, '--json', '--config', 'examples/scaled.config.json', '--data', data, '--detail', detail, '--markets', MARKETS, '--no-cache']);
+      expect(r.code, cmd).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe('ladder: --detail for BTCUSDT: its 15m candles open 5m after the 1h candles\' opens (the first at 2024-01-01T00:05:00.000Z): none of them makes up a candle\n');
+    }
+  });
+
   it('--detail that differs from the candles in a few of them: used, and the differences said in a note', async () => {
     // One 15m high of 3,000 hours raised: that hour's high is not the detail's.
     const lines = readFileSync(`${KLINES}/BTCUSDT-15m.csv`, 'utf8').trimEnd().split('\n');
