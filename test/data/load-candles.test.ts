@@ -231,6 +231,17 @@ describe('timeframe', () => {
     }
   });
 
+  it("reads a USDⓈ-M delivery contract's symbol and timeframe from Binance's archive name (BTCUSDT_241227-1h-2024-10.csv)", async () => {
+    const dir = freshDir();
+    const rows = readFileSync(join(FIXTURES, 'BTCUSDT-1h.csv'), 'latin1');
+    writeFileSync(join(dir, 'BTCUSDT_241227-1h-2024-10.csv'), rows);
+    const s = await loadCandles(join(dir, 'BTCUSDT_241227-1h-2024-10.csv'));
+    expect([s.symbol, s.timeframeMs, s.length]).toEqual(['BTCUSDT_241227', H, 5]);
+    // An underscore as the separator still names the perpetual.
+    writeFileSync(join(dir, 'ETHUSDT_1h.csv'), rows);
+    expect((await loadCandles(join(dir, 'ETHUSDT_1h.csv'))).symbol).toBe('ETHUSDT');
+  });
+
   it('takes the timeframe of a one-candle file from its name, else asks for it', async () => {
     const dir = freshDir();
     const row = readFileSync(join(FIXTURES, 'BTCUSDT-1h.csv'), 'latin1').split('\n')[0]!;
