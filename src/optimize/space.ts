@@ -88,6 +88,8 @@ export const spaceSchema = z
       .describe('scaled_tp_execution values to try (default: the config\'s).'),
   })
   .superRefine((s, ctx) => {
+    // No level count (said by levels' own check): nothing to measure the other lists against.
+    if (s.levels.length === 0) return;
     const most = Math.max(...s.levels);
     if (s.profit_pct.length < most) ctx.addIssue({ code: 'custom', path: ['profit_pct'], message: `needs ${most} entries (levels goes up to ${most}), got ${s.profit_pct.length}` });
     if (s.move_stop_to && s.move_stop_to.length < most) ctx.addIssue({ code: 'custom', path: ['move_stop_to'], message: `needs ${most} entries (levels goes up to ${most}), got ${s.move_stop_to.length}` });

@@ -68,6 +68,11 @@ describe('space.json', () => {
     expect(tiny.ok ? [] : tiny.error.map((i) => i.message)).toEqual(['gives more than 1000 values between min and max']);
   });
 
+  it('an empty levels list is one problem, said once: not also entries "past level -Infinity"', () => {
+    const r = parseSpaceText(JSON.stringify({ levels: [], profit_pct: [1, 2], close_pct: { step: 10 }, move_stop_to: [['breakeven']] }));
+    expect(r.ok ? [] : r.error.map((i) => `${i.path}: ${i.message}`)).toEqual(['levels: must have at least 1 entry']);
+  });
+
   it('a value no config could take is named with its path: targets and stops > 0, the breakeven offset ≥ 0, in every form of a spec', () => {
     const r = parseSpaceText(
       JSON.stringify({ levels: [2], profit_pct: [{ min: -1, max: 2, step: 0.5 }, 0], close_pct: { step: 10 }, stop_loss_pct: { values: [2, -1] }, breakeven_offset_pct: { min: -0.1, max: 0.1, step: 0.1 } }),
