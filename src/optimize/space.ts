@@ -37,6 +37,13 @@ const numberSpec = z.union([
 const boundsOf = (x: z.output<typeof numberSpec>): [number, number] =>
   typeof x === 'number' ? [x, x] : 'values' in x ? [Math.min(...x.values), Math.max(...x.values)] : [x.min, x.max];
 
+/** The largest value a well-formed spec allows (a range's max bound), or undefined for one with a problem of its own (said by its checks). */
+const highestTarget = (x: z.output<typeof numberSpec> | undefined): number | undefined => {
+  if (x === undefined || (typeof x === 'object' && ('values' in x ? x.values.length === 0 : !(x.step > 0 && x.max >= x.min)))) return undefined;
+  const high = boundsOf(x)[1];
+  return Number.isFinite(high) ? high : undefined;
+};
+
 /**
  * A spec whose every value must be above `low` (or at least it, `inclusive`): a value no config could
  * take is named here, with its path, not skipped candidate by candidate (the config's own bound).
@@ -98,6 +105,19 @@ export const spaceSchema = z
       const n = s[key]?.length ?? 0;
       if (n > most) ctx.addIssue({ code: 'custom', path: [key, most], message: `levels goes up to ${most}, so ${n - most === 1 ? 'this entry (level' : `this entry and the next (levels`} ${most + 1}${n - most === 1 ? '' : `–${n}`}) would never be tried: add ${most + 1} to levels, or remove ${n - most === 1 ? 'it' : 'them'}` });
     }
+    // A stop move no ladder could take (refused by the config rules in every ladder that uses it) is
+    // named, as a value out of bounds is; a level's choices are used only by ladders with a level after it.
+    s.move_stop_to?.forEach((choices, k) => {
+      if (k + 1 >= most) return;
+      const highest = highestTarget(s.profit_pct[k]);
+      choices.forEach((m, i) => {
+        if (m === 'previous_tp' && k === 0) {
+          ctx.addIssue({ code: 'custom', path: ['move_stop_to', k, i], message: '"previous_tp" is no choice for level 1 (there is no previous target): use "breakeven", "none" or { "profit_pct": x }' });
+        } else if (typeof m === 'object' && highest !== undefined && !(m.profit_pct < highest)) {
+          ctx.addIssue({ code: 'custom', path: ['move_stop_to', k, i, 'profit_pct'], message: `must be less than level ${k + 1}'s largest profit_pct (${highest}): the stop would sit at or past the price just reached` });
+        }
+      });
+    });
     const units = 100 / s.close_pct.step;
     if (Math.abs(units - Math.round(units)) > 1e-9) ctx.addIssue({ code: 'custom', path: ['close_pct', 'step'], message: `must divide 100 (got ${s.close_pct.step})` });
     const min = s.close_pct.min ?? s.close_pct.step;

@@ -89,6 +89,29 @@ describe('space.json', () => {
     expect(parseSpaceText(JSON.stringify({ levels: [2], profit_pct: [0.5, 1], close_pct: { step: 10 }, stop_loss_pct: 1, breakeven_offset_pct: { values: [0, 0.1] } })).ok).toBe(true);
   });
 
+  it('a move_stop_to choice no ladder could take is named with its path: "previous_tp" on level 1, { profit_pct } at or past every target of its level', () => {
+    const r = parseSpaceText(
+      JSON.stringify({
+        levels: [1, 3],
+        profit_pct: [{ values: [1, 1.5] }, 2, 3],
+        close_pct: { step: 10 },
+        move_stop_to: [['breakeven', 'previous_tp'], [{ profit_pct: 0.5 }, { profit_pct: 2 }, 'previous_tp'], [{ profit_pct: 9 }]],
+      }),
+    );
+    expect(r.ok ? [] : r.error.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'move_stop_to[0][1]: "previous_tp" is no choice for level 1 (there is no previous target): use "breakeven", "none" or { "profit_pct": x }',
+      "move_stop_to[1][1].profit_pct: must be less than level 2's largest profit_pct (2): the stop would sit at or past the price just reached",
+    ]);
+    // A choice some ladder can take stays a choice (the others are skipped as invalid configs), and a level-1 "previous_tp" of a space whose ladders have one level only is never used.
+    expect(parseSpaceText(JSON.stringify({ levels: [2], profit_pct: [{ values: [1, 3] }, 4], close_pct: { step: 10 }, move_stop_to: [[{ profit_pct: 2 }], ['none']] })).ok).toBe(true);
+    expect(parseSpaceText(JSON.stringify({ levels: [1], profit_pct: [1], close_pct: { step: 10 }, move_stop_to: [['previous_tp']] })).ok).toBe(true);
+    // A level whose targets have a problem of their own is not measured against (no "less than -Infinity").
+    for (const bad of [{ values: [] }, { min: 3, max: 1, step: 1 }, { min: 1, max: 3, step: 0 }]) {
+      const r2 = parseSpaceText(JSON.stringify({ levels: [3], profit_pct: [1, bad, 5], close_pct: { step: 10 }, move_stop_to: [['breakeven'], [{ profit_pct: 2 }], ['none']] }));
+      expect(r2.ok ? [] : r2.error.map((i) => i.path), JSON.stringify(bad)).not.toContain('move_stop_to[1][0].profit_pct');
+    }
+  });
+
   it('every problem at its line and column, worded as config.json\'s (bounds, integers, unknown keys with a guess), through the config parser', () => {
     const text = ['{', '  "levels": [2, 2.5, 21],', '  "profit_pct": [', '    { "min": 1, "max": 2, "step": 0 },', '    3', '  ],', '  "profit_pcts": [1],', '  "close_pct": { "step": 50, "max": 3 },', '  "close_pct": { "step": 50 }', '}'].join('\n');
     const r = parseSpaceText(text);
