@@ -1,5 +1,5 @@
 import type { LadderConfig } from '../core/config/index.ts';
-import { createRng, deriveSeed } from '../sim/random.ts';
+import { type Rng, createRng, deriveSeed } from '../sim/random.ts';
 import { type Candidate, ladderCandidate, ladderKey } from './candidate.ts';
 import type { SpaceGrid } from './space-grid.ts';
 import { tpeRank } from './tpe.ts';
@@ -17,6 +17,22 @@ export const MAX_GRID = 200_000;
 export const MAX_RANDOM_DRAWS = 1_000_000;
 /** Candidates proposed together by the model-based search; a batch is proposed only when the previous one is scored. */
 export const TPE_BATCH = 8;
+
+/**
+ * How a ladder's index is drawn: `u53` from 53 random bits, uniform over any grid (up to 2^53);
+ * `u32` from one 32-bit draw, as runs stored before (spec version 2) drew theirs, kept so that they
+ * resume with the same ladders. One 32-bit draw reaches only every (size / 2^32)-th index of a
+ * larger grid: with 2^33 ladders only even ones, so level 1's target never took half its values.
+ */
+export type IndexDraw = 'u32' | 'u53';
+
+/** A uniform index in [0, size). */
+export function drawIndex(rng: Rng, size: number, draw: IndexDraw = 'u53'): number {
+  if (draw === 'u32') return Math.floor(rng.next() * size);
+  // hi's 32 bits then 21 of lo's: an exact double in [0, 1) on a 2^-53 lattice.
+  const u = rng.next() + Math.floor(rng.next() * 2 ** 21) / 2 ** 53;
+  return Math.min(size - 1, Math.floor(u * size));
+}
 
 /** A candidate the search proposed, and on whose behalf (see `Search`). */
 export interface Proposed {
@@ -52,6 +68,7 @@ export class Search {
     private readonly trials: number,
     private readonly seed: number,
     private readonly studies: number,
+    private readonly draw: IndexDraw = 'u53',
   ) {
     if (method === 'grid' && grid.size > MAX_GRID) {
       throw new RangeError(`--method grid: the space has ${grid.size} ladders (more than ${MAX_GRID}): use --method random or tpe with --trials, or narrow the space`);
@@ -75,7 +92,7 @@ export class Search {
       const rng = createRng(deriveSeed(this.seed, `random-${this.batch}`));
       let tries = 0;
       while (this.proposed.length + out.length < want && this.seen.size < this.grid.size && tries++ < Math.max(50 * this.trials + 1000, MAX_RANDOM_DRAWS)) {
-        this.consider(Math.floor(rng.next() * this.grid.size), 'prior', out);
+        this.consider(drawIndex(rng, this.grid.size, this.draw), 'prior', out);
       }
       if (this.method === 'random') this.done = true;
     } else {
@@ -87,7 +104,7 @@ export class Search {
           .map((p) => ({ vector: p.vector, score: scoreOf(p.candidate.key, study) ?? -Infinity }));
         let taken = false;
         for (const v of tpeRank(this.grid, obs, rng)) if ((taken = this.consider(this.grid.indexOf(v), study, out))) break;
-        for (let tries = 0; !taken && tries < 1000 && this.seen.size < this.grid.size; tries++) taken = this.consider(Math.floor(rng.next() * this.grid.size), study, out);
+        for (let tries = 0; !taken && tries < 1000 && this.seen.size < this.grid.size; tries++) taken = this.consider(drawIndex(rng, this.grid.size, this.draw), study, out);
       }
     }
     this.batch++;
@@ -145,7 +162,7 @@ export function probeSpace(grid: SpaceGrid, config: LadderConfig, seed: number, 
   const rng = createRng(deriveSeed(seed, 'probe'));
   let tried = 0;
   for (; tried < Math.min(draws, grid.size); tried++) {
-    const c = candidateAt(grid, config, exhaustive ? tried : Math.floor(rng.next() * grid.size));
+    const c = candidateAt(grid, config, exhaustive ? tried : drawIndex(rng, grid.size));
     if (c.ok) return { found: true, tried: tried + 1, exhaustive, invalid };
     invalid.set(c.error.why, (invalid.get(c.error.why) ?? 0) + 1);
   }

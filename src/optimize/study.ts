@@ -36,14 +36,17 @@ export interface StudyInputs {
 
 /**
  * The way a space is enumerated into ladders, stored with each run: 2 since a last level's move_stop_to
- * choices and the breakeven offsets of a ladder that moves no stop to breakeven became one ladder each.
+ * choices and the breakeven offsets of a ladder that moves no stop to breakeven became one ladder each;
+ * 3 since random indices are drawn from 53 bits.
  * A run of another version resumed here would propose other ladders beside its stored ones: refused.
  */
-export const STUDY_SPEC_VERSION = 2;
+export const STUDY_SPEC_VERSION = 3;
+/** Versions a resumed run may have: 2 drew its random ladders from 32 bits (search.ts IndexDraw), and keeps doing so. */
+export const RESUMABLE_SPEC_VERSIONS: readonly number[] = [2, 3];
 
 /** Everything that defines a run: stored with it, so `--resume ID` needs nothing else. */
 export interface StudySpec {
-  readonly version: typeof STUDY_SPEC_VERSION;
+  readonly version: 2 | typeof STUDY_SPEC_VERSION;
   readonly method: Method;
   readonly trials: number;
   readonly seed: number;
@@ -108,7 +111,7 @@ export async function runStudy(spec: StudySpec, evaluator: Evaluator, sink: Resu
   let evaluatedNow = 0;
   let fromStore = 0;
   const studies = spec.folds ? spec.folds.folds + 1 : 1;
-  const search = new Search(grid, spec.config, spec.method, spec.trials, spec.seed, studies);
+  const search = new Search(grid, spec.config, spec.method, spec.trials, spec.seed, studies, spec.version === 2 ? 'u32' : 'u53');
   let total = 2 + (spec.method === 'grid' ? 0 : spec.trials);
   let done = 0;
 

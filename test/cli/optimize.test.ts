@@ -222,6 +222,13 @@ describe('ladder optimize', () => {
     expect(m.code).toBe(1);
     expect(m.stderr).toBe(`ladder: --resume: no results database ${missing} (give the --db the run was started with)\n`);
     expect(existsSync(missing)).toBe(false);
+    // A run stored before random indices were drawn from 53 bits (spec version 2) resumes: it keeps its 32-bit draw, so its stored ladders.
+    const v2 = new Database(db);
+    v2.prepare("UPDATE optimize_runs SET spec = json_set(spec, '$.version', 2) WHERE id = ?").run(id);
+    v2.close();
+    const two = await ladder(['optimize', '--resume', id, '--db', db, '--workers', '0', '--json']);
+    expect(two.code).toBe(0);
+    expect(two.stderr).toContain('0 evaluated now, 4 from');
     // A run stored by an earlier Ladder, which enumerated the space into ladders another way: refused, nothing evaluated.
     const raw = new Database(db);
     raw.prepare("UPDATE optimize_runs SET spec = json_set(spec, '$.version', 1) WHERE id = ?").run(id);
@@ -229,7 +236,7 @@ describe('ladder optimize', () => {
     raw.close();
     const old = await ladder(['optimize', '--resume', id, '--db', db, '--workers', '0']);
     expect(old.code).toBe(1);
-    expect(old.stderr).toMatch(new RegExp(`^ladder: --resume: run ${id} was started by an earlier Ladder, which turned the search space into ladders another way \\(spec version 1, now 2\\)`));
+    expect(old.stderr).toMatch(new RegExp(`^ladder: --resume: run ${id} was started by an earlier Ladder, which turned the search space into ladders another way \\(spec version 1, now 3\\)`));
     const after = new Database(db);
     expect((after.prepare('SELECT COUNT(*) AS n FROM optimize_results').get() as { n: number }).n).toBe(rows);
     after.close();

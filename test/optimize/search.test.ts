@@ -15,6 +15,25 @@ describe('Search: random', () => {
     expect(new Set(batch!.map((p) => p.candidate.key)).size).toBe(200);
     expect(search.next(() => undefined)).toBeNull();
   });
+
+  it('every value of a space larger than 2^32 ladders can be drawn: 8 levels of 16 targets and 2 stops (2^33 ladders) draw all 16 targets of level 1, by random and by the TPE\'s start', () => {
+    // Disjoint ranges, so every ladder ascends: level k's targets are 20k + 1 … 20k + 16.
+    const profit_pct = Array.from({ length: 8 }, (_, k) => ({ min: 20 * k + 1, max: 20 * k + 16, step: 1 }));
+    const grid = new SpaceGrid(space({ levels: [8], profit_pct, close_pct: { step: 12.5 }, stop_loss_pct: { values: [1, 2] } }), config);
+    expect(grid.size).toBe(2 ** 33);
+    for (const method of ['random', 'tpe'] as const) {
+      // 400 draws: the chance that one of 16 equally likely targets is missing is below 16 × (15/16)^400 ≈ 1e-10.
+      const batch = new Search(grid, config, method, method === 'random' ? 400 : 2000, 1, 1).next(() => undefined)!;
+      if (method === 'tpe') expect(batch).toHaveLength(20);
+      const seen = new Set(batch.map((p) => p.candidate.params!.levels[0]!.profit_pct));
+      if (method === 'random') expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+      // The TPE's 20 first draws: targets of both parities (a lattice of even indices gave odd targets only).
+      else expect(new Set([...seen].map((x) => x % 2)).size).toBe(2);
+    }
+    // A run stored with the 32-bit draw (spec version 2) keeps it, so it resumes with its own ladders.
+    const old = new Search(grid, config, 'random', 400, 1, 1, 'u32').next(() => undefined)!;
+    expect(new Set(old.map((p) => p.candidate.params!.levels[0]!.profit_pct % 2))).toEqual(new Set([1]));
+  });
 });
 
 describe('Search: one ladder once', () => {

@@ -18,7 +18,7 @@ import { redisOptions } from '../../optimize/redis-url.ts';
 import { METHODS, type Method, Search, countValidLadders, probeSpace } from '../../optimize/search.ts';
 import { SpaceGrid } from '../../optimize/space-grid.ts';
 import { parseSpaceText, spaceJsonSchema } from '../../optimize/space.ts';
-import { type InputFile, STUDY_SPEC_VERSION, type StudySpec, runStudy } from '../../optimize/study.ts';
+import { type InputFile, RESUMABLE_SPEC_VERSIONS, STUDY_SPEC_VERSION, type StudySpec, runStudy } from '../../optimize/study.ts';
 import { studyInputFiles } from '../../optimize/file-names.ts';
 import { withFundingOption } from '../funding-inputs.ts';
 import { fundingInsideDetail, fundingModelled, prepareDataset } from '../../optimize/dataset.ts';
@@ -395,7 +395,7 @@ async function resumeSpec(store: OptimizeRunStore, runId: string, take: (runId: 
   // A run of a module resumed with --queue is refused as a new one is: a worker neither checks the
   // module's hash nor its imports, so one with another version of it would mix its results in.
   const version = (run.spec as { version?: unknown }).version;
-  if (version !== STUDY_SPEC_VERSION) {
+  if (typeof version !== 'number' || !RESUMABLE_SPEC_VERSIONS.includes(version)) {
     throw new CliError(`--resume: run ${runId} was started by an earlier Ladder, which turned the search space into ladders another way (spec version ${String(version)}, now ${STUDY_SPEC_VERSION}): resumed here it would try other ladders beside its stored ones. Start a new run with the same options (the stored results stay in ${store.path})`);
   }
   refuseModuleOnQueue(queue, (run.spec as StudySpec).config);
