@@ -24,6 +24,22 @@ export const fundingModelled = (ds: Dataset): boolean => ds.symbols.some((s) => 
 export const fundingInsideDetail = (ds: Pick<Dataset, 'symbols'>): boolean => ds.symbols.some((s) => s.funding !== undefined && s.detail !== undefined);
 
 /**
+ * Does every entry carry a stop of its own (ema_cross's atr_stop_mult, a signals file's stop_loss_pct
+ * column, a module's stopLossPct)? Then a ladder's stop_loss_pct changes no trade. False without entries.
+ */
+export function everyEntryHasItsOwnStop(ds: Pick<Dataset, 'symbols'>): boolean {
+  let any = false;
+  for (const s of ds.symbols) {
+    for (const sig of s.signals) {
+      if (sig === null) continue;
+      if (sig.stopLossPct === undefined) return false;
+      any = true;
+    }
+  }
+  return any;
+}
+
+/**
  * What a worker needs to evaluate candidates: candles, markets, signals and the backtest options
  * without the exit settings. Plain data (typed arrays, objects, bigints), so it crosses to a worker
  * thread by structured clone.

@@ -17,10 +17,13 @@ const start = (args: string[]) => spawnLadder(args, children);
 const dataDir = (name: string, btc?: string) => queueDataDir(tmp, name, btc);
 
 const SPACE = join(tmp, 'space.json');
+/** SPACE with one stop: every entry of the donchian-breakout module has its own (several would be refused as copies). */
+const MODULE_SPACE = join(tmp, 'module-space.json');
 let url = '';
 let redis: RedisServer | undefined;
 beforeAll(async () => {
   writeFileSync(SPACE, JSON.stringify({ levels: [2, 3], profit_pct: [{ min: 0.5, max: 2, step: 0.5 }, { min: 1, max: 4, step: 1 }, { values: [3, 5] }], close_pct: { step: 25 }, stop_loss_pct: { values: [1.5, 2, 3] } }));
+  writeFileSync(MODULE_SPACE, JSON.stringify({ levels: [2, 3], profit_pct: [{ min: 0.5, max: 2, step: 0.5 }, { min: 1, max: 4, step: 1 }, { values: [3, 5] }], close_pct: { step: 25 } }));
   redis = await startRedis();
   url = redis.url;
 });
@@ -96,7 +99,7 @@ describe('ladder optimize --queue with ladder worker processes', () => {
   it('a run of a strategy module is refused with --queue, new or resumed (a worker would load its own copy of the module, unchecked): one line, exit 1, nothing queued', async () => {
     const line = "ladder: --queue: a strategy module cannot travel to other machines yet; use ema_cross or --signals (a run of a module resumes on this machine's threads: drop --queue)\n";
     const db = join(tmp, 'module.db');
-    const moduleArgs = args(db).map((a, i, all) => (all[i - 1] === '--config' ? 'examples/strategies/donchian-breakout.config.json' : all[i - 1] === '--trials' ? '2' : a));
+    const moduleArgs = args(db).map((a, i, all) => (all[i - 1] === '--config' ? 'examples/strategies/donchian-breakout.config.json' : all[i - 1] === '--trials' ? '2' : all[i - 1] === '--space' ? MODULE_SPACE : a));
     const fresh = await ladder([...moduleArgs, '--queue', url]);
     expect(fresh.code).toBe(1);
     expect(fresh.stderr).toBe(line);
@@ -127,7 +130,7 @@ describe('ladder optimize --queue with ladder worker processes', () => {
 
   it("a worker refuses the jobs of a strategy module's run (queued by an earlier coordinator, which did not refuse --resume --queue for one): its copy of the module cannot be checked; the job is put aside, not computed", async () => {
     const db = join(tmp, 'module-jobs.db');
-    const stored = await ladder([...args(db).map((a, i, all) => (all[i - 1] === '--config' ? 'examples/strategies/donchian-breakout.config.json' : all[i - 1] === '--trials' ? '2' : a)), '--workers', '1']);
+    const stored = await ladder([...args(db).map((a, i, all) => (all[i - 1] === '--config' ? 'examples/strategies/donchian-breakout.config.json' : all[i - 1] === '--trials' ? '2' : all[i - 1] === '--space' ? MODULE_SPACE : a)), '--workers', '1']);
     expect(stored.code, stored.stderr).toBe(0);
     const d = new Database(db, { readonly: true });
     const spec = JSON.parse((d.prepare('SELECT spec FROM optimize_runs').get() as { spec: string }).spec) as StudySpec;

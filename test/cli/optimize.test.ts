@@ -478,6 +478,9 @@ describe('ladder optimize', () => {
     const noSpace = base.slice(0, base.indexOf('--space')).concat(base.slice(base.indexOf('--space') + 2));
     const dirDb = join(tmp, 'a-folder.db');
     mkdirSync(dirDb, { recursive: true });
+    // Every ema_cross entry with its stop at 2 ATR: the space's three stop_loss_pct values would be three copies of each ladder.
+    const scaled = JSON.parse((await import('node:fs')).readFileSync(join(ROOT, 'examples/scaled.config.json'), 'utf8')) as { strategy: object };
+    const atr = file('refused-atr.config.json', JSON.stringify({ ...scaled, $schema: undefined, strategy: { ...scaled.strategy, atr_stop_mult: 2 } }));
     const cases: [string[], RegExp][] = [
       [['--space', badSpace], /profit_pct\[0\]\.max: must be at least min/],
       [['--trials', '0x3'], /^ladder: --trials: must be a whole number from 1 to 1000000 \(got "0x3"\)\n$/],
@@ -489,6 +492,7 @@ describe('ladder optimize', () => {
       [['--folds', '2', '--train-months', '12', '--test-months', '6'], /^ladder: --folds 2 --train-months 12 --test-months 6 needs 24 months/],
       [['--space', none], /none of the 4 ladders of this space is a valid config/],
       [['--config', join(tmp, 'no-such-config.json')], /no-such-config\.json/],
+      [['--config', atr], /^ladder: \S+space\.json: stop_loss_pct: every entry of this run has a stop of its own \(the strategy's atr_stop_mult, a signals file's stop_loss_pct, or a strategy module's stopLossPct\), so stop_loss_pct changes no trade: its 3 values would be 3 copies of each ladder\. Give it one value, or leave it out\n$/],
       // Checked after the study before: the study ran, stored its run and wrote its report first.
       [['--top', 'abc', '--report', join(tmp, 'top-abc.html')], /^ladder: --top: must be a whole number 1 or more \(got "abc"\)\n$/],
       [['--report', join(tmp, 'no-such-folder', 'r.html')], /^ladder: --report: the folder \S+no-such-folder of \S+ does not exist/],

@@ -17,11 +17,11 @@ import { candidatesThatFit, studyMemoryProblem } from '../../optimize/memory-bud
 import { redisOptions } from '../../optimize/redis-url.ts';
 import { METHODS, type Method, Search, countValidLadders, probeSpace } from '../../optimize/search.ts';
 import { SpaceGrid } from '../../optimize/space-grid.ts';
-import { parseSpaceText, spaceJsonSchema } from '../../optimize/space.ts';
+import { parseSpaceText, spaceJsonSchema, specValues } from '../../optimize/space.ts';
 import { type InputFile, RESUMABLE_SPEC_VERSIONS, STUDY_SPEC_VERSION, type StudySpec, runStudy } from '../../optimize/study.ts';
 import { studyInputFiles } from '../../optimize/file-names.ts';
 import { withFundingOption } from '../funding-inputs.ts';
-import { fundingInsideDetail, fundingModelled, prepareDataset } from '../../optimize/dataset.ts';
+import { type Dataset, everyEntryHasItsOwnStop, fundingInsideDetail, fundingModelled, prepareDataset } from '../../optimize/dataset.ts';
 import type { OptimizeRunStore } from '../../store/optimize-runs.ts';
 import { StoreError } from '../../store/store-error.ts';
 import { formatConfigIssues } from '../../core/config/index.ts';
@@ -117,7 +117,7 @@ export function registerOptimizeCommand(program: Command): void {
     /** The run this process holds (one process per run), given back at the end. */
     let locked: string | null = null;
     try {
-      let started;
+      let started: { runId: string; spec: StudySpec; input: LoadedBacktest; dataset?: Dataset };
       let runs: OptimizeRunStore;
       if (o.resume !== undefined) {
         runs = store!;
@@ -133,7 +133,7 @@ export function registerOptimizeCommand(program: Command): void {
       const { runId, spec, input } = started;
       process.stderr.write(`run ${runId} (results in ${o.db}; resume with: ladder optimize --resume ${runId} --db ${o.db})\n`);
       for (const n of input.notes) process.stderr.write(`note: ${n}\n`);
-      const dataset = prepareDataset(input.symbols, input.options);
+      const dataset = started.dataset ?? prepareDataset(input.symbols, input.options);
       const engine: Engine = spec.engine ?? 'replay';
       const funding = fundingModelled(dataset);
       const inFull = engine === 'full' || fundingInsideDetail(dataset);
@@ -300,7 +300,7 @@ async function hashedImports(moduleFile: string): Promise<InputFile[]> {
 }
 
 /** A new run's spec, every input read and checked; nothing is stored yet. */
-async function newSpec(o: OptimizeCliOptions, r: RunOptions): Promise<{ spec: StudySpec; input: LoadedBacktest }> {
+async function newSpec(o: OptimizeCliOptions, r: RunOptions): Promise<{ spec: StudySpec; input: LoadedBacktest; dataset: Dataset }> {
   const { trials, seed, minTrades } = r;
   const foldRequest = r.folds;
   let text: string;
@@ -357,6 +357,13 @@ async function newSpec(o: OptimizeCliOptions, r: RunOptions): Promise<{ spec: St
     windows: windows.value,
     ...(o.engine === 'full' ? { engine: 'full' as const } : {}),
   };
+  // The entries, read once here, after every input file is hashed (a strategy is read from its first candle on, once).
+  const dataset = prepareDataset(input.symbols, input.options);
+  // A stop every entry overrides makes copies of each ladder (the same trades, counted as more trials).
+  const stops = space.value.stop_loss_pct === undefined ? 1 : specValues(space.value.stop_loss_pct).length;
+  if (stops > 1 && everyEntryHasItsOwnStop(dataset)) {
+    throw new CliError(`${r.space}: stop_loss_pct: every entry of this run has a stop of its own (the strategy's atr_stop_mult, a signals file's stop_loss_pct, or a strategy module's stopLossPct), so stop_loss_pct changes no trade: its ${stops} values would be ${stops} copies of each ladder. Give it one value, or leave it out`);
+  }
   let grid: SpaceGrid;
   try {
     // Checked now, not at the first candidate: a space whose grid is too large is a usage error, named with its file.
@@ -380,7 +387,7 @@ async function newSpec(o: OptimizeCliOptions, r: RunOptions): Promise<{ spec: St
     const memory = studyMemoryProblem(spec.method === 'grid' ? '--method grid' : '--trials', spec.method === 'grid' ? countValidLadders(grid, spec.config) : planned, windows.value);
     if (memory !== null) throw new CliError(memory);
   }
-  return { spec, input };
+  return { spec, input, dataset };
 }
 
 /** A strategy module does not travel to workers (they would load their own copy, unchecked): --queue with one is refused, new run or resumed. */
