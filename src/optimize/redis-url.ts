@@ -16,7 +16,7 @@ export function redisOptions(given: string, flag: string): ConnectionOptions {
   // empty host (`redis://`, an unset variable in `redis://$HOST:6379`) would quietly mean this machine.
   const problem = hostPortProblem(url);
   if (problem !== undefined) throw new RangeError(`${flag}: ${problem} (expected redis://host:port, or rediss://host:port for TLS)`);
-  const notAUrl = `${flag}: not a URL (expected redis://host:port, redis://:password@host:port or rediss://host:port for TLS; percent-encode "/", "@" or ":" in a password)`;
+  const notAUrl = `${flag}: not a URL (expected redis://host:port, redis://:password@host:port or rediss://host:port for TLS; percent-encode "/", "?", "#", "@" or ":" in a password: %2F, %3F, %23, %40, %3A)`;
   let u: URL;
   try {
     u = new URL(url);

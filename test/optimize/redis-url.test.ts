@@ -119,8 +119,17 @@ describe('redisOptions: a --queue URL', () => {
 
   it('a password with an unencoded "/" after a number (default:12/s3cret@host) is "not a URL", not a database number that echoes the rest of the password', () => {
     const message = refusal('redis://default:12/s3cretpw@redis.example:6379');
-    expect(message).toBe('--queue: not a URL (expected redis://host:port, redis://:password@host:port or rediss://host:port for TLS; percent-encode "/", "@" or ":" in a password)');
+    expect(message).toBe('--queue: not a URL (expected redis://host:port, redis://:password@host:port or rediss://host:port for TLS; percent-encode "/", "?", "#", "@" or ":" in a password: %2F, %3F, %23, %40, %3A)');
     expect(message).not.toContain('s3cretpw');
+  });
+
+  it('a password with an unencoded "#" or "?" (a fragment or a query to the URL parser) is "not a URL" with the advice to encode them, not only "/", "@" and ":"; encoded, it is read', () => {
+    for (const url of ['redis://:zq#xv@h:6379', 'redis://:zq?xv@h:6379', 'redis://ops:97?xv@h:6379']) {
+      const message = refusal(url);
+      expect(message, url).toBe('--queue: not a URL (expected redis://host:port, redis://:password@host:port or rediss://host:port for TLS; percent-encode "/", "?", "#", "@" or ":" in a password: %2F, %3F, %23, %40, %3A)');
+      expect(message, url).not.toMatch(/zq|xv|97/);
+    }
+    expect(redisOptions('redis://:pa%23s%3Fs@h:6379', '--queue')).toMatchObject({ host: 'h', port: 6379, password: 'pa#s?s' });
   });
 
   it('a raw "%" in the password or user name (not followed by two hex digits) is said naming --queue, not as a bare "URI malformed"; the password is not echoed', () => {
