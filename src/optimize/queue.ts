@@ -55,10 +55,13 @@ export async function reachable(connection: ConnectionOptions, url: string, flag
     await pingRedis(connection as Parameters<typeof pingRedis>[0]);
   } catch (e) {
     const why = (e as Error).message;
+    // Redis answered, and refused the login: not a reachability problem. Before SELECT's own case: a
+    // protected Redis refuses the first command of a URL without a password, SELECT when it names a database.
+    if (/^(?:NOAUTH|WRONGPASS|ERR AUTH|ERR invalid password|ERR Client sent AUTH)/.test(why)) throw new Error(`${flag}: Redis at ${describeRedis(url)} refused the login (${why}): check the user and password in the URL`);
+    // A user the ACL denies the command: neither a database the server lacks nor an unreachable Redis.
+    if (e instanceof RedisReplyError && why.startsWith('NOPERM')) throw new Error(`${flag}: Redis at ${describeRedis(url)} refuses ${e.command} to this user (${why}): check the user's ACL`);
     // ioredis would ignore the failed SELECT and use database 0: another run's keys, or none.
     if (e instanceof RedisReplyError && e.command === 'SELECT') throw new Error(`${flag}: Redis at ${describeRedis(url).replace(/\/\d+$/, '')} has no database ${(connection as { db?: number }).db} (${why}): databases are numbered from 0 to the server's \`databases\` setting less one`);
-    // Redis answered, and refused the login: not a reachability problem.
-    if (/^(?:NOAUTH|WRONGPASS|ERR AUTH|ERR invalid password|ERR Client sent AUTH)/.test(why)) throw new Error(`${flag}: Redis at ${describeRedis(url)} refused the login (${why}): check the user and password in the URL`);
     throw new Error(`${flag}: cannot reach Redis at ${describeRedis(url)} (${why})`);
   }
 }

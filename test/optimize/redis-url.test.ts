@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { reachable } from '../../src/optimize/queue.ts';
 import { redisOptions } from '../../src/optimize/redis-url.ts';
@@ -34,6 +35,16 @@ describe('redisOptions: a --queue URL', () => {
       expect(wrong).toMatch(/^--queue: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/? refused the login \(WRONGPASS .*\): check the user and password in the URL$/);
       expect(wrong).not.toContain('wr0ng');
       expect(await why(url(''))).toMatch(/refused the login \(NOAUTH .*\)/);
+      // With a database, SELECT is the first command a protected Redis refuses: still the login, not a database it lacks.
+      expect(await why(`${url('')}/2`)).toMatch(/^--queue: Redis at redis:\/\/127\.0\.0\.1:\d+\/2 refused the login \(NOAUTH .*\): check the user and password in the URL$/);
+      // A user whose ACL denies SELECT (or PING): refused to that user, not a database the server lacks, nor unreachable.
+      const admin = new Redis({ host: '127.0.0.1', port: redis.port, password: 'right-pw', lazyConnect: true });
+      await admin.connect();
+      await admin.call('ACL', 'SETUSER', 'runner', 'on', '>runner-pw', '~*', '+@all', '-select');
+      await admin.call('ACL', 'SETUSER', 'mute', 'on', '>mute-pw', '~*', '+@all', '-ping');
+      await admin.quit();
+      expect(await why(`${url('runner:runner-pw@')}/2`)).toMatch(/^--queue: Redis at redis:\/\/runner:\*\*\*@127\.0\.0\.1:\d+\/2 refuses SELECT to this user \(NOPERM .*\): check the user's ACL$/);
+      expect(await why(url('mute:mute-pw@'))).toMatch(/^--queue: Redis at redis:\/\/mute:\*\*\*@127\.0\.0\.1:\d+\/? refuses PING to this user \(NOPERM .*\): check the user's ACL$/);
     } finally {
       await redis.kill();
     }
