@@ -26,14 +26,24 @@ export interface WindowMetrics {
   readonly days: number;
 }
 
-/** Daily returns of an equity curve: the last equity of each UTC day over the previous day's (the first day over the start). */
+/**
+ * Daily returns of an equity curve: the last equity of each UTC day over the previous day's (the first
+ * day over the start). Every calendar day from the first to the last has one: a day without a point
+ * (candles of 3d, 1w or 1M; a gap in the data) keeps the day before's equity, so the ratios are
+ * annualised over days and the k-th return is the first day's + k (the out-of-sample curves).
+ */
 export function dailyReturns(times: ArrayLike<number>, equity: ArrayLike<number>, start: number): { dayMs: number[]; returns: number[]; equity: number[] } {
   const dayMs: number[] = [];
   const closes: number[] = [];
   for (let i = 0; i < equity.length; i++) {
     const d = Math.floor(times[i]! / DAY_MS) * DAY_MS;
-    if (dayMs.length && dayMs[dayMs.length - 1] === d) closes[closes.length - 1] = equity[i]!;
+    const last = dayMs.length ? dayMs[dayMs.length - 1]! : d;
+    if (dayMs.length && last === d) closes[closes.length - 1] = equity[i]!;
     else {
+      for (let gap = last + DAY_MS; gap < d; gap += DAY_MS) {
+        dayMs.push(gap);
+        closes.push(closes[closes.length - 1]!);
+      }
       dayMs.push(d);
       closes.push(equity[i]!);
     }

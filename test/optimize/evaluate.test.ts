@@ -6,7 +6,7 @@ import { ladderCandidate, referenceCandidates } from '../../src/optimize/candida
 import { prepareDataset, windowInputs } from '../../src/optimize/dataset.ts';
 import { evaluateCandidate } from '../../src/optimize/evaluate.ts';
 import { studyWindows } from '../../src/optimize/folds.ts';
-import { dailyReturns } from '../../src/optimize/metrics.ts';
+import { dailyReturns, windowMetrics } from '../../src/optimize/metrics.ts';
 
 const KLINES = fileURLToPath(new URL('../../../shared/data/binance-spot-klines/', import.meta.url));
 const MARKETS = fileURLToPath(new URL('../../../shared/data/binance-usdm-exchange-info.json', import.meta.url));
@@ -99,6 +99,19 @@ describe('evaluating a candidate on signals read once', () => {
     const d = dailyReturns([0, H, D, D + H, 2 * D], [100, 110, 121, 99, 99], 100);
     expect(d.equity).toEqual([110, 99, 99]);
     expect(d.returns.map((x) => Number(x.toFixed(12)))).toEqual([0.1, -0.1, 0]);
+  });
+
+  it('daily returns are of every calendar day: a day without a candle (1w, 3d or 1M candles, a data gap) keeps the equity of the day before (return 0), so Sharpe, Sortino and Calmar are annualised over days, and the k-th return is day k', () => {
+    const D = 86_400_000;
+    const W = Date.UTC(2024, 0, 1); // a Monday: three weekly candles
+    const d = dailyReturns([W, W + 7 * D, W + 14 * D], [10_100, 10_000, 10_200], 10_000);
+    expect(d.dayMs).toEqual(Array.from({ length: 15 }, (_, k) => W + k * D));
+    expect(d.equity).toEqual([10_100, ...Array<number>(6).fill(10_100), 10_000, ...Array<number>(6).fill(10_000), 10_200]);
+    expect(d.returns.map((x) => Number(x.toFixed(12)))).toEqual([0.01, 0, 0, 0, 0, 0, 0, Number((10_000 / 10_100 - 1).toFixed(12)), 0, 0, 0, 0, 0, 0, 0.02]);
+    // Calmar over 15 days, not 3: growth 1.02 a fortnight, drawdown 100 / 10,100.
+    const m = windowMetrics({ summary: { trades: 3, win_rate: 1, profit_factor: null, total_pnl: 200, max_drawdown_pct: 100 / 101, final_equity: 10_200 }, rMultiples: [1, 1, 1], equityTimeMs: [W, W + 7 * D, W + 14 * D], equity: [10_100, 10_000, 10_200] }, 10_000, d.returns);
+    expect(m.days).toBe(15);
+    expect(m.calmar).toBeCloseTo((1.02 ** (365 / 15) - 1) / (1 / 101), 9);
   });
 
   it('folds that need more data than there is are refused, naming the flags', () => {
