@@ -3,6 +3,9 @@ import type { StudyReport } from './analysis.ts';
 import type { WindowMetrics } from './metrics.ts';
 import { counted, describeLadder } from './describe.ts';
 
+/** A fold's window by its first and last month: its `to` is the (exclusive) start of the month after. */
+const months = (w: { readonly from: string; readonly to: string }) => `${w.from.slice(0, 7)}…${new Date(Date.parse(w.to) - 1).toISOString().slice(0, 7)}`;
+
 const n2 = (x: number | null) => (x === null ? '—' : Math.abs(x) >= 1e8 ? '∞' : x.toFixed(2));
 
 const row = (name: string, score: number | null, m: WindowMetrics): string[] => [
@@ -36,8 +39,8 @@ export function printStudy(r: StudyReport, top: number, out: (s: string) => void
         ['fold', 'train', 'test', 'best ladder', `IS ${r.objective}`, `OOS ${r.objective}`, 'OOS PnL', 'single OOS PnL', 'config OOS PnL'],
         r.folds.map((f) => [
           String(f.fold + 1),
-          `${f.train.from.slice(0, 7)}…${f.train.to.slice(0, 7)}`,
-          `${f.test.from.slice(0, 7)}…${f.test.to.slice(0, 7)}`,
+          months(f.train),
+          months(f.test),
           f.best ? describeLadder(f.best.params) : '(none qualified)',
           n2(f.in_sample_score),
           n2(f.out_of_sample_score),

@@ -121,6 +121,15 @@ describe('runStudy', () => {
     expect(r.out_of_sample[0]!.total_pnl).toBe(sum((f) => f.out_of_sample?.total_pnl ?? 0));
     const start = s.config.backtest.starting_balance;
     for (const c of r.out_of_sample) expect(c.equity.at(-1)! - start).toBeCloseTo(c.total_pnl, 6);
+    // The printed fold table names each window by its first and last month: a training window does not
+    // seem to share its last month with the test window after it ("2023-01…2023-07" then "2023-07…2023-10").
+    let text = '';
+    printStudy(r, 3, (x) => void (text += x));
+    const rows = text.split('\n').filter((l) => /^[12] {4}/.test(l)).map((l) => l.split(/\s{2,}/).slice(0, 3));
+    expect(rows).toEqual([
+      ['1', '2023-01…2023-06', '2023-07…2023-09'],
+      ['2', '2023-04…2023-09', '2023-10…2023-12'],
+    ]);
   });
 
   it('the verdict counts only the folds where both the winner and the single take-profit were scored (a short test window scores neither)', async () => {
