@@ -255,7 +255,7 @@ export function verdict(r: Omit<StudyReport, 'verdict'>): string[] {
     out.push(
       d.dsr >= DSR_CONFIDENCE
         ? `Deflated Sharpe ratio of the in-sample winner: ${d.dsr.toFixed(3)} (≥ ${DSR_CONFIDENCE}): its Sharpe ratio of ${d.sharpe_annualised.toFixed(2)} is unlikely to be luck after ${counted(d.trials, 'trial')}.`
-        : `Deflated Sharpe ratio of the in-sample winner: ${d.dsr.toFixed(3)} (< ${DSR_CONFIDENCE}): its Sharpe ratio of ${d.sharpe_annualised.toFixed(2)} is not significant once ${counted(d.trials, 'trial')} are accounted for (the best of that many by luck alone: about ${d.expected_max_sharpe_annualised.toFixed(2)}).`,
+        : `Deflated Sharpe ratio of the in-sample winner: ${d.dsr.toFixed(3)} (< ${DSR_CONFIDENCE}): its Sharpe ratio of ${d.sharpe_annualised.toFixed(2)} is not significant once ${counted(d.trials, 'trial')} ${d.trials === 1 ? 'is' : 'are'} accounted for (the best of that many by luck alone: about ${d.expected_max_sharpe_annualised.toFixed(2)}).`,
     );
   } else if (r.ladders_evaluated === 0) {
     out.push('No ladder of the space was evaluated: none of those drawn was a valid config (the reasons are counted above), so there is nothing to rank; only the references ran.');

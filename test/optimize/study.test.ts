@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadBacktestInputs } from '../../src/cli/backtest-inputs.ts';
-import { analyzeStudy } from '../../src/optimize/analysis.ts';
+import { analyzeStudy, verdict } from '../../src/optimize/analysis.ts';
 import { prepareDataset } from '../../src/optimize/dataset.ts';
 import type { CandidateResult } from '../../src/optimize/evaluate.ts';
 import { studyWindows } from '../../src/optimize/folds.ts';
@@ -216,5 +216,9 @@ describe('the analysis of a run with one qualified ladder', () => {
     expect(text).toMatch(/^1 ladder evaluated$/m);
     expect(text).toMatch(/; 1 trial; best of 1 by luck/);
     expect(text + r.verdict.join(' ')).not.toMatch(/\b1 (ladders|trials|folds|test windows)\b/);
+    // …and the verb agrees with it, whether its Sharpe ratio is significant or not.
+    const { verdict: said, ...rest } = r;
+    expect(said.join(' ')).not.toMatch(/\b1 trial are\b/);
+    expect(verdict({ ...rest, deflated_sharpe: { ...r.deflated_sharpe!, dsr: 0.5 } }).join(' ')).toMatch(/is not significant once 1 trial is accounted for/);
   });
 });
