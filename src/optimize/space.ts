@@ -95,9 +95,11 @@ export const spaceSchema = z
       .describe('scaled_tp_execution values to try (default: the config\'s).'),
   })
   .superRefine((s, ctx) => {
-    // No level count (said by levels' own check): nothing to measure the other lists against.
-    if (s.levels.length === 0) return;
-    const most = Math.max(...s.levels);
+    // The other lists are measured against the valid level counts only: a count out of bounds (0, 21,
+    // 2.5) or none at all is said by levels' own check, and would only make false problems here.
+    const counts = s.levels.filter((n) => Number.isInteger(n) && n >= 1 && n <= MAX_LEVELS);
+    if (counts.length === 0) return;
+    const most = Math.max(...counts);
     if (s.profit_pct.length < most) ctx.addIssue({ code: 'custom', path: ['profit_pct'], message: `needs ${most} entries (levels goes up to ${most}), got ${s.profit_pct.length}` });
     if (s.move_stop_to && s.move_stop_to.length < most) ctx.addIssue({ code: 'custom', path: ['move_stop_to'], message: `needs ${most} entries (levels goes up to ${most}), got ${s.move_stop_to.length}` });
     // An entry past the largest count would never be tried: said, not dropped (levels [2] with three targets meant [2, 3]?).
@@ -124,7 +126,7 @@ export const spaceSchema = z
     // A share is a multiple of step: a min between two multiples means the next one up (step 10, min 33: 40).
     const shareMin = Number((Math.ceil(min / s.close_pct.step - 1e-9) * s.close_pct.step).toPrecision(12));
     const rounded = shareMin === min ? `${min}` : `${min} (a share is a multiple of step ${s.close_pct.step}, so at least ${shareMin})`;
-    for (const n of [...new Set(s.levels)]) {
+    for (const n of [...new Set(counts)]) {
       if (n * shareMin > 100 + 1e-9) ctx.addIssue({ code: 'custom', path: ['close_pct', 'min'], message: `${rounded} × ${n} levels is more than 100: no split for ${n} levels` });
     }
   })

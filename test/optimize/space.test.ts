@@ -73,6 +73,20 @@ describe('space.json', () => {
     expect(r.ok ? [] : r.error.map((i) => `${i.path}: ${i.message}`)).toEqual(['levels: must have at least 1 entry']);
   });
 
+  it('a level count out of bounds (0, 21, 2.5) is one problem, its own: the other lists are not measured against it ("add 1 to levels", "needs 21 entries", "no split for 21 levels")', () => {
+    for (const [levels, problem] of [
+      [[0], 'levels[0]: must be at least 1'],
+      [[21], 'levels[0]: must be at most 20'],
+      [[2.5], 'levels[0]: must be an integer, got 2.5'],
+    ] as const) {
+      const r = parseSpaceText(JSON.stringify({ levels, profit_pct: [1, 2], close_pct: { step: 10 } }));
+      expect(r.ok ? [] : r.error.map((i) => `${i.path}: ${i.message}`), JSON.stringify(levels)).toEqual([problem]);
+    }
+    // Beside a valid count, the lists are still measured against the valid ones.
+    const r = parseSpaceText(JSON.stringify({ levels: [0, 3], profit_pct: [1, 2], close_pct: { step: 10 } }));
+    expect(r.ok ? [] : r.error.map((i) => `${i.path}: ${i.message}`)).toEqual(['levels[0]: must be at least 1', 'profit_pct: needs 3 entries (levels goes up to 3), got 2']);
+  });
+
   it('a value no config could take is named with its path: targets and stops > 0, the breakeven offset ≥ 0, in every form of a spec', () => {
     const r = parseSpaceText(
       JSON.stringify({ levels: [2], profit_pct: [{ min: -1, max: 2, step: 0.5 }, 0], close_pct: { step: 10 }, stop_loss_pct: { values: [2, -1] }, breakeven_offset_pct: { min: -0.1, max: 0.1, step: 0.1 } }),
