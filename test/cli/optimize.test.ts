@@ -513,6 +513,19 @@ describe('ladder optimize', () => {
     expect((await ladder([...base, '--db', dirDb])).stderr).toBe(`ladder: --db: ${dirDb} is a directory; give the optimizer's database file (e.g. ${join(dirDb, 'ladder-optimize.db')})\n`);
   }, 60_000);
 
+  it('a report that cannot be written once the study is done (a folder that takes no file: /proc) is one line naming --report and how to write it from the stored results, which a --resume then does without evaluating anything', async () => {
+    const db = join(tmp, 'report-fails.db');
+    const r = await ladder([...base, '--trials', '2', '--db', db]);
+    const id = /run ([0-9a-f]{8})/.exec(r.stderr)?.[1];
+    const failed = await ladder(['optimize', '--resume', id!, '--db', db, '--report', '/proc/ladder-report.html']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(new RegExp(`\\nladder: --report: cannot write /proc/ladder-report\\.html \\(ENOENT[^)]*\\); the results are stored in ${db.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ladder optimize --resume ${id} --db \\S+ --report FILE\\.html writes it without evaluating them again\\n$`));
+    const again = await ladder(['optimize', '--resume', id!, '--db', db, '--report', join(tmp, 'report-fails.html')]);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain('0 evaluated now, 4 from');
+    expect(existsSync(join(tmp, 'report-fails.html'))).toBe(true);
+  });
+
   it('--space-schema prints the committed space.schema.json', async () => {
     const r = await ladder(['optimize', '--space-schema']);
     const { readFileSync } = await import('node:fs');

@@ -166,7 +166,11 @@ export function registerOptimizeCommand(program: Command): void {
       );
       if (o.report) {
         const { renderOptimizeReport } = await import('../../web/optimize-report.ts');
-        await writeFile(o.report, renderOptimizeReport(report, `Ladder optimize — ${input.symbols.map((s) => s.symbol).join(', ')}`));
+        // Checked before the study (checkReportPath), a folder can still refuse the file (a read-only
+        // mount, /proc): the results are stored, so say how to write it without evaluating them again.
+        await writeFile(o.report, renderOptimizeReport(report, `Ladder optimize — ${input.symbols.map((s) => s.symbol).join(', ')}`)).catch((e: unknown) => {
+          throw new CliError(`--report: cannot write ${o.report} (${(e as Error).message}); the results are stored in ${o.db}: ladder optimize --resume ${runId} --db ${o.db} --report FILE.html writes it without evaluating them again`);
+        });
         process.stderr.write(`report: ${o.report}\n`);
       }
       if (o.json) {
