@@ -120,8 +120,14 @@ export const spaceSchema = z
         }
       });
     });
+    // A step out of (0, 100] is said by its own check; one that does not divide 100 makes no split to
+    // measure a min against (a min left out is that step).
+    if (!(s.close_pct.step > 0 && s.close_pct.step <= 100)) return;
     const units = 100 / s.close_pct.step;
-    if (Math.abs(units - Math.round(units)) > 1e-9) ctx.addIssue({ code: 'custom', path: ['close_pct', 'step'], message: `must divide 100 (got ${s.close_pct.step})` });
+    if (Math.abs(units - Math.round(units)) > 1e-9) {
+      ctx.addIssue({ code: 'custom', path: ['close_pct', 'step'], message: `must divide 100 (got ${s.close_pct.step})` });
+      if (s.close_pct.min === undefined) return;
+    }
     const min = s.close_pct.min ?? s.close_pct.step;
     // A share is a multiple of step: a min between two multiples means the next one up (step 10, min 33: 40).
     const shareMin = Number((Math.ceil(min / s.close_pct.step - 1e-9) * s.close_pct.step).toPrecision(12));

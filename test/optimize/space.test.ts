@@ -87,6 +87,19 @@ describe('space.json', () => {
     expect(r.ok ? [] : r.error.map((i) => `${i.path}: ${i.message}`)).toEqual(['levels[0]: must be at least 1', 'profit_pct: needs 3 entries (levels goes up to 3), got 2']);
   });
 
+  it('a close_pct step out of bounds, or one that does not divide 100, is one problem: no split is measured against a min it only implies ("200 × 3 levels is more than 100")', () => {
+    for (const [step, problem] of [
+      [200, 'close_pct.step: must be at most 100'],
+      [60, 'close_pct.step: must divide 100 (got 60)'],
+    ] as const) {
+      const r = parseSpaceText(JSON.stringify({ levels: [2, 3], profit_pct: [1, 2, 3], close_pct: { step } }));
+      expect(r.ok ? [] : r.error.map((i) => `${i.path}: ${i.message}`), String(step)).toEqual([problem]);
+    }
+    // A min given beside a step that does not divide 100 is still measured (it is the user's own).
+    const r = parseSpaceText(JSON.stringify({ levels: [3], profit_pct: [1, 2, 3], close_pct: { step: 30, min: 40 } }));
+    expect(r.ok ? [] : r.error.map((i) => `${i.path}: ${i.message}`)).toEqual(['close_pct.step: must divide 100 (got 30)', 'close_pct.min: 40 (a share is a multiple of step 30, so at least 60) × 3 levels is more than 100: no split for 3 levels']);
+  });
+
   it('a value no config could take is named with its path: targets and stops > 0, the breakeven offset ≥ 0, in every form of a spec', () => {
     const r = parseSpaceText(
       JSON.stringify({ levels: [2], profit_pct: [{ min: -1, max: 2, step: 0.5 }, 0], close_pct: { step: 10 }, stop_loss_pct: { values: [2, -1] }, breakeven_offset_pct: { min: -0.1, max: 0.1, step: 0.1 } }),
