@@ -264,7 +264,9 @@ export function verdict(r: Omit<StudyReport, 'verdict'>): string[] {
     out.push(
       r.pbo.pbo > 0.5
         ? `Probability of backtest overfitting: ${r.pbo.pbo.toFixed(2)}: in most of the ${r.pbo.splits} CSCV splits the best in-sample ladder ranked at or below the median on the other half — the ranking is overfit.`
-        : `Probability of backtest overfitting: ${r.pbo.pbo.toFixed(2)} over ${r.pbo.splits} CSCV splits: the best in-sample ladder usually stays above the median on the other half.`,
+        : r.pbo.pbo === 0.5
+          ? `Probability of backtest overfitting: 0.50 over ${r.pbo.splits} CSCV splits: the best in-sample ladder ranked at or below the median on the other half as often as above it: no better than a ladder drawn at random.`
+          : `Probability of backtest overfitting: ${r.pbo.pbo.toFixed(2)} over ${r.pbo.splits} CSCV splits: the best in-sample ladder usually stays above the median on the other half.`,
     );
   } else if (r.deflated_sharpe) {
     // Ranked ladders, and no PBO: say why (none ranked is said above).

@@ -220,5 +220,9 @@ describe('the analysis of a run with one qualified ladder', () => {
     const { verdict: said, ...rest } = r;
     expect(said.join(' ')).not.toMatch(/\b1 trial are\b/);
     expect(verdict({ ...rest, deflated_sharpe: { ...r.deflated_sharpe!, dsr: 0.5 } }).join(' ')).toMatch(/is not significant once 1 trial is accounted for/);
+    // A PBO of exactly one half: the in-sample best lands at or below the median as often as above it, which is not "usually above".
+    const pbo = { pbo: 0.5, logits: [-0.4, 0.4], probabilityOfLoss: 0.5, splits: 2, blocks: 2, rows: 40 };
+    expect(verdict({ ...rest, pbo }).join(' ')).toMatch(/Probability of backtest overfitting: 0\.50 over 2 CSCV splits: the best in-sample ladder ranked at or below the median on the other half as often as above it: no better than a ladder drawn at random\./);
+    expect(verdict({ ...rest, pbo: { ...pbo, pbo: 0.49 } }).join(' ')).toMatch(/usually stays above the median/);
   });
 });
