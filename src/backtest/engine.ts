@@ -58,8 +58,9 @@ export interface BacktestOptions {
   readonly maxOpenPositions: number;
   readonly positionSize: PositionSize;
   /**
-   * Equity that `risk_pct` sizing uses: the running balance (default), or the starting balance, so
-   * that runs comparing exit policies size every entry alike (`compare`).
+   * Equity that `risk_pct` sizing uses: the equity at the entry's open (default: the running balance
+   * plus the open positions marked there, `sizingEquity`), or the starting balance, so that runs
+   * comparing exit policies size every entry alike (`compare`).
    */
   readonly sizingBalance?: 'running' | 'starting';
   /**
@@ -197,6 +198,15 @@ export const settlementPay = (p: Pick<LadderState, 'remainingSteps' | 'plan' | '
   const notional = qtyOf(p.remainingSteps, p.plan) * (mark === mark ? mark : price);
   return p.side === 'long' ? -(notional * rate) : notional * rate;
 };
+
+/**
+ * An open position's part of the equity beyond the realised balance, marked at `mark`: its unrealised
+ * PnL less the entry fee the wallet paid at entry and its exits have not booked yet (the equity
+ * curve's term). `risk_pct` sizes from the equity so made (sizingEquity); the optimizer's replay uses
+ * the same function, so its doubles are the engine's.
+ */
+export const openEquity = (long: boolean, mark: number, entry: number, qty: number, feeLeft: number): number =>
+  (long ? mark - entry : entry - mark) * qty - feeLeft;
 
 const NO_SETTLEMENTS = new Float64Array(0);
 
@@ -363,7 +373,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     const pastLiquidation = stopPastLiquidation(stopPct, o.leverage);
     if (pastLiquidation !== null) return skip(st, sig, 'stop_past_liquidation', pastLiquidation);
     const balance = o.startingBalance + tally.realized;
-    const steps = forced ?? entrySteps(o.positionSize, price, o.sizingBalance === 'starting' ? o.startingBalance : balance, stopPct, m);
+    const steps = forced ?? entrySteps(o.positionSize, price, sizingEquity(balance), stopPct, m);
     const refused = entryBelowMinimum(steps, price, m);
     if (refused) return skip(st, sig, refused.why, refused.detail);
     const qty = stepsToQty(steps, m);
@@ -384,6 +394,26 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     open++;
     // Sized by the run's own rule and cut to what one order may carry (a reference run's entries, taken as given, are not).
     if (forced === undefined && steps === maxEntrySteps(m)) atMaxQty.push({ symbol, timeMs: c.time[i]!, qtySteps: steps });
+  };
+
+  /**
+   * The equity `risk_pct` sizes an entry from (SPEC `position_size`: "equity % lost if the stop is hit";
+   * the bot reads the exchange's, wallet + unrealised PnL): the realised `balance` plus each open
+   * position's `openEquity` at this open, in symbol order, marked at its candle's open here when it
+   * has one, else at its latest close before (no price after this open). `compare` sizes every run
+   * from the starting balance. On one symbol nothing else is open at an entry: the balance itself.
+   */
+  const sizingEquity = (balance: number): number => {
+    if (o.sizingBalance === 'starting') return o.startingBalance;
+    if (open === 0 || o.positionSize.mode !== 'risk_pct') return balance;
+    let e = balance;
+    for (const st of states) {
+      const p = st.pos;
+      if (p === null) continue;
+      const mark = st.at >= 0 ? st.input.candles.open[st.at]! : st.close[st.i - 1]!;
+      e += openEquity(p.side === 'long', mark, p.entryPrice, qtyOf(p.remainingSteps, p.plan), p.entryFee - p.entryFeeBooked);
+    }
+    return e;
   };
 
   /** Margin the open positions hold at this moment (`heldMargin` of each, in symbol order): read only by an entry. */

@@ -4,7 +4,7 @@
  * Fees are 0 unless said; the markets are the shipped excerpt (ETHUSDT tick 0.01 step 0.001,
  * SOLUSDT tick 0.01 step 1).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/temp-dir.ts';
@@ -126,6 +126,81 @@ describe('several symbols on one balance: no look-ahead, no dependence on the --
       ['ETHUSDT', iso(1), 2.5],
       ['SOLUSDT', iso(2), 50],
     ]);
+  });
+
+  it('risk_pct sizes an entry from the equity at its open: another symbol’s open position is marked at that open', async () => {
+    // ETH long 2.5 at 01:00 (1 % of 10,000 over the 40 to its stop 1960); its hour ends at 1980.
+    // SOL at 02:00: ETH marked at its 02:00 open 1980 is −50: equity 9,950, 1 % = 99.5 at risk over
+    // SOL's 2 (100 × 2 %): 49.75 → 49 SOL (the bot sizes from equity, Binance's marginBalance);
+    // not 50 from the realised balance 10,000.
+    const eth = candles('q', 'ETHUSDT', [
+      [2000, 2001, 1999, 2000],
+      [2000, 2005, 1979, 1980],
+      [1980, 1985, 1975, 1980],
+    ]);
+    const sol = candles('q', 'SOLUSDT', Array.from({ length: 4 }, (): Ohlc => [100, 100.5, 99.5, 100]));
+    const sig = signals('q', [
+      [1, 'ETHUSDT', 'long'],
+      [2, 'SOLUSDT', 'long'],
+    ]);
+    const cfg = config('q', { max_open_positions: 2, position_size: { mode: 'risk_pct', value: 1 } });
+    for (const data of [`${eth},${sol}`, `${sol},${eth}`]) {
+      const { value } = await json(['backtest', '--json', '--config', cfg, '--data', data, '--signals', sig]);
+      expect(exitsOf(value)).toEqual([`ETHUSDT ${iso(1)} 2.5: end@1980 ${iso(3)}`, `SOLUSDT ${iso(2)} 49: end@100 ${iso(4)}`]);
+    }
+  });
+
+  it('risk_pct equity: a short marked at the open after a gap, its unbooked entry fee out of it', async () => {
+    // Taker 0.05 %. SOL short 50 at 01:00 (1 % of 10,000 over its 2 to the stop 102), entry fee
+    // 100 × 50 × 0.05 % = 2.5; its 01:00 hour closes at 100.5 and the 02:00 candle opens at 101.
+    // ETH at 02:00: equity = 10,000 + (100 − 101) × 50 − 2.5 = 9,947.5; 1 % = 99.475 over ETH's 40:
+    // 2.486875 → 2.486 ETH (2.493 marked at the 100.5 close, 2.487 without the fee, 2.5 before).
+    const eth = candles('g', 'ETHUSDT', Array.from({ length: 4 }, (): Ohlc => [2000, 2001, 1999, 2000]));
+    const sol = candles('g', 'SOLUSDT', [
+      [100, 100.5, 99.5, 100],
+      [100, 100.6, 99.9, 100.5],
+      [101, 101.2, 100.8, 101],
+      [101, 101.2, 100.8, 101],
+    ]);
+    const sig = signals('g', [
+      [1, 'SOLUSDT', 'short'],
+      [2, 'ETHUSDT', 'long'],
+    ]);
+    const cfg = config('g', { max_open_positions: 2, position_size: { mode: 'risk_pct', value: 1 }, fees: { taker_pct: 0.05, maker_pct: 0.02 } });
+    for (const data of [`${eth},${sol}`, `${sol},${eth}`]) {
+      const { value } = await json(['backtest', '--json', '--config', cfg, '--data', data, '--signals', sig]);
+      expect(value.trades.map((t) => [t.symbol, t.side, t.entry_time, t.original_quantity])).toEqual([
+        ['ETHUSDT', 'long', iso(2), 2.486],
+        ['SOLUSDT', 'short', iso(1), 50],
+      ]);
+    }
+  });
+
+  it('risk_pct equity: a symbol with no candle at the open is marked at its latest close before it, not at a later open', async () => {
+    // SOL long 50 at 01:00 (fees 0); its file has no 02:00 candle: its 01:00 hour closed at 99, the next
+    // candle (03:00) opens at 98.5. ETH at 02:00: equity 10,000 + (99 − 100) × 50 = 9,950: 99.5 / 40
+    // = 2.4875 → 2.487 ETH (2.481 with the 03:00 open, a look-ahead; 2.5 before).
+    const eth = candles('h', 'ETHUSDT', Array.from({ length: 5 }, (): Ohlc => [2000, 2001, 1999, 2000]));
+    const solRows: Ohlc[] = [
+      [100, 100.5, 99.5, 100],
+      [100, 100.2, 98.9, 99],
+    ];
+    candles('h', 'SOLUSDT', solRows);
+    const sol = join(tmp, 'h', 'SOLUSDT-1h.csv');
+    const later = [3, 4].map((h) => `${T + h * H},98.5,98.9,98.2,98.5,1,${T + (h + 1) * H - 1},1,1,1,1,0`);
+    writeFileSync(sol, readFileSync(sol, 'utf8') + later.join('\n') + '\n');
+    const sig = signals('h', [
+      [1, 'SOLUSDT', 'long'],
+      [2, 'ETHUSDT', 'long'],
+    ]);
+    const cfg = config('h', { max_open_positions: 2, position_size: { mode: 'risk_pct', value: 1 } });
+    for (const data of [`${eth},${sol}`, `${sol},${eth}`]) {
+      const { value } = await json(['backtest', '--json', '--config', cfg, '--data', data, '--signals', sig]);
+      expect(value.trades.map((t) => [t.symbol, t.entry_time, t.original_quantity])).toEqual([
+        ['ETHUSDT', iso(2), 2.487],
+        ['SOLUSDT', iso(1), 50],
+      ]);
+    }
   });
 
   it('swapping the --data files gives byte-identical --json; entries at one open compete in symbol order', async () => {

@@ -123,6 +123,34 @@ describe('the per-entry replay', () => {
     expect(skips).toBeGreaterThan(100);
   });
 
+  it('risk_pct sizes from the equity at each open, other symbols’ positions marked there: the replay sizes alike (runs and figures)', () => {
+    // Entries while another symbol holds a position (sized on its mark at that open), among them entries
+    // at an open where a symbol ranked before entered too (marked as entered, before its candle's walk).
+    let whileOpen = 0;
+    let sameOpen = 0;
+    for (const ds of datasets) {
+      const options: Omit<BacktestOptions, 'settings'> = { ...ds.options, maxOpenPositions: 10, leverage: 3, positionSize: { mode: 'risk_pct', value: 1 }, sizingBalance: 'running', fills: { ...ds.options.fills, slippagePct: 0.05 } };
+      const t0 = ds.symbols[0]!.candles.time[0]!;
+      for (const [index, from, to] of [
+        [11, -Infinity, Infinity],
+        [5_000, t0 + 96 * 30 * QUARTER_MS, t0 + 96 * 200 * QUARTER_MS],
+      ] as const) {
+        const settings = settingsAt(index);
+        const full = runBacktest(windowInputs(ds, from, to), { ...options, settings });
+        identical(full, new Replayer(ds, options).run(settings, from, to)!);
+        const fig = new Replayer(ds, options).figures(settings, from, to)!;
+        expect(Buffer.from(new Float64Array(fig.equity).buffer).equals(Buffer.from(new Float64Array(figuresOfRun(full).equity).buffer))).toBe(true);
+        const closes = full.trades.map((t) => Math.max(...t.partialExits.map((e) => e.timeMs)));
+        for (const t of full.trades) {
+          if (full.trades.some((u, y) => u.symbol !== t.symbol && u.entryTimeMs < t.entryTimeMs && closes[y]! > t.entryTimeMs)) whileOpen++;
+          if (full.trades.some((u) => u.symbol < t.symbol && u.entryTimeMs === t.entryTimeMs)) sameOpen++;
+        }
+      }
+    }
+    expect(whileOpen).toBeGreaterThan(500);
+    expect(sameOpen).toBeGreaterThan(5);
+  });
+
   it('ema_cross ATR stops past liquidation (20x) are refused as the engine refuses them: same run, same skipped signals', async () => {
     const dir = tempDir('ladder-replay-atr-');
     const base = JSON.parse(readFileSync(CONFIG, 'utf8')) as Record<string, unknown>;

@@ -22,7 +22,7 @@ interface Columns {
 /**
  * The engine's entry arithmetic (`enter` in engine.ts: slipped open, size, exchange minimums, margin,
  * entry fee), done once per signal and kept when it depends on the candle, the signal and the run's
- * options only: always, except `risk_pct` sized from the running balance (then `compute` each time).
+ * options only: always, except `risk_pct` sized from the equity at each open (then `compute` each time).
  * With `risk_pct` the stop distance is part of the key. Columns of numbers by signal ordinal, not an
  * object per entry: a candidate reads them in order, thousands of times per study.
  */

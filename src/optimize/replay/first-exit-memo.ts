@@ -18,7 +18,7 @@
  * Keyed by stop distance (%) and execution (an index by signal ordinal each: one look-up a trade),
  * checked against the quantity (steps); records by candle index, as PositionMemo keeps them, so that
  * any window holding the whole trade can read it back. Not used with a detail timeframe, nor when
- * sizes follow the running balance (then an entry is not the same across candidates), nor for a
+ * sizes follow the equity (then an entry is not the same across candidates), nor for a
  * signal with a stop of its own. A record is one row of a flat array (its test in its first cache line).
  */
 // The fields of a record, by offset in its row.

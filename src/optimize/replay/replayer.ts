@@ -22,7 +22,7 @@ export class Replayer {
   private readonly replays: SymbolReplay[] = [];
   private readonly path = new Float64Array(4);
   private planners: { settings: ExitSettings; list: Map<SymbolPrep, LadderPlanner>; firstExits: Map<SymbolPrep, FirstExits | null> | null } | null = null;
-  /** Per symbol, the current candidate's positions kept across windows (figures only); none when sizes follow the running balance. */
+  /** Per symbol, the current candidate's positions kept across windows (figures only); none when sizes follow the equity. */
   private readonly memos: ReadonlyMap<SymbolPrep, PositionMemo> | null;
   /** Per symbol, trades closed before any target and the targets planned, shared by every candidate (figures only; same condition). */
   private readonly shared: ReadonlyMap<SymbolPrep, { memo: FirstExitMemo; targets: TargetPrices }> | null;

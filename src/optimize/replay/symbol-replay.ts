@@ -1,4 +1,4 @@
-import { type BacktestOptions, type SkipWhy, type SkippedSignal, heldMargin, settlementPay } from '../../backtest/engine.ts';
+import { type BacktestOptions, type SkipWhy, type SkippedSignal, heldMargin, openEquity, settlementPay } from '../../backtest/engine.ts';
 import { rMultipleOf } from '../../core/analytics/run-analytics.ts';
 import { intrabarPath, triggerHigh, triggerLow, walkCandleOf } from '../../core/candle-path.ts';
 import { type FillTally, closeRemainderOf } from '../../core/fill-model.ts';
@@ -23,6 +23,20 @@ export interface SharedState {
   realized: number;
   /** The margin each symbol's open position holds now (`heldMargin`), by rank; 0 when flat. */
   readonly held: Float64Array;
+  /** 1 where the symbol of that rank holds a position now (its entry taken, its close not yet booked). */
+  readonly inPosition: Uint8Array;
+  /** The replays by rank: an open position's mark at an entry's open (`risk_pct` sizing, `openEquityAt`). */
+  readonly replays: readonly SymbolReplay[];
+}
+
+/**
+ * The engine's `sizingEquity` at the open of point k (phase 2): the realised `balance` plus every open
+ * position's `openEquityAt(k)`, in rank (symbol) order, so the doubles are the engine's.
+ */
+function equityAt(st: SharedState, balance: number, k: number): number {
+  let e = balance;
+  for (let q = 0; q < st.inPosition.length; q++) if (st.inPosition[q] === 1) e += st.replays[q]!.openEquityAt(k);
+  return e;
 }
 
 /**
@@ -117,6 +131,15 @@ export class SymbolReplay {
   private entryIdx = 0;
   private entrySignal = 0;
   private positionFills = 0;
+  /**
+   * The last position entered (sizes that follow the equity only): its time-line point and its mark terms
+   * at that open, before its entry candle's walk (which its trace's segment from that point already holds).
+   */
+  private enteredPoint = -1;
+  private enteredLong = true;
+  private enteredPrice = 0;
+  private enteredQty = 0;
+  private enteredFeeLeft = 0;
   /** A record of `firstExits.memo`, read or written (reused). */
   private readonly fx = firstExit();
   /**
@@ -168,6 +191,7 @@ export class SymbolReplay {
     this.cursor = 0;
     this.count = 0;
     this.pos = null;
+    this.enteredPoint = -1;
     this.s = ws.sigFrom;
     this.setAttempt(this.s < ws.sigTo ? ws.prep.signalAt[this.s]! : -1);
   }
@@ -204,6 +228,7 @@ export class SymbolReplay {
       return this.keep ? { symbol: ws.prep.sym.symbol, timeMs: sig.timeMs, side: sig.side, why, detail: this.skipDetail } : why;
     }
     st.held[rank] = this.margin;
+    st.inPosition[rank] = 1;
     st.open++;
     if (this.pos !== null) this.replayPosition(i);
     return null;
@@ -229,7 +254,9 @@ export class SymbolReplay {
     }
     const balance = o.startingBalance + st.realized;
     const e = this.cache;
-    e.get(s, long, stopPct, o.sizingBalance === 'starting' ? o.startingBalance : balance);
+    const k = this.ws.point[i - this.ws.a]!;
+    // The engine's sizingEquity: risk_pct from the running balance with the open positions marked at this open.
+    e.get(s, long, stopPct, o.sizingBalance === 'starting' ? o.startingBalance : e.varies && st.open > 0 ? equityAt(st, balance, k) : balance);
     if (e.refused) {
       this.skipDetail = e.refused.detail;
       return e.refused.why;
@@ -281,12 +308,47 @@ export class SymbolReplay {
     this.pos = openLadder({ id: this.idOf(++this.count), symbol: sym.symbol, timeMs: sym.candles.time[i]!, entryFee: e.fee, plan: plan.value }, null, this.keep ? null : this.spare);
     this.tradePnl = 0;
     this.tradeFunding = 0;
+    if (e.varies) {
+      const p = this.pos;
+      this.enteredPoint = k;
+      this.enteredLong = long;
+      this.enteredPrice = p.entryPrice;
+      this.enteredQty = qtyOf(p.remainingSteps, p.plan);
+      this.enteredFeeLeft = p.entryFee - p.entryFeeBooked;
+    }
     // Settlements at or before the entry's open were charged before it (to a position closed then, or nobody).
     if (this.fund !== null) this.fs = lowerBound(this.fund.at, i + 1);
     this.margin = e.margin;
     if (this.remember) memo?.begin(i);
-    this.changed(i, this.ws.point[i - this.ws.a]!);
+    this.changed(i, k);
     return null;
+  }
+
+  /**
+   * The engine's term of this symbol's open position in `sizingEquity` at the open of point k (an entry
+   * of another symbol there): `openEquity` marked at its candle's open at k when it has one, else at its
+   * latest close before k; its state at that open: as entered when entered at k (by a symbol ranked
+   * before), else after its last walk before k (the trace's segment over k − 1: nothing at phases 0 and 1
+   * of k changes an open position but its close).
+   */
+  openEquityAt(k: number): number {
+    const { a, point } = this.ws;
+    const c = this.ws.prep.sym.candles;
+    const x = lowerBound(point, k);
+    const mark = x < point.length && point[x] === k ? c.open[a + x]! : c.close[a + x - 1]!;
+    if (this.enteredPoint === k) return openEquity(this.enteredLong, mark, this.enteredPrice, this.enteredQty, this.enteredFeeLeft);
+    const tr = this.trace;
+    // The last segment from k − 1 or before (segments start in time order).
+    let lo = 0;
+    let hi = tr.segFrom.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (tr.segFrom.a[mid]! <= k - 1) lo = mid + 1;
+      else hi = mid;
+    }
+    const g = lo - 1;
+    if (g < 0 || !(tr.segTo.a[g]! > k - 1)) throw new Error(`replay: ${this.ws.prep.sym.symbol} holds a position at point ${k} without its mark`);
+    return openEquity(tr.segLong.a[g] === 1, mark, tr.segEntry.a[g]!, tr.segQty.a[g]!, tr.segFeeLeft.a[g]!);
   }
 
   /** The engine's position id, `SYMBOL-n`: made once per symbol and n, then shared by every candidate. */
