@@ -1,7 +1,8 @@
-import type { MarketRules } from '../core/market/market-rules.ts';
+import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
 import type { Command, StepResult } from '../core/model/commands.ts';
 import { type Position, isStopClientId } from '../core/model/position.ts';
 import { applyOrderEnd, requestClose } from '../core/scaled-tp/exit-manager.ts';
+import { type Steps, asSteps } from '../core/units.ts';
 import { type ExchangeErrorCode, refusedForTheRequest } from '../exchange/errors.ts';
 import type { Logger } from './logger.ts';
 import type { OrderRouter, SendResult } from './order-router.ts';
@@ -16,6 +17,8 @@ export interface ExecutorDeps {
   readonly price: () => Promise<number>;
   /** Whether another stop of `p` (not `except`) rests on the exchange now (see RestingStop). */
   readonly restingStop: (p: Position, except: string) => Promise<RestingStop>;
+  /** What the exchange held of `p` (its side, in steps) at this cycle's position read; null when not read. */
+  readonly held: (p: Position) => Steps | null;
 }
 
 /**
@@ -83,7 +86,7 @@ export class CommandExecutor {
       case 'closeRemainder': {
         // The exchange's stop order closes it: the trader's next cycle reads its fill back.
         if (c.reason === 'stop' && isStopClientId(c.clientOrderId)) return { ...NOTHING, resync: true };
-        const r = await this.d.router.send({ ...this.base(p), clientOrderId: c.clientOrderId, kind: 'close', level: null, type: 'market', qtySteps: c.qtySteps, reduceOnly: true, closePosition: false }, this.d.market);
+        const r = await this.d.router.send({ ...this.base(p), clientOrderId: c.clientOrderId, kind: 'close', level: null, type: 'market', qtySteps: this.closeQty(p, c), reduceOnly: true, closePosition: false }, this.d.market);
         const f = this.refused(r, c.clientOrderId);
         // -2022/-4118 say the position is not what we hold: the re-read decides first (a change outside
         // ends or shrinks it); a margin refusal halts entries. Either way what asked for the close still
@@ -178,6 +181,19 @@ export class CommandExecutor {
     const cur = this.d.current();
     if (!cur || cur.status !== 'open') return NOTHING;
     return { transition: requestClose(cur, 'stop', await this.d.price(), this.d.now()), resync: false, alert: crossed ? null : `${c.clientOrderId}: no protective stop could be placed (${r.error.message}); closing` };
+  }
+
+  /**
+   * A close is for what is held now (R3.5), not for the remainder when it was asked: fills booked since
+   * (the cycle's read books a take-profit that filled meanwhile) or a take-profit of ours filled whose
+   * trades are not listed yet (the exchange holds less) would make it larger than the position, and
+   * Binance refuses such a reduce-only order (-2022). What it leaves is booked when those trades are.
+   */
+  private closeQty(p: Position, c: Extract<Command, { kind: 'closeRemainder' }>): Steps {
+    const held = this.d.held(p);
+    const qty = asSteps(Math.min(c.qtySteps, p.remainingSteps, held !== null && held > 0 ? held : Infinity));
+    if (qty !== c.qtySteps) this.d.log.info({ symbol: p.symbol, clientOrderId: c.clientOrderId, qty: stepsToQty(qty, this.d.market), asked: stepsToQty(c.qtySteps, this.d.market), remaining: stepsToQty(p.remainingSteps, this.d.market) }, 'close.sized_to_held');
+    return qty;
   }
 
   /** An exit or close the exchange refused: the core takes it back; -2022/-4118 also asks for a re-read (F5). */

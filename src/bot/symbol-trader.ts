@@ -256,6 +256,8 @@ export class SymbolTrader {
   private dirty = true;
   /** The entry price the exchange showed for the open position at the last position read (syncPosition). */
   private exchangeEntry: { positionId: string; price: number } | null = null;
+  /** What the exchange held of the open position at this cycle's position read (a close is sized to it); null before the read. */
+  private exchangeHeld: { positionId: string; steps: Steps } | null = null;
   /** Since when the exchange's position has been smaller than ours with no trade to explain it. */
   private shortfallSinceMs: number | null = null;
   /** Since when an entry taken from the position read waits for its trades to be listed whole (learnEntryFee), or null. */
@@ -327,6 +329,7 @@ export class SymbolTrader {
       // Only a close's reference price (F24's close of a crossed stop): a failing read must not hold it up.
       price: () => this.priceForClose(),
       restingStop: (p, except) => this.restingStopOf(p, except),
+      held: (p) => (this.exchangeHeld?.positionId === p.id ? this.exchangeHeld.steps : null),
     });
   }
 
@@ -1249,6 +1252,7 @@ export class SymbolTrader {
   private async cycle(): Promise<boolean> {
     if (this.frozen) return this.releaseIfGone();
     let acted = false;
+    this.exchangeHeld = null;
     if (this.position) {
       try {
         acted = (await this.syncPosition()) || acted;
@@ -1427,6 +1431,7 @@ export class SymbolTrader {
     const p = this.position!;
     const exPos = await this.d.ex.position(this.symbol);
     const exSteps = exPos.side === p.side ? exPos.qtySteps : 0;
+    this.exchangeHeld = { positionId: p.id, steps: asSteps(exSteps) };
     if (exPos.side !== null && exPos.side !== p.side && exPos.qtySteps > 0) {
       // Reversed outside the bot (none of our orders can flip it: exits are reduce-only): ours ends below, the other side is the trader's.
       const qty = stepsToQty(exPos.qtySteps, this.d.market);

@@ -131,3 +131,55 @@ describe('limit mode: a take-profit filled in part, withdrawn, its trade not lis
     expect(ordersOf(`${id}-tp1`).size).toBe(1);
   }, 60_000);
 });
+
+describe('a close while a take-profit has filled in part on the exchange (R3.5)', () => {
+  it('limit mode: TP1 fills 1 of its 3 between two steps, then a close (webhook, dashboard): one reduce-only close of the 9 held, no -2022, booked TP1 1 + signal 9', async () => {
+    const started = await startWithLong(testConfig({ scaled_tp_execution: 'limit' }));
+    h = started.h;
+    const { t } = started;
+    const id = t.position!.id;
+    h.sim.admin.setFaults({ rules: [tp1FillsOneOfThree] });
+    h.sim.admin.setPrice('BTCUSDT', 60700, true);
+    h.sim.admin.setPrice('BTCUSDT', 60300, true);
+    h.sim.admin.setFaults({ rules: [] });
+    expect(exchangeSteps()).toBe(9);
+    expect(await t.closePosition('web')).toBe('closing');
+    await stepBot(h, 3, 100);
+    const closes = h.sim.admin.requests().filter((r) => r.method === 'POST' && r.clientOrderId?.startsWith(`${id}-close`));
+    expect(closes.map((r) => [r.clientOrderId, r.status])).toEqual([[`${id}-close`, 200]]);
+    expect(exchangeSteps()).toBe(0);
+    expect(t.position).toBeNull();
+    expect(t.halted).toBeNull();
+    const trade = h.store.tradeHistory().find((x) => x.positionId === id)!;
+    expect(trade.exits.map((e) => [e.reason, e.qtySteps])).toEqual([
+      ['tp1', 1],
+      ['signal', 9],
+    ]);
+  }, 30_000);
+
+  it('market mode: TP1 fills 1 of its 3 and expires, its trade not listed yet, then a close: one close of the 9 held, no -2022; TP1 1 + signal 9 once the list catches up', async () => {
+    const started = await startWithLong();
+    h = started.h;
+    const { t } = started;
+    const id = t.position!.id;
+    h.sim.admin.setFaults({ rules: [{ kind: 'partialFill', ratio: 0.34, count: 1, method: 'POST', path: '/fapi/v1/order' }, tradesLag] });
+    h.sim.admin.setPrice('BTCUSDT', 60700, true);
+    await stepBot(h, 1, 50);
+    h.sim.admin.setPrice('BTCUSDT', 60300, true);
+    expect(exchangeSteps()).toBe(9);
+    expect(t.position!.remainingSteps).toBe(10);
+    expect(await t.closePosition('web')).toBe('closing');
+    h.sim.admin.setFaults({ rules: [] });
+    await stepBot(h, 4, 100);
+    const closes = h.sim.admin.requests().filter((r) => r.method === 'POST' && r.clientOrderId?.startsWith(`${id}-close`));
+    expect(closes.map((r) => [r.clientOrderId, r.status])).toEqual([[`${id}-close`, 200]]);
+    expect(exchangeSteps()).toBe(0);
+    expect(t.position).toBeNull();
+    expect(t.halted).toBeNull();
+    const trade = h.store.tradeHistory().find((x) => x.positionId === id)!;
+    expect(trade.exits.map((e) => [e.reason, e.qtySteps])).toEqual([
+      ['tp1', 1],
+      ['signal', 9],
+    ]);
+  }, 30_000);
+});
