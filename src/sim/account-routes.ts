@@ -14,8 +14,8 @@ const WEEK_MS = 7 * 86_400_000;
 type IncomeRecord = Parameters<typeof incomeJson>[0];
 
 /**
- * `GET /fapi/v1/income`: the account's FUNDING_FEE records (funding.ts), and REALIZED_PNL and COMMISSION
- * from its fills (tranId 10 × tradeId + 1 / + 2). Binance's rules: startTime/endTime inclusive; with
+ * `GET /fapi/v1/income`: the account's FUNDING_FEE records (funding.ts), INSURANCE_CLEAR (liquidations'
+ * clearance fees, clearance.ts), and REALIZED_PNL and COMMISSION from its fills (tranId 10 × tradeId + 1 / + 2). Binance's rules: startTime/endTime inclusive; with
  * neither, the last 7 days (of the simulator's clock); limit default 100, max 1000; ascending by time.
  */
 function income(ctx: RestContext, p: Params): Array<Record<string, unknown>> {
@@ -27,6 +27,7 @@ function income(ctx: RestContext, p: Params): Array<Record<string, unknown>> {
   if (start === undefined && end === Infinity) start = ctx.feed.nowMs - WEEK_MS;
   const asset = ctx.engine.account.asset;
   const all: IncomeRecord[] = ctx.funding.charges.map((c) => ({ symbol: c.symbol, incomeType: 'FUNDING_FEE', income: c.amount, asset, time: c.timeMs, tranId: c.tranId, tradeId: '' }));
+  for (const c of ctx.clearances.charges) all.push({ symbol: c.symbol, incomeType: 'INSURANCE_CLEAR', income: c.amount, asset, time: c.timeMs, tranId: c.tranId, tradeId: '' });
   for (const f of ctx.engine.fills) {
     if (f.realizedPnl !== 0) all.push({ symbol: f.symbol, incomeType: 'REALIZED_PNL', income: f.realizedPnl, asset, time: f.time, tranId: f.tradeId * 10 + 1, tradeId: String(f.tradeId) });
     if (f.commission !== 0) all.push({ symbol: f.symbol, incomeType: 'COMMISSION', income: -f.commission, asset: f.commissionAsset, time: f.time, tranId: f.tradeId * 10 + 2, tradeId: String(f.tradeId) });

@@ -1,3 +1,4 @@
+import { type Clearances, DEFAULT_LIQUIDATION_FEE_RATE } from './clearance.ts';
 import type { Engine } from './engine.ts';
 import type { FaultRule, Faults } from './faults.ts';
 import type { Funding } from './funding.ts';
@@ -29,6 +30,7 @@ export interface AdminDeps {
   readonly streams: StreamHub;
   readonly requests: RequestLogEntry[];
   readonly funding: Funding;
+  readonly clearances: Clearances;
   wallNowMs(): number;
 }
 
@@ -97,11 +99,12 @@ export class SimAdmin {
 
   /**
    * The exchange closes (part of) the position itself (`POST /_sim/liquidate`: `{ symbol, price, qty?,
-   * adl? }`, qty default all): a liquidation (`autoclose-<time>`, every open order and algo order of the
-   * symbol expired first, as Binance does) or, with `adl: true`, auto-deleveraging (`adl_autoclose`,
-   * orders kept), filled at `price` whatever the mark.
+   * adl?, liquidationFee? }`, qty default all): a liquidation (`autoclose-<time>`, every open order and
+   * algo order of the symbol expired first, as Binance does, and its clearance fee charged: `liquidationFee`
+   * × the notional, default DEFAULT_LIQUIDATION_FEE_RATE, an INSURANCE_CLEAR income record) or, with
+   * `adl: true`, auto-deleveraging (`adl_autoclose`, orders kept, no fee), filled at `price` whatever the mark.
    */
-  liquidate(body: Record<string, unknown>): { symbol: string; clientOrderId: string; qty: string; price: string } {
+  liquidate(body: Record<string, unknown>): { symbol: string; clientOrderId: string; qty: string; price: string; clearanceFee: number } {
     const symbol = String(body['symbol']);
     const r = this.d.engine.rulesOf(symbol);
     const held = Math.abs(this.d.engine.account.position(symbol).amtSteps);
@@ -111,8 +114,11 @@ export class SimAdmin {
     const ticks = exactUnits(String(body['price']), r.tickSize) ?? nearestTicks(Number(body['price']), r);
     const adl = body['adl'] === true;
     const clientOrderId = adl ? 'adl_autoclose' : `autoclose-${this.d.feed.nowMs}`;
-    this.d.engine.forceClose(symbol, qty, ticks, clientOrderId, !adl);
-    return { symbol, clientOrderId, qty: qtyText(qty, r), price: priceText(ticks, r) };
+    const order = this.d.engine.forceClose(symbol, qty, ticks, clientOrderId, !adl);
+    const rate = body['liquidationFee'] === undefined ? DEFAULT_LIQUIDATION_FEE_RATE : Number(body['liquidationFee']);
+    if (!(rate >= 0)) throw new Error('liquidate: liquidationFee must be a rate of 0 or more');
+    const fee = adl || rate === 0 ? 0 : this.d.clearances.charge(r.symbol, qty, ticks, rate, order.updateTime).amount;
+    return { symbol, clientOrderId, qty: qtyText(qty, r), price: priceText(ticks, r), clearanceFee: fee };
   }
 
   /** A wick of the last price to `price` that the mark price does not follow (see Engine.wickLast). */

@@ -1,4 +1,5 @@
 import type { Security } from './auth.ts';
+import type { Clearances } from './clearance.ts';
 import type { Engine } from './engine.ts';
 import type { Funding } from './funding.ts';
 import type { ListenKeys } from './listen-keys.ts';
@@ -12,6 +13,8 @@ export interface RestContext {
   readonly listenKeys: ListenKeys;
   /** Funding rates and the settlements they charged. */
   readonly funding: Funding;
+  /** The clearance fees of liquidations (INSURANCE_CLEAR). */
+  readonly clearances: Clearances;
   readonly fees: { readonly makerFeePct: number; readonly takerFeePct: number };
   /** The server's wall clock (with any injected skew): `/fapi/v1/time` and the recvWindow check. */
   wallNowMs(): number;

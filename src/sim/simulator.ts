@@ -6,6 +6,7 @@ import { Account } from './account.ts';
 import { type RequestLogEntry, SimAdmin } from './admin.ts';
 import { Engine } from './engine.ts';
 import { type FaultFile, Faults } from './faults.ts';
+import { Clearances } from './clearance.ts';
 import { Funding } from './funding.ts';
 import { type FundingRates, FundingFileError, loadFundingRates } from '../data/funding-rates.ts';
 import { HttpPipeline, sendJson } from './http-server.ts';
@@ -89,6 +90,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     restingFillRatio: () => faults.forRest(),
   });
   const funding = new Funding(engine);
+  const clearances = new Clearances(engine);
   for (const [symbol, rates] of await loadFunding(opts.fundingFiles ?? [], markets.rules)) funding.load(symbol, rates);
   feed.attach(engine);
   if (opts.faultsFile) faults.loadFile(opts.faultsFile);
@@ -101,11 +103,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   // rateLimits: the limits this simulator enforces (configurable), not the snapshot's.
   const infoTemplate = JSON.stringify({ ...markets.info, rateLimits: '@rateLimits', serverTime: 0 });
   const ctx: RestContext = {
-    engine, feed, listenKeys, fees, wallNowMs, funding,
+    engine, feed, listenKeys, fees, wallNowMs, funding, clearances,
     exchangeInfoText: () =>
       infoTemplate.replace('"serverTime":0', `"serverTime":${wallNowMs()}`).replace('"@rateLimits"', JSON.stringify(exchangeInfoRateLimits(limiter.limits))),
   };
-  const admin = new SimAdmin({ engine, feed, faults, limiter, streams, requests, wallNowMs, funding });
+  const admin = new SimAdmin({ engine, feed, faults, limiter, streams, requests, wallNowMs, funding, clearances });
   const creds = { apiKey: opts.apiKey ?? DEFAULT_API_KEY, apiSecret: opts.apiSecret ?? DEFAULT_API_SECRET };
   const pipeline = new HttpPipeline({ routes: [...MARKET_ROUTES, ...ACCOUNT_ROUTES, ...TRADE_ROUTES], ctx, creds, faults, limiter, admin, requests, log: opts.log });
 

@@ -158,6 +158,20 @@ describe('orders through ccxt', () => {
     await expect(h.admin.call('POST', 'liquidate', { symbol: 'BTCUSDT', price: '58500', qty: '0.004' })).rejects.toThrow(/at most 0.003/);
   });
 
+  it("charges a liquidation's clearance fee as Binance does, apart from the trade's commission: liquidationFee × the notional, off the wallet, an INSURANCE_CLEAR income record; none for auto-deleveraging", async () => {
+    await h.ex.createOrder(BTC, 'market', 'buy', 0.01);
+    await h.admin.call('POST', 'liquidate', { symbol: 'BTCUSDT', price: '59000', qty: '0.002', adl: true });
+    const before = (await h.admin.state()).balance.wallet;
+    const liq = await h.admin.call<{ clearanceFee: number }>('POST', 'liquidate', { symbol: 'BTCUSDT', price: '58500', qty: '0.005' });
+    expect(liq.clearanceFee).toBeCloseTo(-0.005 * 58500 * 0.0125, 8);
+    const s = await h.admin.state();
+    const commission = 0.005 * 58500 * 0.0005;
+    expect(s.balance.wallet - before).toBeCloseTo(0.005 * (58500 - 60000) - commission + liq.clearanceFee, 8);
+    const raw = h.ex as unknown as { fapiPrivateGetIncome(p: Record<string, string>): Promise<{ incomeType: string; income: string }[]> };
+    const cleared = (await raw.fapiPrivateGetIncome({ symbol: 'BTCUSDT', incomeType: 'INSURANCE_CLEAR' })).map((r) => Number(r.income));
+    expect(cleared).toEqual([liq.clearanceFee]);
+  });
+
   it('answers unknown orders with -2013 on fetch and -2011 on cancel', async () => {
     await expect(byClientId(h, 'nope')).rejects.toThrow(/-2013/);
     await expect(h.ex.cancelOrder('123', BTC)).rejects.toThrow(/-2011/);
