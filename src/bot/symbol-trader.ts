@@ -13,6 +13,7 @@ import { ExchangeError, type ExchangeErrorCode, refusedForTheRequest, withoutSig
 import { type Balance, type ClosedCandle, DEFAULT_REQUEST_WINDOW_MS, type ExchangePort, type FundingPayment, type FundingRate, type MarginMode, type OrderState, type PositionInfo, type Trade } from '../exchange/port.ts';
 import { type OrderRecord, REUSABLE, type Store } from '../store/index.ts';
 import type { LiveStrategy, Signal } from '../strategy/strategy.ts';
+import { ClearanceFees } from './clearance-fees.ts';
 import { CommandExecutor, type RestingStop } from './command-executor.ts';
 import { LiveCandles } from '../data/live-candles.ts';
 import type { Logger } from './logger.ts';
@@ -245,6 +246,8 @@ export class SymbolTrader {
   /** Why nothing is sent or booked on this symbol until a restart (freezeIfUnitsChanged); null normally. */
   frozen: string | null = null;
   private readonly executor: CommandExecutor;
+  /** Liquidation clearance fees owed a read (Binance charges them apart from the trade). */
+  private readonly clearance: ClearanceFees;
   private queue: Command[] = [];
   private readonly doubts = new Map<string, Doubt>();
   private ordersCheckedAtMs = -Infinity;
@@ -330,6 +333,15 @@ export class SymbolTrader {
       price: () => this.priceForClose(),
       restingStop: (p, except) => this.restingStopOf(p, except),
       held: (p) => (this.exchangeHeld?.positionId === p.id ? this.exchangeHeld.steps : null),
+    });
+    this.clearance = new ClearanceFees({
+      ex: d.ex,
+      symbol: d.market.id,
+      log: d.log,
+      now: d.now,
+      position: (id) => (this.position?.id === id ? this.position : this.d.store.getPosition(id)),
+      // The position in hand goes through transition; one already closed and let go, straight to the store.
+      apply: (id, r) => (this.position?.id === id ? this.transition(r) : void this.d.store.savePosition(r.position)),
     });
   }
 
@@ -1292,6 +1304,7 @@ export class SymbolTrader {
     }
     const flushed = await this.flush();
     await this.bookFunding();
+    await this.clearance.book();
     return flushed || acted;
   }
 
@@ -1614,6 +1627,7 @@ export class SymbolTrader {
     if (!this.d.store.bookFill(fill, r.value.position, { events: r.value.events })) return;
     this.refusedReduceOnly = false;
     this.adopt(r.value);
+    if (e.reason === 'liquidation') this.clearance.owe(p.id, e.timeMs);
   }
 
   /** Our orders of this position whose outcome is not known yet: a shortfall may still be theirs. */

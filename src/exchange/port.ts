@@ -169,6 +169,12 @@ export interface ExchangePort {
    * paper mode charges its positions by them. Absent: paper mode charges no funding.
    */
   fundingRates?(symbol: string, sinceMs: number): Promise<FundingRate[]>;
+  /**
+   * Optional: the liquidation clearance fees charged on `symbol` at or after `sinceMs`, oldest first
+   * (Binance: the INSURANCE_CLEAR income history; `amount` negative). Binance takes them apart from the
+   * liquidation trade's commission. Absent: none are booked.
+   */
+  clearanceFees?(symbol: string, sinceMs: number): Promise<FundingPayment[]>;
   /** Closed candles of the timeframe, most recent last (for warm-up and polling). */
   candles(symbol: string, timeframe: string, limit: number): Promise<ClosedCandle[]>;
   /** Last (mark) price. */

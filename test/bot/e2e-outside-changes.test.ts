@@ -296,6 +296,21 @@ describe('liquidated', () => {
 });
 
 describe('liquidated in part by the exchange (POST /_sim/liquidate: its open orders expired first, as on Binance)', () => {
+  it("liquidated whole at 58900: the liquidation exit carries Binance's clearance fee (its INSURANCE_CLEAR income record) on top of the trade's commission, so the trade's PnL is what the wallet lost", async () => {
+    const { t, id } = await openLong();
+    h!.sim.admin.setPrice('BTCUSDT', 59000);
+    const liq = h!.sim.admin.liquidate({ symbol: 'BTCUSDT', price: '58900' });
+    t.touch();
+    await steps(6);
+    expect(t.position).toBeNull();
+    const trade = h!.store.tradeHistory().find((x) => x.positionId === id)!;
+    expect(trade.exits.map((e) => [e.reason, e.qtySteps, e.price])).toEqual([['liquidation', 10, 58900]]);
+    expect(liq.clearanceFee).toBeCloseTo(-0.01 * 58900 * 0.0125, 8);
+    expect(trade.exits[0]!.fee).toBeCloseTo(0.01 * 58900 * 0.0005 - liq.clearanceFee, 8);
+    const wallet = (h!.sim.admin.state() as unknown as { balance: { wallet: number } }).balance.wallet;
+    expect(trade.pnl).toBeCloseTo(wallet - 10_000, 8);
+  }, 30_000);
+
   it('limit mode, 4 of 10 liquidated at 58900: a liquidation exit of 4, the expired stop placed again, the take-profits rest again for the 6 left and fill, flat at the end', async () => {
     const { t, id, alerts } = await openLong(testConfig({ scaled_tp_execution: 'limit' }));
     h!.sim.admin.setPrice('BTCUSDT', 59000);

@@ -256,6 +256,26 @@ export function fundingBooked(p: Position, amount: number, throughMs: number): S
 }
 
 /**
+ * A fee the exchange charged for an exit apart from its trade, posted after it (Binance's liquidation
+ * clearance fee): added to the newest exit of `reason` at or before `timeMs`, whose pnl it lowers by as
+ * much (the exits' pnl still sum to the trade's, R4.3), open or closed. `recordId` (the exchange's id of
+ * the charge) is kept with the applied trade ids, so a charge read twice is booked once. Unchanged when
+ * there is no such exit, or `fee` is not a positive finite number.
+ */
+export function exitFeeCharged(p: Position, reason: ExternalReason, recordId: string, fee: number, timeMs: number): StepResult {
+  const key = `charge-${recordId}`;
+  if (!(fee > 0) || !Number.isFinite(fee) || p.appliedTradeIds.includes(key)) return unchanged(p);
+  let i = -1;
+  for (let k = 0; k < p.partialExits.length; k++) if (p.partialExits[k]!.reason === reason && p.partialExits[k]!.timeMs <= timeMs) i = k;
+  if (i < 0) return unchanged(p);
+  const e = p.partialExits[i]!;
+  const next = clonePosition(p);
+  next.partialExits = replaceAt(p.partialExits, i, { ...e, fee: e.fee + fee, pnl: e.pnl - fee }) as typeof p.partialExits;
+  next.appliedTradeIds = appended(p.appliedTradeIds, key);
+  return { position: settle(next), commands: NONE, events: NONE };
+}
+
+/**
  * An order ended without filling fully. A level that never filled returns to pending when rejected or
  * expired (it never executed, it may be sent again) and stays canceled when canceled; a level that
  * filled in part is done by what filled (F15) and the stop climbs as for a fill.

@@ -328,6 +328,22 @@ export class CcxtExchange implements ExchangePort {
     return out.sort((a, b) => a.timeMs - b.timeMs);
   }
 
+  async clearanceFees(symbol: string, sinceMs: number): Promise<FundingPayment[]> {
+    const m = this.market(symbol);
+    // ccxt has no call for one income type but funding: Binance's GET /fapi/v1/income (weight 30) raw.
+    const raw = this.ex as unknown as { fapiPrivateGetIncome(p: Record<string, string | number>): Promise<Record<string, unknown>[]> };
+    const rows = await this.call(() => raw.fapiPrivateGetIncome({ symbol: m.id, incomeType: 'INSURANCE_CLEAR', startTime: sinceMs, limit: FUNDING_PAGE }), false);
+    const out: FundingPayment[] = [];
+    for (const r of rows) {
+      const amount = Number(r['income']);
+      const timeMs = Number(r['time']);
+      if (!Number.isFinite(amount) || !Number.isFinite(timeMs)) throw new Error(`${symbol}: a clearance fee record without a number income or time (${JSON.stringify(r)})`);
+      const { fee } = await this.fees.toQuote(amount, String(r['asset'] ?? m.quote), m.quote);
+      out.push({ id: String(r['tranId'] ?? `${symbol}-${timeMs}`), timeMs, amount: fee });
+    }
+    return out.sort((a, b) => a.timeMs - b.timeMs);
+  }
+
   async fundingRates(symbol: string, sinceMs: number): Promise<FundingRate[]> {
     const out: FundingRate[] = [];
     for (let from = sinceMs + 1; ; ) {

@@ -1,0 +1,97 @@
+import type { Position } from '../core/model/position.ts';
+import type { StepResult } from '../core/model/commands.ts';
+import { exitFeeCharged } from '../core/scaled-tp/exit-manager.ts';
+import type { ExchangePort } from '../exchange/port.ts';
+import type { Logger } from './logger.ts';
+
+/** Reads of the clearance fees after a liquidation: at once, then once more this long after (a fee posted late). */
+export const CLEARANCE_REREAD_MS = 60_000;
+/** A failed read is asked again this long after. */
+const CLEARANCE_RETRY_MS = 10_000;
+/** A charge is the liquidation's when dated at most this long before the exit the bot booked (clocks, rounding). */
+const CLEARANCE_SLACK_MS = 2_000;
+
+interface Owed {
+  /** The first liquidation exit booked on the position (its time): charges from then on are its. */
+  readonly sinceMs: number;
+  /** When the next read is due, and how many reads have answered. */
+  atMs: number;
+  answered: number;
+}
+
+export interface ClearanceDeps {
+  readonly ex: ExchangePort;
+  readonly symbol: string;
+  readonly log: Logger;
+  readonly now: () => number;
+  /** The position as stored or held now (closed ones included). */
+  readonly position: (id: string) => Position | null;
+  /** Applies a step to `id` (through the trader's transition when it holds it, else straight to the store). */
+  readonly apply: (id: string, r: StepResult) => void;
+}
+
+/**
+ * Binance takes a liquidation's clearance fee apart from the liquidation trade's commission (an
+ * INSURANCE_CLEAR income record), so a liquidation exit booked from its trade alone shows more PnL than
+ * the wallet kept, and the day's loss (risk limits) counts less. After a liquidation exit the symbol's
+ * clearance charges are read, at once and once more a minute later, and each is added to that exit's
+ * fee once (exitFeeCharged). Owed reads are kept in memory: a restart meanwhile books none.
+ */
+export class ClearanceFees {
+  private readonly owed = new Map<string, Owed>();
+  private failing = false;
+
+  constructor(private readonly d: ClearanceDeps) {}
+
+  /** A liquidation exit at `timeMs` was booked on position `id`. */
+  owe(id: string, timeMs: number): void {
+    if (this.d.ex.clearanceFees === undefined || this.owed.has(id)) return;
+    this.owed.set(id, { sinceMs: timeMs, atMs: this.d.now(), answered: 0 });
+  }
+
+  /** Reads the charges owed now and books them; a read that fails is asked again later, never thrown. */
+  async book(): Promise<void> {
+    const read = this.d.ex.clearanceFees?.bind(this.d.ex);
+    const now = this.d.now();
+    const due = [...this.owed].filter(([, o]) => o.atMs <= now);
+    if (read === undefined || due.length === 0) return;
+    const sinceMs = Math.min(...due.map(([, o]) => o.sinceMs)) - CLEARANCE_SLACK_MS;
+    let charges;
+    try {
+      charges = await read(this.d.symbol, sinceMs);
+    } catch (e) {
+      if (!this.failing) this.d.log.warn({ symbol: this.d.symbol, err: e instanceof Error ? e.message : String(e) }, 'clearance.read_failed');
+      this.failing = true;
+      for (const [, o] of due) o.atMs = now + CLEARANCE_RETRY_MS;
+      return;
+    }
+    if (this.failing) this.d.log.info({ symbol: this.d.symbol }, 'clearance.read_answers');
+    this.failing = false;
+    for (const [id, o] of due) {
+      o.answered++;
+      o.atMs = now + CLEARANCE_REREAD_MS;
+      if (o.answered >= 2) this.owed.delete(id);
+    }
+    // Each charge is the newest liquidation's at or before it (of the positions read for), a minute at most before it.
+    for (const c of charges) {
+      let best: { id: string; p: Position; atMs: number } | null = null;
+      for (const [id] of due) {
+        const p = this.d.position(id);
+        const atMs = p === null ? -Infinity : newestLiquidationMs(p, c.timeMs + CLEARANCE_SLACK_MS);
+        if (p !== null && atMs >= c.timeMs - CLEARANCE_REREAD_MS && (best === null || atMs > best.atMs)) best = { id, p, atMs };
+      }
+      if (best === null) continue;
+      const r = exitFeeCharged(best.p, 'liquidation', c.id, -c.amount, c.timeMs + CLEARANCE_SLACK_MS);
+      if (r.position === best.p) continue;
+      this.d.apply(best.id, r);
+      this.d.log.warn({ symbol: this.d.symbol, positionId: best.id, fee: -c.amount, timeMs: c.timeMs, recordId: c.id }, 'position.clearance_fee');
+    }
+  }
+}
+
+/** The time of `p`'s newest liquidation exit at or before `toMs`; -Infinity when none. */
+function newestLiquidationMs(p: Position, toMs: number): number {
+  let t = -Infinity;
+  for (const e of p.partialExits) if (e.reason === 'liquidation' && e.timeMs <= toMs) t = Math.max(t, e.timeMs);
+  return t;
+}
