@@ -75,7 +75,7 @@ async function actOn(d: StoredSignalsDeps, s: SignalRecord, closedAfter: boolean
   // Delivered after a newer signal of its symbol was acted on (a sender's retry, a slow proxy): an older
   // close would close the newer position, an older entry reopen what a newer flat closed.
   const acted = d.store.newestActedSignal(s.symbol);
-  const newer = acted !== null && acted.timeMs > s.timeMs ? acted : startedNewer;
+  const newer = acted !== null && acted.timeMs > latestTimeOf(s) ? acted : startedNewer;
   if (newer !== null) {
     const outcome = entered();
     if (outcome !== null) return mark(d, s, 'acted', outcome);
@@ -110,6 +110,18 @@ async function actOn(d: StoredSignalsDeps, s: SignalRecord, closedAfter: boolean
     return;
   }
   mark(d, s, 'acted', entryOutcome(d.store, t, s.side, s.timeMs, s.id));
+}
+
+/**
+ * The latest a signal can have happened, for the out-of-order rule: its time, except for a `close`
+ * whose time has whole seconds (TradingView's {{timenow}}), which may have fired up to the end of that
+ * second: one acted on within the same second (a signal sent without a time, dated by its arrival to
+ * the millisecond) is not newer than it. Refused, such a close would leave open the position its
+ * sender had left; acted on in arrival order, it only takes exposure away. An entry keeps its time:
+ * acted on after a flat of its second, it could reopen what that flat closed.
+ */
+function latestTimeOf(s: SignalRecord): number {
+  return s.side === 'close' && s.timeMs % 1000 === 0 ? s.timeMs + 999 : s.timeMs;
 }
 
 /** What onSignal did, for the dashboard (it logs the why itself). */

@@ -333,6 +333,22 @@ describe('signal webhook → bot on the simulator', () => {
     expect(amount(h!.state())).toBe(0);
   });
 
+  it("a long sent by hand without a time, then a flat fired later in the same second by a sender whose time has whole seconds (TradingView's {{timenow}}): the flat closes it, not refused as older", async () => {
+    await setUp();
+    // The long arrives well inside a second, so that its arrival time has milliseconds.
+    while (Date.now() % 1000 < 100 || Date.now() % 1000 > 600) await new Promise((r) => setTimeout(r, 10));
+    expect((await send(hook!.url, alert({ id: 'hand-long', time: undefined }))).status).toBe(200);
+    const second = Math.floor(h!.store.getSignal('hand-long')!.timeMs / 1000) * 1000;
+    await h!.bot.step();
+    expect(h!.trader('BTCUSDT').position?.side).toBe('long');
+    expect((await send(hook!.url, alert({ id: 'tv-flat', side: 'flat', time: new Date(second).toISOString().replace('.000Z', 'Z') }))).status).toBe(200);
+    await h!.bot.step();
+    await h!.bot.step();
+    expect(h!.store.getSignal('tv-flat')).toMatchObject({ status: 'acted', detail: 'closing the open position' });
+    expect(h!.trader('BTCUSDT').position).toBeNull();
+    expect(amount(h!.state())).toBe(0);
+  });
+
   it('pending together, a long received before an older flat (the bot was busy): the flat acts first, the long is entered', async () => {
     await setUp();
     const t = Math.floor(Date.now() / 1000) * 1000 - 10_000;
