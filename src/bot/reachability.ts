@@ -34,12 +34,13 @@ const UNSIGNED: ReadonlySet<PropertyKey> = new Set(['markets', 'settleAsset', 'c
 
 /**
  * What a failed call says about reachability: no answer at all (a timeout, a reset, a 5xx: the
- * adapter's `transient` / `unknownOutcome`), an IP ban (418: no answer before its end), the key
- * refused (`auth`: an answer, but none to anything signed), an answer (a refusal, a 429, a 4xx), or
- * nothing (an error of ours, not the exchange's).
+ * adapter's `transient` / `unknownOutcome`; a rate limit: a 429, or a 403 of Binance's WAF, the
+ * request refused before the API, so calls refused so for the set time are an outage too), an IP ban
+ * (418: no answer before its end), the key refused (`auth`: an answer, but none to anything signed),
+ * an answer (a refusal, a 4xx), or nothing (an error of ours, not the exchange's).
  */
 const failureKind = (e: unknown): 'unanswered' | 'banned' | 'keyRefused' | 'answered' | 'ours' =>
-  !(e instanceof ExchangeError) ? 'ours' : e.code === 'transient' || e.code === 'unknownOutcome' ? 'unanswered' : e.ipBanned ? 'banned' : e.code === 'auth' ? 'keyRefused' : 'answered';
+  !(e instanceof ExchangeError) ? 'ours' : e.ipBanned ? 'banned' : e.code === 'transient' || e.code === 'unknownOutcome' || e.code === 'rateLimited' ? 'unanswered' : e.code === 'auth' ? 'keyRefused' : 'answered';
 
 /**
  * The exchange port, watched for an outage ([operate] 5, "exchange unreachable for N minutes"): from

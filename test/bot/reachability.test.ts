@@ -54,6 +54,20 @@ describe('exchange reachability ([operate] 5: "exchange unreachable for N minute
     expect(events).toEqual([events[0], 'up after 9 min']);
   });
 
+  it("Binance's WAF refusing every call (HTTP 403) is no answer: told once it has lasted the set time, and its end once", async () => {
+    const { sim, port, events, advance } = await setup();
+    sim.admin.setFaults({ kind: 'reject', status: 403, code: -1003, msg: 'Request blocked by the WAF', retryAfterSec: 1 });
+    await expect(port.price('BTCUSDT')).rejects.toMatchObject({ code: 'rateLimited' });
+    advance(5 * MIN);
+    await expect(port.position('BTCUSDT')).rejects.toMatchObject({ code: 'rateLimited' });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatch(/^down since \+0 min: /);
+    sim.admin.clearFaults();
+    advance(MIN);
+    expect(await port.price('BTCUSDT')).toBeGreaterThan(0);
+    expect(events).toEqual([events[0], 'up after 6 min']);
+  });
+
   it('an answer, even "no such order", ends the outage clock: two short outages say nothing', async () => {
     const { sim, port, events, advance } = await setup();
     sim.admin.setFaults({ kind: 'error5xx', status: 502 });
