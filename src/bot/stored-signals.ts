@@ -53,7 +53,7 @@ export async function actOnStoredSignals(d: StoredSignalsDeps): Promise<void> {
       // The same for an opposite entry behind it: its reversal would close this one at once.
       const closedAfter = s.side !== 'close' && pending.some((later, j) => j > i && later.symbol === s.symbol && later.side !== s.side);
       // A newer signal of its symbol the trader already works on (an entry waiting for a failing read) counts as acted on.
-      const startedNewer = pending.find((later) => later.symbol === s.symbol && later.timeMs > s.timeMs && d.waitedOn.has(later.id)) ?? null;
+      const startedNewer = pending.find((later) => later.symbol === s.symbol && later.timeMs > latestTimeOf(s) && d.waitedOn.has(later.id)) ?? null;
       await actOn(d, s, closedAfter, startedNewer);
     } catch (e) {
       d.log.error({ id: s.id, symbol: s.symbol, side: s.side, err: errInfo(e) }, 'signal.act_failed');
@@ -92,7 +92,8 @@ async function actOn(d: StoredSignalsDeps, s: SignalRecord, closedAfter: boolean
   }
   // An entry of the symbol in doubt may have filled: the signal stays pending, asked again at the next step (within max_lag_s).
   if (s.side === 'close') {
-    const closing = await t.closePosition(reason, s.timeMs);
+    // An entry waiting from within its second goes with it (the close may have fired after it).
+    const closing = await t.closePosition(reason, latestTimeOf(s));
     if (closing === 'entry_in_doubt') return;
     // Said once, when it is acted on (not at each step it waits for an entry in doubt).
     if (waitedMs > d.maxWaitMs) d.log.warn({ id: s.id, symbol: s.symbol, waitedMs, outcome: closing }, 'signal.close_late');

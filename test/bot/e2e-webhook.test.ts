@@ -349,6 +349,23 @@ describe('signal webhook → bot on the simulator', () => {
     expect(amount(h!.state())).toBe(0);
   });
 
+  it('…and the long without a time still waits for a failing position read when that flat comes: the flat drops it, nothing is entered once the read answers', async () => {
+    await setUp();
+    h!.sim.admin.setFaults({ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v3/positionRisk' });
+    while (Date.now() % 1000 < 100 || Date.now() % 1000 > 600) await new Promise((r) => setTimeout(r, 10));
+    expect((await send(hook!.url, alert({ id: 'hand-long', time: undefined }))).status).toBe(200);
+    const second = Math.floor(h!.store.getSignal('hand-long')!.timeMs / 1000) * 1000;
+    await h!.bot.step();
+    expect(h!.store.getSignal('hand-long')).toMatchObject({ status: 'pending' });
+    expect((await send(hook!.url, alert({ id: 'tv-flat', side: 'flat', time: new Date(second).toISOString().replace('.000Z', 'Z') }))).status).toBe(200);
+    await h!.bot.step();
+    h!.sim.admin.clearFaults();
+    await stepBot(h!, 3, 100);
+    expect(h!.store.getSignal('tv-flat')).toMatchObject({ status: 'acted' });
+    expect(entries(h!.state())).toEqual([]);
+    expect(h!.trader('BTCUSDT').position).toBeNull();
+  });
+
   it('pending together, a long received before an older flat (the bot was busy): the flat acts first, the long is entered', async () => {
     await setUp();
     const t = Math.floor(Date.now() / 1000) * 1000 - 10_000;
