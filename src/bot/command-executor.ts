@@ -17,8 +17,11 @@ export interface ExecutorDeps {
   readonly price: () => Promise<number>;
   /** Whether another stop of `p` (not `except`) rests on the exchange now (see RestingStop). */
   readonly restingStop: (p: Position, except: string) => Promise<RestingStop>;
-  /** What the exchange held of `p` (its side, in steps) at this cycle's position read; null when not read. */
-  readonly held: (p: Position) => Steps | null;
+  /**
+   * What the exchange holds of `p` (its side, in steps): read now when `fresh`, else (or when that read
+   * fails) as this cycle's position read saw it; null when neither is known.
+   */
+  readonly held: (p: Position, fresh: boolean) => Promise<Steps | null>;
 }
 
 /**
@@ -86,7 +89,7 @@ export class CommandExecutor {
       case 'closeRemainder': {
         // The exchange's stop order closes it: the trader's next cycle reads its fill back.
         if (c.reason === 'stop' && isStopClientId(c.clientOrderId)) return { ...NOTHING, resync: true };
-        const r = await this.d.router.send({ ...this.base(p), clientOrderId: c.clientOrderId, kind: 'close', level: null, type: 'market', qtySteps: this.closeQty(p, c), reduceOnly: true, closePosition: false }, this.d.market);
+        const r = await this.d.router.send({ ...this.base(p), clientOrderId: c.clientOrderId, kind: 'close', level: null, type: 'market', qtySteps: await this.closeQty(p, c), reduceOnly: true, closePosition: false }, this.d.market);
         const f = this.refused(r, c.clientOrderId);
         // -2022/-4118 say the position is not what we hold: the re-read decides first (a change outside
         // ends or shrinks it); a margin refusal halts entries. Either way what asked for the close still
@@ -188,9 +191,11 @@ export class CommandExecutor {
    * (the cycle's read books a take-profit that filled meanwhile) or a take-profit of ours filled whose
    * trades are not listed yet (the exchange holds less) would make it larger than the position, and
    * Binance refuses such a reduce-only order (-2022). What it leaves is booked when those trades are.
+   * With take-profits out (resting until the cancels just sent, a market one in flight) the position
+   * is read again first: one may have filled since the cycle's read.
    */
-  private closeQty(p: Position, c: Extract<Command, { kind: 'closeRemainder' }>): Steps {
-    const held = this.d.held(p);
+  private async closeQty(p: Position, c: Extract<Command, { kind: 'closeRemainder' }>): Promise<Steps> {
+    const held = await this.d.held(p, p.levels.some((l) => l.status === 'sent' || l.status === 'withdrawn'));
     const qty = asSteps(Math.min(c.qtySteps, p.remainingSteps, held !== null && held > 0 ? held : Infinity));
     if (qty !== c.qtySteps) this.d.log.info({ symbol: p.symbol, clientOrderId: c.clientOrderId, qty: stepsToQty(qty, this.d.market), asked: stepsToQty(c.qtySteps, this.d.market), remaining: stepsToQty(p.remainingSteps, this.d.market) }, 'close.sized_to_held');
     return qty;

@@ -332,7 +332,7 @@ export class SymbolTrader {
       // Only a close's reference price (F24's close of a crossed stop): a failing read must not hold it up.
       price: () => this.priceForClose(),
       restingStop: (p, except) => this.restingStopOf(p, except),
-      held: (p) => (this.exchangeHeld?.positionId === p.id ? this.exchangeHeld.steps : null),
+      held: (p, fresh) => this.heldOf(p, fresh),
     });
     this.clearance = new ClearanceFees({
       ex: d.ex,
@@ -2313,6 +2313,23 @@ export class SymbolTrader {
       if (id !== except && parsed?.kind === 'stop' && parsed.positionId === p.id) return { known: true, restingId: id };
     }
     return { known: true, restingId: null };
+  }
+
+  /**
+   * What the exchange holds of `p` (CommandExecutor's `held`): read now when `fresh`, else this cycle's
+   * read; not read again when this cycle's read failed (the close would wait out a failing read's retries).
+   */
+  private async heldOf(p: Position, fresh: boolean): Promise<Steps | null> {
+    const seen = this.exchangeHeld?.positionId === p.id ? this.exchangeHeld.steps : null;
+    if (fresh && seen !== null) {
+      try {
+        const x = await this.d.ex.position(this.symbol);
+        return x.side === p.side ? x.qtySteps : asSteps(0);
+      } catch (e) {
+        this.d.log.warn({ symbol: this.symbol, positionId: p.id, err: errInfo(e) }, 'close.position_read_failed');
+      }
+    }
+    return seen;
   }
 
   /** The open position's exits wait `ms` from now; several refusals in one flush: the longest wait holds. */

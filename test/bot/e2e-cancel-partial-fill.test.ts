@@ -182,4 +182,29 @@ describe('a close while a take-profit has filled in part on the exchange (R3.5)'
       ['signal', 9],
     ]);
   }, 30_000);
+
+  it('limit mode: TP1 fills whole while the close waits for its cancel (after the cycle read the position): one close of the 7 left, no -2022; tp1 3 + signal 7', async () => {
+    const started = await startWithLong(testConfig({ scaled_tp_execution: 'limit' }));
+    h = started.h;
+    const { t } = started;
+    const id = t.position!.id;
+    h.sim.admin.setFaults({ rules: [{ kind: 'latency', ms: 1000, method: 'DELETE', path: '/fapi/v1/order', count: 1 }] });
+    const closing = t.closePosition('web');
+    const t0 = Date.now();
+    while (!h.sim.admin.requests().some((r) => r.method === 'GET' && r.path.includes('positionRisk') && r.wallMs >= t0) && Date.now() - t0 < 5000) await sleep(5);
+    await sleep(300);
+    h.sim.admin.setPrice('BTCUSDT', 60700, true);
+    h.sim.admin.setPrice('BTCUSDT', 60300, true);
+    expect(await closing).toBe('closing');
+    await stepBot(h, 3, 100);
+    const closes = h.sim.admin.requests().filter((r) => r.method === 'POST' && r.clientOrderId?.startsWith(`${id}-close`));
+    expect(closes.map((r) => [r.clientOrderId, r.status])).toEqual([[`${id}-close`, 200]]);
+    expect(exchangeSteps()).toBe(0);
+    expect(t.position).toBeNull();
+    const trade = h.store.tradeHistory().find((x) => x.positionId === id)!;
+    expect(trade.exits.map((e) => [e.reason, e.qtySteps])).toEqual([
+      ['tp1', 3],
+      ['signal', 7],
+    ]);
+  }, 30_000);
 });
