@@ -22,10 +22,10 @@ export interface StoredSignalsDeps {
 
 /**
  * Acts on the signals the webhook stored ([entries] 2), oldest signal time first (a sender's alerts can
- * arrive out of order); the loop calls it at the start of every step. One older than a signal of its
- * symbol already acted on is refused (out of order). An entry goes through `onSignal`, the path of
- * strategy signals (max open positions, sizing, minimums, the ladder plan, the stop); `close` closes
- * the open position at market.
+ * arrive out of order; a flat of whole seconds after those of its second that came before it, actingOrder);
+ * the loop calls it at the start of every step. One older than a signal of its symbol already acted on
+ * is refused (out of order). An entry goes through `onSignal`, the path of strategy signals (max open
+ * positions, sizing, minimums, the ladder plan, the stop); `close` closes the open position at market.
  *
  * Each signal is marked only after acting returned. A kill in between acts on it again after the
  * restart, and that changes nothing: the position id derives from the signal's time, side and id
@@ -45,6 +45,7 @@ export async function actOnStoredSignals(d: StoredSignalsDeps): Promise<void> {
     d.log.error({ err: errInfo(e) }, 'signals.read_failed');
     return;
   }
+  pending = actingOrder(pending);
   for (const [i, s] of pending.entries()) {
     try {
       // An entry with a close of its symbol pending behind it (both waited while the bot was down or
@@ -111,6 +112,26 @@ async function actOn(d: StoredSignalsDeps, s: SignalRecord, closedAfter: boolean
     return;
   }
   mark(d, s, 'acted', entryOutcome(d.store, t, s.side, s.timeMs, s.id));
+}
+
+/**
+ * The pending signals (oldest time first) in the order they are acted on: a close dated in whole
+ * seconds goes after the signals of its symbol and second that arrived before it (it may have fired
+ * after them, latestTimeOf). First by its time, it would let an entry it followed open after it.
+ */
+function actingOrder(pending: readonly SignalRecord[]): SignalRecord[] {
+  const out = [...pending];
+  for (const c of pending) {
+    if (c.side !== 'close' || latestTimeOf(c) === c.timeMs) continue;
+    const i = out.indexOf(c);
+    let j = i;
+    for (let k = i + 1; k < out.length; k++) {
+      const s = out[k]!;
+      if (s.symbol === c.symbol && s.timeMs <= latestTimeOf(c) && s.receivedAtMs < c.receivedAtMs) j = k;
+    }
+    if (j > i) out.splice(j, 0, ...out.splice(i, 1));
+  }
+  return out;
 }
 
 /**

@@ -366,6 +366,22 @@ describe('signal webhook → bot on the simulator', () => {
     expect(h!.trader('BTCUSDT').position).toBeNull();
   });
 
+  it("pending together (no step between), a long sent by hand without a time, then a flat of that whole second (TradingView's {{timenow}}): acted on in the order they arrived, nothing is left open", async () => {
+    await setUp();
+    while (Date.now() % 1000 < 100 || Date.now() % 1000 > 600) await new Promise((r) => setTimeout(r, 10));
+    expect((await send(hook!.url, alert({ id: 'hand-long', time: undefined }))).status).toBe(200);
+    const second = Math.floor(h!.store.getSignal('hand-long')!.timeMs / 1000) * 1000;
+    expect((await send(hook!.url, alert({ id: 'tv-flat', side: 'flat', time: new Date(second).toISOString().replace('.000Z', 'Z') }))).status).toBe(200);
+    await h!.bot.step();
+    await h!.bot.step();
+    // Before: the flat (12:00:00) went first, then the long (12:00:00.3): a long left open against the sender's flat.
+    expect(h!.store.getSignal('tv-flat')).toMatchObject({ status: 'acted' });
+    expect(h!.store.getSignal('hand-long')).toMatchObject({ status: 'acted' });
+    expect(entries(h!.state())).toEqual([]);
+    expect(h!.trader('BTCUSDT').position).toBeNull();
+    expect(amount(h!.state())).toBe(0);
+  });
+
   it('pending together, a long received before an older flat (the bot was busy): the flat acts first, the long is entered', async () => {
     await setUp();
     const t = Math.floor(Date.now() / 1000) * 1000 - 10_000;
