@@ -43,10 +43,15 @@ export class ClearanceFees {
 
   constructor(private readonly d: ClearanceDeps) {}
 
-  /** A liquidation exit at `timeMs` was booked on position `id`. */
+  /**
+   * A liquidation exit at `timeMs` was booked on position `id`. Another one while the first is still
+   * owed a read (Binance liquidates in steps) gets its own reads, at once and a minute later: sharing
+   * the first's, its fee posted late would never be read.
+   */
   owe(id: string, timeMs: number): void {
-    if (this.d.ex.clearanceFees === undefined || this.owed.has(id)) return;
-    this.owed.set(id, { sinceMs: timeMs, atMs: this.d.now(), answered: 0 });
+    if (this.d.ex.clearanceFees === undefined) return;
+    const o = this.owed.get(id);
+    this.owed.set(id, { sinceMs: Math.min(o?.sinceMs ?? timeMs, timeMs), atMs: this.d.now(), answered: 0 });
   }
 
   /** Reads the charges owed now and books them; a read that fails is asked again later, never thrown. */
@@ -70,7 +75,8 @@ export class ClearanceFees {
     for (const [id, o] of due) {
       o.answered++;
       o.atMs = now + CLEARANCE_REREAD_MS;
-      if (o.answered >= 2) this.owed.delete(id);
+      // Not one a liquidation during this read owed anew (owe: its own reads).
+      if (o.answered >= 2 && this.owed.get(id) === o) this.owed.delete(id);
     }
     // Each charge is the newest liquidation's at or before it (of the positions read for), a minute at most before it.
     for (const c of charges) {
