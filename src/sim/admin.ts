@@ -113,10 +113,11 @@ export class SimAdmin {
     if (qty === undefined || qty <= 0 || qty > held) throw new Error(`liquidate: qty must be a positive multiple of the step, at most ${qtyText(held, r)}`);
     const ticks = exactUnits(String(body['price']), r.tickSize) ?? nearestTicks(Number(body['price']), r);
     const adl = body['adl'] === true;
+    // Checked before anything is closed: a refused request changes nothing.
+    const rate = body['liquidationFee'] === undefined ? DEFAULT_LIQUIDATION_FEE_RATE : Number(body['liquidationFee']);
+    if (!(rate >= 0 && rate < 1)) throw new Error(`liquidate: liquidationFee must be a rate from 0 to less than 1 (got ${JSON.stringify(body['liquidationFee'])})`);
     const clientOrderId = adl ? 'adl_autoclose' : `autoclose-${this.d.feed.nowMs}`;
     const order = this.d.engine.forceClose(symbol, qty, ticks, clientOrderId, !adl);
-    const rate = body['liquidationFee'] === undefined ? DEFAULT_LIQUIDATION_FEE_RATE : Number(body['liquidationFee']);
-    if (!(rate >= 0)) throw new Error('liquidate: liquidationFee must be a rate of 0 or more');
     const fee = adl || rate === 0 ? 0 : this.d.clearances.charge(r.symbol, qty, ticks, rate, order.updateTime).amount;
     return { symbol, clientOrderId, qty: qtyText(qty, r), price: priceText(ticks, r), clearanceFee: fee };
   }

@@ -172,6 +172,18 @@ describe('orders through ccxt', () => {
     expect(cleared).toEqual([liq.clearanceFee]);
   });
 
+  it('refuses a liquidationFee that is not a rate (negative, not a number, 1 or more) before it liquidates anything', async () => {
+    await h.ex.createOrder(BTC, 'market', 'buy', 0.01);
+    const wallet = (await h.admin.state()).balance.wallet;
+    for (const liquidationFee of [-0.01, 'x', 1, 'Infinity']) {
+      await expect(h.admin.call('POST', 'liquidate', { symbol: 'BTCUSDT', price: '58500', liquidationFee })).rejects.toThrow(/liquidationFee/);
+    }
+    // Before: the position was liquidated, then the fee refused (the error answered, the state changed).
+    expect(await btcPosition(h.admin)).toBe('0.01');
+    expect((await h.admin.state()).balance.wallet).toBe(wallet);
+    expect((await h.ex.fetchMyTrades(BTC)).length).toBe(1);
+  });
+
   it('answers unknown orders with -2013 on fetch and -2011 on cancel', async () => {
     await expect(byClientId(h, 'nope')).rejects.toThrow(/-2013/);
     await expect(h.ex.cancelOrder('123', BTC)).rejects.toThrow(/-2011/);
