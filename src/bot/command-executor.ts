@@ -89,7 +89,9 @@ export class CommandExecutor {
       case 'closeRemainder': {
         // The exchange's stop order closes it: the trader's next cycle reads its fill back.
         if (c.reason === 'stop' && isStopClientId(c.clientOrderId)) return { ...NOTHING, resync: true };
-        const r = await this.d.router.send({ ...this.base(p), clientOrderId: c.clientOrderId, kind: 'close', level: null, type: 'market', qtySteps: await this.closeQty(p, c), reduceOnly: true, closePosition: false }, this.d.market);
+        const qty = await this.closeQty(p, c);
+        if (qty === 0) return this.nothingHeld(c.clientOrderId);
+        const r = await this.d.router.send({ ...this.base(p), clientOrderId: c.clientOrderId, kind: 'close', level: null, type: 'market', qtySteps: qty, reduceOnly: true, closePosition: false }, this.d.market);
         const f = this.refused(r, c.clientOrderId);
         // -2022/-4118 say the position is not what we hold: the re-read decides first (a change outside
         // ends or shrinks it); a margin refusal halts entries. Either way what asked for the close still
@@ -195,10 +197,26 @@ export class CommandExecutor {
    * is read again first: one may have filled since the cycle's read.
    */
   private async closeQty(p: Position, c: Extract<Command, { kind: 'closeRemainder' }>): Promise<Steps> {
-    const held = await this.d.held(p, p.levels.some((l) => l.status === 'sent' || l.status === 'withdrawn'));
+    const tpsOut = p.levels.some((l) => l.status === 'sent' || l.status === 'withdrawn');
+    const held = await this.d.held(p, tpsOut);
+    // Nothing held while take-profits were out: they closed it all (0: nothing to send, nothingHeld).
+    if (held === 0 && tpsOut) return asSteps(0);
     const qty = asSteps(Math.min(c.qtySteps, p.remainingSteps, held !== null && held > 0 ? held : Infinity));
     if (qty !== c.qtySteps) this.d.log.info({ symbol: p.symbol, clientOrderId: c.clientOrderId, qty: stepsToQty(qty, this.d.market), asked: stepsToQty(c.qtySteps, this.d.market), remaining: stepsToQty(p.remainingSteps, this.d.market) }, 'close.sized_to_held');
     return qty;
+  }
+
+  /**
+   * A close not sent: the exchange held nothing of the position with take-profits out (one filled the
+   * rest since the cycle's read). Sent, Binance would refuse it (-2022) and the trader alert on a close
+   * refused though the position is flat. The core takes the close back; the re-read books the fill.
+   */
+  private nothingHeld(clientOrderId: string): Followup {
+    const cur = this.d.current();
+    if (!cur) return NOTHING;
+    this.d.log.info({ symbol: cur.symbol, clientOrderId, remaining: stepsToQty(cur.remainingSteps, this.d.market) }, 'close.nothing_held');
+    const ended = applyOrderEnd(cur, { clientOrderId, status: 'rejected', timeMs: this.d.now() });
+    return { transition: ended.ok ? ended.value : null, resync: true, alert: null };
   }
 
   /** An exit or close the exchange refused: the core takes it back; -2022/-4118 also asks for a re-read (F5). */

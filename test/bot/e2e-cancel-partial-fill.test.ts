@@ -207,4 +207,35 @@ describe('a close while a take-profit has filled in part on the exchange (R3.5)'
       ['signal', 7],
     ]);
   }, 30_000);
+
+  it('limit mode, the single take-profit resting for the whole position fills while the close waits for its cancel: nothing is left to close, no close is sent (no -2022, no close.refused); booked tp 10', async () => {
+    const started = await startWithLong(testConfig({ scaled_tp_execution: 'limit', enable_scaled_take_profit: false, take_profit_pct: 1 }));
+    h = started.h;
+    const { t } = started;
+    const id = t.position!.id;
+    const alerts: string[] = [];
+    const log = (t as unknown as { d: { log: { warn: (o: object, m: string) => void } } }).d.log;
+    const warn = log.warn.bind(log);
+    log.warn = (o: object, m: string) => {
+      alerts.push(m);
+      warn(o, m);
+    };
+    h.sim.admin.setFaults({ rules: [{ kind: 'latency', ms: 1000, method: 'DELETE', path: '/fapi/v1/order', count: 1 }] });
+    const closing = t.closePosition('web');
+    const t0 = Date.now();
+    while (!h.sim.admin.requests().some((r) => r.method === 'GET' && r.path.includes('positionRisk') && r.wallMs >= t0) && Date.now() - t0 < 5000) await sleep(5);
+    await sleep(300);
+    h.sim.admin.setPrice('BTCUSDT', 60700, true);
+    h.sim.admin.setPrice('BTCUSDT', 60300, true);
+    expect(await closing).toBe('closing');
+    await stepBot(h, 3, 100);
+    expect(exchangeSteps()).toBe(0);
+    expect(t.position).toBeNull();
+    const trade = h.store.tradeHistory().find((x) => x.positionId === id)!;
+    expect(trade.exits.map((e) => [e.reason, e.qtySteps])).toEqual([['tp', 10]]);
+    const closes = h.sim.admin.requests().filter((r) => r.method === 'POST' && r.clientOrderId?.startsWith(`${id}-close`));
+    // Before: a close of the 10 went out and was refused (400, -2022), with a close.refused alert.
+    expect(closes.map((r) => r.status)).toEqual([]);
+    expect(alerts.filter((m) => m === 'close.refused')).toEqual([]);
+  }, 30_000);
 });
