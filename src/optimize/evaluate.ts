@@ -75,7 +75,8 @@ export function evaluateCandidate(ds: Dataset, settings: ExitSettings, windows: 
       fullRuns++;
       run = figuresOfRun(runBacktest(windowInputs(ds, w.fromMs, w.toMs), { ...runOptions(ds), settings }));
     }
-    const d = dailyReturns(run.equityTimeMs, run.equity, ds.options.startingBalance);
+    // Symbols on one balance share one timeframe (backtest-inputs): the candles' span of each point.
+    const d = dailyReturns(run.equityTimeMs, run.equity, ds.options.startingBalance, ds.symbols[0]!.candles.timeframeMs);
     const metrics = windowMetrics(run, ds.options.startingBalance, d.returns);
     return w.role === 'train' ? { metrics } : { metrics, daily: { firstDayMs: d.dayMs[0] ?? w.fromMs, returns: d.returns } };
   });

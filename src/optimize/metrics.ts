@@ -28,21 +28,26 @@ export interface WindowMetrics {
 
 /**
  * Daily returns of an equity curve: the last equity of each UTC day over the previous day's (the first
- * day over the start). Every calendar day from the first to the last has one: a day without a point
- * (candles of 3d, 1w or 1M; a gap in the data) keeps the day before's equity, so the ratios are
- * annualised over days and the k-th return is the first day's + k (the out-of-sample curves).
+ * day over the start). A point (a candle's open time, `timeframeMs` long) holds the equity at that
+ * candle's close: it is dated by the candle's last day, when it is known (a weekly candle's Sunday).
+ * Every calendar day from the first candle's first day to the last candle's last has one: a day
+ * without a point (candles of 3d, 1w or 1M; a gap in the data) keeps the day before's equity, so the
+ * ratios are annualised over the days the run took and the k-th return is the first day's + k (the
+ * out-of-sample curves). With candles of a day or less this is the day of each open.
  */
-export function dailyReturns(times: ArrayLike<number>, equity: ArrayLike<number>, start: number): { dayMs: number[]; returns: number[]; equity: number[] } {
+export function dailyReturns(times: ArrayLike<number>, equity: ArrayLike<number>, start: number, timeframeMs: number): { dayMs: number[]; returns: number[]; equity: number[] } {
   const dayMs: number[] = [];
   const closes: number[] = [];
+  const dayOf = (t: number) => Math.floor(t / DAY_MS) * DAY_MS;
   for (let i = 0; i < equity.length; i++) {
-    const d = Math.floor(times[i]! / DAY_MS) * DAY_MS;
-    const last = dayMs.length ? dayMs[dayMs.length - 1]! : d;
+    const d = dayOf(times[i]! + timeframeMs - 1);
+    // The first candle's days before its last keep the starting equity.
+    const last = dayMs.length ? dayMs[dayMs.length - 1]! : dayOf(times[i]!) - DAY_MS;
     if (dayMs.length && last === d) closes[closes.length - 1] = equity[i]!;
     else {
       for (let gap = last + DAY_MS; gap < d; gap += DAY_MS) {
         dayMs.push(gap);
-        closes.push(closes[closes.length - 1]!);
+        closes.push(closes.length ? closes[closes.length - 1]! : start);
       }
       dayMs.push(d);
       closes.push(equity[i]!);

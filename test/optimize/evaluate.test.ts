@@ -96,22 +96,26 @@ describe('evaluating a candidate on signals read once', () => {
   it('daily returns: the last equity of each UTC day over the day before (by hand)', () => {
     const H = 3_600_000;
     const D = 24 * H;
-    const d = dailyReturns([0, H, D, D + H, 2 * D], [100, 110, 121, 99, 99], 100);
+    const d = dailyReturns([0, H, D, D + H, 2 * D], [100, 110, 121, 99, 99], 100, H);
     expect(d.equity).toEqual([110, 99, 99]);
     expect(d.returns.map((x) => Number(x.toFixed(12)))).toEqual([0.1, -0.1, 0]);
   });
 
-  it('daily returns are of every calendar day: a day without a candle (1w, 3d or 1M candles, a data gap) keeps the equity of the day before (return 0), so Sharpe, Sortino and Calmar are annualised over days, and the k-th return is day k', () => {
+  it('daily returns are of every calendar day the run covers: a day without a candle (1w, 3d or 1M candles, a data gap) keeps the equity of the day before (return 0), a candle\'s equity is dated by the day it is known (its last), so Sharpe, Sortino and Calmar are annualised over the days the run took', () => {
     const D = 86_400_000;
-    const W = Date.UTC(2024, 0, 1); // a Monday: three weekly candles
-    const d = dailyReturns([W, W + 7 * D, W + 14 * D], [10_100, 10_000, 10_200], 10_000);
-    expect(d.dayMs).toEqual(Array.from({ length: 15 }, (_, k) => W + k * D));
-    expect(d.equity).toEqual([10_100, ...Array<number>(6).fill(10_100), 10_000, ...Array<number>(6).fill(10_000), 10_200]);
-    expect(d.returns.map((x) => Number(x.toFixed(12)))).toEqual([0.01, 0, 0, 0, 0, 0, 0, Number((10_000 / 10_100 - 1).toFixed(12)), 0, 0, 0, 0, 0, 0, 0.02]);
-    // Calmar over 15 days, not 3: growth 1.02 a fortnight, drawdown 100 / 10,100.
+    const W = Date.UTC(2024, 0, 1); // a Monday: three weekly candles, to Sunday 21 January's end
+    const d = dailyReturns([W, W + 7 * D, W + 14 * D], [10_100, 10_000, 10_200], 10_000, 7 * D);
+    // 21 days, 1 to 21 January; each week's equity on its Sunday (known at its close, not on its Monday).
+    expect(d.dayMs).toEqual(Array.from({ length: 21 }, (_, k) => W + k * D));
+    expect(d.equity).toEqual([...Array<number>(6).fill(10_000), 10_100, ...Array<number>(6).fill(10_100), 10_000, ...Array<number>(6).fill(10_000), 10_200]);
+    const zeros = Array<number>(6).fill(0);
+    expect(d.returns.map((x) => Number(x.toFixed(12)))).toEqual([...zeros, 0.01, ...zeros, Number((10_000 / 10_100 - 1).toFixed(12)), ...zeros, 0.02]);
+    // Calmar over the 21 days the growth took (before: 15, Monday 1 to Monday 15, as if three weeks were a fortnight and a day).
     const m = windowMetrics({ summary: { trades: 3, win_rate: 1, profit_factor: null, total_pnl: 200, max_drawdown_pct: 100 / 101, final_equity: 10_200 }, rMultiples: [1, 1, 1], equityTimeMs: [W, W + 7 * D, W + 14 * D], equity: [10_100, 10_000, 10_200] }, 10_000, d.returns);
-    expect(m.days).toBe(15);
-    expect(m.calmar).toBeCloseTo((1.02 ** (365 / 15) - 1) / (1 / 101), 9);
+    expect(m.days).toBe(21);
+    expect(m.calmar).toBeCloseTo((1.02 ** (365 / 21) - 1) / (1 / 101), 9);
+    // 3d candles: two of them, 1 to 6 January.
+    expect(dailyReturns([W, W + 3 * D], [10_100, 10_200], 10_000, 3 * D).returns.map((x) => Number(x.toFixed(12)))).toEqual([0, 0, 0.01, 0, 0, Number((10_200 / 10_100 - 1).toFixed(12))]);
   });
 
   it('folds that need more data than there is are refused, naming the flags', () => {
