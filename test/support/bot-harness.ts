@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
-import { silentLogger } from '../../src/bot/logger.ts';
+import { recordingLogger } from './log-lines.ts';
 import type { SymbolTrader } from '../../src/bot/symbol-trader.ts';
 import { type LadderConfig, parseConfigValue } from '../../src/core/config/index.ts';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
@@ -17,6 +17,8 @@ export interface Harness {
   dbPath: string;
   slept: number[];
   trader(symbol: string): SymbolTrader;
+  /** The bot's warnings and errors so far, by event name (`close.refused`, …), oldest first. */
+  warnings(): string[];
   /** The simulator's true state (positions, open orders, every fill with its client id). */
   state(): SimState;
   close(): Promise<void>;
@@ -56,7 +58,9 @@ export async function startHarness(config: LadderConfig, simOpts: SimulatorOptio
   const path = dbPath ?? join(tempDir('ladder-bot-'), 'ladder.db');
   const store = openStore(path);
   const slept: number[] = [];
-  const bot = new TradingBot({ config, exchange: ex, store, log: silentLogger(), retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: async (ms) => {
+  // Warnings and errors only: what a test asserts was (not) raised, without parsing every info line.
+  const logged = recordingLogger('warn');
+  const bot = new TradingBot({ config, exchange: ex, store, log: logged.log, retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: async (ms) => {
     slept.push(ms);
     if (realSleep) await new Promise((r) => setTimeout(r, ms));
   } } });
@@ -72,6 +76,7 @@ export async function startHarness(config: LadderConfig, simOpts: SimulatorOptio
       if (!t) throw new Error(`no trader for ${symbol}`);
       return t;
     },
+    warnings: logged.msgs,
     state: () => sim.admin.state() as unknown as SimState,
     close: async () => {
       bot.stop();

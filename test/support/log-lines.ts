@@ -51,7 +51,7 @@ export function quantityFields(o: unknown, path = ''): [string, number][] {
 }
 
 /** A pino logger whose JSON lines a test reads back: `records` parsed, `msgs()` their event names. */
-export function recordingLogger(level: 'debug' | 'info' = 'info'): { log: Logger; records: Record<string, unknown>[]; msgs: () => string[] } {
+export function recordingLogger(level: 'debug' | 'info' | 'warn' = 'info'): { log: Logger; records: Record<string, unknown>[]; msgs: () => string[] } {
   const records: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
