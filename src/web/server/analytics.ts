@@ -1,4 +1,4 @@
-import { type Position, type RunAnalytics, analyzeRun, totalPnl } from '../../core/index.ts';
+import { type Position, type RunAnalytics, analyzeRun, lastExitTimeMs, totalPnl } from '../../core/index.ts';
 import type { HistoryQuery, Store } from '../../store/index.ts';
 import type { AnalyticsResponse, ComparedTrade, RunView } from '../components/dashboard-model.ts';
 import type { EquityCurve } from '../components/view-model.ts';
@@ -18,11 +18,20 @@ const MEMO_MAX = 50_000;
 const memos = new WeakMap<Store, Map<string, SingleTpOutcome>>();
 
 /**
- * Realised equity: the starting balance, then + each exit's PnL at its time (exits of all trades in time
- * order). The first point is the first entry, at the starting balance.
+ * Realised equity: the starting balance, then + each exit's PnL at its time and each trade's funding at
+ * its newest settlement booked (its last exit when that time is unknown), all in time order. The first
+ * point is the first entry, at the starting balance. Its last point is the summary's final equity: a
+ * trade's PnL is its exits' plus its funding (SPEC "Fees").
  */
 export function realisedEquity(name: string, trades: readonly Position[], startingBalance: number): EquityCurve {
-  const exits = trades.flatMap((t) => t.partialExits.map((e) => ({ t: e.timeMs, pnl: e.pnl }))).sort((a, b) => a.t - b.t);
+  const exits = trades
+    .flatMap((t) => {
+      const parts = t.partialExits.map((e) => ({ t: e.timeMs, pnl: e.pnl }));
+      // Only the total and the newest settlement's time are stored: the whole of it is drawn there.
+      if (t.funding !== undefined) parts.push({ t: t.fundingThroughMs ?? lastExitTimeMs(t), pnl: t.funding });
+      return parts;
+    })
+    .sort((a, b) => a.t - b.t);
   // A loop, not Math.min(...times): spreading ~130,000 arguments overflows the stack.
   let first = Infinity;
   for (const x of trades) if (x.entryTimeMs < first) first = x.entryTimeMs;
