@@ -86,6 +86,10 @@ export function startNotifier(o: NotifierOptions): Notifier | null {
     }
   }
   if (c.webhook) senders.push(new OutboxSender({ ...base, channel: webhookChannel(c.webhook, webhookSecret, secrets) }));
+  // A channel out of the config misses what is written meanwhile: put back, it starts from then on
+  // (the docs' promise for a channel added later), not with a backlog of stale messages ahead of new ones.
+  const forgotten = o.store.outbox.forgetChannels(senders.map((s) => s.name));
+  if (forgotten.length) log.info({ channels: forgotten }, 'notify.channels_forgotten');
   // Cursors open before the bot writes anything: the first run's messages are not taken for history.
   for (const s of senders) s.start();
   const pruner = startOutboxPruner({ outbox: o.store.outbox, channels: senders.map((s) => s.name), retentionDays: c.outbox_retention_days, log, ...(o.now ? { now: o.now } : {}), ...(o.pruneEveryMs ? { everyMs: o.pruneEveryMs } : {}) });

@@ -52,6 +52,12 @@ export interface Outbox {
   /** The channel's state, created at the newest row when it is new (a channel added later skips the history). */
   openChannel(channel: string): OutboxChannelState;
   channel(channel: string): OutboxChannelState | null;
+  /**
+   * Drops the cursor of every channel not in `keep` (those the config no longer has) and returns their
+   * names: put back later, such a channel opens at the newest row like a new one, instead of sending
+   * what was written while it was out (its delivery records stay).
+   */
+  forgetChannels(keep: readonly string[]): string[];
   /** The rows after the channel's cursor, oldest first. */
   pending(channel: string, limit?: number): OutboxMessage[];
   /**
@@ -115,6 +121,8 @@ export function outboxRows(db: Database.Database, now: () => number, tx: Tx): Ou
   const newestId = db.prepare<[]>('SELECT COALESCE(MAX(id), 0) AS id FROM outbox');
   const getChannel = db.prepare<[string]>('SELECT * FROM outbox_channels WHERE channel = ?');
   const putChannel = db.prepare('INSERT INTO outbox_channels (channel, delivered_id, attempts, next_attempt_ms, last_error, updated_at_ms) VALUES (?, ?, 0, 0, NULL, ?) ON CONFLICT (channel) DO NOTHING');
+  const channelNames = db.prepare<[]>('SELECT channel FROM outbox_channels ORDER BY channel');
+  const dropChannel = db.prepare<[string]>('DELETE FROM outbox_channels WHERE channel = ?');
   const after = db.prepare<[number, number]>('SELECT * FROM outbox WHERE id > ? ORDER BY id LIMIT ?');
   const byKey = db.prepare<[string]>('SELECT * FROM outbox WHERE key = ?');
   const record = db.prepare('INSERT INTO outbox_deliveries (outbox_id, channel, status, attempts, at_ms, error) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (outbox_id, channel) DO NOTHING');
@@ -147,6 +155,11 @@ export function outboxRows(db: Database.Database, now: () => number, tx: Tx): Ou
       return mustChannel(name);
     }),
     channel,
+    forgetChannels: tx((keep: readonly string[]): string[] => {
+      const gone = (channelNames.all() as { channel: string }[]).map((r) => r.channel).filter((name) => !keep.includes(name));
+      for (const name of gone) dropChannel.run(name);
+      return gone;
+    }),
     pending: (name: string, limit = 100): OutboxMessage[] => (after.all(mustChannel(name).deliveredId, limit) as MessageRow[]).map(toMessage),
     done: tx((name: string, id: number, o: { readonly status: OutboxDeliveryStatus | null; readonly attempts: number; readonly error?: string | null }): void => {
       const at = now();

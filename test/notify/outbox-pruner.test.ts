@@ -95,4 +95,27 @@ describe('the outbox pruner (issue 16 follow-up)', () => {
       s.close();
     }
   });
+  it('a channel taken out of the config and put back starts at the newest message, not with what was written meanwhile', async () => {
+    const clock = { now: T0 };
+    const s = seeded(clock, 0); // run 1: the webhook took a, b, c; d was still to send when it was taken out
+    const withTelegram = parseConfigValue({ notify: { telegram: { chat_id: '42', api_root: 'http://127.0.0.1:9', commands: false } } }, 'test');
+    const withWebhook = parseConfigValue({ notify: { webhook: { url: 'http://127.0.0.1:9/never' } } }, 'test');
+    if (!withTelegram.ok || !withWebhook.ok) throw new Error('config');
+    const opts = { store: s, log: createLogger('silent'), now: () => clock.now, backoffMs: [60_000, 60_000] as const };
+    // Run 2: Telegram only, for ten days; the bot writes e and f.
+    const run2 = startNotifier({ ...opts, config: withTelegram.value.notify, env: { LADDER_TELEGRAM_BOT_TOKEN: '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ012345678' } })!;
+    s.outbox.add([msg('e'), msg('f')]);
+    await run2.stop();
+    clock.now = T0 + 10 * DAY;
+    // Run 3: the webhook back. It owes the receiver nothing of the ten days it was not configured.
+    const run3 = startNotifier({ ...opts, config: withWebhook.value.notify, env: {} })!;
+    try {
+      expect(s.outbox.pending('webhook').map((m) => m.key)).toEqual([]);
+      s.outbox.add([msg('g')]);
+      expect(s.outbox.pending('webhook').map((m) => m.key)).toEqual(['g']);
+    } finally {
+      await run3.stop();
+      s.close();
+    }
+  });
 });
