@@ -9,6 +9,8 @@ export type StoreErrorCode =
   | 'wal_unavailable'
   /** The file is not an SQLite database at all (a wrong --db). */
   | 'not_a_database'
+  /** The file is a damaged SQLite database (cut short, overwritten in part): SQLite's words name no file. */
+  | 'corrupt_store'
   /** A reader's --db is empty or another program's SQLite database: no Ladder schema to read (and none is written). */
   | 'not_a_store'
   /** The file cannot be opened at all (a directory, no permission): SQLite's message names no file. */
@@ -42,3 +44,9 @@ export class StoreError extends Error {
 
 /** SQLite's answer when a file is not a database at all (it opens any file lazily; the first read says). */
 export const isNotADatabase = (e: unknown): boolean => (e as { code?: unknown } | null)?.code === 'SQLITE_NOTADB';
+
+/** SQLite's answer when a database's pages are damaged (SQLITE_CORRUPT and its extended codes). */
+export const isCorrupt = (e: unknown): boolean => {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_CORRUPT');
+};

@@ -68,6 +68,25 @@ describe('migrations', () => {
     expect(existsSync(`${path}-wal`)).toBe(false);
   });
 
+  it('refuses a damaged store naming it and saying what to do, not with SQLite\'s bare words', () => {
+    const path = join(tempDir('ladder-store-'), 'ladder.db');
+    openStore(path).close();
+    // Cut in half (a copy that stopped midway, a full disk): the header counts pages the file no longer has.
+    const whole = readFileSync(path);
+    writeFileSync(path, whole.subarray(0, Math.floor(whole.length / 2)));
+    let e: unknown;
+    try {
+      openStore(path, { existingStore: true });
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(StoreError);
+    expect(e).toMatchObject({
+      code: 'corrupt_store',
+      message: `${path}: the store is damaged (SQLite: database disk image is malformed): restore it from a backup, or save what it holds with: sqlite3 ${path} .recover | sqlite3 recovered.db`,
+    });
+  });
+
   it('applies each migration in a transaction: a failing one leaves the previous version intact', () => {
     const db = new Database(join(tempDir('ladder-store-'), 'm.db'));
     const list: Migration[] = [
