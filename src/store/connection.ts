@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate, schemaVersion } from './migrations.ts';
-import { StoreError, isCorrupt, isNotADatabase } from './store-error.ts';
+import { StoreError, isCannotWrite, isCorrupt, isNotADatabase } from './store-error.ts';
 
 export interface ConnectionOptions {
   /**
@@ -46,6 +46,9 @@ export function openDatabase(path: string, nowMs: number, opts: ConnectionOption
   } catch (e) {
     db.close();
     if (isNotADatabase(e)) throw new StoreError('not_a_database', `${path}: not a Ladder store (SQLite: ${(e as Error).message})`);
+    if (isCannotWrite(e)) {
+      throw new StoreError('cannot_open', `${path}: cannot open the store for writing (SQLite: ${(e as Error).message}): this user must be able to write the store, its directory and its -wal and -shm files (WAL mode: readers write them too)`);
+    }
     if (isCorrupt(e)) {
       throw new StoreError('corrupt_store', `${path}: the store is damaged (SQLite: ${(e as Error).message}): restore it from a backup, or save what it holds with: sqlite3 ${path} .recover | sqlite3 recovered.db`);
     }

@@ -50,3 +50,9 @@ export const isCorrupt = (e: unknown): boolean => {
   const code = (e as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('SQLITE_CORRUPT');
 };
+
+/** SQLite could not write where it must (a read-only file or directory, another user's store, WAL's -shm file not creatable). */
+export const isCannotWrite = (e: unknown): boolean => {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code.startsWith('SQLITE_READONLY'));
+};

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -85,6 +85,24 @@ describe('migrations', () => {
       code: 'corrupt_store',
       message: `${path}: the store is damaged (SQLite: database disk image is malformed): restore it from a backup, or save what it holds with: sqlite3 ${path} .recover | sqlite3 recovered.db`,
     });
+  });
+
+  it('refuses a store SQLite cannot write beside (its -shm file cannot be made) naming it and saying why, not with SQLite\'s bare words', () => {
+    const path = join(tempDir('ladder-store-'), 'ladder.db');
+    openStore(path).close();
+    // What a read-only directory or another user's store does: the shared-memory file of WAL mode cannot be made.
+    mkdirSync(`${path}-shm`);
+    let e: unknown;
+    try {
+      openStore(path, { existingStore: true });
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(StoreError);
+    expect(e).toMatchObject({ code: 'cannot_open' });
+    const message = (e as Error).message;
+    expect(message.startsWith(`${path}: cannot open the store for writing (SQLite: `), message).toBe(true);
+    expect(message.endsWith('): this user must be able to write the store, its directory and its -wal and -shm files (WAL mode: readers write them too)'), message).toBe(true);
   });
 
   it('applies each migration in a transaction: a failing one leaves the previous version intact', () => {
