@@ -61,6 +61,11 @@ export interface Store {
   positionStoredAtMs(id: string): number | null;
   /** Open positions with their full ladder state, oldest entry first. */
   openPositions(): Position[];
+  /**
+   * The open positions' ids and versions as one text, read from two columns: it changes with every
+   * save of an open position, events or not (a reader's cheap "did anything change?").
+   */
+  openPositionVersions(): string;
   /** The open position of a symbol (one at most). */
   positionBySymbol(symbol: string): Position | null;
 
@@ -198,6 +203,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     positionVersion: positions.version,
     positionStoredAtMs: positions.createdAt,
     openPositions: positions.open,
+    openPositionVersions: positions.openVersions,
     positionBySymbol: positions.openBySymbol,
     recordIntent: tx(orders.recordIntent),
     markSent: tx((id: string, timeMs?: number) => orders.markStatus(id, 'sent', timeMs === undefined ? {} : { timeMs })),

@@ -31,6 +31,9 @@ export function isConserved(p: Pick<Position, 'originalSteps' | 'remainingSteps'
 
 const SELECT = 'SELECT p.id, p.json, pl.json AS plan_json FROM positions p JOIN plans pl ON pl.position_id = p.id';
 
+/** The open positions' ids and versions, by their partial index (one per symbol): a poll costs the open ones, not the history. */
+export const OPEN_VERSIONS_SQL = "SELECT id, version FROM positions WHERE status = 'open' ORDER BY symbol";
+
 export function positionRows(db: Database.Database, now: () => number) {
   const selectForSave = db.prepare<[string]>(
     'SELECT p.symbol, p.version, p.json, pl.json AS plan_json FROM positions p JOIN plans pl ON pl.position_id = p.id WHERE p.id = ?',
@@ -62,6 +65,7 @@ export function positionRows(db: Database.Database, now: () => number) {
   const open = db.prepare<[]>(`${SELECT} WHERE p.status = 'open' ORDER BY p.entry_time_ms, p.id`);
   const openBySymbol = db.prepare<[string]>(`${SELECT} WHERE p.status = 'open' AND p.symbol = ?`);
   const versionOf = db.prepare<[string]>('SELECT version FROM positions WHERE id = ?');
+  const openVersions = db.prepare<[]>(OPEN_VERSIONS_SQL);
   const createdAtOf = db.prepare<[string]>('SELECT created_at_ms FROM positions WHERE id = ?');
 
   const toPosition = (r: PositionRow): Position => {
@@ -158,6 +162,7 @@ export function positionRows(db: Database.Database, now: () => number) {
       return r === undefined ? null : toPosition(r);
     },
     version: (id: string): number | null => (versionOf.get(id) as { version: number } | undefined)?.version ?? null,
+    openVersions: (): string => (openVersions.all() as { id: string; version: number }[]).map((r) => `${r.id}@${r.version}`).join(' '),
     createdAt: (id: string): number | null => (createdAtOf.get(id) as { created_at_ms: number } | undefined)?.created_at_ms ?? null,
     toPosition,
   };

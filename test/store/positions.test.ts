@@ -1,7 +1,9 @@
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { type Position, asSteps, onPrice, requestClose } from '../../src/core/index.ts';
 import { type Store, StoreError, openStore } from '../../src/store/index.ts';
+import { OPEN_VERSIONS_SQL } from '../../src/store/positions.ts';
 import { SOL } from '../support/market.ts';
 import { fill, hitLevel, mustApply, newPosition } from './store-fixtures.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -102,6 +104,20 @@ describe('positions', () => {
       expect(s.savePosition(reached)).toBe(2);
       expect(s.positionVersion('p1')).toBe(2);
       expect(s.positionVersion('nope')).toBeNull();
+    }));
+
+  it('says every save of an open position in its ids and versions, events or not (the dashboard polls it), by the open positions\' index', () =>
+    withStore((s, path) => {
+      expect(s.openPositionVersions()).toBe('');
+      const p = newPosition();
+      s.savePosition(p);
+      expect(s.openPositionVersions()).toBe('p1@1');
+      s.savePosition({ ...p, funding: -5, fundingThroughMs: 1000 }); // funding booked: no event goes with it
+      expect(s.openPositionVersions()).toBe('p1@2');
+      const db = new Database(path, { readonly: true });
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${OPEN_VERSIONS_SQL}`).all() as { detail: string }[]).map((r) => r.detail).join('\n');
+      db.close();
+      expect(plan).toMatch(/USING INDEX positions_open_symbol/);
     }));
 
   it('refuses a save from a stale copy when the caller names the version it read', () =>

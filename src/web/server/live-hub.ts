@@ -46,6 +46,8 @@ export class LiveHub implements DashboardFeed {
   private readonly clients = new Set<ServerResponse>();
   private cursor: number;
   private open: Position[];
+  /** `openPositionVersions()` when `open` was read. */
+  private openVersions: string;
   private readonly candleSent = new Map<string, number>();
   private readonly pendingPrices = new Set<string>();
   private lastFlushMs = -Infinity;
@@ -59,6 +61,7 @@ export class LiveHub implements DashboardFeed {
 
   constructor(private readonly o: HubOptions) {
     this.cursor = this.latestEventId();
+    this.openVersions = o.store.openPositionVersions();
     this.open = o.store.openPositions();
     for (const p of this.open) o.book.learn(p);
     for (const s of o.book.candleSymbols) this.candleSent.set(s, this.latestCandleOpen(s));
@@ -174,10 +177,13 @@ export class LiveHub implements DashboardFeed {
   private tail(): void {
     try {
       const events = this.o.store.events({ afterId: this.cursor, limit: 1000 });
-      if (events.length) {
-        this.cursor = events.at(-1)!.id;
+      // A position saved without an event changes too (funding booked, a fee learnt): its version says so.
+      const versions = this.o.store.openPositionVersions();
+      if (events.length || versions !== this.openVersions) {
+        this.openVersions = versions;
         this.open = this.o.store.openPositions();
         for (const p of this.open) this.o.book.learn(p);
+        if (events.length) this.cursor = events.at(-1)!.id;
         for (const e of events) this.broadcast('event', eventMessage(e.id, e.event));
         this.broadcast('positions', this.positions());
         if (events.length === 1000) this.notify(); // more to read

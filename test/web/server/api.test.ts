@@ -2,7 +2,7 @@ import { statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Position, analyzeRun, levelStats, totalPnl } from '../../../src/core/index.ts';
+import { type Position, analyzeRun, fundingBooked, levelStats, totalPnl } from '../../../src/core/index.ts';
 import { openStore } from '../../../src/store/index.ts';
 import type { AnalyticsResponse, CandlesResponse, HistoryResponse, PositionsResponse } from '../../../src/web/components/dashboard-model.ts';
 import { realisedEquity } from '../../../src/web/server/analytics.ts';
@@ -141,6 +141,22 @@ describe('the dashboard API over a store (standalone: `ladder dashboard --db FIL
     writer.close();
     expect(got[0]![0]).toBe('positions');
     expect(got.find(([n]) => n === 'event')![1]).toMatchObject({ type: 'stop.reached', positionId: ids.open });
+  });
+
+  it('shows a change the bot saved without an event (funding booked on the open position), on /api/positions and the stream', async () => {
+    const { dbPath, ids } = await standalone();
+    // The open long after TP1 at 60,700: 0.003 × 700 − 0.01 fee − 0.006 of the entry fee = 2.084 realised.
+    expect((await get<PositionsResponse>('/api/positions')).body.positions[0]!.realizedPnl).toBeCloseTo(2.084, 9);
+    const frames = stream(dash!.port, (f) => f.some(([n, d]) => n === 'positions' && (d as PositionsResponse).positions[0]?.realizedPnl !== 2.084 && f.length > 1));
+    await new Promise((r) => setTimeout(r, 100));
+    // As the bot books a settlement: the position saved, no event (fundingBooked makes none).
+    const writer = openStore(dbPath);
+    writer.savePosition(fundingBooked(writer.getPosition(ids.open)!, -5, T0 + 13 * HOUR).position);
+    writer.close();
+    const got = await Promise.race([frames, new Promise<null>((r) => setTimeout(() => r(null), 2_000))]);
+    expect(got?.at(-1)?.[1] as PositionsResponse | undefined, 'no positions frame after the save').toBeDefined();
+    expect((got!.at(-1)![1] as PositionsResponse).positions[0]!.realizedPnl).toBeCloseTo(2.084 - 5, 9);
+    expect((await get<PositionsResponse>('/api/positions')).body.positions[0]!.realizedPnl).toBeCloseTo(2.084 - 5, 9);
   });
 
   it('standalone over a file that is no Ladder store (an empty file): refused, and nothing written to it', async () => {
