@@ -29,11 +29,17 @@ export function parseIntParam(name: string, v: string | null, dflt: number, max:
   return Math.min(n, max);
 }
 
-/** History's filters; `symbol` as `ladder history --symbol` reads it (BTCUSDT, btcusdt, BTC/USDT:USDT), else a 400 saying why. */
-export function historyQuery(q: URLSearchParams): HistoryQuery {
+/** The `symbol` parameter as `ladder history --symbol` reads it (BTCUSDT, btcusdt, BTC/USDT:USDT), else a 400 saying why; undefined when absent. */
+export function symbolParam(q: URLSearchParams): string | undefined {
   const text = q.get('symbol')?.trim();
   const symbol = text ? toExchangeSymbol(text) : undefined;
   if (text && symbol === undefined) throw new HttpError(400, 'bad_request', `symbol: ${symbolProblem(text)}`);
+  return symbol;
+}
+
+/** History's filters: the symbol (symbolParam) and the entry time window. */
+export function historyQuery(q: URLSearchParams): HistoryQuery {
+  const symbol = symbolParam(q);
   const fromMs = parseTimeParam('from', q.get('from'));
   const toMs = parseTimeParam('to', q.get('to'));
   return { ...(symbol ? { symbol } : {}), ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) };

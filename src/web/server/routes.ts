@@ -6,7 +6,7 @@ import { HttpError, errorBody, toHttpError } from './http-error.ts';
 import type { LiveHub } from './live-hub.ts';
 import type { MarketBook } from './market-book.ts';
 import { pageHtml } from './page.ts';
-import { historyQuery, pagingQuery, parseIntParam, parseTimeParam, queryOf } from './params.ts';
+import { historyQuery, pagingQuery, parseIntParam, parseTimeParam, queryOf, symbolParam } from './params.ts';
 import { riskView } from './risk-view.ts';
 import type { RunBook } from './run-book.ts';
 import { signalsView } from './signals-view.ts';
@@ -80,8 +80,8 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps, testRoutes: R
     '/api/account': (_q, _req, reply) => sendJson(reply, accountView(d.store, d.runs, d.hub.positions(), d.now())),
     '/api/analytics': async (q, _req, reply) => sendJson(reply, await analyticsView(d.store, d.book, historyQuery(q), d.analytics())),
     '/api/candles': (q, _req, reply) => {
-      const symbol = q.get('symbol');
-      if (!symbol) throw new HttpError(400, 'bad_request', 'symbol: required');
+      const symbol = symbolParam(q);
+      if (symbol === undefined) throw new HttpError(400, 'bad_request', 'symbol: required');
       const fromMs = parseTimeParam('from', q.get('from'));
       const toMs = parseTimeParam('to', q.get('to'));
       const limit = parseIntParam('limit', q.get('limit'), 500, 5000);

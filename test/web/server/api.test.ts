@@ -129,6 +129,16 @@ describe('the dashboard API over a store (standalone: `ladder dashboard --db FIL
     expect((await get('/api/nothing')).status).toBe(404);
   });
 
+  it('/api/candles reads symbol as /api/history does: btcusdt and BTC/USDT:USDT are BTCUSDT, a spot symbol is a 400 saying why', async () => {
+    await standalone();
+    for (const symbol of ['btcusdt', 'BTC/USDT:USDT', ' BTCUSDT ']) {
+      const { status, body } = await get<CandlesResponse>(`/api/candles?symbol=${encodeURIComponent(symbol)}&limit=2`);
+      expect([status, body.symbol, body.timeframeMs, body.candles.t], symbol).toEqual([200, 'BTCUSDT', HOUR, [T0 + 13 * HOUR, T0 + 14 * HOUR]]);
+    }
+    const spot = await get<{ error: { code: string; message: string } }>('/api/candles?symbol=BTC%2FUSDT');
+    expect([spot.status, spot.body.error.message]).toEqual([400, 'symbol: "BTC/USDT" is a spot symbol (expected the perpetual BTCUSDT or BTC/USDT:USDT)']);
+  });
+
   it('pushes what another process writes to the store: an event, then the positions it changed', async () => {
     const { dbPath, ids } = await standalone();
     const writer = openStore(dbPath);
