@@ -171,14 +171,22 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * dashboard's download and `ladder history --csv` both write this.
  */
 export function tradesCsv(trades: readonly TradeRecord[]): string {
-  const lines = [TRADES_CSV_COLUMNS.join(',')];
-  for (const t of trades) {
-    const step = parseDec(t.stepSize);
-    const entry = [t.positionId, t.symbol, t.side, t.status, iso(t.entryTimeMs), t.entryPrice, formatScaled(t.originalSteps, step), t.entryFee, t.pnl, t.funding, t.avgExitPrice];
-    t.exits.forEach((e, seq) => {
-      const exit = [seq, iso(e.timeMs), e.reason, e.level, e.price, formatScaled(e.qtySteps, step), e.fee, e.pnl, e.clientOrderId, e.orderId];
-      lines.push([...entry, ...exit].map(csvField).join(','));
-    });
-  }
-  return `${lines.join('\n')}\n`;
+  let text = TRADES_CSV_HEADER;
+  for (const t of trades) text += tradeCsvRows(t);
+  return text;
+}
+
+/** The trades CSV's first line. */
+export const TRADES_CSV_HEADER = `${TRADES_CSV_COLUMNS.join(',')}\n`;
+
+/** One trade's rows of the trades CSV (one per exit, each ending in a newline; none before its first exit). */
+export function tradeCsvRows(t: TradeRecord): string {
+  const step = parseDec(t.stepSize);
+  const entry = [t.positionId, t.symbol, t.side, t.status, iso(t.entryTimeMs), t.entryPrice, formatScaled(t.originalSteps, step), t.entryFee, t.pnl, t.funding, t.avgExitPrice];
+  let rows = '';
+  t.exits.forEach((e, seq) => {
+    const exit = [seq, iso(e.timeMs), e.reason, e.level, e.price, formatScaled(e.qtySteps, step), e.fee, e.pnl, e.clientOrderId, e.orderId];
+    rows += `${[...entry, ...exit].map(csvField).join(',')}\n`;
+  });
+  return rows;
 }

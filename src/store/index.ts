@@ -12,6 +12,6 @@ export type { EquityPeak, RiskLimitHit } from './risk-state.ts';
 export type { WaitingEntry } from './waiting-entries.ts';
 export type { Outbox, OutboxChannelState, OutboxDelivery, OutboxDeliveryStatus, OutboxInput, OutboxMessage } from './outbox.ts';
 export { type RunAccount, type RunFeedState, type RunMode, type RunRecord, type RunStart, type RunState, RUN_HEARTBEAT_MS, RUN_MODES, RUN_STALE_MS, runState } from './runs.ts';
-export { TRADES_CSV_COLUMNS, tradesCsv } from './history.ts';
+export { TRADES_CSV_COLUMNS, TRADES_CSV_HEADER, tradeCsvRows, tradesCsv } from './history.ts';
 export { SLICE_MS, nextTurn, readHistoryInSlices } from './history-slices.ts';
 export type { RealisedPnl } from './realised-pnl.ts';

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Store } from '../../store/index.ts';
 import { accountView } from './account-view.ts';
@@ -71,9 +72,14 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps, testRoutes: R
     '/api/symbols': (_q, _req, reply) => sendJson(reply, { symbols: d.book.all() }),
     '/api/history': (q, _req, reply) => sendJson(reply, historyView(d.store, d.book, historyQuery(q), pagingQuery(q, HISTORY_PAGE_SIZE))),
     // The same filters as History, every page: one row per exit with its entry ([views] 17).
-    '/api/history.csv': async (q, _req, reply) => {
-      const csv = await historyCsv(d.store, historyQuery(q));
-      return reply.header('Content-Type', 'text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="ladder-trades.csv"').header('Cache-Control', 'no-store').send(csv);
+    '/api/history.csv': (q, req, reply) => {
+      const query = historyQuery(q); // a bad filter is a 400 before anything is sent
+      reply.header('Content-Type', 'text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="ladder-trades.csv"').header('Cache-Control', 'no-store');
+      if (req.method === 'HEAD') return reply.send();
+      // Streamed a slice of trades at a time: the bot's process never holds the whole history or its text.
+      const body = Readable.from(historyCsv(d.store, query));
+      body.on('error', (e) => d.onError('history.csv', e));
+      return reply.send(body);
     },
     // What the store ran with: the latest run, its config (leverage, ladder, sizing) and state.
     '/api/run': (_q, _req, reply) => sendJson(reply, d.runs.view()),

@@ -112,7 +112,7 @@ describe('GET /api/history.csv over a long store', () => {
       for (const q of cases) {
         const calls: string[] = [];
         const perTurn = mostCallsPerTurn(calls);
-        const csv = await historyCsv(recordingStore(real, calls), q);
+        const csv = await textOf(historyCsv(recordingStore(real, calls), q));
         const most = perTurn.stop();
         const all = real.tradeHistory({ ...q, includeOpen: true });
         expect(csv, JSON.stringify(q)).toBe(tradesCsv(all));
@@ -126,4 +126,32 @@ describe('GET /api/history.csv over a long store', () => {
       real.close();
     }
   }, 60_000);
+
+  it('hands the text on a slice at a time: the first rows leave before the last trade is read, so the bot never holds the whole history or its text', async () => {
+    const real = openStore(storeOfClosedTrades(4000));
+    try {
+      const calls: string[] = [];
+      const reads = () => calls.filter((c) => c === 'tradeRecord').length;
+      const chunks = historyCsv(recordingStore(real, calls), {});
+      const total = real.historyIndex().ids.length;
+      let firstAt = -1;
+      let text = '';
+      for await (const chunk of chunks) {
+        if (firstAt < 0) firstAt = reads();
+        text += chunk;
+      }
+      expect(text).toBe(tradesCsv(real.tradeHistory({ includeOpen: true })));
+      expect(reads()).toBe(total);
+      expect(firstAt).toBeGreaterThan(0);
+      expect(firstAt).toBeLessThan(total);
+    } finally {
+      real.close();
+    }
+  }, 60_000);
 });
+
+async function textOf(chunks: AsyncIterable<string>): Promise<string> {
+  let text = '';
+  for await (const c of chunks) text += c;
+  return text;
+}
