@@ -1,4 +1,4 @@
-import { Bot } from 'grammy';
+import { Bot, GrammyError } from 'grammy';
 import type { Logger } from 'pino';
 import type { Store } from '../store/index.ts';
 import type { Pace } from './channel.ts';
@@ -34,6 +34,9 @@ export function isConfiguredChat(chat: { readonly id: number; readonly username?
 /** The Bot API calls grammY's long polling makes and retries by itself. */
 const POLLING_CALLS: ReadonlySet<string> = new Set(['getMe', 'deleteWebhook', 'getUpdates']);
 
+/** The longest 429 pause a command's answer waits out (beyond it the answer would come too late to matter). */
+const MAX_ANSWER_WAIT_S = 30;
+
 /** How long stop() waits for the polling to end (a Bot API server that does not answer must not hold the shutdown). */
 const STOP_WAIT_MS = 3_000;
 
@@ -56,11 +59,21 @@ export function startTelegramCommands(o: TelegramCommandsOptions): TelegramComma
   for (const name of COMMANDS) {
     bot.command(name, async (ctx) => {
       const text = telegramText(redact(await commandAnswer(name, o.store, now()), o.secrets));
-      await o.pace.turn();
-      try {
-        await ctx.reply(text, { link_preview_options: { is_disabled: true } });
-      } finally {
-        o.pace.finished();
+      for (let attempt = 1; ; attempt++) {
+        await o.pace.turn();
+        try {
+          await ctx.reply(text, { link_preview_options: { is_disabled: true } });
+          break;
+        } catch (e) {
+          // Telegram's 429 asks the chat to pause: the whole chat waits (notifications too), then the
+          // answer goes once more, instead of the user's command being dropped. A long pause: not worth it.
+          const waitS = e instanceof GrammyError && e.error_code === 429 ? (e.parameters.retry_after ?? 1) : null;
+          if (waitS === null || waitS > MAX_ANSWER_WAIT_S || attempt > 1 || stopping) throw e;
+          o.pace.holdUntil(Date.now() + waitS * 1000);
+          o.log.warn({ command: name, retryAfterS: waitS }, 'telegram.command_rate_limited');
+        } finally {
+          o.pace.finished();
+        }
       }
       o.log.info({ command: name }, 'telegram.command_answered');
     });

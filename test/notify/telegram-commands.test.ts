@@ -79,6 +79,16 @@ describe('read-only Telegram commands over grammY long polling ([operate] 5)', (
     expect(tg.sent).toHaveLength(2);
   });
 
+  it('a /status answered 429 by Telegram is sent again once its retry_after has passed, not dropped', async () => {
+    const { tg } = await start();
+    tg.failNext({ status: 429, description: 'Too Many Requests: retry after 1', retryAfterS: 1 });
+    tg.pushMessage(CHAT, '/status');
+    const [answer] = await tg.waitForSent(1, 10_000);
+    expect(answer!.text).toContain('1 open position');
+    expect(tg.attempts.map((a) => a.status)).toEqual([429, 200]);
+    expect(tg.attempts[1]!.atMs - tg.attempts[0]!.atMs).toBeGreaterThanOrEqual(950);
+  });
+
   it('/profit and /levels answer from the store', async () => {
     const { tg } = await start();
     tg.pushMessage(CHAT, '/profit');
