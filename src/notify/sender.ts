@@ -21,7 +21,7 @@ export const DEFAULT_BACKOFF_MS = [1_000, 300_000] as const;
  * reads and marks rows, so a slow or failing receiver never holds the bot up, and none of its errors
  * reaches the loop. A row is marked done after it was delivered (at-least-once: a kill between the two
  * sends it again after the restart, under the same id). A failed attempt is retried with exponential
- * backoff (a 429 waits its retry_after instead); the order is kept, so later rows wait behind it.
+ * backoff (a 429 waits its retry_after when that is longer); the order is kept, so later rows wait behind it.
  */
 export class OutboxSender {
   private stopped = false;
@@ -105,7 +105,10 @@ export class OutboxSender {
       log.error({ channel: ch.name, id: m.key, type: m.type, attempts, error: r.error }, 'notify.gave_up');
       return 0;
     }
-    const delayMs = r.retryAfterMs ?? Math.min(this.backoff[1], this.backoff[0] * 2 ** (attempts - 1));
+    // The receiver's Retry-After when it asks for longer than the backoff: one saying "now" (0, a date
+    // gone by) while refusing again would otherwise be sent to back to back, with a log line each time.
+    const backoffMs = Math.min(this.backoff[1], this.backoff[0] * 2 ** (attempts - 1));
+    const delayMs = Math.max(r.retryAfterMs ?? 0, backoffMs);
     outbox.failed(ch.name, this.now() + delayMs, r.error);
     log.warn({ channel: ch.name, id: m.key, type: m.type, attempts, delayMs, error: r.error }, 'notify.retry');
     return delayMs;

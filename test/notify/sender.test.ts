@@ -120,6 +120,22 @@ describe('the outbox senders ([operate] 5)', () => {
     ]);
   });
 
+  it('backs off a webhook 429 whose Retry-After says now (0, or a date gone by) as any failed attempt, instead of sending again at once', async () => {
+    const { notifier, hook, store } = await start({}, false, true);
+    const past = new Date(Date.now() - 60_000).toUTCString();
+    hook.failNext({ status: 429, retryAfter: '0' }, { status: 429, retryAfter: past }, { status: 429, retryAfter: '0' });
+    alert(notifier, 1);
+    await hook.waitForUnique(1);
+    await delivered(store, 'webhook', 1);
+    // Backoff [50, 400]: 50, 100, 200 ms, not three sends in a row.
+    const retries = rig!.logs.filter((l) => l.includes('"msg":"notify.retry"')).map((l) => JSON.parse(l) as { delayMs: number; attempts: number });
+    expect(retries.map((r) => [r.attempts, r.delayMs])).toEqual([
+      [1, 50],
+      [2, 100],
+      [3, 200],
+    ]);
+  });
+
   it("waits a Telegram 429's retry_after before the next attempt", async () => {
     const { notifier, tg } = await start({}, true, false);
     tg.failNext({ status: 429, description: 'Too Many Requests: retry after 1', retryAfterS: 1 });
