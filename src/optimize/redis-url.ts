@@ -42,6 +42,9 @@ export function redisOptions(given: string, flag: string): ConnectionOptions {
       throw new RangeError(`${flag}: the ${what} in the URL has a "%" that is not followed by two hex digits: percent-encode "%" itself as %25`);
     }
   };
+  // Redis logs a user in with a password (AUTH user password): a user name alone would be dropped and
+  // the connection made as the default user, which a server with ACL users may well refuse or allow.
+  if (u.username && !u.password) throw new RangeError(`${flag}: a user name (${decoded(u.username, 'user name')}) without a password: Redis logs a user in with both (redis://user:password@host:port), or give neither to connect as the default user`);
   return {
     host: u.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
     port: u.port ? Number(u.port) : 6379,

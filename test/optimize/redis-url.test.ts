@@ -143,6 +143,13 @@ describe('redisOptions: a --queue URL', () => {
     expect(redisOptions('redis://:pa%23s%3Fs@h:6379', '--queue')).toMatchObject({ host: 'h', port: 6379, password: 'pa#s?s' });
   });
 
+  it('a user name without a password (redis://ladder@host) is refused, not dropped: Redis has no login by user name alone, and the connection would be made as the default user', () => {
+    expect(() => redisOptions('redis://ladder@10.0.0.5:6379', '--queue')).toThrow('--queue: a user name (ladder) without a password: Redis logs a user in with both (redis://user:password@host:port), or give neither to connect as the default user');
+    expect(() => redisOptions('redis://ladder:@10.0.0.5:6379', '--queue')).toThrow('without a password');
+    expect(redisOptions('redis://ladder:s3cret@10.0.0.5:6379', '--queue')).toMatchObject({ username: 'ladder', password: 's3cret' });
+    expect(redisOptions('redis://:s3cret@10.0.0.5:6379', '--queue')).toMatchObject({ password: 's3cret' });
+  });
+
   it('a raw "%" in the password or user name (not followed by two hex digits) is said naming --queue, not as a bare "URI malformed"; the password is not echoed', () => {
     expect(refusal('redis://:50%off@h:6379')).toBe('--queue: the password in the URL has a "%" that is not followed by two hex digits: percent-encode "%" itself as %25');
     expect(refusal('redis://ops%zz:pw@h:6379')).toBe('--queue: the user name in the URL has a "%" that is not followed by two hex digits: percent-encode "%" itself as %25');
