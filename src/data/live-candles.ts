@@ -1,4 +1,4 @@
-import type { CandleSeries } from './candle-series.ts';
+import type { CandleSeries, Gap } from './candle-series.ts';
 import type { ClosedCandle } from '../exchange/port.ts';
 
 /**
@@ -9,6 +9,8 @@ import type { ClosedCandle } from '../exchange/port.ts';
 export class LiveCandles {
   private cap = 1024;
   private n = 0;
+  /** Holes between appended candles, as a loaded file reports them (findGaps): a strategy reading `gaps` answers as in the backtest. */
+  private gaps: readonly Gap[] = [];
   private cols = { time: new Float64Array(1024), open: new Float64Array(1024), high: new Float64Array(1024), low: new Float64Array(1024), close: new Float64Array(1024), volume: new Float64Array(1024) };
 
   constructor(
@@ -30,6 +32,9 @@ export class LiveCandles {
     for (const c of candles) {
       if (c.openTimeMs <= this.lastOpenMs) continue;
       if (this.n === this.cap) this.grow();
+      const fromMs = this.lastOpenMs + this.timeframeMs;
+      // A new array, not a push: a view already handed out keeps the gaps of its own candles.
+      if (this.n > 0 && c.openTimeMs > fromMs) this.gaps = [...this.gaps, { afterIndex: this.n - 1, fromMs, toMs: c.openTimeMs, missing: Math.round((c.openTimeMs - fromMs) / this.timeframeMs) }];
       const i = this.n++;
       this.cols.time[i] = c.openTimeMs;
       this.cols.open[i] = c.open;
@@ -56,7 +61,7 @@ export class LiveCandles {
       low: sub(this.cols.low),
       close: sub(this.cols.close),
       volume: sub(this.cols.volume),
-      gaps: [],
+      gaps: this.gaps,
       source: `live ${this.symbol}`,
     };
     return this.view;

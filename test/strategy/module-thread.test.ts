@@ -5,6 +5,7 @@ import { loadCandles } from '../../src/data/load-candles.ts';
 import { loadStrategy } from '../../src/strategy/create-strategy.ts';
 import { StrategyModuleError } from '../../src/strategy/module-error.ts';
 import { loadStrategyModule } from '../../src/strategy/module-loader.ts';
+import { H, T0, seriesOf } from './make-series.ts';
 import { ModuleThread } from '../../src/strategy/module-thread.ts';
 
 /**
@@ -147,6 +148,26 @@ describe('ModuleThread', () => {
     expect(got).toBe(want.replace(/^throws-on-candle\.ts:\d+:/, 'throws-on-candle.ts:11:'));
     expect(thread.stopped).toBeNull();
     expect(await s.onCandle(live.series(), k + 10)).toEqual(expect.objectContaining({ side: 'long', reason: 'every 10' }));
+  }, 30_000);
+
+  it('a series with a hole: the thread sees the gaps a backtest of the same candles sees (a module reading candles.gaps answers the same)', async () => {
+    // 1h candles at 00:00, 01:00, 02:00, then 05:00, 06:00 (03:00 and 04:00 missing: 2 candles), then 07:00, 09:00 (1 missing).
+    const hours = [0, 1, 2, 5, 6, 7, 9];
+    const backtest = seriesOf(hours.map(() => ({ open: 100, high: 100, low: 100, close: 100 })), hours.map((h) => T0 + h * H));
+    expect(backtest.gaps.map((g) => [g.afterIndex, g.missing])).toEqual([[2, 2], [5, 1]]);
+    const config = { name: 'module' as const, path: 'long-after-gap.ts' };
+    const inProcess = await loadStrategy(config, { baseDir: MODULES });
+    const want = hours.map((_, i) => inProcess.onCandle(backtest, i)?.reason ?? null);
+    // Worked out by hand: the candle after each gap (05:00, 09:00), nothing else.
+    expect(want).toEqual([null, null, null, 'after 2 missing', null, null, 'after 1 missing']);
+    const threaded = await (await start(config, { baseDir: MODULES })).strategy();
+    const live = new LiveCandles('BTCUSDT', H);
+    const got: (string | null)[] = [];
+    for (let i = 0; i < hours.length; i++) {
+      live.append([{ symbol: 'BTCUSDT', openTimeMs: backtest.time[i]!, open: 100, high: 100, low: 100, close: 100, volume: 0 }]);
+      got.push((await threaded.onCandle(live.series(), i))?.reason ?? null);
+    }
+    expect(got).toEqual(want);
   }, 30_000);
 
   it('a module that does not load, or whose create() throws: the main thread\'s error; one whose top level never ends: an error after the load timeout', async () => {
