@@ -12,13 +12,21 @@ import type { CandleStrategy, StrategyModule, ZodLikeIssue } from './api.ts';
 import { StrategyModuleError, lineIn, messageOf } from './module-error.ts';
 import { type LoadedModule, isThenable } from './module-strategy.ts';
 
+/** Loading a module (its top level; tsx compiles TypeScript): longer than this is an error naming it. */
+export const MODULE_LOAD_TIMEOUT_MS = 60_000;
+
+export interface LoadOptions {
+  /** Default MODULE_LOAD_TIMEOUT_MS. */
+  readonly loadTimeoutMs?: number;
+}
+
 export interface ModuleConfig {
   readonly path: string;
   readonly params?: Readonly<Record<string, unknown>>;
 }
 
 /** Imports, checks and binds the params of a strategy module; `baseDir` is the config file's directory. */
-export async function loadStrategyModule(config: ModuleConfig, baseDir = '.'): Promise<LoadedModule> {
+export async function loadStrategyModule(config: ModuleConfig, baseDir = '.', o: LoadOptions = {}): Promise<LoadedModule> {
   const file = config.path;
   const absPath = isAbsolute(file) ? file : resolve(baseDir, file);
   const fail = (problem: string, line?: number, cause?: unknown) => new StrategyModuleError(file, line, problem, cause !== undefined ? { cause } : undefined);
@@ -26,10 +34,21 @@ export async function loadStrategyModule(config: ModuleConfig, baseDir = '.'): P
   if (!statSync(absPath).isFile()) throw fail(`strategy module is not a file (${absPath})`);
 
   let ns: Record<string, unknown>;
+  const loadMs = o.loadTimeoutMs ?? MODULE_LOAD_TIMEOUT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  // The timer also keeps the process alive: a top level awaiting what never settles would otherwise
+  // end it with exit code 13 and no word, as if nothing were wrong.
+  const tooLate = fail(`the strategy module did not load within ${loadMs / 1000} s (does its top level wait or loop?)`);
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(tooLate), loadMs);
+  });
   try {
-    ns = await importFile(absPath);
+    ns = await Promise.race([importFile(absPath), late]);
   } catch (e) {
+    if (e === tooLate) throw e;
     throw fail(`cannot load the strategy module: ${messageOf(e, absPath)}`, lineIn(e, absPath), e);
+  } finally {
+    clearTimeout(timer);
   }
   const mod = exportsOf(ns);
   const params = mod['params'] as StrategyModule['params'] | undefined;

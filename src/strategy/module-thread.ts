@@ -14,7 +14,9 @@
 import { Worker } from 'node:worker_threads';
 import { CANDLE_COLUMNS, type CandleSeries } from '../data/candle-series.ts';
 import { StrategyModuleError } from './module-error.ts';
-import type { ModuleConfig } from './module-loader.ts';
+import { MODULE_LOAD_TIMEOUT_MS, type ModuleConfig } from './module-loader.ts';
+
+export { MODULE_LOAD_TIMEOUT_MS };
 import type { LiveStrategy, Signal } from './strategy.ts';
 import { tsWorkerCode } from './ts-worker.ts';
 
@@ -23,8 +25,6 @@ import { tsWorkerCode } from './ts-worker.ts';
  * milliseconds). Timed per candle: a symbol's first call, which replays its history, may take longer in all.
  */
 export const MODULE_CALL_TIMEOUT_MS = 10_000;
-/** Loading the module in its thread (tsx compiles TypeScript there): longer than this, the bot does not start. */
-export const MODULE_LOAD_TIMEOUT_MS = 60_000;
 
 /** What the thread is started with (workerData). */
 export interface ModuleThreadInit {

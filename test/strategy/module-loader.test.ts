@@ -52,6 +52,12 @@ describe('strategy modules: loading', () => {
     expect(e.message).toMatch(/^syntax-error\.ts:6: cannot load the strategy module: /);
   });
 
+  it('a top level that never settles (an await of nothing) is an error naming the module after the load time, not a silent exit', async () => {
+    const e = await loadStrategyModule({ path: 'never-settles-on-load.ts' }, DIR, { loadTimeoutMs: 500 }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(StrategyModuleError);
+    expect((e as Error).message).toBe('never-settles-on-load.ts: the strategy module did not load within 0.5 s (does its top level wait or loop?)');
+  });
+
   it('a missing export says which and how to write it', async () => {
     expect((await failure('no-create.ts')).message).toMatch(/^no-create\.ts: does not export `create`/);
     expect((await failure(join(EXAMPLES, 'rsi-reversion.config.json'))).message).toMatch(/cannot load|does not export `params`/);
