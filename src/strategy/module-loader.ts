@@ -58,7 +58,13 @@ export async function loadStrategyModule(config: ModuleConfig, baseDir = '.', o:
   const name = typeof mod['name'] === 'string' && mod['name'] !== '' ? mod['name'] : basename(file, extname(file));
 
   const given = config.params ?? {};
-  const parsed = params.safeParse(given);
+  let parsed: ReturnType<StrategyModule['params']['safeParse']>;
+  try {
+    parsed = params.safeParse(given);
+  } catch (e) {
+    // A transform or refinement that throws instead of adding an issue: safeParse lets it through.
+    throw fail(`bad params: the module's params schema threw: ${messageOf(e)}`, lineIn(e, absPath), e);
+  }
   if (!parsed.success) throw fail(`bad params: ${parsed.error.issues.map(issueText).join('; ')}`);
   const unknown = unknownKeys(given, parsed.data);
   if (unknown.length) throw fail(`bad params: ${unknown.map((k) => `strategy.params.${k}: unknown key`).join('; ')}`);

@@ -69,6 +69,12 @@ describe('strategy modules: loading', () => {
     expect((await failure('./rsi-reversion.ts', { perod: 3 }, EXAMPLES)).message).toMatch(/strategy\.params: Unrecognized key: "perod"/);
   });
 
+  it('a params schema that throws while parsing (a transform that throws) is bad params naming the module, not a bare message', async () => {
+    const e = await failure('params-throw.ts', { limit: 12 });
+    expect(e.message).toMatch(/^params-throw\.ts(:\d+)?: bad params: the module's params schema threw: limit 12 is more than 10$/);
+    expect((await loadStrategyModule({ path: 'params-throw.ts', params: { limit: 3 } }, DIR)).name).toBe('params-throw');
+  });
+
   it('an unknown key is refused even by a schema that strips it (z.object)', async () => {
     expect((await failure('plain.mjs', { att: 3 })).message).toBe('plain.mjs: bad params: strategy.params.att: unknown key');
     expect((await loadStrategyModule({ path: 'plain.mjs', params: { at: 3 } }, DIR)).name).toBe('plain_js');
