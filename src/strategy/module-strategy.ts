@@ -50,7 +50,7 @@ export class ModuleStrategy implements Strategy {
     this.name = module.name;
     this.#inst = module.make();
     const w = this.#inst.warmup ?? 0;
-    if (!Number.isSafeInteger(w) || w < 0) throw new StrategyModuleError(module.file, undefined, `warmup must be a whole number ≥ 0, got ${String(w)}`);
+    if (!Number.isSafeInteger(w) || w < 0) throw new StrategyModuleError(module.file, undefined, `warmup must be a whole number ≥ 0, got ${shown(w)}`);
     this.warmup = w;
   }
 

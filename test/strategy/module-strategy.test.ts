@@ -61,6 +61,14 @@ describe('strategy modules: the wrapper', () => {
     expect(new ModuleStrategy(stopping(50), 1).onCandle(s, 0)?.stopLossPct).toBe(50);
   });
 
+  it('a warmup that is not a whole number ≥ 0 is shown as written: a string in quotes (got "10", not got 10, which reads as valid)', () => {
+    const warming = (w: unknown): LoadedModule => ({ file: 'warm.mjs', absPath: '/x/warm.mjs', name: 'warm', make: () => ({ warmup: w as number, onCandle: () => null }) });
+    expect(() => new ModuleStrategy(warming('10'))).toThrow('warm.mjs: warmup must be a whole number ≥ 0, got "10"');
+    expect(() => new ModuleStrategy(warming(1.5))).toThrow('warm.mjs: warmup must be a whole number ≥ 0, got 1.5');
+    expect(new ModuleStrategy(warming(undefined)).warmup).toBe(0);
+    expect(new ModuleStrategy(warming(30)).warmup).toBe(30);
+  });
+
   it('a signal with a key the contract does not have is an error naming the key, not silently ignored (stop_loss_pct would trade the config\'s stop)', () => {
     const returning = (out: unknown): LoadedModule => ({ file: 'keys.mjs', absPath: '/x/keys.mjs', name: 'keys', make: () => ({ onCandle: () => out as null }) });
     const s = seriesOf(range(2).map(() => ({ open: 1, high: 1, low: 1, close: 1 })));
