@@ -97,6 +97,16 @@ describe('strategy modules on the command line', () => {
     }
   }, 60_000);
 
+  it('a module that calls process.exit(0) on a candle: backtest and compare exit 1 naming the module and the line, not 0 with no result', async () => {
+    const cfg = config('exits.json', { name: 'module', path: join(MODULES, 'exits-on-candle.ts'), params: { at: 5 } });
+    for (const command of ['backtest', 'compare']) {
+      const r = await ladder([command, '--config', cfg, '--data', 'data/candles/BTCUSDT-1h.csv']);
+      expect(r.code, command).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(`ladder: ${join(MODULES, 'exits-on-candle.ts')}:10: the strategy module called process.exit(0): the run stopped without its result\n`);
+    }
+  }, 60_000);
+
   it('a module that throws on a candle stops the backtest with the file, line and candle', async () => {
     const first = Number(readFileSync(join(ROOT, 'data/candles/BTCUSDT-1h.csv'), 'utf8').split(',')[0]);
     const cfg = config('throws.json', { name: 'module', path: join(MODULES, 'throws-on-candle.ts'), params: { throw_at_ms: first + 30 * H } });
