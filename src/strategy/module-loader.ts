@@ -83,8 +83,31 @@ export async function loadStrategyModule(config: ModuleConfig, baseDir = '.', o:
     if (typeof (inst as CandleStrategy | null)?.onCandle !== 'function') throw fail('create() must return an object with an onCandle(candles, i) method');
     return inst as CandleStrategy;
   };
+  // One object handed out twice would be fed two symbols' candles, or a replay on top of its state: two
+  // instances are made now, so that such a module is refused at load (config validate, the bot's start),
+  // not on a second symbol or weeks later on a replay. create() failing is said when an instance is made.
+  const probe = (): unknown => {
+    try {
+      const inst: unknown = (create as (p: unknown) => unknown)(parsed.data);
+      if (isThenable(inst)) inst.then(undefined, () => {}); // said by make()
+      return inst;
+    } catch {
+      return undefined; // said by make(), with its line
+    }
+  };
+  // Once per process (a module may make heavy instances: a model read from a file), until it passes.
+  if (!probed.has(create)) {
+    const once = probe();
+    if (typeof once === 'object' && once !== null && once === probe()) {
+      throw fail('create() returned the same object twice: it must make a fresh instance each call (one per symbol, and one for each replay), with its state inside it');
+    }
+    probed.add(create);
+  }
   return { file, absPath, name, make };
 }
+
+/** The `create` functions already probed for a shared instance (an import is evaluated once per process). */
+const probed = new WeakSet<object>();
 
 /** ESM named exports, or a CommonJS module's `module.exports` (which import() puts on `default`). */
 function exportsOf(ns: Record<string, unknown>): Record<string, unknown> {

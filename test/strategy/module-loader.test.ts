@@ -75,6 +75,12 @@ describe('strategy modules: loading', () => {
     expect((await loadStrategyModule({ path: 'params-throw.ts', params: { limit: 3 } }, DIR)).name).toBe('params-throw');
   });
 
+  it('create() returning one shared object is an error naming the module at load: a second symbol, or a replay, would continue its state', async () => {
+    const e = await failure('one-instance.ts');
+    expect((await failure('one-instance.ts')).message, 'loaded again').toBe(e.message);
+    expect(e.message).toBe('one-instance.ts: create() returned the same object twice: it must make a fresh instance each call (one per symbol, and one for each replay), with its state inside it');
+  });
+
   it('an unknown key is refused even by a schema that strips it (z.object)', async () => {
     expect((await failure('plain.mjs', { att: 3 })).message).toBe('plain.mjs: bad params: strategy.params.att: unknown key');
     expect((await loadStrategyModule({ path: 'plain.mjs', params: { at: 3 } }, DIR)).name).toBe('plain_js');
