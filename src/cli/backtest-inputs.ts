@@ -17,7 +17,7 @@ import { defaultMarkets, loadMarketsFile } from '../data/markets-loader.ts';
 import { createStrategy, loadStrategy } from '../strategy/create-strategy.ts';
 import { StrategyModuleError } from '../strategy/module-error.ts';
 import { ModuleStrategy } from '../strategy/module-strategy.ts';
-import { guardModuleExit } from './module-exit-guard.ts';
+import { guardModuleProcess } from './module-process-guard.ts';
 import { SignalsStrategy } from '../strategy/signals-strategy.ts';
 import { type Strategy, entryAtOf } from '../strategy/strategy.ts';
 import { CliError, onePerSymbol, parseSymbolOption, parseTimeOption, splitList } from './cli-error.ts';
@@ -116,7 +116,7 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
       throw e instanceof StrategyModuleError ? new CliError(`${a.config}: strategy: ${e.message}`) : e;
     });
   let spare: Strategy | null = await newStrategy();
-  if (spare instanceof ModuleStrategy) guardModuleExit(spare.module);
+  if (spare instanceof ModuleStrategy) guardModuleProcess(spare.module);
   const strategyName = spare.name;
   const symbols: SymbolInput[] = [];
   const fileOf = new Map<string, { file: string; timeframeMs: number }>();

@@ -107,6 +107,19 @@ describe('strategy modules on the command line', () => {
     }
   }, 60_000);
 
+  it('a module that fails outside onCandle (a promise it does not await rejects, a timer it set throws): one line naming the module and the line, exit 1, no stack trace of Ladder', async () => {
+    const file = join(MODULES, 'fails-outside-candle.ts');
+    for (const [how, line, message] of [
+      ['promise', 11, 'report upload failed at candle 5'],
+      ['timer', 12, 'late failure after candle 5'],
+    ] as const) {
+      const cfg = config(`outside-${how}.json`, { name: 'module', path: file, params: { at: 5, how } });
+      const r = await ladder(['backtest', '--config', cfg, '--data', 'data/candles/BTCUSDT-1h.csv']);
+      expect(r.code, how).toBe(1);
+      expect(r.stderr).toBe(`ladder: ${file}:${line}: the strategy module failed outside onCandle (a promise it did not await, a timer, a callback): ${message}\n`);
+    }
+  }, 60_000);
+
   it('a module that throws on a candle stops the backtest with the file, line and candle', async () => {
     const first = Number(readFileSync(join(ROOT, 'data/candles/BTCUSDT-1h.csv'), 'utf8').split(',')[0]);
     const cfg = config('throws.json', { name: 'module', path: join(MODULES, 'throws-on-candle.ts'), params: { throw_at_ms: first + 30 * H } });
