@@ -8,7 +8,9 @@ import type { ExchangePort } from '../exchange/port.ts';
 import type { Store } from '../store/index.ts';
 import { createStrategy } from '../strategy/create-strategy.ts';
 import { ModuleThread } from '../strategy/module-thread.ts';
+import { SignalsStrategy } from '../strategy/signals-strategy.ts';
 import type { LiveStrategy } from '../strategy/strategy.ts';
+import { untradedSignals } from './untraded-signals.ts';
 import { applyMarginMode, checkAccountModes, checkTrading } from './account-checks.ts';
 import type { Logger } from './logger.ts';
 import { OrderRouter } from './order-router.ts';
@@ -95,6 +97,7 @@ export class TradingBot {
     // Account checks before anything is changed: hedge or Multi-Assets mode refuses to start ([operate] 1).
     const call = <T>(what: string, fn: () => Promise<T>): Promise<T> => this.startupCall(what, fn);
     await checkAccountModes(ex, call);
+    let signalsFile: SignalsStrategy | null = null;
     for (const symbol of c.symbols) {
       const m = findBySymbol(markets, symbol);
       if (!m) throw new Error(`symbols: ${symbol} is not a market of ${ex.name}`);
@@ -115,6 +118,8 @@ export class TradingBot {
         }
         throw e;
       });
+      const strategy = await this.strategyFor(c);
+      if (strategy instanceof SignalsStrategy) signalsFile = strategy;
       const trader = new SymbolTrader({
         ex: this.reads,
         store: this.o.store,
@@ -124,7 +129,7 @@ export class TradingBot {
         config: c,
         settings,
         market: m,
-        strategy: await this.strategyFor(c),
+        strategy,
         timeframe: c.timeframe,
         timeframeMs: parseTimeframe(c.timeframe),
         // An entry in doubt counts: once its look-up answers it may be a position (max_open_positions is never exceeded).
@@ -139,6 +144,9 @@ export class TradingBot {
       await this.startupCall(`candles ${m.id}`, () => trader.init());
       this.traders.push(trader);
     }
+    // A signals file's rows for symbols not traded here are never entered: said once, not a silent wait.
+    const untraded = signalsFile ? untradedSignals(signalsFile.signals, this.traders.map((t) => t.symbol)) : null;
+    if (untraded) log.warn({ file: signalsFile!.file, ...untraded, traded: this.traders.map((t) => t.symbol) }, 'signals.symbols_not_traded');
     for (const t of this.traders) {
       try {
         await t.converge();

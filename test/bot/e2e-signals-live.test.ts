@@ -64,6 +64,23 @@ describe('the signals strategy live', () => {
     // Its own stop distance (3 %), not the config's 2 %.
     expect(t.position!.plan.initialStopPrice).toBeCloseTo(t.position!.entryPrice * 0.97, -1);
   });
+
+  it('signals for a symbol the config does not trade are said at start (the backtest notes them), not left to wait for ever in silence', async () => {
+    const { file } = await signalsFile('ladder-signals-other-', [
+      (open) => `${iso(open + H)},BTCUSDT,long,`,
+      (open) => `${iso(open + H)},ETHUSDT,short,`, // config.symbols has BTC/USDT:USDT only
+      (open) => `${iso(open + 2 * H)},SOLUSDT,long,`,
+    ]);
+    const config = testConfig({ strategy: { name: 'signals', file } });
+    h = await startHarness(config, { seed: 3 });
+    const { log, records } = recordingLogger();
+    h.bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined } });
+    await h.bot.start();
+    expect(records.filter((r) => r['msg'] === 'signals.symbols_not_traded')).toEqual([
+      expect.objectContaining({ level: 40, file, symbols: ['ETHUSDT', 'SOLUSDT'], traded: ['BTCUSDT'], signals: 2 }),
+    ]);
+    h.bot.stop();
+  });
 });
 
 describe('candles missed during an outage (network down, an IP ban): their signals are stale', () => {
