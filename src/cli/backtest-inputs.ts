@@ -192,7 +192,11 @@ export async function loadBacktestInputs(a: BacktestArgs): Promise<LoadedBacktes
       if (plan.beforeStart.length) notes.push(`${market.id}: ${counted(plan.beforeStart.length, 'signal')} before the first candle ${plan.beforeStart.length === 1 ? 'was' : 'were'} ignored`);
       if (plan.afterEnd.length) notes.push(`${market.id}: ${counted(plan.afterEnd.length, 'signal')} after the last candle ${plan.afterEnd.length === 1 ? 'was' : 'were'} ignored`);
       // Several signals due at one open: the newest is entered (signals-strategy.ts); the others are said, not dropped silently.
-      const superseded = plan.placed.length - new Set(plan.placed.map((p) => p.entryIndex)).size;
+      // A line repeated exactly (the file refuses two of one time that differ) is one signal, not one superseded.
+      const distinct = new Set(plan.placed.map((p) => `${p.signal.timeMs} ${p.signal.side} ${p.signal.stopLossPct ?? ''}`)).size;
+      const repeated = plan.placed.length - distinct;
+      if (repeated) notes.push(`${market.id}: ${counted(repeated, 'signal')} repeated an earlier line exactly (the same time, side and stop): taken once`);
+      const superseded = distinct - new Set(plan.placed.map((p) => p.entryIndex)).size;
       if (superseded) notes.push(`${market.id}: ${counted(superseded, 'signal')} ${superseded === 1 ? 'was' : 'were'} superseded by a newer one due at the same candle open (the newest is the one entered)`);
     }
   }

@@ -147,6 +147,16 @@ describe('ladder backtest (real process)', () => {
     expect(trades[0]).toMatchObject({ side: 'short', entry_time: '2026-03-01T00:00:00.000Z' });
   });
 
+  it('a signal file with a line repeated exactly: said as a repeat taken once, not as a signal superseded by a newer one', async () => {
+    const signals = file('repeated-signals.csv', ['time,symbol,side,stop_loss_pct', '2026-03-01T00:00:00Z,BTCUSDT,short,1.5', '2026-03-01T00:00:00Z,btcusdt,short,1.5', ''].join('\n'));
+    const r = await ladder(['backtest', '--config', 'examples/scaled.config.json', '--data', 'data/candles/BTCUSDT-1h.csv', '--signals', signals, '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain('superseded');
+    expect(r.stderr).toContain('note: BTCUSDT: 1 signal repeated an earlier line exactly (the same time, side and stop): taken once');
+    const trades = JSON.parse(r.stdout).trades as { side: string; entry_time: string }[];
+    expect(trades.map((t) => [t.side, t.entry_time])).toEqual([['short', '2026-03-01T00:00:00.000Z']]);
+  });
+
   it('a reader that stops early (ladder backtest | head -1, ladder compare | head -1) ends it quietly: exit 0, no EPIPE stack trace', async () => {
     for (const command of ['backtest', 'compare']) {
       const r = await new Promise<{ code: number | null; stderr: string }>((done) => {
