@@ -63,6 +63,10 @@ export interface ModuleThreadOptions {
 }
 
 type Listener = Parameters<Worker['off']>[1];
+/** What a call that did not return within the time means: the module stopped while the bot runs on. */
+const CALL_LATE = 'the module is stopped, no more entries from it until the bot restarts; open positions are still managed';
+/** The same for create(), called for each symbol at the start: the bot does not start. */
+const CREATE_LATE = 'an instance is made for each symbol at the start, within that time (keep heavy set-up at the top level, which has 60 s); the bot does not start';
 const rebuilt = (e: ModuleThreadError) => new StrategyModuleError(e.file, e.line, e.problem);
 
 export class ModuleThread {
@@ -138,7 +142,8 @@ export class ModuleThread {
   /** A new instance of the module (`create`) for one symbol; rejects as `create` fails in the main thread. */
   async strategy(): Promise<ThreadedModuleStrategy> {
     const key = ++this.#keys;
-    const made = (await this.call((id) => ({ id, key, make: true }), 'create()', '')) as { name: string; warmup: number };
+    // Made at the bot's start only (a replay makes its instance inside the candle's call): its time out stops the start.
+    const made = (await this.call((id) => ({ id, key, make: true }), 'create()', '', CREATE_LATE)) as { name: string; warmup: number };
     return new ThreadedModuleStrategy(this, key, made.name, made.warmup);
   }
 
@@ -152,18 +157,18 @@ export class ModuleThread {
    * One call at a time; `fn` and `where` say what it was in the timeout's message (`where` is given
    * the candle the module was asked about when it fired, or -1 before any).
    */
-  call(message: (id: number) => ModuleThreadCall, fn: string, where: string | ((candle: number) => string)): Promise<unknown> {
-    const run = this.#queue.then(() => this.#send(message(++this.#ids), fn, where));
+  call(message: (id: number) => ModuleThreadCall, fn: string, where: string | ((candle: number) => string), late = CALL_LATE): Promise<unknown> {
+    const run = this.#queue.then(() => this.#send(message(++this.#ids), fn, where, late));
     this.#queue = run.catch(() => undefined);
     return run;
   }
 
-  #send(m: ModuleThreadCall, fn: string, where: string | ((candle: number) => string)): Promise<unknown> {
+  #send(m: ModuleThreadCall, fn: string, where: string | ((candle: number) => string), late: string): Promise<unknown> {
     if (this.#stopped) return Promise.reject(this.#stopped);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         const at = this.#pending?.id === m.id ? this.#pending.at : -1;
-        this.#stop(`${fn} did not return within ${this.timeoutMs / 1000} s${typeof where === 'function' ? where(at) : where}: the module is stopped, no more entries from it until the bot restarts; open positions are still managed`);
+        this.#stop(`${fn} did not return within ${this.timeoutMs / 1000} s${typeof where === 'function' ? where(at) : where}: ${late}`);
       }, this.timeoutMs);
       this.#pending = { id: m.id, resolve, reject, timer, at: -1 };
       this.worker.postMessage(m, 'cols' in m ? m.cols.map((c) => c.buffer as ArrayBuffer) : []);

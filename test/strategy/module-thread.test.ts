@@ -170,6 +170,15 @@ describe('ModuleThread', () => {
     expect(got).toEqual(want);
   }, 30_000);
 
+  it("a create() that does not return within the time (made at the bot's start): said as what it is, the bot not starting, not as a module stopped while positions are managed", async () => {
+    const probe = await start({ path: 'slow-create.ts', params: { ms: 0 } }, { baseDir: MODULES, timeoutMs: 500 });
+    expect(await (await probe.strategy()).onCandle(grown(3).series(), 2)).toBeNull(); // a quick create: made and answering
+    const thread = await start({ path: 'slow-create.ts', params: { ms: 2000 } }, { baseDir: MODULES, timeoutMs: 500 });
+    const e = await thread.strategy().catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(StrategyModuleError);
+    expect((e as Error).message).toBe('slow-create.ts: create() did not return within 0.5 s: an instance is made for each symbol at the start, within that time (keep heavy set-up at the top level, which has 60 s); the bot does not start');
+  }, 30_000);
+
   it('a module that does not load, or whose create() throws: the main thread\'s error; one whose top level never ends: an error after the load timeout', async () => {
     const want = await loadStrategyModule({ path: 'no-create.ts' }, MODULES).catch((e: Error) => e.message);
     expect(want).toMatch(/no-create\.ts: does not export `create`/);
