@@ -69,12 +69,17 @@ export async function loadStrategyModule(config: ModuleConfig, baseDir = '.', o:
   const unknown = unknownKeys(given, parsed.data);
   if (unknown.length) throw fail(`bad params: ${unknown.map((k) => `strategy.params.${k}: unknown key`).join('; ')}`);
 
+  /** An instance the check below made and nothing was fed: the first make() takes it (one create() less). */
+  let spare: object | null = null;
   const make = (): CandleStrategy => {
-    let inst: unknown;
-    try {
-      inst = (create as (p: unknown) => unknown)(parsed.data);
-    } catch (e) {
-      throw fail(`create() threw: ${messageOf(e)}`, lineIn(e, absPath), e);
+    let inst: unknown = spare;
+    spare = null;
+    if (inst === null) {
+      try {
+        inst = (create as (p: unknown) => unknown)(parsed.data);
+      } catch (e) {
+        throw fail(`create() threw: ${messageOf(e)}`, lineIn(e, absPath), e);
+      }
     }
     if (isThenable(inst)) {
       inst.then(undefined, () => {}); // its rejection is not an unhandled one: the error below says what is wrong
@@ -102,6 +107,7 @@ export async function loadStrategyModule(config: ModuleConfig, baseDir = '.', o:
       throw fail('create() returned the same object twice: it must make a fresh instance each call (one per symbol, and one for each replay), with its state inside it');
     }
     probed.add(create);
+    if (typeof once === 'object' && once !== null) spare = once;
   }
   return { file, absPath, name, make };
 }
