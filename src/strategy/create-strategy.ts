@@ -15,9 +15,9 @@ export interface CreateStrategyOptions {
   /** Directory a relative signal-file or module path is resolved against (the config file's); default: the working directory. */
   readonly baseDir?: string;
   /**
-   * The config's leverage: a signal's own stop (a module's `stopLossPct`, a signal file's
-   * `stop_loss_pct`) at or beyond the liquidation distance is then an error (SPEC R2), as in the
-   * config and the webhook.
+   * The config's leverage: a signal file's `stop_loss_pct` at or beyond the liquidation distance is
+   * then an error naming its line (SPEC R2), as in the config and the webhook. A module's `stopLossPct`
+   * is a computed value (an ATR stop): one past it is not entered, as ema_cross's (stop_past_liquidation).
    */
   readonly leverage?: number;
 }
@@ -51,6 +51,6 @@ export function createStrategy(config: StrategyConfig, opts: CreateStrategyOptio
  */
 export async function loadStrategy(config: StrategyConfig, opts: CreateStrategyOptions = {}): Promise<Strategy> {
   if (config.name !== 'module') return createStrategy(config, opts);
-  return new ModuleStrategy(await loadStrategyModule(config, opts.baseDir), opts.leverage);
+  return new ModuleStrategy(await loadStrategyModule(config, opts.baseDir));
 }
 

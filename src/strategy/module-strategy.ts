@@ -4,7 +4,6 @@
  * caller does: a call out of order or on other candles starts a fresh instance and replays, and
  * each call sees only candles 0…i (a prefix view), so the module cannot look ahead.
  */
-import { liquidationDistancePct } from '../core/config/index.ts';
 import { CANDLE_COLUMNS, type CandleColumn, type CandleSeries } from '../data/candle-series.ts';
 import type { CandleStrategy } from './api.ts';
 import { StrategyModuleError, lineIn, messageOf } from './module-error.ts';
@@ -37,16 +36,7 @@ export class ModuleStrategy implements Strategy {
    */
   onCandleStart: ((candle: number) => void) | null = null;
 
-  /** A stop at or beyond this distance (%) is refused: the liquidation distance at the config's leverage. */
-  readonly #maxStopPct: number;
-  readonly #leverage: number | undefined;
-
-  constructor(
-    readonly module: LoadedModule,
-    leverage?: number,
-  ) {
-    this.#leverage = leverage;
-    this.#maxStopPct = leverage === undefined ? 100 : liquidationDistancePct(leverage);
+  constructor(readonly module: LoadedModule) {
     this.name = module.name;
     this.#inst = module.make();
     const w = this.#inst.warmup ?? 0;
@@ -117,9 +107,8 @@ export class ModuleStrategy implements Strategy {
     }
     const sl = o.stopLossPct;
     if (sl !== undefined && !(typeof sl === 'number' && sl > 0 && sl < 100)) throw bad(`stopLossPct ${shown(sl)} (must be a number above 0 and below 100)`);
-    if (sl !== undefined && sl >= this.#maxStopPct) {
-      throw bad(`stopLossPct ${sl}, at or beyond the liquidation distance at ${this.#leverage}x leverage (${this.#maxStopPct.toFixed(2)} %): such a stop could never fire before liquidation`);
-    }
+    // A stop at or beyond the liquidation distance is a signal the backtest and the bot do not enter and say
+    // (stop_past_liquidation), as ema_cross's ATR stop: an ATR stop in a wild hour, not a broken module.
     if (o.reason !== undefined && typeof o.reason !== 'string') throw bad(`a reason that is not a string`);
     return {
       timeMs: (s.time[i] as number) + s.timeframeMs,

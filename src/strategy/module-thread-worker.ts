@@ -33,7 +33,7 @@ const started = (candle: number) => port.postMessage({ id: calling, at: candle }
 
 const answer = (m: ModuleThreadCall): unknown => {
   if ('make' in m) {
-    const strategy = new ModuleStrategy(loaded, init.leverage);
+    const strategy = new ModuleStrategy(loaded);
     strategy.onCandleStart = started;
     instances.set(m.key, { strategy, candles: null });
     return { name: strategy.name, warmup: strategy.warmup };

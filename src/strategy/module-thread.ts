@@ -30,7 +30,6 @@ export const MODULE_CALL_TIMEOUT_MS = 10_000;
 export interface ModuleThreadInit {
   readonly config: ModuleConfig;
   readonly baseDir: string | undefined;
-  readonly leverage: number | undefined;
 }
 
 /** A call to instance `key`: make it, or answer candle `i` after taking the candles it lacks (a new series first when `reset`). */
@@ -57,7 +56,6 @@ export type ModuleThreadReply = { id: number; value: unknown } | { id: number; e
 
 export interface ModuleThreadOptions {
   readonly baseDir?: string;
-  readonly leverage?: number;
   readonly timeoutMs?: number;
   readonly loadTimeoutMs?: number;
 }
@@ -101,7 +99,7 @@ export class ModuleThread {
 
   /** Starts the thread and loads the module there; rejects with the loader's StrategyModuleError. */
   static async start(config: ModuleConfig, o: ModuleThreadOptions = {}): Promise<ModuleThread> {
-    const init: ModuleThreadInit = { config, baseDir: o.baseDir, leverage: o.leverage };
+    const init: ModuleThreadInit = { config, baseDir: o.baseDir };
     const worker = new Worker(tsWorkerCode(new URL('./module-thread-worker.ts', import.meta.url)), { eval: true, workerData: init });
     const loadMs = o.loadTimeoutMs ?? MODULE_LOAD_TIMEOUT_MS;
     // Only this function's own listeners go afterwards: Worker keeps internal ones (removeAllListeners would cut its message port).

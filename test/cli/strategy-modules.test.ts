@@ -120,6 +120,21 @@ describe('strategy modules on the command line', () => {
     }
   }, 60_000);
 
+  it("a module's stop past the liquidation distance (an ATR stop in a wild hour) is not entered and said, as ema_cross's ATR stop is: the backtest goes on (before: it stopped, exit 1)", async () => {
+    const wide = join(tmp, 'wide-stop.mjs');
+    // Candle 10: long with a 50 % stop (past 19.50 % at 5x); candle 20: long with a 1 % stop.
+    writeFileSync(wide, "export const params = { safeParse: (x) => ({ success: true, data: x }) };\nexport function create() {\n  return { onCandle(c, i) { return i === 10 ? { side: 'long', stopLossPct: 50 } : i === 20 ? { side: 'long', stopLossPct: 1 } : null; } };\n}\n");
+    const base = JSON.parse(readFileSync(join(ROOT, 'examples/scaled.config.json'), 'utf8')) as Record<string, unknown>;
+    const cfg = join(tmp, 'wide-stop.json');
+    writeFileSync(cfg, JSON.stringify({ ...base, $schema: undefined, leverage: 5, strategy: { name: 'module', path: wide } }));
+    const first = Number(readFileSync(join(ROOT, 'data/candles/BTCUSDT-1h.csv'), 'utf8').split(',')[0]);
+    const r = await ladder(['backtest', '--json', '--config', cfg, '--data', 'data/candles/BTCUSDT-1h.csv']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`note: signals not taken: 1 stop_past_liquidation (the first: BTCUSDT ${new Date(first + 11 * H).toISOString()}: stop 50.00 % at or beyond the liquidation distance at 5x leverage (19.50 %))`);
+    const trades = (JSON.parse(r.stdout) as { trades: { entry_time: string }[] }).trades;
+    expect(trades.map((t) => t.entry_time)).toEqual([new Date(first + 21 * H).toISOString()]); // the 1 % one, at candle 21's open
+  }, 60_000);
+
   it('a module that throws on a candle stops the backtest with the file, line and candle', async () => {
     const first = Number(readFileSync(join(ROOT, 'data/candles/BTCUSDT-1h.csv'), 'utf8').split(',')[0]);
     const cfg = config('throws.json', { name: 'module', path: join(MODULES, 'throws-on-candle.ts'), params: { throw_at_ms: first + 30 * H } });

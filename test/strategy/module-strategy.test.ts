@@ -51,14 +51,11 @@ function recorder(log: string[]): LoadedModule {
 }
 
 describe('strategy modules: the wrapper', () => {
-  it("a stop at or beyond the liquidation distance at the config's leverage is an error naming the module (SPEC R2), as in config.json and the webhook", () => {
+  it("a stop at or beyond the liquidation distance is passed on as the module gave it (the backtest and the bot do not enter it and say so: stop_past_liquidation, as ema_cross's ATR stop); a stop outside 0 … 100 is an error", () => {
     const stopping = (pct: number): LoadedModule => ({ file: 'wide.mjs', absPath: '/x/wide.mjs', name: 'wide', make: () => ({ onCandle: () => ({ side: 'short', stopLossPct: pct }) }) });
     const s = seriesOf(range(3).map(() => ({ open: 1, high: 1, low: 1, close: 1 })));
-    // 5x: liquidation about 19.5 % away.
-    expect(() => new ModuleStrategy(stopping(50), 5).onCandle(s, 0)).toThrow(/wide\.mjs.*stopLossPct 50, at or beyond the liquidation distance at 5x leverage \(19\.50 %\)/);
-    expect(() => new ModuleStrategy(stopping(19.5), 5).onCandle(s, 0)).toThrow(/liquidation/);
-    expect(new ModuleStrategy(stopping(19.4), 5).onCandle(s, 0)?.stopLossPct).toBe(19.4);
-    expect(new ModuleStrategy(stopping(50), 1).onCandle(s, 0)?.stopLossPct).toBe(50);
+    expect(new ModuleStrategy(stopping(50)).onCandle(s, 0)?.stopLossPct).toBe(50);
+    expect(() => new ModuleStrategy(stopping(100)).onCandle(s, 0)).toThrow(/wide\.mjs: onCandle returned stopLossPct 100 \(must be a number above 0 and below 100\)/);
   });
 
   it('a warmup that is not a whole number ≥ 0 is shown as written: a string in quotes (got "10", not got 10, which reads as valid)', () => {

@@ -38,7 +38,7 @@ afterEach(async () => {
 
 describe('ModuleThread', () => {
   it('answers as the module in the main thread: candle by candle as they close, out of order, and on another series', async () => {
-    const threaded = await (await start(DONCHIAN, { baseDir: EXAMPLES, leverage: 5 })).strategy();
+    const threaded = await (await start(DONCHIAN, { baseDir: EXAMPLES })).strategy();
     const inProcess = await loadStrategy(DONCHIAN, { baseDir: EXAMPLES, leverage: 5 });
     expect([threaded.name, threaded.warmup]).toEqual([inProcess.name, inProcess.warmup]);
     const n = 600;
