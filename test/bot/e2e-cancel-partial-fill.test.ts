@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, startWithLong, stepBot, testConfig, exchangeStepsOf, restingLimitStepsOf } from '../support/bot-harness.ts';
+import type { SymbolTrader } from '../../src/bot/symbol-trader.ts';
 
 /**
  * A resting take-profit withdrawn (its cancel sent) after it filled in part on the exchange, the part
@@ -133,6 +134,31 @@ describe('limit mode: a take-profit filled in part, withdrawn, its trade not lis
 });
 
 describe('a close while a take-profit has filled in part on the exchange (R3.5)', () => {
+  /** The statuses of the position's close orders sent to the exchange, by client id. */
+  const closesOf = (id: string) => h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.clientOrderId?.startsWith(`${id}-close`));
+  /** The position ended flat on the exchange and in Ladder, booked as `exits` (reason, steps). */
+  function expectFlatAndBooked(t: SymbolTrader, id: string, exits: [string, number][]): void {
+    expect(exchangeSteps()).toBe(0);
+    expect(t.position).toBeNull();
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)!.exits.map((e) => [e.reason, e.qtySteps])).toEqual(exits);
+  }
+  /**
+   * Limit mode: a close (the dashboard's) whose cancel of the resting take-profits is held 1 s, and
+   * the take-profit reached and filled on the exchange meanwhile, after the close's cycle read the
+   * position: the close goes out after it.
+   */
+  async function closeWhileTakeProfitFillsBehindItsCancel(t: SymbolTrader): Promise<void> {
+    h!.sim.admin.setFaults({ rules: [{ kind: 'latency', ms: 1000, method: 'DELETE', path: '/fapi/v1/order', count: 1 }] });
+    const closing = t.closePosition('web');
+    const t0 = Date.now();
+    while (!h!.sim.admin.requests().some((r) => r.method === 'GET' && r.path.includes('positionRisk') && r.wallMs >= t0) && Date.now() - t0 < 5000) await sleep(5);
+    await sleep(300);
+    h!.sim.admin.setPrice('BTCUSDT', 60700, true);
+    h!.sim.admin.setPrice('BTCUSDT', 60300, true);
+    expect(await closing).toBe('closing');
+    await stepBot(h!, 3, 100);
+  }
+
   it('limit mode: TP1 fills 1 of its 3 between two steps, then a close (webhook, dashboard): one reduce-only close of the 9 held, no -2022, booked TP1 1 + signal 9', async () => {
     const started = await startWithLong(testConfig({ scaled_tp_execution: 'limit' }));
     h = started.h;
@@ -145,13 +171,9 @@ describe('a close while a take-profit has filled in part on the exchange (R3.5)'
     expect(exchangeSteps()).toBe(9);
     expect(await t.closePosition('web')).toBe('closing');
     await stepBot(h, 3, 100);
-    const closes = h.sim.admin.requests().filter((r) => r.method === 'POST' && r.clientOrderId?.startsWith(`${id}-close`));
-    expect(closes.map((r) => [r.clientOrderId, r.status])).toEqual([[`${id}-close`, 200]]);
-    expect(exchangeSteps()).toBe(0);
-    expect(t.position).toBeNull();
+    expect(closesOf(id).map((r) => [r.clientOrderId, r.status])).toEqual([[`${id}-close`, 200]]);
     expect(t.halted).toBeNull();
-    const trade = h.store.tradeHistory().find((x) => x.positionId === id)!;
-    expect(trade.exits.map((e) => [e.reason, e.qtySteps])).toEqual([
+    expectFlatAndBooked(t, id, [
       ['tp1', 1],
       ['signal', 9],
     ]);
@@ -171,13 +193,9 @@ describe('a close while a take-profit has filled in part on the exchange (R3.5)'
     expect(await t.closePosition('web')).toBe('closing');
     h.sim.admin.setFaults({ rules: [] });
     await stepBot(h, 4, 100);
-    const closes = h.sim.admin.requests().filter((r) => r.method === 'POST' && r.clientOrderId?.startsWith(`${id}-close`));
-    expect(closes.map((r) => [r.clientOrderId, r.status])).toEqual([[`${id}-close`, 200]]);
-    expect(exchangeSteps()).toBe(0);
-    expect(t.position).toBeNull();
+    expect(closesOf(id).map((r) => [r.clientOrderId, r.status])).toEqual([[`${id}-close`, 200]]);
     expect(t.halted).toBeNull();
-    const trade = h.store.tradeHistory().find((x) => x.positionId === id)!;
-    expect(trade.exits.map((e) => [e.reason, e.qtySteps])).toEqual([
+    expectFlatAndBooked(t, id, [
       ['tp1', 1],
       ['signal', 9],
     ]);
@@ -188,21 +206,9 @@ describe('a close while a take-profit has filled in part on the exchange (R3.5)'
     h = started.h;
     const { t } = started;
     const id = t.position!.id;
-    h.sim.admin.setFaults({ rules: [{ kind: 'latency', ms: 1000, method: 'DELETE', path: '/fapi/v1/order', count: 1 }] });
-    const closing = t.closePosition('web');
-    const t0 = Date.now();
-    while (!h.sim.admin.requests().some((r) => r.method === 'GET' && r.path.includes('positionRisk') && r.wallMs >= t0) && Date.now() - t0 < 5000) await sleep(5);
-    await sleep(300);
-    h.sim.admin.setPrice('BTCUSDT', 60700, true);
-    h.sim.admin.setPrice('BTCUSDT', 60300, true);
-    expect(await closing).toBe('closing');
-    await stepBot(h, 3, 100);
-    const closes = h.sim.admin.requests().filter((r) => r.method === 'POST' && r.clientOrderId?.startsWith(`${id}-close`));
-    expect(closes.map((r) => [r.clientOrderId, r.status])).toEqual([[`${id}-close`, 200]]);
-    expect(exchangeSteps()).toBe(0);
-    expect(t.position).toBeNull();
-    const trade = h.store.tradeHistory().find((x) => x.positionId === id)!;
-    expect(trade.exits.map((e) => [e.reason, e.qtySteps])).toEqual([
+    await closeWhileTakeProfitFillsBehindItsCancel(t);
+    expect(closesOf(id).map((r) => [r.clientOrderId, r.status])).toEqual([[`${id}-close`, 200]]);
+    expectFlatAndBooked(t, id, [
       ['tp1', 3],
       ['signal', 7],
     ]);
@@ -213,22 +219,10 @@ describe('a close while a take-profit has filled in part on the exchange (R3.5)'
     h = started.h;
     const { t } = started;
     const id = t.position!.id;
-    h.sim.admin.setFaults({ rules: [{ kind: 'latency', ms: 1000, method: 'DELETE', path: '/fapi/v1/order', count: 1 }] });
-    const closing = t.closePosition('web');
-    const t0 = Date.now();
-    while (!h.sim.admin.requests().some((r) => r.method === 'GET' && r.path.includes('positionRisk') && r.wallMs >= t0) && Date.now() - t0 < 5000) await sleep(5);
-    await sleep(300);
-    h.sim.admin.setPrice('BTCUSDT', 60700, true);
-    h.sim.admin.setPrice('BTCUSDT', 60300, true);
-    expect(await closing).toBe('closing');
-    await stepBot(h, 3, 100);
-    expect(exchangeSteps()).toBe(0);
-    expect(t.position).toBeNull();
-    const trade = h.store.tradeHistory().find((x) => x.positionId === id)!;
-    expect(trade.exits.map((e) => [e.reason, e.qtySteps])).toEqual([['tp', 10]]);
-    const closes = h.sim.admin.requests().filter((r) => r.method === 'POST' && r.clientOrderId?.startsWith(`${id}-close`));
+    await closeWhileTakeProfitFillsBehindItsCancel(t);
+    expectFlatAndBooked(t, id, [['tp', 10]]);
     // Before: a close of the 10 went out and was refused (400, -2022), with a close.refused alert.
-    expect(closes.map((r) => r.status)).toEqual([]);
+    expect(closesOf(id).map((r) => r.status)).toEqual([]);
     expect(h.warnings().filter((m) => m === 'close.refused')).toEqual([]);
   }, 30_000);
 });
