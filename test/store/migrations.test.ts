@@ -68,18 +68,23 @@ describe('migrations', () => {
     expect(existsSync(`${path}-wal`)).toBe(false);
   });
 
+  /** What opening the existing store at `path` threw (undefined when it opened). */
+  function refusalOf(path: string): unknown {
+    try {
+      openStore(path, { existingStore: true }).close();
+    } catch (x) {
+      return x;
+    }
+    return undefined;
+  }
+
   it('refuses a damaged store naming it and saying what to do, not with SQLite\'s bare words', () => {
     const path = join(tempDir('ladder-store-'), 'ladder.db');
     openStore(path).close();
     // Cut in half (a copy that stopped midway, a full disk): the header counts pages the file no longer has.
     const whole = readFileSync(path);
     writeFileSync(path, whole.subarray(0, Math.floor(whole.length / 2)));
-    let e: unknown;
-    try {
-      openStore(path, { existingStore: true });
-    } catch (x) {
-      e = x;
-    }
+    const e = refusalOf(path);
     expect(e).toBeInstanceOf(StoreError);
     expect(e).toMatchObject({
       code: 'corrupt_store',
@@ -92,12 +97,7 @@ describe('migrations', () => {
     openStore(path).close();
     // What a read-only directory or another user's store does: the shared-memory file of WAL mode cannot be made.
     mkdirSync(`${path}-shm`);
-    let e: unknown;
-    try {
-      openStore(path, { existingStore: true });
-    } catch (x) {
-      e = x;
-    }
+    const e = refusalOf(path);
     expect(e).toBeInstanceOf(StoreError);
     expect(e).toMatchObject({ code: 'cannot_open' });
     const message = (e as Error).message;
