@@ -8,6 +8,8 @@ import type { Logger } from './logger.ts';
 export const CLEARANCE_REREAD_MS = 60_000;
 /** A failed read is asked again this long after. */
 const CLEARANCE_RETRY_MS = 10_000;
+/** Liquidation exits this long before a start (market time) are owed their reads again (oweAtStart). */
+export const CLEARANCE_OWED_AT_START_MS = 24 * 60 * 60_000;
 /** A charge is the liquidation's when dated at most this long before the exit the bot booked (clocks, rounding). */
 const CLEARANCE_SLACK_MS = 2_000;
 
@@ -35,7 +37,8 @@ export interface ClearanceDeps {
  * INSURANCE_CLEAR income record), so a liquidation exit booked from its trade alone shows more PnL than
  * the wallet kept, and the day's loss (risk limits) counts less. After a liquidation exit the symbol's
  * clearance charges are read, at once and once more a minute later, and each is added to that exit's
- * fee once (exitFeeCharged). Owed reads are kept in memory: a restart meanwhile books none.
+ * fee once (exitFeeCharged). Owed reads are kept in memory; a start owes them again from the store's
+ * liquidation exits (oweAtStart).
  */
 export class ClearanceFees {
   private readonly owed = new Map<string, Owed>();
@@ -52,6 +55,17 @@ export class ClearanceFees {
     if (this.d.ex.clearanceFees === undefined) return;
     const o = this.owed.get(id);
     this.owed.set(id, { sinceMs: Math.min(o?.sinceMs ?? timeMs, timeMs), atMs: this.d.now(), answered: 0 });
+  }
+
+  /**
+   * A start after a kill (or a stop while the reads failed) holds none of the reads owed before: the
+   * store says which, a liquidation exit of `p` at or after `fromMs` is owed them again. A charge booked
+   * already is not booked twice (its record id is kept with the position).
+   */
+  oweAtStart(p: Position, fromMs: number): void {
+    let sinceMs = Infinity;
+    for (const e of p.partialExits) if (e.reason === 'liquidation' && e.timeMs >= fromMs) sinceMs = Math.min(sinceMs, e.timeMs);
+    if (sinceMs !== Infinity) this.owe(p.id, sinceMs);
   }
 
   /** Reads the charges owed now and books them; a read that fails is asked again later, never thrown. */

@@ -13,7 +13,7 @@ import { ExchangeError, type ExchangeErrorCode, refusedForTheRequest, withoutSig
 import { type Balance, type ClosedCandle, DEFAULT_REQUEST_WINDOW_MS, type ExchangePort, type FundingPayment, type FundingRate, type MarginMode, type OrderState, type PositionInfo, type Trade } from '../exchange/port.ts';
 import { type OrderRecord, REUSABLE, type Store } from '../store/index.ts';
 import type { LiveStrategy, Signal } from '../strategy/strategy.ts';
-import { ClearanceFees } from './clearance-fees.ts';
+import { CLEARANCE_OWED_AT_START_MS, ClearanceFees } from './clearance-fees.ts';
 import { CommandExecutor, type RestingStop } from './command-executor.ts';
 import { LiveCandles } from '../data/live-candles.ts';
 import type { Logger } from './logger.ts';
@@ -403,6 +403,7 @@ export class SymbolTrader {
     this.candles.append(warmup);
     this.d.store.saveCandles(this.symbol, this.d.timeframeMs, warmup); // the dashboard's charts and single-TP replay
     this.owedFundingAtStart();
+    this.owedClearanceAtStart();
     await this.dropRestoredWaitIfStale();
   }
 
@@ -418,6 +419,15 @@ export class SymbolTrader {
       const p = this.d.store.getPosition(id);
       if (p?.status !== 'closed') continue;
       if (lastExitTimeMs(p) >= fromMs) this.fundingOwed.set(id, this.d.now() + this.fundingGapMs);
+    }
+  }
+
+  /** Clearance-fee reads owed when the bot stopped (kept in memory) are owed again: the store's liquidation exits say which. */
+  private owedClearanceAtStart(): void {
+    const fromMs = this.marketNowMs() - CLEARANCE_OWED_AT_START_MS;
+    for (const id of this.d.store.historyIndex({ symbol: this.symbol }).ids.slice(0, 10)) {
+      const p = this.d.store.getPosition(id);
+      if (p !== null) this.clearance.oweAtStart(p, fromMs);
     }
   }
 

@@ -464,6 +464,28 @@ describe('changes while the bot was down, and reads that fail', () => {
     expect(h!.state().openAlgoOrders).toEqual([]);
   }, 40_000);
 
+  it("liquidated whole at 58900, its clearance-fee read failing (503) until a restart: the restarted bot reads it and books it once on the liquidation exit", async () => {
+    const { t, id } = await openLong();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, path: '/fapi/v1/income' }] });
+    h!.sim.admin.setPrice('BTCUSDT', 59000);
+    const liq = h!.sim.admin.liquidate({ symbol: 'BTCUSDT', price: '58900' });
+    t.touch();
+    await steps(4);
+    expect(t.position).toBeNull();
+    const commission = 0.01 * 58900 * 0.0005;
+    const feeOf = () => h!.store.tradeHistory().find((x) => x.positionId === id)!.exits[0]!.fee;
+    expect(feeOf()).toBeCloseTo(commission, 8); // owed, not read yet
+    h!.sim.admin.setFaults({ rules: [] });
+    await restart(testConfig());
+    await steps(3);
+    expect(feeOf()).toBeCloseTo(commission - liq.clearanceFee, 8);
+    await restart(testConfig()); // read again after a second restart: still booked once
+    await steps(3);
+    expect(feeOf()).toBeCloseTo(commission - liq.clearanceFee, 8);
+    const wallet = (h!.sim.admin.state() as unknown as { balance: { wallet: number } }).balance.wallet;
+    expect(h!.store.tradeHistory().find((x) => x.positionId === id)!.pnl).toBeCloseTo(wallet - 10_000, 8);
+  }, 30_000);
+
   it('liquidated while the bot was down: the restart books a liquidation exit at its price, nothing rests, a later signal enters', async () => {
     const { id } = await openLong();
     h!.bot.stop();
