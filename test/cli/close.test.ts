@@ -314,6 +314,23 @@ describe('ladder close', () => {
       }
     }, 30_000);
 
+    it("a reduce-only take-profit of the trader's own (set in the app, not Ladder's) for the whole position: every close refused (-4118); the message names that order as what holds the reduce-only budget, to cancel, and it is left alone", async () => {
+      const { ex, m } = await openLongWithStop();
+      try {
+        await ex.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'limit', amountSteps: 20 as Steps, priceTicks: priceToTicks(61000, m, 'up'), reduceOnly: true, clientOrderId: 'web_tp' });
+        const thrown = await closeSymbol(ex, m, () => undefined).then(
+          () => null,
+          (e: unknown) => (e as Error).message,
+        );
+        expect(thrown).toMatch(/^position still open: long 0\.02 after 5 attempts \(the last answer: reduceOnlyRejected -4118: .*\); reduce-only orders that are not Ladder's hold the position's reduce-only budget \(limit web_tp\): cancel them \(or close by hand\), then run close again; its stop is kept and protects it$/);
+        expect(flat()).toBe(false);
+        expect(state().openOrders.map((o) => o.clientOrderId)).toEqual(['web_tp']);
+        expect(state().openAlgoOrders).toHaveLength(1);
+      } finally {
+        await ex.close();
+      }
+    }, 30_000);
+
     it('a 500 whose body carries an error code (-1111) is still an unknown outcome: looked up, not found, sent again once', async () => {
       const { ex, m } = await openLongWithStop();
       try {

@@ -104,6 +104,7 @@ export async function closeSymbol(port: ExchangePort, m: MarketRules, print: (li
   const ex = withRetriedReads(port, DEFAULT_RETRY);
   let closed = false;
   let refused = '';
+  let lastRefusal = '';
   let takeProfitsCancelled = 0;
   for (let attempt = 1; attempt <= CLOSE_ATTEMPTS; attempt++) {
     const p = await ex.position(m.id);
@@ -129,6 +130,7 @@ export async function closeSymbol(port: ExchangePort, m: MarketRules, print: (li
         if (await waitFlat(ex, m.id)) break;
         continue;
       }
+      lastRefusal = e.code;
       refused = ` (the last answer: ${e.code}${e.exchangeCode === null ? '' : ` ${e.exchangeCode}`}: ${e.message})`;
       print(`${m.id}: close order ${clientOrderId} not confirmed (${e.code}); reading the position again`);
       await sleep(RETRY_WAIT_MS * 2 ** (attempt - 1)); // 0.3, 0.6, 1.2, 2.4 s: a thin book has time to refill
@@ -140,6 +142,8 @@ export async function closeSymbol(port: ExchangePort, m: MarketRules, print: (li
   if (after.side !== null && after.qtySteps !== 0) {
     // Said as it is: the stop stays, but resting take-profits were cancelled to free the reduce-only budget.
     const tps = takeProfitsCancelled === 0 ? '' : ` (its ${takeProfitsCancelled} resting take-profit${takeProfitsCancelled === 1 ? ' was' : 's were'} cancelled to make room for the close; a running bot takes them as cancelled by hand and does not place them again)`;
+    const held = lastRefusal === 'reduceOnlyRejected' ? await budgetHolders(ex, m) : '';
+    if (held !== '') throw new Error(`position still open: ${after.side} ${formatQty(after.qtySteps, m)} after ${CLOSE_ATTEMPTS} attempts${refused}; ${held}; its stop is kept and protects it${tps}`);
     throw new Error(`position still open: ${after.side} ${formatQty(after.qtySteps, m)} after ${CLOSE_ATTEMPTS} attempts${refused}; its stop is kept and protects it${tps}: run close again`);
   }
   if (!closed) print(`${m.id}: no open position`);
@@ -163,6 +167,23 @@ async function cancelOurs(ex: ExchangePort, m: MarketRules, print: (line: string
     print(`${m.id}: ${r ? 'cancelled' : 'already gone:'} ${o.type} ${o.clientOrderId}`);
   }
   return cancelled;
+}
+
+/**
+ * After -4118: reduce-only orders that are not Ladder's (the trader's own take-profit set in the app) hold
+ * the position's reduce-only budget, and every close is refused while they rest. They are left alone (not
+ * ours to cancel), but named, since "run close again" alone would fail the same way. '' when none rest.
+ */
+async function budgetHolders(ex: ExchangePort, m: MarketRules): Promise<string> {
+  let open: OrderState[];
+  try {
+    open = await ex.openOrders(m.id);
+  } catch (e) {
+    return `the open orders could not be read to see whether reduce-only orders that are not Ladder's hold the position's reduce-only budget (${e instanceof Error ? e.message : String(e)}): if so, cancel them (or close by hand), then run close again`;
+  }
+  const theirs = open.filter((o) => !o.clientOrderId.startsWith(`${m.id}-`) && o.reduceOnly && o.type !== 'stop_market');
+  if (theirs.length === 0) return '';
+  return `reduce-only orders that are not Ladder's hold the position's reduce-only budget (${theirs.map((o) => `${o.type} ${o.clientOrderId}`).join(', ')}): cancel them (or close by hand), then run close again`;
 }
 
 /** The close order by its client id; null when the exchange does not know it (it never arrived). Failed look-ups are retried. */
