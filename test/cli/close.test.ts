@@ -295,6 +295,22 @@ describe('ladder close', () => {
       }
     }, 30_000);
 
+    it('a close refused every time on a position with no stop of ours (opened by hand, not managed): the message does not claim a stop protects it', async () => {
+      const { ex, m } = await openLongWithStop();
+      try {
+        await ex.cancelOrder('BTCUSDT', 'BTCUSDT-p1-sl0', 'stop');
+        sim!.admin.setFaults({ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order' });
+        const thrown = await closeSymbol(ex, m, () => undefined).then(
+          () => null,
+          (e: unknown) => (e as Error).message,
+        );
+        expect(thrown).toMatch(/^position still open: long 0\.02 after 5 attempts \(the last answer: rejected -4131: .*\); no stop of Ladder's rests on it: it is not protected: run close again$/);
+        expect(flat()).toBe(false);
+      } finally {
+        await ex.close();
+      }
+    }, 30_000);
+
     it('…with resting take-profits: the message says they were cancelled to make room for the close (the stop is kept)', async () => {
       const { ex, m } = await openLongWithStop();
       try {

@@ -140,11 +140,9 @@ export async function closeSymbol(port: ExchangePort, m: MarketRules, print: (li
   }
   const after = await ex.position(m.id);
   if (after.side !== null && after.qtySteps !== 0) {
-    // Said as it is: the stop stays, but resting take-profits were cancelled to free the reduce-only budget.
+    // Said as it is: resting take-profits were cancelled to free the reduce-only budget.
     const tps = takeProfitsCancelled === 0 ? '' : ` (its ${takeProfitsCancelled} resting take-profit${takeProfitsCancelled === 1 ? ' was' : 's were'} cancelled to make room for the close; a running bot takes them as cancelled by hand and does not place them again)`;
-    const held = lastRefusal === 'reduceOnlyRejected' ? await budgetHolders(ex, m) : '';
-    if (held !== '') throw new Error(`position still open: ${after.side} ${formatQty(after.qtySteps, m)} after ${CLOSE_ATTEMPTS} attempts${refused}; ${held}; its stop is kept and protects it${tps}`);
-    throw new Error(`position still open: ${after.side} ${formatQty(after.qtySteps, m)} after ${CLOSE_ATTEMPTS} attempts${refused}; its stop is kept and protects it${tps}: run close again`);
+    throw new Error(`position still open: ${after.side} ${formatQty(after.qtySteps, m)} after ${CLOSE_ATTEMPTS} attempts${refused}${await stillOpenAdvice(ex, m, lastRefusal === 'reduceOnlyRejected', tps)}`);
   }
   if (!closed) print(`${m.id}: no open position`);
   await cancelOurs(ex, m, print);
@@ -170,20 +168,23 @@ async function cancelOurs(ex: ExchangePort, m: MarketRules, print: (line: string
 }
 
 /**
- * After -4118: reduce-only orders that are not Ladder's (the trader's own take-profit set in the app) hold
- * the position's reduce-only budget, and every close is refused while they rest. They are left alone (not
- * ours to cancel), but named, since "run close again" alone would fail the same way. '' when none rest.
+ * The end of the message when the position stays open, from our open orders read now: whether a stop of
+ * Ladder's still protects it (a position opened by hand and not managed has none: never said to be
+ * protected), and after -4118 the reduce-only orders that are not Ladder's (the trader's own take-profit
+ * set in the app) holding the position's reduce-only budget: every close is refused while they rest.
+ * They are left alone (not ours to cancel), but named, since "run close again" alone would fail the same way.
  */
-async function budgetHolders(ex: ExchangePort, m: MarketRules): Promise<string> {
+async function stillOpenAdvice(ex: ExchangePort, m: MarketRules, reduceOnlyRefused: boolean, tps: string): Promise<string> {
   let open: OrderState[];
   try {
     open = await ex.openOrders(m.id);
   } catch (e) {
-    return `the open orders could not be read to see whether reduce-only orders that are not Ladder's hold the position's reduce-only budget (${e instanceof Error ? e.message : String(e)}): if so, cancel them (or close by hand), then run close again`;
+    return `; its open orders could not be read (${e instanceof Error ? e.message : String(e)}): whether a stop of Ladder's protects it is not known${tps}: run close again`;
   }
-  const theirs = open.filter((o) => !o.clientOrderId.startsWith(`${m.id}-`) && o.reduceOnly && o.type !== 'stop_market');
-  if (theirs.length === 0) return '';
-  return `reduce-only orders that are not Ladder's hold the position's reduce-only budget (${theirs.map((o) => `${o.type} ${o.clientOrderId}`).join(', ')}): cancel them (or close by hand), then run close again`;
+  const stop = open.some((o) => o.clientOrderId.startsWith(`${m.id}-`) && o.type === 'stop_market') ? `its stop is kept and protects it${tps}` : `no stop of Ladder's rests on it: it is not protected${tps}`;
+  const theirs = reduceOnlyRefused ? open.filter((o) => !o.clientOrderId.startsWith(`${m.id}-`) && o.reduceOnly && o.type !== 'stop_market') : [];
+  if (theirs.length === 0) return `; ${stop}: run close again`;
+  return `; reduce-only orders that are not Ladder's hold the position's reduce-only budget (${theirs.map((o) => `${o.type} ${o.clientOrderId}`).join(', ')}): cancel them (or close by hand), then run close again; ${stop}`;
 }
 
 /** The close order by its client id; null when the exchange does not know it (it never arrived). Failed look-ups are retried. */
