@@ -55,6 +55,7 @@ export const BINANCE_ERRORS = {
   '-4120': { status: 400, msg: 'Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.' },
   '-4130': { status: 400, msg: 'An open stop or take profit order with GTE and closePosition in the direction is existing.' },
   '-4131': { status: 400, msg: "The counterparty's best price does not meet the PERCENT_PRICE filter limit." },
+  '-4509': { status: 400, msg: 'TIF GTE can only be used with open positions or open orders.' },
   '-4164': { status: 400, msg: "Order's notional must be no smaller than %s (unless you choose reduce only)." },
   '-4167': { status: 400, msg: 'Unable to adjust to Multi-Assets mode with symbols of USDⓈ-M Futures under isolated-margin mode.' },
   '-4168': { status: 400, msg: 'Unable to adjust to isolated-margin mode under the Multi-Assets mode.' },

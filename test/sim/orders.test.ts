@@ -133,6 +133,14 @@ describe('orders through ccxt', () => {
     await expect(h.ex.createOrder(BTC, 'market', 'sell', CLOSE_ALL, undefined, { stopLossPrice: 60500, closePosition: true })).rejects.toThrow(/-2021/);
   });
 
+  it('refuses a closePosition stop while the symbol has no position and no open order (-4509: GTE_GTC needs one)', async () => {
+    await expect(h.ex.createOrder(BTC, 'market', 'sell', CLOSE_ALL, undefined, { stopLossPrice: 58000, closePosition: true, clientOrderId: 'p9-sl' })).rejects.toThrow(/-4509/);
+    expect((await h.admin.state()).algoOrders).toEqual([]);
+    // A resting order of the symbol is enough (Binance: "open positions or open orders").
+    await h.ex.createOrder(BTC, 'limit', 'buy', 0.002, 59000);
+    await h.ex.createOrder(BTC, 'market', 'sell', CLOSE_ALL, undefined, { stopLossPrice: 58000, closePosition: true, clientOrderId: 'p9-sl' });
+  });
+
   it('expires closePosition stops when the position is closed (GTE_GTC)', async () => {
     await h.ex.createOrder(BTC, 'market', 'buy', 0.002);
     await h.ex.createOrder(BTC, 'market', 'sell', CLOSE_ALL, undefined, { stopLossPrice: 58000, closePosition: true, clientOrderId: 'p8-sl' });

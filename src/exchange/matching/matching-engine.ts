@@ -113,6 +113,8 @@ export class MatchingEngine<R extends MatchRules = MatchRules, A extends Ledger 
     const family = (t: AlgoOrderType): string => (t.startsWith('STOP') ? 'stop' : 'tp');
     // Binance keeps one closePosition order per direction and family (stop / take profit).
     if (i.closePosition && open.some((a) => a.closePosition && a.side === i.side && family(a.orderType) === family(i.orderType))) return err(rejection('-4130'));
+    // closePosition is GTE_GTC, which Binance takes only while the symbol has a position or an open order.
+    if (i.closePosition && this.account.position(i.symbol).amtSteps === 0 && this.openOrders(i.symbol).length === 0) return err(rejection('-4509'));
     if (algoTriggered(i, this.mark(i.symbol))) return err(rejection('-2021'));
     const now = this.now();
     const algo: AlgoOrder = { ...i, clientAlgoId, algoId: this.nextAlgoId++, algoStatus: 'NEW', createTime: now, updateTime: now, triggerTime: 0 };

@@ -12,6 +12,7 @@ export const REJECTIONS = {
   '-4116': 'ClientOrderId is duplicated.',
   '-4118': 'ReduceOnly Order Failed. Please check your existing position and open orders',
   '-4130': 'An open stop or take profit order with GTE and closePosition in the direction is existing.',
+  '-4509': 'TIF GTE can only be used with open positions or open orders.',
   '-5022': 'Due to the order could not be executed as maker, the Post Only order will be rejected.',
 } as const;
 
