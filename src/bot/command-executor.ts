@@ -63,6 +63,8 @@ const RECHECK: Followup = { ...NOTHING, recheck: true };
 
 /** Binance: "Order would immediately trigger" — a stop price the market has already crossed (F24). */
 const WOULD_TRIGGER = -2021;
+/** Binance: "TIF GTE can only be used with open positions or open orders" — it shows no position for a closePosition stop. */
+const NO_POSITION_FOR_GTE = -4509;
 
 /**
  * Turns one core command into exchange requests (STYLE §6) and says what follows from the answer.
@@ -147,6 +149,13 @@ export class CommandExecutor {
     }
     // In doubt: the trader looks it up next cycle; the previous stop (if any) still rests meanwhile.
     if (r.inDoubt) return NOTHING;
+    if (r.error.exchangeCode === NO_POSITION_FOR_GTE) {
+      // The exchange shows no position: it ended outside Ladder, or the entry's fill is not in Binance's
+      // position yet. A close at market would meet -2022, or end the position just opened. The position
+      // is read again first; the orders check places the stop again (same id) if it is still held.
+      this.d.log.warn({ symbol: p.symbol, clientOrderId: c.clientOrderId, stopPrice: c.stopPrice, exchangeCode: r.error.exchangeCode }, 'stop.no_position_seen');
+      return { ...RECHECK, resync: true };
+    }
     const crossed = r.error.exchangeCode === WOULD_TRIGGER;
     // A stop the price had already crossed is the F24 path below (the rest closes at market), not a failure.
     if (crossed) this.d.log.warn({ symbol: p.symbol, clientOrderId: c.clientOrderId, stopPrice: c.stopPrice, exchangeCode: r.error.exchangeCode }, 'stop.crossed_at_placement');

@@ -145,3 +145,21 @@ describe('a stop already crossed when it reaches the exchange (F24)', () => {
     expectSaidAsCrossed(records);
   }, 30_000);
 });
+
+describe('a stop refused because the exchange shows no position (-4509)', () => {
+  it("the initial closePosition stop refused -4509 just after the entry filled (the exchange's position not updated yet): the long is not closed at market; the position is read again and the stop placed again under its id", async () => {
+    const { t, records } = await bot();
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4509, method: 'POST', path: '/fapi/v1/algoOrder', count: 1 }] });
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    await stepBot(h!, 6, 200);
+    const id = positionIdOf('BTCUSDT', T, 'long');
+    const s = h!.state();
+    expect(s.fills.filter((f) => f.side === 'SELL')).toEqual([]);
+    expect(Number(s.positions.find((p) => p.symbol === 'BTCUSDT')?.positionAmt)).toBeGreaterThan(0);
+    expect(s.openAlgoOrders.map((a) => a.clientAlgoId)).toEqual([`${id}-sl0`]);
+    expect(t.position?.status).toBe('open');
+    const msgs = records.map((r) => r['msg']);
+    expect(msgs).toContain('stop.no_position_seen');
+    expect(msgs).not.toContain('stop.place_failed');
+  }, 30_000);
+});
