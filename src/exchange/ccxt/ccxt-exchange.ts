@@ -310,36 +310,33 @@ export class CcxtExchange implements ExchangePort {
   }
 
   async funding(symbol: string, sinceMs: number): Promise<FundingPayment[]> {
+    return this.income(symbol, sinceMs, 'FUNDING_FEE', 'funding record');
+  }
+
+  /** Binance takes a liquidation's clearance fee apart from its trade: INSURANCE_CLEAR records (negative). */
+  async clearanceFees(symbol: string, sinceMs: number): Promise<FundingPayment[]> {
+    return this.income(symbol, sinceMs, 'INSURANCE_CLEAR', 'clearance fee record');
+  }
+
+  /**
+   * Binance's income history of one type from `sinceMs` (GET /fapi/v1/income, weight 30, through ccxt's
+   * fetchFundingHistory, whose incomeType a param overrides), in quote, oldest first.
+   */
+  private async income(symbol: string, sinceMs: number, incomeType: 'FUNDING_FEE' | 'INSURANCE_CLEAR', what: string): Promise<FundingPayment[]> {
     const m = this.market(symbol);
     const out: FundingPayment[] = [];
-    // Pages of FUNDING_PAGE from the time after the last one read: one record a settlement per symbol.
+    // Pages of FUNDING_PAGE from the time after the last one read.
     for (let from = sinceMs; ; ) {
-      const page = await this.call(() => this.ex.fetchFundingHistory(this.sym(symbol), from, FUNDING_PAGE), false);
+      const page = await this.call(() => this.ex.fetchFundingHistory(this.sym(symbol), from, FUNDING_PAGE, { incomeType }), false);
       for (const f of page) {
         const amount = Number(f.amount);
         const timeMs = Number(f.timestamp);
-        if (!Number.isFinite(amount) || !Number.isFinite(timeMs)) throw new Error(`${symbol}: a funding record without a number amount or time (${JSON.stringify(f.info)})`);
+        if (!Number.isFinite(amount) || !Number.isFinite(timeMs)) throw new Error(`${symbol}: a ${what} without a number amount or time (${JSON.stringify(f.info)})`);
         const { fee } = await this.fees.toQuote(amount, f.code, m.quote);
         out.push({ id: String(f.id ?? `${symbol}-${timeMs}`), timeMs, amount: fee });
       }
       if (page.length < FUNDING_PAGE) break;
       from = Number(page.at(-1)!.timestamp) + 1;
-    }
-    return out.sort((a, b) => a.timeMs - b.timeMs);
-  }
-
-  async clearanceFees(symbol: string, sinceMs: number): Promise<FundingPayment[]> {
-    const m = this.market(symbol);
-    // ccxt has no call for one income type but funding: Binance's GET /fapi/v1/income (weight 30) raw.
-    const raw = this.ex as unknown as { fapiPrivateGetIncome(p: Record<string, string | number>): Promise<Record<string, unknown>[]> };
-    const rows = await this.call(() => raw.fapiPrivateGetIncome({ symbol: m.id, incomeType: 'INSURANCE_CLEAR', startTime: sinceMs, limit: FUNDING_PAGE }), false);
-    const out: FundingPayment[] = [];
-    for (const r of rows) {
-      const amount = Number(r['income']);
-      const timeMs = Number(r['time']);
-      if (!Number.isFinite(amount) || !Number.isFinite(timeMs)) throw new Error(`${symbol}: a clearance fee record without a number income or time (${JSON.stringify(r)})`);
-      const { fee } = await this.fees.toQuote(amount, String(r['asset'] ?? m.quote), m.quote);
-      out.push({ id: String(r['tranId'] ?? `${symbol}-${timeMs}`), timeMs, amount: fee });
     }
     return out.sort((a, b) => a.timeMs - b.timeMs);
   }
