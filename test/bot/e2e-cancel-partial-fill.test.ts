@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, startWithLong, stepBot, testConfig, exchangeStepsOf, restingLimitStepsOf } from '../support/bot-harness.ts';
 import type { SymbolTrader } from '../../src/bot/symbol-trader.ts';
+import type { FaultRule } from '../../src/sim/faults.ts';
 
 /**
  * A resting take-profit withdrawn (its cancel sent) after it filled in part on the exchange, the part
@@ -147,8 +148,8 @@ describe('a close while a take-profit has filled in part on the exchange (R3.5)'
    * the take-profit reached and filled on the exchange meanwhile, after the close's cycle read the
    * position: the close goes out after it.
    */
-  async function closeWhileTakeProfitFillsBehindItsCancel(t: SymbolTrader): Promise<void> {
-    h!.sim.admin.setFaults({ rules: [{ kind: 'latency', ms: 1000, method: 'DELETE', path: '/fapi/v1/order', count: 1 }] });
+  async function closeWhileTakeProfitFillsBehindItsCancel(t: SymbolTrader, moreFaults: FaultRule[] = []): Promise<void> {
+    h!.sim.admin.setFaults({ rules: [{ kind: 'latency', ms: 1000, method: 'DELETE', path: '/fapi/v1/order', count: 1 }, ...moreFaults] });
     const closing = t.closePosition('web');
     const t0 = Date.now();
     while (!h!.sim.admin.requests().some((r) => r.method === 'GET' && r.path.includes('positionRisk') && r.wallMs >= t0) && Date.now() - t0 < 5000) await sleep(5);
@@ -212,6 +213,22 @@ describe('a close while a take-profit has filled in part on the exchange (R3.5)'
       ['tp1', 3],
       ['signal', 7],
     ]);
+  }, 30_000);
+
+  it('limit mode: TP1 fills whole behind the close\'s cancel and the position read right before the close fails (503): the close goes by the cycle\'s read, is refused -2022, and is sent again for the 7 left; tp1 3 + signal 7, the failed read said', async () => {
+    const started = await startWithLong(testConfig({ scaled_tp_execution: 'limit' }));
+    h = started.h;
+    const { t } = started;
+    const id = t.position!.id;
+    await closeWhileTakeProfitFillsBehindItsCancel(t, [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v3/positionRisk', after: 1, count: 5 }]);
+    // The close refused -2022 is sent again after its back-off (1 s), sized to the re-read.
+    await stepBot(h, 10, 250);
+    expectFlatAndBooked(t, id, [
+      ['tp1', 3],
+      ['signal', 7],
+    ]);
+    expect(closesOf(id).map((r) => r.status)).toEqual([400, 200]);
+    expect(h.warnings()).toContain('close.position_read_failed');
   }, 30_000);
 
   it('limit mode, the single take-profit resting for the whole position fills while the close waits for its cancel: nothing is left to close, no close is sent (no -2022, no close.refused); booked tp 10', async () => {
