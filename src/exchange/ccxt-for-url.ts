@@ -1,5 +1,5 @@
 import { Agent } from 'node:http';
-import ccxt from 'ccxt';
+import { BinanceUsdm } from './ccxt/ccxt-parts.ts';
 
 export interface UrlClientOptions {
   readonly apiKey?: string;
@@ -19,7 +19,7 @@ export interface UrlClientOptions {
  */
 export const NO_WS_SNAPSHOTS = { watchPositions: { fetchPositionsSnapshot: false, awaitPositionsSnapshot: false }, watchBalance: { fetchBalanceSnapshot: false, awaitBalanceSnapshot: false } } as const;
 
-export type UrlExchange = InstanceType<typeof ccxt.pro.binanceusdm>;
+export type UrlExchange = InstanceType<typeof BinanceUsdm>;
 
 /**
  * A ccxt `binanceusdm` (the ccxt.pro class, so REST and websocket) whose every endpoint points at the
@@ -31,7 +31,7 @@ export type UrlExchange = InstanceType<typeof ccxt.pro.binanceusdm>;
 export function ccxtForUrl(url: string, opts: UrlClientOptions = {}): UrlExchange {
   const base = url.replace(/\/+$/, '');
   const wsBase = (opts.wsUrl ?? base.replace(/^http/, 'ws')).replace(/\/+$/, '');
-  const ex = new ccxt.pro.binanceusdm({
+  const ex = new BinanceUsdm({
     apiKey: opts.apiKey,
     secret: opts.secret,
     timeout: opts.timeout ?? 10_000,

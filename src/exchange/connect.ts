@@ -1,4 +1,4 @@
-import ccxt, { type Exchange } from 'ccxt';
+import { BinanceUsdm } from './ccxt/ccxt-parts.ts';
 import type { LadderConfig } from '../core/config/index.ts';
 import { NO_WS_SNAPSHOTS, ccxtForUrl } from './ccxt-for-url.ts';
 import { CcxtExchange } from './ccxt/ccxt-exchange.ts';
@@ -14,9 +14,9 @@ export interface Credentials {
  */
 export function connectExchange(config: LadderConfig, creds: Credentials | null, exchangeUrl?: string): CcxtExchange {
   if (exchangeUrl) return new CcxtExchange(ccxtForUrl(exchangeUrl, creds ? { apiKey: creds.apiKey, secret: creds.secret } : {}));
-  const Ctor = (ccxt.pro as unknown as Record<string, new (o: object) => Exchange>)[config.exchange.id];
-  if (!Ctor) throw new Error(`exchange.id: ${config.exchange.id} is not a ccxt exchange`);
-  const ex = new Ctor({
+  // The config's schema takes "binanceusdm" only (SUPPORTED_EXCHANGE_IDS).
+  if (config.exchange.id !== 'binanceusdm') throw new Error(`exchange.id: ${config.exchange.id} is not supported (binanceusdm only)`);
+  const ex = new BinanceUsdm({
     ...(creds ? { apiKey: creds.apiKey, secret: creds.secret } : {}),
     enableRateLimit: true,
     options: { fetchCurrencies: false, defaultType: 'swap', fetchMarkets: { types: ['linear'] }, ...NO_WS_SNAPSHOTS },

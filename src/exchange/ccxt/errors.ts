@@ -1,4 +1,4 @@
-import ccxt from 'ccxt';
+import { ccxtErrors } from './ccxt-parts.ts';
 import { ExchangeError, type ExchangeErrorCode } from '../errors.ts';
 
 /**
@@ -68,8 +68,8 @@ const BY_BINANCE_CODE: Readonly<Record<number, ExchangeErrorCode>> = {
   [-2011]: 'notFound', // CANCEL_REJECTED: unknown order sent
 };
 
-/** ccxt classes, by name (the package's typings do not export them as values we can test with `instanceof` cleanly). */
-const C = ccxt as unknown as Record<string, abstract new (...a: never[]) => Error>;
+/** ccxt's error classes, by name. */
+const C = ccxtErrors;
 const isA = (e: unknown, name: string): boolean => typeof C[name] === 'function' && e instanceof C[name]!;
 
 /** Binance's `{"code":-2019,...}` inside a body or a ccxt message. */
