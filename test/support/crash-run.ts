@@ -27,7 +27,7 @@ export const FAULT_KILLS = Number(process.env['LADDER_CRASH_FAULT_KILLS'] ?? 30)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function startBot(url: string, db: string): { child: ChildProcess; started: Promise<void>; output: () => string } {
-  const child = spawn('node', ['bin/ladder.js', 'live', '--config', 'examples/scaled.config.json', '--confirm-live', '--exchange-url', url, '--db', db, '--poll-ms', '20'], {
+  const child = spawn('node', ['bin/ladder.js', 'live', '--config', 'examples/scaled.config.json', '--confirm-live', '--exchange-url', url, '--db', db, '--poll-ms', '20', '--no-dashboard'], {
     cwd: ROOT,
     env: { ...process.env, LADDER_API_KEY: KEY, LADDER_API_SECRET: SECRET, LADDER_LOG_LEVEL: 'info' },
   });
