@@ -1,6 +1,7 @@
 import type { Position } from '../core/model/position.ts';
 import type { StepResult } from '../core/model/commands.ts';
 import { exitFeeCharged } from '../core/scaled-tp/exit-manager.ts';
+import { ExchangeError } from '../exchange/errors.ts';
 import type { ExchangePort } from '../exchange/port.ts';
 import type { Logger } from './logger.ts';
 
@@ -8,6 +9,8 @@ import type { Logger } from './logger.ts';
 export const CLEARANCE_REREAD_MS = 60_000;
 /** A failed read is asked again this long after. */
 const CLEARANCE_RETRY_MS = 10_000;
+/** A read refused outright (a key without the permission, a 4xx) is asked again this long after: the user has to act. */
+const CLEARANCE_REFUSED_RETRY_MS = 60 * 60_000;
 /** Liquidation exits this long before a start (market time) are owed their reads again (oweAtStart). */
 export const CLEARANCE_OWED_AT_START_MS = 24 * 60 * 60_000;
 /** A charge is the liquidation's when dated at most this long before the exit the bot booked (clocks, rounding). */
@@ -30,6 +33,8 @@ export interface ClearanceDeps {
   readonly position: (id: string) => Position | null;
   /** Applies a step to `id` (through the trader's transition when it holds it, else straight to the store). */
   readonly apply: (id: string, r: StepResult) => void;
+  /** Logs an error and tells the trader's alert channel (notifications); called once per refusal. */
+  readonly alert: (fields: Record<string, unknown>, msg: string, text: string) => void;
 }
 
 /**
@@ -43,6 +48,8 @@ export interface ClearanceDeps {
 export class ClearanceFees {
   private readonly owed = new Map<string, Owed>();
   private failing = false;
+  /** The refusal alerted (its code), until a read answers: a new refusal after that is alerted again. */
+  private refused: string | null = null;
 
   constructor(private readonly d: ClearanceDeps) {}
 
@@ -79,13 +86,17 @@ export class ClearanceFees {
     try {
       charges = await read(this.d.symbol, sinceMs);
     } catch (e) {
-      if (!this.failing) this.d.log.warn({ symbol: this.d.symbol, err: e instanceof Error ? e.message : String(e) }, 'clearance.read_failed');
+      // A definitive refusal (keys, permissions, a 4xx) does not go away by itself: said to the trader, asked hourly.
+      const refused = e instanceof ExchangeError && (e.code === 'auth' || e.code === 'rejected');
+      if (refused) this.sayRefused(e, due.map(([id]) => id));
+      else if (!this.failing) this.d.log.warn({ symbol: this.d.symbol, err: e instanceof Error ? e.message : String(e) }, 'clearance.read_failed');
       this.failing = true;
-      for (const [, o] of due) o.atMs = now + CLEARANCE_RETRY_MS;
+      for (const [, o] of due) o.atMs = now + (refused ? CLEARANCE_REFUSED_RETRY_MS : CLEARANCE_RETRY_MS);
       return;
     }
     if (this.failing) this.d.log.info({ symbol: this.d.symbol }, 'clearance.read_answers');
     this.failing = false;
+    this.refused = null;
     for (const [id, o] of due) {
       o.answered++;
       o.atMs = now + CLEARANCE_REREAD_MS;
@@ -106,6 +117,15 @@ export class ClearanceFees {
       this.d.apply(best.id, r);
       this.d.log.warn({ symbol: this.d.symbol, positionId: best.id, fee: -c.amount, timeMs: c.timeMs, recordId: c.id }, 'position.clearance_fee');
     }
+  }
+
+  private sayRefused(e: ExchangeError, positionIds: readonly string[]): void {
+    const why = String(e.exchangeCode ?? e.code);
+    if (this.refused === why) return;
+    this.refused = why;
+    const fix = e.code === 'auth' ? ' Check the API key: it needs the permission to read the account (Binance: "Enable Reading") and this IP on its list' : '';
+    const text = `${this.d.symbol}: the exchange refuses the clearance-fee read (income history, after a liquidation): ${e.message}. The liquidation's clearance fee is not booked on its trade (its PnL, the day's PnL and daily_loss_limit leave it out) until the read answers; it is asked again once an hour, trading goes on.${fix}`;
+    this.d.alert({ positionIds, exchangeCode: e.exchangeCode, message: e.message }, 'clearance.read_refused', text);
   }
 }
 

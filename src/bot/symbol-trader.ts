@@ -342,6 +342,11 @@ export class SymbolTrader {
       position: (id) => (this.position?.id === id ? this.position : this.d.store.getPosition(id)),
       // The position in hand goes through transition; one already closed and let go, straight to the store.
       apply: (id, r) => (this.position?.id === id ? this.transition(r) : void this.d.store.savePosition(r.position)),
+      // Once per refusal, kept by ClearanceFees (a refusal after the read answered again is a new alert).
+      alert: (fields, msg, text) => {
+        d.log.error({ symbol: d.market.id, ...fields }, msg);
+        d.onAlert?.('other', text);
+      },
     });
   }
 

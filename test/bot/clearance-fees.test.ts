@@ -26,7 +26,7 @@ describe('ClearanceFees: the clearance fees of liquidations, read at once and a 
       { id: 'c2', timeMs: 50_000, amount: -4.4175, postedMs: 90_000 },
     ];
     const ex = { clearanceFees: async (_s: string, sinceMs: number) => posted.filter((c) => c.postedMs <= now && c.timeMs >= sinceMs) } as unknown as ExchangePort;
-    const fees = new ClearanceFees({ ex, symbol: 'BTCUSDT', log: silentLogger(), now: () => now, position: () => p, apply: (_id, r) => (p = r.position) });
+    const fees = new ClearanceFees({ ex, symbol: 'BTCUSDT', log: silentLogger(), now: () => now, position: () => p, apply: (_id, r) => (p = r.position), alert: () => {} });
     fees.owe(p.id, 0);
     await fees.book();
     expect(p.partialExits.map((e) => e.fee)).toEqual([0.4 + 2.945]);

@@ -50,13 +50,13 @@ async function closeAndOpenByHand(o: { closeAt?: number; openAt?: number; side: 
 }
 
 /** A bot with its alerts and log lines collected, long 10 at 60000 on a signal at T. */
-async function openLong(config: LadderConfig = testConfig(), manage: readonly string[] = []) {
+async function openLong(config: LadderConfig = testConfig(), manage: readonly string[] = [], now?: () => number) {
   h = await startHarness(config, { seed: 3 });
   h.sim.admin.setPrice('BTCUSDT', 60000, true);
   h.bot.stop();
   const alerts: string[] = [];
   const { log, msgs: logged } = recordingLogger();
-  const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, onAlert: (_s, _k, m) => alerts.push(m), manage, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+  const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, onAlert: (_s, _k, m) => alerts.push(m), manage, ...(now ? { now } : {}), retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
   bots.push(bot);
   h.bot = bot;
   await bot.start();
@@ -485,6 +485,43 @@ describe('changes while the bot was down, and reads that fail', () => {
     const wallet = (h!.sim.admin.state() as unknown as { balance: { wallet: number } }).balance.wallet;
     expect(h!.store.tradeHistory().find((x) => x.positionId === id)!.pnl).toBeCloseTo(wallet - 10_000, 8);
   }, 30_000);
+
+  it("liquidated whole, its clearance-fee read refused outright (-2015: the key may not read the income): one alert that the fee is not booked, asked again an hour later (not every 10 s), booked once it answers; the symbol trades on", async () => {
+    const clock = { ms: Date.now() };
+    const MIN = 60_000;
+    const { t, id, alerts } = await openLong(testConfig(), [], () => clock.ms);
+    h!.sim.admin.setFaults({ rules: [{ kind: 'reject', status: 401, code: -2015, method: 'GET', path: '/fapi/v1/income' }] });
+    h!.sim.admin.setPrice('BTCUSDT', 59000);
+    const liq = h!.sim.admin.liquidate({ symbol: 'BTCUSDT', price: '58900' });
+    t.touch();
+    await steps(3);
+    expect(t.position).toBeNull();
+    const clearanceAlerts = () => alerts.filter((a) => /clearance/.test(a));
+    expect(clearanceAlerts()).toHaveLength(1);
+    expect(clearanceAlerts()[0]).toMatch(/BTCUSDT: the exchange refuses the clearance-fee read .*-2015|BTCUSDT: the exchange refuses the clearance-fee read .*permissions/);
+    expect(clearanceAlerts()[0]).toContain('Enable Reading');
+    // Thirty minutes on, a step every 10 s of the bot's clock: not asked again (the funding read owed at the close, refused too, waits its hour), no second alert.
+    const reads = () => h!.sim.admin.requests().filter((q) => q.path === '/fapi/v1/income').length;
+    clock.ms += 2 * MIN;
+    await h!.bot.step();
+    const before = reads();
+    for (let k = 0; k < 168; k++) {
+      clock.ms += 10_000;
+      await h!.bot.step();
+    }
+    expect(reads()).toBe(before);
+    expect(clearanceAlerts()).toHaveLength(1);
+    // The permission given: an hour after the refusal the read answers and the fee is booked, once.
+    h!.sim.admin.clearFaults();
+    clock.ms += 31 * MIN;
+    await h!.bot.step();
+    const commission = 0.01 * 58900 * 0.0005;
+    const feeOf = () => h!.store.tradeHistory().find((x) => x.positionId === id)!.exits[0]!.fee;
+    expect(feeOf()).toBeCloseTo(commission - liq.clearanceFee, 8);
+    // The symbol traded on meanwhile: a later signal enters.
+    await t.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'test' });
+    expect(t.position?.remainingSteps).toBe(10);
+  }, 60_000);
 
   it('liquidated while the bot was down: the restart books a liquidation exit at its price, nothing rests, a later signal enters', async () => {
     const { id } = await openLong();
