@@ -1,4 +1,4 @@
-import { Bot, GrammyError } from 'grammy';
+import { Bot, GrammyError, HttpError } from 'grammy';
 import type { Logger } from 'pino';
 import type { Store } from '../store/index.ts';
 import type { Pace } from './channel.ts';
@@ -37,6 +37,16 @@ const POLLING_CALLS: ReadonlySet<string> = new Set(['getMe', 'deleteWebhook', 'g
 /** The longest 429 pause a command's answer waits out (beyond it the answer would come too late to matter). */
 const MAX_ANSWER_WAIT_S = 30;
 
+/**
+ * A command's answer refused by a Telegram 5xx or lost on the way (a dropped connection, a timeout) is
+ * sent again after these waits (ms), then given up: later than that the answer is stale. The answer is
+ * a store read (nothing traded), so a copy Telegram did deliver before its 5xx is a harmless repeat.
+ */
+const ANSWER_BACKOFF_MS: readonly number[] = [1_000, 2_000, 4_000, 8_000];
+
+/** A Bot API failure that may pass by itself: a 5xx, or no answer (HttpError: the connection, a timeout). */
+const transient = (e: unknown): boolean => (e instanceof GrammyError && e.error_code >= 500) || e instanceof HttpError;
+
 /** How long stop() waits for the polling to end (a Bot API server that does not answer must not hold the shutdown). */
 const STOP_WAIT_MS = 3_000;
 
@@ -59,7 +69,9 @@ export function startTelegramCommands(o: TelegramCommandsOptions): TelegramComma
   for (const name of COMMANDS) {
     bot.command(name, async (ctx) => {
       const text = telegramText(redact(await commandAnswer(name, o.store, now()), o.secrets));
+      let waitedRateLimit = false;
       for (let attempt = 1; ; attempt++) {
+        let pauseMs = 0;
         await o.pace.turn();
         try {
           await ctx.reply(text, { link_preview_options: { is_disabled: true } });
@@ -68,12 +80,22 @@ export function startTelegramCommands(o: TelegramCommandsOptions): TelegramComma
           // Telegram's 429 asks the chat to pause: the whole chat waits (notifications too), then the
           // answer goes once more, instead of the user's command being dropped. A long pause: not worth it.
           const waitS = e instanceof GrammyError && e.error_code === 429 ? (e.parameters.retry_after ?? 1) : null;
-          if (waitS === null || waitS > MAX_ANSWER_WAIT_S || attempt > 1 || stopping) throw e;
-          o.pace.holdUntil(Date.now() + waitS * 1000);
-          o.log.warn({ command: name, retryAfterS: waitS }, 'telegram.command_rate_limited');
+          const backoffMs = transient(e) ? ANSWER_BACKOFF_MS[attempt - 1] : undefined;
+          if (stopping || (waitS === null && backoffMs === undefined)) throw e;
+          if (waitS !== null) {
+            if (waitS > MAX_ANSWER_WAIT_S || waitedRateLimit) throw e;
+            waitedRateLimit = true;
+            o.pace.holdUntil(Date.now() + waitS * 1000);
+            o.log.warn({ command: name, retryAfterS: waitS }, 'telegram.command_rate_limited');
+          } else {
+            pauseMs = backoffMs!;
+            o.log.warn({ command: name, attempt, retryInMs: pauseMs, err: { message: errText(e) } }, 'telegram.command_answer_failed');
+          }
         } finally {
           o.pace.finished();
         }
+        // This answer only waits (out of the chat's turn): the notifications are not held for one failed call.
+        if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
       }
       o.log.info({ command: name }, 'telegram.command_answered');
     });

@@ -89,6 +89,21 @@ describe('read-only Telegram commands over grammY long polling ([operate] 5)', (
     expect(tg.attempts[1]!.atMs - tg.attempts[0]!.atMs).toBeGreaterThanOrEqual(950);
   });
 
+  it('a /status answered 5xx by Telegram (502, then 500) is sent again after a back-off (1 s, then 2 s), not dropped; answered once', async () => {
+    const { tg } = await start();
+    tg.failNext({ status: 502, description: 'Bad Gateway' }, { status: 500, description: 'Internal Server Error' });
+    tg.pushMessage(CHAT, '/status');
+    const [answer] = await tg.waitForSent(1, 10_000);
+    expect(answer!.text).toContain('1 open position');
+    expect(tg.attempts.map((a) => a.status)).toEqual([502, 500, 200]);
+    expect(tg.attempts[1]!.atMs - tg.attempts[0]!.atMs).toBeGreaterThanOrEqual(950);
+    expect(tg.attempts[2]!.atMs - tg.attempts[1]!.atMs).toBeGreaterThanOrEqual(1950);
+    // The next command is answered once (the answer was not queued twice).
+    tg.pushMessage(CHAT, '/profit');
+    await tg.waitForSent(2, 5_000);
+    expect(tg.sent.map((m) => m.text.split('\n')[0])).toEqual([answer!.text.split('\n')[0], 'Realised PnL +88.00 over 1 closed trade (1 won, 100.0 %)']);
+  }, 20_000);
+
   it('/profit and /levels answer from the store', async () => {
     const { tg } = await start();
     tg.pushMessage(CHAT, '/profit');
