@@ -12,8 +12,10 @@ import { asSteps, type Side, type Steps } from '../core/units.ts';
 import { ExchangeError, type ExchangeErrorCode, refusedForTheRequest, withoutSignature } from '../exchange/errors.ts';
 import { type Balance, type ClosedCandle, DEFAULT_REQUEST_WINDOW_MS, type ExchangePort, type FundingPayment, type FundingRate, type MarginMode, type OrderState, type PositionInfo, type Trade } from '../exchange/port.ts';
 import { type OrderRecord, REUSABLE, type Store } from '../store/index.ts';
+import type { FileSignal } from '../strategy/signals-file.ts';
 import type { LiveStrategy, Signal } from '../strategy/strategy.ts';
 import { CLEARANCE_OWED_AT_START_MS, ClearanceFees } from './clearance-fees.ts';
+import { signalDueAtStart } from './signals-due-at-start.ts';
 import { CommandExecutor, type RestingStop } from './command-executor.ts';
 import { LiveCandles } from '../data/live-candles.ts';
 import type { Logger } from './logger.ts';
@@ -731,19 +733,7 @@ export class SymbolTrader {
           }
           continue;
         }
-        if (sig && this.signalWaitsForDoubt()) {
-          // As a webhook's signal does (onSignal): it waits for the order's look-up, not skipped (a
-          // reversal skipped here left the in-doubt long, once booked, open against the strategy).
-          this.entryWaiting = { sig, sinceMs: this.d.now(), forDoubt: true };
-          this.sayOnce(`signal-waits:${sig.reason}:${sig.timeMs}`, 'warn', { side: sig.side, reason: sig.reason }, 'signal.waiting_for_entry_in_doubt');
-        } else if (sig) {
-          // Stored before it is acted on, as a wait for its own acting (cleared when the operation ends, see
-          // exclusive): a kill between a reversal's close and its entry (the reads, the account calls) found
-          // nothing stored, and the restarted bot stayed flat against the strategy. Restored, it is acted on
-          // as a signal (the side held is ignored; an entry already sent is found by its id).
-          this.storeWaiting({ sig, sinceMs: this.d.now(), forDoubt: true });
-          await this.signal(sig);
-        }
+        if (sig) await this.strategySignal(sig);
       }
     } catch (e) {
       this.d.log.error({ symbol: this.symbol, err: errInfo(e) }, 'signals.failed');
@@ -752,6 +742,48 @@ export class SymbolTrader {
     await this.convergeNow();
     // The doubt this step's look-ups settled: the signal that waited on it is acted on now, not a step later.
     if (this.entryWaiting?.forDoubt && !this.signalWaitsForDoubt()) await this.retryWaitingEntry();
+  }
+
+  /** A strategy's signal, acted on now or made to wait for an order in doubt. */
+  private async strategySignal(sig: Signal): Promise<void> {
+    if (this.signalWaitsForDoubt()) {
+      // As a webhook's signal does (onSignal): it waits for the order's look-up, not skipped (a
+      // reversal skipped here left the in-doubt long, once booked, open against the strategy).
+      this.entryWaiting = { sig, sinceMs: this.d.now(), forDoubt: true };
+      this.sayOnce(`signal-waits:${sig.reason}:${sig.timeMs}`, 'warn', { side: sig.side, reason: sig.reason }, 'signal.waiting_for_entry_in_doubt');
+      return;
+    }
+    // Stored before it is acted on, as a wait for its own acting (cleared when the operation ends, see
+    // exclusive): a kill between a reversal's close and its entry (the reads, the account calls) found
+    // nothing stored, and the restarted bot stayed flat against the strategy. Restored, it is acted on
+    // as a signal (the side held is ignored; an entry already sent is found by its id).
+    this.storeWaiting({ sig, sinceMs: this.d.now(), forDoubt: true });
+    await this.signal(sig);
+  }
+
+  /**
+   * A signals file's row due at the open of the candle forming at the start (signalDueAtStart), which
+   * the strategy is never asked about: within webhook.max_lag_s of its time it is acted on now (a
+   * webhook signal that late is entered; a restart finds it entered by its id), older it is said and
+   * not traded, as a signal of a candle missed in an outage.
+   */
+  enterDueAtStart(signals: readonly FileSignal[]): Promise<void> {
+    return this.exclusive(async () => {
+      const s = this.candles.series();
+      if (s.length === 0) return;
+      const formingOpenMs = s.time[s.length - 1]! + s.timeframeMs;
+      const sig = signalDueAtStart(signals, this.symbol, formingOpenMs, s.timeframeMs);
+      if (sig === null) return;
+      const maxLagS = this.d.config.webhook.max_lag_s;
+      const lagMs = this.marketNowMs() - sig.timeMs;
+      const fields = { side: sig.side, reason: sig.reason, signalTime: new Date(sig.timeMs).toISOString(), entryOpen: new Date(formingOpenMs).toISOString(), lagS: Math.round(lagMs / 1000), maxLagS };
+      if (lagMs > maxLagS * 1000) {
+        this.d.log.warn({ symbol: this.symbol, ...fields }, 'signal.missed_before_start');
+        return;
+      }
+      this.d.log.info({ symbol: this.symbol, ...fields }, 'signal.due_at_start');
+      await this.strategySignal(sig);
+    });
   }
 
   /** The entry that waits for the position read (entryWaiting): sent now if the read answers and the rules allow it. */

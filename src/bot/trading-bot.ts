@@ -155,6 +155,12 @@ export class TradingBot {
         log.error({ symbol: t.symbol, err: errInfo(e) }, 'reconcile.failed');
       }
     }
+    // A row due at the open that passed just before the start: the strategy is never asked about it.
+    if (signalsFile) {
+      for (const t of this.traders) {
+        await t.enterDueAtStart(signalsFile.signals).catch((e: unknown) => log.error({ symbol: t.symbol, err: errInfo(e) }, 'signals.failed'));
+      }
+    }
     log.info({ symbols: this.traders.map((t) => t.symbol), open: this.traders.filter((t) => t.position).map((t) => t.position!.id) }, 'bot.started');
   }
 

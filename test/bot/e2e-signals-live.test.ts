@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/bot/logger.ts';
-import { waitOriginOf } from '../../src/bot/symbol-trader.ts';
+import { positionIdOf, waitOriginOf } from '../../src/bot/symbol-trader.ts';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
 import type { ExchangePort } from '../../src/exchange/port.ts';
 import { PaperExchange } from '../../src/exchange/paper/paper-exchange.ts';
@@ -80,6 +80,41 @@ describe('the signals strategy live', () => {
       expect.objectContaining({ level: 40, file, symbols: ['ETHUSDT', 'SOLUSDT'], traded: ['BTCUSDT'], signals: 2 }),
     ]);
     h.bot.stop();
+  });
+});
+
+describe('a row due at the open of the candle forming when the bot starts (that open passed before the bot could ask for it)', () => {
+  async function startOn(rows: readonly ((open: number) => string)[]) {
+    const { file, open } = await signalsFile('ladder-signals-start-', rows);
+    const config = testConfig({ strategy: { name: 'signals', file } });
+    h = await startHarness(config, { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    const { log, records } = recordingLogger();
+    h.bot = new TradingBot({ config, exchange: h.ex, store: h.store, log, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined } });
+    await h.bot.start();
+    return { t: h.bot.traders[0]!, records, open, config };
+  }
+
+  it('written 30 s before that open (within webhook.max_lag_s, 60 s): entered at the start, as a webhook signal that late is (before: never entered, nothing said)', async () => {
+    const { t, records, open, config } = await startOn([(open) => `${iso(open - 30_000)},BTCUSDT,long,`]);
+    expect(t.position?.side).toBe('long');
+    expect(t.position!.id).toBe(positionIdOf('BTCUSDT', open - 30_000, 'long')); // the row's own id: a restart finds it entered
+    expect(records.filter((r) => r['msg'] === 'signal.due_at_start')).toEqual([expect.objectContaining({ side: 'long', signalTime: iso(open - 30_000), entryOpen: iso(open) })]);
+    // A restart within the lag finds it entered (its id) and sends nothing more.
+    const buys = () => h!.state().fills.filter((f) => f.side === 'BUY').length;
+    expect(buys()).toBe(1);
+    h!.bot.stop();
+    h!.bot = new TradingBot({ config, exchange: h!.ex, store: h!.store, log: silentLogger(), retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined } });
+    await h!.bot.start();
+    expect(buys()).toBe(1);
+    h!.bot.stop();
+  });
+
+  it('written 10 min before that open (past webhook.max_lag_s): not entered, and said (before: skipped in silence)', async () => {
+    const { t, records, open } = await startOn([(open) => `${iso(open - 10 * 60_000)},BTCUSDT,long,`]);
+    expect(t.position).toBeNull();
+    expect(records.filter((r) => r['msg'] === 'signal.missed_before_start')).toEqual([expect.objectContaining({ level: 40, side: 'long', signalTime: iso(open - 10 * 60_000), entryOpen: iso(open), maxLagS: 60 })]);
+    h!.bot.stop();
   });
 });
 
