@@ -65,6 +65,12 @@ export const FaultRuleSchema = z.discriminatedUnion('kind', [
    * leaves out the account's `hide` newest fills, while orders and the position already show them.
    */
   z.object({ ...common, kind: z.literal('staleTrades'), hide: z.number().int().positive() }),
+  /**
+   * Binance's algo service stuck (reported on its demo environment): an algo (stop) order the price
+   * triggers stays TRIGGERING, its order not placed in the book, for as long as the rule is listed
+   * (`count`: how many triggers it catches); once the rule is cleared the next price match places it.
+   */
+  z.object({ ...common, kind: z.literal('stuckTrigger') }),
   /** Close websocket connections of `target` when they are about to send a message. */
   z.object({ ...common, kind: z.literal('wsDisconnect'), target: z.enum(['user', 'market', 'all']).optional() }),
 ]);
@@ -138,13 +144,23 @@ export class Faults {
 
   /** Faults that fire for this HTTP request (rules are consumed in file order). */
   forRequest(method: string, path: string): FaultRule[] {
-    return this.fire((r) => r.kind !== 'wsDisconnect' && !isTriggerRule(r) && !isRestRule(r) && matches(r, method, path));
+    return this.fire((r) => r.kind !== 'wsDisconnect' && r.kind !== 'stuckTrigger' && !isTriggerRule(r) && !isRestRule(r) && matches(r, method, path));
   }
 
   /** The fill ratio of a `partialFill` rule with `on: "trigger"` that fires for an algo order being triggered. */
   forTrigger(): number | undefined {
     const [r] = this.fire(isTriggerRule);
     return r?.kind === 'partialFill' ? r.ratio : undefined;
+  }
+
+  /** Whether a `stuckTrigger` rule fires for an algo order being triggered (it then stays TRIGGERING). */
+  forStuckTrigger(): boolean {
+    return this.fire((r) => r.kind === 'stuckTrigger').length > 0;
+  }
+
+  /** Whether a `stuckTrigger` rule is still listed: the algo orders it caught stay TRIGGERING until it is cleared. */
+  holdsTriggers(): boolean {
+    return this.rules.some((s) => s.rule.kind === 'stuckTrigger');
   }
 
   /** The fill ratio of a `partialFill` rule with `on: "rest"` that fires for a resting limit order the price reaches. */

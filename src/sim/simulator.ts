@@ -88,6 +88,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     slippagePct: opts.slippagePct ?? 0,
     triggerFillRatio: () => faults.forTrigger(),
     restingFillRatio: () => faults.forRest(),
+    stickTrigger: () => faults.forStuckTrigger(),
+    holdStuckTriggers: () => faults.holdsTriggers(),
   });
   const funding = new Funding(engine);
   const clearances = new Clearances(engine);

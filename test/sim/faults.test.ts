@@ -84,6 +84,23 @@ describe('fault injection, seen through ccxt', () => {
     expect(o).toMatchObject({ status: 'closed', filled: 0.007 });
   });
 
+  it('stuckTrigger: a triggered stop stays TRIGGERING (read open by ccxt, its order not placed) while the rule is listed; cleared, the next price match places it', async () => {
+    await ready();
+    await h.ex.createOrder(BTC, 'market', 'buy', 0.01, undefined, { clientOrderId: 'st-entry' });
+    await h.ex.createOrder(BTC, 'market', 'sell', undefined as unknown as number, undefined, { stopLossPrice: 59000, closePosition: true, clientOrderId: 'st-sl' });
+    await h.admin.faults({ kind: 'stuckTrigger', count: 1 });
+    await h.admin.setPrice('BTCUSDT', '58500');
+    await h.admin.setPrice('BTCUSDT', '58400');
+    const stuck = await h.ex.fetchOrder(undefined as unknown as string, BTC, { clientOrderId: 'st-sl', stop: true });
+    expect([stuck.status, (stuck.info as Record<string, unknown>)['algoStatus'], stuck.filled]).toEqual(['open', 'TRIGGERING', 0]);
+    let s = await h.admin.state();
+    expect(s.positions.find((x) => x.symbol === 'BTCUSDT')!.positionAmt).toBe('0.01');
+    await h.admin.call('DELETE', 'faults');
+    await h.admin.setPrice('BTCUSDT', '58300');
+    s = await h.admin.state();
+    expect(s.fills.filter((f) => f.clientOrderId === 'st-sl').map((f) => [f.qty, f.price])).toEqual([['0.01', '58300']]);
+  });
+
   it('partialFill on: "rest": a resting limit the price reaches fills only its share and the rest keeps resting; its cancel answers CANCELED with what filled', async () => {
     await ready();
     await h.ex.createOrder(BTC, 'market', 'buy', 0.01, undefined, { clientOrderId: 'pr-entry' });

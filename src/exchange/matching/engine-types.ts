@@ -22,6 +22,10 @@ export interface MatchingOptions {
   readonly slippagePct?: number;
   /** Share of a triggered stop's order that fills (thin liquidity), asked at each trigger; undefined = whole. */
   readonly triggerFillRatio?: () => number | undefined;
+  /** Whether an algo order being triggered gets stuck in TRIGGERING (its order not placed), asked at each trigger. */
+  readonly stickTrigger?: () => boolean;
+  /** Whether the algo orders stuck in TRIGGERING stay so; asked at each price match (false: they are placed now). */
+  readonly holdStuckTriggers?: () => boolean;
   /** Share of what is left of a resting limit order that fills when the price reaches it (the rest keeps resting); undefined = all. */
   readonly restingFillRatio?: () => number | undefined;
 }

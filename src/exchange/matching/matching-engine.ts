@@ -201,6 +201,12 @@ export class MatchingEngine<R extends MatchRules = MatchRules, A extends Ledger 
         this.trigger(algo);
         continue;
       }
+      // Stuck in TRIGGERING (a fault): placed once the fault is gone, at the price then.
+      const stuck = this.opts.holdStuckTriggers?.() === true ? undefined : this.openAlgos(symbol).find((a) => a.algoStatus === 'TRIGGERING');
+      if (stuck) {
+        this.placeTriggered(stuck);
+        continue;
+      }
       const o = this.openOrders(symbol).find((x) => x.type === 'LIMIT' && !partly.has(x.orderId) && limitTouched(x, p));
       if (!o) return;
       const left = o.qtySteps - o.executedSteps;
@@ -257,9 +263,14 @@ export class MatchingEngine<R extends MatchRules = MatchRules, A extends Ledger 
   }
 
   private trigger(a: AlgoOrder): void {
-    const now = this.now();
-    a.triggerTime = now;
+    a.triggerTime = this.now();
     this.setAlgoStatus(a, 'TRIGGERING');
+    if (this.opts.stickTrigger?.() === true) return;
+    this.placeTriggered(a);
+  }
+
+  /** The order of a TRIGGERING algo order goes into the book (or the algo order ends refused or expired). */
+  private placeTriggered(a: AlgoOrder): void {
     const pos = this.account.position(a.symbol).amtSteps;
     const qty = a.closePosition ? reducible(a.side, pos) : a.qtySteps;
     if (qty === 0 && a.closePosition) return this.setAlgoStatus(a, 'EXPIRED');
