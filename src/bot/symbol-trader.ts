@@ -174,6 +174,8 @@ const CLOSE_RETRY_MS = 1_000;
 const CLOSE_RETRY_MAX_MS = 30_000;
 /** Cycles run back to back in one step while they keep sending something (fills are read back at once). */
 const MAX_CYCLES = 6;
+/** A stop the exchange triggered whose order has filled nothing this long after (stuck in TRIGGERING): the rest is closed at market. */
+const STOP_TRIGGER_STUCK_MS = 10_000;
 /** Commands executed in one cycle at most: a runaway loop ends in an alert, not a storm. */
 const MAX_COMMANDS = 40;
 /**
@@ -248,6 +250,8 @@ export class SymbolTrader {
   /** Why nothing is sent or booked on this symbol until a restart (freezeIfUnitsChanged); null normally. */
   frozen: string | null = null;
   private readonly executor: CommandExecutor;
+  /** The stop first seen triggered by the exchange with nothing filled, and when (stopTriggerStuck). */
+  private stopTriggeredSeen: { readonly clientOrderId: string; readonly sinceMs: number } | null = null;
   /** Liquidation clearance fees owed a read (Binance charges them apart from the trade). */
   private readonly clearance: ClearanceFees;
   private queue: Command[] = [];
@@ -2084,7 +2088,10 @@ export class SymbolTrader {
     const stopId = closingOnStop ? p.closing!.clientOrderId : stopClientId(p.id, p.stopSeq);
     if (!closingOnStop && !p.partialExits.some((e) => e.clientOrderId === stopId)) return false;
     const r = await this.d.router.lookup(this.symbol, stopId, 'stop');
-    if (r.ok && r.order?.status === 'open') {
+    // Triggered by the exchange, its order not filled yet: the price coming back does not undo that.
+    const triggered = r.ok && r.order?.status === 'open' && r.order.triggered === true;
+    if (triggered && !this.stopTriggerStuck(p, stopId)) return false;
+    if (r.ok && r.order?.status === 'open' && !triggered) {
       // Still resting: the exchange triggers it on the mark price, and the price that reached it may
       // have been a wick of the last price. Back inside the stop, the position trades on (else its
       // targets, signals and closes would all wait for a stop that may never fire).
@@ -2110,7 +2117,7 @@ export class SymbolTrader {
     // Unknown to the exchange: the stop the price crossed was never placed (refused as already crossed,
     // -2021), not one that fired and left a remainder; the same close at market follows.
     if (r.ok && r.order === null) this.d.log.warn({ symbol: this.symbol, clientOrderId: stopId, remaining }, 'stop.not_on_exchange');
-    else this.d.log.error({ symbol: this.symbol, clientOrderId: stopId, remaining, status: r.ok ? r.order!.status : 'not_listed' }, 'stop.left_remainder');
+    else if (!triggered) this.d.log.error({ symbol: this.symbol, clientOrderId: stopId, remaining, status: r.ok ? r.order!.status : 'not_listed' }, 'stop.left_remainder');
     if (closingOnStop) {
       const ended = applyOrderEnd(p, { clientOrderId: stopId, status: 'expired', timeMs: this.d.now() });
       if (!ended.ok) {
@@ -2124,6 +2131,23 @@ export class SymbolTrader {
     // The price is only the close's reference: a failing read (a 5xx, a ban) must not leave what the
     // stop left, with no stop, open for as long as it fails.
     this.transition(requestClose(cur, 'stop', await this.priceForClose(), this.d.now()));
+    return true;
+  }
+
+  /**
+   * Whether the stop `stopId`, triggered by the exchange (Binance: TRIGGERING, or TRIGGERED with nothing
+   * filled), has waited STOP_TRIGGER_STUCK_MS since the bot first saw it so with its order still not
+   * filled: Binance's algo service stuck (seen on its demo environment). The position is then past its
+   * stop with nothing executing it, so the rest is closed at market (reduce-only: a late fill of the
+   * stop cannot close more than is held, and a closePosition stop expires once flat), with one alert.
+   */
+  private stopTriggerStuck(p: Position, stopId: string): boolean {
+    const now = this.d.now();
+    if (this.stopTriggeredSeen?.clientOrderId !== stopId) this.stopTriggeredSeen = { clientOrderId: stopId, sinceMs: now };
+    const waitedMs = now - this.stopTriggeredSeen.sinceMs;
+    if (waitedMs < STOP_TRIGGER_STUCK_MS) return false;
+    const remaining = stepsToQty(p.remainingSteps, this.d.market);
+    this.alertOnce(`stop-stuck:${stopId}`, { positionId: p.id, clientOrderId: stopId, remaining, stopPrice: stopPriceOf(p), waitedS: Math.round(waitedMs / 1000) }, 'stop.stuck_triggering', `${this.symbol}: the exchange triggered the stop ${stopId} ${Math.round(waitedMs / 1000)} s ago and its order has not filled (stuck in TRIGGERING): the ${remaining} left is closed at market now, reduce-only`);
     return true;
   }
 

@@ -48,6 +48,11 @@ export interface OrderState {
   readonly closePosition: boolean;
   readonly stopPriceTicks: Ticks | null;
   readonly timeMs: number;
+  /**
+   * A stop the exchange has triggered whose order has filled nothing yet (Binance's algo status
+   * TRIGGERING, or TRIGGERED with nothing filled): open, but no longer a stop waiting for its price.
+   */
+  readonly triggered?: true;
 }
 
 /** One execution (a Binance user trade), the unit the core books (R3.5). */

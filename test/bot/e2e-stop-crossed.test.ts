@@ -40,17 +40,18 @@ function expectSaidAsCrossed(records: readonly Record<string, unknown>[]): void 
   expect(msgs).not.toContain('stop.left_remainder');
 }
 
-/** A bot at 60000 whose log records are kept. */
-async function bot() {
+/** A bot at 60000 whose log records (and alerts) are kept; `now`: its clock. */
+async function bot(now?: () => number) {
   h = await startHarness(testConfig(), { seed: 5 });
   h.sim.admin.setPrice('BTCUSDT', 60000, true);
   h.bot.stop();
   const { log, records } = recordingLogger();
-  const b = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+  const alerts: string[] = [];
+  const b = new TradingBot({ config: testConfig(), exchange: h.ex, store: h.store, log, onAlert: (_s, _k, m) => alerts.push(m), ...(now ? { now } : {}), retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
   bots.push(b);
   h.bot = b;
   await b.start();
-  return { t: b.traders[0]!, records };
+  return { t: b.traders[0]!, records, alerts };
 }
 
 describe('a stop already crossed when it reaches the exchange (F24)', () => {
@@ -161,5 +162,43 @@ describe('a stop refused because the exchange shows no position (-4509)', () => 
     const msgs = records.map((r) => r['msg']);
     expect(msgs).toContain('stop.no_position_seen');
     expect(msgs).not.toContain('stop.place_failed');
+  }, 30_000);
+});
+
+describe('a stop the exchange triggered whose order never comes (Binance algo status TRIGGERING, stuck)', () => {
+  it('the long\'s stop (58800) triggered at 58500 and stuck in TRIGGERING: read as open, waited 10 s, then the rest is closed at market, reduce-only, as a stop exit, with one alert; once the algo service recovers the stop expires, nothing rests (before: waited for ever, the long held past its stop)', async () => {
+    const clock = { ms: Date.now() };
+    const { t, records, alerts } = await bot(() => clock.ms);
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    expect(t.position?.remainingSteps).toBe(10);
+    h!.sim.admin.setFaults({ rules: [{ kind: 'stuckTrigger' }] });
+    h!.sim.admin.setPrice('BTCUSDT', 58500, true);
+    const algo = () => (h!.sim.admin.state() as unknown as { algoOrders: { clientAlgoId: string; algoStatus: string }[] }).algoOrders.at(-1)!;
+    expect(algo().algoStatus).toBe('TRIGGERING');
+    // Five seconds of the bot's clock: the stop's order may still come.
+    for (let k = 0; k < 5; k++) {
+      await h!.bot.step();
+      clock.ms += 1_000;
+    }
+    expect(t.position?.remainingSteps).toBe(10);
+    expect(fills('SELL')).toBe(0);
+    // Past 10 s: closed at market.
+    for (let k = 0; k < 8 && t.position !== null; k++) {
+      clock.ms += 2_000;
+      await h!.bot.step();
+    }
+    expect(t.position).toBeNull();
+    const sells = h!.state().fills.filter((f) => f.side === 'SELL');
+    expect(sells.map((f) => [f.qty, f.price])).toEqual([['0.01', '58500']]);
+    const trade = h!.store.getPosition(positionIdOf('BTCUSDT', T, 'long'))!;
+    expect(trade.partialExits.map((e) => [e.reason, e.qtySteps, e.price])).toEqual([['stop', 10, 58500]]);
+    expect(records.filter((r) => r['msg'] === 'stop.stuck_triggering')).toHaveLength(1);
+    expect(alerts.filter((a) => a.includes('TRIGGERING'))).toHaveLength(1);
+    // The algo service recovers: the stuck stop finds the position flat and expires.
+    h!.sim.admin.clearFaults();
+    h!.sim.admin.setPrice('BTCUSDT', 58400);
+    await stepBot(h!, 2, 100);
+    expect(algo().algoStatus).toBe('EXPIRED');
+    expectFlatWithNothingResting();
   }, 30_000);
 });

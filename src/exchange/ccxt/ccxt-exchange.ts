@@ -455,6 +455,7 @@ export class CcxtExchange implements ExchangePort {
       closePosition,
       stopPriceTicks: stop ? priceToTicks(String(stop), m, 'down') : null,
       timeMs: Number(o.timestamp ?? 0),
+      ...(status === 'open' && filledSteps === 0 && (info['algoStatus'] === 'TRIGGERING' || info['algoStatus'] === 'TRIGGERED') ? { triggered: true as const } : {}),
     };
   }
 
