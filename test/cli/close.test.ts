@@ -129,7 +129,7 @@ describe('ladder close', () => {
     }
   }, 120_000);
 
-  it('closeSymbol: cancels our stop on the algo endpoint and our limit orders, keeps orders that are not ours', async () => {
+  it("closeSymbol: cancels our stop on the algo endpoint and our limit orders, keeps orders that are not ours and says them once flat, naming the one that can open a new position (before: left in silence)", async () => {
     sim = await startSimulator({ seed: 12, speed: 0 });
     sim.admin.setPrice('BTCUSDT', 60000);
     const ex = new CcxtExchange(ccxtForSimulator(sim.url, { apiKey: sim.apiKey, secret: sim.apiSecret }));
@@ -142,10 +142,14 @@ describe('ladder close', () => {
       await ex.createOrder({ symbol: 'BTCUSDT', side: 'buy', type: 'limit', amountSteps: 10 as Steps, priceTicks: ticks(59000), reduceOnly: false, clientOrderId: 'someone-else' });
       const lines: string[] = [];
       await closeSymbol(ex, m, (l) => lines.push(l));
+      const theirs = [
+        "BTCUSDT: not Ladder's, left resting: limit buy 0.01 someone-else (not reduce-only: it can open a new position; cancel it to stay flat)",
+      ];
       expect(lines.map(untimed)).toEqual([
         'BTCUSDT: cancelled limit BTCUSDT-p1-tp1',
         'BTCUSDT: closing long 0.02 with a reduce-only market order ladderclose-BTCUSDT-<t> (filled at 60000)',
         'BTCUSDT: cancelled stop_market BTCUSDT-p1-sl0',
+        ...theirs,
       ]);
       const st = state();
       expect(st.positions.every((p) => Number(p.positionAmt) === 0)).toBe(true);
@@ -153,7 +157,7 @@ describe('ladder close', () => {
       expect(st.openOrders.map((o) => o.clientOrderId)).toEqual(['someone-else']);
       lines.length = 0;
       await closeSymbol(ex, m, (l) => lines.push(l));
-      expect(lines.map(untimed)).toEqual(['BTCUSDT: no open position', 'BTCUSDT: no order of ours open']);
+      expect(lines.map(untimed)).toEqual(['BTCUSDT: no open position', 'BTCUSDT: no order of ours open', ...theirs]);
     } finally {
       await ex.close();
     }

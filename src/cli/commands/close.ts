@@ -146,6 +146,27 @@ export async function closeSymbol(port: ExchangePort, m: MarketRules, print: (li
   }
   if (!closed) print(`${m.id}: no open position`);
   await cancelOurs(ex, m, print);
+  await sayTheirs(ex, m, print);
+}
+
+/**
+ * The orders that are not Ladder's still resting on `m` once it is flat: left alone (not ours), but
+ * said, since the trader ran the kill switch to be flat: one not reduce-only can open a new position.
+ * A reduce-only one cannot (the exchange expires it with nothing to reduce); one on the closing side
+ * refuses the close itself (-4118: stillOpenAdvice names it), and a closePosition one expires once flat.
+ */
+async function sayTheirs(ex: ExchangePort, m: MarketRules, print: (line: string) => void): Promise<void> {
+  let open: OrderState[];
+  try {
+    open = await ex.openOrders(m.id);
+  } catch (e) {
+    print(`${m.id}: the orders left that are not Ladder's could not be read (${e instanceof Error ? e.message : String(e)}): check them on the exchange`);
+    return;
+  }
+  for (const o of open.filter((x) => !x.clientOrderId.startsWith(`${m.id}-`))) {
+    const why = o.reduceOnly ? 'reduce-only: it cannot open a position' : 'not reduce-only: it can open a new position; cancel it to stay flat';
+    print(`${m.id}: not Ladder's, left resting: ${o.type} ${o.side} ${o.closePosition ? 'closePosition' : formatQty(o.amountSteps, m)} ${o.clientOrderId} (${why})`);
+  }
 }
 
 /** Cancels the resting orders of ours on `m` (client id `<SYMBOL>-…`) that `which` selects, stops on the algo endpoint too. */
