@@ -2189,6 +2189,16 @@ export class SymbolTrader {
       await this.cancelListed(o, staleStop ? 'reconcile.stale_stop_cancelled' : 'reconcile.orphan_cancelled');
     }
     if (!p) return false;
+    // Our stop triggered by the exchange with nothing filled while the bot's price never crossed it (the
+    // mark price did, or the price reads failed): stuck that long, the rest is closed as the stop would
+    // have; until then the list is read again each cycle.
+    const triggered = open.find((o) => o.clientOrderId === stopId && o.triggered === true);
+    if (triggered && p.closing === null) {
+      this.dirty = true;
+      if (!this.stopTriggerStuck(p, stopId!)) return false;
+      this.transition(requestClose(p, 'stop', await this.priceForClose(), this.d.now()));
+      return true;
+    }
     // A reduce-only stop (placed while the closePosition slot was held: a stop move) is sized for what
     // was held then. A take-profit that does not move the stop (move_stop_to "none", a move refused as
     // not in the position's favour, a partial fill) leaves it larger than the position (F13): it is

@@ -201,4 +201,26 @@ describe('a stop the exchange triggered whose order never comes (Binance algo st
     expect(algo().algoStatus).toBe('EXPIRED');
     expectFlatWithNothingResting();
   }, 30_000);
+
+  it('the stop triggered and stuck while the bot\'s price never crossed it (back at 59500 before the bot read it: a wick, or the mark price): the open orders list shows it TRIGGERING; 10 s on, the rest is closed at market as a stop exit, with one alert (before: read as a resting stop, the position left with nothing to execute it)', async () => {
+    const clock = { ms: Date.now() };
+    const { t, records, alerts } = await bot(() => clock.ms);
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    h!.sim.admin.setFaults({ rules: [{ kind: 'stuckTrigger' }] });
+    h!.sim.admin.setPrice('BTCUSDT', 58500, true);
+    h!.sim.admin.setPrice('BTCUSDT', 59500, true);
+    for (let k = 0; k < 20 && t.position !== null; k++) {
+      clock.ms += 2_000;
+      await h!.bot.step();
+    }
+    expect(t.position).toBeNull();
+    expect(h!.state().fills.filter((f) => f.side === 'SELL').map((f) => [f.qty, f.price])).toEqual([['0.01', '59500']]);
+    expect(h!.store.getPosition(positionIdOf('BTCUSDT', T, 'long'))!.partialExits.map((e) => [e.reason, e.qtySteps, e.price])).toEqual([['stop', 10, 59500]]);
+    expect(records.filter((r) => r['msg'] === 'stop.stuck_triggering')).toHaveLength(1);
+    expect(alerts.filter((a) => a.includes('TRIGGERING'))).toHaveLength(1);
+    h!.sim.admin.clearFaults();
+    h!.sim.admin.setPrice('BTCUSDT', 59400);
+    await stepBot(h!, 2, 100);
+    expectFlatWithNothingResting();
+  }, 30_000);
 });
