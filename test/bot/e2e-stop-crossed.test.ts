@@ -223,4 +223,24 @@ describe('a stop the exchange triggered whose order never comes (Binance algo st
     await stepBot(h!, 2, 100);
     expectFlatWithNothingResting();
   }, 30_000);
+
+  it('the stop seen crossed at 58500 and stuck, then the price back at 59500 within the 10 s: not taken for a stop that never fired (no stop.not_triggered: the exchange did trigger it); closed at market 10 s on, with one alert', async () => {
+    const clock = { ms: Date.now() };
+    const { t, records, alerts } = await bot(() => clock.ms);
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    h!.sim.admin.setFaults({ rules: [{ kind: 'stuckTrigger' }] });
+    h!.sim.admin.setPrice('BTCUSDT', 58500, true);
+    await h!.bot.step();
+    expect(t.position?.closing?.reason).toBe('stop'); // the bot saw the price cross it
+    clock.ms += 2_000;
+    h!.sim.admin.setPrice('BTCUSDT', 59500, true);
+    for (let k = 0; k < 10 && t.position !== null; k++) {
+      clock.ms += 2_000;
+      await h!.bot.step();
+    }
+    expect(t.position).toBeNull();
+    expect(records.map((r) => r['msg'])).not.toContain('stop.not_triggered');
+    expect(h!.store.getPosition(positionIdOf('BTCUSDT', T, 'long'))!.partialExits.map((e) => [e.reason, e.qtySteps, e.price])).toEqual([['stop', 10, 59500]]);
+    expect(alerts.filter((a) => a.includes('TRIGGERING'))).toHaveLength(1);
+  }, 30_000);
 });
