@@ -116,6 +116,8 @@ export interface FundingTotals {
 interface SymbolState {
   readonly input: SymbolInput;
   readonly planner: LadderPlanner;
+  /** The symbol's index in the run's trade log (`TradeLog.symbolIndex`). */
+  logSym: number;
   /** The open trade's ladder, changed in place by the core's rules; its fields become the trade's record when it closes. */
   pos: LadderState | null;
   /** The open trade's exits, stop moves, levels hit and trade ids: the core's rules write them here (the ledger). */
@@ -241,6 +243,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     const st: SymbolState = {
       input,
       planner: new LadderPlanner(input.market, o.settings),
+      logSym: -1,
       pos: null,
       rows: new OpenTradeRows(true),
       spare: null,
@@ -283,6 +286,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
   const levelTally = new LevelTally();
   const pnls: number[] = [];
   const tradeLog = new TradeLog();
+  for (const st of states) st.logSym = tradeLog.symbolIndex(st.planner, st.input.symbol);
   const skipped: SkippedSignal[] = [];
   const atMaxQty: EntryAtMaxQty[] = [];
   const path = new Float64Array(4);
@@ -305,7 +309,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     // SPEC "Fees": with funding modelled, the trade's pnl is its exits' plus its funding.
     const modelled = st.input.funding !== undefined;
     pnls.push(modelled ? rows.totalPnl() + st.funding : rows.totalPnl());
-    trades.push(new ClosedTrade(tradeLog, tradeLog.append(p, st.planner, st.plannedEntry, st.stopLossPct, rows, modelled ? st.funding : NaN)));
+    trades.push(new ClosedTrade(tradeLog, tradeLog.appendNumbered(st.logSym, st.count, p, st.plannedEntry, st.stopLossPct, rows, modelled ? st.funding : NaN)));
     st.funding = 0;
     rows.clear();
     st.spare = p;

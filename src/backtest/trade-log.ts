@@ -49,14 +49,46 @@ export class TradeLog {
    * funding not modelled). Returns its row.
    */
   append(s: LadderState, planner: LadderPlanner, plannedEntry: string | number, stopLossPct: number, rows: OpenTradeRows = OpenTradeRows.of(s), funding = NaN): number {
+    const sym = this.symbolOf(planner, s.symbol);
+    return this.write(sym, numberOfId(s.id, this.symbols[sym]!), s, plannedEntry, stopLossPct, rows, funding);
+  }
+
+  /**
+   * The log's index of a symbol's planner, for `appendNumbered`: a driver asks once per symbol
+   * instead of the log finding it per trade.
+   */
+  symbolIndex(planner: LadderPlanner, symbol: string): number {
+    return this.symbolOf(planner, symbol);
+  }
+
+  /**
+   * `append` for a driver that names its trades `<symbol>-<n>` itself (the engine): `sym` is the
+   * symbol's `symbolIndex`, `num` the n of the trade's id, so the log does not parse the id back
+   * (checked by its length: the id is `<symbol>-` and num's digits).
+   */
+  appendNumbered(sym: number, num: number, s: LadderState, plannedEntry: string | number, stopLossPct: number, rows: OpenTradeRows, funding: number): number {
+    const symbol = this.symbols[sym]!;
+    if (!(num >= 1 && num <= 9_999_999_999 && Number.isInteger(num)) || s.symbol !== symbol || s.id.length !== symbol.length + 1 + digits(num)) {
+      throw new Error(`${s.id}: not the trade ${num} of ${symbol} (its id must be ${symbol}-${num})`);
+    }
+    return this.write(sym, num, s, plannedEntry, stopLossPct, rows, funding);
+  }
+
+  /** Writes the trade (see `append`): one chunk look-up per table, its level, exit and move rows in one chunk each (`Rows.span`). */
+  private write(sym: number, num: number, s: LadderState, plannedEntry: string | number, stopLossPct: number, rows: OpenTradeRows, funding: number): number {
     if (s.status !== 'closed') throw new Error(`${s.id}: only a closed ladder is a closed trade`);
     const none = s.side === 'long' ? Infinity : -Infinity;
     if (s.remainingSteps !== 0 || s.closing !== null || s.nextTargetPrice !== none || s.stopPrice !== -none) throw new Error(`${s.id}: a closed ladder holds nothing and has no order or trigger left`);
     const t = this.n++;
-    const sym = this.symbolOf(planner, s.symbol);
-    const num = numberOfId(s.id, this.symbols[sym]!);
     if (num === 0) this.ids.set(t, s.id);
     if (typeof plannedEntry === 'string') this.entryTexts.set(t, plannedEntry);
+    const levels = s.levels;
+    const nl = levels.length;
+    const ne = rows.ne;
+    const nm = rows.nm;
+    const lf = nl === 0 ? this.nl : this.levelRows.span(this.nl, nl);
+    const ef = ne === 0 ? this.ne : this.exitRows.span(this.ne, ne);
+    const mf = nm === 0 ? this.nm : this.moveRows.span(this.nm, nm);
     const r = this.trades.at(t);
     const o = this.trades.off;
     r[o + T_SYM] = sym;
@@ -72,38 +104,47 @@ export class TradeLog {
     r[o + T_CLOSE_SEQ] = s.closeSeq;
     r[o + T_STOP_LOSS_PCT] = stopLossPct;
     r[o + T_PLANNED_ENTRY] = typeof plannedEntry === 'number' && plannedEntry !== s.entryPrice ? plannedEntry : NaN;
-    r[o + T_LEVEL_FROM] = this.nl;
-    r[o + T_LEVEL_COUNT] = s.levels.length;
-    r[o + T_EXIT_FROM] = this.ne;
-    r[o + T_EXIT_COUNT] = rows.ne;
-    r[o + T_MOVE_FROM] = this.nm;
-    r[o + T_MOVE_COUNT] = rows.nm;
+    r[o + T_LEVEL_FROM] = lf;
+    r[o + T_LEVEL_COUNT] = nl;
+    r[o + T_EXIT_FROM] = ef;
+    r[o + T_EXIT_COUNT] = ne;
+    r[o + T_MOVE_FROM] = mf;
+    r[o + T_MOVE_COUNT] = nm;
     r[o + T_FUNDING] = funding;
-    for (const l of s.levels) {
-      const a = this.levelRows.at(this.nl++);
-      const k = this.levelRows.off;
-      a[k] = statusCode(l.status);
-      a[k + 1] = l.filledSteps;
-      a[k + 2] = l.orderSteps;
-      a[k + 3] = l.reached ? 1 : 0;
+    if (nl > 0) {
+      const a = this.levelRows.at(lf);
+      let k = this.levelRows.off;
+      for (let j = 0; j < nl; j++, k += 4) {
+        const l = levels[j]!;
+        a[k] = statusCode(l.status);
+        a[k + 1] = l.filledSteps;
+        a[k + 2] = l.orderSteps;
+        a[k + 3] = l.reached ? 1 : 0;
+      }
+      this.nl = lf + nl;
     }
-    for (let x = 0; x < rows.ne; x++) {
-      const i = this.ne++;
-      const a = this.exitRows.at(i);
-      const k = this.exitRows.off;
-      const reason = rows.reasons[x]!;
-      rows.copyExit(x, a, k);
-      a[k + 6] = this.reasonIndex(reason);
-      // Instant fills' ids are the derived ones by construction (OpenTradeRows.instantFills).
-      if (!rows.instantFills && !isDerivedClientId(rows.clientIds[x]!, s.id, reason, s.stopSeq)) this.exitIds.set(i, rows.clientIds[x]!);
-      const orderId = rows.orderIds[x]!;
-      if (orderId !== null) this.orderIds.set(i, orderId);
+    if (ne > 0) {
+      const a = this.exitRows.at(ef);
+      let k = this.exitRows.off;
+      for (let x = 0; x < ne; x++, k += 7) {
+        const reason = rows.reasons[x]!;
+        rows.copyExit(x, a, k);
+        a[k + 6] = this.reasonIndex(reason);
+        // Instant fills' ids are the derived ones by construction (OpenTradeRows.instantFills).
+        if (!rows.instantFills && !isDerivedClientId(rows.clientIds[x]!, s.id, reason, s.stopSeq)) this.exitIds.set(ef + x, rows.clientIds[x]!);
+        const orderId = rows.orderIds[x]!;
+        if (orderId !== null) this.orderIds.set(ef + x, orderId);
+      }
+      this.ne = ef + ne;
     }
-    for (let x = 0; x < rows.nm; x++) {
-      const a = this.moveRows.at(this.nm++);
-      const k = this.moveRows.off;
-      rows.copyMove(x, a, k);
-      a[k + 6] = RULES.indexOf(rows.rules[x]!);
+    if (nm > 0) {
+      const a = this.moveRows.at(mf);
+      let k = this.moveRows.off;
+      for (let x = 0; x < nm; x++, k += 7) {
+        rows.copyMove(x, a, k);
+        a[k + 6] = ruleCode(rows.rules[x]!);
+      }
+      this.nm = mf + nm;
     }
     if (!levelsAreOfExits(rows)) this.tpLevelsHit.set(t, rows.levelsHit.slice(0, rows.nh));
     if (!idsAreOfExits(rows)) this.appliedTradeIds.set(t, rows.tradeIds.slice(0, rows.nt));
@@ -326,6 +367,20 @@ function idsAreOfExits(rows: OpenTradeRows): boolean {
   if (rows.nt !== rows.ne) return false;
   for (let i = 0; i < rows.nt; i++) if (rows.tradeIds[i] !== rows.clientIds[i]) return false;
   return true;
+}
+
+/** Decimal digits of a positive integer. */
+function digits(n: number): number {
+  let d = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    d++;
+  }
+  return d;
+}
+
+function ruleCode(rule: StopRule): number {
+  return rule === 'breakeven' ? 0 : rule === 'previous_tp' ? 1 : rule === 'profit_pct' ? 2 : RULES.indexOf(rule);
 }
 
 function statusCode(s: LevelStatus): number {

@@ -29,14 +29,33 @@ export function levelStats(trades: readonly Position[]): LevelStats[] {
   return tally.stats();
 }
 
+/** Plan levels and exit levels whose rows LevelTally keeps at hand (the config allows 20 levels). */
+const CACHED = 32;
+
+interface TallyRow {
+  readonly level: number | null;
+  eligible: number;
+  hits: number;
+  pnl: number;
+}
+
 /**
  * `levelStats` one closed trade at a time: a driver adds each trade when it closes, while its plan is
  * at hand (the backtest's closed records plan again only when read: src/backtest/closed-trade.ts).
  */
 export class LevelTally {
-  private readonly rows = new Map<string, { level: number | null; eligible: number; hits: number; pnl: number }>();
+  private readonly rows = new Map<string, TallyRow>();
+  /**
+   * The row of plan level k (`planReasons[k]`, `planRows[k]`) and of exits of level n (0: none) as last
+   * found: a backtest's plans name the same reason at the same level trade after trade (its planner's
+   * own strings), so the map is asked only when the reason there changed. Same rows as the map's.
+   */
+  private readonly planReasons = new Array<string>(CACHED).fill('');
+  private readonly planRows = new Array<TallyRow | null>(CACHED).fill(null);
+  private readonly exitReasons = new Array<string>(CACHED).fill('');
+  private readonly exitRows = new Array<TallyRow | null>(CACHED).fill(null);
 
-  private row(reason: string, level: number | null) {
+  private row(reason: string, level: number | null): TallyRow {
     let r = this.rows.get(reason);
     if (!r) this.rows.set(reason, (r = { level, eligible: 0, hits: 0, pnl: 0 }));
     return r;
@@ -49,13 +68,36 @@ export class LevelTally {
 
   /** A trade's plan: each level it had active (not skipped for size) is eligible once. */
   addPlan(plan: LadderPlan): void {
-    for (const l of plan.levels) if (l.skipped === null) this.row(l.reason, l.reason === 'tp' ? null : l.level).eligible++;
+    const levels = plan.levels;
+    for (let k = 0; k < levels.length; k++) {
+      const l = levels[k]!;
+      if (l.skipped !== null) continue;
+      let r: TallyRow;
+      if (k < CACHED && this.planReasons[k] === l.reason) r = this.planRows[k]!;
+      else {
+        r = this.row(l.reason, l.reason === 'tp' ? null : l.level);
+        if (k < CACHED) {
+          this.planReasons[k] = l.reason;
+          this.planRows[k] = r;
+        }
+      }
+      r.eligible++;
+    }
   }
 
   /** One exit of the trade whose plan was added: a take-profit exit is a hit of its level. */
   addExit(reason: string, level: number | null, pnl: number): void {
-    if (!isTakeProfitReason(reason)) return;
-    const r = this.row(reason, level);
+    const n = level === null ? 0 : level;
+    let r: TallyRow;
+    if (n < CACHED && this.exitReasons[n] === reason) r = this.exitRows[n]!;
+    else {
+      if (!isTakeProfitReason(reason)) return;
+      r = this.row(reason, level);
+      if (n < CACHED) {
+        this.exitReasons[n] = reason;
+        this.exitRows[n] = r;
+      }
+    }
     r.hits++;
     r.pnl += pnl;
   }
