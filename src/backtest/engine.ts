@@ -2,7 +2,7 @@ import { type RunSummary, summarizePnls } from '../core/analytics/run-summary.ts
 import { type LevelStats, LevelTally } from '../core/analytics/level-stats.ts';
 import { type IntrabarModel, triggerHigh, triggerLow, walkCandleOf } from '../core/candle-path.ts';
 import { type FillModel, type FillTally, closeRemainderOf, feeOf, slippedText } from '../core/fill-model.ts';
-import { type MarketRules, stepsToQty } from '../core/market/market-rules.ts';
+import type { MarketRules } from '../core/market/market-rules.ts';
 import type { Position } from '../core/model/position.ts';
 import { type LadderState, openLadder, qtyOf } from '../core/scaled-tp/ladder-rules.ts';
 import { LadderPlanner } from '../core/scaled-tp/ladder-plan.ts';
@@ -11,7 +11,7 @@ import type { Side, Steps } from '../core/units.ts';
 import type { CandleSeries } from '../data/candle-series.ts';
 import { closeTimeMs, wholeDetailFrom } from '../data/candle-series.ts';
 import type { FundingRates } from '../data/funding-rates.ts';
-import { type PositionSize, entryBelowMinimum, entrySteps, maxEntrySteps, stopPastLiquidation } from '../core/position-size.ts';
+import { EntrySizer, type PositionSize, stopPastLiquidation } from '../core/position-size.ts';
 import { ClosedTrade } from './closed-trade.ts';
 import { OpenTradeRows } from './open-trade-rows.ts';
 import { TradeLog } from './trade-log.ts';
@@ -116,6 +116,8 @@ export interface FundingTotals {
 interface SymbolState {
   readonly input: SymbolInput;
   readonly planner: LadderPlanner;
+  /** Sizes its entries (the market's step and largest entry worked out once). */
+  readonly sizer: EntrySizer;
   /** The symbol's index in the run's trade log (`TradeLog.symbolIndex`). */
   logSym: number;
   /** The open trade's ladder, changed in place by the core's rules; its fields become the trade's record when it closes. */
@@ -243,6 +245,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     const st: SymbolState = {
       input,
       planner: new LadderPlanner(input.market, o.settings),
+      sizer: new EntrySizer(input.market),
       logSym: -1,
       pos: null,
       rows: new OpenTradeRows(true),
@@ -365,7 +368,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
   };
 
   const enter = (st: SymbolState, i: number, sig: EntrySignal) => {
-    const { candles: c, market: m, symbol } = st.input;
+    const { candles: c, symbol } = st.input;
     const forced = forcedSteps === null ? undefined : forcedSteps.get(entryKey(symbol, c.time[i]!, sig.side));
     if (forcedSteps !== null && forced === undefined) return; // not an entry of the reference run
     if (forced === undefined && open >= o.maxOpenPositions) return skip(st, sig, 'max_open_positions', `${open} positions open`);
@@ -377,10 +380,11 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     const pastLiquidation = stopPastLiquidation(stopPct, o.leverage);
     if (pastLiquidation !== null) return skip(st, sig, 'stop_past_liquidation', pastLiquidation);
     const balance = o.startingBalance + tally.realized;
-    const steps = forced ?? entrySteps(o.positionSize, price, sizingEquity(balance), stopPct, m);
-    const refused = entryBelowMinimum(steps, price, m);
+    const sizer = st.sizer;
+    const steps = forced ?? sizer.steps(o.positionSize, price, sizingEquity(balance), stopPct);
+    const refused = sizer.belowMinimum(steps, price);
     if (refused) return skip(st, sig, refused.why, refused.detail);
-    const qty = stepsToQty(steps, m);
+    const qty = sizer.qty(steps);
     const notional = price * qty;
     const margin = notional / o.leverage;
     if (forced === undefined) {
@@ -397,7 +401,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     st.margin = margin;
     open++;
     // Sized by the run's own rule and cut to what one order may carry (a reference run's entries, taken as given, are not).
-    if (forced === undefined && steps === maxEntrySteps(m)) atMaxQty.push({ symbol, timeMs: c.time[i]!, qtySteps: steps });
+    if (forced === undefined && steps === sizer.maxSteps) atMaxQty.push({ symbol, timeMs: c.time[i]!, qtySteps: steps });
   };
 
   /**

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type MarketRules, stepsToQty } from '../../src/core/market/market-rules.ts';
-import { entryBelowMinimum, entrySteps, maxEntrySteps } from '../../src/core/position-size.ts';
+import { EntrySizer, entryBelowMinimum, entrySteps, maxEntrySteps } from '../../src/core/position-size.ts';
 import { asSteps } from '../../src/core/units.ts';
 import { BTC, marketRules } from '../support/market.ts';
 
@@ -62,6 +62,30 @@ describe('entrySteps is exact for quote and risk_pct sizing (the inputs as the d
       fc.property(dec(6, 2), dec(6, 1), dec(4, 2), dec(3, 1), (equity, price, risk, stop) => {
         expect(entrySteps({ mode: 'risk_pct', value: risk }, price, equity, stop, m)).toBe(exact([[equity, 2], [risk, 2]], [[price, 1], [stop, 1]], 1n));
         expect(entrySteps({ mode: 'quote', value: equity }, price, 0, stop, m)).toBe(exact([[equity, 2]], [[price, 1]], 1n));
+      }),
+      { numRuns: Number(process.env.FC_NUM_RUNS ?? 2000) },
+    );
+  });
+});
+
+describe('EntrySizer (one market, its step and maximum worked out once)', () => {
+  it('sizes, refuses and converts as entrySteps, entryBelowMinimum and stepsToQty do, on any market', () => {
+    const market = fc.record({
+      step: fc.constantFrom('1', '0.1', '0.001', '0.00001', '5', '0.5'),
+      minQtySteps: fc.integer({ min: 1, max: 50 }),
+      minNotional: fc.constantFrom(0, 5, 100),
+      max: fc.integer({ min: 1, max: 10_000_000 }),
+    });
+    const size = fc.record({ mode: fc.constantFrom<'quote' | 'base' | 'risk_pct'>('quote', 'base', 'risk_pct'), value: fc.double({ min: 0, max: 1e6, noNaN: true }) });
+    fc.assert(
+      fc.property(market, size, fc.double({ min: 1e-6, max: 1e6, noNaN: true }), fc.double({ min: 0, max: 1e7, noNaN: true }), fc.double({ min: 0.01, max: 50, noNaN: true }), (mk, sz, price, equity, stop) => {
+        const m: MarketRules = { ...marketRules({ tick: '0.0001', step: mk.step, minQtySteps: mk.minQtySteps, minNotional: mk.minNotional }), maxQtySteps: { limit: asSteps(mk.max), market: asSteps(mk.max) } };
+        const sizer = new EntrySizer(m);
+        const steps = entrySteps(sz, price, equity, stop, m);
+        expect(sizer.steps(sz, price, equity, stop)).toBe(steps);
+        expect(sizer.maxSteps).toBe(maxEntrySteps(m));
+        expect(sizer.belowMinimum(steps, price)).toEqual(entryBelowMinimum(steps, price, m));
+        expect(sizer.qty(steps)).toBe(stepsToQty(steps, m));
       }),
       { numRuns: Number(process.env.FC_NUM_RUNS ?? 2000) },
     );

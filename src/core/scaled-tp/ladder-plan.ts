@@ -73,6 +73,8 @@ export class LadderPlanner {
   private readonly minIsFixed: boolean;
   /** Ticks to a price by the plain path (`tickUnit.int` a safe integer), else `ticksToPrice`. */
   private readonly plainTick: boolean;
+  /** The tick as a double (for an estimate only). */
+  private readonly tickNumber: number;
   /** Scratch, read only during one `plan` call (nothing returned holds them): each level's target, minimum and split. */
   private readonly targets: Ticks[];
   private readonly mins: number[];
@@ -115,6 +117,7 @@ export class LadderPlanner {
     this.fixedMin = Math.max(1, m.minQtySteps[settings.execution]);
     this.minIsFixed = !(m.minNotionalAppliesToReduceOnly && m.minNotional > 0) && !(settings.minOrderNotional > 0);
     this.plainTick = Number.isSafeInteger(this.unit.tickUnit.int);
+    this.tickNumber = this.unit.tickUnit.int / 10 ** this.unit.tickUnit.scale;
     this.targets = new Array<Ticks>(n).fill(0 as Ticks);
     this.mins = new Array<number>(n).fill(0);
     this.laterMin = new Array<number>(n).fill(0);
@@ -182,6 +185,7 @@ export class LadderPlanner {
     const { market: m, settings: s } = this;
     const q = i.quantitySteps;
     if (q <= 0) return err({ code: 'no_quantity', message: 'position quantity is zero steps' });
+    asSteps(q);
     const entry = i.entryPrice;
     const stopPct = i.stopLossPct ?? s.stopLossPct;
     this.ticks.read(entry);
@@ -191,10 +195,13 @@ export class LadderPlanner {
     }
     let initialStop = this.at(entry, -stopPct, this.stopF, side, stopTicksAt);
     if (initialStop <= 0) return err({ code: 'stop_not_positive', message: `a stop ${stopPct}% from the entry ${String(i.entryPrice)} is not a positive price` });
+    const entryNumber = Number(entry);
     // A stop distance under one tick, rounded in the position's favour, lands on the entry (or past it):
     // the trade would be stopped at its own entry (the backtest at the entry candle's open, live as a
-    // stop that triggers at once), a loss of fees for nothing.
-    const onEntry = this.at(entry, 0, AT_ENTRY, side, stopTicksAt);
+    // stop that triggers at once), a loss of fees for nothing. A distance of a tick or more cannot
+    // (for a long ceil(x − 1) < ceil(x), for a short floor(x + 1) > floor(x), x the entry in ticks):
+    // then the entry is not rounded at all. The estimate's margin (0.1 %) is far beyond its few ulps.
+    const onEntry = (entryNumber * stopPct) / 100 > this.tickNumber * 1.001 ? (side === 'long' ? initialStop + 1 : initialStop - 1) : this.at(entry, 0, AT_ENTRY, side, stopTicksAt);
     if ((side === 'long' ? initialStop >= onEntry : initialStop <= onEntry) && i.stopAtLeastOneTick === true) {
       // onEntry is the entry rounded in the position's favour: one tick past it is past the entry.
       initialStop = (side === 'long' ? onEntry - 1 : onEntry + 1) as Ticks;
@@ -203,7 +210,7 @@ export class LadderPlanner {
       return err({ code: 'stop_at_entry', message: `a stop ${stopPct}% from the entry ${String(i.entryPrice)} rounds to ${this.price(initialStop)} on ${m.symbol}'s tick ${formatScaled(1, m.tickSize)}: at or past the entry (the stop distance is less than one tick; raise stop_loss_pct)` });
     }
     const breakeven = this.at(entry, s.breakevenOffsetPct, this.breakevenF, side, stopTicksAt);
-    const head: PlanHead = { side, entryPrice: Number(i.entryPrice), q, initialStop, breakeven };
+    const head: PlanHead = { side, entryPrice: entryNumber, q, initialStop, breakeven };
     // Loops and plain calls, no closures: the backtest plans every entry.
     if (!s.scaled) return this.single(head, 'disabled', this.at(entry, s.takeProfitPct, this.takeProfitF, side, targetTicks), reuse);
 
@@ -229,13 +236,16 @@ export class LadderPlanner {
         this.skips[k] = last ? null : 'too_small_to_split';
       }
     }
-    const into = reuse ? (this.scaledScratch ??= newScratch(n, this.unit)) : null;
+    if (reuse) {
+      const levels = this.scaledLevels(n, breakeven, entry, side);
+      return this.planOf(head, 'scaled', null, levels, this.scaledScratch);
+    }
     // Sized up front: a pushed-to array keeps spare capacity.
-    const planned = into === null ? new Array<PlannedLevel>(n) : into.levels;
+    const planned = new Array<PlannedLevel>(n);
     for (let k = 0; k < n; k++) {
       const spec = s.levels[k]!;
       const t = targets[k]!;
-      const l = into === null ? (planned[k] = newLevel()) : into.levels[k]!;
+      const l = (planned[k] = newLevel());
       l.level = k + 1;
       l.reason = this.reasons[k]!;
       l.profitPct = spec.profitPct;
@@ -247,9 +257,68 @@ export class LadderPlanner {
       l.carriedInSteps = asSteps(this.carried[k]!);
       l.closesRemainder = this.closes[k]!;
       l.skipped = this.skips[k]!;
-      l.stopAfter = this.stopAfterLevel(k, breakeven, entry, side, into === null ? null : into.stopAfters[k]!);
+      l.stopAfter = this.stopAfterLevel(k, breakeven, entry, side, null);
     }
-    return this.planOf(head, 'scaled', null, planned, into);
+    return this.planOf(head, 'scaled', null, planned, null);
+  }
+
+  /**
+   * The scaled plan's levels written into the scratch plan (`planScratch`), from the targets, minimums
+   * and split of this plan: what does not depend on the entry (level, reason, percentages, the stop
+   * rule, a price-free minimum) was written when the scratch was made, so only the entry's own values
+   * are written here; each price is made once (a breakeven or previous-target stop reads the one made).
+   * The same values as the new levels of `plan` (a property test holds the two plans equal).
+   */
+  private scaledLevels(n: number, breakeven: Ticks, entry: string | number, side: Side): readonly PlannedLevel[] {
+    const into = (this.scaledScratch ??= this.newScaledScratch(n));
+    const { targets, mins, qty, carried, closes, skips } = this;
+    const levels = into.levels;
+    let breakevenPrice = NaN;
+    for (let k = 0; k < n; k++) {
+      const t = targets[k]!;
+      const l = levels[k]!;
+      l.targetTicks = t;
+      l.targetPrice = this.price(t);
+      if (!this.minIsFixed) l.minSteps = asSteps(mins[k]!);
+      // The split's quantities are of q, checked a safe integer (asSteps) before: none of them is more.
+      l.qtySteps = qty[k]! as Steps;
+      l.carriedInSteps = carried[k]! as Steps;
+      l.closesRemainder = closes[k]!;
+      l.skipped = skips[k]!;
+      const to = l.stopAfter as MutableStopAfter | null;
+      if (to === null) continue;
+      const rule = this.stopRules[k]!;
+      if (rule === 'breakeven') {
+        if (breakevenPrice !== breakevenPrice) breakevenPrice = this.price(breakeven);
+        to.ticks = breakeven;
+        to.price = breakevenPrice;
+      } else if (rule === 'previous_tp') {
+        // The configured target of level k−1, even if that level was skipped (SPEC "Skipped levels").
+        to.ticks = targets[k - 1]!;
+        to.price = levels[k - 1]!.targetPrice;
+      } else this.stopAfterLevel(k, breakeven, entry, side, to);
+    }
+    return levels;
+  }
+
+  /** The scaled scratch plan, with its levels' entry-free fields written once. */
+  private newScaledScratch(n: number): Scratch {
+    const sc = newScratch(n, this.unit);
+    for (let k = 0; k < n; k++) {
+      const spec = this.settings.levels[k]!;
+      const l = sc.levels[k]!;
+      l.level = k + 1;
+      l.reason = this.reasons[k]!;
+      l.profitPct = spec.profitPct;
+      l.closePct = spec.closePct;
+      if (this.minIsFixed) l.minSteps = asSteps(this.fixedMin);
+      const rule = this.stopRules[k]!;
+      if (rule === 'previous_tp' && k === 0) throw new Error('previous_tp on level 1 must be rejected by config validation');
+      const to = sc.stopAfters[k]!;
+      if (rule !== 'none') to.rule = rule === 'breakeven' ? 'breakeven' : rule === 'previous_tp' ? 'previous_tp' : 'profit_pct';
+      l.stopAfter = rule === 'none' ? null : to;
+    }
+    return sc;
   }
 
   /** `splitQuantity` into the planner's scratch (no object per level); returns the number of exits. */

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ticksToPrice } from '../../../src/core/market/market-rules.ts';
 import { LadderPlanner, minExitSteps, planLadder, splitQuantity } from '../../../src/core/scaled-tp/ladder-plan.ts';
+import { stopTicksAt } from '../../../src/core/scaled-tp/price-math.ts';
 import type { ExitSettings, MoveStopTo } from '../../../src/core/scaled-tp/settings.ts';
 import { type Side, asSteps } from '../../../src/core/units.ts';
 import { marketRules } from '../../support/market.ts';
@@ -95,5 +96,45 @@ describe('the planner with its per-settings parts worked out once', () => {
         }
       }),
       { numRuns: Math.ceil(numRuns / 4) },
+    ));
+});
+
+describe('a stop about one tick from the entry', () => {
+  // The planner rounds the entry itself only when the stop distance may be under a tick (a distance of a
+  // tick or more cannot land on the entry): stop_at_entry must still be said exactly when the exact
+  // rounding (price-math's BigInt functions) puts the stop at or past the entry.
+  it('is refused (stop_at_entry) exactly when the exact stop lands at or past the entry, and moved one tick past it when asked', () =>
+    fc.assert(
+      fc.property(
+        fc.constantFrom('0.1', '0.01', '0.5'),
+        fc.integer({ min: 1, max: 2_000_000 }),
+        fc.integer({ min: 0, max: 9 }),
+        fc.double({ min: 0.3, max: 2.5, noNaN: true }),
+        fc.constantFrom<Side>('long', 'short'),
+        (tick, ticks, extra, perTick, side) => {
+          const market = marketRules({ tick, step: '0.001', minQtySteps: 1, minNotional: 0, notionalBindsReduceOnly: false });
+          // An entry on the tick or between ticks (a slipped fill), and a stop perTick ticks away from it.
+          const entryPrice = Number(((ticks + extra / 10) * Number(tick)).toFixed(6));
+          const stopLossPct = Number(((perTick * Number(tick) * 100) / entryPrice).toPrecision(6));
+          if (!(stopLossPct > 0 && stopLossPct < 50)) return;
+          const settings: ExitSettings = {
+            scaled: true, fallbackToSingle: true, execution: 'market', breakevenOffsetPct: 0, minOrderNotional: 0, stopLossPct, takeProfitPct: 3,
+            levels: [{ profitPct: 1, closePct: 50, moveStopTo: 'breakeven' }, { profitPct: 2, closePct: 50, moveStopTo: 'previous_tp' }],
+          };
+          const stop = stopTicksAt(entryPrice, -stopLossPct, side, market);
+          const onEntry = stopTicksAt(entryPrice, 0, side, market);
+          const atOrPast = side === 'long' ? stop >= onEntry : stop <= onEntry;
+          const planner = new LadderPlanner(market, settings);
+          const req = { side, entryPrice, quantitySteps: asSteps(1000) };
+          const r = planner.planScratch(req);
+          if (stop <= 0) return;
+          expect(!r.ok && r.error.code === 'stop_at_entry').toBe(atOrPast);
+          if (r.ok) expect(r.value.initialStopTicks).toBe(stop);
+          const moved = planner.plan({ ...req, stopAtLeastOneTick: true });
+          expect(moved.ok).toBe(true);
+          if (moved.ok) expect(moved.value.initialStopTicks).toBe(atOrPast ? (side === 'long' ? onEntry - 1 : onEntry + 1) : stop);
+        },
+      ),
+      { numRuns },
     ));
 });
