@@ -23,6 +23,7 @@ import type { OrderRouter } from './order-router.ts';
 import { alertText } from './alert-text.ts';
 import { logDomainEvent } from './log-events.ts';
 import { entryAllowedByRiskLimits } from './risk-gate.ts';
+import { marketClockMs } from '../core/risk/market-clock.ts';
 import { qtyOf } from '../core/index.ts';
 import { lastFlatIndex } from './flat-point.ts';
 import { setKeptMarginMode, setLeverageAgain } from './account-checks.ts';
@@ -163,8 +164,6 @@ const STOP_RETRY_MAX_MS = 60_000;
  * orders list does not show is believed absent, an entry is booked from its fills.
  */
 const STOP_DOUBT_MS = 3_000;
-/** How far the exchange's newest candle may be off the bot's clock beyond one candle, and still be live. */
-const CLOCK_SLACK_MS = 120_000;
 /** Market closes of one remainder tried before the bot gives up and alerts (thin liquidity). */
 const MAX_CLOSE_ATTEMPTS = 5;
 /** Binance: "Order's position side does not match user's setting" — the account went to Hedge mode. */
@@ -2474,12 +2473,7 @@ export class SymbolTrader {
   private marketNowMs(): number {
     const now = this.d.now();
     const s = this.candles.series();
-    if (s.length === 0) return now;
-    const lastClose = s.time[s.length - 1]! + s.timeframeMs;
-    // Live, the newest closed candle ended at most about one candle ago: the exchange's clock is ours.
-    const lag = now - lastClose;
-    if (lag >= -CLOCK_SLACK_MS && lag <= s.timeframeMs + CLOCK_SLACK_MS) return now;
-    return lastClose;
+    return marketClockMs(now, now, s.length === 0 ? null : s.time[s.length - 1]! + s.timeframeMs, s.timeframeMs);
   }
 
   /** A stop the open orders list does not show while its look-up fails: ended (expired) in the store, unless it already ended or filled. */

@@ -8,12 +8,12 @@ import type { RunBook } from './run-book.ts';
  * heartbeat), the open positions' unrealised PnL and margin at the last price, today's realised PnL and
  * the risk limits. The dashboard never asks the exchange itself: all of it comes from the store.
  */
-export function accountView(store: Store, runs: RunBook, positions: PositionsResponse, nowMs: number): AccountResponse {
+export function accountView(store: Store, runs: RunBook, positions: PositionsResponse, nowMs: number, marketNowMs: number = nowMs): AccountResponse {
   const account = runs.latest?.account ?? null;
   const cards = positions.positions;
   const unrealizedPnl = cards.reduce((s, p) => s + (p.unrealizedPnl ?? 0), 0);
   const marginUsed = cards.some((p) => p.marginUsed === null) ? null : cards.reduce((s, p) => s + p.marginUsed!, 0);
-  const risk = riskView(store, nowMs);
+  const risk = riskView(store, nowMs, marketNowMs);
   return {
     asset: account?.asset ?? null,
     balance: account ? { total: account.total, free: account.free, atMs: account.atMs } : null,

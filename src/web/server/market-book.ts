@@ -64,6 +64,16 @@ export class MarketBook {
     return c ? { price: c.close, timeMs: c.openTimeMs + tf, source: 'candle' } : null;
   }
 
+  /** The newest close among the symbols' stored candles (each at its finest timeframe), with that timeframe; null when none is stored. */
+  newestCandleClose(): { readonly closeMs: number; readonly timeframeMs: number } | null {
+    let newest: { closeMs: number; timeframeMs: number } | null = null;
+    for (const [symbol, tf] of this.timeframes) {
+      const [c] = this.store.candles(symbol, tf, { limit: 1, newest: true });
+      if (c && (newest === null || c.openTimeMs + tf > newest.closeMs)) newest = { closeMs: c.openTimeMs + tf, timeframeMs: tf };
+    }
+    return newest;
+  }
+
   symbols(): string[] {
     return [...new Set([...this.steps.keys(), ...this.timeframes.keys(), ...this.feed.keys()])].sort();
   }

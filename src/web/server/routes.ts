@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Store } from '../../store/index.ts';
+import { marketClockMs } from '../../core/risk/market-clock.ts';
 import { accountView } from './account-view.ts';
 import { type AnalyticsOptions, analyticsView } from './analytics.ts';
 import { HttpError, errorBody, toHttpError } from './http-error.ts';
@@ -38,6 +39,20 @@ export interface RouteDeps {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Now on the store's market clock, the one its trades are stamped with and the bot's risk limits count
+ * days on: the wall clock for a live or paper run, the newest stored candle's close for a run replayed
+ * on a simulator's clock (the demo), judged against the latest run's heartbeat (a stopped live run's
+ * candles end with its heartbeat: still the wall clock). A store with no run recorded: the wall clock.
+ */
+function marketNowMs(d: RouteDeps): number {
+  const now = d.now();
+  const run = d.runs.latest;
+  if (run === null) return now; // no run recorded: nothing says the store was replayed
+  const newest = d.book.newestCandleClose();
+  return marketClockMs(now, run.heartbeatAtMs, newest?.closeMs ?? null, newest?.timeframeMs ?? 0);
+}
 
 export function sendJson(reply: FastifyReply, body: unknown, status = 200): FastifyReply {
   return reply.code(status).header('Content-Type', JSON_TYPE).header('Cache-Control', 'no-store').send(JSON.stringify(body));
@@ -83,7 +98,7 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps, testRoutes: R
     },
     // What the store ran with: the latest run, its config (leverage, ladder, sizing) and state.
     '/api/run': (_q, _req, reply) => sendJson(reply, d.runs.view()),
-    '/api/account': (_q, _req, reply) => sendJson(reply, accountView(d.store, d.runs, d.hub.positions(), d.now())),
+    '/api/account': (_q, _req, reply) => sendJson(reply, accountView(d.store, d.runs, d.hub.positions(), d.now(), marketNowMs(d))),
     '/api/analytics': async (q, _req, reply) => sendJson(reply, await analyticsView(d.store, d.book, historyQuery(q), d.analytics())),
     '/api/candles': (q, _req, reply) => {
       const symbol = symbolParam(q);
@@ -102,7 +117,7 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps, testRoutes: R
     // Signals received by the webhook, with their source and status ([entries] 2).
     '/api/signals': (q, _req, reply) => sendJson(reply, signalsView(d.store, parseIntParam('limit', q.get('limit'), 100, 1000))),
     // The risk limit stopping entries, equity peaks, today's realised PnL ([operate] 3): the store only.
-    '/api/risk': (_q, _req, reply) => sendJson(reply, riskView(d.store, d.now())),
+    '/api/risk': (_q, _req, reply) => sendJson(reply, riskView(d.store, d.now(), marketNowMs(d))),
     '/api/stream': (_q, req, reply) => stream(d, req, reply),
   };
   for (const path of ROUTES) {

@@ -1,0 +1,22 @@
+/**
+ * The exchange's clock, the one its fills (the trades' close times) are stamped with, as the risk
+ * limits count days and pauses on it ([operate] 3): live, our own clock; against a simulator replaying
+ * history on its market clock, the close of the newest candle it gave. Pure: the caller passes the
+ * clocks. The bot and the dashboard share it, so the dashboard's "today" is the risk gate's.
+ */
+
+/** How far the newest candle may be off the reference clock beyond one candle, and still be live. */
+export const CLOCK_SLACK_MS = 120_000;
+
+/**
+ * Now on the market's clock, ms UTC. `referenceMs`: when the newest candle was known (the bot: now; the
+ * dashboard: its run's last heartbeat); `newestCloseMs`: that candle's close (null: none yet → `nowMs`).
+ * A candle that ended within about one candle of the reference is live data: the market's clock is
+ * `nowMs`; else a replay, whose clock stands at that close.
+ */
+export function marketClockMs(nowMs: number, referenceMs: number, newestCloseMs: number | null, timeframeMs: number): number {
+  if (newestCloseMs === null) return nowMs;
+  const lag = referenceMs - newestCloseMs;
+  if (lag >= -CLOCK_SLACK_MS && lag <= timeframeMs + CLOCK_SLACK_MS) return nowMs;
+  return newestCloseMs;
+}
