@@ -1,4 +1,5 @@
 import { levelStats } from '../core/analytics/level-stats.ts';
+import { storeMarketNowMs } from '../core/risk/market-clock.ts';
 import type { Position } from '../core/model/position.ts';
 import { qtyOf, totalPnl } from '../core/scaled-tp/exit-manager.ts';
 import { type Store, type TradeRecord, readHistoryInSlices } from '../store/index.ts';
@@ -20,10 +21,18 @@ export async function commandAnswer(name: CommandName, store: Store, nowMs: numb
     case 'status':
       return statusText(store.openPositions());
     case 'profit':
-      return profitText(await readHistoryInSlices(store, {}, (id) => store.tradeRecord(id)), nowMs);
+      // "Today" on the clock the risk limits count on: a run on the simulator answers for its market day.
+      return profitText(await readHistoryInSlices(store, {}, (id) => store.tradeRecord(id)), storeMarketNowMs(nowMs, store.latestRun(), newestCandleClose(store)));
     case 'levels':
       return levelsText(await readHistoryInSlices(store, {}, (id) => closedPosition(store, id)));
   }
+}
+
+/** The newest close among the store's candle series, with its timeframe; null when none is stored. */
+function newestCandleClose(store: Store): { closeMs: number; timeframeMs: number } | null {
+  let newest: { closeMs: number; timeframeMs: number } | null = null;
+  for (const s of store.candleSeries()) if (newest === null || s.lastOpenMs + s.timeframeMs > newest.closeMs) newest = { closeMs: s.lastOpenMs + s.timeframeMs, timeframeMs: s.timeframeMs };
+  return newest;
 }
 
 const closedPosition = (store: Store, id: string): Position | null => {

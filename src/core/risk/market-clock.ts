@@ -20,3 +20,13 @@ export function marketClockMs(nowMs: number, referenceMs: number, newestCloseMs:
   if (lag >= -CLOCK_SLACK_MS && lag <= timeframeMs + CLOCK_SLACK_MS) return nowMs;
   return newestCloseMs;
 }
+
+/**
+ * Now on the market's clock of a store, read outside the bot (the dashboard, the Telegram commands):
+ * judged by the latest run's last heartbeat against the store's newest candle close (a stopped live
+ * run's candles end with its heartbeat: still the wall clock). No run recorded: the wall clock.
+ */
+export function storeMarketNowMs(nowMs: number, latestRun: { readonly heartbeatAtMs: number } | null, newest: { readonly closeMs: number; readonly timeframeMs: number } | null): number {
+  if (latestRun === null) return nowMs; // nothing says the store was replayed
+  return marketClockMs(nowMs, latestRun.heartbeatAtMs, newest?.closeMs ?? null, newest?.timeframeMs ?? 0);
+}

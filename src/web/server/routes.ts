@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Store } from '../../store/index.ts';
-import { marketClockMs } from '../../core/risk/market-clock.ts';
+import { storeMarketNowMs } from '../../core/risk/market-clock.ts';
 import { accountView } from './account-view.ts';
 import { type AnalyticsOptions, analyticsView } from './analytics.ts';
 import { HttpError, errorBody, toHttpError } from './http-error.ts';
@@ -43,16 +43,9 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 /**
  * Now on the store's market clock, the one its trades are stamped with and the bot's risk limits count
  * days on: the wall clock for a live or paper run, the newest stored candle's close for a run replayed
- * on a simulator's clock (the demo), judged against the latest run's heartbeat (a stopped live run's
- * candles end with its heartbeat: still the wall clock). A store with no run recorded: the wall clock.
+ * on a simulator's clock (the demo).
  */
-function marketNowMs(d: RouteDeps): number {
-  const now = d.now();
-  const run = d.runs.latest;
-  if (run === null) return now; // no run recorded: nothing says the store was replayed
-  const newest = d.book.newestCandleClose();
-  return marketClockMs(now, run.heartbeatAtMs, newest?.closeMs ?? null, newest?.timeframeMs ?? 0);
-}
+const marketNowMs = (d: RouteDeps): number => storeMarketNowMs(d.now(), d.runs.latest, d.book.newestCandleClose());
 
 export function sendJson(reply: FastifyReply, body: unknown, status = 200): FastifyReply {
   return reply.code(status).header('Content-Type', JSON_TYPE).header('Cache-Control', 'no-store').send(JSON.stringify(body));

@@ -7,7 +7,7 @@ import { launchChromium } from '../../support/browser.ts';
 import { blockNetwork } from '../offline.ts';
 import { waitForText } from '../page-wait.ts';
 import { tempDir } from '../../support/temp-dir.ts';
-import { HOUR, drive, open } from '../store-fixture.ts';
+import { marketClockStore } from '../store-fixture.ts';
 
 /** GET /api/risk ([operate] 3): the limit hit the bot stored, read-only from the store. */
 let dash: Dashboard | null = null;
@@ -47,26 +47,6 @@ describe('GET /api/risk', () => {
       await browser.close();
     }
   }, 60_000);
-
-  /**
-   * A store written on a market clock: two stopped longs (10 steps of BTC at 60000, closed at 58700, the
-   * price that crossed the 58800 stop: −13 gross, −0.02 entry and −0.01 exit fee each = −13.03), one closed on the market day before, one
-   * on 2026-03-05; hourly candles up to 2026-03-05 12:00. `heartbeatAtMs`: when the run last beat.
-   */
-  function marketClockStore(heartbeatAtMs: number, mode: 'demo' | 'live'): string {
-    const dbPath = join(tempDir('ladder-risk-clock-'), 'ladder.db');
-    const store = openStore(dbPath);
-    const day = Date.UTC(2026, 2, 5);
-    drive(store, open(store, 'BTCUSDT-y', 60000, day - 6 * HOUR), [{ price: 58700, timeMs: day - 5 * HOUR }]); // closed 03-04 19:00
-    drive(store, open(store, 'BTCUSDT-t', 60000, day + 9 * HOUR), [{ price: 58700, timeMs: day + 10 * HOUR }]); // closed 03-05 10:00
-    const candles = Array.from({ length: 36 }, (_, i) => ({ openTimeMs: day - 24 * HOUR + i * HOUR, open: 60000, high: 60100, low: 59950, close: 60050, volume: 1 }));
-    store.saveCandles('BTCUSDT', HOUR, candles); // the newest closes at 03-05 12:00
-    const run = store.startRun({ mode, command: `ladder ${mode}`, pid: 999_999, host: 'elsewhere', startedAtMs: heartbeatAtMs - 60_000, config: testConfig({ risk_limits: { daily_loss_limit: 10 } }) });
-    store.runHeartbeat(run, heartbeatAtMs);
-    store.setRiskLimitHit({ limit: 'daily_loss_limit', detail: 'realised PnL since 2026-03-05T00:00:00.000Z is -13.03, the daily loss limit is 10', untilMs: day + 24 * HOUR }, day + 10 * HOUR);
-    store.close();
-    return dbPath;
-  }
 
   it('a run replayed on a market clock (the simulator, the demo): today and the hit are those of its market day, not the wall clock’s', async () => {
     // The run beats now while its candles are of March: the store's clock is the market's (as the bot's risk gate counts it).
