@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { type Position, levelStats, totalPnl } from '../../src/core/index.ts';
 import { openStore } from '../../src/store/index.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { T0, open } from '../web/store-fixture.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -82,4 +83,15 @@ describe('ladder demo (what npm start runs)', () => {
       store.close();
     }
   }, 120_000);
+
+  it('refuses a --db store an earlier run traded in, naming it, before anything starts (its replayed signals were taken as already entered: a second demo into one file traded almost nothing, its summary counted the first run’s trades)', async () => {
+    const db = join(tempDir('ladder-demo-reused-'), 'demo.db');
+    const store = openStore(db);
+    open(store, 'BTCUSDT-a', 60000, T0); // an earlier demo's position
+    store.close();
+    const r = await demo(['--no-dashboard', '--speed', '200', '--db', db]);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`ladder: --db: ${db} holds an earlier run's trades (1): the demo replays the same candles on a fresh simulator, so their signals would be taken as already entered and the summary would count them; give a new file, or leave out --db for a fresh one\n`);
+    expect(r.out).toBe('');
+  }, 60_000);
 });

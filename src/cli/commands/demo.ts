@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,7 @@ export function registerDemoCommand(program: Command): void {
       // The demo is for a person: readable lines unless asked for JSON; JSON warnings still go to stderr when it is
       // captured, and a --log-file gets every event.
       const format = resolveLogFormat(o.logFormat ?? 'pretty', true);
+      if (o.db !== undefined) await refuseTradedStore(o.db);
       const [{ startSimulator }, { ccxtForSimulator }, { CcxtExchange }, { runBot, untilSignal }, { openStore }, { runSummaryLines, storeRunSummary }] = await Promise.all([
         import('../../sim/simulator.ts'),
         import('../../sim/ccxt-client.ts'),
@@ -130,4 +131,21 @@ export function registerDemoCommand(program: Command): void {
       out(`\ndemo stopped${endedDetail && !summaryShown ? ` (${endedDetail})` : ''}: simulator closed, store closed.${summaryShown ? ' The summary is above.' : '\n'}`);
       if (!summaryShown) for (const line of summary()) out(line);
     });
+}
+
+/**
+ * A --db store an earlier run traded in is refused: the demo replays the same candles on a fresh
+ * simulator, so the replayed signals carry the ids of the positions stored (taken as already entered,
+ * not traded) and the summary, read from the store, would count the earlier trades as this run's.
+ */
+async function refuseTradedStore(db: string): Promise<void> {
+  if (!existsSync(db)) return;
+  const { openStore } = await import('../../store/index.ts');
+  const store = openStore(db, { existingStore: true }); // another kind of file is refused, not made a store
+  try {
+    const trades = store.historyIndex().ids.length;
+    if (trades > 0) throw new CliError(`--db: ${db} holds an earlier run's trades (${trades}): the demo replays the same candles on a fresh simulator, so their signals would be taken as already entered and the summary would count them; give a new file, or leave out --db for a fresh one`);
+  } finally {
+    store.close();
+  }
 }
