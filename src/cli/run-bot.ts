@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { Logger } from '../bot/logger.ts';
 import { StoppedDuringStart, TradingBot } from '../bot/trading-bot.ts';
+import { checkSettleBalances } from '../bot/account-checks.ts';
 import { type LadderConfig, type RunFacts, settleAssetsOf, startSummary } from '../core/config/index.ts';
 import type { DomainEvent } from '../core/model/commands.ts';
 import type { ExchangePort } from '../exchange/port.ts';
@@ -94,6 +95,7 @@ export async function runBot(o: RunBotOptions): Promise<void> {
     if (o.summary) {
       const { print, ...facts } = o.summary;
       const balances = await startBalances(o.exchange, o.config, o.log);
+      checkSettleBalances(balances, o.exchange.name, mode === 'paper'); // an empty futures wallet: refused before anything is printed or sent
       for (const line of startSummary(o.config, { ...facts, mode, balances, storePath: o.dbPath, dashboardUrl: dash?.url ?? null, webhookUrl: hook?.url ?? null })) print(line);
       print('');
     }

@@ -87,6 +87,23 @@ describe('ladder live', () => {
   }, 60_000);
 });
 
+describe('ladder live on an account with nothing in its futures wallet', () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ dataFiles: [join(ROOT, 'data/candles/BTCUSDT-1h.csv')], speed: 40, apiKey: KEY, apiSecret: SECRET, warmupCandles: 60, balance: 0 });
+  });
+  afterAll(async () => sim?.close());
+
+  it('is refused at start with how to fix it (0 USDT: every entry would be refused for margin), before any order', async () => {
+    const db = join(tempDir('ladder-live-empty-'), 'live.db');
+    const r = await run(['live', '--config', 'examples/scaled.config.json', '--confirm-live', '--exchange-url', sim.url, '--db', db, '--no-dashboard', '--poll-ms', '50'], { LADDER_API_KEY: KEY, LADDER_API_SECRET: SECRET }, 3000);
+    expect(r.code).toBe(1);
+    expect(r.err.trimEnd().split('\n').at(-1)).toBe('ladder: binanceusdm: the futures account holds no USDT (balance 0), the margin every entry needs: transfer USDT to the USDⓈ-M Futures wallet (Binance: Assets > Transfer), then start again');
+    expect(r.out).toBe('');
+    expect(sim.admin.requests().filter((q) => q.method === 'POST' && q.path === '/fapi/v1/order')).toEqual([]);
+  }, 60_000);
+});
+
 /**
  * Runs `cmd` on a pseudo-terminal (util-linux `script`), as a person starting it in a terminal would; stdout
  * and stderr both land there. `script` runs `$SHELL -c cmd`: pinned to /bin/sh (dash on Debian, CI's shell),
