@@ -57,12 +57,14 @@ export function riskStateRows(db: Database.Database, now: () => number) {
     },
     riskLimitHit: hit,
     /**
-     * Records the limit refusing entries now. True when it is a new hit (none before, or another
-     * limit): the caller logs it then, and not on every refused candle.
+     * Records the limit refusing entries now. True when it is a new hit (none before, another limit,
+     * or the same limit with another end: the next day's loss after the day before's hit, a new pause
+     * after a losing streak, the stored one never cleared for want of an allowed entry between them):
+     * the caller logs and notifies it then, and not on every refused candle.
      */
     setRiskLimitHit: (h: { readonly limit: string; readonly detail: string; readonly untilMs: number | null }, atMs: number): boolean => {
       const before = hit();
-      const fresh = before?.limit !== h.limit;
+      const fresh = before?.limit !== h.limit || before.untilMs !== h.untilMs;
       putHit.run({ limit: h.limit, detail: h.detail, sinceMs: before && !fresh ? before.sinceMs : atMs, untilMs: h.untilMs, updatedAtMs: now() });
       return fresh;
     },
