@@ -24,6 +24,8 @@ export class MarketBook {
   private readonly steps = new Map<string, { tickSize: string; stepSize: string }>();
   private readonly timeframes = new Map<string, number>();
   private readonly feed = new Map<string, LastPrice>();
+  /** Every stored series (symbol, timeframe), the coarser ones of a symbol too: the newest close may be in any. */
+  private readonly series: { symbol: string; timeframeMs: number }[] = [];
 
   constructor(private readonly store: Store) {
     // One plan per symbol: reading every trade made a long store's dashboard slow to start (and the bot beside it).
@@ -38,6 +40,7 @@ export class MarketBook {
   /** Picks up symbols whose candles were stored since; the finest timeframe wins. */
   refreshCandles(): void {
     for (const s of this.store.candleSeries()) {
+      if (!this.series.some((x) => x.symbol === s.symbol && x.timeframeMs === s.timeframeMs)) this.series.push({ symbol: s.symbol, timeframeMs: s.timeframeMs });
       const known = this.timeframes.get(s.symbol);
       if (known === undefined || s.timeframeMs < known) this.timeframes.set(s.symbol, s.timeframeMs);
     }
@@ -64,10 +67,13 @@ export class MarketBook {
     return c ? { price: c.close, timeMs: c.openTimeMs + tf, source: 'candle' } : null;
   }
 
-  /** The newest close among the symbols' stored candles (each at its finest timeframe), with that timeframe; null when none is stored. */
+  /**
+   * The newest close among the stored candles, every series (a store a 1m run wrote long ago and a 1h
+   * run writes now: the 1h run's), with that series' timeframe; null when none is stored.
+   */
   newestCandleClose(): { readonly closeMs: number; readonly timeframeMs: number } | null {
     let newest: { closeMs: number; timeframeMs: number } | null = null;
-    for (const [symbol, tf] of this.timeframes) {
+    for (const { symbol, timeframeMs: tf } of this.series) {
       const [c] = this.store.candles(symbol, tf, { limit: 1, newest: true });
       if (c && (newest === null || c.openTimeMs + tf > newest.closeMs)) newest = { closeMs: c.openTimeMs + tf, timeframeMs: tf };
     }

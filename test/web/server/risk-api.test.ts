@@ -70,4 +70,18 @@ describe('GET /api/risk', () => {
     expect(risk.today.trades).toBe(0);
     expect(risk.hit.active).toBe(false);
   });
+
+  it('a live run whose store also holds an older run’s finer candles (1m of March, 1h up to now): today is the wall clock’s', async () => {
+    const dbPath = marketClockStore(Date.now(), 'live'); // its 1h candles end in March: a live run now writes newer ones
+    const store = openStore(dbPath);
+    const hourNow = Date.now() - (Date.now() % 3_600_000);
+    store.saveCandles('BTCUSDT', 3_600_000, [{ openTimeMs: hourNow - 3_600_000, open: 60000, high: 60100, low: 59950, close: 60050, volume: 1 }]);
+    store.saveCandles('BTCUSDT', 60_000, [{ openTimeMs: Date.UTC(2026, 2, 5, 11, 59), open: 60000, high: 60100, low: 59950, close: 60050, volume: 1 }]);
+    store.close();
+    dash = await startDashboard({ dbPath, port: 0, mode: 'standalone', config: testConfig() });
+    const now = Date.now();
+    const risk = (await (await fetch(`${dash.url}api/risk`)).json()) as { today: { fromMs: number; trades: number } };
+    expect(risk.today.fromMs).toBe(now - (now % 86_400_000));
+    expect(risk.today.trades).toBe(0);
+  });
 });
