@@ -114,6 +114,15 @@ describe('signal webhook → bot on the simulator', () => {
     expect(h!.state().fills.filter((f) => f.clientOrderId === `${p.id}-tp1`).map((f) => f.qty)).toEqual(['0.003']);
   });
 
+  it('an alert refused by a risk limit says so in its record (it said "not entered (max open positions, halted, …; see the log)", a list without risk limits)', async () => {
+    // 0.01 BTC at 60000 is 600 of notional, above a max_total_notional of 500.
+    await setUp({ risk_limits: { max_total_notional: 500 } });
+    expect((await send(hook!.url, alert())).status).toBe(200);
+    await h!.bot.step();
+    expect(entries(h!.state())).toEqual([]);
+    expect(h!.store.getSignal('tv-1')).toMatchObject({ status: 'acted', detail: 'not entered: risk limit max_total_notional (open notional 0 + this entry 600 = 600, above the limit 500)' });
+  });
+
   it('the same alert sent three times opens one position', async () => {
     await setUp();
     const a = alert();
