@@ -119,6 +119,7 @@ export async function runBot(o: RunBotOptions): Promise<void> {
     failure = e;
     throw e;
   } finally {
+    if (failure === null) await run?.lastBalance(); // the account a finished store shows: the one at its end
     run?.end(failure === null ? 'stopped' : 'failed', failure === null ? undefined : failedWith(failure));
     await o.exchange.close().catch(() => undefined);
     await notify?.stop();

@@ -9,6 +9,12 @@ export interface RunRecorder {
   readonly id: number;
   /** The replayed data ran out (the demo): recorded once, the bot runs on. */
   dataEnded(detail: string): void;
+  /**
+   * One last balance read, before the end is recorded (a bot that stopped cleanly; at most `timeoutMs`,
+   * a failure logged): the account a finished store shows is the one at its end, not the last
+   * periodic read, up to 15 s older (a fast demo's only read was its start's, before any trade).
+   */
+  lastBalance(timeoutMs?: number): Promise<void>;
   /** The run ended: stops the heartbeat and records how. */
   end(state: 'stopped' | 'failed', detail?: string): void;
 }
@@ -48,29 +54,35 @@ export function recordRun(o: RecordRunOptions): RunRecorder {
       o.log.warn({ run: id, what, err: e instanceof Error ? e.message : String(e) }, 'run.record_failed');
     }
   };
+  const readBalance = (): Promise<void> =>
+    o.exchange.balance(asset).then(
+      (b) => {
+        if (!ended) write('balance', () => o.store.runHeartbeat(id, now(), { asset, total: b.total, free: b.free, atMs: now() }));
+      },
+      (e: unknown) => {
+        if (!ended) o.log.warn({ run: id, asset, err: e instanceof Error ? e.message : String(e) }, 'run.balance_failed');
+      },
+    );
   const beat = () => {
     write('heartbeat', () => o.store.runHeartbeat(id, now()));
     if (beats++ % BALANCE_EVERY !== 0 || reading) return;
     reading = true;
-    o.exchange
-      .balance(asset)
-      .then(
-        (b) => {
-          if (!ended) write('balance', () => o.store.runHeartbeat(id, now(), { asset, total: b.total, free: b.free, atMs: now() }));
-        },
-        (e: unknown) => {
-          if (!ended) o.log.warn({ run: id, asset, err: e instanceof Error ? e.message : String(e) }, 'run.balance_failed');
-        },
-      )
-      .finally(() => {
-        reading = false;
-      });
+    void readBalance().finally(() => {
+      reading = false;
+    });
   };
   beat();
   const timer = setInterval(beat, o.heartbeatMs ?? RUN_HEARTBEAT_MS);
   timer.unref();
   return {
     id,
+    lastBalance: async (timeoutMs = 2_000) => {
+      if (ended) return;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)));
+      await Promise.race([readBalance(), late]);
+      clearTimeout(timer);
+    },
     dataEnded: (detail) => {
       if (ended) return;
       write('data_ended', () => o.store.runDataEnded(id, now(), detail));

@@ -70,4 +70,29 @@ describe('the run record of a bot ([views] 17)', () => {
     expect(r.endedAtMs).not.toBeNull();
     store.close();
   });
+
+  it('runBot reads the balance once more when the bot stops: a finished store shows the account at its end, not up to 15 s before it', async () => {
+    const ex = await simExchange();
+    const dbPath = join(tempDir('ladder-run-'), 'ladder.db');
+    let stop: () => void = () => undefined;
+    const stopped = new Promise<void>((r) => (stop = r));
+    const running = runBot({ config: testConfig(), configPath: join(tmpdir(), 'config.json'), exchange: ex, dbPath, pollMs: 50, log: silentLogger(), until: stopped, mode: 'live' });
+    const store = openStore(dbPath);
+    try {
+      await until('the first balance read', () => store.latestRun()?.account != null);
+      expect(store.latestRun()!.account!.total).toBe(12_345);
+      // The owner buys 0.01 BTC by hand at 60000 (the price held there): the taker fee, 0.05 % of 600 = 0.3, leaves the account at once.
+      sim!.admin.setPrice('BTCUSDT', 60000, true);
+      const owner = ccxtForSimulator(sim!.url, { apiKey: sim!.apiKey, secret: sim!.apiSecret });
+      owner.enableRateLimit = false;
+      await owner.createOrder('BTC/USDT:USDT', 'market', 'buy', 0.01);
+      const fee = 0.3;
+      stop();
+      await running;
+      expect(store.latestRun()!.account!.total).toBeCloseTo(12_345 - fee, 6);
+      await owner.close();
+    } finally {
+      store.close();
+    }
+  });
 });
