@@ -39,7 +39,7 @@ export interface BotOptions {
   /** Directory a relative signals file is resolved against. */
   readonly baseDir?: string;
   readonly onEvent?: (e: DomainEvent) => void;
-  /** Symbols (exchange ids or ccxt symbols) whose positions opened by hand are adopted; `true`: all. */
+  /** Symbols (exchange ids or ccxt symbols) whose positions opened by hand are adopted; `true`: all. Default: the config's manage_manual_positions. */
   readonly manage?: readonly string[] | true;
   /** Told every alert of a trader (notifications, [operate] 5); must not throw. */
   readonly onAlert?: (symbol: string, kind: TraderAlertKind, message: string) => void;
@@ -94,6 +94,8 @@ export class TradingBot {
     const { config: c, exchange: ex, log } = this.o;
     const markets = await this.startupCall('markets', () => ex.markets());
     const settings = exitSettingsFromConfig(c);
+    // --manage (its symbols) wins over the config's manage_manual_positions (every symbol).
+    const manage = this.o.manage ?? (c.manage_manual_positions || undefined);
     // Account checks before anything is changed: hedge or Multi-Assets mode refuses to start ([operate] 1).
     const call = <T>(what: string, fn: () => Promise<T>): Promise<T> => this.startupCall(what, fn);
     await checkAccountModes(ex, call);
@@ -136,7 +138,7 @@ export class TradingBot {
         openPositions: () => this.traders.filter((t) => t.holdsOrEntering()).length,
         unbookedNotional: () => this.traders.reduce((n, t) => n + t.unbookedEntryNotional(), 0),
         ...(this.o.onEvent ? { onEvent: this.o.onEvent } : {}),
-        manageManual: this.o.manage === true || (this.o.manage ?? []).some((x) => x === m.id || x === m.symbol),
+        manageManual: manage === true || (manage ?? []).some((x) => x === m.id || x === m.symbol),
         ...(marginMode === 'blocked' ? { marginModeKept: c.margin_mode } : {}),
         ...(this.o.fundingReadGapMs !== undefined ? { fundingReadGapMs: this.o.fundingReadGapMs } : {}),
         ...(this.o.onAlert ? { onAlert: (kind: TraderAlertKind, message: string) => this.o.onAlert!(m.id, kind, message) } : {}),

@@ -79,6 +79,34 @@ describe('positions opened by hand', () => {
     expect(h.store.openPositions().map((x) => x.id)).toEqual([id]);
   });
 
+  it('manage_manual_positions: true in config.json adopts without --manage: a short of 7 opened by hand at 60000 gets its stop at 61200 and its ladder (2, 2, 3), runs to the end', async () => {
+    const config = testConfig({ manage_manual_positions: true });
+    h = await startHarness(config, { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log: silentLogger(), retry });
+    bots.push(bot);
+    await bot.start();
+    await h.ex.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'market', amountSteps: 7 as never, reduceOnly: false, clientOrderId: 'web_open_4' });
+    await bot.step();
+    const t = bot.traders[0]!;
+    const p = t.position!;
+    expect([p.side, p.originalSteps, p.entryPrice]).toEqual(['short', 7, 60000]);
+    expect(algo()).toEqual([['<id>-sl0', '61200']]);
+    // Short targets: 59400 (1 %), 58800 (2 %), 57900 (3.5 %).
+    for (const price of [59400, 58800, 57900]) {
+      h.sim.admin.setPrice('BTCUSDT', price);
+      await bot.step();
+    }
+    expect(t.position).toBeNull();
+    expect(exchangeSteps()).toBe(0);
+    const [trade] = h.store.tradeHistory().filter((x) => x.positionId === p.id);
+    expect(trade!.exits.map((e) => [e.reason, e.qtySteps, e.price])).toEqual([
+      ['tp1', 2, 59400],
+      ['tp2', 2, 58800],
+      ['tp3', 3, 57900],
+    ]);
+  });
+
   it('not adopted on a symbol the bot was not told to manage, and never while an entry of ours is unsettled', async () => {
     h = await startHarness(testConfig(), { seed: 3 });
     h.sim.admin.setPrice('BTCUSDT', 60000, true);

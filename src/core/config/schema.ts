@@ -301,6 +301,10 @@ export const configShapeSchema = z.strictObject({
   strategy: strategySchema
     .default(() => strategySchema.parse({ name: 'ema_cross' }))
     .describe('Where entries come from: an EMA crossover ("ema_cross"), a CSV file of signals ("signals") or your own strategy file ("module").'),
+  manage_manual_positions: z
+    .boolean()
+    .default(false)
+    .describe('true: paper and live adopt a position opened by hand (outside Ladder) on any configured symbol, with a ladder, a stop and TPs, as --manage does.'),
   leverage: z
     .number()
     .int()
