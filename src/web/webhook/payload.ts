@@ -69,12 +69,13 @@ export function compactSymbol(unified: string): string {
   return `${base}${quote}${date ? `_${date}` : ''}`;
 }
 
+/** Milliseconds a Date can hold either side of 1970: beyond, toISOString throws. */
+const DATE_RANGE_MS = 8.64e15;
+
 /** ISO 8601 text (without an offset: UTC, as in the signal files, never the host's zone) or epoch milliseconds (number or digits). */
 function parseTime(t: number | string): number | null {
-  if (typeof t === 'number') return Number.isSafeInteger(t) ? t : null;
-  if (/^\d+$/.test(t)) return Number.isSafeInteger(Number(t)) ? Number(t) : null;
-  const ms = parseTimeText(t);
-  return Number.isFinite(ms) ? ms : null;
+  const ms = typeof t === 'number' ? t : /^\d+$/.test(t) ? Number(t) : parseTimeText(t);
+  return Number.isSafeInteger(ms) && Math.abs(ms) <= DATE_RANGE_MS ? ms : null;
 }
 
 const issuesText = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
@@ -94,9 +95,12 @@ export function parseSignal(body: Record<string, unknown>, rules: PayloadRules, 
   const stopLossPct = side === 'close' ? null : entryStop(b.stop_loss_pct, rules.leverage);
   const timeMs = b.time === undefined ? receivedAtMs : parseTime(b.time);
   if (timeMs === null) throw new Refusal('bad_signal', 'time: must be ISO 8601 (2026-01-01T12:00:00Z) or epoch milliseconds');
-  // Epoch seconds (or µs) read as ms are decades off: say so, not that the signal is stale or in the future.
-  if (b.time !== undefined && /^\d+$/.test(String(b.time).trim()) && !isPlausibleTime(timeMs)) {
-    throw new Refusal('bad_signal', `time: ${String(b.time).trim()} as epoch milliseconds is ${isoOf(timeMs)}, not a time of 2000 … 2099: send epoch milliseconds or ISO 8601`);
+  // Epoch seconds (or µs) read as ms, a negative number, a year of another century: say so, not that the
+  // signal is stale or in the future; a close of 1969 is no late close (one is accepted however late).
+  if (b.time !== undefined && !isPlausibleTime(timeMs)) {
+    const text = String(b.time).trim();
+    if (/^-?\d+$/.test(text)) throw new Refusal('bad_signal', `time: ${text} as epoch milliseconds is ${isoOf(timeMs)}, not a time of 2000 … 2099: send epoch milliseconds or ISO 8601`);
+    throw new Refusal('bad_signal', `time: ${text} is ${isoOf(timeMs)}, not a time of 2000 … 2099`);
   }
   const lagMs = receivedAtMs - timeMs;
   // A late entry would buy into a market that moved on; a late close only takes exposure away (one older

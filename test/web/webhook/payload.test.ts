@@ -38,6 +38,30 @@ describe('parseSignal: the signal time', () => {
   });
 });
 
+describe('parseSignal: a time outside 2000 … 2099', () => {
+  const refusal = (body: Record<string, unknown>) => {
+    try {
+      parseSignal(body, rules, T);
+    } catch (e) {
+      return [(e as { code: string }).code, (e as Error).message];
+    }
+    throw new Error(`accepted ${JSON.stringify(body)}`);
+  };
+  it('a negative epoch (a sign slipped in a template) is refused as bad_signal naming time, a close too (before: a close dated 1969 accepted, an entry called stale)', () => {
+    for (const side of ['close', 'long']) {
+      expect(refusal({ id: 'a', symbol: 'BTCUSDT', side, time: -5 }), side).toEqual(['bad_signal', 'time: -5 as epoch milliseconds is 1969-12-31T23:59:59.995Z, not a time of 2000 … 2099: send epoch milliseconds or ISO 8601']);
+      expect(refusal({ id: 'a', symbol: 'BTCUSDT', side, time: -T }), side).toEqual(['bad_signal', 'time: -1767268800000 as epoch milliseconds is 1913-12-31T12:00:00.000Z, not a time of 2000 … 2099: send epoch milliseconds or ISO 8601']);
+      expect(refusal({ id: 'a', symbol: 'BTCUSDT', side, time: '1970-01-01T00:00:00Z' }), side).toEqual(['bad_signal', 'time: 1970-01-01T00:00:00Z is 1970-01-01T00:00:00.000Z, not a time of 2000 … 2099']);
+    }
+  });
+
+  it('an epoch beyond what a date can hold is refused as bad_signal, not thrown (before: RangeError, a 500)', () => {
+    for (const time of [9e15, '9000000000000000', -9e15]) {
+      expect(refusal({ id: 'a', symbol: 'BTCUSDT', side: 'close', time }), String(time)).toEqual(['bad_signal', 'time: must be ISO 8601 (2026-01-01T12:00:00Z) or epoch milliseconds']);
+    }
+  });
+});
+
 describe('parseSignal: the id', () => {
   it('an empty, too long or control-character id says that one problem (an empty one also said "must not contain control characters")', () => {
     const body = { symbol: 'BTCUSDT', side: 'long' };
