@@ -168,6 +168,8 @@ function entryOutcome(store: Store, t: SymbolTrader, side: Side, timeMs: number,
   if (order) return `entry ${entryClientId(id)} sent, not booked yet (${order.status})`;
   if (t.position?.side === side) return `a ${side} position is already open: ignored`;
   if (riskHit !== null) return `not entered: risk limit ${riskHit.limit} (${riskHit.detail})`;
+  const why = t.entrySkippedWhy(`webhook:${key}`);
+  if (why !== null) return `not entered: ${why}`;
   return 'not entered (max open positions, halted, a risk limit, an entry in doubt, below the minimum size, or a position, price or balance read that failed until max_lag_s ran out, or a close or a newer signal came first; see the log)';
 }
 

@@ -318,6 +318,8 @@ export class SymbolTrader {
   private storedWaiting: EntryWaiting | null = null;
   /** Keys of the lines logged once (sayOnce): an entry waiting for reads, an exit's end waiting for its trades. */
   private readonly said = new Set<string>();
+  /** Why the newest entry signal was not entered, in a trader's words (the record of a webhook's signal says it). */
+  private skipped: { readonly reason: string; readonly why: string } | null = null;
   /** When candles were last read (the bot's clock): a gap longer than a candle is an outage (stale signals). */
   private candlesReadAtMs: number | null = null;
   /** Trades whose order the exchange could not identify (taken as not ours), each logged once. */
@@ -395,6 +397,11 @@ export class SymbolTrader {
   /** The reason of the entry signal waiting for a failing read (retried at each step), or null: the webhook's signal stays pending meanwhile. */
   get waitingEntryReason(): string | null {
     return this.entryWaiting?.sig.reason ?? null;
+  }
+
+  /** Why the entry signal of this `reason` was not entered, if it was the newest one and was skipped. */
+  entrySkippedWhy(reason: string): string | null {
+    return this.skipped?.reason === reason ? this.skipped.why : null;
   }
 
   /** Restores the stored position and warms the strategy up on recent closed candles. */
@@ -849,9 +856,11 @@ export class SymbolTrader {
   private async signal(sig: Signal, arrivedAtMs: number | null = null): Promise<void> {
     this.d.log.info({ symbol: this.symbol, side: sig.side, reason: sig.reason, signalTime: new Date(sig.timeMs).toISOString() }, 'signal');
     this.entryWaiting = null; // a newer signal replaces one waiting for the position read
+    this.skipped = null;
+    const skip = (why: string): void => void (this.skipped = { reason: sig.reason, why });
     if (this.frozen) {
       this.d.log.warn({ symbol: this.symbol, why: this.frozen }, 'entry.skipped_halted');
-      return;
+      return skip(`Ladder no longer manages ${this.symbol}: ${this.frozen}`);
     }
     if (this.position?.status === 'closed') this.position = null; // reset_tracking (R4.4)
     const p = this.position;
@@ -868,7 +877,7 @@ export class SymbolTrader {
           return;
         }
         this.d.log.warn({ symbol: this.symbol, positionId: this.position.id }, 'entry.skipped_previous_still_open');
-        return;
+        return skip(`the ${this.position.side} position ${this.position.id} could not be closed first`);
       }
     }
     await this.enter(sig, arrivedAtMs);
@@ -878,19 +887,20 @@ export class SymbolTrader {
   private async enter(sig: Signal, waitingSinceMs: number | null = null): Promise<void> {
     const { ex, market: m, config: c } = this.d;
     const sinceMs = waitingSinceMs ?? this.d.now();
+    const skip = (why: string): void => void (this.skipped = { reason: sig.reason, why });
     if (this.halted) {
       this.d.log.warn({ symbol: this.symbol, why: this.halted }, 'entry.skipped_halted');
-      return;
+      return skip(`entries on ${this.symbol} are halted: ${this.halted}`);
     }
     if (this.d.openPositions() >= c.max_open_positions) {
       this.d.log.info({ symbol: this.symbol }, 'entry.skipped_max_open_positions');
-      return;
+      return skip(`max_open_positions (${c.max_open_positions}) are open`);
     }
     // A signal's own stop (ema_cross's ATR stop) that liquidation would beat: not entered, as in the backtest.
     const pastLiquidation = stopPastLiquidation(sig.stopLossPct ?? this.d.settings.stopLossPct, c.leverage);
     if (pastLiquidation !== null) {
       this.d.log.warn({ symbol: this.symbol, side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), why: pastLiquidation }, 'entry.skipped_stop_past_liquidation');
-      return;
+      return skip(pastLiquidation);
     }
     const id = positionIdOf(this.symbol, sig.timeMs, sig.side, sig.key);
     let allowed: boolean;
@@ -900,10 +910,10 @@ export class SymbolTrader {
       // A limit on equity or notional reads the balance and the price before the entry does: the same wait.
       return this.waitForReads(sig, id, waitingSinceMs, e);
     }
-    if (!allowed) return;
+    if (!allowed) return skip('a risk limit stops new entries (risk_limits; see risk.limit_hit)');
     if (this.entryInDoubt()) {
       this.d.log.warn({ symbol: this.symbol }, 'entry.skipped_entry_in_doubt');
-      return;
+      return skip(`an entry of ${this.symbol} is in doubt (its answer lost, looked up by its client id)`);
     }
     // This signal was already entered (a restart), by this Ladder or by one before the ids carried the
     // side, or (a keyed signal) its key.
@@ -926,7 +936,7 @@ export class SymbolTrader {
     const refused = entryBelowMinimum(steps, price, m);
     if (refused) {
       this.d.log.warn({ symbol: this.symbol, qty: stepsToQty(steps, m), price, why: refused.why, detail: refused.detail }, 'entry.skipped_below_minimum');
-      return;
+      return skip(`${stepsToQty(steps, m)} ${this.symbol} at ${price} is below the exchange's minimum (${refused.why === 'below_min_notional' ? `notional ${refused.detail}` : refused.detail})`);
     }
     if (steps === maxEntrySteps(m)) this.d.log.warn({ symbol: this.symbol, qty: stepsToQty(steps, m), price }, 'entry.capped_at_max_qty');
     // The exits are planned once the entry has filled: a plan the planner refuses then (a stop distance
@@ -937,7 +947,7 @@ export class SymbolTrader {
       const fields = { side: sig.side, signalTime: new Date(sig.timeMs).toISOString(), price, code: preview.error.code, message: preview.error.message };
       this.d.log.warn({ symbol: this.symbol, ...fields }, 'entry.skipped_plan_error');
       this.alertOnce(`entry-plan:${preview.error.code}`, fields, 'alert', `${this.symbol}: a ${sig.side} entry at ${price} cannot be given its exits: ${preview.error.message}. The signal is not traded (said once; later ones are logged as entry.skipped_plan_error)`);
-      return;
+      return skip(preview.error.message);
     }
     const side = sig.side === 'long' ? 'buy' : 'sell';
     // What the exchange held before this entry, stored with it: only from flat can a position found there
@@ -953,7 +963,7 @@ export class SymbolTrader {
         const qty = stepsToQty(held.qtySteps, m);
         this.d.log.warn({ symbol: this.symbol, side: sig.side, heldSide: held.side, heldQty: qty }, 'entry.skipped_opposite_position');
         this.alertOnce(`entry-opposite:${held.side}:${held.qtySteps}`, { side: sig.side, heldSide: held.side, heldQty: qty }, 'entry.skipped_opposite_position', `the account holds a ${held.side} ${qty} ${this.symbol} not opened by Ladder: a ${sig.side} entry would net against it, so the signal is not traded. Close it on the exchange (or run Ladder with --manage to have it adopted); later signals enter once it is gone`);
-        return;
+        return skip(`the account holds a ${held.side} ${qty} ${this.symbol} not opened by Ladder: a ${sig.side} entry would net against it`);
       }
     } catch (e) {
       // Unknown is not flat: sent blind, the entry would net against a position on the other side (the

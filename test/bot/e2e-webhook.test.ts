@@ -140,6 +140,20 @@ describe('signal webhook → bot on the simulator', () => {
     expect(amount(h!.state())).toBe(0.01);
   });
 
+  it("an alert accepted but not entered says why on its record (the dashboard's Signals list), not a list of every possible cause", async () => {
+    await setUp();
+    // A stop under one tick: 0.0001 % of 60000 is 0.06, BTCUSDT's tick 0.1.
+    expect((await send(hook!.url, alert({ id: 'tiny', stop_loss_pct: 0.0001 }))).status).toBe(200);
+    await h!.bot.step();
+    expect(h!.store.getSignal('tiny')).toMatchObject({ status: 'acted', detail: "not entered: a stop 0.0001% from the entry 60000 rounds to 60000 on BTC/USDT:USDT's tick 0.1: at or past the entry (the stop distance is less than one tick; raise stop_loss_pct)" });
+    // A short the trader opened by hand (not managed): a long would net against it.
+    await h!.ex.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'market', amountSteps: 5 as never, reduceOnly: false, clientOrderId: 'web_hand_1' });
+    expect((await send(hook!.url, alert({ id: 'against' }))).status).toBe(200);
+    await h!.bot.step();
+    expect(h!.store.getSignal('against')).toMatchObject({ status: 'acted', detail: 'not entered: the account holds a short 0.005 BTCUSDT not opened by Ladder: a long entry would net against it' });
+    expect(entries(h!.state())).toEqual([]);
+  });
+
   it('a wrong secret, a stale alert, a malformed body and an oversized body each get their status and trade nothing', async () => {
     await setUp();
     const answers = [
