@@ -5,6 +5,7 @@
  * StrategyModuleError naming the file (and the line where the runtime knows it).
  * TypeScript files load through tsx (a dependency), JavaScript files with import().
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -46,6 +47,8 @@ export async function loadStrategyModule(config: ModuleConfig, baseDir = '.', o:
     ns = await Promise.race([importFile(absPath), late]);
   } catch (e) {
     if (e === tooLate) throw e;
+    const syntax = jsSyntaxError(absPath);
+    if (syntax) throw fail(`cannot load the strategy module: ${syntax.message}`, syntax.line, e);
     throw fail(`cannot load the strategy module: ${messageOf(e, absPath)}`, lineIn(e, absPath), e);
   } finally {
     clearTimeout(timer);
@@ -143,6 +146,19 @@ function importFile(absPath: string): Promise<Record<string, unknown>> {
     p.catch(() => imported.delete(absPath)); // a fixed file can be tried again
   }
   return p;
+}
+
+/**
+ * A JavaScript file that does not parse: Node's own words and line, from `node --check`. A failed
+ * import says neither (V8's SyntaxError of a module carries no position; under tsx's loader its lexer
+ * says "Parse error …:1:1"). Null when the file parses (the load failed otherwise). Run only on a failed load.
+ */
+function jsSyntaxError(absPath: string): { line: number | undefined; message: string } | null {
+  if (!/\.[cm]?js$/.test(absPath)) return null;
+  const r = spawnSync(process.execPath, ['--check', absPath], { encoding: 'utf8', timeout: 10_000 });
+  if (r.status === 0 || r.error !== undefined) return null;
+  const message = /^SyntaxError: .*$/m.exec(r.stderr)?.[0];
+  return message === undefined ? null : { line: lineIn(new Error(r.stderr), absPath), message };
 }
 
 const issueText = (i: ZodLikeIssue): string => `strategy.params${i.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('')}: ${i.message}`;

@@ -52,6 +52,16 @@ describe('strategy modules: loading', () => {
     expect(e.message).toMatch(/^syntax-error\.ts:6: cannot load the strategy module: /);
   });
 
+  it('a syntax error in a JavaScript module names the line Node finds it on, with its words (before: no line, or line 1 and "Parse error")', async () => {
+    const js = SYNTAX_ERROR.replace('(x: unknown)', '(x)');
+    writeFileSync(join(TMP, 'syntax-error.mjs'), js);
+    writeFileSync(join(TMP, 'unclosed.mjs'), js.replace('      return null ;; const = 3', '      return null;').replace(/\}\n$/, ''));
+    const e = await failure('syntax-error.mjs', {}, TMP);
+    expect([e.line, e.message]).toEqual([6, "syntax-error.mjs:6: cannot load the strategy module: SyntaxError: Unexpected token '='"]);
+    const u = await failure('unclosed.mjs', {}, TMP);
+    expect([u.line, u.message]).toEqual([9, 'unclosed.mjs:9: cannot load the strategy module: SyntaxError: Unexpected end of input']);
+  });
+
   it('a top level that never settles (an await of nothing) is an error naming the module after the load time, not a silent exit', async () => {
     const e = await loadStrategyModule({ path: 'never-settles-on-load.ts' }, DIR, { loadTimeoutMs: 500 }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(StrategyModuleError);
