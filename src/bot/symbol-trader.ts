@@ -275,6 +275,8 @@ export class SymbolTrader {
   /** No exit of this position goes out before `untilMs` (a refusal's hold or back-off); a new position never inherits it. */
   private holdExits: { positionId: string; untilMs: number } | null = null;
   private stopRetryAtMs = 0;
+  /** A stop placement held back by stopRetryAtMs makes the orders check due then (not 15 s later): invariant 9. */
+  private stopDueAtMs: number | null = null;
   /** The current stop's placements refused in a row while an older stop of the position rests (its back-off); cleared once it rests. */
   private stopKeptRefusals: { clientOrderId: string; n: number } | null = null;
   /**
@@ -2168,7 +2170,8 @@ export class SymbolTrader {
    */
   private async checkOrders(): Promise<boolean> {
     const now = this.d.now();
-    if (!this.dirty && now - this.ordersCheckedAtMs < ORDERS_CHECK_MS) return false;
+    const stopDue = this.stopDueAtMs !== null && now >= this.stopDueAtMs;
+    if (!this.dirty && !stopDue && now - this.ordersCheckedAtMs < ORDERS_CHECK_MS) return false;
     if (this.queue.length) return false;
     let open: OrderState[];
     try {
@@ -2183,6 +2186,7 @@ export class SymbolTrader {
     this.listRead();
     this.ordersCheckedAtMs = now;
     this.dirty = false;
+    this.stopDueAtMs = null;
     const p = this.position?.status === 'open' ? this.position : null;
     const inDoubt = new Set(this.d.store.ordersInDoubt().map((o) => o.clientOrderId));
     const stopId = p ? stopClientId(p.id, p.stopSeq) : null;
@@ -2271,7 +2275,7 @@ export class SymbolTrader {
       // read either (`listed` false: a stop cancelled by hand meanwhile would stay missing for the whole
       // outage): it is placed again under its id rather than leaving the position without one (invariant
       // 9). If it rests after all, the exchange refuses the same id (-4116): in doubt until a look-up answers.
-      if (this.d.now() < this.stopRetryAtMs) return;
+      if (this.stopHeldBack()) return;
       this.stopRetryAtMs = this.d.now() + STOP_RETRY_MS;
       this.markNotListed(stopId, listed ? 'not among the open orders while its look-up failed' : 'placed again while neither its look-up nor the open orders list answered');
       this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: stopId, code: r.error.code, listRead: listed }, 'reconcile.stop_missing_lookup_failed');
@@ -2283,13 +2287,13 @@ export class SymbolTrader {
       // It fired and what it left is still open (its fills are booked by now): its id is spent, so the
       // remainder gets a new stop under the next sequence number while it is closed at market.
       this.dirty = true;
-      if (this.d.now() < this.stopRetryAtMs) return;
+      if (this.stopHeldBack()) return;
       this.stopRetryAtMs = this.d.now() + STOP_RETRY_MS;
       this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: stopId, remaining: stepsToQty(p.remainingSteps, this.d.market) }, 'reconcile.stop_replaced');
       this.transition(replaceStop(p));
       return;
     }
-    if (this.d.now() < this.stopRetryAtMs) return;
+    if (this.stopHeldBack()) return;
     this.stopRetryAtMs = this.d.now() + STOP_RETRY_MS;
     this.d.log.warn({ symbol: this.symbol, positionId: p.id, clientOrderId: stopId, found: r.order?.status ?? null }, 'reconcile.stop_missing');
     // The store has it open and the exchange knows no such stop (-2013: gone after a cancel by hand,
@@ -2299,6 +2303,13 @@ export class SymbolTrader {
       this.d.store.markOrderStatus(stopId, 'canceled', { error: { code: NEVER_ARRIVED, message: 'the exchange does not know this stop any more' }, timeMs: this.d.now() });
     }
     this.queue.push({ kind: 'placeStop', clientOrderId: stopId, stopTicks: p.stopTicks, stopPrice: p.stopMoves.at(-1)?.toPrice ?? p.plan.initialStopPrice });
+  }
+
+  /** True while a stop placement waits for its retry time; the orders check is then due when it ends. */
+  private stopHeldBack(): boolean {
+    if (this.d.now() >= this.stopRetryAtMs) return false;
+    this.stopDueAtMs = this.stopRetryAtMs;
+    return true;
   }
 
   /** Saves a core transition with its events, then queues what it asks for (sent by flush, after the save). */

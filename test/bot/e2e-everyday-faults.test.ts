@@ -193,6 +193,25 @@ describe('an entry whose trades read fails after it filled (fault 2)', () => {
   });
 });
 
+describe('a stop whose placement is answered 503 (not executed) twice (invariant 9)', () => {
+  it('a new short: its stop is placed again once its 5-s retry hold ends, not left missing until the 15-s orders check', async () => {
+    h = await startHarness(testConfig(), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    const t = h.trader('BTCUSDT');
+    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'POST', path: '/fapi/v1/algoOrder', count: 2 }] });
+    const t0 = Date.now();
+    await t.onSignal({ side: 'short', timeMs: T, reason: 'test', stopLossPct: 1.5 });
+    expect(exchangeSteps()).toBe(10);
+    expect(await stepUntil(() => h!.state().openAlgoOrders.length === 1, 12_000)).toBe(true);
+    const unprotectedMs = Date.now() - t0;
+    expect(unprotectedMs).toBeGreaterThanOrEqual(4_500); // the hold: no storm of placements
+    expect(unprotectedMs).toBeLessThan(8_000);
+    expect(h.state().openAlgoOrders.map((a) => [a.clientAlgoId, a.triggerPrice])).toEqual([[`${t.position!.id}-sl0`, '60900']]);
+    expect(h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/algoOrder').map((r) => r.status)).toEqual([503, 503, 200]);
+  });
+});
+
 describe('a position changed outside the bot (F5, R6.6)', () => {
   it('closed by hand: taken as the exchange says (a manual exit at its price), orphans cancelled, no -2022 storm, the symbol trades again', async () => {
     const t = await openLong();
