@@ -58,6 +58,12 @@ export interface BotOptions {
  */
 export class TradingBot {
   readonly traders: SymbolTrader[] = [];
+  /**
+   * The traders in symbol-id order, the order step() runs them in: entries of one open compete for
+   * max_open_positions and margin as in the backtest (A before B, SPEC "Several symbols on one
+   * balance"), never in the order of config.symbols.
+   */
+  private stepOrder: readonly SymbolTrader[] = [];
   /** Webhook entries whose trader waits for a failing read (stored-signals.ts): pending until the wait ends. */
   private readonly waitedOnSignals = new Set<string>();
   private readonly router: OrderRouter;
@@ -145,11 +151,12 @@ export class TradingBot {
       });
       await this.startupCall(`candles ${m.id}`, () => trader.init());
       this.traders.push(trader);
+      this.stepOrder = [...this.traders].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
     }
     // A signals file's rows for symbols not traded here are never entered: said once, not a silent wait.
     const untraded = signalsFile ? untradedSignals(signalsFile.signals, this.traders.map((t) => t.symbol)) : null;
     if (untraded) log.warn({ file: signalsFile!.file, ...untraded, traded: this.traders.map((t) => t.symbol) }, 'signals.symbols_not_traded');
-    for (const t of this.traders) {
+    for (const t of this.stepOrder) {
       try {
         await t.converge();
       } catch (e) {
@@ -201,7 +208,7 @@ export class TradingBot {
   async step(): Promise<void> {
     // Signals the webhook stored since the last step; never throws (a failure is logged, the signal waits).
     await actOnStoredSignals({ store: this.o.store, traders: this.traders, log: this.o.log, now: this.now, maxWaitMs: this.o.config.webhook.max_lag_s * 1000, waitedOn: this.waitedOnSignals, runStartedAtMs: this.runStartedAtMs });
-    for (const t of this.traders) {
+    for (const t of this.stepOrder) {
       try {
         await t.step();
       } catch (e) {

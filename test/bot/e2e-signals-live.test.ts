@@ -118,6 +118,28 @@ describe('a row due at the open of the candle forming when the bot starts (that 
   });
 });
 
+describe('two symbols, one slot (max_open_positions 1), signals at the same open', () => {
+  it('the symbol entered is the one the backtest enters (symbol-id order: BTCUSDT before ETHUSDT), whatever the order of config.symbols', async () => {
+    const { file, open } = await signalsFile('ladder-signals-slot-', [
+      (open) => `${iso(open + H + 60_000)},ETHUSDT,short,`,
+      (open) => `${iso(open + H + 60_000)},BTCUSDT,long,`,
+    ]);
+    const config = testConfig({ strategy: { name: 'signals', file }, symbols: ['ETH/USDT:USDT', 'BTC/USDT:USDT'], max_open_positions: 1 });
+    h = await startHarness(config, { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    h.sim.admin.setPrice('ETHUSDT', 3000, true);
+    await h.bot.start();
+    const [eth, btc] = [h.trader('ETHUSDT'), h.trader('BTCUSDT')];
+    for (let k = 0; k < 5 && !btc.position && !eth.position; k++) {
+      h.sim.admin.step({ candles: 1 });
+      await h.bot.step();
+    }
+    expect((btc.candles.lastOpenMs - open) / H).toBe(1);
+    expect([btc.position?.side, eth.position?.side ?? null]).toEqual(['long', null]);
+    expect(h.state().fills.map((f) => f.symbol)).toEqual(['BTCUSDT']);
+  });
+});
+
 describe('candles missed during an outage (network down, an IP ban): their signals are stale', () => {
   it('candles closed while the bot could not read: the signal of an older one is not entered at today\'s price (the backtest entered it candles ago); the newest candle\'s signal is', async () => {
     const { file, open } = await signalsFile('ladder-signals-stale-', [
