@@ -14,11 +14,24 @@ export function secretMatches(given: unknown, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-/** `::ffff:1.2.3.4` (an IPv4 peer on a dual-stack socket) is `1.2.3.4`; IPv6 compared lower case. */
+/**
+ * One spelling per address: `::ffff:1.2.3.4` or `::ffff:102:304` (an IPv4 peer on a dual-stack socket) is
+ * `1.2.3.4`; IPv6 in its short lower-case form (the socket's), so `2001:0DB8:0:0:0:0:0:1` in allow_ips is
+ * `2001:db8::1`. A zone (`fe80::1%eth0`) is kept as written.
+ */
 export function normalizeIp(ip: string): string {
   const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
   if (v4) return v4[1]!;
-  return isIP(ip) === 6 ? ip.toLowerCase() : ip;
+  if (isIP(ip) !== 6) return ip;
+  const [address = '', zone] = ip.split('%');
+  // The URL parser writes an IPv6 host in its canonical form (RFC 5952), brackets around it.
+  const short = new URL(`http://[${address}]`).hostname.slice(1, -1);
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(short);
+  if (mapped) {
+    const [hi, lo] = [parseInt(mapped[1]!, 16), parseInt(mapped[2]!, 16)];
+    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  }
+  return zone === undefined ? short : `${short}%${zone.toLowerCase()}`;
 }
 
 /** An empty allowlist admits every address; otherwise only the listed ones (the socket's peer address). */
