@@ -105,7 +105,7 @@ export class CommandExecutor {
       }
       case 'cancelOrders':
         // A cancel that fails leaves an order the trader's orphan sweep finds again.
-        for (const id of c.clientOrderIds) await this.d.router.cancel(p.symbol, id, isStopClientId(id) ? 'stop' : 'order');
+        for (const id of c.clientOrderIds) await this.d.router.cancel(p.symbol, id, isStopClientId(id) ? 'stop' : 'order', this.d.market);
         return NOTHING;
       default: {
         const never: never = c;
@@ -118,7 +118,7 @@ export class CommandExecutor {
     if (p.status !== 'open' || p.remainingSteps === 0) {
       // A later fill of the same cycle closed the position (TP2 then TP3 in one read): nothing to
       // protect any more; the stop a move would have replaced goes.
-      if (c.kind === 'moveStop') await this.d.router.cancel(p.symbol, c.replacesClientOrderId, 'stop');
+      if (c.kind === 'moveStop') await this.d.router.cancel(p.symbol, c.replacesClientOrderId, 'stop', this.d.market);
       return RECHECK;
     }
     // A protective stop for what is held: the adapter picks the venue's form (Binance: closePosition
@@ -144,7 +144,7 @@ export class CommandExecutor {
       // A stop placed again (restart, cancelled by hand), or an old one whose cancel failed or went
       // unanswered: whatever older stop still rests is cancelled by the next cycle's orders check (F11).
       if (c.kind === 'placeStop') return RECHECK;
-      const cancelled = await this.d.router.cancel(p.symbol, c.replacesClientOrderId, 'stop');
+      const cancelled = await this.d.router.cancel(p.symbol, c.replacesClientOrderId, 'stop', this.d.market);
       return cancelled.ok ? NOTHING : RECHECK;
     }
     // In doubt: the trader looks it up next cycle; the previous stop (if any) still rests meanwhile.

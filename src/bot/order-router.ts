@@ -106,7 +106,7 @@ export class OrderRouter {
    * look-up still finds open was not cancelled. Failures (the cancel's, that look-up's, or the order
    * still open) are returned, not thrown, and record nothing but what the look-up found.
    */
-  async cancel(symbol: string, clientOrderId: string, kind: 'order' | 'stop'): Promise<LookupResult> {
+  async cancel(symbol: string, clientOrderId: string, kind: 'order' | 'stop', m: MarketRules): Promise<LookupResult> {
     try {
       const r = await withRetry(() => this.d.ex.cancelOrder(symbol, clientOrderId, kind), this.d.retry);
       if (r === null) {
@@ -116,11 +116,11 @@ export class OrderRouter {
           // "Unknown order" for one the exchange still shows working (its services out of step, a stop
           // whose order is executing): not a cancel. Said as a failure, so the caller tries again (a stop
           // move would leave two stops, an entry go out over an old take-profit still resting).
-          this.d.log.warn({ symbol, clientOrderId, filledSteps: found.order.filledSteps }, 'order.cancel_found_open');
+          this.d.log.warn({ symbol, clientOrderId, filled: stepsToQty(found.order.filledSteps, m) }, 'order.cancel_found_open');
           return { ok: false, error: new ExchangeErrorClass('notFound', `${clientOrderId}: the cancel was answered "unknown order" while the order is still open`, -2011) };
         }
         if (found.order !== null) {
-          this.d.log.info({ symbol, clientOrderId, status: found.order.status, filledSteps: found.order.filledSteps }, 'order.cancel_found_ended');
+          this.d.log.info({ symbol, clientOrderId, status: found.order.status, filled: stepsToQty(found.order.filledSteps, m) }, 'order.cancel_found_ended');
           return found;
         }
       }

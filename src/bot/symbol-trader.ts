@@ -1122,7 +1122,7 @@ export class SymbolTrader {
   /** Cancels listed order `o` of ours (logged as `msg`); whether the exchange took the cancel. */
   private async cancelListed(o: OrderState, msg: string): Promise<boolean> {
     this.d.log.warn({ symbol: this.symbol, clientOrderId: o.clientOrderId }, msg);
-    return (await this.d.router.cancel(this.symbol, o.clientOrderId, o.type === 'stop_market' ? 'stop' : 'order')).ok;
+    return (await this.d.router.cancel(this.symbol, o.clientOrderId, o.type === 'stop_market' ? 'stop' : 'order', this.d.market)).ok;
   }
 
   /** Entry `id` met a rate limit (429, 418, 403) before anything was executed (entry.waiting_for_rate_limit). */

@@ -1467,6 +1467,9 @@ describe('a stop move whose cancel of the old stop is answered -2011 while that 
     h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1: the stop moves to breakeven
     await h!.bot.step();
     expect(h!.sim.admin.requests().filter((r) => r.method === 'DELETE' && r.code === -2011)).toHaveLength(1);
+    // Said with its quantity in BTC, as every log line gives one (before: filledSteps, a count of lot steps).
+    expect(h!.warningRecords().filter((r) => r['msg'] === 'order.cancel_found_open')).toEqual([expect.objectContaining({ clientOrderId: `${t.position!.id}-sl0`, filled: 0 })]);
+    expect(h!.warningRecords().some((r) => 'filledSteps' in r)).toBe(false);
     await h!.bot.step();
     expect(h!.state().openAlgoOrders.map((a) => [a.clientAlgoId, a.triggerPrice])).toEqual([[`${t.position!.id}-sl1`, '60000']]);
   });

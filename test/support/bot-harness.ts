@@ -19,6 +19,8 @@ export interface Harness {
   trader(symbol: string): SymbolTrader;
   /** The bot's warnings and errors so far, by event name (`close.refused`, …), oldest first. */
   warnings(): string[];
+  /** The same warnings and errors, each as its whole logged record. */
+  warningRecords(): readonly Record<string, unknown>[];
   /** The simulator's true state (positions, open orders, every fill with its client id). */
   state(): SimState;
   close(): Promise<void>;
@@ -77,6 +79,7 @@ export async function startHarness(config: LadderConfig, simOpts: SimulatorOptio
       return t;
     },
     warnings: logged.msgs,
+    warningRecords: () => logged.records,
     state: () => sim.admin.state() as unknown as SimState,
     close: async () => {
       bot.stop();
