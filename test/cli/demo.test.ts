@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Position, levelStats, totalPnl } from '../../src/core/index.ts';
@@ -93,5 +94,14 @@ describe('ladder demo (what npm start runs)', () => {
     expect(r.code).toBe(1);
     expect(r.err).toBe(`ladder: --db: ${db} holds an earlier run's trades (1): the demo replays the same candles on a fresh simulator, so their signals would be taken as already entered and the summary would count them; give a new file, or leave out --db for a fresh one\n`);
     expect(r.out).toBe('');
+  }, 60_000);
+
+  it('takes an empty --db file (made by mktemp or touch) as the fresh store it is: the demo runs into it (since 5c05f1e it was refused as "not a Ladder store (an empty file)")', async () => {
+    const db = join(tempDir('ladder-demo-empty-'), 'demo.db');
+    writeFileSync(db, '');
+    const r = await demo(['--no-dashboard', '--speed', '200', '--duration', '3', '--db', db]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain(`Store: ${db}`);
+    expect(r.out).toMatch(/demo stopped: simulator closed, store closed\.\n\nSummary of this run/);
   }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,7 +139,8 @@ export function registerDemoCommand(program: Command): void {
  * not traded) and the summary, read from the store, would count the earlier trades as this run's.
  */
 async function refuseTradedStore(db: string): Promise<void> {
-  if (!existsSync(db)) return;
+  // An empty file (mktemp, touch) is a fresh store, as it was before this check: nothing in it to refuse.
+  if (!existsSync(db) || (statSync(db).isFile() && statSync(db).size === 0)) return;
   const { openStore } = await import('../../store/index.ts');
   const store = openStore(db, { existingStore: true }); // another kind of file is refused, not made a store
   try {
