@@ -1,5 +1,5 @@
 import type { Side } from '../core/units.ts';
-import type { RiskLimitHit, SignalRecord, Store } from '../store/index.ts';
+import type { SignalRecord, Store } from '../store/index.ts';
 import { isoOf } from '../data/parse-time.ts';
 import type { Logger } from './logger.ts';
 import { type SymbolTrader, entryClientId, errInfo, positionIdOf } from './symbol-trader.ts';
@@ -105,26 +105,13 @@ async function actOn(d: StoredSignalsDeps, s: SignalRecord, closedAfter: boolean
   // Entered before a kill, it says so (the close behind it closes it); else not entered.
   if (closedAfter) return mark(d, s, 'acted', entryOutcome(d.store, t, s.side, s.timeMs, s.id));
   // Its wait for a failing read counts from its arrival (max_lag_s), not from this try (after a restart, a slow start).
-  const hitBefore = d.store.riskLimitHit();
   const done = await t.onSignal({ side: s.side, timeMs: s.timeMs, reason, key: s.id, ...(s.stopLossPct !== null ? { stopLossPct: s.stopLossPct } : {}) }, s.receivedAtMs);
   if (done === 'entry_in_doubt') return;
   if (t.waitingEntryReason === reason) {
     d.waitedOn.add(s.id);
     return;
   }
-  mark(d, s, 'acted', entryOutcome(d.store, t, s.side, s.timeMs, s.id, refusedByRiskLimit(d.store.riskLimitHit(), hitBefore)));
-}
-
-/**
- * The risk limit that refused the entry just tried: the gate rewrites the stored hit at each refusal
- * (its time, its numbers), so a hit written since `before` refused this one. A refusal the same
- * millisecond with the same numbers as the one before is not told apart: the outcome then names the
- * risk limits among the possible reasons.
- */
-function refusedByRiskLimit(after: RiskLimitHit | null, before: RiskLimitHit | null): RiskLimitHit | null {
-  if (after === null) return null;
-  const rewritten = before === null || after.updatedAtMs !== before.updatedAtMs || after.limit !== before.limit || after.detail !== before.detail;
-  return rewritten ? after : null;
+  mark(d, s, 'acted', entryOutcome(d.store, t, s.side, s.timeMs, s.id));
 }
 
 /**
@@ -160,13 +147,14 @@ function latestTimeOf(s: SignalRecord): number {
 }
 
 /** What onSignal did, for the dashboard (it logs the why itself). */
-function entryOutcome(store: Store, t: SymbolTrader, side: Side, timeMs: number, key: string, riskHit: RiskLimitHit | null = null): string {
+function entryOutcome(store: Store, t: SymbolTrader, side: Side, timeMs: number, key: string): string {
   const id = positionIdOf(t.symbol, timeMs, side, key);
   if (t.position?.id === id) return `entered ${id}`;
   const order = store.getOrder(entryClientId(id));
   if (order?.status === 'rejected') return `entry ${entryClientId(id)} refused by the exchange (${order.error?.message ?? 'see the log'})`;
   if (order) return `entry ${entryClientId(id)} sent, not booked yet (${order.status})`;
   if (t.position?.side === side) return `a ${side} position is already open: ignored`;
+  const riskHit = t.riskRefusalOf(`webhook:${key}`);
   if (riskHit !== null) return `not entered: risk limit ${riskHit.limit} (${riskHit.detail})`;
   const why = t.entrySkippedWhy(`webhook:${key}`);
   if (why !== null) return `not entered: ${why}`;

@@ -314,6 +314,8 @@ export class SymbolTrader {
    * `closingId`: a reversal whose close of that position was not done within its step: entered once it is.
    */
   private entryWaitingNow: EntryWaiting | null = null;
+  /** The last entry refused by a risk limit: its signal's reason and the hit (riskRefusalOf). */
+  private riskRefused: { readonly reason: string; readonly limit: string; readonly detail: string } | null = null;
   /** What the waiting entry last waited for (waitUnsent's kind), said when the wait expires; not stored (a restart: unknown). */
   private waitingFor: string | null = null;
   /** What the store holds as this symbol's waiting entry (waiting-entries.ts): written when a strategy's signal starts waiting, cleared once an operation ends without one. */
@@ -404,6 +406,15 @@ export class SymbolTrader {
   /** Why the entry signal of this `reason` was not entered, if it was the newest one and was skipped. */
   entrySkippedWhy(reason: string): string | null {
     return this.skipped?.reason === reason ? this.skipped.why : null;
+  }
+
+  /**
+   * The risk limit that refused the last try of the entry signal `reason` (its limit and numbers as the
+   * gate stored them), or null: a webhook's record names it, whether the try came at once or after a
+   * wait for a failing read (a step later).
+   */
+  riskRefusalOf(reason: string): { readonly limit: string; readonly detail: string } | null {
+    return this.riskRefused?.reason === reason ? this.riskRefused : null;
   }
 
   /** Restores the stored position and warms the strategy up on recent closed candles. */
@@ -912,7 +923,12 @@ export class SymbolTrader {
       // A limit on equity or notional reads the balance and the price before the entry does: the same wait.
       return this.waitForReads(sig, id, waitingSinceMs, e);
     }
-    if (!allowed) return skip('a risk limit stops new entries (risk_limits; see risk.limit_hit)');
+    if (this.riskRefused?.reason === sig.reason) this.riskRefused = null; // this try's answer replaces an earlier one's
+    if (!allowed) {
+      const hit = this.d.store.riskLimitHit(); // the gate stored the hit that refused it
+      if (hit !== null) this.riskRefused = { reason: sig.reason, limit: hit.limit, detail: hit.detail };
+      return skip('a risk limit stops new entries (risk_limits; see risk.limit_hit)');
+    }
     if (this.entryInDoubt()) {
       this.d.log.warn({ symbol: this.symbol }, 'entry.skipped_entry_in_doubt');
       return skip(`an entry of ${this.symbol} is in doubt (its answer lost, looked up by its client id)`);

@@ -123,6 +123,18 @@ describe('signal webhook → bot on the simulator', () => {
     expect(h!.store.getSignal('tv-1')).toMatchObject({ status: 'acted', detail: 'not entered: risk limit max_total_notional (open notional 0 + this entry 600 = 600, above the limit 500)' });
   });
 
+  it('an alert that waited for a failing balance read (the risk limit needs it), then refused by that limit once the read answered: its record names the limit too (it said the generic list: the wait is marked apart from the try)', async () => {
+    await setUp({ risk_limits: { max_total_notional: 500 } });
+    h!.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v2/account' }, { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v3/account' }, { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v2/balance' }, { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v3/balance' }] });
+    expect((await send(hook!.url, alert())).status).toBe(200);
+    await h!.bot.step();
+    expect(h!.store.getSignal('tv-1')).toMatchObject({ status: 'pending' }); // its entry waits for the balance the limit needs
+    h!.sim.admin.clearFaults();
+    await stepBot(h!, 3, 100);
+    expect(entries(h!.state())).toEqual([]);
+    expect(h!.store.getSignal('tv-1')).toMatchObject({ status: 'acted', detail: 'not entered: risk limit max_total_notional (open notional 0 + this entry 600 = 600, above the limit 500)' });
+  });
+
   it('the same alert sent three times opens one position', async () => {
     await setUp();
     const a = alert();
