@@ -63,9 +63,10 @@ export function storeWithTrades(): { dbPath: string; ids: { ladder: string; tp1S
  * A store written on a market clock (a run on the simulator): two stopped longs (10 steps of BTC at
  * 60000, closed at 58700, the price that crossed the 58800 stop: −13 gross, −0.02 entry and −0.01 exit
  * fee each = −13.03), one closed on the market day before, one on 2026-03-05; hourly candles up to
- * 2026-03-05 12:00; a daily_loss_limit hit until 2026-03-06. `heartbeatAtMs`: when the run last beat.
+ * 2026-03-05 12:00; a daily_loss_limit hit until 2026-03-06. `heartbeatAtMs`: when the run last beat;
+ * `startedAtMs`: when it started (a minute before its last beat unless given).
  */
-export function marketClockStore(heartbeatAtMs: number, mode: 'demo' | 'live'): string {
+export function marketClockStore(heartbeatAtMs: number, mode: 'demo' | 'live', startedAtMs = heartbeatAtMs - 60_000): string {
   const dbPath = join(tempDir('ladder-risk-clock-'), 'ladder.db');
   const store = openStore(dbPath);
   const day = Date.UTC(2026, 2, 5);
@@ -73,7 +74,7 @@ export function marketClockStore(heartbeatAtMs: number, mode: 'demo' | 'live'): 
   drive(store, open(store, 'BTCUSDT-t', 60000, day + 9 * HOUR), [{ price: 58700, timeMs: day + 10 * HOUR }]); // closed 03-05 10:00
   const candles = Array.from({ length: 36 }, (_, i) => ({ openTimeMs: day - 24 * HOUR + i * HOUR, open: 60000, high: 60100, low: 59950, close: 60050, volume: 1 }));
   store.saveCandles('BTCUSDT', HOUR, candles); // the newest closes at 03-05 12:00
-  const run = store.startRun({ mode, command: `ladder ${mode}`, pid: 999_999, host: 'elsewhere', startedAtMs: heartbeatAtMs - 60_000, config: testConfig({ risk_limits: { daily_loss_limit: 10 } }) });
+  const run = store.startRun({ mode, command: `ladder ${mode}`, pid: 999_999, host: 'elsewhere', startedAtMs, config: testConfig({ risk_limits: { daily_loss_limit: 10 } }) });
   store.runHeartbeat(run, heartbeatAtMs);
   store.setRiskLimitHit({ limit: 'daily_loss_limit', detail: 'realised PnL since 2026-03-05T00:00:00.000Z is -13.03, the daily loss limit is 10', untilMs: day + 24 * HOUR }, day + 10 * HOUR);
   store.close();

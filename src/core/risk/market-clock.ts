@@ -24,9 +24,13 @@ export function marketClockMs(nowMs: number, referenceMs: number, newestCloseMs:
 /**
  * Now on the market's clock of a store, read outside the bot (the dashboard, the Telegram commands):
  * judged by the latest run's last heartbeat against the store's newest candle close (a stopped live
- * run's candles end with its heartbeat: still the wall clock). No run recorded: the wall clock.
+ * run's candles end with its heartbeat: still the wall clock). A newest candle of the run's own
+ * lifetime (from its start, where its warmup ends, to its last heartbeat) is live data too, however
+ * long before the heartbeat it closed: a live run whose candle reads failed for a while before it was
+ * stopped, not a replay (whose candles are of another time). No run recorded: the wall clock.
  */
-export function storeMarketNowMs(nowMs: number, latestRun: { readonly heartbeatAtMs: number } | null, newest: { readonly closeMs: number; readonly timeframeMs: number } | null): number {
+export function storeMarketNowMs(nowMs: number, latestRun: { readonly heartbeatAtMs: number; readonly startedAtMs: number } | null, newest: { readonly closeMs: number; readonly timeframeMs: number } | null): number {
   if (latestRun === null) return nowMs; // nothing says the store was replayed
+  if (newest !== null && newest.closeMs >= latestRun.startedAtMs - newest.timeframeMs - CLOCK_SLACK_MS && newest.closeMs <= latestRun.heartbeatAtMs + CLOCK_SLACK_MS) return nowMs;
   return marketClockMs(nowMs, latestRun.heartbeatAtMs, newest?.closeMs ?? null, newest?.timeframeMs ?? 0);
 }

@@ -71,6 +71,16 @@ describe('GET /api/risk', () => {
     expect(risk.hit.active).toBe(false);
   });
 
+  it('a live run that stopped 70 min after its newest candle (its candle reads failed from 12:00 until it was stopped at 13:10): its candles are of its own lifetime, so today is the wall clock’s (it was taken for a replay: today 2026-03-05 and its hit active, for ever)', async () => {
+    // Started at 08:00 (its warmup candles end there), candles saved each hour up to 12:00, the last heartbeat at 13:10.
+    dash = await startDashboard({ dbPath: marketClockStore(Date.UTC(2026, 2, 5, 13, 10), 'live', Date.UTC(2026, 2, 5, 8, 0)), port: 0, mode: 'standalone', config: testConfig() });
+    const now = Date.now();
+    const risk = (await (await fetch(`${dash.url}api/risk`)).json()) as { hit: { active: boolean }; today: { fromMs: number; trades: number } };
+    expect(risk.today.fromMs).toBe(now - (now % 86_400_000));
+    expect(risk.today.trades).toBe(0);
+    expect(risk.hit.active).toBe(false);
+  });
+
   it('a live run whose store also holds an older run’s finer candles (1m of March, 1h up to now): today is the wall clock’s', async () => {
     const dbPath = marketClockStore(Date.now(), 'live'); // its 1h candles end in March: a live run now writes newer ones
     const store = openStore(dbPath);
