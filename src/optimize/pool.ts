@@ -19,6 +19,9 @@ export interface StudyData {
   readonly engine?: Engine;
 }
 
+/** Tasks a pool's thread holds at most: the one it evaluates and the next. */
+const AHEAD = 2;
+
 /** Evaluates in this thread (one worker, tests, the queue worker). */
 export function inlineEvaluator(s: StudyData): Evaluator {
   return {
@@ -33,15 +36,20 @@ export function inlineEvaluator(s: StudyData): Evaluator {
 }
 
 /**
- * A pool of up to `size` worker threads, each holding its own copy of the dataset, one task at a time
- * each. Threads are started as a batch needs them: never more than there are tasks waiting (a thread
- * costs its startup and a copy of the dataset), and none for a run with nothing left to evaluate.
+ * A pool of up to `size` worker threads, each holding its own copy of the dataset. Threads are started
+ * as a batch needs them: never more than there are tasks waiting (a thread costs its startup and a
+ * copy of the dataset), and none for a run with nothing left to evaluate. A thread is handed its next
+ * task while it evaluates one (at most `AHEAD` tasks each), as long as more tasks wait than there are
+ * threads: it then starts the next the moment it answers, instead of waiting for this thread to read
+ * its answer and post again (a round trip that a loaded machine makes long); the last tasks of a batch
+ * go one at a time, so that no thread waits while another still holds two.
  */
-export function threadPool(s: StudyData, size: number): Evaluator & { readonly threads: () => number } {
+export function threadPool(s: StudyData, size: number): Evaluator & { readonly threads: () => number; readonly inFlight: () => number } {
   const code = tsWorkerCode(new URL('./pool-worker.ts', import.meta.url));
   const workers: Worker[] = [];
   let starting = 0;
-  const idle: Worker[] = [];
+  /** Tasks posted to each started thread and not answered yet. */
+  const load = new Map<Worker, number>();
   let closed = false;
   /** The batch being run, if any. */
   let job: { tasks: readonly EvalTask[]; next: number; busy: number; onResult: (key: string, r: CandidateResult) => void; resolve: () => void; reject: (e: Error) => void } | null = null;
@@ -56,9 +64,15 @@ export function threadPool(s: StudyData, size: number): Evaluator & { readonly t
   const dispatch = () => {
     const j = job;
     if (j === null) return;
-    while (idle.length > 0 && j.next < j.tasks.length) {
-      j.busy++;
-      idle.pop()!.postMessage(j.tasks[j.next++]);
+    // First every thread without a task, then a second each while more tasks wait than there are threads.
+    for (let depth = 1; depth <= AHEAD; depth++) {
+      for (const [w, n] of load) {
+        if (j.next === j.tasks.length || (depth > 1 && j.tasks.length - j.next <= load.size)) break;
+        if (n >= depth) continue;
+        j.busy++;
+        load.set(w, n + 1);
+        w.postMessage(j.tasks[j.next++]);
+      }
     }
     if (j.next === j.tasks.length && j.busy === 0) {
       job = null;
@@ -73,15 +87,19 @@ export function threadPool(s: StudyData, size: number): Evaluator & { readonly t
     workers.push(w);
     starting++;
     w.on('message', (m: { ready?: true; key?: string; result?: CandidateResult; error?: string }) => {
-      idle.push(w);
-      if (m.ready) starting--;
-      else if (job !== null) {
-        job.busy--;
-        if (m.error !== undefined) return fail(new Error(`evaluating ${m.key}: ${m.error}`));
-        try {
-          job.onResult(m.key!, m.result!);
-        } catch (e) {
-          return fail(e as Error);
+      if (m.ready) {
+        starting--;
+        load.set(w, 0);
+      } else {
+        load.set(w, load.get(w)! - 1);
+        if (job !== null) {
+          job.busy--;
+          if (m.error !== undefined) return fail(new Error(`evaluating ${m.key}: ${m.error}`));
+          try {
+            job.onResult(m.key!, m.result!);
+          } catch (e) {
+            return fail(e as Error);
+          }
         }
       }
       dispatch();
@@ -93,6 +111,11 @@ export function threadPool(s: StudyData, size: number): Evaluator & { readonly t
   };
   return {
     threads: () => workers.length,
+    inFlight: () => {
+      let n = 0;
+      for (const x of load.values()) n += x;
+      return n;
+    },
     run: (tasks, onResult) =>
       new Promise<void>((resolve, reject) => {
         if (broken) return reject(broken);

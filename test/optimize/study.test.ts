@@ -84,6 +84,30 @@ describe('runStudy', () => {
     expect(pool.threads()).toBe(2);
   });
 
+  it("a pool's thread is handed its next task while it evaluates one, except for a batch's last tasks", async () => {
+    const pool = threadPool(data, 1);
+    pools.push(pool);
+    // In flight when each result is read: the thread's next task is already with it (not posted after this answer).
+    const seen: number[][] = [];
+    const watched: Evaluator = {
+      run: (tasks, on) => {
+        const batch: number[] = [];
+        seen.push(batch);
+        return pool.run(tasks, (k, r) => (batch.push(pool.inFlight()), on(k, r)));
+      },
+      close: async () => {},
+    };
+    const s = { ...spec('random', 4), folds: null };
+    const got = await runStudy(s, watched, memorySink(), quiet);
+    // The two references, then the four ladders: two ahead while more tasks wait than the one thread, then one at a time.
+    expect(seen).toEqual([
+      [0, 0],
+      [1, 1, 0, 0],
+    ]);
+    const one = await runStudy(s, inlineEvaluator(data), memorySink(), quiet);
+    expect(got.evaluated.map((e) => [e.candidate.key, e.result])).toEqual(one.evaluated.map((e) => [e.candidate.key, e.result]));
+  });
+
   it('TPE with folds is deterministic for a seed, and a resumed run reuses every stored result', async () => {
     const first = memorySink();
     const full = await runStudy(spec('tpe', 24), inlineEvaluator(data), first, quiet);
