@@ -6,7 +6,8 @@
  *   node --import tsx scripts/build-cli.ts [--root DIR]
  *
  * Writes, under <root>/dist/:
- * - ladder.js, the entry, and chunk-<hash>.js files (each with a source map into src/): node, ESM,
+ * - ladder.js, the entry, pool-worker.js (the optimizer's pool thread, started by the bundled CLI
+ *   instead of the sources through tsx), and chunk-<hash>.js files (each with a source map into src/): node, ESM,
  *   npm packages external. Code splitting keeps every `await import()` of the sources lazy: in one
  *   file, the packages of every command (ccxt, fastify, …) would load at each start;
  * - ladder.inputs.json: every source file in the bundle with its mtime and size at build time, and
@@ -31,6 +32,8 @@ export interface BundleInputs {
 export const OUT_DIR = 'dist';
 export const BUNDLE = 'dist/ladder.js';
 export const INPUTS = 'dist/ladder.inputs.json';
+/** The optimizer's pool thread, bundled beside the CLI: dist/pool-worker.js. */
+export const POOL_WORKER = 'pool-worker';
 
 /**
  * A bundled module's `import.meta.url` would be its output file's URL, so `new URL('../client/x.ts',
@@ -77,7 +80,9 @@ export async function buildCli(root: string): Promise<string[]> {
   const startMs = Date.now();
   const result = await build({
     absWorkingDir: root,
-    entryPoints: { ladder: path.join(root, 'src/cli/main.ts') },
+    // The optimizer's pool threads load their own entry (src/optimize/pool.ts): under tsx each thread
+    // would resolve and compile the sources again through its loader.
+    entryPoints: { ladder: path.join(root, 'src/cli/main.ts'), [POOL_WORKER]: path.join(root, 'src/optimize/pool-worker.ts') },
     outdir: outDir,
     chunkNames: 'chunk-[hash]',
     bundle: true,
@@ -91,6 +96,8 @@ export async function buildCli(root: string): Promise<string[]> {
     write: false,
     logLevel: 'warning',
     plugins: [ownImportMetaUrl(root, outDir)],
+    // Tells the bundled sources that they run from dist/ (src/optimize/pool.ts), the sources under tsx do not define it.
+    define: { LADDER_BUNDLED: 'true' },
   });
   // Maps, chunks, the entry, then the list, each by rename: a `ladder` starting meanwhile reads a
   // whole old or a whole new entry whose chunks are all there, and the list never vouches for an

@@ -19,6 +19,20 @@ export interface StudyData {
   readonly engine?: Engine;
 }
 
+/** `true` in the bundled CLI (scripts/build-cli.ts defines it); not defined when the sources run. */
+declare const LADDER_BUNDLED: boolean | undefined;
+
+/**
+ * What a pool thread runs: in the bundled CLI its own bundle, dist/pool-worker.js (built and checked
+ * fresh with the rest of dist/ by bin/ladder.js); from the sources, pool-worker.ts through tsx, whose
+ * loader then resolves and compiles every module again in each thread (≈ 0.4–0.6 s of CPU a thread
+ * more, measured on this machine).
+ */
+function workerEntry(): string | URL {
+  if (typeof LADDER_BUNDLED !== 'undefined' && LADDER_BUNDLED) return new URL('../../dist/pool-worker.js', import.meta.url);
+  return tsWorkerCode(new URL('./pool-worker.ts', import.meta.url));
+}
+
 /** Tasks a pool's thread holds at most: the one it evaluates and the next. */
 const AHEAD = 2;
 
@@ -45,7 +59,7 @@ export function inlineEvaluator(s: StudyData): Evaluator {
  * go one at a time, so that no thread waits while another still holds two.
  */
 export function threadPool(s: StudyData, size: number): Evaluator & { readonly threads: () => number; readonly inFlight: () => number } {
-  const code = tsWorkerCode(new URL('./pool-worker.ts', import.meta.url));
+  const code = workerEntry();
   const workers: Worker[] = [];
   let starting = 0;
   /** Tasks posted to each started thread and not answered yet. */
@@ -83,7 +97,7 @@ export function threadPool(s: StudyData, size: number): Evaluator & { readonly t
     while (!closed && workers.length < size && j.tasks.length - j.next > starting) start();
   };
   const start = () => {
-    const w = new Worker(code, { eval: true, workerData: s });
+    const w = typeof code === 'string' ? new Worker(code, { eval: true, workerData: s }) : new Worker(code, { workerData: s });
     workers.push(w);
     starting++;
     w.on('message', (m: { ready?: true; key?: string; result?: CandidateResult; error?: string }) => {

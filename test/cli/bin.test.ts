@@ -87,6 +87,21 @@ describe('the precompiled CLI', () => {
     expect(html).toContain('<script>');
     expect(html.length).toBeGreaterThan(100_000); // the chart library is inlined
   });
+
+  it("runs the optimizer's pool threads from their own bundle (dist/pool-worker.js, no tsx in the threads), with the sources' results", async () => {
+    // The threads announce themselves on stderr once this line is appended to their bundle.
+    const threadMark = 'ladder-test: ran dist/pool-worker.js';
+    appendFileSync(join(root, 'dist', 'pool-worker.js'), `\nprocess.stderr.write(${JSON.stringify(`${threadMark}\n`)});\n`);
+    const args = (db: string) => ['optimize', '--config', 'examples/scaled.config.json', '--data', 'data/candles/BTCUSDT-1h.csv,data/candles/ETHUSDT-1h.csv', '--space', 'examples/ladder-space.json', '--method', 'random', '--trials', '6', '--seed', '3', '--workers', '2', '--db', join(root, db), '--json'];
+    const [bundled, source] = await Promise.all([ladder(args('bundled.db')), fromSource(args('source.db'))]);
+    expect(bundled.code).toBe(0);
+    expect(source.code).toBe(0);
+    expect(bundled.stderr.split(threadMark)).toHaveLength(3); // both threads
+    expect(source.stderr).not.toContain(threadMark);
+    const study = (r: Run): Record<string, unknown> => ({ ...(JSON.parse(r.stdout) as Record<string, unknown>), run_id: null });
+    expect(study(bundled)).toEqual(study(source));
+    expect((study(bundled).ranking as unknown[]).length).toBe(6);
+  }, 60_000);
 });
 
 describe('bin/ladder.js', () => {
