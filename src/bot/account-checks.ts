@@ -38,17 +38,20 @@ export async function checkAccountModes(ex: ExchangePort, call: StartupCall): Pr
 }
 
 /**
- * Each settle asset must hold something: with nothing in the futures wallet (the funds left in spot)
+ * The settle assets must hold something: with nothing in the futures wallet (the funds left in spot)
  * every entry is refused for margin (-2019), an alert each signal. An empty wallet holds no position
- * (a position's margin counts in its balance), so refusing to start leaves nothing unmanaged. A
- * balance that could not be read is not judged here (the bot's own reads retry and say why).
+ * (a position's margin counts in its balance), so refusing to start leaves nothing unmanaged. With
+ * several settle assets (USDT and USDC symbols) and only some empty, the others' symbols can trade: the
+ * empty ones are returned, to be said, not refused. A balance that could not be read is not judged
+ * here (the bot's own reads retry and say why).
  */
-export function checkSettleBalances(balances: readonly { readonly asset: string; readonly total: number }[], exchange: string, paper = false): void {
-  for (const b of balances) {
-    if (b.total > 0) continue;
-    const fix = paper ? 'start a new paper account (another --db, with --balance)' : `transfer ${b.asset} to the USDⓈ-M Futures wallet (Binance: Assets > Transfer), then start again`;
-    throw new AccountCheckError(`${exchange}: the ${paper ? 'paper' : 'futures'} account holds no ${b.asset} (balance ${b.total}), the margin every entry needs: ${fix}`);
-  }
+export function checkSettleBalances(balances: readonly { readonly asset: string; readonly total: number }[], exchange: string, paper = false): string[] {
+  const empty = balances.filter((b) => !(b.total > 0));
+  if (empty.length === 0 || empty.length < balances.length) return empty.map((b) => b.asset);
+  const assets = empty.map((b) => b.asset).join(' or ');
+  const held = empty.map((b) => `${b.asset} (balance ${b.total})`).join(' or ');
+  const fix = paper ? 'start a new paper account (another --db, with --balance)' : `transfer ${assets} to the USDⓈ-M Futures wallet (Binance: Assets > Transfer), then start again`;
+  throw new AccountCheckError(`${exchange}: the ${paper ? 'paper' : 'futures'} account holds no ${held}, the margin every entry needs: ${fix}`);
 }
 
 /** The market must be trading: a settling or delisted one accepts no entry (Binance -1121, -4140). */

@@ -95,8 +95,13 @@ export async function runBot(o: RunBotOptions): Promise<void> {
     if (o.summary) {
       const { print, ...facts } = o.summary;
       const balances = await startBalances(o.exchange, o.config, o.log);
-      checkSettleBalances(balances, o.exchange.name, mode === 'paper'); // an empty futures wallet: refused before anything is printed or sent
+      // An empty futures wallet: refused before anything is printed or sent; one empty settle asset of several: said.
+      const empty = checkSettleBalances(balances, o.exchange.name, mode === 'paper');
       for (const line of startSummary(o.config, { ...facts, mode, balances, storePath: o.dbPath, dashboardUrl: dash?.url ?? null, webhookUrl: hook?.url ?? null })) print(line);
+      for (const asset of empty) {
+        o.log.warn({ asset }, 'account.settle_asset_empty');
+        print(`warning: the account holds no ${asset}: entries of its ${asset}-settled symbols will be refused for margin until it holds some`);
+      }
       print('');
     }
     // Notifications ([operate] 5): the bot's store writes them with its state, its port is watched for an outage.

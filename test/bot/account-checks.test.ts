@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { checkSettleBalances } from '../../src/bot/account-checks.ts';
 import { TradingBot } from '../../src/bot/trading-bot.ts';
 import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
@@ -425,4 +426,19 @@ describe('account checks at start', () => {
     expect(err).toContain('ladder: binanceusdm: the account is in hedge mode (dualSidePosition); Ladder trades one-way positions only.');
     expect(h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path !== '/fapi/v1/positionSide/dual')).toEqual([]);
   }, 60_000);
+});
+
+describe('the settle assets a start needs (checkSettleBalances)', () => {
+  it('refuses a start when no settle asset holds anything, naming each; with one of several empty, returns it to be said and starts (its symbols alone cannot trade)', () => {
+    expect(() => checkSettleBalances([{ asset: 'USDT', total: 0 }], 'binanceusdm')).toThrow(
+      'binanceusdm: the futures account holds no USDT (balance 0), the margin every entry needs: transfer USDT to the USDⓈ-M Futures wallet (Binance: Assets > Transfer), then start again',
+    );
+    expect(() => checkSettleBalances([{ asset: 'USDT', total: 0 }, { asset: 'USDC', total: -0.5 }], 'binanceusdm', true)).toThrow(
+      'binanceusdm: the paper account holds no USDT (balance 0) or USDC (balance -0.5), the margin every entry needs: start a new paper account (another --db, with --balance)',
+    );
+    // USDT and USDC symbols on an account holding USDT only: the USDT symbols trade (before: the whole bot refused to start).
+    expect(checkSettleBalances([{ asset: 'USDT', total: 1200 }, { asset: 'USDC', total: 0 }], 'binanceusdm')).toEqual(['USDC']);
+    expect(checkSettleBalances([{ asset: 'USDT', total: 1200 }], 'binanceusdm')).toEqual([]);
+    expect(checkSettleBalances([], 'binanceusdm')).toEqual([]);
+  });
 });
