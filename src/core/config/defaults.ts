@@ -17,8 +17,12 @@ export const DEFAULT_EMA_SLOW = 26;
  */
 export const MAINTENANCE_MARGIN_PCT = 0.5;
 
-/** Distance from the entry to the liquidation price, in % of the entry, at `leverage` (SPEC R2). */
-export const liquidationDistancePct = (leverage: number): number => 100 / leverage - MAINTENANCE_MARGIN_PCT;
+/**
+ * Distance from the entry to the liquidation price, in % of the entry, at `leverage` (SPEC R2).
+ * One division of exact operands, so a distance with a short decimal (0.3 at 125x) is the double a
+ * stop written the same way parses to: 100/125 − 0.5 would be 0.30000000000000004.
+ */
+export const liquidationDistancePct = (leverage: number): number => (100 - MAINTENANCE_MARGIN_PCT * leverage) / leverage;
 
 /**
  * The example ladder of SPEC R2.2: 30 % at +1 %, 30 % at +2 %, 40 % at +3.5 %. The stop moves to

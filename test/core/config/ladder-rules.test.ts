@@ -163,6 +163,13 @@ describe('stop_loss_pct and liquidation', () => {
     ]);
   });
 
+  it('rejects a stop at the liquidation distance at 125x (0.3 %: 100/125 − 0.5 is 0.30000000000000004 in binary floating point)', () => {
+    expect(problems({ leverage: 125, stop_loss_pct: 0.3 })).toEqual([
+      'stop_loss_pct: 0.3 is at or beyond the liquidation distance at 125x leverage (0.3 % = 100/125 − 0.5 % maintenance margin): the stop could never fire',
+    ]);
+    expect(problems({ leverage: 125, stop_loss_pct: 0.29 })).toEqual([]);
+  });
+
   it('accepts a stop just inside it', () => {
     expect(problems({ leverage: 10, stop_loss_pct: 9.49 })).toEqual([]);
     expect(problems({ leverage: 3, stop_loss_pct: 32.8 })).toEqual([]);
