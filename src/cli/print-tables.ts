@@ -1,4 +1,5 @@
 import type { LevelStats } from '../core/analytics/level-stats.ts';
+import type { LevelAnalytics } from '../core/analytics/run-analytics.ts';
 import type { RunSummary } from '../core/analytics/run-summary.ts';
 
 /** A plain text table, right-aligned numbers, for the terminal. */
@@ -37,4 +38,14 @@ export function printSummary(runs: readonly { name: string; summary: RunSummary 
 
 export function printLevels(levels: readonly LevelStats[], out: (s: string) => void = (s) => process.stdout.write(s)): void {
   out(table(['level', 'eligible', 'hits', 'hit rate', 'avg PnL'], levels.map((l) => [l.reason, String(l.eligible), String(l.hits), pct(l.hit_rate), num(l.avg_pnl, 4)])));
+}
+
+/** compare's per-level table: printLevels' columns, and the hit rate given the level before and the average R (issue 6). */
+export function printLevelAnalytics(levels: readonly LevelAnalytics[], out: (s: string) => void = (s) => process.stdout.write(s)): void {
+  out(
+    table(
+      ['level', 'eligible', 'hits', 'hit rate', 'given previous', 'avg PnL', 'avg R'],
+      levels.map((l) => [l.reason, String(l.eligible), String(l.hits), pct(l.hit_rate), l.hit_rate_given_previous === null ? num(null) : pct(l.hit_rate_given_previous), num(l.avg_pnl, 4), num(l.avg_r, 3)]),
+    ),
+  );
 }

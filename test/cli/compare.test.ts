@@ -153,6 +153,40 @@ describe('ladder compare (real process, real ETHUSDT 1h)', () => {
     expect(e.stderr).toMatch(/close_pct/);
   });
 
+  it('per level, the hit rate given the level before and the average R, hand-checked on 9 candles (JSON and table)', async () => {
+    const dir = tempDir('ladder-compare-levels-');
+    const T = Date.UTC(2024, 0, 1);
+    const H = 3_600_000;
+    // ETHUSDT, 1 ETH long at 2000, stop 2 % (1960: 40 a unit of risk), fees 0; ladder 1 %/30, 2 %/30, 3.5 %/40; single TP 3 % (2060).
+    // Trade A (candle 1): TP1 2020 and TP2 2040, stop at TP1 (2020) on candle 2: 6 + 12 + 8; single: 2060 on candle 3, +60.
+    // Trade B (candle 6): TP1 2020, stop at breakeven (2000) on candle 7: 6 + 0; single: stop 1960 on candle 8, −40.
+    const rows = [[2000, 2000, 2000, 2000], [2000, 2045, 1990, 2030], [2030, 2050, 2010, 2030], [2030, 2070, 2025, 2065], [2065, 2065, 2065, 2065], [2000, 2000, 2000, 2000], [2000, 2025, 1995, 2010], [2010, 2015, 1990, 1995], [1995, 1995, 1950, 1955]];
+    const data = join(dir, 'ETHUSDT-1h.csv');
+    writeFileSync(data, rows.map(([o, h, l, c], k) => `${T + k * H},${o},${h},${l},${c},1,${T + (k + 1) * H - 1},1,1,1,1,0`).join('\n') + '\n');
+    const signals = join(dir, 'signals.csv');
+    writeFileSync(signals, `time,symbol,side\n${new Date(T + H).toISOString()},ETHUSDT,long\n${new Date(T + 6 * H).toISOString()},ETHUSDT,long\n`);
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ symbols: ['ETH/USDT:USDT'], leverage: 1, position_size: { mode: 'base', value: 1 }, stop_loss_pct: 2, take_profit_pct: 3, fees: { taker_pct: 0, maker_pct: 0 } }));
+    const args = ['compare', '--config', config, '--data', data, '--signals', signals, '--no-cache'];
+    const j = await ladder([...args, '--json']);
+    expect(j.code, j.stderr).toBe(0);
+    type Level = { level: number | string; hits: number; hit_rate: number; hit_rate_given_previous: number | null; avg_pnl: number; avg_r: number };
+    const [scaled, single] = (JSON.parse(j.stdout) as { runs: { levels: Level[] }[] }).runs;
+    expect(scaled!.levels).toEqual([
+      { level: 1, hits: 2, hit_rate: 1, hit_rate_given_previous: null, avg_pnl: 6, avg_r: 0.5 },
+      { level: 2, hits: 1, hit_rate: 0.5, hit_rate_given_previous: 0.5, avg_pnl: 12, avg_r: 1 },
+      { level: 3, hits: 0, hit_rate: 0, hit_rate_given_previous: 0, avg_pnl: 0, avg_r: 0 },
+    ]);
+    expect(single!.levels).toEqual([{ level: 'tp', hits: 1, hit_rate: 0.5, hit_rate_given_previous: null, avg_pnl: 60, avg_r: 1.5 }]);
+    const t = await ladder(args);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/level\s+eligible\s+hits\s+hit rate\s+given previous\s+avg PnL\s+avg R\n/);
+    expect(t.stdout).toMatch(/tp1\s+2\s+2\s+100\.0 %\s+—\s+6\.0000\s+0\.500\n/);
+    expect(t.stdout).toMatch(/tp2\s+2\s+1\s+50\.0 %\s+50\.0 %\s+12\.0000\s+1\.000\n/);
+    expect(t.stdout).toMatch(/tp3\s+2\s+0\s+0\.0 %\s+0\.0 %\s+0\.0000\s+0\.000\n/);
+    expect(t.stdout).toMatch(/tp\s+2\s+1\s+50\.0 %\s+—\s+60\.0000\s+1\.500\n/);
+  });
+
   it('prints the runs side by side as tables without --json', async () => {
     const r = await ladder(['compare', '--data', 'data/candles/BTCUSDT-1h.csv']);
     expect(r.code).toBe(0);

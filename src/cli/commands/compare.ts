@@ -10,12 +10,12 @@ import { withFundingOption } from '../funding-inputs.ts';
 import { CliError } from '../cli-error.ts';
 import { atMaxQtyNote, skippedText } from './backtest.ts';
 import { checkReportPath } from '../report-path.ts';
-import { printLevels, printSummary, table } from '../print-tables.ts';
+import { printLevelAnalytics, printSummary, table } from '../print-tables.ts';
 
 export function registerCompareCommand(program: Command): void {
   withFundingOption(withBacktestInputOptions(program.command('compare').description('Scaled vs single take-profit (or several ladders) on the same data and the same entries, side by side')))
     .option('--ladders <files...>', 'ladder files ({ "name"?, "scaled_tp_levels", other exit keys }) to compare with each other and the single TP')
-    .option('--json', 'print { runs: [{ name, summary, analytics: { expectancy, average_r, remainder_closed_by }, levels, trades[, funding] }], same_entries } and nothing else')
+    .option('--json', 'print { runs: [{ name, summary, analytics: { expectancy, average_r, remainder_closed_by }, levels (with hit_rate_given_previous, avg_r), trades[, funding] }], same_entries } and nothing else')
     .option('--report <file.html>', 'write an HTML report with every equity curve on one chart')
     .action(async (o: CompareCliOptions) => {
       if (o.report !== undefined) checkReportPath(o.report);
@@ -54,7 +54,11 @@ export function registerCompareCommand(program: Command): void {
           summary: r.run.summary,
           // R5.5's side-by-side figures beyond the summary, as the table prints them.
           analytics: { expectancy: r.analytics.expectancy, average_r: r.analytics.avg_r, remainder_closed_by: r.analytics.remainder_closed_by },
-          levels: levelsJson(r.run.levels),
+          // The Result JSON's rows, with the hit rate given the level before and the average R of analyzeRun.
+          levels: levelsJson(r.run.levels).map((l, i) => {
+            const a = r.analytics.levels.find((x) => x.reason === r.run.levels[i]!.reason);
+            return { ...l, hit_rate_given_previous: a?.hit_rate_given_previous ?? null, avg_r: a?.avg_r ?? 0 };
+          }),
           trades: r.run.trades.map(tradeJson),
           // --funding: what each run's trades paid or received (each holds other sizes for other times).
           ...(r.run.funding ? { funding: r.run.funding } : {}),
@@ -81,7 +85,7 @@ export function registerCompareCommand(program: Command): void {
       );
       for (const r of cmp.runs) {
         out(`\n${r.name}: per level\n`);
-        printLevels(r.run.levels);
+        printLevelAnalytics(r.analytics.levels);
       }
     });
 }
