@@ -14,8 +14,10 @@ export function readCredentials(envFile = '.env'): Credentials | null {
       throw new CliError(`${envFile}: cannot read it (${(e as Error).message.split('\n')[0]})`);
     }
   }
-  const apiKey = process.env['LADDER_API_KEY'];
-  const secret = process.env['LADDER_API_SECRET'];
+  // Binance keys never hold blanks: one around a pasted key is dropped, and a key of blanks is no key
+  // (it reached the exchange as -2014 'API-key format invalid', saying nothing of where keys come from).
+  const apiKey = process.env['LADDER_API_KEY']?.trim();
+  const secret = process.env['LADDER_API_SECRET']?.trim();
   if (!apiKey && !secret) return null;
   if (!apiKey || !secret) throw new CliError(`set both LADDER_API_KEY and LADDER_API_SECRET (only ${apiKey ? 'the key' : 'the secret'} is set)`);
   return { apiKey, secret };

@@ -41,6 +41,12 @@ describe('ladder live', () => {
     expect(r.err).toMatch(/LADDER_API_KEY and LADDER_API_SECRET/);
   });
 
+  it('refuses to start with keys that are only blanks (LADDER_API_KEY=" " in .env or the environment), as without keys', async () => {
+    const r = await run(['live', '--config', 'examples/scaled.config.json', '--confirm-live', '--exchange-url', sim.url, '--no-dashboard'], { LADDER_API_KEY: ' ', LADDER_API_SECRET: '\t ' }, 300);
+    expect(r.code).not.toBe(0);
+    expect(r.err.trimEnd().split('\n').at(-1)).toBe('ladder: live trading needs API keys: set LADDER_API_KEY and LADDER_API_SECRET in the environment or in .env (never in config.json)');
+  });
+
   it('refuses to start without --confirm-live', async () => {
     const r = await run(['live', '--config', 'examples/scaled.config.json'], { LADDER_API_KEY: KEY, LADDER_API_SECRET: SECRET });
     expect(r.code).not.toBe(0);
