@@ -226,6 +226,16 @@ describe('ladder paper', () => {
   });
   afterAll(async () => sim?.close());
 
+  it('a paper account file that is not one (cut, edited by hand: malformed JSON, null) is refused naming the file, before anything starts', async () => {
+    for (const [name, text] of [['malformed', '{bad'], ['null', 'null']] as const) {
+      const db = join(dir, `${name}-account.db`);
+      writeFileSync(`${db}.paper.json`, text);
+      const r = await run(['paper', '--config', 'examples/scaled.config.json', '--exchange-url', sim.url, '--db', db, '--no-dashboard'], {});
+      expect(r.code, name).toBe(1);
+      expect(r.err.trimEnd().split('\n').at(-1), name).toMatch(new RegExp(`^ladder: ${db.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.paper\\.json: not a paper account \\(`));
+    }
+  });
+
   it('a symbol the market data does not list is named with that exchange, marked paper (it said "is not a market of paper")', async () => {
     const cfg = join(dir, 'unknown-symbol.config.json');
     const c = JSON.parse(readFileSync(join(ROOT, 'examples/scaled.config.json'), 'utf8'));

@@ -57,8 +57,17 @@ export function loadPaperState(path: string | null): LoadedPaperState {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }
-  const s = JSON.parse(text) as { version?: unknown };
-  if (s.version !== 1 && s.version !== 2) throw new Error(`${path}: unknown paper state version ${String(s.version)}`);
+  // A file cut or edited by hand is said with its path: JSON.parse's own words name no file.
+  const refuse = (why: string) => new Error(`${path}: not a paper account (${why}); move it away to start a new one, or give another --db`);
+  let s: unknown;
+  try {
+    s = JSON.parse(text);
+  } catch (e) {
+    throw refuse(`malformed JSON: ${(e as Error).message}`);
+  }
+  if (typeof s !== 'object' || s === null || Array.isArray(s)) throw refuse(`expected an object, got ${s === null ? 'null' : Array.isArray(s) ? 'an array' : typeof s}`);
+  const version = (s as { version?: unknown }).version;
+  if (version !== 1 && version !== 2) throw new Error(`${path}: unknown paper state version ${String(version)}`);
   return s as PaperStateV1 | PaperStateV2;
 }
 
