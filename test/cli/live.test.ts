@@ -227,7 +227,7 @@ describe('ladder paper', () => {
   afterAll(async () => sim?.close());
 
   it('a paper account file that is not one (cut, edited by hand: malformed JSON, null) is refused naming the file, before anything starts', async () => {
-    for (const [name, text] of [['malformed', '{bad'], ['null', 'null']] as const) {
+    for (const [name, text] of [['malformed', '{bad'], ['null', 'null'], ['v2-without-snapshot', '{"version":2}'], ['v2-empty-snapshot', '{"version":2,"snapshot":{}}'], ['v1-without-orders', '{"version":1,"wallet":10000}']] as const) {
       const db = join(dir, `${name}-account.db`);
       writeFileSync(`${db}.paper.json`, text);
       const r = await run(['paper', '--config', 'examples/scaled.config.json', '--exchange-url', sim.url, '--db', db, '--no-dashboard'], {});

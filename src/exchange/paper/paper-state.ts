@@ -68,7 +68,25 @@ export function loadPaperState(path: string | null): LoadedPaperState {
   if (typeof s !== 'object' || s === null || Array.isArray(s)) throw refuse(`expected an object, got ${s === null ? 'null' : Array.isArray(s) ? 'an array' : typeof s}`);
   const version = (s as { version?: unknown }).version;
   if (version !== 1 && version !== 2) throw new Error(`${path}: unknown paper state version ${String(version)}`);
+  const missing = missingParts(s as Record<string, unknown>, version);
+  if (missing.length) throw refuse(`version ${version} without ${missing.join(', ')}`);
   return s as PaperStateV1 | PaperStateV2;
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** The parts a version's file must hold, with their kinds, that `s` lacks (a file edited by hand crashed later, naming no file). */
+function missingParts(s: Record<string, unknown>, version: 1 | 2): string[] {
+  const want: [Record<string, unknown> | undefined, string, 'array' | 'object' | 'number'][] =
+    version === 1
+      ? [[s, 'wallet', 'number'], [s, 'positions', 'object'], [s, 'leverage', 'object'], [s, 'orders', 'array'], [s, 'trades', 'array']]
+      : [[s, 'snapshot', 'object'], [s, 'marks', 'object']];
+  if (version === 2 && isObject(s['snapshot'])) {
+    const snap = s['snapshot'];
+    want.push([snap, 'orders', 'array'], [snap, 'algos', 'array'], [snap, 'fills', 'array'], [snap, 'ledger', 'object'], [snap, 'nextIds', 'object']);
+  }
+  const has = (x: unknown, kind: 'array' | 'object' | 'number') => (kind === 'array' ? Array.isArray(x) : kind === 'object' ? isObject(x) : typeof x === 'number');
+  return want.filter(([o, key, kind]) => !has(o?.[key], kind)).map(([o, key, kind]) => `${o === s ? '' : 'snapshot.'}${key} (${kind === 'number' ? 'a number' : `an ${kind}`})`);
 }
 
 /** Write-then-rename: a kill mid-write leaves the previous complete file. */
