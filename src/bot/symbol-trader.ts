@@ -1494,7 +1494,8 @@ export class SymbolTrader {
     if (r.position === (held ?? p)) return;
     if (held !== null) this.transition(r);
     else this.d.store.savePosition(r.position);
-    this.d.log.info({ symbol: this.symbol, positionId: p.id, funding: r.position.funding, settlements, amount, status: p.status }, 'position.funding');
+    // Dated at the newest settlement booked (market time), as fills are: in a replay (the demo) the read's wall time is months off.
+    this.d.log.info({ symbol: this.symbol, positionId: p.id, eventTime: new Date(settledAtMs(throughMs)).toISOString(), funding: r.position.funding, settlements, amount, status: p.status }, 'position.funding');
   }
 
   /**

@@ -89,6 +89,8 @@ describe('funding on the bot\'s positions (the simulator charges, the bot reads 
     await bot.step();
     expect(h!.store.getPosition(id)?.funding).toBe(-0.06);
     expect(lines.filter((l) => l.msg === 'position.funding').map((l) => [l['positionId'], l['funding'], l['settlements'], l['status']])).toEqual([[id, -0.06, 1, 'open']]);
+    // Dated at the settlement (market time), as fills are, not when the bot read it: a replay's lines read in order.
+    expect(lines.filter((l) => l.msg === 'position.funding').map((l) => l['eventTime'])).toEqual([new Date(Math.floor((t0 + 10 * MIN) / MIN) * MIN).toISOString()]);
     // The stop (58,800) closes it: its funding stays, and its PnL counts it.
     h!.sim.admin.setPrice('BTCUSDT', 58000, true);
     for (let i = 0; i < 5 && h!.store.getPosition(id)?.status !== 'closed'; i++) await bot.step();
