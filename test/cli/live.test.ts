@@ -245,6 +245,16 @@ describe('ladder paper', () => {
     expect(r.err.trimEnd().split('\n').at(-1)).toBe('ladder: symbols: ETHH/USDT:USDT is not a market of binanceusdm (paper)');
   }, 60_000);
 
+  it('a --balance that is not a finite positive amount (1e400: Infinity, written to the account file as null) is refused before anything starts', async () => {
+    for (const text of ['1e400', 'Infinity', '-5']) {
+      const db = join(dir, `balance-${text}.db`);
+      const r = await run(['paper', '--config', 'examples/scaled.config.json', '--exchange-url', sim.url, '--db', db, '--no-dashboard', '--balance', text], {}, 300);
+      expect(r.code, text).toBe(1);
+      expect(r.err.trimEnd().split('\n').at(-1), text).toBe(`ladder: --balance: must be a positive amount, got ${text}`);
+      expect(existsSync(`${db}.paper.json`), text).toBe(false);
+    }
+  });
+
   it('--balance given to an existing paper account is said to be ignored (paper.balance_ignored); the account carries on with its own balance', async () => {
     const db = join(dir, 'balance.db');
     const cfg = join(dir, 'balance.config.json');

@@ -39,7 +39,8 @@ export function registerPaperCommand(program: Command): void {
       await checkStrategyLoads(cfg.value, o.config);
       const pollMs = parsePollMsOption(o.pollMs);
       const balance = Number(o.balance);
-      if (!(balance > 0)) throw new CliError(`--balance: must be a positive amount, got ${o.balance}`);
+      // Finite too: 1e400 (Infinity) opened an account of Infinity USDT, saved to its file as null.
+      if (!(balance > 0 && Number.isFinite(balance))) throw new CliError(`--balance: must be a positive amount, got ${o.balance}`);
       const format = resolveLogFormat(o.logFormat, process.stdout.isTTY === true);
       const [{ connectExchange }, { PaperExchange }, { fillModelFromConfig }, { runBot, untilSignal }] = await Promise.all([
         import('../../exchange/connect.ts'),
