@@ -11,6 +11,7 @@ import { ModuleThread } from '../strategy/module-thread.ts';
 import { SignalsStrategy } from '../strategy/signals-strategy.ts';
 import type { LiveStrategy } from '../strategy/strategy.ts';
 import { untradedSignals } from './untraded-signals.ts';
+import { untradedPositions } from './untraded-positions.ts';
 import { applyMarginMode, checkAccountModes, checkTrading } from './account-checks.ts';
 import type { Logger } from './logger.ts';
 import { OrderRouter } from './order-router.ts';
@@ -156,6 +157,10 @@ export class TradingBot {
     // A signals file's rows for symbols not traded here are never entered: said once, not a silent wait.
     const untraded = signalsFile ? untradedSignals(signalsFile.signals, this.traders.map((t) => t.symbol)) : null;
     if (untraded) log.warn({ file: signalsFile!.file, ...untraded, traded: this.traders.map((t) => t.symbol) }, 'signals.symbols_not_traded');
+    // A position of Ladder's on a symbol no longer traded is managed by nothing (its resting stop aside): said, not a silent wait.
+    for (const p of untradedPositions(this.o.store.openPositions(), this.traders.map((t) => t.symbol))) {
+      log.warn({ ...p, traded: this.traders.map((t) => t.symbol), advice: `not managed: ${p.symbol} is not in symbols, so no take-profit is sent and the stop does not move (a stop already resting stays); add ${p.symbol} back, or close it (ladder close ${p.symbol})` }, 'position.symbol_not_traded');
+    }
     for (const t of this.stepOrder) {
       try {
         await t.converge();

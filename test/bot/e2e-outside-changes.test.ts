@@ -881,3 +881,19 @@ describe('a leftover order of a closed position whose cancel keeps failing', () 
     expect(t.position?.remainingSteps).toBe(10);
   }, 30_000);
 });
+
+describe('a symbol dropped from the config while Ladder holds a position on it', () => {
+  it('restarted trading ETHUSDT only, with a BTCUSDT long open in the store: said at the start, naming the position and what still protects it (before: nothing said, the ladder unmanaged)', async () => {
+    const { id } = await openLong();
+    h!.bot.stop();
+    const { log, records } = recordingLogger();
+    const bot = new TradingBot({ config: testConfig({ symbols: ['ETH/USDT:USDT'] }), exchange: h!.ex, store: h!.store, log, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+    bots.push(bot);
+    h!.bot = bot;
+    await bot.start();
+    const said = records.filter((r) => r['msg'] === 'position.symbol_not_traded');
+    expect(said.map((r) => [r['level'], r['symbol'], r['positionId'], r['side'], r['remaining'], r['traded']])).toEqual([[40, 'BTCUSDT', id, 'long', 0.01, ['ETHUSDT']]]);
+    // Still the trader's: nothing closed, its stop rests on the exchange.
+    expect(h!.state().openAlgoOrders.map((a) => a.clientAlgoId)).toEqual([`${id}-sl0`]);
+  });
+});
