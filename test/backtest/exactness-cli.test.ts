@@ -359,7 +359,8 @@ describe('a single take-profit is not ladder level 1', () => {
     const cmp = JSON.parse(r.stdout) as { runs: (Result & { name: string })[] };
     const s = cmp.runs.find((x) => x.name === 'single')!;
     expect(s.trades[0]!.exits.map((e) => [e.reason, e.level])).toEqual([['tp', null]]);
-    expect(s.levels).toEqual([{ level: 'tp', hits: 1, hit_rate: 1, avg_pnl: 30 }]);
+    // The single TP at 3 % over a 2 % stop: 1.5 R; a single take-profit has no level before it.
+    expect(s.levels).toEqual([{ level: 'tp', hits: 1, hit_rate: 1, avg_pnl: 30, hit_rate_given_previous: null, avg_r: 1.5 }]);
     const scaled = cmp.runs.find((x) => x.name === 'scaled')!;
     expect(scaled.levels.map((l) => l.level)).toEqual([1, 2, 3]);
     expect(scaled.trades[0]!.exits.map((e) => [e.reason, e.level])).toEqual([
