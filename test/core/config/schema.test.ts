@@ -33,6 +33,7 @@ describe('defaults', () => {
       webhook: { host: '127.0.0.1', port: 8081, path: '/webhook', max_lag_s: 60, allow_ips: [], rate_limit_per_min: 60 },
       risk_limits: {},
       notify: { exchange_unreachable_after_s: 300, outbox_retention_days: 30 },
+      manage_manual_positions: false,
     });
   });
 
