@@ -1808,9 +1808,22 @@ export class SymbolTrader {
       }
       this.d.log.info({ symbol: this.symbol, clientOrderId: o.clientOrderId, found: r.order?.status ?? null }, 'order.in_doubt_looked_up');
       if (r.order) {
+        if (o.kind === 'entry') {
+          const before = this.position;
+          await this.resolveEntry(o, r.order);
+          if (this.d.store.ordersInDoubt().some((x) => x.clientOrderId === o.clientOrderId)) {
+            // Found but not settled (its trades unread, its fee unknown): looked up again after the
+            // back-off, not at every cycle back to back (each try reads the trades as well: 70 tries in
+            // 3 s used up the request weight, and the weight budget then held every call until the
+            // minute ended). Taken from the position read after STOP_DOUBT_MS all the same.
+            doubt.nextAtMs = now + doubt.delayMs;
+            doubt.delayMs = Math.min(LOOKUP_BACKOFF_MS[1], doubt.delayMs * 2);
+            if (this.position !== before) acted = true;
+            continue;
+          }
+        }
         this.doubts.delete(o.clientOrderId);
         acted = true;
-        if (o.kind === 'entry') await this.resolveEntry(o, r.order);
         continue;
       }
       // A stop the exchange does not know is placed again at once: a second stop costs nothing (the

@@ -156,6 +156,10 @@ describe('an entry whose trades read fails after it filled (fault 2)', () => {
     h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/userTrades' }] });
     await t.onSignal({ side: 'long', timeMs: T, reason: 'test', stopLossPct: 50 }); // a stop no 8 days of prices reach
     expect(await stepUntil(() => h!.state().openAlgoOrders.length === 1)).toBe(true);
+    // The entry found filled but its trades unread is looked up again after a back-off, not at every cycle
+    // (before: 375 trades reads, 30 now; the request weight used up, every call then held to the minute's end).
+    const tradesReads = h.sim.admin.requests().filter((r) => r.path === '/fapi/v1/userTrades').length;
+    expect(tradesReads).toBeLessThan(60);
     h.sim.admin.setFaults({ rules: [] });
     expect(await stepUntil(() => h!.store.ordersInDoubt().length === 0 && t.position!.entryFee > 0, 15_000)).toBe(true);
     const id = t.position!.id;
