@@ -145,8 +145,10 @@ export async function closeSymbol(port: ExchangePort, m: MarketRules, print: (li
     throw new Error(`position still open: ${after.side} ${formatQty(after.qtySteps, m)} after ${CLOSE_ATTEMPTS} attempts${refused}${await stillOpenAdvice(ex, m, lastRefusal === 'reduceOnlyRejected', tps)}`);
   }
   if (!closed) print(`${m.id}: no open position`);
-  await cancelOurs(ex, m, print);
-  await sayTheirs(ex, m, print);
+  // One read of the open orders for both: ours are cancelled, the rest said (cancelling ours leaves theirs as read).
+  const open = await ex.openOrders(m.id);
+  await cancelOurs(ex, m, print, undefined, open);
+  sayTheirs(open, m, print);
 }
 
 /**
@@ -155,24 +157,17 @@ export async function closeSymbol(port: ExchangePort, m: MarketRules, print: (li
  * A reduce-only one cannot (the exchange expires it with nothing to reduce); one on the closing side
  * refuses the close itself (-4118: stillOpenAdvice names it), and a closePosition one expires once flat.
  */
-async function sayTheirs(ex: ExchangePort, m: MarketRules, print: (line: string) => void): Promise<void> {
-  let open: OrderState[];
-  try {
-    open = await ex.openOrders(m.id);
-  } catch (e) {
-    print(`${m.id}: the orders left that are not Ladder's could not be read (${e instanceof Error ? e.message : String(e)}): check them on the exchange`);
-    return;
-  }
+function sayTheirs(open: readonly OrderState[], m: MarketRules, print: (line: string) => void): void {
   for (const o of open.filter((x) => !x.clientOrderId.startsWith(`${m.id}-`))) {
     const why = o.reduceOnly ? 'reduce-only: it cannot open a position' : 'not reduce-only: it can open a new position; cancel it to stay flat';
     print(`${m.id}: not Ladder's, left resting: ${o.type} ${o.side} ${o.closePosition ? 'closePosition' : formatQty(o.amountSteps, m)} ${o.clientOrderId} (${why})`);
   }
 }
 
-/** Cancels the resting orders of ours on `m` (client id `<SYMBOL>-…`) that `which` selects, stops on the algo endpoint too. */
+/** Cancels the resting orders of ours on `m` (client id `<SYMBOL>-…`) that `which` selects, stops on the algo endpoint too (from `open` when read already). */
 /** Returns how many it cancelled. */
-async function cancelOurs(ex: ExchangePort, m: MarketRules, print: (line: string) => void, which?: (o: OrderState) => boolean): Promise<number> {
-  const ours = (await ex.openOrders(m.id)).filter((o) => o.clientOrderId.startsWith(`${m.id}-`) && (which?.(o) ?? true));
+async function cancelOurs(ex: ExchangePort, m: MarketRules, print: (line: string) => void, which?: (o: OrderState) => boolean, open?: readonly OrderState[]): Promise<number> {
+  const ours = (open ?? (await ex.openOrders(m.id))).filter((o) => o.clientOrderId.startsWith(`${m.id}-`) && (which?.(o) ?? true));
   if (ours.length === 0) {
     if (!which) print(`${m.id}: no order of ours open`);
     return 0;
