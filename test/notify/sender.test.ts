@@ -145,6 +145,32 @@ describe('the outbox senders ([operate] 5)', () => {
     expect(tg.attempts[1]!.atMs - tg.attempts[0]!.atMs).toBeGreaterThanOrEqual(1000 - 5); // a lower bound: never sooner than asked
   });
 
+  it("an alert whose sendMessage connection is cut unanswered (grammY's HttpError, no API error) is retried with backoff and logged, not dropped; a copy Telegram delivered before the cut is sent again (at least once)", async () => {
+    const { notifier, tg, store } = await start({}, true, false);
+    tg.failNext({ lost: 'unsent' }, { lost: 'delivered' });
+    alert(notifier, 1);
+    alert(notifier, 2);
+    await delivered(store, 'telegram', 2);
+    expect(tg.attempts.map((a) => [a.status, a.text])).toEqual([
+      [0, '⚠️ BTCUSDT: alert: alert number 1'],
+      [0, '⚠️ BTCUSDT: alert: alert number 1'],
+      [200, '⚠️ BTCUSDT: alert: alert number 1'],
+      [200, '⚠️ BTCUSDT: alert: alert number 2'],
+    ]);
+    // The second attempt reached the chat before its answer was lost: alert 1 is there twice, never lost.
+    expect(tg.sent.map((s) => s.text)).toEqual(['⚠️ BTCUSDT: alert: alert number 1', '⚠️ BTCUSDT: alert: alert number 1', '⚠️ BTCUSDT: alert: alert number 2']);
+    expect(store.outbox.deliveries('telegram').map((d) => [d.status, d.attempts])).toEqual([
+      ['sent', 3],
+      ['sent', 1],
+    ]);
+    const retries = rig!.logs.filter((l) => l.includes('"msg":"notify.retry"')).map((l) => JSON.parse(l) as { delayMs: number; attempts: number; error: string });
+    expect(retries.map((r) => [r.attempts, r.delayMs, r.error])).toEqual([
+      [1, 50, "Network request for 'sendMessage' failed!"],
+      [2, 100, "Network request for 'sendMessage' failed!"],
+    ]);
+    expect(rig!.logs.join('')).not.toContain(TOKEN);
+  });
+
   it('sends at most one message a second to the chat (min_interval_ms 1000)', async () => {
     const { notifier, tg } = await start({}, true, false);
     for (let i = 1; i <= 3; i++) alert(notifier, i);

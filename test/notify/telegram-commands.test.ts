@@ -50,12 +50,12 @@ function storeWithTrades(): Store {
   return s;
 }
 
-async function start(chatId: string | number = CHAT): Promise<{ tg: TelegramServer; store: Store }> {
+async function start(chatId: string | number = CHAT, log = silentLogger()): Promise<{ tg: TelegramServer; store: Store }> {
   tg = await startTelegramServer(TOKEN);
   store = storeWithTrades();
   const cfg = parseConfigValue({ notify: { telegram: { chat_id: chatId, api_root: tg.url } } }, 'test');
   if (!cfg.ok) throw new Error(JSON.stringify(cfg.error));
-  notifier = startNotifier({ config: cfg.value.notify, store, log: silentLogger(), env: { LADDER_TELEGRAM_BOT_TOKEN: TOKEN }, pollTimeoutS: 1 });
+  notifier = startNotifier({ config: cfg.value.notify, store, log, env: { LADDER_TELEGRAM_BOT_TOKEN: TOKEN }, pollTimeoutS: 1 });
   return { tg, store };
 }
 
@@ -102,6 +102,25 @@ describe('read-only Telegram commands over grammY long polling ([operate] 5)', (
     tg.pushMessage(CHAT, '/profit');
     await tg.waitForSent(2, 5_000);
     expect(tg.sent.map((m) => m.text.split('\n')[0])).toEqual([answer!.text.split('\n')[0], 'Realised PnL +88.00 over 1 closed trade (1 won, 100.0 %)']);
+  }, 20_000);
+
+  it("a /status answer whose connection is cut unanswered (grammY's HttpError) is sent again after the back-off (1 s, then 2 s) and each loss logged; a copy delivered before the cut is repeated, never dropped", async () => {
+    const rec = recordingLogger('debug');
+    const { tg } = await start(CHAT, rec.log);
+    tg.failNext({ lost: 'unsent' }, { lost: 'delivered' });
+    tg.pushMessage(CHAT, '/status');
+    await tg.waitForSent(2, 10_000);
+    expect(tg.attempts.map((a) => a.status)).toEqual([0, 0, 200]);
+    expect(tg.sent.map((m) => m.text.split('\n')[0])).toEqual(['1 open position (✓ hit, … sent, · waiting, – skipped)', '1 open position (✓ hit, … sent, · waiting, – skipped)']);
+    // Counts and order carry the proof; the gaps are lower bounds (the bot promises to wait at least that long).
+    expect(tg.attempts[1]!.atMs - tg.attempts[0]!.atMs).toBeGreaterThanOrEqual(950);
+    expect(tg.attempts[2]!.atMs - tg.attempts[1]!.atMs).toBeGreaterThanOrEqual(1950);
+    const failed = rec.records.filter((l) => l['msg'] === 'telegram.command_answer_failed');
+    expect(failed.map((l) => [l['attempt'], l['retryInMs'], (l['err'] as { message: string }).message])).toEqual([
+      [1, 1000, "Network request for 'sendMessage' failed!"],
+      [2, 2000, "Network request for 'sendMessage' failed!"],
+    ]);
+    expect(JSON.stringify(rec.records)).not.toContain(TOKEN);
   }, 20_000);
 
   it('/profit and /levels answer from the store', async () => {

@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
  * A local HTTP server speaking the Telegram Bot API routes grammY uses (`/bot<token>/<method>`:
  * getMe, deleteWebhook, getUpdates with long polling and offsets, sendMessage), so grammY's real
  * client runs against it. A wrong token gets Telegram's 401. `failNext` makes the next sendMessage
- * calls answer as Telegram does when it fails (5xx, 429 with retry_after, 400).
+ * calls answer as Telegram does when it fails (5xx, 429 with retry_after, 400), or lose their answer:
+ * the connection is cut with no HTTP answer (grammY's HttpError), the message dropped (`lost: 'unsent'`)
+ * or delivered to the chat first (`lost: 'delivered'`).
  */
 export interface SentMessage {
   readonly chatId: string;
@@ -13,17 +15,15 @@ export interface SentMessage {
   readonly atMs: number;
 }
 
-export interface TelegramFault {
-  readonly status: number;
-  readonly description: string;
-  readonly retryAfterS?: number;
-}
+export type TelegramFault =
+  | { readonly status: number; readonly description: string; readonly retryAfterS?: number; readonly lost?: undefined }
+  | { readonly lost: 'unsent' | 'delivered' };
 
 export interface TelegramServer {
   readonly url: string;
   /** Every accepted sendMessage, in arrival order. */
   readonly sent: SentMessage[];
-  /** Every sendMessage request, failed or not, with its arrival time. */
+  /** Every sendMessage request, failed or not, with its arrival time (status 0: its connection was cut unanswered). */
   readonly attempts: { readonly text: string; readonly atMs: number; readonly status: number }[];
   /** Every raw request body and URL seen (to check that no secret is ever sent). */
   readonly raw: string[];
@@ -108,13 +108,16 @@ export async function startTelegramServer(token: string, listenPort = 0): Promis
       case 'sendMessage': {
         const msgText = String(params['text'] ?? '');
         const fault = faults.shift();
-        attempts.push({ text: msgText, atMs: Date.now(), status: fault?.status ?? 200 });
-        if (fault) {
+        attempts.push({ text: msgText, atMs: Date.now(), status: fault === undefined ? 200 : fault.lost !== undefined ? 0 : fault.status });
+        if (fault && fault.lost === undefined) {
           return reply(res, fault.status, { ok: false, error_code: fault.status, description: fault.description, ...(fault.retryAfterS !== undefined ? { parameters: { retry_after: fault.retryAfterS } } : {}) });
         }
         const chatId = String(params['chat_id']);
-        sent.push({ chatId, text: msgText, atMs: Date.now() });
-        for (const w of [...sentWaiters]) w();
+        if (fault?.lost !== 'unsent') {
+          sent.push({ chatId, text: msgText, atMs: Date.now() });
+          for (const w of [...sentWaiters]) w();
+        }
+        if (fault) return void res.socket?.destroy(); // no HTTP answer at all: the connection is cut
         return reply(res, 200, { ok: true, result: { message_id: nextMessageId++, date: Math.floor(Date.now() / 1000), chat: { id: Number(chatId) || 0, type: 'private' }, text: msgText } });
       }
       default:
