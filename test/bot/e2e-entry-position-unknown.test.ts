@@ -157,6 +157,24 @@ describe('an entry signal while the position read fails', () => {
     }, 30_000);
   }
 
+  it('risk_pct sizing while the balance read fails (503): nothing is sized from a stale or zero equity; once the read answers, the size is 1 % of the equity the exchange says (10000 USDT at a 2 % stop from 60000: 0.083)', async () => {
+    const { t, logged } = await botWithHeld(0, testConfig({ position_size: { mode: 'risk_pct', value: 1 } }));
+    const balancePaths = ['/fapi/v2/balance', '/fapi/v3/balance', '/fapi/v2/account', '/fapi/v3/account'];
+    h!.sim.admin.setFaults({ rules: balancePaths.map((path) => ({ kind: 'error5xx', status: 503, method: 'GET', path })) });
+    const from = h!.sim.admin.requests().length;
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    await stepBot(h!, 3, 200);
+    expect(h!.sim.admin.requests().slice(from).some((r) => balancePaths.includes(r.path))).toBe(true); // the read was tried, and failed
+    expect(ordersSentSince(from)).toEqual([]);
+    expect(logged().filter((m) => m === 'entry.reads_failed')).toHaveLength(1);
+    h!.sim.admin.setFaults({ rules: [] });
+    await stepBot(h!, 3, 200);
+    // 1 % of 10000 = 100 USDT at risk over 2 % of 60000 = 1200 a BTC: 0.0833 BTC, 83 steps of 0.001 (rounded down).
+    expect(t.position?.remainingSteps).toBe(83);
+    expect(exchangeSteps()).toBe(83);
+    expect(ordersSentSince(from).filter((r) => r.clientOrderId?.endsWith('-entry'))).toHaveLength(1);
+  }, 30_000);
+
   it('with a risk limit that reads the exchange (max_drawdown_pct): the price read fails in the risk check, before the entry\'s own reads: the signal waits the same way (not thrown, not lost), and once the read answers the long enters once with its stop', async () => {
     const { t, logged } = await botWithHeld(0, testConfig({ risk_limits: { max_drawdown_pct: 50 } }));
     h!.sim.admin.setFaults({ rules: ['/fapi/v1/ticker/24hr', '/fapi/v1/ticker/price'].map((path) => ({ kind: 'error5xx', status: 503, method: 'GET', path })) });

@@ -8,6 +8,9 @@ import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.ts';
 import { ccxtForSimulator } from '../../src/sim/ccxt-client.ts';
 import { type Simulator, startSimulator } from '../../src/sim/simulator.ts';
 import { openStore } from '../../src/store/index.ts';
+import { accountView } from '../../src/web/server/account-view.ts';
+import { RunBook } from '../../src/web/server/run-book.ts';
+import { recordingLogger } from '../support/log-lines.ts';
 import { testConfig } from '../support/bot-harness.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -55,6 +58,48 @@ describe('the run record of a bot ([views] 17)', () => {
     expect(store.getRun(run.id)!.heartbeatAtMs).toBe(ended.heartbeatAtMs);
     await ex.close();
     store.close();
+  });
+
+  it('a balance read answered 5xx (at the start, during the run, at the stop) is logged each time and never shown as a zero: before any read the dashboard says none yet; after one, it keeps the last read with its own time', async () => {
+    const ex = await simExchange();
+    const balanceFails = { rules: ['/fapi/v2/balance', '/fapi/v3/balance', '/fapi/v2/account', '/fapi/v3/account'].map((path) => ({ kind: 'error5xx' as const, status: 503, method: 'GET', path })) };
+    sim!.admin.setFaults(balanceFails);
+    const store = openStore(join(tempDir('ladder-run-'), 'ladder.db'));
+    const rec = recordingLogger('warn');
+    const run = recordRun({ store, mode: 'live', command: 'ladder live', pid: process.pid, host: 'h', config: testConfig(), exchange: ex, log: rec.log, heartbeatMs: 30 });
+    const failures = () => rec.records.filter((r) => r['msg'] === 'run.balance_failed');
+    const dashboard = () => accountView(store, new RunBook({ store, fallback: null, now: Date.now, onError: (w, e) => { throw new Error(`${w}: ${String(e)}`); } }), { positions: [], symbols: [], feed: { state: 'standalone', lastOkMs: null, lastError: null, ended: null }, lastEventId: 0, serverTimeMs: Date.now() }, Date.now());
+    try {
+      // At the start: the read fails (ccxt's 503 through the adapter), logged; no account is shown, not a zero one.
+      await until('the start read to fail', () => failures().length >= 1);
+      expect(failures()[0]).toMatchObject({ run: run.id, asset: 'USDT' });
+      expect(String(failures()[0]!['err'])).toMatch(/-1008/); // Binance's body of a 503
+      expect(store.getRun(run.id)!.account).toBeNull();
+      expect(dashboard()).toMatchObject({ balance: null, walletBalance: null });
+      // The reads answer: the simulator's balance, with its time.
+      sim!.admin.setFaults({ rules: [] });
+      await until('a balance read', () => store.getRun(run.id)!.account !== null);
+      const read = store.getRun(run.id)!.account!;
+      expect(read).toMatchObject({ asset: 'USDT', total: 12_345, free: 12_345 });
+      // During the run: the reads fail again; the heartbeat goes on and the last read stays, with its own (older) time.
+      sim!.admin.setFaults(balanceFails);
+      const failedBefore = failures().length;
+      await until('a failed read during the run', () => failures().length > failedBefore);
+      const beat = store.getRun(run.id)!.heartbeatAtMs;
+      await until('a later heartbeat', () => store.getRun(run.id)!.heartbeatAtMs > beat);
+      expect(store.getRun(run.id)!.account).toEqual(read);
+      expect(dashboard().balance).toEqual({ total: 12_345, free: 12_345, atMs: read.atMs });
+      // At the stop: the last read fails too; it is logged, and the end is recorded with the last good read.
+      const failedAtStop = failures().length;
+      await run.lastBalance();
+      expect(failures().length).toBeGreaterThan(failedAtStop);
+      run.end('stopped');
+      expect(store.getRun(run.id)!).toMatchObject({ feedState: 'stopped', account: read });
+    } finally {
+      run.end('stopped');
+      await ex.close();
+      store.close();
+    }
   });
 
   it('runBot records a run that fails to start as failed, with the error', async () => {
