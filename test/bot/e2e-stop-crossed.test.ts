@@ -202,6 +202,49 @@ describe('a stop the exchange triggered whose order never comes (Binance algo st
     expectFlatWithNothingResting();
   }, 30_000);
 
+  for (const [what, fault] of [
+    ['executed, its answer lost (the connection reset)', { kind: 'lostResponse', mode: 'reset' }],
+    ['executed, then answered 500 with Binance\'s -1001 body', { kind: 'error5xx', status: 500, processed: true }],
+    ['executed, then answered 503 with -1007 (timeout waiting for the backend)', { kind: 'error5xx', status: 503, code: -1007, processed: true }],
+  ] as const) {
+    it(`the market close of a stop stuck in TRIGGERING ${what}: looked up by its client id, booked once; not sent again, nothing the other way (the exchange flat, never short)`, async () => {
+      const clock = { ms: Date.now() };
+      const { t, records, alerts } = await bot(() => clock.ms);
+      await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+      expect(t.position?.remainingSteps).toBe(10);
+      h!.sim.admin.setFaults({ rules: [{ kind: 'stuckTrigger' }, { ...fault, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
+      const from = h!.sim.admin.requests().length;
+      h!.sim.admin.setPrice('BTCUSDT', 58500, true);
+      for (let k = 0; k < 16 && t.position !== null; k++) {
+        clock.ms += 2_000;
+        await h!.bot.step();
+      }
+      expect(t.position).toBeNull();
+      // One close sent, executed once: the long closed, no short opened by a second one.
+      const closes = h!.sim.admin.requests().slice(from).filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order');
+      expect(closes).toHaveLength(1);
+      expect(h!.state().fills.filter((f) => f.side === 'SELL').map((f) => [f.qty, f.price])).toEqual([['0.01', '58500']]);
+      const s = h!.state();
+      expect(s.positions.find((p) => p.symbol === 'BTCUSDT' && Number(p.positionAmt) !== 0)).toBeUndefined();
+      const trade = h!.store.getPosition(positionIdOf('BTCUSDT', T, 'long'))!;
+      expect(trade.status).toBe('closed');
+      expect(trade.partialExits.map((e) => [e.reason, e.qtySteps, e.price])).toEqual([['stop', 10, 58500]]);
+      expect(alerts.filter((a) => a.includes('TRIGGERING'))).toHaveLength(1);
+      // A few more cycles with the stop still stuck: nothing more is sent to close, the account stays flat.
+      for (let k = 0; k < 4; k++) {
+        clock.ms += 2_000;
+        await h!.bot.step();
+      }
+      expect(h!.sim.admin.requests().slice(from).filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order')).toHaveLength(1);
+      expect(h!.state().positions.find((p) => p.symbol === 'BTCUSDT' && Number(p.positionAmt) !== 0)).toBeUndefined();
+      expect(records.map((r) => r['msg'])).toEqual(expect.arrayContaining(['order.outcome_unknown', 'order.found_by_client_id']));
+      h!.sim.admin.clearFaults();
+      h!.sim.admin.setPrice('BTCUSDT', 58400);
+      await stepBot(h!, 2, 100);
+      expectFlatWithNothingResting();
+    }, 30_000);
+  }
+
   it('the stop triggered and stuck while the bot\'s price never crossed it (back at 59500 before the bot read it: a wick, or the mark price): the open orders list shows it TRIGGERING; 10 s on, the rest is closed at market as a stop exit, with one alert (before: read as a resting stop, the position left with nothing to execute it)', async () => {
     const clock = { ms: Date.now() };
     const { t, records, alerts } = await bot(() => clock.ms);
