@@ -135,7 +135,8 @@ export const TRADE_ROUTES: Route[] = [
     method: 'DELETE', path: '/fapi/v1/algoOpenOrders', security: 'SIGNED', weight: 1,
     handler: (ctx, p) => {
       const symbol = ctx.engine.rulesOf(required(p, 'symbol')).symbol;
-      for (const a of ctx.engine.openAlgos(symbol)) ctx.engine.cancelAlgo(a);
+      // One TRIGGERING cannot be cancelled (cancelAlgoOrder): passed over, the others cancelled (an assumption: Binance's docs do not say).
+      for (const a of ctx.engine.openAlgos(symbol)) if (a.algoStatus === 'NEW') ctx.engine.cancelAlgo(a);
       return CANCEL_ALL_DONE;
     },
   },

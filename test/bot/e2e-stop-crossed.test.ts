@@ -245,6 +245,74 @@ describe('a stop the exchange triggered whose order never comes (Binance algo st
     }, 30_000);
   }
 
+  it('the reduce-only breakeven stop (after TP1) stuck in TRIGGERING: the 7 left closed at market once; its cancel, answered -2011 as Binance answers for a triggering algo order, is found still open and tried again at each orders check (every 15 s), never taken for cancelled; a new long waits for it; when the algo service recovers, its late reduce-only order finds the account flat and is refused, and the long enters whole: never a short, never a long cut by the old stop', async () => {
+    const clock = { ms: Date.now() };
+    const { t, records, alerts } = await bot(() => clock.ms);
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    h!.sim.admin.setPrice('BTCUSDT', 60700, true); // past TP1 (60600): 3 sold, the stop to breakeven (60000) for the 7 left
+    for (let k = 0; k < 6 && t.position?.remainingSteps !== 7; k++) {
+      clock.ms += 500;
+      await h!.bot.step();
+    }
+    await stepBot(h!, 2, 50);
+    expect(t.position?.remainingSteps).toBe(7);
+    const algos = () => (h!.sim.admin.state() as unknown as { algoOrders: { clientAlgoId: string; algoStatus: string; reduceOnly: boolean; closePosition: boolean }[] }).algoOrders;
+    const resting = h!.state().openAlgoOrders;
+    expect(resting).toHaveLength(1);
+    const stopId = resting[0]!.clientAlgoId;
+    expect(algos().find((a) => a.clientAlgoId === stopId)).toMatchObject({ reduceOnly: true, closePosition: false });
+    h!.sim.admin.setFaults({ rules: [{ kind: 'stuckTrigger' }] });
+    const from = h!.sim.admin.requests().length;
+    h!.sim.admin.setPrice('BTCUSDT', 59900, true);
+    expect(algos().find((a) => a.clientAlgoId === stopId)!.algoStatus).toBe('TRIGGERING');
+    for (let k = 0; k < 16 && t.position !== null; k++) {
+      clock.ms += 2_000;
+      await h!.bot.step();
+    }
+    expect(t.position).toBeNull();
+    // Thirty more seconds of cycles with the stop still stuck.
+    for (let k = 0; k < 15; k++) {
+      clock.ms += 2_000;
+      await h!.bot.step();
+    }
+    const since = h!.sim.admin.requests().slice(from);
+    expect(since.filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order')).toHaveLength(1);
+    expect(h!.state().fills.filter((f) => f.side === 'SELL').map((f) => [f.qty, f.price])).toEqual([['0.003', '60700'], ['0.007', '59900']]);
+    expect(h!.store.getPosition(positionIdOf('BTCUSDT', T, 'long'))!.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([['tp1', 3], ['stop', 7]]);
+    expect(alerts.filter((a) => a.includes('TRIGGERING'))).toHaveLength(1);
+    // The stuck stop, an orphan now, is cancelled at each orders check (every 15 s), each time answered
+    // -2011 and found still open (order.cancel_found_open): two in 30 s, not one a cycle; never taken for cancelled.
+    const cancels = since.filter((r) => r.method === 'DELETE' && r.path === '/fapi/v1/algoOrder');
+    expect(cancels.map((r) => [r.clientOrderId, r.status, r.code])).toEqual([
+      [stopId, 400, -2011],
+      [stopId, 400, -2011],
+    ]);
+    expect(records.filter((r) => r['msg'] === 'order.cancel_found_open')).toHaveLength(2);
+    expect(algos().find((a) => a.clientAlgoId === stopId)!.algoStatus).toBe('TRIGGERING');
+    // A new long meanwhile waits for that stop to be gone: entered beside it, the stop's late reduce-only
+    // sell of 7 would close most of it.
+    const T2 = T + 3_600_000;
+    const entriesFrom = h!.sim.admin.requests().length;
+    await t.onSignal({ side: 'long', timeMs: T2, reason: 'test' });
+    await h!.bot.step();
+    expect(h!.sim.admin.requests().slice(entriesFrom).filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order')).toEqual([]);
+    expect(records.map((r) => r['msg'])).toContain('entry.waiting_for_leftover_orders');
+    // The algo service recovers: the stop's reduce-only order finds the account flat and is refused; the long then enters, whole, with its own stop.
+    h!.sim.admin.clearFaults();
+    h!.sim.admin.setPrice('BTCUSDT', 59800);
+    expect(algos().find((a) => a.clientAlgoId === stopId)!.algoStatus).toBe('REJECTED');
+    for (let k = 0; k < 10 && t.position === null; k++) {
+      clock.ms += 1_000;
+      await h!.bot.step();
+    }
+    await stepBot(h!, 2, 50);
+    expect(t.position?.id).toBe(positionIdOf('BTCUSDT', T2, 'long'));
+    expect(t.position?.remainingSteps).toBe(10);
+    expect(Number(h!.state().positions.find((p) => p.symbol === 'BTCUSDT')?.positionAmt)).toBe(0.01);
+    expect(h!.state().fills.filter((f) => f.side === 'SELL')).toHaveLength(2);
+    expect(h!.state().openAlgoOrders.map((a) => a.clientAlgoId)).toEqual([`${positionIdOf('BTCUSDT', T2, 'long')}-sl0`]);
+  }, 30_000);
+
   it('the stop triggered and stuck while the bot\'s price never crossed it (back at 59500 before the bot read it: a wick, or the mark price): the open orders list shows it TRIGGERING; 10 s on, the rest is closed at market as a stop exit, with one alert (before: read as a resting stop, the position left with nothing to execute it)', async () => {
     const clock = { ms: Date.now() };
     const { t, records, alerts } = await bot(() => clock.ms);

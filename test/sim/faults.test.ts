@@ -101,6 +101,22 @@ describe('fault injection, seen through ccxt', () => {
     expect(s.fills.filter((f) => f.clientOrderId === 'st-sl').map((f) => [f.qty, f.price])).toEqual([['0.01', '58300']]);
   });
 
+  it('stuckTrigger: a stop stuck in TRIGGERING cannot be cancelled (DELETE /fapi/v1/algoOrder answers -2011 "Unknown order sent.", as Binance did), stays TRIGGERING and listed; a cancel-all passes over it and cancels the others', async () => {
+    await ready();
+    await h.ex.createOrder(BTC, 'market', 'buy', 0.01, undefined, { clientOrderId: 'sc-entry' });
+    await h.ex.createOrder(BTC, 'market', 'sell', 0.01, undefined, { stopLossPrice: 59000, reduceOnly: true, clientOrderId: 'sc-sl' });
+    await h.ex.createOrder(BTC, 'market', 'sell', 0.01, undefined, { stopLossPrice: 57000, reduceOnly: true, clientOrderId: 'sc-sl-low' });
+    await h.admin.faults({ kind: 'stuckTrigger' });
+    await h.admin.setPrice('BTCUSDT', '58500');
+    await expect(h.ex.cancelOrder(undefined as unknown as string, BTC, { clientOrderId: 'sc-sl', trigger: true })).rejects.toThrow(/-2011.*Unknown order sent/);
+    const stuck = await h.ex.fetchOrder(undefined as unknown as string, BTC, { clientOrderId: 'sc-sl', stop: true });
+    expect([stuck.status, (stuck.info as Record<string, unknown>)['algoStatus']]).toEqual(['open', 'TRIGGERING']);
+    await h.ex.cancelAllOrders(BTC, { trigger: true });
+    const open = await h.ex.fetchOpenOrders(BTC, undefined, undefined, { trigger: true });
+    expect(open.map((o) => [o.clientOrderId, (o.info as Record<string, unknown>)['algoStatus']])).toEqual([['sc-sl', 'TRIGGERING']]);
+    expect((await h.admin.state()).positions.find((x) => x.symbol === 'BTCUSDT')!.positionAmt).toBe('0.01');
+  });
+
   it('partialFill on: "rest": a resting limit the price reaches fills only its share and the rest keeps resting; its cancel answers CANCELED with what filled', async () => {
     await ready();
     await h.ex.createOrder(BTC, 'market', 'buy', 0.01, undefined, { clientOrderId: 'pr-entry' });

@@ -149,8 +149,14 @@ export class MatchingEngine<R extends MatchRules = MatchRules, A extends Ledger 
     return ok(o);
   }
 
+  /**
+   * Cancels an algo order waiting for its trigger; -2011 when it is unknown or no longer waiting. One
+   * TRIGGERING (handed to the matching engine) is no longer the algo service's to cancel: Binance answered
+   * -2011 "Unknown order sent." to the cancel of a stop stuck so (nautilus_trader discussion 5378; its
+   * docs do not say), and the order stays TRIGGERING, still listed among the open algo orders.
+   */
   cancelAlgoOrder(a: AlgoOrder | undefined): Result<AlgoOrder, Rejection> {
-    if (!a || !isOpenAlgo(a)) return err(rejection('-2011'));
+    if (!a || a.algoStatus !== 'NEW') return err(rejection('-2011'));
     this.setAlgoStatus(a, 'CANCELED');
     return ok(a);
   }
