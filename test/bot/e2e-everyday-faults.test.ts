@@ -51,6 +51,81 @@ function exchangeSteps(): number {
 const storeSteps = () => h!.store.openPositions().reduce((a, p) => a + p.remainingSteps, 0);
 const ordersOf = (clientOrderId: string) => new Set(h!.state().fills.filter((f) => f.clientOrderId === clientOrderId).map((f) => String((f as unknown as { orderId: number }).orderId)));
 
+/**
+ * The sends of one kind seen while stepping a bot, on the bot's clock (the wall's plus the test's skew):
+ * each send's receipt time (the simulator's request log), the index of the step that sent it, and each
+ * step's start and end. Real time passes inside the steps (more on a loaded machine), so the back-off
+ * is judged against the steps, never against a fixed window.
+ */
+interface Sends {
+  /** Receipt time of each send, ms from the first step's start. */
+  readonly at: number[];
+  /** The step (index into `steps`) during which each send was made. */
+  readonly step: number[];
+  /** Each step's start and end, ms from the first step's start. */
+  readonly steps: { readonly startMs: number; readonly endMs: number }[];
+}
+
+/**
+ * Steps `bot` `n` times (or until `until`), its clock `stepMs` further each step, noting the sends that
+ * `isSend` picks out of the simulator's request log (`onePerClientId`: only the first request of each client id).
+ * `advanceFirst`: the clock moves before each step rather than after it. `first`: what the first step
+ * does instead of a cycle (a signal whose handling sends at once), so its sends have a step too.
+ * Sends already in the log before it are not counted.
+ */
+async function recordSends(
+  bot: TradingBot,
+  clock: { skewMs: number },
+  isSend: (r: { method: string; path: string; clientOrderId?: string }) => boolean,
+  o: { n: number; stepMs: number; until: (s: Sends) => boolean; advanceFirst: boolean; onePerClientId: boolean; first?: () => Promise<unknown> },
+): Promise<Sends> {
+  const botNow = () => Date.now() + clock.skewMs;
+  const s: Sends = { at: [], step: [], steps: [] };
+  const seen = new Set<string>();
+  let read = h!.sim.admin.requests().length;
+  const origin = botNow() + (o.advanceFirst ? o.stepMs : 0);
+  for (let k = 0; k < o.n && !o.until(s); k++) {
+    if (o.advanceFirst) clock.skewMs += o.stepMs;
+    const startMs = botNow() - origin;
+    await (k === 0 && o.first ? o.first() : bot.step());
+    s.steps.push({ startMs, endMs: botNow() - origin });
+    const log = h!.sim.admin.requests();
+    for (const r of log.slice(read)) {
+      if (!isSend(r)) continue;
+      if (o.onePerClientId) {
+        if (seen.has(r.clientOrderId ?? '')) continue;
+        seen.add(r.clientOrderId ?? '');
+      }
+      // The receipt on the simulator's wall clock, on the bot's (the skew does not change within a step).
+      s.at.push(r.wallMs + clock.skewMs - origin);
+      s.step.push(k);
+    }
+    read = log.length;
+    if (!o.advanceFirst) clock.skewMs += o.stepMs;
+  }
+  return s;
+}
+
+/**
+ * Each wait between consecutive sends is the back-off `waits[i]`, with no margin for the machine's
+ * load. What the bot promises: never to send again before the back-off has passed since the refused
+ * send, and to send at the first cycle once it has. Its decisions fall inside the steps that made them
+ * and a send reaches the simulator after its decision, so on the bot's clock:
+ * - never sooner: send i's receipt − the start of send i−1's step ≥ waits[i−1];
+ * - no later than the first step due: the step before send i's began before send i−1's step ended + waits[i−1]
+ *   (that step found the back-off not over yet).
+ */
+function expectWaits(s: Sends, waits: readonly number[]): void {
+  expect(s.at).toHaveLength(waits.length + 1);
+  waits.forEach((wait, j) => {
+    const prev = s.steps[s.step[j]!]!;
+    const sendStep = s.step[j + 1]!;
+    expect(sendStep, `send ${j + 2} went out in the same step as send ${j + 1}: no back-off between them`).toBeGreaterThan(s.step[j]!);
+    expect(s.at[j + 1]! - prev.startMs, `send ${j + 2} came ${s.at[j + 1]! - prev.startMs} ms after send ${j + 1}'s step began: sooner than its ${wait} ms back-off`).toBeGreaterThanOrEqual(wait);
+    expect(s.steps[sendStep - 1]!.startMs, `send ${j + 2} waited past the first step after its ${wait} ms back-off (send ${j + 1}'s step ended at ${prev.endMs} ms)`).toBeLessThan(prev.endMs + wait);
+  });
+}
+
 describe('a take-profit whose answer is a 5xx after the exchange executed it (L1): executed once', () => {
   for (const [status, code] of [
     [500, -1001],
@@ -551,16 +626,10 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order' }] });
     h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1, and it stays there
     const sends = () => h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.clientOrderId === `${id}-tp1`).length;
-    // Each send's own time on the bot's clock (a time taken after the step returned would count the
-    // real time the rest of a step took under load, and shorten the next wait by it).
-    const at = await sendTimes(bot, clock, `${id}-tp1`, 250, 500, (n) => n >= 7);
-    expect(at).toHaveLength(7);
-    // Each wait is the back-off, to the step (500 ms) that follows it.
-    gaps(at).forEach((g, i) => {
-      const wait = Math.min(30_000, 2_000 * 2 ** i);
-      expect(g).toBeGreaterThanOrEqual(wait - 50); // the simulator's receipt times, a few ms after the bot's decisions
-      expect(g).toBeLessThanOrEqual(wait + 1000); // the step after it, and the real time of the steps
-    });
+    // Each send's own time on the bot's clock and the step that made it (expectWaits).
+    const sent = await sendTimes(bot, clock, `${id}-tp1`, 250, 500, (n) => n >= 7);
+    // Each wait is the back-off (doubling from 2 s, at most 30 s), sent at the first step after it.
+    expectWaits(sent, [2_000, 4_000, 8_000, 16_000, 30_000, 30_000]);
     expect(alerts.filter((a) => /tp1 refused/.test(a))).toHaveLength(1);
     expect(t.position).toMatchObject({ id, remainingSteps: 10, tpLevelsHit: [] });
     expect(exchangeSteps()).toBe(10);
@@ -575,31 +644,9 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     bot.stop();
   });
 
-  /**
-   * Steps `bot` `n` times, its clock `stepMs` apart (plus the real time a step takes: a Retry-After
-   * holds requests for real); the bot's time of each send of `clientOrderId`, from the first step.
-   */
-  async function sendTimes(bot: TradingBot, clock: { skewMs: number }, clientOrderId: string, n: number, stepMs = 500, until: (sent: number) => boolean = () => false) {
-    const sends = () => h!.sim.admin.requests().filter((r) => r.method === 'POST' && r.clientOrderId === clientOrderId);
-    const botNow = () => Date.now() + clock.skewMs;
-    const at: number[] = [];
-    const start = botNow();
-    for (let k = 0; k < n && !until(at.length); k++) {
-      await bot.step();
-      // A send's own time (the simulator's wall clock) on the bot's clock.
-      for (const r of sends().slice(at.length)) at.push(r.wallMs + clock.skewMs - start);
-      clock.skewMs += stepMs;
-    }
-    return at;
-  }
-  /** Each wait between sends is the expected one, to the step (500 ms of the bot's clock) that follows it. */
-  const expectWaits = (at: readonly number[], waits: readonly number[]) => {
-    expect(gaps(at)).toHaveLength(waits.length);
-    gaps(at).forEach((g, i) => {
-      expect(g).toBeGreaterThanOrEqual(waits[i]! - 50);
-      expect(g).toBeLessThanOrEqual(waits[i]! + 700);
-    });
-  };
+  /** `recordSends` of the posts of `clientOrderId`: the clock `stepMs` on after each step. */
+  const sendTimes = (bot: TradingBot, clock: { skewMs: number }, clientOrderId: string, n: number, stepMs = 500, until: (sent: number) => boolean = () => false) =>
+    recordSends(bot, clock, (r) => r.method === 'POST' && r.clientOrderId === clientOrderId, { n, stepMs, until: (s) => until(s.at.length), advanceFirst: false, onePerClientId: false });
 
   it("a price past every level with every take-profit refused: one refusal of the back-off per round (2, 4, 8 s), not one per level", async () => {
     const { bot, id, clock } = await ownBot();
@@ -614,7 +661,7 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     const { bot, t, id, clock } = await ownBot();
     h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 2 }] });
     h!.sim.admin.setPrice('BTCUSDT', 60700);
-    expect(await sendTimes(bot, clock, `${id}-tp1`, 20, 500, (n) => n === 3)).toHaveLength(3); // refused, refused, taken
+    expect((await sendTimes(bot, clock, `${id}-tp1`, 20, 500, (n) => n === 3)).at).toHaveLength(3); // refused, refused, taken
     expect(t.position!.tpLevelsHit).toEqual([1]);
     h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
     h!.sim.admin.setPrice('BTCUSDT', 61300); // TP2
@@ -655,7 +702,12 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     h.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -1003, status: 429, retryAfterSec: 4, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
     h.sim.admin.setPrice('BTCUSDT', 60700);
     const at = await sendTimes(bot, clock, `${id}-tp1`, 20, 500, (n) => n === 2);
-    expectWaits(at, [4000]);
+    expect(at.at).toHaveLength(2);
+    // The adapter holds the call for real until the Retry-After has passed, inside the step that was
+    // refused (its weight budget): never sooner than 4 s after that step began, and not the 4 s with
+    // the 2-s back-off on top (6 s) either.
+    expect(at.at[1]! - at.steps[at.step[0]!]!.startMs).toBeGreaterThanOrEqual(4_000);
+    expect(at.at[1]! - at.at[0]!).toBeLessThan(6_000);
     expect(t.position!.tpLevelsHit).toEqual([1]);
     bot.stop();
   });
@@ -673,7 +725,7 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     const { bot, t, id, clock } = await ownBot();
     h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order' }] });
     h!.sim.admin.setPrice('BTCUSDT', 60700);
-    expect(await sendTimes(bot, clock, `${id}-tp1`, 40, 500, (n) => n === 4)).toHaveLength(4); // the hold is 16 s now
+    expect((await sendTimes(bot, clock, `${id}-tp1`, 40, 500, (n) => n === 4)).at).toHaveLength(4); // the hold is 16 s now
     h!.sim.admin.setFaults({ rules: [] });
     h!.sim.admin.setPrice('BTCUSDT', 58700); // the stop (58800) fills
     await bot.step();
@@ -686,7 +738,7 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     h!.sim.admin.setPrice('BTCUSDT', Math.ceil(t.position!.plan.levels[0]!.targetPrice) + 10);
     clock.skewMs += 500;
     const at = await sendTimes(bot, clock, `${next}-tp1`, 20, 500, (n) => n === 2);
-    expect(at[0]).toBeLessThan(200); // at the first step: no hold of the old position's
+    expect(at.step[0]).toBe(0); // at the first step: no hold of the old position's
     expectWaits(at, [2000]);
     expect(t.position!.tpLevelsHit).toEqual([1]);
     bot.stop();
@@ -762,42 +814,18 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     bot.stop();
   });
 
-  /** Steps the bot `n` times, `stepMs` of its time apart; returns when (bot time, ms from now) each close was first sent. */
-  async function stepAndTime(bot: TradingBot, clock: { skewMs: number }, id: string, n: number, stepMs: number, until: () => boolean = () => false) {
-    // On the bot's clock (the wall's plus the skew): real time passes between steps too, more under load.
-    const botNow = () => Date.now() + clock.skewMs;
-    const sentAt = new Map<string, number>();
-    const start = botNow();
-    // Each close's own time (the simulator's wall clock) on the bot's clock, not the time the step returned.
-    const note = () => {
-      for (const r of h!.sim.admin.requests()) {
-        if (r.method !== 'POST' || r.path !== '/fapi/v1/order' || !r.clientOrderId?.startsWith(`${id}-close`) || sentAt.has(r.clientOrderId)) continue;
-        sentAt.set(r.clientOrderId, r.wallMs + clock.skewMs - start);
-      }
-    };
-    note();
-    for (let k = 0; k < n && !until(); k++) {
-      clock.skewMs += stepMs;
-      await bot.step();
-      note();
-    }
-    return [...sentAt.values()];
-  }
-  /** The waits between consecutive sends. */
-  const gaps = (at: readonly number[]) => at.slice(1).map((x, i) => x - at[i]!);
+  /** `recordSends` of the closes of position `id` (`-close`, `-close1`, …), each the first time it is posted: the clock `stepMs` on before each step. */
+  const stepAndTime = (bot: TradingBot, clock: { skewMs: number }, id: string, n: number, stepMs: number, until: () => boolean = () => false, first?: () => Promise<unknown>) =>
+    recordSends(bot, clock, (r) => r.method === 'POST' && r.path === '/fapi/v1/order' && r.clientOrderId?.startsWith(`${id}-close`) === true, { n, stepMs, until: () => until(), advanceFirst: true, onePerClientId: true, ...(first ? { first } : {}) });
 
   it('refused every time: sent once per back-off (1, 2, 4, 8 s), then given up with an alert; the stop still protects the position; the short that waited for the close is dropped then (no sixth close)', async () => {
     const { bot, t, id, alerts, clock, logged } = await ownBot();
     h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order' }] });
-    await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
-    const at = await stepAndTime(bot, clock, id, 80, 500); // 40 s of the bot's time
+    // The signal's handling sends the first close: it is the first step.
+    const at = await stepAndTime(bot, clock, id, 80, 500, undefined, () => t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' })); // 40 s of the bot's time
     expect(closes(id)).toEqual(['-close', '-close1', '-close2', '-close3', '-close4'].map((c) => [c, 400, -4131]));
-    // Each wait is the back-off, to the step (500 ms) that follows it.
-    expect(at).toHaveLength(5);
-    gaps(at).forEach((g, i) => {
-      expect(g).toBeGreaterThanOrEqual(1000 * 2 ** i - 50); // receipt times: a few ms after the bot's decisions
-      expect(g).toBeLessThanOrEqual(1000 * 2 ** i + 1000); // the step after it, and the real time of the steps
-    });
+    // Each wait is the back-off, sent at the first step after it.
+    expectWaits(at, [1_000, 2_000, 4_000, 8_000]);
     expect(alerts.filter((a) => /refused the market close/.test(a))).toHaveLength(1);
     expect(alerts.filter((a) => /could not be closed at market after several attempts/.test(a))).toHaveLength(1);
     expect(t.position).toMatchObject({ id, side: 'long', remainingSteps: 10, closing: null, status: 'open' });
@@ -817,13 +845,8 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     expect(t.position).toBeNull();
     expect(exchangeSteps()).toBe(0);
     expect(closes(id).map(([, status]) => status)).toEqual([400, 400, 400, 400, 400, 400, 200]);
-    // 1, 2, 4, 8, 16, 30 s (the cap), to the step.
-    expect(at).toHaveLength(7);
-    gaps(at).forEach((g, i) => {
-      const wait = Math.min(1000 * 2 ** i, 30_000);
-      expect(g).toBeGreaterThanOrEqual(wait - 50); // receipt times: a few ms after the bot's decisions
-      expect(g).toBeLessThanOrEqual(wait + 1000); // the step after it, and the real time of the steps
-    });
+    // 1, 2, 4, 8, 16, 30 s (the cap), each sent at the first step after it.
+    expectWaits(at, [1_000, 2_000, 4_000, 8_000, 16_000, 30_000]);
     const [trade] = h!.store.tradeHistory().filter((x) => x.positionId === id);
     expect(trade!.exits.map((e) => [e.reason, e.qtySteps])).toEqual([
       ['stop', 5],
@@ -901,10 +924,9 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     const { bot, t, id, clock } = await ownBot();
     h!.sim.admin.setFaults({ rules: [{ kind: 'drop', mode: 'reset', method: 'POST', path: '/fapi/v1/order', count: 1 }] });
     // The opposite signal's close is dropped: the short it would enter waits for it.
-    await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
-    const at = await stepAndTime(bot, clock, id, 40, 500, () => t.position?.id !== id);
+    const at = await stepAndTime(bot, clock, id, 40, 500, () => t.position?.id !== id, () => t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' }));
     // Not found twice, 1 s apart, then replaced at once (not after 10 s recvWindow + 1 s).
-    expect(at[1]! - at[0]!).toBeLessThan(5_000);
+    expect(at.at[1]! - at.at[0]!).toBeLessThan(5_000);
     // The dropped one (no answer, no order), then the same close under the next id, filled.
     expect(closes(id).map(([c, status]) => [c, status])).toEqual([['-close', 0], ['-close1', 200]]);
     const [trade] = h!.store.tradeHistory().filter((x) => x.positionId === id);
@@ -978,10 +1000,9 @@ describe('orders the exchange refuses outright (a 4xx: -4131 PERCENT_PRICE in a 
     it(`a close refused ${what} is sent again after the back-off, not dropped`, async () => {
       const { bot, t, id, clock } = await ownBot();
       h!.sim.admin.setFaults({ rules: [{ kind: 'reject', code, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
-      await t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' });
-      const at = await stepAndTime(bot, clock, id, 20, 500, () => t.position?.id !== id);
+      const at = await stepAndTime(bot, clock, id, 20, 500, () => t.position?.id !== id, () => t.onSignal({ side: 'short', timeMs: T + 3_600_000, reason: 'test' }));
       expect(closes(id)).toEqual([['-close', 400, code], ['-close1', 200, null]]);
-      expect(gaps(at)[0]).toBeGreaterThanOrEqual(1000);
+      expectWaits(at, [1_000]);
       const [trade] = h!.store.tradeHistory().filter((x) => x.positionId === id);
       expect(trade!.exits.map((e) => [e.reason, e.qtySteps])).toEqual([['signal', 10]]);
       bot.stop();
