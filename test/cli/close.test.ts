@@ -261,6 +261,30 @@ describe('ladder close', () => {
       }
     });
 
+    it("our reduce-only stop stuck in TRIGGERING (Binance's algo service): flat by the close; the stop's cancel answered -2011 is not said as \"already gone\" while the exchange still lists it: said as not cancelled, being triggered, unable to open a position", async () => {
+      const { ex, m } = await openLongWithStop();
+      try {
+        sim!.admin.setFaults({ kind: 'stuckTrigger' });
+        sim!.admin.setPrice('BTCUSDT', 57900); // through the stop (58000): triggered, its order never placed
+        const lines: string[] = [];
+        await closeSymbol(ex, m, (l) => lines.push(l));
+        expect(lines.map(untimed)).toEqual([
+          'BTCUSDT: closing long 0.02 with a reduce-only market order ladderclose-BTCUSDT-<t> (filled at 57900)',
+          'BTCUSDT: not cancelled: stop_market BTCUSDT-p1-sl0 is still open, being triggered by the exchange (it answered "unknown order" to the cancel): reduce-only: it cannot open a position',
+        ]);
+        expect(closeRequests()).toHaveLength(1);
+        expect(flat()).toBe(true);
+        expect(sim!.admin.requests().filter((r) => r.method === 'DELETE' && r.path === '/fapi/v1/algoOrder').map((r) => r.code)).toEqual([-2011]);
+        // The algo service recovers: the stop's order is refused on the flat account, nothing opened.
+        sim!.admin.clearFaults();
+        sim!.admin.setPrice('BTCUSDT', 57800);
+        expect(flat()).toBe(true);
+        expect(state().openAlgoOrders).toEqual([]);
+      } finally {
+        await ex.close();
+      }
+    });
+
     for (const [name, rule, code] of [
       ['-1021 (timestamp outside the recvWindow)', { kind: 'reject', code: -1021, method: 'POST', path: '/fapi/v1/order', count: 1 }, 'clockSkew'],
       ['-4131 (PERCENT_PRICE: the book is thin)', { kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 2 }, 'rejected'],

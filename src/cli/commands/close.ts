@@ -174,13 +174,28 @@ async function cancelOurs(ex: ExchangePort, m: MarketRules, print: (line: string
   }
   let cancelled = 0;
   for (const o of ours) {
-    // null: already gone (the bot cancelled its orphan first). A cancel whose answer was lost is sent again:
-    // the second answer says whether it is gone.
+    // null: "unknown order", most often already gone (the bot cancelled its orphan first). A cancel whose
+    // answer was lost is sent again: the second answer says whether it is gone.
     const r = await withRetry(() => ex.cancelOrder(m.id, o.clientOrderId, kindOf(o)), retryOn(RETRY_CANCEL));
     if (r) cancelled++;
+    else if (await stillOpen(ex, m, o, print)) continue;
     print(`${m.id}: ${r ? 'cancelled' : 'already gone:'} ${o.type} ${o.clientOrderId}`);
   }
   return cancelled;
+}
+
+/**
+ * An order whose cancel was answered "unknown order" is looked up: Binance answers so for a stop its
+ * algo service is triggering (TRIGGERING: stuck there for minutes on its demo environment), which it
+ * still lists. Said as not cancelled, with what it can do, rather than as gone. True when still open.
+ */
+async function stillOpen(ex: ExchangePort, m: MarketRules, o: OrderState, print: (line: string) => void): Promise<boolean> {
+  const now = await withRetry(() => ex.fetchOrder(m.id, o.clientOrderId, kindOf(o)), retryOn(RETRY_CANCEL));
+  if (now?.status !== 'open') return false;
+  const what = now.triggered ? 'being triggered by the exchange' : 'still working on the exchange';
+  const can = o.reduceOnly || o.closePosition ? 'reduce-only: it cannot open a position' : 'not reduce-only: it can open a position; cancel it on the exchange';
+  print(`${m.id}: not cancelled: ${o.type} ${o.clientOrderId} is still open, ${what} (it answered "unknown order" to the cancel): ${can}`);
+  return true;
 }
 
 /**
