@@ -123,6 +123,25 @@ describe('read-only Telegram commands over grammY long polling ([operate] 5)', (
     expect(JSON.stringify(rec.records)).not.toContain(TOKEN);
   }, 20_000);
 
+  it('a /status answer lost on the wire five times (after 1, 2, 4 and 8 s) is given up, said at error (telegram.command_failed); the commands keep being answered', async () => {
+    const rec = recordingLogger('debug');
+    const { tg } = await start(CHAT, rec.log);
+    const lost = { lost: 'unsent' } as const;
+    tg.failNext(lost, lost, lost, lost, lost);
+    tg.pushMessage(CHAT, '/status');
+    const gaveUp = () => rec.records.some((l) => l['msg'] === 'telegram.command_failed');
+    for (const end = Date.now() + 25_000; !gaveUp(); await new Promise((r) => setTimeout(r, 50))) if (Date.now() > end) throw new Error('the answer was not given up');
+    expect(tg.attempts.map((a) => a.status)).toEqual([0, 0, 0, 0, 0]);
+    expect(tg.sent).toEqual([]);
+    expect(rec.records.filter((l) => l['msg'] === 'telegram.command_answer_failed').map((l) => l['retryInMs'])).toEqual([1000, 2000, 4000, 8000]);
+    const failed = rec.records.find((l) => l['msg'] === 'telegram.command_failed')!;
+    expect(failed['level']).toBe(50);
+    expect((failed['err'] as { message: string }).message).toBe("Network request for 'sendMessage' failed!");
+    tg.pushMessage(CHAT, '/profit');
+    const [answer] = await tg.waitForSent(1, 5_000);
+    expect(answer!.text).toMatch(/^Realised PnL \+88\.00/);
+  }, 40_000);
+
   it('/profit and /levels answer from the store', async () => {
     const { tg } = await start();
     tg.pushMessage(CHAT, '/profit');
