@@ -1,4 +1,5 @@
-import type { Position } from '../model/position.ts';
+import type { LevelReason } from '../model/plan.ts';
+import type { ExitReason, Position } from '../model/position.ts';
 import { qtyOf, totalPnl } from '../scaled-tp/exit-manager.ts';
 import { isTakeProfitReason, levelStats } from './level-stats.ts';
 import { type RunSummary, summarizeRun } from './run-summary.ts';
@@ -31,27 +32,34 @@ export interface LevelAnalytics {
   readonly avg_r: number;
 }
 
+/** Every non-take-profit exit reason, and `last_tp` for all the take-profit ones. */
+type RemainderClosedBy = { readonly [K in 'last_tp' | Exclude<ExitReason, LevelReason>]: number };
+
 export interface RunAnalytics {
   readonly summary: RunSummary;
   /** Average PnL per trade. */
   readonly expectancy: number;
   readonly avg_r: number;
-  /** How the last part of each trade closed: at its last take-profit, the stop, a signal, the end. */
-  readonly remainder_closed_by: { readonly last_tp: number; readonly stop: number; readonly signal: number; readonly end: number };
+  /**
+   * How the last part of each trade closed: at its last take-profit, the stop, a signal, the end, by
+   * hand outside the bot (`manual`, the kill switch included), a liquidation: one key per reason, so
+   * the counts total the trades (a backtest has no `manual` or `liquidation`; the bot's store has).
+   */
+  readonly remainder_closed_by: RemainderClosedBy;
   readonly levels: readonly LevelAnalytics[];
 }
 
 /** One code path for the backtest, compare, the report and the dashboard (R5.5, R8.5). */
 export function analyzeRun(trades: readonly Position[], startingBalance: number, equity: ArrayLike<number>): RunAnalytics {
   const summary = summarizeRun(trades, startingBalance, equity);
-  const closedBy = { last_tp: 0, stop: 0, signal: 0, end: 0 };
+  const closedBy: { -readonly [K in keyof RemainderClosedBy]: number } = { last_tp: 0, stop: 0, signal: 0, end: 0, manual: 0, liquidation: 0 };
   let rSum = 0;
   for (const t of trades) {
     rSum += rMultiple(t);
     const last = t.partialExits.at(-1);
     if (!last) continue;
     if (isTakeProfitReason(last.reason)) closedBy.last_tp++;
-    else closedBy[last.reason as 'stop' | 'signal' | 'end']++;
+    else closedBy[last.reason as Exclude<ExitReason, LevelReason>]++;
   }
   const base = levelStats(trades);
   const levels = base.map((l): LevelAnalytics => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyzeRun, initialRisk, maxDrawdownPct, rMultiple } from '../../../src/core/analytics/index.ts';
+import { applyExternalExit } from '../../../src/core/scaled-tp/exit-manager.ts';
 import { walk, open } from '../../support/ladder.ts';
 import { BTC } from '../../support/market.ts';
 import { DEFAULT_SETTINGS } from '../../support/settings.ts';
@@ -31,9 +32,24 @@ describe('run analytics', () => {
 
   it('counts how the last part of each trade closed, expectancy and average R', () => {
     const a = analyzeRun(all, 10_000, [10_000]);
-    expect(a.remainder_closed_by).toEqual({ last_tp: 1, stop: 2, signal: 0, end: 0 });
+    expect(a.remainder_closed_by).toEqual({ last_tp: 1, stop: 2, signal: 0, end: 0, manual: 0, liquidation: 0 });
     expect(a.expectancy).toBeCloseTo(a.summary.total_pnl / 3, 9);
     expect(a.summary.win_rate).toBeCloseTo(2 / 3, 9);
+  });
+
+  it('counts a remainder closed outside the bot (by hand, a liquidation) under its own reason: the counts total the trades', () => {
+    const outside = (reason: 'manual' | 'liquidation', path: number[], id: string) => {
+      const p = walk(open({ entry: '60000', qty: 10, market: BTC, settings: DEFAULT_SETTINGS, id }).position, path).position;
+      const r = applyExternalExit(p, { reason, tradeId: `${id}-x`, orderId: null, clientOrderId: '', timeMs: 9, qtySteps: p.remainingSteps, price: 59000, fee: 0 });
+      if (!r.ok) throw new Error(r.error.message);
+      expect(r.value.position.status).toBe('closed');
+      return r.value.position;
+    };
+    const byHand = outside('manual', [60000, 60700], 'm'); // tp1, then the rest closed by hand
+    const liquidated = outside('liquidation', [60000], 'l'); // liquidated whole
+    const a = analyzeRun([...all, byHand, liquidated], 10_000, [10_000]);
+    expect(a.remainder_closed_by).toEqual({ last_tp: 1, stop: 2, signal: 0, end: 0, manual: 1, liquidation: 1 });
+    expect(Object.values(a.remainder_closed_by).reduce((x, y) => x + y, 0)).toBe(5);
   });
 
   it('measures the deepest fall from a running peak', () => {
