@@ -37,11 +37,22 @@ export function symbolParam(q: URLSearchParams): string | undefined {
   return symbol;
 }
 
+/**
+ * The `from`/`to` window (from ≤ time < to), each bound optional; a window that ends where or before it
+ * starts is a 400 naming both, as `ladder history --from/--to` refuses it (not an empty answer as if
+ * nothing matched).
+ */
+export function timeWindowParams(q: URLSearchParams): { fromMs: number | undefined; toMs: number | undefined } {
+  const fromMs = parseTimeParam('from', q.get('from'));
+  const toMs = parseTimeParam('to', q.get('to'));
+  if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs) throw new HttpError(400, 'bad_request', `from: ${q.get('from')} is not before to: ${q.get('to')}`);
+  return { fromMs, toMs };
+}
+
 /** History's filters: the symbol (symbolParam) and the entry time window. */
 export function historyQuery(q: URLSearchParams): HistoryQuery {
   const symbol = symbolParam(q);
-  const fromMs = parseTimeParam('from', q.get('from'));
-  const toMs = parseTimeParam('to', q.get('to'));
+  const { fromMs, toMs } = timeWindowParams(q);
   return { ...(symbol ? { symbol } : {}), ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) };
 }
 

@@ -8,7 +8,7 @@ import { HttpError, errorBody, toHttpError } from './http-error.ts';
 import type { LiveHub } from './live-hub.ts';
 import type { MarketBook } from './market-book.ts';
 import { pageHtml } from './page.ts';
-import { historyQuery, pagingQuery, parseIntParam, parseTimeParam, queryOf, symbolParam } from './params.ts';
+import { historyQuery, pagingQuery, parseIntParam, queryOf, symbolParam, timeWindowParams } from './params.ts';
 import { riskView } from './risk-view.ts';
 import type { RunBook } from './run-book.ts';
 import { signalsView } from './signals-view.ts';
@@ -96,8 +96,7 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps, testRoutes: R
     '/api/candles': (q, _req, reply) => {
       const symbol = symbolParam(q);
       if (symbol === undefined) throw new HttpError(400, 'bad_request', 'symbol: required');
-      const fromMs = parseTimeParam('from', q.get('from'));
-      const toMs = parseTimeParam('to', q.get('to'));
+      const { fromMs, toMs } = timeWindowParams(q);
       const limit = parseIntParam('limit', q.get('limit'), 500, 5000);
       return sendJson(reply, candlesView(d.store, d.book, symbol, { ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}), limit }));
     },

@@ -94,6 +94,15 @@ describe('the dashboard API over a store (standalone: `ladder dashboard --db FIL
     for (const form of ['BTCUSDT', 'btcusdt', 'BTC/USDT:USDT', '%20BTCUSDT%20']) expect((await get<HistoryResponse>(`/api/history?symbol=${encodeURIComponent(decodeURIComponent(form))}`)).body.trades.map((t) => t.id)).toEqual(all);
     expect(await get('/api/history?symbol=BTC/USDT')).toEqual({ status: 400, body: { error: { code: 'bad_request', message: 'symbol: "BTC/USDT" is a spot symbol (expected the perpetual BTCUSDT or BTC/USDT:USDT)' } } });
     expect(await get('/api/history?from=yesterday')).toEqual({ status: 400, body: { error: { code: 'bad_request', message: 'from: not a time (epoch ms or ISO 8601): yesterday' } } });
+    // A window that ends before it starts (or where it starts: entries are from ≤ entry < to) is a 400
+    // naming both fields, as `ladder history --from/--to` refuses it; before, an empty list as if no trade matched.
+    const backwards = { status: 400, body: { error: { code: 'bad_request', message: 'from: 2025-03-05 is not before to: 2025-03-04' } } };
+    expect(await get('/api/history?from=2025-03-05&to=2025-03-04')).toEqual(backwards);
+    expect(await get('/api/history.csv?from=2025-03-05&to=2025-03-04')).toEqual(backwards);
+    expect(await get('/api/analytics?from=2025-03-05&to=2025-03-04')).toEqual(backwards);
+    expect(await get('/api/candles?symbol=BTCUSDT&from=2025-03-05&to=2025-03-04')).toEqual(backwards);
+    expect(await get(`/api/history?from=${T0}&to=${T0}`)).toEqual({ status: 400, body: { error: { code: 'bad_request', message: `from: ${T0} is not before to: ${T0}` } } });
+    expect((await get<HistoryResponse>(`/api/history?from=${T0}&to=${T0 + 1}`)).status).toBe(200);
   });
 
   it('/api/analytics: analyzeRun over the closed trades (the code ladder compare uses), and the single TP on the same entries', async () => {
