@@ -499,7 +499,7 @@ export class SymbolTrader {
 
   /**
    * The strategy's signal that waited when the bot stopped (an order in doubt, a reversal's close), or was
-   * being acted on (stepNow): acted on by the next steps as before the stop, or dropped there once older
+   * being acted on (stepSignals, stepEntries): acted on by the next steps as before the stop, or dropped there once older
    * than webhook.max_lag_s.
    */
   private restoreWaitingEntry(): void {
@@ -577,11 +577,20 @@ export class SymbolTrader {
   }
 
   /**
-   * One polling step: new closed candles (signals, entries), then cycles that converge the position
-   * to the exchange. A failing candle read does not stop the position's management.
+   * The first half of a polling step (the bot runs it for every symbol before any symbol's second
+   * half, stepEntries): new closed candles and their signals (a failing candle read does not stop the
+   * position's management); an opposite signal's close goes out now, its entry waits for
+   * stepEntries. So a slot or margin freed at an open is free for every symbol's entry at that open,
+   * as in the backtest (SPEC "Several symbols on one balance": closes at the open, then entries in
+   * symbol-id order).
    */
-  step(): Promise<void> {
-    return this.exclusive(() => this.stepNow());
+  stepSignals(): Promise<void> {
+    return this.exclusive(() => this.stepSignalsNow());
+  }
+
+  /** The second half of a step: the entry of this step's signal (and any entry waiting), then cycles to the exchange's truth. */
+  stepEntries(): Promise<void> {
+    return this.exclusive(() => this.stepEntriesNow());
   }
 
   /** Cycles until the position agrees with the exchange (at most MAX_CYCLES); start-up reconciliation is this. */
@@ -615,7 +624,7 @@ export class SymbolTrader {
    * (it may have filled: a reversal would find nothing to close, then hold both against the strategy),
    * or the open position's close is under way (a long now would be ignored as already held, then the
    * close books it flat), or a replaced close could still execute (an entry now would be skipped). The
-   * signal waits until the order's fate is known (onSignal, the strategy's: stepNow).
+   * signal waits until the order's fate is known (onSignal, the strategy's: stepSignals).
    */
   private signalWaitsForDoubt(): boolean {
     const p = this.position;
@@ -709,7 +718,7 @@ export class SymbolTrader {
     return run;
   }
 
-  private async stepNow(): Promise<void> {
+  private async stepSignalsNow(): Promise<void> {
     if (this.frozen && !(await this.releaseIfGone())) return;
     try {
       const read = await this.d.ex.candles(this.symbol, this.d.timeframe, 5);
@@ -727,6 +736,7 @@ export class SymbolTrader {
       // would buy and sell back in one step. (A simulator replaying history fast brings several
       // candles per poll without any outage: all are traded, as before.)
       const newest = outage ? added.at(-1) : undefined;
+      let deferred = false;
       for (const i of added) {
         // Stopped for good (a module that hung): said once, then no call and no line per candle.
         if (this.strategyStopped()) break;
@@ -756,32 +766,57 @@ export class SymbolTrader {
           }
           continue;
         }
-        if (sig) await this.strategySignal(sig);
+        if (!sig) continue;
+        // An older candle's signal of this same read (a fast replay brings several) is entered before
+        // this newer one is acted on: each signal in the order of its candles.
+        if (deferred) await this.retryWaitingEntry();
+        deferred = await this.strategySignal(sig, true);
       }
     } catch (e) {
       this.d.log.error({ symbol: this.symbol, err: errInfo(e) }, 'signals.failed');
     }
+  }
+
+  private async stepEntriesNow(): Promise<void> {
+    if (this.frozen) return;
     await this.retryWaitingEntry();
     await this.convergeNow();
     // The doubt this step's look-ups settled: the signal that waited on it is acted on now, not a step later.
     if (this.entryWaiting?.forDoubt && !this.signalWaitsForDoubt()) await this.retryWaitingEntry();
   }
 
-  /** A strategy's signal, acted on now or made to wait for an order in doubt. */
-  private async strategySignal(sig: Signal): Promise<void> {
+  /**
+   * A strategy's signal, acted on now or made to wait for an order in doubt. `entryLater`: only its
+   * close (an opposite position's) goes out now; the signal then waits (entryWaiting) for the step's
+   * entries (stepEntries), and true is returned.
+   */
+  private async strategySignal(sig: Signal, entryLater = false): Promise<boolean> {
     if (this.signalWaitsForDoubt()) {
       // As a webhook's signal does (onSignal): it waits for the order's look-up, not skipped (a
       // reversal skipped here left the in-doubt long, once booked, open against the strategy).
       this.entryWaiting = { sig, sinceMs: this.d.now(), forDoubt: true };
       this.sayOnce(`signal-waits:${sig.reason}:${sig.timeMs}`, 'warn', { side: sig.side, reason: sig.reason }, 'signal.waiting_for_entry_in_doubt');
-      return;
+      return false;
     }
     // Stored before it is acted on, as a wait for its own acting (cleared when the operation ends, see
     // exclusive): a kill between a reversal's close and its entry (the reads, the account calls) found
     // nothing stored, and the restarted bot stayed flat against the strategy. Restored, it is acted on
     // as a signal (the side held is ignored; an entry already sent is found by its id).
-    this.storeWaiting({ sig, sinceMs: this.d.now(), forDoubt: true });
-    await this.signal(sig);
+    const w: EntryWaiting = { sig, sinceMs: this.d.now(), forDoubt: true };
+    if (!entryLater) {
+      this.storeWaiting(w);
+      await this.signal(sig);
+      return false;
+    }
+    // A newer signal replaces one waiting (as signal() does), and waits itself, stored at once.
+    this.entryWaiting = w;
+    const p = this.position;
+    if (!this.frozen && p !== null && p.status === 'open' && p.side !== sig.side) {
+      this.d.log.info({ symbol: this.symbol, positionId: p.id, side: sig.side, reason: sig.reason, signalTime: new Date(sig.timeMs).toISOString() }, 'signal.close_first');
+      this.transition(requestClose(p, 'signal', await this.priceForClose(), this.d.now()));
+      await this.convergeNow();
+    }
+    return true;
   }
 
   /**

@@ -213,11 +213,16 @@ export class TradingBot {
   async step(): Promise<void> {
     // Signals the webhook stored since the last step; never throws (a failure is logged, the signal waits).
     await actOnStoredSignals({ store: this.o.store, traders: this.traders, log: this.o.log, now: this.now, maxWaitMs: this.o.config.webhook.max_lag_s * 1000, waitedOn: this.waitedOnSignals, runStartedAtMs: this.runStartedAtMs });
-    for (const t of this.stepOrder) {
-      try {
-        await t.step();
-      } catch (e) {
-        this.o.log.error({ symbol: t.symbol, err: errInfo(e) }, 'step.failed');
+    // Every symbol's signals (and their closes) first, then every symbol's entries, in symbol-id order:
+    // a close at an open frees its slot and margin for any symbol's entry at that open, as in the
+    // backtest (SPEC "Several symbols on one balance").
+    for (const phase of ['stepSignals', 'stepEntries'] as const) {
+      for (const t of this.stepOrder) {
+        try {
+          await t[phase]();
+        } catch (e) {
+          this.o.log.error({ symbol: t.symbol, err: errInfo(e) }, 'step.failed');
+        }
       }
     }
   }

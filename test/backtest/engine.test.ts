@@ -51,6 +51,17 @@ describe('backtest engine', () => {
     expect(r.skipped.map((s) => [s.symbol, s.why])).toEqual([['SOLUSDT', 'max_open_positions']]);
   });
 
+  it('an opposite signal closes at the open before any entry of that open is decided: the slot it frees goes to the first symbol in symbol-id order (the bot does the same: e2e-signals-live)', () => {
+    const btc = input('BTCUSDT', flat(6, 60000), { 3: 'long' });
+    const sol = input('SOLUSDT', flat(6, 150), { 1: 'long', 3: 'short' }); // its long closed at open 3 by its short
+    const r = runBacktest([btc, sol], options({ maxOpenPositions: 1 }));
+    expect(r.trades.map((t) => [t.symbol, t.side, t.partialExits.at(-1)!.reason])).toEqual([
+      ['SOLUSDT', 'long', 'signal'],
+      ['BTCUSDT', 'long', 'end'],
+    ]);
+    expect(r.skipped.map((s) => [s.symbol, s.why])).toEqual([['SOLUSDT', 'max_open_positions']]);
+  });
+
   it('refuses an entry whose margin at the leverage exceeds the free equity', () => {
     const r = runBacktest([input('BTCUSDT', flat(4, 60000), { 1: 'long' })], options({ leverage: 1, positionSize: { mode: 'quote', value: 20_000 } }));
     expect(r.trades).toEqual([]);
