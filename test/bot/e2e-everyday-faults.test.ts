@@ -291,6 +291,66 @@ describe('a stop whose placement is answered 503 (not executed) twice (invariant
   });
 });
 
+describe('a stop or a close whose answer was lost and whose look-ups failed, then found by a later look-up: settled by it, not looked up again at every cycle (the request weight)', () => {
+  /** GET look-ups of `clientOrderId` on `path` the simulator received. */
+  const lookups = (path: string, clientOrderId: string) => h!.sim.admin.requests().filter((r) => r.method === 'GET' && r.path === path && r.clientOrderId === clientOrderId).length;
+  /** The bot stepped `n` times, 150 ms of real time apart (over 2 s: the look-ups' back-off would have expired several times). */
+  const stepFor = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      await h!.bot.step();
+      await sleep(150);
+    }
+  };
+
+  it('a stop executed (500 after the exchange placed it), its look-ups answering 503 past the send\'s own: found resting by the first look-up that answers, stored open, one stop; then no look-up of it at all (the open orders list watches it)', async () => {
+    h = await startHarness(testConfig(), { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    await h.bot.start();
+    const t = h.trader('BTCUSDT');
+    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 500, processed: true, method: 'POST', path: '/fapi/v1/algoOrder', count: 1 }, { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/algoOrder', count: 6 }] });
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    const stop = `${t.position!.id}-sl0`;
+    expect(h.store.getOrder(stop)!.status).toBe('unknown'); // in doubt: its send's own look-ups failed
+    await stepFor(4);
+    expect(h.store.getOrder(stop)!.status).toBe('open');
+    const settledAt = lookups('/fapi/v1/algoOrder', stop);
+    await stepFor(16);
+    expect(lookups('/fapi/v1/algoOrder', stop)).toBe(settledAt);
+    expect(settledAt).toBeLessThanOrEqual(8); // the send's (503 ×6) and one or two after
+    expect(h.state().openAlgoOrders.map((a) => a.clientAlgoId)).toEqual([stop]);
+    expect(h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/algoOrder')).toHaveLength(1);
+  }, 20_000);
+
+  it('a close (the webhook\'s) executed in part in a thin book, its answer a 500, its look-ups answering 503 past the send\'s own: found expired with half filled by the first look-up that answers, booked, the rest closed under the next id, flat as the exchange; neither close looked up again after', async () => {
+    const t = await openLong();
+    const id = t.position!.id;
+    h!.sim.admin.setFaults({
+      rules: [
+        { kind: 'partialFill', ratio: 0.5, method: 'POST', path: '/fapi/v1/order', count: 1 },
+        { kind: 'error5xx', status: 500, processed: true, method: 'POST', path: '/fapi/v1/order', count: 1 },
+        { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/order', count: 12 },
+      ],
+    });
+    expect(await t.closePosition('test')).toBe('closing');
+    await stepFor(4);
+    expect(h!.store.ordersOf(id).filter((o) => o.kind === 'close').map((o) => [o.clientOrderId, o.status])).toEqual([
+      [`${id}-close`, 'expired'],
+      [`${id}-close1`, 'filled'],
+    ]);
+    expect(h!.sim.admin.requests().filter((r) => r.method === 'GET' && r.path === '/fapi/v1/order' && r.clientOrderId === `${id}-close` && r.status === 503).length).toBeGreaterThan(5); // past the send's own look-ups
+    expect(exchangeSteps()).toBe(0);
+    expect(t.position).toBeNull();
+    expect(h!.store.getPosition(id)!.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([
+      ['signal', 5],
+      ['signal', 5],
+    ]);
+    const settled = [lookups('/fapi/v1/order', `${id}-close`), lookups('/fapi/v1/order', `${id}-close1`)];
+    await stepFor(16);
+    expect([lookups('/fapi/v1/order', `${id}-close`), lookups('/fapi/v1/order', `${id}-close1`)]).toEqual(settled);
+    expect(settled[0]).toBeLessThanOrEqual(10);
+  }, 20_000);
+});
+
 describe('a position changed outside the bot (F5, R6.6)', () => {
   it('closed by hand: taken as the exchange says (a manual exit at its price), orphans cancelled, no -2022 storm, the symbol trades again', async () => {
     const t = await openLong();
