@@ -141,11 +141,54 @@ describe('two symbols, one slot (max_open_positions 1), signals at the same open
 });
 
 describe('two symbols, one slot: one closes on an opposite signal and another enters at the same open', () => {
-  it('the close frees the slot before any entry of that open is decided (the backtest: signals and their closes at the open, then entries in symbol-id order): BTCUSDT enters long, ETHUSDT\'s short is skipped', async () => {
-    const { file, open } = await signalsFile('ladder-signals-close-then-entry-', [
-      (open) => `${iso(open + H + 60_000)},ETHUSDT,long,`, // on candle +1: ETH long takes the one slot
-      (open) => `${iso(open + 2 * H + 60_000)},ETHUSDT,short,`, // on candle +2: closes ETH's long at the open of +3 (its own entry waits for a slot)
-      (open) => `${iso(open + 2 * H + 60_000)},BTCUSDT,long,`, // on candle +2: at that same open, BTC (before ETH in symbol order) takes the freed slot
+  const cases: [string, object[]][] = [
+    ['', []],
+    // The close's answer lost after it executed: found filled by its look-up within the step, the slot free all the same.
+    [' (the close answered 500 after it executed)', [{ kind: 'error5xx', status: 500, processed: true, method: 'POST', path: '/fapi/v1/order', count: 1 }]],
+  ];
+  for (const [fault, rules] of cases) {
+    it(`the close frees the slot before any entry of that open is decided (the backtest: signals and their closes at the open, then entries in symbol-id order): BTCUSDT enters long, ETHUSDT's short is skipped${fault}`, async () => {
+      const { file, open } = await signalsFile('ladder-signals-close-then-entry-', [
+        (open) => `${iso(open + H + 60_000)},ETHUSDT,long,`, // on candle +1: ETH long takes the one slot
+        (open) => `${iso(open + 2 * H + 60_000)},ETHUSDT,short,`, // on candle +2: closes ETH's long at the open of +3 (its own entry waits for a slot)
+        (open) => `${iso(open + 2 * H + 60_000)},BTCUSDT,long,`, // on candle +2: at that same open, BTC (before ETH in symbol order) takes the freed slot
+      ]);
+      const config = testConfig({ strategy: { name: 'signals', file }, symbols: ['BTC/USDT:USDT', 'ETH/USDT:USDT'], max_open_positions: 1 });
+      h = await startHarness(config, { seed: 3 });
+      h.sim.admin.setPrice('BTCUSDT', 60000, true);
+      h.sim.admin.setPrice('ETHUSDT', 3000, true);
+      await h.bot.start();
+      const [eth, btc] = [h.trader('ETHUSDT'), h.trader('BTCUSDT')];
+      for (let k = 0; k < 5 && !eth.position; k++) {
+        h.sim.admin.step({ candles: 1 });
+        await h.bot.step();
+      }
+      expect((eth.candles.lastOpenMs - open) / H).toBe(1);
+      expect(eth.position?.side).toBe('long');
+      const ethLong = eth.position!.id;
+      h.sim.admin.setFaults({ rules: rules as never });
+      h.sim.admin.step({ candles: 1 }); // candle +2 closes: both signals at the open of +3
+      await h.bot.step();
+      expect((btc.candles.lastOpenMs - open) / H).toBe(2);
+      expect(h.store.getPosition(ethLong)!.partialExits.map((e) => e.reason)).toEqual(['signal']);
+      // Before: BTC was stepped first and found the slot held by ETH's long (skipped), then ETH closed and
+      // entered its short: the bot held ETH short where the backtest holds BTC long.
+      expect([btc.position?.side ?? null, eth.position?.side ?? null]).toEqual(['long', null]);
+      expect(h.state().fills.map((f) => [f.symbol, f.side])).toEqual([
+        ['ETHUSDT', 'BUY'],
+        ['ETHUSDT', 'SELL'],
+        ['BTCUSDT', 'BUY'],
+      ]);
+      expect(h.state().positions.filter((x) => x.symbol === 'ETHUSDT' && Number(x.positionAmt) !== 0)).toEqual([]);
+      expect(h.sim.admin.requests().filter((r) => r.method === 'POST' && r.clientOrderId === `${ethLong}-close`).map((r) => r.status)).toEqual([rules.length ? 500 : 200]);
+    });
+  }
+
+  it('…the close refused outright (-4131): the slot is not freed, so BTCUSDT\'s long is not entered (never two positions in one slot); ETHUSDT\'s short waits for its close, sent again after the back-off', async () => {
+    const { file } = await signalsFile('ladder-signals-close-refused-', [
+      (open) => `${iso(open + H + 60_000)},ETHUSDT,long,`,
+      (open) => `${iso(open + 2 * H + 60_000)},ETHUSDT,short,`,
+      (open) => `${iso(open + 2 * H + 60_000)},BTCUSDT,long,`,
     ]);
     const config = testConfig({ strategy: { name: 'signals', file }, symbols: ['BTC/USDT:USDT', 'ETH/USDT:USDT'], max_open_positions: 1 });
     h = await startHarness(config, { seed: 3 });
@@ -157,22 +200,20 @@ describe('two symbols, one slot: one closes on an opposite signal and another en
       h.sim.admin.step({ candles: 1 });
       await h.bot.step();
     }
-    expect((eth.candles.lastOpenMs - open) / H).toBe(1);
-    expect(eth.position?.side).toBe('long');
     const ethLong = eth.position!.id;
-    h.sim.admin.step({ candles: 1 }); // candle +2 closes: both signals at the open of +3
+    h.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
+    h.sim.admin.step({ candles: 1 });
     await h.bot.step();
-    expect((btc.candles.lastOpenMs - open) / H).toBe(2);
-    expect(h.store.getPosition(ethLong)!.partialExits.map((e) => e.reason)).toEqual(['signal']);
-    // Before: BTC was stepped first and found the slot held by ETH's long (skipped), then ETH closed and
-    // entered its short: the bot held ETH short where the backtest holds BTC long.
-    expect([btc.position?.side ?? null, eth.position?.side ?? null]).toEqual(['long', null]);
+    expect([btc.position?.side ?? null, eth.position?.id ?? null]).toEqual([null, ethLong]);
+    expect(h.state().fills.map((f) => [f.symbol, f.side])).toEqual([['ETHUSDT', 'BUY']]);
+    await new Promise((r) => setTimeout(r, 1_100)); // the close's back-off
+    await h.bot.step();
+    expect([btc.position?.side ?? null, eth.position?.side ?? null]).toEqual([null, 'short']);
     expect(h.state().fills.map((f) => [f.symbol, f.side])).toEqual([
       ['ETHUSDT', 'BUY'],
       ['ETHUSDT', 'SELL'],
-      ['BTCUSDT', 'BUY'],
+      ['ETHUSDT', 'SELL'],
     ]);
-    expect(h.state().positions.filter((x) => x.symbol === 'ETHUSDT' && Number(x.positionAmt) !== 0)).toEqual([]);
   });
 });
 
