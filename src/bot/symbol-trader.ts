@@ -262,6 +262,8 @@ export class SymbolTrader {
   private stopLookedUpAtMs = -Infinity;
   /** Read everything next cycle (a send, a stream update, a refusal). */
   private dirty = true;
+  /** This step's first half converged the position (a new open): the second half need not, unless it enters. */
+  private convergedAtOpen = false;
   /** The entry price the exchange showed for the open position at the last position read (syncPosition). */
   private exchangeEntry: { positionId: string; price: number } | null = null;
   /** What the exchange held of the open position at this cycle's position read (a close is sized to it); null before the read. */
@@ -720,6 +722,7 @@ export class SymbolTrader {
 
   private async stepSignalsNow(): Promise<void> {
     if (this.frozen && !(await this.releaseIfGone())) return;
+    let newOpen = false;
     try {
       const read = await this.d.ex.candles(this.symbol, this.d.timeframe, 5);
       const latest = await this.withoutHole(read);
@@ -730,6 +733,7 @@ export class SymbolTrader {
       this.candlesReadAtMs = readAtMs;
       const added = this.candles.append(latest);
       if (added.length) this.d.store.saveCandles(this.symbol, this.d.timeframeMs, latest.slice(latest.length - added.length)); // the newest, in order
+      newOpen = added.length > 0;
       // Several new candles after more than a candle's time without a read: the bot could not read
       // (network, an IP ban). The strategy sees each, but only the newest one's signal is traded: an
       // older one's entry was due candles ago at another price (the backtest's), and replaying them
@@ -775,10 +779,22 @@ export class SymbolTrader {
     } catch (e) {
       this.d.log.error({ symbol: this.symbol, err: errInfo(e) }, 'signals.failed');
     }
+    // At a new open the position is taken as the exchange has it (its stop or a take-profit filled
+    // during the candle that just closed, the stream's word not in yet) before any symbol's entry at
+    // that open is decided: the backtest walks that candle before those entries. After the signals,
+    // which are stored by then: a kill during these reads loses none of them.
+    if (newOpen && this.position !== null) {
+      await this.convergeNow();
+      this.convergedAtOpen = true;
+    }
   }
 
   private async stepEntriesNow(): Promise<void> {
+    const converged = this.convergedAtOpen;
+    this.convergedAtOpen = false;
     if (this.frozen) return;
+    // Converged by this step's first half and nothing to enter: not read again (the request weight).
+    if (converged && this.entryWaiting === null) return;
     await this.retryWaitingEntry();
     await this.convergeNow();
     // The doubt this step's look-ups settled: the signal that waited on it is acted on now, not a step later.

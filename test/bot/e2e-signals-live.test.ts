@@ -184,6 +184,31 @@ describe('two symbols, one slot: one closes on an opposite signal and another en
     });
   }
 
+  it('a position whose exchange stop fired during the candle (not yet seen by the bot) frees its slot before the entries at the next open, as the backtest walks that candle before them: BTCUSDT enters long', async () => {
+    const { file } = await signalsFile('ladder-signals-stop-then-entry-', [
+      (open) => `${iso(open + H + 60_000)},ETHUSDT,long,`, // on candle +1: ETH long takes the one slot
+      (open) => `${iso(open + 2 * H + 60_000)},BTCUSDT,long,`, // on candle +2: BTC at the open of +3
+    ]);
+    const config = testConfig({ strategy: { name: 'signals', file }, symbols: ['BTC/USDT:USDT', 'ETH/USDT:USDT'], max_open_positions: 1 });
+    h = await startHarness(config, { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    h.sim.admin.setPrice('ETHUSDT', 3000, true);
+    await h.bot.start();
+    const [eth, btc] = [h.trader('ETHUSDT'), h.trader('BTCUSDT')];
+    for (let k = 0; k < 5 && !eth.position; k++) {
+      h.sim.admin.step({ candles: 1 });
+      await h.bot.step();
+    }
+    const ethLong = eth.position!.id;
+    h.sim.admin.setPrice('ETHUSDT', eth.position!.entryPrice * 0.97); // through its 2 % stop, on the exchange only
+    expect(h.state().positions.filter((x) => x.symbol === 'ETHUSDT' && Number(x.positionAmt) !== 0)).toEqual([]);
+    h.sim.admin.step({ candles: 1 }); // candle +2 closes: BTC's signal at the open of +3
+    await h.bot.step();
+    expect(h.store.getPosition(ethLong)!.partialExits.map((e) => e.reason)).toEqual(['stop']);
+    // Before: BTC's entry was decided while the bot still took ETH's long as open (skipped); ETH's cycle then booked the stop.
+    expect([btc.position?.side ?? null, eth.position?.side ?? null]).toEqual(['long', null]);
+  });
+
   it('…the close refused outright (-4131): the slot is not freed, so BTCUSDT\'s long is not entered (never two positions in one slot); ETHUSDT\'s short waits for its close, sent again after the back-off', async () => {
     const { file } = await signalsFile('ladder-signals-close-refused-', [
       (open) => `${iso(open + H + 60_000)},ETHUSDT,long,`,
