@@ -209,6 +209,34 @@ describe('two symbols, one slot: one closes on an opposite signal and another en
     expect([btc.position?.side ?? null, eth.position?.side ?? null]).toEqual(['long', null]);
   });
 
+  it('…the position read failing (503) at that open: the slot is taken as held (unknown is not free), so BTCUSDT\'s long is not entered; the stop is booked once the read answers', async () => {
+    const { file } = await signalsFile('ladder-signals-stop-unread-', [
+      (open) => `${iso(open + H + 60_000)},ETHUSDT,long,`,
+      (open) => `${iso(open + 2 * H + 60_000)},BTCUSDT,long,`,
+    ]);
+    const config = testConfig({ strategy: { name: 'signals', file }, symbols: ['BTC/USDT:USDT', 'ETH/USDT:USDT'], max_open_positions: 1 });
+    h = await startHarness(config, { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    h.sim.admin.setPrice('ETHUSDT', 3000, true);
+    await h.bot.start();
+    const [eth, btc] = [h.trader('ETHUSDT'), h.trader('BTCUSDT')];
+    for (let k = 0; k < 5 && !eth.position; k++) {
+      h.sim.admin.step({ candles: 1 });
+      await h.bot.step();
+    }
+    const ethLong = eth.position!.id;
+    h.sim.admin.setPrice('ETHUSDT', eth.position!.entryPrice * 0.97);
+    h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v3/positionRisk' }] });
+    h.sim.admin.step({ candles: 1 });
+    await h.bot.step();
+    expect([btc.position, eth.position?.id ?? null]).toEqual([null, ethLong]);
+    expect(h.state().fills.filter((f) => f.symbol === 'BTCUSDT')).toEqual([]);
+    h.sim.admin.setFaults({ rules: [] });
+    await h.bot.step();
+    expect(h.store.getPosition(ethLong)!.partialExits.map((e) => e.reason)).toEqual(['stop']);
+    expect([btc.position, eth.position]).toEqual([null, null]);
+  });
+
   it('…the close refused outright (-4131): the slot is not freed, so BTCUSDT\'s long is not entered (never two positions in one slot); ETHUSDT\'s short waits for its close, sent again after the back-off', async () => {
     const { file } = await signalsFile('ladder-signals-close-refused-', [
       (open) => `${iso(open + H + 60_000)},ETHUSDT,long,`,
