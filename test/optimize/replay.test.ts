@@ -252,35 +252,6 @@ describe('the per-entry replay', () => {
     expect(recalled).toBeGreaterThan(500);
   });
 
-  it('each symbol replayed alone, its entries then checked on the shared state: the same figures when slots and margin let every entry in, and when one is refused (the window replayed together, then for every later candidate)', () => {
-    const ds = datasets[0]!;
-    const [fromMs, toMs] = [D('2022-02-01'), D('2023-02-01')];
-    const cases = [
-      // Three symbols, ten slots, a balance no entry exhausts: every window alone.
-      { options: { maxOpenPositions: 10, startingBalance: 1e9 }, reruns: 0 },
-      // One slot: the second symbol's entry while the first holds a position is refused.
-      { options: { maxOpenPositions: 1, startingBalance: 1e9 }, reruns: 2 },
-      // Slots for all, but 1,000 USDT entries on 1,500 at 1x: the margin refuses the second at once.
-      { options: { maxOpenPositions: 10, startingBalance: 1_500, leverage: 1 }, reruns: 2 },
-    ];
-    for (const c of cases) {
-      const options: Omit<BacktestOptions, 'settings'> = { ...ds.options, ...c.options, positionSize: { mode: 'quote', value: 1000 }, sizingBalance: 'starting' };
-      const r = new Replayer(ds, options);
-      // Two windows, two candidates each: a window refused once is replayed together for the next candidate (no second rerun).
-      for (const index of [17, 4_242]) {
-        for (const [from, to] of [[-Infinity, Infinity], [fromMs, toMs]] as const) {
-          const settings = settingsAt(index);
-          const full = figuresOfRun(runBacktest(windowInputs(ds, from, to), { ...options, settings }));
-          const fig = r.figures(settings, from, to)!;
-          expect(fig.summary).toEqual(full.summary);
-          expect(Array.from(fig.rMultiples)).toEqual(Array.from(full.rMultiples));
-          expect(Buffer.from(new Float64Array(fig.equity).buffer).equals(Buffer.from(new Float64Array(full.equity).buffer))).toBe(true);
-        }
-      }
-      expect(r.rerun).toBe(c.reruns);
-    }
-  });
-
   it('past the shared memo’s caps (distinct stop distances, target percentages) a candidate replays every trade: still runBacktest’s figures', () => {
     const ds = datasets[0]!;
     const options = { ...ds.options, sizingBalance: 'starting' as const };

@@ -6,7 +6,7 @@ import { EntryCache } from './entry-cache.ts';
 import { FirstExitMemo, TargetPrices } from './first-exit-memo.ts';
 import type { RunFigures } from '../metrics.ts';
 import { PositionMemo } from './position-memo.ts';
-import { BOUND, runWindow, windowFigures } from './run-window.ts';
+import { runWindow, windowFigures } from './run-window.ts';
 import { type FirstExits, type ReplayOptions, SymbolReplay } from './symbol-replay.ts';
 import { type SymbolPrep, type WindowIndex, indexWindow, prepareSymbol } from './window-index.ts';
 
@@ -29,12 +29,6 @@ export class Replayer {
   private readonly options: Omit<BacktestOptions, 'settings'>;
   /** A symbol pays funding inside its --detail candles (charged at the detail candle opening at it): not replayed, run in full. */
   private readonly unreplayable: boolean;
-  /** Entries sized independently of the running balance: the figures may replay each symbol alone (`figures`). */
-  private readonly sizedAlone: boolean;
-  /** Windows where a candidate replayed alone met an entry the slots or the margin refused: their symbols are replayed together. */
-  private readonly bound = new Set<string>();
-  /** Windows replayed again together after an entry refused there (for tests and the bench). */
-  rerun = 0;
 
   /** `options`: the run's backtest options without the exit settings (`sizingBalance` included). */
   constructor(ds: Dataset, options: Omit<BacktestOptions, 'settings'>) {
@@ -43,7 +37,6 @@ export class Replayer {
     this.preps = ds.symbols.map(prepareSymbol);
     this.caches = new Map(this.preps.map((p) => [p, new EntryCache(p.sym.candles.open, p.signalAt, p.sym.market, options)]));
     const varies = options.positionSize.mode === 'risk_pct' && options.sizingBalance !== 'starting';
-    this.sizedAlone = !varies;
     this.memos = varies ? null : new Map(this.preps.map((p) => [p, new PositionMemo(p.sym.candles.length)]));
     this.shared = varies ? null : new Map(this.preps.map((p) => [p, { memo: new FirstExitMemo(p.signalAt.length), targets: new TargetPrices(p.signalAt.length) }]));
   }
@@ -77,29 +70,11 @@ export class Replayer {
    */
   figures(settings: ExitSettings, fromMs: number, toMs: number, remember = true): RunFigures | null {
     if (this.unreplayable) return null;
-    const id = `${fromMs},${toMs}`;
-    // Each symbol replayed alone, then its entries checked in the engine's order: what its positions do
-    // depends on its own candles only (sizes do not follow the balance); unless an entry was refused
-    // here before, which is likely again.
-    if (this.sizedAlone && !this.bound.has(id)) {
-      const ix = this.start(settings, fromMs, toMs, false, remember, true);
-      const f = windowFigures(ix, this.replays.slice(0, ix.symbols.length), this.options.startingBalance, this.options.maxOpenPositions);
-      if (f !== BOUND) return f;
-      // Refused: run the window again the engine's way. The trades the alone pass shared with other
-      // candidates hold (each is its position's own path); the candidate's positions memo is dropped, since
-      // it looks up only earlier windows' records and now holds this window's own (its earlier windows'
-      // positions are replayed again, after a refusal only).
-      this.bound.add(id);
-      this.rerun++;
-      for (const m of this.memos?.values() ?? []) m.reset();
-    }
-    const ix = this.start(settings, fromMs, toMs, false, remember, false);
-    const f = windowFigures(ix, this.replays.slice(0, ix.symbols.length), this.options.startingBalance, null);
-    if (f === BOUND) throw new Error('replay: a window replayed together reported an entry refused');
-    return f;
+    const ix = this.start(settings, fromMs, toMs, false, remember);
+    return windowFigures(ix, this.replays.slice(0, ix.symbols.length), this.options.startingBalance);
   }
 
-  private start(settings: ExitSettings, fromMs: number, toMs: number, keep: boolean, remember: boolean, alone = false): WindowIndex {
+  private start(settings: ExitSettings, fromMs: number, toMs: number, keep: boolean, remember: boolean): WindowIndex {
     const id = `${fromMs},${toMs}`;
     let ix = this.windows.get(id);
     if (ix === undefined) this.windows.set(id, (ix = indexWindow(this.preps, fromMs, toMs)));
@@ -115,7 +90,7 @@ export class Replayer {
     const o: ReplayOptions = { ...this.options, settings };
     for (let q = 0; q < ix.symbols.length; q++) {
       const ws = ix.symbols[q]!;
-      (this.replays[q] ??= new SymbolReplay()).start(ws, this.planners.list.get(ws.prep)!, this.caches.get(ws.prep)!, o, this.path, keep, this.memos?.get(ws.prep) ?? null, remember, this.planners.firstExits?.get(ws.prep) ?? null, alone);
+      (this.replays[q] ??= new SymbolReplay()).start(ws, this.planners.list.get(ws.prep)!, this.caches.get(ws.prep)!, o, this.path, keep, this.memos?.get(ws.prep) ?? null, remember, this.planners.firstExits?.get(ws.prep) ?? null);
     }
     return ix;
   }

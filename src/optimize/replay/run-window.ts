@@ -4,11 +4,8 @@ import { summarizePnls, summarizeRun } from '../../core/analytics/run-summary.ts
 import type { Position } from '../../core/model/position.ts';
 import type { RunFigures } from '../metrics.ts';
 import type { SharedState, SymbolReplay } from './symbol-replay.ts';
-import { EV_CLOSE, EV_ENTRY, EV_FUNDING, EV_PNL } from './trace.ts';
+import { EV_CLOSE, EV_FUNDING, EV_PNL } from './trace.ts';
 import type { WindowIndex } from './window-index.ts';
-
-/** A window replayed alone symbol by symbol in which the engine would have refused an entry (slots or margin). */
-export const BOUND = 'bound';
 
 /** What the shared loop produced: the equity curve, and the trades (kept) or their PnL and R multiples. */
 interface Loop {
@@ -28,14 +25,8 @@ interface Loop {
  * (slots, margin, sizing), and the equity at each point as S + realised plus each open position's
  * mark in symbol order. `replays[q]` must have been started on `ix.symbols[q]`, all with the same
  * `keep`. Null when a replay cannot stand for the engine (a position left open by an `end` close).
- *
- * `alone`: null, or the run's `maxOpenPositions` when every replay was started alone (figures only):
- * each symbol is then replayed whole first (`replayAlone`, in cache-friendly runs of its own candles),
- * and the loop takes only their events, checking at each EV_ENTRY, on the state the engine would
- * decide it on, that a slot was free and the margin enough. BOUND when one was not: the window must
- * then be run again with entries decided in the loop.
  */
-function sharedLoop(ix: WindowIndex, replays: readonly SymbolReplay[], startingBalance: number, alone: number | null): Loop | null | typeof BOUND {
+function sharedLoop(ix: WindowIndex, replays: readonly SymbolReplay[], startingBalance: number): Loop | null {
   const M = ix.times.length;
   const S = startingBalance;
   const equity = new Float64Array(M);
@@ -48,14 +39,6 @@ function sharedLoop(ix: WindowIndex, replays: readonly SymbolReplay[], startingB
   const heads = new Float64Array(n);
   for (let q = 0; q < n; q++) heads[q] = replays[q]!.headKey();
   const st: SharedState = { open: 0, realized: 0, held: new Float64Array(n), inPosition: new Uint8Array(n), replays };
-  if (alone !== null) {
-    // Each replay alone: the state it is handed is never read (no checks), only written.
-    const scratch: SharedState = { open: 0, realized: 0, held: new Float64Array(n), inPosition: new Uint8Array(n), replays };
-    for (let q = 0; q < n; q++) {
-      replays[q]!.replayAlone(scratch, q);
-      heads[q] = replays[q]!.headKey();
-    }
-  }
   let k = 0;
   for (;;) {
     // The next step: the smallest key, the lowest rank on a tie (replays are in rank order).
@@ -79,19 +62,6 @@ function sharedLoop(ix: WindowIndex, replays: readonly SymbolReplay[], startingB
       const t = r.trace;
       const e = r.cursor++;
       const kind = t.kinds.a[e];
-      if (kind === EV_ENTRY) {
-        // The engine's checks of SymbolReplay.enter, on the same doubles: a free slot, then the margin.
-        const margin = t.helds.a[e]!;
-        if (st.open >= alone!) return BOUND;
-        let used = 0;
-        for (let q = 0; q < n; q++) if (st.held[q] !== 0) used += st.held[q]!;
-        if (margin > startingBalance + st.realized - used) return BOUND;
-        st.held[best] = margin;
-        st.inPosition[best] = 1;
-        st.open++;
-        heads[best] = r.headKey();
-        continue;
-      }
       st.realized += t.values.a[e]!;
       st.held[best] = t.helds.a[e]!;
       if (kind === EV_CLOSE) {
@@ -133,19 +103,16 @@ function sharedLoop(ix: WindowIndex, replays: readonly SymbolReplay[], startingB
 
 /** The run `runBacktest` returns for the window (replays started with trades kept). */
 export function runWindow(ix: WindowIndex, replays: readonly SymbolReplay[], startingBalance: number): BacktestRun | null {
-  const l = sharedLoop(ix, replays, startingBalance, null);
-  if (l === null || l === BOUND) return null;
+  const l = sharedLoop(ix, replays, startingBalance);
+  if (l === null) return null;
   const { trades, equity, skipped, funding } = l;
   return { trades, equityTimeMs: ix.times, equity, skipped, summary: summarizeRun(trades, startingBalance, equity), levels: levelStats(trades), ...(funding ? { funding } : {}) };
 }
 
-/**
- * The optimizer's figures of the window's run, without keeping its trades (replays started with `keep`
- * false); `alone`: see sharedLoop (BOUND: run the window again with `alone` null).
- */
-export function windowFigures(ix: WindowIndex, replays: readonly SymbolReplay[], startingBalance: number, alone: number | null): RunFigures | null | typeof BOUND {
-  const l = sharedLoop(ix, replays, startingBalance, alone);
-  if (l === null || l === BOUND) return l;
+/** The optimizer's figures of the window's run, without keeping its trades (replays started with `keep` false). */
+export function windowFigures(ix: WindowIndex, replays: readonly SymbolReplay[], startingBalance: number): RunFigures | null {
+  const l = sharedLoop(ix, replays, startingBalance);
+  if (l === null) return null;
   return { summary: summarizePnls(l.pnls, startingBalance, l.equity), rMultiples: l.rs, equityTimeMs: ix.times, equity: l.equity };
 }
 

@@ -10,7 +10,7 @@ import { wholeDetailFrom } from '../../data/candle-series.ts';
 import type { EntryCache } from './entry-cache.ts';
 import { type FirstExitMemo, firstExit } from './first-exit-memo.ts';
 import type { PositionMemo } from './position-memo.ts';
-import { EV_CLOSE, EV_ENTRY, EV_FUNDING, EV_PNL, Trace, key } from './trace.ts';
+import { EV_CLOSE, EV_FUNDING, EV_PNL, Trace, key } from './trace.ts';
 import { BLOCK, BLOCK_SHIFT, type FundingPrep, type WindowSymbol, lowerBound } from './window-index.ts';
 
 export type ReplayOptions = Pick<BacktestOptions, 'settings' | 'fills' | 'intrabar' | 'startingBalance' | 'leverage' | 'maxOpenPositions' | 'positionSize' | 'sizingBalance'>;
@@ -119,11 +119,6 @@ export class SymbolReplay {
   private remember = false;
   /** Keep each closed trade (a `BacktestRun`), or only its PnL and R multiple (the optimizer's figures). */
   private keep = true;
-  /**
-   * Replayed alone (`replayAlone`): every entry taken without the slot and margin checks, each marked by
-   * an EV_ENTRY event for the window's loop to check them on the shared state (run-window.ts).
-   */
-  private alone = false;
   /** The engine's words for the last refused entry (kept trades only: the optimizer needs no text). */
   private skipDetail = '';
   /** Fills booked since this was last cleared. */
@@ -178,11 +173,8 @@ export class SymbolReplay {
     memo: PositionMemo | null,
     remember: boolean,
     firstExits: FirstExits | null = null,
-    alone = false,
   ): void {
-    if (alone && (keep || cache.varies)) throw new Error('replay: a symbol is replayed alone only for figures with entries sized independently of the balance');
     this.keep = keep;
-    this.alone = alone;
     this.fund = ws.prep.funding;
     // A trade read back from another candidate's is one event at its close: its funding has events of its own.
     this.firstExits = keep || ws.prep.detail !== null || this.fund !== null ? null : firstExits;
@@ -212,16 +204,6 @@ export class SymbolReplay {
   private setAttempt(i: number): void {
     this.attemptAt = i;
     this.attemptKey = i < 0 ? Infinity : key(this.ws.point[i - this.ws.a]!, 2);
-  }
-
-  /**
-   * Every entry attempt of the window taken in turn, as if this symbol were alone on an unlimited
-   * balance (started `alone`): what it does then depends on its own candles and signals only, since
-   * entries are sized independently of the balance. The window's loop then checks each EV_ENTRY.
-   */
-  replayAlone(st: SharedState, rank: number): void {
-    if (!this.alone) throw new Error('replay: replayAlone on a replay not started alone');
-    while (this.attemptAt >= 0) this.attempt(st, rank);
   }
 
   /** Is the next step an entry attempt (else an event of `trace` at `cursor`)? */
@@ -255,8 +237,7 @@ export class SymbolReplay {
   private enter(i: number, st: SharedState): SkipWhy | null {
     const o = this.o;
     const keep = this.keep;
-    const alone = this.alone;
-    if (!alone && st.open >= o.maxOpenPositions) {
+    if (st.open >= o.maxOpenPositions) {
       if (keep) this.skipDetail = `${st.open} positions open`;
       return 'max_open_positions';
     }
@@ -281,20 +262,17 @@ export class SymbolReplay {
       return e.refused.why;
     }
     // The engine's usedMargin: what every open position holds now, summed in symbol order.
-    if (!alone) {
-      let used = 0;
-      for (let q = 0; q < st.held.length; q++) if (st.held[q] !== 0) used += st.held[q]!;
-      if (e.margin > balance - used) {
-        if (keep) this.skipDetail = `needs ${e.margin.toFixed(2)}, free ${(balance - used).toFixed(2)}`;
-        return 'insufficient_margin';
-      }
+    let used = 0;
+    for (let q = 0; q < st.held.length; q++) if (st.held[q] !== 0) used += st.held[q]!;
+    if (e.margin > balance - used) {
+      if (keep) this.skipDetail = `needs ${e.margin.toFixed(2)}, free ${(balance - used).toFixed(2)}`;
+      return 'insufficient_margin';
     }
     const memo = this.memo;
     if (memo !== null) {
       const rec = memo.find(i, this.ws.wholeTo);
       if (rec >= 0) {
         this.margin = e.margin;
-        if (alone) this.trace.event(key(k, 2), EV_ENTRY, 0, e.margin);
         this.recall(memo, rec);
         return null;
       }
@@ -310,7 +288,6 @@ export class SymbolReplay {
       const rec = far === far ? fx.memo.find(fx.index, s, e.steps, long, fx.nearest[s]!, this.ws.wholeTo) : -1;
       if (rec >= 0) {
         this.margin = e.margin;
-        if (alone) this.trace.event(key(k, 2), EV_ENTRY, 0, e.margin);
         this.recallFirstExit(fx.memo, rec, i, e.steps);
         return null;
       }
@@ -324,7 +301,6 @@ export class SymbolReplay {
       return 'plan_error';
     }
     if (this.firstExits !== null) keepTargets(this.firstExits, plan.value, s);
-    if (alone) this.trace.event(key(k, 2), EV_ENTRY, 0, e.margin);
     this.entryIdx = i;
     this.entrySignal = s;
     this.positionFills = 0;

@@ -13,12 +13,6 @@ export const EV_PNL = 0;
 export const EV_CLOSE = 1;
 /** A funding settlement charged to the open position (the value: what it paid, negative, or received). */
 export const EV_FUNDING = 2;
-/**
- * An entry taken by a symbol replayed alone (SymbolReplay `alone`: its entries not decided on the shared
- * state): the window's loop checks there, in the engine's order, that the slots and the margin would
- * have let it in (the value: nothing; the margin held: the entry's).
- */
-export const EV_ENTRY = 3;
 
 export const key = (point: number, phase: 0 | 1 | 2 | 3): number => point * 4 + phase;
 
