@@ -279,15 +279,32 @@ describe('a stop whose placement is answered 503 (not executed) twice (invariant
     await h.bot.start();
     const t = h.trader('BTCUSDT');
     h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'POST', path: '/fapi/v1/algoOrder', count: 2 }] });
-    const t0 = Date.now();
-    await t.onSignal({ side: 'short', timeMs: T, reason: 'test', stopLossPct: 1.5 });
+    // Each step's start and end on the wall clock (the bot's here), the signal's handling the first.
+    const steps: { startMs: number; endMs: number }[] = [];
+    const timed = async (f: () => Promise<unknown>) => {
+      const startMs = Date.now();
+      await f();
+      steps.push({ startMs, endMs: Date.now() });
+    };
+    await timed(() => t.onSignal({ side: 'short', timeMs: T, reason: 'test', stopLossPct: 1.5 }));
     expect(exchangeSteps()).toBe(10);
-    expect(await stepUntil(() => h!.state().openAlgoOrders.length === 1, 12_000)).toBe(true);
-    const unprotectedMs = Date.now() - t0;
-    expect(unprotectedMs).toBeGreaterThanOrEqual(4_500); // the hold: no storm of placements
-    expect(unprotectedMs).toBeLessThan(8_000);
+    for (const end = Date.now() + 12_000; h.state().openAlgoOrders.length === 0 && Date.now() < end; ) {
+      await sleep(150);
+      await timed(() => h!.bot.step());
+    }
     expect(h.state().openAlgoOrders.map((a) => [a.clientAlgoId, a.triggerPrice])).toEqual([[`${t.position!.id}-sl0`, '60900']]);
-    expect(h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/algoOrder').map((r) => r.status)).toEqual([503, 503, 200]);
+    const posts = h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/algoOrder');
+    expect(posts.map((r) => r.status)).toEqual([503, 503, 200]);
+    // The hold, judged against the steps that made the sends, with no margin for the machine's load:
+    // not placed again before 5 s from the refusal's step (no storm of placements), and placed at the
+    // first step after them (the step before found the hold not over yet).
+    const stepOf = (wallMs: number) => steps.findIndex((w) => w.startMs <= wallMs && wallMs <= w.endMs);
+    const refused = stepOf(posts[1]!.wallMs);
+    const placed = stepOf(posts[2]!.wallMs);
+    expect(placed).toBe(steps.length - 1);
+    expect(placed).toBeGreaterThan(refused);
+    expect(posts[2]!.wallMs - steps[refused]!.startMs).toBeGreaterThanOrEqual(5_000);
+    expect(steps[placed - 1]!.startMs).toBeLessThan(steps[refused]!.endMs + 5_000);
   });
 });
 
