@@ -1,4 +1,4 @@
-import { Api, GrammyError, HttpError } from 'grammy';
+import { Api, GrammyError } from 'grammy';
 import type { NotifyConfig } from '../core/config/schema.ts';
 import type { OutboxMessage } from '../store/index.ts';
 import { type Channel, Pace, type SendOutcome } from './channel.ts';
@@ -27,7 +27,7 @@ export function telegramFailure(e: unknown, secrets: readonly string[]): Extract
     const fixable = e.error_code >= 500 || e.error_code === 401 || e.error_code === 403 || e.error_code === 404 || /chat not found/i.test(e.description);
     return { ok: false, retry: fixable, retryAfterMs: null, error };
   }
-  if (e instanceof HttpError) return { ok: false, retry: true, retryAfterMs: null, error };
+  // grammY's HttpError (no answer: the connection cut, a timeout) and anything else: sent again later.
   return { ok: false, retry: true, retryAfterMs: null, error };
 }
 
