@@ -831,6 +831,9 @@ export class SymbolTrader {
       this.d.log.info({ symbol: this.symbol, positionId: p.id, side: sig.side, reason: sig.reason, signalTime: new Date(sig.timeMs).toISOString() }, 'signal.close_first');
       this.transition(requestClose(p, 'signal', await this.priceForClose(), this.d.now()));
       await this.convergeNow();
+      // As signal() after its close: one not done within the step waits with its position's id (dropped
+      // if the close is given up, not asked again by the waiting entry), said once; skipped otherwise.
+      if (this.reversalStillOpen(sig, w.sinceMs)) return this.entryWaiting !== null;
     }
     return true;
   }
@@ -932,19 +935,29 @@ export class SymbolTrader {
     if (p) {
       if (p.status === 'open') this.transition(requestClose(p, 'signal', await this.priceForClose(), this.d.now()));
       await this.convergeNow();
-      if (this.position) {
-        // Its close not done within this step (its answer lost, refused and sent again after a back-off):
-        // the new side waits for it (within webhook.max_lag_s), not dropped, as the backtest enters it.
-        if (this.closeUnderWay(this.position)) {
-          this.entryWaiting = { sig, sinceMs: arrivedAtMs ?? this.d.now(), forDoubt: true, closingId: this.position.id };
-          this.sayOnce(`reversal-waits:${this.position.id}:${sig.timeMs}`, 'warn', { positionId: this.position.id, side: sig.side }, 'entry.waiting_for_close');
-          return;
-        }
-        this.d.log.warn({ symbol: this.symbol, positionId: this.position.id }, 'entry.skipped_previous_still_open');
-        return skip(`the ${this.position.side} position ${this.position.id} could not be closed first`);
-      }
+      if (this.reversalStillOpen(sig, arrivedAtMs ?? this.d.now())) return;
     }
     await this.enter(sig, arrivedAtMs);
+  }
+
+  /**
+   * After a reversal's close was asked and cycled, whether the position is still held. Its close not
+   * done within this step (its answer lost, refused and sent again after a back-off): the new side waits
+   * for it (within webhook.max_lag_s), not dropped, as the backtest enters it, and is dropped if the
+   * close is given up (closingId, retryWaitingEntry). Otherwise the new side is skipped.
+   */
+  private reversalStillOpen(sig: Signal, sinceMs: number): boolean {
+    const p = this.position;
+    if (!p) return false;
+    if (this.closeUnderWay(p)) {
+      this.entryWaiting = { sig, sinceMs, forDoubt: true, closingId: p.id };
+      this.sayOnce(`reversal-waits:${p.id}:${sig.timeMs}`, 'warn', { positionId: p.id, side: sig.side }, 'entry.waiting_for_close');
+      return true;
+    }
+    this.entryWaiting = null;
+    this.d.log.warn({ symbol: this.symbol, positionId: p.id }, 'entry.skipped_previous_still_open');
+    this.skipped = { reason: sig.reason, why: `the ${p.side} position ${p.id} could not be closed first` };
+    return true;
   }
 
   /** `waitingSinceMs`: since when this signal has waited (for the position read: retryWaitingEntry; in the store: its arrival). */

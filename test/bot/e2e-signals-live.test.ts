@@ -270,6 +270,46 @@ describe('two symbols, one slot: one closes on an opposite signal and another en
   });
 });
 
+describe("a candle strategy's reversal whose close the exchange refuses every time (-4131)", () => {
+  it('the short that waits for the close is said once (entry.waiting_for_close) and dropped when the close is given up (entry.wait_dropped_close_failed): five closes in all, never a sixth round (before: the close asked again by the waiting short after the give-up, nothing said)', async () => {
+    const { file } = await signalsFile('ladder-signals-reversal-close-given-up-', [
+      (open) => `${iso(open + H + 60_000)},BTCUSDT,long,`,
+      (open) => `${iso(open + 2 * H + 60_000)},BTCUSDT,short,`,
+    ]);
+    const config = testConfig({ strategy: { name: 'signals', file } });
+    h = await startHarness(config, { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    // A bot of the test's own, its clock ahead of the wall's by skewMs: the close's back-offs (1, 2, 4, 8 s) without real waits.
+    const clock = { skewMs: 0 };
+    const logged = recordingLogger('warn');
+    const bot = new TradingBot({ config, exchange: h.ex, store: h.store, log: logged.log, now: () => Date.now() + clock.skewMs, retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+    try {
+      await bot.start();
+      const t = bot.traders[0]!;
+      for (let k = 0; k < 5 && !t.position; k++) {
+        h.sim.admin.step({ candles: 1 });
+        await bot.step();
+      }
+      const long = t.position!.id;
+      h.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order' }] });
+      h.sim.admin.step({ candles: 1 }); // the short's candle closes: its reversal's close is refused
+      await bot.step();
+      for (let k = 0; k < 80; k++) {
+        clock.skewMs += 500; // 40 s of the bot's time, within webhook.max_lag_s (60 s)
+        await bot.step();
+      }
+      const closes = h.sim.admin.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order' && r.clientOrderId?.startsWith(`${long}-close`));
+      expect(closes.map((r) => [r.clientOrderId!.slice(long.length), r.code ?? null])).toEqual(['-close', '-close1', '-close2', '-close3', '-close4'].map((c) => [c, -4131]));
+      expect(t.position).toMatchObject({ id: long, side: 'long', status: 'open', closing: null });
+      expect(exchangeStepsOf(h)).toBe(10);
+      expect(logged.msgs().filter((m) => m === 'entry.waiting_for_close' || m === 'entry.wait_dropped_close_failed')).toEqual(['entry.waiting_for_close', 'entry.wait_dropped_close_failed']);
+      expect(h.store.waitingEntry('BTCUSDT')).toBeNull();
+    } finally {
+      bot.stop();
+    }
+  });
+});
+
 describe('candles missed during an outage (network down, an IP ban): their signals are stale', () => {
   it('candles closed while the bot could not read: the signal of an older one is not entered at today\'s price (the backtest entered it candles ago); the newest candle\'s signal is', async () => {
     const { file, open } = await signalsFile('ladder-signals-stale-', [
