@@ -842,24 +842,27 @@ export class SymbolTrader {
    * A signals file's row due at the open of the candle forming at the start (signalDueAtStart), which
    * the strategy is never asked about: within webhook.max_lag_s of its time it is acted on now (a
    * webhook signal that late is entered; a restart finds it entered by its id), older it is said and
-   * not traded, as a signal of a candle missed in an outage.
+   * not traded, as a signal of a candle missed in an outage. As at a step's open, only its close (an
+   * opposite position's) goes out now; its entry waits for stepEntries, which the bot runs once every
+   * symbol's row is acted on (true: one waits), so a slot freed at that open is free for any symbol's
+   * entry, in symbol-id order, as in the backtest.
    */
-  enterDueAtStart(signals: readonly FileSignal[]): Promise<void> {
+  enterDueAtStart(signals: readonly FileSignal[]): Promise<boolean> {
     return this.exclusive(async () => {
       const s = this.candles.series();
-      if (s.length === 0) return;
+      if (s.length === 0) return false;
       const formingOpenMs = s.time[s.length - 1]! + s.timeframeMs;
       const sig = signalDueAtStart(signals, this.symbol, formingOpenMs, s.timeframeMs);
-      if (sig === null) return;
+      if (sig === null) return false;
       const maxLagS = this.d.config.webhook.max_lag_s;
       const lagMs = this.marketNowMs() - sig.timeMs;
       const fields = { side: sig.side, reason: sig.reason, signalTime: new Date(sig.timeMs).toISOString(), entryOpen: new Date(formingOpenMs).toISOString(), lagS: Math.round(lagMs / 1000), maxLagS };
       if (lagMs > maxLagS * 1000) {
         this.d.log.warn({ symbol: this.symbol, ...fields }, 'signal.missed_before_start');
-        return;
+        return false;
       }
       this.d.log.info({ symbol: this.symbol, ...fields }, 'signal.due_at_start');
-      await this.strategySignal(sig);
+      return this.strategySignal(sig, true);
     });
   }
 

@@ -170,10 +170,13 @@ export class TradingBot {
       }
     }
     // A row due at the open that passed just before the start: the strategy is never asked about it.
+    // In two halves as a step's: every symbol's row (a reversal's close), then the entries, in symbol-id order.
     if (signalsFile) {
-      for (const t of this.traders) {
-        await t.enterDueAtStart(signalsFile.signals).catch((e: unknown) => log.error({ symbol: t.symbol, err: errInfo(e) }, 'signals.failed'));
+      const waiting: SymbolTrader[] = [];
+      for (const t of this.stepOrder) {
+        if (await t.enterDueAtStart(signalsFile.signals).catch((e: unknown) => void log.error({ symbol: t.symbol, err: errInfo(e) }, 'signals.failed'))) waiting.push(t);
       }
+      for (const t of waiting) await t.stepEntries().catch((e: unknown) => log.error({ symbol: t.symbol, err: errInfo(e) }, 'step.failed'));
     }
     log.info({ symbols: this.traders.map((t) => t.symbol), open: this.traders.filter((t) => t.position).map((t) => t.position!.id) }, 'bot.started');
   }

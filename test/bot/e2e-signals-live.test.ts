@@ -118,6 +118,46 @@ describe('a row due at the open of the candle forming when the bot starts (that 
   });
 });
 
+describe('two symbols, one slot: rows due at the open of the candle forming when the bot starts', () => {
+  /** A bot started on rows due at that open (30 s before it): ETHUSDT's `ethSide` (null: a long from flat; 'short': reversing the long an earlier run left), BTCUSDT's long; config.symbols in `symbols`' order. */
+  async function startOn(symbols: string[], ethSide: 'short' | null) {
+    const { file, open } = await signalsFile('ladder-signals-start-slot-', [(open) => `${iso(open - 30_000)},ETHUSDT,${ethSide ?? 'long'},`, (open) => `${iso(open - 30_000)},BTCUSDT,long,`]);
+    const config = testConfig({ strategy: { name: 'signals', file }, symbols, max_open_positions: 1 });
+    h = await startHarness(config, { seed: 3 });
+    h.sim.admin.setPrice('BTCUSDT', 60000, true);
+    h.sim.admin.setPrice('ETHUSDT', 3000, true);
+    const retry = { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => undefined };
+    if (ethSide !== null) {
+      // An earlier run (another strategy) left ETHUSDT long in the store and on the exchange.
+      const before = new TradingBot({ config: testConfig({ symbols, max_open_positions: 1 }), exchange: h.ex, store: h.store, log: silentLogger(), retry });
+      await before.start();
+      await before.traders.find((t) => t.symbol === 'ETHUSDT')!.onSignal({ side: 'long', timeMs: open - 3 * H, reason: 'test' });
+      before.stop();
+    }
+    h.bot = new TradingBot({ config, exchange: h.ex, store: h.store, log: silentLogger(), retry });
+    await h.bot.start();
+    const trader = (symbol: string) => h!.bot.traders.find((t) => t.symbol === symbol)!;
+    return { eth: trader('ETHUSDT'), btc: trader('BTCUSDT') };
+  }
+
+  it('both entries, config.symbols ETHUSDT first: BTCUSDT takes the slot, as the backtest and every later open do (symbol-id order; before: ETHUSDT, config order)', async () => {
+    const { eth, btc } = await startOn(['ETH/USDT:USDT', 'BTC/USDT:USDT'], null);
+    expect([btc.position?.side ?? null, eth.position?.side ?? null]).toEqual(['long', null]);
+    expect(h!.state().fills.map((f) => f.symbol)).toEqual(['BTCUSDT']);
+  });
+
+  it("ETHUSDT's short reverses its long: its close frees the slot before any entry, so BTCUSDT enters long and ETHUSDT's short is skipped, as at any later open (before: ETHUSDT closed and entered short whole, BTCUSDT skipped)", async () => {
+    const { eth, btc } = await startOn(['BTC/USDT:USDT', 'ETH/USDT:USDT'], 'short');
+    expect([btc.position?.side ?? null, eth.position?.side ?? null]).toEqual(['long', null]);
+    expect(h!.state().fills.map((f) => [f.symbol, f.side])).toEqual([
+      ['ETHUSDT', 'BUY'],
+      ['ETHUSDT', 'SELL'],
+      ['BTCUSDT', 'BUY'],
+    ]);
+    expect(h!.state().positions.filter((x) => Number(x.positionAmt) !== 0).map((x) => x.symbol)).toEqual(['BTCUSDT']);
+  });
+});
+
 describe('two symbols, one slot (max_open_positions 1), signals at the same open', () => {
   it('the symbol entered is the one the backtest enters (symbol-id order: BTCUSDT before ETHUSDT), whatever the order of config.symbols', async () => {
     const { file, open } = await signalsFile('ladder-signals-slot-', [
