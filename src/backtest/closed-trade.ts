@@ -5,21 +5,23 @@ import type { TradeLog } from './trade-log.ts';
 
 /**
  * A closed trade of a backtest: a view of row `t` of the run's TradeLog with the fields of a
- * `Position`, read from the columns (the plan made again by the symbol's planner) when asked; the
- * plan, the levels, the exits and the stop moves are built once, on first read. Private (#) fields
- * are no fields of the record: not in JSON, not compared.
+ * `Position`. Its symbol, id, side, entry time, entry fee, quantity and funding are read from the row;
+ * every other field from the position the log walks again on first read (`TradeLog.state`), kept
+ * from then on. Private (#) fields are no fields of the record: not in JSON, not compared.
  */
 export class ClosedTrade implements Position {
   readonly #log: TradeLog;
   readonly #t: number;
-  #plan: LadderPlan | null = null;
-  #levels: readonly LevelState[] | null = null;
-  #exits: readonly PartialExit[] | null = null;
-  #moves: readonly StopMove[] | null = null;
+  #state: Position | null = null;
 
   constructor(log: TradeLog, t: number) {
     this.#log = log;
     this.#t = t;
+  }
+
+  /** The position walked again, once. */
+  get #walked(): Position {
+    return (this.#state ??= this.#log.state(this.#t));
   }
 
   get id(): string {
@@ -32,7 +34,7 @@ export class ClosedTrade implements Position {
     return this.#log.side(this.#t);
   }
   get entryPrice(): number {
-    return this.#log.entryPriceOf(this.#t);
+    return this.#walked.entryPrice;
   }
   get entryTimeMs(): number {
     return this.#log.entryTimeMsOf(this.#t);
@@ -41,7 +43,7 @@ export class ClosedTrade implements Position {
     return this.#log.entryFeeOf(this.#t);
   }
   get entryFeeBooked(): number {
-    return this.#log.entryFeeBookedOf(this.#t);
+    return this.#walked.entryFeeBooked;
   }
   get originalSteps(): Steps {
     return this.#log.originalStepsOf(this.#t);
@@ -50,38 +52,38 @@ export class ClosedTrade implements Position {
     return 0 as Steps;
   }
   get plan(): LadderPlan {
-    return (this.#plan ??= this.#log.plan(this.#t));
+    return this.#walked.plan;
   }
   get levels(): readonly LevelState[] {
-    return (this.#levels ??= this.#log.levels(this.#t));
+    return this.#walked.levels;
   }
   get partialExits(): readonly PartialExit[] {
-    return (this.#exits ??= this.#log.exits(this.#t));
+    return this.#walked.partialExits;
   }
   get tpLevelsHit(): readonly number[] {
-    return this.#log.tpLevelsHitOf(this.#t, this.partialExits);
+    return this.#walked.tpLevelsHit;
   }
   get stopTicks(): Ticks {
-    return this.#log.stopTicksOf(this.#t);
+    return this.#walked.stopTicks;
   }
   get stopSeq(): number {
-    return this.#log.stopSeqOf(this.#t);
+    return this.#walked.stopSeq;
   }
   get stopMoves(): readonly StopMove[] {
-    return (this.#moves ??= this.#log.stopMoves(this.#t));
+    return this.#walked.stopMoves;
   }
   /** A closed ladder has no close order in flight. */
   get closing(): null {
     return null;
   }
   get closeSeq(): number {
-    return this.#log.closeSeqOf(this.#t);
+    return this.#walked.closeSeq;
   }
   get status(): 'closed' {
     return 'closed';
   }
   get appliedTradeIds(): readonly string[] {
-    return this.#log.appliedTradeIdsOf(this.#t, this.partialExits);
+    return this.#walked.appliedTradeIds;
   }
   /** No target and no stop can be reached any more: the band of a closed ladder (settle in ladder-rules.ts). */
   get nextTargetPrice(): number {

@@ -14,7 +14,7 @@ import type { FundingRates } from '../data/funding-rates.ts';
 import { EntrySizer, type PositionSize, stopPastLiquidation } from '../core/position-size.ts';
 import { ClosedTrade } from './closed-trade.ts';
 import { OpenTradeRows } from './open-trade-rows.ts';
-import { TradeLog } from './trade-log.ts';
+import { type CloseKind, TradeLog } from './trade-log.ts';
 
 /** An entry decided before candle i opens; the engine enters at that open (SPEC R5). */
 export interface EntrySignal {
@@ -126,8 +126,8 @@ interface SymbolState {
   readonly rows: OpenTradeRows;
   /** The last closed trade's state, once its record is written: the next trade's state is written into it. */
   spare: LadderState | null;
-  /** What the open trade's plan was made from (the record plans it again when read: closed-trade.ts). */
-  plannedEntry: string | number;
+  /** The candle the open trade entered at (its record walks it again from there when read: trade-log.ts). */
+  entryIndex: number;
   stopLossPct: number;
   /** The open trade's margin at entry (notional / leverage); it holds `heldMargin` of it. */
   margin: number;
@@ -250,7 +250,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
       pos: null,
       rows: new OpenTradeRows(true),
       spare: null,
-      plannedEntry: 0,
+      entryIndex: -1,
       stopLossPct: 0,
       margin: 0,
       count: 0,
@@ -288,8 +288,8 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
   // exits are at hand: the closed records are views of a columnar log (trade-log.ts).
   const levelTally = new LevelTally();
   const pnls: number[] = [];
-  const tradeLog = new TradeLog();
-  for (const st of states) st.logSym = tradeLog.symbolIndex(st.planner, st.input.symbol);
+  const tradeLog = new TradeLog(o.fills, o.intrabar);
+  for (const st of states) st.logSym = tradeLog.symbolIndex({ symbol: st.input.symbol, planner: st.planner, candles: st.input.candles, detail: st.input.detail });
   const skipped: SkippedSignal[] = [];
   const atMaxQty: EntryAtMaxQty[] = [];
   const path = new Float64Array(4);
@@ -302,8 +302,11 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
   let fundingTotal = 0;
   let settlements = 0;
 
-  /** After the core changed `st.pos`: a closed ladder becomes the trade's record, its slot and margin freed. */
-  const book = (st: SymbolState) => {
+  /**
+   * After the core changed `st.pos` at candle `i` (`how`: a candle walk, or the close of an opposite
+   * signal or of the data's end): a closed ladder becomes the trade's record, its slot and margin freed.
+   */
+  const book = (st: SymbolState, how: CloseKind, i: number) => {
     const p = st.pos!;
     if (p.status !== 'closed') return;
     const rows = st.rows;
@@ -311,8 +314,9 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     for (let x = 0; x < rows.ne; x++) levelTally.addExit(rows.reasons[x]!, rows.exit(x, 5) || null, rows.exit(x, 4));
     // SPEC "Fees": with funding modelled, the trade's pnl is its exits' plus its funding.
     const modelled = st.input.funding !== undefined;
-    pnls.push(modelled ? rows.totalPnl() + st.funding : rows.totalPnl());
-    trades.push(new ClosedTrade(tradeLog, tradeLog.appendNumbered(st.logSym, st.count, p, st.plannedEntry, st.stopLossPct, rows, modelled ? st.funding : NaN)));
+    const pnl = rows.totalPnl();
+    pnls.push(modelled ? pnl + st.funding : pnl);
+    trades.push(new ClosedTrade(tradeLog, tradeLog.append(st.logSym, st.count, p.side, st.entryIndex, p.originalSteps, st.stopLossPct, p.entryFee, how, i, modelled ? st.funding : NaN, pnl)));
     st.funding = 0;
     rows.clear();
     st.spare = p;
@@ -323,7 +327,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
 
   // The core's candle walk on the ladder in place (st.pos becomes null when it closes).
   // A candle whose prices all lie strictly inside the position's trigger band changes nothing: skipped.
-  const walk = (st: SymbolState, c: CandleSeries, j: number) => {
+  const walk = (st: SymbolState, c: CandleSeries, j: number, i: number) => {
     const p = st.pos!;
     const op = c.open[j]!;
     const h = c.high[j]!;
@@ -331,7 +335,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     const cl = c.close[j]!;
     if (insideBand(triggerLow(p), triggerHigh(p), op, h, l, cl)) return;
     walkCandleOf(p, path, op, h, l, cl, c.time[j]!, o.intrabar, o.fills, tally, st.rows);
-    book(st);
+    book(st, 'walk', i);
   };
 
   /**
@@ -356,10 +360,10 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     st.nextFund = st.fi < ft.length ? ft[st.fi]! : Infinity;
   };
 
-  /** An opposite signal or the end of data: the remainder closes at `price` now. */
-  const closeNow = (st: SymbolState, reason: 'signal' | 'end', price: number, timeMs: number) => {
+  /** An opposite signal at the open of candle i, or the end of data at its close: the remainder closes at `price` now. */
+  const closeNow = (st: SymbolState, reason: 'signal' | 'end', price: number, timeMs: number, i: number) => {
     closeRemainderOf(st.pos!, reason, price, timeMs, o.fills, null, tally, st.rows);
-    book(st);
+    book(st, reason, i);
   };
 
   // Defined once, not per entry: under tsx (esbuild keepNames) every closure made costs a defineProperty.
@@ -396,7 +400,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     if (!plan.ok) return skip(st, sig, 'plan_error', plan.error.message);
     const id = `${symbol}-${++st.count}`;
     st.pos = openLadder({ id, symbol, timeMs: c.time[i]!, entryFee: feeOf(price, qty, o.fills.takerPct), plan: plan.value }, null, st.spare);
-    st.plannedEntry = exact ?? price;
+    st.entryIndex = i;
     st.stopLossPct = stopPct;
     st.margin = margin;
     open++;
@@ -442,11 +446,11 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
         // A settlement inside the candle: the detail path knows what is held at it (after the exits
         // before it), so it is charged at the detail candle opening at it, not at the next candle's open.
         if (st.nextFund <= d.time[j]!) settle(st, d.time[j]!, d.open[j]!);
-        walk(st, d, j);
+        walk(st, d, j, i);
       }
       return;
     }
-    walk(st, c, i);
+    walk(st, c, i, i);
   };
 
   /** End of a symbol's data: the remainder closes at its last close, at that candle's close time (SPEC "Times"). */
@@ -460,7 +464,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     // charge them at, so they are charged at the close the remainder fills at. One at the close itself is
     // after the data, as an entry at a settlement's open comes after it.
     if (st.nextFund < closeMs) settle(st, closeMs - 1, c.close[last]!);
-    closeNow(st, 'end', c.close[last]!, closeMs);
+    closeNow(st, 'end', c.close[last]!, closeMs, last);
   };
 
   const markToMarket = (): number => {
@@ -522,7 +526,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
           const sig = (st.sig = st.input.entryAt(at));
           if (sig !== null) {
             signalled = true;
-            if (st.pos !== null && st.pos.side !== sig.side) closeNow(st, 'signal', st.input.candles.open[at]!, t);
+            if (st.pos !== null && st.pos.side !== sig.side) closeNow(st, 'signal', st.input.candles.open[at]!, t, at);
           }
         } else st.at = -1;
         if (st.i < st.n) next = Math.min(next, st.time[st.i]!);
@@ -575,7 +579,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
       const sig = entryAt(i);
       if (sig !== null) {
         // An opposite signal closes at the open, then the entry (SPEC R5), as in the merge loop.
-        if (st.pos !== null && st.pos.side !== sig.side) closeNow(st, 'signal', O[i]!, T[i]!);
+        if (st.pos !== null && st.pos.side !== sig.side) closeNow(st, 'signal', O[i]!, T[i]!, i);
         if (st.pos === null) enter(st, i, sig);
         changed = true;
       }
