@@ -28,16 +28,6 @@ export class Rows {
     return a;
   }
 
-  /**
-   * Where `count` rows appended from row i can start so that they lie in one chunk: i itself, or the
-   * next chunk's first row (the rows skipped are never read: a trade names where its rows start). So
-   * a trade's rows are written after one chunk look-up (`at` of the row returned). At most a chunk.
-   */
-  span(i: number, count: number): number {
-    if (count > CHUNK) throw new RangeError(`${count} rows: at most ${CHUNK} in one span`);
-    return (i & MASK) + count <= CHUNK ? i : ((i >>> SHIFT) + 1) << SHIFT;
-  }
-
   /** The chunk holding row i, which must exist (reading never grows the table); the row starts at `off`. */
   row(i: number): Float64Array {
     const a = this.chunks[i >>> SHIFT];

@@ -248,7 +248,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
       sizer: new EntrySizer(input.market),
       logSym: -1,
       pos: null,
-      rows: new OpenTradeRows(true),
+      rows: new OpenTradeRows(),
       spare: null,
       entryIndex: -1,
       stopLossPct: 0,
@@ -311,7 +311,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     if (p.status !== 'closed') return;
     const rows = st.rows;
     levelTally.addPlan(p.plan);
-    for (let x = 0; x < rows.ne; x++) levelTally.addExit(rows.reasons[x]!, rows.exit(x, 5) || null, rows.exit(x, 4));
+    for (let x = 0; x < rows.ne; x++) levelTally.addExit(rows.reasons[x]!, rows.level(x), rows.pnl(x));
     // SPEC "Fees": with funding modelled, the trade's pnl is its exits' plus its funding.
     const modelled = st.input.funding !== undefined;
     const pnl = rows.totalPnl();

@@ -10,10 +10,9 @@ import { marketRules } from '../support/market.ts';
 import { DEFAULT_SETTINGS } from '../support/settings.ts';
 
 /**
- * The backtest's ledger keeps what `POSITION_LEDGER` keeps on a position, the same way, for any
- * fills a position can get (the backtest's instant fills fill each order once; the bot's may come in
- * parts, under trade ids of their own, with order ids): fills of one order merged into one exit,
- * each level hit once in the order of its first fill, every trade id, every stop move.
+ * The backtest's ledger keeps of each exit what the run's summary and level statistics take (reason,
+ * level, PnL) as `POSITION_LEDGER` keeps it on a position, for any fills a position can get (the
+ * backtest's instant fills fill each order once; others may come in parts): fills of one order one exit.
  */
 const market = marketRules({ id: 'TESTUSDT', tick: '0.1', step: '0.001', minQtySteps: 1 });
 
@@ -49,21 +48,11 @@ const step = fc.oneof(
   }),
 );
 
-function dump(r: OpenTradeRows) {
-  return {
-    exits: Array.from({ length: r.ne }, (_, i) => [...Array.from({ length: 6 }, (_, x) => r.exit(i, x)), r.reasons[i], r.clientIds[i], r.orderIds[i]]),
-    moves: Array.from({ length: r.nm }, (_, i) => {
-      const m = new Float64Array(6);
-      r.copyMove(i, m, 0);
-      return [...m, r.rules[i]];
-    }),
-    levelsHit: r.levelsHit.slice(0, r.nh),
-    tradeIds: r.tradeIds.slice(0, r.nt),
-  };
-}
+/** Each exit's reason, ladder level and PnL, as the run's summary and level statistics take them. */
+const dump = (r: OpenTradeRows) => Array.from({ length: r.ne }, (_, i) => [r.reasons[i], r.level(i), r.pnl(i)]);
 
 describe('OpenTradeRows', () => {
-  it('records any fills and stop moves as POSITION_LEDGER records them on the position', () => {
+  it("keeps each exit's reason, level and PnL as POSITION_LEDGER records them on the position, for any fills and stop moves", () => {
     const plan = new LadderPlanner(market, DEFAULT_SETTINGS).plan({ side: 'long', entryPrice: 100, quantitySteps: asSteps(1000), stopLossPct: 2 });
     if (!plan.ok) throw new Error(plan.error.message);
     fc.assert(
@@ -72,8 +61,8 @@ describe('OpenTradeRows', () => {
         const rows = new OpenTradeRows();
         // A reused ledger (the engine's, one per symbol) must hold nothing of its last trade.
         if (reuse) {
-          rows.fill(s, 'tp1', 1, 5, 100, asSteps(3), 0.1, 1, 'old-tp1', 'o9', 'old', true);
-          rows.stopMove(s, 5, 1 as Ticks, 2 as Ticks, 0.1, 0.2, 'breakeven', 1);
+          rows.fill(s, 'tp1', 1, 5, 100, asSteps(3), 0.1, 1, 'T-1-tp1');
+          rows.stopMove();
           rows.clear();
         }
         const ledgers: Ledger[] = [POSITION_LEDGER, rows];
@@ -86,26 +75,10 @@ describe('OpenTradeRows', () => {
             }
           }
         }
-        expect(dump(rows)).toEqual(dump(OpenTradeRows.of(s)));
+        expect(dump(rows)).toEqual(s.partialExits.map((e) => [e.reason, e.level, e.pnl]));
         expect(rows.totalPnl()).toBe(s.partialExits.reduce((sum, e) => sum + e.pnl, 0));
       }),
       { numRuns: Number(process.env.FC_NUM_RUNS ?? 300) },
     );
-  });
-
-  it('with instant fills, refuses what its derived ids cannot stand for: a later close order, a stop that leaves a remainder, a trade id of its own', () => {
-    const plan = new LadderPlanner(market, DEFAULT_SETTINGS).plan({ side: 'long', entryPrice: 100, quantitySteps: asSteps(1000), stopLossPct: 2 });
-    if (!plan.ok) throw new Error(plan.error.message);
-    const s = openLadder({ id: 'T-1', symbol: 'TESTUSDT', timeMs: 0, entryFee: 0, plan: plan.value }, null);
-    const rows = new OpenTradeRows(true);
-    // A stop fill that leaves part of the position open (only an exchange's partial fill does that).
-    expect(() => rows.fill(s, 'stop', null, 1, 98, asSteps(10), 0, 0, 'T-1-sl0', null, 'T-1-sl0', false)).toThrow(/closes the whole/);
-    s.remainingSteps = asSteps(0);
-    s.closeSeq = 1;
-    expect(() => rows.fill(s, 'signal', null, 1, 99, asSteps(1000), 0, 0, 'T-1-close1', null, 'T-1-close1', false)).toThrow(/closes the whole first close/);
-    s.closeSeq = 0;
-    expect(() => rows.fill(s, 'signal', null, 1, 99, asSteps(1000), 0, 0, 'T-1-close', null, 'x9', false)).toThrow(/own trade/);
-    rows.fill(s, 'signal', null, 1, 99, asSteps(1000), 0, 0, 'T-1-close', null, 'T-1-close', false);
-    expect(rows.ne).toBe(1);
   });
 });
