@@ -31,7 +31,9 @@ export class OpenTradeRows implements Ledger {
     clientOrderId: string,
   ): void {
     let i = -1;
-    for (let k = 0; k < this.ne && i < 0; k++) if (this.clientIds[k] === clientOrderId) i = k;
+    // An order's fills share its reason (the plan's and the rules' own strings, compared by reference):
+    // the client ids, made per fill, are compared only then (the engine's instant fills: never).
+    for (let k = 0; k < this.ne && i < 0; k++) if (this.reasons[k] === reason && this.clientIds[k] === clientOrderId) i = k;
     if (i >= 0) {
       this.pnls[i] = this.pnls[i]! + pnl;
       return;
