@@ -91,7 +91,11 @@ export interface EntryAtMaxQty {
 }
 
 export interface BacktestRun {
-  /** Closed trades in the order they closed. */
+  /**
+   * Closed trades in the order they closed. Each is read back by walking it again over its symbol's
+   * candles (trade-log.ts): the run keeps the inputs' candle series, which must not change while its
+   * trades are read (a trade that reads back otherwise throws).
+   */
   readonly trades: readonly Position[];
   readonly equityTimeMs: Float64Array;
   /** Equity at each candle close: balance + realised PnL + open positions marked at the close. */
