@@ -181,6 +181,26 @@ describe('two symbols, one slot (max_open_positions 1), signals at the same open
 });
 
 describe('two symbols, one slot: one closes on an opposite signal and another enters at the same open', () => {
+  /**
+   * BTCUSDT and ETHUSDT on one slot, ETHUSDT long from candle +1 (the file's first row) under the bot:
+   * `rows` are the signals file's rows after that one (at candle +2, `open + 2 * H + 60_000`).
+   */
+  async function ethLongOnTheSlot(prefix: string, rows: readonly ((open: number) => string)[]) {
+    const { file, open } = await signalsFile(prefix, [(open) => `${iso(open + H + 60_000)},ETHUSDT,long,`, ...rows]);
+    const config = testConfig({ strategy: { name: 'signals', file }, symbols: ['BTC/USDT:USDT', 'ETH/USDT:USDT'], max_open_positions: 1 });
+    const harness = (h = await startHarness(config, { seed: 3 })); // closed by afterEach
+    harness.sim.admin.setPrice('BTCUSDT', 60000, true);
+    harness.sim.admin.setPrice('ETHUSDT', 3000, true);
+    await harness.bot.start();
+    const [eth, btc] = [harness.trader('ETHUSDT'), harness.trader('BTCUSDT')];
+    for (let k = 0; k < 5 && !eth.position; k++) {
+      harness.sim.admin.step({ candles: 1 });
+      await harness.bot.step();
+    }
+    expect(eth.position?.side).toBe('long');
+    return { h: harness, open, eth, btc, ethLong: eth.position!.id };
+  }
+
   const cases: [string, object[]][] = [
     ['', []],
     // The close's answer lost after it executed: found filled by its look-up within the step, the slot free all the same.
@@ -188,24 +208,12 @@ describe('two symbols, one slot: one closes on an opposite signal and another en
   ];
   for (const [fault, rules] of cases) {
     it(`the close frees the slot before any entry of that open is decided (the backtest: signals and their closes at the open, then entries in symbol-id order): BTCUSDT enters long, ETHUSDT's short is skipped${fault}`, async () => {
-      const { file, open } = await signalsFile('ladder-signals-close-then-entry-', [
-        (open) => `${iso(open + H + 60_000)},ETHUSDT,long,`, // on candle +1: ETH long takes the one slot
+      const { h, open, eth, btc, ethLong } = await ethLongOnTheSlot('ladder-signals-close-then-entry-', [
         (open) => `${iso(open + 2 * H + 60_000)},ETHUSDT,short,`, // on candle +2: closes ETH's long at the open of +3 (its own entry waits for a slot)
         (open) => `${iso(open + 2 * H + 60_000)},BTCUSDT,long,`, // on candle +2: at that same open, BTC (before ETH in symbol order) takes the freed slot
       ]);
-      const config = testConfig({ strategy: { name: 'signals', file }, symbols: ['BTC/USDT:USDT', 'ETH/USDT:USDT'], max_open_positions: 1 });
-      h = await startHarness(config, { seed: 3 });
-      h.sim.admin.setPrice('BTCUSDT', 60000, true);
-      h.sim.admin.setPrice('ETHUSDT', 3000, true);
-      await h.bot.start();
-      const [eth, btc] = [h.trader('ETHUSDT'), h.trader('BTCUSDT')];
-      for (let k = 0; k < 5 && !eth.position; k++) {
-        h.sim.admin.step({ candles: 1 });
-        await h.bot.step();
-      }
       expect((eth.candles.lastOpenMs - open) / H).toBe(1);
       expect(eth.position?.side).toBe('long');
-      const ethLong = eth.position!.id;
       h.sim.admin.setFaults({ rules: rules as never });
       h.sim.admin.step({ candles: 1 }); // candle +2 closes: both signals at the open of +3
       await h.bot.step();
@@ -225,21 +233,9 @@ describe('two symbols, one slot: one closes on an opposite signal and another en
   }
 
   it('a position whose exchange stop fired during the candle (not yet seen by the bot) frees its slot before the entries at the next open, as the backtest walks that candle before them: BTCUSDT enters long', async () => {
-    const { file } = await signalsFile('ladder-signals-stop-then-entry-', [
-      (open) => `${iso(open + H + 60_000)},ETHUSDT,long,`, // on candle +1: ETH long takes the one slot
+    const { h, eth, btc, ethLong } = await ethLongOnTheSlot('ladder-signals-stop-then-entry-', [
       (open) => `${iso(open + 2 * H + 60_000)},BTCUSDT,long,`, // on candle +2: BTC at the open of +3
     ]);
-    const config = testConfig({ strategy: { name: 'signals', file }, symbols: ['BTC/USDT:USDT', 'ETH/USDT:USDT'], max_open_positions: 1 });
-    h = await startHarness(config, { seed: 3 });
-    h.sim.admin.setPrice('BTCUSDT', 60000, true);
-    h.sim.admin.setPrice('ETHUSDT', 3000, true);
-    await h.bot.start();
-    const [eth, btc] = [h.trader('ETHUSDT'), h.trader('BTCUSDT')];
-    for (let k = 0; k < 5 && !eth.position; k++) {
-      h.sim.admin.step({ candles: 1 });
-      await h.bot.step();
-    }
-    const ethLong = eth.position!.id;
     h.sim.admin.setPrice('ETHUSDT', eth.position!.entryPrice * 0.97); // through its 2 % stop, on the exchange only
     expect(h.state().positions.filter((x) => x.symbol === 'ETHUSDT' && Number(x.positionAmt) !== 0)).toEqual([]);
     h.sim.admin.step({ candles: 1 }); // candle +2 closes: BTC's signal at the open of +3
@@ -250,21 +246,9 @@ describe('two symbols, one slot: one closes on an opposite signal and another en
   });
 
   it('…the position read failing (503) at that open: the slot is taken as held (unknown is not free), so BTCUSDT\'s long is not entered; the stop is booked once the read answers', async () => {
-    const { file } = await signalsFile('ladder-signals-stop-unread-', [
-      (open) => `${iso(open + H + 60_000)},ETHUSDT,long,`,
+    const { h, eth, btc, ethLong } = await ethLongOnTheSlot('ladder-signals-stop-unread-', [
       (open) => `${iso(open + 2 * H + 60_000)},BTCUSDT,long,`,
     ]);
-    const config = testConfig({ strategy: { name: 'signals', file }, symbols: ['BTC/USDT:USDT', 'ETH/USDT:USDT'], max_open_positions: 1 });
-    h = await startHarness(config, { seed: 3 });
-    h.sim.admin.setPrice('BTCUSDT', 60000, true);
-    h.sim.admin.setPrice('ETHUSDT', 3000, true);
-    await h.bot.start();
-    const [eth, btc] = [h.trader('ETHUSDT'), h.trader('BTCUSDT')];
-    for (let k = 0; k < 5 && !eth.position; k++) {
-      h.sim.admin.step({ candles: 1 });
-      await h.bot.step();
-    }
-    const ethLong = eth.position!.id;
     h.sim.admin.setPrice('ETHUSDT', eth.position!.entryPrice * 0.97);
     h.sim.admin.setFaults({ rules: [{ kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v3/positionRisk' }] });
     h.sim.admin.step({ candles: 1 });
@@ -278,22 +262,10 @@ describe('two symbols, one slot: one closes on an opposite signal and another en
   });
 
   it('…the close refused outright (-4131): the slot is not freed, so BTCUSDT\'s long is not entered (never two positions in one slot); ETHUSDT\'s short waits for its close, sent again after the back-off', async () => {
-    const { file } = await signalsFile('ladder-signals-close-refused-', [
-      (open) => `${iso(open + H + 60_000)},ETHUSDT,long,`,
+    const { h, eth, btc, ethLong } = await ethLongOnTheSlot('ladder-signals-close-refused-', [
       (open) => `${iso(open + 2 * H + 60_000)},ETHUSDT,short,`,
       (open) => `${iso(open + 2 * H + 60_000)},BTCUSDT,long,`,
     ]);
-    const config = testConfig({ strategy: { name: 'signals', file }, symbols: ['BTC/USDT:USDT', 'ETH/USDT:USDT'], max_open_positions: 1 });
-    h = await startHarness(config, { seed: 3 });
-    h.sim.admin.setPrice('BTCUSDT', 60000, true);
-    h.sim.admin.setPrice('ETHUSDT', 3000, true);
-    await h.bot.start();
-    const [eth, btc] = [h.trader('ETHUSDT'), h.trader('BTCUSDT')];
-    for (let k = 0; k < 5 && !eth.position; k++) {
-      h.sim.admin.step({ candles: 1 });
-      await h.bot.step();
-    }
-    const ethLong = eth.position!.id;
     h.sim.admin.setFaults({ rules: [{ kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 1 }] });
     h.sim.admin.step({ candles: 1 });
     await h.bot.step();
