@@ -285,6 +285,23 @@ describe('ladder close', () => {
       }
     });
 
+    it('…and the look-up of that stop answering 503 every time (unknown): the command fails, never says the stop is gone; the position is closed once and stays flat', async () => {
+      const { ex, m } = await openLongWithStop();
+      try {
+        sim!.admin.setFaults({ rules: [{ kind: 'stuckTrigger' }, { kind: 'error5xx', status: 503, method: 'GET', path: '/fapi/v1/algoOrder' }] });
+        sim!.admin.setPrice('BTCUSDT', 57900);
+        const lines: string[] = [];
+        await expect(closeSymbol(ex, m, (l) => lines.push(l))).rejects.toThrow();
+        expect(lines.some((l) => l.includes('already gone'))).toBe(false);
+        expect(lines.map(untimed)).toEqual(['BTCUSDT: closing long 0.02 with a reduce-only market order ladderclose-BTCUSDT-<t> (filled at 57900)']);
+        expect(sim!.admin.requests().filter((r) => r.method === 'GET' && r.path === '/fapi/v1/algoOrder').map((r) => r.status)).toEqual([503, 503, 503, 503, 503]);
+        expect(closeRequests()).toHaveLength(1);
+        expect(flat()).toBe(true);
+      } finally {
+        await ex.close();
+      }
+    });
+
     for (const [name, rule, code] of [
       ['-1021 (timestamp outside the recvWindow)', { kind: 'reject', code: -1021, method: 'POST', path: '/fapi/v1/order', count: 1 }, 'clockSkew'],
       ['-4131 (PERCENT_PRICE: the book is thin)', { kind: 'reject', code: -4131, method: 'POST', path: '/fapi/v1/order', count: 2 }, 'rejected'],
