@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ticksToPrice } from '../../../src/core/market/market-rules.ts';
 import { LadderPlanner, minExitSteps, planLadder, splitQuantity } from '../../../src/core/scaled-tp/ladder-plan.ts';
-import { stopTicksAt } from '../../../src/core/scaled-tp/price-math.ts';
+import { stopTicksAt, targetTicks } from '../../../src/core/scaled-tp/price-math.ts';
 import type { ExitSettings, MoveStopTo } from '../../../src/core/scaled-tp/settings.ts';
 import { type Side, asSteps } from '../../../src/core/units.ts';
 import { marketRules } from '../../support/market.ts';
@@ -134,6 +134,11 @@ describe('a stop about one tick from the entry', () => {
           // An entry one tick above zero has no tick below it for a long's stop to move to.
           if (atOrPast && side === 'long' && onEntry - 1 <= 0) {
             expect(!moved.ok && moved.error.code).toBe('stop_not_positive');
+            return;
+          }
+          // A short's entry a tick or two above zero has no positive tick for a target 1% or 2% below it.
+          if (settings.levels.some((l) => targetTicks(entryPrice, l.profitPct, side, market) <= 0)) {
+            expect(!moved.ok && moved.error.code).toBe('target_not_positive');
             return;
           }
           expect(moved.ok).toBe(true);
