@@ -33,6 +33,9 @@ const ENDED: readonly OrderState['status'][] = ['canceled', 'expired', 'rejected
 /** A look-up's answer: the order, none (the exchange does not know the id), or the look-up itself failed. */
 export type LookupResult = { readonly ok: true; readonly order: OrderState | null } | { readonly ok: false; readonly error: ExchangeError };
 
+/** A cancel's answer: a look-up's, or a cancel answered "unknown order" (-2011) while the look-up finds the order still open (`stillOpen`). */
+export type CancelResult = LookupResult | { readonly ok: false; readonly error: ExchangeError; readonly stillOpen: OrderState };
+
 /**
  * Sends orders the safe way (R1.4, R6.3, R6.4): the intent is written before the request; transient
  * failures are retried with backoff; an unknown outcome is looked up by client id and, when that does
@@ -103,10 +106,10 @@ export class OrderRouter {
    * Cancels by client id. An order the exchange no longer has open (-2011: filled, or cancelled, in the
    * meantime) is looked up, and what it became is recorded: an exit that filled while its cancel was
    * on the way is a fill, never a cancel (else its level could be sent again: invariant 8); one the
-   * look-up still finds open was not cancelled. Failures (the cancel's, that look-up's, or the order
-   * still open) are returned, not thrown, and record nothing but what the look-up found.
+   * look-up still finds open was not cancelled (`stillOpen`). Failures (the cancel's, that look-up's, or
+   * the order still open) are returned, not thrown, and record nothing but what the look-up found.
    */
-  async cancel(symbol: string, clientOrderId: string, kind: 'order' | 'stop', m: MarketRules): Promise<LookupResult> {
+  async cancel(symbol: string, clientOrderId: string, kind: 'order' | 'stop', m: MarketRules): Promise<CancelResult> {
     try {
       const r = await withRetry(() => this.d.ex.cancelOrder(symbol, clientOrderId, kind), this.d.retry);
       if (r === null) {
@@ -115,9 +118,13 @@ export class OrderRouter {
         if (found.order?.status === 'open') {
           // "Unknown order" for one the exchange still shows working (its services out of step, a stop
           // whose order is executing): not a cancel. Said as a failure, so the caller tries again (a stop
-          // move would leave two stops, an entry go out over an old take-profit still resting).
-          this.d.log.warn({ symbol, clientOrderId, filled: stepsToQty(found.order.filledSteps, m) }, 'order.cancel_found_open');
-          return { ok: false, error: new ExchangeErrorClass('notFound', `${clientOrderId}: the cancel was answered "unknown order" while the order is still open`, -2011) };
+          // move would leave two stops, an entry go out over an old take-profit still resting). A stop the
+          // exchange is triggering is not its algo service's to cancel any more (Binance): expected, so an
+          // info line; the caller backs off and warns once (SymbolTrader.cancelListed).
+          const fields = { symbol, clientOrderId, filled: stepsToQty(found.order.filledSteps, m), ...(found.order.triggered ? { triggered: true } : {}) };
+          if (found.order.triggered) this.d.log.info(fields, 'order.cancel_found_open');
+          else this.d.log.warn(fields, 'order.cancel_found_open');
+          return { ok: false, error: new ExchangeErrorClass('notFound', `${clientOrderId}: the cancel was answered "unknown order" while the order is still open`, -2011), stillOpen: found.order };
         }
         if (found.order !== null) {
           this.d.log.info({ symbol, clientOrderId, status: found.order.status, filled: stepsToQty(found.order.filledSteps, m) }, 'order.cancel_found_ended');

@@ -130,6 +130,12 @@ const WAITED_FOR: Record<string, string> = {
 
 /** Our open orders, stops and exits alike, are read at least this often (protection, hand cancels, orphans). */
 const ORDERS_CHECK_MS = 15_000;
+/**
+ * A cancel answered "unknown order" (-2011) while the open orders list shows the order triggered (Binance:
+ * TRIGGERING, its algo service stuck; that service no longer cancels it) is asked again after
+ * ORDERS_CHECK_MS, doubling up to this: a stop stuck for an hour costs ~18 cancels, not ~240.
+ */
+const STUCK_CANCEL_MAX_MS = 240_000;
 /** A shortfall of the exchange's position with no trade to show for it is believed after this long (R6.6). */
 const OUTSIDE_CONFIRM_MS = 1_500;
 /** A look-up that says "no such order" is believed only when a second one, this much later, says it too (R6.3). */
@@ -255,6 +261,8 @@ export class SymbolTrader {
   private readonly clearance: ClearanceFees;
   private queue: Command[] = [];
   private readonly doubts = new Map<string, Doubt>();
+  /** Cancels answered -2011 while the exchange lists the order triggered, by client id: since when, how many, and when the next may go (cancelListed). */
+  private readonly stuckCancels = new Map<string, { readonly sinceMs: number; readonly n: number; readonly nextAtMs: number }>();
   private ordersCheckedAtMs = -Infinity;
   /** Since when the open orders list fails to read (said once: listFailed), or null. */
   private listFailingSinceMs: number | null = null;
@@ -1202,10 +1210,28 @@ export class SymbolTrader {
     return id && id.kind !== 'entry' && o.clientOrderId.startsWith(`${this.symbol}-`) ? id : null;
   }
 
-  /** Cancels listed order `o` of ours (logged as `msg`); whether the exchange took the cancel. */
+  /**
+   * Cancels listed order `o` of ours (logged as `msg`); whether the exchange took the cancel. One the
+   * exchange lists triggered and answers -2011 to (stuck in TRIGGERING) cannot be cancelled until its
+   * algo service moves on: while it is listed so it still rests (false: an entry waits for it, a
+   * position counts it as its stop), and its cancel is asked again after a back-off (STUCK_CANCEL_MAX_MS)
+   * with one warning, not at every orders check. Once the list no longer shows it, the back-off ends (listRead).
+   */
   private async cancelListed(o: OrderState, msg: string): Promise<boolean> {
-    this.d.log.warn({ symbol: this.symbol, clientOrderId: o.clientOrderId }, msg);
-    return (await this.d.router.cancel(this.symbol, o.clientOrderId, o.type === 'stop_market' ? 'stop' : 'order', this.d.market)).ok;
+    const id = o.clientOrderId;
+    const stuck = this.stuckCancels.get(id);
+    if (stuck && o.triggered === true && this.d.now() < stuck.nextAtMs) return false;
+    this.d.log[stuck ? 'info' : 'warn']({ symbol: this.symbol, clientOrderId: id }, msg);
+    const r = await this.d.router.cancel(this.symbol, id, o.type === 'stop_market' ? 'stop' : 'order', this.d.market);
+    if (r.ok || !('stillOpen' in r) || r.stillOpen.triggered !== true) {
+      this.stuckCancels.delete(id);
+      return r.ok;
+    }
+    const n = (stuck?.n ?? 0) + 1;
+    const waitMs = Math.min(STUCK_CANCEL_MAX_MS, ORDERS_CHECK_MS * 2 ** (n - 1));
+    this.stuckCancels.set(id, { sinceMs: stuck?.sinceMs ?? this.d.now(), n, nextAtMs: this.d.now() + waitMs });
+    this.sayOnce(`cancel-stuck:${id}`, 'warn', { clientOrderId: id, nextTryS: waitMs / 1000, maxWaitS: STUCK_CANCEL_MAX_MS / 1000 }, 'order.cancel_stuck_triggering');
+    return false;
   }
 
   /** Entry `id` met a rate limit (429, 418, 403) before anything was executed (entry.waiting_for_rate_limit). */
@@ -2280,7 +2306,7 @@ export class SymbolTrader {
       this.listFailed(e);
       return this.stopWithoutList();
     }
-    this.listRead();
+    this.listRead(open);
     this.ordersCheckedAtMs = now;
     this.dirty = false;
     this.stopDueAtMs = null;
@@ -2610,7 +2636,7 @@ export class SymbolTrader {
       this.listFailed(e);
       return null;
     }
-    this.listRead();
+    this.listRead(open);
     return new Map(open.map((o) => [o.clientOrderId, o]));
   }
 
@@ -2627,8 +2653,14 @@ export class SymbolTrader {
     this.d.log.warn({ symbol: this.symbol, err: errInfo(e) }, 'orders.list_failed');
   }
 
-  /** The open orders list was read: after failures, said once with how long it failed. */
-  private listRead(): void {
+  /** The open orders list was read (`open`): after failures, said once with how long it failed; stuck cancels of orders no longer listed end. */
+  private listRead(open: readonly OrderState[]): void {
+    // An order whose cancel was backing off (stuck in TRIGGERING) and is no longer listed has ended: said once, and acted on at once.
+    for (const [id, stuck] of this.stuckCancels) {
+      if (open.some((o) => o.clientOrderId === id)) continue;
+      this.stuckCancels.delete(id);
+      this.d.log.info({ symbol: this.symbol, clientOrderId: id, stuckForS: Math.round((this.d.now() - stuck.sinceMs) / 1000), cancelsAsked: stuck.n }, 'order.cancel_stuck_ended');
+    }
     if (this.listFailingSinceMs === null) return;
     this.d.log.info({ symbol: this.symbol, failedForMs: this.d.now() - this.listFailingSinceMs }, 'orders.list_read_again');
     this.listFailingSinceMs = null;

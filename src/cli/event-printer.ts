@@ -52,6 +52,10 @@ function sentence(r: LogRecord, msg: string): string | null {
       return `stop reached at ${r['price']}: closing the rest`;
     case 'stop.crossed_at_placement':
       return `stop ${r['stopPrice']} not placed: the price had already crossed it (-2021); the rest closes at market`;
+    case 'order.cancel_stuck_triggering':
+      return `${str(r['clientOrderId'])} is stuck in TRIGGERING on the exchange: its cancel is answered -2011 while it is listed, so it still rests; asked again in ${r['nextTryS']} s, then less often, up to every ${r['maxWaitS']} s`;
+    case 'order.cancel_stuck_ended':
+      return `${str(r['clientOrderId'])} is no longer listed, after ${r['stuckForS']} s stuck in TRIGGERING (${r['cancelsAsked']} cancels asked)`;
     case 'position.closed':
       return `closed (${str(r['reason'])})  total pnl ${signed(num(r['pnl']))}  avg exit ${Number(num(r['avgExitPrice']).toPrecision(8))}`;
     case 'position.funding': {

@@ -165,6 +165,41 @@ describe('a stop refused because the exchange shows no position (-4509)', () => 
   }, 30_000);
 });
 
+/** The simulator's algo (stop) orders, open or not. */
+const algos = () => (h!.sim.admin.state() as unknown as { algoOrders: { clientAlgoId: string; algoStatus: string; reduceOnly: boolean; closePosition: boolean }[] }).algoOrders;
+
+/**
+ * A long past TP1 (3 sold at 60700; its stop moved to breakeven, 60000, reduce-only for the 7 left) whose
+ * stop the price crosses at 59900 and that sticks in TRIGGERING; stepped 2 s at a time (the bot's clock)
+ * until the bot has closed the 7 at market. `from`: the simulator's request log before the stop stuck.
+ */
+async function reduceOnlyStopStuckAndClosed() {
+  const clock = { ms: Date.now() };
+  const { t, records, alerts } = await bot(() => clock.ms);
+  await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+  h!.sim.admin.setPrice('BTCUSDT', 60700, true); // past TP1 (60600): 3 sold, the stop to breakeven (60000) for the 7 left
+  for (let k = 0; k < 6 && t.position?.remainingSteps !== 7; k++) {
+    clock.ms += 500;
+    await h!.bot.step();
+  }
+  await stepBot(h!, 2, 50);
+  expect(t.position?.remainingSteps).toBe(7);
+  const resting = h!.state().openAlgoOrders;
+  expect(resting).toHaveLength(1);
+  const stopId = resting[0]!.clientAlgoId;
+  expect(algos().find((a) => a.clientAlgoId === stopId)).toMatchObject({ reduceOnly: true, closePosition: false });
+  h!.sim.admin.setFaults({ rules: [{ kind: 'stuckTrigger' }] });
+  const from = h!.sim.admin.requests().length;
+  h!.sim.admin.setPrice('BTCUSDT', 59900, true);
+  expect(algos().find((a) => a.clientAlgoId === stopId)!.algoStatus).toBe('TRIGGERING');
+  for (let k = 0; k < 16 && t.position !== null; k++) {
+    clock.ms += 2_000;
+    await h!.bot.step();
+  }
+  expect(t.position).toBeNull();
+  return { clock, t, records, alerts, stopId, from };
+}
+
 describe('a stop the exchange triggered whose order never comes (Binance algo status TRIGGERING, stuck)', () => {
   it('the long\'s stop (58800) triggered at 58500 and stuck in TRIGGERING: read as open, waited 10 s, then the rest is closed at market, reduce-only, as a stop exit, with one alert; once the algo service recovers the stop expires, nothing rests (before: waited for ever, the long held past its stop)', async () => {
     const clock = { ms: Date.now() };
@@ -245,31 +280,8 @@ describe('a stop the exchange triggered whose order never comes (Binance algo st
     }, 30_000);
   }
 
-  it('the reduce-only breakeven stop (after TP1) stuck in TRIGGERING: the 7 left closed at market once; its cancel, answered -2011 as Binance answers for a triggering algo order, is found still open and tried again at each orders check (every 15 s), never taken for cancelled; a new long waits for it; when the algo service recovers, its late reduce-only order finds the account flat and is refused, and the long enters whole: never a short, never a long cut by the old stop', async () => {
-    const clock = { ms: Date.now() };
-    const { t, records, alerts } = await bot(() => clock.ms);
-    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
-    h!.sim.admin.setPrice('BTCUSDT', 60700, true); // past TP1 (60600): 3 sold, the stop to breakeven (60000) for the 7 left
-    for (let k = 0; k < 6 && t.position?.remainingSteps !== 7; k++) {
-      clock.ms += 500;
-      await h!.bot.step();
-    }
-    await stepBot(h!, 2, 50);
-    expect(t.position?.remainingSteps).toBe(7);
-    const algos = () => (h!.sim.admin.state() as unknown as { algoOrders: { clientAlgoId: string; algoStatus: string; reduceOnly: boolean; closePosition: boolean }[] }).algoOrders;
-    const resting = h!.state().openAlgoOrders;
-    expect(resting).toHaveLength(1);
-    const stopId = resting[0]!.clientAlgoId;
-    expect(algos().find((a) => a.clientAlgoId === stopId)).toMatchObject({ reduceOnly: true, closePosition: false });
-    h!.sim.admin.setFaults({ rules: [{ kind: 'stuckTrigger' }] });
-    const from = h!.sim.admin.requests().length;
-    h!.sim.admin.setPrice('BTCUSDT', 59900, true);
-    expect(algos().find((a) => a.clientAlgoId === stopId)!.algoStatus).toBe('TRIGGERING');
-    for (let k = 0; k < 16 && t.position !== null; k++) {
-      clock.ms += 2_000;
-      await h!.bot.step();
-    }
-    expect(t.position).toBeNull();
+  it('the reduce-only breakeven stop (after TP1) stuck in TRIGGERING: the 7 left closed at market once; its cancel, answered -2011 as Binance answers for a triggering algo order, is found still open and tried again 15 s later (then backing off), never taken for cancelled; a new long waits for it; when the algo service recovers, its late reduce-only order finds the account flat and is refused, and the long enters whole: never a short, never a long cut by the old stop', async () => {
+    const { clock, t, records, alerts, stopId, from } = await reduceOnlyStopStuckAndClosed();
     // Thirty more seconds of cycles with the stop still stuck.
     for (let k = 0; k < 15; k++) {
       clock.ms += 2_000;
@@ -280,7 +292,7 @@ describe('a stop the exchange triggered whose order never comes (Binance algo st
     expect(h!.state().fills.filter((f) => f.side === 'SELL').map((f) => [f.qty, f.price])).toEqual([['0.003', '60700'], ['0.007', '59900']]);
     expect(h!.store.getPosition(positionIdOf('BTCUSDT', T, 'long'))!.partialExits.map((e) => [e.reason, e.qtySteps])).toEqual([['tp1', 3], ['stop', 7]]);
     expect(alerts.filter((a) => a.includes('TRIGGERING'))).toHaveLength(1);
-    // The stuck stop, an orphan now, is cancelled at each orders check (every 15 s), each time answered
+    // The stuck stop, an orphan now, is cancelled at once and 15 s later (then 30 s on), each time answered
     // -2011 and found still open (order.cancel_found_open): two in 30 s, not one a cycle; never taken for cancelled.
     const cancels = since.filter((r) => r.method === 'DELETE' && r.path === '/fapi/v1/algoOrder');
     expect(cancels.map((r) => [r.clientOrderId, r.status, r.code])).toEqual([
@@ -312,6 +324,49 @@ describe('a stop the exchange triggered whose order never comes (Binance algo st
     expect(h!.state().fills.filter((f) => f.side === 'SELL')).toHaveLength(2);
     expect(h!.state().openAlgoOrders.map((a) => a.clientAlgoId)).toEqual([`${positionIdOf('BTCUSDT', T2, 'long')}-sl0`]);
   }, 30_000);
+
+  it('an orphan stop stuck in TRIGGERING for 30 minutes after the rest was closed: its cancel, answered -2011 each time, is asked again after 15 s, then 30, 60, 120 s and every 240 s after (11 in 30 minutes; before: at every 15 s orders check, 121), with one warning; it still rests meanwhile (a new long waits for it); when the algo service recovers and the stop ends, the long enters at the next step', async () => {
+    const { clock, t, records, stopId, from } = await reduceOnlyStopStuckAndClosed();
+    const cancels = () => h!.sim.admin.requests().slice(from).filter((r) => r.method === 'DELETE' && r.path === '/fapi/v1/algoOrder');
+    expect(cancels()).toHaveLength(1); // asked once in the step that closed the rest
+    // Thirty minutes of the bot's clock, a step every 5 s, the stop stuck throughout: the bot-clock time of each cancel.
+    const askedAtMs = [clock.ms];
+    for (let k = 0; k < 360; k++) {
+      clock.ms += 5_000;
+      const before = cancels().length;
+      await h!.bot.step();
+      if (cancels().length > before) askedAtMs.push(clock.ms);
+    }
+    expect(cancels().map((r) => [r.clientOrderId, r.status, r.code])).toEqual(askedAtMs.map(() => [stopId, 400, -2011]));
+    expect(askedAtMs.slice(1).map((at, i) => (at - askedAtMs[i]!) / 1000)).toEqual([15, 30, 60, 120, 240, 240, 240, 240, 240, 240]);
+    expect(algos().find((a) => a.clientAlgoId === stopId)!.algoStatus).toBe('TRIGGERING');
+    // One warning that names the stop and the back-off; each try after it is an info line.
+    expect(records.filter((r) => r['msg'] === 'order.cancel_stuck_triggering')).toEqual([expect.objectContaining({ level: 40, clientOrderId: stopId, nextTryS: 15, maxWaitS: 240 })]);
+    expect(records.filter((r) => r['msg'] === 'order.cancel_found_open' && r['level'] !== 30)).toEqual([]);
+    expect(records.filter((r) => r['msg'] === 'reconcile.orphan_cancelled' && r['level'] === 40)).toHaveLength(1);
+    // Still listed, so still resting: a new long waits for it (its late reduce-only sell would cut the long), and waiting asks no extra cancel.
+    const T2 = T + 3_600_000;
+    const entriesFrom = h!.sim.admin.requests().length;
+    const cancelsBefore = cancels().length;
+    await t.onSignal({ side: 'long', timeMs: T2, reason: 'test' });
+    for (let k = 0; k < 3; k++) {
+      clock.ms += 1_000;
+      await h!.bot.step();
+    }
+    expect(h!.sim.admin.requests().slice(entriesFrom).filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order')).toEqual([]);
+    expect(cancels()).toHaveLength(cancelsBefore);
+    expect(t.position).toBeNull();
+    // The algo service recovers: the stop's late reduce-only order finds the account flat and is refused. The next step enters the long, whole.
+    h!.sim.admin.clearFaults();
+    h!.sim.admin.setPrice('BTCUSDT', 59800);
+    expect(algos().find((a) => a.clientAlgoId === stopId)!.algoStatus).toBe('REJECTED');
+    clock.ms += 1_000;
+    await h!.bot.step();
+    expect(t.position?.id).toBe(positionIdOf('BTCUSDT', T2, 'long'));
+    expect(t.position?.remainingSteps).toBe(10);
+    expect(records.filter((r) => r['msg'] === 'order.cancel_stuck_ended')).toEqual([expect.objectContaining({ clientOrderId: stopId, cancelsAsked: 11 })]);
+    expect(cancels()).toHaveLength(cancelsBefore);
+  }, 120_000);
 
   it('the stop triggered and stuck while the bot\'s price never crossed it (back at 59500 before the bot read it: a wick, or the mark price): the open orders list shows it TRIGGERING; 10 s on, the rest is closed at market as a stop exit, with one alert (before: read as a resting stop, the position left with nothing to execute it)', async () => {
     const clock = { ms: Date.now() };

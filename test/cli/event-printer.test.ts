@@ -47,6 +47,14 @@ describe('eventLine: one readable line per log record', () => {
     );
   });
 
+  it('says a stop stuck in TRIGGERING, whose cancel backs off, once in words, and when it is gone', () => {
+    const { eventTime: _, ...line } = base;
+    expect(eventLine({ ...line, level: 40, msg: 'order.cancel_stuck_triggering', clientOrderId: 'BTCUSDT-x-sl1', nextTryS: 15, maxWaitS: 240 })).toBe(
+      '2026-05-01 12:00:05  BTCUSDT   ! BTCUSDT-x-sl1 is stuck in TRIGGERING on the exchange: its cancel is answered -2011 while it is listed, so it still rests; asked again in 15 s, then less often, up to every 240 s',
+    );
+    expect(eventLine({ ...line, msg: 'order.cancel_stuck_ended', clientOrderId: 'BTCUSDT-x-sl1', stuckForS: 1815, cancelsAsked: 11 })).toBe('2026-05-01 12:00:05  BTCUSDT   BTCUSDT-x-sl1 is no longer listed, after 1815 s stuck in TRIGGERING (11 cancels asked)');
+  });
+
   it('keeps order traffic, repeats and debug lines off the terminal', () => {
     for (const msg of ['order.sent', 'order.requested', 'tp.hit', 'position.opened', 'ladder.start', 'dashboard.started']) expect(eventLine({ ...base, msg }), msg).toBeNull();
     expect(eventLine({ ...base, level: 20, msg: 'stream.order_update' })).toBeNull();
