@@ -111,7 +111,7 @@ export async function closeSymbol(port: ExchangePort, m: MarketRules, print: (li
     if (p.side === null || p.qtySteps === 0) break;
     // Resting reduce-only TPs hold the position's reduce-only budget (Binance -4118): they go first.
     // The stop stays until the position is flat, so it is never unprotected.
-    takeProfitsCancelled += await cancelOurs(ex, m, print, (o) => o.type !== 'stop_market' && o.reduceOnly);
+    takeProfitsCancelled += (await cancelOurs(ex, m, print, (o) => o.type !== 'stop_market' && o.reduceOnly)).cancelled;
     const clientOrderId = closeClientId(m.id, nextCloseIdMs());
     try {
       const o = await ex.createOrder({ symbol: m.id, side: p.side === 'long' ? 'sell' : 'buy', type: 'market', amountSteps: p.qtySteps, reduceOnly: true, clientOrderId });
@@ -147,8 +147,9 @@ export async function closeSymbol(port: ExchangePort, m: MarketRules, print: (li
   if (!closed) print(`${m.id}: no open position`);
   // One read of the open orders for both: ours are cancelled, the rest said (cancelling ours leaves theirs as read).
   const open = await ex.openOrders(m.id);
-  await cancelOurs(ex, m, print, undefined, open);
+  const { unknown } = await cancelOurs(ex, m, print, undefined, open);
   sayTheirs(open, m, print);
+  if (unknown.length > 0) throw new Error(`flat, but whether ${unknown.length === 1 ? 'this order of ours still rests' : 'these orders of ours still rest'} is not known: ${unknown.join('; ')}; run close again, or check on the exchange`);
 }
 
 /**
@@ -164,38 +165,53 @@ function sayTheirs(open: readonly OrderState[], m: MarketRules, print: (line: st
   }
 }
 
-/** Cancels the resting orders of ours on `m` (client id `<SYMBOL>-…`) that `which` selects, stops on the algo endpoint too (from `open` when read already). */
-/** Returns how many it cancelled. */
-async function cancelOurs(ex: ExchangePort, m: MarketRules, print: (line: string) => void, which?: (o: OrderState) => boolean, open?: readonly OrderState[]): Promise<number> {
+/**
+ * Cancels the resting orders of ours on `m` (client id `<SYMBOL>-…`) that `which` selects, stops on the
+ * algo endpoint too (from `open` when read already). Returns how many it cancelled, and those whose
+ * state is not known (each said in words: the caller fails once the rest is done).
+ */
+async function cancelOurs(ex: ExchangePort, m: MarketRules, print: (line: string) => void, which?: (o: OrderState) => boolean, open?: readonly OrderState[]): Promise<{ cancelled: number; unknown: string[] }> {
   const ours = (open ?? (await ex.openOrders(m.id))).filter((o) => o.clientOrderId.startsWith(`${m.id}-`) && (which?.(o) ?? true));
-  if (ours.length === 0) {
-    if (!which) print(`${m.id}: no order of ours open`);
-    return 0;
-  }
+  if (ours.length === 0 && !which) print(`${m.id}: no order of ours open`);
   let cancelled = 0;
+  const unknown: string[] = [];
   for (const o of ours) {
     // null: "unknown order", most often already gone (the bot cancelled its orphan first). A cancel whose
     // answer was lost is sent again: the second answer says whether it is gone.
     const r = await withRetry(() => ex.cancelOrder(m.id, o.clientOrderId, kindOf(o)), retryOn(RETRY_CANCEL));
-    if (r) cancelled++;
-    else if (await stillOpen(ex, m, o, print)) continue;
-    print(`${m.id}: ${r ? 'cancelled' : 'already gone:'} ${o.type} ${o.clientOrderId}`);
+    const after = r ? 'cancelled' : await afterUnknownCancel(ex, m, o, print);
+    if (after === 'cancelled') cancelled++;
+    if (after === 'cancelled' || after === 'gone') print(`${m.id}: ${after === 'cancelled' ? 'cancelled' : 'already gone:'} ${o.type} ${o.clientOrderId}`);
+    else if (after !== 'open') unknown.push(after.unknown);
   }
-  return cancelled;
+  return { cancelled, unknown };
 }
 
 /**
  * An order whose cancel was answered "unknown order" is looked up: Binance answers so for a stop its
  * algo service is triggering (TRIGGERING: stuck there for minutes on its demo environment), which it
- * still lists. Said as not cancelled, with what it can do, rather than as gone. True when still open.
+ * still lists. Found open: said as not cancelled, with what it can do ('open'). Found ended: 'gone'.
+ * "No such order" (-2013) is believed only when the open orders list, read again, no longer shows it
+ * (it listed it a moment ago); still listed, it is said as not cancelled. A look-up that fails (a 5xx,
+ * a timeout, a refusal of the key) says nothing: `unknown`, never "gone".
  */
-async function stillOpen(ex: ExchangePort, m: MarketRules, o: OrderState, print: (line: string) => void): Promise<boolean> {
-  const now = await withRetry(() => ex.fetchOrder(m.id, o.clientOrderId, kindOf(o)), retryOn(RETRY_CANCEL));
-  if (now?.status !== 'open') return false;
-  const what = now.triggered ? 'being triggered by the exchange' : 'still working on the exchange';
+async function afterUnknownCancel(ex: ExchangePort, m: MarketRules, o: OrderState, print: (line: string) => void): Promise<'open' | 'gone' | { unknown: string }> {
   const can = o.reduceOnly || o.closePosition ? 'reduce-only: it cannot open a position' : 'not reduce-only: it can open a position; cancel it on the exchange';
-  print(`${m.id}: not cancelled: ${o.type} ${o.clientOrderId} is still open, ${what} (it answered "unknown order" to the cancel): ${can}`);
-  return true;
+  const notCancelled = (why: string) => print(`${m.id}: not cancelled: ${o.type} ${o.clientOrderId} is ${why}: ${can}`);
+  try {
+    const now = await withRetry(() => ex.fetchOrder(m.id, o.clientOrderId, kindOf(o)), retryOn(RETRY_CANCEL));
+    if (now === null) {
+      if (!(await ex.openOrders(m.id)).some((x) => x.clientOrderId === o.clientOrderId)) return 'gone';
+      notCancelled('still listed on the exchange, which answers "unknown order" to its cancel and "no such order" to its look-up');
+      return 'open';
+    }
+    if (now.status !== 'open') return 'gone';
+    notCancelled(`still open, ${now.triggered ? 'being triggered by the exchange' : 'still working on the exchange'} (it answered "unknown order" to the cancel)`);
+    return 'open';
+  } catch (e) {
+    if (!(e instanceof ExchangeError)) throw e;
+    return { unknown: `${o.type} ${o.clientOrderId} answered "unknown order" to its cancel and its look-up failed (${e.code}${e.exchangeCode === null ? '' : ` ${e.exchangeCode}`}: ${e.message})` };
+  }
 }
 
 /**
