@@ -160,10 +160,16 @@ export async function closeSymbol(port: ExchangePort, m: MarketRules, print: (li
  */
 function sayTheirs(open: readonly OrderState[], m: MarketRules, print: (line: string) => void): void {
   for (const o of open.filter((x) => !x.clientOrderId.startsWith(`${m.id}-`))) {
-    const why = o.reduceOnly ? 'reduce-only: it cannot open a position' : 'not reduce-only: it can open a new position; cancel it to stay flat';
-    print(`${m.id}: not Ladder's, left resting: ${o.type} ${o.side} ${o.closePosition ? 'closePosition' : formatQty(o.amountSteps, m)} ${o.clientOrderId} (${why})`);
+    print(`${m.id}: not Ladder's, left resting: ${o.type} ${o.side} ${o.closePosition ? 'closePosition' : formatQty(o.amountSteps, m)} ${o.clientOrderId} (${whatItCanDo(o)})`);
   }
 }
+
+/**
+ * What a resting order can do once the symbol is flat, for the kill switch's lines: one neither
+ * reduce-only nor closePosition can open a new position (the ccxt adapter reads a closePosition order
+ * as reduce-only too; the port does not promise it).
+ */
+const whatItCanDo = (o: OrderState): string => (o.reduceOnly || o.closePosition ? 'reduce-only: it cannot open a position' : 'not reduce-only: it can open a new position; cancel it to stay flat');
 
 /**
  * Cancels the resting orders of ours on `m` (client id `<SYMBOL>-…`) that `which` selects, stops on the
@@ -196,8 +202,7 @@ async function cancelOurs(ex: ExchangePort, m: MarketRules, print: (line: string
  * a timeout, a refusal of the key) says nothing: `unknown`, never "gone".
  */
 async function afterUnknownCancel(ex: ExchangePort, m: MarketRules, o: OrderState, print: (line: string) => void): Promise<'open' | 'gone' | { unknown: string }> {
-  const can = o.reduceOnly || o.closePosition ? 'reduce-only: it cannot open a position' : 'not reduce-only: it can open a position; cancel it on the exchange';
-  const notCancelled = (why: string) => print(`${m.id}: not cancelled: ${o.type} ${o.clientOrderId} is ${why}: ${can}`);
+  const notCancelled = (why: string) => print(`${m.id}: not cancelled: ${o.type} ${o.clientOrderId} is ${why}: ${whatItCanDo(o)}`);
   try {
     const now = await withRetry(() => ex.fetchOrder(m.id, o.clientOrderId, kindOf(o)), retryOn(RETRY_CANCEL));
     if (now === null) {
