@@ -126,6 +126,7 @@ const WAITED_FOR: Record<string, string> = {
   'position-unknown': 'the position read to answer',
   entry_in_doubt: 'an earlier order of this symbol in doubt to be settled',
   exchange_calls: 'slow exchange calls',
+  step_signals: "every symbol's signals of the step to be computed (a strategy call slow or hung on another symbol: see strategy.failed)",
 };
 
 /** Our open orders, stops and exits alike, are read at least this often (protection, hand cancels, orphans). */
@@ -229,6 +230,8 @@ interface EntryWaiting {
   readonly forDoubt?: true;
   /** The position whose close a reversal waits for. */
   readonly closingId?: string;
+  /** A strategy's signal waiting for the step's entries, which come once every symbol's signals are computed (said so if it expires). */
+  readonly forStep?: true;
 }
 
 /**
@@ -833,7 +836,7 @@ export class SymbolTrader {
       return false;
     }
     // A newer signal replaces one waiting (as signal() does), and waits itself, stored at once.
-    this.entryWaiting = w;
+    this.entryWaiting = { ...w, forStep: true };
     const p = this.position;
     if (!this.frozen && p !== null && p.status === 'open' && p.side !== sig.side) {
       this.d.log.info({ symbol: this.symbol, positionId: p.id, side: sig.side, reason: sig.reason, signalTime: new Date(sig.timeMs).toISOString() }, 'signal.close_first');
@@ -884,11 +887,12 @@ export class SymbolTrader {
     if (this.frozen || (this.position !== null && w.forDoubt === undefined)) return;
     const waitedMs = this.d.now() - w.sinceMs;
     if (waitedMs > this.d.config.webhook.max_lag_s * 1000) {
-      this.waitExpired(w.sig, waitedMs, w.forDoubt ? 'entry_in_doubt' : this.waitingFor);
+      this.waitExpired(w.sig, waitedMs, w.forStep ? 'step_signals' : w.forDoubt ? 'entry_in_doubt' : this.waitingFor);
       return;
     }
     if (w.forDoubt && this.signalWaitsForDoubt()) {
-      this.entryWaiting = w;
+      // Waiting for an order in doubt now, not for the step any more.
+      this.entryWaiting = { sig: w.sig, sinceMs: w.sinceMs, forDoubt: true, ...(w.closingId !== undefined ? { closingId: w.closingId } : {}) };
       return;
     }
     if (w.closingId !== undefined && this.position?.id === w.closingId) {
