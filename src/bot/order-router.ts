@@ -34,7 +34,7 @@ const ENDED: readonly OrderState['status'][] = ['canceled', 'expired', 'rejected
 export type LookupResult = { readonly ok: true; readonly order: OrderState | null } | { readonly ok: false; readonly error: ExchangeError };
 
 /** A cancel's answer: a look-up's, or a cancel answered "unknown order" (-2011) while the look-up finds the order still open (`stillOpen`). */
-export type CancelResult = LookupResult | { readonly ok: false; readonly error: ExchangeError; readonly stillOpen: OrderState };
+type CancelResult = LookupResult | { readonly ok: false; readonly error: ExchangeError; readonly stillOpen: OrderState };
 
 /**
  * Sends orders the safe way (R1.4, R6.3, R6.4): the intent is written before the request; transient
