@@ -9,11 +9,15 @@
  * - `optimize_sweep_s` and `optimize_ladder_candles_per_s`: N ladders (default 1,000) × the ten
  *   symbols on the embedded worker-thread pool, all cores (after a warm-up batch).
  * - `queue_vs_embedded`: the same ladders through a real `redis-server` (free loopback port) to two
- *   `ladder worker` processes on this machine, against the embedded pool, in turns.
+ *   `ladder worker` processes on this machine, against the embedded pool, in turns. Beside it (in
+ *   the log line and `meta.queue`), the same turns by CPU time: what this process (the pool's threads,
+ *   the coordinator), the workers and redis-server used during each turn, read from /proc, which
+ *   other work on a shared machine does not change the way it changes wall time.
  *
  * Progress on stderr; with --json stdout is one JSON line (the summary on stderr). Never asserts a speed.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -38,7 +42,7 @@ import { parseSpaceText } from '../src/optimize/space.ts';
 import { STUDY_SPEC_VERSION, type StudySpec } from '../src/optimize/study.ts';
 import { EXAMPLE_CONFIG, EXCHANGE_INFO, SYMBOLS_1H, klineFile } from './paths.ts';
 import { BENCH_BALANCE, loadSetup, symbolInput } from './setup.ts';
-import { ratePerS, timeJobs } from './timing.ts';
+import { cpuClock, ratePerS, timeJobs } from './timing.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -163,6 +167,29 @@ const until = async (what: string, f: () => Promise<boolean>, ms: number) => {
   }
 };
 const children: ChildProcess[] = [];
+/** Clock ticks a second of /proc/PID/stat's times. */
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+/** CPU time (user + system) of a process, ms; 0 once it is gone. */
+const procCpuMs = (pid: number | undefined): number => {
+  try {
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+};
+/** CPU time used so far by this process (every thread) and every child (workers, redis-server), ms. */
+const cpuOfAll = () => cpuClock() + children.reduce((ms, c) => ms + procCpuMs(c.pid), 0);
+/** A turn timed by wall time and by the CPU time of everything the bench started. */
+const timedTurn = async (e: Evaluator, tasks: readonly EvalTask[], cpuMs: number[]): Promise<number> => {
+  const c0 = cpuOfAll();
+  const s = await run(e, tasks);
+  cpuMs.push(cpuOfAll() - c0);
+  return s;
+};
+let queueCpuMs: number[] = [];
+let embeddedCpuMs: number[] = [];
 let queueRatio = NaN;
 let queueS: number[] = [];
 let queueWarmS = NaN;
@@ -203,7 +230,7 @@ try {
     queueWarmS = await run(queue, take(2 * QUEUE_WARM_PER_WORKER));
     for (let turn = 0; turn < 2; turn++) {
       // In turns, the starter alternating: a burst of load from elsewhere hits both alike.
-      const pair = [async () => embeddedS.push(await run(pool, take(QUEUE_LADDERS))), async () => queueS.push(await run(queue, take(QUEUE_LADDERS)))];
+      const pair = [async () => embeddedS.push(await timedTurn(pool, take(QUEUE_LADDERS), embeddedCpuMs)), async () => queueS.push(await timedTurn(queue, take(QUEUE_LADDERS), queueCpuMs))];
       for (const f of turn === 0 ? pair : pair.reverse()) await f();
     }
   } finally {
@@ -211,11 +238,15 @@ try {
   }
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   queueRatio = sum(embeddedS) / sum(queueS);
-  log(`queue: 2 workers ${queueS.map((s) => `${s.toFixed(1)} s`).join(', ')} against embedded ${embeddedS.map((s) => `${s.toFixed(1)} s`).join(', ')} for ${QUEUE_LADDERS} ladders: ${queueRatio.toFixed(3)}× the embedded throughput (after the workers' cold start: ${2 * QUEUE_WARM_PER_WORKER} jobs in ${queueWarmS.toFixed(1)} s)`);
+  log(`queue: 2 workers ${queueS.map((s) => `${s.toFixed(1)} s`).join(', ')} against embedded ${embeddedS.map((s) => `${s.toFixed(1)} s`).join(', ')} for ${QUEUE_LADDERS} ladders: ${queueRatio.toFixed(3)}× the embedded throughput (after the workers' cold start: ${2 * QUEUE_WARM_PER_WORKER} ladders in ${queueWarmS.toFixed(1)} s)`);
+  const cpuS = (xs: number[]) => xs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ');
+  log(`queue by CPU time (this process, the workers, redis-server): ${cpuS(queueCpuMs)} against embedded ${cpuS(embeddedCpuMs)}: ${(sum(embeddedCpuMs) / sum(queueCpuMs)).toFixed(3)}× the embedded throughput per CPU second`);
 } catch (e) {
   log(`queue comparison not run: ${(e as Error).message}`);
   queueS = [];
   embeddedS = [];
+  queueCpuMs = [];
+  embeddedCpuMs = [];
 } finally {
   for (const c of children.reverse()) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   await pool.close();
@@ -262,7 +293,7 @@ if (args.json) {
       trades_per_ladder: Math.round(replayTrades / CORE_LADDERS),
       per_core: { ladders_per_run: CORE_LADDERS, runs: RUNS, warmups: WARMUPS, median_ms: { replay: round(perCore.replay.timing.medianMs), backtest: round(perCore.backtest.timing.medianMs), full: round(perCore.full.timing.medianMs) } },
       pool_start_and_warmup_s: round(poolStartS),
-      queue: { ladders_per_turn: QUEUE_LADDERS, warmup_jobs: 2 * QUEUE_WARM_PER_WORKER, warmup_s: Number.isNaN(queueWarmS) ? null : round(queueWarmS), queue_s: queueS.map((x) => round(x)), embedded_s: embeddedS.map((x) => round(x)) },
+      queue: { ladders_per_turn: QUEUE_LADDERS, warmup_jobs: 2 * QUEUE_WARM_PER_WORKER, warmup_s: Number.isNaN(queueWarmS) ? null : round(queueWarmS), queue_s: queueS.map((x) => round(x)), embedded_s: embeddedS.map((x) => round(x)), queue_cpu_s: queueCpuMs.map((x) => round(x / 1000)), embedded_cpu_s: embeddedCpuMs.map((x) => round(x / 1000)) },
     },
   };
   process.stdout.write(`${JSON.stringify(json)}\n`);
