@@ -31,6 +31,7 @@ import { exitSettingsFromConfig } from '../src/core/scaled-tp/from-config.ts';
 import { sha256File } from '../src/data/download/checksum.ts';
 import { type Candidate, type EvalTask, taskOf } from '../src/optimize/candidate.ts';
 import { prepareDataset, windowInputs } from '../src/optimize/dataset.ts';
+import { candlesPerCandidate } from '../src/optimize/evaluate.ts';
 import { studyWindows } from '../src/optimize/folds.ts';
 import { type Evaluator, threadPool } from '../src/optimize/pool.ts';
 import { queueCoordinator } from '../src/optimize/queue.ts';
@@ -182,10 +183,16 @@ const procCpuMs = (pid: number | undefined): number => {
 /** CPU time used so far by this process (every thread) and every child (workers, redis-server), ms. */
 const cpuOfAll = () => cpuClock() + children.reduce((ms, c) => ms + procCpuMs(c.pid), 0);
 /** A turn timed by wall time and by the CPU time of everything the bench started. */
-const timedTurn = async (e: Evaluator, tasks: readonly EvalTask[], cpuMs: number[]): Promise<number> => {
+/** The CPU time of each part, ms: this process (the pool's threads, the coordinator), the workers, redis-server (children[0]). */
+const cpuParts = () => [cpuClock(), children.slice(1).reduce((ms, c) => ms + procCpuMs(c.pid), 0), procCpuMs(children[0]?.pid)] as const;
+/** Each queue turn's CPU time by part (cpuParts), ms. */
+const queueCpuParts: number[][] = [];
+const timedTurn = async (e: Evaluator, tasks: readonly EvalTask[], cpuMs: number[], parts?: number[][]): Promise<number> => {
   const c0 = cpuOfAll();
+  const p0 = cpuParts();
   const s = await run(e, tasks);
   cpuMs.push(cpuOfAll() - c0);
+  parts?.push(cpuParts().map((x, i) => x - p0[i]!));
   return s;
 };
 let queueCpuMs: number[] = [];
@@ -225,12 +232,12 @@ try {
     });
     children.push(w);
   }
-  const queue = await queueCoordinator(url, `bench${Date.now().toString(36)}`, spec);
+  const queue = await queueCoordinator(url, `bench${Date.now().toString(36)}`, spec, { downLimitMs: 60_000, candlesPerCandidate: candlesPerCandidate(dataset, windows) });
   try {
     queueWarmS = await run(queue, take(2 * QUEUE_WARM_PER_WORKER));
     for (let turn = 0; turn < 2; turn++) {
       // In turns, the starter alternating: a burst of load from elsewhere hits both alike.
-      const pair = [async () => embeddedS.push(await timedTurn(pool, take(QUEUE_LADDERS), embeddedCpuMs)), async () => queueS.push(await timedTurn(queue, take(QUEUE_LADDERS), queueCpuMs))];
+      const pair = [async () => embeddedS.push(await timedTurn(pool, take(QUEUE_LADDERS), embeddedCpuMs)), async () => queueS.push(await timedTurn(queue, take(QUEUE_LADDERS), queueCpuMs, queueCpuParts))];
       for (const f of turn === 0 ? pair : pair.reverse()) await f();
     }
   } finally {
@@ -240,7 +247,7 @@ try {
   queueRatio = sum(embeddedS) / sum(queueS);
   log(`queue: 2 workers ${queueS.map((s) => `${s.toFixed(1)} s`).join(', ')} against embedded ${embeddedS.map((s) => `${s.toFixed(1)} s`).join(', ')} for ${QUEUE_LADDERS} ladders: ${queueRatio.toFixed(3)}× the embedded throughput (after the workers' cold start: ${2 * QUEUE_WARM_PER_WORKER} ladders in ${queueWarmS.toFixed(1)} s)`);
   const cpuS = (xs: number[]) => xs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ');
-  log(`queue by CPU time (this process, the workers, redis-server): ${cpuS(queueCpuMs)} against embedded ${cpuS(embeddedCpuMs)}: ${(sum(embeddedCpuMs) / sum(queueCpuMs)).toFixed(3)}× the embedded throughput per CPU second`);
+  log(`queue by CPU time (this process, the workers, redis-server): ${cpuS(queueCpuMs)} against embedded ${cpuS(embeddedCpuMs)}: ${(sum(embeddedCpuMs) / sum(queueCpuMs)).toFixed(3)}× the embedded throughput per CPU second; the queue's turns by part: ${queueCpuParts.map((p) => `this process ${(p[0]! / 1000).toFixed(2)} s, workers ${(p[1]! / 1000).toFixed(2)} s, redis-server ${(p[2]! / 1000).toFixed(2)} s`).join('; ')}`);
 } catch (e) {
   log(`queue comparison not run: ${(e as Error).message}`);
   queueS = [];

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JobData, QUEUE_NAME, refusalsKey, studyFiles, studyKey } from '../../src/optimize/queue.ts';
 import type { StudySpec } from '../../src/optimize/study.ts';
@@ -79,13 +79,84 @@ describe('ladder optimize --queue with ladder worker processes', () => {
     // What crossed Redis: the packed form the coordinator asked for (wire-result.ts), read back above as the embedded run's.
     const client = (await q.client) as unknown as { xrange(key: string, from: string, to: string): Promise<[string, string[]][]> };
     const events = (await client.xrange(q.keys.events!, '-', '+')).map(([, f]) => Object.fromEntries(f.flatMap((x, i) => (i % 2 ? [] : [[x, f[i + 1]!]]))));
-    const completed = events.filter((e) => e['event'] === 'completed');
     await q.close();
-    expect(completed.length).toBeGreaterThanOrEqual(18);
-    expect(completed[0]!['returnvalue']).toMatch(/"returns64":"[A-Za-z0-9+/]+=*"/);
+    // Each result travels as its worker reports it (a job holds several candidates): every candidate reported, each job's once at least.
+    const reported = events.filter((e) => e['event'] === 'progress' && e['jobId']!.startsWith(`${runId}-`));
+    expect(new Set(reported.map((e) => `${e['jobId']} ${(JSON.parse(e['data']!) as { i: number }).i}`)).size).toBe(18);
+    expect(reported[0]!['data']).toMatch(/"returns64":"[A-Za-z0-9+/]+=*"/);
     w2.child.kill('SIGTERM');
     expect(await w2.exit).toBe(0);
   });
+
+  it('a worker SIGKILLed half-way through a batch: the results it reported are stored once, the worker that takes the job again evaluates only the rest, and the run equals the embedded one', async () => {
+    // The whole file with 4 folds: ~90,000 candles a candidate, so that a job of several candidates lasts long enough to be caught half-done.
+    const longArgs = (db: string) => ['optimize', '--config', 'examples/scaled.config.json', '--data', `${KLINES}/BTCUSDT-1h.csv`, '--markets', MARKETS, '--space', SPACE, '--trials', '40', '--folds', '4', '--train-months', '12', '--test-months', '6', '--min-trades', '5', '--seed', '3', '--db', db, '--json'];
+    const embeddedLong = ladder([...longArgs(join(tmp, 'half-embedded.db')), '--workers', '1']);
+    const dir = dataDir('half');
+    const connection = redisOptions(url, '--queue');
+    const q = new Queue<JobData>(QUEUE_NAME, { connection });
+    const qe = new QueueEvents(QUEUE_NAME, { connection });
+    /** The queue's events stream, each event's fields. */
+    const eventsOf = async () => {
+      const client = (await q.client) as unknown as { xrange(key: string, from: string, to: string): Promise<[string, string[]][]> };
+      return (await client.xrange(q.keys.events!, '-', '+')).map(([, f]) => Object.fromEntries(f.flatMap((x, i) => (i % 2 ? [] : [[x, f[i + 1]!]]))) as Record<string, string>);
+    };
+    try {
+      await qe.waitUntilReady();
+      const w1 = start(['worker', '--queue', url, '--data-dir', dir, '--lock-ms', '1500']);
+      await until('the worker', () => w1.stderr().includes('taking jobs'));
+      const db = join(tmp, 'half.db');
+      const coord = start([...longArgs(db), '--queue', url]);
+      // At each report the worker is frozen and its job looked at: the first job of several candidates
+      // caught with some of them reported and some not is where it is killed.
+      let caught: { id: string; size: number; done: number[]; storedBefore: number } | null = null;
+      let looking = false;
+      qe.on('progress', ({ jobId: id }) => {
+        if (caught !== null || looking || w1.child.exitCode !== null) return;
+        looking = true;
+        w1.child.kill('SIGSTOP');
+        void (async () => {
+          const job = await q.getJob(id);
+          const size = job?.data.tasks?.length ?? 0;
+          const done = (job?.progress as { done?: number[] } | undefined)?.done ?? [];
+          if (job && job.data.runId === runIdOf(coord.stderr()) && size >= 3 && done.length < size) {
+            // The coordinator stores each report as it comes: every one made so far is stored before the kill.
+            const reported = (await eventsOf()).filter((e) => e['event'] === 'progress' && e['jobId']!.startsWith(`${job.data.runId}-`)).length;
+            await until('the reported results stored', () => existsSync(db) && storedCounts(db).length >= reported, 10_000, 20);
+            caught = { id, size, done, storedBefore: storedCounts(db).length };
+            w1.child.kill('SIGKILL');
+          } else w1.child.kill('SIGCONT');
+          looking = false;
+        })();
+      });
+      await until('a batch caught half-done', () => caught !== null || coord.child.exitCode !== null, 60_000, 20);
+      expect(caught, 'no job of several candidates was caught half-done').not.toBeNull();
+      const { id, size, done } = caught!;
+      expect(done.length).toBeGreaterThan(0);
+      // Another worker takes the job once its lock lapses, and the run ends.
+      const w2 = start(['worker', '--queue', url, '--data-dir', dir, '--lock-ms', '1500']);
+      expect(await exitOf(coord, 60_000), coord.stderr()).toBe(0);
+      const want = await embeddedLong;
+      expect(want.code, want.stderr).toBe(0);
+      expectSameStudyJson(JSON.parse(coord.stdout()) as Record<string, unknown>, JSON.parse(want.stdout) as Record<string, unknown>);
+      // Every candidate stored once, those of the killed job's first attempt included.
+      const counts = storedCounts(db);
+      expect(counts).toHaveLength(42);
+      expect(counts.every((n) => n === 1)).toBe(true);
+      // The job's reports: the killed attempt's, then the second attempt's, of the other candidates only (each evaluated once).
+      const reports = (await eventsOf()).filter((e) => e['event'] === 'progress' && e['jobId'] === id).map((e) => (JSON.parse(e['data']!) as { i: number }).i);
+      expect([...reports].sort((a, b) => a - b)).toEqual([...Array(size).keys()]);
+      expect(reports.slice(0, done.length).sort((a, b) => a - b)).toEqual([...done].sort((a, b) => a - b));
+      expect((await q.getJob(id))?.finishedOn).toBeDefined();
+      expect(w2.stderr()).not.toMatch(/failed/);
+      w2.child.kill('SIGTERM');
+      expect(await w2.exit).toBe(0);
+      expect(/stopped after \d+ jobs \((\d+) candidates evaluated\)/.exec(w2.stderr())?.[1]).toBe(String(42 - caught!.storedBefore));
+    } finally {
+      await qe.close();
+      await q.close();
+    }
+  }, 180_000);
 
   it('a worker whose --data-dir is missing or not a directory says so at once, exit 1, and takes no job', async () => {
     const missing = await ladder(['worker', '--queue', url, '--data-dir', join(tmp, 'no-such-dir')]);
@@ -343,7 +414,7 @@ describe('ladder optimize --queue with ladder worker processes', () => {
     } finally {
       await bad.close();
     }
-    expect(coord.stderr()).toMatch(/\nladder: --queue: candidate \S+ failed 5 times; last: boom(;|\n)/);
+    expect(coord.stderr()).toMatch(/\nladder: --queue: (candidate \S+|job of \d+ candidates \(\S+, …\)) failed 5 times; last: boom(;|\n)/);
     await resumeWithAWorker(db, runId);
   }, 120_000);
 

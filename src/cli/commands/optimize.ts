@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { sha256CandleEntry } from '../../data/candle-entry-hash.ts';
 import { type StudyReport, analyzeStudy } from '../../optimize/analysis.ts';
 import { counted } from '../../optimize/describe.ts';
-import { type CandidateResult, ENGINES, type Engine, packedResult } from '../../optimize/evaluate.ts';
+import { type CandidateResult, ENGINES, type Engine, candlesPerCandidate, packedResult } from '../../optimize/evaluate.ts';
 import { type FoldRequest, type FoldSpec, MAX_FOLDS, resolveFolds, studyWindows } from '../../optimize/folds.ts';
 import { OBJECTIVES, type ObjectiveName } from '../../optimize/objectives.ts';
 import { type Evaluator, inlineEvaluator, threadPool } from '../../optimize/pool.ts';
@@ -139,7 +139,7 @@ export function registerOptimizeCommand(program: Command): void {
       const inFull = engine === 'full' || fundingInsideDetail(dataset);
       if (inFull && engine === 'replay') process.stderr.write('note: funding with --detail (charged at the detail candle opening at each settlement): every candidate window is run in full by runBacktest, as --engine full does (the replay does not follow it): several times slower\n');
       const data = { dataset, config: spec.config, windows: spec.windows, engine };
-      const evaluator: Evaluator = o.queue ? await (await import('../../optimize/queue.ts')).queueCoordinator(o.queue, runId, spec, { downLimitMs: opts.downLimitMs, db: o.db }) : opts.workers === 0 ? inlineEvaluator(data) : threadPool(data, opts.workers);
+      const evaluator: Evaluator = o.queue ? await (await import('../../optimize/queue.ts')).queueCoordinator(o.queue, runId, spec, { downLimitMs: opts.downLimitMs, db: o.db, candlesPerCandidate: candlesPerCandidate(dataset, spec.windows) }) : opts.workers === 0 ? inlineEvaluator(data) : threadPool(data, opts.workers);
       const progress = stderrProgress(`${spec.method} (${inFull ? 'full runBacktest' : 'replay'})`);
       const t0 = performance.now();
       let outcome;

@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { basename } from 'node:path';
 import type { Job } from 'bullmq';
 import type { Command } from 'commander';
-import type { JobData } from '../../optimize/queue.ts';
+import type { BatchProgress, BatchResult, JobData } from '../../optimize/queue.ts';
+import type { EvalTask } from '../../optimize/candidate.ts';
 import type { StudyData } from '../../optimize/pool.ts';
 import type { StudySpec } from '../../optimize/study.ts';
 import type { CandidateResult } from '../../optimize/evaluate.ts';
@@ -37,7 +38,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--lock-ms <ms>', 'job lock: a job of a worker that stops answering for this long is given to another worker', '30000')
     .action(async (o: WorkerCliOptions) => {
       // Imported on use, not when the command is registered: bullmq alone takes ≈ 0.17 s (issue 14).
-      const [{ Worker, DelayedError, UnrecoverableError, isNotConnectionError }, { sha256CandleEntry }, { settingsOf }, { prepareDataset }, { evaluateCandidate }, { ABANDONED, QUEUE_NAME, aliveKey, connectOrFail, reachable, refusalsKey, studyKey }, { describeRedis, redisOptions }, { int, loadStudyInputs }, { watchRedis }, { resultForSpec }] =
+      const [{ Worker, DelayedError, UnrecoverableError, isNotConnectionError }, { sha256CandleEntry }, { settingsOf }, { prepareDataset }, { evaluateCandidate }, { ABANDONED, QUEUE_NAME, aliveKey, connectOrFail, doneIndices, reachable, refusalsKey, studyKey }, { describeRedis, redisOptions }, { int, loadStudyInputs }, { watchRedis }, { resultForSpec }] =
         await Promise.all([
           import('bullmq'),
           import('../../data/candle-entry-hash.ts'),
@@ -172,7 +173,9 @@ export function registerWorkerCommand(program: Command): void {
       /** How long a refused job waits before a worker takes it again (another worker with the right files, or this one with its files replaced). */
       const REFUSED_DELAY_MS = 5000;
 
-      const worker = new Worker<JobData, WireResult | CandidateResult>(
+      /** Candidates evaluated here (a job holds several). */
+      let evaluated = 0;
+      const worker = new Worker<JobData, BatchResult | WireResult | CandidateResult>(
         QUEUE_NAME,
         async (job, token) => {
           const client = await worker.client;
@@ -218,7 +221,33 @@ export function registerWorkerCommand(program: Command): void {
             await job.moveToDelayed(Date.now() + REFUSED_DELAY_MS, token);
             throw new DelayedError();
           }
-          return resultForSpec(study, evaluateCandidate(study.dataset, settingsOf(study.config, job.data.task), study.windows, study.engine));
+          const evaluate = (t: EvalTask) => {
+            evaluated++;
+            return resultForSpec(study, evaluateCandidate(study.dataset, settingsOf(study.config, t), study.windows, study.engine));
+          };
+          const tasks = job.data.tasks;
+          // A job of an earlier coordinator: one candidate, its result the return value.
+          if (tasks === undefined) return evaluate(job.data.task);
+          // A batch: each result is reported as soon as it is done (its coordinator stores it at
+          // once), and those an earlier attempt reported (a worker killed mid-batch, or one whose
+          // lock lapsed) are not evaluated again.
+          const done = doneIndices(job.progress, tasks.length);
+          const results: [number, WireResult | CandidateResult][] = [];
+          const reports: Promise<void>[] = [];
+          for (let i = 0; i < tasks.length; i++) {
+            if (done.has(i)) continue;
+            // Between two candidates, the job lock's renewal and Redis's answers get through.
+            await new Promise<void>((r) => setImmediate(r));
+            const result = evaluate(tasks[i]!);
+            results.push([i, result]);
+            done.add(i);
+            // Sent now and answered while the next candidate is evaluated; a failed report fails the job (awaited below).
+            const report = job.updateProgress({ i, result, done: [...done] } satisfies BatchProgress);
+            report.catch(() => undefined);
+            reports.push(report);
+          }
+          await Promise.all(reports);
+          return { results } satisfies BatchResult;
         },
         { connection, concurrency, lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 5, autorun: false },
       );
@@ -280,6 +309,6 @@ export function registerWorkerCommand(program: Command): void {
         worker.on('failed', (job, e) => void (e.message.includes(ABANDONED) || process.stderr.write(`worker: job ${job?.id ?? '?'} failed: ${e.message}\n`)));
         worker.run().catch(reject);
       });
-      process.stderr.write(`worker: stopped after ${count} jobs\n`);
+      process.stderr.write(`worker: stopped after ${count} jobs (${evaluated} candidates evaluated)\n`);
     });
 }
