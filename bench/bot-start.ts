@@ -2,7 +2,7 @@
  * The bot's start time (issue [bot] "a restarted bot protects its positions sooner"): spawns
  * `ladder live` against an in-process simulator, as the crash tests restart it, and times from the
  * spawn to the simulator's first request, to `ladder.start` and to `bot.started` (wall time), and the
- * child's CPU time up to `bot.started` (/proc/<pid>/stat, 10 ms ticks). Each spawn gets a new store.
+ * child's CPU time up to `ladder.start` and to `bot.started` (/proc/<pid>/stat, 10 ms ticks). Each spawn gets a new store.
  * With `--base DIR` the other checkout's bin/ladder.js takes turns with this one (A/B, alternating;
  * build both first: `npm run build`, else they run through tsx).
  *   node --import tsx bench/bot-start.ts [--runs 9] [--base /work/baseH3] [--requests]
@@ -26,6 +26,8 @@ interface Start {
   /** Spawn → the simulator's first request, ms. */
   readonly firstRequestMs: number;
   readonly ladderStartMs: number;
+  /** The child's CPU time when it logged ladder.start (its modules loaded, the config read), ms. */
+  readonly ladderStartCpuMs: number;
   readonly botStartedMs: number;
   /** The child's CPU time (user + system) when it logged bot.started, ms. */
   readonly cpuMs: number;
@@ -51,10 +53,14 @@ async function startOnce(root: string, dir: string, n: number): Promise<Start> {
     });
     let out = '';
     let ladderStartMs = NaN;
+    let ladderStartCpuMs = NaN;
     const started = await new Promise<{ ms: number; cpuMs: number }>((ok, fail) => {
       child.stderr!.on('data', (d) => {
         out += d;
-        if (Number.isNaN(ladderStartMs) && out.includes('"msg":"ladder.start"')) ladderStartMs = Date.now() - t0;
+        if (Number.isNaN(ladderStartMs) && out.includes('"msg":"ladder.start"')) {
+          ladderStartMs = Date.now() - t0;
+          ladderStartCpuMs = cpuOf(child.pid!);
+        }
         if (out.includes('"msg":"bot.started"')) {
           const ms = Date.now() - t0;
           ok({ ms, cpuMs: cpuOf(child.pid!) });
@@ -69,6 +75,7 @@ async function startOnce(root: string, dir: string, n: number): Promise<Start> {
     return {
       firstRequestMs: (reqs[0]?.wallMs ?? NaN) - t0,
       ladderStartMs,
+      ladderStartCpuMs,
       botStartedMs: started.ms,
       cpuMs: started.cpuMs,
       requests: reqs.map((r) => `${String(r.wallMs - t0).padStart(5)} ${r.method} ${r.path}`),
@@ -94,12 +101,12 @@ const fmt = (xs: readonly number[]) => `${median(xs).toFixed(0)} [${Math.min(...
 for (const name of names) {
   const s = runs.get(name)!;
   process.stdout.write(
-    `${name} (${trees[name]}), median [min–max] of ${s.length} starts, ms after spawn: first request ${fmt(s.map((x) => x.firstRequestMs))}, ladder.start ${fmt(s.map((x) => x.ladderStartMs))}, bot.started ${fmt(s.map((x) => x.botStartedMs))}; CPU to bot.started ${fmt(s.map((x) => x.cpuMs))}; requests ${s.at(-1)!.requests.length}\n`,
+    `${name} (${trees[name]}), median [min–max] of ${s.length} starts, ms after spawn: first request ${fmt(s.map((x) => x.firstRequestMs))}, ladder.start ${fmt(s.map((x) => x.ladderStartMs))}, bot.started ${fmt(s.map((x) => x.botStartedMs))}; CPU to ladder.start ${fmt(s.map((x) => x.ladderStartCpuMs))}, to bot.started ${fmt(s.map((x) => x.cpuMs))}; requests ${s.at(-1)!.requests.length}\n`,
   );
   if (values.requests) process.stdout.write(`${s.at(-1)!.requests.join('\n')}\n`);
 }
 if (values.base) {
   const ratio = (f: (x: Start) => number) => (median(runs.get('new')!.map(f)) / median(runs.get('base')!.map(f))).toFixed(3);
-  process.stdout.write(`new/base: bot.started ${ratio((x) => x.botStartedMs)}, CPU ${ratio((x) => x.cpuMs)}, first request ${ratio((x) => x.firstRequestMs)}\n`);
+  process.stdout.write(`new/base: bot.started ${ratio((x) => x.botStartedMs)}, CPU to ladder.start ${ratio((x) => x.ladderStartCpuMs)}, to bot.started ${ratio((x) => x.cpuMs)}, first request ${ratio((x) => x.firstRequestMs)}\n`);
 }
 rmSync(dir, { recursive: true, force: true });
