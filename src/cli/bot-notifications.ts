@@ -3,7 +3,7 @@ import { watchReachability } from '../bot/reachability.ts';
 import type { BotOptions } from '../bot/trading-bot.ts';
 import type { LadderConfig } from '../core/config/index.ts';
 import type { ExchangePort } from '../exchange/port.ts';
-import { startNotifier } from '../notify/index.ts';
+import { hasNotifyChannel } from '../notify/channel.ts';
 import type { Store } from '../store/index.ts';
 import { CliError } from './cli-error.ts';
 
@@ -19,13 +19,14 @@ export interface BotNotifications {
 /**
  * `notify` of config.json for `ladder live` and `paper` ([operate] 5, docs/notifications.md): the
  * senders start before the bot writes anything. No channel configured: the store and port as they are.
- * A channel without its secret stops here, before any order.
+ * A channel without its secret stops here, before any order. The channels' code (the Telegram client,
+ * grammy: ~0.1 s of CPU at each start and restart) is loaded only when a channel is configured.
  */
-export function startBotNotifications(o: { readonly config: LadderConfig; readonly store: Store; readonly exchange: ExchangePort; readonly log: Logger; readonly now?: () => number }): BotNotifications {
+export async function startBotNotifications(o: { readonly config: LadderConfig; readonly store: Store; readonly exchange: ExchangePort; readonly log: Logger; readonly now?: () => number }): Promise<BotNotifications> {
   const now = o.now ?? Date.now;
-  let n;
+  let n = null;
   try {
-    n = startNotifier({ config: o.config.notify, store: o.store, log: o.log, now });
+    if (hasNotifyChannel(o.config.notify)) n = (await import('../notify/index.ts')).startNotifier({ config: o.config.notify, store: o.store, log: o.log, now });
   } catch (e) {
     throw new CliError(`notify: ${e instanceof Error ? e.message : String(e)}`);
   }

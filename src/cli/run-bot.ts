@@ -105,7 +105,7 @@ export async function runBot(o: RunBotOptions): Promise<void> {
       print('');
     }
     // Notifications ([operate] 5): the bot's store writes them with its state, its port is watched for an outage.
-    notify = startBotNotifications({ config: o.config, store, exchange, log: o.log });
+    notify = await startBotNotifications({ config: o.config, store, exchange, log: o.log });
     const n = notify;
     const bot = new TradingBot({ config: o.config, exchange: n.exchange, store: n.store, log: o.log, baseDir: dirname(o.configPath), ...(onEvent ? { onEvent } : {}), ...(o.manage ? { manage: o.manage } : {}), ...(n.onAlert ? { onAlert: n.onAlert } : {}), ...(o.fundingReadGapMs !== undefined ? { fundingReadGapMs: o.fundingReadGapMs } : {}), runStartedAtMs: me.startedAtMs });
     // Ctrl-C (SIGTERM) during the start stops it too: its retries can wait out an IP ban for days.

@@ -1,8 +1,15 @@
-import type { NotifyEvent } from '../core/config/schema.ts';
+import type { NotifyConfig, NotifyEvent } from '../core/config/schema.ts';
 import type { OutboxMessage } from '../store/index.ts';
 
 /** What one delivery attempt came to. `retry`: try the same message again later (the order is kept). */
 export type SendOutcome = { readonly ok: true } | { readonly ok: false; readonly retry: boolean; readonly retryAfterMs: number | null; readonly error: string };
+
+/**
+ * Whether `notify` names a channel (Telegram, the webhook): without one nothing is sent or written to
+ * the outbox. Here, apart from the channels' code, so the bot's start can ask without loading the
+ * Telegram client (grammy, ~0.1 s of CPU).
+ */
+export const hasNotifyChannel = (c: NotifyConfig): boolean => Boolean(c.telegram || c.webhook);
 
 /** Where notifications go: Telegram or the JSON webhook. */
 export interface Channel {

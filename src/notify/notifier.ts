@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { NotifyConfig } from '../core/config/schema.ts';
 import type { Store } from '../store/index.ts';
+import { hasNotifyChannel } from './channel.ts';
 import { type OutboxPruner, startOutboxPruner } from './outbox-pruner.ts';
 import { type BotAlert, withOutbox } from './outbox-writer.ts';
 import { secretValues } from './redact.ts';
@@ -70,7 +71,7 @@ export function notifyEnv(envFile = '.env'): NodeJS.ProcessEnv {
  */
 export function startNotifier(o: NotifierOptions): Notifier | null {
   const c = o.config;
-  if (!c.telegram && !c.webhook) return null;
+  if (!hasNotifyChannel(c)) return null;
   const env = o.env ?? notifyEnv();
   const { token, webhookSecret } = readSecrets(c, env);
   const secrets = secretValues(env);

@@ -28,7 +28,7 @@ async function botWithNotify(over: Record<string, unknown>, simOpts: Record<stri
   hook = await startWebhookReceiver();
   const config = testConfig({ ...over, notify: { webhook: { url: hook.url }, ...notify } });
   h = await startHarness(config, { seed: 3, ...simOpts });
-  n = startBotNotifications({ config, store: h.store, exchange: h.ex, log: silentLogger() });
+  n = await startBotNotifications({ config, store: h.store, exchange: h.ex, log: silentLogger() });
   const now = (() => {
     const simStart = (h.sim.admin.state() as unknown as { timeMs: number }).timeMs;
     const wallStart = Date.now();
