@@ -94,7 +94,7 @@ export async function runBot(o: RunBotOptions): Promise<void> {
     }
     if (o.summary) {
       const { print, ...facts } = o.summary;
-      const balances = await startBalances(o.exchange, o.config, o.log);
+      const balances = await startBalances(o.exchange, o.config, o.log, recorder.startBalance);
       // An empty futures wallet: refused before anything is printed or sent; one empty settle asset of several: said.
       const empty = checkSettleBalances(balances, o.exchange.name, mode === 'paper');
       for (const line of startSummary(o.config, { ...facts, mode, balances, storePath: o.dbPath, dashboardUrl: dash?.url ?? null, webhookUrl: hook?.url ?? null })) print(line);
@@ -139,13 +139,14 @@ export async function runBot(o: RunBotOptions): Promise<void> {
 
 /**
  * The equity (wallet + unrealised PnL) of each settle asset of the symbols, for the start summary. One that cannot be
- * read is left out and logged (the bot's own start retries and reports what is really wrong).
+ * read is left out and logged (the bot's own start retries and reports what is really wrong). `read`: the run
+ * record's read of its asset at the start, taken instead of reading the account again.
  */
-async function startBalances(ex: ExchangePort, config: LadderConfig, log: Logger): Promise<RunFacts['balances']> {
+async function startBalances(ex: ExchangePort, config: LadderConfig, log: Logger, read: RunRecorder['startBalance']): Promise<RunFacts['balances']> {
   const out: { asset: string; total: number }[] = [];
   for (const asset of settleAssetsOf(config.symbols)) {
     try {
-      out.push({ asset, total: (await ex.balance(asset)).total });
+      out.push({ asset, total: (await (asset === read.asset ? read.read : ex.balance(asset))).total });
     } catch (e) {
       log.warn({ asset, err: { message: e instanceof Error ? e.message : String(e) } }, 'account.balance_unknown');
     }

@@ -1,12 +1,18 @@
 import type { Logger } from '../bot/logger.ts';
 import { type LadderConfig, settleAssetsOf } from '../core/config/index.ts';
-import type { ExchangePort } from '../exchange/port.ts';
+import type { Balance, ExchangePort } from '../exchange/port.ts';
 import { RUN_HEARTBEAT_MS, type RunMode, type Store } from '../store/index.ts';
 /** The balance is read every this many heartbeats (one fetchBalance, weight 5 on Binance, every 15 s). */
 const BALANCE_EVERY = 3;
 
 export interface RunRecorder {
   readonly id: number;
+  /**
+   * The first heartbeat's balance read, made as the run starts (`asset`: the first symbol's settle
+   * asset): the start summary takes it instead of reading the account a second time. Rejects when the
+   * read failed (logged here as run.balance_failed).
+   */
+  readonly startBalance: { readonly asset: string; readonly read: Promise<Balance> };
   /** The replayed data ran out (the demo): recorded once, the bot runs on. */
   dataEnded(detail: string): void;
   /**
@@ -54,8 +60,8 @@ export function recordRun(o: RecordRunOptions): RunRecorder {
       o.log.warn({ run: id, what, err: e instanceof Error ? e.message : String(e) }, 'run.record_failed');
     }
   };
-  const readBalance = (): Promise<void> =>
-    o.exchange.balance(asset).then(
+  const readBalance = (read: Promise<Balance> = o.exchange.balance(asset)): Promise<void> =>
+    read.then(
       (b) => {
         if (!ended) write('balance', () => o.store.runHeartbeat(id, now(), { asset, total: b.total, free: b.free, atMs: now() }));
       },
@@ -63,19 +69,24 @@ export function recordRun(o: RecordRunOptions): RunRecorder {
         if (!ended) o.log.warn({ run: id, asset, err: e instanceof Error ? e.message : String(e) }, 'run.balance_failed');
       },
     );
+  let first: Promise<Balance> | null = null;
   const beat = () => {
     write('heartbeat', () => o.store.runHeartbeat(id, now()));
     if (beats++ % BALANCE_EVERY !== 0 || reading) return;
     reading = true;
-    void readBalance().finally(() => {
+    const read = o.exchange.balance(asset);
+    first ??= read;
+    void readBalance(read).finally(() => {
       reading = false;
     });
   };
-  beat();
+  beat(); // the first beat reads the balance: `first` is set
+  const startBalance = { asset, read: first! };
   const timer = setInterval(beat, o.heartbeatMs ?? RUN_HEARTBEAT_MS);
   timer.unref();
   return {
     id,
+    startBalance,
     lastBalance: async (timeoutMs = 2_000) => {
       if (ended) return;
       let timer: NodeJS.Timeout | undefined;

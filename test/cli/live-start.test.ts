@@ -60,6 +60,10 @@ describe('the start of ladder live (a restart: nothing of ours watches the posit
     expect(requests.filter((r) => must.includes(r)), requests.join('\n')).toEqual(must);
   });
 
+  it('reads the account once: the start summary takes the run record\'s first balance read (it was read twice, weight 5 each on Binance)', () => {
+    expect(requests.filter((r) => r === 'GET /fapi/v3/account'), requests.join('\n')).toHaveLength(1);
+  });
+
   it('does not load the Telegram client (grammy) when no notification channel is configured', () => {
     expect(modules.length).toBeGreaterThan(10); // the hook saw the start's modules
     expect(modules.some((u) => u.includes('/node_modules/ccxt/'))).toBe(true);
