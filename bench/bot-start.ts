@@ -101,12 +101,12 @@ const fmt = (xs: readonly number[]) => `${median(xs).toFixed(0)} [${Math.min(...
 for (const name of names) {
   const s = runs.get(name)!;
   process.stdout.write(
-    `${name} (${trees[name]}), median [min–max] of ${s.length} starts, ms after spawn: first request ${fmt(s.map((x) => x.firstRequestMs))}, ladder.start ${fmt(s.map((x) => x.ladderStartMs))}, bot.started ${fmt(s.map((x) => x.botStartedMs))}; CPU to ladder.start ${fmt(s.map((x) => x.ladderStartCpuMs))}, to bot.started ${fmt(s.map((x) => x.cpuMs))}; requests ${s.at(-1)!.requests.length}\n`,
+    `${name} (${trees[name]}), median [min–max] of ${s.length} starts, ms after spawn: first request ${fmt(s.map((x) => x.firstRequestMs))}, ladder.start ${fmt(s.map((x) => x.ladderStartMs))}, bot.started ${fmt(s.map((x) => x.botStartedMs))} (first request → bot.started ${fmt(s.map((x) => x.botStartedMs - x.firstRequestMs))}); CPU to ladder.start ${fmt(s.map((x) => x.ladderStartCpuMs))}, to bot.started ${fmt(s.map((x) => x.cpuMs))}; requests ${s.at(-1)!.requests.length}\n`,
   );
   if (values.requests) process.stdout.write(`${s.at(-1)!.requests.join('\n')}\n`);
 }
 if (values.base) {
   const ratio = (f: (x: Start) => number) => (median(runs.get('new')!.map(f)) / median(runs.get('base')!.map(f))).toFixed(3);
-  process.stdout.write(`new/base: bot.started ${ratio((x) => x.botStartedMs)}, CPU to ladder.start ${ratio((x) => x.ladderStartCpuMs)}, to bot.started ${ratio((x) => x.cpuMs)}, first request ${ratio((x) => x.firstRequestMs)}\n`);
+  process.stdout.write(`new/base: bot.started ${ratio((x) => x.botStartedMs)}, CPU to ladder.start ${ratio((x) => x.ladderStartCpuMs)}, to bot.started ${ratio((x) => x.cpuMs)}, first request ${ratio((x) => x.firstRequestMs)}, first request → bot.started ${ratio((x) => x.botStartedMs - x.firstRequestMs)}\n`);
 }
 rmSync(dir, { recursive: true, force: true });
