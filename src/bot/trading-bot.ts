@@ -99,7 +99,8 @@ export class TradingBot {
    */
   async start(): Promise<void> {
     const { config: c, exchange: ex, log } = this.o;
-    const markets = await this.startupCall('markets', () => ex.markets());
+    // Only the configured symbols' rules: the others are never traded here (findBySymbol matches the same way).
+    const markets = await this.startupCall('markets', () => ex.markets(c.symbols));
     const settings = exitSettingsFromConfig(c);
     // --manage (its symbols) wins over the config's manage_manual_positions (every symbol).
     const manage = this.o.manage ?? (c.manage_manual_positions || undefined);

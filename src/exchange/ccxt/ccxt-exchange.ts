@@ -81,15 +81,17 @@ export class CcxtExchange implements ExchangePort {
     return Number.isFinite(w) && w > 0 ? w : BINANCE_DEFAULT_RECV_WINDOW_MS;
   }
 
-  async markets(): Promise<ReadonlyMap<string, MarketRules>> {
+  async markets(only?: readonly string[]): Promise<ReadonlyMap<string, MarketRules>> {
     const reload = this.marketsFailed;
     const markets = await this.call(() => this.ex.loadMarkets(reload), false).catch((e: unknown) => {
       this.marketsFailed = true;
       throw e;
     });
     this.marketsFailed = false;
+    const wanted = only ? new Set(only) : null;
     for (const m of Object.values(markets)) {
       if (!m || !m.linear || !m.swap) continue;
+      if (wanted && !wanted.has(m.id ?? '') && !wanted.has(m.symbol)) continue;
       const r = fromCcxtMarket(m);
       if (!r.ok) continue;
       this.rules.set(r.value.id, r.value);

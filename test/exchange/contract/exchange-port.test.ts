@@ -1,3 +1,4 @@
+import { describe, expect, it } from 'vitest';
 import { CcxtExchange } from '../../../src/exchange/ccxt/ccxt-exchange.ts';
 import { ccxtForSimulator } from '../../../src/sim/ccxt-client.ts';
 import { startSimulator } from '../../../src/sim/simulator.ts';
@@ -32,6 +33,19 @@ async function ccxtOnSimulator(): Promise<PortUnderTest> {
 }
 
 describePortContract('ccxt adapter on the simulator', ccxtOnSimulator);
+
+describe('the ccxt adapter asked for some markets', () => {
+  it('turns only those into rules (the bot\'s start: its symbols, not every market of the exchange), and the rest on a full read', async () => {
+    const t = await ccxtOnSimulator();
+    try {
+      const some = await t.port.markets(['BTC/USDT:USDT', 'ETHUSDT']);
+      expect([...some.keys()].sort()).toEqual(['BTCUSDT', 'ETHUSDT']);
+      expect((await t.port.markets()).size).toBeGreaterThan(100);
+    } finally {
+      await t.close();
+    }
+  });
+});
 
 /** Paper mode on an in-process price source (unit speed; the same rules as the simulator's). */
 async function paperOnFixedPrices(): Promise<PortUnderTest> {

@@ -87,6 +87,11 @@ export function describePortContract(name: string, makePort: () => Promise<PortU
       expect(m.minNotional).toBe(100);
     });
 
+    it('markets(only): the symbols asked for, by exchange id or ccxt symbol, with the rules of the full read', async () => {
+      const all = await ex.markets();
+      for (const only of [[S], ['BTC/USDT:USDT']]) expect((await ex.markets(only)).get(S), only[0]).toEqual(all.get(S));
+    });
+
     it('candles: closed candles of the timeframe, oldest first, one interval apart', async () => {
       const c = await ex.candles(S, '1h', 5);
       expect(c).toHaveLength(5);
