@@ -7,7 +7,9 @@
  * update on the backtest's per-candle path. The ATR is trading-signals' WSMA over the true range,
  * computed here (what its ATR class does) so no object is made per candle.
  */
-import { WSMA } from 'trading-signals';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import type { WSMA as TradingSignalsWsma } from 'trading-signals';
 import type { CandleSeries } from '../data/candle-series.ts';
 import type { Signal, Strategy } from './strategy.ts';
 
@@ -21,6 +23,14 @@ export interface EmaCrossParams {
   /** ATR period, in candles (default 14). */
   readonly atr_period?: number;
 }
+
+/**
+ * trading-signals' WSMA, loaded by its own file: the package's entry (its only export) loads all of
+ * its 176 modules, 130-170 ms of CPU at every start of the bot, for this one class (and only with
+ * atr_stop_mult). test/strategy/ema-cross.test.ts holds it to the entry's own class.
+ */
+const entry = pathToFileURL(createRequire(import.meta.url).resolve('trading-signals')); // …/trading-signals/dist/index.js
+export const WSMA = ((await import(new URL('./trend/WSMA/WSMA.js', entry).href)) as { WSMA: typeof TradingSignalsWsma }).WSMA;
 
 export const DEFAULT_ATR_PERIOD = 14;
 const REASON_UP = 'ema_cross up';
@@ -47,7 +57,7 @@ export class EmaCrossStrategy implements Strategy {
   #fast = 0;
   #slow = 0;
   #emaSeeded = false;
-  #atr: WSMA | undefined;
+  #atr: TradingSignalsWsma | undefined;
   #atrValue = NaN;
   /** fast − slow at the previous candle (NaN before both EMAs are stable). */
   #prevDiff = NaN;

@@ -69,4 +69,8 @@ describe('the start of ladder live (a restart: nothing of ours watches the posit
     expect(modules.some((u) => u.includes('/node_modules/ccxt/'))).toBe(true);
     expect(modules.filter((u) => u.includes('/node_modules/grammy/'))).toEqual([]);
   });
+
+  it("does not load trading-signals' entry (176 modules) for ema_cross's one class", () => {
+    expect(modules.filter((u) => u.includes('/node_modules/trading-signals/')).map((u) => u.replace(/.*\/trading-signals\//, ''))).not.toContain('dist/index.js');
+  });
 });

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { ATR, EMA } from 'trading-signals';
+import { ATR, EMA, WSMA as entryWsma } from 'trading-signals';
 import { describe, expect, it } from 'vitest';
 import { loadCandles } from '../../src/data/load-candles.ts';
-import { EmaCrossStrategy } from '../../src/strategy/ema-cross.ts';
+import { EmaCrossStrategy, WSMA } from '../../src/strategy/ema-cross.ts';
 import type { Signal } from '../../src/strategy/strategy.ts';
 import { KLINES } from '../data/paths.ts';
 import { closesSeries, H, seriesOf, T0, type Bar } from './make-series.ts';
@@ -184,5 +184,11 @@ describe('ema_cross', () => {
       expect(sig.stopLossPct).toBeGreaterThan(0.05);
       expect(sig.stopLossPct).toBeLessThan(20);
     }
+  });
+});
+
+describe("ema_cross's WSMA, loaded by its own file (not trading-signals' entry, 176 modules)", () => {
+  it("is the package entry's own class", () => {
+    expect(WSMA).toBe(entryWsma);
   });
 });
