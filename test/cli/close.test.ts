@@ -375,6 +375,48 @@ describe('ladder close', () => {
       });
     }
 
+    it("a take-profit's cancel failing 5 times in a row (503: its retries spent) before the close: the close still goes out; refused -4118 while that take-profit holds the reduce-only budget, it is sent again after the next pass cancels it: flat, the stop cancelled, exit clean (before: the raw 503 thrown from the take-profit pass, nothing closed)", async () => {
+      const { ex, m } = await openLongWithStop();
+      try {
+        await ex.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'limit', amountSteps: 6 as Steps, priceTicks: priceToTicks(60600, m, 'up'), reduceOnly: true, clientOrderId: 'BTCUSDT-p1-tp1' });
+        sim!.admin.setFaults({ kind: 'error5xx', status: 503, method: 'DELETE', path: '/fapi/v1/order', count: 5 });
+        const lines: string[] = [];
+        await closeSymbol(ex, m, (l) => lines.push(l));
+        expect(lines.map(untimed)).toEqual([
+          'BTCUSDT: close order ladderclose-BTCUSDT-<t> not confirmed (reduceOnlyRejected); reading the position again',
+          'BTCUSDT: cancelled limit BTCUSDT-p1-tp1',
+          'BTCUSDT: closing long 0.02 with a reduce-only market order ladderclose-BTCUSDT-<t> (filled at 60000)',
+          'BTCUSDT: cancelled stop_market BTCUSDT-p1-sl0',
+        ]);
+        expect(sim!.admin.requests().filter((r) => r.method === 'DELETE' && r.path === '/fapi/v1/order').map((r) => r.status)).toEqual([503, 503, 503, 503, 503, 200]);
+        expect(closeRequests().map((r) => r.status)).toEqual([400, 200]);
+        expect(flat()).toBe(true);
+        expect(state().openAlgoOrders).toEqual([]);
+        expect(state().openOrders).toEqual([]);
+      } finally {
+        await ex.close();
+      }
+    }, 30_000);
+
+    it('once flat, a cancel of ours failing every time (503): the orders after it are still cancelled, then the command fails naming that order as not known, never "already gone" (before: the raw 503 thrown, the stop after it left resting)', async () => {
+      const { ex, m } = await openLongWithStop();
+      try {
+        // An entry of ours resting below the price (not reduce-only: the pass before the close leaves it), read before the stop.
+        await ex.createOrder({ symbol: 'BTCUSDT', side: 'buy', type: 'limit', amountSteps: 5 as Steps, priceTicks: priceToTicks(59000, m, 'down'), reduceOnly: false, clientOrderId: 'BTCUSDT-p2-entry' });
+        sim!.admin.setFaults({ kind: 'error5xx', status: 503, method: 'DELETE', path: '/fapi/v1/order' });
+        const lines: string[] = [];
+        const failed = await closeSymbol(ex, m, (l) => lines.push(l)).then(() => null, (e: unknown) => (e instanceof Error ? e.message : String(e)));
+        expect(failed).toMatch(/^flat, but whether this order of ours still rests is not known: limit BTCUSDT-p2-entry: its cancel failed \(unknownOutcome -1008: .*\); run close again, or check on the exchange$/);
+        expect(lines.map(untimed)).toEqual(['BTCUSDT: closing long 0.02 with a reduce-only market order ladderclose-BTCUSDT-<t> (filled at 60000)', 'BTCUSDT: cancelled stop_market BTCUSDT-p1-sl0']);
+        expect(sim!.admin.requests().filter((r) => r.method === 'DELETE' && r.path === '/fapi/v1/order').map((r) => r.status)).toEqual([503, 503, 503, 503, 503]);
+        expect(flat()).toBe(true);
+        expect(state().openAlgoOrders).toEqual([]);
+        expect(state().openOrders.map((o) => o.clientOrderId)).toEqual(['BTCUSDT-p2-entry']);
+      } finally {
+        await ex.close();
+      }
+    }, 30_000);
+
     it('…and the look-up of that stop never answering (the client times out each time): the command fails naming the stop as not known, never says it is gone; flat', async () => {
       const { ex, m } = await openLongWithStop();
       try {

@@ -131,7 +131,7 @@ export async function closeSymbol(port: ExchangePort, m: MarketRules, print: (li
         continue;
       }
       lastRefusal = e.code;
-      refused = ` (the last answer: ${e.code}${e.exchangeCode === null ? '' : ` ${e.exchangeCode}`}: ${e.message})`;
+      refused = ` (the last answer: ${failure(e)})`;
       print(`${m.id}: close order ${clientOrderId} not confirmed (${e.code}); reading the position again`);
       await sleep(RETRY_WAIT_MS * 2 ** (attempt - 1)); // 0.3, 0.6, 1.2, 2.4 s: a thin book has time to refill
       continue;
@@ -184,7 +184,16 @@ async function cancelOurs(ex: ExchangePort, m: MarketRules, print: (line: string
   for (const o of ours) {
     // null: "unknown order", most often already gone (the bot cancelled its orphan first). A cancel whose
     // answer was lost is sent again: the second answer says whether it is gone.
-    const r = await withRetry(() => ex.cancelOrder(m.id, o.clientOrderId, kindOf(o)), retryOn(RETRY_CANCEL));
+    // A cancel that fails after its retries (a 5xx, a timeout, a refused key) says nothing either: the
+    // rest goes on (before the close: the close still goes out), and the order is named as not known.
+    let r: OrderState | null;
+    try {
+      r = await withRetry(() => ex.cancelOrder(m.id, o.clientOrderId, kindOf(o)), retryOn(RETRY_CANCEL));
+    } catch (e) {
+      if (!(e instanceof ExchangeError)) throw e;
+      unknown.push(`${o.type} ${o.clientOrderId}: its cancel failed (${failure(e)})`);
+      continue;
+    }
     const after = r ? 'cancelled' : await afterUnknownCancel(ex, m, o, print);
     if (after === 'cancelled') cancelled++;
     if (after === 'cancelled' || after === 'gone') print(`${m.id}: ${after === 'cancelled' ? 'cancelled' : 'already gone:'} ${o.type} ${o.clientOrderId}`);
@@ -215,9 +224,12 @@ async function afterUnknownCancel(ex: ExchangePort, m: MarketRules, o: OrderStat
     return 'open';
   } catch (e) {
     if (!(e instanceof ExchangeError)) throw e;
-    return { unknown: `${o.type} ${o.clientOrderId} answered "unknown order" to its cancel and its look-up failed (${e.code}${e.exchangeCode === null ? '' : ` ${e.exchangeCode}`}: ${e.message})` };
+    return { unknown: `${o.type} ${o.clientOrderId} answered "unknown order" to its cancel and its look-up failed (${failure(e)})` };
   }
 }
+
+/** An exchange failure in words: `transient -1008: …`. */
+const failure = (e: ExchangeError): string => `${e.code}${e.exchangeCode === null ? '' : ` ${e.exchangeCode}`}: ${e.message}`;
 
 /**
  * The end of the message when the position stays open, from our open orders read now: whether a stop of
