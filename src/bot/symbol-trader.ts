@@ -1227,7 +1227,10 @@ export class SymbolTrader {
     if (stuck && o.triggered === true && this.d.now() < stuck.nextAtMs) return false;
     this.d.log[stuck ? 'info' : 'warn']({ symbol: this.symbol, clientOrderId: id }, msg);
     const r = await this.d.router.cancel(this.symbol, id, o.type === 'stop_market' ? 'stop' : 'order', this.d.market);
-    if (r.ok || !('stillOpen' in r) || r.stillOpen.triggered !== true) {
+    // A cancel or look-up that failed (a 5xx, a timeout) says nothing of the order: its back-off, if any,
+    // is kept (asked again at the next orders check, then waiting on as before), not started over.
+    if (!r.ok && !('stillOpen' in r)) return false;
+    if (r.ok || r.stillOpen.triggered !== true) {
       this.stuckCancels.delete(id);
       return r.ok;
     }

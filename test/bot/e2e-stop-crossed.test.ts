@@ -368,6 +368,27 @@ describe('a stop the exchange triggered whose order never comes (Binance algo st
     expect(cancels()).toHaveLength(cancelsBefore);
   }, 120_000);
 
+  it('an orphan stop stuck in TRIGGERING whose cancel, mid back-off, gets a 503 (outcome unknown, still listed triggered after): the back-off is not started over: asked again at the next orders check, then the wait goes on doubling (gaps 15, 30, 60, 15, 120, 240 s; before: 15, 30, 60, 15, 15, 30, 60, 120, 240, a second warning), one warning, the stop still rests', async () => {
+    const { clock, records, stopId, from } = await reduceOnlyStopStuckAndClosed();
+    const cancels = () => h!.sim.admin.requests().slice(from).filter((r) => r.method === 'DELETE' && r.path === '/fapi/v1/algoOrder');
+    expect(cancels()).toHaveLength(1);
+    // The third cancel from here (the 4th in all, 105 s after the first) is answered 503; the stop stays stuck throughout.
+    h!.sim.admin.setFaults({ rules: [{ kind: 'stuckTrigger' }, { kind: 'error5xx', status: 503, method: 'DELETE', path: '/fapi/v1/algoOrder', after: 2, count: 1 }] });
+    const askedAtMs = [clock.ms];
+    for (let k = 0; k < 120; k++) {
+      clock.ms += 5_000;
+      const before = cancels().length;
+      await h!.bot.step();
+      if (cancels().length > before) askedAtMs.push(clock.ms);
+    }
+    expect(cancels().map((r) => r.status)).toEqual(askedAtMs.map((_, i) => (i === 3 ? 503 : 400)));
+    expect(askedAtMs.slice(1).map((at, i) => (at - askedAtMs[i]!) / 1000)).toEqual([15, 30, 60, 15, 120, 240]);
+    expect(algos().find((a) => a.clientAlgoId === stopId)!.algoStatus).toBe('TRIGGERING');
+    expect(records.filter((r) => r['msg'] === 'order.cancel_stuck_triggering')).toHaveLength(1);
+    expect(records.filter((r) => r['msg'] === 'reconcile.orphan_cancelled' && r['level'] === 40)).toHaveLength(1);
+    h!.sim.admin.clearFaults();
+  }, 120_000);
+
   it('the stop triggered and stuck while the bot\'s price never crossed it (back at 59500 before the bot read it: a wick, or the mark price): the open orders list shows it TRIGGERING; 10 s on, the rest is closed at market as a stop exit, with one alert (before: read as a resting stop, the position left with nothing to execute it)', async () => {
     const clock = { ms: Date.now() };
     const { t, records, alerts } = await bot(() => clock.ms);
