@@ -389,6 +389,51 @@ describe('a stop the exchange triggered whose order never comes (Binance algo st
     h!.sim.admin.clearFaults();
   }, 120_000);
 
+  it('an orphan stop stuck in TRIGGERING, the bot restarted mid back-off (its state in memory, lost as by a kill -9): the new process asks once at start-up, then backs off again from 15 s (15, 30, 60 s); nothing else is sent, and a new long still waits for the stop; cleared, the long enters whole', async () => {
+    const { clock, stopId, from } = await reduceOnlyStopStuckAndClosed();
+    const cancels = () => h!.sim.admin.requests().slice(from).filter((r) => r.method === 'DELETE' && r.path === '/fapi/v1/algoOrder');
+    for (let k = 0; k < 10; k++) {
+      clock.ms += 5_000;
+      await h!.bot.step();
+    }
+    expect(cancels()).toHaveLength(3); // at 0, 15 and 45 s; the next would be at 105 s
+    h!.bot.stop();
+    const { log, records } = recordingLogger();
+    const b = new TradingBot({ config: testConfig(), exchange: h!.ex, store: h!.store, log, now: () => clock.ms, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} } });
+    bots.push(b);
+    h!.bot = b;
+    const seen = cancels().length;
+    await b.start();
+    expect(cancels().slice(seen).map((r) => [r.clientOrderId, r.code])).toEqual([[stopId, -2011]]); // asked at once by the start-up cycle
+    const askedAtMs = [clock.ms];
+    const ordersFrom = h!.sim.admin.requests().length;
+    for (let k = 0; k < 24; k++) {
+      clock.ms += 5_000;
+      const before = cancels().length;
+      await b.step();
+      if (cancels().length > before) askedAtMs.push(clock.ms);
+    }
+    // Then 15, 30 and 60 s on: the back-off started over, never at every step.
+    expect(cancels().slice(seen).map((r) => r.code)).toEqual([-2011, -2011, -2011, -2011]);
+    expect(askedAtMs.slice(1).map((at, i) => (at - askedAtMs[i]!) / 1000)).toEqual([15, 30, 60]);
+    // A new long waits for it (no extra cancel while waiting).
+    await b.traders[0]!.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'test' });
+    for (let k = 0; k < 3; k++) {
+      clock.ms += 1_000;
+      await b.step();
+    }
+    expect(cancels().slice(seen)).toHaveLength(4);
+    expect(h!.sim.admin.requests().slice(ordersFrom).filter((r) => r.method === 'POST')).toEqual([]);
+    expect(b.traders[0]!.position).toBeNull();
+    expect(records.filter((r) => r['msg'] === 'order.cancel_stuck_triggering')).toHaveLength(1);
+    h!.sim.admin.clearFaults();
+    h!.sim.admin.setPrice('BTCUSDT', 59800);
+    expect(algos().find((a) => a.clientAlgoId === stopId)!.algoStatus).toBe('REJECTED');
+    clock.ms += 1_000;
+    await b.step();
+    expect(b.traders[0]!.position?.remainingSteps).toBe(10);
+  }, 120_000);
+
   it('the stop triggered and stuck while the bot\'s price never crossed it (back at 59500 before the bot read it: a wick, or the mark price): the open orders list shows it TRIGGERING; 10 s on, the rest is closed at market as a stop exit, with one alert (before: read as a resting stop, the position left with nothing to execute it)', async () => {
     const clock = { ms: Date.now() };
     const { t, records, alerts } = await bot(() => clock.ms);
