@@ -434,6 +434,47 @@ describe('a stop the exchange triggered whose order never comes (Binance algo st
     expect(b.traders[0]!.position?.remainingSteps).toBe(10);
   }, 120_000);
 
+  it('a position still open whose replaced stop is stuck in TRIGGERING (sl0 triggered at 58700, then TP1 at 60700 moved the stop to sl1): sl0, stale, is cancelled with the back-off, sl1 protects the 7; when the algo service recovers and sl0 FIRES (60650), the fill is booked at the next step (tp1 3, stop 7 by sl0), not after the back-off; sl1, an orphan then, is cancelled; nothing rests', async () => {
+    const clock = { ms: Date.now() };
+    const { t, records } = await bot(() => clock.ms);
+    await t.onSignal({ side: 'long', timeMs: T, reason: 'test' });
+    for (let k = 0; k < 4; k++) {
+      clock.ms += 500;
+      await h!.bot.step();
+    }
+    const p = t.position!;
+    expect(algos().map((a) => [a.clientAlgoId, a.algoStatus])).toEqual([[`${p.id}-sl0`, 'NEW']]);
+    h!.sim.admin.setFaults({ rules: [{ kind: 'stuckTrigger' }] });
+    h!.sim.admin.setPrice('BTCUSDT', 58700, true); // sl0 (58800) triggered, stuck; the bot does not see this price
+    h!.sim.admin.setPrice('BTCUSDT', 60700, true); // TP1: 3 sold, the stop moves to breakeven (sl1, 60000)
+    for (let k = 0; k < 6; k++) {
+      clock.ms += 500;
+      await h!.bot.step();
+    }
+    for (let k = 0; k < 6; k++) {
+      clock.ms += 5_000;
+      await h!.bot.step();
+    }
+    expect(t.position?.remainingSteps).toBe(7);
+    expect(algos().map((a) => [a.clientAlgoId, a.algoStatus])).toEqual([[`${p.id}-sl0`, 'TRIGGERING'], [`${p.id}-sl1`, 'NEW']]);
+    expect(records.filter((r) => r['msg'] === 'order.cancel_stuck_triggering').map((r) => r['clientOrderId'])).toEqual([`${p.id}-sl0`]);
+    // The algo service recovers: sl0's order goes out at the next price and closes the 7.
+    h!.sim.admin.clearFaults();
+    h!.sim.admin.setPrice('BTCUSDT', 60650);
+    expect(algos().find((a) => a.clientAlgoId === `${p.id}-sl0`)!.algoStatus).toBe('FINISHED');
+    clock.ms += 1_000;
+    await h!.bot.step();
+    expect(t.position).toBeNull();
+    const closed = h!.store.getPosition(p.id)!;
+    expect(closed.status).toBe('closed');
+    expect(closed.partialExits.map((e) => [e.reason, e.qtySteps, e.clientOrderId])).toEqual([['tp1', 3, `${p.id}-tp1`], ['stop', 7, `${p.id}-sl0`]]);
+    expect(records.filter((r) => r['msg'] === 'order.cancel_stuck_ended').map((r) => r['clientOrderId'])).toEqual([`${p.id}-sl0`]);
+    clock.ms += 1_000;
+    await h!.bot.step();
+    expectFlatWithNothingResting();
+    expect(records.filter((r) => r['level'] === 50)).toEqual([]);
+  }, 60_000);
+
   it('the stop triggered and stuck while the bot\'s price never crossed it (back at 59500 before the bot read it: a wick, or the mark price): the open orders list shows it TRIGGERING; 10 s on, the rest is closed at market as a stop exit, with one alert (before: read as a resting stop, the position left with nothing to execute it)', async () => {
     const clock = { ms: Date.now() };
     const { t, records, alerts } = await bot(() => clock.ms);
