@@ -398,6 +398,20 @@ describe('ladder close', () => {
       }
     }, 30_000);
 
+    it("a take-profit's cancel failing every time (503) before the close: every close refused -4118 while it holds the reduce-only budget; the message names that take-profit as not known (before: the raw 503, nothing closed)", async () => {
+      const { ex, m } = await openLongWithStop();
+      try {
+        await ex.createOrder({ symbol: 'BTCUSDT', side: 'sell', type: 'limit', amountSteps: 6 as Steps, priceTicks: priceToTicks(60600, m, 'up'), reduceOnly: true, clientOrderId: 'BTCUSDT-p1-tp1' });
+        sim!.admin.setFaults({ kind: 'error5xx', status: 503, method: 'DELETE', path: '/fapi/v1/order' });
+        const failed = await closeSymbol(ex, m, () => undefined).then(() => null, (e: unknown) => (e instanceof Error ? e.message : String(e)));
+        expect(failed).toMatch(/^position still open: long 0\.02 after 5 attempts \(the last answer: reduceOnlyRejected -4118: .*\); whether this order of ours still rests is not known: limit BTCUSDT-p1-tp1: its cancel failed \(unknownOutcome -1008: .*\); its stop is kept and protects it: run close again$/);
+        expect(closeRequests().map((r) => r.status)).toEqual([400, 400, 400, 400, 400]);
+        expect(state().openAlgoOrders).toHaveLength(1);
+      } finally {
+        await ex.close();
+      }
+    }, 60_000);
+
     it('once flat, a cancel of ours failing every time (503): the orders after it are still cancelled, then the command fails naming that order as not known, never "already gone" (before: the raw 503 thrown, the stop after it left resting)', async () => {
       const { ex, m } = await openLongWithStop();
       try {

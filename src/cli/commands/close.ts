@@ -106,12 +106,16 @@ export async function closeSymbol(port: ExchangePort, m: MarketRules, print: (li
   let refused = '';
   let lastRefusal = '';
   let takeProfitsCancelled = 0;
+  /** Our take-profits whose state the last pass before a close could not learn (their cancel or look-up failed). */
+  let takeProfitsUnknown: string[] = [];
   for (let attempt = 1; attempt <= CLOSE_ATTEMPTS; attempt++) {
     const p = await ex.position(m.id);
     if (p.side === null || p.qtySteps === 0) break;
     // Resting reduce-only TPs hold the position's reduce-only budget (Binance -4118): they go first.
     // The stop stays until the position is flat, so it is never unprotected.
-    takeProfitsCancelled += (await cancelOurs(ex, m, print, (o) => o.type !== 'stop_market' && o.reduceOnly)).cancelled;
+    const tps = await cancelOurs(ex, m, print, (o) => o.type !== 'stop_market' && o.reduceOnly);
+    takeProfitsCancelled += tps.cancelled;
+    takeProfitsUnknown = tps.unknown;
     const clientOrderId = closeClientId(m.id, nextCloseIdMs());
     try {
       const o = await ex.createOrder({ symbol: m.id, side: p.side === 'long' ? 'sell' : 'buy', type: 'market', amountSteps: p.qtySteps, reduceOnly: true, clientOrderId });
@@ -142,7 +146,8 @@ export async function closeSymbol(port: ExchangePort, m: MarketRules, print: (li
   if (after.side !== null && after.qtySteps !== 0) {
     // Said as it is: resting take-profits were cancelled to free the reduce-only budget.
     const tps = takeProfitsCancelled === 0 ? '' : ` (its ${takeProfitsCancelled} resting take-profit${takeProfitsCancelled === 1 ? ' was' : 's were'} cancelled to make room for the close; a running bot takes them as cancelled by hand and does not place them again)`;
-    throw new Error(`position still open: ${after.side} ${formatQty(after.qtySteps, m)} after ${CLOSE_ATTEMPTS} attempts${refused}${await stillOpenAdvice(ex, m, lastRefusal === 'reduceOnlyRejected', tps)}`);
+    const unknownTps = takeProfitsUnknown.length === 0 ? '' : `; whether ${takeProfitsUnknown.length === 1 ? 'this order of ours still rests' : 'these orders of ours still rest'} is not known: ${takeProfitsUnknown.join('; ')}`;
+    throw new Error(`position still open: ${after.side} ${formatQty(after.qtySteps, m)} after ${CLOSE_ATTEMPTS} attempts${refused}${unknownTps}${await stillOpenAdvice(ex, m, lastRefusal === 'reduceOnlyRejected', tps)}`);
   }
   if (!closed) print(`${m.id}: no open position`);
   // One read of the open orders for both: ours are cancelled, the rest said (cancelling ours leaves theirs as read).
