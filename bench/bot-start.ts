@@ -5,7 +5,7 @@
  * child's CPU time up to `ladder.start` and to `bot.started` (/proc/<pid>/stat, 10 ms ticks). Each spawn gets a new store.
  * With `--base DIR` the other checkout's bin/ladder.js takes turns with this one (A/B, alternating;
  * build both first: `npm run build`, else they run through tsx).
- *   node --import tsx bench/bot-start.ts [--runs 9] [--base /work/baseH3] [--requests]
+ *   node --import tsx bench/bot-start.ts [--runs 9] [--base ../ladder-base] [--requests]
  * `--requests`: prints the last run's start requests, ms after the spawn.
  */
 import { spawn } from 'node:child_process';
