@@ -32,6 +32,8 @@ const HEADER_NAMES: Record<string, number> = {
 export const LF = 10;
 export const CR = 13;
 export const COMMA = 44;
+const SPACE = 32;
+const TAB = 9;
 
 /** Longest header echoed in a message; the rest is cut (a minified JSON is one 400 KB line). */
 const HEADER_ECHO_MAX = 120;
@@ -88,9 +90,17 @@ export function readLayout(b: Uint8Array, file: string): { roles: number[]; p: n
   let p = 0;
   if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) p = 3; // UTF-8 BOM
   let line = 1;
-  while (p < end && (b[p] === LF || b[p] === CR)) {
-    if (b[p] === LF) line++;
-    p++;
+  // Blank lines before the first one with text, spaces and tabs only included: a file of nothing else is empty.
+  for (;;) {
+    let q = p;
+    while (q < end && (b[q] === SPACE || b[q] === TAB)) q++;
+    if (q < end && b[q] !== LF && b[q] !== CR) break;
+    if (q >= end) {
+      p = end;
+      break;
+    }
+    p = skipNewline(b, q, end);
+    line++;
   }
   if (p >= end) throw new CandleFileError(file, undefined, 'file', 'empty file: no candles');
   const first = b[p] as number;

@@ -136,3 +136,15 @@ describe('candle file errors name file:line and the field', () => {
     await expect(loadCandles(fixture('nope.csv'))).rejects.toThrow(/nope\.csv: file: cannot read \(ENOENT\)/);
   });
 });
+
+describe('blank lines before the first line with text', () => {
+  const parse = (text: string) => parseCandleCsv(new TextEncoder().encode(text), 'x.csv');
+  it('a file of blank lines, spaces and tabs only is an empty file (before: "x.csv:3: header: no time column (header "  ")")', () => {
+    for (const text of ['\n\n  \n', ' ', '\t\r\n \r\n', '\r\r\n  \t  ']) expect(() => parse(text)).toThrow('x.csv: file: empty file: no candles');
+  });
+  it('blank lines with spaces before the header are skipped, and the lines after keep their numbers', () => {
+    const rows = 'time,open,high,low,close,volume\n1640995200000,1,2,1,2,5\n1640998800000,2,3,2,3,5\n';
+    expect(parse(` \n\t\n${rows}`).length).toBe(2);
+    expect(() => parse(`  \n\n${rows}1641002400000,3,2,4,3,5\n`)).toThrow('x.csv:6: high: high < low (2 < 4)');
+  });
+});
