@@ -152,9 +152,16 @@ export async function closeSymbol(port: ExchangePort, m: MarketRules, print: (li
   if (!closed) print(`${m.id}: no open position`);
   // One read of the open orders for both: ours are cancelled, the rest said (cancelling ours leaves theirs as read).
   const open = await ex.openOrders(m.id);
-  const { unknown } = await cancelOurs(ex, m, print, undefined, open);
+  const { unknown, stillOpen } = await cancelOurs(ex, m, print, undefined, open);
   sayTheirs(open, m, print);
-  if (unknown.length > 0) throw new Error(`flat, but whether ${unknown.length === 1 ? 'this order of ours still rests' : 'these orders of ours still rest'} is not known: ${unknown.join('; ')}; run close again, or check on the exchange`);
+  // An order of ours left resting that is neither reduce-only nor closePosition can open a new position
+  // (its cancel answered "unknown order" while the exchange still holds it): not flat in effect, so the command fails.
+  const canOpen = stillOpen.filter((o) => !(o.reduceOnly || o.closePosition)).map((o) => `${o.type} ${o.side} ${formatQty(o.amountSteps, m)} ${o.clientOrderId}`);
+  const problems = [
+    ...(canOpen.length > 0 ? [`${canOpen.length === 1 ? 'this order of ours is' : 'these orders of ours are'} still open and can open a new position: ${canOpen.join('; ')}; cancel ${canOpen.length === 1 ? 'it' : 'them'} on the exchange (or run close again)`] : []),
+    ...(unknown.length > 0 ? [`whether ${unknown.length === 1 ? 'this order of ours still rests' : 'these orders of ours still rest'} is not known: ${unknown.join('; ')}; run close again, or check on the exchange`] : []),
+  ];
+  if (problems.length > 0) throw new Error(`flat, but ${problems.join('; and ')}`);
 }
 
 /**
@@ -178,14 +185,16 @@ const whatItCanDo = (o: OrderState): string => (o.reduceOnly || o.closePosition 
 
 /**
  * Cancels the resting orders of ours on `m` (client id `<SYMBOL>-…`) that `which` selects, stops on the
- * algo endpoint too (from `open` when read already). Returns how many it cancelled, and those whose
- * state is not known (each said in words: the caller fails once the rest is done).
+ * algo endpoint too (from `open` when read already). Returns how many it cancelled, those whose
+ * state is not known (each said in words: the caller fails once the rest is done), and those found
+ * still open after their cancel answered "unknown order" (said as not cancelled).
  */
-async function cancelOurs(ex: ExchangePort, m: MarketRules, print: (line: string) => void, which?: (o: OrderState) => boolean, open?: readonly OrderState[]): Promise<{ cancelled: number; unknown: string[] }> {
+async function cancelOurs(ex: ExchangePort, m: MarketRules, print: (line: string) => void, which?: (o: OrderState) => boolean, open?: readonly OrderState[]): Promise<{ cancelled: number; unknown: string[]; stillOpen: OrderState[] }> {
   const ours = (open ?? (await ex.openOrders(m.id))).filter((o) => o.clientOrderId.startsWith(`${m.id}-`) && (which?.(o) ?? true));
   if (ours.length === 0 && !which) print(`${m.id}: no order of ours open`);
   let cancelled = 0;
   const unknown: string[] = [];
+  const stillOpen: OrderState[] = [];
   for (const o of ours) {
     // null: "unknown order", most often already gone (the bot cancelled its orphan first). A cancel whose
     // answer was lost is sent again: the second answer says whether it is gone.
@@ -202,9 +211,10 @@ async function cancelOurs(ex: ExchangePort, m: MarketRules, print: (line: string
     const after = r ? 'cancelled' : await afterUnknownCancel(ex, m, o, print);
     if (after === 'cancelled') cancelled++;
     if (after === 'cancelled' || after === 'gone') print(`${m.id}: ${after === 'cancelled' ? 'cancelled' : 'already gone:'} ${o.type} ${o.clientOrderId}`);
-    else if (after !== 'open') unknown.push(after.unknown);
+    else if (after === 'open') stillOpen.push(o);
+    else unknown.push(after.unknown);
   }
-  return { cancelled, unknown };
+  return { cancelled, unknown, stillOpen };
 }
 
 /**
