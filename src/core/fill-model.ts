@@ -1,5 +1,5 @@
 import type { StepResult } from './model/commands.ts';
-import { type Position, exitClientId } from './model/position.ts';
+import { type Position, exitClientId, stopClientId } from './model/position.ts';
 import { decOfNumber, formatScaled } from './decimal.ts';
 import { type Side, asSteps } from './units.ts';
 import {
@@ -8,17 +8,23 @@ import {
   type Out,
   MAX_REACH_LEVELS,
   NONE,
+  ONCE_NOTHING,
+  ONCE_STOP_AT_FROM,
+  ONCE_STOP_AT_STOP,
   POSITION_LEDGER,
   REACHED_NOTHING,
   STOP_AT_FROM,
   STOP_AT_STOP,
   bookFill,
   clonePosition,
+  fillLevelAtOnce,
   levelReached,
   qtyOf,
   reachPrice,
+  reachAtOnce,
   reachSegment,
   requestCloseOf,
+  stepsAtOnce,
   triggerHigh,
   triggerLow,
 } from './scaled-tp/ladder-rules.ts';
@@ -67,19 +73,53 @@ export interface FillTally {
 /**
  * Walks one straight price segment with immediate fills: every level and stop the segment reaches is
  * filled where it was reached, then the rest of the segment (from the last fill point) is walked again
- * with the stop the fills moved, until nothing more happens. The ladder's own rules (reachSegment,
- * bookFill) on the state `s`, in place, its fills recorded by `ledger`: with `out` null and a ledger
+ * with the stop the fills moved, until nothing more happens. The ladder's own rules (reachSegment, or
+ * without an `out` reachAtOnce for its common cases; bookFill) on the state `s`, in place, its fills
+ * recorded by `ledger`: with `out` null and a ledger
  * that writes columns, nothing is allocated but the level states an exit changes. Returns whether
  * anything happened.
  */
 export function advanceSegmentOf(s: LadderState, from: number, to: number, timeMs: number, fm: FillModel, out: Out | null, tally: FillTally | null, ledger: Ledger = POSITION_LEDGER): boolean {
   if (s.status !== 'open' || s.closing !== null) return false;
-  const exitIsBuy = s.side === 'short';
   const n = s.levels.length;
   if (n > MAX_REACH_LEVELS) throw new Error(`a ladder of ${n} levels: at most ${MAX_REACH_LEVELS}`);
+  if (out !== null) return fillReached(s, from, to, timeMs, fm, out, tally, ledger, 0);
+  // Without an `Out`, the common cases (the stop, or one level of a market ladder: reachAtOnce) are
+  // filled at once, with no close or exit order between the reach and the fill; any other, and the
+  // rest of the segment after it, by fillReached.
+  const exitIsBuy = s.side === 'short';
+  let start = from;
+  for (let guard = 0; guard <= n + 2; guard++) {
+    const once = reachAtOnce(s, start, to, guard > 0);
+    if (once === ONCE_NOTHING) return guard > 0;
+    if (once === ONCE_STOP_AT_FROM || once === ONCE_STOP_AT_STOP) {
+      fillNow(s, 'stop', stopClientId(s.id, s.stopSeq), s.remainingSteps, once === ONCE_STOP_AT_FROM ? start : s.stopPrice, false, timeMs, fm, exitIsBuy, null, tally, ledger);
+      return true;
+    }
+    const qty = once >= 0 ? stepsAtOnce(s, once) : 0;
+    if (qty === 0) return fillReached(s, start, to, timeMs, fm, null, tally, ledger, guard) || guard > 0;
+    start = reachPrice(s, once, start);
+    fillNow(s, once, exitClientId(s.id, s.plan.levels[once]!.reason), qty, start, false, timeMs, fm, exitIsBuy, null, tally, ledger, true);
+    if (s.status !== 'open') return true;
+    // The rest of the segment strictly inside the new trigger band cannot change anything: no call.
+    const lo = triggerLow(s);
+    const hi = triggerHigh(s);
+    if (start > lo && start < hi && to > lo && to < hi) return true;
+  }
+  return true;
+}
+
+/**
+ * `advanceSegmentOf`'s walk by `reachSegment`, from `from` (a fill point when `guard` > 0: the rest of
+ * the segment after an earlier fill), the segment's `guard`-th step: what it reaches is filled, until
+ * nothing more happens. Returns whether anything happened in it.
+ */
+function fillReached(s: LadderState, from: number, to: number, timeMs: number, fm: FillModel, out: Out | null, tally: FillTally | null, ledger: Ledger, guard: number): boolean {
+  const exitIsBuy = s.side === 'short';
+  const n = s.levels.length;
   let start = from;
   let changed = false;
-  for (let guard = 0; guard <= n + 2; guard++) {
+  for (; guard <= n + 2; guard++) {
     const stop = s.stopPrice;
     const r = reachSegment(s, start, to, timeMs, out, guard > 0);
     if (r === REACHED_NOTHING) break;
@@ -129,11 +169,16 @@ function fillNow(
   out: Out | null,
   tally: FillTally | null,
   ledger: Ledger,
+  atOnce = false,
 ): void {
   const price = maker ? at : slipped(at, exitIsBuy, fm.slippagePct);
   const fee = feeOf(price, qtyOf(qtySteps, s.plan), maker ? fm.makerPct : fm.takerPct);
   // An instant fill fills its order whole, once: the order's id names its only trade (no new string per fill).
-  const pnl = bookFill(s, target, clientOrderId, clientOrderId, null, timeMs, asSteps(qtySteps), price, fee, out, ledger);
+  // `atOnce`: level `target`, which reachAtOnce named, sent and filled in one step.
+  const pnl =
+    atOnce && typeof target === 'number'
+      ? fillLevelAtOnce(s, target, asSteps(qtySteps), clientOrderId, timeMs, price, fee, ledger)
+      : bookFill(s, target, clientOrderId, clientOrderId, null, timeMs, asSteps(qtySteps), price, fee, out, ledger);
   if (tally !== null) tally.realized += pnl;
 }
 

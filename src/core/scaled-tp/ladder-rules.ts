@@ -227,6 +227,56 @@ export function reachSegment(s: LadderState, from: number, to: number, timeMs: n
   return result;
 }
 
+/** `reachAtOnce` answers beside a level index: the stop at the segment's start, at its own price; nothing reached; a case for `reachSegment`. */
+export const ONCE_STOP_AT_FROM = -1;
+export const ONCE_STOP_AT_STOP = -2;
+export const ONCE_NOTHING = -3;
+const ONCE_GENERIC = -4;
+
+/**
+ * What `reachSegment` would reach on the segment `from`→`to`, for a driver of instant fills with no
+ * `Out` (the backtest, the optimizer's replay), without changing the state: the stop (at `from`, or at
+ * its own price), nothing, or the index of the one level reached when sending it and filling it
+ * whole at once is all that `reachSegment` and the fills that follow would do (`fillLevelAtOnce`):
+ * market exits, no exit order in flight, the level the first pending one with nothing filled, and no
+ * later pending level reached. Anything else (limit exits, an order in flight, two levels in one
+ * segment) is `ONCE_GENERIC`: `reachSegment` decides. The same touch rules as `reachSegment`.
+ */
+export function reachAtOnce(s: LadderState, from: number, to: number, fromIsFill: boolean): number {
+  const long = s.side === 'long';
+  if (!fromIsFill && stopTouched(long, from, s.stopPrice)) return ONCE_STOP_AT_FROM;
+  const best = long ? Math.max(from, to) : Math.min(from, to);
+  if (!targetReached(long, best, s.nextTargetPrice)) return stopTouched(long, to, s.stopPrice) ? ONCE_STOP_AT_STOP : ONCE_NOTHING;
+  const plan = s.plan;
+  if (plan.execution !== 'market') return ONCE_GENERIC;
+  const levels = s.levels;
+  let first = -1;
+  for (let i = 0; i < levels.length; i++) {
+    const st = levels[i]!;
+    if (st.status === 'pending') {
+      if (first >= 0) {
+        if (targetReached(long, best, plan.levels[i]!.targetPrice)) return ONCE_GENERIC;
+      } else if (st.filledSteps === 0) first = i;
+      else return ONCE_GENERIC;
+    } else if (st.status !== 'filled' && st.status !== 'skipped') return ONCE_GENERIC;
+  }
+  return first < 0 ? ONCE_GENERIC : first;
+}
+
+/** The steps `reachSegment` sends for level i when no exit order is in flight (`reachAtOnce` said so): 0 when it would send none. */
+export const stepsAtOnce = (s: LadderState, i: number): number => sendSteps(s, s.levels, i, s.remainingSteps);
+
+/**
+ * Level i, which `reachAtOnce` named, sent for `qtySteps` (`stepsAtOnce`) and filled whole at once at
+ * `price`: its state pending → sent → filled in one step (the table's path for a whole fill), then
+ * booked as `bookFill` books it. Returns the fill's PnL.
+ */
+export function fillLevelAtOnce(s: LadderState, i: number, qtySteps: Steps, clientOrderId: string, timeMs: number, price: number, fee: number, ledger: Ledger): number {
+  const pl = s.plan.levels[i]!;
+  s.levels = replaceAt(s.levels, i, levelState('filled', qtySteps, qtySteps, true));
+  return bookExit(s, pl.reason, levelOf(pl), pl, true, clientOrderId, clientOrderId, null, timeMs, qtySteps, price, fee, null, ledger);
+}
+
 /**
  * Limit mode: every pending level rests again as a reduce-only limit at its own target, each for its
  * share of what is left (the last takes the remainder, R3.2), as at entry (R1.4). For a position whose
@@ -331,7 +381,30 @@ export function bookFill(
   } else {
     reason = target;
   }
+  return bookExit(s, reason, level, completedLevel, firstFillOfLevel, clientOrderId, tradeId, orderId, timeMs, qtySteps, price, fee, out, ledger);
+}
 
+/**
+ * The booking of a fill once its order's level state has moved (`bookFill`, `fillLevelAtOnce`): the
+ * fill's PnL with its share of the entry fee, the remainder, the ledger's record, then the close or
+ * the stop's climb after `completedLevel` (R1.5), and the trigger prices. Returns the fill's PnL.
+ */
+function bookExit(
+  s: LadderState,
+  reason: ExitReason,
+  level: number | null,
+  completedLevel: PlannedLevel | null,
+  firstFillOfLevel: boolean,
+  clientOrderId: string,
+  tradeId: string,
+  orderId: string | null,
+  timeMs: number,
+  qtySteps: Steps,
+  price: number,
+  fee: number,
+  out: Out | null,
+  ledger: Ledger,
+): number {
   const stopSeq = s.stopSeq;
   const remaining = asSteps(s.remainingSteps - qtySteps);
   const closed = remaining === 0;

@@ -15,7 +15,10 @@ import { marketRules } from '../../support/market.ts';
  * The backtest runs the ladder's rules in place on one mutable state with no outputs; the bot and the
  * optimizer's replay use the immutable API (a copy, the same rule, its commands and events). These
  * properties hold the two to the same positions, orders and events on random ladders and price paths,
- * and check that no rule ever changes a position the immutable API has handed out.
+ * and check that no rule ever changes a position the immutable API has handed out. Without an `Out`
+ * the walk in place fills its common cases at once (`reachAtOnce`: the stop, or one level of a market
+ * ladder, with no close or exit order between the reach and the fill): the first property holds that
+ * path to the immutable walk's, which always goes through `reachSegment`.
  */
 const numRuns = Number(process.env.FC_NUM_RUNS ?? 200);
 
