@@ -11,6 +11,7 @@ import {
   ONCE_NOTHING,
   ONCE_STOP_AT_FROM,
   ONCE_STOP_AT_STOP,
+  NO_RECORD,
   POSITION_LEDGER,
   REACHED_NOTHING,
   STOP_AT_FROM,
@@ -99,7 +100,7 @@ export function advanceSegmentOf(s: LadderState, from: number, to: number, timeM
     const qty = once >= 0 ? stepsAtOnce(s, once) : 0;
     if (qty === 0) return fillReached(s, start, to, timeMs, fm, null, tally, ledger, guard) || guard > 0;
     start = reachPrice(s, once, start);
-    fillNow(s, once, exitClientId(s.id, s.plan.levels[once]!.reason), qty, start, false, timeMs, fm, exitIsBuy, null, tally, ledger, true);
+    fillNow(s, once, ledger === NO_RECORD ? '' : exitClientId(s.id, s.plan.levels[once]!.reason), qty, start, false, timeMs, fm, exitIsBuy, null, tally, ledger, true);
     if (s.status !== 'open') return true;
     // The rest of the segment strictly inside the new trigger band cannot change anything: no call.
     const lo = triggerLow(s);
@@ -134,7 +135,8 @@ function fillReached(s: LadderState, from: number, to: number, timeMs: number, f
         if (!levelReached(r, i)) continue;
         const st = s.levels[i]!;
         last = reachPrice(s, i, start);
-        fillNow(s, i, exitClientId(s.id, s.plan.levels[i]!.reason), st.orderSteps - st.filledSteps, last, maker, timeMs, fm, exitIsBuy, out, tally, ledger);
+        // The order's client id is a string made per fill: none when nothing keeps it (no out, NO_RECORD).
+        fillNow(s, i, out === null && ledger === NO_RECORD ? '' : exitClientId(s.id, s.plan.levels[i]!.reason), st.orderSteps - st.filledSteps, last, maker, timeMs, fm, exitIsBuy, out, tally, ledger);
       }
     }
     if (s.status !== 'open') break;
