@@ -38,7 +38,7 @@ function sharedLoop(ix: WindowIndex, replays: readonly SymbolReplay[], startingB
   const closed = new Int32Array(n);
   const heads = new Float64Array(n);
   for (let q = 0; q < n; q++) heads[q] = replays[q]!.headKey();
-  const st: SharedState = { open: 0, realized: 0, held: new Float64Array(n), inPosition: new Uint8Array(n), replays };
+  const st: SharedState = { open: 0, realized: 0, held: new Float64Array(n), maxMargin: 0, inPosition: new Uint8Array(n), replays };
   let k = 0;
   for (;;) {
     // The next step: the smallest key, the lowest rank on a tie (replays are in rank order).
