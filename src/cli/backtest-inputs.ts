@@ -20,7 +20,7 @@ import { ModuleStrategy } from '../strategy/module-strategy.ts';
 import { guardModuleProcess } from './module-process-guard.ts';
 import { SignalsStrategy } from '../strategy/signals-strategy.ts';
 import { type Strategy, entryAtOf } from '../strategy/strategy.ts';
-import { CliError, onePerSymbol, parseSymbolOption, parseTimeOption, splitList } from './cli-error.ts';
+import { CliError, appendList, onePerSymbol, parseSymbolOption, parseTimeOption, splitList } from './cli-error.ts';
 import { checkMarks, fundingNote, loadFundingInputs } from './funding-inputs.ts';
 import { counted } from '../optimize/describe.ts';
 import { readConfig } from './read-config.ts';
@@ -38,11 +38,11 @@ export function consoleToStderr(): void {
 export function withBacktestInputOptions(cmd: Command): Command {
   return cmd
     .option('--config <file>', 'config.json to use', 'config.json')
-    .requiredOption('--data <files>', 'candle file(s), comma-separated: Binance kline CSV (.csv, .csv.gz, .zip) or time,open,high,low,close,volume')
+    .requiredOption('--data <files>', 'candle file(s), comma-separated: Binance kline CSV (.csv, .csv.gz, .zip) or time,open,high,low,close,volume', appendList)
     .option('--markets <file>', 'Binance exchangeInfo JSON or ccxt markets JSON (default: the shipped excerpt)')
     .option('--symbol <symbol>', 'symbol of a single --data file whose name does not say (e.g. BTCUSDT)')
     .option('--signals <file>', 'CSV time,symbol,side[,stop_loss_pct]: use these entries instead of the config strategy')
-    .option('--detail <files>', 'finer candles (e.g. 15m under 1h) that replace the modelled intrabar path')
+    .option('--detail <files>', 'finer candles (e.g. 15m under 1h) that replace the modelled intrabar path', appendList)
     .option('--from <time>', 'first candle open time (ISO-8601 UTC)')
     .option('--to <time>', 'end (exclusive) of candle open times (ISO-8601 UTC)')
     .option('--no-cache', 'do not read or write the binary candle cache (.cache/candles)');

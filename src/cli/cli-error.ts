@@ -62,6 +62,14 @@ export function parsePollMsOption(text: string): number {
 export const splitList = (s: string | undefined): string[] => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 
 /**
+ * Commander's parser for a comma-separated list option given more than once: `--data a.csv --data b.csv`
+ * is `--data a.csv,b.csv`, not the last one alone (the first file was dropped without a word). An empty
+ * value in any of them leaves the option empty, which the command refuses as such (`--data: empty value`).
+ */
+export const appendList = (value: string, previous: string | undefined): string =>
+  previous === undefined ? value : previous.trim() === '' || value.trim() === '' ? '' : `${previous},${value}`;
+
+/**
  * `map` when it has no entry for `id` yet, else a CliError: options that take one entry per symbol
  * (`--detail`, `--funding`, `--mark`) name the second one given.
  */

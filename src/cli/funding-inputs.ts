@@ -11,7 +11,7 @@ import type { CandleSeries } from '../data/candle-series.ts';
 import { type FundingRates, FundingFileError, loadFundingRates, opensAt } from '../data/funding-rates.ts';
 import { isoOf } from '../data/parse-time.ts';
 import { type Markets, findMarket } from '../core/market/markets-file.ts';
-import { CliError, onePerSymbol, splitList } from './cli-error.ts';
+import { CliError, appendList, onePerSymbol, splitList } from './cli-error.ts';
 
 /**
  * `--funding` (backtest, compare, optimize): each symbol's funding rates in Binance's fundingRate
@@ -19,8 +19,8 @@ import { CliError, onePerSymbol, splitList } from './cli-error.ts';
  */
 export function withFundingOption(cmd: Command): Command {
   return cmd
-    .option('--funding <files>', "funding-rate file(s) per symbol, comma-separated: Binance's fundingRate archive CSV (BTCUSDT-fundingRate.csv, monthly .zip, or a directory of them)")
-    .option('--mark <files>', "mark-price klines per symbol, comma-separated (Binance's markPriceKlines archive): funding is charged at the mark price at each settlement instead of the candle's open");
+    .option('--funding <files>', "funding-rate file(s) per symbol, comma-separated: Binance's fundingRate archive CSV (BTCUSDT-fundingRate.csv, monthly .zip, or a directory of them)", appendList)
+    .option('--mark <files>', "mark-price klines per symbol, comma-separated (Binance's markPriceKlines archive): funding is charged at the mark price at each settlement instead of the candle's open", appendList);
 }
 
 export interface FundingInputs {

@@ -157,6 +157,19 @@ describe('ladder backtest (real process)', () => {
     expect(trades.map((t) => [t.side, t.entry_time])).toEqual([['short', '2026-03-01T00:00:00.000Z']]);
   });
 
+  it('--data given twice backtests both files, as --data a,b does (the first was dropped silently: only the second symbol traded)', async () => {
+    const args = ['backtest', '--config', 'examples/scaled.config.json', '--signals', file('twice/signals.csv', 'time,symbol,side\n2026-03-01T00:00:00Z,BTCUSDT,long\n2026-03-01T00:00:00Z,ETHUSDT,short\n'), '--json'];
+    const [twice, listed] = await Promise.all([
+      ladder([...args, '--data', 'data/candles/BTCUSDT-1h.csv', '--data', 'data/candles/ETHUSDT-1h.csv']),
+      ladder([...args, '--data', 'data/candles/BTCUSDT-1h.csv,data/candles/ETHUSDT-1h.csv']),
+    ]);
+    expect(listed.code).toBe(0);
+    expect(twice.code).toBe(0);
+    expect(JSON.parse(twice.stdout).trades.map((t: { symbol: string }) => t.symbol).sort()).toEqual(['BTCUSDT', 'ETHUSDT']);
+    expect(twice.stdout).toBe(listed.stdout);
+    expect(twice.stderr).not.toContain('ignored');
+  });
+
   it('a reader that stops early (ladder backtest | head -1, ladder compare | head -1) ends it quietly: exit 0, no EPIPE stack trace', async () => {
     for (const command of ['backtest', 'compare']) {
       const r = await new Promise<{ code: number | null; stderr: string }>((done) => {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_API_KEY, DEFAULT_API_SECRET, startSimulator } from '../../sim/simulator.ts';
-import { CliError, parseTimeOption, splitList } from '../cli-error.ts';
+import { CliError, appendList, parseTimeOption, splitList } from '../cli-error.ts';
 
 interface SimCliOptions {
   port: string;
@@ -55,8 +55,8 @@ export function registerSimCommand(program: Command): void {
     .option('--port <n>', 'TCP port (0 = any free port)', '18080')
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--markets <file>', 'Binance exchangeInfo JSON or ccxt markets JSON (default: ../shared/data snapshot, else data/markets excerpt)')
-    .option('--data <files>', 'kline files to replay, comma-separated, one symbol each (BTCUSDT-1h.csv); default: seeded random walk')
-    .option('--funding <files>', "funding rates per symbol, comma-separated: Binance's fundingRate archive (BTCUSDT-fundingRate.csv, monthly .zip, or a directory of them); open positions pay or receive funding at each settlement")
+    .option('--data <files>', 'kline files to replay, comma-separated, one symbol each (BTCUSDT-1h.csv); default: seeded random walk', appendList)
+    .option('--funding <files>', "funding rates per symbol, comma-separated: Binance's fundingRate archive (BTCUSDT-fundingRate.csv, monthly .zip, or a directory of them); open positions pay or receive funding at each settlement", appendList)
     .option('--speed <x>', 'candles per second of wall time (0 = frozen; move prices with POST /_sim/step)', '1')
     .option('--seed <n>', 'seed of the random walk, the faults and the listen keys', '1')
     .option('--faults <file>', 'fault injection file (JSON, see docs/simulator.md)')
