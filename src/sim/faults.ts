@@ -84,6 +84,25 @@ export const FaultFileSchema = z.object({
 });
 
 export type FaultRule = z.infer<typeof FaultRuleSchema>;
+
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/**
+ * Paths of the keys a fault file has and its schema does not (the file's own, and each rule's for its
+ * kind): zod drops them, so a misspelt `probabilty` made a fault fire on every request, and `rule` for
+ * `rules` started a simulator with no faults at all. A rule of an unknown kind is left to the schema.
+ */
+function unknownFaultKeys(doc: unknown): (string | number)[][] {
+  if (!isRecord(doc)) return [];
+  const found: (string | number)[][] = Object.keys(doc).filter((k) => !(k in FaultFileSchema.shape)).map((k) => [k]);
+  if (!Array.isArray(doc.rules)) return found;
+  doc.rules.forEach((rule: unknown, i) => {
+    if (!isRecord(rule)) return;
+    const schema = FaultRuleSchema.options.find((o) => o.shape.kind.value === rule.kind);
+    if (schema) for (const k of Object.keys(rule)) if (!(k in schema.shape)) found.push(['rules', i, k]);
+  });
+  return found;
+}
 export type FaultFile = z.input<typeof FaultFileSchema>;
 
 interface RuleState {
@@ -120,9 +139,11 @@ export class Faults {
       throw new Error(`${file}: ${e instanceof SyntaxError ? 'malformed JSON' : 'cannot read it'}: ${(e as Error).message}`);
     }
     const f = FaultFileSchema.safeParse(doc);
-    if (!f.success) {
+    const unknown = unknownFaultKeys(doc);
+    if (!f.success || unknown.length > 0) {
       const where = (path: readonly PropertyKey[]) => path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '') || '(the file)';
-      throw new Error(f.error.issues.map((i) => `${file}: ${where(i.path)}: ${i.message}`).join('\n'));
+      const problems = [...(f.success ? [] : f.error.issues.map((i) => `${where(i.path)}: ${i.message}`)), ...unknown.map((p) => `${where(p)}: unknown key`)];
+      throw new Error(problems.map((p) => `${file}: ${p}`).join('\n'));
     }
     this.load(f.data);
   }

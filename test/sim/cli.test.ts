@@ -115,12 +115,15 @@ describe('ladder sim (CLI)', () => {
     const cases: [string, string, string[]][] = [
       ['kind.json', JSON.stringify({ seed: 'x', rules: [{ kind: 'latency', ms: 10 }, { kind: 'slow' }] }), ['seed: Invalid input: expected number, received string', "rules[1].kind: Invalid discriminator value. Expected 'latency' | "]],
       ['cut.json', '{"rules": [', ['malformed JSON: Unexpected end of JSON input']],
+      // A misspelt key was dropped without a word: "rule" gave a simulator with no faults, "probabilty" a fault on every request.
+      ['typo.json', JSON.stringify({ seed: 3, rule: [], rules: [{ kind: 'latency', ms: 10, probabilty: 0.2 }, { kind: 'drop', mode: 'hang', pth: '/fapi/v1/order' }] }), ['rule: unknown key', 'rules[0].probabilty: unknown key', 'rules[1].pth: unknown key']],
     ];
     for (const [name, text, problems] of cases) {
       const file = path.join(dir, name);
       writeFileSync(file, text);
       const r = await new Promise<{ code: number | null; out: string; err: string }>((done) =>
-        execFile(process.execPath, [path.join(REPO, 'bin/ladder.js'), 'sim', '--port', '0', '--faults', file], { cwd: REPO }, (e, out, err) => done({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err })),
+        // A file taken as good would serve until killed: the timeout ends it (and the test) instead.
+        execFile(process.execPath, [path.join(REPO, 'bin/ladder.js'), 'sim', '--port', '0', '--faults', file], { cwd: REPO, timeout: 15_000 }, (e, out, err) => done({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err })),
       );
       expect(r.code, name).toBe(1);
       const lines = r.err.trimEnd().split('\n');
