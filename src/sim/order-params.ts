@@ -1,4 +1,3 @@
-import { parseDec } from '../core/decimal.ts';
 import { simError } from './errors.ts';
 import { type SymbolRules, decimalsOf, exactUnits, priceNum, qtyNum } from './markets.ts';
 import type { AlgoInput, OrderInput } from '../exchange/matching/index.ts';
@@ -49,13 +48,16 @@ function clientId(p: Params, name: string): string | undefined {
   return id;
 }
 
+/** What Binance takes for a quantity or a price: plain digits, no sign, exponent or space (else -1100). */
+const PLAIN_DECIMAL = /^([0-9]{1,20})(\.[0-9]{1,20})?$/;
+
+/**
+ * A quantity or price parameter as Binance reads it: -1100 when it is not plain decimal digits, so a
+ * client that sends JavaScript's `String(0.0000002)` ('2e-7') is refused here as it is there.
+ */
 function decimal(p: Params, name: string): string {
   const text = required(p, name);
-  try {
-    parseDec(text);
-  } catch {
-    throw simError('-1130', name);
-  }
+  if (!PLAIN_DECIMAL.test(text)) throw simError('-1100', name, PLAIN_DECIMAL.source);
   return text;
 }
 

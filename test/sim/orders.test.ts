@@ -212,6 +212,22 @@ describe('orders through ccxt', () => {
     await expect(limit('56000')).rejects.toThrow(/-4024/);
   });
 
+  it("refuses a quantity or price that is not plain decimal digits (-1100), as Binance does: JavaScript's String(0.0000002) is '2e-7' (ccxt #1054); nothing is placed", async () => {
+    const raw = h.ex as unknown as { fapiPrivatePostOrder(p: Record<string, string>): Promise<unknown>; fapiPrivatePostAlgoOrder(p: Record<string, string>): Promise<unknown> };
+    const legal = "legal range is '^([0-9]{1,20})("; // then (\.[0-9]{1,20})?$', its backslash doubled in the JSON body
+    const market = (quantity: string) => raw.fapiPrivatePostOrder({ symbol: 'BTCUSDT', side: 'BUY', type: 'MARKET', quantity, newClientOrderId: `q-${quantity.length}` });
+    await expect(market('1e-2')).rejects.toThrow(`Illegal characters found in parameter 'quantity'; ${legal}`);
+    await expect(market('2E-3')).rejects.toThrow(/-1100/);
+    await expect(market('+0.002')).rejects.toThrow(/-1100/);
+    await expect(market(' 0.002')).rejects.toThrow(/-1100/);
+    await expect(raw.fapiPrivatePostOrder({ symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.002', price: '5.9e4' })).rejects.toThrow(`Illegal characters found in parameter 'price'; ${legal}`);
+    await expect(
+      raw.fapiPrivatePostAlgoOrder({ algoType: 'CONDITIONAL', symbol: 'BTCUSDT', side: 'SELL', type: 'STOP_MARKET', quantity: '0.002', triggerPrice: '5.8e4', reduceOnly: 'true' }),
+    ).rejects.toThrow(`Illegal characters found in parameter 'triggerPrice'; ${legal}`);
+    const s = await h.admin.state();
+    expect([s.orders, s.algoOrders, s.fills].map((x) => x.length)).toEqual([0, 0, 0]);
+  });
+
   it('books realised PnL and fees into the wallet', async () => {
     await h.ex.createOrder(BTC, 'market', 'buy', 0.01);
     await h.admin.setPrice('BTCUSDT', '61000');
