@@ -2,7 +2,7 @@ import { type Clearances, DEFAULT_LIQUIDATION_FEE_RATE } from './clearance.ts';
 import type { Engine } from './engine.ts';
 import type { FaultRule, Faults } from './faults.ts';
 import type { Funding } from './funding.ts';
-import { exactUnits, nearestTicks, priceText, qtyText } from './markets.ts';
+import { type SymbolRules, exactUnits, nearestTicks, priceText, qtyText } from './markets.ts';
 import type { PriceFeed } from './price-feed.ts';
 import type { RateLimitConfig, RateLimiter } from './rate-limit.ts';
 import { algoJson, orderJson } from './wire.ts';
@@ -32,6 +32,18 @@ export interface AdminDeps {
   readonly funding: Funding;
   readonly clearances: Clearances;
   wallNowMs(): number;
+}
+
+/**
+ * An admin price (`/_sim/price`, `wick`, `liquidate`) in ticks of the symbol: exact when it is on the
+ * tick, else the nearest tick. Not above zero is refused before anything moves: '-5' walked the price
+ * down to -5 (every stop firing on the way) and '0' to zero, prices no exchange shows.
+ */
+function priceTicksOf(price: unknown, r: SymbolRules): number {
+  const n = Number(price);
+  const ticks = n > 0 ? (exactUnits(String(price), r.tickSize) ?? nearestTicks(n, r)) : 0;
+  if (!(ticks > 0)) throw new Error(`price: must be a positive multiple of the tick ${priceText(1, r)}, got ${JSON.stringify(price)}`);
+  return ticks;
 }
 
 /**
@@ -92,7 +104,7 @@ export class SimAdmin {
    */
   setPrice(symbol: string, price: string | number, gap = false): { symbol: string; price: string; timeMs: number } {
     const r = this.d.engine.rulesOf(symbol);
-    const ticks = exactUnits(String(price), r.tickSize) ?? nearestTicks(Number(price), r);
+    const ticks = priceTicksOf(price, r);
     this.d.engine.walkPrice(symbol, ticks, this.d.feed.nowMs, gap);
     return { symbol, price: priceText(ticks, r), timeMs: this.d.feed.nowMs };
   }
@@ -111,7 +123,7 @@ export class SimAdmin {
     if (held === 0) throw new Error(`liquidate: no position on ${symbol}`);
     const qty = body['qty'] === undefined ? held : exactUnits(String(body['qty']), r.stepSize);
     if (qty === undefined || qty <= 0 || qty > held) throw new Error(`liquidate: qty must be a positive multiple of the step, at most ${qtyText(held, r)}`);
-    const ticks = exactUnits(String(body['price']), r.tickSize) ?? nearestTicks(Number(body['price']), r);
+    const ticks = priceTicksOf(body['price'], r);
     const adl = body['adl'] === true;
     // Checked before anything is closed: a refused request changes nothing.
     const rate = body['liquidationFee'] === undefined ? DEFAULT_LIQUIDATION_FEE_RATE : Number(body['liquidationFee']);
@@ -125,7 +137,7 @@ export class SimAdmin {
   /** A wick of the last price to `price` that the mark price does not follow (see Engine.wickLast). */
   wickLast(symbol: string, price: string | number): { symbol: string; lastPrice: string; markPrice: string } {
     const r = this.d.engine.rulesOf(symbol);
-    const ticks = exactUnits(String(price), r.tickSize) ?? nearestTicks(Number(price), r);
+    const ticks = priceTicksOf(price, r);
     this.d.engine.wickLast(symbol, ticks);
     return { symbol, lastPrice: priceText(ticks, r), markPrice: priceText(this.d.engine.mark(symbol), r) };
   }

@@ -192,6 +192,21 @@ describe('orders through ccxt', () => {
     expect((await h.ex.fetchMyTrades(BTC)).length).toBe(1);
   });
 
+  it('refuses an admin price that is not above zero (0, -5, 0.00) for price, wick and liquidate: nothing moves, no stop fires', async () => {
+    await h.ex.createOrder(BTC, 'market', 'buy', 0.005, undefined, { clientOrderId: 'adm-entry' });
+    await h.ex.createOrder(BTC, 'market', 'sell', CLOSE_ALL, undefined, { stopLossPrice: 59000, closePosition: true, clientOrderId: 'adm-sl' });
+    for (const price of ['0', '-5', '0.00']) {
+      for (const route of ['price', 'wick', 'liquidate']) {
+        await expect(h.admin.call('POST', route, { symbol: 'BTCUSDT', price }), `${route} ${price}`).rejects.toThrow(/price: must be a positive multiple of the tick/);
+      }
+    }
+    // Before: '-5' walked the price down to -5 (the stop fired on the way) and left it there.
+    const s = await h.admin.state();
+    expect(s.prices['BTCUSDT']).toBe('60000');
+    expect(await btcPosition(h.admin)).toBe('0.005');
+    expect(s.fills).toHaveLength(1);
+  });
+
   it('answers unknown orders with -2013 on fetch and -2011 on cancel', async () => {
     await expect(byClientId(h, 'nope')).rejects.toThrow(/-2013/);
     await expect(h.ex.cancelOrder('123', BTC)).rejects.toThrow(/-2011/);
