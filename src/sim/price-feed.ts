@@ -67,6 +67,8 @@ export class PriceFeed {
       if (s.symbol === undefined) throw new Error(`${s.source}: cannot tell the symbol (name the file like BTCUSDT-1h.csv)`);
       const rules = opts.rules.get(s.symbol);
       if (!rules) throw new Error(`${s.symbol} (${s.source}) is not in the exchange information`);
+      // As --funding and the backtest's --data: a second file of a symbol replaced the first without a word.
+      if (this.tapes.has(s.symbol)) throw new Error(`--data: two entries for ${s.symbol} (${s.source} is the second): one per symbol; several files of it (months) go in one directory, given as one entry`);
       const src = fileSource(s, rules);
       this.fileSymbols.add(s.symbol);
       this.tapes.set(s.symbol, new Tape(s.symbol, this.intervalMs, src, src.all(this.candleOpen)));

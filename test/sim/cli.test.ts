@@ -131,6 +131,19 @@ describe('ladder sim (CLI)', () => {
       lines.forEach((line, i) => expect(line.startsWith(`ladder: ${file}: ${problems[i]}`), line).toBe(true));
     }
   });
+  it('two --data files of one symbol are refused, naming the second (one of them was replayed and the other dropped without a word), exit 1', async () => {
+    const excerpt = path.join(REPO, 'data/candles/BTCUSDT-1h.csv');
+    for (const args of [['--data', `${BTC_1H},${excerpt}`], ['--data', BTC_1H, '--data', excerpt]]) {
+      const r = await new Promise<{ code: number | null; out: string; err: string }>((done) =>
+        // A run taken as good would serve until killed: the timeout ends it (and the test) instead.
+        execFile(process.execPath, [path.join(REPO, 'bin/ladder.js'), 'sim', '--port', '0', '--speed', '0', ...args], { cwd: REPO, timeout: 15_000 }, (e, out, err) => done({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err })),
+      );
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.out).toBe('');
+      expect(r.err).toBe(`ladder: --data: two entries for BTCUSDT (${excerpt} is the second): one per symbol; several files of it (months) go in one directory, given as one entry\n`);
+    }
+  });
+
   it('--funding with a real rate file: premiumIndex gives the last settlement rate and the next one; a bad --funding is one line naming it, exit 1', async () => {
     const funding = path.resolve(REPO, '../shared/data/binance-usdm-funding/BTCUSDT-fundingRate.csv');
     const run = startCli(['--port', '0', '--data', BTC_1H, '--funding', funding, '--speed', '0']);
