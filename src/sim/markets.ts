@@ -148,17 +148,39 @@ export function toExchangeInfo(doc: unknown): Json {
 export function loadMarkets(file?: string): MarketsTable {
   const source = file ?? DEFAULT_MARKETS_FILES.find((f) => existsSync(f));
   if (!source) throw new Error(`no exchange information found; looked for ${DEFAULT_MARKETS_FILES.join(', ')} (use --markets FILE)`);
-  const info = toExchangeInfo(JSON.parse(readFileSync(source, 'utf8')));
+  // Every problem names the file (a bare 'Unexpected end of JSON input' did not say which).
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(source, 'utf8').replace(/^\uFEFF/, ''));
+  } catch (e) {
+    throw new Error(`${source}: ${e instanceof SyntaxError ? 'malformed JSON: ' : ''}${(e as Error).message}`);
+  }
+  let info: Json;
+  try {
+    info = toExchangeInfo(doc);
+  } catch (e) {
+    throw new Error(`${source}: ${(e as Error).message}`);
+  }
   const rules = new Map<string, SymbolRules>();
-  for (const s of info['symbols'] as Json[]) {
+  (info['symbols'] as Json[]).forEach((s, i) => {
+    const where = `${source}: symbols[${i}] ${String(s['symbol'])}`;
+    // A zero tick or step made the symbol fail below and vanish without a word (a file of it alone served no market).
+    const filters = Array.isArray(s['filters']) ? (s['filters'] as Json[]) : [];
+    for (const [type, key] of [['PRICE_FILTER', 'tickSize'], ['LOT_SIZE', 'stepSize']] as const) {
+      const size = filters.find((f) => f['filterType'] === type)?.[key];
+      if (typeof size === 'string' && /^[0-9.]+$/.test(size) && !/[1-9]/.test(size)) throw new Error(`${where}: ${type}.${key} must be positive (got ${JSON.stringify(size)})`);
+    }
+    let r: SymbolRules;
     try {
-      const r = parseSymbolRules(s);
-      rules.set(r.symbol, r);
+      r = parseSymbolRules(s);
     } catch {
       // A symbol without the filters we need (none in the real snapshot) is simply not tradable here.
-      continue;
+      return;
     }
-  }
+    // A second entry of a symbol replaced the first.
+    if (rules.has(r.symbol)) throw new Error(`${where}: duplicate symbol`);
+    rules.set(r.symbol, r);
+  });
   return { source, info, rules };
 }
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ccxtForSimulator } from '../../src/sim/index.ts';
@@ -131,6 +131,37 @@ describe('ladder sim (CLI)', () => {
       lines.forEach((line, i) => expect(line.startsWith(`ladder: ${file}: ${problems[i]}`), line).toBe(true));
     }
   });
+  it('a bad --markets file is one line naming the file (and the symbol): malformed JSON, not exchange information, a zero tick or step, a symbol twice; exit 1', async () => {
+    const dir = tempDir('ladder-sim-markets-');
+    const excerpt = JSON.parse(readFileSync(path.join(REPO, 'data/markets/binance-usdm-excerpt.json'), 'utf8')) as { symbols: { symbol: string; filters: Record<string, string>[] }[] };
+    const eth = () => structuredClone(excerpt.symbols.find((s) => s.symbol === 'ETHUSDT')!);
+    const withFilter = (type: string, key: string, value: string) => {
+      const s = eth();
+      s.filters.find((f) => f['filterType'] === type)![key] = value;
+      return JSON.stringify({ symbols: [s] });
+    };
+    const cases: [string, string, string][] = [
+      ['cut.json', '{"symbols": [', 'malformed JSON: '],
+      ['other.json', '{"hello": 1}', 'not a Binance exchangeInfo document nor ccxt markets JSON'],
+      // A zero tick or step was served (and every price divided by it); a second ETHUSDT replaced the first.
+      ['tick0.json', withFilter('PRICE_FILTER', 'tickSize', '0'), 'symbols[0] ETHUSDT: PRICE_FILTER.tickSize must be positive (got "0")'],
+      ['step0.json', withFilter('LOT_SIZE', 'stepSize', '0.000'), 'symbols[0] ETHUSDT: LOT_SIZE.stepSize must be positive (got "0.000")'],
+      ['twice.json', JSON.stringify({ symbols: [eth(), eth()] }), 'symbols[1] ETHUSDT: duplicate symbol'],
+    ];
+    for (const [name, text, problem] of cases) {
+      const file = path.join(dir, name);
+      writeFileSync(file, text);
+      const r = await new Promise<{ code: number | null; out: string; err: string }>((done) =>
+        // A file taken as good would serve until killed: the timeout ends it (and the test) instead.
+        execFile(process.execPath, [path.join(REPO, 'bin/ladder.js'), 'sim', '--port', '0', '--speed', '0', '--markets', file], { cwd: REPO, timeout: 15_000 }, (e, out, err) => done({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err })),
+      );
+      expect(r.code, name).toBe(1);
+      expect(r.out, name).toBe('');
+      expect(r.err.trimEnd().split('\n'), name).toHaveLength(1);
+      expect(r.err.startsWith(`ladder: ${file}: ${problem}`), r.err).toBe(true);
+    }
+  });
+
   it('two --data files of one symbol are refused, naming the second (one of them was replayed and the other dropped without a word), exit 1', async () => {
     const excerpt = path.join(REPO, 'data/candles/BTCUSDT-1h.csv');
     for (const args of [['--data', `${BTC_1H},${excerpt}`], ['--data', BTC_1H, '--data', excerpt]]) {
