@@ -61,6 +61,17 @@ export class PriceFeed {
     const warmup = opts.warmupCandles ?? 500;
     const start = opts.startMs ?? (series.length ? Math.max(...series.map((s) => s.time[Math.min(warmup, s.length - 1)]!)) : DEFAULT_START_MS);
     this.candleOpen = bucketStart(start, this.intervalMs);
+    // Before a file's first candle every price answered -1000 "no price yet"; after its last, the clock ran
+    // on for years over a frozen price. The default start (after the warm-up) is inside every file.
+    if (opts.startMs !== undefined) {
+      for (const s of series) {
+        const [first, last] = [s.time[0]!, s.time[s.length - 1]!];
+        if (this.candleOpen < first || this.candleOpen > last) {
+          const iso = (ms: number) => new Date(ms).toISOString();
+          throw new Error(`--start ${iso(opts.startMs)}: outside ${s.source} (candles ${iso(first)} to ${iso(last)}): the replay starts at a candle of every --data file`);
+        }
+      }
+    }
     this.originMs = this.candleOpen - warmup * this.intervalMs;
     this.speed = opts.speed ?? 1;
     for (const s of series) {

@@ -162,6 +162,21 @@ describe('ladder sim (CLI)', () => {
     }
   });
 
+  it('a --start outside the --data candles is refused naming the file and its span (before: every price answered -1000 "no price yet"; after: a clock years past the frozen last candle), exit 1', async () => {
+    const excerpt = path.join(REPO, 'data/candles/BTCUSDT-1h.csv');
+    const lines = readFileSync(excerpt, 'utf8').trimEnd().split('\n');
+    const span = [lines[0]!, lines.at(-1)!].map((l) => new Date(Number(l.split(',')[0])).toISOString());
+    for (const start of ['2000-01-01', '2030-01-01']) {
+      const r = await new Promise<{ code: number | null; out: string; err: string }>((done) =>
+        // A run taken as good would serve until killed: the timeout ends it (and the test) instead.
+        execFile(process.execPath, [path.join(REPO, 'bin/ladder.js'), 'sim', '--port', '0', '--speed', '0', '--data', excerpt, '--start', start], { cwd: REPO, timeout: 15_000 }, (e, out, err) => done({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out, err })),
+      );
+      expect(r.code, start).toBe(1);
+      expect(r.out).toBe('');
+      expect(r.err).toBe(`ladder: --start ${start}T00:00:00.000Z: outside ${excerpt} (candles ${span[0]} to ${span[1]}): the replay starts at a candle of every --data file\n`);
+    }
+  });
+
   it('two --data files of one symbol are refused, naming the second (one of them was replayed and the other dropped without a word), exit 1', async () => {
     const excerpt = path.join(REPO, 'data/candles/BTCUSDT-1h.csv');
     for (const args of [['--data', `${BTC_1H},${excerpt}`], ['--data', BTC_1H, '--data', excerpt]]) {
