@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 import { parseTimeText } from '../data/parse-time.ts';
 import { symbolProblem, toExchangeSymbol } from '../strategy/signals-file.ts';
 
@@ -60,6 +61,14 @@ export function parsePollMsOption(text: string): number {
 }
 
 export const splitList = (s: string | undefined): string[] => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+
+/** Any option given an empty value on the command line (`--data ""`, an unset shell variable): a CliError naming it. */
+export function refuseEmptyValues(cmd: Command): void {
+  for (const opt of cmd.options) {
+    const value: unknown = cmd.getOptionValue(opt.attributeName());
+    if (typeof value === 'string' && value.trim() === '' && cmd.getOptionValueSource(opt.attributeName()) === 'cli') throw new CliError(`${opt.long}: empty value`);
+  }
+}
 
 /**
  * Commander's parser for a comma-separated list option given more than once: `--data a.csv --data b.csv`

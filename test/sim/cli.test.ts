@@ -76,13 +76,17 @@ describe('ladder sim (CLI)', () => {
     expect(await run.exit).not.toBe(0);
   });
 
-  it('a negative --speed, --balance, taker fee or slippage, or a --port out of range, is one line naming the option, exit 1 (a negative speed froze the clock, a negative balance opened a -5 USDT wallet)', async () => {
+  it('a negative --speed, --balance, taker fee or slippage, a --port out of range, or an empty value, is one line naming the option, exit 1 (a negative speed froze the clock, a negative balance opened a -5 USDT wallet)', async () => {
     for (const [args, msg] of [
       [['--speed', '-5'], 'ladder: --speed: must be 0 or more, got -5'],
       [['--balance', '-5'], 'ladder: --balance: must be 0 or more, got -5'],
       [['--taker-fee-pct', '-0.01'], 'ladder: --taker-fee-pct: must be 0 or more, got -0.01'],
       [['--slippage-pct', '-1'], 'ladder: --slippage-pct: must be 0 or more, got -1'],
       [['--port', '99999'], 'ladder: --port: must be a whole number from 0 (any free port) to 65535, got "99999"'],
+      // An unset shell variable: '' served a simulator that refused every signed request, replayed the random walk, injected no faults.
+      [['--api-key', ''], 'ladder: --api-key: empty value'],
+      [['--data', ''], 'ladder: --data: empty value'],
+      [['--faults', ''], 'ladder: --faults: empty value'],
     ] as const) {
       const run = startCli([...(args[0] === '--port' ? [] : ['--port', '0']), ...args]);
       child = run.child;

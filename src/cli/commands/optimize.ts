@@ -27,7 +27,7 @@ import { StoreError } from '../../store/store-error.ts';
 import { formatConfigIssues } from '../../core/config/index.ts';
 import { type BacktestArgs, type LoadedBacktest, consoleToStderr, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
 import { checkReportPath, isDirectory } from '../report-path.ts';
-import { CliError, splitList } from '../cli-error.ts';
+import { CliError, refuseEmptyValues, splitList } from '../cli-error.ts';
 
 interface OptimizeCliOptions extends BacktestArgs {
   space?: string;
@@ -225,10 +225,7 @@ interface RunOptions {
  * option. The run-defining ones only for a new run (with --resume they are refused when given).
  */
 function checkOptions(o: OptimizeCliOptions, cmd: Command): { workers: number; downLimitMs: number; top: number; run: RunOptions | null } {
-  for (const opt of cmd.options) {
-    const value: unknown = cmd.getOptionValue(opt.attributeName());
-    if (typeof value === 'string' && value.trim() === '' && cmd.getOptionValueSource(opt.attributeName()) === 'cli') throw new CliError(`${opt.long}: empty value`);
-  }
+  refuseEmptyValues(cmd);
   if (o.report !== undefined) checkReportPath(o.report);
   const cores = availableParallelism();
   let workers = cores;

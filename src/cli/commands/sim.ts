@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_API_KEY, DEFAULT_API_SECRET, startSimulator } from '../../sim/simulator.ts';
-import { CliError, appendList, parseTimeOption, splitList } from '../cli-error.ts';
+import { CliError, appendList, parseTimeOption, refuseEmptyValues, splitList } from '../cli-error.ts';
 
 interface SimCliOptions {
   port: string;
@@ -68,7 +68,9 @@ export function registerSimCommand(program: Command): void {
     .option('--slippage-pct <pct>', 'slippage of market fills against the trader, percent', '0')
     .option('--start <time>', 'open time of the first replayed candle (ISO-8601 UTC); default: after 500 candles of history')
     .option('--verbose', 'print one line per request')
-    .action(async (o: SimCliOptions) => {
+    .action(async (o: SimCliOptions, cmd: Command) => {
+      // An empty value (an unset shell variable) read as "not given": the random walk for --data, no faults, a key no request has.
+      refuseEmptyValues(cmd);
       // ISO-8601 only, and without a zone UTC, as --from/--to everywhere (Date.parse took it as the machine's local time).
       const startMs = o.start === undefined ? undefined : parseTimeOption('--start', o.start);
       const sim = await startSimulator({
