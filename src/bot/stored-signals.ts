@@ -52,7 +52,7 @@ export async function actOnStoredSignals(d: StoredSignalsDeps): Promise<void> {
       // starting, or the entry waited for a failing read across a restart): sent now, it would be sold
       // back at once, a round trip of fees for no exposure. Not sent, as a close drops a waiting entry.
       // The same for an opposite entry behind it: its reversal would close this one at once.
-      const closedAfter = s.side !== 'close' && pending.some((later, j) => j > i && later.symbol === s.symbol && later.side !== s.side);
+      const closedAfter = s.side === 'close' ? null : (pending.find((later, j) => j > i && later.symbol === s.symbol && later.side !== s.side) ?? null);
       // A newer signal of its symbol the trader already works on (an entry waiting for a failing read) counts as acted on.
       const startedNewer = pending.find((later) => later.symbol === s.symbol && later.timeMs > latestTimeOf(s) && d.waitedOn.has(later.id)) ?? null;
       await actOn(d, s, closedAfter, startedNewer);
@@ -62,7 +62,7 @@ export async function actOnStoredSignals(d: StoredSignalsDeps): Promise<void> {
   }
 }
 
-async function actOn(d: StoredSignalsDeps, s: SignalRecord, closedAfter: boolean, startedNewer: SignalRecord | null): Promise<void> {
+async function actOn(d: StoredSignalsDeps, s: SignalRecord, closedAfter: SignalRecord | null, startedNewer: SignalRecord | null): Promise<void> {
   const t = d.traders.find((x) => x.unifiedSymbol === s.symbol);
   if (!t) return mark(d, s, 'refused', `${s.symbol} is not traded by this bot (config.symbols changed?)`);
   const reason = `webhook:${s.id}`;
@@ -102,8 +102,11 @@ async function actOn(d: StoredSignalsDeps, s: SignalRecord, closedAfter: boolean
     if (closing === 'frozen') return mark(d, s, 'refused', `not closed: ${t.frozen ?? 'Ladder no longer manages this symbol'}`);
     return mark(d, s, 'acted', closing === 'closing' ? 'closing the open position' : 'no open position to close');
   }
-  // Entered before a kill, it says so (the close behind it closes it); else not entered.
-  if (closedAfter) return mark(d, s, 'acted', entryOutcome(d.store, t, s.side, s.timeMs, s.id));
+  // Entered before a kill, it says so (the close behind it closes it); else not entered, naming the signal behind it.
+  if (closedAfter !== null) {
+    const behind = `not entered: a ${closedAfter.side} of ${s.symbol} (signal ${closedAfter.id}) was pending behind it: entered, it would be closed at once (two fees for no exposure)`;
+    return mark(d, s, 'acted', entryOutcome(d.store, t, s.side, s.timeMs, s.id, behind));
+  }
   // Its wait for a failing read counts from its arrival (max_lag_s), not from this try (after a restart, a slow start).
   const done = await t.onSignal({ side: s.side, timeMs: s.timeMs, reason, key: s.id, ...(s.stopLossPct !== null ? { stopLossPct: s.stopLossPct } : {}) }, s.receivedAtMs);
   if (done === 'entry_in_doubt') return;
@@ -146,8 +149,8 @@ function latestTimeOf(s: SignalRecord): number {
   return s.side === 'close' && s.timeMs % 1000 === 0 ? s.timeMs + 999 : s.timeMs;
 }
 
-/** What onSignal did, for the dashboard (it logs the why itself). */
-function entryOutcome(store: Store, t: SymbolTrader, side: Side, timeMs: number, key: string): string {
+/** What onSignal did, for the dashboard (it logs the why itself); `unknownWhy` when nothing of the store or the trader says. */
+function entryOutcome(store: Store, t: SymbolTrader, side: Side, timeMs: number, key: string, unknownWhy = NOT_ENTERED): string {
   const id = positionIdOf(t.symbol, timeMs, side, key);
   if (t.position?.id === id) return `entered ${id}`;
   const order = store.getOrder(entryClientId(id));
@@ -158,8 +161,10 @@ function entryOutcome(store: Store, t: SymbolTrader, side: Side, timeMs: number,
   if (riskHit !== null) return `not entered: risk limit ${riskHit.limit} (${riskHit.detail})`;
   const why = t.entrySkippedWhy(`webhook:${key}`);
   if (why !== null) return `not entered: ${why}`;
-  return 'not entered (max open positions, halted, a risk limit, an entry in doubt, below the minimum size, or a position, price or balance read that failed until max_lag_s ran out, or a close or a newer signal came first; see the log)';
+  return unknownWhy;
 }
+
+const NOT_ENTERED = 'not entered (max open positions, halted, a risk limit, an entry in doubt, below the minimum size, or a position, price or balance read that failed until max_lag_s ran out, or a close or a newer signal came first; see the log)';
 
 function mark(d: StoredSignalsDeps, s: SignalRecord, status: 'acted' | 'refused', detail: string): void {
   d.store.markSignal(s.id, status, detail);

@@ -302,8 +302,19 @@ describe('signal webhook → bot on the simulator', () => {
     expect(entries(h!.state()).map((f) => f.side)).toEqual(['SELL']);
     expect(h!.state().fills).toHaveLength(1);
     expect(h!.trader('BTCUSDT').position?.side).toBe('short');
-    expect(h!.store.getSignal('q-long')).toMatchObject({ status: 'acted' });
+    expect(h!.store.getSignal('q-long')).toMatchObject({ status: 'acted', detail: 'not entered: a short of BTC/USDT:USDT (signal q-short) was pending behind it: entered, it would be closed at once (two fees for no exposure)' });
     expect(h!.store.getSignal('q-short')).toMatchObject({ status: 'acted', detail: `entered ${h!.trader('BTCUSDT').position!.id}` });
+  });
+
+  it('a long and a flat pending together: the long\'s record names the flat that stopped it (it said the list of every possible cause, "see the log", and the log said nothing more)', async () => {
+    await setUp();
+    const time = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+    expect((await send(hook!.url, alert({ id: 'p-long', side: 'long', time }))).status).toBe(200);
+    expect((await send(hook!.url, alert({ id: 'p-flat', side: 'flat', time }))).status).toBe(200);
+    await h!.bot.step();
+    expect(h!.state().fills).toEqual([]);
+    expect(h!.store.getSignal('p-long')).toMatchObject({ status: 'acted', detail: 'not entered: a close of BTC/USDT:USDT (signal p-flat) was pending behind it: entered, it would be closed at once (two fees for no exposure)' });
+    expect(h!.store.getSignal('p-flat')).toMatchObject({ status: 'acted', detail: 'no open position to close' });
   });
 
   it('a signal entered but not marked (killed in between), back after max_lag_s: marked acted with its position, not refused as never traded', async () => {
