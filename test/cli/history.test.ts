@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { TRADES_CSV_COLUMNS, openStore } from '../../src/store/index.ts';
 import { fundingBooked } from '../../src/core/index.ts';
-import { HOUR, T0, storeWithTrades } from '../web/store-fixture.ts';
+import { HOUR, T0, drive, open, storeWithTrades } from '../web/store-fixture.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -126,6 +126,18 @@ describe('ladder history (the CLI side of [views] 17)', () => {
     expect(r.out).toContain('2025-03-03T10:00Z  BTCUSDT');
     expect(r.out).toMatch(/tp1 tp2 tp3/);
     expect(r.out).toMatch(/4 trades \(3 closed\), realised PnL -?\d+\.\d{4}/);
+  });
+
+  it("shows the average exit price with the symbol's price decimals, as the dashboard does (it printed the binary double: 61380.659999999996)", async () => {
+    const db = join(tempDir('ladder-history-avg-'), 'ladder.db');
+    const store = openStore(db);
+    // 3, 3 and 4 steps of BTCUSDT (tick 0.1) at 60600.3, 61200.7 and 62100.9: 613806.6 / 10 = 61380.66.
+    drive(store, open(store, 'BTCUSDT-avg', 60000, T0), [{ price: 60600.3, timeMs: T0 + HOUR }, { price: 61200.7, timeMs: T0 + 2 * HOUR }, { price: 62100.9, timeMs: T0 + 3 * HOUR }]);
+    expect(store.tradeHistory({ includeOpen: true })[0]!.avgExitPrice).toBe(61380.659999999996);
+    store.close();
+    const r = await ladder(['history', '--db', db]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/ tp1 tp2 tp3 +61380\.7 +-?\d+\.\d{4}\n/);
   });
 
   it('shows the funding booked on trades (live and paper) as a column before the PnL that includes it, and in the total; no column when none was', async () => {

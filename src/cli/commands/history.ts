@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { parseDec } from '../../core/decimal.ts';
 import type { HistoryQuery, TradeRecord } from '../../store/index.ts';
 import { CliError, parseSymbolOption, parseTimeOption } from '../cli-error.ts';
 import { table } from '../print-tables.ts';
@@ -46,7 +47,8 @@ function printTrades(trades: readonly TradeRecord[], out: (s: string) => void, s
     String(t.originalQty),
     String(t.exits.length),
     t.exits.map((e) => e.reason).join(' '),
-    t.avgExitPrice === null ? '–' : String(t.avgExitPrice),
+    // A weighted mean is no exchange price: shown with the symbol's price decimals (its tick), as the dashboard does.
+    num(t.avgExitPrice, parseDec(t.tickSize).scale),
     ...(funded ? [t.funding === null ? '–' : num(t.funding, 4)] : []),
     num(t.pnl, 4),
   ]);
