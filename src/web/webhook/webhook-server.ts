@@ -1,6 +1,8 @@
 import { type Server, createServer } from 'node:http';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { LadderConfig } from '../../core/config/index.ts';
+import { scanJson } from '../../core/config/json-text.ts';
+import { formatPath } from '../../core/config/path.ts';
 import type { Store } from '../../store/index.ts';
 import { requestOrigin } from '../server/request-origin.ts';
 import { MIN_SECRET_LENGTH, RateLimiter, WEBHOOK_SECRET_ENV, ipAllowed, normalizeIp, secretMatches } from './guard.ts';
@@ -117,6 +119,10 @@ export async function startWebhook(o: WebhookOptions): Promise<Webhook> {
     }
     const wait = signalBudget.take(ip, receivedAtMs);
     if (wait > 0) throw new Refusal('rate_limited', `more than ${cfg.rate_limit_per_min} signals a minute from ${ip}`, wait);
+    // A field given twice ("side":"long" … "side":"short", a template's slip): JSON.parse keeps the last, a
+    // guess at what the sender meant. Refused naming it, as config.json and the ladder files refuse one.
+    const twice = duplicateKeyOf(req.body as string);
+    if (twice !== null) throw new Refusal('bad_signal', `${twice}: given twice in the body (JSON keeps only the last one): send each field once`);
     const { secret: _secret, ...payload } = body;
     const s = parseSignal(payload, rules, receivedAtMs);
     const r = o.store.recordSignal({ ...s, source: 'webhook', receivedAtMs, payload });
@@ -147,6 +153,13 @@ export async function startWebhook(o: WebhookOptions): Promise<Webhook> {
       await app.close();
     },
   };
+}
+
+/** The path of the first key an object of the (valid JSON) body has twice, else null. */
+function duplicateKeyOf(raw: string): string | null {
+  const scan = scanJson(raw.replace(/^\uFEFF/, ''));
+  const first = scan.ok ? scan.duplicates[0] : undefined;
+  return first === undefined ? null : formatPath(first.path);
 }
 
 /** The body as a JSON object, or 400. */

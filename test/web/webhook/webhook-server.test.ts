@@ -125,6 +125,7 @@ describe('the signal webhook', () => {
     ['no id', alert({ id: undefined }), undefined, 400, 'bad_signal'],
     ['a symbol not configured', alert({ symbol: 'SOLUSDT' }), undefined, 400, 'unknown_symbol'],
     ['a stop past liquidation at 5x', alert({ stop_loss_pct: 25 }), undefined, 400, 'bad_signal'],
+    ['a field given twice (long or short? JSON.parse keeps the last: it stored a short)', alert().replace(/}$/, ',"side":"short"}'), undefined, 400, 'bad_signal'],
     ['an oversized body (5 KiB)', alert({ note: 'x'.repeat(5000) }), undefined, 413, 'too_large'],
     ['another path', alert(), { path: '/other' }, 404, 'not_found'],
     ['a GET', '', { method: 'GET', contentType: null }, 405, 'method_not_allowed'],
