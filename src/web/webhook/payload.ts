@@ -26,6 +26,10 @@ export interface PayloadRules {
 const STOP_PROBLEM = 'must be a number of % above 0 (1.5 or "1.5")';
 const numeric = z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/).transform(Number)], { error: STOP_PROBLEM });
 const stopSchema = numeric.pipe(z.number().positive({ error: STOP_PROBLEM }));
+// What each field must be, said whatever is wrong with it (null, empty, another type): not zod's "Invalid input".
+const TIME_PROBLEM = 'must be ISO 8601 (2026-01-01T12:00:00Z) or epoch milliseconds, or left out (the arrival)';
+const SIDE_PROBLEM = 'must be "long", "short" or "close" ("flat" means close)';
+const SYMBOL_PROBLEM = 'must be a configured symbol, as "BTCUSDT", "BTC/USDT:USDT" or TradingView\'s "BTCUSDT.P"';
 
 /** The body's fields; extra fields are allowed (kept in the stored payload) and ignored. */
 const bodySchema = z.object({
@@ -40,16 +44,16 @@ const bodySchema = z.object({
         .max(128, { error: "must be 1 to 128 characters (the sender's id of this signal)" })
         .regex(/^[^\p{Cc}]*$/u, { error: 'must not contain control characters' }),
     ),
-  symbol: z.string().trim().min(1).max(64),
+  symbol: z.string({ error: SYMBOL_PROBLEM }).trim().min(1, { error: SYMBOL_PROBLEM }).max(64, { error: SYMBOL_PROBLEM }),
   // {{strategy.market_position}} says "flat" when a strategy closes: the same as "close".
   side: z
-    .string()
+    .string({ error: SIDE_PROBLEM })
     .trim()
     .toLowerCase()
-    .pipe(z.enum(['long', 'short', 'close', 'flat'], { error: 'must be "long", "short" or "close" ("flat" means close)' })),
+    .pipe(z.enum(['long', 'short', 'close', 'flat'], { error: SIDE_PROBLEM })),
   // Read for entries only (below): one template for every order may send 0 or NaN on a close.
   stop_loss_pct: z.unknown().optional(),
-  time: z.union([z.number(), z.string().trim().min(1)]).optional(),
+  time: z.union([z.number(), z.string().trim().min(1, { error: TIME_PROBLEM })], { error: TIME_PROBLEM }).optional(),
 });
 
 /** `BTC/USDT:USDT` as given, or the exchange's name of it: `BTCUSDT`, TradingView's `BTCUSDT.P`, `BINANCE:BTCUSDT.P`. */

@@ -91,6 +91,21 @@ describe('parseSignal: stop_loss_pct', () => {
   });
 });
 
+describe('parseSignal: a field of the wrong type', () => {
+  it('a time, side or symbol that is null, empty or not text says what it must be, not zod\'s "Invalid input" or "Too small: expected string to have >=1 characters"', () => {
+    const body = { id: 'a', symbol: 'BTCUSDT', side: 'long' };
+    for (const time of [null, '', '  ', true, {}]) {
+      expect(() => parseSignal({ ...body, time }, rules, T), JSON.stringify(time)).toThrow(/^time: must be ISO 8601 \(2026-01-01T12:00:00Z\) or epoch milliseconds, or left out \(the arrival\)$/);
+    }
+    for (const side of [null, 1, '']) {
+      expect(() => parseSignal({ ...body, side }, rules, T), JSON.stringify(side)).toThrow(/^side: must be "long", "short" or "close" \("flat" means close\)$/);
+    }
+    for (const symbol of [null, 5, '', undefined]) {
+      expect(() => parseSignal({ ...body, symbol }, rules, T), JSON.stringify(symbol)).toThrow(/^symbol: must be a configured symbol, as "BTCUSDT", "BTC\/USDT:USDT" or TradingView's "BTCUSDT\.P"$/);
+    }
+  });
+});
+
 describe('parseSignal: the symbol', () => {
   it('names a configured symbol in any case, as the signal files take it (btc/usdt:usdt, btcusdt)', () => {
     const body = { id: 'a', side: 'long' };
