@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type MarketRules, parseMarketsFile } from '../core/market/index.ts';
-import { type Result, err } from '../core/result.ts';
+import { formatConfigIssues } from '../core/config/index.ts';
+import { parseJsonText } from '../core/config/parse.ts';
+import { type Result, err, ok } from '../core/result.ts';
 
 /** The shipped excerpt of Binance USDⓈ-M exchangeInfo (ten symbols; see data/markets/README.md). */
 export const DEFAULT_MARKETS_PATH = fileURLToPath(new URL('../../data/markets/binance-usdm-excerpt.json', import.meta.url));
@@ -22,8 +24,11 @@ export async function loadMarketsFile(path: string): Promise<Result<Map<string, 
   try {
     // A byte order mark (Windows editors save one) is not JSON, but it is no error in the file either.
     json = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (e) {
-    return err([`${path}: invalid JSON (${e instanceof Error ? e.message : String(e)})`]);
+  } catch {
+    // Said as config.json's and space.json's are: one line at the error's line and column (JSON.parse's own
+    // message may quote the text, newlines included, and give no place).
+    const placed = parseJsonText(text, () => ok(null));
+    return err(placed.ok ? [`${path}: malformed JSON`] : formatConfigIssues(placed.error, path));
   }
   const r = parseMarketsFile(json);
   return r.ok ? r : err(r.error.map((msg) => `${path}: ${msg}`));

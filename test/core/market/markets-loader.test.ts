@@ -59,7 +59,16 @@ describe('loadMarketsFile', () => {
     writeFileSync(file, '{"symbols": [');
     const r = await loadMarketsFile(file);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.error[0]).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: invalid JSON`));
+    if (!r.ok) expect(r.error).toEqual([`${file}:1:14: malformed JSON: Unexpected end of JSON input`]);
+  });
+
+  it('a file that is not JSON at all (a CSV given as --markets) is one line at its line and column, not JSON.parse\'s quote of the text with its newlines', async () => {
+    const file = path.join(tmp, 'signals.csv');
+    writeFileSync(file, 'time,symbol,side\n2026-02-05T00:00:00Z,BTCUSDT,long\n');
+    const r = await loadMarketsFile(file);
+    // Before: '…signals.csv: invalid JSON (Unexpected token \'i\', "time,symbol"... is not valid JSON)', no place; a
+    // shorter file ('time,symbol,side\n') was quoted whole, its newline printed the CLI's error as two lines.
+    expect(r).toEqual({ ok: false, error: [`${file}:1:1: malformed JSON: unexpected token "time"`] });
   });
 
   it('reads a file saved with a UTF-8 byte order mark (Windows editors), as config, candle and signal files are', async () => {
