@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CliError } from './cli-error.ts';
 
@@ -20,5 +21,17 @@ export function isDirectory(path: string): boolean {
     return statSync(path).isDirectory();
   } catch {
     return false;
+  }
+}
+
+/**
+ * Writes the report checked by checkReportPath: a folder can still refuse the file (a read-only mount,
+ * /proc, a full disk), and the error says so naming the flag and the file, not a bare ENOENT.
+ */
+export async function writeReport(file: string, html: string, flag = '--report'): Promise<void> {
+  try {
+    await writeFile(file, html);
+  } catch (e) {
+    throw new CliError(`${flag}: cannot write ${file} (${e instanceof Error ? e.message : String(e)})`);
   }
 }

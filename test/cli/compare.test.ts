@@ -195,3 +195,15 @@ describe('ladder compare (real process, real ETHUSDT 1h)', () => {
     expect(r.stdout).toMatch(/average R/);
   });
 });
+
+describe('a report the folder refuses (real process)', () => {
+  it('backtest and compare say --report and the file, exit 1, nothing on stdout (before: the bare "ENOENT: no such file or directory, open …")', async () => {
+    const file = '/proc/ladder-report.html'; // a folder that exists and takes no new file, even for root
+    for (const command of ['backtest', 'compare']) {
+      const r = await ladder([command, '--data', 'data/candles/BTCUSDT-1h.csv', '--report', file]);
+      expect(r.code, command).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`ladder: --report: cannot write ${file} (ENOENT: no such file or directory, open '${file}')\n`);
+    }
+  });
+});

@@ -1,11 +1,10 @@
-import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { type BacktestArgs, consoleToStderr, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
 import { withFundingOption } from '../funding-inputs.ts';
 import type { BacktestRun, FundingTotals, SkippedSignal, SymbolInput } from '../../backtest/engine.ts';
 import { stepsToQty } from '../../core/market/market-rules.ts';
 import { formatScaled } from '../../core/decimal.ts';
-import { checkReportPath } from '../report-path.ts';
+import { checkReportPath, writeReport } from '../report-path.ts';
 import { printLevels, printSummary } from '../print-tables.ts';
 
 export function registerBacktestCommand(program: Command): void {
@@ -31,7 +30,7 @@ export function registerBacktestCommand(program: Command): void {
         const html = await renderReportHtml(
           reportData([{ name: mode, run }], input.symbols, { ...reportSource(input, o), title: `Ladder backtest — ${names}`, subtitle: `${input.strategyName}, ${mode}` }),
         );
-        await writeFile(o.report, html);
+        await writeReport(o.report, html);
         process.stderr.write(`report: ${o.report}\n`);
       }
       if (o.json) {

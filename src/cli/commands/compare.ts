@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import type { ExitPolicy } from '../../backtest/compare.ts';
@@ -9,7 +9,7 @@ import { type BacktestArgs, consoleToStderr, loadBacktestInputs, withBacktestInp
 import { withFundingOption } from '../funding-inputs.ts';
 import { CliError } from '../cli-error.ts';
 import { atMaxQtyNote, skippedText } from './backtest.ts';
-import { checkReportPath } from '../report-path.ts';
+import { checkReportPath, writeReport } from '../report-path.ts';
 import { printLevelAnalytics, printSummary, table } from '../print-tables.ts';
 
 export function registerCompareCommand(program: Command): void {
@@ -45,7 +45,7 @@ export function registerCompareCommand(program: Command): void {
             sameEntries: cmp.sameEntries,
           }),
         );
-        await writeFile(o.report, html);
+        await writeReport(o.report, html);
         process.stderr.write(`report: ${o.report}\n`);
       }
       if (o.json) {
