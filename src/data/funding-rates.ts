@@ -61,12 +61,16 @@ function parseFundingCsv(name: string, bytes: Uint8Array): Row[] {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8').replace(/^\uFEFF/, '');
   const lines = text.split('\n');
   const rows: Row[] = [];
+  // Only the first line with text may be the header: a bad time on a row after it is said as that row's.
+  let firstLine = true;
   for (let k = 0; k < lines.length; k++) {
     const line = lines[k]!.replace(/\r$/, '').trim();
     const at = k + 1;
     if (line === '') continue;
     const fields = line.split(',').map((f) => f.trim());
-    if (rows.length === 0 && !/^\d/.test(fields[0]!)) {
+    const mayBeHeader = firstLine;
+    firstLine = false;
+    if (mayBeHeader && !/^\d/.test(fields[0]!)) {
       if (fields.join(',').toLowerCase() !== FUNDING_HEADER) throw new FundingFileError(name, at, `header: expected "${FUNDING_HEADER}" (Binance's fundingRate archive layout), got "${line.slice(0, 80)}"`);
       continue;
     }

@@ -67,6 +67,16 @@ describe('funding-rate files (Binance fundingRate archive layout)', () => {
     await expect(loadFundingRates(broken)).rejects.toThrow(/XRPUSDT-fundingRate-2024-01\.zip: not a zip file/);
   });
 
+  it('a bad time on the first row after the header is said as that row\'s (before: "f.csv:2: header: expected …"); a second header line is a bad row', async () => {
+    const f = join(tmp, 'ADAUSDT-fundingRate.csv');
+    writeFileSync(f, `${FUNDING_HEADER}\nnoon,8,0.0001\n${T + 8 * H},8,0.0001\n`);
+    await expect(loadFundingRates(f)).rejects.toThrow(`${f}:2: calc_time: not a time in ms ("noon")`);
+    writeFileSync(f, `\n${FUNDING_HEADER}\n${FUNDING_HEADER}\n${T},8,0.0001\n`);
+    await expect(loadFundingRates(f)).rejects.toThrow(`${f}:3: calc_time: not a time in ms ("calc_time")`);
+    writeFileSync(f, `\n${FUNDING_HEADER}\n${T},8,0.0001\n`);
+    expect((await loadFundingRates(f)).time.length).toBe(1);
+  });
+
   it('reads the real SOLUSDT file whole: 4,818 settlements, its 2 h and 4 h rows among them', async () => {
     const f = await loadFundingRates(join(import.meta.dirname, '../../../shared/data/binance-usdm-funding/SOLUSDT-fundingRate.csv'));
     expect(f.time.length).toBe(4818);
