@@ -67,7 +67,7 @@ export class ModuleStrategy implements Strategy {
     try {
       out = this.#inst.onCandle(this.#view.at(series, i), i);
     } catch (e) {
-      throw this.#error(`onCandle threw on candle ${i} (${when(series, i)}${series.symbol ? ` ${series.symbol}` : ''}): ${messageOf(e)}`, lineIn(e, this.module.absPath), e);
+      throw this.#error(`onCandle threw on candle ${i} (${when(series, i)}): ${messageOf(e)}`, lineIn(e, this.module.absPath), e);
     }
     this.#last = this.#signal(out, series, i);
     return this.#last;
@@ -151,7 +151,8 @@ export const isThenable = (x: unknown): x is PromiseLike<unknown> => typeof (x a
 /** The keys of an EntrySignal (api.ts). */
 const SIGNAL_KEYS: readonly string[] = ['side', 'stopLossPct', 'reason'];
 
-const when = (s: CandleSeries, i: number): string => new Date(s.time[i] as number).toISOString();
+/** Candle i's open time, and the series' symbol when it has one: where a module's answer went wrong. */
+const when = (s: CandleSeries, i: number): string => `${new Date(s.time[i] as number).toISOString()}${s.symbol ? ` ${s.symbol}` : ''}`;
 
 /**
  * Candles 0…i of a series, as views over the strategy's own copies of them: a view over the

@@ -124,6 +124,6 @@ describe('strategy modules: loading', () => {
 
     const s = closesSeries([1, 2]);
     const later = new ModuleStrategy({ file: 'later.ts', absPath: '/x/later.ts', name: 'later', make: () => ({ onCandle: (async () => ({ side: 'long' })) as never }) });
-    expect(() => later.onCandle(s, 0)).toThrow(/^later\.ts: onCandle returned a Promise on candle 0 \(2024-01-01T00:00:00\.000Z\): it must answer synchronously \(not an async function\)$/);
+    expect(() => later.onCandle(s, 0)).toThrow(/^later\.ts: onCandle returned a Promise on candle 0 \(2024-01-01T00:00:00\.000Z BTCUSDT\): it must answer synchronously \(not an async function\)$/);
   });
 });

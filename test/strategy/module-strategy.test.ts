@@ -90,6 +90,8 @@ describe('strategy modules: the wrapper', () => {
     expect(message({ side: 1n })).toMatch(/^odd\.mjs: onCandle returned side 1n \(a BigInt\) on candle 0/);
     expect(message({ side: Symbol('long') })).toMatch(/^odd\.mjs: onCandle returned side Symbol\(long\) on candle 0/);
     expect(message(7n)).toMatch(/^odd\.mjs: onCandle returned 7n \(a BigInt\) on candle 0/);
+    // The symbol is said, as for a module that throws: with several --data files, which one (before: the time only).
+    expect(message('long')).toContain('on candle 0 (2024-01-01T00:00:00.000Z BTCUSDT); expected null');
     expect(message(() => 'long')).toMatch(/^odd\.mjs: onCandle returned a function on candle 0/);
   });
 
