@@ -86,3 +86,19 @@ export function onePerSymbol<T>(map: Map<string, T>, option: string, id: string,
   if (map.has(id)) throw new CliError(`${option}: two entries for ${id} (${file} is the second): one per symbol; several files of it (months) go in one directory, given as one entry`);
   return map;
 }
+
+/**
+ * `--exchange-url` (paper, live, close): an http:// or https:// URL. Anything else (`notaurl`,
+ * `127.0.0.1:18080` without the scheme) made every request fail as a network error, retried forever.
+ */
+export function checkExchangeUrlOption(text: string | undefined): void {
+  if (text === undefined) return;
+  let ok = false;
+  try {
+    const u = new URL(text);
+    ok = (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new CliError(`--exchange-url: must be an http:// or https:// URL (e.g. http://127.0.0.1:18080), got ${JSON.stringify(text)}`);
+}

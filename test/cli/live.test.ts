@@ -67,6 +67,19 @@ describe('ladder live', () => {
     }
   });
 
+  it('refuses an --exchange-url that is not an http(s) URL (it retried "notaurl/fapi/v1/exchangeInfo" as a transient failure, forever), before the bot starts (paper, live, close)', async () => {
+    for (const [args, text] of [
+      [['paper', '--db', join(dir, 'url-a.db')], 'notaurl'],
+      [['live', '--confirm-live', '--db', join(dir, 'url-b.db')], 'ftp://127.0.0.1:1'],
+      [['close', '--all', '--confirm-live'], '127.0.0.1:18080'],
+    ] as const) {
+      const r = await run([...args, '--config', 'examples/scaled.config.json', '--no-dashboard', '--exchange-url', text].filter((a) => args[0] !== 'close' || a !== '--no-dashboard'), { LADDER_API_KEY: KEY, LADDER_API_SECRET: SECRET }, 300);
+      expect(r.code, `${args[0]} --exchange-url ${text}`).toBe(1);
+      expect(r.err).toBe(`ladder: --exchange-url: must be an http:// or https:// URL (e.g. http://127.0.0.1:18080), got ${JSON.stringify(text)}\n`);
+      expect(r.out).toBe('');
+    }
+  });
+
   it('trades against the simulator, stops cleanly on Ctrl-C, and never logs the key or the secret', async () => {
     const db = join(dir, 'live.db');
     const r = await run(['live', '--config', 'examples/scaled.config.json', '--confirm-live', '--exchange-url', sim.url, '--db', db, '--poll-ms', '50'], { LADDER_API_KEY: KEY, LADDER_API_SECRET: SECRET, LADDER_LOG_LEVEL: 'debug' }, 8000);

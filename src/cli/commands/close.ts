@@ -4,7 +4,7 @@ import { ExchangeError } from '../../exchange/errors.ts';
 import type { ExchangePort, OrderState } from '../../exchange/port.ts';
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from '../../bot/retry.ts';
 import { withRetriedReads } from '../../bot/retrying-reads.ts';
-import { CliError, parseSymbolOption } from '../cli-error.ts';
+import { CliError, checkExchangeUrlOption, parseSymbolOption } from '../cli-error.ts';
 import { readConfig } from '../read-config.ts';
 import { readCredentials } from '../secrets.ts';
 
@@ -50,6 +50,7 @@ export function registerCloseCommand(program: Command): void {
       if (Boolean(o.all) === Boolean(o.symbol)) throw new CliError('close: give either --all (every symbol of the config) or --symbol S');
       // `btcusdt` and `btc/usdt:usdt` are BTCUSDT, as for backtest and history.
       const symbol = o.symbol !== undefined ? parseSymbolOption('--symbol', o.symbol) : undefined;
+      checkExchangeUrlOption(o.exchangeUrl);
       const creds = readCredentials();
       if (!creds) throw new CliError('close needs API keys: set LADDER_API_KEY and LADDER_API_SECRET in the environment or in .env (never in config.json)');
       if (!o.confirmLive) throw new CliError('close sends real market orders: add --confirm-live to confirm');

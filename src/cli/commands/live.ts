@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError, parseManageOption, parsePollMsOption } from '../cli-error.ts';
+import { CliError, checkExchangeUrlOption, parseManageOption, parsePollMsOption } from '../cli-error.ts';
 import { checkStrategyLoads } from '../check-strategy.ts';
 import { type LogFlags, addLogOptions, createRunLogger, resolveLogFormat, stdoutPrinter } from '../log-output.ts';
 import { readConfig } from '../read-config.ts';
@@ -33,6 +33,7 @@ export function registerLiveCommand(program: Command): void {
       if (!creds) throw new CliError('live trading needs API keys: set LADDER_API_KEY and LADDER_API_SECRET in the environment or in .env (never in config.json)');
       if (!o.confirmLive) throw new CliError('live trading places real orders: add --confirm-live to confirm (try `ladder paper` or the simulator first)');
       const pollMs = parsePollMsOption(o.pollMs);
+      checkExchangeUrlOption(o.exchangeUrl);
       const cfg = await readConfig(o.config);
       if (!cfg.ok) throw new CliError(`${o.config}: invalid config`);
       const manage = parseManageOption(o.manage, cfg.value.symbols);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { CliError, parseManageOption, parsePollMsOption } from '../cli-error.ts';
+import { CliError, checkExchangeUrlOption, parseManageOption, parsePollMsOption } from '../cli-error.ts';
 import { checkStrategyLoads } from '../check-strategy.ts';
 import { type LogFlags, addLogOptions, createRunLogger, resolveLogFormat, stdoutPrinter } from '../log-output.ts';
 import { readConfig } from '../read-config.ts';
@@ -38,6 +38,7 @@ export function registerPaperCommand(program: Command): void {
       const manage = parseManageOption(o.manage, cfg.value.symbols);
       await checkStrategyLoads(cfg.value, o.config);
       const pollMs = parsePollMsOption(o.pollMs);
+      checkExchangeUrlOption(o.exchangeUrl);
       const balance = Number(o.balance);
       // Finite too: 1e400 (Infinity) opened an account of Infinity USDT, saved to its file as null.
       if (!(balance > 0 && Number.isFinite(balance))) throw new CliError(`--balance: must be a positive amount, got ${o.balance}`);
