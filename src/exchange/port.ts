@@ -157,6 +157,11 @@ export interface ExchangePort {
   /** Wallet balance of `asset`: the market's settle asset (USDT for BTC/USDT:USDT, USDC for …/USDC:USDC); default USDT. */
   balance(asset?: string): Promise<Balance>;
   position(symbol: string): Promise<PositionInfo>;
+  /**
+   * Optional: the exchange ids of every symbol where the account holds a position, whatever the config
+   * trades (the kill switch flattens them all). Absent: only the configured symbols are known.
+   */
+  openPositionSymbols?(): Promise<string[]>;
   createOrder(r: OrderRequest): Promise<OrderState>;
   /** null when the exchange knows no order with this client id (Binance -2013). */
   fetchOrder(symbol: string, clientOrderId: string, kind: 'order' | 'stop'): Promise<OrderState | null>;

@@ -77,6 +77,21 @@ describe('ladder close', () => {
     expect(spot.stderr()).toBe('ladder: --symbol: "btc/usdt" is a spot symbol (expected the perpetual BTCUSDT or BTC/USDT:USDT)\n');
   }, 60_000);
 
+  it('--all also closes an open position on a symbol no longer in the config (the docs\' way to go fully flat; before: left open, exit 0)', async () => {
+    sim = await startSimulator({ apiKey: KEYS.LADDER_API_KEY, apiSecret: KEYS.LADDER_API_SECRET, seed: 13, speed: 0 });
+    sim.admin.setPrice('BTCUSDT', 60000);
+    sim.admin.setPrice('ETHUSDT', 3000);
+    const hand = ccxtForSimulator(sim.url, { apiKey: KEYS.LADDER_API_KEY, secret: KEYS.LADDER_API_SECRET });
+    await hand.createOrder('ETH/USDT:USDT', 'market', 'buy', 0.05);
+    await hand.close();
+    const config = join(tempDir('ladder-close-gone-'), 'config.json');
+    writeFileSync(config, JSON.stringify({ symbols: ['BTC/USDT:USDT'] }));
+    const r = ladder(['close', '--all', '--config', config, '--exchange-url', sim.url, '--confirm-live']);
+    expect(await r.exited, r.stderr()).toBe(0);
+    expect(flat()).toBe(true);
+    expect(untimed(r.stdout())).toContain('ETHUSDT: closing long 0.05 with a reduce-only market order ladderclose-ETHUSDT-<t> (filled at 3000)');
+  }, 60_000);
+
   it('flattens two positions while `ladder live` runs: no orphan order, each exit booked once as manual; run twice: no second order', async () => {
     sim = await startSimulator({ apiKey: KEYS.LADDER_API_KEY, apiSecret: KEYS.LADDER_API_SECRET, seed: 11, speed: 0 });
     sim.admin.setPrice('BTCUSDT', 60000);

@@ -41,7 +41,7 @@ export function registerCloseCommand(program: Command): void {
   program
     .command('close')
     .description('Kill switch: close every open position with reduce-only market orders, then cancel our orders (safe while the bot runs; needs API keys and --confirm-live)')
-    .option('--all', 'every symbol of the config')
+    .option('--all', 'every symbol of the config, and any other symbol with an open position')
     .option('--symbol <symbol>', 'one symbol only (BTCUSDT or BTC/USDT:USDT)')
     .option('--config <file>', 'config.json to use', 'config.json')
     .option('--exchange-url <url>', 'a Binance-compatible server instead of Binance (e.g. the simulator: http://127.0.0.1:18080)')
@@ -60,7 +60,11 @@ export function registerCloseCommand(program: Command): void {
       const ex = connectExchange(cfg.value, creds, o.exchangeUrl);
       try {
         const markets = await ex.markets();
-        const wanted = symbol !== undefined ? [symbol] : cfg.value.symbols;
+        // --all: the config's symbols and every other one holding a position (a symbol taken out of
+        // `symbols` keeps its position, and the docs send the trader here to go fully flat).
+        const held = symbol === undefined && ex.openPositionSymbols ? await withRetry(() => ex.openPositionSymbols!(), DEFAULT_RETRY) : [];
+        const configured = symbol !== undefined ? [symbol] : cfg.value.symbols;
+        const wanted = [...configured, ...held.filter((id) => !configured.some((s) => s === id || markets.get(id)?.symbol === s))];
         const targets = wanted.map((s) => {
           const m = [...markets.values()].find((x) => x.id === s || x.symbol === s);
           if (!m) throw new CliError(`${s} is not a market of ${ex.name}`);

@@ -151,6 +151,11 @@ export class CcxtExchange implements ExchangePort {
     return { symbol, side: p.side === 'short' ? 'short' : 'long', qtySteps: qtyToSteps(String(Math.abs(Number(p.contracts))), m), entryPrice: Number(p.entryPrice ?? 0) };
   }
 
+  async openPositionSymbols(): Promise<string[]> {
+    const ps = await this.call(() => this.ex.fetchPositions(), false);
+    return [...new Set(ps.filter((p) => Number(p.contracts ?? 0) !== 0).map((p) => this.ex.market(p.symbol).id as string))];
+  }
+
   async createOrder(r: OrderRequest): Promise<OrderState> {
     if (r.type === 'stop_market' && r.protective && r.amountSteps !== undefined) return this.protectiveStop(r);
     return this.place(r);
