@@ -56,7 +56,12 @@ export function historyQuery(q: URLSearchParams): HistoryQuery {
   return { ...(symbol ? { symbol } : {}), ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) };
 }
 
-/** History's page (1-based) and page size (at most 500). */
+/** History's page (1-based) and page size (at most 500); 0 or less is a 400, not taken for 1. */
 export function pagingQuery(q: URLSearchParams, defaultPageSize: number): { page: number; pageSize: number } {
-  return { page: Math.max(1, parseIntParam('page', q.get('page'), 1, Number.MAX_SAFE_INTEGER)), pageSize: Math.max(1, parseIntParam('pageSize', q.get('pageSize'), defaultPageSize, 500)) };
+  const positive = (name: string, dflt: number, max: number): number => {
+    const v = q.get(name);
+    if (v !== null && v !== '' && !(Number.isInteger(Number(v)) && Number(v) >= 1)) throw new HttpError(400, 'bad_request', `${name}: not a positive integer: ${v}`);
+    return parseIntParam(name, v, dflt, max);
+  };
+  return { page: positive('page', 1, Number.MAX_SAFE_INTEGER), pageSize: positive('pageSize', defaultPageSize, 500) };
 }

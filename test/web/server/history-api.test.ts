@@ -65,6 +65,23 @@ describe('GET /api/history over many trades', () => {
     }
   });
 
+  it('a page or page size of 0 is a 400 naming it, as a negative one is (before: taken for 1, a 200 for a page nobody asked for)', async () => {
+    const dash: Dashboard = await startDashboard({ dbPath: fx.dbPath, port: 0, mode: 'standalone', config: testConfig() });
+    try {
+      for (const [query, message] of [
+        ['page=0', 'page: not a positive integer: 0'],
+        ['pageSize=0', 'pageSize: not a positive integer: 0'],
+        ['page=-1', 'page: not a positive integer: -1'],
+      ] as const) {
+        const res = await fetch(`${dash.url}api/history?${query}`);
+        expect(res.status, query).toBe(400);
+        expect(((await res.json()) as { error: { message: string } }).error.message, query).toBe(message);
+      }
+    } finally {
+      await dash.close();
+    }
+  });
+
   it('reads only the page in full: no call reads the trade history, one position read per trade of the page', () => {
     const real = openStore(fx.dbPath);
     try {
