@@ -62,15 +62,35 @@ export function registerCloseCommand(program: Command): void {
         const markets = await ex.markets();
         // --all: the config's symbols and every other one holding a position (a symbol taken out of
         // `symbols` keeps its position, and the docs send the trader here to go fully flat).
-        const held = symbol === undefined && ex.openPositionSymbols ? await withRetry(() => ex.openPositionSymbols!(), DEFAULT_RETRY) : [];
+        // That list failing, or naming a symbol with no market rules here, does not stop the kill switch:
+        // the rest is still closed, then the command fails naming what it could not do.
+        let failed = 0;
+        const fail = (line: string) => {
+          failed++;
+          process.stderr.write(`ladder: ${line}\n`);
+        };
+        let held: string[] = [];
+        if (symbol === undefined && ex.openPositionSymbols) {
+          try {
+            held = await withRetry(() => ex.openPositionSymbols!(), DEFAULT_RETRY);
+          } catch (e) {
+            if (!(e instanceof ExchangeError)) throw e;
+            fail(`the account's positions could not be listed (${failure(e)}): only the config's symbols are closed; a position on another symbol may be left open`);
+          }
+        }
         const configured = symbol !== undefined ? [symbol] : cfg.value.symbols;
-        const wanted = [...configured, ...held.filter((id) => !configured.some((s) => s === id || markets.get(id)?.symbol === s))];
-        const targets = wanted.map((s) => {
-          const m = [...markets.values()].find((x) => x.id === s || x.symbol === s);
+        const find = (s: string) => [...markets.values()].find((x) => x.id === s || x.symbol === s);
+        const targets = configured.map((s) => {
+          const m = find(s);
           if (!m) throw new CliError(`${s} is not a market of ${ex.name}`);
           return m;
         });
-        let failed = 0;
+        for (const id of held) {
+          if (targets.some((m) => m.id === id)) continue;
+          const m = find(id);
+          if (m) targets.push(m);
+          else fail(`${id}: holds a position, but is not a market Ladder can trade on ${ex.name}: close it by hand`);
+        }
         for (const m of targets) {
           try {
             await closeSymbol(ex, m, say);
