@@ -89,14 +89,17 @@ describe('the precompiled CLI', () => {
   });
 
   it("runs the optimizer's pool threads from their own bundle (dist/pool-worker.js, no tsx in the threads), with the sources' results", async () => {
-    // The threads announce themselves on stderr once this line is appended to their bundle.
+    // The threads announce themselves on stderr once this line is appended to their bundle: written to fd 2
+    // at once (a thread's process.stderr goes through the main thread, which may exit before it is passed on).
     const threadMark = 'ladder-test: ran dist/pool-worker.js';
-    appendFileSync(join(root, 'dist', 'pool-worker.js'), `\nprocess.stderr.write(${JSON.stringify(`${threadMark}\n`)});\n`);
+    appendFileSync(join(root, 'dist', 'pool-worker.js'), `\n(await import('node:fs')).writeSync(2, ${JSON.stringify(`${threadMark}\n`)});\n`);
     const args = (db: string) => ['optimize', '--config', 'examples/scaled.config.json', '--data', 'data/candles/BTCUSDT-1h.csv,data/candles/ETHUSDT-1h.csv', '--space', 'examples/ladder-space.json', '--method', 'random', '--trials', '6', '--seed', '3', '--workers', '2', '--db', join(root, db), '--json'];
     const [bundled, source] = await Promise.all([ladder(args('bundled.db')), fromSource(args('source.db'))]);
     expect(bundled.code).toBe(0);
     expect(source.code).toBe(0);
-    expect(bundled.stderr.split(threadMark)).toHaveLength(3); // both threads
+    // Every thread loads the one entry the pool names (workerEntry): one mark shows it is the bundle. How
+    // many threads the pool starts depends on how fast the first is ready (on demand, up to --workers).
+    expect(bundled.stderr.split(threadMark).length).toBeGreaterThanOrEqual(2);
     expect(source.stderr).not.toContain(threadMark);
     const study = (r: Run): Record<string, unknown> => ({ ...(JSON.parse(r.stdout) as Record<string, unknown>), run_id: null });
     expect(study(bundled)).toEqual(study(source));
