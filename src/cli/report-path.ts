@@ -26,12 +26,13 @@ export function isDirectory(path: string): boolean {
 
 /**
  * Writes the report checked by checkReportPath: a folder can still refuse the file (a read-only mount,
- * /proc, a full disk), and the error says so naming the flag and the file, not a bare ENOENT.
+ * /proc, a full disk), and the error says so naming the flag and the file, not a bare ENOENT; `advice`
+ * follows it (optimize: how to write it from the stored results).
  */
-export async function writeReport(file: string, html: string, flag = '--report'): Promise<void> {
+export async function writeReport(file: string, html: string, flag = '--report', advice = ''): Promise<void> {
   try {
     await writeFile(file, html);
   } catch (e) {
-    throw new CliError(`${flag}: cannot write ${file} (${e instanceof Error ? e.message : String(e)})`);
+    throw new CliError(`${flag}: cannot write ${file} (${e instanceof Error ? e.message : String(e)})${advice}`);
   }
 }

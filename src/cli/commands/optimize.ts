@@ -26,7 +26,7 @@ import type { OptimizeRunStore } from '../../store/optimize-runs.ts';
 import { StoreError } from '../../store/store-error.ts';
 import { formatConfigIssues } from '../../core/config/index.ts';
 import { type BacktestArgs, type LoadedBacktest, consoleToStderr, loadBacktestInputs, withBacktestInputOptions } from '../backtest-inputs.ts';
-import { checkReportPath, isDirectory } from '../report-path.ts';
+import { checkReportPath, isDirectory, writeReport } from '../report-path.ts';
 import { CliError, refuseEmptyValues, splitList } from '../cli-error.ts';
 
 interface OptimizeCliOptions extends BacktestArgs {
@@ -168,9 +168,8 @@ export function registerOptimizeCommand(program: Command): void {
         const { renderOptimizeReport } = await import('../../web/optimize-report.ts');
         // Checked before the study (checkReportPath), a folder can still refuse the file (a read-only
         // mount, /proc): the results are stored, so say how to write it without evaluating them again.
-        await writeFile(o.report, renderOptimizeReport(report, `Ladder optimize — ${input.symbols.map((s) => s.symbol).join(', ')}`)).catch((e: unknown) => {
-          throw new CliError(`--report: cannot write ${o.report} (${(e as Error).message}); the results are stored in ${o.db}: ladder optimize --resume ${runId} --db ${o.db} --report FILE.html writes it without evaluating them again`);
-        });
+        const html = renderOptimizeReport(report, `Ladder optimize — ${input.symbols.map((s) => s.symbol).join(', ')}`);
+        await writeReport(o.report, html, '--report', `; the results are stored in ${o.db}: ladder optimize --resume ${runId} --db ${o.db} --report FILE.html writes it without evaluating them again`);
         process.stderr.write(`report: ${o.report}\n`);
       }
       if (o.json) {
