@@ -110,6 +110,23 @@ describe('ladder close', () => {
     expect(r.stderr()).toContain("only the config's symbols are closed; a position on another symbol may be left open");
   }, 60_000);
 
+  it('--all with the account\'s positions list refused outright (-2015, not retried): the config\'s symbols are still closed, then it exits 1 naming the refusal', async () => {
+    sim = await startSimulator({ apiKey: KEYS.LADDER_API_KEY, apiSecret: KEYS.LADDER_API_SECRET, seed: 13, speed: 0 });
+    sim.admin.setPrice('BTCUSDT', 60000);
+    const hand = ccxtForSimulator(sim.url, { apiKey: KEYS.LADDER_API_KEY, secret: KEYS.LADDER_API_SECRET });
+    await hand.createOrder('BTC/USDT:USDT', 'market', 'buy', 0.01);
+    await hand.close();
+    // The list is the first positionRisk read: refused once; the symbol's own reads after it answer.
+    sim.admin.setFaults({ rules: ['v2', 'v3'].map((v) => ({ kind: 'reject', status: 401, code: -2015, method: 'GET', path: `/fapi/${v}/positionRisk`, count: 1 }) as const) });
+    const config = join(tempDir('ladder-close-refused-'), 'config.json');
+    writeFileSync(config, JSON.stringify({ symbols: ['BTC/USDT:USDT'] }));
+    const r = ladder(['close', '--all', '--config', config, '--exchange-url', sim.url, '--confirm-live']);
+    expect(await r.exited, r.stderr()).toBe(1);
+    expect(flat()).toBe(true);
+    expect(untimed(r.stdout())).toContain('BTCUSDT: closing long 0.01 with a reduce-only market order ladderclose-BTCUSDT-<t> (filled at 60000)');
+    expect(r.stderr()).toMatch(/ladder: the account's positions could not be listed \(\S+ -2015: [^)]*\): only the config's symbols are closed/);
+  }, 60_000);
+
   it('flattens two positions while `ladder live` runs: no orphan order, each exit booked once as manual; run twice: no second order', async () => {
     sim = await startSimulator({ apiKey: KEYS.LADDER_API_KEY, apiSecret: KEYS.LADDER_API_SECRET, seed: 11, speed: 0 });
     sim.admin.setPrice('BTCUSDT', 60000);
