@@ -80,6 +80,25 @@ describe('compressed files, directories and several files', () => {
     await expect(loadCandles(bad)).rejects.toThrow(`${bad}:BTCUSDT-1h-2022-02.csv:3: high: not a number ("abc")`);
   });
 
+  it('a .csv.gz or .zip cut short (a download or copy that stopped) says so and to fetch it again, not that it is not that kind of file', async () => {
+    const dir = freshDir();
+    const gz = gzipSync(csv);
+    const cutGz = join(dir, 'BTCUSDT-1h.csv.gz');
+    writeFileSync(cutGz, gz.subarray(0, gz.length - 12));
+    await expect(loadCandles(cutGz)).rejects.toThrow(`${cutGz}: file: gzip file cut short (unexpected end of file): it was not downloaded or copied whole; fetch it again`);
+    const zip = zipSync({ 'BTCUSDT-1h-2022-01.csv': new Uint8Array(csv) });
+    const cutZip = join(dir, 'BTCUSDT-1h-2022-01.zip');
+    writeFileSync(cutZip, zip.subarray(0, zip.length - 30));
+    await expect(loadCandles(cutZip)).rejects.toThrow(`${cutZip}: file: zip file cut short or damaged (invalid zip data): fetch it again`);
+    // Files that are not archives at all keep saying so.
+    const text = join(dir, 'ETHUSDT-1h.csv.gz');
+    writeFileSync(text, csv);
+    await expect(loadCandles(text)).rejects.toThrow(`${text}: file: not a gzip file (it does not start with gzip's header)`);
+    const notZip = join(dir, 'ETHUSDT-1h-2022-01.zip');
+    writeFileSync(notZip, csv);
+    await expect(loadCandles(notZip)).rejects.toThrow(`${notZip}: file: not a zip file (it does not start with a zip header)`);
+  });
+
   it('joins a directory of monthly files in time order and reports the gap between them', async () => {
     const dir = freshDir();
     const lines = csv.toString('latin1').trimEnd().split('\n');
