@@ -218,7 +218,7 @@ export class LadderPlanner {
     const { targets, mins } = this;
     for (let k = 0; k < n; k++) {
       const t = this.at(entry, s.levels[k]!.profitPct, this.targetF[k]!, side, targetTicks);
-      if (t <= 0) return err({ code: 'target_not_positive', message: `level at ${s.levels[k]!.profitPct}% gives a target at or below zero` });
+      if (t <= 0) return err({ code: 'target_not_positive', message: `level ${k + 1} (scaled_tp_levels[${k}].profit_pct ${s.levels[k]!.profitPct}%) puts a short's target at or below zero from the entry ${entryNumber}: a short gains at most 100 %` });
       targets[k] = t;
       mins[k] = this.minIsFixed ? this.fixedMin : minExitSteps(t, m, s);
     }
@@ -367,7 +367,7 @@ export class LadderPlanner {
   /** The single take-profit plan; `t`: its target, `targetTicks(entry, takeProfitPct)`. */
   private single(h: PlanHead, reason: 'disabled' | 'too_small_to_split', t: Ticks, reuse: boolean): Result<LadderPlan, PlanError> {
     const tp = this.settings.takeProfitPct;
-    if (t <= 0) return err({ code: 'target_not_positive', message: `take_profit_pct ${tp}% gives a target at or below zero` });
+    if (t <= 0) return err({ code: 'target_not_positive', message: `take_profit_pct ${tp}% puts a short's target at or below zero from the entry ${h.entryPrice}: a short gains at most 100 %` });
     const into = reuse ? (this.singleScratch ??= newScratch(1, this.unit)) : null;
     const l = into === null ? newLevel() : into.levels[0]!;
     l.level = 1;

@@ -191,6 +191,17 @@ describe('planLadder', () => {
       settings: { ...DEFAULT_SETTINGS, levels: [{ profitPct: 100, closePct: 100 }] },
     });
     expect(r.ok).toBe(false);
+    // The refusal names the level and the entry: a config of three levels said only "level at 120%".
+    const third = planLadder({
+      side: 'short',
+      entryPrice: '50',
+      quantitySteps: asSteps(3),
+      market: BTC,
+      settings: { ...DEFAULT_SETTINGS, levels: [{ profitPct: 1, closePct: 30 }, { profitPct: 2, closePct: 30 }, { profitPct: 120, closePct: 40 }] },
+    });
+    expect(!third.ok && third.error.message).toBe('level 3 (scaled_tp_levels[2].profit_pct 120%) puts a short\'s target at or below zero from the entry 50: a short gains at most 100 %');
+    const single = planLadder({ side: 'short', entryPrice: '50', quantitySteps: asSteps(3), market: BTC, settings: { ...DEFAULT_SETTINGS, scaled: false, takeProfitPct: 100 } });
+    expect(!single.ok && single.error.message).toBe("take_profit_pct 100% puts a short's target at or below zero from the entry 50: a short gains at most 100 %");
   });
 });
 
