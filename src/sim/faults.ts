@@ -105,6 +105,20 @@ function unknownFaultKeys(doc: unknown): (string | number)[][] {
 }
 export type FaultFile = z.input<typeof FaultFileSchema>;
 
+/**
+ * `doc` as a fault file, or an Error with one line per problem (the schema's and each unknown key), each
+ * starting with `prefix` and naming the key: `rules[0].probabilty: unknown key`. The `--faults` file and
+ * the admin route (`POST /_sim/faults`) check alike: the route took a misspelt key without it.
+ */
+function checkedFaultFile(doc: unknown, prefix: string): z.infer<typeof FaultFileSchema> {
+  const f = FaultFileSchema.safeParse(doc);
+  const unknown = unknownFaultKeys(doc);
+  if (f.success && unknown.length === 0) return f.data;
+  const where = (path: readonly PropertyKey[]) => path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '') || '(the file)';
+  const problems = [...(f.success ? [] : f.error.issues.map((i) => `${where(i.path)}: ${i.message}`)), ...unknown.map((p) => `${where(p)}: unknown key`)];
+  throw new Error(problems.map((p) => `${prefix}${p}`).join('\n'));
+}
+
 interface RuleState {
   readonly rule: FaultRule;
   seen: number;
@@ -121,9 +135,12 @@ export class Faults {
     this.rng = createRng(seed);
   }
 
-  /** Replaces every rule (and the skew and seed, when given) by the file's. */
+  /** Replaces every rule (and the skew and seed, when given) by the file's; a bad file: one line per problem, naming the key. */
   load(doc: unknown): void {
-    const f = FaultFileSchema.parse(doc);
+    this.apply(checkedFaultFile(doc, ''));
+  }
+
+  private apply(f: z.infer<typeof FaultFileSchema>): void {
     if (f.seed !== undefined) this.seed = f.seed;
     this.rng = createRng(this.seed);
     this.clockSkewMs = f.clockSkewMs ?? 0;
@@ -138,18 +155,12 @@ export class Faults {
     } catch (e) {
       throw new Error(`${file}: ${e instanceof SyntaxError ? 'malformed JSON' : 'cannot read it'}: ${(e as Error).message}`);
     }
-    const f = FaultFileSchema.safeParse(doc);
-    const unknown = unknownFaultKeys(doc);
-    if (!f.success || unknown.length > 0) {
-      const where = (path: readonly PropertyKey[]) => path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '') || '(the file)';
-      const problems = [...(f.success ? [] : f.error.issues.map((i) => `${where(i.path)}: ${i.message}`)), ...unknown.map((p) => `${where(p)}: unknown key`)];
-      throw new Error(problems.map((p) => `${file}: ${p}`).join('\n'));
-    }
-    this.load(f.data);
+    this.apply(checkedFaultFile(doc, `${file}: `));
   }
 
+  /** Adds a rule or an array of rules (the admin route); a bad one adds nothing: one line per problem, `rules[i].key`. */
   add(rules: unknown): FaultRule[] {
-    const parsed = z.array(FaultRuleSchema).parse(Array.isArray(rules) ? rules : [rules]);
+    const parsed = checkedFaultFile({ rules: Array.isArray(rules) ? rules : [rules] }, '').rules;
     this.rules.push(...parsed.map((rule) => ({ rule, seen: 0, fired: 0 })));
     return parsed;
   }

@@ -204,4 +204,16 @@ describe('fault injection, seen through ccxt', () => {
     expect(String(await watching)).toMatch(/closed|1006/);
     expect(ticks).toEqual([60001, 60002]);
   });
+
+  it('POST /_sim/faults refuses a rule or a fault file with a key its kind does not have (a misspelt probabilty fired on every request), naming each, and adds nothing', async () => {
+    await ready();
+    await expect(h.admin.faults({ kind: 'error5xx', path: '/fapi/v1/order', probabilty: 0.1 })).rejects.toThrow('400 {"error":"rules[0].probabilty: unknown key"}');
+    await expect(h.admin.faults([{ kind: 'latency', ms: 5 }, { kind: 'drop', mode: 'reset', status: 500 }])).rejects.toThrow('400 {"error":"rules[1].status: unknown key"}');
+    await expect(h.admin.call('POST', 'faults', { rule: [{ kind: 'drop' }], seed: 3 })).rejects.toThrow('400 {"error":"rule: unknown key"}');
+    await expect(h.admin.faults({ kind: 'latency', ms: -1 })).rejects.toThrow(/400 \{"error":"rules\[0\]\.ms: [^"]+"\}/);
+    expect((await h.admin.call<{ rules: unknown[] }>('GET', 'faults')).rules).toEqual([]);
+    // Good rules are still taken, one or several, and a whole fault file replaces them.
+    expect((await h.admin.faults({ kind: 'latency', ms: 1, count: 1 })).rules).toHaveLength(1);
+    expect((await h.admin.call<{ rules: unknown[] }>('POST', 'faults', { seed: 4, rules: [{ kind: 'drop', count: 1 }] })).rules).toEqual([{ kind: 'drop', count: 1, seen: 0, fired: 0 }]);
+  });
 });
