@@ -213,7 +213,7 @@ describe('fault injection, seen through ccxt', () => {
     await expect(h.admin.faults({ kind: 'latency', ms: -1 })).rejects.toThrow(/400 \{"error":"rules\[0\]\.ms: [^"]+"\}/);
     expect((await h.admin.call<{ rules: unknown[] }>('GET', 'faults')).rules).toEqual([]);
     // Good rules are still taken, one or several, and a whole fault file replaces them.
-    expect((await h.admin.faults({ kind: 'latency', ms: 1, count: 1 })).rules).toHaveLength(1);
+    expect((await h.admin.call<{ rules: unknown[] }>('POST', 'faults', { kind: 'latency', ms: 1, count: 1 })).rules).toHaveLength(1);
     expect((await h.admin.call<{ rules: unknown[] }>('POST', 'faults', { seed: 4, rules: [{ kind: 'drop', count: 1 }] })).rules).toEqual([{ kind: 'drop', count: 1, seen: 0, fired: 0 }]);
   });
 });
