@@ -12,6 +12,7 @@ export const BINANCE_ERRORS = {
   '-1021': { status: 400, msg: 'Timestamp for this request is outside of the recvWindow.' },
   '-1022': { status: 400, msg: 'Signature for this request is not valid.' },
   '-1100': { status: 400, msg: "Illegal characters found in parameter '%s'; legal range is '%s'." },
+  '-1101': { status: 400, msg: 'Duplicate values for a parameter detected.' },
   '-1102': { status: 400, msg: "Mandatory parameter '%s' was not sent, was empty/null, or malformed." },
   '-1106': { status: 400, msg: "Parameter '%s' sent when not required." },
   '-1111': { status: 400, msg: 'Precision is over the maximum defined for this asset.' },

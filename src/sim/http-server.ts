@@ -78,6 +78,7 @@ export class HttpPipeline {
     }
     let body: unknown;
     try {
+      if (hasDuplicateParam(url.searchParams, new URLSearchParams(rawBody))) throw simError('-1101');
       authenticate({ apiKey: header(req, 'x-mbx-apikey'), rawQuery, rawBody, params, clientIp: ip }, route.security, this.d.creds, this.d.ctx.wallNowMs());
       body = this.d.ctx.engine.withFillRatio(of('partialFill')?.ratio, () => route.handler(this.d.ctx, params));
     } catch (e) {
@@ -181,4 +182,17 @@ function sendText(res: ServerResponse, status: number, text: string, headers: Re
   if (res.writableEnded || res.destroyed) return;
   res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text), ...headers });
   res.end(text);
+}
+
+/**
+ * A parameter sent twice, in the query or in the query and the body: Binance refuses it (-1101) rather
+ * than reading one of the values, so a client that repeats one learns it here and not in production.
+ */
+function hasDuplicateParam(query: URLSearchParams, body: URLSearchParams): boolean {
+  const seen = new Set<string>();
+  for (const key of [...query.keys(), ...body.keys()]) {
+    if (seen.has(key)) return true;
+    seen.add(key);
+  }
+  return false;
 }

@@ -99,4 +99,19 @@ describe('market data through ccxt', () => {
     const b = await h.ex.fetchOHLCV('ETH/USDT:USDT', '1h', undefined, 20);
     expect(b).toEqual(a);
   });
+
+  it('a parameter sent twice (in the query, or in the query and the body) is refused -1101 as Binance does, not read as its last value', async () => {
+    h = await harness();
+    const get = async (q: string, init: RequestInit = {}) => {
+      const res = await fetch(`${h.sim.url}/fapi/v1/klines?${q}`, init);
+      return [res.status, await res.json()] as const;
+    };
+    const dup = [400, { code: -1101, msg: 'Duplicate values for a parameter detected.' }];
+    expect(await get('symbol=BTCUSDT&interval=1h&symbol=ETHUSDT')).toEqual(dup);
+    expect(await get('symbol=BTCUSDT&interval=1h&limit=2&limit=2')).toEqual(dup);
+    const [status, rows] = await get('symbol=BTCUSDT&interval=1h&limit=2');
+    expect([status, (rows as unknown[]).length]).toEqual([200, 2]);
+    const post = await fetch(`${h.sim.url}/fapi/v1/order?symbol=BTCUSDT`, { method: 'POST', body: 'symbol=BTCUSDT&side=BUY', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect([post.status, await post.json()]).toEqual(dup);
+  });
 });
