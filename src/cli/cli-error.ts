@@ -79,6 +79,27 @@ export const appendList = (value: string, previous: string | undefined): string 
   previous === undefined ? value : previous.trim() === '' || value.trim() === '' ? '' : `${previous},${value}`;
 
 /**
+ * A single-value option given more than once in `argv` (`--config a.json … --config b.json`): a CliError
+ * naming it and its values. Commander keeps the last value, so the first was dropped without a word and
+ * the run was not the one the trader typed. List options (`appendList`) and variadic ones add up, and a
+ * flag given twice means what it means once: both are left alone. Tokens after `--` are operands.
+ */
+export function refuseRepeatedOptions(cmd: Command, argv: readonly string[]): void {
+  const end = argv.indexOf('--');
+  const tokens = end === -1 ? argv : argv.slice(0, end);
+  for (const opt of cmd.options) {
+    if (opt.long === undefined || (!opt.required && !opt.optional) || opt.variadic || opt.parseArg === appendList) continue;
+    const long = opt.long;
+    const values: string[] = [];
+    tokens.forEach((t, i) => {
+      if (t === long) values.push(tokens[i + 1] ?? '');
+      else if (t.startsWith(`${long}=`)) values.push(t.slice(long.length + 1));
+    });
+    if (values.length > 1) throw new CliError(`${long}: given ${values.length} times (${values.join(', ')}): give it once`);
+  }
+}
+
+/**
  * `map` when it has no entry for `id` yet, else a CliError: options that take one entry per symbol
  * (`--detail`, `--funding`, `--mark`) name the second one given.
  */

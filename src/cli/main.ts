@@ -59,6 +59,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.exit(0);
     });
   }
+  // Checked before any command runs: every command's single-value options, every subcommand's too.
+  // (Loaded here, not at the top: `ladder --help` and a mistyped command do not pay for its imports.)
+  program.hook('preAction', async (_program, command) => (await import('./cli-error.ts')).refuseRepeatedOptions(command, argv));
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

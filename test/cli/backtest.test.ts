@@ -170,6 +170,16 @@ describe('ladder backtest (real process)', () => {
     expect(twice.stderr).not.toContain('ignored');
   });
 
+  it('a single-value option given twice is refused naming it (--config a --config b ran b alone, a dropped without a word)', async () => {
+    const r = await ladder(['backtest', '--config', 'examples/demo.config.json', '--data', 'data/candles/BTCUSDT-1h.csv', '--config', 'examples/scaled.config.json', '--json']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('ladder: --config: given 2 times (examples/demo.config.json, examples/scaled.config.json): give it once\n');
+    const eq = await ladder(['backtest', '--config=examples/scaled.config.json', '--data', 'data/candles/BTCUSDT-1h.csv', '--from', '2026-01-01', '--from=2026-02-01']);
+    expect(eq.code).toBe(1);
+    expect(eq.stderr).toContain('ladder: --from: given 2 times (2026-01-01, 2026-02-01): give it once');
+  });
+
   it('a reader that stops early (ladder backtest | head -1, ladder compare | head -1) ends it quietly: exit 0, no EPIPE stack trace', async () => {
     for (const command of ['backtest', 'compare']) {
       const r = await new Promise<{ code: number | null; stderr: string }>((done) => {

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/temp-dir.ts';
-import { runLadder } from '../support/ladder-cli.ts';
+import { runLadder, withOptions } from '../support/ladder-cli.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const KLINES = resolve(ROOT, '../shared/data/binance-spot-klines');
@@ -31,7 +31,7 @@ const rows = (db: string) => {
 
 describe('ladder optimize', () => {
   it('--json has the ranked ladders, the folds in and out of sample, the deflated Sharpe, PBO and the verdict', async () => {
-    const r = await ladder([...base, '--db', join(tmp, 'json.db'), '--workers', '2', '--json', '--report', join(tmp, 'r.html')]);
+    const r = await ladder(withOptions(base, ['--db', join(tmp, 'json.db'), '--workers', '2', '--json', '--report', join(tmp, 'r.html')]));
     expect(r.stderr).toMatch(/ETA/);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
@@ -47,7 +47,7 @@ describe('ladder optimize', () => {
   });
 
   it('a run killed with SIGKILL and resumed with --resume ends with the results of an unbroken run, no candidate stored twice', async () => {
-    const unbroken = await ladder([...base, '--db', join(tmp, 'whole.db'), '--workers', '1', '--json']);
+    const unbroken = await ladder(withOptions(base, ['--db', join(tmp, 'whole.db'), '--workers', '1', '--json']));
     expect(unbroken.code).toBe(0);
     const db = join(tmp, 'killed.db');
     const child: ChildProcess = spawn('node', ['bin/ladder.js', ...base, '--db', db, '--workers', '1', '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -119,7 +119,7 @@ describe('ladder optimize', () => {
     expect(w.stderr).toContain(`warning: ${big}: none of 20000 ladders drawn from this space is a valid config with examples/scaled.config.json (20000 × scaled_tp_levels[k].profit_pct: must be greater than the level before it); the search may find none`);
     expect(w.stdout).toContain('No ladder of the space was evaluated: none of those drawn was a valid config (the reasons are counted above), so there is nothing to rank; only the references ran.');
     expect(w.stdout).not.toContain('enough trades');
-    const q = await ladder([...base, '--db', db, '--queue', 'http://127.0.0.1:6379']);
+    const q = await ladder(withOptions(base, ['--db', db, '--queue', 'http://127.0.0.1:6379']));
     expect(q.code).toBe(1);
     expect(q.stderr).toBe('ladder: --queue: must start with redis:// or rediss:// (got http://)\n');
     // No run stored, and no database made for none.
@@ -144,7 +144,7 @@ describe('ladder optimize', () => {
 
   it('a Redis that cannot be reached: one clear error naming --queue and the address (no password), exit 1, and no run stored for it', async () => {
     const db = join(tmp, 'q.db');
-    const r = await ladder([...base, '--db', db, '--queue', 'redis://:s3cret@127.0.0.1:1']);
+    const r = await ladder(withOptions(base, ['--db', db, '--queue', 'redis://:s3cret@127.0.0.1:1']));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^ladder: --queue: cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1/);
     expect(r.stderr).not.toContain('s3cret');
@@ -167,7 +167,7 @@ describe('ladder optimize', () => {
     ];
     for (const [url, what] of cases) {
       const db = join(tmp, 'bad-queue.db');
-      const coordinator = await ladder([...base, '--db', db, '--queue', url]);
+      const coordinator = await ladder(withOptions(base, ['--db', db, '--queue', url]));
       expect([coordinator.code, coordinator.stderr], url).toEqual([1, `ladder: --queue: ${what}\n`]);
       expect(existsSync(db)).toBe(false);
       const worker = await ladder(['worker', '--queue', url, '--data-dir', tmp]);
@@ -181,7 +181,7 @@ describe('ladder optimize', () => {
     const port = (server.address() as AddressInfo).port;
     try {
       const db = join(tmp, 'silent.db');
-      const r = await ladder([...base, '--db', db, '--queue', `redis://127.0.0.1:${port}`]);
+      const r = await ladder(withOptions(base, ['--db', db, '--queue', `redis://127.0.0.1:${port}`]));
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`^ladder: --queue: cannot reach Redis at redis://127\\.0\\.0\\.1:${port}/? \\(no answer within 5000 ms\\)\\n$`));
       expect(existsSync(db)).toBe(false);
@@ -196,7 +196,7 @@ describe('ladder optimize', () => {
     const port = (server.address() as AddressInfo).port;
     try {
       const url = `redis://127.0.0.1:${port}`;
-      const [coord, worker] = await Promise.all([ladder([...base, '--db', join(tmp, 'garbage.db'), '--queue', url]), ladder(['worker', '--queue', url, '--data-dir', tmp])]);
+      const [coord, worker] = await Promise.all([ladder(withOptions(base, ['--db', join(tmp, 'garbage.db'), '--queue', url])), ladder(['worker', '--queue', url, '--data-dir', tmp])]);
       for (const r of [coord, worker]) {
         expect(r.code).toBe(1);
         expect(r.stderr).toMatch(new RegExp(`^ladder: --queue: cannot reach Redis at redis://127\\.0\\.0\\.1:${port}/? \\(not a Redis server: it answered .*HELLO not redis.* where Redis answers \\+PONG\\)\\n$`));
@@ -208,7 +208,7 @@ describe('ladder optimize', () => {
 
   it('--resume refuses the options that would make it another run, naming them, and a --db that does not exist (creating none)', async () => {
     const db = join(tmp, 'resume-opts.db');
-    const first = await ladder([...base, '--trials', '2', '--db', db, '--workers', '0', '--json']);
+    const first = await ladder(withOptions(base, ['--trials', '2', '--db', db, '--workers', '0', '--json']));
     expect(first.code).toBe(0);
     const id = JSON.parse(first.stdout).run_id as string;
     const r = await ladder(['optimize', '--resume', id, '--db', db, '--seed', '99', '--space', SPACE, '--min-trades', '3']);
@@ -244,8 +244,8 @@ describe('ladder optimize', () => {
 
   it('--engine full (runBacktest on every window) gives the results of the default replay; --json and stderr say which engine ran', async () => {
     const [replay, full] = await Promise.all([
-      ladder([...base, '--db', join(tmp, 'engine-replay.db'), '--workers', '1', '--json']),
-      ladder([...base, '--db', join(tmp, 'engine-full.db'), '--workers', '1', '--json', '--engine', 'full']),
+      ladder(withOptions(base, ['--db', join(tmp, 'engine-replay.db'), '--workers', '1', '--json'])),
+      ladder(withOptions(base, ['--db', join(tmp, 'engine-full.db'), '--workers', '1', '--json', '--engine', 'full'])),
     ]);
     expect([replay.code, full.code]).toEqual([0, 0]);
     expect(replay.stderr).toMatch(/random \(replay\) \[/);
@@ -262,7 +262,7 @@ describe('ladder optimize', () => {
   it('--folds alone: the window lengths come from the data (12 whole months, 2 folds: training 6, tests 3), said on stderr; the study is the one with all three given', async () => {
     const only = base.filter((_, i) => !['--train-months', '--test-months'].includes(base[i]!) && !['--train-months', '--test-months'].includes(base[i - 1]!));
     expect(only).not.toContain('--train-months');
-    const [a, b] = await Promise.all([ladder([...only, '--db', join(tmp, 'folds-only.db'), '--workers', '1', '--json']), ladder([...base, '--db', join(tmp, 'folds-all.db'), '--workers', '1', '--json'])]);
+    const [a, b] = await Promise.all([ladder([...only, '--db', join(tmp, 'folds-only.db'), '--workers', '1', '--json']), ladder(withOptions(base, ['--db', join(tmp, 'folds-all.db'), '--workers', '1', '--json']))]);
     expect(a.code).toBe(0);
     expect(a.stderr).toContain('walk-forward with --folds 2 --train-months 6 --test-months 3 (what was not given, worked out from');
     expect(b.stderr).not.toContain('walk-forward with');
@@ -302,7 +302,7 @@ describe('ladder optimize', () => {
     writeFileSync(join(dir, 'sub', 'sig.csv'), signals([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]));
     const config = JSON.parse((await import('node:fs')).readFileSync(join(ROOT, 'examples/scaled.config.json'), 'utf8'));
     writeFileSync(join(dir, 'sub', 'cfg.json'), JSON.stringify({ ...config, strategy: { name: 'signals', file: 'sig.csv' } }));
-    const args = (db: string) => base.map((a, i) => (base[i - 1] === '--config' ? 'sub/cfg.json' : a)).concat('--trials', '3', '--min-trades', '1', '--db', db, '--workers', '1', '--json');
+    const args = (db: string) => withOptions(base, ['--config', 'sub/cfg.json', '--trials', '3', '--min-trades', '1', '--db', db, '--workers', '1', '--json']);
     // No ./sig.csv: the run reads sub/sig.csv (it failed looking for ./sig.csv).
     const alone = await ladder(args('alone.db'), dir);
     expect(alone.stderr).not.toMatch(/cannot read/);
@@ -339,7 +339,7 @@ describe('ladder optimize', () => {
     const cfg = join(dir, 'cfg.json');
     writeFileSync(cfg, JSON.stringify({ ...config, strategy: { name: 'module', path: './every.mjs' } }));
     const db = join(dir, 'run.db');
-    const first = await ladder([...base.map((a, i) => (base[i - 1] === '--config' ? cfg : a)), '--trials', '3', '--db', db, '--workers', '1', '--json']);
+    const first = await ladder(withOptions(base, ['--config', cfg, '--trials', '3', '--db', db, '--workers', '1', '--json']));
     expect(first.code).toBe(0);
     const id = JSON.parse(first.stdout).run_id as string;
     const d = new Database(db);
@@ -376,7 +376,7 @@ describe('ladder optimize', () => {
     const cfg = join(dir, 'cfg.json');
     writeFileSync(cfg, JSON.stringify({ ...config, strategy: { name: 'module', path: './every.mjs' } }));
     const db = join(dir, 'run.db');
-    const first = await ladder([...base.map((a, i) => (base[i - 1] === '--config' ? cfg : a)), '--trials', '3', '--db', db, '--workers', '1', '--json']);
+    const first = await ladder(withOptions(base, ['--config', cfg, '--trials', '3', '--db', db, '--workers', '1', '--json']));
     expect(first.code, first.stderr).toBe(0);
     const id = JSON.parse(first.stdout).run_id as string;
     const d = new Database(db);
@@ -406,7 +406,7 @@ describe('ladder optimize', () => {
     const cfg = join(dir, 'cfg.json');
     writeFileSync(cfg, JSON.stringify({ ...config, strategy: { name: 'module', path: './lazy.mjs' } }));
     const db = join(dir, 'run.db');
-    const r = await ladder([...base.map((a, i) => (base[i - 1] === '--config' ? cfg : a)), '--trials', '3', '--db', db, '--workers', '1']);
+    const r = await ladder(withOptions(base, ['--config', cfg, '--trials', '3', '--db', db, '--workers', '1']));
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`ladder: ${join(dir, 'lazy.mjs')}: cannot tell which files the strategy module imports (${join(dir, 'lazy.mjs')}:4:48: Could not resolve "./lib/gone.mjs")\n`);
     expect(existsSync(db)).toBe(false);
@@ -415,7 +415,7 @@ describe('ladder optimize', () => {
   it('one process per run: a second --resume of a run being run is refused at once, naming the other process; a lock left by a killed process is taken over', async () => {
     const { hostname } = await import('node:os');
     const db = join(tmp, 'locked.db');
-    const first = await ladder([...base, '--db', db, '--workers', '1', '--json']);
+    const first = await ladder(withOptions(base, ['--db', db, '--workers', '1', '--json']));
     expect(first.code).toBe(0);
     const id = JSON.parse(first.stdout).run_id as string;
     const d = new Database(db);
@@ -453,9 +453,9 @@ describe('ladder optimize', () => {
   }, 60_000);
 
   it('bad flags name the flag', async () => {
-    expect((await ladder([...base, '--method', 'annealing', '--db', join(tmp, 'f.db')])).stderr).toMatch(/--method: must be one of grid, random, tpe/);
-    expect((await ladder([...base, '--objective', 'luck', '--db', join(tmp, 'f.db')])).stderr).toMatch(/--objective: must be one of/);
-    expect((await ladder([...base, '--engine', 'fast', '--db', join(tmp, 'f.db')])).stderr).toMatch(/--engine: must be one of replay, full \(got "fast"\)/);
+    expect((await ladder(withOptions(base, ['--method', 'annealing', '--db', join(tmp, 'f.db')]))).stderr).toMatch(/--method: must be one of grid, random, tpe/);
+    expect((await ladder(withOptions(base, ['--objective', 'luck', '--db', join(tmp, 'f.db')]))).stderr).toMatch(/--objective: must be one of/);
+    expect((await ladder(withOptions(base, ['--engine', 'fast', '--db', join(tmp, 'f.db')]))).stderr).toMatch(/--engine: must be one of replay, full \(got "fast"\)/);
     expect(existsSync(join(tmp, 'f.db'))).toBe(false);
     const { openOptimizeRuns } = await import('../../src/store/optimize-runs.ts');
     openOptimizeRuns(join(tmp, 'empty.db')).close();
@@ -500,7 +500,7 @@ describe('ladder optimize', () => {
     ];
     for (const [k, [args, message]] of [...cases, [['--no-space'], /^ladder: --space: required/] as const].entries()) {
       const db = join(tmp, `refused-${k}.db`);
-      const r = await ladder([...(args[0] === '--no-space' ? noSpace : [...base, ...args]), '--db', db]);
+      const r = await ladder([...(args[0] === '--no-space' ? noSpace : withOptions(base, [...args])), '--db', db]);
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr, args.join(' ')).toMatch(message);
       expect(r.stderr).not.toMatch(/\n\s+at |run [0-9a-f]{8}/);
@@ -510,12 +510,12 @@ describe('ladder optimize', () => {
     // An empty --resume is said as such (it read as no --resume: "--data: required … unless --resume is given").
     expect((await ladder(['optimize', '--resume', '', '--db', join(tmp, 'refused-resume.db')])).stderr).toBe('ladder: --resume: empty value\n');
     // A --db that is a directory: named (SQLite said "unable to open database file").
-    expect((await ladder([...base, '--db', dirDb])).stderr).toBe(`ladder: --db: ${dirDb} is a directory; give the optimizer's database file (e.g. ${join(dirDb, 'ladder-optimize.db')})\n`);
+    expect((await ladder(withOptions(base, ['--db', dirDb]))).stderr).toBe(`ladder: --db: ${dirDb} is a directory; give the optimizer's database file (e.g. ${join(dirDb, 'ladder-optimize.db')})\n`);
   }, 60_000);
 
   it('a report that cannot be written once the study is done (a folder that takes no file: /proc) is one line naming --report and how to write it from the stored results, which a --resume then does without evaluating anything', async () => {
     const db = join(tmp, 'report-fails.db');
-    const r = await ladder([...base, '--trials', '2', '--db', db]);
+    const r = await ladder(withOptions(base, ['--trials', '2', '--db', db]));
     const id = /run ([0-9a-f]{8})/.exec(r.stderr)?.[1];
     const failed = await ladder(['optimize', '--resume', id!, '--db', db, '--report', '/proc/ladder-report.html']);
     expect(failed.code).toBe(1);

@@ -20,3 +20,23 @@ export function runLadder(args: readonly string[], o: { readonly cwd?: string; r
     );
   });
 }
+
+/**
+ * `base` with `extra`'s options: an option `base` already gives (`--trials 16`) takes `extra`'s value in
+ * its place, the others are added. A single-value option given twice is refused by the CLI, so a test
+ * that varies one option of a common command line replaces it rather than repeating it. In `extra`, an
+ * option followed by a token that is not an option takes it as its value; flags stand alone.
+ */
+export function withOptions(base: readonly string[], extra: readonly string[]): string[] {
+  const out = [...base];
+  for (let i = 0; i < extra.length; i++) {
+    const name = extra[i]!;
+    const value = extra[i + 1];
+    const takesValue = name.startsWith('--') && value !== undefined && !value.startsWith('--');
+    const at = out.indexOf(name);
+    if (takesValue && at !== -1 && at + 1 < out.length && !out[at + 1]!.startsWith('--')) out[at + 1] = value;
+    else out.push(...(takesValue ? [name, value] : [name]));
+    if (takesValue) i++;
+  }
+  return out;
+}
