@@ -1746,7 +1746,8 @@ export class SymbolTrader {
       if (!cur || cur.status !== 'open' || missing <= 0) break;
       const qty = Math.min(k === 0 ? t.qtySteps - Math.max(0, over) : t.qtySteps, missing);
       const reason = /^(autoclose|adl_autoclose)/.test(t.clientOrderId) ? 'liquidation' : 'manual';
-      this.external(cur, { reason, tradeId: t.tradeId, orderId: t.orderId, clientOrderId: t.clientOrderId, timeMs: t.timeMs, qtySteps: asSteps(qty), price: t.price, fee: t.fee });
+      // Booked in part (it also took off quantity added by hand): its fee share goes with the part, as for our stop (book).
+      this.external(cur, { reason, tradeId: t.tradeId, orderId: t.orderId, clientOrderId: t.clientOrderId, timeMs: t.timeMs, qtySteps: asSteps(qty), price: t.price, fee: (t.fee * qty) / t.qtySteps });
       missing -= qty;
     }
     const cur = this.position;

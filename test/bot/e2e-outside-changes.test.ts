@@ -264,6 +264,22 @@ describe('increased by hand', () => {
     // The bot's stop ended with its position; the 5 added by hand are the trader's, as the alert said.
     expect(h!.state().openAlgoOrders).toEqual([]);
   }, 30_000);
+  it('then closed whole by hand in one order (sold 15: its 10 and the 5 added, as `ladder close` does): a manual exit of its 10 carrying 10/15 of that trade\'s commission, not all of it (the 5 were never the ladder\'s)', async () => {
+    const { t, id } = await openLong();
+    await hand('buy', 5, 'web_add');
+    await steps(2);
+    await hand('sell', 15, 'web_close_all', true);
+    await steps(3);
+    expect(t.position).toBeNull();
+    expect(exchangeSteps()).toBe(0);
+    const sale = (await h!.ex.trades('BTCUSDT', 0, '0')).find((x) => x.clientOrderId === 'web_close_all')!;
+    expect(sale.qtySteps).toBe(15);
+    expect(sale.fee).toBeGreaterThan(0);
+    const exits = h!.store.tradeHistory().find((x) => x.positionId === id)!.exits;
+    expect(exits.map((e) => [e.reason, e.qtySteps])).toEqual([['manual', 10]]);
+    expect(exits[0]!.fee).toBeCloseTo((sale.fee * 10) / 15, 9);
+  }, 30_000);
+
   it('not when a resting take-profit fills between the position read and the trades read (limit mode): the position read shows the 10 before TP1, the trades TP1\'s 3: no alert of quantity added by hand, the ladder goes on with 7', async () => {
     const { t, alerts } = await openLong(testConfig({ scaled_tp_execution: 'limit' }));
     h!.sim.admin.setFaults({ kind: 'latency', ms: 400, method: 'GET', path: '/fapi/v1/userTrades', count: 1 });
