@@ -8,6 +8,14 @@ import { algoJson, orderJson, tradeJson } from './wire.ts';
 
 const CANCEL_ALL_DONE = { code: 200, msg: 'The operation of cancel all open order is done.' };
 
+/**
+ * The simulator trades one-way only: in hedge mode (switched on by `POST /fapi/v1/positionSide/dual`)
+ * Binance wants LONG or SHORT on every order, and refuses one without it (-4061) as it does here.
+ */
+function oneWayMode(engine: Engine): void {
+  if (engine.account.modes.dualSidePosition) throw simError('-4061');
+}
+
 function lookupOrder(engine: Engine, p: Params): SimOrder | undefined {
   const symbol = engine.rulesOf(required(p, 'symbol')).symbol;
   const orderId = intParam(p, 'orderId');
@@ -49,6 +57,7 @@ export const TRADE_ROUTES: Route[] = [
     handler: (ctx, p) => {
       const r = ctx.engine.rulesOf(required(p, 'symbol'));
       const input = parseNewOrder(p, r, ctx.engine.mark(r.symbol));
+      oneWayMode(ctx.engine);
       const o = ctx.engine.newOrder(input);
       if (input.respType === 'ACK') return { ...orderJson({ ...o, status: 'NEW', executedSteps: 0, cumQuote: 0 }, r, false) };
       return orderJson(o, r, false);
@@ -113,7 +122,9 @@ export const TRADE_ROUTES: Route[] = [
     method: 'POST', path: '/fapi/v1/algoOrder', security: 'SIGNED', weight: 0, order: true,
     handler: (ctx, p) => {
       const r = ctx.engine.rulesOf(required(p, 'symbol'));
-      return algoJson(ctx.engine.newAlgoOrder(parseNewAlgoOrder(p, r)), r, ctx.engine);
+      const input = parseNewAlgoOrder(p, r);
+      oneWayMode(ctx.engine);
+      return algoJson(ctx.engine.newAlgoOrder(input), r, ctx.engine);
     },
   },
   {

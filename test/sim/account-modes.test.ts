@@ -26,6 +26,19 @@ describe('account modes (position mode, multi-assets, margin type)', () => {
     expect(await h.ex.fetchPositionMode()).toMatchObject({ hedged: false });
   });
 
+  it('in hedge mode refuses an order without a position side (-4061), an algo (stop) order too, as Binance does; nothing rests or fills; one-way again, it is accepted', async () => {
+    await h.ex.setPositionMode(true);
+    await expect(h.ex.createOrder(BTC, 'market', 'buy', 0.002, undefined, { clientOrderId: 'h-entry' })).rejects.toThrow(/-4061/);
+    await expect(h.ex.createOrder(BTC, 'limit', 'buy', 0.002, 59000, { clientOrderId: 'h-limit' })).rejects.toThrow(/-4061/);
+    await expect(h.ex.createOrder(BTC, 'market', 'sell', undefined as unknown as number, undefined, { stopLossPrice: 59000, closePosition: true, clientOrderId: 'h-sl' })).rejects.toThrow(/-4061/);
+    expect(h.sim.admin.state().positions).toEqual([]);
+    expect(h.sim.admin.state().openOrders).toEqual([]);
+    expect(h.sim.admin.state().openAlgoOrders).toEqual([]);
+    await h.ex.setPositionMode(false);
+    await h.ex.createOrder(BTC, 'market', 'buy', 0.002, undefined, { clientOrderId: 'o-entry' });
+    expect(h.sim.admin.state().positions).toHaveLength(1);
+  });
+
   it('refuses a position mode change while a position or an order is open (-4068, -4067)', async () => {
     await h.ex.createOrder(BTC, 'market', 'buy', 0.002, undefined, { clientOrderId: 'm-entry' });
     await expect(h.ex.setPositionMode(true)).rejects.toThrow(/-4068/);
