@@ -91,16 +91,26 @@ export class ModuleStrategy implements Strategy {
   /** The module's answer as a Signal, checked: a wrong shape is an error naming the file. */
   #signal(out: unknown, s: CandleSeries, i: number): Signal | null {
     if (out === null || out === undefined) return null;
-    if (isThenable(out)) {
-      out.then(undefined, () => {}); // its rejection is not an unhandled one: the error below says what is wrong
-      throw this.#error(`onCandle returned a Promise on candle ${i} (${when(s, i)}): it must answer synchronously (not an async function)`);
-    }
-    const o = out as { side?: unknown; stopLossPct?: unknown; reason?: unknown };
     const bad = (what: string) => this.#error(`onCandle returned ${what} on candle ${i} (${when(s, i)}); expected null or { side: "long" | "short", stopLossPct?, reason? }`);
-    if (typeof out !== 'object') throw bad(shown(out));
+    // Read once, here: a getter or a Proxy that throws is the module's error, said with its file and candle.
+    let o: { side?: unknown; stopLossPct?: unknown; reason?: unknown };
+    let keys: string[];
+    try {
+      if (isThenable(out)) {
+        out.then(undefined, () => {}); // its rejection is not an unhandled one: the error below says what is wrong
+        throw this.#error(`onCandle returned a Promise on candle ${i} (${when(s, i)}): it must answer synchronously (not an async function)`);
+      }
+      if (typeof out !== 'object') throw bad(shown(out));
+      const a = out as { side?: unknown; stopLossPct?: unknown; reason?: unknown };
+      o = { side: a.side, stopLossPct: a.stopLossPct, reason: a.reason };
+      keys = Object.keys(out);
+    } catch (e) {
+      if (e instanceof StrategyModuleError) throw e;
+      throw bad(`an answer that threw when read (${messageOf(e)})`);
+    }
     if (o.side !== 'long' && o.side !== 'short') throw bad(`side ${shown(o.side)}`);
     // A key the contract does not have would be ignored: `stop_loss_pct` (the CSV's and the webhook's spelling) would trade the config's stop.
-    const unknown = Object.keys(out).find((k) => !SIGNAL_KEYS.includes(k));
+    const unknown = keys.find((k) => !SIGNAL_KEYS.includes(k));
     if (unknown !== undefined) {
       const meant = SIGNAL_KEYS.find((k) => k.toLowerCase() === unknown.toLowerCase().replace(/[_-]/g, ''));
       throw bad(`an unknown key ${JSON.stringify(unknown)}${meant !== undefined ? ` (did you mean ${meant}?)` : ''}`);

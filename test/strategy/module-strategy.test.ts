@@ -95,6 +95,19 @@ describe('strategy modules: the wrapper', () => {
     expect(message(() => 'long')).toMatch(/^odd\.mjs: onCandle returned a function on candle 0/);
   });
 
+  it('an answer whose fields throw when read (a getter, a Proxy) is an error naming the module and the candle, not the bare message of the getter', () => {
+    const returning = (out: unknown): LoadedModule => ({ file: 'trap.mjs', absPath: '/x/trap.mjs', name: 'trap', make: () => ({ onCandle: () => out as null }) });
+    const s = seriesOf(range(2).map(() => ({ open: 1, high: 1, low: 1, close: 1 })));
+    const getter = {
+      get side(): string {
+        throw new Error('getter');
+      },
+    };
+    const proxy = new Proxy({}, { get: () => { throw new Error('trap get'); }, ownKeys: () => { throw new Error('trap keys'); } });
+    expect(() => new ModuleStrategy(returning(getter)).onCandle(s, 0)).toThrow(/^trap\.mjs: onCandle returned an answer that threw when read \(getter\) on candle 0 \(2024-01-01T00:00:00\.000Z BTCUSDT\); expected null or/);
+    expect(() => new ModuleStrategy(returning(proxy)).onCandle(s, 0)).toThrow(/^trap\.mjs: onCandle returned an answer that threw when read \(trap get\) on candle 0/);
+  });
+
   it('onCandle throwing something that is not an Error: its message, or the value, in an error naming the module and the candle', () => {
     const throwing = (thrown: unknown): LoadedModule => ({
       file: 'odd.mjs',
