@@ -292,7 +292,10 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
   // exits are at hand: the closed records are views of a columnar log (trade-log.ts).
   const levelTally = new LevelTally();
   const pnls: number[] = [];
-  const tradeLog = new TradeLog(o.fills, o.intrabar);
+  // The path model as the literal (a config's "pessimistic" is a string of its own, longer than the
+  // values JSON.parse internalizes): the core compares it on every walk, then by pointer.
+  const intrabar: IntrabarModel = o.intrabar === 'ohlc' ? 'ohlc' : 'pessimistic';
+  const tradeLog = new TradeLog(o.fills, intrabar);
   for (const st of states) st.logSym = tradeLog.symbolIndex({ symbol: st.input.symbol, planner: st.planner, candles: st.input.candles, detail: st.input.detail });
   const skipped: SkippedSignal[] = [];
   const atMaxQty: EntryAtMaxQty[] = [];
@@ -338,7 +341,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     const l = c.low[j]!;
     const cl = c.close[j]!;
     if (insideBand(triggerLow(p), triggerHigh(p), op, h, l, cl)) return;
-    walkCandleOf(p, path, op, h, l, cl, c.time[j]!, o.intrabar, o.fills, tally, st.rows);
+    walkCandleOf(p, path, op, h, l, cl, c.time[j]!, intrabar, o.fills, tally, st.rows);
     book(st, 'walk', i);
   };
 

@@ -4,7 +4,7 @@
  * and the gaps listed. A step of several candles is a gap unless the row before's close_time says it
  * is a candle of several (a file mixing 1h and 15m rows is refused, not read as 15m with gaps).
  */
-import { CANDLE_COLUMNS, type CandleColumn, findGaps, type CandleSeries } from './candle-series.ts';
+import { CANDLE_COLUMNS, type CandleColumn, findGaps, type CandleSeries, seriesOf } from './candle-series.ts';
 import type { CandleChunk } from './candle-csv.ts';
 import { CandleFileError } from './candle-file-error.ts';
 import { isoOf } from './parse-time.ts';
@@ -136,8 +136,7 @@ export function assembleSeries(input: readonly CandleChunk[], opts: AssembleOpti
   if (lastSpan !== undefined && lastSpan > tf && lastSpan % tf === 0) {
     throw mixedTimeframes(where(last), `its close_time says its candle (${isoOf(all.time[last] as number)}) is ${formatTimeframe(lastSpan)}`, tf, tfSays);
   }
-  return {
-    ...(opts.symbol !== undefined ? { symbol: opts.symbol } : {}),
+  return seriesOf(opts.symbol, {
     timeframeMs: tf,
     length: all.length,
     time: all.time,
@@ -148,5 +147,5 @@ export function assembleSeries(input: readonly CandleChunk[], opts: AssembleOpti
     volume: all.volume,
     gaps: findGaps(all.time, tf),
     source: opts.source,
-  };
+  });
 }

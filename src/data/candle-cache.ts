@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CandleSeries, Gap } from './candle-series.ts';
+import { type CandleSeries, type Gap, seriesOf } from './candle-series.ts';
 import { readFileSync } from 'node:fs';
 import { CandleFileError } from './candle-file-error.ts';
 
@@ -94,8 +94,7 @@ export async function readCandleCache(cacheDir: string, key: string): Promise<Ca
   // A file this large gets a buffer of its own (offset 0); a small one may sit in the pool: then copy.
   const bytes = (buf.byteOffset + dataStart) % 8 === 0 ? buf : Buffer.from(buf);
   const col = (j: number): Float64Array => new Float64Array(bytes.buffer, bytes.byteOffset + dataStart + j * n * 8, n);
-  return {
-    ...(header.symbol !== undefined ? { symbol: header.symbol } : {}),
+  return seriesOf(header.symbol, {
     timeframeMs: header.timeframeMs,
     length: n,
     time: col(0),
@@ -106,7 +105,7 @@ export async function readCandleCache(cacheDir: string, key: string): Promise<Ca
     volume: col(5),
     gaps: header.gaps,
     source: header.source,
-  };
+  });
 }
 
 /** Writes the cache for `key` atomically (temp file + rename), so a reader never sees half. */

@@ -38,6 +38,19 @@ export interface CandleSeries {
 export const CANDLE_COLUMNS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
 export type CandleColumn = (typeof CANDLE_COLUMNS)[number];
 
+/**
+ * A series object with its fields in one order, made by one of two literals (with a symbol, or
+ * without), so that the series of a run share one hidden class: the engine reads a series' columns on
+ * every walk and entry, and a spread (`{ ...(symbol ? { symbol } : {}), … }`) gave each loaded series
+ * a hidden class of its own, which made those reads megamorphic (V8's `--log-ic`).
+ */
+export function seriesOf(symbol: string | undefined, f: Omit<CandleSeries, 'symbol'>): CandleSeries {
+  if (symbol === undefined) {
+    return { timeframeMs: f.timeframeMs, length: f.length, time: f.time, open: f.open, high: f.high, low: f.low, close: f.close, volume: f.volume, gaps: f.gaps, source: f.source };
+  }
+  return { symbol, timeframeMs: f.timeframeMs, length: f.length, time: f.time, open: f.open, high: f.high, low: f.low, close: f.close, volume: f.volume, gaps: f.gaps, source: f.source };
+}
+
 export const closeTimeMs = (s: CandleSeries, i: number): number => (s.time[i] as number) + s.timeframeMs;
 
 /** Index of the first candle whose open time is ≥ `timeMs` (`s.length` if none): binary search. */

@@ -46,6 +46,16 @@ const sided = (x: number): SidedFactor => ({ long: pctFactor(x), short: pctFacto
 const AT_ENTRY = sided(0);
 
 /**
+ * `s` as an internalized string (V8 keeps one copy of each property name), for a string the rules
+ * compare with literals on every plan and fill. A config's string (JSON.parse internalizes only short
+ * values: "previous_tp" is not) or a template's (`tp${k}`) is a string of its own, and each `===`
+ * against a literal then calls V8's StringEqual instead of comparing two pointers. Same text.
+ */
+const interned = <T extends string>(s: T): T => Object.keys({ [s]: 0 })[0] as T;
+/** A stop rule with its string interned (see `interned`); an object rule as it is. */
+const internedRule = (rule: MoveStopTo): MoveStopTo => (typeof rule === 'string' ? interned(rule) : rule);
+
+/**
  * Plans the exits of a position once, at entry (R3.4): target, quantity and stop-after of every
  * level, with skips for the minimum (R3.1), the remainder rule (R3.2) and the fallback (R3.3).
  */
@@ -105,8 +115,8 @@ export class LadderPlanner {
       stepUnit: { int: Number(m.stepSize.int), scale: m.stepSize.scale },
     };
     const n = settings.levels.length;
-    this.reasons = settings.levels.map((_, k): LevelReason => `tp${k + 1}`);
-    this.stopRules = settings.levels.map((_, k) => moveStopRule(settings.levels, k));
+    this.reasons = settings.levels.map((_, k): LevelReason => interned(`tp${k + 1}`));
+    this.stopRules = settings.levels.map((_, k) => internedRule(moveStopRule(settings.levels, k)));
     this.ticks = new EntryTicks(this.unit.tickUnit);
     this.targetF = settings.levels.map((l) => sided(l.profitPct));
     this.takeProfitF = sided(settings.takeProfitPct);
