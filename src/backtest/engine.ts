@@ -382,7 +382,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     const { candles: c, symbol } = st.input;
     const forced = forcedSteps === null ? undefined : forcedSteps.get(entryKey(symbol, c.time[i]!, sig.side));
     if (forcedSteps !== null && forced === undefined) return; // not an entry of the reference run
-    if (forced === undefined && open >= o.maxOpenPositions) return skip(st, sig, 'max_open_positions', `${open} positions open`);
+    if (forced === undefined && open >= o.maxOpenPositions) return skip(st, sig, 'max_open_positions', `${open} position${open === 1 ? '' : 's'} open`);
     // With slippage the fill is an exact decimal: the plan gets its text, so every target and stop
     // is rounded once from the exact value (SPEC "Entry fill and slippage").
     const exact = slip === 0 ? null : slippedText(c.open[i]!, sig.side === 'long', slip);

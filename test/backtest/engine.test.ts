@@ -48,7 +48,9 @@ describe('backtest engine', () => {
     const sol = input('SOLUSDT', flat(6, 150), { 2: 'long' });
     const r = runBacktest([btc, sol], options({ maxOpenPositions: 1 }));
     expect(r.trades.map((t) => t.symbol)).toEqual(['BTCUSDT']);
-    expect(r.skipped.map((s) => [s.symbol, s.why])).toEqual([['SOLUSDT', 'max_open_positions']]);
+    expect(r.skipped.map((s) => [s.symbol, s.why, s.detail])).toEqual([['SOLUSDT', 'max_open_positions', '1 position open']]);
+    const eth = input('ETHUSDT', flat(6, 3000), { 3: 'long' });
+    expect(runBacktest([btc, sol, eth], options({ maxOpenPositions: 2 })).skipped.map((s) => s.detail)).toEqual(['2 positions open']);
   });
 
   it('an opposite signal closes at the open before any entry of that open is decided: the slot it frees goes to the first symbol in symbol-id order (the bot does the same: e2e-signals-live)', () => {

@@ -241,7 +241,7 @@ export class SymbolReplay {
     const o = this.o;
     const keep = this.keep;
     if (st.open >= o.maxOpenPositions) {
-      if (keep) this.skipDetail = `${st.open} positions open`;
+      if (keep) this.skipDetail = `${st.open} position${st.open === 1 ? '' : 's'} open`;
       return 'max_open_positions';
     }
     const { prep } = this.ws;
