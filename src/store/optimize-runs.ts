@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { isRecord } from '../core/config/path.ts';
 import { type IsAlive, pidAlive } from './run-lock.ts';
 import { StoreError, isNotADatabase } from './store-error.ts';
 
@@ -148,13 +149,41 @@ export function openOptimizeRuns(path: string): OptimizeRunStore {
     createRun: (id, spec, nowMs) => void insertRun.run(id, nowMs, JSON.stringify(spec)),
     getRun: (id) => {
       const r = selectRun.get(id) as { id: string; created_at_ms: number; spec: string } | undefined;
-      return r ? { id: r.id, createdAtMs: r.created_at_ms, spec: JSON.parse(r.spec) as unknown } : null;
+      if (!r) return null;
+      const spec = parseRow(r.spec, isRecord);
+      if (spec === undefined) throw new StoreError('corrupt_row', `${path}: run ${id}: its stored options cannot be read back (hand-edited or damaged): start a new run`);
+      return { id: r.id, createdAtMs: r.created_at_ms, spec };
     },
     runIds: () => (db.prepare('SELECT id FROM optimize_runs ORDER BY created_at_ms').all() as { id: string }[]).map((r) => r.id),
     saveResult: (runId, r, nowMs) => insertResult.run(runId, r.key, r.seq, r.origin, JSON.stringify(r.result), nowMs).changes === 1,
     eachResult: (runId, take) => {
-      for (const r of selectResults.iterate(runId) as Iterable<{ key: string; seq: number; origin: string; result: string }>) take({ key: r.key, seq: r.seq, origin: r.origin, result: JSON.parse(r.result) as unknown });
+      for (const r of selectResults.iterate(runId) as Iterable<{ key: string; seq: number; origin: string; result: string }>) {
+        const result = parseRow(r.result, isStoredResult);
+        if (result === undefined) {
+          throw new StoreError(
+            'corrupt_row',
+            `${path}: run ${runId}: the stored result of candidate ${r.seq} cannot be read back (hand-edited or damaged): remove it and resume, which evaluates it again: ` +
+              `sqlite3 ${path} "DELETE FROM optimize_results WHERE run_id = '${runId}' AND seq = ${r.seq}"`,
+          );
+        }
+        take({ key: r.key, seq: r.seq, origin: r.origin, result });
+      }
     },
     close: () => db.close(),
   };
 }
+
+/** A stored JSON column, or undefined when it is not JSON or not of the shape `ok` checks. */
+function parseRow(text: string, ok: (v: unknown) => boolean): unknown {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return ok(v) ? v : undefined;
+}
+
+/** What a resumed run reads of a stored result before anything else: its windows, each with its figures. */
+const isStoredResult = (v: unknown): boolean =>
+  isRecord(v) && Array.isArray(v.windows) && v.windows.every((w: unknown) => isRecord(w) && isRecord(w.metrics) && w.daily !== null);
