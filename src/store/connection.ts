@@ -34,8 +34,15 @@ export function openDatabase(path: string, nowMs: number, opts: ConnectionOption
     throw new StoreError('cannot_open', `${path}: cannot open the store (${why}); the store is a file: --db FILE or store.path`);
   }
   try {
-    if (opts.existingStore === true && !memory && schemaVersion(db) === 0) {
+    const version = schemaVersion(db);
+    if (opts.existingStore === true && !memory && version === 0) {
       throw new StoreError('not_a_store', `${path}: not a Ladder store (${statSync(path).size === 0 ? 'an empty file' : 'an SQLite database without Ladder\'s tables'}): pass the --db file a Ladder bot wrote`);
+    }
+    // A schema version of another program's own (ladder optimize's --db has one): migrating it from there
+    // would fail on a table it never had (SQLite's bare 'no such table: orders'), so it is named here.
+    const tables = version > 0 ? (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name) : [];
+    if (version > 0 && !tables.includes('schema_migrations')) {
+      throw new StoreError('not_a_store', `${path}: not a Ladder store (an SQLite database without Ladder's tables${tables.length > 0 ? `: it has ${tables.slice(0, 3).join(', ')}` : ''}): ${opts.existingStore === true ? 'pass the --db file a Ladder bot wrote' : 'use another file for the store (--db FILE or store.path)'}`);
     }
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (!memory && mode !== 'wal') throw new StoreError('wal_unavailable', `${path}: SQLite refused WAL mode (got ${String(mode)})`);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/connection.ts';
 import { type Migration, MIGRATIONS, LATEST_VERSION, StoreError, openStore } from '../../src/store/index.ts';
 import { migrate, schemaVersion } from '../../src/store/migrations.ts';
+import { openOptimizeRuns } from '../../src/store/optimize-runs.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { newPosition } from './store-fixtures.ts';
 
@@ -90,6 +91,17 @@ describe('migrations', () => {
       code: 'corrupt_store',
       message: `${path}: the store is damaged (SQLite: database disk image is malformed): restore it from a backup, or save what it holds with: sqlite3 ${path} .recover | sqlite3 recovered.db`,
     });
+  });
+
+  it("refuses another program's database that has a schema version of its own (ladder optimize's --db), naming its tables, and leaves it as it was", () => {
+    const path = join(tempDir('ladder-store-'), 'ladder-optimize.db');
+    openOptimizeRuns(path).close();
+    const before = readFileSync(path);
+    const what = `${path}: not a Ladder store (an SQLite database without Ladder's tables: it has optimize_results, optimize_run_locks, optimize_runs)`;
+    // A reader (history, the dashboard) and the bot's own opening: before, migration 3 failed with SQLite's 'no such table: orders'.
+    expect(refusalOf(path)).toMatchObject({ code: 'not_a_store', message: `${what}: pass the --db file a Ladder bot wrote` });
+    expect(() => openStore(path)).toThrow(`${what}: use another file for the store (--db FILE or store.path)`);
+    expect(readFileSync(path).equals(before)).toBe(true);
   });
 
   it('refuses a store SQLite cannot write beside (its -shm file cannot be made) naming it and saying why, not with SQLite\'s bare words', () => {
