@@ -509,6 +509,11 @@ describe('ladder optimize', () => {
     expect(existsSync(join(tmp, 'top-abc.html'))).toBe(false);
     // An empty --resume is said as such (it read as no --resume: "--data: required … unless --resume is given").
     expect((await ladder(['optimize', '--resume', '', '--db', join(tmp, 'refused-resume.db')])).stderr).toBe('ladder: --resume: empty value\n');
+    // A --report that is the --db file: before, the run was stored in it, 'report: FILE' said, and the file was left an SQLite database.
+    const same = join(tmp, 'same-file.html');
+    const both = await ladder([...base, '--db', same, '--report', same]);
+    expect([both.code, both.stderr]).toEqual([1, `ladder: --report: ${same} is the --db file: the report would overwrite the stored results; give the report another file\n`]);
+    expect(existsSync(same)).toBe(false);
     // A --db that is a directory: named (SQLite said "unable to open database file").
     expect((await ladder(withOptions(base, ['--db', dirDb]))).stderr).toBe(`ladder: --db: ${dirDb} is a directory; give the optimizer's database file (e.g. ${join(dirDb, 'ladder-optimize.db')})\n`);
   }, 60_000);

@@ -235,6 +235,8 @@ function checkOptions(o: OptimizeCliOptions, cmd: Command): { workers: number; d
   const downLimitMs = int('--queue-timeout', o.queueTimeout, 1, 86_400) * 1000;
   const top = int('--top', o.top, 1);
   if (isDirectory(o.db)) throw new CliError(`--db: ${o.db} is a directory; give the optimizer's database file (e.g. ${join(o.db, 'ladder-optimize.db')})`);
+  // Written once the study is done, the report would replace the database its results were just stored in.
+  if (o.report !== undefined && resolve(o.report) === resolve(o.db)) throw new CliError(`--report: ${o.report} is the --db file: the report would overwrite the stored results; give the report another file`);
   if (o.resume !== undefined) {
     // A resumed run is the stored one: options that would make it another run are refused, not ignored.
     const given = RUN_DEFINING.filter((name) => cmd.getOptionValueSource(name) === 'cli');
