@@ -30,7 +30,9 @@ export type StoreErrorCode =
   /** A stored row that cannot be read back (hand-edited or corrupted). */
   | 'corrupt_row'
   /** Another running bot holds this store's run lock ([entries] 4). */
-  | 'store_in_use';
+  | 'store_in_use'
+  /** Another program holds SQLite's own lock on the file past the busy timeout (an sqlite3 shell inside a transaction). */
+  | 'locked';
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';
@@ -56,3 +58,13 @@ export const isCannotWrite = (e: unknown): boolean => {
   const code = (e as { code?: unknown } | null)?.code;
   return typeof code === 'string' && (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code.startsWith('SQLITE_READONLY'));
 };
+
+/** SQLite's answer when another connection held the file's lock for longer than the busy timeout. */
+export const isBusy = (e: unknown): boolean => {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+};
+
+/** What to do about a lock another program holds (the message of a `locked` StoreError, after what is locked). */
+export const lockedAdvice = (e: unknown): string =>
+  `is locked by another program (SQLite: ${(e as Error).message}): end what holds it (an sqlite3 shell or a database browser in a transaction), then try again`;

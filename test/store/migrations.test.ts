@@ -104,6 +104,21 @@ describe('migrations', () => {
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 
+  it('a store another program holds locked (an sqlite3 shell inside a transaction) is named, with what to do, not SQLite\'s bare "database is locked"', () => {
+    const path = join(tempDir('ladder-store-'), 'ladder.db');
+    openStore(path).close();
+    const holder = new Database(path);
+    holder.exec('BEGIN EXCLUSIVE');
+    try {
+      expect(() => openDatabase(path, 0, { existingStore: true, busyTimeoutMs: 50 })).toThrow(
+        `${path}: the store is locked by another program (SQLite: database is locked): end what holds it (an sqlite3 shell or a database browser in a transaction), then try again`,
+      );
+    } finally {
+      holder.exec('COMMIT');
+      holder.close();
+    }
+  });
+
   it('refuses a store SQLite cannot write beside (its -shm file cannot be made) naming it and saying why, not with SQLite\'s bare words', () => {
     const path = join(tempDir('ladder-store-'), 'ladder.db');
     openStore(path).close();

@@ -35,4 +35,21 @@ describe("the optimizer's database (ladder optimize --db)", () => {
     d.close();
     runs.close();
   });
+
+  it('a database another program holds locked is named when the run is taken, not with SQLite\'s bare "database is locked"', () => {
+    const path = join(tempDir('ladder-optimize-runs-'), 'opt.db');
+    const runs = openOptimizeRuns(path);
+    runs.createRun('ab12cd34', { version: 3 }, 1);
+    const holder = new Database(path);
+    holder.exec('BEGIN EXCLUSIVE');
+    try {
+      expect(() => runs.lockRun('ab12cd34', { pid: 1, host: 'h', startedAtMs: 0 })).toThrow(
+        `${path}: the optimizer database is locked by another program (SQLite: database is locked): end what holds it (an sqlite3 shell or a database browser in a transaction), then try again`,
+      );
+    } finally {
+      holder.exec('COMMIT');
+      holder.close();
+      runs.close();
+    }
+  }, 20_000);
 });
