@@ -1056,6 +1056,14 @@ export class SymbolTrader {
       // One-way mode nets an entry against what the account holds: against a position on the other side
       // that Ladder does not manage (reversed or opened by hand), it would close the trader's position and
       // book one Ladder never held. Not sent; the alert says what to do.
+      // On the same side it would add to the trader's position, and Ladder's stop (closePosition when
+      // that slot is free) would close the trader's part with its own: not sent either.
+      if (held.qtySteps > 0 && held.side === sig.side) {
+        const qty = stepsToQty(held.qtySteps, m);
+        this.d.log.warn({ symbol: this.symbol, side: sig.side, heldSide: held.side, heldQty: qty }, 'entry.skipped_same_side_position');
+        this.alertOnce(`entry-same-side:${held.side}:${held.qtySteps}`, { side: sig.side, heldSide: held.side, heldQty: qty }, 'entry.skipped_same_side_position', `the account holds a ${held.side} ${qty} ${this.symbol} not opened by Ladder: a ${sig.side} entry would add to it and Ladder's stop would close it with Ladder's part, so the signal is not traded. Close it on the exchange (or run Ladder with --manage to have it adopted); later signals enter once it is gone`);
+        return skip(`the account holds a ${held.side} ${qty} ${this.symbol} not opened by Ladder: a ${sig.side} entry would add to it`);
+      }
       if (held.qtySteps > 0 && held.side !== null && held.side !== sig.side) {
         const qty = stepsToQty(held.qtySteps, m);
         this.d.log.warn({ symbol: this.symbol, side: sig.side, heldSide: held.side, heldQty: qty }, 'entry.skipped_opposite_position');

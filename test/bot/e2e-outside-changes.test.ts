@@ -198,6 +198,26 @@ describe('closed by hand and a new position of the same side opened by hand betw
     expect(exchangeSteps()).toBe(5);
     expect(h!.state().openAlgoOrders).toEqual([]);
   }, 30_000);
+  it('…then a long signal is not sent on top of the trader\'s long (Ladder\'s stop, closePosition, would close the trader\'s part too): refused with an alert, as against a short; once it is gone, the next signal enters', async () => {
+    const { t, alerts, logged } = await openLong();
+    await closeAndOpenByHand({ side: 'buy', qty: 5, clientOrderId: 'web_open' });
+    await steps(3);
+    expect(t.position).toBeNull();
+    const before = h!.sim.admin.requests().length;
+    await t.onSignal({ side: 'long', timeMs: T + 3_600_000, reason: 'test' });
+    await steps(2);
+    expect(h!.sim.admin.requests().slice(before).filter((r) => r.method === 'POST' && (r.path === '/fapi/v1/order' || r.path === '/fapi/v1/algoOrder'))).toEqual([]);
+    expect(exchangeSteps()).toBe(5);
+    expect(t.position).toBeNull();
+    expect(h!.state().openAlgoOrders).toEqual([]);
+    expect(logged()).toContain('entry.skipped_same_side_position');
+    expect(alerts.at(-1)).toBe("the account holds a long 0.005 BTCUSDT not opened by Ladder: a long entry would add to it and Ladder's stop would close it with Ladder's part, so the signal is not traded. Close it on the exchange (or run Ladder with --manage to have it adopted); later signals enter once it is gone");
+    await hand('sell', 5, 'web_flat', true);
+    await t.onSignal({ side: 'long', timeMs: T + 7_200_000, reason: 'test' });
+    expect(t.position?.remainingSteps).toBe(10);
+    expect(exchangeSteps()).toBe(10);
+    expect(stops()).toHaveLength(1);
+  }, 30_000);
   it('the same 10 again (sold 10, bought 10; the user stream tells of the orders): the long ends as a manual exit, the new 10 are the trader\'s', async () => {
     const { t, id, alerts } = await openLong();
     await closeAndOpenByHand({ side: 'buy', qty: 10, clientOrderId: 'web_open' });
