@@ -47,6 +47,12 @@ export const FaultRuleSchema = z.discriminatedUnion('kind', [
   z.object({ ...common, kind: z.literal('drop'), mode: z.enum(['reset', 'hang']).optional() }),
   /** Handle the request (the order is created), then lose the response: `reset` or `hang`. */
   z.object({ ...common, kind: z.literal('lostResponse'), mode: z.enum(['reset', 'hang']).optional() }),
+  /**
+   * Handle the request (the order is created), then answer 200 with `body` instead of its answer: a
+   * page that is not JSON (the default, an HTML page, as a proxy or a truncated answer gives) or JSON
+   * that lacks the answer's fields (`"{}"`).
+   */
+  z.object({ ...common, kind: z.literal('badBody'), body: z.string().optional() }),
   /** Answer 429 with `Retry-After: retryAfterSec`; requests sent before that time get 418 and a ban. */
   z.object({ ...common, kind: z.literal('rateLimit'), retryAfterSec: z.number().int().positive().optional() }),
   /**

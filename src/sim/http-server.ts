@@ -95,6 +95,12 @@ export class HttpPipeline {
     const lost = of('lostResponse');
     if (lost) return this.lose(req, res, lost.mode ?? 'reset', record);
     if (e5) return this.send5xx(res, e5, record);
+    const bad = of('badBody');
+    if (bad) {
+      const text = bad.body ?? '<html><body><h1>200 OK</h1></body></html>';
+      record(200);
+      return sendText(res, 200, text, decision.headers, isJson(text) ? 'application/json' : 'text/html');
+    }
     record(200);
     if (route.raw) return sendText(res, 200, String(body), decision.headers);
     return sendJson(res, 200, body, decision.headers);
@@ -176,6 +182,15 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
   sendText(res, status, JSON.stringify(body), headers);
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string>, type = 'application/json'): void {

@@ -151,6 +151,21 @@ describe('fault injection, seen through ccxt', () => {
     expect(ids).toEqual(['e502']);
   });
 
+  it('badBody: handles the request, then answers 200 with a body that is not its answer (an HTML page by default, or the given text)', async () => {
+    await ready();
+    await h.admin.faults([
+      { kind: 'badBody', method: 'POST', path: '/fapi/v1/order', count: 1 },
+      { kind: 'badBody', body: '{}', method: 'GET', path: '/fapi/v3/positionRisk', count: 1 },
+    ]);
+    // ccxt hands a 200 body it cannot parse on as the answer, and fails reading an order in it.
+    await expect(h.ex.createOrder(BTC, 'market', 'buy', 0.002, undefined, { clientOrderId: 'bb1' })).rejects.toThrow(/<html>/);
+    expect((await h.admin.state()).orders.map((x) => x['clientOrderId'])).toEqual(['bb1']); // handled
+    expect(await h.ex.fetchPositions([BTC])).toEqual([]); // '{}' read as no position at all
+    expect((await h.ex.fetchPositions([BTC])).map((p) => p.contracts)).toEqual([0.002]); // spent: the real answer
+    const log = await h.admin.call<LogEntry[]>('GET', 'requests');
+    expect(log.filter((r) => r.faults?.includes('badBody')).map((r) => [r.path, r.status])).toEqual([['/fapi/v1/order', 200], ['/fapi/v3/positionRisk', 200]]);
+  });
+
   it('refuses a request outright with a Binance code (reject): a 4xx ccxt maps by its code, nothing created', async () => {
     await ready();
     await h.admin.faults([
