@@ -1602,3 +1602,28 @@ describe('a market take-profit that expires with nothing filled (an empty book, 
     expect(storeSteps()).toBe(exchangeSteps());
   });
 });
+
+describe('a read answered 200 with a body that is not its answer (a proxy\'s page, not JSON; JSON without the list)', () => {
+  for (const [what, body] of [['an HTML page', undefined], ['{}', '{}']] as const) {
+    it(`the position read answered ${what} for 10 s: not taken for flat (no manual exit booked, the stop kept on the exchange); the ladder goes on once it answers`, async () => {
+      const t = await openLong();
+      const id = t.position!.id;
+      h!.sim.admin.setFaults({ rules: [{ kind: 'badBody', method: 'GET', path: '/fapi/v3/positionRisk', ...(body === undefined ? {} : { body }) }] });
+      const end = Date.now() + 10_000;
+      while (Date.now() < end) {
+        await h!.bot.step();
+        await sleep(150);
+      }
+      expect(t.position?.id).toBe(id);
+      expect(h!.store.tradeHistory().filter((x) => x.positionId === id)).toEqual([]); // no exit booked
+      expect(storeSteps()).toBe(exchangeSteps());
+      expect(h!.state().openAlgoOrders).toHaveLength(1);
+      h!.sim.admin.setFaults({ rules: [] });
+      h!.sim.admin.setPrice('BTCUSDT', 60700); // TP1
+      expect(await stepUntil(() => t.position?.tpLevelsHit.length === 1)).toBe(true);
+      expect(ordersOf(`${id}-tp1`).size).toBe(1);
+      expect(storeSteps()).toBe(exchangeSteps());
+      expect(h!.state().openAlgoOrders).toHaveLength(1);
+    }, 40_000);
+  }
+});

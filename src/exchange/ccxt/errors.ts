@@ -123,6 +123,14 @@ export function unlistedStatusError(id: string, method: string, url: string, sta
   return new (Cls as unknown as new (m: string) => Error)(`${id} ${method} ${url} ${status} ${reason} ${body}`);
 }
 
+/**
+ * A 2xx whose body is not the answer (`http-tap.ts`): ccxt's BadResponse, a failure whose request may
+ * have been executed (unknownOutcome on a write, transient on a read), with the start of the body.
+ */
+export function badResponseError(id: string, method: string, url: string, status: number, what: string, body: string): Error {
+  return new (C['BadResponse'] as unknown as new (m: string) => Error)(`${id} ${method} ${url} ${status}: ${what}: ${body.slice(0, 120)}`);
+}
+
 export interface CallContext {
   /** The request creates or cancels something (an order, a stop, a leverage change). */
   readonly stateChanging: boolean;

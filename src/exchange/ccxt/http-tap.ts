@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Exchange } from 'ccxt';
-import { type HttpFacts, attachHttpFacts, rateLimitWaitMsOf, unlistedStatusError } from './errors.ts';
+import { type HttpFacts, attachHttpFacts, badResponseError, rateLimitWaitMsOf, unlistedStatusError } from './errors.ts';
 import type { WeightBudget } from './weight-budget.ts';
 
 /**
@@ -83,6 +83,37 @@ export function tapExchange(ex: Exchange, budget: WeightBudget): void {
     if (handled === undefined && status >= 400 && !(String(status) in this.httpExceptions)) {
       throw unlistedStatusError(ex.id, method, url, status, reason, typeof body === 'string' ? body : '');
     }
+    if (handled === undefined && status >= 200 && status < 300) {
+      const wrong = notTheAnswer(method, url, response);
+      if (wrong) throw badResponseError(ex.id, method, url, status, wrong, typeof body === 'string' ? body : '');
+    }
     return handled;
   };
+}
+
+/** Binance endpoints (GET) whose answer is a list: anything else in a 200 is not their answer. */
+const LIST_ANSWERS = /\/(?:positionRisk|openOrders|openAlgoOrders|allOrders|userTrades|income|klines|fundingRate)(?:\?|$)/;
+
+/** Endpoints whose answer (an object) has one of these fields: without it, it says nothing of what was done or is. */
+const ANSWER_FIELDS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
+  [/\/(?:order|algoOrder)(?:\?|$)/, ['orderId', 'algoId']],
+  [/\/account(?:\?|$)/, ['assets']],
+  [/\/ticker\/(?:24hr|price)(?:\?|$)/, ['lastPrice', 'price']],
+  [/\/exchangeInfo(?:\?|$)/, ['symbols']],
+];
+
+/**
+ * What is wrong with a 2xx answer that is not one (a proxy's or a CDN's page, a cut body, JSON
+ * without the list or the fields): ccxt hands such a body on as the answer, and reads of it are
+ * wrong answers, not failures: a positions read an empty list ("flat": the position taken for closed
+ * by hand, its stop cancelled), a balance 0, a price NaN, an order with no id or status. Null when
+ * it is one.
+ */
+function notTheAnswer(method: string, url: string, response: unknown): string | null {
+  if (response === undefined || response === null || typeof response !== 'object') return 'the answer is not JSON';
+  if (method === 'GET' && LIST_ANSWERS.test(url) && !Array.isArray(response)) return 'the answer is not a list';
+  if (Array.isArray(response)) return null;
+  const fields = ANSWER_FIELDS.find(([path]) => path.test(url))?.[1];
+  if (fields && !fields.some((f) => f in response)) return `the answer has no ${fields.join(' or ')}`;
+  return null;
 }

@@ -103,6 +103,30 @@ describe('ccxt adapter outcomes on the simulator', () => {
     ['fetchOrder', '/fapi/v1/order', (x) => x.ex.fetchOrder('BTCUSDT', 'nope', 'order')],
     ['balance', '/fapi/v3/account', (x) => x.ex.balance()],
   ];
+  // fetchOrder of an order that is there (the reads' 'nope' is refused -2013 before any answer).
+  const withOrder: typeof reads = [...reads.filter(([n]) => n !== 'fetchOrder'), ['fetchOrder', '/fapi/v1/order', (x) => x.ex.fetchOrder('BTCUSDT', 'u-there', 'order')]];
+  for (const [name, path, read] of withOrder) {
+    for (const body of [undefined, '{}']) {
+      it(`${name} answered 200 with ${body ?? 'an HTML page'} (not its answer): transient, not an empty or zero answer`, async () => {
+        await ready();
+        await a.ex.createOrder(marketOrder('u-there'));
+        fault({ kind: 'badBody', method: 'GET', path, count: 1, ...(body === undefined ? {} : { body }) });
+        expect(await failure(read(a))).toMatchObject({ code: 'transient' });
+        await expect(read(a)).resolves.toBeDefined();
+      });
+    }
+  }
+
+  for (const body of [undefined, '{}']) {
+    it(`createOrder answered 200 with ${body ?? 'an HTML page'} after the order filled: unknownOutcome, and the order is there by client id`, async () => {
+      await ready();
+      fault({ kind: 'badBody', method: 'POST', path: '/fapi/v1/order', count: 1, ...(body === undefined ? {} : { body }) });
+      expect(await failure(a.ex.createOrder(marketOrder('u-bad')))).toMatchObject({ code: 'unknownOutcome' });
+      expect(fills('u-bad')).toHaveLength(1);
+      expect(await a.ex.fetchOrder('BTCUSDT', 'u-bad', 'order')).toMatchObject({ status: 'filled', filledSteps: 2 });
+    });
+  }
+
   for (const [name, path, read] of reads) {
     for (const status of [500, 503]) {
       it(`${name} answered ${status}: transient (a read is simply retried)`, async () => {
