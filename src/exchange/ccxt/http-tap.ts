@@ -94,12 +94,15 @@ export function tapExchange(ex: Exchange, budget: WeightBudget): void {
 /** Binance endpoints (GET) whose answer is a list: anything else in a 200 is not their answer. */
 const LIST_ANSWERS = /\/(?:positionRisk|openOrders|openAlgoOrders|allOrders|userTrades|income|klines|fundingRate)(?:\?|$)/;
 
-/** Endpoints whose answer (an object) has one of these fields: without it, it says nothing of what was done or is. */
+/** Endpoints (matched on "METHOD url") whose answer (an object) has one of these fields: without it, it says nothing of what was done or is. */
 const ANSWER_FIELDS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
   [/\/(?:order|algoOrder)(?:\?|$)/, ['orderId', 'algoId']],
   [/\/account(?:\?|$)/, ['assets']],
   [/\/ticker\/(?:24hr|price)(?:\?|$)/, ['lastPrice', 'price']],
   [/\/exchangeInfo(?:\?|$)/, ['symbols']],
+  // GET only: a change of either mode answers {"code":200,"msg":"success"}.
+  [/^GET .*\/positionSide\/dual(?:\?|$)/, ['dualSidePosition']],
+  [/^GET .*\/multiAssetsMargin(?:\?|$)/, ['multiAssetsMargin']],
 ];
 
 /**
@@ -113,7 +116,7 @@ function notTheAnswer(method: string, url: string, response: unknown): string | 
   if (response === undefined || response === null || typeof response !== 'object') return 'the answer is not JSON';
   if (method === 'GET' && LIST_ANSWERS.test(url) && !Array.isArray(response)) return 'the answer is not a list';
   if (Array.isArray(response)) return null;
-  const fields = ANSWER_FIELDS.find(([path]) => path.test(url))?.[1];
+  const fields = ANSWER_FIELDS.find(([path]) => path.test(`${method} ${url}`))?.[1];
   if (fields && !fields.some((f) => f in response)) return `the answer has no ${fields.join(' or ')}`;
   return null;
 }

@@ -117,6 +117,15 @@ describe('ccxt adapter outcomes on the simulator', () => {
     }
   }
 
+  for (const path of ['/fapi/v1/positionSide/dual', '/fapi/v1/multiAssetsMargin']) {
+    it(`accountModes with ${path} answered 200 with {} (no mode in it): transient, not read as one-way / single-asset`, async () => {
+      await ready();
+      fault({ kind: 'badBody', body: '{}', method: 'GET', path, count: 1 });
+      expect(await failure(a.ex.accountModes())).toMatchObject({ code: 'transient' });
+      await expect(a.ex.accountModes()).resolves.toEqual({ hedgeMode: false, multiAssets: false });
+    });
+  }
+
   for (const body of [undefined, '{}']) {
     it(`createOrder answered 200 with ${body ?? 'an HTML page'} after the order filled: unknownOutcome, and the order is there by client id`, async () => {
       await ready();
