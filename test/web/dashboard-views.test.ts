@@ -254,3 +254,33 @@ describe('the feed state from the store’s latest run (standalone dashboard, AP
     expect(dead.ended?.detail).toContain('gone without recording its end');
   });
 });
+
+describe('dashboard over a store with trades but no run recorded (one from before runs were recorded), in headless Chromium', () => {
+  it('does not say that no bot has run on it: it says no run is recorded, and what the analytics then use', async () => {
+    const dbPath = join(tempDir('ladder-views-norun-'), 'ladder.db');
+    const store = openStore(dbPath);
+    drive(store, open(store, BTC, 'BTCUSDT-old', 60_000, 10, T0), [{ price: 60_000 * 0.97, timeMs: T0 + HOUR }]);
+    expect(store.latestRun()).toBeNull();
+    store.close();
+    const dash = await startDashboard({ dbPath, mode: 'standalone', port: 0, token: '' });
+    const browser = await launchChromium();
+    try {
+      const run = (await (await fetch(`${dash.url}api/run`)).json()) as RunResponse;
+      expect(run.source).toBe('none');
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const { errors } = watchPage(page);
+      await blockNetwork(page, dash.url.replace(/\/$/, ''));
+      await page.goto(dash.url);
+      await page.waitForSelector('body[data-ready="true"]', WAIT);
+      await waitForText(page.locator('#run p'), 'No run is recorded in this store', { contains: true });
+      const text = (await page.locator('#run p').textContent()) ?? '';
+      expect(text).not.toContain('No bot has run');
+      expect(text).toContain('--config');
+      expect(text).toContain('default starting balance and take-profit');
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+      await dash.close();
+    }
+  }, 60_000);
+});

@@ -50,7 +50,7 @@ export class RunPanel {
     this.line.dataset.leverage = c ? String(c.leverage) : '';
     this.root.dataset.source = r.source;
     if (!c) {
-      this.root.replaceChildren(el('h2', {}, 'Run'), el('p', { class: 'muted' }, run ? `${since}. Its stored config no longer validates.` : 'No bot has run on this store yet: leverage and ladder unknown.'));
+      this.root.replaceChildren(el('h2', {}, 'Run'), el('p', { class: 'muted' }, run ? `${since}. Its stored config no longer validates.` : 'No run is recorded in this store (none yet, or a store from before Ladder recorded its runs): leverage and ladder unknown; the analytics use the default starting balance and take-profit. `ladder dashboard --config FILE` gives the config it ran with.'));
       return;
     }
     const kv = (key: string, label: string, value: string) => el('div', { 'data-key': key }, el('span', {}, label), el('b', {}, value));
