@@ -201,6 +201,22 @@ describe('dashboard over a finished store (standalone, no config file), in headl
     await page.close();
   });
 
+  it('History: a day in the URL that does not exist (2025-03-32) is left out, as the empty date box shows, not rolled over to April 1', async () => {
+    const { page, errors } = await newPage(1280, 800);
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/api/history?')) asked.push(new URL(r.url()).search);
+    });
+    await page.goto(`${dash.url}?from=2025-03-32&to=2025-02-30#history`);
+    await waitForText(page.locator('#history-status'), 'trades 1–50 of 131', { contains: true });
+    expect(await page.locator('#history-tab input[name="from"]').inputValue()).toBe('');
+    expect(await page.locator('#history-tab input[name="to"]').inputValue()).toBe('');
+    expect(asked.length).toBeGreaterThan(0);
+    for (const q of asked) expect(q).not.toMatch(/[?&](from|to)=/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('every tab looked at on a phone (390×844) and on a desktop (1280×800): no page error, nothing off this machine, nothing wider than the screen', async () => {
     for (const [w, h, name] of [
       [1280, 800, 'desktop'],

@@ -17,12 +17,10 @@ export interface UrlFilters {
   readonly page: number;
 }
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-
 /** The filters in the page's query string (anything malformed is left out). */
 export function readUrlFilters(): UrlFilters {
   const q = new URLSearchParams(location.search);
-  const day = (k: string) => (DAY.test(q.get(k) ?? '') ? q.get(k)! : '');
+  const day = (k: string) => (localDateMs(q.get(k) ?? '') !== undefined ? q.get(k)! : '');
   const page = Number(q.get('page'));
   return { symbol: q.get('symbol') ?? '', from: day('from'), to: day('to'), page: Number.isInteger(page) && page > 1 ? page : 1 };
 }
@@ -90,7 +88,7 @@ export class FilterBar {
 
   /** What the inputs say, as the URL keeps it (page 1: a new filter starts at the first page). */
   raw(): UrlFilters {
-    return { symbol: this.symbol.value, from: DAY.test(this.from.value) ? this.from.value : '', to: DAY.test(this.to.value) ? this.to.value : '', page: 1 };
+    return { symbol: this.symbol.value, from: localDateMs(this.from.value) !== undefined ? this.from.value : '', to: localDateMs(this.to.value) !== undefined ? this.to.value : '', page: 1 };
   }
 
   value(): FilterValue {

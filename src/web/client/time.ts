@@ -13,10 +13,15 @@ export function fmtLocal(ms: number): string {
 
 export const timeZoneName = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'local time';
 
-/** A `<input type=date>` value as local midnight, ms; `endOfDay` gives the next midnight (exclusive end). */
+/**
+ * A `<input type=date>` value as local midnight, ms; `endOfDay` gives the next midnight (exclusive end).
+ * A day that does not exist (`2025-02-30`, as a URL can hold) is undefined, not rolled into the next month.
+ */
 export function localDateMs(value: string, endOfDay = false): number | undefined {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return undefined;
   const [y, m, d] = value.split('-').map(Number);
   if (!y || !m || !d) return undefined;
+  const day = new Date(y, m - 1, d);
+  if (day.getFullYear() !== y || day.getMonth() !== m - 1 || day.getDate() !== d) return undefined;
   return new Date(y, m - 1, endOfDay ? d + 1 : d).getTime();
 }
