@@ -45,7 +45,9 @@ export function symbolParam(q: URLSearchParams): string | undefined {
 export function timeWindowParams(q: URLSearchParams): { fromMs: number | undefined; toMs: number | undefined } {
   const fromMs = parseTimeParam('from', q.get('from'));
   const toMs = parseTimeParam('to', q.get('to'));
-  if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs) throw new HttpError(400, 'bad_request', `from: ${q.get('from')} is not before to: ${q.get('to')}`);
+  // An epoch-ms bound (what the page sends) is also written as its UTC time: '1743465600000' alone says nothing to a reader.
+  const said = (text: string | null, ms: number) => (/^\d+$/.test(text?.trim() ?? '') ? `${text} (${new Date(ms).toISOString()})` : text);
+  if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs) throw new HttpError(400, 'bad_request', `from: ${said(q.get('from'), fromMs)} is not before to: ${said(q.get('to'), toMs)}`);
   return { fromMs, toMs };
 }
 

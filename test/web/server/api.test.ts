@@ -101,7 +101,7 @@ describe('the dashboard API over a store (standalone: `ladder dashboard --db FIL
     expect(await get('/api/history.csv?from=2025-03-05&to=2025-03-04')).toEqual(backwards);
     expect(await get('/api/analytics?from=2025-03-05&to=2025-03-04')).toEqual(backwards);
     expect(await get('/api/candles?symbol=BTCUSDT&from=2025-03-05&to=2025-03-04')).toEqual(backwards);
-    expect(await get(`/api/history?from=${T0}&to=${T0}`)).toEqual({ status: 400, body: { error: { code: 'bad_request', message: `from: ${T0} is not before to: ${T0}` } } });
+    expect(await get(`/api/history?from=${T0}&to=${T0}`)).toEqual({ status: 400, body: { error: { code: 'bad_request', message: `from: ${T0} (${new Date(T0).toISOString()}) is not before to: ${T0} (${new Date(T0).toISOString()})` } } });
     expect((await get<HistoryResponse>(`/api/history?from=${T0}&to=${T0 + 1}`)).status).toBe(200);
   });
 
