@@ -22,6 +22,11 @@ interface Owed {
   /** When the next read is due, and how many reads have answered. */
   atMs: number;
   answered: number;
+  /**
+   * The part of the liquidation that was Ladder's (its quantity over the trade's): 1 unless the trade also
+   * closed quantity added by hand, whose share of the fee is the trader's, not this position's loss.
+   */
+  readonly share: number;
 }
 
 export interface ClearanceDeps {
@@ -58,16 +63,17 @@ export class ClearanceFees {
    * owed a read (Binance liquidates in steps) gets its own reads, at once and a minute later: sharing
    * the first's, its fee posted late would never be read.
    */
-  owe(id: string, timeMs: number): void {
+  owe(id: string, timeMs: number, share = 1): void {
     if (this.d.ex.clearanceFees === undefined) return;
     const o = this.owed.get(id);
-    this.owed.set(id, { sinceMs: Math.min(o?.sinceMs ?? timeMs, timeMs), atMs: this.d.now(), answered: 0 });
+    this.owed.set(id, { sinceMs: Math.min(o?.sinceMs ?? timeMs, timeMs), atMs: this.d.now(), answered: 0, share });
   }
 
   /**
    * A start after a kill (or a stop while the reads failed) holds none of the reads owed before: the
    * store says which, a liquidation exit of `p` at or after `fromMs` is owed them again. A charge booked
-   * already is not booked twice (its record id is kept with the position).
+   * already is not booked twice (its record id is kept with the position). The share of a liquidation
+   * that also closed quantity added by hand is not stored: after a restart its fee is booked whole.
    */
   oweAtStart(p: Position, fromMs: number): void {
     let sinceMs = Infinity;
@@ -105,17 +111,17 @@ export class ClearanceFees {
     }
     // Each charge is the newest liquidation's at or before it (of the positions read for), a minute at most before it.
     for (const c of charges) {
-      let best: { id: string; p: Position; atMs: number } | null = null;
-      for (const [id] of due) {
+      let best: { id: string; p: Position; atMs: number; share: number } | null = null;
+      for (const [id, o] of due) {
         const p = this.d.position(id);
         const atMs = p === null ? -Infinity : newestLiquidationMs(p, c.timeMs + CLEARANCE_SLACK_MS);
-        if (p !== null && atMs >= c.timeMs - CLEARANCE_REREAD_MS && (best === null || atMs > best.atMs)) best = { id, p, atMs };
+        if (p !== null && atMs >= c.timeMs - CLEARANCE_REREAD_MS && (best === null || atMs > best.atMs)) best = { id, p, atMs, share: o.share };
       }
       if (best === null) continue;
-      const r = exitFeeCharged(best.p, 'liquidation', c.id, -c.amount, c.timeMs + CLEARANCE_SLACK_MS);
+      const r = exitFeeCharged(best.p, 'liquidation', c.id, -c.amount * best.share, c.timeMs + CLEARANCE_SLACK_MS);
       if (r.position === best.p) continue;
       this.d.apply(best.id, r);
-      this.d.log.warn({ symbol: this.d.symbol, positionId: best.id, fee: -c.amount, timeMs: c.timeMs, recordId: c.id }, 'position.clearance_fee');
+      this.d.log.warn({ symbol: this.d.symbol, positionId: best.id, fee: -c.amount * best.share, timeMs: c.timeMs, recordId: c.id, ...(best.share !== 1 ? { share: best.share } : {}) }, 'position.clearance_fee');
     }
   }
 

@@ -1755,7 +1755,7 @@ export class SymbolTrader {
       const qty = Math.min(k === 0 ? t.qtySteps - Math.max(0, over) : t.qtySteps, missing);
       const reason = /^(autoclose|adl_autoclose)/.test(t.clientOrderId) ? 'liquidation' : 'manual';
       // Booked in part (it also took off quantity added by hand): its fee share goes with the part, as for our stop (book).
-      this.external(cur, { reason, tradeId: t.tradeId, orderId: t.orderId, clientOrderId: t.clientOrderId, timeMs: t.timeMs, qtySteps: asSteps(qty), price: t.price, fee: (t.fee * qty) / t.qtySteps });
+      this.external(cur, { reason, tradeId: t.tradeId, orderId: t.orderId, clientOrderId: t.clientOrderId, timeMs: t.timeMs, qtySteps: asSteps(qty), price: t.price, fee: (t.fee * qty) / t.qtySteps }, qty / t.qtySteps);
       missing -= qty;
     }
     const cur = this.position;
@@ -1804,7 +1804,8 @@ export class SymbolTrader {
     return false;
   }
 
-  private external(p: Position, e: Parameters<typeof applyExternalExit>[1]): void {
+  /** `share`: the part of the trade that was this position's (a liquidation's clearance fee is charged by it). */
+  private external(p: Position, e: Parameters<typeof applyExternalExit>[1], share = 1): void {
     const r = applyExternalExit(p, e);
     if (!r.ok) {
       this.halt(`outside change of ${e.qtySteps} steps does not fit ${p.id}: ${r.error.message}`);
@@ -1815,7 +1816,7 @@ export class SymbolTrader {
     if (!this.d.store.bookFill(fill, r.value.position, { events: r.value.events })) return;
     this.refusedReduceOnly = false;
     this.adopt(r.value);
-    if (e.reason === 'liquidation') this.clearance.owe(p.id, e.timeMs);
+    if (e.reason === 'liquidation') this.clearance.owe(p.id, e.timeMs, share);
   }
 
   /** Our orders of this position whose outcome is not known yet: a shortfall may still be theirs. */

@@ -347,6 +347,21 @@ describe('liquidated in part by the exchange (POST /_sim/liquidate: its open ord
     expect(trade.pnl).toBeCloseTo(wallet - 10_000, 8);
   }, 30_000);
 
+  it("with 5 added by hand, liquidated whole (one autoclose- trade of 15): Ladder's exit of its 10 carries its share of the trade's commission and of the clearance fee (10/15), not the whole (the trader's part is not Ladder's loss)", async () => {
+    const { t, id } = await openLong();
+    await hand('buy', 5, 'web_add');
+    await steps(2);
+    h!.sim.admin.setPrice('BTCUSDT', 59000);
+    const liq = h!.sim.admin.liquidate({ symbol: 'BTCUSDT', price: '58900' });
+    t.touch();
+    await steps(6);
+    expect(t.position).toBeNull();
+    const trade = h!.store.tradeHistory().find((x) => x.positionId === id)!;
+    expect(trade.exits.map((e) => [e.reason, e.qtySteps, e.price])).toEqual([['liquidation', 10, 58900]]);
+    expect(liq.clearanceFee).toBeCloseTo(-0.015 * 58900 * 0.0125, 8);
+    expect(trade.exits[0]!.fee).toBeCloseTo(0.01 * 58900 * 0.0005 - (liq.clearanceFee * 10) / 15, 8);
+  }, 30_000);
+
   it('limit mode, 4 of 10 liquidated at 58900: a liquidation exit of 4, the expired stop placed again, the take-profits rest again for the 6 left and fill, flat at the end', async () => {
     const { t, id, alerts } = await openLong(testConfig({ scaled_tp_execution: 'limit' }));
     h!.sim.admin.setPrice('BTCUSDT', 59000);
