@@ -72,6 +72,9 @@ export interface BacktestOptions {
   readonly entriesOf?: readonly Position[];
 }
 
+/** A `max_open_positions` skip's detail, said alike by the engine and the optimizer's replay (which compares them). */
+export const positionsOpenText = (n: number): string => `${n} position${n === 1 ? '' : 's'} open`;
+
 export type SkipWhy = 'max_open_positions' | 'stop_past_liquidation' | 'below_min_qty' | 'below_min_notional' | 'insufficient_margin' | 'plan_error';
 
 /** A signal that did not become a trade, and why. */
@@ -382,7 +385,7 @@ export function runBacktest(symbols: readonly SymbolInput[], o: BacktestOptions)
     const { candles: c, symbol } = st.input;
     const forced = forcedSteps === null ? undefined : forcedSteps.get(entryKey(symbol, c.time[i]!, sig.side));
     if (forcedSteps !== null && forced === undefined) return; // not an entry of the reference run
-    if (forced === undefined && open >= o.maxOpenPositions) return skip(st, sig, 'max_open_positions', `${open} position${open === 1 ? '' : 's'} open`);
+    if (forced === undefined && open >= o.maxOpenPositions) return skip(st, sig, 'max_open_positions', positionsOpenText(open));
     // With slippage the fill is an exact decimal: the plan gets its text, so every target and stop
     // is rounded once from the exact value (SPEC "Entry fill and slippage").
     const exact = slip === 0 ? null : slippedText(c.open[i]!, sig.side === 'long', slip);

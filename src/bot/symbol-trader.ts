@@ -1058,17 +1058,15 @@ export class SymbolTrader {
       // book one Ladder never held. Not sent; the alert says what to do.
       // On the same side it would add to the trader's position, and Ladder's stop (closePosition when
       // that slot is free) would close the trader's part with its own: not sent either.
-      if (held.qtySteps > 0 && held.side === sig.side) {
+      if (held.qtySteps > 0 && held.side !== null) {
+        const same = held.side === sig.side;
         const qty = stepsToQty(held.qtySteps, m);
-        this.d.log.warn({ symbol: this.symbol, side: sig.side, heldSide: held.side, heldQty: qty }, 'entry.skipped_same_side_position');
-        this.alertOnce(`entry-same-side:${held.side}:${held.qtySteps}`, { side: sig.side, heldSide: held.side, heldQty: qty }, 'entry.skipped_same_side_position', `the account holds a ${held.side} ${qty} ${this.symbol} not opened by Ladder: a ${sig.side} entry would add to it and Ladder's stop would close it with Ladder's part, so the signal is not traded. Close it on the exchange (or run Ladder with --manage to have it adopted); later signals enter once it is gone`);
-        return skip(`the account holds a ${held.side} ${qty} ${this.symbol} not opened by Ladder: a ${sig.side} entry would add to it`);
-      }
-      if (held.qtySteps > 0 && held.side !== null && held.side !== sig.side) {
-        const qty = stepsToQty(held.qtySteps, m);
-        this.d.log.warn({ symbol: this.symbol, side: sig.side, heldSide: held.side, heldQty: qty }, 'entry.skipped_opposite_position');
-        this.alertOnce(`entry-opposite:${held.side}:${held.qtySteps}`, { side: sig.side, heldSide: held.side, heldQty: qty }, 'entry.skipped_opposite_position', `the account holds a ${held.side} ${qty} ${this.symbol} not opened by Ladder: a ${sig.side} entry would net against it, so the signal is not traded. Close it on the exchange (or run Ladder with --manage to have it adopted); later signals enter once it is gone`);
-        return skip(`the account holds a ${held.side} ${qty} ${this.symbol} not opened by Ladder: a ${sig.side} entry would net against it`);
+        const fields = { side: sig.side, heldSide: held.side, heldQty: qty };
+        const event = same ? 'entry.skipped_same_side_position' : 'entry.skipped_opposite_position';
+        const would = `the account holds a ${held.side} ${qty} ${this.symbol} not opened by Ladder: a ${sig.side} entry would ${same ? 'add to it' : 'net against it'}`;
+        this.d.log.warn({ symbol: this.symbol, ...fields }, event);
+        this.alertOnce(`${same ? 'entry-same-side' : 'entry-opposite'}:${held.side}:${held.qtySteps}`, fields, event, `${would}${same ? " and Ladder's stop would close it with Ladder's part" : ''}, so the signal is not traded. Close it on the exchange (or run Ladder with --manage to have it adopted); later signals enter once it is gone`);
+        return skip(would);
       }
     } catch (e) {
       // Unknown is not flat: sent blind, the entry would net against a position on the other side (the

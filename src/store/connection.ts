@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate, schemaVersion } from './migrations.ts';
-import { StoreError, isBusy, isCannotWrite, isCorrupt, isNotADatabase, lockedAdvice } from './store-error.ts';
+import { StoreError, isBusy, isCannotWrite, isCorrupt, isNotADatabase, lockedError } from './store-error.ts';
 
 export interface ConnectionOptions {
   /**
@@ -53,7 +53,7 @@ export function openDatabase(path: string, nowMs: number, opts: ConnectionOption
   } catch (e) {
     db.close();
     if (isNotADatabase(e)) throw new StoreError('not_a_database', `${path}: not a Ladder store (SQLite: ${(e as Error).message})`);
-    if (isBusy(e)) throw new StoreError('locked', `${path}: the store ${lockedAdvice(e)}`);
+    if (isBusy(e)) throw lockedError(path, 'the store', e);
     if (isCannotWrite(e)) {
       throw new StoreError('cannot_open', `${path}: cannot open the store for writing (SQLite: ${(e as Error).message}): this user must be able to write the store, its directory and its -wal and -shm files (WAL mode: readers write them too)`);
     }

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { isRecord } from '../core/config/path.ts';
 import { type IsAlive, pidAlive } from './run-lock.ts';
-import { StoreError, isBusy, isNotADatabase, lockedAdvice } from './store-error.ts';
+import { StoreError, isBusy, isNotADatabase, lockedError } from './store-error.ts';
 
 /**
  * The optimizer's own database (`ladder optimize --db`): one row per run and one per evaluated
@@ -117,7 +117,7 @@ export function openOptimizeRuns(path: string): OptimizeRunStore {
   } catch (e) {
     db.close();
     if (isNotADatabase(e)) throw new StoreError('not_a_database', `${path}: not an optimizer database (SQLite: ${(e as Error).message}); give --db another file`);
-    if (isBusy(e)) throw new StoreError('locked', `${path}: the optimizer database ${lockedAdvice(e)}`);
+    if (isBusy(e)) throw lockedError(path, 'the optimizer database', e);
     throw e;
   }
   const insertRun = db.prepare('INSERT INTO optimize_runs (id, created_at_ms, spec) VALUES (?, ?, ?)');
@@ -149,7 +149,7 @@ export function openOptimizeRuns(path: string): OptimizeRunStore {
       try {
         return lockRun.immediate(runId, me, isAlive);
       } catch (e) {
-        if (isBusy(e)) throw new StoreError('locked', `${path}: the optimizer database ${lockedAdvice(e)}`);
+        if (isBusy(e)) throw lockedError(path, 'the optimizer database', e);
         throw e;
       }
     },

@@ -65,6 +65,6 @@ export const isBusy = (e: unknown): boolean => {
   return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 };
 
-/** What to do about a lock another program holds (the message of a `locked` StoreError, after what is locked). */
-export const lockedAdvice = (e: unknown): string =>
-  `is locked by another program (SQLite: ${(e as Error).message}): end what holds it (an sqlite3 shell or a database browser in a transaction), then try again`;
+/** SQLite's lock on `path` held by another program (isBusy): a `locked` StoreError naming `what` and what to do. */
+export const lockedError = (path: string, what: string, e: unknown): StoreError =>
+  new StoreError('locked', `${path}: ${what} is locked by another program (SQLite: ${(e as Error).message}): end what holds it (an sqlite3 shell or a database browser in a transaction), then try again`);

@@ -1,4 +1,4 @@
-import { type BacktestOptions, type SkipWhy, type SkippedSignal, heldMargin, openEquity, settlementPay } from '../../backtest/engine.ts';
+import { type BacktestOptions, type SkipWhy, type SkippedSignal, heldMargin, openEquity, positionsOpenText, settlementPay } from '../../backtest/engine.ts';
 import { rMultipleOf } from '../../core/analytics/run-analytics.ts';
 import { intrabarPath, triggerHigh, triggerLow, walkCandleOf } from '../../core/candle-path.ts';
 import { type FillTally, closeRemainderOf } from '../../core/fill-model.ts';
@@ -241,7 +241,7 @@ export class SymbolReplay {
     const o = this.o;
     const keep = this.keep;
     if (st.open >= o.maxOpenPositions) {
-      if (keep) this.skipDetail = `${st.open} position${st.open === 1 ? '' : 's'} open`;
+      if (keep) this.skipDetail = positionsOpenText(st.open);
       return 'max_open_positions';
     }
     const { prep } = this.ws;

@@ -17,10 +17,13 @@ export interface UrlFilters {
   readonly page: number;
 }
 
+/** `value` when it is a day that exists (localDateMs), else '': what the URL and the filter bar keep. */
+const dayOrEmpty = (value: string): string => (localDateMs(value) !== undefined ? value : '');
+
 /** The filters in the page's query string (anything malformed is left out). */
 export function readUrlFilters(): UrlFilters {
   const q = new URLSearchParams(location.search);
-  const day = (k: string) => (localDateMs(q.get(k) ?? '') !== undefined ? q.get(k)! : '');
+  const day = (k: string) => dayOrEmpty(q.get(k) ?? '');
   const page = Number(q.get('page'));
   return { symbol: q.get('symbol') ?? '', from: day('from'), to: day('to'), page: Number.isInteger(page) && page > 1 ? page : 1 };
 }
@@ -88,7 +91,7 @@ export class FilterBar {
 
   /** What the inputs say, as the URL keeps it (page 1: a new filter starts at the first page). */
   raw(): UrlFilters {
-    return { symbol: this.symbol.value, from: localDateMs(this.from.value) !== undefined ? this.from.value : '', to: localDateMs(this.to.value) !== undefined ? this.to.value : '', page: 1 };
+    return { symbol: this.symbol.value, from: dayOrEmpty(this.from.value), to: dayOrEmpty(this.to.value), page: 1 };
   }
 
   value(): FilterValue {

@@ -21,11 +21,11 @@ export function parseTimeParam(name: string, v: string | null): number | undefin
   return ms;
 }
 
-/** A count query parameter, capped at `max`. */
-export function parseIntParam(name: string, v: string | null, dflt: number, max: number): number {
+/** A count query parameter, capped at `max`; below `min` (0, or 1 for a page and its size) a 400. */
+export function parseIntParam(name: string, v: string | null, dflt: number, max: number, min: 0 | 1 = 0): number {
   if (v === null || v === '') return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new HttpError(400, 'bad_request', `${name}: not a non-negative integer: ${v}`);
+  if (!Number.isInteger(n) || n < min) throw new HttpError(400, 'bad_request', `${name}: not a ${min === 0 ? 'non-negative' : 'positive'} integer: ${v}`);
   return Math.min(n, max);
 }
 
@@ -60,10 +60,5 @@ export function historyQuery(q: URLSearchParams): HistoryQuery {
 
 /** History's page (1-based) and page size (at most 500); 0 or less is a 400, not taken for 1. */
 export function pagingQuery(q: URLSearchParams, defaultPageSize: number): { page: number; pageSize: number } {
-  const positive = (name: string, dflt: number, max: number): number => {
-    const v = q.get(name);
-    if (v !== null && v !== '' && !(Number.isInteger(Number(v)) && Number(v) >= 1)) throw new HttpError(400, 'bad_request', `${name}: not a positive integer: ${v}`);
-    return parseIntParam(name, v, dflt, max);
-  };
-  return { page: positive('page', 1, Number.MAX_SAFE_INTEGER), pageSize: positive('pageSize', defaultPageSize, 500) };
+  return { page: parseIntParam('page', q.get('page'), 1, Number.MAX_SAFE_INTEGER, 1), pageSize: parseIntParam('pageSize', q.get('pageSize'), defaultPageSize, 500, 1) };
 }
